@@ -1,0 +1,60 @@
+/**
+ * `vpscope` command-line entry. Each sub-command lives in its own module and is a thin shell over
+ * the same core API the language server uses; this file only dispatches and maps failures to exit
+ * codes (0 ok, 1 findings/errors in the input, 2 bad usage or unreadable input).
+ */
+import { main as check } from './check';
+import { main as simulate } from './simulate';
+import { main as analyze } from './analyze';
+
+export const VERSION = '0.1.0';
+
+const USAGE = `vpscope ${VERSION} - CPU scheduling of virtual machines: scenarios, simulation, traces
+
+Usage:
+  vpscope check FILE... [--format text|json|sarif]
+  vpscope simulate FILE [--variant NAME | --all-variants] [--seed N] [--json] [--out F.json]
+                        [--chrome-trace F.json] [--max-events N] [--wall-ms N]
+  vpscope analyze TRACE [--json] [--out F.json] [--chrome-trace F.json] [--scenario F.vps]
+  vpscope --help | --version
+
+Run 'vpscope COMMAND --help' for the options of one command.`;
+
+type Command = (args: string[]) => Promise<number>;
+const commands: Record<string, Command> = { check, simulate, analyze };
+
+export async function run(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-V') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const fn = commands[cmd];
+  if (!fn) {
+    process.stderr.write(`vpscope: unknown command '${cmd}'\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await fn(rest);
+  } catch (e) {
+    // Programmer errors only: user input problems are reported as diagnostics by the commands.
+    process.stderr.write(`vpscope ${cmd}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 3;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(String(e) + '\n');
+      process.exitCode = 3;
+    },
+  );
+}

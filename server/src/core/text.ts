@@ -1,0 +1,71 @@
+/**
+ * Plain-data text positions shared by every layer of the core.
+ *
+ * The core speaks in UTF-16 offsets (JavaScript string indices); only the shells convert them to
+ * line/character pairs, through {@link LineIndex}. LSP positions are also UTF-16 based, so the
+ * conversion is exact.
+ */
+
+/** Half-open range of UTF-16 offsets [start, end) in a document. */
+export interface TextRange {
+  start: number;
+  end: number;
+}
+
+/** A 0-based line and UTF-16 character, as LSP and the JSON contracts use. */
+export interface LineCol {
+  line: number;
+  character: number;
+}
+
+/** Maps offsets to line/character pairs and back in O(log lines). */
+export class LineIndex {
+  /** Offset of the first character of each line. */
+  readonly lineStarts: number[];
+
+  constructor(readonly text: string) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 /* \n */) starts.push(i + 1);
+      else if (c === 13 /* \r */) {
+        if (text.charCodeAt(i + 1) === 10) i++;
+        starts.push(i + 1);
+      }
+    }
+    this.lineStarts = starts;
+  }
+
+  get lineCount(): number {
+    return this.lineStarts.length;
+  }
+
+  /** Offset -> position; offsets outside the text are clamped into it. */
+  positionAt(offset: number): LineCol {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, character: o - this.lineStarts[lo] };
+  }
+
+  /** Position -> offset; positions past a line's end are clamped to that end. */
+  offsetAt(pos: LineCol): number {
+    if (pos.line < 0) return 0;
+    if (pos.line >= this.lineStarts.length) return this.text.length;
+    const start = this.lineStarts[pos.line];
+    const next = pos.line + 1 < this.lineStarts.length ? this.lineStarts[pos.line + 1] : this.text.length;
+    let lineEnd = next;
+    // Exclude the line terminator from the line's own characters.
+    while (lineEnd > start && (this.text.charCodeAt(lineEnd - 1) === 10 || this.text.charCodeAt(lineEnd - 1) === 13)) lineEnd--;
+    return Math.min(start + Math.max(0, pos.character), lineEnd);
+  }
+
+  rangeToLsp(r: TextRange): { start: LineCol; end: LineCol } {
+    return { start: this.positionAt(r.start), end: this.positionAt(r.end) };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * What the checker answers for one document: plain data the language server, the CLI and the
+ * simulator all use. Produced by `analyzeDocument` in `model/analyze.ts`.
+ */
+import type { Diagnostic } from '../core/diagnostic';
+import type { TextRange } from '../core/text';
+import type { ParseResult, Statement } from '../syntax/tree';
+import type { Scenario } from './ir';
+import type { StatementSpec, SymbolKind } from './schemaTypes';
+
+export interface SymbolDecl {
+  kind: SymbolKind;
+  name: string;
+  /** Range of the name argument. */
+  nameRange: TextRange;
+  /** Range of the whole declaring statement. */
+  range: TextRange;
+  /** Scope the name is unique in, e.g. `` (file), `vm:web`, `vm:web/storvsp:ctrl0`. */
+  scope: string;
+  /** Declared inside a variant (an override of the base declaration of the same path). */
+  variant?: string;
+}
+
+export interface SymbolRef {
+  kind: SymbolKind;
+  name: string;
+  range: TextRange;
+  scope: string;
+  /** The declaration it resolves to (index into `symbols.decls`), undefined when unresolved. */
+  target?: number;
+}
+
+export interface SymbolTable {
+  decls: SymbolDecl[];
+  refs: SymbolRef[];
+}
+
+/** A statement with the schema entry it matched and the path of blocks around it. */
+export interface ResolvedStatement {
+  node: Statement;
+  spec?: StatementSpec;
+  /** Ids of the enclosing statements' specs, outermost first. */
+  parents: string[];
+  /** Inside `variant NAME`: that name. */
+  variant?: string;
+}
+
+export interface DocumentAnalysis {
+  parse: ParseResult;
+  /** Every statement, in document order, with its spec (if the keyword is known there). */
+  statements: ResolvedStatement[];
+  symbols: SymbolTable;
+  /** Syntax + semantic + static hazard diagnostics, sorted, at most one per (code, range). */
+  diagnostics: Diagnostic[];
+  /** The lowered model, present when there are no errors that make it meaningless. */
+  scenario?: Scenario;
+}
