@@ -15,7 +15,7 @@ function walk(dir, out = []) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk('test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const files = walk('test').filter((f) => filters.length === 0 || filters.some((s) => f.startsWith(s) || f.includes('/' + s)));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

@@ -1,0 +1,18 @@
+// The README's first command ends here: check every bundled example, then simulate one with all
+// its variants and write the results (text summary on stdout, JSON and a Chrome trace in out/).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+
+const cli = ['dist/cli.js'];
+const run = (args) => {
+  console.log(`\n$ vpscope ${args.join(' ')}`);
+  return spawnSync(process.execPath, [...cli, ...args], { stdio: 'inherit' }).status;
+};
+
+mkdirSync('out', { recursive: true });
+const examples = readdirSync('examples').filter((f) => f.endsWith('.vps')).sort().map((f) => `examples/${f}`);
+const checked = run(['check', ...examples]);
+const example = process.env.VPSCOPE_DEMO ?? 'examples/openhcl-blocking-syscall.vps';
+const simulated = run(['simulate', example, '--all-variants', '--out', 'out/demo.run.json', '--chrome-trace', 'out/demo.trace.json']);
+console.log('\nWrote out/demo.run.json (vpscope.run/1) and out/demo.trace.json (open it in https://ui.perfetto.dev or chrome://tracing).');
+process.exit(checked === 0 && simulated === 0 ? 0 : 1);
