@@ -1,0 +1,165 @@
+/**
+ * Rendering diagnostics for the command line: text (`file:line:col: severity CODE: message`,
+ * 1-based), JSON (0-based LSP ranges, the `vpscope.check/1` contract) and SARIF 2.1.0. Shared by
+ * `vpscope check` and `vpscope simulate` (which prints the diagnostics of its input first).
+ */
+import type { Diagnostic, Severity } from '../core/diagnostic';
+import { LineIndex, type LineCol } from '../core/text';
+import { describeCode } from '../model/codes';
+
+/** One checked file: its display path (relative), its text and its diagnostics. */
+export interface CheckedFile {
+  /** Path as shown to the user and written in SARIF (relative to the working directory, `/`). */
+  path: string;
+  text: string;
+  diagnostics: Diagnostic[];
+}
+
+export interface JsonRange {
+  start: LineCol;
+  end: LineCol;
+}
+
+export interface JsonDiagnostic {
+  severity: Severity;
+  code: string;
+  message: string;
+  range: JsonRange;
+  related?: { message: string; range: JsonRange }[];
+  fixes?: { title: string; preferred?: boolean; edits: { range: JsonRange; newText: string }[] }[];
+}
+
+/** A diagnostic as JSON with 0-based LSP line/character ranges. */
+export function toJsonDiagnostic(d: Diagnostic, lines: LineIndex): JsonDiagnostic {
+  const out: JsonDiagnostic = { severity: d.severity, code: d.code, message: d.message, range: lines.rangeToLsp(d.range) };
+  if (d.related?.length) out.related = d.related.map((r) => ({ message: r.message, range: lines.rangeToLsp(r.range) }));
+  if (d.fixes?.length) {
+    out.fixes = d.fixes.map((f) => {
+      const fx: NonNullable<JsonDiagnostic['fixes']>[number] = { title: f.title, edits: f.edits.map((e) => ({ range: lines.rangeToLsp(e.range), newText: e.newText })) };
+      if (f.preferred) fx.preferred = true;
+      return fx;
+    });
+  }
+  return out;
+}
+
+export function countBySeverity(files: readonly CheckedFile[]): Record<Severity, number> {
+  const c: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
+  for (const f of files) for (const d of f.diagnostics) c[d.severity]++;
+  return c;
+}
+
+function plural(n: number, w: string): string {
+  return `${n} ${w}${n === 1 ? '' : 's'}`;
+}
+
+/** `file:line:col: severity CODE: message` lines (1-based), related information indented. */
+export function renderText(files: readonly CheckedFile[], opts: { summary?: boolean } = {}): string {
+  const out: string[] = [];
+  for (const f of files) {
+    const lines = new LineIndex(f.text);
+    for (const d of f.diagnostics) {
+      const p = lines.positionAt(d.range.start);
+      out.push(`${f.path}:${p.line + 1}:${p.character + 1}: ${d.severity} ${d.code}: ${d.message}`);
+      for (const r of d.related ?? []) {
+        const q = lines.positionAt(r.range.start);
+        out.push(`  ${f.path}:${q.line + 1}:${q.character + 1}: note: ${r.message}`);
+      }
+    }
+  }
+  if (opts.summary !== false) out.push(summaryLine(files));
+  return out.length ? out.join('\n') + '\n' : '';
+}
+
+/** "2 errors, 1 warning in 3 files" or "no problems in 1 file". */
+export function summaryLine(files: readonly CheckedFile[]): string {
+  const c = countBySeverity(files);
+  const parts: string[] = [];
+  if (c.error) parts.push(plural(c.error, 'error'));
+  if (c.warning) parts.push(plural(c.warning, 'warning'));
+  if (c.info + c.hint) parts.push(plural(c.info + c.hint, 'note'));
+  return `${parts.length ? parts.join(', ') : 'no problems'} in ${plural(files.length, 'file')}`;
+}
+
+export function renderJson(files: readonly CheckedFile[]): string {
+  const c = countBySeverity(files);
+  const doc = {
+    schema: 'vpscope.check/1',
+    files: files.map((f) => {
+      const lines = new LineIndex(f.text);
+      return { file: f.path, diagnostics: f.diagnostics.map((d) => toJsonDiagnostic(d, lines)) };
+    }),
+    summary: { files: files.length, errors: c.error, warnings: c.warning, notes: c.info + c.hint },
+  };
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
+
+export interface SarifTool {
+  version: string;
+  informationUri: string;
+}
+
+/** A 1-based SARIF region; an empty range stays an insertion point (endColumn = startColumn). */
+function sarifRegion(lines: LineIndex, r: { start: number; end: number }) {
+  const s = lines.positionAt(r.start);
+  const e = lines.positionAt(r.end);
+  return { startLine: s.line + 1, startColumn: s.character + 1, endLine: e.line + 1, endColumn: e.character + 1 };
+}
+
+/** SARIF 2.1.0 log with one run; rules are the codes that occur, documented from the catalog. */
+export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): string {
+  const ruleIds = [...new Set(files.flatMap((f) => f.diagnostics.map((d) => d.code)))].sort();
+  const ruleIndex = new Map(ruleIds.map((id, k) => [id, k]));
+  const rules = ruleIds.map((id) => {
+    const doc = describeCode(id);
+    const first = files.flatMap((f) => f.diagnostics).find((d) => d.code === id);
+    const title = doc?.title ?? first?.message.split(/[.;]/)[0] ?? id;
+    const help = doc?.help ?? first?.message ?? id;
+    return {
+      id,
+      name: title.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : '')).replace(/^./, (c) => c.toUpperCase()),
+      shortDescription: { text: title },
+      fullDescription: { text: help },
+      help: { text: help, markdown: help },
+      defaultConfiguration: { level: SARIF_LEVEL[doc?.severity ?? first?.severity ?? 'warning'] },
+      helpUri: `${tool.informationUri}/blob/main/docs/language.md`,
+    };
+  });
+  const results = files.flatMap((f) => {
+    const lines = new LineIndex(f.text);
+    return f.diagnostics.map((d) => {
+      const res: Record<string, unknown> = {
+        ruleId: d.code,
+        ruleIndex: ruleIndex.get(d.code),
+        level: SARIF_LEVEL[d.severity],
+        message: { text: d.message },
+        locations: [{ physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, d.range) } }],
+      };
+      if (d.related?.length) {
+        res.relatedLocations = d.related.map((r, k) => ({ id: k, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, r.range) } }));
+      }
+      if (d.fixes?.length) {
+        res.fixes = d.fixes.map((fx) => ({
+          description: { text: fx.title },
+          artifactChanges: [{ artifactLocation: { uri: f.path }, replacements: fx.edits.map((e) => ({ deletedRegion: sarifRegion(lines, e.range), insertedContent: { text: e.newText } })) }],
+        }));
+      }
+      return res;
+    });
+  });
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'vpscope', version: tool.version, semanticVersion: tool.version, informationUri: tool.informationUri, rules } },
+        artifacts: files.map((f) => ({ location: { uri: f.path }, mimeType: 'text/x-vpscope' })),
+        columnKind: 'utf16CodeUnits',
+        results,
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}

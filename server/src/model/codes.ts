@@ -1,0 +1,138 @@
+/**
+ * The catalog of diagnostic codes of the scenario checker. Codes are stable: never renumber,
+ * never reuse a retired code for another meaning (retire it with a comment instead).
+ *
+ * Ranges:
+ * - VPS001-VPS099 syntax (defined next to the parser in `syntax/syntaxCodes.ts`, re-exported here
+ *   because the syntax layer may not import the model);
+ * - VPS100-VPS199 semantic checks (this file, used by `lower.ts`, `checks.ts`, `symbols.ts`);
+ * - VPS200-VPS299 static hazards (`analysis/static/`), VPS300-VPS399 simulation and trace
+ *   findings (`sim/`, `trace/codes.ts`): catalogued by their owners. `describeCode` falls back
+ *   to those owners' text when they register it, and to a generic title otherwise.
+ */
+import { SyntaxCodes, syntaxCodeDocs } from '../syntax/syntaxCodes';
+import type { Severity } from '../core/diagnostic';
+
+export { SyntaxCodes };
+
+export interface CodeDoc {
+  code: string;
+  /** Short title (SARIF shortDescription). */
+  title: string;
+  /** What to do about it (SARIF help). */
+  help: string;
+  /** The usual severity (a code keeps one severity; listed for SARIF defaultConfiguration). */
+  severity: Severity;
+}
+
+/** Semantic codes, by meaning. */
+export const Codes = {
+  unknownKeyword: 'VPS100',
+  misplacedKeyword: 'VPS101',
+  missingArgument: 'VPS102',
+  extraArgument: 'VPS103',
+  wrongType: 'VPS104',
+  missingUnit: 'VPS105',
+  wrongUnitKind: 'VPS106',
+  detachedUnit: 'VPS107',
+  outOfRange: 'VPS108',
+  unknownValue: 'VPS109',
+  duplicateSetting: 'VPS110',
+  duplicateName: 'VPS111',
+  unknownName: 'VPS112',
+  missingRequired: 'VPS113',
+  bodyMismatch: 'VPS114',
+  vpOutOfRange: 'VPS115',
+  cpuOutOfRange: 'VPS116',
+  unknownUnit: 'VPS117',
+  multipleTriggers: 'VPS118',
+  badCpuList: 'VPS119',
+  // Xen cpupool rules (model.md section 2, xl cpupool docs).
+  cpuInTwoPools: 'VPS120',
+  cpu0OutsidePool0: 'VPS121',
+  dom0OutsidePool0: 'VPS122',
+  poolWithDomainsNoCpus: 'VPS123',
+  unknownPool: 'VPS124',
+  idleCpus: 'VPS125',
+  vmCpusOutsidePool: 'VPS126',
+  emptyPool: 'VPS127',
+  multipleDom0: 'VPS128',
+  // Settings that mean nothing where they are written (warnings).
+  runOnTargetWithoutTarget: 'VPS130',
+  ignoredByBackend: 'VPS131',
+  ignoredByScheduler: 'VPS132',
+  ignoredByPolicy: 'VPS133',
+  boostSettingsIgnored: 'VPS134',
+  ioloadMode: 'VPS135',
+  listLength: 'VPS136',
+  // Variants.
+  variantPathMissing: 'VPS140',
+  /** A bug in vpscope, caught so that the rest of the analysis still runs. */
+  internalError: 'VPS199',
+} as const;
+
+export type SemanticCode = (typeof Codes)[keyof typeof Codes];
+
+const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
+  VPS100: { severity: 'error', title: 'Unknown keyword', help: 'The keyword does not exist in this block. Check the spelling (the message lists close matches) or see docs/language.md for what the block accepts.' },
+  VPS101: { severity: 'error', title: 'Keyword in the wrong block', help: 'The keyword exists but belongs in another block; move the statement there.' },
+  VPS102: { severity: 'error', title: 'Missing argument', help: 'Add the value the statement needs (the message shows an example).' },
+  VPS103: { severity: 'error', title: 'Too many arguments', help: 'Remove the extra values, or start a new statement on its own line or after `;`.' },
+  VPS104: { severity: 'error', title: 'Wrong kind of value', help: 'Write the kind of value the statement takes (a number, a word, a CPU list...).' },
+  VPS105: { severity: 'error', title: 'Missing unit', help: 'Durations need a unit (`ns`, `us`, `ms`, `s`), percentages `%`, rates `/s`; only `0` may be written alone.' },
+  VPS106: { severity: 'error', title: 'Unit of the wrong kind', help: 'Use a unit of the kind the statement takes, e.g. a duration for `sleep`, a plain count for `cpus`.' },
+  VPS107: { severity: 'error', title: 'Unit separated from its number', help: 'Write the unit right after the number, without a space: `10us`.' },
+  VPS108: { severity: 'error', title: 'Value out of range', help: 'Use a value inside the range the message gives.' },
+  VPS109: { severity: 'error', title: 'Unknown value', help: 'Use one of the values the message lists.' },
+  VPS110: { severity: 'error', title: 'Setting written twice', help: 'Remove one of the two statements; a setting may appear once per block.' },
+  VPS111: { severity: 'error', title: 'Name declared twice', help: 'Rename one of the two declarations; names are unique per kind in their scope.' },
+  VPS112: { severity: 'error', title: 'Unknown name', help: 'Declare the name or fix the reference (the message lists close matches).' },
+  VPS113: { severity: 'error', title: 'Missing required statement', help: 'Add the statement the block requires (e.g. `vcpus` in a `vm`, `pcpus` in `host`).' },
+  VPS114: { severity: 'error', title: 'Block missing or not allowed', help: 'Add `{ ... }` to a statement that needs a block, or remove the block from a setting.' },
+  VPS115: { severity: 'error', title: 'VP index out of range', help: 'VP / vCPU indices go from 0 to the VM\'s `vcpus` - 1.' },
+  VPS116: { severity: 'error', title: 'CPU out of range', help: 'pCPU numbers go from 0 to the host\'s `pcpus` - 1.' },
+  VPS117: { severity: 'error', title: 'Unknown unit', help: 'Units are `ns us ms s` (durations), `k M G` (counts), `%`, and `/s /ms /us` (rates).' },
+  VPS118: { severity: 'error', title: 'More than one trigger', help: 'A program has one trigger (`every`, `rate` or `once`); remove the others.' },
+  VPS119: { severity: 'error', title: 'Invalid CPU list', help: 'Spans go upwards (`0-3`), and a list must keep at least one CPU after `^` exclusions.' },
+  VPS120: { severity: 'error', title: 'pCPU in two pools', help: 'Xen: each pCPU is in at most one cpupool; remove it from one of the pools.' },
+  VPS121: { severity: 'error', title: 'CPU 0 outside Pool-0', help: 'Xen: CPU 0 cannot leave Pool-0; give the other pool different CPUs.' },
+  VPS122: { severity: 'error', title: 'dom0 outside Pool-0', help: 'Xen: dom0 lives in Pool-0 and cannot move; remove its `pool` or the `dom0 on`.' },
+  VPS123: { severity: 'error', title: 'Pool with domains and no CPUs', help: 'Xen refuses to move a domain to a pool with no CPUs; give the pool `cpus`.' },
+  VPS124: { severity: 'error', title: 'Unknown pool', help: 'Declare the pool in `host` (quick fix: create it) or fix the name.' },
+  VPS125: { severity: 'warning', title: 'pCPUs in no pool', help: 'Xen: pCPUs in no pool run only idle; add them to a pool or lower `pcpus`.' },
+  VPS126: { severity: 'warning', title: 'Affinity outside the pool', help: 'Xen: scheduling never crosses pools; CPUs of `cpus` outside the VM\'s pool are never used.' },
+  VPS127: { severity: 'warning', title: 'Empty pool', help: 'A pool with no CPUs runs nothing; give it `cpus` or remove it.' },
+  VPS128: { severity: 'error', title: 'More than one dom0', help: 'Xen has one control domain; keep `dom0 on` on one VM.' },
+  VPS130: { severity: 'warning', title: '`run_on_target` without `target_vp`', help: 'run_on_target keeps a task on its target VP; without target_vp it means nothing. Add `target_vp N` (quick fix).' },
+  VPS131: { severity: 'warning', title: 'Ignored by the backend', help: 'The OpenHCL backend ignores this setting (thread: run_on_target, retarget_vp; single: also target_vp).' },
+  VPS132: { severity: 'warning', title: 'Ignored by the scheduler', help: 'The pool\'s scheduler does not use this setting (e.g. weights and caps are Xen credit/credit2 settings; nice is Linux fair).' },
+  VPS133: { severity: 'warning', title: 'Ignored by the policy', help: '`rt_priority` applies to fifo/rr, `nice` to normal; set the matching `policy`.' },
+  VPS134: { severity: 'warning', title: 'Boost settings ignored', help: 'The settings in a `boost` block apply to `boost dynamic` only.' },
+  VPS135: { severity: 'error', title: 'ioload needs rate or depth', help: 'Give an `ioload` either `rate` (open loop) or `depth` (closed loop), not both.' },
+  VPS136: { severity: 'error', title: 'List length mismatch', help: 'The list needs one entry per VP (vp_cpu_map) or at most one per channel (channel_vps).' },
+  VPS199: { severity: 'error', title: 'Internal error', help: 'A bug in vpscope; the rest of the analysis ran. Please report it with the scenario.' },
+  VPS140: { severity: 'warning', title: 'Variant changes something that does not exist', help: 'The variant names a block the base scenario does not have; fix the name, or write the complete block to add it.' },
+};
+
+/** Every code of the scenario checker (syntax + semantic), with its documentation. */
+export const checkerCodes: readonly CodeDoc[] = [
+  ...Object.entries(syntaxCodeDocs).map(([code, d]) => ({ code, severity: 'error' as Severity, ...d })),
+  ...Object.entries(semanticDocs).map(([code, d]) => ({ code, ...d })),
+];
+
+const extra = new Map<string, CodeDoc>();
+
+/**
+ * Lets other catalogs (static hazards, simulation, traces) describe their codes to the shells
+ * (SARIF rules, `--help`). Idempotent; the checker's own codes cannot be overridden.
+ */
+export function registerCodeDocs(docs: readonly CodeDoc[]): void {
+  for (const d of docs) if (!byCode.has(d.code)) extra.set(d.code, d);
+}
+
+const byCode = new Map<string, CodeDoc>(checkerCodes.map((d) => [d.code, d]));
+
+/** Documentation of a code, when known. */
+export function describeCode(code: string): CodeDoc | undefined {
+  return byCode.get(code) ?? extra.get(code);
+}

@@ -1,0 +1,162 @@
+/**
+ * Small helpers shared by the checker passes: a diagnostics sink with de-duplication, "did you
+ * mean" suggestions, and text edits that insert whole statements with the right indentation.
+ */
+import type { Diagnostic, Fix, Severity } from '../core/diagnostic';
+import type { TextRange } from '../core/text';
+import type { Body, Statement } from '../syntax/tree';
+
+/** Collects diagnostics, keeping at most one per (code, range). */
+export class DiagSink {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+
+  add(severity: Severity, code: string, message: string, range: TextRange, extra?: Pick<Diagnostic, 'related' | 'fixes' | 'tags'>): Diagnostic | undefined {
+    const key = `${code}:${range.start}:${range.end}`;
+    if (this.seen.has(key)) return undefined;
+    this.seen.add(key);
+    const d: Diagnostic = { severity, code, message, range: { start: range.start, end: range.end } };
+    if (extra?.related?.length) d.related = extra.related;
+    if (extra?.fixes?.length) d.fixes = extra.fixes;
+    if (extra?.tags?.length) d.tags = extra.tags;
+    this.list.push(d);
+    return d;
+  }
+
+  error(code: string, message: string, range: TextRange, extra?: Pick<Diagnostic, 'related' | 'fixes' | 'tags'>) {
+    return this.add('error', code, message, range, extra);
+  }
+
+  warning(code: string, message: string, range: TextRange, extra?: Pick<Diagnostic, 'related' | 'fixes' | 'tags'>) {
+    return this.add('warning', code, message, range, extra);
+  }
+
+  has(code: string, range: TextRange): boolean {
+    return this.seen.has(`${code}:${range.start}:${range.end}`);
+  }
+}
+
+/** Optimal string alignment distance (Levenshtein with transpositions), capped for speed. */
+export function editDistance(a: string, b: string, cap = 4): number {
+  if (a === b) return 0;
+  if (Math.abs(a.length - b.length) > cap) return cap + 1;
+  const m = a.length;
+  const n = b.length;
+  let prev2: number[] = new Array(n + 1).fill(0);
+  let prev: number[] = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur: number[] = [i];
+    let rowMin = i;
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > cap) return cap + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[n];
+}
+
+/**
+ * Candidates close to `word`, best first: case-insensitive equality, then small edit distance
+ * (scaled to the word's length), then a shared prefix of at least 3 characters.
+ */
+export function closeMatches(word: string, candidates: Iterable<string>, max = 3): string[] {
+  const w = word.toLowerCase();
+  const limit = w.length <= 3 ? 1 : w.length <= 6 ? 2 : 3;
+  const scored: [string, number][] = [];
+  for (const c of new Set(candidates)) {
+    if (c === word) continue;
+    const lc = c.toLowerCase();
+    let score: number;
+    if (lc === w) score = 0;
+    else {
+      const d = editDistance(w, lc, limit);
+      if (d <= limit) score = d;
+      else if (w.length >= 3 && (lc.startsWith(w) || w.startsWith(lc)) && Math.min(w.length, lc.length) >= 3) score = limit + 0.5;
+      else if (w.length >= 4 && lc.includes(w)) score = limit + 0.7;
+      else continue;
+    }
+    scored.push([c, score]);
+  }
+  scored.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : 1));
+  return scored.slice(0, max).map((x) => x[0]);
+}
+
+/** "did you mean `a`, `b` or `c`?" or '' when there is nothing to suggest. */
+export function didYouMean(matches: string[]): string {
+  if (matches.length === 0) return '';
+  const q = matches.map((m) => `\`${m}\``);
+  const list = q.length === 1 ? q[0] : `${q.slice(0, -1).join(', ')} or ${q[q.length - 1]}`;
+  return ` Did you mean ${list}?`;
+}
+
+/** Quick fixes replacing `range` by each suggestion (the first preferred). */
+export function replaceFixes(range: TextRange, matches: string[], what = ''): Fix[] {
+  return matches.map((m, k) => ({ title: `Change ${what ? what + ' ' : ''}to '${m}'`, edits: [{ range, newText: m }], preferred: k === 0 }));
+}
+
+/** Formats a list of words as "`a`, `b` or `c`". */
+export function wordList(words: readonly string[], conj = 'or'): string {
+  const q = words.map((w) => `\`${w}\``);
+  if (q.length <= 1) return q.join('');
+  return `${q.slice(0, -1).join(', ')} ${conj} ${q[q.length - 1]}`;
+}
+
+// ---- statement insertion ------------------------------------------------------------------------
+
+function lineStartOf(text: string, offset: number): number {
+  let p = offset;
+  while (p > 0) {
+    const c = text.charCodeAt(p - 1);
+    if (c === 10 || c === 13) break;
+    p--;
+  }
+  return p;
+}
+
+/** Whitespace before the first token of the line containing `offset`. */
+export function indentOfLine(text: string, offset: number): string {
+  const start = lineStartOf(text, offset);
+  let p = start;
+  while (p < text.length && (text[p] === ' ' || text[p] === '\t')) p++;
+  return text.slice(start, p);
+}
+
+/** True when only whitespace precedes `offset` on its line. */
+export function startsLine(text: string, offset: number): boolean {
+  const start = lineStartOf(text, offset);
+  return /^[ \t]*$/.test(text.slice(start, offset));
+}
+
+/** The end-of-line sequence the document uses. */
+export function eolOf(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}
+
+/** An edit that inserts a statement just before `stmt`, on its own line when `stmt` starts one. */
+export function insertBefore(text: string, stmt: Statement, newStatement: string): { range: TextRange; newText: string } {
+  if (startsLine(text, stmt.start)) {
+    return { range: { start: stmt.start, end: stmt.start }, newText: `${newStatement}${eolOf(text)}${indentOfLine(text, stmt.start)}` };
+  }
+  return { range: { start: stmt.start, end: stmt.start }, newText: `${newStatement}; ` };
+}
+
+/**
+ * An edit that appends a statement at the end of a block: on a new line before the `}` when the
+ * block spans lines, after a `;` when it is on one line.
+ */
+export function appendToBody(text: string, body: Body, newStatement: string): { range: TextRange; newText: string } {
+  const last = body.statements[body.statements.length - 1];
+  if (!body.missing && startsLine(text, body.close.start)) {
+    const indent = last && startsLine(text, last.start) ? indentOfLine(text, last.start) : indentOfLine(text, body.close.start) + '  ';
+    const at = lineStartOf(text, body.close.start);
+    return { range: { start: at, end: at }, newText: `${indent}${newStatement}${eolOf(text)}` };
+  }
+  if (last) return { range: { start: last.end, end: last.end }, newText: `; ${newStatement}` };
+  return { range: { start: body.open.end, end: body.open.end }, newText: ` ${newStatement}` };
+}

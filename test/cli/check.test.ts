@@ -1,0 +1,148 @@
+/**
+ * `vpscope check` end to end: a child process on real files; exit codes and the text, JSON and
+ * SARIF shapes. Runs `server/src/cli/main.ts check` through tsx (or `dist/cli.js` when
+ * VPSCOPE_CLI=dist and it is built); falls back to `check.ts` alone while other commands of
+ * main.ts are not written yet.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const root = join(__dirname, '..', '..');
+const cliDir = join(root, 'server', 'src', 'cli');
+const mainReady = ['simulate.ts', 'analyze.ts'].every((f) => existsSync(join(cliDir, f)));
+const useDist = process.env.VPSCOPE_CLI === 'dist' && existsSync(join(root, 'dist', 'cli.js'));
+
+// The tsx loader by absolute URL: the child runs in a temporary directory, where `--import tsx`
+// would not resolve.
+const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+function run(args: string[], cwd: string): { code: number | null; out: string; err: string } {
+  const cmd = useDist
+    ? [join(root, 'dist', 'cli.js'), 'check', ...args]
+    : mainReady
+      ? ['--import', tsx, join(cliDir, 'main.ts'), 'check', ...args]
+      : ['--import', tsx, join(cliDir, 'check.ts'), ...args];
+  const r = spawnSync(process.execPath, cmd, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vpscope-check-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+mkdirSync(join(dir, 'sub'));
+const GOOD = 'host { pcpus 4 }\nvm web { vcpus 2 }\n';
+const BAD = 'host {\n  pcpus 4\n}\nvm web {\n  vcpus 2\n  guest { thread t { cpu 10 } }\n  cpus 0-9\n}\n';
+const WARN = 'host { pcpus 4 }\nvm web { vcpus 2; cpu_weight 300 }\n';
+writeFileSync(join(dir, 'good.vps'), GOOD);
+writeFileSync(join(dir, 'sub', 'bad.vps'), BAD);
+writeFileSync(join(dir, 'warn.vps'), WARN);
+writeFileSync(join(dir, 'crlf.vps'), 'host {\r\n  pcpus 2\r\n}\r\nvm "\u00e9t\u00e9 🚀" { vcpus 1; cpus @ }\r\n');
+
+test('text: clean file, exit 0 and a summary', () => {
+  const r = run(['good.vps'], dir);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'no problems in 1 file\n');
+});
+
+test('text: errors, exit 1, file:line:col 1-based, summary', () => {
+  const r = run(['sub/bad.vps', 'good.vps'], dir);
+  assert.equal(r.code, 1, r.err);
+  const lines = r.out.trimEnd().split('\n');
+  assert.match(lines[0], /^sub\/bad\.vps:6:26: error VPS105: `cpu` takes a duration/);
+  assert.match(lines[1], /^sub\/bad\.vps:7:8: error VPS116: pCPU 9 does not exist/);
+  assert.equal(lines[lines.length - 1], '2 errors in 2 files');
+});
+
+test('text: warnings only, exit 0', () => {
+  const r = run(['warn.vps'], dir);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^warn\.vps:2:19: warning VPS132: /m);
+  assert.match(r.out, /1 warning in 1 file\n$/);
+});
+
+test('text: CRLF and non-ASCII text give the right line and column', () => {
+  const r = run(['crlf.vps'], dir);
+  assert.equal(r.code, 1);
+  // The stray `@` is on line 4; columns count UTF-16 units like LSP (the emoji counts 2).
+  assert.match(r.out, /^crlf\.vps:4:29: error VPS001: Unexpected character '@'/m);
+  assert.equal(r.out.split('\n').filter((l) => /: error /.test(l)).length, 1);
+});
+
+test('json: vpscope.check/1 with 0-based LSP ranges, related info and fixes', () => {
+  const r = run(['--format', 'json', 'sub/bad.vps', 'good.vps'], dir);
+  assert.equal(r.code, 1, r.err);
+  const doc = JSON.parse(r.out);
+  assert.equal(doc.schema, 'vpscope.check/1');
+  assert.deepEqual(doc.files.map((f: { file: string }) => f.file), ['sub/bad.vps', 'good.vps']);
+  const [d] = doc.files[0].diagnostics;
+  assert.deepEqual(Object.keys(d).sort(), ['code', 'fixes', 'message', 'range', 'severity']);
+  assert.equal(d.severity, 'error');
+  assert.equal(d.code, 'VPS105');
+  assert.deepEqual(d.range, { start: { line: 5, character: 25 }, end: { line: 5, character: 27 } });
+  assert.deepEqual(d.fixes[0], { title: "Add 'ms'", preferred: true, edits: [{ range: { start: { line: 5, character: 27 }, end: { line: 5, character: 27 } }, newText: 'ms' }] });
+  assert.deepEqual(doc.files[1].diagnostics, []);
+  assert.deepEqual(doc.summary, { files: 2, errors: 2, warnings: 0, notes: 0 });
+});
+
+test('sarif: 2.1.0 log, rules for every result, 1-based regions, relative URIs', () => {
+  const r = run(['--format=sarif', 'sub/bad.vps', 'warn.vps'], dir);
+  assert.equal(r.code, 1, r.err);
+  const log = JSON.parse(r.out);
+  assert.equal(log.version, '2.1.0');
+  assert.match(log.$schema, /sarif-2\.1\.0/);
+  assert.equal(log.runs.length, 1);
+  const run0 = log.runs[0];
+  const driver = run0.tool.driver;
+  assert.equal(driver.name, 'vpscope');
+  assert.match(driver.version, /^\d+\.\d+\.\d+/);
+  assert.ok(typeof driver.informationUri === 'string' && driver.informationUri.length > 0);
+  const ruleIds = driver.rules.map((x: { id: string }) => x.id);
+  for (const rule of driver.rules) {
+    assert.match(rule.id, /^VPS\d{3}$/);
+    assert.ok(rule.shortDescription?.text, `${rule.id} shortDescription`);
+    assert.ok(rule.help?.text, `${rule.id} help`);
+  }
+  assert.ok(run0.results.length >= 3);
+  for (const res of run0.results) {
+    assert.ok(ruleIds.includes(res.ruleId), `rule ${res.ruleId} declared`);
+    assert.equal(driver.rules[res.ruleIndex].id, res.ruleId);
+    assert.ok(['error', 'warning', 'note'].includes(res.level));
+    assert.ok(res.message.text.length > 0);
+    const loc = res.locations[0].physicalLocation;
+    assert.ok(['sub/bad.vps', 'warn.vps'].includes(loc.artifactLocation.uri));
+    const g = loc.region;
+    assert.ok(g.startLine >= 1 && g.startColumn >= 1 && g.endLine >= g.startLine, JSON.stringify(g));
+    if (g.endLine === g.startLine) assert.ok(g.endColumn >= g.startColumn);
+  }
+  const first = run0.results.find((x: { ruleId: string }) => x.ruleId === 'VPS105');
+  assert.deepEqual(first.locations[0].physicalLocation.region, { startLine: 6, startColumn: 26, endLine: 6, endColumn: 28 });
+  assert.deepEqual(first.fixes[0].artifactChanges[0].replacements[0].insertedContent, { text: 'ms' });
+});
+
+test('usage errors and unreadable files exit 2 with a message on stderr', () => {
+  for (const args of [[], ['--format', 'xml', 'good.vps'], ['--bogus', 'good.vps'], ['missing.vps'], ['sub']]) {
+    const r = run(args, dir);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.out}`);
+    assert.match(r.err, /vpscope check: /);
+    assert.equal(r.out, '');
+  }
+});
+
+test('--help prints the usage and exits 0', () => {
+  const r = run(['--help'], dir);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^Usage: vpscope check FILE\.\.\. \[--format text\|json\|sarif\]/);
+});
+
+test('the examples check without errors', () => {
+  const ex = join(root, 'examples');
+  if (!existsSync(ex)) return;
+  const r = run(['--format', 'json', ...require('node:fs').readdirSync(ex).filter((f: string) => f.endsWith('.vps')).map((f: string) => join(ex, f))], root);
+  const doc = JSON.parse(r.out);
+  const errors = doc.files.flatMap((f: { file: string; diagnostics: { severity: string; code: string; message: string }[] }) => f.diagnostics.filter((d) => d.severity === 'error').map((d) => `${f.file}: ${d.code} ${d.message}`));
+  assert.deepEqual(errors, []);
+});
