@@ -1,0 +1,266 @@
+/**
+ * The syntax side of the static checks: finding the statement a hazard should point at, and
+ * building quick-fix edits from the tree's offsets.
+ *
+ * Statements are addressed by *paths* of keywords and names, the same way variants address the
+ * base scenario (docs/language.md, "variant"): `vm web / openhcl / task nvme / target_vp`. A path
+ * can be looked up in the base (the file's top level) or inside one `variant NAME { ... }` block.
+ *
+ * The document text is rebuilt from the token stream: every character between two tokens is a
+ * space or a tab (newlines and comments are tokens), so the rebuilt text has the same offsets as
+ * the real one and differs only in that tabs read as spaces. That is enough to copy a statement or
+ * to learn a line's indentation for inserted text.
+ */
+import type { TextEdit } from '../../core/diagnostic';
+import { LineIndex, type TextRange } from '../../core/text';
+import type { Arg, ParseResult, SourceFile, Statement } from '../../syntax/tree';
+
+export interface PathSeg {
+  kw: string;
+  /** The declared name for named blocks (`vm web`), undefined for unnamed ones (`openhcl`). */
+  name?: string;
+}
+export type Path = readonly PathSeg[];
+
+/**
+ * Keywords whose first argument is a name that identifies the block (docs/language.md). Every
+ * other block is identified by its keyword alone; `boost dynamic { ... }` is `boost`, whatever its
+ * mode.
+ */
+const NAMED_BLOCKS: ReadonlySet<string> = new Set([
+  'vm', 'pool', 'load', 'task', 'storvsp', 'netvsp', 'disk', 'lock', 'thread', 'parallel', 'ioload', 'intercept', 'irq', 'variant',
+]);
+
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** A name as the language writes it: bare when it is an identifier, quoted otherwise. */
+export function fmtName(name: string): string {
+  return IDENT_RE.test(name) && !name.endsWith('-') ? name : JSON.stringify(name);
+}
+
+function argName(a: Arg | undefined): string | undefined {
+  if (!a || a.missing) return undefined;
+  if (a.type === 'ident') return a.name;
+  if (a.type === 'string') return a.value;
+  return undefined;
+}
+
+function segOf(s: Statement): PathSeg {
+  const kw = s.keyword.name;
+  return NAMED_BLOCKS.has(kw) ? { kw, name: argName(s.args[0]) } : { kw };
+}
+
+function segMatches(s: Statement, seg: PathSeg): boolean {
+  if (s.keyword.missing || s.keyword.name !== seg.kw) return false;
+  return seg.name === undefined || argName(s.args[0]) === seg.name;
+}
+
+/** The text of `path` followed by `leaf` as nested one-line blocks: `vm web { guest { leaf } }`. */
+export function nestText(path: Path, leaf: string): string {
+  let out = leaf;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const seg = path[i];
+    out = `${seg.kw}${seg.name !== undefined ? ' ' + fmtName(seg.name) : ''} { ${out} }`;
+  }
+  return out;
+}
+
+export class SourceIndex {
+  readonly file: SourceFile;
+  /** The document rebuilt from its tokens (tabs read as spaces). */
+  readonly text: string;
+  readonly lines: LineIndex;
+  /** The document's line break, used in inserted text (`\r\n` documents stay `\r\n`). */
+  readonly eol: string;
+  private readonly byStart = new Map<number, Statement>();
+  private readonly variants = new Map<string, Statement>();
+
+  constructor(parse: ParseResult) {
+    this.file = parse.file;
+    const chunks: string[] = [];
+    let pos = 0;
+    for (const t of parse.tokens) {
+      if (t.start > pos) chunks.push(' '.repeat(t.start - pos));
+      chunks.push(t.text);
+      pos = Math.max(pos, t.end);
+    }
+    this.text = chunks.join('');
+    this.lines = new LineIndex(this.text);
+    this.eol = this.text.includes('\r\n') ? '\r\n' : '\n';
+    const rec = (list: Statement[]) => {
+      for (const s of list) {
+        // The first statement at an offset is the outermost; keep it (IR ranges are statements).
+        if (!this.byStart.has(s.start)) this.byStart.set(s.start, s);
+        if (s.body) rec(s.body.statements);
+      }
+    };
+    rec(this.file.statements);
+    for (const s of this.file.statements) {
+      const seg = segOf(s);
+      if (seg.kw === 'variant' && seg.name !== undefined && !this.variants.has(seg.name)) this.variants.set(seg.name, s);
+    }
+  }
+
+  /** The statement that starts at `offset` (IR ranges start where their statement starts). */
+  statementAt(offset: number): Statement | undefined {
+    return this.byStart.get(offset);
+  }
+
+  /** The `variant NAME { ... }` statement. */
+  variant(name: string): Statement | undefined {
+    return this.variants.get(name);
+  }
+
+  /** True when `r` lies inside any variant block. */
+  inAnyVariant(r: TextRange): boolean {
+    for (const v of this.variants.values()) if (r.start >= v.start && r.end <= v.end) return true;
+    return false;
+  }
+
+  /** The statements at the top of a scope: the file (base) or a variant's body. */
+  private roots(variant?: string): Statement[] {
+    if (variant === undefined) return this.file.statements.filter((s) => s.keyword.name !== 'variant');
+    return this.variants.get(variant)?.body?.statements ?? [];
+  }
+
+  /** The statement at `path` in the base or in a variant; the last one written wins, like a merge. */
+  find(path: Path, variant?: string): Statement | undefined {
+    let list = this.roots(variant);
+    let hit: Statement | undefined;
+    for (const seg of path) {
+      hit = undefined;
+      for (const s of list) if (segMatches(s, seg)) hit = s;
+      if (!hit) return undefined;
+      list = hit.body?.statements ?? [];
+    }
+    return hit;
+  }
+
+  /** The deepest statement along `path` that exists in a scope, and how many segments it covers. */
+  deepest(path: Path, variant?: string): { stmt?: Statement; depth: number } {
+    let list = this.roots(variant);
+    let stmt: Statement | undefined;
+    let depth = 0;
+    for (const seg of path) {
+      let hit: Statement | undefined;
+      for (const s of list) if (segMatches(s, seg)) hit = s;
+      if (!hit) break;
+      stmt = hit;
+      depth++;
+      list = hit.body?.statements ?? [];
+    }
+    return { stmt, depth };
+  }
+
+  /** A setting or block as the variant sees it: the variant's override first, then the base. */
+  findEffective(path: Path, variant?: string): Statement | undefined {
+    return (variant !== undefined ? this.find(path, variant) : undefined) ?? this.find(path);
+  }
+
+  /** The keyword and arguments of a statement, without its body: where a diagnostic belongs. */
+  head(s: Statement): TextRange {
+    const last = s.args.length ? s.args[s.args.length - 1] : s.keyword;
+    return { start: s.start, end: Math.max(last.end, s.keyword.end) };
+  }
+
+  /** Leading whitespace of the line that holds `offset`. */
+  indentAt(offset: number): string {
+    const line = this.lines.positionAt(offset).line;
+    const start = this.lines.lineStarts[line];
+    let i = start;
+    while (i < this.text.length && (this.text[i] === ' ' || this.text[i] === '\t')) i++;
+    return this.text.slice(start, i);
+  }
+
+  /** Whether two offsets are on the same line. */
+  sameLine(a: number, b: number): boolean {
+    return this.lines.positionAt(a).line === this.lines.positionAt(b).line;
+  }
+
+  slice(r: TextRange): string {
+    return this.text.slice(r.start, r.end);
+  }
+
+  // ---- edits -------------------------------------------------------------------------------
+
+  /** Replaces a statement's arguments (keeps its keyword and body). */
+  replaceArgs(s: Statement, newArgs: string): TextEdit {
+    if (s.args.length === 0) return { range: { start: s.keyword.end, end: s.keyword.end }, newText: ` ${newArgs}` };
+    return { range: { start: s.args[0].start, end: s.args[s.args.length - 1].end }, newText: newArgs };
+  }
+
+  /** Replaces a statement's keyword (`syscall 2ms` -> `io 2ms`). */
+  replaceKeyword(s: Statement, kw: string): TextEdit {
+    return { range: { start: s.keyword.start, end: s.keyword.end }, newText: kw };
+  }
+
+  /**
+   * Adds `text` (one statement, or several joined by `; `) as the first statement of `owner`'s
+   * body, in the body's own style: `{ text; first ... }` on one line, or a new line indented like
+   * the first child. An owner without a body gets one: `owner { text }`.
+   */
+  insertChild(owner: Statement, text: string): TextEdit {
+    const body = owner.body;
+    if (!body || body.missing) {
+      const at = this.head(owner).end;
+      return { range: { start: at, end: at }, newText: ` { ${text} }` };
+    }
+    const first = body.statements[0];
+    if (!first) {
+      const inner = { start: body.open.end, end: body.close.start };
+      if (this.sameLine(body.open.start, body.close.start)) return { range: inner, newText: ` ${text} ` };
+      const indent = this.indentAt(owner.start);
+      return { range: inner, newText: `${this.eol}${indent}  ${text}${this.eol}${indent}` };
+    }
+    if (this.sameLine(body.open.start, first.start)) return { range: { start: first.start, end: first.start }, newText: `${text}; ` };
+    return { range: { start: first.start, end: first.start }, newText: `${text}${this.eol}${this.indentAt(first.start)}` };
+  }
+
+  /**
+   * Adds `text` as a sibling right after statement `s`: on the next line with the same indentation
+   * when `s` ends its line, after `; ` otherwise. Multi-line `text` uses `\n`; it is converted.
+   */
+  insertAfter(s: Statement, raw: string): TextEdit {
+    const text = raw.split('\n').join(this.eol);
+    const endLine = this.lines.positionAt(s.end).line;
+    const lineEnd = endLine + 1 < this.lines.lineCount ? this.lines.lineStarts[endLine + 1] : this.text.length;
+    const rest = this.text.slice(s.end, lineEnd).replace(/#.*$/, '').trim();
+    if (rest === '') {
+      const indent = this.indentAt(s.start);
+      // Insert before the line break that ends `s`'s line so the new statement gets its own line.
+      let at = lineEnd;
+      while (at > s.end && (this.text[at - 1] === '\n' || this.text[at - 1] === '\r')) at--;
+      return { range: { start: at, end: at }, newText: `${this.eol}${indent}${text}` };
+    }
+    return { range: { start: s.end, end: s.end }, newText: `; ${text}` };
+  }
+
+  /**
+   * Removes a statement: its whole line(s) when nothing else is on them (a trailing comment goes
+   * with it), otherwise the statement and the `;` that separates it from its neighbour.
+   */
+  deleteStatement(s: Statement): TextEdit {
+    const startLine = this.lines.positionAt(s.start).line;
+    const endLine = this.lines.positionAt(s.end).line;
+    const lineStart = this.lines.lineStarts[startLine];
+    const nextLineStart = endLine + 1 < this.lines.lineCount ? this.lines.lineStarts[endLine + 1] : this.text.length;
+    const before = this.text.slice(lineStart, s.start);
+    const after = this.text.slice(s.end, nextLineStart).replace(/\r?\n$/, '');
+    if (before.trim() === '' && after.replace(/#.*$/, '').trim() === '') {
+      return { range: { start: lineStart, end: nextLineStart }, newText: '' };
+    }
+    const m = /^[ \t]*;[ \t]*/.exec(this.text.slice(s.end));
+    if (m) return { range: { start: s.start, end: s.end + m[0].length }, newText: '' };
+    const b = /[ \t]*;[ \t]*$/.exec(before);
+    if (b) return { range: { start: s.start - b[0].length, end: s.end }, newText: '' };
+    return { range: { start: s.start, end: s.end }, newText: '' };
+  }
+}
+
+/** Applies non-overlapping edits to a text (tests and previews). */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  const sorted = [...edits].sort((a, b) => b.range.start - a.range.start || b.range.end - a.range.end);
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.range.start) + e.newText + out.slice(e.range.end);
+  return out;
+}

@@ -1,0 +1,214 @@
+/**
+ * StorVSP and NetVSP hazards: channel setup (hazards 7, 8, 9), head-of-line blocking of a slow
+ * disk (10) and poll mode with a slow backend (11). One worker per open channel (primary +
+ * subchannels), each with its own queue (`io_queue_depth`); the guest picks the channel per IO;
+ * model section 1, "StorVSP".
+ */
+import type { TextEdit } from '../../core/diagnostic';
+import type { TextRange } from '../../core/text';
+import type { StorvspController, Vm } from '../../model/ir';
+import { HazardCodes } from './codes';
+import type { HazardContext } from './context';
+import { distMean, fmtDist, fmtIndices, fmtList, fmtNum, plural } from './format';
+import { ioSourcesOf } from './openhcl';
+import { child, netvspPath, storvspPath } from './paths';
+import type { Path } from './source';
+import { channelCount, channelVps } from './placement';
+
+/** A disk at least this many times slower (mean latency) than another on its controller is "slow". */
+export const HEAD_OF_LINE_RATIO = 10;
+/** A backend at least this slow (mean latency) keeps IOs pending long enough for poll mode to hurt. */
+export const SLOW_BACKEND_NS = 1e6;
+
+function allVcpus(vm: Vm, vcpus: readonly number[]): number[] {
+  return vcpus.length ? [...vcpus] : Array.from({ length: vm.vcpus }, (_, i) => i);
+}
+
+/** Hazard 7: no subchannels on a multi-VP VM whose IO comes from several vCPUs. */
+export function checkNoSubchannels(ctx: HazardContext): void {
+  for (const vm of ctx.scenario.vms) {
+    const oh = vm.openhcl;
+    if (!oh || vm.vcpus < 2) continue;
+    for (const c of oh.storvsp) {
+      if (c.subChannels > 0) continue;
+      const sources = ioSourcesOf(vm, c.name);
+      const submitters = new Set(sources.flatMap((x) => allVcpus(vm, x.vcpus)));
+      if (submitters.size < 2) continue;
+      const want = Math.min(vm.vcpus - 1, 256);
+      const vp = channelVps(vm, c)[0];
+      ctx.report(HazardCodes.noSubchannels, {
+        range: ctx.rangeOf(child(storvspPath(vm, c), 'sub_channels'), c.range),
+        message:
+          `controller \`${c.name}\` has no subchannels -> its one worker (the primary channel, on VP ${vp}) serialises the IO of ${plural(submitters.size, 'vCPU')} ` +
+          `(${fmtList(sources.map((x) => `\`${x.name}\``))}) and every completion interrupts VP ${vp} -> add subchannels: \`sub_channels ${want}\` gives one channel per VP`,
+        related: sources.map((x) => ctx.rel(x.range, `${x.kind} \`${x.name}\` submits IO to \`${c.name}\``)),
+        fixes: [ctx.setSetting(storvspPath(vm, c), 'sub_channels', String(want), `Add ${want} subchannels (one channel per VP)`, true)],
+      });
+    }
+  }
+}
+
+/** Hazard 8: more subchannels than OpenHCL opens. */
+export function checkSubchannelClamp(ctx: HazardContext): void {
+  for (const vm of ctx.scenario.vms) {
+    const oh = vm.openhcl;
+    if (!oh) continue;
+    const clamp = (path: Path, name: string, kind: string, written: number, max: number, why: string, range: TextRange) => {
+      if (written <= max) return;
+      ctx.report(HazardCodes.subchannelsClamped, {
+        range: ctx.rangeOf(child(path, 'sub_channels'), range),
+        message:
+          `\`sub_channels ${written}\` on ${kind} \`${name}\` is more than OpenHCL opens on a ${vm.vcpus}-VP VM (${why}) -> it is clamped to ${max}: ` +
+          `the device runs ${max + 1} channels, not ${written + 1} -> write ${max}`,
+        fixes: [ctx.setSetting(path, 'sub_channels', String(max), `Set sub_channels to ${max}`, true)],
+      });
+    };
+    for (const c of oh.storvsp) clamp(storvspPath(vm, c), c.name, 'controller', c.subChannelsWritten, Math.min(vm.vcpus, 256), 'at most one per VP, and 256', c.range);
+    for (const n of oh.netvsp) clamp(netvspPath(vm, n), n.name, 'NIC', n.subChannelsWritten, Math.min(32, vm.vcpus), 'at most min(32, VPs)', n.range);
+  }
+}
+
+/** Hazard 9: channels opened without interrupts land on VP 0. */
+export function checkChannelInterrupts(ctx: HazardContext): void {
+  for (const vm of ctx.scenario.vms) {
+    const oh = vm.openhcl;
+    if (!oh) continue;
+    for (const c of oh.storvsp) {
+      if (c.interrupts) continue;
+      const n = channelCount(c);
+      ctx.report(HazardCodes.channelWithoutInterrupts, {
+        range: ctx.rangeOf(child(storvspPath(vm, c), 'interrupts'), c.range),
+        message:
+          `the channels of \`${c.name}\` are opened without interrupts -> ${n === 1 ? 'its worker lands' : `all ${n} channel workers land`} on VP 0, whatever VP the guest chose -> ` +
+          `VP 0 serves all of \`${c.name}\`'s IO and keeps being pulled out of VTL0${vm.vcpus > 1 ? ` while VPs 1-${vm.vcpus - 1} do none of it` : ''} -> open the channels with interrupts`,
+        fixes: [ctx.setSetting(storvspPath(vm, c), 'interrupts', 'on', 'Open the channels with interrupts (`interrupts on`)', true)],
+      });
+    }
+  }
+}
+
+function uniqueControllerName(vm: Vm, base: string): string {
+  const taken = new Set(vm.openhcl?.storvsp.map((c) => c.name) ?? []);
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
+}
+
+/**
+ * Edits that move disk `disk` of controller `c` to a new controller right after it, with the same
+ * channel settings, and point the guest's IO sources at the new controller.
+ */
+function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskName: string): { name: string; edits: (TextEdit | undefined)[] } | undefined {
+  const disk = c.disks.find((d) => d.name === diskName);
+  const ctrlStmt = ctx.src.statementAt(c.range.start);
+  const diskStmt = disk && ctx.src.statementAt(disk.range.start);
+  if (!ctrlStmt?.body || !diskStmt) return undefined;
+  const name = uniqueControllerName(vm, `${c.name}_${diskName}`);
+  const indent = ctx.src.indentAt(ctrlStmt.start);
+  const settings = ctrlStmt.body.statements.filter((s) => s.keyword.name !== 'disk').map((s) => ctx.src.slice(s));
+  const lines = [`storvsp ${name} {`, ...settings.map((t) => `${indent}  ${t}`), `${indent}  ${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
+  const edits: (TextEdit | undefined)[] = [ctx.src.deleteStatement(diskStmt), ctx.src.insertAfter(ctrlStmt, lines.join('\n'))];
+  for (const l of vm.guest.ioloads) {
+    if (l.controller !== c.name || l.disk !== diskName) continue;
+    const ls = ctx.src.statementAt(l.range.start);
+    const ref = ls?.body?.statements.find((s) => s.keyword.name === 'disk');
+    const arg = ref?.args[0];
+    edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
+  }
+  for (const t of vm.guest.threads) {
+    for (const s of t.program.steps) {
+      if (s.kind !== 'disk_io' || s.controller !== c.name || s.disk !== diskName) continue;
+      const arg = ctx.src.statementAt(s.range.start)?.args[0];
+      edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
+    }
+  }
+  return { name, edits };
+}
+
+/** Hazard 10: a slow disk on a controller shared with fast disks, both with IO. */
+export function checkHeadOfLine(ctx: HazardContext): void {
+  for (const vm of ctx.scenario.vms) {
+    const oh = vm.openhcl;
+    if (!oh) continue;
+    for (const c of oh.storvsp) {
+      const sources = ioSourcesOf(vm, c.name);
+      // Only disks that receive IO can block or be blocked.
+      const used = c.disks.filter((d) => sources.some((x) => x.disk === d.name));
+      if (used.length < 2) continue;
+      const fastest = Math.min(...used.map((d) => distMean(d.latency)));
+      for (const d of used) {
+        const mean = distMean(d.latency);
+        if (mean < HEAD_OF_LINE_RATIO * fastest || mean <= 0) continue;
+        const fast = used.filter((o) => distMean(o.latency) * HEAD_OF_LINE_RATIO <= mean);
+        const n = channelCount(c);
+        const move = moveDiskEdits(ctx, vm, c, d.name);
+        ctx.report(HazardCodes.headOfLine, {
+          range: ctx.head(d.range),
+          message:
+            `disk \`${d.name}\` (${fmtDist(d.latency)}) shares controller \`${c.name}\` with faster ${fast.length === 1 ? 'disk' : 'disks'} ` +
+            `${fmtList(fast.map((o) => `\`${o.name}\` (${fmtDist(o.latency)})`))} -> IO to all of them goes through the same ${plural(n, 'channel')}, each with a queue of ${c.ioQueueDepth} -> ` +
+            `once a queue is full of slow \`${d.name}\` IOs, IO to ${fmtList(fast.map((o) => `\`${o.name}\``))} waits behind them (head-of-line blocking) -> put \`${d.name}\` on a controller of its own`,
+          related: [
+            ...fast.map((o) => ctx.rel(o.range, `fast disk \`${o.name}\` on the same controller`)),
+            ...sources.filter((x) => x.disk === d.name).map((x) => ctx.rel(x.range, `${x.kind} \`${x.name}\` sends IO to \`${d.name}\``)),
+          ],
+          fixes: [move && ctx.fix(`Move \`${d.name}\` to a controller of its own (\`${move.name}\`)`, move.edits, true)],
+        });
+      }
+    }
+  }
+}
+
+function nextPow2(x: number): number {
+  let p = 1;
+  while (p < x) p *= 2;
+  return p;
+}
+
+/** Hazard 11: poll mode threshold at or below the pending IO of a slow backend. */
+export function checkPollMode(ctx: HazardContext): void {
+  for (const vm of ctx.scenario.vms) {
+    const oh = vm.openhcl;
+    if (!oh) continue;
+    for (const c of oh.storvsp) {
+      const slow = c.disks.filter((d) => distMean(d.latency) >= SLOW_BACKEND_NS);
+      if (!slow.length) continue;
+      let pending = 0;
+      const submitters = new Set<number>();
+      const names: string[] = [];
+      for (const l of vm.guest.ioloads) {
+        const d = slow.find((x) => x.name === l.disk);
+        if (l.controller !== c.name || !d) continue;
+        // Closed loop: `depth` outstanding; open loop: Little's law, rate x latency.
+        pending += l.depth ?? ((l.ratePerSec ?? 0) * distMean(d.latency)) / 1e9;
+        allVcpus(vm, l.vcpus).forEach((v) => submitters.add(v));
+        names.push(`\`${d.name}\``);
+      }
+      for (const t of vm.guest.threads) {
+        for (const s of t.program.steps) {
+          if (s.kind !== 'disk_io' || s.controller !== c.name || !slow.some((d) => d.name === s.disk)) continue;
+          pending += t.count;
+          allVcpus(vm, t.vcpus).forEach((v) => submitters.add(v));
+          names.push(`\`${s.disk}\``);
+        }
+      }
+      const channels = Math.max(1, Math.min(channelCount(c), submitters.size));
+      const perChannel = pending / channels;
+      if (perChannel <= c.pollModeQueueDepth) continue;
+      const vps = channelVps(vm, c).slice(0, channels);
+      const raise = Math.min(c.ioQueueDepth, nextPow2(Math.ceil(perChannel) * 2));
+      const path = storvspPath(vm, c);
+      ctx.report(HazardCodes.pollModeSlowBackend, {
+        range: ctx.rangeOf(child(path, 'poll_mode_queue_depth'), c.range),
+        message:
+          `controller \`${c.name}\` switches a channel to poll mode above ${c.pollModeQueueDepth} pending ${c.pollModeQueueDepth === 1 ? 'IO' : 'IOs'}, and the slow backend of ` +
+          `${fmtList([...new Set(names)])} (${fmtList(slow.map((d) => fmtDist(d.latency)))}) keeps ~${fmtNum(perChannel)} IOs pending per channel -> ` +
+          `the channel workers on ${fmtIndices('VP', vps)} stay in poll mode as long as the slow IOs are outstanding, polling on their VP threads instead of letting the VPs run their guests -> ` +
+          `raise \`poll_mode_queue_depth\` above the typical pending count, or move the slow disk to a controller of its own`,
+        related: slow.map((d) => ctx.rel(d.range, `slow disk \`${d.name}\``)),
+        fixes: [raise > c.pollModeQueueDepth ? ctx.setSetting(path, 'poll_mode_queue_depth', String(raise), `Raise poll_mode_queue_depth to ${raise}`, true) : undefined],
+      });
+    }
+  }
+}
+
+export const storvspChecks = [checkNoSubchannels, checkSubchannelClamp, checkChannelInterrupts, checkHeadOfLine, checkPollMode];
