@@ -1,0 +1,341 @@
+/**
+ * Completion: what may be written at the cursor, from the schema and the document.
+ *
+ * - At the start of a statement: the keywords the enclosing block allows, minus settings the
+ *   block already has (unless repeatable) and minus a second trigger, with snippets for blocks.
+ * - On an argument: what that argument accepts: enum values, `on`/`off`, the literal word of
+ *   `retarget_vp VP at TIME`, names of the right kind declared where the reference can see them
+ *   (pools; disks of the controller named before; locks of the same VM...), VP indices below the
+ *   VM's `vcpus`, CPU indices below the host's `pcpus`, distribution kinds.
+ * - Right after a number: the units its value takes (`10|` -> ns, us, ms, s).
+ *
+ * Every answer carries the range it replaces (the word being typed), so editors filter and
+ * insert consistently in half-written lines.
+ */
+import { DIST_KINDS, childSpecs, isTriggerSpec, resolveStatement } from '../model/schema';
+import type { StatementSpec, SymbolKind } from '../model/schemaTypes';
+import type { Arg, NumberArg, Statement, Token } from '../syntax/tree';
+import { cursorContext, type CursorContext } from './context';
+import { docIndex, tokenIndexBefore, type IdeDocument } from './document';
+import { pcpusOf, placementOf, vcpusOf, visibleDecls } from './facts';
+import { argName, describeType, matchArgs, signature, specMarkdown, unitClassOf, UNITS, type ArgRole } from './schemaInfo';
+import type { CompletionCandidate, CompletionOptions, TextRange } from './types';
+
+/** More indices than this are not listed (a 1024-vCPU VM): the first ones show the pattern. */
+const MAX_INDEX_ITEMS = 64;
+
+export function completions(doc: IdeDocument, offset: number, options: CompletionOptions): CompletionCandidate[] {
+  offset = Math.max(0, Math.min(offset, doc.text.length));
+  if (insideCommentOrString(doc, offset)) return [];
+  const ctx = cursorContext(doc, offset);
+  const s = ctx.statement;
+  if (!s || ctx.inKeyword) {
+    const range = s && ctx.inKeyword ? { start: s.keyword.start, end: s.keyword.end } : { start: offset, end: offset };
+    // Typing the keyword of a line that already has arguments: insert the word only.
+    const bare = !!s && (s.args.length > 0 || !!s.body);
+    return keywordItems(ctx, range, options, bare);
+  }
+  if (!ctx.spec) return [];
+  return argumentItems(doc, ctx, s, ctx.spec, offset, options);
+}
+
+function insideCommentOrString(doc: IdeDocument, offset: number): boolean {
+  const tokens = doc.analysis.parse.tokens;
+  const i = tokenIndexBefore(tokens, offset);
+  // Tokens may touch the offset from the left (a comment ending at the line end) or contain it.
+  for (let k = Math.max(0, i - 1); k <= i + 1 && k < tokens.length; k++) {
+    const t = tokens[k];
+    if (t.kind === 'comment' && t.start < offset && offset <= t.end) return true;
+    if (t.kind === 'string' && t.start < offset && (offset < t.end || (offset === t.end && !isClosedString(t)))) return true;
+  }
+  return false;
+}
+
+function isClosedString(t: Token): boolean {
+  return t.text.length >= 2 && t.text.endsWith('"') && !t.text.endsWith('\\"');
+}
+
+// ---- keywords -------------------------------------------------------------------------------
+
+function keywordItems(ctx: CursorContext, range: TextRange, options: CompletionOptions, bare: boolean): CompletionCandidate[] {
+  if (ctx.parentId === undefined) return [];
+  const present = new Set<string>();
+  let hasTrigger = false;
+  for (const sib of ctx.siblings) {
+    if (sib === ctx.statement || sib.keyword.missing) continue;
+    present.add(sib.keyword.name);
+    const sibSpec = resolveStatement(sib.keyword.name, ctx.parentId);
+    if (sibSpec && isTriggerSpec(sibSpec.id)) hasTrigger = true;
+  }
+  const specs = childSpecs(ctx.parentId);
+  const out: CompletionCandidate[] = [];
+  specs.forEach((spec, i) => {
+    if (!spec.repeatable && present.has(spec.keyword)) return;
+    // One trigger per program (`every`, `rate`, `once`); `rate` of an irq or ioload is a setting.
+    if (hasTrigger && isTriggerSpec(spec.id)) return;
+    // In a variant every block is a partial override: nothing is required there.
+    const missingRequired = spec.required && ctx.variant === undefined && !present.has(spec.keyword);
+    const item: CompletionCandidate = {
+      label: spec.keyword,
+      kind: spec.body !== 'none' ? 'block' : spec.step ? 'step' : 'setting',
+      detail: signature(spec),
+      documentation: specMarkdown(spec, { signature: false }),
+      insertText: spec.keyword,
+      range,
+      sortText: `${missingRequired ? '0' : '1'}${String(i).padStart(3, '0')}`,
+    };
+    if (!bare) {
+      const snippet = options.snippets ? spec.snippet ?? generatedSnippet(spec) : undefined;
+      if (snippet) {
+        item.insertText = snippet;
+        item.snippet = true;
+      } else if (spec.args.length > 0 || spec.body === 'required') item.insertText = spec.keyword + ' ';
+    }
+    out.push(item);
+  });
+  return out;
+}
+
+/** A snippet from the argument specs when the schema gives none: `target_vp ${1}`, `pin ${1|shared,one_to_one|}`. */
+function generatedSnippet(spec: StatementSpec): string | undefined {
+  if (spec.args.length === 0 && spec.body !== 'required') return undefined;
+  const parts = [spec.keyword];
+  let n = 1;
+  for (const a of spec.args) {
+    if (a.optional) break;
+    const t = a.type;
+    if (t.kind === 'literal') parts.push(t.word);
+    else if (t.kind === 'enum') parts.push(`\${${n++}|${t.values.map((v) => v.name).join(',')}|}`);
+    else if (t.kind === 'bool') parts.push(`\${${n++}|on,off|}`);
+    else if (t.kind === 'name') parts.push(`\${${n++}:${a.name}}`);
+    else if (t.kind === 'string') parts.push(`"\${${n++}}"`);
+    else {
+      const d = spec.args.length === 1 && spec.default && /^-?[\w.%/]+$/.test(spec.default) && spec.default !== 'unset' && spec.default !== 'none' ? spec.default : '';
+      parts.push(d ? `\${${n++}:${d}}` : `\${${n++}}`);
+    }
+  }
+  let s = parts.join(' ');
+  if (spec.body === 'required') s += ' {\n\t$0\n}';
+  return s;
+}
+
+// ---- arguments ------------------------------------------------------------------------------
+
+/** The innermost number or word of an argument that contains the offset. */
+function leafAt(a: Arg, offset: number): Arg {
+  switch (a.type) {
+    case 'list': {
+      for (let i = a.items.length - 1; i >= 0; i--) {
+        const it = a.items[i];
+        if (it.start <= offset && offset <= it.end) return leafAt(it, offset);
+      }
+      return a;
+    }
+    case 'range':
+    case 'span':
+      if (a.hi.start <= offset && offset <= a.hi.end && !a.hi.missing) return a.hi;
+      if (a.lo.start <= offset && offset <= a.lo.end) return a.lo;
+      return a.hi.missing && offset >= a.hi.start ? a.hi : a;
+    case 'not':
+      return offset >= a.operand.start ? leafAt(a.operand, offset) : a;
+    default:
+      return a;
+  }
+}
+
+function argumentItems(doc: IdeDocument, ctx: CursorContext, s: Statement, spec: StatementSpec, offset: number, options: CompletionOptions): CompletionCandidate[] {
+  const current = s.args.find((a) => a.start <= offset && offset <= a.end);
+  const before = s.args.filter((a) => a !== current && a.end <= offset);
+  const match = matchArgs(spec.args, current ? [...before, current] : before);
+  const role = current ? match.roles[before.length] : match.next;
+  if (!role) return [];
+  const leaf = current ? leafAt(current, offset) : undefined;
+
+  if (leaf?.type === 'string') return [];
+  if (leaf?.type === 'number' && !leaf.missing) {
+    // After the digits: units. Inside the digits: indices (a VP typed as `1|`).
+    if (offset >= leaf.unitRange.start) {
+      const units = unitItems(leaf, offset, role);
+      if (units.length > 0) return units;
+    }
+    if (leaf.unit === '') return valueItems(doc, ctx, s, spec, role, current, { start: leaf.start, end: leaf.end }, options);
+    return [];
+  }
+  if (leaf && leaf.type !== 'ident') {
+    // A range, span or `^` with the cursor on punctuation: nothing sensible to propose.
+    if (!(leaf.type === 'number' && leaf.missing)) return [];
+  }
+  const range = leaf && leaf.type === 'ident' && !leaf.missing ? { start: leaf.start, end: leaf.end } : { start: offset, end: offset };
+  return valueItems(doc, ctx, s, spec, role, current, range, options);
+}
+
+function unitItems(n: NumberArg, offset: number, role: ArgRole): CompletionCandidate[] {
+  const cls = unitClassOf(role);
+  if (!cls) return [];
+  // Multipliers make no sense for small bounded counts (`vcpus 4k`).
+  const t = role.spec.type;
+  if (cls === 'count' && t.kind === 'count' && t.max !== undefined && t.max < 10_000) return [];
+  const digits = n.unitRange.start > n.start ? String(n.value) : '';
+  const range = { start: n.unitRange.start, end: Math.max(offset, n.end) };
+  return UNITS[cls].map((u, i) => ({
+    label: u.unit,
+    kind: 'unit' as const,
+    detail: u.doc,
+    documentation: `\`${digits}${u.unit}\`: ${u.doc}.`,
+    insertText: u.unit,
+    range,
+    sortText: String(i).padStart(2, '0'),
+  }));
+}
+
+function describeRole(spec: StatementSpec, role: ArgRole): string {
+  if (role.part === 'distParam') {
+    const p = DIST_KINDS[role.distKind!]?.params[role.paramIndex!];
+    return `${role.distKind} parameter ${role.paramIndex! + 1}: ${p === 'range' ? 'lo..hi' : p}`;
+  }
+  return `${spec.keyword} ${role.spec.name.toUpperCase()}: ${describeType(role.spec.type)}`;
+}
+
+function valueItems(
+  doc: IdeDocument,
+  ctx: CursorContext,
+  s: Statement,
+  spec: StatementSpec,
+  role: ArgRole,
+  current: Arg | undefined,
+  range: TextRange,
+  options: CompletionOptions,
+): CompletionCandidate[] {
+  const t = role.spec.type;
+  const detail = describeRole(spec, role);
+  if (role.part === 'distParam') return [];
+  const word = (label: string, kind: CompletionCandidate['kind'], documentation?: string, extra: Partial<CompletionCandidate> = {}): CompletionCandidate => ({
+    label,
+    kind,
+    detail,
+    ...(documentation ? { documentation } : {}),
+    insertText: label,
+    range,
+    ...extra,
+  });
+  switch (t.kind) {
+    case 'enum':
+    case 'enumList': {
+      const taken = new Set<string>();
+      if (t.kind === 'enumList' && current?.type === 'list') for (const it of current.items) if (it.type === 'ident' && !(it.start <= range.start && range.end <= it.end)) taken.add(it.name);
+      return t.values
+        .filter((v) => !taken.has(v.name))
+        .map((v, i) => word(v.name, 'enum', `${v.doc}\n\n*${spec.keyword}*: ${spec.doc.split('. ')[0]}.`, { sortText: String(i).padStart(3, '0'), ...(spec.default === v.name ? { preselect: true } : {}) }));
+    }
+    case 'bool':
+      return [
+        word('on', 'enum', `Turn \`${spec.keyword}\` on.${spec.default === 'on' ? ' (the default)' : ''}`, { sortText: '0' }),
+        word('off', 'enum', `Turn \`${spec.keyword}\` off.${spec.default === 'off' ? ' (the default)' : ''}`, { sortText: '1' }),
+      ];
+    case 'literal':
+      return [word(t.word, 'enum', `The word \`${t.word}\` of \`${signature(spec)}\`.`)];
+    case 'ref':
+      return refItems(doc, ctx, s, t.to, range);
+    case 'vp':
+    case 'vplist': {
+      const n = vcpusOf(doc, ctx.vm, ctx.variant);
+      if (n === undefined) return [];
+      return indexItems(n, range, detail, (i) => `VP ${i} of VM \`${ctx.vm}\` (${n} vCPUs).`);
+    }
+    case 'cpulist': {
+      const n = pcpusOf(doc, ctx.variant);
+      const items = [word('all', 'enum', 'Every pCPU of the host.', { sortText: '000' })];
+      if (n !== undefined) items.push(...indexItems(n, range, detail, (i) => `pCPU ${i} of ${n}.`));
+      return items;
+    }
+    case 'dist':
+      return Object.entries(DIST_KINDS).map(([kind, info], i) => {
+        const example = /`([^`]+)`/.exec(info.doc)?.[1] ?? kind;
+        const snippet = options.snippets ? distSnippet(kind, info.params) : undefined;
+        return word(kind, 'dist', `${info.doc}\n\nA plain duration (\`20us\`) is a fixed value.`, {
+          detail: `distribution: ${example}`,
+          sortText: String(i).padStart(3, '0'),
+          ...(snippet ? { insertText: snippet, snippet: true } : {}),
+        });
+      });
+    case 'name': {
+      // In a variant, naming an existing block overrides it: offer the names the base declares
+      // where this block is (the same VM for VM-local kinds).
+      if (ctx.variant === undefined) return [];
+      return visibleDecls(doc, t.declares, { vm: ctx.vm })
+        .filter((d) => placementOf(doc, d).variant === undefined)
+        .map((d) => word(d.name, 'name', `Override \`${spec.keyword} ${d.name}\` of the base scenario in this variant.`));
+    }
+    default:
+      return [];
+  }
+}
+
+function distSnippet(kind: string, params: readonly string[]): string {
+  const ex: Record<string, string> = { duration: '100us', percent: '1%', range: '10us..30us' };
+  const defaults: Record<string, string[]> = { normal: ['1ms', '100us'], lognormal: ['1ms', '500us'], bimodal: ['100us', '20ms', '1%'] };
+  const vals = defaults[kind] ?? params.map((p) => ex[p] ?? '');
+  return [kind, ...vals.map((v, i) => `\${${i + 1}:${v}}`)].join(' ');
+}
+
+function indexItems(n: number, range: TextRange, detail: string, doc: (i: number) => string): CompletionCandidate[] {
+  const out: CompletionCandidate[] = [];
+  for (let i = 0; i < Math.min(n, MAX_INDEX_ITEMS); i++) {
+    out.push({ label: String(i), kind: 'number', detail, documentation: doc(i), insertText: String(i), range, sortText: String(i + 1).padStart(5, '0') });
+  }
+  return out;
+}
+
+const KIND_NOUN: Record<SymbolKind, string> = {
+  pool: 'cpupool',
+  load: 'host load',
+  vm: 'VM',
+  task: 'VTL2 task',
+  controller: 'StorVSP controller',
+  disk: 'disk',
+  nic: 'NIC',
+  lock: 'guest lock',
+  thread: 'guest thread',
+  parallel: 'parallel region',
+  ioload: 'IO load',
+  intercept: 'intercept source',
+  irq: 'interrupt source',
+  variant: 'variant',
+};
+
+function refItems(doc: IdeDocument, ctx: CursorContext, s: Statement, kind: SymbolKind, range: TextRange): CompletionCandidate[] {
+  const at = { vm: ctx.vm, variant: ctx.variant };
+  // `disk_io CONTROLLER DISK`, `disk CONTROLLER DISK`: the disk belongs to the controller named before.
+  let controller: string | undefined;
+  if (kind === 'disk') {
+    controller = argName(s.args.filter((a) => a.end < range.start).at(-1));
+  }
+  const out: CompletionCandidate[] = [];
+  for (const d of visibleDecls(doc, kind, at, controller)) {
+    const line = docIndex(doc).lines.positionAt(d.range.start).line;
+    out.push({
+      label: d.name,
+      kind: 'name',
+      detail: `${KIND_NOUN[kind]} (line ${line + 1})`,
+      documentation: '```vpscope\n' + firstLine(doc.text, d.range) + '\n```',
+      insertText: needsQuotes(d.name) ? JSON.stringify(d.name) : d.name,
+      range,
+    });
+  }
+  // The boot pool exists even when nobody writes it (Xen: Pool-0 holds dom0 and CPU 0).
+  if (kind === 'pool' && !out.some((o) => o.label === 'Pool-0')) {
+    out.push({ label: 'Pool-0', kind: 'name', detail: 'cpupool (implicit boot pool)', documentation: 'The boot pool: holds dom0 and every pCPU no other pool has.', insertText: 'Pool-0', range });
+  }
+  return out;
+}
+
+function needsQuotes(name: string): boolean {
+  return !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name) || name.endsWith('-');
+}
+
+/** The first line of a statement's text, trimmed (for documentation of a declaration). */
+export function firstLine(text: string, r: TextRange): string {
+  const slice = text.slice(r.start, Math.min(r.end, r.start + 200));
+  const nl = slice.search(/\r|\n/);
+  return (nl >= 0 ? slice.slice(0, nl) : slice).trim();
+}

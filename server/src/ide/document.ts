@@ -1,0 +1,87 @@
+/**
+ * The input of every editor feature: a document's text and its analysis, plus lookup structures
+ * derived from them once (memoised per analysis object, so a cached analysis answers many
+ * requests without rebuilding them).
+ */
+import { LineIndex } from '../core/text';
+import type { DocumentAnalysis, ResolvedStatement, SymbolDecl } from '../model/analysisTypes';
+import type { Statement, Token } from '../syntax/tree';
+
+export interface IdeDocument {
+  readonly text: string;
+  readonly analysis: DocumentAnalysis;
+}
+
+export interface DocIndex {
+  lines: LineIndex;
+  /** The resolved statement of each statement node. */
+  resolved: Map<Statement, ResolvedStatement>;
+  /** Tokens the grammar sees (no comments, newlines or eof), in order: for binary search. */
+  tokens: Token[];
+  /** Declarations grouped by symbol identity (kind, scope, name): a base declaration and its variant overrides. */
+  declGroups: Map<string, number[]>;
+  /** References by the index of the declaration they resolve to. */
+  refsByDecl: Map<number, number[]>;
+}
+
+const cache = new WeakMap<DocumentAnalysis, DocIndex>();
+
+/** The identity of a declared symbol: overrides in variants share it with the base declaration. */
+export function symbolKey(d: Pick<SymbolDecl, 'kind' | 'scope' | 'name'>): string {
+  return `${d.kind}\u0000${d.scope}\u0000${d.name}`;
+}
+
+export function docIndex(doc: IdeDocument): DocIndex {
+  let ix = cache.get(doc.analysis);
+  if (ix) return ix;
+  const resolved = new Map<Statement, ResolvedStatement>();
+  for (const r of doc.analysis.statements) resolved.set(r.node, r);
+  const declGroups = new Map<string, number[]>();
+  doc.analysis.symbols.decls.forEach((d, i) => {
+    const k = symbolKey(d);
+    const list = declGroups.get(k);
+    if (list) list.push(i);
+    else declGroups.set(k, [i]);
+  });
+  const refsByDecl = new Map<number, number[]>();
+  doc.analysis.symbols.refs.forEach((r, i) => {
+    if (r.target === undefined) return;
+    const list = refsByDecl.get(r.target);
+    if (list) list.push(i);
+    else refsByDecl.set(r.target, [i]);
+  });
+  const tokens = doc.analysis.parse.tokens.filter((t) => t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof');
+  ix = { lines: new LineIndex(doc.text), resolved, tokens, declGroups, refsByDecl };
+  cache.set(doc.analysis, ix);
+  return ix;
+}
+
+/** Index of the last token starting at or before `offset` (-1 when none). */
+export function tokenIndexBefore(tokens: readonly Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start <= offset) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/** The token whose range contains `offset` (touching its end counts), preferring a word or number. */
+export function tokenAt(tokens: readonly Token[], offset: number): Token | undefined {
+  const i = tokenIndexBefore(tokens, offset);
+  if (i < 0) return undefined;
+  const t = tokens[i];
+  if (offset < t.end) return t;
+  if (offset === t.end) {
+    // At the boundary between two tokens, the word-like one is what the cursor is "on".
+    const next = tokens[i + 1];
+    if (next && next.start === offset && (next.kind === 'ident' || next.kind === 'number' || next.kind === 'string')) return next;
+    return t;
+  }
+  return undefined;
+}

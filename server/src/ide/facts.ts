@@ -1,0 +1,145 @@
+/**
+ * Facts about the scenario that completion and hover need and the analysis does not hand out
+ * directly: how many vCPUs a VM has (in the base or a variant), how many pCPUs the host has, in
+ * which VM / controller / variant a declaration sits, and which statements configure the same
+ * thing across the base and the variants. Computed from the tree once per analysis.
+ */
+import { BOOL_WORDS, resolveStatement } from '../model/schema';
+import type { SymbolDecl } from '../model/analysisTypes';
+import type { SymbolKind } from '../model/schemaTypes';
+import type { Statement } from '../syntax/tree';
+import { forEachStatement } from '../syntax/walk';
+import type { IdeDocument } from './document';
+import { argName } from './schemaInfo';
+
+/** Where a statement sits: the VM, StorVSP controller and variant around it. */
+export interface Placement {
+  vm?: string;
+  controller?: string;
+  variant?: string;
+}
+
+export interface StatementFacts {
+  /** Placement of every statement, by the statement's start offset. */
+  placement: Map<number, Placement>;
+  /**
+   * Statements by override key: the path of keywords and names without the `variant NAME`
+   * wrapper (`vm web/openhcl/io_uring_cancel`). A variant statement shares its key with the base
+   * statement it overrides.
+   */
+  byKey: Map<string, { statement: Statement; variant?: string }[]>;
+  /** The key of each statement, by the statement object. */
+  keyOf: Map<Statement, string>;
+  /** vCPUs per VM name: `base` and per variant override. */
+  vcpus: Map<string, { base?: number; variants: Map<string, number> }>;
+  pcpus: { base?: number; variants: Map<string, number> };
+}
+
+const cache = new WeakMap<object, StatementFacts>();
+
+function firstNumber(s: Statement): number | undefined {
+  const a = s.args[0];
+  return a?.type === 'number' && !a.missing && Number.isFinite(a.value) ? a.value : undefined;
+}
+
+export function statementFacts(doc: IdeDocument): StatementFacts {
+  const hit = cache.get(doc.analysis);
+  if (hit) return hit;
+  const facts: StatementFacts = { placement: new Map(), byKey: new Map(), keyOf: new Map(), vcpus: new Map(), pcpus: { variants: new Map() } };
+  // Per depth, kept in step with `parents`: the spec id, the override key and the placement of
+  // the statement at that depth (so each statement costs O(1), not O(depth)).
+  const specIds: (string | undefined)[] = [];
+  const keys: string[] = [];
+  const places: Placement[] = [];
+  const file = doc.analysis.parse.file;
+  forEachStatement(file, (s, parents) => {
+    const d = parents.length;
+    const parentId = d === 0 ? 'file' : specIds[d - 1];
+    const spec = parentId !== undefined && !s.keyword.missing ? resolveStatement(s.keyword.name, parentId) : undefined;
+    specIds[d] = spec?.id;
+    const up = d === 0 ? {} : places[d - 1];
+    const name = argName(s.args[0]);
+    let p: Placement = up;
+    if (d === 0 && s.keyword.name === 'variant') p = { variant: name };
+    else if (s.keyword.name === 'vm' && s.body) p = { ...up, vm: name };
+    else if (s.keyword.name === 'storvsp' && s.body) p = { ...up, controller: name };
+    places[d] = p;
+    facts.placement.set(s.start, up);
+    // Named blocks are told apart by name (`vm web`); a mode argument (`boost dynamic`) is a
+    // value that a variant may change, not part of the path. The key drops the variant wrapper,
+    // so `variant v { vm a { x } }` matches `vm a { x }`.
+    const part = spec?.args[0]?.type.kind === 'name' && name !== undefined ? `${s.keyword.name} ${name}` : s.keyword.name;
+    const parentKey = d === 0 || (d === 1 && parents[0].keyword.name === 'variant') ? '' : keys[d - 1];
+    const key = parentKey ? `${parentKey}/${part}` : part;
+    keys[d] = key;
+    if (!(s.keyword.name === 'variant' && d === 0)) {
+      facts.keyOf.set(s, key);
+      const list = facts.byKey.get(key);
+      if (list) list.push({ statement: s, variant: up.variant });
+      else facts.byKey.set(key, [{ statement: s, variant: up.variant }]);
+    }
+    if (s.keyword.name === 'vcpus' && d > 0 && parents[d - 1].keyword.name === 'vm' && up.vm !== undefined) {
+      const n = firstNumber(s);
+      if (n !== undefined) {
+        const v = facts.vcpus.get(up.vm) ?? { base: undefined, variants: new Map<string, number>() };
+        if (up.variant !== undefined) v.variants.set(up.variant, n);
+        else v.base ??= n;
+        facts.vcpus.set(up.vm, v);
+      }
+    }
+    if (s.keyword.name === 'pcpus' && d > 0 && parents[d - 1].keyword.name === 'host') {
+      const n = firstNumber(s);
+      if (n !== undefined) {
+        if (up.variant !== undefined) facts.pcpus.variants.set(up.variant, n);
+        else facts.pcpus.base ??= n;
+      }
+    }
+  });
+  cache.set(doc.analysis, facts);
+  return facts;
+}
+
+/** vCPUs of VM `vm` as seen from `variant` (the variant's override, else the base). */
+export function vcpusOf(doc: IdeDocument, vm: string | undefined, variant?: string): number | undefined {
+  if (vm === undefined) return undefined;
+  const v = statementFacts(doc).vcpus.get(vm);
+  if (!v) return undefined;
+  return (variant !== undefined ? v.variants.get(variant) : undefined) ?? v.base;
+}
+
+export function pcpusOf(doc: IdeDocument, variant?: string): number | undefined {
+  const p = statementFacts(doc).pcpus;
+  return (variant !== undefined ? p.variants.get(variant) : undefined) ?? p.base;
+}
+
+export function placementOf(doc: IdeDocument, decl: Pick<SymbolDecl, 'range'>): Placement {
+  return statementFacts(doc).placement.get(decl.range.start) ?? {};
+}
+
+/** Kinds declared inside a VM (visible only within the same VM). */
+const VM_LOCAL: ReadonlySet<SymbolKind> = new Set(['task', 'controller', 'disk', 'nic', 'lock', 'thread', 'parallel', 'ioload', 'intercept', 'irq']);
+
+/**
+ * Declarations a reference of `kind` written at a place may name: file-level kinds anywhere;
+ * VM-local kinds in the same VM; disks of the given controller. The base's declarations are
+ * visible in every variant, a variant's own additions only in that variant. One per name.
+ */
+export function visibleDecls(doc: IdeDocument, kind: SymbolKind, at: Placement, controller?: string): SymbolDecl[] {
+  const seen = new Set<string>();
+  const out: SymbolDecl[] = [];
+  for (const d of doc.analysis.symbols.decls) {
+    if (d.kind !== kind || seen.has(d.name)) continue;
+    const p = placementOf(doc, d);
+    if (p.variant !== undefined && p.variant !== at.variant) continue;
+    if (VM_LOCAL.has(kind) && p.vm !== at.vm) continue;
+    if (kind === 'disk' && controller !== undefined && p.controller !== controller) continue;
+    seen.add(d.name);
+    out.push(d);
+  }
+  return out;
+}
+
+/** The value of a bool word, or undefined. */
+export function boolWord(word: string): boolean | undefined {
+  return Object.prototype.hasOwnProperty.call(BOOL_WORDS, word) ? BOOL_WORDS[word] : undefined;
+}

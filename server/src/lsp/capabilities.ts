@@ -1,0 +1,100 @@
+/**
+ * What the client can do, read once at `initialize`, and what the server therefore offers.
+ * Every feature that depends on a client capability is gated here, so `session.ts` asks a
+ * boolean instead of digging through `ClientCapabilities`.
+ */
+import {
+  DiagnosticTag,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type InitializeParams,
+  type ServerCapabilities,
+} from 'vscode-languageserver';
+import { fullLegend, type ConvertCaps } from './convert';
+
+export interface ClientFeatures {
+  /** `textDocument/diagnostic` (pull). When set, the server does not also push (no duplicates). */
+  pullDiagnostics: boolean;
+  /** The client can be asked to re-pull diagnostics (`workspace/diagnostic/refresh`). */
+  diagnosticRefresh: boolean;
+  snippets: boolean;
+  /** The client accepts `CodeAction` literals (otherwise only commands, which we do not offer). */
+  codeActionLiterals: boolean;
+  prepareRename: boolean;
+  /** Folding: the client's limit on the number of ranges (undefined: none). */
+  foldingRangeLimit?: number;
+  workspaceFolders: boolean;
+  configuration: boolean;
+  /** The client can register capabilities later (workspace file watching). */
+  dynamicWatchedFiles: boolean;
+  /** Semantic tokens: the legend, restricted to the types the client declared (plus our own). */
+  semanticTokens?: { types: string[]; modifiers: string[] };
+  convert: ConvertCaps;
+}
+
+export function readClientFeatures(params: InitializeParams): ClientFeatures {
+  const c: ClientCapabilities = params.capabilities ?? {};
+  const td = c.textDocument ?? {};
+  const tagSet = td.publishDiagnostics?.tagSupport?.valueSet ?? [];
+  const features: ClientFeatures = {
+    pullDiagnostics: !!td.diagnostic,
+    diagnosticRefresh: !!c.workspace?.diagnostics?.refreshSupport,
+    snippets: !!td.completion?.completionItem?.snippetSupport,
+    codeActionLiterals: !!td.codeAction?.codeActionLiteralSupport,
+    prepareRename: !!td.rename?.prepareSupport,
+    foldingRangeLimit: td.foldingRange?.rangeLimit,
+    workspaceFolders: !!c.workspace?.workspaceFolders,
+    configuration: !!c.workspace?.configuration,
+    dynamicWatchedFiles: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+    convert: {
+      markdownHover: (td.hover?.contentFormat ?? []).includes('markdown'),
+      markdownCompletion: (td.completion?.completionItem?.documentationFormat ?? []).includes('markdown'),
+      relatedInformation: !!td.publishDiagnostics?.relatedInformation,
+      diagnosticTags: tagSet.filter((t): t is DiagnosticTag => t === DiagnosticTag.Unnecessary || t === DiagnosticTag.Deprecated),
+      hierarchicalSymbols: !!td.documentSymbol?.hierarchicalDocumentSymbolSupport,
+    },
+  };
+  if (td.semanticTokens?.requests?.full) {
+    // The legend is ours; a client ignores types it does not know. `unit` is our own type (VS Code
+    // needs a `semanticTokenTypes` contribution to colour it; otherwise it falls back to nothing).
+    features.semanticTokens = { types: fullLegend.types, modifiers: fullLegend.modifiers };
+  }
+  return features;
+}
+
+export function serverCapabilities(f: ClientFeatures): ServerCapabilities {
+  const caps: ServerCapabilities = {
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+    completionProvider: {
+      // The next item of a list (`timer,nmi`, `0-3,5`) follows a comma, which is not a word
+      // character, so the editor would not open the list by itself. No space trigger: it would
+      // pop the list after every word of a line.
+      triggerCharacters: [','],
+      resolveProvider: false,
+    },
+    hoverProvider: true,
+    definitionProvider: true,
+    referencesProvider: true,
+    documentHighlightProvider: true,
+    documentSymbolProvider: { label: 'vpscope' },
+    workspaceSymbolProvider: true,
+    foldingRangeProvider: true,
+    selectionRangeProvider: true,
+    documentFormattingProvider: true,
+    documentRangeFormattingProvider: true,
+    renameProvider: f.prepareRename ? { prepareProvider: true } : true,
+  };
+  if (f.codeActionLiterals) caps.codeActionProvider = { codeActionKinds: ['quickfix'], resolveProvider: false };
+  if (f.semanticTokens) {
+    caps.semanticTokensProvider = {
+      legend: { tokenTypes: f.semanticTokens.types, tokenModifiers: f.semanticTokens.modifiers },
+      full: true,
+      range: false,
+    };
+  }
+  if (f.pullDiagnostics) {
+    caps.diagnosticProvider = { identifier: 'vpscope', interFileDependencies: false, workspaceDiagnostics: false };
+  }
+  if (f.workspaceFolders) caps.workspace = { workspaceFolders: { supported: true, changeNotifications: true } };
+  return caps;
+}

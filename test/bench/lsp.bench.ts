@@ -1,0 +1,152 @@
+/**
+ * Latency of the editor features on a generated 10,000-line scenario, measured twice:
+ *
+ * 1. the pure `ide/` functions over a cached analysis (what the server does per request once the
+ *    document is analysed), and
+ * 2. LSP round trips to the bundled server over stdio (JSON-RPC, conversion, the event loop).
+ *
+ * Plus the cost a keystroke adds: re-analysing the document before the next answer.
+ * Run: node --import tsx test/bench/lsp.bench.ts   (prints markdown; goal: completion p95 < 5 ms)
+ */
+import { performance } from 'node:perf_hooks';
+import type { CompletionList, Hover } from 'vscode-languageserver-protocol';
+import { LineIndex } from '../../server/src/core/text';
+import { completions } from '../../server/src/ide/completion';
+import type { IdeDocument } from '../../server/src/ide/document';
+import { hoverAt } from '../../server/src/ide/hover';
+import { analyzeDocument } from '../../server/src/model/analyze';
+import { startClient } from '../lsp/harness';
+import { genScenario } from './genScenario';
+
+const LINES = 10_000;
+const PURE_SAMPLES = 4000;
+const LSP_SAMPLES = 800;
+
+/** mulberry32, so the positions are the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function stats(ms: number[]): { p50: number; p95: number; p99: number; max: number; mean: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  return { p50: q(0.5), p95: q(0.95), p99: q(0.99), max: s[s.length - 1], mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+const fmt = (x: number) => (x < 0.1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+/**
+ * Positions where people ask: the start of each line's text (keywords), the end of each word
+ * (arguments, units), and anywhere (random offsets).
+ */
+function positions(text: string, n: number, seed: number): number[] {
+  const rand = rng(seed);
+  const interesting: number[] = [];
+  const re = /^[ \t]*|[A-Za-z0-9_%/]+(?=[ ;}\n])|$/gm;
+  for (const m of text.matchAll(re)) interesting.push(m.index! + m[0].length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(rand() < 0.8 ? interesting[Math.floor(rand() * interesting.length)] : Math.floor(rand() * (text.length + 1)));
+  return out;
+}
+
+function row(name: string, ms: number[]): string {
+  const s = stats(ms);
+  return `| ${name} | ${ms.length} | ${fmt(s.p50)} | ${fmt(s.p95)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${fmt(s.mean)} |`;
+}
+
+async function main(): Promise<void> {
+  const text = genScenario({ lines: LINES, seed: 1 });
+  const lines = new LineIndex(text);
+  const t0 = performance.now();
+  let analysis = analyzeDocument(text);
+  const coldAnalyzeMs = performance.now() - t0;
+  // A server that has been running a while has a warm JIT: measure the analysis again, with and
+  // without the static hazard checks (requests right after a keystroke use the latter).
+  const t1 = performance.now();
+  analysis = analyzeDocument(text);
+  const analyzeMs = performance.now() - t1;
+  const t2 = performance.now();
+  analyzeDocument(text, { hazards: false });
+  const lightMs = performance.now() - t2;
+  const doc: IdeDocument = { text, analysis };
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+
+  // The first request after an analysis builds the per-analysis indexes (memoised); measure it
+  // apart from the steady state.
+  const c0 = performance.now();
+  completions(doc, text.length, { snippets: true });
+  hoverAt(doc, text.indexOf('target_vp') + 2);
+  const coldMs = performance.now() - c0;
+
+  const pos = positions(text, PURE_SAMPLES, 7);
+  const comp: number[] = [];
+  const hov: number[] = [];
+  let items = 0;
+  for (const p of pos) {
+    const a = performance.now();
+    items += completions(doc, p, { snippets: true }).length;
+    comp.push(performance.now() - a);
+  }
+  for (const p of pos) {
+    const a = performance.now();
+    hoverAt(doc, p);
+    hov.push(performance.now() - a);
+  }
+
+  // Round trips through the server.
+  const client = await startClient();
+  const uri = 'file:///bench/generated.vps';
+  client.open(uri, text, 1);
+  await client.diagnostics(uri, (_d, v) => v === 1, 60_000);
+  const lspPos = positions(text, LSP_SAMPLES, 11).map((p) => lines.positionAt(p));
+  const lspComp: number[] = [];
+  const lspHov: number[] = [];
+  for (const p of lspPos) {
+    const a = performance.now();
+    await client.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: p });
+    lspComp.push(performance.now() - a);
+  }
+  for (const p of lspPos) {
+    const a = performance.now();
+    await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: p });
+    lspHov.push(performance.now() - a);
+  }
+  // A keystroke then completion: the request waits for the re-analysis of the new version.
+  const typed: number[] = [];
+  const line = lines.positionAt(text.indexOf('    task t0 {') + 4).line;
+  for (let v = 2; v < 22; v++) {
+    client.change(uri, v, [{ range: { start: { line, character: 4 }, end: { line, character: 4 } }, text: v % 2 ? ' ' : '' }]);
+    const a = performance.now();
+    await client.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: { line, character: 4 } });
+    typed.push(performance.now() - a);
+  }
+  const exit = await client.shutdown();
+
+  const out: string[] = [];
+  out.push(`Generated scenario: ${lines.lineCount} lines, ${text.length} characters, ${analysis.statements.length} statements, ${analysis.symbols.decls.length} declarations, ${errors} errors. Analysis (the checker, not this layer): ${fmt(coldAnalyzeMs)} ms cold, ${fmt(analyzeMs)} ms warm, ${fmt(lightMs)} ms warm without the hazard checks. First request after an analysis (builds the indexes) ${fmt(coldMs)} ms. Node ${process.version}, ${process.platform}/${process.arch}.`);
+  out.push('');
+  out.push('| operation (ms) | samples | p50 | p95 | p99 | max | mean |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|');
+  out.push(row('completion, `ide/` over a cached analysis', comp));
+  out.push(row('hover, `ide/` over a cached analysis', hov));
+  out.push(row('completion, LSP round trip (stdio)', lspComp));
+  out.push(row('hover, LSP round trip (stdio)', lspHov));
+  out.push(row('edit + completion, LSP (re-analysis of 10k lines)', typed));
+  out.push('');
+  out.push(`Completion items per request: ${(items / pos.length).toFixed(1)} on average. Server exit code ${exit}.`);
+  const goal = stats(comp).p95 < 5 && stats(lspComp).p95 < 5;
+  out.push(`Goal (completion p95 < 5 ms, pure and round trip): ${goal ? 'met' : 'NOT met'}.`);
+  console.log(out.join('\n'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
