@@ -1,0 +1,216 @@
+/**
+ * Run hazards: findings computed from a simulated run (hazards.md 23, 25-31). Codes are
+ * VPS3NN with NN the hazard number; they are stable (never reuse one for another meaning). The
+ * OpenHCL model adds its own run findings (sim/openhcl/findings.ts).
+ *
+ * Each check reads numbers the simulator measured (shares, steal, parked time, boosted time,
+ * spin time while a sibling was preempted, rounds with preemption) and speaks in the user's
+ * terms: what happened, how much, why, what to do, on the statement responsible.
+ */
+import type { Finding } from '../../core/findings';
+import type { Scenario, Vm } from '../../model/ir';
+import type { GuestFacts } from '../../sim/guest/guest';
+import type { VariantResult } from '../../sim/result';
+import { fmtNs, fmtPct } from '../../sim/util';
+
+export const RunCodes = {
+  weightsNotHonoured: 'VPS323',
+  capParks: 'VPS325',
+  staticRtStarvesHost: 'VPS326',
+  boostStaysOn: 'VPS327',
+  oversubscribed: 'VPS328',
+  spinOnPreempted: 'VPS329',
+  fixedDop: 'VPS330',
+  highSteal: 'VPS331',
+} as const;
+
+/** One-line documentation per code (docs/sim.md and hovers). */
+export const runCodeDocs: Record<string, string> = {
+  VPS323: 'Domains pinned to a shared subset of a pool\'s pCPUs do not get their weighted share (credit is handed out pool-wide). Fix: a cpupool of their own.',
+  VPS325: 'A cap below the domain\'s demand parks its vCPUs (runnable but not allowed to run): latency.',
+  VPS326: 'Static RT priority for all vCPUs starves host threads (host latency up by an order of magnitude).',
+  VPS327: 'Dynamic boosting leaves vCPUs boosted (pending-interrupt trigger, no preempt limit, no guest unboost, nested interrupts): host work suffers.',
+  VPS328: 'Oversubscribed pool with latency-sensitive guest work and no mitigation: vCPUs wait behind other threads.',
+  VPS329: 'Spinning (barriers, spinlocks) while sibling vCPUs are preempted: CPU burnt waiting for a thread that cannot run.',
+  VPS330: 'Degree of parallelism fixed at the vCPU count while vCPUs are preempted.',
+  VPS331: 'High steal time on a vCPU running latency-sensitive work.',
+};
+
+export interface RunFacts {
+  scenario: Scenario;
+  result: VariantResult;
+  guests: { vm: Vm; facts: GuestFacts }[];
+}
+
+/** Latency-sensitive guest work: RT threads or triggered (periodic / Poisson / once) threads. */
+function latencySensitive(vm: Vm): boolean {
+  return vm.guest.threads.some((t) => t.rt || t.program.trigger.kind !== 'loop') || vm.guest.irqs.length > 0;
+}
+
+export function analyzeRun(f: RunFacts): Finding[] {
+  const out: Finding[] = [];
+  const { scenario, result } = f;
+  const dur = Math.max(1, result.stop.simulatedNs - result.warmupNs);
+  const vmByName = new Map(scenario.vms.map((v) => [v.name, v]));
+  const pools = new Map(scenario.host.pools.map((p) => [p.name, p]));
+
+  // 23: weights not honoured under pinning.
+  const groups = new Map<number, typeof result.vms>();
+  for (const v of result.vms) {
+    const g = groups.get(v.group) ?? [];
+    g.push(v);
+    groups.set(v.group, g);
+  }
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    const pool = pools.get(g[0].pool);
+    if (!pool || (pool.sched !== 'credit' && pool.sched !== 'credit2')) continue;
+    const pinned = g[0].groupCpus.length < pool.cpus.length;
+    if (!pinned) continue;
+    // Only meaningful when every domain wants more than it gets (it is saturated: steal > 5%).
+    const saturated = g.every((v) => v.stealNs > 0.05 * dur * v.vcpus);
+    if (!saturated) continue;
+    const weightsDiffer = new Set(g.map((v) => v.weight)).size > 1;
+    for (const v of g) {
+      const dev = v.weightShare > 0 ? Math.abs(v.share - v.weightShare) / v.weightShare : 0;
+      if (dev < 0.15 || !weightsDiffer) continue;
+      const vm = vmByName.get(v.name)!;
+      out.push({
+        code: RunCodes.weightsNotHonoured,
+        severity: 'warning',
+        title: 'weights not honoured under pinning',
+        message: `VM ${v.name} got ${fmtPct(v.share)} of the CPU time on pCPUs ${v.groupCpus.join(',')} but its weight ${v.weight} gives ${fmtPct(v.weightShare)}: pool ${pool.name} hands out credit for all its ${pool.cpus.length} pCPUs, while these domains can only spend it on ${v.groupCpus.length}.`,
+        range: vm.range,
+        causes: [`credit is shared pool-wide by weight x active vCPUs`, `the domains pinned to ${v.groupCpus.length} pCPUs keep more credit than they can burn and stay UNDER`, `UNDER vCPUs share the pCPUs round-robin, whatever their weight`],
+        fix: 'Move the pinned domains into a cpupool of their own (pool NAME { cpus ... }) instead of pinning them inside a bigger pool.',
+        data: { share: v.share, weightShare: v.weightShare, weight: v.weight },
+      });
+    }
+  }
+
+  // 25: caps that park vCPUs.
+  for (const v of result.vms) {
+    if (v.capPercent <= 0 || v.parkedNs < 0.01 * dur * v.vcpus) continue;
+    const vm = vmByName.get(v.name)!;
+    out.push({
+      code: RunCodes.capParks,
+      severity: 'warning',
+      title: 'cap parks vCPUs',
+      message: `The cap of ${v.capPercent}% parked the vCPUs of ${v.name} for ${fmtNs(v.parkedNs)} in total (${fmtPct(v.parkedNs / (dur * v.vcpus))} of their time): they were runnable but not allowed to run, which adds that wait to the guest's latency.`,
+      range: vm.range,
+      fix: 'Raise the cap above the demand, or remove it (cap 0) for latency-sensitive domains.',
+      data: { parkedNs: v.parkedNs, capPercent: v.capPercent },
+    });
+  }
+
+  // 26 / 27: boosting and host threads.
+  // Host latency: triggered host loads (a loop's pass time is not a latency).
+  const loads = result.tasks.filter((t) => t.kind === 'host-load' && t.measures === 'latency');
+  const worstLoad = loads.reduce<(typeof loads)[number] | undefined>((a, b) => (!a || b.latency.max > a.latency.max ? b : a), undefined);
+  const hostSteal = result.hostThreads.reduce((s, h) => s + h.stealNs, 0);
+  const hostStealFrac = result.hostThreads.length ? hostSteal / (dur * result.hostThreads.length) : 0;
+  for (const vm of scenario.vms) {
+    const vr = result.vms.find((v) => v.name === vm.name);
+    if (!vr) continue;
+    if (vm.boost.mode === 'static_rt' && worstLoad && (worstLoad.latency.max >= 5_000_000 || hostStealFrac > 0.2)) {
+      out.push({
+        code: RunCodes.staticRtStarvesHost,
+        severity: 'warning',
+        title: 'static RT vCPUs starve host threads',
+        message: `Every vCPU of ${vm.name} runs as SCHED_RR ${vm.boost.rtPriority}, ahead of all normal host threads: host load ${worstLoad.name} reached ${fmtNs(worstLoad.latency.max)} latency (p99 ${fmtNs(worstLoad.latency.p99)}), host threads waited ${fmtNs(hostSteal)} in total.`,
+        range: vm.boost.range,
+        causes: ['SCHED_RR beats every SCHED_NORMAL thread', 'host threads only get the 5% RT throttling leaves'],
+        fix: 'Use `boost dynamic` (boost only while the guest needs it) instead of static RT for all vCPUs.',
+        data: { hostMaxLatencyNs: worstLoad.latency.max, hostStealNs: hostSteal },
+      });
+    }
+    if (vm.boost.mode === 'dynamic') {
+      const boosted = result.vps.filter((p) => p.vm === vm.name).reduce((s, p) => s + (p.boostedNs ?? 0), 0);
+      const frac = boosted / (dur * vm.vcpus);
+      const reasons: string[] = [];
+      if (vm.boost.trigger === 'pending') reasons.push('boosting on pending (not injected) interrupts boosts vCPUs that run with interrupts masked');
+      if (vm.boost.preemptLimitNs === 0) reasons.push('no preempt_limit: vCPUs with preemption disabled for long stay boosted');
+      if (!vm.boost.guestUnboosts) reasons.push('guest_unboosts off: host-initiated boosts are never undone');
+      if (vm.boost.nested) reasons.push('nested: every L2 interrupt boosts the L1 vCPU');
+      if (vm.boost.interrupts.includes('device') || vm.boost.interrupts.includes('ipi')) reasons.push('device/IPI interrupts are not all latency-critical');
+      if (frac > 0.2 && reasons.length > 0) {
+        out.push({
+          code: RunCodes.boostStaysOn,
+          severity: 'warning',
+          title: 'vCPUs stay boosted',
+          message: `vCPUs of ${vm.name} were boosted ${fmtPct(frac)} of the time (${fmtNs(boosted)})${worstLoad ? `; host load ${worstLoad.name} max latency ${fmtNs(worstLoad.latency.max)}` : ''}: ${reasons.join('; ')}.`,
+          range: vm.boost.range,
+          causes: reasons,
+          fix: 'Boost on injection, keep a preempt_limit, let the guest unboost, and boost only on timer/NMI-class interrupts.',
+          data: { boostedFraction: frac },
+        });
+      }
+    }
+  }
+
+  // 28 / 31: oversubscription, steal on latency-sensitive vCPUs.
+  for (const vm of scenario.vms) {
+    const vps = result.vps.filter((p) => p.vm === vm.name);
+    if (vps.length === 0 || !latencySensitive(vm)) continue;
+    const steal = vps.reduce((s, p) => s + p.stealNs, 0);
+    const worst = vps.reduce((a, b) => (b.stealNs > a.stealNs ? b : a));
+    const tasks = result.tasks.filter((t) => t.vm === vm.name && (t.kind === 'guest-thread' || t.kind === 'guest-irq'));
+    const p99 = tasks.reduce((m, t) => Math.max(m, t.latency.p99), 0);
+    if (worst.stealNs > 0.1 * dur) {
+      out.push({
+        code: RunCodes.highSteal,
+        severity: 'warning',
+        title: 'high steal time on a latency-sensitive vCPU',
+        message: `vCPU ${worst.vp} of ${vm.name} was runnable but not running for ${fmtNs(worst.stealNs)} (${fmtPct(worst.stealNs / dur)} steal) while running latency-sensitive work (worst p99 ${fmtNs(p99)}).`,
+        range: vm.range,
+        lane: `vm:${vm.name}/vcpu:${worst.vp}`,
+        fix: 'Give the VM dedicated pCPUs or a pool of its own, or enable `boost dynamic` for its latency-critical work.',
+        data: { stealNs: worst.stealNs, stealFraction: worst.stealNs / dur },
+      });
+    }
+    if (vm.boost.mode === 'off' && steal > 0.05 * dur * vm.vcpus) {
+      out.push({
+        code: RunCodes.oversubscribed,
+        severity: 'warning',
+        title: 'oversubscribed pool, latency-sensitive guest',
+        message: `The vCPUs of ${vm.name} waited for a pCPU ${fmtPct(steal / (dur * vm.vcpus))} of the time (pool ${vm.pool} is oversubscribed) while the guest runs latency-sensitive work (worst p99 ${fmtNs(p99)}), with no mitigation.`,
+        range: vm.range,
+        fix: 'Reduce oversubscription (fewer runnable threads than pCPUs), pin to dedicated pCPUs, or use `boost dynamic`.',
+        data: { stealNs: steal },
+      });
+    }
+  }
+
+  // 29 / 30: spinning on preempted siblings, fixed DoP.
+  for (const { vm, facts } of f.guests) {
+    if (facts.spinWhilePreemptedNs > Math.max(1_000_000, 0.1 * facts.spinNs)) {
+      const region = facts.regions.find((r) => r.spinPreemptedNs > 0 && r.ir.barrier !== 'block');
+      const lock = facts.locks.find((l) => l.kind !== 2 && l.contended > 0);
+      const range = region?.ir.range ?? lock?.ir.range ?? vm.guest.range;
+      out.push({
+        code: RunCodes.spinOnPreempted,
+        severity: 'warning',
+        title: 'spinning on preempted vCPUs',
+        message: `Guest threads of ${vm.name} spun ${fmtNs(facts.spinWhilePreemptedNs)} (${fmtPct(facts.spinWhilePreemptedNs / Math.max(1, facts.spinNs))} of all spinning) while a sibling vCPU was preempted: they waited for a thread that could not run${facts.pleExits ? ` (${facts.pleExits} pause-loop exits)` : ''}.`,
+        range,
+        causes: ['the host preempts vCPUs (oversubscription)', region ? `${region.ir.name} waits at a ${region.ir.barrier} barrier` : `lock ${lock?.ir.name ?? ''} is a spinning lock`],
+        fix: 'Use a blocking or paravirt wait policy (barrier block / paravirt, mutex), adapt the degree of parallelism (dop adaptive), or spin in kernel mode with PLE.',
+        data: { spinWhilePreemptedNs: facts.spinWhilePreemptedNs, spinNs: facts.spinNs },
+      });
+    }
+    for (const r of facts.regions) {
+      if (r.ir.dop !== 'fixed' || r.round === 0) continue;
+      if (r.roundsWithPreemption < Math.max(1, 0.1 * r.round)) continue;
+      out.push({
+        code: RunCodes.fixedDop,
+        severity: 'info',
+        title: 'fixed degree of parallelism under preemption',
+        message: `${r.ir.name} kept ${r.team.length} threads in ${r.roundsWithPreemption} of ${r.round} rounds in which a vCPU of ${vm.name} was preempted: each such round waits for the preempted thread.`,
+        range: r.ir.range,
+        fix: 'Use `dop adaptive` so rounds run on the vCPUs that are not preempted.',
+        data: { rounds: r.round, roundsWithPreemption: r.roundsWithPreemption },
+      });
+    }
+  }
+  return out;
+}

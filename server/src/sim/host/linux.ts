@@ -1,0 +1,394 @@
+/**
+ * The Linux host scheduler of one pool (KVM hosts): the RT class (rt.ts) always ahead of the fair
+ * class (fair.ts), per-pCPU run queues, wake-up placement, idle pulls and a periodic balancer.
+ *
+ * - Wake-up placement (select_task_rq_fair, simplified): the previous pCPU if it is idle, else an
+ *   idle pCPU in the soft then the hard affinity, else the previous pCPU.
+ * - A pCPU that finds nothing to run pulls a waiting fair thread from another pCPU (newidle
+ *   balance); every 4 ms a balancer moves waiting threads from the longest to the shortest queue
+ *   while they differ by two or more (periodic load balance, simplified to queue lengths).
+ * - RT throttling periods and the balancer are two periodic events per pool.
+ */
+import type { Pool } from '../../model/ir';
+import type { Engine, EventHandler, Ns } from '../engine';
+import { FairClass } from './fair';
+import { DenseSet } from './lists';
+import { RT_PERIOD_NS, RtClass } from './rt';
+import { PUT_BLOCK, PUT_CHARGE, PUT_PREEMPT, PUT_YIELD, type HostCore, type PoolScheduler } from './types';
+
+/** Periodic load-balance interval (Linux balances busy CPUs every few ms; 4 ms here). */
+export const BALANCE_NS = 4_000_000;
+
+const CLS_NONE = 0;
+const CLS_FAIR = 1;
+const CLS_RT = 2;
+
+export class LinuxScheduler implements PoolScheduler, EventHandler {
+  readonly kind = 'linux' as const;
+  readonly fair: FairClass;
+  readonly rt: RtClass;
+  private cls = new Int8Array(16);
+  /** Priority of what runs on each pCPU: -1 idle, 0 fair, 1..99 RT. */
+  private readonly curPrio: Int32Array;
+  /** pCPUs of this pool with nothing running and nothing queued. */
+  private readonly idle: DenseSet;
+  /** pCPUs with queued (waiting) fair threads. */
+  private readonly fairWaiting: DenseSet;
+  private readonly hid: number;
+  private readonly periodTimer: number;
+  private readonly balanceTimer: number;
+
+  constructor(
+    private readonly core: HostCore,
+    private readonly engine: Engine,
+    readonly pool: number,
+    private readonly cpus: readonly number[],
+    ir: Pool,
+  ) {
+    const n = core.pcpus;
+    this.fair = new FairClass(core, ir.timesliceNs > 0 ? ir.timesliceNs : 3_000_000, n);
+    this.rt = new RtClass(core, n);
+    this.curPrio = new Int32Array(n).fill(-1);
+    this.idle = new DenseSet(n);
+    this.fairWaiting = new DenseSet(n);
+    this.hid = engine.register(this);
+    this.periodTimer = engine.timer(this.hid, 0);
+    this.balanceTimer = engine.timer(this.hid, 1);
+  }
+
+  addThread(tid: number): void {
+    if (tid >= this.cls.length) {
+      const b = new Int8Array(Math.max(tid + 1, this.cls.length * 2));
+      b.set(this.cls);
+      this.cls = b;
+    }
+    this.cls[tid] = CLS_NONE;
+    this.fair.addThread(tid);
+    this.rt.addThread(tid);
+  }
+
+  start(now: Ns): void {
+    for (const c of this.cpus) this.idle.add(c);
+    if (this.cpus.length > 0) this.engine.arm(this.periodTimer, now + RT_PERIOD_NS);
+    if (this.cpus.length > 1) this.engine.arm(this.balanceTimer, now + BALANCE_NS);
+  }
+
+  private wantRt(tid: number): boolean {
+    return this.rt.prio(tid) > 0;
+  }
+
+  private markFair(cpu: number): void {
+    this.fairWaiting.add(cpu);
+    this.idle.delete(cpu);
+  }
+
+  private unmarkFair(cpu: number): void {
+    if (this.fair.q.size[cpu] === 0) this.fairWaiting.delete(cpu);
+  }
+
+  // ---------------------------------------------------------------- placement
+
+  private selectFair(tid: number): number {
+    const core = this.core;
+    const prev = core.tCpu[tid];
+    if (prev >= 0 && core.isAllowed(tid, prev) && this.idle.has(prev)) return prev;
+    if (this.idle.size > 0) {
+      const items = this.idle.items;
+      let any = -1;
+      const soft = core.soft[tid];
+      for (let i = 0; i < this.idle.size; i++) {
+        const c = items[i];
+        if (!core.isAllowed(tid, c)) continue;
+        if (soft.length === core.allowed[tid].length || soft.includes(c)) return c;
+        if (any < 0) any = c;
+      }
+      if (any >= 0) return any;
+    }
+    return prev >= 0 && core.isAllowed(tid, prev) ? prev : core.allowed[tid][0];
+  }
+
+  private selectRt(tid: number): number {
+    const core = this.core;
+    const p = this.rt.prio(tid);
+    const prev = core.tCpu[tid];
+    const load = (c: number) => {
+      let cp = this.curPrio[c];
+      if (this.rt.throttled[c]) return 1000; // RT cannot run there now
+      const qb = this.rt.best(c);
+      if (qb >= 0) cp = Math.max(cp, this.rt.prio(qb));
+      return cp;
+    };
+    if (prev >= 0 && core.isAllowed(tid, prev) && load(prev) < p) return prev;
+    let best = -1;
+    let bl = Infinity;
+    const allowed = core.allowed[tid];
+    for (let i = 0; i < allowed.length; i++) {
+      const c = allowed[i];
+      const l = load(c);
+      if (l < bl) {
+        bl = l;
+        best = c;
+      }
+    }
+    return best >= 0 ? best : allowed[0];
+  }
+
+  // ---------------------------------------------------------------- PoolScheduler
+
+  wake(tid: number, now: Ns): void {
+    if (this.wantRt(tid)) {
+      const cpu = this.selectRt(tid);
+      this.rt.enqueue(tid, cpu, false);
+      this.cls[tid] = CLS_RT;
+      this.idle.delete(cpu);
+      if (!this.rt.throttled[cpu] && this.rt.prio(tid) > this.curPrio[cpu]) this.core.kick(cpu, now);
+    } else {
+      const cpu = this.selectFair(tid);
+      const wasIdle = this.curPrio[cpu] < 0;
+      this.fair.enqueuePlaced(tid, cpu, now);
+      this.cls[tid] = CLS_FAIR;
+      this.markFair(cpu);
+      // An idle pCPU runs it at once; a running fair thread keeps its slice while still eligible.
+      if (wasIdle || (this.curPrio[cpu] === 0 && this.fair.shouldPreempt(tid, cpu, now))) this.core.kick(cpu, now);
+    }
+  }
+
+  put(tid: number, cpu: number, now: Ns, ranNs: Ns, how: number): void {
+    const c = this.cls[tid];
+    if (c === CLS_RT) this.rt.charge(tid, cpu, ranNs);
+    else if (c === CLS_FAIR) this.fair.charge(tid, ranNs);
+    if (how === PUT_CHARGE) return;
+    this.curPrio[cpu] = -1;
+    if (this.fair.cur[cpu] === tid) this.fair.cur[cpu] = -1;
+    if (how === PUT_BLOCK) {
+      if (c === CLS_FAIR) this.fair.saveLag(tid, cpu, now);
+      this.cls[tid] = CLS_NONE;
+      return;
+    }
+    if (this.wantRt(tid)) {
+      if (c === CLS_FAIR) this.fair.saveLag(tid, cpu, now);
+      let head = how === PUT_PREEMPT;
+      if (this.rt.isRr(tid) && this.rt.rrLeft[tid] <= 0) head = false;
+      this.rt.enqueue(tid, cpu, head);
+      this.cls[tid] = CLS_RT;
+    } else {
+      if (c === CLS_RT) this.fair.enqueuePlaced(tid, cpu, now);
+      else {
+        if (how === PUT_YIELD) this.fair.yielded(tid);
+        this.fair.enqueueKeep(tid, cpu);
+      }
+      this.cls[tid] = CLS_FAIR;
+      this.markFair(cpu);
+    }
+  }
+
+  pick(cpu: number, now: Ns): number {
+    if (!this.rt.throttled[cpu]) {
+      let t = this.rt.best(cpu);
+      let p = t >= 0 ? this.rt.prio(t) : 0;
+      if (this.rt.waiting.size > (t >= 0 ? 1 : 0)) {
+        const pulled = this.rt.pullCandidate(cpu, p);
+        if (pulled >= 0) {
+          t = pulled;
+          p = this.rt.prio(pulled);
+        }
+      }
+      if (t >= 0) {
+        this.rt.dequeue(t);
+        this.curPrio[cpu] = p;
+        this.idle.delete(cpu);
+        return t;
+      }
+    }
+    let t = this.fair.best(cpu, now);
+    if (t >= 0) {
+      this.fair.dequeue(t);
+      this.unmarkFair(cpu);
+    } else {
+      t = this.idlePull(cpu, now);
+    }
+    if (t >= 0) {
+      this.fair.cur[cpu] = t;
+      this.curPrio[cpu] = 0;
+      this.idle.delete(cpu);
+      return t;
+    }
+    this.curPrio[cpu] = -1;
+    if (this.rt.q.size[cpu] === 0) this.idle.add(cpu);
+    return -1;
+  }
+
+  idleNow(cpu: number): boolean {
+    if (this.rt.q.size[cpu] !== 0 || this.fair.q.size[cpu] !== 0 || this.fairWaiting.size !== 0 || this.rt.waiting.size !== 0) return false;
+    this.curPrio[cpu] = -1;
+    this.idle.add(cpu);
+    return true;
+  }
+
+  /** Newidle balance: take a waiting fair thread from the pCPU with the longest queue. */
+  private idlePull(cpu: number, now: Ns): number {
+    if (this.fairWaiting.size === 0) return -1;
+    const items = this.fairWaiting.items;
+    let src = -1;
+    let cand = -1;
+    let srcLen = 0;
+    for (let i = 0; i < this.fairWaiting.size; i++) {
+      const c = items[i];
+      if (c === cpu) continue;
+      const len = this.fair.q.size[c];
+      if (len <= srcLen) continue;
+      for (let t = this.fair.q.head[c]; t >= 0; t = this.fair.q.next[t]) {
+        if (this.core.isAllowed(t, cpu)) {
+          src = c;
+          cand = t;
+          srcLen = len;
+          break;
+        }
+      }
+    }
+    if (cand < 0) return -1;
+    this.migrateFair(cand, src, cpu, now, false);
+    return cand;
+  }
+
+  /** Moves a queued fair thread from `src` to `dst`, keeping its lag; queues it when `enqueue`. */
+  private migrateFair(t: number, src: number, dst: number, now: Ns, enqueue: boolean): void {
+    this.fair.dequeue(t);
+    this.unmarkFair(src);
+    this.fair.saveLag(t, src, now);
+    if (enqueue) {
+      this.fair.enqueuePlaced(t, dst, now);
+      this.markFair(dst);
+    } else this.fair.place(t, dst, now);
+  }
+
+  sliceNs(tid: number, cpu: number, _now: Ns): Ns {
+    if (this.cls[tid] === CLS_RT) return this.rt.runLimit(tid, cpu);
+    return this.fair.runLimit(tid);
+  }
+
+  take(tid: number, cpu: number, now: Ns): boolean {
+    const c = this.cls[tid];
+    if (c === CLS_FAIR && this.fair.q.owner[tid] >= 0) {
+      const src = this.fair.q.owner[tid];
+      this.migrateFair(tid, src, cpu, now, false);
+      this.fair.cur[cpu] = tid;
+      this.curPrio[cpu] = 0;
+      this.idle.delete(cpu);
+      return true;
+    }
+    if (c === CLS_RT && this.rt.q.owner[tid] >= 0) {
+      this.rt.dequeue(tid);
+      this.curPrio[cpu] = this.rt.prio(tid);
+      this.idle.delete(cpu);
+      return true;
+    }
+    return false;
+  }
+
+  reprioritize(tid: number, now: Ns): void {
+    const c = this.cls[tid];
+    if (c === CLS_NONE) return; // blocked: the class is resolved at wake-up
+    const want = this.wantRt(tid) ? CLS_RT : CLS_FAIR;
+    const core = this.core;
+    if (c === CLS_FAIR && this.fair.q.owner[tid] >= 0) {
+      const cpu = this.fair.q.owner[tid];
+      if (want === CLS_FAIR) return;
+      this.fair.dequeue(tid);
+      this.unmarkFair(cpu);
+      this.fair.saveLag(tid, cpu, now);
+      this.rt.enqueue(tid, cpu, false);
+      this.cls[tid] = CLS_RT;
+      if (this.rt.prio(tid) > this.curPrio[cpu]) core.kick(cpu, now);
+      return;
+    }
+    if (c === CLS_RT && this.rt.q.owner[tid] >= 0) {
+      const cpu = this.rt.q.owner[tid];
+      this.rt.dequeue(tid);
+      if (want === CLS_RT) {
+        this.rt.enqueue(tid, cpu, false);
+        if (this.rt.prio(tid) > this.curPrio[cpu]) core.kick(cpu, now);
+      } else {
+        this.fair.enqueuePlaced(tid, cpu, now);
+        this.cls[tid] = CLS_FAIR;
+        this.markFair(cpu);
+        if (this.curPrio[cpu] < 0) core.kick(cpu, now);
+      }
+      return;
+    }
+    const cpu = core.tCpu[tid];
+    if (cpu < 0 || core.cCurr[cpu] !== tid) return; // runnable but between queues (directed yield)
+    if (c === CLS_FAIR && want === CLS_RT) {
+      this.fair.cur[cpu] = -1;
+      this.fair.saveLag(tid, cpu, now);
+      this.cls[tid] = CLS_RT;
+      this.curPrio[cpu] = this.rt.prio(tid);
+    } else if (c === CLS_RT && want === CLS_FAIR) {
+      this.fair.place(tid, cpu, now);
+      this.fair.cur[cpu] = tid;
+      this.cls[tid] = CLS_FAIR;
+      this.curPrio[cpu] = 0;
+    } else if (c === CLS_RT) {
+      this.curPrio[cpu] = this.rt.prio(tid);
+    }
+    // Re-evaluate the pCPU: a lower priority may now be preempted, and the slice changes.
+    core.kick(cpu, now);
+  }
+
+  // ---------------------------------------------------------------- periodic work
+
+  onEvent(arg: number, now: Ns): void {
+    if (arg === 0) this.rtPeriod(now);
+    else this.balance(now);
+  }
+
+  /** A new RT throttling period: charge running RT threads, reset budgets, unthrottle. */
+  private rtPeriod(now: Ns): void {
+    for (const cpu of this.cpus) {
+      const cur = this.core.cCurr[cpu];
+      if (cur >= 0 && this.cls[cur] === CLS_RT) this.rt.charge(cur, cpu, this.core.charge(cpu, now));
+      this.rt.used[cpu] = 0;
+      if (this.rt.throttled[cpu]) {
+        this.rt.throttled[cpu] = 0;
+        this.core.kick(cpu, now);
+      } else if (cur >= 0 && this.cls[cur] === CLS_RT) this.core.kick(cpu, now); // re-arm its budget
+    }
+    this.engine.arm(this.periodTimer, now + RT_PERIOD_NS);
+  }
+
+  /** Periodic balance: while the longest and shortest queues differ by 2+, move a waiting thread. */
+  private balance(now: Ns): void {
+    this.engine.arm(this.balanceTimer, now + BALANCE_NS);
+    if (this.fairWaiting.size === 0) return;
+    const nr = (c: number) => this.fair.q.size[c] + (this.curPrio[c] >= 0 ? 1 : 0) + this.rt.q.size[c];
+    for (let moves = 0; moves < 8; moves++) {
+      let max = -1;
+      let maxN = -1;
+      let min = -1;
+      let minN = Infinity;
+      for (const c of this.cpus) {
+        const n = nr(c);
+        if (this.fair.q.size[c] > 0 && n > maxN) {
+          maxN = n;
+          max = c;
+        }
+        if (n < minN) {
+          minN = n;
+          min = c;
+        }
+      }
+      if (max < 0 || min < 0 || maxN - minN < 2) return;
+      let cand = -1;
+      for (let t = this.fair.q.head[max]; t >= 0; t = this.fair.q.next[t]) {
+        if (this.core.isAllowed(t, min)) {
+          cand = t;
+          break;
+        }
+      }
+      if (cand < 0) return;
+      const wasIdle = this.curPrio[min] < 0;
+      this.migrateFair(cand, max, min, now, true);
+      if (wasIdle) this.core.kick(min, now);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Where a VTL2 task runs and where its IO goes: the `target_vp` / `run_on_target` /
+ * `retarget_vp` table of model.md §1, as pure functions over the IR. The executor asks these
+ * questions on every spawn, wake and IO submission, so the answers are plain numbers.
+ *
+ * Sources: OpenHCL guide, "CPU Scheduling" (tasks with target_vp = N and run_on_target run on
+ * VP N's thread; untargeted tasks run on the thread that wakes them; no work stealing) and
+ * "StorVSP Channels" (threadpool: strong targeting, in-flight IO is not retargeted; thread backend:
+ * dedicated thread, retarget_vp is a no-op; single driver: everything on one thread). The
+ * threadpool driver initiates untargeted IO on VP 0 (model.md: "Unset target in threadpool: tasks
+ * spawn on the current CPU, IO goes to VP 0's ring").
+ */
+import type { Backend, Vtl2Task } from '../../model/ir';
+
+/** Which kind of thread executes a task. */
+export type ExecutorKind =
+  /** A VP's cooperative executor thread (threadpool backend): shared with the VP's VTL0 guest. */
+  | 'vp'
+  /** A thread of its own (`runs_on dedicated`, or one OS thread per driver in the thread backend). */
+  | 'own_thread'
+  /** The GET worker thread (`runs_on get_worker`), shared by every such task. */
+  | 'get_worker'
+  /** The single driver thread of the `single` backend, shared by every task. */
+  | 'single';
+
+/** VP whose thread spawns scenario tasks: the boot CPU where devices are created (assumption). */
+export const SPAWN_VP = 0;
+/** VP whose io_uring the threadpool uses for untargeted IO (OpenHCL threadpool driver). */
+export const UNTARGETED_IO_VP = 0;
+
+export interface TaskPlacement {
+  executor: ExecutorKind;
+  /**
+   * Threadpool: the current target VP (`undefined` = unset). Moves on retarget. Thread backend:
+   * the VP whose CPU the task's own thread prefers (no effect on IO). Otherwise undefined.
+   */
+  target: number | undefined;
+  /** Threadpool only: scheduling follows `target` (run_on_target=true with a target set). */
+  runOnTarget: boolean;
+  /** Whether `retarget_vp` statements have any effect (threadpool only). */
+  retargetable: boolean;
+}
+
+/** Resolves the table of model.md §1 for one task. `vps` is the VM's VP count (targets are clamped below it). */
+export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'targetVp' | 'runOnTarget'>, vps: number): TaskPlacement {
+  const target = task.targetVp === undefined ? undefined : clampVp(task.targetVp, vps);
+  if (task.runsOn === 'dedicated') return { executor: 'own_thread', target: undefined, runOnTarget: false, retargetable: false };
+  if (task.runsOn === 'get_worker') return { executor: 'get_worker', target: undefined, runOnTarget: false, retargetable: false };
+  switch (backend) {
+    case 'threadpool':
+      // run_on_target without target_vp means nothing (model.md §1). An untargeted driver ignores
+      // retarget_vp (the threadpool driver only retargets a targeted spawner / IO target).
+      return { executor: 'vp', target, runOnTarget: task.runOnTarget && target !== undefined, retargetable: target !== undefined };
+    case 'thread':
+      // One OS thread per driver; target_vp only picks that thread's CPU; run_on_target ignored.
+      return { executor: 'own_thread', target, runOnTarget: false, retargetable: false };
+    case 'single':
+      return { executor: 'single', target: undefined, runOnTarget: false, retargetable: false };
+  }
+}
+
+/** Threadpool: the VP whose ring a new IO (or timer) of the task uses. */
+export function ioVpOf(p: TaskPlacement): number {
+  return p.target ?? UNTARGETED_IO_VP;
+}
+
+/** Threadpool: the VP a freshly spawned task first runs on. */
+export function spawnVpOf(p: TaskPlacement): number {
+  return p.runOnTarget ? (p.target as number) : SPAWN_VP;
+}
+
+/**
+ * Threadpool: the VP a task runs on after a wake that was reaped on `wakeVp`'s ring. A targeted
+ * task with run_on_target follows its (current) target; otherwise it runs where it was woken,
+ * which is how a run_on_target=false task drifts to its target (its IO completes there).
+ */
+export function runVpAfterWake(p: TaskPlacement, wakeVp: number): number {
+  return p.runOnTarget ? (p.target as number) : wakeVp;
+}
+
+/**
+ * Applies a `retarget_vp` at run time. Threadpool: new IO and scheduling move; IO already in
+ * flight keeps the ring it was submitted on (the caller stores that ring per IO). Other backends:
+ * no-op. Returns whether anything changed.
+ */
+export function retarget(p: TaskPlacement, vp: number, vps: number): boolean {
+  if (!p.retargetable) return false;
+  const v = clampVp(vp, vps);
+  if (p.target === v) return false;
+  p.target = v;
+  return true;
+}
+
+function clampVp(vp: number, vps: number): number {
+  return Math.max(0, Math.min(vps - 1, Math.trunc(vp)));
+}

@@ -1,0 +1,319 @@
+/**
+ * Recording for a run: lane states (timeline intervals and per-state totals), latency samples,
+ * stalls, counters and model findings. Implements `Recorder` and `Stats` from contracts.ts.
+ *
+ * Cost model: a lane transition is a few typed-array writes (totals are always kept, intervals
+ * only with `timeline: true`); a latency sample is one array write. Nothing here allocates per
+ * event except stalls (rare by definition: longer than the stall threshold).
+ */
+import { TimelineBuilder, type LaneBuilder, type TimelineData } from '../core/timeline';
+import type { Finding, Stall } from '../core/findings';
+import type { LaneSpec, Ns, Recorder, StallInput, Stats, TaskSpec } from './contracts';
+import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './contracts';
+
+/** Upper bound on distinct lane states (totals are stored with this stride). */
+const MAX_STATES = 32;
+
+export class SimRecorder implements Recorder {
+  readonly tb: TimelineBuilder;
+  readonly specs: LaneSpec[] = [];
+  private builders: LaneBuilder[] = [];
+  private cur = new Int32Array(64);
+  private curCause = new Int32Array(64);
+  private since = new Float64Array(64);
+  private totals = new Float64Array(64 * MAX_STATES);
+  private closed = false;
+
+  constructor(readonly timelines: boolean, private readonly warmupNs: Ns) {
+    this.tb = new TimelineBuilder([STATE_IDLE, STATE_RUNNING, STATE_RUNNABLE, STATE_BLOCKED]);
+  }
+
+  stateId(name: string): number {
+    const id = this.tb.states.id(name);
+    if (id >= MAX_STATES) throw new Error(`too many lane states (max ${MAX_STATES})`);
+    return id;
+  }
+
+  causeId(label: string): number {
+    return this.tb.causes.id(label);
+  }
+
+  lane(spec: LaneSpec): number {
+    const i = this.specs.length;
+    this.specs.push(spec);
+    this.builders.push(this.tb.lane(spec.id, spec.label, spec.group, spec.kind));
+    if (i === this.cur.length) this.grow();
+    this.cur[i] = 0; // idle
+    this.curCause[i] = -1;
+    this.since[i] = 0;
+    return i;
+  }
+
+  set(lane: number, now: Ns, state: number, cause = -1): void {
+    const s0 = this.cur[lane];
+    const c0 = this.curCause[lane];
+    if (s0 === state && c0 === cause) return;
+    const t0 = this.since[lane];
+    if (now > t0) {
+      const from = t0 > this.warmupNs ? t0 : this.warmupNs;
+      if (now > from) this.totals[lane * MAX_STATES + s0] += now - from;
+      if (this.timelines) this.builders[lane].push(t0, now, s0, c0);
+    }
+    this.cur[lane] = state;
+    this.curCause[lane] = cause;
+    this.since[lane] = now;
+  }
+
+  stateOf(lane: number): number {
+    return this.cur[lane];
+  }
+
+  /** Closes every lane's open interval at `endNs` (once, at the end of the run). */
+  close(endNs: Ns): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let i = 0; i < this.specs.length; i++) {
+      const s = this.cur[i];
+      const c = this.curCause[i];
+      this.set(i, endNs, s === 0 ? 1 : 0, -1); // force the close
+      this.cur[i] = s;
+      this.curCause[i] = c;
+    }
+  }
+
+  /** Time lane `lane` spent in `state` (after the warmup). */
+  total(lane: number, state: number): Ns {
+    return this.totals[lane * MAX_STATES + state];
+  }
+
+  /** Per-state totals of a lane by state name (states with zero time omitted). */
+  totalsOf(lane: number): Record<string, Ns> {
+    const out: Record<string, Ns> = {};
+    const names = this.tb.states.values;
+    for (let s = 0; s < names.length; s++) {
+      const v = this.totals[lane * MAX_STATES + s];
+      if (v > 0) out[names[s]] = v;
+    }
+    return out;
+  }
+
+  timeline(startNs: Ns, endNs: Ns): TimelineData {
+    return this.tb.build(startNs, endNs);
+  }
+
+  private grow(): void {
+    const n = this.cur.length * 2;
+    const a = new Int32Array(n); a.set(this.cur); this.cur = a;
+    const b = new Int32Array(n); b.set(this.curCause); this.curCause = b;
+    const c = new Float64Array(n); c.set(this.since); this.since = c;
+    const d = new Float64Array(n * MAX_STATES); d.set(this.totals); this.totals = d;
+  }
+}
+
+/** Latency summary in ns, as in `vpscope.run/1`. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/**
+ * The k-th smallest of a[lo..hi] (Hoare quickselect, median-of-three pivot); partially orders `a`
+ * so that a[lo..k-1] <= a[k] <= a[k+1..hi]. Deterministic.
+ */
+function select(a: Float64Array, k: number, lo: number, hi: number): number {
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    let x = a[lo];
+    let y = a[mid];
+    let z = a[hi];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** Samples kept per task before decimation (count, mean and max stay exact beyond it). */
+const SAMPLE_CAP = 1 << 22;
+
+class Series {
+  buf = new Float64Array(256);
+  n = 0;
+  /** Record one of every `stride` samples once the cap was reached. */
+  stride = 1;
+  skip = 0;
+  count = 0;
+  sum = 0;
+  max = 0;
+
+  add(v: number): void {
+    this.count++;
+    this.sum += v;
+    if (v > this.max) this.max = v;
+    if (this.stride > 1) {
+      if (++this.skip < this.stride) return;
+      this.skip = 0;
+    }
+    if (this.n === this.buf.length) {
+      if (this.n >= SAMPLE_CAP) {
+        // Decimate deterministically: keep every other sample, then record half as often.
+        let j = 0;
+        for (let i = 0; i < this.n; i += 2) this.buf[j++] = this.buf[i];
+        this.n = j;
+        this.stride *= 2;
+      } else {
+        const b = new Float64Array(this.buf.length * 2);
+        b.set(this.buf);
+        this.buf = b;
+      }
+    }
+    this.buf[this.n++] = v;
+  }
+
+  summary(): LatencySummary {
+    if (this.count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+    // Nearest-rank percentiles by selection (O(n) each) instead of a full sort of millions of samples.
+    const a = this.buf.slice(0, this.n);
+    const rank = (p: number) => Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
+    const p99 = select(a, rank(0.99), 0, a.length - 1);
+    const p90 = select(a, rank(0.9), 0, rank(0.99));
+    const p50 = select(a, rank(0.5), 0, rank(0.9));
+    return { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count) };
+  }
+}
+
+export interface StallSummary {
+  count: number;
+  totalNs: Ns;
+  maxNs: Ns;
+}
+
+export class SimStats implements Stats {
+  readonly tasks: TaskSpec[] = [];
+  private readonly series: Series[] = [];
+  readonly counterNames: string[] = [];
+  private readonly counterIdx = new Map<string, number>();
+  private counters = new Float64Array(64);
+  readonly findings: Finding[] = [];
+  private stalls: Stall[] = [];
+  readonly stallByCause = new Map<string, StallSummary>();
+  readonly stallByTask = new Map<string, StallSummary & { cause: Map<string, number> }>();
+  stallCount = 0;
+
+  constructor(
+    readonly stallThresholdNs: Ns,
+    private readonly warmupNs: Ns,
+    private readonly maxStalls = 200,
+  ) {}
+
+  task(spec: TaskSpec): number {
+    this.tasks.push(spec);
+    this.series.push(new Series());
+    return this.tasks.length - 1;
+  }
+
+  sample(task: number, now: Ns, latencyNs: Ns): void {
+    if (now < this.warmupNs) return;
+    this.series[task].add(latencyNs);
+  }
+
+  latency(task: number): LatencySummary {
+    return this.series[task].summary();
+  }
+
+  stall(s: StallInput): void {
+    if (s.durationNs < this.stallThresholdNs || s.startNs + s.durationNs < this.warmupNs) return;
+    this.stallCount++;
+    const bc = this.stallByCause.get(s.cause) ?? { count: 0, totalNs: 0, maxNs: 0 };
+    bc.count++;
+    bc.totalNs += s.durationNs;
+    if (s.durationNs > bc.maxNs) bc.maxNs = s.durationNs;
+    this.stallByCause.set(s.cause, bc);
+    const key = `${s.vm ?? 'host'}/${s.task}`;
+    const bt = this.stallByTask.get(key) ?? { count: 0, totalNs: 0, maxNs: 0, cause: new Map<string, number>() };
+    bt.count++;
+    bt.totalNs += s.durationNs;
+    if (s.durationNs > bt.maxNs) bt.maxNs = s.durationNs;
+    bt.cause.set(s.cause, (bt.cause.get(s.cause) ?? 0) + 1);
+    this.stallByTask.set(key, bt);
+    const st: Stall = { task: s.task, vp: s.vp, startNs: s.startNs, durationNs: s.durationNs, cause: s.cause };
+    if (s.causes) st.causes = s.causes;
+    if (s.range) st.range = s.range;
+    if (s.vm !== undefined) (st as Stall & { vm?: string }).vm = s.vm;
+    this.stalls.push(st);
+    if (this.stalls.length >= 2 * this.maxStalls) this.trimStalls();
+  }
+
+  /** The longest stalls, longest first (ties: earlier first, then by task). */
+  topStalls(): Stall[] {
+    this.trimStalls();
+    return this.stalls.slice();
+  }
+
+  private trimStalls(): void {
+    this.stalls.sort((a, b) => b.durationNs - a.durationNs || a.startNs - b.startNs || (a.task < b.task ? -1 : a.task > b.task ? 1 : a.vp - b.vp));
+    if (this.stalls.length > this.maxStalls) this.stalls.length = this.maxStalls;
+  }
+
+  counter(name: string): number {
+    let i = this.counterIdx.get(name);
+    if (i === undefined) {
+      i = this.counterNames.length;
+      this.counterNames.push(name);
+      this.counterIdx.set(name, i);
+      if (i === this.counters.length) {
+        const c = new Float64Array(this.counters.length * 2);
+        c.set(this.counters);
+        this.counters = c;
+      }
+    }
+    return i;
+  }
+
+  add(counter: number, n = 1): void {
+    this.counters[counter] += n;
+  }
+
+  /** Convenience for rare counts (interns the name on each call). */
+  count(name: string, n = 1): void {
+    this.counters[this.counter(name)] += n;
+  }
+
+  value(name: string): number {
+    const i = this.counterIdx.get(name);
+    return i === undefined ? 0 : this.counters[i];
+  }
+
+  /** Non-zero counters sorted by name. */
+  counterObject(): Record<string, number> {
+    const names = this.counterNames.map((n, i) => [n, i] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const out: Record<string, number> = {};
+    for (const [n, i] of names) if (this.counters[i] !== 0) out[n] = this.counters[i];
+    return out;
+  }
+
+  finding(f: Finding): void {
+    this.findings.push(f);
+  }
+}

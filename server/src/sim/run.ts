@@ -1,0 +1,272 @@
+/**
+ * The simulator's entry points: `simulate(scenario, opts)` runs one scenario (the base or one
+ * variant) and `simulateAll(scenario, opts)` runs the base (named `base`) and every named variant
+ * with the same code paths. Pure: no I/O, no clock; the same scenario and seed give identical
+ * results (the shells serialise them byte-identically).
+ *
+ * Assembly order (every model allocates its state here, before time 0):
+ *   engine, rng, recorder, stats -> host (pools + schedulers, pCPU lanes) -> per VM: domain,
+ *   vCPU threads (with the VM's scheduling settings; static RT boost applied here), KVM boost
+ *   hooks, the guest (VTL0 of every vCPU), then the outer per-VP model (OpenHCL executor or the
+ *   plain vCPU) -> host loads -> run -> results -> run findings.
+ */
+import type { Scenario } from '../model/ir';
+import { analyzeRun } from '../analysis/run';
+import type { OpenHclBuilder, OpenHclVm, SimContext, SimOptions, StopReason } from './contracts';
+import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './contracts';
+import { Engine } from './engine';
+import { GuestVm } from './guest/guest';
+import { Host } from './host/host';
+import { createLoads } from './host/loads';
+import { CreditScheduler } from './host/credit';
+import { Credit2Scheduler } from './host/credit2';
+import { KvmVm } from './kvm';
+import { SimRecorder, SimStats } from './record';
+import type { HostThreadResult, PcpuResult, RegionResult, TaskResult, VariantResult, VmResult, VpResult } from './result';
+import { RngStreams } from './rng';
+import { PlainVcpu } from './vcpu';
+import { buildOpenHcl } from './openhcl';
+
+export type { SimOptions } from './contracts';
+export type { VariantResult, RunResult } from './result';
+
+/** The OpenHCL model (sim/openhcl/index.ts); VMs with `openhcl` run through it. */
+const openHclBuilder: OpenHclBuilder | undefined = buildOpenHcl;
+
+export interface SimulateAllOptions extends SimOptions {
+  /** Which variants: all (default), only the base, or the named ones (`base` names the base). */
+  variants?: 'all' | 'base' | string[];
+}
+
+/** Runs the base and the selected variants; progress is reported over all of them. */
+export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): VariantResult[] {
+  const sel = opts.variants ?? 'all';
+  const runs: { name: string; description?: string; s: Scenario }[] = [];
+  const want = (n: string) => sel === 'all' || (sel === 'base' ? n === 'base' : sel.includes(n));
+  if (want('base')) runs.push({ name: 'base', s: scenario });
+  for (const v of scenario.variants) if (want(v.name)) runs.push({ name: v.name, description: v.description, s: v.scenario });
+  const out: VariantResult[] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const r = runs[i];
+    const onProgress = opts.onProgress ? (f: number) => opts.onProgress!((i + f) / runs.length) : undefined;
+    const res = simulate(r.s, { ...opts, onProgress }, r.name, r.description);
+    out.push(res);
+    // A cancelled or out-of-time run ends the whole comparison; the shell reports what it has.
+    const stop: StopReason = res.stop.reason;
+    if (stop === 'cancelled' || stop === 'wall_limit') break;
+  }
+  return out;
+}
+
+/** Simulates one scenario (a variant is a complete scenario). */
+export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base', description?: string): VariantResult {
+  const set = scenario.settings;
+  const seed = opts.seed ?? set.seed;
+  const durationNs = Math.max(0, Math.round(opts.durationNs ?? set.durationNs));
+  const warmupNs = Math.min(durationNs, Math.max(0, set.warmupNs));
+  const engine = new Engine();
+  const rng = new RngStreams(seed);
+  const rec = new SimRecorder(opts.timeline === true, warmupNs);
+  const stats = new SimStats(set.stallThresholdNs, warmupNs, opts.maxStalls ?? 200);
+  const host = new Host(engine, rec, stats, scenario.host);
+  const ctx: SimContext = { scenario, options: opts, engine, host, rng, rec, stats, endNs: durationNs, warmupNs };
+
+  // ---- VMs
+  const guests: GuestVm[] = [];
+  const kvms: KvmVm[] = [];
+  const vmTids: number[][] = [];
+  const openhcl: OpenHclVm[] = [];
+  scenario.vms.forEach((vm, vi) => {
+    let pool = host.poolIndex(vm.pool);
+    if (pool < 0) pool = 0;
+    const domain = host.createDomain({ name: vm.name, weight: vm.weight, capPercent: vm.capPercent, pool });
+    const cpus = vm.cpus.length ? vm.cpus : host.poolCpus(pool);
+    const staticRt = vm.boost.mode === 'static_rt';
+    const tids: number[] = [];
+    for (let v = 0; v < vm.vcpus; v++) {
+      const mine = vm.pin === 'one_to_one' && cpus.length ? [cpus[v % cpus.length]] : cpus;
+      tids.push(
+        host.createThread({
+          kind: 'vcpu',
+          laneId: `vm:${vm.name}/vcpu:${v}`,
+          label: `${vm.name} vCPU ${v}`,
+          group: `vm:${vm.name}`,
+          pool,
+          cpus: mine,
+          cpusSoft: vm.pin === 'one_to_one' ? mine : vm.cpusSoft,
+          policy: staticRt ? 'rr' : vm.policy,
+          nice: vm.nice,
+          rtPriority: staticRt ? vm.boost.rtPriority : vm.rtPriority,
+          domain,
+          vm: vi,
+          vp: v,
+          range: vm.range,
+        }),
+      );
+    }
+    vmTids.push(tids);
+    const kvm = new KvmVm(ctx, vm, tids);
+    kvms.push(kvm);
+    const guest = new GuestVm(ctx, vm, vi, kvm);
+    guest.setVcpuTids(tids);
+    guests.push(guest);
+    if (vm.openhcl && openHclBuilder) {
+      const m = openHclBuilder(ctx, { vmIndex: vi, vm, domain, pool, vpThreads: tids, vtl0: guest.vcpus, io: guest.io, boost: kvm });
+      guest.setStorage(m.storage);
+      openhcl.push(m);
+    } else {
+      for (let v = 0; v < vm.vcpus; v++) {
+        // Natural residence exits only matter for dynamic boosting (see vcpu.ts).
+        const residence = kvm.dynamic ? { dist: vm.guest.residence, rng: rng.stream(`vm:${vm.name}/vp:${v}/residence`) } : undefined;
+        host.setBody(tids[v], new PlainVcpu(ctx, v, tids[v], guest.vcpus[v], kvm, residence));
+      }
+    }
+  });
+
+  // ---- host loads
+  const poolOf = (cpus: readonly number[]) => {
+    for (let p = 0; p < host.pools.length; p++) if (cpus.some((c) => host.pools[p].cpus.includes(c))) return p;
+    return 0;
+  };
+  const loads = createLoads(ctx, poolOf, (l, pool) => host.createDomain({ name: `load:${l.name}`, weight: 256, capPercent: 0, pool }));
+
+  // ---- run
+  host.start();
+  const reason = engine.run(durationNs, {
+    maxEvents: opts.maxEvents ?? set.maxEvents,
+    shouldStop: opts.shouldStop,
+    onProgress: opts.onProgress && durationNs > 0 ? (now) => opts.onProgress!(Math.min(1, now / durationNs)) : undefined,
+  });
+  const end = reason === 'completed' ? durationNs : engine.now;
+  if (opts.onProgress) opts.onProgress(1);
+  host.finish(end);
+  for (const m of openhcl) m.finish?.(end);
+  rec.close(end);
+
+  // ---- results
+  const sRunning = rec.stateId(STATE_RUNNING);
+  const sRunnable = rec.stateId(STATE_RUNNABLE);
+  rec.stateId(STATE_BLOCKED);
+  rec.stateId(STATE_IDLE);
+  const tasks: TaskResult[] = stats.tasks.map((t, i) => {
+    const r: TaskResult = { name: t.name, kind: t.kind, measures: t.measures ?? 'latency', latency: stats.latency(i) };
+    if (t.vm !== undefined) r.vm = t.vm;
+    if (t.range) r.range = t.range;
+    return r;
+  });
+  const vps: VpResult[] = [];
+  const vms: VmResult[] = [];
+  const measured = Math.max(0, end - warmupNs);
+  // Lanes of other views (e.g. OpenHCL) by VM/VP, in one pass.
+  const viewLanes = new Map<string, number[]>();
+  rec.specs.forEach((s, li) => {
+    if (s.vm === undefined || s.vp === undefined || !s.view || s.view === 'host') return;
+    const k = `${s.vm}/${s.vp}`;
+    const l = viewLanes.get(k);
+    if (l) l.push(li);
+    else viewLanes.set(k, [li]);
+  });
+  scenario.vms.forEach((vm, vi) => {
+    const tids = vmTids[vi];
+    let cpuNs = 0;
+    let stealNs = 0;
+    tids.forEach((tid, v) => {
+      const lane = host.laneOf(tid);
+      const states = rec.totalsOf(lane);
+      const steal = rec.total(lane, sRunnable);
+      cpuNs += rec.total(lane, sRunning);
+      stealNs += steal;
+      const r: VpResult = { vm: vm.name, vp: v, states, stealNs: steal };
+      const views: Record<string, Record<string, number>> = {};
+      for (const li of viewLanes.get(`${vi}/${v}`) ?? []) views[rec.specs[li].view!] = rec.totalsOf(li);
+      if (Object.keys(views).length) r.views = views;
+      if (kvms[vi].dynamic) r.boostedNs = kvms[vi].boostedTime(v, end);
+      vps.push(r);
+    });
+    const pool = host.pools[host.tPool[tids[0] ?? 0]] ?? host.pools[0];
+    let parkedNs = 0;
+    for (const tid of tids) {
+      const s = pool?.sched;
+      if (s instanceof CreditScheduler || s instanceof Credit2Scheduler) parkedNs += s.parkedNs[tid];
+    }
+    vms.push({
+      name: vm.name, pool: pool?.name ?? vm.pool, vcpus: vm.vcpus, weight: vm.weight, capPercent: vm.capPercent, boost: vm.boost.mode,
+      cpuNs, stealNs, group: -1, groupCpus: [], share: 0, weightShare: 0, capacityShare: 0, parkedNs, range: vm.range,
+    });
+  });
+  // Competition groups: VMs of one pool whose vCPUs may run on exactly the same pCPUs (hazard 23
+  // compares domains pinned to one shared subset; domains allowed everywhere form their own group).
+  const cpuSets = scenario.vms.map((_, vi) => {
+    const set = new Set<number>();
+    const seen = new Set<Int32Array>();
+    for (const t of vmTids[vi]) {
+      const a = host.allowed[t];
+      if (seen.has(a)) continue; // vCPUs with the same affinity share one list
+      seen.add(a);
+      for (const c of a) set.add(c);
+    }
+    return set;
+  });
+  const groupIds = new Map<string, number>();
+  vms.forEach((v, i) => {
+    const key = `${v.pool}|${[...cpuSets[i]].sort((a, b) => a - b).join(',')}`;
+    if (!groupIds.has(key)) groupIds.set(key, groupIds.size);
+    v.group = groupIds.get(key)!;
+  });
+  for (const gid of groupIds.values()) {
+    const members = vms.map((v, i) => ({ v, i })).filter((x) => x.v.group === gid);
+    const cpus = new Set<number>();
+    for (const m of members) for (const c of cpuSets[m.i]) cpus.add(c);
+    const totalCpu = members.reduce((s, m) => s + m.v.cpuNs, 0);
+    const totalW = members.reduce((s, m) => s + m.v.weight * m.v.vcpus, 0);
+    for (const m of members) {
+      m.v.groupCpus = [...cpus].sort((a, b) => a - b);
+      m.v.share = totalCpu > 0 ? m.v.cpuNs / totalCpu : 0;
+      m.v.weightShare = totalW > 0 ? (m.v.weight * m.v.vcpus) / totalW : 0;
+      m.v.capacityShare = measured > 0 && cpus.size > 0 ? m.v.cpuNs / (measured * cpus.size) : 0;
+    }
+  }
+  const pcpus: PcpuResult[] = [];
+  for (let c = 0; c < host.pcpus; c++) {
+    const p = host.cpuPool[c];
+    pcpus.push({ cpu: c, pool: p >= 0 ? host.pools[p].name : '', busyNs: rec.total(c, sRunning), idleNs: Math.max(0, measured - rec.total(c, sRunning)) });
+  }
+  const hostThreads: HostThreadResult[] = [];
+  for (let t = 0; t < host.nThreads; t++) {
+    const spec = host.specs[t];
+    if (spec.kind === 'vcpu') continue;
+    hostThreads.push({ name: spec.label, kind: spec.kind, states: rec.totalsOf(host.laneOf(t)), stealNs: rec.total(host.laneOf(t), sRunnable) });
+  }
+  const regions: RegionResult[] = [];
+  guests.forEach((g) => {
+    for (const r of g.regionSummaries()) regions.push({ vm: g.vmName, ...r });
+  });
+  stats.count('events', engine.events);
+  const byCause: Record<string, { count: number; totalNs: number; maxNs: number }> = {};
+  for (const k of [...stats.stallByCause.keys()].sort()) byCause[k] = { ...stats.stallByCause.get(k)! };
+  const result: VariantResult = {
+    name,
+    seed,
+    durationNs,
+    warmupNs,
+    stop: { reason, simulatedNs: end },
+    tasks,
+    vps,
+    vms,
+    pcpus,
+    hostThreads,
+    regions,
+    stalls: stats.topStalls(),
+    stallSummary: { count: stats.stallCount, byCause },
+    findings: [],
+    counters: {},
+  };
+  if (description !== undefined) result.description = description;
+  const findings = [...stats.findings, ...analyzeRun({ scenario, result, guests: guests.map((g) => ({ vm: g.vm, facts: g.facts })) })];
+  findings.sort((a, b) => (a.range?.start ?? -1) - (b.range?.start ?? -1) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  result.findings = findings;
+  result.counters = stats.counterObject();
+  if (opts.timeline) result.timeline = rec.timeline(0, end);
+  void loads;
+  return result;
+}

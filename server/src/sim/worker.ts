@@ -1,0 +1,92 @@
+/**
+ * Simulation worker (bundled to dist/simWorker.js): a thin node:worker_threads shell around
+ * `analyzeDocument` + `simulateAll`, so the language server can simulate without blocking.
+ * The one Node shell kept beside the engine (ARCHITECTURE.md); it owns the clock for the wall
+ * budget.
+ *
+ * Protocol (structured-clone messages):
+ *   in : { type: 'run', id, text, uri?, variant?: string | string[] | 'all', seed?, maxEvents?,
+ *          wallMs?, timeline? }
+ *        { type: 'cancel', id }
+ *   out: { type: 'progress', id, fraction }
+ *        { type: 'result', id, results: VariantResult[], diagnostics: Diagnostic[] }   (ranges are offsets)
+ *        { type: 'error', id, message, diagnostics? }   (scenario errors or an internal failure)
+ *
+ * Cancellation: a `cancel` message can only be seen between tasks of the worker's event loop, and
+ * the simulation is synchronous, so the worker also reads a shared cell (`cancelBuffer`, an
+ * Int32Array over a SharedArrayBuffer passed in `workerData`) into which the parent stores the id
+ * of the run to cancel with Atomics.store; `shouldStop` polls it every few thousand events. Without
+ * the buffer, `cancel` only takes effect for runs that have not started.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeDocument } from '../model/analyze';
+import { simulateAll } from './run';
+
+export interface SimRunRequest {
+  type: 'run';
+  id: number;
+  text: string;
+  uri?: string;
+  variant?: string | string[] | 'all';
+  seed?: number;
+  maxEvents?: number;
+  wallMs?: number;
+  timeline?: boolean;
+}
+
+export interface SimCancelRequest {
+  type: 'cancel';
+  id: number;
+}
+
+const shared: Int32Array | undefined = workerData?.cancelBuffer ? new Int32Array(workerData.cancelBuffer) : undefined;
+const cancelled = new Set<number>();
+
+function run(req: SimRunRequest): void {
+  const port = parentPort!;
+  if (cancelled.delete(req.id)) {
+    port.postMessage({ type: 'error', id: req.id, message: 'cancelled' });
+    return;
+  }
+  const a = analyzeDocument(req.text, { uri: req.uri });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !a.scenario) {
+    port.postMessage({ type: 'error', id: req.id, message: 'the scenario has errors', diagnostics: a.diagnostics });
+    return;
+  }
+  const t0 = performance.now();
+  const budget = req.wallMs ?? a.scenario.settings.wallLimitMs;
+  let lastSent = -1;
+  const variants = req.variant === undefined ? 'base' : req.variant === 'all' ? 'all' : Array.isArray(req.variant) ? req.variant : [req.variant];
+  const results = simulateAll(a.scenario, {
+    variants,
+    seed: req.seed,
+    maxEvents: req.maxEvents,
+    timeline: req.timeline ?? true,
+    shouldStop: () => (shared && Atomics.load(shared, 0) === req.id ? 'cancelled' : performance.now() - t0 > budget ? 'wall_limit' : false),
+    onProgress: (fraction) => {
+      // At most ~100 progress messages per run.
+      const step = Math.floor(fraction * 100);
+      if (step !== lastSent) {
+        lastSent = step;
+        port.postMessage({ type: 'progress', id: req.id, fraction });
+      }
+    },
+  });
+  port.postMessage({ type: 'result', id: req.id, results, diagnostics: a.diagnostics });
+}
+
+if (parentPort) {
+  parentPort.on('message', (msg: SimRunRequest | SimCancelRequest) => {
+    if (msg.type === 'cancel') {
+      cancelled.add(msg.id);
+      if (shared) Atomics.store(shared, 0, msg.id);
+      return;
+    }
+    try {
+      run(msg);
+    } catch (e) {
+      parentPort!.postMessage({ type: 'error', id: msg.id, message: (e as Error)?.stack ?? String(e) });
+    }
+  });
+}

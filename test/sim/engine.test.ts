@@ -1,0 +1,133 @@
+/**
+ * The event queue: (time, priority, insertion) order with many ties, cancellation and re-arming
+ * by generation counters, bounds and polling. These are the guarantees every model relies on.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine, type EventHandler } from '../../server/src/sim/engine';
+import { Rng, streamState } from '../../server/src/sim/rng';
+
+function recorder(e: Engine) {
+  const log: [number, number][] = [];
+  const h: EventHandler = { onEvent: (arg, now) => void log.push([now, arg]) };
+  return { log, id: e.register(h) };
+}
+
+test('events at the same time run in insertion order (thousands of ties)', () => {
+  const e = new Engine(4);
+  const { log, id } = recorder(e);
+  for (let i = 0; i < 5000; i++) e.post(id, i, (i % 3) * 10); // three timestamps, many ties each
+  assert.equal(e.run(Infinity), 'completed');
+  const expected = [...Array(5000).keys()].sort((a, b) => (a % 3) * 10 - (b % 3) * 10 || a - b);
+  assert.deepEqual(log.map((x) => x[1]), expected);
+});
+
+test('priority orders ties before the insertion sequence', () => {
+  const e = new Engine();
+  const { log, id } = recorder(e);
+  e.post(id, 1, 5, 2);
+  e.post(id, 2, 5, 0);
+  e.post(id, 3, 5, 1);
+  e.post(id, 4, 5, 0);
+  e.run(Infinity);
+  assert.deepEqual(log.map((x) => x[1]), [2, 4, 3, 1]);
+});
+
+test('random pushes, timers, re-arms and cancels match a reference model', () => {
+  const rng = new Rng(streamState(42, 'engine-test'));
+  const e = new Engine(2);
+  const { log, id } = recorder(e);
+  const timers = Array.from({ length: 50 }, (_, i) => e.timer(id, 1000 + i));
+  // Reference: every scheduled item with its key; timers keep only their last arm.
+  type Item = { t: number; seq: number; arg: number; live: boolean };
+  const ref: Item[] = [];
+  const timerItem = new Map<number, Item>();
+  let seq = 0;
+  for (let i = 0; i < 20000; i++) {
+    const op = rng.int(10);
+    const t = rng.int(1000);
+    if (op < 5) {
+      e.post(id, i, t);
+      ref.push({ t, seq: seq++, arg: i, live: true });
+    } else if (op < 9) {
+      const k = rng.int(timers.length);
+      e.arm(timers[k], t);
+      const old = timerItem.get(k);
+      if (old) old.live = false;
+      const it = { t, seq: seq++, arg: 1000 + k, live: true };
+      ref.push(it);
+      timerItem.set(k, it);
+    } else {
+      const k = rng.int(timers.length);
+      e.cancel(timers[k]);
+      const old = timerItem.get(k);
+      if (old) old.live = false;
+      timerItem.delete(k);
+    }
+  }
+  e.run(Infinity);
+  const want = ref.filter((x) => x.live).sort((a, b) => a.t - b.t || a.seq - b.seq).map((x) => [x.t, x.arg]);
+  assert.deepEqual(log, want);
+});
+
+test('re-arming a timer later keeps one fire at the new time; earlier replaces it', () => {
+  const e = new Engine();
+  const { log, id } = recorder(e);
+  const t = e.timer(id, 7);
+  e.arm(t, 100);
+  e.arm(t, 300); // later: lazily re-queued
+  e.arm(t, 200); // earlier than the queued 300 but later than the stale 100
+  e.run(Infinity);
+  assert.deepEqual(log, [[200, 7]]);
+  assert.equal(e.events, 1, 'stale entries are not counted as events');
+});
+
+test('a cancelled timer does not fire; arming in the past throws', () => {
+  const e = new Engine();
+  const { log, id } = recorder(e);
+  const t = e.timer(id, 1);
+  e.arm(t, 50);
+  e.cancel(t);
+  assert.equal(e.isArmed(t), false);
+  e.post(id, 2, 60);
+  e.run(Infinity);
+  assert.deepEqual(log, [[60, 2]]);
+  assert.throws(() => e.post(id, 3, 10), RangeError);
+});
+
+test('max events stops exactly and says so; run can continue later', () => {
+  const e = new Engine();
+  const { log, id } = recorder(e);
+  for (let i = 0; i < 100; i++) e.post(id, i, i);
+  assert.equal(e.run(Infinity, { maxEvents: 40 }), 'max_events');
+  assert.equal(e.events, 40);
+  assert.equal(log.length, 40);
+  assert.equal(e.run(Infinity), 'completed');
+  assert.equal(log.length, 100);
+});
+
+test('shouldStop is polled between batches; progress is monotonic', () => {
+  const e = new Engine();
+  const { id } = recorder(e);
+  for (let i = 0; i < 10000; i++) e.post(id, i, i);
+  const seen: number[] = [];
+  let polls = 0;
+  const r = e.run(Infinity, { checkEvery: 1000, onProgress: (now) => seen.push(now), shouldStop: () => ++polls === 5 && 'wall_limit' });
+  assert.equal(r, 'wall_limit');
+  assert.equal(e.events, 5000);
+  assert.deepEqual(seen, [...seen].sort((a, b) => a - b));
+  const e2 = new Engine();
+  const r2 = recorder(e2);
+  for (let i = 0; i < 10; i++) e2.post(r2.id, i, i);
+  assert.equal(e2.run(Infinity, { checkEvery: 2, shouldStop: () => true }), 'cancelled');
+});
+
+test('run stops before the bound and sets now to it', () => {
+  const e = new Engine();
+  const { log, id } = recorder(e);
+  e.post(id, 1, 10);
+  e.post(id, 2, 20);
+  assert.equal(e.run(20), 'completed');
+  assert.deepEqual(log, [[10, 1]]);
+  assert.equal(e.now, 20);
+});

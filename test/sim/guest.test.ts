@@ -1,0 +1,97 @@
+/** The guest: its scheduler, locks and their preemption effects, barriers, PLE, interrupts, IO. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { busy, cpu, diskIo, every, exitStep, fixed, guest, load, lockStep, ms, parallel, program, s, scenario, sleep, thread, us, vm } from './irBuilders';
+import { near, sim, task } from './helpers';
+
+test('a periodic guest thread on an idle host: latency = halt wake-up + its CPU', () => {
+  const r = sim(scenario({ pcpus: 1, durationNs: 100 * ms, vms: [vm('v', 1, { guest: { threads: [thread('t', program([cpu(10 * us)], every(1 * ms)))] } })] }));
+  const t = task(r, 't', 'v');
+  assert.equal(t.latency.count, 100);
+  assert.equal(t.latency.max, 15 * us + 10 * us); // HALT_WAKE_NS + cpu
+  assert.equal(r.counters['exits.halt'], 100);
+});
+
+test('guest RT threads run before normal ones on their vCPU', () => {
+  const r = sim(scenario({ pcpus: 1, durationNs: 100 * ms, vms: [vm('v', 1, { guest: { threads: [busy('bg'), thread('rt', program([cpu(20 * us)], every(1 * ms), { startNs: 500 * us }), { rt: true })] } })] }));
+  assert.equal(task(r, 'rt').latency.max, 20 * us, 'the vCPU is running bg: no wake-up, no wait');
+});
+
+test('normal guest threads share a vCPU round-robin with the guest slice', () => {
+  const r = sim(scenario({ pcpus: 1, durationNs: 90 * ms, vms: [vm('v', 1, { guest: { sliceNs: 3 * ms, threads: [thread('a', program([cpu(30 * ms)])), thread('b', program([cpu(30 * ms)]))] } })] }));
+  // Each 30 ms pass takes 60 ms of wall time when two threads share the vCPU.
+  near(task(r, 'a').latency.max, 57 * ms, 3 * ms, 'a');
+});
+
+test('ticket lock: hand-off to a preempted waiter stalls everyone behind it (lock-waiter preemption)', () => {
+  // 4 vCPUs on 2 pCPUs, all hammering one lock: some waiters are preempted when the lock reaches
+  // them. PLE is off: it is the mitigation (directed yield to the preempted waiter).
+  const mk = (kind: 'ticket' | 'spin' | 'mutex') =>
+    sim(scenario({ pcpus: 2, durationNs: 300 * ms, vms: [vm('v', 4, { guest: { ple: { enabled: false, windowNs: 1500, grow: 2, maxWindowNs: 24 * us, directedYield: true, range: { start: 0, end: 0 } }, locks: [{ name: 'L', kind, range: { start: 0, end: 0 } }], threads: [thread('w', program([lockStep('L', 20 * us), cpu(20 * us)]), { count: 4, vcpus: [0, 1, 2, 3] })] } })] }));
+  const ticket = mk('ticket');
+  const spin = mk('spin');
+  const mutex = mk('mutex');
+  const passes = (r: typeof ticket) => task(r, 'w').latency.count;
+  assert.ok(ticket.stallSummary.byCause['lock-waiter-preemption']?.count > 0, JSON.stringify(ticket.stallSummary));
+  assert.ok(passes(spin) > passes(ticket), `spin ${passes(spin)} vs ticket ${passes(ticket)}`);
+  assert.ok(passes(mutex) > passes(ticket), `mutex ${passes(mutex)} vs ticket ${passes(ticket)}`);
+});
+
+test('PLE: only kernel-mode spinning exits, and a directed yield helps a preempted sibling', () => {
+  const mk = (spinMode: 'user' | 'kernel') => sim(scenario({ pcpus: 2, durationNs: 2 * s, vms: [vm('v', 4, { guest: { parallel: [parallel('p', { threads: 4, rounds: 200, work: fixed(200 * us), spinMode })] } })] }));
+  const user = mk('user');
+  const kernel = mk('kernel');
+  assert.equal(user.counters['exits.ple'] ?? 0, 0);
+  assert.ok(kernel.counters['exits.ple'] > 0);
+  assert.ok(kernel.counters['ple.directed_yields'] > 0);
+  assert.ok(kernel.regions[0].finishedAtNs < user.regions[0].finishedAtNs, `kernel ${kernel.regions[0].finishedAtNs} vs user ${user.regions[0].finishedAtNs}`);
+});
+
+test('interrupt latency: taken at once on a running vCPU, after the masked window otherwise', () => {
+  const irq = (masked: number) => ({ name: 'nic', ratePerSec: 10_000, vcpus: [0], kind: 'device' as const, maskedFraction: masked, maskedWindow: fixed(50 * us), range: { start: 0, end: 0 } });
+  const r0 = sim(scenario({ pcpus: 1, durationNs: 100 * ms, vms: [vm('v', 1, { guest: { threads: [busy()], irqs: [irq(0)] } })] }));
+  assert.equal(task(r0, 'nic').latency.max, 0);
+  const r1 = sim(scenario({ pcpus: 1, durationNs: 100 * ms, vms: [vm('v', 1, { guest: { threads: [busy()], irqs: [irq(1)] } })] }));
+  assert.equal(task(r1, 'nic').latency.p50, 50 * us);
+});
+
+test('disk IO without a StorVSP model is a plain 100 us latency; exit steps cost their duration', () => {
+  const r = sim(scenario({ pcpus: 1, durationNs: 10 * ms, vms: [vm('v', 1, { guest: { threads: [thread('io', program([diskIo('c', 'd'), exitStep('pio', 5 * us)], every(1 * ms)))] } })] }));
+  const t = task(r, 'io');
+  assert.equal(t.latency.count, 10);
+  assert.equal(t.latency.max, 15 * us + 100 * us + 15 * us + 5 * us); // wake, IO, wake after the IO, exit
+  assert.equal(r.counters['exits.exit'], 10);
+});
+
+test('intercepts stop the vCPU for their duration (guest-execution-time Poisson)', () => {
+  const r = sim(scenario({ pcpus: 1, durationNs: 1 * s, vms: [vm('v', 1, { guest: { threads: [busy()], intercepts: [{ name: 'mmio', ratePerSec: 1000, dur: fixed(100 * us), vcpus: [0], range: { start: 0, end: 0 } }] } })] }));
+  near(r.counters['exits.intercept'], 1000 / 1.1, 100, 'intercepts at 1k/s of guest time');
+});
+
+test('barriers: spin beats block without oversubscription; block wins and adaptive DoP recovers with it', () => {
+  const run = (pcpus: number, extra: object) => sim(scenario({ pcpus, durationNs: 5 * s, vms: [vm('omp', 8, { guest: { parallel: [parallel('ua', { threads: 8, work: fixed(200 * us), rounds: 300, ...extra })] } })] })).regions[0].finishedAtNs;
+  const spin = run(8, { barrier: 'spin' });
+  const block = run(8, { barrier: 'block', spinLimitNs: 0 });
+  assert.ok(spin < block, `no preemption: spin ${spin} < block ${block}`);
+  const spinO = run(4, { barrier: 'spin' });
+  const blockO = run(4, { barrier: 'block', spinLimitNs: 0 });
+  const adaptive = run(4, { barrier: 'spin', dop: 'adaptive' });
+  const paravirt = run(4, { barrier: 'paravirt' });
+  assert.ok(spinO > blockO, `oversubscribed: spin ${spinO} > block ${blockO}`);
+  assert.ok(spinO / spin > blockO / block, 'preemption hurts spin more than block');
+  assert.ok(adaptive < spinO - 0.5 * (spinO - spin * 2), `adaptive ${adaptive} recovers most of spin's loss ${spinO}`);
+  assert.ok(paravirt < spinO / 2, `paravirt ${paravirt} vs spin ${spinO}`);
+});
+
+test('host load latency stalls point at the load statement', () => {
+  // A FIFO hog starves `lat` until RT throttling gives normal threads the last 50 ms of the second.
+  const r = sim(scenario({ pcpus: 1, durationNs: 1200 * ms, loads: [load('hog', program([cpu(10 * ms)]), { policy: 'fifo', range: { start: 5, end: 9 } }), load('lat', program([cpu(10 * us)], every(1 * ms)), { range: { start: 20, end: 30 } })] }));
+  const st = r.stalls.find((x) => x.task === 'lat');
+  assert.ok(st, 'stall of lat');
+  assert.equal(st!.cause, 'host-preemption');
+  assert.deepEqual(st!.range, { start: 20, end: 30 });
+  near(st!.durationNs, 950 * ms, 1 * ms, 'waited for the throttle');
+  assert.match(st!.causes!.join(' '), /hog/);
+  void sleep;
+  void guest;
+});
