@@ -1,0 +1,67 @@
+/**
+ * Format detection from the first bytes of an input (after decompression).
+ *
+ * - Chrome trace JSON starts with `[` or `{` (after blanks / a UTF-8 BOM).
+ * - tracefs text starts with `# tracer:`; `trace_pipe` text has no header but a flags column.
+ * - `trace-cmd report` text starts with `cpus=N` (or `FILE: cpus=N` for several files) or
+ *   `version = N`; its events have no flags column unless `-l` was given.
+ * - gzip (1f 8b) and trace-cmd's binary `.dat` (17 08 44 "tracing") are recognised only to say
+ *   what to do with them.
+ */
+import { CR, HASH, LF, SPACE, TAB, ascii, indexOfSeq, skipBlanks, startsWithAt } from './bytes';
+
+export type TraceFormat = 'tracefs' | 'trace-cmd' | 'chrome-json';
+export type DetectedFormat = TraceFormat | 'gzip' | 'trace-cmd-dat' | 'binary' | 'empty';
+
+/** Bytes the detector wants before deciding (fewer is fine at the end of the input). */
+export const DETECT_BYTES = 64 * 1024;
+
+const TRACER = ascii('# tracer:');
+const CPUS = ascii('cpus=');
+const VERSION = ascii('version = ');
+const ARROW = ascii('==>');
+const PREV_COMM = ascii('prev_comm=');
+const SCHED_SWITCH = ascii('sched_switch:');
+const DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
+
+export function detectFormat(b: Uint8Array, len: number): DetectedFormat {
+  let i = 0;
+  if (len >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3;
+  if (len >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip';
+  if (len >= DAT_MAGIC.length && DAT_MAGIC.every((v, k) => b[k] === v)) return 'trace-cmd-dat';
+  while (i < len && (b[i] === SPACE || b[i] === TAB || b[i] === LF || b[i] === CR)) i++;
+  if (i === len) return 'empty';
+  if (b[i] === 0x5b || b[i] === 0x7b) return 'chrome-json';
+  let nul = 0;
+  for (let k = 0; k < len && k < 4096; k++) if (b[k] === 0) nul++;
+  if (nul > 0) return 'binary';
+
+  let flagsLines = 0;
+  let plainLines = 0;
+  let lines = 0;
+  for (let s = 0; s < len && lines < 200; lines++) {
+    let e = b.indexOf(LF, s);
+    if (e < 0 || e > len) e = len;
+    const p = skipBlanks(b, s, e);
+    if (startsWithAt(b, p, e, TRACER)) return 'tracefs';
+    if (startsWithAt(b, p, e, CPUS) || startsWithAt(b, p, e, VERSION)) return 'trace-cmd';
+    if (p < e && b[p] !== HASH) {
+      // `NAME: cpus=N` (multi-file report).
+      const colon = b.indexOf(0x3a, p);
+      if (colon > p && colon < e && b[colon + 1] === SPACE && startsWithAt(b, skipBlanks(b, colon + 1, e), e, CPUS)) return 'trace-cmd';
+      const sw = indexOfSeq(b, SCHED_SWITCH, p, e);
+      if (sw >= 0) {
+        const body = skipBlanks(b, sw + SCHED_SWITCH.length, e);
+        if (!startsWithAt(b, body, e, PREV_COMM) && indexOfSeq(b, ARROW, body, e) >= 0) return 'trace-cmd';
+      }
+      const rb = b.indexOf(0x5d, p);
+      if (rb > 0 && rb < e) {
+        const q = skipBlanks(b, rb + 1, e);
+        if (q < e && (b[q] < 0x30 || b[q] > 0x39)) flagsLines++;
+        else plainLines++;
+      }
+    }
+    s = e + 1;
+  }
+  return flagsLines >= plainLines && flagsLines > 0 ? 'tracefs' : plainLines > 0 ? 'trace-cmd' : 'tracefs';
+}

@@ -1,0 +1,275 @@
+/**
+ * The columnar event table every text importer fills, and the thread table it keeps on the side.
+ *
+ * One row per event, in file order (ftrace output is globally time-sorted). Columns are block
+ * typed arrays (see `columns.ts`); strings never live in rows: comms, event names and exit reasons
+ * are interned and rows carry their ids. What each of the four integer argument columns means
+ * depends on the event kind (see {@link EventKind}).
+ */
+import { BLOCK_ROWS, f64Column, i32Column, u16Column, u8Column } from './columns';
+import { ByteInterner } from './intern';
+
+/**
+ * Event names the analysis understands get fixed ids (the event-name interner is pre-seeded with
+ * them in this order); every other name is interned after them and kept as an unknown event.
+ *
+ * Argument columns per kind (a0, a1, a2, a3):
+ * - SchedSwitch:      prev_pid, prev_state (see `TaskState`), next_pid, next_prio
+ * - SchedWakeup(New): pid, target_cpu (-1 unknown), prio
+ * - SchedWaking:      pid, target_cpu, prio
+ * - SchedMigrateTask: pid, orig_cpu, dest_cpu
+ * - SchedProcessFork: parent pid, child pid
+ * - SchedProcessExit: pid
+ * - KvmEntry:         vcpu id (-1 when the line has none)
+ * - KvmExit:          reason id (reasons interner), vcpu id (-1 when absent)
+ * - KvmPio:           1 write / 0 read, port, value, size
+ * - KvmUserspaceExit: reason id (reasons interner)
+ * - KvmHypercall:     hypercall number
+ * - KvmMmio:          1 write / 0 read, gpa low 32 bits, size
+ */
+export const enum EventKind {
+  SchedSwitch = 0,
+  SchedWakeup = 1,
+  SchedWakeupNew = 2,
+  SchedWaking = 3,
+  SchedMigrateTask = 4,
+  SchedProcessFork = 5,
+  SchedProcessExit = 6,
+  KvmEntry = 7,
+  KvmExit = 8,
+  KvmPio = 9,
+  KvmUserspaceExit = 10,
+  KvmHypercall = 11,
+  KvmMmio = 12,
+  KvmPleWindowUpdate = 13,
+  /** First id of names the analysis does not know. */
+  FirstUnknown = 14,
+}
+
+export const KNOWN_EVENT_NAMES = [
+  'sched_switch',
+  'sched_wakeup',
+  'sched_wakeup_new',
+  'sched_waking',
+  'sched_migrate_task',
+  'sched_process_fork',
+  'sched_process_exit',
+  'kvm_entry',
+  'kvm_exit',
+  'kvm_pio',
+  'kvm_userspace_exit',
+  'kvm_hypercall',
+  'kvm_mmio',
+  'kvm_ple_window_update',
+] as const;
+
+/**
+ * Task states as the kernel reports them in `sched_switch` (TASK_REPORT bits): 0 is runnable
+ * (`R`), PREEMPTED marks `R+` (switched out by preemption). -1 is a state the importer could not
+ * read.
+ */
+export const TaskState = {
+  Running: 0,
+  Sleeping: 0x1, // S
+  Blocked: 0x2, // D
+  Stopped: 0x4, // T
+  Traced: 0x8, // t
+  Dead: 0x10, // X
+  Zombie: 0x20, // Z
+  Parked: 0x40, // P
+  Idle: 0x80, // I
+  Preempted: 0x100, // the `+` of `R+`
+  Unknown: -1,
+} as const;
+
+/** Most event names a table interns; later new names all share the id of `(other)`. */
+const MAX_EVENT_NAMES = 60000;
+
+export class EventTable {
+  readonly ts = f64Column();
+  readonly cpu = u16Column();
+  /** Input file index for multi-file `trace-cmd report` output (0 otherwise). */
+  readonly src = u8Column();
+  readonly kind = u16Column();
+  /** The task that was current on the CPU when the event was recorded (`common_pid`). */
+  readonly pid = i32Column();
+  readonly a0 = i32Column();
+  readonly a1 = i32Column();
+  readonly a2 = i32Column();
+  readonly a3 = i32Column();
+
+  readonly eventNames = new ByteInterner();
+  readonly comms = new ByteInterner();
+  /** Exit reasons and other short strings carried by events. */
+  readonly strings = new ByteInterner();
+  /** Per event-name id: how many rows carry it. */
+  countsByName = new Float64Array(64);
+  private readonly otherId: number;
+  private rows = 0;
+  private fill = 0;
+  private cTs: Float64Array;
+  private cCpu: Uint16Array;
+  private cSrc: Uint8Array;
+  private cKind: Uint16Array;
+  private cPid: Int32Array;
+  private cA0: Int32Array;
+  private cA1: Int32Array;
+  private cA2: Int32Array;
+  private cA3: Int32Array;
+
+  constructor() {
+    for (const n of KNOWN_EVENT_NAMES) this.eventNames.idOfString(n);
+    this.otherId = this.eventNames.idOfString('(other)');
+    this.cTs = this.ts.blocks[0];
+    this.cCpu = this.cpu.blocks[0];
+    this.cSrc = this.src.blocks[0];
+    this.cKind = this.kind.blocks[0];
+    this.cPid = this.pid.blocks[0];
+    this.cA0 = this.a0.blocks[0];
+    this.cA1 = this.a1.blocks[0];
+    this.cA2 = this.a2.blocks[0];
+    this.cA3 = this.a3.blocks[0];
+  }
+
+  /** Rows written; the columns' own `length` is only up to date after {@link seal}. */
+  get length(): number {
+    return this.rows;
+  }
+
+  /** Event-name id for bytes, capped so a corrupt file cannot blow up the name table. */
+  nameId(b: Uint8Array, start: number, end: number): number {
+    if (this.eventNames.size >= MAX_EVENT_NAMES) {
+      for (let i = 0; i < EventKind.FirstUnknown; i++) if (this.eventNames.equals(i, b, start, end)) return i;
+      return this.otherId;
+    }
+    const id = this.eventNames.id(b, start, end);
+    if (id >= this.countsByName.length) {
+      const c = new Float64Array(this.countsByName.length * 2);
+      c.set(this.countsByName);
+      this.countsByName = c;
+    }
+    return id;
+  }
+
+  /**
+   * Appends one row. All columns share the block layout, so the block check is done once and the
+   * values are written straight into the current blocks (this is the importer's hottest call).
+   */
+  push(ts: number, cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number, a3: number): void {
+    let f = this.fill;
+    if (f === BLOCK_ROWS) {
+      this.newBlock();
+      f = 0;
+    }
+    this.cTs[f] = ts;
+    this.cCpu[f] = cpu;
+    this.cSrc[f] = src;
+    this.cKind[f] = kind;
+    this.cPid[f] = pid;
+    this.cA0[f] = a0;
+    this.cA1[f] = a1;
+    this.cA2[f] = a2;
+    this.cA3[f] = a3;
+    this.fill = f + 1;
+    this.rows++;
+    this.countsByName[kind]++;
+  }
+
+  private newBlock(): void {
+    this.cTs = this.ts.addBlock();
+    this.cCpu = this.cpu.addBlock();
+    this.cSrc = this.src.addBlock();
+    this.cKind = this.kind.addBlock();
+    this.cPid = this.pid.addBlock();
+    this.cA0 = this.a0.addBlock();
+    this.cA1 = this.a1.addBlock();
+    this.cA2 = this.a2.addBlock();
+    this.cA3 = this.a3.addBlock();
+    this.fill = 0;
+  }
+
+  /** Makes the row count visible to column readers (call before reading). */
+  seal(): void {
+    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.length = this.rows;
+  }
+
+  /** Bytes held by the columns (what the benchmark compares with the file size). */
+  get byteLength(): number {
+    return (
+      this.ts.byteLength + this.cpu.byteLength + this.src.byteLength + this.kind.byteLength + this.pid.byteLength +
+      this.a0.byteLength + this.a1.byteLength + this.a2.byteLength + this.a3.byteLength
+    );
+  }
+}
+
+/**
+ * What the importer learns about each thread on the way (names change: a QEMU vCPU thread starts
+ * as `qemu-system-x86` and renames itself `CPU 0/KVM`; the last real name wins).
+ */
+export interface ThreadInfo {
+  src: number;
+  tid: number;
+  /** Interned comm id, -1 while only `<...>` was seen. */
+  comm: number;
+  /** From the TGID column or a Chrome `pid`; -1 when unknown. */
+  tgid: number;
+  /** The thread that created it (sched_wakeup_new / sched_process_fork common pid), -1 if unseen. */
+  creator: number;
+  /** vCPU id carried by kvm_entry / kvm_exit, -1 if none. */
+  kvmVcpu: number;
+  kvmEntries: number;
+  kvmExits: number;
+  /** Other kvm_* events recorded while this thread was current (pio, userspace exits...). */
+  kvmOther: number;
+}
+
+/** Dense index for the common case (one input file, pids below 2^22 = Linux's pid_max limit). */
+const DENSE_MAX = 1 << 22;
+
+export class ThreadTable {
+  readonly list: ThreadInfo[] = [];
+  private readonly byKey = new Map<number, number>();
+  /** tid -> index + 1 for src 0 (0 = absent); grows to the largest tid seen. */
+  private dense = new Int32Array(1024);
+
+  static key(src: number, tid: number): number {
+    // tids are below 2^32 (Chrome tids can be large); src is below 256, so the key is exact.
+    return src * 4294967296 + (tid >>> 0);
+  }
+
+  /** Index of the thread, creating it. */
+  index(src: number, tid: number): number {
+    if (src === 0 && tid >= 0 && tid < DENSE_MAX) {
+      if (tid < this.dense.length) {
+        const d = this.dense[tid];
+        if (d !== 0) return d - 1;
+      } else {
+        let n = this.dense.length;
+        while (n <= tid) n *= 2;
+        const g = new Int32Array(Math.min(n, DENSE_MAX));
+        g.set(this.dense);
+        this.dense = g;
+      }
+      const i = this.slowIndex(src, tid);
+      this.dense[tid] = i + 1;
+      return i;
+    }
+    return this.slowIndex(src, tid);
+  }
+
+  private slowIndex(src: number, tid: number): number {
+    const k = ThreadTable.key(src, tid);
+    let i = this.byKey.get(k);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push({ src, tid, comm: -1, tgid: -1, creator: -1, kvmVcpu: -1, kvmEntries: 0, kvmExits: 0, kvmOther: 0 });
+      this.byKey.set(k, i);
+    }
+    return i;
+  }
+
+  find(src: number, tid: number): ThreadInfo | undefined {
+    const i = this.byKey.get(ThreadTable.key(src, tid));
+    return i === undefined ? undefined : this.list[i];
+  }
+}

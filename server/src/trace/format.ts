@@ -1,0 +1,23 @@
+/** Human-readable numbers for messages and the text summary. */
+
+/** 1234567 ns -> "1.23 ms"; keeps three significant digits. */
+export function fmtNs(ns: number): string {
+  const a = Math.abs(ns);
+  if (a >= 1e9) return `${(ns / 1e9).toFixed(a >= 1e11 ? 0 : a >= 1e10 ? 1 : 2)} s`;
+  if (a >= 1e6) return `${(ns / 1e6).toFixed(a >= 1e8 ? 0 : a >= 1e7 ? 1 : 2)} ms`;
+  if (a >= 1e3) return `${(ns / 1e3).toFixed(a >= 1e5 ? 0 : a >= 1e4 ? 1 : 2)} us`;
+  return `${Math.round(ns)} ns`;
+}
+
+/** Trace timestamp (ns) as seconds with microseconds, the way ftrace prints it. */
+export function fmtTs(ns: number): string {
+  return `${(ns / 1e9).toFixed(6)} s`;
+}
+
+export function fmtPct(x: number): string {
+  return `${x.toFixed(x >= 10 ? 0 : 1)}%`;
+}
+
+export function fmtCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,114 @@
+/**
+ * VM exits, guest residence and port / MMIO accesses of vCPU threads, fed by the scheduling pass
+ * (sched.ts) one kvm event at a time.
+ *
+ * Exits by reason: `kvm_exit` reasons when the thread has any. Without them (some KVM backends
+ * emit no kvm_entry / kvm_exit), `kvm_userspace_exit` reasons count as exits, and a `kvm_pio`
+ * not followed by a `KVM_EXIT_IO` user-space exit counts as an exit handled inside KVM
+ * (`IO_INSTRUCTION`): each guest port access traces one kvm_pio, and one user-space exit when
+ * the VMM handles it.
+ */
+import type { LaneBuilder } from '../../core/timeline';
+import type { ThreadInfo } from '../events';
+import { CpuSched, LaneState, ThreadSched, WaitKind, keepLongest } from './model';
+
+/** Exit-storm buckets are 100 ms wide; a storm is judged over 10 consecutive buckets (1 s). */
+export const EXIT_BUCKET_NS = 100_000_000;
+
+export interface KvmContext {
+  startNs: number;
+  /** Guest residences longer than this (ns) are checked for pending host wake-ups. */
+  residenceNs: number;
+  /** Examples kept per thread. */
+  examples: number;
+  info: readonly ThreadInfo[];
+  /** The `guest`/`host` lane of a vCPU thread. */
+  execLane(t: ThreadSched): LaneBuilder;
+  whoName(index: number): string;
+}
+
+export class KvmTracker {
+  /** Threads with a traced port access not yet matched by a user-space exit, and its time. */
+  private readonly pendingPio = new Map<ThreadSched, number>();
+
+  constructor(private readonly ctx: KvmContext) {}
+
+  exit(t: ThreadSched, c: CpuSched, reason: string, ts: number): void {
+    this.flushPio(t);
+    t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
+    this.bucket(t, reason, ts);
+    if (t.lastEntry >= 0) {
+      const r = ts - t.lastEntry;
+      t.guestNs += r;
+      t.residenceCount++;
+      t.residence.push(r);
+      this.ctx.execLane(t).push(t.lastEntry, ts, LaneState.Guest);
+      if (r > this.ctx.residenceNs) {
+        // Hazard 33: host threads woken onto this CPU waited while the guest kept it.
+        const waiting = c.waiters.filter((w) => w !== t && w.waitKind === WaitKind.Woken && w.since < ts);
+        if (waiting.length > 0) {
+          t.longResidences++;
+          keepLongest(t.residenceExamples, { startNs: t.lastEntry, durationNs: r, who: waiting.map((w) => this.ctx.whoName(w.index)).join(', '), cpu: c.cpu }, this.ctx.examples);
+        }
+      }
+    }
+    t.lastEntry = -1;
+    t.lastExit = ts;
+  }
+
+  entry(t: ThreadSched, ts: number): void {
+    this.flushPio(t);
+    if (t.lastExit >= 0) {
+      t.hostNs += ts - t.lastExit;
+      this.ctx.execLane(t).push(t.lastExit, ts, LaneState.Host);
+    }
+    t.lastEntry = ts;
+    t.lastExit = -1;
+  }
+
+  userspaceExit(t: ThreadSched, reason: string, ts: number): void {
+    t.userspaceExits.set(reason, (t.userspaceExits.get(reason) ?? 0) + 1);
+    // An I/O exit to user space is the port access just traced; any other reason means that
+    // access was handled inside KVM.
+    if (reason === 'KVM_EXIT_IO') this.pendingPio.delete(t);
+    else this.flushPio(t);
+    if (this.ctx.info[t.index].kvmExits === 0) {
+      t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
+      this.bucket(t, reason, ts);
+    }
+  }
+
+  pio(t: ThreadSched, write: boolean, port: number, ts: number): void {
+    this.flushPio(t);
+    const key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`;
+    t.pio.set(key, (t.pio.get(key) ?? 0) + 1);
+    this.pendingPio.set(t, ts);
+  }
+
+  mmio(t: ThreadSched, write: boolean, gpaLow: number): void {
+    const key = `${write ? 'write' : 'read'} 0x${(gpaLow >>> 0).toString(16)}`;
+    t.mmio.set(key, (t.mmio.get(key) ?? 0) + 1);
+  }
+
+  /** Call at the end of the trace. */
+  finish(): void {
+    for (const t of [...this.pendingPio.keys()]) this.flushPio(t);
+  }
+
+  private flushPio(t: ThreadSched): void {
+    const at = this.pendingPio.get(t);
+    if (at === undefined) return;
+    this.pendingPio.delete(t);
+    if (this.ctx.info[t.index].kvmExits === 0) {
+      t.exits.set('IO_INSTRUCTION', (t.exits.get('IO_INSTRUCTION') ?? 0) + 1);
+      this.bucket(t, 'IO_INSTRUCTION', at);
+    }
+  }
+
+  private bucket(t: ThreadSched, reason: string, ts: number): void {
+    let b = t.exitBuckets.get(reason);
+    if (!b) t.exitBuckets.set(reason, (b = []));
+    const i = Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
+    b[i] = (b[i] ?? 0) + 1;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Per-thread and per-CPU state of the scheduling reconstruction, and the accumulators the
+ * analysis reads afterwards. Times are integer ns.
+ */
+import { GrowableF64 } from '../columns';
+import type { LaneBuilder } from '../../core/timeline';
+
+export const enum St {
+  Unknown = 0,
+  Running = 1,
+  Runnable = 2,
+  Sleeping = 3,
+  Blocked = 4,
+  Dead = 5,
+}
+
+export const enum WaitKind {
+  None = 0,
+  /** Switched out while runnable (`R` / `R+`). */
+  Preempted = 1,
+  /** Woken (sched_wakeup / sched_wakeup_new) and waiting to run. */
+  Woken = 2,
+}
+
+/** Timeline state names; indices are fixed so the hot loop can use numbers. */
+export const STATE_NAMES = ['running', 'runnable', 'sleeping', 'blocked', 'idle', 'unknown', 'inferred', 'guest', 'host'] as const;
+export const enum LaneState {
+  Running = 0,
+  Runnable = 1,
+  Sleeping = 2,
+  Blocked = 3,
+  Idle = 4,
+  Unknown = 5,
+  /** Running, but only by inference: between an inferred switch-in and the first event proving it. */
+  Inferred = 6,
+  Guest = 7,
+  Host = 8,
+}
+
+/** One long wait or residence kept as an example for findings. */
+export interface Stretch {
+  startNs: number;
+  durationNs: number;
+  /** Who held the CPU longest during it (comm (tid)), or pending wakers for residences. */
+  who: string;
+  cpu: number;
+}
+
+export class ThreadSched {
+  state = St.Unknown;
+  since = 0;
+  /** CPU it runs on, or waits on while runnable; -1 unknown. */
+  cpu = -1;
+  waitKind = WaitKind.None;
+  /** Start of the part of the current wait not yet attributed to a thief. */
+  attribSince = 0;
+  lastRunCpu = -1;
+  /** A sched_migrate_task was seen since it last ran (so a CPU change is not counted twice). */
+  migratedSinceRun = false;
+  /** Last sched_waking time not yet followed by a wakeup. */
+  wakingTs = -1;
+  /** Last time the thread was observed (as current, or switched out). */
+  lastSeen = -Infinity;
+
+  runningNs = 0;
+  runnableNs = 0;
+  preemptedWaitNs = 0;
+  wokenWaitNs = 0;
+  sleepingNs = 0;
+  blockedNs = 0;
+  inferredRunningNs = 0;
+
+  switchIns = 0;
+  preemptions = 0;
+  voluntary = 0;
+  migrations = 0;
+  wakeups = 0;
+  inferredSwitchIns = 0;
+  missingWakeups = 0;
+  readonly wakeLatency = new GrowableF64();
+
+  /** Stolen ns by thread (who ran on its CPU while it waited). Key: thread index, -1 idle, -2 unknown. */
+  readonly stolenBy = new Map<number, number>();
+  /** Preemptions by the thread that was switched in. */
+  readonly preemptedBy = new Map<number, number>();
+  /** Stolen ns during the current wait only. */
+  readonly stretchStolen = new Map<number, number>();
+  stretchCount = 0;
+  stretchNs = 0;
+  stretchMaxNs = 0;
+  readonly stretches: Stretch[] = [];
+  wakeOutliers = 0;
+  readonly wakeExamples: Stretch[] = [];
+
+  /** kvm_exit by reason, kvm_userspace_exit by reason, kvm_pio by direction and port. */
+  readonly exits = new Map<string, number>();
+  readonly userspaceExits = new Map<string, number>();
+  readonly pio = new Map<string, number>();
+  readonly mmio = new Map<string, number>();
+  hypercalls = 0;
+  /** Exit counts per reason per 100 ms bucket, for exit-storm detection. */
+  readonly exitBuckets = new Map<string, number[]>();
+  lastEntry = -1;
+  lastExit = -1;
+  guestNs = 0;
+  hostNs = 0;
+  residenceCount = 0;
+  readonly residence = new GrowableF64();
+  longResidences = 0;
+  readonly residenceExamples: Stretch[] = [];
+
+  lane: LaneBuilder | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly src: number,
+    readonly tid: number,
+  ) {}
+}
+
+export class CpuSched {
+  /** Thread index of the current task, -1 for idle (pid 0), -2 unknown (no event yet). */
+  cur = -2;
+  segStart = 0;
+  lastTs = -Infinity;
+  /** Threads waiting (runnable) on this CPU. */
+  readonly waiters: ThreadSched[] = [];
+  busyNs = 0;
+  idleNs = 0;
+  inferredNs = 0;
+  switches = 0;
+  readonly byThread = new Map<number, number>();
+  lane: LaneBuilder | undefined;
+
+  constructor(
+    readonly src: number,
+    readonly cpu: number,
+  ) {}
+}
+
+/** Keeps the `k` longest stretches (small k: insertion into a short sorted array). */
+export function keepLongest(list: Stretch[], s: Stretch, k: number): void {
+  if (k <= 0) return;
+  if (list.length === k && list[k - 1].durationNs >= s.durationNs) return;
+  let i = list.length;
+  while (i > 0 && list[i - 1].durationNs < s.durationNs) i--;
+  list.splice(i, 0, s);
+  if (list.length > k) list.pop();
+}

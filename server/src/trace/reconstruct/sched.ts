@@ -1,0 +1,572 @@
+/**
+ * Scheduling reconstruction: one pass over the event rows that replays, per CPU, which task ran
+ * when, and per thread, when it was running, runnable (preempted with `R`/`R+`, or woken and
+ * waiting), sleeping or blocked (`D`). It fills the accumulators of `model.ts` and the lanes of
+ * the shared timeline.
+ *
+ * Real traces have gaps, and the pass says where it guessed rather than hiding it:
+ * - A task seen on a CPU without a recorded switch to it (on the traces in shared/traces, CPU 1
+ *   never records its idle -> task switches) gets an inferred switch-in. The switch happened
+ *   after the last event on that CPU (which shows the old task still there) and after the task's
+ *   own last sighting, and before its first event there. From idle, the estimate is the earliest
+ *   time (the kernel leaves idle as soon as something is enqueued); from a real task whose
+ *   switch-out was lost, the middle of the window. The time between the estimate and the first
+ *   event is drawn as `inferred` and counted as running. Counters: inferred_switch_in,
+ *   inferred_running_ns, uncertain_ns (the width of all such windows), missing_switch_out.
+ * - A sleeping task that runs again without a wakeup counts missing_wakeup (or
+ *   wakeup_from_waking when a sched_waking dates it).
+ *
+ * Wait attribution ("who took the CPU"): every runnable thread is listed as a waiter of the CPU
+ * it waits on (the CPU it was preempted on, the wakeup's target_cpu, or a sched_migrate_task
+ * dest_cpu). Whenever a CPU's current task changes, the time that task ran is charged to each
+ * waiter for the part of the segment it was waiting.
+ */
+import { TimelineBuilder, type LaneBuilder } from '../../core/timeline';
+import { EventKind, TaskState } from '../events';
+import type { ImportedTrace } from '../importer';
+import type { Identification } from '../identify';
+import type { AnalysisOptions } from '../options';
+import { BLOCK_ROWS } from '../columns';
+import { KvmTracker } from './kvm';
+import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest } from './model';
+
+/** Thief keys that are not threads. */
+export const IDLE = -1;
+export const UNKNOWN = -2;
+export { EXIT_BUCKET_NS } from './kvm';
+
+export interface SourceActivity {
+  /** ns spent with exactly `level` vCPU threads running or runnable (index = level). */
+  timeAtLevel: number[];
+  level: number;
+  last: number;
+}
+
+export interface SchedResult {
+  threads: ThreadSched[];
+  cpus: CpuSched[];
+  startNs: number;
+  endNs: number;
+  /** pCPUs per source: the `cpus=N` header, else the highest CPU number seen + 1. */
+  nCpus: number[];
+  activity: SourceActivity[];
+  timeline: TimelineBuilder;
+  /** Number of sched_switch events (0 means no per-thread states could be built). */
+  switches: number;
+}
+
+export function reconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions): SchedResult {
+  const ev = trace.events;
+  const info = trace.threads;
+  const stats = trace.stats;
+  const n = ev.length;
+  const tl = new TimelineBuilder([...STATE_NAMES]);
+  const threads: ThreadSched[] = [];
+  const cpus: CpuSched[] = [];
+  const cpuByKey = new Map<number, CpuSched>();
+  const nCpus: number[] = [];
+  for (let s = 0; s < trace.sources.length; s++) {
+    const seen = trace.maxCpuBySource[s] !== undefined ? trace.maxCpuBySource[s] + 1 : 0;
+    const header = trace.cpusBySource[s];
+    nCpus[s] = header !== undefined && header >= seen && header <= 65536 ? header : seen;
+  }
+  const activity: SourceActivity[] = trace.sources.map(() => ({ timeAtLevel: [0], level: 0, last: 0 }));
+  const stretchNs = opts.runnableStretchUs * 1000;
+  const wakeOutlierNs = opts.wakeLatencyUs * 1000;
+  const residenceNs = opts.guestResidenceUs * 1000;
+  const k = opts.examplesPerThread;
+  const srcPrefix = (src: number): string => (trace.sources[src] ? `${trace.sources[src]}/` : '');
+  const srcGroup = (src: number): string => trace.sources[src] || 'host';
+
+  const startNs = n > 0 ? ev.ts.get(0) : 0;
+  let endNs = startNs;
+  for (const a of activity) a.last = startNs;
+
+  // --- Names and lanes -----------------------------------------------------------------------
+  const commOf = (idx: number): string => {
+    const c = info.list[idx].comm;
+    return c >= 0 ? ev.comms.name(c) : '<...>';
+  };
+  const whoCause = new Map<number, number>();
+  const causeOfThread = (idx: number): number => {
+    let c = whoCause.get(idx);
+    if (c === undefined) {
+      c = idx === IDLE ? tl.causes.id('idle') : idx === UNKNOWN ? tl.causes.id('unknown') : tl.causes.id(`${commOf(idx)} (${info.list[idx].tid})`);
+      whoCause.set(idx, c);
+    }
+    return c;
+  };
+  const cpuCause: number[][] = [];
+  const causeOfCpu = (src: number, cpu: number): number => {
+    const row = (cpuCause[src] ??= []);
+    return (row[cpu] ??= tl.causes.id(`${srcPrefix(src)}CPU ${cpu}`));
+  };
+  const woken = tl.causes.id('woken');
+  const vmOfThread = new Map<number, string>();
+  for (const vm of ident.vms) if (vm.pid >= 0) vmOfThread.set(info.index(vm.src, vm.pid), vm.id);
+
+  function cpuOf(src: number, cpu: number): CpuSched {
+    const key = src * 65536 + cpu;
+    let c = cpuByKey.get(key);
+    if (!c) {
+      c = new CpuSched(src, cpu);
+      c.lane = tl.lane(`${srcPrefix(src)}pcpu:${cpu}`, `${srcPrefix(src)}CPU ${cpu}`, srcGroup(src), 'pcpu');
+      cpuByKey.set(key, c);
+      cpus.push(c);
+    }
+    return c;
+  }
+  function laneOf(t: ThreadSched): LaneBuilder {
+    if (!t.lane) {
+      const id = ident.vcpus.get(t.index);
+      const ti = info.list[t.index];
+      const group = id ? id.vm : vmOfThread.get(t.index) ?? (ti.tgid >= 0 ? `${srcPrefix(t.src)}pid:${ti.tgid}` : srcGroup(t.src));
+      t.lane = tl.lane(`${srcPrefix(t.src)}pid:${t.tid}`, `${commOf(t.index)} (${t.tid})`, group, id ? 'vcpu' : 'thread');
+    }
+    return t.lane;
+  }
+  function thr(idx: number): ThreadSched {
+    let t = threads[idx];
+    if (!t) {
+      const ti = info.list[idx];
+      t = threads[idx] = new ThreadSched(idx, ti.src, ti.tid);
+    }
+    return t;
+  }
+  // Lane order: CPUs, then vCPUs VM by VM, then other threads as they appear.
+  // Lanes are pre-created only for CPUs that have events (a corrupt `cpus=` header cannot ask
+  // for millions of lanes).
+  for (let s = 0; s < nCpus.length; s++) for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) cpuOf(s, c);
+  for (const vm of ident.vms) for (const idx of vm.vcpuThreads) laneOf(thr(idx));
+
+  const isVcpu = (t: ThreadSched): boolean => ident.vcpus.has(t.index);
+  const active = (s: St): boolean => s === St.Running || s === St.Runnable;
+
+  // --- State bookkeeping ---------------------------------------------------------------------
+  function vcpuLevel(src: number, ts: number, delta: number): void {
+    const a = activity[src];
+    const d = ts - a.last;
+    if (d > 0) {
+      a.timeAtLevel[a.level] = (a.timeAtLevel[a.level] ?? 0) + d;
+      a.last = ts;
+    }
+    a.level += delta;
+    if (a.timeAtLevel[a.level] === undefined) a.timeAtLevel[a.level] = 0;
+  }
+
+  /** Accounts [since, ts) in the current state and starts `next` at ts. */
+  function setState(t: ThreadSched, next: St, ts: number, cause = -1): void {
+    const d = ts - t.since;
+    if (d > 0) {
+      switch (t.state) {
+        case St.Running:
+          t.runningNs += d;
+          laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
+          break;
+        case St.Runnable:
+          t.runnableNs += d;
+          if (t.waitKind === WaitKind.Preempted) t.preemptedWaitNs += d;
+          else t.wokenWaitNs += d;
+          laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
+          break;
+        case St.Sleeping:
+          t.sleepingNs += d;
+          laneOf(t).push(t.since, ts, LaneState.Sleeping);
+          break;
+        case St.Blocked:
+          t.blockedNs += d;
+          laneOf(t).push(t.since, ts, LaneState.Blocked);
+          break;
+      }
+    }
+    if (isVcpu(t) && active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
+    t.state = next;
+    t.since = ts;
+  }
+
+  function charge(w: ThreadSched, thief: number, ns: number): void {
+    if (ns <= 0) return;
+    w.stolenBy.set(thief, (w.stolenBy.get(thief) ?? 0) + ns);
+    w.stretchStolen.set(thief, (w.stretchStolen.get(thief) ?? 0) + ns);
+  }
+
+  /** Charges [a, b) of CPU c, run by `thief`, to every waiter of c. */
+  function chargeRange(c: CpuSched, a: number, b: number, thief: number): void {
+    for (const w of c.waiters) {
+      const s = Math.max(a, w.attribSince);
+      if (b > s) charge(w, thief, b - s);
+    }
+  }
+
+  /** Charges the part of the current segment of w's wait CPU up to ts, then moves its mark to ts. */
+  function settleWaiter(w: ThreadSched, ts: number): void {
+    if (w.cpu < 0) return;
+    const c = cpuOf(w.src, w.cpu);
+    if (c.cur !== UNKNOWN) {
+      const s = Math.max(c.segStart, w.attribSince);
+      if (ts > s) charge(w, c.cur, ts - s);
+    }
+    w.attribSince = Math.max(w.attribSince, ts);
+  }
+
+  function removeWaiter(w: ThreadSched): void {
+    if (w.cpu < 0) return;
+    const list = cpuOf(w.src, w.cpu).waiters;
+    const i = list.indexOf(w);
+    if (i >= 0) {
+      list[i] = list[list.length - 1];
+      list.pop();
+    }
+  }
+
+  function addWaiter(w: ThreadSched, cpu: number, ts: number): void {
+    w.cpu = cpu;
+    w.attribSince = ts;
+    w.stretchStolen.clear();
+    cpuOf(w.src, cpu).waiters.push(w);
+  }
+
+  /** Ends CPU c's current segment at ts: charges waiters, draws the CPU lane. */
+  function endSegment(c: CpuSched, ts: number): void {
+    const d = ts - c.segStart;
+    if (c.cur === UNKNOWN || d <= 0) return;
+    chargeRange(c, c.segStart, ts, c.cur);
+    if (c.cur === IDLE) {
+      c.idleNs += d;
+      c.lane!.push(c.segStart, ts, LaneState.Idle);
+    } else {
+      c.busyNs += d;
+      c.byThread.set(c.cur, (c.byThread.get(c.cur) ?? 0) + d);
+      c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
+    }
+    c.segStart = ts;
+  }
+
+  function topThief(m: Map<number, number>): number {
+    let best = UNKNOWN;
+    let bestNs = -1;
+    for (const [who, ns] of m) if (ns > bestNs) { best = who; bestNs = ns; }
+    return best;
+  }
+
+  /** Thread t starts running on CPU c at ts (recorded or inferred). */
+  function switchIn(t: ThreadSched, c: CpuSched, ts: number): void {
+    switch (t.state) {
+      case St.Runnable: {
+        if (t.cpu !== c.cpu) settleWaiter(t, ts);
+        removeWaiter(t);
+        const d = ts - t.since;
+        let cause = woken;
+        if (t.waitKind === WaitKind.Woken) {
+          t.wakeLatency.push(d);
+          if (d > wakeOutlierNs) {
+            t.wakeOutliers++;
+            keepLongest(t.wakeExamples, { startNs: t.since, durationNs: d, who: whoName(topThief(t.stretchStolen)), cpu: c.cpu }, k);
+          }
+        } else {
+          const thief = topThief(t.stretchStolen);
+          cause = causeOfThread(thief);
+          if (d > stretchNs) {
+            t.stretchCount++;
+            t.stretchNs += d;
+            if (d > t.stretchMaxNs) t.stretchMaxNs = d;
+            keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
+          }
+        }
+        setState(t, St.Running, ts, cause);
+        break;
+      }
+      case St.Sleeping:
+      case St.Blocked:
+        if (t.wakingTs >= t.since && t.wakingTs <= ts) {
+          // The wakeup is missing but sched_waking dates it.
+          stats.count('wakeup_from_waking');
+          setState(t, St.Runnable, t.wakingTs);
+          t.waitKind = WaitKind.Woken;
+          t.wakeups++;
+          t.wakeLatency.push(ts - t.wakingTs);
+          setState(t, St.Running, ts, woken);
+        } else {
+          stats.count('missing_wakeup');
+          t.missingWakeups++;
+          setState(t, St.Running, ts);
+        }
+        break;
+      case St.Running:
+        if (t.cpu !== c.cpu && t.cpu >= 0) {
+          // Recorded as running elsewhere: that CPU's switch-out was lost.
+          stats.count('missing_switch_out');
+          const o = cpuOf(t.src, t.cpu);
+          if (o.cur === t.index) {
+            endSegment(o, ts);
+            o.cur = UNKNOWN;
+          }
+        }
+        setState(t, St.Running, ts);
+        break;
+      default:
+        setState(t, St.Running, ts);
+    }
+    if (t.lastRunCpu >= 0 && t.lastRunCpu !== c.cpu && !t.migratedSinceRun) t.migrations++;
+    t.migratedSinceRun = false;
+    t.waitKind = WaitKind.None;
+    t.wakingTs = -1;
+    t.cpu = c.cpu;
+    t.lastRunCpu = c.cpu;
+    t.switchIns++;
+    t.lastSeen = ts;
+    c.cur = t.index;
+    c.segStart = ts;
+  }
+
+  function whoName(who: number): string {
+    return who === IDLE ? '<idle>' : who === UNKNOWN ? 'unknown' : `${commOf(who)} (${info.list[who].tid})`;
+  }
+
+  /** Thread t leaves CPU c at ts in kernel state `code`. */
+  function switchOut(t: ThreadSched, c: CpuSched, ts: number, code: number): void {
+    t.lastSeen = ts;
+    t.lastRunCpu = c.cpu;
+    if (code === TaskState.Running || code === TaskState.Preempted) {
+      t.preemptions++;
+      setState(t, St.Runnable, ts);
+      t.waitKind = WaitKind.Preempted;
+      addWaiter(t, c.cpu, ts);
+    } else if (code === TaskState.Dead || code === TaskState.Zombie || (code > 0 && (code & (TaskState.Dead | TaskState.Zombie)) !== 0)) {
+      setState(t, St.Dead, ts);
+    } else if (code > 0 && (code & TaskState.Blocked) !== 0) {
+      t.voluntary++;
+      setState(t, St.Blocked, ts);
+    } else {
+      // S, I, T, t, P and unreadable states: not runnable, not in D.
+      t.voluntary++;
+      setState(t, St.Sleeping, ts);
+    }
+  }
+
+  /**
+   * The event on CPU c at ts shows `pid` current, but the reconstruction had another task there.
+   */
+  function reconcile(c: CpuSched, pid: number, idx: number, ts: number): void {
+    if (c.cur === UNKNOWN) {
+      // First event of this CPU: its task was running since before the trace (not an inference).
+      c.segStart = ts;
+      if (pid === 0) c.cur = IDLE;
+      else {
+        const t = thr(idx);
+        if (t.state === St.Running && t.cpu !== c.cpu && t.cpu >= 0) {
+          const o = cpuOf(t.src, t.cpu);
+          if (o.cur === t.index) {
+            endSegment(o, ts);
+            o.cur = UNKNOWN;
+          }
+        }
+        if (t.state === St.Runnable) {
+          settleWaiter(t, ts);
+          removeWaiter(t);
+        }
+        setState(t, St.Running, ts);
+        t.cpu = t.lastRunCpu = c.cpu;
+        t.lastSeen = ts;
+        c.cur = idx;
+      }
+      return;
+    }
+    const t = pid === 0 ? undefined : thr(idx);
+    // The lost switch happened after `lower` (the CPU still showed its old task at its last event,
+    // and the new task was elsewhere, asleep or just woken until its own last sighting) and
+    // before `ts`. Idle hands the CPU over as soon as a task is enqueued, so a switch from idle
+    // is placed at the earliest time; a real task keeps the CPU for an unknown part of the
+    // window, so a switch away from it is placed in the middle.
+    const lower = Math.min(ts, Math.max(c.lastTs, c.segStart, t ? Math.max(t.lastSeen, t.since) : -Infinity));
+    const fromTask = c.cur !== IDLE;
+    const at = fromTask ? lower + Math.floor((ts - lower) / 2) : lower;
+    stats.count('uncertain_ns', ts - lower);
+    if (fromTask) {
+      // A switch away from a real task was lost: its state afterwards is unknown.
+      stats.count('missing_switch_out');
+      const q = thr(c.cur);
+      endSegment(c, at);
+      q.lastSeen = at;
+      q.lastRunCpu = c.cpu;
+      setState(q, St.Unknown, at);
+    } else endSegment(c, at);
+    if (!t) {
+      c.cur = IDLE;
+      c.segStart = at;
+      return;
+    }
+    stats.count('inferred_switch_in');
+    stats.count('inferred_running_ns', ts - at);
+    t.inferredSwitchIns++;
+    t.inferredRunningNs += ts - at;
+    c.inferredNs += ts - at;
+    switchIn(t, c, at);
+    if (ts > at) {
+      // Draw [at, ts) as inferred on both lanes, then continue as running from ts.
+      chargeRange(c, at, ts, idx);
+      c.lane!.push(at, ts, LaneState.Inferred, causeOfThread(idx));
+      c.busyNs += ts - at;
+      c.byThread.set(idx, (c.byThread.get(idx) ?? 0) + (ts - at));
+      laneOf(t).push(at, ts, LaneState.Inferred, causeOfCpu(c.src, c.cpu));
+      t.runningNs += ts - at;
+      t.since = ts;
+      c.segStart = ts;
+    }
+  }
+
+  // --- kvm -----------------------------------------------------------------------------------
+  const kvm = new KvmTracker({
+    startNs,
+    residenceNs,
+    examples: k,
+    info: info.list,
+    execLane: (t) => {
+      laneOf(t); // the thread's own lane comes first
+      const id = ident.vcpus.get(t.index);
+      return tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, `${commOf(t.index)} (${t.tid}) guest/host`, id ? id.vm : srcGroup(t.src), 'vcpu');
+    },
+    whoName,
+  });
+
+  // --- Main loop -----------------------------------------------------------------------------
+  const lastTsBySrc: number[] = [];
+  let switches = 0;
+  const tsBlocks = ev.ts.blocks;
+  for (let bi = 0; bi < tsBlocks.length; bi++) {
+    const base = bi * BLOCK_ROWS;
+    const len = Math.min(BLOCK_ROWS, n - base);
+    if (len <= 0) break;
+    const TS = tsBlocks[bi], CPU = ev.cpu.blocks[bi], SRC = ev.src.blocks[bi], KIND = ev.kind.blocks[bi], PID = ev.pid.blocks[bi];
+    const A0 = ev.a0.blocks[bi], A1 = ev.a1.blocks[bi], A2 = ev.a2.blocks[bi];
+    for (let j = 0; j < len; j++) {
+      const src = SRC[j];
+      let ts = TS[j];
+      const prevTs = lastTsBySrc[src];
+      if (prevTs !== undefined && ts < prevTs) ts = prevTs; // counted by the importer
+      lastTsBySrc[src] = ts;
+      if (ts > endNs) endNs = ts;
+      const c = cpuOf(src, CPU[j]);
+      const kind = KIND[j];
+      const pid = PID[j];
+
+      if (kind === EventKind.SchedSwitch) {
+        switches++;
+        c.switches++;
+        const prev = A0[j];
+        const next = A2[j];
+        const prevIdx = prev === 0 ? IDLE : info.index(src, prev);
+        if (c.cur !== prevIdx) reconcile(c, prev, prevIdx, ts);
+        endSegment(c, ts);
+        const nextIdx = next === 0 ? IDLE : info.index(src, next);
+        if (prev !== 0) {
+          const t = thr(prevIdx);
+          switchOut(t, c, ts, A1[j]);
+          if (t.state === St.Runnable) t.preemptedBy.set(nextIdx, (t.preemptedBy.get(nextIdx) ?? 0) + 1);
+        }
+        if (next === 0) {
+          c.cur = IDLE;
+          c.segStart = ts;
+        } else switchIn(thr(nextIdx), c, ts);
+        c.lastTs = ts;
+        continue;
+      }
+
+      const idx = pid === 0 ? IDLE : info.index(src, pid);
+      if (c.cur !== idx) reconcile(c, pid, idx, ts);
+      if (pid !== 0) thr(idx).lastSeen = ts;
+      c.lastTs = ts;
+
+      switch (kind) {
+        case EventKind.SchedWakeup:
+        case EventKind.SchedWakeupNew: {
+          const target = A0[j];
+          if (target === 0) break;
+          const w = thr(info.index(src, target));
+          if (w.state === St.Running || w.state === St.Runnable) break;
+          setState(w, St.Runnable, ts);
+          w.waitKind = WaitKind.Woken;
+          w.wakeups++;
+          w.wakingTs = -1;
+          addWaiter(w, A1[j] >= 0 ? A1[j] : c.cpu, ts);
+          break;
+        }
+        case EventKind.SchedWaking: {
+          const target = A0[j];
+          if (target === 0) break;
+          const w = thr(info.index(src, target));
+          if (w.state !== St.Running && w.state !== St.Runnable) w.wakingTs = ts;
+          break;
+        }
+        case EventKind.SchedMigrateTask: {
+          const target = A0[j];
+          if (target === 0) break;
+          const w = thr(info.index(src, target));
+          w.migrations++;
+          w.migratedSinceRun = true;
+          if (w.state === St.Runnable) {
+            settleWaiter(w, ts);
+            removeWaiter(w);
+            const stolen = new Map(w.stretchStolen);
+            addWaiter(w, A2[j], ts);
+            for (const [who, ns] of stolen) w.stretchStolen.set(who, ns);
+          } else if (w.state !== St.Running) w.cpu = A2[j];
+          break;
+        }
+        case EventKind.SchedProcessExit: {
+          const target = A0[j];
+          if (target === 0) break;
+          const w = thr(info.index(src, target));
+          if (w.state !== St.Running) {
+            if (w.state === St.Runnable) removeWaiter(w);
+            setState(w, St.Dead, ts);
+          }
+          break;
+        }
+        case EventKind.KvmExit:
+          if (pid !== 0) kvm.exit(thr(idx), c, ev.strings.name(A0[j]), ts);
+          break;
+        case EventKind.KvmEntry:
+          if (pid !== 0) kvm.entry(thr(idx), ts);
+          break;
+        case EventKind.KvmUserspaceExit:
+          if (pid !== 0) kvm.userspaceExit(thr(idx), ev.strings.name(A0[j]), ts);
+          break;
+        case EventKind.KvmPio:
+          if (pid !== 0) kvm.pio(thr(idx), A0[j] !== 0, A1[j], ts);
+          break;
+        case EventKind.KvmMmio:
+          if (pid !== 0) kvm.mmio(thr(idx), A0[j] !== 0, A1[j]);
+          break;
+        case EventKind.KvmHypercall:
+          if (pid !== 0) thr(idx).hypercalls++;
+          break;
+      }
+    }
+  }
+
+  // --- End of trace: close everything at endNs ------------------------------------------------
+  kvm.finish();
+  for (const c of cpus) endSegment(c, endNs);
+  for (const t of threads) {
+    if (!t) continue;
+    if (t.state === St.Runnable) {
+      // Still waiting at the end: count the wait, and keep it as a stretch if long.
+      const d = endNs - t.since;
+      const thief = topThief(t.stretchStolen);
+      if (t.waitKind === WaitKind.Preempted && d > stretchNs) {
+        t.stretchCount++;
+        t.stretchNs += d;
+        if (d > t.stretchMaxNs) t.stretchMaxNs = d;
+        keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
+      }
+      setState(t, St.Unknown, endNs, t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
+    } else setState(t, St.Unknown, endNs);
+  }
+  for (const a of activity) {
+    const d = endNs - a.last;
+    if (d > 0) a.timeAtLevel[a.level] = (a.timeAtLevel[a.level] ?? 0) + d;
+  }
+  return { threads, cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
+
+}

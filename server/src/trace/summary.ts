@@ -1,0 +1,117 @@
+/**
+ * The readable text summary `vpscope analyze` prints by default: parse statistics (including
+ * warnings, unknown events and what was inferred), VMs, a per-vCPU table, other busy threads,
+ * CPUs, and the findings with their fix hints. Pure string building.
+ */
+import { fmtCount, fmtNs, fmtPct, fmtTs } from './format';
+import type { ThreadDoc, TraceDocument } from './schema';
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function table(rows: string[][], rightAlign: boolean[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+function exitsText(t: ThreadDoc): string {
+  const e = Object.entries(t.exits);
+  if (!e.length) return '-';
+  return e.slice(0, 3).map(([k, v]) => `${k} ${fmtCount(v)}`).join(', ') + (e.length > 3 ? ` +${e.length - 3}` : '');
+}
+
+export function renderSummary(doc: TraceDocument, opts: { maxThreads?: number; maxWarnings?: number } = {}): string {
+  const out: string[] = [];
+  const s = doc.stats;
+  const fd = doc.formatDetail as Record<string, unknown>;
+  const layout: string[] = [];
+  if (typeof fd.flagsColumn === 'number') layout.push(fd.flagsColumn ? `${fd.flagsColumn}-char flags column` : 'no flags column');
+  if (fd.tgidColumn) layout.push('TGID column');
+  if (Array.isArray(fd.files)) layout.push(`files: ${(fd.files as string[]).join(', ')}`);
+  out.push(`vpscope analyze: ${doc.file}`);
+  out.push(`format:   ${doc.format}${layout.length ? ` (${layout.join('; ')})` : ''}`);
+  out.push(`window:   ${fmtTs(doc.window.startNs)} .. ${fmtTs(doc.window.endNs)} (${fmtNs(doc.window.durationNs)})${doc.load[0] ? `, ${plural(doc.load[0].pcpus, 'pCPU')}` : doc.cpus.length ? `, ${plural(doc.cpus.length, 'CPU')}` : ''}`);
+  out.push(`parsed:   ${fmtCount(s.lines)} lines, ${fmtCount(s.events)} events, ${fmtCount(s.skippedLines)} header/blank lines, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
+  if (s.warningCount > 0) {
+    out.push(`warnings: ${fmtCount(s.warningCount)}${s.warningCount > s.warnings.length ? ` (first ${s.warnings.length} kept)` : ''}`);
+    for (const w of s.warnings.slice(0, opts.maxWarnings ?? 5)) out.push(`  line ${w.line} (byte ${w.offset}): ${w.reason}`);
+  }
+  const unknown = Object.entries(s.unknownEvents);
+  out.push(`unknown:  ${unknown.length ? unknown.sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${fmtCount(c)}`).join(', ') + ' (kept, not analysed)' : 'none'}`);
+  const inf = s.inferred;
+  out.push(
+    `inferred: ${fmtCount(inf.switchIns)} switch-ins (${fmtNs(inf.runningNs)} of running time, uncertain within ${fmtNs(inf.uncertainNs)}), ` +
+      `${fmtCount(inf.missingWakeups)} runs without a wakeup, ${fmtCount(inf.wakeupsFromWaking)} wakeups dated by sched_waking, ${fmtCount(inf.missingSwitchOuts)} lost switch-outs`,
+  );
+  const lost = s.counters.lost_events?.value;
+  if (lost) out.push(`lost:     ${fmtCount(lost)} events reported lost by the tracer`);
+
+  for (const vm of doc.vms) {
+    out.push('');
+    out.push(
+      `VM ${vm.name}${vm.source ? ` [${vm.source}]` : ''}: ${vm.vcpus.length} vCPUs (grouped by ${vm.how}), running ${fmtNs(vm.runningNs)}, ` +
+        `runnable ${fmtNs(vm.runnableNs)} (steal ${fmtPct(vm.stealPct)}), ${fmtPct(vm.cpuShare * 100)} of the pCPUs, ${fmtCount(vm.exits)} exits`,
+    );
+    const rows: string[][] = [['vcpu', 'tid', 'comm', 'running', 'runnable(steal)', 'sleeping', 'preempt', 'migr', 'wake p50/p99', 'exits']];
+    for (const t of doc.threads.filter((x) => x.vm === vm.id && x.vcpu !== null)) {
+      rows.push([
+        String(t.vcpu),
+        String(t.tid),
+        t.comm,
+        fmtNs(t.runningNs),
+        `${fmtNs(t.runnableNs)} (${fmtPct(t.stealPct)})`,
+        fmtNs(t.sleepingNs + t.blockedNs),
+        fmtCount(t.preemptions),
+        fmtCount(t.migrations),
+        t.wakeLatency.count ? `${fmtNs(t.wakeLatency.p50)}/${fmtNs(t.wakeLatency.p99)}` : '-',
+        exitsText(t),
+      ]);
+    }
+    out.push(...table(rows, [true, true, false, true, true, true, true, true, true, false]).map((l) => '  ' + l));
+    const stolen = new Map<string, number>();
+    for (const t of doc.threads.filter((x) => x.vm === vm.id && x.vcpu !== null)) {
+      for (const w of t.stolenBy) stolen.set(w.tid > 0 ? `${w.comm} (${w.tid})` : w.comm, (stolen.get(w.tid > 0 ? `${w.comm} (${w.tid})` : w.comm) ?? 0) + w.ns);
+    }
+    if (stolen.size) {
+      const top = [...stolen].sort((a, b) => b[1] - a[1]).slice(0, 5);
+      out.push(`  CPU taken from its runnable vCPUs by: ${top.map(([n, ns]) => `${n} ${fmtNs(ns)}`).join(', ')}`);
+    }
+  }
+
+  const others = doc.threads.filter((t) => t.vcpu === null && t.runningNs > 0).slice(0, opts.maxThreads ?? 8);
+  if (others.length) {
+    out.push('');
+    out.push('Busiest other threads:');
+    const rows: string[][] = [['tid', 'comm', 'running', 'runnable', 'preempt', 'vm']];
+    for (const t of others) rows.push([String(t.tid), t.comm, fmtNs(t.runningNs), fmtNs(t.runnableNs), fmtCount(t.preemptions), t.vm ?? '-']);
+    out.push(...table(rows, [true, false, true, true, true, false]).map((l) => '  ' + l));
+  }
+  if (doc.cpus.length) {
+    out.push('');
+    out.push(
+      'CPUs:     ' +
+        doc.cpus
+          .map((c) => {
+            const tot = c.busyNs + c.idleNs;
+            return `${c.source ? c.source + '/' : ''}${c.cpu} busy ${tot ? fmtPct((100 * c.busyNs) / tot) : '-'}${c.inferredNs ? ` (inferred ${fmtNs(c.inferredNs)})` : ''}`;
+          })
+          .join(', '),
+    );
+  }
+  for (const l of doc.load) {
+    const where = l.source ? ` [${l.source}]` : '';
+    out.push(
+      l.oversubscribedNs > 0
+        ? `load:     more runnable vCPUs than ${l.pcpus} pCPUs for ${fmtNs(l.oversubscribedNs)} (${fmtPct(l.oversubscribedPct)} of the trace)${where}`
+        : `load:     runnable vCPUs never outnumbered the ${l.pcpus} pCPUs${where}`,
+    );
+  }
+
+  out.push('');
+  out.push(doc.findings.length ? `Findings (${doc.findings.length}):` : 'Findings: none');
+  for (const f of doc.findings) {
+    out.push(`  ${f.severity} ${f.code} ${f.title}${f.lane ? ` [${f.lane}]` : ''}`);
+    out.push(`    ${f.message}`);
+    if (f.fix) out.push(`    fix: ${f.fix}`);
+  }
+  return out.join('\n') + '\n';
+}
