@@ -1,8 +1,7 @@
 /**
  * `vpscope check` end to end: a child process on real files; exit codes and the text, JSON and
  * SARIF shapes. Runs `server/src/cli/main.ts check` through tsx (or `dist/cli.js` when
- * VPSCOPE_CLI=dist and it is built); falls back to `check.ts` alone while other commands of
- * main.ts are not written yet.
+ * VPSCOPE_CLI=dist and it is built).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +13,6 @@ import { pathToFileURL } from 'node:url';
 
 const root = join(__dirname, '..', '..');
 const cliDir = join(root, 'server', 'src', 'cli');
-const mainReady = ['simulate.ts', 'analyze.ts'].every((f) => existsSync(join(cliDir, f)));
 const useDist = process.env.VPSCOPE_CLI === 'dist' && existsSync(join(root, 'dist', 'cli.js'));
 
 // The tsx loader by absolute URL: the child runs in a temporary directory, where `--import tsx`
@@ -22,11 +20,7 @@ const useDist = process.env.VPSCOPE_CLI === 'dist' && existsSync(join(root, 'dis
 const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 function run(args: string[], cwd: string): { code: number | null; out: string; err: string } {
-  const cmd = useDist
-    ? [join(root, 'dist', 'cli.js'), 'check', ...args]
-    : mainReady
-      ? ['--import', tsx, join(cliDir, 'main.ts'), 'check', ...args]
-      : ['--import', tsx, join(cliDir, 'check.ts'), ...args];
+  const cmd = useDist ? [join(root, 'dist', 'cli.js'), 'check', ...args] : ['--import', tsx, join(cliDir, 'main.ts'), 'check', ...args];
   const r = spawnSync(process.execPath, cmd, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -97,7 +97,7 @@ export function didYouMean(matches: string[]): string {
 
 /** Quick fixes replacing `range` by each suggestion (the first preferred). */
 export function replaceFixes(range: TextRange, matches: string[], what = ''): Fix[] {
-  return matches.map((m, k) => ({ title: `Change ${what ? what + ' ' : ''}to '${m}'`, edits: [{ range, newText: m }], preferred: k === 0 }));
+  return matches.map((m, k) => ({ title: `Change ${what ? what + ' ' : ''}to '${m}'`, edits: [{ range: { start: range.start, end: range.end }, newText: m }], preferred: k === 0 }));
 }
 
 /** Formats a list of words as "`a`, `b` or `c`". */
