@@ -48,6 +48,13 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // `vpscope check ... | head` closes our stdout early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
