@@ -1,0 +1,54 @@
+// Packages the extension as a .vsix, offline, from the bundled dist/ (run `npm run build` first;
+// `npm run package` does both). Usage: node scripts/package.mjs [--out FILE.vsix]
+//
+// `--no-dependencies`: dist/ is bundled by esbuild, so the .vsix carries no node_modules.
+// .vscodeignore keeps the package to dist/, the grammar, snippets, language configuration,
+// README, LICENSE and package.json; this script fails when a file the extension needs is absent
+// or something outside that list slipped in.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const args = process.argv.slice(2);
+const outIdx = args.indexOf('--out');
+const out = resolve(outIdx >= 0 ? args[outIdx + 1] : join(root, `${pkg.name}-${pkg.version}.vsix`));
+const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+
+const required = [
+  'package.json',
+  'LICENSE',
+  'dist/extension.js',
+  'dist/server.js',
+  'client/language-configuration.json',
+  'client/syntaxes/vpscope.tmLanguage.json',
+  'client/snippets/vpscope.json',
+];
+const allowed = /^(package\.json|README\.md|LICENSE|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json)$/;
+
+function fail(msg) {
+  console.error(`package: ${msg}`);
+  process.exit(1);
+}
+
+for (const f of required) if (!existsSync(join(root, f))) fail(`missing ${f} (run \`npm run build\` first)`);
+
+// vsce must never ask a question (CI has no stdin): it asks when README/LICENSE/repository are
+// missing, which the checks above and package.json rule out; stdin is closed all the same.
+const run = (argv) =>
+  spawnSync(process.execPath, [vsce, ...argv], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+const ls = run(['ls', '--no-dependencies']);
+if (ls.status !== 0) fail(`vsce ls failed:\n${ls.stdout}${ls.stderr}`);
+const files = ls.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+for (const f of required) if (!files.includes(f)) fail(`${f} would not be in the .vsix (check .vscodeignore)`);
+const extra = files.filter((f) => !allowed.test(f));
+if (extra.length) fail(`unexpected files would be packaged:\n  ${extra.join('\n  ')}`);
+
+mkdirSync(dirname(out), { recursive: true });
+const r = run(['package', '--no-dependencies', '--no-rewrite-relative-links', '--out', out]);
+if (r.status !== 0) fail(`vsce package failed:\n${r.stdout}${r.stderr}`);
+const kb = Math.round(statSync(out).size / 1024);
+console.log(`packaged ${files.length} files into ${out} (${kb} KiB)`);

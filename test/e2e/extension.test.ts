@@ -1,0 +1,257 @@
+/**
+ * The packaged extension in a real VS Code (code-server 4.100.3 = VS Code 1.100.3, headless
+ * Chromium): what a user notices when they open a scenario. One code-server and one browser for
+ * the whole file; the checks run in order on the same window, as a user would work.
+ *
+ * Expectations come from the same sources the extension shows: the messages of `vpscope check`
+ * for the broken fixture (the CLI and the server share the checker), and the schema's
+ * documentation for hovers. So a reworded message does not break this test, but a message that
+ * does not reach the editor does.
+ *
+ * Needs Chromium and code-server (docs/extension.md); skipped with a message when they are
+ * missing, failed when CI is set.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findTools, fixtures, packageVsix, root, startSession, type Session } from './harness';
+import { childSpecs, specById } from '../../server/src/model/schema';
+import * as wb from './workbench';
+
+const TEST_TIMEOUT_MS = 60_000;
+const BROKEN = 'broken.vps';
+const SCRATCH = 'scratch.vps';
+/** The example copied into the workspace: a stall hazard (VPS201) with quick fixes. */
+const EXAMPLE_PREFERENCE = ['openhcl-blocking-syscall.vps'];
+
+interface LspRange {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+interface CheckedDiagnostic {
+  severity: string;
+  code: string;
+  message: string;
+  range: LspRange;
+  fixes?: { title: string; preferred?: boolean }[];
+}
+
+/** What `vpscope check --format json` says about a file (the same checker the server runs). */
+function cliCheck(file: string): CheckedDiagnostic[] {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'check', file, '--format', 'json'], { encoding: 'utf8' });
+  if (r.status !== 0 && r.status !== 1) throw new Error(`vpscope check failed (${r.status}):\n${r.stdout}${r.stderr}`);
+  const doc = JSON.parse(r.stdout) as { files: { diagnostics: CheckedDiagnostic[] }[] };
+  return doc.files.flatMap((f) => f.diagnostics);
+}
+
+function pickExample(): string {
+  const dir = join(root, 'examples');
+  const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.vps')).sort() : [];
+  const name = EXAMPLE_PREFERENCE.find((n) => all.includes(n)) ?? all[0];
+  assert.ok(name, 'examples/ holds at least one .vps scenario');
+  return join(dir, name);
+}
+
+const tools = findTools();
+const skip = typeof tools === 'string' && !process.env.CI ? `skipped: ${tools}` : false;
+
+describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout: 240_000 }, () => {
+  let session: Session | undefined;
+  let tmp = '';
+  let exampleName = '';
+  let expected: CheckedDiagnostic[] = [];
+  let exampleExpected: CheckedDiagnostic[] = [];
+
+  before(async () => {
+    if (typeof tools === 'string') throw new Error(`CI is set, so this must not be skipped: ${tools}`);
+    tmp = mkdtempSync(join(tmpdir(), 'vpscope-e2e-vsix-'));
+    const vsix = packageVsix(tmp);
+    const example = pickExample();
+    exampleName = example.split('/').pop()!;
+    expected = cliCheck(join(fixtures, BROKEN));
+    exampleExpected = cliCheck(example);
+    session = await startSession({ tools, vsix, files: { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) } });
+  });
+
+  /** Runs a check; on failure saves a screenshot and code-server's log, and says where. */
+  function shot(fn: () => Promise<void>): (t: { name: string }) => Promise<void> {
+    return async (t) => {
+      try {
+        await fn();
+      } catch (e) {
+        const dir = process.env.VPSCOPE_E2E_ARTIFACTS ?? join(tmpdir(), 'vpscope-e2e-artifacts');
+        mkdirSync(dir, { recursive: true });
+        const base = join(dir, t.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60));
+        await session?.page.screenshot({ path: `${base}.png` }).catch(() => undefined);
+        writeFileSync(`${base}.log`, session?.log() ?? '');
+        (e as Error).message += `\n(screenshot and code-server log: ${base}.png, ${base}.log)`;
+        throw e;
+      }
+    };
+  }
+
+  after(async () => {
+    await session?.dispose();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('opens a .vps file in the vpscope language mode', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    await wb.openFile(page, exampleName);
+    assert.match(await wb.waitForLanguageMode(page, /vpscope/), /vpscope/);
+    // The language status ({} beside the mode) shows what the server says about the scenario:
+    // here, runnable, with the example's variants.
+    const variants = [...readFileSync(pickExample(), 'utf8').matchAll(/^variant\s+([\w-]+)/gm)].map((m) => m[1]);
+    assert.ok(variants.length > 0, 'the example declares variants');
+    await page.locator('#status\\.languageStatus').click();
+    const status = page.locator('.monaco-hover, .context-view').filter({ hasText: `${variants.length} variant` });
+    await status.first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    assert.match(await status.first().innerText(), new RegExp(variants.join(', ')));
+    await page.keyboard.press('Escape');
+  }));
+
+  it('highlights with the TextMate grammar (Inspect Editor Tokens and Scopes)', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    const text = readFileSync(pickExample(), 'utf8').split('\n');
+    // The first top-level block statement, e.g. `scenario "..." {`: its keyword's scope.
+    const line = text.findIndex((l) => /^\s*(vm|host|scenario)\b.*\{/.test(l));
+    assert.ok(line >= 0, 'the example has a top-level block');
+    const col = text[line].search(/\S/) + 1;
+    await wb.goTo(page, line + 1, col);
+    await wb.runCommand(page, 'Developer: Inspect Editor Tokens and Scopes');
+    // The widget says "Loading..." first, then lists the token's scopes, innermost first.
+    const widget = page.locator('.token-inspect-widget', { hasText: 'keyword.other.block.vpscope' });
+    await widget.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    assert.match(await widget.innerText(), /source\.vpscope/);
+    await page.keyboard.press('Escape');
+    // Monaco colours tokens with classes mtk1..N: a keyword and a comment differ from plain text.
+    const classes = await page.locator('.editor-group-container.active .view-lines span span').evaluateAll((els) =>
+      [...new Set(els.map((e) => e.className))],
+    );
+    assert.ok(classes.length >= 4, `several token colours on screen, saw ${classes.join(' ')}`);
+  }));
+
+  it('shows the server\'s diagnostics as squiggles and in the Problems panel', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    assert.ok(expected.some((d) => d.severity === 'error'), `vpscope check finds an error in ${BROKEN}: ${JSON.stringify(expected)}`);
+    assert.ok(
+      exampleExpected.some((d) => d.severity === 'warning' && /^VPS2/.test(d.code)),
+      `vpscope check finds a stall hazard in ${exampleName}: ${JSON.stringify(exampleExpected)}`,
+    );
+    // The example (already open): its stall hazard is a warning squiggle.
+    await wb.openFile(page, exampleName);
+    await wb.activeEditor(page).locator('.squiggly-warning').first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await wb.openFile(page, BROKEN);
+    await wb.activeEditor(page).locator('.squiggly-error').first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    for (const d of [...expected, ...exampleExpected].filter((x) => x.severity === 'error' || x.severity === 'warning')) {
+      // A Problems row shows the message and the code.
+      const row = await wb.waitForProblem(page, d.message.split('\n')[0]);
+      assert.match(await row.innerText(), new RegExp(d.code));
+    }
+    const errors = [...expected, ...exampleExpected].filter((d) => d.severity === 'error').length;
+    await wb.until(async () => (await wb.problemCounts(page)).errors === errors, `the status bar counts ${errors} errors`);
+    await page.keyboard.press('Control+Shift+M'); // close the panel again
+  }));
+
+  it('applies a quick fix that clears its error', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    const unknown = expected.find((d) => d.code === 'VPS100' && d.fixes?.length);
+    assert.ok(unknown, `vpscope check reports VPS100 (unknown keyword) with a fix for \`vcpu\`: ${JSON.stringify(expected)}`);
+    const title = (unknown.fixes!.find((f) => f.preferred) ?? unknown.fixes![0]).title;
+    await wb.openFile(page, BROKEN);
+    await wb.goTo(page, unknown.range.start.line + 1, unknown.range.start.character + 2);
+    await page.keyboard.press('Control+.');
+    const fix = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
+    await fix.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // The action list has the keyboard; move the focus to the fix and apply it.
+    for (let i = 0; i < 10 && !(await fix.evaluate((e) => e.classList.contains('focused'))); i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.locator('.action-widget').waitFor({ state: 'hidden', timeout: wb.UI_TIMEOUT_MS });
+    await wb.until(async () => /^\s*vcpus 4\s*$/m.test(await wb.editorText(page)), 'the fix replaced `vcpu` with `vcpus`');
+    // The file now has fewer errors than before (the unknown keyword and what it caused are gone).
+    const before = expected.filter((d) => d.severity === 'error').length;
+    await wb.until(async () => (await wb.problemCounts(page)).errors < before, 'the error count drops after the quick fix');
+  }));
+
+  it('auto-closes and indents blocks, and keeps `-` inside names', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    await wb.openFile(page, SCRATCH);
+    await wb.goTo(page, 2, 1);
+    // `{` auto-closes; Enter between the braces indents the new line (language-configuration.json).
+    // Escape before Enter: a suggestion list that popped up while typing would take the Enter.
+    await page.keyboard.type('host {');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('pool Pool-0');
+    await page.keyboard.press('Escape');
+    await wb.until(async () => /^host \{\n\s+pool Pool-0\n\}/m.test(await wb.editorText(page)), 'the block is closed and its body indented');
+    // A double click selects the whole name `Pool-0` (word pattern).
+    await wb.token(page, 'Pool-0').dblclick();
+    await page.locator('#status\\.editor\\.selection', { hasText: '6 selected' }).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // Ctrl+/ comments the line with `#`.
+    await page.keyboard.press('Control+/');
+    await wb.until(async () => /^\s+# pool Pool-0$/m.test(await wb.editorText(page)), 'the line is commented with #');
+  }));
+
+  it('completes keywords after typing in a block', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    // What a `vm` block accepts, per the schema the server completes from.
+    const vmKeywords = childSpecs('vm').map((s) => s.keyword);
+    assert.ok(vmKeywords.includes('boost') && vmKeywords.includes('openhcl'), vmKeywords.join(' '));
+    await wb.openFile(page, SCRATCH);
+    await page.keyboard.press('Control+End');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('vm web {');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('bo');
+    await page.keyboard.press('Control+Space');
+    const list = page.locator('.suggest-widget.visible');
+    await list.locator('.monaco-list-row', { hasText: 'boost' }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // Only what a `vm` accepts is offered (keywords of other blocks are not).
+    const labels = await list.locator('.monaco-list-row .label-name').allInnerTexts();
+    for (const l of labels) assert.ok(vmKeywords.includes(l.trim()), `offered ${l} in vm: ${labels.join(', ')}`);
+    // Accepting the item inserts it (inside the block, so indented).
+    await page.keyboard.press('Enter');
+    await wb.until(async () => /^vm web \{\n\s+boost\b/m.test(await wb.editorText(page)), 'the accepted completion is in the text');
+    await page.keyboard.press('Escape');
+  }));
+
+  it('shows documentation on hover', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    // The hover is the schema's doc of the setting (markdown rendered: no backticks).
+    const doc = specById('host.pcpus')!.doc.replace(/[`*_]/g, '');
+    const firstWords = doc.split(/\s+/).slice(0, 4).join(' ');
+    await wb.openFile(page, BROKEN);
+    await wb.token(page, 'pcpus').hover();
+    await page.locator('.monaco-hover:not(.hidden)', { hasText: firstWords }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+  }));
+
+  it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    const before = session!.serverPids();
+    assert.equal(before.length, 1, `one language server runs before the restart: ${before}`);
+    // Twice in a row: the restarts queue up instead of racing each other.
+    await wb.runCommand(page, 'vpscope: Restart Language Server');
+    await wb.runCommand(page, 'vpscope: Restart Language Server');
+    // A new server process replaces the old one, and only one runs (no leftover process).
+    await wb.until(async () => {
+      const now = session!.serverPids();
+      return now.length === 1 && now[0] !== before[0];
+    }, `one new server replaces pid ${before[0]} (now: ${session!.serverPids()})`);
+    // The new server answers: an error typed after the restart is reported.
+    await wb.openFile(page, BROKEN);
+    await wb.goTo(page, 1, 1);
+    await page.keyboard.type('bogus_after_restart 1');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Enter');
+    await wb.waitForProblem(page, /bogus_after_restart/);
+    await page.keyboard.press('Control+z');
+    await wb.until(async () => session!.serverPids().length === 1, `exactly one language server remains (${session!.serverPids()})`);
+  }));
+});

@@ -1,0 +1,111 @@
+/**
+ * What a user does in the VS Code workbench, as Playwright steps, with the selectors measured on
+ * VS Code 1.100 (code-server 4.100.3). Each helper waits for what the user would see instead of
+ * sleeping; timeouts are generous because a 2-core CI machine runs the language server, the
+ * extension host and Chromium at once.
+ */
+import type { Locator, Page } from 'playwright-core';
+
+export const UI_TIMEOUT_MS = 30_000;
+
+/**
+ * Opens a workspace file from the Explorer and waits for its editor. A double click keeps the
+ * editor open (a single click opens a preview that the next file replaces, which closes the
+ * document and so drops its diagnostics).
+ */
+export async function openFile(page: Page, name: string): Promise<Locator> {
+  const tab = page.locator(`.tabs-container .tab[data-resource-name="${name}"]`);
+  if (await tab.isVisible()) {
+    await tab.click();
+    return activeEditor(page);
+  }
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first();
+  await row.waitFor({ timeout: UI_TIMEOUT_MS });
+  await row.dblclick();
+  await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor({ timeout: UI_TIMEOUT_MS });
+  const editor = activeEditor(page);
+  await editor.locator('.view-lines').waitFor({ timeout: UI_TIMEOUT_MS });
+  return editor;
+}
+
+/** The editor of the active editor group. */
+export function activeEditor(page: Page): Locator {
+  return page.locator('.editor-group-container.active .monaco-editor').first();
+}
+
+/** The language mode in the status bar ("Plain Text" until the language is known). */
+export async function waitForLanguageMode(page: Page, expected: RegExp): Promise<string> {
+  const item = page.locator('#status\\.editor\\.mode');
+  await item.filter({ hasText: expected }).waitFor({ timeout: UI_TIMEOUT_MS });
+  return (await item.innerText()).trim();
+}
+
+/** Runs a command from the palette by its title, e.g. "vpscope: Restart Language Server". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input[type="text"]');
+  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  // Enter runs the focused row; the list refilters asynchronously, so wait until the focused row
+  // is the command (the row's aria-label starts with its title).
+  await widget
+    .locator('.monaco-list-row.focused', { hasText: title })
+    .first()
+    .waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
+/** Moves the cursor to a 1-based line and column with "Go to Line/Column" (Ctrl+G). */
+export async function goTo(page: Page, line: number, column = 1): Promise<void> {
+  await activeEditor(page).locator('.view-lines').click();
+  await page.keyboard.press('Control+g');
+  const input = page.locator('.quick-input-widget input[type="text"]');
+  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
+/** The rendered text of the editor's visible lines (Monaco renders spaces as U+00A0). */
+export async function editorText(page: Page): Promise<string> {
+  const t = await activeEditor(page).locator('.view-lines').innerText();
+  return t.replace(/\u00a0/g, ' ');
+}
+
+/** The span Monaco rendered for the first visible token whose text is exactly `text`. */
+export function token(page: Page, text: string): Locator {
+  return activeEditor(page)
+    .locator('.view-lines .view-line span span')
+    .filter({ hasText: new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`) })
+    .first();
+}
+
+/** Opens the Problems panel and waits for a row containing `text` (the list is virtualised). */
+export async function waitForProblem(page: Page, text: string | RegExp): Promise<Locator> {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
+  const row = panel.locator('.monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: UI_TIMEOUT_MS });
+  return row;
+}
+
+/** Error and warning counts from the status bar's Problems item. */
+export async function problemCounts(page: Page): Promise<{ errors: number; warnings: number }> {
+  const label = (await page.locator('#status\\.problems').getAttribute('aria-label')) ?? '';
+  return {
+    errors: Number(/Errors: (\d+)/.exec(label)?.[1] ?? 0),
+    warnings: Number(/Warnings: (\d+)/.exec(label)?.[1] ?? 0),
+  };
+}
+
+/** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
+export async function until(cond: () => Promise<boolean>, what: string, timeoutMs = UI_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+}
