@@ -42,7 +42,7 @@ function find(dirs: string[], pattern: RegExp, exclude: (rel: string) => boolean
 const show = (hs: Hit[]) => hs.map((h) => `${h.file}:${h.line}: ${h.text}`).join('\n');
 
 // The pure core: syntax -> model -> sim -> analysis -> trace, plus the IDE feature logic.
-const core = ['server/src/core', 'server/src/syntax', 'server/src/model', 'server/src/sim', 'server/src/analysis', 'server/src/trace', 'server/src/ide'];
+const core = ['server/src/core', 'server/src/syntax', 'server/src/model', 'server/src/sim', 'server/src/analysis', 'server/src/trace', 'server/src/ide', 'server/src/report'];
 // Thin Node shells that live beside the core they wrap.
 const shellFiles = (rel: string) => rel === join('server', 'src', 'sim', 'worker.ts');
 

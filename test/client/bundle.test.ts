@@ -17,6 +17,8 @@ const bundles: [file: string, alsoAllowed: string[]][] = [
   ['dist/extension.js', ['vscode']],
   ['dist/server.js', []],
   ['dist/simWorker.js', []],
+  ['dist/traceWorker.js', []],
+  ['dist/cli.js', []],
 ];
 
 for (const [file, alsoAllowed] of bundles) {
