@@ -16,6 +16,7 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import { CLIENT_COMMANDS, registerCommands } from './commands';
 import { ScenarioStatus } from './scenarioStatus';
 
 /** The client id; vscode-languageclient reads `vpscope.trace.server` under it. */
@@ -47,6 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   scenarioStatus = new ScenarioStatus(() => client);
   context.subscriptions.push(scenarioStatus);
+  registerCommands(context, () => client, () => output);
 
   await serialize(() => startClient(context));
 }
@@ -83,6 +85,8 @@ function clientOptions(): LanguageClientOptions {
     ],
     outputChannel: output,
     traceOutputChannel: traceOutput,
+    // The server offers code lenses running these client commands.
+    initializationOptions: { clientCommands: CLIENT_COMMANDS },
   };
 }
 

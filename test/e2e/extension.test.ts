@@ -232,6 +232,27 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await page.locator('.monaco-hover:not(.hidden)', { hasText: firstWords }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
   }));
 
+  it('simulates the scenario from the command palette and shows the summary', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    // What the summary must show: the latency table of the base run, as `vpscope simulate` prints it.
+    const tasks = [...readFileSync(pickExample(), 'utf8').matchAll(/^\s*task\s+([\w-]+)/gm)].map((m) => m[1]);
+    assert.ok(tasks.length > 0, 'the example has tasks');
+    await wb.openFile(page, exampleName);
+    await wb.runCommandAndPick(page, 'vpscope: Simulate Scenario', 'base');
+    // The summary opens in a read-only tab beside the scenario.
+    const tab = page.locator(`.tabs-container .tab[data-resource-name="Simulation: ${exampleName}"]`);
+    await tab.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const summary = page.locator('.monaco-editor .view-lines', { hasText: 'p99' }).first();
+    await summary.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const text = (await summary.innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, /== base/);
+    assert.match(text, /task\s+kind\s+measures\s+count\s+p50\s+p90\s+p99\s+max\s+mean/);
+    for (const t of tasks) assert.match(text, new RegExp(`/${t}\\b`), `the table lists task ${t}`);
+    // The run's stalls show in the Problems panel, on the scenario, until the next edit.
+    await wb.waitForProblem(page, /simulated: \w+ on VP \d+ stalled/);
+    await page.keyboard.press('Control+Shift+M');
+  }));
+
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
     const page = session!.page;
     const before = session!.serverPids();

@@ -57,6 +57,28 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 }
 
+/**
+ * Runs a command from the palette that asks a quick pick next, and picks the item whose label is
+ * `label` (typed to filter the list). The palette and the pick share one widget, so this waits
+ * for the pick's own row instead of for the palette to close.
+ */
+export async function runCommandAndPick(page: Page, title: string, label: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input[type="text"]');
+  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  // The pick replaces the palette's rows: wait for an item of it, then filter to the label.
+  const item = widget.locator('.monaco-list-row .label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
+  await item.first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await input.fill(label);
+  await widget.locator('.monaco-list-row.focused .label-name', { hasText: label }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
 /** Moves the cursor to a 1-based line and column with "Go to Line/Column" (Ctrl+G). */
 export async function goTo(page: Page, line: number, column = 1): Promise<void> {
   await activeEditor(page).locator('.view-lines').click();

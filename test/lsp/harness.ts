@@ -4,13 +4,14 @@
  * VS Code client uses underneath.
  *
  * The server bundle is built once per test process from `server/src/lsp/server.ts` with the
- * options of `scripts/build.mjs` into a temporary directory, so these tests do not depend on the
- * rest of the build being healthy. Set `VPSCOPE_SERVER=dist/server.js` to test a given bundle.
+ * options of `scripts/build.mjs` into a temporary directory, next to the worker bundles it starts
+ * (`simWorker.js`, `traceWorker.js`), so these tests do not depend on the rest of the build being
+ * healthy. Set `VPSCOPE_SERVER=dist/server.js` to test a given bundle (and the workers beside it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import type {
@@ -29,20 +30,36 @@ let bundlePromise: Promise<string> | undefined;
 export function serverBundle(): Promise<string> {
   if (process.env.VPSCOPE_SERVER) return Promise.resolve(resolve(ROOT, process.env.VPSCOPE_SERVER));
   bundlePromise ??= (async () => {
-    const outfile = join(mkdtempSync(join(tmpdir(), 'vpscope-lsp-')), 'server.js');
-    await esbuild.build({
-      entryPoints: [join(ROOT, 'server/src/lsp/server.ts')],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      sourcemap: true,
-      logLevel: 'error',
-    });
-    return outfile;
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-lsp-'));
+    const entries: [string, string][] = [
+      ['server/src/lsp/server.ts', 'server.js'],
+      ['server/src/sim/worker.ts', 'simWorker.js'],
+      ['server/src/lsp/traceWorker.ts', 'traceWorker.js'],
+      // The CLI, for comparing the server's answers with `vpscope simulate|analyze --json`.
+      ['server/src/cli/main.ts', 'cli.js'],
+    ];
+    await Promise.all(
+      entries.map(([entry, out]) =>
+        esbuild.build({
+          entryPoints: [join(ROOT, entry)],
+          outfile: join(dir, out),
+          bundle: true,
+          platform: 'node',
+          target: 'node20',
+          format: 'cjs',
+          sourcemap: true,
+          logLevel: 'error',
+        }),
+      ),
+    );
+    return join(dir, 'server.js');
   })();
   return bundlePromise;
+}
+
+/** The CLI bundle built beside the server bundle (`dist/cli.js` with `VPSCOPE_SERVER=dist/server.js`). */
+export async function cliBundle(): Promise<string> {
+  return join(dirname(await serverBundle()), 'cli.js');
 }
 
 /** What VS Code 1.9x announces (trimmed to what the server looks at), pull diagnostics included. */
@@ -125,7 +142,9 @@ export interface TestClient {
   shutdown(): Promise<number | null>;
 }
 
-export async function startClient(options: { capabilities?: ClientCapabilities; rootUri?: string | null; workspaceFolders?: { uri: string; name: string }[] | null } = {}): Promise<TestClient> {
+export async function startClient(
+  options: { capabilities?: ClientCapabilities; rootUri?: string | null; workspaceFolders?: { uri: string; name: string }[] | null; initializationOptions?: unknown } = {},
+): Promise<TestClient> {
   const bundle = await serverBundle();
   const child = spawn(process.execPath, [bundle, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let err = '';
@@ -164,6 +183,7 @@ export async function startClient(options: { capabilities?: ClientCapabilities; 
     rootUri: options.rootUri ?? null,
     workspaceFolders: options.workspaceFolders ?? null,
     capabilities: options.capabilities ?? pushCapabilities,
+    ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
   });
   await connection.sendNotification('initialized', {});
 

@@ -11,17 +11,18 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Diagnostic } from '../core/diagnostic';
-import type { Finding, Stall } from '../core/findings';
-import { LineIndex, type TextRange } from '../core/text';
-import type { TimelineData } from '../core/timeline';
+import { LineIndex } from '../core/text';
 import { toChromeTraceChunks } from '../core/chromeTrace';
 import { analyzeDocument } from '../model/analyze';
+import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 import { simulateAll } from '../sim/run';
-import { RUN_SCHEMA, type VariantResult } from '../sim/result';
-import { fmtNs, fmtPct } from '../sim/util';
-import { renderText, toJsonDiagnostic } from './format';
+import type { VariantResult } from '../sim/result';
+import { fmtNs } from '../sim/util';
+import { renderText } from './format';
 import { createProgress } from './progress';
+
+// The JSON document and the text summary are shared with the language server.
+export { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 
 const USAGE = `Usage: vpscope simulate FILE [options]
 
@@ -175,182 +176,4 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(`vpscope simulate: stopped early (${last.stop.reason}) at ${fmtNs(last.stop.simulatedNs)} simulated\n`);
   }
   return 0;
-}
-
-// ------------------------------------------------------------------ JSON
-
-type Lsp = ReturnType<LineIndex['rangeToLsp']>;
-
-/** Deep copy with every `range` (offsets) converted to a 0-based LSP range. */
-function withLspRanges<T>(v: T, lines: LineIndex): T {
-  if (Array.isArray(v)) return v.map((x) => withLspRanges(x, lines)) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k === 'range' && x && typeof x === 'object' && 'start' in x && typeof (x as TextRange).start === 'number') out[k] = lines.rangeToLsp(x as TextRange) as Lsp;
-      else if (k === 'timeline') out[k] = x; // large flat arrays: no ranges inside
-      else out[k] = withLspRanges(x, lines);
-    }
-    return out as T;
-  }
-  return v;
-}
-
-export function toRunJson(file: string, _text: string, lines: LineIndex, seed: number, results: VariantResult[], diags: Diagnostic[], timeline: boolean) {
-  return {
-    schema: RUN_SCHEMA,
-    file,
-    seed: results[0]?.seed ?? seed,
-    variants: results.map((r) => {
-      const v = withLspRanges(r, lines);
-      if (!timeline) delete (v as Partial<VariantResult>).timeline;
-      return v;
-    }),
-    diagnostics: diags.map((d) => toJsonDiagnostic(d, lines)),
-  };
-}
-
-/** One timeline for all variants: lanes prefixed by the variant name when there are several. */
-export function mergeTimelines(results: VariantResult[]): TimelineData {
-  const states: string[] = [];
-  const causes: string[] = [];
-  const sIdx = new Map<string, number>();
-  const cIdx = new Map<string, number>();
-  const id = (m: Map<string, number>, arr: string[], k: string) => {
-    let i = m.get(k);
-    if (i === undefined) {
-      i = arr.length;
-      arr.push(k);
-      m.set(k, i);
-    }
-    return i;
-  };
-  const lanes: TimelineData['lanes'] = [];
-  let endNs = 0;
-  for (const r of results) {
-    const tl = r.timeline;
-    if (!tl) continue;
-    endNs = Math.max(endNs, tl.endNs);
-    const pre = results.length > 1 ? `${r.name}:` : '';
-    for (const l of tl.lanes) {
-      const iv = l.intervals.slice();
-      for (let i = 0; i < iv.length; i += 4) {
-        iv[i + 2] = id(sIdx, states, tl.states[iv[i + 2]]);
-        iv[i + 3] = iv[i + 3] >= 0 ? id(cIdx, causes, tl.causes[iv[i + 3]]) : -1;
-      }
-      lanes.push({ ...l, id: pre + l.id, group: pre + l.group, intervals: iv });
-    }
-  }
-  return { startNs: 0, endNs, states, causes, lanes };
-}
-
-// ------------------------------------------------------------------ text
-
-function table(rows: string[][], right: boolean[]): string {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((x, c) => (right[c] ? x.padStart(w[c]) : x.padEnd(w[c]))).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-function where(file: string, lines: LineIndex, r?: TextRange): string {
-  if (!r) return file;
-  const p = lines.positionAt(r.start);
-  return `${file}:${p.line + 1}:${p.character + 1}`;
-}
-
-function taskKey(t: { vm?: string; name: string; kind: string }): string {
-  return `${t.vm ? t.vm + '/' : 'host/'}${t.name}`;
-}
-
-export function renderSummary(file: string, title: string, results: VariantResult[], lines: LineIndex, diags: Diagnostic[]): string {
-  let out = `vpscope simulate ${file}: "${title}"\n`;
-  const warn = diags.filter((d) => d.severity === 'warning').length;
-  if (warn) out += `${warn} warning${warn === 1 ? '' : 's'} from the checker (run 'vpscope check ${file}')\n`;
-  for (const r of results) {
-    out += `\n== ${r.name}${r.description ? ` - ${r.description}` : ''}\n`;
-    out += `seed ${r.seed}, ${fmtNs(r.stop.simulatedNs)} simulated, ${r.stop.reason === 'completed' ? 'completed' : `STOPPED: ${r.stop.reason}`}, ${r.counters.events ?? 0} events\n\n`;
-    if (r.tasks.length) {
-      const rows = [['task', 'kind', 'measures', 'count', 'p50', 'p90', 'p99', 'max', 'mean']];
-      for (const t of r.tasks) rows.push([taskKey(t), t.kind, t.measures, String(t.latency.count), fmtNs(t.latency.p50), fmtNs(t.latency.p90), fmtNs(t.latency.p99), fmtNs(t.latency.max), fmtNs(t.latency.mean)]);
-      out += table(rows, [false, false, false, true, true, true, true, true, true]);
-    }
-    if (r.vms.length) {
-      out += '\n';
-      const rows = [['vm', 'pool', 'pCPUs', 'cpu', 'share', 'weight share', 'steal', 'parked']];
-      for (const v of r.vms) rows.push([v.name, v.pool, compactCpus(v.groupCpus), fmtNs(v.cpuNs), fmtPct(v.share), fmtPct(v.weightShare), fmtNs(v.stealNs), v.parkedNs ? fmtNs(v.parkedNs) : '-']);
-      out += table(rows, [false, false, false, true, true, true, true, true]);
-    }
-    if (r.regions.length) {
-      out += '\n';
-      const rows = [['region', 'rounds', 'finished at', 'mean DoP', 'spin', 'spin while preempted']];
-      for (const g of r.regions) rows.push([`${g.vm}/${g.name}`, String(g.rounds), g.finishedAtNs >= 0 ? fmtNs(g.finishedAtNs) : 'not finished', g.dopMean.toFixed(1), fmtNs(g.spinNs), fmtNs(g.spinWhilePreemptedNs)]);
-      out += table(rows, [false, true, true, true, true, true]);
-    }
-    const sc = Object.entries(r.stallSummary.byCause);
-    out += `\nstalls: ${r.stallSummary.count}${sc.length ? ` (${sc.map(([c, s]) => `${c} ${s.count}`).join(', ')})` : ''}\n`;
-    for (const s of r.stalls.slice(0, 5)) out += `  ${where(file, lines, s.range)}  ${stallLine(s)}\n`;
-    if (r.findings.length) {
-      out += '\nfindings:\n';
-      for (const f of r.findings) out += `  ${where(file, lines, f.range)}: ${f.severity} ${f.code}: ${f.message}\n`;
-    }
-    const counters = Object.entries(r.counters).filter(([k]) => k !== 'events');
-    if (counters.length) out += `\ncounters: ${counters.map(([k, v]) => `${k}=${Math.round(v)}`).join(', ')}\n`;
-  }
-  if (results.length > 1) out += compare(results);
-  return out;
-}
-
-function stallLine(s: Stall): string {
-  return `${s.task}${s.vp >= 0 ? ` (vCPU/VP ${s.vp})` : ''} ${fmtNs(s.durationNs)} at ${fmtNs(s.startNs)}: ${s.cause}${s.causes?.length ? ` - ${s.causes[s.causes.length - 1]}` : ''}`;
-}
-
-function compactCpus(c: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < c.length; ) {
-    let j = i;
-    while (j + 1 < c.length && c[j + 1] === c[j] + 1) j++;
-    parts.push(j > i ? `${c[i]}-${c[j]}` : `${c[i]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
-
-/** Variants vs the first result (the base when simulated): p99 and mean per task, with ratios. */
-function compare(results: VariantResult[]): string {
-  const base = results[0];
-  let out = `\n== comparison (vs ${base.name})\n`;
-  const rows = [['task', 'metric', base.name, ...results.slice(1).map((r) => r.name)]];
-  const keys = base.tasks.map(taskKey);
-  for (const r of results.slice(1)) for (const t of r.tasks) if (!keys.includes(taskKey(t))) keys.push(taskKey(t));
-  const ratio = (a: number, b: number) => (a > 0 ? ` (x${(b / a).toFixed(b / a >= 10 ? 0 : 2)})` : '');
-  for (const k of keys) {
-    for (const m of ['p99', 'mean'] as const) {
-      const bt = base.tasks.find((t) => taskKey(t) === k);
-      const row = [k, m, bt ? fmtNs(bt.latency[m]) : '-'];
-      for (const r of results.slice(1)) {
-        const t = r.tasks.find((x) => taskKey(x) === k);
-        row.push(t ? fmtNs(t.latency[m]) + (bt ? ratio(bt.latency[m], t.latency[m]) : '') : '-');
-      }
-      rows.push(row);
-    }
-  }
-  for (const g of base.regions) {
-    const row = [`${g.vm}/${g.name}`, 'finished at', g.finishedAtNs >= 0 ? fmtNs(g.finishedAtNs) : '-'];
-    for (const r of results.slice(1)) {
-      const x = r.regions.find((y) => y.vm === g.vm && y.name === g.name);
-      row.push(x && x.finishedAtNs >= 0 ? fmtNs(x.finishedAtNs) + (g.finishedAtNs > 0 ? ratio(g.finishedAtNs, x.finishedAtNs) : '') : '-');
-    }
-    rows.push(row);
-  }
-  for (const v of base.vms) {
-    const row = [v.name, 'share', fmtPct(v.share)];
-    for (const r of results.slice(1)) {
-      const x = r.vms.find((y) => y.name === v.name);
-      row.push(x ? `${fmtPct(x.share)} (weight ${fmtPct(x.weightShare)})` : '-');
-    }
-    rows.push(row);
-  }
-  out += table(rows, rows[0].map((_, i) => i >= 2));
-  const f = (r: VariantResult) => r.findings.map((x: Finding) => x.code);
-  out += `findings: ${results.map((r) => `${r.name} ${f(r).length ? f(r).join(',') : 'none'}`).join('; ')}\n`;
-  return out;
 }

@@ -10,6 +10,7 @@ import {
   type InitializeParams,
   type ServerCapabilities,
 } from 'vscode-languageserver';
+import { ClientCommands, type InitializationOptions } from '../shared/protocol';
 import { fullLegend, type ConvertCaps } from './convert';
 
 export interface ClientFeatures {
@@ -27,6 +28,13 @@ export interface ClientFeatures {
   configuration: boolean;
   /** The client can register capabilities later (workspace file watching). */
   dynamicWatchedFiles: boolean;
+  /** `window.workDoneProgress`: the server may create progress (`window/workDoneProgress/create`). */
+  workDoneProgress: boolean;
+  /**
+   * The client implements `vpscope.simulate` (announced in `initializationOptions.clientCommands`):
+   * the server offers code lenses that run it.
+   */
+  simulateCommand: boolean;
   /** Semantic tokens: the legend, restricted to the types the client declared (plus our own). */
   semanticTokens?: { types: string[]; modifiers: string[] };
   convert: ConvertCaps;
@@ -46,6 +54,8 @@ export function readClientFeatures(params: InitializeParams): ClientFeatures {
     workspaceFolders: !!c.workspace?.workspaceFolders,
     configuration: !!c.workspace?.configuration,
     dynamicWatchedFiles: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
+    workDoneProgress: !!c.window?.workDoneProgress,
+    simulateCommand: clientCommands(params.initializationOptions).includes(ClientCommands.simulate),
     convert: {
       markdownHover: (td.hover?.contentFormat ?? []).includes('markdown'),
       markdownCompletion: (td.completion?.completionItem?.documentationFormat ?? []).includes('markdown'),
@@ -60,6 +70,11 @@ export function readClientFeatures(params: InitializeParams): ClientFeatures {
     features.semanticTokens = { types: fullLegend.types, modifiers: fullLegend.modifiers };
   }
   return features;
+}
+
+function clientCommands(options: unknown): string[] {
+  const list = (options as InitializationOptions | undefined)?.clientCommands;
+  return Array.isArray(list) ? list.filter((c): c is string => typeof c === 'string') : [];
 }
 
 export function serverCapabilities(f: ClientFeatures): ServerCapabilities {
@@ -95,6 +110,7 @@ export function serverCapabilities(f: ClientFeatures): ServerCapabilities {
   if (f.pullDiagnostics) {
     caps.diagnosticProvider = { identifier: 'vpscope', interFileDependencies: false, workspaceDiagnostics: false };
   }
+  if (f.simulateCommand) caps.codeLensProvider = { resolveProvider: false };
   if (f.workspaceFolders) caps.workspace = { workspaceFolders: { supported: true, changeNotifications: true } };
   return caps;
 }

@@ -9,6 +9,7 @@
 import {
   CodeAction,
   CodeActionKind,
+  CodeLens,
   CompletionItem,
   CompletionItemKind,
   Diagnostic as LspDiagnostic,
@@ -36,6 +37,8 @@ import {
   WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { Diagnostic, Severity, TextEdit } from '../core/diagnostic';
+import type { SimulateLens } from '../ide/codeLens';
+import { ClientCommands, type SimulateCommandOptions } from '../shared/protocol';
 import type { TextRange } from '../core/text';
 import {
   semanticTokenModifiers,
@@ -276,6 +279,12 @@ export namespace toLsp {
     };
     if (f.preferred) action.isPreferred = true;
     return action;
+  }
+
+  /** A lens running the client's `vpscope.simulate` with `(uri, {variant | allVariants})`. */
+  export function codeLens(doc: PositionMapper, uri: string, l: SimulateLens): CodeLens {
+    const options: SimulateCommandOptions = l.allVariants ? { allVariants: true } : { variant: l.variant ?? 'base' };
+    return { range: range(doc, l.range), command: { title: l.title, command: ClientCommands.simulate, arguments: [uri, options] } };
   }
 }
 

@@ -18,8 +18,10 @@ import {
   type WorkspaceSymbol,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Diagnostic } from '../core/diagnostic';
 import { LineIndex } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
+import { simulateLenses, variantName } from '../ide/codeLens';
 import { completions } from '../ide/completion';
 import { foldingRegions } from '../ide/folding';
 import { formatEdits } from '../ide/format';
@@ -28,10 +30,20 @@ import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } fro
 import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
 import { selectionChain } from '../ide/selection';
 import { semanticTokens } from '../ide/semanticTokens';
-import { ScenarioRequest, type ScenarioResult } from '../shared/protocol';
+import {
+  AnalyzeTraceRequest,
+  ScenarioRequest,
+  SimulateRequest,
+  type AnalyzeTraceParams,
+  type AnalyzeTraceResult,
+  type ScenarioResult,
+  type SimulateParams,
+  type SimulateResult,
+} from '../shared/protocol';
 import { readClientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import { fromLsp, toLsp, type PositionMapper } from './convert';
 import { AnalysisCache, type AnalyzeFn, type AnalyzedDocument } from './documents';
+import { RunManager, type WorkerFiles } from './runs';
 import { WorkspaceFiles } from './workspaceFiles';
 
 /** Quiet time after the last keystroke before diagnostics are recomputed and pushed. */
@@ -42,6 +54,8 @@ const MAX_WORKSPACE_SYMBOLS = 500;
 export interface SessionOptions {
   analyze: AnalyzeFn;
   version: string;
+  /** The worker bundles for simulations and trace analysis (`dist/simWorker.js`, `dist/traceWorker.js`). */
+  workers: WorkerFiles;
 }
 
 export function startSession(connection: Connection, options: SessionOptions): void {
@@ -51,11 +65,25 @@ export function startSession(connection: Connection, options: SessionOptions): v
   const workspace = new WorkspaceFiles((text) => options.analyze(text, { uri: '', hazards: false }));
   let features: ClientFeatures | undefined;
   let shuttingDown = false;
+  /**
+   * Diagnostics of the last simulation of each document (stalls and findings on source lines),
+   * valid for the version that was simulated: shown with the static ones until the next edit.
+   */
+  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; seq: number }>();
+  let runSeq = 0;
 
   const feat = (): ClientFeatures => {
     if (!features) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'server not initialized');
     return features;
   };
+
+  const runs = new RunManager({
+    connection,
+    features: feat,
+    analyzed: (uri, token) => analyzed(uri, token),
+    setRunDiagnostics: (uri, version, diagnostics) => setRunDiagnostics(uri, version, diagnostics),
+    workers: options.workers,
+  });
 
   /**
    * The open document and its analysis, or undefined for a URI the client did not open. `full`:
@@ -111,6 +139,7 @@ export function startSession(connection: Connection, options: SessionOptions): v
 
   connection.onShutdown(() => {
     shuttingDown = true;
+    runs.dispose();
     cache.dispose();
   });
 
@@ -125,11 +154,28 @@ export function startSession(connection: Connection, options: SessionOptions): v
       void connection.sendDiagnostics({
         uri,
         version: a.version,
-        diagnostics: a.ide.analysis.diagnostics.map((d) => toLsp.diagnostic(a.doc, uri, d, caps)),
+        diagnostics: withRunDiagnostics(uri, a).map((d) => toLsp.diagnostic(a.doc, uri, d, caps)),
       });
     } catch (e) {
       connection.console.error(`vpscope diagnostics: ${(e as Error)?.stack ?? String(e)}`);
     }
+  }
+
+  /** The static diagnostics of the analysed version, plus the run diagnostics of that version. */
+  function withRunDiagnostics(uri: string, a: AnalyzedDocument): Diagnostic[] {
+    const run = runDiagnostics.get(uri);
+    return run && run.version === a.version ? [...a.ide.analysis.diagnostics, ...run.diagnostics] : a.ide.analysis.diagnostics;
+  }
+
+  /** A simulation finished: show what it found on the lines of the version it simulated. */
+  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[]): void {
+    const doc = documents.get(uri);
+    if (!doc || doc.version !== version || shuttingDown) return; // Edited meanwhile: stale already.
+    if (diagnostics.length === 0 && !runDiagnostics.has(uri)) return;
+    runDiagnostics.set(uri, { version, diagnostics, seq: ++runSeq });
+    const f = feat();
+    if (!f.pullDiagnostics) publishDiagnostics(uri);
+    else if (f.diagnosticRefresh) void connection.languages.diagnostics.refresh();
   }
 
   // `TextDocuments` fires onDidChangeContent right after onDidOpen; the opening publishes at once
@@ -143,6 +189,9 @@ export function startSession(connection: Connection, options: SessionOptions): v
   });
 
   documents.onDidChangeContent((e) => {
+    // An edit ends the run diagnostics (their lines may have moved); the next publication or
+    // pull leaves them out, as it is for a newer version.
+    runDiagnostics.delete(e.document.uri);
     if (justOpened.delete(e.document.uri)) return;
     if (feat().pullDiagnostics) return; // The client pulls after each change itself.
     cache.debounce(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS, () => publishDiagnostics(e.document.uri));
@@ -150,6 +199,7 @@ export function startSession(connection: Connection, options: SessionOptions): v
 
   documents.onDidClose((e) => {
     justOpened.delete(e.document.uri);
+    runDiagnostics.delete(e.document.uri);
     cache.drop(e.document.uri);
     if (features && !features.pullDiagnostics) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -158,10 +208,12 @@ export function startSession(connection: Connection, options: SessionOptions): v
     guarded('diagnostic', async (params, token): Promise<DocumentDiagnosticReport> => {
       const a = await analyzed(params.textDocument.uri, token, { full: true });
       if (!a) return { kind: 'full', items: [] };
-      const resultId = `${a.version}`;
+      const run = runDiagnostics.get(params.textDocument.uri);
+      const resultId = run && run.version === a.version ? `${a.version}:run${run.seq}` : `${a.version}`;
       if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
       const caps = feat().convert;
-      return { kind: 'full', resultId, items: a.ide.analysis.diagnostics.map((d) => toLsp.diagnostic(a.doc, params.textDocument.uri, d, caps)) };
+      const items = withRunDiagnostics(params.textDocument.uri, a).map((d) => toLsp.diagnostic(a.doc, params.textDocument.uri, d, caps));
+      return { kind: 'full', resultId, items };
     }),
   );
 
@@ -348,10 +400,7 @@ export function startSession(connection: Connection, options: SessionOptions): v
       const a = await analyzed(uri, token, { full: true });
       if (!a) return null;
       const analysis = a.ide.analysis;
-      const variants = analysis.statements.filter((s) => s.parents.length === 0 && s.node.keyword.name === 'variant').map((s) => {
-        const arg = s.node.args[0];
-        return arg?.type === 'ident' ? arg.name : arg?.type === 'string' ? arg.value : '';
-      });
+      const variants = analysis.statements.filter((s) => s.parents.length === 0 && s.node.keyword.name === 'variant').map((s) => variantName(s.node));
       return {
         uri,
         version: a.version,
@@ -359,6 +408,31 @@ export function startSession(connection: Connection, options: SessionOptions): v
         errors: analysis.diagnostics.filter((d) => d.severity === 'error').length,
         variants: variants.filter((v) => v !== ''),
       };
+    }),
+  );
+
+  connection.onRequest(
+    SimulateRequest.method,
+    guarded('simulate', (params: SimulateParams, token): Promise<SimulateResult> => {
+      if (shuttingDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down');
+      return runs.simulate(params, token);
+    }),
+  );
+
+  connection.onRequest(
+    AnalyzeTraceRequest.method,
+    guarded('analyzeTrace', (params: AnalyzeTraceParams, token): Promise<AnalyzeTraceResult> => {
+      if (shuttingDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down');
+      return runs.analyzeTrace(params, token);
+    }),
+  );
+
+  connection.onCodeLens(
+    guarded('codeLens', async (params, token) => {
+      if (!feat().simulateCommand) return null;
+      const a = await analyzed(params.textDocument.uri, token);
+      if (!a) return null;
+      return simulateLenses(a.ide).map((l) => toLsp.codeLens(a.doc, params.textDocument.uri, l));
     }),
   );
 

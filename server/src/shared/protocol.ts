@@ -53,9 +53,47 @@ export namespace ScenarioRequest {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Client commands the server may refer to (code lenses)
+
+/**
+ * Commands the VS Code client implements. A client announces the ones it has in
+ * `initializationOptions.clientCommands`; the server offers code lenses running
+ * `vpscope.simulate` only to a client that has it (other editors get no dead lenses).
+ */
+export const ClientCommands = {
+  /** Arguments: `(uri: string, options?: SimulateCommandOptions)`. */
+  simulate: 'vpscope.simulate',
+} as const;
+
+/** What a code lens passes to `vpscope.simulate` after the document URI. */
+export interface SimulateCommandOptions {
+  /** `base` or a variant name. */
+  variant?: string;
+  allVariants?: boolean;
+}
+
+export interface InitializationOptions {
+  /** Client-side commands the server may put into code lenses (see {@link ClientCommands}). */
+  clientCommands?: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress
+
+/**
+ * Progress of long requests. A client may pass a `workDoneToken` (LSP work-done progress): the
+ * server then reports `$/progress` begin / report (percentage 0..100, message) / end on it.
+ * Without one, a client that declared `window.workDoneProgress` gets a server-created progress
+ * (`window/workDoneProgress/create`), cancellable with `window/workDoneProgress/cancel`.
+ */
+export interface WorkDoneParams {
+  workDoneToken?: string | number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Simulation
 
-export interface SimulateParams {
+export interface SimulateParams extends WorkDoneParams {
   textDocument: TextDocumentRef;
   /** Simulate this variant; `base` or absent: the base scenario. Ignored with `allVariants`. */
   variant?: string;
@@ -63,8 +101,13 @@ export interface SimulateParams {
   allVariants?: boolean;
   /** Overrides the scenario's `seed`. */
   seed?: number;
-  /** Chosen by the client; echoed in every {@link SimulationProgressNotification}. */
-  runId: string;
+  /**
+   * Chosen by the client; echoed in every {@link SimulationProgressNotification} (sent only when
+   * it is set) and in the result.
+   */
+  runId?: string;
+  /** Also write the timelines as Chrome trace JSON (Perfetto) to this file path. */
+  exportChromeTrace?: string;
 }
 
 /**
@@ -81,25 +124,55 @@ export interface RunDocument {
   [key: string]: unknown;
 }
 
+/** A file the server wrote on request. */
+export interface WrittenFile {
+  path: string;
+  bytes: number;
+}
+
+export interface SimulateResult {
+  /** The client's `runId`, or one the server chose. */
+  runId: string;
+  uri: string;
+  /** Document version that was simulated (its run diagnostics last until the next version). */
+  version: number;
+  /** The scenario's title. */
+  title: string;
+  /** The `vpscope.run/1` document, as `vpscope simulate --json` prints it (no timelines). */
+  run: RunDocument;
+  /** The text summary, as `vpscope simulate` prints it. */
+  summary: string;
+  /** Set when a variant stopped early (`wall_limit`: the scenario's wall-clock budget). */
+  stoppedEarly?: { variant: string; reason: string; simulatedNs: number };
+  /** Number of run diagnostics (stalls and findings on source lines) now shown with the static ones. */
+  runDiagnostics: number;
+  /** With `exportChromeTrace`: the file written. */
+  chromeTrace?: WrittenFile;
+}
+
 /**
- * Client -> server: run the simulation of an open document (at its current version). Long:
- * the server reports {@link SimulationProgressNotification}s and honours cancellation of the
- * request ($/cancelRequest), answering with the `RequestCancelled` error.
+ * Client -> server: run the simulation of an open document (at its current version), in a worker
+ * thread. Long: the server reports work-done progress (see {@link WorkDoneParams}) and
+ * {@link SimulationProgressNotification}s and honours cancellation of the request
+ * ($/cancelRequest), answering with the `RequestCancelled` error. A new simulation of the same
+ * document cancels the one still running. A scenario with errors is refused (`InvalidRequest`).
  */
 export namespace SimulateRequest {
   export const method = 'vpscope/simulate';
-  export const type = new RequestType<SimulateParams, RunDocument, void>(method);
+  export const type = new RequestType<SimulateParams, SimulateResult, void>(method);
 }
 
 export interface SimulationProgressParams {
   runId: string;
   /** The variant being simulated (`base` for the base scenario). */
   variant: string;
-  /** Simulated time reached, and the scenario's duration, in ns. */
+  /** Simulated time reached in that variant, and its duration, in ns. */
   simulatedNs: number;
   totalNs: number;
-  /** Engine events processed so far in this variant. */
-  events: number;
+  /** Of the whole request (all its variants), 0..1, non-decreasing. */
+  fraction: number;
+  /** Engine events processed so far in this variant (when the simulator reports them). */
+  events?: number;
 }
 
 /** Server -> client: progress of a running {@link SimulateRequest}, at most a few per second. */
@@ -111,11 +184,21 @@ export namespace SimulationProgressNotification {
 // ---------------------------------------------------------------------------------------------
 // Trace analysis
 
-export interface AnalyzeTraceParams {
+export interface AnalyzeTraceParams extends WorkDoneParams {
   /** File URI of the trace (ftrace text, `trace-cmd report` output, Chrome trace JSON; `.gz` accepted). */
-  uri: string;
-  /** An open scenario document whose VM and task names should label the trace's threads. */
+  uri?: string;
+  /** The trace's file path (instead of `uri`). */
+  path?: string;
+  /** Reserved: an open scenario whose VM and task names should label the trace's threads (not used yet). */
   scenarioUri?: string;
+  /** Report preempted waits and wake-up latencies longer than this (`vpscope analyze --threshold-us`). */
+  thresholdUs?: number;
+  /** Report vCPUs whose steal exceeds this share of their demand, in % (`--steal-pct`). */
+  stealPct?: number;
+  /** Also write the timeline as Chrome trace JSON (Perfetto) to this file path. */
+  exportChromeTrace?: string;
+  /** Echoed in the result. */
+  runId?: string;
 }
 
 /** The JSON trace document (`"schema": "vpscope.trace/1"`, described in the README). */
@@ -124,11 +207,30 @@ export interface TraceDocument {
   [key: string]: unknown;
 }
 
+export interface AnalyzeTraceResult {
+  runId: string;
+  /** The trace's file path. */
+  path: string;
+  /** The text summary, as `vpscope analyze` prints it. */
+  summary: string;
+  /** The `vpscope.trace/1` document, when its JSON is at most {@link INLINE_TRACE_JSON_BYTES}. */
+  document?: TraceDocument;
+  /** Otherwise the file the server wrote it to (a temporary file; the client may move it). */
+  documentFile?: WrittenFile;
+  /** Size of the document's JSON text. */
+  documentBytes: number;
+  /** With `exportChromeTrace`: the file written. */
+  chromeTrace?: WrittenFile;
+}
+
+/** Trace documents whose JSON is larger than this are written to a file instead of sent inline. */
+export const INLINE_TRACE_JSON_BYTES = 20 * 1024 * 1024;
+
 /**
- * Client -> server: import and analyse a trace file. Long and cancellable like
- * {@link SimulateRequest}.
+ * Client -> server: import and analyse a trace file in a worker thread. Long and cancellable like
+ * {@link SimulateRequest}; progress is by bytes of the file read.
  */
 export namespace AnalyzeTraceRequest {
   export const method = 'vpscope/analyzeTrace';
-  export const type = new RequestType<AnalyzeTraceParams, TraceDocument, void>(method);
+  export const type = new RequestType<AnalyzeTraceParams, AnalyzeTraceResult, void>(method);
 }

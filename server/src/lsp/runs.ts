@@ -1,0 +1,417 @@
+/**
+ * Long jobs of the language server: `vpscope/simulate` and `vpscope/analyzeTrace`. Each runs in a
+ * worker thread of its own (dist/simWorker.js, dist/traceWorker.js, found next to the server
+ * bundle), so the server keeps answering while it runs; the worker is terminated when the job
+ * ends, is cancelled ($/cancelRequest, or the cancel button of a server-created progress), is
+ * superseded (a new simulation of the same document) or the server shuts down.
+ *
+ * Progress goes out as LSP work-done progress (on the client's `workDoneToken`, else on a
+ * server-created token when the client supports it) and, for simulations with a `runId`, as
+ * `vpscope/simulationProgress` notifications; at most a few per second, never decreasing.
+ *
+ * After a simulation, its stalls and findings with a source range become run diagnostics of the
+ * document version that was simulated (the session shows them with the static ones until the
+ * document changes).
+ */
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  type CancellationToken,
+  type Connection,
+  type WorkDoneProgressReporter,
+} from 'vscode-languageserver';
+import type { Diagnostic } from '../core/diagnostic';
+import type { Finding } from '../core/findings';
+import { LineIndex } from '../core/text';
+import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
+import { runDiagnostics } from '../report/runDiagnostics';
+import type { VariantResult } from '../sim/result';
+import type { SimRunRequest } from '../sim/worker';
+import {
+  INLINE_TRACE_JSON_BYTES,
+  SimulationProgressNotification,
+  type AnalyzeTraceParams,
+  type AnalyzeTraceResult,
+  type RunDocument,
+  type SimulateParams,
+  type SimulateResult,
+  type WrittenFile,
+} from '../shared/protocol';
+import type { ClientFeatures } from './capabilities';
+import type { AnalyzedDocument } from './documents';
+import type { ChromeJob, TraceJob, TraceWorkerMessage } from './traceWorker';
+
+/** Progress goes out at most this often (the last state is always sent before `end`). */
+export const PROGRESS_INTERVAL_MS = 150;
+/** A simulation still running this long after its wall budget is stopped as hung. */
+const WALL_GRACE_MS = 30_000;
+
+export interface WorkerFiles {
+  sim: string;
+  trace: string;
+}
+
+/** The worker bundles beside the server bundle (`dist/`), where scripts/build.mjs writes them. */
+export function bundledWorkers(dir: string): WorkerFiles {
+  return { sim: join(dir, 'simWorker.js'), trace: join(dir, 'traceWorker.js') };
+}
+
+export interface RunContext {
+  connection: Connection;
+  features(): ClientFeatures;
+  /** The open document's light analysis (undefined when the client has not opened it). */
+  analyzed(uri: string, token: CancellationToken): Promise<AnalyzedDocument | undefined>;
+  /** A simulation of `version` of `uri` found these (offsets in that version's text). */
+  setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  workers: WorkerFiles;
+}
+
+type SimWorkerMessage =
+  | { type: 'progress'; id: number; fraction: number }
+  | { type: 'result'; id: number; results: VariantResult[]; diagnostics: Diagnostic[] }
+  | { type: 'error'; id: number; message: string; diagnostics?: Diagnostic[] };
+
+interface Job<T> {
+  promise: Promise<T>;
+  /** Terminates the worker and rejects the promise with `error` (no-op once settled). */
+  stop(error: Error): void;
+}
+
+const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+
+/** "1 s", "300 ms", "2.5 ms": a duration in progress messages. */
+function shortNs(ns: number): string {
+  const [v, u] = ns >= 1e9 ? [ns / 1e9, 's'] : ns >= 1e6 ? [ns / 1e6, 'ms'] : ns >= 1e3 ? [ns / 1e3, 'us'] : [ns, 'ns'];
+  return `${+v.toPrecision(3)} ${u}`;
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e6 ? `${+(bytes / 1e6).toPrecision(3)} MB` : `${+(bytes / 1e3).toPrecision(3)} kB`;
+}
+
+/** The file name of a document URI, for titles and the `file` field of the run document. */
+export function fileLabel(uri: string): string {
+  try {
+    if (uri.startsWith('file:')) return basename(fileURLToPath(uri));
+  } catch {
+    // Not a valid file URI: fall through.
+  }
+  const path = uri.replace(/[?#].*$/, '');
+  try {
+    return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)) || uri;
+  } catch {
+    return path.slice(path.lastIndexOf('/') + 1) || uri;
+  }
+}
+
+/**
+ * Work-done progress of one job: on the client's token when it sent one, else on a token the
+ * server creates when the client supports that, else nowhere. Reports are throttled and never go
+ * back; `done()` ends the progress (after `begin`, even when the creation answered late).
+ */
+class Progress {
+  private reporter: WorkDoneProgressReporter | undefined;
+  private finished = false;
+  private lastPct = 0;
+  private lastMessage = '';
+  private lastSent = -Infinity;
+  private dirty = false;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly title: string,
+    token: string | number | undefined,
+    onCancel: () => void,
+    message: string,
+  ) {
+    this.lastMessage = message;
+    if (token !== undefined) {
+      this.reporter = ctx.connection.window.attachWorkDoneProgress(token);
+      this.reporter.begin(title, 0, message, true);
+    } else if (ctx.features().workDoneProgress) {
+      ctx.connection.window.createWorkDoneProgress().then(
+        (r) => {
+          r.token.onCancellationRequested(onCancel);
+          r.begin(this.title, this.lastPct, this.lastMessage, true);
+          if (this.finished) r.done();
+          else this.reporter = r;
+        },
+        () => undefined, // The client refused: no progress.
+      );
+    }
+  }
+
+  /** `fraction` 0..1 of the whole job. Returns whether the report went out (for companions). */
+  report(fraction: number, message: string): boolean {
+    const pct = Math.max(this.lastPct, Math.min(100, Math.floor(fraction * 100)));
+    this.lastPct = pct;
+    this.lastMessage = message;
+    this.dirty = true;
+    const now = performance.now();
+    if (now - this.lastSent < PROGRESS_INTERVAL_MS) return false;
+    this.flush(now);
+    return true;
+  }
+
+  private sentPct = -1;
+  private sentMessage = '';
+
+  private flush(now: number): void {
+    this.lastSent = now;
+    this.dirty = false;
+    if (this.lastPct === this.sentPct && this.lastMessage === this.sentMessage) return;
+    this.sentPct = this.lastPct;
+    this.sentMessage = this.lastMessage;
+    this.reporter?.report(this.lastPct, this.lastMessage);
+  }
+
+  done(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.dirty) this.flush(performance.now());
+    this.reporter?.done();
+    this.reporter = undefined;
+  }
+}
+
+export class RunManager {
+  /** Every worker alive, for shutdown. */
+  private readonly live = new Set<Job<unknown>>();
+  /** The simulation running for each document. */
+  private readonly byDocument = new Map<string, Job<unknown>>();
+  private seq = 0;
+
+  constructor(private readonly ctx: RunContext) {}
+
+  /** Runs `message` in a fresh worker; `onMessage` settles the job. */
+  private start<M, T>(file: string, message: unknown, onMessage: (m: M, finish: (r: T) => void, fail: (e: Error) => void) => void): Job<T> {
+    const worker = new Worker(file);
+    let settled = false;
+    let resolve!: (r: T) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const job: Job<T> = {
+      promise,
+      stop: (e) => {
+        if (settled) return;
+        settled = true;
+        this.live.delete(job);
+        void worker.terminate();
+        reject(e);
+      },
+    };
+    const finish = (r: T) => {
+      if (settled) return;
+      settled = true;
+      this.live.delete(job);
+      void worker.terminate();
+      resolve(r);
+    };
+    worker.on('message', (m: M) => {
+      if (!settled) onMessage(m, finish, job.stop);
+    });
+    worker.on('error', (e) => job.stop(new ResponseError(ErrorCodes.InternalError, `vpscope worker failed: ${e.message}`)));
+    worker.on('exit', (code) => job.stop(new ResponseError(ErrorCodes.InternalError, `vpscope worker exited (code ${code}) without an answer`)));
+    this.live.add(job);
+    worker.postMessage(message);
+    return job;
+  }
+
+  /** Number of workers running (for the log and tests). */
+  get running(): number {
+    return this.live.size;
+  }
+
+  /** Stops every job (shutdown). */
+  dispose(): void {
+    for (const j of [...this.live]) j.stop(new ResponseError(LSPErrorCodes.RequestCancelled, 'the server is shutting down'));
+  }
+
+  // ---- simulation ------------------------------------------------------------------------------
+
+  async simulate(params: SimulateParams, token: CancellationToken): Promise<SimulateResult> {
+    const uri = params?.textDocument?.uri;
+    if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument.uri must be a string');
+    if (params.variant !== undefined && typeof params.variant !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'variant must be a string');
+    if (params.seed !== undefined && !(Number.isSafeInteger(params.seed) && params.seed >= 0)) {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'seed must be a non-negative integer');
+    }
+    if (params.exportChromeTrace !== undefined && typeof params.exportChromeTrace !== 'string') {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
+    }
+    const a = await this.ctx.analyzed(uri, token);
+    if (!a) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} is not an open document`);
+    const analysis = a.ide.analysis;
+    const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+    const scenario = analysis.scenario;
+    if (errors > 0 || !scenario) {
+      throw new ResponseError(
+        LSPErrorCodes.RequestFailed,
+        errors > 0 ? `the scenario has ${errors} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} before simulating` : 'nothing to simulate (no host)',
+      );
+    }
+    const known = ['base', ...scenario.variants.map((v) => v.name)];
+    const names = params.allVariants ? known : [params.variant ?? 'base'];
+    for (const n of names) {
+      if (!known.includes(n)) throw new ResponseError(ErrorCodes.InvalidParams, `unknown variant '${n}' (known: ${known.join(', ')})`);
+    }
+    const durations = names.map((n) => (n === 'base' ? scenario : scenario.variants.find((v) => v.name === n)!.scenario).settings.durationNs);
+
+    // One simulation per document: the newest wins.
+    this.byDocument.get(uri)?.stop(new ResponseError(LSPErrorCodes.RequestCancelled, 'superseded by a newer simulation of this document'));
+
+    const runId = typeof params.runId === 'string' ? params.runId : `sim-${++this.seq}`;
+    const file = fileLabel(uri);
+    const text = a.ide.text;
+    const version = a.version;
+    const request: SimRunRequest = {
+      type: 'run',
+      id: 1,
+      text,
+      uri,
+      variant: params.allVariants ? 'all' : names[0],
+      seed: params.seed,
+      timeline: params.exportChromeTrace !== undefined,
+    };
+    const job = this.start<SimWorkerMessage, { results: VariantResult[]; diagnostics: Diagnostic[] }>(this.ctx.workers.sim, request, (m, finish, fail) => {
+      if (m.type === 'progress') onProgress(m.fraction);
+      else if (m.type === 'result') finish(m);
+      else {
+        if (m.message !== 'the scenario has errors') this.ctx.connection.console.error(`vpscope simulate ${file}: ${m.message}`);
+        fail(new ResponseError(LSPErrorCodes.RequestFailed, `simulation failed: ${m.message.split('\n')[0]}`));
+      }
+    });
+    this.byDocument.set(uri, job);
+    const describe = (fraction: number) => {
+      const n = names.length;
+      const i = Math.min(n - 1, Math.floor(fraction * n));
+      const local = Math.min(1, Math.max(0, fraction * n - i));
+      return { i, local, message: `${names[i]}: ${Math.floor(local * 100)}% of ${shortNs(durations[i])}${n > 1 ? ` (${i + 1}/${n})` : ''}` };
+    };
+    const progress = new Progress(this.ctx, `Simulating ${file}`, params.workDoneToken, () => job.stop(cancelledError()), describe(0).message);
+    let lastFraction = 0;
+    const onProgress = (f: number) => {
+      const fraction = Math.max(lastFraction, Math.min(1, f));
+      lastFraction = fraction;
+      const d = describe(fraction);
+      if (progress.report(fraction, d.message) && typeof params.runId === 'string') {
+        void this.ctx.connection.sendNotification(SimulationProgressNotification.method, {
+          runId,
+          variant: names[d.i],
+          simulatedNs: Math.round(d.local * durations[d.i]),
+          totalNs: durations[d.i],
+          fraction,
+        });
+      }
+    };
+    const cancel = token.onCancellationRequested(() => job.stop(cancelledError()));
+    const hung = setTimeout(
+      () => job.stop(new ResponseError(LSPErrorCodes.RequestFailed, `the simulation did not stop within its wall limit (${scenario.settings.wallLimitMs} ms) plus ${WALL_GRACE_MS / 1000} s`)),
+      scenario.settings.wallLimitMs + WALL_GRACE_MS,
+    );
+    let answer: { results: VariantResult[]; diagnostics: Diagnostic[] };
+    try {
+      answer = await job.promise;
+    } finally {
+      cancel.dispose();
+      clearTimeout(hung);
+      if (this.byDocument.get(uri) === job) this.byDocument.delete(uri);
+      progress.done();
+    }
+
+    const { results, diagnostics } = answer;
+    const lines = new LineIndex(text);
+    const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false) as unknown as RunDocument;
+    const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
+    const found = runDiagnostics(results);
+    this.ctx.setRunDiagnostics(uri, version, found);
+    const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
+    const last = results[results.length - 1];
+    if (last && last.stop.reason !== 'completed') out.stoppedEarly = { variant: last.name, reason: last.stop.reason, simulatedNs: last.stop.simulatedNs };
+    if (params.exportChromeTrace !== undefined) {
+      const findings: Finding[] = results.flatMap((r) => (results.length > 1 ? r.findings.map((f) => ({ ...f, lane: f.lane ? `${r.name}:${f.lane}` : undefined })) : r.findings));
+      const chrome: ChromeJob = {
+        type: 'chrome',
+        timeline: mergeTimelines(results),
+        findings,
+        omitStates: ['idle'],
+        meta: { file, seed: results[0]?.seed ?? 0 },
+        path: params.exportChromeTrace,
+      };
+      out.chromeTrace = await this.writeChrome(chrome, token);
+    }
+    return out;
+  }
+
+  private async writeChrome(job: ChromeJob, token: CancellationToken): Promise<WrittenFile> {
+    const w = this.start<TraceWorkerMessage, WrittenFile>(this.ctx.workers.trace, job satisfies TraceJob, (m, finish, fail) => {
+      if (m.type === 'written') finish(m.chromeTrace);
+      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message));
+    });
+    const cancel = token.onCancellationRequested(() => w.stop(cancelledError()));
+    try {
+      return await w.promise;
+    } finally {
+      cancel.dispose();
+    }
+  }
+
+  // ---- trace analysis ------------------------------------------------------------------------
+
+  async analyzeTrace(params: AnalyzeTraceParams, token: CancellationToken): Promise<AnalyzeTraceResult> {
+    let path = params?.path;
+    if (path === undefined && typeof params?.uri === 'string') {
+      try {
+        path = fileURLToPath(params.uri);
+      } catch {
+        throw new ResponseError(ErrorCodes.InvalidParams, `${params.uri} is not a file URI`);
+      }
+    }
+    if (typeof path !== 'string' || path === '') throw new ResponseError(ErrorCodes.InvalidParams, 'path (or a file uri) of the trace is required');
+    for (const k of ['thresholdUs', 'stealPct'] as const) {
+      const v = params[k];
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) throw new ResponseError(ErrorCodes.InvalidParams, `${k} must be a positive number`);
+    }
+    if (params.exportChromeTrace !== undefined && typeof params.exportChromeTrace !== 'string') {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
+    }
+    const runId = typeof params.runId === 'string' ? params.runId : `trace-${++this.seq}`;
+    const name = basename(path);
+    const job = this.start<TraceWorkerMessage, Extract<TraceWorkerMessage, { type: 'result' }>>(
+      this.ctx.workers.trace,
+      {
+        type: 'analyze',
+        path,
+        thresholdUs: params.thresholdUs,
+        stealPct: params.stealPct,
+        inlineLimit: INLINE_TRACE_JSON_BYTES,
+        exportChromeTrace: params.exportChromeTrace,
+      } satisfies TraceJob,
+      (m, finish, fail) => {
+        if (m.type === 'progress') {
+          const f = m.total > 0 ? m.done / m.total : 0;
+          progress.report(f, m.total > 0 ? `${megabytes(m.done)} of ${megabytes(m.total)}` : megabytes(m.done));
+        } else if (m.type === 'result') finish(m);
+        else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message));
+      },
+    );
+    const progress = new Progress(this.ctx, `Analyzing ${name}`, params.workDoneToken, () => job.stop(cancelledError()), 'reading');
+    const cancel = token.onCancellationRequested(() => job.stop(cancelledError()));
+    try {
+      const { type: _type, document, ...r } = await job.promise;
+      const out: AnalyzeTraceResult = { runId, path, ...r };
+      if (document) out.document = document as unknown as AnalyzeTraceResult['document'];
+      return out;
+    } finally {
+      cancel.dispose();
+      progress.done();
+    }
+  }
+}

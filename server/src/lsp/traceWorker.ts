@@ -1,0 +1,148 @@
+/**
+ * The language server's worker for file-sized jobs (bundled to dist/traceWorker.js): a thin
+ * node:worker_threads shell, one worker per job, so the server's event loop never runs them.
+ *
+ *  - `analyze`: reads a trace file through `io/traceFile.ts` (the trace core is pure), imports and
+ *    analyses it (`trace/`), renders the text summary, measures the `vpscope.trace/1` JSON and
+ *    sends the document back, or writes it to a temporary file when it is larger than the limit;
+ *    optionally writes the Chrome trace.
+ *  - `chrome`: writes a timeline (a simulation's, sent by the server) as Chrome trace JSON.
+ *
+ * It lives in `lsp/` rather than beside the trace core because `trace/` must stay free of Node
+ * modules (test/trace/layering.test.ts, test/arch/layers.test.ts).
+ *
+ * Protocol (structured-clone messages; one job per worker):
+ *   in : TraceJob
+ *   out: { type: 'progress', done, total }                       (bytes of the file read)
+ *        { type: 'result', ... AnalyzeOutcome } | { type: 'written', chromeTrace }
+ *        { type: 'error', message }
+ * Cancellation: the server terminates the worker (`worker.terminate()`); nothing here needs to
+ * clean up but a half-written output file, which the server removes.
+ */
+import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { toChromeTraceChunks } from '../core/chromeTrace';
+import type { Finding } from '../core/findings';
+import type { TimelineData } from '../core/timeline';
+import { loadTraceFile } from '../io/traceFile';
+import { documentChunks } from '../report/trace';
+import { analyzeTrace, renderSummary, type TraceDocument } from '../trace';
+
+export interface AnalyzeJob {
+  type: 'analyze';
+  path: string;
+  thresholdUs?: number;
+  stealPct?: number;
+  /** Documents whose JSON is longer than this (in UTF-16 units, ~bytes) go to a file. */
+  inlineLimit: number;
+  exportChromeTrace?: string;
+}
+
+export interface ChromeJob {
+  type: 'chrome';
+  timeline: TimelineData;
+  findings: Finding[];
+  omitStates: string[];
+  meta: Record<string, string | number>;
+  path: string;
+}
+
+export type TraceJob = AnalyzeJob | ChromeJob;
+
+export interface WrittenFileInfo {
+  path: string;
+  bytes: number;
+}
+
+export interface AnalyzeOutcome {
+  summary: string;
+  document?: TraceDocument;
+  documentFile?: WrittenFileInfo;
+  documentBytes: number;
+  chromeTrace?: WrittenFileInfo;
+}
+
+export type TraceWorkerMessage =
+  | { type: 'progress'; done: number; total: number }
+  | ({ type: 'result' } & AnalyzeOutcome)
+  | { type: 'written'; chromeTrace: WrittenFileInfo }
+  | { type: 'error'; message: string };
+
+/** Writes string chunks to a file; returns its size in bytes. */
+function writeChunks(path: string, chunks: Iterable<string>): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'w');
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  }
+  let bytes = 0;
+  try {
+    for (const c of chunks) bytes += writeSync(fd, c);
+  } catch (e) {
+    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+  return bytes;
+}
+
+async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): Promise<void> {
+  let outcome;
+  try {
+    outcome = await loadTraceFile(job.path, { onProgress: (done, total) => post({ type: 'progress', done, total: total ?? 0 }) });
+  } catch (e) {
+    post({ type: 'error', message: `cannot read ${job.path}: ${(e as Error).message}` });
+    return;
+  }
+  if (outcome.status !== 'ok') {
+    post({ type: 'error', message: 'cancelled' });
+    return;
+  }
+  const trace = outcome.trace;
+  if (trace.stats.events === 0) {
+    const why = trace.stats.warnings[0]?.reason ?? (trace.stats.bytes === 0 ? 'the file is empty' : 'no trace events found');
+    post({ type: 'error', message: `nothing could be read from ${job.path}: ${why}` });
+    return;
+  }
+  const doc = analyzeTrace(trace, {
+    ...(job.thresholdUs !== undefined ? { runnableStretchUs: job.thresholdUs, wakeLatencyUs: job.thresholdUs } : {}),
+    ...(job.stealPct !== undefined ? { stealPct: job.stealPct } : {}),
+  });
+  const chunks = [...documentChunks(doc)];
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const result: AnalyzeOutcome = { summary: renderSummary(doc), documentBytes: length };
+  if (length > job.inlineLimit) {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-trace-'));
+    const file = join(dir, `${basename(job.path).replace(/\.gz$/, '')}.vpscope-trace.json`);
+    result.documentFile = { path: file, bytes: writeChunks(file, chunks) };
+    result.documentBytes = result.documentFile.bytes;
+  } else {
+    result.document = doc;
+  }
+  if (job.exportChromeTrace) {
+    const bytes = writeChunks(
+      job.exportChromeTrace,
+      toChromeTraceChunks(doc.timeline, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: job.path, format: doc.format } }),
+    );
+    result.chromeTrace = { path: job.exportChromeTrace, bytes };
+  }
+  post({ type: 'result', ...result });
+}
+
+function chrome(job: ChromeJob, post: (m: TraceWorkerMessage) => void): void {
+  const bytes = writeChunks(job.path, toChromeTraceChunks(job.timeline, { omitStates: job.omitStates, findings: job.findings, meta: job.meta }));
+  post({ type: 'written', chromeTrace: { path: job.path, bytes } });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  const post = (m: TraceWorkerMessage) => port.postMessage(m);
+  port.once('message', (job: TraceJob) => {
+    const run = async () => (job.type === 'analyze' ? analyze(job, post) : chrome(job, post));
+    run().catch((e: unknown) => post({ type: 'error', message: (e as Error)?.message ?? String(e) }));
+  });
+}
