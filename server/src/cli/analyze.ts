@@ -6,9 +6,9 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { toChromeTraceChunks } from '../core/chromeTrace';
+import { chromeTraceStream } from '../core/chromeTrace';
 import { loadTraceFile } from '../io/traceFile';
-import { analyzeTrace, renderSummary, type TraceDocument } from '../trace';
+import { analyzeTraceParts, documentJsonChunks, renderSummary, type ImportedTrace } from '../trace';
 import type { TraceFormat } from '../trace/detect';
 import { scenarioSkeleton } from '../trace/skeleton';
 import { createProgress } from './progress';
@@ -102,24 +102,33 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     progress.done();
   }
   if (outcome.status !== 'ok') return 2; // no cancellation source in the CLI; kept for the type
-  const trace = outcome.trace;
+  let trace: ImportedTrace | undefined = outcome.trace;
+  outcome = undefined;
   if (trace.stats.events === 0) {
     const why = trace.stats.warnings[0]?.reason ?? (trace.stats.bytes === 0 ? 'the file is empty' : 'no trace events found');
     io.stderr.write(`vpscope analyze: nothing could be read from ${file}: ${why}\n`);
     return 2;
   }
 
-  const doc = analyzeTrace(trace, {
-    ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
-    ...(steal !== undefined ? { stealPct: steal as number } : {}),
-  });
+  // The timeline (about one interval per event) is kept only for the outputs that contain it,
+  // and then in columns: the JSON and Chrome writers stream it lane by lane.
+  const withTimeline = Boolean(v.json || v.out || v['chrome-trace']);
+  const { document: doc, timeline } = analyzeTraceParts(
+    trace,
+    {
+      ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
+      ...(steal !== undefined ? { stealPct: steal as number } : {}),
+    },
+    { timeline: withTimeline, releaseTrace: true },
+  );
+  trace = undefined; // released while analysed; nothing below reads it
 
   try {
-    if (v.out) await writeChunks(v.out, documentChunks(doc));
+    if (v.out) await writeChunks(v.out, documentJsonChunks(doc, timeline!));
     if (v['chrome-trace']) {
       await writeChunks(
         v['chrome-trace'],
-        toChromeTraceChunks(doc.timeline, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: file, format: doc.format } }),
+        chromeTraceStream(timeline!, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: file, format: doc.format } }),
       );
     }
     if (v.scenario) await writeChunks(v.scenario, [scenarioSkeleton(doc)]);
@@ -127,24 +136,21 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     io.stderr.write(`vpscope analyze: cannot write output: ${(e as Error).message}\n`);
     return 2;
   }
-  if (v.json) {
-    for (const c of documentChunks(doc)) io.stdout.write(c);
-  } else io.stdout.write(renderSummary(doc));
+  if (v.json) await writeOut(io.stdout, documentJsonChunks(doc, timeline!));
+  else io.stdout.write(renderSummary(doc));
   return 0;
 }
 
-/**
- * The JSON document as a sequence of strings: the timeline's lanes are serialised one at a time
- * so a large trace never needs one giant string.
- */
-export function* documentChunks(doc: TraceDocument): Generator<string> {
-  const { timeline, ...rest } = doc;
-  const head = JSON.stringify(rest, null, 1);
-  yield head.slice(0, head.lastIndexOf('}')).trimEnd();
-  yield `,\n "timeline": {"startNs":${timeline.startNs},"endNs":${timeline.endNs},"states":${JSON.stringify(timeline.states)},"causes":${JSON.stringify(timeline.causes)},"lanes":[`;
-  for (let i = 0; i < timeline.lanes.length; i++) yield (i ? ',\n' : '\n') + JSON.stringify(timeline.lanes[i]);
-  yield '\n]}\n}\n';
+/** Writes chunks to stdout, waiting for 'drain' when the stream asks for it. */
+async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string>): Promise<void> {
+  const s = out as { write(c: string): unknown; once?: (event: 'drain', listener: () => void) => unknown };
+  for (const c of chunks) {
+    if (s.write(c) === false && typeof s.once === 'function') await new Promise<void>((r) => s.once!('drain', r));
+  }
 }
+
+// The JSON text is shared with the language server's trace worker.
+export { documentChunks } from '../report/trace';
 
 async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
   const ws = createWriteStream(path);

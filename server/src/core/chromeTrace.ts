@@ -5,10 +5,12 @@
  * precision kept as fractions.
  *
  * The output is built as an array of string chunks so a large timeline does not need one huge
- * intermediate object graph.
+ * intermediate object graph; {@link chromeTraceStream} yields the same text piece by piece from a
+ * {@link TimelineSource} (lanes still in typed arrays), so nothing proportional to the timeline is
+ * held besides the timeline itself.
  */
 import type { Finding } from './findings';
-import type { TimelineData } from './timeline';
+import type { TimelineData, TimelineSource } from './timeline';
 
 export interface ChromeExportOptions {
   /** Skip intervals in these states (e.g. `idle`) to keep files small. */
@@ -87,4 +89,83 @@ export function toChromeTraceChunks(tl: TimelineData, opts: ChromeExportOptions 
 
 export function toChromeTrace(tl: TimelineData, opts: ChromeExportOptions = {}): string {
   return toChromeTraceChunks(tl, opts).join('');
+}
+
+/**
+ * The same text as {@link toChromeTraceChunks} (joined), generated lazily from a timeline whose
+ * lanes are read through {@link TimelineSource}: pieces of about 64 KiB, for writers with
+ * backpressure.
+ */
+export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions = {}): Generator<string> {
+  const omit = new Set(opts.omitStates ?? []);
+  const pidOf = new Map<string, number>();
+  const tidOf = new Map<string, { pid: number; tid: number }>();
+  const events: string[] = [];
+  let nextPid = 1;
+  for (const lane of tl.lanes) {
+    let pid = pidOf.get(lane.group);
+    if (pid === undefined) {
+      pid = nextPid++;
+      pidOf.set(lane.group, pid);
+      events.push(JSON.stringify({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: lane.group } }));
+      events.push(JSON.stringify({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: pid } }));
+    }
+    const tid = tidOf.size + 1;
+    tidOf.set(lane.id, { pid, tid });
+    events.push(JSON.stringify({ ph: 'M', name: 'thread_name', pid, tid, args: { name: lane.label } }));
+    events.push(JSON.stringify({ ph: 'M', name: 'thread_sort_index', pid, tid, args: { sort_index: tid } }));
+  }
+  yield '{"traceEvents":[\n';
+  yield events.join(',\n');
+  let first = events.length === 0;
+  events.length = 0;
+  // Names and categories as JSON, per state and cause index (the same few strings repeat).
+  const stateJson = tl.states.map((s) => JSON.stringify(s));
+  const nameJson = new Map<number, string>();
+  for (const lane of tl.lanes) {
+    const { pid, tid } = tidOf.get(lane.id)!;
+    const head = `{"ph":"X","pid":${pid},"tid":${tid},"ts":`;
+    let buf = '';
+    for (let i = 0; i < lane.length; i++) {
+      const st = lane.stateAt(i);
+      const state = tl.states[st] ?? 'unknown';
+      if (omit.has(state)) continue;
+      const c = lane.causeAt(i);
+      const cacheable = st >= 0 && st < 4096 && c >= -1 && c < 1048575;
+      const key = st * 1048576 + c + 1;
+      let names = cacheable ? nameJson.get(key) : undefined;
+      if (names === undefined) {
+        const cause = c >= 0 ? tl.causes[c] : undefined;
+        names = `,"name":${JSON.stringify(cause ? `${state}: ${cause}` : state)},"cat":${stateJson[st] ?? JSON.stringify(state)}}`;
+        if (cacheable) nameJson.set(key, names);
+      }
+      const a = lane.startAt(i);
+      buf += (first ? '' : ',\n') + head + usOf(a) + ',"dur":' + usOf(lane.endAt(i) - a) + names;
+      first = false;
+      if (buf.length > 1 << 16) {
+        yield buf;
+        buf = '';
+      }
+    }
+    if (buf) yield buf;
+  }
+  for (const f of opts.findings ?? []) {
+    if (f.startNs === undefined) continue;
+    const where = f.lane ? tidOf.get(f.lane) : undefined;
+    const ev = {
+      ph: 'i',
+      s: where ? 't' : 'g',
+      pid: where?.pid ?? 0,
+      tid: where?.tid ?? 0,
+      ts: usOf(f.startNs),
+      name: `${f.code} ${f.title}`,
+      cat: 'finding',
+      args: { message: f.message, durationNs: f.durationNs ?? 0 },
+    };
+    yield (first ? '' : ',\n') + JSON.stringify(ev);
+    first = false;
+  }
+  yield '\n],"displayTimeUnit":"ns","otherData":';
+  yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}) });
+  yield '}\n';
 }

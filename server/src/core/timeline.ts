@@ -34,6 +34,55 @@ export interface TimelineData {
   lanes: LaneData[];
 }
 
+/**
+ * Read access to a lane's intervals without materialising them as a number array: what writers
+ * that stream (JSON, Chrome trace) need. A {@link LaneBuilder} is one; {@link laneSourceOf} wraps
+ * a {@link LaneData}.
+ */
+export interface LaneSource {
+  readonly id: string;
+  readonly label: string;
+  readonly group: string;
+  readonly kind: LaneKind;
+  /** Number of intervals. */
+  readonly length: number;
+  startAt(i: number): number;
+  endAt(i: number): number;
+  stateAt(i: number): number;
+  /** Cause index, -1 when there is none. */
+  causeAt(i: number): number;
+}
+
+/** A timeline whose lanes are {@link LaneSource}s: {@link TimelineData} before serialisation. */
+export interface TimelineSource {
+  startNs: number;
+  endNs: number;
+  states: readonly string[];
+  causes: readonly string[];
+  lanes: readonly LaneSource[];
+}
+
+/** A {@link LaneData} as a {@link LaneSource}. */
+export function laneSourceOf(l: LaneData): LaneSource {
+  const iv = l.intervals;
+  return {
+    id: l.id,
+    label: l.label,
+    group: l.group,
+    kind: l.kind,
+    length: iv.length >> 2,
+    startAt: (i) => iv[i * 4],
+    endAt: (i) => iv[i * 4 + 1],
+    stateAt: (i) => iv[i * 4 + 2],
+    causeAt: (i) => iv[i * 4 + 3],
+  };
+}
+
+/** A {@link TimelineData} as a {@link TimelineSource}. */
+export function timelineSourceOf(tl: TimelineData): TimelineSource {
+  return { startNs: tl.startNs, endNs: tl.endNs, states: tl.states, causes: tl.causes, lanes: tl.lanes.map(laneSourceOf) };
+}
+
 /** Builds one lane; appends must come in time order. Adjacent equal intervals are merged. */
 export class LaneBuilder {
   private starts: Float64Array;
@@ -133,6 +182,14 @@ export class TimelineBuilder {
       this.lanes.push(l);
     }
     return l;
+  }
+
+  /**
+   * The timeline as it is, without copying: lanes stay in their typed arrays. What {@link build}
+   * would return, for writers that stream it lane by lane instead of materialising number arrays.
+   */
+  source(startNs: number, endNs: number): TimelineSource {
+    return { startNs, endNs, states: this.states.values, causes: this.causes.values, lanes: this.lanes };
   }
 
   build(startNs: number, endNs: number): TimelineData {

@@ -20,7 +20,7 @@
 import type { Diagnostic } from '../core/diagnostic';
 import { sortDiagnostics } from '../core/diagnostic';
 import { parse } from '../syntax/parser';
-import type { Statement } from '../syntax/tree';
+import type { ParseResult, Statement } from '../syntax/tree';
 import type { DocumentAnalysis } from './analysisTypes';
 import type { Scenario, VariantDef } from './ir';
 import type { StatementSpec } from './schemaTypes';
@@ -42,12 +42,40 @@ export interface AnalyzeOptions {
 
 export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): DocumentAnalysis {
   const parsed = parse(text);
+  const { sink, res, symbols, scenario } = check(text, parsed, opts);
+  const analysis: DocumentAnalysis = { parse: parsed, statements: res.statements, symbols, diagnostics: [], scenario };
+  let all = sink.list;
+  if (scenario && opts.hazards !== false) {
+    try {
+      const hz = staticHazards(scenario, analysis, text);
+      all = all.concat(dropOverlaps(hz, sink.list));
+    } catch (e) {
+      // A bug in a hazard check must never take the checker down with it.
+      const s = new DiagSink();
+      internalError(s, 'static hazard checks', e);
+      all = all.concat(s.list);
+    }
+  }
+  analysis.diagnostics = finalize(all, text.length);
+  return analysis;
+}
+
+/**
+ * Passes 2-5. In a function of their own so that what only they need (the parsed arguments of
+ * every statement, the merge's bookkeeping) is garbage before the hazard checks run: a 10k-line
+ * file's arguments are megabytes that the garbage collector would otherwise copy again.
+ */
+function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
   const sink = new DiagSink();
   for (const e of parsed.errors) sink.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
 
   const res = resolve(parsed.file, sink);
   const args = new ArgParser(text, sink, headHasSyntaxError(parsed.errors));
-  for (const rs of res.statements) if (rs.spec) args.parse(rs.node, rs.spec);
+  const resolved = res.statements;
+  for (let k = 0; k < resolved.length; k++) {
+    const rs = resolved[k];
+    if (rs.spec) args.parse(rs.node, rs.spec);
+  }
   const symbols = buildSymbols(res, sink);
 
   const origin = new Map<Statement, Statement>();
@@ -100,22 +128,7 @@ export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): Docume
       foldVariantDiagnostics(sink, vsink, vstmt, name);
     }
   }
-
-  const analysis: DocumentAnalysis = { parse: parsed, statements: res.statements, symbols, diagnostics: [], scenario };
-  let all = sink.list;
-  if (scenario && opts.hazards !== false) {
-    try {
-      const hz = staticHazards(scenario, analysis);
-      all = all.concat(dropOverlaps(hz, sink.list));
-    } catch (e) {
-      // A bug in a hazard check must never take the checker down with it.
-      const s = new DiagSink();
-      internalError(s, 'static hazard checks', e);
-      all = all.concat(s.list);
-    }
-  }
-  analysis.diagnostics = finalize(all, text.length);
-  return analysis;
+  return { sink, res, symbols, scenario };
 }
 
 /**

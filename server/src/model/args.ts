@@ -99,11 +99,10 @@ function fmtLimit(t: ValueType, v: number): string {
   return String(v);
 }
 
-const OWNER = Symbol('vpscope.argsOwner');
-const ARGS = Symbol('vpscope.args');
-type Cached = Statement & { [OWNER]?: ArgParser; [ARGS]?: ParsedArgs };
-
 export class ArgParser {
+  /** Parsed arguments by statement id (see `Statement.id`); statements without one in a map. */
+  private readonly byId: (ParsedArgs | undefined)[] = [];
+  private other: Map<Statement, ParsedArgs> | undefined;
 
   /**
    * @param skip statements whose arguments are not checked (their head has a syntax error, which
@@ -117,38 +116,54 @@ export class ArgParser {
 
   /** Parses (once) and returns the statement's arguments. */
   parse(stmt: Statement, spec: StatementSpec): ParsedArgs {
-    // Cached on the statement itself (private symbols, see `InfoTable` in resolve.ts for why),
-    // tagged with the parser that computed it.
-    const c = stmt as Cached;
-    if (c[OWNER] === this) return c[ARGS]!;
+    const id = stmt.id;
+    const numbered = id >= 0;
+    const cached = numbered ? this.byId[id] : this.other?.get(stmt);
+    if (cached) return cached;
     const r = this.skip(stmt) ? { values: spec.args.map(() => undefined), ok: false } : this.doParse(stmt, spec);
-    c[OWNER] = this;
-    c[ARGS] = r;
+    if (numbered) {
+      // Statements are parsed in document order, so this mostly appends.
+      while (this.byId.length < id) this.byId.push(undefined);
+      this.byId[id] = r;
+    } else (this.other ??= new Map()).set(stmt, r);
     return r;
   }
 
+  /** Where the last `parseOne` stopped: the index after what it consumed, and whether the rest of the line is lost. */
+  private nextIdx = 0;
+  private stopped = false;
+
+  /** The result of a `parseOne`: the value, with the position after it (kept in fields, not an object per argument). */
+  private out(value: Value | undefined, next: number, stop = false): Value | undefined {
+    this.nextIdx = next;
+    this.stopped = stop;
+    return value;
+  }
+
   private doParse(stmt: Statement, spec: StatementSpec): ParsedArgs {
-    const args = stmt.args.some((a) => a.missing && a.type === 'ident') ? stmt.args.filter((a) => !(a.missing && a.type === 'ident')) : stmt.args;
-    const values: (Value | undefined)[] = [];
+    const args = hasMissingWord(stmt.args) ? stmt.args.filter((a) => !(a.missing && a.type === 'ident')) : stmt.args;
+    const n = spec.args.length;
+    // Exactly as long as the spec's arguments (filled with undefined, not holes).
+    const values: (Value | undefined)[] = new Array(n).fill(undefined);
     let ok = true;
     let i = 0;
-    for (const as of spec.args) {
+    for (let k = 0; k < n; k++) {
+      const as = spec.args[k];
       if (i >= args.length) {
         if (!as.optional) {
           // After a bad value, a "missing" value is usually that same value: do not report twice.
           if (ok) this.missing(stmt, spec, as);
           ok = false;
         }
-        values.push(undefined);
         continue;
       }
-      const r = this.parseOne(args, i, as, spec, stmt);
-      if (r.value === undefined) ok = false;
-      values.push(r.value);
-      i = r.next;
-      if (r.value === undefined && r.stop) {
+      const value = this.parseOne(args, i, as, spec, stmt);
+      if (value === undefined) ok = false;
+      values[k] = value;
+      i = this.nextIdx;
+      if (value === undefined && this.stopped) {
         // The rest of the line cannot be aligned with the spec any more; do not report more.
-        return { values: [...values, ...spec.args.slice(values.length).map(() => undefined)], ok: false };
+        return { values, ok: false };
       }
     }
     if (i < args.length) {
@@ -156,7 +171,6 @@ export class ArgParser {
       const extra = args.slice(i);
       const range = { start: extra[0].start, end: extra[extra.length - 1].end };
       const del = { start: i > 0 ? args[i - 1].end : stmt.keyword.end, end: range.end };
-      const n = spec.args.length;
       const takes = n === 0 ? 'takes no value' : `takes ${plural(n, 'value')}` + (spec.args.some((a) => a.type.kind === 'dist') ? ' (a distribution counts as one)' : '');
       const hint = extra[0].type === 'ident' && extra.length > 0 ? ' To write another statement, start a new line or add `;`.' : '';
       this.diags.error(Codes.extraArgument, `\`${spec.keyword}\` ${takes}; remove ${extra.length === 1 ? describeArg(extra[0]) : `the last ${extra.length} values`}.${hint} Example: ${exampleOf(spec)}.`, range, {
@@ -173,7 +187,7 @@ export class ArgParser {
   }
 
   /** Parses the argument at `args[i]` for `as`; `next` is the index after what it consumed. */
-  private parseOne(args: Arg[], i: number, as: ArgSpec, spec: StatementSpec, stmt: Statement): { value?: Value; next: number; stop?: boolean } {
+  private parseOne(args: Arg[], i: number, as: ArgSpec, spec: StatementSpec, stmt: Statement): Value | undefined {
     const t = as.type;
     const a = args[i];
     switch (t.kind) {
@@ -182,33 +196,33 @@ export class ArgParser {
       case 'signed':
       case 'percent':
       case 'rate': {
-        if (a.type !== 'number') return { next: i + 1, value: this.wrongType(a, as, spec) };
+        if (a.type !== 'number') return this.out(this.wrongType(a, as, spec), i + 1);
         const detached = this.detachedUnit(a, args[i + 1], t);
         const v = this.number(a, t, spec, detached);
-        return { value: v, next: detached ? i + 2 : i + 1 };
+        return this.out(v, detached ? i + 2 : i + 1);
       }
       case 'vp': {
-        if (a.type !== 'number') return { next: i + 1, value: this.wrongType(a, as, spec) };
+        if (a.type !== 'number') return this.out(this.wrongType(a, as, spec), i + 1);
         const v = this.number(a, { kind: 'count', min: 0, integer: true }, spec);
-        return { value: v, next: i + 1 };
+        return this.out(v, i + 1);
       }
       case 'bool': {
-        if (a.type === 'ident' && a.name in BOOL_WORDS) return { value: { kind: 'bool', value: BOOL_WORDS[a.name], range: a }, next: i + 1 };
+        if (a.type === 'ident' && a.name in BOOL_WORDS) return this.out({ kind: 'bool', value: BOOL_WORDS[a.name], range: a }, i + 1);
         if (a.type === 'ident') {
           const m = closeMatches(a.name, ['on', 'off']);
           this.diags.error(Codes.unknownValue, `\`${spec.keyword}\` is on or off; \`${a.name}\` is neither (also accepted: true/false, yes/no).${didYouMean(m)}`, a, { fixes: replaceFixes(a, m) });
-          return { next: i + 1 };
+          return this.out(undefined, i + 1);
         }
         if (a.type === 'number' && (a.value === 0 || a.value === 1) && a.unit === '') {
           const w = a.value ? 'on' : 'off';
           this.diags.error(Codes.wrongType, `\`${spec.keyword}\` is \`on\` or \`off\`, not a number; write \`${w}\`.`, a, { fixes: replaceFixes(a, [w]) });
-          return { next: i + 1 };
+          return this.out(undefined, i + 1);
         }
-        return { next: i + 1, value: this.wrongType(a, as, spec) };
+        return this.out(this.wrongType(a, as, spec), i + 1);
       }
       case 'enum': {
-        if (a.type !== 'ident') return { next: i + 1, value: this.wrongType(a, as, spec) };
-        return { value: this.enumWord(a, t.values.map((v) => v.name), spec), next: i + 1 };
+        if (a.type !== 'ident') return this.out(this.wrongType(a, as, spec), i + 1);
+        return this.out(this.enumWord(a, enumNames(t), spec), i + 1);
       }
       case 'enumList': {
         const items = a.type === 'list' ? a.items : [a];
@@ -224,34 +238,34 @@ export class ArgParser {
             good = false;
             continue;
           }
-          const w = this.enumWord(it, t.values.map((v) => v.name), spec);
+          const w = this.enumWord(it, enumNames(t), spec);
           if (w?.kind === 'word') out.push(w.value);
           else good = false;
         }
-        return { value: good ? { kind: 'words', value: out, range: a } : undefined, next: i + 1 };
+        return this.out(good ? { kind: 'words', value: out, range: a } : undefined, i + 1);
       }
       case 'cpulist':
       case 'vplist':
-        return { value: this.indexList(a, t.kind, spec), next: i + 1 };
+        return this.out(this.indexList(a, t.kind, spec), i + 1);
       case 'dist':
         return this.dist(args, i, spec, as);
       case 'name':
       case 'ref':
       case 'text':
-        if (a.type === 'ident') return { value: { kind: 'word', value: a.name, range: a }, next: i + 1 };
-        if (a.type === 'string') return { value: { kind: 'word', value: a.value, range: a }, next: i + 1 };
-        return { next: i + 1, value: this.wrongType(a, as, spec) };
+        if (a.type === 'ident') return this.out({ kind: 'word', value: a.name, range: a }, i + 1);
+        if (a.type === 'string') return this.out({ kind: 'word', value: a.value, range: a }, i + 1);
+        return this.out(this.wrongType(a, as, spec), i + 1);
       case 'string':
-        if (a.type === 'string') return { value: { kind: 'word', value: a.value, range: a }, next: i + 1 };
-        if (a.type === 'ident') return { value: { kind: 'word', value: a.name, range: a }, next: i + 1 };
-        return { next: i + 1, value: this.wrongType(a, as, spec) };
+        if (a.type === 'string') return this.out({ kind: 'word', value: a.value, range: a }, i + 1);
+        if (a.type === 'ident') return this.out({ kind: 'word', value: a.name, range: a }, i + 1);
+        return this.out(this.wrongType(a, as, spec), i + 1);
       case 'literal':
-        if (a.type === 'ident' && a.name === t.word) return { value: { kind: 'literal', range: a }, next: i + 1 };
+        if (a.type === 'ident' && a.name === t.word) return this.out({ kind: 'literal', range: a }, i + 1);
         this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects the word \`${t.word}\` here, found ${describeArg(a)}; e.g. ${exampleOf(spec)}.`, a, {
           fixes: [{ title: `Insert '${t.word}'`, edits: [{ range: { start: a.start, end: a.start }, newText: `${t.word} ` }], preferred: true }],
         });
         // Assume the word was forgotten: re-read this argument as the next value.
-        return { value: { kind: 'literal', range: { start: a.start, end: a.start } }, next: a.type === 'number' ? i : i + 1 };
+        return this.out({ kind: 'literal', range: { start: a.start, end: a.start } }, a.type === 'number' ? i : i + 1);
     }
   }
 
@@ -421,67 +435,74 @@ export class ArgParser {
     return { kind: 'list', value: { all: false, items, range: a }, range: a };
   }
 
-  private dist(args: Arg[], i: number, spec: StatementSpec, as: ArgSpec): { value?: Value; next: number; stop?: boolean } {
+  private dist(args: Arg[], i: number, spec: StatementSpec, as: ArgSpec): Value | undefined {
     const a = args[i];
-    const durT: ValueType = { kind: 'duration' };
+    const durT = DURATION_T;
     if (a.type === 'number') {
       const detached = this.detachedUnit(a, args[i + 1], durT);
       const v = this.number(a, durT, spec, detached);
       const next = detached ? i + 2 : i + 1;
-      return { value: v && { kind: 'dist', value: { kind: 'fixed', value: v.value as number }, range: v.range }, next };
+      return this.out(v && { kind: 'dist', value: { kind: 'fixed', value: v.value as number }, range: v.range }, next);
     }
     if (a.type === 'range') {
       const lo = this.number(a.lo, durT, spec);
       const hi = this.number(a.hi, durT, spec);
-      if (!lo || !hi) return { next: i + 1 };
+      if (!lo || !hi) return this.out(undefined, i + 1);
       return this.uniform(lo, hi, a, i + 1);
     }
     if (a.type !== 'ident') {
       this.wrongType(a, as, spec);
-      return { next: i + 1 };
+      return this.out(undefined, i + 1);
     }
     const kind = DIST_KINDS[a.name];
     if (!kind) {
       const m = closeMatches(a.name, Object.keys(DIST_KINDS));
       this.diags.error(Codes.unknownValue, `\`${spec.keyword}\` takes a duration or a distribution (${wordList(Object.keys(DIST_KINDS))}); \`${a.name}\` is neither.${didYouMean(m)}`, a, { fixes: replaceFixes(a, m) });
-      return { next: i + 1, stop: true };
+      return this.out(undefined, i + 1, true);
     }
     let j = i + 1;
-    const params: number[] = [];
+    // The distribution's parameters (at most three), in order.
+    let p0 = 0;
+    let p1 = 0;
+    let p2 = 0;
+    let np = 0;
     let lastEnd = a.end;
     for (const p of kind.params) {
       const b = args[j];
       const need = p === 'percent' ? 'a probability such as `1%`' : p === 'range' ? 'a range such as `10us..30us`' : 'a duration such as `100us`';
       if (!b) {
         this.diags.error(Codes.missingArgument, `\`${a.name}\` needs ${need}: ${DIST_KINDS[a.name].doc}`, { start: a.start, end: lastEnd });
-        return { next: j };
+        return this.out(undefined, j);
       }
       if (p === 'range') {
         if (b.type === 'range') {
           const lo = this.number(b.lo, durT, spec);
           const hi = this.number(b.hi, durT, spec);
-          if (!lo || !hi) return { next: j + 1 };
+          if (!lo || !hi) return this.out(undefined, j + 1);
           return this.uniform(lo, hi, { start: a.start, end: b.end }, j + 1);
         }
         // Also accept `uniform 10us 30us`.
         if (b.type === 'number' && args[j + 1]?.type === 'number') {
           const lo = this.number(b, durT, spec);
           const hi = this.number(args[j + 1] as NumberArg, durT, spec);
-          if (!lo || !hi) return { next: j + 2 };
+          if (!lo || !hi) return this.out(undefined, j + 2);
           return this.uniform(lo, hi, { start: a.start, end: args[j + 1].end }, j + 2);
         }
         this.diags.error(Codes.wrongType, `\`uniform\` needs ${need}, found ${describeArg(b)}.`, b);
-        return { next: j + 1 };
+        return this.out(undefined, j + 1);
       }
       if (b.type !== 'number') {
         this.diags.error(Codes.wrongType, `\`${a.name}\` needs ${need}, found ${describeArg(b)}; ${DIST_KINDS[a.name].doc}`, b);
-        return { next: j + 1, stop: true };
+        return this.out(undefined, j + 1, true);
       }
-      const t: ValueType = p === 'percent' ? { kind: 'percent', min: 0, max: 100 } : durT;
+      const t = p === 'percent' ? PROBABILITY_T : durT;
       const detached = this.detachedUnit(b, args[j + 1], t);
       const v = this.number(b, t, spec, detached);
-      if (!v) return { next: detached ? j + 2 : j + 1 };
-      params.push(v.value);
+      if (!v) return this.out(undefined, detached ? j + 2 : j + 1);
+      if (np === 0) p0 = v.value;
+      else if (np === 1) p1 = v.value;
+      else p2 = v.value;
+      np++;
       lastEnd = v.range.end;
       j += detached ? 2 : 1;
     }
@@ -489,32 +510,50 @@ export class ArgParser {
     let d: Dist;
     switch (a.name) {
       case 'fixed':
-        d = { kind: 'fixed', value: params[0] };
+        d = { kind: 'fixed', value: p0 };
         break;
       case 'exp':
-        d = { kind: 'exp', mean: params[0] };
+        d = { kind: 'exp', mean: p0 };
         break;
       case 'normal':
-        d = { kind: 'normal', mean: params[0], sd: params[1] };
+        d = { kind: 'normal', mean: p0, sd: p1 };
         break;
       case 'lognormal':
-        d = { kind: 'lognormal', mean: params[0], sd: params[1] };
+        d = { kind: 'lognormal', mean: p0, sd: p1 };
         break;
       default:
-        d = { kind: 'bimodal', a: params[0], b: params[1], p: params[2] / 100 };
+        d = { kind: 'bimodal', a: p0, b: p1, p: p2 / 100 };
     }
-    return { value: { kind: 'dist', value: d, range }, next: j };
+    return this.out({ kind: 'dist', value: d, range }, j);
   }
 
-  private uniform(lo: NumValue, hi: NumValue, range: TextRange, next: number): { value?: Value; next: number } {
+  private uniform(lo: NumValue, hi: NumValue, range: TextRange, next: number): Value | undefined {
     const l = lo.value;
     const h = hi.value;
     if (l > h) {
       this.diags.error(Codes.outOfRange, `A uniform range goes upwards: the lower bound ${formatNs(l)} is above the upper bound ${formatNs(h)}.`, range);
-      return { next };
+      return this.out(undefined, next);
     }
-    return { value: { kind: 'dist', value: { kind: 'uniform', lo: l, hi: h }, range }, next };
+    return this.out({ kind: 'dist', value: { kind: 'uniform', lo: l, hi: h }, range }, next);
   }
+}
+
+/** Value types the distributions read their parameters as. */
+const DURATION_T: ValueType = { kind: 'duration' };
+const PROBABILITY_T: ValueType = { kind: 'percent', min: 0, max: 100 };
+
+/** An argument the parser invented for a missing list item (`0,,1`): not a value. */
+function hasMissingWord(args: readonly Arg[]): boolean {
+  for (const a of args) if (a.missing && a.type === 'ident') return true;
+  return false;
+}
+
+/** The words of an enum type, listed once per type. */
+const enumNamesCache = new WeakMap<ValueType, string[]>();
+function enumNames(t: ValueType & { values: readonly { name: string }[] }): string[] {
+  let names = enumNamesCache.get(t);
+  if (!names) enumNamesCache.set(t, (names = t.values.map((v) => v.name)));
+  return names;
 }
 
 function ordinal(i: number): string {

@@ -14,34 +14,43 @@ export interface BlockSource {
   args(stmt: Statement): ParsedArgs | undefined;
 }
 
+const NO_STATEMENTS: readonly Statement[] = [];
+
 /**
  * The statements of one block with their specs. Blocks are small (a handful of statements), so
  * lookups scan an array: cheaper than building a map for every block on every keystroke.
  */
 export class Block {
-  private readonly kws: (string | undefined)[];
   /** Spec of each statement (aligned with `stmts`). */
   readonly specs: (StatementSpec | undefined)[];
   constructor(
     private readonly ctx: BlockSource,
     readonly stmts: readonly Statement[],
   ) {
-    this.specs = stmts.map((s) => ctx.spec(s));
-    this.kws = this.specs.map((s) => s?.keyword);
+    const specs: (StatementSpec | undefined)[] = new Array(stmts.length);
+    for (let k = 0; k < stmts.length; k++) specs[k] = ctx.spec(stmts[k]);
+    this.specs = specs;
   }
 
   static of(ctx: BlockSource, stmt: Statement | undefined): Block {
-    return new Block(ctx, stmt?.body?.statements ?? []);
+    return new Block(ctx, stmt?.body?.statements ?? NO_STATEMENTS);
+  }
+
+  /** Index of the first statement whose keyword is `kw`, -1 when none. */
+  private indexOf(kw: string): number {
+    const specs = this.specs;
+    for (let k = 0; k < specs.length; k++) if (specs[k]?.keyword === kw) return k;
+    return -1;
   }
 
   first(kw: string): Statement | undefined {
-    const k = this.kws.indexOf(kw);
+    const k = this.indexOf(kw);
     return k < 0 ? undefined : this.stmts[k];
   }
 
   all(kw: string): Statement[] {
     const out: Statement[] = [];
-    for (let k = 0; k < this.stmts.length; k++) if (this.kws[k] === kw) out.push(this.stmts[k]);
+    for (let k = 0; k < this.stmts.length; k++) if (this.specs[k]?.keyword === kw) out.push(this.stmts[k]);
     return out;
   }
 
@@ -50,13 +59,21 @@ export class Block {
    * name is an error (VPS111) and must not become a second object in the IR.
    */
   named(kw: string): Statement[] {
-    const seen = new Set<string>();
-    return this.all(kw).filter((s) => {
+    const out: Statement[] = [];
+    // Names kept so far: a short list is scanned, a long one (the file's VMs) gets a set.
+    const names: string[] = [];
+    let set: Set<string> | undefined;
+    for (let k = 0; k < this.stmts.length; k++) {
+      if (this.specs[k]?.keyword !== kw) continue;
+      const s = this.stmts[k];
       const n = nameOf(s);
-      if (n === undefined || seen.has(n)) return false;
-      seen.add(n);
-      return true;
-    });
+      if (n === undefined) continue;
+      if (set ? set.has(n) : names.includes(n)) continue;
+      out.push(s);
+      if (set) set.add(n);
+      else if (names.push(n) > 8) set = new Set(names);
+    }
+    return out;
   }
 
   /** The k-th parsed value of the first `kw` statement. */

@@ -65,7 +65,11 @@ const rangeOf = (s: Statement): TextRange => ({ start: s.start, end: s.end });
 
 class Lowerer {
   private readonly sink: DiagSink;
-  constructor(private readonly ctx: LowerContext) {
+  constructor(
+    private readonly ctx: LowerContext,
+    /** The top-level statements being lowered. */
+    private readonly top: readonly Statement[],
+  ) {
     this.sink = ctx.sink;
   }
 
@@ -339,25 +343,39 @@ class Lowerer {
     this.sink.error(Codes.unknownPool, `Pool \`${name}\` does not exist; declare it in \`host\` (\`pool ${name} { cpus ... }\`) or use an existing pool.${known}`, range, { fixes });
   }
 
-  /** Set by `lower` so that fixes can insert into the host block. */
+  /** The host statement, for fixes that insert into the host block (the first, like the merge). */
   private get hostStmt(): Statement | undefined {
-    return this._host;
+    return this.top.find((s) => this.ctx.spec(s)?.id === 'host');
   }
-  private _host?: Statement;
 
   private poolNameRange(p: Pool): TextRange {
-    const s = this.stmtAt.get(p.range.start);
+    const s = this.stmtAt().get(p.range.start);
     const a = s?.args[0];
     return a ? { start: a.start, end: a.end } : p.range;
   }
 
   private readonly invalidCpus = new Set<Pool>();
 
-  /** Statements by start offset, to find a VM's setting again from the IR's range. */
-  private readonly stmtAt = new Map<number, Statement>();
+  /**
+   * Statements by start offset (the top level, and the bodies of `host`, pools and VMs), to find a
+   * VM's or a pool's setting again from the IR's range. Only problems need it: built on first use.
+   */
+  private byStart: Map<number, Statement> | undefined;
+  private stmtAt(): Map<number, Statement> {
+    if (this.byStart) return this.byStart;
+    const m = (this.byStart = new Map<number, Statement>());
+    const rec = (list: readonly Statement[]) => {
+      for (const s of list) {
+        m.set(s.start, s);
+        if (s.body && (this.ctx.spec(s)?.id === 'host' || this.ctx.spec(s)?.id === 'vm' || this.ctx.spec(s)?.id === 'host.pool')) rec(s.body.statements);
+      }
+    };
+    rec(this.top);
+    return m;
+  }
 
   private vmSetting(v: Vm, kw: string): TextRange | undefined {
-    const s = this.stmtAt.get(v.range.start);
+    const s = this.stmtAt().get(v.range.start);
     if (!s) return undefined;
     const t = Block.of(this.ctx, s).first(kw);
     const a = t?.args[0];
@@ -635,23 +653,21 @@ class Lowerer {
       if (!pa?.ok) continue;
       const v = pa.values;
       const range = rangeOf(s);
-      const d = (k: number): Dist => (v[k]?.kind === 'dist' ? (v[k] as { value: Dist }).value : { kind: 'fixed', value: 0 });
-      const w = (k: number): string => (v[k]?.kind === 'word' ? (v[k] as { value: string }).value : '');
       switch (spec.keyword) {
         case 'cpu':
         case 'sleep':
         case 'syscall':
         case 'intercept':
-          steps.push({ kind: spec.keyword, dur: d(0), range });
+          steps.push({ kind: spec.keyword, dur: distAt(v, 0), range });
           break;
         case 'io':
-          steps.push({ kind: 'io', latency: d(0), range });
+          steps.push({ kind: 'io', latency: distAt(v, 0), range });
           break;
         case 'root_op':
-          steps.push({ kind: 'root_op', op: w(0) as 'mmio' | 'hypercall', dur: d(1), range });
+          steps.push({ kind: 'root_op', op: wordAt(v, 0) as 'mmio' | 'hypercall', dur: distAt(v, 1), range });
           break;
         case 'get':
-          steps.push({ kind: 'get', dur: d(0), blocking: w(1) !== 'async', range });
+          steps.push({ kind: 'get', dur: distAt(v, 0), blocking: wordAt(v, 1) !== 'async', range });
           break;
         case 'wait_vp_ready':
         case 'rtc_read':
@@ -660,15 +676,15 @@ class Lowerer {
           steps.push({ kind: spec.keyword, range });
           break;
         case 'lock':
-          if (refs && !refs.locks.has(w(0))) break;
-          steps.push({ kind: 'lock', lock: w(0), dur: d(1), range });
+          if (refs && !refs.locks.has(wordAt(v, 0))) break;
+          steps.push({ kind: 'lock', lock: wordAt(v, 0), dur: distAt(v, 1), range });
           break;
         case 'disk_io':
-          if (refs && !refs.disks.get(w(0))?.has(w(1))) break;
-          steps.push({ kind: 'disk_io', controller: w(0), disk: w(1), range });
+          if (refs && !refs.disks.get(wordAt(v, 0))?.has(wordAt(v, 1))) break;
+          steps.push({ kind: 'disk_io', controller: wordAt(v, 0), disk: wordAt(v, 1), range });
           break;
         case 'exit':
-          steps.push({ kind: 'exit', reason: w(0), dur: d(1), range });
+          steps.push({ kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), range });
           break;
       }
     }
@@ -679,17 +695,18 @@ class Lowerer {
     return prog;
   }
 
-  /** Records the host statement and the statements by offset before lowering. */
-  prepare(top: readonly Statement[]): void {
-    const rec = (list: readonly Statement[]) => {
-      for (const s of list) {
-        this.stmtAt.set(s.start, s);
-        if (s.body && (this.ctx.spec(s)?.id === 'host' || this.ctx.spec(s)?.id === 'vm' || this.ctx.spec(s)?.id === 'host.pool')) rec(s.body.statements);
-      }
-    };
-    rec(top);
-    this._host = top.find((s) => this.ctx.spec(s)?.id === 'host');
-  }
+}
+
+/** The k-th value as a distribution (a fixed 0 when it is not one). */
+function distAt(v: readonly (Value | undefined)[], k: number): Dist {
+  const x = v[k];
+  return x?.kind === 'dist' ? x.value : { kind: 'fixed', value: 0 };
+}
+
+/** The k-th value as a word ('' when it is not one). */
+function wordAt(v: readonly (Value | undefined)[], k: number): string {
+  const x = v[k];
+  return x?.kind === 'word' ? x.value : '';
 }
 
 /** `0-3, 6` style text of a sorted CPU set. */
@@ -709,7 +726,5 @@ function range0(n: number): number[] {
 }
 
 export function lower(top: readonly Statement[], ctx: LowerContext): Scenario | undefined {
-  const l = new Lowerer(ctx);
-  l.prepare(top);
-  return l.lower(top);
+  return new Lowerer(ctx, top).lower(top);
 }

@@ -15,18 +15,69 @@ import { childSpecs, requiredChildSpecs, parentSpecId, resolveStatement, specByI
 import { closeMatches, DiagSink, didYouMean, replaceFixes, wordList } from './util';
 
 /**
- * What resolution knows about a statement. It is also the statement's `ResolvedStatement` entry
- * (one object per statement, not two: this runs on every keystroke).
+ * Where a statement is: facts shared by every statement of one body (one object per body, not per
+ * statement: this runs on every keystroke). The chains of enclosing statements are made only when
+ * asked for (the language server's requests do; the checker walks `up` instead).
  */
-export interface StatementInfo extends ResolvedStatement {
-  /** Parent context: `'file'`, `'variant'` or a spec id. */
-  parent: string;
+export class Place {
+  private ids: string[] | undefined;
+  private nodes: Statement[] | undefined;
+  constructor(
+    /** Parent context: `'file'`, `'variant'`, a spec id, or `''` under an unknown statement. */
+    readonly parent: string,
+    /** The place of the enclosing statement (undefined at the top level). */
+    readonly up: Place | undefined,
+    /** The enclosing statement (undefined at the top level). */
+    readonly node: Statement | undefined,
+    /** Its spec id (`''` when unknown). */
+    readonly specId: string,
+    /** Name of the enclosing variant, if any. */
+    readonly variant: string | undefined,
+    /** The enclosing `variant` statement. */
+    readonly variantStmt: Statement | undefined,
+  ) {}
+  /** Ids of the enclosing statements' specs, outermost first. */
+  get parentIds(): string[] {
+    return (this.ids ??= this.up ? this.up.parentIds.concat(this.specId) : []);
+  }
   /** Enclosing statements, outermost first. */
-  parentNodes: readonly Statement[];
-  /** Name of the enclosing variant, if any. */
-  variant?: string;
+  get parentNodes(): readonly Statement[] {
+    return (this.nodes ??= this.up ? this.up.parentNodes.concat(this.node!) : []);
+  }
+}
+
+/**
+ * What resolution knows about a statement. It is also the statement's `ResolvedStatement` entry
+ * (one object per statement, not two), and it is small: the facts about its place are shared with
+ * its siblings.
+ */
+export class StatementInfo implements ResolvedStatement {
+  constructor(
+    readonly node: Statement,
+    readonly spec: StatementSpec | undefined,
+    /** Where it is (shared with its siblings). */
+    readonly place: Place,
+  ) {}
+  /** Ids of the enclosing statements' specs, outermost first. */
+  get parents(): string[] {
+    return this.place.parentIds;
+  }
+  /** Inside `variant NAME`: that name. */
+  get variant(): string | undefined {
+    return this.place.variant;
+  }
+  /** Parent context: `'file'`, `'variant'` or a spec id. */
+  get parent(): string {
+    return this.place.parent;
+  }
+  /** Enclosing statements, outermost first. */
+  get parentNodes(): readonly Statement[] {
+    return this.place.parentNodes;
+  }
   /** The enclosing `variant` statement. */
-  variantStmt?: Statement;
+  get variantStmt(): Statement | undefined {
+    return this.place.variantStmt;
+  }
 }
 
 export interface Resolution {
@@ -38,27 +89,36 @@ export interface Resolution {
   variants: Statement[];
 }
 
-const INFO = Symbol('vpscope.statementInfo');
-type WithInfo = Statement & { [INFO]?: StatementInfo };
-
 /**
- * Statement -> its info, stored on the statement under a private symbol rather than in a Map:
- * this table is read for every statement by every later pass, on every keystroke, and a
- * property read is far cheaper than a hash lookup (nor does a 10k-entry hash table have to be
- * grown and garbage collected). The symbol is invisible to JSON and `Object.keys`. The parse
- * tree belongs to one analysis, so the info of a later `resolve` of the same tree replaces it.
+ * Statement -> its info. Statements are numbered in document order by the parser
+ * (`Statement.id`), which is also the order resolution visits them in, so the table is the list of
+ * resolved statements itself: a lookup is an array read, with no hash table to build and collect
+ * on every keystroke. The copies the variant merge makes (id -1) have no info: later passes reach
+ * their original through `origin`. Statements of a tree that no parse numbered go to a map.
  */
 export class InfoTable {
-  size = 0;
+  private other: Map<Statement, StatementInfo> | undefined;
+  constructor(private readonly list: StatementInfo[]) {}
+  get size(): number {
+    return this.list.length + (this.other?.size ?? 0);
+  }
   get(stmt: Statement | undefined): StatementInfo | undefined {
-    return stmt ? (stmt as WithInfo)[INFO] : undefined;
+    if (!stmt) return undefined;
+    const si = this.list[stmt.id];
+    if (si !== undefined && si.node === stmt) return si;
+    return this.other?.get(stmt);
   }
   has(stmt: Statement): boolean {
-    return (stmt as WithInfo)[INFO] !== undefined;
+    return this.get(stmt) !== undefined;
   }
-  set(stmt: Statement, si: StatementInfo): void {
-    (stmt as WithInfo)[INFO] = si;
-    this.size++;
+  /** Adds the info of the next statement (in visiting order). */
+  add(si: StatementInfo): void {
+    const stmt = si.node;
+    if (stmt.id === this.list.length) this.list.push(si);
+    else {
+      (this.other ??= new Map()).set(stmt, si);
+      this.list.push(si);
+    }
   }
 }
 
@@ -90,30 +150,41 @@ function placesOf(specs: readonly StatementSpec[]): string {
 }
 
 export function resolve(file: SourceFile, diags: DiagSink): Resolution {
-  const statements: ResolvedStatement[] = [];
-  const info = new InfoTable();
+  const statements: StatementInfo[] = [];
+  const info = new InfoTable(statements);
   const base: Statement[] = [];
   const variants: Statement[] = [];
-  // Snapshots of the enclosing chain, shared by all statements of one body (allocated once per
-  // body, not per statement: this pass runs on every keystroke).
-  let parents: readonly Statement[] = [];
-  let parentIds: readonly string[] = [];
-  let variant: string | undefined;
-  let variantStmt: Statement | undefined;
+  // The place of the statements being visited (shared by the siblings of one body).
+  let place = new Place('file', undefined, undefined, '', undefined, undefined);
+  // Non-repeatable specs seen in the body being visited and their first statements, one scratch
+  // list per depth: a body holds a handful of distinct settings, so a short scan beats a map.
+  const seenSpecs: StatementSpec[][] = [];
+  const seenStmts: Statement[][] = [];
+  let depth = 0;
 
   const visitList = (list: Statement[], parent: string, ownerKeyword: Statement | undefined) => {
-    const seen = new Map<string, Statement>();
+    // (Filled by index with a count, not emptied with `length = 0`, which would drop their storage.)
+    const specs = (seenSpecs[depth] ??= []);
+    const firsts = (seenStmts[depth] ??= []);
+    let seen = 0;
+    depth++;
     let trigger: Statement | undefined;
-    for (const stmt of list) {
+    for (let i = 0; i < list.length; i++) {
+      const stmt = list[i];
       const spec = visit(stmt, parent);
       if (!spec) continue;
       if (!spec.repeatable) {
-        const first = seen.get(spec.id);
-        if (first) {
+        let k = 0;
+        while (k < seen && specs[k] !== spec) k++;
+        if (k < seen) {
+          const first = firsts[k];
           diags.error(Codes.duplicateSetting, `\`${spec.keyword}\` is already set ${parentLabel(parent)} (line above); remove one of them.`, stmt.keyword, {
             related: [{ range: { start: first.start, end: first.end }, message: `first \`${spec.keyword}\`` }],
           });
-        } else seen.set(spec.id, stmt);
+        } else {
+          specs[seen] = spec;
+          firsts[seen++] = stmt;
+        }
       }
       if (isTriggerSpec(spec.id)) {
         if (trigger && trigger !== stmt) {
@@ -123,11 +194,14 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
         } else trigger = stmt;
       }
     }
+    depth--;
     // Required statements: checked in the base only (a variant's blocks are partial overrides).
-    if (variant === undefined) {
+    if (place.variant === undefined) {
       const required = requiredChildSpecs(parent);
       for (const r of required) {
-        if (seen.has(r.id)) continue;
+        let k = 0;
+        while (k < seen && specs[k] !== r) k++;
+        if (k < seen) continue;
         if (parent === 'file') {
           const at = list[0] ? { start: list[0].keyword.start, end: list[0].keyword.end } : { start: 0, end: 0 };
           diags.error(Codes.missingRequired, `A scenario needs a \`host { pcpus N }\` block describing the physical machine; add one.`, at);
@@ -139,6 +213,10 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
     }
   };
 
+  /** The place of the statements in `stmt`'s body. */
+  const inside = (stmt: Statement, specId: string, childParent: string, enteringVariant: boolean): Place =>
+    new Place(childParent, place, stmt, specId, enteringVariant ? nameOf(stmt) ?? '' : place.variant, enteringVariant ? stmt : place.variantStmt);
+
   const visit = (stmt: Statement, parent: string): StatementSpec | undefined => {
     const kw = stmt.keyword;
     let spec: StatementSpec | undefined;
@@ -146,9 +224,7 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
       spec = resolveStatement(kw.name, parent);
       if (!spec) reportUnknown(stmt, parent);
     }
-    const si: StatementInfo = { node: stmt, spec, parents: parentIds as string[], variant, parent, parentNodes: parents, variantStmt };
-    info.set(stmt, si);
-    statements.push(si);
+    info.add(new StatementInfo(stmt, spec, place));
     if (spec) {
       if (spec.body === 'none' && stmt.body) {
         diags.error(Codes.bodyMismatch, `\`${spec.keyword}\` is a setting and takes no block; remove the \`{ ... }\`.`, stmt.body.open);
@@ -160,35 +236,22 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
       // Unknown statement: its body is not checked (parent ''), but it is still walked so that
       // every statement has an info entry for the language server.
       const childParent = !spec ? '' : spec.id === 'variant' ? 'variant' : spec.id;
-      const enteringVariant = spec?.id === 'variant' && parent === 'file';
-      if (enteringVariant) {
-        variant = nameOf(stmt) ?? '';
-        variantStmt = stmt;
-      }
-      const saved = [parents, parentIds] as const;
-      parents = [...parents, stmt];
-      parentIds = [...parentIds, spec?.id ?? ''];
+      const saved = place;
+      place = inside(stmt, spec?.id ?? '', childParent, spec?.id === 'variant' && parent === 'file');
       if (childParent === '') for (const c of stmt.body.statements) visitUnchecked(c);
       else visitList(stmt.body.statements, childParent, stmt);
-      [parents, parentIds] = saved;
-      if (enteringVariant) {
-        variant = undefined;
-        variantStmt = undefined;
-      }
+      place = saved;
     }
     return spec;
   };
 
   const visitUnchecked = (stmt: Statement) => {
-    const si: StatementInfo = { node: stmt, spec: undefined, parents: parentIds as string[], variant, parent: '', parentNodes: parents, variantStmt };
-    info.set(stmt, si);
-    statements.push(si);
+    info.add(new StatementInfo(stmt, undefined, place));
     if (stmt.body) {
-      const saved = [parents, parentIds] as const;
-      parents = [...parents, stmt];
-      parentIds = [...parentIds, ''];
+      const saved = place;
+      place = inside(stmt, '', '', false);
       for (const c of stmt.body.statements) visitUnchecked(c);
-      [parents, parentIds] = saved;
+      place = saved;
     }
   };
 

@@ -21,7 +21,7 @@ import type { Statement } from '../syntax/tree';
 import type { SymbolDecl, SymbolRef, SymbolTable } from './analysisTypes';
 import type { StatementSpec, SymbolKind } from './schemaTypes';
 import { Codes } from './codes';
-import type { Resolution } from './resolve';
+import type { Place, Resolution } from './resolve';
 import { DEFAULT_POOL } from './schema';
 import { closeMatches, DiagSink, didYouMean, replaceFixes } from './util';
 
@@ -49,12 +49,53 @@ export function kindLabel(k: SymbolKind): string {
   return KIND_LABEL[k];
 }
 
-function argName(stmt: Statement, index: number): { name: string; range: TextRange } | undefined {
+/** The name an argument gives, if any. */
+function argText(stmt: Statement, index: number): string | undefined {
   const a = stmt.args[index];
   if (!a || a.missing) return undefined;
-  if (a.type === 'ident') return { name: a.name, range: { start: a.start, end: a.end } };
-  if (a.type === 'string') return { name: a.value, range: { start: a.start, end: a.end } };
+  if (a.type === 'ident') return a.name;
+  if (a.type === 'string') return a.value;
   return undefined;
+}
+
+/**
+ * The first declaration of each name, per kind, scope and variant (the base is `''`), in one map
+ * whose keys are made of a per-namespace prefix (made once per namespace) and the name.
+ */
+class Namespaces {
+  private readonly first = new Map<string, number>();
+  /** Prefixes by scope, then by kind (and variant). */
+  private readonly prefixes = new Map<string, Map<string, string>>();
+
+  private prefix(variant: string | undefined, kind: SymbolKind, scope: string): string {
+    let m = this.prefixes.get(scope);
+    if (!m) this.prefixes.set(scope, (m = new Map()));
+    const sub = variant === undefined || variant === '' ? kind : `${kind}\u0000${variant}`;
+    let p = m.get(sub);
+    if (p === undefined) m.set(sub, (p = `${sub}\u0000${scope}\u0000`));
+    return p;
+  }
+
+  /** Index of the first declaration of `name` in the namespace. */
+  get(variant: string | undefined, kind: SymbolKind, scope: string, name: string): number | undefined {
+    return this.first.get(this.prefix(variant, kind, scope) + name);
+  }
+
+  /** Records a declaration; the index of the first one of the same name, if there was one. */
+  add(variant: string | undefined, kind: SymbolKind, scope: string, name: string, decl: number): number | undefined {
+    const key = this.prefix(variant, kind, scope) + name;
+    const first = this.first.get(key);
+    if (first === undefined) this.first.set(key, decl);
+    return first;
+  }
+}
+
+/** The names declared in a namespace, in order (for suggestions; only unknown names need them). */
+function namesIn(decls: readonly SymbolDecl[], variant: string | undefined, kind: SymbolKind, scope: string): string[] {
+  const v = variant ?? '';
+  const out: string[] = [];
+  for (const d of decls) if (d.kind === kind && d.scope === scope && (d.variant ?? '') === v) out.push(d.name);
+  return out;
 }
 
 /**
@@ -64,79 +105,80 @@ function argName(stmt: Statement, index: number): { name: string; range: TextRan
 export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
   const decls: SymbolDecl[] = [];
   const refs: SymbolRef[] = [];
-  // key: variant \0 kind \0 scope \0 name -> decl index
-  const index = new Map<string, number>();
-  const key = (variant: string | undefined, kind: SymbolKind, scope: string, name: string) => `${variant ?? ''}\u0000${kind}\u0000${scope}\u0000${name}`;
-  // Names per (variant, kind, scope), for suggestions.
-  const namesIn = new Map<string, string[]>();
+  const spaces = new Namespaces();
+  const scopes = new ScopeCache(res);
 
+  // (Index loops: this runs once per analysis over every statement, often before it is optimized,
+  // where `for...of` allocates an iterator result per element.)
+  const resolved = res.statements;
   // Pass 1: declarations, in document order.
-  for (const rs of res.statements) {
+  for (let i = 0; i < resolved.length; i++) {
+    const rs = resolved[i];
     const spec = rs.spec;
     if (!spec) continue;
     const shape = shapeOf(spec);
     if (shape.name < 0) continue;
     const kind = shape.declares!;
-    const n = argName(rs.node, shape.name);
-    if (!n) continue;
-    const scope = scopeOf(res, rs.node, kind);
+    const name = argText(rs.node, shape.name);
+    if (name === undefined) continue;
+    const scope = scopes.scopeOf(rs.node, kind);
     if (scope === undefined) continue;
-    const decl: SymbolDecl = { kind, name: n.name, nameRange: n.range, range: { start: rs.node.start, end: rs.node.end }, scope };
+    const a = rs.node.args[shape.name];
+    const nameRange = { start: a.start, end: a.end };
+    const decl: SymbolDecl = { kind, name, nameRange, range: { start: rs.node.start, end: rs.node.end }, scope };
     // A variant's own name is a file-level declaration, not an override.
     const variant = kind === 'variant' ? undefined : rs.variant;
     if (variant !== undefined) decl.variant = variant;
-    const k = key(variant, decl.kind, scope, decl.name);
-    const first = index.get(k);
+    const first = spaces.add(variant, kind, scope, decl.name, decls.length);
     if (first !== undefined) {
       const f = decls[first];
-      diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${scope ? ` in ${scopeLabel(scope)}` : ''}; rename one of them.`, n.range, {
+      diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${scope ? ` in ${scopeLabel(scope)}` : ''}; rename one of them.`, nameRange, {
         related: [{ range: f.nameRange, message: `first declaration of \`${f.name}\`` }],
       });
-    } else index.set(k, decls.length);
+    }
     decls.push(decl);
-    const nk = `${variant ?? ''}\u0000${decl.kind}\u0000${scope}`;
-    const list = namesIn.get(nk);
-    if (list) list.push(decl.name);
-    else namesIn.set(nk, [decl.name]);
   }
 
   // Pass 2: references.
-  for (const rs of res.statements) {
+  for (let i = 0; i < resolved.length; i++) {
+    const rs = resolved[i];
     const spec = rs.spec;
     if (!spec) continue;
     const shape = shapeOf(spec);
     if (shape.refs.length === 0) continue;
     let controller: string | undefined;
     let controllerResolved = false;
-    shape.refs.forEach((k) => {
+    for (const k of shape.refs) {
       const as = spec.args[k];
-      if (as.type.kind !== 'ref') return;
-      const n = argName(rs.node, k);
-      if (!n) return;
+      if (as.type.kind !== 'ref') continue;
+      const name = argText(rs.node, k);
+      if (name === undefined) continue;
       const kind = as.type.to;
-      let scope = scopeOf(res, rs.node, kind);
+      let scope = scopes.scopeOf(rs.node, kind);
       if (kind === 'disk') {
-        if (controller === undefined || !controllerResolved) return; // reported on the controller
-        scope = `${scope}/storvsp:${controller}`;
+        if (controller === undefined || !controllerResolved) continue; // reported on the controller
+        scope = scopes.controllerScope(scope!, controller);
       }
-      if (scope === undefined) return;
+      if (scope === undefined) continue;
       const variant = rs.variant;
-      let target = variant !== undefined ? index.get(key(variant, kind, scope, n.name)) : undefined;
-      if (target === undefined) target = index.get(key(undefined, kind, scope, n.name));
-      const ref: SymbolRef = { kind, name: n.name, range: n.range, scope };
+      let target = variant !== undefined ? spaces.get(variant, kind, scope, name) : undefined;
+      if (target === undefined) target = spaces.get(undefined, kind, scope, name);
+      const a = rs.node.args[k];
+      const range = { start: a.start, end: a.end };
+      const ref: SymbolRef = { kind, name, range, scope };
       if (target !== undefined) ref.target = target;
       refs.push(ref);
       if (kind === 'controller') {
-        controller = n.name;
+        controller = name;
         controllerResolved = target !== undefined;
       }
       if (target === undefined && kind !== 'pool') {
-        const candidates = [...(namesIn.get(`\u0000${kind}\u0000${scope}`) ?? []), ...(variant !== undefined ? namesIn.get(`${variant}\u0000${kind}\u0000${scope}`) ?? [] : [])];
-        const m = closeMatches(n.name, candidates);
+        const candidates = [...namesIn(decls, undefined, kind, scope), ...(variant !== undefined ? namesIn(decls, variant, kind, scope) : [])];
+        const m = closeMatches(name, candidates);
         const none = candidates.length === 0 ? ` No ${kindLabel(kind)} is declared${scope ? ` in ${scopeLabel(scope)}` : ''}${declareHint(kind)}.` : '';
-        diags.error(Codes.unknownName, `Unknown ${kindLabel(kind)} \`${n.name}\`${scope ? ` in ${scopeLabel(scope)}` : ''}.${didYouMean(m)}${none}`, n.range, { fixes: replaceFixes(n.range, m) });
+        diags.error(Codes.unknownName, `Unknown ${kindLabel(kind)} \`${name}\`${scope ? ` in ${scopeLabel(scope)}` : ''}.${didYouMean(m)}${none}`, range, { fixes: replaceFixes(range, m) });
       }
-    });
+    }
   }
   return { decls, refs };
 }
@@ -172,16 +214,68 @@ export function scopeLabel(scope: string): string {
  * undefined when the enclosing VM / controller has no usable name.
  */
 export function scopeOf(res: Resolution, stmt: Statement, kind: SymbolKind): string | undefined {
-  if (FILE_SCOPED.has(kind)) return '';
-  const info = res.info.get(stmt);
-  if (!info) return undefined;
-  const { vm, ctrl } = enclosing(res, info.parentNodes);
-  if (vm === undefined) return undefined;
-  if (kind === 'disk' && res.info.get(stmt)?.spec?.id === 'vm.openhcl.storvsp.disk') {
-    if (ctrl === undefined) return undefined;
-    return `vm:${vm}/storvsp:${ctrl}`;
+  return new ScopeCache(res).scopeOf(stmt, kind);
+}
+
+/** Where a chain of enclosing statements puts names: its VM and controller, and their scopes. */
+interface Enclosing {
+  vm?: string;
+  ctrl?: string;
+  /** `vm:NAME`. */
+  vmScope?: string;
+  /** `vm:NAME/storvsp:CTRL`. */
+  ctrlScope?: string;
+}
+
+/**
+ * Scopes of statements. Siblings share their place (see `Place` in resolve.ts), so the
+ * enclosing names and the scope strings are worked out once per chain, not per statement.
+ */
+class ScopeCache {
+  private readonly byPlace = new Map<Place, Enclosing>();
+  /** `scope/storvsp:CTRL` strings of disk references, by scope and controller. */
+  private readonly ctrlScopes = new Map<string, Map<string, string>>();
+  constructor(private readonly res: Resolution) {}
+
+  scopeOf(stmt: Statement, kind: SymbolKind): string | undefined {
+    if (FILE_SCOPED.has(kind)) return '';
+    const info = this.res.info.get(stmt);
+    if (!info) return undefined;
+    const e = this.enclosing(info.place);
+    if (e.vm === undefined) return undefined;
+    if (kind === 'disk' && info.spec?.id === 'vm.openhcl.storvsp.disk') {
+      if (e.ctrl === undefined) return undefined;
+      return (e.ctrlScope ??= `vm:${e.vm}/storvsp:${e.ctrl}`);
+    }
+    return (e.vmScope ??= `vm:${e.vm}`);
   }
-  return `vm:${vm}`;
+
+  /** `${scope}/storvsp:${controller}`, one string per pair. */
+  controllerScope(scope: string, controller: string): string {
+    let m = this.ctrlScopes.get(scope);
+    if (!m) this.ctrlScopes.set(scope, (m = new Map()));
+    let s = m.get(controller);
+    if (s === undefined) m.set(controller, (s = `${scope}/storvsp:${controller}`));
+    return s;
+  }
+
+  private enclosing(place: Place): Enclosing {
+    let e = this.byPlace.get(place);
+    if (e) return e;
+    e = {};
+    // Outermost first, like the chain of parents: the innermost VM and controller win.
+    const chain: Statement[] = [];
+    for (let p: Place | undefined = place; p?.node; p = p.up) chain.push(p.node);
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const p = chain[k];
+      const ps = this.res.info.get(p)?.spec;
+      if (!ps) continue;
+      if (ps.id === 'vm') e.vm = argText(p, 0);
+      else if (ps.id === 'vm.openhcl.storvsp') e.ctrl = argText(p, 0);
+    }
+    this.byPlace.set(place, e);
+    return e;
+  }
 }
 
 /** Per-spec facts the symbol passes need, computed once. */
@@ -192,6 +286,7 @@ interface SpecShape {
   /** Indices of arguments that reference names. */
   refs: number[];
 }
+
 const shapes = new Map<StatementSpec, SpecShape>();
 function shapeOf(spec: StatementSpec): SpecShape {
   let sh = shapes.get(spec);
@@ -202,25 +297,6 @@ function shapeOf(spec: StatementSpec): SpecShape {
     shapes.set(spec, sh);
   }
   return sh;
-}
-
-/**
- * The enclosing VM and StorVSP controller names of a chain of parents. Siblings share their
- * parents array (see `resolve`), so the answer is cached by that array.
- */
-const enclosingCache = new WeakMap<readonly Statement[], { vm?: string; ctrl?: string }>();
-function enclosing(res: Resolution, parents: readonly Statement[]): { vm?: string; ctrl?: string } {
-  let e = enclosingCache.get(parents);
-  if (e) return e;
-  e = {};
-  for (const p of parents) {
-    const ps = res.info.get(p)?.spec;
-    if (!ps) continue;
-    if (ps.id === 'vm') e.vm = argName(p, 0)?.name;
-    else if (ps.id === 'vm.openhcl.storvsp') e.ctrl = argName(p, 0)?.name;
-  }
-  enclosingCache.set(parents, e);
-  return e;
 }
 
 // ---- queries for the language server ----------------------------------------------------------

@@ -18,8 +18,20 @@ export const COUNT_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1e3, M:
 /** Rates: per-time suffix -> events per second. */
 const PER_UNITS: Readonly<Record<string, number>> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
 
-/** What a unit suffix means, or undefined when the suffix is not a unit of the language. */
-export function classifyUnit(unit: string): UnitInfo | undefined {
+/** Answers of `classifyUnit` so far (a file writes a handful of units thousands of times). */
+const classified = new Map<string, Readonly<UnitInfo> | null>();
+const MAX_CLASSIFIED = 512;
+
+/** What a unit suffix means, or undefined when the suffix is not a unit of the language. The answer is shared: read it, do not change it. */
+export function classifyUnit(unit: string): Readonly<UnitInfo> | undefined {
+  const known = classified.get(unit);
+  if (known !== undefined) return known ?? undefined;
+  const u = computeUnit(unit);
+  if (classified.size < MAX_CLASSIFIED) classified.set(unit, u ? Object.freeze(u) : null);
+  return u;
+}
+
+function computeUnit(unit: string): UnitInfo | undefined {
   if (unit in DURATION_UNITS) return { kind: 'duration', factor: DURATION_UNITS[unit] };
   if (unit in COUNT_UNITS) return { kind: 'count', factor: COUNT_UNITS[unit] };
   if (unit === '%') return { kind: 'percent', factor: 1 };

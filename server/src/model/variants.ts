@@ -20,6 +20,7 @@
  */
 import type { Statement } from '../syntax/tree';
 import type { StatementSpec } from './schemaTypes';
+import { BodyNode } from '../syntax/nodes';
 import { Codes } from './codes';
 import { childSpecs } from './schema';
 import { nameOf } from './resolve';
@@ -102,13 +103,11 @@ function mergeStmt(b: Statement, v: Statement, spec: StatementSpec, ctx: MergeCo
   if (v.body && b.body) {
     const label = `\`${spec.keyword}${named ? ' ' + nameOf(b) : ''}\` of the base`;
     const bb = b.body;
-    body = { type: 'body', open: bb.open, close: bb.close, start: bb.start, end: bb.end, statements: mergeList(bb.statements, v.body.statements, ctx, label) };
-    if (bb.missing) body.missing = true;
+    body = new BodyNode(bb.start, bb.end, mergeList(bb.statements, v.body.statements, ctx, label), bb.missing ? true : undefined);
   } else if (v.body) body = v.body;
   // Built field by field, not spread: the copy must not carry the base node's private
   // resolution data (see `InfoTable`); later passes reach it through `origin`.
-  const merged: Statement = { type: 'statement', keyword: b.keyword, args: argsFrom.args, start: b.start, end: b.end };
-  if (body) merged.body = body;
+  const merged: Statement = { type: 'statement', keyword: b.keyword, args: argsFrom.args, start: b.start, end: b.end, body, id: -1 };
   if (b.missing) merged.missing = true;
   ctx.origin.set(merged, ctx.origin.get(argsFrom) ?? argsFrom);
   return merged;

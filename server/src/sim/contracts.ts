@@ -364,6 +364,12 @@ export interface SimOptions {
   onProgress?: (fraction: number) => void;
   /** Keep at most this many stalls (the longest). Default 200. */
   maxStalls?: number;
+  /**
+   * Benchmark probe: called with the engine when the model is built, right before the first event
+   * (`run`), and when the run is over, right before the results are collected (`results`). The
+   * core reads no clock; a caller that wants phase times reads its own.
+   */
+  onPhase?: (phase: 'run' | 'results', engine: Engine) => void;
 }
 
 /** Everything a model needs at setup. */

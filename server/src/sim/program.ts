@@ -9,7 +9,7 @@
  */
 import type { Dist, Program, Step, Trigger } from '../model/ir';
 import type { Ns } from './engine';
-import type { Rng } from './rng';
+import { sampler, type Rng, type Sampler } from './rng';
 
 export const ST_CPU = 0;
 export const ST_SLEEP = 1;
@@ -54,6 +54,8 @@ export interface CompiledProgram {
   readonly code: Int8Array;
   /** The duration distribution of each step (undefined for steps without one). */
   readonly dist: (Dist | undefined)[];
+  /** The same, prepared for `Rng.draw`. */
+  readonly samp: (Sampler | undefined)[];
   readonly trigger: Trigger;
   readonly trig: number;
   readonly startNs: Ns;
@@ -64,14 +66,17 @@ export interface CompiledProgram {
 export function compileProgram(p: Program): CompiledProgram {
   const code = new Int8Array(p.steps.length);
   const dist: (Dist | undefined)[] = [];
+  const samp: (Sampler | undefined)[] = [];
   p.steps.forEach((s, i) => {
     code[i] = CODES[s.kind];
-    dist.push('dur' in s ? s.dur : 'latency' in s ? s.latency : undefined);
+    const d = 'dur' in s ? s.dur : 'latency' in s ? s.latency : undefined;
+    dist.push(d);
+    samp.push(d ? sampler(d) : undefined);
   });
   const t = p.trigger;
   const trig = t.kind === 'loop' ? TRIG_LOOP : t.kind === 'periodic' ? TRIG_PERIODIC : t.kind === 'poisson' ? TRIG_POISSON : TRIG_ONCE;
   const count = p.count !== undefined && p.count >= 0 ? p.count : Infinity;
-  return { steps: p.steps, code, dist, trigger: t, trig, startNs: Math.max(0, p.startNs), count };
+  return { steps: p.steps, code, dist, samp, trigger: t, trig, startNs: Math.max(0, p.startNs), count };
 }
 
 /** Time of the first release of a program. */
@@ -98,27 +103,47 @@ export function nextRelease(p: CompiledProgram, rng: Rng, t: Ns): Ns {
   }
 }
 
-/** A bounded FIFO of release times (ring buffer). Releases beyond the bound are dropped and counted. */
+/**
+ * A bounded FIFO of release times (ring buffer). Releases beyond the bound are dropped and counted.
+ * The buffer starts small and doubles up to the bound (a scenario with a thousand guest threads
+ * would otherwise allocate 32 KB per thread up front).
+ */
 export class Releases {
-  private readonly buf: Float64Array;
+  private buf: Float64Array;
+  private mask: number;
   private head = 0;
   size = 0;
   dropped = 0;
-  constructor(capacity = 4096) {
-    this.buf = new Float64Array(capacity);
+  /** Buffer length bound: the capacity rounded up to a power of two (index masks). */
+  private readonly maxLen: number;
+  constructor(readonly capacity = 4096) {
+    let p = 1;
+    while (p < capacity) p *= 2;
+    this.maxLen = p;
+    this.buf = new Float64Array(Math.min(p, 8));
+    this.mask = this.buf.length - 1;
   }
   push(t: Ns): void {
-    if (this.size === this.buf.length) {
+    if (this.size === this.capacity) {
       this.dropped++;
       return;
     }
-    this.buf[(this.head + this.size) % this.buf.length] = t;
+    if (this.size === this.buf.length) this.grow();
+    this.buf[(this.head + this.size) & this.mask] = t;
     this.size++;
   }
   shift(): Ns {
     const t = this.buf[this.head];
-    this.head = (this.head + 1) % this.buf.length;
+    this.head = (this.head + 1) & this.mask;
     this.size--;
     return t;
+  }
+  private grow(): void {
+    const n = Math.min(this.maxLen, this.buf.length * 2);
+    const b = new Float64Array(n);
+    for (let k = 0; k < this.size; k++) b[k] = this.buf[(this.head + k) & this.mask];
+    this.buf = b;
+    this.head = 0;
+    this.mask = n - 1;
   }
 }

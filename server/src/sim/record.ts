@@ -11,26 +11,35 @@ import type { Finding, Stall } from '../core/findings';
 import type { LaneSpec, Ns, Recorder, StallInput, Stats, TaskSpec } from './contracts';
 import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './contracts';
 
-/** Upper bound on distinct lane states (totals are stored with this stride). */
+/** Upper bound on distinct lane states. */
 const MAX_STATES = 32;
+/**
+ * Lane record: state, cause, since, (spare), then the per-state totals. The record grows when more
+ * states are interned (setup); 12 state slots keep a record at 128 bytes, so a transition touches
+ * one or two cache lines however many lanes there are.
+ */
+const LN_HEAD = 4;
+const LN_STATES0 = 12;
 
 export class SimRecorder implements Recorder {
   readonly tb: TimelineBuilder;
   readonly specs: LaneSpec[] = [];
   private builders: LaneBuilder[] = [];
-  private cur = new Int32Array(64);
-  private curCause = new Int32Array(64);
-  private since = new Float64Array(64);
-  private totals = new Float64Array(64 * MAX_STATES);
+  /** Per lane: current state, its cause, since when, totals per state (`ln` doubles per lane). */
+  private ln: Float64Array;
+  private lnStates = LN_STATES0;
+  private stride = LN_HEAD + LN_STATES0;
   private closed = false;
 
   constructor(readonly timelines: boolean, private readonly warmupNs: Ns) {
     this.tb = new TimelineBuilder([STATE_IDLE, STATE_RUNNING, STATE_RUNNABLE, STATE_BLOCKED]);
+    this.ln = new Float64Array(64 * this.stride);
   }
 
   stateId(name: string): number {
     const id = this.tb.states.id(name);
     if (id >= MAX_STATES) throw new Error(`too many lane states (max ${MAX_STATES})`);
+    if (id >= this.lnStates) this.widen(MAX_STATES);
     return id;
   }
 
@@ -41,31 +50,35 @@ export class SimRecorder implements Recorder {
   lane(spec: LaneSpec): number {
     const i = this.specs.length;
     this.specs.push(spec);
-    this.builders.push(this.tb.lane(spec.id, spec.label, spec.group, spec.kind));
-    if (i === this.cur.length) this.grow();
-    this.cur[i] = 0; // idle
-    this.curCause[i] = -1;
-    this.since[i] = 0;
+    // Interval builders only when timelines were requested (per-state totals need none).
+    if (this.timelines) this.builders.push(this.tb.lane(spec.id, spec.label, spec.group, spec.kind));
+    if ((i + 1) * this.stride > this.ln.length) this.grow();
+    const r = i * this.stride;
+    this.ln[r] = 0; // idle
+    this.ln[r + 1] = -1;
+    this.ln[r + 2] = 0;
     return i;
   }
 
   set(lane: number, now: Ns, state: number, cause = -1): void {
-    const s0 = this.cur[lane];
-    const c0 = this.curCause[lane];
+    const ln = this.ln;
+    const r = lane * this.stride;
+    const s0 = ln[r];
+    const c0 = ln[r + 1];
     if (s0 === state && c0 === cause) return;
-    const t0 = this.since[lane];
+    const t0 = ln[r + 2];
     if (now > t0) {
       const from = t0 > this.warmupNs ? t0 : this.warmupNs;
-      if (now > from) this.totals[lane * MAX_STATES + s0] += now - from;
+      if (now > from) ln[r + LN_HEAD + s0] += now - from;
       if (this.timelines) this.builders[lane].push(t0, now, s0, c0);
     }
-    this.cur[lane] = state;
-    this.curCause[lane] = cause;
-    this.since[lane] = now;
+    ln[r] = state;
+    ln[r + 1] = cause;
+    ln[r + 2] = now;
   }
 
   stateOf(lane: number): number {
-    return this.cur[lane];
+    return this.ln[lane * this.stride];
   }
 
   /** Closes every lane's open interval at `endNs` (once, at the end of the run). */
@@ -73,17 +86,18 @@ export class SimRecorder implements Recorder {
     if (this.closed) return;
     this.closed = true;
     for (let i = 0; i < this.specs.length; i++) {
-      const s = this.cur[i];
-      const c = this.curCause[i];
+      const r = i * this.stride;
+      const s = this.ln[r];
+      const c = this.ln[r + 1];
       this.set(i, endNs, s === 0 ? 1 : 0, -1); // force the close
-      this.cur[i] = s;
-      this.curCause[i] = c;
+      this.ln[r] = s;
+      this.ln[r + 1] = c;
     }
   }
 
   /** Time lane `lane` spent in `state` (after the warmup). */
   total(lane: number, state: number): Ns {
-    return this.totals[lane * MAX_STATES + state];
+    return state < this.lnStates ? this.ln[lane * this.stride + LN_HEAD + state] : 0;
   }
 
   /** Per-state totals of a lane by state name (states with zero time omitted). */
@@ -91,7 +105,7 @@ export class SimRecorder implements Recorder {
     const out: Record<string, Ns> = {};
     const names = this.tb.states.values;
     for (let s = 0; s < names.length; s++) {
-      const v = this.totals[lane * MAX_STATES + s];
+      const v = this.ln[lane * this.stride + LN_HEAD + s];
       if (v > 0) out[names[s]] = v;
     }
     return out;
@@ -102,11 +116,20 @@ export class SimRecorder implements Recorder {
   }
 
   private grow(): void {
-    const n = this.cur.length * 2;
-    const a = new Int32Array(n); a.set(this.cur); this.cur = a;
-    const b = new Int32Array(n); b.set(this.curCause); this.curCause = b;
-    const c = new Float64Array(n); c.set(this.since); this.since = c;
-    const d = new Float64Array(n * MAX_STATES); d.set(this.totals); this.totals = d;
+    const a = new Float64Array(this.ln.length * 2);
+    a.set(this.ln);
+    this.ln = a;
+  }
+
+  /** Re-lays the lane records out for `states` state slots (setup; more states were interned). */
+  private widen(states: number): void {
+    const lanes = this.ln.length / this.stride;
+    const stride = LN_HEAD + states;
+    const a = new Float64Array(lanes * stride);
+    for (let i = 0; i < lanes; i++) a.set(this.ln.subarray(i * this.stride, (i + 1) * this.stride), i * stride);
+    this.ln = a;
+    this.lnStates = states;
+    this.stride = stride;
   }
 }
 

@@ -132,11 +132,13 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
 
   // ---- run
   host.start();
+  opts.onPhase?.('run', engine);
   const reason = engine.run(durationNs, {
     maxEvents: opts.maxEvents ?? set.maxEvents,
     shouldStop: opts.shouldStop,
     onProgress: opts.onProgress && durationNs > 0 ? (now) => opts.onProgress!(Math.min(1, now / durationNs)) : undefined,
   });
+  opts.onPhase?.('results', engine);
   const end = reason === 'completed' ? durationNs : engine.now;
   if (opts.onProgress) opts.onProgress(1);
   host.finish(end);

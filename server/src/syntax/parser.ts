@@ -24,7 +24,9 @@
  */
 import type { TextRange } from '../core/text';
 import type { Arg, Body, IdentArg, NumberArg, ParseResult, SourceFile, Statement, SyntaxError, Token } from './tree';
-import { createScanner, scan, type Scanner, type ScanToken } from './scanner';
+import { newRawToken, scan, ScannerCore, type RawToken } from './scanner';
+import { Interner } from './intern';
+import { BodyNode, NumberNode } from './nodes';
 import { SyntaxCodes } from './syntaxCodes';
 
 /** Keywords that only appear at the top level (or directly in a `variant`). */
@@ -34,8 +36,8 @@ export const MAX_DEPTH = 100;
 export const TOP_LEVEL_KEYWORDS: ReadonlySet<string> = new Set(['host', 'vm', 'variant', 'scenario']);
 
 interface OpenBlock {
-  /** The `{` token. */
-  open: ScanToken;
+  /** The `{`. */
+  open: TextRange;
   /** The statement the body belongs to (its keyword may be missing). */
   keyword: IdentArg;
   /** Column of the first token of the line the statement starts on. */
@@ -78,29 +80,43 @@ export function parse(text: string): ParseResult {
   return new Parser(text).parseFile();
 }
 
-function describeToken(t: Token): string {
+function describeToken(t: RawToken, source: string): string {
+  const text = source.slice(t.start, t.end);
   switch (t.kind) {
     case 'eof':
       return 'the end of the file';
     case 'newline':
       return 'the end of the line';
     case 'string':
-      return `the string ${t.text.length > 24 ? t.text.slice(0, 21) + '..."' : t.text}`;
+      return `the string ${text.length > 24 ? text.slice(0, 21) + '..."' : text}`;
     case 'number':
-      return `the number \`${t.text}\``;
+      return `the number \`${text}\``;
     case 'ident':
-      return `\`${t.text}\``;
+      return `\`${text}\``;
     default:
-      return `'${t.text}'`;
+      return `'${text}'`;
   }
 }
 
+/** Size of the look-ahead ring (a power of two): the parser looks at most 3 tokens ahead. */
+const RING = 16;
+
 class Parser {
-  private readonly scanner: Scanner;
-  /** Look-ahead: the next significant (non-comment) tokens, pulled from the scanner on demand. */
-  private readonly buf: ScanToken[] = [];
-  /** The last consumed token, if any. */
-  private prev: ScanToken | undefined;
+  private readonly scanner: ScannerCore;
+  /**
+   * Look-ahead: the next significant (non-comment) tokens, pulled from the scanner on demand into
+   * a ring of reused token objects (`head` is the current token, `count` how many are scanned).
+   * A token read from it is valid until a few more tokens are read: what must outlive that (a
+   * `{` that stays open, a name) is copied out.
+   */
+  private readonly ring: RawToken[] = Array.from({ length: RING }, newRawToken);
+  private head = 0;
+  private count = 0;
+  /** The kind and end of the last consumed token (undefined kind: none yet). */
+  private prevKind: RawToken['kind'] | undefined;
+  private prevEnd = 0;
+  /** Names seen, so that every `vcpus` (keyword or name) of a file is one string. */
+  private readonly names = new Interner();
   /** End of the last consumed token that is not a line break or `;` (where a missing `}` goes). */
   private lastNonBreakEnd = 0;
   private readonly comments: Token[] = [];
@@ -111,15 +127,25 @@ class Parser {
   private braceBudget: number;
   /** Column of the first token of the line being parsed (the indentation of the statement). */
   private lineIndent = 0;
+  /** Statements made so far (the next statement's id). */
+  private statementCount = 0;
+  /**
+   * Scratch arrays the statement lists and argument lists are collected in, one per nesting depth
+   * (statement lists) or one (arguments: no statement starts while its arguments are read). The
+   * tree gets exact-size copies: an array grown by `push` keeps room for 16 elements, and a tree
+   * of 10k lines has thousands of lists of one or two.
+   */
+  private readonly listScratch: Statement[][] = [];
+  private readonly argScratch: Arg[] = [];
 
   constructor(private readonly text: string) {
-    this.scanner = createScanner(text, (code, message, start, end) => this.error(code, message, start, end));
+    this.scanner = new ScannerCore(text, (code, message, start, end) => this.error(code, message, start, end));
     this.braceBudget = countMissingBraces(text);
   }
 
   parseFile(): ParseResult {
     const statements = this.parseStatements();
-    const file: SourceFile = { type: 'file', start: 0, end: this.text.length, statements, comments: this.comments };
+    const file: SourceFile = { type: 'file', start: 0, end: this.text.length, statements, comments: this.comments, statementCount: this.statementCount };
     this.errors.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
     const text = this.text;
     // The full token array is only built when asked for (semantic tokens, formatting): the
@@ -137,27 +163,36 @@ class Parser {
 
   // ---- tokens -------------------------------------------------------------------------------
 
-  private peek(k = 0): ScanToken {
-    const buf = this.buf;
-    while (buf.length <= k) {
-      const last = buf[buf.length - 1];
-      if (last?.kind === 'eof') return last;
-      const t = this.scanner.next();
-      if (t.kind === 'comment') this.comments.push(t);
-      else buf.push(t);
+  private peek(k = 0): RawToken {
+    const ring = this.ring;
+    while (this.count <= k) {
+      if (this.count > 0) {
+        const last = ring[(this.head + this.count - 1) & (RING - 1)];
+        if (last.kind === 'eof') return last;
+      }
+      const t = ring[(this.head + this.count) & (RING - 1)];
+      this.scanner.scanInto(t);
+      if (t.kind === 'comment') this.comments.push({ kind: 'comment', start: t.start, end: t.end, text: this.text.slice(t.start, t.end), value: undefined, unit: undefined });
+      else this.count++;
     }
-    return buf[k];
+    return ring[(this.head + k) & (RING - 1)];
+  }
+
+  /** The source text of an identifier token, one string per distinct name. */
+  private nameOf(t: RawToken): string {
+    return this.names.get(this.text, t.start, t.end);
   }
 
   /** The current token starts its line (only whitespace or nothing before it). */
   private firstOnLine(): boolean {
-    return this.prev === undefined || this.prev.kind === 'newline';
+    return this.prevKind === undefined || this.prevKind === 'newline';
   }
 
   /** The token at `peek(k)` (k = 0 or 1) is glued to the one before it (no space, no comment). */
   private adjacent(k: number): boolean {
-    const before = k === 0 ? this.prev : this.peek(k - 1);
-    return before !== undefined && before.end === this.peek(k).start;
+    if (k === 0) return this.prevKind !== undefined && this.prevEnd === this.peek(0).start;
+    const beforeEnd = this.peek(k - 1).end;
+    return beforeEnd === this.peek(k).start;
   }
 
   /** Column of an offset: UTF-16 units from the start of its line (a tab counts as one). */
@@ -171,11 +206,13 @@ class Parser {
     return offset - p;
   }
 
-  private next(): ScanToken {
+  private next(): RawToken {
     const t = this.peek();
     if (t.kind !== 'eof') {
-      this.buf.shift();
-      this.prev = t;
+      this.head = (this.head + 1) & (RING - 1);
+      this.count--;
+      this.prevKind = t.kind;
+      this.prevEnd = t.end;
       if (t.kind !== 'newline' && t.kind !== 'semi') this.lastNonBreakEnd = t.end;
     }
     return t;
@@ -183,7 +220,7 @@ class Parser {
 
   /** End offset of the last consumed token (0 before any). */
   private lastEnd(): number {
-    return this.prev ? this.prev.end : 0;
+    return this.prevEnd;
   }
 
   /**
@@ -206,8 +243,9 @@ class Parser {
 
   /** Parses statements until EOF, a `}` that belongs to an open block, or a forced close. */
   private parseStatements(): Statement[] {
-    const out: Statement[] = [];
     const depth = this.stack.length;
+    const out = (this.listScratch[depth] ??= []);
+    let n = 0;
     // Separators seen since the last statement: a `{` after only line breaks belongs to it.
     let newlines = 0;
     let semis = 0;
@@ -233,7 +271,7 @@ class Parser {
         if (first) this.maybeCloseByIndent(t, col);
         break;
       }
-      if (depth > 0 && t.kind === 'ident' && first && col === 0 && TOP_LEVEL_KEYWORDS.has(t.text)) {
+      if (depth > 0 && t.kind === 'ident' && first && col === 0 && TOP_LEVEL_KEYWORDS.has(this.text.slice(t.start, t.end))) {
         if (this.maybeCloseAtTopLevelKeyword(t)) break;
       }
       if (depth > 0) {
@@ -241,7 +279,7 @@ class Parser {
         if (top.firstChildCol === undefined && first) top.firstChildCol = col;
       }
       if (t.kind === 'lbrace') {
-        const prev = out[out.length - 1];
+        const prev = n > 0 ? out[n - 1] : undefined;
         if (prev && !prev.body && newlines > 0 && semis === 0) {
           this.error(
             SyntaxCodes.braceOnNextLine,
@@ -258,34 +296,36 @@ class Parser {
           continue;
         }
       }
-      out.push(this.parseStatement());
+      out[n++] = this.parseStatement();
       newlines = 0;
       semis = 0;
     }
-    return out;
+    return out.slice(0, n);
   }
 
   private parseStatement(): Statement {
     const t = this.peek();
+    const start = t.start;
     let keyword: IdentArg;
     let reported = false;
     if (t.kind === 'ident') {
+      keyword = { type: 'ident', name: this.nameOf(t), start, end: t.end };
       this.next();
-      keyword = { type: 'ident', name: t.text, start: t.start, end: t.end };
     } else {
-      keyword = { type: 'ident', name: '', start: t.start, end: t.start, missing: true };
-      const what = t.kind === 'lbrace' ? "a block needs a keyword before '{' (e.g. `vm NAME {`)" : `found ${describeToken(t)}`;
-      reported = this.error(SyntaxCodes.expectedKeyword, `Expected a keyword at the start of the statement; ${what}.`, t.start, t.kind === 'lbrace' ? t.end : Math.max(t.end, t.start + 1));
+      keyword = { type: 'ident', name: '', start, end: start, missing: true };
+      const what = t.kind === 'lbrace' ? "a block needs a keyword before '{' (e.g. `vm NAME {`)" : `found ${describeToken(t, this.text)}`;
+      reported = this.error(SyntaxCodes.expectedKeyword, `Expected a keyword at the start of the statement; ${what}.`, start, t.kind === 'lbrace' ? t.end : Math.max(t.end, start + 1));
       // A scanner error on the same token already explains it; do not add more on this line.
-      if (!reported && this.errorStarts.has(t.start)) reported = true;
+      if (!reported && this.errorStarts.has(start)) reported = true;
     }
-    const args: Arg[] = [];
+    const scratch = this.argScratch;
+    let n = 0;
     for (;;) {
       const a = this.peek();
       if (a.kind === 'newline' || a.kind === 'semi' || a.kind === 'rbrace' || a.kind === 'lbrace' || a.kind === 'eof') break;
       const arg = this.tryParseArg();
       if (arg) {
-        args.push(arg);
+        scratch[n++] = arg;
         continue;
       }
       // Not an argument: report once per statement and skip the token.
@@ -295,8 +335,10 @@ class Parser {
         this.error(SyntaxCodes.unexpectedToken, this.unexpectedArgMessage(bad), bad.start, bad.end);
       }
     }
-    const stmt: Statement = { type: 'statement', keyword, args, start: t.start, end: Math.max(this.lastEnd(), t.start) };
-    if (keyword.missing && args.length === 0 && this.lastEnd() <= t.start) stmt.end = t.start;
+    const args = scratch.slice(0, n);
+    // Every field up front, `body` included: one object shape, no property added later.
+    const stmt: Statement = { type: 'statement', keyword, args, start, end: Math.max(this.lastEnd(), start), body: undefined, id: this.statementCount++ };
+    if (keyword.missing && n === 0 && this.lastEnd() <= start) stmt.end = start;
     if (this.peek().kind === 'lbrace' && this.stack.length >= MAX_DEPTH) {
       // The language nests a handful of levels; refuse absurd depths instead of recursing
       // without bound (the parser must never overflow the stack).
@@ -315,7 +357,7 @@ class Parser {
     return stmt;
   }
 
-  private unexpectedArgMessage(t: ScanToken): string {
+  private unexpectedArgMessage(t: RawToken): string {
     switch (t.kind) {
       case 'dash':
         return "Unexpected '-': a CPU span is written without spaces (`0-3`) and a negative number as `-5`.";
@@ -326,7 +368,7 @@ class Parser {
       case 'caret':
         return "Unexpected '^'.";
       default:
-        return `Unexpected ${describeToken(t)}.`;
+        return `Unexpected ${describeToken(t, this.text)}.`;
     }
   }
 
@@ -336,7 +378,7 @@ class Parser {
     if (t.kind === 'newline' || t.kind === 'semi' || t.kind === 'rbrace' || t.kind === 'eof') return;
     // Do not complain about what follows a block that the heuristics closed early.
     if (this.stack.length > 0 && this.stack[this.stack.length - 1].forceClosed) return;
-    this.error(SyntaxCodes.expectedEndOfStatement, `Expected the end of the statement after '}', found ${describeToken(t)}; start a new line or add ';'.`, t.start, t.end);
+    this.error(SyntaxCodes.expectedEndOfStatement, `Expected the end of the statement after '}', found ${describeToken(t, this.text)}; start a new line or add ';'.`, t.start, t.end);
   }
 
   // ---- blocks -------------------------------------------------------------------------------
@@ -354,32 +396,22 @@ class Parser {
   }
 
   private parseBody(keyword: IdentArg, reported: boolean): Body {
-    const open = this.next(); // the '{'
+    const o = this.next(); // the '{'
+    const open = { start: o.start, end: o.end };
     const block: OpenBlock = { open, keyword, indent: this.lineIndent, forceClosed: false };
     this.stack.push(block);
     const statements = this.parseStatements();
     this.stack.pop();
-    const body: Body = {
-      type: 'body',
-      open: { start: open.start, end: open.end },
-      close: { start: 0, end: 0 },
-      statements,
-      start: open.start,
-      end: 0,
-    };
     const t = this.peek();
     if (!block.forceClosed && t.kind === 'rbrace') {
+      const end = t.end;
       this.next();
-      body.close = { start: t.start, end: t.end };
-      body.end = t.end;
-      return body;
+      return new BodyNode(open.start, end, statements, undefined);
     }
     // Closed without '}' (end of file or a heuristic). Place the empty close range right after
     // the last thing in the body, where the user would type the '}'.
     const at = Math.max(open.end, this.lastEndBefore());
-    body.close = { start: at, end: at };
-    body.end = at;
-    body.missing = true;
+    const body = new BodyNode(open.start, at, statements, true);
     if (!block.forceClosed) {
       // End of file: this and every enclosing open block are unclosed. Report once, at the
       // innermost '{', and name the others in the related information.
@@ -394,10 +426,10 @@ class Parser {
     return this.lastNonBreakEnd;
   }
 
-  private reportUnclosed(blocks: OpenBlock[], at: ScanToken, alreadyReported: boolean): void {
+  private reportUnclosed(blocks: OpenBlock[], at: RawToken, alreadyReported: boolean): void {
     const inner = blocks[0];
     const name = inner.keyword.name ? `\`${inner.keyword.name}\`` : 'this statement';
-    const where = at.kind === 'eof' ? 'the end of the file' : at.kind === 'rbrace' ? "the '}' that closes an outer block" : `the top-level \`${at.text}\` below`;
+    const where = at.kind === 'eof' ? 'the end of the file' : at.kind === 'rbrace' ? "the '}' that closes an outer block" : `the top-level \`${this.text.slice(at.start, at.end)}\` below`;
     const related: NonNullable<SyntaxError['related']> = [{ range: { start: at.start, end: at.end }, message: at.kind === 'eof' ? 'the file ends here' : 'the block is closed here' }];
     for (const b of blocks.slice(1)) {
       related.push({ range: { start: b.open.start, end: b.open.end }, message: `the block of \`${b.keyword.name || '...'}\` is not closed either` });
@@ -413,10 +445,10 @@ class Parser {
    * holds `vm`/`host`/`scenario` legitimately) only `variant` closes it, unless the variant's
    * body is indented, which shows that column 0 is the top level.
    */
-  private maybeCloseAtTopLevelKeyword(t: ScanToken): boolean {
+  private maybeCloseAtTopLevelKeyword(t: RawToken): boolean {
     const outer = this.stack[0];
     let keep = 0;
-    if (outer.keyword.name === 'variant' && t.text !== 'variant' && !(outer.firstChildCol !== undefined && outer.firstChildCol > 0)) keep = 1;
+    if (outer.keyword.name === 'variant' && this.text.slice(t.start, t.end) !== 'variant' && !(outer.firstChildCol !== undefined && outer.firstChildCol > 0)) keep = 1;
     const closing = this.stack.length - keep;
     if (closing <= 0 || closing > this.braceBudget) return false;
     this.braceBudget -= closing;
@@ -431,7 +463,7 @@ class Parser {
    * statement but exactly like an outer one's, closes that outer block; the blocks in between
    * lack their `}`.
    */
-  private maybeCloseByIndent(t: ScanToken, col: number): void {
+  private maybeCloseByIndent(t: RawToken, col: number): void {
     const depth = this.stack.length;
     const inner = this.stack[depth - 1];
     if (col >= inner.indent) return;
@@ -452,7 +484,7 @@ class Parser {
 
   // ---- arguments ----------------------------------------------------------------------------
 
-  private startsItem(t: ScanToken): boolean {
+  private startsItem(t: RawToken): boolean {
     return t.kind === 'number' || t.kind === 'ident' || t.kind === 'string' || t.kind === 'caret' || (t.kind === 'dash' && this.isNegativeNumberAt(0));
   }
 
@@ -471,47 +503,53 @@ class Parser {
     const items: Arg[] = [first];
     while (this.peek().kind === 'comma') {
       const comma = this.next();
+      const commaStart = comma.start;
+      const commaEnd = comma.end;
       if (this.startsItem(this.peek())) items.push(this.parseItem());
       else {
         const t = this.peek();
-        this.error(SyntaxCodes.missingListItem, `Expected a list item after ',', found ${describeToken(t)}; remove the comma or add the item.`, comma.start, comma.end);
-        items.push({ type: 'ident', name: '', start: comma.end, end: comma.end, missing: true });
+        this.error(SyntaxCodes.missingListItem, `Expected a list item after ',', found ${describeToken(t, this.text)}; remove the comma or add the item.`, commaStart, commaEnd);
+        items.push({ type: 'ident', name: '', start: commaEnd, end: commaEnd, missing: true });
       }
     }
-    return { type: 'list', items, start: first.start, end: items[items.length - 1].end };
+    return { type: 'list', items: items.slice(), start: first.start, end: items[items.length - 1].end };
   }
 
   /** `'^' (span | NUMBER) | span | NUMBER ['..' NUMBER] | IDENT | STRING`. */
   private parseItem(): Arg {
     const t = this.peek();
     if (t.kind === 'ident') {
+      const a: IdentArg = { type: 'ident', name: this.nameOf(t), start: t.start, end: t.end };
       this.next();
-      return { type: 'ident', name: t.text, start: t.start, end: t.end };
+      return a;
     }
     if (t.kind === 'string') {
+      const a: Arg = { type: 'string', value: String(t.value ?? ''), start: t.start, end: t.end };
       this.next();
-      return { type: 'string', value: String(t.value ?? ''), start: t.start, end: t.end };
+      return a;
     }
     if (t.kind === 'caret') {
+      const start = t.start;
+      const end = t.end;
       this.next();
       const n = this.peek();
       if (n.kind === 'number' || this.isNegativeNumberAt(0)) {
         const operand = this.parseNumberOrSpan(/*allowRange*/ false);
-        return { type: 'not', operand: operand as NumberArg, start: t.start, end: operand.end };
+        return { type: 'not', operand: operand as NumberArg, start, end: operand.end };
       }
-      this.error(SyntaxCodes.missingExcluded, `Expected the CPU or span to exclude after '^' (e.g. \`^1\` or \`^4-7\`), found ${describeToken(n)}.`, t.start, t.end);
-      return { type: 'not', operand: this.missingNumber(t.end), start: t.start, end: t.end };
+      this.error(SyntaxCodes.missingExcluded, `Expected the CPU or span to exclude after '^' (e.g. \`^1\` or \`^4-7\`), found ${describeToken(n, this.text)}.`, start, end);
+      return { type: 'not', operand: this.missingNumber(end), start, end };
     }
     return this.parseNumberOrSpan(/*allowRange*/ true);
   }
 
   private missingNumber(at: number): NumberArg {
-    return { type: 'number', value: 0, unit: '', unitRange: { start: at, end: at }, start: at, end: at, missing: true };
+    return new NumberNode(0, '', at, at, true);
   }
 
   private parseNumber(): NumberArg {
     const t = this.peek();
-    let start = t.start;
+    const start = t.start;
     let sign = 1;
     if (t.kind === 'dash') {
       this.next();
@@ -519,10 +557,7 @@ class Parser {
     }
     const n = this.next();
     if (n.kind !== 'number') return this.missingNumber(start);
-    if (sign < 0) start = t.start;
-    const unit = n.unit ?? '';
-    const unitRange: TextRange = { start: n.end - unit.length, end: n.end };
-    return { type: 'number', value: sign * Number(n.value ?? 0), unit, unitRange, start, end: n.end };
+    return new NumberNode(sign * Number(n.value ?? 0), n.unit ?? '', start, n.end, undefined);
   }
 
   private parseNumberOrSpan(allowRange: boolean): Arg {
@@ -537,12 +572,14 @@ class Parser {
     }
     if (allowRange && d.kind === 'dotdot') {
       const dots = this.next();
+      const dotsStart = dots.start;
+      const dotsEnd = dots.end;
       if (this.peek().kind === 'number' || this.isNegativeNumberAt(0)) {
         const hi = this.parseNumber();
         return { type: 'range', lo, hi, start: lo.start, end: hi.end };
       }
-      this.error(SyntaxCodes.missingRangeEnd, `Expected the upper bound after '..' (e.g. \`10us..30us\`), found ${describeToken(this.peek())}.`, dots.start, dots.end);
-      return { type: 'range', lo, hi: this.missingNumber(dots.end), start: lo.start, end: dots.end };
+      this.error(SyntaxCodes.missingRangeEnd, `Expected the upper bound after '..' (e.g. \`10us..30us\`), found ${describeToken(this.peek(), this.text)}.`, dotsStart, dotsEnd);
+      return { type: 'range', lo, hi: this.missingNumber(dotsEnd), start: lo.start, end: dotsEnd };
     }
     return lo;
   }

@@ -9,6 +9,7 @@
  * Invariant: imports nothing outside `syntax/` and `core/`.
  */
 import type { Token, TokenKind } from './tree';
+import { Interner } from './intern';
 import { SyntaxCodes } from './syntaxCodes';
 
 /**
@@ -84,6 +85,28 @@ export function describeChar(ch: string): string {
   return `'${ch}'`;
 }
 
+/**
+ * What the scanner writes for each token: the parser keeps a few of these (its look-ahead) and
+ * reuses them, so scanning a file allocates no object per token; the source text of a token is
+ * `text.slice(start, end)`, taken only where it is needed (names keep theirs).
+ */
+export interface RawToken {
+  kind: TokenKind;
+  start: number;
+  end: number;
+  /** Numbers: the numeric part; strings: the unescaped content. */
+  value: number | string | undefined;
+  /** Numbers: the attached unit suffix as written, `''` if none (interned). */
+  unit: string | undefined;
+}
+
+export function newRawToken(): RawToken {
+  return { kind: 'eof', start: 0, end: 0, value: undefined, unit: undefined };
+}
+
+/** Text of the punctuation tokens, which never needs a slice. */
+const FIXED_TEXT: Partial<Record<TokenKind, string>> = { lbrace: '{', rbrace: '}', comma: ',', semi: ';', caret: '^', dash: '-', dotdot: '..', eof: '' };
+
 /** A pull scanner: each `next()` returns the next token, comments and newlines included. */
 export interface Scanner {
   /** The next token; after the end, an `eof` token (empty range at the end) every time. */
@@ -104,25 +127,48 @@ export function scan(text: string, onError: ScanErrorCallback): ScanToken[] {
   }
 }
 
-/**
- * The scanner proper, pulled one token at a time by the parser (so that the parser need not
- * keep an array of every token alive while it builds the tree).
- */
+/** A scanner that returns a new `Token` (with its `text`) for every token. */
 export function createScanner(text: string, onError: ScanErrorCallback): Scanner {
-  const n = text.length;
-  let pos = 0;
-  let out: ScanToken | undefined;
-  const push = (kind: TokenKind, start: number, end: number, extra?: Partial<Token>, fixedText?: string): ScanToken => {
-    // Every token has the same fields in the same order (one hidden class: the parser's
-    // property reads stay monomorphic).
-    const t: ScanToken = { kind, start, end, text: fixedText ?? text.slice(start, end), value: extra?.value, unit: extra?.unit };
-    out = t;
-    return t;
+  const core = new ScannerCore(text, onError);
+  const raw = newRawToken();
+  const eof: ScanToken = { kind: 'eof', start: text.length, end: text.length, text: '', value: undefined, unit: undefined };
+  return {
+    next(): ScanToken {
+      core.scanInto(raw);
+      if (raw.kind === 'eof') return eof;
+      // Every token has the same fields in the same order (one hidden class).
+      return { kind: raw.kind, start: raw.start, end: raw.end, text: FIXED_TEXT[raw.kind] ?? text.slice(raw.start, raw.end), value: raw.value, unit: raw.unit };
+    },
   };
+}
 
-  const eof: ScanToken = { kind: 'eof', start: n, end: n, text: '', value: undefined, unit: undefined };
+/**
+ * The scanner proper: scans one token at a time into a `RawToken`, in one linear pass over the
+ * text, never throwing. Problems are reported through `onError` and the offending text still
+ * becomes a token.
+ */
+export class ScannerCore {
+  private pos = 0;
+  /** Unit suffixes seen, so that every `us` of a file is one string. */
+  private readonly units = new Interner();
 
-  function next(): ScanToken {
+  constructor(
+    private readonly text: string,
+    private readonly onError: ScanErrorCallback,
+  ) {}
+
+  private set(t: RawToken, kind: TokenKind, start: number, end: number): void {
+    t.kind = kind;
+    t.start = start;
+    t.end = end;
+    t.value = undefined;
+    t.unit = undefined;
+  }
+
+  scanInto(t: RawToken): void {
+    const text = this.text;
+    const n = text.length;
+    let pos = this.pos;
     while (pos < n) {
       const c = text.charCodeAt(pos);
       const start = pos;
@@ -132,8 +178,9 @@ export function createScanner(text: string, onError: ScanErrorCallback): Scanner
       }
       if (c === CH_LF || c === CH_CR) {
         pos += c === CH_CR && text.charCodeAt(pos + 1) === CH_LF ? 2 : 1;
-        push('newline', start, pos);
-        return out!;
+        this.set(t, 'newline', start, pos);
+        this.pos = pos;
+        return;
       }
       if (c === CH_HASH) {
         while (pos < n) {
@@ -141,52 +188,54 @@ export function createScanner(text: string, onError: ScanErrorCallback): Scanner
           if (d === CH_LF || d === CH_CR) break;
           pos++;
         }
-        push('comment', start, pos);
-        return out!;
+        this.set(t, 'comment', start, pos);
+        this.pos = pos;
+        return;
       }
       if (isIdentStart(c)) {
         pos++;
         while (pos < n && isIdentPart(text.charCodeAt(pos))) pos++;
         // An identifier never ends with '-': `a-` is the word `a` and a dash.
         while (text.charCodeAt(pos - 1) === CH_DASH) pos--;
-        push('ident', start, pos);
-        return out!;
+        this.set(t, 'ident', start, pos);
+        this.pos = pos;
+        return;
       }
       if (isDigit(c) || (c === CH_DOT && isDigit(text.charCodeAt(pos + 1)))) {
-        pos = scanNumber(text, pos, push);
-        return out!;
+        this.pos = this.scanNumber(pos, t);
+        return;
       }
       if (c === CH_QUOTE) {
-        pos = scanString(text, pos, push, onError);
-        return out!;
+        this.pos = this.scanString(pos, t);
+        return;
       }
       pos++;
       switch (c) {
         case CH_LBRACE:
-          push('lbrace', start, pos, undefined, '{');
+          this.set(t, 'lbrace', start, pos);
           break;
         case CH_RBRACE:
-          push('rbrace', start, pos, undefined, '}');
+          this.set(t, 'rbrace', start, pos);
           break;
         case CH_COMMA:
-          push('comma', start, pos, undefined, ',');
+          this.set(t, 'comma', start, pos);
           break;
         case CH_SEMI:
-          push('semi', start, pos, undefined, ';');
+          this.set(t, 'semi', start, pos);
           break;
         case CH_CARET:
-          push('caret', start, pos, undefined, '^');
+          this.set(t, 'caret', start, pos);
           break;
         case CH_DASH:
-          push('dash', start, pos, undefined, '-');
+          this.set(t, 'dash', start, pos);
           break;
         case CH_DOT:
           if (text.charCodeAt(pos) === CH_DOT) {
             pos++;
-            push('dotdot', start, pos, undefined, '..');
+            this.set(t, 'dotdot', start, pos);
           } else {
-            push('error', start, pos);
-            onError(SyntaxCodes.unexpectedChar, `Unexpected character '.'; ranges are written \`lo..hi\` and decimals \`2.5ms\`.`, start, pos);
+            this.set(t, 'error', start, pos);
+            this.onError(SyntaxCodes.unexpectedChar, `Unexpected character '.'; ranges are written \`lo..hi\` and decimals \`2.5ms\`.`, start, pos);
           }
           break;
         default: {
@@ -204,84 +253,97 @@ export function createScanner(text: string, onError: ScanErrorCallback): Scanner
           }
           if (pos === start) pos = start + 1;
           const ch = text.slice(start, pos);
-          push('error', start, pos);
+          this.set(t, 'error', start, pos);
           const what = ch.length === 1 || (ch.length === 2 && ch.codePointAt(0)! > 0xffff) ? `character ${describeChar(ch)}` : `characters '${ch}'`;
-          onError(SyntaxCodes.unexpectedChar, `Unexpected ${what}; the language uses words, numbers, "strings", { } , ; - ^ .. and # comments.`, start, pos);
+          this.onError(SyntaxCodes.unexpectedChar, `Unexpected ${what}; the language uses words, numbers, "strings", { } , ; - ^ .. and # comments.`, start, pos);
         }
       }
-      return out!;
+      this.pos = pos;
+      return;
     }
-    return eof;
+    this.pos = pos;
+    this.set(t, 'eof', n, n);
   }
-  return { next };
-}
 
-type Push = (kind: TokenKind, start: number, end: number, extra?: Partial<Token>) => ScanToken;
-
-/**
- * `digits ['.' digits] [('e'|'E') ['+'|'-'] digits] [unit]` where unit is letters/`%` optionally
- * followed by `/letters` (`20k/s`), or `/letters` alone (`500/s`). `1..3` stays a number, `..`
- * and a number because a '.' only starts a fraction when a digit follows.
- */
-function scanNumber(text: string, pos: number, push: Push): number {
-  const start = pos;
-  const n = text.length;
-  while (pos < n && isDigit(text.charCodeAt(pos))) pos++;
-  if (text.charCodeAt(pos) === CH_DOT && isDigit(text.charCodeAt(pos + 1))) {
-    pos++;
-    while (pos < n && isDigit(text.charCodeAt(pos))) pos++;
-  }
-  // An exponent only when digits follow, so that a unit starting with `e` still scans as a unit.
-  const e = text.charCodeAt(pos);
-  if (e === 101 || e === 69) {
-    let p = pos + 1;
-    const sign = text.charCodeAt(p);
-    if (sign === 43 || sign === CH_DASH) p++;
-    if (isDigit(text.charCodeAt(p))) {
-      pos = p;
+  /**
+   * `digits ['.' digits] [('e'|'E') ['+'|'-'] digits] [unit]` where unit is letters/`%` optionally
+   * followed by `/letters` (`20k/s`), or `/letters` alone (`500/s`). `1..3` stays a number, `..`
+   * and a number because a '.' only starts a fraction when a digit follows.
+   */
+  private scanNumber(pos: number, t: RawToken): number {
+    const text = this.text;
+    const start = pos;
+    const n = text.length;
+    // The value of a plain integer is summed up as it is scanned (exact below 2^53); anything
+    // else goes through `Number` like the text it is.
+    let int = 0;
+    while (pos < n && isDigit(text.charCodeAt(pos))) {
+      int = int * 10 + (text.charCodeAt(pos) - CH_0);
+      pos++;
+    }
+    let plain = pos - start <= 15;
+    if (text.charCodeAt(pos) === CH_DOT && isDigit(text.charCodeAt(pos + 1))) {
+      plain = false;
+      pos++;
       while (pos < n && isDigit(text.charCodeAt(pos))) pos++;
     }
-  }
-  const numEnd = pos;
-  while (pos < n && isUnitChar(text.charCodeAt(pos))) pos++;
-  if (text.charCodeAt(pos) === CH_SLASH && isLetter(text.charCodeAt(pos + 1))) {
-    pos++;
-    while (pos < n && isLetter(text.charCodeAt(pos))) pos++;
-  }
-  const value = Number(text.slice(start, numEnd));
-  push('number', start, pos, { value, unit: text.slice(numEnd, pos) });
-  return pos;
-}
-
-/** `"..."` on one line with `\"` and `\\` escapes (other escapes are kept as written). */
-function scanString(text: string, pos: number, push: Push, onError: ScanErrorCallback): number {
-  const start = pos;
-  const n = text.length;
-  pos++;
-  let value = '';
-  let chunk = pos;
-  while (pos < n) {
-    const c = text.charCodeAt(pos);
-    if (c === CH_QUOTE) {
-      value += text.slice(chunk, pos);
-      pos++;
-      push('string', start, pos, { value });
-      return pos;
-    }
-    if (c === CH_LF || c === CH_CR) break;
-    if (c === CH_BACKSLASH) {
-      const d = text.charCodeAt(pos + 1);
-      if (d === CH_QUOTE || d === CH_BACKSLASH) {
-        value += text.slice(chunk, pos) + text[pos + 1];
-        pos += 2;
-        chunk = pos;
-        continue;
+    // An exponent only when digits follow, so that a unit starting with `e` still scans as a unit.
+    const e = text.charCodeAt(pos);
+    if (e === 101 || e === 69) {
+      let p = pos + 1;
+      const sign = text.charCodeAt(p);
+      if (sign === 43 || sign === CH_DASH) p++;
+      if (isDigit(text.charCodeAt(p))) {
+        plain = false;
+        pos = p;
+        while (pos < n && isDigit(text.charCodeAt(pos))) pos++;
       }
     }
-    pos++;
+    const numEnd = pos;
+    while (pos < n && isUnitChar(text.charCodeAt(pos))) pos++;
+    if (text.charCodeAt(pos) === CH_SLASH && isLetter(text.charCodeAt(pos + 1))) {
+      pos++;
+      while (pos < n && isLetter(text.charCodeAt(pos))) pos++;
+    }
+    this.set(t, 'number', start, pos);
+    t.value = plain ? int : Number(text.slice(start, numEnd));
+    t.unit = pos === numEnd ? '' : this.units.get(text, numEnd, pos);
+    return pos;
   }
-  value += text.slice(chunk, pos);
-  push('string', start, pos, { value });
-  onError(SyntaxCodes.unterminatedString, 'Unterminated string: add the closing \'"\' (strings end on the line they start).', start, pos);
-  return pos;
+
+  /** `"..."` on one line with `\"` and `\\` escapes (other escapes are kept as written). */
+  private scanString(pos: number, t: RawToken): number {
+    const text = this.text;
+    const start = pos;
+    const n = text.length;
+    pos++;
+    let value = '';
+    let chunk = pos;
+    while (pos < n) {
+      const c = text.charCodeAt(pos);
+      if (c === CH_QUOTE) {
+        value += text.slice(chunk, pos);
+        pos++;
+        this.set(t, 'string', start, pos);
+        t.value = value;
+        return pos;
+      }
+      if (c === CH_LF || c === CH_CR) break;
+      if (c === CH_BACKSLASH) {
+        const d = text.charCodeAt(pos + 1);
+        if (d === CH_QUOTE || d === CH_BACKSLASH) {
+          value += text.slice(chunk, pos) + text[pos + 1];
+          pos += 2;
+          chunk = pos;
+          continue;
+        }
+      }
+      pos++;
+    }
+    value += text.slice(chunk, pos);
+    this.set(t, 'string', start, pos);
+    t.value = value;
+    this.onError(SyntaxCodes.unterminatedString, 'Unterminated string: add the closing \'"\' (strings end on the line they start).', start, pos);
+    return pos;
+  }
 }

@@ -112,11 +112,20 @@ export interface Statement extends NodeBase {
   keyword: IdentArg;
   args: Arg[];
   body?: Body;
+  /**
+   * Index of the statement in its file, in document order (pre-order: a block before the
+   * statements in its body), 0 to `SourceFile.statementCount - 1`; -1 for a statement that no
+   * parse made (the copies the checker makes when it merges a variant). Lets later passes keep
+   * per-statement data in arrays instead of hash maps.
+   */
+  id: number;
 }
 
 export interface SourceFile extends NodeBase {
   type: 'file';
   statements: Statement[];
+  /** Number of statements in the file, nested ones included (see `Statement.id`). */
+  statementCount: number;
   /** Comments in order (for folding, formatting and hover docs). */
   comments: Token[];
 }

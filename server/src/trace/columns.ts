@@ -49,6 +49,11 @@ export class BlockColumn<T extends TypedArray> {
     this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK] = v;
   }
 
+  /** Drops block `bi` (its rows read as undefined afterwards): for a reader that owns the column. */
+  release(bi: number): void {
+    if (bi < this.blocks.length && this.blocks[bi] !== this.cur) this.blocks[bi] = new this.ctor(0);
+  }
+
   /** Bytes held, including the unused tail of the last block. */
   get byteLength(): number {
     let n = 0;

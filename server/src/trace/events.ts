@@ -188,6 +188,18 @@ export class EventTable {
     this.fill = 0;
   }
 
+  /** Set by {@link releaseBlock}: some rows are gone, the table cannot be read again. */
+  released = false;
+
+  /**
+   * Drops block `bi` of every column (except the one still being filled): for a single reader
+   * that owns the table and is done with those rows, so memory goes down as it reads.
+   */
+  releaseBlock(bi: number): void {
+    this.released = true;
+    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.release(bi);
+  }
+
   /** Makes the row count visible to column readers (call before reading). */
   seal(): void {
     for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.length = this.rows;

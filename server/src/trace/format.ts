@@ -18,6 +18,19 @@ export function fmtPct(x: number): string {
   return `${x.toFixed(x >= 10 ? 0 : 1)}%`;
 }
 
+/**
+ * 1234567 -> "1,234,567", as `toLocaleString('en-US')` writes it. Integers are grouped here:
+ * the first toLocaleString call loads ICU's locale data, which costs more than a whole small
+ * analysis; anything else (fractions, -0, huge values) still goes to toLocaleString.
+ */
 export function fmtCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
+  const digits = String(n < 0 ? -n : n);
+  let out = digits.length > 3 ? '' : digits;
+  if (digits.length > 3) {
+    const head = digits.length % 3 || 3;
+    out = digits.slice(0, head);
+    for (let i = head; i < digits.length; i += 3) out += ',' + digits.slice(i, i + 3);
+  }
+  return n < 0 ? '-' + out : out;
 }

@@ -89,6 +89,12 @@ export class TraceImporter {
     const chunk = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     this.stats.bytes += chunk.length;
     if (this.format === undefined) {
+      if (this.headLen === 0 && chunk.length >= DETECT_BYTES) {
+        // Enough to decide at once: nothing to hold back, so nothing is copied.
+        this.setFormat(detectFormat(chunk, chunk.length));
+        this.feed(chunk, input);
+        return;
+      }
       this.head.push(chunk.slice());
       this.headLen += chunk.length;
       if (this.headLen < DETECT_BYTES) return;
@@ -205,17 +211,11 @@ export class TraceImporter {
       start = nl + 1;
     }
     const base = this.chunkBase;
-    for (;;) {
-      const nl = finder.indexOf(LF, start);
-      if (nl < 0) break;
-      this.lineNo++;
-      this.stats.lines++;
-      let e = nl;
-      if (e > start && chunk[e - 1] === CR) e--;
-      if (e - start > MAX_LINE_BYTES) this.tooLong(base + start);
-      else parser.line(chunk, start, e, this.lineNo, base + start);
-      start = nl + 1;
-    }
+    // The parser runs the line loop itself (no call per line from here).
+    const first = this.lineNo;
+    start = parser.lines(chunk, finder, start, base, first, MAX_LINE_BYTES, this.onTooLong);
+    this.lineNo = parser.lastLineNo;
+    this.stats.lines += this.lineNo - first;
     if (start < chunk.length) {
       this.carryOffset = base + start;
       this.appendCarry(chunk, start, chunk.length);
@@ -252,6 +252,11 @@ export class TraceImporter {
     this.carryLen = 0;
     this.carryOverflow = false;
   }
+
+  private readonly onTooLong = (lineNo: number, offset: number): void => {
+    this.lineNo = lineNo;
+    this.tooLong(offset);
+  };
 
   private tooLong(offset: number): void {
     this.stats.malformedLines++;

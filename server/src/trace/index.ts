@@ -9,6 +9,7 @@
  *
  * Invariant: nothing under trace/ imports node modules, reads the clock or touches `process`.
  */
+import type { TimelineBuilder, TimelineSource } from '../core/timeline';
 import { traceFindings } from './analysis';
 import { cpuDocs, loadDocs, statsDoc, threadDocs, vmDocs } from './document';
 import { identifyVcpus } from './identify';
@@ -16,22 +17,66 @@ import type { ImportedTrace } from './importer';
 import { withDefaults, type AnalysisOptions } from './options';
 import { analyzeChrome } from './reconstruct/chrome';
 import { reconstruct } from './reconstruct/sched';
-import { TRACE_SCHEMA, type TraceDocument } from './schema';
+import { TRACE_SCHEMA, type TraceDocument, type TraceSummaryDocument } from './schema';
 
 export { TraceImporter, importTrace, type ImportedTrace, type ImportOutcome, type ImportRunOptions, type CancelToken } from './importer';
 export { DEFAULT_OPTIONS, type AnalysisOptions } from './options';
-export { TRACE_SCHEMA, type TraceDocument } from './schema';
+export { TRACE_SCHEMA, type TraceDocument, type TraceSummaryDocument } from './schema';
 export { renderSummary } from './summary';
+export { documentJsonChunks } from './json';
+
+/** What {@link analyzeTraceParts} returns. */
+export interface TraceAnalysis {
+  /** Everything but the timeline. */
+  document: TraceSummaryDocument;
+  /**
+   * The timeline with its lanes still in typed arrays (undefined unless asked for): serialise it
+   * with `documentJsonChunks` or core/chromeTrace's `chromeTraceStream`.
+   */
+  timeline: TimelineSource | undefined;
+}
 
 /** Reconstructs scheduling, builds the document and its findings. */
 export function analyzeTrace(trace: ImportedTrace, options: Partial<AnalysisOptions> = {}): TraceDocument {
+  const r = analyze(trace, options, true, false);
+  return { ...r.document, timeline: r.timeline.build(r.startNs, r.endNs) };
+}
+
+/**
+ * {@link analyzeTrace} for large inputs: the document without its timeline, and the timeline
+ * only when `parts.timeline` is set, and then in columns rather than as number arrays (which
+ * take about as much memory as a trace has events). Without a timeline the reconstruction
+ * records no intervals at all: the text summary and the findings need none.
+ */
+export function analyzeTraceParts(
+  trace: ImportedTrace,
+  options: Partial<AnalysisOptions> = {},
+  parts: {
+    timeline: boolean;
+    /**
+     * Release the trace's event rows as the reconstruction reads them, so they and the timeline
+     * are not both in memory at their full size; the trace cannot be analysed again.
+     */
+    releaseTrace?: boolean;
+  },
+): TraceAnalysis {
+  const r = analyze(trace, options, parts.timeline, parts.releaseTrace ?? false);
+  return { document: r.document, timeline: parts.timeline ? r.timeline.source(r.startNs, r.endNs) : undefined };
+}
+
+function analyze(
+  trace: ImportedTrace,
+  options: Partial<AnalysisOptions>,
+  keepTimeline: boolean,
+  release: boolean,
+): { document: TraceSummaryDocument; timeline: TimelineBuilder; startNs: number; endNs: number } {
   const opts = withDefaults(options);
   if (trace.chrome) {
     const c = analyzeChrome(trace.chrome, trace.stats, opts);
     const statsAfter = statsDoc(trace); // nested-slice counters are raised during the analysis
     const window = { startNs: c.startNs, endNs: c.endNs, durationNs: c.endNs - c.startNs };
     const findings = traceFindings({ threads: c.threads, vms: c.vms, load: [], stats: statsAfter, window, hasSchedData: c.hasStates }, opts);
-    return {
+    const document: TraceSummaryDocument = {
       schema: TRACE_SCHEMA,
       file: trace.fileName,
       format: trace.format,
@@ -44,18 +89,18 @@ export function analyzeTrace(trace: ImportedTrace, options: Partial<AnalysisOpti
       cpus: c.cpus,
       load: [],
       findings,
-      timeline: c.timeline.build(c.startNs, c.endNs),
     };
+    return { document, timeline: c.timeline, startNs: c.startNs, endNs: c.endNs };
   }
   const ident = identifyVcpus(trace.threads.list, (t) => (t.comm >= 0 ? trace.events.comms.name(t.comm) : ''), trace.sources);
-  const r = reconstruct(trace, ident, opts);
+  const r = reconstruct(trace, ident, opts, { timeline: keepTimeline, release });
   const statsAfter = statsDoc(trace); // the reconstruction adds inference counters
   const threads = threadDocs(trace, ident, r);
   const vms = vmDocs(trace, ident, threads, r);
   const load = loadDocs(trace, r);
   const window = { startNs: r.startNs, endNs: r.endNs, durationNs: r.endNs - r.startNs };
   const findings = traceFindings({ threads, vms, load, stats: statsAfter, window, hasSchedData: r.switches > 0 }, opts);
-  return {
+  const document: TraceSummaryDocument = {
     schema: TRACE_SCHEMA,
     file: trace.fileName,
     format: trace.format,
@@ -68,6 +113,6 @@ export function analyzeTrace(trace: ImportedTrace, options: Partial<AnalysisOpti
     cpus: cpuDocs(trace, r),
     load,
     findings,
-    timeline: r.timeline.build(r.startNs, r.endNs),
   };
+  return { document, timeline: r.timeline, startNs: r.startNs, endNs: r.endNs };
 }

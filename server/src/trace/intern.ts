@@ -41,6 +41,38 @@ export class ByteInterner {
     return id;
   }
 
+  /** Words cache of {@link idWords}: per slot the length + 1 (0 empty), four words and the id. */
+  private readonly wLen = new Int32Array(64);
+  private readonly wWords = new Int32Array(64 * 4);
+  private readonly wId = new Int32Array(64);
+
+  /**
+   * {@link id} for callers with a DataView of `b`: names of 4 to 16 bytes (exit reasons) are
+   * compared as four little-endian words (at 0, 4, 8 and 12, each at most length - 4) in a small
+   * direct-mapped cache, instead of byte by byte.
+   */
+  idWords(b: Uint8Array, dv: DataView, start: number, end: number): number {
+    const len = end - start;
+    if (len < 4 || len > 16) return this.id(b, start, end);
+    const last = len - 4;
+    const w0 = dv.getInt32(start, true);
+    const w1 = dv.getInt32(start + (last < 4 ? last : 4), true);
+    const w2 = dv.getInt32(start + (last < 8 ? last : 8), true);
+    const w3 = dv.getInt32(start + last, true);
+    const slot = ((w0 ^ Math.imul(w3, 0x9e3779b1)) + len) & 63;
+    const k = slot * 4;
+    const ws = this.wWords;
+    if (this.wLen[slot] === len + 1 && ws[k] === w0 && ws[k + 1] === w1 && ws[k + 2] === w2 && ws[k + 3] === w3) return this.wId[slot];
+    const id = this.id(b, start, end);
+    this.wLen[slot] = len + 1;
+    ws[k] = w0;
+    ws[k + 1] = w1;
+    ws[k + 2] = w2;
+    ws[k + 3] = w3;
+    this.wId[slot] = id;
+    return id;
+  }
+
   private lookup(b: Uint8Array, start: number, end: number): number {
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
@@ -84,6 +116,11 @@ export class ByteInterner {
     if (v.length !== end - start) return false;
     for (let k = 0; k < v.length; k++) if (v[k] !== b[start + k]) return false;
     return true;
+  }
+
+  /** The bytes of an id (do not modify). */
+  bytesOf(id: number): Uint8Array {
+    return this.bytes[id];
   }
 
   name(id: number): string {

@@ -33,6 +33,9 @@ export interface TraceDocument {
   timeline: TimelineData;
 }
 
+/** The document without its timeline: what the text summary, the findings and the scenario skeleton read. */
+export type TraceSummaryDocument = Omit<TraceDocument, 'timeline'>;
+
 export interface TraceStatsDoc {
   /** Lines in the input (text formats: events + malformed + skipped == lines). */
   lines: number;

@@ -9,7 +9,7 @@
  * Pure: document in, text out.
  */
 import { fmtNs, fmtPct } from './format';
-import type { ThreadDoc, TraceDocument } from './schema';
+import type { ThreadDoc, TraceSummaryDocument } from './schema';
 
 /** Host threads using less than this share of one pCPU are folded into `load background`. */
 const OWN_LOAD_SHARE = 0.01;
@@ -43,7 +43,7 @@ function cpuList(n: number): string {
   return n <= 1 ? '0' : `0-${n - 1}`;
 }
 
-export function scenarioSkeleton(doc: TraceDocument): string {
+export function scenarioSkeleton(doc: TraceSummaryDocument): string {
   const L: string[] = [];
   const duration = doc.window.durationNs;
   const pcpus = doc.load[0]?.pcpus || doc.cpus.filter((c) => !c.source || c.source === doc.cpus[0]?.source).length || 1;

@@ -4,7 +4,7 @@
  * CPUs, and the findings with their fix hints. Pure string building.
  */
 import { fmtCount, fmtNs, fmtPct, fmtTs } from './format';
-import type { ThreadDoc, TraceDocument } from './schema';
+import type { ThreadDoc, TraceSummaryDocument } from './schema';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -19,7 +19,7 @@ function exitsText(t: ThreadDoc): string {
   return e.slice(0, 3).map(([k, v]) => `${k} ${fmtCount(v)}`).join(', ') + (e.length > 3 ? ` +${e.length - 3}` : '');
 }
 
-export function renderSummary(doc: TraceDocument, opts: { maxThreads?: number; maxWarnings?: number } = {}): string {
+export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: number; maxWarnings?: number } = {}): string {
   const out: string[] = [];
   const s = doc.stats;
   const fd = doc.formatDetail as Record<string, unknown>;

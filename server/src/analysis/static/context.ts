@@ -10,7 +10,7 @@
  */
 import type { Diagnostic, Fix, RelatedInfo, Severity, TextEdit } from '../../core/diagnostic';
 import type { TextRange } from '../../core/text';
-import type { Scenario } from '../../model/ir';
+import type { Scenario, Vm } from '../../model/ir';
 import type { Statement } from '../../syntax/tree';
 import { hazardCodeDocs, type HazardCode } from './codes';
 import { nestText, type Path, type SourceIndex } from './source';
@@ -26,17 +26,79 @@ export interface HazardReport {
   tags?: Diagnostic['tags'];
 }
 
+/** `code@start:end`: a diagnostic's identity when variants' diagnostics are merged. */
+export const diagnosticKey = (code: string, range: TextRange): string => `${code}@${range.start}:${range.end}`;
+
 export class HazardContext {
   readonly diagnostics: Diagnostic[] = [];
+  /**
+   * The VMs whose own hazards (those that depend on the VM alone, and on the run settings) are
+   * checked. All of them for the base; for a variant, the VMs it changes: a VM the variant leaves
+   * alone is the base's very object and raises exactly the base's diagnostics, which a variant
+   * never repeats. Checks that compare VMs with each other (oversubscription, cpupools) look at
+   * every VM of `scenario`.
+   */
+  readonly localVms: readonly Vm[];
+  /**
+   * The VMs whose hazards that depend on the other VMs and host loads on their pCPUs
+   * (oversubscription) are checked: all of them for the base; for a variant, those it changes and
+   * those whose pCPUs it changes the demand on. For every other VM the variant sees the base's
+   * contenders with the base's demand, and raises exactly the base's diagnostics.
+   */
+  readonly crossVms: readonly Vm[];
+  /** Variants: the keys (see {@link diagnosticKey}) this variant raised, in order. */
+  readonly raised: string[] = [];
+  /** Variants: the diagnostics built for keys nobody raised before, by key. */
+  readonly built = new Map<string, Diagnostic>();
+  private readonly relCache = new Map<object, RelatedInfo>();
 
   constructor(
     readonly scenario: Scenario,
     readonly src: SourceIndex,
     /** Set when checking a variant (its merged scenario is `scenario`). */
     readonly variant?: string,
-  ) {}
+    opts: {
+      /** Keys of diagnostics already raised (the base's, earlier variants'): not built again. */
+      known?: { has(key: string): boolean };
+      localVms?: readonly Vm[];
+      crossVms?: readonly Vm[];
+    } = {},
+  ) {
+    this.known = opts.known;
+    this.localVms = opts.localVms ?? scenario.vms;
+    this.crossVms = opts.crossVms ?? scenario.vms;
+  }
+
+  private readonly known: { has(key: string): boolean } | undefined;
+
+  /**
+   * Whether a diagnostic at (`code`, `range`) is worth building. In a variant, one that the base or
+   * an earlier variant already raised is only recorded (the variant's name joins it), not built:
+   * checks call this before they compose messages, related information and fixes.
+   */
+  wants(code: HazardCode, range: TextRange): boolean {
+    if (this.variant === undefined) return true;
+    const k = diagnosticKey(code, range);
+    if (this.known?.has(k) || this.built.has(k)) {
+      this.raised.push(k);
+      return false;
+    }
+    return true;
+  }
 
   report(code: HazardCode, r: HazardReport): void {
+    if (this.variant !== undefined) {
+      // A check that did not ask `wants` first: the same rule, after the fact.
+      if (!this.wants(code, r.range)) return;
+      const k = diagnosticKey(code, r.range);
+      this.raised.push(k);
+      this.built.set(k, this.make(code, r));
+      return;
+    }
+    this.diagnostics.push(this.make(code, r));
+  }
+
+  private make(code: HazardCode, r: HazardReport): Diagnostic {
     const fixes = (r.fixes ?? []).filter((f): f is Fix => f !== undefined && f.edits.length > 0 && this.inScope(f.edits));
     const d: Diagnostic = {
       severity: r.severity ?? hazardCodeDocs[code].severity,
@@ -44,12 +106,14 @@ export class HazardContext {
       message: r.message,
       range: r.range,
     };
-    // Implicit defaults have empty ranges: nothing to point at.
-    const related = (r.related ?? []).filter((x) => x.range.end > x.range.start);
+    // Implicit defaults have empty ranges: nothing to point at. (The list is copied only when
+    // something is left out: diagnostics may share one, like the rest of their data, read-only.)
+    const rel = r.related;
+    const related = rel && rel.every((x) => x.range.end > x.range.start) ? rel : (rel ?? []).filter((x) => x.range.end > x.range.start);
     if (related.length) d.related = related;
     if (fixes.length) d.fixes = fixes;
     if (r.tags?.length) d.tags = r.tags;
-    this.diagnostics.push(d);
+    return d;
   }
 
   /** A variant's edits must stay in its block; the base's must stay out of every variant. */
@@ -93,6 +157,23 @@ export class HazardContext {
     return { range: this.head(range), message };
   }
 
+  /**
+   * Related information about `key` (an IR object or a shared analysis result), made once per
+   * context: the same object may then appear in many diagnostics (read-only, like all of them).
+   */
+  relOnce(key: object, make: () => RelatedInfo): RelatedInfo {
+    const r = this.relCache.get(key);
+    if (r) return r;
+    const made = make();
+    this.relCache.set(key, made);
+    return made;
+  }
+
+  /** The related information `relOnce` made for `key`, if any. */
+  cachedRel(key: object): RelatedInfo | undefined {
+    return this.relCache.get(key);
+  }
+
   // ---- fixes -------------------------------------------------------------------------------
 
   /**
@@ -105,7 +186,7 @@ export class HazardContext {
   }
 
   settingEdit(owner: Path, kw: string, value: string): TextEdit | undefined {
-    const existing = this.src.find([...owner, { kw }], this.variant);
+    const existing = this.src.find(owner.concat({ kw }), this.variant);
     if (existing) return this.src.replaceArgs(existing, value);
     return this.addChildEdit(owner, `${kw} ${value}`);
   }
@@ -133,7 +214,7 @@ export class HazardContext {
     const edits: (TextEdit | undefined)[] = [];
     const added: string[] = [];
     for (const [kw, value] of pairs) {
-      const existing = this.src.find([...owner, { kw }], this.variant);
+      const existing = this.src.find(owner.concat({ kw }), this.variant);
       if (!existing) added.push(`${kw} ${value}`);
       // Already what the fix wants: leave it alone.
       else if (this.src.slice(this.src.head(existing)) !== `${kw} ${value}`) edits.push(this.src.replaceArgs(existing, value));

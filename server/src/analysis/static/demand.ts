@@ -98,21 +98,36 @@ function vmDiskLatency(vm: Vm): (controller: string, disk: string) => number | u
   };
 }
 
+// A VM's demand and peak depend on the VM alone. IR objects are immutable and variants share the
+// VMs they do not change with the base, so these are computed once per VM object.
+const demandCache = new WeakMap<Vm, number>();
+const peakCache = new WeakMap<Vm, number>();
+
 /** Average number of this VM's vCPUs that want a pCPU. */
 export function vmDemand(vm: Vm): number {
-  const lat = vmDiskLatency(vm);
-  let d = 0;
-  for (const t of vm.guest.threads) d += t.count * programDuty(t.program, lat);
-  for (const p of vm.guest.parallel) d += p.threads;
-  return Math.min(vm.vcpus, d);
+  let d = demandCache.get(vm);
+  if (d === undefined) {
+    const lat = vmDiskLatency(vm);
+    d = 0;
+    for (const t of vm.guest.threads) d += t.count * programDuty(t.program, lat);
+    for (const p of vm.guest.parallel) d += p.threads;
+    d = Math.min(vm.vcpus, d);
+    demandCache.set(vm, d);
+  }
+  return d;
 }
 
 /** How many of this VM's vCPUs can be runnable at the same moment. */
 export function vmPeak(vm: Vm): number {
-  let n = 0;
-  for (const t of vm.guest.threads) if (passTimes(t.program).cpuNs > 0) n += t.count;
-  for (const p of vm.guest.parallel) n += p.threads;
-  return Math.min(vm.vcpus, n);
+  let n = peakCache.get(vm);
+  if (n === undefined) {
+    n = 0;
+    for (const t of vm.guest.threads) if (passTimes(t.program).cpuNs > 0) n += t.count;
+    for (const p of vm.guest.parallel) n += p.threads;
+    n = Math.min(vm.vcpus, n);
+    peakCache.set(vm, n);
+  }
+  return n;
 }
 
 export function loadDemand(l: HostLoad): number {
@@ -150,35 +165,19 @@ export interface Contender {
  * on more CPUs than the set is assumed to spread evenly over its allowed CPUs.
  */
 export function contenders(s: Scenario, cpus: readonly number[], self?: Vm): Contender[] {
-  const set = new Set(cpus);
-  const share = (allowed: readonly number[]) => (allowed.length ? allowed.filter((c) => set.has(c)).length / allowed.length : 0);
-  const out: Contender[] = [];
-  for (const vm of s.vms) {
-    if (vm === self || vm.name === self?.name) continue;
-    const f = share(vmCpus(s, vm));
-    if (f === 0) continue;
-    out.push({
-      kind: 'vm', name: vm.name, range: vm.range, demand: vmDemand(vm) * f,
-      normal: vm.policy === 'normal' && vm.boost.mode !== 'static_rt',
-      periodic: vm.guest.threads.some((t) => t.program.trigger.kind === 'periodic'),
-    });
-  }
-  for (const l of s.host.loads) {
-    const f = share(loadCpus(s, l));
-    if (f === 0) continue;
-    out.push({
-      kind: 'load', name: l.name, range: l.range, demand: loadDemand(l) * f,
-      normal: l.policy === 'normal', periodic: l.program.trigger.kind === 'periodic',
-    });
-  }
-  return out;
+  return demandIndex(s).contenders(cpus, self);
 }
+
+/** A contender worth naming: one that takes a noticeable share (0.05 CPUs or more) of the pCPUs. */
+export const MIN_NAMED_DEMAND = 0.05;
 
 /** Extra demand, in CPUs, before a set counts as oversubscribed (rounding noise of light loads). */
 export const OVERSUBSCRIPTION_SLACK_CPUS = 0.5;
 
 export interface Oversubscription {
   cpus: number[];
+  /** The contenders that take `MIN_NAMED_DEMAND` or more, the ones messages name. */
+  readonly named: Contender[];
   /** This VM's peak of runnable vCPUs. */
   own: number;
   /** Everyone else's average demand on the same pCPUs. */
@@ -189,9 +188,168 @@ export interface Oversubscription {
 
 /** Whether a VM's vCPUs may find all their pCPUs busy when they wake. */
 export function oversubscription(s: Scenario, vm: Vm): Oversubscription {
-  const cpus = vmCpus(s, vm);
-  const cs = contenders(s, cpus, vm).filter((c) => c.demand > 0);
-  const others = cs.reduce((a, c) => a + c.demand, 0);
-  const own = vmPeak(vm);
-  return { cpus, own, others, contenders: cs, oversubscribed: own > 0 && own + others >= cpus.length + OVERSUBSCRIPTION_SLACK_CPUS };
+  return demandIndex(s).oversubscription(vm);
+}
+
+// ---- the per-scenario index ----------------------------------------------------------------------
+
+/** A distinct set of pCPUs (VMs of one pool share one), with what is computed about it once. */
+interface CpuSet {
+  cpus: readonly number[];
+  members?: Set<number>;
+  /** Share of each other set's CPUs that lie in this one, by that set. */
+  shares?: Map<CpuSet, number>;
+  /** Every VM and host load with CPUs in this set, in scenario order (VMs, then loads). */
+  entries?: { vm?: Vm; c: Contender }[];
+}
+
+const indexes = new WeakMap<Scenario, DemandIndex>();
+
+/** The demand index of a scenario, built on first use. */
+export function demandIndex(s: Scenario): DemandIndex {
+  let ix = indexes.get(s);
+  if (!ix) indexes.set(s, (ix = new DemandIndex(s)));
+  return ix;
+}
+
+/**
+ * Who contends for which pCPUs, computed once per scenario instead of once per pair of VMs: the
+ * VMs of a pool share one CPU set, so the contenders of every set are listed once, and a VM's
+ * contenders are that list without itself. The numbers are computed exactly as the pairwise
+ * definition above does (the same products, summed in the same order), so the messages do not
+ * change with the indexing.
+ */
+export class DemandIndex {
+  private readonly byArray = new Map<readonly number[], CpuSet>();
+  private readonly byKey = new Map<string, CpuSet>();
+  private readonly vmSets = new Map<Vm, CpuSet>();
+  private readonly loadSets: CpuSet[];
+  private readonly over = new Map<Vm, Oversubscription>();
+
+  constructor(readonly s: Scenario) {
+    this.loadSets = s.host.loads.map((l) => this.set(loadCpus(s, l)));
+  }
+
+  private set(cpus: readonly number[]): CpuSet {
+    let cs = this.byArray.get(cpus);
+    if (cs) return cs;
+    const key = cpus.join(',');
+    cs = this.byKey.get(key);
+    if (!cs) this.byKey.set(key, (cs = { cpus }));
+    this.byArray.set(cpus, cs);
+    return cs;
+  }
+
+  private vmSet(vm: Vm): CpuSet {
+    let cs = this.vmSets.get(vm);
+    if (!cs) this.vmSets.set(vm, (cs = this.set(vmCpus(this.s, vm))));
+    return cs;
+  }
+
+  /** The share of `allowed`'s CPUs that lie in `into`. */
+  private share(into: CpuSet, allowed: CpuSet): number {
+    const shares = (into.shares ??= new Map());
+    let f = shares.get(allowed);
+    if (f === undefined) {
+      const members = (into.members ??= new Set(into.cpus));
+      const a = allowed.cpus;
+      let n = 0;
+      for (let k = 0; k < a.length; k++) if (members.has(a[k])) n++;
+      f = a.length ? n / a.length : 0;
+      shares.set(allowed, f);
+    }
+    return f;
+  }
+
+  private entries(cs: CpuSet): { vm?: Vm; c: Contender }[] {
+    if (cs.entries) return cs.entries;
+    const s = this.s;
+    const out: { vm?: Vm; c: Contender }[] = [];
+    for (const vm of s.vms) {
+      const f = this.share(cs, this.vmSet(vm));
+      if (f === 0) continue;
+      out.push({
+        vm,
+        c: {
+          kind: 'vm', name: vm.name, range: vm.range, demand: vmDemand(vm) * f,
+          normal: vm.policy === 'normal' && vm.boost.mode !== 'static_rt',
+          periodic: vm.guest.threads.some((t) => t.program.trigger.kind === 'periodic'),
+        },
+      });
+    }
+    s.host.loads.forEach((l, k) => {
+      const f = this.share(cs, this.loadSets[k]);
+      if (f === 0) return;
+      out.push({
+        c: {
+          kind: 'load', name: l.name, range: l.range, demand: loadDemand(l) * f,
+          normal: l.policy === 'normal', periodic: l.program.trigger.kind === 'periodic',
+        },
+      });
+    });
+    return (cs.entries = out);
+  }
+
+  /** See {@link contenders}. The contender objects are shared: read them, never change them. */
+  contenders(cpus: readonly number[], self?: Vm): Contender[] {
+    const out: Contender[] = [];
+    for (const e of this.entries(this.set(cpus))) {
+      if (e.vm && (e.vm === self || e.vm.name === self?.name)) continue;
+      out.push(e.c);
+    }
+    return out;
+  }
+
+  /** See {@link oversubscription}; computed once per VM. */
+  oversubscription(vm: Vm): Oversubscription {
+    let os = this.over.get(vm);
+    if (os) return os;
+    const cpus = vmCpus(this.s, vm);
+    const entries = this.entries(this.vmSet(vm));
+    let others = 0;
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
+      if (e.vm && (e.vm === vm || e.vm.name === vm.name)) continue;
+      if (!(e.c.demand > 0)) continue;
+      others = others + e.c.demand;
+    }
+    const own = vmPeak(vm);
+    os = new VmOversubscription(cpus, own, others, own > 0 && own + others >= cpus.length + OVERSUBSCRIPTION_SLACK_CPUS, entries, vm);
+    this.over.set(vm, os);
+    return os;
+  }
+}
+
+/** An `Oversubscription` whose list of contenders is made when a check reads it (to name them). */
+class VmOversubscription implements Oversubscription {
+  private list: Contender[] | undefined;
+  constructor(
+    readonly cpus: number[],
+    readonly own: number,
+    readonly others: number,
+    readonly oversubscribed: boolean,
+    private readonly entries: readonly { vm?: Vm; c: Contender }[],
+    private readonly self: Vm,
+  ) {}
+  get contenders(): Contender[] {
+    return (this.list ??= this.pick(0));
+  }
+
+  /** The contenders worth naming (`MIN_NAMED_DEMAND` or more), made once. */
+  get named(): Contender[] {
+    return (this.namedList ??= this.pick(MIN_NAMED_DEMAND));
+  }
+  private namedList: Contender[] | undefined;
+
+  /** Contenders (not this VM) with a demand above 0, or at least `min` when `min` > 0. */
+  private pick(min: number): Contender[] {
+    const out: Contender[] = [];
+    const entries = this.entries;
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
+      if (e.vm && (e.vm === this.self || e.vm.name === this.self.name)) continue;
+      if (min > 0 ? e.c.demand >= min : e.c.demand > 0) out.push(e.c);
+    }
+    return out;
+  }
 }

@@ -120,6 +120,18 @@ export function fmtNames(names: readonly string[], max = 4): string {
   return fmtList(names.map((n) => `\`${n}\``), max);
 }
 
+/**
+ * `fmtList(items.map(item), max)`, formatting only the items the text shows (a long list shows
+ * `max - 1` of them and a count).
+ */
+export function fmtListOf<T>(items: readonly T[], item: (t: T) => string, max = 4): string {
+  const n = items.length;
+  if (n <= max) return fmtList(items.map(item), max);
+  const q: string[] = [];
+  for (let k = 0; k < max - 1; k++) q.push(item(items[k]));
+  return `${q.join(', ')} and ${n - max + 1} more`;
+}
+
 /** Items already formatted, joined the same way: `a, b and c`, `a, b, c and 2 more`. */
 export function fmtList(q: readonly string[], max = 4): string {
   if (q.length <= 1) return q.join('');

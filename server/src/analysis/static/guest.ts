@@ -7,8 +7,9 @@
 import type { ParallelRegion, Vm } from '../../model/ir';
 import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
-import { oversubscription, type Oversubscription } from './demand';
-import { fmtIndices, fmtList, fmtNum } from './format';
+import type { RelatedInfo } from '../../core/diagnostic';
+import { oversubscription, type Contender, type Oversubscription } from './demand';
+import { fmtIndices, fmtList, fmtListOf, fmtNum } from './format';
 import { child, lockPath, parallelPath } from './paths';
 
 /** A finite spin limit at or below the stall threshold makes a spin barrier block soon enough. */
@@ -21,33 +22,53 @@ function pleHelps(vm: Vm, p: ParallelRegion): boolean {
   return p.spinMode === 'kernel' && vm.guest.ple.enabled && vm.guest.ple.directedYield;
 }
 
-function oversubPhrase(vm: Vm, os: Oversubscription): string {
-  const who = os.contenders.filter((c) => c.demand >= 0.05);
+function oversubPhrase(vm: Vm, os: Oversubscription, who: readonly Contender[]): string {
   return (
-    `${fmtIndices('pCPU', os.cpus)} are oversubscribed (up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` plus ~${fmtNum(os.others)} CPUs of other work` +
-    `${who.length ? ` from ${fmtList(who.map((c) => `\`${c.name}\``))}` : ''} on ${os.cpus.length} pCPUs)`
+    `${cpuPhrase(os.cpus)} are oversubscribed (up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` plus ~${fmtNum(os.others)} CPUs of other work` +
+    `${who.length ? ` from ${fmtListOf(who, (c) => `\`${c.name}\``)}` : ''} on ${os.cpus.length} pCPUs)`
   );
+}
+
+/** `pCPUs 0-63`, once per CPU list (the VMs of a pool share theirs). */
+const cpuPhrases = new WeakMap<readonly number[], string>();
+export function cpuPhrase(cpus: readonly number[]): string {
+  let p = cpuPhrases.get(cpus);
+  if (p === undefined) cpuPhrases.set(cpus, (p = fmtIndices('pCPU', cpus)));
+  return p;
+}
+
+/** Related information about a contender, shared by every diagnostic that names it. */
+export function contenderRel(ctx: HazardContext, c: Contender): RelatedInfo {
+  return ctx.cachedRel(c) ?? ctx.relOnce(c, () => ctx.rel(c.range, `${c.kind === 'load' ? 'host load' : 'VM'} \`${c.name}\` wants ~${fmtNum(c.demand)} of these pCPUs`));
 }
 
 /** Hazard 29: spin barriers and spinlocks on an oversubscribed host. */
 export function checkSpinOversubscribed(ctx: HazardContext): void {
   const s = ctx.scenario;
-  for (const vm of s.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.crossVms.length; vmIndex++) {
+    const vm = ctx.crossVms[vmIndex];
     const os = oversubscription(s, vm);
     if (!os.oversubscribed) continue;
-    const related = os.contenders.filter((c) => c.demand >= 0.05).map((c) => ctx.rel(c.range, `${c.kind === 'load' ? 'host load' : 'VM'} \`${c.name}\` wants ~${fmtNum(c.demand)} of these pCPUs`));
-    for (const p of vm.guest.parallel) {
+    // Who to name, and the related information pointing at them, once something is reported.
+    let who: Contender[] | undefined;
+    let related: RelatedInfo[] | undefined;
+    const named = () => (who ??= os.named);
+    const rel = () => (related ??= named().map((c) => contenderRel(ctx, c)));
+    for (let pIndex = 0; pIndex < vm.guest.parallel.length; pIndex++) {
+      const p = vm.guest.parallel[pIndex];
       if (p.barrier !== 'spin' || p.dop !== 'fixed' || spinsBriefly(p, s.settings.stallThresholdNs) || pleHelps(vm, p)) continue;
       const pp = parallelPath(vm, p);
+      const range = ctx.rangeOf(child(pp, 'barrier'), p.range);
+      if (!ctx.wants(HazardCodes.spinOversubscribed, range)) continue;
       ctx.report(HazardCodes.spinOversubscribed, {
-        range: ctx.rangeOf(child(pp, 'barrier'), p.range),
+        range,
         message:
-          `parallel region \`${p.name}\` waits at its barriers by spinning, and ${oversubPhrase(vm, os)} -> when a team member's vCPU is preempted, ` +
+          `parallel region \`${p.name}\` waits at its barriers by spinning, and ${oversubPhrase(vm, os, named())} -> when a team member's vCPU is preempted, ` +
           `the other ${p.threads - 1} threads spin on it until it runs again` +
           (p.spinMode === 'user' ? ' (user-mode spinning never triggers pause-loop exits)' : vm.guest.ple.enabled ? '' : ' (pause-loop exiting is off)') +
           ` -> every round loses the preempted vCPU's wait on every sibling (published: 9.68 s -> 19.95 s with preemption; blocking 22.43 s; spinning with DoP adaptation 13.02 s) -> ` +
           `spin only while no vCPU is preempted (\`barrier paravirt\`), adapt the degree of parallelism (\`dop adaptive\`), or block`,
-        related,
+        related: rel(),
         fixes: [
           ctx.setSetting(pp, 'barrier', 'paravirt', 'Spin only while no sibling vCPU is preempted (`barrier paravirt`)', true),
           ctx.setSetting(pp, 'dop', 'adaptive', 'Adapt the degree of parallelism (`dop adaptive`)'),
@@ -56,7 +77,8 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
       });
     }
     const ple = vm.guest.ple;
-    for (const l of vm.guest.locks) {
+    for (let lIndex = 0; lIndex < vm.guest.locks.length; lIndex++) {
+      const l = vm.guest.locks[lIndex];
       if (l.kind === 'mutex') continue;
       // PLE with directed yield hands the pCPU to a preempted holder; a ticket lock's FIFO
       // hand-off to a preempted waiter still stalls everyone queued behind it.
@@ -65,15 +87,17 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
       const n = users.reduce((a, t) => a + t.count, 0);
       if (n < 2) continue;
       const lp = lockPath(vm, l);
+      const range = ctx.rangeOf(child(lp, 'kind'), l.range);
+      if (!ctx.wants(HazardCodes.spinOversubscribed, range)) continue;
       ctx.report(HazardCodes.spinOversubscribed, {
-        range: ctx.rangeOf(child(lp, 'kind'), l.range),
+        range,
         message:
-          `lock \`${l.name}\` is a ${l.kind} lock taken by ${n} threads (${fmtList(users.map((t) => `\`${t.name}\``))}), and ${oversubPhrase(vm, os)} -> ` +
+          `lock \`${l.name}\` is a ${l.kind} lock taken by ${n} threads (${fmtList(users.map((t) => `\`${t.name}\``))}), and ${oversubPhrase(vm, os, named())} -> ` +
           (l.kind === 'ticket'
             ? 'when the holder or the next waiter in line is preempted, every thread queued behind spins until that vCPU runs again (lock-holder and lock-waiter preemption)'
             : 'when the holder is preempted, the waiters spin until its vCPU runs again (lock-holder preemption), and pause-loop exiting cannot hand the pCPU over') +
           ` -> use a blocking lock (\`kind mutex\`)`,
-        related: [...users.map((t) => ctx.rel(t.range, `thread \`${t.name}\` takes \`${l.name}\``)), ...related],
+        related: users.map((t) => ctx.rel(t.range, `thread \`${t.name}\` takes \`${l.name}\``)).concat(rel()),
         fixes: [ctx.setSetting(lp, 'kind', 'mutex', 'Use a blocking lock (`kind mutex`)', true)],
       });
     }

@@ -10,11 +10,12 @@
  * live in one variant only.
  */
 import { sortDiagnostics, type Diagnostic } from '../../core/diagnostic';
-import type { Scenario } from '../../model/ir';
+import type { RunSettings, Scenario, Vm } from '../../model/ir';
 import type { DocumentAnalysis } from '../../model/analysisTypes';
 import { registerCodeDocs } from '../../model/codes';
 import { hazardCodeList } from './codes';
-import { HazardContext } from './context';
+import { diagnosticKey, HazardContext } from './context';
+import { loadCpus, vmCpus } from './demand';
 import { fmtNames } from './format';
 import { guestChecks } from './guest';
 import { kvmChecks } from './kvm';
@@ -44,23 +45,68 @@ function runChecks(ctx: HazardContext): Diagnostic[] {
   return ctx.diagnostics;
 }
 
-const key = (d: Diagnostic) => `${d.code}@${d.range.start}:${d.range.end}`;
+const key = (d: Diagnostic) => diagnosticKey(d.code, d.range);
 
-export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis): Diagnostic[] {
-  const src = new SourceIndex(analysis.parse);
+function sameSettings(a: RunSettings, b: RunSettings): boolean {
+  return (
+    a.durationNs === b.durationNs && a.warmupNs === b.warmupNs && a.seed === b.seed && a.maxEvents === b.maxEvents && a.wallLimitMs === b.wallLimitMs && a.stallThresholdNs === b.stallThresholdNs
+  );
+}
+
+/**
+ * The VMs of variant `v` whose oversubscription may differ from the base's: those the variant
+ * changes, and those sharing a pCPU with what the variant changes (a changed VM, before and after,
+ * a VM the base has and the variant not, or any host load when the variant changes the host).
+ * Every other VM is the base's object, and its contenders are the base's objects in the same order.
+ */
+function crossVmsOf(base: Scenario, v: Scenario, baseVms: ReadonlySet<Vm>): readonly Vm[] {
+  const changed = new Set<number>();
+  const add = (cpus: readonly number[]) => {
+    for (const c of cpus) changed.add(c);
+  };
+  const baseByName = new Map(base.vms.map((vm) => [vm.name, vm]));
+  const names = new Set<string>();
+  for (const vm of v.vms) {
+    names.add(vm.name);
+    if (baseVms.has(vm)) continue;
+    add(vmCpus(v, vm));
+    const b = baseByName.get(vm.name);
+    if (b) add(vmCpus(base, b));
+  }
+  for (const b of base.vms) if (!names.has(b.name)) add(vmCpus(base, b));
+  if (v.host !== base.host) {
+    for (const l of base.host.loads) add(loadCpus(base, l));
+    for (const l of v.host.loads) add(loadCpus(v, l));
+  }
+  return v.vms.filter((vm) => !baseVms.has(vm) || vmCpus(v, vm).some((c) => changed.has(c)));
+}
+
+/**
+ * @param text the document's text, when the caller has it (saves rebuilding it from the tokens).
+ */
+export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, text?: string): Diagnostic[] {
+  const src = new SourceIndex(analysis.parse, text);
   const out = runChecks(new HazardContext(scenario, src));
   const seen = new Set(out.map(key));
   // Per (code, range) not in the base: the first variant's diagnostic and every variant raising it.
   const fromVariants = new Map<string, { d: Diagnostic; names: string[] }>();
+  const baseVms = new Set(scenario.vms);
   for (const v of scenario.variants) {
-    for (const d of runChecks(new HazardContext(v.scenario, src, v.name))) {
-      const k = key(d);
+    // A VM the variant does not change is the base's object (see `LowerMemo`): its own hazards are
+    // the base's, which the variant does not repeat.
+    const same = sameSettings(v.scenario.settings, scenario.settings);
+    const localVms = same ? v.scenario.vms.filter((vm) => !baseVms.has(vm)) : v.scenario.vms;
+    const crossVms = same ? crossVmsOf(scenario, v.scenario, baseVms) : v.scenario.vms;
+    const known = { has: (k: string) => seen.has(k) || fromVariants.has(k) };
+    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms });
+    runChecks(ctx);
+    for (const k of ctx.raised) {
       if (seen.has(k)) continue;
       const hit = fromVariants.get(k);
       if (hit) {
         if (!hit.names.includes(v.name)) hit.names.push(v.name);
       } else {
-        fromVariants.set(k, { d, names: [v.name] });
+        fromVariants.set(k, { d: ctx.built.get(k)!, names: [v.name] });
       }
     }
   }

@@ -9,8 +9,10 @@
 import type { BoostInterrupt, Pool, Scenario, Vm } from '../../model/ir';
 import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
-import { contenders, oversubscription, vmCpus } from './demand';
-import { fmtDist, fmtIndices, fmtList, fmtNum } from './format';
+import type { RelatedInfo } from '../../core/diagnostic';
+import { contenders, oversubscription, vmCpus, type Contender } from './demand';
+import { fmtDist, fmtIndices, fmtList, fmtListOf, fmtNum } from './format';
+import { contenderRel, cpuPhrase } from './guest';
 import { boostPath, child, vmPath } from './paths';
 
 function poolOf(s: Scenario, vm: Vm): Pool | undefined {
@@ -26,7 +28,8 @@ export function isLinuxHost(s: Scenario, vm: Vm): boolean {
 /** Hazard 26: static RT priority for all vCPUs starves host threads. */
 export function checkStaticRt(ctx: HazardContext): void {
   const s = ctx.scenario;
-  for (const vm of s.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.crossVms.length; vmIndex++) {
+    const vm = ctx.crossVms[vmIndex];
     if (!isLinuxHost(s, vm)) continue;
     const viaBoost = vm.boost.mode === 'static_rt';
     if (!viaBoost && vm.policy === 'normal') continue;
@@ -60,7 +63,8 @@ const DEFAULT_BOOST_IRQS = 'timer,nmi,smi,pv_unhalt';
 /** Hazard 27: boost settings that keep vCPUs boosted when they should not be. */
 export function checkBoostPolicy(ctx: HazardContext): void {
   const s = ctx.scenario;
-  for (const vm of s.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const b = vm.boost;
     if (b.mode !== 'dynamic' || !isLinuxHost(s, vm)) continue;
     const bp = boostPath(vm);
@@ -124,7 +128,8 @@ export function checkBoostPolicy(ctx: HazardContext): void {
 /** Hazard 28: latency-sensitive guest work on an oversubscribed host with no mitigation. */
 export function checkOversubscribedLatency(ctx: HazardContext): void {
   const s = ctx.scenario;
-  for (const vm of s.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.crossVms.length; vmIndex++) {
+    const vm = ctx.crossVms[vmIndex];
     // Xen credit gives a vCPU that wakes with credit left (UNDER) the BOOST priority, and credit2
     // orders by remaining credit: light latency-sensitive work is protected there by design. The
     // published latency numbers are for a Linux (KVM) host, where nothing protects it by default.
@@ -135,18 +140,24 @@ export function checkOversubscribedLatency(ctx: HazardContext): void {
     if (!sensitive.length) continue;
     const os = oversubscription(s, vm);
     if (!os.oversubscribed) continue;
-    const who = os.contenders.filter((c) => c.demand >= 0.05);
-    for (const t of sensitive) {
+    let who: Contender[] | undefined;
+    let related: RelatedInfo[] | undefined;
+    for (let tIndex = 0; tIndex < sensitive.length; tIndex++) {
+      const t = sensitive[tIndex];
+      const range = ctx.head(t.range);
+      if (!ctx.wants(HazardCodes.oversubscribedLatency, range)) continue;
+      who ??= os.named;
       const trig = t.program.trigger;
       const what = [t.rt ? 'rt' : '', trig.kind === 'periodic' ? `every ${fmtDist(trig.period)}` : ''].filter(Boolean).join(', ');
       ctx.report(HazardCodes.oversubscribedLatency, {
-        range: ctx.head(t.range),
+        range,
         message:
-          `thread \`${t.name}\` is latency-sensitive (${what}) and ${fmtIndices('pCPU', os.cpus)} are oversubscribed: up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` ` +
-          `plus ~${fmtNum(os.others)} CPUs of other work${who.length ? ` (${fmtList(who.map((c) => `\`${c.name}\``))})` : ''} on ${os.cpus.length} pCPUs -> ` +
+          `thread \`${t.name}\` is latency-sensitive (${what}) and ${cpuPhrase(os.cpus)} are oversubscribed: up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` ` +
+          `plus ~${fmtNum(os.others)} CPUs of other work${who.length ? ` (${fmtListOf(who, (c) => `\`${c.name}\``)})` : ''} on ${os.cpus.length} pCPUs -> ` +
           `when \`${t.name}\` wakes, its vCPU waits behind host threads and other vCPUs (published: 887 us average guest latency on a busy host, 21 us with dynamic boosting) -> ` +
           'boost the VM (`boost dynamic`), or give it dedicated pCPUs',
-        related: who.map((c) => ctx.rel(c.range, `${c.kind === 'load' ? 'host load' : 'VM'} \`${c.name}\` wants ~${fmtNum(c.demand)} of these pCPUs`)),
+        // One array per VM: every latency-sensitive thread of the VM names the same contenders.
+        related: (related ??= who.map((c) => contenderRel(ctx, c))),
         fixes: [ctx.setSetting(vmPath(vm), 'boost', 'dynamic', `Boost \`${vm.name}\`'s vCPUs dynamically (\`boost dynamic\`)`, true)],
       });
     }

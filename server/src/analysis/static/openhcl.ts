@@ -16,7 +16,8 @@ import { channelVps, onVpThread, taskVp, vpOccupants, yields, type VpWork } from
 /** Busy time of one pass on the task's own thread: compute plus every blocking wait (ns, means). */
 function threadBusyNs(steps: readonly Step[]): number {
   let ns = 0;
-  for (const s of steps) {
+  for (let sIndex = 0; sIndex < steps.length; sIndex++) {
+    const s = steps[sIndex];
     if (s.kind === 'cpu' || s.kind === 'syscall' || s.kind === 'intercept' || s.kind === 'root_op') ns += distMean(s.dur);
     else if (s.kind === 'get' && s.blocking) ns += distMean(s.dur);
   }
@@ -34,7 +35,8 @@ function neighbours(ctx: HazardContext, occ: Map<number, VpWork[]>, vp: number, 
   // A controller's channels share one statement: point at it once.
   const seen = new Set<number>();
   const related = [];
-  for (const w of others) {
+  for (let wIndex = 0; wIndex < others.length; wIndex++) {
+    const w = others[wIndex];
     if (seen.has(w.range.start)) continue;
     seen.add(w.range.start);
     related.push(ctx.rel(w.range, `${w.kind === 'task' ? 'task ' : ''}${w.label} also runs on VP ${vp}`));
@@ -62,20 +64,23 @@ function dedicatedFix(ctx: HazardContext, vm: Vm, t: Vtl2Task, preferred: boolea
 
 /** Hazard 1: a blocking syscall or blocking GET call in a task on a VP thread. */
 export function checkBlockingCalls(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    const occ = vpOccupants(vm);
-    for (const t of oh.tasks) {
+    let occ: Map<number, VpWork[]> | undefined;
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       const vp = taskVp(oh, t);
       if (vp === undefined) continue;
-      for (const step of t.program.steps) {
+      for (let stepIndex = 0; stepIndex < t.program.steps.length; stepIndex++) {
+        const step = t.program.steps[stepIndex];
         if (step.kind !== 'syscall' && step.kind !== 'get') continue;
         if (step.kind === 'get' && !step.blocking) continue;
         const isSyscall = step.kind === 'syscall';
         const dur = step.dur;
         const what = isSyscall ? `a blocking syscall (${fmtDistWithTail(dur)})` : `a blocking GET/VMGS call (${fmtDistWithTail(dur)})`;
-        const n = neighbours(ctx, occ, vp, t);
+        const n = neighbours(ctx, (occ ??= vpOccupants(vm)), vp, t);
         const victims = n.others.length
           ? `every other task on VP ${vp} (${n.labels}) and VP ${vp}'s guest stall`
           : `VP ${vp}'s guest (VTL0), and any task later targeted at VP ${vp}, stall`;
@@ -100,40 +105,55 @@ export function checkBlockingCalls(ctx: HazardContext): void {
 /** Hazard 2: a long CPU stretch without yielding, or a task that is always ready, on a VP thread. */
 export function checkLongCpu(ctx: HazardContext): void {
   const threshold = ctx.scenario.settings.stallThresholdNs;
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    const occ = vpOccupants(vm);
-    for (const t of oh.tasks) {
+    let occ: Map<number, VpWork[]> | undefined;
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       const vp = taskVp(oh, t);
       if (vp === undefined || t.program.steps.length === 0) continue;
-      const n = neighbours(ctx, occ, vp, t);
-      const waiting = n.others.length ? `${n.labels} wait and VP ${vp}'s guest stays out of VTL0` : `VP ${vp}'s guest stays out of VTL0`;
-      for (const step of t.program.steps) {
+      // The neighbours on the VP, and the phrase about them, only once something is reported.
+      let n: ReturnType<typeof neighbours> | undefined;
+      const near = () => (n ??= neighbours(ctx, (occ ??= vpOccupants(vm)), vp, t));
+      for (let stepIndex = 0; stepIndex < t.program.steps.length; stepIndex++) {
+        const step = t.program.steps[stepIndex];
         if (step.kind !== 'cpu' || distTail(step.dur) <= threshold) continue;
+        const range = ctx.head(step.range);
+        if (!ctx.wants(HazardCodes.longCpuOnVp, range)) continue;
+        const waiting = near().others.length ? `${near().labels} wait and VP ${vp}'s guest stays out of VTL0` : `VP ${vp}'s guest stays out of VTL0`;
         ctx.report(HazardCodes.longCpuOnVp, {
-          range: ctx.head(step.range),
+          range,
           message:
             `${where(t, vp)} computes for ${fmtDistWithTail(step.dur)} without yielding, longer than the stall threshold (${fmtNs(threshold)}) -> ` +
             `tasks are cooperative, so nothing else runs on VP ${vp} meanwhile: ${waiting} -> split the work with waits, or run it on a dedicated thread`,
-          related: n.related,
+          related: near().related,
           fixes: [dedicatedFix(ctx, vm, t, true)],
         });
       }
       // Always ready: the executor never runs out of VTL2 work, so VP `vp` never enters VTL0.
       const trig = t.program.trigger;
-      const busy = threadBusyNs(t.program.steps);
       let why: string | undefined;
-      if (trig.kind === 'loop' && !yields(t.program)) why = 'loops without ever waiting (no `sleep`, `io` or async `get`): it is ready again as soon as it finishes';
-      else if (trig.kind === 'periodic' && busy >= distMean(trig.period)) why = `runs every ${fmtDist(trig.period)} but each pass keeps its thread busy for ~${fmtNs(busy)}: it is ready again before it finishes`;
-      else if (trig.kind === 'poisson' && (trig.ratePerSec * busy) / 1e9 >= 1) why = `arrives at ${fmtRate(trig.ratePerSec)} and each pass keeps its thread busy for ~${fmtNs(busy)}: passes queue up and it is always ready`;
+      if (trig.kind === 'loop') {
+        if (!yields(t.program)) why = 'loops without ever waiting (no `sleep`, `io` or async `get`): it is ready again as soon as it finishes';
+      } else if (trig.kind === 'periodic') {
+        const busy = threadBusyNs(t.program.steps);
+        if (busy >= distMean(trig.period)) why = `runs every ${fmtDist(trig.period)} but each pass keeps its thread busy for ~${fmtNs(busy)}: it is ready again before it finishes`;
+      } else if (trig.kind === 'poisson') {
+        const busy = threadBusyNs(t.program.steps);
+        if ((trig.ratePerSec * busy) / 1e9 >= 1) why = `arrives at ${fmtRate(trig.ratePerSec)} and each pass keeps its thread busy for ~${fmtNs(busy)}: passes queue up and it is always ready`;
+      }
       if (!why) continue;
+      const range = ctx.head(t.range);
+      if (!ctx.wants(HazardCodes.longCpuOnVp, range)) continue;
+      const nb = near();
       ctx.report(HazardCodes.longCpuOnVp, {
-        range: ctx.head(t.range),
+        range,
         message:
-          `${where(t, vp)} ${why} -> VP ${vp}'s executor always has VTL2 work, so VP ${vp}'s guest starves${n.others.length ? ` and ${n.labels} only run between its passes` : ''} -> ` +
+          `${where(t, vp)} ${why} -> VP ${vp}'s executor always has VTL2 work, so VP ${vp}'s guest starves${nb.others.length ? ` and ${nb.labels} only run between its passes` : ''} -> ` +
           `add a wait (\`sleep\`, \`io\`), a trigger (\`every\`, \`rate\`) with room to spare, or run it on a dedicated thread`,
-        related: n.related,
+        related: nb.related,
       });
     }
   }
@@ -141,20 +161,23 @@ export function checkLongCpu(ctx: HazardContext): void {
 
 /** Hazard 4: VTL2 on a VP makes an operation the root or the hypervisor handles. */
 export function checkRootOps(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    const occ = vpOccupants(vm);
-    for (const t of oh.tasks) {
+    let occ: Map<number, VpWork[]> | undefined;
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       const vp = taskVp(oh, t);
       if (vp === undefined) continue;
-      for (const step of t.program.steps) {
+      for (let stepIndex = 0; stepIndex < t.program.steps.length; stepIndex++) {
+        const step = t.program.steps[stepIndex];
         if (step.kind !== 'root_op' && step.kind !== 'intercept') continue;
         const what =
           step.kind === 'root_op'
             ? `${step.op === 'mmio' ? 'an MMIO write' : 'a hypercall'} the root handles (${fmtDistWithTail(step.dur)})`
             : `a hypervisor intercept (${fmtDistWithTail(step.dur)})`;
-        const n = neighbours(ctx, occ, vp, t);
+        const n = neighbours(ctx, (occ ??= vpOccupants(vm)), vp, t);
         ctx.report(HazardCodes.rootOpOnVp, {
           range: ctx.head(step.range),
           message:
@@ -169,19 +192,22 @@ export function checkRootOps(ctx: HazardContext): void {
 
 /** Hazard 5: io_uring cancel off while VTL2 work on VP threads waits for wake-ups. */
 export function checkIoUringCancel(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh || oh.ioUringCancel || oh.backend !== 'threadpool') continue;
     const waiting: string[] = [];
     const related = [];
-    for (const t of oh.tasks) {
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       const vp = taskVp(oh, t);
       // Work woken by a completion or a timer; a task that never waits never needs waking.
       if (vp === undefined || !(yields(t.program) || t.program.trigger.kind !== 'loop')) continue;
       waiting.push(`\`${t.name}\` (VP ${vp})`);
       related.push(ctx.rel(t.range, `task \`${t.name}\` is woken by events on VP ${vp}'s ring`));
     }
-    for (const c of oh.storvsp) {
+    for (let cIndex = 0; cIndex < oh.storvsp.length; cIndex++) {
+      const c = oh.storvsp[cIndex];
       if (!ioSourcesOf(vm, c.name).length) continue;
       waiting.push(`the channel workers of \`${c.name}\` (${fmtIndices('VP', channelVps(vm, c))})`);
       related.push(ctx.rel(c.range, `IO completions of \`${c.name}\` arrive on its channels' VP rings`));
@@ -204,8 +230,10 @@ export function checkIoUringCancel(ctx: HazardContext): void {
 export function ioSourcesOf(vm: Vm, controller: string) {
   const out: { kind: 'ioload' | 'thread'; name: string; disk: string; range: TextRange; vcpus: number[] }[] = [];
   for (const l of vm.guest.ioloads) if (l.controller === controller) out.push({ kind: 'ioload', name: l.name, disk: l.disk, range: l.range, vcpus: l.vcpus });
-  for (const t of vm.guest.threads) {
-    for (const s of t.program.steps) {
+  for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
+    const t = vm.guest.threads[tIndex];
+    for (let sIndex = 0; sIndex < t.program.steps.length; sIndex++) {
+      const s = t.program.steps[sIndex];
       if (s.kind === 'disk_io' && s.controller === controller) out.push({ kind: 'thread', name: t.name, disk: s.disk, range: t.range, vcpus: t.vcpus });
     }
   }
@@ -214,7 +242,8 @@ export function ioSourcesOf(vm: Vm, controller: string) {
 
 /** Hazard 6: several untargeted IO sources make VP 0 a hotspot. */
 export function checkUntargetedIo(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh || oh.backend !== 'threadpool' || vm.vcpus < 2) continue;
     const untargeted = oh.tasks.filter((t) => onVpThread(oh, t) && t.targetVp === undefined && t.program.steps.some((s) => s.kind === 'io'));
@@ -237,7 +266,8 @@ export function checkUntargetedIo(ctx: HazardContext): void {
 
 /** Hazard 16: the VP-to-CPU map is not the identity. */
 export function checkVpCpuMap(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh || oh.vpCpuMap.length === 0 || oh.vpCpuMap.every((c, i) => c === i)) continue;
     const moved = oh.vpCpuMap.map((c, i) => [i, c] as const).filter(([i, c]) => i !== c);
@@ -259,14 +289,20 @@ export function checkVpCpuMap(ctx: HazardContext): void {
 
 /** Hazard 17: guest operations that wait on a GET/VMGS round trip. */
 export function checkGetBoundGuestOps(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     if (!vm.openhcl) continue;
-    for (const th of vm.guest.threads) {
+    for (let thIndex = 0; thIndex < vm.guest.threads.length; thIndex++) {
+      const th = vm.guest.threads[thIndex];
+      const steps = th.program.steps;
+      // Most threads make none of these calls: nothing to compute for them.
+      if (!steps.some((s) => s.kind === 'rtc_write' || s.kind === 'pam_remap' || s.kind === 'rtc_read')) continue;
       const vps = th.vcpus.length ? th.vcpus : Array.from({ length: vm.vcpus }, (_, i) => i);
       const running = `the VP running \`${th.name}\` (${fmtIndices('vCPU', vps)})`;
-      const reads = th.program.steps.filter((s) => s.kind === 'rtc_read').length;
+      const reads = steps.filter((s) => s.kind === 'rtc_read').length;
       const readRate = passRate(th.program) * th.count * reads;
-      for (const step of th.program.steps) {
+      for (let stepIndex = 0; stepIndex < th.program.steps.length; stepIndex++) {
+        const step = th.program.steps[stepIndex];
         let what: string;
         if (step.kind === 'rtc_write') what = 'writes the guest RTC -> OpenHCL handles the write in VTL2 and waits for a VMGS save through the GET';
         else if (step.kind === 'pam_remap') what = 'remaps PAM/ROM -> OpenHCL handles the remap in VTL2 and waits on the GET';
@@ -286,12 +322,15 @@ export function checkGetBoundGuestOps(ctx: HazardContext): void {
 
 /** Hazard 18: a blocking GET call from the GET worker thread. */
 export function checkGetWorkerDeadlock(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    for (const t of oh.tasks) {
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       if (t.runsOn !== 'get_worker') continue;
-      for (const step of t.program.steps) {
+      for (let stepIndex = 0; stepIndex < t.program.steps.length; stepIndex++) {
+        const step = t.program.steps[stepIndex];
         if (step.kind !== 'get' || !step.blocking) continue;
         ctx.report(HazardCodes.getWorkerDeadlock, {
           range: ctx.head(step.range),
@@ -310,10 +349,12 @@ export const FREQUENT_INSPECT_NS = 1e9;
 
 /** Hazard 19: frequent inspects of a running worker restart its run. */
 export function checkFrequentInspect(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    for (const t of oh.tasks) {
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       if (!t.inspectEvery) continue;
       const every = distMean(t.inspectEvery);
       const { cpuNs, waitNs } = passTimes(t.program);

@@ -57,8 +57,19 @@ export interface VpWork {
   task?: Vtl2Task;
 }
 
-/** Everything that runs on each VP thread of a VM (tasks and StorVSP channel workers). */
+const occupantsCache = new WeakMap<Vm, Map<number, VpWork[]>>();
+
+/**
+ * Everything that runs on each VP thread of a VM (tasks and StorVSP channel workers). Computed
+ * once per VM object (the IR is immutable): read it, never change it.
+ */
 export function vpOccupants(vm: Vm): Map<number, VpWork[]> {
+  let out = occupantsCache.get(vm);
+  if (!out) occupantsCache.set(vm, (out = computeOccupants(vm)));
+  return out;
+}
+
+function computeOccupants(vm: Vm): Map<number, VpWork[]> {
   const out = new Map<number, VpWork[]>();
   const oh = vm.openhcl;
   if (!oh) return out;

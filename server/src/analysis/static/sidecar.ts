@@ -46,7 +46,8 @@ function early(atNs: number, allOnline: number | undefined): boolean {
 /** Every remote VP that something targets early: they all queue for onlining. */
 function targetedRemote(vm: Vm, oh: OpenHcl, remote: Set<number>, allOnline: number | undefined): Set<number> {
   const out = new Set<number>();
-  for (const t of oh.tasks) {
+  for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+    const t = oh.tasks[tIndex];
     if (t.targetVp !== undefined && remote.has(t.targetVp) && early(t.program.startNs, allOnline)) out.add(t.targetVp);
     for (const r of t.retargets) if (remote.has(r.vp) && early(r.atNs, allOnline)) out.add(r.vp);
   }
@@ -68,7 +69,8 @@ function onliningPhrase(sc: Sidecar, queued: number): string {
 
 /** Hazard 21: sidecar on an isolated VM or on aarch64. */
 export function checkSidecarSupported(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh?.sidecar || supported(oh)) continue;
     const why = oh.arch !== 'x64' ? `this VM is ${oh.arch}` : `this VM is isolated (${oh.isolation})`;
@@ -87,7 +89,8 @@ export function checkSidecarSupported(ctx: HazardContext): void {
 
 /** Hazard 12: work targeted at a sidecar VP that is not online yet. */
 export function checkSidecarTargets(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     const sc = oh?.sidecar;
     if (!oh || !sc || !supported(oh)) continue;
@@ -96,7 +99,8 @@ export function checkSidecarTargets(ctx: HazardContext): void {
     const queued = targetedRemote(vm, oh, remote, allOnline).size;
     const linux = sc.linuxVps.length ? sc.linuxVps : [0];
     let k = 0;
-    for (const t of oh.tasks) {
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       const advice = (vp: number) =>
         `avoid early targeting of sidecar VPs: ${allOnline !== undefined ? `start the work once they are online (~${fmtNs(allOnline)} with hot-plug), ` : ''}` +
         `target a VP that starts in Linux (${fmtIndices('VP', linux)}) or start VP ${vp} in Linux (\`linux_vps\`)`;
@@ -114,7 +118,8 @@ export function checkSidecarTargets(ctx: HazardContext): void {
           fixes: [ctx.setSetting(taskPath(vm, t), 'target_vp', String(base), `Target VP ${base}, which starts in Linux`, true), addLinux(vp)],
         });
       }
-      for (const r of t.retargets) {
+      for (let rIndex = 0; rIndex < t.retargets.length; rIndex++) {
+        const r = t.retargets[rIndex];
         if (!remote.has(r.vp) || !early(r.atNs, allOnline)) continue;
         ctx.report(HazardCodes.sidecarTarget, {
           range: ctx.head(r.range),
@@ -131,17 +136,20 @@ export function checkSidecarTargets(ctx: HazardContext): void {
 
 /** Hazard 13: implicit onlining by waiting for readiness or by channel interrupts. */
 export function checkSidecarImplicitOnline(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     const sc = oh?.sidecar;
     if (!oh || !sc || !supported(oh)) continue;
     const remote = remoteVps(vm, sc);
     const allOnline = allOnlineByNs(vm, sc, remote);
     const queued = targetedRemote(vm, oh, remote, allOnline).size;
-    for (const t of oh.tasks) {
+    for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
+      const t = oh.tasks[tIndex];
       const vp = t.targetVp ?? 0;
       if (!remote.has(vp) || !early(t.program.startNs, allOnline)) continue;
-      for (const s of t.program.steps) {
+      for (let sIndex = 0; sIndex < t.program.steps.length; sIndex++) {
+        const s = t.program.steps[sIndex];
         if (s.kind !== 'wait_vp_ready') continue;
         ctx.report(HazardCodes.sidecarImplicitOnline, {
           range: ctx.head(s.range),
@@ -151,7 +159,8 @@ export function checkSidecarImplicitOnline(ctx: HazardContext): void {
         });
       }
     }
-    for (const c of oh.storvsp) {
+    for (let cIndex = 0; cIndex < oh.storvsp.length; cIndex++) {
+      const c = oh.storvsp[cIndex];
       if (!c.interrupts) continue;
       const vps = channelVps(vm, c);
       const hit = vps.map((vp, k) => [k, vp] as const).filter(([, vp]) => remote.has(vp));
@@ -171,7 +180,8 @@ export function checkSidecarImplicitOnline(ctx: HazardContext): void {
 
 /** Hazard 14: hot-plug off while sidecar VPs exit often: every exit on the base CPU. */
 export function checkSidecarHotplug(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     const sc = oh?.sidecar;
     if (!oh || !sc || !supported(oh) || sc.hotplug) continue;
@@ -181,14 +191,16 @@ export function checkSidecarHotplug(ctx: HazardContext): void {
     const sources: string[] = [];
     const related = [];
     const onRemote = (vcpus: readonly number[]) => (vcpus.length ? vcpus : [...Array(vm.vcpus).keys()]).filter((v) => remote.has(v));
-    for (const ic of vm.guest.intercepts) {
+    for (let icIndex = 0; icIndex < vm.guest.intercepts.length; icIndex++) {
+      const ic = vm.guest.intercepts[icIndex];
       const n = onRemote(ic.vcpus).length;
       if (!n || ic.ratePerSec <= 0) continue;
       rate += ic.ratePerSec * n;
       sources.push(`\`${ic.name}\``);
       related.push(ctx.rel(ic.range, `intercepts \`${ic.name}\` on sidecar VPs`));
     }
-    for (const th of vm.guest.threads) {
+    for (let thIndex = 0; thIndex < vm.guest.threads.length; thIndex++) {
+      const th = vm.guest.threads[thIndex];
       const exits = th.program.steps.filter((s) => s.kind === 'exit').length;
       const all = th.vcpus.length ? th.vcpus : [...Array(vm.vcpus).keys()];
       const frac = onRemote(th.vcpus).length / Math.max(1, all.length);

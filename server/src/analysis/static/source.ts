@@ -55,6 +55,23 @@ function segMatches(s: Statement, seg: PathSeg): boolean {
   return seg.name === undefined || argName(s.args[0]) === seg.name;
 }
 
+/** Keyword and name lookups of a long statement list, last match winning (see `segMatches`). */
+function indexList(list: readonly Statement[]): ListIndex {
+  const byKw = new Map<string, Statement>();
+  const byName = new Map<string, Map<string, Statement>>();
+  for (const s of list) {
+    if (s.keyword.missing) continue;
+    const kw = s.keyword.name;
+    byKw.set(kw, s);
+    const name = argName(s.args[0]);
+    if (name === undefined) continue;
+    let m = byName.get(kw);
+    if (!m) byName.set(kw, (m = new Map()));
+    m.set(name, s);
+  }
+  return { byKw, byName };
+}
+
 /** The text of `path` followed by `leaf` as nested one-line blocks: `vm web { guest { leaf } }`. */
 export function nestText(path: Path, leaf: string): string {
   let out = leaf;
@@ -65,45 +82,84 @@ export function nestText(path: Path, leaf: string): string {
   return out;
 }
 
+/** Whitespace the scanner skips other than the space: what the rebuilt text turns into spaces. */
+const OTHER_BLANKS = /[\t\v\f\ufeff]/;
+
+/** Lists longer than this get a name index for path lookups (the file's top level, big blocks). */
+const INDEX_MIN = 16;
+
+interface ListIndex {
+  /** Last statement of each keyword. */
+  byKw: Map<string, Statement>;
+  /** Last statement of each keyword and name. */
+  byName: Map<string, Map<string, Statement>>;
+}
+
 export class SourceIndex {
   readonly file: SourceFile;
   /** The document rebuilt from its tokens (tabs read as spaces). */
   readonly text: string;
-  readonly lines: LineIndex;
   /** The document's line break, used in inserted text (`\r\n` documents stay `\r\n`). */
   readonly eol: string;
-  private readonly byStart = new Map<number, Statement>();
   private readonly variants = new Map<string, Statement>();
+  private baseRoots: Statement[] | undefined;
+  private lineIndex: LineIndex | undefined;
+  private readonly listIndexes = new WeakMap<readonly Statement[], ListIndex>();
 
-  constructor(parse: ParseResult) {
+  /**
+   * @param text the document's text. The index's own text equals it wherever the document has no
+   *   tab (or other blank but the space): then it is used as is, instead of being rebuilt from
+   *   the token stream (a second scan of the whole document).
+   */
+  constructor(parse: ParseResult, text?: string) {
     this.file = parse.file;
-    const chunks: string[] = [];
-    let pos = 0;
-    for (const t of parse.tokens) {
-      if (t.start > pos) chunks.push(' '.repeat(t.start - pos));
-      chunks.push(t.text);
-      pos = Math.max(pos, t.end);
-    }
-    this.text = chunks.join('');
-    this.lines = new LineIndex(this.text);
-    this.eol = this.text.includes('\r\n') ? '\r\n' : '\n';
-    const rec = (list: Statement[]) => {
-      for (const s of list) {
-        // The first statement at an offset is the outermost; keep it (IR ranges are statements).
-        if (!this.byStart.has(s.start)) this.byStart.set(s.start, s);
-        if (s.body) rec(s.body.statements);
+    if (text !== undefined && text.length === parse.file.end && !OTHER_BLANKS.test(text)) this.text = text;
+    else {
+      const chunks: string[] = [];
+      let pos = 0;
+      for (const t of parse.tokens) {
+        if (t.start > pos) chunks.push(' '.repeat(t.start - pos));
+        chunks.push(t.text);
+        pos = Math.max(pos, t.end);
       }
-    };
-    rec(this.file.statements);
+      this.text = chunks.join('');
+    }
+    this.eol = this.text.includes('\r\n') ? '\r\n' : '\n';
     for (const s of this.file.statements) {
       const seg = segOf(s);
       if (seg.kw === 'variant' && seg.name !== undefined && !this.variants.has(seg.name)) this.variants.set(seg.name, s);
     }
   }
 
-  /** The statement that starts at `offset` (IR ranges start where their statement starts). */
+  /** Line starts of the text, computed on first use. */
+  get lines(): LineIndex {
+    return (this.lineIndex ??= new LineIndex(this.text));
+  }
+
+  /**
+   * The statement that starts at `offset` (IR ranges start where their statement starts); the
+   * outermost one when several do. A descent through the tree: siblings are in document order and
+   * never overlap, and a statement's body starts after its own start.
+   */
   statementAt(offset: number): Statement | undefined {
-    return this.byStart.get(offset);
+    let list = this.file.statements;
+    for (;;) {
+      let lo = 0;
+      let hi = list.length - 1;
+      let best = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid].start <= offset) {
+          best = mid;
+          lo = mid + 1;
+        } else hi = mid - 1;
+      }
+      if (best < 0) return undefined;
+      const s = list[best];
+      if (s.start === offset) return s;
+      if (!s.body || offset >= s.end) return undefined;
+      list = s.body.statements;
+    }
   }
 
   /** The `variant NAME { ... }` statement. */
@@ -119,17 +175,28 @@ export class SourceIndex {
 
   /** The statements at the top of a scope: the file (base) or a variant's body. */
   private roots(variant?: string): Statement[] {
-    if (variant === undefined) return this.file.statements.filter((s) => s.keyword.name !== 'variant');
+    if (variant === undefined) return (this.baseRoots ??= this.file.statements.filter((s) => s.keyword.name !== 'variant'));
     return this.variants.get(variant)?.body?.statements ?? [];
+  }
+
+  /** The last statement of `list` that matches `seg` (the one a merge would see). */
+  private lastMatch(list: readonly Statement[], seg: PathSeg): Statement | undefined {
+    if (list.length > INDEX_MIN) {
+      let ix = this.listIndexes.get(list);
+      if (!ix) this.listIndexes.set(list, (ix = indexList(list)));
+      return seg.name === undefined ? ix.byKw.get(seg.kw) : ix.byName.get(seg.kw)?.get(seg.name);
+    }
+    let hit: Statement | undefined;
+    for (const s of list) if (segMatches(s, seg)) hit = s;
+    return hit;
   }
 
   /** The statement at `path` in the base or in a variant; the last one written wins, like a merge. */
   find(path: Path, variant?: string): Statement | undefined {
-    let list = this.roots(variant);
+    let list: readonly Statement[] = this.roots(variant);
     let hit: Statement | undefined;
     for (const seg of path) {
-      hit = undefined;
-      for (const s of list) if (segMatches(s, seg)) hit = s;
+      hit = this.lastMatch(list, seg);
       if (!hit) return undefined;
       list = hit.body?.statements ?? [];
     }
@@ -138,12 +205,11 @@ export class SourceIndex {
 
   /** The deepest statement along `path` that exists in a scope, and how many segments it covers. */
   deepest(path: Path, variant?: string): { stmt?: Statement; depth: number } {
-    let list = this.roots(variant);
+    let list: readonly Statement[] = this.roots(variant);
     let stmt: Statement | undefined;
     let depth = 0;
     for (const seg of path) {
-      let hit: Statement | undefined;
-      for (const s of list) if (segMatches(s, seg)) hit = s;
+      const hit = this.lastMatch(list, seg);
       if (!hit) break;
       stmt = hit;
       depth++;

@@ -26,10 +26,12 @@ function allVcpus(vm: Vm, vcpus: readonly number[]): number[] {
 
 /** Hazard 7: no subchannels on a multi-VP VM whose IO comes from several vCPUs. */
 export function checkNoSubchannels(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh || vm.vcpus < 2) continue;
-    for (const c of oh.storvsp) {
+    for (let cIndex = 0; cIndex < oh.storvsp.length; cIndex++) {
+      const c = oh.storvsp[cIndex];
       if (c.subChannels > 0) continue;
       const sources = ioSourcesOf(vm, c.name);
       const submitters = new Set(sources.flatMap((x) => allVcpus(vm, x.vcpus)));
@@ -50,7 +52,8 @@ export function checkNoSubchannels(ctx: HazardContext): void {
 
 /** Hazard 8: more subchannels than OpenHCL opens. */
 export function checkSubchannelClamp(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
     const clamp = (path: Path, name: string, kind: string, written: number, max: number, why: string, range: TextRange) => {
@@ -70,10 +73,12 @@ export function checkSubchannelClamp(ctx: HazardContext): void {
 
 /** Hazard 9: channels opened without interrupts land on VP 0. */
 export function checkChannelInterrupts(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    for (const c of oh.storvsp) {
+    for (let cIndex = 0; cIndex < oh.storvsp.length; cIndex++) {
+      const c = oh.storvsp[cIndex];
       if (c.interrupts) continue;
       const n = channelCount(c);
       ctx.report(HazardCodes.channelWithoutInterrupts, {
@@ -107,15 +112,18 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
   const settings = ctrlStmt.body.statements.filter((s) => s.keyword.name !== 'disk').map((s) => ctx.src.slice(s));
   const lines = [`storvsp ${name} {`, ...settings.map((t) => `${indent}  ${t}`), `${indent}  ${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
   const edits: (TextEdit | undefined)[] = [ctx.src.deleteStatement(diskStmt), ctx.src.insertAfter(ctrlStmt, lines.join('\n'))];
-  for (const l of vm.guest.ioloads) {
+  for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
+    const l = vm.guest.ioloads[lIndex];
     if (l.controller !== c.name || l.disk !== diskName) continue;
     const ls = ctx.src.statementAt(l.range.start);
     const ref = ls?.body?.statements.find((s) => s.keyword.name === 'disk');
     const arg = ref?.args[0];
     edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
   }
-  for (const t of vm.guest.threads) {
-    for (const s of t.program.steps) {
+  for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
+    const t = vm.guest.threads[tIndex];
+    for (let sIndex = 0; sIndex < t.program.steps.length; sIndex++) {
+      const s = t.program.steps[sIndex];
       if (s.kind !== 'disk_io' || s.controller !== c.name || s.disk !== diskName) continue;
       const arg = ctx.src.statementAt(s.range.start)?.args[0];
       edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
@@ -126,16 +134,19 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
 
 /** Hazard 10: a slow disk on a controller shared with fast disks, both with IO. */
 export function checkHeadOfLine(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    for (const c of oh.storvsp) {
+    for (let cIndex = 0; cIndex < oh.storvsp.length; cIndex++) {
+      const c = oh.storvsp[cIndex];
       const sources = ioSourcesOf(vm, c.name);
       // Only disks that receive IO can block or be blocked.
       const used = c.disks.filter((d) => sources.some((x) => x.disk === d.name));
       if (used.length < 2) continue;
       const fastest = Math.min(...used.map((d) => distMean(d.latency)));
-      for (const d of used) {
+      for (let dIndex = 0; dIndex < used.length; dIndex++) {
+        const d = used[dIndex];
         const mean = distMean(d.latency);
         if (mean < HEAD_OF_LINE_RATIO * fastest || mean <= 0) continue;
         const fast = used.filter((o) => distMean(o.latency) * HEAD_OF_LINE_RATIO <= mean);
@@ -166,16 +177,19 @@ function nextPow2(x: number): number {
 
 /** Hazard 11: poll mode threshold at or below the pending IO of a slow backend. */
 export function checkPollMode(ctx: HazardContext): void {
-  for (const vm of ctx.scenario.vms) {
+  for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
+    const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    for (const c of oh.storvsp) {
+    for (let cIndex = 0; cIndex < oh.storvsp.length; cIndex++) {
+      const c = oh.storvsp[cIndex];
       const slow = c.disks.filter((d) => distMean(d.latency) >= SLOW_BACKEND_NS);
       if (!slow.length) continue;
       let pending = 0;
       const submitters = new Set<number>();
       const names: string[] = [];
-      for (const l of vm.guest.ioloads) {
+      for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
+        const l = vm.guest.ioloads[lIndex];
         const d = slow.find((x) => x.name === l.disk);
         if (l.controller !== c.name || !d) continue;
         // Closed loop: `depth` outstanding; open loop: Little's law, rate x latency.
@@ -183,8 +197,10 @@ export function checkPollMode(ctx: HazardContext): void {
         allVcpus(vm, l.vcpus).forEach((v) => submitters.add(v));
         names.push(`\`${d.name}\``);
       }
-      for (const t of vm.guest.threads) {
-        for (const s of t.program.steps) {
+      for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
+        const t = vm.guest.threads[tIndex];
+        for (let sIndex = 0; sIndex < t.program.steps.length; sIndex++) {
+          const s = t.program.steps[sIndex];
           if (s.kind !== 'disk_io' || s.controller !== c.name || !slow.some((d) => d.name === s.disk)) continue;
           pending += t.count;
           allVcpus(vm, t.vcpus).forEach((v) => submitters.add(v));

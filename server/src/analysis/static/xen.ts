@@ -9,11 +9,17 @@ import type { Pool, Vm } from '../../model/ir';
 import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import { vmCpus } from './demand';
-import { fmtCpuList, fmtIndices, fmtList } from './format';
+import { fmtCpuList, fmtIndices, fmtList, fmtListOf } from './format';
 import { child, hostPath, poolPath, vmPath } from './paths';
 
 function isXen(p: Pool): boolean {
   return p.sched === 'credit' || p.sched === 'credit2';
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 function overlaps(a: readonly number[], b: readonly number[]): boolean {
@@ -37,15 +43,39 @@ function pinnedGroups(doms: readonly Dom[]): { pinned: Dom[]; unpinned: Dom[]; s
   const pinned = doms.filter((d) => d.pinned);
   const parent = pinned.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  // Domains that share a pCPU are joined through the first domain seen on it: one pass over the
+  // affinities instead of a comparison of every pair.
+  const firstOn = new Map<number, number>();
   for (let i = 0; i < pinned.length; i++) {
-    for (let j = i + 1; j < pinned.length; j++) if (overlaps(pinned[i].cpus, pinned[j].cpus)) parent[find(i)] = find(j);
+    for (const c of pinned[i].cpus) {
+      const j = firstOn.get(c);
+      if (j === undefined) firstOn.set(c, i);
+      else if (find(i) !== find(j)) parent[find(i)] = find(j);
+    }
   }
   const groups = new Map<number, Dom[]>();
-  pinned.forEach((d, i) => groups.set(find(i), [...(groups.get(find(i)) ?? []), d]));
-  return [...groups.values()].map((g) => {
-    const subset = [...new Set(g.flatMap((d) => d.cpus))].sort((a, b) => a - b);
-    return { pinned: g, unpinned: doms.filter((d) => !d.pinned && overlaps(d.cpus, subset)), subset };
+  pinned.forEach((d, i) => {
+    const r = find(i);
+    const g = groups.get(r);
+    if (g) g.push(d);
+    else groups.set(r, [d]);
   });
+  const out = [...groups.values()].map((g) => ({ pinned: g, unpinned: [] as Dom[], subset: [...new Set(g.flatMap((d) => d.cpus))].sort((a, b) => a - b) }));
+  // Each unpinned domain joins every group whose pCPUs it also runs on, in domain order.
+  const groupOn = new Map<number, number>();
+  out.forEach((g, k) => {
+    for (const c of g.subset) groupOn.set(c, k);
+  });
+  for (const d of doms) {
+    if (d.pinned) continue;
+    const hit = new Set<number>();
+    for (const c of d.cpus) {
+      const k = groupOn.get(c);
+      if (k !== undefined) hit.add(k);
+    }
+    for (const k of [...hit].sort((a, b) => a - b)) out[k].unpinned.push(d);
+  }
+  return out;
 }
 
 function uniquePoolName(pools: readonly Pool[], base: string): string {
@@ -60,27 +90,35 @@ export function checkWeightsUnderPinning(ctx: HazardContext): void {
   for (const pool of s.host.pools) {
     if (!isXen(pool)) continue;
     const inPool = new Set(pool.cpus);
-    const doms = s.vms
-      .filter((vm) => vm.pool === pool.name)
-      .map((vm) => {
-        const cpus = vmCpus(s, vm).filter((c) => inPool.has(c));
-        return { vm, cpus, pinned: cpus.length > 0 && cpus.length < pool.cpus.length };
-      });
+    // Most domains run on their whole pool (their CPU list is the pool's): nothing to filter, and
+    // a pool without a pinned domain has nothing to report.
+    const doms: Dom[] = [];
+    let anyPinned = false;
+    for (const vm of s.vms) {
+      if (vm.pool !== pool.name) continue;
+      const all = vmCpus(s, vm);
+      const cpus = all === pool.cpus || sameList(all, pool.cpus) ? all : all.filter((c) => inPool.has(c));
+      const pinned = cpus.length > 0 && cpus.length < pool.cpus.length;
+      anyPinned ||= pinned;
+      doms.push({ vm, cpus, pinned });
+    }
+    if (!anyPinned) continue;
     for (const g of pinnedGroups(doms)) {
       const members = [...g.pinned, ...g.unpinned];
       if (members.length < 2 || new Set(members.map((d) => d.vm.weight)).size < 2) continue;
-      const fix = ownPoolFix(ctx, pool, g.pinned.map((d) => d.vm), g.subset, doms.filter((d) => !g.pinned.includes(d)).map((d) => d.vm));
+      const inGroup = new Set(g.pinned);
+      const fix = ownPoolFix(ctx, pool, g.pinned.map((d) => d.vm), g.subset, doms.filter((d) => !inGroup.has(d)).map((d) => d.vm));
       for (const d of g.pinned) {
         const others = members.filter((o) => o !== d);
         ctx.report(HazardCodes.weightsUnderPinning, {
           range: ctx.rangeOf(child(vmPath(d.vm), 'cpus'), d.vm.range),
           message:
             `domain \`${d.vm.name}\` (weight ${d.vm.weight}) is pinned to ${fmtIndices('pCPU', d.cpus)} of pool \`${pool.name}\` (${fmtIndices('pCPU', pool.cpus)}), ` +
-            `sharing them with ${fmtList(others.map((o) => `\`${o.vm.name}\` (weight ${o.vm.weight})`))} -> ` +
+            `sharing them with ${fmtListOf(others, (o) => `\`${o.vm.name}\` (weight ${o.vm.weight})`)} -> ` +
             `the ${pool.sched} scheduler hands out credit pool-wide by weight, but each domain can spend it only on its allowed pCPUs -> ` +
             `on ${fmtIndices('pCPU', g.subset)} the shares follow per-pCPU contention, not the weights (the BS2000 case) -> ` +
             `give the pinned domains a cpupool of their own with ${fmtIndices('pCPU', g.subset)}`,
-          related: others.map((o) => ctx.rel(ctx.stmt(child(vmPath(o.vm), 'cpus')) ?? o.vm.range, `\`${o.vm.name}\` (weight ${o.vm.weight}) runs on ${fmtIndices('pCPU', o.cpus)}`)),
+          related: others.map((o) => ctx.relOnce(o, () => ctx.rel(ctx.stmt(child(vmPath(o.vm), 'cpus')) ?? o.vm.range, `\`${o.vm.name}\` (weight ${o.vm.weight}) runs on ${fmtIndices('pCPU', o.cpus)}`))),
           fixes: [fix],
         });
       }

@@ -46,11 +46,12 @@ import {
   type HostApi,
   type IoSink,
   type SimContext,
+  type Stats,
   type StorageModel,
   type Vtl0,
   type Vtl0Outer,
 } from '../contracts';
-import type { EventHandler, Ns } from '../engine';
+import type { Engine, EventHandler, Ns } from '../engine';
 import { Lists, DenseSet } from '../host/lists';
 import type { KvmVm } from '../kvm';
 import {
@@ -108,44 +109,39 @@ const LK_MUTEX = 2;
 /** A value of spin_limit at or above this is "forever". */
 const SPIN_FOREVER_NS = 1e15;
 
-/** Per-vCPU FIFO of pending guest items (interrupts, IO completions, IO submissions). */
+/**
+ * Per-vCPU FIFO of pending guest items (interrupts, IO completions, IO submissions): a ring of
+ * records (type, argument, arrival time, masked-until time) in one Float64Array. Capacity: a power
+ * of two.
+ */
 class ItemRing {
-  type = new Int8Array(16);
-  a = new Int32Array(16);
-  t = new Float64Array(16);
-  until = new Float64Array(16);
+  buf = new Float64Array(4 * 8);
+  mask = 7;
   head = 0;
   size = 0;
   push(type: number, a: number, t: Ns, until: Ns): void {
-    if (this.size === this.type.length) this.grow();
-    const i = (this.head + this.size) % this.type.length;
-    this.type[i] = type;
-    this.a[i] = a;
-    this.t[i] = t;
-    this.until[i] = until;
+    if (this.size > this.mask) this.grow();
+    const i = 4 * ((this.head + this.size) & this.mask);
+    const b = this.buf;
+    b[i] = type;
+    b[i + 1] = a;
+    b[i + 2] = t;
+    b[i + 3] = until;
     this.size++;
   }
   private grow(): void {
-    const n = this.type.length * 2;
-    const type = new Int8Array(n);
-    const a = new Int32Array(n);
-    const t = new Float64Array(n);
-    const until = new Float64Array(n);
+    const cap = 2 * (this.mask + 1);
+    const b = new Float64Array(4 * cap);
     for (let k = 0; k < this.size; k++) {
-      const i = (this.head + k) % this.type.length;
-      type[k] = this.type[i];
-      a[k] = this.a[i];
-      t[k] = this.t[i];
-      until[k] = this.until[i];
+      const src = 4 * ((this.head + k) & this.mask);
+      for (let j = 0; j < 4; j++) b[4 * k + j] = this.buf[src + j];
     }
-    this.type = type;
-    this.a = a;
-    this.t = t;
-    this.until = until;
+    this.buf = b;
     this.head = 0;
+    this.mask = cap - 1;
   }
   pop(): void {
-    this.head = (this.head + 1) % this.type.length;
+    this.head = (this.head + 1) & this.mask;
     this.size--;
   }
 }
@@ -202,6 +198,9 @@ interface IoLoadRt {
   vcpus: number[];
   rr: number;
   inflight: number;
+  /** Closed loop (`depth` without `rate`): the completing vCPU resubmits. */
+  closed: boolean;
+  ratePerSec: number;
 }
 
 interface IrqRt {
@@ -301,7 +300,9 @@ export class GuestVm {
   private tkOwner = new Int32Array(64);
   private tkStart = new Float64Array(64);
   private tkVcpu = new Int32Array(64);
-  private tkFree: number[] = [];
+  /** Free token stack (LIFO). */
+  private tkFree = new Int32Array(64);
+  private tkFreeN = 0;
   private tkNext = 0;
   private readonly plainIoHid: number;
   private readonly plainIoRng: Rng;
@@ -319,6 +320,13 @@ export class GuestVm {
   private readonly causePam: number;
   private readonly stepCause = new Map<string, number>();
   private readonly sliceNs: number;
+  // Hot-path copies of setup constants.
+  private readonly eng: Engine;
+  private readonly stats: Stats;
+  private readonly kvmDynamic: boolean;
+  private readonly pleEnabled: boolean;
+  private readonly pleWindowNs: number;
+  private readonly stallNs: number;
 
   constructor(
     private readonly ctx: SimContext,
@@ -328,6 +336,12 @@ export class GuestVm {
   ) {
     this.host = ctx.host;
     this.vmName = vm.name;
+    this.eng = ctx.engine;
+    this.stats = ctx.stats;
+    this.kvmDynamic = kvm.dynamic;
+    this.pleEnabled = vm.guest.ple.enabled;
+    this.pleWindowNs = Math.max(1, vm.guest.ple.windowNs);
+    this.stallNs = ctx.stats.stallThresholdNs;
     const nv = (this.nv = Math.max(1, vm.vcpus));
     this.sliceNs = vm.guest.sliceNs > 0 ? vm.guest.sliceNs : 3_000_000;
     this.vState = new Int8Array(nv).fill(V_HALTED);
@@ -531,7 +545,7 @@ export class GuestVm {
     g.ioloads.forEach((l, i) => {
       const task = ctx.stats.task({ name: l.name, kind: 'ioload', vm: vm.name, range: l.range, measures: 'latency' });
       const { ctrl, disk } = this.diskIndex(l.controller, l.disk);
-      const rt: IoLoadRt = { ir: l, task, rng: ctx.rng.stream(`vm:${vm.name}/ioload:${l.name}`), timer: eng.timer(ioH, i), ctrl, disk, vcpus: vcpuList(l.vcpus), rr: 0, inflight: 0 };
+      const rt: IoLoadRt = { ir: l, task, rng: ctx.rng.stream(`vm:${vm.name}/ioload:${l.name}`), timer: eng.timer(ioH, i), ctrl, disk, vcpus: vcpuList(l.vcpus), rr: 0, inflight: 0, closed: Boolean(l.depth && l.depth > 0 && !(l.ratePerSec && l.ratePerSec > 0)), ratePerSec: l.ratePerSec ?? 0 };
       this.ioloads.push(rt);
       if (l.ratePerSec && l.ratePerSec > 0) eng.arm(rt.timer, rt.rng.interarrival(l.ratePerSec));
       else if (l.depth && l.depth > 0) eng.post(startH, i, 0);
@@ -556,7 +570,7 @@ export class GuestVm {
     this.vInSince[v] = now;
     const t = this.vCur[v];
     if (t >= 0 && this.gHold[t] >= 0) this.lockOn(this.locks[this.gHold[t]], now);
-    if (this.vIcRate[v] > 0 && this.vIcLeft[v] < Infinity) this.ctx.engine.arm(this.vIcTimer[v], now + Math.max(0, Math.round(this.vIcLeft[v])));
+    if (this.vIcRate[v] > 0 && this.vIcLeft[v] < Infinity) this.eng.arm(this.vIcTimer[v], now + Math.max(0, Math.round(this.vIcLeft[v])));
     this.drive(v, now);
   }
 
@@ -580,7 +594,7 @@ export class GuestVm {
   private onPreempted(now: Ns): void {
     for (const r of this.regions) r.preemptedInRound = true;
     if (this.hasParavirt && this.vm.guest.stealTime) {
-      const e = this.ctx.engine;
+      const e = this.eng;
       if (e.dueAt(this.pvTimer) !== now) e.arm(this.pvTimer, now);
     }
   }
@@ -601,7 +615,7 @@ export class GuestVm {
   private stopExecuting(v: number, now: Ns): void {
     this.account(v, now);
     this.vInAcc[v] += now - this.vInSince[v];
-    const e = this.ctx.engine;
+    const e = this.eng;
     e.cancel(this.vTimer[v]);
     if (this.vIcRate[v] > 0) {
       const due = e.dueAt(this.vIcTimer[v]);
@@ -632,7 +646,7 @@ export class GuestVm {
       this.gSpinLeft[t] -= el;
       this.vPleLeft[v] -= el;
       this.facts.spinNs += el;
-      this.ctx.stats.add(this.cSpinNs, el);
+      this.stats.add(this.cSpinNs, el);
       const pre = this.preempted() > 0;
       if (pre) this.facts.spinWhilePreemptedNs += el;
       if (a === A_BAR_SPIN) {
@@ -650,7 +664,7 @@ export class GuestVm {
 
   /** Arms the vCPU timer for the current thread's next deadline (work done, spin limit, PLE, slice). */
   private rearm(v: number, now: Ns): void {
-    const e = this.ctx.engine;
+    const e = this.eng;
     const t = this.vCur[v];
     if (this.vState[v] !== V_IN || t < 0) {
       e.cancel(this.vTimer[v]);
@@ -661,7 +675,7 @@ export class GuestVm {
     if (a === A_CPU) d = this.gLeft[t];
     else if (a === A_BAR_SPIN || a === A_LOCK_SPIN) {
       d = this.gSpinLeft[t];
-      if (this.vm.guest.ple.enabled && this.kernelSpin(t) && this.vPleLeft[v] < d) d = this.vPleLeft[v];
+      if (this.pleEnabled && this.kernelSpin(t) && this.vPleLeft[v] < d) d = this.vPleLeft[v];
     }
     if (!this.gRt[t] && this.rq.size[2 * v + 1] > 0 && this.vSliceLeft[v] < d) d = this.vSliceLeft[v];
     if (d === Infinity) e.cancel(this.vTimer[v]);
@@ -686,7 +700,7 @@ export class GuestVm {
         }
         // KVM dynamic boost: with no RT work left (out of interrupt context), the guest withdraws
         // its request and, if boosted, unboosts synchronously (an exit).
-        if (this.kvm.dynamic && this.rq.size[2 * v] === 0 && (t < 0 || !this.gRt[t])) {
+        if (this.kvmDynamic && this.rq.size[2 * v] === 0 && (t < 0 || !this.gRt[t])) {
           this.kvm.clearRequest(v);
           if (this.kvm.wantsUnboost(v)) {
             this.kvm.unboost(v, now);
@@ -732,7 +746,7 @@ export class GuestVm {
     this.stopExecuting(v, now);
     this.vState[v] = V_HALTED;
     this.halted.add(v);
-    this.vPleWin[v] = Math.max(1, this.vm.guest.ple.windowNs);
+    this.vPleWin[v] = this.pleWindowNs;
     this.kvm.clearRequest(v);
     this.outer[v].vtl0Halt(v, now);
   }
@@ -853,7 +867,7 @@ export class GuestVm {
     const since = this.gWaitSince[t];
     this.gWaitSince[t] = -1;
     const wait = now - since;
-    if (wait < this.ctx.stats.stallThresholdNs) return;
+    if (wait < this.stallNs) return;
     const wv = this.gWaitV[t];
     if (wv !== v) {
       // Waited in the queue of vCPU wv and was pulled to v by the guest's idle balance.
@@ -905,19 +919,19 @@ export class GuestVm {
     }
     if (pc >= prog.code.length) return this.endPass(t, v, now);
     const rng = this.gRng[t];
-    const d = prog.dist[pc];
+    const d = prog.samp[pc];
     switch (prog.code[pc]) {
       case ST_CPU:
         this.gAct[t] = A_CPU;
-        this.gLeft[t] = d ? rng.sample(d) : 0;
+        this.gLeft[t] = d ? rng.draw(d) : 0;
         return R_STARTED;
       case ST_SLEEP: {
-        const dur = d ? rng.sample(d) : 0;
+        const dur = d ? rng.draw(d) : 0;
         this.gPc[t] = pc + 1;
         if (dur <= 0) return R_CONTINUE;
         this.vCur[v] = -1;
         this.gState[t] = G_BLOCKED;
-        this.ctx.engine.arm(this.gWakeTimer[t], now + dur);
+        this.eng.arm(this.gWakeTimer[t], now + dur);
         return R_LEFT;
       }
       case ST_LOCK: {
@@ -926,11 +940,11 @@ export class GuestVm {
         if (li === undefined) {
           // Unknown lock (the checker reports it): run the critical section unlocked.
           this.gAct[t] = A_CPU;
-          this.gLeft[t] = d ? rng.sample(d) : 0;
-          this.ctx.stats.add(this.cIgnored);
+          this.gLeft[t] = d ? rng.draw(d) : 0;
+          this.stats.add(this.cIgnored);
           return R_STARTED;
         }
-        if (this.gWaitLock[t] !== li) this.gCs[t] = d ? rng.sample(d) : 0; // not a retry after a mutex hand-off
+        if (this.gWaitLock[t] !== li) this.gCs[t] = d ? rng.draw(d) : 0; // not a retry after a mutex hand-off
         return this.acquire(t, v, li, now);
       }
       case ST_DISK_IO: {
@@ -957,20 +971,20 @@ export class GuestVm {
         this.gPc[t] = pc + 1;
         let cause = this.stepCause.get(step.reason);
         if (cause === undefined) this.stepCause.set(step.reason, (cause = this.ctx.rec.causeId(`exit ${step.reason}`)));
-        this.exit(v, now, EXIT_STEP, d ? rng.sample(d) : 0, cause, step.range);
+        this.exit(v, now, EXIT_STEP, d ? rng.draw(d) : 0, cause, step.range);
         return R_EXITED;
       }
       default:
         // VTL2-only steps (io, syscall, get...) have no meaning in a guest thread (the checker says so).
         this.gPc[t] = pc + 1;
-        this.ctx.stats.add(this.cIgnored);
+        this.stats.add(this.cIgnored);
         return R_CONTINUE;
     }
   }
 
   private endPass(t: number, v: number, now: Ns): number {
     const prog = this.gProg[t]!;
-    this.ctx.stats.sample(this.gTask[t], now, now - this.gRelease[t]);
+    this.stats.sample(this.gTask[t], now, now - this.gRelease[t]);
     this.gPasses[t]++;
     if (this.gPasses[t] < prog.count) {
       if (prog.trig === TRIG_LOOP) {
@@ -979,7 +993,7 @@ export class GuestVm {
           this.gPc[t] = 0;
           return R_CONTINUE;
         }
-        this.ctx.stats.add(this.cIgnored); // a pass that takes no time would loop forever
+        this.stats.add(this.cIgnored); // a pass that takes no time would loop forever
       } else {
         const rel = this.gReleases[t]!;
         if (rel.size > 0) {
@@ -1018,7 +1032,7 @@ export class GuestVm {
     const rng = this.gRng[t];
     this.gReleased[t]++;
     const next = nextRelease(prog, rng, now);
-    if (next < Infinity && this.gReleased[t] < prog.count) this.ctx.engine.arm(this.gRelTimer[t], next);
+    if (next < Infinity && this.gReleased[t] < prog.count) this.eng.arm(this.gRelTimer[t], next);
     if (prog.trig === TRIG_LOOP) {
       this.gRelease[t] = now;
       this.gPc[t] = 0;
@@ -1059,7 +1073,7 @@ export class GuestVm {
         this.drive(v, now);
         return;
       }
-      if (this.vm.guest.ple.enabled && this.kernelSpin(t) && this.vPleLeft[v] <= 0) {
+      if (this.pleEnabled && this.kernelSpin(t) && this.vPleLeft[v] <= 0) {
         this.pleExit(t, v, now);
         return;
       }
@@ -1113,8 +1127,8 @@ export class GuestVm {
       }
       if (target >= 0) this.facts.directedYields++;
     }
-    this.ctx.stats.add(this.cPle);
-    if (target >= 0) this.ctx.stats.add(this.cYield);
+    this.stats.add(this.cPle);
+    if (target >= 0) this.stats.add(this.cYield);
     const range = this.gAct[t] === A_LOCK_SPIN ? this.locks[this.gWaitLock[t]].ir.range : this.gRange[t];
     this.exit(v, now, EXIT_PLE, PLE_EXIT_NS, this.causePle, range, target);
   }
@@ -1332,7 +1346,7 @@ export class GuestVm {
     this.gPc[t] = 1;
     if (r.arrived >= r.nActive) {
       const round = now - r.roundStart;
-      this.ctx.stats.sample(r.task, now, round);
+      this.stats.sample(r.task, now, round);
       if (r.preemptedInRound) r.roundsWithPreemption++;
       const waited = now - r.firstArrival;
       if (waited >= this.ctx.stats.stallThresholdNs) {
@@ -1422,7 +1436,7 @@ export class GuestVm {
   private onIrq(i: number, now: Ns): void {
     const tg = this.irqTargets[i];
     const src = this.irqs[tg.src];
-    this.ctx.engine.arm(tg.timer, now + tg.rng.interarrival(src.ir.ratePerSec));
+    this.eng.arm(tg.timer, now + tg.rng.interarrival(src.ir.ratePerSec));
     const v = tg.v;
     let masked = 0;
     if (this.vState[v] !== V_HALTED && src.ir.maskedFraction > 0 && tg.rng.float() < src.ir.maskedFraction) masked = tg.rng.sample(src.ir.maskedWindow);
@@ -1440,17 +1454,18 @@ export class GuestVm {
   private processItems(v: number, now: Ns): void {
     const ring = this.vItems[v];
     while (ring.size > 0) {
-      const i = ring.head;
-      const type = ring.type[i];
-      if (type === IT_IRQ && ring.until[i] > now) {
-        this.ctx.engine.arm(this.vIrqTimer[v], ring.until[i]);
+      const i = 4 * ring.head;
+      const b = ring.buf;
+      const type = b[i];
+      if (type === IT_IRQ && b[i + 3] > now) {
+        this.eng.arm(this.vIrqTimer[v], b[i + 3]);
         return;
       }
-      const a = ring.a[i];
-      const t0 = ring.t[i];
+      const a = b[i + 1];
+      const t0 = b[i + 2];
       ring.pop();
       if (type === IT_IRQ) {
-        this.ctx.stats.sample(this.irqs[a].task, now, now - t0);
+        this.stats.sample(this.irqs[a].task, now, now - t0);
         this.kvm.requestBoost(v); // interrupt entry asks for boost (lazily)
       } else if (type === IT_IO_DONE) this.ioComplete(a, v, now);
       else this.submitNow(a, v, now);
@@ -1479,8 +1494,9 @@ export class GuestVm {
   // =================================================================== storage
 
   private allocToken(kind: number, owner: number, v: number, start: Ns): number {
-    let tk = this.tkFree.pop();
-    if (tk === undefined) {
+    let tk: number;
+    if (this.tkFreeN > 0) tk = this.tkFree[--this.tkFreeN];
+    else {
       tk = this.tkNext++;
       if (tk >= this.tkKind.length) {
         const n = this.tkKind.length * 2;
@@ -1488,6 +1504,7 @@ export class GuestVm {
         const o = new Int32Array(n); o.set(this.tkOwner); this.tkOwner = o;
         const s = new Float64Array(n); s.set(this.tkStart); this.tkStart = s;
         const vv = new Int32Array(n); vv.set(this.tkVcpu); this.tkVcpu = vv;
+        const f = new Int32Array(n); f.set(this.tkFree); this.tkFree = f;
       }
     }
     this.tkKind[tk] = kind;
@@ -1498,7 +1515,7 @@ export class GuestVm {
   }
 
   private submit(tk: number, v: number, ctrl: number, disk: number, now: Ns): void {
-    this.ctx.stats.add(this.cIoSubmit);
+    this.stats.add(this.cIoSubmit);
     this.tkVcpu[tk] = v;
     if (this.storage && ctrl >= 0 && disk >= 0) {
       this.storage.submit(v, ctrl, disk, tk, now);
@@ -1506,7 +1523,7 @@ export class GuestVm {
     }
     const d = ctrl >= 0 && disk >= 0 ? this.vm.openhcl?.storvsp[ctrl]?.disks[disk]?.latency : undefined;
     const lat = d ? this.plainIoRng.sample(d) : PLAIN_DISK_LATENCY_NS;
-    this.ctx.engine.post(this.plainIoHid, tk, now + lat);
+    this.eng.post(this.plainIoHid, tk, now + lat);
   }
 
   /** IoSink: a completion interrupt for `vcpu` (taken when the guest runs there). */
@@ -1521,15 +1538,15 @@ export class GuestVm {
     const kind = this.tkKind[tk];
     const owner = this.tkOwner[tk];
     if (kind === TK_THREAD) {
-      this.tkFree.push(tk);
+      this.tkFree[this.tkFreeN++] = tk;
       this.wakeThread(owner, now, null);
       return;
     }
     const l = this.ioloads[owner];
     l.inflight--;
-    this.ctx.stats.sample(l.task, now, now - this.tkStart[tk]);
-    this.tkFree.push(tk);
-    if (l.ir.depth && l.ir.depth > 0 && !(l.ir.ratePerSec && l.ir.ratePerSec > 0)) {
+    this.stats.sample(l.task, now, now - this.tkStart[tk]);
+    this.tkFree[this.tkFreeN++] = tk;
+    if (l.closed) {
       // Closed loop: the completing vCPU submits the next IO right away.
       const nt = this.allocToken(TK_LOAD, owner, v, now);
       this.submitNow(nt, v, now);
@@ -1544,7 +1561,7 @@ export class GuestVm {
 
   private onIoArrival(i: number, now: Ns): void {
     const l = this.ioloads[i];
-    this.ctx.engine.arm(l.timer, now + l.rng.interarrival(l.ir.ratePerSec!));
+    this.eng.arm(l.timer, now + l.rng.interarrival(l.ratePerSec));
     const v = l.vcpus[l.vcpus.length === 1 ? 0 : l.rng.int(l.vcpus.length)];
     const tk = this.allocToken(TK_LOAD, i, v, now);
     this.vItems[v].push(IT_IO_SUBMIT, tk, now, now);

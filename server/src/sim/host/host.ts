@@ -72,6 +72,10 @@ export class Host implements HostApi, HostCore, EventHandler {
   /** VM index of VP threads (-1 other threads), and per VM the count of runnable-not-running VP threads. */
   tVm = new Int32Array(16);
   tRanBefore = new Int32Array(16);
+  /** 1 when the thread has at least one allowed pCPU (it can ever run). */
+  private tCanRun = new Uint8Array(16);
+  /** Scheduler of each thread's pool. */
+  private tSched: PoolScheduler[] = [];
   /** Last thread that ran on each pCPU. */
   private readonly cLast: Int32Array;
   private vmPre: number[] = [];
@@ -203,6 +207,8 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.allowed.push(aff.allowed);
     this.soft.push(aff.soft);
     this.allowedBits.push(aff.bits);
+    this.tCanRun[t] = allowed.length > 0 ? 1 : 0;
+    this.tSched.push(this.pools[pool]?.sched as PoolScheduler); // undefined only without pools (then it never runs)
     this.tState[t] = TS_BLOCKED;
     // Initial placement cycles over the allowed pCPUs (Xen places vCPU i of a domain on the i-th
     // CPU of its affinity; Linux spreads new threads), so a domain's vCPUs do not start stacked.
@@ -274,12 +280,12 @@ export class Host implements HostApi, HostCore, EventHandler {
 
   wake(tid: number, now: Ns): void {
     if (this.tState[tid] !== TS_BLOCKED) return;
-    if (this.allowed[tid].length === 0) return; // can never run (no CPU in its pool)
+    if (this.tCanRun[tid] === 0) return; // can never run (no CPU in its pool)
     this.tState[tid] = TS_RUNNABLE;
     this.tRunnableSince[tid] = now;
     this.rec.set(this.tLane[tid], now, this.sRunnable, this.tParked[tid] ? this.causeCap : -1);
     this.pre(tid, 1, now);
-    this.pools[this.tPool[tid]].sched.wake(tid, now);
+    this.tSched[tid].wake(tid, now);
   }
 
   block(tid: number, now: Ns, why: number, cause = -1): void {
@@ -292,7 +298,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.engine.cancel(this.cSlice[cpu]);
     this.rec.set(this.tLane[tid], now, why === BLOCK_IDLE ? this.sIdle : this.sBlocked, cause);
     this.rec.set(this.cLane[cpu], now, this.sIdle);
-    const sched = this.pools[this.tPool[tid]].sched;
+    const sched = this.tSched[tid];
     sched.put(tid, cpu, now, ran, PUT_BLOCK);
     // Fast path: nothing could run here, so the reschedule event would only find idle.
     if (this.pendingTake[cpu] < 0 && sched.idleNow?.(cpu, now)) return;
@@ -311,7 +317,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.rec.set(this.tLane[tid], now, this.sRunnable);
     this.pre(tid, 1, now);
     this.rec.set(this.cLane[cpu], now, this.sIdle);
-    this.pools[this.tPool[tid]].sched.put(tid, cpu, now, ran, PUT_YIELD);
+    this.tSched[tid].put(tid, cpu, now, ran, PUT_YIELD);
     this.kick(cpu, now);
   }
 
@@ -504,6 +510,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.tCause = i32(this.tCause);
     this.tPreemptedBy = i32(this.tPreemptedBy);
     this.tParked = u8(this.tParked);
+    this.tCanRun = u8(this.tCanRun);
     this.tVm = i32(this.tVm);
     this.tRanBefore = i32(this.tRanBefore);
   }

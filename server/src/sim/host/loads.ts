@@ -94,8 +94,8 @@ export class LoadThread implements ThreadBody, EventHandler {
   private step(now: Ns): void {
     const prog = this.prog;
     while (this.pc < prog.code.length) {
-      const d = prog.dist[this.pc];
-      const dur = d ? this.rng.sample(d) : 0;
+      const d = prog.samp[this.pc];
+      const dur = d ? this.rng.draw(d) : 0;
       if (prog.code[this.pc] === ST_CPU) {
         this.work.start(now, dur, true);
         return;

@@ -29,6 +29,7 @@ import type { EventHandler, Ns, ThreadBody, Vtl0, Vtl0Outer } from '../contracts
 import type { TextRange } from '../../core/text';
 import * as costs from '../guest/costs';
 import { ActivityLog } from './stalllog';
+import { STALL_LOG_SEGMENTS } from './params';
 import * as tasks from './task';
 import type { Task } from './task';
 import type { OpenHclModel } from './model';
@@ -130,7 +131,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
   /** Start of the current VTL2 stretch that keeps the guest out (-1: in VTL0 / idle). */
   private outSince = -1;
   /** Activity segments for stall attribution. */
-  readonly log = new ActivityLog();
+  readonly log: ActivityLog;
   private segStart = 0;
   private segCause = -1;
   private preemptedFrom = -1;
@@ -156,6 +157,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     this.lane = init.lane;
     this.vtl0 = init.vtl0;
     this.linux = !init.remote;
+    this.log = new ActivityLog(STALL_LOG_SEGMENTS, m.logArena);
     const eng = m.engine;
     this.handler = eng.register(this);
     this.work = new CpuWork(eng, this, EV_CPU);

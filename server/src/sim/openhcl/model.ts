@@ -12,7 +12,7 @@ import type { Finding } from '../../core/findings';
 import type { Dist, OpenHcl, Sidecar, Vm } from '../../model/ir';
 import type { BoostHooks, Engine, EventHandler, HostApi, IoSink, Ns, OpenHclVmSetup, Recorder, SimContext, Stats, StorageModel } from '../contracts';
 import * as contracts from '../contracts';
-import type { Rng } from '../rng';
+import { sampler, type Rng, type Sampler } from '../rng';
 import { CauseTable, fmtNs } from './causes';
 import type { Cause } from './causes';
 import { storvspLayout } from './channels';
@@ -29,6 +29,7 @@ import { StorvspWorker } from './storvsp';
 import * as tasks from './task';
 import type { Task } from './task';
 import { ExitTask, ForwardTask } from './vtl2exits';
+import { LogArena } from './stalllog';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
@@ -100,6 +101,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly stallThresholdNs: Ns;
   readonly ringSize: number;
   readonly pool = new IoPool(1024);
+  /** Shared storage of the executors' activity logs. */
+  readonly logArena = new LogArena();
   readonly causes = new CauseTable();
   readonly endNs: Ns;
 
@@ -162,7 +165,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly channels: ChannelRt[] = [];
   readonly controllers: { name: string; range: TextRange; layout: ChannelLayout; channels: ChannelRt[]; disks: DiskRt[]; firstChannel: number }[] = [];
   readonly disks: DiskRt[] = [];
-  private readonly diskDist: Dist[] = [];
+  private readonly diskDist: Sampler[] = [];
   private readonly diskRng: Rng[] = [];
   readonly retargets: RetargetRt[] = [];
   private readonly taskInFlight: Int32Array;
@@ -339,7 +342,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       const disks: DiskRt[] = ctrl.disks.map((d, di) => {
         const rt: DiskRt = { gidx: this.disks.length, name: d.name, controller: ci, ringWaitNs: 0, ringWaitMax: 0, ios: 0, backendNs: 0, totalNs: 0 };
         this.disks.push(rt);
-        this.diskDist.push(d.latency);
+        this.diskDist.push(sampler(d.latency));
         this.diskRng.push(ctx.rng.stream(`vm:${vm.name}/storvsp:${ctrl.name}/disk:${d.name}#${di}`));
         return rt;
       });
@@ -374,6 +377,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
           maskedWaits: 0,
           maskedWaitNs: 0,
           maskedWaitMax: 0,
+          noInterrupts: !ctrl.interrupts,
           worker: w,
         };
         w.ch = ch;
@@ -574,7 +578,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     let lat: Ns;
     if (pool.kind[id] === IO_STORAGE) {
       const d = pool.disk[id];
-      lat = this.diskRng[d].sample(this.diskDist[d]);
+      lat = this.diskRng[d].draw(this.diskDist[d]);
       this.disks[d].backendNs += lat;
       pool.stage[id] = ST_AT_BACKEND;
     } else {
@@ -598,7 +602,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     pool.stage[id] = ST_COMPLETED;
     const tally = this.tally;
     tally.ringCompletions[ring.index]++;
-    if (kind !== IO_STORAGE ? this.taskUntargeted[pool.owner[id]] === 1 && kind === IO_TASK : !this.oh.storvsp[this.channels[pool.owner[id]].controller].interrupts) tally.untargetedCompletions[ring.index]++;
+    if (kind !== IO_STORAGE ? this.taskUntargeted[pool.owner[id]] === 1 && kind === IO_TASK : this.channels[pool.owner[id]].noInterrupts) tally.untargetedCompletions[ring.index]++;
     pool.push(ring.cq, id);
     ring.notify(now, true);
   }

@@ -10,7 +10,7 @@
 import type { Dist, Step, Vtl2Task } from '../../model/ir';
 import type { TextRange } from '../../core/text';
 import type { EventHandler, Ns } from '../contracts';
-import type { Rng } from '../rng';
+import { sampler, type Rng, type Sampler } from '../rng';
 import type { Executor } from './executor';
 import type { OpenHclModel } from './model';
 import type { TaskPlacement } from './placement';
@@ -45,6 +45,8 @@ const EMPTY_LOOP_GAP_NS = 1_000;
 export class ProgramTask extends Task implements EventHandler {
   readonly kinds: Int8Array;
   readonly dists: (Dist | null)[];
+  /** The same, prepared for `Rng.draw` (filled after compile). */
+  readonly samps: (Sampler | null)[];
   /** Cause-table id per step (what the step does to the thread), -1 for awaits. */
   readonly causes: Int32Array;
   readonly ranges: TextRange[];
@@ -95,6 +97,7 @@ export class ProgramTask extends Task implements EventHandler {
     this.causes = new Int32Array(steps.length).fill(-1);
     this.ranges = steps.map((s) => s.range);
     steps.forEach((s, i) => this.compile(s, i));
+    this.samps = this.dists.map((d) => (d ? sampler(d) : null));
     const tr = def.program.trigger;
     this.trigKind = tr.kind === 'loop' ? TR_LOOP : tr.kind === 'periodic' ? TR_PERIODIC : tr.kind === 'poisson' ? TR_POISSON : TR_ONCE;
     this.releaseTimer = m.engine.timer(m.engine.register(this), 0);
@@ -250,7 +253,7 @@ export class ProgramTask extends Task implements EventHandler {
       const i = this.pc++;
       switch (this.kinds[i]) {
         case K_CPU:
-          ex.actNs = this.rng.sample(this.dists[i] as Dist);
+          ex.actNs = this.rng.draw(this.samps[i] as Sampler);
           if (m.isHosted(this, ex)) {
             ex.actCause = this.hostedCause;
             m.noteHosted(this, ex.actNs);
@@ -258,21 +261,21 @@ export class ProgramTask extends Task implements EventHandler {
           if (ex.actNs === 0) continue;
           return R_CPU;
         case K_SYSCALL:
-          ex.actNs = this.rng.sample(this.dists[i] as Dist);
+          ex.actNs = this.rng.draw(this.samps[i] as Sampler);
           ex.actState = m.sKernel;
           ex.actCause = this.causes[i];
           return R_BLOCK;
         case K_ROOT:
-          ex.actNs = this.rng.sample(this.dists[i] as Dist);
+          ex.actNs = this.rng.draw(this.samps[i] as Sampler);
           ex.actState = m.sIntercept;
           ex.actCause = this.causes[i];
           return R_BLOCK;
         case K_INTERCEPT:
-          ex.actNs = this.rng.sample(this.dists[i] as Dist);
+          ex.actNs = this.rng.draw(this.samps[i] as Sampler);
           ex.actCause = this.causes[i];
           return R_HV;
         case K_GET_BLOCK: {
-          const d = this.rng.sample(this.dists[i] as Dist);
+          const d = this.rng.draw(this.samps[i] as Sampler);
           m.add(m.cGetRoundTrips);
           if (ex === m.getWorker || m.getDeadlockCause >= 0) {
             // A blocking GET call made from the GET worker itself can never be answered (the
@@ -288,7 +291,7 @@ export class ProgramTask extends Task implements EventHandler {
           return R_BLOCK;
         }
         case K_GET_ASYNC: {
-          const d = this.rng.sample(this.dists[i] as Dist);
+          const d = this.rng.draw(this.samps[i] as Sampler);
           m.add(m.cGetRoundTrips);
           if (m.getDeadlockCause >= 0) {
             this.stuckSince = now;
@@ -298,10 +301,10 @@ export class ProgramTask extends Task implements EventHandler {
           return R_AWAIT;
         }
         case K_SLEEP:
-          m.startTaskTimer(this, ex, this.rng.sample(this.dists[i] as Dist), now, false);
+          m.startTaskTimer(this, ex, this.rng.draw(this.samps[i] as Sampler), now, false);
           return R_AWAIT;
         case K_IO:
-          m.submitTaskIo(this, ex, this.rng.sample(this.dists[i] as Dist), now);
+          m.submitTaskIo(this, ex, this.rng.draw(this.samps[i] as Sampler), now);
           return R_AWAIT;
         case K_WAIT_READY:
           if (m.waitVpReady(this, i, now)) return R_AWAIT;

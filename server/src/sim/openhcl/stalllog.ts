@@ -3,35 +3,68 @@
  * (a task that waited longer than the threshold) can name the dominant cause of its wait. The hot
  * path only appends three numbers per segment; the scan happens only when a wait is long enough to
  * be reported, which is rare.
+ *
+ * A segment is three consecutive doubles (start, end, cause) of one Float64Array; the logs of a
+ * model's executors share large arrays handed out by a `LogArena` (a VM with a thousand VPs would
+ * otherwise allocate three thousand small typed arrays at setup).
  */
 import { STALL_LOG_SEGMENTS } from './params';
 
+/** Hands out slices of shared Float64Arrays to activity logs (setup only). */
+export class LogArena {
+  private buf = new Float64Array(0);
+  private used = 0;
+
+  constructor(private readonly logsPerChunk = 64) {}
+
+  /** A slice of `n` doubles: the array and the offset of its first element. */
+  take(n: number): { buf: Float64Array; base: number } {
+    if (this.used + n > this.buf.length) {
+      this.buf = new Float64Array(Math.max(n, n * this.logsPerChunk));
+      this.used = 0;
+    }
+    const base = this.used;
+    this.used += n;
+    return { buf: this.buf, base };
+  }
+}
+
 export class ActivityLog {
-  private readonly starts: Float64Array;
-  private readonly ends: Float64Array;
-  private readonly causes: Int32Array;
+  private readonly buf: Float64Array;
+  private readonly base: number;
   private head = 0;
   private count = 0;
 
-  constructor(readonly capacity = STALL_LOG_SEGMENTS) {
-    this.starts = new Float64Array(capacity);
-    this.ends = new Float64Array(capacity);
-    this.causes = new Int32Array(capacity);
+  constructor(readonly capacity = STALL_LOG_SEGMENTS, arena?: LogArena) {
+    const n = 3 * Math.max(1, capacity);
+    if (arena) {
+      const s = arena.take(n);
+      this.buf = s.buf;
+      this.base = s.base;
+    } else {
+      this.buf = new Float64Array(n);
+      this.base = 0;
+    }
   }
 
   /** Records that the thread spent [start, end) on `cause` (an id in the model's cause table). */
   record(start: number, end: number, cause: number): void {
     if (end <= start) return;
-    const last = (this.head + this.capacity - 1) % this.capacity;
-    if (this.count > 0 && this.causes[last] === cause && this.ends[last] === start) {
-      this.ends[last] = end;
+    const cap = this.capacity;
+    const head = this.head;
+    const buf = this.buf;
+    // Index arithmetic by comparison, not `%` (this runs at every executor state change).
+    const last = this.base + 3 * (head === 0 ? cap - 1 : head - 1);
+    if (this.count > 0 && buf[last + 2] === cause && buf[last + 1] === start) {
+      buf[last + 1] = end;
       return;
     }
-    this.starts[this.head] = start;
-    this.ends[this.head] = end;
-    this.causes[this.head] = cause;
-    this.head = (this.head + 1) % this.capacity;
-    if (this.count < this.capacity) this.count++;
+    const i = this.base + 3 * head;
+    buf[i] = start;
+    buf[i + 1] = end;
+    buf[i + 2] = cause;
+    this.head = head + 1 === cap ? 0 : head + 1;
+    if (this.count < cap) this.count++;
   }
 
   /**
@@ -41,13 +74,15 @@ export class ActivityLog {
   dominant(t0: number, t1: number): { cause: number; ns: number } {
     const acc = new Map<number, number>();
     const order: number[] = [];
+    const buf = this.buf;
     for (let i = 0; i < this.count; i++) {
-      const k = (this.head + this.capacity - 1 - i) % this.capacity;
-      if (this.ends[k] <= t0) break;
-      const s = Math.max(t0, this.starts[k]);
-      const e = Math.min(t1, this.ends[k]);
+      const k = this.base + 3 * ((this.head + this.capacity - 1 - i) % this.capacity);
+      const ke = buf[k + 1];
+      if (ke <= t0) break;
+      const s = Math.max(t0, buf[k]);
+      const e = Math.min(t1, ke);
       if (e <= s) continue;
-      const c = this.causes[k];
+      const c = buf[k + 2];
       if (!acc.has(c)) order.push(c);
       acc.set(c, (acc.get(c) ?? 0) + (e - s));
     }

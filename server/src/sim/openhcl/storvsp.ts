@@ -76,6 +76,8 @@ export interface ChannelRt {
   maskedWaits: number;
   maskedWaitNs: number;
   maskedWaitMax: number;
+  /** The controller runs without interrupts (every completion is untargeted, on VP 0). */
+  noInterrupts: boolean;
   worker: StorvspWorker;
 }
 

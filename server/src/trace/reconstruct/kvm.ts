@@ -28,8 +28,13 @@ export interface KvmContext {
 }
 
 export class KvmTracker {
-  /** Threads with a traced port access not yet matched by a user-space exit, and its time. */
-  private readonly pendingPio = new Map<ThreadSched, number>();
+  /**
+   * Threads that had a traced port access not yet matched by a user-space exit (its time is in
+   * the thread's `pendingPioAt`, -1 when none); finish() flushes those still pending.
+   */
+  private readonly pendingPio: ThreadSched[] = [];
+  /** `out 0x20`-style keys by direction and port, built once each. */
+  private readonly pioKeys = new Map<number, string>();
 
   constructor(private readonly ctx: KvmContext) {}
 
@@ -70,7 +75,7 @@ export class KvmTracker {
     t.userspaceExits.set(reason, (t.userspaceExits.get(reason) ?? 0) + 1);
     // An I/O exit to user space is the port access just traced; any other reason means that
     // access was handled inside KVM.
-    if (reason === 'KVM_EXIT_IO') this.pendingPio.delete(t);
+    if (reason === 'KVM_EXIT_IO') t.pendingPioAt = -1;
     else this.flushPio(t);
     if (this.ctx.info[t.index].kvmExits === 0) {
       t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
@@ -80,9 +85,15 @@ export class KvmTracker {
 
   pio(t: ThreadSched, write: boolean, port: number, ts: number): void {
     this.flushPio(t);
-    const key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`;
+    const k = (write ? 8589934592 : 0) + port;
+    let key = this.pioKeys.get(k);
+    if (key === undefined) this.pioKeys.set(k, (key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`));
     t.pio.set(key, (t.pio.get(key) ?? 0) + 1);
-    this.pendingPio.set(t, ts);
+    if (!t.pioListed) {
+      t.pioListed = true;
+      this.pendingPio.push(t);
+    }
+    t.pendingPioAt = ts;
   }
 
   mmio(t: ThreadSched, write: boolean, gpaLow: number): void {
@@ -92,13 +103,13 @@ export class KvmTracker {
 
   /** Call at the end of the trace. */
   finish(): void {
-    for (const t of [...this.pendingPio.keys()]) this.flushPio(t);
+    for (const t of this.pendingPio) this.flushPio(t);
   }
 
   private flushPio(t: ThreadSched): void {
-    const at = this.pendingPio.get(t);
-    if (at === undefined) return;
-    this.pendingPio.delete(t);
+    const at = t.pendingPioAt;
+    if (at < 0) return;
+    t.pendingPioAt = -1;
     if (this.ctx.info[t.index].kvmExits === 0) {
       t.exits.set('IO_INSTRUCTION', (t.exits.get('IO_INSTRUCTION') ?? 0) + 1);
       this.bucket(t, 'IO_INSTRUCTION', at);

@@ -102,6 +102,10 @@ export class ThreadSched {
   readonly exitBuckets = new Map<string, number[]>();
   lastEntry = -1;
   lastExit = -1;
+  /** Time of a traced port access not yet matched by a user-space exit, -1 when none (kvm.ts). */
+  pendingPioAt = -1;
+  /** Listed in the KvmTracker's threads with port accesses. */
+  pioListed = false;
   guestNs = 0;
   hostNs = 0;
   residenceCount = 0;

@@ -21,7 +21,7 @@
  * dest_cpu). Whenever a CPU's current task changes, the time that task ran is charged to each
  * waiter for the part of the segment it was waiting.
  */
-import { TimelineBuilder, type LaneBuilder } from '../../core/timeline';
+import { LaneBuilder, TimelineBuilder } from '../../core/timeline';
 import { EventKind, TaskState } from '../events';
 import type { ImportedTrace } from '../importer';
 import type { Identification } from '../identify';
@@ -55,7 +55,30 @@ export interface SchedResult {
   switches: number;
 }
 
-export function reconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions): SchedResult {
+/**
+ * Lane of every thread and CPU when no timeline is wanted: it records nothing, so the
+ * reconstruction keeps only its per-thread and per-CPU totals (memory independent of the trace's
+ * length).
+ */
+class NoLane extends LaneBuilder {
+  constructor() {
+    super('', '', '', 'other', 0);
+  }
+  override push(): void {}
+}
+const NO_LANE: LaneBuilder = new NoLane();
+
+export interface ReconstructOptions {
+  /** False: nothing is drawn, `timeline` stays empty (the totals are the same). Default true. */
+  timeline?: boolean;
+  /** Release the event rows block by block once read (the trace cannot be analysed again). */
+  release?: boolean;
+}
+
+export function reconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): SchedResult {
+  const keepTimeline = how.timeline ?? true;
+  const release = how.release ?? false;
+  if (trace.events.released) throw new Error('the trace was released by an earlier analysis');
   const ev = trace.events;
   const info = trace.threads;
   const stats = trace.stats;
@@ -105,19 +128,27 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   const vmOfThread = new Map<number, string>();
   for (const vm of ident.vms) if (vm.pid >= 0) vmOfThread.set(info.index(vm.src, vm.pid), vm.id);
 
+  /** CPUs of the unprefixed input by number (the per-event lookup), the others by key. */
+  const cpuDense: (CpuSched | undefined)[] = [];
   function cpuOf(src: number, cpu: number): CpuSched {
+    if (src === 0 && cpu < 65536) {
+      const d = cpuDense[cpu];
+      if (d !== undefined) return d;
+    }
     const key = src * 65536 + cpu;
     let c = cpuByKey.get(key);
     if (!c) {
       c = new CpuSched(src, cpu);
-      c.lane = tl.lane(`${srcPrefix(src)}pcpu:${cpu}`, `${srcPrefix(src)}CPU ${cpu}`, srcGroup(src), 'pcpu');
+      c.lane = keepTimeline ? tl.lane(`${srcPrefix(src)}pcpu:${cpu}`, `${srcPrefix(src)}CPU ${cpu}`, srcGroup(src), 'pcpu') : NO_LANE;
       cpuByKey.set(key, c);
       cpus.push(c);
     }
+    if (src === 0 && cpu < 65536) cpuDense[cpu] = c;
     return c;
   }
   function laneOf(t: ThreadSched): LaneBuilder {
     if (!t.lane) {
+      if (!keepTimeline) return (t.lane = NO_LANE);
       const id = ident.vcpus.get(t.index);
       const ti = info.list[t.index];
       const group = id ? id.vm : vmOfThread.get(t.index) ?? (ti.tgid >= 0 ? `${srcPrefix(t.src)}pid:${ti.tgid}` : srcGroup(t.src));
@@ -222,7 +253,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   function addWaiter(w: ThreadSched, cpu: number, ts: number): void {
     w.cpu = cpu;
     w.attribSince = ts;
-    w.stretchStolen.clear();
+    if (w.stretchStolen.size !== 0) w.stretchStolen.clear(); // clear() allocates a new table even when empty
     cpuOf(w.src, cpu).waiters.push(w);
   }
 
@@ -422,6 +453,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     examples: k,
     info: info.list,
     execLane: (t) => {
+      if (!keepTimeline) return NO_LANE;
       laneOf(t); // the thread's own lane comes first
       const id = ident.vcpus.get(t.index);
       return tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, `${commOf(t.index)} (${t.tid}) guest/host`, id ? id.vm : srcGroup(t.src), 'vcpu');
@@ -434,6 +466,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   let switches = 0;
   const tsBlocks = ev.ts.blocks;
   for (let bi = 0; bi < tsBlocks.length; bi++) {
+    if (release && bi > 0) ev.releaseBlock(bi - 1);
     const base = bi * BLOCK_ROWS;
     const len = Math.min(BLOCK_ROWS, n - base);
     if (len <= 0) break;
@@ -544,6 +577,8 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       }
     }
   }
+
+  if (release) for (let bi = 0; bi < tsBlocks.length; bi++) ev.releaseBlock(bi);
 
   // --- End of trace: close everything at endNs ------------------------------------------------
   kvm.finish();

@@ -8,19 +8,19 @@
  * Every line ends up as exactly one of: an event row, a skipped line (header, comment, blank,
  * lost-events marker) or a located warning. Nothing throws.
  */
-import { ascii, trimEnd } from '../../bytes';
+import { CR, LF, ascii, trimEnd } from '../../bytes';
 import { EventKind, type EventTable, type ThreadTable } from '../../events';
 import type { ImportStats } from '../../stats';
-import { HeaderStatus, hdr, parseHeader } from './header';
-import {
-  Dialect, ev, isKeyValueSwitch, isKeyValueTask, parseExit, parseFork, parseMigrate, parseSwitchKeyValue, parseWakeupKeyValue,
-} from './fields';
-import { parseKvmEntry, parseKvmExit, parseKvmHypercall, parseKvmMmio, parseKvmPio, parseKvmUserspaceExit } from './kvm';
-import { parseSwitchReport, parseWakeupReport } from '../tracecmd/fields';
+import { HEAD_FALLBACK, HEAD_OTHER_NAME, HeaderStatus, hdr, parseEventHead, parseHeader } from './header';
+import { Dialect, ev, parseExit, parseFork, parseMigrate } from './fields';
+import { isComm, isPrevComm, kvmEntry, kvmExit, kvmPio, kvmUserspaceExit, switchKeyValue, switchReport, wakeupKeyValue, wakeupReport } from './fast';
+import { parseKvmHypercall, parseKvmMmio } from './kvm';
 
 const UNKNOWN_COMM = ascii('<...>');
 const FUNCTION = ascii('function');
 const CPU_CACHE = 1024;
+/** Comm ids past this are compared byte by byte (only a corrupt file has that many names). */
+const MAX_CACHED_COMMS = 1 << 16;
 const MAX_CPUS = 8192;
 
 /** What the parser learned about the file's layout, reported in the JSON `formatDetail`. */
@@ -46,7 +46,9 @@ export class FtraceParser {
   /** Highest CPU number seen per source. */
   readonly maxCpuBySource: number[] = [];
   readonly layout: FtraceLayout = { flags4: 0, flags5: 0, flagsNone: 0, tgidLines: 0, keyValueBodies: 0, reportBodies: 0 };
-  private readonly lastTs: number[] = [];
+  /** Per source: the last timestamp (-Infinity before the first) and the highest CPU (-1). */
+  private readonly lastTs = new Float64Array(256).fill(-Infinity);
+  private readonly maxCpu = new Int32Array(256).fill(-1);
   private readonly cachePid = new Int32Array(CPU_CACHE).fill(-1);
   private readonly cacheIdx = new Int32Array(CPU_CACHE);
   private readonly functionId: number;
@@ -60,60 +62,129 @@ export class FtraceParser {
     this.functionId = table.nameId(FUNCTION, 0, FUNCTION.length);
   }
 
+  /** Line number of the last line {@link lines} parsed. */
+  lastLineNo = 0;
+
+  /**
+   * Parses every complete line of `b` from `start` on (a line ends with LF; a CR before it is
+   * dropped) and returns the index after the last LF. `finder` holds the same bytes as `b` (the
+   * caller's object: a Node Buffer's indexOf is memchr). Lines are numbered from `lineNo + 1`
+   * ({@link lastLineNo} afterwards); `base` is the input offset of `b[0]`; a line longer than
+   * `maxLineBytes` goes to `tooLong` instead.
+   */
+  lines(
+    b: Uint8Array,
+    finder: Uint8Array,
+    start: number,
+    base: number,
+    lineNo: number,
+    maxLineBytes: number,
+    tooLong: (lineNo: number, offset: number) => void,
+  ): number {
+    if (b !== this.dvOf) this.setView(b);
+    for (;;) {
+      const nl = finder.indexOf(LF, start);
+      if (nl < 0) break;
+      lineNo++;
+      let e = nl;
+      if (e > start && b[e - 1] === CR) e--;
+      if (e - start > maxLineBytes) tooLong(lineNo, base + start);
+      else {
+        // Most lines take the fast head parser; anything it does not accept goes the general way.
+        const kind = this.prefixes.length === 0 ? parseEventHead(b, this.dv, start, e) : HEAD_FALLBACK;
+        if (kind >= 0) this.event(b, kind, lineNo, base + start);
+        else this.headSlow(b, kind, start, e, lineNo, base + start);
+      }
+      start = nl + 1;
+    }
+    this.lastLineNo = lineNo;
+    return start;
+  }
+
   /** Parses one line `b[start, end)` (without its terminator). */
   line(b: Uint8Array, start: number, end: number, lineNo: number, offset: number): void {
-    const st = this.stats;
-    const status = parseHeader(b, start, end, this.prefixes);
-    if (status !== HeaderStatus.Event) {
-      if (status === HeaderStatus.Malformed) return this.malformed(lineNo, offset, hdr.reason);
-      st.skippedLines++;
-      if (status === HeaderStatus.CpusHeader) this.cpusHeader(b);
-      else if (status === HeaderStatus.Lost) st.count('lost_events', hdr.lost);
-      return;
-    }
-    const src = hdr.src;
-    const pid = hdr.pid;
-    const cpu = hdr.cpu;
-    // Linux supports at most 8192 CPUs and pids below 2^22; larger numbers are corruption.
-    if (cpu >= MAX_CPUS) return this.malformed(lineNo, offset, `CPU number ${cpu} out of range`);
-    if (pid > 0x7fffffff) return this.malformed(lineNo, offset, 'pid out of range');
-    const ts = hdr.ts;
-    const table = this.table;
-    const kind = hdr.nameEnd < 0 ? this.functionId : table.nameId(b, hdr.nameStart, hdr.nameEnd);
-    const s = hdr.bodyStart;
-    const e = hdr.bodyEnd;
+    if (b !== this.dvOf) this.setView(b);
+    const kind = this.prefixes.length === 0 ? parseEventHead(b, this.dv, start, end) : HEAD_FALLBACK;
+    if (kind >= 0) this.event(b, kind, lineNo, offset);
+    else this.headSlow(b, kind, start, end, lineNo, offset);
+  }
 
+  /** A line the fast head parser did not take, or an event name it does not know. */
+  private headSlow(b: Uint8Array, kind: number, start: number, end: number, lineNo: number, offset: number): void {
+    if (kind === HEAD_FALLBACK) {
+      const st = this.stats;
+      const status = parseHeader(b, start, end, this.prefixes);
+      if (status !== HeaderStatus.Event) {
+        if (status === HeaderStatus.Malformed) return this.malformed(lineNo, offset, hdr.reason);
+        st.skippedLines++;
+        if (status === HeaderStatus.CpusHeader) this.cpusHeader(b);
+        else if (status === HeaderStatus.Lost) st.count('lost_events', hdr.lost);
+        return;
+      }
+      // Linux supports at most 8192 CPUs and pids below 2^22; larger numbers are corruption.
+      if (hdr.cpu >= MAX_CPUS) return this.malformed(lineNo, offset, `CPU number ${hdr.cpu} out of range`);
+      if (hdr.pid > 0x7fffffff) return this.malformed(lineNo, offset, 'pid out of range');
+      kind = hdr.nameEnd < 0 ? this.functionId : this.table.nameId(b, hdr.nameStart, hdr.nameEnd);
+    } else if (kind === HEAD_OTHER_NAME) kind = this.table.nameId(b, hdr.nameStart, hdr.nameEnd);
+    this.event(b, kind, lineNo, offset);
+  }
+
+  /** A DataView of the bytes `line` was last called with (the fast head parser reads words). */
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvOf: Uint8Array | undefined;
+  private setView(b: Uint8Array): void {
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.dvOf = b;
+  }
+
+  /** Parses the body of an event of `kind` at `b[s, e)` into {@link ev}; '' or why it is malformed. */
+  private body(b: Uint8Array, kind: number, s: number, e: number): string {
     let why = '';
     ev.a0 = ev.a1 = ev.a2 = ev.a3 = 0;
     ev.p1 = ev.p2 = -1;
     switch (kind) {
       case EventKind.SchedSwitch:
-        if (isKeyValueSwitch(b, s, e)) {
+        if (isPrevComm(this.dv, s, e)) {
           this.layout.keyValueBodies++;
-          why = parseSwitchKeyValue(b, s, e, this.dialect);
+          why = switchKeyValue(b, this.dv, s, e, this.dialect);
         } else {
           this.layout.reportBodies++;
-          why = parseSwitchReport(b, s, e);
+          why = switchReport(b, s, e);
         }
-        if (ev.unknownState) st.count('unknown_prev_state');
+        if (ev.unknownState) this.stats.count('unknown_prev_state');
         break;
       case EventKind.SchedWakeup:
       case EventKind.SchedWakeupNew:
       case EventKind.SchedWaking:
-        why = isKeyValueTask(b, s, e) ? parseWakeupKeyValue(b, s, e) : parseWakeupReport(b, s, e);
+        why = isComm(this.dv, s, e) ? wakeupKeyValue(b, this.dv, s, e) : wakeupReport(b, s, e);
         break;
       case EventKind.SchedMigrateTask: why = parseMigrate(b, s, e); break;
       case EventKind.SchedProcessFork: why = parseFork(b, s, e); break;
       case EventKind.SchedProcessExit: why = parseExit(b, s, e); break;
-      case EventKind.KvmEntry: why = parseKvmEntry(b, s, e); break;
-      case EventKind.KvmExit: why = parseKvmExit(b, s, e, table.strings); break;
-      case EventKind.KvmPio: why = parseKvmPio(b, s, e); break;
-      case EventKind.KvmUserspaceExit: why = parseKvmUserspaceExit(b, s, e, table.strings); break;
+      case EventKind.KvmEntry: why = kvmEntry(b, s, e); break;
+      case EventKind.KvmExit: why = kvmExit(b, this.dv, s, e, this.table.strings); break;
+      case EventKind.KvmPio: why = kvmPio(b, s, e); break;
+      case EventKind.KvmUserspaceExit: why = kvmUserspaceExit(b, this.dv, s, e, this.table.strings); break;
       case EventKind.KvmHypercall: why = parseKvmHypercall(b, s, e); break;
       case EventKind.KvmMmio: why = parseKvmMmio(b, s, e); break;
       default:
-        if (kind >= EventKind.FirstUnknown) st.count('unknown_event');
+        if (kind >= EventKind.FirstUnknown) this.stats.count('unknown_event');
     }
+    return why;
+  }
+
+  /** An event line whose head is in {@link hdr}: its body, its row and its threads. */
+  private event(b: Uint8Array, kind: number, lineNo: number, offset: number): void {
+    const st = this.stats;
+    const src = hdr.src;
+    const pid = hdr.pid;
+    const cpu = hdr.cpu;
+    const ts = hdr.ts;
+    const table = this.table;
+    const s = hdr.bodyStart;
+    const e = hdr.bodyEnd;
+
+    const why = this.body(b, kind, s, e);
     if (why) return this.malformed(lineNo, offset, why);
 
     // Layout statistics (cheap counters, reported in formatDetail).
@@ -122,13 +193,15 @@ export class FtraceParser {
     else if (fl === 4) this.layout.flags4++;
     else this.layout.flags5++;
 
-    const last = this.lastTs[src];
-    if (last !== undefined && ts < last) st.count('timestamp_backwards');
+    if (ts < this.lastTs[src]) st.count('timestamp_backwards');
     else this.lastTs[src] = ts;
 
     table.push(ts, cpu, src, kind, pid, ev.a0, ev.a1, ev.a2, ev.a3);
     st.events++;
-    if (!(this.maxCpuBySource[src] >= cpu)) this.maxCpuBySource[src] = cpu;
+    if (cpu > this.maxCpu[src]) {
+      this.maxCpu[src] = cpu;
+      this.maxCpuBySource[src] = cpu;
+    }
 
     // Thread table: the current task's name and tgid from the head of the line.
     const ti = this.headThread(src, cpu, pid);
@@ -149,16 +222,10 @@ export class FtraceParser {
     }
     if (ev.p2 > 0) this.noteComm(this.threads.index(src, ev.p2), b, ev.c2s, ev.c2e);
     switch (kind) {
-      case EventKind.SchedWakeupNew: {
-        const child = this.threads.list[this.threads.index(src, ev.a0)];
-        if (child.creator < 0) child.creator = pid;
+      case EventKind.SchedWakeupNew:
+      case EventKind.SchedProcessFork:
+        this.creator(src, kind, pid);
         break;
-      }
-      case EventKind.SchedProcessFork: {
-        const child = this.threads.list[this.threads.index(src, ev.a1)];
-        child.creator = ev.a0;
-        break;
-      }
       case EventKind.KvmEntry:
         info.kvmEntries++;
         if (ev.a0 >= 0) info.kvmVcpu = ev.a0;
@@ -174,6 +241,17 @@ export class FtraceParser {
       case EventKind.KvmPleWindowUpdate:
         info.kvmOther++;
         break;
+    }
+  }
+
+  /** The creator of the thread a sched_wakeup_new / sched_process_fork names. */
+  private creator(src: number, kind: number, pid: number): void {
+    if (kind === EventKind.SchedWakeupNew) {
+      const child = this.threads.list[this.threads.index(src, ev.a0)];
+      if (child.creator < 0) child.creator = pid;
+    } else {
+      const child = this.threads.list[this.threads.index(src, ev.a1)];
+      child.creator = ev.a0;
     }
   }
 
@@ -218,12 +296,76 @@ export class FtraceParser {
 
   /** Records a thread's name unless it is the placeholder `<...>` or unchanged. */
   private noteComm(ti: number, b: Uint8Array, cs: number, ce: number): void {
+    // Small enough to be inlined: the usual case is a name already known.
+    const c = this.threads.list[ti].comm;
+    if (c >= 0 && ce > cs && this.commIs(c, b, cs, ce)) return;
+    this.noteCommSlow(ti, b, cs, ce);
+  }
+
+  private noteCommSlow(ti: number, b: Uint8Array, cs: number, ce: number): void {
     if (ce <= cs) return;
     const info = this.threads.list[ti];
     const comms = this.table.comms;
-    if (info.comm >= 0 && comms.equals(info.comm, b, cs, ce)) return;
+    if (info.comm >= 0 && this.commIs(info.comm, b, cs, ce)) return;
     if (ce - cs === UNKNOWN_COMM.length && comms.equals(this.unknownCommId(), b, cs, ce)) return;
     info.comm = comms.id(b, cs, ce);
+  }
+
+  /**
+   * Comm ids of 4 to 16 bytes as four little-endian words at offsets 0, 4, 8, 12 (each at most
+   * length - 4, so the last ones overlap), with length + 1 (0: not yet cached). Comparing a comm
+   * is then four word reads instead of a byte loop.
+   */
+  private commWords = new Int32Array(4 * 256);
+  private commLen = new Int32Array(256);
+
+  /** True when comm `id` is the bytes `b[cs, ce)` (`this.dv` views `b`). */
+  private commIs(id: number, b: Uint8Array, cs: number, ce: number): boolean {
+    const len = ce - cs;
+    if (len < 4 || len > 16 || id >= MAX_CACHED_COMMS) return this.table.comms.equals(id, b, cs, ce);
+    if (id >= this.commLen.length) this.growCommCache(id);
+    let cached = this.commLen[id];
+    if (cached === 0) cached = this.cacheComm(id);
+    if (cached !== len + 1) return false;
+    const dv = this.dv;
+    const w = this.commWords;
+    const k = id * 4;
+    const last = len - 4;
+    return (
+      dv.getInt32(cs, true) === w[k] &&
+      dv.getInt32(cs + (last < 4 ? last : 4), true) === w[k + 1] &&
+      dv.getInt32(cs + (last < 8 ? last : 8), true) === w[k + 2] &&
+      dv.getInt32(cs + last, true) === w[k + 3]
+    );
+  }
+
+  private cacheComm(id: number): number {
+    const v = this.table.comms.bytesOf(id);
+    const len = v.length;
+    if (len < 4 || len > 16) {
+      this.commLen[id] = len + 1;
+      return len + 1;
+    }
+    const dv = new DataView(v.buffer, v.byteOffset, v.byteLength);
+    const last = len - 4;
+    const k = id * 4;
+    this.commWords[k] = dv.getInt32(0, true);
+    this.commWords[k + 1] = dv.getInt32(last < 4 ? last : 4, true);
+    this.commWords[k + 2] = dv.getInt32(last < 8 ? last : 8, true);
+    this.commWords[k + 3] = dv.getInt32(last, true);
+    this.commLen[id] = len + 1;
+    return len + 1;
+  }
+
+  private growCommCache(id: number): void {
+    let n = this.commLen.length;
+    while (n <= id) n *= 2;
+    const l = new Int32Array(n);
+    l.set(this.commLen);
+    const w = new Int32Array(4 * n);
+    w.set(this.commWords);
+    this.commLen = l;
+    this.commWords = w;
   }
 
   private unknownId = -1;
