@@ -56,6 +56,21 @@ export function isComm(dv: DataView, s: number, e: number): boolean {
   return s + 5 <= e && dv.getInt32(s, true) === W_COMM && dv.getUint8(s + 4) === EQ;
 }
 
+/**
+ * Index of the first space at or after `i` (or `e`): four bytes at a time (x has a zero byte
+ * where the word has a space; the lowest flagged byte is the first one), then byte by byte.
+ */
+function nextSpace(b: Uint8Array, dv: DataView, i: number, e: number): number {
+  while (i + 4 <= e) {
+    const x = dv.getInt32(i, true) ^ 0x20202020;
+    const t = (x - 0x01010101) & ~x & 0x80808080;
+    if (t !== 0) return i + ((31 - Math.clz32(t & -t)) >> 3);
+    i += 4;
+  }
+  while (i < e && b[i] !== SP) i++;
+  return i;
+}
+
 /** `b[i, i + pat.length)` equals `pat`; the caller has checked the bounds. Small enough to inline. */
 function eqAt(b: Uint8Array, i: number, pat: Uint8Array): boolean {
   for (let k = 0; k < pat.length; k++) if (b[i + k] !== pat[k]) return false;
@@ -99,11 +114,12 @@ function simpleState(b: Uint8Array, i: number, e: number, dialect: Dialect): num
 /** parseSwitchKeyValue; the caller has checked that the body starts with `prev_comm=`. `dv` views `b`. */
 export function switchKeyValue(b: Uint8Array, dv: DataView, s: number, e: number, dialect: Dialect): string {
   const cs = s + 10;
-  // indexOfField(' prev_pid='): the first blank followed by `prev_pid=`.
-  let pp = cs;
-  for (;; pp++) {
+  // indexOfField(' prev_pid='): the first space followed by `prev_pid=`.
+  let pp = nextSpace(b, dv, cs, e);
+  for (;;) {
     if (pp + 10 > e) return parseSwitchKeyValue(b, s, e, dialect);
-    if (b[pp] === SP && dv.getInt32(pp + 1, true) === W_PREV && dv.getInt32(pp + 5, true) === W__PID && b[pp + 9] === EQ) break;
+    if (dv.getInt32(pp + 1, true) === W_PREV && dv.getInt32(pp + 5, true) === W__PID && b[pp + 9] === EQ) break;
+    pp = nextSpace(b, dv, pp + 1, e);
   }
   let i = pp + 10;
   let c = b[i];
@@ -137,10 +153,11 @@ export function switchKeyValue(b: Uint8Array, dv: DataView, s: number, e: number
   // ' ==> next_comm=' (probe).
   if (!(i + 15 <= e && b[i] === SP && b[i + 1] === EQ && b[i + 14] === EQ)) return parseSwitchKeyValue(b, s, e, dialect);
   const nc = i + 15;
-  let np = nc;
-  for (;; np++) {
+  let np = nextSpace(b, dv, nc, e);
+  for (;;) {
     if (np + 10 > e) return parseSwitchKeyValue(b, s, e, dialect);
-    if (b[np] === SP && dv.getInt32(np + 1, true) === W_NEXT && dv.getInt32(np + 5, true) === W__PID && b[np + 9] === EQ) break;
+    if (dv.getInt32(np + 1, true) === W_NEXT && dv.getInt32(np + 5, true) === W__PID && b[np + 9] === EQ) break;
+    np = nextSpace(b, dv, np + 1, e);
   }
   i = np + 10;
   c = b[i];
@@ -180,10 +197,11 @@ export function switchKeyValue(b: Uint8Array, dv: DataView, s: number, e: number
 /** parseWakeupKeyValue; the caller has checked that the body starts with `comm=`. `dv` views `b`. */
 export function wakeupKeyValue(b: Uint8Array, dv: DataView, s: number, e: number): string {
   const cs = s + 5;
-  let pp = cs;
-  for (;; pp++) {
+  let pp = nextSpace(b, dv, cs, e);
+  for (;;) {
     if (pp + 5 > e) return parseWakeupKeyValue(b, s, e);
-    if (b[pp] === SP && b[pp + 1] === 0x70 && b[pp + 2] === 0x69 && b[pp + 3] === 0x64 && b[pp + 4] === EQ) break;
+    if (b[pp + 1] === 0x70 && b[pp + 2] === 0x69 && b[pp + 3] === 0x64 && b[pp + 4] === EQ) break;
+    pp = nextSpace(b, dv, pp + 1, e);
   }
   let i = pp + 5;
   let c = b[i];
