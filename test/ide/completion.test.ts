@@ -31,7 +31,7 @@ describe('completion: keywords by block', () => {
   });
 
   test('inside a variant: top-level shapes, nothing marked required', () => {
-    checkCompletion('host { pcpus 4 }\nvariant v {\n  $0\n}', 'description scenario host vm');
+    checkCompletion('host { pcpus 4 }\nvariant v {\n  $0\n}', 'description based_on scenario host vm remove');
   });
 
   test('the keyword of a line being retyped: the word only, no snippet', () => {

@@ -190,7 +190,7 @@ vm a {
   }
 }`);
   const g = s.vms[0].guest;
-  assert.deepEqual(g.locks.map((l) => [l.name, l.kind]), [['l', 'spin'], ['m', 'mutex']]);
+  assert.deepEqual(g.locks.map((l) => [l.name, l.kind, l.mode]), [['l', 'spin', 'kernel'], ['m', 'mutex', 'kernel']]);
   const [t, r] = g.threads;
   assert.deepEqual([t.count, t.vcpus, t.rt, t.program.trigger], [1, [0, 1, 2, 3], false, { kind: 'loop' }]);
   assert.deepEqual(t.program.steps.map((x) => x.kind), ['cpu', 'lock', 'disk_io', 'exit', 'rtc_write']);
@@ -205,6 +205,21 @@ vm a {
   ]);
   assert.deepEqual(g.intercepts.map((i) => [i.ratePerSec, i.dur, i.vcpus]), [[1000, { kind: 'fixed', value: 5 * US }, [0, 1, 2, 3]]]);
   assert.deepEqual(g.irqs.map((i) => [i.ratePerSec, i.kind, i.maskedFraction, i.maskedWindow, i.vcpus]), [[2000, 'device', 0, { kind: 'fixed', value: 50 * US }, [0, 1, 2, 3]]]);
+});
+
+test('guest locks: mode user or kernel (the default applied)', () => {
+  const s = lowerOk('host { pcpus 2 }\nvm a { vcpus 2; guest { lock u { kind spin; mode user }; lock k { kind ticket; mode kernel }; lock d } }');
+  assert.deepEqual(s.vms[0].guest.locks.map((l) => [l.name, l.kind, l.mode]), [['u', 'spin', 'user'], ['k', 'ticket', 'kernel'], ['d', 'spin', 'kernel']]);
+});
+
+test('sidecar linux_vps: VP indices of the VM, checked against vcpus (not pCPUs)', () => {
+  const sc = lowerOk('host { pcpus 64 }\nvm a { vcpus 8; openhcl { sidecar { linux_vps 0-1,6; base_cpu 6 } } }').vms[0].openhcl!.sidecar!;
+  assert.deepEqual([sc.linuxVps, sc.baseCpu], [[0, 1, 6], 6]);
+  assert.deepEqual(lowerOk('host { pcpus 2 }\nvm a { vcpus 4; openhcl { sidecar { linux_vps all } } }').vms[0].openhcl!.sidecar!.linuxVps, [0, 1, 2, 3]);
+  const a = analyzeDocument('host { pcpus 64 }\nvm a { vcpus 4; openhcl { sidecar { linux_vps 0,8 } } }');
+  const d = a.diagnostics.find((x) => x.severity === 'error');
+  assert.equal(d?.code, 'VPS115', 'a VP index beyond vcpus is an error, even below pcpus');
+  assert.deepEqual(a.scenario!.vms[0].openhcl!.sidecar!.linuxVps, [0]);
 });
 
 test('host loads', () => {

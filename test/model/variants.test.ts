@@ -100,3 +100,74 @@ test('variant overriding something that exists nowhere: warning, with a suggesti
   assert.match(d.message, /Did you mean `web`\?/);
   assert.equal(a.scenario!.variants[0].scenario.vms.length, 2);
 });
+
+test('based_on: the base, then the variant it builds on, then its own overrides, along chains', () => {
+  const { s } = scenarioOf(`variant a { vm web { vcpus 8; openhcl { io_uring_cancel off } }; host { load noise { threads 4 } } }
+variant b { based_on a; vm web { vcpus 6 } }
+variant c { based_on b; vm db { vcpus 1 } }
+variant plain { vm db { vcpus 3 } }`);
+  const [a, b, c, plain] = s.variants;
+  assert.deepEqual(s.variants.map((v) => [v.name, v.basedOn]), [['a', undefined], ['b', 'a'], ['c', 'b'], ['plain', undefined]]);
+  const web = (v: typeof a) => v.scenario.vms.find((x) => x.name === 'web')!;
+  assert.deepEqual([web(a).vcpus, web(a).openhcl!.ioUringCancel, a.scenario.host.loads[0].threads], [8, false, 4]);
+  // b: a's overrides, its own vcpus on top.
+  assert.deepEqual([web(b).vcpus, web(b).openhcl!.ioUringCancel, b.scenario.host.loads[0].threads], [6, false, 4]);
+  // c: all of b, plus db.
+  assert.deepEqual([web(c).vcpus, web(c).openhcl!.ioUringCancel, c.scenario.host.loads[0].threads, c.scenario.vms[1].vcpus], [6, false, 4, 1]);
+  // Without based_on, only the base.
+  assert.deepEqual([web(plain).vcpus, web(plain).openhcl!.ioUringCancel, plain.scenario.host.loads[0].threads, plain.scenario.vms[1].vcpus], [4, true, 2, 3]);
+  // The base itself is untouched.
+  assert.deepEqual([s.vms[0].vcpus, s.host.loads[0].threads], [4, 2]);
+});
+
+test('based_on a variant written later in the file, and the merge diagnostics reported once', () => {
+  const a = analyzeDocument(BASE + 'variant b { based_on a; vm web { vcpus 2 } }\nvariant a { vm wbe { boost off } }');
+  const warnings = a.diagnostics.filter((d) => d.code === 'VPS140');
+  assert.equal(warnings.length, 1, 'the misspelt override of `a` is reported for `a` only');
+  assert.deepEqual(a.scenario!.variants.map((v) => [v.name, v.basedOn, v.scenario.vms[0].vcpus]), [['b', 'a', 2], ['a', undefined, 4]]);
+});
+
+test('based_on cycles are errors; each variant of the cycle is then merged into the base alone', () => {
+  const a = analyzeDocument(BASE + 'variant x { based_on y; vm db { vcpus 1 } }\nvariant y { based_on x; vm db { vcpus 3 } }');
+  const cyc = a.diagnostics.filter((d) => d.code === 'VPS144');
+  assert.equal(cyc.length, 2);
+  assert.ok(cyc.every((d) => d.severity === 'error' && d.related?.length === 1));
+  assert.deepEqual(a.scenario!.variants.map((v) => [v.name, v.basedOn, v.scenario.vms[1].vcpus]), [['x', undefined, 1], ['y', undefined, 3]]);
+});
+
+test('references resolve through based_on, and go-to-definition lands on the variant that declares', () => {
+  const text = BASE + 'variant a { vm web { openhcl { storvsp s2 { disk big { latency 1ms } } } } }\nvariant b { based_on a; vm web { guest { ioload io { disk s2 big; depth 2 } } } }';
+  const a = analyzeDocument(text);
+  assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  const ref = a.symbols.refs.find((r) => r.name === 'big')!;
+  assert.equal(a.symbols.decls[ref.target!].variant, 'a');
+  const io = a.scenario!.variants[1].scenario.vms[0].guest.ioloads;
+  assert.deepEqual(io.map((x) => [x.controller, x.disk, x.depth]), [['s2', 'big', 2]]);
+});
+
+test('remove: the variant lacks the removed blocks, the base keeps them', () => {
+  const { a, s } = scenarioOf(`variant lean {
+  remove vm db
+  host { remove load noise }
+  vm web { openhcl { remove task nvme; storvsp s { remove disk os } } }
+}`);
+  const v = s.variants[0].scenario;
+  assert.deepEqual(v.vms.map((x) => x.name), ['web']);
+  assert.deepEqual(v.host.loads, []);
+  assert.deepEqual(v.vms[0].openhcl!.tasks, []);
+  assert.deepEqual(v.vms[0].openhcl!.storvsp[0].disks, []);
+  assert.deepEqual([s.vms.length, s.host.loads.length, s.vms[0].openhcl!.tasks.length, s.vms[0].openhcl!.storvsp[0].disks.length], [2, 1, 1, 1]);
+  // `remove disk os` names the base's disk: definition and rename follow it.
+  const ref = a.symbols.refs.find((r) => r.kind === 'disk' && r.name === 'os')!;
+  const decl = a.symbols.decls[ref.target!];
+  assert.deepEqual([decl.kind, decl.name, decl.scope, decl.variant], ['disk', 'os', 'vm:web/storvsp:s', undefined]);
+});
+
+test('remove a whole controller: what still uses its disks is an error of the variant', () => {
+  const a = analyzeDocument(BASE + 'vm io { vcpus 1; openhcl { storvsp c { disk d { latency 1ms } } }; guest { thread t { disk_io c d } } }\nvariant v { vm io { openhcl { remove storvsp c } } }');
+  const d = a.diagnostics.find((x) => x.code === 'VPS143')!;
+  assert.ok(d, 'removed reference');
+  assert.match(d.message, /^In variant `v`: This variant removes controller `c`/);
+  assert.ok(d.related?.some((r) => r.message === '`remove storvsp c`'));
+  assert.deepEqual(a.scenario!.variants[0].scenario.vms[2].guest.threads[0].program.steps, []);
+});

@@ -131,3 +131,79 @@ test('run stops before the bound and sets now to it', () => {
   assert.deepEqual(log, [[10, 1]]);
   assert.equal(e.now, 20);
 });
+
+test('events scheduled across time scales (same instant to seconds, bursts, re-arms) come out in exact (time, key) order', () => {
+  // Exercises the same-time FIFO, the near heap and the calendar (window drains, jumps over empty
+  // years, re-bucketing when the density changes): the dispatch sequence must be non-decreasing in
+  // (time, key) and every live event must be dispatched exactly once.
+  const rng = new Rng(streamState(7, 'engine-calendar'));
+  const e = new Engine(4);
+  let seq = 0; // mirrors the engine's sequence: one per post and per arm
+  const live = new Map<number, { t: number; key: number }>(); // by arg
+  const timerKey = new Map<number, number>(); // timer index -> arg of its live arm
+  let nextArg = 0;
+  let lastT = -1;
+  let lastKey = -1;
+  let dispatched = 0;
+  let budget = 60000;
+  const scales = [0, 10, 1000, 50_000, 3_000_000, 2_000_000_000];
+  const delay = () => {
+    const s = scales[rng.int(scales.length)];
+    return s === 0 ? 0 : 1 + rng.int(s);
+  };
+  const timers: number[] = [];
+  const schedule = (now: number) => {
+    if (budget <= 0) return;
+    const n = rng.int(4);
+    for (let i = 0; i < n && budget > 0; i++) {
+      budget--;
+      const at = now + delay();
+      const op = rng.int(10);
+      if (op < 7) {
+        const arg = nextArg++;
+        live.set(arg, { t: at, key: seq++ });
+        e.post(id, arg, at);
+      } else if (op < 9) {
+        const k = rng.int(timers.length);
+        const arg = nextArg++;
+        const old = timerKey.get(k);
+        if (old !== undefined) live.delete(old);
+        live.set(arg, { t: at, key: seq++ });
+        timerKey.set(k, arg);
+        timerArg[k] = arg;
+        e.arm(timers[k], at);
+      } else {
+        const k = rng.int(timers.length);
+        const old = timerKey.get(k);
+        if (old !== undefined) live.delete(old);
+        timerKey.delete(k);
+        e.cancel(timers[k]);
+      }
+    }
+  };
+  const timerArg: number[] = [];
+  const check = (arg: number, now: number) => {
+    const it = live.get(arg);
+    assert.ok(it, `event ${arg} dispatched but not live`);
+    assert.equal(it.t, now);
+    assert.ok(now > lastT || (now === lastT && it.key > lastKey), `order: (${now}, ${it.key}) after (${lastT}, ${lastKey})`);
+    lastT = now;
+    lastKey = it.key;
+    live.delete(arg);
+    dispatched++;
+    // Bursts: every few thousand events, a dense phase at one instant region.
+    if (dispatched % 5000 < 200) for (let j = 0; j < 3; j++) schedule(now);
+    schedule(now);
+  };
+  const id = e.register({ onEvent: (arg, now) => check(arg, now) });
+  const tid = e.register({ onEvent: (k, now) => { const arg = timerArg[k]; timerKey.delete(k); check(arg, now); } });
+  for (let k = 0; k < 40; k++) timers.push(e.timer(tid, k));
+  for (let i = 0; i < 200; i++) schedule(0);
+  e.post(id, nextArg, Infinity); // never dispatched
+  live.set(nextArg++, { t: Infinity, key: seq++ });
+  // Run in slices with bounds, then to the end.
+  for (let until = 1000; until < 1e10; until *= 7) assert.equal(e.run(until), 'completed');
+  assert.equal(e.run(Infinity), 'completed');
+  assert.equal(live.size, 1, 'only the event at infinite time is left');
+  assert.ok(dispatched > 40000, `dispatched ${dispatched}`);
+});

@@ -9,7 +9,8 @@
  * 3. parse every statement's arguments (types, units, static ranges);
  * 4. symbols (duplicate and unknown names);
  * 5. lower the base to the IR (context checks: VP/CPU ranges, Xen cpupool rules, settings that
- *    mean nothing where written); then each variant merged into a copy of the base;
+ *    mean nothing where written); then each variant merged into a copy of the base (or of the
+ *    variant it is `based_on`), without what it removes, and lowered;
  * 6. static hazards (`analysis/static`, VPS2xx) on the lowered scenario.
  *
  * `scenario` is present when the base has a host with a valid `pcpus`. Other errors do not
@@ -24,10 +25,10 @@ import type { ParseResult, Statement } from '../syntax/tree';
 import type { DocumentAnalysis } from './analysisTypes';
 import type { Scenario, VariantDef } from './ir';
 import type { StatementSpec } from './schemaTypes';
-import { ArgParser } from './args';
+import { ArgParser, type ParsedArgs } from './args';
 import { Codes } from './codes';
 import { lower, type LowerContext, type LowerMemo } from './lower';
-import { nameOf, resolve } from './resolve';
+import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
 import { DiagSink } from './util';
 import { mergeVariant } from './variants';
@@ -86,7 +87,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
     return o ? res.info.get(o)?.spec : undefined;
   };
   const memo: LowerMemo = { record: true, vms: new Map() };
-  const lctx = (diags: DiagSink): LowerContext => ({
+  const lctx = (diags: DiagSink, removed?: ReadonlyMap<string, Statement>): LowerContext => ({
     memo,
     text,
     title: titleFromUri(opts.uri),
@@ -97,6 +98,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
       return spec ? args.parse(o!, spec) : undefined;
     },
     sink: diags,
+    removed,
   });
 
   let scenario: Scenario | undefined;
@@ -108,18 +110,20 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
   memo.record = false;
 
   if (scenario) {
+    const variants = new VariantMerges(res, specOf, (s) => args.parse(s, specOf(s)!), origin, sink);
     for (const vstmt of res.variants) {
       const name = nameOf(vstmt);
       if (name === undefined || !vstmt.body) continue;
-      const vsink = new DiagSink();
+      const vsink = variants.sinkOf(vstmt);
       try {
-        const merged = mergeVariant(res.base, vstmt.body.statements, { spec: specOf, origin, sink: vsink, variantName: name });
-        const vs = lower(merged, lctx(vsink));
+        const merged = variants.merged(vstmt);
+        const vs = merged && lower(merged.list, lctx(vsink, merged.removed));
         if (vs) {
           const desc = vstmt.body.statements.find((s) => specOf(s)?.id === 'variant.description');
           const dv = desc ? args.parse(desc, specOf(desc)!).values[0] : undefined;
           const def: VariantDef = { range: { start: vstmt.start, end: vstmt.end }, name, scenario: vs };
           if (dv?.kind === 'word') def.description = dv.value;
+          if (merged.basedOn !== undefined) def.basedOn = merged.basedOn;
           scenario.variants.push(def);
         }
       } catch (e) {
@@ -129,6 +133,112 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
     }
   }
   return { sink, res, symbols, scenario };
+}
+
+/** A variant merged into what it builds on: the statements to lower and the blocks it removes. */
+interface MergedVariant {
+  list: Statement[];
+  removed: Map<string, Statement>;
+  /** The variant it builds on, when its `based_on` is valid. */
+  basedOn?: string;
+}
+
+/**
+ * The variants of a file merged into what each builds on: the base scenario, or, with `based_on
+ * a`, variant `a` as merged (so `a`'s overrides come first and the variant's own win). Each
+ * variant is merged once, with its own diagnostics; chains are followed, and a cycle is reported
+ * at every `based_on` in it (those variants are then merged into the base).
+ */
+class VariantMerges {
+  private readonly byName = new Map<string, Statement>();
+  private readonly sinks = new Map<Statement, DiagSink>();
+  private readonly done = new Map<Statement, MergedVariant | undefined>();
+  /** Variants whose `based_on` is part of a cycle (ignored). */
+  private readonly cyclic = new Set<Statement>();
+
+  constructor(
+    private readonly res: Resolution,
+    private readonly specOf: (s: Statement) => StatementSpec | undefined,
+    private readonly argsOf: (s: Statement) => ParsedArgs,
+    private readonly origin: Map<Statement, Statement>,
+    sink: DiagSink,
+  ) {
+    for (const v of res.variants) {
+      const n = nameOf(v);
+      if (n !== undefined && !this.byName.has(n)) this.byName.set(n, v);
+    }
+    this.findCycles(sink);
+  }
+
+  sinkOf(v: Statement): DiagSink {
+    let s = this.sinks.get(v);
+    if (!s) this.sinks.set(v, (s = new DiagSink()));
+    return s;
+  }
+
+  /** The `based_on` statement of a variant and the variant it names, if it names one. */
+  private basedOn(v: Statement): { stmt: Statement; name: string; target?: Statement } | undefined {
+    const stmt = v.body?.statements.find((s) => this.specOf(s)?.id === 'variant.based_on');
+    if (!stmt) return undefined;
+    const w = this.argsOf(stmt).values[0];
+    if (w?.kind !== 'word') return undefined;
+    return { stmt, name: w.value, target: this.byName.get(w.value) };
+  }
+
+  /** Reports every cycle of `based_on` once per variant in it, and remembers those variants. */
+  private findCycles(sink: DiagSink): void {
+    for (const v of this.byName.values()) {
+      const chain: Statement[] = [v];
+      for (let cur = this.basedOn(v)?.target; cur; cur = this.basedOn(cur)?.target) {
+        if (cur === v) {
+          for (const c of chain) this.cyclic.add(c);
+          const names = chain.map((c) => nameOf(c)!);
+          const b = this.basedOn(v)!;
+          const at = b.stmt.args[0] ?? b.stmt.keyword;
+          const path = [...names, names[0]].map((n) => `\`${n}\``).join(' -> ');
+          sink.error(
+            Codes.basedOnCycle,
+            chain.length === 1
+              ? `Variant \`${names[0]}\` is based on itself; remove this \`based_on\`.`
+              : `Variant \`${names[0]}\` is based on itself through a cycle (${path}), so it has no base to start from; remove one of these \`based_on\`.`,
+            { start: at.start, end: at.end },
+            { related: chain.slice(1).map((c) => ({ range: rangeOfStmt(this.basedOn(c)!.stmt), message: `\`${nameOf(c)}\` is based on \`${this.basedOn(c)!.name}\`` })) },
+          );
+          break;
+        }
+        if (chain.includes(cur)) break; // a cycle further on, reported from its own variants
+        chain.push(cur);
+      }
+    }
+  }
+
+  /** A variant merged into what it builds on (memoized; undefined when it has no body). */
+  merged(v: Statement): MergedVariant | undefined {
+    if (this.done.has(v)) return this.done.get(v);
+    this.done.set(v, undefined); // guards against a cycle the checks above missed
+    const body = v.body;
+    const name = nameOf(v);
+    if (!body || name === undefined) return undefined;
+    const b = this.cyclic.has(v) ? undefined : this.basedOn(v);
+    const parent = b?.target && b.target !== v ? this.merged(b.target) : undefined;
+    const removed = new Map(parent?.removed ?? []);
+    const list = mergeVariant(parent?.list ?? this.res.base, body.statements, {
+      spec: this.specOf,
+      origin: this.origin,
+      sink: this.sinkOf(v),
+      variantName: name,
+      baseLabel: parent ? `variant \`${b!.name}\`` : undefined,
+      removed,
+    });
+    const m: MergedVariant = { list, removed };
+    if (parent) m.basedOn = b!.name;
+    this.done.set(v, m);
+    return m;
+  }
+}
+
+function rangeOfStmt(s: Statement): { start: number; end: number } {
+  return { start: s.start, end: s.end };
 }
 
 /**

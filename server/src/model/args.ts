@@ -166,6 +166,18 @@ export class ArgParser {
         return { values, ok: false };
       }
     }
+    // A reference whose kind another argument names (`remove disk archive`): that word must be
+    // one the statement knows.
+    for (let k = 0; k < n; k++) {
+      const rk = spec.args[k].refKinds;
+      const w = rk && values[rk.arg];
+      if (!rk || w?.kind !== 'word' || Object.prototype.hasOwnProperty.call(rk.kinds, w.value)) continue;
+      const words = Object.keys(rk.kinds);
+      const m = closeMatches(w.value, words);
+      this.diags.error(Codes.unknownValue, `\`${spec.keyword}\` here takes ${wordList(words)}; \`${w.value}\` is not one of the named blocks this block holds.${didYouMean(m)}`, w.range, { fixes: replaceFixes(w.range, m) });
+      values[rk.arg] = undefined;
+      ok = false;
+    }
     if (i < args.length) {
       ok = false;
       const extra = args.slice(i);
@@ -564,6 +576,14 @@ function ordinal(i: number): string {
 export function expandIndexList(list: IndexList, n: number): { indices: number[]; outOfRange: ListItem[] } {
   const outOfRange: ListItem[] = [];
   if (list.all) return { indices: range0(n), outOfRange };
+  // The common case, one number or span (`0-63`): the indices in order, no set to sort.
+  if (list.items.length === 1 && !list.items[0].not) {
+    const it = list.items[0];
+    if (it.hi >= n) outOfRange.push(it);
+    const indices: number[] = [];
+    for (let k = it.lo; k <= Math.min(it.hi, n - 1); k++) indices.push(k);
+    return { indices, outOfRange };
+  }
   const incl = list.items.filter((x) => !x.not);
   const set = new Set<number>(incl.length === 0 ? range0(n) : []);
   for (const it of incl) {

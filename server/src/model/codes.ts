@@ -67,6 +67,14 @@ export const Codes = {
   listLength: 'VPS136',
   // Variants.
   variantPathMissing: 'VPS140',
+  /** `remove KEYWORD NAME` finds no such block to remove. */
+  removeNothing: 'VPS141',
+  /** `remove` outside a variant (the base has nothing to remove from). */
+  removeOutsideVariant: 'VPS142',
+  /** A statement uses a block that its variant removes. */
+  removedReference: 'VPS143',
+  /** Variants `based_on` each other in a cycle. */
+  basedOnCycle: 'VPS144',
   /** A bug in vpscope, caught so that the rest of the analysis still runs. */
   internalError: 'VPS199',
 } as const;
@@ -112,6 +120,10 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS136: { severity: 'error', title: 'List length mismatch', help: 'The list needs one entry per VP (vp_cpu_map) or at most one per channel (channel_vps).' },
   VPS199: { severity: 'error', title: 'Internal error', help: 'A bug in vpscope; the rest of the analysis ran. Please report it with the scenario.' },
   VPS140: { severity: 'warning', title: 'Variant changes something that does not exist', help: 'The variant names a block the base scenario does not have; fix the name, or write the complete block to add it.' },
+  VPS141: { severity: 'error', title: 'Nothing to remove', help: '`remove KEYWORD NAME` removes a named block of the base (or of the variant it is based on) from the block it is written in; that block has none of that name. Fix the name or move the `remove` into the block that holds it.' },
+  VPS142: { severity: 'error', title: '`remove` outside a variant', help: '`remove` takes a block out of the base scenario in a variant; in the base, delete the block instead.' },
+  VPS143: { severity: 'error', title: 'Uses a removed block', help: 'The variant removes a block (a lock, a controller, a disk, a pool) that this statement still uses; remove or change the statement in the variant too.' },
+  VPS144: { severity: 'error', title: '`based_on` cycle', help: 'Variants built on each other in a circle have no base to start from; remove one of the `based_on` statements.' },
 };
 
 /** Every code of the scenario checker (syntax + semantic), with its documentation. */

@@ -43,6 +43,8 @@ export interface Scenario {
 export interface VariantDef extends Ranged {
   name: string;
   description?: string;
+  /** The variant it is `based_on` (its scenario already includes that variant's overrides). */
+  basedOn?: string;
   scenario: Scenario;
 }
 
@@ -221,7 +223,7 @@ export interface StorvspController extends Ranged {
   subChannelsWritten: number;
   /** Per channel. Default min(8 x VPs, 256). */
   ioQueueDepth: number;
-  /** Poll mode when pending IO exceeds this. Default 1. */
+  /** A channel is in poll mode while its pending IO is at or above this. Default 1. */
   pollModeQueueDepth: number;
   /** Channels opened with interrupts (false: all workers land on VP 0). Default true. */
   interrupts: boolean;
@@ -255,6 +257,14 @@ export interface GuestLock extends Ranged {
   name: string;
   /** spin: waiters spin (burn CPU); ticket: FIFO hand-off spin; mutex: waiters block. */
   kind: 'spin' | 'ticket' | 'mutex';
+  /**
+   * kernel (the default): a kernel lock; a spinlock holder runs with preemption disabled, and
+   * spinning waiters take pause-loop exits (PLE). user: a user-space lock; its holder can be
+   * preempted by the guest scheduler, and spinning waiters never take pause-loop exits.
+   * The lowering always sets it (default applied); the type leaves it optional only so that IR
+   * built by hand before the field existed stays valid: read a missing one as `kernel`.
+   */
+  mode?: 'user' | 'kernel';
 }
 
 export interface GuestThread extends Ranged {

@@ -23,6 +23,7 @@ import { appendToBody, DiagSink } from './util';
 import { Block, type BlockSource } from './block';
 import { checkBoost, checkCpupools, checkPolicy, checkPoolScheduler, checkTaskTargeting, checkVmScheduler } from './checks';
 import { nameOf } from './resolve';
+import { removalKey } from './variants';
 
 /** What lowering needs from the earlier passes. */
 export interface LowerContext extends BlockSource {
@@ -37,6 +38,11 @@ export interface LowerContext extends BlockSource {
    * base: consumers must treat the IR as immutable.
    */
   memo?: LowerMemo;
+  /**
+   * Variants: the blocks the merge removed (`remove KEYWORD NAME`), by path (see `removalKey` in
+   * variants.ts), with the statement that removes each, so that what still uses one is an error.
+   */
+  removed?: ReadonlyMap<string, Statement>;
 }
 
 export interface LowerMemo {
@@ -318,7 +324,7 @@ class Lowerer {
       dom0: b.bool('dom0', false),
       boost,
       // The guest's disk_io steps and ioloads refer to the paravisor's controllers.
-      guest: this.guest(b.first('guest'), vcpus, openhcl),
+      guest: this.guest(b.first('guest'), vcpus, openhcl, name),
     };
     if (openhcl) vm.openhcl = openhcl;
     return vm;
@@ -340,6 +346,13 @@ class Lowerer {
       fixes.push({ title: `Change to '${m}'`, edits: [{ range, newText: m }] });
     }
     const known = names.length ? ` Pools: ${[DEFAULT_POOL, ...names.filter((n) => n !== DEFAULT_POOL)].map((n) => `\`${n}\``).join(', ')}.` : '';
+    const removedBy = this.ctx.removed?.get(removalKey('', 'pool', name));
+    if (removedBy) {
+      this.sink.error(Codes.removedReference, `Pool \`${name}\` is removed by this variant, and this VM still uses it; move the VM to another pool in the variant too.${known}`, range, {
+        related: [{ range: rangeOf(removedBy), message: `\`remove pool ${name}\`` }],
+      });
+      return;
+    }
     this.sink.error(Codes.unknownPool, `Pool \`${name}\` does not exist; declare it in \`host\` (\`pool ${name} { cpus ... }\`) or use an existing pool.${known}`, range, { fixes });
   }
 
@@ -540,14 +553,18 @@ class Lowerer {
 
   // ---- guest ------------------------------------------------------------------------------------
 
-  private guest(stmt: Statement | undefined, vcpus: number, oh: OpenHcl | undefined): Guest {
+  private guest(stmt: Statement | undefined, vcpus: number, oh: OpenHcl | undefined, vmName: string): Guest {
     const b = Block.of(this.ctx, stmt);
     const pleStmt = b.first('ple');
     const p = Block.of(this.ctx, pleStmt);
-    const locks: GuestLock[] = b.named('lock').map((l) => ({ range: rangeOf(l), name: nameOf(l) ?? '', kind: Block.of(this.ctx, l).word('kind', 'spin') }));
+    const locks: GuestLock[] = b.named('lock').map((l) => {
+      const lb = Block.of(this.ctx, l);
+      return { range: rangeOf(l), name: nameOf(l) ?? '', kind: lb.word('kind', 'spin'), mode: lb.word('mode', 'kernel') };
+    });
     const lockNames = new Set(locks.map((l) => l.name));
     const disks = new Map<string, Set<string>>();
     for (const c of oh?.storvsp ?? []) disks.set(c.name, new Set(c.disks.map((d) => d.name)));
+    const vmKey = removalKey('', 'vm', vmName);
     const all = range0(vcpus);
     const vcpuList = (blk: Block, kw: string): number[] => {
       const l = blk.list(kw);
@@ -555,7 +572,7 @@ class Lowerer {
     };
     const threads: GuestThread[] = b.named('thread').map((t) => {
       const tb = Block.of(this.ctx, t);
-      return { range: rangeOf(t), name: nameOf(t) ?? '', count: tb.num('count', 1), vcpus: vcpuList(tb, 'vcpus'), rt: tb.bool('rt', false), program: this.program(tb, { locks: lockNames, disks }) };
+      return { range: rangeOf(t), name: nameOf(t) ?? '', count: tb.num('count', 1), vcpus: vcpuList(tb, 'vcpus'), rt: tb.bool('rt', false), program: this.program(tb, { locks: lockNames, disks, vmKey }) };
     });
     const parallel: ParallelRegion[] = b.named('parallel').map((s) => {
       const pb = Block.of(this.ctx, s);
@@ -584,7 +601,10 @@ class Lowerer {
       else if (!rs && !ds) this.sink.error(Codes.ioloadMode, `\`ioload\` needs \`rate\` (open loop, e.g. \`rate 10k/s\`) or \`depth\` (closed loop, e.g. \`depth 8\`).`, s.keyword);
       const controller = dv?.[0]?.kind === 'word' ? dv[0].value : '';
       const disk = dv?.[1]?.kind === 'word' ? dv[1].value : '';
-      if (!disks.get(controller)?.has(disk)) continue;
+      if (!disks.get(controller)?.has(disk)) {
+        this.removedDisk(vmKey, controller, disk, ib.first('disk'));
+        continue;
+      }
       const io: IoLoad = { range: rangeOf(s), name: nameOf(s) ?? '', controller, disk, vcpus: vcpuList(ib, 'vcpus') };
       if (rate !== undefined) io.ratePerSec = rate;
       else io.depth = depth ?? 1;
@@ -630,7 +650,26 @@ class Lowerer {
 
   // ---- programs ---------------------------------------------------------------------------------
 
-  private program(b: Block, refs: { locks: Set<string>; disks: Map<string, Set<string>> } | undefined): Program {
+  /**
+   * A statement that names disk `disk` of controller `controller`, which the lowered scenario does
+   * not have: when a variant removed either, that is an error of the variant (in the base, the
+   * symbol table already reported the unknown name).
+   */
+  private removedDisk(vmKey: string, controller: string, disk: string, stmt: Statement | undefined): void {
+    const removed = this.ctx.removed;
+    if (!removed || !stmt || controller === '' || disk === '') return;
+    const ctrlKey = removalKey(vmKey, 'storvsp', controller);
+    const byCtrl = removed.get(ctrlKey);
+    const by = byCtrl ?? removed.get(removalKey(ctrlKey, 'disk', disk));
+    if (!by) return;
+    const arg = byCtrl ? stmt.args[0] : stmt.args[1];
+    const what = byCtrl ? `controller \`${controller}\`` : `disk \`${disk}\` of controller \`${controller}\``;
+    this.sink.error(Codes.removedReference, `This variant removes ${what}, and this statement still uses it; remove or change it in the variant too.`, arg ?? stmt, {
+      related: [{ range: rangeOf(by), message: `\`remove ${byCtrl ? 'storvsp ' + controller : 'disk ' + disk}\`` }],
+    });
+  }
+
+  private program(b: Block, refs: { locks: Set<string>; disks: Map<string, Set<string>>; vmKey: string } | undefined): Program {
     let trigger: Trigger = { kind: 'loop' };
     for (let k = 0; k < b.stmts.length; k++) {
       const s = b.stmts[k];
@@ -676,11 +715,22 @@ class Lowerer {
           steps.push({ kind: spec.keyword, range });
           break;
         case 'lock':
-          if (refs && !refs.locks.has(wordAt(v, 0))) break;
+          if (refs && !refs.locks.has(wordAt(v, 0))) {
+            const by = this.ctx.removed?.get(removalKey(refs.vmKey, 'lock', wordAt(v, 0)));
+            if (by) {
+              this.sink.error(Codes.removedReference, `This variant removes lock \`${wordAt(v, 0)}\`, and this step still takes it; remove or change the step in the variant too.`, s.args[0] ?? s, {
+                related: [{ range: rangeOf(by), message: `\`remove lock ${wordAt(v, 0)}\`` }],
+              });
+            }
+            break;
+          }
           steps.push({ kind: 'lock', lock: wordAt(v, 0), dur: distAt(v, 1), range });
           break;
         case 'disk_io':
-          if (refs && !refs.disks.get(wordAt(v, 0))?.has(wordAt(v, 1))) break;
+          if (refs && !refs.disks.get(wordAt(v, 0))?.has(wordAt(v, 1))) {
+            this.removedDisk(refs.vmKey, wordAt(v, 0), wordAt(v, 1), s);
+            break;
+          }
           steps.push({ kind: 'disk_io', controller: wordAt(v, 0), disk: wordAt(v, 1), range });
           break;
         case 'exit':

@@ -226,6 +226,9 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
     }
     info.add(new StatementInfo(stmt, spec, place));
     if (spec) {
+      if (spec.variantOnly && place.variant === undefined) {
+        diags.error(Codes.removeOutsideVariant, '`remove` works in a variant, where it takes a block of the base scenario out; here, delete the block itself.', stmt.keyword);
+      }
       if (spec.body === 'none' && stmt.body) {
         diags.error(Codes.bodyMismatch, `\`${spec.keyword}\` is a setting and takes no block; remove the \`{ ... }\`.`, stmt.body.open);
       } else if (spec.body === 'required' && !stmt.body) {

@@ -12,7 +12,7 @@
  *
  * Invariant: data and pure lookups only; no dependency on the parser or the checker.
  */
-import type { ArgSpec, EnumValue, StatementSpec, ValueType } from './schemaTypes';
+import type { ArgSpec, EnumValue, StatementSpec, SymbolKind, ValueType } from './schemaTypes';
 
 // ---- value type helpers ---------------------------------------------------------------------
 
@@ -73,6 +73,7 @@ interface Opts {
   required?: boolean;
   step?: boolean;
   snippet?: string;
+  variantOnly?: boolean;
 }
 
 function def(id: string, o: Opts): void {
@@ -86,6 +87,7 @@ function def(id: string, o: Opts): void {
   if (o.required) spec.required = true;
   if (o.step) spec.step = true;
   if (o.snippet) spec.snippet = o.snippet;
+  if (o.variantOnly) spec.variantOnly = true;
   specs.push(spec);
 }
 
@@ -126,12 +128,12 @@ function program(owner: string, steps: StepName[], opts: { countIsPasses: boolea
     source: 'vpscope',
   });
   def(p('once'), {
-    doc: 'Trigger: run the steps one time, at the given simulated time (`once at 10ms`).',
+    doc: 'Trigger: run the steps one time, at the given simulated time (`once at 10ms`), or at `start` if that is later. `start` says when a program begins; `once at` says that it runs a single pass, and when.',
     args: [a('at', { kind: 'literal', word: 'at' }), a('time', dur())],
     source: 'vpscope',
   });
   def(p('start'), {
-    doc: 'Time of the first start (default 0). Staggering starts avoids artificial lock-step between identical workers.',
+    doc: 'When the program begins (default 0): with `loop` or `every` the first pass starts at this time, with `rate` the first arrival comes after it, with `once at T` the pass runs at T or at `start`, whichever is later. Staggering starts avoids artificial lock-step between identical workers.',
     args: [a('time', dur())],
     default: '0',
     source: 'vpscope',
@@ -419,7 +421,7 @@ setting('vm.openhcl.sidecar.hotplug', bool, { doc: 'Online a remote VP on its fi
 setting('vm.openhcl.sidecar.online_cost', dist, { doc: 'Time to online one VP; upstream calls hot-plug latency "non-trivial" without a number.', default: 'fixed 2ms', assumption: true, source: 'OpenHCL guide (sidecar)' });
 setting('vm.openhcl.sidecar.blackout', dist, { doc: 'Blackout while a VP moves to Linux, during which it runs nothing.', default: 'fixed 100us', assumption: true, source: 'OpenHCL guide (sidecar)' });
 setting('vm.openhcl.sidecar.base_cpu', vp, { doc: 'The node\'s base CPU, a VP already in Linux that handles the exits of remote (sidecar) VPs: with hot-plug off, every exit of a remote VP costs time on it.', default: '0', source: 'OpenHCL guide (sidecar)' });
-setting('vm.openhcl.sidecar.linux_vps', vplist, { doc: 'VPs that start in Linux rather than in the sidecar (the boot VP at least); the others start remote and are onlined one at a time.', default: '0', source: 'OpenHCL guide (sidecar)' });
+setting('vm.openhcl.sidecar.linux_vps', vplist, { doc: 'VPs that start in Linux rather than in the sidecar (the boot VP at least), as a list of VP indices of this VM (`0-1`, `0,4`, `all`), each below `vcpus` (not pCPU numbers); the other VPs start remote and are onlined one at a time.', default: '0', source: 'OpenHCL guide (sidecar)' });
 
 def('vm.openhcl.task', {
   doc: 'A VTL2 task (a device worker). It runs on a VP\'s executor thread (or a dedicated thread), cooperatively: no time slicing, no preemption, no work stealing. Its steps loop unless a trigger says otherwise.',
@@ -430,9 +432,9 @@ def('vm.openhcl.task', {
   snippet: 'task ${1:name} {\n\ttarget_vp ${2:0}\n\trun_on_target on\n\trate ${3:10k/s}\n\tcpu ${4:20us}\n\tio ${5:100us}\n}',
   source: 'OpenHCL guide',
 });
-setting('vm.openhcl.task.target_vp', vp, { doc: 'threadpool backend: the task\'s IO uses VP N\'s io_uring (so completions wake VP N) and, with `run_on_target`, the task runs on VP N. thread backend: picks the dedicated thread. single: ignored. Unset (the builder default): tasks spawn on the current CPU and IO goes to VP 0\'s ring.', default: 'unset', argName: 'vp', source: 'OpenHCL guide' });
+setting('vm.openhcl.task.target_vp', vp, { doc: 'threadpool backend: the task\'s IO uses VP N\'s io_uring (so completions wake VP N) and, with `run_on_target`, the task runs on VP N. thread backend: picks the dedicated thread. single: ignored. Unset (the builder default): the task spawns on the CPU that spawned it, which vpscope models as VP 0 (where devices are created), and its IO goes to VP 0\'s ring.', default: 'unset', argName: 'vp', source: 'OpenHCL guide' });
 setting('vm.openhcl.task.run_on_target', bool, { doc: 'threadpool: the task always runs on `target_vp`. Off (the default): it runs where it is woken, which drifts to the target because completions wake it there. Meaningless without `target_vp`; ignored by the thread and single backends.', default: 'off', source: 'OpenHCL guide' });
-setting('vm.openhcl.task.runs_on', enumOf([['vp', 'On a VP\'s executor thread, sharing it with other tasks and the guest.'], ['dedicated', 'On a dedicated thread: blocking there stalls no VP (the sanctioned escape for blocking work).'], ['get_worker', 'On the GET worker thread (with the VMGS broker): blocking GET calls from it deadlock.']]), { doc: 'Where the task runs: a VP executor thread (shared with other tasks and the guest), a dedicated thread (blocking there stalls no VP), or the GET worker thread.', default: 'vp', source: 'OpenHCL guide' });
+setting('vm.openhcl.task.runs_on', enumOf([['vp', 'On a VP\'s executor thread, sharing it with other tasks and the guest.'], ['dedicated', 'On a host thread of its own, which runs on any pCPU of the VM\'s affinity: blocking there stalls no VP (the sanctioned escape for blocking work).'], ['get_worker', 'On the GET worker thread (with the VMGS broker): blocking GET calls from it deadlock.']]), { doc: 'Where the task runs: a VP executor thread (shared with other tasks and the guest), a dedicated thread (a host thread of its own on any pCPU of the VM\'s affinity: blocking there stalls no VP), or the GET worker thread.', default: 'vp', source: 'OpenHCL guide' });
 def('vm.openhcl.task.retarget_vp', {
   doc: 'At the given time, new IO and scheduling move to VP (`retarget_vp 2 at 10ms`). IO already in flight still completes on the old VP and interrupts it there. threadpool only; a no-op with the thread and single backends.',
   args: [a('vp', vp), a('at', { kind: 'literal', word: 'at' }), a('time', dur())],
@@ -452,7 +454,7 @@ def('vm.openhcl.storvsp', {
 });
 setting('vm.openhcl.storvsp.sub_channels', count(0), { doc: 'Subchannels beyond the primary (`scsi_sub_channels`). Clamped to the VP count and to 256. 0 on a many-VP VM serialises all IO on one worker.', default: '0', source: 'OpenHCL guide (StorVSP)' });
 setting('vm.openhcl.storvsp.io_queue_depth', count(1, 65536), { doc: 'Queue depth per channel (`io_queue_depth`): IOs a channel\'s worker accepts before the guest must wait. A full queue shared with a slow disk blocks the fast ones (head-of-line).', default: 'min(8 x VPs, 256)', source: 'OpenHCL guide (StorVSP)' });
-setting('vm.openhcl.storvsp.poll_mode_queue_depth', count(0), { doc: 'The worker switches to poll mode when more than this many IOs are pending.', default: '1', source: 'OpenHCL guide (StorVSP)' });
+setting('vm.openhcl.storvsp.poll_mode_queue_depth', count(0), { doc: 'A channel\'s worker is in poll mode while the IOs pending on the channel are at or above this number (`poll_mode_queue_depth` of the StorVSP controller in the OpenVMM source): it keeps the ring\'s interrupt masked and looks at the ring when an IO completes, so new requests wait for a completion. A slow backend keeps IOs pending for long: give it a threshold above its typical pending count.', default: '1', source: 'OpenVMM source (StorVSP)' });
 setting('vm.openhcl.storvsp.interrupts', bool, { doc: 'Channels are opened with interrupts. A channel opened without interrupts lands on VP 0.', default: 'on', source: 'OpenHCL guide (StorVSP)' });
 def('vm.openhcl.storvsp.channel_vps', {
   doc: 'The VP each channel\'s worker runs on, primary first (`0,2,4,6`).',
@@ -511,11 +513,12 @@ def('vm.guest.lock', {
   args: [a('name', { kind: 'name', declares: 'lock' })],
   body: 'optional',
   repeatable: true,
-  children: ['vm.guest.lock.kind'],
+  children: ['vm.guest.lock.kind', 'vm.guest.lock.mode'],
   snippet: 'lock ${1:name} { kind ${2|spin,ticket,mutex|} }',
   source: 'Kernel Recipes 2024 dual-level scheduling',
 });
 setting('vm.guest.lock.kind', enumOf([['spin', 'Waiters spin, burning their vCPU.'], ['ticket', 'FIFO hand-off spinlock: the next waiter in line gets it, even if preempted.'], ['mutex', 'Waiters block and are woken (a blocked-waiter wake-up can be delayed by vCPU preemption).']]), { doc: 'How waiters wait: spin (burn their vCPU), ticket (spin in FIFO order; a preempted waiter blocks everyone behind it), or mutex (block and be woken).', default: 'spin', source: 'Kernel Recipes 2024 dual-level scheduling' });
+setting('vm.guest.lock.mode', enumOf([['kernel', 'A kernel lock: a spinlock holder runs with preemption disabled (the guest scheduler does not preempt it), and a spinning waiter takes pause-loop exits.'], ['user', 'A user-space lock: the guest may preempt its holder, and spinning waiters never take pause-loop exits.']]), { doc: 'Where the lock lives. Kernel spinlocks disable preemption while held and are where pause-loop exiting applies (a waiter spinning in the kernel exits and yields to a preempted sibling); user-space spinning never triggers a pause-loop exit, so PLE cannot help a user-mode spin or ticket lock.', default: 'kernel', source: 'KVM / Linux' });
 def('vm.guest.thread', {
   doc: 'Guest threads with a program of steps. `count` identical threads spread over `vcpus`.',
   args: [a('name', { kind: 'name', declares: 'thread' })],
@@ -596,11 +599,45 @@ def('variant', {
   args: [a('name', { kind: 'name', declares: 'variant' })],
   body: 'required',
   repeatable: true,
-  children: ['variant.description', 'scenario', 'host', 'vm'],
+  children: ['variant.description', 'variant.based_on', 'scenario', 'host', 'vm'],
   snippet: 'variant ${1:name} {\n\tdescription "${2:what changes}"\n\t$0\n}',
   source: 'vpscope',
 });
 setting('variant.description', { kind: 'string' }, { doc: 'What the variant changes and why, shown in reports and side-by-side comparisons.', source: 'vpscope' });
+setting('variant.based_on', { kind: 'ref', to: 'variant' }, {
+  doc: 'Builds on another variant of this file: this variant is the base scenario, plus that variant\'s overrides, plus its own (which win). Chains are allowed (`c` based on `b` based on `a`); cycles are errors.',
+  argName: 'variant',
+  default: 'the base scenario',
+  source: 'vpscope',
+});
+
+/**
+ * `remove KEYWORD NAME`, in every block that holds named blocks: the keywords it can remove there
+ * and the kind of name each declares.
+ */
+const REMOVABLE: Record<string, [string, SymbolKind][]> = {
+  variant: [['vm', 'vm']],
+  host: [['pool', 'pool'], ['load', 'load']],
+  'vm.openhcl': [['task', 'task'], ['storvsp', 'controller'], ['netvsp', 'nic']],
+  'vm.openhcl.storvsp': [['disk', 'disk']],
+  'vm.guest': [['lock', 'lock'], ['thread', 'thread'], ['parallel', 'parallel'], ['ioload', 'ioload'], ['intercept', 'intercept'], ['irq', 'irq']],
+};
+for (const [parent, removable] of Object.entries(REMOVABLE)) {
+  const id = `${parent}.remove`;
+  const kinds: Record<string, SymbolKind> = {};
+  for (const [kw, kind] of removable) kinds[kw] = kind;
+  def(id, {
+    doc: `Variant only: removes the named block \`KEYWORD NAME\` of the base scenario (or of the variant it is \`based_on\`) from this ${parent === 'variant' ? 'scenario' : 'block'} (\`remove ${removable[0][0]} NAME\`). It is an error when the block has nothing of that name; statements that still refer to what is removed are errors in this variant.`,
+    args: [
+      a('keyword', { kind: 'text' }, `the keyword of the block: ${removable.map(([kw]) => `\`${kw}\``).join(', ')}`),
+      { name: 'name', type: { kind: 'ref', to: removable[0][1] }, refKinds: { arg: 0, kinds } },
+    ],
+    repeatable: true,
+    variantOnly: true,
+    source: 'vpscope',
+  });
+  specs.find((s) => s.id === parent)!.children!.push(id);
+}
 
 // ---- lookups ----------------------------------------------------------------------------------
 

@@ -53,6 +53,12 @@ export interface ArgSpec {
   type: ValueType;
   optional?: boolean;
   doc?: string;
+  /**
+   * A reference whose kind depends on the word in another argument (`remove disk archive`):
+   * the argument's index and the kind each word refers to. `type` is then a `ref` to the first
+   * of those kinds.
+   */
+  refKinds?: { arg: number; kinds: Readonly<Record<string, SymbolKind>> };
 }
 
 export interface StatementSpec {
@@ -79,4 +85,6 @@ export interface StatementSpec {
   step?: boolean;
   /** Snippet body for completion (LSP snippet syntax), e.g. `vm ${1:name} {\n\tvcpus ${2:4}\n}`. */
   snippet?: string;
+  /** Only meaningful inside a `variant` (`remove`): an error in the base scenario. */
+  variantOnly?: boolean;
 }

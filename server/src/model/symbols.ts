@@ -111,6 +111,20 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
   // (Index loops: this runs once per analysis over every statement, often before it is optimized,
   // where `for...of` allocates an iterator result per element.)
   const resolved = res.statements;
+  // What each variant is `based_on`, to resolve its references through the chain.
+  const basedOn = new Map<string, string>();
+  for (let i = 0; i < resolved.length; i++) {
+    const rs = resolved[i];
+    if (rs.spec?.id !== 'variant.based_on' || rs.variant === undefined || basedOn.has(rs.variant)) continue;
+    const parent = argText(rs.node, 0);
+    if (parent !== undefined) basedOn.set(rs.variant, parent);
+  }
+  /** A variant and those it builds on, nearest first (a cycle is cut where it closes). */
+  const variantChain = (variant: string): string[] => {
+    const out = [variant];
+    for (let p = basedOn.get(variant); p !== undefined && !out.includes(p); p = basedOn.get(p)) out.push(p);
+    return out;
+  };
   // Pass 1: declarations, in document order.
   for (let i = 0; i < resolved.length; i++) {
     const rs = resolved[i];
@@ -153,15 +167,25 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
       if (as.type.kind !== 'ref') continue;
       const name = argText(rs.node, k);
       if (name === undefined) continue;
-      const kind = as.type.to;
+      let kind = as.type.to;
+      // `remove KEYWORD NAME`: the keyword says what kind of name it is.
+      if (as.refKinds) {
+        const kw = argText(rs.node, as.refKinds.arg);
+        const byKw = kw === undefined ? undefined : as.refKinds.kinds[kw];
+        if (byKw === undefined) continue;
+        kind = byKw;
+      }
       let scope = scopes.scopeOf(rs.node, kind);
-      if (kind === 'disk') {
+      if (kind === 'disk' && !as.refKinds) {
         if (controller === undefined || !controllerResolved) continue; // reported on the controller
         scope = scopes.controllerScope(scope!, controller);
       }
       if (scope === undefined) continue;
       const variant = rs.variant;
-      let target = variant !== undefined ? spaces.get(variant, kind, scope, name) : undefined;
+      // The variant's own declarations first, then those of the variants it is based on, then the base.
+      let target: number | undefined;
+      const chain = variant !== undefined ? variantChain(variant) : [];
+      for (const v of chain) if ((target = spaces.get(v, kind, scope, name)) !== undefined) break;
       if (target === undefined) target = spaces.get(undefined, kind, scope, name);
       const a = rs.node.args[k];
       const range = { start: a.start, end: a.end };
@@ -172,8 +196,14 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
         controller = name;
         controllerResolved = target !== undefined;
       }
+      // Removing what does not exist is the merge's error (it knows what each variant builds on).
+      if (target === undefined && as.refKinds) continue;
+      if (target === undefined && kind === 'variant') {
+        unknownVariant(diags, decls, name, range, variant);
+        continue;
+      }
       if (target === undefined && kind !== 'pool') {
-        const candidates = [...namesIn(decls, undefined, kind, scope), ...(variant !== undefined ? namesIn(decls, variant, kind, scope) : [])];
+        const candidates = [...namesIn(decls, undefined, kind, scope), ...chain.flatMap((v) => namesIn(decls, v, kind, scope))];
         const m = closeMatches(name, candidates);
         const none = candidates.length === 0 ? ` No ${kindLabel(kind)} is declared${scope ? ` in ${scopeLabel(scope)}` : ''}${declareHint(kind)}.` : '';
         diags.error(Codes.unknownName, `Unknown ${kindLabel(kind)} \`${name}\`${scope ? ` in ${scopeLabel(scope)}` : ''}.${didYouMean(m)}${none}`, range, { fixes: replaceFixes(range, m) });
@@ -181,6 +211,16 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
     }
   }
   return { decls, refs };
+}
+
+/** `based_on NAME` where no variant has that name: say which variants there are. */
+function unknownVariant(diags: DiagSink, decls: readonly SymbolDecl[], name: string, range: TextRange, self: string | undefined): void {
+  const names = decls.filter((d) => d.kind === 'variant' && d.name !== self).map((d) => d.name);
+  const m = closeMatches(name, names);
+  const listed = names.length ? ` The variants of this file: ${names.slice(0, 8).map((n) => `\`${n}\``).join(', ')}${names.length > 8 ? ', ...' : ''}.` : ' This file has no other variant.';
+  diags.error(Codes.unknownName, `Unknown variant \`${name}\`: \`based_on\` names another variant of this file.${didYouMean(m)}${listed}`, range, {
+    fixes: replaceFixes(range, m.length ? m : [...new Set(names)].slice(0, 5), 'the variant'),
+  });
 }
 
 function declareHint(kind: SymbolKind): string {
@@ -243,7 +283,8 @@ class ScopeCache {
     if (!info) return undefined;
     const e = this.enclosing(info.place);
     if (e.vm === undefined) return undefined;
-    if (kind === 'disk' && info.spec?.id === 'vm.openhcl.storvsp.disk') {
+    // A disk declared, or removed, in a controller's block belongs to that controller.
+    if (kind === 'disk' && (info.spec?.id === 'vm.openhcl.storvsp.disk' || info.spec?.id === 'vm.openhcl.storvsp.remove')) {
       if (e.ctrl === undefined) return undefined;
       return (e.ctrlScope ??= `vm:${e.vm}/storvsp:${e.ctrl}`);
     }

@@ -58,6 +58,15 @@ const PRIO_SHIFT = 2 ** 40;
 /** Largest priority accepted by `post`/`arm` (keys stay exact doubles). */
 export const MAX_PRIORITY = 7;
 
+// Calendar geometry: windows hold a few events each; buckets about two per far entry.
+const CAL_MIN_BUCKETS = 256;
+const CAL_MAX_BUCKETS = 1 << 20;
+const CAL_MIN_PER_WINDOW = 2;
+const CAL_MAX_PER_WINDOW = 16;
+const CAL_MAX_WIDTH = 2 ** 40;
+/** Windows between two adaptations. */
+const CAL_ADAPT_WINDOWS = 256;
+
 // Timer record layout (doubles, `tm`): fire time (-1 not armed), key of the last arm, time of the
 // live queued entry (-1 none), generation. Handler and argument are in `tmHA` (read when it fires).
 const TM = 4;
@@ -74,14 +83,36 @@ export class Engine {
   /** Entries queued for the current time (through the FIFO), for benchmarks. */
   sameTimeQueued = 0;
 
-  private readonly handlers: EventHandler[] = [];
+  /** Handlers' `onEvent`, bound: dispatch is a call, not a (megamorphic) method lookup. */
+  private readonly handlers: ((arg: number, now: Ns) => void)[] = [];
   private seq = 0;
 
-  // Heap: hTK[2i] = time, hTK[2i+1] = key; hAB[2i] = A, hAB[2i+1] = B.
-  // A >= 0: timer id, B = its generation. A < 0: ~handler, B = arg.
+  // Near heap: every queued entry with time < cT1. hTK[2i] = time, hTK[2i+1] = key; hAB[2i] = A,
+  // hAB[2i+1] = B. A >= 0: timer id, B = its generation. A < 0: ~handler, B = arg.
   private hTK: Float64Array;
   private hAB: Int32Array;
   private size = 0;
+
+  // Calendar of far entries (time >= cT1): bucket = window number (floor(time / cW)) & cMask, each
+  // bucket an unsorted singly linked list of slots. Windows are drained into the heap in order, so
+  // the heap's top is always the earliest entry. cW is a power of two (exact window arithmetic),
+  // adapted to the event density; the bucket count follows the number of far entries.
+  private cW = 1024;
+  private cInv = 1 / 1024;
+  /** Window whose end is cT1: the heap holds the windows up to and including cK. */
+  private cK = 0;
+  private cT1 = 1024;
+  private cHead: Int32Array;
+  private cMask: number;
+  private cCount = 0;
+  private sTK: Float64Array;
+  private sAB: Int32Array;
+  private sNext: Int32Array;
+  private sFree = -1;
+  private sUsed = 0;
+  /** Heap pops and windows advanced since the last adaptation. */
+  private cPops = 0;
+  private cWins = 0;
 
   // Same-time FIFO (ring buffer, capacity a power of two): every entry is at time `fT`, keys
   // increase from head to tail.
@@ -103,6 +134,11 @@ export class Engine {
     const cap = Math.max(2, initialCapacity);
     this.hTK = new Float64Array(2 * cap);
     this.hAB = new Int32Array(2 * cap);
+    this.cHead = new Int32Array(CAL_MIN_BUCKETS).fill(-1);
+    this.cMask = CAL_MIN_BUCKETS - 1;
+    this.sTK = new Float64Array(2 * cap);
+    this.sAB = new Int32Array(2 * cap);
+    this.sNext = new Int32Array(cap);
     this.fK = new Float64Array(256);
     this.fAB = new Int32Array(512);
     this.fMask = 255;
@@ -112,13 +148,13 @@ export class Engine {
 
   /** Registers a handler; returns its id for `post` and `timer`. */
   register(h: EventHandler): number {
-    this.handlers.push(h);
+    this.handlers.push(h.onEvent.bind(h));
     return this.handlers.length - 1;
   }
 
   /** Number of queued entries (live and stale). */
   get queued(): number {
-    return this.size + this.fN;
+    return this.size + this.fN + this.cCount;
   }
 
   // ---------------------------------------------------------------- timers
@@ -203,7 +239,9 @@ export class Engine {
       let t: number;
       let a: number;
       let b: number;
-      // The next entry: the smaller (time, key) of the same-time FIFO's head and the heap's top.
+      // The next entry: the smaller (time, key) of the same-time FIFO's head and the heap's top
+      // (the heap holds the earliest windows; refill it from the calendar when it runs empty).
+      if (this.size === 0 && this.cCount !== 0) this.fill();
       const fN = this.fN;
       if (fN > 0 && (this.size === 0 || this.fT < this.hTK[0] || (this.fT === this.hTK[0] && this.fK[this.fHead] < this.hTK[1]))) {
         t = this.fT;
@@ -220,6 +258,7 @@ export class Engine {
         a = this.hAB[0];
         b = this.hAB[1];
         this.popTop();
+        this.cPops++;
       }
       if (a >= 0) {
         const tm = this.tm;
@@ -238,11 +277,11 @@ export class Engine {
         this.now = t;
         this.events++;
         const ha = this.tmHA;
-        handlers[ha[2 * a]].onEvent(ha[2 * a + 1], t);
+        handlers[ha[2 * a]](ha[2 * a + 1], t);
       } else {
         this.now = t;
         this.events++;
-        handlers[~a].onEvent(b, t);
+        handlers[~a](b, t);
       }
       if (this.events >= maxEvents) return 'max_events';
       if (--budget === 0) {
@@ -277,7 +316,142 @@ export class Engine {
         return;
       }
     }
-    this.pushHeap(t, k, a, b);
+    if (t < this.cT1) this.pushHeap(t, k, a, b);
+    else this.pushCal(t, k, a, b);
+  }
+
+  /** Queues a far entry (time >= cT1) in its window's bucket. */
+  private pushCal(t: number, k: number, a: number, b: number): void {
+    let s = this.sFree;
+    if (s >= 0) this.sFree = this.sNext[s];
+    else {
+      s = this.sUsed++;
+      if (s === this.sNext.length) this.growSlots();
+    }
+    this.sTK[2 * s] = t;
+    this.sTK[2 * s + 1] = k;
+    this.sAB[2 * s] = a;
+    this.sAB[2 * s + 1] = b;
+    const bi = Math.floor(t * this.cInv) & this.cMask;
+    this.sNext[s] = this.cHead[bi];
+    this.cHead[bi] = s;
+    this.cCount++;
+  }
+
+  /**
+   * The heap ran empty: advance window by window, moving each window's entries from its bucket
+   * into the heap, until the heap has something (the calendar is not empty when called). After a
+   * whole year of empty windows, jump to the window of the earliest far entry.
+   */
+  private fill(): void {
+    if (this.cWins >= CAL_ADAPT_WINDOWS) this.adapt();
+    let scanned = 0;
+    while (this.size === 0) {
+      const k = ++this.cK;
+      const t1 = (this.cT1 = (k + 1) * this.cW);
+      this.cWins++;
+      this.drain(k & this.cMask, t1);
+      if (++scanned > this.cMask && this.size === 0) {
+        let min = Infinity;
+        for (let bi = 0; bi <= this.cMask; bi++) for (let s = this.cHead[bi]; s >= 0; s = this.sNext[s]) if (this.sTK[2 * s] < min) min = this.sTK[2 * s];
+        if (!(min < Infinity)) {
+          // Only entries at infinite time are left (never dispatched): hand them all to the heap,
+          // which takes everything from now on.
+          this.cT1 = Infinity;
+          for (let bi = 0; bi <= this.cMask; bi++) {
+            for (let s = this.cHead[bi]; s >= 0; ) {
+              const next = this.sNext[s];
+              this.pushHeap(this.sTK[2 * s], this.sTK[2 * s + 1], this.sAB[2 * s], this.sAB[2 * s + 1]);
+              this.sNext[s] = this.sFree;
+              this.sFree = s;
+              s = next;
+            }
+            this.cHead[bi] = -1;
+          }
+          this.cCount = 0;
+          return;
+        }
+        this.cK = Math.floor(min * this.cInv) - 1;
+        scanned = 0;
+      }
+    }
+  }
+
+  /** Moves the entries of bucket `bi` with time < `t1` into the heap. */
+  private drain(bi: number, t1: number): void {
+    let prev = -1;
+    let s = this.cHead[bi];
+    while (s >= 0) {
+      const next = this.sNext[s];
+      const t = this.sTK[2 * s];
+      if (t < t1) {
+        this.pushHeap(t, this.sTK[2 * s + 1], this.sAB[2 * s], this.sAB[2 * s + 1]);
+        if (prev < 0) this.cHead[bi] = next;
+        else this.sNext[prev] = next;
+        this.sNext[s] = this.sFree;
+        this.sFree = s;
+        this.cCount--;
+      } else prev = s;
+      s = next;
+    }
+  }
+
+  /**
+   * Adapts the window width to the event density (a few heap pops per window) and the bucket count
+   * to the number of far entries, then re-buckets the calendar. Order is unaffected: whatever the
+   * geometry, the heap holds exactly the entries before cT1.
+   */
+  private adapt(): void {
+    const perWindow = this.cPops / this.cWins;
+    this.cPops = 0;
+    this.cWins = 0;
+    let w = this.cW;
+    if (perWindow > CAL_MAX_PER_WINDOW && w > 1) w /= 2;
+    else if (perWindow < CAL_MIN_PER_WINDOW && w < CAL_MAX_WIDTH) w *= 2;
+    let nb = this.cMask + 1;
+    const want = Math.max(CAL_MIN_BUCKETS, Math.min(CAL_MAX_BUCKETS, 2 ** Math.ceil(Math.log2(Math.max(1, 2 * this.cCount)))));
+    if (want > 2 * nb || want < nb / 4) nb = want;
+    if (w === this.cW && nb === this.cMask + 1) return;
+    // Collect every far entry, switch the geometry, and queue them again (some may now belong to
+    // the heap: a wider window ends later).
+    const oldHead = this.cHead;
+    this.cW = w;
+    this.cInv = 1 / w;
+    this.cK = Math.ceil(this.cT1 * this.cInv) - 1;
+    this.cT1 = (this.cK + 1) * w;
+    this.cHead = new Int32Array(nb).fill(-1);
+    this.cMask = nb - 1;
+    this.cCount = 0;
+    for (let bi = 0; bi < oldHead.length; bi++) {
+      for (let s = oldHead[bi]; s >= 0; ) {
+        const next = this.sNext[s];
+        const t = this.sTK[2 * s];
+        if (t < this.cT1) {
+          this.pushHeap(t, this.sTK[2 * s + 1], this.sAB[2 * s], this.sAB[2 * s + 1]);
+          this.sNext[s] = this.sFree;
+          this.sFree = s;
+        } else {
+          const nbi = Math.floor(t * this.cInv) & this.cMask;
+          this.sNext[s] = this.cHead[nbi];
+          this.cHead[nbi] = s;
+          this.cCount++;
+        }
+        s = next;
+      }
+    }
+  }
+
+  private growSlots(): void {
+    const n = this.sNext.length * 2;
+    const tk = new Float64Array(2 * n);
+    tk.set(this.sTK);
+    this.sTK = tk;
+    const ab = new Int32Array(2 * n);
+    ab.set(this.sAB);
+    this.sAB = ab;
+    const nx = new Int32Array(n);
+    nx.set(this.sNext);
+    this.sNext = nx;
   }
 
   private pushHeap(t: number, k: number, a: number, b: number): void {

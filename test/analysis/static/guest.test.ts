@@ -1,4 +1,5 @@
 /** Dual-level scheduling hazard: VPS229 (spinning on an oversubscribed host). */
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { check, checkFix } from './check';
 
@@ -81,6 +82,21 @@ describe('VPS229 spinning on an oversubscribed host', () => {
     `);
   });
 
+  test('spinlocks in user space: PLE never helps their waiters, so even a plain spin lock is raised', () => {
+    check(`
+      host { pcpus 2; load noise { threads 2; cpu 10ms; sleep 1ms } }
+      vm a {
+        vcpus 2
+        guest {
+          lock user { kind spin; mode user }
+      #               ^^^^^^^^^ warning VPS229: lock \`user\` is a spin lock taken by 2 threads (\`w\`), and pCPUs 0-1 are oversubscribed (up to 2 vCPUs of \`a\` plus ~1.82 CPUs of other work from \`noise\` on 2 pCPUs) -> when the holder is preempted, the waiters spin until its vCPU runs again (lock-holder preemption), and they spin in user mode, where pause-loop exiting never hands the pCPU over
+          lock kernel { kind spin; mode kernel }
+          thread w { count 2; cpu 50us; lock user 10us; lock kernel 5us }
+        }
+      }
+    `);
+  });
+
   test('quick fixes: paravirt barrier, adaptive DoP, a blocking lock', () => {
     const src = `
       host { pcpus 4 }
@@ -129,6 +145,26 @@ describe('VPS229 spinning on an oversubscribed host', () => {
       host { pcpus 1 }
       vm a { vcpus 2; guest { ple { enabled off }; lock l { kind mutex }; thread w { count 2; lock l 10us } } }
     `);
+  });
+
+  test('variants based on another: hazards follow the chain, fixes go into the variant that raises them', () => {
+    check(`
+      host { pcpus 8 }
+      vm omp { vcpus 8; guest { parallel ua { threads 8; work 200us; barrier spin } } }
+      #                                                              ^^^^^^^^^^^^ warning VPS229: In variants \`noisy\` and \`noisy_user\`: parallel region \`ua\`
+      variant noisy { host { ${NOISE} } }
+      variant noisy_user { based_on noisy; vm omp { guest { parallel ua { spin_mode user } } } }
+      variant noisy_block { based_on noisy; vm omp { guest { parallel ua { barrier block } } } }
+    `);
+    // In a variant based on one that sets the barrier, the hazard points at the setting there.
+    const { hazards } = check(`
+      host { pcpus 8 }
+      vm omp { vcpus 8; guest { parallel ua { threads 8; work 200us; barrier block } } }
+      variant noisy_spin { host { ${NOISE} }; vm omp { guest { parallel ua { barrier spin } } } }
+      #                                                                                                          ^^^^^^^^^^^^ warning VPS229: In variants \`noisy_spin\` and \`more\`: parallel region \`ua\`
+      variant more { based_on noisy_spin; vm omp { guest { parallel ua { rounds 10 } } } }
+    `);
+    assert.equal(hazards[0].fixes, undefined, 'two variants share it: no fix');
   });
 
   test('a fix for a variant-only hazard goes into that variant', () => {

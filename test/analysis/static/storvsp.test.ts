@@ -236,14 +236,14 @@ describe('VPS210 slow disk shares a controller with fast disks', () => {
 });
 
 describe('VPS211 poll mode with a slow backend', () => {
-  test('a slow backend keeps the channels above the poll threshold; a raised threshold is silent', () => {
+  test('a slow backend keeps the channels at or above the poll threshold; a raised threshold is silent', () => {
     check(`
       host { pcpus 2 }
       vm db {
         vcpus 2
         openhcl {
           storvsp scsi { sub_channels 1; disk archive { latency 20ms } }
-      #   ^^^^^^^^^^^^ info VPS211: controller \`scsi\` switches a channel to poll mode above 1 pending IO, and the slow backend of \`archive\` (20 ms) keeps ~8 IOs pending per channel
+      #   ^^^^^^^^^^^^ info VPS211: controller \`scsi\` switches a channel to poll mode at 1 or more pending IO, and the slow backend of \`archive\` (20 ms) keeps ~8 IOs pending per channel
         }
         guest { ioload backup { disk scsi archive; depth 16 } }
       }
@@ -258,12 +258,30 @@ describe('VPS211 poll mode with a slow backend', () => {
         vcpus 2
         openhcl {
           storvsp a { sub_channels 1; poll_mode_queue_depth 4; disk slow { latency 10ms } }
-      #                               ^^^^^^^^^^^^^^^^^^^^^^^ info VPS211: controller \`a\` switches a channel to poll mode above 4 pending IOs, and the slow backend of \`slow\` (10 ms) keeps ~5 IOs pending per channel
+      #                               ^^^^^^^^^^^^^^^^^^^^^^^ info VPS211: controller \`a\` switches a channel to poll mode at 4 or more pending IOs, and the slow backend of \`slow\` (10 ms) keeps ~5 IOs pending per channel
           storvsp b { sub_channels 1; disk fast { latency 100us } }
         }
         guest {
           ioload s { disk a slow; rate 1k/s }
           ioload f { disk b fast; depth 64 }
+        }
+      }
+    `);
+  });
+
+  test('poll mode engages at the threshold (OpenVMM: pending >= poll_mode_queue_depth), not below it', () => {
+    check(`
+      host { pcpus 2 }
+      vm db {
+        vcpus 1
+        openhcl {
+          storvsp at { poll_mode_queue_depth 8; disk archive { latency 20ms } }
+      #                ^^^^^^^^^^^^^^^^^^^^^^^ info VPS211: controller \`at\` switches a channel to poll mode at 8 or more pending IOs, and the slow backend of \`archive\` (20 ms) keeps ~8 IOs pending per channel
+          storvsp below { poll_mode_queue_depth 9; disk archive { latency 20ms } }
+        }
+        guest {
+          ioload a { disk at archive; depth 8 }
+          ioload b { disk below archive; depth 8 }
         }
       }
     `);

@@ -124,7 +124,7 @@ export const hazardCodeDocs: Record<HazardCode, HazardCodeDoc> = {
   VPS211: {
     hazard: 11, family: 'storvsp', severity: 'info',
     title: 'Poll mode with a slow backend',
-    help: 'A StorVSP worker switches to poll mode when more IOs are pending than `poll_mode_queue_depth`. A slow backend keeps IOs pending for long, so the worker keeps polling on its VP thread instead of letting the VP return to its guest. Raise `poll_mode_queue_depth` above the typical pending count, or keep slow disks on their own controller.',
+    help: 'A StorVSP worker is in poll mode while the IOs pending on its channel are at or above `poll_mode_queue_depth`. A slow backend keeps IOs pending for long, so the worker keeps polling on its VP thread instead of letting the VP return to its guest. Raise `poll_mode_queue_depth` above the typical pending count, or keep slow disks on their own controller.',
   },
   VPS212: {
     hazard: 12, family: 'sidecar', severity: 'warning',
@@ -189,7 +189,7 @@ export const hazardCodeDocs: Record<HazardCode, HazardCodeDoc> = {
   VPS229: {
     hazard: 29, family: 'guest', severity: 'warning',
     title: 'Spinning on an oversubscribed host',
-    help: 'A spinning waiter burns its vCPU while the thread it waits for may sit on a preempted vCPU (lock-holder / lock-waiter preemption). Published: a barrier workload went from 9.68 s to 19.95 s when vCPUs were preempted. Use a blocking or paravirt barrier (`barrier paravirt`), adapt the degree of parallelism (`dop adaptive`), or blocking locks (`kind mutex`).',
+    help: 'A spinning waiter burns its vCPU while the thread it waits for may sit on a preempted vCPU (lock-holder / lock-waiter preemption); pause-loop exiting helps only waiters spinning in the kernel. Published: a barrier workload went from 9.68 s to 19.95 s when vCPUs were preempted. Use a blocking or paravirt barrier (`barrier paravirt`), adapt the degree of parallelism (`dop adaptive`), or blocking locks (`kind mutex`).',
   },
 };
 

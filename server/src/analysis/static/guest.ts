@@ -81,8 +81,10 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
       const l = vm.guest.locks[lIndex];
       if (l.kind === 'mutex') continue;
       // PLE with directed yield hands the pCPU to a preempted holder; a ticket lock's FIFO
-      // hand-off to a preempted waiter still stalls everyone queued behind it.
-      if (l.kind === 'spin' && ple.enabled && ple.directedYield) continue;
+      // hand-off to a preempted waiter still stalls everyone queued behind it. Only waiters
+      // spinning in the kernel take pause-loop exits: a user-space lock gets no help from PLE.
+      const user = l.mode === 'user';
+      if (l.kind === 'spin' && !user && ple.enabled && ple.directedYield) continue;
       const users = vm.guest.threads.filter((t) => t.program.steps.some((st) => st.kind === 'lock' && st.lock === l.name));
       const n = users.reduce((a, t) => a + t.count, 0);
       if (n < 2) continue;
@@ -95,7 +97,9 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
           `lock \`${l.name}\` is a ${l.kind} lock taken by ${n} threads (${fmtList(users.map((t) => `\`${t.name}\``))}), and ${oversubPhrase(vm, os, named())} -> ` +
           (l.kind === 'ticket'
             ? 'when the holder or the next waiter in line is preempted, every thread queued behind spins until that vCPU runs again (lock-holder and lock-waiter preemption)'
-            : 'when the holder is preempted, the waiters spin until its vCPU runs again (lock-holder preemption), and pause-loop exiting cannot hand the pCPU over') +
+            : user
+              ? 'when the holder is preempted, the waiters spin until its vCPU runs again (lock-holder preemption), and they spin in user mode, where pause-loop exiting never hands the pCPU over'
+              : 'when the holder is preempted, the waiters spin until its vCPU runs again (lock-holder preemption), and pause-loop exiting cannot hand the pCPU over') +
           ` -> use a blocking lock (\`kind mutex\`)`,
         related: users.map((t) => ctx.rel(t.range, `thread \`${t.name}\` takes \`${l.name}\``)).concat(rel()),
         fixes: [ctx.setSetting(lp, 'kind', 'mutex', 'Use a blocking lock (`kind mutex`)', true)],

@@ -10,12 +10,12 @@
  * live in one variant only.
  */
 import { sortDiagnostics, type Diagnostic } from '../../core/diagnostic';
-import type { RunSettings, Scenario, Vm } from '../../model/ir';
+import type { HostLoad, RunSettings, Scenario, Vm } from '../../model/ir';
 import type { DocumentAnalysis } from '../../model/analysisTypes';
 import { registerCodeDocs } from '../../model/codes';
 import { hazardCodeList } from './codes';
 import { diagnosticKey, HazardContext } from './context';
-import { loadCpus, vmCpus } from './demand';
+import { loadCpus, loadDemand, vmCpus, vmDemand } from './demand';
 import { fmtNames } from './format';
 import { guestChecks } from './guest';
 import { kvmChecks } from './kvm';
@@ -53,11 +53,47 @@ function sameSettings(a: RunSettings, b: RunSettings): boolean {
   );
 }
 
+/** What a VM is as a contender for its pCPUs (see `contenders`): equal facts, equal contender. */
+function sameContenderVm(a: Vm, sa: Scenario, b: Vm, sb: Scenario): boolean {
+  const periodic = (vm: Vm) => vm.guest.threads.some((t) => t.program.trigger.kind === 'periodic');
+  const normal = (vm: Vm) => vm.policy === 'normal' && vm.boost.mode !== 'static_rt';
+  return (
+    a.name === b.name &&
+    a.range.start === b.range.start &&
+    a.range.end === b.range.end &&
+    sameNumbers(vmCpus(sa, a), vmCpus(sb, b)) &&
+    vmDemand(a) === vmDemand(b) &&
+    normal(a) === normal(b) &&
+    periodic(a) === periodic(b)
+  );
+}
+
+/** The same for a host load. */
+function sameContenderLoad(a: HostLoad, sa: Scenario, b: HostLoad, sb: Scenario): boolean {
+  return (
+    a.name === b.name &&
+    a.range.start === b.range.start &&
+    a.range.end === b.range.end &&
+    sameNumbers(loadCpus(sa, a), loadCpus(sb, b)) &&
+    loadDemand(a) === loadDemand(b) &&
+    a.policy === b.policy &&
+    a.program.trigger.kind === b.program.trigger.kind
+  );
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 /**
  * The VMs of variant `v` whose oversubscription may differ from the base's: those the variant
- * changes, and those sharing a pCPU with what the variant changes (a changed VM, before and after,
- * a VM the base has and the variant not, or any host load when the variant changes the host).
- * Every other VM is the base's object, and its contenders are the base's objects in the same order.
+ * changes, and those sharing a pCPU with a contender the variant changes (a VM whose demand,
+ * pCPUs, policy or periodic work differ, before and after; a VM only one of them has; a host load
+ * that differs). Every other VM is the base's object, and its contenders are equal to the base's,
+ * in the same order.
  */
 function crossVmsOf(base: Scenario, v: Scenario, baseVms: ReadonlySet<Vm>): readonly Vm[] {
   const changed = new Set<number>();
@@ -69,14 +105,20 @@ function crossVmsOf(base: Scenario, v: Scenario, baseVms: ReadonlySet<Vm>): read
   for (const vm of v.vms) {
     names.add(vm.name);
     if (baseVms.has(vm)) continue;
-    add(vmCpus(v, vm));
     const b = baseByName.get(vm.name);
+    if (b && sameContenderVm(b, base, vm, v)) continue;
+    add(vmCpus(v, vm));
     if (b) add(vmCpus(base, b));
   }
   for (const b of base.vms) if (!names.has(b.name)) add(vmCpus(base, b));
   if (v.host !== base.host) {
-    for (const l of base.host.loads) add(loadCpus(base, l));
-    for (const l of v.host.loads) add(loadCpus(v, l));
+    const bl = base.host.loads;
+    const vl = v.host.loads;
+    for (let k = 0; k < Math.max(bl.length, vl.length); k++) {
+      if (k < bl.length && k < vl.length && sameContenderLoad(bl[k], base, vl[k], v)) continue;
+      if (k < bl.length) add(loadCpus(base, bl[k]));
+      if (k < vl.length) add(loadCpus(v, vl[k]));
+    }
   }
   return v.vms.filter((vm) => !baseVms.has(vm) || vmCpus(v, vm).some((c) => changed.has(c)));
 }

@@ -85,6 +85,8 @@ export function nestText(path: Path, leaf: string): string {
 /** Whitespace the scanner skips other than the space: what the rebuilt text turns into spaces. */
 const OTHER_BLANKS = /[\t\v\f\ufeff]/;
 
+const NO_STATEMENTS: readonly Statement[] = [];
+
 /** Lists longer than this get a name index for path lookups (the file's top level, big blocks). */
 const INDEX_MIN = 16;
 
@@ -129,7 +131,15 @@ export class SourceIndex {
       const seg = segOf(s);
       if (seg.kw === 'variant' && seg.name !== undefined && !this.variants.has(seg.name)) this.variants.set(seg.name, s);
     }
+    for (const [name, v] of this.variants) {
+      const b = v.body?.statements.find((s) => !s.keyword.missing && s.keyword.name === 'based_on');
+      const parent = argName(b?.args[0]);
+      if (parent !== undefined && this.variants.has(parent)) this.basedOn.set(name, parent);
+    }
   }
+
+  /** What each variant is `based_on` (when that variant exists). */
+  private readonly basedOn = new Map<string, string>();
 
   /** Line starts of the text, computed on first use. */
   get lines(): LineIndex {
@@ -186,19 +196,18 @@ export class SourceIndex {
       if (!ix) this.listIndexes.set(list, (ix = indexList(list)));
       return seg.name === undefined ? ix.byKw.get(seg.kw) : ix.byName.get(seg.kw)?.get(seg.name);
     }
-    let hit: Statement | undefined;
-    for (const s of list) if (segMatches(s, seg)) hit = s;
-    return hit;
+    for (let k = list.length - 1; k >= 0; k--) if (segMatches(list[k], seg)) return list[k];
+    return undefined;
   }
 
   /** The statement at `path` in the base or in a variant; the last one written wins, like a merge. */
   find(path: Path, variant?: string): Statement | undefined {
     let list: readonly Statement[] = this.roots(variant);
     let hit: Statement | undefined;
-    for (const seg of path) {
-      hit = this.lastMatch(list, seg);
+    for (let k = 0; k < path.length; k++) {
+      hit = this.lastMatch(list, path[k]);
       if (!hit) return undefined;
-      list = hit.body?.statements ?? [];
+      list = hit.body?.statements ?? NO_STATEMENTS;
     }
     return hit;
   }
@@ -218,9 +227,18 @@ export class SourceIndex {
     return { stmt, depth };
   }
 
-  /** A setting or block as the variant sees it: the variant's override first, then the base. */
+  /**
+   * A setting or block as the variant sees it: the variant's override first, then those of the
+   * variants it is `based_on`, nearest first, then the base.
+   */
   findEffective(path: Path, variant?: string): Statement | undefined {
-    return (variant !== undefined ? this.find(path, variant) : undefined) ?? this.find(path);
+    const seen: string[] = [];
+    for (let v = variant; v !== undefined && !seen.includes(v); v = this.basedOn.get(v)) {
+      seen.push(v);
+      const hit = this.find(path, v);
+      if (hit) return hit;
+    }
+    return this.find(path);
   }
 
   /** The keyword and arguments of a statement, without its body: where a diagnostic belongs. */

@@ -209,14 +209,15 @@ export function checkPollMode(ctx: HazardContext): void {
       }
       const channels = Math.max(1, Math.min(channelCount(c), submitters.size));
       const perChannel = pending / channels;
-      if (perChannel <= c.pollModeQueueDepth) continue;
+      // Poll mode engages when the pending IO reaches the threshold (OpenVMM StorVSP).
+      if (perChannel < c.pollModeQueueDepth) continue;
       const vps = channelVps(vm, c).slice(0, channels);
       const raise = Math.min(c.ioQueueDepth, nextPow2(Math.ceil(perChannel) * 2));
       const path = storvspPath(vm, c);
       ctx.report(HazardCodes.pollModeSlowBackend, {
         range: ctx.rangeOf(child(path, 'poll_mode_queue_depth'), c.range),
         message:
-          `controller \`${c.name}\` switches a channel to poll mode above ${c.pollModeQueueDepth} pending ${c.pollModeQueueDepth === 1 ? 'IO' : 'IOs'}, and the slow backend of ` +
+          `controller \`${c.name}\` switches a channel to poll mode at ${c.pollModeQueueDepth} or more pending ${c.pollModeQueueDepth === 1 ? 'IO' : 'IOs'}, and the slow backend of ` +
           `${fmtList([...new Set(names)])} (${fmtList(slow.map((d) => fmtDist(d.latency)))}) keeps ~${fmtNum(perChannel)} IOs pending per channel -> ` +
           `the channel workers on ${fmtIndices('VP', vps)} stay in poll mode as long as the slow IOs are outstanding, polling on their VP threads instead of letting the VPs run their guests -> ` +
           `raise \`poll_mode_queue_depth\` above the typical pending count, or move the slow disk to a controller of its own`,
