@@ -71,6 +71,8 @@ function keywordItems(ctx: CursorContext, range: TextRange, options: CompletionO
   const out: CompletionCandidate[] = [];
   specs.forEach((spec, i) => {
     if (!spec.repeatable && present.has(spec.keyword)) return;
+    // `remove` and friends only mean something inside a variant (VPS142 in the base).
+    if (spec.variantOnly && ctx.variant === undefined) return;
     // One trigger per program (`every`, `rate`, `once`); `rate` of an irq or ioload is a setting.
     if (hasTrigger && isTriggerSpec(spec.id)) return;
     // In a variant every block is a partial override: nothing is required there.
