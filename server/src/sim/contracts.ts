@@ -262,6 +262,8 @@ export interface StorageModel {
 
 export interface IoSink {
   ioDone(token: number, vcpu: number, now: Ns): void;
+  /** Recorder cause (the guest thread or IO load) of IO `token`, for timeline lanes; -1 when unknown. */
+  ioCause?(token: number): number;
 }
 
 // ======================================================================== recording

@@ -391,7 +391,10 @@ export class GuestVm {
     this.causeIpi = rec.causeId('wake-up IPI');
     this.causeRtc = rec.causeId('RTC access');
     this.causePam = rec.causeId('PAM remap');
-    this.io = { ioDone: (token, vcpu, now) => this.ioDone(token, vcpu, now) };
+    this.io = {
+      ioDone: (token, vcpu, now) => this.ioDone(token, vcpu, now),
+      ioCause: (tk) => (this.lanes !== null ? this.lanes.ioCause(this.tkKind[tk] === TK_LOAD, this.tkOwner[tk]) : -1),
+    };
     this.facts = { spinNs: 0, spinWhilePreemptedNs: 0, pleExits: 0, directedYields: 0, lockWaitNs: 0, regions: this.regions, locks: this.locks };
     this.build();
     if (rec.timelines) this.lanes = this.buildLanes();
@@ -407,6 +410,7 @@ export class GuestVm {
       gState: this.gState, gAct: this.gAct, gVcpu: this.gVcpu, gPc: this.gPc, gWaitLock: this.gWaitLock, gRegion: this.gRegion,
       gProg: this.gProg, gName: this.gName, vState: this.vState, vCur: this.vCur, rq: this.rq,
       lockNames: this.locks.map((l) => l.ir.name), regionNames: this.regions.map((r) => r.ir.name), teamIndex,
+      ioloadNames: this.ioloads.map((l) => l.ir.name),
       vcpuTids: () => this.vcpuTids,
       k: { G_QUEUED, G_CUR, G_DONE, A_LOCK_SPIN, A_BAR_SPIN, V_IN },
     });

@@ -44,6 +44,7 @@ export interface GuestLaneView {
   readonly rq: { readonly head: Int32Array; readonly next: Int32Array };
   readonly lockNames: readonly string[];
   readonly regionNames: readonly string[];
+  readonly ioloadNames: readonly string[];
   /** Index of each thread in its region's team (-1 for ordinary threads). */
   readonly teamIndex: readonly number[];
   /** The host threads of the vCPUs (set after the guest is built). */
@@ -78,6 +79,8 @@ export class GuestLanes {
   private readonly cSleep: number;
   private readonly cDisk: number;
   private readonly cHost: Map<number, number> = new Map();
+  private readonly cThread: Int32Array;
+  private readonly cIoload: Int32Array;
 
   constructor(
     private readonly rec: Recorder,
@@ -101,6 +104,8 @@ export class GuestLanes {
     this.cVcpuWait = Int32Array.from({ length: nv }, (_, v) => rec.causeId(`vCPU ${v} waiting for a pCPU`));
     this.cSleep = rec.causeId('sleep');
     this.cDisk = rec.causeId('disk IO');
+    this.cThread = Int32Array.from(g.gName.slice(0, nThreads), (n) => rec.causeId(n));
+    this.cIoload = Int32Array.from(g.ioloadNames, (n) => rec.causeId(n));
     this.lastCur = new Int32Array(nv).fill(-1);
     this.lane = new Int32Array(nThreads);
     const group = `vm:${vmName}`;
@@ -183,6 +188,12 @@ export class GuestLanes {
     if (last >= 0 && last !== cur) this.sync(last, now);
     this.sync(cur, now);
     this.lastCur[v] = cur;
+  }
+
+  /** Recorder cause of a disk IO: the IO load or the guest thread that issued it. */
+  ioCause(isLoad: boolean, owner: number): number {
+    const a = isLoad ? this.cIoload : this.cThread;
+    return owner >= 0 && owner < a.length ? a[owner] : -1;
   }
 
   /** vCPU `v` entered or left the guest, or its host thread was woken: the threads queued on it. */

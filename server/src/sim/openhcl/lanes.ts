@@ -16,7 +16,7 @@
  *   flight; cause `poll mode` while the ring interrupt is masked), `full` (at `io_queue_depth` with
  *   requests left in the ring: head-of-line), `idle`.
  * - Disks, kind `disk`: `vm:VM/disk:C/NAME`, `busy` while at least one IO is at the backend (cause:
- *   the channel worker that issued the latest one), `idle`.
+ *   the IO load or guest thread of the latest one to start), `idle`.
  * - Sidecar VPs, kind `vp`: `vm:VM/vp:N/sidecar` for VPs that start in the sidecar kernel:
  *   `remote`, `queued` (onlining requested, waiting for the global lock), `onlining`, `blackout`,
  *   `online` (sidecar.ts VpMode).
@@ -71,6 +71,8 @@ export class OpenHclLanes {
   /** IOs at the backend per disk. */
   private readonly diskBusy: Int32Array;
   private readonly sidecarLane: Int32Array;
+  /** Recorder cause of each pooled storage IO (by IoPool id): its guest IO load or thread. */
+  private ioCauses = new Int32Array(1024).fill(-1);
 
   constructor(
     private readonly m: OpenHclModel,
@@ -227,10 +229,21 @@ export class OpenHclLanes {
     else this.rec.set(lane, now, this.sIdle, -1);
   }
 
-  /** An IO of channel `ch` reached disk `disk`'s backend. */
-  diskStart(disk: number, ch: ChannelRt, now: Ns): void {
+  /** The guest submitted storage IO `id` (IoPool id) on behalf of `cause` (recorder cause, -1 unknown). */
+  ioSubmitted(id: number, cause: number): void {
+    if (id >= this.ioCauses.length) {
+      const a = new Int32Array(Math.max(id + 1, this.ioCauses.length * 2)).fill(-1);
+      a.set(this.ioCauses);
+      this.ioCauses = a;
+    }
+    this.ioCauses[id] = cause;
+  }
+
+  /** IO `id` of channel `ch` reached disk `disk`'s backend. */
+  diskStart(disk: number, id: number, ch: ChannelRt, now: Ns): void {
     this.diskBusy[disk]++;
-    this.rec.set(this.diskLane[disk], now, this.sBusy, ch.worker.recCause);
+    const c = id < this.ioCauses.length ? this.ioCauses[id] : -1;
+    this.rec.set(this.diskLane[disk], now, this.sBusy, c >= 0 ? c : ch.worker.recCause);
   }
 
   /** An IO of disk `disk` left the backend. */

@@ -602,7 +602,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       lat = this.diskRng[d].draw(this.diskDist[d]);
       this.disks[d].backendNs += lat;
       pool.stage[id] = ST_AT_BACKEND;
-      if (this.lanes !== null) this.lanes.diskStart(d, this.channels[pool.owner[id]], now);
+      if (this.lanes !== null) this.lanes.diskStart(d, id, this.channels[pool.owner[id]], now);
     } else {
       lat = pool.t1[id];
       pool.stage[id] = ST_TASK_IN_FLIGHT;
@@ -671,7 +671,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     pool.stage[id] = ST_IN_RING;
     pool.push(ch.ring, id);
     this.add(this.cIoSubmitted);
-    if (this.lanes !== null) this.lanes.channel(ch, now);
+    if (this.lanes !== null) {
+      this.lanes.ioSubmitted(id, this.io.ioCause ? this.io.ioCause(token) : -1);
+      this.lanes.channel(ch, now);
+    }
     if (ch.masked) {
       // Poll mode: the interrupt is masked, the guest does not signal; the worker finds the
       // request at its next wake (a completion).
