@@ -157,6 +157,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly allExecs: Executor[] = [];
   getWorker: Executor | null = null;
   private singleExec: Executor | null = null;
+  /** Thread backend: the default driver thread shared by untargeted drivers (vm_task.rs ThreadDriverBackend). */
+  private defaultDriver: Executor | null = null;
   private readonly exitTasks: ExitTask[] = [];
   private readonly forwardTasks: (ForwardTask | null)[] = [];
 
@@ -309,9 +311,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     tasksDef.forEach((def, i) => {
       const pl = placeTask(oh.backend, def, this.vps);
       let home: Executor | null = null;
-      if (pl.executor === 'own_thread') home = this.newThread(`task ${def.name}`, pl.target);
-      else if (pl.executor === 'get_worker') home = this.getWorker ??= this.newThread('GET worker', undefined);
-      else if (pl.executor === 'single') home = this.singleExec ??= this.newThread('single driver', undefined);
+      if (pl.executor === 'own_thread') home = this.newThread(`task ${def.name}`);
+      else if (pl.executor === 'default_driver') home = this.defaultDriver ??= this.newThread('default driver');
+      else if (pl.executor === 'get_worker') home = this.getWorker ??= this.newThread('GET worker');
+      else if (pl.executor === 'single') home = this.singleExec ??= this.newThread('single driver');
       const loop = def.program.trigger.kind === 'loop';
       const series = st.task({ name: def.name, kind: 'vtl2-task', vm: vm.name, range: def.range, measures: loop ? 'pass' : 'latency' });
       const t = new ProgramTask(
@@ -352,8 +355,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
         const vp = layout.channelVp[k];
         const wname = `storvsp ${ctrl.name} ch${k}`;
         let home: Executor | null = null;
-        if (oh.backend === 'thread') home = this.newThread(wname, vp);
-        else if (oh.backend === 'single') home = this.singleExec ??= this.newThread('single driver', undefined);
+        // storvsp builds each channel's driver with the channel's target VP: in the thread backend
+        // that is a dedicated (unpinned) thread per channel.
+        if (oh.backend === 'thread') home = this.newThread(wname);
+        else if (oh.backend === 'single') home = this.singleExec ??= this.newThread('single driver');
         const w = new StorvspWorker(
           this,
           wname,
@@ -426,12 +431,16 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return i >= 0 && i < this.vps ? i : Math.max(0, Math.min(this.vps - 1, cpu));
   }
 
-  private newThread(label: string, targetVp: number | undefined): Executor {
+  /**
+   * A VTL2 thread outside the VP executors. Its affinity is the VM's CPUs: no backend pins it
+   * (vm_task.rs ThreadDriverBackend spawns without affinity). Simplification: it is a host thread
+   * on the VM's pCPUs, so it competes with the VP threads there; in OpenHCL it is a thread of the
+   * OpenHCL process scheduled by VTL2 Linux on the VM's VPs (it takes time from a VP, not from the host).
+   */
+  private newThread(label: string): Executor {
     const vm = this.vm;
     const setup = this.setup;
-    let cpus = vm.cpus;
-    // Thread backend: target_vp picks the CPU of the driver's thread (the VP's own CPU when VPs are pinned).
-    if (targetVp !== undefined && vm.pin === 'one_to_one' && vm.cpus.length > 0) cpus = [vm.cpus[targetVp % vm.cpus.length]];
+    const cpus = vm.cpus;
     const laneId = `vm:${vm.name}/vtl2:${label}`;
     const tid = this.host.createThread({
       kind: 'dedicated',
