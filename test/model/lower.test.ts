@@ -117,9 +117,13 @@ test('storvsp: sub-channels clamp to VPs and 256, queue depth to 256, interrupts
   assert.equal(c.channelVps.length, 257);
   assert.deepEqual(t.channelVps, [0, 0, 0]);
   const u = lowerOk('host { pcpus 4 }\nvm a { vcpus 2; openhcl { storvsp s { sub_channels 9 } } }').vms[0].openhcl!.storvsp[0];
-  assert.deepEqual([u.subChannels, u.subChannelsWritten, u.ioQueueDepth, u.channelVps], [2, 9, 16, [0, 0, 1]]);
+  assert.deepEqual([u.subChannels, u.subChannelsWritten, u.ioQueueDepth, u.channelVps], [1, 9, 16, [0, 1]]);
+  // Listed VPs first; the rest spread over the VPs not listed (at most one channel per VP).
   const w = lowerOk('host { pcpus 4 }\nvm a { vcpus 4; openhcl { storvsp s { sub_channels 3; channel_vps 3,2 } } }').vms[0].openhcl!.storvsp[0];
-  assert.deepEqual(w.channelVps, [3, 2, 2, 3]);
+  assert.deepEqual(w.channelVps, [3, 2, 0, 1]);
+  // sub_channels 4 on 4 VPs: 4 channels, one per VP (not 0,0,1,2).
+  const x = lowerOk('host { pcpus 4 }\nvm a { vcpus 4; openhcl { storvsp s { sub_channels 4 } } }').vms[0].openhcl!.storvsp[0];
+  assert.deepEqual([x.subChannels, x.channelVps], [3, [0, 1, 2, 3]]);
 });
 
 test('tasks: targeting, retargets sorted by time, programs with triggers and steps', () => {

@@ -218,9 +218,11 @@ export interface Disk extends Ranged {
 
 export interface StorvspController extends Ranged {
   name: string;
-  /** 0..256 after clamping; the number written is in `subChannelsWritten`. */
+  /** After clamping to VPs - 1 and 256 (model/storvspRule.ts); the number written is in `subChannelsWritten`. */
   subChannels: number;
   subChannelsWritten: number;
+  /** True when the count comes from the VM-wide `scsi_sub_channels`, written or its default 0 (no `sub_channels` of its own). */
+  subChannelsVmWide?: boolean;
   /** Per channel. Default min(8 x VPs, 256). */
   ioQueueDepth: number;
   /** A channel is in poll mode while its pending IO is at or above this. Default 1. */
@@ -247,6 +249,11 @@ export interface OpenHcl extends Ranged {
   vpCpuMap: number[];
   /** Default 256. */
   ioRingSize: number;
+  /**
+   * OpenHCL's VM-wide `scsi_sub_channels` (Vtl2SettingsFixed), as written; every controller without
+   * its own `sub_channels` uses it. Absent when not written (0).
+   */
+  scsiSubChannels?: number;
   sidecar?: Sidecar;
   tasks: Vtl2Task[];
   storvsp: StorvspController[];

@@ -390,7 +390,7 @@ setting('vm.boost.nested', bool, { doc: 'The VM runs a nested (L2) guest whose i
 def('vm.openhcl', {
   doc: 'The VM runs the OpenHCL paravisor in VTL2. Each VP has one cooperative async executor thread, pinned to the Linux CPU of the same index, shared by the VTL2 device workers targeted at that VP and by the VP\'s own guest (VTL0) execution: the VP enters VTL0 only when no VTL2 task is ready.',
   body: 'required',
-  children: ['vm.openhcl.backend', 'vm.openhcl.io_uring_cancel', 'vm.openhcl.arch', 'vm.openhcl.isolation', 'vm.openhcl.vp_cpu_map', 'vm.openhcl.io_ring_size', 'vm.openhcl.sidecar', 'vm.openhcl.task', 'vm.openhcl.storvsp', 'vm.openhcl.netvsp'],
+  children: ['vm.openhcl.backend', 'vm.openhcl.io_uring_cancel', 'vm.openhcl.arch', 'vm.openhcl.isolation', 'vm.openhcl.vp_cpu_map', 'vm.openhcl.io_ring_size', 'vm.openhcl.scsi_sub_channels', 'vm.openhcl.sidecar', 'vm.openhcl.task', 'vm.openhcl.storvsp', 'vm.openhcl.netvsp'],
   snippet: 'openhcl {\n\tbackend ${1|threadpool,thread,single|}\n\t$0\n}',
   source: 'OpenHCL guide',
 });
@@ -409,6 +409,8 @@ def('vm.openhcl.vp_cpu_map', {
   source: 'OpenHCL guide',
 });
 setting('vm.openhcl.io_ring_size', count(1, 65536), { doc: 'Per-VP io_uring submission bound; more outstanding IO than this means submission back-pressure.', default: '256', source: 'OpenHCL source' });
+
+setting('vm.openhcl.scsi_sub_channels', count(0, 65535), { doc: 'Subchannels of every StorVSP (SCSI) controller of the VM: one VM-wide value in OpenHCL (`Vtl2SettingsFixed.scsi_sub_channels`), clamped to 256 (`scsi_sub_channels.min(256)`), and the guest opens at most one channel per VP, so a V-VP VM runs at most V - 1 subchannels per controller. `V - 1` gives one channel per VP (what OpenVMM\'s tests configure). A controller\'s own `sub_channels` overrides it (a what-if; OpenHCL has no per-controller value).', default: '0', source: 'OpenHCL guide (StorVSP); OpenVMM vtl2_settings_worker.rs' });
 
 def('vm.openhcl.sidecar', {
   doc: 'Sidecar (x64, non-isolated VMs only): VPs start remote, run by the sidecar kernel with their exits handled on the node\'s base CPU, then go online_queued -> blackout -> Linux, one way. A VP is onlined on its first exit (with hot-plug) or as soon as anything targets it; onlining is one VP at a time behind a global lock. A node spans at most 32 CPUs.',
@@ -452,14 +454,14 @@ def('vm.openhcl.storvsp', {
   snippet: 'storvsp ${1:scsi0} {\n\tsub_channels ${2:3}\n\tdisk ${3:os} { latency ${4:exp 100us} }\n}',
   source: 'OpenHCL guide (StorVSP)',
 });
-setting('vm.openhcl.storvsp.sub_channels', count(0), { doc: 'Subchannels beyond the primary (`scsi_sub_channels`). Clamped to the VP count and to 256. 0 on a many-VP VM serialises all IO on one worker.', default: '0', source: 'OpenHCL guide (StorVSP)' });
+setting('vm.openhcl.storvsp.sub_channels', count(0), { doc: 'Subchannels beyond the primary for this controller only, overriding the VM-wide `scsi_sub_channels` (OpenHCL itself has only the VM-wide value: this is a what-if). Clamped to VPs - 1 (the guest opens at most one channel per VP) and to 256. 0 on a many-VP VM serialises all IO on one worker.', default: 'scsi_sub_channels (0)', source: 'OpenHCL guide (StorVSP); OpenVMM vtl2_settings_worker.rs' });
 setting('vm.openhcl.storvsp.io_queue_depth', count(1, 65536), { doc: 'Queue depth per channel (`io_queue_depth`): IOs a channel\'s worker accepts before the guest must wait. A full queue shared with a slow disk blocks the fast ones (head-of-line).', default: 'min(8 x VPs, 256)', source: 'OpenHCL guide (StorVSP)' });
 setting('vm.openhcl.storvsp.poll_mode_queue_depth', count(0), { doc: 'A channel\'s worker is in poll mode while the IOs pending on the channel are at or above this number (`poll_mode_queue_depth` of the StorVSP controller in the OpenVMM source): it keeps the ring\'s interrupt masked and looks at the ring when an IO completes, so new requests wait for a completion. A slow backend keeps IOs pending for long: give it a threshold above its typical pending count.', default: '1', source: 'OpenVMM source (StorVSP)' });
 setting('vm.openhcl.storvsp.interrupts', bool, { doc: 'Channels are opened with interrupts. A channel opened without interrupts lands on VP 0.', default: 'on', source: 'OpenHCL guide (StorVSP)' });
 def('vm.openhcl.storvsp.channel_vps', {
-  doc: 'The VP each channel\'s worker runs on, primary first (`0,2,4,6`).',
+  doc: 'The VP each channel\'s worker runs on, primary first (`0,2,4,6`). In OpenHCL the guest picks each channel\'s target VP when it opens it; this list states the guest\'s choice. Channels not listed are spread evenly over the VPs no listed channel has (at most one channel per VP), with a warning.',
   args: [a('vps', vplist)],
-  default: 'spread evenly across VPs',
+  default: 'spread evenly across VPs (channel i on VP floor(i x VPs / channels))',
   source: 'OpenHCL guide (StorVSP)',
 });
 def('vm.openhcl.storvsp.disk', {

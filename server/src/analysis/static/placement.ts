@@ -14,6 +14,7 @@
  */
 import type { TextRange } from '../../core/text';
 import type { OpenHcl, Program, StorvspController, Vm, Vtl2Task } from '../../model/ir';
+import { layoutChannelVps } from '../../model/storvspRule';
 
 /** True when the task runs on a VP's executor thread (shares it with the VP's guest). */
 export function onVpThread(oh: OpenHcl, t: Vtl2Task): boolean {
@@ -33,15 +34,8 @@ export function channelCount(c: StorvspController): number {
 
 /** The VP each channel's worker runs on, primary first. */
 export function channelVps(vm: Vm, c: StorvspController): number[] {
-  const n = channelCount(c);
-  const out: number[] = [];
-  for (let k = 0; k < n; k++) {
-    if (!c.interrupts) out.push(0);
-    else if (k < c.channelVps.length) out.push(c.channelVps[k]);
-    // "Spread evenly": channel k on VP floor(k * VPs / channels).
-    else out.push(Math.floor((k * vm.vcpus) / n));
-  }
-  return out;
+  // The one rule of model/storvspRule.ts (also used by the lowering and the simulator).
+  return layoutChannelVps(c.channelVps.slice(0, channelCount(c)), channelCount(c), vm.vcpus, c.interrupts);
 }
 
 export function channelLabel(c: StorvspController, k: number): string {

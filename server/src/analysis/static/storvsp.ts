@@ -14,6 +14,8 @@ import { ioSourcesOf } from './openhcl';
 import { child, netvspPath, storvspPath } from './paths';
 import type { Path } from './source';
 import { channelCount, channelVps } from './placement';
+import { maxSubChannels } from '../../model/storvspRule';
+import { openhclPath } from './paths';
 
 /** A disk at least this many times slower (mean latency) than another on its controller is "slow". */
 export const HEAD_OF_LINE_RATIO = 10;
@@ -36,15 +38,19 @@ export function checkNoSubchannels(ctx: HazardContext): void {
       const sources = ioSourcesOf(vm, c.name);
       const submitters = new Set(sources.flatMap((x) => allVcpus(vm, x.vcpus)));
       if (submitters.size < 2) continue;
-      const want = Math.min(vm.vcpus - 1, 256);
+      const want = maxSubChannels(vm.vcpus);
       const vp = channelVps(vm, c)[0];
+      // OpenHCL's setting is the VM-wide `scsi_sub_channels`; fix that unless the controller has its own.
+      const own = !c.subChannelsVmWide;
+      const owner = own ? storvspPath(vm, c) : openhclPath(vm);
+      const kw = own ? 'sub_channels' : 'scsi_sub_channels';
       ctx.report(HazardCodes.noSubchannels, {
-        range: ctx.rangeOf(child(storvspPath(vm, c), 'sub_channels'), c.range),
+        range: ctx.rangeOf(child(owner, kw), c.range),
         message:
           `controller \`${c.name}\` has no subchannels -> its one worker (the primary channel, on VP ${vp}) serialises the IO of ${plural(submitters.size, 'vCPU')} ` +
-          `(${fmtList(sources.map((x) => `\`${x.name}\``))}) and every completion interrupts VP ${vp} -> add subchannels: \`sub_channels ${want}\` gives one channel per VP`,
+          `(${fmtList(sources.map((x) => `\`${x.name}\``))}) and every completion interrupts VP ${vp} -> add subchannels: \`${kw} ${want}\` gives one channel per VP`,
         related: sources.map((x) => ctx.rel(x.range, `${x.kind} \`${x.name}\` submits IO to \`${c.name}\``)),
-        fixes: [ctx.setSetting(storvspPath(vm, c), 'sub_channels', String(want), `Add ${want} subchannels (one channel per VP)`, true)],
+        fixes: [ctx.setSetting(owner, kw, String(want), `Add ${want} subchannels (one channel per VP)`, true)],
       });
     }
   }
@@ -56,17 +62,25 @@ export function checkSubchannelClamp(ctx: HazardContext): void {
     const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    const clamp = (path: Path, name: string, kind: string, written: number, max: number, why: string, range: TextRange) => {
+    const clamp = (path: Path, name: string, kind: string, written: number, max: number, why: string, range: TextRange, kw = 'sub_channels') => {
       if (written <= max) return;
       ctx.report(HazardCodes.subchannelsClamped, {
-        range: ctx.rangeOf(child(path, 'sub_channels'), range),
+        range: ctx.rangeOf(child(path, kw), range),
         message:
-          `\`sub_channels ${written}\` on ${kind} \`${name}\` is more than OpenHCL opens on a ${vm.vcpus}-VP VM (${why}) -> it is clamped to ${max}: ` +
-          `the device runs ${max + 1} channels, not ${written + 1} -> write ${max}`,
-        fixes: [ctx.setSetting(path, 'sub_channels', String(max), `Set sub_channels to ${max}`, true)],
+          `\`${kw} ${written}\` on ${kind} \`${name}\` is more than OpenHCL opens on a ${vm.vcpus}-VP VM (${why}) -> it is clamped to ${max}: ` +
+          `the device runs ${max + 1} channel${max === 0 ? '' : 's'}, not ${written + 1} -> write ${max}`,
+        fixes: [ctx.setSetting(path, kw, String(max), `Set ${kw} to ${max}`, true)],
       });
     };
-    for (const c of oh.storvsp) clamp(storvspPath(vm, c), c.name, 'controller', c.subChannelsWritten, Math.min(vm.vcpus, 256), 'at most one per VP, and 256', c.range);
+    // One rule (model/storvspRule.ts): the guest opens at most one channel per VP, so at most
+    // VPs - 1 subchannels, and OpenHCL clamps to 256. A VM-wide value is reported once, on it.
+    const maxSub = maxSubChannels(vm.vcpus);
+    const why = `at most one channel per VP, so ${maxSub} subchannel${maxSub === 1 ? '' : 's'} besides the primary, and 256`;
+    if (oh.scsiSubChannels !== undefined && oh.storvsp.some((c) => c.subChannelsVmWide)) {
+      const firstVmWide = oh.storvsp.find((c) => c.subChannelsVmWide)!;
+      clamp(openhclPath(vm), vm.name, 'VM', oh.scsiSubChannels, maxSub, why, firstVmWide.range, 'scsi_sub_channels');
+    }
+    for (const c of oh.storvsp) if (!c.subChannelsVmWide) clamp(storvspPath(vm, c), c.name, 'controller', c.subChannelsWritten, maxSub, why, c.range);
     for (const n of oh.netvsp) clamp(netvspPath(vm, n), n.name, 'NIC', n.subChannelsWritten, Math.min(32, vm.vcpus), 'at most min(32, VPs)', n.range);
   }
 }
