@@ -177,7 +177,7 @@ function stepSpec(owner: string, s: StepName): string {
     case 'io':
       def(id, {
         ...base,
-        doc: 'Step: asynchronous IO through the VP\'s io_uring with backend latency DIST. The task yields while it is in flight. The completion is an event on the ring of the VP the IO was issued on (the task\'s `target_vp`, or VP 0 when untargeted), which brings that VP out of VTL0 when `io_uring_cancel` is on.',
+        doc: 'Step: asynchronous IO through a VP\'s io_uring with backend latency DIST. The task yields while it is in flight. The completion is an event on the ring of the VP the IO was issued on, which brings that VP out of VTL0 when `io_uring_cancel` is on: the task\'s `target_vp`; untargeted, VP 0 (the threadpool backend\'s code, `driver(0)`) or, with `io_ring current`, the VP the task runs on (the "current VP\'s ring" the guide\'s review discussed).',
         args: [a('latency', dist)],
         source: 'OpenHCL guide',
       });
@@ -239,13 +239,13 @@ function stepSpec(owner: string, s: StepName): string {
       });
       break;
     case 'rtc_read':
-      def(id, { ...base, doc: 'Step: read the guest RTC. OpenHCL asks the host at most once per second; a miss costs a GET round trip on the VP.', source: 'OpenHCL guide' });
+      def(id, { ...base, doc: 'Step: read the guest RTC. OpenHCL asks the host at most once per second (OpenHCL guide); a miss costs a GET round trip on the VP. The costs are vpscope assumptions, not measured: 300 us per round trip, 2 us of VTL2 emulation (sim/openhcl/params.ts).', source: 'OpenHCL guide; costs: assumption' });
       break;
     case 'rtc_write':
-      def(id, { ...base, doc: 'Step: write the guest RTC. The VP waits for a VMGS save through the GET, stalling both VTLs of the VP.', source: 'OpenHCL guide' });
+      def(id, { ...base, doc: 'Step: write the guest RTC. The VP waits for a VMGS save through the GET, stalling both VTLs of the VP (OpenHCL guide). The costs are vpscope assumptions, not measured: 1.5 ms per VMGS save, 2 us of VTL2 emulation (sim/openhcl/params.ts).', source: 'OpenHCL guide; costs: assumption' });
       break;
     case 'pam_remap':
-      def(id, { ...base, doc: 'Step: a PAM/ROM remap by the guest (firmware shadowing). OpenHCL handles it through the GET, and the VP waits for the round trip.', source: 'OpenHCL guide' });
+      def(id, { ...base, doc: 'Step: a PAM/ROM remap by the guest (firmware shadowing). OpenHCL handles it through the GET, and the VP waits for the round trip (OpenHCL guide). The cost is a vpscope assumption, not measured: 300 us per round trip, 2 us of VTL2 emulation (sim/openhcl/params.ts).', source: 'OpenHCL guide; costs: assumption' });
       break;
     case 'exit':
       def(id, {
@@ -399,11 +399,11 @@ setting('vm.openhcl.backend', enumOf([
   ['thread', 'OpenVMM\'s thread backend: a driver with `target_vp` gets a dedicated OS thread (not pinned to any CPU); every driver without one shares the single default driver thread, so a task blocking there delays the others; `run_on_target` and `retarget_vp` are ignored (OpenVMM vm/vmcore/src/vm_task.rs, ThreadDriverBackend).'],
   ['single', 'A single driver thread: `target_vp`, `run_on_target` and `retarget_vp` are all ignored.'],
 ]), { doc: 'The driver backend, which decides what `target_vp`, `run_on_target` and `retarget_vp` mean.', default: 'threadpool', source: 'OpenHCL guide' });
-setting('vm.openhcl.io_uring_cancel', bool, { doc: 'Any event on a VP\'s io_uring (IO completion, polled eventfd, timer, cross-thread wake) brings the VP out of VTL0 so its VTL2 work runs. Off: VTL2 work waits until the guest exits on its own (`guest residence`).', default: 'on', source: 'OpenHCL guide' });
+setting('vm.openhcl.io_uring_cancel', bool, { doc: 'Any event on a VP\'s io_uring (IO completion, polled eventfd, timer, cross-thread wake) brings the VP out of VTL0 so its VTL2 work runs. It does not cover a VP inside a hypervisor intercept (trap): completions do not pre-empt it, the work waits for the intercept to end; nor a thread blocked in some other syscall, nor sidecar VPs that are still remote. Which ring an IO completes on follows the disk backend (`disk_kind`). Off: VTL2 work waits until the guest exits on its own (`guest residence`).', default: 'on', source: 'OpenHCL guide' });
 setting('vm.openhcl.arch', enumOf([['x64', 'x86-64.'], ['aarch64', 'Arm64 (no sidecar).']]), { doc: 'Architecture of the VM. Sidecar exists on x64 only; on aarch64 every VP starts in Linux.', default: 'x64', source: 'OpenHCL guide' });
 setting('vm.openhcl.isolation', enumOf([['none', 'Not isolated.'], ['vbs', 'VBS isolation.'], ['snp', 'AMD SEV-SNP.'], ['tdx', 'Intel TDX.']]), { doc: 'Isolation (confidential VM) type. Sidecar works on non-isolated VMs only.', default: 'none', source: 'OpenHCL guide' });
 def('vm.openhcl.vp_cpu_map', {
-  doc: 'VP index -> Linux CPU in VTL2, one CPU per VP (`0,1,2,3`). The identity is what OpenHCL does but is an assumption, not a guarantee; a non-identity map is flagged.',
+  doc: 'VP index -> Linux CPU in VTL2, one CPU per VP (`0,1,2,3`): the values are VTL2 Linux CPU numbers (the CPU each VP\'s executor thread is pinned to), not host pCPUs and not VP indices. The identity is what OpenHCL does but is an assumption, not a guarantee; a non-identity map is flagged.',
   args: [a('cpus', { kind: 'vplist' })],
   default: 'identity',
   source: 'OpenHCL guide',
@@ -436,7 +436,7 @@ def('vm.openhcl.task', {
 });
 setting('vm.openhcl.task.target_vp', vp, { doc: 'threadpool backend: the task\'s IO uses VP N\'s io_uring (so completions wake VP N) and, with `run_on_target`, the task runs on VP N. thread backend: selects a dedicated thread for the driver (the thread is not pinned to VP N\'s CPU; without `target_vp` the driver shares the default driver thread). single: ignored. Unset (the builder default) in the threadpool: the task spawns on the CPU that spawned it, which vpscope models as VP 0 (an assumption: where devices are created), and its IO goes to VP 0\'s ring — the threadpool backend\'s code (`driver(0)`, with a TODO to use the current initiator instead); the OpenHCL guide\'s review also discussed "the current VP\'s ring", which `io_ring current` models.', default: 'unset', argName: 'vp', source: 'OpenHCL guide; OpenVMM threadpool_vm_task_backend.rs, vm_task.rs' });
 setting('vm.openhcl.task.run_on_target', bool, { doc: 'threadpool: the task always runs on `target_vp`. Off (the default): it runs where it is woken, which drifts to the target because completions wake it there. Meaningless without `target_vp`; ignored by the thread and single backends.', default: 'off', source: 'OpenHCL guide' });
-setting('vm.openhcl.task.runs_on', enumOf([['vp', 'On a VP\'s executor thread, sharing it with other tasks and the guest.'], ['dedicated', 'On a host thread of its own, which runs on any pCPU of the VM\'s affinity: blocking there stalls no VP (the sanctioned escape for blocking work).'], ['get_worker', 'On the GET worker thread (with the VMGS broker): blocking GET calls from it deadlock.']]), { doc: 'Where the task runs: a VP executor thread (shared with other tasks and the guest), a dedicated thread (a host thread of its own on any pCPU of the VM\'s affinity: blocking there stalls no VP), or the GET worker thread.', default: 'vp', source: 'OpenHCL guide' });
+setting('vm.openhcl.task.runs_on', enumOf([['vp', 'On a VP\'s executor thread, sharing it with other tasks and the guest.'], ['dedicated', 'On a thread of its own in the OpenHCL process (VTL2 Linux schedules it on the VM\'s own VPs; it is not a host thread): blocking there stalls no VP executor (the sanctioned escape for blocking work). vpscope runs it on the VM\'s pCPUs beside the VP threads (a simplification).'], ['get_worker', 'On the GET worker thread (with the VMGS broker): blocking GET calls from it deadlock.']]), { doc: 'Where the task runs: a VP executor thread (shared with other tasks and the guest), a dedicated thread (a thread of its own in the OpenHCL process, run by VTL2 Linux on the VM\'s VPs, not on the host: blocking there stalls no VP executor), or the GET worker thread.', default: 'vp', source: 'OpenHCL guide' });
 def('vm.openhcl.task.retarget_vp', {
   doc: 'At the given time, new IO and scheduling move to VP (`retarget_vp 2 at 10ms`). IO already in flight still completes on the old VP and interrupts it there. threadpool only; a no-op with the thread and single backends.',
   args: [a('vp', vp), a('at', { kind: 'literal', word: 'at' }), a('time', dur())],

@@ -190,13 +190,35 @@ describe('VPS210 slow disk shares a controller with fast disks', () => {
         }
         guest {
           ioload oltp { disk scsi0 data; rate 20k/s }
-          ioload backup { disk scsi0 archive; depth 64 }
+          ioload backup { disk scsi0 archive; depth 128 }
         }
       }
       variant separate {
         vm db {
           openhcl { storvsp scsi1 { sub_channels 3; poll_mode_queue_depth 64; disk archive { latency 20ms } } }
           guest { ioload backup { disk scsi1 archive } }
+        }
+      }
+    `);
+  });
+
+  test('a queue the scenario does not fill on average: information that it may fill in bursts', () => {
+    check(`
+      host { pcpus 4 }
+      vm db {
+        vcpus 4
+        openhcl {
+          storvsp scsi0 {
+            sub_channels 3
+            poll_mode_queue_depth 64
+            disk data { latency exp 150us }
+            disk archive { latency 20ms }
+      #     ^^^^^^^^^^^^ info VPS210: disk \`archive\` (20 ms) shares controller \`scsi0\` with faster disk \`data\` (exp mean 150 us) -> IO to all of them goes through the same 4 channels, each with a queue of 32 -> a queue fills only if 32 \`archive\` IOs are pending on one channel at once (the scenario keeps ~16 per channel on average)
+          }
+        }
+        guest {
+          ioload oltp { disk scsi0 data; rate 20k/s }
+          ioload backup { disk scsi0 archive; depth 64 }
         }
       }
     `);
