@@ -116,6 +116,8 @@ export type Step =
   | ({ kind: 'get'; dur: Dist; blocking: boolean } & Ranged)
   /** OpenHCL: wait for the target VP to be ready (onlines a sidecar VP). */
   | ({ kind: 'wait_vp_ready' } & Ranged)
+  /** OpenHCL: check whether the target VP is ready (`is_target_vp_ready()`): no wait, no onlining. */
+  | ({ kind: 'is_vp_ready' } & Ranged)
   /** Guest: hold lock `lock` for `dur` of CPU (critical section). */
   | ({ kind: 'lock'; lock: string; dur: Dist } & Ranged)
   /** Guest: synchronous IO to a StorVSP disk, waiting for completion. */
@@ -207,6 +209,17 @@ export interface Vtl2Task extends Ranged {
   retargets: ({ atNs: Ns; vp: number } & Ranged)[];
   /** Inspect of the running worker every so often (restarts its run). */
   inspectEvery?: Dist;
+  /**
+   * threadpool, no target_vp: which ring the task's IO and timers use. Absent = `vp0` (the
+   * threadpool backend's code: `driver(0)`); `current` = the ring of the VP the task runs on when it
+   * submits (the "current VP's ring" of the OpenHCL guide's review; the code's TODO).
+   */
+  ioRing?: 'vp0' | 'current';
+  /**
+   * threadpool, run_on_target off or no target: the VP whose thread spawns the task (the current
+   * CPU of whoever creates the device). Absent = VP 0 (an assumption: where devices are created).
+   */
+  spawnedOn?: number;
   program: Program;
 }
 
@@ -214,6 +227,15 @@ export interface Disk extends Ranged {
   name: string;
   /** Backend latency of one IO. */
   latency: Dist;
+  /**
+   * The disk backend: `disk_blockdevice` (the default: IO through the worker thread's io_uring,
+   * completion on that ring) or `disk_nvme` (OpenHCL's user-mode NVMe driver: the completion is the
+   * interrupt of the issuing CPU's IO queue, or of the nearest lower CPU's queue when the device has
+   * fewer IO queues than CPUs). Absent = `disk_blockdevice`.
+   */
+  backend?: 'disk_blockdevice' | 'disk_nvme';
+  /** disk_nvme: IO queues the device gives (one per CPU up to this many). Default: one per VP. */
+  nvmeQueues?: number;
 }
 
 export interface StorvspController extends Ranged {

@@ -504,6 +504,9 @@ class Lowerer {
     if (targetVp !== undefined) t.targetVp = targetVp;
     const ie = b.value('inspect_every');
     if (ie?.kind === 'dist') t.inspectEvery = ie.value;
+    if (b.word<'vp0' | 'current'>('io_ring', 'vp0') === 'current') t.ioRing = 'current';
+    const so = this.vpIndex(b.value('spawned_on'), vcpus);
+    if (so !== undefined) t.spawnedOn = so;
     return t;
   }
 
@@ -544,7 +547,16 @@ class Lowerer {
     // One rule everywhere (model/storvspRule.ts): at most one channel per VP, listed VPs first,
     // the rest spread evenly; without interrupts every channel lands on VP 0 (OpenHCL guide).
     const channelVps = layoutChannelVps(listed, channels, vcpus, interrupts);
-    const disks: Disk[] = b.named('disk').map((d) => ({ range: rangeOf(d), name: nameOf(d) ?? '', latency: Block.of(this.ctx, d).dist('latency', { kind: 'fixed', value: 0 }) }));
+    const disks: Disk[] = b.named('disk').map((d) => {
+      const db = Block.of(this.ctx, d);
+      const disk: Disk = { range: rangeOf(d), name: nameOf(d) ?? '', latency: db.dist('latency', { kind: 'fixed', value: 0 }) };
+      if (db.word<'disk_blockdevice' | 'disk_nvme'>('backend', 'disk_blockdevice') === 'disk_nvme') {
+        disk.backend = 'disk_nvme';
+        const q = db.optNum('nvme_queues');
+        if (q !== undefined) disk.nvmeQueues = q;
+      }
+      return disk;
+    });
     return {
       range: rangeOf(stmt),
       name: nameOf(stmt) ?? '',
@@ -723,6 +735,7 @@ class Lowerer {
           steps.push({ kind: 'get', dur: distAt(v, 0), blocking: wordAt(v, 1) !== 'async', range });
           break;
         case 'wait_vp_ready':
+        case 'is_vp_ready':
         case 'rtc_read':
         case 'rtc_write':
         case 'pam_remap':

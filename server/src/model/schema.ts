@@ -98,9 +98,9 @@ function setting(id: string, type: ValueType, o: Omit<Opts, 'args'> & { argName?
 
 // ---- program (triggers and steps), instantiated per owner ---------------------------------
 
-type StepName = 'cpu' | 'sleep' | 'io' | 'syscall' | 'intercept' | 'root_op' | 'get' | 'wait_vp_ready' | 'lock' | 'disk_io' | 'rtc_read' | 'rtc_write' | 'pam_remap' | 'exit';
+type StepName = 'cpu' | 'sleep' | 'io' | 'syscall' | 'intercept' | 'root_op' | 'get' | 'wait_vp_ready' | 'is_vp_ready' | 'lock' | 'disk_io' | 'rtc_read' | 'rtc_write' | 'pam_remap' | 'exit';
 
-const TASK_STEPS: StepName[] = ['cpu', 'sleep', 'io', 'syscall', 'intercept', 'root_op', 'get', 'wait_vp_ready'];
+const TASK_STEPS: StepName[] = ['cpu', 'sleep', 'io', 'syscall', 'intercept', 'root_op', 'get', 'wait_vp_ready', 'is_vp_ready'];
 const THREAD_STEPS: StepName[] = ['cpu', 'sleep', 'lock', 'disk_io', 'rtc_read', 'rtc_write', 'pam_remap', 'exit'];
 const LOAD_STEPS: StepName[] = ['cpu', 'sleep'];
 
@@ -218,8 +218,15 @@ function stepSpec(owner: string, s: StepName): string {
     case 'wait_vp_ready':
       def(id, {
         ...base,
-        doc: 'Step: wait until the target VP is ready (`wait_target_vp_ready`). For a sidecar VP this triggers onlining, one VP at a time behind a global lock; `is_target_vp_ready()` alone would not.',
+        doc: 'Step: wait until the target VP is ready (`wait_target_vp_ready`). For a sidecar VP this triggers onlining, one VP at a time behind a global lock; `is_target_vp_ready()` alone would not (`is_vp_ready`).',
         source: 'OpenHCL guide (sidecar)',
+      });
+      break;
+    case 'is_vp_ready':
+      def(id, {
+        ...base,
+        doc: 'Step: check whether the target VP is ready (`is_target_vp_ready()`), without waiting. It does not trigger sidecar onlining (OpenHCL guide; OpenVMM threadpool_vm_task_backend.rs: it only reads whether the target thread\'s affinity is set). The task goes on at once; counted in `openhcl.vp_ready_checks` / `openhcl.vp_not_ready`. Work the task then aims at the VP (IO, a wake) still onlines it.',
+        source: 'OpenHCL guide (sidecar); OpenVMM',
       });
       break;
     case 'lock':
@@ -430,7 +437,7 @@ def('vm.openhcl.task', {
   args: [a('name', { kind: 'name', declares: 'task' })],
   body: 'required',
   repeatable: true,
-  children: ['vm.openhcl.task.target_vp', 'vm.openhcl.task.run_on_target', 'vm.openhcl.task.runs_on', 'vm.openhcl.task.retarget_vp', 'vm.openhcl.task.inspect_every', ...program('vm.openhcl.task', TASK_STEPS, { countIsPasses: true })],
+  children: ['vm.openhcl.task.target_vp', 'vm.openhcl.task.run_on_target', 'vm.openhcl.task.runs_on', 'vm.openhcl.task.retarget_vp', 'vm.openhcl.task.inspect_every', 'vm.openhcl.task.io_ring', 'vm.openhcl.task.spawned_on', ...program('vm.openhcl.task', TASK_STEPS, { countIsPasses: true })],
   snippet: 'task ${1:name} {\n\ttarget_vp ${2:0}\n\trun_on_target on\n\trate ${3:10k/s}\n\tcpu ${4:20us}\n\tio ${5:100us}\n}',
   source: 'OpenHCL guide',
 });
@@ -443,6 +450,11 @@ def('vm.openhcl.task.retarget_vp', {
   repeatable: true,
   source: 'OpenHCL guide',
 });
+setting('vm.openhcl.task.io_ring', enumOf([
+  ['vp0', 'Untargeted IO and timers use VP 0\'s ring: what the threadpool backend does today (`Target::Untargeted(x) => x.driver(0)`).'],
+  ['current', 'Untargeted IO and timers use the ring of the VP the task runs on when it submits (the "current VP\'s ring" discussed in the OpenHCL guide\'s review; the code\'s TODO "consider using the current initiator"): the completion wakes the task on that VP.'],
+]), { doc: 'threadpool backend, task without `target_vp`: which VP\'s io_uring its IO and timers use, so which VP a completion pulls out of VTL0 and where the task is woken. Ignored with `target_vp` (its ring) and by the other backends.', default: 'vp0', source: 'OpenVMM threadpool_vm_task_backend.rs; OpenHCL guide review' });
+setting('vm.openhcl.task.spawned_on', vp, { doc: 'threadpool backend, task without `run_on_target`: the VP whose thread spawns it. The threadpool spawns an untargeted task on the current CPU, the one of whoever creates the device; vpscope assumes VP 0 unless this says otherwise. With `io_ring vp0` the task\'s first completion pulls it to VP 0; with `io_ring current` it stays here.', default: '0', assumption: true, argName: 'vp', source: 'OpenVMM underhill_threadpool (spawn on the current CPU); VP 0: assumption' });
 setting('vm.openhcl.task.inspect_every', dist, { doc: 'An `inspect` of the running worker every DIST; with TaskControl an inspect of a running worker restarts its run.', default: 'none', source: 'OpenHCL guide' });
 
 def('vm.openhcl.storvsp', {
@@ -469,11 +481,16 @@ def('vm.openhcl.storvsp.disk', {
   args: [a('name', { kind: 'name', declares: 'disk' })],
   body: 'required',
   repeatable: true,
-  children: ['vm.openhcl.storvsp.disk.latency'],
+  children: ['vm.openhcl.storvsp.disk.latency', 'vm.openhcl.storvsp.disk.backend', 'vm.openhcl.storvsp.disk.nvme_queues'],
   snippet: 'disk ${1:name} { latency ${2:exp 100us} }',
   source: 'OpenHCL guide (StorVSP)',
 });
 setting('vm.openhcl.storvsp.disk.latency', dist, { doc: 'Backend latency of one IO (`exp 100us`, `bimodal 100us 20ms 1%`).', required: true, source: 'vpscope' });
+setting('vm.openhcl.storvsp.disk.backend', enumOf([
+  ['disk_blockdevice', 'A Linux block device in VTL2: the channel worker submits the IO to its thread\'s io_uring, and the completion is an event on that ring (the worker\'s VP): io_uring cancel pulls that VP out of VTL0.'],
+  ['disk_nvme', 'OpenHCL\'s user-mode NVMe driver: the completion is the interrupt of the issuing CPU\'s IO queue, polled on that CPU\'s ring; when the device has fewer IO queues than CPUs (`nvme_queues`), a CPU without a queue uses the nearest lower CPU\'s queue (nvme_driver `fallback_io_issuer`), so the completion pulls that other VP out of VTL0 and the worker is woken across threads. Submissions are queue doorbells, not io_uring entries: `io_ring_size` does not bound them.'],
+]), { doc: 'The disk\'s backend, which decides on which VP\'s ring a completion lands, hence which VP io_uring cancel pulls out of VTL0.', default: 'disk_blockdevice', source: 'OpenVMM disk_blockdevice, nvme_driver/src/driver.rs' });
+setting('vm.openhcl.storvsp.disk.nvme_queues', count(1, 65536), { doc: '`disk_nvme`: IO queues the NVMe device provides (its interrupt count bounds them). vpscope gives queues to VPs 0..N-1 and sends VP v >= N to VP N-1\'s queue (the nearest lower CPU with a queue); in OpenHCL queues go to CPUs in the order they first issue IO (a simplification).', default: 'one per VP', source: 'OpenVMM nvme_driver/src/driver.rs' });
 def('vm.openhcl.netvsp', {
   doc: 'A NetVSP NIC. vpscope models its sub-channel clamping only (min(32, VPs)); its data path is not simulated.',
   args: [a('name', { kind: 'name', declares: 'nic' })],

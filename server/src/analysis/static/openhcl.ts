@@ -26,7 +26,8 @@ function threadBusyNs(steps: readonly Step[]): number {
 
 /** `task `x` on VP 2`, or the untargeted variant that says why it is VP 0. */
 function where(t: Vtl2Task, vp: number): string {
-  return t.targetVp === undefined ? `task \`${t.name}\` (no target_vp: it runs and completes its IO on VP 0)` : `task \`${t.name}\` on VP ${vp}`;
+  if (t.targetVp !== undefined) return `task \`${t.name}\` on VP ${vp}`;
+  return t.ioRing === 'current' ? `task \`${t.name}\` (no target_vp, \`io_ring current\`: it stays on VP ${vp}, where it was spawned)` : `task \`${t.name}\` (no target_vp: it runs and completes its IO on VP 0)`;
 }
 
 /** The other work on a VP, as a phrase, and related info pointing at it. */
@@ -246,7 +247,8 @@ export function checkUntargetedIo(ctx: HazardContext): void {
     const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh || oh.backend !== 'threadpool' || vm.vcpus < 2) continue;
-    const untargeted = oh.tasks.filter((t) => onVpThread(oh, t) && t.targetVp === undefined && t.program.steps.some((s) => s.kind === 'io'));
+    // `io_ring current` tasks complete on the VP they run on, not on VP 0.
+    const untargeted = oh.tasks.filter((t) => onVpThread(oh, t) && t.targetVp === undefined && t.ioRing !== 'current' && t.program.steps.some((s) => s.kind === 'io'));
     if (untargeted.length < 2) continue;
     untargeted.forEach((t, k) => {
       const others = untargeted.filter((o) => o !== t);

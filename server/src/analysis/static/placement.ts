@@ -24,7 +24,9 @@ export function onVpThread(oh: OpenHcl, t: Vtl2Task): boolean {
 /** The VP whose thread a task runs on, or undefined when it does not run on a VP thread. */
 export function taskVp(oh: OpenHcl, t: Vtl2Task): number | undefined {
   if (!onVpThread(oh, t)) return undefined;
-  return t.targetVp ?? 0;
+  // Untargeted: VP 0 (spawned there, IO on VP 0's ring); with `io_ring current` it stays on the
+  // VP that spawned it (`spawned_on`, default VP 0).
+  return t.targetVp ?? (t.ioRing === 'current' ? (t.spawnedOn ?? 0) : 0);
 }
 
 /** Number of channels of a controller: the primary plus its subchannels. */

@@ -21,7 +21,7 @@ import { Executor } from './executor';
 import { openHclFindings } from './findings';
 import { IoPool, newFifo } from './iopool';
 import * as iopool from './iopool';
-import { ioVpOf, placeTask, retarget, SPAWN_VP, spawnVpOf } from './placement';
+import { ioVpOf, nvmeCompletionVp, placeTask, retarget, spawnVpOf } from './placement';
 import { ProgramTask } from './program';
 import { SidecarState, sidecarApplies } from './sidecar';
 import type { ChannelRt, DiskRt } from './storvsp';
@@ -133,6 +133,9 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly cCancels: number;
   readonly cOnlinings: number;
   readonly cRetargets: number;
+  readonly cNvmeFallback: number;
+  readonly cVpReadyChecks: number;
+  readonly cVpNotReady: number;
   readonly cRetargetInflight: number;
   readonly cPolls: number;
   readonly cQueueFull: number;
@@ -243,6 +246,9 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.cCancels = st.counter('openhcl.cancels');
     this.cOnlinings = st.counter('openhcl.onlinings');
     this.cRetargets = st.counter('openhcl.retargets');
+    this.cNvmeFallback = st.counter('openhcl.nvme_fallback_completions');
+    this.cVpReadyChecks = st.counter('openhcl.vp_ready_checks');
+    this.cVpNotReady = st.counter('openhcl.vp_not_ready');
     this.cRetargetInflight = st.counter('openhcl.retarget_inflight_io');
     this.cPolls = st.counter('openhcl.polls');
     this.cQueueFull = st.counter('openhcl.queue_full');
@@ -343,7 +349,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
     oh.storvsp.forEach((ctrl, ci) => {
       const layout = storvspLayout(ctrl, this.vps);
       const disks: DiskRt[] = ctrl.disks.map((d, di) => {
-        const rt: DiskRt = { gidx: this.disks.length, name: d.name, controller: ci, ringWaitNs: 0, ringWaitMax: 0, ios: 0, backendNs: 0, totalNs: 0 };
+        const nvmeQueues = d.backend === 'disk_nvme' ? Math.max(1, d.nvmeQueues ?? this.vps) : 0;
+        const rt: DiskRt = { gidx: this.disks.length, name: d.name, controller: ci, ringWaitNs: 0, ringWaitMax: 0, ios: 0, backendNs: 0, totalNs: 0, nvmeQueues };
         this.disks.push(rt);
         this.diskDist.push(sampler(d.latency));
         this.diskRng.push(ctx.rng.stream(`vm:${vm.name}/storvsp:${ctrl.name}/disk:${d.name}#${di}`));
@@ -476,9 +483,17 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return this.execs[sc.hostVp(v)];
   }
 
-  /** Executor whose ring a task's IO and timers use. */
-  private ringExecFor(t: ProgramTask, now: Ns): Executor {
-    return t.home ?? this.vpExec(ioVpOf(t.placement), now);
+  /**
+   * Executor whose ring a task's IO and timers use. `ex`: the executor the task runs on when it
+   * submits (for `io_ring current`); a trigger timer uses the ring of its last submission.
+   */
+  private ringExecFor(t: ProgramTask, now: Ns, ex?: Executor): Executor {
+    if (t.home) return t.home;
+    if (t.placement.ioCurrent) {
+      const cur = ex && ex.vp >= 0 ? ex : t.lastRing;
+      if (cur) return (t.lastRing = cur);
+    }
+    return this.vpExec(ioVpOf(t.placement), now);
   }
 
   /** Executor a task runs on after a wake reaped by `reaper`. */
@@ -499,7 +514,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
     else {
       const p = t.placement;
       // Spawned with run_on_target: on the target; otherwise on the current (a Linux) CPU.
-      ex = p.runOnTarget ? this.vpExec(spawnVpOf(p), now) : this.execs[this.sidecar ? this.sidecar.hostVp(SPAWN_VP) : SPAWN_VP];
+      const sv = spawnVpOf(p);
+      ex = p.runOnTarget ? this.vpExec(sv, now) : this.execs[this.sidecar ? this.sidecar.hostVp(sv) : sv];
     }
     this.wakeTask(t, ex, now, now, true);
   }
@@ -535,10 +551,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
 
   // ================================================================ task IO and timers
 
-  startTaskTimer(t: ProgramTask, _ex: Executor, d: Ns, now: Ns, isGet: boolean): void {
+  startTaskTimer(t: ProgramTask, ex: Executor, d: Ns, now: Ns, isGet: boolean): void {
     const pool = this.pool;
     const id = pool.alloc(isGet ? IO_TASK_GET : IO_TASK_TIMER);
-    const ring = this.ringExecFor(t, now);
+    const ring = this.ringExecFor(t, now, ex);
     pool.owner[id] = t.idx;
     pool.ringVp[id] = ring.index;
     pool.t0[id] = now;
@@ -547,10 +563,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.engine.post(this.hComplete, id, now + d);
   }
 
-  submitTaskIo(t: ProgramTask, _ex: Executor, latency: Ns, now: Ns): void {
+  submitTaskIo(t: ProgramTask, ex: Executor, latency: Ns, now: Ns): void {
     const pool = this.pool;
     const id = pool.alloc(IO_TASK);
-    const ring = this.ringExecFor(t, now);
+    const ring = this.ringExecFor(t, now, ex);
     pool.owner[id] = t.idx;
     pool.ringVp[id] = ring.index;
     pool.t0[id] = now;
@@ -561,7 +577,29 @@ export class OpenHclModel implements StorageModel, EventHandler {
 
   /** Storage request read by a worker on `ex`: to the backend through ex's io_uring. */
   submitBackend(ex: Executor, id: number, now: Ns): void {
-    this.pool.t1[id] = -1; // latency sampled at start
+    const pool = this.pool;
+    pool.t1[id] = -1; // latency sampled at start
+    const disk = this.disks[pool.disk[id]];
+    if (disk.nvmeQueues > 0) {
+      // disk_nvme: a doorbell write to the issuing CPU's NVMe queue (no io_uring entry, so no
+      // io_ring_size bound); the completion is that queue's interrupt, polled on the ring of the
+      // queue's CPU: the issuing VP, or the nearest lower VP with a queue (fallback).
+      let ring = ex;
+      if (ex.vp >= 0) {
+        const cv = nvmeCompletionVp(ex.vp, disk.nvmeQueues);
+        if (cv !== ex.vp) {
+          ring = this.vpExec(cv, now);
+          this.add(this.cNvmeFallback);
+        }
+      }
+      pool.ringVp[id] = ring.index;
+      const lat = this.diskRng[disk.gidx].draw(this.diskDist[disk.gidx]);
+      disk.backendNs += lat;
+      pool.stage[id] = ST_AT_BACKEND;
+      pool.t1[id] = now;
+      this.engine.post(this.hComplete, id, now + lat);
+      return;
+    }
     this.toRing(ex, id, now);
   }
 
@@ -603,7 +641,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const pool = this.pool;
     const ring = this.allExecs[pool.ringVp[id]];
     const kind = pool.kind[id];
-    if (kind === IO_TASK || kind === IO_STORAGE) {
+    if (kind === IO_TASK || (kind === IO_STORAGE && this.disks[pool.disk[id]].nvmeQueues === 0)) {
       ring.ringOutstanding--;
       if (ring.ringWait.length > 0 && ring.ringOutstanding < this.ringSize) this.startRingIo(ring, pool.shift(ring.ringWait), now);
     }
@@ -812,6 +850,17 @@ export class OpenHclModel implements StorageModel, EventHandler {
   }
 
   /** wait_vp_ready: true when the task must wait for its target VP to come online. */
+  /**
+   * `is_vp_ready`: `is_target_vp_ready()` reads whether the target's thread has its affinity set
+   * (threadpool_vm_task_backend.rs); it neither waits nor starts onlining.
+   */
+  checkVpReady(t: ProgramTask): void {
+    this.add(this.cVpReadyChecks);
+    const sc = this.sidecar;
+    const v = t.placement.executor === 'vp' ? t.placement.target : undefined;
+    if (sc !== null && v !== undefined && !sc.isLinux(v)) this.add(this.cVpNotReady);
+  }
+
   waitVpReady(t: ProgramTask, step: number, now: Ns): boolean {
     const sc = this.sidecar;
     const v = t.placement.executor === 'vp' ? t.placement.target : undefined;

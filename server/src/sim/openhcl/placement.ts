@@ -51,10 +51,17 @@ export interface TaskPlacement {
   runOnTarget: boolean;
   /** Whether `retarget_vp` statements have any effect (threadpool only). */
   retargetable: boolean;
+  /**
+   * Threadpool, untargeted, `io_ring current`: IO and timers use the ring of the VP the task runs
+   * on when it submits, instead of VP 0's (the code's TODO; the guide review's "current VP's ring").
+   */
+  ioCurrent?: boolean;
+  /** Threadpool: the VP that spawns the task when it does not run on its target (`spawned_on`). */
+  spawnVp?: number;
 }
 
 /** Resolves the table of model.md §1 for one task. `vps` is the VM's VP count (targets are clamped below it). */
-export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'targetVp' | 'runOnTarget'>, vps: number): TaskPlacement {
+export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'targetVp' | 'runOnTarget'> & Partial<Pick<Vtl2Task, 'ioRing' | 'spawnedOn'>>, vps: number): TaskPlacement {
   const target = task.targetVp === undefined ? undefined : clampVp(task.targetVp, vps);
   if (task.runsOn === 'dedicated') return { executor: 'own_thread', target: undefined, runOnTarget: false, retargetable: false };
   if (task.runsOn === 'get_worker') return { executor: 'get_worker', target: undefined, runOnTarget: false, retargetable: false };
@@ -62,7 +69,7 @@ export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'tar
     case 'threadpool':
       // run_on_target without target_vp means nothing (model.md §1). An untargeted driver ignores
       // retarget_vp (the threadpool driver only retargets a targeted spawner / IO target).
-      return { executor: 'vp', target, runOnTarget: task.runOnTarget && target !== undefined, retargetable: target !== undefined };
+      return { executor: 'vp', target, runOnTarget: task.runOnTarget && target !== undefined, retargetable: target !== undefined, ...(target === undefined && task.ioRing === 'current' ? { ioCurrent: true } : {}), ...(task.spawnedOn !== undefined ? { spawnVp: clampVp(task.spawnedOn, vps) } : {}) };
     case 'thread':
       // vm_task.rs ThreadDriverBackend: target_vp -> a dedicated, unpinned thread; unset -> the
       // shared default driver thread. run_on_target ignored, retarget_vp a no-op.
@@ -72,14 +79,28 @@ export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'tar
   }
 }
 
-/** Threadpool: the VP whose ring a new IO (or timer) of the task uses. */
-export function ioVpOf(p: TaskPlacement): number {
-  return p.target ?? UNTARGETED_IO_VP;
+/**
+ * Threadpool: the VP whose ring a new IO (or timer) of the task uses. `currentVp`: the VP the task
+ * runs on when it submits (used by `io_ring current`; undefined when not known: VP 0).
+ */
+export function ioVpOf(p: TaskPlacement, currentVp?: number): number {
+  if (p.target !== undefined) return p.target;
+  return p.ioCurrent && currentVp !== undefined && currentVp >= 0 ? currentVp : UNTARGETED_IO_VP;
+}
+
+/**
+ * disk_nvme: the VP whose IO queue interrupt carries the completion of an IO issued on `vp`: its
+ * own queue when the device has one for it, else the nearest lower CPU's queue (OpenVMM
+ * nvme_driver `fallback_io_issuer`; vpscope gives queues to VPs 0..queues-1, a simplification of
+ * "the CPUs that issued first").
+ */
+export function nvmeCompletionVp(vp: number, queues: number): number {
+  return Math.max(0, Math.min(vp, Math.max(1, queues) - 1));
 }
 
 /** Threadpool: the VP a freshly spawned task first runs on. */
 export function spawnVpOf(p: TaskPlacement): number {
-  return p.runOnTarget ? (p.target as number) : SPAWN_VP;
+  return p.runOnTarget ? (p.target as number) : (p.spawnVp ?? SPAWN_VP);
 }
 
 /**
