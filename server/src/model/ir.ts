@@ -124,8 +124,11 @@ export type Step =
   | ({ kind: 'disk_io'; controller: string; disk: string } & Ranged)
   /** Guest: RTC read/write or PAM/ROM remap: GET-bound operations in the paravisor. */
   | ({ kind: 'rtc_read' | 'rtc_write' | 'pam_remap' } & Ranged)
-  /** Guest: a hypervisor exit of the given duration (e.g. a PIO/MMIO intercept). */
-  | ({ kind: 'exit'; reason: string; dur: Dist } & Ranged);
+  /**
+   * Guest: an exit of the given duration (e.g. a PIO/MMIO intercept). Served by the hypervisor (CPU
+   * on the vCPU's pCPU) unless `vmm`: the vCPU exits to the VMM in userspace and waits there blocked.
+   */
+  | ({ kind: 'exit'; reason: string; dur: Dist; vmm?: boolean } & Ranged);
 
 /** When a program (one pass of its steps) starts. */
 export type Trigger =
@@ -322,6 +325,8 @@ export interface ParallelRegion extends Ranged {
   dop: 'fixed' | 'adaptive';
   /** Kernel-mode spinning (PLE applies) vs user-mode (PLE never triggers). Default user. */
   spinMode: 'user' | 'kernel';
+  /** Delay before the first round (`start`); absent = 0. */
+  startNs?: Ns;
 }
 
 export interface IoLoad extends Ranged {

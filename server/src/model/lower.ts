@@ -613,6 +613,7 @@ class Lowerer {
         spinLimitNs: pb.num('spin_limit', barrier === 'block' ? 0 : UNLIMITED_NS),
         dop: pb.word('dop', 'fixed'),
         spinMode: pb.word('spin_mode', 'user'),
+        ...(pb.first('start') ? { startNs: pb.num('start', 0) } : {}),
       };
     });
     const ioloads: IoLoad[] = [];
@@ -761,7 +762,7 @@ class Lowerer {
           steps.push({ kind: 'disk_io', controller: wordAt(v, 0), disk: wordAt(v, 1), range });
           break;
         case 'exit':
-          steps.push({ kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), range });
+          steps.push(wordAt(v, 2) === 'vmm' ? { kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), vmm: true, range } : { kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), range });
           break;
       }
     }

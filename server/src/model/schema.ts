@@ -257,9 +257,10 @@ function stepSpec(owner: string, s: StepName): string {
     case 'exit':
       def(id, {
         ...base,
-        doc: 'Step: a hypervisor exit with REASON (free text such as `pio`, `mmio`, `cpuid`) lasting DIST on the current vCPU.',
-        args: [a('reason', { kind: 'text' }), a('time', dist)],
-        source: 'vpscope',
+        doc: 'Step: an exit with REASON (free text such as `pio`, `mmio`, `cpuid`) lasting DIST on the current vCPU. `hv` (the default): served by the hypervisor/kernel, which spends DIST of CPU on the vCPU\'s pCPU. `vmm`: the vCPU exits to the VMM in userspace (KVM: `KVM_RUN` returns to QEMU/OpenVMM; OpenHCL: the VP\'s VTL2 thread) and waits there blocked for DIST, e.g. for an emulated device or a host-side barrier: the vCPU thread is not runnable meanwhile (no CPU used, not preempted, not steal), and on an OpenHCL VP every VTL2 task of the VP waits too.',
+        args: [a('reason', { kind: 'text' }), a('time', dist), a('where', enumOf([['hv', 'Served in the hypervisor/kernel: CPU on the vCPU\'s pCPU.'], ['vmm', 'Served by the VMM in userspace: the vCPU thread blocks (not runnable) for the duration.']]), undefined, true)],
+        default: 'hv',
+        source: 'KVM API (KVM_RUN exits to userspace); OpenHCL guide',
       });
       break;
   }
@@ -555,7 +556,7 @@ def('vm.guest.parallel', {
   args: [a('name', { kind: 'name', declares: 'parallel' })],
   body: 'required',
   repeatable: true,
-  children: ['vm.guest.parallel.threads', 'vm.guest.parallel.work', 'vm.guest.parallel.rounds', 'vm.guest.parallel.barrier', 'vm.guest.parallel.spin_limit', 'vm.guest.parallel.dop', 'vm.guest.parallel.spin_mode'],
+  children: ['vm.guest.parallel.threads', 'vm.guest.parallel.work', 'vm.guest.parallel.rounds', 'vm.guest.parallel.barrier', 'vm.guest.parallel.spin_limit', 'vm.guest.parallel.dop', 'vm.guest.parallel.spin_mode', 'vm.guest.parallel.start'],
   snippet: 'parallel ${1:omp} {\n\twork ${2:100us}\n\trounds ${3:1000}\n\tbarrier ${4|spin,block,paravirt|}\n}',
   source: 'Kernel Recipes 2024 dual-level scheduling',
 });
@@ -565,6 +566,7 @@ setting('vm.guest.parallel.rounds', count(1), { doc: 'Number of rounds, i.e. bar
 setting('vm.guest.parallel.barrier', enumOf([['spin', 'Active wait (OMP_WAIT_POLICY=active): fastest unpreempted, wastes time on preempted siblings.'], ['block', 'Passive wait: sleep and get woken.'], ['paravirt', 'Spin while no vCPU of the VM is preempted, block otherwise.']]), { doc: 'Barrier wait policy (OMP_WAIT_POLICY): how a thread that arrives early waits for the others.', default: 'spin', source: 'Kernel Recipes 2024 dual-level scheduling' });
 setting('vm.guest.parallel.spin_limit', dur(0), { doc: 'Spin this long before blocking (GOMP_SPINCOUNT as a time): a block barrier that spins briefly first, or a bounded spin barrier.', default: 'block: 0, spin: unlimited', source: 'vpscope' });
 setting('vm.guest.parallel.dop', enumOf([['fixed', 'Always `threads` threads.'], ['adaptive', 'Lower the degree of parallelism to the number of running (not preempted) vCPUs.']]), { doc: 'Degree of parallelism policy: a fixed team, or one adapted to the vCPUs actually running (the Kernel Recipes 2024 mitigation).', default: 'fixed', source: 'Kernel Recipes 2024 dual-level scheduling' });
+setting('vm.guest.parallel.start', dur(0), { doc: 'When the region\'s first round begins (default 0): a delay before the team starts, e.g. to let a host load or another region get going first, or to stagger two regions.', default: '0', source: 'vpscope' });
 setting('vm.guest.parallel.spin_mode', enumOf([['user', 'User-mode spinning: pause-loop exiting never triggers.'], ['kernel', 'Kernel-mode spinning: PLE applies.']]), { doc: 'Where barrier waiters spin: user mode (PLE never triggers) or kernel mode (pause-loop exits yield to preempted siblings).', default: 'user', source: 'KVM' });
 def('vm.guest.ioload', {
   doc: 'Storage load on a StorVSP disk: open loop at `rate`, or closed loop keeping `depth` IOs outstanding.',

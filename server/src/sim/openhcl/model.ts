@@ -33,7 +33,7 @@ import { LogArena } from './stalllog';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
-const { EXIT_NAMES, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE } = contracts;
+const { EXIT_NAMES, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE, EXIT_VMM } = contracts;
 const { IO_TASK, IO_STORAGE, IO_TASK_GET, IO_TASK_TIMER, ST_IN_RING, ST_WAIT_RING_SLOT, ST_AT_BACKEND, ST_COMPLETED, ST_TASK_IN_FLIGHT } = iopool;
 const { T_WAITING } = tasks;
 
@@ -745,6 +745,11 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const key = (range ? range.start + 1 : 0) * 16 + exit;
     let id = this.chipsetCauses.get(key);
     if (id === undefined) {
+      if (exit === EXIT_VMM) {
+        id = this.causes.add('vmm-exit', 'blocked in a guest exit served by the VMM (`exit ... vmm`)', ['the VP thread waits in VTL2 for the emulated device: every task on the VP and its guest stall', 'fix: make the device emulation asynchronous, or move the exit off latency-critical VPs'], range);
+        this.chipsetCauses.set(key, id);
+        return id;
+      }
       const what = exit === EXIT_RTC_WRITE ? 'a guest RTC write waiting for a VMGS save' : exit === EXIT_RTC_READ ? 'a guest RTC read asking the host' : 'a guest PAM/ROM remap waiting on the GET';
       id = this.causes.add('get-round-trip', `serving ${what}`, ['the VP thread waits synchronously on the GET: every task on the VP and its guest stall'], range);
       this.chipsetCauses.set(key, id);
@@ -752,9 +757,9 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return id;
   }
 
-  exitTaskFor(ex: Executor, exit: number, _cause: number, range: TextRange | undefined): Task {
+  exitTaskFor(ex: Executor, exit: number, _cause: number, range: TextRange | undefined, blockNs = 0): Task {
     const t = this.exitTasks[ex.vp];
-    t.configure(exit, this.chipsetCause(exit, range), range);
+    t.configure(exit, this.chipsetCause(exit, range), range, blockNs);
     return t;
   }
 
@@ -794,10 +799,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     if (this.sidecarCfg?.hotplug) this.requestOnline(vp, now);
   }
 
-  forwardExit(remote: Executor, exit: number, _cause: number, range: TextRange | undefined, now: Ns): void {
+  forwardExit(remote: Executor, exit: number, _cause: number, range: TextRange | undefined, now: Ns, blockNs = 0): void {
     const ft = this.forwardTasks[remote.vp] as ForwardTask;
-    const chipset = exit === EXIT_RTC_READ || exit === EXIT_RTC_WRITE || exit === EXIT_PAM_REMAP;
-    ft.configure(exit, chipset ? this.chipsetCause(exit, range) : -1, range);
+    const chipset = exit === EXIT_RTC_READ || exit === EXIT_RTC_WRITE || exit === EXIT_PAM_REMAP || exit === EXIT_VMM;
+    ft.configure(exit, chipset ? this.chipsetCause(exit, range) : -1, range, blockNs);
     const sc = this.sidecar as SidecarState;
     this.wakeTask(ft, this.execs[sc.fallbackVp], now, now, false);
   }
