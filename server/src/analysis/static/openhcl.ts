@@ -70,6 +70,27 @@ export function checkBlockingCalls(ctx: HazardContext): void {
     const oh = vm.openhcl;
     if (!oh) continue;
     let occ: Map<number, VpWork[]> | undefined;
+    // Thread backend (OpenVMM vm_task.rs ThreadDriverBackend): drivers without target_vp share the
+    // one default driver thread, so a blocking call there delays every other untargeted driver.
+    const onDefault = oh.backend === 'thread' ? oh.tasks.filter((x) => x.runsOn === 'vp' && x.targetVp === undefined) : [];
+    for (let tIndex = 0; tIndex < onDefault.length && onDefault.length > 1; tIndex++) {
+      const t = onDefault[tIndex];
+      const others = onDefault.filter((o) => o !== t);
+      for (let stepIndex = 0; stepIndex < t.program.steps.length; stepIndex++) {
+        const step = t.program.steps[stepIndex];
+        if (step.kind !== 'syscall' && !(step.kind === 'get' && step.blocking)) continue;
+        const what = step.kind === 'syscall' ? `a blocking syscall (${fmtDistWithTail(step.dur)})` : `a blocking GET/VMGS call (${fmtDistWithTail(step.dur)})`;
+        ctx.report(HazardCodes.blockingCallOnVp, {
+          range: ctx.head(step.range),
+          message:
+            `task \`${t.name}\` has no target_vp, so in the thread backend it runs on the one default driver thread it shares with ${others.map((o) => `\`${o.name}\``).join(', ')} -> ` +
+            `its ${what} blocks that thread -> every other untargeted driver waits for the call's duration; ` +
+            `give it \`target_vp\` (a dedicated thread of its own) or \`runs_on dedicated\`, or make the call asynchronous`,
+          related: others.map((o) => ctx.rel(o.range, `task \`${o.name}\` shares the default driver thread`)),
+          fixes: [dedicatedFix(ctx, vm, t, true)],
+        });
+      }
+    }
     for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
       const t = oh.tasks[tIndex];
       const vp = taskVp(oh, t);
