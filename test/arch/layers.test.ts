@@ -70,3 +70,9 @@ test('the core does not touch the process', () => {
   const hits = find(core, /\bprocess\.(stdout|stderr|exit|argv|env)\b/, shellFiles);
   assert.equal(hits.length, 0, show(hits));
 });
+
+test('the simulator does not import the analysis layer above it (the shells add run findings)', () => {
+  // sim/worker.ts is a shell: it runs analysis/run's simulateAllWithFindings.
+  const hits = find(['server/src/sim'], /from ['"](\.\.\/)+analysis\//, shellFiles);
+  assert.equal(hits.length, 0, show(hits));
+});

@@ -117,9 +117,13 @@ test('storvsp: sub-channels clamp to VPs and 256, queue depth to 256, interrupts
   assert.equal(c.channelVps.length, 257);
   assert.deepEqual(t.channelVps, [0, 0, 0]);
   const u = lowerOk('host { pcpus 4 }\nvm a { vcpus 2; openhcl { storvsp s { sub_channels 9 } } }').vms[0].openhcl!.storvsp[0];
-  assert.deepEqual([u.subChannels, u.subChannelsWritten, u.ioQueueDepth, u.channelVps], [2, 9, 16, [0, 0, 1]]);
+  assert.deepEqual([u.subChannels, u.subChannelsWritten, u.ioQueueDepth, u.channelVps], [1, 9, 16, [0, 1]]);
+  // Listed VPs first; the rest spread over the VPs not listed (at most one channel per VP).
   const w = lowerOk('host { pcpus 4 }\nvm a { vcpus 4; openhcl { storvsp s { sub_channels 3; channel_vps 3,2 } } }').vms[0].openhcl!.storvsp[0];
-  assert.deepEqual(w.channelVps, [3, 2, 2, 3]);
+  assert.deepEqual(w.channelVps, [3, 2, 0, 1]);
+  // sub_channels 4 on 4 VPs: 4 channels, one per VP (not 0,0,1,2).
+  const x = lowerOk('host { pcpus 4 }\nvm a { vcpus 4; openhcl { storvsp s { sub_channels 4 } } }').vms[0].openhcl!.storvsp[0];
+  assert.deepEqual([x.subChannels, x.channelVps], [3, [0, 1, 2, 3]]);
 });
 
 test('tasks: targeting, retargets sorted by time, programs with triggers and steps', () => {
@@ -254,4 +258,24 @@ test('every IR object points back at its statement', () => {
   assert.equal(text.slice(s.vms[0].range.start, s.vms[0].range.end), 'vm web { vcpus 2; pool p }');
   assert.equal(text.slice(s.host.pools[1].range.start, s.host.pools[1].range.end), 'pool p { cpus 1 }');
   assert.deepEqual(s.host.pools[0].range, { start: 0, end: 0 });
+});
+
+test('OpenHCL additions lower: io_ring, spawned_on, is_vp_ready, disk backend and NVMe queues, VM-wide scsi_sub_channels', () => {
+  const s = lowerOk(`host { pcpus 4 }
+vm a {
+  vcpus 4
+  openhcl {
+    scsi_sub_channels 2
+    task t { io_ring current; spawned_on 2; is_vp_ready; io 10us }
+    task u { io 10us }
+    storvsp s { disk n { latency 100us; backend disk_nvme; nvme_queues 2 }; disk b { latency 1ms; backend disk_blockdevice } }
+    storvsp own { sub_channels 1; disk x { latency 1ms } }
+  }
+}`);
+  const oh = s.vms[0].openhcl!;
+  assert.deepEqual([oh.tasks[0].ioRing, oh.tasks[0].spawnedOn, oh.tasks[0].program.steps[0].kind], ['current', 2, 'is_vp_ready']);
+  assert.deepEqual([oh.tasks[1].ioRing, oh.tasks[1].spawnedOn], [undefined, undefined]);
+  const [c, own] = oh.storvsp;
+  assert.deepEqual([c.disks[0].backend, c.disks[0].nvmeQueues, c.disks[1].backend], ['disk_nvme', 2, undefined]);
+  assert.deepEqual([oh.scsiSubChannels, c.subChannels, c.subChannelsVmWide, own.subChannels, own.subChannelsVmWide], [2, 2, true, 1, undefined]);
 });

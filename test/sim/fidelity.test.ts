@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeDocument } from '../../server/src/model/analyze';
-import { simulateAll } from '../../server/src/sim/run';
+import { simulateAllWithFindings as simulateAll } from '../../server/src/analysis/run';
 import type { VariantResult } from '../../server/src/sim/result';
 
 function runExample(file: string): Record<string, VariantResult> {

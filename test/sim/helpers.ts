@@ -1,11 +1,12 @@
 /** Small helpers over simulation results for tests. */
 import type { Scenario } from '../../server/src/model/ir';
 import { simulate } from '../../server/src/sim/run';
+import { withRunFindings } from '../../server/src/analysis/run';
 import type { SimOptions } from '../../server/src/sim/contracts';
 import type { VariantResult } from '../../server/src/sim/result';
 
 export function sim(sc: Scenario, opts: SimOptions = {}): VariantResult {
-  return simulate(sc, { timeline: true, ...opts });
+  return withRunFindings(simulate(sc, { timeline: true, ...opts }));
 }
 
 /** Intervals of a lane as [start, end, state, cause] tuples (cause as its label). */

@@ -15,7 +15,7 @@ import { LineIndex } from '../core/text';
 import { toChromeTraceChunks } from '../core/chromeTrace';
 import { analyzeDocument } from '../model/analyze';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
-import { simulateAll } from '../sim/run';
+import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import { fmtNs } from '../sim/util';
 import { renderText } from './format';
@@ -136,7 +136,7 @@ export async function main(args: string[]): Promise<number> {
   const needTimeline = Boolean(o.timeline || o['chrome-trace']);
   let results: VariantResult[];
   try {
-    results = simulateAll(scenario, {
+    results = simulateAllWithFindings(scenario, {
       variants: wanted,
       seed: seed as number | undefined,
       maxEvents: maxEvents as number | undefined,

@@ -131,7 +131,7 @@ export function checkTaskTargeting(sink: DiagSink, text: string, b: Block, backe
     });
   }
   if (backend !== 'threadpool') {
-    const label = backend === 'thread' ? 'the thread backend (one OS thread per driver)' : 'the single-driver backend';
+    const label = backend === 'thread' ? 'the thread backend (a dedicated thread per targeted driver, the default driver thread otherwise)' : 'the single-driver backend';
     if (rot && runOnTarget) sink.warning(Codes.ignoredByBackend, `\`run_on_target\` is ignored by ${label}; only the threadpool backend keeps a task on its VP.`, rot.keyword, { tags: ['unnecessary'] });
     for (const r of b.all('retarget_vp')) sink.warning(Codes.ignoredByBackend, `\`retarget_vp\` is a no-op with ${label}; nothing moves.`, r.keyword, { tags: ['unnecessary'] });
     if (backend === 'single' && tvStmt) sink.warning(Codes.ignoredByBackend, `\`target_vp\` is ignored by ${label}: all work runs on the one driver thread.`, tvStmt.keyword, { tags: ['unnecessary'] });

@@ -65,6 +65,7 @@ export const Codes = {
   boostSettingsIgnored: 'VPS134',
   ioloadMode: 'VPS135',
   listLength: 'VPS136',
+  channelVpsShort: 'VPS137',
   // Variants.
   variantPathMissing: 'VPS140',
   /** `remove KEYWORD NAME` finds no such block to remove. */
@@ -118,6 +119,7 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS134: { severity: 'warning', title: 'Boost settings ignored', help: 'The settings in a `boost` block apply to `boost dynamic` only.' },
   VPS135: { severity: 'error', title: 'ioload needs rate or depth', help: 'Give an `ioload` either `rate` (open loop) or `depth` (closed loop), not both.' },
   VPS136: { severity: 'error', title: 'List length mismatch', help: 'The list needs one entry per VP (vp_cpu_map) or at most one per channel (channel_vps).' },
+  VPS137: { severity: 'warning', title: '`channel_vps` shorter than the channel count', help: 'The channels not listed are placed by vpscope (even spread over the VPs not listed); list one VP per channel to say where each worker runs.' },
   VPS199: { severity: 'error', title: 'Internal error', help: 'A bug in vpscope; the rest of the analysis ran. Please report it with the scenario.' },
   VPS140: { severity: 'warning', title: 'Variant changes something that does not exist', help: 'The variant names a block the base scenario does not have; fix the name, or write the complete block to add it.' },
   VPS141: { severity: 'error', title: 'Nothing to remove', help: '`remove KEYWORD NAME` removes a named block of the base (or of the variant it is based on) from the block it is written in; that block has none of that name. Fix the name or move the `remove` into the block that holds it.' },

@@ -116,14 +116,19 @@ export type Step =
   | ({ kind: 'get'; dur: Dist; blocking: boolean } & Ranged)
   /** OpenHCL: wait for the target VP to be ready (onlines a sidecar VP). */
   | ({ kind: 'wait_vp_ready' } & Ranged)
+  /** OpenHCL: check whether the target VP is ready (`is_target_vp_ready()`): no wait, no onlining. */
+  | ({ kind: 'is_vp_ready' } & Ranged)
   /** Guest: hold lock `lock` for `dur` of CPU (critical section). */
   | ({ kind: 'lock'; lock: string; dur: Dist } & Ranged)
   /** Guest: synchronous IO to a StorVSP disk, waiting for completion. */
   | ({ kind: 'disk_io'; controller: string; disk: string } & Ranged)
   /** Guest: RTC read/write or PAM/ROM remap: GET-bound operations in the paravisor. */
   | ({ kind: 'rtc_read' | 'rtc_write' | 'pam_remap' } & Ranged)
-  /** Guest: a hypervisor exit of the given duration (e.g. a PIO/MMIO intercept). */
-  | ({ kind: 'exit'; reason: string; dur: Dist } & Ranged);
+  /**
+   * Guest: an exit of the given duration (e.g. a PIO/MMIO intercept). Served by the hypervisor (CPU
+   * on the vCPU's pCPU) unless `vmm`: the vCPU exits to the VMM in userspace and waits there blocked.
+   */
+  | ({ kind: 'exit'; reason: string; dur: Dist; vmm?: boolean } & Ranged);
 
 /** When a program (one pass of its steps) starts. */
 export type Trigger =
@@ -207,6 +212,17 @@ export interface Vtl2Task extends Ranged {
   retargets: ({ atNs: Ns; vp: number } & Ranged)[];
   /** Inspect of the running worker every so often (restarts its run). */
   inspectEvery?: Dist;
+  /**
+   * threadpool, no target_vp: which ring the task's IO and timers use. Absent = `vp0` (the
+   * threadpool backend's code: `driver(0)`); `current` = the ring of the VP the task runs on when it
+   * submits (the "current VP's ring" of the OpenHCL guide's review; the code's TODO).
+   */
+  ioRing?: 'vp0' | 'current';
+  /**
+   * threadpool, run_on_target off or no target: the VP whose thread spawns the task (the current
+   * CPU of whoever creates the device). Absent = VP 0 (an assumption: where devices are created).
+   */
+  spawnedOn?: number;
   program: Program;
 }
 
@@ -214,13 +230,24 @@ export interface Disk extends Ranged {
   name: string;
   /** Backend latency of one IO. */
   latency: Dist;
+  /**
+   * The disk backend: `disk_blockdevice` (the default: IO through the worker thread's io_uring,
+   * completion on that ring) or `disk_nvme` (OpenHCL's user-mode NVMe driver: the completion is the
+   * interrupt of the issuing CPU's IO queue, or of the nearest lower CPU's queue when the device has
+   * fewer IO queues than CPUs). Absent = `disk_blockdevice`.
+   */
+  backend?: 'disk_blockdevice' | 'disk_nvme';
+  /** disk_nvme: IO queues the device gives (one per CPU up to this many). Default: one per VP. */
+  nvmeQueues?: number;
 }
 
 export interface StorvspController extends Ranged {
   name: string;
-  /** 0..256 after clamping; the number written is in `subChannelsWritten`. */
+  /** After clamping to VPs - 1 and 256 (model/storvspRule.ts); the number written is in `subChannelsWritten`. */
   subChannels: number;
   subChannelsWritten: number;
+  /** True when the count comes from the VM-wide `scsi_sub_channels`, written or its default 0 (no `sub_channels` of its own). */
+  subChannelsVmWide?: boolean;
   /** Per channel. Default min(8 x VPs, 256). */
   ioQueueDepth: number;
   /** A channel is in poll mode while its pending IO is at or above this. Default 1. */
@@ -247,6 +274,11 @@ export interface OpenHcl extends Ranged {
   vpCpuMap: number[];
   /** Default 256. */
   ioRingSize: number;
+  /**
+   * OpenHCL's VM-wide `scsi_sub_channels` (Vtl2SettingsFixed), as written; every controller without
+   * its own `sub_channels` uses it. Absent when not written (0).
+   */
+  scsiSubChannels?: number;
   sidecar?: Sidecar;
   tasks: Vtl2Task[];
   storvsp: StorvspController[];
@@ -293,6 +325,8 @@ export interface ParallelRegion extends Ranged {
   dop: 'fixed' | 'adaptive';
   /** Kernel-mode spinning (PLE applies) vs user-mode (PLE never triggers). Default user. */
   spinMode: 'user' | 'kernel';
+  /** Delay before the first round (`start`); absent = 0. */
+  startNs?: Ns;
 }
 
 export interface IoLoad extends Ranged {

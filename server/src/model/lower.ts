@@ -24,6 +24,7 @@ import { Block, type BlockSource } from './block';
 import { checkBoost, checkCpupools, checkPolicy, checkPoolScheduler, checkTaskTargeting, checkVmScheduler } from './checks';
 import { nameOf } from './resolve';
 import { removalKey } from './variants';
+import { layoutChannelVps, openedSubChannels } from './storvspRule';
 
 /** What lowering needs from the earlier passes. */
 export interface LowerContext extends BlockSource {
@@ -431,9 +432,12 @@ class Lowerer {
       vpCpuMap,
       ioRingSize: b.num('io_ring_size', 256),
       tasks: b.named('task').map((t) => this.task(t, vcpus, backend)),
-      storvsp: b.named('storvsp').map((s) => this.storvsp(s, vcpus)),
+      scsiSubChannels: b.first('scsi_sub_channels') ? b.num('scsi_sub_channels', 0) : undefined,
+      storvsp: [],
       netvsp: b.named('netvsp').map((s) => this.netvsp(s, vcpus)),
     };
+    oh.storvsp = b.named('storvsp').map((s) => this.storvsp(s, vcpus, oh.scsiSubChannels));
+    if (oh.scsiSubChannels === undefined) delete oh.scsiSubChannels;
     if (sc) oh.sidecar = this.sidecar(sc, vcpus);
     return oh;
   }
@@ -500,43 +504,65 @@ class Lowerer {
     if (targetVp !== undefined) t.targetVp = targetVp;
     const ie = b.value('inspect_every');
     if (ie?.kind === 'dist') t.inspectEvery = ie.value;
+    if (b.word<'vp0' | 'current'>('io_ring', 'vp0') === 'current') t.ioRing = 'current';
+    const so = this.vpIndex(b.value('spawned_on'), vcpus);
+    if (so !== undefined) t.spawnedOn = so;
     return t;
   }
 
-  private storvsp(stmt: Statement, vcpus: number): StorvspController {
+  private storvsp(stmt: Statement, vcpus: number, vmWide: number | undefined): StorvspController {
     const b = Block.of(this.ctx, stmt);
-    const written = b.num('sub_channels', 0);
-    const sub = Math.min(written, vcpus, 256);
+    // `scsi_sub_channels` in the openhcl block is OpenHCL's VM-wide setting; a controller's own
+    // `sub_channels` overrides it (a what-if: OpenHCL has no per-controller value).
+    const own = b.first('sub_channels') !== undefined;
+    const written = own ? b.num('sub_channels', 0) : (vmWide ?? 0);
+    const sub = openedSubChannels(written, vcpus);
     const channels = sub + 1;
     const interrupts = b.bool('interrupts', true);
-    const channelVps: number[] = [];
+    const listed: number[] = [];
     const cv = b.list('channel_vps');
     if (cv && !cv.list.all) {
       for (const it of cv.list.items) {
         if (it.not) continue;
-        for (let k = it.lo; k <= it.hi && channelVps.length <= channels; k++) {
+        for (let k = it.lo; k <= it.hi && listed.length <= channels; k++) {
           if (k >= vcpus) {
             this.sink.error(Codes.vpOutOfRange, `VP ${k} does not exist: the VM has ${vcpus} vCPU${vcpus === 1 ? '' : 's'} (0-${vcpus - 1}).`, it.range);
             break;
           }
-          channelVps.push(k);
+          listed.push(k);
         }
       }
-      if (channelVps.length > channels) {
+      if (listed.length > channels) {
         this.sink.error(Codes.listLength, `\`channel_vps\` lists more VPs than the controller has channels (${channels}: the primary and ${sub} subchannel${sub === 1 ? '' : 's'}${written !== sub ? `, clamped from ${written}` : ''}).`, cv.list.range);
-        channelVps.length = channels;
+        listed.length = channels;
+      } else if (listed.length < channels && listed.length > 0 && interrupts) {
+        const rest = layoutChannelVps(listed, channels, vcpus, interrupts).slice(listed.length);
+        this.sink.warning(
+          Codes.channelVpsShort,
+          `\`channel_vps\` places ${listed.length} of the controller's ${channels} channels; vpscope puts the other ${channels - listed.length} on VP${rest.length === 1 ? '' : 's'} ${rest.join(', ')} (even spread, skipping VPs already listed). In OpenHCL the guest picks each channel's VP: list one VP per channel to say which.`,
+          cv.list.range,
+        );
       }
     }
-    // Channels not listed are spread evenly across the VPs (channel i on VP floor(i * VPs / channels)).
-    for (let i = channelVps.length; i < channels; i++) channelVps.push(Math.floor((i * vcpus) / channels));
-    // A channel opened without interrupts lands on VP 0 (OpenHCL guide).
-    if (!interrupts) channelVps.fill(0);
-    const disks: Disk[] = b.named('disk').map((d) => ({ range: rangeOf(d), name: nameOf(d) ?? '', latency: Block.of(this.ctx, d).dist('latency', { kind: 'fixed', value: 0 }) }));
+    // One rule everywhere (model/storvspRule.ts): at most one channel per VP, listed VPs first,
+    // the rest spread evenly; without interrupts every channel lands on VP 0 (OpenHCL guide).
+    const channelVps = layoutChannelVps(listed, channels, vcpus, interrupts);
+    const disks: Disk[] = b.named('disk').map((d) => {
+      const db = Block.of(this.ctx, d);
+      const disk: Disk = { range: rangeOf(d), name: nameOf(d) ?? '', latency: db.dist('latency', { kind: 'fixed', value: 0 }) };
+      if (db.word<'disk_blockdevice' | 'disk_nvme'>('backend', 'disk_blockdevice') === 'disk_nvme') {
+        disk.backend = 'disk_nvme';
+        const q = db.optNum('nvme_queues');
+        if (q !== undefined) disk.nvmeQueues = q;
+      }
+      return disk;
+    });
     return {
       range: rangeOf(stmt),
       name: nameOf(stmt) ?? '',
       subChannels: sub,
       subChannelsWritten: written,
+      ...(!own ? { subChannelsVmWide: true } : {}),
       ioQueueDepth: b.num('io_queue_depth', Math.min(8 * vcpus, 256)),
       pollModeQueueDepth: b.num('poll_mode_queue_depth', 1),
       interrupts,
@@ -587,6 +613,7 @@ class Lowerer {
         spinLimitNs: pb.num('spin_limit', barrier === 'block' ? 0 : UNLIMITED_NS),
         dop: pb.word('dop', 'fixed'),
         spinMode: pb.word('spin_mode', 'user'),
+        ...(pb.first('start') ? { startNs: pb.num('start', 0) } : {}),
       };
     });
     const ioloads: IoLoad[] = [];
@@ -709,6 +736,7 @@ class Lowerer {
           steps.push({ kind: 'get', dur: distAt(v, 0), blocking: wordAt(v, 1) !== 'async', range });
           break;
         case 'wait_vp_ready':
+        case 'is_vp_ready':
         case 'rtc_read':
         case 'rtc_write':
         case 'pam_remap':
@@ -734,7 +762,7 @@ class Lowerer {
           steps.push({ kind: 'disk_io', controller: wordAt(v, 0), disk: wordAt(v, 1), range });
           break;
         case 'exit':
-          steps.push({ kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), range });
+          steps.push(wordAt(v, 2) === 'vmm' ? { kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), vmm: true, range } : { kind: 'exit', reason: wordAt(v, 0), dur: distAt(v, 1), range });
           break;
       }
     }

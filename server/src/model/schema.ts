@@ -98,9 +98,9 @@ function setting(id: string, type: ValueType, o: Omit<Opts, 'args'> & { argName?
 
 // ---- program (triggers and steps), instantiated per owner ---------------------------------
 
-type StepName = 'cpu' | 'sleep' | 'io' | 'syscall' | 'intercept' | 'root_op' | 'get' | 'wait_vp_ready' | 'lock' | 'disk_io' | 'rtc_read' | 'rtc_write' | 'pam_remap' | 'exit';
+type StepName = 'cpu' | 'sleep' | 'io' | 'syscall' | 'intercept' | 'root_op' | 'get' | 'wait_vp_ready' | 'is_vp_ready' | 'lock' | 'disk_io' | 'rtc_read' | 'rtc_write' | 'pam_remap' | 'exit';
 
-const TASK_STEPS: StepName[] = ['cpu', 'sleep', 'io', 'syscall', 'intercept', 'root_op', 'get', 'wait_vp_ready'];
+const TASK_STEPS: StepName[] = ['cpu', 'sleep', 'io', 'syscall', 'intercept', 'root_op', 'get', 'wait_vp_ready', 'is_vp_ready'];
 const THREAD_STEPS: StepName[] = ['cpu', 'sleep', 'lock', 'disk_io', 'rtc_read', 'rtc_write', 'pam_remap', 'exit'];
 const LOAD_STEPS: StepName[] = ['cpu', 'sleep'];
 
@@ -177,7 +177,7 @@ function stepSpec(owner: string, s: StepName): string {
     case 'io':
       def(id, {
         ...base,
-        doc: 'Step: asynchronous IO through the VP\'s io_uring with backend latency DIST. The task yields while it is in flight. The completion is an event on the ring of the VP the IO was issued on (the task\'s `target_vp`, or VP 0 when untargeted), which brings that VP out of VTL0 when `io_uring_cancel` is on.',
+        doc: 'Step: asynchronous IO through a VP\'s io_uring with backend latency DIST. The task yields while it is in flight. The completion is an event on the ring of the VP the IO was issued on, which brings that VP out of VTL0 when `io_uring_cancel` is on: the task\'s `target_vp`; untargeted, VP 0 (the threadpool backend\'s code, `driver(0)`) or, with `io_ring current`, the VP the task runs on (the "current VP\'s ring" the guide\'s review discussed).',
         args: [a('latency', dist)],
         source: 'OpenHCL guide',
       });
@@ -218,8 +218,15 @@ function stepSpec(owner: string, s: StepName): string {
     case 'wait_vp_ready':
       def(id, {
         ...base,
-        doc: 'Step: wait until the target VP is ready (`wait_target_vp_ready`). For a sidecar VP this triggers onlining, one VP at a time behind a global lock; `is_target_vp_ready()` alone would not.',
+        doc: 'Step: wait until the target VP is ready (`wait_target_vp_ready`). For a sidecar VP this triggers onlining, one VP at a time behind a global lock; `is_target_vp_ready()` alone would not (`is_vp_ready`).',
         source: 'OpenHCL guide (sidecar)',
+      });
+      break;
+    case 'is_vp_ready':
+      def(id, {
+        ...base,
+        doc: 'Step: check whether the target VP is ready (`is_target_vp_ready()`), without waiting. It does not trigger sidecar onlining (OpenHCL guide; OpenVMM threadpool_vm_task_backend.rs: it only reads whether the target thread\'s affinity is set). The task goes on at once; counted in `openhcl.vp_ready_checks` / `openhcl.vp_not_ready`. Work the task then aims at the VP (IO, a wake) still onlines it.',
+        source: 'OpenHCL guide (sidecar); OpenVMM',
       });
       break;
     case 'lock':
@@ -239,20 +246,21 @@ function stepSpec(owner: string, s: StepName): string {
       });
       break;
     case 'rtc_read':
-      def(id, { ...base, doc: 'Step: read the guest RTC. OpenHCL asks the host at most once per second; a miss costs a GET round trip on the VP.', source: 'OpenHCL guide' });
+      def(id, { ...base, doc: 'Step: read the guest RTC. OpenHCL asks the host at most once per second (OpenHCL guide); a miss costs a GET round trip on the VP. The costs are vpscope assumptions, not measured: 300 us per round trip, 2 us of VTL2 emulation (sim/openhcl/params.ts).', source: 'OpenHCL guide; costs: assumption' });
       break;
     case 'rtc_write':
-      def(id, { ...base, doc: 'Step: write the guest RTC. The VP waits for a VMGS save through the GET, stalling both VTLs of the VP.', source: 'OpenHCL guide' });
+      def(id, { ...base, doc: 'Step: write the guest RTC. The VP waits for a VMGS save through the GET, stalling both VTLs of the VP (OpenHCL guide). The costs are vpscope assumptions, not measured: 1.5 ms per VMGS save, 2 us of VTL2 emulation (sim/openhcl/params.ts).', source: 'OpenHCL guide; costs: assumption' });
       break;
     case 'pam_remap':
-      def(id, { ...base, doc: 'Step: a PAM/ROM remap by the guest (firmware shadowing). OpenHCL handles it through the GET, and the VP waits for the round trip.', source: 'OpenHCL guide' });
+      def(id, { ...base, doc: 'Step: a PAM/ROM remap by the guest (firmware shadowing). OpenHCL handles it through the GET, and the VP waits for the round trip (OpenHCL guide). The cost is a vpscope assumption, not measured: 300 us per round trip, 2 us of VTL2 emulation (sim/openhcl/params.ts).', source: 'OpenHCL guide; costs: assumption' });
       break;
     case 'exit':
       def(id, {
         ...base,
-        doc: 'Step: a hypervisor exit with REASON (free text such as `pio`, `mmio`, `cpuid`) lasting DIST on the current vCPU.',
-        args: [a('reason', { kind: 'text' }), a('time', dist)],
-        source: 'vpscope',
+        doc: 'Step: an exit with REASON (free text such as `pio`, `mmio`, `cpuid`) lasting DIST on the current vCPU. `hv` (the default): served by the hypervisor/kernel, which spends DIST of CPU on the vCPU\'s pCPU. `vmm`: the vCPU exits to the VMM in userspace (KVM: `KVM_RUN` returns to QEMU/OpenVMM; OpenHCL: the VP\'s VTL2 thread) and waits there blocked for DIST, e.g. for an emulated device or a host-side barrier: the vCPU thread is not runnable meanwhile (no CPU used, not preempted, not steal), and on an OpenHCL VP every VTL2 task of the VP waits too.',
+        args: [a('reason', { kind: 'text' }), a('time', dist), a('where', enumOf([['hv', 'Served in the hypervisor/kernel: CPU on the vCPU\'s pCPU.'], ['vmm', 'Served by the VMM in userspace: the vCPU thread blocks (not runnable) for the duration.']]), undefined, true)],
+        default: 'hv',
+        source: 'KVM API (KVM_RUN exits to userspace); OpenHCL guide',
       });
       break;
   }
@@ -390,25 +398,27 @@ setting('vm.boost.nested', bool, { doc: 'The VM runs a nested (L2) guest whose i
 def('vm.openhcl', {
   doc: 'The VM runs the OpenHCL paravisor in VTL2. Each VP has one cooperative async executor thread, pinned to the Linux CPU of the same index, shared by the VTL2 device workers targeted at that VP and by the VP\'s own guest (VTL0) execution: the VP enters VTL0 only when no VTL2 task is ready.',
   body: 'required',
-  children: ['vm.openhcl.backend', 'vm.openhcl.io_uring_cancel', 'vm.openhcl.arch', 'vm.openhcl.isolation', 'vm.openhcl.vp_cpu_map', 'vm.openhcl.io_ring_size', 'vm.openhcl.sidecar', 'vm.openhcl.task', 'vm.openhcl.storvsp', 'vm.openhcl.netvsp'],
+  children: ['vm.openhcl.backend', 'vm.openhcl.io_uring_cancel', 'vm.openhcl.arch', 'vm.openhcl.isolation', 'vm.openhcl.vp_cpu_map', 'vm.openhcl.io_ring_size', 'vm.openhcl.scsi_sub_channels', 'vm.openhcl.sidecar', 'vm.openhcl.task', 'vm.openhcl.storvsp', 'vm.openhcl.netvsp'],
   snippet: 'openhcl {\n\tbackend ${1|threadpool,thread,single|}\n\t$0\n}',
   source: 'OpenHCL guide',
 });
 setting('vm.openhcl.backend', enumOf([
   ['threadpool', 'OpenHCL: one executor per VP; `target_vp` picks the VP whose io_uring an IO uses, `run_on_target` keeps the task there.'],
-  ['thread', 'OpenVMM: one OS thread per driver; `target_vp` only picks the thread; `run_on_target` and `retarget_vp` are ignored.'],
+  ['thread', 'OpenVMM\'s thread backend: a driver with `target_vp` gets a dedicated OS thread (not pinned to any CPU); every driver without one shares the single default driver thread, so a task blocking there delays the others; `run_on_target` and `retarget_vp` are ignored (OpenVMM vm/vmcore/src/vm_task.rs, ThreadDriverBackend).'],
   ['single', 'A single driver thread: `target_vp`, `run_on_target` and `retarget_vp` are all ignored.'],
 ]), { doc: 'The driver backend, which decides what `target_vp`, `run_on_target` and `retarget_vp` mean.', default: 'threadpool', source: 'OpenHCL guide' });
-setting('vm.openhcl.io_uring_cancel', bool, { doc: 'Any event on a VP\'s io_uring (IO completion, polled eventfd, timer, cross-thread wake) brings the VP out of VTL0 so its VTL2 work runs. Off: VTL2 work waits until the guest exits on its own (`guest residence`).', default: 'on', source: 'OpenHCL guide' });
+setting('vm.openhcl.io_uring_cancel', bool, { doc: 'Any event on a VP\'s io_uring (IO completion, polled eventfd, timer, cross-thread wake) brings the VP out of VTL0 so its VTL2 work runs. It does not cover a VP inside a hypervisor intercept (trap): completions do not pre-empt it, the work waits for the intercept to end; nor a thread blocked in some other syscall, nor sidecar VPs that are still remote. Which ring an IO completes on follows the disk backend (`disk_kind`). Off: VTL2 work waits until the guest exits on its own (`guest residence`).', default: 'on', source: 'OpenHCL guide' });
 setting('vm.openhcl.arch', enumOf([['x64', 'x86-64.'], ['aarch64', 'Arm64 (no sidecar).']]), { doc: 'Architecture of the VM. Sidecar exists on x64 only; on aarch64 every VP starts in Linux.', default: 'x64', source: 'OpenHCL guide' });
 setting('vm.openhcl.isolation', enumOf([['none', 'Not isolated.'], ['vbs', 'VBS isolation.'], ['snp', 'AMD SEV-SNP.'], ['tdx', 'Intel TDX.']]), { doc: 'Isolation (confidential VM) type. Sidecar works on non-isolated VMs only.', default: 'none', source: 'OpenHCL guide' });
 def('vm.openhcl.vp_cpu_map', {
-  doc: 'VP index -> Linux CPU in VTL2, one CPU per VP (`0,1,2,3`). The identity is what OpenHCL does but is an assumption, not a guarantee; a non-identity map is flagged.',
+  doc: 'VP index -> Linux CPU in VTL2, one CPU per VP (`0,1,2,3`): the values are VTL2 Linux CPU numbers (the CPU each VP\'s executor thread is pinned to), not host pCPUs and not VP indices. The identity is what OpenHCL does but is an assumption, not a guarantee; a non-identity map is flagged.',
   args: [a('cpus', { kind: 'vplist' })],
   default: 'identity',
   source: 'OpenHCL guide',
 });
 setting('vm.openhcl.io_ring_size', count(1, 65536), { doc: 'Per-VP io_uring submission bound; more outstanding IO than this means submission back-pressure.', default: '256', source: 'OpenHCL source' });
+
+setting('vm.openhcl.scsi_sub_channels', count(0, 65535), { doc: 'Subchannels of every StorVSP (SCSI) controller of the VM: one VM-wide value in OpenHCL (`Vtl2SettingsFixed.scsi_sub_channels`), clamped to 256 (`scsi_sub_channels.min(256)`), and the guest opens at most one channel per VP, so a V-VP VM runs at most V - 1 subchannels per controller. `V - 1` gives one channel per VP (what OpenVMM\'s tests configure). A controller\'s own `sub_channels` overrides it (a what-if; OpenHCL has no per-controller value).', default: '0', source: 'OpenHCL guide (StorVSP); OpenVMM vtl2_settings_worker.rs' });
 
 def('vm.openhcl.sidecar', {
   doc: 'Sidecar (x64, non-isolated VMs only): VPs start remote, run by the sidecar kernel with their exits handled on the node\'s base CPU, then go online_queued -> blackout -> Linux, one way. A VP is onlined on its first exit (with hot-plug) or as soon as anything targets it; onlining is one VP at a time behind a global lock. A node spans at most 32 CPUs.',
@@ -428,19 +438,24 @@ def('vm.openhcl.task', {
   args: [a('name', { kind: 'name', declares: 'task' })],
   body: 'required',
   repeatable: true,
-  children: ['vm.openhcl.task.target_vp', 'vm.openhcl.task.run_on_target', 'vm.openhcl.task.runs_on', 'vm.openhcl.task.retarget_vp', 'vm.openhcl.task.inspect_every', ...program('vm.openhcl.task', TASK_STEPS, { countIsPasses: true })],
+  children: ['vm.openhcl.task.target_vp', 'vm.openhcl.task.run_on_target', 'vm.openhcl.task.runs_on', 'vm.openhcl.task.retarget_vp', 'vm.openhcl.task.inspect_every', 'vm.openhcl.task.io_ring', 'vm.openhcl.task.spawned_on', ...program('vm.openhcl.task', TASK_STEPS, { countIsPasses: true })],
   snippet: 'task ${1:name} {\n\ttarget_vp ${2:0}\n\trun_on_target on\n\trate ${3:10k/s}\n\tcpu ${4:20us}\n\tio ${5:100us}\n}',
   source: 'OpenHCL guide',
 });
-setting('vm.openhcl.task.target_vp', vp, { doc: 'threadpool backend: the task\'s IO uses VP N\'s io_uring (so completions wake VP N) and, with `run_on_target`, the task runs on VP N. thread backend: picks the dedicated thread. single: ignored. Unset (the builder default): the task spawns on the CPU that spawned it, which vpscope models as VP 0 (where devices are created), and its IO goes to VP 0\'s ring.', default: 'unset', argName: 'vp', source: 'OpenHCL guide' });
+setting('vm.openhcl.task.target_vp', vp, { doc: 'threadpool backend: the task\'s IO uses VP N\'s io_uring (so completions wake VP N) and, with `run_on_target`, the task runs on VP N. thread backend: selects a dedicated thread for the driver (the thread is not pinned to VP N\'s CPU; without `target_vp` the driver shares the default driver thread). single: ignored. Unset (the builder default) in the threadpool: the task spawns on the CPU that spawned it, which vpscope models as VP 0 (an assumption: where devices are created), and its IO goes to VP 0\'s ring — the threadpool backend\'s code (`driver(0)`, with a TODO to use the current initiator instead); the OpenHCL guide\'s review also discussed "the current VP\'s ring", which `io_ring current` models.', default: 'unset', argName: 'vp', source: 'OpenHCL guide; OpenVMM threadpool_vm_task_backend.rs, vm_task.rs' });
 setting('vm.openhcl.task.run_on_target', bool, { doc: 'threadpool: the task always runs on `target_vp`. Off (the default): it runs where it is woken, which drifts to the target because completions wake it there. Meaningless without `target_vp`; ignored by the thread and single backends.', default: 'off', source: 'OpenHCL guide' });
-setting('vm.openhcl.task.runs_on', enumOf([['vp', 'On a VP\'s executor thread, sharing it with other tasks and the guest.'], ['dedicated', 'On a host thread of its own, which runs on any pCPU of the VM\'s affinity: blocking there stalls no VP (the sanctioned escape for blocking work).'], ['get_worker', 'On the GET worker thread (with the VMGS broker): blocking GET calls from it deadlock.']]), { doc: 'Where the task runs: a VP executor thread (shared with other tasks and the guest), a dedicated thread (a host thread of its own on any pCPU of the VM\'s affinity: blocking there stalls no VP), or the GET worker thread.', default: 'vp', source: 'OpenHCL guide' });
+setting('vm.openhcl.task.runs_on', enumOf([['vp', 'On a VP\'s executor thread, sharing it with other tasks and the guest.'], ['dedicated', 'On a thread of its own in the OpenHCL process (VTL2 Linux schedules it on the VM\'s own VPs; it is not a host thread): blocking there stalls no VP executor (the sanctioned escape for blocking work). vpscope runs it on the VM\'s pCPUs beside the VP threads (a simplification).'], ['get_worker', 'On the GET worker thread (with the VMGS broker): blocking GET calls from it deadlock.']]), { doc: 'Where the task runs: a VP executor thread (shared with other tasks and the guest), a dedicated thread (a thread of its own in the OpenHCL process, run by VTL2 Linux on the VM\'s VPs, not on the host: blocking there stalls no VP executor), or the GET worker thread.', default: 'vp', source: 'OpenHCL guide' });
 def('vm.openhcl.task.retarget_vp', {
   doc: 'At the given time, new IO and scheduling move to VP (`retarget_vp 2 at 10ms`). IO already in flight still completes on the old VP and interrupts it there. threadpool only; a no-op with the thread and single backends.',
   args: [a('vp', vp), a('at', { kind: 'literal', word: 'at' }), a('time', dur())],
   repeatable: true,
   source: 'OpenHCL guide',
 });
+setting('vm.openhcl.task.io_ring', enumOf([
+  ['vp0', 'Untargeted IO and timers use VP 0\'s ring: what the threadpool backend does today (`Target::Untargeted(x) => x.driver(0)`).'],
+  ['current', 'Untargeted IO and timers use the ring of the VP the task runs on when it submits (the "current VP\'s ring" discussed in the OpenHCL guide\'s review; the code\'s TODO "consider using the current initiator"): the completion wakes the task on that VP.'],
+]), { doc: 'threadpool backend, task without `target_vp`: which VP\'s io_uring its IO and timers use, so which VP a completion pulls out of VTL0 and where the task is woken. Ignored with `target_vp` (its ring) and by the other backends.', default: 'vp0', source: 'OpenVMM threadpool_vm_task_backend.rs; OpenHCL guide review' });
+setting('vm.openhcl.task.spawned_on', vp, { doc: 'threadpool backend, task without `run_on_target`: the VP whose thread spawns it. The threadpool spawns an untargeted task on the current CPU, the one of whoever creates the device; vpscope assumes VP 0 unless this says otherwise. With `io_ring vp0` the task\'s first completion pulls it to VP 0; with `io_ring current` it stays here.', default: '0', assumption: true, argName: 'vp', source: 'OpenVMM underhill_threadpool (spawn on the current CPU); VP 0: assumption' });
 setting('vm.openhcl.task.inspect_every', dist, { doc: 'An `inspect` of the running worker every DIST; with TaskControl an inspect of a running worker restarts its run.', default: 'none', source: 'OpenHCL guide' });
 
 def('vm.openhcl.storvsp', {
@@ -452,14 +467,14 @@ def('vm.openhcl.storvsp', {
   snippet: 'storvsp ${1:scsi0} {\n\tsub_channels ${2:3}\n\tdisk ${3:os} { latency ${4:exp 100us} }\n}',
   source: 'OpenHCL guide (StorVSP)',
 });
-setting('vm.openhcl.storvsp.sub_channels', count(0), { doc: 'Subchannels beyond the primary (`scsi_sub_channels`). Clamped to the VP count and to 256. 0 on a many-VP VM serialises all IO on one worker.', default: '0', source: 'OpenHCL guide (StorVSP)' });
+setting('vm.openhcl.storvsp.sub_channels', count(0), { doc: 'Subchannels beyond the primary for this controller only, overriding the VM-wide `scsi_sub_channels` (OpenHCL itself has only the VM-wide value: this is a what-if). Clamped to VPs - 1 (the guest opens at most one channel per VP) and to 256. 0 on a many-VP VM serialises all IO on one worker.', default: 'scsi_sub_channels (0)', source: 'OpenHCL guide (StorVSP); OpenVMM vtl2_settings_worker.rs' });
 setting('vm.openhcl.storvsp.io_queue_depth', count(1, 65536), { doc: 'Queue depth per channel (`io_queue_depth`): IOs a channel\'s worker accepts before the guest must wait. A full queue shared with a slow disk blocks the fast ones (head-of-line).', default: 'min(8 x VPs, 256)', source: 'OpenHCL guide (StorVSP)' });
 setting('vm.openhcl.storvsp.poll_mode_queue_depth', count(0), { doc: 'A channel\'s worker is in poll mode while the IOs pending on the channel are at or above this number (`poll_mode_queue_depth` of the StorVSP controller in the OpenVMM source): it keeps the ring\'s interrupt masked and looks at the ring when an IO completes, so new requests wait for a completion. A slow backend keeps IOs pending for long: give it a threshold above its typical pending count.', default: '1', source: 'OpenVMM source (StorVSP)' });
 setting('vm.openhcl.storvsp.interrupts', bool, { doc: 'Channels are opened with interrupts. A channel opened without interrupts lands on VP 0.', default: 'on', source: 'OpenHCL guide (StorVSP)' });
 def('vm.openhcl.storvsp.channel_vps', {
-  doc: 'The VP each channel\'s worker runs on, primary first (`0,2,4,6`).',
+  doc: 'The VP each channel\'s worker runs on, primary first (`0,2,4,6`). In OpenHCL the guest picks each channel\'s target VP when it opens it; this list states the guest\'s choice. Channels not listed are spread evenly over the VPs no listed channel has (at most one channel per VP), with a warning.',
   args: [a('vps', vplist)],
-  default: 'spread evenly across VPs',
+  default: 'spread evenly across VPs (channel i on VP floor(i x VPs / channels))',
   source: 'OpenHCL guide (StorVSP)',
 });
 def('vm.openhcl.storvsp.disk', {
@@ -467,11 +482,16 @@ def('vm.openhcl.storvsp.disk', {
   args: [a('name', { kind: 'name', declares: 'disk' })],
   body: 'required',
   repeatable: true,
-  children: ['vm.openhcl.storvsp.disk.latency'],
+  children: ['vm.openhcl.storvsp.disk.latency', 'vm.openhcl.storvsp.disk.backend', 'vm.openhcl.storvsp.disk.nvme_queues'],
   snippet: 'disk ${1:name} { latency ${2:exp 100us} }',
   source: 'OpenHCL guide (StorVSP)',
 });
 setting('vm.openhcl.storvsp.disk.latency', dist, { doc: 'Backend latency of one IO (`exp 100us`, `bimodal 100us 20ms 1%`).', required: true, source: 'vpscope' });
+setting('vm.openhcl.storvsp.disk.backend', enumOf([
+  ['disk_blockdevice', 'A Linux block device in VTL2: the channel worker submits the IO to its thread\'s io_uring, and the completion is an event on that ring (the worker\'s VP): io_uring cancel pulls that VP out of VTL0.'],
+  ['disk_nvme', 'OpenHCL\'s user-mode NVMe driver: the completion is the interrupt of the issuing CPU\'s IO queue, polled on that CPU\'s ring; when the device has fewer IO queues than CPUs (`nvme_queues`), a CPU without a queue uses the nearest lower CPU\'s queue (nvme_driver `fallback_io_issuer`), so the completion pulls that other VP out of VTL0 and the worker is woken across threads. Submissions are queue doorbells, not io_uring entries: `io_ring_size` does not bound them.'],
+]), { doc: 'The disk\'s backend, which decides on which VP\'s ring a completion lands, hence which VP io_uring cancel pulls out of VTL0.', default: 'disk_blockdevice', source: 'OpenVMM disk_blockdevice, nvme_driver/src/driver.rs' });
+setting('vm.openhcl.storvsp.disk.nvme_queues', count(1, 65536), { doc: '`disk_nvme`: IO queues the NVMe device provides (its interrupt count bounds them). vpscope gives queues to VPs 0..N-1 and sends VP v >= N to VP N-1\'s queue (the nearest lower CPU with a queue); in OpenHCL queues go to CPUs in the order they first issue IO (a simplification).', default: 'one per VP', source: 'OpenVMM nvme_driver/src/driver.rs' });
 def('vm.openhcl.netvsp', {
   doc: 'A NetVSP NIC. vpscope models its sub-channel clamping only (min(32, VPs)); its data path is not simulated.',
   args: [a('name', { kind: 'name', declares: 'nic' })],
@@ -536,7 +556,7 @@ def('vm.guest.parallel', {
   args: [a('name', { kind: 'name', declares: 'parallel' })],
   body: 'required',
   repeatable: true,
-  children: ['vm.guest.parallel.threads', 'vm.guest.parallel.work', 'vm.guest.parallel.rounds', 'vm.guest.parallel.barrier', 'vm.guest.parallel.spin_limit', 'vm.guest.parallel.dop', 'vm.guest.parallel.spin_mode'],
+  children: ['vm.guest.parallel.threads', 'vm.guest.parallel.work', 'vm.guest.parallel.rounds', 'vm.guest.parallel.barrier', 'vm.guest.parallel.spin_limit', 'vm.guest.parallel.dop', 'vm.guest.parallel.spin_mode', 'vm.guest.parallel.start'],
   snippet: 'parallel ${1:omp} {\n\twork ${2:100us}\n\trounds ${3:1000}\n\tbarrier ${4|spin,block,paravirt|}\n}',
   source: 'Kernel Recipes 2024 dual-level scheduling',
 });
@@ -546,6 +566,7 @@ setting('vm.guest.parallel.rounds', count(1), { doc: 'Number of rounds, i.e. bar
 setting('vm.guest.parallel.barrier', enumOf([['spin', 'Active wait (OMP_WAIT_POLICY=active): fastest unpreempted, wastes time on preempted siblings.'], ['block', 'Passive wait: sleep and get woken.'], ['paravirt', 'Spin while no vCPU of the VM is preempted, block otherwise.']]), { doc: 'Barrier wait policy (OMP_WAIT_POLICY): how a thread that arrives early waits for the others.', default: 'spin', source: 'Kernel Recipes 2024 dual-level scheduling' });
 setting('vm.guest.parallel.spin_limit', dur(0), { doc: 'Spin this long before blocking (GOMP_SPINCOUNT as a time): a block barrier that spins briefly first, or a bounded spin barrier.', default: 'block: 0, spin: unlimited', source: 'vpscope' });
 setting('vm.guest.parallel.dop', enumOf([['fixed', 'Always `threads` threads.'], ['adaptive', 'Lower the degree of parallelism to the number of running (not preempted) vCPUs.']]), { doc: 'Degree of parallelism policy: a fixed team, or one adapted to the vCPUs actually running (the Kernel Recipes 2024 mitigation).', default: 'fixed', source: 'Kernel Recipes 2024 dual-level scheduling' });
+setting('vm.guest.parallel.start', dur(0), { doc: 'When the region\'s first round begins (default 0): a delay before the team starts, e.g. to let a host load or another region get going first, or to stagger two regions.', default: '0', source: 'vpscope' });
 setting('vm.guest.parallel.spin_mode', enumOf([['user', 'User-mode spinning: pause-loop exiting never triggers.'], ['kernel', 'Kernel-mode spinning: PLE applies.']]), { doc: 'Where barrier waiters spin: user mode (PLE never triggers) or kernel mode (pause-loop exits yield to preempted siblings).', default: 'user', source: 'KVM' });
 def('vm.guest.ioload', {
   doc: 'Storage load on a StorVSP disk: open loop at `rate`, or closed loop keeping `depth` IOs outstanding.',

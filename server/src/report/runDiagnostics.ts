@@ -43,7 +43,7 @@ const STALL_CODES: Record<string, string> = {
 /** Causes reported by the OpenHCL model: their `vp` is a VP (the executor), not a guest vCPU. */
 const VP_CAUSES = new Set([
   'blocking-syscall', 'cpu-stretch', 'vtl2-work', 'root-op', 'intercept', 'vtl0-residence', 'get-round-trip', 'get-deadlock',
-  'sidecar-onlining', 'sidecar-hosted', 'sidecar-exit', 'io-ring-full', 'idle',
+  'sidecar-onlining', 'sidecar-hosted', 'sidecar-exit', 'io-ring-full', 'vmm-exit', 'idle',
 ]);
 
 /** At most this many run diagnostics per document (the longest stalls first). */

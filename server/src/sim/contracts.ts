@@ -192,7 +192,13 @@ export const EXIT_IPI = 5; // the guest sends an IPI to wake a halted sibling vC
 export const EXIT_RTC_READ = 6;
 export const EXIT_RTC_WRITE = 7;
 export const EXIT_PAM_REMAP = 8;
-export const EXIT_NAMES = ['', 'intercept', 'exit', 'ple', 'unboost', 'ipi', 'rtc_read', 'rtc_write', 'pam_remap'] as const;
+/**
+ * A guest `exit REASON DIST vmm` step: the exit goes to the VMM (userspace: QEMU/OpenVMM for a plain
+ * vCPU, OpenHCL's VTL2 for an OpenHCL VP) and the vCPU thread waits there, blocked (not runnable,
+ * so neither preempted nor steal) for DIST, e.g. an emulated device or a host-side barrier.
+ */
+export const EXIT_VMM = 9;
+export const EXIT_NAMES = ['', 'intercept', 'exit', 'ple', 'unboost', 'ipi', 'rtc_read', 'rtc_write', 'pam_remap', 'vmm'] as const;
 
 /**
  * The VTL0 (guest) side of one VP / vCPU: guest threads, its scheduler, interrupts. Implemented

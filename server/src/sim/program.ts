@@ -25,6 +25,7 @@ export const ST_RTC_READ = 10;
 export const ST_RTC_WRITE = 11;
 export const ST_PAM_REMAP = 12;
 export const ST_EXIT = 13;
+export const ST_IS_VP_READY = 14;
 
 const CODES: Record<Step['kind'], number> = {
   cpu: ST_CPU,
@@ -41,6 +42,7 @@ const CODES: Record<Step['kind'], number> = {
   rtc_write: ST_RTC_WRITE,
   pam_remap: ST_PAM_REMAP,
   exit: ST_EXIT,
+  is_vp_ready: ST_IS_VP_READY,
 };
 
 export const TRIG_LOOP = 0;

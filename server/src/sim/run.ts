@@ -8,14 +8,14 @@
  *   engine, rng, recorder, stats -> host (pools + schedulers, pCPU lanes) -> per VM: domain,
  *   vCPU threads (with the VM's scheduling settings; static RT boost applied here), KVM boost
  *   hooks, the guest (VTL0 of every vCPU), then the outer per-VP model (OpenHCL executor or the
- *   plain vCPU) -> host loads -> run -> results -> run findings.
+ *   plain vCPU) -> host loads -> run -> results (run hazards: `analysis/run` withRunFindings).
  */
-import type { Scenario } from '../model/ir';
-import { analyzeRun } from '../analysis/run';
+import type { Scenario, Vm } from '../model/ir';
 import type { OpenHclBuilder, OpenHclVm, SimContext, SimOptions, StopReason } from './contracts';
 import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './contracts';
 import { Engine } from './engine';
 import { GuestVm } from './guest/guest';
+import type { GuestFacts } from './guest/guest';
 import { Host } from './host/host';
 import { createLoads } from './host/loads';
 import { CreditScheduler } from './host/credit';
@@ -58,7 +58,29 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
   return out;
 }
 
-/** Simulates one scenario (a variant is a complete scenario). */
+/** What the run hazards of `analysis/run` read besides the result: kept per result, not serialised. */
+export interface SimRunFacts {
+  scenario: Scenario;
+  guests: { vm: Vm; facts: GuestFacts }[];
+}
+
+const runFacts = new WeakMap<VariantResult, SimRunFacts>();
+
+/** The scenario and guest facts a result was simulated from (undefined for a result not made here). */
+export function runFactsOf(result: VariantResult): SimRunFacts | undefined {
+  return runFacts.get(result);
+}
+
+/** Findings in document order, then by code: the one order every shell shows. */
+export function sortFindings<T extends { range?: { start: number }; code: string }>(findings: T[]): T[] {
+  return findings.sort((a, b) => (a.range?.start ?? -1) - (b.range?.start ?? -1) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
+/**
+ * Simulates one scenario (a variant is a complete scenario). The result carries the simulator's
+ * own findings (OpenHCL run findings, stalls); the run hazards of `analysis/run` are added by
+ * `withRunFindings` in the shells (the simulator does not import the layer above it).
+ */
 export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base', description?: string): VariantResult {
   const set = scenario.settings;
   const seed = opts.seed ?? set.seed;
@@ -264,9 +286,10 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
     counters: {},
   };
   if (description !== undefined) result.description = description;
-  const findings = [...stats.findings, ...analyzeRun({ scenario, result, guests: guests.map((g) => ({ vm: g.vm, facts: g.facts })) })];
-  findings.sort((a, b) => (a.range?.start ?? -1) - (b.range?.start ?? -1) || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  result.findings = findings;
+  // Run hazards (analysis/run, the layer above) are added by the shells through
+  // `withRunFindings`; the simulator keeps what they need beside the result.
+  result.findings = sortFindings([...stats.findings]);
+  runFacts.set(result, { scenario, guests: guests.map((g) => ({ vm: g.vm, facts: g.facts })) });
   result.counters = stats.counterObject();
   if (opts.timeline) result.timeline = rec.timeline(0, end);
   void loads;

@@ -8,7 +8,7 @@
  * effect at the next exit); they are simulated only for VMs with `boost dynamic` (a timer per
  * vCPU sampling `guest.residence`), so other runs pay nothing for them.
  */
-import { BLOCK_IDLE, EXIT_NAMES, type BoostHooks, type HostApi, type SimContext, type ThreadBody, type Vtl0, type Vtl0Outer } from './contracts';
+import { BLOCK_IDLE, BLOCK_WAIT, EXIT_NAMES, EXIT_VMM, type BoostHooks, type HostApi, type SimContext, type ThreadBody, type Vtl0, type Vtl0Outer } from './contracts';
 import type { TextRange } from '../core/text';
 import type { Dist } from '../model/ir';
 import type { EventHandler, Ns } from './engine';
@@ -22,9 +22,12 @@ const S_WAKE = 2; // paying the halt wake-up cost
 const S_GUEST = 3; // executing the guest (or about to)
 const S_EXIT = 4; // serving an exit
 const S_READY = 5; // runnable after a directed yield; enters the guest when resumed
+const S_VMM = 6; // blocked in the VMM (userspace) serving an `exit ... vmm` step
+const S_VMM_DONE = 7; // the VMM answered: runnable, finishes the exit when resumed
 
 const EV_WORK = 0;
 const EV_RESIDENCE = 1;
+const EV_VMM = 2;
 
 export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   private st = S_IDLE;
@@ -32,6 +35,7 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   private readonly host: HostApi;
   private pendingYield = -1;
   private readonly resTimer: number;
+  private readonly vmmTimer: number;
   private readonly cExit: number[];
   private readonly cHalt: number;
   private readonly cNatural: number;
@@ -48,6 +52,7 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
     this.work = new CpuWork(ctx.engine, this, EV_WORK);
     const hid = ctx.engine.register(this);
     this.resTimer = ctx.engine.timer(hid, EV_RESIDENCE);
+    this.vmmTimer = ctx.engine.timer(hid, EV_VMM);
     this.cExit = EXIT_NAMES.map((n) => ctx.stats.counter(n ? `exits.${n}` : 'exits.other'));
     this.cHalt = ctx.stats.counter('exits.halt');
     this.cNatural = ctx.stats.counter('exits.natural');
@@ -66,6 +71,12 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
       case S_WAKE:
       case S_EXIT:
         this.work.resume(now);
+        return;
+      case S_VMM_DONE:
+        // Back from the VMM: KVM_RUN re-enters the guest (no wake-up cost modelled beyond the
+        // host's scheduling of the thread).
+        this.inner.exitDone(now);
+        this.enterGuest(now);
         return;
       default:
         this.enterGuest(now);
@@ -100,6 +111,14 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
     this.ctx.stats.add(this.cExit[exit] ?? this.cExit[0]);
     this.boost.onExit(this.vp, now);
     this.pendingYield = yieldTo ?? -1;
+    if (exit === EXIT_VMM) {
+      // Exit to userspace: the vCPU thread waits in the VMM, blocked (not runnable) for durNs.
+      this.st = S_VMM;
+      this.pendingYield = -1;
+      this.ctx.engine.arm(this.vmmTimer, now + Math.max(0, durNs));
+      this.host.block(this.tid, now, BLOCK_WAIT);
+      return;
+    }
     this.work.start(now, durNs, true);
   }
 
@@ -112,6 +131,13 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   // ---------------------------------------------------------------- events
 
   onEvent(arg: number, now: Ns): void {
+    if (arg === EV_VMM) {
+      if (this.st === S_VMM) {
+        this.st = S_VMM_DONE;
+        this.host.wake(this.tid, now);
+      }
+      return;
+    }
     if (arg === EV_RESIDENCE) {
       // A natural exit while executing the guest: costs nothing here, lets pending boost requests apply.
       if (this.st === S_GUEST && this.inner.inGuest()) {

@@ -1,6 +1,6 @@
 /**
  * Simulation worker (bundled to dist/simWorker.js): a thin node:worker_threads shell around
- * `analyzeDocument` + `simulateAll`, so the language server can simulate without blocking.
+ * `analyzeDocument` + `simulateAllWithFindings` (analysis/run: simulation, then run hazards), so the language server can simulate without blocking.
  * The one Node shell kept beside the engine (ARCHITECTURE.md); it owns the clock for the wall
  * budget.
  *
@@ -20,7 +20,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeDocument } from '../model/analyze';
-import { simulateAll } from './run';
+import { simulateAllWithFindings } from '../analysis/run';
 
 export interface SimRunRequest {
   type: 'run';
@@ -58,7 +58,7 @@ function run(req: SimRunRequest): void {
   const budget = req.wallMs ?? a.scenario.settings.wallLimitMs;
   let lastSent = -1;
   const variants = req.variant === undefined ? 'base' : req.variant === 'all' ? 'all' : Array.isArray(req.variant) ? req.variant : [req.variant];
-  const results = simulateAll(a.scenario, {
+  const results = simulateAllWithFindings(a.scenario, {
     variants,
     seed: req.seed,
     maxEvents: req.maxEvents,

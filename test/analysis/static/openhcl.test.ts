@@ -6,6 +6,31 @@
 import { describe, test } from 'node:test';
 import { check, checkFix } from './check';
 
+describe('VPS201 in the thread backend: untargeted drivers share the default driver thread', () => {
+  test('a blocking call delays the other untargeted drivers; a target_vp gives its own thread', () => {
+    check(`
+      host { pcpus 4 }
+      vm a {
+        vcpus 2
+        openhcl {
+          backend thread
+          task vmgs { every 2ms; syscall 1ms }
+      #                          ^^^^^^^^^^^ warning VPS201: task \`vmgs\` has no target_vp, so in the thread backend it runs on the one default driver thread it shares with \`tick\`
+          task tick { every 1ms; cpu 10us }
+        }
+      }
+      vm b {
+        vcpus 2
+        openhcl {
+          backend thread
+          task vmgs { target_vp 1; every 2ms; syscall 1ms }
+          task tick { every 1ms; cpu 10us }
+        }
+      }
+    `);
+  });
+});
+
 describe('VPS201 blocking call in a worker on a VP thread', () => {
   test('a blocking syscall stalls the other tasks of the VP; the dedicated-thread variant is silent', () => {
     check(`

@@ -99,6 +99,18 @@ describe('VPS213 implicit onlining of a sidecar VP', () => {
   });
 });
 
+describe('VPS213 quick fix', () => {
+  test('check readiness without waiting: wait_vp_ready becomes is_vp_ready (no onlining)', () => {
+    checkFix(`
+      host { pcpus 4 }
+      vm big { vcpus 4; openhcl { sidecar { linux_vps 0-1 }; task late { runs_on dedicated; target_vp 2; once at 0; wait_vp_ready; cpu 10us } } }
+    `, 'VPS213', `
+      host { pcpus 4 }
+      vm big { vcpus 4; openhcl { sidecar { linux_vps 0-1 }; task late { runs_on dedicated; target_vp 2; once at 0; is_vp_ready; cpu 10us } } }
+    `);
+  });
+});
+
 describe('VPS214 sidecar hot-plug off with exit-heavy VPs', () => {
   test('every exit of the remote VPs lands on the base CPU; hot-plug on is silent', () => {
     check(`

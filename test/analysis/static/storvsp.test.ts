@@ -10,7 +10,7 @@ describe('VPS207 no subchannels on a multi-VP VM', () => {
         vcpus 4
         openhcl {
           storvsp scsi { disk os { latency 100us } }
-      #   ^^^^^^^^^^^^ warning VPS207: controller \`scsi\` has no subchannels -> its one worker (the primary channel, on VP 0) serialises the IO of 4 vCPUs (\`io\`) and every completion interrupts VP 0 -> add subchannels: \`sub_channels 3\`
+      #   ^^^^^^^^^^^^ warning VPS207: controller \`scsi\` has no subchannels -> its one worker (the primary channel, on VP 0) serialises the IO of 4 vCPUs (\`io\`) and every completion interrupts VP 0 -> add subchannels: \`scsi_sub_channels 3\`
         }
         guest { ioload io { disk scsi os; rate 10k/s } }
       }
@@ -55,8 +55,8 @@ describe('VPS207 no subchannels on a multi-VP VM', () => {
       vm db {
         vcpus 4
         openhcl {
+          scsi_sub_channels 3
           storvsp scsi {
-            sub_channels 3
             disk os { latency 100us }
           }
         }
@@ -64,6 +64,37 @@ describe('VPS207 no subchannels on a multi-VP VM', () => {
       }
       `,
     );
+  });
+});
+
+describe('one channel rule (model/storvspRule.ts) for checker, lowering, simulator and quick fixes', () => {
+  test('sub_channels 4 on 4 VPs is clamped to 3, and the quick fix writes 3 (4 channels, one per VP)', () => {
+    checkFix(
+      `
+      host { pcpus 4 }
+      vm a { vcpus 4; openhcl { storvsp scsi { sub_channels 4 } } }
+      `,
+      'VPS208',
+      `
+      host { pcpus 4 }
+      vm a { vcpus 4; openhcl { storvsp scsi { sub_channels 3 } } }
+      `,
+    );
+  });
+
+  test('the VM-wide scsi_sub_channels is checked once, on itself', () => {
+    check(`
+      host { pcpus 4 }
+      vm a {
+        vcpus 2
+        openhcl {
+          scsi_sub_channels 5
+      #   ^^^^^^^^^^^^^^^^^^^ warning VPS208: \`scsi_sub_channels 5\` on VM \`a\` is more than OpenHCL opens on a 2-VP VM (at most one channel per VP, so 1 subchannel besides the primary, and 256) -> it is clamped to 1
+          storvsp s1 { disk d { latency 1ms } }
+          storvsp s2 { disk d { latency 1ms } }
+        }
+      }
+    `);
   });
 });
 
@@ -76,7 +107,7 @@ describe('VPS208 subchannels clamped', () => {
         openhcl {
           storvsp scsi {
             sub_channels 8
-      #     ^^^^^^^^^^^^^^ warning VPS208: \`sub_channels 8\` on controller \`scsi\` is more than OpenHCL opens on a 4-VP VM (at most one per VP, and 256) -> it is clamped to 4: the device runs 5 channels, not 9
+      #     ^^^^^^^^^^^^^^ warning VPS208: \`sub_channels 8\` on controller \`scsi\` is more than OpenHCL opens on a 4-VP VM (at most one channel per VP, so 3 subchannels besides the primary, and 256) -> it is clamped to 3: the device runs 4 channels, not 9
           }
         }
       }
@@ -103,7 +134,7 @@ describe('VPS208 subchannels clamped', () => {
       'VPS208',
       `
       host { pcpus 4 }
-      vm a { vcpus 2; openhcl { storvsp scsi { sub_channels 2 } } }
+      vm a { vcpus 2; openhcl { storvsp scsi { sub_channels 1 } } }
       `,
     );
   });
@@ -159,13 +190,35 @@ describe('VPS210 slow disk shares a controller with fast disks', () => {
         }
         guest {
           ioload oltp { disk scsi0 data; rate 20k/s }
-          ioload backup { disk scsi0 archive; depth 64 }
+          ioload backup { disk scsi0 archive; depth 128 }
         }
       }
       variant separate {
         vm db {
           openhcl { storvsp scsi1 { sub_channels 3; poll_mode_queue_depth 64; disk archive { latency 20ms } } }
           guest { ioload backup { disk scsi1 archive } }
+        }
+      }
+    `);
+  });
+
+  test('a queue the scenario does not fill on average: information that it may fill in bursts', () => {
+    check(`
+      host { pcpus 4 }
+      vm db {
+        vcpus 4
+        openhcl {
+          storvsp scsi0 {
+            sub_channels 3
+            poll_mode_queue_depth 64
+            disk data { latency exp 150us }
+            disk archive { latency 20ms }
+      #     ^^^^^^^^^^^^ info VPS210: disk \`archive\` (20 ms) shares controller \`scsi0\` with faster disk \`data\` (exp mean 150 us) -> IO to all of them goes through the same 4 channels, each with a queue of 32 -> a queue fills only if 32 \`archive\` IOs are pending on one channel at once (the scenario keeps ~16 per channel on average)
+          }
+        }
+        guest {
+          ioload oltp { disk scsi0 data; rate 20k/s }
+          ioload backup { disk scsi0 archive; depth 64 }
         }
       }
     `);

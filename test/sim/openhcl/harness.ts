@@ -198,6 +198,8 @@ export function task(name: string, steps: Step[], o: Partial<Vtl2Task> & { at?: 
     runOnTarget: o.runOnTarget ?? false,
     runsOn: o.runsOn ?? 'vp',
     retargets: o.retargets ?? [],
+    ...(o.ioRing !== undefined ? { ioRing: o.ioRing } : {}),
+    ...(o.spawnedOn !== undefined ? { spawnedOn: o.spawnedOn } : {}),
     program: o.program ?? { trigger, startNs: o.at !== undefined ? 0 : 0, count: o.at !== undefined ? 1 : undefined, steps },
   };
 }

@@ -38,11 +38,18 @@ test('threadpool, target unset: IO on VP 0, run_on_target means nothing, retarge
   assert.equal(ioVpOf(p), 0);
 });
 
-test('thread backend: own thread, target only picks its CPU, run_on_target and retarget ignored', () => {
+test('thread backend: target_vp selects a dedicated thread, run_on_target and retarget ignored', () => {
   const p = placeTask('thread', task(3, true), 4);
   assert.deepEqual([p.executor, p.target, p.runOnTarget], ['own_thread', 3, false]);
   assert.equal(retarget(p, 1, 4), false);
   assert.equal(p.target, 3);
+});
+
+test('thread backend: untargeted drivers share the default driver thread (vm_task.rs ThreadDriverBackend)', () => {
+  for (const rot of [false, true]) {
+    const p = placeTask('thread', task(undefined, rot), 4);
+    assert.deepEqual([p.executor, p.target, p.runOnTarget, p.retargetable], ['default_driver', undefined, false, false]);
+  }
 });
 
 test('single backend: everything ignored', () => {

@@ -38,7 +38,31 @@ test('target set, run_on_target on: always on the target', () => {
   assert.deepEqual(vtl2(w, 'vm:v/vp:1/openhcl'), [[0, 5 * us], [55 * us, 65 * us]]);
 });
 
-test('thread backend: one thread per driver; blocking there stalls no VP task', () => {
+test('thread backend: untargeted drivers share the default driver thread, so a blocking one delays the others', () => {
+  const a = task('a', [syscall(1 * ms)], { at: 0 });
+  const b = task('b', [cpu(10 * us)], { at: 0 });
+  const w = world(vm(2, openhcl({ backend: 'thread', tasks: [a, b] })), { endNs: 3 * ms });
+  w.run(3 * ms);
+  assert.equal(w.latency('b').max, 1 * ms + 10 * us, 'b waits for a\'s blocking syscall on the shared thread');
+  assert.deepEqual(vtl2(w, 'vm:v/vtl2:default driver/openhcl').at(-1), [1 * ms, 1 * ms + 10 * us], 'b runs on the default driver lane after the syscall');
+  assert.deepEqual(vtl2(w, 'vm:v/vp:0/openhcl'), [], 'no VTL2 work on VP threads');
+  const t = w.host.threads.filter((x) => x.spec.laneId?.includes('/vtl2:'));
+  assert.equal(t.length, 1, 'both tasks on one thread');
+});
+
+test('thread backend: a targeted driver\'s dedicated thread is not pinned to its target\'s CPU', () => {
+  const a = task('a', [cpu(10 * us)], { at: 0, targetVp: 1 });
+  const v = vm(2, openhcl({ backend: 'thread', tasks: [a] }));
+  v.pin = 'one_to_one';
+  v.cpus = [4, 5];
+  const w = world(v, { endNs: 1 * ms });
+  w.run(1 * ms);
+  const t = w.host.threads.find((x) => x.spec.laneId === 'vm:v/vtl2:task a');
+  assert.ok(t, 'a dedicated thread for the targeted driver');
+  assert.deepEqual([...t.spec.cpus], [4, 5], 'affinity: the VM\'s CPUs, not CPU 5 alone');
+});
+
+test('thread backend: a targeted driver has its own thread; blocking there stalls no VP task', () => {
   const a = task('a', [syscall(1 * ms)], { at: 0, targetVp: 0, runOnTarget: true });
   const b = task('b', [cpu(10 * us)], { at: 0, targetVp: 0, runOnTarget: true });
   const w = world(vm(2, openhcl({ backend: 'thread', tasks: [a, b] })), { endNs: 3 * ms });

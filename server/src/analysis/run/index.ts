@@ -11,6 +11,8 @@ import type { Finding } from '../../core/findings';
 import type { Scenario, Vm } from '../../model/ir';
 import type { GuestFacts } from '../../sim/guest/guest';
 import type { VariantResult } from '../../sim/result';
+import { runFactsOf, simulateAll, sortFindings } from '../../sim/run';
+import type { SimulateAllOptions } from '../../sim/run';
 import { fmtNs, fmtPct } from '../../sim/util';
 
 export const RunCodes = {
@@ -213,4 +215,24 @@ export function analyzeRun(f: RunFacts): Finding[] {
     }
   }
   return out;
+}
+
+/**
+ * Adds the run hazards to a result of `simulate` (in place; returns it). The shells (CLI, the
+ * simulation worker, tests) call this: the simulator itself does not import the layer above it.
+ * A result already analysed, or not made by `simulate`, is returned unchanged.
+ */
+export function withRunFindings(result: VariantResult): VariantResult {
+  const f = runFactsOf(result);
+  if (!f || analysed.has(result)) return result;
+  analysed.add(result);
+  result.findings = sortFindings([...result.findings, ...analyzeRun({ scenario: f.scenario, result, guests: f.guests })]);
+  return result;
+}
+
+const analysed = new WeakSet<VariantResult>();
+
+/** `simulateAll` followed by `withRunFindings` on every result: what the shells run. */
+export function simulateAllWithFindings(scenario: Scenario, opts: SimulateAllOptions = {}): VariantResult[] {
+  return simulateAll(scenario, opts).map(withRunFindings);
 }

@@ -119,12 +119,12 @@ export const hazardCodeDocs: Record<HazardCode, HazardCodeDoc> = {
   VPS210: {
     hazard: 10, family: 'storvsp', severity: 'warning',
     title: 'Slow disk shares a controller with fast disks',
-    help: 'Disks on one StorVSP controller share its channels and their queues. Once a channel\'s queue is full of IO to a slow disk, IO to the fast disks waits behind it (head-of-line blocking). Put the slow disk on a controller of its own.',
+    help: 'Disks on one StorVSP controller share its channels and their queues. Once a channel\'s queue is full of IO to a slow disk, IO to the fast disks waits behind it (head-of-line blocking). A warning when the scenario keeps at least `io_queue_depth` slow IOs pending per channel (the queue fills, as the simulator\'s queue model has it); information ("may", in bursts) below that. Put the slow disk on a controller of its own.',
   },
   VPS211: {
     hazard: 11, family: 'storvsp', severity: 'info',
     title: 'Poll mode with a slow backend',
-    help: 'A StorVSP worker is in poll mode while the IOs pending on its channel are at or above `poll_mode_queue_depth`. A slow backend keeps IOs pending for long, so the worker keeps polling on its VP thread instead of letting the VP return to its guest. Raise `poll_mode_queue_depth` above the typical pending count, or keep slow disks on their own controller.',
+    help: 'A StorVSP worker is in poll mode while the IOs pending on its channel are at or above `poll_mode_queue_depth`: it leaves the ring\'s interrupt masked and reads new requests only when a completion wakes it (OpenVMM storvsp `poll_process_ready`; not a CPU-burning spin). A slow backend keeps IOs pending for long, so a request written meanwhile waits up to a slow completion. Raise `poll_mode_queue_depth` above the typical pending count, or keep slow disks on their own controller.',
   },
   VPS212: {
     hazard: 12, family: 'sidecar', severity: 'warning',

@@ -26,7 +26,8 @@ function threadBusyNs(steps: readonly Step[]): number {
 
 /** `task `x` on VP 2`, or the untargeted variant that says why it is VP 0. */
 function where(t: Vtl2Task, vp: number): string {
-  return t.targetVp === undefined ? `task \`${t.name}\` (no target_vp: it runs and completes its IO on VP 0)` : `task \`${t.name}\` on VP ${vp}`;
+  if (t.targetVp !== undefined) return `task \`${t.name}\` on VP ${vp}`;
+  return t.ioRing === 'current' ? `task \`${t.name}\` (no target_vp, \`io_ring current\`: it stays on VP ${vp}, where it was spawned)` : `task \`${t.name}\` (no target_vp: it runs and completes its IO on VP 0)`;
 }
 
 /** The other work on a VP, as a phrase, and related info pointing at it. */
@@ -69,6 +70,27 @@ export function checkBlockingCalls(ctx: HazardContext): void {
     const oh = vm.openhcl;
     if (!oh) continue;
     let occ: Map<number, VpWork[]> | undefined;
+    // Thread backend (OpenVMM vm_task.rs ThreadDriverBackend): drivers without target_vp share the
+    // one default driver thread, so a blocking call there delays every other untargeted driver.
+    const onDefault = oh.backend === 'thread' ? oh.tasks.filter((x) => x.runsOn === 'vp' && x.targetVp === undefined) : [];
+    for (let tIndex = 0; tIndex < onDefault.length && onDefault.length > 1; tIndex++) {
+      const t = onDefault[tIndex];
+      const others = onDefault.filter((o) => o !== t);
+      for (let stepIndex = 0; stepIndex < t.program.steps.length; stepIndex++) {
+        const step = t.program.steps[stepIndex];
+        if (step.kind !== 'syscall' && !(step.kind === 'get' && step.blocking)) continue;
+        const what = step.kind === 'syscall' ? `a blocking syscall (${fmtDistWithTail(step.dur)})` : `a blocking GET/VMGS call (${fmtDistWithTail(step.dur)})`;
+        ctx.report(HazardCodes.blockingCallOnVp, {
+          range: ctx.head(step.range),
+          message:
+            `task \`${t.name}\` has no target_vp, so in the thread backend it runs on the one default driver thread it shares with ${others.map((o) => `\`${o.name}\``).join(', ')} -> ` +
+            `its ${what} blocks that thread -> every other untargeted driver waits for the call's duration; ` +
+            `give it \`target_vp\` (a dedicated thread of its own) or \`runs_on dedicated\`, or make the call asynchronous`,
+          related: others.map((o) => ctx.rel(o.range, `task \`${o.name}\` shares the default driver thread`)),
+          fixes: [dedicatedFix(ctx, vm, t, true)],
+        });
+      }
+    }
     for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
       const t = oh.tasks[tIndex];
       const vp = taskVp(oh, t);
@@ -246,7 +268,8 @@ export function checkUntargetedIo(ctx: HazardContext): void {
     const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh || oh.backend !== 'threadpool' || vm.vcpus < 2) continue;
-    const untargeted = oh.tasks.filter((t) => onVpThread(oh, t) && t.targetVp === undefined && t.program.steps.some((s) => s.kind === 'io'));
+    // `io_ring current` tasks complete on the VP they run on, not on VP 0.
+    const untargeted = oh.tasks.filter((t) => onVpThread(oh, t) && t.targetVp === undefined && t.ioRing !== 'current' && t.program.steps.some((s) => s.kind === 'io'));
     if (untargeted.length < 2) continue;
     untargeted.forEach((t, k) => {
       const others = untargeted.filter((o) => o !== t);

@@ -14,6 +14,7 @@
  */
 import type { TextRange } from '../../core/text';
 import type { OpenHcl, Program, StorvspController, Vm, Vtl2Task } from '../../model/ir';
+import { layoutChannelVps } from '../../model/storvspRule';
 
 /** True when the task runs on a VP's executor thread (shares it with the VP's guest). */
 export function onVpThread(oh: OpenHcl, t: Vtl2Task): boolean {
@@ -23,7 +24,9 @@ export function onVpThread(oh: OpenHcl, t: Vtl2Task): boolean {
 /** The VP whose thread a task runs on, or undefined when it does not run on a VP thread. */
 export function taskVp(oh: OpenHcl, t: Vtl2Task): number | undefined {
   if (!onVpThread(oh, t)) return undefined;
-  return t.targetVp ?? 0;
+  // Untargeted: VP 0 (spawned there, IO on VP 0's ring); with `io_ring current` it stays on the
+  // VP that spawned it (`spawned_on`, default VP 0).
+  return t.targetVp ?? (t.ioRing === 'current' ? (t.spawnedOn ?? 0) : 0);
 }
 
 /** Number of channels of a controller: the primary plus its subchannels. */
@@ -33,15 +36,8 @@ export function channelCount(c: StorvspController): number {
 
 /** The VP each channel's worker runs on, primary first. */
 export function channelVps(vm: Vm, c: StorvspController): number[] {
-  const n = channelCount(c);
-  const out: number[] = [];
-  for (let k = 0; k < n; k++) {
-    if (!c.interrupts) out.push(0);
-    else if (k < c.channelVps.length) out.push(c.channelVps[k]);
-    // "Spread evenly": channel k on VP floor(k * VPs / channels).
-    else out.push(Math.floor((k * vm.vcpus) / n));
-  }
-  return out;
+  // The one rule of model/storvspRule.ts (also used by the lowering and the simulator).
+  return layoutChannelVps(c.channelVps.slice(0, channelCount(c)), channelCount(c), vm.vcpus, c.interrupts);
 }
 
 export function channelLabel(c: StorvspController, k: number): string {

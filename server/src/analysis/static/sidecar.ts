@@ -155,7 +155,8 @@ export function checkSidecarImplicitOnline(ctx: HazardContext): void {
           range: ctx.head(s.range),
           message:
             `task \`${t.name}\` waits for VP ${vp} to be ready, and VP ${vp} is a sidecar VP -> waiting onlines it (a readiness check such as \`is_target_vp_ready()\` would not), ` +
-            `and the task waits the whole onlining (${onliningPhrase(sc, queued)}) -> check readiness without waiting, or target a VP that starts in Linux`,
+            `and the task waits the whole onlining (${onliningPhrase(sc, queued)}) -> check readiness without waiting (\`is_vp_ready\`), or target a VP that starts in Linux`,
+          fixes: [ctx.fix('Check readiness without waiting (`is_vp_ready`: no onlining)', [{ range: { start: s.range.start, end: s.range.start + 'wait_vp_ready'.length }, newText: 'is_vp_ready' }])],
         });
       }
     }

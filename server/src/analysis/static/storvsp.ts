@@ -14,6 +14,8 @@ import { ioSourcesOf } from './openhcl';
 import { child, netvspPath, storvspPath } from './paths';
 import type { Path } from './source';
 import { channelCount, channelVps } from './placement';
+import { maxSubChannels } from '../../model/storvspRule';
+import { openhclPath } from './paths';
 
 /** A disk at least this many times slower (mean latency) than another on its controller is "slow". */
 export const HEAD_OF_LINE_RATIO = 10;
@@ -36,15 +38,19 @@ export function checkNoSubchannels(ctx: HazardContext): void {
       const sources = ioSourcesOf(vm, c.name);
       const submitters = new Set(sources.flatMap((x) => allVcpus(vm, x.vcpus)));
       if (submitters.size < 2) continue;
-      const want = Math.min(vm.vcpus - 1, 256);
+      const want = maxSubChannels(vm.vcpus);
       const vp = channelVps(vm, c)[0];
+      // OpenHCL's setting is the VM-wide `scsi_sub_channels`; fix that unless the controller has its own.
+      const own = !c.subChannelsVmWide;
+      const owner = own ? storvspPath(vm, c) : openhclPath(vm);
+      const kw = own ? 'sub_channels' : 'scsi_sub_channels';
       ctx.report(HazardCodes.noSubchannels, {
-        range: ctx.rangeOf(child(storvspPath(vm, c), 'sub_channels'), c.range),
+        range: ctx.rangeOf(child(owner, kw), c.range),
         message:
           `controller \`${c.name}\` has no subchannels -> its one worker (the primary channel, on VP ${vp}) serialises the IO of ${plural(submitters.size, 'vCPU')} ` +
-          `(${fmtList(sources.map((x) => `\`${x.name}\``))}) and every completion interrupts VP ${vp} -> add subchannels: \`sub_channels ${want}\` gives one channel per VP`,
+          `(${fmtList(sources.map((x) => `\`${x.name}\``))}) and every completion interrupts VP ${vp} -> add subchannels: \`${kw} ${want}\` gives one channel per VP`,
         related: sources.map((x) => ctx.rel(x.range, `${x.kind} \`${x.name}\` submits IO to \`${c.name}\``)),
-        fixes: [ctx.setSetting(storvspPath(vm, c), 'sub_channels', String(want), `Add ${want} subchannels (one channel per VP)`, true)],
+        fixes: [ctx.setSetting(owner, kw, String(want), `Add ${want} subchannels (one channel per VP)`, true)],
       });
     }
   }
@@ -56,17 +62,25 @@ export function checkSubchannelClamp(ctx: HazardContext): void {
     const vm = ctx.localVms[vmIndex];
     const oh = vm.openhcl;
     if (!oh) continue;
-    const clamp = (path: Path, name: string, kind: string, written: number, max: number, why: string, range: TextRange) => {
+    const clamp = (path: Path, name: string, kind: string, written: number, max: number, why: string, range: TextRange, kw = 'sub_channels') => {
       if (written <= max) return;
       ctx.report(HazardCodes.subchannelsClamped, {
-        range: ctx.rangeOf(child(path, 'sub_channels'), range),
+        range: ctx.rangeOf(child(path, kw), range),
         message:
-          `\`sub_channels ${written}\` on ${kind} \`${name}\` is more than OpenHCL opens on a ${vm.vcpus}-VP VM (${why}) -> it is clamped to ${max}: ` +
-          `the device runs ${max + 1} channels, not ${written + 1} -> write ${max}`,
-        fixes: [ctx.setSetting(path, 'sub_channels', String(max), `Set sub_channels to ${max}`, true)],
+          `\`${kw} ${written}\` on ${kind} \`${name}\` is more than OpenHCL opens on a ${vm.vcpus}-VP VM (${why}) -> it is clamped to ${max}: ` +
+          `the device runs ${max + 1} channel${max === 0 ? '' : 's'}, not ${written + 1} -> write ${max}`,
+        fixes: [ctx.setSetting(path, kw, String(max), `Set ${kw} to ${max}`, true)],
       });
     };
-    for (const c of oh.storvsp) clamp(storvspPath(vm, c), c.name, 'controller', c.subChannelsWritten, Math.min(vm.vcpus, 256), 'at most one per VP, and 256', c.range);
+    // One rule (model/storvspRule.ts): the guest opens at most one channel per VP, so at most
+    // VPs - 1 subchannels, and OpenHCL clamps to 256. A VM-wide value is reported once, on it.
+    const maxSub = maxSubChannels(vm.vcpus);
+    const why = `at most one channel per VP, so ${maxSub} subchannel${maxSub === 1 ? '' : 's'} besides the primary, and 256`;
+    if (oh.scsiSubChannels !== undefined && oh.storvsp.some((c) => c.subChannelsVmWide)) {
+      const firstVmWide = oh.storvsp.find((c) => c.subChannelsVmWide)!;
+      clamp(openhclPath(vm), vm.name, 'VM', oh.scsiSubChannels, maxSub, why, firstVmWide.range, 'scsi_sub_channels');
+    }
+    for (const c of oh.storvsp) if (!c.subChannelsVmWide) clamp(storvspPath(vm, c), c.name, 'controller', c.subChannelsWritten, maxSub, why, c.range);
     for (const n of oh.netvsp) clamp(netvspPath(vm, n), n.name, 'NIC', n.subChannelsWritten, Math.min(32, vm.vcpus), 'at most min(32, VPs)', n.range);
   }
 }
@@ -132,6 +146,39 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
   return { name, edits };
 }
 
+/**
+ * IOs kept pending on controller `c` for the disks in `disks` (means): closed-loop ioloads hold
+ * `depth`, open-loop ones rate x latency (Little's law), guest threads one each; spread over the
+ * channels their vCPUs use. The same estimate drives hazards 10 and 11, and it matches the
+ * simulator's queue model (a channel fills when its in-flight IOs reach `io_queue_depth`).
+ */
+function pendingPerChannel(vm: Vm, c: StorvspController, disks: readonly { name: string; latency: StorvspController['disks'][number]['latency'] }[]): { perChannel: number; channels: number; names: string[] } {
+  let pending = 0;
+  const submitters = new Set<number>();
+  const names: string[] = [];
+  for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
+    const l = vm.guest.ioloads[lIndex];
+    const d = disks.find((x) => x.name === l.disk);
+    if (l.controller !== c.name || !d) continue;
+    // Closed loop: `depth` outstanding; open loop: Little's law, rate x latency.
+    pending += l.depth ?? ((l.ratePerSec ?? 0) * distMean(d.latency)) / 1e9;
+    allVcpus(vm, l.vcpus).forEach((v) => submitters.add(v));
+    names.push(`\`${d.name}\``);
+  }
+  for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
+    const t = vm.guest.threads[tIndex];
+    for (let sIndex = 0; sIndex < t.program.steps.length; sIndex++) {
+      const s = t.program.steps[sIndex];
+      if (s.kind !== 'disk_io' || s.controller !== c.name || !disks.some((d) => d.name === s.disk)) continue;
+      pending += t.count;
+      allVcpus(vm, t.vcpus).forEach((v) => submitters.add(v));
+      names.push(`\`${s.disk}\``);
+    }
+  }
+  const channels = Math.max(1, Math.min(channelCount(c), submitters.size));
+  return { perChannel: pending / channels, channels, names };
+}
+
 /** Hazard 10: a slow disk on a controller shared with fast disks, both with IO. */
 export function checkHeadOfLine(ctx: HazardContext): void {
   for (let vmIndex = 0; vmIndex < ctx.localVms.length; vmIndex++) {
@@ -152,12 +199,22 @@ export function checkHeadOfLine(ctx: HazardContext): void {
         const fast = used.filter((o) => distMean(o.latency) * HEAD_OF_LINE_RATIO <= mean);
         const n = channelCount(c);
         const move = moveDiskEdits(ctx, vm, c, d.name);
+        // One causal story with the simulator: a channel's queue fills when its in-flight IOs reach
+        // io_queue_depth. With the slow disk's estimated pending IO at or above that, it fills
+        // (warning); below it, it fills only in bursts, so the message says "may" (info).
+        const slowPending = pendingPerChannel(vm, c, [d]).perChannel;
+        const fills = slowPending >= c.ioQueueDepth;
+        const fastNames = fmtList(fast.map((o) => `\`${o.name}\``));
         ctx.report(HazardCodes.headOfLine, {
           range: ctx.head(d.range),
+          severity: fills ? undefined : 'info',
           message:
             `disk \`${d.name}\` (${fmtDist(d.latency)}) shares controller \`${c.name}\` with faster ${fast.length === 1 ? 'disk' : 'disks'} ` +
             `${fmtList(fast.map((o) => `\`${o.name}\` (${fmtDist(o.latency)})`))} -> IO to all of them goes through the same ${plural(n, 'channel')}, each with a queue of ${c.ioQueueDepth} -> ` +
-            `once a queue is full of slow \`${d.name}\` IOs, IO to ${fmtList(fast.map((o) => `\`${o.name}\``))} waits behind them (head-of-line blocking) -> put \`${d.name}\` on a controller of its own`,
+            (fills
+              ? `the IO sent to \`${d.name}\` keeps ~${fmtNum(slowPending)} requests pending per channel, enough to fill a queue, and IO to ${fastNames} then waits behind them (head-of-line blocking)`
+              : `a queue fills only if ${c.ioQueueDepth} \`${d.name}\` IOs are pending on one channel at once (the scenario keeps ~${fmtNum(slowPending)} per channel on average), so IO to ${fastNames} may wait behind them in bursts (head-of-line blocking)`) +
+            ` -> put \`${d.name}\` on a controller of its own`,
           related: [
             ...fast.map((o) => ctx.rel(o.range, `fast disk \`${o.name}\` on the same controller`)),
             ...sources.filter((x) => x.disk === d.name).map((x) => ctx.rel(x.range, `${x.kind} \`${x.name}\` sends IO to \`${d.name}\``)),
@@ -185,30 +242,8 @@ export function checkPollMode(ctx: HazardContext): void {
       const c = oh.storvsp[cIndex];
       const slow = c.disks.filter((d) => distMean(d.latency) >= SLOW_BACKEND_NS);
       if (!slow.length) continue;
-      let pending = 0;
-      const submitters = new Set<number>();
-      const names: string[] = [];
-      for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
-        const l = vm.guest.ioloads[lIndex];
-        const d = slow.find((x) => x.name === l.disk);
-        if (l.controller !== c.name || !d) continue;
-        // Closed loop: `depth` outstanding; open loop: Little's law, rate x latency.
-        pending += l.depth ?? ((l.ratePerSec ?? 0) * distMean(d.latency)) / 1e9;
-        allVcpus(vm, l.vcpus).forEach((v) => submitters.add(v));
-        names.push(`\`${d.name}\``);
-      }
-      for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
-        const t = vm.guest.threads[tIndex];
-        for (let sIndex = 0; sIndex < t.program.steps.length; sIndex++) {
-          const s = t.program.steps[sIndex];
-          if (s.kind !== 'disk_io' || s.controller !== c.name || !slow.some((d) => d.name === s.disk)) continue;
-          pending += t.count;
-          allVcpus(vm, t.vcpus).forEach((v) => submitters.add(v));
-          names.push(`\`${s.disk}\``);
-        }
-      }
-      const channels = Math.max(1, Math.min(channelCount(c), submitters.size));
-      const perChannel = pending / channels;
+      const { perChannel, channels, names } = pendingPerChannel(vm, c, slow);
+      if (names.length === 0) continue;
       // Poll mode engages when the pending IO reaches the threshold (OpenVMM StorVSP).
       if (perChannel < c.pollModeQueueDepth) continue;
       const vps = channelVps(vm, c).slice(0, channels);
@@ -219,7 +254,8 @@ export function checkPollMode(ctx: HazardContext): void {
         message:
           `controller \`${c.name}\` switches a channel to poll mode at ${c.pollModeQueueDepth} or more pending ${c.pollModeQueueDepth === 1 ? 'IO' : 'IOs'}, and the slow backend of ` +
           `${fmtList([...new Set(names)])} (${fmtList(slow.map((d) => fmtDist(d.latency)))}) keeps ~${fmtNum(perChannel)} IOs pending per channel -> ` +
-          `the channel workers on ${fmtIndices('VP', vps)} stay in poll mode as long as the slow IOs are outstanding, polling on their VP threads instead of letting the VPs run their guests -> ` +
+          `the channel workers on ${fmtIndices('VP', vps)} stay in poll mode as long as the slow IOs are outstanding: they leave the ring's interrupt masked and read new requests only when a completion wakes them ` +
+          `(storvsp poll_process_ready; not a CPU-burning spin), so a request written meanwhile waits up to a slow completion -> ` +
           `raise \`poll_mode_queue_depth\` above the typical pending count, or move the slow disk to a controller of its own`,
         related: slow.map((d) => ctx.rel(d.range, `slow disk \`${d.name}\``)),
         fixes: [raise > c.pollModeQueueDepth ? ctx.setSetting(path, 'poll_mode_queue_depth', String(raise), `Raise poll_mode_queue_depth to ${raise}`, true) : undefined],

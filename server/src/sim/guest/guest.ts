@@ -43,6 +43,7 @@ import {
   EXIT_RTC_WRITE,
   EXIT_STEP,
   EXIT_UNBOOST,
+  EXIT_VMM,
   type HostApi,
   type IoSink,
   type SimContext,
@@ -536,7 +537,7 @@ export class GuestVm {
         r.team.push(t);
       }
       this.regions.push(r);
-      if (p.rounds > 0) eng.post(eng.register({ onEvent: (_a, now) => this.startRound(r, now, -1) }), 0, 0);
+      if (p.rounds > 0) eng.post(eng.register({ onEvent: (_a, now) => this.startRound(r, now, -1) }), 0, Math.max(0, p.startNs ?? 0));
     });
     // Interrupt sources: one Poisson stream per (source, target vCPU).
     const irqH = eng.register({ onEvent: (i, now) => this.onIrq(i, now) });
@@ -1003,7 +1004,7 @@ export class GuestVm {
         this.gPc[t] = pc + 1;
         let cause = this.stepCause.get(step.reason);
         if (cause === undefined) this.stepCause.set(step.reason, (cause = this.ctx.rec.causeId(`exit ${step.reason}`)));
-        this.exit(v, now, EXIT_STEP, d ? rng.draw(d) : 0, cause, step.range);
+        this.exit(v, now, (step as { vmm?: boolean }).vmm ? EXIT_VMM : EXIT_STEP, d ? rng.draw(d) : 0, cause, step.range);
         return R_EXITED;
       }
       default:

@@ -21,6 +21,7 @@ export type CauseKind =
   | 'sidecar-exit'
   | 'host-preemption'
   | 'io-ring-full'
+  | 'vmm-exit'
   | 'idle';
 
 export interface Cause {

@@ -9,9 +9,10 @@
  * on VP 0.
  */
 import type { StorvspController } from '../../model/ir';
+import { layoutChannelVps, MAX_SCSI_SUB_CHANNELS, openedSubChannels } from '../../model/storvspRule';
 
 /** Upper bound on subchannels (OpenHCL clamps `scsi_sub_channels` to 256). */
-export const MAX_SUB_CHANNELS = 256;
+export const MAX_SUB_CHANNELS = MAX_SCSI_SUB_CHANNELS;
 
 export interface ChannelLayout {
   /** Open channels (1 primary + subchannels), after clamping. */
@@ -26,15 +27,12 @@ export interface ChannelLayout {
 
 export function storvspLayout(ctrl: Pick<StorvspController, 'subChannels' | 'subChannelsWritten' | 'interrupts' | 'channelVps'>, vps: number): ChannelLayout {
   const n = Math.max(1, vps);
-  // The guest opens at most one channel per VP, so at most `vps` channels in total.
-  const sub = Math.max(0, Math.min(ctrl.subChannels, MAX_SUB_CHANNELS, n - 1));
+  // One rule with the lowering and the checker (model/storvspRule.ts): at most one channel per VP
+  // and 256 subchannels. The IR's channelVps already follows it; recomputing keeps hand-built IR
+  // (tests) consistent.
+  const sub = openedSubChannels(ctrl.subChannels, n);
   const channels = 1 + sub;
-  const channelVp = new Int32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    if (!ctrl.interrupts) channelVp[c] = 0;
-    else if (c < ctrl.channelVps.length) channelVp[c] = Math.max(0, Math.min(n - 1, ctrl.channelVps[c]));
-    else channelVp[c] = spreadVp(c, channels, n);
-  }
+  const channelVp = Int32Array.from(layoutChannelVps(ctrl.channelVps.slice(0, channels), channels, n, ctrl.interrupts));
   const vcpuChannel = new Int32Array(n);
   for (let v = 0; v < n; v++) {
     // Prefer the channel targeted at this VP; otherwise the channel whose share of VPs holds v

@@ -38,7 +38,7 @@ import type { Dist } from '../../model/ir';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
-const { BLOCK_IDLE, BLOCK_WAIT, EXIT_INTERCEPT, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE, EXIT_STEP } = contracts;
+const { BLOCK_IDLE, BLOCK_WAIT, EXIT_INTERCEPT, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE, EXIT_STEP, EXIT_VMM } = contracts;
 const { HALT_WAKE_NS } = costs;
 const { R_AWAIT, R_BLOCK, R_CPU, R_DONE, R_FOREVER, R_HV, R_YIELD, T_DONE, T_READY, T_RUNNING, T_WAITING } = tasks;
 
@@ -392,7 +392,9 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     this.m.add(this.m.cExits);
     this.m.add(this.m.cExitBy[exit] ?? this.m.cExitBy[0]);
     this.m.boost.onExit(this.vp, now);
-    const needsVtl2 = exit === EXIT_RTC_READ || exit === EXIT_RTC_WRITE || exit === EXIT_PAM_REMAP;
+    // EXIT_VMM: an exit to the VMM, which for an OpenHCL VP is VTL2 (the paravisor emulates the
+    // device); the VP thread waits there, blocked, for durNs.
+    const needsVtl2 = exit === EXIT_RTC_READ || exit === EXIT_RTC_WRITE || exit === EXIT_PAM_REMAP || exit === EXIT_VMM;
     if (exit === EXIT_INTERCEPT || exit === EXIT_STEP) this.m.add(this.m.cIntercepts);
     if (needsVtl2) this.m.add(this.m.cVtl2Exits);
     if (!this.linux) {
@@ -400,7 +402,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
       const forwarded = needsVtl2 || exit === EXIT_INTERCEPT || exit === EXIT_STEP;
       if (forwarded) this.m.onRemoteExit(this.vp, now);
       if (needsVtl2) {
-        this.forward(now, exit, cause, range);
+        this.forward(now, exit, cause, range, durNs);
         return;
       }
       this.fwdAfterHv = forwarded;
@@ -408,7 +410,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
       // Handled in VTL2 on this VP, ahead of every other task (the VP loop serves the exit first).
       this.endVtl0Wait(now);
       this.mode = M_LOOP;
-      this.current = this.m.exitTaskFor(this, exit, cause, range);
+      this.current = this.m.exitTaskFor(this, exit, cause, range, durNs);
       this.current.state = T_RUNNING;
       this.current.exec = this;
       this.markOut(now);
@@ -593,11 +595,11 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
   // ================================================================ sidecar
 
   /** Remote VP: hand the exit to the base CPU and wait for it. */
-  private forward(now: Ns, exit: number, cause: number, range: TextRange | undefined): void {
+  private forward(now: Ns, exit: number, cause: number, range: TextRange | undefined, durNs = 0): void {
     const m = this.m;
     this.mode = M_FWD_WAIT;
     this.setLane(now, m.sIntercept, m.recSidecarExit, m.sidecarExitCause);
-    m.forwardExit(this, exit, cause, range, now);
+    m.forwardExit(this, exit, cause, range, now, durNs);
     this.onCpu = false;
     m.host.block(this.tid, now, BLOCK_WAIT, m.recSidecarExit);
   }

@@ -21,7 +21,7 @@ import { Executor } from './executor';
 import { openHclFindings } from './findings';
 import { IoPool, newFifo } from './iopool';
 import * as iopool from './iopool';
-import { ioVpOf, placeTask, retarget, SPAWN_VP, spawnVpOf } from './placement';
+import { ioVpOf, nvmeCompletionVp, placeTask, retarget, spawnVpOf } from './placement';
 import { ProgramTask } from './program';
 import { SidecarState, sidecarApplies } from './sidecar';
 import type { ChannelRt, DiskRt } from './storvsp';
@@ -34,7 +34,7 @@ import { OpenHclLanes } from './lanes';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
-const { EXIT_NAMES, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE } = contracts;
+const { EXIT_NAMES, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE, EXIT_VMM } = contracts;
 const { IO_TASK, IO_STORAGE, IO_TASK_GET, IO_TASK_TIMER, ST_IN_RING, ST_WAIT_RING_SLOT, ST_AT_BACKEND, ST_COMPLETED, ST_TASK_IN_FLIGHT } = iopool;
 const { T_WAITING } = tasks;
 
@@ -134,6 +134,9 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly cCancels: number;
   readonly cOnlinings: number;
   readonly cRetargets: number;
+  readonly cNvmeFallback: number;
+  readonly cVpReadyChecks: number;
+  readonly cVpNotReady: number;
   readonly cRetargetInflight: number;
   readonly cPolls: number;
   readonly cQueueFull: number;
@@ -158,6 +161,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly allExecs: Executor[] = [];
   getWorker: Executor | null = null;
   private singleExec: Executor | null = null;
+  /** Thread backend: the default driver thread shared by untargeted drivers (vm_task.rs ThreadDriverBackend). */
+  private defaultDriver: Executor | null = null;
   private readonly exitTasks: ExitTask[] = [];
   private readonly forwardTasks: (ForwardTask | null)[] = [];
 
@@ -245,6 +250,9 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.cCancels = st.counter('openhcl.cancels');
     this.cOnlinings = st.counter('openhcl.onlinings');
     this.cRetargets = st.counter('openhcl.retargets');
+    this.cNvmeFallback = st.counter('openhcl.nvme_fallback_completions');
+    this.cVpReadyChecks = st.counter('openhcl.vp_ready_checks');
+    this.cVpNotReady = st.counter('openhcl.vp_not_ready');
     this.cRetargetInflight = st.counter('openhcl.retarget_inflight_io');
     this.cPolls = st.counter('openhcl.polls');
     this.cQueueFull = st.counter('openhcl.queue_full');
@@ -313,9 +321,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     tasksDef.forEach((def, i) => {
       const pl = placeTask(oh.backend, def, this.vps);
       let home: Executor | null = null;
-      if (pl.executor === 'own_thread') home = this.newThread(`task ${def.name}`, pl.target);
-      else if (pl.executor === 'get_worker') home = this.getWorker ??= this.newThread('GET worker', undefined);
-      else if (pl.executor === 'single') home = this.singleExec ??= this.newThread('single driver', undefined);
+      if (pl.executor === 'own_thread') home = this.newThread(`task ${def.name}`);
+      else if (pl.executor === 'default_driver') home = this.defaultDriver ??= this.newThread('default driver');
+      else if (pl.executor === 'get_worker') home = this.getWorker ??= this.newThread('GET worker');
+      else if (pl.executor === 'single') home = this.singleExec ??= this.newThread('single driver');
       const loop = def.program.trigger.kind === 'loop';
       const series = st.task({ name: def.name, kind: 'vtl2-task', vm: vm.name, range: def.range, measures: loop ? 'pass' : 'latency' });
       const t = new ProgramTask(
@@ -344,7 +353,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
     oh.storvsp.forEach((ctrl, ci) => {
       const layout = storvspLayout(ctrl, this.vps);
       const disks: DiskRt[] = ctrl.disks.map((d, di) => {
-        const rt: DiskRt = { gidx: this.disks.length, name: d.name, controller: ci, ringWaitNs: 0, ringWaitMax: 0, ios: 0, backendNs: 0, totalNs: 0 };
+        const nvmeQueues = d.backend === 'disk_nvme' ? Math.max(1, d.nvmeQueues ?? this.vps) : 0;
+        const rt: DiskRt = { gidx: this.disks.length, name: d.name, controller: ci, ringWaitNs: 0, ringWaitMax: 0, ios: 0, backendNs: 0, totalNs: 0, nvmeQueues };
         this.disks.push(rt);
         this.diskDist.push(sampler(d.latency));
         this.diskRng.push(ctx.rng.stream(`vm:${vm.name}/storvsp:${ctrl.name}/disk:${d.name}#${di}`));
@@ -356,8 +366,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
         const vp = layout.channelVp[k];
         const wname = `storvsp ${ctrl.name} ch${k}`;
         let home: Executor | null = null;
-        if (oh.backend === 'thread') home = this.newThread(wname, vp);
-        else if (oh.backend === 'single') home = this.singleExec ??= this.newThread('single driver', undefined);
+        // storvsp builds each channel's driver with the channel's target VP: in the thread backend
+        // that is a dedicated (unpinned) thread per channel.
+        if (oh.backend === 'thread') home = this.newThread(wname);
+        else if (oh.backend === 'single') home = this.singleExec ??= this.newThread('single driver');
         const w = new StorvspWorker(
           this,
           wname,
@@ -446,12 +458,16 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return i >= 0 && i < this.vps ? i : Math.max(0, Math.min(this.vps - 1, cpu));
   }
 
-  private newThread(label: string, targetVp: number | undefined): Executor {
+  /**
+   * A VTL2 thread outside the VP executors. Its affinity is the VM's CPUs: no backend pins it
+   * (vm_task.rs ThreadDriverBackend spawns without affinity). Simplification: it is a host thread
+   * on the VM's pCPUs, so it competes with the VP threads there; in OpenHCL it is a thread of the
+   * OpenHCL process scheduled by VTL2 Linux on the VM's VPs (it takes time from a VP, not from the host).
+   */
+  private newThread(label: string): Executor {
     const vm = this.vm;
     const setup = this.setup;
-    let cpus = vm.cpus;
-    // Thread backend: target_vp picks the CPU of the driver's thread (the VP's own CPU when VPs are pinned).
-    if (targetVp !== undefined && vm.pin === 'one_to_one' && vm.cpus.length > 0) cpus = [vm.cpus[targetVp % vm.cpus.length]];
+    const cpus = vm.cpus;
     const laneId = `vm:${vm.name}/vtl2:${label}`;
     const tid = this.host.createThread({
       kind: 'dedicated',
@@ -487,9 +503,17 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return this.execs[sc.hostVp(v)];
   }
 
-  /** Executor whose ring a task's IO and timers use. */
-  private ringExecFor(t: ProgramTask, now: Ns): Executor {
-    return t.home ?? this.vpExec(ioVpOf(t.placement), now);
+  /**
+   * Executor whose ring a task's IO and timers use. `ex`: the executor the task runs on when it
+   * submits (for `io_ring current`); a trigger timer uses the ring of its last submission.
+   */
+  private ringExecFor(t: ProgramTask, now: Ns, ex?: Executor): Executor {
+    if (t.home) return t.home;
+    if (t.placement.ioCurrent) {
+      const cur = ex && ex.vp >= 0 ? ex : t.lastRing;
+      if (cur) return (t.lastRing = cur);
+    }
+    return this.vpExec(ioVpOf(t.placement), now);
   }
 
   /** Executor a task runs on after a wake reaped by `reaper`. */
@@ -510,7 +534,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
     else {
       const p = t.placement;
       // Spawned with run_on_target: on the target; otherwise on the current (a Linux) CPU.
-      ex = p.runOnTarget ? this.vpExec(spawnVpOf(p), now) : this.execs[this.sidecar ? this.sidecar.hostVp(SPAWN_VP) : SPAWN_VP];
+      const sv = spawnVpOf(p);
+      ex = p.runOnTarget ? this.vpExec(sv, now) : this.execs[this.sidecar ? this.sidecar.hostVp(sv) : sv];
     }
     this.wakeTask(t, ex, now, now, true);
   }
@@ -547,10 +572,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
 
   // ================================================================ task IO and timers
 
-  startTaskTimer(t: ProgramTask, _ex: Executor, d: Ns, now: Ns, isGet: boolean): void {
+  startTaskTimer(t: ProgramTask, ex: Executor, d: Ns, now: Ns, isGet: boolean): void {
     const pool = this.pool;
     const id = pool.alloc(isGet ? IO_TASK_GET : IO_TASK_TIMER);
-    const ring = this.ringExecFor(t, now);
+    const ring = this.ringExecFor(t, now, ex);
     pool.owner[id] = t.idx;
     pool.ringVp[id] = ring.index;
     pool.t0[id] = now;
@@ -559,10 +584,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.engine.post(this.hComplete, id, now + d);
   }
 
-  submitTaskIo(t: ProgramTask, _ex: Executor, latency: Ns, now: Ns): void {
+  submitTaskIo(t: ProgramTask, ex: Executor, latency: Ns, now: Ns): void {
     const pool = this.pool;
     const id = pool.alloc(IO_TASK);
-    const ring = this.ringExecFor(t, now);
+    const ring = this.ringExecFor(t, now, ex);
     pool.owner[id] = t.idx;
     pool.ringVp[id] = ring.index;
     pool.t0[id] = now;
@@ -573,7 +598,29 @@ export class OpenHclModel implements StorageModel, EventHandler {
 
   /** Storage request read by a worker on `ex`: to the backend through ex's io_uring. */
   submitBackend(ex: Executor, id: number, now: Ns): void {
-    this.pool.t1[id] = -1; // latency sampled at start
+    const pool = this.pool;
+    pool.t1[id] = -1; // latency sampled at start
+    const disk = this.disks[pool.disk[id]];
+    if (disk.nvmeQueues > 0) {
+      // disk_nvme: a doorbell write to the issuing CPU's NVMe queue (no io_uring entry, so no
+      // io_ring_size bound); the completion is that queue's interrupt, polled on the ring of the
+      // queue's CPU: the issuing VP, or the nearest lower VP with a queue (fallback).
+      let ring = ex;
+      if (ex.vp >= 0) {
+        const cv = nvmeCompletionVp(ex.vp, disk.nvmeQueues);
+        if (cv !== ex.vp) {
+          ring = this.vpExec(cv, now);
+          this.add(this.cNvmeFallback);
+        }
+      }
+      pool.ringVp[id] = ring.index;
+      const lat = this.diskRng[disk.gidx].draw(this.diskDist[disk.gidx]);
+      disk.backendNs += lat;
+      pool.stage[id] = ST_AT_BACKEND;
+      pool.t1[id] = now;
+      this.engine.post(this.hComplete, id, now + lat);
+      return;
+    }
     this.toRing(ex, id, now);
   }
 
@@ -616,7 +663,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const pool = this.pool;
     const ring = this.allExecs[pool.ringVp[id]];
     const kind = pool.kind[id];
-    if (kind === IO_TASK || kind === IO_STORAGE) {
+    if (kind === IO_TASK || (kind === IO_STORAGE && this.disks[pool.disk[id]].nvmeQueues === 0)) {
       ring.ringOutstanding--;
       if (kind === IO_STORAGE && this.lanes !== null) this.lanes.diskEnd(pool.disk[id], now);
       if (ring.ringWait.length > 0 && ring.ringOutstanding < this.ringSize) this.startRingIo(ring, pool.shift(ring.ringWait), now);
@@ -725,6 +772,11 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const key = (range ? range.start + 1 : 0) * 16 + exit;
     let id = this.chipsetCauses.get(key);
     if (id === undefined) {
+      if (exit === EXIT_VMM) {
+        id = this.causes.add('vmm-exit', 'blocked in a guest exit served by the VMM (`exit ... vmm`)', ['the VP thread waits in VTL2 for the emulated device: every task on the VP and its guest stall', 'fix: make the device emulation asynchronous, or move the exit off latency-critical VPs'], range);
+        this.chipsetCauses.set(key, id);
+        return id;
+      }
       const what = exit === EXIT_RTC_WRITE ? 'a guest RTC write waiting for a VMGS save' : exit === EXIT_RTC_READ ? 'a guest RTC read asking the host' : 'a guest PAM/ROM remap waiting on the GET';
       id = this.causes.add('get-round-trip', `serving ${what}`, ['the VP thread waits synchronously on the GET: every task on the VP and its guest stall'], range);
       this.chipsetCauses.set(key, id);
@@ -732,9 +784,9 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return id;
   }
 
-  exitTaskFor(ex: Executor, exit: number, _cause: number, range: TextRange | undefined): Task {
+  exitTaskFor(ex: Executor, exit: number, _cause: number, range: TextRange | undefined, blockNs = 0): Task {
     const t = this.exitTasks[ex.vp];
-    t.configure(exit, this.chipsetCause(exit, range), range);
+    t.configure(exit, this.chipsetCause(exit, range), range, blockNs);
     return t;
   }
 
@@ -774,10 +826,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     if (this.sidecarCfg?.hotplug) this.requestOnline(vp, now);
   }
 
-  forwardExit(remote: Executor, exit: number, _cause: number, range: TextRange | undefined, now: Ns): void {
+  forwardExit(remote: Executor, exit: number, _cause: number, range: TextRange | undefined, now: Ns, blockNs = 0): void {
     const ft = this.forwardTasks[remote.vp] as ForwardTask;
-    const chipset = exit === EXIT_RTC_READ || exit === EXIT_RTC_WRITE || exit === EXIT_PAM_REMAP;
-    ft.configure(exit, chipset ? this.chipsetCause(exit, range) : -1, range);
+    const chipset = exit === EXIT_RTC_READ || exit === EXIT_RTC_WRITE || exit === EXIT_PAM_REMAP || exit === EXIT_VMM;
+    ft.configure(exit, chipset ? this.chipsetCause(exit, range) : -1, range, blockNs);
     const sc = this.sidecar as SidecarState;
     this.wakeTask(ft, this.execs[sc.fallbackVp], now, now, false);
   }
@@ -834,6 +886,17 @@ export class OpenHclModel implements StorageModel, EventHandler {
   }
 
   /** wait_vp_ready: true when the task must wait for its target VP to come online. */
+  /**
+   * `is_vp_ready`: `is_target_vp_ready()` reads whether the target's thread has its affinity set
+   * (threadpool_vm_task_backend.rs); it neither waits nor starts onlining.
+   */
+  checkVpReady(t: ProgramTask): void {
+    this.add(this.cVpReadyChecks);
+    const sc = this.sidecar;
+    const v = t.placement.executor === 'vp' ? t.placement.target : undefined;
+    if (sc !== null && v !== undefined && !sc.isLinux(v)) this.add(this.cVpNotReady);
+  }
+
   waitVpReady(t: ProgramTask, step: number, now: Ns): boolean {
     const sc = this.sidecar;
     const v = t.placement.executor === 'vp' ? t.placement.target : undefined;

@@ -6,9 +6,19 @@
  * Sources: OpenHCL guide, "CPU Scheduling" (tasks with target_vp = N and run_on_target run on
  * VP N's thread; untargeted tasks run on the thread that wakes them; no work stealing) and
  * "StorVSP Channels" (threadpool: strong targeting, in-flight IO is not retargeted; thread backend:
- * dedicated thread, retarget_vp is a no-op; single driver: everything on one thread). The
- * threadpool driver initiates untargeted IO on VP 0 (model.md: "Unset target in threadpool: tasks
- * spawn on the current CPU, IO goes to VP 0's ring").
+ * dedicated thread, retarget_vp is a no-op; single driver: everything on one thread).
+ *
+ * OpenVMM code (microsoft/openvmm, read for this model):
+ * - `openhcl/underhill_core/src/threadpool_vm_task_backend.rs`: an untargeted driver spawns on
+ *   the threadpool (the current CPU's thread) and initiates IO on `driver(0)`, VP 0's ring; the
+ *   code carries "TODO: ... initiate IO to VP0. Consider using the current initiator instead", and
+ *   the guide's review discussed "the current VP's ring": the language offers both (`io_ring`).
+ * - `vm/vmcore/src/vm_task.rs`, `mod thread` (`ThreadDriverBackend`): a driver built without a
+ *   target VP uses the backend's single `default_driver` (shared by every untargeted driver, so a
+ *   task that blocks there delays all of them); a driver with `target_vp` gets a new OS thread of
+ *   its own (`std::thread::Builder::new().name(name).spawn`), with no CPU affinity set: the target
+ *   only selects "a dedicated thread", it does not pin it. `run_on_target` is ignored and
+ *   `retarget_vp` is a no-op.
  */
 import type { Backend, Vtl2Task } from '../../model/ir';
 
@@ -16,8 +26,10 @@ import type { Backend, Vtl2Task } from '../../model/ir';
 export type ExecutorKind =
   /** A VP's cooperative executor thread (threadpool backend): shared with the VP's VTL0 guest. */
   | 'vp'
-  /** A thread of its own (`runs_on dedicated`, or one OS thread per driver in the thread backend). */
+  /** A thread of its own (`runs_on dedicated`, or a targeted driver in the thread backend). */
   | 'own_thread'
+  /** Thread backend: the one default driver thread shared by every untargeted driver. */
+  | 'default_driver'
   /** The GET worker thread (`runs_on get_worker`), shared by every such task. */
   | 'get_worker'
   /** The single driver thread of the `single` backend, shared by every task. */
@@ -32,17 +44,24 @@ export interface TaskPlacement {
   executor: ExecutorKind;
   /**
    * Threadpool: the current target VP (`undefined` = unset). Moves on retarget. Thread backend:
-   * the VP whose CPU the task's own thread prefers (no effect on IO). Otherwise undefined.
+   * the target that selected the dedicated thread (no CPU, no IO effect). Otherwise undefined.
    */
   target: number | undefined;
   /** Threadpool only: scheduling follows `target` (run_on_target=true with a target set). */
   runOnTarget: boolean;
   /** Whether `retarget_vp` statements have any effect (threadpool only). */
   retargetable: boolean;
+  /**
+   * Threadpool, untargeted, `io_ring current`: IO and timers use the ring of the VP the task runs
+   * on when it submits, instead of VP 0's (the code's TODO; the guide review's "current VP's ring").
+   */
+  ioCurrent?: boolean;
+  /** Threadpool: the VP that spawns the task when it does not run on its target (`spawned_on`). */
+  spawnVp?: number;
 }
 
 /** Resolves the table of model.md §1 for one task. `vps` is the VM's VP count (targets are clamped below it). */
-export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'targetVp' | 'runOnTarget'>, vps: number): TaskPlacement {
+export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'targetVp' | 'runOnTarget'> & Partial<Pick<Vtl2Task, 'ioRing' | 'spawnedOn'>>, vps: number): TaskPlacement {
   const target = task.targetVp === undefined ? undefined : clampVp(task.targetVp, vps);
   if (task.runsOn === 'dedicated') return { executor: 'own_thread', target: undefined, runOnTarget: false, retargetable: false };
   if (task.runsOn === 'get_worker') return { executor: 'get_worker', target: undefined, runOnTarget: false, retargetable: false };
@@ -50,23 +69,38 @@ export function placeTask(backend: Backend, task: Pick<Vtl2Task, 'runsOn' | 'tar
     case 'threadpool':
       // run_on_target without target_vp means nothing (model.md §1). An untargeted driver ignores
       // retarget_vp (the threadpool driver only retargets a targeted spawner / IO target).
-      return { executor: 'vp', target, runOnTarget: task.runOnTarget && target !== undefined, retargetable: target !== undefined };
+      return { executor: 'vp', target, runOnTarget: task.runOnTarget && target !== undefined, retargetable: target !== undefined, ...(target === undefined && task.ioRing === 'current' ? { ioCurrent: true } : {}), ...(task.spawnedOn !== undefined ? { spawnVp: clampVp(task.spawnedOn, vps) } : {}) };
     case 'thread':
-      // One OS thread per driver; target_vp only picks that thread's CPU; run_on_target ignored.
-      return { executor: 'own_thread', target, runOnTarget: false, retargetable: false };
+      // vm_task.rs ThreadDriverBackend: target_vp -> a dedicated, unpinned thread; unset -> the
+      // shared default driver thread. run_on_target ignored, retarget_vp a no-op.
+      return { executor: target === undefined ? 'default_driver' : 'own_thread', target, runOnTarget: false, retargetable: false };
     case 'single':
       return { executor: 'single', target: undefined, runOnTarget: false, retargetable: false };
   }
 }
 
-/** Threadpool: the VP whose ring a new IO (or timer) of the task uses. */
-export function ioVpOf(p: TaskPlacement): number {
-  return p.target ?? UNTARGETED_IO_VP;
+/**
+ * Threadpool: the VP whose ring a new IO (or timer) of the task uses. `currentVp`: the VP the task
+ * runs on when it submits (used by `io_ring current`; undefined when not known: VP 0).
+ */
+export function ioVpOf(p: TaskPlacement, currentVp?: number): number {
+  if (p.target !== undefined) return p.target;
+  return p.ioCurrent && currentVp !== undefined && currentVp >= 0 ? currentVp : UNTARGETED_IO_VP;
+}
+
+/**
+ * disk_nvme: the VP whose IO queue interrupt carries the completion of an IO issued on `vp`: its
+ * own queue when the device has one for it, else the nearest lower CPU's queue (OpenVMM
+ * nvme_driver `fallback_io_issuer`; vpscope gives queues to VPs 0..queues-1, a simplification of
+ * "the CPUs that issued first").
+ */
+export function nvmeCompletionVp(vp: number, queues: number): number {
+  return Math.max(0, Math.min(vp, Math.max(1, queues) - 1));
 }
 
 /** Threadpool: the VP a freshly spawned task first runs on. */
 export function spawnVpOf(p: TaskPlacement): number {
-  return p.runOnTarget ? (p.target as number) : SPAWN_VP;
+  return p.runOnTarget ? (p.target as number) : (p.spawnVp ?? SPAWN_VP);
 }
 
 /**

@@ -31,6 +31,7 @@ const K_GET_BLOCK = 6;
 const K_GET_ASYNC = 7;
 const K_WAIT_READY = 8;
 const K_SKIP = 9;
+const K_IS_READY = 10;
 
 const TR_LOOP = 0;
 const TR_PERIODIC = 1;
@@ -70,6 +71,8 @@ export class ProgramTask extends Task implements EventHandler {
   vpWaitStep = -1;
   /** Async GET that can never complete (GET worker deadlocked): since when. */
   stuckSince = -1;
+  /** `io_ring current`: the ring of the task's last submission (its trigger timers use it too). */
+  lastRing: Executor | null = null;
   /** Cause of ordinary VTL2 work when the task runs hosted for a sidecar VP that is not online. */
   readonly hostedCause: number;
 
@@ -142,6 +145,9 @@ export class ProgramTask extends Task implements EventHandler {
         break;
       case 'wait_vp_ready':
         this.kinds[i] = K_WAIT_READY;
+        break;
+      case 'is_vp_ready':
+        this.kinds[i] = K_IS_READY;
         break;
       default:
         // Guest-only steps (lock, disk_io, rtc_*, pam_remap, exit) do not belong in a VTL2 task;
@@ -308,6 +314,9 @@ export class ProgramTask extends Task implements EventHandler {
           return R_AWAIT;
         case K_WAIT_READY:
           if (m.waitVpReady(this, i, now)) return R_AWAIT;
+          continue;
+        case K_IS_READY:
+          m.checkVpReady(this);
           continue;
         default:
           continue;

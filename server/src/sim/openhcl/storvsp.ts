@@ -50,6 +50,8 @@ export interface DiskRt {
   backendNs: number;
   /** Sum of submit -> posted-to-guest, ns. */
   totalNs: number;
+  /** disk_nvme: IO queues (VPs 0..n-1 own one); 0 = disk_blockdevice (completion on the submitting ring). */
+  nvmeQueues: number;
 }
 
 export interface ChannelRt {

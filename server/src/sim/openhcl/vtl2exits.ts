@@ -18,7 +18,7 @@ import * as tasks from './task';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
-const { EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE } = contracts;
+const { EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE, EXIT_VMM } = contracts;
 const { CHIPSET_EMULATION_CPU_NS, GET_ROUND_TRIP_NS, RTC_CACHE_NS, SIDECAR_EXIT_FORWARD_NS, VMGS_SAVE_NS } = params;
 const { R_AWAIT, R_BLOCK, R_CPU, R_FOREVER } = tasks;
 
@@ -44,6 +44,8 @@ export function getWaitOf(m: OpenHclModel, exit: number, now: Ns): number {
 export class ExitTask extends Task {
   private phase = 0;
   exit = 0;
+  /** EXIT_VMM: how long the VP thread waits in VTL2 for the emulated device. */
+  blockNs = 0;
   /** Cause-table id of this exit source (the guest step). */
   cause = -1;
   range: TextRange | undefined;
@@ -52,15 +54,26 @@ export class ExitTask extends Task {
     super(name, recCause, workCause);
   }
 
-  configure(exit: number, cause: number, range: TextRange | undefined): void {
+  configure(exit: number, cause: number, range: TextRange | undefined, blockNs = 0): void {
     this.exit = exit;
     this.cause = cause;
     this.range = range;
+    this.blockNs = blockNs;
     this.phase = 0;
   }
 
   poll(ex: Executor, now: Ns): number {
     const m = this.m;
+    if (this.exit === EXIT_VMM) {
+      // `exit ... vmm`: the VP thread is blocked in VTL2 for the step's duration, then back to VTL0.
+      if (this.phase === 0 && this.blockNs > 0) {
+        this.phase = 1;
+        return vmmWait(m, ex, this.blockNs, this.cause);
+      }
+      this.phase = 0;
+      ex.vtl0?.exitDone(now);
+      return R_AWAIT;
+    }
     if (this.phase === 0) {
       this.phase = 1;
       ex.actNs = CHIPSET_EMULATION_CPU_NS;
@@ -76,6 +89,14 @@ export class ExitTask extends Task {
     ex.vtl0?.exitDone(now);
     return R_AWAIT;
   }
+}
+
+/** The blocking wait of an `exit ... vmm` step (the thread in the kernel, waiting on the device). */
+function vmmWait(m: OpenHclModel, ex: Executor, ns: Ns, cause: number): number {
+  ex.actState = m.sKernel;
+  ex.actNs = ns;
+  ex.actCause = cause;
+  return R_BLOCK;
 }
 
 /** The synchronous GET wait of a chipset exit (forever once the GET worker is deadlocked). */
@@ -101,6 +122,7 @@ export class ForwardTask extends Task {
   exit = 0;
   cause = -1;
   range: TextRange | undefined;
+  blockNs = 0;
 
   constructor(
     readonly m: OpenHclModel,
@@ -112,15 +134,21 @@ export class ForwardTask extends Task {
     super(name, recCause, workCause);
   }
 
-  configure(exit: number, cause: number, range: TextRange | undefined): void {
+  configure(exit: number, cause: number, range: TextRange | undefined, blockNs = 0): void {
     this.exit = exit;
     this.cause = cause;
     this.range = range;
+    this.blockNs = blockNs;
     this.phase = 0;
   }
 
   poll(ex: Executor, now: Ns): number {
     const m = this.m;
+    if (this.exit === EXIT_VMM && this.phase === 1) {
+      // Forwarded `exit ... vmm` of a remote VP: the base CPU's thread waits on the device.
+      this.phase = 2;
+      if (this.blockNs > 0) return vmmWait(m, ex, this.blockNs, this.cause >= 0 ? this.cause : this.workCause);
+    }
     const chipset = this.exit === EXIT_RTC_READ || this.exit === EXIT_RTC_WRITE || this.exit === EXIT_PAM_REMAP;
     if (this.phase === 0) {
       this.phase = 1;
