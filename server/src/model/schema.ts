@@ -38,7 +38,7 @@ const a = (name: string, type: ValueType, doc?: string, optional?: boolean): Arg
 const SCHED_VALUES: [string, string][] = [
   ['credit', 'Xen credit scheduler (credit1): weights and caps, 30 ms timeslice, 10 ms accounting tick, BOOST/UNDER/OVER priorities.'],
   ['credit2', 'Xen credit2 (the default since Xen 4.12): credit burns at runtime x max_weight / weight, run queue ordered by credit, slice 0.5..10 ms.'],
-  ['fair', 'Linux CFS/EEVDF fair scheduling of vCPU threads (KVM/QEMU hosts): nice weights, base slice 0.75 ms x (1 + log2(min(CPUs, 8))).'],
+  ['fair', 'Linux CFS/EEVDF fair scheduling of vCPU threads (KVM/QEMU hosts): nice weights, base slice 0.75 ms x (1 + ilog2(min(CPUs, 8))), slices checked at the `hz` tick.'],
   ['fifo', 'Linux SCHED_FIFO for every thread of the pool: run until they block, by RT priority.'],
   ['rr', 'Linux SCHED_RR: like fifo with a 100 ms round-robin slice among equal priorities.'],
 ];
@@ -282,7 +282,7 @@ def('host', {
   doc: 'The physical machine: its pCPUs, how they are scheduled (Xen cpupools and credit schedulers, or Linux fair/RT scheduling of KVM vCPU threads), and host threads beside the VMs. Exactly one per scenario.',
   body: 'required',
   required: true,
-  children: ['host.pcpus', 'host.sched', 'host.pool', 'host.load'],
+  children: ['host.pcpus', 'host.sched', 'host.hz', 'host.costs', 'host.pool', 'host.load'],
   snippet: 'host {\n\tpcpus ${1:4}\n}',
   source: 'vpscope',
 });
@@ -292,6 +292,24 @@ setting('host.sched', enumOf(SCHED_VALUES), {
   default: 'fair',
   source: 'Xen / Linux sched',
 });
+setting('host.hz', count(100, 1000), {
+  doc: 'Linux host: the scheduler tick rate (CONFIG_HZ; kernels offer 100, 250, 300, 1000). Without HRTICK a fair thread\'s slice is checked only at a tick (and when another thread wakes on its CPU), so it runs up to one tick past its deadline: at 250 Hz, 4 ms stretches even though the base slice is 1.5 ms on 2 CPUs. The shared real trace r2_2x_n4 shows ~4 ms stretches (about 505 involuntary switches per vCPU thread over 2 s of run time).',
+  default: '250',
+  source: 'Linux kernel/sched/fair.c (task_tick_fair, update_deadline); measured here on ../shared/traces/r2_2x_n4',
+});
+def('host.costs', {
+  doc: 'Costs of a blocking wait on a KVM host: the halt exit, the wake-up of a halted vCPU (IPI on the sender, host wake-up latency, VM entry on the woken) and KVM halt polling. Defaults are medians measured here on the shared real traces r1_1x_n2 and r2_2x_n4 (a nested KVM host, an L1 guest using kvm_pvm); a bare-metal host pays a few microseconds for each, so state them for your host. Only Linux (KVM) pools use them: Xen pools keep vpscope\'s assumptions (15 us wake-up, 1.5 us IPI, no polling).',
+  body: 'required',
+  children: ['host.costs.halt_exit', 'host.costs.exit', 'host.costs.ipi', 'host.costs.wake_latency', 'host.costs.entry', 'host.costs.halt_poll'],
+  snippet: 'costs {\n\texit ${1:52us}\n\twake_latency ${2:37us}\n\tentry ${3:34us}\n\thalt_poll ${4:200us}\n}',
+  source: 'measured here (../shared/traces/r1_1x_n2); KVM virt/kvm/kvm_main.c for halt polling',
+});
+setting('host.costs.halt_exit', dur(0, 1 * S), { doc: 'CPU the halting vCPU\'s thread spends between its HLT exit and sleeping (or polling). Measured: kvm_pio -> sched_switch S, median 15 us on r1_1x_n2.', default: '15us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.exit', dur(0, 1 * S), { doc: 'CPU of the exit with which a vCPU wakes halted siblings (the exit, the host\'s wake path, its own VM entry), once per wake-up. Measured: the waker\'s arrival -> its next arrival, median 105 us = 50 us of work + 52 us + one `ipi`, on r1_1x_n2.', default: '52us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.ipi', dur(0, 1 * S), { doc: 'CPU the waking vCPU spends per halted sibling it wakes (one IPI / wake-up), on top of `exit`. Measured: median gap between successive sched_waking of one waker, 3 us, on r2_2x_n4.', default: '3us', source: 'measured here (../shared/traces/r2_2x_n4)' });
+setting('host.costs.wake_latency', dur(0, 1 * S), { doc: 'From the wake of a halted (not polling) vCPU to its thread running on a pCPU: the sender\'s path to the wake plus the idle pCPU\'s wake-up. Not CPU time of the thread. Measured: arrival -> sched_waking 14 us + sched_waking -> switched in 23 us (medians, r1_1x_n2).', default: '37us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.entry', dur(0, 1 * S), { doc: 'CPU the woken vCPU thread spends before guest code runs again (return from the block, VM entry). Measured: switched in -> next arrival, median 84 us = 50 us of work + 34 us, on r1_1x_n2.', default: '34us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.halt_poll', dur(0, 1 * S), { doc: 'KVM halt polling maximum (`halt_poll_ns`, 0 = off). A halting vCPU keeps its pCPU polling for a per-vCPU window (starts at 0, grows to 10 us then x2 after a halt shorter than the maximum, halves after a longer one) while nothing else is runnable there; a wake-up inside the window skips the wake latency and the entry cost. A vCPU that waits in the VMM (an exit to userspace) is never polled: state 0 for such a replay.', default: '200us', source: 'KVM virt/kvm/kvm_main.c (halt_poll_ns, KVM_HALT_POLL_NS_DEFAULT on x86)' });
 def('host.pool', {
   doc: 'A Xen cpupool: a set of pCPUs with its own scheduler. Each pCPU is in at most one pool, each domain in exactly one, and scheduling never crosses pools. `Pool-0` is the boot pool: it holds dom0 and CPU 0 can never leave it. When no pool is written, an implicit `Pool-0` holds every pCPU; when pools are written but `Pool-0` is not, `Pool-0` holds the pCPUs no other pool has.',
   args: [a('name', { kind: 'name', declares: 'pool' })],
@@ -308,8 +326,8 @@ setting('host.pool.cpus', cpulist, {
 });
 setting('host.pool.sched', enumOf(SCHED_VALUES), { doc: 'The pool\'s scheduler (`xl cpupool-create ... sched=`): each Xen cpupool runs its own scheduler instance, and scheduling never crosses pools.', default: 'host `sched`', source: 'xl cpupool docs' });
 setting('host.pool.timeslice', dur(1 * MS, 1 * S), {
-  doc: 'credit: the timeslice (`sched_credit_tslice_ms`, default 30 ms, 1..1000 ms). credit2: the maximum slice (default 10 ms). fair: the EEVDF base slice (default 0.75 ms x (1 + log2(min(CPUs, 8)))). rr: the round-robin slice (100 ms). Meaningless for fifo.',
-  default: 'credit 30ms, credit2 10ms, fair 0.75ms x (1+log2(min(cpus,8))), rr 100ms',
+  doc: 'credit: the timeslice (`sched_credit_tslice_ms`, default 30 ms, 1..1000 ms). credit2: the maximum slice (default 10 ms). fair: the EEVDF base slice (default 0.75 ms x (1 + ilog2(min(CPUs, 8))): 1 CPU 0.75 ms, 2-3 CPUs 1.5 ms, 4-7 CPUs 2.25 ms, 8+ 3 ms, per kernel/sched/fair.c get_update_sysctl_factor), enforced at the next `hz` tick after the deadline. rr: the round-robin slice (100 ms). Meaningless for fifo.',
+  default: 'credit 30ms, credit2 10ms, fair 0.75ms x (1+ilog2(min(cpus,8))), rr 100ms',
   source: 'Xen credit scheduler / Linux sched',
 });
 setting('host.pool.ratelimit', dur(0, 1 * S), {

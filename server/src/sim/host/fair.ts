@@ -163,7 +163,8 @@ export class FairClass {
   }
 
   /**
-   * EEVDF wake-up preemption (check_preempt_wakeup_fair with RUN_TO_PARITY): the running thread
+   * EEVDF wake-up preemption (check_preempt_wakeup_fair with RUN_TO_PARITY), also the point where
+   * a slice that ended between two ticks is noticed (update_curr at enqueue): the running thread
    * keeps its slice while it is eligible; once a newly queued thread has pulled the average V
    * below the running thread's vruntime, the running one is ineligible and the woken thread,
    * if eligible itself, takes over.
@@ -173,6 +174,9 @@ export class FairClass {
     if (c < 0) return true;
     const V = this.avg(cpu, now);
     const vc = this.v[c] + (this.core.ranSince(cpu, now) * 1024) / this.w[c];
+    // The enqueue's update_curr finds the running thread past its deadline (its slice ended
+    // between two ticks): update_deadline asks for a reschedule, and the pick decides.
+    if (vc >= this.dl[c]) return true;
     return vc > V + 1e-6 && this.v[woken] <= V + 1e-6;
   }
 
