@@ -152,7 +152,7 @@ class Lowerer {
       if (v !== undefined) out[k] = v;
     };
     set('haltExitNs', 'halt_exit');
-    set('exitNs', 'exit');
+    set('exitNs', 'wake_exit');
     set('ipiNs', 'ipi');
     set('wakeLatencyNs', 'wake_latency');
     set('entryNs', 'entry');

@@ -75,15 +75,15 @@ vm v { vcpus 2; guest { parallel bar { threads 2; work 50us; rounds 1000; barrie
     const r = simulate(scenario(base(costs)));
     return { round: r.regions[0].finishedAtNs / r.regions[0].rounds, polled: r.counters['halt.polled_wakeups'] ?? 0 };
   };
-  const free = round('halt_exit 0; exit 0; ipi 0; wake_latency 0; entry 0; halt_poll 0');
+  const free = round('halt_exit 0; wake_exit 0; ipi 0; wake_latency 0; entry 0; halt_poll 0');
   assert.ok(Math.abs(free.round - 50 * us) < 1 * us, `no costs: ${free.round}`);
   const measured = round('halt_poll 0');
-  // 50 us of work + max(exit 52 + ipi 3, wake_latency 37 + entry 34) = 121 us.
+  // 50 us of work + max(wake_exit 52 + ipi 3, wake_latency 37 + entry 34) = 121 us.
   assert.ok(Math.abs(measured.round - 121 * us) < 2 * us, `defaults without polling: ${measured.round}`);
   const polled = round('');
   assert.ok(polled.polled > 900, `polled wake-ups ${polled.polled}`);
   assert.ok(polled.round < measured.round - 10 * us && polled.round > free.round, `with polling ${polled.round}`);
-  const sc = scenario(base('exit 7us; ipi 1us; wake_latency 2us; entry 3us; halt_exit 4us; halt_poll 50us'));
+  const sc = scenario(base('wake_exit 7us; ipi 1us; wake_latency 2us; entry 3us; halt_exit 4us; halt_poll 50us'));
   assert.deepEqual(sc.host.costs, { haltExitNs: 4 * us, exitNs: 7 * us, ipiNs: 1 * us, wakeLatencyNs: 2 * us, entryNs: 3 * us, haltPollNs: 50 * us });
 });
 

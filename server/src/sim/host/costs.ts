@@ -9,7 +9,7 @@
  * - arrival (kvm_pio) -> the waker's sched_waking: 14 us; sched_waking -> the woken thread switched
  *   in: 23 us. Together the wake latency, 37 us.
  * - the woken thread switched in -> its next arrival: 84 us = 50 us of work + 34 us (entry).
- * - the waker's arrival -> its next arrival: 105 us = 50 us of work + 55 us = exit (52 us) + one
+ * - the waker's arrival -> its next arrival: 105 us = 50 us of work + 55 us = wake_exit (52 us) + one
  *   wake (ipi, 3 us: the median gap between successive sched_waking of one waker on r2_2x_n4).
  * - the first arriver's kvm_pio -> its thread sleeping (sched_switch S): 15 us (halt_exit).
  * These are the costs of a nested host (a software-virtualized L1): a bare-metal KVM host pays
