@@ -83,9 +83,23 @@ export class FairClass {
     return this.lastV[cpu];
   }
 
-  /** Sets the vruntime of a thread arriving on `cpu` from its saved lag (not queued). */
+  /**
+   * Sets the vruntime of a thread arriving on `cpu` from its saved lag (not queued). As
+   * place_entity (PLACE_LAG) does, the lag is scaled by (W + w) / W, W being the weight already
+   * there: adding the thread moves the average by its own share, and without the scaling every
+   * sleep would halve a thread's lag.
+   */
   place(tid: number, cpu: number, now: Ns): void {
-    this.v[tid] = this.avg(cpu, now) - this.lag[tid];
+    const V = this.avg(cpu, now);
+    let lag = this.lag[tid];
+    if (lag !== 0) {
+      let W = 0;
+      for (let t = this.q.head[cpu]; t >= 0; t = this.q.next[t]) if (t !== tid) W += this.w[t];
+      const c = this.cur[cpu];
+      if (c >= 0 && c !== tid) W += this.w[c];
+      if (W > 0) lag = (lag * (W + this.w[tid])) / W;
+    }
+    this.v[tid] = V - lag;
     this.dl[tid] = this.v[tid] + this.vslice(tid);
   }
 
