@@ -40,13 +40,16 @@ test('kvm-pvsched-boost: dynamic boosting cuts guest latency by a large factor; 
   assert.ok(host(r.dynamic_boost).max < 2 * host(r.base).max, 'dynamic keeps host latency low');
 });
 
-test('dual-level-barriers: spin beats block without preemption; with it spin loses, adaptive DoP and paravirt recover', () => {
+test('dual-level-barriers: spin beats block without preemption; with it spin loses, adaptive DoP beats both', () => {
   const r = runExample('dual-level-barriers.vps');
   const t = (v: VariantResult) => v.regions[0].finishedAtNs;
   assert.ok(t(r.base) < t(r.block), 'spin < block when not oversubscribed');
   assert.ok(t(r.oversubscribed_spin) > t(r.oversubscribed_block), 'spin loses when oversubscribed');
   assert.ok(t(r.oversubscribed_spin) / t(r.base) > t(r.oversubscribed_block) / t(r.block), 'preemption hurts spin more than block');
-  assert.ok(t(r.oversubscribed_adaptive) < t(r.oversubscribed_spin) * 0.8, 'adaptive DoP recovers');
-  assert.ok(t(r.oversubscribed_paravirt) < t(r.oversubscribed_spin) * 0.85, 'paravirt recovers');
+  // Published (NPB UA): adaptive 13.02 s vs spin 19.95 s and block 22.43 s under preemption.
+  assert.ok(t(r.oversubscribed_adaptive) < t(r.oversubscribed_spin) * 0.8, 'adaptive DoP beats spin');
+  assert.ok(t(r.oversubscribed_adaptive) < t(r.oversubscribed_block), 'adaptive DoP beats block');
+  // No rounds "with preemption" without oversubscription (the preempted flag, not mere waiting).
+  assert.equal(r.block.regions[0].roundsWithPreemption, 0);
   assert.ok(r.oversubscribed_spin.findings.some((f) => f.code === 'VPS329'));
 });

@@ -3,12 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { busy, cpu, diskIo, every, exitStep, fixed, guest, load, lockStep, ms, parallel, program, s, scenario, sleep, thread, us, vm } from './irBuilders';
 import { near, sim, task } from './helpers';
+import { HOST_COST_DEFAULTS } from '../../server/src/sim/host/costs';
 
 test('a periodic guest thread on an idle host: latency = halt wake-up + its CPU', () => {
   const r = sim(scenario({ pcpus: 1, durationNs: 100 * ms, vms: [vm('v', 1, { guest: { threads: [thread('t', program([cpu(10 * us)], every(1 * ms)))] } })] }));
   const t = task(r, 't', 'v');
   assert.equal(t.latency.count, 100);
-  assert.equal(t.latency.max, 15 * us + 10 * us); // HALT_WAKE_NS + cpu
+  const c = HOST_COST_DEFAULTS; // halts of 1 ms are longer than halt_poll: never polled
+  assert.equal(t.latency.max, c.wakeLatencyNs + c.entryNs + 10 * us); // wake-up latency + VM entry + cpu
   assert.equal(r.counters['exits.halt'], 100);
 });
 
@@ -59,7 +61,8 @@ test('disk IO without a StorVSP model is a plain 100 us latency; exit steps cost
   const r = sim(scenario({ pcpus: 1, durationNs: 10 * ms, vms: [vm('v', 1, { guest: { threads: [thread('io', program([diskIo('c', 'd'), exitStep('pio', 5 * us)], every(1 * ms)))] } })] }));
   const t = task(r, 'io');
   assert.equal(t.latency.count, 10);
-  assert.equal(t.latency.max, 15 * us + 100 * us + 15 * us + 5 * us); // wake, IO, wake after the IO, exit
+  const w = HOST_COST_DEFAULTS.wakeLatencyNs + HOST_COST_DEFAULTS.entryNs;
+  assert.equal(t.latency.max, w + 100 * us + w + 5 * us); // wake, IO, wake after the IO (first pass: no polling yet), exit
   assert.equal(r.counters['exits.exit'], 10);
 });
 

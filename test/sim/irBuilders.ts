@@ -50,7 +50,7 @@ export function program(steps: Step[], trigger: Trigger = loop, extra: Partial<P
 
 export function pool(name: string, cpus: number[], sched: HostSched, extra: Partial<Pool> = {}): Pool {
   const n = cpus.length;
-  const timesliceNs = sched === 'credit' ? 30 * ms : sched === 'credit2' ? 10 * ms : Math.round(0.75 * ms * (1 + Math.log2(Math.min(Math.max(1, n), 8))));
+  const timesliceNs = sched === 'credit' ? 30 * ms : sched === 'credit2' ? 10 * ms : 0.75 * ms * (1 + Math.floor(Math.log2(Math.min(Math.max(1, n), 8))));
   return {
     name, implicit: false, cpus, sched, timesliceNs,
     ratelimitNs: sched === 'credit' || sched === 'credit2' ? 1 * ms : 0,

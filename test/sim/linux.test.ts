@@ -22,13 +22,19 @@ test('two hogs with nice 0 and nice 5 share one pCPU by weight', () => {
   near(sh['b'] / (1 * s), wb / (wa + wb), 0.02, 'nice 5');
 });
 
-test('equal fair hogs alternate in base slices (EEVDF deadlines)', () => {
-  const r = sim(scenario({ pcpus: 1, durationNs: 20 * ms, loads: [hog('a'), hog('b')] }));
-  const runs = lane(r, 'host/pcpu:0').filter((x) => x[2] === 'running');
-  // Base slice for 1 pCPU: 0.75 ms x (1 + log2 1) = 0.75 ms.
-  for (const [a, b] of runs.slice(0, -1)) near(b - a, 0.75 * ms, 1 * us, 'slice');
-  assert.equal(runs[0][3], 'a');
-  assert.equal(runs[1][3], 'b');
+test('equal fair hogs alternate in base slices (EEVDF deadlines), ended at the next scheduler tick', () => {
+  // Base slice for 1 pCPU: 0.75 ms x (1 + ilog2 1) = 0.75 ms; the slice is checked at the tick
+  // (task_tick_fair), so each hog runs until the first tick after its deadline: 4 ms at the
+  // default 250 Hz, 1 ms at 1000 Hz.
+  for (const [hz, stretch] of [[undefined, 4 * ms], [1000, 1 * ms], [100, 10 * ms]] as const) {
+    const sc = scenario({ pcpus: 1, durationNs: 40 * ms, loads: [hog('a'), hog('b')] });
+    if (hz) sc.host.hz = hz;
+    const runs = lane(sim(sc), 'host/pcpu:0').filter((x) => x[2] === 'running');
+    assert.ok(runs.length >= 3, `${hz}: ${runs.length} stretches`);
+    for (const [a, b] of runs.slice(0, -1)) near(b - a, stretch, 1 * us, `slice at ${hz ?? 250} Hz`);
+    assert.equal(runs[0][3], 'a');
+    assert.equal(runs[1][3], 'b');
+  }
 });
 
 test('an RT thread beats normal threads at once and normal threads get the CPU back after it', () => {

@@ -74,6 +74,29 @@ export interface Host extends Ranged {
   /** pCPUs in no pool: they run only idle (Xen semantics). */
   freeCpus: number[];
   loads: HostLoad[];
+  /**
+   * Linux host: scheduler tick rate (CONFIG_HZ; 100, 250, 300 or 1000). A fair thread's slice
+   * expires at the first tick after its deadline, not at the deadline. Default 250.
+   */
+  hz?: number;
+  /** Costs of exits, halts and wake-ups on this host (defaults: HOST_COST_DEFAULTS in sim/host/costs.ts). */
+  costs?: Partial<HostCosts>;
+}
+
+/** Costs of a blocking wait on the host (host `costs` block). All in ns. */
+export interface HostCosts {
+  /** CPU the halting vCPU's thread spends between the HLT exit and sleeping. */
+  haltExitNs: Ns;
+  /** CPU of the waking vCPU's exit that wakes halted siblings (exit, host path, VM entry), once per wake-up. */
+  exitNs: Ns;
+  /** CPU the waking vCPU spends per halted sibling it wakes (one IPI / wake). */
+  ipiNs: Ns;
+  /** From the wake to the woken vCPU thread running on an idle pCPU (not CPU time of the thread). */
+  wakeLatencyNs: Ns;
+  /** CPU the woken vCPU thread spends before guest code runs (return from the block, VM entry). */
+  entryNs: Ns;
+  /** KVM halt polling maximum (halt_poll_ns); 0 disables polling. */
+  haltPollNs: Ns;
 }
 
 export interface Pool extends Ranged {
@@ -82,7 +105,7 @@ export interface Pool extends Ranged {
   implicit: boolean;
   cpus: number[];
   sched: HostSched;
-  /** credit: timeslice (default 30 ms); credit2: max slice (default 10 ms); fair: base slice (default 0.75 ms x (1 + log2(min(cpus, 8))). */
+  /** credit: timeslice (default 30 ms); credit2: max slice (default 10 ms); fair: base slice (default 0.75 ms x (1 + ilog2(min(cpus, 8))). */
   timesliceNs: Ns;
   /** Minimum run time before preemption by a waking vCPU. Default 1 ms (credit, credit2), 0 (fair). */
   ratelimitNs: Ns;

@@ -13,7 +13,7 @@ import type { Fix } from '../core/diagnostic';
 import type { TextRange } from '../core/text';
 import type { Statement } from '../syntax/tree';
 import type {
-  Boost, BoostInterrupt, Dist, Disk, Guest, GuestLock, GuestThread, Host, HostLoad, HostSched, Intercept, IoLoad, Irq, NetvspController, OpenHcl, ParallelRegion, Pool, Program, RunSettings,
+  Boost, BoostInterrupt, Dist, Disk, Guest, GuestLock, GuestThread, Host, HostCosts, HostLoad, HostSched, Intercept, IoLoad, Irq, NetvspController, OpenHcl, ParallelRegion, Pool, Program, RunSettings,
   Scenario, Sidecar, Step, StorvspController, ThreadPolicy, Trigger, Vm, Vtl2Task,
 } from './ir';
 import { expandIndexList, type IndexList, type Value } from './args';
@@ -140,7 +140,25 @@ class Lowerer {
       this.sink.warning(Codes.idleCpus, `pCPUs ${fmtCpus(freeCpus)} are in no pool and run only idle (Xen semantics); add them to a pool or lower \`pcpus\`.`, at);
     }
     const loads = b.named('load').map((l) => this.load(l, pcpus));
-    return { range: rangeOf(stmt), pcpus, sched, pools, freeCpus, loads };
+    return { range: rangeOf(stmt), pcpus, sched, pools, freeCpus, loads, hz: b.num('hz', 250), costs: this.hostCosts(b.first('costs')) };
+  }
+
+  /** The host `costs` block: only what is written (the simulator fills its documented defaults). */
+  private hostCosts(stmt: Statement | undefined): Partial<HostCosts> {
+    const out: Partial<HostCosts> = {};
+    if (!stmt) return out;
+    const b = Block.of(this.ctx, stmt);
+    const set = (k: keyof HostCosts, kw: string) => {
+      const v = b.optNum(kw);
+      if (v !== undefined) out[k] = v;
+    };
+    set('haltExitNs', 'halt_exit');
+    set('exitNs', 'wake_exit');
+    set('ipiNs', 'ipi');
+    set('wakeLatencyNs', 'wake_latency');
+    set('entryNs', 'entry');
+    set('haltPollNs', 'halt_poll');
+    return out;
   }
 
   /** Pools with the cpupool rules that need only the host (the rest run after the VMs). */
@@ -214,7 +232,9 @@ class Lowerer {
 
   private poolWithDefaults(name: string, cpus: number[], sched: HostSched, b: Block, range: TextRange, implicit: boolean): Pool {
     const n = Math.max(1, Math.min(cpus.length, 8));
-    const defSlice = sched === 'credit' ? 30 * MS : sched === 'credit2' ? 10 * MS : sched === 'fair' ? Math.round(0.75 * MS * (1 + Math.log2(n))) : sched === 'rr' ? 100 * MS : 0;
+    // fair: sysctl_sched_base_slice 0.75 ms scaled by 1 + ilog2(min(online CPUs, 8))
+    // (kernel/sched/fair.c get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG): 6 CPUs -> 2.25 ms.
+    const defSlice = sched === 'credit' ? 30 * MS : sched === 'credit2' ? 10 * MS : sched === 'fair' ? 0.75 * MS * (1 + Math.floor(Math.log2(n))) : sched === 'rr' ? 100 * MS : 0;
     return {
       range,
       name,

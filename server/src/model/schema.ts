@@ -38,7 +38,7 @@ const a = (name: string, type: ValueType, doc?: string, optional?: boolean): Arg
 const SCHED_VALUES: [string, string][] = [
   ['credit', 'Xen credit scheduler (credit1): weights and caps, 30 ms timeslice, 10 ms accounting tick, BOOST/UNDER/OVER priorities.'],
   ['credit2', 'Xen credit2 (the default since Xen 4.12): credit burns at runtime x max_weight / weight, run queue ordered by credit, slice 0.5..10 ms.'],
-  ['fair', 'Linux CFS/EEVDF fair scheduling of vCPU threads (KVM/QEMU hosts): nice weights, base slice 0.75 ms x (1 + log2(min(CPUs, 8))).'],
+  ['fair', 'Linux CFS/EEVDF fair scheduling of vCPU threads (KVM/QEMU hosts): nice weights, base slice 0.75 ms x (1 + ilog2(min(CPUs, 8))), slices checked at the `hz` tick.'],
   ['fifo', 'Linux SCHED_FIFO for every thread of the pool: run until they block, by RT priority.'],
   ['rr', 'Linux SCHED_RR: like fifo with a 100 ms round-robin slice among equal priorities.'],
 ];
@@ -290,7 +290,7 @@ def('host', {
   doc: 'The physical machine: its pCPUs, how they are scheduled (Xen cpupools and credit schedulers, or Linux fair/RT scheduling of KVM vCPU threads), and host threads beside the VMs. Exactly one per scenario.',
   body: 'required',
   required: true,
-  children: ['host.pcpus', 'host.sched', 'host.pool', 'host.load'],
+  children: ['host.pcpus', 'host.sched', 'host.hz', 'host.costs', 'host.pool', 'host.load'],
   snippet: 'host {\n\tpcpus ${1:4}\n}',
   source: 'vpscope',
 });
@@ -300,6 +300,24 @@ setting('host.sched', enumOf(SCHED_VALUES), {
   default: 'fair',
   source: 'Xen / Linux sched',
 });
+setting('host.hz', count(100, 1000), {
+  doc: 'Linux host: the scheduler tick rate (CONFIG_HZ; kernels offer 100, 250, 300, 1000). Without HRTICK a fair thread\'s slice is checked only at a tick (and when another thread wakes on its CPU), so it runs up to one tick past its deadline: at 250 Hz, 4 ms stretches even though the base slice is 1.5 ms on 2 CPUs. The shared real trace r2_2x_n4 shows ~4 ms stretches (about 505 involuntary switches per vCPU thread over 2 s of run time).',
+  default: '250',
+  source: 'Linux kernel/sched/fair.c (task_tick_fair, update_deadline); measured here on ../shared/traces/r2_2x_n4',
+});
+def('host.costs', {
+  doc: 'Costs of a blocking wait on a KVM host: the halt exit, the wake-up of a halted vCPU (IPI on the sender, host wake-up latency, VM entry on the woken) and KVM halt polling. Defaults are medians measured here on the shared real traces r1_1x_n2 and r2_2x_n4 (a nested KVM host, an L1 guest using kvm_pvm); a bare-metal host pays a few microseconds for each, so state them for your host. Only Linux (KVM) pools use them: Xen pools keep vpscope\'s assumptions (15 us wake-up, 1.5 us IPI, no polling).',
+  body: 'required',
+  children: ['host.costs.halt_exit', 'host.costs.wake_exit', 'host.costs.ipi', 'host.costs.wake_latency', 'host.costs.entry', 'host.costs.halt_poll'],
+  snippet: 'costs {\n\twake_exit ${1:52us}\n\twake_latency ${2:37us}\n\tentry ${3:34us}\n\thalt_poll ${4:200us}\n}',
+  source: 'measured here (../shared/traces/r1_1x_n2); KVM virt/kvm/kvm_main.c for halt polling',
+});
+setting('host.costs.halt_exit', dur(0, 1 * S), { doc: 'CPU the halting vCPU\'s thread spends between its HLT exit and sleeping (or polling). Measured: kvm_pio -> sched_switch S, median 15 us on r1_1x_n2.', default: '15us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.wake_exit', dur(0, 1 * S), { doc: 'CPU of the exit with which a vCPU wakes halted siblings (the exit, the host\'s wake path, its own VM entry), once per wake-up. Measured: the waker\'s arrival -> its next arrival, median 105 us = 50 us of work + 52 us + one `ipi`, on r1_1x_n2.', default: '52us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.ipi', dur(0, 1 * S), { doc: 'CPU the waking vCPU spends per halted sibling it wakes (one IPI / wake-up), on top of `wake_exit`. Measured: median gap between successive sched_waking of one waker, 3 us, on r2_2x_n4.', default: '3us', source: 'measured here (../shared/traces/r2_2x_n4)' });
+setting('host.costs.wake_latency', dur(0, 1 * S), { doc: 'From the wake of a halted (not polling) vCPU to its thread running on a pCPU: the sender\'s path to the wake plus the idle pCPU\'s wake-up. Not CPU time of the thread. Measured: arrival -> sched_waking 14 us + sched_waking -> switched in 23 us (medians, r1_1x_n2).', default: '37us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.entry', dur(0, 1 * S), { doc: 'CPU the woken vCPU thread spends before guest code runs again (return from the block, VM entry). Measured: switched in -> next arrival, median 84 us = 50 us of work + 34 us, on r1_1x_n2.', default: '34us', source: 'measured here (../shared/traces/r1_1x_n2)' });
+setting('host.costs.halt_poll', dur(0, 1 * S), { doc: 'KVM halt polling maximum (`halt_poll_ns`, 0 = off). A halting vCPU keeps its pCPU polling for a per-vCPU window (starts at 0, grows to 10 us then x2 after a halt shorter than the maximum, halves after a longer one) while nothing else is runnable there; a wake-up inside the window skips the wake latency and the entry cost. A vCPU that waits in the VMM (an exit to userspace) is never polled: state 0 for such a replay.', default: '200us', source: 'KVM virt/kvm/kvm_main.c (halt_poll_ns, KVM_HALT_POLL_NS_DEFAULT on x86)' });
 def('host.pool', {
   doc: 'A Xen cpupool: a set of pCPUs with its own scheduler. Each pCPU is in at most one pool, each domain in exactly one, and scheduling never crosses pools. `Pool-0` is the boot pool: it holds dom0 and CPU 0 can never leave it. When no pool is written, an implicit `Pool-0` holds every pCPU; when pools are written but `Pool-0` is not, `Pool-0` holds the pCPUs no other pool has.',
   args: [a('name', { kind: 'name', declares: 'pool' })],
@@ -316,8 +334,8 @@ setting('host.pool.cpus', cpulist, {
 });
 setting('host.pool.sched', enumOf(SCHED_VALUES), { doc: 'The pool\'s scheduler (`xl cpupool-create ... sched=`): each Xen cpupool runs its own scheduler instance, and scheduling never crosses pools.', default: 'host `sched`', source: 'xl cpupool docs' });
 setting('host.pool.timeslice', dur(1 * MS, 1 * S), {
-  doc: 'credit: the timeslice (`sched_credit_tslice_ms`, default 30 ms, 1..1000 ms). credit2: the maximum slice (default 10 ms). fair: the EEVDF base slice (default 0.75 ms x (1 + log2(min(CPUs, 8)))). rr: the round-robin slice (100 ms). Meaningless for fifo.',
-  default: 'credit 30ms, credit2 10ms, fair 0.75ms x (1+log2(min(cpus,8))), rr 100ms',
+  doc: 'credit: the timeslice (`sched_credit_tslice_ms`, default 30 ms, 1..1000 ms). credit2: the maximum slice (default 10 ms). fair: the EEVDF base slice (default 0.75 ms x (1 + ilog2(min(CPUs, 8))): 1 CPU 0.75 ms, 2-3 CPUs 1.5 ms, 4-7 CPUs 2.25 ms, 8+ 3 ms, per kernel/sched/fair.c get_update_sysctl_factor), enforced at the next `hz` tick after the deadline. rr: the round-robin slice (100 ms). Meaningless for fifo.',
+  default: 'credit 30ms, credit2 10ms, fair 0.75ms x (1+ilog2(min(cpus,8))), rr 100ms',
   source: 'Xen credit scheduler / Linux sched',
 });
 setting('host.pool.ratelimit', dur(0, 1 * S), {
@@ -514,7 +532,7 @@ def('vm.guest', {
 });
 setting('vm.guest.residence', dist, { doc: 'OpenHCL: natural VTL0 residence before the guest exits on its own when nothing brings the VP back (what VTL2 work waits for when `io_uring_cancel` is off).', default: 'exp 1ms', assumption: true, source: 'OpenHCL guide' });
 setting('vm.guest.slice', dur(1 * US), { doc: 'The guest scheduler\'s slice for its own threads on one vCPU (guest CFS/EEVDF), the level-two half of dual-level scheduling.', default: '3ms', assumption: true, source: 'Linux sched' });
-setting('vm.guest.steal_time', bool, { doc: 'The guest accounts steal time (how long a runnable vCPU did not run; idle is not steal) and reads the `preempted` flag of sibling vCPUs.', default: 'on', source: 'Kernel Recipes 2024 dual-level scheduling' });
+setting('vm.guest.steal_time', bool, { doc: 'The guest accounts steal time (how long a runnable vCPU did not run; idle is not steal) and reads the `preempted` flag of sibling vCPUs. KVM sets that flag only when a running vCPU is scheduled out while still runnable (kvm_sched_out); a vCPU woken from a halt and waiting for a pCPU has steal but is not flagged.', default: 'on', source: 'Kernel Recipes 2024 dual-level scheduling' });
 def('vm.guest.ple', {
   doc: 'Pause-loop exiting: a vCPU spinning in the kernel longer than the window exits and yields to a preempted sibling (directed yield). The window grows each exit. User-mode spinning never exits.',
   body: 'optional',
@@ -560,12 +578,12 @@ def('vm.guest.parallel', {
   snippet: 'parallel ${1:omp} {\n\twork ${2:100us}\n\trounds ${3:1000}\n\tbarrier ${4|spin,block,paravirt|}\n}',
   source: 'Kernel Recipes 2024 dual-level scheduling',
 });
-setting('vm.guest.parallel.threads', count(1, 65536), { doc: 'Team size (OMP_NUM_THREADS); with `dop adaptive` the team shrinks while vCPUs are preempted.', default: '= vcpus', source: 'vpscope' });
+setting('vm.guest.parallel.threads', count(1, 65536), { doc: 'Team size (OMP_NUM_THREADS); with `dop adaptive` the team shrinks while its vCPUs lose CPU to steal.', default: '= vcpus', source: 'vpscope' });
 setting('vm.guest.parallel.work', dist, { doc: 'Work per thread per round, between two barriers (CPU time, as a duration or distribution).', required: true, source: 'vpscope' });
 setting('vm.guest.parallel.rounds', count(1), { doc: 'Number of rounds, i.e. barriers the team meets; the region\'s makespan is what the barrier policy changes.', default: '1000', source: 'vpscope' });
-setting('vm.guest.parallel.barrier', enumOf([['spin', 'Active wait (OMP_WAIT_POLICY=active): fastest unpreempted, wastes time on preempted siblings.'], ['block', 'Passive wait: sleep and get woken.'], ['paravirt', 'Spin while no vCPU of the VM is preempted, block otherwise.']]), { doc: 'Barrier wait policy (OMP_WAIT_POLICY): how a thread that arrives early waits for the others.', default: 'spin', source: 'Kernel Recipes 2024 dual-level scheduling' });
+setting('vm.guest.parallel.barrier', enumOf([['spin', 'Active wait (OMP_WAIT_POLICY=active): fastest unpreempted, wastes time on preempted siblings.'], ['block', 'Passive wait: sleep and get woken.'], ['paravirt', 'Spin while no thread still working on the round is on a vCPU flagged preempted, block otherwise. Blind spot: a straggler whose vCPU was woken from a halt and waits for a pCPU is not flagged.']]), { doc: 'Barrier wait policy (OMP_WAIT_POLICY): how a thread that arrives early waits for the others.', default: 'spin', source: 'Kernel Recipes 2024 dual-level scheduling' });
 setting('vm.guest.parallel.spin_limit', dur(0), { doc: 'Spin this long before blocking (GOMP_SPINCOUNT as a time): a block barrier that spins briefly first, or a bounded spin barrier.', default: 'block: 0, spin: unlimited', source: 'vpscope' });
-setting('vm.guest.parallel.dop', enumOf([['fixed', 'Always `threads` threads.'], ['adaptive', 'Lower the degree of parallelism to the number of running (not preempted) vCPUs.']]), { doc: 'Degree of parallelism policy: a fixed team, or one adapted to the vCPUs actually running (the Kernel Recipes 2024 mitigation).', default: 'fixed', source: 'Kernel Recipes 2024 dual-level scheduling' });
+setting('vm.guest.parallel.dop', enumOf([['fixed', 'Always `threads` threads.'], ['adaptive', 'Size the team from steal time: reconsidered between rounds once per 5 ms window (vpscope assumption), shrunk to the CPU the active vCPUs got when they lost more than 10% of the window, grown by one after three windows below 2%.']]), { doc: 'Degree of parallelism policy: a fixed team, or one adapted to the CPU the vCPUs actually get, from steal time averaged over a window (the Kernel Recipes 2024 mitigation). A reduced team splits the round\'s work evenly; excluded threads sleep until taken back.', default: 'fixed', source: 'Kernel Recipes 2024 dual-level scheduling' });
 setting('vm.guest.parallel.start', dur(0), { doc: 'When the region\'s first round begins (default 0): a delay before the team starts, e.g. to let a host load or another region get going first, or to stagger two regions.', default: '0', source: 'vpscope' });
 setting('vm.guest.parallel.spin_mode', enumOf([['user', 'User-mode spinning: pause-loop exiting never triggers.'], ['kernel', 'Kernel-mode spinning: PLE applies.']]), { doc: 'Where barrier waiters spin: user mode (PLE never triggers) or kernel mode (pause-loop exits yield to preempted siblings).', default: 'user', source: 'KVM' });
 def('vm.guest.ioload', {

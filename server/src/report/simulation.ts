@@ -105,9 +105,10 @@ export function renderSummary(file: string, title: string, results: VariantResul
     out += `\n== ${r.name}${r.description ? ` - ${r.description}` : ''}\n`;
     out += `seed ${r.seed}, ${fmtNs(r.stop.simulatedNs)} simulated, ${r.stop.reason === 'completed' ? 'completed' : `STOPPED: ${r.stop.reason}`}, ${r.counters.events ?? 0} events\n\n`;
     if (r.tasks.length) {
-      const rows = [['task', 'kind', 'measures', 'count', 'p50', 'p90', 'p99', 'max', 'mean']];
-      for (const t of r.tasks) rows.push([taskKey(t), t.kind, t.measures, String(t.latency.count), fmtNs(t.latency.p50), fmtNs(t.latency.p90), fmtNs(t.latency.p99), fmtNs(t.latency.max), fmtNs(t.latency.mean)]);
-      out += table(rows, [false, false, false, true, true, true, true, true, true]);
+      // `unfinished`: samples still running at the end, counted in `count` with their age then (censored).
+      const rows = [['task', 'kind', 'measures', 'count', 'p50', 'p90', 'p99', 'max', 'mean', 'unfinished']];
+      for (const t of r.tasks) rows.push([taskKey(t), t.kind, t.measures, String(t.latency.count), fmtNs(t.latency.p50), fmtNs(t.latency.p90), fmtNs(t.latency.p99), fmtNs(t.latency.max), fmtNs(t.latency.mean), t.latency.unfinished ? String(t.latency.unfinished) : '-']);
+      out += table(rows, [false, false, false, true, true, true, true, true, true, true]);
     }
     if (r.vms.length) {
       out += '\n';

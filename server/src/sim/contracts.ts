@@ -151,8 +151,16 @@ export interface HostApi {
   state(tid: number): number;
   /** pCPU the thread runs on (or last ran on; -1 never ran). */
   cpuOf(tid: number): number;
-  /** KVM steal-time `preempted` flag: runnable but not running (involuntarily off-CPU). */
+  /**
+   * KVM steal-time `preempted` flag: the thread was scheduled out while RUNNING and still runnable
+   * (kvm_sched_out with current->on_rq), and has not run since. A thread woken from a halt and
+   * waiting for a pCPU is runnable (steal) but not preempted.
+   */
   isPreempted(tid: number): boolean;
+  /** Optional: runnable but not running, woken or preempted (KVM `vcpu->ready`, the directed-yield candidates). */
+  isReady?(tid: number): boolean;
+  /** Optional: `tid` (running) is alone on its pCPU: nothing else queued there (KVM halt polling's single_task_running; false on Xen pools). */
+  singleTaskRunning?(tid: number): boolean;
   /** Runnable-but-not-running ns accumulated so far (steal), up to `now`. */
   stealNs(tid: number, now: Ns): Ns;
   /** Recorder lane of the thread's host view. */
@@ -166,13 +174,13 @@ export interface HostApi {
   /** When `tid` last became runnable (woken or preempted); meaningful while it is runnable. */
   runnableSince(tid: number): Ns;
   /**
-   * Optional (the real host has it): VP threads of VM `vm` that are runnable but not running right
-   * now (the guest's view through the steal-time `preempted` flags).
+   * Optional (the real host has it): VP threads of VM `vm` whose steal-time `preempted` flag is set
+   * right now (see isPreempted: scheduled out while running, not merely woken and waiting).
    */
   preemptedVcpus?(vm: number): number;
   /** Optional: the thread that ran on `tid`'s pCPU right before `tid` got it (-1 none: the pCPU was idle). */
   ranBefore?(tid: number): number;
-  /** Optional: `fn(now)` runs whenever a VP thread of VM `vm` becomes runnable-not-running (defer work: arm a timer). */
+  /** Optional: `fn(now)` runs whenever a VP thread of VM `vm` gets preempted (its flag set; defer work: arm a timer). */
   onVcpuPreempted?(vm: number, fn: (now: Ns) => void): void;
 }
 
@@ -346,6 +354,8 @@ export interface Stats {
   task(spec: TaskSpec): number;
   /** One latency sample (ns) of task `task`, completed at `now`; ignored before the warmup. */
   sample(task: number, now: Ns, latencyNs: Ns): void;
+  /** Optional: at the end `now`, work of `task` released `ageNs` earlier is unfinished (a censored sample). */
+  censored?(task: number, now: Ns, ageNs: Ns): void;
   /** A stall; ignored when shorter than the scenario's stall threshold or before the warmup. */
   stall(s: StallInput): void;
   /** Threshold above which waits are stalls (scenario `stall_threshold`). */

@@ -141,6 +141,11 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
+  /**
+   * Samples still unfinished when the run ended (censored: each counted above with its age at
+   * the end, a lower bound of its latency), so the tail is not lost to survivor bias.
+   */
+  unfinished: number;
 }
 
 /**
@@ -189,6 +194,7 @@ class Series {
   count = 0;
   sum = 0;
   max = 0;
+  unfinished = 0;
 
   add(v: number): void {
     this.count++;
@@ -215,14 +221,14 @@ class Series {
   }
 
   summary(): LatencySummary {
-    if (this.count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
+    if (this.count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0, unfinished: 0 };
     // Nearest-rank percentiles by selection (O(n) each) instead of a full sort of millions of samples.
     const a = this.buf.slice(0, this.n);
     const rank = (p: number) => Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
     const p99 = select(a, rank(0.99), 0, a.length - 1);
     const p90 = select(a, rank(0.9), 0, rank(0.99));
     const p50 = select(a, rank(0.5), 0, rank(0.9));
-    return { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count) };
+    return { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count), unfinished: this.unfinished };
   }
 }
 
@@ -259,6 +265,14 @@ export class SimStats implements Stats {
   sample(task: number, now: Ns, latencyNs: Ns): void {
     if (now < this.warmupNs) return;
     this.series[task].add(latencyNs);
+  }
+
+  /** Work of `task` released `ageNs` before the end `now` and not finished: a censored sample. */
+  censored(task: number, now: Ns, ageNs: Ns): void {
+    if (now < this.warmupNs) return;
+    const s = this.series[task];
+    s.add(Math.max(0, ageNs));
+    s.unfinished++;
   }
 
   latency(task: number): LatencySummary {

@@ -140,7 +140,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
       for (let v = 0; v < vm.vcpus; v++) {
         // Natural residence exits only matter for dynamic boosting (see vcpu.ts).
         const residence = kvm.dynamic ? { dist: vm.guest.residence, rng: rng.stream(`vm:${vm.name}/vp:${v}/residence`) } : undefined;
-        host.setBody(tids[v], new PlainVcpu(ctx, v, tids[v], guest.vcpus[v], kvm, residence));
+        host.setBody(tids[v], new PlainVcpu(ctx, v, tids[v], guest.vcpus[v], kvm, residence, guest.costs));
       }
     }
   });
@@ -164,6 +164,8 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   const end = reason === 'completed' ? durationNs : engine.now;
   if (opts.onProgress) opts.onProgress(1);
   host.finish(end);
+  for (const g of guests) g.finish(end);
+  for (const l of loads) l.finish(end);
   for (const m of openhcl) m.finish?.(end);
   rec.close(end);
 

@@ -1,8 +1,16 @@
 /**
  * The plain KVM/Xen vCPU: the outer per-VP model of a VM without `openhcl`. The vCPU thread runs
  * the guest whenever it has work; exits cost host CPU on the vCPU's pCPU; a halted guest blocks the
- * thread (idle, not steal); a woken vCPU pays HALT_WAKE_NS (wake-up, context switch, VM entry)
- * before guest code runs.
+ * thread (idle, not steal). The costs of a blocking wait are the host's (`host { costs }`,
+ * sim/host/costs.ts, measured defaults):
+ * - a halt costs `halt_exit` of CPU before the thread polls or sleeps;
+ * - KVM halt polling: while the per-vCPU window (0 .. `halt_poll`, grown and shrunk as
+ *   kvm_vcpu_halt does) is open and nothing else is queued on its pCPU (single_task_running),
+ *   the thread keeps its pCPU polling; a wake-up in the window re-enters the guest at once. A
+ *   thread queued on that pCPU later waits for the poller like behind any running thread (the
+ *   kernel would stop polling at need_resched: a simplification);
+ * - a wake-up of a sleeping vCPU reaches the thread after `wake_latency`, and the thread pays
+ *   `entry` of CPU before guest code runs.
  *
  * Natural VTL0 residence exits only matter for KVM dynamic boosting (a guest boost request takes
  * effect at the next exit); they are simulated only for VMs with `boost dynamic` (a timer per
@@ -12,7 +20,8 @@ import { BLOCK_IDLE, BLOCK_WAIT, EXIT_NAMES, EXIT_VMM, type BoostHooks, type Hos
 import type { TextRange } from '../core/text';
 import type { Dist } from '../model/ir';
 import type { EventHandler, Ns } from './engine';
-import { HALT_WAKE_NS } from './guest/costs';
+import { hostCosts, HALT_POLL_GROW_START_NS } from './host/costs';
+import type { HostCosts } from '../model/ir';
 import type { Rng } from './rng';
 import { CpuWork } from './work';
 
@@ -22,12 +31,16 @@ const S_WAKE = 2; // paying the halt wake-up cost
 const S_GUEST = 3; // executing the guest (or about to)
 const S_EXIT = 4; // serving an exit
 const S_READY = 5; // runnable after a directed yield; enters the guest when resumed
-const S_VMM = 6; // blocked in the VMM (userspace) serving an `exit ... vmm` step
-const S_VMM_DONE = 7; // the VMM answered: runnable, finishes the exit when resumed
+const S_HALTING = 6; // paying the halt exit before polling or sleeping
+const S_POLL = 7; // KVM halt polling: keeps the pCPU, re-enters at once when kicked
+const S_LATENCY = 8; // kicked while asleep: the wake-up is on its way (wake_latency)
 
 const EV_WORK = 0;
 const EV_RESIDENCE = 1;
-const EV_VMM = 2;
+const EV_WAKE = 2;
+const EV_VMM = 3;
+const S_VMM = 9; // blocked in the VMM (userspace) serving an `exit ... vmm` step
+const S_VMM_DONE = 10; // the VMM answered: runnable, finishes the exit when resumed
 
 export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   private st = S_IDLE;
@@ -36,6 +49,13 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   private pendingYield = -1;
   private readonly resTimer: number;
   private readonly vmmTimer: number;
+  private readonly wakeTimer: number;
+  private readonly costs: HostCosts;
+  /** Current halt-polling window (KVM vcpu->halt_poll_ns). */
+  private pollWin = 0;
+  private haltStart = 0;
+  private kickedWhileHalting = false;
+  private readonly cPolled: number;
   private readonly cExit: number[];
   private readonly cHalt: number;
   private readonly cNatural: number;
@@ -47,12 +67,16 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
     private readonly inner: Vtl0,
     private readonly boost: BoostHooks,
     private readonly residence?: { dist: Dist; rng: Rng },
+    costs?: HostCosts,
   ) {
     this.host = ctx.host;
     this.work = new CpuWork(ctx.engine, this, EV_WORK);
     const hid = ctx.engine.register(this);
     this.resTimer = ctx.engine.timer(hid, EV_RESIDENCE);
     this.vmmTimer = ctx.engine.timer(hid, EV_VMM);
+    this.wakeTimer = ctx.engine.timer(hid, EV_WAKE);
+    this.costs = costs ?? hostCosts(ctx.scenario.host.costs);
+    this.cPolled = ctx.stats.counter('halt.polled_wakeups');
     this.cExit = EXIT_NAMES.map((n) => ctx.stats.counter(n ? `exits.${n}` : 'exits.other'));
     this.cHalt = ctx.stats.counter('exits.halt');
     this.cNatural = ctx.stats.counter('exits.natural');
@@ -66,10 +90,12 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
     switch (this.st) {
       case S_WOKEN:
         this.st = S_WAKE;
-        this.work.start(now, HALT_WAKE_NS, true);
+        this.work.start(now, this.costs.entryNs, true);
         return;
       case S_WAKE:
       case S_EXIT:
+      case S_HALTING:
+      case S_POLL:
         this.work.resume(now);
         return;
       case S_VMM_DONE:
@@ -100,10 +126,50 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   // ---------------------------------------------------------------- Vtl0Outer
 
   vtl0Halt(_vp: number, now: Ns): void {
-    this.st = S_IDLE;
     this.ctx.stats.add(this.cHalt);
     this.boost.onHalt(this.vp, now);
+    this.kickedWhileHalting = false;
+    this.st = S_HALTING;
+    if (this.costs.haltExitNs > 0) this.work.start(now, this.costs.haltExitNs, true);
+    else this.afterHaltExit(now);
+  }
+
+  /** The halt exit is paid: re-enter (kicked meanwhile), poll, or sleep. */
+  private afterHaltExit(now: Ns): void {
+    this.haltStart = now;
+    if (this.kickedWhileHalting) {
+      this.kickedWhileHalting = false;
+      this.enterGuest(now);
+      return;
+    }
+    if (this.pollWin > 0 && this.host.singleTaskRunning?.(this.tid)) {
+      this.st = S_POLL;
+      this.work.start(now, this.pollWin, true);
+      return;
+    }
+    this.sleep(now);
+  }
+
+  private sleep(now: Ns): void {
+    this.st = S_IDLE;
     this.host.block(this.tid, now, BLOCK_IDLE);
+  }
+
+  /** kvm_vcpu_halt's window update after a halt of `haltNs` (grow x2 from 10 us, halve, cap). */
+  private adjustPoll(haltNs: Ns): void {
+    const max = this.costs.haltPollNs;
+    if (!(max > 0)) {
+      this.pollWin = 0;
+      return;
+    }
+    const w = this.pollWin;
+    if (haltNs <= w) return;
+    if (w > 0 && haltNs > max) {
+      const x = w / 2;
+      this.pollWin = x < HALT_POLL_GROW_START_NS ? 0 : x;
+    } else if (w < max && haltNs < max) {
+      this.pollWin = Math.min(max, Math.max(HALT_POLL_GROW_START_NS, w * 2));
+    }
   }
 
   vtl0Exit(_vp: number, now: Ns, exit: number, durNs: Ns, _cause: number, _range?: TextRange, yieldTo?: number): void {
@@ -123,9 +189,28 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
   }
 
   vtl0Kick(_vp: number, now: Ns): void {
+    if (this.st === S_HALTING) {
+      this.kickedWhileHalting = true;
+      return;
+    }
+    if (this.st === S_POLL) {
+      // Woken inside the polling window: no sleep, no wake-up latency, no entry cost.
+      this.ctx.stats.add(this.cPolled);
+      this.adjustPoll(now - this.haltStart);
+      const running = this.work.running;
+      this.work.stop(now);
+      if (running) this.enterGuest(now);
+      else this.st = S_READY;
+      return;
+    }
     if (this.st !== S_IDLE) return;
+    const lat = this.costs.wakeLatencyNs;
+    this.adjustPoll(now + lat - this.haltStart);
     this.st = S_WOKEN;
-    this.host.wake(this.tid, now);
+    if (lat > 0) {
+      this.st = S_LATENCY;
+      this.ctx.engine.arm(this.wakeTimer, now + lat);
+    } else this.host.wake(this.tid, now);
   }
 
   // ---------------------------------------------------------------- events
@@ -134,6 +219,13 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
     if (arg === EV_VMM) {
       if (this.st === S_VMM) {
         this.st = S_VMM_DONE;
+        this.host.wake(this.tid, now);
+      }
+      return;
+    }
+    if (arg === EV_WAKE) {
+      if (this.st === S_LATENCY) {
+        this.st = S_WOKEN;
         this.host.wake(this.tid, now);
       }
       return;
@@ -150,6 +242,14 @@ export class PlainVcpu implements ThreadBody, Vtl0Outer, EventHandler {
     }
     if (this.st === S_WAKE) {
       this.enterGuest(now);
+      return;
+    }
+    if (this.st === S_HALTING) {
+      this.afterHaltExit(now);
+      return;
+    }
+    if (this.st === S_POLL) {
+      this.sleep(now); // the window closed without a wake-up
       return;
     }
     if (this.st === S_EXIT) {

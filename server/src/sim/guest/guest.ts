@@ -33,7 +33,7 @@
  *   when the guest takes them.
  */
 import type { TextRange } from '../../core/text';
-import type { BoostInterrupt, GuestLock, IoLoad, Irq, ParallelRegion, Vm } from '../../model/ir';
+import type { BoostInterrupt, GuestLock, HostCosts, IoLoad, Irq, ParallelRegion, Vm } from '../../model/ir';
 import {
   EXIT_INTERCEPT,
   EXIT_IPI,
@@ -73,7 +73,8 @@ import {
 } from '../program';
 import type { Rng } from '../rng';
 import { fmtNs } from '../util';
-import { IPI_SEND_NS, PLAIN_DISK_LATENCY_NS, PLAIN_GET_EXIT_NS, PLE_EXIT_NS } from './costs';
+import { PLAIN_DISK_LATENCY_NS, PLAIN_GET_EXIT_NS, PLE_EXIT_NS } from './costs';
+import { costsForVm } from '../host/costs';
 import { GuestLanes } from './lanes';
 
 const V_OUT = 0;
@@ -107,6 +108,15 @@ const TK_LOAD = 1;
 const LK_SPIN = 0;
 const LK_TICKET = 1;
 const LK_MUTEX = 2;
+
+/** Adaptive DoP: the team size is reconsidered at most once per this window (an assumption: "every few ms"). */
+const ADAPT_WINDOW_NS = 5_000_000;
+/** Adaptive DoP: shrink when the active vCPUs lost more than this fraction of the window to steal. */
+const ADAPT_SHRINK = 0.1;
+/** Adaptive DoP: grow by one thread when they lost less than this fraction. */
+const ADAPT_GROW = 0.02;
+/** Adaptive DoP: grow only after this many calm windows in a row (shrink at once: hysteresis). */
+const ADAPT_CALM = 3;
 
 /** A value of spin_limit at or above this is "forever". */
 const SPIN_FOREVER_NS = 1e15;
@@ -188,6 +198,13 @@ export interface RegionRt {
   spinPreemptedNs: number;
   blocks: number;
   rng: Rng;
+  /** Adaptive DoP: when the team size is next reconsidered, the window start and each team vCPU's steal then. */
+  adaptAt: number;
+  adaptFrom: number;
+  adaptSteal: Float64Array;
+  /** Adaptive DoP: team size changes so far, and consecutive calm windows. */
+  dopChanges: number;
+  calm: number;
 }
 
 interface IoLoadRt {
@@ -329,6 +346,10 @@ export class GuestVm {
   private readonly pleEnabled: boolean;
   private readonly pleWindowNs: number;
   private readonly stallNs: number;
+  /** Host costs of a blocking wait that apply to this VM (host `costs`, or Xen's). */
+  readonly costs: HostCosts;
+  /** Handler of delayed barrier wake-ups (argument: the thread). */
+  private readonly barrierWakeH: number;
 
   constructor(
     private readonly ctx: SimContext,
@@ -376,6 +397,8 @@ export class GuestVm {
       this.vcpus.push(new GuestVcpu(this, vmIndex, v));
     }
     this.outer = new Array(nv);
+    this.costs = costsForVm(ctx.scenario, vm);
+    this.barrierWakeH = eng.register({ onEvent: (t, now) => this.wakeThread(t, now, null) });
     this.pvTimer = eng.timer(eng.register({ onEvent: (_a, now) => this.paravirtCheck(now) }), 0);
     this.plainIoHid = eng.register({ onEvent: (tk, now) => this.ioDone(tk, this.tkVcpu[tk], now) });
     this.plainIoRng = ctx.rng.stream(`vm:${vm.name}/plain-io`);
@@ -528,7 +551,10 @@ export class GuestVm {
         lastArriver: -1, preemptedInRound: false, spinForever: !(p.spinLimitNs < SPIN_FOREVER_NS) || p.spinLimitNs === Infinity,
         done: false, finishedAt: -1, dopSum: 0, roundsWithPreemption: 0, roundsReduced: 0, spinNs: 0, spinPreemptedNs: 0, blocks: 0,
         rng: ctx.rng.stream(`vm:${vm.name}/parallel:${p.name}`),
+        adaptAt: ADAPT_WINDOW_NS, adaptFrom: 0, adaptSteal: new Float64Array(n), dopChanges: 0, calm: 0,
       };
+      r.active.fill(1);
+      r.nActive = n;
       if (p.barrier === 'paravirt') this.hasParavirt = true;
       for (let i = 0; i < n; i++) {
         const t = this.addThread(`${p.name}#${i}`, p.range, Int32Array.of(i % this.nv), false, task, null, r.rng, ri);
@@ -617,7 +643,12 @@ export class GuestVm {
     return n;
   }
 
-  /** Host notification: a vCPU of this VM was preempted (or woken and waiting for a pCPU). */
+  /** Directed-yield candidate: runnable but not running, woken or preempted (KVM `vcpu->ready`). */
+  private ready(tid: number): boolean {
+    return this.host.isReady ? this.host.isReady(tid) : this.host.isPreempted(tid);
+  }
+
+  /** Host notification: a vCPU of this VM was preempted (scheduled out while running). */
   private onPreempted(now: Ns): void {
     for (const r of this.regions) r.preemptedInRound = true;
     if (this.hasParavirt && this.vm.guest.stealTime) {
@@ -1133,26 +1164,26 @@ export class GuestVm {
         const h = this.locks[this.gWaitLock[t]].holder;
         if (h >= 0) {
           const hv = this.gVcpu[h];
-          if (hv !== v && this.host.isPreempted(this.vcpuTids[hv])) target = this.vcpuTids[hv];
+          if (hv !== v && this.ready(this.vcpuTids[hv])) target = this.vcpuTids[hv];
         }
       }
       if (target < 0 && this.gAct[t] === A_BAR_SPIN) {
         // A straggler: a team member still working on a preempted vCPU.
         for (const m of this.regions[this.gRegion[t]].team) {
           const mv = this.gVcpu[m];
-          if (mv !== v && this.gPc[m] === 0 && this.gAct[m] !== A_BAR_SPIN && this.host.isPreempted(this.vcpuTids[mv])) {
+          if (mv !== v && this.gPc[m] === 0 && this.gAct[m] !== A_BAR_SPIN && this.ready(this.vcpuTids[mv])) {
             target = this.vcpuTids[mv];
             break;
           }
         }
       }
-      if (target < 0 && this.preempted() > 0) {
+      if (target < 0) {
         // KVM skips candidates that are themselves spinning (they would spin too).
         for (let k = 1; k < this.nv; k++) {
           const o = (v + k) % this.nv;
           const c = this.vCur[o];
           if (c >= 0 && (this.gAct[c] === A_BAR_SPIN || this.gAct[c] === A_LOCK_SPIN)) continue;
-          if (this.host.isPreempted(this.vcpuTids[o])) {
+          if (this.ready(this.vcpuTids[o])) {
             target = this.vcpuTids[o];
             break;
           }
@@ -1315,30 +1346,41 @@ export class GuestVm {
     r.firstArrival = -1;
     r.preemptedInRound = this.preempted() > 0;
     const n = r.team.length;
-    // Degree of parallelism: adaptive runs the round only on threads whose vCPU is not preempted.
-    let d = n;
-    r.active.fill(1);
-    if (p.dop === 'adaptive' && this.vm.guest.stealTime) {
-      d = 0;
-      for (let i = 0; i < n; i++) {
-        const tid = this.vcpuTids[this.gVcpu[r.team[i]]];
-        const ok = tid === undefined || !this.host.isPreempted(tid);
-        r.active[i] = ok ? 1 : 0;
-        if (ok) d++;
-      }
-      if (d === 0) {
-        r.active[0] = 1;
-        d = 1;
-      }
-      if (d < n) r.roundsReduced++;
+    // Degree of parallelism: adaptive reconsiders the team size once per window (between rounds),
+    // from the steal time of the team's vCPUs over that window; fixed keeps every thread.
+    if (p.dop === 'adaptive' && this.vm.guest.stealTime && now >= r.adaptAt) this.adaptDop(r, now);
+    const adaptive = p.dop === 'adaptive' && this.vm.guest.stealTime;
+    if (!adaptive && r.nActive !== n) {
+      r.active.fill(1);
+      r.nActive = n;
     }
-    r.nActive = d;
+    const ci = caller >= 0 ? r.team.indexOf(caller) : -1;
+    if (ci >= 0 && !r.active[ci]) {
+      // The last arriver goes on working: it takes the place of another active thread.
+      for (let j = n - 1; j >= 0; j--) {
+        if (r.active[j]) {
+          r.active[j] = 0;
+          break;
+        }
+      }
+      r.active[ci] = 1;
+    }
+    const d = r.nActive;
+    if (d < n) r.roundsReduced++;
     r.dopSum += d;
-    // Deal the `n` work chunks to the active threads (static schedule).
+    // The round's work: one sample per thread of the full team. With every thread active each
+    // does its own sample (imbalance included); a reduced team splits the round's iterations
+    // evenly (an OpenMP static schedule divides the loop's iterations among the threads present).
     const act: number[] = [];
     for (let i = 0; i < n; i++) if (r.active[i]) act.push(r.team[i]);
     for (const t of act) this.gWork[t] = 0;
-    for (let c = 0; c < n; c++) this.gWork[act[c % d]] += r.rng.sample(p.work);
+    if (d >= n) for (let c = 0; c < n; c++) this.gWork[act[c % d]] += r.rng.sample(p.work);
+    else {
+      let total = 0;
+      for (let c = 0; c < n; c++) total += r.rng.sample(p.work);
+      const share = Math.round(total / d);
+      for (const t of act) this.gWork[t] = share;
+    }
     let ipis = 0;
     const callerV = caller >= 0 ? this.gVcpu[caller] : -1;
     for (let i = 0; i < n; i++) {
@@ -1352,18 +1394,77 @@ export class GuestVm {
       this.gPc[t] = 0;
       if (t === caller) continue; // the last arriver goes on with its new work directly
       if (this.gState[t] === G_BLOCKED) {
-        if (caller >= 0 && this.vState[v] === V_HALTED && v !== callerV) ipis++;
+        if (caller >= 0 && this.vState[v] === V_HALTED && v !== callerV) {
+          // One waker wakes the halted siblings one after the other (futex wake loop, one IPI
+          // each): the k-th wake goes out (k - 1) x `ipi` after the first (measured: 3 us apart;
+          // the path to the first is part of `wake_latency`).
+          ipis++;
+          if (ipis > 1 && this.costs.ipiNs > 0) {
+            this.eng.post(this.barrierWakeH, t, now + (ipis - 1) * this.costs.ipiNs);
+            continue;
+          }
+        }
         this.wakeThread(t, now, null);
       } else if (this.gAct[t] === A_BAR_SPIN) {
         this.stopSpin(t, now);
       }
     }
     if (ipis > 0 && callerV >= 0 && this.vState[callerV] === V_IN) {
-      // The waker pays one IPI exit per halted vCPU it wakes (futex wake -> smp_send_reschedule).
+      // The waker pays one exit (host costs `exit`) plus one IPI per halted vCPU it wakes
+      // (futex wake -> smp_send_reschedule).
       this.pendingIpiExit = ipis;
     }
   }
   private pendingIpiExit = 0;
+
+  /**
+   * Adaptive DoP, as runtimes that size their team from steal time do: once per window
+   * (ADAPT_WINDOW_NS, between rounds, never within one) the team's steal ratio over the window
+   * decides. The active threads' vCPUs lost a fraction s of the window to steal: with s above
+   * ADAPT_SHRINK the team shrinks to the CPU it actually got (round(d x (1 - s)), at least 1),
+   * dropping the threads whose vCPUs lost the most; with s below ADAPT_GROW it grows by one (the
+   * idle vCPU that had the least steal), probing for CPU that came back. Excluded threads sleep
+   * at the barrier until they are taken back.
+   */
+  private adaptDop(r: RegionRt, now: Ns): void {
+    const n = r.team.length;
+    const win = Math.max(1, now - r.adaptFrom);
+    const steal = new Float64Array(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const tid = this.vcpuTids[this.gVcpu[r.team[i]]];
+      const s = tid === undefined ? 0 : this.host.stealNs(tid, now);
+      steal[i] = s - r.adaptSteal[i];
+      r.adaptSteal[i] = s;
+      if (r.active[i]) sum += steal[i];
+    }
+    r.adaptFrom = now;
+    r.adaptAt = now + ADAPT_WINDOW_NS;
+    const d = r.nActive;
+    const ratio = Math.min(1, sum / (d * win));
+    let want = d;
+    if (ratio > ADAPT_SHRINK) {
+      want = Math.max(1, Math.round(d * (1 - ratio)));
+      r.calm = 0;
+    } else if (ratio < ADAPT_GROW && d < n) {
+      if (++r.calm >= ADAPT_CALM) {
+        want = d + 1;
+        r.calm = 0;
+      }
+    } else r.calm = 0;
+    if (want === d) return;
+    r.dopChanges++;
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (want < d) {
+      // Keep the active threads whose vCPUs lost the least.
+      const act = order.filter((i) => r.active[i]).sort((a, b) => steal[a] - steal[b] || a - b);
+      for (let k = want; k < act.length; k++) r.active[act[k]] = 0;
+    } else {
+      const idle = order.filter((i) => !r.active[i]).sort((a, b) => steal[a] - steal[b] || a - b);
+      for (let k = 0; k < want - d && k < idle.length; k++) r.active[idle[k]] = 1;
+    }
+    r.nActive = want;
+  }
 
   /** A spinning team thread gets work (or stops): its vCPU re-evaluates. */
   private stopSpin(t: number, now: Ns): void {
@@ -1405,7 +1506,7 @@ export class GuestVm {
       if (this.pendingIpiExit > 0 && this.vState[v] === V_IN) {
         const n = this.pendingIpiExit;
         this.pendingIpiExit = 0;
-        this.exit(v, now, EXIT_IPI, n * IPI_SEND_NS, this.causeIpi, r.ir.range);
+        this.exit(v, now, EXIT_IPI, this.costs.exitNs + n * this.costs.ipiNs, this.causeIpi, r.ir.range);
       }
       return;
     }
@@ -1414,7 +1515,7 @@ export class GuestVm {
     let spin: number;
     if (p.barrier === 'spin') spin = r.spinForever ? Infinity : p.spinLimitNs;
     else if (p.barrier === 'block') spin = Math.min(p.spinLimitNs, SPIN_FOREVER_NS);
-    else spin = this.vm.guest.stealTime && this.preempted() > 0 ? 0 : Infinity; // paravirt
+    else spin = this.vm.guest.stealTime && this.stragglerPreempted(r) ? 0 : Infinity; // paravirt
     if (spin <= 0) {
       this.barrierSleep(t, v, now);
       return;
@@ -1451,14 +1552,29 @@ export class GuestVm {
     if (run) this.drive(v, now);
   }
 
-  /** Paravirt barriers: a sibling vCPU got preempted, so spinners switch to blocking. */
+  /**
+   * Paravirt barriers wait for a straggler: is one of the threads still working on this round on
+   * a vCPU whose steal-time `preempted` flag is set? (A preempted sibling that already arrived
+   * holds nobody up.)
+   */
+  private stragglerPreempted(r: RegionRt): boolean {
+    for (let i = 0; i < r.team.length; i++) {
+      const m = r.team[i];
+      if (!r.active[i] || this.gPc[m] !== 0) continue;
+      const tid = this.vcpuTids[this.gVcpu[m]];
+      if (tid !== undefined && this.host.isPreempted(tid)) return true;
+    }
+    return false;
+  }
+
+  /** Paravirt barriers: a straggler's vCPU got preempted, so spinners switch to blocking. */
   private paravirtCheck(now: Ns): void {
     if (this.preempted() === 0) return;
     for (let v = 0; v < this.nv; v++) {
       const t = this.vCur[v];
       if (t < 0 || this.gAct[t] !== A_BAR_SPIN) continue;
       const r = this.regions[this.gRegion[t]];
-      if (r.ir.barrier !== 'paravirt') continue;
+      if (r.ir.barrier !== 'paravirt' || !this.stragglerPreempted(r)) continue;
       if (this.vState[v] === V_IN) {
         this.account(v, now);
         this.barrierSleep(t, v, now);
@@ -1624,6 +1740,31 @@ export class GuestVm {
   }
 
   /** Boosted ns of a vCPU (KVM). */
+  /**
+   * End of the run: work still unfinished is reported as censored samples (its age now): passes
+   * of guest threads in progress and their queued releases, rounds of parallel regions in
+   * progress, interrupts not yet taken. (ioloads are not covered.)
+   */
+  finish(now: Ns): void {
+    const st = this.stats;
+    if (!st.censored) return;
+    for (let t = 0; t < this.gPc.length && t < this.gProg.length; t++) {
+      const prog = this.gProg[t];
+      if (!prog || this.gRegion[t] >= 0 || this.gTask[t] < 0) continue;
+      if (this.gPc[t] >= 0) st.censored(this.gTask[t], now, now - this.gRelease[t]);
+      const rel = this.gReleases[t];
+      while (rel && rel.size > 0) st.censored(this.gTask[t], now, now - rel.shift());
+    }
+    for (const r of this.regions) if (!r.done && r.round > 0) st.censored(r.task, now, now - r.roundStart);
+    for (let v = 0; v < this.nv; v++) {
+      const ring = this.vItems[v];
+      for (let k = 0; k < ring.size; k++) {
+        const i = 4 * ((ring.head + k) & ring.mask);
+        if (ring.buf[i] === IT_IRQ) st.censored(this.irqs[ring.buf[i + 1]].task, now, now - ring.buf[i + 2]);
+      }
+    }
+  }
+
   regionSummaries(): { name: string; rounds: number; finishedAtNs: number; dopMean: number; roundsWithPreemption: number; roundsReducedDop: number; spinNs: number; spinWhilePreemptedNs: number; blocks: number; range: TextRange }[] {
     return this.regions.map((r) => ({
       name: r.ir.name,

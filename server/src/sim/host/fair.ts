@@ -83,9 +83,23 @@ export class FairClass {
     return this.lastV[cpu];
   }
 
-  /** Sets the vruntime of a thread arriving on `cpu` from its saved lag (not queued). */
+  /**
+   * Sets the vruntime of a thread arriving on `cpu` from its saved lag (not queued). As
+   * place_entity (PLACE_LAG) does, the lag is scaled by (W + w) / W, W being the weight already
+   * there: adding the thread moves the average by its own share, and without the scaling every
+   * sleep would halve a thread's lag.
+   */
   place(tid: number, cpu: number, now: Ns): void {
-    this.v[tid] = this.avg(cpu, now) - this.lag[tid];
+    const V = this.avg(cpu, now);
+    let lag = this.lag[tid];
+    if (lag !== 0) {
+      let W = 0;
+      for (let t = this.q.head[cpu]; t >= 0; t = this.q.next[t]) if (t !== tid) W += this.w[t];
+      const c = this.cur[cpu];
+      if (c >= 0 && c !== tid) W += this.w[c];
+      if (W > 0) lag = (lag * (W + this.w[tid])) / W;
+    }
+    this.v[tid] = V - lag;
     this.dl[tid] = this.v[tid] + this.vslice(tid);
   }
 
@@ -163,7 +177,8 @@ export class FairClass {
   }
 
   /**
-   * EEVDF wake-up preemption (check_preempt_wakeup_fair with RUN_TO_PARITY): the running thread
+   * EEVDF wake-up preemption (check_preempt_wakeup_fair with RUN_TO_PARITY), also the point where
+   * a slice that ended between two ticks is noticed (update_curr at enqueue): the running thread
    * keeps its slice while it is eligible; once a newly queued thread has pulled the average V
    * below the running thread's vruntime, the running one is ineligible and the woken thread,
    * if eligible itself, takes over.
@@ -173,6 +188,9 @@ export class FairClass {
     if (c < 0) return true;
     const V = this.avg(cpu, now);
     const vc = this.v[c] + (this.core.ranSince(cpu, now) * 1024) / this.w[c];
+    // The enqueue's update_curr finds the running thread past its deadline (its slice ended
+    // between two ticks): update_deadline asks for a reschedule, and the pick decides.
+    if (vc >= this.dl[c]) return true;
     return vc > V + 1e-6 && this.v[woken] <= V + 1e-6;
   }
 

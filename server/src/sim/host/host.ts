@@ -33,6 +33,7 @@ import { POLICY_FIFO, POLICY_NORMAL, POLICY_RR, PUT_BLOCK, PUT_CHARGE, PUT_PREEM
 import { CreditScheduler } from './credit';
 import { Credit2Scheduler } from './credit2';
 import { LinuxScheduler } from './linux';
+import { DEFAULT_HZ } from './costs';
 
 const NO_BODY: ThreadBody = { resume() {}, suspend() {} };
 
@@ -69,6 +70,8 @@ export class Host implements HostApi, HostCore, EventHandler {
   tCause = new Int32Array(16);
   tPreemptedBy = new Int32Array(16);
   tParked = new Uint8Array(16);
+  /** KVM steal_time.preempted: scheduled out while running and still runnable, not run since. */
+  tPreFlag = new Uint8Array(16);
   /** VM index of VP threads (-1 other threads), and per VM the count of runnable-not-running VP threads. */
   tVm = new Int32Array(16);
   tRanBefore = new Int32Array(16);
@@ -140,7 +143,7 @@ export class Host implements HostApi, HostCore, EventHandler {
       let sched: PoolScheduler;
       if (p.sched === 'credit') sched = new CreditScheduler(this, engine, idx, cpus, p);
       else if (p.sched === 'credit2') sched = new Credit2Scheduler(this, engine, idx, cpus, p);
-      else sched = new LinuxScheduler(this, engine, idx, cpus, p);
+      else sched = new LinuxScheduler(this, engine, idx, cpus, p, Math.round(1e9 / (ir.hz && ir.hz > 0 ? ir.hz : DEFAULT_HZ)));
       this.pools.push({ name: p.name, cpus, sched, schedName: p.sched, range: p.range });
     }
   }
@@ -284,7 +287,6 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.tState[tid] = TS_RUNNABLE;
     this.tRunnableSince[tid] = now;
     this.rec.set(this.tLane[tid], now, this.sRunnable, this.tParked[tid] ? this.causeCap : -1);
-    this.pre(tid, 1, now);
     this.tSched[tid].wake(tid, now);
   }
 
@@ -366,6 +368,16 @@ export class Host implements HostApi, HostCore, EventHandler {
   }
 
   isPreempted(tid: number): boolean {
+    return this.tPreFlag[tid] === 1;
+  }
+
+  singleTaskRunning(tid: number): boolean {
+    const sched = this.tSched[tid];
+    if (!sched?.queuedOnCpu) return false;
+    return this.tState[tid] === TS_RUNNING && sched.queuedOnCpu(this.tCpu[tid]) === 0;
+  }
+
+  isReady(tid: number): boolean {
     return this.tState[tid] === TS_RUNNABLE;
   }
 
@@ -405,12 +417,23 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.vmListeners[vm] = fn;
   }
 
-  /** A VP thread enters (+1) or leaves (-1) the runnable-not-running state. */
+  /**
+   * A VP thread is scheduled out while running and still runnable (+1: its steal-time `preempted`
+   * flag is set, kvm_sched_out) or runs again (-1: the flag clears, kvm_sched_in). A thread woken
+   * from a halt is runnable (steal) but never flagged.
+   */
   private pre(tid: number, delta: number, now: Ns): void {
     const vm = this.tVm[tid];
     if (vm < 0) return;
-    this.vmPre[vm] += delta;
-    if (delta > 0) this.vmListeners[vm]?.(now);
+    if (delta > 0) {
+      if (this.tPreFlag[tid]) return;
+      this.tPreFlag[tid] = 1;
+      this.vmPre[vm]++;
+      this.vmListeners[vm]?.(now);
+    } else if (this.tPreFlag[tid]) {
+      this.tPreFlag[tid] = 0;
+      this.vmPre[vm]--;
+    }
   }
 
   // ------------------------------------------------------------------ events
@@ -510,6 +533,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.tCause = i32(this.tCause);
     this.tPreemptedBy = i32(this.tPreemptedBy);
     this.tParked = u8(this.tParked);
+    this.tPreFlag = u8(this.tPreFlag);
     this.tCanRun = u8(this.tCanRun);
     this.tVm = i32(this.tVm);
     this.tRanBefore = i32(this.tRanBefore);

@@ -8,6 +8,7 @@
  *   balance); every 4 ms a balancer moves waiting threads from the longest to the shortest queue
  *   while they differ by two or more (periodic load balance, simplified to queue lengths).
  * - RT throttling periods and the balancer are two periodic events per pool.
+ * - Fair slices are enforced at the scheduler tick (`hz`), not at the exact deadline (sliceNs).
  */
 import type { Pool } from '../../model/ir';
 import type { Engine, EventHandler, Ns } from '../engine';
@@ -44,6 +45,8 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     readonly pool: number,
     private readonly cpus: readonly number[],
     ir: Pool,
+    /** Scheduler tick period (1 s / CONFIG_HZ); 0: slices end exactly at their deadline. */
+    private readonly tickNs: Ns = 4_000_000,
   ) {
     const n = core.pcpus;
     this.fair = new FairClass(core, ir.timesliceNs > 0 ? ir.timesliceNs : 3_000_000, n);
@@ -218,6 +221,10 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     return -1;
   }
 
+  queuedOnCpu(cpu: number): number {
+    return this.fair.q.size[cpu] + this.rt.q.size[cpu];
+  }
+
   idleNow(cpu: number): boolean {
     if (this.rt.q.size[cpu] !== 0 || this.fair.q.size[cpu] !== 0 || this.fairWaiting.size !== 0 || this.rt.waiting.size !== 0) return false;
     this.curPrio[cpu] = -1;
@@ -262,9 +269,19 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     } else this.fair.place(t, dst, now);
   }
 
-  sliceNs(tid: number, cpu: number, _now: Ns): Ns {
+  /**
+   * A fair thread runs until the first scheduler tick at or after its deadline: without HRTICK
+   * the kernel checks the slice only in task_tick_fair -> update_curr -> update_deadline (and at
+   * wake-ups, see FairClass.shouldPreempt). Ticks are at multiples of 1/HZ on every CPU
+   * (jiffies; sched_skew_tick is off by default).
+   */
+  sliceNs(tid: number, cpu: number, now: Ns): Ns {
     if (this.cls[tid] === CLS_RT) return this.rt.runLimit(tid, cpu);
-    return this.fair.runLimit(tid);
+    const left = this.fair.runLimit(tid);
+    const tk = this.tickNs;
+    if (!(tk > 0)) return left;
+    const end = Math.ceil((now + left) / tk) * tk;
+    return Math.max(1, end - now);
   }
 
   take(tid: number, cpu: number, now: Ns): boolean {

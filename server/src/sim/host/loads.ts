@@ -133,6 +133,14 @@ export class LoadThread implements ThreadBody, EventHandler {
     this.host.block(this.tid, now, BLOCK_IDLE);
   }
 
+  /** End of the run: the pass in progress and queued releases are censored samples. */
+  finish(now: Ns): void {
+    const st = this.ctx.stats;
+    if (!st.censored) return;
+    if (this.pc >= 0) st.censored(this.task, now, now - this.release);
+    while (this.releases.size > 0) st.censored(this.task, now, now - this.releases.shift());
+  }
+
   resume(_tid: number, cpu: number, now: Ns): void {
     this.running = true;
     const since = this.host.runnableSince(this.tid);

@@ -85,4 +85,6 @@ export interface PoolScheduler {
    * steal anywhere) and records the pCPU as idle; the host then skips the reschedule event.
    */
   idleNow?(cpu: number, now: Ns): boolean;
+  /** Optional (Linux pools): threads queued (waiting) on `cpu`, for KVM halt polling. */
+  queuedOnCpu?(cpu: number): number;
 }
