@@ -1,0 +1,296 @@
+/**
+ * A small trace-cmd `.dat` writer for tests: v6 (uncompressed) and v7 (uncompressed or zlib),
+ * per-CPU ring-buffer pages with time extends, lost-event flags and deliberately corrupt pages.
+ * The event formats it declares put the fields at offsets no kernel uses, so a reader that
+ * hard-codes offsets fails on them.
+ */
+import { deflateSync } from 'node:zlib';
+
+export const PAGE = 4096;
+const DATA_OFF = 16;
+
+const COMMON = `\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
+\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;
+\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;
+\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;
+`;
+
+/** sched_switch with the pids first and the comms last (unlike any kernel). */
+export const SWITCH_ID = 7;
+const SWITCH_FMT = `name: sched_switch
+ID: ${SWITCH_ID}
+format:
+${COMMON}
+\tfield:pid_t prev_pid;\toffset:8;\tsize:4;\tsigned:1;
+\tfield:pid_t next_pid;\toffset:12;\tsize:4;\tsigned:1;
+\tfield:long prev_state;\toffset:16;\tsize:8;\tsigned:1;
+\tfield:int prev_prio;\toffset:24;\tsize:4;\tsigned:1;
+\tfield:int next_prio;\toffset:28;\tsize:4;\tsigned:1;
+\tfield:char prev_comm[16];\toffset:32;\tsize:16;\tsigned:0;
+\tfield:__data_loc char[] next_comm;\toffset:48;\tsize:4;\tsigned:0;
+
+print fmt: "prev_comm=%s prev_pid=%d", REC->prev_comm, REC->prev_pid
+`;
+
+export const WAKEUP_ID = 9;
+const WAKEUP_FMT = `name: sched_wakeup
+ID: ${WAKEUP_ID}
+format:
+${COMMON}
+\tfield:int target_cpu;\toffset:8;\tsize:4;\tsigned:1;
+\tfield:pid_t pid;\toffset:12;\tsize:4;\tsigned:1;
+\tfield:int prio;\toffset:16;\tsize:4;\tsigned:1;
+\tfield:char comm[16];\toffset:20;\tsize:16;\tsigned:0;
+
+print fmt: "comm=%s pid=%d prio=%d target_cpu=%03d", REC->comm, REC->pid, REC->prio, REC->target_cpu
+`;
+
+const HEADER_PAGE = `\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;
+\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;
+\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;
+\tfield: char data;\toffset:${DATA_OFF};\tsize:${PAGE - DATA_OFF};\tsigned:0;
+`;
+const HEADER_EVENT = '# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n\tarray       :   32 bits\n';
+
+export interface WEvent {
+  ts: number;
+  data: Uint8Array;
+}
+
+function le(n: number, size: number): Uint8Array {
+  const b = new Uint8Array(size);
+  const dv = new DataView(b.buffer);
+  if (size === 2) dv.setUint16(0, n, true);
+  else if (size === 4) dv.setUint32(0, n >>> 0, true);
+  else dv.setBigUint64(0, BigInt(n), true);
+  return b;
+}
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const cat = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};
+
+export function switchRec(cpuPid: number, prevComm: string, prevPid: number, prevState: number, nextComm: string, nextPid: number, nextPrio = 120): Uint8Array {
+  const nc = enc(nextComm + '\0');
+  const b = new Uint8Array(52 + nc.length);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, SWITCH_ID, true);
+  dv.setInt32(4, cpuPid, true);
+  dv.setInt32(8, prevPid, true);
+  dv.setInt32(12, nextPid, true);
+  dv.setBigInt64(16, BigInt(prevState), true);
+  dv.setInt32(24, 120, true);
+  dv.setInt32(28, nextPrio, true);
+  b.set(enc(prevComm).subarray(0, 15), 32);
+  dv.setUint32(48, 52 | (nc.length << 16), true);
+  b.set(nc, 52);
+  return b;
+}
+
+export function wakeupRec(cpuPid: number, comm: string, pid: number, targetCpu: number): Uint8Array {
+  const b = new Uint8Array(36);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, WAKEUP_ID, true);
+  dv.setInt32(4, cpuPid, true);
+  dv.setInt32(8, targetCpu, true);
+  dv.setInt32(12, pid, true);
+  dv.setInt32(16, 120, true);
+  b.set(enc(comm).subarray(0, 15), 20);
+  return b;
+}
+
+export interface PageOptions {
+  /** Page indexes (per CPU) that get the lost-events flag, with the stored count. */
+  missed?: Map<number, number>;
+  /** Page indexes whose commit size is made impossible. */
+  corrupt?: Set<number>;
+  /** Most events per page (to spread small inputs over several pages). */
+  perPage?: number;
+  /** Encode every event with type_len 0 (length in the next word), as the kernel does above 112 bytes. */
+  long?: boolean;
+}
+
+/** Ring-buffer pages for one CPU's events (time-sorted). */
+export function pages(events: WEvent[], o: PageOptions = {}): Uint8Array {
+  const out: Uint8Array[] = [];
+  let i = 0;
+  while (i < events.length) {
+    const page = new Uint8Array(PAGE);
+    const dv = new DataView(page.buffer);
+    const pageTs = events[i].ts;
+    dv.setBigUint64(0, BigInt(pageTs), true);
+    let pos = DATA_OFF;
+    let last = pageTs;
+    let n = 0;
+    while (i < events.length && n < (o.perPage ?? Infinity)) {
+      const e = events[i];
+      const len = (e.data.length + 3) & ~3;
+      let delta = e.ts - last;
+      const ext = delta >= 1 << 27;
+      const short = len <= 112 && !o.long;
+      const need = (ext ? 8 : 0) + (short ? 4 : 8) + len;
+      if (pos + need > PAGE - 8) break;
+      if (ext) {
+        dv.setUint32(pos, 30 | ((delta % (1 << 27)) << 5), true);
+        dv.setUint32(pos + 4, Math.floor(delta / (1 << 27)), true);
+        pos += 8;
+        delta = 0;
+      }
+      if (short) {
+        dv.setUint32(pos, (len / 4) | (delta << 5), true);
+        page.set(e.data, pos + 4);
+        pos += 4 + len;
+      } else {
+        dv.setUint32(pos, 0 | (delta << 5), true);
+        dv.setUint32(pos + 4, len + 4, true);
+        page.set(e.data, pos + 8);
+        pos += 8 + len;
+      }
+      last = e.ts;
+      i++;
+      n++;
+    }
+    const idx = out.length;
+    let commit = pos - DATA_OFF;
+    const missed = o.missed?.get(idx);
+    if (missed !== undefined) {
+      dv.setBigUint64(pos, BigInt(missed), true);
+      commit = (commit | 0xc0000000) >>> 0;
+    }
+    if (o.corrupt?.has(idx)) commit = PAGE;
+    dv.setUint32(8, commit, true);
+    out.push(page);
+  }
+  return cat(out);
+}
+
+export interface DatSpec {
+  version: 6 | 7;
+  compression?: 'none' | 'zlib';
+  /** Per CPU: its pages (see {@link pages}). */
+  cpus: Uint8Array[];
+  cmdlines?: [number, string][];
+}
+
+function formatsBlock(): Uint8Array {
+  const f = [SWITCH_FMT, WAKEUP_FMT].map((t) => cat([le(t.length, 8), enc(t)]));
+  return cat([le(1, 4), enc('sched\0'), le(f.length, 4), ...f]);
+}
+
+function headerBlock(): Uint8Array {
+  return cat([enc('header_page\0'), le(HEADER_PAGE.length, 8), enc(HEADER_PAGE), enc('header_event\0'), le(HEADER_EVENT.length, 8), enc(HEADER_EVENT)]);
+}
+
+function cmdlinesText(spec: DatSpec): Uint8Array {
+  return enc((spec.cmdlines ?? []).map(([p, c]) => `${p} ${c}\n`).join(''));
+}
+
+export function buildDat(spec: DatSpec): Uint8Array {
+  const magic = cat([new Uint8Array([0x17, 0x08, 0x44]), enc('tracing'), enc(`${spec.version}\0`), new Uint8Array([0, 8]), le(PAGE, 4)]);
+  const align = (n: number) => Math.ceil(n / PAGE) * PAGE;
+  if (spec.version === 6) {
+    const cl = cmdlinesText(spec);
+    const head = cat([
+      magic,
+      headerBlock(),
+      le(0, 4), // ftrace events
+      formatsBlock(),
+      le(0, 4), // kallsyms
+      le(0, 4), // printk
+      le(cl.length, 8),
+      cl,
+      le(spec.cpus.length, 4),
+      enc('options  \0'),
+      le(8, 2),
+      le(4, 4),
+      le(spec.cpus.length, 4),
+      le(0, 2),
+      enc('flyrecord\0'),
+    ]);
+    let off = align(head.length + 16 * spec.cpus.length);
+    const table: Uint8Array[] = [];
+    for (const c of spec.cpus) {
+      table.push(le(off, 8), le(c.length, 8));
+      off = align(off + c.length);
+    }
+    const parts: Uint8Array[] = [head, ...table];
+    let len = head.length + 16 * spec.cpus.length;
+    for (const c of spec.cpus) {
+      parts.push(new Uint8Array(align(len) - len), c);
+      len = align(len) + c.length;
+    }
+    return cat(parts);
+  }
+  const z = spec.compression === 'zlib';
+  const algo = z ? cat([enc('zlib\0'), enc('1.2.13\0')]) : cat([enc('none\0'), enc('\0')]);
+  const section = (id: number, content: Uint8Array): Uint8Array => {
+    const body = z ? cat([le(0, 4), le(content.length, 4), deflateSync(content)]) : content;
+    if (z) new DataView(body.buffer, body.byteOffset).setUint32(0, body.length - 8, true);
+    return cat([le(id, 2), le(z ? 1 : 0, 2), le(0, 4), le(body.length, 8), body]);
+  };
+  const parts: Uint8Array[] = [magic, algo, new Uint8Array(8)];
+  let len = magic.length + algo.length + 8;
+  const offsets: Record<string, number> = {};
+  const add = (name: string, b: Uint8Array) => {
+    offsets[name] = len;
+    parts.push(b);
+    len += b.length;
+  };
+  add('header', section(16, headerBlock()));
+  add('formats', section(18, formatsBlock()));
+  const cl = cmdlinesText(spec);
+  add('cmdlines', section(21, cat([le(cl.length, 8), cl])));
+  // CPU data, page aligned.
+  const cpuInfo: [number, number][] = [];
+  add('flyrecord', cat([le(3, 2), le(z ? 1 : 0, 2), le(0, 4), le(0, 8)]));
+  for (const c of spec.cpus) {
+    const pad = align(len) - len;
+    if (pad) add('pad', new Uint8Array(pad));
+    let data: Uint8Array;
+    let size: number;
+    if (!z) {
+      data = c;
+      size = c.length;
+    } else {
+      const chunks: Uint8Array[] = [];
+      for (let o = 0; o < c.length; o += 2 * PAGE) {
+        const u = c.subarray(o, Math.min(c.length, o + 2 * PAGE));
+        const d = deflateSync(u);
+        chunks.push(le(d.length, 4), le(u.length, 4), d);
+      }
+      const body = cat(chunks);
+      data = cat([le(chunks.length / 3, 4), body]);
+      size = body.length;
+    }
+    cpuInfo.push([len, size]);
+    add('cpu', data);
+  }
+  const buffer = cat([
+    le(offsets.flyrecord, 8),
+    enc('\0'),
+    enc('local\0'),
+    le(PAGE, 4),
+    le(spec.cpus.length, 4),
+    ...cpuInfo.flatMap(([o, s], i) => [le(i, 4), le(o, 8), le(s, 8)]),
+  ]);
+  const opts = cat([
+    le(16, 2), le(8, 4), le(offsets.header, 8),
+    le(18, 2), le(8, 4), le(offsets.formats, 8),
+    le(21, 2), le(8, 4), le(offsets.cmdlines, 8),
+    le(8, 2), le(4, 4), le(spec.cpus.length, 4),
+    le(3, 2), le(buffer.length, 4), buffer,
+    le(0, 2), le(8, 4), le(0, 8),
+  ]);
+  const optionsAt = len;
+  parts.push(cat([le(0, 2), le(0, 2), le(0, 4), le(opts.length, 8), opts]));
+  const out = cat(parts);
+  new DataView(out.buffer).setBigUint64(magic.length + algo.length, BigInt(optionsAt), true);
+  return out;
+}
