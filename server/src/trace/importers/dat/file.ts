@@ -25,7 +25,7 @@ export const enum Opt {
   Done = 0,
   Date = 1,
   CpuStat = 2,
-  Buffer = 3,
+  TraceBuffer = 3,
   TraceClock = 4,
   Uname = 5,
   Hook = 6,
@@ -323,7 +323,7 @@ function* option(id: number, d: Uint8Array, L: DatLayout, version: number): Read
         L.tsc2nsec = { mult, shift, offset };
         break;
       }
-      case Opt.Buffer: {
+      case Opt.TraceBuffer: {
         if (version === 6) {
           yield* m.u64();
           L.otherBuffers.push(yield* m.cstr(256));
