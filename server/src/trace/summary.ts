@@ -27,6 +27,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   if (typeof fd.flagsColumn === 'number') layout.push(fd.flagsColumn ? `${fd.flagsColumn}-char flags column` : 'no flags column');
   if (fd.tgidColumn) layout.push('TGID column');
   if (Array.isArray(fd.files)) layout.push(`files: ${(fd.files as string[]).join(', ')}`);
+  if (typeof fd.datVersion === 'number') layout.push(`v${fd.datVersion}, ${fd.compression}, clock ${fd.clock}, ${fmtCount(Number(fd.pages ?? 0))} ring-buffer pages`);
   out.push(`vpscope analyze: ${doc.file}`);
   out.push(`format:   ${doc.format}${layout.length ? ` (${layout.join('; ')})` : ''}`);
   out.push(`window:   ${fmtTs(doc.window.startNs)} .. ${fmtTs(doc.window.endNs)} (${fmtNs(doc.window.durationNs)})${doc.load[0] ? `, ${plural(doc.load[0].pcpus, 'pCPU')}` : doc.cpus.length ? `, ${plural(doc.cpus.length, 'CPU')}` : ''}`);
