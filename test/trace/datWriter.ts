@@ -177,6 +177,14 @@ export interface DatSpec {
   /** Per CPU: its pages (see {@link pages}). */
   cpus: Uint8Array[];
   cmdlines?: [number, string][];
+  /**
+   * Header parts taken from another file instead of the writer's own (the benchmark re-packs a
+   * real trace): the contents of the HEADER_INFO, FTRACE_EVENTS, EVENT_FORMATS and CMDLINES
+   * sections, which are also what v6 stores inline.
+   */
+  raw?: { header: Uint8Array; ftrace: Uint8Array; formats: Uint8Array; cmdlines: Uint8Array };
+  /** Pages per compressed chunk (v7 zlib); default 2. */
+  pagesPerChunk?: number;
 }
 
 function formatsBlock(): Uint8Array {
@@ -199,13 +207,12 @@ export function buildDat(spec: DatSpec): Uint8Array {
     const cl = cmdlinesText(spec);
     const head = cat([
       magic,
-      headerBlock(),
-      le(0, 4), // ftrace events
-      formatsBlock(),
+      spec.raw?.header ?? headerBlock(),
+      spec.raw?.ftrace ?? le(0, 4), // ftrace events
+      spec.raw?.formats ?? formatsBlock(),
       le(0, 4), // kallsyms
       le(0, 4), // printk
-      le(cl.length, 8),
-      cl,
+      spec.raw?.cmdlines ?? cat([le(cl.length, 8), cl]),
       le(spec.cpus.length, 4),
       enc('options  \0'),
       le(8, 2),
@@ -243,10 +250,11 @@ export function buildDat(spec: DatSpec): Uint8Array {
     parts.push(b);
     len += b.length;
   };
-  add('header', section(16, headerBlock()));
-  add('formats', section(18, formatsBlock()));
+  add('header', section(16, spec.raw?.header ?? headerBlock()));
+  if (spec.raw) add('ftrace', section(17, spec.raw.ftrace));
+  add('formats', section(18, spec.raw?.formats ?? formatsBlock()));
   const cl = cmdlinesText(spec);
-  add('cmdlines', section(21, cat([le(cl.length, 8), cl])));
+  add('cmdlines', section(21, spec.raw?.cmdlines ?? cat([le(cl.length, 8), cl])));
   // CPU data, page aligned.
   const cpuInfo: [number, number][] = [];
   add('flyrecord', cat([le(3, 2), le(z ? 1 : 0, 2), le(0, 4), le(0, 8)]));
@@ -260,8 +268,9 @@ export function buildDat(spec: DatSpec): Uint8Array {
       size = c.length;
     } else {
       const chunks: Uint8Array[] = [];
-      for (let o = 0; o < c.length; o += 2 * PAGE) {
-        const u = c.subarray(o, Math.min(c.length, o + 2 * PAGE));
+      const step = (spec.pagesPerChunk ?? 2) * PAGE;
+      for (let o = 0; o < c.length; o += step) {
+        const u = c.subarray(o, Math.min(c.length, o + step));
         const d = deflateSync(u);
         chunks.push(le(d.length, 4), le(u.length, 4), d);
       }
@@ -282,6 +291,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
   ]);
   const opts = cat([
     le(16, 2), le(8, 4), le(offsets.header, 8),
+    ...(spec.raw ? [le(17, 2), le(8, 4), le(offsets.ftrace, 8)] : []),
     le(18, 2), le(8, 4), le(offsets.formats, 8),
     le(21, 2), le(8, 4), le(offsets.cmdlines, 8),
     le(8, 2), le(4, 4), le(spec.cpus.length, 4),

@@ -228,13 +228,14 @@ async function loadDatFile(path: string, opts: LoadOptions): Promise<ImportOutco
     const size = st.size;
     let done = 0;
     let readError: Error | undefined;
-    const read = async (offset: number, length: number): Promise<Uint8Array> => {
+    const read = async (offset: number, length: number, into: Uint8Array | undefined): Promise<Uint8Array> => {
       const n = Math.max(0, Math.min(length, size - offset));
       if (n === 0 || readError) return new Uint8Array(0);
-      const buf = Buffer.allocUnsafe(n);
+      // Own ArrayBuffers (not Buffer's shared pool), so the reader can hand them back for reuse.
+      const buf = into && into.length >= n ? into : new Uint8Array(n);
       try {
         const { bytesRead: got } = await fh.read(buf, 0, n, offset);
-        return new Uint8Array(buf.buffer, buf.byteOffset, got);
+        return buf.subarray(0, got);
       } catch (e) {
         readError = e as Error;
         return new Uint8Array(0);

@@ -16,7 +16,7 @@
  * Everything here reads through {@link Cursor}; structure errors raise DatFormatError.
  */
 import { Cursor, DatFormatError, driverFetch, latin1, memoryFetch, type DatDecompressors, type Reads } from './io';
-import { parseEventFormat, parseHeaderPage, type EventFormat, type PageHeaderLayout } from './format';
+import { parseHeaderPage, type PageHeaderLayout } from './format';
 
 export const DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
 
@@ -53,6 +53,23 @@ export interface CpuData {
   size: number;
 }
 
+export interface FormatEntry {
+  id: number;
+  name: string;
+  system: string;
+  /** The whole `format` text, bytes (parse with parseEventFormat when needed). */
+  text: Uint8Array;
+}
+
+/** Name and ID of a format text: both are on its first lines. */
+function formatEntry(b: Uint8Array, system: string): FormatEntry | undefined {
+  const head = latin1(b, 0, Math.min(b.length, 256));
+  const nm = /^name:\s*(\S+)/m.exec(head);
+  const idm = /^ID:\s*(\d+)/m.exec(head);
+  if (!nm || !idm) return undefined;
+  return { id: Number(idm[1]), name: nm[1], system, text: b.slice() };
+}
+
 export interface DatLayout {
   version: number;
   little: boolean;
@@ -62,7 +79,8 @@ export interface DatLayout {
   compression: string;
   compressionVersion: string;
   page: PageHeaderLayout;
-  formats: EventFormat[];
+  /** The format texts, by id; parsed only for the ids the events use (a file carries thousands). */
+  formats: FormatEntry[];
   /** pid -> comm bytes. */
   cmdlines: Map<number, Uint8Array>;
   /** Top-level buffer's per-CPU data. */
@@ -142,7 +160,7 @@ function* readFtraceEvents(c: Cursor, L: DatLayout): Reads<void> {
   if (count > MAX_FORMATS) throw new DatFormatError(`implausible event format count ${count}`);
   for (let i = 0; i < count; i++) {
     const n = checkSize(yield* c.u64());
-    const f = parseEventFormat(latin1(yield* c.bytes(n), 0, n), 'ftrace');
+    const f = formatEntry(yield* c.bytes(n), 'ftrace');
     if (f) L.formats.push(f);
   }
 }
@@ -156,7 +174,7 @@ function* readEventFormats(c: Cursor, L: DatLayout): Reads<void> {
     if (count > MAX_FORMATS) throw new DatFormatError(`implausible event format count ${count}`);
     for (let i = 0; i < count; i++) {
       const n = checkSize(yield* c.u64());
-      const f = parseEventFormat(latin1(yield* c.bytes(n), 0, n), sys);
+      const f = formatEntry(yield* c.bytes(n), sys);
       if (f) L.formats.push(f);
     }
   }

@@ -11,8 +11,9 @@
 import { EventKind, EventTable, ThreadTable } from '../../events';
 import type { ImportedTrace } from '../../importer';
 import { ImportStats } from '../../stats';
-import { readLayout, type DatLayout } from './file';
-import type { EventFormat, FieldDesc } from './format';
+import { readLayout, type DatLayout, type FormatEntry } from './file';
+import { parseEventFormat, type FieldDesc } from './format';
+import { latin1 } from './io';
 import { DatFormatError, type DatDecompressors, type Reads } from './io';
 import { CpuStream } from './ring';
 
@@ -34,6 +35,8 @@ interface Decoder {
   sym: Map<number, string>[];
   /** Second table (kvm_exit: SVM reasons when isa != 1). */
   sym2: Map<number, string> | undefined;
+  /** Interned string ids of the reasons seen, by code (+ 2^32 for the second table). */
+  ids: Map<number, number>;
 }
 
 /** Field names per known kind, in the order the decoders index them. */
@@ -158,7 +161,7 @@ class DatSink {
   private readonly decoders = new Map<number, Decoder | null>();
   private readonly commonType: FieldDesc;
   private readonly commonPid: FieldDesc;
-  private readonly byId = new Map<number, EventFormat>();
+  private readonly byId = new Map<number, FormatEntry>();
   private prevTs = -Infinity;
   private readonly cachePid = new Int32Array(CPU_CACHE).fill(-1);
   private readonly cacheIdx = new Int32Array(CPU_CACHE);
@@ -176,9 +179,17 @@ class DatSink {
   ) {
     this.little = L.little;
     for (const f of L.formats) this.byId.set(f.id, f);
-    const any = L.formats.find((f) => f.fields.has('common_type'));
-    this.commonType = any?.fields.get('common_type') ?? { ...NO_FIELD, offset: 0, size: 2 };
-    this.commonPid = any?.fields.get('common_pid') ?? { ...NO_FIELD, offset: 4, size: 4, signed: true };
+    // The common fields are the same in every format: read them from the first that has them.
+    let common: Map<string, FieldDesc> | undefined;
+    for (const f of L.formats) {
+      const p = parseEventFormat(latin1(f.text, 0, f.text.length), f.system);
+      if (p?.fields.has('common_type')) {
+        common = p.fields;
+        break;
+      }
+    }
+    this.commonType = common?.get('common_type') ?? { ...NO_FIELD, offset: 0, size: 2 };
+    this.commonPid = common?.get('common_pid') ?? { ...NO_FIELD, offset: 4, size: 4, signed: true };
     // Clock units to ns: `local`/`global`/`mono`... count ns; x86-tsc with TSC2NSEC converts.
     const t = L.tsc2nsec;
     this.tsMul = t && t.mult > 0 ? t.mult / 2 ** t.shift : 1;
@@ -197,7 +208,8 @@ class DatSink {
   private decoder(id: number): Decoder | null {
     let d = this.decoders.get(id);
     if (d !== undefined) return d;
-    const f = this.byId.get(id);
+    const entry = this.byId.get(id);
+    const f = entry && parseEventFormat(latin1(entry.text, 0, entry.text.length), entry.system);
     if (!f) d = null;
     else {
       const enc = new TextEncoder().encode(f.name);
@@ -205,7 +217,7 @@ class DatSink {
       const names = kind < EventKind.FirstUnknown ? FIELDS[kind] ?? [] : [];
       const key = kind === EventKind.KvmExit ? 'exit_reason' : kind === EventKind.KvmUserspaceExit ? 'reason' : kind === EventKind.KvmMmio ? 'type' : '';
       const tables = key ? f.symbols.get(key) ?? [] : [];
-      d = { kind, f: names.map((n) => f.fields.get(n) ?? NO_FIELD), sym: tables, sym2: tables[1] };
+      d = { kind, f: names.map((n) => f.fields.get(n) ?? NO_FIELD), sym: tables, sym2: tables[1], ids: new Map() };
     }
     this.decoders.set(id, d);
     return d;
@@ -340,9 +352,15 @@ class DatSink {
         a1 = v > 0x7fffffff ? -1 : v;
         const isa = this.num(dv, s, e, f[2], 1);
         // The kernel prints VMX names when isa == 1 (KVM_ISA_VMX), SVM names otherwise.
-        const tab = isa === 1 || !d.sym2 ? d.sym[0] : d.sym2;
-        const name = tab?.get(isa === 1 ? code & 0xffff : code) ?? `reason ${code}`;
-        a0 = table.strings.idOfString(name);
+        const second = isa !== 1 && d.sym2 !== undefined;
+        const key = second ? code + 4294967296 : code;
+        let sid = d.ids.get(key);
+        if (sid === undefined) {
+          const tab = second ? d.sym2 : d.sym[0];
+          sid = table.strings.idOfString(tab?.get(second ? code : code & 0xffff) ?? `reason ${code}`);
+          if (d.ids.size < 4096) d.ids.set(key, sid);
+        }
+        a0 = sid;
         break;
       }
       case EventKind.KvmPio: {
@@ -355,8 +373,13 @@ class DatSink {
       case EventKind.KvmUserspaceExit: {
         const reason = this.num(dv, s, e, f[0], -1);
         const errno = this.num(dv, s, e, f[1], 0);
-        const name = errno < 0 ? (errno === -4 ? 'restart' : 'error') : d.sym[0]?.get(reason) ?? `KVM_EXIT_${reason}`;
-        a0 = table.strings.idOfString(name);
+        const key = errno < 0 ? (errno === -4 ? -4 : -1) : reason;
+        let sid = d.ids.get(key);
+        if (sid === undefined) {
+          sid = table.strings.idOfString(errno < 0 ? (errno === -4 ? 'restart' : 'error') : d.sym[0]?.get(reason) ?? `KVM_EXIT_${reason}`);
+          if (d.ids.size < 4096) d.ids.set(key, sid);
+        }
+        a0 = sid;
         break;
       }
       case EventKind.KvmHypercall:

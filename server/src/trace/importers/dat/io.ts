@@ -13,6 +13,12 @@
 export interface ReadRequest {
   offset: number;
   length: number;
+  /**
+   * A buffer an earlier request returned that the reader no longer needs: the driver may read
+   * into it instead of allocating (only buffers it allocated itself; views of memory it was given
+   * must never be written).
+   */
+  reuse?: Uint8Array;
 }
 
 /** A reader step: yields read requests, receives their bytes (shorter at the end of the input). */
@@ -173,13 +179,18 @@ export interface AbortFlag {
  */
 export async function runAsync<T>(
   gen: Reads<T>,
-  read: (offset: number, length: number) => Promise<Uint8Array>,
+  read: (offset: number, length: number, into: Uint8Array | undefined) => Promise<Uint8Array>,
   opts: { signal?: AbortFlag; onRead?: (bytes: number) => void } = {},
 ): Promise<T | undefined> {
+  // Buffers handed out that the reader may give back (see ReadRequest.reuse).
+  const mine = new WeakSet<ArrayBufferLike>();
   let r = gen.next();
   while (!r.done) {
     if (opts.signal?.aborted) return undefined;
-    const b = await read(r.value.offset, r.value.length);
+    const { offset, length, reuse } = r.value;
+    const into = reuse && mine.has(reuse.buffer) && reuse.byteOffset === 0 && reuse.buffer.byteLength >= length ? new Uint8Array(reuse.buffer, 0, length) : undefined;
+    const b = await read(offset, length, into);
+    if (length >= 64 * 1024) mine.add(b.buffer);
     opts.onRead?.(b.length);
     r = gen.next(b);
   }

@@ -80,7 +80,8 @@ export class CpuStream {
     if (this.L.compression === 'none') {
       if (this.next >= this.end) return this.done();
       const n = Math.min(WINDOW_BYTES - (WINDOW_BYTES % ps || 0), this.end - this.next);
-      const b = yield { offset: this.next, length: n };
+      // The previous window is used up: the driver may read into it.
+      const b = yield { offset: this.next, length: n, reuse: this.buf.length ? this.buf : undefined };
       if (b.length === 0) return this.done();
       this.setBuf(b, this.next, false);
       this.next += b.length;
@@ -89,14 +90,14 @@ export class CpuStream {
     for (;;) {
       if (this.chunksLeft < 0) {
         if (this.next + 4 > this.end) return this.done();
-        const h = yield { offset: this.next, length: 4 };
+        const h = yield* this.compressed(this.next, 4);
         if (h.length < 4) return this.done();
         this.chunksLeft = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, this.L.little);
         this.next += 4;
       }
       if (this.chunksLeft === 0 || this.next + 8 > this.end) return this.done();
       const at = this.next;
-      const h = yield { offset: at, length: 8 };
+      const h = yield* this.compressed(at, 8);
       if (h.length < 8) return this.done();
       const hv = new DataView(h.buffer, h.byteOffset, 8);
       const zsize = hv.getUint32(0, this.L.little);
@@ -108,11 +109,12 @@ export class CpuStream {
         return this.done();
       }
       this.next = at + 8 + zsize;
-      const z = yield { offset: at + 8, length: zsize };
+      const z = yield* this.compressed(at + 8, zsize);
       let out: Uint8Array;
       try {
         const f = this.L.compression === 'zstd' ? this.dec.zstd : this.L.compression === 'zlib' ? this.dec.zlib : undefined;
         if (!f) throw new DatFormatError(`no ${this.L.compression} decompressor`);
+        if (z.length < zsize) throw new DatFormatError('the file ends inside the chunk');
         out = f(z, usize);
         if (out.length !== usize) throw new DatFormatError(`got ${out.length} bytes, expected ${usize}`);
       } catch (e) {
@@ -124,6 +126,18 @@ export class CpuStream {
       this.setBuf(out, at, true);
       return true;
     }
+  }
+
+  /** Compressed bytes [at, at + n), read a window ahead (chunks are a few KiB each). */
+  private zwin: Uint8Array = new Uint8Array(0);
+  private zwinStart = 0;
+  private *compressed(at: number, n: number): Reads<Uint8Array> {
+    if (at >= this.zwinStart && at + n <= this.zwinStart + this.zwin.length) return this.zwin.subarray(at - this.zwinStart, at - this.zwinStart + n);
+    const len = Math.min(Math.max(n, WINDOW_BYTES), this.end - at);
+    const b = yield { offset: at, length: len, reuse: this.zwin.length ? this.zwin : undefined };
+    this.zwin = b;
+    this.zwinStart = at;
+    return b.subarray(0, Math.min(n, b.length));
   }
 
   private done(): boolean {
