@@ -205,7 +205,19 @@ class DatSink {
     return (this.ns(raw) / 1e9).toFixed(6);
   }
 
+  /** Decoders by id for ids below 2^16 (event ids are u16 in every kernel); undefined = not built. */
+  private readonly fast: (Decoder | null | undefined)[] = [];
+
   private decoder(id: number): Decoder | null {
+    if (id >= 0 && id < 65536) {
+      const d = this.fast[id];
+      if (d !== undefined) return d;
+      return (this.fast[id] = this.buildDecoder(id));
+    }
+    return this.buildDecoder(id);
+  }
+
+  private buildDecoder(id: number): Decoder | null {
     let d = this.decoders.get(id);
     if (d !== undefined) return d;
     const entry = this.byId.get(id);
@@ -225,10 +237,11 @@ class DatSink {
 
   /** A numeric field; `def` when absent or out of the record. */
   private num(dv: DataView, s: number, e: number, f: FieldDesc, def: number): number {
-    if (f.offset < 0) return def;
     const o = s + f.offset;
-    if (o + f.size > e) return def;
-    switch (f.size) {
+    if (f.offset < 0 || o + f.size > e) return def;
+    const size = f.size;
+    if (size === 4) return f.signed ? dv.getInt32(o, this.little) : dv.getUint32(o, this.little);
+    switch (size) {
       case 1: return f.signed ? dv.getInt8(o) : dv.getUint8(o);
       case 2: return f.signed ? dv.getInt16(o, this.little) : dv.getUint16(o, this.little);
       case 4: return f.signed ? dv.getInt32(o, this.little) : dv.getUint32(o, this.little);
@@ -295,10 +308,9 @@ class DatSink {
     let a3 = 0;
     let p1 = -1;
     let p2 = -1;
-    let c1s = 0;
-    let c1e = 0;
-    let c2s = 0;
-    let c2e = 0;
+    // The name fields of p1 / p2, read only when needed (see noteField).
+    let n1 = NO_FIELD;
+    let n2 = NO_FIELD;
     const table = this.table;
     switch (kind) {
       case EventKind.SchedSwitch: {
@@ -309,8 +321,8 @@ class DatSink {
         a2 = p2 = this.num(dv, s, e, f[4], -1);
         a3 = this.num(dv, s, e, f[5], -1);
         if (a0 < 0 || a2 < 0) return this.malformed(ts, cpu, 'sched_switch without prev_pid / next_pid');
-        if (this.str(b, dv, s, e, f[0])) (c1s = this.strS), (c1e = this.strE);
-        if (this.str(b, dv, s, e, f[3])) (c2s = this.strS), (c2e = this.strE);
+        n1 = f[0];
+        n2 = f[3];
         break;
       }
       case EventKind.SchedWakeup:
@@ -320,26 +332,26 @@ class DatSink {
         a1 = this.num(dv, s, e, f[3], -1);
         a2 = this.num(dv, s, e, f[2], 0);
         if (a0 < 0) return this.malformed(ts, cpu, `${table.eventNames.name(kind)} without pid`);
-        if (this.str(b, dv, s, e, f[0])) (c1s = this.strS), (c1e = this.strE);
+        n1 = f[0];
         break;
       case EventKind.SchedMigrateTask:
         a0 = p1 = this.num(dv, s, e, f[1], -1);
         a1 = this.num(dv, s, e, f[2], -1);
         a2 = this.num(dv, s, e, f[3], -1);
         if (a0 < 0) return this.malformed(ts, cpu, 'sched_migrate_task without pid');
-        if (this.str(b, dv, s, e, f[0])) (c1s = this.strS), (c1e = this.strE);
+        n1 = f[0];
         break;
       case EventKind.SchedProcessFork:
         a0 = p1 = this.num(dv, s, e, f[1], -1);
         a1 = p2 = this.num(dv, s, e, f[3], -1);
         if (a0 < 0 || a1 < 0) return this.malformed(ts, cpu, 'sched_process_fork without pids');
-        if (this.str(b, dv, s, e, f[0])) (c1s = this.strS), (c1e = this.strE);
-        if (this.str(b, dv, s, e, f[2])) (c2s = this.strS), (c2e = this.strE);
+        n1 = f[0];
+        n2 = f[2];
         break;
       case EventKind.SchedProcessExit:
         a0 = p1 = this.num(dv, s, e, f[1], -1);
         if (a0 < 0) return this.malformed(ts, cpu, 'sched_process_exit without pid');
-        if (this.str(b, dv, s, e, f[0])) (c1s = this.strS), (c1e = this.strE);
+        n1 = f[0];
         break;
       case EventKind.KvmEntry: {
         const v = this.num(dv, s, e, f[0], -1);
@@ -410,9 +422,9 @@ class DatSink {
     }
     if (p1 > 0 && kind !== EventKind.SchedProcessFork) {
       const pi = this.threads.index(0, p1);
-      if (kind !== EventKind.SchedSwitch || this.threads.list[pi].comm < 0) this.noteComm(pi, b, c1s, c1e);
+      if (kind !== EventKind.SchedSwitch || this.threads.list[pi].comm < 0) this.noteField(pi, b, dv, s, e, n1);
     }
-    if (p2 > 0) this.noteComm(this.threads.index(0, p2), b, c2s, c2e);
+    if (p2 > 0) this.noteField(this.threads.index(0, p2), b, dv, s, e, n2);
     switch (kind) {
       case EventKind.SchedWakeupNew: {
         const child = this.threads.list[this.threads.index(0, a0)];
@@ -453,6 +465,50 @@ class DatSink {
       return i;
     }
     return this.threads.index(0, pid);
+  }
+
+  /**
+   * Per thread: the raw 16 bytes of the fixed-size comm field that last named it and the comm id
+   * that gave, so an unchanged name costs four word compares instead of a NUL scan and a byte
+   * comparison (the same name comes with every switch and wakeup of a task).
+   */
+  private rawWords = new Int32Array(4 * 1024);
+  private rawId = new Int32Array(1024).fill(-1);
+
+  /** Names thread `ti` from string field `f` of the record `[s, e)` of `b`. */
+  private noteField(ti: number, b: Uint8Array, dv: DataView, s: number, e: number, f: FieldDesc): void {
+    const o = s + f.offset;
+    if (f.size === 16 && !f.dataLoc && !f.relLoc && f.offset >= 0 && o + 16 <= e) {
+      if (ti >= this.rawId.length) this.growRaw(ti);
+      const w0 = dv.getInt32(o, true);
+      const w1 = dv.getInt32(o + 4, true);
+      const w2 = dv.getInt32(o + 8, true);
+      const w3 = dv.getInt32(o + 12, true);
+      const k = ti * 4;
+      const rw = this.rawWords;
+      const comm = this.threads.list[ti].comm;
+      if (comm >= 0 && this.rawId[ti] === comm && rw[k] === w0 && rw[k + 1] === w1 && rw[k + 2] === w2 && rw[k + 3] === w3) return;
+      if (!this.str(b, dv, s, e, f)) return;
+      this.noteComm(ti, b, this.strS, this.strE);
+      this.rawId[ti] = this.threads.list[ti].comm;
+      rw[k] = w0;
+      rw[k + 1] = w1;
+      rw[k + 2] = w2;
+      rw[k + 3] = w3;
+      return;
+    }
+    if (this.str(b, dv, s, e, f)) this.noteComm(ti, b, this.strS, this.strE);
+  }
+
+  private growRaw(ti: number): void {
+    let n = this.rawId.length;
+    while (n <= ti) n *= 2;
+    const id = new Int32Array(n).fill(-1);
+    id.set(this.rawId);
+    const w = new Int32Array(4 * n);
+    w.set(this.rawWords);
+    this.rawId = id;
+    this.rawWords = w;
   }
 
   private noteComm(ti: number, b: Uint8Array, cs: number, ce: number): void {
