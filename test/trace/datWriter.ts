@@ -304,3 +304,59 @@ export function buildDat(spec: DatSpec): Uint8Array {
   new DataView(out.buffer).setBigUint64(magic.length + algo.length, BigInt(optionsAt), true);
   return out;
 }
+
+/**
+ * The content of section `id` of a v7 file (decompressed with `decompress` when flagged), found
+ * through the options sections; undefined when absent. For tests that reuse a real file's parts.
+ */
+export function v7Section(file: Uint8Array, id: number, decompress: (src: Uint8Array, size: number) => Uint8Array): Uint8Array | undefined {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  let p = 10;
+  p = file.indexOf(0, p) + 1 + 2 + 4; // version, endian + long size, page size
+  p = file.indexOf(0, p) + 1; // compression
+  p = file.indexOf(0, p) + 1; // its version
+  const section = (off: number): Uint8Array => {
+    const flags = dv.getUint16(off + 2, true);
+    const size = Number(dv.getBigUint64(off + 8, true));
+    const d = file.subarray(off + 16, off + 16 + size);
+    if (!(flags & 1)) return d;
+    const ddv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    return decompress(d.subarray(8, 8 + ddv.getUint32(0, true)), ddv.getUint32(4, true));
+  };
+  for (let next = Number(dv.getBigUint64(p, true)); next; ) {
+    const d = section(next);
+    const ddv = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    next = 0;
+    for (let q = 0; q + 6 <= d.length; ) {
+      const oid = ddv.getUint16(q, true);
+      const sz = ddv.getUint32(q + 2, true);
+      if (oid === 0) {
+        next = Number(ddv.getBigUint64(q + 6, true));
+        break;
+      }
+      if (oid === id) return section(Number(ddv.getBigUint64(q + 6, true)));
+      q += 6 + sz;
+    }
+  }
+  return undefined;
+}
+
+/** A record of an event whose fields are `fields` (name -> offset, size); strings go to char[N] fields. */
+export function encodeRecord(fields: Map<string, { offset: number; size: number }>, id: number, values: Record<string, number | string>): Uint8Array {
+  let size = 0;
+  for (const f of fields.values()) size = Math.max(size, f.offset + f.size);
+  const b = new Uint8Array(size);
+  const dv = new DataView(b.buffer);
+  for (const [name, v] of Object.entries({ common_type: id, ...values })) {
+    const f = fields.get(name);
+    if (!f) throw new Error(`no field ${name}`);
+    if (typeof v === 'string') b.set(enc(v).subarray(0, f.size - 1), f.offset);
+    else if (f.size === 1) dv.setUint8(f.offset, v);
+    else if (f.size === 2) dv.setUint16(f.offset, v, true);
+    else if (f.size === 4) dv.setUint32(f.offset, v >>> 0, true);
+    else dv.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(v)), true);
+  }
+  return b;
+}
+
+export { headerBlock, le };
