@@ -269,6 +269,7 @@ describe('.dat: hand-made files', () => {
       const streamed = imp.finish();
       assert.equal(streamed.format, 'trace-cmd-dat');
       assert.equal(streamed.stats.events, 60 * 8);
+      assert.deepEqual(observable(analyzeTrace(streamed)), textDoc);
     });
   }
 

@@ -17,7 +17,7 @@ import { EventTable, ThreadTable } from './events';
 import { ChromeEventSink, type ChromeData } from './importers/chrome/events';
 import { ChromeScanner } from './importers/chrome/scanner';
 import { Dialect, FtraceParser, type FtraceLayout } from './importers/ftrace/parser';
-import { datImport, runSync, type DatDecompressors } from './importers/dat';
+import { datImport, runSyncChunks, type DatDecompressors } from './importers/dat';
 import { ImportStats } from './stats';
 
 /** Longest text line accepted; longer lines are skipped with a warning (64 KiB). */
@@ -147,21 +147,12 @@ export class TraceImporter {
   private finishDat(parts: Uint8Array[]): ImportedTrace {
     let n = 0;
     for (const p of parts) n += p.length;
-    const all = parts.length === 1 ? parts[0] : new Uint8Array(n);
-    if (parts.length > 1) {
-      let o = 0;
-      for (const p of parts) {
-        all.set(p, o);
-        o += p.length;
-      }
-    }
     this.dat = undefined;
-    const t = runSync(
-      datImport(all.length, { fileName: this.opts.fileName, maxWarningSamples: this.opts.maxWarningSamples, decompressors: this.opts.decompressors }),
-      all,
+    // Read where the chunks are (no joined copy of the whole input).
+    return runSyncChunks(
+      datImport(n, { fileName: this.opts.fileName, maxWarningSamples: this.opts.maxWarningSamples, decompressors: this.opts.decompressors }),
+      parts,
     );
-    // Counters raised before the format was known (none today) stay with this importer's stats.
-    return t;
   }
 
   private formatDetail(): Record<string, unknown> {

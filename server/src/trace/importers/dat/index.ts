@@ -7,5 +7,5 @@
  *     const trace = await runAsync(datImport(size, { decompressors }), (off, len) => readAt(off, len));
  */
 export { datImport, type DatImportOptions } from './import';
-export { runAsync, runSync, type DatDecompressors, type ReadRequest, type Reads } from './io';
+export { runAsync, runSync, runSyncChunks, type DatDecompressors, type ReadRequest, type Reads } from './io';
 export { DAT_MAGIC } from './file';

@@ -168,6 +168,44 @@ export function runSync<T>(gen: Reads<T>, bytes: Uint8Array): T {
   return r.value;
 }
 
+/**
+ * Runs a reader over bytes held as a list of chunks (a stream kept in memory), without joining
+ * them: a request inside one chunk is a view of it, one across chunks is copied.
+ */
+export function runSyncChunks<T>(gen: Reads<T>, parts: Uint8Array[]): T {
+  const starts: number[] = [];
+  let total = 0;
+  for (const p of parts) {
+    starts.push(total);
+    total += p.length;
+  }
+  const slice = (offset: number, length: number): Uint8Array => {
+    if (offset < 0 || offset >= total || length <= 0) return new Uint8Array(0);
+    const end = Math.min(total, offset + length);
+    let lo = 0;
+    let hi = parts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const p = parts[lo];
+    if (end <= starts[lo] + p.length) return p.subarray(offset - starts[lo], end - starts[lo]);
+    const out = new Uint8Array(end - offset);
+    let o = 0;
+    for (let k = lo; o < out.length; k++) {
+      const from = k === lo ? offset - starts[lo] : 0;
+      const n = Math.min(parts[k].length - from, out.length - o);
+      out.set(parts[k].subarray(from, from + n), o);
+      o += n;
+    }
+    return out;
+  };
+  let r = gen.next();
+  while (!r.done) r = gen.next(slice(r.value.offset, r.value.length));
+  return r.value;
+}
+
 /** Anything with an `aborted` flag. */
 export interface AbortFlag {
   readonly aborted: boolean;
