@@ -313,6 +313,24 @@ describe('.dat: hand-made files', () => {
     );
   });
 
+  it('a TSC clock is converted with the TSC2NSEC option, and the OFFSET option shifts every timestamp', () => {
+    // 3 GHz TSC: ns = tsc * mult >> shift with mult/2^shift = 1/3.
+    const tsc = st.cpus.map((list) => list.map((e) => ({ ts: e.ts * 3, data: e.data })));
+    const tsc2nsec = new Uint8Array(16);
+    const dv = new DataView(tsc2nsec.buffer);
+    dv.setUint32(0, Math.round(2 ** 32 / 3), true);
+    dv.setUint32(4, 32, true);
+    const offset = new Uint8Array(8);
+    new DataView(offset.buffer).setBigInt64(0, 5_000_000_000n, true);
+    const t = importDat(buildDat({ version: 7, clock: 'x86-tsc', cpus: tsc.map((e) => pages(e, { perPage: 25 })), options: [[14, tsc2nsec], [7, offset]] }));
+    assert.equal(t.formatDetail.clock, 'x86-tsc');
+    const plain = importDat(buildDat({ version: 7, cpus: st.cpus.map((e) => pages(e, { perPage: 25 })) }));
+    assert.equal(t.stats.events, plain.stats.events);
+    for (let i = 0; i < plain.events.length; i++) {
+      assert.ok(Math.abs(t.events.ts.get(i) - (plain.events.ts.get(i) + 5e9)) < 2, `row ${i}: ${t.events.ts.get(i)} vs ${plain.events.ts.get(i) + 5e9}`);
+    }
+  });
+
   it('lost events are counted and located; the rest loads', () => {
     const bytes = buildDat({ version: 6, cpus: [pages(st.cpus[0], { perPage: 25, missed: new Map([[2, 17]]) }), pages(st.cpus[1], { perPage: 25 })] });
     const t = importDat(bytes);

@@ -185,6 +185,10 @@ export interface DatSpec {
   raw?: { header: Uint8Array; ftrace: Uint8Array; formats: Uint8Array; cmdlines: Uint8Array };
   /** Pages per compressed chunk (v7 zlib); default 2. */
   pagesPerChunk?: number;
+  /** Extra v7 options: [id, data]. */
+  options?: [number, Uint8Array][];
+  /** The trace clock the BUFFER option names (v7); default `local`. */
+  clock?: string;
 }
 
 function formatsBlock(): Uint8Array {
@@ -284,7 +288,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
   const buffer = cat([
     le(offsets.flyrecord, 8),
     enc('\0'),
-    enc('local\0'),
+    enc(`${spec.clock ?? 'local'}\0`),
     le(PAGE, 4),
     le(spec.cpus.length, 4),
     ...cpuInfo.flatMap(([o, s], i) => [le(i, 4), le(o, 8), le(s, 8)]),
@@ -296,6 +300,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
     le(21, 2), le(8, 4), le(offsets.cmdlines, 8),
     le(8, 2), le(4, 4), le(spec.cpus.length, 4),
     le(3, 2), le(buffer.length, 4), buffer,
+    ...(spec.options ?? []).flatMap(([id, d]) => [le(id, 2), le(d.length, 4), d]),
     le(0, 2), le(8, 4), le(0, 8),
   ]);
   const optionsAt = len;

@@ -96,6 +96,8 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
     savedCmdlines: L.cmdlines.size,
   });
   if (L.otherBuffers.length) detail.otherBuffers = L.otherBuffers;
+  if (L.tsc2nsec) detail.tsc2nsec = L.tsc2nsec;
+  if (L.tsOffset) detail.tsOffsetNs = L.tsOffset;
   for (const n of L.notes) stats.warn(0, 0, n);
 
   const sink = new DatSink(L, events, threads, stats);
@@ -190,15 +192,18 @@ class DatSink {
     }
     this.commonType = common?.get('common_type') ?? { ...NO_FIELD, offset: 0, size: 2 };
     this.commonPid = common?.get('common_pid') ?? { ...NO_FIELD, offset: 4, size: 4, signed: true };
-    // Clock units to ns: `local`/`global`/`mono`... count ns; x86-tsc with TSC2NSEC converts.
+    // Clock units to ns as trace-cmd's reader does it (timestamp_calc in trace-input.c): the
+    // `local`/`global`/`mono`... clocks count ns; a TSC clock with the TSC2NSEC option is scaled by
+    // mult >> shift; then the OFFSET option is added. TSC2NSEC's own offset field is not applied
+    // (that reader does not apply it either); it is reported in formatDetail.
     const t = L.tsc2nsec;
     this.tsMul = t && t.mult > 0 ? t.mult / 2 ** t.shift : 1;
-    this.tsAdd = t ? t.offset : 0;
+    this.tsAdd = L.tsOffset;
   }
 
   /** ns of a raw timestamp. */
   ns(raw: number): number {
-    return (raw + this.L.tsOffset) * this.tsMul + this.tsAdd;
+    return raw * this.tsMul + this.tsAdd;
   }
 
   seconds(raw: number): string {
