@@ -7,6 +7,20 @@
 import { deflateSync } from 'node:zlib';
 
 export const PAGE = 4096;
+
+/** Byte order of everything the writer produces (see {@link withByteOrder}). */
+let LITTLE = true;
+
+/** Runs `fn` with the writer producing big-endian files (as a big-endian host's trace-cmd does). */
+export function withByteOrder<T>(big: boolean, fn: () => T): T {
+  const was = LITTLE;
+  LITTLE = !big;
+  try {
+    return fn();
+  } finally {
+    LITTLE = was;
+  }
+}
 const DATA_OFF = 16;
 
 const COMMON = `\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;
@@ -60,9 +74,9 @@ export interface WEvent {
 function le(n: number, size: number): Uint8Array {
   const b = new Uint8Array(size);
   const dv = new DataView(b.buffer);
-  if (size === 2) dv.setUint16(0, n, true);
-  else if (size === 4) dv.setUint32(0, n >>> 0, true);
-  else dv.setBigUint64(0, BigInt(n), true);
+  if (size === 2) dv.setUint16(0, n, LITTLE);
+  else if (size === 4) dv.setUint32(0, n >>> 0, LITTLE);
+  else dv.setBigUint64(0, BigInt(n), LITTLE);
   return b;
 }
 
@@ -81,15 +95,15 @@ export function switchRec(cpuPid: number, prevComm: string, prevPid: number, pre
   const nc = enc(nextComm + '\0');
   const b = new Uint8Array(52 + nc.length);
   const dv = new DataView(b.buffer);
-  dv.setUint16(0, SWITCH_ID, true);
-  dv.setInt32(4, cpuPid, true);
-  dv.setInt32(8, prevPid, true);
-  dv.setInt32(12, nextPid, true);
-  dv.setBigInt64(16, BigInt(prevState), true);
-  dv.setInt32(24, 120, true);
-  dv.setInt32(28, nextPrio, true);
+  dv.setUint16(0, SWITCH_ID, LITTLE);
+  dv.setInt32(4, cpuPid, LITTLE);
+  dv.setInt32(8, prevPid, LITTLE);
+  dv.setInt32(12, nextPid, LITTLE);
+  dv.setBigInt64(16, BigInt(prevState), LITTLE);
+  dv.setInt32(24, 120, LITTLE);
+  dv.setInt32(28, nextPrio, LITTLE);
   b.set(enc(prevComm).subarray(0, 15), 32);
-  dv.setUint32(48, 52 | (nc.length << 16), true);
+  dv.setUint32(48, 52 | (nc.length << 16), LITTLE);
   b.set(nc, 52);
   return b;
 }
@@ -97,13 +111,18 @@ export function switchRec(cpuPid: number, prevComm: string, prevPid: number, pre
 export function wakeupRec(cpuPid: number, comm: string, pid: number, targetCpu: number): Uint8Array {
   const b = new Uint8Array(36);
   const dv = new DataView(b.buffer);
-  dv.setUint16(0, WAKEUP_ID, true);
-  dv.setInt32(4, cpuPid, true);
-  dv.setInt32(8, targetCpu, true);
-  dv.setInt32(12, pid, true);
-  dv.setInt32(16, 120, true);
+  dv.setUint16(0, WAKEUP_ID, LITTLE);
+  dv.setInt32(4, cpuPid, LITTLE);
+  dv.setInt32(8, targetCpu, LITTLE);
+  dv.setInt32(12, pid, LITTLE);
+  dv.setInt32(16, 120, LITTLE);
   b.set(enc(comm).subarray(0, 15), 20);
   return b;
+}
+
+/** The event header word: type_len is the low 5 bits on little-endian kernels, the high 5 on big-endian ones. */
+function evHeader(typeLen: number, delta: number): number {
+  return LITTLE ? (typeLen | (delta << 5)) >>> 0 : ((typeLen << 27) | delta) >>> 0;
 }
 
 export interface PageOptions {
@@ -125,7 +144,7 @@ export function pages(events: WEvent[], o: PageOptions = {}): Uint8Array {
     const page = new Uint8Array(PAGE);
     const dv = new DataView(page.buffer);
     const pageTs = events[i].ts;
-    dv.setBigUint64(0, BigInt(pageTs), true);
+    dv.setBigUint64(0, BigInt(pageTs), LITTLE);
     let pos = DATA_OFF;
     let last = pageTs;
     let n = 0;
@@ -138,18 +157,18 @@ export function pages(events: WEvent[], o: PageOptions = {}): Uint8Array {
       const need = (ext ? 8 : 0) + (short ? 4 : 8) + len;
       if (pos + need > PAGE - 8) break;
       if (ext) {
-        dv.setUint32(pos, 30 | ((delta % (1 << 27)) << 5), true);
-        dv.setUint32(pos + 4, Math.floor(delta / (1 << 27)), true);
+        dv.setUint32(pos, evHeader(30, delta % (1 << 27)), LITTLE);
+        dv.setUint32(pos + 4, Math.floor(delta / (1 << 27)), LITTLE);
         pos += 8;
         delta = 0;
       }
       if (short) {
-        dv.setUint32(pos, (len / 4) | (delta << 5), true);
+        dv.setUint32(pos, evHeader(len / 4, delta), LITTLE);
         page.set(e.data, pos + 4);
         pos += 4 + len;
       } else {
-        dv.setUint32(pos, 0 | (delta << 5), true);
-        dv.setUint32(pos + 4, len + 4, true);
+        dv.setUint32(pos, evHeader(0, delta), LITTLE);
+        dv.setUint32(pos + 4, len + 4, LITTLE);
         page.set(e.data, pos + 8);
         pos += 8 + len;
       }
@@ -161,11 +180,11 @@ export function pages(events: WEvent[], o: PageOptions = {}): Uint8Array {
     let commit = pos - DATA_OFF;
     const missed = o.missed?.get(idx);
     if (missed !== undefined) {
-      dv.setBigUint64(pos, BigInt(missed), true);
+      dv.setBigUint64(pos, BigInt(missed), LITTLE);
       commit = (commit | 0xc0000000) >>> 0;
     }
     if (o.corrupt?.has(idx)) commit = PAGE;
-    dv.setUint32(8, commit, true);
+    dv.setBigUint64(8, BigInt(commit), LITTLE);
     out.push(page);
   }
   return cat(out);
@@ -205,7 +224,7 @@ function cmdlinesText(spec: DatSpec): Uint8Array {
 }
 
 export function buildDat(spec: DatSpec): Uint8Array {
-  const magic = cat([new Uint8Array([0x17, 0x08, 0x44]), enc('tracing'), enc(`${spec.version}\0`), new Uint8Array([0, 8]), le(PAGE, 4)]);
+  const magic = cat([new Uint8Array([0x17, 0x08, 0x44]), enc('tracing'), enc(`${spec.version}\0`), new Uint8Array([LITTLE ? 0 : 1, 8]), le(PAGE, 4)]);
   const align = (n: number) => Math.ceil(n / PAGE) * PAGE;
   if (spec.version === 6) {
     const cl = cmdlinesText(spec);
@@ -243,7 +262,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
   const algo = z ? cat([enc('zlib\0'), enc('1.2.13\0')]) : cat([enc('none\0'), enc('\0')]);
   const section = (id: number, content: Uint8Array): Uint8Array => {
     const body = z ? cat([le(0, 4), le(content.length, 4), deflateSync(content)]) : content;
-    if (z) new DataView(body.buffer, body.byteOffset).setUint32(0, body.length - 8, true);
+    if (z) new DataView(body.buffer, body.byteOffset).setUint32(0, body.length - 8, LITTLE);
     return cat([le(id, 2), le(z ? 1 : 0, 2), le(0, 4), le(body.length, 8), body]);
   };
   const parts: Uint8Array[] = [magic, algo, new Uint8Array(8)];
@@ -306,7 +325,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
   const optionsAt = len;
   parts.push(cat([le(0, 2), le(0, 2), le(0, 4), le(opts.length, 8), opts]));
   const out = cat(parts);
-  new DataView(out.buffer).setBigUint64(magic.length + algo.length, BigInt(optionsAt), true);
+  new DataView(out.buffer).setBigUint64(magic.length + algo.length, BigInt(optionsAt), LITTLE);
   return out;
 }
 
@@ -357,9 +376,9 @@ export function encodeRecord(fields: Map<string, { offset: number; size: number 
     if (!f) throw new Error(`no field ${name}`);
     if (typeof v === 'string') b.set(enc(v).subarray(0, f.size - 1), f.offset);
     else if (f.size === 1) dv.setUint8(f.offset, v);
-    else if (f.size === 2) dv.setUint16(f.offset, v, true);
-    else if (f.size === 4) dv.setUint32(f.offset, v >>> 0, true);
-    else dv.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(v)), true);
+    else if (f.size === 2) dv.setUint16(f.offset, v, LITTLE);
+    else if (f.size === 4) dv.setUint32(f.offset, v >>> 0, LITTLE);
+    else dv.setBigUint64(f.offset, BigInt.asUintN(64, BigInt(v)), LITTLE);
   }
   return b;
 }
