@@ -277,7 +277,8 @@ describe('.dat: hand-made files', () => {
     const task = fc.constantFrom<[number, string]>([100, 'CPU 0/KVM'], [101, 'CPU 1/KVM'], [200, 'hog'], [300, 'kworker/0:1'], [400, 'io thread']);
     const step = fc.record({
       cpu: fc.nat(2),
-      gapUs: fc.integer({ min: 1, max: 300_000 }),
+      // 0: the same timestamp as the step before (ties across CPUs go to the lower CPU, as in report).
+      gapUs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 300_000 })),
       wake: fc.boolean(),
       next: task,
       state: fc.constantFrom(0, 0x100, 1, 2),
@@ -287,7 +288,7 @@ describe('.dat: hand-made files', () => {
         const ncpu = 1 + Math.max(...steps.map((x) => x.cpu));
         const cur: [number, string][] = Array.from({ length: ncpu }, (_, c) => [0, `swapper/${c}`]);
         const cpus: WEvent[][] = Array.from({ length: ncpu }, () => []);
-        const lines: string[] = ['# tracer: nop'];
+        const lines: [number, number, string][] = [];
         let t = 5_000_000_000;
         const at = (ns: number) => `${Math.floor(ns / 1e9)}.${String((ns % 1e9) / 1000).padStart(6, '0')}`;
         for (const x of steps) {
@@ -295,19 +296,21 @@ describe('.dat: hand-made files', () => {
           const [pp, pc] = cur[x.cpu];
           if (x.wake) {
             cpus[x.cpu].push({ ts: t, data: wakeupRec(pp, x.next[1], x.next[0], x.cpu) });
-            lines.push(tf(pc, pp, x.cpu, at(t), 'sched_wakeup', wk(x.next[1], x.next[0], x.cpu)));
+            lines.push([t, x.cpu, tf(pc, pp, x.cpu, at(t), 'sched_wakeup', wk(x.next[1], x.next[0], x.cpu))]);
             continue;
           }
           const [np, nc] = x.next[0] === pp ? [0, `swapper/${x.cpu}`] : x.next;
           const st = pp === 0 ? 0 : x.state;
           cpus[x.cpu].push({ ts: t, data: switchRec(pp, pc, pp, st, nc, np) });
-          lines.push(tf(pc, pp, x.cpu, at(t), 'sched_switch', sw(pc, pp, st === 0 ? 'R' : st === 0x100 ? 'R+' : st === 1 ? 'S' : 'D', nc, np)));
+          lines.push([t, x.cpu, tf(pc, pp, x.cpu, at(t), 'sched_switch', sw(pc, pp, st === 0 ? 'R' : st === 0x100 ? 'R+' : st === 1 ? 'S' : 'D', nc, np))]);
           cur[x.cpu] = [np, nc];
         }
         const bytes = buildDat({ version, compression: zlib && version === 7 ? 'zlib' : 'none', cpus: cpus.map((e) => pages(e, { perPage })) });
         const dat = importDat(bytes);
         assert.equal(dat.stats.warningCount, 0, JSON.stringify(dat.stats.warnings));
-        assert.deepEqual(observable(analyzeTrace(dat)), observable(analyzeText(lines.join('\n') + '\n')));
+        lines.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // stable: a CPU's own order is kept
+        const text = '# tracer: nop\n' + lines.map((l) => l[2]).join('\n') + '\n';
+        assert.deepEqual(observable(analyzeTrace(dat)), observable(analyzeText(text)));
       }),
       { numRuns: 60, seed: 5 },
     );

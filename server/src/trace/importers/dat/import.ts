@@ -128,7 +128,9 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
     while (!ok && (yield* s.refill())) ok = s.advance();
     if (ok) live.push(s);
   }
-  // The merge: a linear scan is fastest for the usual handful of CPUs.
+  // The merge: a linear scan is fastest for the usual handful of CPUs. The CPU with the smallest
+  // timestamp (ties: the lower CPU) is emitted; it keeps going without a rescan while its events
+  // stay before the best of the others (events come in runs per CPU).
   while (live.length > 0) {
     let bi = 0;
     let bt = live[0].evTs;
@@ -138,13 +140,26 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
         bi = k;
       }
     }
+    let m2 = Infinity;
+    let i2 = live.length;
+    for (let k = 0; k < live.length; k++) {
+      if (k !== bi && live[k].evTs < m2) {
+        m2 = live[k].evTs;
+        i2 = k;
+      }
+    }
     const s = live[bi];
-    sink.event(s.cpu, s.evTs, s.buf, s.dv, s.evStart, s.evEnd);
     if (s.cpu > maxCpu) maxCpu = s.cpu;
-    if (!s.advance()) {
-      let ok = false;
-      while (!ok && (yield* s.refill())) ok = s.advance();
-      if (!ok) live.splice(bi, 1);
+    for (;;) {
+      sink.event(s.cpu, s.evTs, s.buf, s.dv, s.evStart, s.evEnd);
+      if (!s.advance()) {
+        let ok = false;
+        while (!ok && (yield* s.refill())) ok = s.advance();
+        if (!ok) live.splice(bi, 1);
+        break;
+      }
+      const t = s.evTs;
+      if (!(t < m2 || (t === m2 && bi < i2))) break;
     }
   }
   let pages = 0;
