@@ -210,8 +210,8 @@ class Commands {
         canSelectFolders: false,
         canSelectMany: false,
         openLabel: 'Analyze',
-        title: 'Analyze a scheduling trace (ftrace, trace-cmd report, Chrome JSON; .gz accepted)',
-        filters: { 'Traces': ['txt', 'gz', 'json', 'trace'], 'All files': ['*'] },
+        title: 'Analyze a scheduling trace (ftrace, trace-cmd report or .dat, Chrome JSON; .gz accepted)',
+        filters: { 'Traces': ['txt', 'gz', 'json', 'trace', 'dat'], 'All files': ['*'] },
       });
       uri = picked?.[0];
     }

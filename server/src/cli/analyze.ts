@@ -19,7 +19,8 @@ Imports a scheduling trace of a host running VMs and reports per-vCPU running / 
 time, preemptions and who took the CPU, wake-up latencies, VM exits, and findings (VPS331-VPS365).
 
 TRACE is tracefs text (/sys/kernel/tracing/trace), 'trace-cmd report' text (also -R and several
-input files), or Chrome trace JSON; gzip-compressed files are read directly.
+input files), a trace-cmd .dat file (v6/v7, zstd or zlib), or Chrome trace JSON; gzip-compressed
+files are read directly. TRACE '-' reads standard input ('trace-cmd report | vpscope analyze -').
 
 Options:
   --json               print the vpscope.trace/1 JSON document instead of the text summary

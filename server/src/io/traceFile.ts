@@ -2,14 +2,31 @@
  * Node-side reading of trace files for the pure importer in `trace/`: 4 MiB reads into one
  * reused buffer (the importer copies whatever it keeps), transparent gunzip when the file starts
  * with the gzip magic bytes (whatever its name), progress measured in bytes of the file itself.
+ * `-` is standard input (and pipes, FIFOs and character devices are read as streams: they cannot
+ * be read by position). trace-cmd `.dat` files on disk are read by offset, a window or a
+ * compressed chunk per CPU at a time, never whole; a `.dat` arriving on stdin is held in memory.
  *
  * Only this module and the CLI touch the file system for traces.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { open, type FileHandle } from 'node:fs/promises';
+import { createGunzip, inflateSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 import { importTrace, type CancelToken, type ImportOutcome } from '../trace/importer';
 import type { TraceFormat } from '../trace/detect';
+import { DAT_MAGIC, datImport, runAsync, type DatDecompressors } from '../trace/importers/dat';
+
+/**
+ * Decompressors for trace-cmd v7 files: zstd through fzstd (pure JavaScript: Node 20 has no
+ * zstd), zlib through Node's own.
+ */
+export const datDecompressors: DatDecompressors = {
+  zstd: (src, size) => zstdDecompress(src, new Uint8Array(size)),
+  zlib: (src, size) => {
+    const out = inflateSync(src, { maxOutputLength: Math.max(size, 1) });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
 
 export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -31,11 +48,17 @@ export interface TraceFileSource {
  * reported by `error()`.
  */
 export async function openTraceFile(path: string): Promise<TraceFileSource> {
+  if (path === '-') return streamSource(process.stdin, 0);
   const fh = await open(path, 'r');
   const st = await fh.stat();
   if (st.isDirectory()) {
     await fh.close();
     throw new Error(`${path} is a directory`);
+  }
+  if (!st.isFile()) {
+    // A pipe, FIFO or /dev/stdin: positioned reads fail there (ESPIPE); read it as a stream.
+    await fh.close();
+    return streamSource(createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), 0);
   }
   const magic = Buffer.alloc(2);
   const { bytesRead } = await fh.read(magic, 0, 2, 0);
@@ -89,6 +112,67 @@ export async function openTraceFile(path: string): Promise<TraceFileSource> {
   };
 }
 
+/**
+ * A trace arriving as a stream (stdin, a pipe): gunzipped when its first bytes are the gzip magic.
+ * Its size is unknown (`totalBytes` 0).
+ */
+function streamSource(input: NodeJS.ReadableStream, totalBytes: number): TraceFileSource {
+  let pos = 0;
+  let err: Error | undefined;
+  let compressed = false;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    const it = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+    try {
+      let first = await it.next();
+      while (!first.done && first.value.length === 0) first = await it.next();
+      if (first.done) return;
+      const head = typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
+      pos += head.length;
+      compressed = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+      if (!compressed) {
+        yield head;
+        for (;;) {
+          const r = await it.next();
+          if (r.done) break;
+          const c = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+          pos += c.length;
+          yield c;
+        }
+        return;
+      }
+      const gz = createGunzip({ chunkSize: 1 << 20 });
+      const pump = (async () => {
+        try {
+          if (!gz.write(head)) await new Promise((r) => gz.once('drain', r));
+          for (;;) {
+            const r = await it.next();
+            if (r.done) break;
+            const c = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+            pos += c.length;
+            if (!gz.write(c)) await new Promise((res) => gz.once('drain', res));
+          }
+          gz.end();
+        } catch (e) {
+          gz.destroy(e as Error);
+        }
+      })();
+      for await (const c of gz) yield c as Buffer;
+      await pump;
+    } catch (e) {
+      err = e as Error;
+    }
+  }
+  return {
+    chunks: chunks(),
+    totalBytes,
+    position: () => pos,
+    get compressed() {
+      return compressed;
+    },
+    error: () => err,
+  };
+}
+
 export interface LoadOptions {
   format?: TraceFormat;
   maxWarningSamples?: number;
@@ -96,13 +180,21 @@ export interface LoadOptions {
   signal?: CancelToken;
 }
 
-/** Reads and imports a trace file (plain or gzip). Rejects only when the file cannot be opened. */
+/**
+ * Reads and imports a trace file (plain, gzip or trace-cmd .dat; `-` is stdin). Rejects only when
+ * the file cannot be opened.
+ */
 export async function loadTraceFile(path: string, opts: LoadOptions = {}): Promise<ImportOutcome> {
+  if (path !== '-') {
+    const dat = await loadDatFile(path, opts);
+    if (dat) return dat;
+  }
   const src = await openTraceFile(path);
   const outcome = await importTrace(src.chunks, {
     fileName: path,
     format: opts.format,
     maxWarningSamples: opts.maxWarningSamples,
+    decompressors: datDecompressors,
     totalBytes: src.totalBytes,
     position: src.position,
     onProgress: opts.onProgress,
@@ -114,4 +206,59 @@ export async function loadTraceFile(path: string, opts: LoadOptions = {}): Promi
     outcome.trace.stats.warn(outcome.trace.stats.lines, outcome.trace.stats.bytes, `input ends early: ${e.message}`);
   }
   return outcome;
+}
+
+/**
+ * A regular file that starts with the `.dat` magic, read by offset (undefined for anything else:
+ * the caller streams it). Progress counts the bytes read, which end at about the file size.
+ */
+async function loadDatFile(path: string, opts: LoadOptions): Promise<ImportOutcome | undefined> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    return undefined; // openTraceFile reports it
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return undefined;
+    const magic = Buffer.alloc(DAT_MAGIC.length);
+    const { bytesRead } = await fh.read(magic, 0, magic.length, 0);
+    if (bytesRead < magic.length || !DAT_MAGIC.every((v, i) => magic[i] === v)) return undefined;
+    const size = st.size;
+    let done = 0;
+    let readError: Error | undefined;
+    const read = async (offset: number, length: number, into: Uint8Array | undefined): Promise<Uint8Array> => {
+      const n = Math.max(0, Math.min(length, size - offset));
+      if (n === 0 || readError) return new Uint8Array(0);
+      // Own ArrayBuffers (not Buffer's shared pool), so the reader can hand them back for reuse.
+      const buf = into && into.length >= n ? into : new Uint8Array(n);
+      try {
+        const { bytesRead: got } = await fh.read(buf, 0, n, offset);
+        return buf.subarray(0, got);
+      } catch (e) {
+        readError = e as Error;
+        return new Uint8Array(0);
+      }
+    };
+    const trace = await runAsync(
+      datImport(size, { fileName: path, maxWarningSamples: opts.maxWarningSamples, decompressors: datDecompressors }),
+      read,
+      {
+        signal: opts.signal,
+        onRead: (n) => {
+          done = Math.min(size, done + n);
+          opts.onProgress?.(done, size);
+        },
+      },
+    );
+    if (trace === undefined) return { status: 'cancelled', bytesDone: done };
+    if (readError) {
+      trace.stats.count('input_error');
+      trace.stats.warn(0, done, `input ends early: ${readError.message}`);
+    }
+    return { status: 'ok', trace };
+  } finally {
+    await fh.close();
+  }
 }

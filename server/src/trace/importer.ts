@@ -17,6 +17,7 @@ import { EventTable, ThreadTable } from './events';
 import { ChromeEventSink, type ChromeData } from './importers/chrome/events';
 import { ChromeScanner } from './importers/chrome/scanner';
 import { Dialect, FtraceParser, type FtraceLayout } from './importers/ftrace/parser';
+import { datImport, runSyncChunks, type DatDecompressors } from './importers/dat';
 import { ImportStats } from './stats';
 
 /** Longest text line accepted; longer lines are skipped with a warning (64 KiB). */
@@ -29,12 +30,17 @@ export interface ImportOptions {
   format?: TraceFormat;
   /** Located warnings kept as samples (all are counted). Default 100. */
   maxWarningSamples?: number;
+  /**
+   * Decompressors for compressed trace-cmd `.dat` (v7) input, given by the shell (the core does
+   * no zlib); without them only uncompressed `.dat` files load.
+   */
+  decompressors?: DatDecompressors;
 }
 
 /** Everything an import produced: plain data plus the columnar tables. */
 export interface ImportedTrace {
   fileName: string;
-  format: TraceFormat | 'unknown';
+  format: TraceFormat | 'trace-cmd-dat' | 'unknown';
   /** Layout facts: flags column widths, TGID column, multi-file sources... */
   formatDetail: Record<string, unknown>;
   stats: ImportStats;
@@ -70,6 +76,12 @@ export class TraceImporter {
   private carryOffset = 0;
   private lineNo = 0;
   private finished = false;
+  /**
+   * A `.dat` file arriving as a stream (stdin, a gzip stream): its reader needs to seek, so the
+   * bytes are kept and read at {@link finish}. Files on disk go through `io/traceFile.ts`, which
+   * reads them by offset instead and never holds them whole.
+   */
+  private dat: Uint8Array[] | undefined;
 
   constructor(private readonly opts: ImportOptions = {}) {
     this.stats = new ImportStats(opts.maxWarningSamples);
@@ -108,6 +120,7 @@ export class TraceImporter {
     if (this.finished) throw new Error('TraceImporter.finish called twice');
     if (this.format === undefined) this.detect();
     this.finished = true;
+    if (this.dat) return this.finishDat(this.dat);
     this.events.seal();
     if (this.chrome) {
       this.chrome.scanner.finish();
@@ -129,6 +142,17 @@ export class TraceImporter {
       maxCpuBySource: this.ftrace?.maxCpuBySource ?? [],
       chrome: this.chrome?.sink.data,
     };
+  }
+
+  private finishDat(parts: Uint8Array[]): ImportedTrace {
+    let n = 0;
+    for (const p of parts) n += p.length;
+    this.dat = undefined;
+    // Read where the chunks are (no joined copy of the whole input).
+    return runSyncChunks(
+      datImport(n, { fileName: this.opts.fileName, maxWarningSamples: this.opts.maxWarningSamples, decompressors: this.opts.decompressors }),
+      parts,
+    );
   }
 
   private formatDetail(): Record<string, unknown> {
@@ -167,13 +191,14 @@ export class TraceImporter {
     if (f === 'chrome-json') {
       const sink = new ChromeEventSink(this.stats);
       this.chrome = { sink, scanner: new ChromeScanner(sink) };
+    } else if (f === 'trace-cmd-dat') {
+      this.dat = [];
     } else if (f === 'tracefs' || f === 'trace-cmd' || f === 'empty') {
       this.ftrace = new FtraceParser(this.events, this.threads, this.stats, f === 'trace-cmd' ? Dialect.TraceCmd : Dialect.Kernel);
     } else {
       this.stats.count('unsupported_input');
       const why =
         f === 'gzip' ? 'gzip-compressed input: decompress it first (the vpscope CLI does this itself)'
-        : f === 'trace-cmd-dat' ? 'binary trace-cmd .dat file: convert it with `trace-cmd report -i FILE > FILE.txt`'
         : 'binary data: not a text trace or Chrome JSON';
       this.stats.warn(1, 0, why);
     }
@@ -181,7 +206,10 @@ export class TraceImporter {
 
   /** `finder` is the same bytes as `chunk`, as the caller's object (see push). */
   private feed(chunk: Uint8Array, finder: Uint8Array = chunk): void {
-    if (this.chrome) {
+    if (this.dat) {
+      // The caller may reuse its buffer: keep a copy.
+      this.dat.push(chunk.slice());
+    } else if (this.chrome) {
       this.chrome.scanner.push(chunk);
       this.countLines(finder);
     } else if (this.ftrace) {

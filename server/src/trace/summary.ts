@@ -27,13 +27,16 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   if (typeof fd.flagsColumn === 'number') layout.push(fd.flagsColumn ? `${fd.flagsColumn}-char flags column` : 'no flags column');
   if (fd.tgidColumn) layout.push('TGID column');
   if (Array.isArray(fd.files)) layout.push(`files: ${(fd.files as string[]).join(', ')}`);
+  if (typeof fd.datVersion === 'number') layout.push(`v${fd.datVersion}, ${fd.compression}, clock ${fd.clock}, ${fmtCount(Number(fd.pages ?? 0))} ring-buffer pages`);
   out.push(`vpscope analyze: ${doc.file}`);
   out.push(`format:   ${doc.format}${layout.length ? ` (${layout.join('; ')})` : ''}`);
   out.push(`window:   ${fmtTs(doc.window.startNs)} .. ${fmtTs(doc.window.endNs)} (${fmtNs(doc.window.durationNs)})${doc.load[0] ? `, ${plural(doc.load[0].pcpus, 'pCPU')}` : doc.cpus.length ? `, ${plural(doc.cpus.length, 'CPU')}` : ''}`);
-  out.push(`parsed:   ${fmtCount(s.lines)} lines, ${fmtCount(s.events)} events, ${fmtCount(s.skippedLines)} header/blank lines, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
+  if (typeof fd.datVersion === 'number') out.push(`parsed:   ${fmtCount(s.events)} events, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
+  else out.push(`parsed:   ${fmtCount(s.lines)} lines, ${fmtCount(s.events)} events, ${fmtCount(s.skippedLines)} header/blank lines, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
   if (s.warningCount > 0) {
     out.push(`warnings: ${fmtCount(s.warningCount)}${s.warningCount > s.warnings.length ? ` (first ${s.warnings.length} kept)` : ''}`);
-    for (const w of s.warnings.slice(0, opts.maxWarnings ?? 5)) out.push(`  line ${w.line} (byte ${w.offset}): ${w.reason}`);
+    // .dat warnings have no line: their offset is in the file, their reason names the CPU.
+    for (const w of s.warnings.slice(0, opts.maxWarnings ?? 5)) out.push(w.line > 0 || typeof fd.datVersion !== 'number' ? `  line ${w.line} (byte ${w.offset}): ${w.reason}` : `  file offset ${w.offset}: ${w.reason}`);
   }
   const unknown = Object.entries(s.unknownEvents);
   out.push(`unknown:  ${unknown.length ? unknown.sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${fmtCount(c)}`).join(', ') + ' (kept, not analysed)' : 'none'}`);
