@@ -68,11 +68,11 @@ const EMPTY: TimelineSource = { startNs: 0, endNs: 0, states: [], causes: [], la
 
 /** The run document as `toRunJson` returns it (variants may carry a `timeline`). */
 export interface RunLike {
-  schema: 'vpscope.run/1';
+  /** `vpscope.run/1`. */
+  schema: string;
   file: string;
   seed: number;
-  variants: readonly ({ name: string; timeline?: TimelineData } & Record<string, unknown>)[];
-  [k: string]: unknown;
+  variants: readonly { name: string; timeline?: TimelineData }[];
 }
 
 export interface SimulationViewInput {
@@ -95,7 +95,7 @@ export function buildSimulationView(input: SimulationViewInput): ViewDocument {
   const timelines: EncodedTimeline[] = [];
   const variants: ({ name: string } & Record<string, unknown>)[] = [];
   input.run.variants.forEach((v, i) => {
-    const { timeline, ...rest } = v;
+    const { timeline, ...rest } = v as { name: string; timeline?: TimelineData } & Record<string, unknown>;
     const src = input.timelines?.[i] ?? (timeline ? timelineSourceOf(timeline) : EMPTY);
     timelines.push(encodeView(src, enc));
     variants.push(rest as { name: string } & Record<string, unknown>);
@@ -105,7 +105,7 @@ export function buildSimulationView(input: SimulationViewInput): ViewDocument {
     kind: 'simulation',
     title: input.title,
     source: input.source,
-    run: { ...input.run, variants },
+    run: { ...(input.run as unknown as Record<string, unknown>), schema: 'vpscope.run/1', file: input.run.file, seed: input.run.seed, variants },
     timelines,
   };
   if (input.sourceUri !== undefined) doc.sourceUri = input.sourceUri;
