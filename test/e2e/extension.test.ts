@@ -48,6 +48,17 @@ function cliCheck(file: string): CheckedDiagnostic[] {
   return doc.files.flatMap((f) => f.diagnostics);
 }
 
+interface RunJson {
+  variants: { name: string; stalls: { task: string; vp: number; range?: LspRange }[] }[];
+}
+
+/** What `vpscope simulate --json` says about the base run (the same simulator the server runs). */
+function cliSimulate(file: string): RunJson {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'simulate', file, '--variant', 'base', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`vpscope simulate failed (${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout) as RunJson;
+}
+
 function pickExample(): string {
   const dir = join(root, 'examples');
   const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.vps')).sort() : [];
@@ -239,9 +250,12 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.ok(tasks.length > 0, 'the example has tasks');
     await wb.openFile(page, exampleName);
     await wb.runCommandAndPick(page, 'vpscope: Simulate Scenario', 'base');
-    // The summary opens in a read-only tab beside the scenario.
+    // The summary opens in a read-only tab beside the scenario, and the timeline tab in front of
+    // it: bring the summary forward.
     const tab = page.locator(`.tabs-container .tab[data-resource-name="Simulation: ${exampleName}"]`);
     await tab.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await tab.click();
     const summary = page.locator('.monaco-editor .view-lines', { hasText: 'p99' }).first();
     await summary.waitFor({ timeout: wb.UI_TIMEOUT_MS });
     const text = (await summary.innerText()).replace(/\u00a0/g, ' ');
@@ -251,6 +265,38 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     // The run's stalls show in the Problems panel, on the scenario, until the next edit.
     await wb.waitForProblem(page, /simulated: \w+ on VP \d+ stalled/);
     await page.keyboard.press('Control+Shift+M');
+  }));
+
+  it('shows the timeline, and a click on a stall puts the cursor on its source line', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    // What the view must show, from the CLI (the same core): the base run's lanes and stalls.
+    const run = cliSimulate(pickExample());
+    const stalls = run.variants[0].stalls.filter((s) => s.range);
+    assert.ok(stalls.length > 0, 'the example has stalls with source ranges');
+    await wb.openFile(page, exampleName);
+    await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
+    await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const view = wb.timelineFrame(page);
+    // The app's test API (window.vpscopeView): ready once the first full drawing is done.
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as { vpscopeView: { lanes(): { id: string; kind: string; h: number }[] } }).vpscopeView.lanes());
+    const kinds = new Set(lanes.map((l) => l.kind));
+    assert.ok(kinds.has('vp') && kinds.has('pcpu'), `VP and pCPU lanes are drawn: ${[...kinds].join(', ')}`);
+    assert.ok(lanes.every((l) => l.h > 0), 'every visible lane has a height');
+    await view.locator('#timeline-canvas').waitFor({ timeout: wb.UI_TIMEOUT_MS });
+
+    // The stall list (shown first when the run has stalls): click a row.
+    const row = view.locator('[data-stall-index]').first();
+    await row.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const index = Number(await row.getAttribute('data-stall-index'));
+    const stall = run.variants[0].stalls[index];
+    assert.ok(stall?.range, `stall ${index} has a source range`);
+    await row.click();
+    // The scenario's editor (in its own column) takes the focus with the cursor on the stall's line.
+    const line = stall.range.start.line + 1;
+    await page.locator('#status\\.editor\\.selection', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const active = page.locator('.editor-group-container.active .tabs-container .tab.active');
+    assert.equal(await active.getAttribute('data-resource-name'), exampleName);
   }));
 
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
@@ -274,5 +320,36 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.waitForProblem(page, /bogus_after_restart/);
     await page.keyboard.press('Control+z');
     await wb.until(async () => session!.serverPids().length === 1, `exactly one language server remains (${session!.serverPids()})`);
+  }));
+
+  it('restores the timeline tab with its zoom after a window reload', { timeout: 120_000 }, shot(async () => {
+    const page = session!.page;
+    type Api = { vpscopeView: { viewRange(): [number, number]; lanes(): unknown[] } };
+    await wb.openFile(page, exampleName);
+    await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
+    await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    let view = wb.timelineFrame(page);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    const full = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+    // Zoom in with the keyboard (W, as in Perfetto) until the visible range is narrower.
+    await view.locator('#timeline-canvas').click();
+    for (let i = 0; i < 3; i++) await view.locator('#timeline-canvas').press('w');
+    await wb.until(async () => {
+      const r = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+      return r[1] - r[0] < (full[1] - full[0]) * 0.9;
+    }, 'W zooms in');
+    const zoomed = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+    // Let the app save its state (it does so on every change).
+    await new Promise((r) => setTimeout(r, 500));
+    await wb.runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await wb.timelineTab(page, exampleName).click({ timeout: 60_000 });
+    view = wb.timelineFrame(page);
+    // The extension ran the simulation again and loaded it with the saved view state.
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    const restored = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.lanes().length);
+    assert.ok(lanes > 0, 'lanes are drawn after the reload');
+    assert.ok(Math.abs(restored[0] - zoomed[0]) <= 1 && Math.abs(restored[1] - zoomed[1]) <= 1, `zoom kept: ${zoomed} -> ${restored} (full ${full})`);
   }));
 });

@@ -4,7 +4,7 @@
  * sleeping; timeouts are generous because a 2-core CI machine runs the language server, the
  * extension host and Chromium at once.
  */
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export const UI_TIMEOUT_MS = 30_000;
 
@@ -130,4 +130,17 @@ export async function until(cond: () => Promise<boolean>, what: string, timeoutM
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+}
+
+/** The tab of a scenario's timeline view ("Timeline: NAME"). */
+export function timelineTab(page: Page, scenario: string): Locator {
+  return page.locator('.tabs-container .tab', { hasText: `Timeline: ${scenario}` }).first();
+}
+
+/**
+ * The document inside the visible webview (VS Code nests the extension's page in an inner
+ * `iframe#active-frame` of the `iframe.webview.ready` it shows).
+ */
+export function timelineFrame(page: Page): FrameLocator {
+  return page.locator('iframe.webview.ready:visible').first().contentFrame().frameLocator('iframe#active-frame');
 }
