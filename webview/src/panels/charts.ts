@@ -18,6 +18,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
+import { fmtNs as fmtAxisNs } from '../../../server/src/analysis/static/format';
 import { fmtNs, fmtPct } from '../../../server/src/sim/util';
 import type { CdfPoint } from './logic';
 
@@ -58,7 +59,7 @@ function nsTick(log: boolean) {
       const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
       if (![1, 2, 5].some((k) => Math.abs(m - k) < 1e-6)) return undefined;
     }
-    return fmtNs(v);
+    return fmtAxisNs(v);
   };
 }
 

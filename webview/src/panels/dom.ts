@@ -29,4 +29,6 @@ export interface Column<T> {
   /** Cell text. */
   text: (r: T) => string;
   numeric?: boolean;
+  /** Order on the first click of the header (default ascending; e.g. durations: longest first). */
+  firstDir?: 'asc' | 'desc';
 }

@@ -61,7 +61,7 @@ export function stallsPanel(ctx: PanelCtx): Panel {
       { key: 'vm', title: 'VM', value: (r) => r.vm, text: (r) => r.vm ?? '-' },
       { key: 'cause', title: 'cause', value: (r) => r.cause, text: (r) => r.cause },
       { key: 'start', title: 'start', value: (r) => r.startNs, text: (r) => fmtNs(r.startNs), numeric: true },
-      { key: 'duration', title: 'duration', value: (r) => r.durationNs, text: (r) => fmtNs(r.durationNs), numeric: true },
+      { key: 'duration', title: 'duration', value: (r) => r.durationNs, text: (r) => fmtNs(r.durationNs), numeric: true, firstDir: 'desc' },
     ];
     sortableTable(root, {
       columns: cols,
@@ -77,7 +77,13 @@ export function stallsPanel(ctx: PanelCtx): Panel {
         tr.className = 'vps-clickable';
         if (row.causes.length) tr.title = row.causes.join('\n');
         const go = () => {
-          if (row.lane !== undefined) ctx.app.select({ variant: row.variant, lane: row.lane, startNs: row.startNs, endNs: row.startNs + row.durationNs });
+          const endNs = row.startNs + row.durationNs;
+          if (row.lane !== undefined) ctx.app.select({ variant: row.variant, lane: row.lane, startNs: row.startNs, endNs });
+          else {
+            // No lane of the stall in this timeline: show its time span at least.
+            const pad = Math.max(1000, row.durationNs * 0.1);
+            ctx.app.setVisibleRange(row.startNs - pad, endNs + pad);
+          }
           ctx.app.reveal(row.range);
         };
         tr.addEventListener('click', go);

@@ -44,7 +44,7 @@ export function sortableTable<T>(parent: HTMLElement, opt: TableOptions<T>): { e
         if (key === c.key) dir = dir === 'asc' ? 'desc' : 'asc';
         else {
           key = c.key;
-          dir = c.numeric ? 'desc' : 'asc';
+          dir = c.firstDir ?? 'asc';
         }
         draw();
       });
