@@ -12,7 +12,7 @@ export function counterText(name: string, value: number): string {
 }
 
 export function countersPanel(ctx: PanelCtx): Panel {
-  const root = h('div', 'vps-panel-body');
+  const root = h('div', 'pn-panel-body');
 
   const render = () => {
     root.textContent = '';
@@ -26,21 +26,21 @@ export function countersPanel(ctx: PanelCtx): Panel {
     }
     if (ctx.isTrace) note(root, 'Import statistics of the trace: lines and events read, events by name, and what had to be inferred (data-loss counters mean the trace missed events; the timeline marks such spans as inferred/unknown).');
     else note(root, 'Event counters of the simulated run (after the warmup where the simulator says so).');
-    const t = h('table', 'vps-table vps-compact');
+    const t = h('table', 'pn-table pn-compact');
     const hr = h('tr');
     hr.appendChild(h('th', undefined, 'counter'));
-    for (const p of per) hr.appendChild(h('th', 'vps-num', ctx.isTrace ? 'value' : p.name));
+    for (const p of per) hr.appendChild(h('th', 'pn-num', ctx.isTrace ? 'value' : p.name));
     if (ctx.isTrace) hr.appendChild(h('th', undefined, 'note'));
     t.appendChild(h('thead')).appendChild(hr);
     const tb = h('tbody');
     for (const n of names) {
       const tr = h('tr');
-      tr.appendChild(h('td', 'vps-mono', n));
+      tr.appendChild(h('td', 'pn-mono', n));
       for (const p of per) {
         const c = p.counters.get(n);
-        tr.appendChild(h('td', 'vps-num', c ? counterText(n, c.value) : '-'));
+        tr.appendChild(h('td', 'pn-num', c ? counterText(n, c.value) : '-'));
       }
-      if (ctx.isTrace) tr.appendChild(h('td', 'vps-note-cell', per[0].counters.get(n)?.note ?? ''));
+      if (ctx.isTrace) tr.appendChild(h('td', 'pn-note-cell', per[0].counters.get(n)?.note ?? ''));
       tb.appendChild(tr);
     }
     t.appendChild(tb);

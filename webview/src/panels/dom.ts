@@ -16,7 +16,7 @@ export function ce(tag: string, cls?: string, text?: string): HTMLElement {
 }
 
 export function note(parent: HTMLElement, text: string): HTMLElement {
-  const p = h('p', 'vps-note', text);
+  const p = h('p', 'pn-note', text);
   parent.appendChild(p);
   return p;
 }

@@ -23,7 +23,7 @@ function download(fileName: string, format: 'png' | 'csv', data: string): void {
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;
-  a.className = 'vps-hidden';
+  a.className = 'pn-hidden';
   document.body.appendChild(a);
   a.click();
   a.remove();
@@ -31,8 +31,8 @@ function download(fileName: string, format: 'png' | 'csv', data: string): void {
 }
 
 export function exportPanel(ctx: PanelCtx): Panel {
-  const root = h('div', 'vps-panel-body');
-  const status = h('p', 'vps-status');
+  const root = h('div', 'pn-panel-body');
+  const status = h('p', 'pn-status');
   status.setAttribute('role', 'status');
 
   const send = (format: 'png' | 'csv', suffix: string, data: string) => {
@@ -98,7 +98,7 @@ export function exportPanel(ctx: PanelCtx): Panel {
 
   const render = () => {
     root.textContent = '';
-    const bar = h('div', 'vps-controls');
+    const bar = h('div', 'pn-controls');
     const mk = (label: string, id: string, fn: () => void) => {
       const b = ce('vscode-button', undefined, label);
       b.dataset.export = id;

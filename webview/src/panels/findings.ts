@@ -7,14 +7,14 @@ import type { FindingRow } from './source';
 const SEVERITY_ORDER: Record<string, number> = { error: 0, warning: 1, info: 2, hint: 3 };
 
 export function findingsPanel(ctx: PanelCtx): Panel {
-  const root = h('div', 'vps-panel-body');
+  const root = h('div', 'pn-panel-body');
   let items: { el: HTMLElement; v: number; f: FindingRow }[] = [];
 
   const markSelection = () => {
     const sel = ctx.app.selection();
     for (const { el, v, f } of items) {
       const on = !!sel && f.lane !== undefined && f.startNs !== undefined && sel.variant === v && sel.lane === f.lane && sel.startNs === f.startNs;
-      el.classList.toggle('vps-selected', on);
+      el.classList.toggle('pn-selected', on);
     }
   };
 
@@ -38,34 +38,34 @@ export function findingsPanel(ctx: PanelCtx): Panel {
     const two = shown.length > 1;
     for (const v of shown) {
       const list = [...ctx.data(v).findings].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) || a.index - b.index);
-      if (two) root.appendChild(h('h3', 'vps-subhead', `${ctx.variantName(v)}: ${list.length} finding${list.length === 1 ? '' : 's'}`));
+      if (two) root.appendChild(h('h3', 'pn-subhead', `${ctx.variantName(v)}: ${list.length} finding${list.length === 1 ? '' : 's'}`));
       if (!list.length) {
         note(root, two ? 'No findings.' : ctx.isTrace ? 'The analysis found nothing above its thresholds in this trace.' : 'No findings in this run.');
         continue;
       }
-      const ul = h('ul', 'vps-findings');
+      const ul = h('ul', 'pn-findings');
       ul.setAttribute('aria-label', `Findings of ${ctx.variantName(v)}`);
       for (const f of list) {
-        const li = h('li', `vps-finding vps-clickable vps-sev-${/^[a-z]+$/.test(f.severity) ? f.severity : 'info'}`);
+        const li = h('li', `pn-finding pn-clickable pn-sev-${/^[a-z]+$/.test(f.severity) ? f.severity : 'info'}`);
         li.dataset.findingIndex = String(f.index);
         li.dataset.variant = String(v);
         li.tabIndex = 0;
-        const head = h('div', 'vps-finding-head');
-        head.appendChild(h('span', 'vps-sev', f.severity));
-        head.appendChild(h('span', 'vps-code', f.code));
-        head.appendChild(h('span', 'vps-title', f.title));
+        const head = h('div', 'pn-finding-head');
+        head.appendChild(h('span', 'pn-sev', f.severity));
+        head.appendChild(h('span', 'pn-code', f.code));
+        head.appendChild(h('span', 'pn-title', f.title));
         const where: string[] = [];
         if (f.range) where.push(`line ${f.range.start.line + 1}`);
         if (f.startNs !== undefined) where.push(`at ${fmtNs(f.startNs - (ctx.app.model.variants[v]?.startNs ?? 0))}${f.durationNs ? ` for ${fmtNs(f.durationNs)}` : ''}`);
-        if (where.length) head.appendChild(h('span', 'vps-where', where.join(', ')));
+        if (where.length) head.appendChild(h('span', 'pn-where', where.join(', ')));
         li.appendChild(head);
-        li.appendChild(h('div', 'vps-message', f.message));
+        li.appendChild(h('div', 'pn-message', f.message));
         if (f.causes.length) {
-          const c = h('ul', 'vps-causes');
+          const c = h('ul', 'pn-causes');
           for (const x of f.causes) c.appendChild(h('li', undefined, x));
           li.appendChild(c);
         }
-        if (f.fix) li.appendChild(h('div', 'vps-fix', `Fix: ${f.fix}`));
+        if (f.fix) li.appendChild(h('div', 'pn-fix', `Fix: ${f.fix}`));
         li.addEventListener('click', () => go(v, f));
         li.addEventListener('keydown', (e) => {
           if (e.key === 'Enter' || e.key === ' ') {

@@ -26,19 +26,19 @@ const EAGER = new Set(['stalls', 'findings']);
 
 export function mountPanels(container: HTMLElement, app: AppApi): void {
   container.textContent = '';
-  container.classList.add('vps-panels');
+  container.classList.add('pn-panels');
   const ctx = new PanelCtx(app);
   const panels: Panel[] = [latencyPanel(ctx), stallsPanel(ctx), findingsPanel(ctx), sharesPanel(ctx), countersPanel(ctx), exportPanel(ctx)];
   const dirty = new Set(panels.map((p) => p.id));
 
-  const tabs = ce('vscode-tabs', 'vps-tabs') as HTMLElement & { selectedIndex: number };
+  const tabs = ce('vscode-tabs', 'pn-tabs') as HTMLElement & { selectedIndex: number };
   tabs.setAttribute('panel', '');
   tabs.setAttribute('aria-label', 'Run details');
   for (const p of panels) {
-    const head = ce('vscode-tab-header', 'vps-tab', p.title);
+    const head = ce('vscode-tab-header', 'pn-tab', p.title);
     head.setAttribute('slot', 'header');
     head.dataset.panel = p.id;
-    const body = ce('vscode-tab-panel', 'vps-tab-panel');
+    const body = ce('vscode-tab-panel', 'pn-tab-panel');
     body.dataset.panel = p.id;
     body.appendChild(p.root);
     tabs.append(head, body);

@@ -31,7 +31,7 @@ interface Dist {
 const RUNNABLE = 'runnable';
 
 export function latencyPanel(ctx: PanelCtx): Panel {
-  const root = h('div', 'vps-panel-body');
+  const root = h('div', 'pn-panel-body');
   let charts: Chart[] = [];
   let selected: string | undefined;
   const waitCache = new Map<string, Float64Array>();
@@ -121,10 +121,10 @@ export function latencyPanel(ctx: PanelCtx): Panel {
     if (!selected || !list.some((s) => s.key === selected)) selected = list[0].key;
     const src = list.find((s) => s.key === selected)!;
 
-    const bar = h('div', 'vps-controls');
-    const lab = h('label', 'vps-label', ctx.isTrace ? 'Lane' : 'Task or lane');
-    const pick = ce('vscode-single-select', 'vps-picker');
-    pick.id = 'vps-latency-source';
+    const bar = h('div', 'pn-controls');
+    const lab = h('label', 'pn-label', ctx.isTrace ? 'Lane' : 'Task or lane');
+    const pick = ce('vscode-single-select', 'pn-picker');
+    pick.id = 'pn-latency-source';
     lab.htmlFor = pick.id;
     pick.setAttribute('aria-label', 'Distribution to show');
     for (const s of list) {
@@ -140,7 +140,7 @@ export function latencyPanel(ctx: PanelCtx): Panel {
         render();
       }
     });
-    const log = ce('vscode-checkbox', 'vps-log');
+    const log = ce('vscode-checkbox', 'pn-log');
     log.setAttribute('label', 'log scale');
     if (ctx.logScale) log.setAttribute('checked', '');
     log.addEventListener('change', () => {
@@ -157,9 +157,9 @@ export function latencyPanel(ctx: PanelCtx): Panel {
     const isLane = src.key.startsWith('lane:');
 
     // Numbers first: one row per variant.
-    const t = h('table', 'vps-table vps-compact');
+    const t = h('table', 'pn-table pn-compact');
     const hr = h('tr');
-    for (const c of [...(two ? ['variant'] : []), 'count', 'p50', 'p90', 'p99', 'max', 'mean']) hr.appendChild(h('th', c === 'variant' ? undefined : 'vps-num', c));
+    for (const c of [...(two ? ['variant'] : []), 'count', 'p50', 'p90', 'p99', 'max', 'mean']) hr.appendChild(h('th', c === 'variant' ? undefined : 'pn-num', c));
     t.appendChild(h('thead')).appendChild(hr);
     const tb = h('tbody');
     for (const p of per) {
@@ -167,7 +167,7 @@ export function latencyPanel(ctx: PanelCtx): Panel {
       if (two) tr.appendChild(h('td', undefined, p.name));
       const l = p.d?.lat;
       const cells = l ? [String(l.count), fmtNs(l.p50), fmtNs(l.p90), fmtNs(l.p99), fmtNs(l.max), Number.isFinite(l.mean) ? fmtNs(l.mean) : '-'] : ['0', '-', '-', '-', '-', '-'];
-      for (const c of cells) tr.appendChild(h('td', 'vps-num', c));
+      for (const c of cells) tr.appendChild(h('td', 'pn-num', c));
       tb.appendChild(tr);
     }
     t.appendChild(tb);
@@ -189,22 +189,22 @@ export function latencyPanel(ctx: PanelCtx): Panel {
     const histSeries = per.filter((p) => p.d?.hist && p.d.hist.length).map((p) => ({ label: p.name, points: p.d!.hist! }));
     const cdfSeries = per.filter((p) => p.d && p.d.cdf.length).map((p) => ({ label: p.name, points: p.d!.cdf }));
     if (histSeries.length) {
-      const box = h('div', 'vps-chart');
+      const box = h('div', 'pn-chart');
       const c = h('canvas');
       c.setAttribute('role', 'img');
       c.setAttribute('aria-label', `Histogram of ${src.label}`);
       box.appendChild(c);
-      root.appendChild(h('h3', 'vps-subhead', 'Histogram'));
+      root.appendChild(h('h3', 'pn-subhead', 'Histogram'));
       root.appendChild(box);
       charts.push(histChart(c, histSeries, theme, ctx.logScale, x));
     }
     if (cdfSeries.length) {
-      const box = h('div', 'vps-chart');
+      const box = h('div', 'pn-chart');
       const c = h('canvas');
       c.setAttribute('role', 'img');
       c.setAttribute('aria-label', `Cumulative distribution of ${src.label}`);
       box.appendChild(c);
-      root.appendChild(h('h3', 'vps-subhead', two ? 'CDF (variants overlaid)' : 'CDF'));
+      root.appendChild(h('h3', 'pn-subhead', two ? 'CDF (variants overlaid)' : 'CDF'));
       root.appendChild(box);
       charts.push(cdfChart(c, cdfSeries, theme, ctx.logScale, x));
     }

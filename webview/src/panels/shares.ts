@@ -9,7 +9,7 @@ const pct = (x: number | undefined) => (x === undefined ? '-' : fmtPct(x));
 const ns = (x: number | undefined) => (x === undefined ? '-' : fmtNs(x));
 
 export function sharesPanel(ctx: PanelCtx): Panel {
-  const root = h('div', 'vps-panel-body');
+  const root = h('div', 'pn-panel-body');
   let charts: Chart[] = [];
   const dispose = () => {
     for (const c of charts) c.destroy();
@@ -44,7 +44,7 @@ export function sharesPanel(ctx: PanelCtx): Panel {
       }
       note(root, 'Within each competition group (VMs of a pool whose vCPUs can run on the same pCPUs): share = the VM\'s part of the group\'s CPU time; weight share = what weight x vCPUs would give it; capacity share = its CPU time over the group\'s capacity (pCPUs x time). Measured after the warmup.');
     }
-    const box = h('div', 'vps-chart');
+    const box = h('div', 'pn-chart');
     const c = h('canvas');
     c.setAttribute('role', 'img');
     c.setAttribute('aria-label', 'CPU share per VM');
@@ -52,10 +52,10 @@ export function sharesPanel(ctx: PanelCtx): Panel {
     root.appendChild(box);
     charts.push(shareChart(c, names, datasets, ctx.theme()));
 
-    const t = h('table', 'vps-table vps-compact');
+    const t = h('table', 'pn-table pn-compact');
     const cols = ctx.isTrace ? ['VM', 'vCPUs', 'running', 'runnable', 'CPU share', 'steal'] : [...(two ? ['variant'] : []), 'VM', 'pool', 'vCPUs', 'weight', 'CPU', 'steal', 'share', 'weight share', 'capacity share'];
     const hr = h('tr');
-    for (const x of cols) hr.appendChild(h('th', ['VM', 'pool', 'variant'].includes(x) ? undefined : 'vps-num', x));
+    for (const x of cols) hr.appendChild(h('th', ['VM', 'pool', 'variant'].includes(x) ? undefined : 'pn-num', x));
     t.appendChild(h('thead')).appendChild(hr);
     const tb = h('tbody');
     for (const p of per) {
@@ -64,7 +64,7 @@ export function sharesPanel(ctx: PanelCtx): Panel {
           ? [m.name, String(m.vcpus ?? '-'), ns(m.cpuNs), ns(m.runnableNs), pct(m.share), m.stealPct === undefined ? '-' : pct(m.stealPct / 100)]
           : [...(two ? [p.name] : []), m.name, m.pool ?? '-', String(m.vcpus ?? '-'), String(m.weight ?? '-'), ns(m.cpuNs), ns(m.stealNs), pct(m.share), pct(m.weightShare), pct(m.capacityShare)];
         const tr = h('tr');
-        cells.forEach((x, i) => tr.appendChild(h('td', ['VM', 'pool', 'variant'].includes(cols[i]) ? undefined : 'vps-num', x)));
+        cells.forEach((x, i) => tr.appendChild(h('td', ['VM', 'pool', 'variant'].includes(cols[i]) ? undefined : 'pn-num', x)));
         tb.appendChild(tr);
       }
     }

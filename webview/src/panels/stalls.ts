@@ -17,14 +17,14 @@ interface Row extends StallRow {
 }
 
 export function stallsPanel(ctx: PanelCtx): Panel {
-  const root = h('div', 'vps-panel-body');
+  const root = h('div', 'pn-panel-body');
   let rendered: { tr: HTMLTableRowElement; row: Row }[] = [];
 
   const markSelection = () => {
     const sel = ctx.app.selection();
     for (const { tr, row } of rendered) {
       const on = !!sel && sel.variant === row.variant && sel.lane === row.lane && sel.startNs === row.startNs && sel.endNs === row.startNs + row.durationNs;
-      tr.classList.toggle('vps-selected', on);
+      tr.classList.toggle('pn-selected', on);
       tr.setAttribute('aria-selected', on ? 'true' : 'false');
     }
   };
@@ -51,7 +51,7 @@ export function stallsPanel(ctx: PanelCtx): Panel {
     }
     const total = rows.reduce((a, r) => a + r.durationNs, 0);
     const summary = [...byCause].sort((a, b) => b[1].ns - a[1].ns).map(([c, s]) => `${c || 'unknown'} ${s.n} (${fmtNs(s.ns)})`);
-    root.appendChild(h('p', 'vps-summary', rows.length ? `${rows.length} stall${rows.length === 1 ? '' : 's'}, ${fmtNs(total)} in all: ${summary.join(', ')}. Click a row to select it on the timeline and reveal its source line.` : 'No stalls in this run.'));
+    root.appendChild(h('p', 'pn-summary', rows.length ? `${rows.length} stall${rows.length === 1 ? '' : 's'}, ${fmtNs(total)} in all: ${summary.join(', ')}. Click a row to select it on the timeline and reveal its source line.` : 'No stalls in this run.'));
     if (!rows.length) return;
     const two = shown.length > 1;
     const cols: Column<Row>[] = [
@@ -74,7 +74,7 @@ export function stallsPanel(ctx: PanelCtx): Panel {
         tr.dataset.stallIndex = String(row.index);
         tr.dataset.variant = String(row.variant);
         tr.tabIndex = 0;
-        tr.className = 'vps-clickable';
+        tr.className = 'pn-clickable';
         if (row.causes.length) tr.title = row.causes.join('\n');
         const go = () => {
           const endNs = row.startNs + row.durationNs;

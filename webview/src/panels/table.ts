@@ -18,7 +18,7 @@ export interface TableOptions<T> {
 }
 
 export function sortableTable<T>(parent: HTMLElement, opt: TableOptions<T>): { el: HTMLElement; rows(): HTMLTableRowElement[] } {
-  const wrap = h('div', 'vps-table-wrap');
+  const wrap = h('div', 'pn-table-wrap');
   parent.appendChild(wrap);
   let key = opt.sortKey;
   let dir: SortDir = opt.sortDir ?? 'asc';
@@ -27,14 +27,14 @@ export function sortableTable<T>(parent: HTMLElement, opt: TableOptions<T>): { e
 
   const draw = () => {
     wrap.textContent = '';
-    const table = h('table', 'vps-table');
-    if (opt.caption) table.appendChild(h('caption', 'vps-sr-only', opt.caption));
+    const table = h('table', 'pn-table');
+    if (opt.caption) table.appendChild(h('caption', 'pn-sr-only', opt.caption));
     const thead = h('thead');
     const hr = h('tr');
     for (const c of opt.columns) {
-      const th = h('th', c.numeric ? 'vps-num' : undefined);
+      const th = h('th', c.numeric ? 'pn-num' : undefined);
       th.scope = 'col';
-      const b = h('button', 'vps-sort', c.title);
+      const b = h('button', 'pn-sort', c.title);
       b.type = 'button';
       b.dataset.sortKey = c.key;
       const active = c.key === key;
@@ -62,7 +62,7 @@ export function sortableTable<T>(parent: HTMLElement, opt: TableOptions<T>): { e
     for (let k = 0; k < order.length && k < max; k++) {
       const r = opt.rows[order[k]];
       const tr = h('tr');
-      for (const c of opt.columns) tr.appendChild(h('td', c.numeric ? 'vps-num' : undefined, c.text(r)));
+      for (const c of opt.columns) tr.appendChild(h('td', c.numeric ? 'pn-num' : undefined, c.text(r)));
       opt.decorate?.(tr, r);
       tbody.appendChild(tr);
       trs.push(tr);
@@ -70,7 +70,7 @@ export function sortableTable<T>(parent: HTMLElement, opt: TableOptions<T>): { e
     }
     table.appendChild(tbody);
     wrap.appendChild(table);
-    if (order.length > max) wrap.appendChild(h('p', 'vps-note', `Showing ${max} of ${order.length} rows in this order; the CSV export has all of them.`));
+    if (order.length > max) wrap.appendChild(h('p', 'pn-note', `Showing ${max} of ${order.length} rows in this order; the CSV export has all of them.`));
     opt.onDraw?.(drawn);
   };
   draw();
