@@ -137,7 +137,13 @@ class Commands {
   // ---- simulate -------------------------------------------------------------------------------
 
   async simulate(arg?: unknown, options?: SimulateCommandOptions, mode: 'simulate' | 'timeline' = 'simulate'): Promise<void> {
-    const target = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : undefined;
+    let target = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : undefined;
+    // From a focused timeline tab: run its scenario again, as it was run.
+    const shown = !target && !vscode.window.activeTextEditor ? this.timelines.activeOrigin() : undefined;
+    if (shown?.kind === 'simulation') {
+      target = vscode.Uri.parse(shown.uri);
+      options ??= shown.allVariants ? { allVariants: true } : { variant: shown.variant ?? 'base' };
+    }
     let doc = target ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) : vscode.window.activeTextEditor?.document;
     if (!doc && target) doc = await vscode.workspace.openTextDocument(target);
     if (!doc || doc.languageId !== 'vpscope') {

@@ -266,6 +266,12 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
     return p;
   }
 
+  /** The origin of the timeline tab that is active (focused), if any. */
+  activeOrigin(): ViewOrigin | undefined {
+    for (const p of this.panels) if (p.panel.active) return p.origin;
+    return undefined;
+  }
+
   /** The tab of `origin` if one is open. */
   get(origin: ViewOrigin): TimelinePanel | undefined {
     return this.find(originKey(origin));
