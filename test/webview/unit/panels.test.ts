@@ -315,6 +315,9 @@ test('CSV of stalls: one row per stall with end time, 1-based source line and th
 test('export file names are what the hosts accept', () => {
   const ok = /^[\w.\- ]{1,120}$/;
   assert.equal(exportFileName('storvsp-head-of-line.vps', 'stalls.csv'), 'storvsp-head-of-line-stalls.csv');
+  assert.equal(exportFileName('r2.report.txt.gz', 'timeline.png'), 'r2.report-timeline.png');
+  assert.equal(exportFileName('Weights v1.5 test', 'stalls.csv'), 'Weights v1.5 test-stalls.csv');
+  assert.equal(exportFileName('examples/b:c.vps', 'x.csv'), 'b_c-x.csv');
   fc.assert(fc.property(fc.string({ maxLength: 300 }), (t) => assert.match(exportFileName(t, 'timeline.png'), ok)));
 });
 

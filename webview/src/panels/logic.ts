@@ -367,9 +367,13 @@ export function stallsCsv(stalls: readonly CsvStall[], cap = CSV_MAX_ROWS): CsvR
   return { text: parts.join(''), rows: n, omitted: stalls.length - n };
 }
 
-/** A file name the hosts accept (`^[\w.\- ]{1,120}$`): other characters become `_`. */
+/**
+ * A file name the hosts accept (`^[\w.\- ]{1,120}$`): the title's last path part without a file extension
+ * (`.vps`, `.gz`, `.txt`, `.json`, `.dat`), other characters replaced by `_`.
+ */
 export function exportFileName(base: string, suffix: string): string {
-  const clean = (base.replace(/\.[^.]*$/, '') || 'vpscope').replace(/[^\w.\- ]/g, '_').slice(0, 120 - suffix.length - 1);
+  const name = base.split(/[\\/]/).pop() ?? '';
+  const clean = (name.replace(/(\.(vps|gz|txt|json|dat))+$/i, '') || 'vpscope').replace(/[^\w.\- ]/g, '_').slice(0, 120 - suffix.length - 1);
   return `${clean || 'vpscope'}-${suffix}`.slice(0, 120);
 }
 
