@@ -120,6 +120,7 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
   try {
     const tl = new Timeline(model, host, toolbar, pane, state);
     timeline = tl;
+    api.app = tl;
     if (host instanceof ReportHost) {
       host.status = (t) => tl.setStatus(t);
       themeToggle(toolbar, tl);

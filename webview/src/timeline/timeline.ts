@@ -629,6 +629,7 @@ export class Timeline implements AppApi {
   }
 
   private viewChanged(): void {
+    if (this.hover) this.updateHover();
     this.lanesDirty = true;
     this.overlayDirty = true;
     this.schedule();
