@@ -15,6 +15,8 @@ import { empiricalCdf, hasState, histOutline, histToCdf, logHistogram, percentil
 interface Source {
   key: string;
   label: string;
+  /** What the x axis measures. */
+  xTitle: string;
   /** Per shown variant: the distribution, or undefined when the variant lacks it. */
   get(v: number): Dist | undefined;
 }
@@ -80,6 +82,8 @@ export function latencyPanel(ctx: PanelCtx): Panel {
         out.push({
           key,
           label: `task ${t.name}${t.vm ? ` (${t.vm})` : ''}: ${t.measures}`,
+          // `latency`: release -> done; `pass`: one loop pass; `round`: one parallel round (docs/sim.md).
+          xTitle: t.measures === 'latency' ? 'latency (release -> done)' : `${t.measures} time`,
           get: (w) => {
             const tt = ctx.data(w).tasks.find((x) => x.name === t.name && x.vm === t.vm);
             const lat = tt?.latency;
@@ -98,6 +102,7 @@ export function latencyPanel(ctx: PanelCtx): Panel {
         out.push({
           key,
           label: `runnable waits: ${l.label}`,
+          xTitle: 'runnable wait',
           get: (w) => {
             const s = laneWaits(w, l.id);
             if (!s) return undefined;
@@ -185,7 +190,7 @@ export function latencyPanel(ctx: PanelCtx): Panel {
     for (const n of notes) note(root, n);
 
     const theme = ctx.theme();
-    const x = isLane ? 'runnable wait' : 'latency';
+    const x = src.xTitle;
     const histSeries = per.filter((p) => p.d?.hist && p.d.hist.length).map((p) => ({ label: p.name, points: p.d!.hist! }));
     const cdfSeries = per.filter((p) => p.d && p.d.cdf.length).map((p) => ({ label: p.name, points: p.d!.cdf }));
     if (histSeries.length) {
