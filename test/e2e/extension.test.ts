@@ -297,6 +297,11 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await page.locator('#status\\.editor\\.selection', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: wb.UI_TIMEOUT_MS });
     const active = page.locator('.editor-group-container.active .tabs-container .tab.active');
     assert.equal(await active.getAttribute('data-resource-name'), exampleName);
+    // The app reported no error to the extension (it posts `log` messages for them).
+    const errors = await view.locator('body').evaluate(() =>
+      (window as unknown as { vpscopeView: { messages: { type: string; level?: string; message?: string }[] } }).vpscopeView.messages.filter((m) => m.type === 'log' && m.level === 'error'),
+    );
+    assert.deepEqual(errors, []);
   }));
 
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
