@@ -329,6 +329,8 @@ test('panel data from a run variant and from a trace: malformed entries are skip
       findings: [{ code: 'VPS1', severity: 'warning', title: 't', message: 'm' }, 'junk'],
       vms: [{ name: 'db', share: 0.5, weightShare: 0.25 }],
       counters: { events: 10, nested: { a: 1 } },
+      vps: [{ vm: 'db', vp: 0, states: { running: 5, runnable: 2, bad: 'x' }, stealNs: 2 }, { vp: 1 }],
+      pcpus: [{ cpu: 0, pool: 'P', busyNs: 3, idleNs: 1 }, { pool: 'no cpu' }],
     },
     'base',
   );
@@ -345,9 +347,16 @@ test('panel data from a run variant and from a trace: malformed entries are skip
       ['nested.a', 1],
     ],
   );
-  const t = traceData({ findings: [{ code: 'VPS331', severity: 'warning', title: 'steal', message: 'm', lane: 'pid:1', startNs: 10, durationNs: 5 }], vms: [{ id: 'vm:1', name: 'kvm (1)', vcpus: [{}, {}], cpuShare: 0.8, stealPct: 49 }], stats: { events: 3, warnings: ['w'], counters: { missing_wakeup: { value: 2, severity: 'data_loss', description: 'no wakeup' } } } });
+  assert.deepEqual(d.vps, [{ vm: 'db', vp: 0, states: { running: 5, runnable: 2 }, stealNs: 2 }]);
+  assert.deepEqual(d.cpus, [{ cpu: 0, pool: 'P', busyNs: 3, idleNs: 1, switches: undefined }]);
+  const t = traceData({ findings: [{ code: 'VPS331', severity: 'warning', title: 'steal', message: 'm', lane: 'pid:1', startNs: 10, durationNs: 5 }], vms: [{ id: 'vm:1', name: 'kvm (1)', vcpus: [{}, {}], cpuShare: 0.8, stealPct: 49 }], threads: [{ tid: 7, comm: 'CPU 0/KVM', vcpu: 0, vm: 'vm:1', runningNs: 10, runnableNs: 4, stealPct: 28.6, wakeLatency: { p99: 9 } }, { tid: 8, comm: 'bash' }], stats: { events: 3, warnings: ['w'], counters: { missing_wakeup: { value: 2, severity: 'data_loss', description: 'no wakeup' } } } });
   assert.equal(t.findings[0].lane, 'pid:1');
   assert.equal(t.vms[0].vcpus, 2);
+  assert.equal(t.vps.length, 1, 'only vCPU threads');
+  assert.equal(t.vps[0].vm, 'kvm (1)', 'VM id -> its name');
+  assert.equal(t.vps[0].name, 'CPU 0/KVM (7)');
+  assert.deepEqual(t.vps[0].states, { running: 10, runnable: 4 });
+  assert.equal(t.vps[0].wakeP99Ns, 9);
   assert.deepEqual(
     t.counters.map((c) => c.name),
     ['events', 'counters.missing_wakeup'],

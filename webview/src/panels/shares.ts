@@ -2,8 +2,13 @@
 import { fmtNs, fmtPct } from '../../../server/src/sim/util';
 import { shareChart, type Chart } from './charts';
 import type { Panel, PanelCtx } from './context';
+import type { Column } from './dom';
 import { h, note } from './dom';
-import type { VmRow } from './source';
+import type { CpuRow, VmRow, VpRow } from './source';
+import { sortableTable } from './table';
+
+/** State columns first in this order, then any other state the run reports. */
+const STATE_ORDER = ['running', 'runnable', 'blocked', 'sleeping', 'idle'];
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : fmtPct(x));
 const ns = (x: number | undefined) => (x === undefined ? '-' : fmtNs(x));
@@ -70,6 +75,54 @@ export function sharesPanel(ctx: PanelCtx): Panel {
     }
     t.appendChild(tb);
     root.appendChild(t);
+    vpTable(per.flatMap((p) => ctx.data(p.v).vps.map((r) => ({ ...r, variant: p.name }))), two);
+    cpuTable(per.flatMap((p) => ctx.data(p.v).cpus.map((r) => ({ ...r, variant: p.name }))), two);
+  };
+
+  const vpTable = (rows: (VpRow & { variant: string })[], two: boolean) => {
+    if (!rows.length) return;
+    const states = [...new Set(rows.flatMap((r) => Object.keys(r.states)))].sort((a, b) => {
+      const ia = STATE_ORDER.indexOf(a);
+      const ib = STATE_ORDER.indexOf(b);
+      return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : a > b ? 1 : 0);
+    });
+    root.appendChild(h('h3', 'pn-subhead', ctx.isTrace ? 'vCPU threads' : 'VPs (host view of each vCPU)'));
+    type R = (typeof rows)[number];
+    const cols: Column<R>[] = [
+      ...(two ? [{ key: 'variant', title: 'variant', value: (r: R) => r.variant, text: (r: R) => r.variant }] : []),
+      { key: 'vm', title: 'VM', value: (r) => r.vm, text: (r) => r.vm },
+      { key: 'vp', title: ctx.isTrace ? 'vCPU' : 'VP', value: (r) => r.vp, text: (r) => (r.vp === undefined ? '-' : String(r.vp)), numeric: true },
+      ...(ctx.isTrace ? [{ key: 'thread', title: 'thread', value: (r: R) => r.name, text: (r: R) => r.name ?? '-' }] : []),
+      ...states.map((st) => ({ key: `s:${st}`, title: st, value: (r: R) => r.states[st], text: (r: R) => ns(r.states[st]), numeric: true, firstDir: 'desc' as const })),
+      ctx.isTrace
+        ? { key: 'steal', title: 'steal', value: (r: R) => r.stealPct, text: (r: R) => (r.stealPct === undefined ? '-' : pct(r.stealPct / 100)), numeric: true, firstDir: 'desc' as const }
+        : { key: 'steal', title: 'steal', value: (r: R) => r.stealNs, text: (r: R) => ns(r.stealNs), numeric: true, firstDir: 'desc' as const },
+      ...(ctx.isTrace
+        ? [
+            { key: 'preempt', title: 'preemptions', value: (r: R) => r.preemptions, text: (r: R) => String(r.preemptions ?? '-'), numeric: true, firstDir: 'desc' as const },
+            { key: 'migr', title: 'migrations', value: (r: R) => r.migrations, text: (r: R) => String(r.migrations ?? '-'), numeric: true, firstDir: 'desc' as const },
+            { key: 'wake', title: 'wake p99', value: (r: R) => r.wakeP99Ns, text: (r: R) => ns(r.wakeP99Ns), numeric: true, firstDir: 'desc' as const },
+          ]
+        : []),
+    ];
+    sortableTable(root, { columns: cols, rows, caption: ctx.isTrace ? 'vCPU threads' : 'VPs' });
+  };
+
+  const cpuTable = (rows: (CpuRow & { variant: string })[], two: boolean) => {
+    if (!rows.length) return;
+    root.appendChild(h('h3', 'pn-subhead', ctx.isTrace ? 'CPUs' : 'pCPUs'));
+    type R = (typeof rows)[number];
+    const busyShare = (r: R) => (r.busyNs !== undefined && r.idleNs !== undefined && r.busyNs + r.idleNs > 0 ? r.busyNs / (r.busyNs + r.idleNs) : undefined);
+    const cols: Column<R>[] = [
+      ...(two ? [{ key: 'variant', title: 'variant', value: (r: R) => r.variant, text: (r: R) => r.variant }] : []),
+      { key: 'cpu', title: 'CPU', value: (r) => r.cpu, text: (r) => String(r.cpu), numeric: true },
+      ...(ctx.isTrace ? [] : [{ key: 'pool', title: 'pool', value: (r: R) => r.pool, text: (r: R) => r.pool ?? '-' }]),
+      { key: 'busy', title: 'busy', value: (r) => r.busyNs, text: (r) => ns(r.busyNs), numeric: true, firstDir: 'desc' },
+      { key: 'idle', title: 'idle', value: (r) => r.idleNs, text: (r) => ns(r.idleNs), numeric: true, firstDir: 'desc' },
+      { key: 'util', title: 'busy %', value: busyShare, text: (r) => pct(busyShare(r)), numeric: true, firstDir: 'desc' },
+      ...(ctx.isTrace ? [{ key: 'sw', title: 'switches', value: (r: R) => r.switches, text: (r: R) => String(r.switches ?? '-'), numeric: true, firstDir: 'desc' as const }] : []),
+    ];
+    sortableTable(root, { columns: cols, rows, caption: 'CPUs' });
   };
 
   return { id: 'shares', title: 'Shares', root, render, dispose, dependsOn: ['variants', 'theme'] };

@@ -61,12 +61,38 @@ export interface VmRow {
   stealPct?: number;
 }
 
+/** CPU time of one VP (simulation `vps[]`) or one vCPU thread (trace `threads[]` with a vcpu). */
+export interface VpRow {
+  vm: string;
+  /** VP number (simulation) or vCPU number (trace). */
+  vp?: number;
+  /** Thread name (trace). */
+  name?: string;
+  /** Host-view ns per state (simulation), or running/runnable/sleeping/blocked (trace). */
+  states: Record<string, number>;
+  stealNs?: number;
+  stealPct?: number;
+  preemptions?: number;
+  migrations?: number;
+  wakeP99Ns?: number;
+}
+
+export interface CpuRow {
+  cpu: number;
+  pool?: string;
+  busyNs?: number;
+  idleNs?: number;
+  switches?: number;
+}
+
 export interface VariantData {
   name: string;
   tasks: TaskRow[];
   stalls: StallRow[];
   findings: FindingRow[];
   vms: VmRow[];
+  vps: VpRow[];
+  cpus: CpuRow[];
   /** Flat name -> value (simulation counters, or trace stats). */
   counters: { name: string; value: number; note?: string }[];
 }
@@ -113,6 +139,21 @@ function flatten(prefix: string, x: unknown, out: { name: string; value: number;
   }
 }
 
+function numbers(x: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (isObj(x)) for (const [k, v] of Object.entries(x)) if (num(v) !== undefined) out[k] = v as number;
+  return out;
+}
+
+function readCpus(list: unknown): CpuRow[] {
+  const out: CpuRow[] = [];
+  for (const c of arr(list)) {
+    if (!isObj(c) || num(c.cpu) === undefined) continue;
+    out.push({ cpu: c.cpu as number, pool: str(c.pool), busyNs: num(c.busyNs), idleNs: num(c.idleNs), switches: num(c.switches) });
+  }
+  return out;
+}
+
 export function simulationData(run: Obj | undefined, name: string): VariantData {
   const r = run ?? {};
   const tasks: TaskRow[] = [];
@@ -153,9 +194,14 @@ export function simulationData(run: Obj | undefined, name: string): VariantData 
       capacityShare: num(v.capacityShare),
     });
   }
+  const vps: VpRow[] = [];
+  for (const v of arr(r.vps)) {
+    if (!isObj(v) || str(v.vm) === undefined) continue;
+    vps.push({ vm: v.vm as string, vp: num(v.vp), states: numbers(v.states), stealNs: num(v.stealNs) });
+  }
   const counters: VariantData['counters'] = [];
   flatten('', isObj(r.counters) ? r.counters : {}, counters);
-  return { name, tasks, stalls, findings: readFindings(r.findings), vms, counters };
+  return { name, tasks, stalls, findings: readFindings(r.findings), vms, vps, cpus: readCpus(r.pcpus), counters };
 }
 
 export function traceData(trace: Obj | undefined): VariantData {
@@ -172,5 +218,28 @@ export function traceData(trace: Obj | undefined): VariantData {
   // `warnings` is a list of texts: count it, the messages are in the findings and the CLI output.
   const { warnings: _w, ...rest } = stats;
   flatten('', rest, counters);
-  return { name: 'trace', tasks: [], stalls: [], findings: readFindings(t.findings), vms, counters };
+  const vmName = new Map<string, string>();
+  for (const v of arr(t.vms)) if (isObj(v) && str(v.id) !== undefined && str(v.name) !== undefined) vmName.set(v.id as string, v.name as string);
+  const vps: VpRow[] = [];
+  for (const th of arr(t.threads)) {
+    if (!isObj(th) || num(th.vcpu) === undefined) continue;
+    const vm = str(th.vm) ?? '';
+    const states: Record<string, number> = {};
+    for (const k of ['running', 'runnable', 'sleeping', 'blocked']) {
+      const x = num(th[`${k}Ns`]);
+      if (x !== undefined) states[k] = x;
+    }
+    const wl = isObj(th.wakeLatency) ? num(th.wakeLatency.p99) : undefined;
+    vps.push({
+      vm: vmName.get(vm) ?? vm,
+      vp: num(th.vcpu),
+      name: str(th.comm) !== undefined ? `${th.comm as string} (${num(th.tid) ?? '?'})` : undefined,
+      states,
+      stealPct: num(th.stealPct),
+      preemptions: num(th.preemptions),
+      migrations: num(th.migrations),
+      wakeP99Ns: wl,
+    });
+  }
+  return { name: 'trace', tasks: [], stalls: [], findings: readFindings(t.findings), vms, vps, cpus: readCpus(t.cpus), counters };
 }
