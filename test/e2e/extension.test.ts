@@ -304,6 +304,33 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.deepEqual(errors, []);
   }));
 
+  it('saves the stalls as CSV and the timeline as PNG where the save dialog says', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    const run = cliSimulate(pickExample());
+    await wb.timelineTab(page, exampleName).click();
+    const view = wb.timelineFrame(page);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    await view.locator('vscode-tab-header', { hasText: /export/i }).first().click();
+    const save = async (button: string, suffix: string): Promise<Buffer> => {
+      await view.locator(`[data-export="${button}"]`).click();
+      // code-server's save dialog is a quick input holding the proposed path: beside the scenario.
+      const input = page.locator('.quick-input-widget input[type="text"]');
+      await input.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+      let path = '';
+      await wb.until(async () => (path = await input.inputValue()).endsWith(suffix), `the dialog proposes a file ending in ${suffix}`);
+      assert.ok(path.startsWith(session!.workspace), `${path} is in the scenario's folder ${session!.workspace}`);
+      await page.keyboard.press('Enter');
+      await page.locator('.notifications-toasts', { hasText: /Wrote .+ \(\d+ kB\)/ }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+      return readFileSync(path);
+    };
+    const csv = (await save('stalls', '-stalls.csv')).toString('utf8').trim().split(/\r?\n/);
+    assert.match(csv[0], /task/);
+    assert.equal(csv.length - 1, run.variants[0].stalls.length, 'one row per stall');
+    const png = await save('png', '-timeline.png');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+    assert.ok(png.length > 2000, `a real picture (${png.length} bytes)`);
+  }));
+
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
     const page = session!.page;
     const before = session!.serverPids();
