@@ -136,8 +136,9 @@ export class LaneLod {
     return this.levels.has(k);
   }
 
-  /** Level k (built on first use, then kept). */
+  /** Level k (built on first use, then kept); k is clamped to [minLevel, maxLevel]. */
   level(k: number): LodLevel {
+    k = Math.max(this.minLevel, Math.min(this.maxLevel, Math.floor(k) || 0));
     let l = this.levels.get(k);
     if (!l) {
       l = this.build(k);

@@ -96,7 +96,9 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
   if (host instanceof VsCodeHost) host.setOrigin(doc.origin);
   let model;
   try {
+    performance.mark('vpscope:decode-start');
     model = await decodeDocument(doc);
+    performance.mark('vpscope:decoded');
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     showMessage(`Cannot show this view: ${msg}`, true);
@@ -126,6 +128,7 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
       themeToggle(toolbar, tl);
     }
     tl.onFirstDraw = () => {
+      performance.mark('vpscope:first-draw');
       api.ready = true;
       api.firstDrawMs = performance.now();
       document.body.setAttribute('data-ready', '1');
@@ -174,6 +177,7 @@ function bootReport(h: ReportHost): void {
   }
   let doc: unknown;
   try {
+    performance.mark('vpscope:parse-start');
     doc = JSON.parse(el.textContent ?? '');
   } catch (e) {
     showMessage(`The view data is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, true);
