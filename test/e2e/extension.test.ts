@@ -49,7 +49,7 @@ function cliCheck(file: string): CheckedDiagnostic[] {
 }
 
 interface RunJson {
-  variants: { name: string; stalls: { task: string; vp: number; range?: LspRange }[] }[];
+  variants: { name: string; stalls: { task: string; vp: number; range?: LspRange }[]; tasks: { name: string; vm?: string; range?: LspRange }[] }[];
 }
 
 /** What `vpscope simulate --json` says about the base run (the same simulator the server runs). */
@@ -267,7 +267,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await page.keyboard.press('Control+Shift+M');
   }));
 
-  it('shows the timeline, and a click on a stall puts the cursor on its source line', { timeout: 90_000 }, shot(async () => {
+  it('shows the timeline; a click on a stall puts the cursor on its line; the cursor on a task highlights it', { timeout: 90_000 }, shot(async () => {
     const page = session!.page;
     // What the view must show, from the CLI (the same core): the base run's lanes and stalls.
     const run = cliSimulate(pickExample());
@@ -302,6 +302,23 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
       (window as unknown as { vpscopeView: { messages: { type: string; level?: string; message?: string }[] } }).vpscopeView.messages.filter((m) => m.type === 'log' && m.level === 'error'),
     );
     assert.deepEqual(errors, []);
+
+    // Moving the cursor onto a task in the scenario highlights its lanes: the extension sends the
+    // view a `highlight` naming the task.
+    const task = run.variants[0].tasks.find((t) => t.range);
+    assert.ok(task, 'a task with a source range');
+    await view.locator('body').evaluate(() => {
+      const w = window as unknown as { h3Highlights: unknown[] };
+      w.h3Highlights = [];
+      window.addEventListener('message', (e) => {
+        if (e.data?.type === 'highlight') w.h3Highlights.push(e.data);
+      });
+    });
+    await wb.goTo(page, task.range!.start.line + 1, task.range!.start.character + 1);
+    await wb.until(async () => {
+      const got = await view.locator('body').evaluate(() => JSON.stringify((window as unknown as { h3Highlights: unknown[] }).h3Highlights));
+      return (JSON.parse(got) as { targets: { task?: string; vm?: string }[] }[]).some((m) => m.targets.some((t) => t.task === task.name && t.vm === task.vm));
+    }, `a highlight of task ${task.name} reaches the view`);
   }));
 
   it('saves the stalls as CSV and the timeline as PNG where the save dialog says', { timeout: 90_000 }, shot(async () => {
