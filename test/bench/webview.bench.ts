@@ -108,6 +108,18 @@ async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
 
 const frames = (page: Page) => page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
 
+/** Waits until the page's main thread is quiet (< 5% busy over 300 ms), at most `maxMs`. */
+async function idle(cdp: CDPSession, maxMs = 20_000): Promise<void> {
+  const t0 = Date.now();
+  let a = (await metrics(cdp)).TaskDuration;
+  while (Date.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, 300));
+    const b = (await metrics(cdp)).TaskDuration;
+    if (b - a < 0.015) return;
+    a = b;
+  }
+}
+
 async function heapMB(cdp: CDPSession): Promise<number> {
   await cdp.send('HeapProfiler.collectGarbage');
   return (await metrics(cdp)).JSHeapUsedSize / 2 ** 20;
@@ -142,8 +154,11 @@ async function benchView(browser: Browser, inp: Input): Promise<Row> {
   await page.goto(pathToFileURL(inp.file).href, { timeout: 120_000 });
   await page.waitForFunction(() => (window as ViewWin).vpscopeView?.ready === true, undefined, { timeout: 120_000, polling: 50 });
   const firstRenderMs = await page.evaluate(() => (window as ViewWin).vpscopeView!.firstDrawMs);
+  const parsedMs = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).domInteractive);
   await frames(page);
+  await idle(cdp);
   const heap = await heapMB(cdp);
+  await idle(cdp);
   const box = (await page.locator('#timeline-canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + Math.min(60, box.height / 2));
   // The harness's own main-thread cost per step (the same evaluate + two frames, no wheel): subtracted.
@@ -178,7 +193,7 @@ async function benchView(browser: Browser, inp: Input): Promise<Row> {
   const layoutMs = ((m1.LayoutDuration - m0.LayoutDuration + m1.RecalcStyleDuration - m0.RecalcStyleDuration) * 1000) / STEPS;
   const notes = [];
   if (unchanged) notes.push(`${unchanged}/${STEPS} steps left the range unchanged`);
-  notes.push(`${r1 - r0} redraws; harness ${baselineMs.toFixed(2)} ms/step subtracted; script ${scriptMs.toFixed(2)}, style+layout ${layoutMs.toFixed(2)} ms/step`);
+  notes.push(`page parsed at ${parsedMs.toFixed(0)} ms; ${r1 - r0} redraws; harness ${baselineMs.toFixed(2)} ms/step subtracted; script ${scriptMs.toFixed(2)}, style+layout ${layoutMs.toFixed(2)} ms/step`);
   if (errors.length) notes.push(`errors: ${errors.slice(0, 2).join('; ')}`);
   return {
     way: 'view',
@@ -281,7 +296,9 @@ async function benchNaive(browser: Browser, inp: Input): Promise<Row> {
     await page.goto(pathToFileURL(file).href, { timeout: NAIVE_TIMEOUT, waitUntil: 'load' });
     await page.waitForFunction(() => (window as NaiveWin).naive?.ready === true, undefined, { timeout: NAIVE_TIMEOUT, polling: 100 });
     const firstRenderMs = await page.evaluate(() => (window as NaiveWin).naive!.firstDrawMs);
+    await idle(cdp);
     const heap = await heapMB(cdp);
+    await idle(cdp);
     const steps = Math.min(STEPS, 12);
     const b0 = await metrics(cdp);
     for (let i = 0; i < steps; i++) {
