@@ -6,7 +6,7 @@
  */
 import './style.css';
 import './report-theme.css';
-import { isViewDocument, VIEW_PROTOCOL_VERSION, type HostToView, type ViewDocument, type ViewState, type ViewToHost } from '../../server/src/shared/view';
+import { isViewDocument, VIEW_PROTOCOL_VERSION, type HighlightTarget, type HostToView, type ViewDocument, type ViewState, type ViewToHost } from '../../server/src/shared/view';
 import { decodeDocument } from './data';
 import { createHost, postedMessages, ReportHost, VsCodeHost } from './host';
 import { mountPanels } from './panels/index';
@@ -30,6 +30,8 @@ interface TestApi {
 const host = createHost();
 let timeline: Timeline | undefined;
 let loadSeq = 0;
+/** The last highlight from the host: it may arrive while a document is still decoding. */
+let lastHighlight: HighlightTarget[] = [];
 
 function testApi(): TestApi {
   const messages = postedMessages();
@@ -141,6 +143,7 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
       log('error', msg);
     }
     tl.start();
+    if (lastHighlight.length) tl.highlight(lastHighlight);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     showMessage(`Cannot show this view: ${msg}`, true);
@@ -154,6 +157,7 @@ function onHostMessage(m: HostToView): void {
       void load(m.doc, m.state ?? host.getState());
       break;
     case 'highlight':
+      lastHighlight = m.targets;
       timeline?.highlight(m.targets);
       break;
     case 'status':
