@@ -181,7 +181,7 @@ export class Timeline implements AppApi {
     const body = el('div', 'tl-body');
     this.labels = el('canvas', 'tl-labels');
     this.labels.tabIndex = 0;
-    this.labels.setAttribute('role', 'tree');
+    this.labels.setAttribute('role', 'img');
     this.labels.setAttribute('aria-label', 'Lane names; click a group header to collapse or expand it');
     this.plot = el('div', 'tl-plot');
     this.canvas = el('canvas');
@@ -923,7 +923,7 @@ export class Timeline implements AppApi {
       ctx.textBaseline = 'middle';
       ctx.fillText(label, lx + 4, 10);
     }
-    // Time cursor.
+    // Time cursor, with its time at the top.
     if (this.hover) {
       const x = Math.round(this.hover.x) + 0.5;
       ctx.strokeStyle = this.theme.cursor;
@@ -933,6 +933,24 @@ export class Timeline implements AppApi {
       ctx.lineTo(x, this.cssH);
       ctx.stroke();
       ctx.setLineDash([]);
+      if (!this.dragRange) {
+        ctx.font = `11px ${this.theme.fontFamily}`;
+        const label = formatTime(this.xToTime(this.hover.x), this.originNs(), this.nsPerCssPx());
+        const tw = ctx.measureText(label).width + 8;
+        const lx = x + 4 + tw > W ? x - 4 - tw : x + 4;
+        ctx.fillStyle = `rgb(${this.theme.bg.slice(0, 3).join(',')})`;
+        ctx.fillRect(lx, 1, tw, 15);
+        ctx.fillStyle = this.theme.fg;
+        ctx.textBaseline = 'middle';
+        ctx.fillText(label, lx + 4, 9);
+      }
+    }
+    if (!this.rows.length) {
+      ctx.font = `13px ${this.theme.fontFamily}`;
+      ctx.fillStyle = this.theme.muted;
+      ctx.textBaseline = 'top';
+      const any = this.shown.some((i) => this.model.variants[i].lanes.length > 0);
+      ctx.fillText(any ? 'No lane matches the filter.' : 'This document has no timeline lanes (the run was not recorded with a timeline).', 12, 12);
     }
   }
 
