@@ -13,9 +13,11 @@
  *     at the end of the first full drawing (decode, LOD, lanes, panels).
  *   - redraw per zoom/pan step: main-thread task time, CDP `Performance.getMetrics` TaskDuration
  *     delta over N steps (wheel zoom in, horizontal pan, zoom out, each followed by two animation
- *     frames) divided by N, minus the same loop's cost without the wheel (the harness's evaluate
- *     calls and frames); also the app's own `lastDrawMs` (mean, max) per step.
- *   - JS heap: `JSHeapUsedSize` after a forced GC, once the view is ready.
+ *     frames), each step measured alone and interleaved with the same harness work without the
+ *     wheel: median step minus median harness (mean in the note); also the app's own `lastDrawMs`
+ *     (mean, max) per step.
+ *   - JS heap: `JSHeapUsedSize` after a forced GC, once the view is ready and idle; and the
+ *     ArrayBuffer backing stores (`Runtime.getHeapUsage` backingStorageSize: the decoded columns).
  * The naive page: chart.js (bar, indexAxis y, one {x: [start, end], y: lane} per interval,
  * animation off), same viewport; first render = chart constructed and drawn; redraw = x-scale
  * min/max change + `update('none')` per step. Time-boxed (--naive-timeout-ms, default 60 s).
@@ -120,9 +122,17 @@ async function idle(cdp: CDPSession, maxMs = 20_000): Promise<void> {
   }
 }
 
-async function heapMB(cdp: CDPSession): Promise<number> {
+const median = (xs: number[]) => {
+  const a = xs.slice().sort((x, y) => x - y);
+  return a.length ? (a[(a.length - 1) >> 1] + a[a.length >> 1]) / 2 : NaN;
+};
+
+/** JS heap after a GC, and the ArrayBuffer backing stores (typed arrays live there, outside the JS heap). */
+async function heapMB(cdp: CDPSession): Promise<{ js: number; buffers: number }> {
   await cdp.send('HeapProfiler.collectGarbage');
-  return (await metrics(cdp)).JSHeapUsedSize / 2 ** 20;
+  const js = (await metrics(cdp)).JSHeapUsedSize / 2 ** 20;
+  const u = (await cdp.send('Runtime.getHeapUsage')) as { backingStorageSize?: number };
+  return { js, buffers: (u.backingStorageSize ?? NaN) / 2 ** 20 };
 }
 
 interface Row {
@@ -138,6 +148,7 @@ interface Row {
   drawMeanMs?: number;
   drawMaxMs?: number;
   heapMB?: number;
+  buffersMB?: number;
   note?: string;
 }
 
@@ -161,39 +172,52 @@ async function benchView(browser: Browser, inp: Input): Promise<Row> {
   await idle(cdp);
   const box = (await page.locator('#timeline-canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + Math.min(60, box.height / 2));
-  // The harness's own main-thread cost per step (the same evaluate + two frames, no wheel): subtracted.
-  const b0 = await metrics(cdp);
-  for (let i = 0; i < STEPS; i++) {
-    await page.evaluate(() => (window as ViewWin).vpscopeView!.viewRange());
-    await frames(page);
-    await page.evaluate(() => ({ r: (window as ViewWin).vpscopeView!.viewRange(), d: (window as ViewWin).vpscopeView!.lastDrawMs }));
-  }
-  const b1 = await metrics(cdp);
-  const baselineMs = ((b1.TaskDuration - b0.TaskDuration) * 1000) / STEPS;
+  // Each zoom/pan step is measured alone (TaskDuration before/after), interleaved with a step that
+  // does the same harness work without the wheel; the medians are compared (robust to load spikes).
+  const taskMs = async (fn: () => Promise<void>) => {
+    const a = await metrics(cdp);
+    await fn();
+    const b = await metrics(cdp);
+    return { task: (b.TaskDuration - a.TaskDuration) * 1000, script: (b.ScriptDuration - a.ScriptDuration) * 1000, layout: (b.LayoutDuration - a.LayoutDuration + b.RecalcStyleDuration - a.RecalcStyleDuration) * 1000 };
+  };
+  const base: number[] = [];
+  const step: { task: number; script: number; layout: number }[] = [];
   const draws: number[] = [];
   let unchanged = 0;
-  const m0 = await metrics(cdp);
   const r0 = await page.evaluate(() => (window as ViewWin).vpscopeView!.redraws);
   for (let i = 0; i < STEPS; i++) {
-    const before = await page.evaluate(() => (window as ViewWin).vpscopeView!.viewRange());
-    const phase = i % 4;
-    if (phase === 0 || phase === 1) await page.mouse.wheel(0, -240); // zoom in around the cursor
-    else if (phase === 2) await page.mouse.wheel(240, 0); // pan
-    else await page.mouse.wheel(0, 200); // zoom out a little
-    await frames(page);
-    const v = await page.evaluate(() => ({ r: (window as ViewWin).vpscopeView!.viewRange(), d: (window as ViewWin).vpscopeView!.lastDrawMs }));
-    if (v.r[0] === before[0] && v.r[1] === before[1]) unchanged++;
-    draws.push(v.d);
+    const b = await taskMs(async () => {
+      await page.evaluate(() => (window as ViewWin).vpscopeView!.viewRange());
+      await frames(page);
+      await page.evaluate(() => ({ r: (window as ViewWin).vpscopeView!.viewRange(), d: (window as ViewWin).vpscopeView!.lastDrawMs }));
+    });
+    base.push(b.task);
+    let before: [number, number] = [0, 0];
+    let after: { r: [number, number]; d: number } = { r: [0, 0], d: 0 };
+    step.push(
+      await taskMs(async () => {
+        before = await page.evaluate(() => (window as ViewWin).vpscopeView!.viewRange());
+        const phase = i % 4;
+        if (phase === 0 || phase === 1) await page.mouse.wheel(0, -240); // zoom in around the cursor
+        else if (phase === 2) await page.mouse.wheel(240, 0); // pan
+        else await page.mouse.wheel(0, 200); // zoom out a little
+        await frames(page);
+        after = await page.evaluate(() => ({ r: (window as ViewWin).vpscopeView!.viewRange(), d: (window as ViewWin).vpscopeView!.lastDrawMs }));
+      }),
+    );
+    if (after.r[0] === before[0] && after.r[1] === before[1]) unchanged++;
+    draws.push(after.d);
   }
-  const m1 = await metrics(cdp);
   const r1 = await page.evaluate(() => (window as ViewWin).vpscopeView!.redraws);
   await ctx.close();
-  const redrawTaskMs = ((m1.TaskDuration - m0.TaskDuration) * 1000) / STEPS - baselineMs;
-  const scriptMs = ((m1.ScriptDuration - m0.ScriptDuration) * 1000) / STEPS;
-  const layoutMs = ((m1.LayoutDuration - m0.LayoutDuration + m1.RecalcStyleDuration - m0.RecalcStyleDuration) * 1000) / STEPS;
+  const baselineMs = median(base);
+  const redrawTaskMs = median(step.map((x) => x.task)) - baselineMs;
+  const redrawTaskMeanMs = step.reduce((a, x) => a + x.task, 0) / STEPS - base.reduce((a, x) => a + x, 0) / STEPS;
+  const scriptMs = median(step.map((x) => x.script));
+  const layoutMs = median(step.map((x) => x.layout));
   const notes = [];
   if (unchanged) notes.push(`${unchanged}/${STEPS} steps left the range unchanged`);
-  notes.push(`page parsed at ${parsedMs.toFixed(0)} ms; ${r1 - r0} redraws; harness ${baselineMs.toFixed(2)} ms/step subtracted; script ${scriptMs.toFixed(2)}, style+layout ${layoutMs.toFixed(2)} ms/step`);
+  notes.push(`page parsed at ${parsedMs.toFixed(0)} ms; ${r1 - r0} redraws; mean ${redrawTaskMeanMs.toFixed(2)} ms/step; harness ${baselineMs.toFixed(2)} ms/step subtracted; script ${scriptMs.toFixed(2)}, style+layout ${layoutMs.toFixed(2)} ms/step (medians)`);
   if (errors.length) notes.push(`errors: ${errors.slice(0, 2).join('; ')}`);
   return {
     way: 'view',
@@ -207,7 +231,8 @@ async function benchView(browser: Browser, inp: Input): Promise<Row> {
     redrawTaskMs,
     drawMeanMs: draws.reduce((a, b) => a + b, 0) / draws.length,
     drawMaxMs: Math.max(...draws),
-    heapMB: heap,
+    heapMB: heap.js,
+    buffersMB: heap.buffers,
     note: notes.join('; '),
   };
 }
@@ -314,7 +339,7 @@ async function benchNaive(browser: Browser, inp: Input): Promise<Row> {
       await frames(page);
     }
     const m1 = await metrics(cdp);
-    return { ...base, firstRenderMs, redrawTaskMs: ((m1.TaskDuration - m0.TaskDuration) * 1000) / Math.max(1, done) - baselineMs, heapMB: heap, note: `${done} steps; harness ${baselineMs.toFixed(2)} ms/step subtracted` };
+    return { ...base, firstRenderMs, redrawTaskMs: ((m1.TaskDuration - m0.TaskDuration) * 1000) / Math.max(1, done) - baselineMs, heapMB: heap.js, buffersMB: heap.buffers, note: `${done} steps; harness ${baselineMs.toFixed(2)} ms/step subtracted` };
   } catch (e) {
     return { ...base, note: `gave up after ${NAIVE_TIMEOUT / 1000} s (${(e as Error).message.split('\n')[0]})` };
   } finally {
@@ -347,11 +372,11 @@ async function main(): Promise<void> {
     const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
     console.log(`Chromium ${chromeVersion}, viewport ${VIEWPORT.width}x${VIEWPORT.height}, ${STEPS} zoom/pan steps; input: test/bench/storage-64vp.vps (${inputs[0]?.lanes ?? 0} lanes) simulated for ${inputs.map((i) => i.duration).join(' / ')}`);
     console.log(`machine: ${loadBefore} (before), ${loadAfter} (after)\n`);
-    console.log('| way | intervals | HTML bytes | bytes/interval (page) | bytes/interval (data) | build ms (Node) | first render ms | redraw task ms/step | app draw ms mean / max | JS heap MB | note |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    console.log('| way | intervals | HTML bytes | bytes/interval (page) | bytes/interval (data) | build ms (Node) | first render ms | redraw task ms/step | app draw ms mean / max | JS heap MB | array buffers MB | note |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
     for (const r of rows) {
       console.log(
-        `| ${r.way} | ${r.intervals.toLocaleString('en-US')} | ${r.htmlBytes?.toLocaleString('en-US') ?? '-'} | ${f(r.bytesPerInterval, 2)} | ${f(r.dataBytesPerInterval, 2)} | ${f(r.buildMs, 0)} | ${f(r.firstRenderMs, 0)} | ${f(r.redrawTaskMs, 2)} | ${r.drawMeanMs === undefined ? '-' : `${f(r.drawMeanMs, 2)} / ${f(r.drawMaxMs, 2)}`} | ${f(r.heapMB, 1)} | ${r.note ?? ''} |`,
+        `| ${r.way} | ${r.intervals.toLocaleString('en-US')} | ${r.htmlBytes?.toLocaleString('en-US') ?? '-'} | ${f(r.bytesPerInterval, 2)} | ${f(r.dataBytesPerInterval, 2)} | ${f(r.buildMs, 0)} | ${f(r.firstRenderMs, 0)} | ${f(r.redrawTaskMs, 2)} | ${r.drawMeanMs === undefined ? '-' : `${f(r.drawMeanMs, 2)} / ${f(r.drawMaxMs, 2)}`} | ${f(r.heapMB, 1)} | ${f(r.buffersMB, 1)} | ${r.note ?? ''} |`,
       );
     }
     const raw = inputs.map((i) => `${i.intervals.toLocaleString('en-US')}: ${(i.rawBytes / i.intervals).toFixed(2)} B raw vpt1, ${((i.dataBytes * 3) / 4 / i.intervals).toFixed(2)} B gzip`).join('; ');
