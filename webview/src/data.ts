@@ -13,6 +13,15 @@ export class ViewDataError extends Error {}
 
 /** Base64 (standard alphabet, padding optional, whitespace ignored) to bytes. */
 export function base64ToBytes(s: string): Uint8Array {
+  // The platform decoder where there is one (Chromium >= 140: 10x faster than atob + a loop).
+  const fromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string, o?: object) => Uint8Array }).fromBase64;
+  if (typeof fromBase64 === 'function') {
+    try {
+      return fromBase64(s, { lastChunkHandling: 'loose' });
+    } catch {
+      throw new ViewDataError('timeline data is not valid base64');
+    }
+  }
   let bin: string;
   try {
     bin = atob(s.replace(/\s+/g, ''));
