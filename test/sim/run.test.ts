@@ -71,5 +71,5 @@ test('result shape: tasks, per-VP states that add up, VM shares, counters.events
   assert.deepEqual(r.tasks.map((t) => `${t.kind}:${t.name}`), ['guest-thread:t', 'parallel:p', 'host-load:hog']);
   assert.equal(r.vms[0].share, 1);
   const tl = simulate(base(), { timeline: true }).timeline!;
-  assert.ok(tl.lanes.some((l) => l.id === 'host/pcpu:0') && tl.lanes.some((l) => l.id === 'vm:a/vcpu:3') && tl.lanes.some((l) => l.id === 'host/load:hog#2'));
+  assert.ok(tl.lanes.some((l) => l.id === 'host/pcpu:0') && tl.lanes.some((l) => l.id === 'vm:a/vcpu:3') && tl.lanes.some((l) => l.id === 'host/thread:hog#2'));
 });

@@ -63,6 +63,8 @@ export interface ThreadSpec {
   /** Timeline lane of the thread's host view (running / runnable / blocked / idle). */
   laneId: string;
   label: string;
+  /** Label of the timeline lane when it differs from `label` (e.g. `thread mgmt`). */
+  laneLabel?: string;
   /** Lane group: `vm:NAME` for VM threads, `host` for host loads. */
   group: string;
   /** Pool index (HostApi.poolIndex). */
@@ -260,6 +262,8 @@ export interface StorageModel {
 
 export interface IoSink {
   ioDone(token: number, vcpu: number, now: Ns): void;
+  /** Recorder cause (the guest thread or IO load) of IO `token`, for timeline lanes; -1 when unknown. */
+  ioCause?(token: number): number;
 }
 
 // ======================================================================== recording

@@ -73,6 +73,7 @@ import {
 import type { Rng } from '../rng';
 import { fmtNs } from '../util';
 import { IPI_SEND_NS, PLAIN_DISK_LATENCY_NS, PLAIN_GET_EXIT_NS, PLE_EXIT_NS } from './costs';
+import { GuestLanes } from './lanes';
 
 const V_OUT = 0;
 const V_IN = 1;
@@ -390,9 +391,29 @@ export class GuestVm {
     this.causeIpi = rec.causeId('wake-up IPI');
     this.causeRtc = rec.causeId('RTC access');
     this.causePam = rec.causeId('PAM remap');
-    this.io = { ioDone: (token, vcpu, now) => this.ioDone(token, vcpu, now) };
+    this.io = {
+      ioDone: (token, vcpu, now) => this.ioDone(token, vcpu, now),
+      ioCause: (tk) => (this.lanes !== null ? this.lanes.ioCause(this.tkKind[tk] === TK_LOAD, this.tkOwner[tk]) : -1),
+    };
     this.facts = { spinNs: 0, spinWhilePreemptedNs: 0, pleExits: 0, directedYields: 0, lockWaitNs: 0, regions: this.regions, locks: this.locks };
     this.build();
+    if (rec.timelines) this.lanes = this.buildLanes();
+  }
+
+  /** Guest thread timeline lanes (guest/lanes.ts); null unless a timeline was requested. */
+  private lanes: GuestLanes | null = null;
+
+  private buildLanes(): GuestLanes {
+    const teamIndex: number[] = new Array(this.nt).fill(-1);
+    for (const r of this.regions) r.team.forEach((t, i) => (teamIndex[t] = i));
+    return new GuestLanes(this.ctx.rec, this.host, this.vmName, this.nt, {
+      gState: this.gState, gAct: this.gAct, gVcpu: this.gVcpu, gPc: this.gPc, gWaitLock: this.gWaitLock, gRegion: this.gRegion,
+      gProg: this.gProg, gName: this.gName, vState: this.vState, vCur: this.vCur, rq: this.rq,
+      lockNames: this.locks.map((l) => l.ir.name), regionNames: this.regions.map((r) => r.ir.name), teamIndex,
+      ioloadNames: this.ioloads.map((l) => l.ir.name),
+      vcpuTids: () => this.vcpuTids,
+      k: { G_QUEUED, G_CUR, G_DONE, A_LOCK_SPIN, A_BAR_SPIN, V_IN },
+    });
   }
 
   /** The VM's storage model (OpenHCL StorVSP); without one, disk IO is a plain latency. */
@@ -571,6 +592,7 @@ export class GuestVm {
     const t = this.vCur[v];
     if (t >= 0 && this.gHold[t] >= 0) this.lockOn(this.locks[this.gHold[t]], now);
     if (this.vIcRate[v] > 0 && this.vIcLeft[v] < Infinity) this.eng.arm(this.vIcTimer[v], now + Math.max(0, Math.round(this.vIcLeft[v])));
+    if (this.lanes !== null) this.lanes.syncQueue(v, now);
     this.drive(v, now);
   }
 
@@ -580,6 +602,10 @@ export class GuestVm {
     this.vState[v] = V_OUT;
     const t = this.vCur[v];
     if (t >= 0 && this.gAct[t] !== A_BAR_SPIN && this.gAct[t] !== A_LOCK_SPIN) this.waitStart(t, v, now);
+    if (this.lanes !== null) {
+      this.lanes.syncVcpu(v, now);
+      this.lanes.syncQueue(v, now);
+    }
   }
 
   /** vCPUs of this VM that are runnable but not running (the preempted flags of steal time). */
@@ -599,8 +625,9 @@ export class GuestVm {
     }
   }
 
-  exitDone(v: number, _now: Ns): void {
+  exitDone(v: number, now: Ns): void {
     if (this.vState[v] === V_EXIT) this.vState[v] = V_OUT;
+    if (this.lanes !== null) this.lanes.syncVcpu(v, now);
   }
 
   hasWork(v: number): boolean {
@@ -739,6 +766,7 @@ export class GuestVm {
       throw new Error(`guest ${this.vmName} vCPU ${v}: no progress at ${now}`);
     } finally {
       this.vDriving[v] = 0;
+      if (this.lanes !== null) this.lanes.syncVcpu(v, now);
     }
   }
 
@@ -746,6 +774,7 @@ export class GuestVm {
     this.stopExecuting(v, now);
     this.vState[v] = V_HALTED;
     this.halted.add(v);
+    if (this.lanes !== null) this.lanes.syncVcpu(v, now);
     this.vPleWin[v] = this.pleWindowNs;
     this.kvm.clearRequest(v);
     this.outer[v].vtl0Halt(v, now);
@@ -754,6 +783,7 @@ export class GuestVm {
   private exit(v: number, now: Ns, code: number, dur: Ns, cause: number, range?: TextRange, yieldTo = -1): void {
     this.stopExecuting(v, now);
     this.vState[v] = V_EXIT;
+    if (this.lanes !== null) this.lanes.syncVcpu(v, now);
     this.outer[v].vtl0Exit(v, now, code, dur, cause, range, yieldTo);
   }
 
@@ -803,6 +833,7 @@ export class GuestVm {
     this.halted.delete(v); // it has work now: not a target for the next wake-up
 
     this.waitStart(t, v, now);
+    if (this.lanes !== null) this.lanes.sync(t, now);
   }
 
   private dequeue(t: number): void {
@@ -843,6 +874,7 @@ export class GuestVm {
     if (this.gRt[t]) this.kvm.requestBoost(v);
     if (irq) this.kvm.interrupt(v, irq, now, 0);
     this.notify(v, now);
+    if (this.lanes !== null) this.lanes.sync(t, now); // the kick may have woken the vCPU's host thread
   }
 
   /** Something changed for vCPU `v` (a thread was queued, an item arrived). */
@@ -1258,6 +1290,7 @@ export class GuestVm {
     L.holder = w;
     this.takeLock(w, wv, L, now);
     if (!driving) this.rearm(wv, now);
+    if (this.lanes !== null) this.lanes.sync(w, now);
   }
 
   // =================================================================== parallel regions
@@ -1271,6 +1304,7 @@ export class GuestVm {
         this.gPc[t] = -1;
         if (this.gState[t] === G_BLOCKED) this.gState[t] = G_DONE;
         else if (this.gAct[t] === A_BAR_SPIN) this.stopSpin(t, now);
+        if (this.lanes !== null) this.lanes.sync(t, now);
       }
       return;
     }
@@ -1400,6 +1434,7 @@ export class GuestVm {
     else this.dequeue(t);
     this.gState[t] = G_BLOCKED;
     this.gWaitSince[t] = -1;
+    if (this.lanes !== null) this.lanes.sync(t, now);
   }
 
   private barrierBlock(t: number, v: number, now: Ns): void {

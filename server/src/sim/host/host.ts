@@ -222,7 +222,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.tNice[t] = Math.max(-20, Math.min(19, spec.nice | 0));
     this.tRtPrio[t] = Math.max(1, Math.min(99, spec.rtPriority | 0));
     this.tBoost[t] = 0;
-    this.tLane[t] = this.rec.lane({ id: spec.laneId, label: spec.label, group: spec.group, kind: spec.kind === 'vcpu' ? 'vcpu' : 'thread', vm: spec.vm, vp: spec.vp, view: 'host' });
+    this.tLane[t] = this.rec.lane({ id: spec.laneId, label: spec.laneLabel ?? spec.label, group: spec.group, kind: spec.kind === 'vcpu' ? 'vcpu' : 'thread', vm: spec.vm, vp: spec.vp, view: 'host' });
     this.tCause[t] = this.rec.causeId(spec.label);
     this.tPreemptedBy[t] = -1;
     this.tVm[t] = spec.kind === 'vcpu' && spec.vm !== undefined ? spec.vm : -1;

@@ -178,8 +178,9 @@ export function createLoads(ctx: SimContext, poolOf: (cpus: readonly number[]) =
       const label = load.threads > 1 ? `${load.name}#${i}` : load.name;
       const tid = ctx.host.createThread({
         kind: 'load',
-        laneId: `host/load:${load.name}#${i}`,
+        laneId: `host/thread:${label}`,
         label,
+        laneLabel: `thread ${label}`,
         group: 'host',
         pool,
         cpus: load.cpus,

@@ -109,7 +109,8 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
   actCause = -1;
 
   // ---- queues
-  private readyHead: Task | null = null;
+  /** Head of the ready queue (read by openhcl/lanes.ts). */
+  readyHead: Task | null = null;
   private readyTail: Task | null = null;
   readyLen = 0;
   /** Completions on this thread's io_uring not yet reaped (IoPool ids). */
@@ -272,6 +273,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
       case EV_BLOCK:
         if (this.mode !== M_BLOCK) return;
         this.mode = M_LOOP;
+        if (this.m.lanes !== null) this.m.lanes.unblocked(this, now);
         this.mark(now, this.m.causeHostWait);
         this.m.host.wake(this.tid, now);
         return;
@@ -314,6 +316,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
 
   resume(_tid: number, _cpu: number, now: Ns): void {
     this.onCpu = true;
+    if (this.m.lanes !== null) this.m.lanes.hostChange(this, now);
     if (this.preemptedFrom >= 0) {
       this.mark(now, this.preemptedFrom);
       this.preemptedFrom = -1;
@@ -357,6 +360,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
 
   suspend(_tid: number, now: Ns): void {
     this.onCpu = false;
+    if (this.m.lanes !== null) this.m.lanes.hostChange(this, now);
     this.work.pause(now);
     this.residenceWork?.pause(now);
     if (this.mode === M_GUEST && this.vtl0) this.vtl0.leave(now);
@@ -467,6 +471,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
         this.markOut(now);
       }
       const r = t.poll(this, now);
+      if (m.lanes !== null) m.lanes.polled(this, t, r, now);
       switch (r) {
         case R_CPU:
           this.mode = M_CPU;

@@ -30,6 +30,7 @@ import * as tasks from './task';
 import type { Task } from './task';
 import { ExitTask, ForwardTask } from './vtl2exits';
 import { LogArena } from './stalllog';
+import { OpenHclLanes } from './lanes';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
@@ -168,7 +169,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
   private readonly diskDist: Sampler[] = [];
   private readonly diskRng: Rng[] = [];
   readonly retargets: RetargetRt[] = [];
-  private readonly taskInFlight: Int32Array;
+  /** IOs and timers in flight per task. */
+  readonly taskInFlight: Int32Array;
   private readonly taskUntargeted: Uint8Array;
 
   // Sidecar.
@@ -189,6 +191,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
   private readonly chipsetCauses = new Map<number, number>();
   readonly tally: ModelTally;
   private finished = false;
+  /** Task, channel, disk and sidecar timeline lanes (lanes.ts); null unless a timeline was requested. */
+  readonly lanes: OpenHclLanes | null = null;
 
   constructor(private readonly ctx: SimContext, readonly setup: OpenHclVmSetup) {
     const vm = setup.vm;
@@ -408,6 +412,22 @@ export class OpenHclModel implements StorageModel, EventHandler {
       ringFullMax: 0,
       oldVpCompletions: 0,
     };
+    if (rec.timelines) this.lanes = this.buildLanes();
+  }
+
+  private buildLanes(): OpenHclLanes {
+    const g = `vm:${this.name}`;
+    const all: { t: Task; id: string; label: string }[] = [];
+    for (const t of this.tasks) all.push({ t, id: `${g}/task:${t.name}`, label: `task ${t.name}` });
+    for (const ch of this.channels) {
+      const c = this.controllers[ch.controller].name;
+      all.push({ t: ch.worker, id: `${g}/task:storvsp:${c}/ch:${ch.index}`, label: `worker ${c} ch ${ch.index}` });
+    }
+    this.exitTasks.forEach((t, v) => all.push({ t, id: `${g}/task:exits:vp:${v}`, label: `VP ${v} exits` }));
+    this.forwardTasks.forEach((t, v) => {
+      if (t) all.push({ t, id: `${g}/task:forward:vp:${v}`, label: `VP ${v} exits (sidecar)` });
+    });
+    return new OpenHclLanes(this, this.rec, all);
   }
 
   /** Starts the run: wakes every thread and arms the tasks' first releases. */
@@ -508,6 +528,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
   wakeTask(t: Task, ex: Executor, since: Ns, now: Ns, safe: boolean): void {
     if (t.state === T_WAITING) {
       ex.pushReady(t, since);
+      if (this.lanes !== null) this.lanes.ready(t, ex, now);
       ex.notify(now, safe);
     }
     // T_READY: it runs soon anyway; T_RUNNING: it sees its new work when it next looks; T_DONE: nothing to do.
@@ -581,6 +602,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       lat = this.diskRng[d].draw(this.diskDist[d]);
       this.disks[d].backendNs += lat;
       pool.stage[id] = ST_AT_BACKEND;
+      if (this.lanes !== null) this.lanes.diskStart(d, id, this.channels[pool.owner[id]], now);
     } else {
       lat = pool.t1[id];
       pool.stage[id] = ST_TASK_IN_FLIGHT;
@@ -596,6 +618,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const kind = pool.kind[id];
     if (kind === IO_TASK || kind === IO_STORAGE) {
       ring.ringOutstanding--;
+      if (kind === IO_STORAGE && this.lanes !== null) this.lanes.diskEnd(pool.disk[id], now);
       if (ring.ringWait.length > 0 && ring.ringOutstanding < this.ringSize) this.startRingIo(ring, pool.shift(ring.ringWait), now);
     }
     pool.tDone[id] = now;
@@ -648,6 +671,10 @@ export class OpenHclModel implements StorageModel, EventHandler {
     pool.stage[id] = ST_IN_RING;
     pool.push(ch.ring, id);
     this.add(this.cIoSubmitted);
+    if (this.lanes !== null) {
+      this.lanes.ioSubmitted(id, this.io.ioCause ? this.io.ioCause(token) : -1);
+      this.lanes.channel(ch, now);
+    }
     if (ch.masked) {
       // Poll mode: the interrupt is masked, the guest does not signal; the worker finds the
       // request at its next wake (a completion).
@@ -759,6 +786,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const sc = this.sidecar;
     if (sc === null) return;
     if (sc.request(v, now)) this.engine.post(this.hSidecar, v * 4, now);
+    if (this.lanes !== null) this.lanes.sidecar(sc, v, now);
     if (sc.queued > this.tally.onlineQueueMax) this.tally.onlineQueueMax = sc.queued;
   }
 
@@ -777,15 +805,18 @@ export class OpenHclModel implements StorageModel, EventHandler {
     if (phase === 0) {
       // Took the lock: stop the VP (an event of its own, so never inside the VP's callbacks).
       this.execs[v].startBlackout(now);
+      if (this.lanes !== null) this.lanes.sidecar(sc, v, now);
       this.engine.post(this.hSidecar, v * 4 + 1, now + rng.sample(cfg.onlineCost));
       return;
     }
     if (phase === 1) {
       sc.onlineWorkDone(v);
+      if (this.lanes !== null) this.lanes.sidecar(sc, v, now);
       this.engine.post(this.hSidecar, v * 4 + 2, now + rng.sample(cfg.blackout));
       return;
     }
     const next = sc.blackoutDone(v, now);
+    if (this.lanes !== null) this.lanes.sidecar(sc, v, now);
     this.add(this.cOnlinings);
     this.stats.add(this.stats.counter(`openhcl.online_at_ns.${this.name}.vp${v}`), Math.round(now));
     const waited = now - sc.requestedAt[v];

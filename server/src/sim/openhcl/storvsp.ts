@@ -151,6 +151,7 @@ export class StorvspWorker extends Task {
     // interrupt masked and relies on the next completion to look again. With nothing in flight
     // nothing would ever look, so a depth of 0 still waits for the guest's signal.
     ch.masked = ch.inFlight >= ch.pollDepth && ch.inFlight > 0;
+    if (m.lanes !== null) m.lanes.channel(ch, now);
     if (n > 0) {
       this.phase = 1;
       ex.actNs = cost;

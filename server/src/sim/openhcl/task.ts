@@ -36,6 +36,8 @@ export abstract class Task {
   readySince = 0;
   /** Executor whose ready queue holds it, or that runs it. */
   exec: Executor | null = null;
+  /** Timeline lane (openhcl/lanes.ts), -1 without a timeline. */
+  lane = -1;
 
   constructor(
     /** Display name, e.g. `nvme` or `storvsp ctrl0 ch 2`. */
