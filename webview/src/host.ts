@@ -4,8 +4,8 @@
  *   `isHostToView`; state goes to `setState` as a {@link PersistedView} (with the document's
  *   `origin`, so the serializer can re-run the view after a reload) and is also posted as `state`.
  * - The HTML report: the document is inlined in the page; state lives in `location.hash`
- *   (URI-encoded JSON); exports are downloaded through an `<a download>` of a blob URL; a
- *   `reveal` shows "line L" in the status line. Every post is kept in `window.vpscopeView.messages`
+ *   (URI-encoded JSON); a `reveal` shows "line L" in the status line (exports are downloaded
+ *   by the export panel itself, panels/exporter.ts). Every post is kept in `window.vpscopeView.messages`
  *   and dispatched as a `vpscope:post` CustomEvent (what the browser tests listen to).
  */
 import { isHostToView, VIEW_PROTOCOL_VERSION, type HostToView, type PersistedView, type ViewOrigin, type ViewState, type ViewToHost } from '../../server/src/shared/view';
@@ -102,27 +102,8 @@ export class ReportHost implements Host {
   post(msg: ViewToHost): void {
     record(msg);
     if (msg.type === 'reveal') this.status(`${msg.source ? msg.source + ': ' : ''}line ${msg.range.start.line + 1}`);
-    else if (msg.type === 'export') this.download(msg.fileName, msg.format, msg.data);
+    // `export`: the export panel downloads the file itself in the report (panels/exporter.ts).
     else if (msg.type === 'log' && msg.level === 'error') console.warn(`vpscope: ${msg.message}`);
-  }
-
-  private download(fileName: string, format: 'png' | 'csv', data: string): void {
-    let blob: Blob;
-    if (format === 'png') {
-      const bin = atob(data);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      blob = new Blob([bytes], { type: 'image/png' });
-    } else blob = new Blob([data], { type: 'text/csv' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = fileName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    this.status(`saved ${fileName}`);
   }
 
   onMessage(fn: (msg: HostToView) => void): void {
