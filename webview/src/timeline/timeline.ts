@@ -1075,6 +1075,7 @@ export class Timeline implements AppApi {
     window.addEventListener('mousemove', (ev) => {
       const p = this.localXY(ev);
       const inside = p.x >= 0 && p.y >= 0 && p.x < this.cssW && p.y < this.cssH;
+      if (!inside && !down && !this.hover) return;
       if (down) {
         if (Math.abs(p.x - down.x) > 3) down.moved = true;
         if (down.moved) {
@@ -1182,13 +1183,34 @@ export class Timeline implements AppApi {
     if (handled) ev.preventDefault();
   }
 
-  /** The interval of a lane at x (or the nearest within 3 px), with its index. */
+  /**
+   * The interval of a lane under x: when several share the pixel (zoomed out), the most severe of
+   * them (what the pixel's top strip shows), else the one containing the time, else the nearest
+   * within 3 px. Returns its index or -1.
+   */
   private hitInterval(r: LaneRow, x: number): number {
     const lod = this.lodOf(r);
     if (!lod || lod.length === 0) return -1;
     const t = this.xToTime(x);
-    const tol = 3 * this.nsPerCssPx();
-    const { starts, ends } = r.lane.cols;
+    const npp = this.nsPerCssPx();
+    const tol = 3 * npp;
+    const { starts, ends, states } = r.lane.cols;
+    const [a, b] = lod.overlapping(t - npp / 2, t + npp / 2);
+    if (b - a > 1) {
+      let best = -1;
+      let br = -1;
+      let bd = -1;
+      for (let j = a; j < Math.min(b, a + 512); j++) {
+        const rank = lod.ranks[states[j]] ?? 50;
+        const d = ends[j] - starts[j];
+        if (rank > br || (rank === br && d > bd)) {
+          best = j;
+          br = rank;
+          bd = d;
+        }
+      }
+      if (best >= 0) return best;
+    }
     const i = lod.firstEndingAfter(t);
     if (i < lod.length && starts[i] <= t) return i;
     let best = -1;
