@@ -59,6 +59,13 @@ function cliSimulate(file: string): RunJson {
   return JSON.parse(r.stdout) as RunJson;
 }
 
+/** The lane ids of `vpscope analyze --json`'s timeline of a trace. */
+function cliAnalyzeLanes(file: string): Set<string> {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'analyze', file, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`vpscope analyze failed (${r.status}):\n${r.stderr}`);
+  return new Set((JSON.parse(r.stdout) as { timeline: { lanes: { id: string }[] } }).timeline.lanes.map((l) => l.id));
+}
+
 function pickExample(): string {
   const dir = join(root, 'examples');
   const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.vps')).sort() : [];
@@ -66,6 +73,11 @@ function pickExample(): string {
   assert.ok(name, 'examples/ holds at least one .vps scenario');
   return join(dir, name);
 }
+
+/** A small real trace (trace-cmd report of a KVM host), copied into the workspace when present. */
+const TRACE = join(root, '..', 'shared', 'traces', 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
+const TRACE_NAME = 'r1_1x_n2.report.txt.gz';
+const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
 
 const tools = findTools();
 const skip = typeof tools === 'string' && !process.env.CI ? `skipped: ${tools}` : false;
@@ -85,7 +97,9 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     exampleName = example.split('/').pop()!;
     expected = cliCheck(join(fixtures, BROKEN));
     exampleExpected = cliCheck(example);
-    session = await startSession({ tools, vsix, files: { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) } });
+    const files: Record<string, string> = { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) };
+    if (!noTrace) files[TRACE_NAME] = TRACE;
+    session = await startSession({ tools, vsix, files });
   });
 
   /** Runs a check; on failure saves a screenshot and code-server's log, and says where. */
@@ -276,7 +290,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.openFile(page, exampleName);
     await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
     await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
-    const view = wb.timelineFrame(page);
+    const view = await wb.timelineFrame(page, exampleName);
     // The app's test API (window.vpscopeView): ready once the first full drawing is done.
     await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
     const lanes = await view.locator('body').evaluate(() => (window as unknown as { vpscopeView: { lanes(): { id: string; kind: string; h: number }[] } }).vpscopeView.lanes());
@@ -325,7 +339,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     const page = session!.page;
     const run = cliSimulate(pickExample());
     await wb.timelineTab(page, exampleName).click();
-    const view = wb.timelineFrame(page);
+    const view = await wb.timelineFrame(page, exampleName);
     await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
     await view.locator('vscode-tab-header', { hasText: /export/i }).first().click();
     const save = async (button: string, suffix: string): Promise<Buffer> => {
@@ -337,7 +351,8 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
       await wb.until(async () => (path = await input.inputValue()).endsWith(suffix), `the dialog proposes a file ending in ${suffix}`);
       assert.ok(path.startsWith(session!.workspace), `${path} is in the scenario's folder ${session!.workspace}`);
       await page.keyboard.press('Enter');
-      await page.locator('.notifications-toasts', { hasText: /Wrote .+ \(\d+ kB\)/ }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      await page.locator('.notifications-toasts', { hasText: `Wrote ${name} (` }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
       return readFileSync(path);
     };
     const csv = (await save('stalls', '-stalls.csv')).toString('utf8').trim().split(/\r?\n/);
@@ -346,6 +361,31 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     const png = await save('png', '-timeline.png');
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
     assert.ok(png.length > 2000, `a real picture (${png.length} bytes)`);
+  }));
+
+  it('analyzes a trace from the command palette and shows its timeline', { skip: noTrace, timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    await wb.runCommand(page, 'vpscope: Analyze Trace…');
+    // code-server's open dialog is a quick input: type the file's path.
+    const input = page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // Wait until the dialog lists the folder (it sets its own text then), then type the path.
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: TRACE_NAME }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const path = join(session!.workspace, TRACE_NAME);
+    await input.fill(path);
+    await wb.until(async () => (await input.inputValue()) === path, 'the dialog holds the trace path');
+    await page.keyboard.press('Enter');
+    await wb.timelineTab(page, TRACE_NAME).waitFor({ timeout: 60_000 });
+    await wb.timelineTab(page, TRACE_NAME).click();
+    const view = await wb.timelineFrame(page, TRACE_NAME);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    type Api = { vpscopeView: { lanes(): { id: string; kind: string }[] } };
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.lanes());
+    // The CLI's timeline of the same trace: the view shows its lanes (the first ones fit on screen).
+    const expected = cliAnalyzeLanes(TRACE);
+    assert.ok(lanes.length > 0, 'lanes are drawn');
+    for (const l of lanes) assert.ok(expected.has(l.id), `lane ${l.id} is one of the trace's lanes`);
+    assert.ok(lanes.some((l) => l.kind === 'vcpu' || l.kind === 'pcpu'), `CPU or vCPU lanes: ${lanes.map((l) => l.kind).join(', ')}`);
   }));
 
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
@@ -377,7 +417,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.openFile(page, exampleName);
     await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
     await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
-    let view = wb.timelineFrame(page);
+    let view = await wb.timelineFrame(page, exampleName);
     await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
     const full = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
     // Zoom in with the keyboard (W, as in Perfetto) until the visible range is narrower.
@@ -393,7 +433,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.runCommand(page, 'Developer: Reload Window');
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await wb.timelineTab(page, exampleName).click({ timeout: 60_000 });
-    view = wb.timelineFrame(page);
+    view = await wb.timelineFrame(page, exampleName);
     // The extension ran the simulation again and loaded it with the saved view state.
     await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
     const restored = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());

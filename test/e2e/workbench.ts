@@ -138,9 +138,24 @@ export function timelineTab(page: Page, scenario: string): Locator {
 }
 
 /**
- * The document inside the visible webview (VS Code nests the extension's page in an inner
- * `iframe#active-frame` of the `iframe.webview.ready` it shows).
+ * The document inside a scenario's (or trace's) timeline tab, once that tab is the active one of
+ * its editor group. VS Code draws webviews in an overlay outside the editor groups: the overlay
+ * names the placeholder element of its editor (`data-parent-flow-to-element-id`), and nests the
+ * extension's page in an inner `iframe#active-frame`.
  */
-export function timelineFrame(page: Page): FrameLocator {
-  return page.locator('iframe.webview.ready:visible').first().contentFrame().frameLocator('iframe#active-frame');
+export async function timelineFrame(page: Page, name: string): Promise<FrameLocator> {
+  let id: string | undefined;
+  await until(async () => {
+    id = await page.evaluate((title) => {
+      for (const g of document.querySelectorAll('.editor-group-container')) {
+        const tab = g.querySelector('.tabs-container .tab.active');
+        if (!tab?.textContent?.includes(title)) continue;
+        const el = g.querySelector('[id^="webview-editor-element-"]');
+        if (el) return el.id;
+      }
+      return undefined;
+    }, `Timeline: ${name}`);
+    return id !== undefined && (await page.locator(`div[data-parent-flow-to-element-id="${id}"] iframe.webview.ready`).count()) === 1;
+  }, `the timeline tab of ${name} shows its webview`);
+  return page.locator(`div[data-parent-flow-to-element-id="${id}"] iframe.webview.ready`).contentFrame().frameLocator('iframe#active-frame');
 }
