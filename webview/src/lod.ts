@@ -27,20 +27,26 @@ export const LOD_FACTOR = 4;
 
 /**
  * Severity of a state for the "worst state present" of a bucket (higher = more severe). The order
- * follows what the user hunts for: a VP that wants to run and cannot (runnable / preempted), then
- * time taken from it (blackout, intercepts, kernel-blocked syscalls), then waiting, then doing
- * work, then nothing to do. A design choice of this view, not a measured quantity.
+ * follows what the user hunts for: a VP or thread that wants to run and cannot (runnable /
+ * preempted, a guest thread on a preempted vCPU), then time taken from it (blackout, intercepts,
+ * a vCPU out of the guest, kernel-blocked syscalls), spinning, blocked, a full ring, waiting,
+ * then doing work, then nothing to do. A design choice of this view, not a measured quantity.
  */
 const SEVERITY: Record<string, number> = {
   runnable: 100,
   preempted: 100,
+  vcpu_preempted: 100,
   steal: 100,
   blackout: 95,
   intercept: 90,
+  vcpu_out: 85,
   kernel_blocked: 80,
+  spinning: 75,
   blocked: 70,
+  full: 65,
   waiting: 60,
   queued: 60,
+  onlining: 58,
   offline: 55,
   remote: 55,
   halted: 45,
@@ -51,6 +57,7 @@ const SEVERITY: Record<string, number> = {
   host: 40,
   inferred: 40,
   busy: 40,
+  online: 40,
   unknown: 20,
   sleeping: 10,
   idle: 0,

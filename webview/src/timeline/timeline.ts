@@ -958,15 +958,16 @@ export class Timeline implements AppApi {
   private warmLevels(): void {
     const jobs: [LaneLod, number][] = [];
     const k0 = (lod: LaneLod) => lod.levelFor((this.viewEnd - this.viewStart) / Math.max(1, this.canvas.width));
-    for (const i of this.shown.concat(this.model.variants.map((v) => v.index).filter((i) => !this.shown.includes(i)))) {
-      for (const lod of this.lods[i]) {
-        const c = Math.max(lod.minLevel, k0(lod));
-        for (let dk = 0; dk <= lod.maxLevel - lod.minLevel; dk++) {
-          for (const k of [c - dk, c + dk]) if (k >= lod.minLevel && k <= lod.maxLevel && !lod.hasLevel(k)) jobs.push([lod, k]);
-        }
-      }
+    const order = this.shown.concat(this.model.variants.map((v) => v.index).filter((i) => !this.shown.includes(i)));
+    const lods = order.flatMap((i) => this.lods[i]);
+    const centre = lods.map((lod) => Math.max(lod.minLevel, k0(lod)));
+    const maxSpread = lods.reduce((m, lod) => Math.max(m, lod.maxLevel - lod.minLevel), 0);
+    // Nearest levels first (one zoom step away on every lane before two steps away...).
+    for (let dk = 0; dk <= maxSpread; dk++) {
+      lods.forEach((lod, j) => {
+        for (const k of dk === 0 ? [centre[j]] : [centre[j] - dk, centre[j] + dk]) if (k >= lod.minLevel && k <= lod.maxLevel && !lod.hasLevel(k)) jobs.push([lod, k]);
+      });
     }
-    // Nearest levels first, across lanes.
     let next = 0;
     const step = () => {
       const t0 = performance.now();
