@@ -73,14 +73,27 @@ export function timeTicks(startNs: number, endNs: number, widthPx: number, origi
   if (!(span > 0) || !(widthPx > 0) || !Number.isFinite(span)) return { stepNs: 1, unit: 'ns', ticks: [] };
   const nsPerPx = span / widthPx;
   const step = niceStep(nsPerPx * Math.max(1, minSpacingPx));
-  // The largest unit not more than 10 steps: a 500 us step reads "150.5 ms", a 50 ms step "150 ms".
-  let u = UNITS[0];
-  for (const c of UNITS) if (c.ns <= step * 10) u = c;
-  const ratio = step / u.ns;
-  const decimals = ratio >= 1 ? 0 : Math.min(9, Math.round(-Math.log10(ratio) + 0.49));
-  const ticks: Tick[] = [];
   const rel0 = startNs - originNs;
   const first = Math.ceil(rel0 / step);
+  // The unit giving the shortest labels (ties: the smaller unit, so "200 ms" rather than "0.2 s";
+  // a 500 us step near 150 ms reads "150.5 ms"), with the decimals the step needs.
+  const decimalsFor = (u: number) => {
+    const ratio = step / u;
+    return ratio >= 1 ? 0 : Math.min(9, Math.round(-Math.log10(ratio) + 0.49));
+  };
+  const widest = Math.max(Math.abs(first * step), Math.abs((Math.ceil((endNs - originNs) / step) - 1) * step));
+  let u = UNITS[0];
+  let best = Infinity;
+  for (const c of UNITS) {
+    if (c.ns > step * 1000) break;
+    const len = fixed(widest / c.ns, decimalsFor(c.ns)).length;
+    if (len < best) {
+      best = len;
+      u = c;
+    }
+  }
+  const decimals = decimalsFor(u.ns);
+  const ticks: Tick[] = [];
   for (let i = first; ; i++) {
     const rel = i * step;
     const ns = originNs + rel;

@@ -68,6 +68,9 @@ test('ticks of a 400 ms run on 1000 px, labelled from the origin', () => {
   const { stepNs, ticks } = timeTicks(0, 400e6, 1000, 0, 80);
   assert.equal(stepNs, 50e6);
   assert.deepEqual(ticks.map((t) => t.label), ['0 ms', '50 ms', '100 ms', '150 ms', '200 ms', '250 ms', '300 ms', '350 ms']);
+  // Shortest labels, ties to the smaller unit: "200 ms", not "0.2 s".
+  assert.deepEqual(timeTicks(0, 1e9, 1000, 0, 80).ticks.slice(0, 3).map((t) => t.label), ['0 ms', '100 ms', '200 ms']);
+  assert.equal(timeTicks(150_000_000, 150_100_000, 1000, 0, 400).ticks[0].label, '150000 us');
   const z = timeTicks(150_000_000, 150_004_000, 800, 0, 80);
   assert.equal(z.stepNs, 500);
   assert.equal(z.ticks[1].label, '150000.5 us');
