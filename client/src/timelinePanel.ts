@@ -126,6 +126,8 @@ class TimelinePanel {
 
   load(doc: ViewDocument): void {
     this.doc = doc;
+    // The run is no longer busy: ungrey the old drawing before the new one replaces it.
+    if (this.lastStatus?.busy) this.post({ type: 'status', version: VIEW_PROTOCOL_VERSION, text: '', busy: false });
     this.lastStatus = undefined;
     this.panel.title = tabTitle(this.origin, doc);
     this.post({ type: 'load', version: VIEW_PROTOCOL_VERSION, doc, state: stateFor(doc, this.state) });

@@ -291,8 +291,9 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
     await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
     const view = await wb.timelineFrame(page, exampleName);
-    // The app's test API (window.vpscopeView): ready once the first full drawing is done.
-    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    // The app's test API (window.vpscopeView): ready once the first full drawing is done. The tab
+    // was open already (Simulate opened it): the rerun greys it while busy, and no longer after.
+    await view.locator('body[data-ready="1"]:not(.vps-busy)').waitFor({ timeout: 60_000 });
     const lanes = await view.locator('body').evaluate(() => (window as unknown as { vpscopeView: { lanes(): { id: string; kind: string; h: number }[] } }).vpscopeView.lanes());
     const kinds = new Set(lanes.map((l) => l.kind));
     assert.ok(kinds.has('vp') && kinds.has('pcpu'), `VP and pCPU lanes are drawn: ${[...kinds].join(', ')}`);
