@@ -82,7 +82,20 @@ function sizeText(bytes: number): string {
 type RunMode = 'simulate' | 'timeline' | 'restore' | 'chrome';
 
 function simulationOrigin(uri: string, options: SimulateCommandOptions): Extract<ViewOrigin, { kind: 'simulation' }> {
-  return options.allVariants ? { kind: 'simulation', uri, allVariants: true } : { kind: 'simulation', uri, variant: options.variant ?? 'base' };
+  const seed = validSeed(options.seed) ? { seed: options.seed } : {};
+  return options.allVariants ? { kind: 'simulation', uri, allVariants: true, ...seed } : { kind: 'simulation', uri, variant: options.variant ?? 'base', ...seed };
+}
+
+function validSeed(seed: unknown): seed is number {
+  return typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0;
+}
+
+/** The options that ran `origin` (what a restored or refreshed tab runs again). */
+function optionsOf(origin: Extract<ViewOrigin, { kind: 'simulation' }>): SimulateCommandOptions {
+  return {
+    ...(origin.allVariants ? { allVariants: true } : { variant: origin.variant ?? 'base' }),
+    ...(validSeed(origin.seed) ? { seed: origin.seed } : {}),
+  };
 }
 
 class Commands {
@@ -142,7 +155,7 @@ class Commands {
     const shown = !target && !vscode.window.activeTextEditor ? this.timelines.activeOrigin() : undefined;
     if (shown?.kind === 'simulation') {
       target = vscode.Uri.parse(shown.uri);
-      options ??= shown.allVariants ? { allVariants: true } : { variant: shown.variant ?? 'base' };
+      options ??= optionsOf(shown);
     }
     let doc = target ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) : vscode.window.activeTextEditor?.document;
     if (!doc && target) doc = await vscode.workspace.openTextDocument(target);
@@ -164,8 +177,7 @@ class Commands {
     if (origin.kind === 'trace') return (await this.runTrace(c, origin.path, 'restore'))?.view;
     const uri = vscode.Uri.parse(origin.uri);
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === origin.uri) ?? (await vscode.workspace.openTextDocument(uri));
-    const options: SimulateCommandOptions = origin.allVariants ? { allVariants: true } : { variant: origin.variant ?? 'base' };
-    return (await this.runSimulation(c, doc, options, 'restore'))?.view;
+    return (await this.runSimulation(c, doc, optionsOf(origin), 'restore'))?.view;
   }
 
   /** Base, a variant or all of them, from what the server says about the scenario. */
@@ -214,6 +226,7 @@ class Commands {
     const params: SimulateParams = {
       textDocument: { uri },
       ...(options.allVariants ? { allVariants: true } : { variant: options.variant ?? 'base' }),
+      ...(validSeed(options.seed) ? { seed: options.seed } : {}),
       ...(exportChromeTrace ? { exportChromeTrace } : {}),
       ...(view ? { view: true } : {}),
     };

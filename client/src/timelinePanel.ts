@@ -208,6 +208,7 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
     this.subs.push(
       vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, this),
       vscode.window.onDidChangeTextEditorSelection((e) => this.cursorMoved(e.textEditor)),
+      vscode.window.onDidChangeActiveTextEditor((e) => this.cursorMoved(e)),
     );
   }
 

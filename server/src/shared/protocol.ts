@@ -76,6 +76,8 @@ export interface SimulateCommandOptions {
   /** `base` or a variant name. */
   variant?: string;
   allVariants?: boolean;
+  /** Overrides the scenario's `seed` (a timeline tab restored after a reload passes its run's). */
+  seed?: number;
 }
 
 export interface InitializationOptions {
