@@ -73,6 +73,8 @@ export class Timeline implements AppApi {
   private highlighted = new Set<string>();
   private rows: Row[] = [];
   private scrollY = 0;
+  /** Row cursor of the lane names (keyboard), -1 before the first use. */
+  private focusRow = -1;
   private hover: { x: number; y: number } | undefined;
   private listeners: ((w: ChangeKind) => void)[] = [];
   private theme!: Theme;
@@ -182,7 +184,7 @@ export class Timeline implements AppApi {
     this.labels = el('canvas', 'tl-labels');
     this.labels.tabIndex = 0;
     this.labels.setAttribute('role', 'img');
-    this.labels.setAttribute('aria-label', 'Lane names; click a group header to collapse or expand it');
+    this.labels.setAttribute('aria-label', 'Lane names: arrows move between rows, Enter or Space (or a click) collapses or expands a group');
     this.plot = el('div', 'tl-plot');
     this.canvas = el('canvas');
     this.canvas.id = 'timeline-canvas';
@@ -813,6 +815,11 @@ export class Timeline implements AppApi {
         this.fitText(ctx, r.lane.label, 18, y + r.h / 2, LABEL_W - 24);
       }
     }
+    const fr = this.rows[this.focusRow];
+    if (fr && document.activeElement === this.labels) {
+      ctx.strokeStyle = this.theme.focus;
+      ctx.strokeRect(1.5, fr.y - this.scrollY + 0.5, LABEL_W - 3, fr.h - 1);
+    }
     ctx.strokeStyle = this.theme.border;
     ctx.beginPath();
     ctx.moveTo(LABEL_W - 0.5, 0);
@@ -1116,9 +1123,53 @@ export class Timeline implements AppApi {
       const row = this.rows[i];
       if (row?.type === 'group') this.toggleGroup(row.key);
     });
-    const keys = (ev: KeyboardEvent) => this.onKey(ev);
-    this.canvas.addEventListener('keydown', keys);
-    this.labels.addEventListener('keydown', keys);
+    this.canvas.addEventListener('keydown', (ev) => this.onKey(ev));
+    this.labels.addEventListener('keydown', (ev) => this.onLabelKey(ev));
+    this.labels.addEventListener('focus', () => {
+      if (this.focusRow < 0 && this.rows.length) this.focusRow = Math.max(0, rowAt(this.rows, this.scrollY));
+      this.lanesDirty = true;
+      this.schedule();
+    });
+    this.labels.addEventListener('blur', () => {
+      this.lanesDirty = true;
+      this.schedule();
+    });
+  }
+
+  /** Lane names: arrows move a row cursor, Enter or Space folds the group under it. */
+  private onLabelKey(ev: KeyboardEvent): void {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || !this.rows.length) return this.onKey(ev);
+    const announce = () => {
+      const r = this.rows[this.focusRow];
+      if (r) this.labels.setAttribute('aria-label', r.type === 'group' ? `group ${r.label}, ${r.lanes} lanes, ${r.collapsed ? 'collapsed' : 'expanded'}` : `lane ${r.lane.label}`);
+    };
+    const move = (d: number) => {
+      this.focusRow = Math.max(0, Math.min(this.rows.length - 1, (this.focusRow < 0 ? 0 : this.focusRow) + d));
+      this.scrollRowIntoView(this.rows[this.focusRow]);
+      announce();
+      this.lanesDirty = true;
+      this.schedule();
+    };
+    switch (ev.key) {
+      case 'ArrowUp':
+        move(-1);
+        break;
+      case 'ArrowDown':
+        move(1);
+        break;
+      case 'Enter':
+      case ' ': {
+        const r = this.rows[this.focusRow];
+        if (r?.type !== 'group') return;
+        this.toggleGroup(r.key);
+        this.focusRow = this.rows.findIndex((x) => x.type === 'group' && x.key === r.key);
+        announce();
+        break;
+      }
+      default:
+        return this.onKey(ev);
+    }
+    ev.preventDefault();
   }
 
   private toggleGroup(key: string): void {
