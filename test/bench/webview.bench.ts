@@ -1,10 +1,11 @@
 /**
  * Timeline view benchmark: the HTML report (`vpscope simulate --html`) in headless Chromium at
- * ~1e4, 1e5, 1e6 and ~2.9e6 intervals, against the naive way (one chart.js floating bar per
- * interval) at the sizes it manages.
+ * ~1e4, 1e5, 1e6, 3e6 and 4.1e6 (the whole 64-VP run) intervals, against the naive way (one
+ * chart.js floating bar per interval) at the sizes it manages.
  *
- * Inputs: the 64-VP storage scenario (test/bench/storage-64vp.vps, 200 lanes) simulated for 1.4 ms,
- * 14 ms, 137 ms and its full 400 ms: real simulator output at every size, nothing synthetic.
+ * Inputs: the 64-VP storage scenario (test/bench/storage-64vp.vps, 459 lanes) simulated for 1 ms,
+ * 10 ms, 97 ms, 292 ms and its full 400 ms (~4.1 M intervals): real simulator output at every
+ * size, nothing synthetic.
  *
  * Per size:
  *   - build: Node time to simulate is excluded; `toRunJson` + view document (vpt1 + gzip) + page.
@@ -22,7 +23,7 @@
  * animation off), same viewport; first render = chart constructed and drawn; redraw = x-scale
  * min/max change + `update('none')` per step. Time-boxed (--naive-timeout-ms, default 60 s).
  *
- *   node --import tsx test/bench/webview.bench.ts [--sizes 1e4,1e5,1e6,3e6] [--steps N] [--naive 1e4,1e5] [--json]
+ *   node --import tsx test/bench/webview.bench.ts [--sizes 1e4,1e5,1e6,3e6,full] [--steps N] [--naive 1e4,1e5] [--json]
  *
  * Needs `npm run build` (dist/webview.js) and /usr/bin/chromium (or VPSCOPE_CHROMIUM).
  */
@@ -50,8 +51,9 @@ const arg = (name: string, def: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] ? argv[i + 1] : def;
 };
-const SIZE_DURATION: Record<string, string> = { '1e4': '1.4ms', '1e5': '14ms', '1e6': '137ms', '3e6': '400ms' };
-const sizes = arg('sizes', '1e4,1e5,1e6,3e6').split(',');
+// Simulated time giving about that many intervals (459 lanes, ~10.3 k intervals per simulated ms).
+const SIZE_DURATION: Record<string, string> = { '1e4': '1ms', '1e5': '10ms', '1e6': '97ms', '3e6': '292ms', full: '400ms' };
+const sizes = arg('sizes', '1e4,1e5,1e6,3e6,full').split(',');
 const naiveSizes = new Set(arg('naive', '1e4,1e5').split(',').filter(Boolean));
 const STEPS = Number(arg('steps', '40'));
 const NAIVE_TIMEOUT = Number(arg('naive-timeout-ms', '60000'));
