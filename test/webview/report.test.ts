@@ -191,6 +191,9 @@ describe('HTML report in headless Chromium', { skip }, () => {
         const reveal = msgs.find((m) => m.type === 'reveal');
         assert.ok(reveal, `${r.name}: no reveal among ${msgs.map((m) => m.type).join(',')}`);
         assert.deepEqual(reveal.range, want);
+        // The report has no editor: it says which line (1-based) the stall comes from.
+        const line = `line ${want.start.line + 1}`;
+        assert.ok(await wait(async () => (await page.evaluate(() => document.body.innerText)).includes(line)), `${r.name}: status line does not show '${line}'`);
       }
       assert.deepEqual(consoleErrors, [], `${r.name}: console errors while interacting`);
       assert.deepEqual(badRequests, [], `${r.name}: requests while interacting`);
