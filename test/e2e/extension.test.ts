@@ -88,6 +88,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
   let exampleName = '';
   let expected: CheckedDiagnostic[] = [];
   let exampleExpected: CheckedDiagnostic[] = [];
+  const cspViolations: string[] = [];
 
   before(async () => {
     if (typeof tools === 'string') throw new Error(`CI is set, so this must not be skipped: ${tools}`);
@@ -100,6 +101,11 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     const files: Record<string, string> = { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) };
     if (!noTrace) files[TRACE_NAME] = TRACE;
     session = await startSession({ tools, vsix, files });
+    // Chromium reports Content Security Policy violations of every frame (the webviews included)
+    // as console errors.
+    session.page.context().on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   });
 
   /** Runs a check; on failure saves a screenshot and code-server's log, and says where. */
@@ -317,6 +323,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
       (window as unknown as { vpscopeView: { messages: { type: string; level?: string; message?: string }[] } }).vpscopeView.messages.filter((m) => m.type === 'log' && m.level === 'error'),
     );
     assert.deepEqual(errors, []);
+    assert.deepEqual(cspViolations, [], 'no Content Security Policy violation');
 
     // Moving the cursor onto a task in the scenario highlights its lanes: the extension sends the
     // view a `highlight` naming the task.
@@ -342,6 +349,15 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.timelineTab(page, exampleName).click();
     const view = await wb.timelineFrame(page, exampleName);
     await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    // Every panel draws (charts included) without reporting an error; then the Export panel.
+    const headers = view.locator('vscode-tab-header');
+    const n = await headers.count();
+    assert.ok(n >= 5, `the panels have tabs (${n})`);
+    for (let i = 0; i < n; i++) await headers.nth(i).click();
+    const errors = await view.locator('body').evaluate(() =>
+      (window as unknown as { vpscopeView: { messages: { type: string; level?: string }[] } }).vpscopeView.messages.filter((m) => m.type === 'log' && m.level === 'error'),
+    );
+    assert.deepEqual(errors, []);
     await view.locator('vscode-tab-header', { hasText: /export/i }).first().click();
     const save = async (button: string, suffix: string): Promise<Buffer> => {
       await view.locator(`[data-export="${button}"]`).click();
@@ -441,5 +457,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     const lanes = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.lanes().length);
     assert.ok(lanes > 0, 'lanes are drawn after the reload');
     assert.ok(Math.abs(restored[0] - zoomed[0]) <= 1 && Math.abs(restored[1] - zoomed[1]) <= 1, `zoom kept: ${zoomed} -> ${restored} (full ${full})`);
+    // Over the whole session (every panel of the scenario and the trace was drawn): no violation.
+    assert.deepEqual(cspViolations, [], 'no Content Security Policy violation');
   }));
 });
