@@ -89,8 +89,12 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
   const seq = ++loadSeq;
   const api = testApi();
   if (timeline) {
+    // Drop every reference to the old model before decoding the new one (two 4 M-interval
+    // models would double the memory at the peak).
     timeline.dispose();
     timeline = undefined;
+    api.app = undefined;
+    appRoot().textContent = '';
   }
   api.ready = false;
   document.body.removeAttribute('data-ready');
