@@ -807,8 +807,12 @@ export class Timeline implements AppApi {
         this.fitText(ctx, text, 6, y + r.h / 2, LABEL_W - 10);
       } else {
         if (this.highlighted.has(r.key)) {
+          ctx.globalAlpha = 0.5;
           ctx.fillStyle = this.theme.highlight;
           ctx.fillRect(0, y, LABEL_W, r.h);
+          ctx.globalAlpha = 1;
+          ctx.fillStyle = this.theme.focus;
+          ctx.fillRect(0, y, 3, r.h);
         }
         ctx.fillStyle = this.theme.fg;
         ctx.font = `12px ${this.theme.fontFamily}`;
