@@ -336,6 +336,7 @@ export class Timeline implements AppApi {
     this.refreshColors();
     this.clampView();
     this.relayout();
+    if (this.firstDone) this.warmLevels();
     this.emit('variants');
   }
 
@@ -965,12 +966,15 @@ export class Timeline implements AppApi {
     }
   }
 
-  /** Builds the LOD levels not drawn yet in small slices after the first drawing, so zooming later rarely builds one. */
+  /**
+   * Builds the LOD levels of the shown variants not drawn yet, in slices of 8 ms after the first
+   * drawing (and after a variant change), so that zooming later rarely builds one.
+   */
   private warmLevels(): void {
     const jobs: [LaneLod, number][] = [];
     const k0 = (lod: LaneLod) => lod.levelFor((this.viewEnd - this.viewStart) / Math.max(1, this.canvas.width));
-    const order = this.shown.concat(this.model.variants.map((v) => v.index).filter((i) => !this.shown.includes(i)));
-    const lods = order.flatMap((i) => this.lods[i]);
+    if (this.warmTimer) clearTimeout(this.warmTimer);
+    const lods = this.shown.flatMap((i) => this.lods[i]);
     const centre = lods.map((lod) => Math.max(lod.minLevel, k0(lod)));
     const maxSpread = lods.reduce((m, lod) => Math.max(m, lod.maxLevel - lod.minLevel), 0);
     // Nearest levels first (one zoom step away on every lane before two steps away...).
