@@ -141,6 +141,8 @@ export function readTheme(): Theme {
 export class StateColors {
   readonly css: string[];
   readonly pixels: Uint32Array;
+  /** Readable text colour over each state's colour (black or white by luminance). */
+  readonly text: string[];
   private readonly byName = new Map<string, string>();
 
   constructor(
@@ -149,11 +151,14 @@ export class StateColors {
   ) {
     const st = getComputedStyle(document.body);
     this.css = [];
+    this.text = [];
     this.pixels = new Uint32Array(states.length + 1);
     this.pixels[0] = pixelOf(theme.bg);
     states.forEach((name, i) => {
       const rgba = stateRgba(name, st, theme);
       this.css.push(cssOf(rgba));
+      // Relative luminance (sRGB weights, gamma ignored: enough to pick black or white).
+      this.text.push(0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2] > 140 ? '#000000' : '#ffffff');
       this.pixels[i + 1] = pixelOf(rgba);
       this.byName.set(name, cssOf(rgba));
     });

@@ -25,6 +25,8 @@ const AXIS_H = 24;
 const MIN_SPAN_NS = 50;
 const ZOOM_STEP = 0.8;
 const PAN_FRACTION = 0.1;
+/** Narrowest interval that carries a text label, CSS px. */
+const LABEL_MIN_PX = 48;
 
 interface FindingMark {
   index: number;
@@ -735,6 +737,44 @@ export class Timeline implements AppApi {
     }
     this.painter.paint(px, W, H, paint, this.viewStart, (this.viewEnd - this.viewStart) / W);
     ctx.putImageData(this.image, 0, 0);
+    this.drawIntervalLabels(ctx);
+  }
+
+  /**
+   * Zoomed in (real intervals), intervals at least {@link LABEL_MIN_PX} wide carry their cause
+   * (else their state, unless idle or sleeping) as text inside the bar, as Perfetto names its
+   * slices. Drawn on the lanes
+   * canvas after the pixels, so mouse moves do not redraw them.
+   */
+  private drawIntervalLabels(ctx: CanvasRenderingContext2D): void {
+    const d = this.dpr;
+    const npp = this.nsPerCssPx();
+    let budget = 3000;
+    ctx.setTransform(d, 0, 0, d, 0, 0);
+    ctx.font = `10px ${this.theme.fontFamily}`;
+    ctx.textBaseline = 'middle';
+    for (const r of this.visibleRows()) {
+      if (r.type !== 'lane') continue;
+      const lod = this.lodOf(r);
+      if (!lod || lod.levelFor(npp / d) !== -1) continue;
+      const v = this.model.variants[r.variant];
+      const colors = this.colors[r.variant];
+      const { starts, ends, states, causes } = r.lane.cols;
+      const y = r.y - this.scrollY + r.h / 2 + 1;
+      const [a, b] = lod.overlapping(this.viewStart, this.viewEnd);
+      for (let j = a; j < b && budget > 0; j++) {
+        const x0 = Math.max(0, (starts[j] - this.viewStart) / npp);
+        const x1 = Math.min(this.cssW, (ends[j] - this.viewStart) / npp);
+        if (x1 - x0 < LABEL_MIN_PX) continue;
+        budget--;
+        // The cause; else the state, except idle / sleeping (nothing to read there).
+        const text = causes[j] >= 0 ? (v.causes[causes[j]] ?? '') : (lod.ranks[states[j]] ?? 50) > 10 ? (v.states[states[j]] ?? '') : '';
+        if (!text) continue;
+        ctx.fillStyle = colors?.text[states[j]] ?? this.theme.fg;
+        this.fitText(ctx, text, x0 + 3, y, x1 - x0 - 6);
+      }
+    }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
   }
 
   /** The foreground blended over the background at `mix`, as a packed pixel. */
