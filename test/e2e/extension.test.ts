@@ -382,7 +382,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
 
   it('analyzes a trace from the command palette and shows its timeline', { skip: noTrace, timeout: 90_000 }, shot(async () => {
     const page = session!.page;
-    await wb.runCommand(page, 'vpscope: Analyze Trace…');
+    await wb.startCommand(page, 'vpscope: Analyze Trace…');
     // code-server's open dialog is a quick input: type the file's path.
     const input = page.locator('.quick-input-widget input[type="text"]');
     await input.waitFor({ timeout: wb.UI_TIMEOUT_MS });

@@ -58,6 +58,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
 }
 
 /**
+ * Runs a command from the palette that opens a dialog in the same quick input widget (a file
+ * dialog): returns once the command ran, without waiting for the widget to close.
+ */
+export async function startCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input[type="text"]');
+  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}
+
+/**
  * Runs a command from the palette that asks a quick pick next, and picks the item whose label is
  * `label` (typed to filter the list). The palette and the pick share one widget, so this waits
  * for the pick's own row instead of for the palette to close.
