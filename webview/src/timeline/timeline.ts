@@ -194,7 +194,7 @@ export class Timeline implements AppApi {
     this.canvas.setAttribute('role', 'img');
     this.canvas.setAttribute(
       'aria-label',
-      'Timeline of lane states. Keys: W and S zoom, A and D pan, plus and minus zoom, 0 or Home resets, Enter zooms to the dragged range, arrows scroll.',
+      'Timeline of lane states. Keys: W and S zoom, A and D pan, plus and minus zoom, 0 or Home resets, Enter zooms to the dragged range, F to the selection, arrows scroll.',
     );
     this.overlay = el('canvas', 'tl-overlay');
     this.overlay.setAttribute('aria-hidden', 'true');
@@ -360,6 +360,10 @@ export class Timeline implements AppApi {
 
   select(sel: Selection | undefined): void {
     this.sel = sel ? { ...sel } : undefined;
+    if (!this.dragRange) {
+      const lane = sel && this.model.variants[sel.variant]?.lanes.find((l) => l.id === sel.lane);
+      this.selOut.textContent = sel ? `selected ${formatDuration(sel.endNs - sel.startNs)}${lane ? ` on ${lane.label}` : ''} (F to zoom to it)` : '';
+    }
     if (sel) {
       if (!this.shown.includes(sel.variant) && sel.variant >= 0 && sel.variant < this.model.variants.length) {
         this.setVariants(this.shown.length > 1 ? [this.shown[0], sel.variant] : [sel.variant]);
@@ -1165,6 +1169,12 @@ export class Timeline implements AppApi {
       this.overlayDirty = true;
       this.schedule();
     });
+    this.labels.addEventListener('mousemove', (ev) => {
+      const r = this.labels.getBoundingClientRect();
+      const row = this.rows[rowAt(this.rows, ev.clientY - r.top + this.scrollY)];
+      const title = !row ? '' : row.type === 'group' ? `${row.label} (${row.lanes} lanes): click to ${row.collapsed ? 'expand' : 'collapse'}` : `${row.lane.label}\n${row.lane.id}`;
+      if (this.labels.title !== title) this.labels.title = title;
+    });
     this.labels.addEventListener('click', (ev) => {
       const r = this.labels.getBoundingClientRect();
       const i = rowAt(this.rows, ev.clientY - r.top + this.scrollY);
@@ -1260,6 +1270,13 @@ export class Timeline implements AppApi {
       case 'Enter':
         this.zoomToDrag();
         break;
+      case 'f':
+      case 'F':
+        if (this.sel) {
+          const dur = Math.max(1, this.sel.endNs - this.sel.startNs);
+          this.setVisibleRange(this.sel.startNs - dur * 0.25, this.sel.endNs + dur * 0.25);
+        }
+        break;
       case 'Escape':
         this.dragRange = undefined;
         this.selOut.textContent = '';
@@ -1335,6 +1352,12 @@ export class Timeline implements AppApi {
   }
 
   private clickAt(x: number, y: number): void {
+    if (this.dragRange) {
+      // A click ends a dragged range.
+      this.dragRange = undefined;
+      this.zoomSelBtn.setAttribute('disabled', '');
+      this.selOut.textContent = '';
+    }
     const i = rowAt(this.rows, y + this.scrollY);
     const r = this.rows[i];
     if (!r || r.type !== 'lane') {
