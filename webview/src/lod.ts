@@ -333,6 +333,7 @@ export class LaneLod {
       const p1 = Math.min(W - 1, Math.max(p0, Math.ceil(xe) - 1));
       for (let p = p0; p <= p1; p++) {
         const c = Math.min(xe, p + 1) - Math.max(xs, p);
+        if (c <= 1e-9) continue; // rounding dust at a pixel edge, not an overlap
         if (c > cov[p]) {
           cov[p] = c;
           dom[p] = code;

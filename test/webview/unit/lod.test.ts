@@ -122,28 +122,36 @@ test('zoomed in (real intervals): each pixel shows the interval covering most of
       const dom = new Uint16Array(W);
       const worst = new Uint16Array(W);
       lod.fill(v0, npp, W, dom, worst);
+      // Overlaps within a millionth of a pixel of zero are rounding, either way.
+      const eps = 1e-6 * npp;
       for (let p = 0; p < W; p++) {
         const a = v0 + p * npp;
         const b = a + npp;
         let bestCov = 0;
         let wr = -1;
+        let weakWr = -1;
+        const weak = new Set<number>();
         const covs: number[] = [];
         for (let i = 0; i < cols.starts.length; i++) {
           const ov = Math.min(b, cols.ends[i]) - Math.max(a, cols.starts[i]);
-          if (ov > 0) {
+          if (ov > -eps) {
+            weak.add(cols.states[i] + 1);
+            weakWr = Math.max(weakWr, RANKS[cols.states[i]]);
+          }
+          if (ov > eps) {
             bestCov = Math.max(bestCov, ov);
             covs[i] = ov;
             wr = Math.max(wr, RANKS[cols.states[i]]);
           }
         }
         if (wr < 0) {
-          assert.equal(dom[p], 0, `pixel ${p} empty`);
+          assert.ok(dom[p] === 0 || weak.has(dom[p]), `pixel ${p} empty (or touched at its edge)`);
           continue;
         }
         assert.ok(dom[p] > 0);
-        const cands = covs.flatMap((c, i) => (c !== undefined && Math.abs(c - bestCov) <= 1e-6 * npp ? [cols.states[i] + 1] : []));
+        const cands = covs.flatMap((c, i) => (c !== undefined && c >= bestCov - 2 * eps ? [cols.states[i] + 1] : []));
         assert.ok(cands.includes(dom[p]), `pixel ${p}: dominant is a most-covering interval`);
-        assert.equal(RANKS[worst[p] - 1], wr);
+        assert.ok(RANKS[worst[p] - 1] >= wr && RANKS[worst[p] - 1] <= weakWr, `pixel ${p}: worst state`);
       }
     }),
     { numRuns: 300 },
