@@ -172,6 +172,8 @@ class Commands {
 
   /** Produces a timeline tab's document again (the tab was restored after a window reload). */
   async rerun(origin: ViewOrigin): Promise<ViewDocument | undefined> {
+    // A restored tab can activate the extension: give the language client a moment to exist.
+    for (let i = 0; i < 50 && !this.client(); i++) await new Promise((r) => setTimeout(r, 200));
     const c = this.languageClient();
     if (!c) return undefined;
     if (origin.kind === 'trace') return (await this.runTrace(c, origin.path, 'restore'))?.view;
