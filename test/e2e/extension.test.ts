@@ -447,6 +447,19 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     const zoomed = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
     // Let the app save its state (it does so on every change).
     await new Promise((r) => setTimeout(r, 500));
+    // Keep only this tab open, so that after the reload nothing but the restored webview can
+    // activate the extension (activation event onWebviewPanel:vpscope.timeline).
+    await wb.timelineTab(page, exampleName).click();
+    for (const title of ['View: Close Editors in Other Groups', 'View: Close Other Editors in Group']) {
+      // The palette's key must reach the workbench, not the webview: focus the side bar's title
+      // (the timeline's group stays the active editor group).
+      await page.locator('.part.sidebar .title-label').first().click();
+      await wb.startCommand(page, title);
+      // Edited files ask whether to save them.
+      const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don.t Save/ });
+      for (let i = 0; i < 5 && (await dontSave.first().isVisible({ timeout: 1000 }).catch(() => false)); i++) await dontSave.first().click();
+    }
+    await wb.until(async () => (await page.locator('.tabs-container .tab').count()) === 1, 'only the timeline tab is open');
     await wb.runCommand(page, 'Developer: Reload Window');
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await wb.timelineTab(page, exampleName).click({ timeout: 60_000 });
