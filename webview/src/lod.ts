@@ -4,7 +4,12 @@
  * first use), and every bucket keeps
  *   - the dominant state: the state with the most time in the bucket, and
  *   - the worst state: the most severe state present at all (see {@link severityOf}),
- * so that a 1 us preemption stays visible in a pixel that covers 300 us of running.
+ * so that a 1 us preemption stays visible in a pixel that covers 300 us of running, and
+ *   - the active fraction: the share of the bucket's time spent in states that are not quiet
+ *     (idle, sleeping, halted...: the lane's `quiet` flags, palette.ts QUIET_STATES), 0..255, and
+ *   - the active state: the non-quiet state with the most time in the bucket,
+ * so that a mostly idle pCPU with many short bursts draws as a utilisation bar (height = the
+ * active fraction of the pixel) instead of an empty lane.
  *
  * Drawing asks {@link LaneLod.fill} for one pixel row: when a pixel covers at least one bucket of
  * the finest level the lane has, the pixels come from the level whose bucket width is the largest
@@ -14,13 +19,14 @@
  *
  * The finest level has at most about 2 buckets per interval (+64), so the real-interval path sees
  * on average fewer than two intervals per pixel, and all levels together take about 5.3 bytes per
- * interval (two byte arrays, geometric sum 4/3).
+ * interval (four byte arrays, geometric sum 4/3: about 10.7 bytes per interval).
  *
  * State codes in the output are `state index + 1`; 0 means no interval there.
  *
  * Pure (no DOM), tested in test/webview/unit/lod.test.ts.
  */
 import type { LaneColumns } from '../../server/src/core/timelineCodec';
+import { QUIET_STATES } from './palette';
 
 /** Ratio between the bucket widths of two consecutive levels. */
 export const LOD_FACTOR = 4;
@@ -75,6 +81,11 @@ export function severityRanks(states: readonly string[]): Uint8Array {
 
 export type Codes = Uint8Array | Uint16Array;
 
+/** 1 per state index that counts as nothing to do for the utilisation bar (palette.ts QUIET_STATES). */
+export function quietFlags(states: readonly string[]): Uint8Array {
+  return Uint8Array.from(states, (s) => (QUIET_STATES.has(s) ? 1 : 0));
+}
+
 export interface LodLevel {
   k: number;
   widthNs: number;
@@ -82,6 +93,10 @@ export interface LodLevel {
   dom: Codes;
   /** Per bucket: most severe state code present (0 = empty). */
   worst: Codes;
+  /** Per bucket: the non-quiet state code with the most time (0 = none). */
+  act: Codes;
+  /** Per bucket: non-quiet time / bucket time, 0..255 (rounded). */
+  busy: Uint8Array;
 }
 
 /** Bucket width of level k, ns. */
@@ -98,6 +113,8 @@ export class LaneLod {
   private readonly n: number;
   private readonly nStates: number;
   private cov = new Float32Array(0);
+  private acov = new Float32Array(0);
+  private bcov = new Float32Array(0);
 
   constructor(
     readonly cols: LaneColumns,
@@ -106,6 +123,8 @@ export class LaneLod {
     readonly endNs: number,
     /** Severity per state index ({@link severityRanks}). */
     readonly ranks: Uint8Array,
+    /** 1 per state index that counts as nothing to do ({@link quietFlags}); none when absent. */
+    readonly quiet: Uint8Array = new Uint8Array(0),
   ) {
     this.n = cols.starts.length;
     let maxState = ranks.length - 1;
@@ -163,6 +182,11 @@ export class LaneLod {
     const Arr = this.nStates < 255 ? Uint8Array : Uint16Array;
     const dom = new Arr(nb);
     const worst = new Arr(nb);
+    const act = new Arr(nb);
+    const busy = new Uint8Array(nb);
+    const quiet = this.quiet;
+    const isQuiet = (s: number) => s < quiet.length && quiet[s] === 1;
+    const endNs = this.endNs;
     const acc = new Float64Array(this.nStates);
     const touched: number[] = [];
     const ranks = this.ranks;
@@ -174,9 +198,19 @@ export class LaneLod {
       let bt = -1;
       let wst = -1;
       let wr = -1;
+      let ab = -1;
+      let at = -1;
+      let active = 0;
       for (const s of touched) {
         const t = acc[s];
         const r = rank(s);
+        if (!isQuiet(s)) {
+          active += t;
+          if (t > at || (t === at && (r > rank(ab) || (r === rank(ab) && s < ab)))) {
+            ab = s;
+            at = t;
+          }
+        }
         // Most time; ties go to the more severe state, then to the lower index.
         if (t > bt || (t === bt && (r > rank(best) || (r === rank(best) && s < best)))) {
           best = s;
@@ -191,6 +225,10 @@ export class LaneLod {
       touched.length = 0;
       dom[cur] = best + 1;
       worst[cur] = wst + 1;
+      act[cur] = ab + 1;
+      const qs = origin + cur * w;
+      const span = Math.min(w, Math.max(1, endNs - qs));
+      busy[cur] = Math.min(255, Math.round((255 * active) / span));
     };
     const add = (s: number, t: number) => {
       if (t <= 0) return;
@@ -220,12 +258,16 @@ export class LaneLod {
       if (be - b0 > 1) {
         dom.fill(st + 1, b0 + 1, be);
         worst.fill(st + 1, b0 + 1, be);
+        if (!isQuiet(st)) {
+          act.fill(st + 1, b0 + 1, be);
+          busy.fill(255, b0 + 1, be);
+        }
       }
       cur = be;
       add(st, e - (origin + be * w));
     }
     flush();
-    return { k, widthNs: w, dom, worst };
+    return { k, widthNs: w, dom, worst, act, busy };
   }
 
   /** Index of the first interval ending after `t` (n when none). */
@@ -264,23 +306,31 @@ export class LaneLod {
 
   /**
    * One pixel row: for pixel p covering `[startNs + p * nsPerPx, startNs + (p + 1) * nsPerPx)`,
-   * `dom[p]` is the code of the dominant state and `worst[p]` that of the most severe state.
+   * `dom[p]` is the code of the dominant state and `worst[p]` that of the most severe state; when
+   * given, `act[p]` is the code of the non-quiet state with the most time and `frac[p]` the
+   * non-quiet share of the pixel's time inside the timeline, 0..255.
    */
-  fill(startNs: number, nsPerPx: number, widthPx: number, dom: Uint16Array, worst: Uint16Array): void {
+  fill(startNs: number, nsPerPx: number, widthPx: number, dom: Uint16Array, worst: Uint16Array, act?: Uint16Array, frac?: Uint8Array): void {
     dom.fill(0, 0, widthPx);
     worst.fill(0, 0, widthPx);
+    act?.fill(0, 0, widthPx);
+    frac?.fill(0, 0, widthPx);
     if (this.n === 0 || !(nsPerPx > 0) || widthPx <= 0) return;
     const k = this.levelFor(nsPerPx);
-    if (k < 0) this.fillReal(startNs, nsPerPx, widthPx, dom, worst);
-    else this.fillLevel(this.level(k), startNs, nsPerPx, widthPx, dom, worst);
+    if (k < 0) this.fillReal(startNs, nsPerPx, widthPx, dom, worst, act, frac);
+    else this.fillLevel(this.level(k), startNs, nsPerPx, widthPx, dom, worst, act, frac);
   }
 
-  private fillLevel(L: LodLevel, v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array): void {
+  private fillLevel(L: LodLevel, v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array, act?: Uint16Array, frac?: Uint8Array): void {
     const w = L.widthNs;
     const origin = this.originNs;
     const nb = L.dom.length;
     const Ld = L.dom;
     const Lw = L.worst;
+    const La = L.act;
+    const Lb = L.busy;
+    const util = act !== undefined && frac !== undefined;
+    const endNs = this.endNs;
     // First pixel that can touch bucket 0, last pixel that can touch the last bucket.
     const pFirst = Math.max(0, Math.floor((origin - v0) / npp));
     const pLast = Math.min(W - 1, Math.ceil((origin + nb * w - v0) / npp));
@@ -296,11 +346,25 @@ export class LaneLod {
       let dc = -1;
       let ws = 0;
       let wr = -1;
+      let ac = 0;
+      let ad = -1;
+      let busyNs = 0;
+      let allNs = 0;
       for (let q = b0; q <= b1; q++) {
         const c = Ld[q];
-        if (c === 0) continue;
         const qs = origin + q * w;
         const ov = Math.min(b, qs + w) - Math.max(a, qs);
+        const ovIn = Math.min(b, qs + w, endNs) - Math.max(a, qs);
+        if (ovIn > 0) allNs += ovIn;
+        if (c === 0) continue;
+        if (util && Lb[q] > 0 && ovIn > 0) {
+          const bn = ovIn * Lb[q];
+          busyNs += bn;
+          if (bn > ad) {
+            ad = bn;
+            ac = La[q];
+          }
+        }
         if (ov > dc) {
           dc = ov;
           d = c;
@@ -314,13 +378,29 @@ export class LaneLod {
       }
       dom[p] = d;
       worst[p] = ws;
+      if (util && allNs > 0 && busyNs > 0) {
+        act[p] = ac;
+        frac[p] = Math.max(1, Math.min(255, Math.round(busyNs / allNs)));
+      }
     }
   }
 
-  private fillReal(v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array): void {
-    if (this.cov.length < W) this.cov = new Float32Array(W);
+  private fillReal(v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array, act?: Uint16Array, frac?: Uint8Array): void {
+    if (this.cov.length < W) {
+      this.cov = new Float32Array(W);
+      this.acov = new Float32Array(W);
+      this.bcov = new Float32Array(W);
+    }
     const cov = this.cov;
     cov.fill(0, 0, W);
+    const util = act !== undefined && frac !== undefined;
+    const acov = this.acov;
+    const bcov = this.bcov;
+    if (util) {
+      acov.fill(0, 0, W);
+      bcov.fill(0, 0, W);
+    }
+    const quiet = this.quiet;
     const { starts, ends, states } = this.cols;
     const vEnd = v0 + W * npp;
     for (let i = this.firstEndingAfter(v0); i < this.n && starts[i] < vEnd; i++) {
@@ -329,6 +409,7 @@ export class LaneLod {
       if (!(xe > xs)) continue;
       const code = states[i] + 1;
       const r = this.rank(states[i]);
+      const active = util && !(states[i] < quiet.length && quiet[states[i]] === 1);
       const p0 = Math.max(0, Math.floor(xs));
       const p1 = Math.min(W - 1, Math.max(p0, Math.ceil(xe) - 1));
       for (let p = p0; p <= p1; p++) {
@@ -340,6 +421,23 @@ export class LaneLod {
         }
         const wc = worst[p];
         if (wc === 0 || r > this.rank(wc - 1)) worst[p] = code;
+        if (active) {
+          bcov[p] += c;
+          if (c > acov[p]) {
+            acov[p] = c;
+            act![p] = code;
+          }
+        }
+      }
+    }
+    if (util) {
+      // The share of the pixel inside the timeline [originNs, endNs).
+      const x0 = (this.originNs - v0) / npp;
+      const x1 = (this.endNs - v0) / npp;
+      for (let p = 0; p < W; p++) {
+        if (bcov[p] <= 0) continue;
+        const inside = Math.min(p + 1, x1) - Math.max(p, x0);
+        frac![p] = Math.max(1, Math.min(255, Math.round((255 * bcov[p]) / Math.max(1e-9, Math.min(1, inside)))));
       }
     }
   }

@@ -6,51 +6,9 @@
  * colour syntax) and blended over the editor background when it is translucent.
  */
 
-/** How a state is painted: a theme variable and how much of it over the background (1 = solid). */
-interface StatePaint {
-  vars: string[];
-  mix: number;
-  /** Used only when the theme defines none of the variables. */
-  fallback: string;
-}
+import { blend, stateRgbaWith, PALETTE, PALETTE_FALLBACK, type Rgba } from './palette';
 
-const P = (vars: string[], fallback: string, mix = 1): StatePaint => ({ vars, mix, fallback });
-
-const STATE_PAINT: Record<string, StatePaint> = {
-  running: P(['--vscode-charts-green'], '#388a34'),
-  busy: P(['--vscode-charts-green'], '#388a34'),
-  inferred: P(['--vscode-charts-green'], '#388a34', 0.55),
-  vtl0: P(['--vscode-charts-blue'], '#1a85ff'),
-  guest: P(['--vscode-charts-blue'], '#1a85ff'),
-  vtl2: P(['--vscode-charts-purple'], '#652d90'),
-  host: P(['--vscode-charts-orange'], '#d18616'),
-  online: P(['--vscode-charts-green'], '#388a34', 0.7),
-  onlining: P(['--vscode-charts-blue'], '#1a85ff', 0.5),
-  runnable: P(['--vscode-charts-red'], '#e51400'),
-  vcpu_preempted: P(['--vscode-charts-red'], '#e51400', 0.7),
-  vcpu_out: P(['--vscode-charts-orange'], '#d18616', 0.7),
-  spinning: P(['--vscode-terminal-ansiBrightYellow', '--vscode-charts-yellow'], '#b5ba00'),
-  full: P(['--vscode-terminal-ansiRed', '--vscode-charts-red'], '#cd3131', 0.55),
-  preempted: P(['--vscode-charts-red'], '#e51400'),
-  steal: P(['--vscode-charts-red'], '#e51400'),
-  blackout: P(['--vscode-terminal-ansiMagenta', '--vscode-charts-purple'], '#bc05bc'),
-  intercept: P(['--vscode-charts-orange'], '#d18616'),
-  kernel_blocked: P(['--vscode-charts-yellow'], '#bf8803'),
-  blocked: P(['--vscode-terminal-ansiCyan', '--vscode-charts-yellow'], '#0598bc'),
-  waiting: P(['--vscode-charts-yellow'], '#bf8803', 0.6),
-  queued: P(['--vscode-charts-yellow'], '#bf8803', 0.6),
-  offline: P(['--vscode-disabledForeground'], '#808080', 0.7),
-  remote: P(['--vscode-disabledForeground'], '#808080', 0.7),
-  halted: P(['--vscode-descriptionForeground'], '#808080', 0.45),
-  unknown: P(['--vscode-disabledForeground'], '#808080', 0.4),
-  sleeping: P(['--vscode-descriptionForeground'], '#808080', 0.28),
-  idle: P(['--vscode-descriptionForeground'], '#808080', 0.16),
-};
-
-const PALETTE = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
-const PALETTE_FALLBACK = ['#1a85ff', '#d18616', '#388a34', '#652d90', '#e51400', '#bf8803'];
-
-export type Rgba = [number, number, number, number];
+export { blend, type Rgba };
 
 export interface Theme {
   /** Body class: vscode-light, vscode-dark, vscode-high-contrast(-light). */
@@ -89,12 +47,6 @@ export function parseColor(css: string): Rgba {
 
 export const cssOf = ([r, g, b, a]: Rgba): string => (a >= 255 ? `rgb(${r},${g},${b})` : `rgba(${r},${g},${b},${(a / 255).toFixed(3)})`);
 
-/** `top` over `bottom` with `top`'s alpha times `mix`; the result is opaque. */
-export function blend(top: Rgba, bottom: Rgba, mix = 1): Rgba {
-  const a = (top[3] / 255) * mix;
-  return [Math.round(top[0] * a + bottom[0] * (1 - a)), Math.round(top[1] * a + bottom[1] * (1 - a)), Math.round(top[2] * a + bottom[2] * (1 - a)), 255];
-}
-
 /** Packed pixel for a Uint32Array view of ImageData (little-endian: ABGR). */
 export const pixelOf = ([r, g, b, a]: Rgba): number => ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
 
@@ -104,12 +56,6 @@ function cssVar(style: CSSStyleDeclaration, names: string[]): string {
     if (v) return v;
   }
   return '';
-}
-
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
 }
 
 /** Reads the current theme from the computed style of the body. */
@@ -170,14 +116,7 @@ export class StateColors {
 }
 
 function stateRgba(name: string, st: CSSStyleDeclaration, theme: Theme): Rgba {
-  const paint = STATE_PAINT[name];
-  if (paint) {
-    const raw = parseColor(cssVar(st, paint.vars) || paint.fallback);
-    return blend(raw[3] ? raw : parseColor(paint.fallback), theme.bg, paint.mix);
-  }
-  const i = hash(name) % PALETTE.length;
-  const raw = parseColor(cssVar(st, [PALETTE[i]]) || PALETTE_FALLBACK[i]);
-  return blend(raw, theme.bg, 0.8);
+  return stateRgbaWith(name, (v) => st.getPropertyValue(v), parseColor, theme.bg);
 }
 
 /** The colour of any state name in the current theme (for panels and the legend). */

@@ -15,7 +15,8 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import { VIEW_PROTOCOL_VERSION, type HighlightTarget, type ViewRange, type ViewState } from '../../../server/src/shared/view';
 import type { AppApi, ChangeKind, Host, LaneModel, Selection, ViewModel } from '../contract';
 import { formatDuration, formatTime, timeTicks } from '../format';
-import { LaneLod, severityRanks } from '../lod';
+import { LaneLod, quietFlags, severityRanks } from '../lod';
+import { legendRank } from '../palette';
 import { readTheme, StateColors, stateColorCss, type Theme } from '../theme';
 import { Painter, type PaintRow } from './render';
 import { buildRows, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, type LaneRow, type Row, type RowInput } from './rows';
@@ -112,6 +113,8 @@ export class Timeline implements AppApi {
   private readonly spacer: HTMLDivElement;
   private readonly tooltip: HTMLDivElement;
   private readonly legend: HTMLDivElement;
+  private readonly blankCodes: Uint8Array[] = [];
+  private readonly quietCodes: Uint8Array[] = [];
   private readonly cursorOut: HTMLSpanElement;
   private readonly selOut: HTMLSpanElement;
   private readonly statusOut: HTMLSpanElement;
@@ -130,8 +133,12 @@ export class Timeline implements AppApi {
     const vs = model.variants;
     this.lods = vs.map((v) => {
       const ranks = severityRanks(v.states);
+      const quiet = quietFlags(v.states);
+      // Per state code (index + 1): idle paints as the background; quiet states above the bar.
+      this.blankCodes.push(Uint8Array.from([0, ...v.states.map((s) => (s === 'idle' ? 1 : 0))]));
+      this.quietCodes.push(Uint8Array.from([0, ...quiet]));
       return v.lanes.map((l) => {
-        const lod = new LaneLod(l.cols, v.startNs, v.endNs, ranks);
+        const lod = new LaneLod(l.cols, v.startNs, v.endNs, ranks, quiet);
         this.lodByLane.set(l, lod);
         return lod;
       });
@@ -606,23 +613,26 @@ export class Timeline implements AppApi {
 
   private renderLegend(): void {
     this.legend.textContent = '';
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     for (const i of this.shown) {
       const v = this.model.variants[i];
       // Only states some lane uses.
       const used = new Uint8Array(v.states.length);
       for (const l of v.lanes) for (let j = 0; j < l.cols.states.length; j++) used[l.cols.states[j]] = 1;
       v.states.forEach((s, k) => {
-        if (!used[k] || seen.has(s)) return;
-        seen.add(s);
-        const item = el('span', 'tl-legend-item');
-        const sw = el('span', 'tl-swatch');
-        sw.style.backgroundColor = this.colors[i].css[k];
-        item.append(sw, document.createTextNode(s.replace(/_/g, ' ')));
-        this.legend.append(item);
+        if (used[k] && !seen.has(s)) seen.set(s, this.colors[i].css[k]);
       });
     }
-    const note = el('span', 'tl-legend-note', 'top strip: most severe state in the pixel; bar: most time');
+    // By meaning: on a CPU, spinning, waiting, exits, quiet, idle; unknown names last.
+    const names = [...seen.keys()].sort((a, b) => legendRank(a) - legendRank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    for (const s of names) {
+      const item = el('span', 'tl-legend-item');
+      const sw = el('span', s === 'idle' ? 'tl-swatch tl-swatch-blank' : 'tl-swatch');
+      sw.style.backgroundColor = seen.get(s) ?? '';
+      item.append(sw, document.createTextNode(s.replace(/_/g, ' ')));
+      this.legend.append(item);
+    }
+    const note = el('span', 'tl-legend-note', 'top strip: most severe state in the pixel; bar height: share of the pixel not idle/sleeping/halted, in its main busy state');
     this.legend.append(note);
   }
 
@@ -734,6 +744,9 @@ export class Timeline implements AppApi {
         bg: this.highlighted.has(r.key) ? hlBg : bg,
         lod,
         palette: this.colors[r.variant]?.pixels,
+        blank: this.blankCodes[r.variant],
+        quietTop: this.quietCodes[r.variant],
+        util: true,
         barTop: top,
         barBottom: y1 - Math.round(2 * d),
         strip: Math.max(1, Math.round(3 * d)),
