@@ -28,7 +28,7 @@ import { toChromeTraceChunks } from '../core/chromeTrace';
 import type { Finding } from '../core/findings';
 import type { TimelineData } from '../core/timeline';
 import { loadTraceFile } from '../io/traceFile';
-import { editorGzipBase64 } from './viewEncoding';
+import { gzipBase64 } from '../io/gzipBase64';
 import { documentChunks } from '../report/trace';
 import { buildTraceView } from '../report/view';
 import type { ViewDocument } from '../shared/view';
@@ -136,7 +136,7 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
       source: job.path,
       origin: { kind: 'trace', path: job.path },
       trace: doc as unknown as Parameters<typeof buildTraceView>[0]['trace'],
-      encodeBytes: editorGzipBase64,
+      encodeBytes: gzipBase64,
     });
   }
   if (job.exportChromeTrace) {

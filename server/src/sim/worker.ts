@@ -25,7 +25,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
-import { editorGzipBase64 } from '../lsp/viewEncoding';
+import { gzipBase64 } from '../io/gzipBase64';
 import { analyzeDocument } from '../model/analyze';
 import { toRunJson } from '../report/simulation';
 import { buildSimulationView } from '../report/view';
@@ -106,7 +106,7 @@ function run(req: SimRunRequest): void {
     sourceUri: req.view.sourceUri,
     origin: req.view.origin,
     run,
-    encodeBytes: editorGzipBase64,
+    encodeBytes: gzipBase64,
   });
   const keep = req.timeline ?? true;
   const sent = keep ? results : results.map(({ timeline: _t, ...r }) => r);
