@@ -68,6 +68,8 @@ export interface AppApi {
   setVariants(indices: number[]): void;
   /** Visible time range, ns. */
   visibleRange(): [number, number];
+  /** The time the axis reads as 0 (the earliest start of the shown variants), ns. */
+  originNs(): number;
   setVisibleRange(startNs: number, endNs: number): void;
   /** Lanes currently shown (filter and collapsed groups applied), in drawing order. */
   visibleLanes(): { variant: number; lane: LaneModel }[];

@@ -100,6 +100,12 @@ export const PALETTE_FALLBACK = ['#1a85ff', '#d18616', '#388a34', '#652d90', '#e
  */
 export const QUIET_STATES: ReadonlySet<string> = new Set(['idle', 'sleeping', 'halted', 'offline', 'remote', 'unknown']);
 
+/** A state on a CPU (running, busy, VTL0/2, spinning...): what "busy time" sums. */
+export function isOnCpu(state: string): boolean {
+  const f = STATE_PAINT[state]?.family;
+  return f === 'cpu' || f === 'spin';
+}
+
 export type Rgba = [number, number, number, number];
 
 /** `top` over `bottom` with `top`'s alpha times `mix`; the result is opaque. */

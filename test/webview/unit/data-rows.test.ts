@@ -21,11 +21,11 @@ const LANES: LaneModel[] = [
   lane('vm:db/disk:scsi0/os', 'disk os', 'vm:db', 'disk'),
 ];
 
-test('groups in order of appearance; lanes by kind then natural id', () => {
+test('pCPU groups first, then the others in order of appearance; lanes by kind then natural id', () => {
   const rows = buildRows([{ index: 0, name: 'base', lanes: LANES }], '', new Set());
   assert.deepEqual(
     rows.map((r) => (r.type === 'group' ? `[${r.label}]` : r.lane.id)),
-    ['[VM db]', 'vm:db/vcpu:2', 'vm:db/vp:2/openhcl', 'vm:db/vp:10/openhcl', 'vm:db/task:oltp', 'vm:db/disk:scsi0/os', '[host]', 'host/pcpu:2', 'host/pcpu:10'],
+    ['[host]', 'host/pcpu:2', 'host/pcpu:10', '[VM db]', 'vm:db/vcpu:2', 'vm:db/vp:2/openhcl', 'vm:db/vp:10/openhcl', 'vm:db/task:oltp', 'vm:db/disk:scsi0/os'],
   );
   // Rows are stacked without gaps.
   let y = 0;
@@ -43,7 +43,7 @@ test('filter by lane name or group; collapsed groups keep their header only', ()
   const g = buildRows([{ index: 0, name: 'base', lanes: LANES }], 'VM DB', new Set());
   assert.equal(g.filter((r) => r.type === 'lane').length, 5, 'a group match shows its lanes');
   const c = buildRows([{ index: 0, name: 'base', lanes: LANES }], '', new Set(['VM db']));
-  assert.deepEqual(c.filter((r) => r.type === 'group').map((r) => r.type === 'group' && [r.label, r.collapsed, r.lanes]), [['VM db', true, 5], ['host', false, 2]]);
+  assert.deepEqual(c.filter((r) => r.type === 'group').map((r) => r.type === 'group' && [r.label, r.collapsed, r.lanes]), [['host', false, 2], ['VM db', true, 5]]);
   assert.equal(c.filter((r) => r.type === 'lane').length, 2);
 });
 
@@ -58,8 +58,34 @@ test('two variants stack: lanes of A then B, group labels prefixed with the vari
   );
   assert.deepEqual(
     rows.map((r) => (r.type === 'group' ? `[${r.label}${r.collapsed ? ' +' : ''}]` : `${r.variant}:${r.lane.id}`)),
-    ['[base: VM db]', '0:vm:db/vp:10/openhcl', '[base: host]', '0:host/pcpu:10', '[fix: VM db]', '2:vm:db/vp:10/openhcl', '[fix: host +]'],
+    ['[base: host]', '0:host/pcpu:10', '[base: VM db]', '0:vm:db/vp:10/openhcl', '[fix: host +]', '[fix: VM db]', '2:vm:db/vp:10/openhcl'],
   );
+});
+
+test('a trace: CPUs first, then the VM, then the host threads, busiest first', () => {
+  const lanes: LaneModel[] = [
+    lane('pid:7', 'quiet (7)', 'host', 'thread'),
+    lane('pcpu:1', 'CPU 1', 'host', 'pcpu'),
+    lane('pid:9', 'busy (9)', 'host', 'thread'),
+    lane('pcpu:0', 'CPU 0', 'host', 'pcpu'),
+    lane('pid:5', 'mid (5)', 'host', 'thread'),
+    lane('pid:1834', 'CPU 0/KVM (1834)', 'vm:1833', 'vcpu'),
+  ];
+  const busy: Record<string, number> = { 'pid:7': 1, 'pid:9': 900, 'pid:5': 50 };
+  const rows = buildRows([{ index: 0, name: 't', lanes, busyNs: (l) => busy[l.id] ?? 0, groupNames: new Map([['vm:1833', 'VM kvmbar (1833)']]) }], '', new Set());
+  assert.deepEqual(
+    rows.map((r) => (r.type === 'group' ? `[${r.label}]` : r.lane.id)),
+    ['[host CPUs]', 'pcpu:0', 'pcpu:1', '[VM kvmbar (1833)]', 'pid:1834', '[host threads]', 'pid:9', 'pid:5', 'pid:7'],
+  );
+  // Without busy times the threads keep the natural id order.
+  const plain = buildRows([{ index: 0, name: 't', lanes }], '', new Set());
+  assert.deepEqual(
+    plain.filter((r) => r.type === 'lane').map((r) => r.type === 'lane' && r.lane.id).slice(-3),
+    ['pid:5', 'pid:7', 'pid:9'],
+  );
+  // Filtering by the group id still finds both halves of the split host group.
+  const f = buildRows([{ index: 0, name: 't', lanes }], 'host', new Set());
+  assert.equal(f.filter((r) => r.type === 'lane').length, 5);
 });
 
 test('rowAt finds the row under any y, -1 outside', () => {

@@ -1,5 +1,6 @@
 /** Findings (simulation hazards, trace analysis): a click selects the finding's lane/time and reveals its source. */
 import { fmtNs } from '../../../server/src/sim/util';
+import { formatTime } from '../format';
 import type { Panel, PanelCtx } from './context';
 import { h, note } from './dom';
 import type { FindingRow } from './source';
@@ -56,7 +57,12 @@ export function findingsPanel(ctx: PanelCtx): Panel {
         head.appendChild(h('span', 'pn-title', f.title));
         const where: string[] = [];
         if (f.range) where.push(`line ${f.range.start.line + 1}`);
-        if (f.startNs !== undefined) where.push(`at ${fmtNs(f.startNs - (ctx.app.model.variants[v]?.startNs ?? 0))}${f.durationNs ? ` for ${fmtNs(f.durationNs)}` : ''}`);
+        if (f.startNs !== undefined) {
+          // Relative to the axis' origin, as the timeline reads it; "from the start" rather than "at 0 ns".
+          const rel = f.startNs - ctx.app.originNs();
+          const at = rel <= 0 ? 'from the start' : `at ${formatTime(f.startNs, ctx.app.originNs(), 1e5)}`;
+          where.push(`${at}${f.durationNs ? ` for ${fmtNs(f.durationNs)}` : ''}`);
+        }
         if (where.length) head.appendChild(h('span', 'pn-where', where.join(', ')));
         li.appendChild(head);
         li.appendChild(h('div', 'pn-message', f.message));

@@ -1,5 +1,6 @@
 /** The stall list: sortable; a click selects the stall on the timeline and reveals its source. */
 import { fmtNs } from '../../../server/src/sim/util';
+import { formatTime } from '../format';
 import type { Panel, PanelCtx } from './context';
 import type { Column } from './dom';
 import { h, note } from './dom';
@@ -60,7 +61,7 @@ export function stallsPanel(ctx: PanelCtx): Panel {
       { key: 'vp', title: 'VP', value: (r) => r.vp, text: (r) => (r.vp === undefined ? '-' : String(r.vp)), numeric: true },
       { key: 'vm', title: 'VM', value: (r) => r.vm, text: (r) => r.vm ?? '-' },
       { key: 'cause', title: 'cause', value: (r) => r.cause, text: (r) => r.cause },
-      { key: 'start', title: 'start', value: (r) => r.startNs, text: (r) => fmtNs(r.startNs), numeric: true },
+      { key: 'start', title: 'start', value: (r) => r.startNs, text: (r) => formatTime(r.startNs, ctx.app.originNs(), 1e3), numeric: true },
       { key: 'duration', title: 'duration', value: (r) => r.durationNs, text: (r) => fmtNs(r.durationNs), numeric: true, firstDir: 'desc' },
     ];
     sortableTable(root, {

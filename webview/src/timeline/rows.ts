@@ -1,6 +1,10 @@
 /**
  * Which rows the timeline shows and where: group headers and lanes, grouped by the lane's `group`
- * (pool / VM / process), lanes ordered by kind then id (natural order, so VP 10 follows VP 9),
+ * (pool / VM / process), lanes ordered by kind then id (natural order, so VP 10 follows VP 9).
+ * Groups: the pCPU lanes first (a group that mixes pCPUs with threads, as a trace's `host` does, is
+ * split into `host CPUs` and `host threads`), then the VMs and other groups in document order,
+ * then host thread groups, whose lanes are sorted by busy time (busiest first) when the caller
+ * gives it; a group keeps its place in document order among its kind,
  * filtered by name, collapsed groups folded; two variants stacked (lanes of A, then of B, group
  * names prefixed with the variant's name). Also what a lane id says about the scenario (VM, VP,
  * task), used to reveal sources and to highlight lanes. Pure: no DOM.
@@ -60,6 +64,42 @@ export interface RowInput {
   lanes: readonly LaneModel[];
   /** Display names of groups (e.g. `vm:1833` -> `VM kvmbar (1833)`). */
   groupNames?: ReadonlyMap<string, string>;
+  /** On-CPU time of a lane, ns: orders the lanes of host thread groups (busiest first). */
+  busyNs?: (lane: LaneModel) => number;
+}
+
+/** A host group (`host`, `host/...`): its threads go after the VMs. */
+const isHostGroup = (g: string) => g === 'host' || g.startsWith('host/') || g.startsWith('host:');
+
+interface Section {
+  group: string;
+  label: string;
+  lanes: LaneModel[];
+  /** 0 = pCPUs, 1 = VMs and others, 2 = host threads. */
+  rank: number;
+  order: number;
+}
+
+/** The groups of one variant, split and ordered (see the file comment). */
+function sections(v: RowInput): Section[] {
+  const groups = new Map<string, LaneModel[]>();
+  for (const l of v.lanes) {
+    let g = groups.get(l.group);
+    if (!g) groups.set(l.group, (g = []));
+    g.push(l);
+  }
+  const out: Section[] = [];
+  let order = 0;
+  for (const [group, lanes] of groups) {
+    const glabel = groupLabel(group, v.groupNames);
+    const cpus = lanes.filter((l) => l.kind === 'pcpu');
+    const rest = cpus.length ? lanes.filter((l) => l.kind !== 'pcpu') : lanes;
+    if (cpus.length && rest.length) {
+      out.push({ group, label: `${glabel} CPUs`, lanes: cpus, rank: 0, order: order++ });
+      out.push({ group, label: `${glabel} threads`, lanes: rest, rank: isHostGroup(group) ? 2 : 1, order: order++ });
+    } else out.push({ group, label: glabel, lanes, rank: cpus.length ? 0 : isHostGroup(group) ? 2 : 1, order: order++ });
+  }
+  return out.sort((a, b) => a.rank - b.rank || a.order - b.order);
 }
 
 /** A group id as the user reads it. */
@@ -78,17 +118,15 @@ export function buildRows(variants: readonly RowInput[], filter: string, collaps
   const stacked = variants.length > 1;
   let y = 0;
   for (const v of variants) {
-    const groups = new Map<string, LaneModel[]>();
-    for (const l of v.lanes) {
-      let g = groups.get(l.group);
-      if (!g) groups.set(l.group, (g = []));
-      g.push(l);
-    }
-    for (const [group, lanes] of groups) {
-      const glabel = groupLabel(group, v.groupNames);
+    for (const { group, label: glabel, lanes, rank } of sections(v)) {
       const label = stacked ? `${v.name}: ${glabel}` : glabel;
       const groupHit = f !== '' && (glabel.toLowerCase().includes(f) || group.toLowerCase().includes(f));
-      const shown = lanes.filter((l) => f === '' || groupHit || l.label.toLowerCase().includes(f) || l.id.toLowerCase().includes(f)).sort(compareLanes);
+      const shown = lanes.filter((l) => f === '' || groupHit || l.label.toLowerCase().includes(f) || l.id.toLowerCase().includes(f));
+      const busy = v.busyNs;
+      if (rank === 2 && busy) {
+        const b = new Map(shown.map((l) => [l, busy(l)]));
+        shown.sort((x, y) => (b.get(y) ?? 0) - (b.get(x) ?? 0) || compareLanes(x, y));
+      } else shown.sort(compareLanes);
       if (shown.length === 0) continue;
       const isCollapsed = collapsed.has(label);
       rows.push({ type: 'group', key: label, label, variant: v.index, group, collapsed: isCollapsed, lanes: shown.length, y, h: GROUP_H });

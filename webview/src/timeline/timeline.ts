@@ -16,7 +16,7 @@ import { VIEW_PROTOCOL_VERSION, type HighlightTarget, type ViewRange, type ViewS
 import type { AppApi, ChangeKind, Host, LaneModel, Selection, ViewModel } from '../contract';
 import { formatDuration, formatTime, timeTicks } from '../format';
 import { LaneLod, quietFlags, severityRanks } from '../lod';
-import { legendRank } from '../palette';
+import { isOnCpu, legendRank } from '../palette';
 import { readTheme, StateColors, stateColorCss, type Theme } from '../theme';
 import { Painter, type PaintRow } from './render';
 import { buildRows, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, type LaneRow, type Row, type RowInput } from './rows';
@@ -114,6 +114,7 @@ export class Timeline implements AppApi {
   private readonly tooltip: HTMLDivElement;
   private readonly legend: HTMLDivElement;
   private readonly blankCodes: Uint8Array[] = [];
+  private readonly busyCache = new Map<LaneModel, number>();
   private readonly quietCodes: Uint8Array[] = [];
   private readonly cursorOut: HTMLSpanElement;
   private readonly selOut: HTMLSpanElement;
@@ -521,7 +522,7 @@ export class Timeline implements AppApi {
   }
 
   private relayout(notify = true): void {
-    const inputs: RowInput[] = this.shown.map((i) => ({ index: i, name: this.model.variants[i].name, lanes: this.model.variants[i].lanes, groupNames: this.groupNames }));
+    const inputs: RowInput[] = this.shown.map((i) => ({ index: i, name: this.model.variants[i].name, lanes: this.model.variants[i].lanes, groupNames: this.groupNames, busyNs: (l: LaneModel) => this.busyNs(i, l) }));
     this.rows = buildRows(inputs, this.filter, this.collapsed);
     this.spacer.style.height = `${rowsHeight(this.rows)}px`;
     this.clampScroll();
@@ -712,6 +713,19 @@ export class Timeline implements AppApi {
     return out;
   }
 
+  /** On-CPU time of a lane (orders host threads, busiest first); one pass, then cached. */
+  private busyNs(variant: number, l: LaneModel): number {
+    let t = this.busyCache.get(l);
+    if (t !== undefined) return t;
+    const states = this.model.variants[variant].states;
+    const on = states.map(isOnCpu);
+    const { starts, ends, states: st } = l.cols;
+    t = 0;
+    for (let i = 0; i < starts.length; i++) if (on[st[i]]) t += ends[i] - starts[i];
+    this.busyCache.set(l, t);
+    return t;
+  }
+
   private lodOf(r: LaneRow): LaneLod | undefined {
     return this.lodByLane.get(r.lane);
   }
@@ -820,7 +834,7 @@ export class Timeline implements AppApi {
     return ((255 << 24) | (p[2] << 16) | (p[1] << 8) | p[0]) >>> 0;
   }
 
-  private originNs(): number {
+  originNs(): number {
     return this.fullRange()[0];
   }
 
