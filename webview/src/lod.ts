@@ -308,7 +308,8 @@ export class LaneLod {
    * One pixel row: for pixel p covering `[startNs + p * nsPerPx, startNs + (p + 1) * nsPerPx)`,
    * `dom[p]` is the code of the dominant state and `worst[p]` that of the most severe state; when
    * given, `act[p]` is the code of the non-quiet state with the most time and `frac[p]` the
-   * non-quiet share of the pixel's time inside the timeline, 0..255.
+   * non-quiet share of the pixel's time inside the timeline, 0..255, from the levels; from the
+   * real intervals (zoomed in), 255 when any non-quiet interval covers part of the pixel.
    */
   fill(startNs: number, nsPerPx: number, widthPx: number, dom: Uint16Array, worst: Uint16Array, act?: Uint16Array, frac?: Uint8Array): void {
     dom.fill(0, 0, widthPx);
@@ -431,14 +432,9 @@ export class LaneLod {
       }
     }
     if (util) {
-      // The share of the pixel inside the timeline [originNs, endNs).
-      const x0 = (this.originNs - v0) / npp;
-      const x1 = (this.endNs - v0) / npp;
-      for (let p = 0; p < W; p++) {
-        if (bcov[p] <= 0) continue;
-        const inside = Math.min(p + 1, x1) - Math.max(p, x0);
-        frac![p] = Math.max(1, Math.min(255, Math.round((255 * bcov[p]) / Math.max(1e-9, Math.min(1, inside)))));
-      }
+      // Zoomed in to real intervals a pixel covers about one interval: a busy interval fills its
+      // pixels' height (partial heights at the interval's edge pixels would only be noise).
+      for (let p = 0; p < W; p++) if (bcov[p] > 0) frac![p] = 255;
     }
   }
 }
