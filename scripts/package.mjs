@@ -22,6 +22,11 @@ const required = [
   'LICENSE',
   'dist/extension.js',
   'dist/server.js',
+  'dist/simWorker.js',
+  'dist/traceWorker.js',
+  // The timeline tab loads these two; without them it opens blank.
+  'dist/webview.js',
+  'dist/webview.css',
   'client/language-configuration.json',
   'client/syntaxes/vpscope.tmLanguage.json',
   'client/snippets/vpscope.json',

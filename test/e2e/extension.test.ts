@@ -48,6 +48,24 @@ function cliCheck(file: string): CheckedDiagnostic[] {
   return doc.files.flatMap((f) => f.diagnostics);
 }
 
+interface RunJson {
+  variants: { name: string; stalls: { task: string; vp: number; range?: LspRange }[]; tasks: { name: string; vm?: string; range?: LspRange }[] }[];
+}
+
+/** What `vpscope simulate --json` says about the base run (the same simulator the server runs). */
+function cliSimulate(file: string): RunJson {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'simulate', file, '--variant', 'base', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`vpscope simulate failed (${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout) as RunJson;
+}
+
+/** The lane ids of `vpscope analyze --json`'s timeline of a trace. */
+function cliAnalyzeLanes(file: string): Set<string> {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'analyze', file, '--json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`vpscope analyze failed (${r.status}):\n${r.stderr}`);
+  return new Set((JSON.parse(r.stdout) as { timeline: { lanes: { id: string }[] } }).timeline.lanes.map((l) => l.id));
+}
+
 function pickExample(): string {
   const dir = join(root, 'examples');
   const all = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.vps')).sort() : [];
@@ -55,6 +73,11 @@ function pickExample(): string {
   assert.ok(name, 'examples/ holds at least one .vps scenario');
   return join(dir, name);
 }
+
+/** A small real trace (trace-cmd report of a KVM host), copied into the workspace when present. */
+const TRACE = join(root, '..', 'shared', 'traces', 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
+const TRACE_NAME = 'r1_1x_n2.report.txt.gz';
+const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
 
 const tools = findTools();
 const skip = typeof tools === 'string' && !process.env.CI ? `skipped: ${tools}` : false;
@@ -65,6 +88,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
   let exampleName = '';
   let expected: CheckedDiagnostic[] = [];
   let exampleExpected: CheckedDiagnostic[] = [];
+  const cspViolations: string[] = [];
 
   before(async () => {
     if (typeof tools === 'string') throw new Error(`CI is set, so this must not be skipped: ${tools}`);
@@ -74,7 +98,14 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     exampleName = example.split('/').pop()!;
     expected = cliCheck(join(fixtures, BROKEN));
     exampleExpected = cliCheck(example);
-    session = await startSession({ tools, vsix, files: { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) } });
+    const files: Record<string, string> = { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) };
+    if (!noTrace) files[TRACE_NAME] = TRACE;
+    session = await startSession({ tools, vsix, files });
+    // Chromium reports Content Security Policy violations of every frame (the webviews included)
+    // as console errors.
+    session.page.context().on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
   });
 
   /** Runs a check; on failure saves a screenshot and code-server's log, and says where. */
@@ -239,9 +270,12 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.ok(tasks.length > 0, 'the example has tasks');
     await wb.openFile(page, exampleName);
     await wb.runCommandAndPick(page, 'vpscope: Simulate Scenario', 'base');
-    // The summary opens in a read-only tab beside the scenario.
+    // The summary opens in a read-only tab beside the scenario, and the timeline tab in front of
+    // it: bring the summary forward.
     const tab = page.locator(`.tabs-container .tab[data-resource-name="Simulation: ${exampleName}"]`);
     await tab.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await tab.click();
     const summary = page.locator('.monaco-editor .view-lines', { hasText: 'p99' }).first();
     await summary.waitFor({ timeout: wb.UI_TIMEOUT_MS });
     const text = (await summary.innerText()).replace(/\u00a0/g, ' ');
@@ -251,6 +285,124 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     // The run's stalls show in the Problems panel, on the scenario, until the next edit.
     await wb.waitForProblem(page, /simulated: \w+ on VP \d+ stalled/);
     await page.keyboard.press('Control+Shift+M');
+  }));
+
+  it('shows the timeline; a click on a stall puts the cursor on its line; the cursor on a task highlights it', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    // What the view must show, from the CLI (the same core): the base run's lanes and stalls.
+    const run = cliSimulate(pickExample());
+    const stalls = run.variants[0].stalls.filter((s) => s.range);
+    assert.ok(stalls.length > 0, 'the example has stalls with source ranges');
+    await wb.openFile(page, exampleName);
+    await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
+    await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const view = await wb.timelineFrame(page, exampleName);
+    // The app's test API (window.vpscopeView): ready once the first full drawing is done. The tab
+    // was open already (Simulate opened it): the rerun greys it while busy, and no longer after.
+    await view.locator('body[data-ready="1"]:not(.vps-busy)').waitFor({ timeout: 60_000 });
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as { vpscopeView: { lanes(): { id: string; kind: string; h: number }[] } }).vpscopeView.lanes());
+    const kinds = new Set(lanes.map((l) => l.kind));
+    assert.ok(kinds.has('vp') && kinds.has('pcpu'), `VP and pCPU lanes are drawn: ${[...kinds].join(', ')}`);
+    assert.ok(lanes.every((l) => l.h > 0), 'every visible lane has a height');
+    await view.locator('#timeline-canvas').waitFor({ timeout: wb.UI_TIMEOUT_MS });
+
+    // The stall list (shown first when the run has stalls): click a row.
+    const row = view.locator('[data-stall-index]').first();
+    await row.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const index = Number(await row.getAttribute('data-stall-index'));
+    const stall = run.variants[0].stalls[index];
+    assert.ok(stall?.range, `stall ${index} has a source range`);
+    await row.click();
+    // The scenario's editor (in its own column) takes the focus with the cursor on the stall's line.
+    const line = stall.range.start.line + 1;
+    await page.locator('#status\\.editor\\.selection', { hasText: new RegExp(`Ln ${line},`) }).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const active = page.locator('.editor-group-container.active .tabs-container .tab.active');
+    assert.equal(await active.getAttribute('data-resource-name'), exampleName);
+    // The app reported no error to the extension (it posts `log` messages for them).
+    const errors = await view.locator('body').evaluate(() =>
+      (window as unknown as { vpscopeView: { messages: { type: string; level?: string; message?: string }[] } }).vpscopeView.messages.filter((m) => m.type === 'log' && m.level === 'error'),
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(cspViolations, [], 'no Content Security Policy violation');
+
+    // Moving the cursor onto a task in the scenario highlights its lanes: the extension sends the
+    // view a `highlight` naming the task.
+    const task = run.variants[0].tasks.find((t) => t.range);
+    assert.ok(task, 'a task with a source range');
+    await view.locator('body').evaluate(() => {
+      const w = window as unknown as { h3Highlights: unknown[] };
+      w.h3Highlights = [];
+      window.addEventListener('message', (e) => {
+        if (e.data?.type === 'highlight') w.h3Highlights.push(e.data);
+      });
+    });
+    await wb.goTo(page, task.range!.start.line + 1, task.range!.start.character + 1);
+    await wb.until(async () => {
+      const got = await view.locator('body').evaluate(() => JSON.stringify((window as unknown as { h3Highlights: unknown[] }).h3Highlights));
+      return (JSON.parse(got) as { targets: { task?: string; vm?: string }[] }[]).some((m) => m.targets.some((t) => t.task === task.name && t.vm === task.vm));
+    }, `a highlight of task ${task.name} reaches the view`);
+  }));
+
+  it('saves the stalls as CSV and the timeline as PNG where the save dialog says', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    const run = cliSimulate(pickExample());
+    await wb.timelineTab(page, exampleName).click();
+    const view = await wb.timelineFrame(page, exampleName);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    // Every panel draws (charts included) without reporting an error; then the Export panel.
+    const headers = view.locator('vscode-tab-header');
+    const n = await headers.count();
+    assert.ok(n >= 5, `the panels have tabs (${n})`);
+    for (let i = 0; i < n; i++) await headers.nth(i).click();
+    const errors = await view.locator('body').evaluate(() =>
+      (window as unknown as { vpscopeView: { messages: { type: string; level?: string }[] } }).vpscopeView.messages.filter((m) => m.type === 'log' && m.level === 'error'),
+    );
+    assert.deepEqual(errors, []);
+    await view.locator('vscode-tab-header', { hasText: /export/i }).first().click();
+    const save = async (button: string, suffix: string): Promise<Buffer> => {
+      await view.locator(`[data-export="${button}"]`).click();
+      // code-server's save dialog is a quick input holding the proposed path: beside the scenario.
+      const input = page.locator('.quick-input-widget input[type="text"]');
+      await input.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+      let path = '';
+      await wb.until(async () => (path = await input.inputValue()).endsWith(suffix), `the dialog proposes a file ending in ${suffix}`);
+      assert.ok(path.startsWith(session!.workspace), `${path} is in the scenario's folder ${session!.workspace}`);
+      await page.keyboard.press('Enter');
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      await page.locator('.notifications-toasts', { hasText: `Wrote ${name} (` }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+      return readFileSync(path);
+    };
+    const csv = (await save('stalls', '-stalls.csv')).toString('utf8').trim().split(/\r?\n/);
+    assert.match(csv[0], /task/);
+    assert.equal(csv.length - 1, run.variants[0].stalls.length, 'one row per stall');
+    const png = await save('png', '-timeline.png');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+    assert.ok(png.length > 2000, `a real picture (${png.length} bytes)`);
+  }));
+
+  it('analyzes a trace from the command palette and shows its timeline', { skip: noTrace, timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    await wb.startCommand(page, 'vpscope: Analyze Trace…');
+    // code-server's open dialog is a quick input: type the file's path.
+    const input = page.locator('.quick-input-widget input[type="text"]');
+    await input.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // Wait until the dialog lists the folder (it sets its own text then), then type the path.
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: TRACE_NAME }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    const path = join(session!.workspace, TRACE_NAME);
+    await input.fill(path);
+    await wb.until(async () => (await input.inputValue()) === path, 'the dialog holds the trace path');
+    await page.keyboard.press('Enter');
+    await wb.timelineTab(page, TRACE_NAME).waitFor({ timeout: 60_000 });
+    await wb.timelineTab(page, TRACE_NAME).click();
+    const view = await wb.timelineFrame(page, TRACE_NAME);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    type Api = { vpscopeView: { lanes(): { id: string; kind: string }[] } };
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.lanes());
+    // The CLI's timeline of the same trace: the view shows its lanes (the first ones fit on screen).
+    const expected = cliAnalyzeLanes(TRACE);
+    assert.ok(lanes.length > 0, 'lanes are drawn');
+    for (const l of lanes) assert.ok(expected.has(l.id), `lane ${l.id} is one of the trace's lanes`);
+    assert.ok(lanes.some((l) => l.kind === 'vcpu' || l.kind === 'pcpu'), `CPU or vCPU lanes: ${lanes.map((l) => l.kind).join(', ')}`);
   }));
 
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
@@ -274,5 +426,51 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.waitForProblem(page, /bogus_after_restart/);
     await page.keyboard.press('Control+z');
     await wb.until(async () => session!.serverPids().length === 1, `exactly one language server remains (${session!.serverPids()})`);
+  }));
+
+  it('restores the timeline tab with its zoom after a window reload', { timeout: 120_000 }, shot(async () => {
+    const page = session!.page;
+    type Api = { vpscopeView: { viewRange(): [number, number]; lanes(): unknown[] } };
+    await wb.openFile(page, exampleName);
+    await wb.runCommandAndPick(page, 'vpscope: Show Timeline', 'base');
+    await wb.timelineTab(page, exampleName).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    let view = await wb.timelineFrame(page, exampleName);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    const full = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+    // Zoom in with the keyboard (W, as in Perfetto) until the visible range is narrower.
+    await view.locator('#timeline-canvas').click();
+    for (let i = 0; i < 3; i++) await view.locator('#timeline-canvas').press('w');
+    await wb.until(async () => {
+      const r = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+      return r[1] - r[0] < (full[1] - full[0]) * 0.9;
+    }, 'W zooms in');
+    const zoomed = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+    // Let the app save its state (it does so on every change).
+    await new Promise((r) => setTimeout(r, 500));
+    // Keep only this tab open, so that after the reload nothing but the restored webview can
+    // activate the extension (activation event onWebviewPanel:vpscope.timeline).
+    await wb.timelineTab(page, exampleName).click();
+    for (const title of ['View: Close Editors in Other Groups', 'View: Close Other Editors in Group']) {
+      // The palette's key must reach the workbench, not the webview: focus the side bar's title
+      // (the timeline's group stays the active editor group).
+      await page.locator('.part.sidebar .title-label').first().click();
+      await wb.startCommand(page, title);
+      // Edited files ask whether to save them.
+      const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don.t Save/ });
+      for (let i = 0; i < 5 && (await dontSave.first().isVisible({ timeout: 1000 }).catch(() => false)); i++) await dontSave.first().click();
+    }
+    await wb.until(async () => (await page.locator('.tabs-container .tab').count()) === 1, 'only the timeline tab is open');
+    await wb.runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await wb.timelineTab(page, exampleName).click({ timeout: 60_000 });
+    view = await wb.timelineFrame(page, exampleName);
+    // The extension ran the simulation again and loaded it with the saved view state.
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    const restored = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.viewRange());
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.lanes().length);
+    assert.ok(lanes > 0, 'lanes are drawn after the reload');
+    assert.ok(Math.abs(restored[0] - zoomed[0]) <= 1 && Math.abs(restored[1] - zoomed[1]) <= 1, `zoom kept: ${zoomed} -> ${restored} (full ${full})`);
+    // Over the whole session (every panel of the scenario and the trace was drawn): no violation.
+    assert.deepEqual(cspViolations, [], 'no Content Security Policy violation');
   }));
 });

@@ -4,7 +4,7 @@
  * sleeping; timeouts are generous because a 2-core CI machine runs the language server, the
  * extension host and Chromium at once.
  */
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export const UI_TIMEOUT_MS = 30_000;
 
@@ -55,6 +55,20 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     .waitFor({ timeout: UI_TIMEOUT_MS });
   await page.keyboard.press('Enter');
   await widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
+/**
+ * Runs a command from the palette that opens a dialog in the same quick input widget (a file
+ * dialog): returns once the command ran, without waiting for the widget to close.
+ */
+export async function startCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('input[type="text"]');
+  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  await input.fill(`>${title}`);
+  await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
 }
 
 /**
@@ -130,4 +144,32 @@ export async function until(cond: () => Promise<boolean>, what: string, timeoutM
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+}
+
+/** The tab of a scenario's timeline view ("Timeline: NAME"). */
+export function timelineTab(page: Page, scenario: string): Locator {
+  return page.locator('.tabs-container .tab', { hasText: `Timeline: ${scenario}` }).first();
+}
+
+/**
+ * The document inside a scenario's (or trace's) timeline tab, once that tab is the active one of
+ * its editor group. VS Code draws webviews in an overlay outside the editor groups: the overlay
+ * names the placeholder element of its editor (`data-parent-flow-to-element-id`), and nests the
+ * extension's page in an inner `iframe#active-frame`.
+ */
+export async function timelineFrame(page: Page, name: string): Promise<FrameLocator> {
+  let id: string | undefined;
+  await until(async () => {
+    id = await page.evaluate((title) => {
+      for (const g of document.querySelectorAll('.editor-group-container')) {
+        const tab = g.querySelector('.tabs-container .tab.active');
+        if (!tab?.textContent?.includes(title)) continue;
+        const el = g.querySelector('[id^="webview-editor-element-"]');
+        if (el) return el.id;
+      }
+      return undefined;
+    }, `Timeline: ${name}`);
+    return id !== undefined && (await page.locator(`div[data-parent-flow-to-element-id="${id}"] iframe.webview.ready`).count()) === 1;
+  }, `the timeline tab of ${name} shows its webview`);
+  return page.locator(`div[data-parent-flow-to-element-id="${id}"] iframe.webview.ready`).contentFrame().frameLocator('iframe#active-frame');
 }

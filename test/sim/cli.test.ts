@@ -51,7 +51,8 @@ test('JSON: vpscope.run/1 with variants, counters.events and LSP ranges; Chrome 
   assert.ok(j.variants[0].counters.events > 0);
   const t = j.variants[0].tasks.find((x: { name: string }) => x.name === 't');
   assert.deepEqual(t.range.start, { line: 4, character: 10 });
-  assert.deepEqual(Object.keys(t.latency), ['count', 'p50', 'p90', 'p99', 'max', 'mean', 'unfinished']);
+  assert.deepEqual(Object.keys(t.latency).slice(0, 7), ['count', 'p50', 'p90', 'p99', 'max', 'mean', 'unfinished']);
+  assert.equal(t.latency.hist.edgesNs.length, t.latency.hist.counts.length + 1);
   assert.equal(JSON.stringify(JSON.parse(readFileSync(out, 'utf8'))), JSON.stringify(j));
   const ct = JSON.parse(readFileSync(trace, 'utf8'));
   assert.ok(ct.traceEvents.some((e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'process_name'));

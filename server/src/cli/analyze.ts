@@ -1,8 +1,9 @@
 /**
  * `vpscope analyze TRACE`: imports a real trace (tracefs text, trace-cmd report text, Chrome
  * JSON; gzip transparently), reconstructs scheduling, prints a summary and the findings, and
- * optionally writes the `vpscope.trace/1` JSON, a Chrome trace for Perfetto, and a scenario
- * skeleton. Exit codes: 0 loaded (even with warnings), 2 bad usage or nothing could be read.
+ * optionally writes the `vpscope.trace/1` JSON, a Chrome trace for Perfetto, a scenario
+ * skeleton, and a self-contained HTML report with the timeline view. Exit codes: 0 loaded (even
+ * with warnings), 2 bad usage or nothing could be read.
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,6 +13,10 @@ import { analyzeTraceParts, documentJsonChunks, renderSummary, type ImportedTrac
 import type { TraceFormat } from '../trace/detect';
 import { scenarioSkeleton } from '../trace/skeleton';
 import { createProgress } from './progress';
+import { basename } from 'node:path';
+import { buildTraceView } from '../report/view';
+import { gzipBase64 } from '../io/gzipBase64';
+import { loadWebviewAssets, writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
 
 const USAGE = `Usage: vpscope analyze TRACE [options]
 
@@ -27,6 +32,8 @@ Options:
   --out F.json         also write the JSON document to F.json
   --chrome-trace F     write the timeline as Chrome trace JSON (open it in Perfetto)
   --scenario F.vps     write a scenario skeleton with what the trace measured
+  --html F.html        write a self-contained HTML report (timeline view with the findings on
+                       their lanes); opens offline in a browser
   --threshold-us N     report preempted waits and wake-up latencies longer than N us (default 1000)
   --steal-pct N        report vCPUs whose steal exceeds N% of their demand (default 10)
   --format F           skip detection: tracefs | trace-cmd | chrome-json
@@ -63,6 +70,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
         out: { type: 'string' },
         'chrome-trace': { type: 'string' },
         scenario: { type: 'string' },
+        html: { type: 'string' },
         'threshold-us': { type: 'string' },
         'steal-pct': { type: 'string' },
         format: { type: 'string' },
@@ -86,6 +94,15 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   const formats = ['tracefs', 'trace-cmd', 'chrome-json'];
   if (v.format !== undefined && !formats.includes(v.format)) return fail(`--format must be one of ${formats.join(', ')}`);
   const file = positionals[0];
+  let assets: WebviewAssets | undefined;
+  if (v.html) {
+    try {
+      assets = loadWebviewAssets();
+    } catch (e) {
+      io.stderr.write(`vpscope analyze: cannot write ${v.html}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
 
   const progress = io.stderr === process.stderr ? createProgress('reading') : { update() {}, done() {} };
   let outcome;
@@ -113,7 +130,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
 
   // The timeline (about one interval per event) is kept only for the outputs that contain it,
   // and then in columns: the JSON and Chrome writers stream it lane by lane.
-  const withTimeline = Boolean(v.json || v.out || v['chrome-trace']);
+  const withTimeline = Boolean(v.json || v.out || v['chrome-trace'] || v.html);
   const { document: doc, timeline } = analyzeTraceParts(
     trace,
     {
@@ -133,6 +150,10 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       );
     }
     if (v.scenario) await writeChunks(v.scenario, [scenarioSkeleton(doc)]);
+    if (v.html && assets) {
+      const view = buildTraceView({ title: basename(file), source: file, trace: doc, timeline: timeline!, encodeBytes: gzipBase64 });
+      await writeHtmlReport(v.html, view, assets);
+    }
   } catch (e) {
     io.stderr.write(`vpscope analyze: cannot write output: ${(e as Error).message}\n`);
     return 2;

@@ -1,6 +1,6 @@
 /**
  * `vpscope simulate FILE [--variant NAME | --all-variants] [--seed N] [--json] [--out F.json]
- * [--chrome-trace F.json] [--max-events N] [--wall-ms N] [--timeline]`: checks the scenario like
+ * [--chrome-trace F.json] [--html F.html] [--max-events N] [--wall-ms N] [--timeline]`: checks the scenario like
  * `vpscope check`, then runs the deterministic simulation of the base (or the chosen variants)
  * and prints a summary (default), or `vpscope.run/1` JSON.
  *
@@ -18,6 +18,9 @@ import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import { fmtNs } from '../sim/util';
+import { buildSimulationView } from '../report/view';
+import { gzipBase64 } from '../io/gzipBase64';
+import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
 
@@ -38,6 +41,8 @@ Options:
   --out F.json          write vpscope.run/1 JSON to F.json
   --chrome-trace F.json write the timelines as Chrome trace JSON (Perfetto, chrome://tracing)
   --timeline            include the timelines in the JSON output
+  --html F.html         write a self-contained HTML report (timeline view of every simulated
+                        variant, latency charts, stalls, findings); opens offline in a browser
   --max-events N        stop each run after N engine events
   --wall-ms N           wall-clock budget for the whole command (default: the scenario's wall_limit)
   -h, --help            show this help
@@ -79,6 +84,7 @@ export async function main(args: string[]): Promise<number> {
         out: { type: 'string' },
         'chrome-trace': { type: 'string' },
         timeline: { type: 'boolean' },
+        html: { type: 'string' },
         'max-events': { type: 'string' },
         'wall-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -98,6 +104,17 @@ export async function main(args: string[]): Promise<number> {
   const maxEvents = parseCount(o['max-events'], 'max-events');
   const wallMs = parseCount(o['wall-ms'], 'wall-ms');
   for (const v of [seed, maxEvents, wallMs]) if (typeof v === 'string') return fail(v);
+
+  // The bundle is checked before simulating, so a missing build does not cost a whole run.
+  let assets: ReturnType<typeof loadWebviewAssets> | undefined;
+  if (o.html) {
+    try {
+      assets = loadWebviewAssets();
+    } catch (e) {
+      process.stderr.write(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
 
   const file = parsed.positionals[0];
   let text: string;
@@ -133,7 +150,7 @@ export async function main(args: string[]): Promise<number> {
   };
   process.once('SIGINT', onSigint);
   const progress = createProgress('simulating');
-  const needTimeline = Boolean(o.timeline || o['chrome-trace']);
+  const needTimeline = Boolean(o.timeline || o['chrome-trace'] || o.html);
   let results: VariantResult[];
   try {
     results = simulateAllWithFindings(scenario, {
@@ -166,6 +183,17 @@ export async function main(args: string[]): Promise<number> {
       await writeFile(o['chrome-trace'], toChromeTraceChunks(tl, { findings, omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 } }).join(''));
     } catch (e) {
       process.stderr.write(`vpscope simulate: cannot write ${o['chrome-trace']}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  if (o.html && assets) {
+    // The view's copy of the run keeps the timelines by reference (no copy); they are encoded as vpt1 + gzip.
+    const run = toRunJson(shown, text, lines, scenario.settings.seed, results, warnings, true);
+    const doc = buildSimulationView({ title: scenario.title ?? shown, source: shown, run, encodeBytes: gzipBase64 });
+    try {
+      await writeHtmlReport(o.html, doc, assets);
+    } catch (e) {
+      process.stderr.write(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`);
       return 2;
     }
   }

@@ -1,8 +1,10 @@
 /**
  * Code lenses that run the simulation: "▶ Simulate" (the base) and "Simulate all variants" on the
  * `scenario` statement (or, without one, on the first statement), and "▶ Simulate NAME" on each
- * top-level `variant NAME`. The editor decides what running one does (`lsp/` maps them onto the
- * client's command); here they are plain data.
+ * top-level `variant NAME`; beside them, "Show Timeline" lenses that run the same simulation and
+ * show it in the timeline view (on the scenario: the base, and all variants stacked when there are
+ * variants; on each variant: that variant). The editor decides what running one does (`lsp/`
+ * maps them onto the client's commands); here they are plain data.
  */
 import type { Statement } from '../syntax/tree';
 import type { IdeDocument } from './document';
@@ -15,6 +17,14 @@ export interface SimulateLens {
   /** `base` or a variant name; absent with `allVariants`. */
   variant?: string;
   allVariants?: boolean;
+  /** `simulate`: run and summarise; `timeline`: run and show the timeline view. */
+  action: 'simulate' | 'timeline';
+}
+
+/** Which lenses the editor can run (it announces the commands behind them). */
+export interface LensKinds {
+  simulate: boolean;
+  timeline: boolean;
 }
 
 /** The name a `variant` statement declares ('' when it has none yet). */
@@ -23,14 +33,25 @@ export function variantName(s: Statement): string {
   return arg?.type === 'ident' ? arg.name : arg?.type === 'string' ? arg.value : '';
 }
 
-export function simulateLenses(doc: IdeDocument): SimulateLens[] {
+export function simulateLenses(doc: IdeDocument, kinds: LensKinds = { simulate: true, timeline: false }): SimulateLens[] {
   const top = doc.analysis.parse.file.statements.filter((s) => !s.keyword.missing);
-  if (top.length === 0) return [];
+  if (top.length === 0 || (!kinds.simulate && !kinds.timeline)) return [];
   const variants = top.filter((s) => s.keyword.name === 'variant' && variantName(s) !== '');
   const anchor = top.find((s) => s.keyword.name === 'scenario') ?? top[0];
   const at = (s: Statement): TextRange => ({ start: s.keyword.start, end: s.keyword.end });
-  const lenses: SimulateLens[] = [{ range: at(anchor), title: '▶ Simulate', variant: 'base' }];
-  if (variants.length) lenses.push({ range: at(anchor), title: 'Simulate all variants', allVariants: true });
-  for (const v of variants) lenses.push({ range: at(v), title: `▶ Simulate ${variantName(v)}`, variant: variantName(v) });
+  const lenses: SimulateLens[] = [];
+  if (kinds.simulate) {
+    lenses.push({ range: at(anchor), title: '▶ Simulate', variant: 'base', action: 'simulate' });
+    if (variants.length) lenses.push({ range: at(anchor), title: 'Simulate all variants', allVariants: true, action: 'simulate' });
+  }
+  if (kinds.timeline) {
+    lenses.push({ range: at(anchor), title: 'Show Timeline', variant: 'base', action: 'timeline' });
+    if (variants.length) lenses.push({ range: at(anchor), title: 'Timeline of all variants', allVariants: true, action: 'timeline' });
+  }
+  for (const v of variants) {
+    const name = variantName(v);
+    if (kinds.simulate) lenses.push({ range: at(v), title: `▶ Simulate ${name}`, variant: name, action: 'simulate' });
+    if (kinds.timeline) lenses.push({ range: at(v), title: 'Show Timeline', variant: name, action: 'timeline' });
+  }
   return lenses;
 }

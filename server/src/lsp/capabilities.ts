@@ -35,6 +35,8 @@ export interface ClientFeatures {
    * the server offers code lenses that run it.
    */
   simulateCommand: boolean;
+  /** The client implements `vpscope.showTimeline`: the server offers "Show Timeline" lenses. */
+  timelineCommand: boolean;
   /** Semantic tokens: the legend, restricted to the types the client declared (plus our own). */
   semanticTokens?: { types: string[]; modifiers: string[] };
   convert: ConvertCaps;
@@ -56,6 +58,7 @@ export function readClientFeatures(params: InitializeParams): ClientFeatures {
     dynamicWatchedFiles: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
     workDoneProgress: !!c.window?.workDoneProgress,
     simulateCommand: clientCommands(params.initializationOptions).includes(ClientCommands.simulate),
+    timelineCommand: clientCommands(params.initializationOptions).includes(ClientCommands.showTimeline),
     convert: {
       markdownHover: (td.hover?.contentFormat ?? []).includes('markdown'),
       markdownCompletion: (td.completion?.completionItem?.documentationFormat ?? []).includes('markdown'),
@@ -110,7 +113,7 @@ export function serverCapabilities(f: ClientFeatures): ServerCapabilities {
   if (f.pullDiagnostics) {
     caps.diagnosticProvider = { identifier: 'vpscope', interFileDependencies: false, workspaceDiagnostics: false };
   }
-  if (f.simulateCommand) caps.codeLensProvider = { resolveProvider: false };
+  if (f.simulateCommand || f.timelineCommand) caps.codeLensProvider = { resolveProvider: false };
   if (f.workspaceFolders) caps.workspace = { workspaceFolders: { supported: true, changeNotifications: true } };
   return caps;
 }

@@ -281,10 +281,14 @@ export namespace toLsp {
     return action;
   }
 
-  /** A lens running the client's `vpscope.simulate` with `(uri, {variant | allVariants})`. */
+  /**
+   * A lens running the client's `vpscope.simulate` (or `vpscope.showTimeline`) with
+   * `(uri, {variant | allVariants})`.
+   */
   export function codeLens(doc: PositionMapper, uri: string, l: SimulateLens): CodeLens {
     const options: SimulateCommandOptions = l.allVariants ? { allVariants: true } : { variant: l.variant ?? 'base' };
-    return { range: range(doc, l.range), command: { title: l.title, command: ClientCommands.simulate, arguments: [uri, options] } };
+    const command = l.action === 'timeline' ? ClientCommands.showTimeline : ClientCommands.simulate;
+    return { range: range(doc, l.range), command: { title: l.title, command, arguments: [uri, options] } };
   }
 }
 

@@ -9,6 +9,10 @@
  * server-created token when the client supports it) and, for simulations with a `runId`, as
  * `vpscope/simulationProgress` notifications; at most a few per second, never decreasing.
  *
+ * With `view: true`, the workers also build the view document for the timeline tab (simulations:
+ * every simulated variant's timeline; traces: the trace's timeline), encoded as gzip `vpt1` so that
+ * what crosses the worker boundary and the LSP connection is a few bytes per interval.
+ *
  * After a simulation, its stalls and findings with a source range become run diagnostics of the
  * document version that was simulated (the session shows them with the static ones until the
  * document changes).
@@ -41,6 +45,7 @@ import {
   type SimulateResult,
   type WrittenFile,
 } from '../shared/protocol';
+import type { ViewDocument, ViewOrigin } from '../shared/view';
 import type { ClientFeatures } from './capabilities';
 import type { AnalyzedDocument } from './documents';
 import type { ChromeJob, TraceJob, TraceWorkerMessage } from './traceWorker';
@@ -72,7 +77,7 @@ export interface RunContext {
 
 type SimWorkerMessage =
   | { type: 'progress'; id: number; fraction: number }
-  | { type: 'result'; id: number; results: VariantResult[]; diagnostics: Diagnostic[] }
+  | { type: 'result'; id: number; results: VariantResult[]; diagnostics: Diagnostic[]; view?: ViewDocument }
   | { type: 'error'; id: number; message: string; diagnostics?: Diagnostic[] };
 
 interface Job<T> {
@@ -246,6 +251,7 @@ export class RunManager {
     if (params.exportChromeTrace !== undefined && typeof params.exportChromeTrace !== 'string') {
       throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
     }
+    if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
     const a = await this.ctx.analyzed(uri, token);
     if (!a) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} is not an open document`);
     const analysis = a.ide.analysis;
@@ -271,6 +277,12 @@ export class RunManager {
     const file = fileLabel(uri);
     const text = a.ide.text;
     const version = a.version;
+    const origin: ViewOrigin = {
+      kind: 'simulation',
+      uri,
+      ...(params.allVariants ? { allVariants: true } : { variant: names[0] }),
+      ...(params.seed !== undefined ? { seed: params.seed } : {}),
+    };
     const request: SimRunRequest = {
       type: 'run',
       id: 1,
@@ -279,8 +291,9 @@ export class RunManager {
       variant: params.allVariants ? 'all' : names[0],
       seed: params.seed,
       timeline: params.exportChromeTrace !== undefined,
+      ...(params.view ? { view: { file, sourceUri: uri, origin } } : {}),
     };
-    const job = this.start<SimWorkerMessage, { results: VariantResult[]; diagnostics: Diagnostic[] }>(this.ctx.workers.sim, request, (m, finish, fail) => {
+    const job = this.start<SimWorkerMessage, { results: VariantResult[]; diagnostics: Diagnostic[]; view?: ViewDocument }>(this.ctx.workers.sim, request, (m, finish, fail) => {
       if (m.type === 'progress') onProgress(m.fraction);
       else if (m.type === 'result') finish(m);
       else {
@@ -316,7 +329,7 @@ export class RunManager {
       () => job.stop(new ResponseError(LSPErrorCodes.RequestFailed, `the simulation did not stop within its wall limit (${scenario.settings.wallLimitMs} ms) plus ${WALL_GRACE_MS / 1000} s`)),
       scenario.settings.wallLimitMs + WALL_GRACE_MS,
     );
-    let answer: { results: VariantResult[]; diagnostics: Diagnostic[] };
+    let answer: { results: VariantResult[]; diagnostics: Diagnostic[]; view?: ViewDocument };
     try {
       answer = await job.promise;
     } finally {
@@ -333,6 +346,7 @@ export class RunManager {
     const found = runDiagnostics(results);
     this.ctx.setRunDiagnostics(uri, version, found);
     const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
+    if (answer.view) out.view = answer.view;
     const last = results[results.length - 1];
     if (last && last.stop.reason !== 'completed') out.stoppedEarly = { variant: last.name, reason: last.stop.reason, simulatedNs: last.stop.simulatedNs };
     if (params.exportChromeTrace !== undefined) {
@@ -382,6 +396,7 @@ export class RunManager {
     if (params.exportChromeTrace !== undefined && typeof params.exportChromeTrace !== 'string') {
       throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
     }
+    if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
     const runId = typeof params.runId === 'string' ? params.runId : `trace-${++this.seq}`;
     const name = basename(path);
     const job = this.start<TraceWorkerMessage, Extract<TraceWorkerMessage, { type: 'result' }>>(
@@ -393,6 +408,7 @@ export class RunManager {
         stealPct: params.stealPct,
         inlineLimit: INLINE_TRACE_JSON_BYTES,
         exportChromeTrace: params.exportChromeTrace,
+        view: params.view === true,
       } satisfies TraceJob,
       (m, finish, fail) => {
         if (m.type === 'progress') {
@@ -405,9 +421,10 @@ export class RunManager {
     const progress = new Progress(this.ctx, `Analyzing ${name}`, params.workDoneToken, () => job.stop(cancelledError()), 'reading');
     const cancel = token.onCancellationRequested(() => job.stop(cancelledError()));
     try {
-      const { type: _type, document, ...r } = await job.promise;
+      const { type: _type, document, view, ...r } = await job.promise;
       const out: AnalyzeTraceResult = { runId, path, ...r };
       if (document) out.document = document as unknown as AnalyzeTraceResult['document'];
+      if (view) out.view = view;
       return out;
     } finally {
       cancel.dispose();

@@ -429,10 +429,11 @@ export function startSession(connection: Connection, options: SessionOptions): v
 
   connection.onCodeLens(
     guarded('codeLens', async (params, token) => {
-      if (!feat().simulateCommand) return null;
+      const f = feat();
+      if (!f.simulateCommand && !f.timelineCommand) return null;
       const a = await analyzed(params.textDocument.uri, token);
       if (!a) return null;
-      return simulateLenses(a.ide).map((l) => toLsp.codeLens(a.doc, params.textDocument.uri, l));
+      return simulateLenses(a.ide, { simulate: f.simulateCommand, timeline: f.timelineCommand }).map((l) => toLsp.codeLens(a.doc, params.textDocument.uri, l));
     }),
   );
 

@@ -5,7 +5,8 @@
  *  - `analyze`: reads a trace file through `io/traceFile.ts` (the trace core is pure), imports and
  *    analyses it (`trace/`), renders the text summary, measures the `vpscope.trace/1` JSON and
  *    sends the document back, or writes it to a temporary file when it is larger than the limit;
- *    optionally writes the Chrome trace.
+ *    optionally writes the Chrome trace; with `view`, also builds the view document (the trace
+ *    without its timeline, plus the timeline as gzip `vpt1`) for the timeline tab.
  *  - `chrome`: writes a timeline (a simulation's, sent by the server) as Chrome trace JSON.
  *
  * It lives in `lsp/` rather than beside the trace core because `trace/` must stay free of Node
@@ -27,7 +28,10 @@ import { toChromeTraceChunks } from '../core/chromeTrace';
 import type { Finding } from '../core/findings';
 import type { TimelineData } from '../core/timeline';
 import { loadTraceFile } from '../io/traceFile';
+import { gzipBase64 } from '../io/gzipBase64';
 import { documentChunks } from '../report/trace';
+import { buildTraceView } from '../report/view';
+import type { ViewDocument } from '../shared/view';
 import { analyzeTrace, renderSummary, type TraceDocument } from '../trace';
 
 export interface AnalyzeJob {
@@ -38,6 +42,8 @@ export interface AnalyzeJob {
   /** Documents whose JSON is longer than this (in UTF-16 units, ~bytes) go to a file. */
   inlineLimit: number;
   exportChromeTrace?: string;
+  /** Also build the view document. */
+  view?: boolean;
 }
 
 export interface ChromeJob {
@@ -62,6 +68,7 @@ export interface AnalyzeOutcome {
   documentFile?: WrittenFileInfo;
   documentBytes: number;
   chromeTrace?: WrittenFileInfo;
+  view?: ViewDocument;
 }
 
 export type TraceWorkerMessage =
@@ -122,6 +129,15 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
     result.documentBytes = result.documentFile.bytes;
   } else {
     result.document = doc;
+  }
+  if (job.view) {
+    result.view = buildTraceView({
+      title: basename(job.path),
+      source: job.path,
+      origin: { kind: 'trace', path: job.path },
+      trace: doc as unknown as Parameters<typeof buildTraceView>[0]['trace'],
+      encodeBytes: gzipBase64,
+    });
   }
   if (job.exportChromeTrace) {
     const bytes = writeChunks(

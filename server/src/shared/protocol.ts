@@ -12,6 +12,7 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { Scenario } from '../model/ir';
+import type { ViewDocument } from './view';
 
 /** An LSP range, written out so the webview and client need no LSP types to read results. */
 export interface LspRange {
@@ -63,6 +64,11 @@ export namespace ScenarioRequest {
 export const ClientCommands = {
   /** Arguments: `(uri: string, options?: SimulateCommandOptions)`. */
   simulate: 'vpscope.simulate',
+  /**
+   * Arguments: `(uri: string, options?: SimulateCommandOptions)`: simulates with `view: true`
+   * and shows the run in the scenario's timeline tab.
+   */
+  showTimeline: 'vpscope.showTimeline',
 } as const;
 
 /** What a code lens passes to `vpscope.simulate` after the document URI. */
@@ -70,6 +76,8 @@ export interface SimulateCommandOptions {
   /** `base` or a variant name. */
   variant?: string;
   allVariants?: boolean;
+  /** Overrides the scenario's `seed` (a timeline tab restored after a reload passes its run's). */
+  seed?: number;
 }
 
 export interface InitializationOptions {
@@ -108,6 +116,11 @@ export interface SimulateParams extends WorkDoneParams {
   runId?: string;
   /** Also write the timelines as Chrome trace JSON (Perfetto) to this file path. */
   exportChromeTrace?: string;
+  /**
+   * Also answer with {@link SimulateResult.view}: the worker records the timelines and encodes
+   * them (`vpt1`, gzip, base64) into a view document for the timeline tab.
+   */
+  view?: boolean;
 }
 
 /**
@@ -148,6 +161,12 @@ export interface SimulateResult {
   runDiagnostics: number;
   /** With `exportChromeTrace`: the file written. */
   chromeTrace?: WrittenFile;
+  /**
+   * With `view`: what the timeline tab shows (`vpscope.view/1`; `origin` says how to run it again).
+   * Size: the timelines travel as gzip-compressed `vpt1` bytes in base64, a few bytes per interval
+   * (BENCHMARKS.md states the measured figure), plus the run document without timelines.
+   */
+  view?: ViewDocument;
 }
 
 /**
@@ -199,6 +218,8 @@ export interface AnalyzeTraceParams extends WorkDoneParams {
   exportChromeTrace?: string;
   /** Echoed in the result. */
   runId?: string;
+  /** Also answer with {@link AnalyzeTraceResult.view} (the trace's timeline, encoded as for simulations). */
+  view?: boolean;
 }
 
 /** The JSON trace document (`"schema": "vpscope.trace/1"`, described in the README). */
@@ -221,6 +242,12 @@ export interface AnalyzeTraceResult {
   documentBytes: number;
   /** With `exportChromeTrace`: the file written. */
   chromeTrace?: WrittenFile;
+  /**
+   * With `view`: what the timeline tab shows. Sent even when the trace document itself is too
+   * large to inline: the view carries the trace document without its timeline plus the timeline
+   * in compact form (gzip `vpt1`, base64), far smaller than the JSON.
+   */
+  view?: ViewDocument;
 }
 
 /** Trace documents whose JSON is larger than this are written to a file instead of sent inline. */

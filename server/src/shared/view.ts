@@ -65,9 +65,25 @@ export interface ViewDocument {
   source: string;
   /** Source file URI when known (VS Code); the HTML report leaves it out. */
   sourceUri?: string;
+  /**
+   * How to produce this document again (VS Code: a tab restored after a reload re-runs it, since
+   * documents are too large for webview state). The webview stores it with its {@link ViewState}
+   * and never interprets it.
+   */
+  origin?: ViewOrigin;
   run?: { schema: 'vpscope.run/1'; file: string; seed: number; variants: ({ name: string } & Record<string, unknown>)[]; [k: string]: unknown };
   trace?: { schema: 'vpscope.trace/1'; [k: string]: unknown };
   timelines: EncodedTimeline[];
+}
+
+export type ViewOrigin =
+  | { kind: 'simulation'; uri: string; variant?: string; allVariants?: boolean; seed?: number }
+  | { kind: 'trace'; path: string };
+
+/** What the VS Code webview keeps with `setState` (and the serializer gets back after a reload). */
+export interface PersistedView {
+  origin?: ViewOrigin;
+  view?: ViewState;
 }
 
 /** State of the view that survives a reload (webview `getState/setState`, or the report's URL hash). */

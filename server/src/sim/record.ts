@@ -146,6 +146,58 @@ export interface LatencySummary {
    * the end, a lower bound of its latency), so the tail is not lost to survivor bias.
    */
   unfinished: number;
+  /**
+   * Histogram of the recorded samples in log-spaced bins ({@link HIST_BINS_PER_DECADE} per decade,
+   * edges 10^(k/10) rounded to 4 significant digits, from the bin holding the smallest sample to
+   * the one holding the largest). `edgesNs.length === counts.length + 1`; bin i is
+   * [edgesNs[i], edgesNs[i+1]). Samples below 1 ns (0 ns) count
+   * in the first bin. Counts sum to the recorded samples (= `count` unless more than 4 Mi samples were
+   * decimated). Absent when there are no samples.
+   */
+  hist?: { edgesNs: number[]; counts: number[] };
+}
+
+/** Bins per decade of {@link LatencySummary.hist}. */
+export const HIST_BINS_PER_DECADE = 10;
+
+const histEdge = (k: number) => Number(Math.pow(10, k / HIST_BINS_PER_DECADE).toPrecision(4));
+
+/** Log-spaced histogram of `a[0..n)` (see {@link LatencySummary.hist}). Deterministic. */
+export function logHistogram(a: ArrayLike<number>, n = a.length): { edgesNs: number[]; counts: number[] } | undefined {
+  if (n === 0) return undefined;
+  let lo = Infinity;
+  let hi = 0;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (v >= 1 && v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi >= 1)) lo = hi = 1;
+  // Bin k covers [histEdge(k), histEdge(k+1)); the log10 estimate is corrected against the edges.
+  const binOf = (v: number) => {
+    let k = Math.floor(Math.log10(v) * HIST_BINS_PER_DECADE);
+    while (v < histEdge(k)) k--;
+    while (v >= histEdge(k + 1)) k++;
+    return k;
+  };
+  const k0 = binOf(lo);
+  const k1 = binOf(hi);
+  const edgesNs: number[] = [];
+  for (let k = k0; k <= k1 + 1; k++) edgesNs.push(histEdge(k));
+  const last = k1 - k0;
+  const counts = new Array<number>(last + 1).fill(0);
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (!(v >= 1)) {
+      counts[0]++;
+      continue;
+    }
+    let b = Math.min(last, Math.max(0, Math.floor(Math.log10(v) * HIST_BINS_PER_DECADE) - k0));
+    while (b > 0 && v < edgesNs[b]) b--;
+    while (b < last && v >= edgesNs[b + 1]) b++;
+    counts[b]++;
+  }
+  return { edgesNs, counts };
 }
 
 /**
@@ -228,7 +280,10 @@ class Series {
     const p99 = select(a, rank(0.99), 0, a.length - 1);
     const p90 = select(a, rank(0.9), 0, rank(0.99));
     const p50 = select(a, rank(0.5), 0, rank(0.9));
-    return { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count), unfinished: this.unfinished };
+    const out: LatencySummary = { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count), unfinished: this.unfinished };
+    const hist = logHistogram(this.buf, this.n);
+    if (hist) out.hist = hist;
+    return out;
   }
 }
 

@@ -6,11 +6,16 @@
  *
  * Protocol (structured-clone messages):
  *   in : { type: 'run', id, text, uri?, variant?: string | string[] | 'all', seed?, maxEvents?,
- *          wallMs?, timeline? }
+ *          wallMs?, timeline?, view? }
  *        { type: 'cancel', id }
  *   out: { type: 'progress', id, fraction }
- *        { type: 'result', id, results: VariantResult[], diagnostics: Diagnostic[] }   (ranges are offsets)
+ *        { type: 'result', id, results: VariantResult[], diagnostics: Diagnostic[], view? }   (ranges are offsets)
  *        { type: 'error', id, message, diagnostics? }   (scenario errors or an internal failure)
+ *
+ * With `view`, the worker records the timelines, builds the view document (`vpscope.view/1`,
+ * timelines as gzip-compressed `vpt1` in base64, ranges as LSP ranges) and sends it with the
+ * results; the results then travel without their timelines unless `timeline` asked for them too
+ * (a timeline as number arrays is ~50 bytes per interval to clone; the view ~3).
  *
  * Cancellation: a `cancel` message can only be seen between tasks of the worker's event loop, and
  * the simulation is synchronous, so the worker also reads a shared cell (`cancelBuffer`, an
@@ -19,8 +24,21 @@
  * the buffer, `cancel` only takes effect for runs that have not started.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { LineIndex } from '../core/text';
+import { gzipBase64 } from '../io/gzipBase64';
 import { analyzeDocument } from '../model/analyze';
 import { simulateAllWithFindings } from '../analysis/run';
+import { toRunJson } from '../report/simulation';
+import { buildSimulationView } from '../report/view';
+import type { ViewOrigin } from '../shared/view';
+
+/** What the view document says about its source (the rest comes from the run). */
+export interface SimViewRequest {
+  /** File name shown in titles and `run.file`. */
+  file: string;
+  sourceUri?: string;
+  origin?: ViewOrigin;
+}
 
 export interface SimRunRequest {
   type: 'run';
@@ -31,7 +49,10 @@ export interface SimRunRequest {
   seed?: number;
   maxEvents?: number;
   wallMs?: number;
+  /** Keep the timelines in the results (default true). */
   timeline?: boolean;
+  /** Also build the view document (timelines are recorded for it). */
+  view?: SimViewRequest;
 }
 
 export interface SimCancelRequest {
@@ -62,7 +83,7 @@ function run(req: SimRunRequest): void {
     variants,
     seed: req.seed,
     maxEvents: req.maxEvents,
-    timeline: req.timeline ?? true,
+    timeline: (req.timeline ?? true) || req.view !== undefined,
     shouldStop: () => (shared && Atomics.load(shared, 0) === req.id ? 'cancelled' : performance.now() - t0 > budget ? 'wall_limit' : false),
     onProgress: (fraction) => {
       // At most ~100 progress messages per run.
@@ -73,7 +94,23 @@ function run(req: SimRunRequest): void {
       }
     },
   });
-  port.postMessage({ type: 'result', id: req.id, results, diagnostics: a.diagnostics });
+  if (!req.view) {
+    port.postMessage({ type: 'result', id: req.id, results, diagnostics: a.diagnostics });
+    return;
+  }
+  const lines = new LineIndex(req.text);
+  const run = toRunJson(req.view.file, req.text, lines, a.scenario.settings.seed, results, a.diagnostics, true);
+  const view = buildSimulationView({
+    title: a.scenario.title || req.view.file,
+    source: req.view.file,
+    sourceUri: req.view.sourceUri,
+    origin: req.view.origin,
+    run,
+    encodeBytes: gzipBase64,
+  });
+  const keep = req.timeline ?? true;
+  const sent = keep ? results : results.map(({ timeline: _t, ...r }) => r);
+  port.postMessage({ type: 'result', id: req.id, results: sent, diagnostics: a.diagnostics, view });
 }
 
 if (parentPort) {

@@ -1,0 +1,46 @@
+/** Latency histograms (LatencySummary.hist): log-spaced bins, each sample in the bin that holds it. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { logHistogram, HIST_BINS_PER_DECADE, SimStats } from '../../server/src/sim/record';
+
+test('log-spaced edges, every sample in the bin that holds it, counts sum to the samples', () => {
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 1e12 }), fc.double({ min: 0, max: 1e9, noNaN: true })), { minLength: 1, maxLength: 300 }), (xs) => {
+      const h = logHistogram(xs)!;
+      assert.equal(h.edgesNs.length, h.counts.length + 1);
+      assert.equal(h.counts.reduce((a, b) => a + b, 0), xs.length);
+      for (let i = 1; i < h.edgesNs.length; i++) {
+        assert.ok(h.edgesNs[i] > h.edgesNs[i - 1]);
+        const r = h.edgesNs[i] / h.edgesNs[i - 1];
+        assert.ok(Math.abs(Math.log10(r) * HIST_BINS_PER_DECADE - 1) < 0.01, `ratio ${r}`);
+      }
+      const pos = xs.filter((x) => x >= 1);
+      if (pos.length) {
+        assert.ok(h.edgesNs[0] <= Math.min(...pos) && Math.max(...pos) < h.edgesNs[h.edgesNs.length - 1]);
+        const re = h.counts.map(() => 0);
+        for (const x of xs) {
+          let b = 0;
+          while (b < re.length - 1 && x >= h.edgesNs[b + 1]) b++;
+          re[b]++;
+        }
+        assert.deepEqual(re, h.counts);
+      }
+      assert.deepEqual(logHistogram(xs), h, 'deterministic');
+    }),
+  );
+  assert.equal(logHistogram([]), undefined);
+});
+
+test('a task latency summary carries the histogram of its samples', () => {
+  const st = new SimStats(1, 0);
+  const t = st.task({ name: 'a', kind: 'other' });
+  for (const v of [1000, 2000, 5000, 20000, 20000]) st.sample(t, 10, v);
+  const s = st.latency(t);
+  assert.equal(s.hist!.counts.reduce((a, b) => a + b, 0), 5);
+  assert.equal(s.hist!.edgesNs[0], 1000);
+  assert.equal(s.hist!.counts[0], 1);
+  assert.equal(s.hist!.counts[s.hist!.counts.length - 1], 2);
+  const empty = new SimStats(1, 0);
+  assert.equal(empty.latency(empty.task({ name: 'b', kind: 'other' })).hist, undefined);
+});

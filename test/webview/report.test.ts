@@ -1,0 +1,203 @@
+/**
+ * The HTML report in headless Chromium (playwright-core, Debian's /usr/bin/chromium): for every
+ * example (all variants) and one real shared trace, opened via file://, the page loads with no
+ * console error, no CSP violation and no request other than file:/data:/blob:; the app signals
+ * ready, draws the expected lanes, zooms on a wheel over the canvas, posts a `reveal` with a
+ * stall's source range when its row is clicked, and renders in both light and dark colour
+ * schemes. A screenshot per report lands in test-artifacts/ (not a pixel gate).
+ *
+ * One browser and one page for the whole file. Skipped (with the reason) only when Chromium is
+ * not installed.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { main as analyze } from '../../server/src/cli/analyze';
+import { LineIndex } from '../../server/src/core/text';
+import { gzipBase64 } from '../../server/src/io/gzipBase64';
+import { loadWebviewAssets, renderHtmlReport } from '../../server/src/io/htmlReport';
+import { analyzeDocument } from '../../server/src/model/analyze';
+import { toRunJson } from '../../server/src/report/simulation';
+import { buildSimulationView } from '../../server/src/report/view';
+import { simulateAll } from '../../server/src/sim/run';
+import type { ViewDocument, ViewRange } from '../../server/src/shared/view';
+
+const root = resolve(__dirname, '..', '..');
+const CHROMIUM = process.env.VPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync', '--disable-dev-shm-usage'];
+const artifacts = join(root, 'test-artifacts');
+const TRACE = join(root, '..', 'shared', 'traces', 'r2_2x_n4', 'r2_2x_n4.report.txt.gz');
+
+const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set VPSCOPE_CHROMIUM)`;
+if (skip) console.log(`# skipped: ${skip}`);
+
+interface Report {
+  name: string;
+  file: string;
+  doc: ViewDocument;
+}
+
+/** What `vpscope simulate FILE --all-variants --html` writes, built in-process (the CLI itself is tested in test/cli/html.test.ts). */
+function simulationReport(path: string, out: string): ViewDocument {
+  const text = readFileSync(path, 'utf8');
+  const shown = `examples/${path.split('/').pop()}`;
+  const a = analyzeDocument(text, { uri: shown });
+  assert.ok(a.scenario, `${shown} has errors`);
+  const results = simulateAll(a.scenario, { variants: 'all', timeline: true });
+  const run = toRunJson(shown, text, new LineIndex(text), a.scenario.settings.seed, results, a.diagnostics, true);
+  const doc = buildSimulationView({ title: a.scenario.title, source: shown, run, encodeBytes: gzipBase64 });
+  writeFileSync(out, renderHtmlReport(doc, loadWebviewAssets()));
+  return doc;
+}
+
+type VpscopeWindow = Window & {
+  vpscopeView?: {
+    ready: boolean;
+    viewRange(): [number, number];
+    lanes(): { id: string; kind: string; variant: number; y: number; h: number }[];
+    messages: { type: string; range?: ViewRange }[];
+  };
+  __vpscopeCsp?: string[];
+};
+
+describe('HTML report in headless Chromium', { skip }, () => {
+  let browser: Browser;
+  let page: Page;
+  const reports: Report[] = [];
+  const consoleErrors: string[] = [];
+  const badRequests: string[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(join(root, 'dist', 'webview.js')), "dist/webview.js is missing: run 'npm run build' (npm test does)");
+    mkdirSync(artifacts, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-report-'));
+    for (const f of readdirSync(join(root, 'examples')).filter((n) => n.endsWith('.vps')).sort()) {
+      const out = join(dir, f.replace(/\.vps$/, '.html'));
+      reports.push({ name: f.replace(/\.vps$/, ''), file: out, doc: simulationReport(join(root, 'examples', f), out) });
+    }
+    if (existsSync(TRACE)) {
+      const out = join(dir, 'trace.html');
+      const code = await analyze([TRACE, '--html', out], { stdout: { write: () => true }, stderr: { write: () => true } });
+      assert.equal(code, 0);
+      const html = readFileSync(out, 'utf8');
+      const data = /<script type="application\/json" id="vpscope-view-data">([\s\S]*?)<\/script>/.exec(html)![1];
+      reports.push({ name: 'trace-r2_2x_n4', file: out, doc: JSON.parse(data) });
+    } else {
+      console.log(`# the shared trace ${TRACE} is missing: only the examples are checked`);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // Registered before any page script runs; init scripts are not subject to the page's CSP.
+    await context.addInitScript(() => {
+      const w = window as VpscopeWindow;
+      w.__vpscopeCsp = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.__vpscopeCsp!.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(String(e)));
+    page.on('request', (r) => {
+      if (!/^(file|data|blob):/.test(r.url())) badRequests.push(r.url());
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function open(r: Report, scheme: 'light' | 'dark'): Promise<void> {
+    consoleErrors.length = 0;
+    badRequests.length = 0;
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(pathToFileURL(r.file).href);
+    await page.waitForFunction(() => (window as VpscopeWindow).vpscopeView?.ready === true, undefined, { timeout: 20_000 });
+    const csp = await page.evaluate(() => (window as VpscopeWindow).__vpscopeCsp ?? []);
+    assert.deepEqual(csp, [], `${r.name}: CSP violations`);
+    assert.deepEqual(consoleErrors, [], `${r.name}: console errors`);
+    assert.deepEqual(badRequests, [], `${r.name}: requests other than file:/data:/blob:`);
+    assert.equal(await page.evaluate(() => document.body.getAttribute('data-ready')), '1');
+    const cls = await page.evaluate(() => document.body.className);
+    assert.ok(cls.split(/\s+/).includes(`vscode-${scheme}`), `${r.name}: body class '${cls}' in ${scheme}`);
+  }
+
+  const wait = (fn: () => Promise<boolean>, ms = 3000) =>
+    (async () => {
+      const t0 = Date.now();
+      while (Date.now() - t0 < ms) {
+        if (await fn()) return true;
+        await new Promise((res) => setTimeout(res, 25));
+      }
+      return false;
+    })();
+
+  it('every example and the real trace: loads clean, draws its lanes, zooms, reveals stalls, light and dark', async () => {
+    assert.ok(reports.length >= 7);
+    for (const r of reports) {
+      await open(r, 'dark');
+      await page.screenshot({ path: join(artifacts, `report-${r.name}-dark.png`) });
+      await open(r, 'light');
+      await page.screenshot({ path: join(artifacts, `report-${r.name}.png`) });
+
+      // Lanes: drawn ones come from the document, and the machine's lanes are there.
+      const lanes = await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.lanes());
+      assert.ok(lanes.length > 0, `${r.name}: no lanes drawn`);
+      const known = new Set(r.doc.timelines.flatMap((t) => t.lanes.map((l) => l.id)));
+      for (const l of lanes) assert.ok(known.has(l.id), `${r.name}: lane ${l.id} is not in the document`);
+      const kinds = new Set(lanes.map((l) => l.kind));
+      assert.ok(kinds.has('pcpu'), `${r.name}: no pCPU lane among ${[...kinds].join(',')}`);
+      if (r.doc.kind === 'simulation') {
+        assert.ok(lanes.some((l) => l.id === 'host/pcpu:0'), `${r.name}: host/pcpu:0 not drawn`);
+        assert.ok(kinds.has('vcpu') || kinds.has('vp'), `${r.name}: no vCPU/VP lane`);
+      } else {
+        assert.ok(kinds.has('vcpu') || kinds.has('thread'), `${r.name}: no vCPU thread lane`);
+      }
+
+      // A wheel over the canvas zooms (the visible range changes and narrows).
+      const before = await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.viewRange());
+      const box = (await page.locator('#timeline-canvas').boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + Math.min(box.height / 2, 60));
+      await page.mouse.wheel(0, -400);
+      const changed = await wait(async () => {
+        const v = await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.viewRange());
+        return v[0] !== before[0] || v[1] !== before[1];
+      });
+      assert.ok(changed, `${r.name}: wheel did not change the view range`);
+      const afterZoom = await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.viewRange());
+      assert.ok(afterZoom[1] - afterZoom[0] < before[1] - before[0], `${r.name}: wheel up should zoom in`);
+
+      // A click on a stall row posts reveal with that stall's range.
+      const stalls = ((r.doc.run?.variants[0] as { stalls?: { range?: ViewRange }[] } | undefined)?.stalls ?? []).map((s, i) => ({ i, range: s.range })).filter((s) => s.range);
+      if (stalls.length > 0) {
+        const row = page.locator('[data-stall-index]').first();
+        if (!(await row.isVisible())) {
+          // The stall list may sit behind a panel tab.
+          await page.getByText(/stalls/i).first().click();
+        }
+        await row.waitFor({ state: 'visible', timeout: 3000 });
+        const idx = Number(await row.getAttribute('data-stall-index'));
+        const want = (r.doc.run!.variants[0] as unknown as { stalls: { range?: ViewRange }[] }).stalls[idx].range;
+        assert.ok(want, `${r.name}: stall row ${idx} has no range`);
+        const n0 = await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.messages.length);
+        await row.click();
+        const got = await wait(async () => (await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.messages.length)) > n0);
+        assert.ok(got, `${r.name}: clicking a stall posted nothing`);
+        const msgs = await page.evaluate((k) => (window as VpscopeWindow).vpscopeView!.messages.slice(k), n0);
+        const reveal = msgs.find((m) => m.type === 'reveal');
+        assert.ok(reveal, `${r.name}: no reveal among ${msgs.map((m) => m.type).join(',')}`);
+        assert.deepEqual(reveal.range, want);
+        // The report has no editor: it says which line (1-based) the stall comes from.
+        const line = `line ${want.start.line + 1}`;
+        assert.ok(await wait(async () => (await page.evaluate(() => document.body.innerText)).includes(line)), `${r.name}: status line does not show '${line}'`);
+      }
+      assert.deepEqual(consoleErrors, [], `${r.name}: console errors while interacting`);
+      assert.deepEqual(badRequests, [], `${r.name}: requests while interacting`);
+    }
+    assert.ok(reports.some((r) => r.doc.kind === 'simulation' && (r.doc.run!.variants[0] as unknown as { stalls: unknown[] }).stalls.length > 0), 'some example has stalls to click');
+  });
+});
