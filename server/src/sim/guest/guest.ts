@@ -4,9 +4,9 @@
  * its outer per-VP model as a `Vtl0` (contracts.ts); the guest only executes between `enter` and
  * the moment it halts, exits or is left.
  *
- * Code layout: `GuestVm` composes a `GuestState` (state.ts: flat typed arrays per vCPU and per
- * thread) with the functions of one module per concern: vcpu.ts (execution, halts, exits, the vCPU
- * timer, `GuestVcpu`), sched.ts (the guest scheduler, waits and stalls), steps.ts (program steps),
+ * Code layout: `GuestVm` wraps a `GuestState` (state.ts: flat typed arrays per vCPU and per
+ * thread, and `GuestVcpu`) whose methods come from one module per concern: vcpu.ts (execution,
+ * halts, exits, the vCPU timer), sched.ts (the guest scheduler, waits and stalls), steps.ts (program steps),
  * locks.ts (locks, pause-loop exiting), regions.ts (parallel regions, barriers, DoP),
  * interrupts.ts (interrupts, intercepts), storage.ts (disk IO), results.ts, setup.ts, consts.ts.
  *
@@ -43,14 +43,20 @@ import type { HostCosts, Vm } from '../../model/ir';
 import type { IoSink, SimContext, StorageModel } from '../contracts';
 import type { EventHandler, Ns } from '../engine';
 import type { KvmVm } from '../kvm';
-import { finish, regionSummaries, threadCount } from './results';
-import { setVcpuTids } from './regions';
-import { GuestState, type GuestFacts } from './state';
-import { setStorage } from './storage';
-import type { GuestVcpu } from './vcpu';
+import { GuestState, type GuestFacts, type GuestVcpu } from './state';
+// Each module installs its methods on GuestState's prototype: all of them before a guest is built.
+import './vcpu';
+import './sched';
+import './steps';
+import './locks';
+import './regions';
+import './interrupts';
+import './storage';
+import './results';
+import './setup';
 
 export type { GuestFacts, LockRt, RegionRt } from './state';
-export { GuestVcpu } from './vcpu';
+export { GuestVcpu } from './state';
 
 /** The guest of one VM, as the simulator (run.ts) sees it: a thin composition of the modules above. */
 export class GuestVm {
@@ -81,26 +87,26 @@ export class GuestVm {
 
   /** The VM's storage model (OpenHCL StorVSP); without one, disk IO is a plain latency. */
   setStorage(s: StorageModel | null): void {
-    setStorage(this.g, s);
+    this.g.setStorage(s);
   }
 
   /** The host threads of the vCPUs (steal time, preempted flags). */
   setVcpuTids(tids: readonly number[]): void {
-    setVcpuTids(this.g, tids);
+    this.g.setVcpuTids(tids);
   }
 
   /** Guest threads, team threads included. */
   threadCount(): number {
-    return threadCount(this.g);
+    return this.g.threadCount();
   }
 
   /** End of the run: unfinished work as censored samples. */
   finish(now: Ns): void {
-    finish(this.g, now);
+    this.g.finish(now);
   }
 
   regionSummaries(): { name: string; rounds: number; finishedAtNs: number; dopMean: number; roundsWithPreemption: number; roundsReducedDop: number; spinNs: number; spinWhilePreemptedNs: number; blocks: number; range: TextRange }[] {
-    return regionSummaries(this.g);
+    return this.g.regionSummaries();
   }
 }
 

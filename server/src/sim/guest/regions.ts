@@ -1,41 +1,58 @@
 /**
  * Parallel regions: rounds, work sharing, barrier waits (spin, block, paravirt), the adaptive
  * degree of parallelism and the wake-up IPIs of a round start.
- * Functions over the shared `GuestState` (state.ts); `GuestVm` (guest.ts) composes them.
+ * Methods of `GuestState` (state.ts), installed on its prototype when guest.ts loads this module.
  */
 import { EXIT_IPI } from '../contracts';
 import type { Ns } from '../engine';
 import { fmtNs } from '../util';
-import { ADAPT_CALM, ADAPT_GROW, ADAPT_SHRINK, ADAPT_WINDOW_NS, A_BAR_SPIN, A_NONE, G_BLOCKED, G_DONE, SPIN_FOREVER_NS, V_HALTED, V_IN } from './consts';
-import { dequeue, wakeThread } from './sched';
-import type { GuestState, RegionRt } from './state';
-import { account, drive, exit, preempted } from './vcpu';
+import * as consts from './consts';
+import { GuestState, type RegionRt } from './state';
 
-export function setVcpuTids(g: GuestState, tids: readonly number[]): void {
-  g.vcpuTids = tids;
-  // Only parallel regions care when a sibling gets preempted (rounds with preemption, paravirt).
-  if (g.regions.length > 0) g.host.onVcpuPreempted?.(g.vmIndex, (now) => onPreempted(g, now));
-}
+// Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
+const { ADAPT_CALM, ADAPT_GROW, ADAPT_SHRINK, ADAPT_WINDOW_NS, A_BAR_SPIN, A_NONE, G_BLOCKED, G_DONE, SPIN_FOREVER_NS, V_HALTED, V_IN } = consts;
 
-/** Host notification: a vCPU of this VM was preempted (scheduled out while running). */
-export function onPreempted(g: GuestState, now: Ns): void {
-  for (const r of g.regions) r.preemptedInRound = true;
-  if (g.hasParavirt && g.vm.guest.stealTime) {
-    const e = g.eng;
-    if (e.dueAt(g.pvTimer) !== now) e.arm(g.pvTimer, now);
+declare module './state' {
+  interface GuestState {
+    setVcpuTids(tids: readonly number[]): void;
+    onPreempted(now: Ns): void;
+    startRound(r: RegionRt, now: Ns, caller: number): void;
+    adaptDop(r: RegionRt, now: Ns): void;
+    stopSpin(t: number, now: Ns): void;
+    arrive(r: RegionRt, t: number, v: number, now: Ns): void;
+    barrierSleep(t: number, v: number, now: Ns): void;
+    barrierBlock(t: number, v: number, now: Ns): void;
+    sleepSpinner(t: number, now: Ns): void;
+    stragglerPreempted(r: RegionRt): boolean;
+    paravirtCheck(now: Ns): void;
   }
 }
 
-export function startRound(g: GuestState, r: RegionRt, now: Ns, caller: number): void {
+GuestState.prototype.setVcpuTids = function (this: GuestState, tids: readonly number[]): void {
+  this.vcpuTids = tids;
+  // Only parallel regions care when a sibling gets preempted (rounds with preemption, paravirt).
+  if (this.regions.length > 0) this.host.onVcpuPreempted?.(this.vmIndex, (now) => this.onPreempted(now));
+};
+
+/** Host notification: a vCPU of this VM was preempted (scheduled out while running). */
+GuestState.prototype.onPreempted = function (this: GuestState, now: Ns): void {
+  for (const r of this.regions) r.preemptedInRound = true;
+  if (this.hasParavirt && this.vm.guest.stealTime) {
+    const e = this.eng;
+    if (e.dueAt(this.pvTimer) !== now) e.arm(this.pvTimer, now);
+  }
+};
+
+GuestState.prototype.startRound = function (this: GuestState, r: RegionRt, now: Ns, caller: number): void {
   const p = r.ir;
   if (r.round >= p.rounds) {
     r.done = true;
     r.finishedAt = now;
     for (const t of r.team) {
-      g.gPc[t] = -1;
-      if (g.gState[t] === G_BLOCKED) g.gState[t] = G_DONE;
-      else if (g.gAct[t] === A_BAR_SPIN) stopSpin(g, t, now);
-      if (g.lanes !== null) g.lanes.sync(t, now);
+      this.gPc[t] = -1;
+      if (this.gState[t] === G_BLOCKED) this.gState[t] = G_DONE;
+      else if (this.gAct[t] === A_BAR_SPIN) this.stopSpin(t, now);
+      if (this.lanes !== null) this.lanes.sync(t, now);
     }
     return;
   }
@@ -43,12 +60,12 @@ export function startRound(g: GuestState, r: RegionRt, now: Ns, caller: number):
   r.arrived = 0;
   r.roundStart = now;
   r.firstArrival = -1;
-  r.preemptedInRound = preempted(g) > 0;
+  r.preemptedInRound = this.preempted() > 0;
   const n = r.team.length;
   // Degree of parallelism: adaptive reconsiders the team size once per window (between rounds),
   // from the steal time of the team's vCPUs over that window; fixed keeps every thread.
-  if (p.dop === 'adaptive' && g.vm.guest.stealTime && now >= r.adaptAt) adaptDop(g, r, now);
-  const adaptive = p.dop === 'adaptive' && g.vm.guest.stealTime;
+  if (p.dop === 'adaptive' && this.vm.guest.stealTime && now >= r.adaptAt) this.adaptDop(r, now);
+  const adaptive = p.dop === 'adaptive' && this.vm.guest.stealTime;
   if (!adaptive && r.nActive !== n) {
     r.active.fill(1);
     r.nActive = n;
@@ -72,48 +89,48 @@ export function startRound(g: GuestState, r: RegionRt, now: Ns, caller: number):
   // evenly (an OpenMP static schedule divides the loop's iterations among the threads present).
   const act: number[] = [];
   for (let i = 0; i < n; i++) if (r.active[i]) act.push(r.team[i]);
-  for (const t of act) g.gWork[t] = 0;
-  if (d >= n) for (let c = 0; c < n; c++) g.gWork[act[c % d]] += r.rng.sample(p.work);
+  for (const t of act) this.gWork[t] = 0;
+  if (d >= n) for (let c = 0; c < n; c++) this.gWork[act[c % d]] += r.rng.sample(p.work);
   else {
     let total = 0;
     for (let c = 0; c < n; c++) total += r.rng.sample(p.work);
     const share = Math.round(total / d);
-    for (const t of act) g.gWork[t] = share;
+    for (const t of act) this.gWork[t] = share;
   }
   let ipis = 0;
-  const callerV = caller >= 0 ? g.gVcpu[caller] : -1;
+  const callerV = caller >= 0 ? this.gVcpu[caller] : -1;
   for (let i = 0; i < n; i++) {
     const t = r.team[i];
-    const v = g.gVcpu[t];
+    const v = this.gVcpu[t];
     if (!r.active[i]) {
-      g.gPc[t] = -1;
-      if (g.gAct[t] === A_BAR_SPIN && t !== caller) sleepSpinner(g, t, now);
+      this.gPc[t] = -1;
+      if (this.gAct[t] === A_BAR_SPIN && t !== caller) this.sleepSpinner(t, now);
       continue;
     }
-    g.gPc[t] = 0;
+    this.gPc[t] = 0;
     if (t === caller) continue; // the last arriver goes on with its new work directly
-    if (g.gState[t] === G_BLOCKED) {
-      if (caller >= 0 && g.vState[v] === V_HALTED && v !== callerV) {
+    if (this.gState[t] === G_BLOCKED) {
+      if (caller >= 0 && this.vState[v] === V_HALTED && v !== callerV) {
         // One waker wakes the halted siblings one after the other (futex wake loop, one IPI
         // each): the k-th wake goes out (k - 1) x `ipi` after the first (measured: 3 us apart;
         // the path to the first is part of `wake_latency`).
         ipis++;
-        if (ipis > 1 && g.costs.ipiNs > 0) {
-          g.eng.post(g.barrierWakeH, t, now + (ipis - 1) * g.costs.ipiNs);
+        if (ipis > 1 && this.costs.ipiNs > 0) {
+          this.eng.post(this.barrierWakeH, t, now + (ipis - 1) * this.costs.ipiNs);
           continue;
         }
       }
-      wakeThread(g, t, now, null);
-    } else if (g.gAct[t] === A_BAR_SPIN) {
-      stopSpin(g, t, now);
+      this.wakeThread(t, now, null);
+    } else if (this.gAct[t] === A_BAR_SPIN) {
+      this.stopSpin(t, now);
     }
   }
-  if (ipis > 0 && callerV >= 0 && g.vState[callerV] === V_IN) {
+  if (ipis > 0 && callerV >= 0 && this.vState[callerV] === V_IN) {
     // The waker pays one exit (host costs `exit`) plus one IPI per halted vCPU it wakes
     // (futex wake -> smp_send_reschedule).
-    g.pendingIpiExit = ipis;
+    this.pendingIpiExit = ipis;
   }
-}
+};
 
 /**
  * Adaptive DoP, as runtimes that size their team from steal time do: once per window
@@ -124,14 +141,14 @@ export function startRound(g: GuestState, r: RegionRt, now: Ns, caller: number):
  * idle vCPU that had the least steal), probing for CPU that came back. Excluded threads sleep
  * at the barrier until they are taken back.
  */
-export function adaptDop(g: GuestState, r: RegionRt, now: Ns): void {
+GuestState.prototype.adaptDop = function (this: GuestState, r: RegionRt, now: Ns): void {
   const n = r.team.length;
   const win = Math.max(1, now - r.adaptFrom);
   const steal = new Float64Array(n);
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const tid = g.vcpuTids[g.gVcpu[r.team[i]]];
-    const s = tid === undefined ? 0 : g.host.stealNs(tid, now);
+    const tid = this.vcpuTids[this.gVcpu[r.team[i]]];
+    const s = tid === undefined ? 0 : this.host.stealNs(tid, now);
     steal[i] = s - r.adaptSteal[i];
     r.adaptSteal[i] = s;
     if (r.active[i]) sum += steal[i];
@@ -162,33 +179,33 @@ export function adaptDop(g: GuestState, r: RegionRt, now: Ns): void {
     for (let k = 0; k < want - d && k < idle.length; k++) r.active[idle[k]] = 1;
   }
   r.nActive = want;
-}
+};
 
 /** A spinning team thread gets work (or stops): its vCPU re-evaluates. */
-export function stopSpin(g: GuestState, t: number, now: Ns): void {
-  const v = g.gVcpu[t];
-  const driving = g.vDriving[v];
-  if (g.vState[v] === V_IN && !driving) account(g, v, now);
-  g.gAct[t] = A_NONE;
-  g.kvm.preemptDisabled(v, false, now);
-  if (g.vState[v] === V_IN && !driving) drive(g, v, now);
-}
+GuestState.prototype.stopSpin = function (this: GuestState, t: number, now: Ns): void {
+  const v = this.gVcpu[t];
+  const driving = this.vDriving[v];
+  if (this.vState[v] === V_IN && !driving) this.account(v, now);
+  this.gAct[t] = A_NONE;
+  this.kvm.preemptDisabled(v, false, now);
+  if (this.vState[v] === V_IN && !driving) this.drive(v, now);
+};
 
-export function arrive(g: GuestState, r: RegionRt, t: number, v: number, now: Ns): void {
+GuestState.prototype.arrive = function (this: GuestState, r: RegionRt, t: number, v: number, now: Ns): void {
   r.arrived++;
   if (r.firstArrival < 0) r.firstArrival = now;
-  g.gPc[t] = 1;
+  this.gPc[t] = 1;
   if (r.arrived >= r.nActive) {
     const round = now - r.roundStart;
-    g.stats.sample(r.task, now, round);
+    this.stats.sample(r.task, now, round);
     if (r.preemptedInRound) r.roundsWithPreemption++;
     const waited = now - r.firstArrival;
-    if (waited >= g.ctx.stats.stallThresholdNs) {
+    if (waited >= this.ctx.stats.stallThresholdNs) {
       const pre = r.preemptedInRound;
-      g.ctx.stats.stall({
+      this.ctx.stats.stall({
         task: r.ir.name,
         vp: v,
-        vm: g.vmName,
+        vm: this.vmName,
         startNs: r.firstArrival,
         durationNs: waited,
         cause: pre ? 'barrier-preempted-sibling' : 'barrier-imbalance',
@@ -199,12 +216,12 @@ export function arrive(g: GuestState, r: RegionRt, t: number, v: number, now: Ns
         range: r.ir.range,
       });
     }
-    g.pendingIpiExit = 0;
-    startRound(g, r, now, t);
-    if (g.pendingIpiExit > 0 && g.vState[v] === V_IN) {
-      const n = g.pendingIpiExit;
-      g.pendingIpiExit = 0;
-      exit(g, v, now, EXIT_IPI, g.costs.exitNs + n * g.costs.ipiNs, g.causeIpi, r.ir.range);
+    this.pendingIpiExit = 0;
+    this.startRound(r, now, t);
+    if (this.pendingIpiExit > 0 && this.vState[v] === V_IN) {
+      const n = this.pendingIpiExit;
+      this.pendingIpiExit = 0;
+      this.exit(v, now, EXIT_IPI, this.costs.exitNs + n * this.costs.ipiNs, this.causeIpi, r.ir.range);
     }
     return;
   }
@@ -213,70 +230,70 @@ export function arrive(g: GuestState, r: RegionRt, t: number, v: number, now: Ns
   let spin: number;
   if (p.barrier === 'spin') spin = r.spinForever ? Infinity : p.spinLimitNs;
   else if (p.barrier === 'block') spin = Math.min(p.spinLimitNs, SPIN_FOREVER_NS);
-  else spin = g.vm.guest.stealTime && stragglerPreempted(g, r) ? 0 : Infinity; // paravirt
+  else spin = this.vm.guest.stealTime && this.stragglerPreempted(r) ? 0 : Infinity; // paravirt
   if (spin <= 0) {
-    barrierSleep(g, t, v, now);
+    this.barrierSleep(t, v, now);
     return;
   }
-  g.gAct[t] = A_BAR_SPIN;
-  g.gSpinLeft[t] = spin;
-  g.vPleLeft[v] = g.vPleWin[v];
-  if (p.spinMode === 'kernel') g.kvm.preemptDisabled(v, true, now);
-}
+  this.gAct[t] = A_BAR_SPIN;
+  this.gSpinLeft[t] = spin;
+  this.vPleLeft[v] = this.vPleWin[v];
+  if (p.spinMode === 'kernel') this.kvm.preemptDisabled(v, true, now);
+};
 
 /** A team thread sleeps at the barrier (futex wait); its vCPU runs something else or halts. */
-export function barrierSleep(g: GuestState, t: number, v: number, now: Ns): void {
-  const r = g.regions[g.gRegion[t]];
+GuestState.prototype.barrierSleep = function (this: GuestState, t: number, v: number, now: Ns): void {
+  const r = this.regions[this.gRegion[t]];
   r.blocks++;
-  g.gAct[t] = A_NONE;
-  g.kvm.preemptDisabled(v, false, now);
-  if (g.vCur[v] === t) g.vCur[v] = -1;
-  else dequeue(g, t);
-  g.gState[t] = G_BLOCKED;
-  g.gWaitSince[t] = -1;
-  if (g.lanes !== null) g.lanes.sync(t, now);
-}
+  this.gAct[t] = A_NONE;
+  this.kvm.preemptDisabled(v, false, now);
+  if (this.vCur[v] === t) this.vCur[v] = -1;
+  else this.dequeue(t);
+  this.gState[t] = G_BLOCKED;
+  this.gWaitSince[t] = -1;
+  if (this.lanes !== null) this.lanes.sync(t, now);
+};
 
-export function barrierBlock(g: GuestState, t: number, v: number, now: Ns): void {
-  barrierSleep(g, t, v, now);
-}
+GuestState.prototype.barrierBlock = function (this: GuestState, t: number, v: number, now: Ns): void {
+  this.barrierSleep(t, v, now);
+};
 
 /** A spinning team thread (maybe on another, running vCPU) goes to sleep at the barrier. */
-export function sleepSpinner(g: GuestState, t: number, now: Ns): void {
-  const v = g.gVcpu[t];
-  const run = g.vState[v] === V_IN && !g.vDriving[v];
-  if (run) account(g, v, now);
-  barrierSleep(g, t, v, now);
-  if (run) drive(g, v, now);
-}
+GuestState.prototype.sleepSpinner = function (this: GuestState, t: number, now: Ns): void {
+  const v = this.gVcpu[t];
+  const run = this.vState[v] === V_IN && !this.vDriving[v];
+  if (run) this.account(v, now);
+  this.barrierSleep(t, v, now);
+  if (run) this.drive(v, now);
+};
 
 /**
  * Paravirt barriers wait for a straggler: is one of the threads still working on this round on
  * a vCPU whose steal-time `preempted` flag is set? (A preempted sibling that already arrived
  * holds nobody up.)
  */
-export function stragglerPreempted(g: GuestState, r: RegionRt): boolean {
+GuestState.prototype.stragglerPreempted = function (this: GuestState, r: RegionRt): boolean {
   for (let i = 0; i < r.team.length; i++) {
     const m = r.team[i];
-    if (!r.active[i] || g.gPc[m] !== 0) continue;
-    const tid = g.vcpuTids[g.gVcpu[m]];
-    if (tid !== undefined && g.host.isPreempted(tid)) return true;
+    if (!r.active[i] || this.gPc[m] !== 0) continue;
+    const tid = this.vcpuTids[this.gVcpu[m]];
+    if (tid !== undefined && this.host.isPreempted(tid)) return true;
   }
   return false;
-}
+};
 
 /** Paravirt barriers: a straggler's vCPU got preempted, so spinners switch to blocking. */
-export function paravirtCheck(g: GuestState, now: Ns): void {
-  if (preempted(g) === 0) return;
-  for (let v = 0; v < g.nv; v++) {
-    const t = g.vCur[v];
-    if (t < 0 || g.gAct[t] !== A_BAR_SPIN) continue;
-    const r = g.regions[g.gRegion[t]];
-    if (r.ir.barrier !== 'paravirt' || !stragglerPreempted(g, r)) continue;
-    if (g.vState[v] === V_IN) {
-      account(g, v, now);
-      barrierSleep(g, t, v, now);
-      drive(g, v, now);
-    } else barrierSleep(g, t, v, now);
+GuestState.prototype.paravirtCheck = function (this: GuestState, now: Ns): void {
+  if (this.preempted() === 0) return;
+  for (let v = 0; v < this.nv; v++) {
+    const t = this.vCur[v];
+    if (t < 0 || this.gAct[t] !== A_BAR_SPIN) continue;
+    const r = this.regions[this.gRegion[t]];
+    if (r.ir.barrier !== 'paravirt' || !this.stragglerPreempted(r)) continue;
+    if (this.vState[v] === V_IN) {
+      this.account(v, now);
+      this.barrierSleep(t, v, now);
+      this.drive(v, now);
+    } else this.barrierSleep(t, v, now);
   }
-}
+};

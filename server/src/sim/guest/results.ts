@@ -1,45 +1,56 @@
 /**
  * What the guest reports at the end of a run: censored (unfinished) samples and parallel-region
  * summaries.
- * Functions over the shared `GuestState` (state.ts); `GuestVm` (guest.ts) composes them.
+ * Methods of `GuestState` (state.ts), installed on its prototype when guest.ts loads this module.
  */
 import type { TextRange } from '../../core/text';
 import type { Ns } from '../engine';
-import { IT_IRQ } from './consts';
-import type { GuestState } from './state';
+import * as consts from './consts';
+import { GuestState } from './state';
+
+// Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
+const { IT_IRQ } = consts;
+
+declare module './state' {
+  interface GuestState {
+    threadCount(): number;
+    finish(now: Ns): void;
+    regionSummaries(): { name: string; rounds: number; finishedAtNs: number; dopMean: number; roundsWithPreemption: number; roundsReducedDop: number; spinNs: number; spinWhilePreemptedNs: number; blocks: number; range: TextRange }[];
+  }
+}
 
 /** Guest threads' names (for timeline causes etc.). */
-export function threadCount(g: GuestState): number {
-  return g.nt;
-}
+GuestState.prototype.threadCount = function (this: GuestState): number {
+  return this.nt;
+};
 
 /**
  * End of the run: work still unfinished is reported as censored samples (its age now): passes
  * of guest threads in progress and their queued releases, rounds of parallel regions in
  * progress, interrupts not yet taken. (ioloads are not covered.)
  */
-export function finish(g: GuestState, now: Ns): void {
-  const st = g.stats;
+GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
+  const st = this.stats;
   if (!st.censored) return;
-  for (let t = 0; t < g.gPc.length && t < g.gProg.length; t++) {
-    const prog = g.gProg[t];
-    if (!prog || g.gRegion[t] >= 0 || g.gTask[t] < 0) continue;
-    if (g.gPc[t] >= 0) st.censored(g.gTask[t], now, now - g.gRelease[t]);
-    const rel = g.gReleases[t];
-    while (rel && rel.size > 0) st.censored(g.gTask[t], now, now - rel.shift());
+  for (let t = 0; t < this.gPc.length && t < this.gProg.length; t++) {
+    const prog = this.gProg[t];
+    if (!prog || this.gRegion[t] >= 0 || this.gTask[t] < 0) continue;
+    if (this.gPc[t] >= 0) st.censored(this.gTask[t], now, now - this.gRelease[t]);
+    const rel = this.gReleases[t];
+    while (rel && rel.size > 0) st.censored(this.gTask[t], now, now - rel.shift());
   }
-  for (const r of g.regions) if (!r.done && r.round > 0) st.censored(r.task, now, now - r.roundStart);
-  for (let v = 0; v < g.nv; v++) {
-    const ring = g.vItems[v];
+  for (const r of this.regions) if (!r.done && r.round > 0) st.censored(r.task, now, now - r.roundStart);
+  for (let v = 0; v < this.nv; v++) {
+    const ring = this.vItems[v];
     for (let k = 0; k < ring.size; k++) {
       const i = 4 * ((ring.head + k) & ring.mask);
-      if (ring.buf[i] === IT_IRQ) st.censored(g.irqs[ring.buf[i + 1]].task, now, now - ring.buf[i + 2]);
+      if (ring.buf[i] === IT_IRQ) st.censored(this.irqs[ring.buf[i + 1]].task, now, now - ring.buf[i + 2]);
     }
   }
-}
+};
 
-export function regionSummaries(g: GuestState): { name: string; rounds: number; finishedAtNs: number; dopMean: number; roundsWithPreemption: number; roundsReducedDop: number; spinNs: number; spinWhilePreemptedNs: number; blocks: number; range: TextRange }[] {
-  return g.regions.map((r) => ({
+GuestState.prototype.regionSummaries = function (this: GuestState): { name: string; rounds: number; finishedAtNs: number; dopMean: number; roundsWithPreemption: number; roundsReducedDop: number; spinNs: number; spinWhilePreemptedNs: number; blocks: number; range: TextRange }[] {
+  return this.regions.map((r) => ({
     name: r.ir.name,
     rounds: r.round,
     finishedAtNs: r.finishedAt,
@@ -51,4 +62,4 @@ export function regionSummaries(g: GuestState): { name: string; rounds: number; 
     blocks: r.blocks,
     range: r.ir.range,
   }));
-}
+};

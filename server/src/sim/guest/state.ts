@@ -1,21 +1,15 @@
-/** The state of the guest of one VM (see guest.ts for the model). */
+/** The state of the guest of one VM (see guest.ts for the model and the module layout). */
 import type { TextRange } from '../../core/text';
 import type { GuestLock, HostCosts, IoLoad, Irq, ParallelRegion, Vm } from '../../model/ir';
-import type { HostApi, IoSink, SimContext, Stats, StorageModel, Vtl0Outer } from '../contracts';
-import type { Engine } from '../engine';
+import type { HostApi, IoSink, SimContext, Stats, StorageModel, Vtl0, Vtl0Outer } from '../contracts';
+import type { Engine, Ns } from '../engine';
 import { costsForVm } from '../host/costs';
 import { DenseSet, Lists } from '../host/lists';
 import type { KvmVm } from '../kvm';
 import { type CompiledProgram, Releases } from '../program';
 import type { Rng } from '../rng';
 import { A_BAR_SPIN, A_LOCK_SPIN, G_CUR, G_DONE, G_QUEUED, ItemRing, TK_LOAD, V_HALTED, V_IN } from './consts';
-import { onIntercept, onIrqUnmask } from './interrupts';
 import { GuestLanes } from './lanes';
-import { paravirtCheck } from './regions';
-import { wakeThread } from './sched';
-import { build } from './setup';
-import { ioDone } from './storage';
-import { GuestVcpu, onVcpuTimer } from './vcpu';
 
 export interface LockRt {
   ir: GuestLock;
@@ -100,8 +94,11 @@ export interface GuestFacts {
 
 /**
  * All state of the guest of one VM, in flat typed arrays indexed by vCPU (`v*`) and by guest thread
- * (`g*`). The behaviour lives in functions over it, one module per concern (vcpu, sched, steps,
- * locks, regions, interrupts, storage, results, setup); fields are public to those modules only.
+ * (`g*`). Its behaviour is split by concern into modules that install methods on this prototype
+ * (vcpu, sched, steps, locks, regions, interrupts, storage, results, setup: each declares its
+ * methods on this interface); guest.ts loads them all before it constructs one. Prototype methods
+ * rather than imported functions: calls stay monomorphic method calls, also under tsx, where every
+ * use of an imported binding is a getter call. Fields are public to those modules only.
  */
 export class GuestState {
   readonly vcpus: GuestVcpu[] = [];
@@ -254,9 +251,9 @@ export class GuestState {
     this.waitingV = new DenseSet(nv);
     this.halted = new DenseSet(nv);
     const eng = ctx.engine;
-    const vH = eng.register({ onEvent: (v, now) => onVcpuTimer(this, v, now) });
-    const icH = eng.register({ onEvent: (v, now) => onIntercept(this, v, now) });
-    const irqMaskH = eng.register({ onEvent: (v, now) => onIrqUnmask(this, v, now) });
+    const vH = eng.register({ onEvent: (v, now) => this.onVcpuTimer(v, now) });
+    const icH = eng.register({ onEvent: (v, now) => this.onIntercept(v, now) });
+    const irqMaskH = eng.register({ onEvent: (v, now) => this.onIrqUnmask(v, now) });
     for (let v = 0; v < nv; v++) {
       this.vTimer[v] = eng.timer(vH, v);
       this.vIcTimer[v] = eng.timer(icH, v);
@@ -267,9 +264,9 @@ export class GuestState {
     }
     this.outer = new Array(nv);
     this.costs = costsForVm(ctx.scenario, vm);
-    this.barrierWakeH = eng.register({ onEvent: (t, now) => wakeThread(this, t, now, null) });
-    this.pvTimer = eng.timer(eng.register({ onEvent: (_a, now) => paravirtCheck(this, now) }), 0);
-    this.plainIoHid = eng.register({ onEvent: (tk, now) => ioDone(this, tk, this.tkVcpu[tk], now) });
+    this.barrierWakeH = eng.register({ onEvent: (t, now) => this.wakeThread(t, now, null) });
+    this.pvTimer = eng.timer(eng.register({ onEvent: (_a, now) => this.paravirtCheck(now) }), 0);
+    this.plainIoHid = eng.register({ onEvent: (tk, now) => this.ioDone(tk, this.tkVcpu[tk], now) });
     this.plainIoRng = ctx.rng.stream(`vm:${vm.name}/plain-io`);
     this.icRng = ctx.rng.stream(`vm:${vm.name}/intercepts`);
     const st = ctx.stats;
@@ -285,11 +282,11 @@ export class GuestState {
     this.causeRtc = rec.causeId('RTC access');
     this.causePam = rec.causeId('PAM remap');
     this.io = {
-      ioDone: (token, vcpu, now) => ioDone(this, token, vcpu, now),
+      ioDone: (token, vcpu, now) => this.ioDone(token, vcpu, now),
       ioCause: (tk) => (this.lanes !== null ? this.lanes.ioCause(this.tkKind[tk] === TK_LOAD, this.tkOwner[tk]) : -1),
     };
     this.facts = { spinNs: 0, spinWhilePreemptedNs: 0, pleExits: 0, directedYields: 0, lockWaitNs: 0, regions: this.regions, locks: this.locks };
-    build(this);
+    this.build();
     if (rec.timelines) this.lanes = this.buildLanes();
   }
 
@@ -304,5 +301,32 @@ export class GuestState {
       vcpuTids: () => this.vcpuTids,
       k: { G_QUEUED, G_CUR, G_DONE, A_LOCK_SPIN, A_BAR_SPIN, V_IN },
     });
+  }
+}
+
+/** The `Vtl0` face of one vCPU (allocation-free delegation to the VM's guest). */
+export class GuestVcpu implements Vtl0 {
+  constructor(
+    private readonly g: GuestState,
+    readonly vm: number,
+    readonly vp: number,
+  ) {}
+  attach(outer: Vtl0Outer): void {
+    this.g.attach(this.vp, outer);
+  }
+  enter(now: Ns): void {
+    this.g.enter(this.vp, now);
+  }
+  leave(now: Ns): void {
+    this.g.leave(this.vp, now);
+  }
+  exitDone(now: Ns): void {
+    this.g.exitDone(this.vp, now);
+  }
+  hasWork(): boolean {
+    return this.g.hasWork(this.vp);
+  }
+  inGuest(): boolean {
+    return this.g.inGuest(this.vp);
   }
 }
