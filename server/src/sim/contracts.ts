@@ -32,7 +32,7 @@
 import type { TextRange } from '../core/text';
 import type { LaneKind } from '../core/timeline';
 import type { Finding } from '../core/findings';
-import type { Scenario, ThreadPolicy, Vm } from '../model/ir';
+import type { HostCosts, Scenario, ThreadPolicy, Vm } from '../model/ir';
 import type { Engine, Ns } from './engine';
 import type { RngStreams } from './rng';
 
@@ -421,6 +421,8 @@ export interface OpenHclVmSetup {
   vtl0: readonly Vtl0[];
   /** Deliver guest disk IO completions here. */
   io: IoSink;
+  /** Host costs of a VP thread's halt and wake-up (the VM's, as for a plain vCPU); default: the scenario host's. */
+  costs?: HostCosts;
   /**
    * KVM paravirt hooks of this VM (call onExit / onHalt like the plain vCPU does). Natural VTL0
    * residence is the outer's job: sample `vm.guest.residence` from

@@ -133,7 +133,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
     guest.setVcpuTids(tids);
     guests.push(guest);
     if (vm.openhcl && openHclBuilder) {
-      const m = openHclBuilder(ctx, { vmIndex: vi, vm, domain, pool, vpThreads: tids, vtl0: guest.vcpus, io: guest.io, boost: kvm });
+      const m = openHclBuilder(ctx, { vmIndex: vi, vm, domain, pool, vpThreads: tids, vtl0: guest.vcpus, io: guest.io, boost: kvm, costs: guest.costs });
       guest.setStorage(m.storage);
       openhcl.push(m);
     } else {

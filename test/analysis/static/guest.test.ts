@@ -1,7 +1,7 @@
 /** Dual-level scheduling hazard: VPS229 (spinning on an oversubscribed host). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { check, checkFix } from './check';
+import { check, checkFix, fixTitles } from './check';
 
 const NOISE = `load noise { threads 8; cpu 4ms; sleep 4ms }`;
 
@@ -32,6 +32,31 @@ describe('VPS229 spinning on an oversubscribed host', () => {
       variant adaptive { vm omp { guest { parallel ua { dop adaptive } } } }
       variant kernel_ple { vm omp { guest { parallel ua { spin_mode kernel } } } }
       variant spin_then_block { vm omp { guest { parallel ua { spin_limit 100us } } } }
+    `);
+  });
+
+  test('without steal_time, paravirt and adaptive DoP spin like spin: still raised, and the fix is to block', () => {
+    check(`
+      host { pcpus 8; ${NOISE} }
+      vm omp {
+        vcpus 8
+        guest {
+          steal_time off
+          parallel ua { threads 8; work exp 200us; barrier paravirt }
+      #                                            ^^^^^^^^^^^^^^^^ warning VPS229: parallel region \`ua\` waits at its barriers by spinning (\`steal_time off\`: the guest cannot see preempted siblings, so \`barrier paravirt\` spins like \`spin\`), and pCPUs 0-7
+          parallel ub { threads 8; work exp 200us; barrier spin; dop adaptive }
+      #                                            ^^^^^^^^^^^^ warning VPS229: parallel region \`ub\` waits at its barriers by spinning (\`steal_time off\`: the guest cannot see preempted siblings, so \`dop adaptive\` keeps the team fixed), and pCPUs 0-7
+        }
+      }
+    `);
+    const src = `
+      host { pcpus 8; ${NOISE} }
+      vm omp { vcpus 8; guest { steal_time off; parallel ua { threads 8; work 200us; barrier paravirt } } }
+    `;
+    assert.deepEqual(fixTitles(src, 'VPS229'), [['Block at the barrier (`barrier block`)']]);
+    checkFix(src, 'VPS229', `
+      host { pcpus 8; ${NOISE} }
+      vm omp { vcpus 8; guest { steal_time off; parallel ua { threads 8; work 200us; barrier block } } }
     `);
   });
 
@@ -97,7 +122,7 @@ describe('VPS229 spinning on an oversubscribed host', () => {
     `);
   });
 
-  test('quick fixes: paravirt barrier, adaptive DoP, a blocking lock', () => {
+  test('quick fixes: adaptive DoP first, then block, paravirt last; a blocking lock', () => {
     const src = `
       host { pcpus 4 }
       vm omp {
@@ -123,7 +148,21 @@ describe('VPS229 spinning on an oversubscribed host', () => {
           }
         }
       }
-    `);
+    `, 'barrier paravirt');
+    checkFix(src, 'VPS229', `
+      host { pcpus 4 }
+      vm omp {
+        vcpus 8
+        guest {
+          parallel ua {
+            threads 8
+            work 100us
+            barrier block
+          }
+        }
+      }
+    `, 'barrier block');
+    assert.deepEqual(fixTitles(src, 'VPS229')[0].map((t) => /`([^`]+)`/.exec(t)![1]), ['dop adaptive', 'barrier block', 'barrier paravirt']);
     checkFix(src, 'VPS229', `
       host { pcpus 4 }
       vm omp {
@@ -137,7 +176,7 @@ describe('VPS229 spinning on an oversubscribed host', () => {
           }
         }
       }
-    `, 'dop adaptive');
+    `);
     checkFix(`
       host { pcpus 1 }
       vm a { vcpus 2; guest { ple { enabled off }; lock l; thread w { count 2; lock l 10us } } }
@@ -175,7 +214,7 @@ describe('VPS229 spinning on an oversubscribed host', () => {
     `, 'VPS229', `
       host { pcpus 8 }
       vm omp { vcpus 8; guest { parallel ua { threads 8; work 200us } } }
-      variant noisy { vm omp { guest { parallel ua { barrier paravirt } } }; host { ${NOISE} } }
+      variant noisy { vm omp { guest { parallel ua { dop adaptive } } }; host { ${NOISE} } }
     `);
   });
 });

@@ -196,7 +196,9 @@ export function analyzeRun(f: RunFacts): Finding[] {
         message: `Guest threads of ${vm.name} spun ${fmtNs(facts.spinWhilePreemptedNs)} (${fmtPct(facts.spinWhilePreemptedNs / Math.max(1, facts.spinNs))} of all spinning) while a sibling vCPU was preempted: they waited for a thread that could not run${facts.pleExits ? ` (${facts.pleExits} pause-loop exits)` : ''}.`,
         range,
         causes: ['the host preempts vCPUs (oversubscription)', region ? `${region.ir.name} waits at a ${region.ir.barrier} barrier` : `lock ${lock?.ir.name ?? ''} is a spinning lock`],
-        fix: 'Use a blocking or paravirt wait policy (barrier block / paravirt, mutex), adapt the degree of parallelism (dop adaptive), or spin in kernel mode with PLE.',
+        fix: vm.guest.stealTime
+          ? 'Adapt the degree of parallelism (dop adaptive), block (barrier block, kind mutex), or spin in kernel mode with PLE; a paravirt barrier helps less (it misses stragglers whose vCPU was woken from a halt and waits for a pCPU: KVM does not flag those preempted).'
+          : 'Block (barrier block, kind mutex) or spin in kernel mode with PLE; steal_time is off, so paravirt barriers and dop adaptive cannot see preempted siblings.',
         data: { spinWhilePreemptedNs: facts.spinWhilePreemptedNs, spinNs: facts.spinNs },
       });
     }
@@ -209,7 +211,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
         title: 'fixed degree of parallelism under preemption',
         message: `${r.ir.name} kept ${r.team.length} threads in ${r.roundsWithPreemption} of ${r.round} rounds in which a vCPU of ${vm.name} was preempted: each such round waits for the preempted thread.`,
         range: r.ir.range,
-        fix: 'Use `dop adaptive` so rounds run on the vCPUs that are not preempted.',
+        fix: vm.guest.stealTime ? 'Use `dop adaptive` so the team shrinks to the CPU the vCPUs get (from steal time).' : 'Turn `steal_time` on and use `dop adaptive` so the team shrinks to the CPU the vCPUs get (adaptive needs steal time).',
         data: { rounds: r.round, roundsWithPreemption: r.roundsWithPreemption },
       });
     }

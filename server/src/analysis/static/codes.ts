@@ -189,7 +189,7 @@ export const hazardCodeDocs: Record<HazardCode, HazardCodeDoc> = {
   VPS229: {
     hazard: 29, family: 'guest', severity: 'warning',
     title: 'Spinning on an oversubscribed host',
-    help: 'A spinning waiter burns its vCPU while the thread it waits for may sit on a preempted vCPU (lock-holder / lock-waiter preemption); pause-loop exiting helps only waiters spinning in the kernel. Published: a barrier workload went from 9.68 s to 19.95 s when vCPUs were preempted. Use a blocking or paravirt barrier (`barrier paravirt`), adapt the degree of parallelism (`dop adaptive`), or blocking locks (`kind mutex`).',
+    help: 'A spinning waiter burns its vCPU while the thread it waits for may sit on a preempted vCPU (lock-holder / lock-waiter preemption); pause-loop exiting helps only waiters spinning in the kernel. Published: a barrier workload went from 9.68 s to 19.95 s when vCPUs were preempted. Adapt the degree of parallelism (`dop adaptive`), block at the barrier (`barrier block`), or use blocking locks (`kind mutex`). A paravirt barrier helps less: it blocks only while a straggler\'s vCPU is flagged preempted, and KVM does not flag a vCPU woken from a halt that waits for a pCPU. Without `steal_time`, paravirt and adaptive act like spin and fixed.',
   },
 };
 

@@ -3,6 +3,13 @@
  * (hazard 29). Published (Kernel Recipes 2024, NPB UA class B, 36 vCPUs on 36 pCPUs): without vCPU
  * preemption spinning 9.68 s vs blocking 17.43 s; with preemption spinning 19.95 s vs blocking
  * 22.43 s; spinning with DoP adapted to preempted vCPUs 13.02 s.
+ *
+ * The fixes follow the simulator's causal story (docs/sim.md "Guest"): adaptive DoP and blocking
+ * first; `barrier paravirt` last, because it blocks only while a straggler's vCPU carries KVM's
+ * `preempted` flag, which KVM sets only when a *running* vCPU is scheduled out: a straggler whose
+ * vCPU was woken from a halt and waits for a pCPU is not flagged, and its siblings spin on it.
+ * Without `steal_time` the guest sees no preempted sibling at all: paravirt spins like `spin`
+ * and adaptive keeps the team fixed (sim/guest/regions.ts), so both still raise the hazard.
  */
 import type { ParallelRegion, Vm } from '../../model/ir';
 import { HazardCodes } from './codes';
@@ -56,24 +63,35 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
     const rel = () => (related ??= named().map((c) => contenderRel(ctx, c)));
     for (let pIndex = 0; pIndex < vm.guest.parallel.length; pIndex++) {
       const p = vm.guest.parallel[pIndex];
-      if (p.barrier !== 'spin' || p.dop !== 'fixed' || spinsBriefly(p, s.settings.stallThresholdNs) || pleHelps(vm, p)) continue;
+      // What the guest actually does: without steal time, paravirt spins and adaptive stays fixed.
+      const steal = vm.guest.stealTime;
+      const spins = p.barrier === 'spin' || (p.barrier === 'paravirt' && !steal);
+      if (!spins || (p.dop === 'adaptive' && steal) || spinsBriefly(p, s.settings.stallThresholdNs) || pleHelps(vm, p)) continue;
       const pp = parallelPath(vm, p);
       const range = ctx.rangeOf(child(pp, 'barrier'), p.range);
       if (!ctx.wants(HazardCodes.spinOversubscribed, range)) continue;
       ctx.report(HazardCodes.spinOversubscribed, {
         range,
         message:
-          `parallel region \`${p.name}\` waits at its barriers by spinning, and ${oversubPhrase(vm, os, named())} -> when a team member's vCPU is preempted, ` +
+          `parallel region \`${p.name}\` waits at its barriers by spinning` +
+          (steal ? '' : ` (\`steal_time off\`: the guest cannot see preempted siblings${p.barrier === 'paravirt' ? ', so `barrier paravirt` spins like `spin`' : ''}${p.dop === 'adaptive' ? ', so `dop adaptive` keeps the team fixed' : ''})`) +
+          `, and ${oversubPhrase(vm, os, named())} -> when a team member's vCPU is preempted, ` +
           `the other ${p.threads - 1} threads spin on it until it runs again` +
           (p.spinMode === 'user' ? ' (user-mode spinning never triggers pause-loop exits)' : vm.guest.ple.enabled ? '' : ' (pause-loop exiting is off)') +
           ` -> every round loses the preempted vCPU's wait on every sibling (published: 9.68 s -> 19.95 s with preemption; blocking 22.43 s; spinning with DoP adaptation 13.02 s) -> ` +
-          `spin only while no vCPU is preempted (\`barrier paravirt\`), adapt the degree of parallelism (\`dop adaptive\`), or block`,
+          (steal
+            ? `adapt the degree of parallelism (\`dop adaptive\`: the team shrinks to the CPU the VM gets, from steal time) or block (\`barrier block\`); ` +
+              `\`barrier paravirt\` helps less: it blocks only while a straggler's vCPU is flagged preempted, and KVM flags a vCPU only when it is scheduled out while running, ` +
+              `not when it was woken from a halt and waits for a pCPU, so the siblings still spin on that straggler`
+            : `block (\`barrier block\`), or turn \`steal_time\` on for \`dop adaptive\``),
         related: rel(),
-        fixes: [
-          ctx.setSetting(pp, 'barrier', 'paravirt', 'Spin only while no sibling vCPU is preempted (`barrier paravirt`)', true),
-          ctx.setSetting(pp, 'dop', 'adaptive', 'Adapt the degree of parallelism (`dop adaptive`)'),
-          ctx.setSetting(pp, 'barrier', 'block', 'Block at the barrier (`barrier block`)'),
-        ],
+        fixes: steal
+          ? [
+              ctx.setSetting(pp, 'dop', 'adaptive', 'Adapt the degree of parallelism to the CPU the VM gets (`dop adaptive`)', true),
+              ctx.setSetting(pp, 'barrier', 'block', 'Block at the barrier (`barrier block`)'),
+              ctx.setSetting(pp, 'barrier', 'paravirt', "Spin only while no straggler's vCPU is flagged preempted (`barrier paravirt`; misses stragglers woken from a halt)"),
+            ]
+          : [ctx.setSetting(pp, 'barrier', 'block', 'Block at the barrier (`barrier block`)', true)],
       });
     }
     const ple = vm.guest.ple;

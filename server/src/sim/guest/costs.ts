@@ -4,10 +4,6 @@
  * for the published comparisons (spin vs block, boost vs no boost).
  */
 
-/** A halted vCPU that is woken: host wake-up, context switch and VM entry before guest code runs (no halt polling). */
-export const HALT_WAKE_NS = 15_000;
-/** Sending one wake-up IPI to a halted sibling vCPU (an APIC write exit on the sender). */
-export const IPI_SEND_NS = 1_500;
 /** One pause-loop exit (the exit and kvm_vcpu_on_spin's candidate scan), before any yield. */
 export const PLE_EXIT_NS = 1_000;
 /** A GET-bound guest operation (RTC, PAM remap) on a VM without a paravisor: a plain exit to the VMM. */

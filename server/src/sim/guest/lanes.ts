@@ -3,7 +3,7 @@
  *
  * One lane per guest thread, `vm:VM/thread:NAME`, and per parallel-region team member,
  * `vm:VM/region:R/t:I` (kind `guest-thread`, group `vm:VM`). A thread's state is a function of the
- * guest's own arrays (guest.ts), so the guest only tells this module *when* something may have
+ * guest's own arrays (state.ts), so the guest only tells this module *when* something may have
  * changed (`sync` / `syncVcpu`) and the state is derived here:
  *
  *   running         current on its vCPU, the vCPU executes the guest, doing CPU work
@@ -28,7 +28,7 @@ export const STATE_SPINNING = 'spinning';
 export const STATE_VCPU_PREEMPTED = 'vcpu_preempted';
 export const STATE_VCPU_OUT = 'vcpu_out';
 
-/** The guest's state arrays the lanes read (guest.ts owns them; fixed after setup). */
+/** The guest's state arrays the lanes read (state.ts owns them; fixed after setup). */
 export interface GuestLaneView {
   readonly gState: Int8Array;
   readonly gAct: Int8Array;
@@ -49,7 +49,7 @@ export interface GuestLaneView {
   readonly teamIndex: readonly number[];
   /** The host threads of the vCPUs (set after the guest is built). */
   vcpuTids(): readonly number[];
-  /** The guest's constants for its states (guest.ts). */
+  /** The guest's constants for its states (consts.ts). */
   readonly k: {
     G_QUEUED: number;
     G_CUR: number;

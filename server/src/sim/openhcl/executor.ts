@@ -27,7 +27,6 @@ import { CpuWork } from '../contracts';
 import * as contracts from '../contracts';
 import type { EventHandler, Ns, ThreadBody, Vtl0, Vtl0Outer } from '../contracts';
 import type { TextRange } from '../../core/text';
-import * as costs from '../guest/costs';
 import { ActivityLog } from './stalllog';
 import { STALL_LOG_SEGMENTS } from './params';
 import * as tasks from './task';
@@ -39,7 +38,6 @@ import type { Dist } from '../../model/ir';
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
 const { BLOCK_IDLE, BLOCK_WAIT, EXIT_INTERCEPT, EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE, EXIT_STEP, EXIT_VMM } = contracts;
-const { HALT_WAKE_NS } = costs;
 const { R_AWAIT, R_BLOCK, R_CPU, R_DONE, R_FOREVER, R_HV, R_YIELD, T_DONE, T_READY, T_RUNNING, T_WAITING } = tasks;
 
 // Executor modes.
@@ -63,8 +61,13 @@ export const M_FOREVER = 7;
 export const M_FWD_WAIT = 8;
 /** Sidecar blackout: the VP runs nothing. */
 export const M_BLACKOUT = 9;
-/** Woken from a halt by the guest: pays the wake-up (HALT_WAKE_NS) before it runs anything. */
+/**
+ * Woken from a halt by the guest: the wake-up reaches the thread after the host's `wake_latency`,
+ * then it pays `entry` of CPU before it runs anything (host costs, as a plain vCPU).
+ */
 export const M_WAKEUP = 10;
+/** The guest halted and nothing is ready: the VP thread pays the host's `halt_exit` of CPU before it sleeps. */
+export const M_HALT_EXIT = 11;
 
 // Engine event args of an executor.
 const EV_CPU = 0;
@@ -73,6 +76,7 @@ const EV_RESIDENCE = 2;
 const EV_KICK = 3;
 const EV_START = 4;
 const EV_FWD_DONE = 5;
+const EV_WAKE = 6;
 
 export interface ExecutorInit {
   index: number;
@@ -125,6 +129,10 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
   private readonly work: CpuWork;
   private readonly residenceWork: CpuWork | undefined;
   private readonly blockTimer: number;
+  /** Delivers a guest wake-up after the host's `wake_latency`. */
+  private readonly wakeTimer: number;
+  /** The halt exit of the current halt is paid (the thread may sleep now). */
+  private haltPaid = false;
   private readonly handler: number;
   private kickPending = false;
   private driving = false;
@@ -164,6 +172,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     this.work = new CpuWork(eng, this, EV_CPU);
     this.residenceWork = init.vtl0 ? new CpuWork(eng, this, EV_RESIDENCE) : undefined;
     this.blockTimer = eng.timer(this.handler, EV_BLOCK);
+    this.wakeTimer = eng.timer(this.handler, EV_WAKE);
     this.residence = init.residence;
     this.residenceRng = init.residenceRng;
     this.naturalExits = init.naturalExits === true;
@@ -268,7 +277,14 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
         } else if (this.mode === M_WAKEUP) {
           this.mode = M_LOOP;
           this.drive(now);
+        } else if (this.mode === M_HALT_EXIT) {
+          this.haltPaid = true;
+          this.mode = M_LOOP;
+          this.drive(now);
         }
+        return;
+      case EV_WAKE:
+        if (this.mode === M_WAKEUP) this.m.host.wake(this.tid, now);
         return;
       case EV_BLOCK:
         if (this.mode !== M_BLOCK) return;
@@ -330,6 +346,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
       case M_CPU:
       case M_HV:
       case M_HV_EXIT:
+      case M_HALT_EXIT:
         this.work.resume(now);
         return;
       case M_GUEST:
@@ -343,8 +360,9 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
       case M_WAKEUP:
         if (this.work.busy) this.work.resume(now);
         else {
+          this.m.engine.cancel(this.wakeTimer);
           this.setLane(now, this.m.sVtl0, this.m.recWakeup, this.m.vtl0CauseOf(this.vp));
-          this.work.start(now, HALT_WAKE_NS, true);
+          this.work.start(now, this.m.costs.entryNs, true);
         }
         return;
       case M_BLACKOUT:
@@ -427,10 +445,12 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
   vtl0Kick(_vp: number, now: Ns): void {
     if (this.mode === M_IDLE) {
       // The halted guest got an interrupt: the thread wakes and re-enters VTL0, paying the same
-      // wake-up as a plain vCPU (guest/costs.ts HALT_WAKE_NS).
+      // wake-up as a plain vCPU (host costs: `wake_latency` until it is runnable, then `entry`).
       this.mode = M_WAKEUP;
       this.mark(now, this.m.causeHostWait);
-      this.m.host.wake(this.tid, now);
+      const lat = this.m.costs.wakeLatencyNs;
+      if (lat > 0) this.m.engine.arm(this.wakeTimer, now + lat);
+      else this.m.host.wake(this.tid, now);
     }
   }
 
@@ -529,7 +549,13 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     // Enter the guest unless it just halted with nothing new to do: the guest must halt itself
     // (so it knows the vCPU is idle and kicks it when work arrives).
     if (this.vtl0 && (!this.guestHalted || this.vtl0.hasWork())) this.enterGuest(now);
-    else this.goIdle(now);
+    else if (this.vtl0 && this.linux && !this.haltPaid && this.m.costs.haltExitNs > 0) {
+      // The guest's halt costs the thread `halt_exit` of CPU before it sleeps (as a plain vCPU); a
+      // wake-up meanwhile is seen when it is paid (the loop enters the guest instead of sleeping).
+      this.mode = M_HALT_EXIT;
+      this.setLane(now, this.m.sVtl0, this.m.recHaltExit, this.m.vtl0CauseOf(this.vp));
+      this.work.start(now, this.m.costs.haltExitNs, true);
+    } else this.goIdle(now);
   }
 
   private enterGuest(now: Ns): void {
@@ -537,6 +563,7 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     this.guestStallCheck(now);
     this.mode = M_GUEST;
     this.guestHalted = false;
+    this.haltPaid = false;
     if (this.linux) this.setLane(now, m.sVtl0, -1, m.vtl0CauseOf(this.vp));
     else this.setLane(now, m.sVtl0, m.recSidecar, m.causeIdle);
     if ((this.naturalExits || !this.linux) && this.residenceWork && this.residence && this.residenceRng) {
@@ -632,8 +659,9 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
       this.pendingExitDone = true;
     } else if (this.mode === M_FWD_WAIT) {
       this.pendingExitDone = true;
-    } else if (this.mode === M_WAKEUP) {
+    } else if (this.mode === M_WAKEUP || this.mode === M_HALT_EXIT) {
       this.work.stop(now);
+      this.m.engine.cancel(this.wakeTimer);
     }
     const wasOnCpu = this.onCpu;
     this.mode = M_BLACKOUT;

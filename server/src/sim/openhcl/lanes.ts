@@ -26,7 +26,7 @@ import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNING } from '../contracts';
 import type { ChannelRt, DiskRt } from './storvsp';
 import { StorvspWorker } from './storvsp';
 import type { Executor } from './executor';
-import { M_BLACKOUT, M_CPU, M_FWD_WAIT, M_GUEST, M_HV, M_HV_EXIT, M_IDLE, M_WAKEUP } from './executor';
+import { M_BLACKOUT, M_CPU, M_FWD_WAIT, M_GUEST, M_HALT_EXIT, M_HV, M_HV_EXIT, M_IDLE, M_WAKEUP } from './executor';
 import type { OpenHclModel } from './model';
 import { ProgramTask } from './program';
 import type { SidecarState } from './sidecar';
@@ -53,6 +53,7 @@ export class OpenHclLanes {
   private readonly cGuestExit: number;
   private readonly cHostWait: number;
   private readonly cWakeup: number;
+  private readonly cHaltExit: number;
   private readonly cSidecar: number;
   private readonly cAwaitIo: number;
   private readonly cAwaitVp: number;
@@ -90,6 +91,7 @@ export class OpenHclLanes {
     this.cGuestExit = rec.causeId('guest intercept');
     this.cHostWait = rec.causeId('waiting for a pCPU');
     this.cWakeup = rec.causeId('halt wake-up');
+    this.cHaltExit = rec.causeId('halt exit');
     this.cSidecar = rec.causeId('sidecar');
     this.cAwaitIo = rec.causeId('awaiting its IO / timer');
     this.cAwaitVp = rec.causeId('waiting for its VP to come online');
@@ -134,6 +136,8 @@ export class OpenHclLanes {
         return this.cGuestExit;
       case M_WAKEUP:
         return this.cWakeup;
+      case M_HALT_EXIT:
+        return this.cHaltExit;
       case M_BLACKOUT:
       case M_FWD_WAIT:
         return this.cSidecar;

@@ -9,13 +9,14 @@
  */
 import type { TextRange } from '../../core/text';
 import type { Finding } from '../../core/findings';
-import type { Dist, OpenHcl, Sidecar, Vm } from '../../model/ir';
+import type { Dist, HostCosts, OpenHcl, Sidecar, Vm } from '../../model/ir';
 import type { BoostHooks, Engine, EventHandler, HostApi, IoSink, Ns, OpenHclVmSetup, Recorder, SimContext, Stats, StorageModel } from '../contracts';
 import * as contracts from '../contracts';
 import { sampler, type Rng, type Sampler } from '../rng';
 import { CauseTable, fmtNs } from './causes';
 import type { Cause } from './causes';
 import { storvspLayout } from './channels';
+import { hostCosts } from '../host/costs';
 import type { ChannelLayout } from './channels';
 import { Executor } from './executor';
 import { openHclFindings } from './findings';
@@ -106,6 +107,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly logArena = new LogArena();
   readonly causes = new CauseTable();
   readonly endNs: Ns;
+  /** Host costs of a halt and a wake-up of a VP thread: the same as a plain vCPU's (sim/host/costs.ts). */
+  readonly costs: HostCosts;
 
   // Lane states and recorder causes.
   readonly sVtl2: number;
@@ -117,6 +120,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
   readonly recSidecar: number;
   readonly recSidecarExit: number;
   readonly recWakeup: number;
+  readonly recHaltExit: number;
 
   // Cause-table ids used by every executor.
   readonly causeIdle: number;
@@ -217,6 +221,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.cancelOn = oh.ioUringCancel;
     this.stallThresholdNs = ctx.stats.stallThresholdNs;
     this.ringSize = Math.max(1, oh.ioRingSize);
+    this.costs = setup.costs ?? hostCosts(ctx.scenario.host?.costs);
 
     const rec = this.rec;
     this.sVtl2 = rec.stateId('vtl2');
@@ -228,6 +233,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.recSidecar = rec.causeId('sidecar');
     this.recSidecarExit = rec.causeId('sidecar exit (base CPU)');
     this.recWakeup = rec.causeId('halt wake-up');
+    this.recHaltExit = rec.causeId('halt exit');
 
     const c = this.causes;
     this.causeIdle = c.add('idle', 'idle');

@@ -1,0 +1,160 @@
+/**
+ * The guest's own scheduler: per-vCPU run queues (RT first, then round-robin), wake-up placement
+ * (an idle allowed vCPU first), idle balance, and the waits and stalls of queued threads (steal,
+ * guest run queue, VP busy).
+ * Methods of `GuestState` (state.ts), installed on its prototype when guest.ts loads this module.
+ */
+import type { BoostInterrupt } from '../../model/ir';
+import type { Ns } from '../engine';
+import { fmtNs } from '../util';
+import * as consts from './consts';
+import { GuestState } from './state';
+
+// Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
+const { G_BLOCKED, G_CUR, G_QUEUED, V_HALTED, V_IN } = consts;
+
+declare module './state' {
+  interface GuestState {
+    pickNext(v: number, now: Ns): number;
+    pullFrom(v: number): number;
+    enqueue(t: number, v: number, now: Ns, head?: boolean): void;
+    dequeue(t: number): void;
+    requeueCurrent(v: number, t: number, now: Ns, head: boolean): void;
+    selectVcpu(t: number): number;
+    wakeThread(t: number, now: Ns, irq: BoostInterrupt | null): void;
+    notify(v: number, now: Ns): void;
+    waitStart(t: number, v: number, now: Ns): void;
+    waitEnd(t: number, v: number, now: Ns): void;
+  }
+}
+
+GuestState.prototype.pickNext = function (this: GuestState, v: number, now: Ns): number {
+  let t = this.rq.head[2 * v];
+  if (t < 0) t = this.rq.head[2 * v + 1];
+  if (t < 0 && this.waitingV.size > 0) t = this.pullFrom(v);
+  if (t < 0) return -1;
+  this.dequeue(t);
+  this.vCur[v] = t;
+  this.gState[t] = G_CUR;
+  this.gVcpu[t] = v;
+  this.vSliceLeft[v] = this.sliceNs;
+  this.vSince[v] = now;
+  return t;
+};
+
+/** Idle balance: a thread waiting on another vCPU that may run on `v`. */
+GuestState.prototype.pullFrom = function (this: GuestState, v: number): number {
+  const items = this.waitingV.items;
+  for (let i = 0; i < this.waitingV.size; i++) {
+    const o = items[i];
+    if (o === v) continue;
+    for (let l = 0; l < 2; l++) {
+      for (let t = this.rq.head[2 * o + l]; t >= 0; t = this.rq.next[t]) {
+        const al = this.gAllowed[t];
+        if (al.length === this.nv || al.includes(v)) return t;
+      }
+    }
+  }
+  return -1;
+};
+
+GuestState.prototype.enqueue = function (this: GuestState, t: number, v: number, now: Ns, head = false): void {
+  const list = 2 * v + (this.gRt[t] ? 0 : 1);
+  if (head) this.rq.pushHead(list, t);
+  else this.rq.pushTail(list, t);
+  this.gState[t] = G_QUEUED;
+  this.gVcpu[t] = v;
+  this.waitingV.add(v);
+  this.halted.delete(v); // it has work now: not a target for the next wake-up
+
+  this.waitStart(t, v, now);
+  if (this.lanes !== null) this.lanes.sync(t, now);
+};
+
+GuestState.prototype.dequeue = function (this: GuestState, t: number): void {
+  const list = this.rq.owner[t];
+  if (list < 0) return;
+  this.rq.remove(t);
+  const v = list >> 1;
+  if (this.rq.size[2 * v] === 0 && this.rq.size[2 * v + 1] === 0) this.waitingV.delete(v);
+};
+
+GuestState.prototype.requeueCurrent = function (this: GuestState, v: number, t: number, now: Ns, head: boolean): void {
+  this.vCur[v] = -1;
+  if (this.gHold[t] >= 0) this.lockOff(this.locks[this.gHold[t]], now, false);
+  this.enqueue(t, v, now, head);
+};
+
+GuestState.prototype.selectVcpu = function (this: GuestState, t: number): number {
+  const al = this.gAllowed[t];
+  if (al.length === 1) return al[0];
+  const prev = this.gVcpu[t];
+  const allowedPrev = al.length === this.nv || al.includes(prev);
+  if (allowedPrev && this.halted.has(prev)) return prev;
+  if (this.halted.size > 0) {
+    const items = this.halted.items;
+    for (let i = 0; i < this.halted.size; i++) {
+      const c = items[i];
+      if (al.length === this.nv || al.includes(c)) return c;
+    }
+  }
+  return allowedPrev ? prev : al[0];
+};
+
+/** A blocked thread becomes runnable (timer, IO completion, lock hand-off, barrier release). */
+GuestState.prototype.wakeThread = function (this: GuestState, t: number, now: Ns, irq: BoostInterrupt | null): void {
+  if (this.gState[t] !== G_BLOCKED) return;
+  const v = this.selectVcpu(t);
+  this.enqueue(t, v, now);
+  if (this.gRt[t]) this.kvm.requestBoost(v);
+  if (irq) this.kvm.interrupt(v, irq, now, 0);
+  this.notify(v, now);
+  if (this.lanes !== null) this.lanes.sync(t, now); // the kick may have woken the vCPU's host thread
+};
+
+/** Something changed for vCPU `v` (a thread was queued, an item arrived). */
+GuestState.prototype.notify = function (this: GuestState, v: number, now: Ns): void {
+  const s = this.vState[v];
+  if (s === V_HALTED) this.outer[v].vtl0Kick(v, now);
+  else if (s === V_IN && !this.vDriving[v]) this.drive(v, now);
+};
+
+GuestState.prototype.waitStart = function (this: GuestState, t: number, v: number, now: Ns): void {
+  if (this.gWaitSince[t] >= 0) return;
+  this.gWaitSince[t] = now;
+  this.gWaitV[t] = v;
+  const tid = this.vcpuTids[v];
+  this.gStealAt[t] = tid !== undefined ? this.host.stealNs(tid, now) : 0;
+  this.gInAt[t] = this.inTotal(v, now);
+};
+
+GuestState.prototype.waitEnd = function (this: GuestState, t: number, v: number, now: Ns): void {
+  const since = this.gWaitSince[t];
+  this.gWaitSince[t] = -1;
+  const wait = now - since;
+  if (wait < this.stallNs) return;
+  const wv = this.gWaitV[t];
+  if (wv !== v) {
+    // Waited in the queue of vCPU wv and was pulled to v by the guest's idle balance.
+    this.ctx.stats.stall({ task: this.gName[t], vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause: 'guest-runqueue', causes: [`${this.gName[t]} waited ${fmtNs(wait)} on vCPU ${wv} of ${this.vmName}`, `it ran once vCPU ${v} went idle and pulled it`], range: this.gRange[t] });
+    return;
+  }
+  const tid = this.vcpuTids[v];
+  const steal = tid !== undefined ? this.host.stealNs(tid, now) - this.gStealAt[t] : 0;
+  const inGuest = this.inTotal(v, now) - this.gInAt[t];
+  const name = this.gName[t];
+  let cause: string;
+  const causes = [`${name} on vCPU ${v} of ${this.vmName} could not run for ${fmtNs(wait)}`];
+  if (steal >= wait / 2) {
+    cause = 'vcpu-preempted';
+    const by = tid !== undefined ? this.host.preemptedBy(tid) : -1;
+    causes.push(`vCPU ${v} was preempted by the host for ${fmtNs(steal)} (steal)${by >= 0 ? `; ${this.host.nameOf(by)} took its pCPU` : ''}`);
+  } else if (inGuest >= wait / 2) {
+    cause = 'guest-runqueue';
+    causes.push(`other guest threads ran on vCPU ${v} (guest slice ${fmtNs(this.sliceNs)})`);
+  } else {
+    cause = 'vp-busy';
+    causes.push(`vCPU ${v} was out of the guest for ${fmtNs(wait - inGuest - steal)} (exits, VTL2 work)`);
+  }
+  this.ctx.stats.stall({ task: name, vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause, causes, range: this.gRange[t] });
+};
