@@ -80,6 +80,8 @@ export const COUNTERS = {
   missing_wakeup: { severity: 'data_loss', description: 'A sleeping task ran again without a recorded sched_wakeup.' },
   wakeup_from_waking: { severity: 'info', description: 'Wake-ups dated by sched_waking because the matching sched_wakeup is missing.' },
   timestamp_backwards: { severity: 'data_loss', description: 'Events whose timestamp is earlier than the previous event of the same input; clamped.' },
+  timestamp_outlier: { severity: 'error', description: 'Events whose timestamp was far (over 1 s) from the events on both sides of it (or, for the first or last event, over 10 s from its neighbour) while those agreed: a corrupt timestamp; skipped with a located warning so it does not stretch the window.' },
+  timestamp_jump: { severity: 'data_loss', description: 'Jumps of more than 10 s between consecutive events that the events after them confirm (tracing paused?); kept, each located in the warnings.' },
   chrome_bad_event: { severity: 'error', description: 'Chrome trace events that are not objects or lack required fields; skipped.' },
   chrome_unmatched_end: { severity: 'data_loss', description: 'Chrome `E` events without an open `B` on the same thread; ignored.' },
   chrome_unclosed_begin: { severity: 'data_loss', description: 'Chrome `B` events never closed; ended at the end of the trace.' },

@@ -175,6 +175,35 @@ export class EventTable {
     this.countsByName[kind]++;
   }
 
+  /**
+   * Removes row `i` of the last few rows (the rows after it move down by one). Used to take back
+   * a row whose timestamp turned out to be an outlier once the next row was seen; cost is the
+   * number of rows after `i`.
+   */
+  dropRow(i: number): void {
+    if (i < 0 || i >= this.rows) return;
+    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3];
+    this.countsByName[this.kind.get(i)]--;
+    for (let r = i + 1; r < this.rows; r++) for (const c of cols) c.set(r - 1, c.get(r));
+    this.rows--;
+    // The current block's fill goes down by one; a block emptied by this stays allocated and is
+    // filled again by the next push.
+    if (this.fill === 0) {
+      for (const c of cols) c.dropLastBlock();
+      this.cTs = this.ts.blocks[this.ts.blocks.length - 1];
+      this.cCpu = this.cpu.blocks[this.cpu.blocks.length - 1];
+      this.cSrc = this.src.blocks[this.src.blocks.length - 1];
+      this.cKind = this.kind.blocks[this.kind.blocks.length - 1];
+      this.cPid = this.pid.blocks[this.pid.blocks.length - 1];
+      this.cA0 = this.a0.blocks[this.a0.blocks.length - 1];
+      this.cA1 = this.a1.blocks[this.a1.blocks.length - 1];
+      this.cA2 = this.a2.blocks[this.a2.blocks.length - 1];
+      this.cA3 = this.a3.blocks[this.a3.blocks.length - 1];
+      this.fill = BLOCK_ROWS;
+    }
+    this.fill--;
+  }
+
   private newBlock(): void {
     this.cTs = this.ts.addBlock();
     this.cCpu = this.cpu.addBlock();

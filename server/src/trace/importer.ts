@@ -121,13 +121,14 @@ export class TraceImporter {
     if (this.format === undefined) this.detect();
     this.finished = true;
     if (this.dat) return this.finishDat(this.dat);
-    this.events.seal();
     if (this.chrome) {
       this.chrome.scanner.finish();
       this.chrome.sink.finish();
-    } else if (this.ftrace && (this.carryLen > 0 || this.carryOverflow)) {
-      this.emitCarry();
+    } else if (this.ftrace) {
+      if (this.carryLen > 0 || this.carryOverflow) this.emitCarry();
+      this.ftrace.finish();
     }
+    this.events.seal();
     const f = this.format!;
     const format: ImportedTrace['format'] = f === 'tracefs' || f === 'trace-cmd' || f === 'chrome-json' ? f : 'unknown';
     return {
