@@ -92,6 +92,17 @@ export class TraceImporter {
     return this.stats.bytes;
   }
 
+  /**
+   * True once more input cannot change the result: the input was refused (binary data, gzip
+   * inside the stream) or the Chrome JSON scanner stopped at an error. Callers stop reading, so
+   * an endless source (`/dev/zero`, `/dev/urandom`) ends as soon as it is recognised.
+   */
+  get done(): boolean {
+    if (this.format === undefined) return false;
+    if (this.chrome) return this.chrome.scanner.stoppedEarly;
+    return !this.ftrace && !this.dat;
+  }
+
   push(input: Uint8Array): void {
     if (this.finished) throw new Error('TraceImporter.push after finish');
     if (input.length === 0) return;
@@ -327,6 +338,8 @@ export async function importTrace(
     if (opts.signal?.aborted) return { status: 'cancelled', bytesDone: imp.bytesDone };
     imp.push(chunk);
     opts.onProgress?.(opts.position ? opts.position() : imp.bytesDone, opts.totalBytes);
+    // Refused or stopped input: read no further (the loop's exit closes the source).
+    if (imp.done) break;
   }
   if (opts.signal?.aborted) return { status: 'cancelled', bytesDone: imp.bytesDone };
   return { status: 'ok', trace: imp.finish() };

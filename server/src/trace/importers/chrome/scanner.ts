@@ -62,6 +62,11 @@ export class ChromeScanner {
     for (let i = 0; i < n; i++) {
       const c = b[i];
       if (c === 0x0a) this.line++;
+      else if (c === 0) {
+        // JSON text never holds a NUL byte, not even inside a string: binary data.
+        this.fail('binary data (a NUL byte) in JSON text', this.base + i);
+        return;
+      }
       if (this.inString) {
         if (this.escape) this.escape = false;
         else if (c === BACKSLASH) this.escape = true;
@@ -133,6 +138,11 @@ export class ChromeScanner {
     }
     if (this.capturing && captureFrom >= 0) this.capture(b, captureFrom, n);
     this.base += n;
+  }
+
+  /** True after an error that ends extraction: the rest of the input is not read. */
+  get stoppedEarly(): boolean {
+    return this.stopped;
   }
 
   /** Call at the end of the input. */
