@@ -3,7 +3,7 @@
  * warnings, unknown events and what was inferred), VMs, a per-vCPU table, other busy threads,
  * CPUs, and the findings with their fix hints. Pure string building.
  */
-import { fmtCount, fmtNs, fmtPct, fmtTs } from './format';
+import { escapeControls, fmtCount, fmtNs, fmtPct, fmtTs } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -116,5 +116,6 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
     out.push(`    ${f.message}`);
     if (f.fix) out.push(`    fix: ${f.fix}`);
   }
-  return out.join('\n') + '\n';
+  // Comms, exit reasons, file names and warning reasons come from the trace: no raw controls.
+  return out.map((l) => escapeControls(l, false)).join('\n') + '\n';
 }
