@@ -82,6 +82,8 @@ export const COUNTERS = {
   timestamp_backwards: { severity: 'data_loss', description: 'Events whose timestamp is earlier than the previous event of the same input; clamped.' },
   timestamp_outlier: { severity: 'error', description: 'Events whose timestamp was far (over 1 s) from the events on both sides of it (or, for the first or last event, over 10 s from its neighbour) while those agreed: a corrupt timestamp; skipped with a located warning so it does not stretch the window.' },
   timestamp_jump: { severity: 'data_loss', description: 'Jumps of more than 10 s between consecutive events that the events after them confirm (tracing paused?); kept, each located in the warnings.' },
+  threads_over_cap: { severity: 'data_loss', description: 'Events of threads beyond the cap on distinct threads (65,536 per Chrome trace); counted, not kept.' },
+  lines_over_cap: { severity: 'data_loss', description: 'Text lines after the cap on stored events (16,777,216 by default) was reached; counted, not parsed.' },
   chrome_bad_event: { severity: 'error', description: 'Chrome trace events that are not objects or lack required fields; skipped.' },
   chrome_unmatched_end: { severity: 'data_loss', description: 'Chrome `E` events without an open `B` on the same thread; ignored.' },
   chrome_unclosed_begin: { severity: 'data_loss', description: 'Chrome `B` events never closed; ended at the end of the trace.' },

@@ -47,6 +47,8 @@ export class ChromeScanner {
   private capturing = false;
   private tooLong = false;
   private stopped = false;
+  /** The root value closed: only blanks may follow. */
+  private rootDone = false;
   /** Bytes and line feeds before the current chunk; where the captured event starts. */
   private base = 0;
   private line = 1;
@@ -78,6 +80,11 @@ export class ChromeScanner {
           }
         } else if (this.capturingKey && this.keyBytes.length < 64) this.keyBytes.push(c);
         continue;
+      }
+      if (this.rootDone && c > 0x20) {
+        // Anything but blanks after the document is not part of it (a second document, junk).
+        this.fail('data after the end of the JSON document', this.base + i);
+        return;
       }
       switch (c) {
         case QUOTE:
@@ -119,6 +126,7 @@ export class ChromeScanner {
             this.fail('unbalanced closing bracket', this.base + i);
             return;
           }
+          if (this.depth === 0) this.rootDone = true;
           if (this.capturing && this.depth === this.eventsDepth) {
             this.capture(b, captureFrom, i + 1);
             this.emit();
