@@ -269,6 +269,13 @@ const DENSE_MAX = 1 << 22;
 
 export class ThreadTable {
   readonly list: ThreadInfo[] = [];
+  /** Threads not given an entry of their own because {@link max} were known (see index). */
+  overflow = 0;
+  private overflowIndex = -1;
+
+  /** `max`: distinct threads kept; later ones share one entry with tid -2. */
+  constructor(readonly max = Infinity) {}
+
   private readonly byKey = new Map<number, number>();
   /** tid -> index + 1 for src 0 (0 = absent); grows to the largest tid seen. */
   private dense = new Int32Array(1024);
@@ -302,6 +309,17 @@ export class ThreadTable {
     const k = ThreadTable.key(src, tid);
     let i = this.byKey.get(k);
     if (i === undefined) {
+      if (this.list.length >= this.max) {
+        // Over the cap: one shared entry (and each further thread counted once).
+        this.overflow++;
+        if (this.overflowIndex < 0) {
+          this.overflowIndex = this.list.length;
+          this.list.push({ src, tid: -2, comm: -1, tgid: -1, creator: -1, kvmVcpu: -1, kvmEntries: 0, kvmExits: 0, kvmOther: 0 });
+        }
+        // Not remembered in byKey (that would grow without bound); the dense index of src 0
+        // remembers it, so a thread is usually counted once.
+        return this.overflowIndex;
+      }
       i = this.list.length;
       this.list.push({ src, tid, comm: -1, tgid: -1, creator: -1, kvmVcpu: -1, kvmEntries: 0, kvmExits: 0, kvmOther: 0 });
       this.byKey.set(k, i);

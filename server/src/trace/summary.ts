@@ -47,6 +47,10 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   );
   const lost = s.counters.lost_events?.value;
   if (lost) out.push(`lost:     ${fmtCount(lost)} events reported lost by the tracer`);
+  const overLines = s.counters.lines_over_cap?.value;
+  const overThreads = s.counters.threads_over_cap?.value;
+  if (overLines) out.push(`capped:   ${fmtCount(s.events)} events stored (the cap); ${fmtCount(overLines)} later lines counted, not analysed`);
+  if (overThreads) out.push(`capped:   ${fmtCount(overThreads)} ${fd.detected === 'chrome-json' ? 'events of threads' : 'threads'} beyond the cap on distinct threads not kept apart`);
 
   for (const vm of doc.vms) {
     out.push('');
