@@ -318,3 +318,23 @@ describe('hostile traces: any single-line mutation of a real trace', () => {
     );
   });
 });
+
+describe('hostile traces: any single field of a Chrome event set to any JSON value', () => {
+  const n = 200;
+  const events = Array.from({ length: n }, (_, i) => ({ ph: 'X', pid: 1, tid: 1 + (i % 7), ts: 10 * i, dur: 5, name: 'running', cat: 'running' }));
+  it('only that event is warned (on its line); every other event loads; the window stays finite', () => {
+    fc.assert(
+      fc.property(fc.nat(n - 1), fc.constantFrom('pid', 'tid', 'ts', 'dur'), fc.jsonValue(), (i, key, value) => {
+        const evs = events.map((e, k) => (k === i ? { ...e, [key]: value } : e));
+        const text = `[${evs.map((e) => JSON.stringify(e)).join(',\n')}]\n`;
+        const tr = importBytes(text);
+        for (const w of tr.stats.warnings) assert.equal(w.line, i + 1, `${w.line}: ${w.reason}`);
+        assert.ok(tr.chrome!.slices.length >= n - 1);
+        assert.ok(tr.stats.warningCount <= 1);
+        const doc = analyzeTrace(tr);
+        assert.ok(Number.isFinite(doc.window.startNs) && Number.isFinite(doc.window.endNs));
+      }),
+      { numRuns: 200, seed: 13 },
+    );
+  });
+});
