@@ -10,7 +10,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createGunzip, inflateSync } from 'node:zlib';
+import { createGunzip, createInflateRaw, inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { importTrace, type CancelToken, type ImportOutcome } from '../trace/importer';
 import type { TraceFormat } from '../trace/detect';
@@ -94,12 +94,31 @@ export async function openTraceFile(path: string): Promise<TraceFileSource> {
     });
     input.on('error', (e) => gz.destroy(e));
     input.pipe(gz);
+    let delivered = 0;
     try {
-      for await (const c of gz) yield c as Buffer;
+      for await (const c of gz) {
+        delivered += (c as Buffer).length;
+        yield c as Buffer;
+      }
     } catch (e) {
       err = e as Error;
     } finally {
       input.destroy();
+    }
+    if (err) {
+      // A bad CRC or length in the trailer (or a stream cut short) fails the gzip stream with
+      // output still inside zlib: inflate the deflate data again without the gzip wrapper, which
+      // has no trailer check, and hand on what follows the bytes already delivered.
+      const first = err;
+      try {
+        for await (const c of rawInflateAfter(path, delivered)) {
+          delivered += c.length;
+          yield c;
+        }
+      } catch {
+        // keep the first error: it says why the stream stopped
+      }
+      err = first;
     }
   }
 
@@ -110,6 +129,60 @@ export async function openTraceFile(path: string): Promise<TraceFileSource> {
     compressed,
     error: () => err,
   };
+}
+
+/**
+ * The output of the first gzip member of the file at `path`, inflated without the gzip wrapper
+ * (no CRC / length check), from output byte `skip` on. Ends quietly at the end of the deflate
+ * data; stops at corrupt deflate data.
+ */
+async function* rawInflateAfter(path: string, skip: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  let hdr: Buffer;
+  try {
+    hdr = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await fh.read(hdr, 0, hdr.length, 0);
+    hdr = hdr.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const start = gzipHeaderLength(hdr);
+  if (start < 0) return;
+  const input = createReadStream(path, { start, highWaterMark: READ_CHUNK_BYTES });
+  const inf = createInflateRaw({ chunkSize: 64 * 1024 });
+  input.on('error', (e) => inf.destroy(e));
+  input.pipe(inf);
+  let seen = 0;
+  try {
+    for await (const c of inf) {
+      const b = c as Buffer;
+      const from = Math.max(0, skip - seen);
+      seen += b.length;
+      if (from < b.length) yield b.subarray(from);
+    }
+  } finally {
+    input.destroy();
+    inf.destroy();
+  }
+}
+
+/** Bytes of the gzip member header at the start of `b` (RFC 1952), -1 when it is not one. */
+export function gzipHeaderLength(b: Uint8Array): number {
+  if (b.length < 10 || b[0] !== 0x1f || b[1] !== 0x8b || b[2] !== 8) return -1;
+  const flags = b[3];
+  let i = 10;
+  if (flags & 4) {
+    if (i + 2 > b.length) return -1;
+    i += 2 + (b[i] | (b[i + 1] << 8));
+  }
+  for (const bit of [8, 16]) {
+    if (flags & bit) {
+      while (i < b.length && b[i] !== 0) i++;
+      i++;
+    }
+  }
+  if (flags & 2) i += 2;
+  return i <= b.length ? i : -1;
 }
 
 /**
@@ -160,6 +233,9 @@ function streamSource(input: NodeJS.ReadableStream, totalBytes: number): TraceFi
       await pump;
     } catch (e) {
       err = e as Error;
+    } finally {
+      // The reader may stop early (refused input): close the source, an endless device included.
+      void it.return?.();
     }
   }
   return {

@@ -152,21 +152,25 @@ export function startsWithAt(b: Uint8Array, i: number, end: number, pat: Uint8Ar
   return true;
 }
 
+/** First index of byte `c` in `b[from, end)` or -1: never looks past `end` (a line's end). */
+export function indexOfByte(b: Uint8Array, c: number, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (b[i] === c) return i;
+  return -1;
+}
+
 /**
- * First index of `pat` in `b[from, end)` or -1. Uses the native single-byte `indexOf` to jump to
- * candidates, which is much faster than a JavaScript loop over every byte.
+ * First index of `pat` in `b[from, end)` or -1. Looks at no byte past `end`: a search bounded by
+ * the line must not scan the rest of the chunk (with many short lines that is quadratic).
  */
 export function indexOfSeq(b: Uint8Array, pat: Uint8Array, from: number, end: number): number {
   const first = pat[0];
   const n = pat.length;
-  let i = from;
-  while (i + n <= end) {
-    i = b.indexOf(first, i);
-    if (i < 0 || i + n > end) return -1;
+  const last = end - n;
+  for (let i = from; i <= last; i++) {
+    if (b[i] !== first) continue;
     let k = 1;
     while (k < n && b[i + k] === pat[k]) k++;
     if (k === n) return i;
-    i++;
   }
   return -1;
 }

@@ -41,6 +41,14 @@ export class BlockColumn<T extends TypedArray> {
     return this.cur;
   }
 
+  /** Forgets the last block (after a writer took its only row back); the one before is current. */
+  dropLastBlock(): void {
+    if (this.blocks.length <= 1) return;
+    this.blocks.pop();
+    this.cur = this.blocks[this.blocks.length - 1];
+    this.fill = BLOCK_ROWS;
+  }
+
   get(i: number): number {
     return this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK];
   }

@@ -8,7 +8,7 @@
  * - gzip (1f 8b) and trace-cmd's binary `.dat` (17 08 44 "tracing") are recognised only to say
  *   what to do with them.
  */
-import { CR, HASH, LF, SPACE, TAB, ascii, indexOfSeq, skipBlanks, startsWithAt } from './bytes';
+import { CR, HASH, LF, SPACE, TAB, ascii, indexOfByte, indexOfSeq, skipBlanks, startsWithAt } from './bytes';
 
 export type TraceFormat = 'tracefs' | 'trace-cmd' | 'chrome-json';
 export type DetectedFormat = TraceFormat | 'gzip' | 'trace-cmd-dat' | 'binary' | 'empty';
@@ -47,14 +47,14 @@ export function detectFormat(b: Uint8Array, len: number): DetectedFormat {
     if (startsWithAt(b, p, e, CPUS) || startsWithAt(b, p, e, VERSION)) return 'trace-cmd';
     if (p < e && b[p] !== HASH) {
       // `NAME: cpus=N` (multi-file report).
-      const colon = b.indexOf(0x3a, p);
+      const colon = indexOfByte(b, 0x3a, p, e);
       if (colon > p && colon < e && b[colon + 1] === SPACE && startsWithAt(b, skipBlanks(b, colon + 1, e), e, CPUS)) return 'trace-cmd';
       const sw = indexOfSeq(b, SCHED_SWITCH, p, e);
       if (sw >= 0) {
         const body = skipBlanks(b, sw + SCHED_SWITCH.length, e);
         if (!startsWithAt(b, body, e, PREV_COMM) && indexOfSeq(b, ARROW, body, e) >= 0) return 'trace-cmd';
       }
-      const rb = b.indexOf(0x5d, p);
+      const rb = indexOfByte(b, 0x5d, p, e);
       if (rb > 0 && rb < e) {
         const q = skipBlanks(b, rb + 1, e);
         if (q < e && (b[q] < 0x30 || b[q] > 0x39)) flagsLines++;

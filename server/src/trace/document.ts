@@ -61,11 +61,15 @@ function exitPeaks(t: ThreadSched, durationNs: number): Record<string, number> {
   const out: Record<string, number> = {};
   const window = Math.round(1e9 / EXIT_BUCKET_NS);
   for (const [reason, buckets] of t.exitBuckets) {
+    // Slide over the buckets that hold exits (not over the time span): a window ending at
+    // bucket k sums the buckets in (k - window, k].
+    const keys = [...buckets.keys()].sort((a, b) => a - b);
     let best = 0;
     let sum = 0;
-    for (let i = 0; i < buckets.length; i++) {
-      sum += buckets[i] ?? 0;
-      if (i >= window) sum -= buckets[i - window] ?? 0;
+    let lo = 0;
+    for (const k of keys) {
+      sum += buckets.get(k)!;
+      while (keys[lo] <= k - window) sum -= buckets.get(keys[lo++])!;
       if (sum > best) best = sum;
     }
     // A trace shorter than 1 s cannot show a full window: scale its count to a rate.

@@ -175,6 +175,35 @@ export class EventTable {
     this.countsByName[kind]++;
   }
 
+  /**
+   * Removes row `i` of the last few rows (the rows after it move down by one). Used to take back
+   * a row whose timestamp turned out to be an outlier once the next row was seen; cost is the
+   * number of rows after `i`.
+   */
+  dropRow(i: number): void {
+    if (i < 0 || i >= this.rows) return;
+    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3];
+    this.countsByName[this.kind.get(i)]--;
+    for (let r = i + 1; r < this.rows; r++) for (const c of cols) c.set(r - 1, c.get(r));
+    this.rows--;
+    // The current block's fill goes down by one; a block emptied by this stays allocated and is
+    // filled again by the next push.
+    if (this.fill === 0) {
+      for (const c of cols) c.dropLastBlock();
+      this.cTs = this.ts.blocks[this.ts.blocks.length - 1];
+      this.cCpu = this.cpu.blocks[this.cpu.blocks.length - 1];
+      this.cSrc = this.src.blocks[this.src.blocks.length - 1];
+      this.cKind = this.kind.blocks[this.kind.blocks.length - 1];
+      this.cPid = this.pid.blocks[this.pid.blocks.length - 1];
+      this.cA0 = this.a0.blocks[this.a0.blocks.length - 1];
+      this.cA1 = this.a1.blocks[this.a1.blocks.length - 1];
+      this.cA2 = this.a2.blocks[this.a2.blocks.length - 1];
+      this.cA3 = this.a3.blocks[this.a3.blocks.length - 1];
+      this.fill = BLOCK_ROWS;
+    }
+    this.fill--;
+  }
+
   private newBlock(): void {
     this.cTs = this.ts.addBlock();
     this.cCpu = this.cpu.addBlock();
@@ -240,6 +269,13 @@ const DENSE_MAX = 1 << 22;
 
 export class ThreadTable {
   readonly list: ThreadInfo[] = [];
+  /** Threads not given an entry of their own because {@link max} were known (see index). */
+  overflow = 0;
+  private overflowIndex = -1;
+
+  /** `max`: distinct threads kept; later ones share one entry with tid -2. */
+  constructor(readonly max = Infinity) {}
+
   private readonly byKey = new Map<number, number>();
   /** tid -> index + 1 for src 0 (0 = absent); grows to the largest tid seen. */
   private dense = new Int32Array(1024);
@@ -273,6 +309,17 @@ export class ThreadTable {
     const k = ThreadTable.key(src, tid);
     let i = this.byKey.get(k);
     if (i === undefined) {
+      if (this.list.length >= this.max) {
+        // Over the cap: one shared entry (and each further thread counted once).
+        this.overflow++;
+        if (this.overflowIndex < 0) {
+          this.overflowIndex = this.list.length;
+          this.list.push({ src, tid: -2, comm: -1, tgid: -1, creator: -1, kvmVcpu: -1, kvmEntries: 0, kvmExits: 0, kvmOther: 0 });
+        }
+        // Not remembered in byKey (that would grow without bound); the dense index of src 0
+        // remembers it, so a thread is usually counted once.
+        return this.overflowIndex;
+      }
       i = this.list.length;
       this.list.push({ src, tid, comm: -1, tgid: -1, creator: -1, kvmVcpu: -1, kvmEntries: 0, kvmExits: 0, kvmOther: 0 });
       this.byKey.set(k, i);

@@ -20,6 +20,14 @@ import { Dialect, FtraceParser, type FtraceLayout } from './importers/ftrace/par
 import { datImport, runSyncChunks, type DatDecompressors } from './importers/dat';
 import { ImportStats } from './stats';
 
+/**
+ * Events stored from one text trace (2^24, about 550 MiB of columns; a tracefs line is 100-150
+ * bytes, so this is about 2 GiB of text). A gzip bomb of 4 GiB of lines stops here.
+ */
+export const MAX_EVENTS = 1 << 24;
+/** Distinct threads kept from one trace (each costs a few KiB in the analysis). */
+export const MAX_THREADS = 1 << 16;
+
 /** Longest text line accepted; longer lines are skipped with a warning (64 KiB). */
 export const MAX_LINE_BYTES = 64 * 1024;
 
@@ -30,6 +38,13 @@ export interface ImportOptions {
   format?: TraceFormat;
   /** Located warnings kept as samples (all are counted). Default 100. */
   maxWarningSamples?: number;
+  /**
+   * Text formats: stored events at which parsing stops (checked per pushed chunk); later lines
+   * are only counted (`lines_over_cap`). Default {@link MAX_EVENTS}.
+   */
+  maxEvents?: number;
+  /** Distinct threads kept; further ones share one `(other threads)` entry. Default {@link MAX_THREADS}. */
+  maxThreads?: number;
   /**
    * Decompressors for compressed trace-cmd `.dat` (v7) input, given by the shell (the core does
    * no zlib); without them only uncompressed `.dat` files load.
@@ -60,7 +75,11 @@ export interface ImportedTrace {
 export class TraceImporter {
   readonly stats: ImportStats;
   private readonly events = new EventTable();
-  private readonly threads = new ThreadTable();
+  private readonly threads: ThreadTable;
+  /** Text input past the event cap: lines are counted, not parsed. */
+  private capped = false;
+  /** The last byte of text seen while capped (a last line without LF still counts). */
+  private cappedOpenLine = false;
   private format: DetectedFormat | undefined;
   private ftrace: FtraceParser | undefined;
   private chrome: { scanner: ChromeScanner; sink: ChromeEventSink } | undefined;
@@ -85,11 +104,23 @@ export class TraceImporter {
 
   constructor(private readonly opts: ImportOptions = {}) {
     this.stats = new ImportStats(opts.maxWarningSamples);
+    this.threads = new ThreadTable(opts.maxThreads ?? MAX_THREADS);
     if (opts.format) this.setFormat(opts.format);
   }
 
   get bytesDone(): number {
     return this.stats.bytes;
+  }
+
+  /**
+   * True once more input cannot change the result: the input was refused (binary data, gzip
+   * inside the stream) or the Chrome JSON scanner stopped at an error. Callers stop reading, so
+   * an endless source (`/dev/zero`, `/dev/urandom`) ends as soon as it is recognised.
+   */
+  get done(): boolean {
+    if (this.format === undefined) return false;
+    if (this.chrome) return this.chrome.scanner.stoppedEarly;
+    return !this.ftrace && !this.dat;
   }
 
   push(input: Uint8Array): void {
@@ -121,13 +152,22 @@ export class TraceImporter {
     if (this.format === undefined) this.detect();
     this.finished = true;
     if (this.dat) return this.finishDat(this.dat);
-    this.events.seal();
     if (this.chrome) {
       this.chrome.scanner.finish();
       this.chrome.sink.finish();
-    } else if (this.ftrace && (this.carryLen > 0 || this.carryOverflow)) {
-      this.emitCarry();
+    } else if (this.ftrace) {
+      if (this.capped) {
+        if (this.cappedOpenLine) this.cappedLines(1);
+      } else {
+        if (this.carryLen > 0 || this.carryOverflow) this.emitCarry();
+        this.ftrace.finish();
+      }
     }
+    if (this.threads.overflow > 0) {
+      this.stats.count('threads_over_cap', this.threads.overflow);
+      this.stats.warn(0, 0, `more than ${this.threads.max} distinct threads: ${this.threads.overflow} further ones were merged into one "(other threads)" entry`);
+    }
+    this.events.seal();
     const f = this.format!;
     const format: ImportedTrace['format'] = f === 'tracefs' || f === 'trace-cmd' || f === 'chrome-json' ? f : 'unknown';
     return {
@@ -189,7 +229,7 @@ export class TraceImporter {
   private setFormat(f: DetectedFormat): void {
     this.format = f;
     if (f === 'chrome-json') {
-      const sink = new ChromeEventSink(this.stats);
+      const sink = new ChromeEventSink(this.stats, this.opts.maxThreads ?? MAX_THREADS);
       this.chrome = { sink, scanner: new ChromeScanner(sink) };
     } else if (f === 'trace-cmd-dat') {
       this.dat = [];
@@ -227,6 +267,35 @@ export class TraceImporter {
 
   private feedText(chunk: Uint8Array, finder: Uint8Array): void {
     const parser = this.ftrace!;
+    if (this.capped) {
+      let n = 0;
+      for (let i = finder.indexOf(LF); i >= 0; i = finder.indexOf(LF, i + 1)) n++;
+      this.cappedLines(n);
+      this.cappedOpenLine = chunk[chunk.length - 1] !== LF;
+      return;
+    }
+    if (this.events.length >= (this.opts.maxEvents ?? MAX_EVENTS)) {
+      // The event cap: finish the carried line, then only count lines.
+      let start = 0;
+      if (this.carryLen > 0 || this.carryOverflow) {
+        const nl = finder.indexOf(LF);
+        if (nl < 0) {
+          this.appendCarry(chunk, 0, chunk.length);
+          return;
+        }
+        this.appendCarry(chunk, 0, nl);
+        this.emitCarry();
+        start = nl + 1;
+      }
+      this.capped = true;
+      this.ftrace!.finish();
+      this.stats.warn(this.lineNo + 1, this.chunkBase + start, `${this.events.length} events stored (the cap): the lines from here on are counted, not parsed`);
+      let n = 0;
+      for (let i = finder.indexOf(LF, start); i >= 0; i = finder.indexOf(LF, i + 1)) n++;
+      this.cappedLines(n);
+      this.cappedOpenLine = chunk.length > start && chunk[chunk.length - 1] !== LF;
+      return;
+    }
     let start = 0;
     if (this.carryLen > 0 || this.carryOverflow) {
       const nl = finder.indexOf(LF);
@@ -248,6 +317,13 @@ export class TraceImporter {
       this.carryOffset = base + start;
       this.appendCarry(chunk, start, chunk.length);
     }
+  }
+
+  private cappedLines(n: number): void {
+    this.lineNo += n;
+    this.stats.lines += n;
+    this.stats.skippedLines += n;
+    this.stats.count('lines_over_cap', n);
   }
 
   private appendCarry(b: Uint8Array, s: number, e: number): void {
@@ -326,6 +402,8 @@ export async function importTrace(
     if (opts.signal?.aborted) return { status: 'cancelled', bytesDone: imp.bytesDone };
     imp.push(chunk);
     opts.onProgress?.(opts.position ? opts.position() : imp.bytesDone, opts.totalBytes);
+    // Refused or stopped input: read no further (the loop's exit closes the source).
+    if (imp.done) break;
   }
   if (opts.signal?.aborted) return { status: 'cancelled', bytesDone: imp.bytesDone };
   return { status: 'ok', trace: imp.finish() };

@@ -8,7 +8,7 @@
  *
  * Pure: document in, text out.
  */
-import { fmtNs, fmtPct } from './format';
+import { escapeControls, fmtNs, fmtPct } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
 
 /** Host threads using less than this share of one pCPU are folded into `load background`. */
@@ -25,7 +25,8 @@ export function identifier(s: string, fallback: string): string {
 
 /** A duration literal: integer ns/us/ms/s with a unit, never below 1us. */
 function dur(ns: number): string {
-  const v = Math.max(1000, Math.round(ns));
+  // A non-finite measure (a corrupt timestamp) must not print `NaNus`.
+  const v = Number.isFinite(ns) ? Math.max(1000, Math.round(ns)) : 1000;
   if (v >= 1e9 && v % 1e6 === 0) return `${v / 1e9}s`.replace(/(\.\d{3})\d+s$/, '$1s');
   if (v >= 1e6) return `${Math.round(v / 1e4) / 100}ms`;
   return `${Math.round(v / 1e3)}us`;
@@ -45,7 +46,7 @@ function cpuList(n: number): string {
 
 export function scenarioSkeleton(doc: TraceSummaryDocument): string {
   const L: string[] = [];
-  const duration = doc.window.durationNs;
+  const duration = Number.isFinite(doc.window.durationNs) ? Math.max(0, doc.window.durationNs) : 0;
   const pcpus = doc.load[0]?.pcpus || doc.cpus.filter((c) => !c.source || c.source === doc.cpus[0]?.source).length || 1;
   const file = doc.file.split(/[\\/]/).pop() || doc.file;
   const vcpuTids = new Set(doc.threads.filter((t) => t.vcpu !== null).map((t) => `${t.source ?? ''}:${t.tid}`));
@@ -54,7 +55,7 @@ export function scenarioSkeleton(doc: TraceSummaryDocument): string {
   L.push(`# Scenario skeleton measured by \`vpscope analyze --scenario\` from ${file}`);
   L.push(`# (${doc.format}, ${fmtNs(duration)} traced, ${pcpus} pCPUs). Measured numbers are in comments;`);
   L.push('# the statements approximate them (mean bursts and sleeps). Edit freely, then add variants.');
-  L.push(`scenario "measured: ${file.replace(/["\\]/g, '')}" {`);
+  L.push(`scenario "measured: ${escapeControls(file, false).replace(/["\\]/g, '')}" {`);
   L.push(`  duration ${dur(Math.min(Math.max(duration, 1e6), MAX_DURATION_NS))}${duration > MAX_DURATION_NS ? `   # the trace covers ${fmtNs(duration)}` : ''}`);
   L.push('  seed 1');
   L.push('}');
@@ -124,7 +125,7 @@ export function scenarioSkeleton(doc: TraceSummaryDocument): string {
     L.push(`    thread work { vcpus ${cpuList(n)}; count ${n}; cpu ${dur(cpu)}${sleep > 0 ? `; sleep ${dur(sleep)}` : ''} }`);
     const exits = mean((t) => Object.values(t.exits).reduce((x, c) => x + c, 0));
     if (exits > 0 && duration > 0) {
-      const perSec = Math.max(1, Math.round((exits * 1e9) / duration));
+      const perSec = Math.max(1, Math.round((exits * 1e9) / duration) || 1);
       const host = vcpus.filter((t) => t.guest && t.guest.residence.count > 0);
       const handling = host.length ? host.reduce((x, t) => x + t.guest!.hostNs / Math.max(1, t.guest!.residence.count), 0) / host.length : 0;
       const reasons = new Map<string, number>();
@@ -136,5 +137,8 @@ export function scenarioSkeleton(doc: TraceSummaryDocument): string {
     L.push('  }');
     L.push('}');
   }
-  return L.join('\n') + '\n';
+  // Every line is one line of the scenario: strings from the trace (comms, exit reasons, the file
+  // name) may hold a CR, LF or other control that would end a `#` comment and turn the rest of
+  // the line into scenario code.
+  return L.map((l) => escapeControls(l, false)).join('\n') + '\n';
 }

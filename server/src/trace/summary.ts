@@ -3,7 +3,7 @@
  * warnings, unknown events and what was inferred), VMs, a per-vCPU table, other busy threads,
  * CPUs, and the findings with their fix hints. Pure string building.
  */
-import { fmtCount, fmtNs, fmtPct, fmtTs } from './format';
+import { escapeControls, fmtCount, fmtNs, fmtPct, fmtTs } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -47,6 +47,10 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   );
   const lost = s.counters.lost_events?.value;
   if (lost) out.push(`lost:     ${fmtCount(lost)} events reported lost by the tracer`);
+  const overLines = s.counters.lines_over_cap?.value;
+  const overThreads = s.counters.threads_over_cap?.value;
+  if (overLines) out.push(`capped:   ${fmtCount(s.events)} events stored (the cap); ${fmtCount(overLines)} later lines counted, not analysed`);
+  if (overThreads) out.push(`capped:   ${fmtCount(overThreads)} ${fd.detected === 'chrome-json' ? 'events of threads' : 'threads'} beyond the cap on distinct threads not kept apart`);
 
   for (const vm of doc.vms) {
     out.push('');
@@ -116,5 +120,6 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
     out.push(`    ${f.message}`);
     if (f.fix) out.push(`    fix: ${f.fix}`);
   }
-  return out.join('\n') + '\n';
+  // Comms, exit reasons, file names and warning reasons come from the trace: no raw controls.
+  return out.map((l) => escapeControls(l, false)).join('\n') + '\n';
 }

@@ -118,8 +118,8 @@ export class KvmTracker {
 
   private bucket(t: ThreadSched, reason: string, ts: number): void {
     let b = t.exitBuckets.get(reason);
-    if (!b) t.exitBuckets.set(reason, (b = []));
+    if (!b) t.exitBuckets.set(reason, (b = new Map()));
     const i = Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
-    b[i] = (b[i] ?? 0) + 1;
+    b.set(i, (b.get(i) ?? 0) + 1);
   }
 }

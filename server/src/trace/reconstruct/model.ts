@@ -98,8 +98,12 @@ export class ThreadSched {
   readonly pio = new Map<string, number>();
   readonly mmio = new Map<string, number>();
   hypercalls = 0;
-  /** Exit counts per reason per 100 ms bucket, for exit-storm detection. */
-  readonly exitBuckets = new Map<string, number[]>();
+  /**
+   * Exit counts per reason per 100 ms bucket (bucket index -> count), for exit-storm detection.
+   * Sparse: only buckets holding exits exist, so a far-off timestamp costs one entry, not a walk
+   * over every bucket of the span.
+   */
+  readonly exitBuckets = new Map<string, Map<number, number>>();
   lastEntry = -1;
   lastExit = -1;
   /** Time of a traced port access not yet matched by a user-space exit, -1 when none (kvm.ts). */

@@ -58,6 +58,20 @@ export interface ChromeData {
 }
 
 const nsOf = (us: number): number => Math.round(us * 1000);
+/** 2^63 ns in microseconds: the largest |ts| or dur accepted. */
+const MAX_US = 2 ** 63 / 1000;
+/**
+ * Distinct threads (pid:tid pairs) kept from one Chrome trace: each costs a few KiB in the
+ * analysis, so a file naming millions of tids would take gigabytes. Events of further threads
+ * are counted (`threads_over_cap`), not kept.
+ */
+export const MAX_CHROME_THREADS = 1 << 16;
+
+/** A JSON value for a warning, short. */
+const show = (v: unknown): string => {
+  const t = JSON.stringify(v) ?? String(v);
+  return t.length > 40 ? t.slice(0, 37) + '...' : t;
+};
 
 export class ChromeEventSink implements ScannerSink {
   readonly data: ChromeData = {
@@ -71,12 +85,13 @@ export class ChromeEventSink implements ScannerSink {
     maxTs: -Infinity,
   };
   private readonly open = new Map<string, OpenSlice[]>();
-  /** Ids for string pids/tids some producers emit (labels, not numbers). */
-  private readonly labelIds = new Map<string, number>();
   /** String -> interned id, so repeated names skip UTF-8 encoding. */
   private readonly sids = new Map<string, number>();
 
-  constructor(private readonly stats: ImportStats) {}
+  constructor(
+    private readonly stats: ImportStats,
+    private readonly maxThreads = MAX_CHROME_THREADS,
+  ) {}
 
   badEvent(reason: string, line: number, offset: number): void {
     this.stats.count('chrome_bad_event');
@@ -93,9 +108,19 @@ export class ChromeEventSink implements ScannerSink {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.badEvent('event is not an object', line, offset);
     const e = v as Record<string, unknown>;
     const ph = typeof e.ph === 'string' ? e.ph : '';
-    const pid = this.toId(e.pid) ?? 0;
-    const tid = this.toId(e.tid) ?? pid;
     const name = typeof e.name === 'string' ? e.name : '';
+    const pid = this.toId(e.pid) ?? 0;
+    if (Number.isNaN(pid)) return this.badEvent(`event "${name}": pid ${show(e.pid)} is not an integer in the 32-bit range`, line, offset);
+    const tid = this.toId(e.tid) ?? pid;
+    if (Number.isNaN(tid)) return this.badEvent(`event "${name}": tid ${show(e.tid)} is not an integer in the 32-bit range`, line, offset);
+    if (!this.admitThread(pid, tid)) {
+      this.stats.count('threads_over_cap');
+      if (!this.capWarned) {
+        this.capWarned = true;
+        this.stats.warn(line, offset, `more than ${this.maxThreads} distinct threads: events of further threads are counted, not kept`);
+      }
+      return;
+    }
     if (ph === 'M') {
       const args = (e.args ?? {}) as Record<string, unknown>;
       const label = typeof args.name === 'string' ? args.name : undefined;
@@ -106,12 +131,18 @@ export class ChromeEventSink implements ScannerSink {
     }
     const tsUs = typeof e.ts === 'number' ? e.ts : typeof e.ts === 'string' ? Number(e.ts) : NaN;
     if (!Number.isFinite(tsUs)) return this.badEvent(`event "${name}" (ph ${ph || '?'}) without a numeric ts`, line, offset);
+    // 2^63 ns in microseconds: further out is not a clock reading (and 1e308 would make the
+    // window infinite).
+    if (Math.abs(tsUs) >= MAX_US) return this.badEvent(`event "${name}": ts ${tsUs} out of range`, line, offset);
     const ts = nsOf(tsUs);
     const d = this.data;
     switch (ph) {
       case 'X': {
         const durUs = typeof e.dur === 'number' ? e.dur : Number(e.dur ?? 0);
-        const dur = Number.isFinite(durUs) && durUs > 0 ? nsOf(durUs) : 0;
+        if (!Number.isFinite(durUs) || durUs < 0 || durUs >= MAX_US) {
+          return this.badEvent(`event "${name}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
+        }
+        const dur = durUs > 0 ? nsOf(durUs) : 0;
         this.slice(ts, dur, pid, tid, name, e.cat, this.depthOf(pid, tid));
         this.span(ts, ts + dur);
         break;
@@ -184,19 +215,28 @@ export class ChromeEventSink implements ScannerSink {
     return id;
   }
 
+  /**
+   * A pid or tid: an integer in the 32-bit range, as a number or a decimal string; NaN for any
+   * other value (which the caller reports: truncating 2.5 to 2 or 2^63 to 0 would merge
+   * threads silently); undefined when absent.
+   */
   private toId(v: unknown): number | undefined {
-    if (typeof v === 'number' && Number.isFinite(v)) return v | 0;
-    if (typeof v === 'string') {
-      const n = Number(v);
-      if (v !== '' && Number.isFinite(n)) return n | 0;
-      let id = this.labelIds.get(v);
-      if (id === undefined) {
-        id = -1000 - this.labelIds.size;
-        this.labelIds.set(v, id);
-      }
-      return id;
-    }
-    return undefined;
+    if (v === undefined || v === null) return undefined;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+    return Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff ? n : NaN;
+  }
+
+  /** Distinct `pid:tid` pairs kept (see {@link MAX_CHROME_THREADS}). */
+  private readonly threadKeys = new Set<string>();
+  private capWarned = false;
+
+  /** True when the thread is known or there is room for it. */
+  private admitThread(pid: number, tid: number): boolean {
+    const key = `${pid}:${tid}`;
+    if (this.threadKeys.has(key)) return true;
+    if (this.threadKeys.size >= this.maxThreads) return false;
+    this.threadKeys.add(key);
+    return true;
   }
 
   /** Open B/E slices on the thread; nesting of X slices is resolved later, by time. */

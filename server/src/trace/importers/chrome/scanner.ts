@@ -47,6 +47,8 @@ export class ChromeScanner {
   private capturing = false;
   private tooLong = false;
   private stopped = false;
+  /** The root value closed: only blanks may follow. */
+  private rootDone = false;
   /** Bytes and line feeds before the current chunk; where the captured event starts. */
   private base = 0;
   private line = 1;
@@ -62,6 +64,11 @@ export class ChromeScanner {
     for (let i = 0; i < n; i++) {
       const c = b[i];
       if (c === 0x0a) this.line++;
+      else if (c === 0) {
+        // JSON text never holds a NUL byte, not even inside a string: binary data.
+        this.fail('binary data (a NUL byte) in JSON text', this.base + i);
+        return;
+      }
       if (this.inString) {
         if (this.escape) this.escape = false;
         else if (c === BACKSLASH) this.escape = true;
@@ -73,6 +80,11 @@ export class ChromeScanner {
           }
         } else if (this.capturingKey && this.keyBytes.length < 64) this.keyBytes.push(c);
         continue;
+      }
+      if (this.rootDone && c > 0x20) {
+        // Anything but blanks after the document is not part of it (a second document, junk).
+        this.fail('data after the end of the JSON document', this.base + i);
+        return;
       }
       switch (c) {
         case QUOTE:
@@ -114,6 +126,7 @@ export class ChromeScanner {
             this.fail('unbalanced closing bracket', this.base + i);
             return;
           }
+          if (this.depth === 0) this.rootDone = true;
           if (this.capturing && this.depth === this.eventsDepth) {
             this.capture(b, captureFrom, i + 1);
             this.emit();
@@ -133,6 +146,11 @@ export class ChromeScanner {
     }
     if (this.capturing && captureFrom >= 0) this.capture(b, captureFrom, n);
     this.base += n;
+  }
+
+  /** True after an error that ends extraction: the rest of the input is not read. */
+  get stoppedEarly(): boolean {
+    return this.stopped;
   }
 
   /** Call at the end of the input. */

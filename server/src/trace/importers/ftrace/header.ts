@@ -15,6 +15,7 @@
  * The parser fills the module-level {@link hdr} record and returns a status code: no allocation.
  */
 import {
+  indexOfByte,
   COLON, DASH, DOT, HASH, LBRACKET, LPAREN, RBRACKET, RPAREN, SPACE, TAB, CR,
   isDigit, num, parseUint, parseTimestampNs, skipBlanks, skipToken, startsWithAt, trimEnd, ascii,
 } from '../../bytes';
@@ -174,7 +175,7 @@ function classifyNonEvent(b: Uint8Array, p: number, end: number): HeaderStatus {
   let c = p;
   hdr.prefixStart = hdr.prefixEnd = p;
   if (!startsWithAt(b, c, end, CPUS_EQ)) {
-    const colon = b.indexOf(COLON, p);
+    const colon = indexOfByte(b, COLON, p, end);
     if (colon > p && colon < end && b[colon + 1] === SPACE) {
       const after = skipBlanks(b, colon + 1, end);
       if (startsWithAt(b, after, end, CPUS_EQ)) {
@@ -201,7 +202,7 @@ function classifyNonEvent(b: Uint8Array, p: number, end: number): HeaderStatus {
 }
 
 function lostCount(b: Uint8Array, p: number, end: number): number {
-  for (let i = b.indexOf(LBRACKET, p); i >= 0 && i < end; i = b.indexOf(LBRACKET, i + 1)) {
+  for (let i = indexOfByte(b, LBRACKET, p, end); i >= 0; i = indexOfByte(b, LBRACKET, i + 1, end)) {
     if (startsWithAt(b, i + 1, end, LOST)) {
       const r = parseUint(b, i + 1 + LOST.length, end);
       return r > 0 ? num.value : 0;

@@ -22,6 +22,14 @@ const CPU_CACHE = 1024;
 /** Comm ids past this are compared byte by byte (only a corrupt file has that many names). */
 const MAX_CACHED_COMMS = 1 << 16;
 const MAX_CPUS = 8192;
+/** Timestamps at or above 2^64 ns cannot come from a u64 clock. */
+const MAX_TS_NS = 2 ** 64;
+/** A row this far (1 s) from both neighbours, which agree with each other, is an outlier. */
+export const OUTLIER_NS = 1e9;
+/** Jumps longer than this (10 s) are reported; first and last rows this far off are outliers. */
+export const JUMP_NS = 10e9;
+
+const secs = (ns: number): string => (ns / 1e9).toFixed(6);
 
 /** What the parser learned about the file's layout, reported in the JSON `formatDetail`. */
 export interface FtraceLayout {
@@ -193,11 +201,18 @@ export class FtraceParser {
     else if (fl === 4) this.layout.flags4++;
     else this.layout.flags5++;
 
-    if (ts < this.lastTs[src]) st.count('timestamp_backwards');
+    // A u64 nanosecond counter cannot exceed 2^64; more digits than that are corruption.
+    if (!(ts < MAX_TS_NS)) return this.malformed(lineNo, offset, 'timestamp out of range');
+    if (this.tsGuard(ts, src)) this.lastTs[src] = this.restoreTs;
+
+    const before = this.lastTs[src];
+    const back = ts < before;
+    if (back) st.count('timestamp_backwards');
     else this.lastTs[src] = ts;
 
     table.push(ts, cpu, src, kind, pid, ev.a0, ev.a1, ev.a2, ev.a3);
     st.events++;
+    this.noteRow(ts, src, lineNo, offset, back, before);
     if (cpu > this.maxCpu[src]) {
       this.maxCpu[src] = cpu;
       this.maxCpuBySource[src] = cpu;
@@ -241,6 +256,103 @@ export class FtraceParser {
       case EventKind.KvmPleWindowUpdate:
         info.kvmOther++;
         break;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Timestamp outliers. A single corrupt timestamp (a far-off value, 0, 2^63) would stretch the
+  // window of the whole trace. Rows are checked once the row after them is seen: a row whose
+  // timestamp is more than OUTLIER_NS away from both neighbours while the neighbours agree (it
+  // jumps away and comes back) is taken back out of the table with a located warning. The first
+  // and the last row have one neighbour: they are outliers when more than JUMP_NS away from it.
+  // A jump of more than JUMP_NS that the rows after it confirm is real (tracing paused): it is
+  // kept, with a located warning.
+  // -------------------------------------------------------------------------------------------
+  /** Timestamps of the last two rows, their source, line and byte offset (row n-1 is `1`). */
+  private ts1 = 0;
+  private ts2 = 0;
+  private src1 = -1;
+  private src2 = -1;
+  private line1 = 0;
+  private off1 = 0;
+  private back1 = false;
+  private line2 = 0;
+  private off2 = 0;
+  private back2 = false;
+  /** lastTs[src] before row n-1 was pushed (restored when it is taken back). */
+  private tsBefore1 = -Infinity;
+  /** What lastTs[src] is after a row was taken back. */
+  private restoreTs = -Infinity;
+  /** The last row's forward jump was already reported. */
+  private jumpNoted = false;
+
+  /** Checks the rows before a new row at `ts`; true when one was taken back. */
+  private tsGuard(ts: number, src: number): boolean {
+    const n = this.table.length;
+    if (n < 2 || this.src1 !== src || this.src2 !== src) return false;
+    const d12 = Math.abs(this.ts1 - this.ts2);
+    if (d12 <= OUTLIER_NS) return false;
+    const d1 = Math.abs(ts - this.ts1);
+    if (d1 > OUTLIER_NS && Math.abs(ts - this.ts2) <= OUTLIER_NS) {
+      // Row n-1 jumped away and this row comes back.
+      this.restoreTs = this.tsBefore1;
+      this.takeBack(n - 1, this.line1, this.off1, this.back1, `timestamp ${secs(this.ts1)} s is far from the lines around it (${secs(this.ts2)} s before, ${secs(ts)} s after); line skipped`);
+      this.ts1 = this.ts2;
+      this.line1 = this.line2;
+      this.off1 = this.off2;
+      this.back1 = this.back2;
+      this.src2 = -1; // one row of history left
+      return true;
+    }
+    if (n === 2 && d12 > JUMP_NS && d1 <= OUTLIER_NS) {
+      // The first row is far from the two after it, which agree.
+      this.takeBack(0, this.line2, this.off2, this.back2, `timestamp ${secs(this.ts2)} s of the first event is far from the ones after it (${secs(this.ts1)} s); line skipped`);
+      if (this.back1) this.stats.count('timestamp_backwards', -1);
+      this.back1 = false;
+      this.src2 = -1;
+      this.restoreTs = this.ts1;
+      return true;
+    }
+    if (d12 > JUMP_NS && !this.jumpNoted) this.jumped();
+    return false;
+  }
+
+  /** A confirmed jump of more than JUMP_NS between the last two rows. */
+  private jumped(): void {
+    this.jumpNoted = true;
+    this.stats.count('timestamp_jump');
+    this.stats.warn(this.line1, this.off1, `timestamp jumps ${this.ts1 > this.ts2 ? 'forward' : 'back'} by ${secs(Math.abs(this.ts1 - this.ts2))} s (from ${secs(this.ts2)} s to ${secs(this.ts1)} s)`);
+  }
+
+  private takeBack(row: number, line: number, off: number, back: boolean, reason: string): void {
+    this.table.dropRow(row);
+    this.stats.events--;
+    if (back) this.stats.count('timestamp_backwards', -1);
+    this.stats.count('timestamp_outlier');
+    this.malformed(line, off, reason);
+  }
+
+  private noteRow(ts: number, src: number, line: number, off: number, back: boolean, before: number): void {
+    this.tsBefore1 = before;
+    this.ts2 = this.ts1;
+    this.src2 = this.src1;
+    this.line2 = this.line1;
+    this.off2 = this.off1;
+    this.back2 = this.back1;
+    this.ts1 = ts;
+    this.src1 = src;
+    this.line1 = line;
+    this.off1 = off;
+    this.back1 = back;
+    this.jumpNoted = false;
+  }
+
+  /** End of input: the last row has only the row before it to be judged by. */
+  finish(): void {
+    const n = this.table.length;
+    if (n < 3 || this.src1 !== this.src2 || this.src1 < 0) return;
+    if (Math.abs(this.ts1 - this.ts2) > JUMP_NS) {
+      this.takeBack(n - 1, this.line1, this.off1, this.back1, `timestamp ${secs(this.ts1)} s of the last event is far from the one before it (${secs(this.ts2)} s); line skipped`);
     }
   }
 

@@ -1,0 +1,340 @@
+/**
+ * Hostile input (issue 13, trace part): each case failed before its fix (hang, quadratic time,
+ * silent loss, mangled values, raw control characters, unbounded memory). Timing bounds are
+ * generous (the machine is shared); where possible the test counts work instead.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { TraceImporter, importTrace, type ImportedTrace } from '../../server/src/trace/importer';
+import { analyzeTrace, renderSummary } from '../../server/src/trace';
+import { scenarioSkeleton } from '../../server/src/trace/skeleton';
+import { loadTraceFile } from '../../server/src/io/traceFile';
+import { indexOfSeq, indexOfByte, ascii } from '../../server/src/trace/bytes';
+import { importBytes, realTrace, tf, sw } from './helpers';
+
+const real = realTrace('r1_1x_n2', 'tracefs_trace').toString('latin1');
+const realLines = real.split('\n');
+/** 0-based index of the first event line (after the `#` header). */
+const firstEvent = realLines.findIndex((l) => !l.startsWith('#') && l.trim() !== '');
+const baseDoc = analyzeTrace(importBytes(real));
+
+/** The line with its timestamp replaced. */
+function withTs(line: string, ts: string): string {
+  return line.replace(/ (\d+\.\d+): /, ` ${ts}: `);
+}
+
+function mutate(i: number, line: string): string {
+  const l = [...realLines];
+  l[i] = line;
+  return l.join('\n');
+}
+
+function accounted(tr: ImportedTrace): void {
+  const s = tr.stats;
+  assert.equal(s.events + s.malformedLines + s.skippedLines, s.lines, 'events + malformed + skipped == lines');
+}
+
+describe('hostile traces: timestamps', () => {
+  const mid = firstEvent + 5000;
+  for (const [label, ts] of [
+    ['far-off', '400001490.000000'],
+    ['zero', '0.000000'],
+    ['2^63 ns', '9223372036.854775808'],
+  ] as const) {
+    it(`a ${label} timestamp in the middle is skipped with a warning on its line; the window is unchanged`, () => {
+      const t0 = Date.now();
+      const tr = importBytes(mutate(mid, withTs(realLines[mid], ts)));
+      accounted(tr);
+      assert.equal(tr.stats.warningCount, 1);
+      assert.equal(tr.stats.warnings[0].line, mid + 1);
+      assert.match(tr.stats.warnings[0].reason, /far from the lines around it/);
+      assert.equal(tr.stats.counters.timestamp_outlier, 1);
+      assert.equal(tr.stats.counters.timestamp_backwards ?? 0, 0);
+      const doc = analyzeTrace(tr);
+      assert.deepEqual(doc.window, baseDoc.window);
+      assert.ok(Date.now() - t0 < 20_000);
+    });
+  }
+
+  it('a 400-digit timestamp is a malformed line, never Infinity or NaN', () => {
+    const tr = importBytes(mutate(mid, withTs(realLines[mid], '9'.repeat(400) + '.000000')));
+    assert.equal(tr.stats.warnings[0].line, mid + 1);
+    assert.match(tr.stats.warnings[0].reason, /timestamp out of range/);
+    const doc = analyzeTrace(tr);
+    assert.deepEqual(doc.window, baseDoc.window);
+    assert.doesNotMatch(scenarioSkeleton(doc), /NaN|Infinity/);
+  });
+
+  it('a first event at 0 and a last event far off are skipped (one neighbour each)', () => {
+    const last = realLines.length - 2; // the file ends with a newline
+    const l = [...realLines];
+    l[firstEvent] = withTs(l[firstEvent], '0.000000');
+    l[last] = withTs(l[last], '400001490.000000');
+    const tr = importBytes(l.join('\n'));
+    accounted(tr);
+    assert.deepEqual(tr.stats.warnings.map((w) => w.line), [firstEvent + 1, last + 1]);
+    const doc = analyzeTrace(tr);
+    assert.ok(doc.window.startNs > 1e12 && doc.window.endNs < 1492e9);
+  });
+
+  it('a real jump (the second half shifted by 4e8 s) is kept, warned once at its line, and the exit-rate code does not walk the span', () => {
+    const l = [...realLines];
+    const at = firstEvent + 7000;
+    for (let i = at; i < l.length; i++) {
+      const m = / (\d+)\.(\d+): /.exec(l[i]);
+      if (m) l[i] = l[i].replace(m[0], ` ${Number(m[1]) + 400000000}.${m[2]}: `);
+    }
+    const t0 = Date.now();
+    const tr = importBytes(l.join('\n'));
+    assert.equal(tr.stats.counters.timestamp_jump, 1);
+    assert.equal(tr.stats.warnings[0].line, at + 1);
+    assert.match(tr.stats.warnings[0].reason, /jumps forward by 400000000/);
+    const doc = analyzeTrace(tr);
+    assert.ok(doc.window.durationNs > 3.9e17);
+    // Exit counts survive the jump (4e9 buckets of 100 ms would never finish).
+    const vcpu = doc.threads.find((t) => t.tid === 1779)!;
+    assert.ok(Object.values(vcpu.exits).reduce((a, b) => a + b, 0) > 1000);
+    assert.ok(Date.now() - t0 < 30_000);
+  });
+});
+
+describe('hostile traces: malformed and binary input', () => {
+  it('line searches never look past the line end (160k junk lines are linear)', () => {
+    // Count the bytes looked at through a Proxy-free probe: a line without the pattern must
+    // cost at most its own length, whatever follows it in the chunk.
+    const b = new Uint8Array(1 << 20).fill(0x61);
+    b[b.length - 1] = 0x5b;
+    assert.equal(indexOfByte(b, 0x5b, 0, 10), -1);
+    assert.equal(indexOfSeq(b, ascii('[x'), 0, 10), -1);
+    const junk = realLines.slice(0, 100).join('\n') + '\n' + 'x y\n'.repeat(160_000) + realLines.slice(100).join('\n');
+    const t0 = Date.now();
+    const tr = importBytes(junk);
+    const ms = Date.now() - t0;
+    accounted(tr);
+    assert.equal(tr.stats.malformedLines, 160_000);
+    assert.equal(tr.stats.events, baseDoc.stats.events);
+    assert.ok(ms < 15_000, `${ms} ms`); // 22 s before the fix on a fast machine, ~0.1 s after
+  });
+
+  async function pulled(chunk: () => Uint8Array, limit = 1000): Promise<{ chunks: number; trace: ImportedTrace }> {
+    let n = 0;
+    function* endless(): Generator<Uint8Array> {
+      while (n < limit) {
+        n++;
+        yield chunk();
+      }
+    }
+    const out = await importTrace(endless(), { fileName: 'dev' });
+    assert.equal(out.status, 'ok');
+    return { chunks: n, trace: (out as { trace: ImportedTrace }).trace };
+  }
+
+  it('/dev/zero-like input is refused after the first chunk, not read forever', async () => {
+    const { chunks, trace } = await pulled(() => new Uint8Array(64 * 1024));
+    assert.equal(chunks, 1);
+    assert.equal(trace.stats.counters.unsupported_input, 1);
+  });
+
+  it('/dev/urandom-like input is refused early, also when it happens to start with [ or {', async () => {
+    let seed = 7;
+    const rnd = (n: number): Uint8Array => {
+      const b = new Uint8Array(n);
+      for (let i = 0; i < n; i++) b[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+      return b;
+    };
+    const a = await pulled(() => rnd(64 * 1024));
+    assert.ok(a.chunks <= 2, `${a.chunks} chunks`);
+    let first = true;
+    const b = await pulled(() => {
+      const c = rnd(64 * 1024);
+      if (first) c[0] = 0x5b;
+      first = false;
+      return c;
+    });
+    assert.ok(b.chunks <= 2, `${b.chunks} chunks`);
+    assert.equal(b.trace.format, 'chrome-json');
+    assert.ok((b.trace.stats.counters.chrome_json_error ?? 0) + (b.trace.stats.counters.chrome_bad_event ?? 0) > 0);
+  });
+
+  it('the CLI reader stops on /dev/zero and /dev/urandom', async () => {
+    for (const dev of ['/dev/zero', '/dev/urandom']) {
+      const out = await loadTraceFile(dev);
+      assert.equal(out.status, 'ok');
+      if (out.status === 'ok') assert.equal(out.trace.stats.events, 0);
+    }
+  });
+});
+
+describe('hostile traces: gzip', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpscope-hostile-'));
+  const gz = gzipSync(Buffer.from(real, 'latin1'));
+  it('a bad CRC keeps every line gzip -d recovers, then warns', async () => {
+    const bad = Buffer.from(gz);
+    bad[bad.length - 8] ^= 0xff; // CRC32 of the trailer
+    const f = join(dir, 'badcrc.txt.gz');
+    writeFileSync(f, bad);
+    const out = await loadTraceFile(f);
+    assert.equal(out.status, 'ok');
+    if (out.status !== 'ok') return;
+    assert.equal(out.trace.stats.lines, baseDoc.stats.lines);
+    assert.equal(out.trace.stats.events, baseDoc.stats.events);
+    assert.equal(out.trace.stats.counters.input_error, 1);
+    assert.match(out.trace.stats.warnings.at(-1)!.reason, /input ends early/);
+  });
+
+  it('a few trailing bytes after the gzip member keep every line', async () => {
+    const f = join(dir, 'trailing.txt.gz');
+    writeFileSync(f, Buffer.concat([gz, Buffer.from([0x1f, 0x8b, 0x08])]));
+    const out = await loadTraceFile(f);
+    assert.equal(out.status, 'ok');
+    if (out.status === 'ok') assert.equal(out.trace.stats.events, baseDoc.stats.events);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('hostile traces: caps', () => {
+  it('text past the event cap is counted, not stored, and the summary says so', () => {
+    const imp = new TraceImporter({ fileName: 'cap', maxEvents: 5000 });
+    const b = Buffer.from(real, 'latin1');
+    for (let o = 0; o < b.length; o += 4096) imp.push(b.subarray(o, o + 4096));
+    const tr = imp.finish();
+    accounted(tr);
+    assert.equal(tr.stats.lines, baseDoc.stats.lines);
+    assert.ok(tr.stats.events >= 5000 && tr.stats.events < 5100, String(tr.stats.events));
+    assert.equal(tr.stats.counters.lines_over_cap, tr.stats.lines - tr.stats.events - tr.stats.malformedLines - 12);
+    const doc = analyzeTrace(tr);
+    assert.match(renderSummary(doc), /capped: +5,\d{3} events stored \(the cap\); [\d,]+ later lines counted/);
+    assert.ok(doc.stats.counters.lines_over_cap.value > 9000);
+  });
+
+  it('distinct text threads past the cap share one entry, counted and reported', () => {
+    const lines = ['# tracer: nop'];
+    for (let i = 1; i <= 300; i++) lines.push(tf('a', i, 0, `10.${String(i).padStart(6, '0')}`, 'sched_switch', sw('a', i, 'S', 'b', i + 1)));
+    const imp = new TraceImporter({ maxThreads: 100 });
+    imp.push(Buffer.from(lines.join('\n') + '\n'));
+    const tr = imp.finish();
+    assert.equal(tr.threads.list.length, 101);
+    assert.equal(tr.stats.counters.threads_over_cap, 201);
+    const doc = analyzeTrace(tr);
+    assert.equal(doc.stats.events, 300);
+    assert.match(renderSummary(doc), /capped: +201 threads beyond the cap/);
+  });
+
+  it('Chrome threads past the cap are counted, not kept', () => {
+    const ev = Array.from({ length: 500 }, (_, i) => `{"ph":"X","pid":1,"tid":${i + 1},"ts":${i},"dur":1,"name":"running"}`);
+    const imp = new TraceImporter({ maxThreads: 50 });
+    imp.push(Buffer.from(`[${ev.join(',\n')}]`));
+    const tr = imp.finish();
+    assert.equal(tr.chrome!.slices.length, 50);
+    assert.equal(tr.stats.counters.threads_over_cap, 450);
+    assert.equal(tr.stats.warningCount, 1);
+    assert.equal(tr.stats.warnings[0].line, 51);
+  });
+});
+
+describe('hostile traces: Chrome JSON values', () => {
+  const x = (fields: string): string => `{"ph":"X","pid":1,"name":"running","cat":"running",${fields}}`;
+  const lines = [
+    x('"tid":2,"ts":10,"dur":5'),
+    x('"tid":9223372036854775807,"ts":20,"dur":5'),
+    x('"tid":2.5,"ts":30,"dur":5'),
+    x('"tid":"abc","ts":40,"dur":5'),
+    x('"tid":3,"ts":50,"dur":-5'),
+    x('"tid":3,"ts":1e308,"dur":5'),
+    x('"tid":"4","ts":60,"dur":5'),
+  ];
+  const text = `[${lines.join(',\n')}]\ngarbage ${x('"tid":5,"ts":70,"dur":5')}\n`;
+
+  it('mangled tids, negative dur, far ts and trailing garbage are located warnings; the rest loads', () => {
+    const tr = importBytes(text);
+    const w = tr.stats.warnings.map((v) => [v.line, v.reason]);
+    assert.deepEqual(w.map((v) => v[0]), [2, 3, 4, 5, 6, 8]);
+    assert.match(String(w[0][1]), /tid 9223372036854776000 is not an integer/);
+    assert.match(String(w[1][1]), /tid 2\.5 is not an integer/);
+    assert.match(String(w[2][1]), /tid "abc" is not an integer/);
+    assert.match(String(w[3][1]), /dur -5 is not a duration/);
+    assert.match(String(w[4][1]), /ts 1e\+308 out of range/);
+    assert.match(String(w[5][1]), /data after the end of the JSON document/);
+    const s = tr.chrome!.slices;
+    assert.deepEqual(Array.from({ length: s.length }, (_, i) => s.tid.get(i)), [2, 4]);
+    const doc = analyzeTrace(tr);
+    assert.equal(doc.window.startNs, 10_000);
+    assert.equal(doc.window.endNs, 65_000);
+  });
+});
+
+describe('hostile traces: control characters in outputs', () => {
+  const esc = real
+    .replaceAll('CPU 0/KVM', 'CPU 0/KVM\x1b]0;pwned\x07')
+    .replace(/reason KVM_EXIT_IO/g, (m, off: number) => (off % 3 === 0 ? 'reason KVM_EXIT\rvm x { }\x1b[31m' : m));
+  const doc = analyzeTrace(importBytes(esc, { fileName: 'esc\x1b[2J.txt' }));
+
+  it('the text summary carries no ESC, BEL or CR from comms, exit reasons or the file name', () => {
+    const text = renderSummary({ ...doc, file: 'esc\x1b[2J\u009b.txt' });
+    assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    assert.match(text, /CPU 0\/KVM\\x1b\]0;pwned\\x07/);
+    assert.match(text, /esc\\x1b\[2J\\x9b\.txt/);
+  });
+
+  it('a generated scenario keeps every trace string inside its comment line', () => {
+    // The comm stays a vCPU name here, so the VM (and its exits comment) is in the skeleton.
+    const reasons = real.replace(/reason KVM_EXIT_IO/g, (m, off: number) => (off % 3 === 0 ? 'reason KVM_EXIT\rvm x { }\x1b[31m' : m));
+    const vps = scenarioSkeleton({ ...analyzeTrace(importBytes(reasons)), file: 'a\r\nvm evil { }.txt' });
+    assert.doesNotMatch(vps, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/);
+    // Outside comments and the quoted scenario name, no trace text becomes scenario code.
+    for (const line of vps.split('\n')) assert.doesNotMatch(line.replace(/"[^"]*"/g, '""').replace(/#.*$/, ''), /vm (x|evil)/);
+    assert.match(vps, /KVM_EXIT\\x0dvm \d/);
+  });
+});
+
+describe('hostile traces: any single-line mutation of a real trace', () => {
+  const lineArb = fc.oneof(
+    fc.string({ maxLength: 200 }),
+    fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('latin1')),
+    fc.constantFrom('0.000000', '400001490.000000', '9223372036.854775808', '9'.repeat(400) + '.0', '1490.000000', '1e9').map((ts) => ({ ts })),
+    fc.nat(200).map((cut) => ({ cut })),
+  );
+  it('loads in bounded time with at most that line warned, and the counts add up', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: firstEvent, max: realLines.length - 2 }), lineArb, (i, m) => {
+        const orig = realLines[i];
+        const line = typeof m === 'string' ? m.replace(/\n/g, ' ') : 'ts' in m ? withTs(orig, m.ts) : orig.slice(0, m.cut);
+        const t0 = Date.now();
+        const tr = importBytes(mutate(i, line));
+        accounted(tr);
+        for (const w of tr.stats.warnings) assert.equal(w.line, i + 1, `${w.line}: ${w.reason}`);
+        assert.ok(tr.stats.malformedLines <= 1);
+        const doc = analyzeTrace(tr);
+        assert.ok(Number.isFinite(doc.window.durationNs));
+        assert.ok(doc.window.durationNs <= baseDoc.window.durationNs + 1e9, String(doc.window.durationNs));
+        assert.ok(Date.now() - t0 < 20_000);
+      }),
+      { numRuns: 40, seed: 13 },
+    );
+  });
+});
+
+describe('hostile traces: any single field of a Chrome event set to any JSON value', () => {
+  const n = 200;
+  const events = Array.from({ length: n }, (_, i) => ({ ph: 'X', pid: 1, tid: 1 + (i % 7), ts: 10 * i, dur: 5, name: 'running', cat: 'running' }));
+  it('only that event is warned (on its line); every other event loads; the window stays finite', () => {
+    fc.assert(
+      fc.property(fc.nat(n - 1), fc.constantFrom('pid', 'tid', 'ts', 'dur'), fc.jsonValue(), (i, key, value) => {
+        const evs = events.map((e, k) => (k === i ? { ...e, [key]: value } : e));
+        const text = `[${evs.map((e) => JSON.stringify(e)).join(',\n')}]\n`;
+        const tr = importBytes(text);
+        for (const w of tr.stats.warnings) assert.equal(w.line, i + 1, `${w.line}: ${w.reason}`);
+        assert.ok(tr.chrome!.slices.length >= n - 1);
+        assert.ok(tr.stats.warningCount <= 1);
+        const doc = analyzeTrace(tr);
+        assert.ok(Number.isFinite(doc.window.startNs) && Number.isFinite(doc.window.endNs));
+      }),
+      { numRuns: 200, seed: 13 },
+    );
+  });
+});
