@@ -332,6 +332,8 @@ export class LaneLod {
     const Lb = L.busy;
     const util = act !== undefined && frac !== undefined;
     const endNs = this.endNs;
+    const ranks = this.ranks;
+    const nr = ranks.length;
     // First pixel that can touch bucket 0, last pixel that can touch the last bucket.
     const pFirst = Math.max(0, Math.floor((origin - v0) / npp));
     const pLast = Math.min(W - 1, Math.ceil((origin + nb * w - v0) / npp));
@@ -350,16 +352,16 @@ export class LaneLod {
       let ac = 0;
       let ad = -1;
       let busyNs = 0;
-      let allNs = 0;
       for (let q = b0; q <= b1; q++) {
         const c = Ld[q];
+        if (c === 0) continue;
         const qs = origin + q * w;
         const ov = Math.min(b, qs + w) - Math.max(a, qs);
-        const ovIn = Math.min(b, qs + w, endNs) - Math.max(a, qs);
-        if (ovIn > 0) allNs += ovIn;
-        if (c === 0) continue;
-        if (util && Lb[q] > 0 && ovIn > 0) {
-          const bn = ovIn * Lb[q];
+        const lb = util ? Lb[q] : 0;
+        if (lb > 0) {
+          // Only the last bucket reaches past the timeline's end.
+          const ovIn = q === nb - 1 ? Math.min(b, qs + w, endNs) - Math.max(a, qs) : ov;
+          const bn = ovIn * lb;
           busyNs += bn;
           if (bn > ad) {
             ad = bn;
@@ -371,7 +373,7 @@ export class LaneLod {
           d = c;
         }
         const x = Lw[q];
-        const r = this.rank(x - 1);
+        const r = x - 1 < nr ? ranks[x - 1] : 50;
         if (r > wr) {
           wr = r;
           ws = x;
@@ -379,6 +381,8 @@ export class LaneLod {
       }
       dom[p] = d;
       worst[p] = ws;
+      // The pixel's time inside the timeline (the buckets span [origin, origin + nb * w)).
+      const allNs = Math.min(b, endNs, origin + nb * w) - Math.max(a, origin);
       if (util && allNs > 0 && busyNs > 0) {
         act[p] = ac;
         frac[p] = Math.max(1, Math.min(255, Math.round(busyNs / allNs)));

@@ -87,6 +87,7 @@ export class Timeline implements AppApi {
   private readonly abort = new AbortController();
   private groupBg = 0;
   private hlBg = 0;
+  private trackBg = 0;
   private readonly findings: Map<string, FindingMark[]>[];
   private readonly groupNames: Map<string, string>;
   private readonly painter = new Painter();
@@ -594,6 +595,7 @@ export class Timeline implements AppApi {
   private refreshTheme(): void {
     this.theme = readTheme();
     this.groupBg = this.tint(0.06);
+    this.trackBg = this.tint(0.035);
     this.hlBg = this.highlightPixel();
     this.refreshColors();
   }
@@ -756,6 +758,7 @@ export class Timeline implements AppApi {
         y0,
         y1,
         bg: this.highlighted.has(r.key) ? hlBg : bg,
+        track: this.highlighted.has(r.key) ? hlBg : this.trackBg,
         lod,
         palette: this.colors[r.variant]?.pixels,
         blank: this.blankCodes[r.variant],
