@@ -49,6 +49,25 @@ export class Painter {
   private counts = new Int32Array(0);
   private start = new Uint16Array(0);
 
+  private cpal = new Uint32Array(0);
+  private apal = new Uint32Array(0);
+
+  /** Fills {@link cpal} and {@link apal} for a row; returns how many codes they hold. */
+  private codePixels(pal: Uint32Array, blank: Uint8Array | undefined, quiet: Uint8Array | undefined, track: number): number {
+    const n = pal.length;
+    if (this.cpal.length < n) {
+      this.cpal = new Uint32Array(n);
+      this.apal = new Uint32Array(n);
+    }
+    const { cpal, apal } = this;
+    for (let c = 0; c < n; c++) {
+      const v = c === 0 || (blank !== undefined && blank[c] === 1) ? track : pal[c];
+      cpal[c] = v;
+      apal[c] = c !== 0 && quiet !== undefined && quiet[c] === 1 ? v : track;
+    }
+    return n;
+  }
+
   private ensure(W: number): void {
     if (this.dom.length >= W) return;
     this.dom = new Uint16Array(W);
@@ -85,31 +104,38 @@ export class Painter {
       const pal = r.palette;
       const blank = r.blank;
       const bg = r.track ?? r.bg;
-      const nPal = pal.length;
-      // Pixel of a code: empty, blank (idle) and unknown codes show the track.
-      const px0 = (c: number) => (c === 0 || c >= nPal || (blank !== undefined && blank[c] === 1) ? bg : pal[c]);
-      for (let p = 0; p < W; p++) lineWorst[p] = px0(worst[p]);
+      // Pixel per code for this row: empty, blank (idle) and unknown codes show the track; and
+      // what shows above a utilisation bar: the code's colour when it is quiet, else the track.
+      const nc = this.codePixels(pal, blank, r.quietTop, bg);
+      const cpal = this.cpal;
+      const apal = this.apal;
+      for (let p = 0; p < W; p++) {
+        const c = worst[p];
+        lineWorst[p] = c < nc ? cpal[c] : bg;
+      }
       const stripEnd = Math.min(bottom, (r.barTop ?? y0) + (r.strip ?? 0));
       const ld = W === lineDom.length ? lineDom : lineDom.subarray(0, W);
       const lw = W === lineWorst.length ? lineWorst : lineWorst.subarray(0, W);
       for (let y = top; y < stripEnd; y++) px.set(lw, y * W);
       const barStart = Math.max(top, stripEnd);
       if (!util) {
-        for (let p = 0; p < W; p++) lineDom[p] = px0(dom[p]);
+        for (let p = 0; p < W; p++) {
+          const c = dom[p];
+          lineDom[p] = c < nc ? cpal[c] : bg;
+        }
         for (let y = barStart; y < bottom; y++) px.set(ld, y * W);
         continue;
       }
       // Utilisation: bar row rr (0 = top of the bar) shows the active colour where rr >= start[p].
       const Hb = bottom - barStart;
       if (Hb <= 0) continue;
-      const quietTop = r.quietTop;
       const start = this.start;
       let partial = false;
       for (let p = 0; p < W; p++) {
         const f = frac[p];
         const d = dom[p];
         // Above the active part: the dominant state when it is quiet, else the track.
-        const above = d !== 0 && quietTop !== undefined && quietTop[d] === 1 ? px0(d) : bg;
+        const above = d < nc ? apal[d] : bg;
         if (f === 0) {
           start[p] = Hb;
           lineDom[p] = above;
@@ -119,7 +145,8 @@ export class Painter {
         if (hgt < 1) hgt = 1;
         else if (hgt > Hb) hgt = Hb;
         start[p] = Hb - hgt;
-        const a = px0(act[p]);
+        const ac = act[p];
+        const a = ac < nc ? cpal[ac] : bg;
         if (hgt === Hb) lineDom[p] = a;
         else {
           partial = true;

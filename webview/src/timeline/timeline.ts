@@ -116,6 +116,7 @@ export class Timeline implements AppApi {
   private readonly legend: HTMLDivElement;
   private readonly blankCodes: Uint8Array[] = [];
   private readonly busyCache = new Map<LaneModel, number>();
+  private readonly hoverScratch = { dom: new Uint16Array(1), worst: new Uint16Array(1), act: new Uint16Array(1), frac: new Uint8Array(1) };
   private readonly quietCodes: Uint8Array[] = [];
   private readonly cursorOut: HTMLSpanElement;
   private readonly selOut: HTMLSpanElement;
@@ -1431,20 +1432,28 @@ export class Timeline implements AppApi {
     const lines: [string, string][] = [];
     const title = this.shown.length > 1 ? `${v.name}: ${r.lane.label}` : r.lane.label;
     const f = this.findingAt(r, h.x, h.y);
+    // Start times to 1 us at most (a trace's resolution), finer only when zoomed in that far.
+    const res = Math.max(1, Math.min(this.nsPerCssPx(), 1000));
     if (f) {
-      lines.push(['finding', `${f.code} ${f.title}`], ['start', formatTime(f.startNs, origin)], ['duration', formatDuration(f.durationNs)]);
+      lines.push(['finding', `${f.code} ${f.title}`], ['start', formatTime(f.startNs, origin, res)], ['duration', formatDuration(f.durationNs)]);
     } else {
       const lod = this.lodOf(r);
       const j = this.hitInterval(r, h.x);
       if (j >= 0) {
         const c = r.lane.cols;
-        lines.push(['state', v.states[c.states[j]] ?? '?'], ['start', formatTime(c.starts[j], origin)], ['duration', formatDuration(c.ends[j] - c.starts[j])]);
+        lines.push(['state', v.states[c.states[j]] ?? '?'], ['start', formatTime(c.starts[j], origin, res)], ['duration', formatDuration(c.ends[j] - c.starts[j])]);
         if (c.causes[j] >= 0) lines.push([r.lane.kind === 'pcpu' ? 'running' : 'cause', v.causes[c.causes[j]] ?? '?']);
       }
       if (lod) {
         const npp = this.nsPerCssPx();
         const [a, b] = lod.overlapping(t - npp / 2, t + npp / 2);
-        if (b - a > 1) lines.push(['in this pixel', `${b - a} intervals`]);
+        if (b - a > 1) {
+          lines.push(['in this pixel', `${b - a} intervals`]);
+          // What the bar's height shows: the share of the pixel not idle / sleeping / halted.
+          const one = this.hoverScratch;
+          lod.fill(t - npp / 2, npp, 1, one.dom, one.worst, one.act, one.frac);
+          lines.push(['busy', `${Math.round((one.frac[0] / 255) * 100)}% of ${formatDuration(npp)}`]);
+        }
       }
       if (!lines.length) lines.push(['', 'no interval here']);
     }
