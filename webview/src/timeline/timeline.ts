@@ -228,7 +228,10 @@ export class Timeline implements AppApi {
 
     const all = this.fullRange();
     this.viewStart = all[0];
-    this.viewEnd = all[1];
+    // The first view (no saved state) fits the activity: a run that ends its work at 50 ms of a
+    // simulated second shows those 50 ms (with a 3% margin); Reset / 0 / Home show everything.
+    const busyEnd = this.activityEnd();
+    this.viewEnd = busyEnd > all[0] && busyEnd < all[0] + 0.8 * (all[1] - all[0]) ? Math.min(all[1], busyEnd + 0.03 * (busyEnd - all[0])) : all[1];
     this.applyState(state);
     this.pickA.value = String(this.shown[0] ?? 0);
     this.pickB.value = String(this.shown[1] ?? -1);
@@ -497,6 +500,25 @@ export class Timeline implements AppApi {
 
   // -------------------------------------------------------------------------------------------
   // Layout and view
+
+  /** The end of the last interval that is not idle on any lane of the shown variants, ns (-Infinity when none). */
+  private activityEnd(): number {
+    let end = -Infinity;
+    for (const i of this.shown) {
+      const v = this.model.variants[i];
+      const idle = v.states.indexOf('idle');
+      for (const l of v.lanes) {
+        const { ends, states } = l.cols;
+        // From the last interval backwards: usually one or two steps.
+        for (let j = ends.length - 1; j >= 0; j--) {
+          if (states[j] === idle) continue;
+          if (ends[j] > end) end = ends[j];
+          break;
+        }
+      }
+    }
+    return end;
+  }
 
   private fullRange(): [number, number] {
     let a = Infinity;
