@@ -185,36 +185,56 @@ export class LaneLod {
     const act = new Arr(nb);
     const busy = new Uint8Array(nb);
     const quiet = this.quiet;
-    const isQuiet = (s: number) => s < quiet.length && quiet[s] === 1;
+    const qn = quiet.length;
+    const isQuiet = (s: number) => s < qn && quiet[s] === 1;
     const endNs = this.endNs;
     const acc = new Float64Array(this.nStates);
     const touched: number[] = [];
     const ranks = this.ranks;
-    const rank = (s: number) => (s < ranks.length ? ranks[s] : 50);
     let cur = -1;
     const flush = () => {
-      if (cur < 0 || touched.length === 0) return;
+      const nt = touched.length;
+      if (cur < 0 || nt === 0) return;
+      const span = Math.min(w, Math.max(1, endNs - (origin + cur * w)));
+      if (nt === 1) {
+        // One state in the bucket (the common case at fine levels).
+        const s = touched[0];
+        const t = acc[s];
+        acc[s] = 0;
+        touched.length = 0;
+        dom[cur] = worst[cur] = s + 1;
+        if (!(s < qn && quiet[s] === 1)) {
+          act[cur] = s + 1;
+          busy[cur] = Math.min(255, Math.round((255 * t) / span));
+        }
+        return;
+      }
       let best = -1;
       let bt = -1;
+      let br = -1;
       let wst = -1;
       let wr = -1;
       let ab = -1;
       let at = -1;
+      let ar = -1;
       let active = 0;
-      for (const s of touched) {
+      for (let i = 0; i < nt; i++) {
+        const s = touched[i];
         const t = acc[s];
-        const r = rank(s);
-        if (!isQuiet(s)) {
+        const r = s < ranks.length ? ranks[s] : 50;
+        if (!(s < qn && quiet[s] === 1)) {
           active += t;
-          if (t > at || (t === at && (r > rank(ab) || (r === rank(ab) && s < ab)))) {
+          if (t > at || (t === at && (r > ar || (r === ar && s < ab)))) {
             ab = s;
             at = t;
+            ar = r;
           }
         }
         // Most time; ties go to the more severe state, then to the lower index.
-        if (t > bt || (t === bt && (r > rank(best) || (r === rank(best) && s < best)))) {
+        if (t > bt || (t === bt && (r > br || (r === br && s < best)))) {
           best = s;
           bt = t;
+          br = r;
         }
         if (r > wr || (r === wr && s < wst)) {
           wr = r;
@@ -226,8 +246,6 @@ export class LaneLod {
       dom[cur] = best + 1;
       worst[cur] = wst + 1;
       act[cur] = ab + 1;
-      const qs = origin + cur * w;
-      const span = Math.min(w, Math.max(1, endNs - qs));
       busy[cur] = Math.min(255, Math.round((255 * active) / span));
     };
     const add = (s: number, t: number) => {
@@ -319,19 +337,18 @@ export class LaneLod {
     if (this.n === 0 || !(nsPerPx > 0) || widthPx <= 0) return;
     const k = this.levelFor(nsPerPx);
     if (k < 0) this.fillReal(startNs, nsPerPx, widthPx, dom, worst, act, frac);
-    else this.fillLevel(this.level(k), startNs, nsPerPx, widthPx, dom, worst, act, frac);
+    else if (act !== undefined && frac !== undefined) this.fillLevelUtil(this.level(k), startNs, nsPerPx, widthPx, dom, worst, act, frac);
+    else this.fillLevel(this.level(k), startNs, nsPerPx, widthPx, dom, worst);
   }
 
-  private fillLevel(L: LodLevel, v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array, act?: Uint16Array, frac?: Uint8Array): void {
+  private fillLevel(L: LodLevel, v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array): void {
     const w = L.widthNs;
     const origin = this.originNs;
     const nb = L.dom.length;
     const Ld = L.dom;
     const Lw = L.worst;
-    const La = L.act;
-    const Lb = L.busy;
-    const util = act !== undefined && frac !== undefined;
-    const endNs = this.endNs;
+    const ranks = this.ranks;
+    const nr = ranks.length;
     // First pixel that can touch bucket 0, last pixel that can touch the last bucket.
     const pFirst = Math.max(0, Math.floor((origin - v0) / npp));
     const pLast = Math.min(W - 1, Math.ceil((origin + nb * w - v0) / npp));
@@ -347,31 +364,17 @@ export class LaneLod {
       let dc = -1;
       let ws = 0;
       let wr = -1;
-      let ac = 0;
-      let ad = -1;
-      let busyNs = 0;
-      let allNs = 0;
       for (let q = b0; q <= b1; q++) {
         const c = Ld[q];
+        if (c === 0) continue;
         const qs = origin + q * w;
         const ov = Math.min(b, qs + w) - Math.max(a, qs);
-        const ovIn = Math.min(b, qs + w, endNs) - Math.max(a, qs);
-        if (ovIn > 0) allNs += ovIn;
-        if (c === 0) continue;
-        if (util && Lb[q] > 0 && ovIn > 0) {
-          const bn = ovIn * Lb[q];
-          busyNs += bn;
-          if (bn > ad) {
-            ad = bn;
-            ac = La[q];
-          }
-        }
         if (ov > dc) {
           dc = ov;
           d = c;
         }
         const x = Lw[q];
-        const r = this.rank(x - 1);
+        const r = x - 1 < nr ? ranks[x - 1] : 50;
         if (r > wr) {
           wr = r;
           ws = x;
@@ -379,10 +382,77 @@ export class LaneLod {
       }
       dom[p] = d;
       worst[p] = ws;
-      if (util && allNs > 0 && busyNs > 0) {
-        act[p] = ac;
-        frac[p] = Math.max(1, Math.min(255, Math.round(busyNs / allNs)));
+    }
+  }
+
+  /**
+   * {@link fillLevel} plus, per pixel, the active fraction and state: the buckets' active
+   * fractions weighted by their overlap with the pixel (inside the timeline), and the active state
+   * of the bucket that contributes the most active time. One pass over the buckets.
+   */
+  private fillLevelUtil(L: LodLevel, v0: number, npp: number, W: number, dom: Uint16Array, worst: Uint16Array, act: Uint16Array, frac: Uint8Array): void {
+    const w = L.widthNs;
+    const origin = this.originNs;
+    const nb = L.dom.length;
+    const Ld = L.dom;
+    const Lw = L.worst;
+    const La = L.act;
+    const Lb = L.busy;
+    const ranks = this.ranks;
+    const nr = ranks.length;
+    // Time covered by the buckets: [origin, min(endNs, origin + nb * w)).
+    const hi = Math.min(this.endNs, origin + nb * w);
+    const pFirst = Math.max(0, Math.floor((origin - v0) / npp));
+    const pLast = Math.min(W - 1, Math.ceil((origin + nb * w - v0) / npp));
+    for (let p = pFirst; p <= pLast; p++) {
+      const a = v0 + p * npp;
+      const b = a + npp;
+      let b0 = Math.floor((a - origin) / w);
+      let b1 = Math.ceil((b - origin) / w) - 1;
+      if (b0 < 0) b0 = 0;
+      if (b1 >= nb) b1 = nb - 1;
+      if (b1 < b0) continue;
+      let d = 0;
+      let dc = -1;
+      let ws = 0;
+      let wr = -1;
+      let ac = 0;
+      let ad = 0;
+      let busyNs = 0;
+      for (let q = b0; q <= b1; q++) {
+        const c = Ld[q];
+        if (c === 0) continue;
+        const qs = origin + q * w;
+        const ov = Math.min(b, qs + w) - Math.max(a, qs);
+        if (ov > dc) {
+          dc = ov;
+          d = c;
+        }
+        const x = Lw[q];
+        const r = x - 1 < nr ? ranks[x - 1] : 50;
+        if (r > wr) {
+          wr = r;
+          ws = x;
+        }
+        const lb = Lb[q];
+        if (lb !== 0) {
+          // Only the last bucket reaches past the timeline's end.
+          const bn = (q === nb - 1 ? Math.min(b, hi) - Math.max(a, qs) : ov) * lb;
+          busyNs += bn;
+          if (bn > ad) {
+            ad = bn;
+            ac = La[q];
+          }
+        }
       }
+      dom[p] = d;
+      worst[p] = ws;
+      if (busyNs <= 0) continue;
+      const allNs = a >= origin && b <= hi ? npp : Math.min(b, hi) - Math.max(a, origin);
+      if (!(allNs > 0)) continue;
+      const f = (busyNs / allNs + 0.5) | 0;
+      act[p] = ac;
+      frac[p] = f < 1 ? 1 : f > 255 ? 255 : f;
     }
   }
 

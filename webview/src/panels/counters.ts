@@ -30,7 +30,6 @@ export function countersPanel(ctx: PanelCtx): Panel {
     const hr = h('tr');
     hr.appendChild(h('th', undefined, 'counter'));
     for (const p of per) hr.appendChild(h('th', 'pn-num', ctx.isTrace ? 'value' : p.name));
-    if (ctx.isTrace) hr.appendChild(h('th', undefined, 'note'));
     t.appendChild(h('thead')).appendChild(hr);
     const tb = h('tbody');
     for (const n of names) {
@@ -40,8 +39,18 @@ export function countersPanel(ctx: PanelCtx): Panel {
         const c = p.counters.get(n);
         tr.appendChild(h('td', 'pn-num', c ? counterText(n, c.value) : '-'));
       }
-      if (ctx.isTrace) tr.appendChild(h('td', 'pn-note-cell', per[0].counters.get(n)?.note ?? ''));
       tb.appendChild(tr);
+      // A counter's note (what a data-loss counter means) on its own full-width row below it,
+      // so that the table stays as narrow as its numbers.
+      const noteText = ctx.isTrace ? per[0].counters.get(n)?.note : undefined;
+      if (noteText) {
+        tr.classList.add('pn-has-note');
+        const nr = h('tr', 'pn-note-row');
+        const td = h('td', 'pn-note-cell', noteText);
+        td.colSpan = 1 + per.length;
+        nr.appendChild(td);
+        tb.appendChild(nr);
+      }
     }
     t.appendChild(tb);
     root.appendChild(t);

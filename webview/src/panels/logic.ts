@@ -184,7 +184,8 @@ export function empiricalCdf(sorted: ArrayLike<number>, maxPoints = 400): CdfPoi
   for (let k = 1; k <= m; k++) {
     let j = Math.ceil((k * n) / m) - 1;
     if (j <= prevJ) continue;
-    while (j < n - 1 && sorted[j + 1] === sorted[j]) j++;
+    // Samples equal once clamped to >= 1 ns (0 and 1) are one step on the log axis.
+    while (j < n - 1 && Math.max(1, sorted[j + 1]) === Math.max(1, sorted[j])) j++;
     const x = Math.max(1, sorted[j]);
     const y = (j + 1) / n;
     out.push({ x, y: prevY }, { x, y });

@@ -105,7 +105,8 @@ export function sharesPanel(ctx: PanelCtx): Panel {
           ]
         : []),
     ];
-    sortableTable(root, { columns: cols, rows, caption: ctx.isTrace ? 'vCPU threads' : 'VPs' });
+    // Many columns: the table scrolls sideways inside the panel (short: no sticky header needed).
+    sortableTable(root, { columns: cols, rows, caption: ctx.isTrace ? 'vCPU threads' : 'VPs' }).el.classList.add('pn-scroll-x');
   };
 
   const cpuTable = (rows: (CpuRow & { variant: string })[], two: boolean) => {
@@ -122,7 +123,7 @@ export function sharesPanel(ctx: PanelCtx): Panel {
       { key: 'util', title: 'busy %', value: busyShare, text: (r) => pct(busyShare(r)), numeric: true, firstDir: 'desc' },
       ...(ctx.isTrace ? [{ key: 'sw', title: 'switches', value: (r: R) => r.switches, text: (r: R) => String(r.switches ?? '-'), numeric: true, firstDir: 'desc' as const }] : []),
     ];
-    sortableTable(root, { columns: cols, rows, caption: 'CPUs' });
+    sortableTable(root, { columns: cols, rows, caption: 'CPUs' }).el.classList.add('pn-scroll-x');
   };
 
   return { id: 'shares', title: 'Shares', root, render, dispose, dependsOn: ['variants', 'theme'] };

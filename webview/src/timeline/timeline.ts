@@ -87,6 +87,7 @@ export class Timeline implements AppApi {
   private readonly abort = new AbortController();
   private groupBg = 0;
   private hlBg = 0;
+  private trackBg = 0;
   private readonly findings: Map<string, FindingMark[]>[];
   private readonly groupNames: Map<string, string>;
   private readonly painter = new Painter();
@@ -115,6 +116,7 @@ export class Timeline implements AppApi {
   private readonly legend: HTMLDivElement;
   private readonly blankCodes: Uint8Array[] = [];
   private readonly busyCache = new Map<LaneModel, number>();
+  private readonly hoverScratch = { dom: new Uint16Array(1), worst: new Uint16Array(1), act: new Uint16Array(1), frac: new Uint8Array(1) };
   private readonly quietCodes: Uint8Array[] = [];
   private readonly cursorOut: HTMLSpanElement;
   private readonly selOut: HTMLSpanElement;
@@ -226,7 +228,10 @@ export class Timeline implements AppApi {
 
     const all = this.fullRange();
     this.viewStart = all[0];
-    this.viewEnd = all[1];
+    // The first view (no saved state) fits the activity: a run that ends its work at 50 ms of a
+    // simulated second shows those 50 ms (with a 3% margin); Reset / 0 / Home show everything.
+    const busyEnd = this.activityEnd();
+    this.viewEnd = busyEnd > all[0] && busyEnd < all[0] + 0.8 * (all[1] - all[0]) ? Math.min(all[1], busyEnd + 0.03 * (busyEnd - all[0])) : all[1];
     this.applyState(state);
     this.pickA.value = String(this.shown[0] ?? 0);
     this.pickB.value = String(this.shown[1] ?? -1);
@@ -496,6 +501,25 @@ export class Timeline implements AppApi {
   // -------------------------------------------------------------------------------------------
   // Layout and view
 
+  /** The end of the last interval that is not idle on any lane of the shown variants, ns (-Infinity when none). */
+  private activityEnd(): number {
+    let end = -Infinity;
+    for (const i of this.shown) {
+      const v = this.model.variants[i];
+      const idle = v.states.indexOf('idle');
+      for (const l of v.lanes) {
+        const { ends, states } = l.cols;
+        // From the last interval backwards: usually one or two steps.
+        for (let j = ends.length - 1; j >= 0; j--) {
+          if (states[j] === idle) continue;
+          if (ends[j] > end) end = ends[j];
+          break;
+        }
+      }
+    }
+    return end;
+  }
+
   private fullRange(): [number, number] {
     let a = Infinity;
     let b = -Infinity;
@@ -594,6 +618,7 @@ export class Timeline implements AppApi {
   private refreshTheme(): void {
     this.theme = readTheme();
     this.groupBg = this.tint(0.06);
+    this.trackBg = this.tint(0.035);
     this.hlBg = this.highlightPixel();
     this.refreshColors();
   }
@@ -756,6 +781,7 @@ export class Timeline implements AppApi {
         y0,
         y1,
         bg: this.highlighted.has(r.key) ? hlBg : bg,
+        track: this.highlighted.has(r.key) ? hlBg : this.trackBg,
         lod,
         palette: this.colors[r.variant]?.pixels,
         blank: this.blankCodes[r.variant],
@@ -1428,20 +1454,28 @@ export class Timeline implements AppApi {
     const lines: [string, string][] = [];
     const title = this.shown.length > 1 ? `${v.name}: ${r.lane.label}` : r.lane.label;
     const f = this.findingAt(r, h.x, h.y);
+    // Start times to 1 us at most (a trace's resolution), finer only when zoomed in that far.
+    const res = Math.max(1, Math.min(this.nsPerCssPx(), 1000));
     if (f) {
-      lines.push(['finding', `${f.code} ${f.title}`], ['start', formatTime(f.startNs, origin)], ['duration', formatDuration(f.durationNs)]);
+      lines.push(['finding', `${f.code} ${f.title}`], ['start', formatTime(f.startNs, origin, res)], ['duration', formatDuration(f.durationNs)]);
     } else {
       const lod = this.lodOf(r);
       const j = this.hitInterval(r, h.x);
       if (j >= 0) {
         const c = r.lane.cols;
-        lines.push(['state', v.states[c.states[j]] ?? '?'], ['start', formatTime(c.starts[j], origin)], ['duration', formatDuration(c.ends[j] - c.starts[j])]);
+        lines.push(['state', v.states[c.states[j]] ?? '?'], ['start', formatTime(c.starts[j], origin, res)], ['duration', formatDuration(c.ends[j] - c.starts[j])]);
         if (c.causes[j] >= 0) lines.push([r.lane.kind === 'pcpu' ? 'running' : 'cause', v.causes[c.causes[j]] ?? '?']);
       }
       if (lod) {
         const npp = this.nsPerCssPx();
         const [a, b] = lod.overlapping(t - npp / 2, t + npp / 2);
-        if (b - a > 1) lines.push(['in this pixel', `${b - a} intervals`]);
+        if (b - a > 1) {
+          lines.push(['in this pixel', `${b - a} intervals`]);
+          // What the bar's height shows: the share of the pixel not idle / sleeping / halted.
+          const one = this.hoverScratch;
+          lod.fill(t - npp / 2, npp, 1, one.dom, one.worst, one.act, one.frac);
+          lines.push(['busy', `${Math.round((one.frac[0] / 255) * 100)}% of ${formatDuration(npp)}`]);
+        }
       }
       if (!lines.length) lines.push(['', 'no interval here']);
     }
