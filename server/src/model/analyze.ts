@@ -31,7 +31,7 @@ import { lower, type LowerContext, type LowerMemo } from './lower';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
-import { mergeVariant } from './variants';
+import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
 
 export interface AnalyzeOptions {
@@ -114,6 +114,13 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
     for (const vstmt of res.variants) {
       const name = nameOf(vstmt);
       if (name === undefined || !vstmt.body) continue;
+      if (name === RESERVED_VARIANT) {
+        // Runs and comparisons call the base scenario `base`: a variant of that name would give
+        // two "base" runs and a "base vs base" comparison.
+        const at = vstmt.args[0] ?? vstmt.keyword;
+        sink.error(Codes.reservedVariantName, '`base` is the name of the base scenario in runs and comparisons; give this variant another name.', { start: at.start, end: at.end });
+        continue;
+      }
       const vsink = variants.sinkOf(vstmt);
       try {
         const merged = variants.merged(vstmt);
