@@ -30,6 +30,7 @@ import { Codes } from './codes';
 import { lower, type LowerContext, type LowerMemo } from './lower';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
+import { checkSetupSize } from './limits';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
@@ -104,6 +105,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
   let scenario: Scenario | undefined;
   try {
     scenario = lower(res.base, lctx(sink));
+    if (scenario) checkSetupSize(scenario, text, sink);
   } catch (e) {
     internalError(sink, 'lowering', e);
   }
@@ -126,6 +128,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
         const merged = variants.merged(vstmt);
         const vs = merged && lower(merged.list, lctx(vsink, merged.removed));
         if (vs) {
+          checkSetupSize(vs, text, vsink);
           const desc = vstmt.body.statements.find((s) => specOf(s)?.id === 'variant.description');
           const dv = desc ? args.parse(desc, specOf(desc)!).values[0] : undefined;
           const def: VariantDef = { range: { start: vstmt.start, end: vstmt.end }, name, scenario: vs };
