@@ -51,3 +51,19 @@ test('property: VPS146 exactly when the guest threads exceed the bound', () => {
     { numRuns: 40 },
   );
 });
+
+test('a chain of 2,000 variants that each add a load stops being merged at MAX_VARIANT_OBJECTS', async () => {
+  const { MAX_VARIANT_OBJECTS, irSize } = await import('../../server/src/model/limits');
+  let t = 'host { pcpus 4 }\nvm a { vcpus 2 }\n';
+  for (let i = 0; i < 2000; i++) t += `variant x${i} { ${i ? `based_on x${i - 1}` : ''}\n host { load l${i} { cpu 1ms } } }\n`;
+  const a = analyzeDocument(t);
+  const s = a.scenario!;
+  const total = irSize(s) + s.variants.reduce((n, v) => n + irSize(v.scenario), 0);
+  const last = s.variants[s.variants.length - 1].scenario;
+  // Every variant kept was merged in full; the objects stop just past the bound.
+  assert.ok(total > MAX_VARIANT_OBJECTS && total - irSize(last) <= MAX_VARIANT_OBJECTS, `${total}`);
+  const skipped = a.diagnostics.filter((d) => d.code === 'VPS146');
+  assert.equal(skipped.length + s.variants.length, 2000);
+  assert.equal(at(t, skipped[0].range), `x${s.variants.length}`);
+  assert.match(skipped[0].message, /is not checked or simulated/);
+});

@@ -30,7 +30,7 @@ import { Codes } from './codes';
 import { lower, type LowerContext, type LowerMemo } from './lower';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
-import { checkSetupSize } from './limits';
+import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
@@ -113,9 +113,19 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
 
   if (scenario) {
     const variants = new VariantMerges(res, specOf, (s) => args.parse(s, specOf(s)!), origin, sink);
+    let objects = irSize(scenario);
     for (const vstmt of res.variants) {
       const name = nameOf(vstmt);
       if (name === undefined || !vstmt.body) continue;
+      if (objects > MAX_VARIANT_OBJECTS) {
+        const at = vstmt.args[0] ?? vstmt.keyword;
+        sink.error(
+          Codes.tooLargeToSimulate,
+          `Variant \`${name}\` is not checked or simulated: the base and the variants above it already make ${objects.toLocaleString('en-US')} objects (VMs, threads, tasks, loads... as merged; at most ${MAX_VARIANT_OBJECTS.toLocaleString('en-US')} per file). Split the variants into several files, or build fewer on each other.`,
+          { start: at.start, end: at.end },
+        );
+        continue;
+      }
       if (name === RESERVED_VARIANT) {
         // Runs and comparisons call the base scenario `base`: a variant of that name would give
         // two "base" runs and a "base vs base" comparison.
@@ -129,6 +139,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
         const vs = merged && lower(merged.list, lctx(vsink, merged.removed));
         if (vs) {
           checkSetupSize(vs, text, vsink);
+          objects += irSize(vs);
           const desc = vstmt.body.statements.find((s) => specOf(s)?.id === 'variant.description');
           const dv = desc ? args.parse(desc, specOf(desc)!).values[0] : undefined;
           const def: VariantDef = { range: { start: vstmt.start, end: vstmt.end }, name, scenario: vs };
