@@ -100,3 +100,14 @@ test('property: every cycle of based_on is reported at each of its variants, wit
     { numRuns: 200 },
   );
 });
+
+test('a hazard raised by 1,000 variants names at most MAX_RELATED of them, the rest counted', () => {
+  let t = 'host { pcpus 4\n sched fair }\nvm a { vcpus 4\n guest { thread t { every 1ms; cpu 100us } } }\n';
+  for (let i = 0; i < 1000; i++) t += `variant x${i} { host { load noise { threads 8; cpu 1ms } } }\n`;
+  const { a } = size(t);
+  const d = a.diagnostics.filter((x) => x.code === 'VPS228');
+  assert.equal(d.length, 1);
+  assert.match(d[0].message, /^In variants `x0`/);
+  assert.equal(d[0].related!.length, MAX_RELATED);
+  assert.match(d[0].related![MAX_RELATED - 1].message, /^\.\.\. and \d+ more$/);
+});
