@@ -44,6 +44,8 @@ test('VPS228 on 1,000 VMs: at most MAX_RELATED notes each, the rest counted', ()
   const d = a.diagnostics.filter((x) => x.code === 'VPS228');
   assert.equal(d.length, 1000);
   assert.equal(related, 1000 * MAX_RELATED); // was 999,000
+  // The message still counts every other VM although only the first are kept to name them.
+  assert.match(d[0].message, /\(`v1`, `v2`, `v3` and 996 more\)/);
   const last = d[0].related![MAX_RELATED - 1];
   assert.equal(last.message, `... and ${999 - (MAX_RELATED - 1)} more`);
 });
