@@ -66,7 +66,9 @@ function parseCount(v: string | undefined, name: string): number | undefined | s
   if (!m) return `--${name} expects a number, got '${v}'`;
   const n = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]];
   if (!Number.isFinite(n) || n < 0) return `--${name} expects a non-negative number`;
-  return Math.round(n);
+  if (!Number.isInteger(n)) return `--${name} expects a whole number, got '${v}'`;
+  if (n > Number.MAX_SAFE_INTEGER) return `--${name} must be at most 2^53 - 1 (9007199254740991), got '${v}'`;
+  return n;
 }
 
 export async function main(args: string[]): Promise<number> {

@@ -15,10 +15,22 @@
  * - The space before a comment at the end of a line is kept as written (people align them).
  * - Trailing whitespace is removed, runs of blank lines become one blank line, blank lines at the
  *   start and end of the file go, and the file ends with one line break.
+ * - Indentation stops growing at `MAX_DEPTH` levels (the parser ignores deeper blocks), and a
+ *   document gets at most twice its size (+4 KB) of indentation; past that, lines keep their
+ *   indentation as written. 100,000 lines of `x {` used to ask for 10^10 spaces and kill the
+ *   server (SIGABRT at ~4 GB).
+ *
+ * Formatting never changes what the parser sees. The parser's recovery from broken text looks at
+ * indentation (a keyword in column 0 closes the blocks left open above it), so re-indenting a
+ * document with syntax errors could change its tree and its diagnostics. The result is therefore
+ * parsed again and compared with the original (tokens, statement tree, syntax errors); when they
+ * differ, the formatter keeps every line's indentation as written, and when even that differs, it
+ * leaves the document alone.
  */
 import type { TextEdit } from '../core/diagnostic';
 import type { TextRange } from '../core/text';
-import type { Token } from '../syntax/tree';
+import { MAX_DEPTH, parse } from '../syntax/parser';
+import type { Arg, Statement, Token } from '../syntax/tree';
 import type { FormatOptions } from './types';
 
 interface Line {
@@ -72,6 +84,74 @@ function commentTrimEnd(t: Token): number {
  * replacing only whitespace. With `options.range`, only the edits touching that range.
  */
 export function formatEdits(text: string, tokens: readonly Token[], options: FormatOptions = {}): TextEdit[] {
+  const full = layoutEdits(text, tokens, options, true);
+  if (full === undefined) return layoutEdits(text, tokens, options, false) ?? [];
+  if (full.length === 0) return full;
+  const before = parseFingerprint(text);
+  if (parseFingerprint(applyEditsLinear(text, full)) === before) return full;
+  const keep = layoutEdits(text, tokens, options, false) ?? [];
+  if (keep.length > 0 && parseFingerprint(applyEditsLinear(text, keep)) === before) return keep;
+  return [];
+}
+
+/**
+ * What the parser makes of a document, independent of whitespace: significant token texts, the
+ * statement tree (keywords, arguments with their whitespace removed, nesting, missing parts), and
+ * the syntax errors (code and message).
+ */
+export function parseFingerprint(text: string): string {
+  const r = parse(text);
+  const out: string[] = [];
+  for (const t of r.tokens) {
+    if (t.kind === 'newline' || t.kind === 'eof') continue;
+    out.push(t.kind === 'comment' ? t.text.trimEnd() : t.text);
+  }
+  out.push('\u0001');
+  const arg = (a: Arg) => `${a.type}${a.missing ? '!' : ''}:${text.slice(a.start, a.end).replace(/\s+/g, '')}`;
+  // Iterative walk: the tree may be MAX_DEPTH deep.
+  const stack: (Statement | string)[] = [...r.file.statements].reverse();
+  while (stack.length > 0) {
+    const s = stack.pop()!;
+    if (typeof s === 'string') {
+      out.push(s);
+      continue;
+    }
+    out.push(`${s.keyword.missing ? '!' : ''}${s.keyword.name}(${s.args.map(arg).join(',')})`);
+    if (s.body) {
+      out.push(s.body.missing ? '{?' : '{');
+      stack.push('}');
+      for (let k = s.body.statements.length - 1; k >= 0; k--) stack.push(s.body.statements[k]);
+    }
+  }
+  out.push('\u0001');
+  for (const e of r.errors) out.push(`${e.code} ${e.message}`);
+  return out.join('\u0000');
+}
+
+/** `applyEdits` in one pass (sorted, non-overlapping edits): linear in the size of the result. */
+function applyEditsLinear(text: string, edits: readonly TextEdit[]): string {
+  const parts: string[] = [];
+  let at = 0;
+  for (const e of edits) {
+    parts.push(text.slice(at, e.range.start), e.newText);
+    at = e.range.end;
+  }
+  parts.push(text.slice(at));
+  return parts.join('');
+}
+
+/**
+ * The indentation a document may get, in characters: twice its size (plus a little for tiny
+ * documents). Past it (thousands of nested blocks), lines keep their indentation as written.
+ */
+const indentBudget = (text: string) => 2 * text.length + 4096;
+
+/**
+ * The edits of one layout: with `indent` off, every line keeps its indentation as written.
+ * Undefined when the indentation would exceed {@link indentBudget}.
+ */
+function layoutEdits(text: string, tokens: readonly Token[], options: FormatOptions, indent: boolean): TextEdit[] | undefined {
+  let indentLeft = indentBudget(text);
   const indentUnit = ' '.repeat(Math.max(0, options.indentSize ?? 2));
   const lines = splitLines(text, tokens);
   const edits: TextEdit[] = [];
@@ -114,9 +194,13 @@ export function formatEdits(text: string, tokens: readonly Token[], options: For
     // Indentation: the depth before the line, minus the blocks its leading `}`s close.
     let leadingClose = 0;
     while (leadingClose < toks.length && toks[leadingClose].kind === 'rbrace') leadingClose++;
-    const level = Math.max(0, depth - leadingClose);
+    const level = Math.min(MAX_DEPTH, Math.max(0, depth - leadingClose));
     const bom = line.start === 0 && text.charCodeAt(0) === 0xfeff ? '\ufeff' : '';
-    replace(line.start, toks[0].start, bom + indentUnit.repeat(level));
+    if (indent) {
+      indentLeft -= level * indentUnit.length;
+      if (indentLeft < 0) return undefined;
+      replace(line.start, toks[0].start, bom + indentUnit.repeat(level));
+    }
 
     for (let k = 0; k < toks.length; k++) {
       const t = toks[k];

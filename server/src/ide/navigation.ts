@@ -11,6 +11,7 @@ import type { SymbolDecl, SymbolRef } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import { docIndex, symbolKey, tokenAt, type IdeDocument } from './document';
 import { isIdentifier } from './schemaInfo';
+import { RESERVED_VARIANT } from '../model/variants';
 import type { Highlight, PrepareRenameResult, RenameResult, TextEdit, TextRange } from './types';
 
 export interface SymbolAtCursor {
@@ -123,6 +124,7 @@ export function renameAt(doc: IdeDocument, offset: number, newName: string): Ren
   }
   const decl = sym.decls[0];
   if (name === decl.name) return { ok: true, edits: [] };
+  if (decl.kind === 'variant' && name === RESERVED_VARIANT) return { ok: false, message: '`base` is the name of the base scenario in runs and comparisons; choose another name.' };
   const clash = doc.analysis.symbols.decls.find((d, i) => d.kind === decl.kind && d.scope === decl.scope && d.name === name && !sym.declIndices.includes(i));
   if (clash) {
     const line = docIndex(doc).lines.positionAt(clash.nameRange.start).line + 1;

@@ -30,8 +30,9 @@ import { Codes } from './codes';
 import { lower, type LowerContext, type LowerMemo } from './lower';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
-import { DiagSink } from './util';
-import { mergeVariant } from './variants';
+import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
+import { capRelated, DiagSink, MAX_RELATED } from './util';
+import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
 
 export interface AnalyzeOptions {
@@ -104,6 +105,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
   let scenario: Scenario | undefined;
   try {
     scenario = lower(res.base, lctx(sink));
+    if (scenario) checkSetupSize(scenario, text, sink);
   } catch (e) {
     internalError(sink, 'lowering', e);
   }
@@ -111,14 +113,33 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
 
   if (scenario) {
     const variants = new VariantMerges(res, specOf, (s) => args.parse(s, specOf(s)!), origin, sink);
+    let objects = irSize(scenario);
     for (const vstmt of res.variants) {
       const name = nameOf(vstmt);
       if (name === undefined || !vstmt.body) continue;
+      if (objects > MAX_VARIANT_OBJECTS) {
+        const at = vstmt.args[0] ?? vstmt.keyword;
+        sink.error(
+          Codes.tooLargeToSimulate,
+          `Variant \`${name}\` is not checked or simulated: the base and the variants above it already make ${objects.toLocaleString('en-US')} objects (VMs, threads, tasks, loads... as merged; at most ${MAX_VARIANT_OBJECTS.toLocaleString('en-US')} per file). Split the variants into several files, or build fewer on each other.`,
+          { start: at.start, end: at.end },
+        );
+        continue;
+      }
+      if (name === RESERVED_VARIANT) {
+        // Runs and comparisons call the base scenario `base`: a variant of that name would give
+        // two "base" runs and a "base vs base" comparison.
+        const at = vstmt.args[0] ?? vstmt.keyword;
+        sink.error(Codes.reservedVariantName, '`base` is the name of the base scenario in runs and comparisons; give this variant another name.', { start: at.start, end: at.end });
+        continue;
+      }
       const vsink = variants.sinkOf(vstmt);
       try {
         const merged = variants.merged(vstmt);
         const vs = merged && lower(merged.list, lctx(vsink, merged.removed));
         if (vs) {
+          checkSetupSize(vs, text, vsink);
+          objects += irSize(vs);
           const desc = vstmt.body.statements.find((s) => specOf(s)?.id === 'variant.description');
           const dv = desc ? args.parse(desc, specOf(desc)!).values[0] : undefined;
           const def: VariantDef = { range: { start: vstmt.start, end: vstmt.end }, name, scenario: vs };
@@ -185,31 +206,66 @@ class VariantMerges {
     return { stmt, name: w.value, target: this.byName.get(w.value) };
   }
 
-  /** Reports every cycle of `based_on` once per variant in it, and remembers those variants. */
+  /**
+   * Reports every cycle of `based_on` once per variant in it, and remembers those variants.
+   * Linear in the number of variants: each `based_on` is followed once (every variant has at most
+   * one, so the walk from a variant ends in a cycle, the base, or a variant walked before).
+   */
   private findCycles(sink: DiagSink): void {
-    for (const v of this.byName.values()) {
-      const chain: Statement[] = [v];
-      for (let cur = this.basedOn(v)?.target; cur; cur = this.basedOn(cur)?.target) {
-        if (cur === v) {
-          for (const c of chain) this.cyclic.add(c);
-          const names = chain.map((c) => nameOf(c)!);
-          const b = this.basedOn(v)!;
-          const at = b.stmt.args[0] ?? b.stmt.keyword;
-          const path = [...names, names[0]].map((n) => `\`${n}\``).join(' -> ');
-          sink.error(
-            Codes.basedOnCycle,
-            chain.length === 1
-              ? `Variant \`${names[0]}\` is based on itself; remove this \`based_on\`.`
-              : `Variant \`${names[0]}\` is based on itself through a cycle (${path}), so it has no base to start from; remove one of these \`based_on\`.`,
-            { start: at.start, end: at.end },
-            { related: chain.slice(1).map((c) => ({ range: rangeOfStmt(this.basedOn(c)!.stmt), message: `\`${nameOf(c)}\` is based on \`${this.basedOn(c)!.name}\`` })) },
-          );
-          break;
-        }
-        if (chain.includes(cur)) break; // a cycle further on, reported from its own variants
-        chain.push(cur);
+    const state = new Map<Statement, 1 | 2>(); // 1: on the current walk, 2: done
+    const next = new Map<Statement, { stmt: Statement; name: string; target?: Statement } | undefined>();
+    const basedOn = (v: Statement) => {
+      if (!next.has(v)) next.set(v, this.basedOn(v));
+      return next.get(v);
+    };
+    for (const v0 of this.byName.values()) {
+      if (state.has(v0)) continue;
+      const walk: Statement[] = [];
+      let cur: Statement | undefined = v0;
+      while (cur && !state.has(cur)) {
+        state.set(cur, 1);
+        walk.push(cur);
+        cur = basedOn(cur)?.target;
       }
+      if (cur && state.get(cur) === 1) {
+        const cycle = walk.slice(walk.indexOf(cur));
+        for (const c of cycle) this.cyclic.add(c);
+        const names = cycle.map((c) => nameOf(c)!);
+        for (let i = 0; i < cycle.length; i++) this.reportCycle(sink, cycle, names, i, basedOn);
+      }
+      for (const w of walk) state.set(w, 2);
     }
+  }
+
+  /** The VPS144 of the `i`th variant of `cycle`: the path from it round to it (shortened when long). */
+  private reportCycle(
+    sink: DiagSink,
+    cycle: Statement[],
+    names: string[],
+    i: number,
+    basedOn: (v: Statement) => { stmt: Statement; name: string } | undefined,
+  ): void {
+    const n = cycle.length;
+    const b = basedOn(cycle[i])!;
+    const at = b.stmt.args[0] ?? b.stmt.keyword;
+    const MAX_PATH = 8;
+    const shown: string[] = [];
+    for (let k = 0; k <= Math.min(n, MAX_PATH); k++) shown.push(`\`${names[(i + k) % n]}\``);
+    const path = n <= MAX_PATH ? shown.join(' -> ') : `${shown.slice(0, MAX_PATH).join(' -> ')} -> ... ${n - MAX_PATH} more -> \`${names[i]}\``;
+    const related = [];
+    for (let k = 1; k < n && k <= MAX_RELATED; k++) {
+      const c = cycle[(i + k) % n];
+      const cb = basedOn(c)!;
+      related.push({ range: rangeOfStmt(cb.stmt), message: `\`${nameOf(c)}\` is based on \`${cb.name}\`` });
+    }
+    sink.error(
+      Codes.basedOnCycle,
+      n === 1
+        ? `Variant \`${names[i]}\` is based on itself; remove this \`based_on\`.`
+        : `Variant \`${names[i]}\` is based on itself through a cycle (${path}), so it has no base to start from; remove one of these \`based_on\`.`,
+      { start: at.start, end: at.end },
+      { related: capRelated(related, n - 1) },
+    );
   }
 
   /** A variant merged into what it builds on (memoized; undefined when it has no body). */

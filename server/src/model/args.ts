@@ -353,6 +353,13 @@ export class ArgParser {
       }
       value = a.value * u.factor;
     }
+    if (!Number.isFinite(value) || ((t.kind === 'duration' || (t.kind === 'count' && t.integer) || t.kind === 'signed' || t.kind === 'vp') && Math.abs(value) > Number.MAX_SAFE_INTEGER)) {
+      // `1e400s` is Infinity; a whole number above 2^53 - 1 (a seed, a duration in ns) would be
+      // silently rounded to a neighbour.
+      const what = t.kind === 'duration' ? 'a duration up to 2^53 - 1 ns (about 104 days)' : !Number.isFinite(value) ? 'a finite number' : 'a whole number up to 2^53 - 1 (9007199254740991), the largest one stored exactly';
+      this.diags.error(Codes.outOfRange, `\`${kw}\` takes ${what}; \`${this.text.slice(range.start, range.end)}\` is out of range.`, range);
+      return undefined;
+    }
     if (t.kind === 'duration') value = Math.round(value);
     if ((t.kind === 'count' && t.integer) || t.kind === 'signed' || t.kind === 'vp') {
       if (!Number.isInteger(value)) {

@@ -76,6 +76,10 @@ export const Codes = {
   removedReference: 'VPS143',
   /** Variants `based_on` each other in a cycle. */
   basedOnCycle: 'VPS144',
+  /** `variant base`: the base scenario's run and comparisons are called `base`. */
+  reservedVariantName: 'VPS145',
+  /** The scenario's set-up (objects x duration) is beyond what the simulator runs. */
+  tooLargeToSimulate: 'VPS146',
   /** A bug in vpscope, caught so that the rest of the analysis still runs. */
   internalError: 'VPS199',
 } as const;
@@ -126,6 +130,8 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS142: { severity: 'error', title: '`remove` outside a variant', help: '`remove` takes a block out of the base scenario in a variant; in the base, delete the block instead.' },
   VPS143: { severity: 'error', title: 'Uses a removed block', help: 'The variant removes a block (a lock, a controller, a disk, a pool) that this statement still uses; remove or change the statement in the variant too.' },
   VPS144: { severity: 'error', title: '`based_on` cycle', help: 'Variants built on each other in a circle have no base to start from; remove one of the `based_on` statements.' },
+  VPS145: { severity: 'error', title: 'Reserved variant name', help: '`base` names the base scenario in run results and comparisons (`base vs X`); give the variant another name.' },
+  VPS146: { severity: 'error', title: 'Too large to simulate', help: 'The set-up (VMs, vCPUs, threads, tasks, channels, loads) or its expected events over `duration` is beyond the simulator\'s bounds (see docs/language.md, "Limits"); shrink the scenario or shorten `duration`.' },
 };
 
 /** Every code of the scenario checker (syntax + semantic), with its documentation. */

@@ -112,10 +112,24 @@ class Lowerer {
 
   private settings(stmt: Statement | undefined): RunSettings {
     const b = Block.of(this.ctx, stmt);
+    const durationNs = b.num('duration', 1e9);
+    let warmupNs = b.num('warmup', 0);
+    const w = b.value('warmup');
+    if (w?.kind === 'number' && warmupNs > 0 && warmupNs >= durationNs) {
+      // Statistics ignore what completes before `warmup`: with nothing left, every one is 0.
+      const d = b.value('duration');
+      this.sink.error(
+        Codes.outOfRange,
+        `\`warmup\` (${this.ctx.text.slice(w.range.start, w.range.end)}) must be shorter than \`duration\` (${d ? this.ctx.text.slice(d.range.start, d.range.end) : '1s, the default'}): statistics ignore everything before the warmup, so none would be left.`,
+        w.range,
+        d ? { related: [{ range: d.range, message: '`duration` of the run' }] } : undefined,
+      );
+      warmupNs = 0;
+    }
     return {
       range: stmt ? rangeOf(stmt) : NOWHERE,
-      durationNs: b.num('duration', 1e9),
-      warmupNs: b.num('warmup', 0),
+      durationNs,
+      warmupNs,
       seed: b.num('seed', 1),
       maxEvents: b.num('max_events', 100e6),
       wallLimitMs: Math.round(b.num('wall_limit', 60e9) / MS),

@@ -76,6 +76,14 @@ class Namespaces {
     return p;
   }
 
+  /** Names (kind, scope, name) that at least one variant declares. */
+  private readonly overridden = new Set<string>();
+
+  /** Whether some variant declares `name` (otherwise only the base can). */
+  inSomeVariant(kind: SymbolKind, scope: string, name: string): boolean {
+    return this.overridden.has(`${kind}\u0000${scope}\u0000${name}`);
+  }
+
   /** Index of the first declaration of `name` in the namespace. */
   get(variant: string | undefined, kind: SymbolKind, scope: string, name: string): number | undefined {
     return this.first.get(this.prefix(variant, kind, scope) + name);
@@ -84,6 +92,7 @@ class Namespaces {
   /** Records a declaration; the index of the first one of the same name, if there was one. */
   add(variant: string | undefined, kind: SymbolKind, scope: string, name: string, decl: number): number | undefined {
     const key = this.prefix(variant, kind, scope) + name;
+    if (variant !== undefined && variant !== '') this.overridden.add(`${kind}\u0000${scope}\u0000${name}`);
     const first = this.first.get(key);
     if (first === undefined) this.first.set(key, decl);
     return first;
@@ -119,11 +128,47 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
     const parent = argText(rs.node, 0);
     if (parent !== undefined) basedOn.set(rs.variant, parent);
   }
-  /** A variant and those it builds on, nearest first (a cycle is cut where it closes). */
-  const variantChain = (variant: string): string[] => {
+  /**
+   * A variant and those it builds on, nearest first (a cycle is cut where it closes), at most
+   * `max` of them (the names offered when a reference is unknown).
+   */
+  const variantChain = (variant: string, max = 50): string[] => {
     const out = [variant];
-    for (let p = basedOn.get(variant); p !== undefined && !out.includes(p); p = basedOn.get(p)) out.push(p);
+    const seen = new Set(out);
+    for (let p = basedOn.get(variant); p !== undefined && !seen.has(p) && out.length < max; p = basedOn.get(p)) {
+      out.push(p);
+      seen.add(p);
+    }
     return out;
+  };
+  /**
+   * The declaration a variant's reference resolves to through its `based_on` chain (its own
+   * first, then those it builds on), memoized per variant and name: a chain of N variants that
+   * each refer to a name costs O(N), not O(N^2).
+   */
+  const resolved1 = new Map<string, number>();
+  const lookupInChain = (variant: string, kind: SymbolKind, scope: string, name: string): number | undefined => {
+    if (!spaces.inSomeVariant(kind, scope, name)) return undefined;
+    const path: string[] = [];
+    const seen = new Set<string>();
+    let found = -1;
+    for (let v: string | undefined = variant; v !== undefined && !seen.has(v); v = basedOn.get(v)) {
+      const key = `${v}\u0000${kind}\u0000${scope}\u0000${name}`;
+      const m = resolved1.get(key);
+      if (m !== undefined) {
+        found = m;
+        break;
+      }
+      seen.add(v);
+      path.push(key);
+      const t = spaces.get(v, kind, scope, name);
+      if (t !== undefined) {
+        found = t;
+        break;
+      }
+    }
+    for (const k of path) resolved1.set(k, found);
+    return found < 0 ? undefined : found;
   };
   // Pass 1: declarations, in document order.
   for (let i = 0; i < resolved.length; i++) {
@@ -184,8 +229,7 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
       const variant = rs.variant;
       // The variant's own declarations first, then those of the variants it is based on, then the base.
       let target: number | undefined;
-      const chain = variant !== undefined ? variantChain(variant) : [];
-      for (const v of chain) if ((target = spaces.get(v, kind, scope, name)) !== undefined) break;
+      if (variant !== undefined) target = lookupInChain(variant, kind, scope, name);
       if (target === undefined) target = spaces.get(undefined, kind, scope, name);
       const a = rs.node.args[k];
       const range = { start: a.start, end: a.end };
@@ -203,6 +247,7 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
         continue;
       }
       if (target === undefined && kind !== 'pool') {
+        const chain = variant !== undefined ? variantChain(variant) : [];
         const candidates = [...namesIn(decls, undefined, kind, scope), ...chain.flatMap((v) => namesIn(decls, v, kind, scope))];
         const m = closeMatches(name, candidates);
         const none = candidates.length === 0 ? ` No ${kindLabel(kind)} is declared${scope ? ` in ${scopeLabel(scope)}` : ''}${declareHint(kind)}.` : '';

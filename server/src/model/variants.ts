@@ -207,3 +207,6 @@ function isComplete(v: Statement, spec: StatementSpec, ctx: MergeContext): boole
   const present = new Set((v.body?.statements ?? []).map((s) => ctx.spec(s)?.id));
   return required.every((r) => present.has(r.id));
 }
+
+/** The name runs and comparisons give the base scenario; no variant may take it. */
+export const RESERVED_VARIANT = 'base';

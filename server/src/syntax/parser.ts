@@ -27,7 +27,7 @@ import type { Arg, Body, IdentArg, NumberArg, ParseResult, SourceFile, Statement
 import { newRawToken, scan, ScannerCore, type RawToken } from './scanner';
 import { Interner } from './intern';
 import { BodyNode, NumberNode } from './nodes';
-import { SyntaxCodes } from './syntaxCodes';
+import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
 
 /** Keywords that only appear at the top level (or directly in a `variant`). */
 /** Deepest block nesting the parser builds (the language itself needs about 6). */
@@ -122,6 +122,9 @@ class Parser {
   private readonly comments: Token[] = [];
   private readonly errors: SyntaxError[] = [];
   private readonly errorStarts = new Set<number>();
+  /** Errors past `MAX_SYNTAX_ERRORS`: counted, and where the first of them is. */
+  private dropped = 0;
+  private firstDropped: { start: number; end: number } | undefined;
   private readonly stack: OpenBlock[] = [];
   /** Number of `{` minus number of `}`: how many blocks the heuristics may close early. */
   private braceBudget: number;
@@ -146,6 +149,13 @@ class Parser {
   parseFile(): ParseResult {
     const statements = this.parseStatements();
     const file: SourceFile = { type: 'file', start: 0, end: this.text.length, statements, comments: this.comments, statementCount: this.statementCount };
+    if (this.dropped > 0) {
+      this.errors.push({
+        code: SyntaxCodes.tooManyErrors,
+        message: `${this.dropped} more syntax error${this.dropped === 1 ? '' : 's'} from here on ${this.dropped === 1 ? 'is' : 'are'} not listed (a document lists at most ${MAX_SYNTAX_ERRORS}); fix the errors above first.`,
+        range: this.firstDropped!,
+      });
+    }
     this.errors.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
     const text = this.text;
     // The full token array is only built when asked for (semantic tokens, formatting): the
@@ -233,6 +243,11 @@ class Parser {
     end = Math.max(start, Math.min(end, n));
     if (this.errorStarts.has(start)) return false;
     this.errorStarts.add(start);
+    if (this.errors.length >= MAX_SYNTAX_ERRORS) {
+      // Counted, not listed: a summary at the first one left out is added at the end.
+      if (this.dropped++ === 0) this.firstDropped = { start, end };
+      return true;
+    }
     const e: SyntaxError = { code, message, range: { start, end } };
     if (related?.length) e.related = related.map((r) => ({ message: r.message, range: { start: Math.max(0, Math.min(r.range.start, n)), end: Math.max(0, Math.min(r.range.end, n)) } }));
     this.errors.push(e);

@@ -28,7 +28,15 @@ export const SyntaxCodes = {
   missingRangeEnd: 'VPS011',
   /** Blocks nested deeper than the parser's limit. */
   tooDeep: 'VPS012',
+  /** More syntax errors than a document lists (`MAX_SYNTAX_ERRORS`); the rest are counted. */
+  tooManyErrors: 'VPS013',
 } as const;
+
+/**
+ * Syntax errors listed per document. 1 MB of `}` used to give a million diagnostics; past this
+ * many, one VPS013 at the first error left out counts the rest.
+ */
+export const MAX_SYNTAX_ERRORS = 1000;
 
 export type SyntaxCode = (typeof SyntaxCodes)[keyof typeof SyntaxCodes];
 
@@ -46,4 +54,5 @@ export const syntaxCodeDocs: Record<SyntaxCode, { title: string; help: string }>
   VPS010: { title: 'Missing excluded CPU', help: 'Write the CPU or span to exclude right after `^`, e.g. `^1` or `^4-7`.' },
   VPS011: { title: 'Missing range end', help: 'Write the upper bound after `..`, e.g. `10us..30us`.' },
   VPS012: { title: 'Blocks nested too deeply', help: 'The language nests a few levels (vm > openhcl > task); remove the extra braces.' },
+  VPS013: { title: 'Too many syntax errors', help: 'A document lists at most 1,000 syntax errors; this one counts the rest. Fix the errors above (often one missing or extra brace) and the rest are checked again.' },
 };

@@ -14,6 +14,7 @@ import type { Scenario, Vm } from '../../model/ir';
 import type { Statement } from '../../syntax/tree';
 import { hazardCodeDocs, type HazardCode } from './codes';
 import { nestText, type Path, type SourceIndex } from './source';
+import { capRelated } from '../../model/util';
 
 export interface HazardReport {
   range: TextRange;
@@ -110,7 +111,7 @@ export class HazardContext {
     // something is left out: diagnostics may share one, like the rest of their data, read-only.)
     const rel = r.related;
     const related = rel && rel.every((x) => x.range.end > x.range.start) ? rel : (rel ?? []).filter((x) => x.range.end > x.range.start);
-    if (related.length) d.related = related;
+    if (related.length) d.related = capRelated(related);
     if (fixes.length) d.fixes = fixes;
     if (r.tags?.length) d.tags = r.tags;
     return d;

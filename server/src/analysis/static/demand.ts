@@ -171,13 +171,21 @@ export function contenders(s: Scenario, cpus: readonly number[], self?: Vm): Con
 /** A contender worth naming: one that takes a noticeable share (0.05 CPUs or more) of the pCPUs. */
 export const MIN_NAMED_DEMAND = 0.05;
 
+/** At most this many contenders in `Oversubscription.named` (messages name 3, related information 20). */
+export const MAX_NAMED = 20;
+
 /** Extra demand, in CPUs, before a set counts as oversubscribed (rounding noise of light loads). */
 export const OVERSUBSCRIPTION_SLACK_CPUS = 0.5;
 
 export interface Oversubscription {
   cpus: number[];
-  /** The contenders that take `MIN_NAMED_DEMAND` or more, the ones messages name. */
+  /**
+   * The first contenders that take `MIN_NAMED_DEMAND` or more, the ones messages name: at most
+   * `MAX_NAMED` of them (a VM among thousands would otherwise copy a list of all the others).
+   */
   readonly named: Contender[];
+  /** How many contenders take `MIN_NAMED_DEMAND` or more (`named` holds the first of them). */
+  readonly namedTotal: number;
   /** This VM's peak of runnable vCPUs. */
   own: number;
   /** Everyone else's average demand on the same pCPUs. */
@@ -201,7 +209,16 @@ interface CpuSet {
   shares?: Map<CpuSet, number>;
   /** Every VM and host load with CPUs in this set, in scenario order (VMs, then loads). */
   entries?: { vm?: Vm; c: Contender }[];
+  /** Entries taking `MIN_NAMED_DEMAND` or more: how many, and how many of them per VM name. */
+  namedCount?: number;
+  namedByName?: Map<string, number>;
+  /** Large sets only: the total demand above 0, and its part per VM name. */
+  demandTotal?: number;
+  demandByName?: Map<string, number>;
 }
+
+/** Up to this many entries in a CPU set, a VM's `others` is summed exactly in scenario order. */
+const EXACT_SUM_ENTRIES = 256;
 
 const indexes = new WeakMap<Scenario, DemandIndex>();
 
@@ -306,15 +323,45 @@ export class DemandIndex {
     if (os) return os;
     const cpus = vmCpus(this.s, vm);
     const entries = this.entries(this.vmSet(vm));
+    const cs = this.vmSet(vm);
     let others = 0;
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k];
-      if (e.vm && (e.vm === vm || e.vm.name === vm.name)) continue;
-      if (!(e.c.demand > 0)) continue;
-      others = others + e.c.demand;
+    if (entries.length <= EXACT_SUM_ENTRIES) {
+      for (let k = 0; k < entries.length; k++) {
+        const e = entries[k];
+        if (e.vm && (e.vm === vm || e.vm.name === vm.name)) continue;
+        if (!(e.c.demand > 0)) continue;
+        others = others + e.c.demand;
+      }
+    } else {
+      // Thousands of VMs on one CPU set: the set's total minus this VM's own entries (linear in
+      // the VMs instead of quadratic; may differ from the sum above in the last bits).
+      if (cs.demandTotal === undefined) {
+        let t = 0;
+        const byName = new Map<string, number>();
+        for (const e of entries) {
+          if (!(e.c.demand > 0)) continue;
+          t += e.c.demand;
+          if (e.vm) byName.set(e.vm.name, (byName.get(e.vm.name) ?? 0) + e.c.demand);
+        }
+        cs.demandTotal = t;
+        cs.demandByName = byName;
+      }
+      others = Math.max(0, cs.demandTotal - (cs.demandByName!.get(vm.name) ?? 0));
     }
     const own = vmPeak(vm);
-    os = new VmOversubscription(cpus, own, others, own > 0 && own + others >= cpus.length + OVERSUBSCRIPTION_SLACK_CPUS, entries, vm);
+    if (cs.namedCount === undefined) {
+      let n = 0;
+      const byName = new Map<string, number>();
+      for (const e of entries) {
+        if (!(e.c.demand >= MIN_NAMED_DEMAND)) continue;
+        n++;
+        if (e.vm) byName.set(e.vm.name, (byName.get(e.vm.name) ?? 0) + 1);
+      }
+      cs.namedCount = n;
+      cs.namedByName = byName;
+    }
+    const namedTotal = cs.namedCount - (cs.namedByName!.get(vm.name) ?? 0);
+    os = new VmOversubscription(cpus, own, others, own > 0 && own + others >= cpus.length + OVERSUBSCRIPTION_SLACK_CPUS, entries, vm, namedTotal);
     this.over.set(vm, os);
     return os;
   }
@@ -330,22 +377,23 @@ class VmOversubscription implements Oversubscription {
     readonly oversubscribed: boolean,
     private readonly entries: readonly { vm?: Vm; c: Contender }[],
     private readonly self: Vm,
+    readonly namedTotal: number,
   ) {}
   get contenders(): Contender[] {
     return (this.list ??= this.pick(0));
   }
 
-  /** The contenders worth naming (`MIN_NAMED_DEMAND` or more), made once. */
+  /** The first `MAX_NAMED` contenders worth naming (`MIN_NAMED_DEMAND` or more), made once. */
   get named(): Contender[] {
-    return (this.namedList ??= this.pick(MIN_NAMED_DEMAND));
+    return (this.namedList ??= this.pick(MIN_NAMED_DEMAND, MAX_NAMED));
   }
   private namedList: Contender[] | undefined;
 
-  /** Contenders (not this VM) with a demand above 0, or at least `min` when `min` > 0. */
-  private pick(min: number): Contender[] {
+  /** Contenders (not this VM) with a demand above 0, or at least `min` when `min` > 0; the first `max`. */
+  private pick(min: number, max = Infinity): Contender[] {
     const out: Contender[] = [];
     const entries = this.entries;
-    for (let k = 0; k < entries.length; k++) {
+    for (let k = 0; k < entries.length && out.length < max; k++) {
       const e = entries[k];
       if (e.vm && (e.vm === this.self || e.vm.name === this.self.name)) continue;
       if (min > 0 ? e.c.demand >= min : e.c.demand > 0) out.push(e.c);

@@ -124,8 +124,8 @@ export function fmtNames(names: readonly string[], max = 4): string {
  * `fmtList(items.map(item), max)`, formatting only the items the text shows (a long list shows
  * `max - 1` of them and a count).
  */
-export function fmtListOf<T>(items: readonly T[], item: (t: T) => string, max = 4): string {
-  const n = items.length;
+export function fmtListOf<T>(items: readonly T[], item: (t: T) => string, max = 4, total = items.length): string {
+  const n = Math.max(total, items.length);
   if (n <= max) return fmtList(items.map(item), max);
   const q: string[] = [];
   for (let k = 0; k < max - 1; k++) q.push(item(items[k]));

@@ -18,6 +18,7 @@ import type { RelatedInfo } from '../../core/diagnostic';
 import { oversubscription, type Contender, type Oversubscription } from './demand';
 import { fmtIndices, fmtList, fmtListOf, fmtNum } from './format';
 import { child, lockPath, parallelPath } from './paths';
+import { capRelated } from '../../model/util';
 
 /** A finite spin limit at or below the stall threshold makes a spin barrier block soon enough. */
 function spinsBriefly(p: ParallelRegion, thresholdNs: number): boolean {
@@ -32,7 +33,7 @@ function pleHelps(vm: Vm, p: ParallelRegion): boolean {
 function oversubPhrase(vm: Vm, os: Oversubscription, who: readonly Contender[]): string {
   return (
     `${cpuPhrase(os.cpus)} are oversubscribed (up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` plus ~${fmtNum(os.others)} CPUs of other work` +
-    `${who.length ? ` from ${fmtListOf(who, (c) => `\`${c.name}\``)}` : ''} on ${os.cpus.length} pCPUs)`
+    `${who.length ? ` from ${fmtListOf(who, (c) => `\`${c.name}\``, 4, os.namedTotal)}` : ''} on ${os.cpus.length} pCPUs)`
   );
 }
 
@@ -60,7 +61,7 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
     let who: Contender[] | undefined;
     let related: RelatedInfo[] | undefined;
     const named = () => (who ??= os.named);
-    const rel = () => (related ??= named().map((c) => contenderRel(ctx, c)));
+    const rel = () => (related ??= capRelated(named().map((c) => contenderRel(ctx, c)), os.namedTotal));
     for (let pIndex = 0; pIndex < vm.guest.parallel.length; pIndex++) {
       const p = vm.guest.parallel[pIndex];
       // What the guest actually does: without steal time, paravirt spins and adaptive stays fixed.

@@ -17,6 +17,7 @@ import { hazardCodeList } from './codes';
 import { diagnosticKey, HazardContext } from './context';
 import { loadCpus, loadDemand, vmCpus, vmDemand } from './demand';
 import { fmtNames } from './format';
+import { capRelated, MAX_RELATED } from '../../model/util';
 import { guestChecks } from './guest';
 import { kvmChecks } from './kvm';
 import { openhclChecks } from './openhcl';
@@ -131,7 +132,7 @@ export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, te
   const out = runChecks(new HazardContext(scenario, src));
   const seen = new Set(out.map(key));
   // Per (code, range) not in the base: the first variant's diagnostic and every variant raising it.
-  const fromVariants = new Map<string, { d: Diagnostic; names: string[] }>();
+  const fromVariants = new Map<string, { d: Diagnostic; names: string[]; seen: Set<string> }>();
   const baseVms = new Set(scenario.vms);
   for (const v of scenario.variants) {
     // A VM the variant does not change is the base's object (see `LowerMemo`): its own hazards are
@@ -146,19 +147,25 @@ export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, te
       if (seen.has(k)) continue;
       const hit = fromVariants.get(k);
       if (hit) {
-        if (!hit.names.includes(v.name)) hit.names.push(v.name);
+        if (!hit.seen.has(v.name)) {
+          hit.seen.add(v.name);
+          hit.names.push(v.name);
+        }
       } else {
-        fromVariants.set(k, { d: ctx.built.get(k)!, names: [v.name] });
+        fromVariants.set(k, { d: ctx.built.get(k)!, names: [v.name], seen: new Set([v.name]) });
       }
     }
   }
   for (const { d, names } of fromVariants.values()) {
     const prefix = `In variant${names.length > 1 ? 's' : ''} ${fmtNames(names, 6)}: `;
-    const variantRelated = names.flatMap((n) => {
+    // Only as many variants as related information keeps (the rest are counted by capRelated).
+    const variantRelated = names.slice(0, MAX_RELATED).flatMap((n) => {
       const v = src.variant(n);
       return v ? [{ range: src.head(v), message: `variant \`${n}\`` }] : [];
     });
-    const merged: Diagnostic = { ...d, message: prefix + d.message, related: [...(d.related ?? []), ...variantRelated] };
+    const own = d.related ?? [];
+    const related = capRelated([...own, ...variantRelated], own.length + names.length);
+    const merged: Diagnostic = { ...d, message: prefix + d.message, related };
     if (names.length > 1) delete merged.fixes;
     out.push(merged);
   }

@@ -13,6 +13,7 @@ import type { RelatedInfo } from '../../core/diagnostic';
 import { contenders, oversubscription, vmCpus, type Contender } from './demand';
 import { fmtDist, fmtIndices, fmtList, fmtListOf, fmtNum } from './format';
 import { contenderRel, cpuPhrase } from './guest';
+import { capRelated, MAX_RELATED } from '../../model/util';
 import { boostPath, child, vmPath } from './paths';
 
 function poolOf(s: Scenario, vm: Vm): Pool | undefined {
@@ -153,11 +154,11 @@ export function checkOversubscribedLatency(ctx: HazardContext): void {
         range,
         message:
           `thread \`${t.name}\` is latency-sensitive (${what}) and ${cpuPhrase(os.cpus)} are oversubscribed: up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` ` +
-          `plus ~${fmtNum(os.others)} CPUs of other work${who.length ? ` (${fmtListOf(who, (c) => `\`${c.name}\``)})` : ''} on ${os.cpus.length} pCPUs -> ` +
+          `plus ~${fmtNum(os.others)} CPUs of other work${who.length ? ` (${fmtListOf(who, (c) => `\`${c.name}\``, 4, os.namedTotal)})` : ''} on ${os.cpus.length} pCPUs -> ` +
           `when \`${t.name}\` wakes, its vCPU waits behind host threads and other vCPUs (published: 887 us average guest latency on a busy host, 21 us with dynamic boosting) -> ` +
           'boost the VM (`boost dynamic`), or give it dedicated pCPUs',
         // One array per VM: every latency-sensitive thread of the VM names the same contenders.
-        related: (related ??= who.map((c) => contenderRel(ctx, c))),
+        related: (related ??= capRelated(who.slice(0, MAX_RELATED).map((c) => contenderRel(ctx, c)), os.namedTotal)),
         fixes: [ctx.setSetting(vmPath(vm), 'boost', 'dynamic', `Boost \`${vm.name}\`'s vCPUs dynamically (\`boost dynamic\`)`, true)],
       });
     }

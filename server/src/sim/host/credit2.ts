@@ -13,8 +13,11 @@
  *   [max(min_slice, ratelimit), timeslice] (0.5 ms .. 10 ms by default).
  * - Wake-up: an idle allowed pCPU is tickled; otherwise the pCPU running the lowest-credit vCPU is
  *   preempted when the woken vCPU has more credit and the running one ran at least `ratelimit`.
- * - Caps: a capped domain gets cap% x `cap_period` (10 ms) of budget each period; when it is
- *   spent its vCPUs are parked until the next period refills it.
+ * - Caps: a capped domain gets cap% x `cap_period` (10 ms) of budget each period, kept at most
+ *   one period's worth; when it is spent its vCPUs are parked until a refill makes it positive.
+ *   A slice never goes below min_slice, so it may overrun the budget: the overrun is a debt the
+ *   next periods pay (as in Xen's replenish_domain_budget), which keeps the cap with a
+ *   `cap_period` shorter than min_slice.
  */
 import type { Pool } from '../../model/ir';
 import type { Engine, EventHandler, Ns } from '../engine';
@@ -225,9 +228,22 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   /** Cap period: refill every capped domain's budget and unpark its vCPUs. */
   onEvent(_arg: number, now: Ns): void {
     this.engine.arm(this.capTimer, now + this.capPeriod);
-    for (const d of this.budget.keys()) this.budget.set(d, (this.core.dCap[d] * this.capPeriod) / 100);
+    // Charge what the running vCPUs of capped domains ran so far, so that this period's refill
+    // pays for it (otherwise a run longer than a period would be charged after refills it used).
+    for (let i = 0; i < this.cpus.length; i++) {
+      const c = this.cpus[i];
+      const cur = this.core.cCurr[c];
+      if (cur >= 0 && this.budget.has(this.core.tDomain[cur])) this.burn(cur, this.core.charge(c, now));
+    }
+    // Xen (credit2.c, replenish_domain_budget): the budget grows by one period's quota, up to
+    // the quota, so an overrun (a slice is at least min_slice, which may exceed the quota) is paid
+    // back over the next periods; units stay parked while it is <= 0.
+    for (const [d, b] of this.budget) {
+      const quota = (this.core.dCap[d] * this.capPeriod) / 100;
+      this.budget.set(d, Math.min(quota, b + quota));
+    }
     for (const t of this.threads) {
-      if (!this.parked[t]) continue;
+      if (!this.parked[t] || this.overBudget(t)) continue;
       this.parked[t] = 0;
       this.parkedNs[t] += now - this.parkedSince[t];
       this.core.setParked(t, false, now);
