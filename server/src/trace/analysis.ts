@@ -62,7 +62,8 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
         message: `${name} was runnable but not running for ${fmtNs(t.runnableNs)}, ${fmtPct(t.stealPct)} of the ${fmtNs(demand)} it wanted the CPU (threshold ${o.stealPct}%). The guest sees this as steal time. The CPU went to: ${thiefText}.`,
         lane: t.lane,
         startNs: a.window.startNs,
-        durationNs: t.runnableNs,
+        // A total over the whole trace, not one stretch: the finding spans the window (the total is in `data`).
+        durationNs: a.window.durationNs,
         causes: [`vCPU ${t.vcpu} runnable ${fmtPct(t.stealPct)} of its demand`, `its pCPU was busy with: ${thiefText}`],
         fix: 'Give latency-sensitive vCPUs pCPUs of their own (pinning or a cpupool), move host work off those pCPUs, or lower the number of vCPUs per pCPU.',
         data: { tid: t.tid, vcpu: t.vcpu!, runnableNs: t.runnableNs, runningNs: t.runningNs, stealPct: t.stealPct },
@@ -118,7 +119,8 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
         message: `${name} lost ${fmtNs(bySiblings)} (${fmtPct((100 * bySiblings) / t.runnableNs)} of its waits) to other vCPUs of the same VM: more runnable vCPUs than pCPUs. A guest spinning on a lock or barrier held by a preempted sibling wastes its whole slice (lock-holder / lock-waiter preemption).`,
         lane: t.lane,
         startNs: a.window.startNs,
-        durationNs: bySiblings,
+        // A total over the whole trace, not one stretch: the finding spans the window (the total is in `data`).
+        durationNs: a.window.durationNs,
         causes: ['vCPUs of one VM compete for the same pCPUs', 'spinning guests waste slices on preempted siblings'],
         fix: 'Use blocking or paravirt wait policies in the guest, enable pause-loop exiting, adapt the guest degree of parallelism, or give the VM at least as many pCPUs as vCPUs.',
         data: { tid: t.tid, vcpu: t.vcpu!, bySiblingsNs: bySiblings },
@@ -160,7 +162,8 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
       out.push(finding(TraceCodes.oversubscribed, {
         message: `For ${fmtNs(l.oversubscribedNs)} (${fmtPct(l.oversubscribedPct)} of the trace) more vCPU threads were runnable than the ${l.pcpus} pCPUs${l.source ? ` of ${l.source}` : ''} (up to ${peak} at once), so some vCPUs always waited.`,
         startNs: a.window.startNs,
-        durationNs: l.oversubscribedNs,
+        // A total over the whole trace, not one stretch: the finding spans the window (the total is in `data`).
+        durationNs: a.window.durationNs,
         causes: ['runnable vCPUs > pCPUs'],
         fix: 'Reduce the vCPUs per pCPU for latency-sensitive guests, or make sure the guests block rather than spin when they wait.',
         data: { pcpus: l.pcpus, oversubscribedNs: l.oversubscribedNs, oversubscribedPct: l.oversubscribedPct, peakRunnableVcpus: peak },
