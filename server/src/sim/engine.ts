@@ -37,6 +37,17 @@ export interface EventHandler {
   onEvent(arg: number, now: Ns): void;
 }
 
+/**
+ * A readable name for a handler, for profiles (`Engine.handlerLabel`): its class name, or for a
+ * plain object the source text of its `onEvent` (e.g. `(v, now) => this.onVcpuTimer(v, now)`).
+ */
+export function handlerLabel(h: EventHandler): string {
+  const c = (h as { constructor?: { name?: string } }).constructor?.name;
+  if (c && c !== 'Object') return c;
+  const src = String(h.onEvent).replace(/\s+/g, ' ');
+  return src.length > 80 ? src.slice(0, 77) + '...' : src;
+}
+
 /** Why a run stopped. */
 export type StopReason = 'completed' | 'max_events' | 'wall_limit' | 'cancelled';
 
@@ -85,6 +96,8 @@ export class Engine {
 
   /** Handlers' `onEvent`, bound: dispatch is a call, not a (megamorphic) method lookup. */
   private readonly handlers: ((arg: number, now: Ns) => void)[] = [];
+  /** What each handler is (labels for profiles; read only through `handlerLabel`). */
+  private readonly owners: { h: EventHandler; label?: string | (() => string) }[] = [];
   private seq = 0;
 
   // Near heap: every queued entry with time < cT1. hTK[2i] = time, hTK[2i+1] = key; hAB[2i] = A,
@@ -146,10 +159,34 @@ export class Engine {
     this.tmHA = new Int32Array(64 * 2);
   }
 
-  /** Registers a handler; returns its id for `post` and `timer`. */
-  register(h: EventHandler): number {
+  /**
+   * Registers a handler; returns its id for `post` and `timer`. `label` names it in profiles
+   * (or a function computing it when asked for; default: `handlerLabel(h)`).
+   */
+  register(h: EventHandler, label?: string | (() => string)): number {
     this.handlers.push(h.onEvent.bind(h));
+    this.owners.push({ h, label });
     return this.handlers.length - 1;
+  }
+
+  /** Number of registered handlers (ids are 0 .. handlerCount - 1). */
+  get handlerCount(): number {
+    return this.handlers.length;
+  }
+
+  /** The label of handler `id` (see `register`). */
+  handlerLabel(id: number): string {
+    const o = this.owners[id];
+    return typeof o.label === 'function' ? o.label() : (o.label ?? handlerLabel(o.h));
+  }
+
+  /**
+   * Replaces every registered handler's dispatch function by `wrap(id, fn)`: a profiling hook for
+   * benchmarks (e.g. count events and time per handler, test/bench/sim.bench.ts `--profile`).
+   * The simulator never calls it; a wrapper must call `fn` exactly once with the same arguments.
+   */
+  wrapHandlers(wrap: (id: number, fn: (arg: number, now: Ns) => void) => (arg: number, now: Ns) => void): void {
+    for (let id = 0; id < this.handlers.length; id++) this.handlers[id] = wrap(id, this.handlers[id]);
   }
 
   /** Number of queued entries (live and stale). */
