@@ -15,9 +15,10 @@
  * - Order key = priority * 2^40 + sequence. The sequence is a counter bumped on every push/arm, so
  *   events at the same time and priority run in the order they were scheduled (the anesask
  *   discrete-sim lesson in style.md: never compare ids as strings).
- * - Handlers are registered once (`register`) and addressed by a small integer. An event carries a
- *   handler id and an integer argument; the handler decides what the argument means (a thread
- *   index, a VP, a token...).
+ * - Handlers are registered once (`register`, or `registerFn` for a plain function) and addressed
+ *   by a small integer. An event carries a handler id and an integer argument; the handler decides
+ *   what the argument means (a thread index, a VP, a token...). Handlers carry labels, and
+ *   `wrapHandlers` lets a benchmark count and time each one (test/bench/sim.bench.ts --profile).
  * - Timers are cancellable events: a timer slot holds (handler, arg) and at most one live fire
  *   time. Cancellation and re-arming are generation counters (a stale heap entry is dropped when
  *   popped). Re-arming a timer *later* than its queued entry pushes nothing: the early entry is
