@@ -4,7 +4,7 @@
  * a bare event-queue loop (the floor) that processes the same number of events through the same
  * engine and queue (how close the whole simulator is to the floor of its own engine).
  *
- *   node --expose-gc --import tsx test/bench/sim.bench.ts [--quick] [--reps N]
+ *   node --expose-gc --import tsx test/bench/sim.bench.ts [--quick] [--reps N] [--profile]
  *
  * The code under test is bundled with esbuild first, as dist/ ships it: running the TypeScript
  * sources through tsx turns every cross-module constant into a getter call and measures the
@@ -27,6 +27,10 @@
  * - Memory: peak RSS of the process (`process.resourceUsage().maxRSS`) and the JS heap growth
  *   from before the run to its peak (sampled every 64k events).
  *
+ * `--profile` adds, per scenario, one more run with every handler wrapped (Engine.wrapHandlers):
+ * events and wall time per handler label, summed over the handlers that share it (the timing
+ * itself costs ~50-100 ns per event, so the shares matter, not the absolute figures).
+ *
  * Prints markdown (docs/bench-sim.md keeps the latest numbers).
  */
 import { buildSync } from 'esbuild';
@@ -37,6 +41,7 @@ import { join } from 'node:path';
 const root = join(__dirname, '..', '..');
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
 const repsArg = argv.indexOf('--reps');
 const REPS = Math.max(1, repsArg >= 0 ? Number(argv[repsArg + 1]) || 5 : quick ? 3 : 5);
 const dir = mkdtempSync(join(tmpdir(), 'vpscope-bench-'));
@@ -202,6 +207,50 @@ function floor(events: number, pending: number, sameTime: number, reps: number):
   return best;
 }
 
+/** One run with every handler timed; prints the handlers by total time. */
+function profileScenario(file: string, durationNs: number | undefined): void {
+  const text = readFileSync(join(root, 'test/bench', file), 'utf8');
+  const sc = m.analyzeDocument(text, { uri: file }).scenario!;
+  let labels: string[] = [];
+  let count = new Float64Array(0);
+  let ms = new Float64Array(0);
+  let loopMs = 0;
+  let w1 = 0;
+  const now = () => performance.now();
+  const r = m.simulate(sc, {
+    durationNs,
+    onPhase: (phase, e) => {
+      if (phase === 'run') {
+        labels = Array.from({ length: e.handlerCount }, (_, id) => e.handlerLabel(id));
+        count = new Float64Array(labels.length);
+        ms = new Float64Array(labels.length);
+        e.wrapHandlers((id, fn) => (arg, t) => {
+          const t0 = now();
+          fn(arg, t);
+          ms[id] += now() - t0;
+          count[id]++;
+        });
+        w1 = now();
+      } else loopMs = now() - w1;
+    },
+  });
+  const by = new Map<string, { n: number; ms: number }>();
+  labels.forEach((l, id) => {
+    if (!count[id]) return;
+    const x = by.get(l) ?? { n: 0, ms: 0 };
+    x.n += count[id];
+    x.ms += ms[id];
+    by.set(l, x);
+  });
+  const inHandlers = [...by.values()].reduce((a, x) => a + x.ms, 0);
+  console.log(`\nProfile of ${file} (${r.counters.events.toLocaleString('en-US')} events, wall ms with timing on: loop ${loopMs.toFixed(0)}, in handlers ${inHandlers.toFixed(0)}, engine and timing ${(loopMs - inHandlers).toFixed(0)}):\n`);
+  console.log('| handler | events | share of events | wall ms | share of handler time | ns/event |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [l, x] of [...by].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
+    console.log(`| \`${l.replace(/\|/g, '\\|')}\` | ${x.n.toLocaleString('en-US')} | ${((100 * x.n) / r.counters.events).toFixed(1)}% | ${x.ms.toFixed(0)} | ${((100 * x.ms) / inHandlers).toFixed(1)}% | ${((x.ms * 1e6) / x.n).toFixed(0)} |`);
+  }
+}
+
 const rows = [runScenario('storage-64vp.vps', quick ? 50_000_000 : undefined), runScenario('storage-1024vp.vps', quick ? 5_000_000 : undefined)];
 const rate = (ev: number, ms: number) => (ev / ms / 1000).toFixed(2);
 const nsPer = (ms: number, ev: number) => (ms * 1e6) / ev;
@@ -229,5 +278,8 @@ for (const r of rows) {
   console.log(
     `| ${r.name} | ${b.setupMs.toFixed(0)} (${med((x) => x.setupMs)}) | ${b.runMs.toFixed(0)} (${med((x) => x.runMs)}) | ${b.resultsMs.toFixed(0)} (${med((x) => x.resultsMs)}) | ${b.totalMs.toFixed(0)} (${med((x) => x.totalMs)}) | ${b.wallMs.toFixed(0)} (${med((x) => x.wallMs)}) | ${r.parseMs.toFixed(0)} | ${r.jsonMs.toFixed(0)} | ${r.pending} | ${(r.sameTime * 100).toFixed(0)}% |`,
   );
+}
+if (profile) {
+  for (const [file, dur] of [['storage-64vp.vps', quick ? 50_000_000 : undefined], ['storage-1024vp.vps', quick ? 5_000_000 : undefined]] as const) profileScenario(file, dur);
 }
 console.log(`\npeak RSS is the process's (both scenarios, the floors and the bundling); heap growth is the largest JS heap growth during one run.`);

@@ -207,3 +207,35 @@ test('events scheduled across time scales (same instant to seconds, bursts, re-a
   assert.equal(live.size, 1, 'only the event at infinite time is left');
   assert.ok(dispatched > 40000, `dispatched ${dispatched}`);
 });
+
+test('profiling hook: wrapped handlers see every event (timers and posts) with the same order and arguments; labels name them', () => {
+  const run = (wrap: boolean) => {
+    const e = new Engine();
+    const log: string[] = [];
+    class Disk implements EventHandler {
+      onEvent(arg: number, now: number) {
+        log.push(`disk ${arg}@${now}`);
+        if (arg < 5) e.post(dh, arg + 1, now + 3);
+      }
+    }
+    const dh = e.register(new Disk());
+    const th = e.register({ onEvent: (arg, now) => void log.push(`timer ${arg}@${now}`) });
+    const named = e.register({ onEvent: () => {} }, () => 'named');
+    const t = e.timer(th, 7);
+    e.arm(t, 4);
+    e.arm(t, 9); // re-armed later: one fire at 9
+    e.post(dh, 0, 0);
+    const counts = [0, 0, 0];
+    if (wrap) e.wrapHandlers((id, fn) => (a, now) => (counts[id]++, fn(a, now)));
+    e.run(Infinity);
+    return { log, counts, labels: [0, 1, named].map((id) => e.handlerLabel(id)), events: e.events };
+  };
+  const plain = run(false);
+  const wrapped = run(true);
+  assert.deepEqual(wrapped.log, plain.log);
+  assert.equal(wrapped.events, plain.events);
+  assert.deepEqual(wrapped.counts, [6, 1, 0]);
+  assert.equal(wrapped.labels[0], 'Disk');
+  assert.match(wrapped.labels[1], /timer/);
+  assert.equal(wrapped.labels[2], 'named');
+});

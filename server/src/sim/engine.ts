@@ -15,9 +15,10 @@
  * - Order key = priority * 2^40 + sequence. The sequence is a counter bumped on every push/arm, so
  *   events at the same time and priority run in the order they were scheduled (the anesask
  *   discrete-sim lesson in style.md: never compare ids as strings).
- * - Handlers are registered once (`register`) and addressed by a small integer. An event carries a
- *   handler id and an integer argument; the handler decides what the argument means (a thread
- *   index, a VP, a token...).
+ * - Handlers are registered once (`register`, or `registerFn` for a plain function) and addressed
+ *   by a small integer. An event carries a handler id and an integer argument; the handler decides
+ *   what the argument means (a thread index, a VP, a token...). Handlers carry labels, and
+ *   `wrapHandlers` lets a benchmark count and time each one (test/bench/sim.bench.ts --profile).
  * - Timers are cancellable events: a timer slot holds (handler, arg) and at most one live fire
  *   time. Cancellation and re-arming are generation counters (a stale heap entry is dropped when
  *   popped). Re-arming a timer *later* than its queued entry pushes nothing: the early entry is
@@ -35,6 +36,17 @@ export type Ns = number;
 /** Receives engine events. `arg` is the integer given when the event was scheduled. */
 export interface EventHandler {
   onEvent(arg: number, now: Ns): void;
+}
+
+/**
+ * A readable name for a handler, for profiles (`Engine.handlerLabel`): its class name, or for a
+ * plain object the source text of its `onEvent` (e.g. `(v, now) => this.onVcpuTimer(v, now)`).
+ */
+export function handlerLabel(h: EventHandler): string {
+  const c = (h as { constructor?: { name?: string } }).constructor?.name;
+  if (c && c !== 'Object') return c;
+  const src = String(h.onEvent).replace(/\s+/g, ' ');
+  return src.length > 80 ? src.slice(0, 77) + '...' : src;
 }
 
 /** Why a run stopped. */
@@ -85,6 +97,8 @@ export class Engine {
 
   /** Handlers' `onEvent`, bound: dispatch is a call, not a (megamorphic) method lookup. */
   private readonly handlers: ((arg: number, now: Ns) => void)[] = [];
+  /** What each handler is (labels for profiles; read only through `handlerLabel`). */
+  private readonly owners: { h: EventHandler; label?: string | (() => string) }[] = [];
   private seq = 0;
 
   // Near heap: every queued entry with time < cT1. hTK[2i] = time, hTK[2i+1] = key; hAB[2i] = A,
@@ -146,10 +160,45 @@ export class Engine {
     this.tmHA = new Int32Array(64 * 2);
   }
 
-  /** Registers a handler; returns its id for `post` and `timer`. */
-  register(h: EventHandler): number {
+  /**
+   * Registers a handler; returns its id for `post` and `timer`. `label` names it in profiles
+   * (or a function computing it when asked for; default: `handlerLabel(h)`).
+   */
+  register(h: EventHandler, label?: string | (() => string)): number {
     this.handlers.push(h.onEvent.bind(h));
+    this.owners.push({ h, label });
     return this.handlers.length - 1;
+  }
+
+  /**
+   * Registers a plain function as a handler (one call less per event than `register` with an
+   * object whose `onEvent` is an arrow function: no bound function in between). `label` as in
+   * `register` (default: the function's source text).
+   */
+  registerFn(fn: (arg: number, now: Ns) => void, label?: string | (() => string)): number {
+    this.handlers.push(fn);
+    this.owners.push({ h: { onEvent: fn }, label });
+    return this.handlers.length - 1;
+  }
+
+  /** Number of registered handlers (ids are 0 .. handlerCount - 1). */
+  get handlerCount(): number {
+    return this.handlers.length;
+  }
+
+  /** The label of handler `id` (see `register`). */
+  handlerLabel(id: number): string {
+    const o = this.owners[id];
+    return typeof o.label === 'function' ? o.label() : (o.label ?? handlerLabel(o.h));
+  }
+
+  /**
+   * Replaces every registered handler's dispatch function by `wrap(id, fn)`: a profiling hook for
+   * benchmarks (e.g. count events and time per handler, test/bench/sim.bench.ts `--profile`).
+   * The simulator never calls it; a wrapper must call `fn` exactly once with the same arguments.
+   */
+  wrapHandlers(wrap: (id: number, fn: (arg: number, now: Ns) => void) => (arg: number, now: Ns) => void): void {
+    for (let id = 0; id < this.handlers.length; id++) this.handlers[id] = wrap(id, this.handlers[id]);
   }
 
   /** Number of queued entries (live and stale). */

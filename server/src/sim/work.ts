@@ -6,7 +6,7 @@
  * re-arms the completion. On completion the owner's handler receives `arg`. One instance per
  * entity (allocated at setup), no allocation per start/pause/resume.
  */
-import type { Engine, EventHandler, Ns } from './engine';
+import { handlerLabel, type Engine, type EventHandler, type Ns } from './engine';
 
 export class CpuWork implements EventHandler {
   private readonly timer: number;
@@ -27,7 +27,7 @@ export class CpuWork implements EventHandler {
     private readonly arg: number,
     running = false,
   ) {
-    this.timer = engine.timer(engine.register(this), 0);
+    this.timer = engine.timer(engine.register(this, () => `CpuWork of ${handlerLabel(owner)}`), 0);
     this.onCpu = running;
   }
 

@@ -43,3 +43,53 @@ test('adjacent segments of one cause merge; old segments fall out of the ring', 
   log.record(30, 40, 3);
   assert.deepEqual(log.dominant(0, 40), { cause: 2, ns: 10 }, 'cause 1 fell out; 2 and 3 tie, the earlier wins');
 });
+
+test('property: the activity log answers like a plain list of merged segments cut to its capacity (shared arena or not)', async () => {
+  const fc = await import('fast-check');
+  const { LogArena } = await import('../../../server/src/sim/openhcl/stalllog');
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.array(fc.record({ gap: fc.constantFrom(0, 0, 0, 5), len: fc.integer({ min: -2, max: 20 }), cause: fc.integer({ min: 0, max: 3 }) }), { maxLength: 40 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 800 }), fc.integer({ min: 1, max: 300 })), { minLength: 1, maxLength: 5 }),
+      (cap, steps, queries) => {
+        const arena = new LogArena(2);
+        arena.take(5); // another log's slice before this one
+        const logs = [new ActivityLog(cap), new ActivityLog(cap, arena)];
+        const ref: [number, number, number][] = [];
+        let t = 0;
+        for (const s of steps) {
+          const start = t + s.gap;
+          const end = start + s.len;
+          for (const l of logs) l.record(start, end, s.cause);
+          if (end > start) {
+            const last = ref[ref.length - 1];
+            if (last && last[2] === s.cause && last[1] === start) last[1] = end;
+            else ref.push([start, end, s.cause]);
+            t = end;
+          }
+        }
+        const kept = ref.slice(Math.max(0, ref.length - cap));
+        for (const [q0, qLen] of queries) {
+          const q1 = q0 + qLen;
+          // Newest first, stop at the first segment that ends before the window (as the log does).
+          const acc = new Map<number, number>();
+          const order: number[] = [];
+          for (let i = kept.length - 1; i >= 0; i--) {
+            const [s0, e0, c] = kept[i];
+            if (e0 <= q0) break;
+            const ov = Math.min(q1, e0) - Math.max(q0, s0);
+            if (ov <= 0) continue;
+            if (!acc.has(c)) order.push(c);
+            acc.set(c, (acc.get(c) ?? 0) + ov);
+          }
+          let best = -1;
+          let bestNs = 0;
+          for (let i = order.length - 1; i >= 0; i--) if (acc.get(order[i])! > bestNs) { best = order[i]; bestNs = acc.get(order[i])!; }
+          for (const l of logs) assert.deepEqual(l.dominant(q0, q1), { cause: best, ns: bestNs });
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

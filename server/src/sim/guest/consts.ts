@@ -77,7 +77,9 @@ export class ItemRing {
     this.mask = cap - 1;
   }
   pop(): void {
-    this.head = (this.head + 1) & this.mask;
-    this.size--;
+    // An emptied ring starts again at slot 0: the next items reuse the same (cached) line
+    // instead of walking the buffer (1,024 rings are 256 KB; a walk misses the cache).
+    if (--this.size === 0) this.head = 0;
+    else this.head = (this.head + 1) & this.mask;
   }
 }

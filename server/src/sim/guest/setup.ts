@@ -79,7 +79,7 @@ GuestState.prototype.build = function (this: GuestState): void {
   const { ctx, vm } = this;
   const g = vm.guest;
   const eng = ctx.engine;
-  const thH = eng.register({ onEvent: (a, now) => this.onThreadTimer(a, now) });
+  const thH = eng.registerFn((a, now) => this.onThreadTimer(a, now));
   for (const l of g.locks) {
     this.lockIdx.set(l.name, this.locks.length);
     this.locks.push({ ir: l, index: this.locks.length, kind: l.kind === 'ticket' ? LK_TICKET : l.kind === 'mutex' ? LK_MUTEX : LK_SPIN, holder: -1, granted: false, waiters: [], offAcc: 0, grantAcc: 0, offSince: -1, offIsGrant: false, acquisitions: 0, contended: 0 });
@@ -126,10 +126,10 @@ GuestState.prototype.build = function (this: GuestState): void {
       r.team.push(t);
     }
     this.regions.push(r);
-    if (p.rounds > 0) eng.post(eng.register({ onEvent: (_a, now) => this.startRound(r, now, -1) }), 0, Math.max(0, p.startNs ?? 0));
+    if (p.rounds > 0) eng.post(eng.registerFn((_a, now) => this.startRound(r, now, -1)), 0, Math.max(0, p.startNs ?? 0));
   });
   // Interrupt sources: one Poisson stream per (source, target vCPU).
-  const irqH = eng.register({ onEvent: (i, now) => this.onIrq(i, now) });
+  const irqH = eng.registerFn((i, now) => this.onIrq(i, now));
   g.irqs.forEach((irq, si) => {
     const task = ctx.stats.task({ name: irq.name, kind: 'guest-irq', vm: vm.name, range: irq.range, measures: 'latency' });
     this.irqs.push({ ir: irq, task, cause: ctx.rec.causeId(`irq ${irq.name}`) });
@@ -151,8 +151,8 @@ GuestState.prototype.build = function (this: GuestState): void {
   }
   for (let v = 0; v < this.nv; v++) this.vIcLeft[v] = this.vIcRate[v] > 0 ? this.icRng.interarrival(this.vIcRate[v]) : Infinity;
   // IO loads.
-  const ioH = eng.register({ onEvent: (i, now) => this.onIoArrival(i, now) });
-  const startH = eng.register({ onEvent: (i, now) => this.startClosedLoop(i, now) });
+  const ioH = eng.registerFn((i, now) => this.onIoArrival(i, now));
+  const startH = eng.registerFn((i, now) => this.startClosedLoop(i, now));
   g.ioloads.forEach((l, i) => {
     const task = ctx.stats.task({ name: l.name, kind: 'ioload', vm: vm.name, range: l.range, measures: 'latency' });
     const { ctrl, disk } = this.diskIndex(l.controller, l.disk);

@@ -251,9 +251,9 @@ export class GuestState {
     this.waitingV = new DenseSet(nv);
     this.halted = new DenseSet(nv);
     const eng = ctx.engine;
-    const vH = eng.register({ onEvent: (v, now) => this.onVcpuTimer(v, now) });
-    const icH = eng.register({ onEvent: (v, now) => this.onIntercept(v, now) });
-    const irqMaskH = eng.register({ onEvent: (v, now) => this.onIrqUnmask(v, now) });
+    const vH = eng.registerFn((v, now) => this.onVcpuTimer(v, now));
+    const icH = eng.registerFn((v, now) => this.onIntercept(v, now));
+    const irqMaskH = eng.registerFn((v, now) => this.onIrqUnmask(v, now));
     for (let v = 0; v < nv; v++) {
       this.vTimer[v] = eng.timer(vH, v);
       this.vIcTimer[v] = eng.timer(icH, v);
@@ -264,9 +264,9 @@ export class GuestState {
     }
     this.outer = new Array(nv);
     this.costs = costsForVm(ctx.scenario, vm);
-    this.barrierWakeH = eng.register({ onEvent: (t, now) => this.wakeThread(t, now, null) });
-    this.pvTimer = eng.timer(eng.register({ onEvent: (_a, now) => this.paravirtCheck(now) }), 0);
-    this.plainIoHid = eng.register({ onEvent: (tk, now) => this.ioDone(tk, this.tkVcpu[tk], now) });
+    this.barrierWakeH = eng.registerFn((t, now) => this.wakeThread(t, now, null));
+    this.pvTimer = eng.timer(eng.registerFn((_a, now) => this.paravirtCheck(now)), 0);
+    this.plainIoHid = eng.registerFn((tk, now) => this.ioDone(tk, this.tkVcpu[tk], now));
     this.plainIoRng = ctx.rng.stream(`vm:${vm.name}/plain-io`);
     this.icRng = ctx.rng.stream(`vm:${vm.name}/intercepts`);
     const st = ctx.stats;

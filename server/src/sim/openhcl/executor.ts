@@ -170,7 +170,9 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     const eng = m.engine;
     this.handler = eng.register(this);
     this.work = new CpuWork(eng, this, EV_CPU);
-    this.residenceWork = init.vtl0 ? new CpuWork(eng, this, EV_RESIDENCE) : undefined;
+    // Natural residence exits are sampled only when they can happen (model.ts gives `residence`
+    // and its stream only then): no CpuWork to pause and resume at every guest entry otherwise.
+    this.residenceWork = init.vtl0 && init.residence && init.residenceRng ? new CpuWork(eng, this, EV_RESIDENCE) : undefined;
     this.blockTimer = eng.timer(this.handler, EV_BLOCK);
     this.wakeTimer = eng.timer(this.handler, EV_WAKE);
     this.residence = init.residence;

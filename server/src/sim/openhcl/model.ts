@@ -276,8 +276,8 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.cHalts = st.counter('exits.halt');
     this.cNatural = st.counter('exits.natural');
 
-    this.hComplete = this.engine.register({ onEvent: (id, now) => this.onComplete(id, now) });
-    this.hRetarget = this.engine.register({ onEvent: (i, now) => this.onRetarget(i, now) });
+    this.hComplete = this.engine.registerFn((id, now) => this.onComplete(id, now));
+    this.hRetarget = this.engine.registerFn((i, now) => this.onRetarget(i, now));
     this.hSidecar = this.engine.register(this);
 
     // ---- sidecar

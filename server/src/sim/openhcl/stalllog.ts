@@ -34,6 +34,13 @@ export class ActivityLog {
   private readonly base: number;
   private head = 0;
   private count = 0;
+  /**
+   * Copies of the newest segment's end and cause (valid while count > 0): the append test reads
+   * these fields of a hot object instead of the shared array, which misses the cache once a
+   * thousand executors share it.
+   */
+  private lastEnd = 0;
+  private lastCause = 0;
 
   constructor(readonly capacity = STALL_LOG_SEGMENTS, arena?: LogArena) {
     const n = 3 * Math.max(1, capacity);
@@ -53,12 +60,15 @@ export class ActivityLog {
     const cap = this.capacity;
     const head = this.head;
     const buf = this.buf;
-    // Index arithmetic by comparison, not `%` (this runs at every executor state change).
-    const last = this.base + 3 * (head === 0 ? cap - 1 : head - 1);
-    if (this.count > 0 && buf[last + 2] === cause && buf[last + 1] === start) {
-      buf[last + 1] = end;
+    const extend = this.count > 0 && this.lastCause === cause && this.lastEnd === start;
+    this.lastEnd = end;
+    if (extend) {
+      // Extends the newest segment. Index arithmetic by comparison, not `%` (this runs at every
+      // executor state change).
+      buf[this.base + 3 * (head === 0 ? cap - 1 : head - 1) + 1] = end;
       return;
     }
+    this.lastCause = cause;
     const i = this.base + 3 * head;
     buf[i] = start;
     buf[i + 1] = end;
