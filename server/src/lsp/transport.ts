@@ -161,9 +161,11 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
         if (this.size < this.need) return;
         const buf = this.joined();
         const body = buf.subarray(0, this.need);
-        this.setBuffer(buf.subarray(this.need));
+        const rest = buf.subarray(this.need);
         this.need = -1;
-        this.deliver(body);
+        const back = this.deliver(body);
+        // A body that is not JSON and ends in the start of a header: the next frame began there.
+        this.setBuffer(back > 0 ? Buffer.concat([body.subarray(body.length - back), rest]) : rest);
         continue;
       }
       if (this.size === 0) return;
@@ -187,7 +189,8 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
           this.skipFrom(i, `vpscope: ${i} bytes that are not a frame header skipped`);
           continue;
         }
-        this.skipFrom(end < 0 ? buf.length : end + 4, `vpscope: frame header longer than ${MAX_HEADER_BYTES} bytes; skipped`);
+        // Without a blank line yet, the last bytes may be the start of the next header: keep them.
+        this.skipFrom(end < 0 ? Math.max(1, buf.length - (MARKER_LEN - 1)) : end + 4, `vpscope: frame header longer than ${MAX_HEADER_BYTES} bytes; skipped`);
         continue;
       }
       const header = this.parseHeader(buf.subarray(0, end).toString('latin1'));
@@ -229,19 +232,30 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
     return length ?? 'no Content-Length header';
   }
 
-  private deliver(body: Buffer): void {
+  /**
+   * Parses and hands on one body. Returns how many bytes at its end go back to the input: when
+   * the body is not JSON and ends in what could be the beginning of the next frame's header (a
+   * declared length a few bytes too long, the rest of that header in the next chunk).
+   */
+  private deliver(body: Buffer): number {
     let message: unknown;
     try {
       message = JSON.parse(this.decoder.decode(body));
     } catch (e) {
       this.reject(`vpscope: frame body is not JSON (${(e as Error).message})`, ErrorCodes.ParseError);
-      return;
+      const tail = body.subarray(Math.max(0, body.length - SEAM_BYTES)).toString('latin1');
+      for (let i = 0; i < tail.length; i++) {
+        const t = tail.slice(i).toLowerCase();
+        if ('content-length:'.startsWith(t) || /^content-length:[ \t]*[0-9]{0,15}\r?$/.test(t)) return tail.length - i;
+      }
+      return 0;
     }
     if (typeof message !== 'object' || message === null || Array.isArray(message)) {
       this.reject('vpscope: a JSON-RPC message must be an object (batches are not supported)', ErrorCodes.InvalidRequest);
-      return;
+      return 0;
     }
     this.callback?.(message as Message);
+    return 0;
   }
 }
 
