@@ -17,6 +17,7 @@
  * document version that was simulated (the session shows them with the static ones until the
  * document changes).
  */
+import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -188,6 +189,8 @@ export class RunManager {
   private readonly live = new Set<Job<unknown>>();
   /** The simulation running for each document. */
   private readonly byDocument = new Map<string, Job<unknown>>();
+  /** Workers asked to terminate that have not stopped yet. */
+  private readonly stopping = new Set<Promise<unknown>>();
   private seq = 0;
 
   constructor(private readonly ctx: RunContext) {}
@@ -195,6 +198,11 @@ export class RunManager {
   /** Runs `message` in a fresh worker; `onMessage` settles the job. */
   private start<M, T>(file: string, message: unknown, onMessage: (m: M, finish: (r: T) => void, fail: (e: Error) => void) => void): Job<T> {
     const worker = new Worker(file);
+    const terminate = () => {
+      const p = worker.terminate().catch(() => undefined);
+      this.stopping.add(p);
+      void p.then(() => this.stopping.delete(p));
+    };
     let settled = false;
     let resolve!: (r: T) => void;
     let reject!: (e: Error) => void;
@@ -208,7 +216,7 @@ export class RunManager {
         if (settled) return;
         settled = true;
         this.live.delete(job);
-        void worker.terminate();
+        terminate();
         reject(e);
       },
     };
@@ -216,7 +224,7 @@ export class RunManager {
       if (settled) return;
       settled = true;
       this.live.delete(job);
-      void worker.terminate();
+      terminate();
       resolve(r);
     };
     worker.on('message', (m: M) => {
@@ -237,6 +245,20 @@ export class RunManager {
   /** Stops every job (shutdown). */
   dispose(): void {
     for (const j of [...this.live]) j.stop(new ResponseError(LSPErrorCodes.RequestCancelled, 'the server is shutting down'));
+  }
+
+  /**
+   * Stops every job and waits until their workers are gone: true when they all stopped within
+   * `timeoutMs` (a worker blocked in a system call, e.g. opening a FIFO nobody writes, never does).
+   */
+  async stopAll(timeoutMs: number): Promise<boolean> {
+    this.dispose();
+    if (this.stopping.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+    const ok = await Promise.race([Promise.all([...this.stopping]).then(() => true), timeout]);
+    clearTimeout(timer);
+    return ok;
   }
 
   // ---- simulation ------------------------------------------------------------------------------
@@ -397,6 +419,10 @@ export class RunManager {
       throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
     }
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
+    // A FIFO (or a device) would block the worker in open() or read() where terminate() cannot
+    // reach it, and with it cancellation and exit: only regular files are analysed here.
+    const st = await stat(path).catch(() => undefined); // A missing file is the worker's error to report.
+    if (st && !st.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${path} is not a regular file (FIFOs, devices and sockets cannot be analysed in the editor; use vpscope analyze)`);
     const runId = typeof params.runId === 'string' ? params.runId : `trace-${++this.seq}`;
     const name = basename(path);
     const job = this.start<TraceWorkerMessage, Extract<TraceWorkerMessage, { type: 'result' }>>(

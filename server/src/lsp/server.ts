@@ -1,16 +1,73 @@
 /**
  * Entry of the language server bundle (`dist/server.js`). Runs over stdio (`--stdio`), node IPC
- * (`--node-ipc`, how the VS Code client starts it) or a socket/pipe: `createConnection` picks the
- * transport from the command line.
+ * (`--node-ipc`, how the VS Code client starts it) or a socket/pipe (`--socket=N`, `--pipe=NAME`:
+ * `createConnection` picks those from the command line).
+ *
+ * Over stdio the frames are read by `FrameReader` (strict `Content-Length`, frames capped at
+ * `MAX_FRAME_BYTES`); over stdio and IPC the lifecycle gate answers requests before `initialize`
+ * and after `shutdown` and handles `exit` (see transport.ts).
  */
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  ProposedFeatures,
+  StreamMessageWriter,
+  type Connection,
+  type MessageReader,
+  type MessageWriter,
+} from 'vscode-languageserver/node';
+import { format } from 'node:util';
 import { analyzeDocument } from '../model/analyze';
 import { bundledWorkers } from './runs';
 import { startSession } from './session';
+import { FrameReader, gateLifecycle } from './transport';
 
 const SERVER_VERSION = '0.1.0';
+/** After `exit`, workers get this long to stop before the process kills itself. */
+const EXIT_GRACE_MS = 1000;
 
-startSession(createConnection(ProposedFeatures.all), {
+const argv = process.argv.slice(2);
+let transport: { reader: MessageReader; writer: MessageWriter } | undefined;
+if (argv.includes('--stdio')) {
+  const writer: MessageWriter = new StreamMessageWriter(process.stdout);
+  const reader = new FrameReader(process.stdin, (message, code) => {
+    process.stderr.write(`${message}\n`);
+    void writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as never).catch(() => undefined);
+  });
+  transport = { reader, writer };
+  // stdout carries the protocol: anything logged goes to stderr (the library does this itself
+  // only when it opens stdio).
+  for (const k of ['log', 'info', 'debug'] as const) console[k] = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
+} else if (argv.includes('--node-ipc')) {
+  transport = { reader: new IPCMessageReader(process), writer: new IPCMessageWriter(process) };
+}
+
+let exiting = false;
+let session: { stop(timeoutMs: number): Promise<boolean> } | undefined;
+/** Ends the process with `code` once the workers stopped, or kills it if one does not stop. */
+function exitProcess(code: number): void {
+  if (exiting) return;
+  exiting = true;
+  const stopped = session ? session.stop(EXIT_GRACE_MS) : Promise.resolve(true);
+  void stopped.then((ok) => {
+    // A worker stuck in a system call (a FIFO without a writer...) would make process.exit wait forever.
+    if (!ok) process.kill(process.pid, 'SIGKILL');
+    process.exit(code);
+  });
+}
+
+let connection: Connection;
+if (transport) {
+  const gated = gateLifecycle(transport.reader, transport.writer, { onExit: exitProcess });
+  // Over stdio the library no longer watches the stream: the end of input ends the server.
+  gated.onClose(() => exitProcess(gated.shutdownReceived ? 0 : 1));
+  connection = createConnection(ProposedFeatures.all, gated, transport.writer);
+} else {
+  connection = createConnection(ProposedFeatures.all);
+}
+
+session = startSession(connection, {
   // The URI names a scenario without a `scenario "title"` after its file.
   analyze: (text, { uri, hazards }) => analyzeDocument(text, { uri, hazards }),
   version: SERVER_VERSION,

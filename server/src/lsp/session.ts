@@ -19,7 +19,6 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../core/diagnostic';
-import { LineIndex } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
 import { simulateLenses, variantName } from '../ide/codeLens';
 import { completions } from '../ide/completion';
@@ -58,11 +57,16 @@ export interface SessionOptions {
   workers: WorkerFiles;
 }
 
-export function startSession(connection: Connection, options: SessionOptions): void {
+export interface Session {
+  /** Stops everything (jobs, indexing); true when every worker stopped within `timeoutMs`. */
+  stop(timeoutMs: number): Promise<boolean>;
+}
+
+export function startSession(connection: Connection, options: SessionOptions): Session {
   const documents = new TextDocuments(TextDocument);
   const cache = new AnalysisCache(options.analyze);
-  // Workspace files are only read for their names: no hazard checks.
-  const workspace = new WorkspaceFiles((text) => options.analyze(text, { uri: '', hazards: false }));
+  // Indexed in the trace worker (a large file is analysed off this thread).
+  const workspace = new WorkspaceFiles(options.workers.trace);
   let features: ClientFeatures | undefined;
   let shuttingDown = false;
   /**
@@ -102,8 +106,9 @@ export function startSession(connection: Connection, options: SessionOptions): v
     return a;
   }
 
+  const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
   function checkCancelled(token: CancellationToken | undefined): void {
-    if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
+    if (token?.isCancellationRequested) throw cancelledError();
   }
 
   /** Wraps a handler so that a programmer error is logged with its stack and answered as an error. */
@@ -141,6 +146,7 @@ export function startSession(connection: Connection, options: SessionOptions): v
     shuttingDown = true;
     runs.dispose();
     cache.dispose();
+    workspace.dispose();
   });
 
   // ---- documents and diagnostics ----------------------------------------------------------
@@ -316,15 +322,13 @@ export function startSession(connection: Connection, options: SessionOptions): v
       const open = new Set<string>();
       for (const doc of documents.all()) {
         open.add(doc.uri);
-        const a = cache.get(doc, { full: false });
-        add(doc.uri, a.doc, workspaceSymbols(a.ide, query));
+        // Yields (and checks for a cancellation) before analysing a changed document.
+        const a = await analyzed(doc.uri, token);
+        if (a) add(doc.uri, a.doc, workspaceSymbols(a.ide, query));
       }
       checkCancelled(token);
-      for (const file of await workspace.files(open, token)) {
-        checkCancelled(token);
-        add(file.uri, new LineIndex(file.doc.text), workspaceSymbols(file.doc, query));
-      }
-      return out;
+      const rest = await workspace.symbols(query, open, MAX_WORKSPACE_SYMBOLS - out.length, token, cancelledError);
+      return [...out, ...rest];
     }),
   );
 
@@ -439,4 +443,13 @@ export function startSession(connection: Connection, options: SessionOptions): v
 
   documents.listen(connection);
   connection.listen();
+
+  return {
+    stop(timeoutMs) {
+      shuttingDown = true;
+      cache.dispose();
+      workspace.dispose();
+      return runs.stopAll(timeoutMs);
+    },
+  };
 }

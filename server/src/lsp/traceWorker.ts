@@ -8,6 +8,8 @@
  *    optionally writes the Chrome trace; with `view`, also builds the view document (the trace
  *    without its timeline, plus the timeline as gzip `vpt1`) for the timeline tab.
  *  - `chrome`: writes a timeline (a simulation's, sent by the server) as Chrome trace JSON.
+ *  - `symbols`: indexes `.vps` files of the workspace for workspace symbols (`workspaceFiles.ts`),
+ *    one message per file, so a large file is analysed off the server's thread.
  *
  * It lives in `lsp/` rather than beside the trace core because `trace/` must stay free of Node
  * modules (test/trace/layering.test.ts, test/arch/layers.test.ts).
@@ -31,8 +33,10 @@ import { loadTraceFile } from '../io/traceFile';
 import { gzipBase64 } from '../io/gzipBase64';
 import { documentChunks } from '../report/trace';
 import { buildTraceView } from '../report/view';
+import { analyzeDocument } from '../model/analyze';
 import type { ViewDocument } from '../shared/view';
 import { analyzeTrace, renderSummary, type TraceDocument } from '../trace';
+import { indexFiles, type SymbolsJob } from './workspaceFiles';
 
 export interface AnalyzeJob {
   type: 'analyze';
@@ -157,7 +161,12 @@ function chrome(job: ChromeJob, post: (m: TraceWorkerMessage) => void): void {
 if (parentPort) {
   const port = parentPort;
   const post = (m: TraceWorkerMessage) => port.postMessage(m);
-  port.once('message', (job: TraceJob) => {
+  port.once('message', (job: TraceJob | SymbolsJob) => {
+    if (job.type === 'symbols') {
+      // Workspace files are only read for their names: no hazard checks.
+      indexFiles(job, (text) => analyzeDocument(text, { uri: '', hazards: false }), (m) => port.postMessage(m));
+      return;
+    }
     const run = async () => (job.type === 'analyze' ? analyze(job, post) : chrome(job, post));
     run().catch((e: unknown) => post({ type: 'error', message: (e as Error)?.message ?? String(e) }));
   });

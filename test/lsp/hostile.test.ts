@@ -1,0 +1,220 @@
+/**
+ * The language server under hostile input (issue 13): malformed frames, the lifecycle around
+ * `initialize` / `shutdown` / `exit`, a trace "file" that is a FIFO, and workspace symbols over a
+ * workspace holding one large file. Each test failed before its fix: the server went deaf, buffered
+ * without bound, answered outside the lifecycle, hung after `exit`, or blocked every request for
+ * seconds.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import type { Hover, SymbolInformation } from 'vscode-languageserver-protocol';
+import { MAX_FRAME_BYTES } from '../../server/src/lsp/transport';
+import { genScenario } from '../bench/genScenario';
+import { pushCapabilities, startClient } from './harness';
+import { startRaw, type RawClient } from './raw';
+
+const DOC = 'file:///hostile/a.vps';
+const TEXT = 'host { pcpus 2 }\nvm web { vcpus 2 }\n';
+
+/** A request that needs the server's attention: answered means the reader is in sync. */
+async function alive(c: RawClient, timeoutMs = 3000): Promise<void> {
+  const r = await c.request('textDocument/documentSymbol', { textDocument: { uri: DOC } }, timeoutMs);
+  assert.ok(Array.isArray(r.result), `documentSymbol answered ${JSON.stringify(r)}`);
+  assert.ok((r.result as { name: string }[]).some((s) => s.name === 'web'));
+  assert.equal(c.child.exitCode, null);
+}
+
+const body = (o: object) => JSON.stringify(o);
+const req = (id: number) => body({ jsonrpc: '2.0', id, method: 'textDocument/hover', params: { textDocument: { uri: DOC }, position: { line: 0, character: 0 } } });
+
+/** Malformed frames: the bytes, and the error the server answers with (id null). */
+const MALFORMED: [string, string | Buffer, number][] = [
+  ['no Content-Length', `Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n${req(900)}`, -32700],
+  ['non-numeric Content-Length', `Content-Length: abc\r\n\r\n${req(901)}`, -32700],
+  ['negative Content-Length', `Content-Length: -5\r\n\r\n${req(902)}`, -32700],
+  ['fractional Content-Length', `Content-Length: 1.5e2\r\n\r\n${req(903)}`, -32700],
+  ['Content-Length shorter than the body', `Content-Length: 20\r\n\r\n${req(904)}`, -32700],
+  ['Content-Length longer than the body', `Content-Length: 5000\r\n\r\n${req(905)}`, -32700],
+  ['Content-Length over the frame cap', `Content-Length: ${MAX_FRAME_BYTES + 1}\r\n\r\n${req(906)}`, -32700],
+  ['Content-Length of a terabyte', `Content-Length: 1099511627776\r\n\r\n${req(907)}`, -32700],
+  ['empty body', 'Content-Length: 0\r\n\r\n', -32700],
+  ['body is not JSON', 'Content-Length: 7\r\n\r\nnot{js}', -32700],
+  ['body is a JSON array', 'Content-Length: 2\r\n\r\n[]', -32600],
+  ['body is JSON null', 'Content-Length: 4\r\n\r\nnull', -32600],
+  ['junk between frames', 'garbage garbage\r\n\r\n', -32700],
+  ['binary junk', Buffer.from([0, 255, 13, 10, 13, 10, 7, 0x1b, 0x5b]), -32700],
+  ['a header line without a colon', `Content-Length: 10\r\nbogus\r\n\r\n${req(908)}`, -32700],
+  ['two different Content-Length headers', `Content-Length: 10\r\nContent-Length: 11\r\n\r\n${req(909)}`, -32700],
+];
+
+describe('malformed frames are rejected and the server keeps reading', () => {
+  let c: RawClient;
+  before(async () => {
+    c = await startRaw();
+    await c.initialize();
+    c.notify('textDocument/didOpen', { textDocument: { uri: DOC, languageId: 'vpscope', version: 1, text: TEXT } });
+    await alive(c);
+  });
+  after(() => c.kill());
+
+  for (const [name, bytes, code] of MALFORMED) {
+    test(name, async () => {
+      const before = c.nullErrors.length;
+      c.raw(bytes);
+      await alive(c);
+      const errors = c.nullErrors.slice(before);
+      assert.ok(errors.length >= 1, `no error for the malformed frame; stderr: ${c.stderr().slice(-500)}`);
+      assert.equal(errors[0].code, code, JSON.stringify(errors));
+      // The frame's request (ids 900+) was not answered: only the valid requests were.
+    });
+  }
+
+  test('a frame split into single bytes, then a header split across writes', async () => {
+    for (const b of c.frame({ jsonrpc: '2.0', id: 7777, method: 'textDocument/hover', params: { textDocument: { uri: DOC }, position: { line: 0, character: 1 } } })) c.raw(Buffer.from([b]));
+    await alive(c);
+  });
+
+  test('a huge declared length followed by 80 MB of junk: the server skips it without buffering it', async () => {
+    const before = c.nullErrors.length;
+    c.raw('Content-Length: 99999999999\r\n\r\n');
+    const mb = Buffer.alloc(1024 * 1024, 'x');
+    for (let i = 0; i < 80; i++) {
+      if (!c.child.stdin!.write(mb)) await new Promise((r) => c.child.stdin!.once('drain', r));
+    }
+    await alive(c, 20_000);
+    assert.ok(c.nullErrors.length > before);
+    const peak = c.peakRssKb();
+    // Node and the server take ~60-100 MB; buffering the junk would add 80 MB (and more: copies).
+    if (peak !== undefined) assert.ok(peak < 170 * 1024, `peak RSS ${Math.round(peak / 1024)} MB`);
+  });
+});
+
+describe('lifecycle: before initialize, after shutdown, exit', () => {
+  test('requests before initialize get ServerNotInitialized; notifications are dropped', async () => {
+    const c = await startRaw();
+    try {
+      const early = await c.request('textDocument/hover', { textDocument: { uri: DOC }, position: { line: 0, character: 0 } });
+      assert.equal(early.error?.code, -32002, JSON.stringify(early));
+      const early2 = await c.request('workspace/symbol', { query: '' });
+      assert.equal(early2.error?.code, -32002);
+      c.notify('textDocument/didOpen', { textDocument: { uri: DOC, languageId: 'vpscope', version: 1, text: TEXT } });
+      const init = await c.initialize();
+      assert.ok((init.result as { capabilities: object }).capabilities);
+      // The didOpen before initialize was dropped: the document is not open.
+      const sym = await c.request('textDocument/documentSymbol', { textDocument: { uri: DOC } });
+      assert.equal(sym.result, null);
+      const again = await c.request('initialize', { processId: null, rootUri: null, capabilities: {} });
+      assert.equal(again.error?.code, -32600, 'a second initialize is an invalid request');
+    } finally {
+      c.kill();
+    }
+  });
+
+  test('requests after shutdown get InvalidRequest; exit then ends the process with 0', async () => {
+    const c = await startRaw();
+    await c.initialize();
+    c.notify('textDocument/didOpen', { textDocument: { uri: DOC, languageId: 'vpscope', version: 1, text: TEXT } });
+    await alive(c);
+    const s = await c.request('shutdown');
+    assert.equal(s.error, undefined);
+    assert.equal(s.result, null);
+    const late = await c.request('textDocument/documentSymbol', { textDocument: { uri: DOC } });
+    assert.equal(late.error?.code, -32600, JSON.stringify(late));
+    const late2 = await c.request('shutdown');
+    assert.equal(late2.error?.code, -32600);
+    c.notify('exit');
+    assert.equal(await c.exited, 0);
+  });
+
+  test('analyzeTrace of a FIFO is refused at once, and exit still ends the process promptly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-fifo-'));
+    const fifo = join(dir, 'trace.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const c = await startRaw();
+    await c.initialize();
+    const t0 = performance.now();
+    const r = await c.request('vpscope/analyzeTrace', { path: fifo }, 5000);
+    assert.equal(r.error?.code, -32602, JSON.stringify(r));
+    assert.match(r.error!.message, /not a regular file/);
+    assert.ok(performance.now() - t0 < 2000);
+    await c.request('shutdown');
+    const t1 = performance.now();
+    c.notify('exit');
+    const timer = setTimeout(() => c.kill(), 5000);
+    const code = await c.exited;
+    clearTimeout(timer);
+    assert.equal(code, 0, 'exited by itself with 0');
+    assert.ok(performance.now() - t1 < 2000, `exit took ${Math.round(performance.now() - t1)} ms`);
+  });
+
+  test('exit during a long simulation terminates the worker and the process at once', async () => {
+    const c = await startRaw();
+    await c.initialize();
+    const uri = 'file:///hostile/long.vps';
+    const text = readFileSync(join(__dirname, '../../examples/openhcl-blocking-syscall.vps'), 'utf8').replace(/duration 300ms/, 'duration 1000s\n  wall_limit 600s');
+    c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'vpscope', version: 1, text } });
+    const run = c.request('vpscope/simulate', { textDocument: { uri } }, 30_000).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 700));
+    await c.request('shutdown');
+    const t1 = performance.now();
+    c.notify('exit');
+    const timer = setTimeout(() => c.kill(), 5000);
+    const code = await c.exited;
+    clearTimeout(timer);
+    void run;
+    assert.equal(code, 0);
+    assert.ok(performance.now() - t1 < 2000, `exit took ${Math.round(performance.now() - t1)} ms`);
+  });
+});
+
+describe('workspace symbols with one large file in the workspace', () => {
+  test('other requests answer meanwhile, the query answers within its budget, cancellation is honoured', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-bigws-'));
+    // ~2.2 MB, 100k lines: its analysis takes seconds.
+    writeFileSync(join(dir, 'big.vps'), genScenario({ lines: 100_000 }));
+    writeFileSync(join(dir, 'small.vps'), 'host { pcpus 2 }\nvm database { vcpus 2 }\n');
+    const ws = await startClient({ capabilities: pushCapabilities, workspaceFolders: [{ uri: pathToFileURL(dir).href, name: 'ws' }] });
+    try {
+      ws.open(DOC, TEXT, 1);
+      // A first query starts indexing; a hover sent right after it must not wait for the index.
+      const t0 = performance.now();
+      const first = ws.request<SymbolInformation[]>('workspace/symbol', { query: '' });
+      await new Promise((r) => setTimeout(r, 20));
+      const th = performance.now();
+      const hover = await ws.request<Hover | null>('textDocument/hover', { textDocument: { uri: DOC }, position: { line: 0, character: 8 } });
+      const hoverMs = performance.now() - th;
+      assert.ok(hover, 'hover answered');
+      assert.ok(hoverMs < 1000, `hover took ${Math.round(hoverMs)} ms while the workspace was indexed`);
+      const symbols = await first;
+      const firstMs = performance.now() - t0;
+      assert.ok(firstMs < 2500, `workspace/symbol took ${Math.round(firstMs)} ms`);
+      assert.ok(symbols.some((s) => s.name === 'web'), 'open documents are always in the answer');
+      console.log(`workspace/symbol with a 2.2 MB file being indexed: ${Math.round(firstMs)} ms; a hover meanwhile: ${Math.round(hoverMs)} ms`);
+      // Later queries see the large file once it is indexed.
+      let big: SymbolInformation[] = [];
+      for (let i = 0; i < 120 && !big.some((s) => s.location.uri.endsWith('/big.vps')); i++) {
+        big = await ws.request<SymbolInformation[]>('workspace/symbol', { query: '' });
+        if (!big.some((s) => s.location.uri.endsWith('/big.vps'))) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(big.some((s) => s.location.uri.endsWith('/big.vps')), 'the large file was indexed');
+      const db = await ws.request<SymbolInformation[]>('workspace/symbol', { query: 'database' });
+      assert.ok(db.some((s) => s.name === 'database' && s.location.uri.endsWith('/small.vps')), 'the small file is indexed too');
+      // A changed large file is indexed again; a query cancelled while it waits answers RequestCancelled at once.
+      writeFileSync(join(dir, 'big.vps'), genScenario({ lines: 100_000, seed: 2 }));
+      const cts = new CancellationTokenSource();
+      const t2 = performance.now();
+      const cancelled = ws.connection.sendRequest('workspace/symbol', { query: 'x' }, cts.token);
+      setTimeout(() => cts.cancel(), 50);
+      await assert.rejects(cancelled, (e: { code?: number }) => e.code === -32800);
+      assert.ok(performance.now() - t2 < 400, `cancellation took ${Math.round(performance.now() - t2)} ms`);
+    } finally {
+      assert.equal(await ws.shutdown(), 0);
+    }
+  });
+});
