@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
@@ -217,7 +218,7 @@ function workerScript(): { file: string; eval: boolean } | undefined {
   const bundled = join(__dirname, 'simWorker.js');
   if (existsSync(bundled)) return { file: bundled, eval: false };
   const source = join(__dirname, '..', 'sim', 'worker.ts');
-  if (existsSync(source)) return { file: `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`, eval: true };
+  if (existsSync(source)) return { file: `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`, eval: true };
   return undefined;
 }
 
