@@ -61,7 +61,7 @@ function nested(v: unknown, depth: number): string {
 }
 
 /**
- * The run document as JSON text in pieces: the same bytes as `JSON.stringify(doc, null, 1)` except
+ * The run document as JSON text in pieces: the bytes of `JSON.stringify(doc, null, 1) + '\n'` except
  * that a timeline is written compactly, one lane per line, so a large run never needs one giant
  * string (V8 caps a string near 512 MiB) and memory stays near one lane's text.
  */
