@@ -155,6 +155,12 @@ describe('streamed run JSON and Chrome trace', () => {
     const j = JSON.parse(r.stdout);
     assert.ok(j.variants.every((v: { timeline?: { lanes: unknown[] } }) => v.timeline && v.timeline.lanes.length > 0));
     assert.equal(readFileSync(out, 'utf8'), r.stdout);
+    // The worker hands the intervals over as transferred Float64Arrays: the numbers survive as is.
+    const here = simulateAll(a.scenario!, { timeline: true });
+    assert.deepEqual(
+      j.variants.map((v: { timeline: { lanes: { id: string; intervals: number[] }[] } }) => v.timeline.lanes.map((l) => [l.id, l.intervals])),
+      here.map((v) => v.timeline!.lanes.map((l) => [l.id, l.intervals])),
+    );
   });
 });
 

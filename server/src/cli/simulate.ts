@@ -149,7 +149,7 @@ export async function main(args: string[]): Promise<number> {
   const needTimeline = Boolean(o.timeline || o['chrome-trace'] || o.html);
   const remaining = Math.max(0, budgetMs - (performance.now() - t0));
   const outcome = await runInWorker(
-    { text, uri: file, variant: wanted, seed: seed as number | undefined, maxEvents: maxEvents as number | undefined, timeline: needTimeline, wallMs: remaining },
+    { text, uri: file, variant: wanted, seed: seed as number | undefined, maxEvents: maxEvents as number | undefined, timeline: needTimeline, transferTimelines: true, wallMs: remaining },
     remaining,
   );
   if (outcome.kind === 'error') {
@@ -212,6 +212,12 @@ const GRACE_MS = 500;
 
 type StopWhy = 'cancelled' | 'wall_limit';
 type WorkerOutcome = { kind: 'error'; message: string } | { kind: 'done'; results: VariantResult[]; notRun?: { names: string[]; reason: StopWhy }; killed?: StopWhy };
+
+/** Turns the worker's transferred Float64Array intervals back into the number arrays of `LaneData`. */
+function lanesFromTransfer(results: VariantResult[]): VariantResult[] {
+  for (const r of results) for (const l of r.timeline?.lanes ?? []) if (!Array.isArray(l.intervals)) l.intervals = Array.from(l.intervals as unknown as Float64Array);
+  return results;
+}
 
 /** The worker script: next to the bundle (dist/simWorker.js), or the source through tsx. */
 function workerScript(): { file: string; eval: boolean } | undefined {
@@ -281,7 +287,7 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
         acknowledged = true; // it saw the stop: results follow
         clearTimeout(killTimer);
       }
-      else if (m.type === 'result') finish({ kind: 'done', results: m.results ?? [], notRun: m.notRun });
+      else if (m.type === 'result') finish({ kind: 'done', results: lanesFromTransfer(m.results ?? []), notRun: m.notRun });
       else if (m.type === 'error') finish(m.message === 'cancelled' ? { kind: 'done', results: [], killed: 'cancelled' } : { kind: 'error', message: m.message ?? 'unknown' });
     });
     worker.on('error', (e) => finish({ kind: 'error', message: e?.stack ?? String(e) }));
