@@ -47,7 +47,7 @@ const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 describe('Ctrl-C during simulate', () => {
   it('stops within a second or two of SIGINT, prints what was simulated and exits 130', async () => {
     const long = join(dir, 'long.vps');
-    writeFileSync(long, SMALL.replace('duration 50ms', 'duration 1000s; wall_limit 600s') + 'variant boosted { vm v { boost dynamic } }\n');
+    writeFileSync(long, SMALL.replace('duration 50ms', 'duration 100000s; wall_limit 600s') + 'variant boosted { vm v { boost dynamic } }\n');
     const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--all-variants'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -91,6 +91,20 @@ describe('--wall-ms across many short variants', () => {
     const text = cli(['simulate', many, '--all-variants', '--wall-ms', '1']);
     assert.equal(text.status, 0);
     assert.match(text.stdout, /== not run \(wall_limit\): \d+ variants\n.*\.\.\. and \d+ more \(all are listed in the JSON: notRun\)/);
+  });
+
+  it('the budget also holds during set-up: a model still being built is ended, nothing simulated', () => {
+    // 64 VMs x 1024 vCPUs x 1024 threads passes check; building it takes about a second here.
+    const big = join(dir, 'setup.vps');
+    let t = 'scenario { duration 50ms }\nhost { pcpus 1024 }\n';
+    for (let i = 0; i < 64; i++) t += `vm v${i} {\n  vcpus 1024\n  guest { thread t { count 1024; every 1ms; cpu 50us } }\n}\n`;
+    writeFileSync(big, t);
+    const r = cli(['simulate', big, '--wall-ms', '1', '--json']);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.variants, []);
+    assert.deepEqual(doc.notRun, { reason: 'wall_limit', variants: ['base'] });
+    assert.match(r.stderr, /stopped early \(wall_limit\) during set-up, nothing simulated; 1 variant not run/);
   });
 
   it('simulateAll reads shouldStop between runs and names the runs it skipped', () => {
