@@ -6,6 +6,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { linkSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -307,3 +308,44 @@ describe('control characters never reach the terminal', () => {
   });
 });
 
+
+describe('the sim worker protocol the CLI relies on', () => {
+  const src = join(root, 'server', 'src', 'sim', 'worker.ts');
+  const run = async (req: Record<string, unknown>, cells?: Int32Array) => {
+    const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(src)});`, { eval: true, workerData: cells ? { cancelBuffer: cells.buffer } : {} });
+    try {
+      const seen: Record<string, unknown>[] = [];
+      await new Promise<void>((resolve, reject) => {
+        w.on('error', reject);
+        w.on('message', (m: Record<string, unknown>) => {
+          seen.push(m);
+          if (m.type === 'result' || m.type === 'error') resolve();
+        });
+        w.postMessage({ type: 'run', id: 7, text: SMALL.replace('duration 50ms', 'duration 5s') + 'variant boosted { vm v { boost dynamic } }\n', ...req });
+      });
+      return seen;
+    } finally {
+      await w.terminate();
+    }
+  };
+
+  it('the wall cell stops the run; stopping is announced only when asked (the language server does not know it)', async () => {
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    Atomics.store(cells, 1, 7);
+    const asked = await run({ variant: 'all', announceStop: true }, cells);
+    const types = asked.map((m) => m.type).filter((t) => t !== 'progress');
+    assert.deepEqual(types, ['stopping', 'result']);
+    const res = asked[asked.length - 1] as { results: { stop: { reason: string } }[]; notRun: unknown };
+    assert.equal(res.results[0].stop.reason, 'wall_limit');
+    assert.deepEqual(res.notRun, { names: ['boosted'], reason: 'wall_limit' });
+    const plain = await run({ variant: 'all', wallMs: 0 });
+    assert.deepEqual(plain.map((m) => m.type).filter((t) => t !== 'progress'), ['result']);
+  });
+
+  it('transferred timelines arrive as Float64Arrays with the numbers of the cloned ones', async () => {
+    const cloned = (await run({ timeline: true })).pop() as { results: { timeline: { lanes: { intervals: number[] }[] } }[] };
+    const moved = (await run({ timeline: true, transferTimelines: true })).pop() as { results: { timeline: { lanes: { intervals: Float64Array }[] } }[] };
+    assert.ok(moved.results[0].timeline.lanes[0].intervals instanceof Float64Array);
+    assert.deepEqual(moved.results[0].timeline.lanes.map((l) => Array.from(l.intervals)), cloned.results[0].timeline.lanes.map((l) => l.intervals));
+  });
+});

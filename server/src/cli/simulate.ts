@@ -149,7 +149,7 @@ export async function main(args: string[]): Promise<number> {
   const needTimeline = Boolean(o.timeline || o['chrome-trace'] || o.html);
   const remaining = Math.max(0, budgetMs - (performance.now() - t0));
   const outcome = await runInWorker(
-    { text, uri: file, variant: wanted, seed: seed as number | undefined, maxEvents: maxEvents as number | undefined, timeline: needTimeline, transferTimelines: true, wallMs: remaining },
+    { text, uri: file, variant: wanted, seed: seed as number | undefined, maxEvents: maxEvents as number | undefined, timeline: needTimeline, transferTimelines: true, announceStop: true, wallMs: remaining },
     remaining,
   );
   if (outcome.kind === 'error') {

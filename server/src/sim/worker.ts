@@ -9,7 +9,7 @@
  *          wallMs?, timeline?, view? }
  *        { type: 'cancel', id }
  *   out: { type: 'progress', id, fraction }
- *        { type: 'stopping', id, reason }   (a stop was seen; the result follows)
+ *        { type: 'stopping', id, reason }   (with announceStop: a stop was seen; the result follows)
  *        { type: 'result', id, results: VariantResult[], diagnostics: Diagnostic[], view?, notRun? }   (ranges are offsets)
  *        { type: 'error', id, message, diagnostics? }   (scenario errors or an internal failure)
  *
@@ -65,6 +65,8 @@ export interface SimRunRequest {
    * (the CLI's `lanesFromTransfer`).
    */
   transferTimelines?: boolean;
+  /** Post `{type: 'stopping'}` when a stop is first seen (the CLI waits for the results then). */
+  announceStop?: boolean;
 }
 
 
@@ -107,7 +109,7 @@ function run(req: SimRunRequest): void {
             ? 'wall_limit'
             : false;
       // Tells the parent the stop was seen: results follow (the CLI stops waiting for a reply).
-      if (why && !stopping) {
+      if (why && !stopping && req.announceStop) {
         stopping = true;
         port.postMessage({ type: 'stopping', id: req.id, reason: why });
       }
