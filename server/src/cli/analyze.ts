@@ -5,14 +5,13 @@
  * skeleton, and a self-contained HTML report with the timeline view. Exit codes: 0 loaded (even
  * with warnings), 2 bad usage or nothing could be read.
  */
-import { createWriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { chromeTraceStream } from '../core/chromeTrace';
 import { loadTraceFile } from '../io/traceFile';
 import { analyzeTraceParts, documentJsonChunks, renderSummary, type ImportedTrace } from '../trace';
 import type { TraceFormat } from '../trace/detect';
 import { scenarioSkeleton } from '../trace/skeleton';
 import { createProgress } from './progress';
+import { outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut, type CommandIO } from './common';
 import { basename } from 'node:path';
 import { buildTraceView } from '../report/view';
 import { gzipBase64 } from '../io/gzipBase64';
@@ -40,12 +39,7 @@ Options:
   --max-warnings N     warning samples kept in the JSON (default 100; all are counted)
   -h, --help           show this help`;
 
-/** Where the command writes; tests pass their own. */
-export interface CommandIO {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-}
-
+export type { CommandIO } from './common';
 
 function positiveNumber(v: string | undefined, name: string): number | undefined | Error {
   if (v === undefined) return undefined;
@@ -55,37 +49,26 @@ function positiveNumber(v: string | undefined, name: string): number | undefined
 }
 
 export async function main(args: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const fail = (msg: string): number => {
-    io.stderr.write(`vpscope analyze: ${msg}\n\n${USAGE}\n`);
-    return 2;
-  };
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        'chrome-trace': { type: 'string' },
-        scenario: { type: 'string' },
-        html: { type: 'string' },
-        'threshold-us': { type: 'string' },
-        'steal-pct': { type: 'string' },
-        format: { type: 'string' },
-        'max-warnings': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    return fail((e as Error).message);
-  }
+  const fail = (msg: string): number => usageError('analyze', USAGE, msg, io);
+  const parsed = parseCommand(
+    'analyze',
+    USAGE,
+    args,
+    {
+      json: { type: 'boolean' },
+      out: { type: 'string' },
+      'chrome-trace': { type: 'string' },
+      scenario: { type: 'string' },
+      html: { type: 'string' },
+      'threshold-us': { type: 'string' },
+      'steal-pct': { type: 'string' },
+      format: { type: 'string' },
+      'max-warnings': { type: 'string' },
+    },
+    io,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    io.stdout.write(USAGE + '\n');
-    return 0;
-  }
   if (positionals.length !== 1) return fail(positionals.length ? `expected one TRACE, got ${positionals.length}` : 'missing TRACE');
   const threshold = positiveNumber(v['threshold-us'], '--threshold-us');
   const steal = positiveNumber(v['steal-pct'], '--steal-pct');
@@ -94,12 +77,25 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   const formats = ['tracefs', 'trace-cmd', 'chrome-json'];
   if (v.format !== undefined && !formats.includes(v.format)) return fail(`--format must be one of ${formats.join(', ')}`);
   const file = positionals[0];
+  const conflict = outputConflict(
+    [{ what: 'TRACE', path: file }],
+    [
+      { what: '--out', path: v.out },
+      { what: '--chrome-trace', path: v['chrome-trace'] },
+      { what: '--scenario', path: v.scenario },
+      { what: '--html', path: v.html },
+    ],
+  );
+  if (conflict) {
+    io.stderr.write(`vpscope analyze: ${terminalSafe(conflict)}\n`);
+    return 2;
+  }
   let assets: WebviewAssets | undefined;
   if (v.html) {
     try {
       assets = loadWebviewAssets();
     } catch (e) {
-      io.stderr.write(`vpscope analyze: cannot write ${v.html}: ${(e as Error).message}\n`);
+      io.stderr.write(terminalSafe(`vpscope analyze: cannot write ${v.html}: ${(e as Error).message}\n`));
       return 2;
     }
   }
@@ -114,7 +110,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     });
   } catch (e) {
     progress.done();
-    io.stderr.write(`vpscope analyze: cannot read ${file}: ${(e as Error).message}\n`);
+    io.stderr.write(terminalSafe(`vpscope analyze: cannot read ${file}: ${(e as Error).message}\n`));
     return 2;
   } finally {
     progress.done();
@@ -124,7 +120,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   outcome = undefined;
   if (trace.stats.events === 0) {
     const why = trace.stats.warnings[0]?.reason ?? (trace.stats.bytes === 0 ? 'the file is empty' : 'no trace events found');
-    io.stderr.write(`vpscope analyze: nothing could be read from ${file}: ${why}\n`);
+    io.stderr.write(terminalSafe(`vpscope analyze: nothing could be read from ${file}: ${why}\n`));
     return 2;
   }
 
@@ -155,48 +151,13 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       await writeHtmlReport(v.html, view, assets);
     }
   } catch (e) {
-    io.stderr.write(`vpscope analyze: cannot write output: ${(e as Error).message}\n`);
+    io.stderr.write(terminalSafe(`vpscope analyze: cannot write output: ${(e as Error).message}\n`));
     return 2;
   }
   if (v.json) await writeOut(io.stdout, documentJsonChunks(doc, timeline!));
-  else io.stdout.write(renderSummary(doc));
+  else io.stdout.write(terminalSafe(renderSummary(doc)));
   return 0;
-}
-
-/** Writes chunks to stdout, waiting for 'drain' when the stream asks for it. */
-async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string>): Promise<void> {
-  const s = out as { write(c: string): unknown; once?: (event: 'drain', listener: () => void) => unknown };
-  for (const c of chunks) {
-    if (s.write(c) === false && typeof s.once === 'function') await new Promise<void>((r) => s.once!('drain', r));
-  }
 }
 
 // The JSON text is shared with the language server's trace worker.
 export { documentChunks } from '../report/trace';
-
-async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
-  const ws = createWriteStream(path);
-  let failed: Error | undefined;
-  let resume: (() => void) | undefined;
-  const done = new Promise<void>((resolve, reject) => {
-    ws.on('error', (e) => {
-      failed = e;
-      resume?.();
-      reject(e);
-    });
-    ws.on('finish', resolve);
-  });
-  done.catch(() => {}); // awaited below; this only avoids an unhandled rejection while writing
-  for (const c of chunks) {
-    if (failed) break;
-    if (!ws.write(c)) {
-      await new Promise<void>((r) => {
-        resume = r;
-        ws.once('drain', r);
-      });
-      resume = undefined;
-    }
-  }
-  ws.end();
-  await done;
-}

@@ -4,11 +4,10 @@
  * one error, 2 bad usage or an unreadable file.
  */
 import { readFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { analyzeDocument } from '../model/analyze';
 import { checkerCodes } from '../model/codes';
 import { renderJson, renderSarif, renderText, type CheckedFile } from './format';
+import { displayPath, ioReason, parseCommand, terminalSafe, usageError } from './common';
 import pkg from '../../../package.json';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -28,46 +27,17 @@ Options:
 
 Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable file.`;
 
-function fail(msg: string): number {
-  process.stderr.write(`vpscope check: ${msg}\n\n${USAGE}\n`);
-  return 2;
-}
-
-/** Display path: relative to the working directory when inside it, with forward slashes. */
-function displayPath(p: string): string {
-  const rel = relative(process.cwd(), p);
-  const shown = rel && !rel.startsWith('..') && !/^[A-Za-z]:/.test(rel) ? rel : p;
-  return shown.split(sep).join('/');
-}
-
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', short: 'f' },
-        codes: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    return fail((e as Error).message);
-  }
+  const parsed = parseCommand('check', USAGE, args, { format: { type: 'string', short: 'f' }, codes: { type: 'boolean' } });
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
   if (v.codes) {
     for (const c of checkerCodes) process.stdout.write(`${c.code}  ${c.severity.padEnd(7)}  ${c.title}\n`);
     return 0;
   }
   const format = (v.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) return fail(`--format must be one of ${FORMATS.join(', ')}, got '${v.format}'`);
-  if (positionals.length === 0) return fail('no FILE given');
+  if (!FORMATS.includes(format)) return usageError('check', USAGE, `--format must be one of ${FORMATS.join(', ')}, got '${v.format}'`);
+  if (positionals.length === 0) return usageError('check', USAGE, 'no FILE given');
 
   const files: CheckedFile[] = [];
   for (const p of positionals) {
@@ -75,9 +45,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       text = await readFile(p, 'utf8');
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
-      process.stderr.write(`vpscope check: cannot read '${p}': ${why}\n`);
+      process.stderr.write(terminalSafe(`vpscope check: cannot read '${p}': ${ioReason(e)}\n`));
       return 2;
     }
     const path = displayPath(p);
@@ -87,7 +55,7 @@ export async function main(args: string[]): Promise<number> {
 
   if (format === 'json') process.stdout.write(renderJson(files));
   else if (format === 'sarif') process.stdout.write(renderSarif(files, { version: pkg.version, informationUri: repoUrl() }));
-  else process.stdout.write(renderText(files));
+  else process.stdout.write(terminalSafe(renderText(files)));
   return files.some((f) => f.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
 }
 

@@ -1,11 +1,13 @@
 /**
  * `vpscope` command-line entry. Each sub-command lives in its own module and is a thin shell over
  * the same core API the language server uses; this file only dispatches and maps failures to exit
- * codes (0 ok, 1 findings/errors in the input, 2 bad usage or unreadable input).
+ * codes (0 ok, 1 findings/errors in the input, 2 bad usage, unreadable input or unwritable output,
+ * 3 internal error, 130 interrupted by Ctrl-C / SIGINT).
  */
 import { main as check } from './check';
 import { main as simulate } from './simulate';
 import { main as analyze } from './analyze';
+import { ioReason, terminalSafe } from './common';
 
 export const VERSION = '0.1.0';
 
@@ -35,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const fn = commands[cmd];
   if (!fn) {
-    process.stderr.write(`vpscope: unknown command '${cmd}'\n\n${USAGE}\n`);
+    process.stderr.write(`vpscope: unknown command '${terminalSafe(cmd)}'\n\n${USAGE}\n`);
     return 2;
   }
   try {
@@ -49,10 +51,18 @@ export async function run(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   // `vpscope check ... | head` closes our stdout early: that is the reader's choice, not an error.
+  // Any other write failure (a full disk: ENOSPC) is one line on stderr and exit 2, not a stack.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
+      if (stream === process.stdout) {
+        try {
+          process.stderr.write(`vpscope: cannot write standard output: ${ioReason(e)}\n`);
+        } catch {
+          /* stderr is gone too */
+        }
+      }
+      process.exit(2);
     });
   }
   run(process.argv.slice(2)).then(

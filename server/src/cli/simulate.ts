@@ -4,17 +4,20 @@
  * `vpscope check`, then runs the deterministic simulation of the base (or the chosen variants)
  * and prints a summary (default), or `vpscope.run/1` JSON.
  *
- * Exit status: 0 simulated (findings allowed), 1 the scenario has errors (printed like `check`),
- * 2 bad usage or an unreadable file. The wall budget (`--wall-ms`, else the scenario's
- * `wall_limit`) and Ctrl-C are enforced here: the core never reads a clock.
+ * Exit status: 0 simulated (findings allowed; also when a budget stopped it), 1 the scenario has
+ * errors (printed like `check`), 2 bad usage, an unreadable file or an unwritable / conflicting
+ * output, 130 interrupted (Ctrl-C). The wall budget (`--wall-ms`, else the scenario's
+ * `wall_limit`) and Ctrl-C are enforced here, around the sim worker: the core never reads a clock.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { relative, sep } from 'node:path';
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
-import { toChromeTraceChunks } from '../core/chromeTrace';
+import { chromeTraceStream } from '../core/chromeTrace';
 import { analyzeDocument } from '../model/analyze';
-import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
+import { mergedTimelineSource, renderSummary, runJsonChunks, toRunJson, type NotRun } from '../report/simulation';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import { fmtNs } from '../sim/util';
@@ -23,9 +26,11 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
+import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut } from './common';
+import type { SimRunRequest } from '../sim/worker';
 
 // The JSON document and the text summary are shared with the language server.
-export { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
+export { mergeTimelines, renderSummary, runJsonChunks, toRunJson } from '../report/simulation';
 
 const USAGE = `Usage: vpscope simulate FILE [options]
 
@@ -47,18 +52,15 @@ Options:
   --wall-ms N           wall-clock budget for the whole command (default: the scenario's wall_limit)
   -h, --help            show this help
 
-Exit status: 0 simulated, 1 the scenario has errors, 2 bad usage or unreadable file.`;
+Ctrl-C stops the run within a second and prints what was simulated (exit 130). A stop by
+--wall-ms keeps what ran; variants it kept from starting are listed as not run (in the text,
+and as 'notRun' in the JSON).
 
-function fail(msg: string): number {
-  process.stderr.write(`vpscope simulate: ${msg}\n\n${USAGE}\n`);
-  return 2;
-}
+Exit status: 0 simulated (also when stopped by a budget), 1 the scenario has errors, 2 bad usage,
+unreadable file or unwritable output (an output naming the input or another output is refused),
+130 interrupted by Ctrl-C.`;
 
-function displayPath(p: string): string {
-  const rel = relative(process.cwd(), p);
-  const shown = rel && !rel.startsWith('..') && !/^[A-Za-z]:/.test(rel) ? rel : p;
-  return shown.split(sep).join('/');
-}
+const fail = (msg: string): number => usageError('simulate', USAGE, msg);
 
 function parseCount(v: string | undefined, name: string): number | undefined | string {
   if (v === undefined) return undefined;
@@ -72,34 +74,21 @@ function parseCount(v: string | undefined, name: string): number | undefined | s
 }
 
 export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        variant: { type: 'string', multiple: true },
-        'all-variants': { type: 'boolean' },
-        seed: { type: 'string' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        'chrome-trace': { type: 'string' },
-        timeline: { type: 'boolean' },
-        html: { type: 'string' },
-        'max-events': { type: 'string' },
-        'wall-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    return fail((e as Error).message);
-  }
+  const t0 = performance.now();
+  const parsed = parseCommand('simulate', USAGE, args, {
+    variant: { type: 'string', multiple: true },
+    'all-variants': { type: 'boolean' },
+    seed: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    'chrome-trace': { type: 'string' },
+    timeline: { type: 'boolean' },
+    html: { type: 'string' },
+    'max-events': { type: 'string' },
+    'wall-ms': { type: 'string' },
+  });
+  if (typeof parsed === 'number') return parsed;
   const o = parsed.values;
-  if (o.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
   if (parsed.positionals.length !== 1) return fail(parsed.positionals.length === 0 ? 'missing FILE' : 'expects exactly one FILE');
   if (o.variant && o['all-variants']) return fail('use either --variant or --all-variants');
   const seed = parseCount(o.seed, 'seed');
@@ -107,13 +96,26 @@ export async function main(args: string[]): Promise<number> {
   const wallMs = parseCount(o['wall-ms'], 'wall-ms');
   for (const v of [seed, maxEvents, wallMs]) if (typeof v === 'string') return fail(v);
 
+  const conflict = outputConflict(
+    [{ what: 'FILE', path: parsed.positionals[0] }],
+    [
+      { what: '--out', path: o.out },
+      { what: '--chrome-trace', path: o['chrome-trace'] },
+      { what: '--html', path: o.html },
+    ],
+  );
+  if (conflict) {
+    process.stderr.write(`vpscope simulate: ${terminalSafe(conflict)}\n`);
+    return 2;
+  }
+
   // The bundle is checked before simulating, so a missing build does not cost a whole run.
   let assets: ReturnType<typeof loadWebviewAssets> | undefined;
   if (o.html) {
     try {
       assets = loadWebviewAssets();
     } catch (e) {
-      process.stderr.write(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`);
+      process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`));
       return 2;
     }
   }
@@ -123,7 +125,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    process.stderr.write(`vpscope simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    process.stderr.write(terminalSafe(`vpscope simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`));
     return 2;
   }
   const shown = displayPath(file);
@@ -131,8 +133,8 @@ export async function main(args: string[]): Promise<number> {
   const lines = new LineIndex(text);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || !analysis.scenario) {
-    process.stderr.write(renderText([{ path: shown, text, diagnostics: analysis.diagnostics }], { summary: true }));
-    if (!analysis.scenario && errors.length === 0) process.stderr.write(`vpscope simulate: ${shown}: nothing to simulate (no host)\n`);
+    process.stderr.write(terminalSafe(renderText([{ path: shown, text, diagnostics: analysis.diagnostics }], { summary: true })));
+    if (!analysis.scenario && errors.length === 0) process.stderr.write(terminalSafe(`vpscope simulate: ${shown}: nothing to simulate (no host)\n`));
     return 1;
   }
   const scenario = analysis.scenario;
@@ -143,67 +145,155 @@ export async function main(args: string[]): Promise<number> {
     if (unknown.length) return fail(`unknown variant ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${known.join(', ')})`);
   }
 
-  // Shell-side budget and cancellation.
+  // Shell-side budget and cancellation: the run goes to a worker thread, so this thread sees
+  // Ctrl-C and its clock while the simulation (and its set-up) runs.
   const budgetMs = (wallMs as number | undefined) ?? scenario.settings.wallLimitMs;
-  const t0 = performance.now();
-  let cancelled = false;
-  const onSigint = () => {
-    cancelled = true;
-  };
-  process.once('SIGINT', onSigint);
-  const progress = createProgress('simulating');
   const needTimeline = Boolean(o.timeline || o['chrome-trace'] || o.html);
-  let results: VariantResult[];
-  try {
-    results = simulateAllWithFindings(scenario, {
-      variants: wanted,
-      seed: seed as number | undefined,
-      maxEvents: maxEvents as number | undefined,
-      timeline: needTimeline,
-      shouldStop: () => (cancelled ? 'cancelled' : performance.now() - t0 > budgetMs ? 'wall_limit' : false),
-      onProgress: (f) => progress.update(f),
-    });
-  } finally {
-    progress.done();
-    process.removeListener('SIGINT', onSigint);
+  const remaining = Math.max(0, budgetMs - (performance.now() - t0));
+  const outcome = await runInWorker(
+    { text, uri: file, variant: wanted, seed: seed as number | undefined, maxEvents: maxEvents as number | undefined, timeline: needTimeline, transferTimelines: true, announceStop: true, wallMs: remaining },
+    remaining,
+  );
+  if (outcome.kind === 'error') {
+    process.stderr.write(`vpscope simulate: internal error: ${outcome.message}\n`);
+    return 3;
   }
+  const { results } = outcome;
+  // Variants the stop kept from starting; a run ended in its set-up leaves every selected one.
+  const selected = wanted === 'all' ? known : Array.isArray(wanted) ? known.filter((n) => wanted.includes(n)) : ['base'];
+  const notRun: NotRun | undefined = outcome.notRun
+    ? { reason: outcome.notRun.reason, variants: outcome.notRun.names }
+    : outcome.killed
+      ? { reason: outcome.killed, variants: selected.filter((n) => !results.some((r) => r.name === n)) }
+      : undefined;
 
   const warnings = analysis.diagnostics;
-  const json = toRunJson(shown, text, lines, scenario.settings.seed, results, warnings, Boolean(o.timeline));
-  if (o.out) {
-    try {
-      await writeFile(o.out, JSON.stringify(json, null, 1) + '\n');
-    } catch (e) {
-      process.stderr.write(`vpscope simulate: cannot write ${o.out}: ${(e as Error).message}\n`);
-      return 2;
-    }
+  const json = toRunJson(shown, text, lines, scenario.settings.seed, results, warnings, Boolean(o.timeline), notRun);
+  try {
+    if (o.out) await writeChunks(o.out, runJsonChunks(json));
+  } catch (e) {
+    process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o.out}: ${(e as Error).message}\n`));
+    return 2;
   }
   if (o['chrome-trace']) {
-    const tl = mergeTimelines(results);
     const findings = results.flatMap((r) => (results.length > 1 ? r.findings.map((f) => ({ ...f, lane: f.lane ? `${r.name}:${f.lane}` : undefined })) : r.findings));
     try {
-      await writeFile(o['chrome-trace'], toChromeTraceChunks(tl, { findings, omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 } }).join(''));
+      await writeChunks(o['chrome-trace'], chromeTraceStream(mergedTimelineSource(results), { findings, omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 } }));
     } catch (e) {
-      process.stderr.write(`vpscope simulate: cannot write ${o['chrome-trace']}: ${(e as Error).message}\n`);
+      process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o['chrome-trace']}: ${(e as Error).message}\n`));
       return 2;
     }
   }
   if (o.html && assets) {
     // The view's copy of the run keeps the timelines by reference (no copy); they are encoded as vpt1 + gzip.
-    const run = toRunJson(shown, text, lines, scenario.settings.seed, results, warnings, true);
+    const run = toRunJson(shown, text, lines, scenario.settings.seed, results, warnings, true, notRun);
     const doc = buildSimulationView({ title: scenario.title ?? shown, source: shown, run, encodeBytes: gzipBase64 });
     try {
       await writeHtmlReport(o.html, doc, assets);
     } catch (e) {
-      process.stderr.write(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`);
+      process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`));
       return 2;
     }
   }
-  if (o.json) process.stdout.write(JSON.stringify(json, null, 1) + '\n');
-  else process.stdout.write(renderSummary(shown, scenario.title, results, lines, warnings));
+  if (o.json) await writeOut(process.stdout, runJsonChunks(json));
+  else process.stdout.write(terminalSafe(renderSummary(shown, scenario.title, results, lines, warnings, notRun)));
   const last = results[results.length - 1];
-  if (last && (last.stop.reason === 'cancelled' || last.stop.reason === 'wall_limit')) {
-    process.stderr.write(`vpscope simulate: stopped early (${last.stop.reason}) at ${fmtNs(last.stop.simulatedNs)} simulated\n`);
+  const stop = outcome.killed ?? notRun?.reason ?? (last && (last.stop.reason === 'cancelled' || last.stop.reason === 'wall_limit') ? last.stop.reason : undefined);
+  if (stop) {
+    const where = last ? `at ${fmtNs(last.stop.simulatedNs)} simulated${results.length > 1 || last.name !== 'base' ? ` in '${last.name}'` : ''}` : 'during set-up, nothing simulated';
+    const n = notRun?.variants.length ?? 0;
+    process.stderr.write(terminalSafe(`vpscope simulate: stopped early (${stop}) ${where}${n ? `; ${n} variant${n === 1 ? '' : 's'} not run` : ''}\n`));
   }
-  return 0;
+  return stop === 'cancelled' ? EXIT_INTERRUPTED : 0;
+}
+
+/** Exit status after Ctrl-C (SIGINT): 128 + 2, as shells report a process ended by SIGINT. */
+const EXIT_INTERRUPTED = 130;
+/** After a stop request, how long the worker may take to answer before it is terminated. */
+const GRACE_MS = 500;
+
+type StopWhy = 'cancelled' | 'wall_limit';
+type WorkerOutcome = { kind: 'error'; message: string } | { kind: 'done'; results: VariantResult[]; notRun?: { names: string[]; reason: StopWhy }; killed?: StopWhy };
+
+/** Turns the worker's transferred Float64Array intervals back into the number arrays of `LaneData`. */
+function lanesFromTransfer(results: VariantResult[]): VariantResult[] {
+  for (const r of results) for (const l of r.timeline?.lanes ?? []) if (!Array.isArray(l.intervals)) l.intervals = Array.from(l.intervals as unknown as Float64Array);
+  return results;
+}
+
+/** The worker script: next to the bundle (dist/simWorker.js), or the source through tsx. */
+function workerScript(): { file: string; eval: boolean } | undefined {
+  const bundled = join(__dirname, 'simWorker.js');
+  if (existsSync(bundled)) return { file: bundled, eval: false };
+  const source = join(__dirname, '..', 'sim', 'worker.ts');
+  if (existsSync(source)) return { file: `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`, eval: true };
+  return undefined;
+}
+
+/**
+ * Runs the simulation in the sim worker (server/src/sim/worker.ts). Ctrl-C stores the run's id in
+ * the shared cancel cell and the wall timer in the wall cell: the worker stops at its next poll
+ * (every 4096 events, and between variants), says so ('stopping') and sends what it has. A worker
+ * that does not say so within {@link GRACE_MS} (still in its set-up), or a second Ctrl-C,
+ * terminates it: nothing of that run is kept.
+ */
+async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs: number): Promise<WorkerOutcome> {
+  const script = workerScript();
+  const id = 1;
+  if (!script) {
+    // No worker beside the command (an unusual install): run here; Ctrl-C then ends the process.
+    let notRun: { names: string[]; reason: StopWhy } | undefined;
+    const t0 = performance.now();
+    const results = simulateAllWithFindings(analyzeDocument(req.text, { uri: req.uri }).scenario!, {
+      variants: req.variant === undefined ? 'base' : Array.isArray(req.variant) ? req.variant : req.variant === 'all' ? 'all' : [req.variant],
+      seed: req.seed,
+      maxEvents: req.maxEvents,
+      timeline: req.timeline,
+      shouldStop: () => (performance.now() - t0 > remainingMs ? 'wall_limit' : false),
+      onNotRun: (names, reason) => (notRun = { names, reason }),
+    });
+    return { kind: 'done', results, notRun };
+  }
+  const cells = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(script.file, { eval: script.eval, workerData: { cancelBuffer: cells.buffer } });
+  const progress = createProgress('simulating');
+  return new Promise<WorkerOutcome>((resolve) => {
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let interrupted = false;
+    let acknowledged = false;
+    const finish = (o: WorkerOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(wallTimer);
+      clearTimeout(killTimer);
+      process.removeListener('SIGINT', onSigint);
+      progress.done();
+      void worker.terminate();
+      resolve(o);
+    };
+    const stop = (why: StopWhy) => {
+      Atomics.store(cells, why === 'cancelled' ? 0 : 1, id);
+      if (!killTimer && !acknowledged) killTimer = setTimeout(() => finish({ kind: 'done', results: [], killed: why }), GRACE_MS);
+    };
+    const onSigint = () => {
+      if (interrupted) finish({ kind: 'done', results: [], killed: 'cancelled' });
+      interrupted = true;
+      stop('cancelled');
+    };
+    process.on('SIGINT', onSigint);
+    const wallTimer = setTimeout(() => stop('wall_limit'), Math.min(remainingMs, 2 ** 31 - 1));
+    worker.on('message', (m: { type: string; fraction?: number; results?: VariantResult[]; message?: string; notRun?: { names: string[]; reason: StopWhy } }) => {
+      if (m.type === 'progress') progress.update(m.fraction ?? 0);
+      else if (m.type === 'stopping') {
+        acknowledged = true; // it saw the stop: results follow
+        clearTimeout(killTimer);
+      }
+      else if (m.type === 'result') finish({ kind: 'done', results: lanesFromTransfer(m.results ?? []), notRun: m.notRun });
+      else if (m.type === 'error') finish(m.message === 'cancelled' ? { kind: 'done', results: [], killed: 'cancelled' } : { kind: 'error', message: m.message ?? 'unknown' });
+    });
+    worker.on('error', (e) => finish({ kind: 'error', message: e?.stack ?? String(e) }));
+    worker.on('exit', (code) => finish({ kind: 'error', message: `the simulation worker exited (${code})` }));
+    worker.postMessage({ type: 'run', id, ...req } satisfies SimRunRequest);
+  });
 }

@@ -9,7 +9,7 @@
 import type { Diagnostic } from '../core/diagnostic';
 import type { Finding, Stall } from '../core/findings';
 import type { LineIndex, TextRange } from '../core/text';
-import type { TimelineData } from '../core/timeline';
+import type { LaneSource, TimelineData, TimelineSource } from '../core/timeline';
 import { toJsonDiagnostic } from '../cli/format';
 import { RUN_SCHEMA, type VariantResult } from '../sim/result';
 import { fmtNs, fmtPct } from '../sim/util';
@@ -32,7 +32,13 @@ function withLspRanges<T>(v: T, lines: LineIndex): T {
   return v;
 }
 
-export function toRunJson(file: string, _text: string, lines: LineIndex, seed: number, results: VariantResult[], diags: Diagnostic[], timeline: boolean) {
+/** Selected variants that never started: a cancellation or the wall budget ended the comparison. */
+export interface NotRun {
+  reason: 'cancelled' | 'wall_limit';
+  variants: string[];
+}
+
+export function toRunJson(file: string, _text: string, lines: LineIndex, seed: number, results: VariantResult[], diags: Diagnostic[], timeline: boolean, notRun?: NotRun) {
   return {
     schema: RUN_SCHEMA,
     file,
@@ -42,8 +48,101 @@ export function toRunJson(file: string, _text: string, lines: LineIndex, seed: n
       if (!timeline) delete (v as Partial<VariantResult>).timeline;
       return v;
     }),
+    ...(notRun && notRun.variants.length ? { notRun } : {}),
     diagnostics: diags.map((d) => toJsonDiagnostic(d, lines)),
   };
+}
+
+export type RunJson = ReturnType<typeof toRunJson>;
+
+/** `JSON.stringify(v, null, 1)` nested `depth` levels deep (every line after the first indented). */
+function nested(v: unknown, depth: number): string {
+  return JSON.stringify(v, null, 1).replace(/\n/g, '\n' + ' '.repeat(depth));
+}
+
+/**
+ * The run document as JSON text in pieces: the bytes of `JSON.stringify(doc, null, 1) + '\n'` except
+ * that a timeline is written compactly, one lane per line, so a large run never needs one giant
+ * string (V8 caps a string near 512 MiB) and memory stays near one lane's text.
+ */
+export function* runJsonChunks(doc: RunJson): Generator<string> {
+  const keys = Object.keys(doc) as (keyof RunJson)[];
+  yield '{';
+  for (let ki = 0; ki < keys.length; ki++) {
+    const k = keys[ki];
+    const sep = ki ? ',\n ' : '\n ';
+    if (k !== 'variants' || doc.variants.length === 0) {
+      yield `${sep}${JSON.stringify(k)}: ${nested(doc[k], 1)}`;
+      continue;
+    }
+    yield `${sep}"variants": [`;
+    for (let vi = 0; vi < doc.variants.length; vi++) {
+      const { timeline, ...rest } = doc.variants[vi] as VariantResult;
+      const head = nested(rest, 2);
+      if (!timeline) {
+        yield `${vi ? ',' : ''}\n  ${head}`;
+        continue;
+      }
+      yield `${vi ? ',' : ''}\n  ${head.slice(0, head.lastIndexOf('}')).trimEnd()},\n   "timeline": `;
+      yield `{"startNs":${JSON.stringify(timeline.startNs)},"endNs":${JSON.stringify(timeline.endNs)},"states":${JSON.stringify(timeline.states)},"causes":${JSON.stringify(timeline.causes)},"lanes":[`;
+      for (let i = 0; i < timeline.lanes.length; i++) yield (i ? ',\n' : '\n') + JSON.stringify(timeline.lanes[i]);
+      yield '\n]}\n  }';
+    }
+    yield '\n ]';
+  }
+  yield keys.length ? '\n}\n' : '}\n';
+}
+
+/**
+ * {@link mergeTimelines} without the copy: the variants' lanes read through a state and cause index
+ * map, for the streaming Chrome export (memory stays at the timelines already held).
+ */
+export function mergedTimelineSource(results: VariantResult[]): TimelineSource {
+  const states: string[] = [];
+  const causes: string[] = [];
+  const sIdx = new Map<string, number>();
+  const cIdx = new Map<string, number>();
+  const id = (m: Map<string, number>, arr: string[], k: string) => {
+    let i = m.get(k);
+    if (i === undefined) {
+      i = arr.length;
+      arr.push(k);
+      m.set(k, i);
+    }
+    return i;
+  };
+  const lanes: LaneSource[] = [];
+  let endNs = 0;
+  for (const r of results) {
+    const tl = r.timeline;
+    if (!tl) continue;
+    endNs = Math.max(endNs, tl.endNs);
+    const pre = results.length > 1 ? `${r.name}:` : '';
+    // Index maps built in the order mergeTimelines meets the strings (first use per lane walk).
+    const sMap = new Int32Array(tl.states.length).fill(-1);
+    const cMap = new Int32Array(tl.causes.length).fill(-1);
+    for (const l of tl.lanes) {
+      const iv = l.intervals;
+      for (let i = 0; i < iv.length; i += 4) {
+        const st = iv[i + 2];
+        if (sMap[st] < 0) sMap[st] = id(sIdx, states, tl.states[st]);
+        const c = iv[i + 3];
+        if (c >= 0 && cMap[c] < 0) cMap[c] = id(cIdx, causes, tl.causes[c]);
+      }
+      lanes.push({
+        id: pre + l.id,
+        label: l.label,
+        group: pre + l.group,
+        kind: l.kind,
+        length: iv.length >> 2,
+        startAt: (i) => iv[i * 4],
+        endAt: (i) => iv[i * 4 + 1],
+        stateAt: (i) => sMap[iv[i * 4 + 2]],
+        causeAt: (i) => (iv[i * 4 + 3] >= 0 ? cMap[iv[i * 4 + 3]] : -1),
+      });
+    }
+  }
+  return { startNs: 0, endNs, states, causes, lanes };
 }
 
 /** One timeline for all variants: lanes prefixed by the variant name when there are several. */
@@ -97,7 +196,10 @@ function taskKey(t: { vm?: string; name: string; kind: string }): string {
   return `${t.vm ? t.vm + '/' : 'host/'}${t.name}`;
 }
 
-export function renderSummary(file: string, title: string, results: VariantResult[], lines: LineIndex, diags: Diagnostic[]): string {
+/** How many names of variants not run the text summary lists (the JSON lists all). */
+const NOT_RUN_SHOWN = 20;
+
+export function renderSummary(file: string, title: string, results: VariantResult[], lines: LineIndex, diags: Diagnostic[], notRun?: NotRun): string {
   let out = `vpscope simulate ${file}: "${title}"\n`;
   const warn = diags.filter((d) => d.severity === 'warning').length;
   if (warn) out += `${warn} warning${warn === 1 ? '' : 's'} from the checker (run 'vpscope check ${file}')\n`;
@@ -131,6 +233,11 @@ export function renderSummary(file: string, title: string, results: VariantResul
     }
     const counters = Object.entries(r.counters).filter(([k]) => k !== 'events');
     if (counters.length) out += `\ncounters: ${counters.map(([k, v]) => `${k}=${Math.round(v)}`).join(', ')}\n`;
+  }
+  if (notRun && notRun.variants.length) {
+    const n = notRun.variants.length;
+    const shown = notRun.variants.slice(0, NOT_RUN_SHOWN).join(', ');
+    out += `\n== not run (${notRun.reason}): ${n} variant${n === 1 ? '' : 's'}\n${shown}${n > NOT_RUN_SHOWN ? `, ... and ${n - NOT_RUN_SHOWN} more (all are listed in the JSON: notRun)` : ''}\n`;
   }
   if (results.length > 1) out += compare(results);
   return out;

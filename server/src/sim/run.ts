@@ -36,6 +36,11 @@ const openHclBuilder: OpenHclBuilder | undefined = buildOpenHcl;
 export interface SimulateAllOptions extends SimOptions {
   /** Which variants: all (default), only the base, or the named ones (`base` names the base). */
   variants?: 'all' | 'base' | string[];
+  /**
+   * Called once when a cancellation or the wall budget ends the comparison before every selected
+   * variant ran, with the names never started (in order) and why.
+   */
+  onNotRun?: (names: string[], reason: 'cancelled' | 'wall_limit') => void;
 }
 
 /** Runs the base and the selected variants; progress is reported over all of them. */
@@ -48,12 +53,22 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
   const out: VariantResult[] = [];
   for (let i = 0; i < runs.length; i++) {
     const r = runs[i];
+    // Many short variants never reach the engine's poll: the budget is also read between runs
+    // (the first always starts, so a run that is out of time still reports what it has).
+    const before = i > 0 ? opts.shouldStop?.() : false;
+    if (before === 'cancelled' || before === 'wall_limit' || before === true) {
+      opts.onNotRun?.(runs.slice(i).map((x) => x.name), before === true ? 'cancelled' : before);
+      break;
+    }
     const onProgress = opts.onProgress ? (f: number) => opts.onProgress!((i + f) / runs.length) : undefined;
     const res = simulate(r.s, { ...opts, onProgress }, r.name, r.description);
     out.push(res);
     // A cancelled or out-of-time run ends the whole comparison; the shell reports what it has.
     const stop: StopReason = res.stop.reason;
-    if (stop === 'cancelled' || stop === 'wall_limit') break;
+    if (stop === 'cancelled' || stop === 'wall_limit') {
+      if (i + 1 < runs.length) opts.onNotRun?.(runs.slice(i + 1).map((x) => x.name), stop);
+      break;
+    }
   }
   return out;
 }

@@ -1,0 +1,172 @@
+/**
+ * What the three commands (`check`, `simulate`, `analyze`) share: argument parsing with the usage
+ * text on bad usage, display paths, reading the input, refusing outputs that would destroy the
+ * input or each other, writing outputs in chunks (backpressure, one-line errors) and making text
+ * safe for a terminal. Exit codes stay the commands' own (2 = bad usage, unreadable input,
+ * unwritable output).
+ */
+import { createWriteStream, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Where a command writes; tests pass their own. */
+export interface CommandIO {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+}
+
+export const processIO: CommandIO = { stdout: process.stdout, stderr: process.stderr };
+
+/** Prints `vpscope CMD: msg` and the usage on stderr; returns exit code 2. */
+export function usageError(cmd: string, usage: string, msg: string, io: CommandIO = processIO): number {
+  io.stderr.write(`vpscope ${cmd}: ${terminalSafe(msg)}\n\n${usage}\n`);
+  return 2;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `parseArgs` (strict, positionals allowed) with the shared handling: a parse error prints the
+ * usage and gives 2, `--help` prints the usage and gives 0. Otherwise the parsed values.
+ */
+export function parseCommand<O extends Options>(cmd: string, usage: string, args: string[], options: O, io: CommandIO = processIO) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    return usageError(cmd, usage, (e as Error).message, io);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(usage + '\n');
+    return 0;
+  }
+  return parsed;
+}
+
+/** Display path: relative to the working directory when inside it, with forward slashes. */
+export function displayPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  const shown = rel && !rel.startsWith('..') && !/^[A-Za-z]:/.test(rel) ? rel : p;
+  return shown.split(sep).join('/');
+}
+
+/** A file's identity: its real path, and device + inode when it exists (hard links). */
+function identity(p: string): { real: string; ino?: string } {
+  let real: string;
+  try {
+    real = realpathSync(p);
+  } catch {
+    // Not there yet: the real directory plus the name.
+    try {
+      real = resolve(realpathSync(dirname(resolve(p))), basename(p));
+    } catch {
+      real = resolve(p);
+    }
+  }
+  let ino: string | undefined;
+  try {
+    const s = statSync(p);
+    if (s.isFile()) ino = `${s.dev}:${s.ino}`;
+  } catch {
+    /* not there yet */
+  }
+  return { real, ino };
+}
+
+/**
+ * Refuses outputs that would overwrite an input or each other (compared by real path, and by
+ * device and inode for existing files): returns a message naming both options, or undefined.
+ * Standard input (`-`) and devices such as /dev/null are not files and never collide.
+ */
+export function outputConflict(inputs: readonly { what: string; path: string }[], outputs: readonly { what: string; path: string | undefined }[]): string | undefined {
+  const isDevice = (p: string) => {
+    try {
+      const s = statSync(p);
+      return !s.isFile() && !s.isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const seen: { what: string; path: string; id: { real: string; ino?: string } }[] = [];
+  for (const i of inputs) if (i.path !== '-' && !isDevice(i.path)) seen.push({ ...i, id: identity(i.path) });
+  const nInputs = seen.length;
+  for (const o of outputs) {
+    if (o.path === undefined || isDevice(o.path)) continue;
+    const id = identity(o.path);
+    const same = seen.find((s) => s.id.real === id.real || (s.id.ino !== undefined && s.id.ino === id.ino));
+    if (same) {
+      const isInput = seen.indexOf(same) < nInputs;
+      return isInput
+        ? `${o.what} ${o.path} is the input file ${same.path}: refusing to overwrite it`
+        : `${o.what} ${o.path} and ${same.what} ${same.path} name the same file: only one output would survive`;
+    }
+    seen.push({ what: o.what, path: o.path, id });
+  }
+  return undefined;
+}
+
+const CODE_TEXT: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  EPERM: 'operation not permitted',
+};
+
+/** One line for an I/O error: the code's meaning when known, else the message's first line. */
+export function ioReason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code && CODE_TEXT[err.code]) return CODE_TEXT[err.code];
+  return String(err?.message ?? e).split('\n')[0];
+}
+
+/** Writes chunks to a file with backpressure; rejects with the first write error. */
+export async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
+  const ws = createWriteStream(path);
+  let failed: Error | undefined;
+  let resume: (() => void) | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    ws.on('error', (e) => {
+      failed = e;
+      resume?.();
+      reject(e);
+    });
+    ws.on('finish', resolve);
+  });
+  done.catch(() => {}); // awaited below; this only avoids an unhandled rejection while writing
+  for (const c of chunks) {
+    if (failed) break;
+    if (!ws.write(c)) {
+      await new Promise<void>((r) => {
+        resume = r;
+        ws.once('drain', r);
+      });
+      resume = undefined;
+    }
+  }
+  ws.end();
+  await done;
+}
+
+/** Writes chunks to a stream (stdout), waiting for 'drain' when the stream asks for it. */
+export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string>): Promise<void> {
+  const s = out as { write(c: string): unknown; once?: (event: 'drain', listener: () => void) => unknown };
+  for (const c of chunks) {
+    if (s.write(c) === false && typeof s.once === 'function') await new Promise<void>((r) => s.once!('drain', r));
+  }
+}
+
+/**
+ * Text for a terminal: control characters (C0 except newline and tab, DEL, C1) and the
+ * bidirectional overrides are shown as `\xHH` / `\u{HHHH}`, so a scenario string or a file name
+ * cannot move the cursor, ring the bell, retitle the terminal or reorder what is shown. Every text
+ * (not JSON) output of the commands goes through here.
+ */
+export function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}

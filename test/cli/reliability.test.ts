@@ -1,0 +1,351 @@
+/**
+ * The CLI under hostile use (issue 13, CLI part): Ctrl-C during `simulate`, `--wall-ms` across many
+ * short variants and variants not run, streamed JSON and Chrome output, outputs that would destroy
+ * the input or each other, a full disk, and control characters on the terminal.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { linkSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { terminalSafe, outputConflict } from '../../server/src/cli/common';
+import { analyzeDocument } from '../../server/src/model/analyze';
+import { simulateAll } from '../../server/src/sim/run';
+import { LineIndex } from '../../server/src/core/text';
+import { mergeTimelines, mergedTimelineSource, runJsonChunks, toRunJson } from '../../server/src/report/simulation';
+import { chromeTraceStream, toChromeTraceChunks } from '../../server/src/core/chromeTrace';
+import { sw, tf } from '../trace/helpers';
+
+const root = join(__dirname, '..', '..');
+const main = join(root, 'server/src/cli/main.ts');
+const cli = (args: string[], opts: { stdout?: number } = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'],
+  });
+const dir = mkdtempSync(join(tmpdir(), 'vpscope-rel-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const SMALL = `scenario { duration 50ms; seed 3 }
+host { pcpus 2; load hog { threads 2; cpu 5ms; sleep 1ms } }
+vm v {
+  vcpus 2
+  guest { thread t { count 2; every 1ms; cpu 50us } }
+}
+`;
+const small = join(dir, 'small.vps');
+writeFileSync(small, SMALL + 'variant boosted { vm v { boost dynamic } }\n');
+
+/** Control characters that must never reach a terminal from text output. */
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+describe('Ctrl-C during simulate', () => {
+  it('stops within a second or two of SIGINT, prints what was simulated and exits 130', async () => {
+    const long = join(dir, 'long.vps');
+    writeFileSync(long, SMALL.replace('duration 50ms', 'duration 100000s; wall_limit 600s') + 'variant boosted { vm v { boost dynamic } }\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--all-variants'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    // Long enough for tsx, the check and the worker to start on two busy cores.
+    await new Promise((r) => setTimeout(r, 6000));
+    const t = performance.now();
+    child.kill('SIGINT');
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const { code, signal } = await exited;
+    clearTimeout(guard);
+    const ms = performance.now() - t;
+    assert.equal(signal, null, `ended by ${signal}: ${err}`);
+    assert.equal(code, 130, err);
+    assert.ok(ms < 5000, `exited ${ms.toFixed(0)} ms after SIGINT`);
+    assert.match(out, /== base\nseed 3, .* simulated, STOPPED: cancelled/);
+    assert.match(out, /== not run \(cancelled\): 1 variant\nboosted/);
+    assert.match(err, /stopped early \(cancelled\).*1 variant not run/);
+  });
+});
+
+describe('--wall-ms across many short variants', () => {
+  const N = 2000;
+  const many = join(dir, 'many.vps');
+  writeFileSync(many, SMALL + Array.from({ length: N }, (_, i) => `variant w${i} { vm v { cpu_weight ${100 + i} } }\n`).join(''));
+
+  it('stops between variants and lists every variant it never ran, in the JSON and the text', () => {
+    const t = performance.now();
+    const j = cli(['simulate', many, '--all-variants', '--wall-ms', '1', '--json']);
+    const ms = performance.now() - t;
+    assert.equal(j.status, 0, j.stderr.slice(-2000));
+    const doc = JSON.parse(j.stdout);
+    assert.equal(doc.notRun.reason, 'wall_limit');
+    const ran: string[] = doc.variants.map((v: { name: string }) => v.name);
+    assert.ok(ran.length < 50, `${ran.length} variants ran after a 1 ms budget`);
+    assert.deepEqual([...ran, ...doc.notRun.variants], ['base', ...Array.from({ length: N }, (_, i) => `w${i}`)]);
+    assert.match(j.stderr, new RegExp(`stopped early \\(wall_limit\\).*; ${doc.notRun.variants.length} variants not run`));
+    assert.ok(ms < 60_000, `${ms} ms`);
+    const text = cli(['simulate', many, '--all-variants', '--wall-ms', '1']);
+    assert.equal(text.status, 0);
+    assert.match(text.stdout, /== not run \(wall_limit\): \d+ variants\n.*\.\.\. and \d+ more \(all are listed in the JSON: notRun\)/);
+  });
+
+  it('the budget also holds during set-up: a model still being built is ended, nothing simulated', () => {
+    // 64 VMs x 1024 vCPUs x 1024 threads passes check; building it takes about a second here.
+    const big = join(dir, 'setup.vps');
+    let t = 'scenario { duration 50ms }\nhost { pcpus 1024 }\n';
+    for (let i = 0; i < 64; i++) t += `vm v${i} {\n  vcpus 1024\n  guest { thread t { count 1024; every 1ms; cpu 50us } }\n}\n`;
+    writeFileSync(big, t);
+    const r = cli(['simulate', big, '--wall-ms', '1', '--json']);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.variants, []);
+    assert.deepEqual(doc.notRun, { reason: 'wall_limit', variants: ['base'] });
+    assert.match(r.stderr, /stopped early \(wall_limit\) during set-up, nothing simulated; 1 variant not run/);
+  });
+
+  it('simulateAll reads shouldStop between runs and names the runs it skipped', () => {
+    const sc = analyzeDocument(readFileSync(small, 'utf8').replace('duration 50ms', 'duration 1ms')).scenario!;
+    let polls = 0;
+    let skipped: { names: string[]; reason: string } | undefined;
+    // Runs this short never reach the engine's own poll (every 4096 events).
+    const rs = simulateAll(sc, { shouldStop: () => (++polls > 0 ? 'wall_limit' : false), onNotRun: (names, reason) => (skipped = { names, reason }) });
+    assert.deepEqual(rs.map((r) => r.name), ['base']);
+    assert.deepEqual(skipped, { names: ['boosted'], reason: 'wall_limit' });
+    let none = false;
+    simulateAll(sc, { onNotRun: () => (none = true) });
+    assert.equal(none, false);
+  });
+});
+
+describe('streamed run JSON and Chrome trace', () => {
+  const text = readFileSync(small, 'utf8');
+  const a = analyzeDocument(text);
+  const lines = new LineIndex(text);
+
+  it('without timelines: the same bytes as JSON.stringify(doc, null, 1); with them: the same document', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom<'all' | 'base'>('all', 'base'), fc.boolean(), (seed, variants, tl) => {
+        const results = simulateAll(a.scenario!, { seed, variants, timeline: tl });
+        for (const withTl of [false, true]) {
+          const doc = toRunJson('s.vps', text, lines, seed, results, a.diagnostics, withTl, seed % 2 ? { reason: 'wall_limit', variants: ['x'] } : undefined);
+          const streamed = [...runJsonChunks(doc)].join('');
+          if (!withTl || !tl) assert.equal(streamed, JSON.stringify(doc, null, 1) + '\n');
+          else assert.deepEqual(JSON.parse(streamed), JSON.parse(JSON.stringify(doc)));
+        }
+      }),
+      { numRuns: 8 },
+    );
+  });
+
+  it('no piece is larger than one lane: a large run never needs one giant string', () => {
+    const results = simulateAll(analyzeDocument(text.replace('duration 50ms', 'duration 2s')).scenario!, { timeline: true });
+    const doc = toRunJson('s.vps', text, lines, 3, results, a.diagnostics, true);
+    const biggestLane = Math.max(...results.flatMap((r) => r.timeline!.lanes.map((l) => JSON.stringify(l).length)));
+    let total = 0;
+    let biggest = 0;
+    for (const c of runJsonChunks(doc)) {
+      total += c.length;
+      biggest = Math.max(biggest, c.length);
+    }
+    assert.ok(biggest <= Math.max(biggestLane + 2, 64 * 1024), `a piece of ${biggest} chars (largest lane ${biggestLane})`);
+    assert.ok(total > 4 * biggest, `total ${total}, biggest ${biggest}`);
+  });
+
+  it('the Chrome export of several variants reads their lanes in place: the text of the merged copy', () => {
+    const results = simulateAll(a.scenario!, { timeline: true });
+    const opts = { omitStates: ['idle'], meta: { file: 's.vps', seed: 3 } };
+    assert.equal([...chromeTraceStream(mergedTimelineSource(results), opts)].join(''), toChromeTraceChunks(mergeTimelines(results), opts).join(''));
+    assert.equal([...chromeTraceStream(mergedTimelineSource(results.slice(0, 1)), opts)].join(''), toChromeTraceChunks(mergeTimelines(results.slice(0, 1)), opts).join(''));
+  });
+
+  it('simulate --json --timeline streams a document that parses and matches --out', () => {
+    const out = join(dir, 'tl.json');
+    const r = cli(['simulate', small, '--all-variants', '--json', '--timeline', '--out', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.ok(j.variants.every((v: { timeline?: { lanes: unknown[] } }) => v.timeline && v.timeline.lanes.length > 0));
+    assert.equal(readFileSync(out, 'utf8'), r.stdout);
+    // The worker hands the intervals over as transferred Float64Arrays: the numbers survive as is.
+    const here = simulateAll(a.scenario!, { timeline: true });
+    assert.deepEqual(
+      j.variants.map((v: { timeline: { lanes: { id: string; intervals: number[] }[] } }) => v.timeline.lanes.map((l) => [l.id, l.intervals])),
+      here.map((v) => v.timeline!.lanes.map((l) => [l.id, l.intervals])),
+    );
+  });
+});
+
+describe('outputs that would destroy the input or each other', () => {
+  it('simulate refuses --out / --chrome-trace / --html naming the input (also through a symlink or hard link)', () => {
+    const before = readFileSync(small, 'utf8');
+    const link = join(dir, 'link.vps');
+    const hard = join(dir, 'hard.vps');
+    symlinkSync(small, link);
+    linkSync(small, hard);
+    for (const args of [['--out', small], ['--chrome-trace', small], ['--html', small], ['--out', link], ['--out', hard], ['--out', join(dir, '.', 'small.vps')]]) {
+      const r = cli(['simulate', small, ...args]);
+      assert.equal(r.status, 2, args.join(' '));
+      assert.match(r.stderr, /is the input file .*refusing to overwrite it/);
+      assert.equal(readFileSync(small, 'utf8'), before);
+    }
+  });
+
+  it('simulate and analyze refuse two outputs naming one file', () => {
+    const same = join(dir, 'same.json');
+    const r = cli(['simulate', small, '--out', same, '--chrome-trace', same]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--chrome-trace .* and --out .* name the same file/);
+    assert.equal(existsSync(same), false);
+    const trace = join(dir, 'x.trace');
+    writeFileSync(trace, '# tracer: nop\n');
+    const before = readFileSync(trace, 'utf8');
+    for (const args of [['--scenario', trace], ['--out', trace], ['--out', same, '--html', same]]) {
+      const a = cli(['analyze', trace, ...args]);
+      assert.equal(a.status, 2, args.join(' '));
+      assert.match(a.stderr, /refusing to overwrite it|name the same file/);
+    }
+    assert.equal(readFileSync(trace, 'utf8'), before);
+  });
+
+  it('outputConflict: distinct files pass; devices and standard input never collide', () => {
+    assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--out', path: join(dir, 'a') }, { what: '--html', path: join(dir, 'b') }]), undefined);
+    assert.equal(outputConflict([{ what: 'TRACE', path: '-' }], [{ what: '--out', path: '/dev/null' }, { what: '--html', path: '/dev/null' }]), undefined);
+  });
+});
+
+describe('a full disk', () => {
+  const full = existsSync('/dev/full');
+  const withFullStdout = (args: string[]) => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      return cli(args, { stdout: fd });
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const trace = join(dir, 'ok.trace');
+  writeFileSync(
+    trace,
+    ['# tracer: nop', tf('swapper/0', 0, 0, '1.000000', 'sched_switch', sw('swapper/0', 0, 'R', 'CPU 0/KVM', 100)), tf('CPU 0/KVM', 100, 0, '1.001000', 'sched_switch', sw('CPU 0/KVM', 100, 'R', 'hog', 200))].join('\n') + '\n',
+  );
+
+  for (const [name, args] of [
+    ['check', ['check', small]],
+    ['simulate', ['simulate', small]],
+    ['simulate --json', ['simulate', small, '--json']],
+    ['analyze', ['analyze', trace]],
+    ['analyze --json', ['analyze', trace, '--json']],
+  ] as const) {
+    it(`${name} > /dev/full: one line on stderr, exit 2, no stack trace`, { skip: !full }, () => {
+      const r = withFullStdout([...args]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /cannot write standard output: no space left on device/);
+    });
+  }
+
+  it('--out /dev/full: one line, exit 2', { skip: !full }, () => {
+    for (const args of [['simulate', small, '--out', '/dev/full'], ['simulate', small, '--chrome-trace', '/dev/full'], ['analyze', trace, '--out', '/dev/full']]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /cannot write .*ENOSPC/);
+    }
+  });
+});
+
+describe('control characters never reach the terminal', () => {
+  it('terminalSafe: removes every control and bidi override, keeps newlines, tabs and other text as is', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        const safe = terminalSafe(s);
+        assert.doesNotMatch(safe, RAW_CONTROL);
+        if (!RAW_CONTROL.test(s)) assert.equal(safe, s);
+        assert.equal(safe.split('\n').length, s.split('\n').length);
+      }),
+    );
+    assert.equal(terminalSafe('a\x1b]0;x\x07b\r'), 'a\\x1b]0;x\\x07b\\x0d');
+  });
+
+  it('scenario strings and file names are escaped in check and simulate text output', () => {
+    const evil = join(dir, 'ev\x1b[2Jil\x07.vps');
+    writeFileSync(evil, SMALL.replace('scenario {', 'scenario "t\x1b]0;owned\x07\x9b" {') + 'vm w { vcpus 0x }\n');
+    const c = cli(['check', evil]);
+    assert.equal(c.status, 1);
+    assert.ok(c.stdout.length > 0);
+    assert.doesNotMatch(c.stdout + c.stderr, RAW_CONTROL);
+    assert.match(c.stdout, /ev\\x1b\[2Jil\\x07\.vps:/);
+    writeFileSync(evil, SMALL.replace('scenario {', 'scenario "t\x1b]0;owned\x07\x9b" {'));
+    const s = cli(['simulate', evil]);
+    assert.equal(s.status, 0, s.stderr);
+    assert.doesNotMatch(s.stdout + s.stderr, RAW_CONTROL);
+    assert.match(s.stdout, /"t\\x1b\]0;owned\\x07\\x9b"/);
+    const missing = cli(['check', join(dir, 'no\x1bpe.vps')]);
+    assert.equal(missing.status, 2);
+    assert.doesNotMatch(missing.stderr, RAW_CONTROL);
+  });
+
+  it('trace names are escaped in the analyze summary', () => {
+    const t = join(dir, 'evil.trace');
+    const comm = 'CPU 0/KVM\x1b[31m';
+    writeFileSync(
+      t,
+      [
+        '# tracer: nop',
+        tf('swapper/0', 0, 0, '1.000000', 'sched_switch', sw('swapper/0', 0, 'R', comm, 100)),
+        tf(comm, 100, 0, '1.001000', 'sched_switch', sw(comm, 100, 'R', 'hog\x07', 200)),
+        tf('hog\x07', 200, 0, '1.004000', 'sched_switch', sw('hog\x07', 200, 'R', comm, 100)),
+        tf(comm, 100, 0, '1.005000', 'sched_switch', sw(comm, 100, 'S', 'swapper/0', 0)),
+      ].join('\n') + '\n',
+    );
+    const r = cli(['analyze', t]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, RAW_CONTROL);
+  });
+});
+
+
+describe('the sim worker protocol the CLI relies on', () => {
+  const src = join(root, 'server', 'src', 'sim', 'worker.ts');
+  const run = async (req: Record<string, unknown>, cells?: Int32Array) => {
+    const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(src)});`, { eval: true, workerData: cells ? { cancelBuffer: cells.buffer } : {} });
+    try {
+      const seen: Record<string, unknown>[] = [];
+      await new Promise<void>((resolve, reject) => {
+        w.on('error', reject);
+        w.on('message', (m: Record<string, unknown>) => {
+          seen.push(m);
+          if (m.type === 'result' || m.type === 'error') resolve();
+        });
+        w.postMessage({ type: 'run', id: 7, text: SMALL.replace('duration 50ms', 'duration 5s') + 'variant boosted { vm v { boost dynamic } }\n', ...req });
+      });
+      return seen;
+    } finally {
+      await w.terminate();
+    }
+  };
+
+  it('the wall cell stops the run; stopping is announced only when asked (the language server does not know it)', async () => {
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    Atomics.store(cells, 1, 7);
+    const asked = await run({ variant: 'all', announceStop: true }, cells);
+    const types = asked.map((m) => m.type).filter((t) => t !== 'progress');
+    assert.deepEqual(types, ['stopping', 'result']);
+    const res = asked[asked.length - 1] as { results: { stop: { reason: string } }[]; notRun: unknown };
+    assert.equal(res.results[0].stop.reason, 'wall_limit');
+    assert.deepEqual(res.notRun, { names: ['boosted'], reason: 'wall_limit' });
+    const plain = await run({ variant: 'all', wallMs: 0 });
+    assert.deepEqual(plain.map((m) => m.type).filter((t) => t !== 'progress'), ['result']);
+  });
+
+  it('transferred timelines arrive as Float64Arrays with the numbers of the cloned ones', async () => {
+    const cloned = (await run({ timeline: true })).pop() as { results: { timeline: { lanes: { intervals: number[] }[] } }[] };
+    const moved = (await run({ timeline: true, transferTimelines: true })).pop() as { results: { timeline: { lanes: { intervals: Float64Array }[] } }[] };
+    assert.ok(moved.results[0].timeline.lanes[0].intervals instanceof Float64Array);
+    assert.deepEqual(moved.results[0].timeline.lanes.map((l) => Array.from(l.intervals)), cloned.results[0].timeline.lanes.map((l) => l.intervals));
+  });
+});
