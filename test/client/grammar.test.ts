@@ -182,5 +182,7 @@ test('a long scenario tokenizes quickly (no catastrophic backtracking)', async (
   const t0 = performance.now();
   await tokenize(text);
   const ms = performance.now() - t0;
-  assert.ok(ms < 5000, `5000 lines took ${ms.toFixed(0)} ms`);
+  // Generous: CI machines here are 2 noisy cores (it failed once at 5 s under a load of 15);
+  // catastrophic backtracking on these lines would take minutes, not seconds.
+  assert.ok(ms < 30000, `5000 lines took ${ms.toFixed(0)} ms`);
 });
