@@ -295,6 +295,24 @@ describe('vpscope/simulate (push diagnostics client)', () => {
     }
   });
 
+  test('an export that names its own input (trace or scenario file) is refused, the input untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-overwrite-'));
+    try {
+      const trace = join(dir, 'in.txt');
+      writeFileSync(trace, 'not really a trace\n');
+      await expectError(client.request(AnalyzeTraceRequest.method, { path: trace, exportChromeTrace: trace }), -32602, /input file/);
+      assert.equal(readFileSync(trace, 'utf8'), 'not really a trace\n');
+      const scen = join(dir, 'a.vps');
+      writeFileSync(scen, EXAMPLE_TEXT);
+      const uri = `file://${scen}`;
+      client.open(uri, EXAMPLE_TEXT);
+      await expectError(client.request(SimulateRequest.method, { textDocument: { uri }, exportChromeTrace: scen }), -32602, /input file/);
+      assert.equal(readFileSync(scen, 'utf8'), EXAMPLE_TEXT);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a cancelled trace analysis stops its worker', { skip: noTrace }, async () => {
     // A large trace: the real one repeated (~100 MB), so the import is still reading when cancelled.
     const dir = mkdtempSync(join(tmpdir(), 'vpscope-bigtrace-'));

@@ -5,9 +5,12 @@
  * safe for a terminal. Exit codes stay the commands' own (2 = bad usage, unreadable input,
  * unwritable output).
  */
-import { createWriteStream, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { outputConflict } from '../io/outputs';
+
+export { outputConflict };
 
 /** Where a command writes; tests pass their own. */
 export interface CommandIO {
@@ -48,61 +51,6 @@ export function displayPath(p: string): string {
   const rel = relative(process.cwd(), p);
   const shown = rel && !rel.startsWith('..') && !/^[A-Za-z]:/.test(rel) ? rel : p;
   return shown.split(sep).join('/');
-}
-
-/** A file's identity: its real path, and device + inode when it exists (hard links). */
-function identity(p: string): { real: string; ino?: string } {
-  let real: string;
-  try {
-    real = realpathSync(p);
-  } catch {
-    // Not there yet: the real directory plus the name.
-    try {
-      real = resolve(realpathSync(dirname(resolve(p))), basename(p));
-    } catch {
-      real = resolve(p);
-    }
-  }
-  let ino: string | undefined;
-  try {
-    const s = statSync(p);
-    if (s.isFile()) ino = `${s.dev}:${s.ino}`;
-  } catch {
-    /* not there yet */
-  }
-  return { real, ino };
-}
-
-/**
- * Refuses outputs that would overwrite an input or each other (compared by real path, and by
- * device and inode for existing files): returns a message naming both options, or undefined.
- * Standard input (`-`) and devices such as /dev/null are not files and never collide.
- */
-export function outputConflict(inputs: readonly { what: string; path: string }[], outputs: readonly { what: string; path: string | undefined }[]): string | undefined {
-  const isDevice = (p: string) => {
-    try {
-      const s = statSync(p);
-      return !s.isFile() && !s.isDirectory();
-    } catch {
-      return false;
-    }
-  };
-  const seen: { what: string; path: string; id: { real: string; ino?: string } }[] = [];
-  for (const i of inputs) if (i.path !== '-' && !isDevice(i.path)) seen.push({ ...i, id: identity(i.path) });
-  const nInputs = seen.length;
-  for (const o of outputs) {
-    if (o.path === undefined || isDevice(o.path)) continue;
-    const id = identity(o.path);
-    const same = seen.find((s) => s.id.real === id.real || (s.id.ino !== undefined && s.id.ino === id.ino));
-    if (same) {
-      const isInput = seen.indexOf(same) < nInputs;
-      return isInput
-        ? `${o.what} ${o.path} is the input file ${same.path}: refusing to overwrite it`
-        : `${o.what} ${o.path} and ${same.what} ${same.path} name the same file: only one output would survive`;
-    }
-    seen.push({ what: o.what, path: o.path, id });
-  }
-  return undefined;
 }
 
 const CODE_TEXT: Record<string, string> = {

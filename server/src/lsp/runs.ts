@@ -17,6 +17,7 @@
  * document version that was simulated (the session shows them with the static ones until the
  * document changes).
  */
+import { outputConflict } from '../io/outputs';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,6 +275,7 @@ export class RunManager {
       throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
     }
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
+    if (params.exportChromeTrace !== undefined) refuseOverwrite(uri, params.exportChromeTrace);
     const a = await this.ctx.analyzed(uri, token);
     if (!a) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} is not an open document`);
     const analysis = a.ide.analysis;
@@ -421,6 +423,7 @@ export class RunManager {
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
     // A FIFO (or a device) would block the worker in open() or read() where terminate() cannot
     // reach it, and with it cancellation and exit: only regular files are analysed here.
+    if (params.exportChromeTrace !== undefined) refuseOverwrite(path, params.exportChromeTrace);
     const st = await stat(path).catch(() => undefined); // A missing file is the worker's error to report.
     if (st && !st.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${path} is not a regular file (FIFOs, devices and sockets cannot be analysed in the editor; use vpscope analyze)`);
     const runId = typeof params.runId === 'string' ? params.runId : `trace-${++this.seq}`;
@@ -457,4 +460,18 @@ export class RunManager {
       progress.done();
     }
   }
+}
+
+/** An export must not overwrite the scenario or trace it comes from (nor is a URI we cannot map checked). */
+function refuseOverwrite(input: string, output: string): void {
+  let inPath = input;
+  if (input.startsWith('file:')) {
+    try {
+      inPath = fileURLToPath(input);
+    } catch {
+      return;
+    }
+  } else if (/^[a-z][a-z0-9+.-]*:/i.test(input) && !/^[A-Za-z]:[\\/]/.test(input)) return; // untitled: and other schemes are not files
+  const msg = outputConflict([{ what: 'input', path: inPath }], [{ what: 'exportChromeTrace', path: output }]);
+  if (msg) throw new ResponseError(ErrorCodes.InvalidParams, msg);
 }

@@ -1,0 +1,62 @@
+/**
+ * Outputs that would overwrite an input or each other: shared by the CLI (`--out`,
+ * `--chrome-trace`, `--scenario`, `--html`) and the language server's exports.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+
+/** A file's identity: its real path, and device + inode when it exists (hard links). */
+function identity(p: string): { real: string; ino?: string } {
+  let real: string;
+  try {
+    real = realpathSync(p);
+  } catch {
+    // Not there yet: the real directory plus the name.
+    try {
+      real = resolve(realpathSync(dirname(resolve(p))), basename(p));
+    } catch {
+      real = resolve(p);
+    }
+  }
+  let ino: string | undefined;
+  try {
+    const s = statSync(p);
+    if (s.isFile()) ino = `${s.dev}:${s.ino}`;
+  } catch {
+    /* not there yet */
+  }
+  return { real, ino };
+}
+
+/**
+ * Refuses outputs that would overwrite an input or each other (compared by real path, and by
+ * device and inode for existing files): returns a message naming both options, or undefined.
+ * Standard input (`-`) and devices such as /dev/null are not files and never collide.
+ */
+export function outputConflict(inputs: readonly { what: string; path: string }[], outputs: readonly { what: string; path: string | undefined }[]): string | undefined {
+  const isDevice = (p: string) => {
+    try {
+      const s = statSync(p);
+      return !s.isFile() && !s.isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const seen: { what: string; path: string; id: { real: string; ino?: string } }[] = [];
+  for (const i of inputs) if (i.path !== '-' && !isDevice(i.path)) seen.push({ ...i, id: identity(i.path) });
+  const nInputs = seen.length;
+  for (const o of outputs) {
+    if (o.path === undefined || isDevice(o.path)) continue;
+    const id = identity(o.path);
+    const same = seen.find((s) => s.id.real === id.real || (s.id.ino !== undefined && s.id.ino === id.ino));
+    if (same) {
+      const isInput = seen.indexOf(same) < nInputs;
+      return isInput
+        ? `${o.what} ${o.path} is the input file ${same.path}: refusing to overwrite it`
+        : `${o.what} ${o.path} and ${same.what} ${same.path} name the same file: only one output would survive`;
+    }
+    seen.push({ what: o.what, path: o.path, id });
+  }
+  return undefined;
+}
+
