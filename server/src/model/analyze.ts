@@ -34,6 +34,8 @@ import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
+import { isKnownCode } from '../analysis/catalog';
+import { applySuppressions, parseSuppressions, unusedSuppressions } from './suppress';
 
 export interface AnalyzeOptions {
   /** Document URI or path; its base name is the title of a scenario without `scenario "..."`. */
@@ -58,6 +60,16 @@ export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): Docume
       all = all.concat(s.list);
     }
   }
+  // Suppression comments (model/suppress.ts): drop what they cover, then report the ones that
+  // suppress nothing the checker can judge (run findings VPS3xx are judged by run diagnostics).
+  const sup = parseSuppressions(text, parsed.file, isKnownCode);
+  if (sup.list.length || sup.problems.length) {
+    const hazardsRan = !!scenario && opts.hazards !== false;
+    const { kept, used } = applySuppressions(all, sup.list);
+    const judged = (code: string) => code < 'VPS200' || (code < 'VPS300' && hazardsRan);
+    all = kept.concat(sup.problems, unusedSuppressions(sup.list, used, judged));
+  }
+  analysis.suppressions = sup.list;
   analysis.diagnostics = finalize(all, text.length);
   return analysis;
 }
