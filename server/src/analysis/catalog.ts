@@ -77,3 +77,28 @@ export function isKnownCode(code: string): boolean {
   known ??= new Set(allCodeDocs().map((d) => d.code));
   return known.has(code);
 }
+
+/**
+ * docs/codes.md, generated from the catalog: one section per code whose heading anchor is the
+ * code in lower case (`codeHref`). `test/analysis/codes.test.ts` checks the file is current;
+ * `UPDATE_DOCS=1` rewrites it.
+ */
+export function renderCodesDoc(): string {
+  const lines = [
+    '# Diagnostic codes',
+    '',
+    '<!-- Generated from the code catalog (server/src/analysis/catalog.ts, renderCodesDoc); do not edit by hand.',
+    '     Regenerate: UPDATE_DOCS=1 node scripts/test.mjs test/analysis/codes.test.ts -->',
+    '',
+    'Every code vpscope reports, with its usual severity and what to do. Ranges: VPS0xx syntax, VPS1xx the',
+    "checker's semantic checks (VPS150/VPS151: suppression comments, docs/language.md), VPS2xx static hazards",
+    '(docs/hazards.md), VPS3xx simulation and trace findings (docs/sim.md, docs/trace.md). Run findings and',
+    'stalls take their severity from their size (docs/language.md, "Severity of measured findings").',
+    'Suppress a warning or info with `# vpscope-allow CODE: reason`; errors of the checker cannot be suppressed.',
+    '',
+  ];
+  for (const d of allCodeDocs()) {
+    lines.push(`## ${d.code}`, '', `**${d.title.replace(/\s+/g, ' ').trim()}** (${d.severity})`, '', d.help.replace(/\s+/g, ' ').trim() || '(no further help)', '');
+  }
+  return lines.join('\n');
+}

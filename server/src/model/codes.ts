@@ -166,7 +166,8 @@ export function describeCode(code: string): CodeDoc | undefined {
 
 /**
  * Where a code is documented: a stable anchor into docs/codes.md (generated from the catalog by
- * `scripts/gen-codes.mjs`, one section per code, anchor = the code in lower case). Relative to
+ * `renderCodesDoc` in analysis/catalog.ts, one `## VPSnnn` section per code, whose anchor is the
+ * code in lower case). Relative to
  * the repository root; the language server makes it absolute (the extension's folder or the
  * repository's web address) for `codeDescription.href`.
  */
