@@ -142,3 +142,33 @@ test('run diagnostics honour suppressions and report unused run-code suppression
   // The checker does not judge run codes: no VPS150 from it for either.
   assert.ok(!a2.diagnostics.some((d) => d.code === 'VPS150'));
 });
+
+test('severity per code: only the named codes change (or go, with off); the checker\'s errors stay', () => {
+  const sev = fc.constantFrom('error', 'warning', 'info', 'hint', 'off') as fc.Arbitrary<'error' | 'warning' | 'info' | 'hint' | 'off'>;
+  fc.assert(
+    fc.property(fc.nat(corpus.length - 1), fc.nat(10_000), sev, (fi, ci, level) => {
+      const text = corpus[fi];
+      const old = before[fi];
+      const present = old.map((d) => d.code);
+      const code = present.length ? present[ci % present.length] : catalog[ci % catalog.length];
+      const now = analyzeDocument(text, { severities: { [code]: level } }).diagnostics;
+      const other = (ds: Diagnostic[]) => ds.filter((d) => d.code !== code).map((d) => `${d.code}|${d.severity}|${d.range.start}`);
+      assert.deepEqual(other(now), other(old));
+      const was = old.filter((d) => d.code === code);
+      const is = now.filter((d) => d.code === code);
+      const locked = was.filter((d) => d.severity === 'error' && code < 'VPS200');
+      if (level === 'off') assert.equal(is.length, locked.length);
+      else {
+        assert.equal(is.length, was.length);
+        for (const d of is) assert.ok(d.severity === level || locked.length > 0, `${code} ${d.severity}`);
+      }
+    }),
+    { numRuns: 60, seed: 152 },
+  );
+  // Run diagnostics too.
+  const text = readFileSync(join(root, 'examples', 'openhcl-blocking-syscall.vps'), 'utf8');
+  const rs = simulateAllWithFindings(analyzeDocument(text).scenario!, { variants: 'base' });
+  assert.ok(runDiagnostics(rs).some((d) => d.code === 'VPS301'));
+  assert.ok(!runDiagnostics(rs, { severities: { VPS301: 'off' } }).some((d) => d.code === 'VPS301'));
+  assert.ok(runDiagnostics(rs, { severities: { VPS301: 'hint' } }).filter((d) => d.code === 'VPS301').every((d) => d.severity === 'hint'));
+});

@@ -35,13 +35,19 @@ import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
 import { isKnownCode } from '../analysis/catalog';
-import { applySuppressions, parseSuppressions, unusedSuppressions } from './suppress';
+import { applySuppressions, parseSuppressions, unsuppressible, unusedSuppressions } from './suppress';
+import { applySeverityOverrides, type SeverityOverrides } from './findingSettings';
 
 export interface AnalyzeOptions {
   /** Document URI or path; its base name is the title of a scenario without `scenario "..."`. */
   uri?: string;
   /** Skip the static hazard checks (VPS2xx), e.g. for benchmarks of the checker alone. */
   hazards?: boolean;
+  /**
+   * Severity per code (a shell's settings, e.g. `{ VPS211: 'hint', VPS219: 'off' }`); applied
+   * after suppressions. The checker's errors keep theirs (docs/language.md).
+   */
+  severities?: SeverityOverrides;
 }
 
 export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): DocumentAnalysis {
@@ -70,6 +76,7 @@ export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): Docume
     all = kept.concat(sup.problems, unusedSuppressions(sup.list, used, judged));
   }
   analysis.suppressions = sup.list;
+  if (opts.severities) all = applySeverityOverrides(all, opts.severities, (d) => d.severity === 'error' && unsuppressible(d.code));
   analysis.diagnostics = finalize(all, text.length);
   return analysis;
 }

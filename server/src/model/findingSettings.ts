@@ -50,3 +50,26 @@ export function severityOfSize(longestNs: number, share: number | undefined, t: 
   if (longestNs < t.hintLongestNs && s < t.hintShare) return 'hint';
   return 'info';
 }
+
+/** Per-code severity settings: a severity, or `off` to hide the code. */
+export type SeverityOverrides = Readonly<Record<string, 'error' | 'warning' | 'info' | 'hint' | 'off'>>;
+
+/**
+ * The diagnostics with per-code severities applied (`off` drops them). The checker's errors
+ * (`locked`, e.g. syntax errors) keep their severity: the scenario is invalid until they are
+ * fixed. Returns new objects for the changed ones; the order is kept.
+ */
+export function applySeverityOverrides<D extends { code: string; severity: 'error' | 'warning' | 'info' | 'hint' }>(
+  diags: readonly D[],
+  overrides: SeverityOverrides | undefined,
+  locked: (d: D) => boolean,
+): D[] {
+  if (!overrides || Object.keys(overrides).length === 0) return [...diags];
+  const out: D[] = [];
+  for (const d of diags) {
+    const o = Object.prototype.hasOwnProperty.call(overrides, d.code) ? overrides[d.code] : undefined;
+    if (o === undefined || locked(d)) out.push(d);
+    else if (o !== 'off') out.push(o === d.severity ? d : { ...d, severity: o });
+  }
+  return out;
+}

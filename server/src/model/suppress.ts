@@ -80,7 +80,7 @@ function bad(message: string, range: TextRange): Diagnostic {
 
 /** Syntax errors and the checker's semantic errors cannot be suppressed. */
 const unsuppressibleCodes = new Set<string>(checkerCodes.filter((d) => d.severity === 'error').map((d) => d.code));
-function unsuppressible(code: string): boolean {
+export function unsuppressible(code: string): boolean {
   return unsuppressibleCodes.has(code) || /^VPS0\d\d$/.test(code);
 }
 

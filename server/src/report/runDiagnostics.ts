@@ -28,7 +28,7 @@ import type { TextRange } from '../core/text';
 import type { VariantResult } from '../sim/result';
 import { fmtNs } from '../sim/util';
 import { stallCode, SIMULATED_STALL_CODE, STALL_CODES } from '../analysis/catalog';
-import { resolveThresholds, severityOfSize, type SeverityThresholds } from '../model/findingSettings';
+import { applySeverityOverrides, resolveThresholds, severityOfSize, type SeverityOverrides, type SeverityThresholds } from '../model/findingSettings';
 import { applySuppressions, unusedSuppressions, type Suppression } from '../model/suppress';
 
 export { stallCode, SIMULATED_STALL_CODE, STALL_CODES };
@@ -47,6 +47,8 @@ export interface RunDiagnosticsOptions {
   thresholds?: Partial<SeverityThresholds>;
   /** The document's `# vpscope-allow` comments (`DocumentAnalysis.suppressions`). */
   suppressions?: readonly Suppression[];
+  /** Severity per code (`off` hides it), applied after the size rule and the suppressions. */
+  severities?: SeverityOverrides;
 }
 
 interface VariantStats {
@@ -120,6 +122,7 @@ export function runDiagnostics(results: readonly VariantResult[], opts: RunDiagn
     // Only suppressions naming run codes are judged here; the checker judged the others.
     ds = left.concat(unusedSuppressions(opts.suppressions, used, (code) => code >= 'VPS300' && code < 'VPS400'));
   }
+  if (opts.severities) ds = applySeverityOverrides(ds, opts.severities, () => false);
   return sortDiagnostics(ds);
 }
 
