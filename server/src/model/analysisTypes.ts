@@ -2,6 +2,7 @@
  * What the checker answers for one document: plain data the language server, the CLI and the
  * simulator all use. Produced by `analyzeDocument` in `model/analyze.ts`.
  */
+import type { Suppression } from './suppress';
 import type { Diagnostic } from '../core/diagnostic';
 import type { TextRange } from '../core/text';
 import type { ParseResult, Statement } from '../syntax/tree';
@@ -54,4 +55,6 @@ export interface DocumentAnalysis {
   diagnostics: Diagnostic[];
   /** The lowered model, present when there are no errors that make it meaningless. */
   scenario?: Scenario;
+  /** The `# vpscope-allow` comments of the file (model/suppress.ts), for run diagnostics to honour. */
+  suppressions?: Suppression[];
 }

@@ -34,12 +34,20 @@ import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { staticHazards } from '../analysis/static/index';
+import { isKnownCode } from '../analysis/catalog';
+import { applySuppressions, parseSuppressions, unsuppressible, unusedSuppressions } from './suppress';
+import { applySeverityOverrides, type SeverityOverrides } from './findingSettings';
 
 export interface AnalyzeOptions {
   /** Document URI or path; its base name is the title of a scenario without `scenario "..."`. */
   uri?: string;
   /** Skip the static hazard checks (VPS2xx), e.g. for benchmarks of the checker alone. */
   hazards?: boolean;
+  /**
+   * Severity per code (a shell's settings, e.g. `{ VPS211: 'hint', VPS219: 'off' }`); applied
+   * after suppressions. The checker's errors keep theirs (docs/language.md).
+   */
+  severities?: SeverityOverrides;
 }
 
 export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): DocumentAnalysis {
@@ -58,6 +66,17 @@ export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): Docume
       all = all.concat(s.list);
     }
   }
+  // Suppression comments (model/suppress.ts): drop what they cover, then report the ones that
+  // suppress nothing the checker can judge (run findings VPS3xx are judged by run diagnostics).
+  const sup = parseSuppressions(text, parsed.file, isKnownCode);
+  if (sup.list.length || sup.problems.length) {
+    const hazardsRan = !!scenario && opts.hazards !== false;
+    const { kept, used } = applySuppressions(all, sup.list);
+    const judged = (code: string) => code < 'VPS200' || (code < 'VPS300' && hazardsRan);
+    all = kept.concat(sup.problems, unusedSuppressions(sup.list, used, judged));
+  }
+  analysis.suppressions = sup.list;
+  if (opts.severities) all = applySeverityOverrides(all, opts.severities, (d) => d.severity === 'error' && unsuppressible(d.code));
   analysis.diagnostics = finalize(all, text.length);
   return analysis;
 }

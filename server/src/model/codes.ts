@@ -80,6 +80,11 @@ export const Codes = {
   reservedVariantName: 'VPS145',
   /** The scenario's set-up (objects x duration) is beyond what the simulator runs. */
   tooLargeToSimulate: 'VPS146',
+  // Suppression comments (`# vpscope-allow CODE: reason`, docs/language.md "Suppressing a finding").
+  /** A suppression that suppresses nothing where it is written. */
+  unusedSuppression: 'VPS150',
+  /** A suppression that names no code, a code that does not exist, or one that cannot be suppressed. */
+  badSuppression: 'VPS151',
   /** A bug in vpscope, caught so that the rest of the analysis still runs. */
   internalError: 'VPS199',
 } as const;
@@ -124,6 +129,8 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS135: { severity: 'error', title: 'ioload needs rate or depth', help: 'Give an `ioload` either `rate` (open loop) or `depth` (closed loop), not both.' },
   VPS136: { severity: 'error', title: 'List length mismatch', help: 'The list needs one entry per VP (vp_cpu_map) or at most one per channel (channel_vps).' },
   VPS137: { severity: 'warning', title: '`channel_vps` shorter than the channel count', help: 'The channels not listed are placed by vpscope (even spread over the VPs not listed); list one VP per channel to say where each worker runs.' },
+  VPS150: { severity: 'info', title: 'Suppression suppresses nothing', help: 'No finding of the code the `# vpscope-allow` comment names is on the line, statement or block it covers (any more); remove the comment, or move it to the finding it means.' },
+  VPS151: { severity: 'warning', title: 'Invalid suppression', help: '`# vpscope-allow` takes one or more existing codes (`VPS210` or `VPS210, VPS320`), then optionally `: reason`. Errors of the checker (VPS0xx, VPS1xx errors) cannot be suppressed: the scenario is invalid until they are fixed.' },
   VPS199: { severity: 'error', title: 'Internal error', help: 'A bug in vpscope; the rest of the analysis ran. Please report it with the scenario.' },
   VPS140: { severity: 'warning', title: 'Variant changes something that does not exist', help: 'The variant names a block the base scenario does not have; fix the name, or write the complete block to add it.' },
   VPS141: { severity: 'error', title: 'Nothing to remove', help: '`remove KEYWORD NAME` removes a named block of the base (or of the variant it is based on) from the block it is written in; that block has none of that name. Fix the name or move the `remove` into the block that holds it.' },
@@ -155,4 +162,15 @@ const byCode = new Map<string, CodeDoc>(checkerCodes.map((d) => [d.code, d]));
 /** Documentation of a code, when known. */
 export function describeCode(code: string): CodeDoc | undefined {
   return byCode.get(code) ?? extra.get(code);
+}
+
+/**
+ * Where a code is documented: a stable anchor into docs/codes.md (generated from the catalog by
+ * `renderCodesDoc` in analysis/catalog.ts, one `## VPSnnn` section per code, whose anchor is the
+ * code in lower case). Relative to
+ * the repository root; the language server makes it absolute (the extension's folder or the
+ * repository's web address) for `codeDescription.href`.
+ */
+export function codeHref(code: string): string {
+  return `docs/codes.md#${code.toLowerCase().replace(/[^a-z0-9-]/g, '')}`;
 }
