@@ -295,6 +295,19 @@ describe('vpscope/simulate (push diagnostics client)', () => {
     }
   });
 
+  test('a `# vpscope-allow VPS301` comment on the line hides the simulated stall there', async () => {
+    const uri = 'file:///work/allowed.vps';
+    const allowed = EXAMPLE_TEXT.split('\n').map((l) => (/syscall 2ms/.test(l) ? `${l.replace(/#.*$/, '')}# vpscope-allow VPS301: the "before" case` : l)).join('\n');
+    assert.notEqual(allowed, EXAMPLE_TEXT);
+    client.open(uri, allowed, 1);
+    const r = await client.request<SimulateResult>(SimulateRequest.method, { textDocument: { uri } });
+    const base = r.run.variants[0] as unknown as { stallSummary: { byCause: Record<string, { count: number }> } };
+    assert.ok(base.stallSummary.byCause['blocking-syscall'].count > 0, 'the run still has the stalls');
+    const ds = await client.diagnostics(uri, () => true);
+    assert.ok(!ds.some((d) => d.code === 'VPS301'), JSON.stringify(ds));
+    client.close(uri);
+  });
+
   test('an export that names its own input (trace or scenario file) is refused, the input untouched', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vpscope-overwrite-'));
     try {

@@ -367,7 +367,8 @@ export class RunManager {
     const lines = new LineIndex(text);
     const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false) as unknown as RunDocument;
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
-    const found = runDiagnostics(results);
+    // `# vpscope-allow VPS3xx` comments of the simulated document hide run diagnostics too.
+    const found = runDiagnostics(results, { suppressions: analysis.suppressions });
     this.ctx.setRunDiagnostics(uri, version, found);
     const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
     if (answer.view) out.view = answer.view;
