@@ -34,6 +34,7 @@ import type { Finding } from '../core/findings';
 import { LineIndex } from '../core/text';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 import { runDiagnostics } from '../report/runDiagnostics';
+import { withStallRelated } from '../report/runRelated';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
 import {
@@ -365,7 +366,7 @@ export class RunManager {
     const lines = new LineIndex(text);
     const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false) as unknown as RunDocument;
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
-    const found = runDiagnostics(results);
+    const found = withStallRelated(runDiagnostics(results), results);
     this.ctx.setRunDiagnostics(uri, version, found);
     const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
     if (answer.view) out.view = answer.view;
@@ -384,6 +385,38 @@ export class RunManager {
       out.chromeTrace = await this.writeChrome(chrome, token);
     }
     return out;
+  }
+
+  // ---- background simulation -------------------------------------------------------------------
+
+  /**
+   * Simulates `text` (every variant) in a worker of its own for the background simulation while
+   * typing: each variant capped at `maxDurationNs` of simulated time, all of them at `wallMs` of
+   * wall time. No progress, no view; the caller publishes the run diagnostics. `stop` terminates
+   * the worker (the next edit); the promise then rejects.
+   */
+  background(
+    uri: string,
+    text: string,
+    budget: { maxDurationNs: number; wallMs: number },
+  ): { promise: Promise<{ results: VariantResult[]; runDiagnostics: Diagnostic[] }>; stop(): void } {
+    const request: SimRunRequest = { type: 'run', id: 1, text, uri, variant: 'all', timeline: false, wallMs: budget.wallMs, maxDurationNs: budget.maxDurationNs };
+    const job = this.start<SimWorkerMessage, VariantResult[]>(this.ctx.workers.sim, request, (m, finish, fail) => {
+      if (m.type === 'result') finish(m.results);
+      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message.split('\n')[0]));
+    });
+    const hung = setTimeout(() => job.stop(new ResponseError(LSPErrorCodes.RequestFailed, 'the background simulation did not stop at its wall budget')), budget.wallMs + WALL_GRACE_MS);
+    const promise = job.promise.then(
+      (results) => {
+        clearTimeout(hung);
+        return { results, runDiagnostics: withStallRelated(runDiagnostics(results), results) };
+      },
+      (e: unknown) => {
+        clearTimeout(hung);
+        throw e;
+      },
+    );
+    return { promise, stop: () => job.stop(new ResponseError(LSPErrorCodes.RequestCancelled, 'superseded by an edit')) };
   }
 
   private async writeChrome(job: ChromeJob, token: CancellationToken): Promise<WrittenFile> {

@@ -31,6 +31,9 @@ import { simulateAllWithFindings } from '../analysis/run';
 import { toRunJson } from '../report/simulation';
 import { buildSimulationView } from '../report/view';
 import type { ViewOrigin } from '../shared/view';
+import type { Scenario } from '../model/ir';
+import type { VariantResult } from './result';
+import type { SimulateAllOptions } from './run';
 
 /** What the view document says about its source (the rest comes from the run). */
 export interface SimViewRequest {
@@ -49,6 +52,11 @@ export interface SimRunRequest {
   seed?: number;
   maxEvents?: number;
   wallMs?: number;
+  /**
+   * Cap on the simulated time of each variant (ns): a variant declaring a longer `duration` is
+   * simulated for this long only (background simulation while typing). Absent: no cap.
+   */
+  maxDurationNs?: number;
   /** Keep the timelines in the results (default true). */
   timeline?: boolean;
   /** Also build the view document (timelines are recorded for it). */
@@ -79,13 +87,13 @@ function run(req: SimRunRequest): void {
   const budget = req.wallMs ?? a.scenario.settings.wallLimitMs;
   let lastSent = -1;
   const variants = req.variant === undefined ? 'base' : req.variant === 'all' ? 'all' : Array.isArray(req.variant) ? req.variant : [req.variant];
-  const results = simulateAllWithFindings(a.scenario, {
+  const options: SimulateAllOptions = {
     variants,
     seed: req.seed,
     maxEvents: req.maxEvents,
     timeline: (req.timeline ?? true) || req.view !== undefined,
     shouldStop: () => (shared && Atomics.load(shared, 0) === req.id ? 'cancelled' : performance.now() - t0 > budget ? 'wall_limit' : false),
-    onProgress: (fraction) => {
+    onProgress: (fraction: number) => {
       // At most ~100 progress messages per run.
       const step = Math.floor(fraction * 100);
       if (step !== lastSent) {
@@ -93,7 +101,10 @@ function run(req: SimRunRequest): void {
         port.postMessage({ type: 'progress', id: req.id, fraction });
       }
     },
-  });
+  };
+  const scenario = a.scenario;
+  const cap = req.maxDurationNs;
+  const results = cap === undefined ? simulateAllWithFindings(scenario, options) : capped(scenario, options, cap);
   if (!req.view) {
     port.postMessage({ type: 'result', id: req.id, results, diagnostics: a.diagnostics });
     return;
@@ -111,6 +122,26 @@ function run(req: SimRunRequest): void {
   const keep = req.timeline ?? true;
   const sent = keep ? results : results.map(({ timeline: _t, ...r }) => r);
   port.postMessage({ type: 'result', id: req.id, results: sent, diagnostics: a.diagnostics, view });
+}
+
+/**
+ * One variant at a time, each simulated for its own duration capped at `cap` (the `durationNs`
+ * option overrides every variant alike); like `simulateAll`, stops after a cancelled or
+ * wall-limited variant.
+ */
+function capped(scenario: Scenario, options: SimulateAllOptions, cap: number): VariantResult[] {
+  const sel = options.variants ?? 'all';
+  const names = sel === 'all' ? ['base', ...scenario.variants.map((v) => v.name)] : sel === 'base' ? ['base'] : sel;
+  const out: VariantResult[] = [];
+  for (const name of names) {
+    const declared = (name === 'base' ? scenario : scenario.variants.find((v) => v.name === name)?.scenario)?.settings.durationNs;
+    if (declared === undefined) continue;
+    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared) });
+    if (!r) continue;
+    out.push(r);
+    if (r.stop.reason === 'cancelled' || r.stop.reason === 'wall_limit') break;
+  }
+  return out;
 }
 
 if (parentPort) {
