@@ -400,7 +400,7 @@ export class RunManager {
     text: string,
     budget: { maxDurationNs: number; wallMs: number },
   ): { promise: Promise<{ results: VariantResult[]; runDiagnostics: Diagnostic[] }>; stop(): void } {
-    const request: SimRunRequest = { type: 'run', id: 1, text, uri, variant: 'all', timeline: false, wallMs: budget.wallMs, maxDurationNs: budget.maxDurationNs };
+    const request: SimRunRequest = { type: 'run', id: 1, text, uri, variant: 'all', timeline: false, wallMs: budget.wallMs, maxDurationNs: budget.maxDurationNs, lowPriority: true };
     const job = this.start<SimWorkerMessage, VariantResult[]>(this.ctx.workers.sim, request, (m, finish, fail) => {
       if (m.type === 'result') finish(m.results);
       else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message.split('\n')[0]));

@@ -23,6 +23,7 @@
  * of the run to cancel with Atomics.store; `shouldStop` polls it every few thousand events. Without
  * the buffer, `cancel` only takes effect for runs that have not started.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
 import { gzipBase64 } from '../io/gzipBase64';
@@ -57,6 +58,13 @@ export interface SimRunRequest {
    * simulated for this long only (background simulation while typing). Absent: no cap.
    */
   maxDurationNs?: number;
+  /**
+   * Lower this worker thread's scheduling priority (nice 19) before simulating, so that the
+   * language server's main thread wins the CPU while a background simulation runs. Linux only:
+   * there the nice value is per thread (setpriority(2), "Bugs"); elsewhere it would be the whole
+   * process's, so it is not done.
+   */
+  lowPriority?: boolean;
   /** Keep the timelines in the results (default true). */
   timeline?: boolean;
   /** Also build the view document (timelines are recorded for it). */
@@ -82,6 +90,13 @@ function run(req: SimRunRequest): void {
   if (errors.length > 0 || !a.scenario) {
     port.postMessage({ type: 'error', id: req.id, message: 'the scenario has errors', diagnostics: a.diagnostics });
     return;
+  }
+  if (req.lowPriority && process.platform === 'linux') {
+    try {
+      setPriority(0, 19); // pid 0: the calling thread on Linux.
+    } catch {
+      // Not permitted or not supported: simulate at normal priority.
+    }
   }
   const t0 = performance.now();
   const budget = req.wallMs ?? a.scenario.settings.wallLimitMs;
