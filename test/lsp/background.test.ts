@@ -10,11 +10,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import type { CodeLens, Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import type { CodeLens, Diagnostic, DocumentDiagnosticReport, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { measuredTitle } from '../../server/src/ide/codeLens';
 import { backgroundSettings } from '../../server/src/lsp/session';
 import { BACKGROUND_SIMULATION_DEFAULTS, BackgroundSimulationNotification, type BackgroundSimulationParams } from '../../server/src/shared/protocol';
-import { pushCapabilities, startClient, type TestClient } from './harness';
+import { pushCapabilities, startClient, vscodeCapabilities, type TestClient } from './harness';
 
 const ROOT = resolve(__dirname, '../..');
 const BLOCKING = readFileSync(join(ROOT, 'examples', 'openhcl-blocking-syscall.vps'), 'utf8');
@@ -202,6 +202,28 @@ describe('background simulation over stdio', () => {
     const r = await client.request<{ runDiagnostics: number }>('vpscope/simulate', { textDocument: { uri } });
     assert.ok(r.runDiagnostics > 0);
     client.close(uri);
+  });
+});
+
+describe('background simulation with a pull-diagnostics client (VS Code)', () => {
+  test('the client is asked to pull again and the pull has the run diagnostics of the version simulated', async () => {
+    const client = await startClient({ capabilities: vscodeCapabilities, initializationOptions: { backgroundSimulation: { debounceMs: DEBOUNCE_MS } } });
+    try {
+      const rec = record(client);
+      let refreshed = 0;
+      client.connection.onRequest('workspace/diagnostic/refresh', () => void refreshed++);
+      const uri = 'file:///work/bg-pull.vps';
+      client.open(uri, BLOCKING, 1);
+      const done = await rec.next((p) => p.uri === uri && p.version === 1 && p.state === 'done');
+      await until(() => refreshed > 0, 'a diagnostic refresh');
+      const report = await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri } });
+      assert.equal(report.kind, 'full');
+      const run = report.kind === 'full' ? report.items.filter(isRun) : [];
+      assert.equal(run.length, done.findings);
+      assert.ok(run.some((d) => d.code === 'VPS301' && d.range.start.line === lineOf(BLOCKING, 'syscall 2ms')));
+    } finally {
+      await client.shutdown();
+    }
   });
 });
 

@@ -297,7 +297,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }
     const scenario = analysis.scenario;
     const declared = new Map<string, number>([['base', scenario.settings.durationNs], ...scenario.variants.map((v): [string, number] => [v.name, v.scenario.settings.durationNs])]);
-    const budget = { maxDurationNs: Math.round(background.maxSimulatedMs * 1e6), wallMs: Math.round(background.wallMs) };
+    // The scenario's own `wall_limit` still applies when it is the smaller.
+    const budget = { maxDurationNs: Math.round(background.maxSimulatedMs * 1e6), wallMs: Math.round(Math.min(background.wallMs, scenario.settings.wallLimitMs)) };
     const job = runs.background(uri, a.ide.text, budget);
     entry.stop = job.stop;
     notifyBackground({ uri, version, state: 'simulating', message: `simulating ${declared.size} variant${declared.size === 1 ? '' : 's'} (budget ${background.maxSimulatedMs} ms simulated, ${background.wallMs} ms wall)` });
