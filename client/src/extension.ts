@@ -16,7 +16,9 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import type { BackgroundSimulationSettings } from '../../server/src/shared/protocol';
 import { CLIENT_COMMANDS, registerCommands } from './commands';
+import { BackgroundStatus } from './backgroundStatus';
 import { ScenarioStatus } from './scenarioStatus';
 
 /** The client id; vscode-languageclient reads `vpscope.trace.server` under it. */
@@ -31,6 +33,7 @@ let output: vscode.LogOutputChannel | undefined;
 let traceOutput: vscode.LogOutputChannel | undefined;
 let client: LanguageClient | undefined;
 let scenarioStatus: ScenarioStatus | undefined;
+let backgroundStatus: BackgroundStatus | undefined;
 /** Serializes start/restart/stop so two quick restarts never run two servers. */
 let lifecycle: Promise<unknown> = Promise.resolve();
 
@@ -48,6 +51,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   scenarioStatus = new ScenarioStatus(() => client);
   context.subscriptions.push(scenarioStatus);
+  backgroundStatus = new BackgroundStatus();
+  context.subscriptions.push(backgroundStatus);
   registerCommands(context, () => client, () => output);
 
   await serialize(() => startClient(context));
@@ -85,14 +90,23 @@ function clientOptions(): LanguageClientOptions {
     ],
     outputChannel: output,
     traceOutputChannel: traceOutput,
-    // The server offers code lenses running these client commands.
-    initializationOptions: { clientCommands: CLIENT_COMMANDS },
+    // The server offers code lenses running these client commands; the background simulation
+    // starts with the current settings, and later changes of `vpscope.*` are pushed to it.
+    initializationOptions: { clientCommands: CLIENT_COMMANDS, backgroundSimulation: backgroundSettings() },
+    synchronize: { configurationSection: 'vpscope' },
   };
+}
+
+/** `vpscope.backgroundSimulation.*` as the server reads it (it applies defaults and bounds). */
+function backgroundSettings(): BackgroundSimulationSettings {
+  const c = vscode.workspace.getConfiguration('vpscope.backgroundSimulation');
+  return { enabled: c.get('enabled'), debounceMs: c.get('debounceMs'), maxSimulatedMs: c.get('maxSimulatedMs'), wallMs: c.get('wallMs') };
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions(context), clientOptions());
   client = c;
+  backgroundStatus?.attach(c);
   c.onDidChangeState((e) => {
     output?.info(`language server: ${State[e.oldState]} -> ${State[e.newState]}`);
     if (e.newState === State.Running) scenarioStatus?.schedule(0);

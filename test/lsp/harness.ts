@@ -142,6 +142,18 @@ export interface TestClient {
   shutdown(): Promise<number | null>;
 }
 
+/**
+ * The background simulation (on by default in the server) is off in tests that do not ask for it:
+ * it would add run diagnostics, notifications and a worker thread to tests about something else.
+ * A test turns it on with `initializationOptions: { backgroundSimulation: { enabled: true, ... } }`.
+ */
+function withBackgroundDefault(init: unknown): unknown {
+  const off = { backgroundSimulation: { enabled: false } };
+  if (init === undefined) return off;
+  if (init && typeof init === 'object' && !Array.isArray(init) && !('backgroundSimulation' in init)) return { ...off, ...init };
+  return init;
+}
+
 export async function startClient(
   options: { capabilities?: ClientCapabilities; rootUri?: string | null; workspaceFolders?: { uri: string; name: string }[] | null; initializationOptions?: unknown } = {},
 ): Promise<TestClient> {
@@ -183,7 +195,7 @@ export async function startClient(
     rootUri: options.rootUri ?? null,
     workspaceFolders: options.workspaceFolders ?? null,
     capabilities: options.capabilities ?? pushCapabilities,
-    ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
+    initializationOptions: withBackgroundDefault(options.initializationOptions),
   });
   await connection.sendNotification('initialized', {});
 

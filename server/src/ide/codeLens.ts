@@ -17,8 +17,11 @@ export interface SimulateLens {
   /** `base` or a variant name; absent with `allVariants`. */
   variant?: string;
   allVariants?: boolean;
-  /** `simulate`: run and summarise; `timeline`: run and show the timeline view. */
-  action: 'simulate' | 'timeline';
+  /**
+   * `simulate`: run and summarise; `timeline`: run and show the timeline view; `measured`: no
+   * command, the one-line summary of the last background simulation.
+   */
+  action: 'simulate' | 'timeline' | 'measured';
 }
 
 /** Which lenses the editor can run (it announces the commands behind them). */
@@ -52,6 +55,49 @@ export function simulateLenses(doc: IdeDocument, kinds: LensKinds = { simulate: 
     const name = variantName(v);
     if (kinds.simulate) lenses.push({ range: at(v), title: `▶ Simulate ${name}`, variant: name, action: 'simulate' });
     if (kinds.timeline) lenses.push({ range: at(v), title: 'Show Timeline', variant: name, action: 'timeline' });
+  }
+  return lenses;
+}
+
+/** What the last background simulation measured for one variant (plain data from `lsp/`). */
+export interface MeasuredSummary {
+  /** `base` or a variant name. */
+  variant: string;
+  /** The largest p99 latency over the variant's latency-measured tasks (ns), and whose. */
+  worstP99Ns: number;
+  worstTask?: string;
+  stalls: number;
+  /** Simulated time (ns). */
+  simulatedNs: number;
+  /** The budget or bound that stopped the run early (`simulated time`, `wall time`, `max_events`). */
+  bound?: string;
+}
+
+function shortNs(ns: number): string {
+  const [v, u] = ns >= 1e9 ? [ns / 1e9, 's'] : ns >= 1e6 ? [ns / 1e6, 'ms'] : ns >= 1e3 ? [ns / 1e3, 'us'] : [ns, 'ns'];
+  return `${+v.toPrecision(3)} ${u}`;
+}
+
+/** "measured: worst p99 2.05 ms (nvme), 15 stalls, 300 ms simulated" (+ ", bound hit: wall time"). */
+export function measuredTitle(m: MeasuredSummary, stale: boolean): string {
+  const p99 = m.worstTask ? `worst p99 ${shortNs(m.worstP99Ns)} (${m.worstTask})` : 'no latency samples';
+  const bound = m.bound ? `, bound hit: ${m.bound}` : '';
+  return `${stale ? 'measured before the last edit' : 'measured'}: ${p99}, ${m.stalls} stall${m.stalls === 1 ? '' : 's'}, ${shortNs(m.simulatedNs)} simulated${bound}`;
+}
+
+/**
+ * One command-less lens per summarised variant, above the `scenario` statement (the base; or the
+ * first statement) and above each `variant NAME`. `stale`: the document changed since the run.
+ */
+export function measuredLenses(doc: IdeDocument, summaries: readonly MeasuredSummary[], stale: boolean): SimulateLens[] {
+  const top = doc.analysis.parse.file.statements.filter((s) => !s.keyword.missing);
+  if (top.length === 0) return [];
+  const anchor = top.find((s) => s.keyword.name === 'scenario') ?? top[0];
+  const at = (s: Statement): TextRange => ({ start: s.keyword.start, end: s.keyword.end });
+  const lenses: SimulateLens[] = [];
+  for (const m of summaries) {
+    const s = m.variant === 'base' ? anchor : top.find((t) => t.keyword.name === 'variant' && variantName(t) === m.variant);
+    if (s) lenses.push({ range: at(s), title: measuredTitle(m, stale), variant: m.variant, action: 'measured' });
   }
   return lenses;
 }

@@ -18,6 +18,8 @@ export interface ClientFeatures {
   pullDiagnostics: boolean;
   /** The client can be asked to re-pull diagnostics (`workspace/diagnostic/refresh`). */
   diagnosticRefresh: boolean;
+  /** `workspace/codeLens/refresh`: the server may ask for new lenses (background results). */
+  codeLensRefresh: boolean;
   snippets: boolean;
   /** The client accepts `CodeAction` literals (otherwise only commands, which we do not offer). */
   codeActionLiterals: boolean;
@@ -49,6 +51,7 @@ export function readClientFeatures(params: InitializeParams): ClientFeatures {
   const features: ClientFeatures = {
     pullDiagnostics: !!td.diagnostic,
     diagnosticRefresh: !!c.workspace?.diagnostics?.refreshSupport,
+    codeLensRefresh: !!c.workspace?.codeLens?.refreshSupport,
     snippets: !!td.completion?.completionItem?.snippetSupport,
     codeActionLiterals: !!td.codeAction?.codeActionLiteralSupport,
     prepareRename: !!td.rename?.prepareSupport,

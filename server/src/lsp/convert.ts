@@ -286,6 +286,8 @@ export namespace toLsp {
    * `(uri, {variant | allVariants})`.
    */
   export function codeLens(doc: PositionMapper, uri: string, l: SimulateLens): CodeLens {
+    // A lens without a command is not shown by VS Code; an empty command id makes it plain text.
+    if (l.action === 'measured') return { range: range(doc, l.range), command: { title: l.title, command: '' } };
     const options: SimulateCommandOptions = l.allVariants ? { allVariants: true } : { variant: l.variant ?? 'base' };
     const command = l.action === 'timeline' ? ClientCommands.showTimeline : ClientCommands.simulate;
     return { range: range(doc, l.range), command: { title: l.title, command, arguments: [uri, options] } };

@@ -18,6 +18,7 @@
  * document changes).
  */
 import { outputConflict } from '../io/outputs';
+import type { Suppression } from '../model/suppress';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,7 @@ import type { Finding } from '../core/findings';
 import { LineIndex } from '../core/text';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 import { runDiagnostics } from '../report/runDiagnostics';
+import { withStallRelated } from '../report/runRelated';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
 import {
@@ -368,7 +370,7 @@ export class RunManager {
     const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false) as unknown as RunDocument;
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
     // `# vpscope-allow VPS3xx` comments of the simulated document hide run diagnostics too.
-    const found = runDiagnostics(results, { suppressions: analysis.suppressions });
+    const found = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions }), results);
     this.ctx.setRunDiagnostics(uri, version, found);
     const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
     if (answer.view) out.view = answer.view;
@@ -387,6 +389,40 @@ export class RunManager {
       out.chromeTrace = await this.writeChrome(chrome, token);
     }
     return out;
+  }
+
+  // ---- background simulation -------------------------------------------------------------------
+
+  /**
+   * Simulates `text` (every variant) in a worker of its own for the background simulation while
+   * typing: each variant capped at `maxDurationNs` of simulated time, all of them at `wallMs` of
+   * wall time. No progress, no view; the caller publishes the run diagnostics. `stop` terminates
+   * the worker (the next edit); the promise then rejects.
+   */
+  background(
+    uri: string,
+    text: string,
+    budget: { maxDurationNs: number; wallMs: number },
+    /** The document's `# vpscope-allow` comments: they hide run diagnostics too. */
+    suppressions?: readonly Suppression[],
+  ): { promise: Promise<{ results: VariantResult[]; runDiagnostics: Diagnostic[] }>; stop(): void } {
+    const request: SimRunRequest = { type: 'run', id: 1, text, uri, variant: 'all', timeline: false, wallMs: budget.wallMs, maxDurationNs: budget.maxDurationNs, lowPriority: true };
+    const job = this.start<SimWorkerMessage, VariantResult[]>(this.ctx.workers.sim, request, (m, finish, fail) => {
+      if (m.type === 'result') finish(m.results);
+      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message.split('\n')[0]));
+    });
+    const hung = setTimeout(() => job.stop(new ResponseError(LSPErrorCodes.RequestFailed, 'the background simulation did not stop at its wall budget')), budget.wallMs + WALL_GRACE_MS);
+    const promise = job.promise.then(
+      (results) => {
+        clearTimeout(hung);
+        return { results, runDiagnostics: withStallRelated(runDiagnostics(results, { suppressions }), results) };
+      },
+      (e: unknown) => {
+        clearTimeout(hung);
+        throw e;
+      },
+    );
+    return { promise, stop: () => job.stop(new ResponseError(LSPErrorCodes.RequestCancelled, 'superseded by an edit')) };
   }
 
   private async writeChrome(job: ChromeJob, token: CancellationToken): Promise<WrittenFile> {

@@ -20,7 +20,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../core/diagnostic';
 import { quickFixes } from '../ide/codeActions';
-import { simulateLenses, variantName } from '../ide/codeLens';
+import { measuredLenses, simulateLenses, variantName, type MeasuredSummary } from '../ide/codeLens';
 import { completions } from '../ide/completion';
 import { foldingRegions } from '../ide/folding';
 import { formatEdits } from '../ide/format';
@@ -29,12 +29,17 @@ import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } fro
 import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
 import { selectionChain } from '../ide/selection';
 import { semanticTokens } from '../ide/semanticTokens';
+import type { VariantResult } from '../sim/result';
 import {
   AnalyzeTraceRequest,
+  BACKGROUND_SIMULATION_DEFAULTS,
+  BackgroundSimulationNotification,
   ScenarioRequest,
   SimulateRequest,
   type AnalyzeTraceParams,
   type AnalyzeTraceResult,
+  type BackgroundSimulationParams,
+  type BackgroundSimulationSettings,
   type ScenarioResult,
   type SimulateParams,
   type SimulateResult,
@@ -47,6 +52,40 @@ import { WorkspaceFiles } from './workspaceFiles';
 
 /** Quiet time after the last keystroke before diagnostics are recomputed and pushed. */
 export const DIAGNOSTICS_DEBOUNCE_MS = 150;
+/** Bounds on the background-simulation settings (a typo must not turn it into a busy loop or a 1-hour run). */
+const BACKGROUND_LIMITS = { debounceMs: [0, 60_000], maxSimulatedMs: [1, 3_600_000], wallMs: [50, 600_000] } as const;
+
+/** The settings merged over the defaults; anything not a number/boolean of range is ignored. */
+export function backgroundSettings(raw: unknown, base: Required<BackgroundSimulationSettings> = BACKGROUND_SIMULATION_DEFAULTS): Required<BackgroundSimulationSettings> {
+  const out = { ...base };
+  if (!raw || typeof raw !== 'object') return out;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.enabled === 'boolean') out.enabled = r.enabled;
+  for (const k of ['debounceMs', 'maxSimulatedMs', 'wallMs'] as const) {
+    const v = r[k];
+    if (typeof v === 'number' && Number.isFinite(v)) out[k] = Math.min(BACKGROUND_LIMITS[k][1], Math.max(BACKGROUND_LIMITS[k][0], v));
+  }
+  return out;
+}
+
+/** Per variant: worst p99 over latency tasks, stall count, simulated time, the bound hit. */
+export function measuredSummaries(results: readonly VariantResult[], declaredNs: ReadonlyMap<string, number>): MeasuredSummary[] {
+  return results.map((r) => {
+    let worst: { ns: number; name?: string } = { ns: 0 };
+    for (const t of r.tasks) if (t.measures === 'latency' && t.latency.count > 0 && t.latency.p99 >= worst.ns) worst = { ns: t.latency.p99, name: t.name };
+    return { variant: r.name, worstP99Ns: worst.ns, worstTask: worst.name, stalls: r.stallSummary.count, simulatedNs: r.stop.simulatedNs, bound: boundHit(r, declaredNs.get(r.name)) };
+  });
+}
+
+/** What stopped a background run short of the scenario's own duration, if anything. */
+function boundHit(r: VariantResult, declaredNs: number | undefined): string | undefined {
+  if (r.stop.reason === 'wall_limit') return 'wall time';
+  if (r.stop.reason === 'max_events') return 'max_events';
+  if (r.stop.reason !== 'completed') return r.stop.reason;
+  if (declaredNs !== undefined && r.durationNs < declaredNs) return 'simulated time';
+  return undefined;
+}
+
 /** Workspace symbols: at most this many answers (the editor filters further as the user types). */
 const MAX_WORKSPACE_SYMBOLS = 500;
 
@@ -75,6 +114,12 @@ export function startSession(connection: Connection, options: SessionOptions): S
    */
   const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; seq: number }>();
   let runSeq = 0;
+  /** `vpscope.backgroundSimulation.*`, from initializationOptions, then didChangeConfiguration. */
+  let background = BACKGROUND_SIMULATION_DEFAULTS;
+  /** Per document: the pending debounce timer and the running background simulation. */
+  const backgroundJobs = new Map<string, { timer?: ReturnType<typeof setTimeout>; stop?: () => void }>();
+  /** Per document: what the last background simulation measured (for the code lenses). */
+  const measured = new Map<string, { version: number; summaries: MeasuredSummary[] }>();
 
   const feat = (): ClientFeatures => {
     if (!features) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'server not initialized');
@@ -128,6 +173,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     features = readClientFeatures(params);
+    background = backgroundSettings((params.initializationOptions as { backgroundSimulation?: unknown } | undefined)?.backgroundSimulation);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspace.setFolders(folders);
     return { capabilities: serverCapabilities(features), serverInfo: { name: 'vpscope', version: options.version } };
@@ -142,8 +188,23 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }
   });
 
+  // Push (`settings.vpscope.backgroundSimulation`, what VS Code sends with
+  // `synchronize.configurationSection`) or, when the push carries none and the client has
+  // `workspace/configuration`, pull the section.
+  connection.onDidChangeConfiguration((change) => {
+    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown } } | undefined)?.vpscope?.backgroundSimulation;
+    if (pushed !== undefined) applyBackgroundSettings(pushed);
+    else if (features?.configuration) {
+      connection.workspace.getConfiguration('vpscope.backgroundSimulation').then(
+        (v: unknown) => v != null && applyBackgroundSettings(v),
+        () => undefined,
+      );
+    }
+  });
+
   connection.onShutdown(() => {
     shuttingDown = true;
+    for (const uri of [...backgroundJobs.keys()]) cancelBackground(uri);
     runs.dispose();
     cache.dispose();
     workspace.dispose();
@@ -184,6 +245,92 @@ export function startSession(connection: Connection, options: SessionOptions): S
     else if (f.diagnosticRefresh) void connection.languages.diagnostics.refresh();
   }
 
+  // ---- background simulation (simulated findings while typing) --------------------------------
+
+  function applyBackgroundSettings(raw: unknown): void {
+    const was = background.enabled;
+    background = backgroundSettings(raw, background);
+    if (was && !background.enabled) {
+      for (const doc of documents.all()) {
+        cancelBackground(doc.uri);
+        notifyBackground({ uri: doc.uri, version: doc.version, state: 'off', message: 'background simulation is off (vpscope.backgroundSimulation.enabled)' });
+        measured.delete(doc.uri);
+      }
+    } else if (!was && background.enabled) {
+      for (const doc of documents.all()) scheduleBackground(doc.uri);
+    }
+  }
+
+  function notifyBackground(p: BackgroundSimulationParams): void {
+    if (!shuttingDown) void connection.sendNotification(BackgroundSimulationNotification.method, p);
+  }
+
+  /** Drops the pending run of `uri` and terminates the running one (its result is never published). */
+  function cancelBackground(uri: string): void {
+    const j = backgroundJobs.get(uri);
+    if (!j) return;
+    clearTimeout(j.timer);
+    j.stop?.();
+    backgroundJobs.delete(uri);
+  }
+
+  /** After `debounceMs` of quiet, simulates the current version of `uri` (an edit restarts the wait). */
+  function scheduleBackground(uri: string): void {
+    cancelBackground(uri);
+    if (!background.enabled || shuttingDown) return;
+    const entry: { timer?: ReturnType<typeof setTimeout>; stop?: () => void } = {};
+    entry.timer = setTimeout(() => void runBackground(uri, entry), background.debounceMs);
+    backgroundJobs.set(uri, entry);
+  }
+
+  async function runBackground(uri: string, entry: { stop?: () => void }): Promise<void> {
+    const doc = documents.get(uri);
+    if (!doc || backgroundJobs.get(uri) !== entry || shuttingDown) return;
+    const a = cache.get(doc, { full: true });
+    const version = a.version;
+    const analysis = a.ide.analysis;
+    const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+    if (errors > 0 || !analysis.scenario) {
+      backgroundJobs.delete(uri);
+      notifyBackground({ uri, version, state: 'skipped', message: errors > 0 ? `not simulated: ${errors} error${errors === 1 ? '' : 's'}` : 'not simulated: no host' });
+      return;
+    }
+    const scenario = analysis.scenario;
+    const declared = new Map<string, number>([['base', scenario.settings.durationNs], ...scenario.variants.map((v): [string, number] => [v.name, v.scenario.settings.durationNs])]);
+    // The scenario's own `wall_limit` still applies when it is the smaller.
+    const budget = { maxDurationNs: Math.round(background.maxSimulatedMs * 1e6), wallMs: Math.round(Math.min(background.wallMs, scenario.settings.wallLimitMs)) };
+    const job = runs.background(uri, a.ide.text, budget, analysis.suppressions);
+    entry.stop = job.stop;
+    notifyBackground({ uri, version, state: 'simulating', message: `simulating ${declared.size} variant${declared.size === 1 ? '' : 's'} (budget ${background.maxSimulatedMs} ms simulated, ${background.wallMs} ms wall)` });
+    let answer: Awaited<typeof job.promise>;
+    try {
+      answer = await job.promise;
+    } catch (e) {
+      if (backgroundJobs.get(uri) === entry) {
+        backgroundJobs.delete(uri);
+        const message = (e as Error)?.message ?? String(e);
+        if (!/cancel|superseded|shutting down/.test(message)) notifyBackground({ uri, version, state: 'failed', message: `background simulation failed: ${message}` });
+      }
+      return;
+    }
+    if (backgroundJobs.get(uri) !== entry) return; // Cancelled by an edit after the result was on its way.
+    backgroundJobs.delete(uri);
+    const current = documents.get(uri);
+    if (!current || current.version !== version) return; // Stale: never published.
+    const summaries = measuredSummaries(answer.results, declared);
+    measured.set(uri, { version, summaries });
+    setRunDiagnostics(uri, version, answer.runDiagnostics);
+    const bounds = [...new Set(summaries.map((m) => m.bound).filter((b): b is string => b !== undefined))];
+    const n = answer.runDiagnostics.length;
+    const found = `${n} finding${n === 1 ? '' : 's'}`;
+    notifyBackground(
+      bounds.length > 0
+        ? { uri, version, state: 'budget', findings: n, budget: bounds.join(', '), message: `budget hit (${bounds.join(', ')}): ${found} in the part simulated` }
+        : { uri, version, state: 'done', findings: n, message: `simulated: ${found}` },
+    );
+    if (feat().codeLensRefresh) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
   // `TextDocuments` fires onDidChangeContent right after onDidOpen; the opening publishes at once
   // (a freshly opened file wants its diagnostics now, not after a typing pause), so that first
   // content event is not debounced again.
@@ -198,6 +345,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     // An edit ends the run diagnostics (their lines may have moved); the next publication or
     // pull leaves them out, as it is for a newer version.
     runDiagnostics.delete(e.document.uri);
+    // Also after the opening: the first run starts after the same quiet time.
+    scheduleBackground(e.document.uri);
     if (justOpened.delete(e.document.uri)) return;
     if (feat().pullDiagnostics) return; // The client pulls after each change itself.
     cache.debounce(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS, () => publishDiagnostics(e.document.uri));
@@ -206,6 +355,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
   documents.onDidClose((e) => {
     justOpened.delete(e.document.uri);
     runDiagnostics.delete(e.document.uri);
+    cancelBackground(e.document.uri);
+    measured.delete(e.document.uri);
     cache.drop(e.document.uri);
     if (features && !features.pullDiagnostics) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
@@ -437,7 +588,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
       if (!f.simulateCommand && !f.timelineCommand) return null;
       const a = await analyzed(params.textDocument.uri, token);
       if (!a) return null;
-      return simulateLenses(a.ide, { simulate: f.simulateCommand, timeline: f.timelineCommand }).map((l) => toLsp.codeLens(a.doc, params.textDocument.uri, l));
+      const m = measured.get(params.textDocument.uri);
+      const lenses = simulateLenses(a.ide, { simulate: f.simulateCommand, timeline: f.timelineCommand });
+      if (m) lenses.push(...measuredLenses(a.ide, m.summaries, m.version !== a.version));
+      return lenses.map((l) => toLsp.codeLens(a.doc, params.textDocument.uri, l));
     }),
   );
 
@@ -447,6 +601,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
   return {
     stop(timeoutMs) {
       shuttingDown = true;
+      for (const uri of [...backgroundJobs.keys()]) cancelBackground(uri);
       cache.dispose();
       workspace.dispose();
       return runs.stopAll(timeoutMs);

@@ -83,6 +83,59 @@ export interface SimulateCommandOptions {
 export interface InitializationOptions {
   /** Client-side commands the server may put into code lenses (see {@link ClientCommands}). */
   clientCommands?: string[];
+  /** The `vpscope.backgroundSimulation.*` settings at start (later: `workspace/didChangeConfiguration`). */
+  backgroundSimulation?: BackgroundSimulationSettings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background simulation (simulated findings while typing)
+
+/**
+ * `vpscope.backgroundSimulation.*`: after an edit and `debounceMs` of quiet, the server simulates
+ * every variant of the open scenario in its simulation worker, capped at `maxSimulatedMs` of
+ * simulated time per variant and `wallMs` of wall time for all variants, and publishes the run
+ * diagnostics (VPS3xx) with the static ones. The next edit cancels the run.
+ */
+export interface BackgroundSimulationSettings {
+  enabled?: boolean;
+  debounceMs?: number;
+  maxSimulatedMs?: number;
+  wallMs?: number;
+}
+
+/**
+ * Defaults (design choices, not measurements): 600 ms of quiet is longer than the gap between
+ * keystrokes of steady typing; 1 s of simulated time covers the bundled examples' durations
+ * (100 ms .. 1 s); 2 s of wall time keeps one of the machine's cores busy for at most that long.
+ */
+export const BACKGROUND_SIMULATION_DEFAULTS: Required<BackgroundSimulationSettings> = {
+  enabled: true,
+  debounceMs: 600,
+  maxSimulatedMs: 1000,
+  wallMs: 2000,
+};
+
+export interface BackgroundSimulationParams {
+  uri: string;
+  /** The document version simulated. */
+  version: number;
+  /**
+   * `simulating`: a run started; `done`: it completed within the budget; `budget`: it stopped at
+   * the budget (the findings are those of the part simulated); `skipped`: the scenario has
+   * errors or no host; `failed`: the worker failed; `off`: the setting was turned off.
+   */
+  state: 'simulating' | 'done' | 'budget' | 'skipped' | 'failed' | 'off';
+  /** Run diagnostics published (done / budget). */
+  findings?: number;
+  /** What was hit (budget): `simulated time`, `wall time`, `max_events`. */
+  budget?: string;
+  /** One line for the status bar tooltip. */
+  message: string;
+}
+
+export namespace BackgroundSimulationNotification {
+  export const method = 'vpscope/backgroundSimulation';
+  export const type = new NotificationType<BackgroundSimulationParams>(method);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@
  *
  * `result.notRun` lists the selected variants a stop kept from starting (with the reason).
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
 import { gzipBase64 } from '../io/gzipBase64';
@@ -36,6 +37,9 @@ import { simulateAllWithFindings } from '../analysis/run';
 import { toRunJson } from '../report/simulation';
 import { buildSimulationView } from '../report/view';
 import type { ViewOrigin } from '../shared/view';
+import type { Scenario } from '../model/ir';
+import type { VariantResult } from './result';
+import type { SimulateAllOptions } from './run';
 
 /** What the view document says about its source (the rest comes from the run). */
 export interface SimViewRequest {
@@ -54,6 +58,18 @@ export interface SimRunRequest {
   seed?: number;
   maxEvents?: number;
   wallMs?: number;
+  /**
+   * Cap on the simulated time of each variant (ns): a variant declaring a longer `duration` is
+   * simulated for this long only (background simulation while typing). Absent: no cap.
+   */
+  maxDurationNs?: number;
+  /**
+   * Lower this worker thread's scheduling priority (nice 19) before simulating, so that the
+   * language server's main thread wins the CPU while a background simulation runs. Linux only:
+   * there the nice value is per thread (setpriority(2), "Bugs"); elsewhere it would be the whole
+   * process's, so it is not done.
+   */
+  lowPriority?: boolean;
   /** Keep the timelines in the results (default true). */
   timeline?: boolean;
   /** Also build the view document (timelines are recorded for it). */
@@ -90,13 +106,20 @@ function run(req: SimRunRequest): void {
     port.postMessage({ type: 'error', id: req.id, message: 'the scenario has errors', diagnostics: a.diagnostics });
     return;
   }
+  if (req.lowPriority && process.platform === 'linux') {
+    try {
+      setPriority(0, 19); // pid 0: the calling thread on Linux.
+    } catch {
+      // Not permitted or not supported: simulate at normal priority.
+    }
+  }
   const t0 = performance.now();
   const budget = req.wallMs ?? a.scenario.settings.wallLimitMs;
   let lastSent = -1;
   let stopping = false;
   let notRun: { names: string[]; reason: 'cancelled' | 'wall_limit' } | undefined;
   const variants = req.variant === undefined ? 'base' : req.variant === 'all' ? 'all' : Array.isArray(req.variant) ? req.variant : [req.variant];
-  const results = simulateAllWithFindings(a.scenario, {
+  const options: SimulateAllOptions = {
     variants,
     seed: req.seed,
     maxEvents: req.maxEvents,
@@ -118,7 +141,7 @@ function run(req: SimRunRequest): void {
     onNotRun: (names, reason) => {
       notRun = { names, reason };
     },
-    onProgress: (fraction) => {
+    onProgress: (fraction: number) => {
       // At most ~100 progress messages per run.
       const step = Math.floor(fraction * 100);
       if (step !== lastSent) {
@@ -126,7 +149,10 @@ function run(req: SimRunRequest): void {
         port.postMessage({ type: 'progress', id: req.id, fraction });
       }
     },
-  });
+  };
+  const scenario = a.scenario;
+  const cap = req.maxDurationNs;
+  const results = cap === undefined ? simulateAllWithFindings(scenario, options) : capped(scenario, options, cap);
   if (!req.view) {
     const transfer: ArrayBuffer[] = [];
     if (req.transferTimelines) {
@@ -154,6 +180,26 @@ function run(req: SimRunRequest): void {
   const keep = req.timeline ?? true;
   const sent = keep ? results : results.map(({ timeline: _t, ...r }) => r);
   port.postMessage({ type: 'result', id: req.id, results: sent, diagnostics: a.diagnostics, view, ...(notRun ? { notRun } : {}) });
+}
+
+/**
+ * One variant at a time, each simulated for its own duration capped at `cap` (the `durationNs`
+ * option overrides every variant alike); like `simulateAll`, stops after a cancelled or
+ * wall-limited variant.
+ */
+function capped(scenario: Scenario, options: SimulateAllOptions, cap: number): VariantResult[] {
+  const sel = options.variants ?? 'all';
+  const names = sel === 'all' ? ['base', ...scenario.variants.map((v) => v.name)] : sel === 'base' ? ['base'] : sel;
+  const out: VariantResult[] = [];
+  for (const name of names) {
+    const declared = (name === 'base' ? scenario : scenario.variants.find((v) => v.name === name)?.scenario)?.settings.durationNs;
+    if (declared === undefined) continue;
+    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared) });
+    if (!r) continue;
+    out.push(r);
+    if (r.stop.reason === 'cancelled' || r.stop.reason === 'wall_limit') break;
+  }
+  return out;
 }
 
 if (parentPort) {

@@ -1,0 +1,46 @@
+/**
+ * The effect end of a run diagnostic's cause chain, as related information: a stall diagnostic
+ * sits on the statement responsible (the `syscall` of task `vmgs`); its related entries point at
+ * the declarations of the tasks that stalled because of it (`task nvme`), each with how often and
+ * how long, so the editor links cause and effect in the source. Findings are left as they are.
+ * Pure: no I/O.
+ */
+import type { Diagnostic, RelatedInfo } from '../core/diagnostic';
+import type { VariantResult } from '../sim/result';
+import { fmtNs } from '../sim/util';
+import { stallCode } from './runDiagnostics';
+
+/** At most this many related entries per diagnostic. */
+const MAX_RELATED = 8;
+
+export function withStallRelated(diagnostics: readonly Diagnostic[], results: readonly VariantResult[]): Diagnostic[] {
+  const several = results.length > 1 || (results[0] !== undefined && results[0].name !== 'base');
+  return diagnostics.map((d) => {
+    if (d.related?.length) return d;
+    // The prefix names the variants the diagnostic speaks for: `simulated: ` (one run),
+    // `simulated (a, b): ` (stalls grouped across variants), `simulated (a; also in b, c): ` (findings).
+    const m = /^simulated(?: \(([^)]*)\))?: /.exec(d.message);
+    if (!m) return d;
+    const names = m[1] === undefined ? undefined : new Set(m[1].split(/;\s*also in\s*|,\s*/).map((x) => x.trim()).filter(Boolean));
+    const runs = results.filter((v) => (names ? names.has(v.name) : !several || v.name === results[0]?.name));
+    if (runs.length === 0) return d;
+    // Stalled task (base name, without `#i`) -> count and longest, over the stalls at this range.
+    const stalled = new Map<string, { count: number; maxNs: number; cause: string }>();
+    for (const s of runs.flatMap((r) => r.stalls)) {
+      if (!s.range || s.range.start !== d.range.start || s.range.end !== d.range.end || stallCode(s.cause) !== d.code) continue;
+      const base = s.task.replace(/#\d+$/, '');
+      const e = stalled.get(base) ?? { count: 0, maxNs: 0, cause: s.cause };
+      e.count++;
+      e.maxNs = Math.max(e.maxNs, s.durationNs);
+      stalled.set(base, e);
+    }
+    const related: RelatedInfo[] = [];
+    for (const [task, e] of stalled) {
+      const decl = runs.flatMap((r) => r.tasks).find((t) => t.range && t.name.replace(/#\d+$/, '') === task);
+      if (!decl?.range) continue;
+      related.push({ range: decl.range, message: `\`${task}\` stalled ${e.count === 1 ? fmtNs(e.maxNs) : `up to ${fmtNs(e.maxNs)}, x${e.count}`} (${e.cause})` });
+      if (related.length >= MAX_RELATED) break;
+    }
+    return related.length ? { ...d, related } : d;
+  });
+}
