@@ -147,36 +147,23 @@ export function mergedTimelineSource(results: VariantResult[]): TimelineSource {
 
 /** One timeline for all variants: lanes prefixed by the variant name when there are several. */
 export function mergeTimelines(results: VariantResult[]): TimelineData {
-  const states: string[] = [];
-  const causes: string[] = [];
-  const sIdx = new Map<string, number>();
-  const cIdx = new Map<string, number>();
-  const id = (m: Map<string, number>, arr: string[], k: string) => {
-    let i = m.get(k);
-    if (i === undefined) {
-      i = arr.length;
-      arr.push(k);
-      m.set(k, i);
-    }
-    return i;
-  };
-  const lanes: TimelineData['lanes'] = [];
-  let endNs = 0;
-  for (const r of results) {
-    const tl = r.timeline;
-    if (!tl) continue;
-    endNs = Math.max(endNs, tl.endNs);
-    const pre = results.length > 1 ? `${r.name}:` : '';
-    for (const l of tl.lanes) {
-      const iv = l.intervals.slice();
-      for (let i = 0; i < iv.length; i += 4) {
-        iv[i + 2] = id(sIdx, states, tl.states[iv[i + 2]]);
-        iv[i + 3] = iv[i + 3] >= 0 ? id(cIdx, causes, tl.causes[iv[i + 3]]) : -1;
+  const src = mergedTimelineSource(results);
+  return {
+    startNs: src.startNs,
+    endNs: src.endNs,
+    states: src.states.slice(),
+    causes: src.causes.slice(),
+    lanes: src.lanes.map((l) => {
+      const intervals = new Array<number>(l.length * 4);
+      for (let i = 0; i < l.length; i++) {
+        intervals[i * 4] = l.startAt(i);
+        intervals[i * 4 + 1] = l.endAt(i);
+        intervals[i * 4 + 2] = l.stateAt(i);
+        intervals[i * 4 + 3] = l.causeAt(i);
       }
-      lanes.push({ ...l, id: pre + l.id, group: pre + l.group, intervals: iv });
-    }
-  }
-  return { startNs: 0, endNs, states, causes, lanes };
+      return { id: l.id, label: l.label, group: l.group, kind: l.kind, intervals };
+    }),
+  };
 }
 
 // ------------------------------------------------------------------ text
