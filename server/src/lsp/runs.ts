@@ -75,7 +75,8 @@ export interface RunContext {
   /** The open document's light analysis (undefined when the client has not opened it). */
   analyzed(uri: string, token: CancellationToken): Promise<AnalyzedDocument | undefined>;
   /** A simulation of `version` of `uri` found these (offsets in that version's text). */
-  setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  /** `results`: what was simulated, to reconcile the static diagnostics of `version` with. */
+  setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[]): void;
   workers: WorkerFiles;
 }
 
@@ -371,7 +372,7 @@ export class RunManager {
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
     // `# vpscope-allow VPS3xx` comments of the simulated document hide run diagnostics too.
     const found = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions }), results);
-    this.ctx.setRunDiagnostics(uri, version, found);
+    this.ctx.setRunDiagnostics(uri, version, found, results);
     const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
     if (answer.view) out.view = answer.view;
     const last = results[results.length - 1];

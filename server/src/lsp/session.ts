@@ -30,6 +30,7 @@ import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/out
 import { selectionChain } from '../ide/selection';
 import { semanticTokens } from '../ide/semanticTokens';
 import type { VariantResult } from '../sim/result';
+import { reconcileWithRun } from '../analysis/reconcile';
 import {
   AnalyzeTraceRequest,
   BACKGROUND_SIMULATION_DEFAULTS,
@@ -110,9 +111,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
   let shuttingDown = false;
   /**
    * Diagnostics of the last simulation of each document (stalls and findings on source lines),
-   * valid for the version that was simulated: shown with the static ones until the next edit.
+   * valid for the version that was simulated: shown with the static ones until the next edit,
+   * and the results, which the static ones of that version are reconciled with.
    */
-  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; seq: number }>();
+  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; results: readonly VariantResult[]; seq: number }>();
   let runSeq = 0;
   /** `vpscope.backgroundSimulation.*`, from initializationOptions, then didChangeConfiguration. */
   let background = BACKGROUND_SIMULATION_DEFAULTS;
@@ -130,7 +132,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     connection,
     features: feat,
     analyzed: (uri, token) => analyzed(uri, token),
-    setRunDiagnostics: (uri, version, diagnostics) => setRunDiagnostics(uri, version, diagnostics),
+    setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results),
     workers: options.workers,
   });
 
@@ -228,18 +230,26 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }
   }
 
-  /** The static diagnostics of the analysed version, plus the run diagnostics of that version. */
+  /**
+   * The static diagnostics of the analysed version, plus the run diagnostics of that version; with
+   * a simulation of that version, the static ones are reconciled with it (docs/hazards.md:
+   * confirmed ones carry the measured number, ones a completed run never shows step down).
+   */
   function withRunDiagnostics(uri: string, a: AnalyzedDocument): Diagnostic[] {
     const run = runDiagnostics.get(uri);
-    return run && run.version === a.version ? [...a.ide.analysis.diagnostics, ...run.diagnostics] : a.ide.analysis.diagnostics;
+    if (!run || run.version !== a.version) return a.ide.analysis.diagnostics;
+    const statics = reconcileWithRun(a.ide.analysis.diagnostics, run.results, a.ide.analysis.scenario).map((r) => r.diagnostic);
+    return [...statics, ...run.diagnostics];
   }
 
   /** A simulation finished: show what it found on the lines of the version it simulated. */
-  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[]): void {
+  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[]): void {
     const doc = documents.get(uri);
     if (!doc || doc.version !== version || shuttingDown) return; // Edited meanwhile: stale already.
-    if (diagnostics.length === 0 && !runDiagnostics.has(uri)) return;
-    runDiagnostics.set(uri, { version, diagnostics, seq: ++runSeq });
+    if (diagnostics.length === 0 && results.length === 0 && !runDiagnostics.has(uri)) return;
+    // Kept for reconciling only: without the timelines (a Simulate command's can be large).
+    const kept = results.map(({ timeline: _t, ...r }) => r as VariantResult);
+    runDiagnostics.set(uri, { version, diagnostics, results: kept, seq: ++runSeq });
     const f = feat();
     if (!f.pullDiagnostics) publishDiagnostics(uri);
     else if (f.diagnosticRefresh) void connection.languages.diagnostics.refresh();
@@ -319,7 +329,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (!current || current.version !== version) return; // Stale: never published.
     const summaries = measuredSummaries(answer.results, declared);
     measured.set(uri, { version, summaries });
-    setRunDiagnostics(uri, version, answer.runDiagnostics);
+    setRunDiagnostics(uri, version, answer.runDiagnostics, answer.results);
     const bounds = [...new Set(summaries.map((m) => m.bound).filter((b): b is string => b !== undefined))];
     const n = answer.runDiagnostics.length;
     const found = `${n} finding${n === 1 ? '' : 's'}`;
