@@ -69,7 +69,7 @@ if (transport) {
 
 session = startSession(connection, {
   // The URI names a scenario without a `scenario "title"` after its file.
-  analyze: (text, { uri, hazards }) => analyzeDocument(text, { uri, hazards }),
+  analyze: (text, { uri, hazards, severities }) => analyzeDocument(text, { uri, hazards, severities }),
   version: SERVER_VERSION,
   // The workers are bundled next to this file (dist/simWorker.js, dist/traceWorker.js).
   workers: bundledWorkers(__dirname),
