@@ -18,6 +18,9 @@ import {
   type MessageWriter,
 } from 'vscode-languageserver/node';
 import { format } from 'node:util';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { analyzeDocument } from '../model/analyze';
 import { bundledWorkers } from './runs';
 import { startSession } from './session';
@@ -73,4 +76,10 @@ session = startSession(connection, {
   version: SERVER_VERSION,
   // The workers are bundled next to this file (dist/simWorker.js, dist/traceWorker.js).
   workers: bundledWorkers(__dirname),
+  // The installed extension ships docs/codes.md beside dist/ (this file's folder).
+  docsBase: docsBase(join(__dirname, '..')),
 });
+
+function docsBase(root: string): string | undefined {
+  return existsSync(join(root, 'docs', 'codes.md')) ? pathToFileURL(root + sep).href : undefined;
+}

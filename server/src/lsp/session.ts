@@ -144,6 +144,8 @@ export interface SessionOptions {
   version: string;
   /** The worker bundles for simulations and trace analysis (`dist/simWorker.js`, `dist/traceWorker.js`). */
   workers: WorkerFiles;
+  /** `file://` URI (trailing `/`) of the folder with docs/codes.md: `codeDescription.href` base. */
+  docsBase?: string;
 }
 
 export interface Session {
@@ -227,7 +229,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // ---- lifecycle ------------------------------------------------------------------------------
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    features = readClientFeatures(params);
+    features = readClientFeatures(params, options.docsBase);
     const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown } | undefined;
     background = backgroundSettings(init?.backgroundSimulation);
     diagSettings = diagnosticsSettings(init?.diagnostics);
