@@ -3,7 +3,7 @@
 //
 // `--no-dependencies`: dist/ is bundled by esbuild, so the .vsix carries no node_modules.
 // .vscodeignore keeps the package to dist/, the grammar, snippets, language configuration,
-// README, LICENSE and package.json; this script fails when a file the extension needs is absent
+// docs/codes.md (diagnostic code links), README, LICENSE and package.json; this script fails when a file the extension needs is absent
 // or something outside that list slipped in.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -30,8 +30,10 @@ const required = [
   'client/language-configuration.json',
   'client/syntaxes/vpscope.tmLanguage.json',
   'client/snippets/vpscope.json',
+  // codeDescription.href of every catalogued diagnostic points into it.
+  'docs/codes.md',
 ];
-const allowed = /^(package\.json|README\.md|LICENSE|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json)$/;
+const allowed = /^(package\.json|README\.md|LICENSE|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|docs\/codes\.md)$/;
 
 function fail(msg) {
   console.error(`package: ${msg}`);

@@ -92,7 +92,7 @@ function clientOptions(): LanguageClientOptions {
     traceOutputChannel: traceOutput,
     // The server offers code lenses running these client commands; the background simulation
     // starts with the current settings, and later changes of `vpscope.*` are pushed to it.
-    initializationOptions: { clientCommands: CLIENT_COMMANDS, backgroundSimulation: backgroundSettings() },
+    initializationOptions: { clientCommands: CLIENT_COMMANDS, backgroundSimulation: backgroundSettings(), diagnostics: diagnosticsSettings() },
     synchronize: { configurationSection: 'vpscope' },
   };
 }
@@ -101,6 +101,12 @@ function clientOptions(): LanguageClientOptions {
 function backgroundSettings(): BackgroundSimulationSettings {
   const c = vscode.workspace.getConfiguration('vpscope.backgroundSimulation');
   return { enabled: c.get('enabled'), debounceMs: c.get('debounceMs'), maxSimulatedMs: c.get('maxSimulatedMs'), wallMs: c.get('wallMs') };
+}
+
+/** `vpscope.diagnostics.*` as the server reads it (it checks codes, levels and numbers). */
+function diagnosticsSettings(): { severity: unknown; stallThresholds: unknown } {
+  const c = vscode.workspace.getConfiguration('vpscope.diagnostics');
+  return { severity: c.get('severity'), stallThresholds: c.get('stallThresholds') };
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {

@@ -140,3 +140,82 @@ test('the examples check without errors', () => {
   const errors = doc.files.flatMap((f: { file: string; diagnostics: { severity: string; code: string; message: string }[] }) => f.diagnostics.filter((d) => d.severity === 'error').map((d) => `${f.file}: ${d.code} ${d.message}`));
   assert.deepEqual(errors, []);
 });
+
+// ---- simulated findings (issue 9): check shows what the editor's background simulation shows ----
+
+interface JD { code: string; severity: string; message: string; range: { start: { line: number; character: number } }; source?: string; verdict?: string }
+const exampleFiles = () => {
+  const ex = join(root, 'examples');
+  return existsSync(ex) ? require('node:fs').readdirSync(ex).filter((f: string) => f.endsWith('.vps')).map((f: string) => join(ex, f)) : [];
+};
+const rank: Record<string, number> = { hint: 0, info: 1, warning: 2, error: 3 };
+
+test('simulated: a static hazard the run shows is confirmed with the measured number, and the run finding is listed', () => {
+  const file = join(root, 'examples', 'openhcl-blocking-syscall.vps');
+  if (!existsSync(file)) return;
+  const r = run(['--format', 'json', file], root);
+  assert.equal(r.code, 0, r.err);
+  const ds: JD[] = JSON.parse(r.out).files[0].diagnostics;
+  const stat = ds.find((d) => d.code === 'VPS201');
+  assert.ok(stat, r.out);
+  assert.equal(stat.source, 'static');
+  assert.equal(stat.verdict, 'confirmed');
+  assert.match(stat.message, /Confirmed by the simulation \(base, VPS301\): .*\d+(\.\d+)? ms/);
+  const sim = ds.filter((d) => d.source === 'simulation');
+  assert.ok(sim.some((d) => d.code === 'VPS301'), r.out);
+  assert.ok(sim.every((d) => /^VPS3\d\d$/.test(d.code) || d.code === 'VPS150'));
+  // --no-simulate: the static diagnostics only, without origins.
+  const s = run(['--format', 'json', '--no-simulate', file], root);
+  const ss: JD[] = JSON.parse(s.out).files[0].diagnostics;
+  assert.ok(ss.every((d) => d.source === undefined && !/^VPS3/.test(d.code)));
+  assert.ok(!ss.find((d) => d.code === 'VPS201')!.message.includes('Confirmed'));
+  // Text carries both too.
+  const t = run([file], root);
+  assert.match(t.out, /warning VPS201: .*Confirmed by the simulation/);
+  assert.match(t.out, /warning VPS301: simulated \(base\)/);
+});
+
+test('simulated: every static diagnostic survives at its place (same or one step lower severity); exit code unchanged', () => {
+  for (const file of exampleFiles()) {
+    const a = run(['--format', 'json', '--no-simulate', file], root);
+    const b = run(['--format', 'json', file], root);
+    assert.equal(b.code, a.code, file);
+    const sa: JD[] = JSON.parse(a.out).files[0].diagnostics;
+    const sb: JD[] = JSON.parse(b.out).files[0].diagnostics.filter((d: JD) => d.source === 'static');
+    assert.equal(sb.length, sa.length, file);
+    for (const d of sa) {
+      const m = sb.find((x) => x.code === d.code && x.range.start.line === d.range.start.line && x.range.start.character === d.range.start.character && x.message.startsWith(d.message));
+      assert.ok(m, `${file}: ${d.code} ${d.message}`);
+      if (m.verdict === 'contradicted') assert.ok(rank[m.severity] === rank[d.severity] - 1 || (d.severity === 'hint' && m.severity === 'hint') || d.severity === 'error', `${file}: ${d.code}`);
+      else assert.equal(m.severity, d.severity, `${file}: ${d.code}`);
+    }
+  }
+});
+
+test('simulated: SARIF results say static or simulation; budget flags are validated', () => {
+  const file = join(root, 'examples', 'openhcl-blocking-syscall.vps');
+  if (!existsSync(file)) return;
+  const r = run(['--format', 'sarif', '--sim-ms', '500', '--sim-wall-ms', '5000', file], root);
+  assert.equal(r.code, 0, r.err);
+  const results = JSON.parse(r.out).runs[0].results as { ruleId: string; properties?: Record<string, string> }[];
+  assert.ok(results.length > 0);
+  for (const x of results) assert.ok(x.properties && ['static', 'simulation'].includes(x.properties['vpscope.source']), JSON.stringify(x));
+  assert.equal(results.find((x) => x.ruleId === 'VPS201')?.properties?.['vpscope.verdict'], 'confirmed');
+  assert.equal(results.find((x) => x.ruleId === 'VPS301')?.properties?.['vpscope.source'], 'simulation');
+  for (const bad of [['--sim-ms', '0'], ['--sim-ms', 'x'], ['--sim-wall-ms', '-1']]) {
+    const e = run([...bad, file], root);
+    assert.equal(e.code, 2, bad.join(' '));
+    assert.match(e.err, /vpscope check: /);
+  }
+});
+
+test('simulated: a file with errors is not simulated; a tiny wall budget still answers', () => {
+  const r = run(['--format', 'json', 'sub/bad.vps'], dir);
+  assert.equal(r.code, 1);
+  assert.ok(JSON.parse(r.out).files[0].diagnostics.every((d: JD) => d.source === undefined));
+  const file = join(root, 'examples', 'xen-cpupool-bs2000.vps');
+  if (!existsSync(file)) return;
+  const t = run(['--format', 'json', '--sim-wall-ms', '1', file], root);
+  assert.equal(t.code, 0, t.err);
+  assert.ok(JSON.parse(t.out).files[0].diagnostics.every((d: JD) => d.source === 'static' || d.source === 'simulation'));
+});

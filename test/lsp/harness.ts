@@ -9,7 +9,7 @@
  * healthy. Set `VPSCOPE_SERVER=dist/server.js` to test a given bundle (and the workers beside it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -30,7 +30,11 @@ let bundlePromise: Promise<string> | undefined;
 export function serverBundle(): Promise<string> {
   if (process.env.VPSCOPE_SERVER) return Promise.resolve(resolve(ROOT, process.env.VPSCOPE_SERVER));
   bundlePromise ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vpscope-lsp-'));
+    // Laid out like the installed extension: dist/ beside docs/codes.md (codeDescription links).
+    const top = mkdtempSync(join(tmpdir(), 'vpscope-lsp-'));
+    const dir = join(top, 'dist');
+    mkdirSync(join(top, 'docs'), { recursive: true });
+    copyFileSync(join(ROOT, 'docs', 'codes.md'), join(top, 'docs', 'codes.md'));
     const entries: [string, string][] = [
       ['server/src/lsp/server.ts', 'server.js'],
       ['server/src/sim/worker.ts', 'simWorker.js'],

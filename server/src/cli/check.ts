@@ -1,34 +1,60 @@
 /**
  * `vpscope check FILE... [--format text|json|sarif]`: the editor's diagnostics (syntax, semantic
- * and static hazards), headless, for CI. Exit codes: 0 no errors (warnings allowed), 1 at least
- * one error, 2 bad usage or an unreadable file.
+ * and static hazards, and, unless `--no-simulate`, what a bounded simulation of every variant
+ * finds, with the static findings reconciled against it), headless, for CI. Exit codes: 0 no
+ * errors (warnings allowed), 1 at least one error, 2 bad usage or an unreadable file.
+ *
+ * The simulation budget is the editor's background simulation's (lsp/session.ts): each variant
+ * at most 1000 ms simulated, all of them at most 2000 ms wall (or the scenario's `wall_limit`
+ * when smaller). It runs in this process; the wall budget is read here, the core reads no clock.
  */
 import { readFile } from 'node:fs/promises';
+import { sortDiagnostics, type Diagnostic } from '../core/diagnostic';
 import { analyzeDocument } from '../model/analyze';
+import { simulateAllCapped } from '../analysis/run';
+import { reconcileWithRun } from '../analysis/reconcile';
+import { runDiagnostics } from '../report/runDiagnostics';
+import { withStallRelated } from '../report/runRelated';
 import { checkerCodes } from '../model/codes';
-import { renderJson, renderSarif, renderText, type CheckedFile } from './format';
+import { renderJson, renderSarif, renderText, type CheckedFile, type DiagnosticOrigin } from './format';
 import { displayPath, ioReason, parseCommand, terminalSafe, usageError } from './common';
 import pkg from '../../../package.json';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = `Usage: vpscope check FILE... [--format text|json|sarif]
+/** The editor's background simulation budget (lsp/session.ts BACKGROUND defaults). */
+export const DEFAULT_SIM_MS = 1000;
+export const DEFAULT_SIM_WALL_MS = 2000;
+
+const USAGE = `Usage: vpscope check FILE... [--format text|json|sarif] [--no-simulate] [--sim-ms N] [--sim-wall-ms N]
 
 Checks scenario files (.vps) like the editor does: syntax errors (VPS0xx), semantic errors and
-warnings (VPS1xx) and static stall hazards (VPS2xx).
+warnings (VPS1xx), static stall hazards (VPS2xx) and, for files without errors, what a bounded
+simulation of every variant finds (VPS3xx), with each static hazard reconciled against it
+(confirmed: carries the measured number; not seen in a run that completed: one severity lower).
 
 Options:
   --format text    'file:line:col: severity CODE: message' lines and a summary (default)
   --format json    {"schema": "vpscope.check/1", "files": [...]} with 0-based LSP ranges
   --format sarif   SARIF 2.1.0 (GitHub code scanning and other CI viewers)
+  --no-simulate    static diagnostics only (no simulation, no reconciliation)
+  --sim-ms N       simulated time per variant, ms (default ${DEFAULT_SIM_MS}, as the editor)
+  --sim-wall-ms N  wall-clock budget per file for all its variants, ms (default ${DEFAULT_SIM_WALL_MS},
+                   or the scenario's wall_limit when smaller)
   --codes          list the checker's codes and exit
   -h, --help       show this help
 
 Exit status: 0 no errors, 1 errors found, 2 bad usage or unreadable file.`;
 
 export async function main(args: string[]): Promise<number> {
-  const parsed = parseCommand('check', USAGE, args, { format: { type: 'string', short: 'f' }, codes: { type: 'boolean' } });
+  const parsed = parseCommand('check', USAGE, args, {
+    format: { type: 'string', short: 'f' },
+    codes: { type: 'boolean' },
+    'no-simulate': { type: 'boolean' },
+    'sim-ms': { type: 'string' },
+    'sim-wall-ms': { type: 'string' },
+  });
   if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
   if (v.codes) {
@@ -38,6 +64,11 @@ export async function main(args: string[]): Promise<number> {
   const format = (v.format ?? 'text') as Format;
   if (!FORMATS.includes(format)) return usageError('check', USAGE, `--format must be one of ${FORMATS.join(', ')}, got '${v.format}'`);
   if (positionals.length === 0) return usageError('check', USAGE, 'no FILE given');
+  const simMs = positiveNumber(v['sim-ms'], DEFAULT_SIM_MS);
+  if (simMs === undefined) return usageError('check', USAGE, `--sim-ms must be a positive number of milliseconds, got '${v['sim-ms']}'`);
+  const wallMs = positiveNumber(v['sim-wall-ms'], DEFAULT_SIM_WALL_MS);
+  if (wallMs === undefined) return usageError('check', USAGE, `--sim-wall-ms must be a positive number of milliseconds, got '${v['sim-wall-ms']}'`);
+  const simulate = !v['no-simulate'];
 
   const files: CheckedFile[] = [];
   for (const p of positionals) {
@@ -50,13 +81,33 @@ export async function main(args: string[]): Promise<number> {
     }
     const path = displayPath(p);
     const analysis = analyzeDocument(text, { uri: path });
-    files.push({ path, text, diagnostics: analysis.diagnostics });
+    const scenario = analysis.scenario;
+    if (!simulate || !scenario || analysis.diagnostics.some((d) => d.severity === 'error')) {
+      files.push({ path, text, diagnostics: analysis.diagnostics });
+      continue;
+    }
+    const t0 = performance.now();
+    const budget = Math.min(wallMs, scenario.settings.wallLimitMs);
+    const results = simulateAllCapped(scenario, { variants: 'all', timeline: false, shouldStop: () => (performance.now() - t0 > budget ? 'wall_limit' : false) }, Math.round(simMs * 1e6));
+    const measured = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions }), results);
+    const reconciled = reconcileWithRun(analysis.diagnostics, results, scenario);
+    const origins = new Map<Diagnostic, DiagnosticOrigin>();
+    for (const r of reconciled) origins.set(r.diagnostic, { source: 'static', verdict: r.verdict });
+    for (const d of measured) origins.set(d, { source: 'simulation' });
+    const diagnostics = sortDiagnostics([...reconciled.map((r) => r.diagnostic), ...measured]);
+    files.push({ path, text, diagnostics, origins });
   }
 
   if (format === 'json') process.stdout.write(renderJson(files));
   else if (format === 'sarif') process.stdout.write(renderSarif(files, { version: pkg.version, informationUri: repoUrl() }));
   else process.stdout.write(terminalSafe(renderText(files)));
   return files.some((f) => f.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
+}
+
+function positiveNumber(s: string | undefined, dflt: number): number | undefined {
+  if (s === undefined) return dflt;
+  const n = Number(s);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 function repoUrl(): string {

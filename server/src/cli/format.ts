@@ -13,7 +13,16 @@ export interface CheckedFile {
   path: string;
   text: string;
   diagnostics: Diagnostic[];
+  /**
+   * Where each diagnostic comes from, when the file was simulated (`vpscope check` without
+   * `--no-simulate`): the static analysis (with its reconciliation verdict) or the simulation.
+   * Absent: every diagnostic is static and nothing was simulated.
+   */
+  origins?: ReadonlyMap<Diagnostic, DiagnosticOrigin>;
 }
+
+/** `static`: syntax, semantics, static hazards; `simulation`: measured by a (bounded) run. */
+export type DiagnosticOrigin = { source: 'static'; verdict: 'confirmed' | 'contradicted' | 'unchanged' } | { source: 'simulation' };
 
 export interface JsonRange {
   start: LineCol;
@@ -26,6 +35,10 @@ export interface JsonDiagnostic {
   message: string;
   range: JsonRange;
   related?: { message: string; range: JsonRange }[];
+  /** Present when the file was simulated: `static` or `simulation`. */
+  source?: 'static' | 'simulation';
+  /** Static findings of a simulated file: what the run says about them. */
+  verdict?: 'confirmed' | 'contradicted' | 'unchanged';
   fixes?: { title: string; preferred?: boolean; edits: { range: JsonRange; newText: string }[] }[];
 }
 
@@ -87,7 +100,18 @@ export function renderJson(files: readonly CheckedFile[]): string {
     schema: 'vpscope.check/1',
     files: files.map((f) => {
       const lines = new LineIndex(f.text);
-      return { file: f.path, diagnostics: f.diagnostics.map((d) => toJsonDiagnostic(d, lines)) };
+      return {
+        file: f.path,
+        diagnostics: f.diagnostics.map((d) => {
+          const j = toJsonDiagnostic(d, lines);
+          const o = f.origins?.get(d);
+          if (o) {
+            j.source = o.source;
+            if (o.source === 'static') j.verdict = o.verdict;
+          }
+          return j;
+        }),
+      };
     }),
     summary: { files: files.length, errors: c.error, warnings: c.warning, notes: c.info + c.hint },
   };
@@ -137,6 +161,8 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
         message: { text: d.message },
         locations: [{ physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, d.range) } }],
       };
+      const o = f.origins?.get(d);
+      if (o) res.properties = o.source === 'static' ? { 'vpscope.source': 'static', 'vpscope.verdict': o.verdict } : { 'vpscope.source': 'simulation' };
       if (d.related?.length) {
         res.relatedLocations = d.related.map((r, k) => ({ id: k, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, r.range) } }));
       }

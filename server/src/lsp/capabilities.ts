@@ -44,7 +44,8 @@ export interface ClientFeatures {
   convert: ConvertCaps;
 }
 
-export function readClientFeatures(params: InitializeParams): ClientFeatures {
+/** `docsBase`: file URI (with a trailing `/`) of the folder with docs/codes.md, if shipped. */
+export function readClientFeatures(params: InitializeParams, docsBase?: string): ClientFeatures {
   const c: ClientCapabilities = params.capabilities ?? {};
   const td = c.textDocument ?? {};
   const tagSet = td.publishDiagnostics?.tagSupport?.valueSet ?? [];
@@ -68,6 +69,7 @@ export function readClientFeatures(params: InitializeParams): ClientFeatures {
       relatedInformation: !!td.publishDiagnostics?.relatedInformation,
       diagnosticTags: tagSet.filter((t): t is DiagnosticTag => t === DiagnosticTag.Unnecessary || t === DiagnosticTag.Deprecated),
       hierarchicalSymbols: !!td.documentSymbol?.hierarchicalDocumentSymbolSupport,
+      ...(docsBase && td.publishDiagnostics?.codeDescriptionSupport ? { codeDescriptionBase: docsBase } : {}),
     },
   };
   if (td.semanticTokens?.requests?.full) {

@@ -37,6 +37,8 @@ import {
   WorkspaceEdit,
 } from 'vscode-languageserver';
 import type { Diagnostic, Severity, TextEdit } from '../core/diagnostic';
+import { codeHref } from '../model/codes';
+import { isKnownCode } from '../analysis/catalog';
 import type { SimulateLens } from '../ide/codeLens';
 import { ClientCommands, type SimulateCommandOptions } from '../shared/protocol';
 import type { TextRange } from '../core/text';
@@ -67,6 +69,11 @@ export interface ConvertCaps {
   relatedInformation: boolean;
   diagnosticTags: DiagnosticTag[];
   hierarchicalSymbols: boolean;
+  /**
+   * `file://` URI (ending in `/`) of the folder holding docs/codes.md (the installed extension),
+   * when the client declares `codeDescriptionSupport`: diagnostics of catalogued codes link there.
+   */
+  codeDescriptionBase?: string;
 }
 
 export const defaultConvertCaps: ConvertCaps = {
@@ -148,6 +155,7 @@ export namespace toLsp {
       source: 'vpscope',
       message: d.message,
     };
+    if (caps.codeDescriptionBase && isKnownCode(d.code)) out.codeDescription = { href: caps.codeDescriptionBase + codeHref(d.code) };
     if (d.related?.length) {
       if (caps.relatedInformation) {
         out.relatedInformation = d.related.map((r) => ({ location: { uri, range: range(doc, r.range) }, message: r.message }));

@@ -12,6 +12,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IdeDocument } from '../ide/document';
 import type { DocumentAnalysis } from '../model/analysisTypes';
+import type { SeverityOverrides } from '../model/findingSettings';
 
 export interface AnalyzedDocument {
   /** The document version the analysis belongs to. */
@@ -24,7 +25,8 @@ export interface AnalyzedDocument {
   ms: number;
 }
 
-export type AnalyzeFn = (text: string, options: { uri: string; hazards: boolean }) => DocumentAnalysis;
+/** `severities`: `vpscope.diagnostics.severity` (code -> severity or off), applied by `analyzeDocument`. */
+export type AnalyzeFn = (text: string, options: { uri: string; hazards: boolean; severities?: SeverityOverrides }) => DocumentAnalysis;
 
 interface DocumentState {
   analyzed?: AnalyzedDocument;
@@ -83,6 +85,11 @@ export class AnalysisCache {
   postpone(uri: string): void {
     const p = this.states.get(uri)?.pending;
     if (p) this.debounce(uri, p.delayMs, p.fn);
+  }
+
+  /** Forgets every cached analysis (the settings they were made with changed); timers stay. */
+  invalidate(): void {
+    for (const s of this.states.values()) s.analyzed = undefined;
   }
 
   /** Forgets everything about a closed document. */

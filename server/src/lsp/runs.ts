@@ -35,7 +35,7 @@ import type { Diagnostic } from '../core/diagnostic';
 import type { Finding } from '../core/findings';
 import { LineIndex } from '../core/text';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
-import { runDiagnostics } from '../report/runDiagnostics';
+import { runDiagnostics, type RunDiagnosticsOptions } from '../report/runDiagnostics';
 import { withStallRelated } from '../report/runRelated';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
@@ -75,7 +75,10 @@ export interface RunContext {
   /** The open document's light analysis (undefined when the client has not opened it). */
   analyzed(uri: string, token: CancellationToken): Promise<AnalyzedDocument | undefined>;
   /** A simulation of `version` of `uri` found these (offsets in that version's text). */
-  setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  /** `vpscope.diagnostics.*` as run diagnostics read them (thresholds, severity per code). */
+  runOptions(): Pick<RunDiagnosticsOptions, 'thresholds' | 'severities'>;
+  /** `results`: what was simulated, to reconcile the static diagnostics of `version` with. */
+  setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[]): void;
   workers: WorkerFiles;
 }
 
@@ -370,8 +373,8 @@ export class RunManager {
     const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false) as unknown as RunDocument;
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
     // `# vpscope-allow VPS3xx` comments of the simulated document hide run diagnostics too.
-    const found = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions }), results);
-    this.ctx.setRunDiagnostics(uri, version, found);
+    const found = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions, ...this.ctx.runOptions() }), results);
+    this.ctx.setRunDiagnostics(uri, version, found, results);
     const out: SimulateResult = { runId, uri, version, title: scenario.title, run, summary, runDiagnostics: found.length };
     if (answer.view) out.view = answer.view;
     const last = results[results.length - 1];
@@ -415,7 +418,7 @@ export class RunManager {
     const promise = job.promise.then(
       (results) => {
         clearTimeout(hung);
-        return { results, runDiagnostics: withStallRelated(runDiagnostics(results, { suppressions }), results) };
+        return { results, runDiagnostics: withStallRelated(runDiagnostics(results, { suppressions, ...this.ctx.runOptions() }), results) };
       },
       (e: unknown) => {
         clearTimeout(hung);

@@ -18,6 +18,9 @@ import {
   type MessageWriter,
 } from 'vscode-languageserver/node';
 import { format } from 'node:util';
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { analyzeDocument } from '../model/analyze';
 import { bundledWorkers } from './runs';
 import { startSession } from './session';
@@ -69,8 +72,14 @@ if (transport) {
 
 session = startSession(connection, {
   // The URI names a scenario without a `scenario "title"` after its file.
-  analyze: (text, { uri, hazards }) => analyzeDocument(text, { uri, hazards }),
+  analyze: (text, { uri, hazards, severities }) => analyzeDocument(text, { uri, hazards, severities }),
   version: SERVER_VERSION,
   // The workers are bundled next to this file (dist/simWorker.js, dist/traceWorker.js).
   workers: bundledWorkers(__dirname),
+  // The installed extension ships docs/codes.md beside dist/ (this file's folder).
+  docsBase: docsBase(join(__dirname, '..')),
 });
+
+function docsBase(root: string): string | undefined {
+  return existsSync(join(root, 'docs', 'codes.md')) ? pathToFileURL(root + sep).href : undefined;
+}

@@ -30,6 +30,10 @@ import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/out
 import { selectionChain } from '../ide/selection';
 import { semanticTokens } from '../ide/semanticTokens';
 import type { VariantResult } from '../sim/result';
+import { reconcileWithRun } from '../analysis/reconcile';
+import { runDiagnostics as computeRunDiagnostics } from '../report/runDiagnostics';
+import { withStallRelated } from '../report/runRelated';
+import type { SeverityOverrides, SeverityThresholds } from '../model/findingSettings';
 import {
   AnalyzeTraceRequest,
   BACKGROUND_SIMULATION_DEFAULTS,
@@ -68,6 +72,52 @@ export function backgroundSettings(raw: unknown, base: Required<BackgroundSimula
   return out;
 }
 
+/** `vpscope.diagnostics.*` as the server applies it (static and run diagnostics). */
+export interface DiagnosticsSettings {
+  /** Code -> severity or `off` (`information` read as `info`). */
+  severities: SeverityOverrides;
+  /** Stall thresholds (ns, shares 0-1); missing ones stay at DEFAULT_THRESHOLDS. */
+  thresholds: Partial<SeverityThresholds>;
+}
+
+const SEVERITY_SETTING: Readonly<Record<string, SeverityOverrides[string]>> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint', off: 'off' };
+
+/**
+ * `{ severity: { CODE: level }, stallThresholds: { warnLongestMs, warnSharePercent, hintLongestMs,
+ * hintSharePercent } }` read leniently: unknown codes or levels, non-numbers, negative or
+ * non-finite numbers, times above an hour and shares above 100% are ignored (the default stays).
+ */
+export function diagnosticsSettings(raw: unknown): DiagnosticsSettings {
+  const out: DiagnosticsSettings = { severities: {}, thresholds: {} };
+  if (!raw || typeof raw !== 'object') return out;
+  const r = raw as Record<string, unknown>;
+  const sev: Record<string, SeverityOverrides[string]> = {};
+  if (r.severity && typeof r.severity === 'object') {
+    for (const [k, v] of Object.entries(r.severity as Record<string, unknown>)) {
+      const code = k.trim().toUpperCase();
+      if (!/^VPS\d{3}$/.test(code) || typeof v !== 'string') continue;
+      const name = v.trim().toLowerCase();
+      if (Object.hasOwn(SEVERITY_SETTING, name)) sev[code] = SEVERITY_SETTING[name];
+    }
+  }
+  out.severities = sev;
+  const t = r.stallThresholds;
+  if (t && typeof t === 'object') {
+    const num = (v: unknown, max = Number.POSITIVE_INFINITY) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= max ? v : undefined);
+    const o = t as Record<string, unknown>;
+    // At most an hour (no stall is longer than a run the editor makes).
+    const wl = num(o.warnLongestMs, 3_600_000);
+    const ws = num(o.warnSharePercent, 100);
+    const hl = num(o.hintLongestMs, 3_600_000);
+    const hs = num(o.hintSharePercent, 100);
+    if (wl !== undefined) out.thresholds.warnLongestNs = Math.round(wl * 1e6);
+    if (ws !== undefined) out.thresholds.warnShare = ws / 100;
+    if (hl !== undefined) out.thresholds.hintLongestNs = Math.round(hl * 1e6);
+    if (hs !== undefined) out.thresholds.hintShare = hs / 100;
+  }
+  return out;
+}
+
 /** Per variant: worst p99 over latency tasks, stall count, simulated time, the bound hit. */
 export function measuredSummaries(results: readonly VariantResult[], declaredNs: ReadonlyMap<string, number>): MeasuredSummary[] {
   return results.map((r) => {
@@ -94,6 +144,8 @@ export interface SessionOptions {
   version: string;
   /** The worker bundles for simulations and trace analysis (`dist/simWorker.js`, `dist/traceWorker.js`). */
   workers: WorkerFiles;
+  /** `file://` URI (trailing `/`) of the folder with docs/codes.md: `codeDescription.href` base. */
+  docsBase?: string;
 }
 
 export interface Session {
@@ -103,16 +155,20 @@ export interface Session {
 
 export function startSession(connection: Connection, options: SessionOptions): Session {
   const documents = new TextDocuments(TextDocument);
-  const cache = new AnalysisCache(options.analyze);
+  const cache = new AnalysisCache((text, o) => options.analyze(text, { ...o, severities: diagSettings.severities }));
   // Indexed in the trace worker (a large file is analysed off this thread).
   const workspace = new WorkspaceFiles(options.workers.trace);
   let features: ClientFeatures | undefined;
   let shuttingDown = false;
   /**
    * Diagnostics of the last simulation of each document (stalls and findings on source lines),
-   * valid for the version that was simulated: shown with the static ones until the next edit.
+   * valid for the version that was simulated: shown with the static ones until the next edit,
+   * and the results, which the static ones of that version are reconciled with.
    */
-  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; seq: number }>();
+  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; results: readonly VariantResult[]; seq: number }>();
+  /** `vpscope.diagnostics.*`; `settingsSeq` changes with them (pull result ids). */
+  let diagSettings = diagnosticsSettings(undefined);
+  let settingsSeq = 0;
   let runSeq = 0;
   /** `vpscope.backgroundSimulation.*`, from initializationOptions, then didChangeConfiguration. */
   let background = BACKGROUND_SIMULATION_DEFAULTS;
@@ -130,7 +186,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     connection,
     features: feat,
     analyzed: (uri, token) => analyzed(uri, token),
-    setRunDiagnostics: (uri, version, diagnostics) => setRunDiagnostics(uri, version, diagnostics),
+    runOptions: () => ({ thresholds: diagSettings.thresholds, severities: diagSettings.severities }),
+    setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results),
     workers: options.workers,
   });
 
@@ -172,8 +229,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // ---- lifecycle ------------------------------------------------------------------------------
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    features = readClientFeatures(params);
-    background = backgroundSettings((params.initializationOptions as { backgroundSimulation?: unknown } | undefined)?.backgroundSimulation);
+    features = readClientFeatures(params, options.docsBase);
+    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown } | undefined;
+    background = backgroundSettings(init?.backgroundSimulation);
+    diagSettings = diagnosticsSettings(init?.diagnostics);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspace.setFolders(folders);
     return { capabilities: serverCapabilities(features), serverInfo: { name: 'vpscope', version: options.version } };
@@ -188,19 +247,46 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }
   });
 
-  // Push (`settings.vpscope.backgroundSimulation`, what VS Code sends with
-  // `synchronize.configurationSection`) or, when the push carries none and the client has
-  // `workspace/configuration`, pull the section.
+  // Push (`settings.vpscope.backgroundSimulation` / `.diagnostics`, what VS Code sends with
+  // `synchronize.configurationSection`) or, when the push carries neither and the client has
+  // `workspace/configuration`, pull the sections.
   connection.onDidChangeConfiguration((change) => {
-    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown } } | undefined)?.vpscope?.backgroundSimulation;
-    if (pushed !== undefined) applyBackgroundSettings(pushed);
-    else if (features?.configuration) {
+    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown } } | undefined)?.vpscope;
+    if (pushed?.backgroundSimulation !== undefined) applyBackgroundSettings(pushed.backgroundSimulation);
+    if (pushed?.diagnostics !== undefined) applyDiagnosticsSettings(pushed.diagnostics);
+    if (pushed?.backgroundSimulation === undefined && pushed?.diagnostics === undefined && features?.configuration) {
       connection.workspace.getConfiguration('vpscope.backgroundSimulation').then(
         (v: unknown) => v != null && applyBackgroundSettings(v),
         () => undefined,
       );
+      connection.workspace.getConfiguration('vpscope.diagnostics').then(
+        (v: unknown) => v != null && applyDiagnosticsSettings(v),
+        () => undefined,
+      );
     }
   });
+
+  /**
+   * New `vpscope.diagnostics.*`: analyses are redone with the new severities, the kept run
+   * diagnostics recomputed from their results with the new thresholds, and all republished.
+   */
+  function applyDiagnosticsSettings(raw: unknown): void {
+    const next = diagnosticsSettings(raw);
+    if (JSON.stringify(next) === JSON.stringify(diagSettings)) return;
+    diagSettings = next;
+    settingsSeq++;
+    cache.invalidate();
+    for (const [uri, run] of runDiagnostics) {
+      const doc = documents.get(uri);
+      if (!doc || doc.version !== run.version) continue;
+      const suppressions = cache.get(doc, { full: true }).ide.analysis.suppressions;
+      run.diagnostics = withStallRelated(computeRunDiagnostics(run.results, { suppressions, ...diagSettings }), run.results);
+      run.seq = ++runSeq;
+    }
+    const f = feat();
+    if (!f.pullDiagnostics) for (const doc of documents.all()) publishDiagnostics(doc.uri);
+    else if (f.diagnosticRefresh) void connection.languages.diagnostics.refresh();
+  }
 
   connection.onShutdown(() => {
     shuttingDown = true;
@@ -228,18 +314,26 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }
   }
 
-  /** The static diagnostics of the analysed version, plus the run diagnostics of that version. */
+  /**
+   * The static diagnostics of the analysed version, plus the run diagnostics of that version; with
+   * a simulation of that version, the static ones are reconciled with it (docs/hazards.md:
+   * confirmed ones carry the measured number, ones a completed run never shows step down).
+   */
   function withRunDiagnostics(uri: string, a: AnalyzedDocument): Diagnostic[] {
     const run = runDiagnostics.get(uri);
-    return run && run.version === a.version ? [...a.ide.analysis.diagnostics, ...run.diagnostics] : a.ide.analysis.diagnostics;
+    if (!run || run.version !== a.version) return a.ide.analysis.diagnostics;
+    const statics = reconcileWithRun(a.ide.analysis.diagnostics, run.results, a.ide.analysis.scenario).map((r) => r.diagnostic);
+    return [...statics, ...run.diagnostics];
   }
 
   /** A simulation finished: show what it found on the lines of the version it simulated. */
-  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[]): void {
+  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[]): void {
     const doc = documents.get(uri);
     if (!doc || doc.version !== version || shuttingDown) return; // Edited meanwhile: stale already.
-    if (diagnostics.length === 0 && !runDiagnostics.has(uri)) return;
-    runDiagnostics.set(uri, { version, diagnostics, seq: ++runSeq });
+    if (diagnostics.length === 0 && results.length === 0 && !runDiagnostics.has(uri)) return;
+    // Kept for reconciling only: without the timelines (a Simulate command's can be large).
+    const kept = results.map(({ timeline: _t, ...r }) => r as VariantResult);
+    runDiagnostics.set(uri, { version, diagnostics, results: kept, seq: ++runSeq });
     const f = feat();
     if (!f.pullDiagnostics) publishDiagnostics(uri);
     else if (f.diagnosticRefresh) void connection.languages.diagnostics.refresh();
@@ -319,7 +413,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (!current || current.version !== version) return; // Stale: never published.
     const summaries = measuredSummaries(answer.results, declared);
     measured.set(uri, { version, summaries });
-    setRunDiagnostics(uri, version, answer.runDiagnostics);
+    setRunDiagnostics(uri, version, answer.runDiagnostics, answer.results);
     const bounds = [...new Set(summaries.map((m) => m.bound).filter((b): b is string => b !== undefined))];
     const n = answer.runDiagnostics.length;
     const found = `${n} finding${n === 1 ? '' : 's'}`;
@@ -366,7 +460,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
       const a = await analyzed(params.textDocument.uri, token, { full: true });
       if (!a) return { kind: 'full', items: [] };
       const run = runDiagnostics.get(params.textDocument.uri);
-      const resultId = run && run.version === a.version ? `${a.version}:run${run.seq}` : `${a.version}`;
+      const resultId = `${run && run.version === a.version ? `${a.version}:run${run.seq}` : `${a.version}`}:s${settingsSeq}`;
       if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
       const caps = feat().convert;
       const items = withRunDiagnostics(params.textDocument.uri, a).map((d) => toLsp.diagnostic(a.doc, params.textDocument.uri, d, caps));

@@ -33,11 +33,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
 import { gzipBase64 } from '../io/gzipBase64';
 import { analyzeDocument } from '../model/analyze';
-import { simulateAllWithFindings } from '../analysis/run';
+import { simulateAllCapped, simulateAllWithFindings } from '../analysis/run';
 import { toRunJson } from '../report/simulation';
 import { buildSimulationView } from '../report/view';
 import type { ViewOrigin } from '../shared/view';
-import type { Scenario } from '../model/ir';
 import type { VariantResult } from './result';
 import type { SimulateAllOptions } from './run';
 
@@ -152,7 +151,7 @@ function run(req: SimRunRequest): void {
   };
   const scenario = a.scenario;
   const cap = req.maxDurationNs;
-  const results = cap === undefined ? simulateAllWithFindings(scenario, options) : capped(scenario, options, cap);
+  const results = cap === undefined ? simulateAllWithFindings(scenario, options) : simulateAllCapped(scenario, options, cap);
   if (!req.view) {
     const transfer: ArrayBuffer[] = [];
     if (req.transferTimelines) {
@@ -180,26 +179,6 @@ function run(req: SimRunRequest): void {
   const keep = req.timeline ?? true;
   const sent = keep ? results : results.map(({ timeline: _t, ...r }) => r);
   port.postMessage({ type: 'result', id: req.id, results: sent, diagnostics: a.diagnostics, view, ...(notRun ? { notRun } : {}) });
-}
-
-/**
- * One variant at a time, each simulated for its own duration capped at `cap` (the `durationNs`
- * option overrides every variant alike); like `simulateAll`, stops after a cancelled or
- * wall-limited variant.
- */
-function capped(scenario: Scenario, options: SimulateAllOptions, cap: number): VariantResult[] {
-  const sel = options.variants ?? 'all';
-  const names = sel === 'all' ? ['base', ...scenario.variants.map((v) => v.name)] : sel === 'base' ? ['base'] : sel;
-  const out: VariantResult[] = [];
-  for (const name of names) {
-    const declared = (name === 'base' ? scenario : scenario.variants.find((v) => v.name === name)?.scenario)?.settings.durationNs;
-    if (declared === undefined) continue;
-    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared) });
-    if (!r) continue;
-    out.push(r);
-    if (r.stop.reason === 'cancelled' || r.stop.reason === 'wall_limit') break;
-  }
-  return out;
 }
 
 if (parentPort) {

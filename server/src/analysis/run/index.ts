@@ -238,3 +238,23 @@ const analysed = new WeakSet<VariantResult>();
 export function simulateAllWithFindings(scenario: Scenario, opts: SimulateAllOptions = {}): VariantResult[] {
   return simulateAll(scenario, opts).map(withRunFindings);
 }
+
+/**
+ * The background simulation (editor and `vpscope check`): one variant at a time, each simulated for its own duration capped at `cap` (the `durationNs`
+ * option overrides every variant alike); like `simulateAll`, stops after a cancelled or
+ * wall-limited variant.
+ */
+export function simulateAllCapped(scenario: Scenario, options: SimulateAllOptions, cap: number): VariantResult[] {
+  const sel = options.variants ?? 'all';
+  const names = sel === 'all' ? ['base', ...scenario.variants.map((v) => v.name)] : sel === 'base' ? ['base'] : sel;
+  const out: VariantResult[] = [];
+  for (const name of names) {
+    const declared = (name === 'base' ? scenario : scenario.variants.find((v) => v.name === name)?.scenario)?.settings.durationNs;
+    if (declared === undefined) continue;
+    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared) });
+    if (!r) continue;
+    out.push(r);
+    if (r.stop.reason === 'cancelled' || r.stop.reason === 'wall_limit') break;
+  }
+  return out;
+}
