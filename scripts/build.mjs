@@ -1,11 +1,22 @@
 // One build for everything: the language server, the extension entry, the CLI, the simulation
 // and trace workers and (when present) the webview bundle. Bundled with esbuild, so dist/ runs
 // without node_modules (the .vsix ships dist/ only).
+// `--release` (npm run package, vscode:prepublish): minified, no source maps. The CLI's
+// `--version` is package.json's version, put in at build time (VPSCOPE_VERSION).
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, chmodSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+const release = process.argv.includes('--release');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const common = {
+  bundle: true,
+  sourcemap: !release,
+  minify: release,
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { VPSCOPE_VERSION: JSON.stringify(version) },
+};
 const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 const builds = [
@@ -18,6 +29,8 @@ const builds = [
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 mkdirSync('dist', { recursive: true });
+// A release build must not leave the previous debug build's maps behind.
+if (release) for (const f of readdirSync('dist')) if (f.endsWith('.map')) rmSync(`dist/${f}`);
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {

@@ -20,6 +20,8 @@ const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 const required = [
   'package.json',
   'LICENSE',
+  'CHANGELOG.md',
+  'images/icon.png',
   'dist/extension.js',
   'dist/server.js',
   'dist/simWorker.js',
@@ -31,7 +33,7 @@ const required = [
   'client/syntaxes/vpscope.tmLanguage.json',
   'client/snippets/vpscope.json',
 ];
-const allowed = /^(package\.json|README\.md|LICENSE|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json)$/;
+const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|images\/icon\.png|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json)$/;
 
 function fail(msg) {
   console.error(`package: ${msg}`);
@@ -53,7 +55,7 @@ const extra = files.filter((f) => !allowed.test(f));
 if (extra.length) fail(`unexpected files would be packaged:\n  ${extra.join('\n  ')}`);
 
 mkdirSync(dirname(out), { recursive: true });
-const r = run(['package', '--no-dependencies', '--no-rewrite-relative-links', '--out', out]);
+const r = run(['package', '--no-dependencies', '--out', out]);
 if (r.status !== 0) fail(`vsce package failed:\n${r.stdout}${r.stderr}`);
 const kb = Math.round(statSync(out).size / 1024);
 console.log(`packaged ${files.length} files into ${out} (${kb} KiB)`);
