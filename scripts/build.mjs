@@ -1,11 +1,30 @@
 // One build for everything: the language server, the extension entry, the CLI, the simulation
 // and trace workers and (when present) the webview bundle. Bundled with esbuild, so dist/ runs
 // without node_modules (the .vsix ships dist/ only).
+// `--release` (npm run package, vscode:prepublish): minified, no source maps. The CLI's
+// `--version` is package.json's version, put in at build time (VPSCOPE_VERSION).
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, chmodSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 
+// vsce runs `vscode:prepublish` (a release build) before it lists or packages files. The tests
+// package the extension while other tests run dist/ (a rebuild then would race them), and
+// `npm run package` has just built the release: scripts/package.mjs sets VPSCOPE_PACKAGE_AS_BUILT
+// so that vsce packages dist/ as it is.
+if (process.argv.includes('--prepublish') && process.env.VPSCOPE_PACKAGE_AS_BUILT === '1') {
+  console.log('vscode:prepublish: packaging dist/ as built');
+  process.exit(0);
+}
 const watch = process.argv.includes('--watch');
-const common = { bundle: true, sourcemap: true, logLevel: 'warning', legalComments: 'none' };
+const release = process.argv.includes('--release');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+const common = {
+  bundle: true,
+  sourcemap: !release,
+  minify: release,
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { VPSCOPE_VERSION: JSON.stringify(version) },
+};
 const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
 
 const builds = [
@@ -18,6 +37,8 @@ const builds = [
 ].filter((b) => existsSync(b.entryPoints[0]));
 
 mkdirSync('dist', { recursive: true });
+// A release build must not leave the previous debug build's maps behind.
+if (release) for (const f of readdirSync('dist')) if (f.endsWith('.map')) rmSync(`dist/${f}`);
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {

@@ -20,6 +20,8 @@ const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
 const required = [
   'package.json',
   'LICENSE',
+  'CHANGELOG.md',
+  'images/icon.png',
   'dist/extension.js',
   'dist/server.js',
   'dist/simWorker.js',
@@ -33,7 +35,7 @@ const required = [
   // codeDescription.href of every catalogued diagnostic points into it.
   'docs/codes.md',
 ];
-const allowed = /^(package\.json|README\.md|LICENSE|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|docs\/codes\.md)$/;
+const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|images\/icon\.png|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|docs\/codes\.md)$/;
 
 function fail(msg) {
   console.error(`package: ${msg}`);
@@ -45,7 +47,7 @@ for (const f of required) if (!existsSync(join(root, f))) fail(`missing ${f} (ru
 // vsce must never ask a question (CI has no stdin): it asks when README/LICENSE/repository are
 // missing, which the checks above and package.json rule out; stdin is closed all the same.
 const run = (argv) =>
-  spawnSync(process.execPath, [vsce, ...argv], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  spawnSync(process.execPath, [vsce, ...argv], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VPSCOPE_PACKAGE_AS_BUILT: '1' } });
 
 const ls = run(['ls', '--no-dependencies']);
 if (ls.status !== 0) fail(`vsce ls failed:\n${ls.stdout}${ls.stderr}`);
@@ -55,7 +57,7 @@ const extra = files.filter((f) => !allowed.test(f));
 if (extra.length) fail(`unexpected files would be packaged:\n  ${extra.join('\n  ')}`);
 
 mkdirSync(dirname(out), { recursive: true });
-const r = run(['package', '--no-dependencies', '--no-rewrite-relative-links', '--out', out]);
+const r = run(['package', '--no-dependencies', '--out', out]);
 if (r.status !== 0) fail(`vsce package failed:\n${r.stdout}${r.stderr}`);
 const kb = Math.round(statSync(out).size / 1024);
 console.log(`packaged ${files.length} files into ${out} (${kb} KiB)`);

@@ -110,8 +110,9 @@ function positiveNumber(s: string | undefined, dflt: number): number | undefined
   return Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
-function repoUrl(): string {
+/** The repository's web address from package.json, or undefined while there is none (no placeholder host). */
+function repoUrl(): string | undefined {
   const r = (pkg as { repository?: { url?: string } | string }).repository;
   const url = typeof r === 'string' ? r : r?.url;
-  return (url ?? 'https://example.invalid/vpscope').replace(/\.git$/, '');
+  return url ? url.replace(/\.git$/, '') : undefined;
 }

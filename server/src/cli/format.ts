@@ -122,7 +122,8 @@ const SARIF_LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'er
 
 export interface SarifTool {
   version: string;
-  informationUri: string;
+  /** The project's web address; left out of the log while there is none. */
+  informationUri?: string;
 }
 
 /** A 1-based SARIF region; an empty range stays an insertion point (endColumn = startColumn). */
@@ -148,7 +149,7 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
       fullDescription: { text: help },
       help: { text: help, markdown: help },
       defaultConfiguration: { level: SARIF_LEVEL[doc?.severity ?? first?.severity ?? 'warning'] },
-      helpUri: `${tool.informationUri}/blob/main/docs/language.md`,
+      ...(tool.informationUri ? { helpUri: `${tool.informationUri}/blob/main/docs/codes.md#${id.toLowerCase()}` } : {}),
     };
   });
   const results = files.flatMap((f) => {
@@ -180,7 +181,7 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'vpscope', version: tool.version, semanticVersion: tool.version, informationUri: tool.informationUri, rules } },
+        tool: { driver: { name: 'vpscope', version: tool.version, semanticVersion: tool.version, ...(tool.informationUri ? { informationUri: tool.informationUri } : {}), rules } },
         artifacts: files.map((f) => ({ location: { uri: f.path }, mimeType: 'text/x-vpscope' })),
         columnKind: 'utf16CodeUnits',
         results,

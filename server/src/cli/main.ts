@@ -9,7 +9,10 @@ import { main as simulate } from './simulate';
 import { main as analyze } from './analyze';
 import { ioReason, terminalSafe } from './common';
 
-export const VERSION = '0.1.0';
+/** package.json's version: put in by scripts/build.mjs (define); read from the file under tsx. */
+declare const VPSCOPE_VERSION: string | undefined;
+export const VERSION: string =
+  typeof VPSCOPE_VERSION === 'string' ? VPSCOPE_VERSION : (require('../../../package.json') as { version: string }).version;
 
 const USAGE = `vpscope ${VERSION} - CPU scheduling of virtual machines: scenarios, simulation, traces
 
