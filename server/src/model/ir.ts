@@ -238,7 +238,7 @@ export interface Vtl2Task extends Ranged {
   /**
    * threadpool, no target_vp: which ring the task's IO and timers use. Absent = `vp0` (the
    * threadpool backend's code: `driver(0)`); `current` = the ring of the VP the task runs on when it
-   * submits (the "current VP's ring" of the OpenHCL guide's review; the code's TODO).
+   * submits (the "current VP's ring" of the OpenHCL guide's review; the code's own note).
    */
   ioRing?: 'vp0' | 'current';
   /**

@@ -264,6 +264,30 @@ export interface ThreadInfo {
   kvmOther: number;
 }
 
+/**
+ * Counts a kvm_* event against the thread that was current on its CPU (what vCPU identification
+ * reads): kvm_entry carries the vCPU id in `a0`, kvm_exit in `a1`. Shared by every importer.
+ */
+export function noteKvmEvent(info: ThreadInfo, kind: EventKind, a0: number, a1: number): void {
+  switch (kind) {
+    case EventKind.KvmEntry:
+      info.kvmEntries++;
+      if (a0 >= 0) info.kvmVcpu = a0;
+      break;
+    case EventKind.KvmExit:
+      info.kvmExits++;
+      if (a1 >= 0) info.kvmVcpu = a1;
+      break;
+    case EventKind.KvmPio:
+    case EventKind.KvmUserspaceExit:
+    case EventKind.KvmHypercall:
+    case EventKind.KvmMmio:
+    case EventKind.KvmPleWindowUpdate:
+      info.kvmOther++;
+      break;
+  }
+}
+
 /** Dense index for the common case (one input file, pids below 2^22 = Linux's pid_max limit). */
 const DENSE_MAX = 1 << 22;
 

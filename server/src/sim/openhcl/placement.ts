@@ -11,7 +11,7 @@
  * OpenVMM code (microsoft/openvmm, read for this model):
  * - `openhcl/underhill_core/src/threadpool_vm_task_backend.rs`: an untargeted driver spawns on
  *   the threadpool (the current CPU's thread) and initiates IO on `driver(0)`, VP 0's ring; the
- *   code carries "TODO: ... initiate IO to VP0. Consider using the current initiator instead", and
+ *   code notes that it initiates IO to VP 0 and that the current initiator could be used instead, and
  *   the guide's review discussed "the current VP's ring": the language offers both (`io_ring`).
  * - `vm/vmcore/src/vm_task.rs`, `mod thread` (`ThreadDriverBackend`): a driver built without a
  *   target VP uses the backend's single `default_driver` (shared by every untargeted driver, so a
@@ -53,7 +53,7 @@ export interface TaskPlacement {
   retargetable: boolean;
   /**
    * Threadpool, untargeted, `io_ring current`: IO and timers use the ring of the VP the task runs
-   * on when it submits, instead of VP 0's (the code's TODO; the guide review's "current VP's ring").
+   * on when it submits, instead of VP 0's (the code's own note; the guide review's "current VP's ring").
    */
   ioCurrent?: boolean;
   /** Threadpool: the VP that spawns the task when it does not run on its target (`spawned_on`). */

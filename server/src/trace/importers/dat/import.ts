@@ -8,7 +8,7 @@
  * Nothing throws: structure errors end the import with a counted warning (what was read stays),
  * corrupt pages and chunks are counted and located (CPU, file offset) and skipped.
  */
-import { EventKind, EventTable, ThreadTable } from '../../events';
+import { EventKind, EventTable, noteKvmEvent, ThreadTable } from '../../events';
 import type { ImportedTrace } from '../../importer';
 import { ImportStats } from '../../stats';
 import { readLayout, type DatLayout, type FormatEntry } from './file';
@@ -454,21 +454,8 @@ class DatSink {
       case EventKind.SchedProcessFork:
         this.threads.list[this.threads.index(0, a1)].creator = a0;
         break;
-      case EventKind.KvmEntry:
-        info.kvmEntries++;
-        if (a0 >= 0) info.kvmVcpu = a0;
-        break;
-      case EventKind.KvmExit:
-        info.kvmExits++;
-        if (a1 >= 0) info.kvmVcpu = a1;
-        break;
-      case EventKind.KvmPio:
-      case EventKind.KvmUserspaceExit:
-      case EventKind.KvmHypercall:
-      case EventKind.KvmMmio:
-      case EventKind.KvmPleWindowUpdate:
-        info.kvmOther++;
-        break;
+      default:
+        noteKvmEvent(info, kind, a0, a1);
     }
   }
 

@@ -9,7 +9,7 @@
  * lost-events marker) or a located warning. Nothing throws.
  */
 import { CR, LF, ascii, trimEnd } from '../../bytes';
-import { EventKind, type EventTable, type ThreadTable } from '../../events';
+import { EventKind, noteKvmEvent, type EventTable, type ThreadTable } from '../../events';
 import type { ImportStats } from '../../stats';
 import { HEAD_FALLBACK, HEAD_OTHER_NAME, HeaderStatus, hdr, parseEventHead, parseHeader } from './header';
 import { Dialect, ev, parseExit, parseFork, parseMigrate } from './fields';
@@ -241,21 +241,8 @@ export class FtraceParser {
       case EventKind.SchedProcessFork:
         this.creator(src, kind, pid);
         break;
-      case EventKind.KvmEntry:
-        info.kvmEntries++;
-        if (ev.a0 >= 0) info.kvmVcpu = ev.a0;
-        break;
-      case EventKind.KvmExit:
-        info.kvmExits++;
-        if (ev.a1 >= 0) info.kvmVcpu = ev.a1;
-        break;
-      case EventKind.KvmPio:
-      case EventKind.KvmUserspaceExit:
-      case EventKind.KvmHypercall:
-      case EventKind.KvmMmio:
-      case EventKind.KvmPleWindowUpdate:
-        info.kvmOther++;
-        break;
+      default:
+        noteKvmEvent(info, kind, ev.a0, ev.a1);
     }
   }
 
