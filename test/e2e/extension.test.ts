@@ -305,6 +305,9 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.ok(kinds.has('vp') && kinds.has('pcpu'), `VP and pCPU lanes are drawn: ${[...kinds].join(', ')}`);
     assert.ok(lanes.every((l) => l.h > 0), 'every visible lane has a height');
     await view.locator('#timeline-canvas').waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // What a user sees (an artifact to look at, not a pixel gate), beside the report screenshots.
+    mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test-artifacts', 'vscode-timeline.png') }).catch(() => undefined);
 
     // The stall list (shown first when the run has stalls): click a row.
     const row = view.locator('[data-stall-index]').first();
