@@ -24,6 +24,7 @@ import { datDecompressors, loadTraceFile } from '../../server/src/io/traceFile';
 import { runSync } from '../../server/src/trace/importers/dat';
 import { readLayout } from '../../server/src/trace/importers/dat/file';
 import { buildDat } from '../trace/datWriter';
+import { TRACES_DIR } from '../traces';
 
 const RUNS = 3;
 
@@ -115,7 +116,7 @@ interface Result {
 }
 
 const repoRoot = resolve(__dirname, '..', '..');
-const tracesDir = resolve(repoRoot, '..', 'shared', 'traces');
+const tracesDir = TRACES_DIR;
 
 async function bundle(dir: string): Promise<string> {
   const esbuild = await import('esbuild');

@@ -27,6 +27,7 @@ import { gunzipSync } from 'node:zlib';
 // importer's module-level constants then read measurably slower.
 import { TraceImporter } from '../../server/src/trace/importer';
 import { main as analyzeMain } from '../../server/src/cli/analyze';
+import { TRACES_DIR } from '../traces';
 
 const CHUNK = 4 * 1024 * 1024;
 /** Rounds per input: floor and import run in every round, the whole-CLI cases in the first few. */
@@ -156,7 +157,7 @@ interface Result {
 }
 
 const repoRoot = resolve(__dirname, '..', '..');
-const tracesDir = resolve(repoRoot, '..', 'shared', 'traces');
+const tracesDir = TRACES_DIR;
 
 /** Bundles this file (importer included) so the children run the code the CLI ships. */
 async function bundle(dir: string): Promise<string> {

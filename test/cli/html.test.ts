@@ -17,6 +17,7 @@ import { decodeTimeline } from '../../server/src/core/timelineCodec';
 import { renderHtmlReport } from '../../server/src/io/htmlReport';
 import { buildTraceView } from '../../server/src/report/view';
 import { isViewDocument, type ViewDocument } from '../../server/src/shared/view';
+import { TRACES_DIR } from '../traces';
 
 const root = join(__dirname, '..', '..');
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'server/src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -120,7 +121,7 @@ test('simulate --html: unwritable path exits 2; a scenario with errors exits 1 a
 });
 
 test('analyze --html: the real trace as one timeline with its findings, compact', async () => {
-  const trace = join(root, '..', 'shared', 'traces', 'r2_2x_n4', 'r2_2x_n4.report.txt.gz');
+  const trace = join(TRACES_DIR, 'r2_2x_n4', 'r2_2x_n4.report.txt.gz');
   if (!existsSync(trace)) return; // the shared traces are outside the repository
   const out = join(dir, 't.html');
   let err = '';

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { findTools, fixtures, packageVsix, root, startSession, type Session } from './harness';
 import { childSpecs, specById } from '../../server/src/model/schema';
 import * as wb from './workbench';
+import { TRACES_DIR } from '../traces';
 
 const TEST_TIMEOUT_MS = 60_000;
 const BROKEN = 'broken.vps';
@@ -75,7 +76,7 @@ function pickExample(): string {
 }
 
 /** A small real trace (trace-cmd report of a KVM host), copied into the workspace when present. */
-const TRACE = join(root, '..', 'shared', 'traces', 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
+const TRACE = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
 const TRACE_NAME = 'r1_1x_n2.report.txt.gz';
 const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
 

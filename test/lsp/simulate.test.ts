@@ -25,6 +25,7 @@ import {
   type SimulationProgressParams,
 } from '../../server/src/shared/protocol';
 import { cliBundle, pushCapabilities, startClient, vscodeCapabilities, type TestClient } from './harness';
+import { TRACES_DIR } from '../traces';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
@@ -33,7 +34,7 @@ const EXAMPLE_TEXT = readFileSync(join(EXAMPLES, EXAMPLE), 'utf8');
 const EXAMPLE_URI = `file:///work/${EXAMPLE}`;
 /** The same scenario, long enough to still run when it is cancelled (~minutes of wall time). */
 const LONG_TEXT = EXAMPLE_TEXT.replace(/duration 300ms/, 'duration 1000s\n  wall_limit 600s');
-const TRACE = join(ROOT, '..', 'shared', 'traces', 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
+const TRACE = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
 const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
 
 type Progress = WorkDoneProgressBegin | WorkDoneProgressReport | { kind: 'end' };

@@ -18,13 +18,14 @@ import { decodeTimeline } from '../../server/src/core/timelineCodec';
 import { AnalyzeTraceRequest, SimulateRequest, type AnalyzeTraceResult, type SimulateResult } from '../../server/src/shared/protocol';
 import { isViewDocument, type EncodedTimeline } from '../../server/src/shared/view';
 import { cliBundle, pushCapabilities, startClient, type TestClient } from './harness';
+import { TRACES_DIR } from '../traces';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLES = join(ROOT, 'examples');
 const EXAMPLE = 'openhcl-blocking-syscall.vps';
 const EXAMPLE_TEXT = readFileSync(join(EXAMPLES, EXAMPLE), 'utf8');
 const EXAMPLE_URI = `file:///work/view/${EXAMPLE}`;
-const TRACE = join(ROOT, '..', 'shared', 'traces', 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
+const TRACE = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
 const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
 
 async function cliJson(args: string[], cwd = ROOT): Promise<any> {

@@ -9,10 +9,11 @@ import { TraceImporter, type ImportedTrace } from '../../server/src/trace/import
 import { analyzeTrace, type TraceDocument } from '../../server/src/trace';
 import type { AnalysisOptions } from '../../server/src/trace/options';
 import type { TraceFormat } from '../../server/src/trace/detect';
+import { TRACES_DIR } from '../traces';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 /** The shared real traces (CI has them at the same place relative to the repository). */
-export const tracesDir = resolve(repoRoot, '..', 'shared', 'traces');
+export const tracesDir = TRACES_DIR;
 export const fixturesDir = resolve(__dirname, 'fixtures');
 
 const enc = new TextEncoder();

@@ -25,12 +25,13 @@ import { toRunJson } from '../../server/src/report/simulation';
 import { buildSimulationView } from '../../server/src/report/view';
 import { simulateAll } from '../../server/src/sim/run';
 import type { ViewDocument, ViewRange } from '../../server/src/shared/view';
+import { TRACES_DIR } from '../traces';
 
 const root = resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.VPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync', '--disable-dev-shm-usage'];
 const artifacts = join(root, 'test-artifacts');
-const TRACE = join(root, '..', 'shared', 'traces', 'r2_2x_n4', 'r2_2x_n4.report.txt.gz');
+const TRACE = join(TRACES_DIR, 'r2_2x_n4', 'r2_2x_n4.report.txt.gz');
 
 const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set VPSCOPE_CHROMIUM)`;
 if (skip) console.log(`# skipped: ${skip}`);
