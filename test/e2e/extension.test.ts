@@ -234,7 +234,9 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     // What a `vm` block accepts, per the schema the server completes from.
     const vmKeywords = childSpecs('vm').map((s) => s.keyword);
     assert.ok(vmKeywords.includes('boost') && vmKeywords.includes('openhcl'), vmKeywords.join(' '));
-    await wb.openFile(page, SCRATCH);
+    // Switching back to an open tab can leave the keyboard focus on the tab, not in the text:
+    // click into the editor first (Ctrl+End then moved nothing once, and the typing went to line 3).
+    await (await wb.openFile(page, SCRATCH)).locator('.view-lines').click();
     await page.keyboard.press('Control+End');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Enter');
