@@ -40,12 +40,36 @@ export async function waitForLanguageMode(page: Page, expected: RegExp): Promise
   return (await item.innerText()).trim();
 }
 
-/** Runs a command from the palette by its title, e.g. "vpscope: Restart Language Server". */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
+/**
+ * Opens the command palette and returns its input. F1 reaches the workbench only when focus is in
+ * the workbench document: after a webview (timeline tab, save dialog from it) held focus, the key
+ * press can land in the webview's iframe and be lost, so this moves focus back to the workbench
+ * and presses again until the palette is visible (CI saw one such lost key press).
+ */
+export async function openPalette(page: Page): Promise<Locator> {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('input[type="text"]');
-  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  const deadline = Date.now() + UI_TIMEOUT_MS;
+  for (;;) {
+    await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      if (a && a.tagName === 'IFRAME') a.blur();
+    });
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      return input;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/** Runs a command from the palette by its title, e.g. "vpscope: Restart Language Server". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = await openPalette(page);
   await input.fill(`>${title}`);
   // Enter runs the focused row; the list refilters asynchronously, so wait until the focused row
   // is the command (the row's aria-label starts with its title).
@@ -62,10 +86,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  * dialog): returns once the command ran, without waiting for the widget to close.
  */
 export async function startCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
   const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('input[type="text"]');
-  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  const input = await openPalette(page);
   await input.fill(`>${title}`);
   await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
   await page.keyboard.press('Enter');
@@ -77,10 +99,8 @@ export async function startCommand(page: Page, title: string): Promise<void> {
  * for the pick's own row instead of for the palette to close.
  */
 export async function runCommandAndPick(page: Page, title: string, label: string): Promise<void> {
-  await page.keyboard.press('F1');
   const widget = page.locator('.quick-input-widget');
-  const input = widget.locator('input[type="text"]');
-  await input.waitFor({ timeout: UI_TIMEOUT_MS });
+  const input = await openPalette(page);
   await input.fill(`>${title}`);
   await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
   await page.keyboard.press('Enter');

@@ -172,6 +172,24 @@ describe('HTML report in headless Chromium', { skip }, () => {
       const afterZoom = await page.evaluate(() => (window as VpscopeWindow).vpscopeView!.viewRange());
       assert.ok(afterZoom[1] - afterZoom[0] < before[1] - before[0], `${r.name}: wheel up should zoom in`);
 
+      // The keys, as in Perfetto: W zooms in, S out, D pans right, 0 shows everything again.
+      const range = () => page.evaluate(() => (window as VpscopeWindow).vpscopeView!.viewRange());
+      await page.locator('#timeline-canvas').focus();
+      const k0 = await range();
+      await page.keyboard.press('w');
+      const kw = await range();
+      assert.ok(kw[1] - kw[0] < k0[1] - k0[0], `${r.name}: W should zoom in (${k0} -> ${kw})`);
+      await page.keyboard.press('s');
+      const ks = await range();
+      assert.ok(ks[1] - ks[0] > kw[1] - kw[0], `${r.name}: S should zoom out (${kw} -> ${ks})`);
+      await page.keyboard.press('d');
+      const kd = await range();
+      assert.ok(kd[0] > ks[0] && Math.abs(kd[1] - kd[0] - (ks[1] - ks[0])) <= 1, `${r.name}: D should pan right (${ks} -> ${kd})`);
+      // (The first view fits the activity, which may end before the run does; 0 shows the run.)
+      await page.keyboard.press('0');
+      const k0all = await range();
+      assert.ok(k0all[0] <= before[0] && k0all[1] >= before[1] && k0all[1] - k0all[0] > ks[1] - ks[0], `${r.name}: 0 should show everything (${before} -> ${k0all})`);
+
       // A click on a stall row posts reveal with that stall's range.
       const stalls = ((r.doc.run?.variants[0] as { stalls?: { range?: ViewRange }[] } | undefined)?.stalls ?? []).map((s, i) => ({ i, range: s.range })).filter((s) => s.range);
       if (stalls.length > 0) {
