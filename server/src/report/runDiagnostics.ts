@@ -36,7 +36,7 @@ export { stallCode, SIMULATED_STALL_CODE, STALL_CODES };
 /** Causes reported by the OpenHCL model: their `vp` is a VP (the executor), not a guest vCPU. */
 const VP_CAUSES = new Set([
   'blocking-syscall', 'cpu-stretch', 'vtl2-work', 'root-op', 'intercept', 'vtl0-residence', 'get-round-trip', 'get-deadlock',
-  'sidecar-onlining', 'sidecar-hosted', 'sidecar-exit', 'io-ring-full', 'vmm-exit', 'idle',
+  'sidecar-onlining', 'sidecar-hosted', 'sidecar-exit', 'io-ring-full', 'vmm-exit', 'channel-queue-full', 'wake-up',
 ]);
 
 /** At most this many run diagnostics per document (the findings, then the longest stalls). */

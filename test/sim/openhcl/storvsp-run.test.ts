@@ -102,3 +102,30 @@ test('io_ring_size back-pressure: the IO beyond the ring size waits for a comple
   assert.equal(w.done[2][2] > 2 * ms, true);
   assert.ok(w.stats.findings.some((f) => f.code === 'VPS320'));
 });
+
+test('an IO left waiting in a full channel ring longer than the stall threshold is a stall on the channel worker', () => {
+  // As above: the fast IO waits in the ring from 0 until the worker reads it at 1004 us (+4 us of
+  // reads), i.e. 1004 us; with a 500 us threshold that is one stall, with cause, task and range.
+  const w = world(vm(1, openhcl({ storvsp: [slowFast(2)] })), { endNs: 5 * ms, stallThresholdNs: 500 * us });
+  w.model.submit(0, 0, 0, 1, 0);
+  w.model.submit(0, 0, 0, 2, 0);
+  w.model.submit(0, 0, 1, 3, 0);
+  w.run(5 * ms);
+  const stalls = w.stats.topStalls().filter((s) => s.cause === 'channel-queue-full');
+  assert.equal(stalls.length, 1, JSON.stringify(w.stats.topStalls()));
+  const s = stalls[0];
+  assert.equal(s.task, 'storvsp scsi ch0');
+  assert.equal(s.startNs, 0);
+  assert.ok(s.durationNs >= 1000 * us && s.durationNs <= 1008 * us, `waited ${s.durationNs}`);
+  assert.match(s.causes![0], /disk `fast` waited/);
+  assert.ok(s.causes!.some((c) => /queue depth \(2\) was full/.test(c)));
+  assert.ok(s.causes!.some((c) => /slowest disk .* `slow`/.test(c)), s.causes!.join(' | '));
+  assert.ok(s.range, 'the controller is the range to change');
+  // Above the threshold only: with 2 ms none of the waits counts.
+  const w2 = world(vm(1, openhcl({ storvsp: [slowFast(2)] })), { endNs: 5 * ms, stallThresholdNs: 2 * ms });
+  w2.model.submit(0, 0, 0, 1, 0);
+  w2.model.submit(0, 0, 0, 2, 0);
+  w2.model.submit(0, 0, 1, 3, 0);
+  w2.run(5 * ms);
+  assert.equal(w2.stats.topStalls().filter((x) => x.cause === 'channel-queue-full').length, 0);
+});

@@ -22,7 +22,8 @@ export type CauseKind =
   | 'host-preemption'
   | 'io-ring-full'
   | 'vmm-exit'
-  | 'idle';
+  | 'channel-queue-full'
+  | 'wake-up';
 
 export interface Cause {
   kind: CauseKind;

@@ -236,7 +236,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.recHaltExit = rec.causeId('halt exit');
 
     const c = this.causes;
-    this.causeIdle = c.add('idle', 'idle');
+    this.causeIdle = c.add('wake-up', 'idle, being woken for the work (the host wake-up path: IPI, wake latency, VM entry)');
     this.causeHostWait = c.add('host-preemption', 'runnable but waiting for a host pCPU', ['the host scheduler did not run the VP thread']);
     this.causeHostPreempt = c.add('host-preemption', 'preempted by the host', ['the host scheduler took the pCPU from the VP thread']);
     this.sidecarExitCause = c.add('sidecar-exit', 'waiting for the base CPU to handle its exit (sidecar VP not online)', ['remote VPs hand exits to Linux on the base CPU'], oh.sidecar?.range);
@@ -738,6 +738,27 @@ export class OpenHclModel implements StorageModel, EventHandler {
     // The guest signals the channel (a doorbell: an event on the worker VP's ring).
     this.add(this.cDoorbells);
     this.wakeTask(ch.worker, this.workerExec(ch.worker, now), now, now, false);
+  }
+
+  /**
+   * An IO of disk `disk` waited in channel `ch`'s ring from `since` to `now`, longer than the stall
+   * threshold: the worker stops reading the ring at the queue depth (head-of-line, VPS310). The
+   * stall's task is the channel's worker, so it lands on the channel's lanes.
+   */
+  ringStall(ch: ChannelRt, disk: number, since: Ns, now: Ns): void {
+    const c = this.controllers[ch.controller];
+    const d = this.disks[disk];
+    const mean = (x: DiskRt) => (x.ios > 0 ? x.backendNs / x.ios : 0);
+    let slow = c.disks[0];
+    for (const x of c.disks) if (mean(x) > mean(slow)) slow = x;
+    const head = `an IO to disk \`${d.name}\` waited ${fmtNs(now - since)} in the ring of ${ch.worker.name} before the worker read it`;
+    const causes = [
+      head,
+      `the channel's queue depth (${ch.depth}) was full of in-flight IOs: the worker reads no further request until one completes, whatever its disk`,
+    ];
+    if (slow !== d && c.disks.length > 1) causes.push(`the slowest disk of controller \`${c.name}\` so far is \`${slow.name}\` (backend ${fmtNs(mean(slow))} mean)`, `fix: put \`${slow.name}\` on a controller of its own, or raise io_queue_depth`);
+    else causes.push('fix: raise io_queue_depth or add channels (more VPs with channels)');
+    this.stats.stall({ task: ch.worker.name, vp: ch.vp, vm: this.name, startNs: since, durationNs: now - since, cause: 'channel-queue-full', causes, range: c.range });
   }
 
   noteRingWait(disk: number, waited: Ns): void {

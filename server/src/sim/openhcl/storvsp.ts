@@ -127,6 +127,7 @@ export class StorvspWorker extends Task {
       const id = pool.shift(ch.ring);
       const waited = now - pool.t0[id];
       if (waited > 0) m.noteRingWait(pool.disk[id], waited);
+      if (waited > m.stallThresholdNs) m.ringStall(ch, pool.disk[id], now - waited, now);
       if (pool.flag[id] === 1) {
         // Written while the interrupt was masked and the queue had room: it waited for this wake.
         ch.maskedWaits++;
