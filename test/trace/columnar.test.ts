@@ -10,7 +10,7 @@ import { TimelineBuilder, timelineSourceOf, type TimelineData } from '../../serv
 import { documentChunks } from '../../server/src/report/trace';
 import { analyzeTrace, analyzeTraceParts, documentJsonChunks, renderSummary } from '../../server/src/trace';
 import { laneJsonChunks } from '../../server/src/trace/json';
-import { fmtCount } from '../../server/src/trace/format';
+import { fmtCount } from '../../server/src/core/format';
 import { importBytes, realTrace, sw, tf } from './helpers';
 
 const join = (chunks: Iterable<string>): string => [...chunks].join('');

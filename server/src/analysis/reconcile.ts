@@ -20,8 +20,8 @@ import type { Diagnostic, RelatedInfo, Severity } from '../core/diagnostic';
 import type { TextRange } from '../core/text';
 import type { Scenario } from '../model/ir';
 import type { VariantResult } from '../sim/result';
-import { fmtNs } from '../sim/util';
 import { stallCode } from './catalog';
+import { fmtNs } from '../core/format';
 
 /** Static code -> the run codes that show it happening. Codes not listed are never reconciled. */
 export const CONFIRMED_BY: Readonly<Record<string, readonly string[]>> = {

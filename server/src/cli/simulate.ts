@@ -20,7 +20,6 @@ import { analyzeDocument } from '../model/analyze';
 import { mergedTimelineSource, renderSummary, runJsonChunks, toRunJson, type NotRun } from '../report/simulation';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
-import { fmtNs } from '../sim/util';
 import { buildSimulationView } from '../report/view';
 import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
@@ -28,6 +27,7 @@ import { renderText } from './format';
 import { createProgress } from './progress';
 import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut } from './common';
 import type { SimRunRequest } from '../sim/worker';
+import { fmtNs } from '../core/format';
 
 // The JSON document and the text summary are shared with the language server.
 export { mergeTimelines, renderSummary, runJsonChunks, toRunJson } from '../report/simulation';

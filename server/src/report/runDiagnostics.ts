@@ -26,10 +26,10 @@ import { severityRank, sortDiagnostics, type Diagnostic, type RelatedInfo, type 
 import type { Finding, Stall } from '../core/findings';
 import type { TextRange } from '../core/text';
 import type { VariantResult } from '../sim/result';
-import { fmtNs } from '../sim/util';
 import { stallCode, SIMULATED_STALL_CODE, STALL_CODES } from '../analysis/catalog';
 import { applySeverityOverrides, resolveThresholds, severityOfSize, type SeverityOverrides, type SeverityThresholds } from '../model/findingSettings';
 import { applySuppressions, unusedSuppressions, type Suppression } from '../model/suppress';
+import { fmtNs } from '../core/format';
 
 export { stallCode, SIMULATED_STALL_CODE, STALL_CODES };
 

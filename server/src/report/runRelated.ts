@@ -7,8 +7,8 @@
  */
 import type { Diagnostic, RelatedInfo } from '../core/diagnostic';
 import type { VariantResult } from '../sim/result';
-import { fmtNs } from '../sim/util';
 import { stallCode } from './runDiagnostics';
+import { fmtNs } from '../core/format';
 
 /** At most this many related entries per diagnostic. */
 const MAX_RELATED = 8;

@@ -12,7 +12,7 @@ import type { LineIndex, TextRange } from '../core/text';
 import type { LaneSource, TimelineData, TimelineSource } from '../core/timeline';
 import { toJsonDiagnostic } from '../cli/format';
 import { RUN_SCHEMA, type VariantResult } from '../sim/result';
-import { fmtNs, fmtPct } from '../sim/util';
+import { fmtFraction, fmtNs, table } from '../core/format';
 
 
 type Lsp = ReturnType<LineIndex['rangeToLsp']>;
@@ -168,10 +168,6 @@ export function mergeTimelines(results: VariantResult[]): TimelineData {
 
 // ------------------------------------------------------------------ text
 
-function table(rows: string[][], right: boolean[]): string {
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((x, c) => (right[c] ? x.padStart(w[c]) : x.padEnd(w[c]))).join('  ').trimEnd()).join('\n') + '\n';
-}
 
 function where(file: string, lines: LineIndex, r?: TextRange): string {
   if (!r) return file;
@@ -202,7 +198,7 @@ export function renderSummary(file: string, title: string, results: VariantResul
     if (r.vms.length) {
       out += '\n';
       const rows = [['vm', 'pool', 'pCPUs', 'cpu', 'share', 'weight share', 'steal', 'parked']];
-      for (const v of r.vms) rows.push([v.name, v.pool, compactCpus(v.groupCpus), fmtNs(v.cpuNs), fmtPct(v.share), fmtPct(v.weightShare), fmtNs(v.stealNs), v.parkedNs ? fmtNs(v.parkedNs) : '-']);
+      for (const v of r.vms) rows.push([v.name, v.pool, compactCpus(v.groupCpus), fmtNs(v.cpuNs), fmtFraction(v.share), fmtFraction(v.weightShare), fmtNs(v.stealNs), v.parkedNs ? fmtNs(v.parkedNs) : '-']);
       out += table(rows, [false, false, false, true, true, true, true, true]);
     }
     if (r.regions.length) {
@@ -273,10 +269,10 @@ function compare(results: VariantResult[]): string {
     rows.push(row);
   }
   for (const v of base.vms) {
-    const row = [v.name, 'share', fmtPct(v.share)];
+    const row = [v.name, 'share', fmtFraction(v.share)];
     for (const r of results.slice(1)) {
       const x = r.vms.find((y) => y.name === v.name);
-      row.push(x ? `${fmtPct(x.share)} (weight ${fmtPct(x.weightShare)})` : '-');
+      row.push(x ? `${fmtFraction(x.share)} (weight ${fmtFraction(x.weightShare)})` : '-');
     }
     rows.push(row);
   }

@@ -6,9 +6,9 @@
 import type { Finding } from '../core/findings';
 import { severityRank } from '../core/diagnostic';
 import { TraceCodes, type CodeInfo } from './codes';
-import { fmtCount, fmtNs, fmtPct, fmtTs } from './format';
 import type { AnalysisOptions } from './options';
 import type { LoadDoc, ThreadDoc, TraceStatsDoc, VmDoc } from './schema';
+import { fmtCount, fmtNs, fmtPercent, fmtTs } from '../core/format';
 
 export interface AnalysisInput {
   threads: ThreadDoc[];
@@ -53,18 +53,18 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
     const demand = t.runningNs + t.runnableNs;
     const thieves = t.stolenBy.filter((s) => s.ns > 0);
     const thiefText = thieves.length
-      ? thieves.slice(0, 3).map((s) => `${who(s)} ${fmtPct((100 * s.ns) / Math.max(1, t.runnableNs))}`).join(', ')
+      ? thieves.slice(0, 3).map((s) => `${who(s)} ${fmtPercent((100 * s.ns) / Math.max(1, t.runnableNs))}`).join(', ')
       : 'unknown';
 
     // VPS331: steal.
     if (t.runnableNs >= MIN_STEAL_NS && t.stealPct > o.stealPct) {
       out.push(finding(TraceCodes.steal, {
-        message: `${name} was runnable but not running for ${fmtNs(t.runnableNs)}, ${fmtPct(t.stealPct)} of the ${fmtNs(demand)} it wanted the CPU (threshold ${o.stealPct}%). The guest sees this as steal time. The CPU went to: ${thiefText}.`,
+        message: `${name} was runnable but not running for ${fmtNs(t.runnableNs)}, ${fmtPercent(t.stealPct)} of the ${fmtNs(demand)} it wanted the CPU (threshold ${o.stealPct}%). The guest sees this as steal time. The CPU went to: ${thiefText}.`,
         lane: t.lane,
         startNs: a.window.startNs,
         // A total over the whole trace, not one stretch: the finding spans the window (the total is in `data`).
         durationNs: a.window.durationNs,
-        causes: [`vCPU ${t.vcpu} runnable ${fmtPct(t.stealPct)} of its demand`, `its pCPU was busy with: ${thiefText}`],
+        causes: [`vCPU ${t.vcpu} runnable ${fmtPercent(t.stealPct)} of its demand`, `its pCPU was busy with: ${thiefText}`],
         fix: 'Give latency-sensitive vCPUs pCPUs of their own (pinning or a cpupool), move host work off those pCPUs, or lower the number of vCPUs per pCPU.',
         data: { tid: t.tid, vcpu: t.vcpu!, runnableNs: t.runnableNs, runningNs: t.runningNs, stealPct: t.stealPct },
       }));
@@ -116,7 +116,7 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
     const bySiblings = thieves.filter((s) => s.tid !== t.tid && sibs.has(s.tid)).reduce((x, s) => x + s.ns, 0);
     if (bySiblings >= MIN_STEAL_NS && bySiblings > 0.5 * t.runnableNs) {
       out.push(finding(TraceCodes.siblingPreemption, {
-        message: `${name} lost ${fmtNs(bySiblings)} (${fmtPct((100 * bySiblings) / t.runnableNs)} of its waits) to other vCPUs of the same VM: more runnable vCPUs than pCPUs. A guest spinning on a lock or barrier held by a preempted sibling wastes its whole slice (lock-holder / lock-waiter preemption).`,
+        message: `${name} lost ${fmtNs(bySiblings)} (${fmtPercent((100 * bySiblings) / t.runnableNs)} of its waits) to other vCPUs of the same VM: more runnable vCPUs than pCPUs. A guest spinning on a lock or barrier held by a preempted sibling wastes its whole slice (lock-holder / lock-waiter preemption).`,
         lane: t.lane,
         startNs: a.window.startNs,
         // A total over the whole trace, not one stretch: the finding spans the window (the total is in `data`).
@@ -160,7 +160,7 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
     if (l.pcpus > 0 && l.oversubscribedPct > o.oversubscribedPct) {
       const peak = Math.max(...Object.keys(l.nsByRunnableVcpus).map(Number));
       out.push(finding(TraceCodes.oversubscribed, {
-        message: `For ${fmtNs(l.oversubscribedNs)} (${fmtPct(l.oversubscribedPct)} of the trace) more vCPU threads were runnable than the ${l.pcpus} pCPUs${l.source ? ` of ${l.source}` : ''} (up to ${peak} at once), so some vCPUs always waited.`,
+        message: `For ${fmtNs(l.oversubscribedNs)} (${fmtPercent(l.oversubscribedPct)} of the trace) more vCPU threads were runnable than the ${l.pcpus} pCPUs${l.source ? ` of ${l.source}` : ''} (up to ${peak} at once), so some vCPUs always waited.`,
         startNs: a.window.startNs,
         // A total over the whole trace, not one stretch: the finding spans the window (the total is in `data`).
         durationNs: a.window.durationNs,
@@ -187,7 +187,7 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
     if (hostNs >= MIN_STEAL_NS && waited > 0 && hostNs > 0.1 * waited) {
       const top = [...host].sort((x, y) => y[1] - x[1]).slice(0, 3);
       out.push(finding(TraceCodes.hostInterference, {
-        message: `Host threads outside the VM took ${fmtNs(hostNs)} of CPU from the vCPUs of ${vm.name} while they were runnable (${fmtPct((100 * hostNs) / waited)} of their waits): ${top.map(([n, ns]) => `${n} ${fmtNs(ns)}`).join(', ')}.`,
+        message: `Host threads outside the VM took ${fmtNs(hostNs)} of CPU from the vCPUs of ${vm.name} while they were runnable (${fmtPercent((100 * hostNs) / waited)} of their waits): ${top.map(([n, ns]) => `${n} ${fmtNs(ns)}`).join(', ')}.`,
         startNs: a.window.startNs,
         durationNs: hostNs,
         causes: ['host threads share the vCPUs\' pCPUs', `top: ${top[0][0]}`],

@@ -8,8 +8,9 @@
  *
  * Pure: document in, text out.
  */
-import { escapeControls, fmtNs, fmtPct } from './format';
+import { escapeControls } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
+import { fmtNs, fmtPercent } from '../core/format';
 
 /** Host threads using less than this share of one pCPU are folded into `load background`. */
 const OWN_LOAD_SHARE = 0.01;
@@ -89,14 +90,14 @@ export function scenarioSkeleton(doc: TraceSummaryDocument): string {
     let id = name;
     for (let k = 2; used.has(id); k++) id = `${name}_${k}`;
     used.add(id);
-    L.push(`  # ${ts.map((t) => `${t.comm} (${t.tid})`).join(', ')}: ran ${fmtNs(run)} (${fmtPct((100 * run) / capacity)} of the pCPUs), preempted ${ts.reduce((x, t) => x + t.preemptions, 0)} times`);
+    L.push(`  # ${ts.map((t) => `${t.comm} (${t.tid})`).join(', ')}: ran ${fmtNs(run)} (${fmtPercent((100 * run) / capacity)} of the pCPUs), preempted ${ts.reduce((x, t) => x + t.preemptions, 0)} times`);
     L.push(`  load ${id} { threads ${ts.length}; cpu ${dur(cpu)}${sleep > 0 ? `; sleep ${dur(sleep)}` : ''} }`);
   }
   if (smallNs > 0) {
     // One thread whose duty cycle gives the same CPU share as all the small ones together.
     const share = Math.min(0.99, smallNs / Math.max(1, duration));
     const cpu = 100_000;
-    L.push(`  # ${smallThreads} other host threads ran ${fmtNs(smallNs)} in total (${fmtPct((100 * smallNs) / capacity)} of the pCPUs)`);
+    L.push(`  # ${smallThreads} other host threads ran ${fmtNs(smallNs)} in total (${fmtPercent((100 * smallNs) / capacity)} of the pCPUs)`);
     L.push(`  load background { threads 1; cpu ${dur(cpu)}; sleep ${dur((cpu * (1 - share)) / share)} }`);
   }
   L.push('}');
@@ -110,10 +111,10 @@ export function scenarioSkeleton(doc: TraceSummaryDocument): string {
     usedVm.add(id);
     const n = Math.max(vcpus.length, ...vcpus.map((t) => t.vcpu! + 1));
     L.push('');
-    L.push(`# VM ${vm.name}: grouped by ${vm.how}; ${fmtNs(vm.runningNs)} running, steal ${fmtPct(vm.stealPct)}, ${vm.exits} exits.`);
+    L.push(`# VM ${vm.name}: grouped by ${vm.how}; ${fmtNs(vm.runningNs)} running, steal ${fmtPercent(vm.stealPct)}, ${vm.exits} exits.`);
     for (const t of vcpus) {
       const exits = Object.entries(t.exits).map(([r, c]) => `${r} ${c}`).join(', ') || 'none';
-      L.push(`#   vCPU ${t.vcpu} (${t.comm}, ${t.tid}): running ${fmtNs(t.runningNs)}, runnable ${fmtNs(t.runnableNs)} (${fmtPct(t.stealPct)}), ${t.preemptions} preemptions, wake p99 ${fmtNs(t.wakeLatency.p99)}, exits ${exits}`);
+      L.push(`#   vCPU ${t.vcpu} (${t.comm}, ${t.tid}): running ${fmtNs(t.runningNs)}, runnable ${fmtNs(t.runnableNs)} (${fmtPercent(t.stealPct)}), ${t.preemptions} preemptions, wake p99 ${fmtNs(t.wakeLatency.p99)}, exits ${exits}`);
     }
     L.push(`vm ${id} {`);
     L.push(`  vcpus ${n}`);

@@ -3,15 +3,12 @@
  * warnings, unknown events and what was inferred), VMs, a per-vCPU table, other busy threads,
  * CPUs, and the findings with their fix hints. Pure string building.
  */
-import { escapeControls, fmtCount, fmtNs, fmtPct, fmtTs } from './format';
+import { escapeControls } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
+import { fmtCount, fmtNs, fmtPercent, fmtTs, tableLines } from '../core/format';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-function table(rows: string[][], rightAlign: boolean[]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => (rightAlign[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
-}
 
 function exitsText(t: ThreadDoc): string {
   const e = Object.entries(t.exits);
@@ -56,7 +53,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
     out.push('');
     out.push(
       `VM ${vm.name}${vm.source ? ` [${vm.source}]` : ''}: ${vm.vcpus.length} vCPUs (grouped by ${vm.how}), running ${fmtNs(vm.runningNs)}, ` +
-        `runnable ${fmtNs(vm.runnableNs)} (steal ${fmtPct(vm.stealPct)}), ${fmtPct(vm.cpuShare * 100)} of the pCPUs, ${fmtCount(vm.exits)} exits`,
+        `runnable ${fmtNs(vm.runnableNs)} (steal ${fmtPercent(vm.stealPct)}), ${fmtPercent(vm.cpuShare * 100)} of the pCPUs, ${fmtCount(vm.exits)} exits`,
     );
     const rows: string[][] = [['vcpu', 'tid', 'comm', 'running', 'runnable(steal)', 'sleeping', 'preempt', 'migr', 'wake p50/p99', 'exits']];
     for (const t of doc.threads.filter((x) => x.vm === vm.id && x.vcpu !== null)) {
@@ -65,7 +62,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
         String(t.tid),
         t.comm,
         fmtNs(t.runningNs),
-        `${fmtNs(t.runnableNs)} (${fmtPct(t.stealPct)})`,
+        `${fmtNs(t.runnableNs)} (${fmtPercent(t.stealPct)})`,
         fmtNs(t.sleepingNs + t.blockedNs),
         fmtCount(t.preemptions),
         fmtCount(t.migrations),
@@ -73,7 +70,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
         exitsText(t),
       ]);
     }
-    out.push(...table(rows, [true, true, false, true, true, true, true, true, true, false]).map((l) => '  ' + l));
+    out.push(...tableLines(rows, [true, true, false, true, true, true, true, true, true, false]).map((l) => '  ' + l));
     const stolen = new Map<string, number>();
     for (const t of doc.threads.filter((x) => x.vm === vm.id && x.vcpu !== null)) {
       for (const w of t.stolenBy) stolen.set(w.tid > 0 ? `${w.comm} (${w.tid})` : w.comm, (stolen.get(w.tid > 0 ? `${w.comm} (${w.tid})` : w.comm) ?? 0) + w.ns);
@@ -90,7 +87,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
     out.push('Busiest other threads:');
     const rows: string[][] = [['tid', 'comm', 'running', 'runnable', 'preempt', 'vm']];
     for (const t of others) rows.push([String(t.tid), t.comm, fmtNs(t.runningNs), fmtNs(t.runnableNs), fmtCount(t.preemptions), t.vm ?? '-']);
-    out.push(...table(rows, [true, false, true, true, true, false]).map((l) => '  ' + l));
+    out.push(...tableLines(rows, [true, false, true, true, true, false]).map((l) => '  ' + l));
   }
   if (doc.cpus.length) {
     out.push('');
@@ -99,7 +96,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
         doc.cpus
           .map((c) => {
             const tot = c.busyNs + c.idleNs;
-            return `${c.source ? c.source + '/' : ''}${c.cpu} busy ${tot ? fmtPct((100 * c.busyNs) / tot) : '-'}${c.inferredNs ? ` (inferred ${fmtNs(c.inferredNs)})` : ''}`;
+            return `${c.source ? c.source + '/' : ''}${c.cpu} busy ${tot ? fmtPercent((100 * c.busyNs) / tot) : '-'}${c.inferredNs ? ` (inferred ${fmtNs(c.inferredNs)})` : ''}`;
           })
           .join(', '),
     );
@@ -108,7 +105,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
     const where = l.source ? ` [${l.source}]` : '';
     out.push(
       l.oversubscribedNs > 0
-        ? `load:     more runnable vCPUs than ${l.pcpus} pCPUs for ${fmtNs(l.oversubscribedNs)} (${fmtPct(l.oversubscribedPct)} of the trace)${where}`
+        ? `load:     more runnable vCPUs than ${l.pcpus} pCPUs for ${fmtNs(l.oversubscribedNs)} (${fmtPercent(l.oversubscribedPct)} of the trace)${where}`
         : `load:     runnable vCPUs never outnumbered the ${l.pcpus} pCPUs${where}`,
     );
   }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse } from '../../../server/src/syntax/parser';
 import { applyEdits, nestText, SourceIndex, type Path } from '../../../server/src/analysis/static/source';
-import { distMean, distTail, fmtCpuList, fmtDist, fmtNames, fmtNs, fmtRate } from '../../../server/src/analysis/static/format';
+import { distMean, distTail, fmtCpuList, fmtDist, fmtNames, fmtRate } from '../../../server/src/analysis/static/format';
+import { fmtNsShort as fmtNs } from '../../../server/src/core/format';
 import { dedent } from './check';
 
 const index = (text: string) => new SourceIndex(parse(text));

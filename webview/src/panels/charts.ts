@@ -18,9 +18,9 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import { fmtNs as fmtAxisNs } from '../../../server/src/analysis/static/format';
-import { fmtNs, fmtPct } from '../../../server/src/sim/util';
+import { fmtNsShort as fmtAxisNs } from '../../../server/src/core/format';
 import type { CdfPoint } from './logic';
+import { fmtFraction, fmtNs } from '../../../server/src/core/format';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
 
@@ -76,7 +76,7 @@ function axes(theme: Theme, log: boolean, xTitle: string, yTitle: string, yMax?:
       min: 0,
       max: yMax,
       title: { display: true, text: yTitle, color: theme.fg },
-      ticks: { color: theme.fg, callback: (v: number | string) => fmtPct(Number(v)) },
+      ticks: { color: theme.fg, callback: (v: number | string) => fmtFraction(Number(v)) },
       grid: { color: theme.grid },
     },
   };
@@ -95,7 +95,7 @@ function base(theme: Theme) {
       tooltip: {
         callbacks: {
           label: (c: { dataset: { label?: string }; parsed: { x: number | null; y: number | null } }) =>
-            `${c.dataset.label ?? ''}: ${fmtNs(c.parsed.x ?? 0)} -> ${fmtPct(c.parsed.y ?? 0)}`,
+            `${c.dataset.label ?? ''}: ${fmtNs(c.parsed.x ?? 0)} -> ${fmtFraction(c.parsed.y ?? 0)}`,
         },
       },
     },
@@ -149,11 +149,11 @@ export function shareChart(canvas: HTMLCanvasElement, categories: string[], data
       maintainAspectRatio: false,
       plugins: {
         legend: { labels: { color: theme.fg, boxWidth: 12 } },
-        tooltip: { callbacks: { label: (c) => `${c.dataset.label ?? ''}: ${fmtPct(Number(c.parsed.y))}` } },
+        tooltip: { callbacks: { label: (c) => `${c.dataset.label ?? ''}: ${fmtFraction(Number(c.parsed.y))}` } },
       },
       scales: {
         x: { ticks: { color: theme.fg }, grid: { color: theme.grid } },
-        y: { min: 0, ticks: { color: theme.fg, callback: (v) => fmtPct(Number(v)) }, grid: { color: theme.grid } },
+        y: { min: 0, ticks: { color: theme.fg, callback: (v) => fmtFraction(Number(v)) }, grid: { color: theme.grid } },
       },
     },
   };

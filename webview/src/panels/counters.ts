@@ -1,7 +1,7 @@
 /** The run's counters (one column per shown variant), or the trace's import statistics. */
-import { fmtNs } from '../../../server/src/sim/util';
 import type { Panel, PanelCtx } from './context';
 import { h, note } from './dom';
+import { fmtNs } from '../../../server/src/core/format';
 
 const NUM = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
 

@@ -1,9 +1,9 @@
 /** Findings (simulation hazards, trace analysis): a click selects the finding's lane/time and reveals its source. */
-import { fmtNs } from '../../../server/src/sim/util';
 import { formatTime } from '../format';
 import type { Panel, PanelCtx } from './context';
 import { h, note } from './dom';
 import type { FindingRow } from './source';
+import { fmtNs } from '../../../server/src/core/format';
 
 const SEVERITY_ORDER: Record<string, number> = { error: 0, warning: 1, info: 2, hint: 3 };
 

@@ -6,11 +6,11 @@
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import { fmtNs } from '../../../server/src/sim/util';
 import { cdfChart, histChart, type Chart, type Series } from './charts';
 import type { Panel, PanelCtx } from './context';
 import { ce, h, note } from './dom';
 import { empiricalCdf, hasState, histOutline, histToCdf, logHistogram, percentileStepCdf, stateDurations, summarize, type Latency } from './logic';
+import { fmtNs } from '../../../server/src/core/format';
 
 interface Source {
   key: string;

@@ -1,16 +1,16 @@
 /** Per-VM CPU share against its weight share and its capacity share (simulations); per-VM CPU share and steal (traces). */
-import { fmtNs, fmtPct } from '../../../server/src/sim/util';
 import { shareChart, type Chart } from './charts';
 import type { Panel, PanelCtx } from './context';
 import type { Column } from './dom';
 import { h, note } from './dom';
 import type { CpuRow, VmRow, VpRow } from './source';
 import { sortableTable } from './table';
+import { fmtFraction, fmtNs } from '../../../server/src/core/format';
 
 /** State columns first in this order, then any other state the run reports. */
 const STATE_ORDER = ['running', 'runnable', 'blocked', 'sleeping', 'idle'];
 
-const pct = (x: number | undefined) => (x === undefined ? '-' : fmtPct(x));
+const pct = (x: number | undefined) => (x === undefined ? '-' : fmtFraction(x));
 const ns = (x: number | undefined) => (x === undefined ? '-' : fmtNs(x));
 
 export function sharesPanel(ctx: PanelCtx): Panel {

@@ -1,5 +1,4 @@
 /** The stall list: sortable; a click selects the stall on the timeline and reveals its source. */
-import { fmtNs } from '../../../server/src/sim/util';
 import { formatTime } from '../format';
 import type { Panel, PanelCtx } from './context';
 import type { Column } from './dom';
@@ -7,6 +6,7 @@ import { h, note } from './dom';
 import { stallLane } from './logic';
 import type { StallRow } from './source';
 import { sortableTable } from './table';
+import { fmtNs } from '../../../server/src/core/format';
 
 /** Rows rendered at most (sorted first); the CSV export has every stall. */
 const MAX_ROWS = 2000;

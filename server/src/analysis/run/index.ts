@@ -13,7 +13,7 @@ import type { GuestFacts } from '../../sim/guest/guest';
 import type { VariantResult } from '../../sim/result';
 import { runFactsOf, simulateAll, sortFindings } from '../../sim/run';
 import type { SimulateAllOptions } from '../../sim/run';
-import { fmtNs, fmtPct } from '../../sim/util';
+import { fmtFraction, fmtNs } from '../../core/format';
 
 export const RunCodes = {
   weightsNotHonoured: 'VPS323',
@@ -81,7 +81,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
         code: RunCodes.weightsNotHonoured,
         severity: 'warning',
         title: 'weights not honoured under pinning',
-        message: `VM ${v.name} got ${fmtPct(v.share)} of the CPU time on pCPUs ${v.groupCpus.join(',')} but its weight ${v.weight} gives ${fmtPct(v.weightShare)}: pool ${pool.name} hands out credit for all its ${pool.cpus.length} pCPUs, while these domains can only spend it on ${v.groupCpus.length}.`,
+        message: `VM ${v.name} got ${fmtFraction(v.share)} of the CPU time on pCPUs ${v.groupCpus.join(',')} but its weight ${v.weight} gives ${fmtFraction(v.weightShare)}: pool ${pool.name} hands out credit for all its ${pool.cpus.length} pCPUs, while these domains can only spend it on ${v.groupCpus.length}.`,
         range: vm.range,
         causes: [`credit is shared pool-wide by weight x active vCPUs`, `the domains pinned to ${v.groupCpus.length} pCPUs keep more credit than they can burn and stay UNDER`, `UNDER vCPUs share the pCPUs round-robin, whatever their weight`],
         fix: 'Move the pinned domains into a cpupool of their own (pool NAME { cpus ... }) instead of pinning them inside a bigger pool.',
@@ -98,7 +98,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
       code: RunCodes.capParks,
       severity: 'warning',
       title: 'cap parks vCPUs',
-      message: `The cap of ${v.capPercent}% parked the vCPUs of ${v.name} for ${fmtNs(v.parkedNs)} in total (${fmtPct(v.parkedNs / (dur * v.vcpus))} of their time): they were runnable but not allowed to run, which adds that wait to the guest's latency.`,
+      message: `The cap of ${v.capPercent}% parked the vCPUs of ${v.name} for ${fmtNs(v.parkedNs)} in total (${fmtFraction(v.parkedNs / (dur * v.vcpus))} of their time): they were runnable but not allowed to run, which adds that wait to the guest's latency.`,
       range: vm.range,
       fix: 'Raise the cap above the demand, or remove it (cap 0) for latency-sensitive domains.',
       data: { parkedNs: v.parkedNs, capPercent: v.capPercent },
@@ -140,7 +140,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
           code: RunCodes.boostStaysOn,
           severity: 'warning',
           title: 'vCPUs stay boosted',
-          message: `vCPUs of ${vm.name} were boosted ${fmtPct(frac)} of the time (${fmtNs(boosted)})${worstLoad ? `; host load ${worstLoad.name} max latency ${fmtNs(worstLoad.latency.max)}` : ''}: ${reasons.join('; ')}.`,
+          message: `vCPUs of ${vm.name} were boosted ${fmtFraction(frac)} of the time (${fmtNs(boosted)})${worstLoad ? `; host load ${worstLoad.name} max latency ${fmtNs(worstLoad.latency.max)}` : ''}: ${reasons.join('; ')}.`,
           range: vm.boost.range,
           causes: reasons,
           fix: 'Boost on injection, keep a preempt_limit, let the guest unboost, and boost only on timer/NMI-class interrupts.',
@@ -163,7 +163,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
         code: RunCodes.highSteal,
         severity: 'warning',
         title: 'high steal time on a latency-sensitive vCPU',
-        message: `vCPU ${worst.vp} of ${vm.name} was runnable but not running for ${fmtNs(worst.stealNs)} (${fmtPct(worst.stealNs / dur)} steal) while running latency-sensitive work (worst p99 ${fmtNs(p99)}).`,
+        message: `vCPU ${worst.vp} of ${vm.name} was runnable but not running for ${fmtNs(worst.stealNs)} (${fmtFraction(worst.stealNs / dur)} steal) while running latency-sensitive work (worst p99 ${fmtNs(p99)}).`,
         range: vm.range,
         lane: `vm:${vm.name}/vcpu:${worst.vp}`,
         fix: 'Give the VM dedicated pCPUs or a pool of its own, or enable `boost dynamic` for its latency-critical work.',
@@ -175,7 +175,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
         code: RunCodes.oversubscribed,
         severity: 'warning',
         title: 'oversubscribed pool, latency-sensitive guest',
-        message: `The vCPUs of ${vm.name} waited for a pCPU ${fmtPct(steal / (dur * vm.vcpus))} of the time (pool ${vm.pool} is oversubscribed) while the guest runs latency-sensitive work (worst p99 ${fmtNs(p99)}), with no mitigation.`,
+        message: `The vCPUs of ${vm.name} waited for a pCPU ${fmtFraction(steal / (dur * vm.vcpus))} of the time (pool ${vm.pool} is oversubscribed) while the guest runs latency-sensitive work (worst p99 ${fmtNs(p99)}), with no mitigation.`,
         range: vm.range,
         fix: 'Reduce oversubscription (fewer runnable threads than pCPUs), pin to dedicated pCPUs, or use `boost dynamic`.',
         data: { stealNs: steal },
@@ -193,7 +193,7 @@ export function analyzeRun(f: RunFacts): Finding[] {
         code: RunCodes.spinOnPreempted,
         severity: 'warning',
         title: 'spinning on preempted vCPUs',
-        message: `Guest threads of ${vm.name} spun ${fmtNs(facts.spinWhilePreemptedNs)} (${fmtPct(facts.spinWhilePreemptedNs / Math.max(1, facts.spinNs))} of all spinning) while a sibling vCPU was preempted: they waited for a thread that could not run${facts.pleExits ? ` (${facts.pleExits} pause-loop exits)` : ''}.`,
+        message: `Guest threads of ${vm.name} spun ${fmtNs(facts.spinWhilePreemptedNs)} (${fmtFraction(facts.spinWhilePreemptedNs / Math.max(1, facts.spinNs))} of all spinning) while a sibling vCPU was preempted: they waited for a thread that could not run${facts.pleExits ? ` (${facts.pleExits} pause-loop exits)` : ''}.`,
         range,
         causes: ['the host preempts vCPUs (oversubscription)', region ? `${region.ir.name} waits at a ${region.ir.barrier} barrier` : `lock ${lock?.ir.name ?? ''} is a spinning lock`],
         fix: vm.guest.stealTime

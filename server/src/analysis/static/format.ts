@@ -3,6 +3,7 @@
  * static checks need (a typical value and a tail value). Pure functions, no model knowledge.
  */
 import type { Dist, Ns } from '../../model/ir';
+import { fmtNsShort, fmtNum } from '../../core/format';
 
 /** Mean of a random duration, in ns. */
 export function distMean(d: Dist): Ns {
@@ -47,46 +48,31 @@ export function distTail(d: Dist): Ns {
   }
 }
 
-/** Trims a number to at most three significant figures, without exponent notation. */
-export function fmtNum(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
-  return String(Number(x.toFixed(digits)));
-}
 
-/** `250 ns`, `20 us`, `2.5 ms`, `1 s`. */
-export function fmtNs(ns: Ns): string {
-  const a = Math.abs(ns);
-  if (a >= 1e9) return `${fmtNum(ns / 1e9)} s`;
-  if (a >= 1e6) return `${fmtNum(ns / 1e6)} ms`;
-  if (a >= 1e3) return `${fmtNum(ns / 1e3)} us`;
-  return `${fmtNum(ns)} ns`;
-}
 
 /** A distribution as a short phrase: `2 ms`, `exp mean 1 ms`, `100 us, or 20 ms 1% of the time`. */
 export function fmtDist(d: Dist): string {
   switch (d.kind) {
     case 'fixed':
-      return fmtNs(d.value);
+      return fmtNsShort(d.value);
     case 'uniform':
-      return `${fmtNs(d.lo)}..${fmtNs(d.hi)}`;
+      return `${fmtNsShort(d.lo)}..${fmtNsShort(d.hi)}`;
     case 'exp':
-      return `exp mean ${fmtNs(d.mean)}`;
+      return `exp mean ${fmtNsShort(d.mean)}`;
     case 'normal':
-      return `normal mean ${fmtNs(d.mean)}`;
+      return `normal mean ${fmtNsShort(d.mean)}`;
     case 'lognormal':
-      return `lognormal mean ${fmtNs(d.mean)}`;
+      return `lognormal mean ${fmtNsShort(d.mean)}`;
     case 'bimodal':
-      return `${fmtNs(d.a)}, or ${fmtNs(d.b)} ${fmtNum(d.p * 100)}% of the time`;
+      return `${fmtNsShort(d.a)}, or ${fmtNsShort(d.b)} ${fmtNum(d.p * 100)}% of the time`;
   }
 }
 
 /** A distribution with its tail when the tail says more than the typical value. */
 export function fmtDistWithTail(d: Dist): string {
-  if (d.kind === 'fixed') return fmtNs(d.value);
+  if (d.kind === 'fixed') return fmtNsShort(d.value);
   if (d.kind === 'bimodal') return fmtDist(d);
-  return `${fmtDist(d)}, up to ~${fmtNs(distTail(d))}`;
+  return `${fmtDist(d)}, up to ~${fmtNsShort(distTail(d))}`;
 }
 
 /** `500/s`, `20k/s`. */

@@ -16,9 +16,10 @@ import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import type { RelatedInfo } from '../../core/diagnostic';
 import { oversubscription, type Contender, type Oversubscription } from './demand';
-import { fmtIndices, fmtList, fmtListOf, fmtNum } from './format';
+import { fmtIndices, fmtList, fmtListOf } from './format';
 import { child, lockPath, parallelPath } from './paths';
 import { capRelated } from '../../model/util';
+import { fmtNum } from '../../core/format';
 
 /** A finite spin limit at or below the stall threshold makes a spin barrier block soon enough. */
 function spinsBriefly(p: ParallelRegion, thresholdNs: number): boolean {

@@ -11,10 +11,11 @@ import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import type { RelatedInfo } from '../../core/diagnostic';
 import { contenders, oversubscription, vmCpus, type Contender } from './demand';
-import { fmtDist, fmtIndices, fmtList, fmtListOf, fmtNum } from './format';
+import { fmtDist, fmtIndices, fmtList, fmtListOf } from './format';
 import { contenderRel, cpuPhrase } from './guest';
 import { capRelated, MAX_RELATED } from '../../model/util';
 import { boostPath, child, vmPath } from './paths';
+import { fmtNum } from '../../core/format';
 
 function poolOf(s: Scenario, vm: Vm): Pool | undefined {
   return s.host.pools.find((p) => p.name === vm.pool);

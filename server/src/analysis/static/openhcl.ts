@@ -9,9 +9,10 @@ import type { Step, Vm, Vtl2Task } from '../../model/ir';
 import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import { passRate, passTimes } from './demand';
-import { distMean, distTail, fmtDist, fmtDistWithTail, fmtIndices, fmtList, fmtNs, fmtNum, fmtRate, plural } from './format';
+import { distMean, distTail, fmtDist, fmtDistWithTail, fmtIndices, fmtList, fmtRate, plural } from './format';
 import { child, guestPath, openhclPath, taskPath } from './paths';
 import { channelVps, onVpThread, taskVp, vpOccupants, yields, type VpWork } from './placement';
+import { fmtNsShort, fmtNum } from '../../core/format';
 
 /** Busy time of one pass on the task's own thread: compute plus every blocking wait (ns, means). */
 function threadBusyNs(steps: readonly Step[]): number {
@@ -148,7 +149,7 @@ export function checkLongCpu(ctx: HazardContext): void {
         ctx.report(HazardCodes.longCpuOnVp, {
           range,
           message:
-            `${where(t, vp)} computes for ${fmtDistWithTail(step.dur)} without yielding, longer than the stall threshold (${fmtNs(threshold)}) -> ` +
+            `${where(t, vp)} computes for ${fmtDistWithTail(step.dur)} without yielding, longer than the stall threshold (${fmtNsShort(threshold)}) -> ` +
             `tasks are cooperative, so nothing else runs on VP ${vp} meanwhile: ${waiting} -> split the work with waits, or run it on a dedicated thread`,
           related: near().related,
           fixes: [dedicatedFix(ctx, vm, t, true)],
@@ -161,10 +162,10 @@ export function checkLongCpu(ctx: HazardContext): void {
         if (!yields(t.program)) why = 'loops without ever waiting (no `sleep`, `io` or async `get`): it is ready again as soon as it finishes';
       } else if (trig.kind === 'periodic') {
         const busy = threadBusyNs(t.program.steps);
-        if (busy >= distMean(trig.period)) why = `runs every ${fmtDist(trig.period)} but each pass keeps its thread busy for ~${fmtNs(busy)}: it is ready again before it finishes`;
+        if (busy >= distMean(trig.period)) why = `runs every ${fmtDist(trig.period)} but each pass keeps its thread busy for ~${fmtNsShort(busy)}: it is ready again before it finishes`;
       } else if (trig.kind === 'poisson') {
         const busy = threadBusyNs(t.program.steps);
-        if ((trig.ratePerSec * busy) / 1e9 >= 1) why = `arrives at ${fmtRate(trig.ratePerSec)} and each pass keeps its thread busy for ~${fmtNs(busy)}: passes queue up and it is always ready`;
+        if ((trig.ratePerSec * busy) / 1e9 >= 1) why = `arrives at ${fmtRate(trig.ratePerSec)} and each pass keeps its thread busy for ~${fmtNsShort(busy)}: passes queue up and it is always ready`;
       }
       if (!why) continue;
       const range = ctx.head(t.range);
@@ -389,7 +390,7 @@ export function checkFrequentInspect(ctx: HazardContext): void {
         message:
           `task \`${t.name}\` is inspected every ${fmtDist(t.inspectEvery)} -> each inspect stops the worker's run (TaskControl/AsyncRun), inspects it and restarts it, ` +
           `~${fmtNum(1e9 / Math.max(every, 1))} times a second` +
-          (pass > 0 ? `; a pass takes ~${fmtNs(pass)}, so ~${fmtNum(cut * 100)}% of passes are cut short` : '') +
+          (pass > 0 ? `; a pass takes ~${fmtNsShort(pass)}, so ~${fmtNum(cut * 100)}% of passes are cut short` : '') +
           ` -> inspect less often`,
       });
     }

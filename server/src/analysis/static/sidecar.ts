@@ -9,9 +9,10 @@ import type { OpenHcl, Sidecar, Vm } from '../../model/ir';
 import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import { passRate } from './demand';
-import { distMean, distTail, fmtCpuList, fmtDist, fmtIndices, fmtList, fmtNs, fmtRate } from './format';
+import { distMean, distTail, fmtCpuList, fmtDist, fmtIndices, fmtList, fmtRate } from './format';
 import { child, openhclPath, sidecarPath, storvspPath, taskPath } from './paths';
 import { channelVps } from './placement';
+import { fmtNsShort } from '../../core/format';
 
 /** Exits per second from remote VPs above which hot-plug being off is a hazard. */
 export const EXIT_HEAVY_PER_SEC = 1000;
@@ -56,14 +57,14 @@ function targetedRemote(vm: Vm, oh: OpenHcl, remote: Set<number>, allOnline: num
 }
 
 function startPhrase(startNs: number): string {
-  return startNs > 0 ? `from ${fmtNs(startNs)}` : 'from the start';
+  return startNs > 0 ? `from ${fmtNsShort(startNs)}` : 'from the start';
 }
 
 function onliningPhrase(sc: Sidecar, queued: number): string {
   const each = distMean(sc.onlineCost) + distMean(sc.blackout);
   return (
     `onlining takes ${fmtDist(sc.onlineCost)} per VP, one VP at a time behind a global lock` +
-    (queued > 1 ? `; ${queued} sidecar VPs are targeted, so the last one waits ~${fmtNs(queued * each)}` : '')
+    (queued > 1 ? `; ${queued} sidecar VPs are targeted, so the last one waits ~${fmtNsShort(queued * each)}` : '')
   );
 }
 
@@ -102,7 +103,7 @@ export function checkSidecarTargets(ctx: HazardContext): void {
     for (let tIndex = 0; tIndex < oh.tasks.length; tIndex++) {
       const t = oh.tasks[tIndex];
       const advice = (vp: number) =>
-        `avoid early targeting of sidecar VPs: ${allOnline !== undefined ? `start the work once they are online (~${fmtNs(allOnline)} with hot-plug), ` : ''}` +
+        `avoid early targeting of sidecar VPs: ${allOnline !== undefined ? `start the work once they are online (~${fmtNsShort(allOnline)} with hot-plug), ` : ''}` +
         `target a VP that starts in Linux (${fmtIndices('VP', linux)}) or start VP ${vp} in Linux (\`linux_vps\`)`;
       const addLinux = (vp: number) =>
         ctx.setSetting(sidecarPath(vm), 'linux_vps', fmtCpuList([...sc.linuxVps, vp]), `Start VP ${vp} in Linux (add it to \`linux_vps\`)`);
@@ -124,7 +125,7 @@ export function checkSidecarTargets(ctx: HazardContext): void {
         ctx.report(HazardCodes.sidecarTarget, {
           range: ctx.head(r.range),
           message:
-            `task \`${t.name}\` is retargeted to VP ${r.vp} at ${fmtNs(r.atNs)}, a sidecar VP -> if VP ${r.vp} is still remote then, the task's new IO runs on another online CPU ` +
+            `task \`${t.name}\` is retargeted to VP ${r.vp} at ${fmtNsShort(r.atNs)}, a sidecar VP -> if VP ${r.vp} is still remote then, the task's new IO runs on another online CPU ` +
             `until the VP is onlined (${onliningPhrase(sc, queued)}) -> ${advice(r.vp)}`,
           related: [ctx.rel(sc.range, `sidecar: VPs that start in Linux are ${fmtCpuList(linux)}`)],
           fixes: [addLinux(r.vp)],

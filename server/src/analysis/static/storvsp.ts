@@ -9,13 +9,14 @@ import type { TextRange } from '../../core/text';
 import type { StorvspController, Vm } from '../../model/ir';
 import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
-import { distMean, fmtDist, fmtIndices, fmtList, fmtNum, plural } from './format';
+import { distMean, fmtDist, fmtIndices, fmtList, plural } from './format';
 import { ioSourcesOf } from './openhcl';
 import { child, netvspPath, storvspPath } from './paths';
 import type { Path } from './source';
 import { channelCount, channelVps } from './placement';
 import { maxSubChannels } from '../../model/storvspRule';
 import { openhclPath } from './paths';
+import { fmtNum } from '../../core/format';
 
 /** A disk at least this many times slower (mean latency) than another on its controller is "slow". */
 export const HEAD_OF_LINE_RATIO = 10;

@@ -5,10 +5,10 @@
  */
 import { EXIT_PLE } from '../contracts';
 import type { Ns } from '../engine';
-import { fmtNs } from '../util';
 import * as consts from './consts';
 import { PLE_EXIT_NS } from './costs';
 import { GuestState, type LockRt } from './state';
+import { fmtNs } from '../../core/format';
 
 // Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
 const { A_BAR_SPIN, A_CPU, A_LOCK_SPIN, G_BLOCKED, LK_MUTEX, LK_SPIN, LK_TICKET, R_LEFT, R_STARTED, V_IN } = consts;

@@ -5,9 +5,9 @@
  */
 import { EXIT_IPI } from '../contracts';
 import type { Ns } from '../engine';
-import { fmtNs } from '../util';
 import * as consts from './consts';
 import { GuestState, type RegionRt } from './state';
+import { fmtNs } from '../../core/format';
 
 // Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
 const { ADAPT_CALM, ADAPT_GROW, ADAPT_SHRINK, ADAPT_WINDOW_NS, A_BAR_SPIN, A_NONE, G_BLOCKED, G_DONE, SPIN_FOREVER_NS, V_HALTED, V_IN } = consts;

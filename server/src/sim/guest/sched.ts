@@ -6,9 +6,9 @@
  */
 import type { BoostInterrupt } from '../../model/ir';
 import type { Ns } from '../engine';
-import { fmtNs } from '../util';
 import * as consts from './consts';
 import { GuestState } from './state';
+import { fmtNs } from '../../core/format';
 
 // Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
 const { G_BLOCKED, G_CUR, G_QUEUED, V_HALTED, V_IN } = consts;

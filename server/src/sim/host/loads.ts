@@ -11,7 +11,7 @@ import type { EventHandler, Ns } from '../engine';
 import { compileProgram, firstRelease, nextRelease, Releases, ST_CPU, TRIG_LOOP, type CompiledProgram } from '../program';
 import { distMean, type Rng } from '../rng';
 import { CpuWork } from '../work';
-import { fmtNs } from '../util';
+import { fmtNs } from '../../core/format';
 
 /** Mean duration of one pass of a program (sum of its steps' means). */
 function passMean(p: CompiledProgram): number {

@@ -47,10 +47,3 @@ export class CauseTable {
   }
 }
 
-/** "1.8 ms", "250 us", "800 ns": durations in stall messages. */
-export function fmtNs(ns: number): string {
-  if (ns >= 1e9) return `${+(ns / 1e9).toFixed(3)} s`;
-  if (ns >= 1e6) return `${+(ns / 1e6).toFixed(3)} ms`;
-  if (ns >= 1e3) return `${+(ns / 1e3).toFixed(3)} us`;
-  return `${Math.round(ns)} ns`;
-}

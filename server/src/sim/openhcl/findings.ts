@@ -9,9 +9,9 @@
 import type { Finding } from '../../core/findings';
 import type { TextRange } from '../../core/text';
 import { EXIT_PAM_REMAP, EXIT_RTC_READ, EXIT_RTC_WRITE } from '../contracts';
-import { fmtNs } from './causes';
 import type { OpenHclModel } from './model';
 import { SIDECAR_EXIT_FORWARD_NS } from './params';
+import { fmtNsShort } from '../../core/format';
 
 export const OpenHclRunCodes = {
   interceptWait: 'VPS303',
@@ -57,7 +57,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
       code: OpenHclRunCodes.interceptWait,
       severity: 'warning',
       title: 'VTL2 work waited for hypervisor intercepts',
-      message: `In VM \`${vmName}\`, VTL2 work waited ${t.hvWaits} times for a guest hypervisor intercept to finish (total ${fmtNs(t.hvWaitNs)}, longest ${fmtNs(t.hvWaitMax)}): io_uring cancel does not cover a VP inside an intercept, and no other VP takes its work.`,
+      message: `In VM \`${vmName}\`, VTL2 work waited ${t.hvWaits} times for a guest hypervisor intercept to finish (total ${fmtNsShort(t.hvWaitNs)}, longest ${fmtNsShort(t.hvWaitMax)}): io_uring cancel does not cover a VP inside an intercept, and no other VP takes its work.`,
       range: t.hvRange,
       causes: ['a VP in a hypervisor intercept cannot be cancelled', 'tasks targeted at that VP wait (no work stealing)'],
       fix: 'Target latency-sensitive work at VPs with few intercepts, or reduce the intercepts.',
@@ -71,7 +71,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
       code: OpenHclRunCodes.cancelOff,
       severity: 'warning',
       title: 'VTL2 work waited for natural VTL0 exits (io_uring cancel off)',
-      message: `In VM \`${vmName}\`, io_uring cancel is off: VTL2 work waited ${t.vtl0Waits} times for its VP to leave VTL0 on its own (total ${fmtNs(t.vtl0WaitNs)}, longest ${fmtNs(t.vtl0WaitMax)}).`,
+      message: `In VM \`${vmName}\`, io_uring cancel is off: VTL2 work waited ${t.vtl0Waits} times for its VP to leave VTL0 on its own (total ${fmtNsShort(t.vtl0WaitNs)}, longest ${fmtNsShort(t.vtl0WaitMax)}).`,
       range: oh.range,
       causes: ['an event on the VP\'s io_uring does not cancel the guest run', 'the work waits for the guest\'s next exit (residence)'],
       fix: 'Turn io_uring_cancel on.',
@@ -119,7 +119,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
         code: OpenHclRunCodes.headOfLine,
         severity: 'warning',
         title: 'Head-of-line blocking behind a slow disk',
-        message: `On controller \`${c.name}\` of VM \`${vmName}\`, IOs to disk \`${d.name}\` (backend ${fmtNs(mean(d))}) waited on average ${fmtNs(wait)} (longest ${fmtNs(d.ringWaitMax)}) in the channel ring because the queue depth was full of IOs to slow disk \`${slow.name}\` (backend ${fmtNs(mean(slow))}); ${queueFull} requests found the queue full.`,
+        message: `On controller \`${c.name}\` of VM \`${vmName}\`, IOs to disk \`${d.name}\` (backend ${fmtNsShort(mean(d))}) waited on average ${fmtNsShort(wait)} (longest ${fmtNsShort(d.ringWaitMax)}) in the channel ring because the queue depth was full of IOs to slow disk \`${slow.name}\` (backend ${fmtNsShort(mean(slow))}); ${queueFull} requests found the queue full.`,
         range: c.range,
         causes: ['all disks of a controller share its channels and their queue depth', 'at the depth the worker stops reading the ring, whatever disk the next request is for'],
         fix: `Put \`${slow.name}\` on a controller of its own.`,
@@ -143,7 +143,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
         code: OpenHclRunCodes.pollMode,
         severity: 'warning',
         title: 'StorVSP poll mode with a slow backend delays new requests',
-        message: `StorVSP \`${c.name}\` channel ${ch.index} of VM \`${vmName}\` was in poll mode (at least ${ch.pollDepth} IO pending, ring interrupt masked) when ${ch.maskedWaits} requests arrived; they waited on average ${fmtNs(mean)} (longest ${fmtNs(ch.maskedWaitMax)}) for a backend completion (mean ${fmtNs(backend)}) to wake the worker.`,
+        message: `StorVSP \`${c.name}\` channel ${ch.index} of VM \`${vmName}\` was in poll mode (at least ${ch.pollDepth} IO pending, ring interrupt masked) when ${ch.maskedWaits} requests arrived; they waited on average ${fmtNsShort(mean)} (longest ${fmtNsShort(ch.maskedWaitMax)}) for a backend completion (mean ${fmtNsShort(backend)}) to wake the worker.`,
         range: c.range,
         lane: laneOf(ch.vp),
         causes: ['in poll mode the worker leaves the ring interrupt masked and relies on the next completion to look at the ring', 'a slow backend makes that next completion late'],
@@ -165,7 +165,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
         code: OpenHclRunCodes.sidecarTargeted,
         severity: 'warning',
         title: 'Work aimed at sidecar VPs before they were online',
-        message: `In VM \`${vmName}\`, work aimed at sidecar VP${hosted.length === 1 ? '' : 's'} ${hosted.join(', ') || '(none)'} ran on VP ${base} for ${fmtNs(hostedNs)} before ${hosted.length === 1 ? 'it was' : 'they were'} online; ${m.sidecar.onlinings} VPs were onlined one at a time (queue up to ${t.onlineQueueMax} deep, longest request-to-online ${fmtNs(t.onlineWaitMax)})${onl ? `; tasks waited up to ${fmtNs(onl.max)} for their VP to be ready` : ''}.`,
+        message: `In VM \`${vmName}\`, work aimed at sidecar VP${hosted.length === 1 ? '' : 's'} ${hosted.join(', ') || '(none)'} ran on VP ${base} for ${fmtNsShort(hostedNs)} before ${hosted.length === 1 ? 'it was' : 'they were'} online; ${m.sidecar.onlinings} VPs were onlined one at a time (queue up to ${t.onlineQueueMax} deep, longest request-to-online ${fmtNsShort(t.onlineWaitMax)})${onl ? `; tasks waited up to ${fmtNsShort(onl.max)} for their VP to be ready` : ''}.`,
         range: onl?.range ?? m.sidecarCfg?.range,
         lane: laneOf(base),
         causes: ['until a sidecar VP is online, work for it runs on another CPU and contends there', 'onlining is one VP at a time behind a global lock'],
@@ -181,7 +181,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
         code: OpenHclRunCodes.sidecarNoHotplug,
         severity: 'warning',
         title: 'Exits of sidecar VPs handled on the base CPU (hot-plug off)',
-        message: `In VM \`${vmName}\`, hot-plug is off: ${t.forwardedExits} exits of remote sidecar VPs were served on VP ${base} (at least ${fmtNs(cost)} of its time, ${pct(cost / runNs)} of the run), and those VPs never came online.`,
+        message: `In VM \`${vmName}\`, hot-plug is off: ${t.forwardedExits} exits of remote sidecar VPs were served on VP ${base} (at least ${fmtNsShort(cost)} of its time, ${pct(cost / runNs)} of the run), and those VPs never came online.`,
         range: m.sidecarCfg.range,
         lane: laneOf(base),
         causes: ['remote VPs hand exits that need VTL2 to Linux on the base CPU', 'without hot-plug they stay remote'],
@@ -199,7 +199,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
       code: OpenHclRunCodes.retargetInFlight,
       severity: 'info',
       title: 'retarget_vp with IO in flight',
-      message: `Task \`${task.name}\` of VM \`${vmName}\` was retargeted from VP ${r.fromVp} to VP ${r.vp} at ${fmtNs(r.atNs)} with ${r.inFlight} IO/timer in flight: ${r.inFlight === 1 ? 'it' : 'they'} completed on VP ${r.fromVp} and interrupted it${task.placement.runOnTarget ? ', then woke the task on its new VP' : ', and the task ran there (run_on_target off)'}.`,
+      message: `Task \`${task.name}\` of VM \`${vmName}\` was retargeted from VP ${r.fromVp} to VP ${r.vp} at ${fmtNsShort(r.atNs)} with ${r.inFlight} IO/timer in flight: ${r.inFlight === 1 ? 'it' : 'they'} completed on VP ${r.fromVp} and interrupted it${task.placement.runOnTarget ? ', then woke the task on its new VP' : ', and the task ran there (run_on_target off)'}.`,
       range: r.range,
       lane: r.fromVp >= 0 ? laneOf(r.fromVp) : undefined,
       startNs: r.atNs,
@@ -217,7 +217,7 @@ export function openHclFindings(m: OpenHclModel, endNs: number): Finding[] {
       code: OpenHclRunCodes.getBound,
       severity: 'warning',
       title: 'VP threads blocked on GET round trips (RTC/PAM)',
-      message: `In VM \`${vmName}\`, ${e.count} guest ${names[exit] ?? 'exits'} blocked their VP thread for ${fmtNs(e.ns)} in total waiting on the GET${exit === EXIT_RTC_WRITE ? ' (a VMGS save each)' : ''}; every task on those VPs and their guests stalled meanwhile.`,
+      message: `In VM \`${vmName}\`, ${e.count} guest ${names[exit] ?? 'exits'} blocked their VP thread for ${fmtNsShort(e.ns)} in total waiting on the GET${exit === EXIT_RTC_WRITE ? ' (a VMGS save each)' : ''}; every task on those VPs and their guests stalled meanwhile.`,
       range: e.range as TextRange | undefined,
       causes: ['the paravisor serves the access synchronously on the VP thread', exit === EXIT_RTC_READ ? 'RTC reads ask the host at most once per second (cached otherwise)' : 'the GET round trip blocks the thread'],
       fix: exit === EXIT_RTC_READ ? 'Read the RTC less often (at most once a second is served from the cache).' : 'Avoid the access on latency-critical VPs.',

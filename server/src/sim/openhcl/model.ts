@@ -13,7 +13,7 @@ import type { Dist, HostCosts, OpenHcl, Sidecar, Vm } from '../../model/ir';
 import type { BoostHooks, Engine, EventHandler, HostApi, IoSink, Ns, OpenHclVmSetup, Recorder, SimContext, Stats, StorageModel } from '../contracts';
 import * as contracts from '../contracts';
 import { sampler, type Rng, type Sampler } from '../rng';
-import { CauseTable, fmtNs } from './causes';
+import { CauseTable } from './causes';
 import type { Cause } from './causes';
 import { storvspLayout } from './channels';
 import { hostCosts } from '../host/costs';
@@ -32,6 +32,7 @@ import type { Task } from './task';
 import { ExitTask, ForwardTask } from './vtl2exits';
 import { LogArena } from './stalllog';
 import { OpenHclLanes } from './lanes';
+import { fmtNsShort } from '../../core/format';
 
 // Hot paths use module-local copies of imported constants: under tsx (tests, bench) an imported
 // binding is a getter call on every use.
@@ -751,12 +752,12 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const mean = (x: DiskRt) => (x.ios > 0 ? x.backendNs / x.ios : 0);
     let slow = c.disks[0];
     for (const x of c.disks) if (mean(x) > mean(slow)) slow = x;
-    const head = `an IO to disk \`${d.name}\` waited ${fmtNs(now - since)} in the ring of ${ch.worker.name} before the worker read it`;
+    const head = `an IO to disk \`${d.name}\` waited ${fmtNsShort(now - since)} in the ring of ${ch.worker.name} before the worker read it`;
     const causes = [
       head,
       `the channel's queue depth (${ch.depth}) was full of in-flight IOs: the worker reads no further request until one completes, whatever its disk`,
     ];
-    if (slow !== d && c.disks.length > 1) causes.push(`the slowest disk of controller \`${c.name}\` so far is \`${slow.name}\` (backend ${fmtNs(mean(slow))} mean)`, `fix: put \`${slow.name}\` on a controller of its own, or raise io_queue_depth`);
+    if (slow !== d && c.disks.length > 1) causes.push(`the slowest disk of controller \`${c.name}\` so far is \`${slow.name}\` (backend ${fmtNsShort(mean(slow))} mean)`, `fix: put \`${slow.name}\` on a controller of its own, or raise io_queue_depth`);
     else causes.push('fix: raise io_queue_depth or add channels (more VPs with channels)');
     this.stats.stall({ task: ch.worker.name, vp: ch.vp, vm: this.name, startNs: since, durationNs: now - since, cause: 'channel-queue-full', causes, range: c.range });
   }
@@ -974,7 +975,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
   private report(task: string, vp: number, since: Ns, now: Ns, c: Cause | undefined, head: string, causeNs: Ns, where: string, fallbackRange?: TextRange): void {
     const kind = c?.kind ?? 'vtl2-work';
     const causes = [head];
-    if (c) causes.push(`${where} was ${c.label}${causeNs > 0 ? ` for ${fmtNs(causeNs)} of it` : ''}`, ...c.more);
+    if (c) causes.push(`${where} was ${c.label}${causeNs > 0 ? ` for ${fmtNsShort(causeNs)} of it` : ''}`, ...c.more);
     const range = c?.range ?? fallbackRange;
     const dur = now - since;
     this.stats.stall({ task, vp, vm: this.name, startNs: since, durationNs: dur, cause: kind, causes, range });
@@ -999,19 +1000,19 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const { cause, ns } = this.stallChain(ex, since, now);
     const vp = ex.vp >= 0 ? ex.vp : t.intendedVp();
     const range = t instanceof ProgramTask ? t.def.range : undefined;
-    this.report(t.name, vp, since, now, cause, `task \`${t.name}\` waited ${fmtNs(now - since)} on ${ex.name}`, ns, ex.name, range);
+    this.report(t.name, vp, since, now, cause, `task \`${t.name}\` waited ${fmtNsShort(now - since)} on ${ex.name}`, ns, ex.name, range);
   }
 
   /** VTL2 activity kept the VP's guest (which had work) out of VTL0 from `since` to `now`. */
   guestStall(ex: Executor, since: Ns, now: Ns): void {
     ex.flush(now);
     const { cause, ns } = this.stallChain(ex, since, now);
-    this.report(`vtl0`, ex.vp, since, now, cause, `the guest on ${ex.name} could not run for ${fmtNs(now - since)}`, ns, ex.name, this.vm.guest.range);
+    this.report(`vtl0`, ex.vp, since, now, cause, `the guest on ${ex.name} could not run for ${fmtNsShort(now - since)}`, ns, ex.name, this.vm.guest.range);
   }
 
   deadlockStall(ex: Executor, t: Task, since: Ns, now: Ns): void {
     const c = this.getDeadlockCause >= 0 ? this.causes.get(this.getDeadlockCause) : undefined;
-    this.report(t.name, ex.vp >= 0 ? ex.vp : t.intendedVp(), since, now, c, `task \`${t.name}\` on ${ex.name} never got its GET reply (${fmtNs(now - since)} until the end of the run)`, 0, ex.name);
+    this.report(t.name, ex.vp >= 0 ? ex.vp : t.intendedVp(), since, now, c, `task \`${t.name}\` on ${ex.name} never got its GET reply (${fmtNsShort(now - since)} until the end of the run)`, 0, ex.name);
   }
 
   private onlineStall(t: ProgramTask, v: number, since: Ns, now: Ns): void {
@@ -1022,7 +1023,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       more: ['avoid early work targeted at sidecar VPs, or boot the VP in Linux (linux_vps)'],
       range: t.ranges[t.vpWaitStep] ?? sc?.range,
     };
-    this.report(t.name, v, since, now, c, `task \`${t.name}\` waited ${fmtNs(now - since)} for VP ${v} to be ready`, 0, `VP ${v}`);
+    this.report(t.name, v, since, now, c, `task \`${t.name}\` waited ${fmtNsShort(now - since)} for VP ${v} to be ready`, 0, `VP ${v}`);
   }
 
   // ================================================================ end of run

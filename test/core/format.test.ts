@@ -1,0 +1,61 @@
+/**
+ * The one formatting module (server/src/core/format.ts): the rules every shell's numbers follow.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { fmtCount, fmtFraction, fmtNs, fmtNsShort, fmtNum, fmtPercent, table, tableLines } from '../../server/src/core/format';
+
+test('durations: three significant digits, unit by magnitude; fixed decimals for tables, trimmed for messages', () => {
+  assert.equal(fmtNs(1_234_567), '1.23 ms');
+  assert.equal(fmtNs(12_345_678), '12.3 ms');
+  assert.equal(fmtNs(123_456_789), '123 ms');
+  assert.equal(fmtNs(1_200_000), '1.20 ms');
+  assert.equal(fmtNs(830), '830 ns');
+  assert.equal(fmtNs(2_500_000_000), '2.50 s');
+  assert.equal(fmtNsShort(1_200_000), '1.2 ms');
+  assert.equal(fmtNsShort(2_047_000), '2.05 ms');
+  assert.equal(fmtNsShort(1e9), '1 s');
+  assert.equal(fmtNsShort(250), '250 ns');
+  assert.equal(fmtNs(-1_234_567), '-1.23 ms');
+  assert.equal(fmtNs(Number.NaN), 'NaN ns');
+});
+
+test('durations, property: both styles name the same value to three significant digits', () => {
+  fc.assert(
+    fc.property(fc.double({ min: 1, max: 1e12, noNaN: true }), (ns) => {
+      const parse = (s: string) => {
+        const [v, u] = s.split(' ');
+        return Number(v) * { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[u as 'ns']!;
+      };
+      const a = parse(fmtNs(ns));
+      const b = parse(fmtNsShort(ns));
+      assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(a, b) + 1e-9, `${fmtNs(ns)} vs ${fmtNsShort(ns)}`);
+      // Within half a unit of the third significant digit (or 0.5 ns below 1 us).
+      assert.ok(Math.abs(a - ns) <= Math.max(0.5, ns * 0.005 + 1e-9), `${ns} -> ${fmtNs(ns)}`);
+    }),
+  );
+});
+
+test('percentages say their scale: fmtPercent takes percent, fmtFraction a fraction', () => {
+  assert.equal(fmtPercent(42), '42%');
+  assert.equal(fmtPercent(4.25), '4.3%');
+  assert.equal(fmtFraction(0.42), '42%');
+  assert.equal(fmtFraction(0.0425), '4.3%');
+  fc.assert(fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (x) => fmtFraction(x) === fmtPercent(x * 100)));
+});
+
+test('numbers and counts', () => {
+  assert.equal(fmtNum(2.5), '2.5');
+  assert.equal(fmtNum(123.4), '123');
+  assert.equal(fmtCount(1234567), '1,234,567');
+  assert.equal(fmtCount(-1000), '-1,000');
+  fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e12 }), (n) => fmtCount(n) === n.toLocaleString('en-US')));
+});
+
+test('tables: columns padded to the widest cell, right-aligned where asked, no trailing blanks', () => {
+  const rows = [['task', 'p99'], ['web/io', '1.23 ms'], ['db', '12 ms']];
+  assert.deepEqual(tableLines(rows, [false, true]), ['task        p99', 'web/io  1.23 ms', 'db        12 ms']);
+  assert.equal(table(rows, [false, true]), 'task        p99\nweb/io  1.23 ms\ndb        12 ms\n');
+  assert.equal(table([], []), '');
+});
