@@ -4,7 +4,8 @@
  * `vpscope check` and `vpscope simulate` (which prints the diagnostics of its input first).
  */
 import type { Diagnostic, Severity } from '../core/diagnostic';
-import { LineIndex, type LineCol } from '../core/text';
+import type { JsonRange } from '../core/findings';
+import { LineIndex } from '../core/text';
 import { describeCode } from '../model/codes';
 
 /** One checked file: its display path (relative), its text and its diagnostics. */
@@ -24,22 +25,89 @@ export interface CheckedFile {
 /** `static`: syntax, semantics, static hazards; `simulation`: measured by a (bounded) run. */
 export type DiagnosticOrigin = { source: 'static'; verdict: 'confirmed' | 'contradicted' | 'unchanged' } | { source: 'simulation' };
 
-export interface JsonRange {
-  start: LineCol;
-  end: LineCol;
-}
+export type { JsonRange };
 
+/** A diagnostic in the JSON outputs (`vpscope.check/1`, and `diagnostics` of `vpscope.run/1`). */
 export interface JsonDiagnostic {
+  /** `error`, `warning`, `info` or `hint`. */
   severity: Severity;
+  /** Stable code, e.g. `VPS201` (docs/codes.md). */
   code: string;
+  /** What is wrong, why it matters and what to do. */
   message: string;
+  /** Where, as a 0-based LSP range. */
   range: JsonRange;
-  related?: { message: string; range: JsonRange }[];
+  /** Other places that explain the diagnostic. */
+  related?: JsonRelated[];
   /** Present when the file was simulated: `static` or `simulation`. */
   source?: 'static' | 'simulation';
   /** Static findings of a simulated file: what the run says about them. */
   verdict?: 'confirmed' | 'contradicted' | 'unchanged';
-  fixes?: { title: string; preferred?: boolean; edits: { range: JsonRange; newText: string }[] }[];
+  /** Edits that fix it (the editor's quick fixes). */
+  fixes?: JsonFix[];
+}
+
+/** Another place that explains a diagnostic. */
+export interface JsonRelated {
+  /** What this place has to do with the diagnostic. */
+  message: string;
+  /** Where, in the same file. */
+  range: JsonRange;
+}
+
+/** A quick fix: text edits to the same file. */
+export interface JsonFix {
+  /** What the fix does, as the editor's quick fix menu shows it. */
+  title: string;
+  /** The fix the editor offers first (at most one per diagnostic). */
+  preferred?: boolean;
+  /** Replacements, none overlapping. */
+  edits: JsonEdit[];
+}
+
+/** Replace the text in `range` by `newText`. */
+export interface JsonEdit {
+  /** The text to replace (empty: an insertion point). */
+  range: JsonRange;
+  /** The replacement. */
+  newText: string;
+}
+
+/** The `$schema` of `vpscope.check/1` documents: the file name of its JSON Schema (schemas/, shipped). */
+export const CHECK_SCHEMA_FILE = 'vpscope.check-1.schema.json';
+
+/**
+ * The `vpscope.check/1` document that `vpscope check --format json` prints
+ * (schemas/vpscope.check-1.schema.json is generated from this type). Fields are only ever added.
+ */
+export interface CheckDocument {
+  /** The JSON Schema of this document (file name in the schemas/ folder of the package). */
+  $schema: typeof CHECK_SCHEMA_FILE;
+  /** Always `vpscope.check/1`. */
+  schema: 'vpscope.check/1';
+  /** One entry per file checked, in the order given. */
+  files: CheckFileJson[];
+  /** Counts over all files. */
+  summary: CheckSummary;
+}
+
+/** One checked file. */
+export interface CheckFileJson {
+  /** The path: relative to the working directory when under it (`/` separators), else as given. */
+  file: string;
+  /** Its diagnostics, by position then severity. */
+  diagnostics: JsonDiagnostic[];
+}
+
+export interface CheckSummary {
+  /** Files checked. */
+  files: number;
+  /** Diagnostics of severity `error`. */
+  errors: number;
+  /** Diagnostics of severity `warning`. */
+  warnings: number;
+  /** Diagnostics of severity `info` or `hint`. */
+  notes: number;
 }
 
 /** A diagnostic as JSON with 0-based LSP line/character ranges. */
@@ -48,7 +116,7 @@ export function toJsonDiagnostic(d: Diagnostic, lines: LineIndex): JsonDiagnosti
   if (d.related?.length) out.related = d.related.map((r) => ({ message: r.message, range: lines.rangeToLsp(r.range) }));
   if (d.fixes?.length) {
     out.fixes = d.fixes.map((f) => {
-      const fx: NonNullable<JsonDiagnostic['fixes']>[number] = { title: f.title, edits: f.edits.map((e) => ({ range: lines.rangeToLsp(e.range), newText: e.newText })) };
+      const fx: JsonFix = { title: f.title, edits: f.edits.map((e) => ({ range: lines.rangeToLsp(e.range), newText: e.newText })) };
       if (f.preferred) fx.preferred = true;
       return fx;
     });
@@ -96,7 +164,8 @@ export function summaryLine(files: readonly CheckedFile[]): string {
 
 export function renderJson(files: readonly CheckedFile[]): string {
   const c = countBySeverity(files);
-  const doc = {
+  const doc: CheckDocument = {
+    $schema: CHECK_SCHEMA_FILE,
     schema: 'vpscope.check/1',
     files: files.map((f) => {
       const lines = new LineIndex(f.text);
