@@ -6,7 +6,7 @@
 import type { Diagnostic, Severity } from '../core/diagnostic';
 import type { JsonRange } from '../core/findings';
 import { LineIndex } from '../core/text';
-import { describeCode } from '../model/codes';
+import { codeHref, describeCode } from '../model/codes';
 
 /** One checked file: its display path (relative), its text and its diagnostics. */
 export interface CheckedFile {
@@ -20,6 +20,26 @@ export interface CheckedFile {
    * Absent: every diagnostic is static and nothing was simulated.
    */
   origins?: ReadonlyMap<Diagnostic, DiagnosticOrigin>;
+  /**
+   * Where SARIF says the file is (the CLI sets it, `sarifArtifact` in check.ts): a percent-encoded
+   * URI relative to `%SRCROOT%` (the working directory) or an absolute `file://` URI. Absent: `path`
+   * percent-encoded, relative to `%SRCROOT%`.
+   */
+  artifact?: SarifArtifactLocation;
+}
+
+/** A SARIF `artifactLocation`: `uri` relative to the base `uriBaseId` names, or absolute without one. */
+export interface SarifArtifactLocation {
+  uri: string;
+  uriBaseId?: string;
+}
+
+/** The SARIF base id of the working directory the CLI ran in. */
+export const SRCROOT = '%SRCROOT%';
+
+/** A relative `/`-separated path as a relative URI reference: every segment percent-encoded (spaces, `#`, `%`, non-ASCII...). */
+export function relativeUri(path: string): string {
+  return path.split('/').map((seg) => encodeURIComponent(seg)).join('/');
 }
 
 /** `static`: syntax, semantics, static hazards; `simulation`: measured by a (bounded) run. */
@@ -193,6 +213,14 @@ export interface SarifTool {
   version: string;
   /** The project's web address; left out of the log while there is none. */
   informationUri?: string;
+  /** Absolute `file://` URI, ending in `/`, of the working directory: the log's `%SRCROOT%`. */
+  srcRoot?: string;
+  /**
+   * Absolute URI, ending in `/`, of the folder holding docs/codes.md: each rule's `helpUri` is
+   * this plus `docs/codes.md#<code>` (`codeHref`), unless there is a web address (then its
+   * docs/codes.md, which resolves on every machine). Neither: no `helpUri`.
+   */
+  docsBase?: string;
 }
 
 /** A 1-based SARIF region; an empty range stays an insertion point (endColumn = startColumn). */
@@ -206,6 +234,8 @@ function sarifRegion(lines: LineIndex, r: { start: number; end: number }) {
 export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): string {
   const ruleIds = [...new Set(files.flatMap((f) => f.diagnostics.map((d) => d.code)))].sort();
   const ruleIndex = new Map(ruleIds.map((id, k) => [id, k]));
+  const helpBase = tool.informationUri ? `${tool.informationUri}/blob/main/` : tool.docsBase;
+  const where = (f: CheckedFile): SarifArtifactLocation => f.artifact ?? { uri: relativeUri(f.path), uriBaseId: SRCROOT };
   const rules = ruleIds.map((id) => {
     const doc = describeCode(id);
     const first = files.flatMap((f) => f.diagnostics).find((d) => d.code === id);
@@ -218,7 +248,7 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
       fullDescription: { text: help },
       help: { text: help, markdown: help },
       defaultConfiguration: { level: SARIF_LEVEL[doc?.severity ?? first?.severity ?? 'warning'] },
-      ...(tool.informationUri ? { helpUri: `${tool.informationUri}/blob/main/docs/codes.md#${id.toLowerCase()}` } : {}),
+      ...(helpBase && doc ? { helpUri: helpBase + codeHref(id) } : {}),
     };
   });
   const results = files.flatMap((f) => {
@@ -229,17 +259,17 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
         ruleIndex: ruleIndex.get(d.code),
         level: SARIF_LEVEL[d.severity],
         message: { text: d.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, d.range) } }],
+        locations: [{ physicalLocation: { artifactLocation: where(f), region: sarifRegion(lines, d.range) } }],
       };
       const o = f.origins?.get(d);
       if (o) res.properties = o.source === 'static' ? { 'vpscope.source': 'static', 'vpscope.verdict': o.verdict } : { 'vpscope.source': 'simulation' };
       if (d.related?.length) {
-        res.relatedLocations = d.related.map((r, k) => ({ id: k, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, r.range) } }));
+        res.relatedLocations = d.related.map((r, k) => ({ id: k, message: { text: r.message }, physicalLocation: { artifactLocation: where(f), region: sarifRegion(lines, r.range) } }));
       }
       if (d.fixes?.length) {
         res.fixes = d.fixes.map((fx) => ({
           description: { text: fx.title },
-          artifactChanges: [{ artifactLocation: { uri: f.path }, replacements: fx.edits.map((e) => ({ deletedRegion: sarifRegion(lines, e.range), insertedContent: { text: e.newText } })) }],
+          artifactChanges: [{ artifactLocation: where(f), replacements: fx.edits.map((e) => ({ deletedRegion: sarifRegion(lines, e.range), insertedContent: { text: e.newText } })) }],
         }));
       }
       return res;
@@ -251,7 +281,8 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
     runs: [
       {
         tool: { driver: { name: 'vpscope', version: tool.version, semanticVersion: tool.version, ...(tool.informationUri ? { informationUri: tool.informationUri } : {}), rules } },
-        artifacts: files.map((f) => ({ location: { uri: f.path }, mimeType: 'text/x-vpscope' })),
+        ...(tool.srcRoot ? { originalUriBaseIds: { [SRCROOT]: { uri: tool.srcRoot, description: { text: 'The working directory vpscope check ran in.' } } } } : {}),
+        artifacts: files.map((f) => ({ location: where(f), mimeType: 'text/x-vpscope' })),
         columnKind: 'utf16CodeUnits',
         results,
       },
