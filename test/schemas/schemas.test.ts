@@ -74,3 +74,18 @@ test('the schemas reject a wrong type, a missing field and a field the type does
   const run = validator(RUN_SCHEMA_FILE);
   assert.equal(run({ $schema: RUN_SCHEMA_FILE, schema: 'vpscope.run/1', file: 'x', seed: 1, variants: [{ name: 'base' }], diagnostics: [] }), false, 'a variant without its results');
 });
+
+test('package.json contributes jsonValidation: *.vpscope-check.json, *.vpscope-run.json, *.vpscope-trace.json to the shipped schemas', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const jv = pkg.contributes.jsonValidation as { fileMatch: string[]; url: string }[];
+  const byFile = new Map(jv.map((j) => [j.url.replace(/^\.\//, ''), j.fileMatch]));
+  assert.deepEqual([...byFile.keys()].sort(), SCHEMA_FILES.map((f) => `schemas/${f}`).sort());
+  for (const f of SCHEMA_FILES) {
+    const kind = f.split('.')[1].replace(/-1\.schema$/, '').replace(/-1$/, '');
+    assert.deepEqual(byFile.get(`schemas/${f}`), [`*.vpscope-${kind}.json`]);
+  }
+  const vscodeignore = readFileSync(join(root, '.vscodeignore'), 'utf8');
+  assert.match(vscodeignore, /^!schemas\/\*\.schema\.json$/m, 'the schemas are in the .vsix');
+  const npmignore = readFileSync(join(root, '.npmignore'), 'utf8');
+  assert.match(npmignore, /^!\/schemas\/\*\.schema\.json$/m, 'the schemas are in the npm package');
+});
