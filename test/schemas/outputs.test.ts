@@ -8,12 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { main as analyzeMain } from '../../server/src/cli/analyze';
 import { renderJson } from '../../server/src/cli/format';
+import { toChromeTrace } from '../../server/src/core/chromeTrace';
 import { LineIndex } from '../../server/src/core/text';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { runJsonChunks, toRunJson } from '../../server/src/report/simulation';
@@ -70,6 +72,28 @@ test('vpscope analyze --json on the shared real traces (trace-cmd .dat, report t
       assert.ok(doc.threads.length > 0 && doc.timeline.lanes.length > 0, name);
       assertValid('vpscope.trace-1.schema.json', doc, `analyze --json ${name}`);
     }
+  }
+});
+
+test('analyze --json of a Chrome trace (an example\'s simulated timeline, exported) validates against vpscope.trace-1', async () => {
+  const file = 'examples/kvm-pvsched-boost.vps';
+  const text = readFileSync(join(root, file), 'utf8');
+  const analysis = analyzeDocument(text, { uri: file });
+  const results = simulateAllCapped(analysis.scenario!, { variants: ['base'], timeline: true }, 200_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'vpscope-schemas-'));
+  try {
+    const chrome = join(dir, 'run.chrome.json');
+    writeFileSync(chrome, toChromeTrace(results[0].timeline!));
+    let out = '';
+    let err = '';
+    const code = await analyzeMain(['--json', chrome], { stdout: { write: (c: string) => (out += c) }, stderr: { write: (c: string) => (err += c) } });
+    assert.equal(code, 0, err);
+    const doc = JSON.parse(out);
+    assert.equal(doc.format, 'chrome-json');
+    assert.ok(doc.timeline.lanes.length > 0);
+    assertValid('vpscope.trace-1.schema.json', doc, 'analyze --json of a Chrome trace');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
