@@ -34,8 +34,12 @@ const required = [
   'client/snippets/vpscope.json',
   // codeDescription.href of every catalogued diagnostic points into it.
   'docs/codes.md',
+  // contributes.jsonValidation points at them.
+  'schemas/vpscope.check-1.schema.json',
+  'schemas/vpscope.run-1.schema.json',
+  'schemas/vpscope.trace-1.schema.json',
 ];
-const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|images\/icon\.png|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|docs\/codes\.md)$/;
+const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|images\/icon\.png|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|docs\/codes\.md|schemas\/[^/]+\.schema\.json)$/;
 
 function fail(msg) {
   console.error(`package: ${msg}`);

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; dependencies?: object };
@@ -31,7 +32,8 @@ test('npm pack -> npm install -g (offline, temp prefix) -> vpscope runs', {
     assert.equal(packed.status, 0, packed.stderr);
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     assert.deepEqual(info.files.map((f) => f.path).sort(), [
-      'LICENSE', 'README.md', 'dist/cli.js', 'dist/simWorker.js', 'dist/webview.css', 'dist/webview.js', 'package.json',
+      'LICENSE', 'README.md', 'dist/cli.js', 'dist/simWorker.js', 'dist/webview.css', 'dist/webview.js', 'docs/codes.md', 'package.json',
+      'schemas/vpscope.check-1.schema.json', 'schemas/vpscope.run-1.schema.json', 'schemas/vpscope.trace-1.schema.json',
     ]);
 
     const prefix = join(dir, 'prefix');
@@ -56,6 +58,11 @@ test('npm pack -> npm install -g (offline, temp prefix) -> vpscope runs', {
     const bad = vpscope(['check', join(dir, 'work', 'bad.vps')]);
     assert.equal(bad.status, 1, bad.stdout + bad.stderr);
     assert.match(bad.stdout, /bad\.vps:2:\d+: error/);
+    // SARIF rules link the installed package's docs/codes.md; the outputs' schemas ship with it.
+    const sarif = vpscope(['check', '--format', 'sarif', '--no-simulate', join(dir, 'work', 'bad.vps')]);
+    const rules = JSON.parse(sarif.stdout).runs[0].tool.driver.rules as { helpUri?: string }[];
+    assert.ok(rules.length > 0 && rules.every((r) => r.helpUri && existsSync(fileURLToPath(r.helpUri.replace(/#.*/, '')))), sarif.stdout);
+    for (const f of ['check', 'run', 'trace']) assert.ok(existsSync(join(installed, 'schemas', `vpscope.${f}-1.schema.json`)), f);
 
     const html = join(dir, 'work', 'run.html');
     const sim = vpscope(['simulate', join(root, 'examples', 'storvsp-head-of-line.vps'), '--html', html]);

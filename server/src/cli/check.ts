@@ -8,7 +8,10 @@
  * at most 1000 ms simulated, all of them at most 2000 ms wall (or the scenario's `wall_limit`
  * when smaller). It runs in this process; the wall budget is read here, the core reads no clock.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../core/diagnostic';
 import { analyzeDocument } from '../model/analyze';
 import { simulateAllCapped } from '../analysis/run';
@@ -16,7 +19,7 @@ import { reconcileWithRun } from '../analysis/reconcile';
 import { runDiagnostics } from '../report/runDiagnostics';
 import { withStallRelated } from '../report/runRelated';
 import { checkerCodes } from '../model/codes';
-import { renderJson, renderSarif, renderText, type CheckedFile, type DiagnosticOrigin } from './format';
+import { relativeUri, renderJson, renderSarif, renderText, SRCROOT, type CheckedFile, type DiagnosticOrigin, type SarifArtifactLocation } from './format';
 import { displayPath, ioReason, parseCommand, terminalSafe, usageError } from './common';
 import pkg from '../../../package.json';
 
@@ -80,10 +83,11 @@ export async function main(args: string[]): Promise<number> {
       return 2;
     }
     const path = displayPath(p);
+    const artifact = sarifArtifact(p, process.cwd());
     const analysis = analyzeDocument(text, { uri: path });
     const scenario = analysis.scenario;
     if (!simulate || !scenario || analysis.diagnostics.some((d) => d.severity === 'error')) {
-      files.push({ path, text, diagnostics: analysis.diagnostics });
+      files.push({ path, text, diagnostics: analysis.diagnostics, artifact });
       continue;
     }
     const t0 = performance.now();
@@ -95,13 +99,42 @@ export async function main(args: string[]): Promise<number> {
     for (const r of reconciled) origins.set(r.diagnostic, { source: 'static', verdict: r.verdict });
     for (const d of measured) origins.set(d, { source: 'simulation' });
     const diagnostics = sortDiagnostics([...reconciled.map((r) => r.diagnostic), ...measured]);
-    files.push({ path, text, diagnostics, origins });
+    files.push({ path, text, diagnostics, origins, artifact });
   }
 
   if (format === 'json') process.stdout.write(renderJson(files));
-  else if (format === 'sarif') process.stdout.write(renderSarif(files, { version: pkg.version, informationUri: repoUrl() }));
+  else if (format === 'sarif') process.stdout.write(renderSarif(files, { version: pkg.version, informationUri: repoUrl(), srcRoot: dirUri(process.cwd()), docsBase: docsBase() }));
   else process.stdout.write(terminalSafe(renderText(files)));
   return files.some((f) => f.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
+}
+
+/**
+ * Where SARIF says a file is: relative to `%SRCROOT%` (= `cwd`) when the file is under it (a
+ * percent-encoded relative reference), else its absolute `file://` URI (`pathToFileURL` encodes
+ * spaces, `#`, `%` and non-ASCII characters).
+ */
+export function sarifArtifact(p: string, cwd: string): SarifArtifactLocation {
+  const abs = resolve(cwd, p);
+  const rel = relative(cwd, abs);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return { uri: relativeUri(rel.split(sep).join('/')), uriBaseId: SRCROOT };
+  return { uri: pathToFileURL(abs).href };
+}
+
+/** A directory as an absolute `file://` URI ending in `/` (SARIF requires the slash for a base). */
+export function dirUri(dir: string): string {
+  const href = pathToFileURL(resolve(dir)).href;
+  return href.endsWith('/') ? href : href + '/';
+}
+
+/**
+ * The folder holding docs/codes.md shipped beside the CLI (dist/cli.js -> ../docs; the sources ->
+ * the repository root), as a `file://` URI ending in `/`; undefined when it is not there.
+ */
+export function docsBase(): string | undefined {
+  for (const root of [join(__dirname, '..'), resolve(__dirname, '..', '..', '..')]) {
+    if (existsSync(join(root, 'docs', 'codes.md'))) return dirUri(root);
+  }
+  return undefined;
 }
 
 function positiveNumber(s: string | undefined, dflt: number): number | undefined {

@@ -4,8 +4,9 @@
  * `vpscope check` and `vpscope simulate` (which prints the diagnostics of its input first).
  */
 import type { Diagnostic, Severity } from '../core/diagnostic';
-import { LineIndex, type LineCol } from '../core/text';
-import { describeCode } from '../model/codes';
+import type { JsonRange } from '../core/findings';
+import { LineIndex } from '../core/text';
+import { codeHref, describeCode } from '../model/codes';
 
 /** One checked file: its display path (relative), its text and its diagnostics. */
 export interface CheckedFile {
@@ -19,27 +20,114 @@ export interface CheckedFile {
    * Absent: every diagnostic is static and nothing was simulated.
    */
   origins?: ReadonlyMap<Diagnostic, DiagnosticOrigin>;
+  /**
+   * Where SARIF says the file is (the CLI sets it, `sarifArtifact` in check.ts): a percent-encoded
+   * URI relative to `%SRCROOT%` (the working directory) or an absolute `file://` URI. Absent: `path`
+   * percent-encoded, relative to `%SRCROOT%`.
+   */
+  artifact?: SarifArtifactLocation;
+}
+
+/** A SARIF `artifactLocation`: `uri` relative to the base `uriBaseId` names, or absolute without one. */
+export interface SarifArtifactLocation {
+  uri: string;
+  uriBaseId?: string;
+}
+
+/** The SARIF base id of the working directory the CLI ran in. */
+export const SRCROOT = '%SRCROOT%';
+
+/** A relative `/`-separated path as a relative URI reference: every segment percent-encoded (spaces, `#`, `%`, non-ASCII...). */
+export function relativeUri(path: string): string {
+  return path.split('/').map((seg) => encodeURIComponent(seg)).join('/');
 }
 
 /** `static`: syntax, semantics, static hazards; `simulation`: measured by a (bounded) run. */
 export type DiagnosticOrigin = { source: 'static'; verdict: 'confirmed' | 'contradicted' | 'unchanged' } | { source: 'simulation' };
 
-export interface JsonRange {
-  start: LineCol;
-  end: LineCol;
-}
+export type { JsonRange };
 
+/** A diagnostic in the JSON outputs (`vpscope.check/1`, and `diagnostics` of `vpscope.run/1`). */
 export interface JsonDiagnostic {
+  /** `error`, `warning`, `info` or `hint`. */
   severity: Severity;
+  /** Stable code, e.g. `VPS201` (docs/codes.md). */
   code: string;
+  /** What is wrong, why it matters and what to do. */
   message: string;
+  /** Where, as a 0-based LSP range. */
   range: JsonRange;
-  related?: { message: string; range: JsonRange }[];
+  /** Other places that explain the diagnostic. */
+  related?: JsonRelated[];
   /** Present when the file was simulated: `static` or `simulation`. */
   source?: 'static' | 'simulation';
   /** Static findings of a simulated file: what the run says about them. */
   verdict?: 'confirmed' | 'contradicted' | 'unchanged';
-  fixes?: { title: string; preferred?: boolean; edits: { range: JsonRange; newText: string }[] }[];
+  /** Edits that fix it (the editor's quick fixes). */
+  fixes?: JsonFix[];
+}
+
+/** Another place that explains a diagnostic. */
+export interface JsonRelated {
+  /** What this place has to do with the diagnostic. */
+  message: string;
+  /** Where, in the same file. */
+  range: JsonRange;
+}
+
+/** A quick fix: text edits to the same file. */
+export interface JsonFix {
+  /** What the fix does, as the editor's quick fix menu shows it. */
+  title: string;
+  /** The fix the editor offers first (at most one per diagnostic). */
+  preferred?: boolean;
+  /** Replacements, none overlapping. */
+  edits: JsonEdit[];
+}
+
+/** Replace the text in `range` by `newText`. */
+export interface JsonEdit {
+  /** The text to replace (empty: an insertion point). */
+  range: JsonRange;
+  /** The replacement. */
+  newText: string;
+}
+
+/** The `$schema` of `vpscope.check/1` documents: the file name of its JSON Schema (schemas/, shipped). */
+export const CHECK_SCHEMA_FILE = 'vpscope.check-1.schema.json';
+
+/**
+ * The `vpscope.check/1` document that `vpscope check --format json` prints
+ * (schemas/vpscope.check-1.schema.json is generated from this type). Fields are only ever added.
+ */
+export interface CheckDocument {
+  /** The JSON Schema of this document (file name in the schemas/ folder of the package). */
+  $schema: typeof CHECK_SCHEMA_FILE;
+  /** Always `vpscope.check/1`. */
+  schema: 'vpscope.check/1';
+  /** One entry per file checked, in the order given. */
+  files: CheckFileJson[];
+  /** Counts over all files. */
+  summary: CheckSummary;
+}
+
+/** One checked file. */
+export interface CheckFileJson {
+  /** The path: relative to the working directory when under it (`/` separators), else as given. */
+  file: string;
+  /** Its diagnostics, by position then severity. */
+  diagnostics: JsonDiagnostic[];
+}
+
+export interface CheckSummary {
+  /** Files checked. */
+  files: number;
+  /** Diagnostics of severity `error`. */
+  errors: number;
+  /** Diagnostics of severity `warning`. */
+  warnings: number;
+  /** Diagnostics of severity `info` or `hint`. */
+  notes: number;
 }
 
 /** A diagnostic as JSON with 0-based LSP line/character ranges. */
@@ -48,7 +136,7 @@ export function toJsonDiagnostic(d: Diagnostic, lines: LineIndex): JsonDiagnosti
   if (d.related?.length) out.related = d.related.map((r) => ({ message: r.message, range: lines.rangeToLsp(r.range) }));
   if (d.fixes?.length) {
     out.fixes = d.fixes.map((f) => {
-      const fx: NonNullable<JsonDiagnostic['fixes']>[number] = { title: f.title, edits: f.edits.map((e) => ({ range: lines.rangeToLsp(e.range), newText: e.newText })) };
+      const fx: JsonFix = { title: f.title, edits: f.edits.map((e) => ({ range: lines.rangeToLsp(e.range), newText: e.newText })) };
       if (f.preferred) fx.preferred = true;
       return fx;
     });
@@ -96,7 +184,8 @@ export function summaryLine(files: readonly CheckedFile[]): string {
 
 export function renderJson(files: readonly CheckedFile[]): string {
   const c = countBySeverity(files);
-  const doc = {
+  const doc: CheckDocument = {
+    $schema: CHECK_SCHEMA_FILE,
     schema: 'vpscope.check/1',
     files: files.map((f) => {
       const lines = new LineIndex(f.text);
@@ -124,6 +213,14 @@ export interface SarifTool {
   version: string;
   /** The project's web address; left out of the log while there is none. */
   informationUri?: string;
+  /** Absolute `file://` URI, ending in `/`, of the working directory: the log's `%SRCROOT%`. */
+  srcRoot?: string;
+  /**
+   * Absolute URI, ending in `/`, of the folder holding docs/codes.md: each rule's `helpUri` is
+   * this plus `docs/codes.md#<code>` (`codeHref`), unless there is a web address (then its
+   * docs/codes.md, which resolves on every machine). Neither: no `helpUri`.
+   */
+  docsBase?: string;
 }
 
 /** A 1-based SARIF region; an empty range stays an insertion point (endColumn = startColumn). */
@@ -137,6 +234,8 @@ function sarifRegion(lines: LineIndex, r: { start: number; end: number }) {
 export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): string {
   const ruleIds = [...new Set(files.flatMap((f) => f.diagnostics.map((d) => d.code)))].sort();
   const ruleIndex = new Map(ruleIds.map((id, k) => [id, k]));
+  const helpBase = tool.informationUri ? `${tool.informationUri}/blob/main/` : tool.docsBase;
+  const where = (f: CheckedFile): SarifArtifactLocation => f.artifact ?? { uri: relativeUri(f.path), uriBaseId: SRCROOT };
   const rules = ruleIds.map((id) => {
     const doc = describeCode(id);
     const first = files.flatMap((f) => f.diagnostics).find((d) => d.code === id);
@@ -149,7 +248,7 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
       fullDescription: { text: help },
       help: { text: help, markdown: help },
       defaultConfiguration: { level: SARIF_LEVEL[doc?.severity ?? first?.severity ?? 'warning'] },
-      ...(tool.informationUri ? { helpUri: `${tool.informationUri}/blob/main/docs/codes.md#${id.toLowerCase()}` } : {}),
+      ...(helpBase && doc ? { helpUri: helpBase + codeHref(id) } : {}),
     };
   });
   const results = files.flatMap((f) => {
@@ -160,17 +259,17 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
         ruleIndex: ruleIndex.get(d.code),
         level: SARIF_LEVEL[d.severity],
         message: { text: d.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, d.range) } }],
+        locations: [{ physicalLocation: { artifactLocation: where(f), region: sarifRegion(lines, d.range) } }],
       };
       const o = f.origins?.get(d);
       if (o) res.properties = o.source === 'static' ? { 'vpscope.source': 'static', 'vpscope.verdict': o.verdict } : { 'vpscope.source': 'simulation' };
       if (d.related?.length) {
-        res.relatedLocations = d.related.map((r, k) => ({ id: k, message: { text: r.message }, physicalLocation: { artifactLocation: { uri: f.path }, region: sarifRegion(lines, r.range) } }));
+        res.relatedLocations = d.related.map((r, k) => ({ id: k, message: { text: r.message }, physicalLocation: { artifactLocation: where(f), region: sarifRegion(lines, r.range) } }));
       }
       if (d.fixes?.length) {
         res.fixes = d.fixes.map((fx) => ({
           description: { text: fx.title },
-          artifactChanges: [{ artifactLocation: { uri: f.path }, replacements: fx.edits.map((e) => ({ deletedRegion: sarifRegion(lines, e.range), insertedContent: { text: e.newText } })) }],
+          artifactChanges: [{ artifactLocation: where(f), replacements: fx.edits.map((e) => ({ deletedRegion: sarifRegion(lines, e.range), insertedContent: { text: e.newText } })) }],
         }));
       }
       return res;
@@ -182,7 +281,8 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
     runs: [
       {
         tool: { driver: { name: 'vpscope', version: tool.version, semanticVersion: tool.version, ...(tool.informationUri ? { informationUri: tool.informationUri } : {}), rules } },
-        artifacts: files.map((f) => ({ location: { uri: f.path }, mimeType: 'text/x-vpscope' })),
+        ...(tool.srcRoot ? { originalUriBaseIds: { [SRCROOT]: { uri: tool.srcRoot, description: { text: 'The working directory vpscope check ran in.' } } } } : {}),
+        artifacts: files.map((f) => ({ location: where(f), mimeType: 'text/x-vpscope' })),
         columnKind: 'utf16CodeUnits',
         results,
       },

@@ -6,21 +6,36 @@
  * the catalog in `model/codes.ts` and are stable.
  */
 import type { Severity } from './diagnostic';
-import type { TextRange } from './text';
+import type { LineCol, TextRange } from './text';
 
-export interface Finding {
-  /** Stable code, e.g. `VPS301`. */
+/** A range as the JSON outputs write it: 0-based LSP line/character positions (UTF-16). */
+export interface JsonRange {
+  /** First character of the range. */
+  start: LineCol;
+  /** Just past the last character (half-open). */
+  end: LineCol;
+}
+
+/**
+ * `R` is how a source range is written: offsets ({@link TextRange}) inside the core, a 0-based
+ * LSP range ({@link JsonRange}) in the JSON outputs.
+ */
+export interface Finding<R = TextRange> {
+  /** Stable code, e.g. `VPS301` (docs/codes.md). */
   code: string;
+  /** `error`, `warning`, `info` or `hint`: from the finding's size (docs/language.md, "Severity of measured findings"). */
   severity: Severity;
   /** Short title, e.g. "vCPU preempted while runnable". */
   title: string;
   /** Full sentence(s): what happened, how long, why, and what to do. */
   message: string;
   /** Source range of the responsible statement in the scenario (simulations, static checks). */
-  range?: TextRange;
+  range?: R;
   /** Lane id in the timeline the finding belongs to. */
   lane?: string;
+  /** When it happened, ns (simulated time, or the trace's own clock). */
   startNs?: number;
+  /** How long it lasted, ns. */
   durationNs?: number;
   /** Chain of causes, outermost (what the user sees) first. */
   causes?: string[];
@@ -31,15 +46,21 @@ export interface Finding {
 }
 
 /** A stall: a task or VP that could not make progress, with its cause chain. */
-export interface Stall {
+export interface Stall<R = TextRange> {
+  /** The task (or thread) that waited. */
   task: string;
+  /** The VP (vCPU) index it waited on, within its VM. */
   vp: number;
+  /** When the wait began, ns of simulated time. */
   startNs: number;
+  /** How long it waited, ns. */
   durationNs: number;
   /** Primary cause, e.g. `blocking-syscall`, `intercept`, `vtl0-residence`, `host-preemption`. */
   cause: string;
   /** Cause chain, outermost first. */
   causes?: string[];
   /** Source range of the responsible statement (0-based LSP range in JSON output). */
-  range?: TextRange;
+  range?: R;
+  /** VM of the task and VP (absent for host loads). */
+  vm?: string;
 }

@@ -8,13 +8,17 @@
 
 /** Half-open range of UTF-16 offsets [start, end) in a document. */
 export interface TextRange {
+  /** Offset of the first character. */
   start: number;
+  /** Offset just past the last character. */
   end: number;
 }
 
 /** A 0-based line and UTF-16 character, as LSP and the JSON contracts use. */
 export interface LineCol {
+  /** 0-based line. */
   line: number;
+  /** 0-based character in the line, in UTF-16 code units. */
   character: number;
 }
 

@@ -19,18 +19,22 @@ export interface LaneData {
   label: string;
   /** Group shown as one process in exports: `host`, `vm:web`, `pid:1833`... */
   group: string;
+  /** What the lane shows (a physical CPU, a VP, a thread...). */
   kind: LaneKind;
   /** Flat `[startNs, endNs, stateIdx, causeIdx, ...]`; causeIdx is -1 when there is none. */
   intervals: number[];
 }
 
 export interface TimelineData {
+  /** Start of the timeline, ns. */
   startNs: number;
+  /** End of the timeline, ns. */
   endNs: number;
   /** State names; intervals refer to them by index (e.g. `running`, `runnable`, `vtl0`...). */
   states: string[];
   /** Cause / task labels; intervals refer to them by index. */
   causes: string[];
+  /** One lane per CPU, VP, thread, task, channel or disk. */
   lanes: LaneData[];
 }
 

@@ -44,7 +44,6 @@ import {
   SimulationProgressNotification,
   type AnalyzeTraceParams,
   type AnalyzeTraceResult,
-  type RunDocument,
   type SimulateParams,
   type SimulateResult,
   type WrittenFile,
@@ -370,7 +369,7 @@ export class RunManager {
 
     const { results, diagnostics } = answer;
     const lines = new LineIndex(text);
-    const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false) as unknown as RunDocument;
+    const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false);
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
     // `# vpscope-allow VPS3xx` comments of the simulated document hide run diagnostics too.
     const found = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions, ...this.ctx.runOptions() }), results);

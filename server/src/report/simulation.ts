@@ -7,53 +7,99 @@
  * Pure: no I/O, no clock; the same results give the same bytes.
  */
 import type { Diagnostic } from '../core/diagnostic';
-import type { Finding, Stall } from '../core/findings';
+import type { Finding, JsonRange, Stall } from '../core/findings';
 import type { LineIndex, TextRange } from '../core/text';
 import type { LaneSource, TimelineData, TimelineSource } from '../core/timeline';
-import { toJsonDiagnostic } from '../cli/format';
-import { RUN_SCHEMA, type VariantResult } from '../sim/result';
+import { toJsonDiagnostic, type JsonDiagnostic } from '../cli/format';
+import { RUN_SCHEMA, type RegionResult, type TaskResult, type VariantResult, type VmResult } from '../sim/result';
 import { fmtFraction, fmtNs, table } from '../core/format';
 
 
-type Lsp = ReturnType<LineIndex['rangeToLsp']>;
-
-/** Deep copy with every `range` (offsets) converted to a 0-based LSP range. */
-function withLspRanges<T>(v: T, lines: LineIndex): T {
-  if (Array.isArray(v)) return v.map((x) => withLspRanges(x, lines)) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      if (k === 'range' && x && typeof x === 'object' && 'start' in x && typeof (x as TextRange).start === 'number') out[k] = lines.rangeToLsp(x as TextRange) as Lsp;
-      else if (k === 'timeline') out[k] = x; // large flat arrays: no ranges inside
-      else out[k] = withLspRanges(x, lines);
-    }
-    return out as T;
-  }
-  return v;
-}
+/** The `$schema` of `vpscope.run/1` documents: the file name of its JSON Schema (schemas/, shipped). */
+export const RUN_SCHEMA_FILE = 'vpscope.run-1.schema.json';
 
 /** Selected variants that never started: a cancellation or the wall budget ended the comparison. */
 export interface NotRun {
+  /** What ended the comparison: `cancelled` (Ctrl-C, the editor's cancel) or `wall_limit` (the wall-clock budget). */
   reason: 'cancelled' | 'wall_limit';
+  /** The variants that never ran, in the order they were selected. */
   variants: string[];
 }
 
-export function toRunJson(file: string, _text: string, lines: LineIndex, seed: number, results: VariantResult[], diags: Diagnostic[], timeline: boolean, notRun?: NotRun) {
+/** One variant's results in `vpscope.run/1`: {@link VariantResult} with 0-based LSP ranges. */
+export type RunVariant = VariantResult<JsonRange>;
+
+/**
+ * The `vpscope.run/1` document that `vpscope simulate --json` prints and the editor's Simulate
+ * command returns (schemas/vpscope.run-1.schema.json is generated from this type). Times are
+ * integer ns of simulated time, shares fractions in [0, 1], ranges 0-based LSP ranges.
+ * Fields are only ever added.
+ */
+export interface RunDocument {
+  /** The JSON Schema of this document (file name in the schemas/ folder of the package). */
+  $schema: typeof RUN_SCHEMA_FILE;
+  /** Always `vpscope.run/1`. */
+  schema: typeof RUN_SCHEMA;
+  /** The scenario file, as given on the command line (or the editor's path). */
+  file: string;
+  /** The seed the runs used (the first variant's, or the scenario's when nothing ran). */
+  seed: number;
+  /** One entry per variant simulated, `base` first. */
+  variants: RunVariant[];
+  /** Present when selected variants never started. */
+  notRun?: NotRun;
+  /** The checker's diagnostics of the scenario (as in `vpscope.check/1`, without `source`/`verdict`). */
+  diagnostics: JsonDiagnostic[];
+}
+
+function task(t: TaskResult, lines: LineIndex): TaskResult<JsonRange> {
+  return { ...t, range: t.range && lines.rangeToLsp(t.range) };
+}
+function vm(v: VmResult, lines: LineIndex): VmResult<JsonRange> {
+  return { ...v, range: lines.rangeToLsp(v.range) };
+}
+function region(r: RegionResult, lines: LineIndex): RegionResult<JsonRange> {
+  return { ...r, range: lines.rangeToLsp(r.range) };
+}
+function stall(s: Stall, lines: LineIndex): Stall<JsonRange> {
+  return { ...s, range: s.range && lines.rangeToLsp(s.range) };
+}
+function finding(f: Finding, lines: LineIndex): Finding<JsonRange> {
+  return { ...f, range: f.range && lines.rangeToLsp(f.range) };
+}
+
+/**
+ * One variant as JSON: every source range as a 0-based LSP range, the timeline kept only when
+ * asked. The key order is the result's (a range stays where it was; an absent one is `undefined`,
+ * which JSON leaves out).
+ */
+export function runVariantJson(r: VariantResult, lines: LineIndex, timeline: boolean): RunVariant {
+  const { timeline: tl, ...rest } = r;
   return {
+    ...rest,
+    tasks: r.tasks.map((t) => task(t, lines)),
+    vms: r.vms.map((v) => vm(v, lines)),
+    regions: r.regions.map((x) => region(x, lines)),
+    stalls: r.stalls.map((x) => stall(x, lines)),
+    findings: r.findings.map((x) => finding(x, lines)),
+    ...(timeline && tl ? { timeline: tl } : {}),
+  };
+}
+
+export function toRunJson(file: string, _text: string, lines: LineIndex, seed: number, results: VariantResult[], diags: Diagnostic[], timeline: boolean, notRun?: NotRun): RunDocument {
+  return {
+    $schema: RUN_SCHEMA_FILE,
     schema: RUN_SCHEMA,
     file,
     seed: results[0]?.seed ?? seed,
-    variants: results.map((r) => {
-      const v = withLspRanges(r, lines);
-      if (!timeline) delete (v as Partial<VariantResult>).timeline;
-      return v;
-    }),
+    variants: results.map((r) => runVariantJson(r, lines, timeline)),
     ...(notRun && notRun.variants.length ? { notRun } : {}),
     diagnostics: diags.map((d) => toJsonDiagnostic(d, lines)),
   };
 }
 
-export type RunJson = ReturnType<typeof toRunJson>;
+/** Alias of {@link RunDocument}. */
+export type RunJson = RunDocument;
 
 /** `JSON.stringify(v, null, 1)` nested `depth` levels deep (every line after the first indented). */
 function nested(v: unknown, depth: number): string {
@@ -77,7 +123,7 @@ export function* runJsonChunks(doc: RunJson): Generator<string> {
     }
     yield `${sep}"variants": [`;
     for (let vi = 0; vi < doc.variants.length; vi++) {
-      const { timeline, ...rest } = doc.variants[vi] as VariantResult;
+      const { timeline, ...rest } = doc.variants[vi];
       const head = nested(rest, 2);
       if (!timeline) {
         yield `${vi ? ',' : ''}\n  ${head}`;

@@ -12,6 +12,8 @@
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { Scenario } from '../model/ir';
+import type { RunDocument } from '../report/simulation';
+import type { TraceDocument } from '../trace/schema';
 import type { ViewDocument } from './view';
 
 /** An LSP range, written out so the webview and client need no LSP types to read results. */
@@ -177,18 +179,10 @@ export interface SimulateParams extends WorkDoneParams {
 }
 
 /**
- * The JSON run document (`"schema": "vpscope.run/1"`, described in the README): top level
- * `{schema, file, seed, variants: [{name, ...results}], diagnostics}`.
- * Typed loosely here so this module does not depend on the simulator's result types.
+ * The JSON run document (`vpscope.run/1`, schemas/vpscope.run-1.schema.json), as `vpscope
+ * simulate --json` prints it: declared once, in report/simulation.ts (types only).
  */
-export interface RunDocument {
-  schema: 'vpscope.run/1';
-  file: string;
-  seed: number;
-  variants: ({ name: string } & Record<string, unknown>)[];
-  diagnostics: { severity: string; code: string; message: string; range: LspRange }[];
-  [key: string]: unknown;
-}
+export type { RunDocument };
 
 /** A file the server wrote on request. */
 export interface WrittenFile {
@@ -275,11 +269,8 @@ export interface AnalyzeTraceParams extends WorkDoneParams {
   view?: boolean;
 }
 
-/** The JSON trace document (`"schema": "vpscope.trace/1"`, described in the README). */
-export interface TraceDocument {
-  schema: 'vpscope.trace/1';
-  [key: string]: unknown;
-}
+/** The JSON trace document (`vpscope.trace/1`, schemas/vpscope.trace-1.schema.json): declared once, in trace/schema.ts (types only). */
+export type { TraceDocument };
 
 export interface AnalyzeTraceResult {
   runId: string;

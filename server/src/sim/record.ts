@@ -135,11 +135,17 @@ export class SimRecorder implements Recorder {
 
 /** Latency summary in ns, as in `vpscope.run/1`. */
 export interface LatencySummary {
+  /** Samples (finished, plus `unfinished`). */
   count: number;
+  /** Median, ns. */
   p50: number;
+  /** 90th percentile, ns. */
   p90: number;
+  /** 99th percentile, ns. */
   p99: number;
+  /** Largest sample, ns. */
   max: number;
+  /** Mean, ns (rounded). */
   mean: number;
   /**
    * Samples still unfinished when the run ended (censored: each counted above with its age at
@@ -154,7 +160,12 @@ export interface LatencySummary {
    * in the first bin. Counts sum to the recorded samples (= `count` unless more than 4 Mi samples were
    * decimated). Absent when there are no samples.
    */
-  hist?: { edgesNs: number[]; counts: number[] };
+  hist?: {
+    /** Bin edges, ns (one more than `counts`). */
+    edgesNs: number[];
+    /** Samples per bin. */
+    counts: number[];
+  };
 }
 
 /** Bins per decade of {@link LatencySummary.hist}. */
@@ -352,7 +363,7 @@ export class SimStats implements Stats {
     const st: Stall = { task: s.task, vp: s.vp, startNs: s.startNs, durationNs: s.durationNs, cause: s.cause };
     if (s.causes) st.causes = s.causes;
     if (s.range) st.range = s.range;
-    if (s.vm !== undefined) (st as Stall & { vm?: string }).vm = s.vm;
+    if (s.vm !== undefined) st.vm = s.vm;
     this.stalls.push(st);
     if (this.stalls.length >= 2 * this.maxStalls) this.trimStalls();
   }

@@ -17,11 +17,11 @@ import type { ImportedTrace } from './importer';
 import { withDefaults, type AnalysisOptions } from './options';
 import { analyzeChrome } from './reconstruct/chrome';
 import { reconstruct } from './reconstruct/sched';
-import { TRACE_SCHEMA, type TraceDocument, type TraceSummaryDocument } from './schema';
+import { TRACE_SCHEMA, TRACE_SCHEMA_FILE, type TraceDocument, type TraceSummaryDocument } from './schema';
 
 export { TraceImporter, importTrace, type ImportedTrace, type ImportOutcome, type ImportRunOptions, type CancelToken } from './importer';
 export { DEFAULT_OPTIONS, type AnalysisOptions } from './options';
-export { TRACE_SCHEMA, type TraceDocument, type TraceSummaryDocument } from './schema';
+export { TRACE_SCHEMA, TRACE_SCHEMA_FILE, type TraceDocument, type TraceSummaryDocument } from './schema';
 export { renderSummary } from './summary';
 export { documentJsonChunks } from './json';
 
@@ -77,6 +77,7 @@ function analyze(
     const window = { startNs: c.startNs, endNs: c.endNs, durationNs: c.endNs - c.startNs };
     const findings = traceFindings({ threads: c.threads, vms: c.vms, load: [], stats: statsAfter, window, hasSchedData: c.hasStates }, opts);
     const document: TraceSummaryDocument = {
+      $schema: TRACE_SCHEMA_FILE,
       schema: TRACE_SCHEMA,
       file: trace.fileName,
       format: trace.format,
@@ -101,6 +102,7 @@ function analyze(
   const window = { startNs: r.startNs, endNs: r.endNs, durationNs: r.endNs - r.startNs };
   const findings = traceFindings({ threads, vms, load, stats: statsAfter, window, hasSchedData: r.switches > 0 }, opts);
   const document: TraceSummaryDocument = {
+    $schema: TRACE_SCHEMA_FILE,
     schema: TRACE_SCHEMA,
     file: trace.fileName,
     format: trace.format,

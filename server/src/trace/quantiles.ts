@@ -1,11 +1,17 @@
 /** Latency summaries in the shape every vpscope JSON output uses (all values in ns). */
 
 export interface LatencyStats {
+  /** Samples. */
   count: number;
+  /** Median (nearest rank), ns. */
   p50: number;
+  /** 90th percentile (nearest rank), ns. */
   p90: number;
+  /** 99th percentile (nearest rank), ns. */
   p99: number;
+  /** Largest sample, ns. */
   max: number;
+  /** Mean, ns (rounded). */
   mean: number;
 }
 

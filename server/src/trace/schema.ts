@@ -11,8 +11,16 @@ import type { LatencyStats } from './quantiles';
 import type { CounterValue, TraceWarning } from './stats';
 
 export const TRACE_SCHEMA = 'vpscope.trace/1';
+/** The `$schema` of `vpscope.trace/1` documents: the file name of its JSON Schema (schemas/, shipped). */
+export const TRACE_SCHEMA_FILE = 'vpscope.trace-1.schema.json';
 
+/**
+ * The `vpscope.trace/1` document (schemas/vpscope.trace-1.schema.json is generated from this type).
+ */
 export interface TraceDocument {
+  /** The JSON Schema of this document (file name in the schemas/ folder of the package). */
+  $schema: typeof TRACE_SCHEMA_FILE;
+  /** Always `vpscope.trace/1`. */
   schema: typeof TRACE_SCHEMA;
   /** The input path as given. */
   file: string;
@@ -20,16 +28,30 @@ export interface TraceDocument {
   format: string;
   /** Layout facts: flags column width, TGID column, input files of a multi-file report... */
   formatDetail: Record<string, unknown>;
+  /** The thresholds the analysis used (defaults, or those given). */
   options: AnalysisOptions;
+  /** What the importer read and where the reconstruction had to guess. */
   stats: TraceStatsDoc;
   /** First and last event timestamps. */
-  window: { startNs: number; endNs: number; durationNs: number };
+  window: {
+    /** Timestamp of the first event, ns. */
+    startNs: number;
+    /** Timestamp of the last event, ns. */
+    endNs: number;
+    /** endNs - startNs. */
+    durationNs: number;
+  };
+  /** Per thread: vCPU threads first (by VM and vCPU number), then the others by running time. */
   threads: ThreadDoc[];
+  /** VMs found (vCPU threads grouped by their VMM process). */
   vms: VmDoc[];
+  /** Per physical CPU. */
   cpus: CpuDoc[];
   /** Per input source: how many vCPU threads were running or runnable, over time. */
   load: LoadDoc[];
+  /** What the analysis found (codes `VPS3xx`, docs/codes.md); trace findings carry a lane and a time, no range. */
   findings: Finding[];
+  /** The scheduling timeline: one lane per CPU and per thread. */
   timeline: TimelineData;
 }
 
@@ -39,7 +61,9 @@ export type TraceSummaryDocument = Omit<TraceDocument, 'timeline'>;
 export interface TraceStatsDoc {
   /** Lines in the input (text formats: events + malformed + skipped == lines). */
   lines: number;
+  /** Events read (known and unknown names). */
   events: number;
+  /** Bytes of input read (after decompression). */
   bytes: number;
   /** Header, comment, blank and lost-events lines. */
   skippedLines: number;
@@ -47,9 +71,11 @@ export interface TraceStatsDoc {
   malformedLines: number;
   /** The first samples of located problems; `warningCount` counts them all. */
   warnings: TraceWarning[];
+  /** All located problems, including those not sampled in `warnings`. */
   warningCount: number;
   /** Events whose name the analysis does not use, by name (kept, not errors). */
   unknownEvents: Record<string, number>;
+  /** Every event read, counted by name. */
   eventsByName: Record<string, number>;
   /** Where the reconstruction had to guess (see docs/trace.md "Uncertainty"). */
   inferred: InferredDoc;
@@ -73,15 +99,20 @@ export interface InferredDoc {
 }
 
 export interface WhoDoc {
+  /** Thread id. */
   tid: number;
+  /** Its command name. */
   comm: string;
 }
 
 export interface StretchDoc {
+  /** When it began, ns. */
   startNs: number;
+  /** How long it lasted, ns. */
   durationNs: number;
   /** Who held the CPU longest during the stretch, `comm (tid)`. */
   who: string;
+  /** The CPU it happened on. */
   cpu: number;
 }
 
@@ -94,6 +125,7 @@ export interface ThreadDoc {
   tgid?: number;
   /** Input file of a multi-file `trace-cmd report`. */
   source?: string;
+  /** Command name (`CPU 0/KVM`, `qemu-system-x86`...). */
   comm: string;
   /** vCPU number, or null for other threads. */
   vcpu: number | null;
@@ -101,11 +133,15 @@ export interface ThreadDoc {
   vm: string | null;
   /** Timeline lane id. */
   lane: string;
+  /** Time running on a CPU, ns. */
   runningNs: number;
   /** Runnable but not running (steal, for a vCPU): preempted + woken waits. */
   runnableNs: number;
+  /** Runnable after being preempted (switched out in `R`/`R+`), ns. */
   preemptedWaitNs: number;
+  /** Runnable after a wakeup, until switched in, ns. */
   wokenWaitNs: number;
+  /** Interruptible sleep (`S`), ns. */
   sleepingNs: number;
   /** Uninterruptible sleep (`D`). */
   blockedNs: number;
@@ -117,10 +153,15 @@ export interface ThreadDoc {
   preemptions: number;
   /** Switched out sleeping or blocked. */
   voluntarySwitches: number;
+  /** Times switched in (recorded and inferred). */
   switchIns: number;
+  /** Switch-ins inferred from the thread's first event on a CPU (not recorded). */
   inferredSwitchIns: number;
+  /** Switch-ins on another CPU than the previous one. */
   migrations: number;
+  /** Wakeups recorded (sched_wakeup, or sched_waking when that is missing). */
   wakeups: number;
+  /** Runs after a sleep with no recorded wakeup. */
   missingWakeups: number;
   /** Wakeup -> switch-in. */
   wakeLatency: LatencyStats;
@@ -128,56 +169,118 @@ export interface ThreadDoc {
   exits: Record<string, number>;
   /** Peak exits per second of each reason (any 1 s window). */
   exitPeakPerSec: Record<string, number>;
+  /** Exits handled in user space (kvm_userspace_exit), by reason. */
   userspaceExits?: Record<string, number>;
   /** kvm_pio by direction and port, e.g. `out 0x20`. */
   pio?: Record<string, number>;
+  /** kvm_mmio by direction and address. */
   mmio?: Record<string, number>;
+  /** kvm_hypercall events. */
   hypercalls?: number;
   /** kvm_entry -> kvm_exit residences, when the trace has them. */
-  guest?: { residence: LatencyStats; guestNs: number; hostNs: number; longResidencesWithPendingWakeups: number; examples: StretchDoc[] };
+  guest?: {
+    /** kvm_entry -> kvm_exit durations, ns. */
+    residence: LatencyStats;
+    /** Time in the guest (between kvm_entry and kvm_exit), ns. */
+    guestNs: number;
+    /** Time from a kvm_exit to the next kvm_entry (in the host), ns. */
+    hostNs: number;
+    /** Residences longer than options.guestResidenceUs while host threads woken onto the same CPU waited for it. */
+    longResidencesWithPendingWakeups: number;
+    /** The longest such residences, with who waited. */
+    examples: StretchDoc[];
+  };
   /** Who was switched in when it was preempted (top 5). */
-  preemptedBy: (WhoDoc & { count: number })[];
+  preemptedBy: (WhoDoc & {
+    /** How often. */
+    count: number;
+  })[];
   /** Who ran on its CPU while it waited (top 5). */
-  stolenBy: (WhoDoc & { ns: number })[];
+  stolenBy: (WhoDoc & {
+    /** For how long, ns. */
+    ns: number;
+  })[];
   /** Preempted waits longer than options.runnableStretchUs. */
-  longPreemptions: { count: number; totalNs: number; maxNs: number; examples: StretchDoc[] };
-  wakeOutliers: { count: number; examples: StretchDoc[] };
+  longPreemptions: {
+    /** How many. */
+    count: number;
+    /** Their summed duration, ns. */
+    totalNs: number;
+    /** The longest, ns. */
+    maxNs: number;
+    /** The longest few (options.examplesPerThread). */
+    examples: StretchDoc[];
+  };
+  /** Wake-up latencies longer than options.wakeLatencyUs. */
+  wakeOutliers: {
+    /** How many. */
+    count: number;
+    /** The longest few (options.examplesPerThread). */
+    examples: StretchDoc[];
+  };
 }
 
 export interface VmDoc {
+  /** Stable id, e.g. `vm:1833` (threads refer to it). */
   id: string;
+  /** Display name, e.g. `kvmbar (1833)`. */
   name: string;
+  /** Input file of a multi-file `trace-cmd report`. */
   source?: string;
   /** VMM process id when known or guessed. */
   pid: number | null;
   /** Grouping rule used: `tgid`, `creator` (sched_wakeup_new) or `tid-range` (a guess). */
   how: string;
-  vcpus: { vcpu: number; tid: number; comm: string }[];
+  /** Its vCPU threads. */
+  vcpus: {
+    /** vCPU number. */
+    vcpu: number;
+    /** Thread id. */
+    tid: number;
+    /** Command name. */
+    comm: string;
+  }[];
+  /** Running time of all its vCPU threads, ns. */
   runningNs: number;
+  /** Runnable-but-not-running time of all its vCPU threads (steal), ns. */
   runnableNs: number;
+  /** runnable / (running + runnable), percent. */
   stealPct: number;
   /** runningNs / (window x pCPUs). */
   cpuShare: number;
+  /** VM exits of all its vCPUs. */
   exits: number;
 }
 
 export interface CpuDoc {
+  /** CPU number. */
   cpu: number;
+  /** Input file of a multi-file `trace-cmd report`. */
   source?: string;
+  /** Time running any thread, ns. */
   busyNs: number;
+  /** Time idle (swapper), ns. */
   idleNs: number;
   /** Busy time from inferred switch-ins. */
   inferredNs: number;
+  /** Context switches. */
   switches: number;
-  top: (WhoDoc & { ns: number })[];
+  /** Who ran longest on it (top 5). */
+  top: (WhoDoc & {
+    /** For how long, ns. */
+    ns: number;
+  })[];
 }
 
 export interface LoadDoc {
+  /** Input file of a multi-file `trace-cmd report`. */
   source?: string;
+  /** Physical CPUs of that source. */
   pcpus: number;
   /** ns with exactly n vCPU threads running or runnable, keyed by n. */
   nsByRunnableVcpus: Record<string, number>;
   /** ns with more runnable vCPU threads than pCPUs. */
   oversubscribedNs: number;
+  /** oversubscribedNs over the traced time, percent. */
   oversubscribedPct: number;
 }

@@ -6,14 +6,20 @@ import { COUNTERS, type CounterName, type CounterSeverity } from './codes';
 
 /** A problem tied to a place in the input. `line` is 1-based, `offset` the line's byte offset. */
 export interface TraceWarning {
+  /** 1-based line (Chrome JSON: event index). */
   line: number;
+  /** Byte offset of the line in the input. */
   offset: number;
+  /** What is wrong with it. */
   reason: string;
 }
 
 export interface CounterValue {
+  /** How many times it happened. */
   value: number;
+  /** How much it matters: `info`, `data_loss` (the reconstruction had to guess) or `error`. */
   severity: CounterSeverity;
+  /** What the counter counts. */
   description: string;
 }
 
