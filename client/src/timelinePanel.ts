@@ -52,6 +52,7 @@ export function isViewOrigin(x: unknown): x is ViewOrigin {
     o.uri !== '' &&
     (o.variant === undefined || typeof o.variant === 'string') &&
     (o.allVariants === undefined || typeof o.allVariants === 'boolean') &&
+    (o.variants === undefined || (Array.isArray(o.variants) && o.variants.length > 0 && o.variants.every((v) => typeof v === 'string'))) &&
     (o.seed === undefined || (typeof o.seed === 'number' && Number.isSafeInteger(o.seed) && o.seed >= 0))
   );
 }
@@ -73,6 +74,20 @@ function stateFor(doc: ViewDocument, s: ViewState | undefined): ViewState | unde
   const { variants: _drop, ...rest } = s;
   return variants.length ? { ...rest, variants } : rest;
 }
+
+/** The initial view state of a new tab from `vpscope.timeline.*` (`initialPanel`, `logScale`). */
+export function timelineDefaults(c: { get<T>(key: string): T | undefined }): ViewState | undefined {
+  const panel = c.get<string>('initialPanel');
+  const logScale = c.get<boolean>('logScale');
+  const s: ViewState = {
+    ...(typeof panel === 'string' && panel !== 'auto' && TIMELINE_PANELS.includes(panel) ? { panel } : {}),
+    ...(typeof logScale === 'boolean' ? { logScale } : {}),
+  };
+  return Object.keys(s).length ? s : undefined;
+}
+
+/** The panel ids of the timeline app (`webview/src/panels/`), what `vpscope.timeline.initialPanel` may name. */
+export const TIMELINE_PANELS: readonly string[] = ['latency', 'stalls', 'findings', 'shares', 'counters', 'export'];
 
 function sizeText(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
@@ -265,6 +280,8 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
       { enableScripts: true, localResourceRoots: [this.distUri], enableFindWidget: false },
     );
     const p = new TimelinePanel(panel, origin, this);
+    // A new tab starts from the `vpscope.timeline.*` settings; an existing one keeps its state.
+    p.state = timelineDefaults(vscode.workspace.getConfiguration('vpscope.timeline'));
     this.panels.add(p);
     return p;
   }
@@ -280,9 +297,10 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
     return this.find(originKey(origin));
   }
 
-  /** Shows `doc` in its tab (created when needed). */
-  show(doc: ViewDocument, origin: ViewOrigin, column?: vscode.ViewColumn): void {
+  /** Shows `doc` in its tab (created when needed); `state` overrides parts of its view state (e.g. stacked variants). */
+  show(doc: ViewDocument, origin: ViewOrigin, column?: vscode.ViewColumn, state?: ViewState): void {
     const p = this.open(origin, column);
+    if (state) p.state = { ...p.state, ...state };
     p.load({ ...doc, origin: doc.origin ?? origin });
     this.cursorMoved(vscode.window.activeTextEditor);
   }

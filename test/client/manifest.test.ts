@@ -56,13 +56,19 @@ test('README and CHANGELOG have no relative links (vsce would need a repository 
 });
 
 const vsce = join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-test('.vsix file list: icon and changelog in, CLI and source maps out', {
+test('.vsix file list: icon, changelog, CLI, walkthrough and templates in, source maps out', {
   skip: existsSync(join(root, 'dist', 'extension.js')) ? false : 'dist/ is not built (npm run build)',
 }, () => {
   const r = spawnSync(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VPSCOPE_PACKAGE_AS_BUILT: '1' } });
   assert.equal(r.status, 0, r.stderr);
   const files = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   for (const f of ['images/icon.png', 'CHANGELOG.md', 'dist/extension.js', 'dist/server.js']) assert.ok(files.includes(f), f);
-  assert.ok(!files.includes('dist/cli.js'), 'the extension does not run the CLI');
+  // The `vpscope` task type runs `vpscope check` with the bundled CLI.
+  assert.ok(files.includes('dist/cli.js'), 'the task type runs the CLI');
+  // The walkthrough's media and every template the quick pick offers.
+  for (const step of pkg.contributes.walkthroughs.flatMap((w: { steps: { media: { markdown?: string } }[] }) => w.steps)) {
+    if (step.media.markdown) assert.ok(files.includes(step.media.markdown), step.media.markdown);
+  }
+  assert.ok(files.filter((f) => /^examples\/[^/]+\.vps$/.test(f)).length >= 3, 'the example scenarios (templates)');
   assert.deepEqual(files.filter((f) => f.endsWith('.map')), []);
 });
