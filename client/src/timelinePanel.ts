@@ -29,6 +29,7 @@ import {
   type ViewToHost,
 } from '../../server/src/shared/view';
 import { highlightTargets, sameTargets } from './highlight';
+import { timelineDefaults } from './timelineDefaults';
 
 export const TIMELINE_VIEW_TYPE = 'vpscope.timeline';
 /** Cursor moves closer together than this send one highlight. */
@@ -74,20 +75,6 @@ function stateFor(doc: ViewDocument, s: ViewState | undefined): ViewState | unde
   const { variants: _drop, ...rest } = s;
   return variants.length ? { ...rest, variants } : rest;
 }
-
-/** The initial view state of a new tab from `vpscope.timeline.*` (`initialPanel`, `logScale`). */
-export function timelineDefaults(c: { get<T>(key: string): T | undefined }): ViewState | undefined {
-  const panel = c.get<string>('initialPanel');
-  const logScale = c.get<boolean>('logScale');
-  const s: ViewState = {
-    ...(typeof panel === 'string' && panel !== 'auto' && TIMELINE_PANELS.includes(panel) ? { panel } : {}),
-    ...(typeof logScale === 'boolean' ? { logScale } : {}),
-  };
-  return Object.keys(s).length ? s : undefined;
-}
-
-/** The panel ids of the timeline app (`webview/src/panels/`), what `vpscope.timeline.initialPanel` may name. */
-export const TIMELINE_PANELS: readonly string[] = ['latency', 'stalls', 'findings', 'shares', 'counters', 'export'];
 
 function sizeText(bytes: number): string {
   return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;

@@ -14,6 +14,7 @@ import { analyzeDocument } from '../../server/src/model/analyze';
 import { listTemplates } from '../../client/src/templates';
 import { isUriString, targetArgument } from '../../client/src/args';
 import { reportFileName, runStallsCsv, traceFindingsCsv } from '../../client/src/reportExport';
+import { TIMELINE_PANELS, timelineDefaults } from '../../client/src/timelineDefaults';
 import { cliBundle } from '../lsp/harness';
 
 const root = join(__dirname, '..', '..');
@@ -95,4 +96,18 @@ test('Export Report CSV: one row per stall of every variant of the real run; tra
   assert.equal(reportFileName('/w/r1.report.txt.gz', 'html', 'trace'), 'r1.report.report.html');
   assert.equal(reportFileName('a.vps', 'csv', 'simulation'), 'a-stalls.csv');
   assert.equal(reportFileName('a.vps', 'chrome', 'simulation'), 'a.chrome-trace.json');
+});
+
+test('timeline defaults: the setting names the app\'s panels; a new tab\'s state from the settings', () => {
+  const panelsDir = join(root, 'webview', 'src', 'panels');
+  const ids = readdirSync(panelsDir)
+    .filter((f) => f.endsWith('.ts'))
+    .flatMap((f) => [...readFileSync(join(panelsDir, f), 'utf8').matchAll(/return \{ id: '([a-z]+)'/g)].map((m) => m[1]));
+  assert.deepEqual([...ids].sort(), [...TIMELINE_PANELS].sort());
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  assert.deepEqual(pkg.contributes.configuration.properties['vpscope.timeline.initialPanel'].enum, ['auto', ...TIMELINE_PANELS]);
+  const conf = (v: Record<string, unknown>) => ({ get: <T>(k: string) => v[k] as T | undefined });
+  assert.deepEqual(timelineDefaults(conf({ initialPanel: 'shares', logScale: false })), { panel: 'shares', logScale: false });
+  assert.deepEqual(timelineDefaults(conf({ initialPanel: 'auto', logScale: true })), { logScale: true });
+  assert.equal(timelineDefaults(conf({ initialPanel: 'nope', logScale: 'yes' })), undefined);
 });
