@@ -279,7 +279,7 @@ class Commands {
     const stored = this.results.addSimulation(r, { kind: 'simulation', uri: r.uri, version: r.version, options }, name);
     const viewDoc = r.view ? { ...r.view, sourceUri: r.view.sourceUri ?? uri, origin: r.view.origin ?? origin } : undefined;
     if (mode === 'simulate') await this.results.showSummary(stored);
-    // Compared variants are stacked in the tab (the view's timelines are in the order asked).
+    // Compared variants are stacked in the tab (the view has one timeline per variant run).
     const stack = options.variants && options.variants.length > 1 ? { variants: options.variants.map((_, i) => i) } : undefined;
     if (viewDoc && mode !== 'restore' && mode !== 'html') this.timelines.show(viewDoc, origin, undefined, stack);
     if (tab && !viewDoc) this.timelines.status(origin, 'The server sent no timeline for this run.', false);
