@@ -2,7 +2,8 @@
 // `npm run package` does both). Usage: node scripts/package.mjs [--out FILE.vsix]
 //
 // `--no-dependencies`: dist/ is bundled by esbuild, so the .vsix carries no node_modules.
-// .vscodeignore keeps the package to dist/, the grammar, snippets, language configuration,
+// .vscodeignore keeps the package to dist/ (the CLI included: the task type runs it), the grammar,
+// snippets, language configuration, the walkthrough's pages, the example scenarios (templates),
 // docs/codes.md (diagnostic code links), README, LICENSE and package.json; this script fails when a file the extension needs is absent
 // or something outside that list slipped in.
 import { spawnSync } from 'node:child_process';
@@ -38,8 +39,13 @@ const required = [
   'schemas/vpscope.check-1.schema.json',
   'schemas/vpscope.run-1.schema.json',
   'schemas/vpscope.trace-1.schema.json',
+  // The `vpscope` task type runs `vpscope check` with it.
+  'dist/cli.js',
+  // The first page of the walkthrough and the first template (New Scenario from Template).
+  'client/walkthrough/open-example.md',
+  'examples/openhcl-blocking-syscall.vps',
 ];
-const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|images\/icon\.png|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|docs\/codes\.md|schemas\/[^/]+\.schema\.json)$/;
+const allowed = /^(package\.json|README\.md|CHANGELOG\.md|LICENSE|images\/icon\.png|dist\/.+|client\/(syntaxes|snippets)\/[^/]+\.json|client\/language-configuration\.json|client\/walkthrough\/[^/]+\.md|examples\/[^/]+\.vps|docs\/codes\.md|schemas\/[^/]+\.schema\.json)$/;
 
 function fail(msg) {
   console.error(`package: ${msg}`);

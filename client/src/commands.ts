@@ -30,7 +30,11 @@ import {
   type WrittenFile,
 } from '../../server/src/shared/protocol';
 import type { ViewDocument, ViewOrigin } from '../../server/src/shared/view';
+import { targetArgument } from './args';
+import { loadWebviewAssets, renderHtmlReport } from '../../server/src/io/htmlReport';
+import { reportFileName, runStallsCsv, traceFindingsCsv, type ReportFormat } from './reportExport';
 import { ResultStore, type StoredResult } from './results';
+import { listTemplates, type Template, type TemplateFile } from './templates';
 import { TimelinePanels } from './timelinePanel';
 
 export const COMMANDS = {
@@ -38,7 +42,14 @@ export const COMMANDS = {
   showTimeline: ClientCommands.showTimeline,
   analyzeTrace: 'vpscope.analyzeTrace',
   exportChromeTrace: 'vpscope.exportChromeTrace',
+  newFromTemplate: 'vpscope.newFromTemplate',
+  generateScenario: 'vpscope.generateScenario',
+  compareVariants: 'vpscope.compareVariants',
+  exportReport: 'vpscope.exportReport',
 } as const;
+
+/** Trace files the explorer offers *Analyze Trace…* and *Generate Scenario from Trace…* on. */
+const TRACE_FILTERS = { 'Traces': ['txt', 'gz', 'json', 'trace', 'dat'], 'All files': ['*'] };
 
 /** Announced to the server (`initializationOptions.clientCommands`): it may put these in code lenses. */
 export const CLIENT_COMMANDS: string[] = [ClientCommands.simulate, ClientCommands.showTimeline];
@@ -59,7 +70,19 @@ export function registerCommands(context: vscode.ExtensionContext, client: () =>
     vscode.commands.registerCommand(COMMANDS.showTimeline, (arg?: unknown, options?: SimulateCommandOptions) => ui.simulate(arg, options, 'timeline')),
     vscode.commands.registerCommand(COMMANDS.analyzeTrace, (arg?: unknown) => ui.analyzeTrace(arg)),
     vscode.commands.registerCommand(COMMANDS.exportChromeTrace, () => ui.exportChromeTrace()),
+    vscode.commands.registerCommand(COMMANDS.newFromTemplate, (label?: unknown) => ui.newFromTemplate(context.extensionUri, label)),
+    vscode.commands.registerCommand(COMMANDS.generateScenario, (arg?: unknown) => ui.generateScenario(arg)),
+    vscode.commands.registerCommand(COMMANDS.compareVariants, (arg?: unknown, names?: unknown) => ui.compareVariants(arg, names)),
+    vscode.commands.registerCommand(COMMANDS.exportReport, (format?: unknown) => ui.exportReport(context.extensionUri, format)),
   );
+}
+
+/** The URI a command got from the explorer (`(uri, uris)`), an editor title button, or as a string. */
+export function uriArgument(arg: unknown): vscode.Uri | undefined {
+  const t = targetArgument(arg);
+  if (!t) return undefined;
+  if (t.kind === 'uri') return t.uri instanceof vscode.Uri ? t.uri : vscode.Uri.from(t.uri as vscode.Uri);
+  return t.kind === 'uriString' ? vscode.Uri.parse(t.text) : vscode.Uri.file(t.path);
 }
 
 function baseName(path: string): string {
@@ -79,11 +102,13 @@ function sizeText(bytes: number): string {
  * timeline tab only), `restore` (a tab restored after a reload: the document only), `chrome`
  * (export the Chrome trace: no view).
  */
-type RunMode = 'simulate' | 'timeline' | 'restore' | 'chrome';
+type RunMode = 'simulate' | 'timeline' | 'restore' | 'chrome' | 'html';
 
 function simulationOrigin(uri: string, options: SimulateCommandOptions): Extract<ViewOrigin, { kind: 'simulation' }> {
   const seed = validSeed(options.seed) ? { seed: options.seed } : {};
-  return options.allVariants ? { kind: 'simulation', uri, allVariants: true, ...seed } : { kind: 'simulation', uri, variant: options.variant ?? 'base', ...seed };
+  if (options.allVariants) return { kind: 'simulation', uri, allVariants: true, ...seed };
+  if (options.variants?.length) return { kind: 'simulation', uri, variants: options.variants, ...seed };
+  return { kind: 'simulation', uri, variant: options.variant ?? 'base', ...seed };
 }
 
 function validSeed(seed: unknown): seed is number {
@@ -93,7 +118,7 @@ function validSeed(seed: unknown): seed is number {
 /** The options that ran `origin` (what a restored or refreshed tab runs again). */
 function optionsOf(origin: Extract<ViewOrigin, { kind: 'simulation' }>): SimulateCommandOptions {
   return {
-    ...(origin.allVariants ? { allVariants: true } : { variant: origin.variant ?? 'base' }),
+    ...(origin.allVariants ? { allVariants: true } : origin.variants?.length ? { variants: origin.variants } : { variant: origin.variant ?? 'base' }),
     ...(validSeed(origin.seed) ? { seed: origin.seed } : {}),
   };
 }
@@ -150,7 +175,7 @@ class Commands {
   // ---- simulate -------------------------------------------------------------------------------
 
   async simulate(arg?: unknown, options?: SimulateCommandOptions, mode: 'simulate' | 'timeline' = 'simulate'): Promise<void> {
-    let target = typeof arg === 'string' ? vscode.Uri.parse(arg) : arg instanceof vscode.Uri ? arg : undefined;
+    let target = uriArgument(arg);
     // From a focused timeline tab: run its scenario again, as it was run.
     const shown = !target && !vscode.window.activeTextEditor ? this.timelines.activeOrigin() : undefined;
     if (shown?.kind === 'simulation') {
@@ -221,39 +246,43 @@ class Commands {
     exportChromeTrace?: string,
   ): Promise<{ stored: StoredResult; chrome?: WrittenFile; view?: ViewDocument } | undefined> {
     const name = baseName(doc.uri.path);
-    const what = options.allVariants ? 'all variants' : options.variant ?? 'base';
+    const what = options.allVariants ? 'all variants' : options.variants?.length ? options.variants.join(' vs ') : options.variant ?? 'base';
     const uri = doc.uri.toString();
     const origin = simulationOrigin(uri, options);
     const view = mode !== 'chrome';
     const params: SimulateParams = {
       textDocument: { uri },
-      ...(options.allVariants ? { allVariants: true } : { variant: options.variant ?? 'base' }),
+      ...(options.allVariants ? { allVariants: true } : options.variants?.length ? { variants: options.variants } : { variant: options.variant ?? 'base' }),
       ...(validSeed(options.seed) ? { seed: options.seed } : {}),
       ...(exportChromeTrace ? { exportChromeTrace } : {}),
       ...(view ? { view: true } : {}),
     };
     // "Show Timeline" opens the tab at once (it says it is busy); a rerun greys the open tab.
+    // An HTML export runs in the background of an open tab: it leaves the tab alone.
+    const tab = view && mode !== 'html';
     if (mode === 'timeline') this.timelines.open(origin);
-    if (view) this.timelines.status(origin, `Simulating ${name} (${what})…`, true);
+    if (tab) this.timelines.status(origin, `Simulating ${name} (${what})…`, true);
     let r;
     try {
       r = await this.withProgress(c, exportChromeTrace ? `Exporting the Chrome trace of ${name} (${what})` : `Simulating ${name} (${what})`, (token, workDoneToken) =>
         c.sendRequest(SimulateRequest.type, { ...params, workDoneToken }, token),
       );
     } catch (e) {
-      if (view) this.timelines.status(origin, `Simulating ${name} failed: ${e instanceof Error ? e.message : String(e)}`, false);
+      if (tab) this.timelines.status(origin, `Simulating ${name} failed: ${e instanceof Error ? e.message : String(e)}`, false);
       this.showError(`simulating ${name}`, e);
       return undefined;
     }
     if (!r) {
-      if (view) this.timelines.status(origin, 'Cancelled.', false);
+      if (tab) this.timelines.status(origin, 'Cancelled.', false);
       return undefined;
     }
     const stored = this.results.addSimulation(r, { kind: 'simulation', uri: r.uri, version: r.version, options }, name);
     const viewDoc = r.view ? { ...r.view, sourceUri: r.view.sourceUri ?? uri, origin: r.view.origin ?? origin } : undefined;
     if (mode === 'simulate') await this.results.showSummary(stored);
-    if (viewDoc && mode !== 'restore') this.timelines.show(viewDoc, origin);
-    if (view && !viewDoc) this.timelines.status(origin, 'The server sent no timeline for this run.', false);
+    // Compared variants are stacked in the tab (the view has one timeline per variant run).
+    const stack = options.variants && options.variants.length > 1 ? { variants: options.variants.map((_, i) => i) } : undefined;
+    if (viewDoc && mode !== 'restore' && mode !== 'html') this.timelines.show(viewDoc, origin, undefined, stack);
+    if (tab && !viewDoc) this.timelines.status(origin, 'The server sent no timeline for this run.', false);
     if (mode !== 'simulate') return { stored, chrome: r.chromeTrace, view: viewDoc };
     const how = r.stoppedEarly ? `stopped early (${r.stoppedEarly.reason}) in ${r.stoppedEarly.variant}` : 'done';
     const n = r.runDiagnostics;
@@ -272,57 +301,227 @@ class Commands {
 
   // ---- traces ---------------------------------------------------------------------------------
 
-  async analyzeTrace(arg?: unknown): Promise<void> {
-    let uri = arg instanceof vscode.Uri ? arg : undefined;
+  /** The trace a command got from the explorer (or as a path), else the one the user picks. */
+  private async traceArgument(arg: unknown, openLabel: string, title: string): Promise<vscode.Uri | undefined> {
+    let uri = uriArgument(arg);
     if (!uri) {
-      const picked = await vscode.window.showOpenDialog({
-        canSelectFiles: true,
-        canSelectFolders: false,
-        canSelectMany: false,
-        openLabel: 'Analyze',
-        title: 'Analyze a scheduling trace (ftrace, trace-cmd report or .dat, Chrome JSON; .gz accepted)',
-        filters: { 'Traces': ['txt', 'gz', 'json', 'trace', 'dat'], 'All files': ['*'] },
-      });
+      const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel, title, filters: TRACE_FILTERS });
       uri = picked?.[0];
     }
-    if (!uri) return;
+    if (!uri) return undefined;
     if (uri.scheme !== 'file') {
       void vscode.window.showErrorMessage(`vpscope: traces are read from local files; ${uri.toString()} is not one.`);
-      return;
+      return undefined;
     }
+    return uri;
+  }
+
+  async analyzeTrace(arg?: unknown): Promise<void> {
+    const uri = await this.traceArgument(arg, 'Analyze', 'Analyze a scheduling trace (ftrace, trace-cmd report or .dat, Chrome JSON; .gz accepted)');
+    if (!uri) return;
     const c = this.languageClient();
     if (!c) return;
     await this.runTrace(c, uri.fsPath, 'simulate');
   }
 
+  // ---- new scenarios ----------------------------------------------------------------------------
+
+  /** A quick pick over the bundled examples; the chosen one opens as a new untitled scenario. */
+  async newFromTemplate(extensionUri: vscode.Uri, label?: unknown): Promise<void> {
+    const dir = vscode.Uri.joinPath(extensionUri, 'examples');
+    const files: TemplateFile[] = [];
+    try {
+      for (const [name, type] of await vscode.workspace.fs.readDirectory(dir)) {
+        if (type !== vscode.FileType.File || !name.endsWith('.vps')) continue;
+        files.push({ name, text: new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, name))) });
+      }
+    } catch (e) {
+      this.showError('reading the templates', e);
+      return;
+    }
+    const templates = listTemplates(files);
+    let chosen = typeof label === 'string' ? templates.find((t) => t.label === label) : undefined;
+    if (!chosen) {
+      type Item = vscode.QuickPickItem & { template: Template };
+      const items = templates.map((t): Item => ({ label: t.label, description: t.title, detail: t.summary, template: t }));
+      chosen = (await vscode.window.showQuickPick(items, { title: 'New Scenario from Template', placeHolder: 'A bundled example to start from', matchOnDescription: true, matchOnDetail: true }))?.template;
+    }
+    if (!chosen) return;
+    const doc = await vscode.workspace.openTextDocument({ language: 'vpscope', content: chosen.text });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  }
+
+  /** `vpscope analyze --scenario` in the editor: a scenario measured from a trace, in a new untitled editor. */
+  async generateScenario(arg?: unknown): Promise<void> {
+    const uri = await this.traceArgument(arg, 'Generate', 'Generate a scenario from a scheduling trace');
+    if (!uri) return;
+    const c = this.languageClient();
+    if (!c) return;
+    const r = await this.runTrace(c, uri.fsPath, 'skeleton');
+    if (!r) return;
+    if (!r.skeleton) {
+      void vscode.window.showErrorMessage(`vpscope: the server sent no scenario for ${baseName(uri.fsPath)}.`);
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument({ language: 'vpscope', content: r.skeleton });
+    await vscode.window.showTextDocument(doc, { preview: false });
+  }
+
+  // ---- compare ----------------------------------------------------------------------------------
+
+  /** Two of base / the variants, simulated together and stacked in the scenario's timeline tab. */
+  async compareVariants(arg?: unknown, names?: unknown): Promise<void> {
+    const target = uriArgument(arg);
+    let doc = target ? vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) : vscode.window.activeTextEditor?.document;
+    if (!doc && target) doc = await vscode.workspace.openTextDocument(target);
+    if (!doc || doc.languageId !== 'vpscope') {
+      void vscode.window.showErrorMessage('vpscope: open a .vps scenario with variants to compare them.');
+      return;
+    }
+    const c = this.languageClient();
+    if (!c) return;
+    let chosen = Array.isArray(names) && names.length === 2 && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined;
+    if (!chosen) {
+      let info;
+      try {
+        info = await c.sendRequest(ScenarioRequest.type, { textDocument: { uri: doc.uri.toString() } });
+      } catch (e) {
+        this.showError('reading the scenario', e);
+        return;
+      }
+      const name = baseName(doc.uri.path);
+      if (!info || info.errors > 0 || !info.scenario) {
+        void vscode.window.showErrorMessage(`vpscope: ${name} has ${info?.errors ?? 0} error(s) or nothing to simulate; fix it before comparing.`, 'Show Problems').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
+        });
+        return;
+      }
+      if (info.variants.length === 0) {
+        void vscode.window.showInformationMessage(`vpscope: ${name} declares no variant to compare with base (add a \`variant NAME { ... }\` block).`);
+        return;
+      }
+      const described = new Map(info.scenario.variants.map((v) => [v.name, v.description]));
+      const items: vscode.QuickPickItem[] = [
+        { label: 'base', description: 'the scenario without variants', picked: true },
+        ...info.variants.map((v, i): vscode.QuickPickItem => ({ label: v, description: described.get(v) ?? 'variant', picked: i === 0 })),
+      ];
+      const picked = await vscode.window.showQuickPick(items, { title: `Compare variants of ${name}`, placeHolder: 'Pick two: they are stacked in the timeline (in the order the scenario declares them)', canPickMany: true });
+      if (!picked) return;
+      if (picked.length !== 2) {
+        void vscode.window.showErrorMessage(`vpscope: pick exactly two to compare (${picked.length} picked).`);
+        return;
+      }
+      chosen = picked.map((p) => p.label);
+    }
+    await this.runSimulation(c, doc, { variants: chosen }, 'timeline');
+  }
+
+  // ---- report ---------------------------------------------------------------------------------
+
+  /** HTML (as `--html`), Chrome trace (as `--chrome-trace`) or CSV of the last result, where the user says. */
+  async exportReport(extensionUri: vscode.Uri, format?: unknown): Promise<void> {
+    const last = this.results.last;
+    if (!last) {
+      void vscode.window.showInformationMessage('vpscope: nothing to export yet. Run "vpscope: Simulate Scenario" or "vpscope: Analyze Trace…" first.');
+      return;
+    }
+    const kind = last.source.kind;
+    type Item = vscode.QuickPickItem & { format: ReportFormat };
+    const items: Item[] = [
+      { label: 'HTML report', description: 'the timeline view in one offline file (as --html)', format: 'html' },
+      { label: 'Chrome trace', description: 'JSON for Perfetto / chrome://tracing (as --chrome-trace)', format: 'chrome' },
+      { label: 'CSV', description: kind === 'simulation' ? 'every stall of the run' : 'every finding of the trace', format: 'csv' },
+    ];
+    const chosen = items.find((i) => i.format === format)?.format ?? (await vscode.window.showQuickPick(items, { title: `Export a report of ${last.name}`, placeHolder: 'Format' }))?.format;
+    if (!chosen) return;
+    if (chosen === 'chrome') return this.exportChromeTrace(last);
+    const source = last.source;
+    const sourceUri = source.kind === 'simulation' ? vscode.Uri.parse(source.uri) : vscode.Uri.file(source.path);
+    const folder = sourceUri.scheme === 'file' ? vscode.Uri.joinPath(sourceUri, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const fileName = reportFileName(last.name, chosen, kind);
+    const target = await vscode.window.showSaveDialog({
+      title: chosen === 'html' ? 'Export an HTML report (opens offline in a browser)' : 'Export CSV',
+      saveLabel: 'Export',
+      filters: chosen === 'html' ? { 'HTML': ['html'] } : { 'CSV': ['csv'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, fileName) } : {}),
+    });
+    if (!target) return;
+    let bytes: Uint8Array;
+    let note = '';
+    if (chosen === 'csv') {
+      if (last.json === undefined) {
+        void vscode.window.showErrorMessage(`vpscope: the result of ${last.name} is too large to keep in the editor (its JSON is in ${last.jsonFile ?? 'a file'}); use vpscope analyze on the command line.`);
+        return;
+      }
+      const csv = kind === 'simulation' ? runStallsCsv(last.json) : traceFindingsCsv(last.json);
+      if (csv.omitted) note = ` ${csv.omitted} more rows left out (cap).`;
+      bytes = new TextEncoder().encode(csv.text);
+    } else {
+      const c = this.languageClient();
+      if (!c) return;
+      let view: ViewDocument | undefined;
+      if (source.kind === 'simulation') {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source.uri) ?? (await vscode.workspace.openTextDocument(sourceUri));
+        if (doc.version !== source.version) note = ' The scenario changed since the last run: this is the current text.';
+        view = (await this.runSimulation(c, doc, source.options, 'html'))?.view;
+      } else {
+        view = (await this.runTrace(c, source.path, 'html'))?.view;
+      }
+      if (!view) return;
+      try {
+        bytes = new TextEncoder().encode(renderHtmlReport(view, loadWebviewAssets([vscode.Uri.joinPath(extensionUri, 'dist').fsPath])));
+      } catch (e) {
+        this.showError('writing the HTML report', e);
+        return;
+      }
+    }
+    try {
+      await vscode.workspace.fs.writeFile(target, bytes);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`vpscope: cannot write ${target.toString(true)}: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    void vscode.window.showInformationMessage(`Wrote ${baseName(target.path)} (${sizeText(bytes.length)}).${note}`, 'Open').then((choice) => {
+      if (choice === 'Open') void (chosen === 'html' ? vscode.env.openExternal(target) : vscode.commands.executeCommand('vscode.open', target));
+    });
+  }
+
   private async runTrace(
     c: LanguageClient,
     path: string,
-    mode: RunMode,
+    mode: RunMode | 'skeleton',
     exportChromeTrace?: string,
-  ): Promise<{ stored: StoredResult; chrome?: WrittenFile; view?: ViewDocument } | undefined> {
+  ): Promise<{ stored: StoredResult; chrome?: WrittenFile; view?: ViewDocument; skeleton?: string } | undefined> {
     const name = baseName(path);
     const origin: ViewOrigin = { kind: 'trace', path };
-    const view = mode !== 'chrome';
-    if (view) this.timelines.status(origin, `Analyzing ${name}…`, true);
+    const skeleton = mode === 'skeleton';
+    const view = mode !== 'chrome' && !skeleton;
+    const tab = view && mode !== 'html';
+    if (tab) this.timelines.status(origin, `Analyzing ${name}…`, true);
     let r;
     try {
-      r = await this.withProgress(c, exportChromeTrace ? `Exporting the Chrome trace of ${name}` : `Analyzing ${name}`, (token, workDoneToken) =>
-        c.sendRequest(AnalyzeTraceRequest.type, { path, workDoneToken, ...(exportChromeTrace ? { exportChromeTrace } : {}), ...(view ? { view: true } : {}) }, token),
+      const title = exportChromeTrace ? `Exporting the Chrome trace of ${name}` : skeleton ? `Measuring a scenario from ${name}` : `Analyzing ${name}`;
+      r = await this.withProgress(c, title, (token, workDoneToken) =>
+        c.sendRequest(
+          AnalyzeTraceRequest.type,
+          { path, workDoneToken, ...(exportChromeTrace ? { exportChromeTrace } : {}), ...(view ? { view: true } : {}), ...(skeleton ? { skeleton: true } : {}) },
+          token,
+        ),
       );
     } catch (e) {
-      if (view) this.timelines.status(origin, `Analyzing ${name} failed: ${e instanceof Error ? e.message : String(e)}`, false);
+      if (tab) this.timelines.status(origin, `Analyzing ${name} failed: ${e instanceof Error ? e.message : String(e)}`, false);
       this.showError(`analyzing ${name}`, e);
       return undefined;
     }
     if (!r) {
-      if (view) this.timelines.status(origin, 'Cancelled.', false);
+      if (tab) this.timelines.status(origin, 'Cancelled.', false);
       return undefined;
     }
+    if (skeleton) return { stored: this.results.addTrace(r, name), skeleton: r.skeleton };
     const stored = this.results.addTrace(r, name);
     const viewDoc = r.view ? { ...r.view, origin: r.view.origin ?? origin } : undefined;
     if (mode === 'simulate') await this.results.showSummary(stored);
-    if (viewDoc && mode !== 'restore') this.timelines.show(viewDoc, origin);
+    if (viewDoc && mode !== 'restore' && mode !== 'html') this.timelines.show(viewDoc, origin);
     if (mode === 'simulate') {
       const findings = Array.isArray(r.document?.findings) ? (r.document.findings as unknown[]).length : undefined;
       const big = r.documentFile ? ` (JSON ${sizeText(r.documentBytes)}, written to ${r.documentFile.path})` : '';

@@ -19,11 +19,14 @@ import {
 import type { BackgroundSimulationSettings } from '../../server/src/shared/protocol';
 import { CLIENT_COMMANDS, registerCommands } from './commands';
 import { BackgroundStatus } from './backgroundStatus';
+import { registerTasks } from './tasks';
 import { ScenarioStatus } from './scenarioStatus';
 
 /** The client id; vscode-languageclient reads `vpscope.trace.server` under it. */
 const CLIENT_ID = 'vpscope';
 const CLIENT_NAME = 'vpscope Language Server';
+/** `contributes.walkthroughs[].id` in package.json. */
+const WALKTHROUGH_ID = 'vpscope.gettingStarted';
 /** How long a restart waits for the old server to answer shutdown. */
 const STOP_TIMEOUT_MS = 3000;
 /** Then how long it waits for the old server process to exit before killing it. */
@@ -47,7 +50,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand('vpscope.restartServer', () => restartServer(context)),
     vscode.commands.registerCommand('vpscope.showOutput', () => output?.show(/* preserveFocus */ true)),
+    vscode.commands.registerCommand('vpscope.getStarted', () =>
+      vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false),
+    ),
   );
+  registerTasks(context);
 
   scenarioStatus = new ScenarioStatus(() => client);
   context.subscriptions.push(scenarioStatus);
@@ -92,7 +99,13 @@ function clientOptions(): LanguageClientOptions {
     traceOutputChannel: traceOutput,
     // The server offers code lenses running these client commands; the background simulation
     // starts with the current settings, and later changes of `vpscope.*` are pushed to it.
-    initializationOptions: { clientCommands: CLIENT_COMMANDS, backgroundSimulation: backgroundSettings(), diagnostics: diagnosticsSettings() },
+    initializationOptions: {
+      clientCommands: CLIENT_COMMANDS,
+      backgroundSimulation: backgroundSettings(),
+      diagnostics: diagnosticsSettings(),
+      simulation: sectionSettings('vpscope.simulation', ['seed', 'maxEvents']),
+      traceAnalysis: sectionSettings('vpscope.traceAnalysis', ['thresholdUs', 'stealPct']),
+    },
     synchronize: { configurationSection: 'vpscope' },
   };
 }
@@ -101,6 +114,12 @@ function clientOptions(): LanguageClientOptions {
 function backgroundSettings(): BackgroundSimulationSettings {
   const c = vscode.workspace.getConfiguration('vpscope.backgroundSimulation');
   return { enabled: c.get('enabled'), debounceMs: c.get('debounceMs'), maxSimulatedMs: c.get('maxSimulatedMs'), wallMs: c.get('wallMs') };
+}
+
+/** Some keys of a settings section, as the server reads them (it checks types and bounds). */
+function sectionSettings(section: string, keys: readonly string[]): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration(section);
+  return Object.fromEntries(keys.map((k) => [k, c.get(k)]));
 }
 
 /** `vpscope.diagnostics.*` as the server reads it (it checks codes, levels and numbers). */

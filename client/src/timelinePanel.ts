@@ -29,6 +29,7 @@ import {
   type ViewToHost,
 } from '../../server/src/shared/view';
 import { highlightTargets, sameTargets } from './highlight';
+import { timelineDefaults } from './timelineDefaults';
 
 export const TIMELINE_VIEW_TYPE = 'vpscope.timeline';
 /** Cursor moves closer together than this send one highlight. */
@@ -52,6 +53,7 @@ export function isViewOrigin(x: unknown): x is ViewOrigin {
     o.uri !== '' &&
     (o.variant === undefined || typeof o.variant === 'string') &&
     (o.allVariants === undefined || typeof o.allVariants === 'boolean') &&
+    (o.variants === undefined || (Array.isArray(o.variants) && o.variants.length > 0 && o.variants.every((v) => typeof v === 'string'))) &&
     (o.seed === undefined || (typeof o.seed === 'number' && Number.isSafeInteger(o.seed) && o.seed >= 0))
   );
 }
@@ -265,6 +267,8 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
       { enableScripts: true, localResourceRoots: [this.distUri], enableFindWidget: false },
     );
     const p = new TimelinePanel(panel, origin, this);
+    // A new tab starts from the `vpscope.timeline.*` settings; an existing one keeps its state.
+    p.state = timelineDefaults(vscode.workspace.getConfiguration('vpscope.timeline'));
     this.panels.add(p);
     return p;
   }
@@ -280,9 +284,10 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
     return this.find(originKey(origin));
   }
 
-  /** Shows `doc` in its tab (created when needed). */
-  show(doc: ViewDocument, origin: ViewOrigin, column?: vscode.ViewColumn): void {
+  /** Shows `doc` in its tab (created when needed); `state` overrides parts of its view state (e.g. stacked variants). */
+  show(doc: ViewDocument, origin: ViewOrigin, column?: vscode.ViewColumn, state?: ViewState): void {
     const p = this.open(origin, column);
+    if (state) p.state = { ...p.state, ...state };
     p.load({ ...doc, origin: doc.origin ?? origin });
     this.cursorMoved(vscode.window.activeTextEditor);
   }

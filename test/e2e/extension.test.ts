@@ -79,6 +79,12 @@ function pickExample(): string {
 const TRACE = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.report.txt.gz');
 const TRACE_NAME = 'r1_1x_n2.report.txt.gz';
 const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
+/** The same recording as trace-cmd's binary `.dat`: analysed from the Explorer's context menu. */
+const DAT = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.dat');
+const DAT_NAME = 'r1_1x_n2.dat';
+const noDat = existsSync(DAT) ? false : `no trace at ${DAT}`;
+/** The template picked in *New Scenario from Template…* and the title its scenario declares. */
+const TEMPLATE = 'openhcl-blocking-syscall';
 
 const tools = findTools();
 const skip = typeof tools === 'string' && !process.env.CI ? `skipped: ${tools}` : false;
@@ -101,6 +107,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     exampleExpected = cliCheck(example);
     const files: Record<string, string> = { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) };
     if (!noTrace) files[TRACE_NAME] = TRACE;
+    if (!noDat) files[DAT_NAME] = DAT;
     session = await startSession({ tools, vsix, files });
     // Chromium reports Content Security Policy violations of every frame (the webviews included)
     // as console errors.
@@ -413,6 +420,53 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.ok(lanes.length > 0, 'lanes are drawn');
     for (const l of lanes) assert.ok(expected.has(l.id), `lane ${l.id} is one of the trace's lanes`);
     assert.ok(lanes.some((l) => l.kind === 'vcpu' || l.kind === 'pcpu'), `CPU or vCPU lanes: ${lanes.map((l) => l.kind).join(', ')}`);
+  }));
+
+  it('analyzes the .dat trace from the Explorer context menu and shows its timeline', { skip: noDat, timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    // The Explorer (Ctrl+Shift+E), then a right click on the trace's row.
+    await page.keyboard.press('Control+Shift+E');
+    const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: DAT_NAME }).first();
+    await row.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await wb.runContextMenuItem(page, row, 'Analyze Trace…');
+    await wb.timelineTab(page, DAT_NAME).waitFor({ timeout: 60_000 });
+    await wb.timelineTab(page, DAT_NAME).click();
+    const view = await wb.timelineFrame(page, DAT_NAME);
+    await view.locator('body[data-ready="1"]').waitFor({ timeout: 60_000 });
+    type Api = { vpscopeView: { lanes(): { id: string; kind: string }[] } };
+    const lanes = await view.locator('body').evaluate(() => (window as unknown as Api).vpscopeView.lanes());
+    const expected = cliAnalyzeLanes(DAT);
+    assert.ok(lanes.length > 0, 'lanes are drawn');
+    for (const l of lanes) assert.ok(expected.has(l.id), `lane ${l.id} is one of the .dat trace's lanes`);
+    assert.ok(lanes.some((l) => l.kind === 'vcpu' || l.kind === 'pcpu'), `CPU or vCPU lanes: ${lanes.map((l) => l.kind).join(', ')}`);
+  }));
+
+  it('opens a new scenario from a template', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    await wb.runCommandAndPick(page, 'vpscope: New Scenario from Template…', TEMPLATE);
+    const title = readFileSync(join(root, 'examples', `${TEMPLATE}.vps`), 'utf8').match(/^scenario "([^"]+)"/m)![1];
+    // An untitled editor in the vpscope language holding the template.
+    await wb.until(async () => (await wb.editorText(page)).includes(`scenario "${title}"`), 'the new editor holds the template\'s scenario');
+    await page.locator('.tabs-container .tab.active', { hasText: /Untitled/ }).waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await wb.waitForLanguageMode(page, /vpscope/);
+    // Closed unsaved, so no later step meets a save prompt.
+    await wb.runCommand(page, 'View: Revert and Close Editor');
+    await page.locator('.tabs-container .tab', { hasText: /Untitled/ }).first().waitFor({ state: 'detached', timeout: wb.UI_TIMEOUT_MS });
+  }));
+
+  it('opens the walkthrough', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
+    const page = session!.page;
+    await wb.runCommand(page, 'vpscope: Get Started');
+    const walkthrough = page.locator('.gettingStartedContainer');
+    await walkthrough.getByText('Get started with vpscope').first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // Its steps, as package.json declares them.
+    const steps = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).contributes.walkthroughs[0].steps as { title: string }[]).map((x) => x.title);
+    for (const step of steps) await walkthrough.getByText(step, { exact: true }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // Closed with its tab's button: its step pages are webviews that would keep the keyboard focus.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Walkthrough' }).first();
+    await tab.hover();
+    await tab.locator('.codicon-close').click();
+    await tab.waitFor({ state: 'detached', timeout: wb.UI_TIMEOUT_MS });
   }));
 
   it('restarts the language server from the command palette', { timeout: TEST_TIMEOUT_MS }, shot(async () => {

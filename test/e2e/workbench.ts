@@ -193,3 +193,26 @@ export async function timelineFrame(page: Page, name: string): Promise<FrameLoca
   }, `the timeline tab of ${name} shows its webview`);
   return page.locator(`div[data-parent-flow-to-element-id="${id}"] iframe.webview.ready`).contentFrame().frameLocator('iframe#active-frame');
 }
+
+/**
+ * Right-clicks `row` and runs the context menu item `label`. VS Code's menu ignores a mouse-up
+ * that comes right after it opened (so the release of the right click picks nothing); a click
+ * as fast as Playwright's can be dropped that way. So the item is hovered (which focuses it) and
+ * Enter runs it; the menu closing says it ran.
+ */
+export async function runContextMenuItem(page: Page, row: Locator, label: string): Promise<void> {
+  await row.click({ button: 'right' });
+  // The menu is in a shadow DOM, which CSS locators pierce.
+  const menu = page.locator('.context-view .monaco-menu').first();
+  const item = menu.locator('.action-item', { hasText: label }).first();
+  await item.waitFor({ timeout: UI_TIMEOUT_MS });
+  await item.hover();
+  const focused = await until(async () => item.evaluate((el) => el.classList.contains('focused')), `the menu item ${label} is focused`, 5_000).then(
+    () => true,
+    () => false,
+  );
+  if (focused) await page.keyboard.press('Enter');
+  // Not focused, or Enter lost: a click, now that the menu has been open for a while.
+  if (!focused || !(await menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) await item.click();
+  await menu.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}

@@ -158,6 +158,9 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
 function onHostMessage(m: HostToView): void {
   switch (m.type) {
     case 'load':
+      // The host's state for this document (the tab's, or the vpscope.timeline.* defaults of a
+      // new tab) becomes the app's, so the panels start from it too (they read host.getState()).
+      if (m.state) host.setState(m.state);
       void load(m.doc, m.state ?? host.getState());
       break;
     case 'highlight':

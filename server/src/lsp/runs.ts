@@ -51,6 +51,7 @@ import {
 import type { ViewDocument, ViewOrigin } from '../shared/view';
 import type { ClientFeatures } from './capabilities';
 import type { AnalyzedDocument } from './documents';
+import type { SimulationDefaults, TraceDefaults } from './runSettings';
 import type { ChromeJob, TraceJob, TraceWorkerMessage } from './traceWorker';
 
 /** Progress goes out at most this often (the last state is always sent before `end`). */
@@ -79,6 +80,10 @@ export interface RunContext {
   /** `results`: what was simulated, to reconcile the static diagnostics of `version` with. */
   setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[]): void;
   workers: WorkerFiles;
+  /** `vpscope.simulation.*`: seed and max events for requests that do not set them (read per run: live). */
+  simulationDefaults?(): SimulationDefaults;
+  /** `vpscope.traceAnalysis.*`: thresholds for requests that do not set them (read per run: live). */
+  traceDefaults?(): TraceDefaults;
 }
 
 type SimWorkerMessage =
@@ -272,6 +277,9 @@ export class RunManager {
     const uri = params?.textDocument?.uri;
     if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'textDocument.uri must be a string');
     if (params.variant !== undefined && typeof params.variant !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'variant must be a string');
+    if (params.variants !== undefined && !(Array.isArray(params.variants) && params.variants.length > 0 && params.variants.every((v) => typeof v === 'string'))) {
+      throw new ResponseError(ErrorCodes.InvalidParams, 'variants must be a non-empty array of names');
+    }
     if (params.seed !== undefined && !(Number.isSafeInteger(params.seed) && params.seed >= 0)) {
       throw new ResponseError(ErrorCodes.InvalidParams, 'seed must be a non-negative integer');
     }
@@ -292,10 +300,12 @@ export class RunManager {
       );
     }
     const known = ['base', ...scenario.variants.map((v) => v.name)];
-    const names = params.allVariants ? known : [params.variant ?? 'base'];
-    for (const n of names) {
+    const asked = params.allVariants ? known : params.variants ? params.variants : [params.variant ?? 'base'];
+    for (const n of asked) {
       if (!known.includes(n)) throw new ResponseError(ErrorCodes.InvalidParams, `unknown variant '${n}' (known: ${known.join(', ')})`);
     }
+    // The simulator runs variants in declaration order (base first): so do the names here.
+    const names = known.filter((n) => asked.includes(n));
     const durations = names.map((n) => (n === 'base' ? scenario : scenario.variants.find((v) => v.name === n)!.scenario).settings.durationNs);
 
     // One simulation per document: the newest wins.
@@ -305,10 +315,12 @@ export class RunManager {
     const file = fileLabel(uri);
     const text = a.ide.text;
     const version = a.version;
+    const defaults = this.ctx.simulationDefaults?.() ?? {};
+    const seed = params.seed ?? defaults.seed;
     const origin: ViewOrigin = {
       kind: 'simulation',
       uri,
-      ...(params.allVariants ? { allVariants: true } : { variant: names[0] }),
+      ...(params.allVariants ? { allVariants: true } : params.variants ? { variants: names } : { variant: names[0] }),
       ...(params.seed !== undefined ? { seed: params.seed } : {}),
     };
     const request: SimRunRequest = {
@@ -316,8 +328,9 @@ export class RunManager {
       id: 1,
       text,
       uri,
-      variant: params.allVariants ? 'all' : names[0],
-      seed: params.seed,
+      variant: params.allVariants ? 'all' : params.variants ? names : names[0],
+      seed,
+      ...(defaults.maxEvents !== undefined ? { maxEvents: defaults.maxEvents } : {}),
       timeline: params.exportChromeTrace !== undefined,
       ...(params.view ? { view: { file, sourceUri: uri, origin } } : {}),
     };
@@ -369,7 +382,7 @@ export class RunManager {
 
     const { results, diagnostics } = answer;
     const lines = new LineIndex(text);
-    const run = toRunJson(file, text, lines, scenario.settings.seed, results, diagnostics, false);
+    const run = toRunJson(file, text, lines, seed ?? scenario.settings.seed, results, diagnostics, false);
     const summary = renderSummary(file, scenario.title, results, lines, diagnostics);
     // `# vpscope-allow VPS3xx` comments of the simulated document hide run diagnostics too.
     const found = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions, ...this.ctx.runOptions() }), results);
@@ -408,7 +421,20 @@ export class RunManager {
     /** The document's `# vpscope-allow` comments: they hide run diagnostics too. */
     suppressions?: readonly Suppression[],
   ): { promise: Promise<{ results: VariantResult[]; runDiagnostics: Diagnostic[] }>; stop(): void } {
-    const request: SimRunRequest = { type: 'run', id: 1, text, uri, variant: 'all', timeline: false, wallMs: budget.wallMs, maxDurationNs: budget.maxDurationNs, lowPriority: true };
+    const defaults = this.ctx.simulationDefaults?.() ?? {};
+    const request: SimRunRequest = {
+      type: 'run',
+      id: 1,
+      text,
+      uri,
+      variant: 'all',
+      timeline: false,
+      wallMs: budget.wallMs,
+      maxDurationNs: budget.maxDurationNs,
+      lowPriority: true,
+      ...(defaults.seed !== undefined ? { seed: defaults.seed } : {}),
+      ...(defaults.maxEvents !== undefined ? { maxEvents: defaults.maxEvents } : {}),
+    };
     const job = this.start<SimWorkerMessage, VariantResult[]>(this.ctx.workers.sim, request, (m, finish, fail) => {
       if (m.type === 'result') finish(m.results);
       else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message.split('\n')[0]));
@@ -460,6 +486,8 @@ export class RunManager {
       throw new ResponseError(ErrorCodes.InvalidParams, 'exportChromeTrace must be a file path');
     }
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
+    if (params.skeleton !== undefined && typeof params.skeleton !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'skeleton must be a boolean');
+    const defaults = this.ctx.traceDefaults?.() ?? {};
     // A FIFO (or a device) would block the worker in open() or read() where terminate() cannot
     // reach it, and with it cancellation and exit: only regular files are analysed here.
     if (params.exportChromeTrace !== undefined) refuseOverwrite(path, params.exportChromeTrace);
@@ -472,11 +500,12 @@ export class RunManager {
       {
         type: 'analyze',
         path,
-        thresholdUs: params.thresholdUs,
-        stealPct: params.stealPct,
+        thresholdUs: params.thresholdUs ?? defaults.thresholdUs,
+        stealPct: params.stealPct ?? defaults.stealPct,
         inlineLimit: INLINE_TRACE_JSON_BYTES,
         exportChromeTrace: params.exportChromeTrace,
         view: params.view === true,
+        skeleton: params.skeleton === true,
       } satisfies TraceJob,
       (m, finish, fail) => {
         if (m.type === 'progress') {

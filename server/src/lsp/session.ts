@@ -52,6 +52,7 @@ import { readClientFeatures, serverCapabilities, type ClientFeatures } from './c
 import { fromLsp, toLsp, type PositionMapper } from './convert';
 import { AnalysisCache, type AnalyzeFn, type AnalyzedDocument } from './documents';
 import { RunManager, type WorkerFiles } from './runs';
+import { simulationDefaults, traceDefaults, type SimulationDefaults, type TraceDefaults } from './runSettings';
 import { WorkspaceFiles } from './workspaceFiles';
 
 /** Quiet time after the last keystroke before diagnostics are recomputed and pushed. */
@@ -172,6 +173,9 @@ export function startSession(connection: Connection, options: SessionOptions): S
   let runSeq = 0;
   /** `vpscope.backgroundSimulation.*`, from initializationOptions, then didChangeConfiguration. */
   let background = BACKGROUND_SIMULATION_DEFAULTS;
+  /** `vpscope.simulation.*` and `vpscope.traceAnalysis.*` (read by each run: changes apply to the next one). */
+  let simDefaults: SimulationDefaults = {};
+  let traceSettings: TraceDefaults = {};
   /** Per document: the pending debounce timer and the running background simulation. */
   const backgroundJobs = new Map<string, { timer?: ReturnType<typeof setTimeout>; stop?: () => void }>();
   /** Per document: what the last background simulation measured (for the code lenses). */
@@ -189,6 +193,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     runOptions: () => ({ thresholds: diagSettings.thresholds, severities: diagSettings.severities }),
     setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results),
     workers: options.workers,
+    simulationDefaults: () => simDefaults,
+    traceDefaults: () => traceSettings,
   });
 
   /**
@@ -230,8 +236,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     features = readClientFeatures(params, options.docsBase);
-    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown } | undefined;
+    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown; simulation?: unknown; traceAnalysis?: unknown } | undefined;
     background = backgroundSettings(init?.backgroundSimulation);
+    simDefaults = simulationDefaults(init?.simulation);
+    traceSettings = traceDefaults(init?.traceAnalysis);
     diagSettings = diagnosticsSettings(init?.diagnostics);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspace.setFolders(folders);
@@ -251,7 +259,9 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // `synchronize.configurationSection`) or, when the push carries neither and the client has
   // `workspace/configuration`, pull the sections.
   connection.onDidChangeConfiguration((change) => {
-    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown } } | undefined)?.vpscope;
+    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown; simulation?: unknown; traceAnalysis?: unknown } } | undefined)?.vpscope;
+    if (pushed?.simulation !== undefined) applySimulationSettings(pushed.simulation);
+    if (pushed?.traceAnalysis !== undefined) traceSettings = traceDefaults(pushed.traceAnalysis);
     if (pushed?.backgroundSimulation !== undefined) applyBackgroundSettings(pushed.backgroundSimulation);
     if (pushed?.diagnostics !== undefined) applyDiagnosticsSettings(pushed.diagnostics);
     if (pushed?.backgroundSimulation === undefined && pushed?.diagnostics === undefined && features?.configuration) {
@@ -263,8 +273,27 @@ export function startSession(connection: Connection, options: SessionOptions): S
         (v: unknown) => v != null && applyDiagnosticsSettings(v),
         () => undefined,
       );
+      connection.workspace.getConfiguration('vpscope.simulation').then(
+        (v: unknown) => v != null && applySimulationSettings(v),
+        () => undefined,
+      );
+      connection.workspace.getConfiguration('vpscope.traceAnalysis').then(
+        (v: unknown) => {
+          if (v != null) traceSettings = traceDefaults(v);
+        },
+        () => undefined,
+      );
     }
   });
+
+  /** New `vpscope.simulation.*`: the next runs use it; the background simulation runs again when it changed. */
+  function applySimulationSettings(raw: unknown): void {
+    const next = simulationDefaults(raw);
+    if (JSON.stringify(next) === JSON.stringify(simDefaults)) return;
+    simDefaults = next;
+    if (!background.enabled || shuttingDown) return;
+    for (const doc of documents.all()) scheduleBackground(doc.uri);
+  }
 
   /**
    * New `vpscope.diagnostics.*`: analyses are redone with the new severities, the kept run

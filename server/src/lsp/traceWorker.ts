@@ -36,6 +36,7 @@ import { buildTraceView } from '../report/view';
 import { analyzeDocument } from '../model/analyze';
 import type { ViewDocument } from '../shared/view';
 import { analyzeTrace, renderSummary, type TraceDocument } from '../trace';
+import { scenarioSkeleton } from '../trace/skeleton';
 import { indexFiles, type SymbolsJob } from './workspaceFiles';
 
 export interface AnalyzeJob {
@@ -48,6 +49,8 @@ export interface AnalyzeJob {
   exportChromeTrace?: string;
   /** Also build the view document. */
   view?: boolean;
+  /** Also write a scenario skeleton from what the trace measured (`vpscope analyze --scenario`). */
+  skeleton?: boolean;
 }
 
 export interface ChromeJob {
@@ -73,6 +76,7 @@ export interface AnalyzeOutcome {
   documentBytes: number;
   chromeTrace?: WrittenFileInfo;
   view?: ViewDocument;
+  skeleton?: string;
 }
 
 export type TraceWorkerMessage =
@@ -143,6 +147,7 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
       encodeBytes: gzipBase64,
     });
   }
+  if (job.skeleton) result.skeleton = scenarioSkeleton(doc);
   if (job.exportChromeTrace) {
     const bytes = writeChunks(
       job.exportChromeTrace,

@@ -78,6 +78,8 @@ export interface SimulateCommandOptions {
   /** `base` or a variant name. */
   variant?: string;
   allVariants?: boolean;
+  /** Several variants at once (Compare Variants: two, stacked in the timeline). */
+  variants?: string[];
   /** Overrides the scenario's `seed` (a timeline tab restored after a reload passes its run's). */
   seed?: number;
 }
@@ -87,6 +89,34 @@ export interface InitializationOptions {
   clientCommands?: string[];
   /** The `vpscope.backgroundSimulation.*` settings at start (later: `workspace/didChangeConfiguration`). */
   backgroundSimulation?: BackgroundSimulationSettings;
+  /** `vpscope.simulation.*` at start (later: `workspace/didChangeConfiguration`). */
+  simulation?: SimulationSettings;
+  /** `vpscope.traceAnalysis.*` at start (later: `workspace/didChangeConfiguration`). */
+  traceAnalysis?: TraceAnalysisSettings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Run defaults (settings the server applies to requests that do not say otherwise)
+
+/**
+ * `vpscope.simulation.*`: what every simulation the server runs (Simulate, Show Timeline, Compare
+ * Variants, exports, the background simulation) uses unless the request says otherwise. `null`
+ * or absent: the scenario's own `seed` / `max_events`, as `vpscope simulate` without `--seed` /
+ * `--max-events`.
+ */
+export interface SimulationSettings {
+  seed?: number | null;
+  maxEvents?: number | null;
+}
+
+/**
+ * `vpscope.traceAnalysis.*`: the thresholds of *Analyze Trace…* and *Generate Scenario from
+ * Trace…* when the request has none (`thresholdUs`, `stealPct` of {@link AnalyzeTraceParams}).
+ * `null` or absent: the analyser's defaults (`server/src/trace/options.ts`: 1000 us, 10 %).
+ */
+export interface TraceAnalysisSettings {
+  thresholdUs?: number | null;
+  stealPct?: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +192,12 @@ export interface SimulateParams extends WorkDoneParams {
   variant?: string;
   /** Simulate the base scenario and every variant (like `vpscope simulate --all-variants`). */
   allVariants?: boolean;
-  /** Overrides the scenario's `seed`. */
+  /**
+   * Simulate exactly these (`base` or variant names; run and answered in declaration order, base
+   * first; e.g. two to compare them stacked in the timeline). Takes precedence over `variant`; ignored with `allVariants`.
+   */
+  variants?: string[];
+  /** Overrides the scenario's `seed` (else `vpscope.simulation.seed`, else the scenario's). */
   seed?: number;
   /**
    * Chosen by the client; echoed in every {@link SimulationProgressNotification} (sent only when
@@ -267,6 +302,8 @@ export interface AnalyzeTraceParams extends WorkDoneParams {
   runId?: string;
   /** Also answer with {@link AnalyzeTraceResult.view} (the trace's timeline, encoded as for simulations). */
   view?: boolean;
+  /** Also answer with {@link AnalyzeTraceResult.skeleton} (`vpscope analyze --scenario`). */
+  skeleton?: boolean;
 }
 
 /** The JSON trace document (`vpscope.trace/1`, schemas/vpscope.trace-1.schema.json): declared once, in trace/schema.ts (types only). */
@@ -292,6 +329,8 @@ export interface AnalyzeTraceResult {
    * in compact form (gzip `vpt1`, base64), far smaller than the JSON.
    */
   view?: ViewDocument;
+  /** With `skeleton`: a scenario (`.vps` text) measured from the trace (`trace/skeleton.ts`). */
+  skeleton?: string;
 }
 
 /** Trace documents whose JSON is larger than this are written to a file instead of sent inline. */
