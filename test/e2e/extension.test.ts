@@ -196,6 +196,21 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await page.keyboard.press('Control+Shift+M'); // close the panel again
   }));
 
+  it('shows a measured finding from the background simulation in the Problems panel, without a command', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    // What `vpscope check` (which simulates too) measures on the example: a VPS3xx run finding.
+    const measured = exampleExpected.find((d) => /^VPS3/.test(d.code) && (d.severity === 'warning' || d.severity === 'error'));
+    assert.ok(measured, `vpscope check measures a VPS3xx finding in ${exampleName}: ${JSON.stringify(exampleExpected.map((d) => d.code))}`);
+    // The example is open since the session started; nobody ran Simulate: the language server's
+    // background run (vpscope.backgroundSimulation.enabled, on by default) publishes it.
+    await wb.openFile(page, exampleName);
+    const row = await wb.waitForProblem(page, measured.message.split('\n')[0].slice(0, 40));
+    assert.match(await row.innerText(), new RegExp(measured.code));
+    // The status bar item says the run is done and how much it found.
+    await page.locator('.statusbar-item', { hasText: /vpscope: simulated/ }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await page.keyboard.press('Control+Shift+M');
+  }));
+
   it('applies a quick fix that clears its error', { timeout: TEST_TIMEOUT_MS }, shot(async () => {
     const page = session!.page;
     const unknown = expected.find((d) => d.code === 'VPS100' && d.fixes?.length);

@@ -66,19 +66,33 @@ export async function openPalette(page: Page): Promise<Locator> {
   }
 }
 
+/**
+ * Opens the palette, types `>title` and waits until the focused row is that command. Something
+ * else taking focus meanwhile (a webview reloading after a server restart) closes the palette:
+ * then it starts again, up to three times.
+ */
+async function paletteWithCommand(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  for (let attempt = 1; ; attempt++) {
+    const input = await openPalette(page);
+    await input.fill(`>${title}`);
+    // Enter runs the focused row; the list refilters asynchronously, so wait until the focused
+    // row is the command (the row's aria-label starts with its title).
+    try {
+      await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
 /** Runs a command from the palette by its title, e.g. "vpscope: Restart Language Server". */
 export async function runCommand(page: Page, title: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const input = await openPalette(page);
-  await input.fill(`>${title}`);
-  // Enter runs the focused row; the list refilters asynchronously, so wait until the focused row
-  // is the command (the row's aria-label starts with its title).
-  await widget
-    .locator('.monaco-list-row.focused', { hasText: title })
-    .first()
-    .waitFor({ timeout: UI_TIMEOUT_MS });
+  await paletteWithCommand(page, title);
   await page.keyboard.press('Enter');
-  await widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 }
 
 /**
@@ -86,10 +100,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
  * dialog): returns once the command ran, without waiting for the widget to close.
  */
 export async function startCommand(page: Page, title: string): Promise<void> {
-  const widget = page.locator('.quick-input-widget');
-  const input = await openPalette(page);
-  await input.fill(`>${title}`);
-  await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  await paletteWithCommand(page, title);
   await page.keyboard.press('Enter');
 }
 
@@ -100,9 +111,8 @@ export async function startCommand(page: Page, title: string): Promise<void> {
  */
 export async function runCommandAndPick(page: Page, title: string, label: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
-  const input = await openPalette(page);
-  await input.fill(`>${title}`);
-  await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+  const input = widget.locator('input[type="text"]');
+  await paletteWithCommand(page, title);
   await page.keyboard.press('Enter');
   // The pick replaces the palette's rows: wait for an item of it, then filter to the label.
   const item = widget.locator('.monaco-list-row .label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) });
