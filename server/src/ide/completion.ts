@@ -116,6 +116,30 @@ const XEN_ONLY: ReadonlySet<string> = new Set(['cpu_weight', 'cap', 'dom0']);
  */
 function contextRanker(doc: IdeDocument, ctx: CursorContext): (spec: StatementSpec) => number {
   if (ctx.parentId !== 'vm' || ctx.vm === undefined) return () => 1;
+  const ctxOf = vmContext(doc, ctx.vm, ctx.variant);
+  return (spec) => {
+    if (ctxOf.openhcl && spec.keyword === 'openhcl') return 0;
+    if (ctxOf.openhcl && (spec.keyword === 'boost' || spec.keyword === 'dom0')) return 2;
+    if (ctxOf.xen ? LINUX_ONLY.has(spec.keyword) : XEN_ONLY.has(spec.keyword)) return 2;
+    return 1;
+  };
+}
+
+/**
+ * A `vm` setting that means nothing for this VM as written: Xen settings under a Linux pool
+ * scheduler and Linux ones under Xen (VPS13x), `rt_priority` without `policy fifo|rr`, `boost`
+ * and `dom0` in an OpenHCL VM.
+ */
+export function meaninglessInVm(doc: IdeDocument, vm: string | undefined, variant: string | undefined, keyword: string): boolean {
+  if (vm === undefined) return false;
+  const c = vmContext(doc, vm, variant);
+  if (c.openhcl && (keyword === 'boost' || keyword === 'dom0')) return true;
+  if (keyword === 'rt_priority' && c.policy !== 'fifo' && c.policy !== 'rr') return true;
+  return c.xen ? LINUX_ONLY.has(keyword) : XEN_ONLY.has(keyword);
+}
+
+function vmContext(doc: IdeDocument, vm: string, variant: string | undefined): { openhcl: boolean; xen: boolean; policy?: string } {
+  const ctx = { vm, variant };
   const facts = statementFacts(doc);
   /** The value word of the statement at `key`, in this variant if it writes it, else in the base. */
   const valueAt = (key: string): string | undefined => {
@@ -127,13 +151,7 @@ function contextRanker(doc: IdeDocument, ctx: CursorContext): (spec: StatementSp
   const openhcl = (facts.byKey.get(`${vmKey}/openhcl`) ?? []).some((e) => e.variant === undefined || e.variant === ctx.variant);
   const pool = valueAt(`${vmKey}/pool`);
   const sched = (pool !== undefined && pool !== 'Pool-0' ? valueAt(`host/pool ${pool}/sched`) : undefined) ?? valueAt('host/sched') ?? 'fair';
-  const xen = sched === 'credit' || sched === 'credit2';
-  return (spec) => {
-    if (openhcl && spec.keyword === 'openhcl') return 0;
-    if (openhcl && (spec.keyword === 'boost' || spec.keyword === 'dom0')) return 2;
-    if (xen ? LINUX_ONLY.has(spec.keyword) : XEN_ONLY.has(spec.keyword)) return 2;
-    return 1;
-  };
+  return { openhcl, xen: sched === 'credit' || sched === 'credit2', policy: valueAt(`${vmKey}/policy`) };
 }
 
 /**

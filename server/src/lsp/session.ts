@@ -28,7 +28,6 @@ import { hoverAt } from '../ide/hover';
 import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } from '../ide/navigation';
 import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
 import { selectionChain } from '../ide/selection';
-import { semanticTokens } from '../ide/semanticTokens';
 import type { VariantResult } from '../sim/result';
 import { reconcileWithRun } from '../analysis/reconcile';
 import { runDiagnostics as computeRunDiagnostics } from '../report/runDiagnostics';
@@ -50,6 +49,7 @@ import {
 } from '../shared/protocol';
 import { readClientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import { fromLsp, toLsp, type PositionMapper } from './convert';
+import { registerEditing } from './editing';
 import { AnalysisCache, type AnalyzeFn, type AnalyzedDocument } from './documents';
 import { RunManager, type WorkerFiles } from './runs';
 import { WorkspaceFiles } from './workspaceFiles';
@@ -230,8 +230,9 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     features = readClientFeatures(params, options.docsBase);
-    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown } | undefined;
+    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown; inlayHints?: unknown } | undefined;
     background = backgroundSettings(init?.backgroundSimulation);
+    editing.applyInlayHintSettings(init?.inlayHints, { refresh: false });
     diagSettings = diagnosticsSettings(init?.diagnostics);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspace.setFolders(folders);
@@ -251,10 +252,15 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // `synchronize.configurationSection`) or, when the push carries neither and the client has
   // `workspace/configuration`, pull the sections.
   connection.onDidChangeConfiguration((change) => {
-    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown } } | undefined)?.vpscope;
+    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown; inlayHints?: unknown } } | undefined)?.vpscope;
     if (pushed?.backgroundSimulation !== undefined) applyBackgroundSettings(pushed.backgroundSimulation);
     if (pushed?.diagnostics !== undefined) applyDiagnosticsSettings(pushed.diagnostics);
-    if (pushed?.backgroundSimulation === undefined && pushed?.diagnostics === undefined && features?.configuration) {
+    if (pushed?.inlayHints !== undefined) editing.applyInlayHintSettings(pushed.inlayHints);
+    if (pushed?.backgroundSimulation === undefined && pushed?.diagnostics === undefined && pushed?.inlayHints === undefined && features?.configuration) {
+      connection.workspace.getConfiguration('vpscope.inlayHints').then(
+        (v: unknown) => v != null && editing.applyInlayHintSettings(v),
+        () => undefined,
+      );
       connection.workspace.getConfiguration('vpscope.backgroundSimulation').then(
         (v: unknown) => v != null && applyBackgroundSettings(v),
         () => undefined,
@@ -618,14 +624,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }),
   );
 
-  connection.languages.semanticTokens.on(
-    guarded('semanticTokens', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
-      const legend = feat().semanticTokens;
-      if (!a || !legend) return { data: [] };
-      return toLsp.semanticTokens(a.doc, semanticTokens(a.ide), legend);
-    }),
-  );
+  // Signature help, inlay hints, on-type formatting, semantic tokens (full, range, delta).
+  const editing = registerEditing({ connection, documents, analyzed: (uri, token) => analyzed(uri, token), features: feat, guarded });
 
   connection.onCodeAction(
     guarded('codeAction', async (params, token) => {
