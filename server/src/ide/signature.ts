@@ -119,10 +119,15 @@ export function signatureHelpAt(doc: IdeDocument, offset: number): SignatureHelp
   if (!s || !spec || spec.args.length === 0) return undefined;
   // On the keyword itself (still typing it): no argument yet. A space after it is enough.
   if (offset <= s.keyword.end) return undefined;
+  // After the statement's terminator (`cpu 1ms;|`): a new statement starts there.
+  const lastEnd = s.args.filter((a) => a.end <= offset).reduce((m, a) => Math.max(m, a.end), s.keyword.end);
+  if (/[;{}\r\n]/.test(doc.text.slice(lastEnd, offset))) return undefined;
   // Inside a comment or a string: nothing.
   for (const t of doc.analysis.parse.tokens) {
     if (t.start >= offset) break;
-    if ((t.kind === 'comment' || t.kind === 'string') && t.start < offset && offset < t.end) return undefined;
+    // A comment runs to the end of its line: the cursor at its end is still in it.
+    if (t.kind === 'comment' && t.start < offset && offset <= t.end) return undefined;
+    if (t.kind === 'string' && t.start < offset && offset < t.end) return undefined;
   }
   const current: Arg | undefined = s.args.find((a) => a.start <= offset && offset <= a.end);
   const before = s.args.filter((a) => a !== current && a.end <= offset);
