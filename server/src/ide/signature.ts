@@ -5,7 +5,8 @@
  * A distribution argument expands once its kind is written (`lognormal 1ms |` shows `cpu
  * lognormal MEAN SD` with `SD` active); before that, one signature per form is listed (a plain
  * duration first, then `fixed`, `uniform`, `exp`, `normal`, `lognormal`, `bimodal`), so the editor
- * can page through them. Statements without arguments (blocks like `openhcl`) have none.
+ * can page through them. Statements without arguments (blocks like `openhcl`) and blocks that
+ * only declare a name (`vm NAME`) have none.
  */
 import { DIST_KINDS } from '../model/schema';
 import type { ArgSpec, StatementSpec } from '../model/schemaTypes';
@@ -117,6 +118,9 @@ export function signatureHelpAt(doc: IdeDocument, offset: number): SignatureHelp
   const s = ctx.statement;
   const spec = ctx.spec;
   if (!s || !spec || spec.args.length === 0) return undefined;
+  // A block that only declares a name (`vm NAME`, `task NAME`): nothing positional to explain, and
+  // a widget popping up after every `task ` would be noise.
+  if (spec.args.length === 1 && spec.args[0].type.kind === 'name') return undefined;
   // On the keyword itself (still typing it): no argument yet. A space after it is enough.
   if (offset <= s.keyword.end) return undefined;
   // After the statement's terminator (`cpu 1ms;|`): a new statement starts there.
