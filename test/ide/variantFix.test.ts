@@ -91,6 +91,52 @@ describe('quick fixes of findings raised in a variant', () => {
     assert.ok(checkVariantFixesStayInVariant(text, 'VPS206 case') >= 0);
   });
 
+  test('a checker fix at a base statement becomes the variant override: `boost off` (VPS138)', () => {
+    const text = 'host { pcpus 4 }\nvm web {\n  vcpus 2\n  boost dynamic\n}\nvariant hcl {\n  vm web { openhcl { task a { every 1ms; cpu 1us } } }\n}\n';
+    const doc = analyze(text);
+    const d = doc.analysis.diagnostics.find((x) => x.code === 'VPS138')!;
+    assert.match(d.message, /^In variant `hcl`/);
+    const [fix] = quickFixes(doc, d.range);
+    const after = applyEdits(text, fix.edits);
+    assert.equal(after, text.replace('task a { every 1ms; cpu 1us } } }', 'task a { every 1ms; cpu 1us } }; boost off }'));
+    assert.deepEqual(analyze(after).analysis.diagnostics.map((x) => x.code), []);
+  });
+
+  test('a checker fix inserting a setting becomes a nested override: `target_vp 0` (VPS130)', () => {
+    const text = `host { pcpus 4 }
+vm web {
+  vcpus 2
+  openhcl {
+    backend thread
+    task a {
+      run_on_target on
+      every 1ms; cpu 1us
+    }
+  }
+}
+variant pool {
+  vm web {
+    openhcl {
+      backend threadpool
+    }
+  }
+}
+`;
+    const doc = analyze(text);
+    const d = doc.analysis.diagnostics.find((x) => x.code === 'VPS130')!;
+    assert.match(d.message, /^In variant `pool`/);
+    const [fix] = quickFixes(doc, d.range).filter((q) => q.diagnostic === d);
+    const after = applyEdits(text, fix.edits);
+    assert.equal(after, text.replace('      backend threadpool\n', '      backend threadpool\n      task a { target_vp 0 }\n'));
+    assert.ok(!analyze(after).analysis.diagnostics.some((x) => x.code === 'VPS130'));
+    // The variant already overriding the task: the setting joins its block.
+    const text2 = text.replace('      backend threadpool\n', '      backend threadpool\n      task a { every 2ms }\n');
+    const doc2 = analyze(text2);
+    const d2 = doc2.analysis.diagnostics.find((x) => x.code === 'VPS130')!;
+    const after2 = applyEdits(text2, quickFixes(doc2, d2.range).filter((q) => q.diagnostic === d2)[0].edits);
+    assert.equal(after2, text2.replace('task a { every 2ms }', 'task a { every 2ms; target_vp 0 }'));
+  });
+
   test('every example: fixes of variant findings stay inside their variant', () => {
     const dir = join(__dirname, '../../examples');
     for (const f of readdirSync(dir).filter((x) => x.endsWith('.vps'))) checkVariantFixesStayInVariant(readFileSync(join(dir, f), 'utf8'), f);
