@@ -215,8 +215,8 @@ export function checkSignature(src: string, expected: string): void {
   assert.equal(renderSignature(f, cursor(f)), expected);
 }
 
-/** The text with every inlay hint written in where it shows: `storvsp s {⟨channel→VP 0→0⟩`. */
-export function renderInlayHints(text: string, options: InlayHintOptions = INLAY_HINT_DEFAULTS): string {
+/** The text with every inlay hint written in where it shows (all kinds by default): `storvsp s { ⟨channel→VP 0→0⟩`. */
+export function renderInlayHints(text: string, options: InlayHintOptions = { ...INLAY_HINT_DEFAULTS, defaults: true }): string {
   const doc = analyze(text);
   const hints = inlayHints(doc, { start: 0, end: text.length }, options);
   let out = '';

@@ -86,10 +86,10 @@ describe('inlay hints', () => {
   });
 
   test('the settings parser keeps booleans only; enabled switches every kind', () => {
-    assert.deepEqual(inlayHintSettings({ defaults: false, channelMap: 'no' }), { channelMap: true, variantValues: true, defaults: false });
+    assert.deepEqual(inlayHintSettings({ variantValues: false, channelMap: 'no' }), { channelMap: true, variantValues: false, defaults: false });
     assert.deepEqual(inlayHintSettings({ enabled: false }), { channelMap: false, variantValues: false, defaults: false });
     assert.deepEqual(inlayHintSettings({ enabled: false, channelMap: true }), { channelMap: true, variantValues: false, defaults: false });
-    assert.deepEqual(inlayHintSettings(null), { channelMap: true, variantValues: true, defaults: true });
+    assert.deepEqual(inlayHintSettings(null), { channelMap: true, variantValues: true, defaults: false }, 'defaults are opt-in');
   });
 });
 

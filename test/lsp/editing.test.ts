@@ -58,7 +58,7 @@ describe('editing comforts over stdio (VS Code-like client)', () => {
   let client: TestClient;
   let refreshes = 0;
   before(async () => {
-    client = await startClient({ capabilities, initializationOptions: { inlayHints: { defaults: false } } });
+    client = await startClient({ capabilities, initializationOptions: { inlayHints: { defaults: false, variantValues: true } } });
     client.connection.onRequest('workspace/inlayHint/refresh', () => {
       refreshes++;
       return null;

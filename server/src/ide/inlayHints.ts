@@ -10,7 +10,8 @@
  * - `defaults`: at a block of the base scenario, the settings it leaves out and their defaults
  *   (the schema's documented defaults; ones the schema marks as vpscope's assumption say so).
  *
- * Each kind can be turned off (the `vpscope.inlayHints.*` settings, passed by the language server).
+ * Each kind can be turned on or off (the `vpscope.inlayHints.*` settings, passed by the language
+ * server); the first two are on by default, the defaults are opt-in.
  */
 import type { Scenario, StorvspController } from '../model/ir';
 import { resolveStatement } from '../model/schema';
@@ -29,7 +30,8 @@ export interface InlayHintOptions {
   defaults: boolean;
 }
 
-export const INLAY_HINT_DEFAULTS: InlayHintOptions = { channelMap: true, variantValues: true, defaults: true };
+/** The defaults a block leaves out are opt-in: on every block they would crowd the text. */
+export const INLAY_HINT_DEFAULTS: InlayHintOptions = { channelMap: true, variantValues: true, defaults: false };
 
 export interface InlayHintItem {
   /** Where the hint is shown (it sits before the character at this offset). */
