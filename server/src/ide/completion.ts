@@ -384,15 +384,22 @@ function indexItems(n: number, range: TextRange, detail: string, doc: (i: number
 /** VP-list settings that name a set of VPs (so `all` and ranges make sense). */
 const SET_OF_VPS: ReadonlySet<string> = new Set(['linux_vps', 'vcpus']);
 
+/** `variant -> the variant it names in based_on`, per analysis. */
+const basedOnCache = new WeakMap<object, Map<string, string>>();
+
 /** The variants a variant builds on (its `based_on` chain, nearest first; stops at a cycle). */
 export function basedOnChain(doc: IdeDocument, variant: string): string[] {
-  const parentOf = new Map<string, string>();
-  for (const v of doc.analysis.parse.file.statements) {
-    if (v.keyword.name !== 'variant' || !v.body) continue;
-    const name = argName(v.args[0]);
-    const b = v.body.statements.find((x) => x.keyword.name === 'based_on');
-    const target = argName(b?.args[0]);
-    if (name !== undefined && target !== undefined && !parentOf.has(name)) parentOf.set(name, target);
+  let parentOf = basedOnCache.get(doc.analysis);
+  if (!parentOf) {
+    parentOf = new Map<string, string>();
+    for (const v of doc.analysis.parse.file.statements) {
+      if (v.keyword.name !== 'variant' || !v.body) continue;
+      const name = argName(v.args[0]);
+      const b = v.body.statements.find((x) => x.keyword.name === 'based_on');
+      const target = argName(b?.args[0]);
+      if (name !== undefined && target !== undefined && !parentOf.has(name)) parentOf.set(name, target);
+    }
+    basedOnCache.set(doc.analysis, parentOf);
   }
   const out: string[] = [];
   for (let cur = parentOf.get(variant); cur !== undefined && cur !== variant && !out.includes(cur); cur = parentOf.get(cur)) out.push(cur);

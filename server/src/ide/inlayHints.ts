@@ -47,7 +47,30 @@ const MAX_CHANNELS_SHOWN = 16;
 /** At most this many defaults in one hint. */
 const MAX_DEFAULTS_SHOWN = 6;
 
+/** Every hint of a document, per analysis and options (a viewport request filters them). */
+const cache = new WeakMap<object, Map<string, InlayHintItem[]>>();
+
 export function inlayHints(doc: IdeDocument, range: TextRange, options: InlayHintOptions = INLAY_HINT_DEFAULTS): InlayHintItem[] {
+  const key = `${+options.channelMap}${+options.variantValues}${+options.defaults}`;
+  let perOptions = cache.get(doc.analysis);
+  if (!perOptions) cache.set(doc.analysis, (perOptions = new Map()));
+  let all = perOptions.get(key);
+  if (!all) perOptions.set(key, (all = allHints(doc, options)));
+  // Sorted by offset: binary search for the first in range.
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (all[mid].offset < range.start) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: InlayHintItem[] = [];
+  for (let i = lo; i < all.length && all[i].offset <= range.end; i++) out.push(all[i]);
+  return out;
+}
+
+function allHints(doc: IdeDocument, options: InlayHintOptions): InlayHintItem[] {
+  const range = { start: 0, end: doc.text.length };
   const out: InlayHintItem[] = [];
   const inRange = (o: number) => o >= range.start && o <= range.end;
   if (options.channelMap) for (const h of channelHints(doc)) if (inRange(h.offset)) out.push(h);
@@ -118,8 +141,11 @@ function channelHints(doc: IdeDocument): InlayHintItem[] {
       out.push({ offset: hintAfterHead(doc, stmt), label, kind: 'channelMap', tooltip: channelTooltip(c, vm.name, vm.vcpus) });
     }
   }
+  // A VM a variant does not change is the base's very object (the lowering's memo): same map.
+  const baseVms = new Set(scenario.vms);
   for (const v of scenario.variants) {
     for (const vm of v.scenario.vms) {
+      if (baseVms.has(vm)) continue;
       for (const c of vm.openhcl?.storvsp ?? []) {
         const label = channelLabel(c);
         if (baseMaps.get(`${vm.name}\u0000${c.name}`) === label) continue;
