@@ -4,7 +4,8 @@
  *
  * A finding raised in a variant ("In variant `x`: ...") is fixed in that variant: the hazard
  * checks place their edits in the variant's override of the block (creating it when missing), and
- * the checker drops fixes that would edit the base. As a last guard, a fix of such a finding
+ * the checker rewrites a fix of a base statement as the variant's override (model/variantFix.ts)
+ * or drops it. As a last guard, a fix of such a finding
  * whose edits leave the variant's block is not offered: changing the base from a variant's
  * finding would change every variant's comparison.
  */
