@@ -105,6 +105,7 @@ function clientOptions(): LanguageClientOptions {
       diagnostics: diagnosticsSettings(),
       simulation: sectionSettings('vpscope.simulation', ['seed', 'maxEvents']),
       traceAnalysis: sectionSettings('vpscope.traceAnalysis', ['thresholdUs', 'stealPct']),
+      inlayHints: sectionSettings('vpscope.inlayHints', ['channelMap', 'variantValues', 'defaults']),
     },
     synchronize: { configurationSection: 'vpscope' },
   };

@@ -14,10 +14,12 @@ import { definitionAt, highlightsAt, referencesAt, renameAt } from '../../server
 import { outline } from '../../server/src/ide/outline';
 import { selectionChain } from '../../server/src/ide/selection';
 import { semanticTokens } from '../../server/src/ide/semanticTokens';
+import { signatureHelpAt } from '../../server/src/ide/signature';
+import { inlayHints, INLAY_HINT_DEFAULTS, type InlayHintOptions } from '../../server/src/ide/inlayHints';
 import type { CompletionCandidate, OutlineSymbol } from '../../server/src/ide/types';
 import { applyEdits, cursor, fixture, parseAnnotations, analyze, showRange, where, type Fixture } from './fixture';
 
-export type Feature = 'completion' | 'hover' | 'definition' | 'references' | 'highlight' | 'selection' | 'rename';
+export type Feature = 'completion' | 'hover' | 'definition' | 'references' | 'highlight' | 'selection' | 'rename' | 'signature';
 
 /** The labels offered at the cursor, in the order the editor sorts them. */
 export function renderCompletion(items: CompletionCandidate[]): string {
@@ -42,6 +44,8 @@ export function renderAt(f: Fixture, feature: Feature, offset: number, extra?: s
       return highlightsAt(doc, offset).map((h) => `${h.kind} ${showRange(text, h.range)}`).join('\n') || '(none)';
     case 'selection':
       return selectionChain(doc, offset).map((r) => JSON.stringify(text.slice(r.start, r.end))).join('\n');
+    case 'signature':
+      return renderSignature(f, offset);
     case 'rename': {
       const r = renameAt(doc, offset, extra ?? 'renamed');
       return r.ok ? applyEdits(text, r.edits) : `error: ${r.message}`;
@@ -184,4 +188,42 @@ export function checkFix(src: string, title: string | RegExp, expected: string):
   const fix = fixes.find((q) => (typeof title === 'string' ? q.title === title : title.test(q.title)));
   assert.ok(fix, `no fix ${title}; have: ${fixes.map((q) => q.title).join(' | ')}`);
   assert.equal(applyEdits(f.text, fix.edits), expected);
+}
+
+// ---- signature help and inlay hints ----------------------------------------------------------------
+
+/**
+ * Signature help as one line per signature, the active parameter in brackets and the active
+ * signature marked `>`: `> cpu lognormal MEAN [SD]`; `(none)` without help.
+ */
+export function renderSignature(f: Fixture, offset: number): string {
+  const h = signatureHelpAt(f.doc, offset);
+  if (!h) return '(none)';
+  return h.signatures
+    .map((s, i) => {
+      let label = s.label;
+      const p = s.parameters[s.activeParameter];
+      if (p) label = `${label.slice(0, p.label[0])}[${label.slice(p.label[0], p.label[1])}]${label.slice(p.label[1])}`;
+      return `${i === h.activeSignature ? '>' : ' '} ${label}`;
+    })
+    .join('\n');
+}
+
+/** The signature at `$0` rendered as by {@link renderSignature}. */
+export function checkSignature(src: string, expected: string): void {
+  const f = fixture(src);
+  assert.equal(renderSignature(f, cursor(f)), expected);
+}
+
+/** The text with every inlay hint written in where it shows (all kinds by default): `storvsp s { ⟨channel→VP 0→0⟩`. */
+export function renderInlayHints(text: string, options: InlayHintOptions = { ...INLAY_HINT_DEFAULTS, defaults: true }): string {
+  const doc = analyze(text);
+  const hints = inlayHints(doc, { start: 0, end: text.length }, options);
+  let out = '';
+  let last = 0;
+  for (const h of hints) {
+    out += text.slice(last, h.offset) + ` ⟨${h.label}⟩`;
+    last = h.offset;
+  }
+  return out + text.slice(last);
 }

@@ -13,12 +13,12 @@ describe('completion: keywords by block', () => {
     checkCompletion('$0', 'host scenario vm variant');
   });
 
-  test('in an unclosed vm block: the vm settings and blocks', () => {
-    checkCompletion('vm web {\n  $0', 'vcpus pool cpus cpus_soft pin cpu_weight cap nice policy rt_priority dom0 boost openhcl guest');
+  test('in an unclosed vm block: the vm settings and blocks (Xen-only ones last under the default Linux scheduler)', () => {
+    checkCompletion('vm web {\n  $0', 'vcpus pool cpus cpus_soft pin nice policy rt_priority boost openhcl guest cpu_weight cap dom0');
   });
 
   test('settings already present are not offered again; a half-typed word keeps the list', () => {
-    checkCompletion('vm web {\n  vcpus 4\n  v$0\n', 'pool cpus cpus_soft pin cpu_weight cap nice policy rt_priority dom0 boost openhcl guest');
+    checkCompletion('vm web {\n  vcpus 4\n  v$0\n', 'pool cpus cpus_soft pin nice policy rt_priority boost openhcl guest cpu_weight cap dom0');
   });
 
   test('repeatable blocks stay offered', () => {
@@ -151,5 +151,122 @@ describe('completion: documentation and insertion', () => {
     const items = checkCompletionHas('host { pcpus 8; pool fast { cpus 1-3 } }\nvm web {\n  vcpus 4\n  pool $0', ['fast']);
     assert.equal(items[0].documentation, '```vpscope\npool fast { cpus 1-3 }\n```');
     assert.equal(items[0].detail, 'cpupool (line 1)');
+  });
+});
+
+const VARIANT_BASE = `host {
+  pcpus 8
+  pool fast { cpus 4-7; sched credit }
+  load noise { cpu 1ms }
+}
+vm web {
+  vcpus 4
+  openhcl {
+    task vmgs { target_vp 1; cpu 10us }
+    storvsp scsi0 { disk os { latency 1ms }; disk data { latency 2ms } }
+    storvsp scsi1 { disk logs { latency 1ms } }
+    sidecar { linux_vps 0 }
+  }
+  guest {
+    lock big { kind spin }
+    thread app { cpu 1us }
+    ioload backup { disk scsi0 os; depth 2 }
+  }
+}
+vm db { vcpus 2; pool fast }
+variant a {
+  vm web { guest { thread extra { cpu 1us } } }
+}
+`;
+
+describe('completion: variants (remove, based_on)', () => {
+  test('`remove |` offers the keywords this block can remove, those with something to remove first', () => {
+    checkCompletion(VARIANT_BASE + 'variant v {\n  remove $0\n}', 'vm');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  host { remove $0 } }', 'pool load');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { guest { remove $0 } } }', 'lock thread ioload parallel intercept irq');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { openhcl { storvsp scsi1 { remove $0 } } } }', 'disk');
+  });
+
+  test('`remove KEYWORD |` offers names of that kind from the base, in the same VM and controller', () => {
+    checkCompletion(VARIANT_BASE + 'variant v {\n  remove vm $0\n}', 'db web');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { guest { remove thread $0 } } }', 'app');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { guest { remove lock $0 } } }', 'big');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm db { guest { remove lock $0 } } }', '');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { openhcl { storvsp scsi0 { remove disk $0 } } } }', 'data os');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { openhcl { remove storvsp $0 } } }', 'scsi0 scsi1');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  host { remove pool $0 } }', 'fast');
+  });
+
+  test('`remove` does not offer what the same block removes already, nor a keyword it cannot remove', () => {
+    checkCompletion(VARIANT_BASE + 'variant v {\n  remove vm db\n  remove vm $0\n}', 'web');
+    checkCompletion(VARIANT_BASE + 'variant v {\n  remove pool $0\n}', '');
+  });
+
+  test('`remove` sees what the variant it is based_on adds, not what other variants add', () => {
+    checkCompletion(VARIANT_BASE + 'variant b {\n  based_on a\n  vm web { guest { remove thread $0 } } }', 'app extra');
+    checkCompletion(VARIANT_BASE + 'variant c {\n  vm web { guest { remove thread $0 } } }', 'app');
+  });
+
+  test('`based_on |` offers the other variants, not this one nor those built on it', () => {
+    checkCompletion(VARIANT_BASE + 'variant b { based_on $0 }\nvariant c { based_on b }\nvariant d { based_on c }', 'a');
+    checkCompletion(VARIANT_BASE + 'variant b { based_on a }\nvariant c { based_on $0 }', 'a b');
+  });
+});
+
+describe('completion: VP lists, disks, ranking by context', () => {
+  test('`linux_vps |`: all, the range of every VP, then the indices', () => {
+    checkCompletion('host { pcpus 8 }\nvm web {\n  vcpus 4\n  openhcl { sidecar { linux_vps $0', 'all 0-3 0 1 2 3');
+    checkCompletion('host { pcpus 8 }\nvm web {\n  vcpus 4\n  openhcl { sidecar { linux_vps 0,$0', '0 1 2 3');
+    checkCompletion('host { pcpus 8 }\nvm web { vcpus 4 }\nvariant v { vm web { vcpus 2; openhcl { sidecar { linux_vps $0 } } } }', 'all 0-1 0 1');
+    // A per-VP map takes no `all`.
+    checkCompletion('host { pcpus 8 }\nvm web {\n  vcpus 2\n  openhcl { storvsp s { channel_vps $0', '0 1');
+  });
+
+  test('disk names after `ioload ... disk CTRL` and `disk_io CTRL`', () => {
+    checkCompletion(VARIANT_BASE.replace('ioload backup { disk scsi0 os; depth 2 }', 'ioload backup { disk scsi0 $0 }'), 'data os');
+    checkCompletion(VARIANT_BASE.replace('ioload backup { disk scsi0 os; depth 2 }', 'ioload backup { disk $0 }'), 'scsi0 scsi1');
+    checkCompletion(VARIANT_BASE + 'variant v { vm web { guest { ioload backup { disk scsi1 $0 } } } }', 'logs');
+  });
+
+  test('in a VM with openhcl: `openhcl` first (in a variant, the block to override), boost and dom0 last', () => {
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm web { $0 } }', 'openhcl vcpus pool cpus cpus_soft pin nice policy rt_priority guest cpu_weight cap dom0 boost');
+  });
+
+  test('in a VM of a Xen credit pool: the Linux-only settings last', () => {
+    checkCompletion(VARIANT_BASE + 'variant v {\n  vm db { $0 } }', 'vcpus pool cpus cpus_soft pin cpu_weight cap dom0 openhcl guest nice policy rt_priority boost');
+  });
+});
+
+describe('completion: snippets inside a variant insert bare blocks', () => {
+  const at = (src: string) => {
+    const f = fixture(src);
+    return new Map(completions(f.doc, cursor(f), { snippets: true }).map((i) => [i.label, i.insertText]));
+  };
+  test('no example values that would override the base', () => {
+    const top = at(VARIANT_BASE + 'variant v {\n  $0\n}');
+    assert.equal(top.get('vm'), 'vm ${1:name} {\n\t$0\n}');
+    assert.equal(top.get('host'), 'host {\n\t$0\n}');
+    assert.equal(top.get('remove'), 'remove ${1|vm|} ${2:name}');
+    const vm = at(VARIANT_BASE + 'variant v {\n  vm web {\n    $0\n  }\n}');
+    assert.equal(vm.get('openhcl'), 'openhcl {\n\t$0\n}', 'does not switch the backend');
+    assert.equal(vm.get('guest'), 'guest {\n\t$0\n}');
+    assert.equal(vm.get('vcpus'), 'vcpus ${1}', 'no default vcpus');
+    const oh = at(VARIANT_BASE + 'variant v {\n  vm web {\n    openhcl {\n      $0\n    }\n  }\n}');
+    assert.equal(oh.get('task'), 'task ${1:name} {\n\t$0\n}');
+    assert.equal(oh.get('storvsp'), 'storvsp ${1:name} {\n\t$0\n}');
+    assert.equal(oh.get('sidecar'), 'sidecar {\n\t$0\n}');
+    // Outside a variant the example snippets stay.
+    const base = at('host { pcpus 4 }\nvm web {\n  vcpus 2\n  $0\n}');
+    assert.equal(base.get('openhcl'), 'openhcl {\n\tbackend ${1|threadpool,thread,single|}\n\t$0\n}');
+  });
+
+  test('property: in any block of a variant, no snippet carries a default value', () => {
+    for (const parent of ['', 'vm web { ', 'vm web { openhcl { ', 'vm web { guest { ', 'host { ', 'vm web { openhcl { storvsp scsi0 { ', 'vm web { openhcl { task vmgs { ']) {
+      const src = VARIANT_BASE + `variant v {\n  ${parent}$0 ${'}'.repeat((parent.match(/{/g) ?? []).length)}\n}`;
+      for (const [label, text] of at(src)) {
+        assert.doesNotMatch(text, /\$\{\d+:[^}]*\d/, `${label} in ${parent || 'variant'}: ${text}`);
+        assert.doesNotMatch(text, /\n\t[a-z]/, `${label} in ${parent || 'variant'} writes a setting: ${text}`);
+      }
+    }
   });
 });

@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foldingRegions } from '../../server/src/ide/folding';
 import { outline } from '../../server/src/ide/outline';
-import { format, renderAt, renderOutline, renderTokens, type Feature } from './check';
+import { format, renderAt, renderInlayHints, renderOutline, renderTokens, type Feature } from './check';
 import { expectFile, fixture } from './fixture';
 
 const DATA = join(__dirname, 'data');
@@ -38,6 +38,17 @@ function snapshotAtMarkers(dir: string, features: Feature[]): void {
 snapshotAtMarkers('completion', ['completion']);
 snapshotAtMarkers('hover', ['hover']);
 snapshotAtMarkers('navigation', ['definition', 'references', 'highlight']);
+snapshotAtMarkers('signature', ['signature']);
+
+// Inlay hints: the file with every hint written in (` ⟨label⟩`) in `<file>.expected.vps`.
+describe('data/inlay', () => {
+  for (const file of cases('inlay')) {
+    test(file, () => {
+      const text = readFileSync(join(DATA, 'inlay', file), 'utf8');
+      expectFile(join(DATA, 'inlay', file.replace(/\.vps$/, '.expected.vps')), renderInlayHints(text));
+    });
+  }
+});
 
 describe('data/structure', () => {
   for (const file of cases('structure')) {

@@ -77,3 +77,45 @@ describe('quick fixes', () => {
     assert.deepEqual(quickFixes(f.doc, { start: cursor(f), end: cursor(f) }), []);
   });
 });
+
+describe('VPS138: boost on an OpenHCL VM', () => {
+  test('raised on `boost MODE` of a VM with openhcl, not without openhcl, nor for `boost off`', () => {
+    checkDiagnostics(`host { pcpus 4 }
+vm web {
+  vcpus 2
+  boost dynamic
+# ^^^^^^^^^^^^^ warning VPS138: \`boost dynamic\` is KVM paravirt scheduling
+  openhcl { task a { every 1ms; cpu 1us } }
+}`);
+    checkDiagnostics(`host { pcpus 4 }
+vm web {
+  vcpus 2
+  boost dynamic
+  guest { thread a { every 1ms; cpu 1us } }
+}`);
+    checkDiagnostics(`host { pcpus 4 }
+vm web {
+  vcpus 2
+  boost off
+  openhcl { task a { every 1ms; cpu 1us } }
+}`);
+  });
+
+  test('under a Xen pool VPS132 says it already (no second warning)', () => {
+    checkDiagnostics(`host { pcpus 4; sched credit }
+vm web {
+  vcpus 2
+  boost dynamic
+# ^^^^^ warning VPS132: vCPU boosting is KVM paravirt scheduling
+  openhcl { task a { every 1ms; cpu 1us } }
+}`);
+  });
+
+  test('in a variant that boosts the OpenHCL VM, and the quick fix sets boost off in the variant', () => {
+    const src = `host { pcpus 4 }
+vm web { vcpus 2; openhcl { task a { every 1ms; cpu 1us } } }
+variant b { vm web { boost $0dynamic } }
+`;
+    checkFix(src, "Set 'boost off'", src.replace('$0', '').replace('boost dynamic', 'boost off'));
+  });
+});

@@ -2,7 +2,8 @@
  * Property test: random documents (the examples, mutated by random edits that break them the
  * way typing does) x random positions. No feature throws; every range it returns lies inside the
  * document; completion and selection ranges contain the cursor; formatting is idempotent and
- * keeps the tokens.
+ * keeps the tokens; signature help points inside its labels; inlay hints stay in the requested
+ * range; on-type formatting of `}` only re-indents.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,9 @@ import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } fro
 import { outline, workspaceSymbols } from '../../server/src/ide/outline';
 import { selectionChain } from '../../server/src/ide/selection';
 import { semanticTokens } from '../../server/src/ide/semanticTokens';
+import { signatureHelpAt } from '../../server/src/ide/signature';
+import { inlayHints } from '../../server/src/ide/inlayHints';
+import { onTypeFormatEdits } from '../../server/src/ide/onType';
 import type { OutlineSymbol, TextRange } from '../../server/src/ide/types';
 import { parse } from '../../server/src/syntax/parser';
 import { analyze, applyEdits } from './fixture';
@@ -115,5 +119,46 @@ test('random edits x random positions: no feature throws, every range is inside 
       assert.deepEqual(formatEdits(formatted, parse(formatted).tokens), [], 'formatting is not idempotent');
     }),
     { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+  );
+});
+
+test('random edits x random positions: signature help, inlay hints and on-type formatting never throw and stay in bounds', () => {
+  fc.assert(
+    fc.property(fc.nat({ max: texts.length - 1 }), fc.array(mutation, { maxLength: 6 }), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), fc.nat(), fc.nat(), (which, edits, positions, r1, r2) => {
+      const text = mutate(texts[which], edits);
+      const len = text.length;
+      const doc = analyze(text);
+      for (const raw of positions) {
+        const p = raw % (len + 1);
+        const sig = signatureHelpAt(doc, p);
+        if (sig) {
+          assert.ok(sig.signatures.length > 0 && sig.activeSignature >= 0 && sig.activeSignature < sig.signatures.length);
+          for (const s of sig.signatures) {
+            assert.ok(s.activeParameter >= -1 && s.activeParameter < s.parameters.length, `active ${s.activeParameter} of ${s.parameters.length}`);
+            for (const q of s.parameters) assert.ok(0 <= q.label[0] && q.label[0] < q.label[1] && q.label[1] <= s.label.length, `${s.label}: ${q.label}`);
+          }
+        }
+        // `}` typed at p: only indentation changes, and the tokens stay.
+        const typed = text.slice(0, p) + '}' + text.slice(p);
+        const tdoc = analyze(typed);
+        const onType = onTypeFormatEdits(tdoc, p + 1, '}');
+        for (const e of onType) {
+          inside(e.range, typed.length, 'on-type edit');
+          assert.match(typed.slice(e.range.start, e.range.end), /^[ \t]*$/);
+          assert.match(e.newText, /^[ \t]*$/);
+        }
+        assert.deepEqual(tokenTexts(applyEdits(typed, onType)), tokenTexts(typed), 'on-type formatting changed the tokens');
+      }
+      const a = r1 % (len + 1);
+      const b = r2 % (len + 1);
+      const range = { start: Math.min(a, b), end: Math.max(a, b) };
+      const hints = inlayHints(doc, range, { channelMap: true, variantValues: true, defaults: true });
+      hints.forEach((h, i) => {
+        assert.ok(range.start <= h.offset && h.offset <= range.end, `hint at ${h.offset} outside ${JSON.stringify(range)}`);
+        assert.ok(h.label.length > 0);
+        if (i > 0) assert.ok(h.offset >= hints[i - 1].offset, 'hints sorted');
+      });
+    }),
+    { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
   );
 });

@@ -13,11 +13,12 @@
  * insert consistently in half-written lines.
  */
 import { DIST_KINDS, childSpecs, isTriggerSpec, resolveStatement } from '../model/schema';
+import type { SymbolDecl } from '../model/analysisTypes';
 import type { StatementSpec, SymbolKind } from '../model/schemaTypes';
 import type { Arg, NumberArg, Statement, Token } from '../syntax/tree';
 import { cursorContext, type CursorContext } from './context';
 import { docIndex, tokenIndexBefore, type IdeDocument } from './document';
-import { pcpusOf, placementOf, vcpusOf, visibleDecls } from './facts';
+import { pcpusOf, placementOf, statementFacts, vcpusOf, visibleDecls } from './facts';
 import { argName, describeType, matchArgs, signature, specMarkdown, unitClassOf, UNITS, type ArgRole } from './schemaInfo';
 import type { CompletionCandidate, CompletionOptions, TextRange } from './types';
 
@@ -33,7 +34,7 @@ export function completions(doc: IdeDocument, offset: number, options: Completio
     const range = s && ctx.inKeyword ? { start: s.keyword.start, end: s.keyword.end } : { start: offset, end: offset };
     // Typing the keyword of a line that already has arguments: insert the word only.
     const bare = !!s && (s.args.length > 0 || !!s.body);
-    return keywordItems(ctx, range, options, bare);
+    return keywordItems(doc, ctx, range, options, bare);
   }
   if (!ctx.spec) return [];
   return argumentItems(doc, ctx, s, ctx.spec, offset, options);
@@ -57,7 +58,7 @@ function isClosedString(t: Token): boolean {
 
 // ---- keywords -------------------------------------------------------------------------------
 
-function keywordItems(ctx: CursorContext, range: TextRange, options: CompletionOptions, bare: boolean): CompletionCandidate[] {
+function keywordItems(doc: IdeDocument, ctx: CursorContext, range: TextRange, options: CompletionOptions, bare: boolean): CompletionCandidate[] {
   if (ctx.parentId === undefined) return [];
   const present = new Set<string>();
   let hasTrigger = false;
@@ -68,6 +69,7 @@ function keywordItems(ctx: CursorContext, range: TextRange, options: CompletionO
     if (sibSpec && isTriggerSpec(sibSpec.id)) hasTrigger = true;
   }
   const specs = childSpecs(ctx.parentId);
+  const rank = contextRanker(doc, ctx);
   const out: CompletionCandidate[] = [];
   specs.forEach((spec, i) => {
     if (!spec.repeatable && present.has(spec.keyword)) return;
@@ -84,10 +86,13 @@ function keywordItems(ctx: CursorContext, range: TextRange, options: CompletionO
       documentation: specMarkdown(spec, { signature: false }),
       insertText: spec.keyword,
       range,
-      sortText: `${missingRequired ? '0' : '1'}${String(i).padStart(3, '0')}`,
+      sortText: `${missingRequired ? '0' : String(1 + rank(spec))}${String(i).padStart(3, '0')}`,
     };
     if (!bare) {
-      const snippet = options.snippets ? spec.snippet ?? generatedSnippet(spec) : undefined;
+      // In a variant every statement overrides the base: a snippet's example values would
+      // silently replace the base's (`vcpus 4`, `backend threadpool`), so blocks come bare and
+      // settings with empty placeholders.
+      const snippet = !options.snippets ? undefined : ctx.variant !== undefined ? variantSnippet(spec) : spec.snippet ?? generatedSnippet(spec);
       if (snippet) {
         item.insertText = snippet;
         item.snippet = true;
@@ -96,6 +101,80 @@ function keywordItems(ctx: CursorContext, range: TextRange, options: CompletionO
     out.push(item);
   });
   return out;
+}
+
+/** Settings only a Linux (KVM) host scheduler reads, and only a Xen one (docs/language.md, `vm`). */
+const LINUX_ONLY: ReadonlySet<string> = new Set(['nice', 'policy', 'rt_priority', 'boost']);
+const XEN_ONLY: ReadonlySet<string> = new Set(['cpu_weight', 'cap', 'dom0']);
+
+/**
+ * Ranking by context, 0 (first) to 2 (last), for the keywords of a `vm` body: in a VM with
+ * `openhcl` (in the base or the variant), the `openhcl` block comes first (in a variant: the
+ * block to override) and the settings that mean nothing for it come last (`boost`, `dom0`);
+ * settings of the other hypervisor than the VM's pool scheduler come last (Xen weights under a
+ * Linux scheduler, Linux nice/policy/boost under credit/credit2: VPS13x warnings).
+ */
+function contextRanker(doc: IdeDocument, ctx: CursorContext): (spec: StatementSpec) => number {
+  if (ctx.parentId !== 'vm' || ctx.vm === undefined) return () => 1;
+  const ctxOf = vmContext(doc, ctx.vm, ctx.variant);
+  return (spec) => {
+    if (ctxOf.openhcl && spec.keyword === 'openhcl') return 0;
+    if (ctxOf.openhcl && (spec.keyword === 'boost' || spec.keyword === 'dom0')) return 2;
+    if (ctxOf.xen ? LINUX_ONLY.has(spec.keyword) : XEN_ONLY.has(spec.keyword)) return 2;
+    return 1;
+  };
+}
+
+/**
+ * A `vm` setting that means nothing for this VM as written: Xen settings under a Linux pool
+ * scheduler and Linux ones under Xen (VPS13x), `rt_priority` without `policy fifo|rr`, `boost`
+ * and `dom0` in an OpenHCL VM.
+ */
+export function meaninglessInVm(doc: IdeDocument, vm: string | undefined, variant: string | undefined, keyword: string): boolean {
+  if (vm === undefined) return false;
+  const c = vmContext(doc, vm, variant);
+  if (c.openhcl && (keyword === 'boost' || keyword === 'dom0')) return true;
+  if (keyword === 'rt_priority' && c.policy !== 'fifo' && c.policy !== 'rr') return true;
+  return c.xen ? LINUX_ONLY.has(keyword) : XEN_ONLY.has(keyword);
+}
+
+function vmContext(doc: IdeDocument, vm: string, variant: string | undefined): { openhcl: boolean; xen: boolean; policy?: string } {
+  const ctx = { vm, variant };
+  const facts = statementFacts(doc);
+  /** The value word of the statement at `key`, in this variant if it writes it, else in the base. */
+  const valueAt = (key: string): string | undefined => {
+    const list = facts.byKey.get(key) ?? [];
+    const hit = list.find((e) => ctx.variant !== undefined && e.variant === ctx.variant) ?? list.find((e) => e.variant === undefined);
+    return hit ? argName(hit.statement.args[0]) : undefined;
+  };
+  const vmKey = `vm ${ctx.vm}`;
+  const openhcl = (facts.byKey.get(`${vmKey}/openhcl`) ?? []).some((e) => e.variant === undefined || e.variant === ctx.variant);
+  const pool = valueAt(`${vmKey}/pool`);
+  const sched = (pool !== undefined && pool !== 'Pool-0' ? valueAt(`host/pool ${pool}/sched`) : undefined) ?? valueAt('host/sched') ?? 'fair';
+  return { openhcl, xen: sched === 'credit' || sched === 'credit2', policy: valueAt(`${vmKey}/policy`) };
+}
+
+/**
+ * The snippet of a statement inside a variant: the keyword, placeholders for its required
+ * arguments without example values (choices for enums and bools), and an empty body for a block.
+ */
+export function variantSnippet(spec: StatementSpec): string | undefined {
+  const parts = [spec.keyword];
+  let n = 1;
+  for (const a of spec.args) {
+    if (a.optional) break;
+    const t = a.type;
+    if (t.kind === 'literal') parts.push(t.word);
+    else if (t.kind === 'enum') parts.push(`\${${n++}|${t.values.map((v) => v.name).join(',')}|}`);
+    else if (t.kind === 'bool') parts.push(`\${${n++}|on,off|}`);
+    else if (t.kind === 'name' || t.kind === 'ref') parts.push(`\${${n++}:${a.name}}`);
+    else if (t.kind === 'string') parts.push(`"\${${n++}}"`);
+    else if (t.kind === 'text' && spec.args[1]?.refKinds) parts.push(`\${${n++}|${Object.keys(spec.args[1].refKinds.kinds).join(',')}|}`);
+    else parts.push(`\${${n++}}`);
+  }
+  if (spec.body !== 'none' && spec.children?.length) return parts.join(' ') + ' {\n\t$0\n}';
+  if (parts.length === 1) return undefined;
+  return parts.join(' ');
 }
 
 /** A snippet from the argument specs when the schema gives none: `target_vp ${1}`, `pin ${1|shared,one_to_one|}`. */
@@ -237,12 +316,26 @@ function valueItems(
     case 'literal':
       return [word(t.word, 'enum', `The word \`${t.word}\` of \`${signature(spec)}\`.`)];
     case 'ref':
+      if (role.spec.refKinds) return removeNameItems(doc, ctx, s, role.spec.refKinds, range);
+      if (t.to === 'variant') return basedOnItems(doc, ctx, range);
       return refItems(doc, ctx, s, t.to, range);
+    case 'text':
+      // `remove KEYWORD NAME`: the keywords this block can remove.
+      if (spec.args[1]?.refKinds) return removeKeywordItems(doc, ctx, spec.args[1].refKinds.kinds, range);
+      return [];
     case 'vp':
     case 'vplist': {
       const n = vcpusOf(doc, ctx.vm, ctx.variant);
       if (n === undefined) return [];
-      return indexItems(n, range, detail, (i) => `VP ${i} of VM \`${ctx.vm}\` (${n} vCPUs).`);
+      const items = indexItems(n, range, detail, (i) => `VP ${i} of VM \`${ctx.vm}\` (${n} vCPUs).`);
+      // A whole VP list (not an item after a comma): `all` and the range of every VP, where the
+      // statement takes a set of VPs (not a per-VP map such as `vp_cpu_map` or `channel_vps`).
+      if (t.kind === 'vplist' && SET_OF_VPS.has(spec.keyword) && current?.type !== 'list') {
+        const whole: CompletionCandidate[] = [word('all', 'enum', `Every VP of VM \`${ctx.vm}\` (${n} vCPUs).`, { sortText: '00000' })];
+        if (n > 1) whole.push(word(`0-${n - 1}`, 'number', `VPs 0 to ${n - 1}: every VP of VM \`${ctx.vm}\`, as a range.`, { sortText: '00000a' }));
+        items.unshift(...whole);
+      }
+      return items;
     }
     case 'cpulist': {
       const n = pcpusOf(doc, ctx.variant);
@@ -286,6 +379,124 @@ function indexItems(n: number, range: TextRange, detail: string, doc: (i: number
     out.push({ label: String(i), kind: 'number', detail, documentation: doc(i), insertText: String(i), range, sortText: String(i + 1).padStart(5, '0') });
   }
   return out;
+}
+
+/** VP-list settings that name a set of VPs (so `all` and ranges make sense). */
+const SET_OF_VPS: ReadonlySet<string> = new Set(['linux_vps', 'vcpus']);
+
+/** `variant -> the variant it names in based_on`, per analysis. */
+const basedOnCache = new WeakMap<object, Map<string, string>>();
+
+/** The variants a variant builds on (its `based_on` chain, nearest first; stops at a cycle). */
+export function basedOnChain(doc: IdeDocument, variant: string): string[] {
+  let parentOf = basedOnCache.get(doc.analysis);
+  if (!parentOf) {
+    parentOf = new Map<string, string>();
+    for (const v of doc.analysis.parse.file.statements) {
+      if (v.keyword.name !== 'variant' || !v.body) continue;
+      const name = argName(v.args[0]);
+      const b = v.body.statements.find((x) => x.keyword.name === 'based_on');
+      const target = argName(b?.args[0]);
+      if (name !== undefined && target !== undefined && !parentOf.has(name)) parentOf.set(name, target);
+    }
+    basedOnCache.set(doc.analysis, parentOf);
+  }
+  const out: string[] = [];
+  for (let cur = parentOf.get(variant); cur !== undefined && cur !== variant && !out.includes(cur); cur = parentOf.get(cur)) out.push(cur);
+  return out;
+}
+
+/** `based_on |`: the other variants, minus those built on this one (a cycle, VPS144). */
+function basedOnItems(doc: IdeDocument, ctx: CursorContext, range: TextRange): CompletionCandidate[] {
+  const out: CompletionCandidate[] = [];
+  for (const d of doc.analysis.symbols.decls) {
+    if (d.kind !== 'variant' || d.name === ctx.variant || out.some((o) => o.label === d.name)) continue;
+    if (ctx.variant !== undefined && basedOnChain(doc, d.name).includes(ctx.variant)) continue;
+    const line = docIndex(doc).lines.positionAt(d.range.start).line;
+    out.push({
+      label: d.name,
+      kind: 'name',
+      detail: `variant (line ${line + 1})`,
+      documentation: `Build on variant \`${d.name}\`: this variant is the base scenario plus \`${d.name}\`'s overrides plus its own.\n\n` + '```vpscope\n' + firstLine(doc.text, d.range) + '\n```',
+      insertText: needsQuotes(d.name) ? JSON.stringify(d.name) : d.name,
+      range,
+    });
+  }
+  return out;
+}
+
+/** The StorVSP controller whose body holds the cursor, if any. */
+function enclosingController(ctx: CursorContext): string | undefined {
+  for (let i = ctx.chain.length - 1; i >= 0; i--) if (ctx.chain[i].keyword.name === 'storvsp') return argName(ctx.chain[i].args[0]);
+  return undefined;
+}
+
+/** `remove |`: the keywords of the named blocks this block can take out. */
+function removeKeywordItems(doc: IdeDocument, ctx: CursorContext, kinds: Readonly<Record<string, SymbolKind>>, range: TextRange): CompletionCandidate[] {
+  return Object.entries(kinds).map(([kw, kind], i) => {
+    const n = removableDecls(doc, ctx, kind).length;
+    return {
+      label: kw,
+      kind: 'block' as const,
+      detail: `remove ${kw} NAME: ${n} ${KIND_NOUN[kind]}${n === 1 ? '' : 's'} to remove here`,
+      documentation: `Take a \`${kw}\` block of the base scenario (or of the variant this one is \`based_on\`) out of this variant.`,
+      insertText: kw,
+      range,
+      // Keywords with something to remove first.
+      sortText: `${n > 0 ? '0' : '1'}${String(i).padStart(3, '0')}`,
+    };
+  });
+}
+
+/**
+ * Declarations of `kind` a `remove` at the cursor can take out: those of the base scenario and of
+ * the variants this one builds on, in the same VM (and controller for disks), not removed already
+ * by another `remove` of the same block.
+ */
+function removableDecls(doc: IdeDocument, ctx: CursorContext, kind: SymbolKind, self?: Statement): SymbolDecl[] {
+  const chain = ctx.variant !== undefined ? basedOnChain(doc, ctx.variant) : [];
+  const controller = kind === 'disk' ? enclosingController(ctx) : undefined;
+  const removed = new Set<string>();
+  for (const sib of ctx.siblings) {
+    if (sib === self || sib.keyword.name !== 'remove') continue;
+    const kw = argName(sib.args[0]);
+    const name = argName(sib.args[1]);
+    if (kw !== undefined && name !== undefined) removed.add(`${kw}\u0000${name}`);
+  }
+  const seen = new Set<string>();
+  const out: SymbolDecl[] = [];
+  for (const d of doc.analysis.symbols.decls) {
+    if (d.kind !== kind || seen.has(d.name)) continue;
+    const p = placementOf(doc, d);
+    if (p.variant !== undefined && !chain.includes(p.variant)) continue;
+    if (kind !== 'vm' && kind !== 'pool' && kind !== 'load' && p.vm !== ctx.vm) continue;
+    if (controller !== undefined && p.controller !== controller) continue;
+    seen.add(d.name);
+    out.push(d);
+  }
+  const kw = Object.entries(KEYWORD_OF).find(([, k]) => k === kind)?.[0] ?? kind;
+  return out.filter((d) => !removed.has(`${kw}\u0000${d.name}`));
+}
+
+const KEYWORD_OF: Record<string, SymbolKind> = { vm: 'vm', pool: 'pool', load: 'load', task: 'task', storvsp: 'controller', netvsp: 'nic', disk: 'disk', lock: 'lock', thread: 'thread', parallel: 'parallel', ioload: 'ioload', intercept: 'intercept', irq: 'irq' };
+
+/** `remove KEYWORD |`: names of that kind the block can remove. */
+function removeNameItems(doc: IdeDocument, ctx: CursorContext, s: Statement, refKinds: { arg: number; kinds: Readonly<Record<string, SymbolKind>> }, range: TextRange): CompletionCandidate[] {
+  const kw = argName(s.args[refKinds.arg]);
+  if (kw === undefined || !Object.prototype.hasOwnProperty.call(refKinds.kinds, kw)) return [];
+  const kind = refKinds.kinds[kw];
+  return removableDecls(doc, ctx, kind, s).map((d) => {
+    const p = placementOf(doc, d);
+    const line = docIndex(doc).lines.positionAt(d.range.start).line;
+    return {
+      label: d.name,
+      kind: 'name' as const,
+      detail: `${KIND_NOUN[kind]} of ${p.variant !== undefined ? `variant \`${p.variant}\`` : 'the base'} (line ${line + 1})`,
+      documentation: `Removes this ${KIND_NOUN[kind]} from the variant:\n\n` + '```vpscope\n' + firstLine(doc.text, d.range) + '\n```',
+      insertText: needsQuotes(d.name) ? JSON.stringify(d.name) : d.name,
+      range,
+    };
+  });
 }
 
 const KIND_NOUN: Record<SymbolKind, string> = {

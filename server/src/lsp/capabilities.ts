@@ -39,6 +39,10 @@ export interface ClientFeatures {
   simulateCommand: boolean;
   /** The client implements `vpscope.showTimeline`: the server offers "Show Timeline" lenses. */
   timelineCommand: boolean;
+  /** `textDocument/inlayHint`. */
+  inlayHints: boolean;
+  /** `workspace/inlayHint/refresh`: asked when the `vpscope.inlayHints.*` settings change. */
+  inlayHintRefresh: boolean;
   /** Semantic tokens: the legend, restricted to the types the client declared (plus our own). */
   semanticTokens?: { types: string[]; modifiers: string[] };
   convert: ConvertCaps;
@@ -63,16 +67,21 @@ export function readClientFeatures(params: InitializeParams, docsBase?: string):
     workDoneProgress: !!c.window?.workDoneProgress,
     simulateCommand: clientCommands(params.initializationOptions).includes(ClientCommands.simulate),
     timelineCommand: clientCommands(params.initializationOptions).includes(ClientCommands.showTimeline),
+    inlayHints: !!td.inlayHint,
+    inlayHintRefresh: !!c.workspace?.inlayHint?.refreshSupport,
     convert: {
       markdownHover: (td.hover?.contentFormat ?? []).includes('markdown'),
       markdownCompletion: (td.completion?.completionItem?.documentationFormat ?? []).includes('markdown'),
       relatedInformation: !!td.publishDiagnostics?.relatedInformation,
       diagnosticTags: tagSet.filter((t): t is DiagnosticTag => t === DiagnosticTag.Unnecessary || t === DiagnosticTag.Deprecated),
       hierarchicalSymbols: !!td.documentSymbol?.hierarchicalDocumentSymbolSupport,
+      signatureLabelOffsets: !!td.signatureHelp?.signatureInformation?.parameterInformation?.labelOffsetSupport,
+      markdownSignature: (td.signatureHelp?.signatureInformation?.documentationFormat ?? []).includes('markdown'),
       ...(docsBase && td.publishDiagnostics?.codeDescriptionSupport ? { codeDescriptionBase: docsBase } : {}),
     },
   };
-  if (td.semanticTokens?.requests?.full) {
+  // A client that asks for ranges only (no `full`) still gets the range request.
+  if (td.semanticTokens?.requests?.full || td.semanticTokens?.requests?.range) {
     // The legend is ours; a client ignores types it does not know. `unit` is our own type (VS Code
     // needs a `semanticTokenTypes` contribution to colour it; otherwise it falls back to nothing).
     features.semanticTokens = { types: fullLegend.types, modifiers: fullLegend.modifiers };
@@ -96,6 +105,9 @@ export function serverCapabilities(f: ClientFeatures): ServerCapabilities {
       resolveProvider: false,
     },
     hoverProvider: true,
+    // Positional arguments (`lognormal MEAN SD`): a space starts the next one, a comma the next
+    // list item (still the same parameter).
+    signatureHelpProvider: { triggerCharacters: [' '], retriggerCharacters: [','] },
     definitionProvider: true,
     referencesProvider: true,
     documentHighlightProvider: true,
@@ -105,19 +117,23 @@ export function serverCapabilities(f: ClientFeatures): ServerCapabilities {
     selectionRangeProvider: true,
     documentFormattingProvider: true,
     documentRangeFormattingProvider: true,
+    // Typing `}` re-indents the block it closes (ide/onType.ts).
+    documentOnTypeFormattingProvider: { firstTriggerCharacter: '}' },
     renameProvider: f.prepareRename ? { prepareProvider: true } : true,
   };
   if (f.codeActionLiterals) caps.codeActionProvider = { codeActionKinds: ['quickfix'], resolveProvider: false };
   if (f.semanticTokens) {
     caps.semanticTokensProvider = {
       legend: { tokenTypes: f.semanticTokens.types, tokenModifiers: f.semanticTokens.modifiers },
-      full: true,
-      range: false,
+      // `full/delta`: the tokens after an edit as one splice of the previous array (lsp/editing.ts).
+      full: { delta: true },
+      range: true,
     };
   }
   if (f.pullDiagnostics) {
     caps.diagnosticProvider = { identifier: 'vpscope', interFileDependencies: false, workspaceDiagnostics: false };
   }
+  if (f.inlayHints) caps.inlayHintProvider = { resolveProvider: false };
   if (f.simulateCommand || f.timelineCommand) caps.codeLensProvider = { resolveProvider: false };
   if (f.workspaceFolders) caps.workspace = { workspaceFolders: { supported: true, changeNotifications: true } };
   return caps;

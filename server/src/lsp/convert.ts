@@ -22,6 +22,8 @@ import {
   FoldingRange,
   FoldingRangeKind,
   Hover,
+  InlayHint,
+  InlayHintKind,
   InsertTextFormat,
   Location,
   MarkupContent,
@@ -31,6 +33,8 @@ import {
   ResponseError,
   SelectionRange,
   SemanticTokens,
+  SignatureHelp,
+  SignatureInformation,
   SymbolInformation,
   SymbolKind as LspSymbolKind,
   TextEdit as LspTextEdit,
@@ -40,6 +44,8 @@ import type { Diagnostic, Severity, TextEdit } from '../core/diagnostic';
 import { codeHref } from '../model/codes';
 import { isKnownCode } from '../analysis/catalog';
 import type { SimulateLens } from '../ide/codeLens';
+import type { SignatureHelpResult } from '../ide/signature';
+import type { InlayHintItem } from '../ide/inlayHints';
 import { ClientCommands, type SimulateCommandOptions } from '../shared/protocol';
 import type { TextRange } from '../core/text';
 import {
@@ -69,6 +75,10 @@ export interface ConvertCaps {
   relatedInformation: boolean;
   diagnosticTags: DiagnosticTag[];
   hierarchicalSymbols: boolean;
+  /** Signature help: parameter labels as offsets into the signature label (LSP 3.14). */
+  signatureLabelOffsets?: boolean;
+  /** Signature help documentation in markdown. */
+  markdownSignature?: boolean;
   /**
    * `file://` URI (ending in `/`) of the folder holding docs/codes.md (the installed extension),
    * when the client declares `codeDescriptionSupport`: diagnostics of catalogued codes link there.
@@ -184,6 +194,35 @@ export namespace toLsp {
     if (c.filterText) item.filterText = c.filterText;
     if (c.preselect) item.preselect = true;
     return item;
+  }
+
+  /** Parameters as label offsets, or as label substrings for a client without offset support. */
+  export function signatureHelp(h: SignatureHelpResult, caps: ConvertCaps): SignatureHelp {
+    const markdown = caps.markdownSignature ?? true;
+    const signatures = h.signatures.map((sig): SignatureInformation => {
+      const out: SignatureInformation = {
+        label: sig.label,
+        parameters: sig.parameters.map((p) => ({
+          label: caps.signatureLabelOffsets === false ? sig.label.slice(p.label[0], p.label[1]) : p.label,
+          ...(p.documentation ? { documentation: markup(p.documentation, markdown) } : {}),
+        })),
+      };
+      if (sig.documentation) out.documentation = markup(sig.documentation, markdown);
+      // Past the last parameter: an index out of range highlights none (LSP: "outside the range").
+      out.activeParameter = sig.activeParameter >= 0 ? sig.activeParameter : sig.parameters.length;
+      return out;
+    });
+    const first = signatures[h.activeSignature];
+    return { signatures, activeSignature: h.activeSignature, activeParameter: first?.activeParameter ?? 0 };
+  }
+
+  /** Values the block resolves to: shown after the code they describe, set off by a space. */
+  export function inlayHint(doc: PositionMapper, h: InlayHintItem, caps: ConvertCaps): InlayHint {
+    const out: InlayHint = { position: doc.positionAt(h.offset), label: h.label, paddingLeft: true };
+    // `Type` hints are the ones editors style as values; a map or defaults are neither types nor parameters.
+    if (h.kind === 'variantValue') out.kind = InlayHintKind.Type;
+    if (h.tooltip) out.tooltip = markup(h.tooltip, caps.markdownHover);
+    return out;
   }
 
   export function hover(doc: PositionMapper, h: HoverResult, caps: ConvertCaps): Hover {

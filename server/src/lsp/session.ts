@@ -28,7 +28,6 @@ import { hoverAt } from '../ide/hover';
 import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } from '../ide/navigation';
 import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
 import { selectionChain } from '../ide/selection';
-import { semanticTokens } from '../ide/semanticTokens';
 import type { VariantResult } from '../sim/result';
 import { reconcileWithRun } from '../analysis/reconcile';
 import { runDiagnostics as computeRunDiagnostics } from '../report/runDiagnostics';
@@ -50,6 +49,7 @@ import {
 } from '../shared/protocol';
 import { readClientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import { fromLsp, toLsp, type PositionMapper } from './convert';
+import { registerEditing } from './editing';
 import { AnalysisCache, type AnalyzeFn, type AnalyzedDocument } from './documents';
 import { RunManager, type WorkerFiles } from './runs';
 import { simulationDefaults, traceDefaults, type SimulationDefaults, type TraceDefaults } from './runSettings';
@@ -236,10 +236,11 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     features = readClientFeatures(params, options.docsBase);
-    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown; simulation?: unknown; traceAnalysis?: unknown } | undefined;
+    const init = params.initializationOptions as { backgroundSimulation?: unknown; diagnostics?: unknown; simulation?: unknown; traceAnalysis?: unknown; inlayHints?: unknown } | undefined;
     background = backgroundSettings(init?.backgroundSimulation);
     simDefaults = simulationDefaults(init?.simulation);
     traceSettings = traceDefaults(init?.traceAnalysis);
+    editing.applyInlayHintSettings(init?.inlayHints, { refresh: false });
     diagSettings = diagnosticsSettings(init?.diagnostics);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspace.setFolders(folders);
@@ -259,12 +260,18 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // `synchronize.configurationSection`) or, when the push carries neither and the client has
   // `workspace/configuration`, pull the sections.
   connection.onDidChangeConfiguration((change) => {
-    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown; simulation?: unknown; traceAnalysis?: unknown } } | undefined)?.vpscope;
+    const pushed = (change?.settings as { vpscope?: { backgroundSimulation?: unknown; diagnostics?: unknown; simulation?: unknown; traceAnalysis?: unknown; inlayHints?: unknown } } | undefined)?.vpscope;
     if (pushed?.simulation !== undefined) applySimulationSettings(pushed.simulation);
     if (pushed?.traceAnalysis !== undefined) traceSettings = traceDefaults(pushed.traceAnalysis);
     if (pushed?.backgroundSimulation !== undefined) applyBackgroundSettings(pushed.backgroundSimulation);
     if (pushed?.diagnostics !== undefined) applyDiagnosticsSettings(pushed.diagnostics);
-    if (pushed?.backgroundSimulation === undefined && pushed?.diagnostics === undefined && features?.configuration) {
+    if (pushed?.inlayHints !== undefined) editing.applyInlayHintSettings(pushed.inlayHints);
+    const none = [pushed?.backgroundSimulation, pushed?.diagnostics, pushed?.inlayHints, pushed?.simulation, pushed?.traceAnalysis].every((x) => x === undefined);
+    if (none && features?.configuration) {
+      connection.workspace.getConfiguration('vpscope.inlayHints').then(
+        (v: unknown) => v != null && editing.applyInlayHintSettings(v),
+        () => undefined,
+      );
       connection.workspace.getConfiguration('vpscope.backgroundSimulation').then(
         (v: unknown) => v != null && applyBackgroundSettings(v),
         () => undefined,
@@ -647,14 +654,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     }),
   );
 
-  connection.languages.semanticTokens.on(
-    guarded('semanticTokens', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
-      const legend = feat().semanticTokens;
-      if (!a || !legend) return { data: [] };
-      return toLsp.semanticTokens(a.doc, semanticTokens(a.ide), legend);
-    }),
-  );
+  // Signature help, inlay hints, on-type formatting, semantic tokens (full, range, delta).
+  const editing = registerEditing({ connection, documents, analyzed: (uri, token) => analyzed(uri, token), features: feat, guarded });
 
   connection.onCodeAction(
     guarded('codeAction', async (params, token) => {

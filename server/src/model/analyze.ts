@@ -18,7 +18,7 @@
  * `vcpus` is left out, so hazards keep working while one line is being typed. Consumers that
  * need a clean model (the simulator) must check `diagnostics` for errors first.
  */
-import type { Diagnostic } from '../core/diagnostic';
+import type { Diagnostic, Fix } from '../core/diagnostic';
 import { sortDiagnostics } from '../core/diagnostic';
 import { parse } from '../syntax/parser';
 import type { ParseResult, Statement } from '../syntax/tree';
@@ -28,6 +28,7 @@ import type { StatementSpec } from './schemaTypes';
 import { ArgParser, type ParsedArgs } from './args';
 import { Codes } from './codes';
 import { lower, type LowerContext, type LowerMemo } from './lower';
+import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
 import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
@@ -169,7 +170,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
       } catch (e) {
         internalError(vsink, `variant ${name}`, e);
       }
-      foldVariantDiagnostics(sink, vsink, vstmt, name);
+      foldVariantDiagnostics(sink, vsink, vstmt, name, text, parsed.file.statements);
     }
   }
   return { sink, res, symbols, scenario };
@@ -322,7 +323,7 @@ function rangeOfStmt(s: Statement): { start: number; end: number } {
  * variant's `vcpus`) say which variant and point at it. Anything the base already reports at the
  * same range with the same code is dropped.
  */
-function foldVariantDiagnostics(sink: DiagSink, vsink: DiagSink, vstmt: Statement, name: string): void {
+function foldVariantDiagnostics(sink: DiagSink, vsink: DiagSink, vstmt: Statement, name: string, text: string, top: readonly Statement[]): void {
   for (const d of vsink.list) {
     if (sink.has(d.code, d.range)) continue;
     const inside = d.range.start >= vstmt.start && d.range.end <= vstmt.end;
@@ -331,8 +332,10 @@ function foldVariantDiagnostics(sink: DiagSink, vsink: DiagSink, vstmt: Statemen
       const nameArg = vstmt.args[0] ?? vstmt.keyword;
       sink.add(d.severity, d.code, `In variant \`${name}\`: ${d.message}`, d.range, {
         related: [...(d.related ?? []), { range: { start: nameArg.start, end: nameArg.end }, message: `variant \`${name}\`` }],
-        // A fix would edit the base, which the variant does not own.
+        // A fix of the base statement would change the base, which the variant does not own: it
+        // is written as the variant's override instead, or dropped (model/variantFix.ts).
         tags: d.tags,
+        fixes: (d.fixes ?? []).map((f) => fixInVariant(text, top, vstmt, f)).filter((f): f is Fix => f !== undefined),
       });
     }
   }

@@ -121,6 +121,30 @@ export function checkBoost(sink: DiagSink, stmt: Statement, b: Block, modeV: Val
   }
 }
 
+/**
+ * `boost` (not `off`) on a VM with `openhcl`: KVM paravirt scheduling on a VM that no KVM host
+ * runs. Sources: the KVM dynamic vCPU priority RFC (a KVM host interface: the host boosts vCPU
+ * threads on the guest's requests through a shared page); Linux drivers/hv/Kconfig,
+ * HYPERV_VTL_MODE ("depends on HYPERV"; a VTL2 kernel "must run at VTL2, and will not run as a
+ * normal guest"): OpenHCL's VTL2 is Hyper-V's Virtual Secure Mode. That upstream KVM offers no
+ * VTLs is vpscope's reading of those sources (an assumption), said in the message. Under a Xen
+ * pool VPS132 already says the boost is ignored.
+ */
+export function checkBoostOnOpenHcl(sink: DiagSink, stmt: Statement | undefined, mode: Boost['mode']): void {
+  if (!stmt) return;
+  const modeArg = stmt.args[0];
+  const range = modeArg ? { start: stmt.keyword.start, end: modeArg.end } : stmt.keyword;
+  sink.warning(
+    Codes.boostOnOpenHcl,
+    `\`boost ${mode}\` is KVM paravirt scheduling (the host boosts vCPU threads, dynamic vCPU priority RFC), but this VM runs OpenHCL in VTL2, a Hyper-V Virtual Secure Mode feature (Linux \`HYPERV_VTL_MODE\` depends on \`HYPERV\`; upstream KVM offers no VTLs, as far as vpscope knows): no KVM host runs this VM, so the boost has no meaning there. vpscope still simulates it as written (a what-if).`,
+    range,
+    {
+      tags: ['unnecessary'],
+      ...(modeArg ? { fixes: [{ title: "Set 'boost off'", edits: [{ range: { start: modeArg.start, end: modeArg.end }, newText: 'off' }], preferred: true }] } : {}),
+    },
+  );
+}
+
 /** OpenHCL targeting per backend (OpenHCL guide: the `target_vp` / `run_on_target` table). */
 export function checkTaskTargeting(sink: DiagSink, text: string, b: Block, backend: OpenHcl['backend'], name: string, runOnTarget: boolean): void {
   const rot = b.first('run_on_target');

@@ -21,7 +21,7 @@ import { Codes } from './codes';
 import { DEFAULT_POOL } from './schema';
 import { appendToBody, DiagSink } from './util';
 import { Block, type BlockSource } from './block';
-import { checkBoost, checkCpupools, checkPolicy, checkPoolScheduler, checkTaskTargeting, checkVmScheduler } from './checks';
+import { checkBoost, checkBoostOnOpenHcl, checkCpupools, checkPolicy, checkPoolScheduler, checkTaskTargeting, checkVmScheduler } from './checks';
 import { nameOf } from './resolve';
 import { removalKey } from './variants';
 import { layoutChannelVps, openedSubChannels } from './storvspRule';
@@ -343,6 +343,7 @@ class Lowerer {
     const boost = this.boost(b.first('boost'), pool, xen);
     const ohStmt = b.first('openhcl');
     const openhcl = ohStmt ? this.openhcl(ohStmt, vcpus) : undefined;
+    if (ohStmt && boost.mode !== 'off' && !xen) checkBoostOnOpenHcl(this.sink, b.first('boost'), boost.mode);
     const vm: Vm = {
       range: rangeOf(stmt),
       name,
