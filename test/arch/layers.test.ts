@@ -76,3 +76,8 @@ test('the simulator does not import the analysis layer above it (the shells add 
   const hits = find(['server/src/sim'], /from ['"](\.\.\/)+analysis\//, shellFiles);
   assert.equal(hits.length, 0, show(hits));
 });
+
+test('the core does not import the shells (cli/, io/, lsp/): shared code lives in the core', () => {
+  const hits = find(core, /from ['"](\.\.\/)+(cli|io|lsp)\//, shellFiles);
+  assert.equal(hits.length, 0, show(hits));
+});

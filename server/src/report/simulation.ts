@@ -10,7 +10,7 @@ import type { Diagnostic } from '../core/diagnostic';
 import type { Finding, JsonRange, Stall } from '../core/findings';
 import type { LineIndex, TextRange } from '../core/text';
 import type { LaneSource, TimelineData, TimelineSource } from '../core/timeline';
-import { toJsonDiagnostic, type JsonDiagnostic } from '../cli/format';
+import { toJsonDiagnostic, type JsonDiagnostic } from './diagnosticJson';
 import { RUN_SCHEMA, type RegionResult, type TaskResult, type VariantResult, type VmResult } from '../sim/result';
 import { fmtFraction, fmtNs, table } from '../core/format';
 
