@@ -67,13 +67,13 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   const counters = counterSeries(tl, ids);
   const events: string[] = [];
   for (const [pid, name] of ids.processes) {
-    events.push(JSON.stringify({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name } }));
-    events.push(JSON.stringify({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: ids.order.get(pid) } }));
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'process_name', pid, tid: 0, args: { name } }));
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'process_sort_index', pid, tid: 0, args: { sort_index: ids.order.get(pid) } }));
   }
   tl.lanes.forEach((lane, i) => {
     const { pid, tid } = ids.lane[i];
-    events.push(JSON.stringify({ ph: 'M', name: 'thread_name', pid, tid, args: { name: lane.label } }));
-    events.push(JSON.stringify({ ph: 'M', name: 'thread_sort_index', pid, tid, args: { sort_index: i + 1 } }));
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'thread_name', pid, tid, args: { name: lane.label } }));
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'thread_sort_index', pid, tid, args: { sort_index: i + 1 } }));
   });
   yield '{"traceEvents":[\n';
   yield events.join(',\n');
@@ -115,9 +115,12 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   if (wakes) {
     let buf = '';
     for (let i = 0; i < wakes.length; i++) {
-      const from = ids.lane[wakes.fromAt(i)];
-      const to = ids.lane[wakes.toAt(i)];
-      if (!from || !to) continue;
+      const fi = wakes.fromAt(i);
+      const ti = wakes.toAt(i);
+      const from = ids.lane[fi];
+      const to = ids.lane[ti];
+      // Only arrows both ends of which sit on an exported slice (Perfetto drops the others).
+      if (!from || !to || !onSlice(tl, tl.lanes[fi], wakes.startAt(i), omit) || !onSlice(tl, tl.lanes[ti], wakes.endAt(i), omit)) continue;
       const id = i + 1;
       buf +=
         (first ? '' : ',\n') +
@@ -177,6 +180,24 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   yield '\n],"displayTimeUnit":"ns","otherData":';
   yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}) });
   yield '}\n';
+}
+
+/** True when an exported interval of `lane` contains `ts` (ends included). */
+function onSlice(tl: TimelineSource, lane: LaneSource, ts: number, omit: Set<string>): boolean {
+  let lo = 0;
+  let hi = lane.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (lane.startAt(mid) <= ts) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let i = at; i >= 0 && i >= at - 1; i--) {
+    if (lane.endAt(i) >= ts && !omit.has(tl.states[lane.stateAt(i)] ?? 'unknown')) return true;
+  }
+  return false;
 }
 
 interface Ids {
