@@ -121,14 +121,29 @@ describe('Chrome export of imported traces', { skip: !haveShared && 'shared trac
       assert.ok((by.s ?? []).length > 500, `${(by.s ?? []).length} flows`);
       // Steal: the summed steal of each VM is its vCPUs' runnable time (to the us of the counter).
       for (const vm of doc.vms) {
+        assert.ok(vm.pid !== null);
+        const pid = vm.pid!;
         const runnable = doc.threads.filter((t) => t.vm === vm.id && t.vcpu !== null).reduce((x, t) => x + t.runnableNs, 0);
-        assert.ok(Math.abs(last(by, vm.pid, 'steal ms') - runnable / 1e6) < 0.002, `${vm.id}: ${last(by, vm.pid, 'steal ms')} ms vs ${runnable / 1e6} ms`);
-        const peak = Math.max(...(by.C ?? []).filter((e) => e.pid === vm.pid && e.name === 'runnable vCPUs').map((e) => e.args!.value as number));
+        assert.ok(Math.abs(last(by, pid, 'steal ms') - runnable / 1e6) < 0.002, `${vm.id}: ${last(by, pid, 'steal ms')} ms vs ${runnable / 1e6} ms`);
+        const peak = Math.max(...(by.C ?? []).filter((e) => e.pid === pid && e.name === 'runnable vCPUs').map((e) => e.args!.value as number));
         assert.equal(peak, Math.max(...Object.keys(doc.load[0].nsByRunnableVcpus).map(Number)));
       }
       assert.ok((by.i ?? []).length > 0);
     });
   }
+});
+
+describe('Chrome export of a Chrome trace', { skip: !haveShared && 'shared traces not present' }, () => {
+  it('keeps the ids of its input: the export of the export lines up with it', () => {
+    const { text } = exportTrace(realTrace('r1_1x_n2', 'report'));
+    const again = validate(exportTrace(text).text);
+    const first = validate(text);
+    const ids = (v: { by: Record<string, Ev[]> }) => new Set((v.by.X ?? []).map((e) => `${e.pid}/${e.tid}`));
+    const a = ids(first);
+    const b = ids(again);
+    assert.ok(a.size > 10);
+    for (const k of a) assert.ok(b.has(k), k);
+  });
 });
 
 describe('Chrome export: hand-made traces', () => {
