@@ -134,6 +134,22 @@ describe('perf script: hand-written capture', () => {
     assert.equal(hog.wakeups, 1);
   });
 
+  it('side-band records are skipped; PERF_RECORD_LOST counts lost events', () => {
+    const text = [
+      FIXTURE.split('\n')[5],
+      '            perf  3000/3000  [001] 100.000001: PERF_RECORD_COMM: perf 3000/3000',
+      '            perf  3000/3000  [001] 100.000002: PERF_RECORD_LOST lost 25',
+      'PERF_RECORD_LOST lost 7',
+      '',
+    ].join('\n');
+    const t = importBytes(text);
+    assert.equal(t.format, 'perf-script');
+    assert.equal(t.stats.events, 1);
+    assert.equal(t.stats.skippedLines, 3);
+    assert.equal(t.stats.malformedLines, 0);
+    assert.equal(t.stats.counters.lost_events, 32);
+  });
+
   it('plain TID column (no -F +pid) reads the same', () => {
     const plain = FIXTURE.replace(/ +(\d+)\/(\d+) +\[/g, (_m, _p, tid: string) => ` ${tid.padStart(7)} [`).replace(/1834\/1835/g, '1835');
     const a = totals(analyzeTrace(importBytes(plain)));

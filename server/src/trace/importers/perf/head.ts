@@ -19,11 +19,14 @@
  *   `trace-cmd report`): the ftrace body parsers read both.
  * - Call-chain lines (`perf script` of a `-g` record) are indented hexadecimal addresses with a
  *   symbol: they are skipped, as are blank lines and `#` comments (`--header`).
+ * - Side-band records (`--show-task-events`, `--show-lost-events`...) print `PERF_RECORD_NAME`
+ *   where the event would be, or without the sample columns: skipped, and a `PERF_RECORD_LOST`
+ *   adds the number after its `lost` to the lost-events counter.
  *
  * Fills the shared ftrace {@link hdr} record (so the ftrace event code reads the rest) and returns
  * a status; nothing is allocated.
  */
-import { COLON, HASH, LBRACKET, RBRACKET, SPACE, TAB, isDigit, num, parseTimestampNs, parseUint, skipBlanks, trimEnd } from '../../bytes';
+import { COLON, HASH, LBRACKET, RBRACKET, SPACE, TAB, ascii, indexOfSeq, isDigit, num, parseTimestampNs, parseUint, skipBlanks, startsWithAt, trimEnd } from '../../bytes';
 import { hdr } from '../ftrace/header';
 
 export const enum PerfHead {
@@ -33,9 +36,17 @@ export const enum PerfHead {
   Malformed = 2,
   /** An indented call-chain frame (skipped like a comment). */
   Frame = 3,
+  /**
+   * A side-band record printed by `--show-task-events`, `--show-lost-events`... (`PERF_RECORD_...`):
+   * skipped; for `PERF_RECORD_LOST`, hdr.lost holds the count of lost samples.
+   */
+  Record = 4,
 }
 
 const SLASH = 0x2f;
+const PERF_RECORD = ascii('PERF_RECORD_');
+const LOST = ascii('LOST');
+const LOST_WORD = ascii('lost ');
 
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 
@@ -53,6 +64,24 @@ function malformed(reason: string): PerfHead {
  * event name span without its subsystem (`hasSubsystem` says whether it had one) and the body span.
  */
 export function parsePerfHead(b: Uint8Array, start: number, end: number): PerfHead {
+  const st = parseLine(b, start, end);
+  if (st !== PerfHead.Malformed) return st;
+  // Side-band records may lack the sample columns: recognised wherever they are.
+  const rec = indexOfSeq(b, PERF_RECORD, start, end);
+  return rec >= 0 ? sideBand(b, rec, end) : st;
+}
+
+/** A `PERF_RECORD_...` line at `q`: its lost count, if any, in hdr.lost. */
+function sideBand(b: Uint8Array, q: number, end: number): PerfHead {
+  hdr.lost = 0;
+  if (startsWithAt(b, q + PERF_RECORD.length, end, LOST)) {
+    const at = indexOfSeq(b, LOST_WORD, q, end);
+    if (at >= 0 && parseUint(b, skipBlanks(b, at + LOST_WORD.length, end), end) > 0) hdr.lost = num.value;
+  }
+  return PerfHead.Record;
+}
+
+function parseLine(b: Uint8Array, start: number, end: number): PerfHead {
   end = trimEnd(b, start, end);
   const p = skipBlanks(b, start, end);
   if (p === end || b[p] === HASH) return PerfHead.Skip;
@@ -94,6 +123,7 @@ export function parsePerfHead(b: Uint8Array, start: number, end: number): PerfHe
     while (d < end && isDigit(b[d])) d++;
     if (d < end && (b[d] === SPACE || b[d] === TAB)) q = skipBlanks(b, d, end);
   }
+  if (startsWithAt(b, q, end, PERF_RECORD)) return sideBand(b, q, end);
   // The event name: a token ending with ':'.
   let ne = q;
   while (ne < end && b[ne] !== SPACE && b[ne] !== TAB) ne++;

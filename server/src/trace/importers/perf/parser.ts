@@ -54,6 +54,11 @@ export class PerfParser extends FtraceParser {
   override line(b: Uint8Array, start: number, end: number, lineNo: number, offset: number): void {
     if (b !== this.dvOf) this.setView(b);
     const status = parsePerfHead(b, start, end);
+    if (status === PerfHead.Record) {
+      this.stats.skippedLines++;
+      if (hdr.lost > 0) this.stats.count('lost_events', hdr.lost);
+      return;
+    }
     if (status === PerfHead.Skip || status === PerfHead.Frame) {
       this.stats.skippedLines++;
       if (status === PerfHead.Frame) this.callchainLines++;
