@@ -12,9 +12,10 @@
  *   collide with a real one. A real tid met twice (two input files) is given a synthetic one.
  * - Wake-ups with a known waker are flow events (`s` on the waker's running slice, `f` with
  *   `bp:"e"` on the wakee's runnable slice), drawn as arrows by Perfetto.
- * - Per lane group with vCPU lanes (a VM), counters (`C`): `runnable vCPUs` (running or waiting for
- *   a CPU), `steal vCPUs` (runnable but not running) and `steal ms` (their waiting time summed from
- *   the start, the cumulative figure a guest's /proc/stat steal column shows).
+ * - Per lane group with vCPU lanes (a VM), counters (`C`): `runnable vCPUs` with args `running`
+ *   and `waiting` (runnable without a CPU: steal; chrome://tracing stacks them to the runnable
+ *   total, Perfetto shows one track per arg), and `steal ms` (the waiting time summed from the
+ *   start, the cumulative figure a guest's /proc/stat steal column shows).
  * - Findings and stalls are instant events (`i`) with `args` {code, message, size (ns)}.
  *
  * {@link chromeTraceStream} yields the text piece by piece (about 64 KiB) from a
@@ -305,18 +306,15 @@ function counterSeries(tl: TimelineSource, ids: Ids): string[][] {
     let waiting = 0;
     let stealNs = 0;
     let last = -Infinity;
-    let shownRunnable = -1;
+    let shownRunning = -1;
     let shownWaiting = -1;
     let shownSteal = -1;
     const emit = (ts: number): void => {
       const us = usOf(ts);
-      if (running + waiting !== shownRunnable) {
-        shownRunnable = running + waiting;
-        events.push(`{"ph":"C","name":"runnable vCPUs","pid":${pid},"tid":0,"ts":${us},"args":{"value":${shownRunnable}}}`);
-      }
-      if (waiting !== shownWaiting) {
+      if (running !== shownRunning || waiting !== shownWaiting) {
+        shownRunning = running;
         shownWaiting = waiting;
-        events.push(`{"ph":"C","name":"steal vCPUs","pid":${pid},"tid":0,"ts":${us},"args":{"value":${waiting}}}`);
+        events.push(`{"ph":"C","name":"runnable vCPUs","pid":${pid},"tid":0,"ts":${us},"args":{"running":${running},"waiting":${waiting}}}`);
         const ms = Math.round(stealNs / 1000) / 1000;
         if (ms !== shownSteal) {
           shownSteal = ms;

@@ -131,6 +131,8 @@ export class LaneBuilder {
   /** OS thread and process ids (imported traces), see {@link LaneSource}. */
   tid?: number;
   pid?: number;
+  /** Index in its {@link TimelineBuilder}'s lanes (-1: not made by one). */
+  index = -1;
 
   constructor(
     readonly id: string,
@@ -244,7 +246,6 @@ export class TimelineBuilder {
   readonly causes = new Interner();
   readonly lanes: LaneBuilder[] = [];
   private readonly byId = new Map<string, LaneBuilder>();
-  private readonly indexOf = new Map<LaneBuilder, number>();
   /** Wake-ups with a known waker (see {@link wake}). */
   readonly wakes = new WakeLog();
 
@@ -257,7 +258,7 @@ export class TimelineBuilder {
     if (!l) {
       l = new LaneBuilder(id, label, group, kind);
       this.byId.set(id, l);
-      this.indexOf.set(l, this.lanes.length);
+      l.index = this.lanes.length;
       this.lanes.push(l);
     }
     return l;
@@ -268,9 +269,9 @@ export class TimelineBuilder {
    * became runnable at `endNs`. Lanes not made by this builder are ignored.
    */
   wake(from: LaneBuilder, to: LaneBuilder, startNs: number, endNs: number): void {
-    const f = this.indexOf.get(from);
-    const t = this.indexOf.get(to);
-    if (f === undefined || t === undefined || f === t || endNs < startNs) return;
+    const f = from.index;
+    const t = to.index;
+    if (f < 0 || t < 0 || this.lanes[f] !== from || this.lanes[t] !== to || f === t || endNs < startNs) return;
     this.wakes.push(f, t, startNs, endNs);
   }
 
