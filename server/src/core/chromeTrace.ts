@@ -65,7 +65,6 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   const ids = assignIds(tl.lanes);
   const tidOf = new Map<string, { pid: number; tid: number }>();
   tl.lanes.forEach((lane, i) => tidOf.set(lane.id, ids.lane[i]));
-  const counters = counterSeries(tl, ids);
   const events: string[] = [];
   for (const [pid, name] of ids.processes) {
     events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'process_name', pid, tid: 0, args: { name } }));
@@ -135,9 +134,9 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
     }
     if (buf) yield buf;
   }
-  for (const s of counters) {
+  {
     let buf = '';
-    for (const piece of s) {
+    for (const piece of counterEvents(tl, ids)) {
       buf += (first ? '' : ',\n') + piece;
       first = false;
       if (buf.length > 1 << 16) {
@@ -273,35 +272,40 @@ function assignIds(lanes: readonly LaneSource[]): Ids {
 /**
  * Counter events per lane group that has vCPU lanes: how many of its vCPUs were running or
  * runnable (`running`, `inferred`, `runnable` intervals) at each change, how many were runnable
- * without running (steal), and the summed steal time. One series of event texts per group.
+ * without running (steal), and the summed steal time: event texts, group after group, in time
+ * order within a group.
  */
-function counterSeries(tl: TimelineSource, ids: Ids): string[][] {
+function* counterEvents(tl: TimelineSource, ids: Ids): Generator<string> {
   const stRunning = new Set(['running', 'inferred'].map((s) => tl.states.indexOf(s)).filter((i) => i >= 0));
   const stWaiting = tl.states.indexOf('runnable');
   const byGroup = new Map<string, LaneSource[]>();
   for (const l of tl.lanes) if (l.kind === 'vcpu') (byGroup.get(l.group) ?? byGroup.set(l.group, []).get(l.group)!).push(l);
-  const out: string[][] = [];
   for (const [group, lanes] of byGroup) {
     let n = 0;
     for (const l of lanes) for (let i = 0; i < l.length; i++) if (stRunning.has(l.stateAt(i)) || l.stateAt(i) === stWaiting) n++;
     if (n === 0) continue;
-    // Changes: time, then +1/-1 for running (bit 0 of kind) or waiting (bit 1).
-    const t = new Float64Array(2 * n);
-    const d = new Int8Array(2 * n);
-    const w = new Uint8Array(2 * n);
-    let k = 0;
+    // Start and end times of running and of waiting intervals, each sorted (a native numeric
+    // sort, no comparator): the counts at any time follow from how many of each have passed.
+    const rs = new Float64Array(n);
+    const re = new Float64Array(n);
+    const ws = new Float64Array(n);
+    const we = new Float64Array(n);
+    let nr = 0;
+    let nw = 0;
     for (const l of lanes) {
       for (let i = 0; i < l.length; i++) {
         const st = l.stateAt(i);
-        const waiting = st === stWaiting;
-        if (!waiting && !stRunning.has(st)) continue;
-        t[k] = l.startAt(i); d[k] = 1; w[k] = waiting ? 1 : 0; k++;
-        t[k] = l.endAt(i); d[k] = -1; w[k] = waiting ? 1 : 0; k++;
+        if (st === stWaiting) {
+          ws[nw] = l.startAt(i);
+          we[nw++] = l.endAt(i);
+        } else if (stRunning.has(st)) {
+          rs[nr] = l.startAt(i);
+          re[nr++] = l.endAt(i);
+        }
       }
     }
-    const order = Uint32Array.from({ length: k }, (_, i) => i).sort((a, b) => t[a] - t[b] || d[a] - d[b]);
+    const lists = [rs.subarray(0, nr).sort(), re.subarray(0, nr).sort(), ws.subarray(0, nw).sort(), we.subarray(0, nw).sort()];
     const pid = ids.groupPid.get(group)!;
-    const events: string[] = [];
     let running = 0;
     let waiting = 0;
     let stealNs = 0;
@@ -309,34 +313,39 @@ function counterSeries(tl: TimelineSource, ids: Ids): string[][] {
     let shownRunning = -1;
     let shownWaiting = -1;
     let shownSteal = -1;
-    const emit = (ts: number): void => {
+    /** The counter events at `ts` (none when nothing changed since the last ones). */
+    const emit = (ts: number): string => {
+      if (running === shownRunning && waiting === shownWaiting) return '';
       const us = usOf(ts);
-      if (running !== shownRunning || waiting !== shownWaiting) {
-        shownRunning = running;
-        shownWaiting = waiting;
-        events.push(`{"ph":"C","name":"runnable vCPUs","pid":${pid},"tid":0,"ts":${us},"args":{"running":${running},"waiting":${waiting}}}`);
-        const ms = Math.round(stealNs / 1000) / 1000;
-        if (ms !== shownSteal) {
-          shownSteal = ms;
-          events.push(`{"ph":"C","name":"steal ms","pid":${pid},"tid":0,"ts":${us},"args":{"value":${ms}}}`);
-        }
+      shownRunning = running;
+      shownWaiting = waiting;
+      let text = `{"ph":"C","name":"runnable vCPUs","pid":${pid},"tid":0,"ts":${us},"args":{"running":${running},"waiting":${waiting}}}`;
+      const ms = Math.round(stealNs / 1000) / 1000;
+      if (ms !== shownSteal) {
+        shownSteal = ms;
+        text += `,\n{"ph":"C","name":"steal ms","pid":${pid},"tid":0,"ts":${us},"args":{"value":${ms}}}`;
       }
+      return text;
     };
-    for (let j = 0; j < k; j++) {
-      const i = order[j];
-      const ts = t[i];
-      if (ts !== last) {
-        if (last !== -Infinity) {
-          emit(last);
-          stealNs += waiting * (ts - last);
-        }
-        last = ts;
+    const at = [0, 0, 0, 0];
+    for (;;) {
+      let ts = Infinity;
+      for (let q = 0; q < 4; q++) if (at[q] < lists[q].length && lists[q][at[q]] < ts) ts = lists[q][at[q]];
+      if (ts === Infinity) break;
+      if (last !== -Infinity) {
+        const text = emit(last);
+        if (text) yield text;
+        stealNs += waiting * (ts - last);
       }
-      if (w[i]) waiting += d[i];
-      else running += d[i];
+      last = ts;
+      while (at[0] < nr && lists[0][at[0]] === ts) { running++; at[0]++; }
+      while (at[1] < nr && lists[1][at[1]] === ts) { running--; at[1]++; }
+      while (at[2] < nw && lists[2][at[2]] === ts) { waiting++; at[2]++; }
+      while (at[3] < nw && lists[3][at[3]] === ts) { waiting--; at[3]++; }
     }
-    if (last !== -Infinity) emit(last);
-    out.push(events);
+    if (last !== -Infinity) {
+      const text = emit(last);
+      if (text) yield text;
+    }
   }
-  return out;
 }
