@@ -20,8 +20,8 @@
  *
  * {@link chromeTraceStream} yields the text piece by piece (about 64 KiB) from a
  * {@link TimelineSource} (lanes still in typed arrays, or read through an index map), so nothing
- * proportional to the timeline is held besides the timeline itself (and two small arrays per vCPU
- * interval for the counters); {@link toChromeTraceChunks} and {@link toChromeTrace} collect the
+ * proportional to the timeline is held besides the timeline itself (and, while one VM's counters
+ * are written, two doubles per interval of its vCPU lanes); {@link toChromeTraceChunks} and {@link toChromeTrace} collect the
  * same text.
  */
 import type { Finding, Stall } from './findings';
