@@ -50,7 +50,7 @@ const LOST_WORD = ascii('lost ');
 
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 
-/** perf's event modifiers (`cycles:ppp`, `sched:sched_switch:k` is not a thing but `:u`, `:k` are). */
+/** perf's event modifiers (`cycles:ppp`, `instructions:u`): such a suffix is not a subsystem split. */
 const isModifier = (c: number): boolean => 'ukhIGHpPSDWe'.includes(String.fromCharCode(c));
 
 function malformed(reason: string): PerfHead {
