@@ -34,10 +34,12 @@ export interface TimelineData {
   lanes: LaneData[];
   /**
    * Wake-ups with a known waker (imported traces), flat `[fromLane, toLane, startNs, endNs, ...]`
-   * with lanes as indices into `lanes` (see {@link WakeSource}). Not part of the JSON documents.
+   * with lanes as indices into `lanes` (see {@link WakeSource}). For the Chrome export only:
+   * {@link TimelineBuilder.build} makes it non-enumerable, so JSON documents, messages between
+   * threads and structural comparisons leave it out.
    */
   wakes?: number[];
-  /** OS ids of imported threads, flat `[laneIndex, tid, pid (-1 unknown), ...]`. Not part of the JSON documents. */
+  /** OS ids of imported threads, flat `[laneIndex, tid, pid (-1 unknown), ...]`; non-enumerable like `wakes`. */
   osIds?: number[];
 }
 
@@ -295,7 +297,10 @@ export class TimelineBuilder {
     this.lanes.forEach((l, i) => {
       if (l.tid !== undefined) osIds.push(i, l.tid, l.pid ?? -1);
     });
-    if (osIds.length) data.osIds = osIds;
+    const hidden = (key: 'wakes' | 'osIds', value: number[]): void => {
+      Object.defineProperty(data, key, { value, enumerable: false, writable: true, configurable: true });
+    };
+    if (osIds.length) hidden('osIds', osIds);
     const w = this.wakes;
     if (w.length) {
       const flat = new Array<number>(w.length * 4);
@@ -305,7 +310,7 @@ export class TimelineBuilder {
         flat[i * 4 + 2] = w.startAt(i);
         flat[i * 4 + 3] = w.endAt(i);
       }
-      data.wakes = flat;
+      hidden('wakes', flat);
     }
     return data;
   }
