@@ -23,19 +23,21 @@ Imports a scheduling trace of a host running VMs and reports per-vCPU running / 
 time, preemptions and who took the CPU, wake-up latencies, VM exits, and findings (VPS331-VPS365).
 
 TRACE is tracefs text (/sys/kernel/tracing/trace), 'trace-cmd report' text (also -R and several
-input files), a trace-cmd .dat file (v6/v7, zstd or zlib), or Chrome trace JSON; gzip-compressed
+input files), a trace-cmd .dat file (v6/v7, zstd or zlib), 'perf script' text of sched:/kvm:
+tracepoints (recorded with -a), or Chrome trace JSON; gzip-compressed
 files are read directly. TRACE '-' reads standard input ('trace-cmd report | vpscope analyze -').
 
 Options:
   --json               print the vpscope.trace/1 JSON document instead of the text summary
   --out F.json         also write the JSON document to F.json
-  --chrome-trace F     write the timeline as Chrome trace JSON (open it in Perfetto)
+  --chrome-trace F     write the timeline as Chrome trace JSON (open it in Perfetto): real
+                       pids/tids, wake-up arrows, runnable-vCPU and steal counters, findings
   --scenario F.vps     write a scenario skeleton with what the trace measured
   --html F.html        write a self-contained HTML report (timeline view with the findings on
                        their lanes); opens offline in a browser
   --threshold-us N     report preempted waits and wake-up latencies longer than N us (default 1000)
   --steal-pct N        report vCPUs whose steal exceeds N% of their demand (default 10)
-  --format F           skip detection: tracefs | trace-cmd | chrome-json
+  --format F           skip detection: tracefs | trace-cmd | perf-script | chrome-json
   --max-warnings N     warning samples kept in the JSON (default 100; all are counted)
   -h, --help           show this help`;
 
@@ -74,7 +76,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   const steal = positiveNumber(v['steal-pct'], '--steal-pct');
   const maxWarnings = positiveNumber(v['max-warnings'], '--max-warnings');
   for (const x of [threshold, steal, maxWarnings]) if (x instanceof Error) return fail(x.message);
-  const formats = ['tracefs', 'trace-cmd', 'chrome-json'];
+  const formats = ['tracefs', 'trace-cmd', 'perf-script', 'chrome-json'];
   if (v.format !== undefined && !formats.includes(v.format)) return fail(`--format must be one of ${formats.join(', ')}`);
   const file = positionals[0];
   const conflict = outputConflict(

@@ -178,7 +178,7 @@ export async function main(args: string[]): Promise<number> {
   if (o['chrome-trace']) {
     const findings = results.flatMap((r) => (results.length > 1 ? r.findings.map((f) => ({ ...f, lane: f.lane ? `${r.name}:${f.lane}` : undefined })) : r.findings));
     try {
-      await writeChunks(o['chrome-trace'], chromeTraceStream(mergedTimelineSource(results), { findings, omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 } }));
+      await writeChunks(o['chrome-trace'], chromeTraceStream(mergedTimelineSource(results), { findings, stalls: results.flatMap((r) => r.stalls), omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 } }));
     } catch (e) {
       process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o['chrome-trace']}: ${(e as Error).message}\n`));
       return 2;

@@ -4,22 +4,42 @@
  * chrome://tracing open the result. Timestamps are microseconds (the format's unit) with ns
  * precision kept as fractions.
  *
+ * Beside the intervals:
+ * - Imported threads keep their real ids (pid = the thread group when the trace tells it, tid =
+ *   the thread), so the export can be laid beside the original trace; lanes without real ids
+ *   (CPUs, simulated runs) get synthetic ones, numbered from 1 when no lane has real ids, else
+ *   above Linux's largest pid (2^22, PID_MAX_LIMIT in include/linux/threads.h) so they never
+ *   collide with a real one. A real tid met twice (two input files) is given a synthetic one.
+ * - Wake-ups with a known waker are flow events (`s` on the waker's running slice, `f` with
+ *   `bp:"e"` on the wakee's runnable slice), drawn as arrows by Perfetto.
+ * - Per lane group with vCPU lanes (a VM), counters (`C`): `runnable vCPUs` with args `running`
+ *   and `waiting` (runnable without a CPU: steal; chrome://tracing stacks them to the runnable
+ *   total, Perfetto shows one track per arg), and `steal ms` (the waiting time summed from the
+ *   start, the cumulative figure a guest's /proc/stat steal column shows).
+ * - Findings and stalls are instant events (`i`) with `args` {code, message, size (ns)}.
+ *
  * {@link chromeTraceStream} yields the text piece by piece (about 64 KiB) from a
  * {@link TimelineSource} (lanes still in typed arrays, or read through an index map), so nothing
- * proportional to the timeline is held besides the timeline itself; {@link toChromeTraceChunks}
- * and {@link toChromeTrace} collect the same text.
+ * proportional to the timeline is held besides the timeline itself (and, while one VM's counters
+ * are written, two doubles per interval of its vCPU lanes); {@link toChromeTraceChunks} and {@link toChromeTrace} collect the
+ * same text.
  */
-import type { Finding } from './findings';
-import { timelineSourceOf, type TimelineData, type TimelineSource } from './timeline';
+import type { Finding, Stall } from './findings';
+import { timelineSourceOf, type LaneSource, type TimelineData, type TimelineSource } from './timeline';
 
 export interface ChromeExportOptions {
   /** Skip intervals in these states (e.g. `idle`) to keep files small. */
   omitStates?: string[];
   /** Findings to add as instant events on their lanes. */
   findings?: Finding[];
+  /** Stalls (simulated runs) to add as instant events. */
+  stalls?: Stall[];
   /** Extra metadata written to `otherData`. */
   meta?: Record<string, string | number>;
 }
+
+/** Synthetic ids start above every real Linux pid when real ids are present (2^22). */
+export const SYNTHETIC_ID_BASE = 1 << 22;
 
 const usOf = (ns: number): number => Math.round(ns) / 1000;
 
@@ -42,23 +62,19 @@ export function toChromeTrace(tl: TimelineData, opts: ChromeExportOptions = {}):
  */
 export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions = {}): Generator<string> {
   const omit = new Set(opts.omitStates ?? []);
-  const pidOf = new Map<string, number>();
+  const ids = assignIds(tl.lanes);
   const tidOf = new Map<string, { pid: number; tid: number }>();
+  tl.lanes.forEach((lane, i) => tidOf.set(lane.id, ids.lane[i]));
   const events: string[] = [];
-  let nextPid = 1;
-  for (const lane of tl.lanes) {
-    let pid = pidOf.get(lane.group);
-    if (pid === undefined) {
-      pid = nextPid++;
-      pidOf.set(lane.group, pid);
-      events.push(JSON.stringify({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: lane.group } }));
-      events.push(JSON.stringify({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: pid } }));
-    }
-    const tid = tidOf.size + 1;
-    tidOf.set(lane.id, { pid, tid });
-    events.push(JSON.stringify({ ph: 'M', name: 'thread_name', pid, tid, args: { name: lane.label } }));
-    events.push(JSON.stringify({ ph: 'M', name: 'thread_sort_index', pid, tid, args: { sort_index: tid } }));
+  for (const [pid, name] of ids.processes) {
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'process_name', pid, tid: 0, args: { name } }));
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'process_sort_index', pid, tid: 0, args: { sort_index: ids.order.get(pid) } }));
   }
+  tl.lanes.forEach((lane, i) => {
+    const { pid, tid } = ids.lane[i];
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'thread_name', pid, tid, args: { name: lane.label } }));
+    events.push(JSON.stringify({ ph: 'M', ts: 0, name: 'thread_sort_index', pid, tid, args: { sort_index: i + 1 } }));
+  });
   yield '{"traceEvents":[\n';
   yield events.join(',\n');
   let first = events.length === 0;
@@ -66,8 +82,9 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   // Names and categories as JSON, per state and cause index (the same few strings repeat).
   const stateJson = tl.states.map((s) => JSON.stringify(s));
   const nameJson = new Map<number, string>();
-  for (const lane of tl.lanes) {
-    const { pid, tid } = tidOf.get(lane.id)!;
+  for (let li = 0; li < tl.lanes.length; li++) {
+    const lane = tl.lanes[li];
+    const { pid, tid } = ids.lane[li];
     const head = `{"ph":"X","pid":${pid},"tid":${tid},"ts":`;
     let buf = '';
     for (let i = 0; i < lane.length; i++) {
@@ -93,6 +110,42 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
     }
     if (buf) yield buf;
   }
+  // Wake-up arrows: one flow (`s` then `f`) per wake-up whose waker is known.
+  const wakes = tl.wakes;
+  if (wakes) {
+    let buf = '';
+    for (let i = 0; i < wakes.length; i++) {
+      const fi = wakes.fromAt(i);
+      const ti = wakes.toAt(i);
+      const from = ids.lane[fi];
+      const to = ids.lane[ti];
+      // Only arrows both ends of which sit on an exported slice (Perfetto drops the others).
+      if (!from || !to || !onSlice(tl, tl.lanes[fi], wakes.startAt(i), omit) || !onSlice(tl, tl.lanes[ti], wakes.endAt(i), omit)) continue;
+      const id = i + 1;
+      buf +=
+        (first ? '' : ',\n') +
+        `{"ph":"s","id":${id},"name":"wakeup","cat":"wakeup","pid":${from.pid},"tid":${from.tid},"ts":${usOf(wakes.startAt(i))}},\n` +
+        `{"ph":"f","bp":"e","id":${id},"name":"wakeup","cat":"wakeup","pid":${to.pid},"tid":${to.tid},"ts":${usOf(wakes.endAt(i))}}`;
+      first = false;
+      if (buf.length > 1 << 16) {
+        yield buf;
+        buf = '';
+      }
+    }
+    if (buf) yield buf;
+  }
+  {
+    let buf = '';
+    for (const piece of counterEvents(tl, ids)) {
+      buf += (first ? '' : ',\n') + piece;
+      first = false;
+      if (buf.length > 1 << 16) {
+        yield buf;
+        buf = '';
+      }
+    }
+    if (buf) yield buf;
+  }
   for (const f of opts.findings ?? []) {
     if (f.startNs === undefined) continue;
     const where = f.lane ? tidOf.get(f.lane) : undefined;
@@ -104,7 +157,22 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
       ts: usOf(f.startNs),
       name: `${f.code} ${f.title}`,
       cat: 'finding',
-      args: { message: f.message, durationNs: f.durationNs ?? 0 },
+      args: { code: f.code, severity: f.severity, message: f.message, size: f.durationNs ?? 0, durationNs: f.durationNs ?? 0 },
+    };
+    yield (first ? '' : ',\n') + JSON.stringify(ev);
+    first = false;
+  }
+  for (const s of opts.stalls ?? []) {
+    const message = `${s.task}${s.vp >= 0 ? ` (VP ${s.vp})` : ''} could not progress for ${(s.durationNs / 1e6).toFixed(3)} ms: ${(s.causes && s.causes.length ? s.causes : [s.cause]).join(' <- ')}`;
+    const ev = {
+      ph: 'i',
+      s: 'g',
+      pid: 0,
+      tid: 0,
+      ts: usOf(s.startNs),
+      name: `stall ${s.cause}`,
+      cat: 'stall',
+      args: { code: s.cause, message, size: s.durationNs, task: s.task, vp: s.vp },
     };
     yield (first ? '' : ',\n') + JSON.stringify(ev);
     first = false;
@@ -112,4 +180,172 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   yield '\n],"displayTimeUnit":"ns","otherData":';
   yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}) });
   yield '}\n';
+}
+
+/** True when an exported interval of `lane` contains `ts` (ends included). */
+function onSlice(tl: TimelineSource, lane: LaneSource, ts: number, omit: Set<string>): boolean {
+  let lo = 0;
+  let hi = lane.length - 1;
+  let at = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (lane.startAt(mid) <= ts) {
+      at = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let i = at; i >= 0 && i >= at - 1; i--) {
+    if (lane.endAt(i) >= ts && !omit.has(tl.states[lane.stateAt(i)] ?? 'unknown')) return true;
+  }
+  return false;
+}
+
+interface Ids {
+  /** Chrome pid and tid per lane (by index). */
+  lane: { pid: number; tid: number }[];
+  /** Process names by Chrome pid, in order of first appearance. */
+  processes: Map<number, string>;
+  /** Sort index per Chrome pid. */
+  order: Map<number, number>;
+  /** The Chrome pid that carries a lane group's counters. */
+  groupPid: Map<string, number>;
+}
+
+/** Chrome pids and tids of the lanes: real ones where the lane has them, synthetic otherwise. */
+function assignIds(lanes: readonly LaneSource[]): Ids {
+  const anyReal = lanes.some((l) => l.tid !== undefined && l.tid > 0);
+  const base = anyReal ? SYNTHETIC_ID_BASE : 0;
+  const synthPid = new Map<string, number>();
+  const usedTid = new Set<number>();
+  const lane: { pid: number; tid: number }[] = [];
+  const pidsOfGroup = new Map<string, Set<number>>();
+  const groupsOfPid = new Map<number, Set<string>>();
+  const labelOfTid = new Map<number, string>();
+  let nextTid = base + 1;
+  const groupSynth = (g: string): number => {
+    let p = synthPid.get(g);
+    if (p === undefined) {
+      p = base + synthPid.size + 1;
+      synthPid.set(g, p);
+    }
+    return p;
+  };
+  for (const l of lanes) {
+    let id: { pid: number; tid: number };
+    if (l.tid !== undefined && l.tid > 0 && !usedTid.has(l.tid)) {
+      id = { pid: l.pid !== undefined && l.pid > 0 ? l.pid : l.tid, tid: l.tid };
+      usedTid.add(l.tid);
+      labelOfTid.set(l.tid, l.label);
+    } else id = { pid: groupSynth(l.group), tid: nextTid++ };
+    lane.push(id);
+    (pidsOfGroup.get(l.group) ?? pidsOfGroup.set(l.group, new Set()).get(l.group)!).add(id.pid);
+    (groupsOfPid.get(id.pid) ?? groupsOfPid.set(id.pid, new Set()).get(id.pid)!).add(l.group);
+  }
+  // Counters of a group go to its one process, or to a process of their own.
+  const groupPid = new Map<string, number>();
+  for (const [g, pids] of pidsOfGroup) groupPid.set(g, pids.size === 1 ? [...pids][0] : groupSynth(g));
+  // Names: a process whose lanes are all of one group that no other process shares is named by
+  // the group; a real process otherwise by its main thread's lane (tid = pid), else `pid N`.
+  const processes = new Map<number, string>();
+  const order = new Map<number, number>();
+  const name = (pid: number): string => {
+    if (synthPid.size && [...synthPid.values()].includes(pid)) return [...synthPid].find(([, p]) => p === pid)![0];
+    const gs = groupsOfPid.get(pid);
+    if (gs && gs.size === 1) {
+      const g = [...gs][0];
+      if (pidsOfGroup.get(g)!.size === 1) return g;
+    }
+    return labelOfTid.get(pid) ?? `pid ${pid}`;
+  };
+  const add = (pid: number): void => {
+    if (processes.has(pid)) return;
+    processes.set(pid, name(pid));
+    order.set(pid, processes.size);
+  };
+  lanes.forEach((l, i) => {
+    add(lane[i].pid);
+    add(groupPid.get(l.group)!);
+  });
+  return { lane, processes, order, groupPid };
+}
+
+/**
+ * Counter events per lane group that has vCPU lanes: how many of its vCPUs were running or
+ * runnable (`running`, `inferred`, `runnable` intervals) at each change, how many were runnable
+ * without running (steal), and the summed steal time: event texts, group after group, in time
+ * order within a group.
+ */
+function* counterEvents(tl: TimelineSource, ids: Ids): Generator<string> {
+  const stRunning = new Set(['running', 'inferred'].map((s) => tl.states.indexOf(s)).filter((i) => i >= 0));
+  const stWaiting = tl.states.indexOf('runnable');
+  const byGroup = new Map<string, LaneSource[]>();
+  for (const l of tl.lanes) if (l.kind === 'vcpu') (byGroup.get(l.group) ?? byGroup.set(l.group, []).get(l.group)!).push(l);
+  for (const [group, lanes] of byGroup) {
+    let n = 0;
+    for (const l of lanes) for (let i = 0; i < l.length; i++) if (stRunning.has(l.stateAt(i)) || l.stateAt(i) === stWaiting) n++;
+    if (n === 0) continue;
+    // Start and end times of running and of waiting intervals, each sorted (a native numeric
+    // sort, no comparator): the counts at any time follow from how many of each have passed.
+    const rs = new Float64Array(n);
+    const re = new Float64Array(n);
+    const ws = new Float64Array(n);
+    const we = new Float64Array(n);
+    let nr = 0;
+    let nw = 0;
+    for (const l of lanes) {
+      for (let i = 0; i < l.length; i++) {
+        const st = l.stateAt(i);
+        if (st === stWaiting) {
+          ws[nw] = l.startAt(i);
+          we[nw++] = l.endAt(i);
+        } else if (stRunning.has(st)) {
+          rs[nr] = l.startAt(i);
+          re[nr++] = l.endAt(i);
+        }
+      }
+    }
+    const lists = [rs.subarray(0, nr).sort(), re.subarray(0, nr).sort(), ws.subarray(0, nw).sort(), we.subarray(0, nw).sort()];
+    const pid = ids.groupPid.get(group)!;
+    let running = 0;
+    let waiting = 0;
+    let stealNs = 0;
+    let last = -Infinity;
+    let shownRunning = -1;
+    let shownWaiting = -1;
+    let shownSteal = -1;
+    /** The counter events at `ts` (none when nothing changed since the last ones). */
+    const emit = (ts: number): string => {
+      if (running === shownRunning && waiting === shownWaiting) return '';
+      const us = usOf(ts);
+      shownRunning = running;
+      shownWaiting = waiting;
+      let text = `{"ph":"C","name":"runnable vCPUs","pid":${pid},"tid":0,"ts":${us},"args":{"running":${running},"waiting":${waiting}}}`;
+      const ms = Math.round(stealNs / 1000) / 1000;
+      if (ms !== shownSteal) {
+        shownSteal = ms;
+        text += `,\n{"ph":"C","name":"steal ms","pid":${pid},"tid":0,"ts":${us},"args":{"value":${ms}}}`;
+      }
+      return text;
+    };
+    const at = [0, 0, 0, 0];
+    for (;;) {
+      let ts = Infinity;
+      for (let q = 0; q < 4; q++) if (at[q] < lists[q].length && lists[q][at[q]] < ts) ts = lists[q][at[q]];
+      if (ts === Infinity) break;
+      if (last !== -Infinity) {
+        const text = emit(last);
+        if (text) yield text;
+        stealNs += waiting * (ts - last);
+      }
+      last = ts;
+      while (at[0] < nr && lists[0][at[0]] === ts) { running++; at[0]++; }
+      while (at[1] < nr && lists[1][at[1]] === ts) { running--; at[1]++; }
+      while (at[2] < nw && lists[2][at[2]] === ts) { waiting++; at[2]++; }
+      while (at[3] < nw && lists[3][at[3]] === ts) { waiting--; at[3]++; }
+    }
+    if (last !== -Infinity) {
+      const text = emit(last);
+      if (text) yield text;
+    }
+  }
 }

@@ -36,6 +36,15 @@ export interface TimelineData {
   causes: string[];
   /** One lane per CPU, VP, thread, task, channel or disk. */
   lanes: LaneData[];
+  /**
+   * Wake-ups with a known waker (imported traces), flat `[fromLane, toLane, startNs, endNs, ...]`
+   * with lanes as indices into `lanes` (see {@link WakeSource}). For the Chrome export only:
+   * {@link TimelineBuilder.build} makes it non-enumerable, so JSON documents, messages between
+   * threads and structural comparisons leave it out.
+   */
+  wakes?: number[];
+  /** OS ids of imported threads, flat `[laneIndex, tid, pid (-1 unknown), ...]`; non-enumerable like `wakes`. */
+  osIds?: number[];
 }
 
 /**
@@ -55,6 +64,25 @@ export interface LaneSource {
   stateAt(i: number): number;
   /** Cause index, -1 when there is none. */
   causeAt(i: number): number;
+  /**
+   * Operating-system ids of the thread the lane shows, for imported traces (absent for CPUs and
+   * simulated lanes): `tid` the thread, `pid` its process (thread group) when the trace tells it.
+   */
+  readonly tid?: number;
+  readonly pid?: number;
+}
+
+/**
+ * Wake-ups whose waker is known: wake-up `i` goes from lane `fromAt(i)` at `startAt(i)` (the waker
+ * running the wake-up) to lane `toAt(i)` at `endAt(i)` (the wakee becoming runnable). Lanes are
+ * indices into the timeline's `lanes`. Kept beside the lanes, in time order of `endAt`.
+ */
+export interface WakeSource {
+  readonly length: number;
+  fromAt(i: number): number;
+  toAt(i: number): number;
+  startAt(i: number): number;
+  endAt(i: number): number;
 }
 
 /** A timeline whose lanes are {@link LaneSource}s: {@link TimelineData} before serialisation. */
@@ -64,6 +92,8 @@ export interface TimelineSource {
   states: readonly string[];
   causes: readonly string[];
   lanes: readonly LaneSource[];
+  /** Wake-ups with their wakers, when the producer records them (imported traces). */
+  wakes?: WakeSource;
 }
 
 /** A {@link LaneData} as a {@link LaneSource}. */
@@ -84,7 +114,17 @@ export function laneSourceOf(l: LaneData): LaneSource {
 
 /** A {@link TimelineData} as a {@link TimelineSource}. */
 export function timelineSourceOf(tl: TimelineData): TimelineSource {
-  return { startNs: tl.startNs, endNs: tl.endNs, states: tl.states, causes: tl.causes, lanes: tl.lanes.map(laneSourceOf) };
+  const lanes: LaneSource[] = tl.lanes.map(laneSourceOf);
+  const ids = tl.osIds ?? [];
+  for (let k = 0; k + 2 < ids.length; k += 3) {
+    const l = lanes[ids[k]];
+    if (l) lanes[ids[k]] = { ...l, tid: ids[k + 1], ...(ids[k + 2] >= 0 ? { pid: ids[k + 2] } : {}) };
+  }
+  const w = tl.wakes;
+  const wakes: WakeSource | undefined = w && w.length >= 4
+    ? { length: w.length >> 2, fromAt: (i) => w[i * 4], toAt: (i) => w[i * 4 + 1], startAt: (i) => w[i * 4 + 2], endAt: (i) => w[i * 4 + 3] }
+    : undefined;
+  return { startNs: tl.startNs, endNs: tl.endNs, states: tl.states, causes: tl.causes, lanes, ...(wakes ? { wakes } : {}) };
 }
 
 /** Builds one lane; appends must come in time order. Adjacent equal intervals are merged. */
@@ -94,6 +134,11 @@ export class LaneBuilder {
   private st: Int32Array;
   private cs: Int32Array;
   length = 0;
+  /** OS thread and process ids (imported traces), see {@link LaneSource}. */
+  tid?: number;
+  pid?: number;
+  /** Index in its {@link TimelineBuilder}'s lanes (-1: not made by one). */
+  index = -1;
 
   constructor(
     readonly id: string,
@@ -167,12 +212,48 @@ export class Interner {
   }
 }
 
+/** A growable {@link WakeSource}. */
+export class WakeLog implements WakeSource {
+  length = 0;
+  private from = new Int32Array(64);
+  private to = new Int32Array(64);
+  private start = new Float64Array(64);
+  private end = new Float64Array(64);
+
+  push(from: number, to: number, startNs: number, endNs: number): void {
+    const n = this.length;
+    if (n === this.from.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.from = grow(this.from);
+      this.to = grow(this.to);
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+    }
+    this.from[n] = from;
+    this.to[n] = to;
+    this.start[n] = startNs;
+    this.end[n] = endNs;
+    this.length = n + 1;
+  }
+
+  fromAt(i: number): number { return this.from[i]; }
+  toAt(i: number): number { return this.to[i]; }
+  startAt(i: number): number { return this.start[i]; }
+  endAt(i: number): number { return this.end[i]; }
+}
+
 /** Collects lanes plus the shared state/cause tables into a {@link TimelineData}. */
 export class TimelineBuilder {
   readonly states: Interner;
   readonly causes = new Interner();
   readonly lanes: LaneBuilder[] = [];
   private readonly byId = new Map<string, LaneBuilder>();
+  /** Wake-ups with a known waker (see {@link wake}). */
+  readonly wakes = new WakeLog();
 
   constructor(states: readonly string[] = []) {
     this.states = new Interner(states);
@@ -183,9 +264,21 @@ export class TimelineBuilder {
     if (!l) {
       l = new LaneBuilder(id, label, group, kind);
       this.byId.set(id, l);
+      l.index = this.lanes.length;
       this.lanes.push(l);
     }
     return l;
+  }
+
+  /**
+   * Records a wake-up: `from` (the waker's lane) at `startNs` woke the thread of lane `to`, which
+   * became runnable at `endNs`. Lanes not made by this builder are ignored.
+   */
+  wake(from: LaneBuilder, to: LaneBuilder, startNs: number, endNs: number): void {
+    const f = from.index;
+    const t = to.index;
+    if (f < 0 || t < 0 || this.lanes[f] !== from || this.lanes[t] !== to || f === t || endNs < startNs) return;
+    this.wakes.push(f, t, startNs, endNs);
   }
 
   /**
@@ -193,16 +286,36 @@ export class TimelineBuilder {
    * would return, for writers that stream it lane by lane instead of materialising number arrays.
    */
   source(startNs: number, endNs: number): TimelineSource {
-    return { startNs, endNs, states: this.states.values, causes: this.causes.values, lanes: this.lanes };
+    return { startNs, endNs, states: this.states.values, causes: this.causes.values, lanes: this.lanes, ...(this.wakes.length ? { wakes: this.wakes } : {}) };
   }
 
   build(startNs: number, endNs: number): TimelineData {
-    return {
+    const data: TimelineData = {
       startNs,
       endNs,
       states: this.states.values.slice(),
       causes: this.causes.values.slice(),
       lanes: this.lanes.map((l) => l.toData()),
     };
+    const osIds: number[] = [];
+    this.lanes.forEach((l, i) => {
+      if (l.tid !== undefined) osIds.push(i, l.tid, l.pid ?? -1);
+    });
+    const hidden = (key: 'wakes' | 'osIds', value: number[]): void => {
+      Object.defineProperty(data, key, { value, enumerable: false, writable: true, configurable: true });
+    };
+    if (osIds.length) hidden('osIds', osIds);
+    const w = this.wakes;
+    if (w.length) {
+      const flat = new Array<number>(w.length * 4);
+      for (let i = 0; i < w.length; i++) {
+        flat[i * 4] = w.fromAt(i);
+        flat[i * 4 + 1] = w.toAt(i);
+        flat[i * 4 + 2] = w.startAt(i);
+        flat[i * 4 + 3] = w.endAt(i);
+      }
+      hidden('wakes', flat);
+    }
+    return data;
   }
 }

@@ -5,12 +5,16 @@
  * - tracefs text starts with `# tracer:`; `trace_pipe` text has no header but a flags column.
  * - `trace-cmd report` text starts with `cpus=N` (or `FILE: cpus=N` for several files) or
  *   `version = N`; its events have no flags column unless `-l` was given.
+ * - `perf script` text has `COMM TID [CPU] TIME: SYS:EVENT:` lines: the thread id is a separate
+ *   number (not `COMM-PID`) and the event carries its subsystem (`sched:sched_switch:`), which
+ *   neither tracefs nor trace-cmd print.
  * - gzip (1f 8b) and trace-cmd's binary `.dat` (17 08 44 "tracing") are recognised only to say
  *   what to do with them.
  */
+import { PerfHead, parsePerfHead, perfName } from './importers/perf/head';
 import { CR, HASH, LF, SPACE, TAB, ascii, indexOfByte, indexOfSeq, skipBlanks, startsWithAt } from './bytes';
 
-export type TraceFormat = 'tracefs' | 'trace-cmd' | 'chrome-json';
+export type TraceFormat = 'tracefs' | 'trace-cmd' | 'chrome-json' | 'perf-script';
 export type DetectedFormat = TraceFormat | 'gzip' | 'trace-cmd-dat' | 'binary' | 'empty';
 
 /** Bytes the detector wants before deciding (fewer is fine at the end of the input). */
@@ -46,6 +50,7 @@ export function detectFormat(b: Uint8Array, len: number): DetectedFormat {
     if (startsWithAt(b, p, e, TRACER)) return 'tracefs';
     if (startsWithAt(b, p, e, CPUS) || startsWithAt(b, p, e, VERSION)) return 'trace-cmd';
     if (p < e && b[p] !== HASH) {
+      if (parsePerfHead(b, s, e) === PerfHead.Event && perfName.hasSubsystem) return 'perf-script';
       // `NAME: cpus=N` (multi-file report).
       const colon = indexOfByte(b, 0x3a, p, e);
       if (colon > p && colon < e && b[colon + 1] === SPACE && startsWithAt(b, skipBlanks(b, colon + 1, e), e, CPUS)) return 'trace-cmd';

@@ -18,6 +18,7 @@ import { ChromeEventSink, type ChromeData } from './importers/chrome/events';
 import { ChromeScanner } from './importers/chrome/scanner';
 import { Dialect, FtraceParser, type FtraceLayout } from './importers/ftrace/parser';
 import { datImport, runSyncChunks, type DatDecompressors } from './importers/dat';
+import { PerfParser } from './importers/perf/parser';
 import { ImportStats } from './stats';
 
 /**
@@ -169,7 +170,7 @@ export class TraceImporter {
     }
     this.events.seal();
     const f = this.format!;
-    const format: ImportedTrace['format'] = f === 'tracefs' || f === 'trace-cmd' || f === 'chrome-json' ? f : 'unknown';
+    const format: ImportedTrace['format'] = f === 'tracefs' || f === 'trace-cmd' || f === 'chrome-json' || f === 'perf-script' ? f : 'unknown';
     return {
       fileName: this.opts.fileName ?? '',
       format,
@@ -197,7 +198,11 @@ export class TraceImporter {
 
   private formatDetail(): Record<string, unknown> {
     const d: Record<string, unknown> = { detected: this.format };
-    if (this.ftrace) {
+    if (this.ftrace instanceof PerfParser) {
+      d.pidTidColumn = this.ftrace.pidTidLines > 0;
+      d.callchainLines = this.ftrace.callchainLines;
+      d.bodyStyles = { keyValue: this.ftrace.layout.keyValueBodies, report: this.ftrace.layout.reportBodies };
+    } else if (this.ftrace) {
       const l: FtraceLayout = this.ftrace.layout;
       d.flagsColumn = l.flags5 >= l.flags4 && l.flags5 > 0 ? 5 : l.flags4 > 0 ? 4 : 0;
       d.flagsLines = { none: l.flagsNone, four: l.flags4, five: l.flags5 };
@@ -233,6 +238,8 @@ export class TraceImporter {
       this.chrome = { sink, scanner: new ChromeScanner(sink) };
     } else if (f === 'trace-cmd-dat') {
       this.dat = [];
+    } else if (f === 'perf-script') {
+      this.ftrace = new PerfParser(this.events, this.threads, this.stats);
     } else if (f === 'tracefs' || f === 'trace-cmd' || f === 'empty') {
       this.ftrace = new FtraceParser(this.events, this.threads, this.stats, f === 'trace-cmd' ? Dialect.TraceCmd : Dialect.Kernel);
     } else {

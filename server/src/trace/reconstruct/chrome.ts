@@ -81,6 +81,9 @@ export function analyzeChrome(d: ChromeData, stats: ImportStats, opts: AnalysisO
     const vcpu = vcpuOfLabel(label);
     const isCpu = vcpu < 0 && /^(?:p?CPU|cpu)\s*\d+$/.test(label.replace(/^.*\//, ''));
     const lane = tl.lane(`chrome:${pid}:${tid}`, label, group, vcpu >= 0 ? 'vcpu' : isCpu ? 'pcpu' : 'thread');
+    // The input's own ids, kept by the Chrome export (so it lines up with this input).
+    if (Number.isInteger(tid) && tid > 0) lane.tid = tid;
+    if (Number.isInteger(pid) && pid > 0) lane.pid = pid;
     const acc: Record<Bucket, number> = { running: 0, runnable: 0, sleeping: 0, blocked: 0, idle: 0 };
     let preemptions = 0;
     let wokenNs = 0;

@@ -59,6 +59,8 @@ export class ThreadSched {
   migratedSinceRun = false;
   /** Last sched_waking time not yet followed by a wakeup. */
   wakingTs = -1;
+  /** Thread index of the task that ran that sched_waking (the waker), or -1 (idle). */
+  wakingBy = -1;
   /** Last time the thread was observed (as current, or switched out). */
   lastSeen = -Infinity;
 

@@ -127,6 +127,8 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   const woken = tl.causes.id('woken');
   const vmOfThread = new Map<number, string>();
   for (const vm of ident.vms) if (vm.pid >= 0) vmOfThread.set(info.index(vm.src, vm.pid), vm.id);
+  const vmPidOf = new Map<string, number>();
+  for (const vm of ident.vms) if (vm.pid >= 0 && vm.how !== 'tid-range') vmPidOf.set(vm.id, vm.pid);
 
   /** CPUs of the unprefixed input by number (the per-event lookup), the others by key. */
   const cpuDense: (CpuSched | undefined)[] = [];
@@ -153,8 +155,19 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       const ti = info.list[t.index];
       const group = id ? id.vm : vmOfThread.get(t.index) ?? (ti.tgid >= 0 ? `${srcPrefix(t.src)}pid:${ti.tgid}` : srcGroup(t.src));
       t.lane = tl.lane(`${srcPrefix(t.src)}pid:${t.tid}`, `${commOf(t.index)} (${t.tid})`, group, id ? 'vcpu' : 'thread');
+      // The OS ids, for exports laid beside the original trace: the process is the TGID column,
+      // else the VMM process of a vCPU thread when the trace showed it (not a tid-range guess).
+      t.lane.tid = t.tid;
+      const vmPid = id ? vmPidOf.get(id.vm) : undefined;
+      if (ti.tgid >= 0) t.lane.pid = ti.tgid;
+      else if (vmPid !== undefined) t.lane.pid = vmPid;
     }
     return t.lane;
+  }
+  /** A wake-up of `w` by thread `by` (an index, or IDLE: no arrow) at `fromTs`, runnable at `ts`. */
+  function wakeFlow(by: number, w: ThreadSched, fromTs: number, ts: number): void {
+    if (!keepTimeline || by < 0) return;
+    tl.wake(laneOf(thr(by)), laneOf(w), fromTs, ts);
   }
   function thr(idx: number): ThreadSched {
     let t = threads[idx];
@@ -312,6 +325,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
         if (t.wakingTs >= t.since && t.wakingTs <= ts) {
           // The wakeup is missing but sched_waking dates it.
           stats.count('wakeup_from_waking');
+          wakeFlow(t.wakingBy, t, t.wakingTs, t.wakingTs);
           setState(t, St.Runnable, t.wakingTs);
           t.waitKind = WaitKind.Woken;
           t.wakeups++;
@@ -517,6 +531,10 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           if (target === 0) break;
           const w = thr(info.index(src, target));
           if (w.state === St.Running || w.state === St.Runnable) break;
+          // The waker: the task that ran sched_waking (try_to_wake_up runs in the waker's context;
+          // sched_wakeup may be logged later on the target CPU), else the one running this event.
+          if (w.wakingTs >= w.since) wakeFlow(w.wakingBy, w, w.wakingTs, ts);
+          else wakeFlow(idx, w, ts, ts);
           setState(w, St.Runnable, ts);
           w.waitKind = WaitKind.Woken;
           w.wakeups++;
@@ -528,7 +546,10 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           const target = A0[j];
           if (target === 0) break;
           const w = thr(info.index(src, target));
-          if (w.state !== St.Running && w.state !== St.Runnable) w.wakingTs = ts;
+          if (w.state !== St.Running && w.state !== St.Runnable) {
+            w.wakingTs = ts;
+            w.wakingBy = idx;
+          }
           break;
         }
         case EventKind.SchedMigrateTask: {

@@ -62,9 +62,9 @@ export class FtraceParser {
   private readonly functionId: number;
 
   constructor(
-    private readonly table: EventTable,
+    protected readonly table: EventTable,
     private readonly threads: ThreadTable,
-    private readonly stats: ImportStats,
+    protected readonly stats: ImportStats,
     public dialect: Dialect,
   ) {
     this.functionId = table.nameId(FUNCTION, 0, FUNCTION.length);
@@ -138,9 +138,9 @@ export class FtraceParser {
   }
 
   /** A DataView of the bytes `line` was last called with (the fast head parser reads words). */
-  private dv: DataView = new DataView(new ArrayBuffer(0));
-  private dvOf: Uint8Array | undefined;
-  private setView(b: Uint8Array): void {
+  protected dv: DataView = new DataView(new ArrayBuffer(0));
+  protected dvOf: Uint8Array | undefined;
+  protected setView(b: Uint8Array): void {
     this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.dvOf = b;
   }
@@ -182,7 +182,7 @@ export class FtraceParser {
   }
 
   /** An event line whose head is in {@link hdr}: its body, its row and its threads. */
-  private event(b: Uint8Array, kind: number, lineNo: number, offset: number): void {
+  protected event(b: Uint8Array, kind: number, lineNo: number, offset: number): void {
     const st = this.stats;
     const src = hdr.src;
     const pid = hdr.pid;
@@ -354,7 +354,7 @@ export class FtraceParser {
     }
   }
 
-  private malformed(lineNo: number, offset: number, reason: string): void {
+  protected malformed(lineNo: number, offset: number, reason: string): void {
     this.stats.malformedLines++;
     this.stats.count('malformed_line');
     this.stats.warn(lineNo, offset, reason);
