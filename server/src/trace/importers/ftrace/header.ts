@@ -74,7 +74,7 @@ export function parseHeader(b: Uint8Array, start: number, end: number, prefixes:
   hdr.src = 0;
   for (let k = 0; k < prefixes.length; k++) {
     const pre = prefixes[k];
-    if (startsWithAt(b, p, end, pre) && b[p + pre.length] === COLON && b[p + pre.length + 1] === SPACE) {
+    if (startsWithAt(b, p, end, pre) && p + pre.length + 1 < end && b[p + pre.length] === COLON && b[p + pre.length + 1] === SPACE) {
       hdr.src = k + 1;
       p = skipBlanks(b, p + pre.length + 2, end);
       break;
@@ -114,7 +114,7 @@ export function parseHeader(b: Uint8Array, start: number, end: number, prefixes:
   const t = parseTimestampNs(b, q, end);
   if (t < 0) return malformed('missing timestamp');
   hdr.ts = num.value;
-  if (b[t] !== COLON) return malformed('expected ":" after the timestamp');
+  if (t >= end || b[t] !== COLON) return malformed('expected ":" after the timestamp');
 
   // Event name up to the next ':' (function-tracer lines have no name: kept as `(function)`).
   const ns = skipBlanks(b, t + 1, end);
