@@ -155,11 +155,12 @@ function vmContext(doc: IdeDocument, vm: string, variant: string | undefined): {
 }
 
 /**
- * The snippet of a statement inside a variant: the keyword, placeholders for its required
- * arguments without example values (choices for enums and bools), and an empty body for a block.
+ * The placeholders of a statement's required arguments, in order (`${1|a,b|}`, `${2:name}`...):
+ * a literal as it is, choices for enums and bools, the argument's name for names. `other` gives
+ * the placeholder of any other kind (numbers, durations, text), numbered `n`.
  */
-export function variantSnippet(spec: StatementSpec): string | undefined {
-  const parts = [spec.keyword];
+function argPlaceholders(spec: StatementSpec, refs: boolean, other: (n: number) => string): string[] {
+  const parts: string[] = [];
   let n = 1;
   for (const a of spec.args) {
     if (a.optional) break;
@@ -167,11 +168,20 @@ export function variantSnippet(spec: StatementSpec): string | undefined {
     if (t.kind === 'literal') parts.push(t.word);
     else if (t.kind === 'enum') parts.push(`\${${n++}|${t.values.map((v) => v.name).join(',')}|}`);
     else if (t.kind === 'bool') parts.push(`\${${n++}|on,off|}`);
-    else if (t.kind === 'name' || t.kind === 'ref') parts.push(`\${${n++}:${a.name}}`);
+    else if (t.kind === 'name' || (refs && t.kind === 'ref')) parts.push(`\${${n++}:${a.name}}`);
     else if (t.kind === 'string') parts.push(`"\${${n++}}"`);
-    else if (t.kind === 'text' && spec.args[1]?.refKinds) parts.push(`\${${n++}|${Object.keys(spec.args[1].refKinds.kinds).join(',')}|}`);
-    else parts.push(`\${${n++}}`);
+    else if (refs && t.kind === 'text' && spec.args[1]?.refKinds) parts.push(`\${${n++}|${Object.keys(spec.args[1].refKinds.kinds).join(',')}|}`);
+    else parts.push(other(n++));
   }
+  return parts;
+}
+
+/**
+ * The snippet of a statement inside a variant: the keyword, placeholders for its required
+ * arguments without example values (choices for enums and bools), and an empty body for a block.
+ */
+export function variantSnippet(spec: StatementSpec): string | undefined {
+  const parts = [spec.keyword, ...argPlaceholders(spec, true, (n) => `\${${n}}`)];
   if (spec.body !== 'none' && spec.children?.length) return parts.join(' ') + ' {\n\t$0\n}';
   if (parts.length === 1) return undefined;
   return parts.join(' ');
@@ -180,22 +190,9 @@ export function variantSnippet(spec: StatementSpec): string | undefined {
 /** A snippet from the argument specs when the schema gives none: `target_vp ${1}`, `pin ${1|shared,one_to_one|}`. */
 function generatedSnippet(spec: StatementSpec): string | undefined {
   if (spec.args.length === 0 && spec.body !== 'required') return undefined;
-  const parts = [spec.keyword];
-  let n = 1;
-  for (const a of spec.args) {
-    if (a.optional) break;
-    const t = a.type;
-    if (t.kind === 'literal') parts.push(t.word);
-    else if (t.kind === 'enum') parts.push(`\${${n++}|${t.values.map((v) => v.name).join(',')}|}`);
-    else if (t.kind === 'bool') parts.push(`\${${n++}|on,off|}`);
-    else if (t.kind === 'name') parts.push(`\${${n++}:${a.name}}`);
-    else if (t.kind === 'string') parts.push(`"\${${n++}}"`);
-    else {
-      const d = spec.args.length === 1 && spec.default && /^-?[\w.%/]+$/.test(spec.default) && spec.default !== 'unset' && spec.default !== 'none' ? spec.default : '';
-      parts.push(d ? `\${${n++}:${d}}` : `\${${n++}}`);
-    }
-  }
-  let s = parts.join(' ');
+  // A lone numeric argument shows its default as the placeholder's text.
+  const d = spec.args.length === 1 && spec.default && /^-?[\w.%/]+$/.test(spec.default) && spec.default !== 'unset' && spec.default !== 'none' ? spec.default : '';
+  let s = [spec.keyword, ...argPlaceholders(spec, false, (n) => (d ? `\${${n}:${d}}` : `\${${n}}`))].join(' ');
   if (spec.body === 'required') s += ' {\n\t$0\n}';
   return s;
 }
