@@ -181,6 +181,37 @@ for (const code of CODES) {
   });
 }
 
+describe('hazard matrix: fixes keep the document\'s line breaks and indentation', () => {
+  const styles: Record<string, { to: (t: string) => string; bad: RegExp; what: string }> = {
+    crlf: { to: (t) => t.replace(/\n/g, '\r\n'), bad: /(^|[^\r])\n/, what: 'a bare \\n line break' },
+    tabs: { to: (t) => t.replace(/^( +)/gm, (m) => '\t'.repeat(m.length / 2)), bad: /\n +/, what: 'a line indented with spaces' },
+  };
+  for (const [style, { to, bad, what }] of Object.entries(styles)) {
+    test(`${style}: the same hazards, and every fix applies without ${what}`, () => {
+      let applied = 0;
+      for (const code of CODES) {
+        for (const kind of ['raise', 'variant'] as const) {
+          const original = read(code, kind);
+          if (original === undefined) continue;
+          const text = to(original);
+          const a = analyze(text);
+          const key = (d: Diagnostic) => `${d.severity} ${d.code}: ${d.message}`;
+          const hazards = (x: DocumentAnalysis) => x.diagnostics.filter((d) => /^VPS2\d\d$/.test(d.code)).map(key);
+          assert.deepEqual(hazards(a), hazards(analyze(original)), `${code}.${kind}.vps as ${style}: the same hazards`);
+          for (const d of a.diagnostics.filter((x) => x.code === code)) {
+            for (const f of d.fixes ?? []) {
+              for (const e of f.edits) assert.doesNotMatch(e.newText, bad, `${code}.${kind}.vps as ${style}: fix "${f.title}" inserts ${what}: ${JSON.stringify(e.newText)}`);
+              checkFixApplied(text, a, d, f);
+              applied++;
+            }
+          }
+        }
+      }
+      assert.ok(applied >= 30, `fixes applied: ${applied}`);
+    });
+  }
+});
+
 // ---- generated near-misses ----------------------------------------------------------------------
 
 const raised = (text: string, code: string): Diagnostic[] => {

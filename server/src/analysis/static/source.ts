@@ -103,6 +103,11 @@ export class SourceIndex {
   readonly text: string;
   /** The document's line break, used in inserted text (`\r\n` documents stay `\r\n`). */
   readonly eol: string;
+  /**
+   * The document as written, when the caller passed it: inserted text copies its indentation from
+   * here, so a tab-indented document gets tabs (the rebuilt `text` reads tabs as spaces).
+   */
+  private readonly raw: string | undefined;
   private readonly variants = new Map<string, Statement>();
   private baseRoots: Statement[] | undefined;
   private lineIndex: LineIndex | undefined;
@@ -115,6 +120,7 @@ export class SourceIndex {
    */
   constructor(parse: ParseResult, text?: string) {
     this.file = parse.file;
+    this.raw = text !== undefined && text.length === parse.file.end ? text : undefined;
     if (text !== undefined && text.length === parse.file.end && !OTHER_BLANKS.test(text)) this.text = text;
     else {
       const chunks: string[] = [];
@@ -247,13 +253,25 @@ export class SourceIndex {
     return { start: s.start, end: Math.max(last.end, s.keyword.end) };
   }
 
-  /** Leading whitespace of the line that holds `offset`. */
+  /** Leading whitespace of the line that holds `offset`, as written (tabs stay tabs). */
   indentAt(offset: number): string {
+    const text = this.raw ?? this.text;
     const line = this.lines.positionAt(offset).line;
     const start = this.lines.lineStarts[line];
     let i = start;
-    while (i < this.text.length && (this.text[i] === ' ' || this.text[i] === '\t')) i++;
-    return this.text.slice(start, i);
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+    return text.slice(start, i);
+  }
+
+  private step: string | undefined;
+
+  /** One level of indentation in the document's style: a tab when its first indented line starts with one, else two spaces. */
+  get indentStep(): string {
+    if (this.step === undefined) {
+      const m = /^([ \t])[ \t]*\S/m.exec(this.raw ?? '');
+      this.step = m?.[1] === '\t' ? '\t' : '  ';
+    }
+    return this.step;
   }
 
   /** Whether two offsets are on the same line. */
@@ -294,7 +312,7 @@ export class SourceIndex {
       const inner = { start: body.open.end, end: body.close.start };
       if (this.sameLine(body.open.start, body.close.start)) return { range: inner, newText: ` ${text} ` };
       const indent = this.indentAt(owner.start);
-      return { range: inner, newText: `${this.eol}${indent}  ${text}${this.eol}${indent}` };
+      return { range: inner, newText: `${this.eol}${indent}${this.indentStep}${text}${this.eol}${indent}` };
     }
     if (this.sameLine(body.open.start, first.start)) return { range: { start: first.start, end: first.start }, newText: `${text}; ` };
     return { range: { start: first.start, end: first.start }, newText: `${text}${this.eol}${this.indentAt(first.start)}` };

@@ -124,7 +124,8 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
   const name = uniqueControllerName(vm, `${c.name}_${diskName}`);
   const indent = ctx.src.indentAt(ctrlStmt.start);
   const settings = ctrlStmt.body.statements.filter((s) => s.keyword.name !== 'disk').map((s) => ctx.src.slice(s));
-  const lines = [`storvsp ${name} {`, ...settings.map((t) => `${indent}  ${t}`), `${indent}  ${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
+  const inner = indent + ctx.src.indentStep;
+  const lines = [`storvsp ${name} {`, ...settings.map((t) => `${inner}${t}`), `${inner}${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
   const edits: (TextEdit | undefined)[] = [ctx.src.deleteStatement(diskStmt), ctx.src.insertAfter(ctrlStmt, lines.join('\n'))];
   for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
     const l = vm.guest.ioloads[lIndex];
