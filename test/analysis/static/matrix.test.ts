@@ -24,7 +24,7 @@ import type { TextRange } from '../../../server/src/core/text';
 import { HazardCodes } from '../../../server/src/analysis/static/codes';
 import { analyzeDocument } from '../../../server/src/model/analyze';
 import type { DocumentAnalysis } from '../../../server/src/model/analysisTypes';
-import { applyEdits, check } from './check';
+import { applyEdits, check, checkFix } from './check';
 
 const DIR = join(__dirname, 'matrix');
 const KINDS = ['raise', 'quiet', 'variant'] as const;
@@ -210,6 +210,54 @@ describe('hazard matrix: fixes keep the document\'s line breaks and indentation'
       assert.ok(applied >= 30, `fixes applied: ${applied}`);
     });
   }
+});
+
+describe('hazard matrix: fixes that name a new block quote the name when it needs quotes', () => {
+  test('VPS210: the new controller of a quoted controller and disk', () => {
+    checkFix(
+      `
+      host { pcpus 2 }
+      vm db {
+        vcpus 2
+        openhcl {
+          storvsp "scsi 0" { sub_channels 1; disk os { latency 100us }; disk "old archive" { latency 20ms } }
+        }
+        guest { ioload boot { disk "scsi 0" os; rate 1k/s }; ioload backup { disk "scsi 0" "old archive"; rate 10/s } }
+      }
+      `,
+      'VPS210',
+      `
+      host { pcpus 2 }
+      vm db {
+        vcpus 2
+        openhcl {
+          storvsp "scsi 0" { sub_channels 1; disk os { latency 100us } }
+          storvsp "scsi 0_old archive" {
+            sub_channels 1
+            disk "old archive" { latency 20ms }
+          }
+        }
+        guest { ioload boot { disk "scsi 0" os; rate 1k/s }; ioload backup { disk "scsi 0_old archive" "old archive"; rate 10/s } }
+      }
+      `,
+    );
+  });
+
+  test('VPS223: the new cpupool of a quoted domain', () => {
+    checkFix(
+      `
+      host { pcpus 8; sched credit }
+      vm "lic a" { vcpus 2; cpus 4-5; cpu_weight 512 }
+      vm b { vcpus 2; cpus 4-5 }
+      `,
+      'VPS223',
+      `
+      host { pool "lic a-pool" { cpus 4-5; sched credit }; pcpus 8; sched credit }
+      vm "lic a" { pool "lic a-pool"; vcpus 2; cpus 4-5; cpu_weight 512 }
+      vm b { pool "lic a-pool"; vcpus 2; cpus 4-5 }
+      `,
+    );
+  });
 });
 
 // ---- generated near-misses ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import type { HazardContext } from './context';
 import { distMean, fmtDist, fmtIndices, fmtList, fmtNum, plural } from './format';
 import { ioSourcesOf } from './openhcl';
 import { child, netvspPath, storvspPath } from './paths';
-import type { Path } from './source';
+import { fmtName, type Path } from './source';
 import { channelCount, channelVps } from './placement';
 import { maxSubChannels } from '../../model/storvspRule';
 import { openhclPath } from './paths';
@@ -125,7 +125,9 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
   const indent = ctx.src.indentAt(ctrlStmt.start);
   const settings = ctrlStmt.body.statements.filter((s) => s.keyword.name !== 'disk').map((s) => ctx.src.slice(s));
   const inner = indent + ctx.src.indentStep;
-  const lines = [`storvsp ${name} {`, ...settings.map((t) => `${inner}${t}`), `${inner}${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
+  // Derived from the controller's and the disk's names, which may need quotes.
+  const written = fmtName(name);
+  const lines = [`storvsp ${written} {`, ...settings.map((t) => `${inner}${t}`), `${inner}${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
   const edits: (TextEdit | undefined)[] = [ctx.src.deleteStatement(diskStmt), ctx.src.insertAfter(ctrlStmt, lines.join('\n'))];
   for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
     const l = vm.guest.ioloads[lIndex];
@@ -133,7 +135,7 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
     const ls = ctx.src.statementAt(l.range.start);
     const ref = ls?.body?.statements.find((s) => s.keyword.name === 'disk');
     const arg = ref?.args[0];
-    edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
+    edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: written } : undefined);
   }
   for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
     const t = vm.guest.threads[tIndex];
@@ -141,7 +143,7 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
       const s = t.program.steps[sIndex];
       if (s.kind !== 'disk_io' || s.controller !== c.name || s.disk !== diskName) continue;
       const arg = ctx.src.statementAt(s.range.start)?.args[0];
-      edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
+      edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: written } : undefined);
     }
   }
   return { name, edits };
