@@ -37,6 +37,22 @@ const CODES: string[] = Object.values(HazardCodes);
  */
 const NO_VARIANT: Record<string, string> = {};
 
+/**
+ * Variant cases whose finding has no fix although the code has fixes in the base, with the reason
+ * (a fix offered in a variant must edit that variant only).
+ */
+const NO_VARIANT_FIX: Record<string, string> = {
+  VPS210: 'docs/hazards.md VPS210: the move to a new controller is offered in the base scenario only',
+};
+
+/** docs/hazards.md, by code: the text of each `### VPS2NN` section. */
+const hazardDocs = new Map(
+  readFileSync(join(__dirname, '..', '..', '..', 'docs', 'hazards.md'), 'utf8')
+    .split(/^### /m)
+    .slice(1)
+    .map((p) => [p.slice(0, 6), p] as const),
+);
+
 const files = readdirSync(DIR).filter((f) => f.endsWith('.vps'));
 const read = (code: string, kind: Kind): string | undefined => {
   const f = `${code}.${kind}.vps`;
@@ -152,9 +168,12 @@ for (const code of CODES) {
       assert.match(header, /docs\/hazards\.md/, 'the top comment cites the rule in docs/hazards.md');
     });
 
-    test('raise: every quick fix removes its finding and keeps the text valid', () => {
+    test('raise: every quick fix removes its finding and keeps the text valid; a fix exists unless the docs say none', () => {
       assert.ok(raise);
       const { text, analysis } = check(raise);
+      const noFix = /No quick fix\./.test(hazardDocs.get(code) ?? '');
+      const withFix = analysis.diagnostics.filter((x) => x.code === code && x.fixes?.length);
+      assert.equal(withFix.length > 0, !noFix, `docs/hazards.md ${code} says ${noFix ? '"No quick fix"' : 'there is a quick fix'}`);
       for (const d of analysis.diagnostics.filter((x) => x.code === code)) for (const f of d.fixes ?? []) checkFixApplied(text, analysis, d, f);
     });
 
@@ -165,6 +184,8 @@ for (const code of CODES) {
       const mine = hazards.filter((d) => d.code === code);
       assert.ok(mine.length > 0, `${code}.variant.vps raises ${code}`);
       const variants = analysis.scenario!.variants;
+      const noFix = /No quick fix\./.test(hazardDocs.get(code) ?? '') || NO_VARIANT_FIX[code] !== undefined;
+      assert.equal(mine.some((d) => d.fixes?.length), !noFix, `${code} in a variant ${noFix ? 'has no fix' : 'has a fix that edits the variant'}`);
       for (const d of mine) {
         const m = /^In variant `([^`]+)`: /.exec(d.message);
         assert.ok(m, `${code} is raised by a variant, not the base: ${d.message.slice(0, 80)}`);

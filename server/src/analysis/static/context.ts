@@ -13,7 +13,7 @@ import type { TextRange } from '../../core/text';
 import type { Scenario, Vm } from '../../model/ir';
 import type { Statement } from '../../syntax/tree';
 import { hazardCodeDocs, type HazardCode } from './codes';
-import { nestText, type Path, type SourceIndex } from './source';
+import { nestText, statementKeys, type Path, type SourceIndex } from './source';
 import { capRelated } from '../../model/util';
 
 export interface HazardReport {
@@ -233,9 +233,10 @@ export class HazardContext {
   /** A fix made of edits computed by the check; dropped later if it leaves its scope. */
   fix(title: string, edits: (TextEdit | undefined)[], preferred = false): Fix | undefined {
     if (edits.length === 0 || edits.some((e) => e === undefined)) return undefined;
-    const list = edits as TextEdit[];
-    // Two edits on the same spot (say, two overrides created in one variant) would produce a
-    // block declared twice; such a fix is not mechanical enough to offer.
+    const list = mergeInsertions(edits as TextEdit[]);
+    // Two edits on the same spot that could not be merged (say, two overrides of the same block
+    // created in one variant) would produce a block declared twice; such a fix is not mechanical
+    // enough to offer.
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const a = list[i].range;
@@ -247,4 +248,31 @@ export class HazardContext {
     if (preferred) f.preferred = true;
     return f;
   }
+}
+
+/** Text an insertion before a block's first statement ends with (`insertChild`): `; ` or a line break and indentation. */
+const BEFORE_FIRST = /(?:; |\r?\n[ \t]*)$/;
+
+/**
+ * Merges insertions at one offset before a block's first statement into one edit, in order, when
+ * no two of them write the same statement (in a variant: `host { pool ... }` and `vm b { ... }`,
+ * both new). The editor then applies one insertion instead of several at the same spot, whose
+ * order clients may not keep. Anything else at one offset is left alone (and refused by `fix`).
+ */
+function mergeInsertions(edits: TextEdit[]): TextEdit[] {
+  if (edits.length < 2) return edits;
+  const out: TextEdit[] = [];
+  const keys: (Set<string> | undefined)[] = [];
+  for (const e of edits) {
+    const mine = e.range.start === e.range.end && BEFORE_FIRST.test(e.newText) ? statementKeys(e.newText) : undefined;
+    const k = mine ? out.findIndex((o, j) => keys[j] !== undefined && o.range.start === e.range.start) : -1;
+    if (k >= 0 && mine && ![...mine].some((x) => keys[k]!.has(x))) {
+      out[k] = { range: out[k].range, newText: out[k].newText + e.newText };
+      for (const x of mine) keys[k]!.add(x);
+    } else {
+      out.push(e);
+      keys.push(mine);
+    }
+  }
+  return out;
 }

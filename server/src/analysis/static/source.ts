@@ -72,6 +72,36 @@ function indexList(list: readonly Statement[]): ListIndex {
   return { byKw, byName };
 }
 
+/**
+ * What identifies each top-level statement of inserted text (`vm web { ... }; host { ... }` gives
+ * `vm web` and `host`): its keyword, and its name for named blocks. Two statements with one key
+ * in one block declare it twice.
+ */
+export function statementKeys(text: string): Set<string> {
+  const out = new Set<string>();
+  let depth = 0;
+  let start = 0;
+  const flush = (end: number) => {
+    const stmt = text.slice(start, end);
+    const words = stmt.trim().match(/"(?:[^"\\]|\\.)*"|[^\s{};]+/g);
+    const block = stmt.includes('{');
+    if (words?.length) out.add(block && NAMED_BLOCKS.has(words[0]) && words[1] !== undefined ? `${words[0]} ${words[1]}` : words[0]);
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === ';' || c === '\n')) {
+      flush(i);
+      start = i + 1;
+    }
+  }
+  flush(text.length);
+  return out;
+}
+
 /** The text of `path` followed by `leaf` as nested one-line blocks: `vm web { guest { leaf } }`. */
 export function nestText(path: Path, leaf: string): string {
   let out = leaf;
