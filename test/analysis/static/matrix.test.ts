@@ -202,6 +202,30 @@ for (const code of CODES) {
   });
 }
 
+describe('hazard matrix: fixes applied one after another', () => {
+  test('taking the first, second or third fix each time ends with no fixable finding of the code, in a few steps, never invalid', () => {
+    for (const code of CODES) {
+      for (const kind of ['raise', 'variant'] as const) {
+        const original = read(code, kind);
+        if (original === undefined) continue;
+        const chain = variantChain(analyze(original));
+        for (const choice of [0, 1, 2]) {
+          let text = original;
+          for (let step = 0; ; step++) {
+            const a = analyze(text);
+            assert.equal(errorsOf(a).length, 0, `${code}.${kind}.vps, fix #${choice + 1} ${step} times: valid\n${fmt(errorsOf(a))}\n${text}`);
+            assert.deepEqual(variantChain(a), chain, `${code}.${kind}.vps: the variants are intact`);
+            const d = a.diagnostics.find((x) => x.code === code && x.fixes?.length);
+            if (!d) break;
+            assert.ok(step < 8, `${code}.${kind}.vps: fixes converge (still ${d.message.slice(0, 80)})`);
+            text = applyEdits(text, d.fixes![Math.min(choice, d.fixes!.length - 1)].edits);
+          }
+        }
+      }
+    }
+  });
+});
+
 describe('hazard matrix: fixes keep the document\'s line breaks and indentation', () => {
   const styles: Record<string, { to: (t: string) => string; bad: RegExp; what: string }> = {
     crlf: { to: (t) => t.replace(/\n/g, '\r\n'), bad: /(^|[^\r])\n/, what: 'a bare \\n line break' },
