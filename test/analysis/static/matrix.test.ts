@@ -24,7 +24,7 @@ import type { TextRange } from '../../../server/src/core/text';
 import { HazardCodes } from '../../../server/src/analysis/static/codes';
 import { analyzeDocument } from '../../../server/src/model/analyze';
 import type { DocumentAnalysis } from '../../../server/src/model/analysisTypes';
-import { applyEdits, check, checkFix } from './check';
+import { applyEdits, check, checkFix, dedent, fixTitles } from './check';
 
 const DIR = join(__dirname, 'matrix');
 const KINDS = ['raise', 'quiet', 'variant'] as const;
@@ -210,7 +210,7 @@ describe('hazard matrix: fixes applied one after another', () => {
         if (original === undefined) continue;
         const chain = variantChain(analyze(original));
         for (const choice of [0, 1, 2]) {
-          let text = original;
+          let text: string = original;
           for (let step = 0; ; step++) {
             const a = analyze(text);
             assert.equal(errorsOf(a).length, 0, `${code}.${kind}.vps, fix #${choice + 1} ${step} times: valid\n${fmt(errorsOf(a))}\n${text}`);
@@ -255,6 +255,38 @@ describe('hazard matrix: fixes keep the document\'s line breaks and indentation'
       assert.ok(applied >= 30, `fixes applied: ${applied}`);
     });
   }
+});
+
+describe('hazard matrix: a base fix never leaves a variant pointing at what it moved', () => {
+  const BASE = `
+    host { pcpus 2 }
+    vm db {
+      vcpus 2
+      openhcl { storvsp scsi { sub_channels 1; disk os { latency 100us }; disk archive { latency 20ms } } }
+      guest { ioload boot { disk scsi os; rate 1k/s }; ioload backup { disk scsi archive; rate 10/s } }
+    }
+  `;
+  test('VPS210: no move to a new controller while a variant sends IO to the disk or overrides it', () => {
+    for (const v of [
+      'variant more_backup { vm db { guest { ioload backup { disk scsi archive; rate 20/s } } } }',
+      'variant dump { vm db { guest { thread t { every 10ms; disk_io scsi archive } } } }',
+      'variant slower { vm db { openhcl { storvsp scsi { disk archive { latency 30ms } } } } }',
+      'variant gone { vm db { openhcl { storvsp scsi { remove disk archive } }; guest { remove ioload backup } } }',
+    ]) {
+      const src = dedent(BASE) + v + '\n';
+      const a = analyze(src);
+      assert.equal(errorsOf(a).length, 0, `${v}: valid\n${fmt(errorsOf(a))}`);
+      assert.deepEqual(fixTitles(src, 'VPS210').filter((t) => t.length), [], `${v}: no fix`);
+    }
+  });
+
+  test('VPS210: a variant that does not name the disk keeps the fix, and stays valid after it', () => {
+    const src = dedent(BASE) + 'variant faster { vm db { guest { ioload backup { rate 20/s } } } }\n';
+    const a = analyze(src);
+    const d = a.diagnostics.find((x) => x.code === 'VPS210')!;
+    assert.equal(d.fixes?.length, 1);
+    checkFixApplied(src, a, d, d.fixes![0]);
+  });
 });
 
 describe('hazard matrix: fixes that name a new block quote the name when it needs quotes', () => {

@@ -38,7 +38,8 @@ export function fmtName(name: string): string {
   return IDENT_RE.test(name) && !name.endsWith('-') ? name : JSON.stringify(name);
 }
 
-function argName(a: Arg | undefined): string | undefined {
+/** The name an argument writes (an identifier or a string), undefined for any other argument. */
+export function argName(a: Arg | undefined): string | undefined {
   if (!a || a.missing) return undefined;
   if (a.type === 'ident') return a.name;
   if (a.type === 'string') return a.value;
@@ -211,6 +212,11 @@ export class SourceIndex {
   /** The `variant NAME { ... }` statement. */
   variant(name: string): Statement | undefined {
     return this.variants.get(name);
+  }
+
+  /** Every `variant NAME { ... }` statement, in document order (the first of each name). */
+  allVariants(): Statement[] {
+    return [...this.variants.values()];
   }
 
   /** True when `r` lies inside any variant block. */

@@ -12,7 +12,8 @@ import type { HazardContext } from './context';
 import { distMean, fmtDist, fmtIndices, fmtList, fmtNum, plural } from './format';
 import { ioSourcesOf } from './openhcl';
 import { child, netvspPath, storvspPath } from './paths';
-import { fmtName, type Path } from './source';
+import { argName, fmtName, type Path } from './source';
+import type { Statement } from '../../syntax/tree';
 import { channelCount, channelVps } from './placement';
 import { maxSubChannels } from '../../model/storvspRule';
 import { openhclPath } from './paths';
@@ -113,6 +114,32 @@ function uniqueControllerName(vm: Vm, base: string): string {
 }
 
 /**
+ * Whether any variant's text names disk `disk` of controller `c` of `vm`: IO sent to it (`disk C D`
+ * in an ioload, `disk_io C D`), or an override or removal of the disk inside `storvsp C`. The
+ * base's move to a new controller cannot follow those (a base fix never edits a variant), so they
+ * would point at a disk that is no longer there.
+ */
+function variantsNameDisk(ctx: HazardContext, vm: Vm, c: StorvspController, disk: string): boolean {
+  const walk = (list: readonly Statement[], inVm: boolean, inCtrl: boolean): boolean => {
+    for (const s of list) {
+      if (s.keyword.missing) continue;
+      const kw = s.keyword.name;
+      const a0 = argName(s.args[0]);
+      if (inVm && (kw === 'disk' || kw === 'disk_io') && a0 === c.name && argName(s.args[1]) === disk) return true;
+      if (inCtrl && (kw === 'disk' || kw === 'remove') && s.args.some((a) => argName(a) === disk)) return true;
+      if (!s.body) continue;
+      if (kw === 'vm') {
+        if (a0 === vm.name && walk(s.body.statements, true, false)) return true;
+      } else if (kw === 'storvsp') {
+        if (inVm && walk(s.body.statements, true, a0 === c.name)) return true;
+      } else if (walk(s.body.statements, inVm, inCtrl)) return true;
+    }
+    return false;
+  };
+  return ctx.src.allVariants().some((v) => walk(v.body?.statements ?? [], false, false));
+}
+
+/**
  * Edits that move disk `disk` of controller `c` to a new controller right after it, with the same
  * channel settings, and point the guest's IO sources at the new controller.
  */
@@ -201,7 +228,8 @@ export function checkHeadOfLine(ctx: HazardContext): void {
         if (mean < HEAD_OF_LINE_RATIO * fastest || mean <= 0) continue;
         const fast = used.filter((o) => distMean(o.latency) * HEAD_OF_LINE_RATIO <= mean);
         const n = channelCount(c);
-        const move = moveDiskEdits(ctx, vm, c, d.name);
+        // In the base, only when no variant names the disk (the variant would lose it).
+        const move = ctx.variant !== undefined || !variantsNameDisk(ctx, vm, c, d.name) ? moveDiskEdits(ctx, vm, c, d.name) : undefined;
         // One causal story with the simulator: a channel's queue fills when its in-flight IOs reach
         // io_queue_depth. With the slow disk's estimated pending IO at or above that, it fills
         // (warning); below it, it fills only in bursts, so the message says "may" (info).
