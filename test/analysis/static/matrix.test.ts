@@ -289,6 +289,40 @@ describe('hazard matrix: a base fix never leaves a variant pointing at what it m
   });
 });
 
+describe('hazard matrix: a base fix stays valid in every variant', () => {
+  const UNTARGETED = `
+    host { pcpus 4 }
+    vm web { vcpus 4; openhcl { task a { rate 1k/s; io 50us }; task b { rate 1k/s; io 50us } } }
+  `;
+  test('VPS206: the VPs targeted exist in every variant; none to target when a variant has one VP', () => {
+    assert.deepEqual(fixTitles(dedent(UNTARGETED) + 'variant two { vm web { vcpus 2 } }\n', 'VPS206'), [['Target VP 1 (`target_vp 1`)'], ['Target VP 1 (`target_vp 1`)']]);
+    assert.deepEqual(fixTitles(dedent(UNTARGETED) + 'variant one { vm web { vcpus 1 } }\n', 'VPS206'), [[], []]);
+    // A variant based on the one that grows the VM sees the fix made there: `narrow` (2 VPs, `b`
+    // on a dedicated thread, so nothing raised there) keeps the targets of `wide`'s fixes.
+    const src =
+      dedent(UNTARGETED).replace('vcpus 4', 'vcpus 1') +
+      'variant wide { vm web { vcpus 4 } }\nvariant narrow { based_on wide; vm web { vcpus 2; openhcl { task b { runs_on dedicated } } } }\n';
+    const a = analyze(src);
+    const d = a.diagnostics.filter((x) => x.code === 'VPS206');
+    assert.deepEqual(d.map((x) => (x.fixes ?? []).map((f) => f.title)), [['Target VP 1 (`target_vp 1`)'], ['Target VP 1 (`target_vp 1`)']]);
+    for (const x of d) checkFixApplied(src, a, x, x.fixes![0]);
+  });
+
+  const PINNED = `
+    host { pcpus 8; sched credit }
+    vm a { vcpus 2; cpus 4-5; cpu_weight 512 }
+    vm b { vcpus 2; cpus 4-5 }
+  `;
+  test('VPS223: no new cpupool on pCPUs a variant gives to another pool; a name no variant uses', () => {
+    assert.deepEqual(fixTitles(dedent(PINNED) + 'variant lic { host { pool extra { cpus 3-4 } } }\n', 'VPS223'), [[], []]);
+    const src = dedent(PINNED) + 'variant mine { host { pool a-pool { cpus 6-7 } } }\n';
+    const a = analyze(src);
+    const d = a.diagnostics.find((x) => x.code === 'VPS223')!;
+    assert.match(d.fixes![0].title, /`a-pool2`/);
+    checkFixApplied(src, a, d, d.fixes![0]);
+  });
+});
+
 describe('hazard matrix: fixes that name a new block quote the name when it needs quotes', () => {
   test('VPS210: the new controller of a quoted controller and disk', () => {
     checkFix(

@@ -47,6 +47,12 @@ export class HazardContext {
    * contenders with the base's demand, and raises exactly the base's diagnostics.
    */
   readonly crossVms: readonly Vm[];
+  /**
+   * The scenarios an edit in this scope changes too, and which a fix must leave valid: for the
+   * base, every variant's; for a variant, those of the variants based on it (directly or through
+   * others). A base fix that targets VP 3 is no fix if a variant shrinks the VM to 2 VPs.
+   */
+  readonly dependents: readonly Scenario[];
   /** Variants: the keys (see {@link diagnosticKey}) this variant raised, in order. */
   readonly raised: string[] = [];
   /** Variants: the diagnostics built for keys nobody raised before, by key. */
@@ -63,9 +69,11 @@ export class HazardContext {
       known?: { has(key: string): boolean };
       localVms?: readonly Vm[];
       crossVms?: readonly Vm[];
+      dependents?: readonly Scenario[];
     } = {},
   ) {
     this.known = opts.known;
+    this.dependents = opts.dependents ?? [];
     this.localVms = opts.localVms ?? scenario.vms;
     this.crossVms = opts.crossVms ?? scenario.vms;
   }

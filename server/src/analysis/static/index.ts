@@ -10,7 +10,7 @@
  * live in one variant only.
  */
 import { sortDiagnostics, type Diagnostic } from '../../core/diagnostic';
-import type { HostLoad, RunSettings, Scenario, Vm } from '../../model/ir';
+import type { HostLoad, RunSettings, Scenario, VariantDef, Vm } from '../../model/ir';
 import type { DocumentAnalysis } from '../../model/analysisTypes';
 import { registerCodeDocs } from '../../model/codes';
 import { hazardCodeList } from './codes';
@@ -124,12 +124,27 @@ function crossVmsOf(base: Scenario, v: Scenario, baseVms: ReadonlySet<Vm>): read
   return v.vms.filter((vm) => !baseVms.has(vm) || vmCpus(v, vm).some((c) => changed.has(c)));
 }
 
+/** The scenarios of the variants based on `name`, directly or through others. */
+function descendants(variants: readonly VariantDef[], name: string): Scenario[] {
+  const parent = new Map(variants.map((v) => [v.name, v.basedOn]));
+  return variants
+    .filter((v) => {
+      const seen = new Set<string>([v.name]);
+      for (let p = v.basedOn; p !== undefined && !seen.has(p); p = parent.get(p)) {
+        if (p === name) return true;
+        seen.add(p);
+      }
+      return false;
+    })
+    .map((v) => v.scenario);
+}
+
 /**
  * @param text the document's text, when the caller has it (saves rebuilding it from the tokens).
  */
 export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, text?: string): Diagnostic[] {
   const src = new SourceIndex(analysis.parse, text);
-  const out = runChecks(new HazardContext(scenario, src));
+  const out = runChecks(new HazardContext(scenario, src, undefined, { dependents: scenario.variants.map((v) => v.scenario) }));
   const seen = new Set(out.map(key));
   // Per (code, range) not in the base: the first variant's diagnostic and every variant raising it.
   const fromVariants = new Map<string, { d: Diagnostic; names: string[]; seen: Set<string> }>();
@@ -141,7 +156,7 @@ export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, te
     const localVms = same ? v.scenario.vms.filter((vm) => !baseVms.has(vm)) : v.scenario.vms;
     const crossVms = same ? crossVmsOf(scenario, v.scenario, baseVms) : v.scenario.vms;
     const known = { has: (k: string) => seen.has(k) || fromVariants.has(k) };
-    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms });
+    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms, dependents: descendants(scenario.variants, v.name) });
     runChecks(ctx);
     for (const k of ctx.raised) {
       if (seen.has(k)) continue;

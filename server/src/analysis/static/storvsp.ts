@@ -107,8 +107,10 @@ export function checkChannelInterrupts(ctx: HazardContext): void {
   }
 }
 
-function uniqueControllerName(vm: Vm, base: string): string {
-  const taken = new Set(vm.openhcl?.storvsp.map((c) => c.name) ?? []);
+function uniqueControllerName(ctx: HazardContext, vm: Vm, base: string): string {
+  // Not one a scenario the fix also changes (a variant) declares: that would become an override.
+  const vms = [vm, ...ctx.dependents.flatMap((s) => s.vms.filter((x) => x.name === vm.name))];
+  const taken = new Set(vms.flatMap((x) => x.openhcl?.storvsp.map((c) => c.name) ?? []));
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
 }
@@ -148,7 +150,7 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
   const ctrlStmt = ctx.src.statementAt(c.range.start);
   const diskStmt = disk && ctx.src.statementAt(disk.range.start);
   if (!ctrlStmt?.body || !diskStmt) return undefined;
-  const name = uniqueControllerName(vm, `${c.name}_${diskName}`);
+  const name = uniqueControllerName(ctx, vm, `${c.name}_${diskName}`);
   const indent = ctx.src.indentAt(ctrlStmt.start);
   const settings = ctrlStmt.body.statements.filter((s) => s.keyword.name !== 'disk').map((s) => ctx.src.slice(s));
   const inner = indent + ctx.src.indentStep;

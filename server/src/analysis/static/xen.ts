@@ -137,7 +137,10 @@ export function checkWeightsUnderPinning(ctx: HazardContext): void {
 function ownPoolFix(ctx: HazardContext, pool: Pool, group: Vm[], subset: number[], rest: Vm[]) {
   if (subset.includes(0) || group.some((vm) => vm.dom0) || subset.length === pool.cpus.length) return undefined;
   if (rest.some((vm) => ctx.stmt(child(vmPath(vm), 'cpus')) && overlaps(vmCpus(ctx.scenario, vm), subset))) return undefined;
-  const name = uniquePoolName(ctx.scenario.host.pools, `${group[0].name}-pool`);
+  // A scenario the fix also changes (a variant) with another pool on those pCPUs would then have
+  // a pCPU in two pools.
+  if (ctx.dependents.some((s) => s.host.pools.some((p) => p.name !== pool.name && overlaps(p.cpus, subset)))) return undefined;
+  const name = uniquePoolName([...ctx.scenario.host.pools, ...ctx.dependents.flatMap((s) => s.host.pools)], `${group[0].name}-pool`);
   const list = fmtCpuList(subset);
   // Derived from a domain's name, which may need quotes (`vm "a x"` gives `pool "a x-pool"`).
   const written = fmtName(name);
