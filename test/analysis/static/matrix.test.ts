@@ -323,6 +323,40 @@ describe('hazard matrix: a base fix stays valid in every variant', () => {
   });
 });
 
+describe('hazard matrix: every base fix of every raise case keeps added variants valid', () => {
+  test('variants that shrink a VM, add a pool, or change its sidecar: still no errors after each fix', () => {
+    let checked = 0;
+    for (const code of CODES) {
+      const raise = read(code, 'raise');
+      if (raise === undefined) continue;
+      const vms = [...raise.matchAll(/^vm (\w+)/gm)].map((m) => m[1]);
+      const extras = [
+        'variant pools { host { pool extra { cpus 3-4 } } }',
+        'variant strict { scenario { stall_threshold 100us } }',
+        ...vms.flatMap((n) => [
+          `variant one_${n} { vm ${n} { vcpus 1 } }`,
+          `variant two_${n} { vm ${n} { vcpus 2 } }`,
+          `variant sidecar_${n} { vm ${n} { openhcl { sidecar { hotplug off } } } }`,
+          `variant no_sidecar_${n} { vm ${n} { openhcl { remove sidecar } } }`,
+        ]),
+      ];
+      for (const v of extras) {
+        const text = raise + v + '\n';
+        const a = analyze(text);
+        if (errorsOf(a).length) continue; // this variant does not apply to the case
+        for (const d of a.diagnostics.filter((x) => x.code === code && !x.message.startsWith('In variant'))) {
+          for (const f of d.fixes ?? []) {
+            const after = analyze(applyEdits(text, f.edits));
+            assert.equal(errorsOf(after).length, 0, `${code}.raise.vps + \`${v}\`: fix "${f.title}" keeps the variant valid:\n${fmt(errorsOf(after))}`);
+            checked++;
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 100, `fixes checked: ${checked}`);
+  });
+});
+
 describe('hazard matrix: fixes that name a new block quote the name when it needs quotes', () => {
   test('VPS210: the new controller of a quoted controller and disk', () => {
     checkFix(
