@@ -52,7 +52,11 @@ export class HazardContext {
    * base, every variant's; for a variant, those of the variants based on it (directly or through
    * others). A base fix that targets VP 3 is no fix if a variant shrinks the VM to 2 VPs.
    */
-  readonly dependents: readonly Scenario[];
+  get dependents(): readonly Scenario[] {
+    return (this.dependentList ??= this.makeDependents?.() ?? []);
+  }
+  private dependentList: readonly Scenario[] | undefined;
+  private readonly makeDependents: (() => readonly Scenario[]) | undefined;
   /** Variants: the keys (see {@link diagnosticKey}) this variant raised, in order. */
   readonly raised: string[] = [];
   /** Variants: the diagnostics built for keys nobody raised before, by key. */
@@ -69,11 +73,12 @@ export class HazardContext {
       known?: { has(key: string): boolean };
       localVms?: readonly Vm[];
       crossVms?: readonly Vm[];
-      dependents?: readonly Scenario[];
+      /** Computes {@link dependents}, on first use (most checks never ask). */
+      dependents?: () => readonly Scenario[];
     } = {},
   ) {
     this.known = opts.known;
-    this.dependents = opts.dependents ?? [];
+    this.makeDependents = opts.dependents;
     this.localVms = opts.localVms ?? scenario.vms;
     this.crossVms = opts.crossVms ?? scenario.vms;
   }

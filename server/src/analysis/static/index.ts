@@ -124,19 +124,32 @@ function crossVmsOf(base: Scenario, v: Scenario, baseVms: ReadonlySet<Vm>): read
   return v.vms.filter((vm) => !baseVms.has(vm) || vmCpus(v, vm).some((c) => changed.has(c)));
 }
 
-/** The scenarios of the variants based on `name`, directly or through others. */
-function descendants(variants: readonly VariantDef[], name: string): Scenario[] {
-  const parent = new Map(variants.map((v) => [v.name, v.basedOn]));
-  return variants
-    .filter((v) => {
-      const seen = new Set<string>([v.name]);
-      for (let p = v.basedOn; p !== undefined && !seen.has(p); p = parent.get(p)) {
-        if (p === name) return true;
-        seen.add(p);
-      }
-      return false;
-    })
-    .map((v) => v.scenario);
+/** The variants based directly on each variant, by name. */
+function childrenOf(variants: readonly VariantDef[]): Map<string, VariantDef[]> {
+  const out = new Map<string, VariantDef[]>();
+  for (const v of variants) {
+    if (v.basedOn === undefined) continue;
+    const list = out.get(v.basedOn);
+    if (list) list.push(v);
+    else out.set(v.basedOn, [v]);
+  }
+  return out;
+}
+
+/** The scenarios of the variants based on `name`, directly or through others (a cycle stops). */
+function descendants(children: ReadonlyMap<string, readonly VariantDef[]>, name: string): Scenario[] {
+  const out: Scenario[] = [];
+  const seen = new Set<string>([name]);
+  const queue = [name];
+  for (let k = 0; k < queue.length; k++) {
+    for (const c of children.get(queue[k]) ?? []) {
+      if (seen.has(c.name)) continue;
+      seen.add(c.name);
+      out.push(c.scenario);
+      queue.push(c.name);
+    }
+  }
+  return out;
 }
 
 /**
@@ -144,7 +157,8 @@ function descendants(variants: readonly VariantDef[], name: string): Scenario[] 
  */
 export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, text?: string): Diagnostic[] {
   const src = new SourceIndex(analysis.parse, text);
-  const out = runChecks(new HazardContext(scenario, src, undefined, { dependents: scenario.variants.map((v) => v.scenario) }));
+  const out = runChecks(new HazardContext(scenario, src, undefined, { dependents: () => scenario.variants.map((v) => v.scenario) }));
+  let children: Map<string, VariantDef[]> | undefined;
   const seen = new Set(out.map(key));
   // Per (code, range) not in the base: the first variant's diagnostic and every variant raising it.
   const fromVariants = new Map<string, { d: Diagnostic; names: string[]; seen: Set<string> }>();
@@ -156,7 +170,7 @@ export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, te
     const localVms = same ? v.scenario.vms.filter((vm) => !baseVms.has(vm)) : v.scenario.vms;
     const crossVms = same ? crossVmsOf(scenario, v.scenario, baseVms) : v.scenario.vms;
     const known = { has: (k: string) => seen.has(k) || fromVariants.has(k) };
-    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms, dependents: descendants(scenario.variants, v.name) });
+    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms, dependents: () => descendants((children ??= childrenOf(scenario.variants)), v.name) });
     runChecks(ctx);
     for (const k of ctx.raised) {
       if (seen.has(k)) continue;
