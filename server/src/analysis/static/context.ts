@@ -13,7 +13,7 @@ import type { TextRange } from '../../core/text';
 import type { Scenario, Vm } from '../../model/ir';
 import type { Statement } from '../../syntax/tree';
 import { hazardCodeDocs, type HazardCode } from './codes';
-import { nestText, type Path, type SourceIndex } from './source';
+import { nestText, statementKeys, type Path, type SourceIndex } from './source';
 import { capRelated } from '../../model/util';
 
 export interface HazardReport {
@@ -47,6 +47,16 @@ export class HazardContext {
    * contenders with the base's demand, and raises exactly the base's diagnostics.
    */
   readonly crossVms: readonly Vm[];
+  /**
+   * The scenarios an edit in this scope changes too, and which a fix must leave valid: for the
+   * base, every variant's; for a variant, those of the variants based on it (directly or through
+   * others). A base fix that targets VP 3 is no fix if a variant shrinks the VM to 2 VPs.
+   */
+  get dependents(): readonly Scenario[] {
+    return (this.dependentList ??= this.makeDependents?.() ?? []);
+  }
+  private dependentList: readonly Scenario[] | undefined;
+  private readonly makeDependents: (() => readonly Scenario[]) | undefined;
   /** Variants: the keys (see {@link diagnosticKey}) this variant raised, in order. */
   readonly raised: string[] = [];
   /** Variants: the diagnostics built for keys nobody raised before, by key. */
@@ -63,9 +73,12 @@ export class HazardContext {
       known?: { has(key: string): boolean };
       localVms?: readonly Vm[];
       crossVms?: readonly Vm[];
+      /** Computes {@link dependents}, on first use (most checks never ask). */
+      dependents?: () => readonly Scenario[];
     } = {},
   ) {
     this.known = opts.known;
+    this.makeDependents = opts.dependents;
     this.localVms = opts.localVms ?? scenario.vms;
     this.crossVms = opts.crossVms ?? scenario.vms;
   }
@@ -233,9 +246,10 @@ export class HazardContext {
   /** A fix made of edits computed by the check; dropped later if it leaves its scope. */
   fix(title: string, edits: (TextEdit | undefined)[], preferred = false): Fix | undefined {
     if (edits.length === 0 || edits.some((e) => e === undefined)) return undefined;
-    const list = edits as TextEdit[];
-    // Two edits on the same spot (say, two overrides created in one variant) would produce a
-    // block declared twice; such a fix is not mechanical enough to offer.
+    const list = mergeInsertions(edits as TextEdit[]);
+    // Two edits on the same spot that could not be merged (say, two overrides of the same block
+    // created in one variant) would produce a block declared twice; such a fix is not mechanical
+    // enough to offer.
     for (let i = 0; i < list.length; i++) {
       for (let j = i + 1; j < list.length; j++) {
         const a = list[i].range;
@@ -247,4 +261,31 @@ export class HazardContext {
     if (preferred) f.preferred = true;
     return f;
   }
+}
+
+/** Text an insertion before a block's first statement ends with (`insertChild`): `; ` or a line break and indentation. */
+const BEFORE_FIRST = /(?:; |\r?\n[ \t]*)$/;
+
+/**
+ * Merges insertions at one offset before a block's first statement into one edit, in order, when
+ * no two of them write the same statement (in a variant: `host { pool ... }` and `vm b { ... }`,
+ * both new). The editor then applies one insertion instead of several at the same spot, whose
+ * order clients may not keep. Anything else at one offset is left alone (and refused by `fix`).
+ */
+function mergeInsertions(edits: TextEdit[]): TextEdit[] {
+  if (edits.length < 2) return edits;
+  const out: TextEdit[] = [];
+  const keys: (Set<string> | undefined)[] = [];
+  for (const e of edits) {
+    const mine = e.range.start === e.range.end && BEFORE_FIRST.test(e.newText) ? statementKeys(e.newText) : undefined;
+    const k = mine ? out.findIndex((o, j) => keys[j] !== undefined && o.range.start === e.range.start) : -1;
+    if (k >= 0 && mine && ![...mine].some((x) => keys[k]!.has(x))) {
+      out[k] = { range: out[k].range, newText: out[k].newText + e.newText };
+      for (const x of mine) keys[k]!.add(x);
+    } else {
+      out.push(e);
+      keys.push(mine);
+    }
+  }
+  return out;
 }

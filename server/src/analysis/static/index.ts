@@ -10,7 +10,7 @@
  * live in one variant only.
  */
 import { sortDiagnostics, type Diagnostic } from '../../core/diagnostic';
-import type { HostLoad, RunSettings, Scenario, Vm } from '../../model/ir';
+import type { HostLoad, RunSettings, Scenario, VariantDef, Vm } from '../../model/ir';
 import type { DocumentAnalysis } from '../../model/analysisTypes';
 import { registerCodeDocs } from '../../model/codes';
 import { hazardCodeList } from './codes';
@@ -124,12 +124,41 @@ function crossVmsOf(base: Scenario, v: Scenario, baseVms: ReadonlySet<Vm>): read
   return v.vms.filter((vm) => !baseVms.has(vm) || vmCpus(v, vm).some((c) => changed.has(c)));
 }
 
+/** The variants based directly on each variant, by name. */
+function childrenOf(variants: readonly VariantDef[]): Map<string, VariantDef[]> {
+  const out = new Map<string, VariantDef[]>();
+  for (const v of variants) {
+    if (v.basedOn === undefined) continue;
+    const list = out.get(v.basedOn);
+    if (list) list.push(v);
+    else out.set(v.basedOn, [v]);
+  }
+  return out;
+}
+
+/** The scenarios of the variants based on `name`, directly or through others (a cycle stops). */
+function descendants(children: ReadonlyMap<string, readonly VariantDef[]>, name: string): Scenario[] {
+  const out: Scenario[] = [];
+  const seen = new Set<string>([name]);
+  const queue = [name];
+  for (let k = 0; k < queue.length; k++) {
+    for (const c of children.get(queue[k]) ?? []) {
+      if (seen.has(c.name)) continue;
+      seen.add(c.name);
+      out.push(c.scenario);
+      queue.push(c.name);
+    }
+  }
+  return out;
+}
+
 /**
  * @param text the document's text, when the caller has it (saves rebuilding it from the tokens).
  */
 export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, text?: string): Diagnostic[] {
   const src = new SourceIndex(analysis.parse, text);
-  const out = runChecks(new HazardContext(scenario, src));
+  const out = runChecks(new HazardContext(scenario, src, undefined, { dependents: () => scenario.variants.map((v) => v.scenario) }));
+  let children: Map<string, VariantDef[]> | undefined;
   const seen = new Set(out.map(key));
   // Per (code, range) not in the base: the first variant's diagnostic and every variant raising it.
   const fromVariants = new Map<string, { d: Diagnostic; names: string[]; seen: Set<string> }>();
@@ -141,7 +170,7 @@ export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, te
     const localVms = same ? v.scenario.vms.filter((vm) => !baseVms.has(vm)) : v.scenario.vms;
     const crossVms = same ? crossVmsOf(scenario, v.scenario, baseVms) : v.scenario.vms;
     const known = { has: (k: string) => seen.has(k) || fromVariants.has(k) };
-    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms });
+    const ctx = new HazardContext(v.scenario, src, v.name, { known, localVms, crossVms, dependents: () => descendants((children ??= childrenOf(scenario.variants)), v.name) });
     runChecks(ctx);
     for (const k of ctx.raised) {
       if (seen.has(k)) continue;

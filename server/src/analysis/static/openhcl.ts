@@ -272,9 +272,12 @@ export function checkUntargetedIo(ctx: HazardContext): void {
     // `io_ring current` tasks complete on the VP they run on, not on VP 0.
     const untargeted = oh.tasks.filter((t) => onVpThread(oh, t) && t.targetVp === undefined && t.ioRing !== 'current' && t.program.steps.some((s) => s.kind === 'io'));
     if (untargeted.length < 2) continue;
+    // Spread over VPs 1.. that exist in every scenario the fix changes (a variant may shrink the VM).
+    let vps = vm.vcpus;
+    for (const s of ctx.dependents) vps = Math.min(vps, s.vms.find((x) => x.name === vm.name)?.vcpus ?? vps);
     untargeted.forEach((t, k) => {
       const others = untargeted.filter((o) => o !== t);
-      const spreadVp = 1 + (k % (vm.vcpus - 1));
+      const spreadVp = vps > 1 ? 1 + (k % (vps - 1)) : undefined;
       ctx.report(HazardCodes.untargetedIo, {
         range: ctx.head(t.range),
         message:
@@ -282,7 +285,7 @@ export function checkUntargetedIo(ctx: HazardContext): void {
           `(${plural(untargeted.length, 'untargeted IO source')}) -> every completion wakes VP 0 and pulls it out of VTL0, making VP 0 a hotspot while VPs 1-${vm.vcpus - 1} stay quiet -> ` +
           `give each task a \`target_vp\`, spread across VPs`,
         related: others.map((o) => ctx.rel(o.range, `task \`${o.name}\` also completes its IO on VP 0`)),
-        fixes: [ctx.setSetting(taskPath(vm, t), 'target_vp', String(spreadVp), `Target VP ${spreadVp} (\`target_vp ${spreadVp}\`)`, true)],
+        fixes: spreadVp === undefined ? [] : [ctx.setSetting(taskPath(vm, t), 'target_vp', String(spreadVp), `Target VP ${spreadVp} (\`target_vp ${spreadVp}\`)`, true)],
       });
     });
   }

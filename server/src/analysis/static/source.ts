@@ -38,7 +38,8 @@ export function fmtName(name: string): string {
   return IDENT_RE.test(name) && !name.endsWith('-') ? name : JSON.stringify(name);
 }
 
-function argName(a: Arg | undefined): string | undefined {
+/** The name an argument writes (an identifier or a string), undefined for any other argument. */
+export function argName(a: Arg | undefined): string | undefined {
   if (!a || a.missing) return undefined;
   if (a.type === 'ident') return a.name;
   if (a.type === 'string') return a.value;
@@ -72,6 +73,36 @@ function indexList(list: readonly Statement[]): ListIndex {
   return { byKw, byName };
 }
 
+/**
+ * What identifies each top-level statement of inserted text (`vm web { ... }; host { ... }` gives
+ * `vm web` and `host`): its keyword, and its name for named blocks. Two statements with one key
+ * in one block declare it twice.
+ */
+export function statementKeys(text: string): Set<string> {
+  const out = new Set<string>();
+  let depth = 0;
+  let start = 0;
+  const flush = (end: number) => {
+    const stmt = text.slice(start, end);
+    const words = stmt.trim().match(/"(?:[^"\\]|\\.)*"|[^\s{};]+/g);
+    const block = stmt.includes('{');
+    if (words?.length) out.add(block && NAMED_BLOCKS.has(words[0]) && words[1] !== undefined ? `${words[0]} ${words[1]}` : words[0]);
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '{') depth++;
+    else if (c === '}') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && (c === ';' || c === '\n')) {
+      flush(i);
+      start = i + 1;
+    }
+  }
+  flush(text.length);
+  return out;
+}
+
 /** The text of `path` followed by `leaf` as nested one-line blocks: `vm web { guest { leaf } }`. */
 export function nestText(path: Path, leaf: string): string {
   let out = leaf;
@@ -103,6 +134,11 @@ export class SourceIndex {
   readonly text: string;
   /** The document's line break, used in inserted text (`\r\n` documents stay `\r\n`). */
   readonly eol: string;
+  /**
+   * The document as written, when the caller passed it: inserted text copies its indentation from
+   * here, so a tab-indented document gets tabs (the rebuilt `text` reads tabs as spaces).
+   */
+  private readonly raw: string | undefined;
   private readonly variants = new Map<string, Statement>();
   private baseRoots: Statement[] | undefined;
   private lineIndex: LineIndex | undefined;
@@ -115,6 +151,7 @@ export class SourceIndex {
    */
   constructor(parse: ParseResult, text?: string) {
     this.file = parse.file;
+    this.raw = text !== undefined && text.length === parse.file.end ? text : undefined;
     if (text !== undefined && text.length === parse.file.end && !OTHER_BLANKS.test(text)) this.text = text;
     else {
       const chunks: string[] = [];
@@ -175,6 +212,11 @@ export class SourceIndex {
   /** The `variant NAME { ... }` statement. */
   variant(name: string): Statement | undefined {
     return this.variants.get(name);
+  }
+
+  /** Every `variant NAME { ... }` statement, in document order (the first of each name). */
+  allVariants(): Statement[] {
+    return [...this.variants.values()];
   }
 
   /** True when `r` lies inside any variant block. */
@@ -247,13 +289,25 @@ export class SourceIndex {
     return { start: s.start, end: Math.max(last.end, s.keyword.end) };
   }
 
-  /** Leading whitespace of the line that holds `offset`. */
+  /** Leading whitespace of the line that holds `offset`, as written (tabs stay tabs). */
   indentAt(offset: number): string {
+    const text = this.raw ?? this.text;
     const line = this.lines.positionAt(offset).line;
     const start = this.lines.lineStarts[line];
     let i = start;
-    while (i < this.text.length && (this.text[i] === ' ' || this.text[i] === '\t')) i++;
-    return this.text.slice(start, i);
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
+    return text.slice(start, i);
+  }
+
+  private step: string | undefined;
+
+  /** One level of indentation in the document's style: a tab when its first indented line starts with one, else two spaces. */
+  get indentStep(): string {
+    if (this.step === undefined) {
+      const m = /^([ \t])[ \t]*\S/m.exec(this.raw ?? '');
+      this.step = m?.[1] === '\t' ? '\t' : '  ';
+    }
+    return this.step;
   }
 
   /** Whether two offsets are on the same line. */
@@ -294,7 +348,7 @@ export class SourceIndex {
       const inner = { start: body.open.end, end: body.close.start };
       if (this.sameLine(body.open.start, body.close.start)) return { range: inner, newText: ` ${text} ` };
       const indent = this.indentAt(owner.start);
-      return { range: inner, newText: `${this.eol}${indent}  ${text}${this.eol}${indent}` };
+      return { range: inner, newText: `${this.eol}${indent}${this.indentStep}${text}${this.eol}${indent}` };
     }
     if (this.sameLine(body.open.start, first.start)) return { range: { start: first.start, end: first.start }, newText: `${text}; ` };
     return { range: { start: first.start, end: first.start }, newText: `${text}${this.eol}${this.indentAt(first.start)}` };

@@ -12,7 +12,8 @@ import type { HazardContext } from './context';
 import { distMean, fmtDist, fmtIndices, fmtList, plural } from './format';
 import { ioSourcesOf } from './openhcl';
 import { child, netvspPath, storvspPath } from './paths';
-import type { Path } from './source';
+import { argName, fmtName, type Path } from './source';
+import type { Statement } from '../../syntax/tree';
 import { channelCount, channelVps } from './placement';
 import { maxSubChannels } from '../../model/storvspRule';
 import { openhclPath } from './paths';
@@ -107,10 +108,38 @@ export function checkChannelInterrupts(ctx: HazardContext): void {
   }
 }
 
-function uniqueControllerName(vm: Vm, base: string): string {
-  const taken = new Set(vm.openhcl?.storvsp.map((c) => c.name) ?? []);
+function uniqueControllerName(ctx: HazardContext, vm: Vm, base: string): string {
+  // Not one a scenario the fix also changes (a variant) declares: that would become an override.
+  const vms = [vm, ...ctx.dependents.flatMap((s) => s.vms.filter((x) => x.name === vm.name))];
+  const taken = new Set(vms.flatMap((x) => x.openhcl?.storvsp.map((c) => c.name) ?? []));
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}${i}`)) return `${base}${i}`;
+}
+
+/**
+ * Whether any variant's text names disk `disk` of controller `c` of `vm`: IO sent to it (`disk C D`
+ * in an ioload, `disk_io C D`), or an override or removal of the disk inside `storvsp C`. The
+ * base's move to a new controller cannot follow those (a base fix never edits a variant), so they
+ * would point at a disk that is no longer there.
+ */
+function variantsNameDisk(ctx: HazardContext, vm: Vm, c: StorvspController, disk: string): boolean {
+  const walk = (list: readonly Statement[], inVm: boolean, inCtrl: boolean): boolean => {
+    for (const s of list) {
+      if (s.keyword.missing) continue;
+      const kw = s.keyword.name;
+      const a0 = argName(s.args[0]);
+      if (inVm && (kw === 'disk' || kw === 'disk_io') && a0 === c.name && argName(s.args[1]) === disk) return true;
+      if (inCtrl && (kw === 'disk' || kw === 'remove') && s.args.some((a) => argName(a) === disk)) return true;
+      if (!s.body) continue;
+      if (kw === 'vm') {
+        if (a0 === vm.name && walk(s.body.statements, true, false)) return true;
+      } else if (kw === 'storvsp') {
+        if (inVm && walk(s.body.statements, true, a0 === c.name)) return true;
+      } else if (walk(s.body.statements, inVm, inCtrl)) return true;
+    }
+    return false;
+  };
+  return ctx.src.allVariants().some((v) => walk(v.body?.statements ?? [], false, false));
 }
 
 /**
@@ -122,10 +151,13 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
   const ctrlStmt = ctx.src.statementAt(c.range.start);
   const diskStmt = disk && ctx.src.statementAt(disk.range.start);
   if (!ctrlStmt?.body || !diskStmt) return undefined;
-  const name = uniqueControllerName(vm, `${c.name}_${diskName}`);
+  const name = uniqueControllerName(ctx, vm, `${c.name}_${diskName}`);
   const indent = ctx.src.indentAt(ctrlStmt.start);
   const settings = ctrlStmt.body.statements.filter((s) => s.keyword.name !== 'disk').map((s) => ctx.src.slice(s));
-  const lines = [`storvsp ${name} {`, ...settings.map((t) => `${indent}  ${t}`), `${indent}  ${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
+  const inner = indent + ctx.src.indentStep;
+  // Derived from the controller's and the disk's names, which may need quotes.
+  const written = fmtName(name);
+  const lines = [`storvsp ${written} {`, ...settings.map((t) => `${inner}${t}`), `${inner}${ctx.src.slice(diskStmt).trimStart()}`, `${indent}}`];
   const edits: (TextEdit | undefined)[] = [ctx.src.deleteStatement(diskStmt), ctx.src.insertAfter(ctrlStmt, lines.join('\n'))];
   for (let lIndex = 0; lIndex < vm.guest.ioloads.length; lIndex++) {
     const l = vm.guest.ioloads[lIndex];
@@ -133,7 +165,7 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
     const ls = ctx.src.statementAt(l.range.start);
     const ref = ls?.body?.statements.find((s) => s.keyword.name === 'disk');
     const arg = ref?.args[0];
-    edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
+    edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: written } : undefined);
   }
   for (let tIndex = 0; tIndex < vm.guest.threads.length; tIndex++) {
     const t = vm.guest.threads[tIndex];
@@ -141,7 +173,7 @@ function moveDiskEdits(ctx: HazardContext, vm: Vm, c: StorvspController, diskNam
       const s = t.program.steps[sIndex];
       if (s.kind !== 'disk_io' || s.controller !== c.name || s.disk !== diskName) continue;
       const arg = ctx.src.statementAt(s.range.start)?.args[0];
-      edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: name } : undefined);
+      edits.push(arg ? { range: { start: arg.start, end: arg.end }, newText: written } : undefined);
     }
   }
   return { name, edits };
@@ -199,7 +231,8 @@ export function checkHeadOfLine(ctx: HazardContext): void {
         if (mean < HEAD_OF_LINE_RATIO * fastest || mean <= 0) continue;
         const fast = used.filter((o) => distMean(o.latency) * HEAD_OF_LINE_RATIO <= mean);
         const n = channelCount(c);
-        const move = moveDiskEdits(ctx, vm, c, d.name);
+        // In the base, only when no variant names the disk (the variant would lose it).
+        const move = ctx.variant !== undefined || !variantsNameDisk(ctx, vm, c, d.name) ? moveDiskEdits(ctx, vm, c, d.name) : undefined;
         // One causal story with the simulator: a channel's queue fills when its in-flight IOs reach
         // io_queue_depth. With the slow disk's estimated pending IO at or above that, it fills
         // (warning); below it, it fills only in bursts, so the message says "may" (info).

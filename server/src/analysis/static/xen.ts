@@ -11,6 +11,7 @@ import type { HazardContext } from './context';
 import { vmCpus } from './demand';
 import { fmtCpuList, fmtIndices, fmtList, fmtListOf } from './format';
 import { child, hostPath, poolPath, vmPath } from './paths';
+import { fmtName } from './source';
 
 function isXen(p: Pool): boolean {
   return p.sched === 'credit' || p.sched === 'credit2';
@@ -136,15 +137,20 @@ export function checkWeightsUnderPinning(ctx: HazardContext): void {
 function ownPoolFix(ctx: HazardContext, pool: Pool, group: Vm[], subset: number[], rest: Vm[]) {
   if (subset.includes(0) || group.some((vm) => vm.dom0) || subset.length === pool.cpus.length) return undefined;
   if (rest.some((vm) => ctx.stmt(child(vmPath(vm), 'cpus')) && overlaps(vmCpus(ctx.scenario, vm), subset))) return undefined;
-  const name = uniquePoolName(ctx.scenario.host.pools, `${group[0].name}-pool`);
+  // A scenario the fix also changes (a variant) with another pool on those pCPUs would then have
+  // a pCPU in two pools.
+  if (ctx.dependents.some((s) => s.host.pools.some((p) => p.name !== pool.name && overlaps(p.cpus, subset)))) return undefined;
+  const name = uniquePoolName([...ctx.scenario.host.pools, ...ctx.dependents.flatMap((s) => s.host.pools)], `${group[0].name}-pool`);
   const list = fmtCpuList(subset);
-  const edits: (TextEdit | undefined)[] = [ctx.addChildEdit(hostPath, `pool ${name} { cpus ${list}; sched ${pool.sched} }`)];
+  // Derived from a domain's name, which may need quotes (`vm "a x"` gives `pool "a x-pool"`).
+  const written = fmtName(name);
+  const edits: (TextEdit | undefined)[] = [ctx.addChildEdit(hostPath, `pool ${written} { cpus ${list}; sched ${pool.sched} }`)];
   // An implicit pool gives up the pCPUs by itself; a written one needs its list shrunk.
   if (!pool.implicit && ctx.stmt(child(poolPath(pool), 'cpus'))) {
     const keep = pool.cpus.filter((c) => !subset.includes(c));
     edits.push(ctx.settingEdit(poolPath(pool), 'cpus', fmtCpuList(keep)));
   }
-  for (const vm of group) edits.push(...ctx.settingsEdits(vmPath(vm), [['pool', name], ['cpus', list]]));
+  for (const vm of group) edits.push(...ctx.settingsEdits(vmPath(vm), [['pool', written], ['cpus', list]]));
   return ctx.fix(`Move ${fmtList(group.map((vm) => `\`${vm.name}\``))} to a cpupool of their own (\`${name}\`, pCPUs ${list})`, edits, true);
 }
 
