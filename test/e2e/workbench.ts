@@ -75,10 +75,10 @@ async function paletteWithCommand(page: Page, title: string): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   for (let attempt = 1; ; attempt++) {
     const input = await openPalette(page);
-    await input.fill(`>${title}`);
     // Enter runs the focused row; the list refilters asynchronously, so wait until the focused
     // row is the command (the row's aria-label starts with its title).
     try {
+      await input.fill(`>${title}`, { timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
       await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
       return;
     } catch (e) {
