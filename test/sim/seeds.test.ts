@@ -183,6 +183,7 @@ describe('--sweep parsing and paths', () => {
     assert.match(msg('vm.vcpus=1'), /named block.*busy/);
     assert.match(msg('vm busy=1'), /must end at a setting/);
     assert.match(msg('host.pcpus.x=1'), /is a setting, not a block/);
+    assert.match(msg('scenario.seed=1,2'), /--seeds/);
     // A block a variant adds is not in the base.
     assert.match(msg('host.load noise.threads=1'), /no load `noise`/);
   });

@@ -116,6 +116,7 @@ export function checkSweepPath(sweep: SweepSpec, analysis: DocumentAnalysis): st
     if (named && st.name === undefined) return `--sweep: \`${st.keyword}\` is a named block: write \`${st.keyword} NAME\` in the path (${namesIn(here, spec, specOf) || 'none in the base'}).`;
     if (!named && st.name !== undefined) return `--sweep: \`${st.keyword}\` takes no name in a path (\`${st.keyword} ${st.name}\`).`;
     if (last) {
+      if (spec.id === 'scenario.seed') return '--sweep: the seed is set per run by --seed, --seeds and --seed-list; sweep another setting.';
       if (spec.body === 'required' || named) return `--sweep: the path ends at the block \`${st.keyword}${st.name ? ' ' + st.name : ''}\`; it must end at a setting of it (${childSpecs(spec.id).filter((c) => c.body !== 'required' && c.args[0]?.type.kind !== 'name').map((c) => c.keyword).join(', ')}).`;
       return undefined;
     }
