@@ -2,7 +2,9 @@
  * `vpscope simulate FILE [--variant NAME | --all-variants] [--seed N] [--json] [--out F.json]
  * [--chrome-trace F.json] [--html F.html] [--max-events N] [--wall-ms N] [--timeline]`: checks the scenario like
  * `vpscope check`, then runs the deterministic simulation of the base (or the chosen variants)
- * and prints a summary (default), or `vpscope.run/1` JSON.
+ * and prints a summary (default), or `vpscope.run/1` JSON. With `--seeds N` (N > 1),
+ * `--seed-list` or `--sweep`, the runs of every (point, variant, seed) go to a pool of sim workers
+ * and the aggregate is printed instead (`seeds.ts`, `vpscope.seeds/1`).
  *
  * Exit status: 0 simulated (findings allowed; also when a budget stopped it), 1 the scenario has
  * errors (printed like `check`), 2 bad usage, an unreadable file or an unwritable / conflicting
