@@ -79,7 +79,9 @@ describe('simulate --seeds/--sweep', () => {
       [['--seeds', '2', '--seed-list', '1,2'], /either --seeds or --seed-list/],
       [['--seed-list', '1,1'], /names a seed twice/],
       [['--seed-list', '1,,2'], /--seed-list/],
-      [['--jobs', '0', '--seeds', '2'], /--jobs expects at least 1/],
+      [['--jobs', '0', '--seeds', '2'], /--jobs expects 1 to 256/],
+      [['--jobs', '100000', '--seeds', '2'], /--jobs expects 1 to 256/],
+      [['--seeds', '10000', '--all-variants', '--sweep', 'vm v.vcpus=1..10'], /200000 runs planned/],
       [['--seeds', '2', '--timeline'], /--timeline shows one run/],
       [['--sweep', 'host.pcpus=1,2', '--html', join(dir, 'x.html')], /--html shows one run/],
     ];

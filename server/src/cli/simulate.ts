@@ -115,7 +115,7 @@ export async function main(args: string[]): Promise<number> {
   const jobs = parseCount(o.jobs, 'jobs');
   for (const v of [seed, maxEvents, wallMs, nSeeds, jobs]) if (typeof v === 'string') return fail(v);
   if (nSeeds === 0 || (typeof nSeeds === 'number' && nSeeds > MAX_SEEDS)) return fail(`--seeds expects 1 to ${MAX_SEEDS}`);
-  if (jobs === 0) return fail('--jobs expects at least 1');
+  if (jobs === 0 || (typeof jobs === 'number' && jobs > MAX_JOBS)) return fail(`--jobs expects 1 to ${MAX_JOBS}`);
   if (o.seeds !== undefined && o['seed-list'] !== undefined) return fail('use either --seeds or --seed-list');
   let seedList: number[] | undefined;
   if (o['seed-list'] !== undefined) {
@@ -201,6 +201,8 @@ export async function main(args: string[]): Promise<number> {
     const base = (seed as number | undefined) ?? scenario.settings.seed;
     const variants = wanted === 'all' ? known : Array.isArray(wanted) ? known.filter((n) => wanted.includes(n)) : ['base'];
     const seeds = seedList ?? Array.from({ length: (nSeeds as number | undefined) ?? 1 }, (_, i) => base + i);
+    const total = seeds.length * variants.length * (sweep?.values.length ?? 1);
+    if (total > MAX_RUNS) return fail(`${total} runs planned (seeds x variants x sweep values); at most ${MAX_RUNS}`);
     return runSeeds({
       shown,
       title: scenario.title,
@@ -283,6 +285,9 @@ export async function main(args: string[]): Promise<number> {
 
 /** At most this many seeds per variant and point. */
 const MAX_SEEDS = 10000;
+/** At most this many worker threads, and runs in one command. */
+const MAX_JOBS = 256;
+const MAX_RUNS = 100_000;
 /** Exit status after Ctrl-C (SIGINT): 128 + 2, as shells report a process ended by SIGINT. */
 const EXIT_INTERRUPTED = 130;
 /** After a stop request, how long the worker may take to answer before it is terminated. */
