@@ -47,12 +47,37 @@ function once(jobs: number): { ms: number; cpuMs: number; out: string } {
   return { ms, cpuMs: cpu ? Number(cpu[1]) : NaN, out: r.stdout };
 }
 
+/**
+ * What the machine gives two threads right now: wall time of one thread spinning for a fixed
+ * amount of work vs two threads doing that work each (ceiling = 2 x t1 / t2; 2.0 on an idle
+ * 2-core machine). Measured beside each repetition, so the pool's speed-up can be read against it.
+ */
+writeFileSync(
+  join(dir, 'spin.js'),
+  `const { Worker } = require('node:worker_threads');
+const code = 'let x = 0; for (let i = 0; i < 6e8; i++) x = (x + i) | 0; require("node:worker_threads").parentPort.postMessage(x);';
+async function go(n) {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, () => new Promise((r) => new Worker(code, { eval: true }).on('message', r))));
+  return performance.now() - t0;
+}
+(async () => { const t1 = await go(1); const t2 = await go(2); console.log(JSON.stringify({ t1, t2 })); })();
+`,
+);
+function ceiling(): number {
+  const r = spawnSync(process.execPath, [join(dir, 'spin.js')], { encoding: 'utf8' });
+  const { t1, t2 } = JSON.parse(r.stdout) as { t1: number; t2: number };
+  return (2 * t1) / t2;
+}
+
 const load0 = loadavg();
+const ceilings: number[] = [];
 const times = new Map<number, number[]>();
 const cpuTimes = new Map<number, number[]>();
 let reference: string | undefined;
 let runs = 0;
 for (let rep = 0; rep < REPS; rep++) {
+  ceilings.push(ceiling());
   for (const j of JOBS) {
     const { ms, cpuMs, out } = once(j);
     cpuTimes.set(j, [...(cpuTimes.get(j) ?? []), cpuMs]);
@@ -72,4 +97,5 @@ console.log(`Machine: ${cpus().length} CPUs (${availableParallelism()} available
 console.log('| workers | wall (best) | all reps | speed-up vs 1 | process CPU (min) |');
 console.log('|---:|---:|---|---:|---:|');
 for (const j of JOBS) console.log(`| ${j} | ${(best(j) / 1000).toFixed(2)} s | ${times.get(j)!.map((t) => (t / 1000).toFixed(2)).join(', ')} | ${(best(JOBS[0]) / best(j)).toFixed(2)}x | ${(Math.min(...cpuTimes.get(j)!) / 1000).toFixed(2)} s |`);
-console.log('\nJSON byte-identical across worker counts: yes');
+console.log(`\nTwo spinning threads vs one, per repetition (2.00 = two free cores): ${ceilings.map((c) => c.toFixed(2) + 'x').join(', ')}`);
+console.log('JSON byte-identical across worker counts: yes');
