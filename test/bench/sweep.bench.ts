@@ -5,7 +5,9 @@
  * TypeScript loader. Process CPU time (all threads, getrusage) is printed beside the wall time:
  * the extra CPU of more workers is their own start-up and JIT warm-up. Each figure is the best (lowest wall time) of N repetitions (default 3): the
  * machine is shared, and other jobs only ever add time. The JSON of every repetition is compared
- * byte for byte across worker counts.
+ * byte for byte across worker counts. Before each repetition, the ceiling the machine offers then
+ * is measured: two threads spinning on a fixed amount of work each against one (2.00x on two free
+ * cores), to read the pool's speed-up against.
  *
  *   node --import tsx test/bench/sweep.bench.ts [--reps N] [--jobs 1,2,4]
  *
