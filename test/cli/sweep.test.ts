@@ -94,8 +94,9 @@ describe('simulate --seeds/--sweep', () => {
   });
   it('Ctrl-C stops a sweep, prints the runs that completed and exits 130', async () => {
     const long = join(dir, 'long.vps');
+    // 400 runs of 20 s simulated: far longer than the 6 s before Ctrl-C, even on a quiet machine.
     writeFileSync(long, SCENARIO.replace('duration 20ms', 'duration 20s'));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--seeds', '50', '--jobs', '2', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--seeds', '400', '--jobs', '2', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -107,10 +108,10 @@ describe('simulate --seeds/--sweep', () => {
     const code = await exited;
     assert.ok(performance.now() - t < 3000, 'stops within the grace time');
     assert.equal(code, 130, err);
-    assert.match(err, /stopped early \(cancelled\) after \d+\/50 runs/);
+    assert.match(err, /stopped early \(cancelled\) after \d+\/400 runs/);
     const doc = JSON.parse(out);
     assert.equal(doc.notRun.reason, 'cancelled');
-    assert.equal(doc.runs.length + doc.notRun.runs.length, 50);
+    assert.equal(doc.runs.length + doc.notRun.runs.length, 400);
     assert.ok(doc.runs.every((r: { stop: string }) => r.stop === 'completed'));
   });
 });
