@@ -2,7 +2,9 @@
  * `vpscope simulate FILE [--variant NAME | --all-variants] [--seed N] [--json] [--out F.json]
  * [--chrome-trace F.json] [--html F.html] [--max-events N] [--wall-ms N] [--timeline]`: checks the scenario like
  * `vpscope check`, then runs the deterministic simulation of the base (or the chosen variants)
- * and prints a summary (default), or `vpscope.run/1` JSON.
+ * and prints a summary (default), or `vpscope.run/1` JSON. With `--seeds N` (N > 1),
+ * `--seed-list` or `--sweep`, the runs of every (point, variant, seed) go to a pool of sim workers
+ * and the aggregate is printed instead (`seeds.ts`, `vpscope.seeds/1`).
  *
  * Exit status: 0 simulated (findings allowed; also when a budget stopped it), 1 the scenario has
  * errors (printed like `check`), 2 bad usage, an unreadable file or an unwritable / conflicting
@@ -28,6 +30,8 @@ import { createProgress } from './progress';
 import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
+import { checkSweepPath, parseSweep, type SweepSpec } from '../model/sweep';
+import { runSeeds } from './seeds';
 
 // The JSON document and the text summary are shared with the language server.
 export { mergeTimelines, renderSummary, runJsonChunks, toRunJson } from '../report/simulation';
@@ -49,7 +53,16 @@ Options:
   --html F.html         write a self-contained HTML report (timeline view of every simulated
                         variant, latency charts, stalls, findings); opens offline in a browser
   --max-events N        stop each run after N engine events
-  --wall-ms N           wall-clock budget for the whole command (default: the scenario's wall_limit)
+  --wall-ms N           wall-clock budget for the whole command (default: the scenario's wall_limit;
+                        with --seeds/--sweep, the scenario's wall_limit applies to each run)
+  --seeds N             run each selected variant with N seeds (the base seed, +1, ...) and report
+                        every metric as a mean with a 95% Student-t interval; variants are
+                        compared with Welch's t-test (prints vpscope.seeds/1 JSON with --json)
+  --seed-list A,B,...   the same with these seeds
+  --sweep 'PATH=VALUES' run every value of a setting (crossed with variants and seeds): PATH as
+                        'vm web.vcpus', 'host.pcpus', 'host.load noise.threads',
+                        'vm store.openhcl.task nvme.rate'; VALUES as '1,2,4' or '2..16 step 2'
+  --jobs N              worker threads for --seeds/--sweep (default: one per core)
   -h, --help            show this help
 
 Ctrl-C stops the run within a second and prints what was simulated (exit 130). A stop by
@@ -86,6 +99,10 @@ export async function main(args: string[]): Promise<number> {
     html: { type: 'string' },
     'max-events': { type: 'string' },
     'wall-ms': { type: 'string' },
+    seeds: { type: 'string' },
+    'seed-list': { type: 'string' },
+    sweep: { type: 'string' },
+    jobs: { type: 'string' },
   });
   if (typeof parsed === 'number') return parsed;
   const o = parsed.values;
@@ -94,7 +111,35 @@ export async function main(args: string[]): Promise<number> {
   const seed = parseCount(o.seed, 'seed');
   const maxEvents = parseCount(o['max-events'], 'max-events');
   const wallMs = parseCount(o['wall-ms'], 'wall-ms');
-  for (const v of [seed, maxEvents, wallMs]) if (typeof v === 'string') return fail(v);
+  const nSeeds = parseCount(o.seeds, 'seeds');
+  const jobs = parseCount(o.jobs, 'jobs');
+  for (const v of [seed, maxEvents, wallMs, nSeeds, jobs]) if (typeof v === 'string') return fail(v);
+  if (nSeeds === 0 || (typeof nSeeds === 'number' && nSeeds > MAX_SEEDS)) return fail(`--seeds expects 1 to ${MAX_SEEDS}`);
+  if (jobs === 0 || (typeof jobs === 'number' && jobs > MAX_JOBS)) return fail(`--jobs expects 1 to ${MAX_JOBS}`);
+  if (o.seeds !== undefined && o['seed-list'] !== undefined) return fail('use either --seeds or --seed-list');
+  let seedList: number[] | undefined;
+  if (o['seed-list'] !== undefined) {
+    const parts = o['seed-list'].split(',').map((x) => parseCount(x, 'seed-list'));
+    const bad = parts.find((x) => typeof x !== 'number');
+    if (bad !== undefined || parts.length === 0) return fail(typeof bad === 'string' ? bad : `--seed-list expects seeds separated by commas, got '${o['seed-list']}'`);
+    seedList = parts as number[];
+    if (new Set(seedList).size !== seedList.length) return fail('--seed-list names a seed twice');
+    if (seedList.length > MAX_SEEDS) return fail(`--seed-list: at most ${MAX_SEEDS} seeds`);
+  }
+  let sweep: SweepSpec | undefined;
+  if (o.sweep !== undefined) {
+    const s = parseSweep(o.sweep);
+    if (typeof s === 'string') {
+      process.stderr.write(`vpscope simulate: ${terminalSafe(s)}\n`);
+      return 2;
+    }
+    sweep = s;
+  }
+  const many = sweep !== undefined || seedList !== undefined || (typeof nSeeds === 'number' && nSeeds > 1);
+  if (many) {
+    const single = (['timeline', 'chrome-trace', 'html'] as const).find((k) => o[k]);
+    if (single) return fail(`--${single} shows one run; it does not combine with --seeds, --seed-list or --sweep`);
+  }
 
   const conflict = outputConflict(
     [{ what: 'FILE', path: parsed.positionals[0] }],
@@ -143,6 +188,37 @@ export async function main(args: string[]): Promise<number> {
   if (Array.isArray(wanted)) {
     const unknown = wanted.filter((n) => !known.includes(n));
     if (unknown.length) return fail(`unknown variant ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${known.join(', ')})`);
+  }
+
+  if (many) {
+    if (sweep) {
+      const bad = checkSweepPath(sweep, analysis);
+      if (bad) {
+        process.stderr.write(`vpscope simulate: ${terminalSafe(bad)}\n`);
+        return 2;
+      }
+    }
+    const base = (seed as number | undefined) ?? scenario.settings.seed;
+    const variants = wanted === 'all' ? known : Array.isArray(wanted) ? known.filter((n) => wanted.includes(n)) : ['base'];
+    const seeds = seedList ?? Array.from({ length: (nSeeds as number | undefined) ?? 1 }, (_, i) => base + i);
+    const total = seeds.length * variants.length * (sweep?.values.length ?? 1);
+    if (total > MAX_RUNS) return fail(`${total} runs planned (seeds x variants x sweep values); at most ${MAX_RUNS}`);
+    return runSeeds({
+      shown,
+      title: scenario.title,
+      text,
+      uri: file,
+      analysis,
+      lines,
+      variants,
+      seeds,
+      sweep,
+      jobs: jobs as number | undefined,
+      maxEvents: maxEvents as number | undefined,
+      wallMs: wallMs === undefined ? undefined : Math.max(0, (wallMs as number) - (performance.now() - t0)),
+      json: Boolean(o.json),
+      out: o.out,
+    });
   }
 
   // Shell-side budget and cancellation: the run goes to a worker thread, so this thread sees
@@ -207,6 +283,11 @@ export async function main(args: string[]): Promise<number> {
   return stop === 'cancelled' ? EXIT_INTERRUPTED : 0;
 }
 
+/** At most this many seeds per variant and point. */
+const MAX_SEEDS = 10000;
+/** At most this many worker threads, and runs in one command. */
+const MAX_JOBS = 256;
+const MAX_RUNS = 100_000;
 /** Exit status after Ctrl-C (SIGINT): 128 + 2, as shells report a process ended by SIGINT. */
 const EXIT_INTERRUPTED = 130;
 /** After a stop request, how long the worker may take to answer before it is terminated. */

@@ -1,0 +1,103 @@
+/**
+ * Sweep benchmark (issue 11): wall time of `vpscope simulate FILE --seeds N --sweep ... --json` on
+ * 1 and 2 workers (`--jobs`), and the speed-up. The CLI and the sim worker are bundled with esbuild
+ * first (as dist/ ships them: cli.js + simWorker.js side by side), so no worker pays for the
+ * TypeScript loader. Process CPU time (all threads, getrusage) is printed beside the wall time:
+ * the extra CPU of more workers is their own start-up and JIT warm-up. Each figure is the best (lowest wall time) of N repetitions (default 3): the
+ * machine is shared, and other jobs only ever add time. The JSON of every repetition is compared
+ * byte for byte across worker counts. Before each repetition, the ceiling the machine offers then
+ * is measured: two threads spinning on a fixed amount of work each against one (2.00x on two free
+ * cores), to read the pool's speed-up against.
+ *
+ *   node --import tsx test/bench/sweep.bench.ts [--reps N] [--jobs 1,2,4]
+ *
+ * Plan: test/bench/storage-64vp.vps (64-VP OpenHCL storage VM, 400 ms simulated per run),
+ * 4 seeds x 3 values of `host.load housekeeping.threads` = 12 runs.
+ */
+import { buildSync } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const argv = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const REPS = Math.max(1, Number(arg('--reps')) || 3);
+const JOBS = (arg('--jobs') ?? '1,2').split(',').map(Number);
+const dir = mkdtempSync(join(tmpdir(), 'vpscope-sweep-bench-'));
+const common = { bundle: true, platform: 'node' as const, target: 'node20', format: 'cjs' as const, logLevel: 'warning' as const, define: { VPSCOPE_VERSION: '"bench"' } };
+buildSync({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dir, 'cli.js') });
+buildSync({ ...common, entryPoints: [join(root, 'server/src/sim/worker.ts')], outfile: join(dir, 'simWorker.js') });
+// The process's CPU time (all its threads: getrusage(RUSAGE_SELF)), printed on stderr at exit.
+// Preloaded with --require (the CLI runs only as the main module).
+writeFileSync(join(dir, 'timed.js'), `if (require('node:worker_threads').isMainThread) process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nCPU_MS=' + (u.userCPUTime + u.systemCPUTime) / 1000 + '\\n'); });\n`);
+
+const scenario = join(dir, 'storage-64vp.vps');
+writeFileSync(scenario, readFileSync(join(root, 'test/bench/storage-64vp.vps'), 'utf8'));
+const args = ['simulate', scenario, '--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16', '--json'];
+
+function once(jobs: number): { ms: number; cpuMs: number; out: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--require', join(dir, 'timed.js'), join(dir, 'cli.js'), ...args, '--jobs', String(jobs)], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`exit ${r.status}: ${r.stderr}`);
+  const cpu = /CPU_MS=([\d.]+)/.exec(r.stderr);
+  return { ms, cpuMs: cpu ? Number(cpu[1]) : NaN, out: r.stdout };
+}
+
+/**
+ * What the machine gives two threads right now: wall time of one thread spinning for a fixed
+ * amount of work vs two threads doing that work each (ceiling = 2 x t1 / t2; 2.0 on an idle
+ * 2-core machine). Measured beside each repetition, so the pool's speed-up can be read against it.
+ */
+writeFileSync(
+  join(dir, 'spin.js'),
+  `const { Worker } = require('node:worker_threads');
+const code = 'let x = 0; for (let i = 0; i < 6e8; i++) x = (x + i) | 0; require("node:worker_threads").parentPort.postMessage(x);';
+async function go(n) {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, () => new Promise((r) => new Worker(code, { eval: true }).on('message', r))));
+  return performance.now() - t0;
+}
+(async () => { const t1 = await go(1); const t2 = await go(2); console.log(JSON.stringify({ t1, t2 })); })();
+`,
+);
+function ceiling(): number {
+  const r = spawnSync(process.execPath, [join(dir, 'spin.js')], { encoding: 'utf8' });
+  const { t1, t2 } = JSON.parse(r.stdout) as { t1: number; t2: number };
+  return (2 * t1) / t2;
+}
+
+const load0 = loadavg();
+const ceilings: number[] = [];
+const times = new Map<number, number[]>();
+const cpuTimes = new Map<number, number[]>();
+let reference: string | undefined;
+let runs = 0;
+for (let rep = 0; rep < REPS; rep++) {
+  ceilings.push(ceiling());
+  for (const j of JOBS) {
+    const { ms, cpuMs, out } = once(j);
+    cpuTimes.set(j, [...(cpuTimes.get(j) ?? []), cpuMs]);
+    if (reference === undefined) {
+      reference = out;
+      runs = JSON.parse(out).runs.length;
+    } else if (out !== reference) throw new Error(`--jobs ${j}: JSON differs from the first run`);
+    const l = times.get(j) ?? [];
+    l.push(ms);
+    times.set(j, l);
+  }
+}
+const load1 = loadavg();
+const best = (j: number) => Math.min(...times.get(j)!);
+console.log(`Sweep: storage-64vp.vps (400 ms simulated per run), ${runs} runs (4 seeds x 3 values of host.load housekeeping.threads), whole CLI process, best of ${REPS} (wall time)`);
+console.log(`Machine: ${cpus().length} CPUs (${availableParallelism()} available), load average ${load0.map((x) => x.toFixed(2)).join(' ')} before, ${load1.map((x) => x.toFixed(2)).join(' ')} after\n`);
+console.log('| workers | wall (best) | all reps | speed-up vs 1 | process CPU (min) |');
+console.log('|---:|---:|---|---:|---:|');
+for (const j of JOBS) console.log(`| ${j} | ${(best(j) / 1000).toFixed(2)} s | ${times.get(j)!.map((t) => (t / 1000).toFixed(2)).join(', ')} | ${(best(JOBS[0]) / best(j)).toFixed(2)}x | ${(Math.min(...cpuTimes.get(j)!) / 1000).toFixed(2)} s |`);
+console.log(`\nTwo spinning threads vs one, per repetition (2.00 = two free cores): ${ceilings.map((c) => c.toFixed(2) + 'x').join(', ')}`);
+console.log('JSON byte-identical across worker counts: yes');

@@ -1,0 +1,117 @@
+/**
+ * `vpscope simulate --seeds / --seed-list / --sweep / --jobs` end to end (issue 11): the JSON is
+ * byte-identical whatever the number of workers, bad sweeps are exit 2 with a message (no stack),
+ * a single seed keeps the single-run output, options that show one run are refused, and Ctrl-C
+ * stops a sweep with exit 130 and what completed.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const main = join(root, 'server/src/cli/main.ts');
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+const dir = mkdtempSync(join(tmpdir(), 'vpscope-sweep-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const SCENARIO = `scenario { duration 20ms; seed 5 }
+host { pcpus 2; load hog { threads 1; cpu exp 2ms; sleep exp 1ms } }
+vm v {
+  vcpus 2
+  guest { thread t { count 2; every 1ms; cpu exp 100us } }
+}
+variant boosted { vm v { boost dynamic } }
+`;
+const file = join(dir, 'small.vps');
+writeFileSync(file, SCENARIO);
+
+describe('simulate --seeds/--sweep', () => {
+  it('prints byte-identical JSON with --jobs 1 and --jobs 2 (4 seeds x 3 points x 2 variants)', () => {
+    const args = ['simulate', file, '--all-variants', '--seeds', '4', '--sweep', 'vm v.vcpus=1..3', '--json'];
+    const one = cli([...args, '--jobs', '1']);
+    const two = cli([...args, '--jobs', '2']);
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.status, 0, two.stderr);
+    assert.equal(one.stdout, two.stdout);
+    const doc = JSON.parse(one.stdout);
+    assert.equal(doc.schema, 'vpscope.seeds/1');
+    assert.deepEqual(doc.seeds, [5, 6, 7, 8]);
+    assert.deepEqual(doc.sweep, { path: 'vm v.vcpus', values: ['1', '2', '3'] });
+    assert.equal(doc.runs.length, 24);
+    const cell = doc.aggregate.find((c: { point: string; variant: string }) => c.point === '3' && c.variant === 'boosted');
+    const m = cell.metrics['v/t p99'];
+    assert.equal(m.n, 4);
+    assert.equal(m.values.length, 4);
+    assert.ok(m.lo <= m.mean && m.mean <= m.hi);
+    // Different seeds give different samples (the seed really changes between runs).
+    assert.ok(new Set(m.values).size > 1, `values ${m.values}`);
+    assert.match(doc.method, /Student-t/);
+  });
+  it('--seed-list runs those seeds; the text names the method and the verdict', () => {
+    const r = cli(['simulate', file, '--all-variants', '--seed-list', '1,9,20']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /3 seeds \(1, 9, 20\) x 2 variants/);
+    assert.match(r.stdout, /95% Student-t interval/);
+    assert.match(r.stdout, /comparison \(vs base; Welch's t-test/);
+    assert.match(r.stdout, /(exceeds|within) noise/);
+  });
+  it('--seeds 1 without a sweep is the single-run output, unchanged', () => {
+    const a = cli(['simulate', file, '--json']);
+    const b = cli(['simulate', file, '--json', '--seeds', '1']);
+    assert.equal(a.status, 0);
+    assert.equal(b.stdout, a.stdout);
+    assert.equal(JSON.parse(a.stdout).schema, 'vpscope.run/1');
+  });
+  it('refuses bad sweeps and options with exit 2 and a message, never a stack', () => {
+    const cases: [string[], RegExp][] = [
+      [['--sweep', 'vm v.vcpus'], /expects 'PATH=v1,v2,...'/],
+      [['--sweep', 'vm v.vcpus=3..1'], /is empty/],
+      [['--sweep', 'vm w.vcpus=1,2'], /no vm `w`.*Did you mean `v`/],
+      [['--sweep', 'vm v.vcpu=1,2'], /unknown setting `vcpu`.*Known there: vcpus/],
+      [['--sweep', 'hots.pcpus=1,2'], /unknown block `hots`.*host/],
+      [['--sweep', 'vm v.vcpus=0,2'], /vm v\.vcpus=0: VPS\d+/],
+      [['--sweep', 'host.pcpus=1,lots'], /host\.pcpus=lots/],
+      [['--seeds', '0'], /--seeds expects 1 to/],
+      [['--seeds', 'x'], /--seeds expects a number/],
+      [['--seeds', '2', '--seed-list', '1,2'], /either --seeds or --seed-list/],
+      [['--seed-list', '1,1'], /names a seed twice/],
+      [['--seed-list', '1,,2'], /--seed-list/],
+      [['--jobs', '0', '--seeds', '2'], /--jobs expects 1 to 256/],
+      [['--jobs', '100000', '--seeds', '2'], /--jobs expects 1 to 256/],
+      [['--seeds', '10000', '--all-variants', '--sweep', 'vm v.vcpus=1..10'], /200000 runs planned/],
+      [['--seeds', '2', '--timeline'], /--timeline shows one run/],
+      [['--sweep', 'host.pcpus=1,2', '--html', join(dir, 'x.html')], /--html shows one run/],
+    ];
+    for (const [args, re] of cases) {
+      const r = cli(['simulate', file, ...args]);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re, args.join(' '));
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+  it('Ctrl-C stops a sweep, prints the runs that completed and exits 130', async () => {
+    const long = join(dir, 'long.vps');
+    // 400 runs of 20 s simulated: far longer than the 6 s before Ctrl-C, even on a quiet machine.
+    writeFileSync(long, SCENARIO.replace('duration 20ms', 'duration 20s'));
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--seeds', '400', '--jobs', '2', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 6000));
+    const t = performance.now();
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.ok(performance.now() - t < 3000, 'stops within the grace time');
+    assert.equal(code, 130, err);
+    assert.match(err, /stopped early \(cancelled\) after \d+\/400 runs/);
+    const doc = JSON.parse(out);
+    assert.equal(doc.notRun.reason, 'cancelled');
+    assert.equal(doc.runs.length + doc.notRun.runs.length, 400);
+    assert.ok(doc.runs.every((r: { stop: string }) => r.stop === 'completed'));
+  });
+});
