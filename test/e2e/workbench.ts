@@ -123,13 +123,25 @@ export async function runCommandAndPick(page: Page, title: string, label: string
   await widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 }
 
-/** Moves the cursor to a 1-based line and column with "Go to Line/Column" (Ctrl+G). */
+/**
+ * Moves the cursor to a 1-based line and column with "Go to Line/Column" (Ctrl+G). Like the
+ * palette, the widget can be closed by a focus change before the text is in: then again, up to
+ * three times.
+ */
 export async function goTo(page: Page, line: number, column = 1): Promise<void> {
-  await activeEditor(page).locator('.view-lines').click();
-  await page.keyboard.press('Control+g');
   const input = page.locator('.quick-input-widget input[type="text"]');
-  await input.waitFor({ timeout: UI_TIMEOUT_MS });
-  await input.fill(`:${line}:${column}`);
+  for (let attempt = 1; ; attempt++) {
+    await activeEditor(page).locator('.view-lines').click();
+    await page.keyboard.press('Control+g');
+    try {
+      await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
+      await input.fill(`:${line}:${column}`, { timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
   await page.keyboard.press('Enter');
   await input.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 }
