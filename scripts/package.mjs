@@ -39,6 +39,7 @@ const required = [
   'schemas/vpscope.check-1.schema.json',
   'schemas/vpscope.run-1.schema.json',
   'schemas/vpscope.trace-1.schema.json',
+  'schemas/vpscope.seeds-1.schema.json',
   // The `vpscope` task type runs `vpscope check` with it.
   'dist/cli.js',
   // The first page of the walkthrough and the first template (New Scenario from Template).

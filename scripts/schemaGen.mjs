@@ -23,6 +23,7 @@ export const CONTRACTS = [
   { file: 'vpscope.check-1.schema.json', id: 'vpscope.check/1', source: 'server/src/cli/format.ts', type: 'CheckDocument', command: '`vpscope check --format json`' },
   { file: 'vpscope.run-1.schema.json', id: 'vpscope.run/1', source: 'server/src/report/simulation.ts', type: 'RunDocument', command: '`vpscope simulate --json` and the editor\'s Simulate command' },
   { file: 'vpscope.trace-1.schema.json', id: 'vpscope.trace/1', source: 'server/src/trace/schema.ts', type: 'TraceDocument', command: '`vpscope analyze --json` and the editor\'s Analyze Trace command' },
+  { file: 'vpscope.seeds-1.schema.json', id: 'vpscope.seeds/1', source: 'server/src/report/seeds.ts', type: 'SeedsDocument', command: '`vpscope simulate --json` with `--seeds N`, `--seed-list` or `--sweep`' },
 ];
 
 const DRAFT = 'https://json-schema.org/draft/2020-12/schema';

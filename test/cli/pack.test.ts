@@ -33,7 +33,7 @@ test('npm pack -> npm install -g (offline, temp prefix) -> vpscope runs', {
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     assert.deepEqual(info.files.map((f) => f.path).sort(), [
       'LICENSE', 'README.md', 'dist/cli.js', 'dist/simWorker.js', 'dist/webview.css', 'dist/webview.js', 'docs/codes.md', 'package.json',
-      'schemas/vpscope.check-1.schema.json', 'schemas/vpscope.run-1.schema.json', 'schemas/vpscope.trace-1.schema.json',
+      'schemas/vpscope.check-1.schema.json', 'schemas/vpscope.run-1.schema.json', 'schemas/vpscope.seeds-1.schema.json', 'schemas/vpscope.trace-1.schema.json',
     ]);
 
     const prefix = join(dir, 'prefix');

@@ -50,6 +50,20 @@ test('vpscope simulate --json --timeline on an example validates against vpscope
   assertValid('vpscope.run-1.schema.json', doc, 'simulate --json --timeline');
 });
 
+test('vpscope simulate --json with --seeds and --sweep validates against vpscope.seeds-1', () => {
+  const seeds = cli(['simulate', '--json', '--seeds', '3', '--all-variants', '--max-events', '200000', 'examples/openhcl-blocking-syscall.vps']);
+  assert.equal(seeds.code, 0, seeds.err);
+  const a = JSON.parse(seeds.out);
+  assert.equal(a.runs.length, 3 * a.variants.length);
+  assert.ok(a.comparisons.length > 0, 'variants compared');
+  assertValid('vpscope.seeds-1.schema.json', a, 'simulate --json --seeds 3 --all-variants');
+  const sweep = cli(['simulate', '--json', '--seeds', '2', '--sweep', 'host.pcpus=2,4', '--max-events', '200000', 'examples/kvm-pvsched-boost.vps']);
+  assert.equal(sweep.code, 0, sweep.err);
+  const b = JSON.parse(sweep.out);
+  assert.deepEqual(b.sweep.values, ['2', '4']);
+  assertValid('vpscope.seeds-1.schema.json', b, 'simulate --json --seeds 2 --sweep');
+});
+
 test('the golden run documents of every example and replay (simulate --all-variants --json) validate against vpscope.run-1', () => {
   const dir = join(root, 'test/sim/golden');
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CONTRACTS, generateSchemas } from '../../scripts/schemaGen.mjs';
 import { CHECK_SCHEMA_FILE } from '../../server/src/cli/format';
 import { RUN_SCHEMA_FILE } from '../../server/src/report/simulation';
+import { SEEDS_SCHEMA_FILE } from '../../server/src/report/seeds';
 import { TRACE_SCHEMA_FILE } from '../../server/src/trace/schema';
 import { assertValid, root, SCHEMA_FILES, validator } from './validate';
 
@@ -22,7 +23,7 @@ test('schemas/ equals what the TypeScript types generate (run `npm run schemas` 
 });
 
 test('every output names its schema file in $schema, and each schema says so in $id', () => {
-  assert.deepEqual([CHECK_SCHEMA_FILE, RUN_SCHEMA_FILE, TRACE_SCHEMA_FILE], [...SCHEMA_FILES]);
+  assert.deepEqual([CHECK_SCHEMA_FILE, RUN_SCHEMA_FILE, TRACE_SCHEMA_FILE, SEEDS_SCHEMA_FILE], [...SCHEMA_FILES]);
   for (const c of CONTRACTS as { file: string; id: string }[]) {
     const s = JSON.parse(committed(c.file));
     assert.equal(s.$id, c.file);
@@ -75,7 +76,7 @@ test('the schemas reject a wrong type, a missing field and a field the type does
   assert.equal(run({ $schema: RUN_SCHEMA_FILE, schema: 'vpscope.run/1', file: 'x', seed: 1, variants: [{ name: 'base' }], diagnostics: [] }), false, 'a variant without its results');
 });
 
-test('package.json contributes jsonValidation: *.vpscope-check.json, *.vpscope-run.json, *.vpscope-trace.json to the shipped schemas', () => {
+test('package.json contributes jsonValidation: *.vpscope-check.json, *.vpscope-run.json, *.vpscope-trace.json, *.vpscope-seeds.json to the shipped schemas', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const jv = pkg.contributes.jsonValidation as { fileMatch: string[]; url: string }[];
   const byFile = new Map(jv.map((j) => [j.url.replace(/^\.\//, ''), j.fileMatch]));

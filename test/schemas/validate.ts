@@ -10,7 +10,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 
 export const root = join(__dirname, '..', '..');
-export const SCHEMA_FILES = ['vpscope.check-1.schema.json', 'vpscope.run-1.schema.json', 'vpscope.trace-1.schema.json'] as const;
+export const SCHEMA_FILES = ['vpscope.check-1.schema.json', 'vpscope.run-1.schema.json', 'vpscope.trace-1.schema.json', 'vpscope.seeds-1.schema.json'] as const;
 export type SchemaFile = (typeof SCHEMA_FILES)[number];
 
 let ajv: Ajv2020 | undefined;

@@ -21,7 +21,7 @@ import type { DocumentAnalysis } from '../model/analysisTypes';
 import type { LineIndex } from '../core/text';
 import { analyzeDocument } from '../model/analyze';
 import { SWEEP_VARIANT, sweepPointText, type SweepSpec } from '../model/sweep';
-import { aggregateRuns, planOrder, renderSeedsSummary, type SeedRun, type SeedsPlan } from '../report/seeds';
+import { aggregateRuns, planOrder, renderSeedsSummary, SEEDS_SCHEMA_FILE, type SeedRun, type SeedsDocument, type SeedsPlan } from '../report/seeds';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
@@ -209,7 +209,7 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
     if (r) runs.push({ ...o, result: { ...r, name: o.variant } });
   });
   const doc = aggregateRuns(plan, runs, outcome.stopped);
-  const full = { ...doc, diagnostics: c.analysis.diagnostics.map((d) => toJsonDiagnostic(d, c.lines)) };
+  const full: SeedsDocument = { $schema: SEEDS_SCHEMA_FILE, ...doc, diagnostics: c.analysis.diagnostics.map((d) => toJsonDiagnostic(d, c.lines)) };
   const json = JSON.stringify(full, null, 1) + '\n';
   try {
     if (c.out) await writeChunks(c.out, [json]);

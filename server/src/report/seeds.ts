@@ -17,6 +17,7 @@
  * (runs are ordered by (point, variant, seed) by the caller, whatever finished first).
  */
 import type { VariantResult } from '../sim/result';
+import type { JsonDiagnostic } from './diagnosticJson';
 import { fmtFraction, fmtNs, table } from '../core/format';
 
 export const SEEDS_SCHEMA = 'vpscope.seeds/1';
@@ -100,10 +101,13 @@ export function tQuantile(p: number, df: number): number {
 // ------------------------------------------------------------------ estimates
 
 export interface Interval {
+  /** Mean over the seeds. */
   mean: number;
-  /** The 95% interval (equal to the mean when n < 2: no spread to estimate). */
+  /** Low end of the 95% Student-t interval of the mean (equal to the mean when n < 2: no spread to estimate). */
   lo: number;
+  /** High end of the 95% interval. */
   hi: number;
+  /** Number of seeds (samples). */
   n: number;
   /** Sample standard deviation (0 when n < 2). */
   sd: number;
@@ -200,28 +204,45 @@ export interface SeedRun {
 }
 
 export interface MetricAggregate extends Interval {
+  /** `ns` (durations), `fraction` (0..1, e.g. steal) or `count`. */
   unit: MetricUnit;
   /** Per-seed values, in seed order. */
   values: number[];
 }
 
+/** One (sweep point, variant) cell: every metric over its seeds. */
 export interface CellAggregate {
+  /** The sweep value (absent without a sweep). */
   point?: string;
+  /** The variant's name (`base` for the scenario itself). */
   variant: string;
+  /** The seeds whose runs completed, in order. */
   seeds: number[];
+  /** Metric name (`VM/TASK p99`, `vm NAME steal`, `stalls`...) -> its aggregate. */
   metrics: Record<string, MetricAggregate>;
 }
 
+/** A variant against the first selected one, per metric (Welch's t-test over the seeds). */
 export interface Comparison {
+  /** The sweep value (absent without a sweep). */
   point?: string;
+  /** The variant compared. */
   variant: string;
+  /** The reference: the first selected variant. */
   vs: string;
+  /** The metric's name, as in `aggregate[].metrics`. */
   metric: string;
+  /** The metric's unit. */
   unit: MetricUnit;
+  /** mean(variant) - mean(vs). */
   diff: number;
+  /** Low end of the 95% Welch interval of the difference. */
   lo: number;
+  /** High end of that interval. */
   hi: number;
+  /** Two-sided p-value (absent when either side has fewer than 2 seeds). */
   p?: number;
+  /** The interval excludes 0: the difference is larger than the noise across seeds. */
   exceedsNoise: boolean;
 }
 
@@ -232,18 +253,85 @@ export interface SeedsPlan {
   sweep?: { path: string; values: string[] };
 }
 
+/** The setting a sweep varies and its values. */
+export interface SweepAxis {
+  /** The setting's path, e.g. `vm web.vcpus`. */
+  path: string;
+  /** Its values, in order, as written in the scenario language. */
+  values: string[];
+}
+
+/** One completed run. */
+export interface SeedRunSummary {
+  /** The sweep value (absent without a sweep). */
+  point?: string;
+  /** The variant run. */
+  variant: string;
+  /** Its seed. */
+  seed: number;
+  /** Why it stopped (`duration`, `max_events`, ...). */
+  stop: string;
+  /** Simulated time reached, ns. */
+  simulatedNs: number;
+  /** Events processed. */
+  events: number;
+  /** Codes of its run findings. */
+  findings: string[];
+}
+
+/** A run of the plan that did not complete. */
+export interface RunKey {
+  /** The sweep value (absent without a sweep). */
+  point?: string;
+  /** The variant. */
+  variant: string;
+  /** The seed. */
+  seed: number;
+}
+
+/** Runs a stop kept from finishing. */
+export interface SeedsNotRun {
+  /** Why: `cancelled` (Ctrl-C) or the wall budget. */
+  reason: string;
+  /** The runs left out of the aggregate. */
+  runs: RunKey[];
+}
+
 export interface SeedsDoc {
+  /** Always `vpscope.seeds/1`. */
   schema: typeof SEEDS_SCHEMA;
+  /** The scenario file, as given. */
   file: string;
+  /** The statistical method, in words. */
   method: string;
+  /** The seeds every cell runs. */
   seeds: number[];
+  /** The selected variants; the first is the reference of the comparisons. */
   variants: string[];
-  sweep?: { path: string; values: string[] };
-  runs: { point?: string; variant: string; seed: number; stop: string; simulatedNs: number; events: number; findings: string[] }[];
+  /** The swept setting (absent without `--sweep`). */
+  sweep?: SweepAxis;
+  /** Every completed run, in (point, variant, seed) order. */
+  runs: SeedRunSummary[];
+  /** One cell per (point, variant), in that order. */
   aggregate: CellAggregate[];
+  /** Each variant against the first, per point and metric. */
   comparisons: Comparison[];
   /** Runs a stop (Ctrl-C, the wall budget) kept from finishing: not in the aggregate. */
-  notRun?: { reason: string; runs: { point?: string; variant: string; seed: number }[] };
+  notRun?: SeedsNotRun;
+}
+
+/** The `$schema` of `vpscope.seeds/1` documents: the file name of its JSON Schema (schemas/, shipped). */
+export const SEEDS_SCHEMA_FILE = 'vpscope.seeds-1.schema.json';
+
+/**
+ * The `vpscope.seeds/1` document that `vpscope simulate --json` prints with `--seeds N` (N > 1),
+ * `--seed-list` or `--sweep` (schemas/vpscope.seeds-1.schema.json is generated from this type).
+ */
+export interface SeedsDocument extends SeedsDoc {
+  /** The JSON Schema of this document (file name in the schemas/ folder of the package). */
+  $schema: typeof SEEDS_SCHEMA_FILE;
+  /** The scenario's diagnostics (0-based LSP ranges), as in `vpscope.check/1`. */
+  diagnostics: JsonDiagnostic[];
 }
 
 /** Runs of the plan in report order: (point, variant, seed) as the plan lists them. */
