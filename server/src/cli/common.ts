@@ -5,8 +5,9 @@
  * safe for a terminal. Exit codes stay the commands' own (2 = bad usage, unreadable input,
  * unwritable output).
  */
-import { createWriteStream } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { createWriteStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, resolve, sep } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { outputConflict } from '../io/outputs';
 
@@ -117,4 +118,16 @@ export function terminalSafe(s: string): string {
     const n = c.charCodeAt(0);
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
   });
+}
+
+/**
+ * The simulation worker's script, for `simulate` and the seeds/sweep pool: next to the bundle
+ * (dist/simWorker.js, beside dist/cli.js), or the source through tsx when run from source.
+ */
+export function simWorkerScript(): { file: string; eval: boolean } | undefined {
+  const bundled = join(__dirname, 'simWorker.js');
+  if (existsSync(bundled)) return { file: bundled, eval: false };
+  const source = join(__dirname, '..', 'sim', 'worker.ts');
+  if (existsSync(source)) return { file: `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`, eval: true };
+  return undefined;
 }

@@ -12,10 +12,7 @@
  * Results are put in plan order (point, variant, seed) before anything is computed from them, so
  * the output is byte-identical whatever the number of workers and the order they finish in.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DocumentAnalysis } from '../model/analysisTypes';
 import type { LineIndex } from '../core/text';
@@ -27,7 +24,7 @@ import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
 import { toJsonDiagnostic } from './format';
 import { createProgress } from './progress';
-import { terminalSafe, writeChunks, writeOut } from './common';
+import { terminalSafe, writeChunks, writeOut, simWorkerScript } from './common';
 
 export interface SeedsCommand {
   shown: string;
@@ -72,15 +69,6 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** The worker script: next to the bundle (dist/simWorker.js), or the source through tsx. */
-function workerScript(): { file: string; eval: boolean } | undefined {
-  const bundled = join(__dirname, 'simWorker.js');
-  if (existsSync(bundled)) return { file: bundled, eval: false };
-  const source = join(__dirname, '..', 'sim', 'worker.ts');
-  if (existsSync(source)) return { file: `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`, eval: true };
-  return undefined;
-}
-
 /**
  * Runs the jobs on `n` sim workers, at most one run per worker at a time, taking jobs in order.
  * Ctrl-C (or the explicit wall budget) stops dispatching, stops the runs in flight through their
@@ -89,7 +77,7 @@ function workerScript(): { file: string; eval: boolean } | undefined {
  */
 export function runPool(jobs: PoolJob[], n: number, opts: { maxEvents?: number; wallMs?: number; onDone?: (done: number, total: number) => void } = {}): Promise<PoolOutcome> {
   const results: (VariantResult | undefined)[] = new Array(jobs.length).fill(undefined);
-  const script = workerScript();
+  const script = simWorkerScript();
   const t0 = performance.now();
   if (!script) {
     // No worker beside the command (an unusual install): run here, in order.

@@ -11,9 +11,7 @@
  * output, 130 interrupted (Ctrl-C). The wall budget (`--wall-ms`, else the scenario's
  * `wall_limit`) and Ctrl-C are enforced here, around the sim worker: the core never reads a clock.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
@@ -27,7 +25,7 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
-import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut } from './common';
+import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
 import { checkSweepPath, parseSweep, type SweepSpec } from '../model/sweep';
@@ -302,15 +300,6 @@ function lanesFromTransfer(results: VariantResult[]): VariantResult[] {
   return results;
 }
 
-/** The worker script: next to the bundle (dist/simWorker.js), or the source through tsx. */
-function workerScript(): { file: string; eval: boolean } | undefined {
-  const bundled = join(__dirname, 'simWorker.js');
-  if (existsSync(bundled)) return { file: bundled, eval: false };
-  const source = join(__dirname, '..', 'sim', 'worker.ts');
-  if (existsSync(source)) return { file: `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(source)});`, eval: true };
-  return undefined;
-}
-
 /**
  * Runs the simulation in the sim worker (server/src/sim/worker.ts). Ctrl-C stores the run's id in
  * the shared cancel cell and the wall timer in the wall cell: the worker stops at its next poll
@@ -319,7 +308,7 @@ function workerScript(): { file: string; eval: boolean } | undefined {
  * terminates it: nothing of that run is kept.
  */
 async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs: number): Promise<WorkerOutcome> {
-  const script = workerScript();
+  const script = simWorkerScript();
   const id = 1;
   if (!script) {
     // No worker beside the command (an unusual install): run here; Ctrl-C then ends the process.

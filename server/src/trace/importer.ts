@@ -283,17 +283,8 @@ export class TraceImporter {
     }
     if (this.events.length >= (this.opts.maxEvents ?? MAX_EVENTS)) {
       // The event cap: finish the carried line, then only count lines.
-      let start = 0;
-      if (this.carryLen > 0 || this.carryOverflow) {
-        const nl = finder.indexOf(LF);
-        if (nl < 0) {
-          this.appendCarry(chunk, 0, chunk.length);
-          return;
-        }
-        this.appendCarry(chunk, 0, nl);
-        this.emitCarry();
-        start = nl + 1;
-      }
+      const start = this.finishCarry(chunk, finder);
+      if (start < 0) return;
       this.capped = true;
       this.ftrace!.finish();
       this.stats.warn(this.lineNo + 1, this.chunkBase + start, `${this.events.length} events stored (the cap): the lines from here on are counted, not parsed`);
@@ -303,17 +294,8 @@ export class TraceImporter {
       this.cappedOpenLine = chunk.length > start && chunk[chunk.length - 1] !== LF;
       return;
     }
-    let start = 0;
-    if (this.carryLen > 0 || this.carryOverflow) {
-      const nl = finder.indexOf(LF);
-      if (nl < 0) {
-        this.appendCarry(chunk, 0, chunk.length);
-        return;
-      }
-      this.appendCarry(chunk, 0, nl);
-      this.emitCarry();
-      start = nl + 1;
-    }
+    let start = this.finishCarry(chunk, finder);
+    if (start < 0) return;
     const base = this.chunkBase;
     // The parser runs the line loop itself (no call per line from here).
     const first = this.lineNo;
@@ -331,6 +313,22 @@ export class TraceImporter {
     this.stats.lines += n;
     this.stats.skippedLines += n;
     this.stats.count('lines_over_cap', n);
+  }
+
+  /**
+   * Ends the line carried over from the previous chunk with the start of `chunk`: returns where
+   * the chunk's own lines begin, or -1 when the whole chunk continues the carried line.
+   */
+  private finishCarry(chunk: Uint8Array, finder: Uint8Array): number {
+    if (this.carryLen === 0 && !this.carryOverflow) return 0;
+    const nl = finder.indexOf(LF);
+    if (nl < 0) {
+      this.appendCarry(chunk, 0, chunk.length);
+      return -1;
+    }
+    this.appendCarry(chunk, 0, nl);
+    this.emitCarry();
+    return nl + 1;
   }
 
   private appendCarry(b: Uint8Array, s: number, e: number): void {
