@@ -219,4 +219,41 @@ describe('HTML report in headless Chromium', { skip }, () => {
     }
     assert.ok(reports.some((r) => r.doc.kind === 'simulation' && (r.doc.run!.variants[0] as unknown as { stalls: unknown[] }).stalls.length > 0), 'some example has stalls to click');
   });
+
+  it('the StorVSP example: the stall list counts all 3,374 stalls, and a worker\'s stall selects the worker\'s lane', async () => {
+    const r = reports.find((x) => x.name === 'storvsp-head-of-line');
+    assert.ok(r, 'the StorVSP example has a report');
+    const base = r.doc.run!.variants[0] as unknown as {
+      stalls: { task: string; vm: string; lane?: string }[];
+      stallSummary: { count: number; byCause: Record<string, { count: number }> };
+    };
+    // The run keeps the longest 200 of many more: what the headline must say.
+    assert.ok(base.stallSummary.count > base.stalls.length, `more stalls (${base.stallSummary.count}) than listed (${base.stalls.length})`);
+    await open(r, 'light');
+    const header = page.locator('vscode-tab-header[data-panel="stalls"]');
+    if (await header.isVisible()) await header.click();
+    const summary = page.locator('.pn-summary', { hasText: 'longest of' }).first();
+    await summary.waitFor({ timeout: 5000 });
+    const text = await summary.innerText();
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    assert.match(text, new RegExp(`^${base.stalls.length} longest of ${fmt(base.stallSummary.count)} stalls`), text);
+    for (const [cause, c] of Object.entries(base.stallSummary.byCause)) assert.ok(text.includes(`${cause} ${fmt(c.count)} (`), `${cause} ${c.count} in: ${text}`);
+    await page.screenshot({ path: join(artifacts, 'report-storvsp-stalls.png') });
+
+    // A row of a StorVSP worker (`storvsp scsi0 ch3`): the click selects its channel worker's lane.
+    const row = page.locator('tr[data-stall-index]', { hasText: /storvsp \S+ ch\d+/ }).first();
+    await row.waitFor({ state: 'visible', timeout: 3000 });
+    const stall = base.stalls[Number(await row.getAttribute('data-stall-index'))];
+    const m = /^storvsp (\S+) ch(\d+)$/.exec(stall.task);
+    assert.ok(m, `a worker stall: ${stall.task}`);
+    const want = `vm:${stall.vm}/task:storvsp:${m[1]}/ch:${m[2]}`;
+    await row.click();
+    type AppWindow = Window & { vpscopeView: { app: { selection(): { lane: string } | undefined } } };
+    assert.ok(
+      await wait(async () => (await page.evaluate(() => (window as unknown as AppWindow).vpscopeView.app.selection()?.lane)) === want),
+      `the selection is the worker's lane ${want}, got ${await page.evaluate(() => (window as unknown as AppWindow).vpscopeView.app.selection()?.lane)}`,
+    );
+    assert.ok((await row.getAttribute('class'))?.includes('pn-selected'), 'the row is marked selected');
+    assert.deepEqual(consoleErrors, [], 'no console errors');
+  });
 });

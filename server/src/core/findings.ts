@@ -63,4 +63,10 @@ export interface Stall<R = TextRange> {
   range?: R;
   /** VM of the task and VP (absent for host loads). */
   vm?: string;
+  /**
+   * Id of the timeline lane of the task or thread that waited (e.g. `vm:VM/task:storvsp:scsi0/ch:3`
+   * for a StorVSP worker, `host/thread:NAME` for a host load), when the model has one. It names a
+   * lane of the run's timeline when one was recorded (`--timeline`, the editor's view).
+   */
+  lane?: string;
 }

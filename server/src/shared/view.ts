@@ -53,6 +53,8 @@ export interface EncodedTimeline {
  * simulated, each with its timeline) or an analysed trace (one timeline).
  *
  * `run` is the `vpscope.run/1` document without the `timeline` fields (ranges are LSP ranges);
+ * each variant keeps `stalls` (the longest, at most 200, each naming its timeline `lane`) and
+ * `stallSummary` (count and per-cause totals of all the run's stalls: what the stall list counts);
  * `trace` is the `vpscope.trace/1` document without its `timeline`. `timelines[i]` belongs to
  * `run.variants[i]` (simulations) or is the trace's one timeline.
  */

@@ -339,6 +339,11 @@ export interface StallInput {
   vp: number;
   /** VM name (absent for host threads). */
   vm?: string;
+  /**
+   * Id of the timeline lane the stall shows on (the task's or thread's own lane), when the model
+   * has one for it; without it a view falls back to the VP's lanes.
+   */
+  lane?: string;
   startNs: Ns;
   durationNs: Ns;
   /** Primary cause code, e.g. `blocking-syscall`, `intercept`, `vtl0-residence`, `host-preemption`, `lock-holder-preemption`. */

@@ -364,6 +364,7 @@ export class SimStats implements Stats {
     if (s.causes) st.causes = s.causes;
     if (s.range) st.range = s.range;
     if (s.vm !== undefined) st.vm = s.vm;
+    if (s.lane !== undefined) st.lane = s.lane;
     this.stalls.push(st);
     if (this.stalls.length >= 2 * this.maxStalls) this.trimStalls();
   }

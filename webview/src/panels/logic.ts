@@ -202,14 +202,20 @@ export interface StallLike {
   task?: unknown;
   vp?: unknown;
   vm?: unknown;
+  /** The lane id the simulator recorded with the stall (`Stall.lane`), when it has one. */
+  lane?: unknown;
 }
 
 /**
- * The timeline lane a stall belongs to: its task's lane (`vm:VM/task:TASK`, or the task's base
- * name without an instance suffix `#N`), else the VP's OpenHCL lane (`vm:VM/vp:N/openhcl`), else
- * its vCPU lane (`vm:VM/vcpu:N`); undefined when the timeline has none of them.
+ * The timeline lane a stall belongs to: the lane the simulator named in the stall (`lane`: the
+ * task's, the StorVSP worker's, the guest thread's or the host load's own lane) when the timeline
+ * has it; otherwise (documents from before that field) its task's lane (`vm:VM/task:TASK`, or the
+ * task's base name without an instance suffix `#N`), else the VP's OpenHCL lane
+ * (`vm:VM/vp:N/openhcl`), else its vCPU lane (`vm:VM/vcpu:N`); undefined when the timeline has
+ * none of them.
  */
 export function stallLane(stall: StallLike, hasLane: (id: string) => boolean): string | undefined {
+  if (typeof stall.lane === 'string' && stall.lane && hasLane(stall.lane)) return stall.lane;
   const vm = typeof stall.vm === 'string' ? stall.vm : undefined;
   if (vm === undefined) return undefined;
   const cands: string[] = [];
@@ -220,6 +226,51 @@ export function stallLane(stall: StallLike, hasLane: (id: string) => boolean): s
   }
   if (typeof stall.vp === 'number' && Number.isInteger(stall.vp)) cands.push(`vm:${vm}/vp:${stall.vp}/openhcl`, `vm:${vm}/vcpu:${stall.vp}`);
   return cands.find(hasLane);
+}
+
+/** One shown variant's stalls for {@link stallSummaryText}: the listed ones and the run's totals. */
+export interface StallSummaryInput {
+  name: string;
+  listed: readonly { cause: string; durationNs: number }[];
+  /** Every stall of the run (`stallSummary`), when the document has it. */
+  totals?: { count: number; byCause: readonly { cause: string; count: number; totalNs: number }[] };
+}
+
+/**
+ * The stall list's headline: how many stalls the run had in all (`stallSummary`, not only the
+ * longest ones the run JSON lists), how many are listed, and the count and time per cause, e.g.
+ * "200 longest of 3,374 stalls, 1.2 s in all: blocking-syscall 3,000 (1 s), ...". Variants
+ * without totals (older documents) count their listed stalls.
+ */
+export function stallSummaryText(variants: readonly StallSummaryInput[], fmtDuration: (ns: number) => string, fmtInt: (n: number) => string): string {
+  const byCause = new Map<string, { n: number; ns: number }>();
+  let listed = 0;
+  let all = 0;
+  const parts: string[] = [];
+  for (const v of variants) {
+    listed += v.listed.length;
+    const count = v.totals ? Math.max(v.totals.count, v.listed.length) : v.listed.length;
+    all += count;
+    const src = v.totals ? v.totals.byCause.map((c) => ({ cause: c.cause, n: c.count, ns: c.totalNs })) : v.listed.map((r) => ({ cause: r.cause, n: 1, ns: r.durationNs }));
+    for (const c of src) {
+      const e = byCause.get(c.cause) ?? { n: 0, ns: 0 };
+      e.n += c.n;
+      e.ns += c.ns;
+      byCause.set(c.cause, e);
+    }
+    parts.push(count > v.listed.length ? `${v.name}: ${fmtInt(v.listed.length)} longest of ${fmtInt(count)}` : `${v.name}: all ${fmtInt(count)}`);
+  }
+  if (all === 0) return 'No stalls in this run.';
+  const plural = all === 1 ? '' : 's';
+  const head =
+    variants.length > 1
+      ? `${fmtInt(all)} stall${plural} (listed: ${parts.join('; ')})`
+      : listed < all
+        ? `${fmtInt(listed)} longest of ${fmtInt(all)} stall${plural}`
+        : `${fmtInt(all)} stall${plural}`;
+  const total = [...byCause.values()].reduce((a, c) => a + c.ns, 0);
+  const causes = [...byCause].sort((a, b) => b[1].ns - a[1].ns || (a[0] < b[0] ? -1 : 1)).map(([c, e]) => `${c || 'unknown'} ${fmtInt(e.n)} (${fmtDuration(e.ns)})`);
+  return `${head}, ${fmtDuration(total)} in all: ${causes.join(', ')}.`;
 }
 
 // ---------------------------------------------------------------------------------------------

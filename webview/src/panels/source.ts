@@ -29,6 +29,17 @@ export interface StallRow {
   startNs: number;
   durationNs: number;
   range?: ViewRange;
+  /** The lane id the simulator recorded with the stall. */
+  lane?: string;
+}
+
+/**
+ * Every stall of a run, not only the listed ones (`stallSummary` of `vpscope.run/1`): the run
+ * JSON lists the longest (at most 200 per variant), these are the totals.
+ */
+export interface StallTotals {
+  count: number;
+  byCause: { cause: string; count: number; totalNs: number; maxNs: number }[];
 }
 
 export interface FindingRow {
@@ -89,6 +100,8 @@ export interface VariantData {
   name: string;
   tasks: TaskRow[];
   stalls: StallRow[];
+  /** Totals over all the run's stalls (simulations whose run JSON has `stallSummary`). */
+  stallTotals?: StallTotals;
   findings: FindingRow[];
   vms: VmRow[];
   vps: VpRow[];
@@ -177,8 +190,21 @@ export function simulationData(run: Obj | undefined, name: string): VariantData 
       startNs,
       durationNs,
       range: range(s.range),
+      lane: str(s.lane),
     });
   });
+  const summary = isObj(r.stallSummary) ? r.stallSummary : undefined;
+  let stallTotals: StallTotals | undefined;
+  if (summary && num(summary.count) !== undefined) {
+    const byCause: StallTotals['byCause'] = [];
+    if (isObj(summary.byCause)) {
+      for (const [cause, c] of Object.entries(summary.byCause)) {
+        if (!isObj(c) || num(c.count) === undefined) continue;
+        byCause.push({ cause, count: c.count as number, totalNs: num(c.totalNs) ?? 0, maxNs: num(c.maxNs) ?? 0 });
+      }
+    }
+    stallTotals = { count: summary.count as number, byCause };
+  }
   const vms: VmRow[] = [];
   for (const v of arr(r.vms)) {
     if (!isObj(v) || str(v.name) === undefined) continue;
@@ -201,7 +227,9 @@ export function simulationData(run: Obj | undefined, name: string): VariantData 
   }
   const counters: VariantData['counters'] = [];
   flatten('', isObj(r.counters) ? r.counters : {}, counters);
-  return { name, tasks, stalls, findings: readFindings(r.findings), vms, vps, cpus: readCpus(r.pcpus), counters };
+  const out: VariantData = { name, tasks, stalls, findings: readFindings(r.findings), vms, vps, cpus: readCpus(r.pcpus), counters };
+  if (stallTotals) out.stallTotals = stallTotals;
+  return out;
 }
 
 export function traceData(trace: Obj | undefined): VariantData {

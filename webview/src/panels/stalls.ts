@@ -3,10 +3,10 @@ import { formatTime } from '../format';
 import type { Panel, PanelCtx } from './context';
 import type { Column } from './dom';
 import { h, note } from './dom';
-import { stallLane } from './logic';
+import { stallLane, stallSummaryText } from './logic';
 import type { StallRow } from './source';
 import { sortableTable } from './table';
-import { fmtNs } from '../../../server/src/core/format';
+import { fmtCount, fmtNs } from '../../../server/src/core/format';
 
 /** Rows rendered at most (sorted first); the CSV export has every stall. */
 const MAX_ROWS = 2000;
@@ -42,17 +42,13 @@ export function stallsPanel(ctx: PanelCtx): Panel {
     for (const v of shown) {
       for (const s of ctx.data(v).stalls) rows.push({ ...s, variant: v, variantName: ctx.variantName(v), lane: stallLane(s, (id) => ctx.hasLane(v, id)) });
     }
-    // Summary: count and total per cause.
-    const byCause = new Map<string, { n: number; ns: number }>();
-    for (const r of rows) {
-      const c = byCause.get(r.cause) ?? { n: 0, ns: 0 };
-      c.n++;
-      c.ns += r.durationNs;
-      byCause.set(r.cause, c);
-    }
-    const total = rows.reduce((a, r) => a + r.durationNs, 0);
-    const summary = [...byCause].sort((a, b) => b[1].ns - a[1].ns).map(([c, s]) => `${c || 'unknown'} ${s.n} (${fmtNs(s.ns)})`);
-    root.appendChild(h('p', 'pn-summary', rows.length ? `${rows.length} stall${rows.length === 1 ? '' : 's'}, ${fmtNs(total)} in all: ${summary.join(', ')}. Click a row to select it on the timeline and reveal its source line.` : 'No stalls in this run.'));
+    // Summary: every stall of the run (its stallSummary), not only the listed longest ones.
+    const summary = stallSummaryText(
+      shown.map((v) => ({ name: ctx.variantName(v), listed: ctx.data(v).stalls, totals: ctx.data(v).stallTotals })),
+      fmtNs,
+      fmtCount,
+    );
+    root.appendChild(h('p', 'pn-summary', rows.length ? `${summary} Click a row to select it on the timeline and reveal its source line.` : summary));
     if (!rows.length) return;
     const two = shown.length > 1;
     const cols: Column<Row>[] = [

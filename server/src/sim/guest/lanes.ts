@@ -23,6 +23,14 @@ import type { HostApi, Recorder } from '../contracts';
 import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from '../contracts';
 import { ST_DISK_IO, ST_SLEEP, type CompiledProgram } from '../program';
 
+/**
+ * The lane id of guest thread `name` of VM `vmName`: `vm:VM/region:R/t:I` for member `I` of
+ * parallel region `R`'s team, else `vm:VM/thread:NAME`.
+ */
+export function guestThreadLaneId(vmName: string, name: string, region: string | undefined, teamIndex: number): string {
+  return region !== undefined ? `vm:${vmName}/region:${region}/t:${teamIndex}` : `vm:${vmName}/thread:${name}`;
+}
+
 /** Guest thread lane states beyond running / runnable / blocked / idle. */
 export const STATE_SPINNING = 'spinning';
 export const STATE_VCPU_PREEMPTED = 'vcpu_preempted';
@@ -112,10 +120,8 @@ export class GuestLanes {
     for (let t = 0; t < nThreads; t++) {
       const ri = g.gRegion[t];
       const name = g.gName[t];
-      this.lane[t] =
-        ri >= 0
-          ? rec.lane({ id: `${group}/region:${g.regionNames[ri]}/t:${g.teamIndex[t]}`, label: `${g.regionNames[ri]} t${g.teamIndex[t]}`, group, kind: 'guest-thread' })
-          : rec.lane({ id: `${group}/thread:${name}`, label: `thread ${name}`, group, kind: 'guest-thread' });
+      const id = guestThreadLaneId(vmName, name, ri >= 0 ? g.regionNames[ri] : undefined, g.teamIndex[t]);
+      this.lane[t] = rec.lane({ id, label: ri >= 0 ? `${g.regionNames[ri]} t${g.teamIndex[t]}` : `thread ${name}`, group, kind: 'guest-thread' });
     }
   }
 

@@ -154,7 +154,7 @@ GuestState.prototype.lockStall = function (this: GuestState, t: number, v: numbe
     cause = 'lock-holder-preemption';
     causes.push(`the holder's vCPU was not running for ${fmtNs(off)} while it held the lock`);
   } else causes.push(`${L.waiters.length + 1} threads contend for it`);
-  this.ctx.stats.stall({ task: name, vp: v, vm: this.vmName, startNs: now - wait, durationNs: wait, cause, causes, range: L.ir.range });
+  this.ctx.stats.stall({ task: name, lane: this.gLaneId[t], vp: v, vm: this.vmName, startNs: now - wait, durationNs: wait, cause, causes, range: L.ir.range });
 };
 
 GuestState.prototype.release = function (this: GuestState, t: number, now: Ns): void {

@@ -204,6 +204,8 @@ GuestState.prototype.arrive = function (this: GuestState, r: RegionRt, t: number
       const pre = r.preemptedInRound;
       this.ctx.stats.stall({
         task: r.ir.name,
+        // The straggler's lane: the member the team waited for.
+        lane: this.gLaneId[t],
         vp: v,
         vm: this.vmName,
         startNs: r.firstArrival,

@@ -136,7 +136,7 @@ GuestState.prototype.waitEnd = function (this: GuestState, t: number, v: number,
   const wv = this.gWaitV[t];
   if (wv !== v) {
     // Waited in the queue of vCPU wv and was pulled to v by the guest's idle balance.
-    this.ctx.stats.stall({ task: this.gName[t], vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause: 'guest-runqueue', causes: [`${this.gName[t]} waited ${fmtNs(wait)} on vCPU ${wv} of ${this.vmName}`, `it ran once vCPU ${v} went idle and pulled it`], range: this.gRange[t] });
+    this.ctx.stats.stall({ task: this.gName[t], lane: this.gLaneId[t], vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause: 'guest-runqueue', causes: [`${this.gName[t]} waited ${fmtNs(wait)} on vCPU ${wv} of ${this.vmName}`, `it ran once vCPU ${v} went idle and pulled it`], range: this.gRange[t] });
     return;
   }
   const tid = this.vcpuTids[v];
@@ -156,5 +156,5 @@ GuestState.prototype.waitEnd = function (this: GuestState, t: number, v: number,
     cause = 'vp-busy';
     causes.push(`vCPU ${v} was out of the guest for ${fmtNs(wait - inGuest - steal)} (exits, VTL2 work)`);
   }
-  this.ctx.stats.stall({ task: name, vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause, causes, range: this.gRange[t] });
+  this.ctx.stats.stall({ task: name, lane: this.gLaneId[t], vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause, causes, range: this.gRange[t] });
 };

@@ -9,7 +9,7 @@ import type { KvmVm } from '../kvm';
 import { type CompiledProgram, Releases } from '../program';
 import type { Rng } from '../rng';
 import { A_BAR_SPIN, A_LOCK_SPIN, G_CUR, G_DONE, G_QUEUED, ItemRing, TK_LOAD, V_HALTED, V_IN } from './consts';
-import { GuestLanes } from './lanes';
+import { GuestLanes, guestThreadLaneId } from './lanes';
 
 export interface LockRt {
   ir: GuestLock;
@@ -160,6 +160,8 @@ export class GuestState {
   gReleases: (Releases | null)[] = [];
   gAllowed: Int32Array[] = [];
   gName: string[] = [];
+  /** Timeline lane id of each thread (guestThreadLaneId), recorded or not: its stalls carry it. */
+  gLaneId: string[] = [];
   gRange: TextRange[] = [];
   gRelTimer = new Int32Array(0);
   gWakeTimer = new Int32Array(0);
@@ -287,12 +289,19 @@ export class GuestState {
     };
     this.facts = { spinNs: 0, spinWhilePreemptedNs: 0, pleExits: 0, directedYields: 0, lockWaitNs: 0, regions: this.regions, locks: this.locks };
     this.build();
-    if (rec.timelines) this.lanes = this.buildLanes();
+    const teamIndex = this.teamIndex();
+    this.gLaneId = this.gName.slice(0, this.nt).map((n, t) => guestThreadLaneId(this.vmName, n, this.gRegion[t] >= 0 ? this.regions[this.gRegion[t]].ir.name : undefined, teamIndex[t]));
+    if (rec.timelines) this.lanes = this.buildLanes(teamIndex);
   }
 
-  private buildLanes(): GuestLanes {
+  /** Index of each thread in its region's team (-1 for ordinary threads). */
+  private teamIndex(): number[] {
     const teamIndex: number[] = new Array(this.nt).fill(-1);
     for (const r of this.regions) r.team.forEach((t, i) => (teamIndex[t] = i));
+    return teamIndex;
+  }
+
+  private buildLanes(teamIndex: number[]): GuestLanes {
     return new GuestLanes(this.ctx.rec, this.host, this.vmName, this.nt, {
       gState: this.gState, gAct: this.gAct, gVcpu: this.gVcpu, gPc: this.gPc, gWaitLock: this.gWaitLock, gRegion: this.gRegion,
       gProg: this.gProg, gName: this.gName, vState: this.vState, vCur: this.vCur, rq: this.rq,

@@ -150,6 +150,7 @@ export class LoadThread implements ThreadBody, EventHandler {
       const by = who >= 0 ? this.host.nameOf(who) : 'other threads';
       this.ctx.stats.stall({
         task: this.name,
+        lane: `host/thread:${this.name}`,
         vp: -1,
         startNs: since,
         durationNs: wait,

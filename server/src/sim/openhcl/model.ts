@@ -431,10 +431,13 @@ export class OpenHclModel implements StorageModel, EventHandler {
       ringFullMax: 0,
       oldVpCompletions: 0,
     };
-    if (rec.timelines) this.lanes = this.buildLanes();
+    const tasks = this.taskLanes();
+    for (const { t, id } of tasks) t.laneId = id;
+    if (rec.timelines) this.lanes = new OpenHclLanes(this, this.rec, tasks);
   }
 
-  private buildLanes(): OpenHclLanes {
+  /** Every task with the id and label of its timeline lane (the ids also name stalls' lanes). */
+  private taskLanes(): { t: Task; id: string; label: string }[] {
     const g = `vm:${this.name}`;
     const all: { t: Task; id: string; label: string }[] = [];
     for (const t of this.tasks) all.push({ t, id: `${g}/task:${t.name}`, label: `task ${t.name}` });
@@ -446,7 +449,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.forwardTasks.forEach((t, v) => {
       if (t) all.push({ t, id: `${g}/task:forward:vp:${v}`, label: `VP ${v} exits (sidecar)` });
     });
-    return new OpenHclLanes(this, this.rec, all);
+    return all;
   }
 
   /** Starts the run: wakes every thread and arms the tasks' first releases. */
@@ -759,7 +762,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     ];
     if (slow !== d && c.disks.length > 1) causes.push(`the slowest disk of controller \`${c.name}\` so far is \`${slow.name}\` (backend ${fmtNsShort(mean(slow))} mean)`, `fix: put \`${slow.name}\` on a controller of its own, or raise io_queue_depth`);
     else causes.push('fix: raise io_queue_depth or add channels (more VPs with channels)');
-    this.stats.stall({ task: ch.worker.name, vp: ch.vp, vm: this.name, startNs: since, durationNs: now - since, cause: 'channel-queue-full', causes, range: c.range });
+    this.stats.stall({ task: ch.worker.name, lane: ch.worker.laneId, vp: ch.vp, vm: this.name, startNs: since, durationNs: now - since, cause: 'channel-queue-full', causes, range: c.range });
   }
 
   noteRingWait(disk: number, waited: Ns): void {
@@ -972,13 +975,16 @@ export class OpenHclModel implements StorageModel, EventHandler {
     return { cause: d.cause >= 0 ? this.causes.get(d.cause) : undefined, ns: d.ns };
   }
 
-  private report(task: string, vp: number, since: Ns, now: Ns, c: Cause | undefined, head: string, causeNs: Ns, where: string, fallbackRange?: TextRange): void {
+  /** `task` waited: `who` is the task, or the guest of VP `vp` (`vtl0`, on the VP's OpenHCL lane). */
+  private report(who: Task | 'vtl0', vp: number, since: Ns, now: Ns, c: Cause | undefined, head: string, causeNs: Ns, where: string, fallbackRange?: TextRange): void {
+    const task = who === 'vtl0' ? 'vtl0' : who.name;
+    const lane = who === 'vtl0' ? `vm:${this.name}/vp:${vp}/openhcl` : who.laneId;
     const kind = c?.kind ?? 'vtl2-work';
     const causes = [head];
     if (c) causes.push(`${where} was ${c.label}${causeNs > 0 ? ` for ${fmtNsShort(causeNs)} of it` : ''}`, ...c.more);
     const range = c?.range ?? fallbackRange;
     const dur = now - since;
-    this.stats.stall({ task, vp, vm: this.name, startNs: since, durationNs: dur, cause: kind, causes, range });
+    this.stats.stall({ task, lane, vp, vm: this.name, startNs: since, durationNs: dur, cause: kind, causes, range });
     if (since < this.ctx.warmupNs) return;
     let e = this.tally.stallsByKind.get(kind);
     if (!e) {
@@ -1000,19 +1006,19 @@ export class OpenHclModel implements StorageModel, EventHandler {
     const { cause, ns } = this.stallChain(ex, since, now);
     const vp = ex.vp >= 0 ? ex.vp : t.intendedVp();
     const range = t instanceof ProgramTask ? t.def.range : undefined;
-    this.report(t.name, vp, since, now, cause, `task \`${t.name}\` waited ${fmtNsShort(now - since)} on ${ex.name}`, ns, ex.name, range);
+    this.report(t, vp, since, now, cause, `task \`${t.name}\` waited ${fmtNsShort(now - since)} on ${ex.name}`, ns, ex.name, range);
   }
 
   /** VTL2 activity kept the VP's guest (which had work) out of VTL0 from `since` to `now`. */
   guestStall(ex: Executor, since: Ns, now: Ns): void {
     ex.flush(now);
     const { cause, ns } = this.stallChain(ex, since, now);
-    this.report(`vtl0`, ex.vp, since, now, cause, `the guest on ${ex.name} could not run for ${fmtNsShort(now - since)}`, ns, ex.name, this.vm.guest.range);
+    this.report('vtl0', ex.vp, since, now, cause, `the guest on ${ex.name} could not run for ${fmtNsShort(now - since)}`, ns, ex.name, this.vm.guest.range);
   }
 
   deadlockStall(ex: Executor, t: Task, since: Ns, now: Ns): void {
     const c = this.getDeadlockCause >= 0 ? this.causes.get(this.getDeadlockCause) : undefined;
-    this.report(t.name, ex.vp >= 0 ? ex.vp : t.intendedVp(), since, now, c, `task \`${t.name}\` on ${ex.name} never got its GET reply (${fmtNsShort(now - since)} until the end of the run)`, 0, ex.name);
+    this.report(t, ex.vp >= 0 ? ex.vp : t.intendedVp(), since, now, c, `task \`${t.name}\` on ${ex.name} never got its GET reply (${fmtNsShort(now - since)} until the end of the run)`, 0, ex.name);
   }
 
   private onlineStall(t: ProgramTask, v: number, since: Ns, now: Ns): void {
@@ -1023,7 +1029,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       more: ['avoid early work targeted at sidecar VPs, or boot the VP in Linux (linux_vps)'],
       range: t.ranges[t.vpWaitStep] ?? sc?.range,
     };
-    this.report(t.name, v, since, now, c, `task \`${t.name}\` waited ${fmtNsShort(now - since)} for VP ${v} to be ready`, 0, `VP ${v}`);
+    this.report(t, v, since, now, c, `task \`${t.name}\` waited ${fmtNsShort(now - since)} for VP ${v} to be ready`, 0, `VP ${v}`);
   }
 
   // ================================================================ end of run
@@ -1036,7 +1042,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       if (t.vpWaitSince >= 0 && now - t.vpWaitSince > this.stallThresholdNs) this.onlineStall(t, t.placement.target ?? -1, t.vpWaitSince, now);
       if (t.stuckSince >= 0 && this.getDeadlockCause >= 0) {
         const c = this.causes.get(this.getDeadlockCause);
-        this.report(t.name, t.intendedVp(), t.stuckSince, now, c, `task \`${t.name}\` never got its async GET reply`, 0, 'the GET worker');
+        this.report(t, t.intendedVp(), t.stuckSince, now, c, `task \`${t.name}\` never got its async GET reply`, 0, 'the GET worker');
       }
     }
     const findings: Finding[] = openHclFindings(this, now);

@@ -38,6 +38,11 @@ export abstract class Task {
   exec: Executor | null = null;
   /** Timeline lane (openhcl/lanes.ts), -1 without a timeline. */
   lane = -1;
+  /**
+   * Id of its timeline lane (`vm:VM/task:...`, openhcl/lanes.ts), set by the model for every task
+   * with or without a timeline: its stalls carry it, so a view finds the lane without parsing names.
+   */
+  laneId = '';
 
   constructor(
     /** Display name, e.g. `nvme` or `storvsp ctrl0 ch 2`. */
