@@ -42,8 +42,8 @@ interface CheckedDiagnostic {
 }
 
 /** What `vpscope check --format json` says about a file (the same checker the server runs). */
-function cliCheck(file: string): CheckedDiagnostic[] {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'check', file, '--format', 'json'], { encoding: 'utf8' });
+function cliCheck(file: string, extra: string[] = []): CheckedDiagnostic[] {
+  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'check', file, '--format', 'json', ...extra], { encoding: 'utf8' });
   if (r.status !== 0 && r.status !== 1) throw new Error(`vpscope check failed (${r.status}):\n${r.stdout}${r.stderr}`);
   const doc = JSON.parse(r.stdout) as { files: { diagnostics: CheckedDiagnostic[] }[] };
   return doc.files.flatMap((f) => f.diagnostics);
@@ -83,6 +83,17 @@ const noTrace = existsSync(TRACE) ? false : `no trace at ${TRACE}`;
 const DAT = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.dat');
 const DAT_NAME = 'r1_1x_n2.dat';
 const noDat = existsSync(DAT) ? false : `no trace at ${DAT}`;
+/** The example with its stall hazard suppressed by a `# vpscope-allow` comment on the hazard's line. */
+const SUPPRESSED = 'suppressed.vps';
+/** A copy of the broken fixture that no editor opens: only the `vpscope` task reports on it. */
+const TASK_ONLY = 'task-only.vps';
+/** The label of the `vpscope` check task in the workspace's tasks.json. */
+const TASK_LABEL = 'check task-only';
+const TASKS_JSON = {
+  version: '2.0.0',
+  tasks: [{ type: 'vpscope', command: 'check', files: [TASK_ONLY], args: ['--no-simulate'], label: TASK_LABEL, problemMatcher: ['$vpscope'], presentation: { reveal: 'never' } }],
+};
+
 /** The template picked in *New Scenario from Template…* and the title its scenario declares. */
 const TEMPLATE = 'openhcl-blocking-syscall';
 
@@ -95,6 +106,10 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
   let exampleName = '';
   let expected: CheckedDiagnostic[] = [];
   let exampleExpected: CheckedDiagnostic[] = [];
+  /** The example's stall hazard (a VPS2xx warning) that SUPPRESSED suppresses. */
+  let hazard: CheckedDiagnostic | undefined;
+  let suppressedExpected: CheckedDiagnostic[] = [];
+  let taskExpected: CheckedDiagnostic[] = [];
   const cspViolations: string[] = [];
 
   before(async () => {
@@ -105,7 +120,26 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     exampleName = example.split('/').pop()!;
     expected = cliCheck(join(fixtures, BROKEN));
     exampleExpected = cliCheck(example);
-    const files: Record<string, string> = { [exampleName]: example, [BROKEN]: join(fixtures, BROKEN), [SCRATCH]: join(fixtures, SCRATCH) };
+    // The example with `# vpscope-allow CODE` after the hazard's statement (replacing the line's
+    // own comment), written before the workspace opens.
+    hazard = exampleExpected.find((d) => d.severity === 'warning' && /^VPS2/.test(d.code));
+    assert.ok(hazard, `vpscope check finds a stall hazard in ${exampleName}`);
+    const lines = readFileSync(example, 'utf8').split('\n');
+    lines[hazard.range.start.line] = lines[hazard.range.start.line].replace(/\s*#.*$/, '') + `  # vpscope-allow ${hazard.code}: measured on purpose`;
+    writeFileSync(join(tmp, SUPPRESSED), lines.join('\n'));
+    suppressedExpected = cliCheck(join(tmp, SUPPRESSED));
+    writeFileSync(join(tmp, 'settings.json'), '{}\n');
+    writeFileSync(join(tmp, 'tasks.json'), JSON.stringify(TASKS_JSON, null, 2) + '\n');
+    taskExpected = cliCheck(join(fixtures, BROKEN), ['--no-simulate']);
+    const files: Record<string, string> = {
+      [exampleName]: example,
+      [BROKEN]: join(fixtures, BROKEN),
+      [SCRATCH]: join(fixtures, SCRATCH),
+      [SUPPRESSED]: join(tmp, SUPPRESSED),
+      [TASK_ONLY]: join(fixtures, BROKEN),
+      '.vscode/settings.json': join(tmp, 'settings.json'),
+      '.vscode/tasks.json': join(tmp, 'tasks.json'),
+    };
     if (!noTrace) files[TRACE_NAME] = TRACE;
     if (!noDat) files[DAT_NAME] = DAT;
     session = await startSession({ tools, vsix, files });
@@ -116,8 +150,11 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     });
   });
 
-  /** Runs a check; on failure saves a screenshot and code-server's log, and says where. */
-  function shot(fn: () => Promise<void>): (t: { name: string }) => Promise<void> {
+  /**
+   * Runs a check; on failure saves a screenshot and code-server's log, and says where, then runs
+   * `onFailure` (to undo what would spoil the next checks).
+   */
+  function shot(fn: () => Promise<void>, onFailure?: () => Promise<void>): (t: { name: string }) => Promise<void> {
     return async (t) => {
       try {
         await fn();
@@ -128,6 +165,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
         await session?.page.screenshot({ path: `${base}.png` }).catch(() => undefined);
         writeFileSync(`${base}.log`, session?.log() ?? '');
         (e as Error).message += `\n(screenshot and code-server log: ${base}.png, ${base}.log)`;
+        await onFailure?.().catch(() => undefined);
         throw e;
       }
     };
@@ -505,6 +543,135 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.waitForProblem(page, /bogus_after_restart/);
     await page.keyboard.press('Control+z');
     await wb.until(async () => session!.serverPids().length === 1, `exactly one language server remains (${session!.serverPids()})`);
+  }));
+
+  it('honours a suppression comment written in the file, and shows the finding again once it is removed', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    const h = hazard!;
+    assert.ok(!suppressedExpected.some((d) => d.code === h.code), `vpscope check hides ${h.code} in ${SUPPRESSED}: ${JSON.stringify(suppressedExpected.map((d) => d.code))}`);
+    // What is left in the file: the simulation's finding on the same statement (VPS3xx).
+    const measured = suppressedExpected.find((d) => /^VPS3/.test(d.code) && d.severity === 'warning');
+    assert.ok(measured, `${SUPPRESSED} keeps a measured finding: ${JSON.stringify(suppressedExpected.map((d) => d.code))}`);
+    // From here on one editor group: the timelines of the steps before took most of the width.
+    await wb.closeAllEditors(page);
+    await wb.openFile(page, SUPPRESSED);
+    await wb.openFile(page, exampleName);
+    // The same file without the comment: the hazard is in the Problems panel.
+    await wb.filterProblems(page, `**/${exampleName}`);
+    await wb.until(async () => (await wb.shownProblems(page)).some((p) => p.file === exampleName && p.code === h.code), `${h.code} is listed for ${exampleName}`);
+    // With the comment: once the measured finding is listed for the file, the hazard is not.
+    await wb.filterProblems(page, `**/${SUPPRESSED}`);
+    await wb.until(async () => (await wb.shownProblems(page)).some((p) => p.file === SUPPRESSED && p.code === measured.code), `${measured.code} is listed for ${SUPPRESSED}`);
+    const shown = await wb.shownProblems(page);
+    assert.ok(!shown.some((p) => p.code === h.code), `${h.code} is suppressed in ${SUPPRESSED}: ${JSON.stringify(shown)}`);
+
+    // Typing: delete the comment; the hazard comes back; undo, and it goes again.
+    await wb.openFile(page, SUPPRESSED);
+    const line = readFileSync(join(session!.workspace, SUPPRESSED), 'utf8').split('\n')[h.range.start.line];
+    await wb.goTo(page, h.range.start.line + 1, line.indexOf('# vpscope-allow') + 1);
+    await page.keyboard.press('Shift+End');
+    await page.keyboard.press('Delete');
+    await wb.until(async () => !(await wb.editorText(page)).includes('vpscope-allow'), 'the comment is gone from the text');
+    await wb.until(async () => (await wb.shownProblems(page)).some((p) => p.file === SUPPRESSED && p.code === h.code), `${h.code} is listed for ${SUPPRESSED} once the comment is gone`);
+    await page.keyboard.press('Control+z');
+    await wb.until(async () => !(await wb.shownProblems(page)).some((p) => p.code === h.code), `${h.code} is suppressed again after undo`);
+    await wb.filterProblems(page, '');
+    await page.keyboard.press('Control+Shift+M');
+  }));
+
+  it('applies vpscope.diagnostics.severity live when the workspace settings are saved', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    const h = hazard!;
+    // The workspace settings file, opened from the Explorer, edited and saved as a user would.
+    await page.keyboard.press('Control+Shift+E');
+    const settings = page.locator('.tabs-container .tab[data-resource-name="settings.json"]');
+    const setTo = async (value: object) => {
+      if (!(await settings.isVisible())) {
+        const folder = page.locator('.explorer-folders-view .monaco-list-row', { hasText: '.vscode' }).first();
+        if (!(await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'settings.json' }).first().isVisible())) await folder.click();
+      }
+      // (Opening, or switching to, the tab puts the keyboard focus in its editor.)
+      await wb.openFile(page, 'settings.json');
+      await page.keyboard.press('Control+a');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText(JSON.stringify(value));
+      // Whatever the editor auto-closed after the cursor (a quote, a brace) goes.
+      await page.keyboard.press('Control+Shift+End');
+      await page.keyboard.press('Delete');
+      await page.keyboard.press('Control+s');
+      const saved = () => {
+        try {
+          return JSON.stringify(JSON.parse(readFileSync(join(session!.workspace, '.vscode', 'settings.json'), 'utf8')));
+        } catch {
+          return undefined;
+        }
+      };
+      await wb.until(async () => saved() === JSON.stringify(value), `settings.json is saved with ${JSON.stringify(value)} (on disk: ${readFileSync(join(session!.workspace, '.vscode', 'settings.json'), 'utf8')})`);
+    };
+    const hazardRow = async () => (await wb.shownProblems(page)).find((p) => p.file === exampleName && p.code === h.code);
+    await wb.filterProblems(page, `**/${exampleName}`);
+    await wb.until(async () => (await hazardRow())?.severity === 'Warning', `${h.code} is a warning by default`);
+    await setTo({ 'vpscope.diagnostics.severity': { [h.code]: 'error' } });
+    await wb.until(async () => (await hazardRow())?.severity === 'Error', `${h.code} is an error once the setting says so`);
+    await setTo({ 'vpscope.diagnostics.severity': { [h.code]: 'off' } });
+    // Off: gone, while the file's other problems stay.
+    await wb.until(async () => {
+      const shown = await wb.shownProblems(page);
+      return shown.some((p) => p.file === exampleName) && !shown.some((p) => p.code === h.code);
+    }, `${h.code} is hidden once the setting says off`);
+    await setTo({});
+    await wb.until(async () => (await hazardRow())?.severity === 'Warning', `${h.code} is a warning again without the setting`);
+    await wb.filterProblems(page, '');
+    await page.keyboard.press('Control+Shift+M');
+  }, async () => {
+    // Failed half-way: leave no severity setting behind for the steps after (an `error` hazard
+    // would stop every simulation).
+    writeFileSync(join(session!.workspace, '.vscode', 'settings.json'), '{}\n');
+  }));
+
+  it('runs the vpscope check task of tasks.json and fills the Problems panel', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    const want = taskExpected.filter((d) => d.severity === 'error' || d.severity === 'warning');
+    assert.ok(want.length > 0, `vpscope check --no-simulate reports on ${BROKEN}`);
+    // No editor has the file open, and the server reports on open files only: what the panel
+    // lists for it comes from the task's problem matcher ($vpscope).
+    await wb.runCommandAndPick(page, 'Tasks: Run Task', TASK_LABEL);
+    await wb.filterProblems(page, `**/${TASK_ONLY}`);
+    await wb.until(async () => {
+      // (Should the task's terminal take the panel after all, back to the Problems.)
+      if (!(await page.locator('.markers-panel').isVisible())) await wb.filterProblems(page, `**/${TASK_ONLY}`);
+      const shown = await wb.shownProblems(page);
+      return want.every((d) => shown.some((p) => p.file === TASK_ONLY && p.code === d.code && p.severity === (d.severity === 'error' ? 'Error' : 'Warning') && p.text.includes(`[Ln ${d.range.start.line + 1}, Col ${d.range.start.character + 1}]`)));
+    }, `the task's problems (${want.map((d) => d.code).join(', ')}) are listed for ${TASK_ONLY}`);
+    assert.ok(!(await page.locator(`.tabs-container .tab[data-resource-name="${TASK_ONLY}"]`).isVisible()), `${TASK_ONLY} is not open in an editor`);
+    await wb.filterProblems(page, '');
+    await page.keyboard.press('Control+Shift+M');
+  }));
+
+  it('runs every variant from the "Simulate all variants" code lens', { timeout: 90_000 }, shot(async () => {
+    const page = session!.page;
+    const variants = [...readFileSync(pickExample(), 'utf8').matchAll(/^variant\s+([\w-]+)/gm)].map((m) => m[1]);
+    await wb.openFile(page, exampleName);
+    await wb.goTo(page, 1, 1);
+    const lens = wb.activeEditor(page).locator('.codelens-decoration a', { hasText: 'Simulate all variants' }).first();
+    await lens.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await lens.click();
+    // The summary tab lists every variant (the palette's run before listed the base only).
+    const tab = page.locator(`.tabs-container .tab[data-resource-name="Simulation: ${exampleName}"]`);
+    await tab.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    await tab.click();
+    await wb.until(async () => /== base/.test(await wb.editorText(page)), 'the summary shows the base run');
+    // The later runs are below the fold: Find (Ctrl+F) finds each one's header.
+    await wb.activeEditor(page).locator('.view-lines').click();
+    await page.keyboard.press('Control+f');
+    const find = page.locator('.editor-group-container.active .find-widget');
+    const input = find.locator('textarea, input').first();
+    await input.waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    for (const v of variants) {
+      await input.fill(`== ${v}`);
+      await wb.until(async () => /^\d+ of \d+$/.test((await find.locator('.matchesCount').innerText()).trim()), `Find sees the run of ${v} in the summary`);
+    }
+    await page.keyboard.press('Escape');
   }));
 
   it('restores the timeline tab with its zoom after a window reload', { timeout: 120_000 }, shot(async () => {

@@ -79,7 +79,12 @@ async function paletteWithCommand(page: Page, title: string): Promise<void> {
     // row is the command (the row's aria-label starts with its title).
     try {
       await input.fill(`>${title}`, { timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
-      await widget.locator('.monaco-list-row.focused', { hasText: title }).first().waitFor({ timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
+      await widget.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
+      // A command used before, or ranked higher, can be focused first (`Tasks: Restart Running
+      // Task` above `Tasks: Run Task`): move down to the command.
+      const focused = widget.locator('.monaco-list-row.focused', { hasText: title }).first();
+      for (let i = 0; i < 10 && !(await focused.isVisible()); i++) await page.keyboard.press('ArrowDown');
+      await focused.waitFor({ timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
       return;
     } catch (e) {
       if (attempt >= 3) throw e;
@@ -237,4 +242,73 @@ export async function runContextMenuItem(page: Page, row: Locator, label: string
   // Not focused, or Enter lost: a click, now that the menu has been open for a while.
   if (!focused || !(await menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false))) await item.click();
   await menu.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+}
+
+/** One problem as the Problems panel shows it (related-information rows left out). */
+export interface ShownProblem {
+  /** The file name of the group the problem is in. */
+  file: string;
+  severity: 'Error' | 'Warning' | 'Info';
+  /** The code column, e.g. `VPS201`. */
+  code: string;
+  /** The problem's row text (message, source, code, position). */
+  text: string;
+}
+
+/**
+ * Shows only the problems of the files matching `glob` (the Problems panel's filter box, e.g.
+ * `**\/a.vps`; '' clears it), opening the panel first.
+ */
+export async function filterProblems(page: Page, glob: string): Promise<void> {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) {
+    // Ctrl+Shift+M; when the keyboard focus is in a terminal (a task's), the key goes there: the
+    // palette's command then.
+    await page.keyboard.press('Control+Shift+M');
+    if (!(await panel.waitFor({ timeout: 3_000 }).then(() => true, () => false))) await runCommand(page, 'View: Focus Problems');
+  }
+  await panel.waitFor({ timeout: UI_TIMEOUT_MS });
+  const input = page.locator('input[aria-label="Filter Problems"]').first();
+  await input.fill(glob);
+  await until(async () => (await input.inputValue()) === glob, `the Problems filter holds ${glob}`);
+}
+
+/**
+ * The problems the Problems panel shows now, file by file, in list order: a file's row says
+ * "N problems in file NAME"; the rows after it are its problems ("Warning: ..."), each with its
+ * related information below it. Only rendered rows count, so filter the panel to a few files.
+ */
+export async function shownProblems(page: Page): Promise<ShownProblem[]> {
+  const rows = await page.locator('.markers-panel .monaco-list-row').evaluateAll((els) =>
+    els
+      .map((e) => ({ i: Number(e.getAttribute('data-index')), label: e.getAttribute('aria-label') ?? '', text: (e as HTMLElement).innerText }))
+      .sort((a, b) => a.i - b.i),
+  );
+  const out: ShownProblem[] = [];
+  let file = '';
+  for (const r of rows) {
+    const f = /problems? in file (.+?) of folder/.exec(r.label);
+    if (f) {
+      file = f[1];
+      continue;
+    }
+    const sev = /^(Error|Warning|Info): /.exec(r.label);
+    if (!sev) continue;
+    const code = r.text.split('\n').map((x) => x.trim()).find((x) => /^VPS\d{3}$/.test(x)) ?? '';
+    out.push({ file, severity: sev[1] as ShownProblem['severity'], code, text: r.text.replace(/\n/g, ' | ') });
+  }
+  return out;
+}
+
+/**
+ * Closes every editor and editor group (the webviews of earlier steps included), answering
+ * "Don't Save" for edited files, so that the next steps work in one editor group of full width.
+ */
+export async function closeAllEditors(page: Page): Promise<void> {
+  // The palette's key must reach the workbench, not a webview: focus the side bar's title first.
+  await page.locator('.part.sidebar .title-label').first().click();
+  await startCommand(page, 'View: Close All Editor Groups');
+  const dontSave = page.locator('.monaco-dialog-box .monaco-button', { hasText: /Don.t Save/ });
+  for (let i = 0; i < 10 && (await dontSave.first().isVisible({ timeout: 1000 }).catch(() => false)); i++) await dontSave.first().click();
+  await until(async () => (await page.locator('.tabs-container .tab').count()) === 0, 'every editor is closed');
 }
