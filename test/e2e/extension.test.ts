@@ -246,6 +246,10 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.match(await row.innerText(), new RegExp(measured.code));
     // The status bar item says the run is done and how much it found.
     await page.locator('.statusbar-item', { hasText: /vpscope: simulated/ }).first().waitFor({ timeout: wb.UI_TIMEOUT_MS });
+    // What a user sees: the scenario with its squiggles and the Problems panel (an artifact to
+    // look at, not a pixel gate; for the README once it may carry screenshots).
+    mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test-artifacts', 'vscode-findings.png') }).catch(() => undefined);
     await page.keyboard.press('Control+Shift+M');
   }));
 
@@ -535,11 +539,22 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
       return now.length === 1 && now[0] !== before[0];
     }, `one new server replaces pid ${before[0]} (now: ${session!.serverPids()})`);
     // The new server answers: an error typed after the restart is reported.
+    // The timeline tabs run again after the restart, and a reloading webview can take the keyboard
+    // focus mid-typing (seen: only `bog` landed): the line goes in as one insertion, and again
+    // (up to three times) when it did not land in the editor.
     await wb.openFile(page, BROKEN);
-    await wb.goTo(page, 1, 1);
-    await page.keyboard.type('bogus_after_restart 1');
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('Enter');
+    for (let attempt = 1; ; attempt++) {
+      await wb.goTo(page, 1, 1);
+      await page.keyboard.insertText('bogus_after_restart 1\n');
+      const landed = await wb.until(async () => /^bogus_after_restart 1$/m.test(await wb.editorText(page)), 'the typed line is in the editor', 5_000).then(
+        () => true,
+        (e) => {
+          if (attempt >= 3) throw e;
+          return false;
+        },
+      );
+      if (landed) break;
+    }
     await wb.waitForProblem(page, /bogus_after_restart/);
     await page.keyboard.press('Control+z');
     await wb.until(async () => session!.serverPids().length === 1, `exactly one language server remains (${session!.serverPids()})`);
@@ -563,7 +578,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.filterProblems(page, `**/${SUPPRESSED}`);
     await wb.until(async () => (await wb.shownProblems(page)).some((p) => p.file === SUPPRESSED && p.code === measured.code), `${measured.code} is listed for ${SUPPRESSED}`);
     const shown = await wb.shownProblems(page);
-    assert.ok(!shown.some((p) => p.code === h.code), `${h.code} is suppressed in ${SUPPRESSED}: ${JSON.stringify(shown)}`);
+    assert.ok(!shown.some((p) => p.file === SUPPRESSED && p.code === h.code), `${h.code} is suppressed in ${SUPPRESSED}: ${JSON.stringify(shown)}`);
 
     // Typing: delete the comment; the hazard comes back; undo, and it goes again.
     await wb.openFile(page, SUPPRESSED);
@@ -574,7 +589,10 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await wb.until(async () => !(await wb.editorText(page)).includes('vpscope-allow'), 'the comment is gone from the text');
     await wb.until(async () => (await wb.shownProblems(page)).some((p) => p.file === SUPPRESSED && p.code === h.code), `${h.code} is listed for ${SUPPRESSED} once the comment is gone`);
     await page.keyboard.press('Control+z');
-    await wb.until(async () => !(await wb.shownProblems(page)).some((p) => p.code === h.code), `${h.code} is suppressed again after undo`);
+    await wb.until(async () => {
+      const now = await wb.shownProblems(page);
+      return now.some((p) => p.file === SUPPRESSED) && !now.some((p) => p.file === SUPPRESSED && p.code === h.code);
+    }, `${h.code} is suppressed again after undo`);
     await wb.filterProblems(page, '');
     await page.keyboard.press('Control+Shift+M');
   }));
@@ -617,7 +635,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     // Off: gone, while the file's other problems stay.
     await wb.until(async () => {
       const shown = await wb.shownProblems(page);
-      return shown.some((p) => p.file === exampleName) && !shown.some((p) => p.code === h.code);
+      return shown.some((p) => p.file === exampleName) && !shown.some((p) => p.file === exampleName && p.code === h.code);
     }, `${h.code} is hidden once the setting says off`);
     await setTo({});
     await wb.until(async () => (await hazardRow())?.severity === 'Warning', `${h.code} is a warning again without the setting`);

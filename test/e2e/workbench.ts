@@ -271,6 +271,14 @@ export async function filterProblems(page: Page, glob: string): Promise<void> {
   const input = page.locator('input[aria-label="Filter Problems"]').first();
   await input.fill(glob);
   await until(async () => (await input.inputValue()) === glob, `the Problems filter holds ${glob}`);
+  // The panel applies the filter a moment later: for `**/NAME`, wait until no other file shows.
+  const name = /^\*\*\/([^/*]+)$/.exec(glob)?.[1];
+  if (name) {
+    await until(async () => {
+      const files = await page.locator('.markers-panel .monaco-list-row').evaluateAll((els) => els.map((e) => /problems? in file (.+?) of folder/.exec(e.getAttribute('aria-label') ?? '')?.[1]).filter((f) => f !== undefined));
+      return files.every((f) => f === name);
+    }, `the Problems panel shows no file but ${name}`);
+  }
 }
 
 /**
