@@ -74,4 +74,18 @@ describe('vpscope.diagnostics settings over stdio', () => {
     assert.equal(back.find((d) => d.code === 'VPS301' && d.range.start.line === stall.range.start.line)?.severity, WARNING);
     client.close(uri);
   });
+
+  test('a warning a setting raises to error is shown as one but does not block the simulation', async () => {
+    const uri = 'file:///work/raised.vps';
+    await configure({ severity: { VPS201: 'error' } });
+    client.open(uri, BLOCKING, 1);
+    // The background run still happens (run findings arrive) while VPS201 shows as an error.
+    const d = await client.diagnostics(uri, (x, v) => v === 1 && x.some(isRun) && x.some((y) => y.code === 'VPS201'), 20_000);
+    assert.equal(d.find((x) => x.code === 'VPS201')?.severity, 1);
+    // The Simulate command runs too (it refused before: "the scenario has 1 error").
+    const r = await client.request<{ runDiagnostics: number }>('vpscope/simulate', { textDocument: { uri } });
+    assert.ok(r.runDiagnostics > 0);
+    await configure({});
+    client.close(uri);
+  });
 });

@@ -39,6 +39,16 @@ export interface Diagnostic {
   fixes?: Fix[];
   /** Marks unnecessary or deprecated code (LSP tags). */
   tags?: ('unnecessary' | 'deprecated')[];
+  /**
+   * Set when a severity setting (`vpscope.diagnostics.severity`) made this finding an error: it
+   * is shown as one, but the scenario is still valid, so it does not block a simulation.
+   */
+  raisedBySetting?: true;
+}
+
+/** An error that makes the scenario unusable (the checker's own errors, not findings a setting raised). */
+export function blocksSimulation(d: Pick<Diagnostic, 'severity' | 'raisedBySetting'>): boolean {
+  return d.severity === 'error' && !d.raisedBySetting;
 }
 
 export const severityRank: Record<Severity, number> = { error: 0, warning: 1, info: 2, hint: 3 };

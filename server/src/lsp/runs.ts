@@ -31,7 +31,7 @@ import {
   type Connection,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver';
-import type { Diagnostic } from '../core/diagnostic';
+import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import type { Finding } from '../core/findings';
 import { LineIndex } from '../core/text';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
@@ -291,7 +291,7 @@ export class RunManager {
     const a = await this.ctx.analyzed(uri, token);
     if (!a) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} is not an open document`);
     const analysis = a.ide.analysis;
-    const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+    const errors = analysis.diagnostics.filter(blocksSimulation).length;
     const scenario = analysis.scenario;
     if (errors > 0 || !scenario) {
       throw new ResponseError(

@@ -18,7 +18,7 @@ import {
   type WorkspaceSymbol,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Diagnostic } from '../core/diagnostic';
+import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import { quickFixes } from '../ide/codeActions';
 import { measuredLenses, simulateLenses, variantName, type MeasuredSummary } from '../ide/codeLens';
 import { completions } from '../ide/completion';
@@ -419,7 +419,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     const a = cache.get(doc, { full: true });
     const version = a.version;
     const analysis = a.ide.analysis;
-    const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+    const errors = analysis.diagnostics.filter(blocksSimulation).length;
     if (errors > 0 || !analysis.scenario) {
       backgroundJobs.delete(uri);
       notifyBackground({ uri, version, state: 'skipped', message: errors > 0 ? `not simulated: ${errors} error${errors === 1 ? '' : 's'}` : 'not simulated: no host' });
@@ -684,7 +684,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
         uri,
         version: a.version,
         scenario: analysis.scenario,
-        errors: analysis.diagnostics.filter((d) => d.severity === 'error').length,
+        errors: analysis.diagnostics.filter(blocksSimulation).length,
         variants: variants.filter((v) => v !== ''),
       };
     }),

@@ -59,7 +59,7 @@ export type SeverityOverrides = Readonly<Record<string, 'error' | 'warning' | 'i
  * (`locked`, e.g. syntax errors) keep their severity: the scenario is invalid until they are
  * fixed. Returns new objects for the changed ones; the order is kept.
  */
-export function applySeverityOverrides<D extends { code: string; severity: 'error' | 'warning' | 'info' | 'hint' }>(
+export function applySeverityOverrides<D extends { code: string; severity: 'error' | 'warning' | 'info' | 'hint'; raisedBySetting?: true }>(
   diags: readonly D[],
   overrides: SeverityOverrides | undefined,
   locked: (d: D) => boolean,
@@ -69,7 +69,7 @@ export function applySeverityOverrides<D extends { code: string; severity: 'erro
   for (const d of diags) {
     const o = Object.prototype.hasOwnProperty.call(overrides, d.code) ? overrides[d.code] : undefined;
     if (o === undefined || locked(d)) out.push(d);
-    else if (o !== 'off') out.push(o === d.severity ? d : { ...d, severity: o });
+    else if (o !== 'off') out.push(o === d.severity ? d : o === 'error' ? { ...d, severity: o, raisedBySetting: true } : { ...d, severity: o });
   }
   return out;
 }
