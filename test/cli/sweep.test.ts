@@ -83,7 +83,8 @@ describe('simulate --seeds/--sweep', () => {
       [['--jobs', '100000', '--seeds', '2'], /--jobs expects 1 to 256/],
       [['--seeds', '10000', '--all-variants', '--sweep', 'vm v.vcpus=1..10'], /200000 runs planned/],
       [['--seeds', '2', '--timeline'], /--timeline shows one run/],
-      [['--sweep', 'host.pcpus=1,2', '--html', join(dir, 'x.html')], /--html shows one run/],
+      [['--sweep', 'host.pcpus=1,2', '--chrome-trace', join(dir, 'x.json')], /--chrome-trace shows one run/],
+      [['--sweep', 'host.pcpus=1,2', '--no-sweep'], /either --sweep or --no-sweep/],
     ];
     for (const [args, re] of cases) {
       const r = cli(['simulate', file, ...args]);

@@ -10,7 +10,8 @@ import { isViewDocument, VIEW_PROTOCOL_VERSION, type HighlightTarget, type HostT
 import { decodeDocument } from './data';
 import { createHost, postedMessages, ReportHost, VsCodeHost } from './host';
 import { mountPanels } from './panels/index';
-import { onThemeChange } from './theme';
+import { mountSeedsView, type SeedsView } from './panels/seeds';
+import { onThemeChange, readTheme } from './theme';
 import { Timeline, type TestLane } from './timeline/timeline';
 
 /** The test API (see webview/README.md); H2's browser tests and the benchmark read it. */
@@ -29,6 +30,8 @@ interface TestApi {
 
 const host = createHost();
 let timeline: Timeline | undefined;
+/** The chart view of a seeds/sweep document (no timeline). */
+let seedsView: SeedsView | undefined;
 let loadSeq = 0;
 /** The last highlight from the host: it may arrive while a document is still decoding. */
 let lastHighlight: HighlightTarget[] = [];
@@ -98,6 +101,27 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
   }
   api.ready = false;
   document.body.removeAttribute('data-ready');
+  seedsView?.dispose();
+  seedsView = undefined;
+  if (doc.seeds) {
+    // Seeds/sweep aggregate: charts and tables only (the runs record no timeline).
+    if (host instanceof VsCodeHost) host.setOrigin(doc.origin);
+    const app = appRoot();
+    app.textContent = '';
+    app.classList.remove('vps-app');
+    try {
+      seedsView = mountSeedsView(app, doc.seeds, doc.title, () => readTheme());
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      showMessage(`Cannot show this view: ${msg}`, true);
+      log('error', msg);
+      return;
+    }
+    api.ready = true;
+    api.firstDrawMs = performance.now();
+    document.body.setAttribute('data-ready', '1');
+    return;
+  }
   showMessage(`Loading ${doc.title}\u2026`);
   if (host instanceof VsCodeHost) host.setOrigin(doc.origin);
   let model;
@@ -205,7 +229,10 @@ function bootReport(h: ReportHost): void {
 
 function boot(): void {
   testApi();
-  onThemeChange(() => timeline?.themeChanged());
+  onThemeChange(() => {
+    timeline?.themeChanged();
+    seedsView?.rerender();
+  });
   window.addEventListener('error', (ev) => log('error', `uncaught: ${ev.message}`));
   window.addEventListener('unhandledrejection', (ev) => log('error', `unhandled: ${String(ev.reason)}`));
   if (host instanceof VsCodeHost) {

@@ -17,8 +17,9 @@ import { Worker } from 'node:worker_threads';
 import type { DocumentAnalysis } from '../model/analysisTypes';
 import type { LineIndex } from '../core/text';
 import { analyzeDocument } from '../model/analyze';
-import { SWEEP_VARIANT, sweepPointText, type SweepSpec } from '../model/sweep';
-import { aggregateRuns, planOrder, renderSeedsSummary, SEEDS_SCHEMA_FILE, type SeedRun, type SeedsDocument, type SeedsPlan } from '../report/seeds';
+import { SWEEP_VARIANT, sweepPointText, type FileSweep, type SweepSpec } from '../model/sweep';
+import { writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
+import { aggregateRuns, planOrder, renderSeedsSummary, SEEDS_SCHEMA_FILE, seedsViewDocument, type SeedRun, type SeedsDocument, type SeedsPlan } from '../report/seeds';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
@@ -42,6 +43,8 @@ export interface SeedsCommand {
   wallMs?: number;
   json: boolean;
   out?: string;
+  /** `--html F`: the report page with the seeds/sweep charts. */
+  html?: { path: string; assets: WebviewAssets };
 }
 
 /** Exit status after Ctrl-C (SIGINT): 128 + 2. */
@@ -166,11 +169,18 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
   // accept is bad usage (exit 2), reported with the checker's message.
   const texts = new Map<string, string>();
   if (c.sweep) {
-    for (const value of c.sweep.values) {
+    const fileSweep = 'valueRanges' in c.sweep ? (c.sweep as FileSweep) : undefined;
+    for (const [k, value] of c.sweep.values.entries()) {
       for (const v of c.variants) {
         const t = sweepPointText(c.text, c.sweep, value, v);
         const a = analyzeDocument(t, { uri: c.uri, hazards: false });
         const err = a.diagnostics.find((d) => d.severity === 'error');
+        if ((err || !a.scenario) && fileSweep) {
+          // The file's own sweep: an error in the input (exit 1), at the value that makes it.
+          const at = c.lines.positionAt(fileSweep.valueRanges[k].start);
+          process.stderr.write(terminalSafe(`${c.shown}:${at.line + 1}:${at.character + 1}: error ${err?.code ?? 'VPS147'}: sweep value \`${value}\`${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? err.message : 'nothing to simulate'}\n`));
+          return 1;
+        }
         if (err || !a.scenario) {
           const p = err ? c.lines.positionAt(Math.min(err.range.start, c.text.length)) : undefined;
           const at = err && err.range.start < c.text.length && p ? ` (at ${c.shown}:${p.line + 1}:${p.character + 1})` : '';
@@ -204,6 +214,14 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
   } catch (e) {
     process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${c.out}: ${(e as Error).message}\n`));
     return 2;
+  }
+  if (c.html) {
+    try {
+      await writeHtmlReport(c.html.path, seedsViewDocument(doc, c.title || c.shown, c.shown), c.html.assets);
+    } catch (e) {
+      process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${c.html.path}: ${(e as Error).message}\n`));
+      return 2;
+    }
   }
   if (c.json) await writeOut(process.stdout, [json]);
   else process.stdout.write(terminalSafe(renderSeedsSummary(doc, c.title)));
