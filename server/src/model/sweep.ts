@@ -94,7 +94,8 @@ function parseValues(raw: string): string[] | string {
     for (let i = 0; i < n; i++) out.push(`${Number((lo + i * step).toFixed(dec))}${unit}`);
     return out;
   }
-  if (raw.includes('..')) return `--sweep: bad range '${raw}': write 'A..B' or 'A..B step S' (numbers, one optional unit)`;
+  // A lone `A..B` that is not a range of numbers (`uniform 1ms..2ms` is a value: a distribution).
+  if (raw.includes('..') && !raw.includes(',') && /^[\d.]/.test(raw)) return `--sweep: bad range '${raw}': write 'A..B' or 'A..B step S' (numbers, one optional unit)`;
   const values = raw.split(',').map((v) => v.trim());
   if (values.some((v) => v === '')) return `--sweep: empty value in '${raw}'`;
   if (values.some((v) => /[{};#"\n]/.test(v))) return `--sweep: a value is the text of one setting (no '{', '}', ';', '#' or quotes): '${raw}'`;
