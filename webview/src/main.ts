@@ -24,6 +24,8 @@ interface TestApi {
   lanes(): TestLane[];
   timeToX(ns: number): number;
   messages: ViewToHost[];
+  /** A seeds/sweep view: the chart's category labels and datasets as drawn (undefined otherwise). */
+  seedsChart(): { labels: string[]; datasets: { label: string; data: unknown[] }[] } | undefined;
   /** The app, for debugging (not part of the stable test API). */
   app?: Timeline;
 }
@@ -48,6 +50,11 @@ function testApi(): TestApi {
     viewRange: () => (timeline ? timeline.visibleRange() : [0, 0]),
     lanes: () => (timeline ? timeline.testLanes() : []),
     timeToX: (ns: number) => (timeline ? timeline.timeToX(ns) : 0),
+    seedsChart: () => {
+      const c = seedsView?.chart();
+      if (!c) return undefined;
+      return { labels: (c.data.labels ?? []).map(String), datasets: c.data.datasets.map((d) => ({ label: d.label ?? '', data: [...(d.data as unknown[])] })) };
+    },
   });
   Object.defineProperty(api, 'redraws', { get: () => timeline?.metrics.redraws ?? 0, enumerable: true });
   Object.defineProperty(api, 'lastDrawMs', { get: () => timeline?.metrics.lastDrawMs ?? 0, enumerable: true });
