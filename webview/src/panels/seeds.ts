@@ -64,9 +64,11 @@ export interface SeedsView {
   dispose(): void;
 }
 
-export function mountSeedsView(root: HTMLElement, doc: SeedsDoc, title: string, theme: () => Theme): SeedsView {
-  root.textContent = '';
-  root.classList.add('pn-panels', 'sd-view');
+export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string, theme: () => Theme): SeedsView {
+  parent.textContent = '';
+  // A container of its own: the page's root keeps its classes for a timeline loaded later.
+  const root = h('div', 'pn-panels sd-view');
+  parent.appendChild(root);
   const metrics = metricNames(doc);
   let selected = metrics[0];
   let chart: Chart | undefined;
@@ -156,7 +158,7 @@ export function mountSeedsView(root: HTMLElement, doc: SeedsDoc, title: string, 
     dispose: () => {
       chart?.destroy();
       chart = undefined;
-      root.textContent = '';
+      root.remove();
     },
   };
 }
