@@ -18,16 +18,12 @@ import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import { withAlpha, type Theme } from './charts';
 import { ce, h, note } from './dom';
-import type { CellAggregate, MetricAggregate, MetricUnit, SeedsDoc } from '../../../server/src/report/seeds';
-import { fmtFraction, fmtNs, fmtNsShort } from '../../../server/src/core/format';
+import { fmtMetric, type CellAggregate, type MetricAggregate, type MetricUnit, type SeedsDoc } from '../../../server/src/report/seeds';
+import { fmtNsShort } from '../../../server/src/core/format';
 
-/** A metric's value as text, in its unit. */
+/** A metric's value as text, in its unit (as the CLI's table prints it). */
 export function fmtValue(v: number, unit: MetricUnit): string {
-  if (!Number.isFinite(v)) return '-';
-  if (v < 0) return '-' + fmtValue(-v, unit);
-  if (unit === 'ns') return fmtNs(v);
-  if (unit === 'fraction') return fmtFraction(v);
-  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  return Number.isFinite(v) ? fmtMetric(v, unit) : '-';
 }
 
 function fmtTick(v: number, unit: MetricUnit): string {
