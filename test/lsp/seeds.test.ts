@@ -94,6 +94,14 @@ describe('Simulate with seeds over LSP', () => {
     assert.deepEqual(r.run.variants, cli.variants);
   });
 
+  test('a plan beyond 100,000 runs is refused with a message', async () => {
+    await configure({ simulation: { seeds: 10000 } });
+    const uri = 'file:///work/seeds/huge.vps';
+    client.open(uri, TEXT + 'sweep { vm v { vcpus 1..20 } }\n');
+    await assert.rejects(simulate(uri, { allVariants: true }), (e: unknown) => e instanceof ResponseError && /400000 runs planned/.test(e.message));
+    await configure({ simulation: { seeds: 1 } });
+  });
+
   test('cancellation stops the pool with RequestCancelled', async () => {
     await configure({ simulation: { seeds: 200 } });
     const long = TEXT.replace('duration 20ms', 'duration 5s');

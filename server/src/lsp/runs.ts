@@ -60,6 +60,8 @@ import type { ChromeJob, TraceJob, TraceWorkerMessage } from './traceWorker';
 
 /** Progress goes out at most this often (the last state is always sent before `end`). */
 export const PROGRESS_INTERVAL_MS = 150;
+/** At most this many runs in one Simulate with seeds or a sweep (the CLI's bound too). */
+const MAX_SEED_RUNS = 100_000;
 /** A simulation still running this long after its wall budget is stopped as hung. */
 const WALL_GRACE_MS = 30_000;
 
@@ -441,6 +443,8 @@ export class RunManager {
     const first = params.seed ?? defaults.seed ?? scenario.settings.seed;
     const seeds = Array.from({ length: o.nSeeds }, (_, i) => first + i);
     const plan: SeedsPlan = { file, seeds, variants: names, ...(sweep ? { sweep: { path: sweep.path, values: sweep.values } } : {}) };
+    const total = seeds.length * names.length * (sweep?.values.length ?? 1);
+    if (total > MAX_SEED_RUNS) throw new ResponseError(LSPErrorCodes.RequestFailed, `${total} runs planned (seeds x variants x sweep values); at most ${MAX_SEED_RUNS} (as vpscope simulate)`);
     const planned = planSeedJobs(text, uri, plan, sweep);
     if ('index' in planned) {
       throw new ResponseError(LSPErrorCodes.RequestFailed, `sweep value \`${planned.value}\`${planned.variant === 'base' ? '' : ` in variant '${planned.variant}'`}: ${planned.error ? `${planned.error.code}: ${planned.error.message}` : 'nothing to simulate'}`);
