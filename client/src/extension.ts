@@ -103,7 +103,7 @@ function clientOptions(): LanguageClientOptions {
       clientCommands: CLIENT_COMMANDS,
       backgroundSimulation: backgroundSettings(),
       diagnostics: diagnosticsSettings(),
-      simulation: sectionSettings('vpscope.simulation', ['seed', 'maxEvents']),
+      simulation: sectionSettings('vpscope.simulation', ['seed', 'maxEvents', 'seeds']),
       traceAnalysis: sectionSettings('vpscope.traceAnalysis', ['thresholdUs', 'stealPct']),
       inlayHints: sectionSettings('vpscope.inlayHints', ['channelMap', 'variantValues', 'defaults']),
     },

@@ -66,7 +66,8 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
       source,
       name,
       summary: r.summary,
-      json: r.run,
+      // With several seeds or a sweep: the vpscope.seeds/1 aggregate (`run` is then only its first seed).
+      json: r.seeds ?? r.run,
     });
   }
 

@@ -7,7 +7,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -83,7 +83,8 @@ describe('simulate --seeds/--sweep', () => {
       [['--jobs', '100000', '--seeds', '2'], /--jobs expects 1 to 256/],
       [['--seeds', '10000', '--all-variants', '--sweep', 'vm v.vcpus=1..10'], /200000 runs planned/],
       [['--seeds', '2', '--timeline'], /--timeline shows one run/],
-      [['--sweep', 'host.pcpus=1,2', '--html', join(dir, 'x.html')], /--html shows one run/],
+      [['--sweep', 'host.pcpus=1,2', '--chrome-trace', join(dir, 'x.json')], /--chrome-trace shows one run/],
+      [['--sweep', 'host.pcpus=1,2', '--no-sweep'], /either --sweep or --no-sweep/],
     ];
     for (const [args, re] of cases) {
       const r = cli(['simulate', file, ...args]);
@@ -113,5 +114,63 @@ describe('simulate --seeds/--sweep', () => {
     assert.equal(doc.notRun.reason, 'cancelled');
     assert.equal(doc.runs.length + doc.notRun.runs.length, 400);
     assert.ok(doc.runs.every((r: { stop: string }) => r.stop === 'completed'));
+  });
+});
+
+describe('simulate with a sweep and seeds in the file', () => {
+  const inFile = join(dir, 'infile.vps');
+  writeFileSync(inFile, SCENARIO.replace('seed 5 }', 'seed 5; seeds 3 }') + 'sweep { vm v { vcpus 1..3 } }\n');
+  const cliSweep = join(dir, 'clisweep.vps');
+  writeFileSync(cliSweep, SCENARIO.replace('seed 5 }', 'seed 5; seeds 3 }'));
+  const strip = (out: string) => {
+    const d = JSON.parse(out);
+    delete d.file;
+    return d;
+  };
+  it('runs the file\'s sweep x seeds: byte-identical JSON with --jobs 1 and 2, the same as --sweep on the command line', () => {
+    const one = cli(['simulate', inFile, '--all-variants', '--json', '--jobs', '1']);
+    const two = cli(['simulate', inFile, '--all-variants', '--json', '--jobs', '2']);
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.status, 0, two.stderr);
+    assert.equal(one.stdout, two.stdout);
+    const doc = JSON.parse(one.stdout);
+    assert.deepEqual(doc.seeds, [5, 6, 7]);
+    assert.deepEqual(doc.sweep, { path: 'vm v.vcpus', values: ['1', '2', '3'] });
+    assert.equal(doc.runs.length, 18);
+    const flag = cli(['simulate', cliSweep, '--all-variants', '--json', '--jobs', '2', '--sweep', 'vm v.vcpus=1..3']);
+    assert.equal(flag.status, 0, flag.stderr);
+    assert.deepEqual(strip(flag.stdout), strip(one.stdout));
+  });
+  it('--sweep replaces the file\'s sweep, --no-sweep ignores it, --seeds replaces seeds', () => {
+    const other = JSON.parse(cli(['simulate', inFile, '--json', '--sweep', 'host.pcpus=2,3']).stdout);
+    assert.deepEqual(other.sweep, { path: 'host.pcpus', values: ['2', '3'] });
+    const none = JSON.parse(cli(['simulate', inFile, '--json', '--no-sweep']).stdout);
+    assert.equal(none.schema, 'vpscope.seeds/1');
+    assert.equal(none.sweep, undefined);
+    assert.deepEqual(none.seeds, [5, 6, 7]);
+    const single = JSON.parse(cli(['simulate', inFile, '--json', '--no-sweep', '--seeds', '1']).stdout);
+    assert.equal(single.schema, 'vpscope.run/1');
+    const r = cli(['simulate', inFile, '--timeline', '--json']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--timeline shows one run; this file runs several \(`sweep` and `seeds 3`\): add --no-sweep --seeds 1/);
+  });
+  it('a value the scenario refuses at one point is exit 1 at that value (file:line:col)', () => {
+    const bad = join(dir, 'badpoint.vps');
+    // `target_vp 1` needs 2 vCPUs: the sweep's value 1 makes the point invalid (a context check).
+    writeFileSync(bad, 'scenario { duration 5ms }\nhost { pcpus 2 }\nvm v {\n  vcpus 2\n  openhcl { task k { target_vp 1; every 1ms; cpu 10us } }\n}\nsweep { vm v { vcpus 2, 1 } }\n');
+    const r = cli(['simulate', bad]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /badpoint\.vps:7:25: error VPS\d+: sweep value `1`: /);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+  it('--html with seeds and a sweep writes the chart view of the aggregate', () => {
+    const out = join(dir, 'sweep.html');
+    const r = cli(['simulate', inFile, '--all-variants', '--html', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const html = readFileSync(out, 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="vpscope-view-data">([\s\S]*?)<\/script>/.exec(html)![1]);
+    assert.equal(data.schema, 'vpscope.view/1');
+    assert.deepEqual(data.timelines, []);
+    assert.deepEqual(data.seeds.aggregate, JSON.parse(r.stdout).aggregate);
   });
 });

@@ -122,7 +122,7 @@ test('walkthrough: five steps, each with a packaged markdown page and a completi
 
 test('settings: the new ones are typed, documented, and have defaults the server accepts', () => {
   const props = pkg.contributes.configuration.properties as Record<string, { type: unknown; default: unknown; markdownDescription: string }>;
-  for (const k of ['vpscope.simulation.seed', 'vpscope.simulation.maxEvents', 'vpscope.traceAnalysis.thresholdUs', 'vpscope.traceAnalysis.stealPct', 'vpscope.timeline.initialPanel', 'vpscope.timeline.logScale']) {
+  for (const k of ['vpscope.simulation.seed', 'vpscope.simulation.maxEvents', 'vpscope.simulation.seeds', 'vpscope.traceAnalysis.thresholdUs', 'vpscope.traceAnalysis.stealPct', 'vpscope.timeline.initialPanel', 'vpscope.timeline.logScale']) {
     assert.ok(props[k], k);
     assert.ok(props[k].type, `${k} is typed`);
     assert.ok(props[k].markdownDescription.length > 40, `${k} is documented`);

@@ -10,7 +10,7 @@ import { cursor, fixture } from './fixture';
 
 describe('completion: keywords by block', () => {
   test('empty file: the top-level statements, host first (it is required)', () => {
-    checkCompletion('$0', 'host scenario vm variant');
+    checkCompletion('$0', 'host scenario vm variant sweep');
   });
 
   test('in an unclosed vm block: the vm settings and blocks (Xen-only ones last under the default Linux scheduler)', () => {

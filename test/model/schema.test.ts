@@ -72,7 +72,7 @@ test('lookups: top level, blocks, variants resolve to the same specs as the base
   assert.equal(resolveStatement('variant', 'variant'), undefined);
   assert.equal(resolveStatement('vcpus', 'variant:vm')?.id, 'vm.vcpus');
   assert.deepEqual(childSpecs('variant:vm.openhcl').map((s) => s.id), childSpecs('vm.openhcl').map((s) => s.id));
-  assert.deepEqual(childSpecs('file').map((s) => s.keyword), ['scenario', 'host', 'vm', 'variant']);
+  assert.deepEqual(childSpecs('file').map((s) => s.keyword), ['scenario', 'host', 'vm', 'variant', 'sweep']);
   // `count` means threads in a guest thread, passes in a task.
   assert.match(resolveStatement('count', 'vm.guest.thread')!.doc, /threads/);
   assert.match(resolveStatement('count', 'vm.openhcl.task')!.doc, /passes/);

@@ -10,7 +10,8 @@ import { isViewDocument, VIEW_PROTOCOL_VERSION, type HighlightTarget, type HostT
 import { decodeDocument } from './data';
 import { createHost, postedMessages, ReportHost, VsCodeHost } from './host';
 import { mountPanels } from './panels/index';
-import { onThemeChange } from './theme';
+import { mountSeedsView, type SeedsView } from './panels/seeds';
+import { onThemeChange, readTheme } from './theme';
 import { Timeline, type TestLane } from './timeline/timeline';
 
 /** The test API (see webview/README.md); H2's browser tests and the benchmark read it. */
@@ -23,12 +24,16 @@ interface TestApi {
   lanes(): TestLane[];
   timeToX(ns: number): number;
   messages: ViewToHost[];
+  /** A seeds/sweep view: the chart's category labels and datasets as drawn (undefined otherwise). */
+  seedsChart(): { labels: string[]; datasets: { label: string; data: unknown[] }[] } | undefined;
   /** The app, for debugging (not part of the stable test API). */
   app?: Timeline;
 }
 
 const host = createHost();
 let timeline: Timeline | undefined;
+/** The chart view of a seeds/sweep document (no timeline). */
+let seedsView: SeedsView | undefined;
 let loadSeq = 0;
 /** The last highlight from the host: it may arrive while a document is still decoding. */
 let lastHighlight: HighlightTarget[] = [];
@@ -45,6 +50,11 @@ function testApi(): TestApi {
     viewRange: () => (timeline ? timeline.visibleRange() : [0, 0]),
     lanes: () => (timeline ? timeline.testLanes() : []),
     timeToX: (ns: number) => (timeline ? timeline.timeToX(ns) : 0),
+    seedsChart: () => {
+      const c = seedsView?.chart();
+      if (!c) return undefined;
+      return { labels: (c.data.labels ?? []).map(String), datasets: c.data.datasets.map((d) => ({ label: d.label ?? '', data: [...(d.data as unknown[])] })) };
+    },
   });
   Object.defineProperty(api, 'redraws', { get: () => timeline?.metrics.redraws ?? 0, enumerable: true });
   Object.defineProperty(api, 'lastDrawMs', { get: () => timeline?.metrics.lastDrawMs ?? 0, enumerable: true });
@@ -98,6 +108,27 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
   }
   api.ready = false;
   document.body.removeAttribute('data-ready');
+  seedsView?.dispose();
+  seedsView = undefined;
+  if (doc.seeds) {
+    // Seeds/sweep aggregate: charts and tables only (the runs record no timeline).
+    if (host instanceof VsCodeHost) host.setOrigin(doc.origin);
+    const app = appRoot();
+    app.textContent = '';
+    app.classList.remove('vps-app');
+    try {
+      seedsView = mountSeedsView(app, doc.seeds, doc.title, () => readTheme());
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      showMessage(`Cannot show this view: ${msg}`, true);
+      log('error', msg);
+      return;
+    }
+    api.ready = true;
+    api.firstDrawMs = performance.now();
+    document.body.setAttribute('data-ready', '1');
+    return;
+  }
   showMessage(`Loading ${doc.title}\u2026`);
   if (host instanceof VsCodeHost) host.setOrigin(doc.origin);
   let model;
@@ -205,7 +236,10 @@ function bootReport(h: ReportHost): void {
 
 function boot(): void {
   testApi();
-  onThemeChange(() => timeline?.themeChanged());
+  onThemeChange(() => {
+    timeline?.themeChanged();
+    seedsView?.rerender();
+  });
   window.addEventListener('error', (ev) => log('error', `uncaught: ${ev.message}`));
   window.addEventListener('unhandledrejection', (ev) => log('error', `unhandled: ${String(ev.reason)}`));
   if (host instanceof VsCodeHost) {

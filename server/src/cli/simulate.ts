@@ -28,7 +28,9 @@ import { createProgress } from './progress';
 import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
-import { checkSweepPath, parseSweep, type SweepSpec } from '../model/sweep';
+import { checkSweepPath, fileRunPlan, parseSweep, type FileSweep, type SweepSpec } from '../model/sweep';
+
+const isFileSweep = (s: SweepSpec): s is FileSweep => 'valueRanges' in s;
 import { runSeeds } from './seeds';
 
 // The JSON document and the text summary are shared with the language server.
@@ -57,9 +59,12 @@ Options:
                         every metric as a mean with a 95% Student-t interval; variants are
                         compared with Welch's t-test (prints vpscope.seeds/1 JSON with --json)
   --seed-list A,B,...   the same with these seeds
-  --sweep 'PATH=VALUES' run every value of a setting (crossed with variants and seeds): PATH as
+  --sweep 'PATH=VALUES' run every value of a setting (crossed with variants and seeds), instead
+                        of the file's \`sweep\` if it has one: PATH as
                         'vm web.vcpus', 'host.pcpus', 'host.load noise.threads',
                         'vm store.openhcl.task nvme.rate'; VALUES as '1,2,4' or '2..16 step 2'
+  --no-sweep            ignore the file's \`sweep\` statement (its \`seeds\` still apply; add
+                        --seeds 1 for one run)
   --jobs N              worker threads for --seeds/--sweep (default: one per core)
   -h, --help            show this help
 
@@ -100,6 +105,7 @@ export async function main(args: string[]): Promise<number> {
     seeds: { type: 'string' },
     'seed-list': { type: 'string' },
     sweep: { type: 'string' },
+    'no-sweep': { type: 'boolean' },
     jobs: { type: 'string' },
   });
   if (typeof parsed === 'number') return parsed;
@@ -124,6 +130,7 @@ export async function main(args: string[]): Promise<number> {
     if (new Set(seedList).size !== seedList.length) return fail('--seed-list names a seed twice');
     if (seedList.length > MAX_SEEDS) return fail(`--seed-list: at most ${MAX_SEEDS} seeds`);
   }
+  if (o.sweep !== undefined && o['no-sweep']) return fail('use either --sweep or --no-sweep');
   let sweep: SweepSpec | undefined;
   if (o.sweep !== undefined) {
     const s = parseSweep(o.sweep);
@@ -133,9 +140,9 @@ export async function main(args: string[]): Promise<number> {
     }
     sweep = s;
   }
-  const many = sweep !== undefined || seedList !== undefined || (typeof nSeeds === 'number' && nSeeds > 1);
+  let many = sweep !== undefined || seedList !== undefined || (typeof nSeeds === 'number' && nSeeds > 1);
   if (many) {
-    const single = (['timeline', 'chrome-trace', 'html'] as const).find((k) => o[k]);
+    const single = (['timeline', 'chrome-trace'] as const).find((k) => o[k]);
     if (single) return fail(`--${single} shows one run; it does not combine with --seeds, --seed-list or --sweep`);
   }
 
@@ -188,8 +195,17 @@ export async function main(args: string[]): Promise<number> {
     if (unknown.length) return fail(`unknown variant ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${known.join(', ')})`);
   }
 
+  // The file's own `sweep` and `seeds N` (model/sweep.ts), unless the command line says otherwise.
+  const filePlan = fileRunPlan(analysis, text);
+  if (!sweep && !o['no-sweep'] && filePlan.sweep) sweep = filePlan.sweep;
+  const fileSeeds = o.seeds === undefined && seedList === undefined && filePlan.seeds !== undefined && filePlan.seeds > 1 ? filePlan.seeds : undefined;
+  if (!many && (sweep || fileSeeds)) {
+    many = true;
+    const single = (['timeline', 'chrome-trace'] as const).find((k) => o[k]);
+    if (single) return fail(`--${single} shows one run; this file runs several (${sweep ? '`sweep`' : ''}${sweep && fileSeeds ? ' and ' : ''}${fileSeeds ? `\`seeds ${fileSeeds}\`` : ''}): add --no-sweep --seeds 1`);
+  }
   if (many) {
-    if (sweep) {
+    if (sweep && !isFileSweep(sweep)) {
       const bad = checkSweepPath(sweep, analysis);
       if (bad) {
         process.stderr.write(`vpscope simulate: ${terminalSafe(bad)}\n`);
@@ -198,7 +214,7 @@ export async function main(args: string[]): Promise<number> {
     }
     const base = (seed as number | undefined) ?? scenario.settings.seed;
     const variants = wanted === 'all' ? known : Array.isArray(wanted) ? known.filter((n) => wanted.includes(n)) : ['base'];
-    const seeds = seedList ?? Array.from({ length: (nSeeds as number | undefined) ?? 1 }, (_, i) => base + i);
+    const seeds = seedList ?? Array.from({ length: (nSeeds as number | undefined) ?? fileSeeds ?? 1 }, (_, i) => base + i);
     const total = seeds.length * variants.length * (sweep?.values.length ?? 1);
     if (total > MAX_RUNS) return fail(`${total} runs planned (seeds x variants x sweep values); at most ${MAX_RUNS}`);
     return runSeeds({
@@ -216,6 +232,7 @@ export async function main(args: string[]): Promise<number> {
       wallMs: wallMs === undefined ? undefined : Math.max(0, (wallMs as number) - (performance.now() - t0)),
       json: Boolean(o.json),
       out: o.out,
+      html: o.html && assets ? { path: o.html, assets } : undefined,
     });
   }
 

@@ -17,6 +17,7 @@ import type { SymbolDecl } from '../model/analysisTypes';
 import type { StatementSpec, SymbolKind } from '../model/schemaTypes';
 import type { Arg, NumberArg, Statement, Token } from '../syntax/tree';
 import { cursorContext, type CursorContext } from './context';
+import { sweepBlockNames } from '../model/sweep';
 import { docIndex, tokenIndexBefore, type IdeDocument } from './document';
 import { pcpusOf, placementOf, statementFacts, vcpusOf, visibleDecls } from './facts';
 import { argName, describeType, matchArgs, signature, specMarkdown, unitClassOf, UNITS, type ArgRole } from './schemaInfo';
@@ -37,7 +38,24 @@ export function completions(doc: IdeDocument, offset: number, options: Completio
     return keywordItems(doc, ctx, range, options, bare);
   }
   if (!ctx.spec) return [];
+  if (ctx.chain[0]?.keyword.name === 'sweep' && ctx.specs[0]?.id === 'sweep') {
+    const names = sweepNameItems(doc, ctx, s, ctx.spec, offset);
+    if (names) return names;
+  }
   return argumentItems(doc, ctx, s, ctx.spec, offset, options);
+}
+
+/**
+ * Inside `sweep { ... }`: the name of a block on the path is one of the base's blocks there
+ * (`vm |` -> the VMs, `load |` in `host` -> the loads), not a new declaration.
+ */
+function sweepNameItems(doc: IdeDocument, ctx: CursorContext, s: Statement, spec: StatementSpec, offset: number): CompletionCandidate[] | undefined {
+  if (spec.args[0]?.type.kind !== 'name') return undefined;
+  const first = s.args[0];
+  if (s.args.length > 1 || (first && !(first.start <= offset && offset <= first.end))) return [];
+  const range = first && first.type === 'ident' && !first.missing ? { start: first.start, end: first.end } : { start: offset, end: offset };
+  const steps = ctx.chain.slice(1).map((c) => ({ keyword: c.keyword.name, name: argName(c.args[0]) }));
+  return sweepBlockNames(doc.analysis, steps, s.keyword.name).map((n) => ({ label: n, kind: 'name' as const, detail: `${s.keyword.name} of the base scenario`, insertText: n, range }));
 }
 
 function insideCommentOrString(doc: IdeDocument, offset: number): boolean {

@@ -19,6 +19,7 @@ import { boolWord, statementFacts } from './facts';
 import { symbolAt } from './navigation';
 import { describeQuantity, describeType, matchArgs, resolveChain, signature, specMarkdown, specPath, type ArgRole } from './schemaInfo';
 import type { HoverResult } from './types';
+import { fileRunPlan } from '../model/sweep';
 
 export function hoverAt(doc: IdeDocument, offset: number): HoverResult | undefined {
   offset = Math.max(0, Math.min(offset, doc.text.length));
@@ -63,9 +64,25 @@ function unknownKeyword(stmt: Statement, range: HoverResult['range']): HoverResu
 
 function keywordMarkdown(doc: IdeDocument, stmt: Statement, spec: StatementSpec): string {
   const parts = [specMarkdown(spec)];
+  if (spec.id === 'sweep') {
+    const sweep = sweepMarkdown(doc, stmt);
+    if (sweep) parts.push(sweep);
+  }
   const effective = effectiveMarkdown(doc, stmt, spec);
   if (effective) parts.push(effective);
   return parts.join('\n\n---\n\n');
+}
+
+/** What a valid `sweep` statement runs: its setting, its values, and the runs per variant. */
+function sweepMarkdown(doc: IdeDocument, stmt: Statement): string | undefined {
+  const plan = fileRunPlan(doc.analysis, doc.text);
+  const sw = plan.sweep;
+  if (!sw || sw.range.start !== stmt.start) return undefined;
+  const SHOWN = 12;
+  const values = sw.values.length > SHOWN ? `${sw.values.slice(0, SHOWN - 1).map((v) => `\`${v}\``).join(', ')}, ..., \`${sw.values[sw.values.length - 1]}\`` : sw.values.map((v) => `\`${v}\``).join(', ');
+  const seeds = plan.seeds ?? 1;
+  const n = sw.values.length;
+  return `**This sweep:** \`${sw.path}\` takes ${n} value${n === 1 ? '' : 's'}: ${values}. \`vpscope simulate\` runs ${n} x ${seeds} seed${seeds === 1 ? '' : 's'}${plan.seeds === undefined ? ' (no `seeds` in the file: `--seeds` or the `vpscope.simulation.seeds` setting add more)' : ''} = ${n * seeds} run${n * seeds === 1 ? '' : 's'} per selected variant.`;
 }
 
 function argsText(doc: IdeDocument, s: Statement): string {

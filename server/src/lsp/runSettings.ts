@@ -9,6 +9,8 @@ import type { SimulationSettings, TraceAnalysisSettings } from '../shared/protoc
 export interface SimulationDefaults {
   seed?: number;
   maxEvents?: number;
+  /** Seeds per variant of the Simulate command (the scenario's `seeds` wins). */
+  seeds?: number;
 }
 
 /** What a trace analysis uses when its request does not say: absent fields leave the analyser's. */
@@ -26,6 +28,8 @@ export function simulationDefaults(raw: unknown): SimulationDefaults {
   const r = raw as SimulationSettings & Record<string, unknown>;
   if (typeof r.seed === 'number' && Number.isSafeInteger(r.seed) && r.seed >= 0) out.seed = r.seed;
   if (typeof r.maxEvents === 'number' && Number.isSafeInteger(r.maxEvents) && r.maxEvents >= 1 && r.maxEvents <= MAX_EVENTS_LIMIT) out.maxEvents = r.maxEvents;
+  // As `--seeds` accepts (1..10000); 1 is the single run, left out.
+  if (typeof r.seeds === 'number' && Number.isSafeInteger(r.seeds) && r.seeds > 1 && r.seeds <= 10000) out.seeds = r.seeds;
   return out;
 }
 

@@ -23,6 +23,10 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { fileRunPlan, type FileSweep } from '../model/sweep';
+import { planSeedJobs, runPool } from '../io/simPool';
+import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
   ErrorCodes,
   LSPErrorCodes,
@@ -56,6 +60,8 @@ import type { ChromeJob, TraceJob, TraceWorkerMessage } from './traceWorker';
 
 /** Progress goes out at most this often (the last state is always sent before `end`). */
 export const PROGRESS_INTERVAL_MS = 150;
+/** At most this many runs in one Simulate with seeds or a sweep (the CLI's bound too). */
+const MAX_SEED_RUNS = 100_000;
 /** A simulation still running this long after its wall budget is stopped as hung. */
 const WALL_GRACE_MS = 30_000;
 
@@ -316,6 +322,12 @@ export class RunManager {
     const text = a.ide.text;
     const version = a.version;
     const defaults = this.ctx.simulationDefaults?.() ?? {};
+    // Several seeds (the scenario's `seeds N`, else the setting) or the file's `sweep`: the pool.
+    const filePlan = fileRunPlan(analysis, text);
+    const nSeeds = filePlan.seeds ?? defaults.seeds ?? 1;
+    if (params.exportChromeTrace === undefined && (nSeeds > 1 || filePlan.sweep)) {
+      return this.simulateSeeds({ params, token, uri, file, text, version, names, scenario, analysis, nSeeds, sweep: filePlan.sweep, runId });
+    }
     const seed = params.seed ?? defaults.seed;
     const origin: ViewOrigin = {
       kind: 'simulation',
@@ -403,6 +415,95 @@ export class RunManager {
       };
       out.chromeTrace = await this.writeChrome(chrome, token);
     }
+    return out;
+  }
+
+  /**
+   * Simulate with several seeds or a sweep: every (point, variant, seed) on a pool of sim workers
+   * (io/simPool.ts, as `vpscope simulate --seeds/--sweep`), aggregated as `vpscope.seeds/1`; the
+   * result's `run` is the first seed's runs (first sweep value), its run diagnostics those of the
+   * first seed without a sweep (a sweep point's run is another scenario than the text shown).
+   */
+  private async simulateSeeds(o: {
+    params: SimulateParams;
+    token: CancellationToken;
+    uri: string;
+    file: string;
+    text: string;
+    version: number;
+    names: string[];
+    scenario: NonNullable<AnalyzedDocument['ide']['analysis']['scenario']>;
+    analysis: AnalyzedDocument['ide']['analysis'];
+    nSeeds: number;
+    sweep?: FileSweep;
+    runId: string;
+  }): Promise<SimulateResult> {
+    const { params, uri, file, text, names, scenario, sweep } = o;
+    const defaults = this.ctx.simulationDefaults?.() ?? {};
+    const first = params.seed ?? defaults.seed ?? scenario.settings.seed;
+    const seeds = Array.from({ length: o.nSeeds }, (_, i) => first + i);
+    const plan: SeedsPlan = { file, seeds, variants: names, ...(sweep ? { sweep: { path: sweep.path, values: sweep.values } } : {}) };
+    const total = seeds.length * names.length * (sweep?.values.length ?? 1);
+    if (total > MAX_SEED_RUNS) throw new ResponseError(LSPErrorCodes.RequestFailed, `${total} runs planned (seeds x variants x sweep values); at most ${MAX_SEED_RUNS} (as vpscope simulate)`);
+    const planned = planSeedJobs(text, uri, plan, sweep);
+    if ('index' in planned) {
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `sweep value \`${planned.value}\`${planned.variant === 'base' ? '' : ` in variant '${planned.variant}'`}: ${planned.error ? `${planned.error.code}: ${planned.error.message}` : 'nothing to simulate'}`);
+    }
+    const { order, jobs } = planned;
+    let stopPool: (() => void) | undefined;
+    let stoppedBy: Error | undefined;
+    const stop = (e: Error) => {
+      stoppedBy ??= e;
+      stopPool?.();
+    };
+    const progress = new Progress(this.ctx, `Simulating ${file}`, params.workDoneToken, () => stop(cancelledError()), `0/${jobs.length} runs`);
+    const promise = runPool(jobs, Math.max(1, availableParallelism()), {
+      script: { file: this.ctx.workers.sim, eval: false },
+      ...(defaults.maxEvents !== undefined ? { maxEvents: defaults.maxEvents } : {}),
+      stopper: (s) => (stopPool = s),
+      onDone: (d, t) => progress.report(d / t, `${d}/${t} runs`),
+    });
+    const job: Job<unknown> = { promise, stop };
+    this.live.add(job);
+    this.byDocument.set(uri, job);
+    const cancel = o.token.onCancellationRequested(() => stop(cancelledError()));
+    let outcome: Awaited<typeof promise>;
+    try {
+      outcome = await promise;
+    } finally {
+      cancel.dispose();
+      this.live.delete(job);
+      if (this.byDocument.get(uri) === job) this.byDocument.delete(uri);
+      progress.done();
+    }
+    if (stoppedBy) throw stoppedBy;
+    if (outcome.error) throw new ResponseError(LSPErrorCodes.RequestFailed, `simulation failed: ${outcome.error.split('\n')[0]}`);
+    const runs: SeedRun[] = [];
+    order.forEach((k, i) => {
+      const r = outcome.results[i];
+      if (r) runs.push({ ...k, result: { ...r, name: k.variant } });
+    });
+    const doc = aggregateRuns(plan, runs, outcome.stopped);
+    const firstRuns = runs.filter((r) => r.seed === seeds[0] && r.point === sweep?.values[0]).map((r) => r.result);
+    const lines = new LineIndex(text);
+    const diagnostics = o.analysis.diagnostics;
+    const found = sweep ? [] : withStallRelated(runDiagnostics(firstRuns, { suppressions: o.analysis.suppressions, ...this.ctx.runOptions() }), firstRuns);
+    this.ctx.setRunDiagnostics(uri, o.version, found, sweep ? [] : firstRuns);
+    const out: SimulateResult = {
+      runId: o.runId,
+      uri,
+      version: o.version,
+      title: scenario.title,
+      run: toRunJson(file, text, lines, seeds[0], firstRuns, diagnostics, false),
+      summary: renderSeedsSummary(doc, scenario.title),
+      runDiagnostics: found.length,
+      seeds: doc,
+    };
+    if (params.view) {
+      const origin: ViewOrigin = { kind: 'simulation', uri, ...(params.allVariants ? { allVariants: true } : params.variants ? { variants: names } : { variant: names[0] }), ...(params.seed !== undefined ? { seed: params.seed } : {}) };
+      out.view = { ...seedsViewDocument(doc, scenario.title, file), sourceUri: uri, origin };
+    }
+    if (outcome.stopped) out.stoppedEarly = { variant: names[names.length - 1], reason: outcome.stopped, simulatedNs: 0 };
     return out;
   }
 

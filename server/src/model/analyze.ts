@@ -34,6 +34,7 @@ import { buildSymbols } from './symbols';
 import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
+import { checkFileSweeps } from './sweep';
 import { staticHazards } from '../analysis/static/index';
 import { isKnownCode } from '../analysis/catalog';
 import { applySuppressions, parseSuppressions, unsuppressible, unusedSuppressions } from './suppress';
@@ -99,6 +100,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
     if (rs.spec) args.parse(rs.node, rs.spec);
   }
   const symbols = buildSymbols(res, sink);
+  checkFileSweeps(text, parsed.file, res.statements, sink);
 
   const origin = new Map<Statement, Statement>();
   const specOf = (s: Statement): StatementSpec | undefined => {

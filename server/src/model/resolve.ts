@@ -238,7 +238,9 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
     if (stmt.body) {
       // Unknown statement: its body is not checked (parent ''), but it is still walked so that
       // every statement has an info entry for the language server.
-      const childParent = !spec ? '' : spec.id === 'variant' ? 'variant' : spec.id;
+      // A `sweep` body holds a setting with a list of values, not one value: model/sweep.ts
+      // checks it (walked unchecked here, like an unknown block's).
+      const childParent = !spec || spec.id === 'sweep' ? '' : spec.id === 'variant' ? 'variant' : spec.id;
       const saved = place;
       place = inside(stmt, spec?.id ?? '', childParent, spec?.id === 'variant' && parent === 'file');
       if (childParent === '') for (const c of stmt.body.statements) visitUnchecked(c);

@@ -273,13 +273,18 @@ def('scenario', {
   doc: 'Run settings of the simulation (optional, at most one). The title names the scenario in reports.',
   args: [a('title', { kind: 'string' }, 'title shown in reports', true)],
   body: 'optional',
-  children: ['scenario.duration', 'scenario.warmup', 'scenario.seed', 'scenario.max_events', 'scenario.wall_limit', 'scenario.stall_threshold'],
+  children: ['scenario.duration', 'scenario.warmup', 'scenario.seed', 'scenario.seeds', 'scenario.max_events', 'scenario.wall_limit', 'scenario.stall_threshold'],
   snippet: 'scenario "${1:title}" {\n\tduration ${2:1s}\n\tseed ${3:1}\n}',
   source: 'vpscope',
 });
 setting('scenario.duration', dur(1), { doc: 'Simulated time to run. Statistics, stalls and findings cover this span (minus `warmup`); longer runs tighten tail percentiles.', default: '1s', source: 'vpscope' });
 setting('scenario.warmup', dur(0), { doc: 'Statistics ignore what completes before this time (lets queues fill first).', default: '0', source: 'vpscope' });
 setting('scenario.seed', count(0), { doc: 'Seed of the pseudo-random generators. The same seed gives byte-identical results.', default: '1', source: 'vpscope' });
+setting('scenario.seeds', count(1, 10000), {
+  doc: 'How many seeds `vpscope simulate` (and the editor\'s Simulate) runs each selected variant with by default: seeds `seed`, `seed`+1, ... Above 1, every metric is reported as the mean over seeds with a 95% Student-t interval and variants are compared with Welch\'s t-test (README, *Seeds and sweeps*). `--seeds`/`--seed-list` on the command line win; the editor setting `vpscope.simulation.seeds` applies to files without it.',
+  default: '1',
+  source: 'vpscope',
+});
 setting('scenario.max_events', count(1), { doc: 'Upper bound on engine events; the run stops there and says so.', default: '100M', source: 'vpscope' });
 setting('scenario.wall_limit', dur(1 * MS), { doc: 'Wall-clock budget of one run, enforced by the shell (CLI, editor) rather than the deterministic core; the run stops and says so when it is exceeded.', default: '60s', source: 'vpscope' });
 setting('scenario.stall_threshold', dur(1), { doc: 'A wait longer than this (a task waiting for its VP, a vCPU waiting for a pCPU) is reported as a stall with its chain of causes.', default: '1ms', assumption: true, source: 'vpscope' });
@@ -631,6 +636,17 @@ setting('vm.guest.irq.kind', enumOf(INTERRUPT_VALUES), { doc: 'Interrupt kind; w
 setting('vm.guest.irq.masked', pct(0, 100), { doc: 'Fraction of time the guest has interrupts masked on the target vCPU; a masked interrupt is pending but not injected.', default: '0%', source: 'KVM dynamic vCPU priority RFC' });
 setting('vm.guest.irq.masked_window', dist, { doc: 'Length of one window with interrupts masked (local_irq_disable in the guest); an interrupt arriving inside waits for its end to be injected.', default: '50us', assumption: true, source: 'vpscope' });
 
+// ---- sweep ------------------------------------------------------------------------------------
+
+def('sweep', {
+  doc: 'A parameter sweep: the one setting written inside, at the path of blocks around it (shaped like the top level, as in a variant), takes each of the values listed, and `vpscope simulate` runs every value crossed with the selected variants and the seeds (`sweep { vm web { vcpus 2..16 step 2 } }`, `sweep { host { load noise { threads 1, 2, 4 } } }`). Values: a comma list of the setting\'s own values (`20k/s, 40k/s`, `exp 50us, exp 100us`) or a range `A..B` / `A..B step S` (numbers, one optional unit), at most 1,000. Each value is checked as the setting checks it. One `sweep` per file (several would be a cross product, not run). Each point runs as a variant writing the value over the selected variant (`vpscope simulate --sweep` is the same on the command line, and overrides it; `--no-sweep` ignores it).',
+  body: 'required',
+  repeatable: true,
+  children: ['scenario', 'host', 'vm'],
+  snippet: 'sweep {\n\t${1:vm} ${2:name} { ${3:vcpus} ${4:2..8 step 2} }\n}',
+  source: 'vpscope',
+});
+
 // ---- variant ----------------------------------------------------------------------------------
 
 def('variant', {
@@ -681,7 +697,7 @@ for (const [parent, removable] of Object.entries(REMOVABLE)) {
 // ---- lookups ----------------------------------------------------------------------------------
 
 /** The statements allowed at the top level of a file. */
-export const FILE_CHILDREN: readonly string[] = ['scenario', 'host', 'vm', 'variant'];
+export const FILE_CHILDREN: readonly string[] = ['scenario', 'host', 'vm', 'variant', 'sweep'];
 
 /** Every spec, in schema order. */
 export const allSpecs: readonly StatementSpec[] = specs;

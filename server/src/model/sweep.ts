@@ -15,14 +15,23 @@
  * error listing what exists there. Values are the setting's text (`4`, `20k/s`, `exp 50us`);
  * `A..B step S` expands to numbers (with one optional unit suffix: `100us..500us step 100us`).
  *
+ * The same sweep can be written in the file, shaped like a variant body with the value list in
+ * place of the value (`sweep { vm web { vcpus 2..16 step 2 } }`): {@link checkFileSweeps} checks
+ * it during analysis (diagnostics on the precise step, name or value), {@link fileRunPlan} reads
+ * it (and `scenario { seeds N }`) for the shells. One `sweep` per file.
+ *
  * Pure: text in, text and messages out.
  */
-import type { DocumentAnalysis } from './analysisTypes';
-import type { Statement } from '../syntax/tree';
+import type { DocumentAnalysis, ResolvedStatement } from './analysisTypes';
+import type { TextRange } from '../core/text';
+import type { SourceFile, Statement } from '../syntax/tree';
 import type { StatementSpec } from './schemaTypes';
+import { parse } from '../syntax/parser';
 import { childSpecs, resolveStatement } from './schema';
 import { nameOf } from './resolve';
-import { closeMatches, didYouMean } from './util';
+import { ArgParser } from './args';
+import { Codes } from './codes';
+import { closeMatches, DiagSink, didYouMean } from './util';
 
 /** The name of the synthetic variant a sweep point adds to the text. */
 export const SWEEP_VARIANT = 'vpscope_sweep_point';
@@ -85,7 +94,8 @@ function parseValues(raw: string): string[] | string {
     for (let i = 0; i < n; i++) out.push(`${Number((lo + i * step).toFixed(dec))}${unit}`);
     return out;
   }
-  if (raw.includes('..')) return `--sweep: bad range '${raw}': write 'A..B' or 'A..B step S' (numbers, one optional unit)`;
+  // A lone `A..B` that is not a range of numbers (`uniform 1ms..2ms` is a value: a distribution).
+  if (raw.includes('..') && !raw.includes(',') && /^[\d.]/.test(raw)) return `--sweep: bad range '${raw}': write 'A..B' or 'A..B step S' (numbers, one optional unit)`;
   const values = raw.split(',').map((v) => v.trim());
   if (values.some((v) => v === '')) return `--sweep: empty value in '${raw}'`;
   if (values.some((v) => /[{};#"\n]/.test(v))) return `--sweep: a value is the text of one setting (no '{', '}', ';', '#' or quotes): '${raw}'`;
@@ -93,47 +103,72 @@ function parseValues(raw: string): string[] | string {
   return values;
 }
 
-/**
- * Checks the path against the schema and the base scenario's blocks. Returns undefined when it
- * names a setting the base can take, else a message naming what exists where it went wrong.
- */
-export function checkSweepPath(sweep: SweepSpec, analysis: DocumentAnalysis): string | undefined {
+/** What is wrong with a sweep path, and at which step (its keyword or its name). */
+interface PathProblem {
+  message: string;
+  step: number;
+  at: 'keyword' | 'name';
+  code: string;
+}
+
+/** `spec` of each base statement (variants left out). */
+function baseSpecs(statements: readonly ResolvedStatement[]): Map<Statement, StatementSpec | undefined> {
   const specOf = new Map<Statement, StatementSpec | undefined>();
-  for (const r of analysis.statements) if (r.variant === undefined) specOf.set(r.node, r.spec);
+  for (const r of statements) if (r.variant === undefined) specOf.set(r.node, r.spec);
+  return specOf;
+}
+
+/**
+ * Resolves a path against the schema and the base's blocks (`top`: its top-level statements).
+ * `cli`: messages for `--sweep` (`--seed` advice); else for a `sweep` statement.
+ */
+function resolvePath(steps: readonly SweepStep[], specOf: Map<Statement, StatementSpec | undefined>, top: readonly Statement[], hint: () => string, cli: boolean): PathProblem | undefined {
   let parent = 'file';
-  let here: readonly Statement[] = analysis.parse.file.statements.filter((s) => specOf.get(s)?.id !== 'variant');
+  let here: readonly Statement[] = top.filter((s) => { const id = specOf.get(s)?.id; return id !== 'variant' && id !== 'sweep'; });
   let where = 'the top level';
-  for (let i = 0; i < sweep.steps.length; i++) {
-    const st = sweep.steps[i];
-    const last = i === sweep.steps.length - 1;
+  for (let i = 0; i < steps.length; i++) {
+    const st = steps[i];
+    const last = i === steps.length - 1;
     const spec = resolveStatement(st.keyword, parent);
-    const allowed = childSpecs(parent).filter((c) => c.id !== 'variant' && !c.variantOnly);
-    if (!spec || spec.variantOnly || spec.id === 'variant') {
+    const allowed = childSpecs(parent).filter((c) => c.id !== 'variant' && c.id !== 'sweep' && !c.variantOnly);
+    if (!spec || spec.variantOnly || spec.id === 'variant' || spec.id === 'sweep') {
       const kws = allowed.filter((c) => (last ? c.body !== 'required' : c.body !== 'none')).map((c) => c.keyword);
-      return `--sweep: unknown ${last ? 'setting' : 'block'} \`${st.keyword}\` in ${where}.${didYouMean(closeMatches(st.keyword, kws))} Known there: ${kws.join(', ') || '(none)'}.${knownPathsHint(analysis, specOf)}`;
+      return { step: i, at: 'keyword', code: Codes.unknownKeyword, message: `unknown ${last ? 'setting' : 'block'} \`${st.keyword}\` in ${where}.${didYouMean(closeMatches(st.keyword, kws))} Known there: ${kws.join(', ') || '(none)'}.${hint()}` };
     }
     const named = spec.args[0]?.type.kind === 'name';
-    if (named && st.name === undefined) return `--sweep: \`${st.keyword}\` is a named block: write \`${st.keyword} NAME\` in the path (${namesIn(here, spec, specOf) || 'none in the base'}).`;
-    if (!named && st.name !== undefined) return `--sweep: \`${st.keyword}\` takes no name in a path (\`${st.keyword} ${st.name}\`).`;
+    if (last && (spec.body === 'required' || named) && !cli) return { step: i, at: 'keyword', code: Codes.badSweep, message: `the sweep ends at the block \`${st.keyword}\`; it must end at a setting of it, with its values (${childSpecs(spec.id).filter((c) => c.body !== 'required' && c.args[0]?.type.kind !== 'name').map((c) => c.keyword).join(', ')}).` };
+    if (named && st.name === undefined) return { step: i, at: 'keyword', code: Codes.badSweep, message: `\`${st.keyword}\` is a named block: write \`${st.keyword} NAME\`${cli ? ' in the path' : ''} (${namesIn(here, spec, specOf) || 'none in the base'}).` };
+    if (!named && st.name !== undefined) return { step: i, at: 'name', code: Codes.badSweep, message: `\`${st.keyword}\` takes no name in a ${cli ? 'path' : 'sweep'} (\`${st.keyword} ${st.name}\`).` };
     if (last) {
-      if (spec.id === 'scenario.seed') return '--sweep: the seed is set per run by --seed, --seeds and --seed-list; sweep another setting.';
-      if (spec.body === 'required' || named) return `--sweep: the path ends at the block \`${st.keyword}${st.name ? ' ' + st.name : ''}\`; it must end at a setting of it (${childSpecs(spec.id).filter((c) => c.body !== 'required' && c.args[0]?.type.kind !== 'name').map((c) => c.keyword).join(', ')}).`;
+      if (spec.id === 'scenario.seed') return { step: i, at: 'keyword', code: Codes.badSweep, message: cli ? 'the seed is set per run by --seed, --seeds and --seed-list; sweep another setting.' : 'the seed is set per run (`seed`, `seeds`, --seeds): sweep another setting.' };
+      if (spec.id === 'scenario.seeds') return { step: i, at: 'keyword', code: Codes.badSweep, message: 'the number of seeds is not a setting of one run; sweep another setting.' };
+      if (spec.body === 'required' || named) return { step: i, at: named ? 'name' : 'keyword', code: Codes.badSweep, message: `the ${cli ? 'path' : 'sweep'} ends at the block \`${st.keyword}${st.name ? ' ' + st.name : ''}\`; it must end at a setting of it (${childSpecs(spec.id).filter((c) => c.body !== 'required' && c.args[0]?.type.kind !== 'name').map((c) => c.keyword).join(', ')}).` };
       return undefined;
     }
-    if (spec.body === 'none') return `--sweep: \`${st.keyword}\` is a setting, not a block: the path must end there.`;
+    if (spec.body === 'none') return { step: i, at: 'keyword', code: Codes.badSweep, message: `\`${st.keyword}\` is a setting, not a block: the ${cli ? 'path' : 'sweep'} must end there.` };
     const block = here.find((s) => specOf.get(s)?.id === spec.id && (!named || nameOf(s) === st.name));
     if (!block) {
       if (named) {
         const names = here.filter((s) => specOf.get(s)?.id === spec.id).map((s) => nameOf(s)).filter((n): n is string => n !== undefined);
-        return `--sweep: the base scenario has no ${st.keyword} \`${st.name}\` in ${where}.${didYouMean(closeMatches(st.name!, names))} It has: ${names.join(', ') || '(none)'}.`;
+        return { step: i, at: 'name', code: Codes.unknownName, message: `the base scenario has no ${st.keyword} \`${st.name}\` in ${where}.${didYouMean(closeMatches(st.name!, names))} It has: ${names.join(', ') || '(none)'}.` };
       }
       // An unnamed block the base does not write (e.g. `boost`): the variant adds it.
       here = [];
     } else here = block.body?.statements ?? [];
     parent = spec.id;
-    where = `\`${sweep.steps.slice(0, i + 1).map((s) => (s.name ? `${s.keyword} ${s.name}` : s.keyword)).join('.')}\``;
+    where = `\`${steps.slice(0, i + 1).map((s) => (s.name ? `${s.keyword} ${s.name}` : s.keyword)).join('.')}\``;
   }
   return undefined;
+}
+
+/**
+ * Checks the path against the schema and the base scenario's blocks. Returns undefined when it
+ * names a setting the base can take, else a message naming what exists where it went wrong.
+ */
+export function checkSweepPath(sweep: SweepSpec, analysis: DocumentAnalysis): string | undefined {
+  const specOf = baseSpecs(analysis.statements);
+  const p = resolvePath(sweep.steps, specOf, analysis.parse.file.statements, () => knownPathsHint(analysis), true);
+  return p ? `--sweep: ${p.message}` : undefined;
 }
 
 function namesIn(list: readonly Statement[], spec: StatementSpec, specOf: Map<Statement, StatementSpec | undefined>): string {
@@ -141,15 +176,14 @@ function namesIn(list: readonly Statement[], spec: StatementSpec, specOf: Map<St
 }
 
 /** Paths of the settings the base writes (to show what a sweep can name). */
-export function knownSweepPaths(analysis: DocumentAnalysis, limit = 40): string[] {
-  const specOf = new Map<Statement, StatementSpec | undefined>();
-  for (const r of analysis.statements) if (r.variant === undefined) specOf.set(r.node, r.spec);
+export function knownSweepPaths(analysis: Pick<DocumentAnalysis, 'statements' | 'parse'>, limit = 40): string[] {
+  const specOf = baseSpecs(analysis.statements);
   const out: string[] = [];
   const walk = (list: readonly Statement[], prefix: string) => {
     for (const s of list) {
       if (out.length >= limit) return;
       const spec = specOf.get(s);
-      if (!spec || spec.id === 'variant' || spec.step || spec.repeatable && spec.args[0]?.type.kind !== 'name') continue;
+      if (!spec || spec.id === 'variant' || spec.id === 'sweep' || spec.id === 'scenario.seed' || spec.id === 'scenario.seeds' || spec.step || spec.repeatable && spec.args[0]?.type.kind !== 'name') continue;
       const named = spec.args[0]?.type.kind === 'name';
       const label = named ? `${spec.keyword} ${nameOf(s) ?? '?'}` : spec.keyword;
       if (s.body && spec.body !== 'none') walk(s.body.statements, prefix + label + '.');
@@ -160,7 +194,7 @@ export function knownSweepPaths(analysis: DocumentAnalysis, limit = 40): string[
   return out;
 }
 
-function knownPathsHint(analysis: DocumentAnalysis, _specOf: Map<Statement, StatementSpec | undefined>): string {
+function knownPathsHint(analysis: Pick<DocumentAnalysis, 'statements' | 'parse'>): string {
   const paths = knownSweepPaths(analysis, 25);
   return paths.length ? ` Settings this file writes: ${paths.join(', ')}${paths.length >= 25 ? ', ...' : ''}.` : '';
 }
@@ -178,4 +212,187 @@ export function sweepPointText(text: string, sweep: SweepSpec, value: string, va
   }
   const basedOn = variant === 'base' ? '' : `  based_on ${variant}\n`;
   return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\nvariant ${SWEEP_VARIANT} {\n${basedOn}  ${body}\n}\n`;
+}
+
+// ------------------------------------------------------------------ `sweep { ... }` in the file
+
+/** A `sweep` statement of the file, read. */
+export interface FileSweep extends SweepSpec {
+  /** The `sweep` statement. */
+  range: TextRange;
+  /** Where each value is written (for a range `A..B step S`, the whole range for each). */
+  valueRanges: TextRange[];
+}
+
+/** What the file asks `vpscope simulate` to run by default: its sweep and its seed count. */
+export interface FileRunPlan {
+  sweep?: FileSweep;
+  /** `scenario { seeds N }`, when written and valid. */
+  seeds?: number;
+}
+
+/** A `--sweep` message as a diagnostic's: without the option's name, capitalised. */
+function asDiagnostic(msg: string): string {
+  const m = msg.replace(/^--sweep: /, '');
+  return m.charAt(0).toUpperCase() + m.slice(1);
+}
+
+/** The top-level `sweep` statements (by keyword: `sweep` exists only there). */
+function sweepStatements(file: SourceFile): Statement[] {
+  return file.statements.filter((s) => !s.keyword.missing && s.keyword.name === 'sweep');
+}
+
+/**
+ * Reads one `sweep` statement. With a sink, reports what is wrong with it (on the step, name or
+ * value at fault) and checks each value as its setting checks it (types, units, static ranges;
+ * what depends on the rest of the scenario, e.g. a VP index against `vcpus`, is checked per point
+ * before a run). Returns undefined when it is not a valid sweep.
+ */
+function readSweep(text: string, stmt: Statement, specOf: Map<Statement, StatementSpec | undefined>, top: readonly Statement[], hint: () => string, sink?: DiagSink): FileSweep | undefined {
+  const bad = (code: string, message: string, range: TextRange): undefined => {
+    sink?.error(code, message, { start: range.start, end: range.end });
+    return undefined;
+  };
+  const example = '`sweep { vm web { vcpus 2..16 step 2 } }`';
+  if (stmt.args.length) return bad(Codes.badSweep, `\`sweep\` takes no arguments: the setting and its values go in its block (${example}).`, stmt.args[0]);
+  const chain: Statement[] = [];
+  let cur: Statement = stmt;
+  while (cur.body) {
+    const list = cur.body.statements;
+    if (list.length === 0) return bad(Codes.badSweep, `Write the setting to vary inside \`${cur.keyword.name}\`, with its values: ${example}.`, cur.keyword);
+    if (list.length > 1) return bad(Codes.badSweep, `A sweep varies one setting: write one statement in \`${cur.keyword.name}\` (a second \`sweep\` is not allowed either: several would be a cross product, which vpscope does not run).`, list[1].keyword.missing ? list[1] : list[1].keyword);
+    cur = list[0];
+    if (cur.keyword.missing) return undefined; // the syntax error explains it
+    chain.push(cur);
+  }
+  if (chain.length === 0) return undefined; // `sweep` without a block: VPS114 from resolution
+  const last = chain[chain.length - 1];
+  const steps: SweepStep[] = [];
+  for (let i = 0; i < chain.length - 1; i++) {
+    const s = chain[i];
+    if (s.args.length > 1) return bad(Codes.badSweep, `In a sweep, \`${s.keyword.name}\` takes only its name.`, s.args[1]);
+    const name = s.args[0] ? nameOf(s) : undefined;
+    if (s.args[0] && name === undefined) return bad(Codes.badSweep, `\`${s.keyword.name}\` takes a name here.`, s.args[0]);
+    steps.push(name === undefined ? { keyword: s.keyword.name } : { keyword: s.keyword.name, name });
+  }
+  steps.push({ keyword: last.keyword.name });
+  const p = resolvePath(steps, specOf, top, hint, false);
+  if (p) {
+    const s = chain[p.step];
+    return bad(p.code, asDiagnostic(p.message), p.at === 'name' && s.args[0] ? s.args[0] : s.keyword);
+  }
+  if (last.args.length === 0) return bad(Codes.missingArgument, `List the values of \`${last.keyword.name}\` to sweep: \`${last.keyword.name} 1, 2, 4\` or \`${last.keyword.name} 2..16 step 2\`.`, { start: last.keyword.end, end: last.keyword.end });
+  const from = last.args[0].start;
+  const to = last.args[last.args.length - 1].end;
+  const raw = text.slice(from, to);
+  const values = parseValues(raw);
+  if (typeof values === 'string') return bad(Codes.badSweep, asDiagnostic(values), { start: from, end: to });
+  // Where each value is: the pieces between commas (a range: the whole range).
+  const valueRanges: TextRange[] = [];
+  if (RANGE.test(raw.trim())) for (let i = 0; i < values.length; i++) valueRanges.push({ start: from, end: to });
+  else {
+    let at = from;
+    for (const piece of raw.split(',')) {
+      const lead = piece.length - piece.trimStart().length;
+      valueRanges.push({ start: at + lead, end: at + lead + piece.trim().length });
+      at += piece.length + 1;
+    }
+  }
+  const spec = resolveStatement(last.keyword.name, chain.length > 1 ? pathSpecId(steps) : 'file');
+  if (sink && spec) {
+    // Each value as the setting's own statement: `KEYWORD VALUE`, checked by the argument parser.
+    const seen = new Set<string>();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (seen.has(v)) continue;
+      seen.add(v);
+      const head = `${last.keyword.name} `;
+      const synth = head + v;
+      const st = parse(synth).file.statements[0];
+      if (!st) continue;
+      const own = new DiagSink();
+      new ArgParser(synth, own).parse(st, spec);
+      const err = own.list.find((d) => d.severity === 'error');
+      if (err) {
+        const r = valueRanges[i];
+        sink.error(err.code, `Sweep value \`${v}\`: ${err.message}`, r);
+        return undefined;
+      }
+    }
+  }
+  return { path: steps.map((s) => (s.name ? `${s.keyword} ${s.name}` : s.keyword)).join('.'), steps, values, range: { start: stmt.start, end: stmt.end }, valueRanges };
+}
+
+/** The spec id of the block holding the path's setting (`vm` for `vm web.vcpus`). */
+function pathSpecId(steps: readonly SweepStep[]): string {
+  let parent = 'file';
+  for (let i = 0; i < steps.length - 1; i++) parent = resolveStatement(steps[i].keyword, parent)?.id ?? '';
+  return parent;
+}
+
+/**
+ * Checks the file's `sweep` statements (called by the analysis, after resolution): at most one,
+ * and it names one setting with valid values. Cheap when there is none.
+ */
+export function checkFileSweeps(text: string, file: SourceFile, statements: readonly ResolvedStatement[], sink: DiagSink): void {
+  const list = sweepStatements(file);
+  if (list.length === 0) return;
+  const specOf = baseSpecs(statements);
+  const ana = { statements: statements as ResolvedStatement[], parse: { file } as DocumentAnalysis['parse'] };
+  list.forEach((s, i) => {
+    if (specOf.get(s)?.id !== 'sweep') return;
+    if (i > 0) {
+      sink.error(Codes.badSweep, 'One `sweep` per file: several would be a cross product of their values, which vpscope does not run. Keep one (run another with `vpscope simulate --sweep`).', s.keyword, {
+        related: [{ range: { start: list[0].start, end: list[0].keyword.end }, message: 'the first `sweep`' }],
+      });
+      return;
+    }
+    readSweep(text, s, specOf, file.statements, () => knownPathsHint(ana), sink);
+  });
+}
+
+/** The file's sweep (the first `sweep`, when valid) and `scenario { seeds N }`, for the shells. */
+export function fileRunPlan(analysis: DocumentAnalysis, text: string): FileRunPlan {
+  const out: FileRunPlan = {};
+  const specOf = baseSpecs(analysis.statements);
+  const top = analysis.parse.file.statements;
+  const first = sweepStatements(analysis.parse.file).find((s) => specOf.get(s)?.id === 'sweep');
+  if (first) {
+    const sw = readSweep(text, first, specOf, top, () => '', new DiagSink());
+    if (sw) out.sweep = sw;
+  }
+  for (const s of top) {
+    if (specOf.get(s)?.id !== 'scenario' || !s.body) continue;
+    for (const c of s.body.statements) {
+      const a = c.args[0];
+      if (specOf.get(c)?.id === 'scenario.seeds' && c.args.length === 1 && a.type === 'number' && a.unit === '' && Number.isInteger(a.value) && a.value >= 1 && a.value <= 10000) out.seeds = a.value;
+    }
+  }
+  return out;
+}
+
+/**
+ * Names of the base's `keyword` blocks at a sweep path (`steps`: the blocks around it), for
+ * completion: `sweep { vm | }` -> the VMs, `sweep { host { load | } }` -> the host's loads.
+ */
+export function sweepBlockNames(analysis: Pick<DocumentAnalysis, 'statements' | 'parse'>, steps: readonly { keyword: string; name?: string }[], keyword: string): string[] {
+  const specOf = baseSpecs(analysis.statements);
+  let parent = 'file';
+  let here: readonly Statement[] = analysis.parse.file.statements;
+  for (const st of steps) {
+    const spec = resolveStatement(st.keyword, parent);
+    if (!spec || spec.body === 'none') return [];
+    const named = spec.args[0]?.type.kind === 'name';
+    const block = here.find((s) => specOf.get(s)?.id === spec.id && (!named || nameOf(s) === st.name));
+    here = block?.body?.statements ?? [];
+    parent = spec.id;
+  }
+  const spec = resolveStatement(keyword, parent);
+  if (!spec) return [];
+  const out: string[] = [];
+  for (const s of here) {
+    const n = specOf.get(s)?.id === spec.id ? nameOf(s) : undefined;
+    if (n !== undefined && !out.includes(n)) out.push(n);
+  }
+  return out;
 }

@@ -17,6 +17,7 @@
  * (runs are ordered by (point, variant, seed) by the caller, whatever finished first).
  */
 import type { VariantResult } from '../sim/result';
+import { VIEW_SCHEMA, type ViewDocument } from '../shared/view';
 import type { JsonDiagnostic } from './diagnosticJson';
 import { fmtFraction, fmtNs, table } from '../core/format';
 
@@ -472,4 +473,16 @@ export function renderSeedsSummary(doc: SeedsDoc, title: string): string {
 function seedList(seeds: number[]): string {
   const contiguous = seeds.every((s, i) => i === 0 || s === seeds[i - 1] + 1);
   return contiguous && seeds.length > 2 ? `${seeds[0]}..${seeds[seeds.length - 1]}` : seeds.join(', ');
+}
+
+// ------------------------------------------------------------------ view
+
+/**
+ * The view document of a seeds/sweep aggregate (HTML report, editor tab): no timeline (the runs
+ * record none); the view draws each metric against the sweep value (or per variant) with its 95%
+ * interval from `seeds`. The per-run list is left out (it is in the JSON).
+ */
+export function seedsViewDocument(doc: SeedsDoc, title: string, source: string): ViewDocument {
+  const { runs: _runs, ...rest } = doc;
+  return { schema: VIEW_SCHEMA, kind: 'simulation', title, source, timelines: [], seeds: { ...rest, runs: [] } };
 }

@@ -13,6 +13,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { Scenario } from '../model/ir';
 import type { RunDocument } from '../report/simulation';
+import type { SeedsDoc } from '../report/seeds';
 import type { TraceDocument } from '../trace/schema';
 import type { ViewDocument } from './view';
 
@@ -107,6 +108,8 @@ export interface InitializationOptions {
 export interface SimulationSettings {
   seed?: number | null;
   maxEvents?: number | null;
+  /** Seeds per variant of *Simulate* (1..10000) when the scenario has no `seeds N`; the background simulation runs one. */
+  seeds?: number | null;
 }
 
 /**
@@ -241,6 +244,13 @@ export interface SimulateResult {
   stoppedEarly?: { variant: string; reason: string; simulatedNs: number };
   /** Number of run diagnostics (stalls and findings on source lines) now shown with the static ones. */
   runDiagnostics: number;
+  /**
+   * With several seeds (`vpscope.simulation.seeds`, the scenario's `seeds N`) or a `sweep` in the
+   * file: the `vpscope.seeds/1` aggregate (as `vpscope simulate --seeds N --json` prints it, without
+   * `$schema` and `diagnostics`). `run` is then the first seed's runs (of the first sweep value),
+   * `summary` the aggregate's text, and `view` (with `view`) its chart view.
+   */
+  seeds?: SeedsDoc;
   /** With `exportChromeTrace`: the file written. */
   chromeTrace?: WrittenFile;
   /**

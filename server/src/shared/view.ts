@@ -9,6 +9,7 @@
  * boundary is checked with {@link isHostToView} / {@link isViewToHost} on the receiving side.
  */
 import type { LaneKind } from '../core/timeline';
+import type { SeedsDoc } from '../report/seeds';
 
 export const VIEW_SCHEMA = 'vpscope.view/1';
 export const VIEW_PROTOCOL_VERSION = 1;
@@ -75,6 +76,11 @@ export interface ViewDocument {
   origin?: ViewOrigin;
   run?: { schema: 'vpscope.run/1'; file: string; seed: number; variants: ({ name: string } & Record<string, unknown>)[]; [k: string]: unknown };
   trace?: { schema: 'vpscope.trace/1'; [k: string]: unknown };
+  /**
+   * Several seeds or a sweep (`vpscope.seeds/1` without its per-run list): the view shows each
+   * metric against the sweep value (or per variant) with its 95% interval, and no timeline.
+   */
+  seeds?: SeedsDoc;
   timelines: EncodedTimeline[];
 }
 
@@ -162,6 +168,26 @@ function isEncodedTimeline(x: unknown): x is EncodedTimeline {
   );
 }
 
+const isMetricAggregate = (m: unknown) =>
+  isObj(m) && isNum(m.mean) && isNum(m.lo) && isNum(m.hi) && isNum(m.n) && (m.unit === 'ns' || m.unit === 'fraction' || m.unit === 'count') && (m.values === undefined || (Array.isArray(m.values) && m.values.every(isNum)));
+
+/** A seeds/sweep aggregate as the view draws it (the fields it reads; see `report/seeds.ts`). */
+export function isSeedsView(x: unknown): x is SeedsDoc {
+  return (
+    isObj(x) &&
+    x.schema === 'vpscope.seeds/1' &&
+    isStr(x.method) &&
+    Array.isArray(x.seeds) &&
+    x.seeds.every(isNum) &&
+    Array.isArray(x.variants) &&
+    x.variants.every(isStr) &&
+    (x.sweep === undefined || (isObj(x.sweep) && isStr(x.sweep.path) && Array.isArray(x.sweep.values) && x.sweep.values.every(isStr))) &&
+    Array.isArray(x.aggregate) &&
+    x.aggregate.every((c) => isObj(c) && isStr(c.variant) && (c.point === undefined || isStr(c.point)) && isObj(c.metrics) && Object.values(c.metrics).every(isMetricAggregate)) &&
+    Array.isArray(x.comparisons)
+  );
+}
+
 export function isViewDocument(x: unknown): x is ViewDocument {
   return (
     isObj(x) &&
@@ -172,7 +198,8 @@ export function isViewDocument(x: unknown): x is ViewDocument {
     Array.isArray(x.timelines) &&
     x.timelines.every(isEncodedTimeline) &&
     (x.run === undefined || (isObj(x.run) && Array.isArray(x.run.variants))) &&
-    (x.trace === undefined || isObj(x.trace))
+    (x.trace === undefined || isObj(x.trace)) &&
+    (x.seeds === undefined || isSeedsView(x.seeds))
   );
 }
 

@@ -1,0 +1,248 @@
+/**
+ * Seeds and sweeps (`vpscope simulate --seeds N | --sweep`, or a file with `sweep { ... }` /
+ * `seeds N`): the view of a `vpscope.seeds/1` aggregate, which has no timeline. For the metric
+ * picked (every metric of the aggregate: latency percentiles per task, steal per VM, region finish
+ * times, stalls), a chart.js chart:
+ *
+ * - with a sweep: the mean against the swept value, one line per variant, and its 95% interval as
+ *   a filled band (two invisible line datasets, the upper one filled down to the lower one);
+ * - seeds only: per variant, the interval as a floating bar and the mean as a point.
+ *
+ * Below it, the same numbers as a table (the chart's accessible form; its cells carry the exact
+ * values in `data-*` attributes for tests). Colours from the theme (`--vscode-*`), classes only
+ * (strict CSP: no inline style attributes).
+ */
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import { Chart, type ChartConfiguration } from 'chart.js';
+import './charts';
+import { withAlpha, type Theme } from './charts';
+import { ce, h, note } from './dom';
+import { fmtMetric, type CellAggregate, type MetricAggregate, type MetricUnit, type SeedsDoc } from '../../../server/src/report/seeds';
+import { fmtNsShort } from '../../../server/src/core/format';
+
+/** A metric's value as text, in its unit (as the CLI's table prints it). */
+export function fmtValue(v: number, unit: MetricUnit): string {
+  return Number.isFinite(v) ? fmtMetric(v, unit) : '-';
+}
+
+function fmtTick(v: number, unit: MetricUnit): string {
+  if (unit === 'ns') return v < 0 ? '-' + fmtNsShort(-v) : fmtNsShort(v);
+  return fmtValue(v, unit);
+}
+
+/** Metric names in the order of the aggregate, the first `p99` first (what users ask for first). */
+export function metricNames(doc: SeedsDoc): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const c of doc.aggregate) for (const k of Object.keys(c.metrics)) if (!seen.has(k)) (seen.add(k), out.push(k));
+  const p99 = out.findIndex((k) => k.endsWith(' p99'));
+  if (p99 > 0) out.unshift(...out.splice(p99, 1));
+  return out;
+}
+
+/** One row of the chart's data: a (point, variant) cell's aggregate of the metric, if it has one. */
+export interface SeedsRow {
+  point?: string;
+  variant: string;
+  m?: MetricAggregate;
+}
+
+/** The rows of a metric, in plan order (point, then variant). */
+export function metricRows(doc: SeedsDoc, metric: string): SeedsRow[] {
+  return doc.aggregate.map((c: CellAggregate) => ({ ...(c.point !== undefined ? { point: c.point } : {}), variant: c.variant, m: c.metrics[metric] }));
+}
+
+export interface SeedsView {
+  /** The chart drawn, for the test API. */
+  chart(): Chart | undefined;
+  rerender(): void;
+  dispose(): void;
+}
+
+export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string, theme: () => Theme): SeedsView {
+  parent.textContent = '';
+  // A container of its own: the page's root keeps its classes for a timeline loaded later.
+  const root = h('div', 'pn-panels sd-view');
+  parent.appendChild(root);
+  const metrics = metricNames(doc);
+  let selected = metrics[0];
+  let chart: Chart | undefined;
+
+  const render = () => {
+    chart?.destroy();
+    chart = undefined;
+    root.textContent = '';
+    root.appendChild(h('h2', 'sd-title', title));
+    const n = doc.seeds.length;
+    const parts = [`${n} seed${n === 1 ? '' : 's'}`, ...(doc.sweep ? [`${doc.sweep.values.length} values of ${doc.sweep.path}`] : []), `${doc.variants.length} variant${doc.variants.length === 1 ? '' : 's'}`];
+    note(root, `${parts.join(' x ')}. Method: ${doc.method}.`);
+    if (doc.notRun) note(root, `${doc.notRun.runs.length} run(s) not run (${doc.notRun.reason}): left out of the aggregate.`);
+    if (!selected) {
+      note(root, 'No metric: no run completed.');
+      return;
+    }
+    const bar = h('div', 'pn-controls');
+    const lab = h('label', 'pn-label', 'Metric');
+    const pick = ce('vscode-single-select', 'pn-picker');
+    pick.id = 'sd-metric';
+    lab.htmlFor = pick.id;
+    pick.setAttribute('aria-label', 'Metric to show');
+    for (const k of metrics) {
+      const o = ce('vscode-option', undefined, k);
+      o.setAttribute('value', k);
+      if (k === selected) o.setAttribute('selected', '');
+      pick.appendChild(o);
+    }
+    pick.addEventListener('change', () => {
+      const v = (pick as unknown as { value: string }).value;
+      if (v && v !== selected && metrics.includes(v)) {
+        selected = v;
+        render();
+      }
+    });
+    bar.append(lab, pick);
+    root.appendChild(bar);
+
+    const rows = metricRows(doc, selected);
+    const unit = rows.find((r) => r.m)?.m?.unit ?? 'ns';
+    const box = h('div', 'pn-chart sd-chart');
+    const canvas = h('canvas');
+    canvas.id = 'sd-chart';
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', doc.sweep ? `${selected} against ${doc.sweep.path}, mean and 95% interval per variant` : `${selected} per variant, mean and 95% interval`);
+    box.appendChild(canvas);
+    root.appendChild(box);
+    chart = doc.sweep ? sweepChart(canvas, doc, rows, unit, theme()) : seedsChart(canvas, doc, rows, unit, theme());
+    table(rows, unit);
+  };
+
+  const table = (rows: SeedsRow[], unit: MetricUnit) => {
+    const t = h('table', 'pn-table pn-compact sd-table');
+    t.appendChild(h('caption', 'pn-sr-only', `${selected}: mean and 95% interval`));
+    const cols = [...(doc.sweep ? [doc.sweep.path] : []), 'variant', 'mean', '95% low', '95% high', 'seeds'];
+    const hr = h('tr');
+    for (const c of cols) {
+      const th = h('th', ['mean', '95% low', '95% high', 'seeds'].includes(c) ? 'pn-num' : undefined, c);
+      th.scope = 'col';
+      hr.appendChild(th);
+    }
+    t.appendChild(h('thead')).appendChild(hr);
+    const tb = h('tbody');
+    for (const r of rows) {
+      const tr = h('tr');
+      tr.dataset.variant = r.variant;
+      if (r.point !== undefined) tr.dataset.point = r.point;
+      if (r.m) {
+        tr.dataset.mean = String(r.m.mean);
+        tr.dataset.lo = String(r.m.lo);
+        tr.dataset.hi = String(r.m.hi);
+        tr.dataset.n = String(r.m.n);
+      }
+      const cells = [...(doc.sweep ? [r.point ?? ''] : []), r.variant, r.m ? fmtValue(r.m.mean, unit) : '-', r.m && r.m.n > 1 ? fmtValue(r.m.lo, unit) : '-', r.m && r.m.n > 1 ? fmtValue(r.m.hi, unit) : '-', r.m ? String(r.m.n) : '0'];
+      cells.forEach((x, i) => tr.appendChild(h('td', i >= cells.length - 4 ? 'pn-num' : undefined, x)));
+      tb.appendChild(tr);
+    }
+    t.appendChild(tb);
+    root.appendChild(t);
+  };
+
+  render();
+  return {
+    chart: () => chart,
+    rerender: render,
+    dispose: () => {
+      chart?.destroy();
+      chart = undefined;
+      root.remove();
+    },
+  };
+}
+
+function yAxis(theme: Theme, unit: MetricUnit, title: string) {
+  return {
+    type: 'linear' as const,
+    title: { display: true, text: title, color: theme.fg },
+    ticks: { color: theme.fg, callback: (v: number | string) => fmtTick(Number(v), unit) },
+    grid: { color: theme.grid },
+  };
+}
+
+function tooltipLabel(unit: MetricUnit, rowOf: (dataset: number, index: number) => SeedsRow | undefined) {
+  return (c: { datasetIndex: number; dataIndex: number; dataset: { label?: string } }) => {
+    const r = rowOf(c.datasetIndex, c.dataIndex);
+    if (!r?.m) return `${c.dataset.label ?? ''}: -`;
+    const m = r.m;
+    return `${r.variant}: ${fmtValue(m.mean, unit)}${m.n > 1 ? ` [${fmtValue(m.lo, unit)}, ${fmtValue(m.hi, unit)}]` : ''} (${m.n} seed${m.n === 1 ? '' : 's'})`;
+  };
+}
+
+/** Mean per sweep value, a line per variant, with its 95% interval as a band. */
+function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme): Chart {
+  const values = doc.sweep!.values;
+  const cell = (variant: string, point: string) => rows.find((r) => r.variant === variant && r.point === point);
+  type DS = ChartConfiguration<'line', (number | null)[], string>['data']['datasets'][number];
+  const datasets: DS[] = [];
+  /** Dataset index -> variant (band datasets included). */
+  const variantOf: string[] = [];
+  doc.variants.forEach((v, i) => {
+    const c = theme.series[i % theme.series.length] ?? theme.fg;
+    const col = (f: (m: MetricAggregate) => number) => values.map((p) => {
+      const m = cell(v, p)?.m;
+      return m ? f(m) : null;
+    });
+    datasets.push({ label: `${v} 95% low`, data: col((m) => m.lo), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
+    datasets.push({ label: `${v} 95% interval`, data: col((m) => m.hi), borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(c, 0.2), pointRadius: 0, pointHitRadius: 0, fill: '-1', tension: 0 });
+    datasets.push({ label: v, data: col((m) => m.mean), borderColor: c, backgroundColor: c, borderWidth: 2, pointRadius: 3, tension: 0, fill: false });
+    variantOf.push(v, v, v);
+  });
+  const cfg: ChartConfiguration<'line', (number | null)[], string> = {
+    type: 'line',
+    data: { labels: values, datasets },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', intersect: false },
+      plugins: {
+        legend: { labels: { color: theme.fg, boxWidth: 12, filter: (item) => item.datasetIndex !== undefined && item.datasetIndex % 3 === 2 } },
+        tooltip: { filter: (item) => item.datasetIndex % 3 === 2, callbacks: { label: tooltipLabel(unit, (d, i) => cell(variantOf[d], values[i])) } },
+      },
+      scales: {
+        x: { type: 'category', title: { display: true, text: doc.sweep!.path, color: theme.fg }, ticks: { color: theme.fg }, grid: { color: theme.grid } },
+        y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time'),
+      },
+    },
+  };
+  return new Chart(canvas, cfg);
+}
+
+/** Seeds without a sweep: per variant, the 95% interval as a floating bar and the mean as a point. */
+function seedsChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme): Chart {
+  const labels = rows.map((r) => r.variant);
+  const colors = rows.map((_, i) => theme.series[i % theme.series.length] ?? theme.fg);
+  const cfg: ChartConfiguration<'bar' | 'line', ([number, number] | number | null)[], string> = {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: [
+        { type: 'bar', label: '95% interval', data: rows.map((r) => (r.m ? [r.m.lo, r.m.hi] : null)), backgroundColor: colors.map((c) => withAlpha(c, 0.3)), borderColor: colors, borderWidth: 1 },
+        { type: 'line', label: 'mean', data: rows.map((r) => r.m?.mean ?? null), showLine: false, pointRadius: 5, pointStyle: 'rectRot', borderColor: theme.fg, backgroundColor: theme.fg },
+      ],
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      plugins: {
+        legend: { labels: { color: theme.fg, boxWidth: 12 } },
+        tooltip: { callbacks: { label: tooltipLabel(unit, (_d, i) => rows[i]) } },
+      },
+      scales: {
+        x: { type: 'category', ticks: { color: theme.fg }, grid: { color: theme.grid } },
+        y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time'),
+      },
+    },
+  };
+  return new Chart(canvas, cfg as ChartConfiguration);
+}
