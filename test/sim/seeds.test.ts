@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { RngStreams } from '../../server/src/sim/rng';
-import { aggregateRuns, meanInterval, planOrder, renderSeedsSummary, tCdf, tQuantile, welch, type SeedRun, type SeedsPlan } from '../../server/src/report/seeds';
+import { aggregateRuns, clipToRange, meanInterval, planOrder, renderSeedsSummary, tCdf, tQuantile, welch, type SeedRun, type SeedsPlan } from '../../server/src/report/seeds';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulateAllWithFindings } from '../../server/src/analysis/run';
 import { checkSweepPath, parseSweep, SWEEP_VARIANT, sweepPointText, type SweepSpec } from '../../server/src/model/sweep';
@@ -66,6 +66,22 @@ describe('95% interval over seeds', () => {
     assertRate(falseAlarms, 1000, 0.05, 'false alarms');
     assertRate(covered, 1000, 0.95, 'coverage of the difference');
     assert.ok(found > 990, `a 3-sigma shift found ${found}/1000 times`);
+  });
+  it('intervals never leave the metric\'s range (no negative latency, no steal above 100%)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 2, maxLength: 6 }), fc.constantFrom('ns', 'count', 'fraction'), (v, unit) => {
+        const raw = meanInterval(v);
+        const iv = clipToRange(raw, unit as 'ns' | 'count' | 'fraction');
+        assert.ok(iv.lo >= 0 && iv.lo <= iv.mean + 1e-12 && iv.mean <= iv.hi + 1e-12);
+        if (unit === 'fraction') assert.ok(iv.hi <= 1);
+        // Only impossible values are cut: inside the range the ends are untouched.
+        if (raw.lo >= 0) assert.equal(iv.lo, raw.lo);
+        if (unit !== 'fraction' || raw.hi <= 1) assert.equal(iv.hi, raw.hi);
+      }),
+    );
+    // Three seeds of a skewed latency: the raw t-interval goes below zero, the reported one does not.
+    assert.ok(meanInterval([0.1, 0.2, 8]).lo < 0);
+    assert.equal(clipToRange(meanInterval([0.1, 0.2, 8]), 'ns').lo, 0);
   });
   it('one seed gives no interval and no verdict; constant values give a zero-width one', () => {
     assert.deepEqual(meanInterval([5]), { mean: 5, lo: 5, hi: 5, n: 1, sd: 0 });

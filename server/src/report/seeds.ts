@@ -24,7 +24,7 @@ import { fmtFraction, fmtNs, table } from '../core/format';
 export const SEEDS_SCHEMA = 'vpscope.seeds/1';
 
 export const METHOD =
-  "mean over seeds with a 95% Student-t interval (mean +- t(0.975, n-1) * s/sqrt(n)); variant vs the first variant: Welch's t-test, 'exceeds noise' when the 95% interval of the difference excludes 0 (p < 0.05)";
+  "mean over seeds with a 95% Student-t interval (mean +- t(0.975, n-1) * s/sqrt(n)), clipped to the metric's range (times and counts >= 0, fractions 0..1); variant vs the first variant: Welch's t-test, 'exceeds noise' when the 95% interval of the difference excludes 0 (p < 0.05)";
 
 // ------------------------------------------------------------------ distributions
 
@@ -346,6 +346,18 @@ export function planOrder(plan: SeedsPlan): { point?: string; variant: string; s
  * Aggregates completed runs (any order; they are put in plan order here). Runs missing from
  * `runs` are listed in `notRun` with `stopReason`.
  */
+/**
+ * Every metric here is a time, a count or a fraction, never negative (and a fraction at most 1):
+ * with few seeds a t-interval can reach past that (a p99 of "-159 us"), so its ends are clipped
+ * to the range. Clipping only drops impossible values, so the coverage stays at least 95%.
+ */
+export function clipToRange(iv: Interval, unit: MetricUnit): Interval {
+  const hiCap = unit === 'fraction' ? 1 : Infinity;
+  const lo = Math.min(Math.max(iv.lo, 0), hiCap);
+  const hi = Math.min(Math.max(iv.hi, 0), hiCap);
+  return lo === iv.lo && hi === iv.hi ? iv : { ...iv, lo, hi };
+}
+
 export function aggregateRuns(plan: SeedsPlan, runs: readonly SeedRun[], stopReason?: string): SeedsDoc {
   const key = (p: string | undefined, v: string, s: number) => `${p ?? ''}\u0000${v}\u0000${s}`;
   const byKey = new Map(runs.map((r) => [key(r.point, r.variant, r.seed), r]));
@@ -369,7 +381,7 @@ export function aggregateRuns(plan: SeedsPlan, runs: readonly SeedRun[], stopRea
         }
       }
       const metrics: Record<string, MetricAggregate> = {};
-      for (const [k, e] of values) metrics[k] = { ...meanInterval(e.values), unit: e.unit, values: e.values };
+      for (const [k, e] of values) metrics[k] = { ...clipToRange(meanInterval(e.values), e.unit), unit: e.unit, values: e.values };
       const c: CellAggregate = { variant, seeds: cell.map((r) => r.seed), metrics };
       aggregate.push(point === undefined ? c : { point, ...c });
     }
