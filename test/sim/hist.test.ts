@@ -44,3 +44,20 @@ test('a task latency summary carries the histogram of its samples', () => {
   const empty = new SimStats(1, 0);
   assert.equal(empty.latency(empty.task({ name: 'b', kind: 'other' })).hist, undefined);
 });
+
+test('samples exactly on a bin edge, or just below one, land in the right bin', () => {
+  const edges = Array.from({ length: 80 }, (_, k) => Number(Math.pow(10, k / HIST_BINS_PER_DECADE).toPrecision(4)));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 79 }), fc.constantFrom(0, -1e-9, -0.5, 1e-9)), { minLength: 1, maxLength: 200 }), (picks) => {
+      const xs = picks.map(([k, d]) => Math.max(1, edges[k] * (1 + d)));
+      const h = logHistogram(xs)!;
+      const want = h.counts.map(() => 0);
+      for (const x of xs) {
+        let b = 0;
+        while (b < want.length - 1 && x >= h.edgesNs[b + 1]) b++;
+        want[b]++;
+      }
+      assert.deepEqual(h.counts, want);
+    }),
+  );
+});
