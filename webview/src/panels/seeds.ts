@@ -177,6 +177,8 @@ function tooltipLabel(unit: MetricUnit, rowOf: (dataset: number, index: number) 
   };
 }
 
+const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const;
+
 /** Mean per sweep value, a line per variant, with its 95% interval as a band. */
 function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme): Chart {
   const values = doc.sweep!.values;
@@ -193,7 +195,10 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
     });
     datasets.push({ label: `${v} 95% low`, data: col((m) => m.lo), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
     datasets.push({ label: `${v} 95% interval`, data: col((m) => m.hi), borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(c, 0.2), pointRadius: 0, pointHitRadius: 0, fill: '-1', tension: 0 });
-    datasets.push({ label: v, data: col((m) => m.mean), borderColor: c, backgroundColor: c, borderWidth: 2, pointRadius: 3, tension: 0, fill: false });
+    // A marker shape per variant as well as a colour: two theme colours can be close (charts.orange
+    // and charts.yellow in Light+), and the legend must not rely on colour alone.
+    const pointStyle = POINT_STYLES[i % POINT_STYLES.length];
+    datasets.push({ label: v, data: col((m) => m.mean), borderColor: c, backgroundColor: c, borderWidth: 2, pointRadius: 4, pointStyle, tension: 0, fill: false });
     variantOf.push(v, v, v);
   });
   const cfg: ChartConfiguration<'line', (number | null)[], string> = {
@@ -205,7 +210,7 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
       maintainAspectRatio: false,
       interaction: { mode: 'nearest', intersect: false },
       plugins: {
-        legend: { labels: { color: theme.fg, boxWidth: 12, filter: (item) => item.datasetIndex !== undefined && item.datasetIndex % 3 === 2 } },
+        legend: { labels: { color: theme.fg, boxWidth: 12, usePointStyle: true, filter: (item) => item.datasetIndex !== undefined && item.datasetIndex % 3 === 2 } },
         tooltip: { filter: (item) => item.datasetIndex % 3 === 2, callbacks: { label: tooltipLabel(unit, (d, i) => cell(variantOf[d], values[i])) } },
       },
       scales: {
