@@ -4,11 +4,14 @@
  * `createConnection` picks those from the command line).
  *
  * Over stdio the frames are read by `FrameReader` (strict `Content-Length`, frames capped at
- * `MAX_FRAME_BYTES`); over stdio and IPC the lifecycle gate answers requests before `initialize`
- * and after `shutdown` and handles `exit` (see transport.ts).
+ * `MAX_FRAME_BYTES`); over every transport the lifecycle gate answers requests before `initialize`
+ * and after `shutdown` and handles `exit` (see transport.ts), and the end of the connection ends
+ * the server.
  */
 import {
   createConnection,
+  createServerPipeTransport,
+  createServerSocketTransport,
   IPCMessageReader,
   IPCMessageWriter,
   ProposedFeatures,
@@ -44,6 +47,19 @@ if (argv.includes('--stdio')) {
   for (const k of ['log', 'info', 'debug'] as const) console[k] = (...args: unknown[]) => void process.stderr.write(`${format(...args)}\n`);
 } else if (argv.includes('--node-ipc')) {
   transport = { reader: new IPCMessageReader(process), writer: new IPCMessageWriter(process) };
+} else {
+  // `--socket=PORT` (the client listens on 127.0.0.1:PORT) and `--pipe=NAME`, as the library's
+  // createConnection reads them, built here so that they pass the lifecycle gate too.
+  const opt = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const port = opt('socket');
+  const pipe = opt('pipe');
+  if (port !== undefined && /^\d{1,5}$/.test(port)) {
+    const [reader, writer] = createServerSocketTransport(Number(port));
+    transport = { reader, writer };
+  } else if (pipe) {
+    const [reader, writer] = createServerPipeTransport(pipe);
+    transport = { reader, writer };
+  }
 }
 
 let exiting = false;
