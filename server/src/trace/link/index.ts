@@ -191,7 +191,8 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   if (guestCpus.size === 0 || guest.doc.stats.eventsByName.sched_switch === undefined) {
     return refused(guest, `the guest trace has no sched_switch events, so it shows no guest CPU activity to link (is ${guestName} a guest scheduling trace?)`);
   }
-  if (guest.doc.threads.some((t) => t.vcpu !== null && srcOf(t.source) === srcOf(guest.source)) && !host.doc.threads.some((t) => t.vcpu !== null && srcOf(t.source) === srcOf(host.source))) {
+  const guestHasVcpus = guest.doc.threads.some((t) => t.vcpu !== null && srcOf(t.source) === srcOf(guest.source));
+  if (guestHasVcpus && !host.doc.threads.some((t) => t.vcpu !== null && srcOf(t.source) === srcOf(host.source))) {
     return refused(guest, `the second trace has vCPU threads and the first has none: give the host trace first (vpscope analyze HOST GUEST)`);
   }
 
@@ -332,6 +333,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   }
   const outsidePct = timing.events ? round2((100 * timing.outside) / timing.events) : 0;
   const warnings: string[] = [];
+  if (guestHasVcpus) warnings.push('the guest trace has vCPU threads itself: is it another host trace? (a nested hypervisor is linked like any guest)');
   const d = timing.offsetNs;
   const { cpus: linkedCpus } = pairsFor(chosen);
   const unmapped = [...guestCpus.keys()].filter((c) => !chosen.map.has(c)).sort((a, b) => a - b);
