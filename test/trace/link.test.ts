@@ -12,6 +12,48 @@ import { renderSummary } from '../../server/src/trace/summary';
 import { documentJsonChunks } from '../../server/src/trace/json';
 import { importBytes, realTrace } from './helpers';
 import { GUEST_TID, HOG_TID, VCPU_TID, guestTrace, hostTrace, type Seg } from './linkGen';
+import { buildDat, pages, switchRec, wakeupRec, type WEvent } from './datWriter';
+import { datImport, runSync } from '../../server/src/trace/importers/dat';
+import { datDecompressors } from '../../server/src/io/traceFile';
+import { parseTimeShift, timeShiftSummary } from '../../server/src/trace/link/timeshift';
+
+/** The generated guest tracefs text as a v7 .dat (one page list per CPU), with extra options. */
+function guestDat(text: string, options: [number, Uint8Array][]): Uint8Array {
+  const cpus: WEvent[][] = [];
+  const state: Record<string, number> = { R: 0, S: 1 };
+  for (const l of text.split('\n')) {
+    const m = /^\s*(.+)-(\d+)\s+\[(\d+)\] \S+\s+([\d.]+): (\w+): (.*)$/.exec(l);
+    if (!m) continue;
+    const cpu = Number(m[3]);
+    const ts = Math.round(Number(m[4]) * 1e6) * 1000;
+    const cur = Number(m[2]);
+    const f = Object.fromEntries([...m[6].matchAll(/(\w+)=(\S+)/g)].map((x) => [x[1], x[2]]));
+    const data = m[5] === 'sched_switch' ? switchRec(cur, f.prev_comm, Number(f.prev_pid), state[f.prev_state], f.next_comm, Number(f.next_pid)) : wakeupRec(cur, f.comm, Number(f.pid), Number(f.target_cpu));
+    (cpus[cpu] ??= []).push({ ts, data });
+  }
+  return buildDat({ version: 7, cpus: cpus.map((e) => pages(e)), options });
+}
+
+/** TIME_SHIFT option bytes: peer id, flags, then per CPU count, times, offsets, scalings (little-endian). */
+function timeShiftOption(perCpu: { times: number[]; offsets: number[] }[]): Uint8Array {
+  const out: number[] = [];
+  const u32 = (v: number) => out.push(v & 255, (v >> 8) & 255, (v >> 16) & 255, (v >>> 24) & 255);
+  const i64 = (v: bigint) => {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, v, true);
+    out.push(...b);
+  };
+  i64(0x1234n);
+  u32(0);
+  u32(perCpu.length);
+  for (const c of perCpu) {
+    u32(c.times.length);
+    for (const t of c.times) i64(BigInt(t));
+    for (const o of c.offsets) i64(BigInt(o));
+    for (let i = 0; i < c.times.length; i++) i64(1n);
+  }
+  return Uint8Array.from(out);
+}
 
 function analyze(text: string, name: string, opts: { runnableStretchUs?: number } = {}) {
   const parts = analyzeTraceParts(importBytes(text, { fileName: name }), opts, { timeline: true });
@@ -82,6 +124,29 @@ describe('host + guest linking', () => {
       }),
       { numRuns: 20, seed: 11 },
     );
+  });
+
+  it('uses the time-sync data (TIME_SHIFT) of a guest .dat exactly', () => {
+    const host = hostTrace([[{ run: 800, gap: 1500, kind: 0 }, { run: 700, gap: 300, kind: 1 }, { run: 1200, gap: 2000, kind: 0 }, { run: 900, gap: 600, kind: 0 }], [{ run: 600, gap: 900, kind: 1 }, { run: 1600, gap: 1100, kind: 0 }]]);
+    const D = 99_000_000_000; // host = guest + D: the guest's clock started 99 s later
+    const guest = guestTrace(host.vcpus, D);
+    const opt = timeShiftOption([{ times: [1e9, 2e9], offsets: [D, D + 300] }, { times: [1e9], offsets: [D] }]);
+    const parsed = parseTimeShift(opt, true)!;
+    assert.deepEqual(timeShiftSummary(parsed), { offsetNs: D, driftNs: 300, samples: 3, cpus: 2, peer: '1234' });
+    const bytes = guestDat(guest.text, [[12, opt]]);
+    const tr = runSync(datImport(bytes.length, { decompressors: datDecompressors }), bytes);
+    assert.deepEqual((tr.formatDetail as { timeShift?: unknown }).timeShift, { offsetNs: D, driftNs: 300, samples: 3, cpus: 2, peer: '1234' });
+    const g = analyzeTraceParts(tr, { runnableStretchUs: 500 }, { timeline: true });
+    const h = analyze(host.text, 'host.txt', { runnableStretchUs: 500 });
+    const r = linkHostGuest(h, { doc: g.document, timeline: g.timeline!, name: 'guest.dat' });
+    assert.equal(r.doc.time.method, 'time-sync');
+    assert.equal(r.doc.time.offsetNs, D);
+    assert.equal(r.doc.time.confidence, 'exact');
+    assert.match(r.doc.time.detail, /TIME_SHIFT option, 3 samples, offsets varying by 300 ns/);
+    assert.equal(r.doc.check.outside, 0);
+    assert.equal(r.doc.stalls.count, guest.stalls.filter((x) => x.durationNs >= 500_000).length);
+    // Truncated option bytes are not trusted.
+    assert.equal(parseTimeShift(opt.subarray(0, 30), true), undefined);
   });
 
   it('keeps the same clock when the guest events agree with it, and flags a wrong given offset', () => {
