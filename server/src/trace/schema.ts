@@ -442,7 +442,7 @@ export interface LinkedStallDoc {
   thief: string;
   /** The host CPU it waited on, or -1. */
   hostCpu: number;
-  /** Guest threads runnable on that CPU meanwhile. */
+  /** Most guest threads runnable in that CPU's run queue at once meanwhile. */
   waiting: number;
   /** Siblings that kept running (spinning / waiting suspected), `CPU n: comm (tid)`; empty when none. */
   siblings: string[];

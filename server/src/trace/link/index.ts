@@ -162,6 +162,30 @@ function overlapWith(iv: Float64Array, a: number, b: number): number {
   return s;
 }
 
+/** First interval of a lane (sorted, non-overlapping) that ends after `t`. */
+function firstEndingAfter(l: LaneSource, t: number): number {
+  let lo = 0;
+  let hi = l.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (l.endAt(m) <= t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** First element of a list sorted by `b` (non-overlapping intervals) with b > t. */
+function firstAfter<T extends { b: number }>(list: readonly T[], t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (list[m].b <= t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 /** Links one guest side to the host side. */
 export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = {}): LinkResult {
   const slack = o.slackNs ?? DEFAULT_SLACK_NS;
@@ -443,6 +467,12 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   const wakesG = G.wakes;
   const laneIndexG = new Map<LaneSource, number>();
   G.lanes.forEach((l, i) => laneIndexG.set(l, i));
+  /** Guest wake-ups by waker lane, in order of their start. */
+  const wakesFrom = new Map<number, number[]>();
+  if (wakesG) {
+    for (let i = 0; i < wakesG.length; i++) (wakesFrom.get(wakesG.fromAt(i)) ?? wakesFrom.set(wakesG.fromAt(i), []).get(wakesG.fromAt(i))!).push(i);
+    for (const list of wakesFrom.values()) list.sort((x, y) => wakesG.startAt(x) - wakesG.startAt(y) || x - y);
+  }
   const gByLaneIdx = new Map<number, GThread>();
   for (const g of gthreads) gByLaneIdx.set(laneIndexG.get(g.lane)!, g);
 
@@ -470,10 +500,42 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
     const thieves = new Map<string, number>();
     for (const x of busy) v.guestBusyNs += Math.max(0, Math.min(overlapHi, x.b) - Math.max(overlapLo, x.a));
     const busyFlat = Float64Array.from(busy.flatMap((x) => [x.a, x.b]));
-    const maxWait = waits.reduce((m, w) => Math.max(m, w.b - w.a), 0);
+    // Guest threads runnable in this CPU's run queue while the host had the vCPU runnable: each
+    // wait against the host's runnable intervals; and the number waiting as a step function.
+    const hostWaitFlat = (() => {
+      const out: number[] = [];
+      for (let i = 0; i < hl.length; i++) {
+        if (!hWait.has(hl.stateAt(i))) continue;
+        const a = Math.max(overlapLo, hl.startAt(i));
+        const b = Math.min(overlapHi, hl.endAt(i));
+        if (b > a) out.push(a, b);
+      }
+      return Float64Array.from(out);
+    })();
+    for (const w of waits) {
+      const ov = overlapWith(hostWaitFlat, w.a, w.b);
+      v.guestWaitingNs += ov;
+      w.g.waiting += ov;
+    }
+    const steps = waits.flatMap((w) => [[w.a, 1], [w.b, -1]]).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const stepAt = Float64Array.from(steps.map((x) => x[0]));
+    const levelAfter: number[] = [];
+    steps.reduce((lv, x) => (levelAfter.push(lv + x[1]), lv + x[1]), 0);
+    /** Most guest threads waiting at once within [a, b). */
+    const waitingIn = (a: number, b: number): number => {
+      let lo = 0;
+      let hi = stepAt.length;
+      while (lo < hi) {
+        const m = (lo + hi) >> 1;
+        if (stepAt[m] <= a) lo = m + 1;
+        else hi = m;
+      }
+      let best = lo > 0 ? levelAfter[lo - 1] : 0;
+      for (let k = lo; k < stepAt.length && stepAt[k] < b; k++) best = Math.max(best, levelAfter[k]);
+      return best;
+    };
     let lastCpu = -1;
     let bi = 0;
-    let wi = 0;
     for (let i = 0; i < hl.length; i++) {
       const s = hl.stateAt(i);
       const a0 = hl.startAt(i);
@@ -492,26 +554,12 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
       const busyNs = overlapWith(busyFlat, a, b);
       v.busyStalledNs += busyNs;
       v.idleStalledNs += b - a - busyNs;
-      // Guest threads runnable in this CPU's run queue meanwhile (waits sorted by start; none is longer than maxWait).
-      while (wi < waits.length && waits[wi].a < a - maxWait) wi++;
-      let waiting = 0;
-      for (let k = wi; k < waits.length; k++) {
-        const w = waits[k];
-        if (w.a >= b) break;
-        const ov = Math.min(b, w.b) - Math.max(a, w.a);
-        if (ov > 0) {
-          v.guestWaitingNs += ov;
-          w.g.waiting += ov;
-          waiting++;
-        }
-      }
       if (busyNs <= 0) continue;
       // Who held the pCPU: the host CPU lane where the vCPU waits, over the busy part.
       const hc = lastCpu >= 0 ? hostCpuLane(lastCpu) : undefined;
       const localThieves = new Map<string, number>();
       if (hc) {
-        for (let k = 0; k < hc.length; k++) {
-          if (hc.endAt(k) <= a) continue;
+        for (let k = firstEndingAfter(hc, a); k < hc.length; k++) {
           if (hc.startAt(k) >= b) break;
           const c = hc.causeAt(k);
           if (c < 0 || !hRun.has(hc.stateAt(k))) continue;
@@ -538,7 +586,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
         if (fb - fa < stretchNs) continue;
         const siblings = spinningSiblings(cpu, fa, fb, g);
         const woke = g ? wokeAfter(g, fa, fb) : [];
-        const st: LinkedStallDoc = { startNs: fa, durationNs: fb - fa, guestCpu: cpu, guestThread: label, thief, hostCpu: lastCpu, waiting, siblings: [...siblings, ...woke] };
+        const st: LinkedStallDoc = { startNs: fa, durationNs: fb - fa, guestCpu: cpu, guestThread: label, thief, hostCpu: lastCpu, waiting: waitingIn(fa, fb), siblings: [...siblings, ...woke] };
         stallCount++;
         stallNs += fb - fa;
         v.stalls++;
@@ -564,8 +612,9 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
     for (const other of linkedCpus) {
       if (other === cpu) continue;
       const on = hostOnOf.get(other)!;
-      for (const x of busyOf.get(other)!) {
-        if (x.b <= a) continue;
+      const busyO = busyOf.get(other)!;
+      for (let k = firstAfter(busyO, a); k < busyO.length; k++) {
+        const x = busyO[k];
         if (x.a >= b) break;
         const label = x.who >= 0 ? G.causes[x.who] : '';
         const s = byLabel.get(label);
@@ -584,21 +633,27 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
 
   /** Guest threads of the same process woken by `g` within 1 ms after b that were not running during [a, b). */
   function wokeAfter(g: GThread, a: number, b: number): string[] {
-    if (!wakesG) return [];
-    const gi = laneIndexG.get(g.lane);
+    const mine = wakesFrom.get(laneIndexG.get(g.lane)!);
+    if (!wakesG || !mine) return [];
     const out: string[] = [];
-    for (let i = 0; i < wakesG.length; i++) {
-      if (wakesG.fromAt(i) !== gi) continue;
+    let lo = 0;
+    let hi = mine.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (wakesG.startAt(mine[m]) + d < b) lo = m + 1;
+      else hi = m;
+    }
+    for (let j = lo; j < mine.length; j++) {
+      const i = mine[j];
       const at = wakesG.startAt(i) + d;
-      if (at < b || at > b + 1_000_000) continue;
+      if (at > b + 1_000_000) break;
       const w = gByLaneIdx.get(wakesG.toAt(i));
       if (!w || w === g) continue;
       const same = g.tgid >= 0 && w.tgid >= 0 ? g.tgid === w.tgid : g.t.comm === w.t.comm;
       if (!same) continue;
       // It slept (or waited) through the stall.
       let ranDuring = 0;
-      for (let k = 0; k < w.lane.length; k++) {
-        if (w.lane.endAt(k) + d <= a) continue;
+      for (let k = firstEndingAfter(w.lane, a - d); k < w.lane.length; k++) {
         if (w.lane.startAt(k) + d >= b) break;
         if (gBusy.has(w.lane.stateAt(k))) ranDuring += Math.min(b, w.lane.endAt(k) + d) - Math.max(a, w.lane.startAt(k) + d);
       }
