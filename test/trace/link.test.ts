@@ -149,6 +149,46 @@ describe('host + guest linking', () => {
     assert.equal(parseTimeShift(opt.subarray(0, 30), true), undefined);
   });
 
+  it('counts exactly the injected inconsistent guest events, and still estimates the offset when they are few', () => {
+    fc.assert(
+      fc.property(hostArb, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1_000, max: 50_000_000 }), (steps, every, guestStartUs) => {
+        const host = hostTrace(steps);
+        const d = 100e9 - guestStartUs * 1000;
+        const guest = guestTrace(host.vcpus, d, { injectEvery: every });
+        fc.pre(guest.injected > 0);
+        const given = link(host.text, guest.text, { guestOffsetNs: d }).r;
+        assert.equal(given.doc.check.outside, guest.injected);
+        const total = guest.events.reduce((a, b) => a + b, 0);
+        // Every switch is judged but each CPU's last (it ends no interval the timeline keeps).
+        assert.ok(given.doc.check.events <= total && given.doc.check.events >= total - steps.length, `${given.doc.check.events} of ${total}`);
+        const pct = (100 * guest.injected) / given.doc.check.events;
+        assert.equal(given.doc.time.confidence, pct > 5 ? 'low' : 'exact');
+        assert.equal(given.findings.some((f) => f.code === 'VPS343'), pct > 5);
+        if (pct <= 5 && total >= 20) {
+          const est = link(host.text, guest.text).r;
+          assert.ok(Math.abs(est.doc.time.offsetNs - d) <= 20_000, `estimated ${est.doc.time.offsetNs}, true ${d}`);
+        }
+      }),
+      { numRuns: 20, seed: 13 },
+    );
+  });
+
+  it('picks the VM whose vCPU threads the guest events fit, among several', () => {
+    // Two 1-vCPU VMs on two pCPUs (tids 1001 and 1201, both "CPU 0/KVM"); the guest is the second.
+    const steps = [
+      [{ run: 800, gap: 1500, kind: 0 as const }, { run: 700, gap: 300, kind: 1 as const }, { run: 1200, gap: 2000, kind: 0 as const }, { run: 500, gap: 900, kind: 1 as const }],
+      [{ run: 300, gap: 700, kind: 1 as const }, { run: 1600, gap: 1100, kind: 0 as const }, { run: 450, gap: 350, kind: 1 as const }, { run: 900, gap: 1300, kind: 0 as const }],
+    ];
+    const host = hostTrace(steps, 100e9, { vcpuTids: [1001, 1201], vcpuNumbers: [0, 0] });
+    const guest = guestTrace([host.vcpus[1]], 0);
+    const { r, h } = link(host.text, guest.text);
+    assert.equal(h.doc.vms.length, 2);
+    assert.equal(r.doc.status, 'linked');
+    assert.deepEqual(r.doc.mapping.vcpus.map((v) => v.hostTid), [1201]);
+    assert.match(r.doc.mapping.vmChoice, /chosen among 2 VMs/);
+    assert.equal(r.doc.check.outside, 0);
+  });
+
   it('keeps the same clock when the guest events agree with it, and flags a wrong given offset', () => {
     const host = hostTrace([[{ run: 800, gap: 900, kind: 0 }, { run: 700, gap: 300, kind: 1 }, { run: 1200, gap: 2000, kind: 0 }, { run: 600, gap: 500, kind: 1 }, { run: 900, gap: 100, kind: 0 }], [{ run: 500, gap: 700, kind: 1 }, { run: 1500, gap: 1200, kind: 0 }, { run: 400, gap: 300, kind: 1 }, { run: 1000, gap: 600, kind: 0 }]]);
     const guest = guestTrace(host.vcpus, 0);

@@ -50,12 +50,12 @@ export const HOG_TID = 2001;
  * host hog `hog` (tid 2001+n). Each step: the vCPU runs `run` µs, then is preempted by the hog for
  * `gap` µs (kind 0) or sleeps for `gap` µs (kind 1).
  */
-export function hostTrace(steps: { run: number; gap: number; kind: 0 | 1 }[][], startNs = 100e9): HostSpec {
+export function hostTrace(steps: { run: number; gap: number; kind: 0 | 1 }[][], startNs = 100e9, o: { vcpuTids?: number[]; vcpuNumbers?: number[] } = {}): HostSpec {
   const rows: { ts: number; cpu: number; s: string }[] = [];
   const vcpus: Seg[][] = [];
   steps.forEach((list, cpu) => {
-    const vc = `CPU ${cpu}/KVM`;
-    const vt = VCPU_TID + cpu;
+    const vc = `CPU ${o.vcpuNumbers?.[cpu] ?? cpu}/KVM`;
+    const vt = o.vcpuTids?.[cpu] ?? VCPU_TID + cpu;
     const ht = HOG_TID + cpu;
     const segs: Seg[] = [];
     let t = startNs;
@@ -119,18 +119,29 @@ export const GUEST_TID = 301;
  * Guest CPU n runs threads `worker` (tids 301+10n, 302+10n), pinned. Events are placed at least
  * `marginNs` inside host running stretches; stretches too short for that get none.
  */
-export function guestTrace(vcpus: Seg[][], offsetNs: number, o: { marginNs?: number; comm?: (cpu: number, k: number) => string } = {}): GuestSpec {
+export function guestTrace(
+  vcpus: Seg[][],
+  offsetNs: number,
+  o: {
+    marginNs?: number;
+    comm?: (cpu: number, k: number) => string;
+    /** Inconsistency: in every `injectEvery`-th host sleep of a vCPU (of at least 60 us), the guest runs a thread briefly (2 switch events the host contradicts). */
+    injectEvery?: number;
+  } = {},
+): GuestSpec & { injected: number } {
   const margin = o.marginNs ?? 5000;
   const rows: { ts: number; cpu: number; s: string }[] = [];
   const stalls: GuestStall[] = [];
   const events: number[] = [];
   let lastNs = -Infinity;
+  let injected = 0;
   const comm = o.comm ?? (() => 'worker');
   vcpus.forEach((segs, cpu) => {
     const tids = [GUEST_TID + 10 * cpu, GUEST_TID + 10 * cpu + 1];
     let cur = -1; // index into tids, -1 idle
     let started = false;
     let n = 0;
+    let sleeps = 0;
     const name = (k: number): string => (k < 0 ? `swapper/${cpu}` : comm(cpu, k));
     const pid = (k: number): number => (k < 0 ? 0 : tids[k]);
     const emit = (hostTs: number, next: number, prevState: string): void => {
@@ -150,6 +161,10 @@ export function guestTrace(vcpus: Seg[][], offsetNs: number, o: { marginNs?: num
         if (cur < 0) emit(s.a + margin, 0, 'S');
         if (s.b - s.a >= 200_000) emit(Math.round((s.a + s.b) / 2000) * 1000, cur === 0 ? 1 : 0, 'R');
         if (!next || next.kind === 'sleep') emit(s.b - margin, -1, 'S');
+      } else if (s.kind === 'sleep' && o.injectEvery && cur < 0 && started && s.b - s.a >= 60_000 && ++sleeps % o.injectEvery === 0) {
+        emit(s.a + Math.round((s.b - s.a) / 3000) * 1000, 0, 'S');
+        emit(s.a + Math.round((2 * (s.b - s.a)) / 3000) * 1000, -1, 'S');
+        injected += 2;
       } else if (s.kind === 'preempted' && cur >= 0 && started) {
         stalls.push({ startNs: s.a, durationNs: s.b - s.a, cpu, thread: `${name(cur)} (${pid(cur)})`, thief: s.who ?? '' });
       }
@@ -157,5 +172,5 @@ export function guestTrace(vcpus: Seg[][], offsetNs: number, o: { marginNs?: num
     events.push(n);
   });
   rows.sort((x, y) => x.ts - y.ts || x.cpu - y.cpu);
-  return { text: [...header(vcpus.length, rows.length), ...rows.map((r) => r.s)].join('\n') + '\n', stalls: stalls.filter((s) => s.startNs + s.durationNs <= lastNs), events, lastNs };
+  return { text: [...header(vcpus.length, rows.length), ...rows.map((r) => r.s)].join('\n') + '\n', stalls: stalls.filter((s) => s.startNs + s.durationNs <= lastNs), events, lastNs, injected };
 }
