@@ -11,7 +11,7 @@ import { applyLinks, linkHostGuest, linkSources, type LinkOptions } from '../../
 import { renderSummary } from '../../server/src/trace/summary';
 import { documentJsonChunks } from '../../server/src/trace/json';
 import { importBytes, realTrace } from './helpers';
-import { GUEST_TID, HOG_TID, VCPU_TID, guestTrace, hostTrace, type Seg } from './linkGen';
+import { GUEST_TID, HOG_TID, VCPU_TID, guestTrace, hostTrace, line, sw, wk, type Seg } from './linkGen';
 import { buildDat, pages, switchRec, wakeupRec, type WEvent } from './datWriter';
 import { datImport, runSync } from '../../server/src/trace/importers/dat';
 import { datDecompressors } from '../../server/src/io/traceFile';
@@ -218,13 +218,40 @@ describe('host + guest linking', () => {
     const { r } = link(hostText, guest.text, {}, 1000);
     assert.equal(r.doc.stalls.count, 1);
     assert.equal(r.doc.lockHolder.count, 1, JSON.stringify(r.doc.lockHolder));
-    assert.match(r.doc.lockHolder.examples[0].siblings[0], /CPU 1: worker \(31[12]\)/);
+    assert.match(r.doc.lockHolder.examples[0].siblings[0], /^worker \(31[12]\) on CPU 1 kept running/);
     assert.ok(r.findings.some((f) => f.code === 'VPS341'));
     // Same schedule, but the sibling runs another program: no suspicion.
     const other = guestTrace(hostSegs, 0, { comm: (cpu) => (cpu === 0 ? 'worker' : 'logger') });
     const r2 = link(hostText, other.text, {}, 1000).r;
     assert.equal(r2.doc.stalls.count, 1);
     assert.equal(r2.doc.lockHolder.count, 0);
+  });
+
+  it('suspects lock-holder preemption when the frozen thread wakes a sibling that slept through its stall', () => {
+    // Host: vCPU 0 runs 1 ms, is preempted 2 ms, runs 1 ms; vCPU 1 runs 0.5 ms, sleeps 3 ms, runs 1 ms.
+    const host = hostTrace([[{ run: 1000, gap: 2000, kind: 0 }], [{ run: 500, gap: 3000, kind: 1 }]]);
+    const t = (us: number) => 100e9 + us * 1000;
+    const tsOf = (l: string): number => Number(/ ([\d.]+): /.exec(l)?.[1] ?? 0);
+    const g = [
+      '# tracer: nop',
+      line('<idle>', 0, 0, t(4), 'sched_wakeup', wk('worker', 301, 0)),
+      line('<idle>', 0, 0, t(5), 'sched_switch', sw('swapper/0', 0, 'R', 'worker', 301)),
+      line('<idle>', 0, 1, t(4), 'sched_wakeup', wk('worker', 311, 1)),
+      line('<idle>', 0, 1, t(5), 'sched_switch', sw('swapper/1', 0, 'R', 'worker', 311)),
+      line('worker', 311, 1, t(400), 'sched_switch', sw('worker', 311, 'S', 'swapper/1', 0)),
+      // 301 is frozen from 1000 to 3000 us (no guest event), then wakes 311 (it held what 311 waited for).
+      line('worker', 301, 0, t(3100), 'sched_waking', wk('worker', 311, 1)),
+      line('worker', 301, 0, t(3101), 'sched_wakeup', wk('worker', 311, 1)),
+      line('<idle>', 0, 1, t(3505), 'sched_switch', sw('swapper/1', 0, 'R', 'worker', 311)),
+      line('worker', 301, 0, t(3900), 'sched_switch', sw('worker', 301, 'S', 'swapper/0', 0)),
+      line('worker', 311, 1, t(4400), 'sched_switch', sw('worker', 311, 'S', 'swapper/1', 0)),
+    ].sort((a, b) => tsOf(a) - tsOf(b));
+    const { r } = link(host.text, g.join('\n') + '\n', {}, 1000);
+    assert.equal(r.doc.check.outside, 0, JSON.stringify(r.doc.check));
+    assert.equal(r.doc.stalls.count, 1);
+    assert.equal(r.doc.stalls.examples[0].guestThread, 'worker (301)');
+    assert.equal(r.doc.lockHolder.count, 1);
+    assert.deepEqual(r.doc.lockHolder.examples[0].siblings, ['worker (311) slept until woken by it']);
   });
 
   it('merges guest lanes under their vCPU in the timeline, JSON and text summary', () => {

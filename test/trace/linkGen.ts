@@ -23,13 +23,13 @@ export interface HostSpec {
 
 const us = (ns: number): string => (ns / 1e9).toFixed(6);
 
-function line(comm: string, pid: number, cpu: number, ts: number, event: string, body: string): string {
+export function line(comm: string, pid: number, cpu: number, ts: number, event: string, body: string): string {
   return `${`${comm}-${pid}`.padStart(22)} [${String(cpu).padStart(3, '0')}] d..2. ${us(ts).padStart(13)}: ${event}: ${body}`;
 }
 
-const sw = (pc: string, pp: number, st: string, nc: string, np: number): string =>
+export const sw = (pc: string, pp: number, st: string, nc: string, np: number): string =>
   `prev_comm=${pc} prev_pid=${pp} prev_prio=120 prev_state=${st} ==> next_comm=${nc} next_pid=${np} next_prio=120`;
-const wk = (c: string, p: number, cpu: number): string => `comm=${c} pid=${p} prio=120 target_cpu=${String(cpu).padStart(3, '0')}`;
+export const wk = (c: string, p: number, cpu: number): string => `comm=${c} pid=${p} prio=120 target_cpu=${String(cpu).padStart(3, '0')}`;
 
 function header(cpus: number, n: number): string[] {
   return [

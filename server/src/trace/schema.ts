@@ -444,6 +444,6 @@ export interface LinkedStallDoc {
   hostCpu: number;
   /** Most guest threads runnable in that CPU's run queue at once meanwhile. */
   waiting: number;
-  /** Siblings that kept running (spinning / waiting suspected), `CPU n: comm (tid)`; empty when none. */
+  /** Why it looks like lock-holder preemption: siblings that kept running (`comm (tid) on CPU n kept running (spinning?)`) or slept until the frozen thread woke them; empty when none. */
   siblings: string[];
 }

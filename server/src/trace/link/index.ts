@@ -623,7 +623,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
         if (!same) continue;
         const ran = overlapWith(on, Math.max(a, x.a), Math.min(b, x.b));
         if (ran >= 0.5 * (b - a)) {
-          out.push(`CPU ${other}: ${label} spinning?`);
+          out.push(`${label} on CPU ${other} kept running (spinning?)`);
           break;
         }
       }
@@ -657,7 +657,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
         if (w.lane.startAt(k) + d >= b) break;
         if (gBusy.has(w.lane.stateAt(k))) ranDuring += Math.min(b, w.lane.endAt(k) + d) - Math.max(a, w.lane.startAt(k) + d);
       }
-      if (ranDuring < 0.5 * (b - a)) out.push(`${w.label} waited, woken after`);
+      if (ranDuring < 0.5 * (b - a)) out.push(`${w.label} slept until woken by it`);
       if (out.length >= 3) break;
     }
     return out;
@@ -759,7 +759,7 @@ function linkFindings(h: HostGuestDoc, host: TraceSummaryDocument): Finding[] {
     if (top) {
       const n = v.stalls;
       out.push(finding(TraceCodes.guestFrozen, {
-        message: `Guest CPU ${v.guestCpu} (host thread ${v.hostTid}) had a guest thread running while the host kept the vCPU preempted for longer than ${fmtNs(o.runnableStretchUs * 1000)}${n > 1 ? ` ${n} times` : ''}; the longest: ${top.guestThread} frozen ${fmtNs(top.durationNs)} at ${fmtTs(top.startNs)} while host ${top.thief} held${top.hostCpu >= 0 ? ` CPU ${top.hostCpu}` : ' the pCPU'}${top.waiting ? `, ${top.waiting} guest threads waiting behind it` : ''}. The guest cannot see this: it counts the time as running.`,
+        message: `Guest CPU ${v.guestCpu} (host thread ${v.hostTid}) had a guest thread running while the host kept the vCPU preempted for longer than ${fmtNs(o.runnableStretchUs * 1000)}${n > 1 ? ` ${n} times` : ''}; the longest: ${top.guestThread} frozen ${fmtNs(top.durationNs)} at ${fmtTs(top.startNs)} while host ${top.thief} held${top.hostCpu >= 0 ? ` CPU ${top.hostCpu}` : ' the pCPU'}${top.waiting ? `, ${top.waiting} guest thread${top.waiting === 1 ? '' : 's'} waiting behind it` : ''}. The guest cannot see this: it counts the time as running.`,
         lane: v.lane,
         startNs: top.startNs,
         durationNs: top.durationNs,
