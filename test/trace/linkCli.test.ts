@@ -12,6 +12,7 @@ import { main } from '../../server/src/cli/analyze';
 import { analyzeTraceParts } from '../../server/src/trace';
 import { importBytes, realTrace, tracesDir } from './helpers';
 import { guestTrace, hostTrace, type Seg } from './linkGen';
+import { analyzeDocument } from '../../server/src/model/analyze';
 
 let dir = '';
 const OFFSET = 987_654_321_000; // host = guest + OFFSET
@@ -72,7 +73,8 @@ describe('vpscope analyze HOST GUEST', () => {
     const host = analyzeTraceParts(importBytes(realTrace('r2_2x_n4', 'tracefs_trace')), {}, { timeline: false }).document;
     const tids = host.threads.filter((t) => t.vcpu !== null).sort((a, b) => a.vcpu! - b.vcpu!).map((t) => t.tid);
     const map = tids.map((tid, i) => `${i}=${tid}`).join(',');
-    const r = await run([hostDat, join(dir, 'guest.txt'), '--json', '--guest-offset-ns', String(OFFSET), '--guest-vcpus', map, '--chrome-trace', chrome]);
+    const scenario = join(dir, 'linked.vps');
+    const r = await run([hostDat, join(dir, 'guest.txt'), '--json', '--guest-offset-ns', String(OFFSET), '--guest-vcpus', map, '--chrome-trace', chrome, '--scenario', scenario]);
     assert.equal(r.code, 0, r.err);
     const doc = JSON.parse(r.out);
     const h = doc.hostGuest[0];
@@ -87,6 +89,12 @@ describe('vpscope analyze HOST GUEST', () => {
     assert.match(c, /guest CPU 0 on CPU 0\/KVM/);
     assert.match(c, /guest worker \(301\)/);
     JSON.parse(c);
+    // The skeleton's guest work is the guest's own threads, and it checks without errors.
+    const vps = readFileSync(scenario, 'utf8');
+    assert.match(vps, /# guest threads from the linked guest trace guest\.txt \(time option, confidence exact\)/);
+    assert.match(vps, /thread worker \{ vcpus 0,1,2,3; count 8; cpu [\d.]+(us|ms)/);
+    const a = analyzeDocument(vps, { uri: 'linked.vps' });
+    assert.deepEqual(a.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
   });
 
   it('rejects bad link options and three files with a usage error', async () => {

@@ -419,8 +419,16 @@ export interface LinkedThreadDoc {
   comm: string;
   /** Lane on the host time axis. */
   lane: string;
+  /** The guest CPU it ran on most. */
+  guestCpu: number;
   /** Running in the guest's view, ns. */
   runningNs: number;
+  /** Sleeping or blocked in the guest's view, ns. */
+  sleepingNs: number;
+  /** Times switched in (guest view). */
+  switchIns: number;
+  /** Times it went to sleep (guest view). */
+  voluntarySwitches: number;
   /** Of that, frozen because the host had its vCPU preempted, ns. */
   frozenNs: number;
   /** Runnable in the guest while the host had that CPU's vCPU preempted, ns. */

@@ -676,7 +676,16 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
     lanesOut.push({ after, lane });
     lastAfter.set(g.mainCpu, id);
     guestLaneIndex.set(laneIndexG.get(g.lane)!, lanesOut.length - 1);
-    threadDocs.push({ tid: g.t.tid, comm: g.t.comm, lane: id, runningNs: g.t.runningNs, frozenNs: g.frozen, waitingOnPreemptedNs: g.waiting, lockHolderSuspected: g.lhp });
+    threadDocs.push({
+      tid: g.t.tid,
+      comm: g.t.comm,
+      lane: id,
+      guestCpu: g.mainCpu,
+      runningNs: g.t.runningNs,
+      sleepingNs: g.t.sleepingNs + g.t.blockedNs,
+      switchIns: g.t.switchIns,
+      voluntarySwitches: g.t.voluntarySwitches,
+      frozenNs: g.frozen, waitingOnPreemptedNs: g.waiting, lockHolderSuspected: g.lhp });
   }
   threadDocs.sort((x, y) => y.frozenNs - x.frozenNs || x.tid - y.tid);
 
