@@ -271,6 +271,10 @@ describe('host + guest linking', () => {
     while (gl.causeAt(first) < 0) first++;
     assert.ok(gl.startAt(first) >= 100e9 && gl.startAt(first) < 100e9 + 800_000);
     assert.equal(timeline.causes[gl.causeAt(first)], `guest worker (${GUEST_TID})`);
+    // The frozen stretch (vCPU preempted 800..2300 us while the guest ran a thread) is drawn runnable, caused by the host hog.
+    const frozen: [number, number, string, string][] = [];
+    for (let i = 0; i < gl.length; i++) if (timeline.states[gl.stateAt(i)] === 'runnable') frozen.push([gl.startAt(i) - 100e9, gl.endAt(i) - 100e9, timeline.states[gl.stateAt(i)], timeline.causes[gl.causeAt(i)]]);
+    assert.deepEqual(frozen[0], [800_000, 2_300_000, 'runnable', `hog (${HOG_TID})`]);
     const json = JSON.parse([...documentJsonChunks(document, timeline)].join(''));
     assert.equal(json.hostGuest[0].status, 'linked');
     assert.equal(json.hostGuest[0].time.method, 'same-clock');

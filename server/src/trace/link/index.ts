@@ -380,27 +380,52 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   const hostCpuLane = (cpu: number): LaneSource | undefined => hostLanes.get(`${hp}pcpu:${cpu}`);
   const guestCauseBase = H.causes.length;
   const causes: string[] = G.causes.map((c) => `guest ${c}`);
+  const stRunnable = H.states.indexOf('runnable');
   const mapState = (s: number): number => {
     const i = H.states.indexOf(G.states[s]);
-    return i >= 0 ? i : H.states.indexOf('unknown');
+    return i >= 0 ? i : Math.max(0, H.states.indexOf('unknown'));
   };
   const vm = chosen.vm ?? 'host';
   const lanesOut: { after: string; lane: LaneBuilder }[] = [];
   const laneOfGuestCpu = new Map<number, LaneBuilder>();
-  const shifted = (src: LaneSource, id: string, label: string, kind: LaneBuilder['kind']): LaneBuilder => {
-    const b = new LaneBuilder(id, label, vm, kind);
+  // One lane group per linked vCPU (the guest CPU first, then the guest threads that ran there
+  // most), so views that order lanes by kind within a group still show them under their vCPU.
+  const vmName = host.doc.vms.find((x) => x.id === chosen.vm)?.name ?? vm;
+  const groupOf = (cpu: number): string => `guest${guest.source ? ` ${guest.source}` : ''} on vCPU ${cpu} of ${vmName}`;
+  /**
+   * A guest lane on the host axis. With `frozen` (the host vCPU thread's lane), the guest's busy
+   * time while the host had that vCPU runnable is drawn `runnable`, caused by the host thread that
+   * took the pCPU (the cause of the host's runnable interval), the rest as the guest saw it.
+   */
+  const shifted = (src: LaneSource, id: string, label: string, kind: LaneBuilder['kind'], group: string, frozen?: LaneSource): LaneBuilder => {
+    const b = new LaneBuilder(id, label, group, kind);
+    let k = 0;
     for (let i = 0; i < src.length; i++) {
-      const a = Math.max(hostSpan.lo, src.startAt(i) + d);
+      let a = Math.max(hostSpan.lo, src.startAt(i) + d);
       const e = Math.min(hostSpan.hi, src.endAt(i) + d);
       const c = src.causeAt(i);
-      b.push(a, e, mapState(src.stateAt(i)), c >= 0 ? guestCauseBase + c : -1);
+      const st = mapState(src.stateAt(i));
+      const gc = c >= 0 ? guestCauseBase + c : -1;
+      if (frozen && gBusy.has(src.stateAt(i)) && stRunnable >= 0) {
+        while (k < frozen.length && frozen.endAt(k) <= a) k++;
+        for (let j = k; j < frozen.length && frozen.startAt(j) < e && a < e; j++) {
+          if (!hWait.has(frozen.stateAt(j))) continue;
+          const fa = Math.max(a, frozen.startAt(j));
+          const fb = Math.min(e, frozen.endAt(j));
+          if (fb <= fa) continue;
+          b.push(a, fa, st, gc);
+          b.push(fa, fb, stRunnable, frozen.causeAt(j));
+          a = fb;
+        }
+      }
+      b.push(a, e, st, gc);
     }
     return b;
   };
   const gTag = guest.source || 'guest';
   for (const cpu of linkedCpus) {
     const hv = chosen.map.get(cpu)!;
-    const l = shifted(guestCpus.get(cpu)!, `link:${gTag}/vcpu:${cpu}`, `guest CPU ${cpu} on ${hv.t.comm} (${hv.t.tid})`, 'other');
+    const l = shifted(guestCpus.get(cpu)!, `link:${gTag}/vcpu:${cpu}`, `guest CPU ${cpu} on ${hv.t.comm} (${hv.t.tid})`, 'vp', groupOf(cpu), hv.lane);
     laneOfGuestCpu.set(cpu, l);
     const after = hostLanes.has(`${hv.t.lane}/exec`) ? `${hv.t.lane}/exec` : hv.t.lane;
     lanesOut.push({ after, lane: l });
@@ -671,7 +696,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   const lastAfter = new Map<number, string>();
   for (const g of sortedThreads) {
     const id = `link:${gTag}/pid:${g.t.tid}`;
-    const lane = shifted(g.lane, id, `guest ${g.label}`, 'guest-thread');
+    const lane = shifted(g.lane, id, `guest ${g.label}`, 'guest-thread', groupOf(g.mainCpu));
     const after = lastAfter.get(g.mainCpu) ?? laneOfGuestCpu.get(g.mainCpu)!.id;
     lanesOut.push({ after, lane });
     lastAfter.set(g.mainCpu, id);
