@@ -159,7 +159,9 @@ export function estimateOffset(pairs: readonly CpuPair[], lo: number, hi: number
   const wide = sweep(live, sample, lo, hi, slackNs, Math.max(1, Math.floor(sampled * 0.05)));
   if (wide.best === 0) return undefined;
   const dist = (r: Region): number => Math.abs((r.lo + r.hi) / 2 - prefer);
-  const cands = wide.regions.slice().sort((a, b) => b.depth - a.depth || dist(a) - dist(b)).slice(0, 16);
+  // Every event is swept once per candidate: fewer candidates for long guest traces.
+  const events = live.reduce((s, p) => s + p.events.length, 0);
+  const cands = wide.regions.slice().sort((a, b) => b.depth - a.depth || dist(a) - dist(b)).slice(0, events > 200_000 ? 4 : 16);
   let ambiguous = 0;
   let lastCenter = -Infinity;
   for (const r of wide.regions.filter((x) => x.depth === wide.best).sort((a, b) => a.lo - b.lo)) {
