@@ -148,7 +148,7 @@ function intervalsIn(l: LaneSource, states: Set<number>, join: number): Float64A
   return Float64Array.from(out);
 }
 
-/** Overlap of [a, b) with a sorted flat interval list, starting the scan at a hint index. */
+/** Overlap of [a, b) with a sorted flat list of non-overlapping intervals (binary search, then a scan). */
 function overlapWith(iv: Float64Array, a: number, b: number): number {
   let lo = 0;
   let hi = iv.length >> 1;
