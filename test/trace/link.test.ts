@@ -189,6 +189,27 @@ describe('host + guest linking', () => {
     assert.equal(r.doc.check.outside, 0);
   });
 
+  it('with kvm_entry / kvm_exit, checks guest events against guest mode (stricter than running)', () => {
+    const steps = [[{ run: 800, gap: 1500, kind: 0 as const }, { run: 700, gap: 300, kind: 1 as const }, { run: 1200, gap: 2000, kind: 0 as const }, { run: 600, gap: 500, kind: 1 as const }]];
+    const host = hostTrace(steps, 100e9, { kvmUs: 10 });
+    // Guest events 15 us inside host runs: inside guest mode (entry 10 us after the switch-in).
+    const inMode = link(host.text, guestTrace(host.vcpus, 0, { marginNs: 15_000 }).text, { guestOffsetNs: 0 }).r;
+    assert.equal(inMode.doc.check.against, 'guest-mode');
+    assert.equal(inMode.doc.check.outside, 0);
+    // 5 us inside: the thread ran, but the vCPU was not in guest mode yet (or any more): the
+    // switches at the start and end of runs are outside, those in the middle of long runs inside.
+    const early = guestTrace(host.vcpus, 0, { marginNs: 5_000 });
+    const r = link(host.text, early.text, { guestOffsetNs: 0 }).r;
+    assert.equal(r.doc.check.against, 'guest-mode');
+    const mids = steps[0].filter((x) => x.run >= 200).length + 1; // + the final 1 ms run
+    assert.equal(r.doc.check.outside, r.doc.check.events - mids, JSON.stringify(r.doc.check));
+    assert.equal(r.doc.time.confidence, 'low');
+    // Without kvm events the same guest fits the running intervals.
+    const plain = link(hostTrace(steps).text, early.text, { guestOffsetNs: 0 }).r;
+    assert.equal(plain.doc.check.against, 'running');
+    assert.equal(plain.doc.check.outside, 0);
+  });
+
   it('keeps the same clock when the guest events agree with it, and flags a wrong given offset', () => {
     const host = hostTrace([[{ run: 800, gap: 900, kind: 0 }, { run: 700, gap: 300, kind: 1 }, { run: 1200, gap: 2000, kind: 0 }, { run: 600, gap: 500, kind: 1 }, { run: 900, gap: 100, kind: 0 }], [{ run: 500, gap: 700, kind: 1 }, { run: 1500, gap: 1200, kind: 0 }, { run: 400, gap: 300, kind: 1 }, { run: 1000, gap: 600, kind: 0 }]]);
     const guest = guestTrace(host.vcpus, 0);

@@ -50,7 +50,16 @@ export const HOG_TID = 2001;
  * host hog `hog` (tid 2001+n). Each step: the vCPU runs `run` µs, then is preempted by the hog for
  * `gap` µs (kind 0) or sleeps for `gap` µs (kind 1).
  */
-export function hostTrace(steps: { run: number; gap: number; kind: 0 | 1 }[][], startNs = 100e9, o: { vcpuTids?: number[]; vcpuNumbers?: number[] } = {}): HostSpec {
+export function hostTrace(
+  steps: { run: number; gap: number; kind: 0 | 1 }[][],
+  startNs = 100e9,
+  o: {
+    vcpuTids?: number[];
+    vcpuNumbers?: number[];
+    /** Also trace kvm_entry `kvmUs` after each switch-in and kvm_exit `kvmUs` before each switch-out (runs longer than 2 x kvmUs). */
+    kvmUs?: number;
+  } = {},
+): HostSpec {
   const rows: { ts: number; cpu: number; s: string }[] = [];
   const vcpus: Seg[][] = [];
   steps.forEach((list, cpu) => {
@@ -62,10 +71,18 @@ export function hostTrace(steps: { run: number; gap: number; kind: 0 | 1 }[][], 
     // Start: idle, wake the vCPU.
     rows.push({ ts: t, cpu, s: line('<idle>', 0, cpu, t, 'sched_wakeup', wk(vc, vt, cpu)) });
     rows.push({ ts: t, cpu, s: line('<idle>', 0, cpu, t, 'sched_switch', sw(`swapper/${cpu}`, 0, 'R', vc, vt)) });
+    const kvm = (a: number, b: number): void => {
+      const k = (o.kvmUs ?? 0) * 1000;
+      if (!k || b - a <= 2 * k) return;
+      const n = o.vcpuNumbers?.[cpu] ?? cpu;
+      rows.push({ ts: a + k, cpu, s: line(vc, vt, cpu, a + k, 'kvm_entry', `vcpu ${n}, rip 0xffffffff81000000`) });
+      rows.push({ ts: b - k, cpu, s: line(vc, vt, cpu, b - k, 'kvm_exit', `exit_reason=12 guest_rip=0xffffffff81000000 isa=1 info1=0x0 info2=0x0 vcpu_id=${n}`) });
+    };
     for (const st of list) {
       const a = t;
       t += st.run * 1000;
       segs.push({ a, b: t, kind: 'run' });
+      kvm(a, t);
       if (st.kind === 0) {
         rows.push({ ts: t, cpu, s: line(vc, vt, cpu, t, 'sched_wakeup', wk('hog', ht, cpu)) });
         rows.push({ ts: t, cpu, s: line(vc, vt, cpu, t, 'sched_switch', sw(vc, vt, 'R', 'hog', ht)) });
@@ -86,6 +103,7 @@ export function hostTrace(steps: { run: number; gap: number; kind: 0 | 1 }[][], 
     const a = t;
     t += 1_000_000;
     segs.push({ a, b: t, kind: 'run' });
+    kvm(a, t);
     rows.push({ ts: t, cpu, s: line(vc, vt, cpu, t, 'sched_switch', sw(vc, vt, 'S', `swapper/${cpu}`, 0)) });
     vcpus.push(segs);
   });

@@ -345,6 +345,8 @@ export interface HostGuestDoc {
     outside: number;
     /** outside / events, percent. */
     outsidePct: number;
+    /** What "running" means: `guest-mode` (between kvm_entry and kvm_exit, when the host trace has them for every linked vCPU) or `running` (the vCPU thread on a CPU). */
+    against: 'guest-mode' | 'running';
     /** Tolerance around host intervals, ns (the text formats print microseconds). */
     slackNs: number;
     /** Time both traces cover, ns. */

@@ -107,7 +107,7 @@ function refused(guest: LinkSide, reason: string): LinkResult {
       vm: null,
       mapping: { method: '', vmChoice: '', vcpus: [], unmappedGuestCpus: [] },
       time: { method: '', offsetNs: 0, uncertaintyNs: 0, confidence: '', detail: '' },
-      check: { events: 0, outside: 0, outsidePct: 0, slackNs: 0, overlapNs: 0 },
+      check: { events: 0, outside: 0, outsidePct: 0, against: 'running', slackNs: 0, overlapNs: 0 },
       vcpus: [],
       threads: [],
       stalls: { count: 0, totalNs: 0, examples: [] },
@@ -264,13 +264,26 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   const guestEvents = new Map<number, Float64Array>();
   for (const [cpu, l] of guestCpus) guestEvents.set(cpu, eventsOf(l));
 
+  // With kvm_entry / kvm_exit the host knows when each vCPU thread was in guest mode (its `exec`
+  // lane): guest events can only happen then, a stricter test than the thread running.
+  const hGuestMode = stateIdx(H, ['guest']);
+  const guestModeOf = (hv: HostVcpu): Float64Array | undefined => {
+    const ex = hostLanes.get(`${hv.t.lane}/exec`);
+    if (!ex || !hGuestMode.size) return undefined;
+    const iv = intervalsIn(ex, hGuestMode, 2 * slack);
+    return iv.length ? iv : undefined;
+  };
+  let against: 'guest-mode' | 'running' = 'running';
   const pairsFor = (c: Candidate): { pairs: CpuPair[]; cpus: number[] } => {
     const pairs: CpuPair[] = [];
     const cpus: number[] = [];
+    const modes = [...c.map.values()].map(guestModeOf);
+    const useMode = modes.length > 0 && modes.every((m) => m !== undefined);
+    against = useMode ? 'guest-mode' : 'running';
     for (const [cpu, ev] of [...guestEvents].sort((a, b) => a[0] - b[0])) {
       const hv = c.map.get(cpu);
       if (!hv) continue;
-      const on = intervalsIn(hv.lane, hRun, 2 * slack);
+      const on = (useMode ? guestModeOf(hv) : undefined) ?? intervalsIn(hv.lane, hRun, 2 * slack);
       const lo = hv.lane.length ? hv.lane.startAt(0) : 0;
       const hi = hv.lane.length ? hv.lane.endAt(hv.lane.length - 1) : 0;
       pairs.push({ events: ev, on, hostLo: lo, hostHi: hi });
@@ -743,7 +756,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
       unmappedGuestCpus: unmapped,
     },
     time: { method: timing.method, offsetNs: d, uncertaintyNs: timing.uncertaintyNs, confidence, detail: timing.detail },
-    check: { events: timing.events, outside: timing.outside, outsidePct, slackNs: slack, overlapNs },
+    check: { events: timing.events, outside: timing.outside, outsidePct, against, slackNs: slack, overlapNs },
     vcpus: vcpuDocs,
     threads: threadDocs,
     stalls: { count: stallCount, totalNs: stallNs, examples: stalls },

@@ -22,7 +22,7 @@ export function renderHostGuest(links: readonly HostGuestDoc[]): string[] {
       `  time:     host = guest ${h.time.offsetNs >= 0 ? '+' : '-'} ${fmtCount(Math.abs(h.time.offsetNs))} ns${h.time.uncertaintyNs ? ` (+/- ${fmtNs(h.time.uncertaintyNs)})` : ''}, ${h.time.method}, confidence ${h.time.confidence}: ${h.time.detail}`,
     );
     out.push(
-      `  check:    ${fmtCount(h.check.outside)} of ${fmtCount(h.check.events)} guest switch events (${fmtPercent(h.check.outsidePct)}) fall where the host shows their vCPU thread not running (tolerance ${fmtNs(h.check.slackNs)}); overlap ${fmtNs(h.check.overlapNs)}`,
+      `  check:    ${fmtCount(h.check.outside)} of ${fmtCount(h.check.events)} guest switch events (${fmtPercent(h.check.outsidePct)}) fall where the host shows their vCPU thread ${h.check.against === 'guest-mode' ? 'not in guest mode (kvm_entry..kvm_exit)' : 'not running'} (tolerance ${fmtNs(h.check.slackNs)}); overlap ${fmtNs(h.check.overlapNs)}`,
     );
     for (const w of h.warnings) out.push(`  warning:  ${w}`);
     if (h.vcpus.length) {
