@@ -119,7 +119,7 @@ describe('vpscope analyze', () => {
   });
 
   it('exit code 2: bad arguments, unreadable file, nothing readable', async () => {
-    for (const args of [[], ['a', 'b'], ['--bogus', 'x'], [join(dir, 'small.txt'), '--threshold-us', 'abc'], [join(dir, 'small.txt'), '--format', 'xml']]) {
+    for (const args of [[], ['a', 'b', 'c'], ['--bogus', 'x'], [join(dir, 'small.txt'), '--threshold-us', 'abc'], [join(dir, 'small.txt'), '--format', 'xml']]) {
       const r = await run(args);
       assert.equal(r.code, 2, args.join(' '));
       assert.match(r.err, /Usage: vpscope analyze/);

@@ -16,8 +16,11 @@ import { basename } from 'node:path';
 import { buildTraceView } from '../report/view';
 import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
+import { applyLinks, linkHostGuest, linkSources, type LinkOptions, type LinkResult } from '../trace/link';
+import type { TimelineSource } from '../core/timeline';
+import type { TraceSummaryDocument } from '../trace/schema';
 
-const USAGE = `Usage: vpscope analyze TRACE [options]
+const USAGE = `Usage: vpscope analyze TRACE [GUEST_TRACE] [options]
 
 Imports a scheduling trace of a host running VMs and reports per-vCPU running / runnable (steal)
 time, preemptions and who took the CPU, wake-up latencies, VM exits, and findings (VPS331-VPS365).
@@ -26,6 +29,13 @@ TRACE is tracefs text (/sys/kernel/tracing/trace), 'trace-cmd report' text (also
 input files), a trace-cmd .dat file (v6/v7, zstd or zlib), 'perf script' text of sched:/kvm:
 tracepoints (recorded with -a), or Chrome trace JSON; gzip-compressed
 files are read directly. TRACE '-' reads standard input ('trace-cmd report | vpscope analyze -').
+
+Host and guest: with GUEST_TRACE (the guest's own scheduling trace, any of the formats above), or
+a 'trace-cmd report' of a host and a guest file, guest CPUs are linked to the host's vCPU threads
+and put on the host's time axis: guest threads frozen by host preemptions and who took the pCPU,
+lock-holder preemption suspected, steal the guest felt vs the host measured (VPS340-VPS344). The
+summary and the JSON say how CPUs were mapped and how time was aligned (time-sync data, the same
+clock when the events agree, else an estimated offset) and how many guest events disagree.
 
 Options:
   --json               print the vpscope.trace/1 JSON document instead of the text summary
@@ -39,6 +49,8 @@ Options:
   --steal-pct N        report vCPUs whose steal exceeds N% of their demand (default 10)
   --format F           skip detection: tracefs | trace-cmd | perf-script | chrome-json
   --max-warnings N     warning samples kept in the JSON (default 100; all are counted)
+  --guest-offset-ns N  host time = guest time + N (skips the time alignment)
+  --guest-vcpus MAP    guest CPU -> host vCPU thread id, e.g. 0=1834,1=1835 (skips the mapping)
   -h, --help           show this help`;
 
 export type { CommandIO } from './common';
@@ -66,12 +78,30 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       'steal-pct': { type: 'string' },
       format: { type: 'string' },
       'max-warnings': { type: 'string' },
+      'guest-offset-ns': { type: 'string' },
+      'guest-vcpus': { type: 'string' },
     },
     io,
   );
   if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (positionals.length !== 1) return fail(positionals.length ? `expected one TRACE, got ${positionals.length}` : 'missing TRACE');
+  if (positionals.length < 1 || positionals.length > 2) return fail(positionals.length ? `expected TRACE and at most one GUEST_TRACE, got ${positionals.length} files` : 'missing TRACE');
+  if (positionals.length === 2 && positionals[0] === '-' && positionals[1] === '-') return fail('only one of TRACE and GUEST_TRACE can be standard input (-)');
+  const link: LinkOptions = {};
+  if (v['guest-offset-ns'] !== undefined) {
+    const n = Number(v['guest-offset-ns']);
+    if (!/^\s*[-+]?\d+\s*$/.test(v['guest-offset-ns']) || !Number.isSafeInteger(n)) return fail(`--guest-offset-ns must be an integer number of ns, got '${v['guest-offset-ns']}'`);
+    link.guestOffsetNs = n;
+  }
+  if (v['guest-vcpus'] !== undefined) {
+    const map: Record<number, number> = {};
+    for (const part of v['guest-vcpus'].split(',')) {
+      const m = /^\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part);
+      if (!m) return fail(`--guest-vcpus must look like 0=1834,1=1835 (guest CPU = host thread id), got '${part}'`);
+      map[Number(m[1])] = Number(m[2]);
+    }
+    link.guestVcpus = map;
+  }
   const threshold = positiveNumber(v['threshold-us'], '--threshold-us');
   const steal = positiveNumber(v['steal-pct'], '--steal-pct');
   const maxWarnings = positiveNumber(v['max-warnings'], '--max-warnings');
@@ -79,8 +109,9 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   const formats = ['tracefs', 'trace-cmd', 'perf-script', 'chrome-json'];
   if (v.format !== undefined && !formats.includes(v.format)) return fail(`--format must be one of ${formats.join(', ')}`);
   const file = positionals[0];
+  const guestFile: string | undefined = positionals[1];
   const conflict = outputConflict(
-    [{ what: 'TRACE', path: file }],
+    [{ what: 'TRACE', path: file }, ...(guestFile !== undefined ? [{ what: 'GUEST_TRACE', path: guestFile }] : [])],
     [
       { what: '--out', path: v.out },
       { what: '--chrome-trace', path: v['chrome-trace'] },
@@ -102,42 +133,63 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     }
   }
 
-  const progress = io.stderr === process.stderr ? createProgress('reading') : { update() {}, done() {} };
-  let outcome;
-  try {
-    outcome = await loadTraceFile(file, {
-      format: v.format as TraceFormat | undefined,
-      maxWarningSamples: maxWarnings as number | undefined,
-      onProgress: (done, total) => progress.update(total ? done / total : 0, `${(done / 1e6).toFixed(0)} MB`),
-    });
-  } catch (e) {
-    progress.done();
-    io.stderr.write(terminalSafe(`vpscope analyze: cannot read ${file}: ${(e as Error).message}\n`));
-    return 2;
-  } finally {
-    progress.done();
-  }
-  if (outcome.status !== 'ok') return 2; // no cancellation source in the CLI; kept for the type
-  let trace: ImportedTrace | undefined = outcome.trace;
-  outcome = undefined;
-  if (trace.stats.events === 0) {
-    const why = trace.stats.warnings[0]?.reason ?? (trace.stats.bytes === 0 ? 'the file is empty' : 'no trace events found');
-    io.stderr.write(terminalSafe(`vpscope analyze: nothing could be read from ${file}: ${why}\n`));
-    return 2;
-  }
+  const load = async (path: string): Promise<ImportedTrace | number> => {
+    const progress = io.stderr === process.stderr ? createProgress(guestFile !== undefined ? `reading ${basename(path)}` : 'reading') : { update() {}, done() {} };
+    let outcome;
+    try {
+      outcome = await loadTraceFile(path, {
+        format: v.format as TraceFormat | undefined,
+        maxWarningSamples: maxWarnings as number | undefined,
+        onProgress: (done, total) => progress.update(total ? done / total : 0, `${(done / 1e6).toFixed(0)} MB`),
+      });
+    } catch (e) {
+      progress.done();
+      io.stderr.write(terminalSafe(`vpscope analyze: cannot read ${path}: ${(e as Error).message}\n`));
+      return 2;
+    } finally {
+      progress.done();
+    }
+    if (outcome.status !== 'ok') return 2; // no cancellation source in the CLI; kept for the type
+    const t = outcome.trace;
+    if (t.stats.events === 0) {
+      const why = t.stats.warnings[0]?.reason ?? (t.stats.bytes === 0 ? 'the file is empty' : 'no trace events found');
+      io.stderr.write(terminalSafe(`vpscope analyze: nothing could be read from ${path}: ${why}\n`));
+      return 2;
+    }
+    return t;
+  };
+  const loaded = await load(file);
+  if (typeof loaded === 'number') return loaded;
+  let trace: ImportedTrace | undefined = loaded;
 
   // The timeline (about one interval per event) is kept only for the outputs that contain it,
   // and then in columns: the JSON and Chrome writers stream it lane by lane.
+  // Linking host and guest reads both timelines, whatever the outputs.
   const withTimeline = Boolean(v.json || v.out || v['chrome-trace'] || v.html);
-  const { document: doc, timeline } = analyzeTraceParts(
-    trace,
-    {
-      ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
-      ...(steal !== undefined ? { stealPct: steal as number } : {}),
-    },
-    { timeline: withTimeline, releaseTrace: true },
-  );
+  const multiSource = trace.sources.length > 2;
+  const linking = guestFile !== undefined || multiSource;
+  const analysisOptions = {
+    ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
+    ...(steal !== undefined ? { stealPct: steal as number } : {}),
+  };
+  const hostParts = analyzeTraceParts(trace, analysisOptions, { timeline: withTimeline || linking, releaseTrace: true });
   trace = undefined; // released while analysed; nothing below reads it
+  let doc: TraceSummaryDocument = hostParts.document;
+  let timeline: TimelineSource | undefined = hostParts.timeline;
+  if (linking) {
+    const links: LinkResult[] = [];
+    const guestDocs: TraceSummaryDocument[] = [];
+    if (guestFile !== undefined) {
+      const g = await load(guestFile);
+      if (typeof g === 'number') return g;
+      const gp = analyzeTraceParts(g, analysisOptions, { timeline: true, releaseTrace: true });
+      guestDocs.push(gp.document);
+      links.push(linkHostGuest({ doc, timeline: timeline!, name: file }, { doc: gp.document, timeline: gp.timeline!, name: guestFile }, link));
+    } else links.push(...linkSources(doc, timeline!, link));
+    const applied = applyLinks(doc, timeline, links, guestDocs);
+    doc = applied.document;
+    timeline = withTimeline ? applied.timeline : undefined;
+  }
 
   try {
     if (v.out) await writeChunks(v.out, documentJsonChunks(doc, timeline!));

@@ -1,8 +1,9 @@
 /**
  * Stable codes of trace findings, and the catalog of importer / reconstruction counters.
  *
- * Finding codes VPS331-VPS334 are the trace forms of hazards 31-34 (design/hazards.md); VPS350-
- * VPS369 are other things the traces show. Never reuse a retired code for another meaning.
+ * Finding codes VPS331-VPS334 are the trace forms of hazards 31-34 (design/hazards.md); VPS340-
+ * VPS344 come from a guest trace linked to its host trace (trace/link); VPS350-VPS369 are other
+ * things the traces show. Never reuse a retired code for another meaning.
  *
  * Counters follow Perfetto's trace_processor stats: every problem an importer meets is a named
  * counter with a severity and a description, never an exception. `data_loss` means the analysis
@@ -37,6 +38,16 @@ export const TraceCodes = {
   hostInterference: { code: 'VPS353', severity: 'info', title: 'Host threads take CPU time from vCPUs', help: "Host threads outside any VM ran on the vCPUs' pCPUs while the vCPUs were runnable." },
   /** vCPU thread migrating between pCPUs often. */
   migrations: { code: 'VPS354', severity: 'info', title: 'vCPU thread migrates often', help: 'A vCPU thread moved between pCPUs often. Pin it if placement matters.' },
+  /** Linked host + guest: a guest thread running (in the guest's view) while the host had its vCPU preempted. */
+  guestFrozen: { code: 'VPS340', severity: 'warning', title: 'Guest thread frozen by a host preemption of its vCPU', help: 'With the guest trace linked to the host trace: a guest thread was current on a guest CPU while the host kept that vCPU thread runnable but not running, longer than the threshold. The guest counts it as running; the finding names the host thread that held the pCPU.' },
+  /** Linked host + guest: lock-holder preemption suspected (heuristic in docs/trace.md). */
+  lockHolder: { code: 'VPS341', severity: 'warning', title: 'Lock-holder preemption suspected', help: 'A guest thread was frozen by a host preemption of its vCPU while a sibling thread of the same guest process kept running on another vCPU (spinning suspected) or slept until the frozen thread woke it. A heuristic: the guest trace shows no locks; confirm with lock events.' },
+  /** Linked host + guest: steal as the guest's threads felt it, beside the host's figure. */
+  guestSteal: { code: 'VPS342', severity: 'warning', title: 'Guest work stalled by host steal', help: 'A guest CPU had work while its vCPU thread was runnable but not running on the host for more than the steal threshold of its busy time. Compares the steal the guest felt with the runnable time the host measured.' },
+  /** Linked host + guest: the link is doubtful (offset, mapping, overlap). */
+  linkDoubtful: { code: 'VPS343', severity: 'warning', title: 'Host and guest traces linked with doubts', help: 'The guest trace was linked to the host trace, but something does not fit: guest events where the host shows the vCPU not running (a wrong time offset?), guest CPUs without a vCPU thread, or little overlap in time.' },
+  /** Linked host + guest: the guest trace could not be linked. */
+  linkRefused: { code: 'VPS344', severity: 'warning', title: 'Guest trace not linked to the host trace', help: 'The guest trace could not be linked: no vCPU threads in the host trace, no scheduling events in the guest trace, or no guest CPU mapped. The message says which.' },
   /** Importer: lines that could not be parsed (skipped; the rest loaded). */
   malformedLines: { code: 'VPS360', severity: 'warning', title: 'Malformed trace lines skipped', help: 'Lines of the trace could not be parsed; they were skipped and counted with their line numbers, the rest loaded.' },
   /** Importer: the kernel reported lost events (ring buffer overrun). */

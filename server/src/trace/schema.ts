@@ -51,6 +51,11 @@ export interface TraceDocument {
   load: LoadDoc[];
   /** What the analysis found (codes `VPS3xx`, docs/codes.md); trace findings carry a lane and a time, no range. */
   findings: Finding[];
+  /**
+   * Guest traces linked to this (host) trace: `vpscope analyze host guest`, or the guest inputs of
+   * a multi-file `trace-cmd report` (docs/trace.md "Host and guest"). Absent for a single trace.
+   */
+  hostGuest?: HostGuestDoc[];
   /** The scheduling timeline: one lane per CPU and per thread. */
   timeline: TimelineData;
 }
@@ -283,4 +288,172 @@ export interface LoadDoc {
   oversubscribedNs: number;
   /** oversubscribedNs over the traced time, percent. */
   oversubscribedPct: number;
+}
+
+/** One guest trace linked to the host trace: how it was linked, how well, and what it showed. */
+export interface HostGuestDoc {
+  /** The guest input: a file, or a source (file name) of a multi-file `trace-cmd report`. */
+  guest: string;
+  /** Its format (`tracefs`, `trace-cmd`, `dat`...). */
+  guestFormat: string;
+  /** `linked`, or `refused` (nothing below `reason` is meaningful then). */
+  status: 'linked' | 'refused';
+  /** Why it could not be linked, when refused. */
+  reason?: string;
+  /** Problems that did not stop the link (unmapped guest CPUs, little overlap, a doubtful offset...). */
+  warnings: string[];
+  /** The host VM the guest was linked to, e.g. `vm:1833` (null when refused). */
+  vm: string | null;
+  /** How guest CPUs were mapped to host vCPU threads. */
+  mapping: {
+    /** `thread-names` (`CPU N/KVM`...), `kvm-vcpu-id` (kvm events), `tid-order` (a guess), `option` (--guest-vcpus). */
+    method: string;
+    /** Why this VM was chosen when the host had several. */
+    vmChoice: string;
+    /** One entry per linked guest CPU. */
+    vcpus: {
+      /** Guest CPU number. */
+      guestCpu: number;
+      /** Host vCPU thread id. */
+      hostTid: number;
+      /** Its command name. */
+      hostComm: string;
+      /** Its timeline lane id. */
+      hostLane: string;
+    }[];
+    /** Guest CPUs seen in the guest trace with no host vCPU thread. */
+    unmappedGuestCpus: number[];
+  };
+  /** How guest timestamps were put on the host time axis: host = guest + offsetNs. */
+  time: {
+    /** `option` (--guest-offset-ns), `time-sync` (.dat TIME_SHIFT option), `same-clock` (checked assumption), `estimated` (searched). */
+    method: string;
+    /** Added to every guest timestamp, ns. */
+    offsetNs: number;
+    /** Half the width of the range of offsets that fit equally well (estimated), else 0. */
+    uncertaintyNs: number;
+    /** `exact` (sync data or the user's offset), `checked` (an assumption the events agree with), `estimated`, `low` (too many violations). */
+    confidence: string;
+    /** One sentence: what was used and what was assumed. */
+    detail: string;
+  };
+  /** Consistency after linking: guest sched events must happen while their vCPU thread runs on the host. */
+  check: {
+    /** Guest switch events inside the host trace window. */
+    events: number;
+    /** Of those, events at a time the host shows their vCPU thread not running. */
+    outside: number;
+    /** outside / events, percent. */
+    outsidePct: number;
+    /** What "running" means: `guest-mode` (between kvm_entry and kvm_exit, when the host trace has them for every linked vCPU) or `running` (the vCPU thread on a CPU). */
+    against: 'guest-mode' | 'running';
+    /** Tolerance around host intervals, ns (the text formats print microseconds). */
+    slackNs: number;
+    /** Time both traces cover, ns. */
+    overlapNs: number;
+  };
+  /** Per linked vCPU, over the time both traces cover. */
+  vcpus: LinkedVcpuDoc[];
+  /** Per guest thread that ran on a linked CPU. */
+  threads: LinkedThreadDoc[];
+  /** Guest work frozen by host preemptions: a guest thread running (in the guest's view) on a vCPU the host had preempted. */
+  stalls: {
+    /** Preemptions of at least options.runnableStretchUs that froze a running guest thread. */
+    count: number;
+    /** Their summed frozen time, ns. */
+    totalNs: number;
+    /** The longest few. */
+    examples: LinkedStallDoc[];
+  };
+  /** Lock-holder preemption suspected (heuristic in `heuristic`). */
+  lockHolder: {
+    /** The rule used. */
+    heuristic: string;
+    /** Stalls that match it. */
+    count: number;
+    /** Their summed frozen time, ns. */
+    totalNs: number;
+    /** The longest few. */
+    examples: LinkedStallDoc[];
+  };
+}
+
+export interface LinkedVcpuDoc {
+  /** Guest CPU number (= vCPU number). */
+  guestCpu: number;
+  /** Host vCPU thread id. */
+  hostTid: number;
+  /** Lane of the guest CPU drawn on the host time axis. */
+  lane: string;
+  /** Host: vCPU thread running, ns. */
+  hostRunningNs: number;
+  /** Host: vCPU thread runnable, not running (the steal KVM reports to the guest), ns. */
+  hostRunnableNs: number;
+  /** Guest: a thread (not idle) current on this CPU, ns. */
+  guestBusyNs: number;
+  /** Guest busy while the host had the vCPU runnable, not running: steal the guest's threads felt, ns. */
+  busyStalledNs: number;
+  /** Guest idle while the host had the vCPU runnable: a woken vCPU waiting for its pCPU, ns. */
+  idleStalledNs: number;
+  /** busyStalledNs / guestBusyNs, percent. */
+  guestStealPct: number;
+  /** hostRunnableNs / (hostRunningNs + hostRunnableNs), percent. */
+  hostStealPct: number;
+  /** Guest threads runnable in the guest's run queue of this CPU while the host had the vCPU preempted, ns (summed over threads). */
+  guestWaitingNs: number;
+  /** Host threads that held the pCPU while this vCPU was runnable and its guest busy (top 5). */
+  thieves: {
+    /** `comm (tid)` of the host thread. */
+    who: string;
+    /** Overlap with the guest's busy time, ns. */
+    ns: number;
+  }[];
+  /** Stalls (frozen guest threads) of at least options.runnableStretchUs on this CPU. */
+  stalls: number;
+  /** The longest of them, or null. */
+  longestStall: LinkedStallDoc | null;
+}
+
+export interface LinkedThreadDoc {
+  /** Guest thread id. */
+  tid: number;
+  /** Its command name. */
+  comm: string;
+  /** Lane on the host time axis. */
+  lane: string;
+  /** The guest CPU it ran on most. */
+  guestCpu: number;
+  /** Running in the guest's view, ns. */
+  runningNs: number;
+  /** Sleeping or blocked in the guest's view, ns. */
+  sleepingNs: number;
+  /** Times switched in (guest view). */
+  switchIns: number;
+  /** Times it went to sleep (guest view). */
+  voluntarySwitches: number;
+  /** Of that, frozen because the host had its vCPU preempted, ns. */
+  frozenNs: number;
+  /** Runnable in the guest while the host had that CPU's vCPU preempted, ns. */
+  waitingOnPreemptedNs: number;
+  /** Stalls of this thread that match the lock-holder heuristic. */
+  lockHolderSuspected: number;
+}
+
+export interface LinkedStallDoc {
+  /** Start on the host time axis, ns. */
+  startNs: number;
+  /** Frozen time, ns. */
+  durationNs: number;
+  /** Guest CPU (vCPU) number. */
+  guestCpu: number;
+  /** The frozen guest thread, `comm (tid)`. */
+  guestThread: string;
+  /** Host thread that held the pCPU longest meanwhile, `comm (tid)`. */
+  thief: string;
+  /** The host CPU it waited on, or -1. */
+  hostCpu: number;
+  /** Most guest threads runnable in that CPU's run queue at once meanwhile. */
+  waiting: number;
+  /** Why it looks like lock-holder preemption: siblings that kept running (`comm (tid) on CPU n kept running (spinning?)`) or slept until the frozen thread woke them; empty when none. */
+  siblings: string[];
 }

@@ -4,7 +4,9 @@
  * VM's guest work as a thread per vCPU with the measured run bursts and sleeps, its exits as an
  * `intercept` at the measured rate, and the host threads that used a noticeable share of the
  * pCPUs as `load` blocks with their measured duty cycle. Measured numbers the language has no
- * statement for are written as comments.
+ * statement for are written as comments. With a linked guest trace (`hostGuest`), the VM's guest
+ * work is the guest's own threads (grouped by name, on the CPUs they ran on) instead of one
+ * thread per vCPU thread.
  *
  * Pure: document in, text out.
  */
@@ -120,10 +122,34 @@ export function scenarioSkeleton(doc: TraceSummaryDocument): string {
     L.push(`  vcpus ${n}`);
     L.push('  guest {');
     const mean = (f: (t: ThreadDoc) => number): number => vcpus.reduce((x, t) => x + f(t), 0) / vcpus.length;
-    const cpu = mean((t) => dutyCycle(t).cpu);
-    const sleep = mean((t) => dutyCycle(t).sleep);
-    L.push(`    # mean per vCPU thread: runs of ${fmtNs(cpu)}${sleep > 0 ? `, sleeps of ${fmtNs(sleep)}` : ', never slept'}`);
-    L.push(`    thread work { vcpus ${cpuList(n)}; count ${n}; cpu ${dur(cpu)}${sleep > 0 ? `; sleep ${dur(sleep)}` : ''} }`);
+    const link = doc.hostGuest?.find((h) => h.status === 'linked' && h.vm === vm.id);
+    const guestThreads = link ? link.threads.filter((t) => t.runningNs > 0 && t.guestCpu >= 0 && t.guestCpu < n && t.runningNs >= OWN_LOAD_SHARE * Math.max(1, duration)) : [];
+    if (link && guestThreads.length) {
+      // The guest's own threads, as its trace measured them (guest view: frozen time counts as running).
+      const groups = new Map<string, typeof guestThreads>();
+      for (const t of guestThreads) {
+        const k = identifier(t.comm, 'thread');
+        groups.set(k, [...(groups.get(k) ?? []), t]);
+      }
+      L.push(`    # guest threads from the linked guest trace ${link.guest.split(/[\\/]/).pop()} (time ${link.time.method}, confidence ${link.time.confidence}); ${link.threads.length - guestThreads.length} threads under 1% of a CPU left out`);
+      const usedT = new Set<string>();
+      for (const [name, ts] of groups) {
+        const cpus = [...new Set(ts.map((t) => t.guestCpu))].sort((a, b) => a - b);
+        const burst = ts.reduce((x, t) => x + t.runningNs / Math.max(1, t.switchIns), 0) / ts.length;
+        const sleepers = ts.filter((t) => t.voluntarySwitches > 0);
+        const sleep = sleepers.length ? sleepers.reduce((x, t) => x + t.sleepingNs / t.voluntarySwitches, 0) / sleepers.length : 0;
+        let id = name;
+        for (let k = 2; usedT.has(id); k++) id = `${name}_${k}`;
+        usedT.add(id);
+        L.push(`    # ${ts.map((t) => `${t.comm} (${t.tid})`).join(', ')}: ran ${fmtNs(ts.reduce((x, t) => x + t.runningNs, 0))}, frozen by the host ${fmtNs(ts.reduce((x, t) => x + t.frozenNs, 0))}`);
+        L.push(`    thread ${id} { vcpus ${cpus.join(',')}; count ${ts.length}; cpu ${dur(burst)}${sleep > 0 ? `; sleep ${dur(sleep)}` : ''} }`);
+      }
+    } else {
+      const cpu = mean((t) => dutyCycle(t).cpu);
+      const sleep = mean((t) => dutyCycle(t).sleep);
+      L.push(`    # mean per vCPU thread: runs of ${fmtNs(cpu)}${sleep > 0 ? `, sleeps of ${fmtNs(sleep)}` : ', never slept'}`);
+      L.push(`    thread work { vcpus ${cpuList(n)}; count ${n}; cpu ${dur(cpu)}${sleep > 0 ? `; sleep ${dur(sleep)}` : ''} }`);
+    }
     const exits = mean((t) => Object.values(t.exits).reduce((x, c) => x + c, 0));
     if (exits > 0 && duration > 0) {
       const perSec = Math.max(1, Math.round((exits * 1e9) / duration) || 1);

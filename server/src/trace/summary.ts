@@ -6,6 +6,7 @@
 import { escapeControls } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
 import { fmtCount, fmtNs, fmtPercent, fmtTs, tableLines } from '../core/format';
+import { renderHostGuest } from './link/render';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -109,6 +110,8 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
         : `load:     runnable vCPUs never outnumbered the ${l.pcpus} pCPUs${where}`,
     );
   }
+
+  if (doc.hostGuest?.length) out.push(...renderHostGuest(doc.hostGuest));
 
   out.push('');
   out.push(doc.findings.length ? `Findings (${doc.findings.length}):` : 'Findings: none');

@@ -17,6 +17,7 @@
  */
 import { Cursor, DatFormatError, driverFetch, latin1, memoryFetch, type DatDecompressors, type Reads } from './io';
 import { parseHeaderPage, type PageHeaderLayout } from './format';
+import { parseTimeShift, type TimeShiftData } from '../../link/timeshift';
 
 export const DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
 
@@ -91,6 +92,8 @@ export interface DatLayout {
   tsOffset: number;
   /** TSC to ns conversion (OPTION_TSC2NSEC), when the clock counts TSC cycles. */
   tsc2nsec?: { mult: number; shift: number; offset: number };
+  /** Guest/host time-sync data (OPTION_TIME_SHIFT) of a guest file, for trace/link. */
+  timeShift?: TimeShiftData;
   /** Names of other buffer instances (not read). */
   otherBuffers: string[];
   /** Options seen, by id (for formatDetail). */
@@ -364,6 +367,12 @@ function* option(id: number, d: Uint8Array, L: DatLayout, version: number): Read
           const size = yield* m.u64();
           L.cpus.push({ cpu, offset, size });
         }
+        break;
+      }
+      case Opt.TimeShift: {
+        const t = parseTimeShift(d, L.little);
+        if (t) L.timeShift = t;
+        else L.notes.push('TIME_SHIFT option unreadable (guest/host time sync data ignored)');
         break;
       }
       case Opt.BufferText:

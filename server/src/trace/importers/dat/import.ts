@@ -9,6 +9,7 @@
  * corrupt pages and chunks are counted and located (CPU, file offset) and skipped.
  */
 import { EventKind, EventTable, noteKvmEvent, ThreadTable } from '../../events';
+import { timeShiftSummary } from '../../link/timeshift';
 import type { ImportedTrace } from '../../importer';
 import { ImportStats } from '../../stats';
 import { readLayout, type DatLayout, type FormatEntry } from './file';
@@ -98,6 +99,9 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
   if (L.otherBuffers.length) detail.otherBuffers = L.otherBuffers;
   if (L.tsc2nsec) detail.tsc2nsec = L.tsc2nsec;
   if (L.tsOffset) detail.tsOffsetNs = L.tsOffset;
+  // Guest/host time sync (trace/link reads it): offsets in clock units, scaled like the timestamps.
+  const shift = L.timeShift && timeShiftSummary(L.timeShift, L.tsc2nsec && L.tsc2nsec.mult > 0 ? L.tsc2nsec.mult / 2 ** L.tsc2nsec.shift : 1);
+  if (shift) detail.timeShift = shift;
   for (const n of L.notes) stats.warn(0, 0, n);
 
   const sink = new DatSink(L, events, threads, stats);
