@@ -68,7 +68,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: () =>
     timelines,
     vscode.commands.registerCommand(COMMANDS.simulate, (arg?: unknown, options?: SimulateCommandOptions) => ui.simulate(arg, options)),
     vscode.commands.registerCommand(COMMANDS.showTimeline, (arg?: unknown, options?: SimulateCommandOptions) => ui.simulate(arg, options, 'timeline')),
-    vscode.commands.registerCommand(COMMANDS.analyzeTrace, (arg?: unknown) => ui.analyzeTrace(arg)),
+    vscode.commands.registerCommand(COMMANDS.analyzeTrace, (arg?: unknown, selected?: unknown) => ui.analyzeTrace(arg, selected)),
     vscode.commands.registerCommand(COMMANDS.exportChromeTrace, () => ui.exportChromeTrace()),
     vscode.commands.registerCommand(COMMANDS.newFromTemplate, (label?: unknown) => ui.newFromTemplate(context.extensionUri, label)),
     vscode.commands.registerCommand(COMMANDS.generateScenario, (arg?: unknown) => ui.generateScenario(arg)),
@@ -201,7 +201,7 @@ class Commands {
     for (let i = 0; i < 50 && !this.client(); i++) await new Promise((r) => setTimeout(r, 200));
     const c = this.languageClient();
     if (!c) return undefined;
-    if (origin.kind === 'trace') return (await this.runTrace(c, origin.path, 'restore'))?.view;
+    if (origin.kind === 'trace') return (await this.runTrace(c, origin.path, 'restore', undefined, origin.guestPath))?.view;
     const uri = vscode.Uri.parse(origin.uri);
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === origin.uri) ?? (await vscode.workspace.openTextDocument(uri));
     return (await this.runSimulation(c, doc, optionsOf(origin), 'restore'))?.view;
@@ -316,12 +316,54 @@ class Commands {
     return uri;
   }
 
-  async analyzeTrace(arg?: unknown): Promise<void> {
-    const uri = await this.traceArgument(arg, 'Analyze', 'Analyze a scheduling trace (ftrace, trace-cmd report or .dat, Chrome JSON; .gz accepted)');
-    if (!uri) return;
+  /**
+   * One trace, or two (a host's and its guest's, linked as by `vpscope analyze HOST GUEST`): two
+   * files selected in the Explorer, or picked together in the dialog; the user says which is the host.
+   */
+  async analyzeTrace(arg?: unknown, selected?: unknown): Promise<void> {
+    let uris: vscode.Uri[] = [];
+    if (Array.isArray(selected) && selected.length > 1) uris = selected.map(uriArgument).filter((u): u is vscode.Uri => !!u);
+    else {
+      const one = uriArgument(arg);
+      if (one) uris = [one];
+      else {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFiles: true,
+          canSelectFolders: false,
+          canSelectMany: true,
+          openLabel: 'Analyze',
+          title: 'Analyze a scheduling trace, or two: a host trace and its guest\'s (ftrace, trace-cmd report or .dat, perf script, Chrome JSON; .gz accepted)',
+          filters: TRACE_FILTERS,
+        });
+        uris = picked ?? [];
+      }
+    }
+    if (uris.length === 0) return;
+    if (uris.length > 2) {
+      void vscode.window.showErrorMessage(`vpscope: select one trace, or two (a host trace and its guest's); ${uris.length} were selected.`);
+      return;
+    }
+    const local = uris.find((u) => u.scheme !== 'file');
+    if (local) {
+      void vscode.window.showErrorMessage(`vpscope: traces are read from local files; ${local.toString()} is not one.`);
+      return;
+    }
+    let host = uris[0];
+    let guest: vscode.Uri | undefined;
+    if (uris.length === 2) {
+      type Item = vscode.QuickPickItem & { host: vscode.Uri; guest: vscode.Uri };
+      const items: Item[] = [
+        { label: baseName(uris[0].fsPath), description: `host; guest: ${baseName(uris[1].fsPath)}`, host: uris[0], guest: uris[1] },
+        { label: baseName(uris[1].fsPath), description: `host; guest: ${baseName(uris[0].fsPath)}`, host: uris[1], guest: uris[0] },
+      ];
+      const pick = await vscode.window.showQuickPick(items, { title: 'Link host and guest traces', placeHolder: 'Which is the host trace (the one with the vCPU threads)?' });
+      if (!pick) return;
+      host = pick.host;
+      guest = pick.guest;
+    }
     const c = this.languageClient();
     if (!c) return;
-    await this.runTrace(c, uri.fsPath, 'simulate');
+    await this.runTrace(c, host.fsPath, 'simulate', undefined, guest?.fsPath);
   }
 
   // ---- new scenarios ----------------------------------------------------------------------------
@@ -465,7 +507,7 @@ class Commands {
         if (doc.version !== source.version) note = ' The scenario changed since the last run: this is the current text.';
         view = (await this.runSimulation(c, doc, source.options, 'html'))?.view;
       } else {
-        view = (await this.runTrace(c, source.path, 'html'))?.view;
+        view = (await this.runTrace(c, source.path, 'html', undefined, source.guestPath))?.view;
       }
       if (!view) return;
       try {
@@ -491,9 +533,10 @@ class Commands {
     path: string,
     mode: RunMode | 'skeleton',
     exportChromeTrace?: string,
+    guestPath?: string,
   ): Promise<{ stored: StoredResult; chrome?: WrittenFile; view?: ViewDocument; skeleton?: string } | undefined> {
-    const name = baseName(path);
-    const origin: ViewOrigin = { kind: 'trace', path };
+    const name = guestPath ? `${baseName(path)} + ${baseName(guestPath)}` : baseName(path);
+    const origin: ViewOrigin = { kind: 'trace', path, ...(guestPath ? { guestPath } : {}) };
     const skeleton = mode === 'skeleton';
     const view = mode !== 'chrome' && !skeleton;
     const tab = view && mode !== 'html';
@@ -504,7 +547,7 @@ class Commands {
       r = await this.withProgress(c, title, (token, workDoneToken) =>
         c.sendRequest(
           AnalyzeTraceRequest.type,
-          { path, workDoneToken, ...(exportChromeTrace ? { exportChromeTrace } : {}), ...(view ? { view: true } : {}), ...(skeleton ? { skeleton: true } : {}) },
+          { path, workDoneToken, ...(guestPath ? { guestPath } : {}), ...(exportChromeTrace ? { exportChromeTrace } : {}), ...(view ? { view: true } : {}), ...(skeleton ? { skeleton: true } : {}) },
           token,
         ),
       );
@@ -517,8 +560,8 @@ class Commands {
       if (tab) this.timelines.status(origin, 'Cancelled.', false);
       return undefined;
     }
-    if (skeleton) return { stored: this.results.addTrace(r, name), skeleton: r.skeleton };
-    const stored = this.results.addTrace(r, name);
+    if (skeleton) return { stored: this.results.addTrace(r, name, guestPath), skeleton: r.skeleton };
+    const stored = this.results.addTrace(r, name, guestPath);
     const viewDoc = r.view ? { ...r.view, origin: r.view.origin ?? origin } : undefined;
     if (mode === 'simulate') await this.results.showSummary(stored);
     if (viewDoc && mode !== 'restore' && mode !== 'html') this.timelines.show(viewDoc, origin);
@@ -562,7 +605,7 @@ class Commands {
       if (doc.version !== source.version) note = ' The scenario changed since the last run: this is the current text.';
       written = (await this.runSimulation(c, doc, source.options, 'chrome', target.fsPath))?.chrome;
     } else {
-      written = (await this.runTrace(c, source.path, 'chrome', target.fsPath))?.chrome;
+      written = (await this.runTrace(c, source.path, 'chrome', target.fsPath, source.guestPath))?.chrome;
     }
     if (!written) return;
     void vscode.window

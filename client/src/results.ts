@@ -18,7 +18,7 @@ const MAX_RESULTS = 20;
 /** What produced a result, so that it can be run again (to export its Chrome trace). */
 export type ResultSource =
   | { kind: 'simulation'; uri: string; version: number; options: SimulateCommandOptions; seed?: number }
-  | { kind: 'trace'; path: string };
+  | { kind: 'trace'; path: string; guestPath?: string };
 
 export interface StoredResult {
   source: ResultSource;
@@ -71,9 +71,9 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
     });
   }
 
-  addTrace(r: AnalyzeTraceResult, name: string): StoredResult {
-    return this.add(`trace:${r.path}`, `Trace: ${name}`, {
-      source: { kind: 'trace', path: r.path },
+  addTrace(r: AnalyzeTraceResult, name: string, guestPath?: string): StoredResult {
+    return this.add(`trace:${r.path}${guestPath ? `\u0000${guestPath}` : ''}`, `Trace: ${name}`, {
+      source: { kind: 'trace', path: r.path, ...(guestPath ? { guestPath } : {}) },
       name,
       summary: r.summary,
       json: r.document,

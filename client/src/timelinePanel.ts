@@ -40,13 +40,13 @@ export type Rerun = (origin: ViewOrigin) => Promise<ViewDocument | undefined>;
 
 /** One tab per scenario / trace file. */
 export function originKey(o: ViewOrigin): string {
-  return o.kind === 'simulation' ? `sim:${o.uri}` : `trace:${o.path}`;
+  return o.kind === 'simulation' ? `sim:${o.uri}` : `trace:${o.path}${o.guestPath ? `\u0000${o.guestPath}` : ''}`;
 }
 
 export function isViewOrigin(x: unknown): x is ViewOrigin {
   const o = x as Record<string, unknown> | undefined;
   if (!o || typeof o !== 'object') return false;
-  if (o.kind === 'trace') return typeof o.path === 'string' && o.path !== '';
+  if (o.kind === 'trace') return typeof o.path === 'string' && o.path !== '' && (o.guestPath === undefined || (typeof o.guestPath === 'string' && o.guestPath !== ''));
   return (
     o.kind === 'simulation' &&
     typeof o.uri === 'string' &&

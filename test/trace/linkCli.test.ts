@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { main } from '../../server/src/cli/analyze';
 import { analyzeTraceParts } from '../../server/src/trace';
 import { importBytes, realTrace, tracesDir } from './helpers';
-import { guestTrace, hostTrace, type Seg } from './linkGen';
+import { guestTrace, hostTrace, realHostSegs } from './linkGen';
 import { analyzeDocument } from '../../server/src/model/analyze';
 
 let dir = '';
@@ -28,24 +28,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vpscope-link-test-'));
   // The guest follows the vCPU threads of the real r2 host trace (4 vCPUs on 2 pCPUs).
-  const parts = analyzeTraceParts(importBytes(realTrace('r2_2x_n4', 'tracefs_trace')), {}, { timeline: true });
-  const tl = parts.timeline!;
-  const segs: Seg[][] = parts.document.threads
-    .filter((t) => t.vcpu !== null)
-    .sort((a, b) => a.vcpu! - b.vcpu!)
-    .map((t) => {
-      const l = tl.lanes.find((x) => x.id === t.lane)!;
-      const out: Seg[] = [];
-      for (let i = 0; i < l.length; i++) {
-        const s = tl.states[l.stateAt(i)];
-        const kind = s === 'running' || s === 'inferred' ? 'run' : s === 'runnable' ? 'preempted' : 'sleep';
-        const last = out[out.length - 1];
-        if (last && last.kind === kind && last.b === l.startAt(i)) last.b = l.endAt(i);
-        else out.push({ a: l.startAt(i), b: l.endAt(i), kind });
-      }
-      return out;
-    });
-  const g = guestTrace(segs, OFFSET);
+  const g = guestTrace(realHostSegs(importBytes(realTrace('r2_2x_n4', 'tracefs_trace'))), OFFSET);
   guestStalls = g.stalls.filter((s) => s.durationNs >= 1e6).length;
   writeFileSync(join(dir, 'guest.txt'), g.text);
   writeFileSync(join(dir, 'host-small.txt'), hostTrace([[{ run: 800, gap: 1500, kind: 0 }]]).text);

@@ -7,6 +7,8 @@
  * (stalls with their thief), for the tests to compare with the linker's answers.
  */
 
+import { analyzeTraceParts, type ImportedTrace } from '../../server/src/trace';
+
 /** One stretch of a host vCPU thread: running, preempted (runnable, `who` ran instead) or sleeping. */
 export interface Seg {
   a: number;
@@ -191,4 +193,25 @@ export function guestTrace(
   });
   rows.sort((x, y) => x.ts - y.ts || x.cpu - y.cpu);
   return { text: [...header(vcpus.length, rows.length), ...rows.map((r) => r.s)].join('\n') + '\n', stalls: stalls.filter((s) => s.startNs + s.durationNs <= lastNs), events, lastNs, injected };
+}
+
+/** The stretches of a real host trace's vCPU threads (by vCPU number), from its timeline. */
+export function realHostSegs(trace: ImportedTrace): Seg[][] {
+  const parts = analyzeTraceParts(trace, {}, { timeline: true });
+  const tl = parts.timeline!;
+  return parts.document.threads
+    .filter((t) => t.vcpu !== null)
+    .sort((a, b) => a.vcpu! - b.vcpu!)
+    .map((t) => {
+      const l = tl.lanes.find((x) => x.id === t.lane)!;
+      const out: Seg[] = [];
+      for (let i = 0; i < l.length; i++) {
+        const st = tl.states[l.stateAt(i)];
+        const kind = st === 'running' || st === 'inferred' ? 'run' : st === 'runnable' ? 'preempted' : 'sleep';
+        const last = out[out.length - 1];
+        if (last && last.kind === kind && last.b === l.startAt(i)) last.b = l.endAt(i);
+        else out.push({ a: l.startAt(i), b: l.endAt(i), kind });
+      }
+      return out;
+    });
 }

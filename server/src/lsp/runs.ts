@@ -588,19 +588,28 @@ export class RunManager {
     }
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
     if (params.skeleton !== undefined && typeof params.skeleton !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'skeleton must be a boolean');
+    const guestPath = params.guestPath;
+    if (guestPath !== undefined && (typeof guestPath !== 'string' || guestPath === '')) throw new ResponseError(ErrorCodes.InvalidParams, 'guestPath must be a file path');
+    if (params.guestOffsetNs !== undefined && !Number.isSafeInteger(params.guestOffsetNs)) throw new ResponseError(ErrorCodes.InvalidParams, 'guestOffsetNs must be an integer number of ns');
+    if (guestPath !== undefined && guestPath === path) throw new ResponseError(ErrorCodes.InvalidParams, 'the guest trace must be another file than the host trace');
     const defaults = this.ctx.traceDefaults?.() ?? {};
     // A FIFO (or a device) would block the worker in open() or read() where terminate() cannot
     // reach it, and with it cancellation and exit: only regular files are analysed here.
     if (params.exportChromeTrace !== undefined) refuseOverwrite(path, params.exportChromeTrace);
-    const st = await stat(path).catch(() => undefined); // A missing file is the worker's error to report.
-    if (st && !st.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${path} is not a regular file (FIFOs, devices and sockets cannot be analysed in the editor; use vpscope analyze)`);
+    if (params.exportChromeTrace !== undefined && guestPath !== undefined) refuseOverwrite(guestPath, params.exportChromeTrace);
+    for (const p of guestPath !== undefined ? [path, guestPath] : [path]) {
+      const st = await stat(p).catch(() => undefined); // A missing file is the worker's error to report.
+      if (st && !st.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${p} is not a regular file (FIFOs, devices and sockets cannot be analysed in the editor; use vpscope analyze)`);
+    }
     const runId = typeof params.runId === 'string' ? params.runId : `trace-${++this.seq}`;
-    const name = basename(path);
+    const name = guestPath !== undefined ? `${basename(path)} + ${basename(guestPath)}` : basename(path);
     const job = this.start<TraceWorkerMessage, Extract<TraceWorkerMessage, { type: 'result' }>>(
       this.ctx.workers.trace,
       {
         type: 'analyze',
         path,
+        ...(guestPath !== undefined ? { guestPath } : {}),
+        ...(params.guestOffsetNs !== undefined ? { guestOffsetNs: params.guestOffsetNs } : {}),
         thresholdUs: params.thresholdUs ?? defaults.thresholdUs,
         stealPct: params.stealPct ?? defaults.stealPct,
         inlineLimit: INLINE_TRACE_JSON_BYTES,

@@ -26,7 +26,7 @@ import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
-import { toChromeTraceChunks } from '../core/chromeTrace';
+import { chromeTraceStream, toChromeTraceChunks } from '../core/chromeTrace';
 import type { Finding } from '../core/findings';
 import type { TimelineData } from '../core/timeline';
 import { loadTraceFile } from '../io/traceFile';
@@ -35,13 +35,17 @@ import { documentChunks } from '../report/trace';
 import { buildTraceView } from '../report/view';
 import { analyzeDocument } from '../model/analyze';
 import type { ViewDocument } from '../shared/view';
-import { analyzeTrace, renderSummary, type TraceDocument } from '../trace';
+import { analyzeTrace, analyzeTraceParts, documentJsonChunks, renderSummary, type ImportedTrace, type TraceDocument, type TraceSummaryDocument } from '../trace';
+import { applyLinks, linkHostGuest, linkSources, type LinkResult } from '../trace/link';
 import { scenarioSkeleton } from '../trace/skeleton';
 import { indexFiles, type SymbolsJob } from './workspaceFiles';
 
 export interface AnalyzeJob {
   type: 'analyze';
   path: string;
+  /** The guest's trace, linked to the host's (`vpscope analyze HOST GUEST`). */
+  guestPath?: string;
+  guestOffsetNs?: number;
   thresholdUs?: number;
   stealPct?: number;
   /** Documents whose JSON is longer than this (in UTF-16 units, ~bytes) go to a file. */
@@ -104,28 +108,41 @@ function writeChunks(path: string, chunks: Iterable<string>): number {
   return bytes;
 }
 
-async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): Promise<void> {
+/** Reads one trace file; posts the error and answers undefined when nothing can be analysed. */
+async function load(path: string, post: (m: TraceWorkerMessage) => void): Promise<ImportedTrace | undefined> {
   let outcome;
   try {
-    outcome = await loadTraceFile(job.path, { onProgress: (done, total) => post({ type: 'progress', done, total: total ?? 0 }) });
+    outcome = await loadTraceFile(path, { onProgress: (done, total) => post({ type: 'progress', done, total: total ?? 0 }) });
   } catch (e) {
-    post({ type: 'error', message: `cannot read ${job.path}: ${(e as Error).message}` });
-    return;
+    post({ type: 'error', message: `cannot read ${path}: ${(e as Error).message}` });
+    return undefined;
   }
   if (outcome.status !== 'ok') {
     post({ type: 'error', message: 'cancelled' });
-    return;
+    return undefined;
   }
   const trace = outcome.trace;
   if (trace.stats.events === 0) {
     const why = trace.stats.warnings[0]?.reason ?? (trace.stats.bytes === 0 ? 'the file is empty' : 'no trace events found');
-    post({ type: 'error', message: `nothing could be read from ${job.path}: ${why}` });
-    return;
+    post({ type: 'error', message: `nothing could be read from ${path}: ${why}` });
+    return undefined;
   }
-  const doc = analyzeTrace(trace, {
+  return trace;
+}
+
+async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): Promise<void> {
+  const trace = await load(job.path, post);
+  if (!trace) return;
+  const options = {
     ...(job.thresholdUs !== undefined ? { runnableStretchUs: job.thresholdUs, wakeLatencyUs: job.thresholdUs } : {}),
     ...(job.stealPct !== undefined ? { stealPct: job.stealPct } : {}),
-  });
+  };
+  // Host and guest (a guest file, or a `trace-cmd report` of several inputs): linked as by the CLI.
+  if (job.guestPath !== undefined || trace.sources.length > 2) {
+    await analyzeLinked(job, trace, options, post);
+    return;
+  }
+  const doc = analyzeTrace(trace, options);
   const chunks = [...documentChunks(doc)];
   let length = 0;
   for (const c of chunks) length += c.length;
@@ -153,6 +170,54 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
       job.exportChromeTrace,
       toChromeTraceChunks(doc.timeline, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: job.path, format: doc.format } }),
     );
+    result.chromeTrace = { path: job.exportChromeTrace, bytes };
+  }
+  post({ type: 'result', ...result });
+}
+
+/**
+ * `vpscope analyze HOST GUEST` in the worker: both traces analysed with their timelines in
+ * columns, linked (trace/link), and every output written from the linked document and timeline.
+ */
+async function analyzeLinked(job: AnalyzeJob, trace: ImportedTrace, options: { runnableStretchUs?: number; wakeLatencyUs?: number; stealPct?: number }, post: (m: TraceWorkerMessage) => void): Promise<void> {
+  const host = analyzeTraceParts(trace, options, { timeline: true, releaseTrace: true });
+  const link = job.guestOffsetNs !== undefined ? { guestOffsetNs: job.guestOffsetNs } : {};
+  const links: LinkResult[] = [];
+  const guestDocs: TraceSummaryDocument[] = [];
+  if (job.guestPath !== undefined) {
+    const g = await load(job.guestPath, post);
+    if (!g) return;
+    const gp = analyzeTraceParts(g, options, { timeline: true, releaseTrace: true });
+    guestDocs.push(gp.document);
+    links.push(linkHostGuest({ doc: host.document, timeline: host.timeline!, name: job.path }, { doc: gp.document, timeline: gp.timeline!, name: job.guestPath }, link));
+  } else links.push(...linkSources(host.document, host.timeline!, link));
+  const { document: doc, timeline } = applyLinks(host.document, host.timeline!, links, guestDocs);
+  const chunks = [...documentJsonChunks(doc, timeline)];
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const result: AnalyzeOutcome = { summary: renderSummary(doc), documentBytes: length };
+  if (length > job.inlineLimit) {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-trace-'));
+    const file = join(dir, `${basename(job.path).replace(/\.gz$/, '')}.vpscope-trace.json`);
+    result.documentFile = { path: file, bytes: writeChunks(file, chunks) };
+    result.documentBytes = result.documentFile.bytes;
+  } else {
+    result.document = JSON.parse(chunks.join('')) as TraceDocument;
+  }
+  const title = job.guestPath !== undefined ? `${basename(job.path)} + ${basename(job.guestPath)}` : basename(job.path);
+  if (job.view) {
+    result.view = buildTraceView({
+      title,
+      source: job.path,
+      origin: { kind: 'trace', path: job.path, ...(job.guestPath !== undefined ? { guestPath: job.guestPath } : {}) },
+      trace: doc as unknown as Parameters<typeof buildTraceView>[0]['trace'],
+      timeline,
+      encodeBytes: gzipBase64,
+    });
+  }
+  if (job.skeleton) result.skeleton = scenarioSkeleton(doc);
+  if (job.exportChromeTrace) {
+    const bytes = writeChunks(job.exportChromeTrace, chromeTraceStream(timeline, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: job.path, format: doc.format } }));
     result.chromeTrace = { path: job.exportChromeTrace, bytes };
   }
   post({ type: 'result', ...result });

@@ -300,6 +300,15 @@ export interface AnalyzeTraceParams extends WorkDoneParams {
   uri?: string;
   /** The trace's file path (instead of `uri`). */
   path?: string;
+  /**
+   * The guest's own scheduling trace (any supported format), linked to this host trace as
+   * `vpscope analyze HOST GUEST` does: guest CPUs mapped to the host's vCPU threads, guest time
+   * aligned, the linked findings (VPS340-VPS344) and the guest lanes under their vCPU. A
+   * `trace-cmd report` of several inputs is linked without it.
+   */
+  guestPath?: string;
+  /** host time = guest time + this (ns); skips the time alignment (`--guest-offset-ns`). */
+  guestOffsetNs?: number;
   /** Reserved: an open scenario whose VM and task names should label the trace's threads (not used yet). */
   scenarioUri?: string;
   /** Report preempted waits and wake-up latencies longer than this (`vpscope analyze --threshold-us`). */

@@ -86,7 +86,7 @@ export interface ViewDocument {
 
 export type ViewOrigin =
   | { kind: 'simulation'; uri: string; variant?: string; allVariants?: boolean; variants?: string[]; seed?: number }
-  | { kind: 'trace'; path: string };
+  | { kind: 'trace'; path: string; guestPath?: string };
 
 /** What the VS Code webview keeps with `setState` (and the serializer gets back after a reload). */
 export interface PersistedView {

@@ -1,0 +1,62 @@
+/**
+ * Host and guest linked in the editor: `vpscope/analyzeTrace` with `guestPath` gives what
+ * `vpscope analyze HOST GUEST --json` gives (the same linked document), a view titled with both
+ * files whose origin names the guest (so a reload re-links), and the guest lanes in its timeline.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AnalyzeTraceRequest, type AnalyzeTraceResult } from '../../server/src/shared/protocol';
+import { main } from '../../server/src/cli/analyze';
+import { importBytes, realTrace, tracesDir } from '../trace/helpers';
+import { guestTrace, realHostSegs } from '../trace/linkGen';
+import { pushCapabilities, startClient, type TestClient } from './harness';
+
+const HOST = join(tracesDir, 'r2_2x_n4', 'r2_2x_n4.dat');
+const noTrace = existsSync(HOST) ? false : `no trace at ${HOST}`;
+const OFFSET = 123_456_789_000;
+
+describe('analyzeTrace with a guest trace (host and guest linked)', { skip: noTrace }, () => {
+  let client: TestClient;
+  let dir = '';
+  let guest = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vpscope-lsp-link-'));
+    guest = join(dir, 'guest.txt');
+    writeFileSync(guest, guestTrace(realHostSegs(importBytes(realTrace('r2_2x_n4', 'tracefs_trace'))), OFFSET).text);
+    client = await startClient({ capabilities: pushCapabilities });
+  });
+  after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the linked document equals the CLI\'s; the view names both files and carries the guest lanes', async () => {
+    const r = await client.request<AnalyzeTraceResult>(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, view: true });
+    let out = '';
+    const code = await main([HOST, guest, '--json'], { stdout: { write: (c: string) => (out += c) }, stderr: { write: () => true } });
+    assert.equal(code, 0);
+    const expected = JSON.parse(out);
+    assert.ok(Array.isArray(expected.hostGuest) && expected.hostGuest.length === 1);
+    assert.deepEqual(r.document, expected, 'the whole linked document');
+    const codes = new Set((r.document!.findings as { code: string }[]).map((f) => f.code));
+    assert.ok(codes.has('VPS340'), `findings: ${[...codes].join(', ')}`);
+    assert.match(r.summary, /Host and guest/);
+    assert.equal(r.view?.title, 'r2_2x_n4.dat + guest.txt');
+    assert.deepEqual(r.view?.origin, { kind: 'trace', path: HOST, guestPath: guest });
+    const alone = await client.request<AnalyzeTraceResult>(AnalyzeTraceRequest.method, { path: HOST, view: true });
+    const added = r.view!.timelines[0].lanes.filter((l) => !alone.view!.timelines[0].lanes.some((h) => h.id === l.id));
+    assert.ok(added.length >= 4, `guest lanes added: ${added.map((l) => l.id).join(', ')}`);
+    assert.equal(alone.view?.origin?.kind, 'trace');
+    assert.equal((alone.view?.origin as { guestPath?: string }).guestPath, undefined);
+  });
+
+  test('bad guest arguments are refused with a message, not a crash', async () => {
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: HOST }), /another file/);
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: 42 }), /guestPath/);
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: join(dir, 'missing.txt') }), /cannot read/);
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, guestOffsetNs: 1.5 }), /guestOffsetNs/);
+  });
+});
