@@ -52,7 +52,7 @@ interface OpenBlock {
  * `{` minus `}` outside strings and comments: how many `}` the file lacks. Computed before
  * parsing so that the recovery heuristics know their budget.
  */
-function countMissingBraces(text: string): number {
+export function countMissingBraces(text: string): number {
   let depth = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
