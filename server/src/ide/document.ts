@@ -58,7 +58,11 @@ class LazyIndex implements DocIndex {
   }
 
   get tokens(): Token[] {
-    return (this._tokens ??= this.doc.analysis.parse.tokens.filter((t) => t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof'));
+    if (!this._tokens) {
+      const p = this.doc.analysis.parse;
+      this._tokens = p.significant ?? p.tokens.filter((t) => t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof');
+    }
+    return this._tokens;
   }
 
   get declGroups(): Map<string, number[]> {

@@ -22,7 +22,7 @@ import type { Diagnostic, Fix } from '../core/diagnostic';
 import { sortDiagnostics } from '../core/diagnostic';
 import type { Statement } from '../syntax/tree';
 import { parseState, type ParseState } from '../syntax/incremental';
-import type { DocumentAnalysis } from './analysisTypes';
+import type { DocumentAnalysis, SymbolTable } from './analysisTypes';
 import type { Scenario, VariantDef } from './ir';
 import type { StatementSpec } from './schemaTypes';
 import { ArgParser, type ParsedArgs } from './args';
@@ -69,10 +69,10 @@ export interface SyntaxStage {
   readonly parseState: ParseState;
   readonly analysis: DocumentAnalysis;
   /** For the next stages: the resolution. */
-  readonly res: Resolution;
+  res(): Resolution;
   /** For the next stages: syntax errors and the resolution's diagnostics; the symbol table's. */
-  readonly resolveDiags: DiagSink;
-  readonly symbolDiags: DiagSink;
+  resolveDiags(): DiagSink;
+  symbolDiags(): DiagSink;
 }
 
 /** Stage 2: arguments, lowering, variants; `analysis` is what `analyzeDocument(text, { hazards: false })` gives. */
@@ -96,13 +96,36 @@ export interface FullStage {
 export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}): SyntaxStage {
   const text = ps.text;
   const parsed = ps.result;
-  const resolveDiags = new DiagSink();
-  for (const e of parsed.errors) resolveDiags.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
-  const res = resolve(parsed.file, resolveDiags);
-  const symbolDiags = new DiagSink();
-  const symbols = buildSymbols(res, symbolDiags);
-  const analysis: DocumentAnalysis = { parse: parsed, statements: res.statements, symbols, diagnostics: [], scenario: undefined };
-  return { text, parseState: ps, analysis, res, resolveDiags, symbolDiags };
+  // Both made on first use: a keyword completion right after a keystroke needs neither.
+  let resolution: { res: Resolution; diags: DiagSink } | undefined;
+  let table: { symbols: SymbolTable; diags: DiagSink } | undefined;
+  const resolved = () => {
+    if (!resolution) {
+      const diags = new DiagSink();
+      for (const e of parsed.errors) diags.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
+      resolution = { res: resolve(parsed.file, diags), diags };
+    }
+    return resolution;
+  };
+  const symbolTable = () => {
+    if (!table) {
+      const diags = new DiagSink();
+      table = { symbols: buildSymbols(resolved().res, diags), diags };
+    }
+    return table;
+  };
+  const analysis: DocumentAnalysis = {
+    parse: parsed,
+    get statements() {
+      return resolved().res.statements;
+    },
+    get symbols() {
+      return symbolTable().symbols;
+    },
+    diagnostics: [],
+    scenario: undefined,
+  };
+  return { text, parseState: ps, analysis, res: () => resolved().res, resolveDiags: () => resolved().diags, symbolDiags: () => symbolTable().diags };
 }
 
 /** Stage 2 on top of stage 1 (fills in `syntax.analysis`). */
@@ -167,19 +190,20 @@ function finish(text: string, analysis: DocumentAnalysis, list: Diagnostic[], ha
  * collector would otherwise copy again.
  */
 function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
-  const { text, res } = syntax;
+  const { text } = syntax;
+  const res = syntax.res();
   const parsed = syntax.parseState.result;
   // Diagnostics in the order of the passes (the first of a (code, range) wins): syntax and
   // resolution, arguments, symbols, lowering.
   const sink = new DiagSink();
-  for (const d of syntax.resolveDiags.list) sink.adopt(d);
+  for (const d of syntax.resolveDiags().list) sink.adopt(d);
   const args = new ArgParser(text, sink, headHasSyntaxError(parsed.errors));
   const resolved = res.statements;
   for (let k = 0; k < resolved.length; k++) {
     const rs = resolved[k];
     if (rs.spec) args.parse(rs.node, rs.spec);
   }
-  for (const d of syntax.symbolDiags.list) sink.adopt(d);
+  for (const d of syntax.symbolDiags().list) sink.adopt(d);
 
   const origin = new Map<Statement, Statement>();
   const specOf = (s: Statement): StatementSpec | undefined => {

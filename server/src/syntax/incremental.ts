@@ -29,8 +29,9 @@ export interface ParseState {
   readonly result: ParseResult;
   /** `{` minus `}` of the text (0: the recovery heuristics cannot have fired). */
   readonly missingBraces: number;
-  /** The token array, when something asked for it (spliced too, instead of scanned again). */
+  /** The token arrays, when something asked for them (spliced too, instead of scanned again). */
   readonly builtTokens: () => Token[] | undefined;
+  readonly builtSignificant: () => Token[] | undefined;
   /** How this state was made (for the log and the tests). */
   readonly how: 'full' | 'spliced' | 'same';
 }
@@ -47,17 +48,36 @@ export function reparse(prev: ParseState | undefined, text: string): ParseState 
   return splice(prev, text) ?? parseState(text);
 }
 
-function wrap(text: string, inner: ParseResult, missingBraces: number, how: ParseState['how'], tokens?: () => Token[]): ParseState {
-  let built: Token[] | undefined;
-  const make = tokens ?? (() => inner.tokens);
+/** Not comments, line breaks or the end of the file. */
+export function isSignificant(t: Token): boolean {
+  return t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof';
+}
+
+/**
+ * The result with its two token arrays made on demand: `tokens` (all) and `significant` (what
+ * the grammar sees). `make` gives them from the previous state when it had them built (at most
+ * one of the two is spliced from its predecessor, so no token object is shifted twice).
+ */
+function wrap(
+  text: string,
+  inner: ParseResult,
+  missingBraces: number,
+  how: ParseState['how'],
+  make?: { tokens?: () => Token[]; significant?: () => Token[] },
+): ParseState {
+  let all: Token[] | undefined;
+  let sig: Token[] | undefined;
   const result: ParseResult = {
     file: inner.file,
     errors: inner.errors,
     get tokens(): Token[] {
-      return (built ??= make());
+      return (all ??= make?.tokens ? make.tokens() : inner.tokens);
+    },
+    get significant(): Token[] {
+      return (sig ??= make?.significant ? make.significant() : result.tokens.filter(isSignificant));
     },
   };
-  return { text, result, missingBraces, builtTokens: () => built, how };
+  return { text, result, missingBraces, builtTokens: () => all, builtSignificant: () => sig, how };
 }
 
 const NL = 10;
@@ -193,11 +213,17 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
   const file: SourceFile = { type: 'file', start: 0, end: text.length, statements, comments, statementCount: oldFile.statementCount + idShift };
   const errors = prefixErrors.concat(part.errors, suffixErrors);
 
-  const oldTokens = prev.builtTokens();
-  const tokens = oldTokens
-    ? () => spliceTokens(oldTokens, S, E, delta, slice)
-    : () => scan(text, () => {});
-  return wrap(text, { file, errors, tokens: [] }, 0, 'spliced', tokens);
+  // Token arrays: the significant ones spliced when they were built (what the editor's requests
+  // use), else all of them when built, else scanned on demand.
+  const oldSig = prev.builtSignificant();
+  const oldAll = oldSig ? undefined : prev.builtTokens();
+  const make = oldSig
+    ? { significant: () => spliceTokens(oldSig, S, E, delta, slice, true) }
+    : oldAll
+      ? { tokens: () => spliceTokens(oldAll, S, E, delta, slice, false) }
+      : { tokens: () => scan(text, () => {}) };
+  if (oldSig) make.tokens = () => scan(text, () => {});
+  return wrap(text, { file, errors, tokens: [] }, 0, 'spliced', make);
 }
 
 /** Index of the first statement starting after `offset`. */
@@ -212,13 +238,18 @@ function upperBound(top: readonly Statement[], offset: number): number {
   return lo;
 }
 
-function spliceTokens(old: Token[], S: number, E: number, delta: number, slice: string): Token[] {
+/**
+ * `old` with the tokens of [S, E) replaced by the slice's (scanned, shifted by S) and the ones
+ * after shifted by `delta` (in place). `significantOnly`: `old` holds only significant tokens.
+ */
+function spliceTokens(old: Token[], S: number, E: number, delta: number, slice: string, significantOnly: boolean): Token[] {
   const out: Token[] = [];
   let k = 0;
   for (; k < old.length && old[k].end <= S && old[k].kind !== 'eof'; k++) out.push(old[k]);
   const mid = scan(slice, () => {});
   for (const t of mid) {
     if (t.kind === 'eof') break;
+    if (significantOnly && !isSignificant(t)) continue;
     t.start += S;
     t.end += S;
     out.push(t);
