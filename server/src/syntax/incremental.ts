@@ -20,15 +20,15 @@
  * Invariant: imports nothing outside `syntax/` and `core/`.
  */
 import type { Arg, ParseResult, SourceFile, Statement, SyntaxError, Token } from './tree';
-import { countMissingBraces, parse } from './parser';
+import { braceBalance, parse } from './parser';
 import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
 import { scan } from './scanner';
 
 export interface ParseState {
   readonly text: string;
   readonly result: ParseResult;
-  /** `{` minus `}` of the text (0: the recovery heuristics cannot have fired). */
-  readonly missingBraces: number;
+  /** `{` minus `}` of the text (not above 0: the recovery heuristics cannot have fired). */
+  readonly braces: number;
   /** The token arrays, when something asked for them (spliced too, instead of scanned again). */
   readonly builtTokens: () => Token[] | undefined;
   readonly builtSignificant: () => Token[] | undefined;
@@ -38,7 +38,7 @@ export interface ParseState {
 
 /** A from-scratch parse, as a state later edits can build on. */
 export function parseState(text: string): ParseState {
-  return wrap(text, parse(text), countMissingBraces(text), 'full');
+  return wrap(text, parse(text), braceBalance(text), 'full');
 }
 
 /** The parse of `text`, reusing `prev` (the parse of an earlier text of the same document) where it can. */
@@ -61,7 +61,7 @@ export function isSignificant(t: Token): boolean {
 function wrap(
   text: string,
   inner: ParseResult,
-  missingBraces: number,
+  braces: number,
   how: ParseState['how'],
   make?: { tokens?: () => Token[]; significant?: () => Token[] },
 ): ParseState {
@@ -77,7 +77,7 @@ function wrap(
       return (sig ??= make?.significant ? make.significant() : result.tokens.filter(isSignificant));
     },
   };
-  return { text, result, missingBraces, builtTokens: () => all, builtSignificant: () => sig, how };
+  return { text, result, braces, builtTokens: () => all, builtSignificant: () => sig, how };
 }
 
 const NL = 10;
@@ -110,17 +110,22 @@ function cleanStart(text: string, s: Statement): number {
 }
 
 function splice(prev: ParseState, text: string): ParseState | undefined {
-  if (prev.missingBraces !== 0) return undefined;
+  if (prev.braces > 0) return undefined;
   const old = prev.text;
   const oldFile = prev.result.file;
   const top = oldFile.statements;
   if (top.length === 0) return undefined;
-  // The changed span: old[p, oldEnd) became text[p, newEnd).
+  // The changed span: old[p, oldEnd) became text[p, newEnd). Compared a chunk at a time (native
+  // string equality), then character by character inside the chunk that differs.
   const minLen = Math.min(old.length, text.length);
+  const CHUNK = 2048;
   let p = 0;
+  while (p + CHUNK <= minLen && old.slice(p, p + CHUNK) === text.slice(p, p + CHUNK)) p += CHUNK;
   while (p < minLen && old.charCodeAt(p) === text.charCodeAt(p)) p++;
   let s = 0;
-  while (s < minLen - p && old.charCodeAt(old.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
+  const maxS = minLen - p;
+  while (s + CHUNK <= maxS && old.slice(old.length - s - CHUNK, old.length - s) === text.slice(text.length - s - CHUNK, text.length - s)) s += CHUNK;
+  while (s < maxS && old.charCodeAt(old.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
   const oldEnd = old.length - s;
   const delta = text.length - old.length;
 
@@ -153,9 +158,15 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
   // The blocks cut at `E` in the old text must be the same in the new one (it is unchanged from E on).
   const newE = E + delta;
   if (newE < S) return undefined;
-  if (countMissingBraces(text) !== 0) return undefined;
-
+  // The new balance from the old one and the two versions of the region (S and E are line
+  // starts, so the counts add up): the whole text is not counted again.
   const slice = text.slice(S, newE);
+  const sliceBraces = braceBalance(slice);
+  const braces = prev.braces - braceBalance(old, S, E) + sliceBraces;
+  // A slice with more `{` than `}` leaves a block open (and its own parse could close blocks by
+  // the heuristics, which the whole file's parse never uses when its braces balance).
+  if (braces > 0 || sliceBraces > 0) return undefined;
+
   const part = parse(slice);
   const sliceTop = part.file.statements;
   if (sliceTop.length > 0 && sliceTop[0].keyword.missing) return undefined;
@@ -223,7 +234,7 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
       ? { tokens: () => spliceTokens(oldAll, S, E, delta, slice, false) }
       : { tokens: () => scan(text, () => {}) };
   if (oldSig) make.tokens = () => scan(text, () => {});
-  return wrap(text, { file, errors, tokens: [] }, 0, 'spliced', make);
+  return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', make);
 }
 
 /** Index of the first statement starting after `offset`. */
