@@ -19,7 +19,8 @@ import { LineIndex } from '../../server/src/core/text';
 import { completions } from '../../server/src/ide/completion';
 import type { IdeDocument } from '../../server/src/ide/document';
 import { hoverAt } from '../../server/src/ide/hover';
-import { analyzeDocument } from '../../server/src/model/analyze';
+import { analyzeDocument, analyzeSyntax } from '../../server/src/model/analyze';
+import { parseState, reparse } from '../../server/src/syntax/incremental';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackgroundSimulationNotification, type BackgroundSimulationParams } from '../../server/src/shared/protocol';
@@ -113,6 +114,28 @@ async function measureSize(lines: number): Promise<{ out: string[]; goal: boolea
     hov.push(performance.now() - a);
   }
 
+  // A keystroke in process: the incremental parse of the edited text, the syntax stage and a
+  // completion at the edit (what the server does for edit + completion, without the protocol).
+  const inProc: number[] = [];
+  {
+    const starts = [...text.matchAll(/^ {4}task t\d+ \{/gm)].map((m) => m.index! + 4);
+    const r = rng(23);
+    let cur = text;
+    let ps = parseState(cur);
+    void ps.result.significant;
+    for (let k = 0; k < EDIT_SAMPLES * 2; k++) {
+      const at = starts[Math.floor(r() * starts.length)];
+      cur = cur.slice(0, at) + ' ' + cur.slice(at);
+      const a = performance.now();
+      ps = reparse(ps, cur);
+      const st = analyzeSyntax(ps);
+      completions({ text: cur, analysis: st.analysis }, at + 1, { snippets: true });
+      inProc.push(performance.now() - a);
+      cur = cur.slice(0, at) + cur.slice(at + 1);
+      ps = reparse(ps, cur);
+    }
+  }
+
   // Round trips through the server.
   const client = await startClient();
   const uri = 'file:///bench/generated.vps';
@@ -178,6 +201,7 @@ async function measureSize(lines: number): Promise<{ out: string[]; goal: boolea
   out.push(row('hover, `ide/` over a cached analysis', hov));
   out.push(row('completion, LSP round trip (stdio)', lspComp));
   out.push(row('hover, LSP round trip (stdio)', lspHov));
+  out.push(row('edit + completion, in process (incremental parse, syntax stage, completion)', inProc));
   out.push(row(`edit + completion, LSP (re-analysis of ${lines / 1000}k lines)`, typed));
   out.push(row('edit, then diagnostics published after the debounce, LSP (full analysis)', afterDebounce));
   out.push('');
