@@ -254,25 +254,37 @@ function upperBound(top: readonly Statement[], offset: number): number {
  * after shifted by `delta` (in place). `significantOnly`: `old` holds only significant tokens.
  */
 function spliceTokens(old: Token[], S: number, E: number, delta: number, slice: string, significantOnly: boolean): Token[] {
-  const out: Token[] = [];
-  let k = 0;
-  for (; k < old.length && old[k].end <= S && old[k].kind !== 'eof'; k++) out.push(old[k]);
-  const mid = scan(slice, () => {});
-  for (const t of mid) {
+  // Tokens never cross a line start: the ones before S end by S, the kept ones start at or after E.
+  const k = firstStartingAt(old, S);
+  const j = firstStartingAt(old, E);
+  const mid: Token[] = [];
+  for (const t of scan(slice, () => {})) {
     if (t.kind === 'eof') break;
     if (significantOnly && !isSignificant(t)) continue;
     t.start += S;
     t.end += S;
-    out.push(t);
+    mid.push(t);
   }
-  for (; k < old.length && old[k].start < E; k++);
-  for (; k < old.length; k++) {
-    const t = old[k];
+  // Copied natively, then the kept tail shifted in place.
+  const out = old.slice(0, k).concat(mid, old.slice(j));
+  for (let x = k + mid.length; x < out.length; x++) {
+    const t = out[x];
     t.start += delta;
     t.end += delta;
-    out.push(t);
   }
   return out;
+}
+
+/** Index of the first token starting at or after `offset` (the eof token counts). */
+function firstStartingAt(tokens: readonly Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function shiftError(e: SyntaxError, d: number): void {
