@@ -59,12 +59,22 @@ function sweepNameItems(doc: IdeDocument, ctx: CursorContext, s: Statement, spec
 }
 
 function insideCommentOrString(doc: IdeDocument, offset: number): boolean {
-  const tokens = doc.analysis.parse.tokens;
+  // A comment containing the offset (or ending at it): the last one starting before it.
+  const comments = doc.analysis.parse.file.comments;
+  let lo = 0;
+  let hi = comments.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (comments[mid].start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && offset <= comments[lo - 1].end) return true;
+  // A string around the offset, among the tokens the grammar sees (no need to scan the whole
+  // text for the full token list right after an edit).
+  const tokens = docIndex(doc).tokens;
   const i = tokenIndexBefore(tokens, offset);
-  // Tokens may touch the offset from the left (a comment ending at the line end) or contain it.
   for (let k = Math.max(0, i - 1); k <= i + 1 && k < tokens.length; k++) {
     const t = tokens[k];
-    if (t.kind === 'comment' && t.start < offset && offset <= t.end) return true;
     if (t.kind === 'string' && t.start < offset && (offset < t.end || (offset === t.end && !isClosedString(t)))) return true;
   }
   return false;

@@ -1,7 +1,7 @@
 /**
  * The input of every editor feature: a document's text and its analysis, plus lookup structures
  * derived from them once (memoised per analysis object, so a cached analysis answers many
- * requests without rebuilding them).
+ * requests without rebuilding them; each built on first use).
  */
 import { LineIndex } from '../core/text';
 import type { DocumentAnalysis, ResolvedStatement, SymbolDecl } from '../model/analysisTypes';
@@ -31,27 +31,73 @@ export function symbolKey(d: Pick<SymbolDecl, 'kind' | 'scope' | 'name'>): strin
   return `${d.kind}\u0000${d.scope}\u0000${d.name}`;
 }
 
+/**
+ * Each index is built on first use: right after an edit, a completion needs the tokens and not
+ * the reference maps, and the first request of a version pays only for what it uses.
+ */
+class LazyIndex implements DocIndex {
+  private _lines?: LineIndex;
+  private _resolved?: Map<Statement, ResolvedStatement>;
+  private _tokens?: Token[];
+  private _declGroups?: Map<string, number[]>;
+  private _refsByDecl?: Map<number, number[]>;
+
+  constructor(private readonly doc: IdeDocument) {}
+
+  get lines(): LineIndex {
+    return (this._lines ??= new LineIndex(this.doc.text));
+  }
+
+  get resolved(): Map<Statement, ResolvedStatement> {
+    if (!this._resolved) {
+      const resolved = new Map<Statement, ResolvedStatement>();
+      for (const r of this.doc.analysis.statements) resolved.set(r.node, r);
+      this._resolved = resolved;
+    }
+    return this._resolved;
+  }
+
+  get tokens(): Token[] {
+    if (!this._tokens) {
+      const p = this.doc.analysis.parse;
+      this._tokens = p.significant ?? p.tokens.filter((t) => t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof');
+    }
+    return this._tokens;
+  }
+
+  get declGroups(): Map<string, number[]> {
+    if (!this._declGroups) {
+      const declGroups = new Map<string, number[]>();
+      this.doc.analysis.symbols.decls.forEach((d, i) => {
+        const k = symbolKey(d);
+        const list = declGroups.get(k);
+        if (list) list.push(i);
+        else declGroups.set(k, [i]);
+      });
+      this._declGroups = declGroups;
+    }
+    return this._declGroups;
+  }
+
+  get refsByDecl(): Map<number, number[]> {
+    if (!this._refsByDecl) {
+      const refsByDecl = new Map<number, number[]>();
+      this.doc.analysis.symbols.refs.forEach((r, i) => {
+        if (r.target === undefined) return;
+        const list = refsByDecl.get(r.target);
+        if (list) list.push(i);
+        else refsByDecl.set(r.target, [i]);
+      });
+      this._refsByDecl = refsByDecl;
+    }
+    return this._refsByDecl;
+  }
+}
+
 export function docIndex(doc: IdeDocument): DocIndex {
   let ix = cache.get(doc.analysis);
   if (ix) return ix;
-  const resolved = new Map<Statement, ResolvedStatement>();
-  for (const r of doc.analysis.statements) resolved.set(r.node, r);
-  const declGroups = new Map<string, number[]>();
-  doc.analysis.symbols.decls.forEach((d, i) => {
-    const k = symbolKey(d);
-    const list = declGroups.get(k);
-    if (list) list.push(i);
-    else declGroups.set(k, [i]);
-  });
-  const refsByDecl = new Map<number, number[]>();
-  doc.analysis.symbols.refs.forEach((r, i) => {
-    if (r.target === undefined) return;
-    const list = refsByDecl.get(r.target);
-    if (list) list.push(i);
-    else refsByDecl.set(r.target, [i]);
-  });
-  const tokens = doc.analysis.parse.tokens.filter((t) => t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof');
-  ix = { lines: new LineIndex(doc.text), resolved, tokens, declGroups, refsByDecl };
+  ix = new LazyIndex(doc);
   cache.set(doc.analysis, ix);
   return ix;
 }

@@ -1,75 +1,126 @@
 /**
  * Per-document state of the language server, keyed by URI and dropped when the document closes:
  * the text (kept in sync incrementally by `TextDocuments`), the analysis of its latest version
- * (computed at most once per version, on demand or when diagnostics are due) and the debounce
- * timer of its diagnostics.
+ * (each stage computed at most once per version, on demand or when diagnostics are due), the
+ * parse state the next version's parse starts from, and the debounce timers of its diagnostics.
  *
- * Two depths of analysis: `full` (with the static hazard checks, for diagnostics and quick fixes)
- * and `light` (without them, enough for completion, hover, navigation and the rest). A request
- * right after a keystroke takes the light one, so typing is not slowed by the hazard checks;
- * once the debounced diagnostics computed the full one, every request uses that.
+ * Three depths of analysis (model/analyze.ts stages), each on top of the one before, filling in
+ * one `DocumentAnalysis` object per version:
+ * - `syntax`: the parse (incremental: only the top-level blocks an edit touched are parsed
+ *   again, syntax/incremental.ts), the resolution and the symbols. Enough for completion, hover,
+ *   navigation, outline, formatting, semantic tokens and signature help, so a request right after
+ *   a keystroke waits for neither the lowering nor the hazard checks.
+ * - `light`: plus the arguments, the lowering and the variants (every diagnostic but the hazards;
+ *   inlay hints, code lenses, runs).
+ * - `full`: plus the static hazard checks (diagnostics, quick fixes).
+ * The debounced diagnostics prepare the `light` stage half-way through the quiet time, so that
+ * only the hazard checks are left when it ends.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IdeDocument } from '../ide/document';
-import type { DocumentAnalysis } from '../model/analysisTypes';
-import type { SeverityOverrides } from '../model/findingSettings';
+import { analyzeChecked, analyzeFull, analyzeSyntax, type AnalyzeOptions, type CheckedStage, type SyntaxStage } from '../model/analyze';
+import { reparse, type ParseState } from '../syntax/incremental';
+
+export type Depth = 'syntax' | 'light' | 'full';
+const RANK: Record<Depth, number> = { syntax: 0, light: 1, full: 2 };
 
 export interface AnalyzedDocument {
   /** The document version the analysis belongs to. */
   version: number;
   doc: TextDocument;
   ide: IdeDocument;
+  /** How far the analysis went (deeper stages fill in the same `ide.analysis`). */
+  depth: Depth;
   /** Whether the static hazard checks ran (their diagnostics and fixes are present). */
   full: boolean;
-  /** Time the analysis took, for the log. */
+  /** Time the analysis took (all its stages), for the log. */
   ms: number;
 }
 
-/** `severities`: `vpscope.diagnostics.severity` (code -> severity or off), applied by `analyzeDocument`. */
-export type AnalyzeFn = (text: string, options: { uri: string; hazards: boolean; severities?: SeverityOverrides }) => DocumentAnalysis;
+/** The analysis options of a document (`severities`: `vpscope.diagnostics.severity`). */
+export type OptionsFn = (uri: string) => Omit<AnalyzeOptions, 'hazards'>;
 
 interface DocumentState {
   analyzed?: AnalyzedDocument;
+  syntax?: SyntaxStage;
+  checked?: CheckedStage;
+  /** The parse of the latest text analysed (the next edit's parse starts from it). */
+  parse?: ParseState;
   /** Pending diagnostics publication, with what it runs and after how long. */
   timer?: ReturnType<typeof setTimeout>;
-  pending?: { fn: () => void; delayMs: number };
+  prepTimer?: ReturnType<typeof setTimeout>;
+  pending?: { fn: () => void; delayMs: number; prepare?: () => void };
 }
 
 export class AnalysisCache {
   private readonly states = new Map<string, DocumentState>();
 
   constructor(
-    private readonly analyze: AnalyzeFn,
+    private readonly options: OptionsFn = (uri) => ({ uri }),
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
   /**
-   * The analysis of the document's current version, computed now if the cached one is older (or
-   * lacks the hazard checks when `full` is asked for).
+   * The analysis of the document's current version at least as deep as asked for (`full`: with
+   * the hazard checks; otherwise `depth`, default `light`), computed now from what is cached.
    */
-  get(doc: TextDocument, options: { full: boolean }): AnalyzedDocument {
+  get(doc: TextDocument, options: { full?: boolean; depth?: Depth }): AnalyzedDocument {
+    const want: Depth = options.full ? 'full' : (options.depth ?? 'light');
     const state = this.state(doc.uri);
-    const cached = state.analyzed;
-    if (cached && cached.version === doc.version && cached.doc === doc && (cached.full || !options.full)) return cached;
-    const text = doc.getText();
+    let cached = state.analyzed;
+    if (cached && !(cached.version === doc.version && cached.doc === doc)) cached = undefined;
+    if (cached && RANK[cached.depth] >= RANK[want]) return cached;
     const t0 = this.clock();
-    const analysis = this.analyze(text, { uri: doc.uri, hazards: options.full });
-    const analyzed: AnalyzedDocument = { version: doc.version, doc, ide: { text, analysis }, full: options.full, ms: this.clock() - t0 };
-    state.analyzed = analyzed;
-    return analyzed;
+    const opts = this.options(doc.uri);
+    if (!cached) {
+      const text = doc.getText();
+      const ps = reparse(state.parse, text);
+      state.parse = ps;
+      state.syntax = analyzeSyntax(ps, opts);
+      state.checked = undefined;
+      cached = { version: doc.version, doc, ide: { text, analysis: state.syntax.analysis }, depth: 'syntax', full: false, ms: 0 };
+    }
+    if (RANK[want] >= RANK.light && cached.depth === 'syntax') {
+      state.checked = analyzeChecked(state.syntax!, opts);
+      cached.depth = 'light';
+    }
+    if (want === 'full' && cached.depth !== 'full') {
+      analyzeFull(state.checked!, opts);
+      cached.depth = 'full';
+      cached.full = true;
+      // Nothing later needs the stages' intermediate data.
+      state.checked = undefined;
+      state.syntax = undefined;
+    }
+    cached.ms += this.clock() - t0;
+    state.analyzed = cached;
+    return cached;
   }
 
   /** Whether `get` would have to analyse (used to yield to cancellation first). */
-  isStale(doc: TextDocument, options: { full: boolean }): boolean {
+  isStale(doc: TextDocument, options: { full?: boolean; depth?: Depth }): boolean {
+    const want: Depth = options.full ? 'full' : (options.depth ?? 'light');
     const a = this.states.get(doc.uri)?.analyzed;
-    return !a || a.version !== doc.version || a.doc !== doc || (options.full && !a.full);
+    return !a || a.version !== doc.version || a.doc !== doc || RANK[a.depth] < RANK[want];
   }
 
-  /** Runs `fn` after `delayMs` unless another call for the same URI comes first. */
-  debounce(uri: string, delayMs: number, fn: () => void): void {
+  /**
+   * Runs `fn` after `delayMs` unless another call for the same URI comes first; `prepare` (if
+   * given) runs half-way, so that the work it does (the analysis short of the hazard checks) is
+   * done during the quiet time instead of after it.
+   */
+  debounce(uri: string, delayMs: number, fn: () => void, prepare?: () => void): void {
     const state = this.state(uri);
     if (state.timer) clearTimeout(state.timer);
-    state.pending = { fn, delayMs };
+    if (state.prepTimer) clearTimeout(state.prepTimer);
+    state.prepTimer = undefined;
+    state.pending = { fn, delayMs, prepare };
+    if (prepare && delayMs > 0) {
+      state.prepTimer = setTimeout(() => {
+        state.prepTimer = undefined;
+        prepare();
+      }, Math.floor(delayMs / 2));
+    }
     state.timer = setTimeout(() => {
       state.timer = undefined;
       state.pending = undefined;
@@ -84,18 +135,23 @@ export class AnalysisCache {
    */
   postpone(uri: string): void {
     const p = this.states.get(uri)?.pending;
-    if (p) this.debounce(uri, p.delayMs, p.fn);
+    if (p) this.debounce(uri, p.delayMs, p.fn, p.prepare);
   }
 
   /** Forgets every cached analysis (the settings they were made with changed); timers stay. */
   invalidate(): void {
-    for (const s of this.states.values()) s.analyzed = undefined;
+    for (const s of this.states.values()) {
+      s.analyzed = undefined;
+      s.syntax = undefined;
+      s.checked = undefined;
+    }
   }
 
   /** Forgets everything about a closed document. */
   drop(uri: string): void {
     const state = this.states.get(uri);
     if (state?.timer) clearTimeout(state.timer);
+    if (state?.prepTimer) clearTimeout(state.prepTimer);
     this.states.delete(uri);
   }
 

@@ -12,14 +12,14 @@ import { semanticTokens } from '../ide/semanticTokens';
 import { signatureHelpAt } from '../ide/signature';
 import type { ClientFeatures } from './capabilities';
 import { fromLsp, toLsp } from './convert';
-import type { AnalyzedDocument } from './documents';
+import type { AnalyzedDocument, Depth } from './documents';
 
 type Guarded = <P, R>(name: string, fn: (params: P, token: CancellationToken) => R | Promise<R>) => (params: P, token: CancellationToken) => Promise<R>;
 
 export interface EditingDeps {
   connection: Connection;
   documents: TextDocuments<TextDocument>;
-  analyzed(uri: string, token?: CancellationToken): Promise<AnalyzedDocument | undefined>;
+  analyzed(uri: string, token?: CancellationToken, depth?: Depth): Promise<AnalyzedDocument | undefined>;
   features(): ClientFeatures;
   guarded: Guarded;
 }
@@ -64,7 +64,7 @@ export function registerEditing(deps: EditingDeps): Editing {
 
   connection.onSignatureHelp(
     guarded('signatureHelp', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, 'syntax');
       if (!a) return null;
       const h = signatureHelpAt(a.ide, fromLsp.offset(a.doc, params.position));
       return h ? toLsp.signatureHelp(h, deps.features().convert) : null;
@@ -83,14 +83,14 @@ export function registerEditing(deps: EditingDeps): Editing {
 
   connection.onDocumentOnTypeFormatting(
     guarded('onTypeFormatting', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, 'syntax');
       if (!a || typeof params.ch !== 'string') return null;
       return onTypeFormatEdits(a.ide, fromLsp.offset(a.doc, params.position), params.ch).map((e) => toLsp.textEdit(a.doc, e));
     }),
   );
 
   const fullTokens = async (uri: string, token: CancellationToken): Promise<{ resultId: string; data: number[] } | undefined> => {
-    const a = await analyzed(uri, token);
+    const a = await analyzed(uri, token, 'syntax');
     const legend = deps.features().semanticTokens;
     if (!a || !legend) return undefined;
     const data = toLsp.semanticTokens(a.doc, semanticTokens(a.ide), legend).data;
@@ -119,7 +119,7 @@ export function registerEditing(deps: EditingDeps): Editing {
 
   connection.languages.semanticTokens.onRange(
     guarded('semanticTokensRange', async (params, token): Promise<SemanticTokens> => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, 'syntax');
       const legend = deps.features().semanticTokens;
       if (!a || !legend) return { data: [] };
       const r = fromLsp.range(a.doc, params.range);

@@ -24,7 +24,6 @@ import { format } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { analyzeDocument } from '../model/analyze';
 import { bundledWorkers } from './runs';
 import { startSession } from './session';
 import { FrameReader, gateLifecycle } from './transport';
@@ -87,8 +86,6 @@ if (transport) {
 }
 
 session = startSession(connection, {
-  // The URI names a scenario without a `scenario "title"` after its file.
-  analyze: (text, { uri, hazards, severities }) => analyzeDocument(text, { uri, hazards, severities }),
   version: SERVER_VERSION,
   // The workers are bundled next to this file (dist/simWorker.js, dist/traceWorker.js).
   workers: bundledWorkers(__dirname),

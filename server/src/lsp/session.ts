@@ -50,10 +50,13 @@ import {
 import { readClientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import { fromLsp, toLsp, type PositionMapper } from './convert';
 import { registerEditing } from './editing';
-import { AnalysisCache, type AnalyzeFn, type AnalyzedDocument } from './documents';
+import { AnalysisCache, type AnalyzedDocument, type Depth } from './documents';
 import { RunManager, type WorkerFiles } from './runs';
 import { simulationDefaults, traceDefaults, type SimulationDefaults, type TraceDefaults } from './runSettings';
 import { WorkspaceFiles } from './workspaceFiles';
+
+/** What completion, hover, navigation and the other requests about the text need (not the lowering). */
+const SYNTAX = { depth: 'syntax' } as const;
 
 /** Quiet time after the last keystroke before diagnostics are recomputed and pushed. */
 export const DIAGNOSTICS_DEBOUNCE_MS = 150;
@@ -141,7 +144,6 @@ function boundHit(r: VariantResult, declaredNs: number | undefined): string | un
 const MAX_WORKSPACE_SYMBOLS = 500;
 
 export interface SessionOptions {
-  analyze: AnalyzeFn;
   version: string;
   /** The worker bundles for simulations and trace analysis (`dist/simWorker.js`, `dist/traceWorker.js`). */
   workers: WorkerFiles;
@@ -156,7 +158,7 @@ export interface Session {
 
 export function startSession(connection: Connection, options: SessionOptions): Session {
   const documents = new TextDocuments(TextDocument);
-  const cache = new AnalysisCache((text, o) => options.analyze(text, { ...o, severities: diagSettings.severities }));
+  const cache = new AnalysisCache((uri) => ({ uri, severities: diagSettings.severities }));
   // Indexed in the trace worker (a large file is analysed off this thread).
   const workspace = new WorkspaceFiles(options.workers.trace);
   let features: ClientFeatures | undefined;
@@ -199,9 +201,11 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   /**
    * The open document and its analysis, or undefined for a URI the client did not open. `full`:
-   * the hazard checks are needed (diagnostics, quick fixes); otherwise a lighter analysis will do.
+   * the hazard checks are needed (diagnostics, quick fixes); `depth: 'syntax'`: the parse,
+   * statements and symbols are enough (completion, hover, navigation...); otherwise `light`
+   * (everything but the hazard checks: inlay hints, code lenses, runs).
    */
-  async function analyzed(uri: string, token?: CancellationToken, options = { full: false }): Promise<AnalyzedDocument | undefined> {
+  async function analyzed(uri: string, token?: CancellationToken, options: { full?: boolean; depth?: Depth } = {}): Promise<AnalyzedDocument | undefined> {
     const doc = documents.get(uri);
     if (!doc) return undefined;
     if (cache.isStale(doc, options) && token) {
@@ -351,6 +355,20 @@ export function startSession(connection: Connection, options: SessionOptions): S
   }
 
   /**
+   * Half-way through the debounce: the analysis short of the hazard checks, so that only those are
+   * left when the quiet time ends (each edit restarts both timers: no work while typing).
+   */
+  function prepareDiagnostics(uri: string): void {
+    const doc = documents.get(uri);
+    if (!doc || shuttingDown) return;
+    try {
+      cache.get(doc, { depth: 'light' });
+    } catch (e) {
+      connection.console.error(`vpscope diagnostics: ${(e as Error)?.stack ?? String(e)}`);
+    }
+  }
+
+  /**
    * The static diagnostics of the analysed version, plus the run diagnostics of that version; with
    * a simulation of that version, the static ones are reconciled with it (docs/hazards.md:
    * confirmed ones carry the measured number, ones a completed run never shows step down).
@@ -479,7 +497,12 @@ export function startSession(connection: Connection, options: SessionOptions): S
     scheduleBackground(e.document.uri);
     if (justOpened.delete(e.document.uri)) return;
     if (feat().pullDiagnostics) return; // The client pulls after each change itself.
-    cache.debounce(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS, () => publishDiagnostics(e.document.uri));
+    cache.debounce(
+      e.document.uri,
+      DIAGNOSTICS_DEBOUNCE_MS,
+      () => publishDiagnostics(e.document.uri),
+      () => prepareDiagnostics(e.document.uri),
+    );
   });
 
   documents.onDidClose((e) => {
@@ -508,7 +531,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onCompletion(
     guarded('completion', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const f = feat();
       const offset = fromLsp.offset(a.doc, params.position);
@@ -519,7 +542,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onHover(
     guarded('hover', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const h = hoverAt(a.ide, fromLsp.offset(a.doc, params.position));
       return h ? toLsp.hover(a.doc, h, feat().convert) : null;
@@ -528,7 +551,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onDefinition(
     guarded('definition', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const uri = params.textDocument.uri;
       return definitionAt(a.ide, fromLsp.offset(a.doc, params.position)).map((r) => toLsp.location(a.doc, uri, r));
@@ -537,7 +560,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onReferences(
     guarded('references', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const uri = params.textDocument.uri;
       const ranges = referencesAt(a.ide, fromLsp.offset(a.doc, params.position), { includeDeclaration: !!params.context?.includeDeclaration });
@@ -547,7 +570,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onDocumentHighlight(
     guarded('documentHighlight', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       return highlightsAt(a.ide, fromLsp.offset(a.doc, params.position)).map((h) => toLsp.highlight(a.doc, h));
     }),
@@ -555,7 +578,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onPrepareRename(
     guarded('prepareRename', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const r = prepareRename(a.ide, fromLsp.offset(a.doc, params.position));
       if (!r.ok) throw new ResponseError(ErrorCodes.InvalidRequest, r.message);
@@ -565,7 +588,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onRenameRequest(
     guarded('rename', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       if (typeof params.newName !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'newName must be a string');
       const r = renameAt(a.ide, fromLsp.offset(a.doc, params.position), params.newName);
@@ -576,7 +599,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onDocumentSymbol(
     guarded('documentSymbol', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const roots = outline(a.ide);
       const f = feat();
@@ -604,7 +627,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
       for (const doc of documents.all()) {
         open.add(doc.uri);
         // Yields (and checks for a cancellation) before analysing a changed document.
-        const a = await analyzed(doc.uri, token);
+        const a = await analyzed(doc.uri, token, SYNTAX);
         if (a) add(doc.uri, a.doc, workspaceSymbols(a.ide, query));
       }
       checkCancelled(token);
@@ -615,7 +638,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onFoldingRanges(
     guarded('foldingRange', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       let regions = foldingRegions(a.ide);
       const limit = feat().foldingRangeLimit;
@@ -626,7 +649,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onSelectionRanges(
     guarded('selectionRange', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       if (!Array.isArray(params.positions)) throw new ResponseError(ErrorCodes.InvalidParams, 'positions must be an array');
       return params.positions.map((p) => toLsp.selectionRange(a.doc, selectionChain(a.ide, fromLsp.offset(a.doc, p))));
@@ -637,7 +660,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // file looks the same whoever formatted it, in any editor or in CI.
   connection.onDocumentFormatting(
     guarded('formatting', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const edits = formatEdits(a.ide.text, a.ide.analysis.parse.tokens);
       return edits.map((e) => toLsp.textEdit(a.doc, e));
@@ -646,7 +669,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   connection.onDocumentRangeFormatting(
     guarded('rangeFormatting', async (params, token) => {
-      const a = await analyzed(params.textDocument.uri, token);
+      const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const range = fromLsp.range(a.doc, params.range);
       const edits = formatEdits(a.ide.text, a.ide.analysis.parse.tokens, { range });
@@ -655,7 +678,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
   );
 
   // Signature help, inlay hints, on-type formatting, semantic tokens (full, range, delta).
-  const editing = registerEditing({ connection, documents, analyzed: (uri, token) => analyzed(uri, token), features: feat, guarded });
+  const editing = registerEditing({ connection, documents, analyzed: (uri, token, depth) => analyzed(uri, token, { depth }), features: feat, guarded });
 
   connection.onCodeAction(
     guarded('codeAction', async (params, token) => {

@@ -20,9 +20,9 @@
  */
 import type { Diagnostic, Fix } from '../core/diagnostic';
 import { sortDiagnostics } from '../core/diagnostic';
-import { parse } from '../syntax/parser';
-import type { ParseResult, Statement } from '../syntax/tree';
-import type { DocumentAnalysis } from './analysisTypes';
+import type { Statement } from '../syntax/tree';
+import { parseState, type ParseState } from '../syntax/incremental';
+import type { DocumentAnalysis, SymbolTable } from './analysisTypes';
 import type { Scenario, VariantDef } from './ir';
 import type { StatementSpec } from './schemaTypes';
 import { ArgParser, type ParsedArgs } from './args';
@@ -53,53 +53,158 @@ export interface AnalyzeOptions {
 }
 
 export function analyzeDocument(text: string, opts: AnalyzeOptions = {}): DocumentAnalysis {
-  const parsed = parse(text);
-  const { sink, res, symbols, scenario } = check(text, parsed, opts);
-  const analysis: DocumentAnalysis = { parse: parsed, statements: res.statements, symbols, diagnostics: [], scenario };
-  let all = sink.list;
-  if (scenario && opts.hazards !== false) {
+  const syntax = analyzeSyntax(parseState(text), opts);
+  const checked = analyzeChecked(syntax, opts);
+  return opts.hazards === false ? checked.analysis : analyzeFull(checked, opts).analysis;
+}
+
+/**
+ * Stage 1 of an analysis, enough for completion, hover, navigation, outline, formatting (every
+ * editor feature but diagnostics, quick fixes, inlay hints and runs): the parse (incremental
+ * after an edit, see `syntax/incremental.ts`), every statement resolved, the symbol table. Its
+ * `analysis` has no diagnostics and no scenario yet; `analyzeChecked` and `analyzeFull` fill them
+ * in on the same object, so what was derived from it (the editor's indexes) stays valid.
+ */
+export interface SyntaxStage {
+  readonly text: string;
+  readonly parseState: ParseState;
+  readonly analysis: DocumentAnalysis;
+  /** For the next stages: the resolution. */
+  res(): Resolution;
+  /** For the next stages: syntax errors and the resolution's diagnostics; the symbol table's. */
+  resolveDiags(): DiagSink;
+  symbolDiags(): DiagSink;
+}
+
+/** Stage 2: arguments, lowering, variants; `analysis` is what `analyzeDocument(text, { hazards: false })` gives. */
+export interface CheckedStage {
+  readonly syntax: SyntaxStage;
+  readonly analysis: DocumentAnalysis;
+  /** Every diagnostic so far, before suppressions, severities and sorting. */
+  readonly raw: readonly Diagnostic[];
+}
+
+/** Stage 3: the static hazards; `analysis` is what `analyzeDocument(text)` gives. */
+export interface FullStage {
+  readonly checked: CheckedStage;
+  readonly analysis: DocumentAnalysis;
+}
+
+/**
+ * Stage 1 from a parse state (`reparse(previous, text)` after an edit, or `parseState(text)`).
+ * The resolution and the symbols are cheap next to the lowering: they are made again from the tree.
+ */
+export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}): SyntaxStage {
+  const text = ps.text;
+  const parsed = ps.result;
+  // Both made on first use: a keyword completion right after a keystroke needs neither.
+  let resolution: { res: Resolution; diags: DiagSink } | undefined;
+  let table: { symbols: SymbolTable; diags: DiagSink } | undefined;
+  const resolved = () => {
+    if (!resolution) {
+      const diags = new DiagSink();
+      for (const e of parsed.errors) diags.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
+      resolution = { res: resolve(parsed.file, diags), diags };
+    }
+    return resolution;
+  };
+  const symbolTable = () => {
+    if (!table) {
+      const diags = new DiagSink();
+      table = { symbols: buildSymbols(resolved().res, diags), diags };
+    }
+    return table;
+  };
+  const analysis: DocumentAnalysis = {
+    parse: parsed,
+    get statements() {
+      return resolved().res.statements;
+    },
+    get symbols() {
+      return symbolTable().symbols;
+    },
+    diagnostics: [],
+    scenario: undefined,
+  };
+  return { text, parseState: ps, analysis, res: () => resolved().res, resolveDiags: () => resolved().diags, symbolDiags: () => symbolTable().diags };
+}
+
+/** Stage 2 on top of stage 1 (fills in `syntax.analysis`). */
+export function analyzeChecked(syntax: SyntaxStage, opts: AnalyzeOptions = {}): CheckedStage {
+  const { sink, scenario } = check(syntax, opts);
+  const analysis = syntax.analysis;
+  analysis.scenario = scenario;
+  analysis.diagnostics = finish(syntax.text, analysis, sink.list, false, opts);
+  return { syntax, analysis, raw: sink.list };
+}
+
+/** Stage 3 on top of stage 2 (fills in the same analysis object). */
+export function analyzeFull(checked: CheckedStage, opts: AnalyzeOptions = {}): FullStage {
+  const { text } = checked.syntax;
+  const analysis = checked.analysis;
+  const scenario = analysis.scenario;
+  const raw = checked.raw as Diagnostic[];
+  let all = raw;
+  if (scenario) {
+    // The hazard checks see the analysis as a from-scratch one shows it to them: no diagnostics yet.
+    const before = analysis.diagnostics;
+    analysis.diagnostics = [];
     try {
       const hz = staticHazards(scenario, analysis, text);
-      all = all.concat(dropOverlaps(hz, sink.list));
+      all = all.concat(dropOverlaps(hz, raw));
     } catch (e) {
       // A bug in a hazard check must never take the checker down with it.
       const s = new DiagSink();
       internalError(s, 'static hazard checks', e);
       all = all.concat(s.list);
+    } finally {
+      analysis.diagnostics = before;
     }
   }
-  // Suppression comments (model/suppress.ts): drop what they cover, then report the ones that
-  // suppress nothing the checker can judge (run findings VPS3xx are judged by run diagnostics).
-  const sup = parseSuppressions(text, parsed.file, isKnownCode);
+  analysis.diagnostics = finish(text, analysis, all, true, opts);
+  return { checked, analysis };
+}
+
+/**
+ * Suppression comments (model/suppress.ts): drop what they cover, then report the ones that
+ * suppress nothing the checker can judge (run findings VPS3xx are judged by run diagnostics);
+ * then the severity settings; then clamp, dedupe and sort.
+ */
+function finish(text: string, analysis: DocumentAnalysis, list: Diagnostic[], hazards: boolean, opts: AnalyzeOptions): Diagnostic[] {
+  let all = list;
+  const sup = parseSuppressions(text, analysis.parse.file, isKnownCode);
   if (sup.list.length || sup.problems.length) {
-    const hazardsRan = !!scenario && opts.hazards !== false;
+    const hazardsRan = !!analysis.scenario && hazards;
     const { kept, used } = applySuppressions(all, sup.list);
     const judged = (code: string) => code < 'VPS200' || (code < 'VPS300' && hazardsRan);
     all = kept.concat(sup.problems, unusedSuppressions(sup.list, used, judged));
   }
   analysis.suppressions = sup.list;
   if (opts.severities) all = applySeverityOverrides(all, opts.severities, (d) => d.severity === 'error' && unsuppressible(d.code));
-  analysis.diagnostics = finalize(all, text.length);
-  return analysis;
+  return finalize(all, text.length);
 }
 
 /**
- * Passes 2-5. In a function of their own so that what only they need (the parsed arguments of
- * every statement, the merge's bookkeeping) is garbage before the hazard checks run: a 10k-line
- * file's arguments are megabytes that the garbage collector would otherwise copy again.
+ * Passes 3 and 5 (arguments, lowering) after stage 1. In a function of their own so that what
+ * only they need (the parsed arguments of every statement, the merge's bookkeeping) is garbage
+ * before the hazard checks run: a 10k-line file's arguments are megabytes that the garbage
+ * collector would otherwise copy again.
  */
-function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
+function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
+  const { text } = syntax;
+  const res = syntax.res();
+  const parsed = syntax.parseState.result;
+  // Diagnostics in the order of the passes (the first of a (code, range) wins): syntax and
+  // resolution, arguments, symbols, lowering.
   const sink = new DiagSink();
-  for (const e of parsed.errors) sink.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
-
-  const res = resolve(parsed.file, sink);
+  for (const d of syntax.resolveDiags().list) sink.adopt(d);
   const args = new ArgParser(text, sink, headHasSyntaxError(parsed.errors));
   const resolved = res.statements;
   for (let k = 0; k < resolved.length; k++) {
     const rs = resolved[k];
     if (rs.spec) args.parse(rs.node, rs.spec);
   }
-  const symbols = buildSymbols(res, sink);
+  for (const d of syntax.symbolDiags().list) sink.adopt(d);
   checkFileSweeps(text, parsed.file, res.statements, sink);
 
   const origin = new Map<Statement, Statement>();
@@ -175,7 +280,7 @@ function check(text: string, parsed: ParseResult, opts: AnalyzeOptions) {
       foldVariantDiagnostics(sink, vsink, vstmt, name, text, parsed.file.statements);
     }
   }
-  return { sink, res, symbols, scenario };
+  return { sink, scenario };
 }
 
 /** A variant merged into what it builds on: the statements to lower and the blocks it removes. */

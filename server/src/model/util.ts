@@ -31,6 +31,14 @@ export class DiagSink {
     return this.add('warning', code, message, range, extra);
   }
 
+  /** Adds a diagnostic made by another sink (the same object), unless one of its (code, range) is here. */
+  adopt(d: Diagnostic): void {
+    const key = `${d.code}:${d.range.start}:${d.range.end}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push(d);
+  }
+
   has(code: string, range: TextRange): boolean {
     return this.seen.has(`${code}:${range.start}:${range.end}`);
   }

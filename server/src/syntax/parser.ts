@@ -52,10 +52,18 @@ interface OpenBlock {
  * `{` minus `}` outside strings and comments: how many `}` the file lacks. Computed before
  * parsing so that the recovery heuristics know their budget.
  */
-function countMissingBraces(text: string): number {
+export function countMissingBraces(text: string): number {
+  return Math.max(0, braceBalance(text));
+}
+
+/**
+ * `{` minus `}` in text[from, to) outside strings and comments (negative when `}` dominate).
+ * Additive over pieces cut at line starts (a string or comment never spans lines).
+ */
+export function braceBalance(text: string, from = 0, to = text.length): number {
   let depth = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
+  const n = to;
+  for (let i = from; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 123 /* { */) depth++;
     else if (c === 125 /* } */) depth--;
@@ -73,7 +81,7 @@ function countMissingBraces(text: string): number {
       }
     }
   }
-  return Math.max(0, depth);
+  return depth;
 }
 
 export function parse(text: string): ParseResult {

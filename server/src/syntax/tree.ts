@@ -146,4 +146,9 @@ export interface ParseResult {
   errors: SyntaxError[];
   /** All tokens including comments and newlines (semantic tokens, formatting). */
   tokens: Token[];
+  /**
+   * The tokens the grammar sees (no comments, newlines or eof), when the parse can give them
+   * without filtering `tokens` (an incremental parse splices them); otherwise absent.
+   */
+  readonly significant?: Token[];
 }

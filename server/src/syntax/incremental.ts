@@ -1,0 +1,333 @@
+/**
+ * Incremental parsing at the granularity of top-level statements: after an edit, only the
+ * top-level blocks the edit touches are parsed again; the others are kept and their offsets (and
+ * statement ids) shifted. The result is exactly what `parse(text)` gives (same tree, errors,
+ * comments and tokens), which `test/syntax/incremental.test.ts` checks on random edit sequences.
+ *
+ * When is splicing exact? The parser's state at the start of a line that begins a top-level
+ * statement is always the same (no open block, nothing pending), so the text before that line
+ * parses the same whatever follows, as long as the brace-recovery heuristics cannot fire (they
+ * depend on the brace balance of the whole file: they never fire in a file whose braces balance)
+ * and nothing crosses the region's borders: the reparsed region must close every block it opens,
+ * must not start with a `{` (it would attach to the statement above), and the statement after it
+ * must start with a keyword. Anything else (an unbalanced file, a block left open, an edit near
+ * a `;`-joined line, the error cap) falls back to a full parse: slower, never different.
+ *
+ * `ParseState` is a value passed in and returned (the language server keeps one per document);
+ * there is no module-level state. The previous state is consumed: the statements and tokens after
+ * the edit are shifted in place, so a tree from an older state must not be used afterwards.
+ *
+ * Invariant: imports nothing outside `syntax/` and `core/`.
+ */
+import type { Arg, ParseResult, SourceFile, Statement, SyntaxError, Token } from './tree';
+import { braceBalance, parse } from './parser';
+import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
+import { scan } from './scanner';
+
+export interface ParseState {
+  readonly text: string;
+  readonly result: ParseResult;
+  /** `{` minus `}` of the text (not above 0: the recovery heuristics cannot have fired). */
+  readonly braces: number;
+  /** The token arrays, when something asked for them (spliced too, instead of scanned again). */
+  readonly builtTokens: () => Token[] | undefined;
+  readonly builtSignificant: () => Token[] | undefined;
+  /** How this state was made (for the log and the tests). */
+  readonly how: 'full' | 'spliced' | 'same';
+}
+
+/** A from-scratch parse, as a state later edits can build on. */
+export function parseState(text: string): ParseState {
+  return wrap(text, parse(text), braceBalance(text), 'full');
+}
+
+/** The parse of `text`, reusing `prev` (the parse of an earlier text of the same document) where it can. */
+export function reparse(prev: ParseState | undefined, text: string): ParseState {
+  if (!prev) return parseState(text);
+  if (prev.text === text) return { ...prev, how: 'same' };
+  return splice(prev, text) ?? parseState(text);
+}
+
+/** Not comments, line breaks or the end of the file. */
+export function isSignificant(t: Token): boolean {
+  return t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof';
+}
+
+/**
+ * The result with its two token arrays made on demand: `tokens` (all) and `significant` (what
+ * the grammar sees). `make` gives them from the previous state when it had them built (at most
+ * one of the two is spliced from its predecessor, so no token object is shifted twice).
+ */
+function wrap(
+  text: string,
+  inner: ParseResult,
+  braces: number,
+  how: ParseState['how'],
+  make?: { tokens?: () => Token[]; significant?: () => Token[] },
+): ParseState {
+  let all: Token[] | undefined;
+  let sig: Token[] | undefined;
+  const result: ParseResult = {
+    file: inner.file,
+    errors: inner.errors,
+    get tokens(): Token[] {
+      return (all ??= make?.tokens ? make.tokens() : inner.tokens);
+    },
+    get significant(): Token[] {
+      return (sig ??= make?.significant ? make.significant() : result.tokens.filter(isSignificant));
+    },
+  };
+  return { text, result, braces, builtTokens: () => all, builtSignificant: () => sig, how };
+}
+
+const NL = 10;
+
+function lineStart(text: string, offset: number): number {
+  let p = offset;
+  while (p > 0) {
+    const c = text.charCodeAt(p - 1);
+    if (c === NL || c === 13) break;
+    p--;
+  }
+  return p;
+}
+
+/** Only spaces and tabs in text[from, to). */
+function blank(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/** Statement `s` starts a line (only blanks before it) that ends with `\n` before it; its line start, or -1. */
+function cleanStart(text: string, s: Statement): number {
+  const ls = lineStart(text, s.start);
+  if (!blank(text, ls, s.start)) return -1;
+  if (ls > 0 && text.charCodeAt(ls - 1) !== NL) return -1; // a lone `\r` line end: keep it simple
+  return ls;
+}
+
+function splice(prev: ParseState, text: string): ParseState | undefined {
+  if (prev.braces > 0) return undefined;
+  const old = prev.text;
+  const oldFile = prev.result.file;
+  const top = oldFile.statements;
+  if (top.length === 0) return undefined;
+  // The changed span: old[p, oldEnd) became text[p, newEnd). Compared a chunk at a time (native
+  // string equality), then character by character inside the chunk that differs.
+  const minLen = Math.min(old.length, text.length);
+  const CHUNK = 2048;
+  let p = 0;
+  while (p + CHUNK <= minLen && old.slice(p, p + CHUNK) === text.slice(p, p + CHUNK)) p += CHUNK;
+  while (p < minLen && old.charCodeAt(p) === text.charCodeAt(p)) p++;
+  let s = 0;
+  const maxS = minLen - p;
+  while (s + CHUNK <= maxS && old.slice(old.length - s - CHUNK, old.length - s) === text.slice(text.length - s - CHUNK, text.length - s)) s += CHUNK;
+  while (s < maxS && old.charCodeAt(old.length - 1 - s) === text.charCodeAt(text.length - 1 - s)) s++;
+  const oldEnd = old.length - s;
+  const delta = text.length - old.length;
+
+  // First reparsed statement: the last one starting before the change (so that an edit at its
+  // end or right after it is seen with it), on a line of its own.
+  let i = upperBound(top, p) - 1; // last with start < p
+  let S = 0;
+  for (; i >= 0; i--) {
+    const ls = cleanStart(old, top[i]);
+    if (ls >= 0) {
+      S = ls;
+      break;
+    }
+  }
+  if (i < 0) {
+    i = 0;
+    S = 0;
+  }
+  // First kept statement after the change: starts a clean line entirely after the change.
+  let j = upperBound(top, oldEnd);
+  let E = old.length;
+  for (; j < top.length; j++) {
+    if (top[j].keyword.missing) continue;
+    const ls = cleanStart(old, top[j]);
+    if (ls >= 0 && ls > oldEnd && ls > S) {
+      E = ls;
+      break;
+    }
+  }
+  // The blocks cut at `E` in the old text must be the same in the new one (it is unchanged from E on).
+  const newE = E + delta;
+  if (newE < S) return undefined;
+  // The new balance from the old one and the two versions of the region (S and E are line
+  // starts, so the counts add up): the whole text is not counted again.
+  const slice = text.slice(S, newE);
+  const sliceBraces = braceBalance(slice);
+  const braces = prev.braces - braceBalance(old, S, E) + sliceBraces;
+  // A slice with more `{` than `}` leaves a block open (and its own parse could close blocks by
+  // the heuristics, which the whole file's parse never uses when its braces balance).
+  if (braces > 0 || sliceBraces > 0) return undefined;
+
+  const part = parse(slice);
+  const sliceTop = part.file.statements;
+  if (sliceTop.length > 0 && sliceTop[0].keyword.missing) return undefined;
+  for (const e of part.errors) if (e.code === SyntaxCodes.tooDeep || e.code === SyntaxCodes.unclosedBrace || e.code === SyntaxCodes.tooManyErrors) return undefined;
+  if (sliceTop.length > 0 && sliceTop[sliceTop.length - 1].body?.missing) return undefined;
+
+  // Errors: before S, the slice's, from E on (shifted). None may reach across the borders.
+  const prefixErrors: SyntaxError[] = [];
+  const suffixErrors: SyntaxError[] = [];
+  for (const e of prev.result.errors) {
+    if (e.code === SyntaxCodes.tooManyErrors) return undefined;
+    if (e.range.end <= S && e.range.start < S) {
+      if (e.related?.some((r) => r.range.end > S)) return undefined;
+      prefixErrors.push(e);
+    } else if (e.range.start >= E) {
+      if (e.related?.some((r) => r.range.start < E)) return undefined;
+      suffixErrors.push(e);
+    } else if (e.range.start >= S && e.range.end <= E) {
+      // In the reparsed region: replaced.
+    } else return undefined;
+  }
+  if (prefixErrors.length + part.errors.length + suffixErrors.length >= MAX_SYNTAX_ERRORS) return undefined;
+  // An error at the slice's end would be at the first token of what follows in the whole file.
+  for (const e of part.errors) if (e.range.end > slice.length || (newE < text.length && e.range.start >= slice.length)) return undefined;
+
+  // Statement ids are in pre-order: the region's old ids are [firstId, endId).
+  const firstId = i < top.length ? top[i].id : oldFile.statementCount;
+  const endId = j < top.length ? top[j].id : oldFile.statementCount;
+  const idShift = part.file.statementCount - (endId - firstId);
+
+  // From here on, the old tree is reused (and changed in place).
+  for (const st of sliceTop) shiftStatement(st, S, firstId);
+  for (const e of part.errors) shiftError(e, S);
+  for (let k = j; k < top.length; k++) shiftStatement(top[k], delta, idShift);
+  for (const e of suffixErrors) shiftError(e, delta);
+
+  const statements = top.slice(0, i).concat(sliceTop, top.slice(j));
+  const comments: Token[] = [];
+  for (const c of oldFile.comments) {
+    if (c.end <= S) comments.push(c);
+    else break;
+  }
+  for (const c of part.file.comments) {
+    c.start += S;
+    c.end += S;
+    comments.push(c);
+  }
+  for (const c of oldFile.comments) {
+    if (c.start >= E) {
+      c.start += delta;
+      c.end += delta;
+      comments.push(c);
+    }
+  }
+  const file: SourceFile = { type: 'file', start: 0, end: text.length, statements, comments, statementCount: oldFile.statementCount + idShift };
+  const errors = prefixErrors.concat(part.errors, suffixErrors);
+
+  // Token arrays: the significant ones spliced when they were built (what the editor's requests
+  // use), else all of them when built, else scanned on demand.
+  const oldSig = prev.builtSignificant();
+  const oldAll = oldSig ? undefined : prev.builtTokens();
+  const make = oldSig
+    ? { significant: () => spliceTokens(oldSig, S, E, delta, slice, true) }
+    : oldAll
+      ? { tokens: () => spliceTokens(oldAll, S, E, delta, slice, false) }
+      : { tokens: () => scan(text, () => {}) };
+  if (oldSig) make.tokens = () => scan(text, () => {});
+  return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', make);
+}
+
+/** Index of the first statement starting after `offset`. */
+function upperBound(top: readonly Statement[], offset: number): number {
+  let lo = 0;
+  let hi = top.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (top[mid].start <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * `old` with the tokens of [S, E) replaced by the slice's (scanned, shifted by S) and the ones
+ * after shifted by `delta` (in place). `significantOnly`: `old` holds only significant tokens.
+ */
+function spliceTokens(old: Token[], S: number, E: number, delta: number, slice: string, significantOnly: boolean): Token[] {
+  // Tokens never cross a line start: the ones before S end by S, the kept ones start at or after E.
+  const k = firstStartingAt(old, S);
+  const j = firstStartingAt(old, E);
+  const mid: Token[] = [];
+  for (const t of scan(slice, () => {})) {
+    if (t.kind === 'eof') break;
+    if (significantOnly && !isSignificant(t)) continue;
+    t.start += S;
+    t.end += S;
+    mid.push(t);
+  }
+  // Copied natively, then the kept tail shifted in place.
+  const out = old.slice(0, k).concat(mid, old.slice(j));
+  for (let x = k + mid.length; x < out.length; x++) {
+    const t = out[x];
+    t.start += delta;
+    t.end += delta;
+  }
+  return out;
+}
+
+/** Index of the first token starting at or after `offset` (the eof token counts). */
+function firstStartingAt(tokens: readonly Token[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].start < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function shiftError(e: SyntaxError, d: number): void {
+  e.range.start += d;
+  e.range.end += d;
+  if (e.related) for (const r of e.related) {
+    r.range.start += d;
+    r.range.end += d;
+  }
+}
+
+function shiftStatement(st: Statement, d: number, idShift: number): void {
+  st.start += d;
+  st.end += d;
+  if (st.id >= 0) st.id += idShift;
+  st.keyword.start += d;
+  st.keyword.end += d;
+  for (const a of st.args) shiftArg(a, d);
+  const b = st.body;
+  if (b) {
+    b.start += d;
+    b.end += d;
+    for (const c of b.statements) shiftStatement(c, d, idShift);
+  }
+}
+
+function shiftArg(a: Arg, d: number): void {
+  a.start += d;
+  a.end += d;
+  switch (a.type) {
+    case 'range':
+    case 'span':
+      a.lo.start += d;
+      a.lo.end += d;
+      a.hi.start += d;
+      a.hi.end += d;
+      break;
+    case 'not':
+      shiftArg(a.operand, d);
+      break;
+    case 'list':
+      for (const x of a.items) shiftArg(x, d);
+      break;
+    default:
+  }
+}

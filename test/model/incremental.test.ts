@@ -1,0 +1,109 @@
+/**
+ * Incremental analysis as the language server does it (the parse reused across edits, then the
+ * stages `analyzeSyntax` -> `analyzeChecked` -> `analyzeFull` on one analysis object) gives
+ * exactly what `analyzeDocument` gives from scratch, after every edit of random edit sequences:
+ * diagnostics (code, range, message, severity, related information, fixes), symbols, statements,
+ * and the answers of completion, hover and the outline at random positions, including the
+ * answers asked at the `syntax` depth (before the lowering ran), which the server gives right
+ * after a keystroke.
+ *
+ * VPSCOPE_FUZZ_RUNS=N sets the number of runs; VPSCOPE_FUZZ_SEED=S replays a failure.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { analyzeChecked, analyzeDocument, analyzeFull, analyzeSyntax } from '../../server/src/model/analyze';
+import type { DocumentAnalysis } from '../../server/src/model/analysisTypes';
+import { parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
+import { completions } from '../../server/src/ide/completion';
+import { hoverAt } from '../../server/src/ide/hover';
+import { outline } from '../../server/src/ide/outline';
+import { genScenario } from '../bench/genScenario';
+import { applyEdit, editArb, type Edit } from '../syntax/editArb';
+
+const RUNS = Number(process.env.VPSCOPE_FUZZ_RUNS ?? 60);
+const SEED = process.env.VPSCOPE_FUZZ_SEED ? Number(process.env.VPSCOPE_FUZZ_SEED) : undefined;
+const params = (runs: number) => ({ numRuns: runs, ...(SEED !== undefined ? { seed: SEED } : {}) });
+
+const root = join(__dirname, '..', '..');
+const SEEDS = [
+  ...readdirSync(join(root, 'examples'))
+    .filter((f) => f.endsWith('.vps'))
+    .sort()
+    .map((f) => readFileSync(join(root, 'examples', f), 'utf8')),
+  genScenario({ lines: 150, seed: 4 }),
+];
+const URI = 'file:///w/edited.vps';
+
+const json = (x: unknown) => JSON.parse(JSON.stringify(x ?? null));
+
+function answers(text: string, a: DocumentAnalysis, positions: number[]) {
+  const doc = { text, analysis: a };
+  return json({
+    completion: positions.map((p) => completions(doc, Math.min(p, text.length), { snippets: true })),
+    hover: positions.map((p) => hoverAt(doc, Math.min(p, text.length))),
+    outline: outline(doc),
+  });
+}
+
+function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
+  assert.deepEqual(json(got.diagnostics), json(want.diagnostics), `${what}: diagnostics differ`);
+  assert.deepEqual(json(got.symbols), json(want.symbols), `${what}: symbols differ`);
+  assert.deepEqual(
+    got.statements.map((s) => [s.node.start, s.node.end, s.spec?.id, s.parents, s.variant]),
+    want.statements.map((s) => [s.node.start, s.node.end, s.spec?.id, s.parents, s.variant]),
+    `${what}: statements differ`,
+  );
+  assert.equal(got.scenario === undefined, want.scenario === undefined, `${what}: scenario presence differs`);
+  assert.deepEqual(json(got.scenario?.variants.map((v) => v.name)), json(want.scenario?.variants.map((v) => v.name)), `${what}: variants differ`);
+}
+
+test('incremental analysis equals analyzeDocument from scratch after every edit', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...SEEDS.keys()),
+      fc.array(fc.tuple(editArb, fc.constantFrom('syntax', 'light', 'full')), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 6 }),
+      (k, edits, fracs) => {
+        let text = SEEDS[k];
+        let ps: ParseState = parseState(text);
+        const history: Edit[] = [];
+        for (const [e, depth] of edits) {
+          text = applyEdit(text, e);
+          history.push(e);
+          ps = reparse(ps, text);
+          const what = `after ${JSON.stringify(history)} (${ps.how}, ${depth})`;
+          const positions = fracs.map((f) => Math.floor(f * text.length));
+          const syntax = analyzeSyntax(ps, { uri: URI });
+          const scratchFull = analyzeDocument(text, { uri: URI });
+          // Requests right after a keystroke are answered at the syntax depth.
+          assert.deepEqual(answers(text, syntax.analysis, positions), answers(text, scratchFull, positions), `${what}: syntax-depth answers differ`);
+          if (depth === 'syntax') continue;
+          const checked = analyzeChecked(syntax, { uri: URI });
+          same(checked.analysis, analyzeDocument(text, { uri: URI, hazards: false }), `${what} light`);
+          if (depth === 'light') continue;
+          const full = analyzeFull(checked, { uri: URI, severities: undefined });
+          same(full.analysis, scratchFull, `${what} full`);
+          assert.deepEqual(answers(text, full.analysis, positions), answers(text, scratchFull, positions), `${what}: answers differ`);
+        }
+      },
+    ),
+    params(RUNS),
+  );
+});
+
+test('severity settings and suppressions apply the same at every stage', () => {
+  const base = readFileSync(join(root, 'examples', 'openhcl-blocking-syscall.vps'), 'utf8');
+  const text = `# vpscope-allow VPS210: the "before" case\n${base}`;
+  const severities = { VPS211: 'hint', VPS219: 'off', VPS101: 'warning' } as const;
+  let ps = parseState(base);
+  ps = reparse(ps, text);
+  const syntax = analyzeSyntax(ps, { uri: URI, severities });
+  const light = analyzeChecked(syntax, { uri: URI, severities });
+  assert.deepEqual(json(light.analysis.diagnostics), json(analyzeDocument(text, { uri: URI, hazards: false, severities }).diagnostics));
+  const full = analyzeFull(light, { uri: URI, severities });
+  assert.deepEqual(json(full.analysis.diagnostics), json(analyzeDocument(text, { uri: URI, severities }).diagnostics));
+  assert.deepEqual(json(full.analysis.suppressions), json(analyzeDocument(text, { uri: URI, severities }).suppressions));
+});
