@@ -33,8 +33,11 @@ export class KvmTracker {
    * the thread's `pendingPioAt`, -1 when none); finish() flushes those still pending.
    */
   private readonly pendingPio: ThreadSched[] = [];
-  /** `out 0x20`-style keys by direction and port, built once each. */
-  private readonly pioKeys = new Map<number, string>();
+  /** `in 0x20` / `out 0x20`-style keys by port, built once each. */
+  private readonly pioIn = new Map<number, string>();
+  private readonly pioOut = new Map<number, string>();
+  /** Threads with exits counted in their current bucket (see `ThreadSched.bucketReason`). */
+  private readonly bucketed: ThreadSched[] = [];
 
   constructor(private readonly ctx: KvmContext) {}
 
@@ -85,9 +88,9 @@ export class KvmTracker {
 
   pio(t: ThreadSched, write: boolean, port: number, ts: number): void {
     this.flushPio(t);
-    const k = (write ? 8589934592 : 0) + port;
-    let key = this.pioKeys.get(k);
-    if (key === undefined) this.pioKeys.set(k, (key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`));
+    const keys = write ? this.pioOut : this.pioIn;
+    let key = keys.get(port);
+    if (key === undefined) keys.set(port, (key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`));
     t.pio.set(key, (t.pio.get(key) ?? 0) + 1);
     if (!t.pioListed) {
       t.pioListed = true;
@@ -104,6 +107,7 @@ export class KvmTracker {
   /** Call at the end of the trace. */
   finish(): void {
     for (const t of this.pendingPio) this.flushPio(t);
+    for (const t of this.bucketed) this.flushBucket(t);
   }
 
   private flushPio(t: ThreadSched): void {
@@ -116,10 +120,32 @@ export class KvmTracker {
     }
   }
 
+  /**
+   * Counts an exit in its 100 ms bucket. The count of the thread's current (reason, bucket) is
+   * kept on the thread and added to `exitBuckets` when another one starts (and at the end): the
+   * reasons enter `exitBuckets` in the same order as when every exit was added at once.
+   */
   private bucket(t: ThreadSched, reason: string, ts: number): void {
+    const i = Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
+    if (t.bucketReason === reason && t.bucketIndex === i) {
+      t.bucketCount++;
+      return;
+    }
+    if (t.bucketReason === undefined) {
+      if (t.bucketCount === 0) this.bucketed.push(t); // first exit of this thread
+    } else this.flushBucket(t);
+    t.bucketReason = reason;
+    t.bucketIndex = i;
+    t.bucketCount = 1;
+  }
+
+  private flushBucket(t: ThreadSched): void {
+    const reason = t.bucketReason;
+    if (reason === undefined) return;
     let b = t.exitBuckets.get(reason);
     if (!b) t.exitBuckets.set(reason, (b = new Map()));
-    const i = Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
-    b.set(i, (b.get(i) ?? 0) + 1);
+    const i = t.bucketIndex;
+    b.set(i, (b.get(i) ?? 0) + t.bucketCount);
+    t.bucketReason = undefined;
   }
 }

@@ -85,8 +85,8 @@ export class ThreadSched {
   readonly stolenBy = new Map<number, number>();
   /** Preemptions by the thread that was switched in. */
   readonly preemptedBy = new Map<number, number>();
-  /** Stolen ns during the current wait only. */
-  readonly stretchStolen = new Map<number, number>();
+  /** Stolen ns during the current wait only (a handful of thieves: no hash table per wait). */
+  readonly stretchStolen = new SmallCounts();
   stretchCount = 0;
   stretchNs = 0;
   stretchMaxNs = 0;
@@ -121,11 +121,63 @@ export class ThreadSched {
 
   lane: LaneBuilder | undefined;
 
+  /**
+   * Exits of the current 100 ms bucket not yet added to `exitBuckets` (kvm.ts): the reason
+   * (undefined when none), its bucket index and count. Consecutive exits of a thread share
+   * them, so the two map updates happen once per bucket and reason rather than once per exit.
+   */
+  bucketReason: string | undefined = undefined;
+  bucketIndex = 0;
+  bucketCount = 0;
+
   constructor(
     readonly index: number,
     readonly src: number,
     readonly tid: number,
+    /** A vCPU thread (identify.ts). */
+    readonly vcpu = false,
   ) {}
+}
+
+/**
+ * Counts by small-integer key in first-insertion order, like a `Map<number, number>`, for the
+ * few keys of one wait: a linear scan, and `clear` allocates nothing.
+ */
+export class SmallCounts {
+  private keys: number[] = [];
+  private vals: number[] = [];
+  size = 0;
+
+  add(key: number, v: number): void {
+    const ks = this.keys;
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      if (ks[i] === key) {
+        this.vals[i] += v;
+        return;
+      }
+    }
+    ks[n] = key;
+    this.vals[n] = v;
+    this.size = n + 1;
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** The key with the largest count, the first inserted among equals; `none` when empty. */
+  top(none: number): number {
+    let best = none;
+    let bestV = -1;
+    for (let i = 0; i < this.size; i++) {
+      if (this.vals[i] > bestV) {
+        best = this.keys[i];
+        bestV = this.vals[i];
+      }
+    }
+    return best;
+  }
 }
 
 export class CpuSched {
@@ -146,6 +198,11 @@ export class CpuSched {
     readonly src: number,
     readonly cpu: number,
   ) {}
+}
+
+/** Whether {@link keepLongest} would keep a stretch of `durationNs` (build it only then). */
+export function wouldKeep(list: Stretch[], durationNs: number, k: number): boolean {
+  return k > 0 && !(list.length === k && list[k - 1].durationNs >= durationNs);
 }
 
 /** Keeps the `k` longest stretches (small k: insertion into a short sorted array). */

@@ -28,7 +28,7 @@ import type { Identification } from '../identify';
 import type { AnalysisOptions } from '../options';
 import { BLOCK_ROWS } from '../columns';
 import { KvmTracker } from './kvm';
-import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest } from './model';
+import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest, wouldKeep } from './model';
 
 /** Thief keys that are not threads. */
 export const IDLE = -1;
@@ -84,7 +84,8 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   const stats = trace.stats;
   const n = ev.length;
   const tl = new TimelineBuilder([...STATE_NAMES]);
-  const threads: ThreadSched[] = [];
+  // One slot per thread of the table (filled on first use), so the array stays packed.
+  const threads: (ThreadSched | undefined)[] = new Array<ThreadSched | undefined>(trace.threads.list.length).fill(undefined);
   const cpus: CpuSched[] = [];
   const cpuByKey = new Map<number, CpuSched>();
   const nCpus: number[] = [];
@@ -171,9 +172,9 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   }
   function thr(idx: number): ThreadSched {
     let t = threads[idx];
-    if (!t) {
+    if (t === undefined) {
       const ti = info.list[idx];
-      t = threads[idx] = new ThreadSched(idx, ti.src, ti.tid);
+      t = threads[idx] = new ThreadSched(idx, ti.src, ti.tid, ident.vcpus.has(idx));
     }
     return t;
   }
@@ -183,7 +184,6 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   for (let s = 0; s < nCpus.length; s++) for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) cpuOf(s, c);
   for (const vm of ident.vms) for (const idx of vm.vcpuThreads) laneOf(thr(idx));
 
-  const isVcpu = (t: ThreadSched): boolean => ident.vcpus.has(t.index);
   const active = (s: St): boolean => s === St.Running || s === St.Runnable;
 
   // --- State bookkeeping ---------------------------------------------------------------------
@@ -205,25 +205,25 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       switch (t.state) {
         case St.Running:
           t.runningNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
           break;
         case St.Runnable:
           t.runnableNs += d;
           if (t.waitKind === WaitKind.Preempted) t.preemptedWaitNs += d;
           else t.wokenWaitNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
           break;
         case St.Sleeping:
           t.sleepingNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Sleeping);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Sleeping);
           break;
         case St.Blocked:
           t.blockedNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Blocked);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Blocked);
           break;
       }
     }
-    if (isVcpu(t) && active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
+    if (t.vcpu && active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
     t.state = next;
     t.since = ts;
   }
@@ -231,12 +231,14 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   function charge(w: ThreadSched, thief: number, ns: number): void {
     if (ns <= 0) return;
     w.stolenBy.set(thief, (w.stolenBy.get(thief) ?? 0) + ns);
-    w.stretchStolen.set(thief, (w.stretchStolen.get(thief) ?? 0) + ns);
+    w.stretchStolen.add(thief, ns);
   }
 
   /** Charges [a, b) of CPU c, run by `thief`, to every waiter of c. */
   function chargeRange(c: CpuSched, a: number, b: number, thief: number): void {
-    for (const w of c.waiters) {
+    const ws = c.waiters;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i];
       const s = Math.max(a, w.attribSince);
       if (b > s) charge(w, thief, b - s);
     }
@@ -263,10 +265,11 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     }
   }
 
-  function addWaiter(w: ThreadSched, cpu: number, ts: number): void {
+  /** Lists w as a waiter of `cpu` from ts; a new wait unless `sameWait` (a migration). */
+  function addWaiter(w: ThreadSched, cpu: number, ts: number, sameWait = false): void {
     w.cpu = cpu;
     w.attribSince = ts;
-    if (w.stretchStolen.size !== 0) w.stretchStolen.clear(); // clear() allocates a new table even when empty
+    if (!sameWait) w.stretchStolen.clear();
     cpuOf(w.src, cpu).waiters.push(w);
   }
 
@@ -277,21 +280,16 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     chargeRange(c, c.segStart, ts, c.cur);
     if (c.cur === IDLE) {
       c.idleNs += d;
-      c.lane!.push(c.segStart, ts, LaneState.Idle);
+      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Idle);
     } else {
       c.busyNs += d;
       c.byThread.set(c.cur, (c.byThread.get(c.cur) ?? 0) + d);
-      c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
+      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
     }
     c.segStart = ts;
   }
 
-  function topThief(m: Map<number, number>): number {
-    let best = UNKNOWN;
-    let bestNs = -1;
-    for (const [who, ns] of m) if (ns > bestNs) { best = who; bestNs = ns; }
-    return best;
-  }
+  const topThief = (t: ThreadSched): number => t.stretchStolen.top(UNKNOWN);
 
   /** Thread t starts running on CPU c at ts (recorded or inferred). */
   function switchIn(t: ThreadSched, c: CpuSched, ts: number): void {
@@ -305,16 +303,16 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           t.wakeLatency.push(d);
           if (d > wakeOutlierNs) {
             t.wakeOutliers++;
-            keepLongest(t.wakeExamples, { startNs: t.since, durationNs: d, who: whoName(topThief(t.stretchStolen)), cpu: c.cpu }, k);
+            if (wouldKeep(t.wakeExamples, d, k)) keepLongest(t.wakeExamples, { startNs: t.since, durationNs: d, who: whoName(topThief(t)), cpu: c.cpu }, k);
           }
         } else {
-          const thief = topThief(t.stretchStolen);
-          cause = causeOfThread(thief);
+          const thief = topThief(t);
+          if (keepTimeline) cause = causeOfThread(thief);
           if (d > stretchNs) {
             t.stretchCount++;
             t.stretchNs += d;
             if (d > t.stretchMaxNs) t.stretchMaxNs = d;
-            keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
+            if (wouldKeep(t.stretches, d, k)) keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
           }
         }
         setState(t, St.Running, ts, cause);
@@ -450,10 +448,10 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     if (ts > at) {
       // Draw [at, ts) as inferred on both lanes, then continue as running from ts.
       chargeRange(c, at, ts, idx);
-      c.lane!.push(at, ts, LaneState.Inferred, causeOfThread(idx));
+      if (keepTimeline) c.lane!.push(at, ts, LaneState.Inferred, causeOfThread(idx));
       c.busyNs += ts - at;
       c.byThread.set(idx, (c.byThread.get(idx) ?? 0) + (ts - at));
-      laneOf(t).push(at, ts, LaneState.Inferred, causeOfCpu(c.src, c.cpu));
+      if (keepTimeline) laneOf(t).push(at, ts, LaneState.Inferred, causeOfCpu(c.src, c.cpu));
       t.runningNs += ts - at;
       t.since = ts;
       c.segStart = ts;
@@ -561,9 +559,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           if (w.state === St.Runnable) {
             settleWaiter(w, ts);
             removeWaiter(w);
-            const stolen = new Map(w.stretchStolen);
-            addWaiter(w, A2[j], ts);
-            for (const [who, ns] of stolen) w.stretchStolen.set(who, ns);
+            addWaiter(w, A2[j], ts, true);
           } else if (w.state !== St.Running) w.cpu = A2[j];
           break;
         }
@@ -609,20 +605,20 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     if (t.state === St.Runnable) {
       // Still waiting at the end: count the wait, and keep it as a stretch if long.
       const d = endNs - t.since;
-      const thief = topThief(t.stretchStolen);
+      const thief = topThief(t);
       if (t.waitKind === WaitKind.Preempted && d > stretchNs) {
         t.stretchCount++;
         t.stretchNs += d;
         if (d > t.stretchMaxNs) t.stretchMaxNs = d;
         keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
       }
-      setState(t, St.Unknown, endNs, t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
+      setState(t, St.Unknown, endNs, !keepTimeline ? -1 : t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
     } else setState(t, St.Unknown, endNs);
   }
   for (const a of activity) {
     const d = endNs - a.last;
     if (d > 0) a.timeAtLevel[a.level] = (a.timeAtLevel[a.level] ?? 0) + d;
   }
-  return { threads, cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
+  return { threads: threads as ThreadSched[], cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
 
 }
