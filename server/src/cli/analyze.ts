@@ -31,7 +31,8 @@ Options:
   --json               print the vpscope.trace/1 JSON document instead of the text summary
   --out F.json         also write the JSON document to F.json
   --chrome-trace F     write the timeline as Chrome trace JSON (open it in Perfetto): real
-                       pids/tids, wake-up arrows, runnable-vCPU and steal counters, findings
+                       pids/tids, wake-up arrows, runnable-vCPU and steal counters per VM (a
+                       trace defines no CPU pools), findings
   --scenario F.vps     write a scenario skeleton with what the trace measured
   --html F.html        write a self-contained HTML report (timeline view with the findings on
                        their lanes); opens offline in a browser
@@ -144,7 +145,8 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     if (v['chrome-trace']) {
       await writeChunks(
         v['chrome-trace'],
-        chromeTraceStream(timeline!, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: file, format: doc.format } }),
+        // A trace records no CPU pools (cpupool / cpuset membership): the counters stay per VM.
+        chromeTraceStream(timeline!, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: file, format: doc.format, counters: 'per VM: the trace defines no CPU pools' } }),
       );
     }
     if (v.scenario) await writeChunks(v.scenario, [scenarioSkeleton(doc)]);
