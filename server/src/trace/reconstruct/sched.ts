@@ -30,6 +30,9 @@ import { BLOCK_ROWS } from '../columns';
 import { KvmTracker } from './kvm';
 import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest, wouldKeep } from './model';
 
+const NS_UNCERTAIN = 0;
+const NS_INFERRED_RUNNING = 1;
+
 /** Thief keys that are not threads. */
 export const IDLE = -1;
 export const UNKNOWN = -2;
@@ -230,7 +233,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
 
   function charge(w: ThreadSched, thief: number, ns: number): void {
     if (ns <= 0) return;
-    w.stolenBy.set(thief, (w.stolenBy.get(thief) ?? 0) + ns);
+    w.stolenBy.add(thief, ns);
     w.stretchStolen.add(thief, ns);
   }
 
@@ -283,7 +286,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Idle);
     } else {
       c.busyNs += d;
-      c.byThread.set(c.cur, (c.byThread.get(c.cur) ?? 0) + d);
+      c.byThread.add(c.cur, d);
       if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
     }
     c.segStart = ts;
@@ -424,7 +427,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     const lower = Math.min(ts, Math.max(c.lastTs, c.segStart, t ? Math.max(t.lastSeen, t.since) : -Infinity));
     const fromTask = c.cur !== IDLE;
     const at = fromTask ? lower + Math.floor((ts - lower) / 2) : lower;
-    stats.count('uncertain_ns', ts - lower);
+    countNs(NS_UNCERTAIN, ts - lower);
     if (fromTask) {
       // A switch away from a real task was lost: its state afterwards is unknown.
       stats.count('missing_switch_out');
@@ -440,7 +443,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       return;
     }
     stats.count('inferred_switch_in');
-    stats.count('inferred_running_ns', ts - at);
+    countNs(NS_INFERRED_RUNNING, ts - at);
     t.inferredSwitchIns++;
     t.inferredRunningNs += ts - at;
     c.inferredNs += ts - at;
@@ -450,12 +453,28 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       chargeRange(c, at, ts, idx);
       if (keepTimeline) c.lane!.push(at, ts, LaneState.Inferred, causeOfThread(idx));
       c.busyNs += ts - at;
-      c.byThread.set(idx, (c.byThread.get(idx) ?? 0) + (ts - at));
+      c.byThread.add(idx, ts - at);
       if (keepTimeline) laneOf(t).push(at, ts, LaneState.Inferred, causeOfCpu(c.src, c.cpu));
       t.runningNs += ts - at;
       t.since = ts;
       c.segStart = ts;
     }
+  }
+
+  /**
+   * The two ns counters, summed here and added to the stats at the end: a double stored in the
+   * stats' counter record allocates a heap number each time (a scavenge every few ms on large
+   * traces). The counter is created (at 0) where it first occurs, so the counters keep their order.
+   */
+  const nsSum = new Float64Array(2);
+  const nsSeen = new Uint8Array(2);
+  const NS_NAMES = ['uncertain_ns', 'inferred_running_ns'] as const;
+  function countNs(k: number, ns: number): void {
+    if (nsSeen[k] === 0) {
+      nsSeen[k] = 1;
+      stats.count(NS_NAMES[k], 0);
+    }
+    nsSum[k] += ns;
   }
 
   // --- kvm -----------------------------------------------------------------------------------
@@ -596,6 +615,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   }
 
   if (release) for (let bi = 0; bi < tsBlocks.length; bi++) ev.releaseBlock(bi);
+  for (let k = 0; k < 2; k++) if (nsSeen[k]) stats.count(NS_NAMES[k], nsSum[k]);
 
   // --- End of trace: close everything at endNs ------------------------------------------------
   kvm.finish();
