@@ -25,6 +25,8 @@ export interface KvmContext {
   /** The `guest`/`host` lane of a vCPU thread. */
   execLane(t: ThreadSched): LaneBuilder;
   whoName(index: number): string;
+  /** The time of the event being replayed (read by the per-event methods: see sched.ts switchIn). */
+  now: Float64Array;
 }
 
 export class KvmTracker {
@@ -41,10 +43,11 @@ export class KvmTracker {
 
   constructor(private readonly ctx: KvmContext) {}
 
-  exit(t: ThreadSched, c: CpuSched, reason: string, ts: number): void {
+  exit(t: ThreadSched, c: CpuSched, reason: string): void {
+    const ts = this.ctx.now[0];
     this.flushPio(t);
     t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
-    this.bucket(t, reason, ts);
+    this.bucket(t, reason, this.bucketOf(ts));
     if (t.lastEntry >= 0) {
       const r = ts - t.lastEntry;
       t.guestNs += r;
@@ -64,7 +67,8 @@ export class KvmTracker {
     t.lastExit = ts;
   }
 
-  entry(t: ThreadSched, ts: number): void {
+  entry(t: ThreadSched): void {
+    const ts = this.ctx.now[0];
     this.flushPio(t);
     if (t.lastExit >= 0) {
       t.hostNs += ts - t.lastExit;
@@ -74,7 +78,8 @@ export class KvmTracker {
     t.lastExit = -1;
   }
 
-  userspaceExit(t: ThreadSched, reason: string, ts: number): void {
+  userspaceExit(t: ThreadSched, reason: string): void {
+    const ts = this.ctx.now[0];
     t.userspaceExits.set(reason, (t.userspaceExits.get(reason) ?? 0) + 1);
     // An I/O exit to user space is the port access just traced; any other reason means that
     // access was handled inside KVM.
@@ -82,11 +87,12 @@ export class KvmTracker {
     else this.flushPio(t);
     if (this.ctx.info[t.index].kvmExits === 0) {
       t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
-      this.bucket(t, reason, ts);
+      this.bucket(t, reason, this.bucketOf(ts));
     }
   }
 
-  pio(t: ThreadSched, write: boolean, port: number, ts: number): void {
+  pio(t: ThreadSched, write: boolean, port: number): void {
+    const ts = this.ctx.now[0];
     this.flushPio(t);
     const keys = write ? this.pioOut : this.pioIn;
     let key = keys.get(port);
@@ -116,7 +122,7 @@ export class KvmTracker {
     t.pendingPioAt = -1;
     if (this.ctx.info[t.index].kvmExits === 0) {
       t.exits.set('IO_INSTRUCTION', (t.exits.get('IO_INSTRUCTION') ?? 0) + 1);
-      this.bucket(t, 'IO_INSTRUCTION', at);
+      this.bucket(t, 'IO_INSTRUCTION', this.bucketOf(at));
     }
   }
 
@@ -125,8 +131,12 @@ export class KvmTracker {
    * kept on the thread and added to `exitBuckets` when another one starts (and at the end): the
    * reasons enter `exitBuckets` in the same order as when every exit was added at once.
    */
-  private bucket(t: ThreadSched, reason: string, ts: number): void {
-    const i = Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
+  /** The 100 ms bucket of a time (a small integer: passed without boxing, unlike a time). */
+  private bucketOf(ts: number): number {
+    return Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
+  }
+
+  private bucket(t: ThreadSched, reason: string, i: number): void {
     if (t.bucketReason === reason && t.bucketIndex === i) {
       t.bucketCount++;
       return;
