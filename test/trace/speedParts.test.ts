@@ -135,3 +135,30 @@ describe('count tables', () => {
     );
   });
 });
+
+describe('LaneBuilder in chunks', () => {
+  it('holds, merges and reads back intervals like a flat array, across chunk boundaries', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60000 }), fc.integer({ min: 1, max: 7 }), fc.nat(1000), (n, period, seed) => {
+        const l = new LaneBuilder('x', 'x', 'g', 'thread');
+        const ref: number[] = [];
+        let t = 1e12 + seed;
+        for (let i = 0; i < n; i++) {
+          const d = 1 + ((i * 31 + seed) % 50);
+          // Runs of equal state and cause, back to back, so some pushes merge.
+          const st = Math.floor(i / period) % 3;
+          const gap = (i + seed) % 5 === 0 ? 1 : 0;
+          l.push(t + gap, t + gap + d, st, st - 1);
+          const m = ref.length;
+          if (m > 0 && ref[m - 2] === st && ref[m - 1] === st - 1 && ref[m - 3] === t + gap) ref[m - 3] = t + gap + d;
+          else ref.push(t + gap, t + gap + d, st, st - 1);
+          t += gap + d;
+        }
+        assert.equal(l.length, ref.length / 4);
+        assert.deepEqual(l.toData().intervals, ref);
+        for (let i = 0; i < l.length; i += 997) assert.deepEqual([l.startAt(i), l.endAt(i), l.stateAt(i), l.causeAt(i)], ref.slice(i * 4, i * 4 + 4));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
