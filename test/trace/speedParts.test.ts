@@ -17,6 +17,11 @@ const anyNumber = fc.oneof(
   fc.integer(),
   fc.integer({ min: -(2 ** 53), max: 2 ** 53 }).map((x) => x),
   fc.maxSafeInteger(),
+  // Near multiples of 10^9, where splitting into the part above 10^9 and nine digits can round.
+  fc.tuple(fc.integer({ min: 2, max: 9007199 }), fc.constantFrom(-1, 0, 1, 999999999, -999999999), fc.boolean()).map(([k, r, neg]) => {
+    const x = Math.min(Number.MAX_SAFE_INTEGER, k * 1e9 + r);
+    return neg ? -x : x;
+  }),
   fc.double({ noNaN: false }),
   fc.constantFrom(0, -0, 1e21, -1e21, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 2 ** 53, 2 ** 53 + 2, 1e9, 999999999, 1000000000, 1494546755000, Infinity, -Infinity, NaN, 5e-324),
 );

@@ -72,44 +72,55 @@ const ascii = new TextDecoder();
 
 /** Writes `JSON.stringify(v)` at `p` as ASCII bytes, returns the end. */
 export function putNumber(b: Uint8Array, p: number, v: number): number {
-  if (v === (v | 0)) {
-    // Int32 (-0 included: JSON writes it as 0).
-    if (v < 0) {
-      b[p++] = 0x2d;
-      if (v === -2147483648) return putDigits(b, p, 2147483648);
-      v = -v;
+  // Integers by digits (-0 included: JSON writes it as 0); anything else through JSON.stringify.
+  if (v >= 0) {
+    if (v < 2147483648) {
+      const x = v | 0;
+      if (x === v) return putUint31(b, p, x);
+    } else if (v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v) return putSafe(b, p, v);
+  } else if (v > -2147483648) {
+    const x = v | 0;
+    if (x === v) {
+      b[p] = 0x2d;
+      return putUint31(b, p + 1, -x);
     }
-    return putDigits(b, p, v);
-  }
-  if (Number.isInteger(v) && v <= Number.MAX_SAFE_INTEGER && v >= -Number.MAX_SAFE_INTEGER) {
-    if (v < 0) {
-      b[p++] = 0x2d;
-      v = -v;
-    }
-    const hi = Math.floor(v / 1e9);
-    p = putDigits(b, p, hi);
-    let lo = v - hi * 1e9;
-    for (let d = 100000000; d >= 1; d /= 10) {
-      const q = Math.floor(lo / d);
-      b[p++] = 0x30 + q;
-      lo -= q * d;
-    }
-    return p;
+  } else if (v >= -Number.MAX_SAFE_INTEGER && Math.floor(v) === v) {
+    b[p] = 0x2d;
+    return putSafe(b, p + 1, -v);
   }
   const s = JSON.stringify(v);
   for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
   return p;
 }
 
-/** Writes the decimal digits of a non-negative integer below 2^53 (no sign). */
-function putDigits(b: Uint8Array, p: number, v: number): number {
-  let n = 1;
-  for (let x = v; x >= 10; x = Math.floor(x / 10)) n++;
-  let q = p + n;
-  for (let x = v; q > p; ) {
-    const y = Math.floor(x / 10);
-    b[--q] = 0x30 + (x - y * 10);
+/** Digits of an integer in [0, 2^31). */
+function putUint31(b: Uint8Array, p: number, x: number): number {
+  const n = x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+  for (let q = p + n; q > p; ) {
+    const y = (x / 10) | 0;
+    b[--q] = 0x30 + x - y * 10;
     x = y;
   }
   return p + n;
+}
+
+/** Digits of an integer in [2^31, 2^53]: the part above 10^9, then nine digits. */
+function putSafe(b: Uint8Array, p: number, v: number): number {
+  let hi = Math.floor(v / 1e9);
+  let lo = v - hi * 1e9; // exact (integers below 2^53); the division may have rounded up or down
+  if (lo < 0) {
+    hi -= 1;
+    lo += 1e9;
+  } else if (lo >= 1e9) {
+    hi += 1;
+    lo -= 1e9;
+  }
+  p = putUint31(b, p, hi);
+  let x = lo | 0;
+  for (let q = p + 9; q > p; ) {
+    const y = (x / 10) | 0;
+    b[--q] = 0x30 + x - y * 10;
+    x = y;
+  }
+  return p + 9;
 }
