@@ -145,8 +145,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     if (v['chrome-trace']) {
       await writeChunks(
         v['chrome-trace'],
-        // A trace records no CPU pools (cpupool / cpuset membership): the counters stay per VM.
-        chromeTraceStream(timeline!, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: file, format: doc.format, counters: 'per VM: the trace defines no CPU pools' } }),
+        chromeTraceStream(timeline!, { omitStates: ['sleeping', 'idle', 'unknown'], findings: doc.findings, meta: { source: file, format: doc.format } }),
       );
     }
     if (v.scenario) await writeChunks(v.scenario, [scenarioSkeleton(doc)]);

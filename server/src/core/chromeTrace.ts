@@ -19,7 +19,8 @@
  * - Per CPU pool, when the caller names pools (a simulated scenario's Xen cpupools): the same two
  *   counters over the vCPU lanes of the pool's VMs, on a process of their own (`pool NAME`), so
  *   the runnable vCPUs can be read against the pool's pCPUs. A real trace names no pools (ftrace
- *   and trace-cmd record no cpupool or cpuset membership): its counters stay per VM.
+ *   and trace-cmd record no cpupool or cpuset membership): its counters stay per VM, and
+ *   `otherData.counters` says so.
  * - Findings and stalls are instant events (`i`) with `args` {code, message, size (ns)}.
  *
  * {@link chromeTraceStream} yields the text piece by piece (about 64 KiB) from a
@@ -53,6 +54,9 @@ export interface ChromePool {
   /** Its physical CPUs, when known (shown in the process name). */
   pcpus?: number;
 }
+
+/** `otherData.counters` of an imported trace's export (no pools given). */
+export const NO_POOLS_NOTE = 'per VM: the trace defines no CPU pools';
 
 /** Synthetic ids start above every real Linux pid when real ids are present (2^22). */
 export const SYNTHETIC_ID_BASE = 1 << 22;
@@ -194,7 +198,10 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
     first = false;
   }
   yield '\n],"displayTimeUnit":"ns","otherData":';
-  yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}) });
+  // An imported trace (lanes with OS thread ids) records no cpupool or cpuset membership: say
+  // that its counters are per VM, not per pool.
+  const imported = !opts.pools && tl.lanes.some((l) => l.tid !== undefined);
+  yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}), ...(imported ? { counters: NO_POOLS_NOTE } : {}) });
   yield '}\n';
 }
 
