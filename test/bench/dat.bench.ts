@@ -9,7 +9,8 @@
  *
  * Inputs: the largest shared real `.dat` (v7, zstd) and files generated from it: its header
  * sections and per-CPU pages re-packed, the pages repeated with shifted page timestamps until
- * the target size, as v6 (uncompressed) and as v7 with zlib. Each case runs in its own child
+ * the target size, as v6 (uncompressed) and as v7 with zlib. Cases: floor, import, `vpscope
+ * analyze` (text summary) and `vpscope analyze --json`. Each case runs in its own child
  * process (bundled by esbuild, as the CLI ships) so peak RSS (VmHWM) is that case's alone; three
  * rounds, interleaved; best CPU time, largest RSS. Prints markdown; asserts nothing.
  */
@@ -98,7 +99,7 @@ async function child(mode: string, file: string): Promise<void> {
     events = o.trace.stats.events;
   } else {
     const io = { stdout: { write: () => true }, stderr: { write: (c: string) => process.stderr.write(c) } };
-    const code = await analyzeMain([file], io);
+    const code = await analyzeMain(mode === 'analyze-json' ? [file, '--json'] : [file], io);
     if (code !== 0) throw new Error(`vpscope analyze exited ${code}`);
   }
   const ms = performance.now() - t0;
@@ -133,7 +134,7 @@ function runChild(script: string, mode: string, file: string): Result {
 
 function measureAll(script: string, file: string): Record<string, Result> {
   const runs: Record<string, Result[]> = {};
-  for (let i = 0; i < RUNS; i++) for (const m of ['floor', 'import', 'analyze']) (runs[m] ??= []).push(runChild(script, m, file));
+  for (let i = 0; i < RUNS; i++) for (const m of ['floor', 'import', 'analyze', 'analyze-json']) (runs[m] ??= []).push(runChild(script, m, file));
   const out: Record<string, Result> = {};
   for (const [m, rs] of Object.entries(runs)) {
     const best = rs.reduce((a, b) => (b.cpuMs < a.cpuMs ? b : a));
@@ -212,9 +213,11 @@ function row(name: string, file: string, r: Record<string, Result>): string {
   const f = r.floor;
   const i = r.import;
   const a = r.analyze;
+  const j = r['analyze-json'];
   const tp = (x: Result) => `${(dataMB / (x.cpuMs / 1000)).toFixed(0)}`;
   const rss = (x: Result) => `${x.peakRssMB.toFixed(0)} (${((100 * x.peakRssMB) / sizeMB).toFixed(0)}% of file, ${((100 * x.peakRssMB) / dataMB).toFixed(0)}% of data)`;
-  return `| ${name} | ${sizeMB.toFixed(1)} | ${dataMB.toFixed(1)} | ${i.events.toLocaleString('en-US')} | ${f.cpuMs.toFixed(0)} ms, ${tp(f)} | ${i.cpuMs.toFixed(0)} ms, ${tp(i)} | ${(i.cpuMs / f.cpuMs).toFixed(2)}x | ${rss(i)} | ${a.cpuMs.toFixed(0)} ms, ${tp(a)} | ${rss(a)} |`;
+  const over = (x: Result) => `${(x.cpuMs / f.cpuMs).toFixed(2)}x`;
+  return `| ${name} | ${sizeMB.toFixed(1)} | ${dataMB.toFixed(1)} | ${i.events.toLocaleString('en-US')} | ${f.cpuMs.toFixed(0)} ms, ${tp(f)} | ${i.cpuMs.toFixed(0)} ms, ${tp(i)} | ${over(i)} | ${rss(i)} | ${a.cpuMs.toFixed(0)} ms, ${tp(a)} | ${over(a)} | ${rss(a)} | ${j.cpuMs.toFixed(0)} ms, ${tp(j)} | ${over(j)} | ${rss(j)} |`;
 }
 
 async function parent(): Promise<void> {
@@ -246,8 +249,8 @@ async function parent(): Promise<void> {
     lines.push('');
     lines.push(`CPU time (user + system) of the best of ${RUNS} rounds; MB/s is decompressed ring-buffer data per CPU second; peak RSS (VmHWM) is the largest of the rounds.`);
     lines.push('');
-    lines.push('| input | file MB | data MB | events | floor (decompress + scan) | import | import / floor | import peak RSS MB | `vpscope analyze` | `vpscope analyze` peak RSS MB |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('| input | file MB | data MB | events | floor (decompress + scan) | import | import / floor | import peak RSS MB | `vpscope analyze` | analyze / floor | `vpscope analyze` peak RSS MB | `--json` | `--json` / floor | `--json` peak RSS MB |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     lines.push(row('r2_2x_n4.dat (real, v7 zstd)', real, measureAll(script, real)));
     lines.push(row(`generated v6 (r2 pages x${copies})`, v6, measureAll(script, v6)));
     lines.push(row(`generated v7 zlib (r2 pages x${copies})`, v7, measureAll(script, v7)));

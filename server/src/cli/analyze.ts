@@ -41,7 +41,8 @@ Options:
   --json               print the vpscope.trace/1 JSON document instead of the text summary
   --out F.json         also write the JSON document to F.json
   --chrome-trace F     write the timeline as Chrome trace JSON (open it in Perfetto): real
-                       pids/tids, wake-up arrows, runnable-vCPU and steal counters, findings
+                       pids/tids, wake-up arrows, runnable-vCPU and steal counters per VM (a
+                       trace defines no CPU pools), findings
   --scenario F.vps     write a scenario skeleton with what the trace measured
   --html F.html        write a self-contained HTML report (timeline view with the findings on
                        their lanes); opens offline in a browser

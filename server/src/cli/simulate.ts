@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
-import { chromeTraceStream } from '../core/chromeTrace';
+import { chromePools, chromeTraceStream } from '../core/chromeTrace';
 import { analyzeDocument } from '../model/analyze';
 import { mergedTimelineSource, renderSummary, runJsonChunks, toRunJson, type NotRun } from '../report/simulation';
 import { simulateAllWithFindings } from '../analysis/run';
@@ -269,7 +269,7 @@ export async function main(args: string[]): Promise<number> {
   if (o['chrome-trace']) {
     const findings = results.flatMap((r) => (results.length > 1 ? r.findings.map((f) => ({ ...f, lane: f.lane ? `${r.name}:${f.lane}` : undefined })) : r.findings));
     try {
-      await writeChunks(o['chrome-trace'], chromeTraceStream(mergedTimelineSource(results), { findings, stalls: results.flatMap((r) => r.stalls), omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 } }));
+      await writeChunks(o['chrome-trace'], chromeTraceStream(mergedTimelineSource(results), { findings, stalls: results.flatMap((r) => r.stalls), omitStates: ['idle'], meta: { file: shown, seed: results[0]?.seed ?? 0 }, pools: chromePools(results) }));
     } catch (e) {
       process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o['chrome-trace']}: ${(e as Error).message}\n`));
       return 2;

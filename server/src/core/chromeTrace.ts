@@ -16,6 +16,11 @@
  *   and `waiting` (runnable without a CPU: steal; chrome://tracing stacks them to the runnable
  *   total, Perfetto shows one track per arg), and `steal ms` (the waiting time summed from the
  *   start, the cumulative figure a guest's /proc/stat steal column shows).
+ * - Per CPU pool, when the caller names pools (a simulated scenario's Xen cpupools): the same two
+ *   counters over the vCPU lanes of the pool's VMs, on a process of their own (`pool NAME`), so
+ *   the runnable vCPUs can be read against the pool's pCPUs. A real trace names no pools (ftrace
+ *   and trace-cmd record no cpupool or cpuset membership): its counters stay per VM, and
+ *   `otherData.counters` says so.
  * - Findings and stalls are instant events (`i`) with `args` {code, message, size (ns)}.
  *
  * {@link chromeTraceStream} yields the text piece by piece (about 64 KiB) from a
@@ -36,7 +41,22 @@ export interface ChromeExportOptions {
   stalls?: Stall[];
   /** Extra metadata written to `otherData`. */
   meta?: Record<string, string | number>;
+  /** CPU pools: counters are added per pool over the vCPU lanes of its lane groups (VMs). */
+  pools?: ChromePool[];
 }
+
+/** A CPU pool (a Xen cpupool, a cpuset) for {@link ChromeExportOptions.pools}. */
+export interface ChromePool {
+  /** Its name, shown as the process `pool NAME`. */
+  name: string;
+  /** Lane groups (e.g. `vm:web`) whose `vcpu` lanes belong to it. */
+  groups: string[];
+  /** Its physical CPUs, when known (shown in the process name). */
+  pcpus?: number;
+}
+
+/** `otherData.counters` of an imported trace's export (no pools given). */
+export const NO_POOLS_NOTE = 'per VM: the trace defines no CPU pools';
 
 /** Synthetic ids start above every real Linux pid when real ids are present (2^22). */
 export const SYNTHETIC_ID_BASE = 1 << 22;
@@ -62,7 +82,7 @@ export function toChromeTrace(tl: TimelineData, opts: ChromeExportOptions = {}):
  */
 export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions = {}): Generator<string> {
   const omit = new Set(opts.omitStates ?? []);
-  const ids = assignIds(tl.lanes);
+  const ids = assignIds(tl.lanes, opts.pools ?? []);
   const tidOf = new Map<string, { pid: number; tid: number }>();
   tl.lanes.forEach((lane, i) => tidOf.set(lane.id, ids.lane[i]));
   const events: string[] = [];
@@ -136,7 +156,7 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
   }
   {
     let buf = '';
-    for (const piece of counterEvents(tl, ids)) {
+    for (const piece of counterEvents(tl, ids, opts.pools ?? [])) {
       buf += (first ? '' : ',\n') + piece;
       first = false;
       if (buf.length > 1 << 16) {
@@ -178,7 +198,10 @@ export function* chromeTraceStream(tl: TimelineSource, opts: ChromeExportOptions
     first = false;
   }
   yield '\n],"displayTimeUnit":"ns","otherData":';
-  yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}) });
+  // An imported trace (lanes with OS thread ids) records no cpupool or cpuset membership: say
+  // that its counters are per VM, not per pool.
+  const imported = !opts.pools && tl.lanes.some((l) => l.tid !== undefined);
+  yield JSON.stringify({ generator: 'vpscope', ...(opts.meta ?? {}), ...(imported ? { counters: NO_POOLS_NOTE } : {}) });
   yield '}\n';
 }
 
@@ -209,10 +232,12 @@ interface Ids {
   order: Map<number, number>;
   /** The Chrome pid that carries a lane group's counters. */
   groupPid: Map<string, number>;
+  /** The Chrome pid of each pool's counters (by index in the pools). */
+  poolPid: number[];
 }
 
 /** Chrome pids and tids of the lanes: real ones where the lane has them, synthetic otherwise. */
-function assignIds(lanes: readonly LaneSource[]): Ids {
+function assignIds(lanes: readonly LaneSource[], pools: readonly ChromePool[]): Ids {
   const anyReal = lanes.some((l) => l.tid !== undefined && l.tid > 0);
   const base = anyReal ? SYNTHETIC_ID_BASE : 0;
   const synthPid = new Map<string, number>();
@@ -266,21 +291,31 @@ function assignIds(lanes: readonly LaneSource[]): Ids {
     add(lane[i].pid);
     add(groupPid.get(l.group)!);
   });
-  return { lane, processes, order, groupPid };
+  // Pools last, each a synthetic process of its own (after every group's, so adding pools
+  // changes no other id).
+  const poolPid = pools.map((p, k) => {
+    const pid = base + synthPid.size + 1 + k;
+    processes.set(pid, `pool ${p.name}${p.pcpus !== undefined ? ` (${p.pcpus} pCPU${p.pcpus === 1 ? '' : 's'})` : ''}`);
+    order.set(pid, processes.size);
+    return pid;
+  });
+  return { lane, processes, order, groupPid, poolPid };
 }
 
 /**
- * Counter events per lane group that has vCPU lanes: how many of its vCPUs were running or
- * runnable (`running`, `inferred`, `runnable` intervals) at each change, how many were runnable
- * without running (steal), and the summed steal time: event texts, group after group, in time
- * order within a group.
+ * Counter events per lane group that has vCPU lanes, then per pool: how many of its vCPUs were
+ * running or runnable (`running`, `inferred`, `runnable` intervals) at each change, how many were
+ * runnable without running (steal), and the summed steal time: event texts, group after group
+ * (pool after pool), in time order within one.
  */
-function* counterEvents(tl: TimelineSource, ids: Ids): Generator<string> {
+function* counterEvents(tl: TimelineSource, ids: Ids, pools: readonly ChromePool[]): Generator<string> {
   const stRunning = new Set(['running', 'inferred'].map((s) => tl.states.indexOf(s)).filter((i) => i >= 0));
   const stWaiting = tl.states.indexOf('runnable');
   const byGroup = new Map<string, LaneSource[]>();
   for (const l of tl.lanes) if (l.kind === 'vcpu') (byGroup.get(l.group) ?? byGroup.set(l.group, []).get(l.group)!).push(l);
-  for (const [group, lanes] of byGroup) {
+  const targets: [number, LaneSource[]][] = [...byGroup].map(([group, lanes]) => [ids.groupPid.get(group)!, lanes]);
+  pools.forEach((p, k) => targets.push([ids.poolPid[k], p.groups.flatMap((g) => byGroup.get(g) ?? [])]));
+  for (const [pid, lanes] of targets) {
     let n = 0;
     for (const l of lanes) for (let i = 0; i < l.length; i++) if (stRunning.has(l.stateAt(i)) || l.stateAt(i) === stWaiting) n++;
     if (n === 0) continue;
@@ -305,7 +340,6 @@ function* counterEvents(tl: TimelineSource, ids: Ids): Generator<string> {
       }
     }
     const lists = [rs.subarray(0, nr).sort(), re.subarray(0, nr).sort(), ws.subarray(0, nw).sort(), we.subarray(0, nw).sort()];
-    const pid = ids.groupPid.get(group)!;
     let running = 0;
     let waiting = 0;
     let stealNs = 0;
@@ -348,4 +382,35 @@ function* counterEvents(tl: TimelineSource, ids: Ids): Generator<string> {
       if (text) yield text;
     }
   }
+}
+
+/** What {@link chromePools} reads of a simulated variant (a `VariantResult`). */
+export interface PooledRun {
+  name: string;
+  vms: readonly { name: string; pool: string }[];
+  pcpus: readonly { pool: string }[];
+}
+
+/**
+ * The pools of simulated runs, for {@link ChromeExportOptions.pools}: per run that has more than
+ * one pool (the scenario declares cpupools; with the boot pool alone every vCPU is in it and the
+ * per-VM counters say it all), each pool with the `vm:NAME` groups of its VMs and its pCPU count.
+ * Several runs are told apart the way the merged timeline prefixes their lane groups
+ * (`variant:`).
+ */
+export function chromePools(runs: readonly PooledRun[]): ChromePool[] {
+  const out: ChromePool[] = [];
+  for (const r of runs) {
+    const names = [...new Set([...r.pcpus.map((c) => c.pool), ...r.vms.map((v) => v.pool)])].filter((p) => p !== '');
+    if (names.length < 2) continue;
+    const pre = runs.length > 1 ? `${r.name}:` : '';
+    for (const p of names) {
+      out.push({
+        name: pre + p,
+        groups: r.vms.filter((v) => v.pool === p).map((v) => `${pre}vm:${v.name}`),
+        pcpus: r.pcpus.filter((c) => c.pool === p).length,
+      });
+    }
+  }
+  return out;
 }

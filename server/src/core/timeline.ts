@@ -127,12 +127,36 @@ export function timelineSourceOf(tl: TimelineData): TimelineSource {
   return { startNs: tl.startNs, endNs: tl.endNs, states: tl.states, causes: tl.causes, lanes, ...(wakes ? { wakes } : {}) };
 }
 
-/** Builds one lane; appends must come in time order. Adjacent equal intervals are merged. */
+/** Intervals per full chunk of a long lane (see {@link LaneBuilder}). */
+const CHUNK_BITS = 14;
+const CHUNK = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK - 1;
+
+interface LaneChunk {
+  s: Float64Array;
+  e: Float64Array;
+  t: Int32Array;
+  c: Int32Array;
+}
+
+/**
+ * Builds one lane; appends must come in time order. Adjacent equal intervals are merged.
+ *
+ * Storage: the intervals of a short lane live in typed arrays that double as they fill; from
+ * {@link CHUNK} intervals on, a lane grows by whole chunks of that size that are never copied
+ * again. A lane of a million intervals thus holds at most one partly used chunk (not up to half
+ * its size unused), and growing it never holds the old and the new arrays at once (which made the
+ * peak memory of `analyze --json` about three times the timeline at the moment of a doubling).
+ */
 export class LaneBuilder {
   private starts: Float64Array;
   private ends: Float64Array;
   private st: Int32Array;
   private cs: Int32Array;
+  /** Full chunks before the current arrays, CHUNK intervals each. */
+  private readonly full: LaneChunk[] = [];
+  /** Intervals in {@link full}. */
+  private base = 0;
   length = 0;
   /** OS thread and process ids (imported traces), see {@link LaneSource}. */
   tid?: number;
@@ -147,6 +171,7 @@ export class LaneBuilder {
     readonly kind: LaneKind,
     capacity = 64,
   ) {
+    capacity = Math.min(Math.max(0, capacity), CHUNK);
     this.starts = new Float64Array(capacity);
     this.ends = new Float64Array(capacity);
     this.st = new Int32Array(capacity);
@@ -156,26 +181,46 @@ export class LaneBuilder {
   /** Adds `[startNs, endNs)` in `state` (index), caused by `cause` (index or -1). */
   push(startNs: number, endNs: number, state: number, cause = -1): void {
     if (endNs <= startNs) return;
-    const n = this.length;
+    let n = this.length - this.base;
     if (n > 0 && this.st[n - 1] === state && this.cs[n - 1] === cause && this.ends[n - 1] === startNs) {
       this.ends[n - 1] = endNs;
       return;
     }
-    if (n === this.starts.length) this.grow();
+    if (n === this.starts.length) {
+      if (n < CHUNK) this.grow();
+      else {
+        this.full.push({ s: this.starts, e: this.ends, t: this.st, c: this.cs });
+        this.base += CHUNK;
+        this.starts = new Float64Array(CHUNK);
+        this.ends = new Float64Array(CHUNK);
+        this.st = new Int32Array(CHUNK);
+        this.cs = new Int32Array(CHUNK);
+        n = 0;
+      }
+    }
     this.starts[n] = startNs;
     this.ends[n] = endNs;
     this.st[n] = state;
     this.cs[n] = cause;
-    this.length = n + 1;
+    this.length++;
   }
 
-  startAt(i: number): number { return this.starts[i]; }
-  endAt(i: number): number { return this.ends[i]; }
-  stateAt(i: number): number { return this.st[i]; }
-  causeAt(i: number): number { return this.cs[i]; }
+  startAt(i: number): number {
+    return i >= this.base ? this.starts[i - this.base] : this.full[i >>> CHUNK_BITS].s[i & CHUNK_MASK];
+  }
+  endAt(i: number): number {
+    return i >= this.base ? this.ends[i - this.base] : this.full[i >>> CHUNK_BITS].e[i & CHUNK_MASK];
+  }
+  stateAt(i: number): number {
+    return i >= this.base ? this.st[i - this.base] : this.full[i >>> CHUNK_BITS].t[i & CHUNK_MASK];
+  }
+  causeAt(i: number): number {
+    return i >= this.base ? this.cs[i - this.base] : this.full[i >>> CHUNK_BITS].c[i & CHUNK_MASK];
+  }
 
+  /** Doubles the current arrays (up to one chunk). */
   private grow(): void {
-    const cap = this.starts.length * 2;
+    const cap = Math.min(Math.max(this.starts.length * 2, 64), CHUNK);
     const s = new Float64Array(cap); s.set(this.starts); this.starts = s;
     const e = new Float64Array(cap); e.set(this.ends); this.ends = e;
     const t = new Int32Array(cap); t.set(this.st); this.st = t;
@@ -185,10 +230,10 @@ export class LaneBuilder {
   toData(): LaneData {
     const intervals = new Array<number>(this.length * 4);
     for (let i = 0; i < this.length; i++) {
-      intervals[i * 4] = this.starts[i];
-      intervals[i * 4 + 1] = this.ends[i];
-      intervals[i * 4 + 2] = this.st[i];
-      intervals[i * 4 + 3] = this.cs[i];
+      intervals[i * 4] = this.startAt(i);
+      intervals[i * 4 + 1] = this.endAt(i);
+      intervals[i * 4 + 2] = this.stateAt(i);
+      intervals[i * 4 + 3] = this.causeAt(i);
     }
     return { id: this.id, label: this.label, group: this.group, kind: this.kind, intervals };
   }

@@ -30,6 +30,9 @@ export const datDecompressors: DatDecompressors = {
 
 export const READ_CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** A gzip member ends with its CRC-32 and length, 4 bytes each (RFC 1952). */
+const GZIP_TRAILER_BYTES = 8;
+
 export interface TraceFileSource {
   /** Decompressed chunks; each is only valid until the next one is requested. */
   chunks: AsyncIterable<Uint8Array>;
@@ -196,10 +199,15 @@ function streamSource(input: NodeJS.ReadableStream, totalBytes: number): TraceFi
   async function* chunks(): AsyncGenerator<Uint8Array> {
     const it = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
     try {
-      let first = await it.next();
-      while (!first.done && first.value.length === 0) first = await it.next();
-      if (first.done) return;
-      const head = typeof first.value === 'string' ? Buffer.from(first.value) : first.value;
+      // The gzip magic is two bytes: a pipe may deliver them in separate chunks.
+      let head: Buffer = Buffer.alloc(0);
+      while (head.length < 2) {
+        const r = await it.next();
+        if (r.done) break;
+        const c = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+        head = head.length === 0 ? c : Buffer.concat([head, c]);
+      }
+      if (head.length === 0) return;
       pos += head.length;
       compressed = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
       if (!compressed) {
@@ -214,16 +222,40 @@ function streamSource(input: NodeJS.ReadableStream, totalBytes: number): TraceFi
         return;
       }
       const gz = createGunzip({ chunkSize: 1 << 20 });
+      // The last GZIP_TRAILER_BYTES seen are held back and written on their own at the end: zlib
+      // drops the output of the write in which it finds a bad CRC or length (or the cut of a
+      // truncated stream), and unlike a file (rawInflateAfter) a stream cannot be read again.
+      // A write holding only the trailer produces no output, so nothing is lost and stdin gives
+      // what the file gives.
+      let held: Buffer = Buffer.alloc(0);
+      const put = async (c: Buffer): Promise<void> => {
+        if (!gz.write(c)) await new Promise((res) => gz.once('drain', res));
+      };
+      const feed = async (c: Buffer): Promise<void> => {
+        if (held.length + c.length <= GZIP_TRAILER_BYTES) {
+          held = Buffer.concat([held, c]);
+          return;
+        }
+        const keep = Math.min(c.length, GZIP_TRAILER_BYTES);
+        const release = GZIP_TRAILER_BYTES - keep; // bytes of `held` that stay held
+        if (held.length > release) await put(held.subarray(0, held.length - release));
+        const rest = held.subarray(held.length - Math.min(release, held.length));
+        if (c.length > keep) await put(c.subarray(0, c.length - keep));
+        held = Buffer.concat([rest, c.subarray(c.length - keep)]);
+      };
       const pump = (async () => {
         try {
-          if (!gz.write(head)) await new Promise((r) => gz.once('drain', r));
+          await feed(head);
           for (;;) {
             const r = await it.next();
             if (r.done) break;
             const c = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
             pos += c.length;
-            if (!gz.write(c)) await new Promise((res) => gz.once('drain', res));
+            await feed(c);
           }
+          // Processed before end(): the last write before end() is inflated with Z_FINISH, and
+          // the output of a write that fails is lost.
+          if (held.length) await new Promise<void>((res) => gz.write(held, () => res()));
           gz.end();
         } catch (e) {
           gz.destroy(e as Error);
@@ -265,7 +297,18 @@ export async function loadTraceFile(path: string, opts: LoadOptions = {}): Promi
     const dat = await loadDatFile(path, opts);
     if (dat) return dat;
   }
-  const src = await openTraceFile(path);
+  return importSource(await openTraceFile(path), path, opts);
+}
+
+/**
+ * {@link loadTraceFile} for a stream (what `-` reads from stdin): plain or gzip text, or a .dat
+ * held in memory. `name` is the file name the document shows.
+ */
+export function loadTraceStream(input: NodeJS.ReadableStream, name: string, opts: LoadOptions = {}): Promise<ImportOutcome> {
+  return importSource(streamSource(input, 0), name, opts);
+}
+
+async function importSource(src: TraceFileSource, path: string, opts: LoadOptions): Promise<ImportOutcome> {
   const outcome = await importTrace(src.chunks, {
     fileName: path,
     format: opts.format,

@@ -59,7 +59,11 @@ export class BlockColumn<T extends TypedArray> {
 
   /** Drops block `bi` (its rows read as undefined afterwards): for a reader that owns the column. */
   release(bi: number): void {
-    if (bi < this.blocks.length && this.blocks[bi] !== this.cur) this.blocks[bi] = new this.ctor(0);
+    if (bi < this.blocks.length && this.blocks[bi] !== this.cur) {
+      const old = this.blocks[bi];
+      this.blocks[bi] = new this.ctor(0);
+      freeNow(old);
+    }
   }
 
   /** Bytes held, including the unused tail of the last block. */
@@ -67,6 +71,22 @@ export class BlockColumn<T extends TypedArray> {
     let n = 0;
     for (const b of this.blocks) n += b.byteLength;
     return n;
+  }
+}
+
+/**
+ * Returns a typed array's memory now rather than at the next full GC: its buffer is moved
+ * (transferred, not copied) into a clone that nothing keeps, which the next minor GC frees. A
+ * block dropped during an analysis was allocated long before, in the old generation, so without
+ * this its memory stayed until a major GC, and the analysis' own allocations came on top of it:
+ * the peak RSS of `vpscope analyze` was the whole event table plus the analysis.
+ */
+function freeNow(a: TypedArray): void {
+  if (a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength || typeof structuredClone !== 'function') return;
+  try {
+    structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
+  } catch {
+    // not transferable (e.g. already detached): left to the GC
   }
 }
 

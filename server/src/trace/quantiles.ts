@@ -17,8 +17,42 @@ export interface LatencyStats {
 
 export const EMPTY_LATENCY: LatencyStats = { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0 };
 
-/** Nearest-rank percentiles of `values` (copied, then sorted numerically). */
+/**
+ * Nearest-rank percentiles of `values` (not modified). The three ranks are found by selection
+ * (each in the part of the array the previous one left above it) instead of a full sort, about
+ * 4x less work on the hundreds of thousands of wake-ups of a large trace; the values are the
+ * same as {@link latencyStatsSorted}'s. The mean is summed in input order, which is exact (hence
+ * equal to the sorted order's sum) for integers whose sum stays below 2^53: anything else takes
+ * the sorting path.
+ */
 export function latencyStats(values: Float64Array): LatencyStats {
+  const n = values.length;
+  if (n === 0) return { ...EMPTY_LATENCY };
+  let sum = 0;
+  let max = -Infinity;
+  let big = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (!Number.isInteger(x)) return latencyStatsSorted(values);
+    sum += x;
+    if (x > max) max = x;
+    if (Math.abs(x) > big) big = Math.abs(x);
+  }
+  // Every partial sum, in any order, is exact when n times the largest magnitude is.
+  if (big * n > Number.MAX_SAFE_INTEGER) return latencyStatsSorted(values);
+  const v = Float64Array.from(values);
+  const rank = (q: number): number => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+  const k50 = rank(0.5);
+  const k90 = rank(0.9);
+  const k99 = rank(0.99);
+  select(v, 0, n - 1, k50);
+  select(v, k50, n - 1, k90);
+  select(v, k90, n - 1, k99);
+  return { count: n, p50: v[k50], p90: v[k90], p99: v[k99], max, mean: Math.round(sum / n) };
+}
+
+/** The reference: a copy sorted numerically, percentiles read by rank, the sum in sorted order. */
+export function latencyStatsSorted(values: Float64Array): LatencyStats {
   const n = values.length;
   if (n === 0) return { ...EMPTY_LATENCY };
   const v = Float64Array.from(values).sort();
@@ -26,4 +60,45 @@ export function latencyStats(values: Float64Array): LatencyStats {
   for (let i = 0; i < n; i++) sum += v[i];
   const at = (q: number): number => v[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
   return { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: v[n - 1], mean: Math.round(sum / n) };
+}
+
+/**
+ * Rearranges `a[lo..hi]` so that `a[k]` holds the value a sort would put there, smaller or equal
+ * values before it and greater or equal after (Hoare partitioning around a median of three;
+ * after a few rounds without progress the range is sorted instead, so no input is quadratic).
+ */
+function select(a: Float64Array, lo: number, hi: number, k: number): void {
+  let rounds = 0;
+  while (hi > lo) {
+    if (hi - lo < 16 || ++rounds > 64) {
+      a.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = lo + ((hi - lo) >> 1);
+    // Median of three as the pivot.
+    let x = a[lo];
+    let y = a[mid];
+    let z = a[hi];
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // Now a[lo..j] <= pivot <= a[i..hi], and everything between j and i equals the pivot.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
 }

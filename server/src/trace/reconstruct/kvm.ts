@@ -25,6 +25,8 @@ export interface KvmContext {
   /** The `guest`/`host` lane of a vCPU thread. */
   execLane(t: ThreadSched): LaneBuilder;
   whoName(index: number): string;
+  /** The time of the event being replayed (read by the per-event methods: see sched.ts switchIn). */
+  now: Float64Array;
 }
 
 export class KvmTracker {
@@ -33,15 +35,19 @@ export class KvmTracker {
    * the thread's `pendingPioAt`, -1 when none); finish() flushes those still pending.
    */
   private readonly pendingPio: ThreadSched[] = [];
-  /** `out 0x20`-style keys by direction and port, built once each. */
-  private readonly pioKeys = new Map<number, string>();
+  /** `in 0x20` / `out 0x20`-style keys by port, built once each. */
+  private readonly pioIn = new Map<number, string>();
+  private readonly pioOut = new Map<number, string>();
+  /** Threads with exits counted in their current bucket (see `ThreadSched.bucketReason`). */
+  private readonly bucketed: ThreadSched[] = [];
 
   constructor(private readonly ctx: KvmContext) {}
 
-  exit(t: ThreadSched, c: CpuSched, reason: string, ts: number): void {
+  exit(t: ThreadSched, c: CpuSched, reason: string): void {
+    const ts = this.ctx.now[0];
     this.flushPio(t);
     t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
-    this.bucket(t, reason, ts);
+    this.bucket(t, reason, this.bucketOf(ts));
     if (t.lastEntry >= 0) {
       const r = ts - t.lastEntry;
       t.guestNs += r;
@@ -61,7 +67,8 @@ export class KvmTracker {
     t.lastExit = ts;
   }
 
-  entry(t: ThreadSched, ts: number): void {
+  entry(t: ThreadSched): void {
+    const ts = this.ctx.now[0];
     this.flushPio(t);
     if (t.lastExit >= 0) {
       t.hostNs += ts - t.lastExit;
@@ -71,7 +78,8 @@ export class KvmTracker {
     t.lastExit = -1;
   }
 
-  userspaceExit(t: ThreadSched, reason: string, ts: number): void {
+  userspaceExit(t: ThreadSched, reason: string): void {
+    const ts = this.ctx.now[0];
     t.userspaceExits.set(reason, (t.userspaceExits.get(reason) ?? 0) + 1);
     // An I/O exit to user space is the port access just traced; any other reason means that
     // access was handled inside KVM.
@@ -79,15 +87,16 @@ export class KvmTracker {
     else this.flushPio(t);
     if (this.ctx.info[t.index].kvmExits === 0) {
       t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
-      this.bucket(t, reason, ts);
+      this.bucket(t, reason, this.bucketOf(ts));
     }
   }
 
-  pio(t: ThreadSched, write: boolean, port: number, ts: number): void {
+  pio(t: ThreadSched, write: boolean, port: number): void {
+    const ts = this.ctx.now[0];
     this.flushPio(t);
-    const k = (write ? 8589934592 : 0) + port;
-    let key = this.pioKeys.get(k);
-    if (key === undefined) this.pioKeys.set(k, (key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`));
+    const keys = write ? this.pioOut : this.pioIn;
+    let key = keys.get(port);
+    if (key === undefined) keys.set(port, (key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`));
     t.pio.set(key, (t.pio.get(key) ?? 0) + 1);
     if (!t.pioListed) {
       t.pioListed = true;
@@ -104,6 +113,7 @@ export class KvmTracker {
   /** Call at the end of the trace. */
   finish(): void {
     for (const t of this.pendingPio) this.flushPio(t);
+    for (const t of this.bucketed) this.flushBucket(t);
   }
 
   private flushPio(t: ThreadSched): void {
@@ -112,14 +122,40 @@ export class KvmTracker {
     t.pendingPioAt = -1;
     if (this.ctx.info[t.index].kvmExits === 0) {
       t.exits.set('IO_INSTRUCTION', (t.exits.get('IO_INSTRUCTION') ?? 0) + 1);
-      this.bucket(t, 'IO_INSTRUCTION', at);
+      this.bucket(t, 'IO_INSTRUCTION', this.bucketOf(at));
     }
   }
 
-  private bucket(t: ThreadSched, reason: string, ts: number): void {
+  /**
+   * Counts an exit in its 100 ms bucket. The count of the thread's current (reason, bucket) is
+   * kept on the thread and added to `exitBuckets` when another one starts (and at the end): the
+   * reasons enter `exitBuckets` in the same order as when every exit was added at once.
+   */
+  /** The 100 ms bucket of a time (a small integer: passed without boxing, unlike a time). */
+  private bucketOf(ts: number): number {
+    return Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
+  }
+
+  private bucket(t: ThreadSched, reason: string, i: number): void {
+    if (t.bucketReason === reason && t.bucketIndex === i) {
+      t.bucketCount++;
+      return;
+    }
+    if (t.bucketReason === undefined) {
+      if (t.bucketCount === 0) this.bucketed.push(t); // first exit of this thread
+    } else this.flushBucket(t);
+    t.bucketReason = reason;
+    t.bucketIndex = i;
+    t.bucketCount = 1;
+  }
+
+  private flushBucket(t: ThreadSched): void {
+    const reason = t.bucketReason;
+    if (reason === undefined) return;
     let b = t.exitBuckets.get(reason);
     if (!b) t.exitBuckets.set(reason, (b = new Map()));
-    const i = Math.floor((ts - this.ctx.startNs) / EXIT_BUCKET_NS);
-    b.set(i, (b.get(i) ?? 0) + 1);
+    const i = t.bucketIndex;
+    b.set(i, (b.get(i) ?? 0) + t.bucketCount);
+    t.bucketReason = undefined;
   }
 }

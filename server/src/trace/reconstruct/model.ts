@@ -82,11 +82,11 @@ export class ThreadSched {
   readonly wakeLatency = new GrowableF64();
 
   /** Stolen ns by thread (who ran on its CPU while it waited). Key: thread index, -1 idle, -2 unknown. */
-  readonly stolenBy = new Map<number, number>();
+  readonly stolenBy = new NumCounts();
   /** Preemptions by the thread that was switched in. */
   readonly preemptedBy = new Map<number, number>();
-  /** Stolen ns during the current wait only. */
-  readonly stretchStolen = new Map<number, number>();
+  /** Stolen ns during the current wait only (a handful of thieves: no hash table per wait). */
+  readonly stretchStolen = new SmallCounts();
   stretchCount = 0;
   stretchNs = 0;
   stretchMaxNs = 0;
@@ -121,11 +121,105 @@ export class ThreadSched {
 
   lane: LaneBuilder | undefined;
 
+  /**
+   * Exits of the current 100 ms bucket not yet added to `exitBuckets` (kvm.ts): the reason
+   * (undefined when none), its bucket index and count. Consecutive exits of a thread share
+   * them, so the two map updates happen once per bucket and reason rather than once per exit.
+   */
+  bucketReason: string | undefined = undefined;
+  bucketIndex = 0;
+  bucketCount = 0;
+
   constructor(
     readonly index: number,
     readonly src: number,
     readonly tid: number,
+    /** A vCPU thread (identify.ts). */
+    readonly vcpu = false,
   ) {}
+}
+
+/**
+ * Sums by integer key, iterated like a `Map<number, number>` (`[key, sum]` in first-insertion
+ * order). The sums live in a typed array and the map holds slot numbers: a Map whose values are
+ * large doubles (ns) allocates a heap number on every update, which on a 200 MB trace was a
+ * minor GC every few milliseconds.
+ */
+export class NumCounts {
+  private readonly slot = new Map<number, number>();
+  private keys: number[] = [];
+  private sums = new Float64Array(4);
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  add(key: number, v: number): void {
+    const i = this.slot.get(key);
+    if (i !== undefined) {
+      this.sums[i] += v;
+      return;
+    }
+    const n = this.keys.length;
+    if (n === this.sums.length) {
+      const g = new Float64Array(n * 2);
+      g.set(this.sums);
+      this.sums = g;
+    }
+    this.slot.set(key, n);
+    this.keys.push(key);
+    this.sums[n] = v;
+  }
+
+  get(key: number): number | undefined {
+    const i = this.slot.get(key);
+    return i === undefined ? undefined : this.sums[i];
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, number]> {
+    for (let i = 0; i < this.keys.length; i++) yield [this.keys[i], this.sums[i]];
+  }
+}
+
+/**
+ * Counts by small-integer key in first-insertion order, like a `Map<number, number>`, for the
+ * few keys of one wait: a linear scan, and `clear` allocates nothing.
+ */
+export class SmallCounts {
+  private keys: number[] = [];
+  private vals: number[] = [];
+  size = 0;
+
+  add(key: number, v: number): void {
+    const ks = this.keys;
+    const n = this.size;
+    for (let i = 0; i < n; i++) {
+      if (ks[i] === key) {
+        this.vals[i] += v;
+        return;
+      }
+    }
+    ks[n] = key;
+    this.vals[n] = v;
+    this.size = n + 1;
+  }
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  /** The key with the largest count, the first inserted among equals; `none` when empty. */
+  top(none: number): number {
+    let best = none;
+    let bestV = -1;
+    for (let i = 0; i < this.size; i++) {
+      if (this.vals[i] > bestV) {
+        best = this.keys[i];
+        bestV = this.vals[i];
+      }
+    }
+    return best;
+  }
 }
 
 export class CpuSched {
@@ -139,13 +233,19 @@ export class CpuSched {
   idleNs = 0;
   inferredNs = 0;
   switches = 0;
-  readonly byThread = new Map<number, number>();
+  /** Busy ns by thread index. */
+  readonly byThread = new NumCounts();
   lane: LaneBuilder | undefined;
 
   constructor(
     readonly src: number,
     readonly cpu: number,
   ) {}
+}
+
+/** Whether {@link keepLongest} would keep a stretch of `durationNs` (build it only then). */
+export function wouldKeep(list: Stretch[], durationNs: number, k: number): boolean {
+  return k > 0 && !(list.length === k && list[k - 1].durationNs >= durationNs);
 }
 
 /** Keeps the `k` longest stretches (small k: insertion into a short sorted array). */

@@ -28,7 +28,10 @@ import type { Identification } from '../identify';
 import type { AnalysisOptions } from '../options';
 import { BLOCK_ROWS } from '../columns';
 import { KvmTracker } from './kvm';
-import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest } from './model';
+import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest, wouldKeep } from './model';
+
+const NS_UNCERTAIN = 0;
+const NS_INFERRED_RUNNING = 1;
 
 /** Thief keys that are not threads. */
 export const IDLE = -1;
@@ -84,7 +87,8 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   const stats = trace.stats;
   const n = ev.length;
   const tl = new TimelineBuilder([...STATE_NAMES]);
-  const threads: ThreadSched[] = [];
+  // One slot per thread of the table (filled on first use), so the array stays packed.
+  const threads: (ThreadSched | undefined)[] = new Array<ThreadSched | undefined>(trace.threads.list.length).fill(undefined);
   const cpus: CpuSched[] = [];
   const cpuByKey = new Map<number, CpuSched>();
   const nCpus: number[] = [];
@@ -102,7 +106,13 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   const srcGroup = (src: number): string => trace.sources[src] || 'host';
 
   const startNs = n > 0 ? ev.ts.get(0) : 0;
+  /**
+   * [0] the time of the event being replayed, for the per-event helpers (see switchIn); [1] the
+   * latest time so far (a local double updated in the loop was kept boxed: a heap number per event).
+   */
+  const now = new Float64Array(2);
   let endNs = startNs;
+  now[1] = startNs;
   for (const a of activity) a.last = startNs;
 
   // --- Names and lanes -----------------------------------------------------------------------
@@ -171,9 +181,9 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   }
   function thr(idx: number): ThreadSched {
     let t = threads[idx];
-    if (!t) {
+    if (t === undefined) {
       const ti = info.list[idx];
-      t = threads[idx] = new ThreadSched(idx, ti.src, ti.tid);
+      t = threads[idx] = new ThreadSched(idx, ti.src, ti.tid, ident.vcpus.has(idx));
     }
     return t;
   }
@@ -183,7 +193,6 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   for (let s = 0; s < nCpus.length; s++) for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) cpuOf(s, c);
   for (const vm of ident.vms) for (const idx of vm.vcpuThreads) laneOf(thr(idx));
 
-  const isVcpu = (t: ThreadSched): boolean => ident.vcpus.has(t.index);
   const active = (s: St): boolean => s === St.Running || s === St.Runnable;
 
   // --- State bookkeeping ---------------------------------------------------------------------
@@ -205,38 +214,40 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       switch (t.state) {
         case St.Running:
           t.runningNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
           break;
         case St.Runnable:
           t.runnableNs += d;
           if (t.waitKind === WaitKind.Preempted) t.preemptedWaitNs += d;
           else t.wokenWaitNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
           break;
         case St.Sleeping:
           t.sleepingNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Sleeping);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Sleeping);
           break;
         case St.Blocked:
           t.blockedNs += d;
-          laneOf(t).push(t.since, ts, LaneState.Blocked);
+          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Blocked);
           break;
       }
     }
-    if (isVcpu(t) && active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
+    if (t.vcpu && active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
     t.state = next;
     t.since = ts;
   }
 
   function charge(w: ThreadSched, thief: number, ns: number): void {
     if (ns <= 0) return;
-    w.stolenBy.set(thief, (w.stolenBy.get(thief) ?? 0) + ns);
-    w.stretchStolen.set(thief, (w.stretchStolen.get(thief) ?? 0) + ns);
+    w.stolenBy.add(thief, ns);
+    w.stretchStolen.add(thief, ns);
   }
 
   /** Charges [a, b) of CPU c, run by `thief`, to every waiter of c. */
   function chargeRange(c: CpuSched, a: number, b: number, thief: number): void {
-    for (const w of c.waiters) {
+    const ws = c.waiters;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i];
       const s = Math.max(a, w.attribSince);
       if (b > s) charge(w, thief, b - s);
     }
@@ -263,10 +274,11 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     }
   }
 
-  function addWaiter(w: ThreadSched, cpu: number, ts: number): void {
+  /** Lists w as a waiter of `cpu` from ts; a new wait unless `sameWait` (a migration). */
+  function addWaiter(w: ThreadSched, cpu: number, ts: number, sameWait = false): void {
     w.cpu = cpu;
     w.attribSince = ts;
-    if (w.stretchStolen.size !== 0) w.stretchStolen.clear(); // clear() allocates a new table even when empty
+    if (!sameWait) w.stretchStolen.clear();
     cpuOf(w.src, cpu).waiters.push(w);
   }
 
@@ -277,24 +289,25 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     chargeRange(c, c.segStart, ts, c.cur);
     if (c.cur === IDLE) {
       c.idleNs += d;
-      c.lane!.push(c.segStart, ts, LaneState.Idle);
+      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Idle);
     } else {
       c.busyNs += d;
-      c.byThread.set(c.cur, (c.byThread.get(c.cur) ?? 0) + d);
-      c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
+      c.byThread.add(c.cur, d);
+      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
     }
     c.segStart = ts;
   }
 
-  function topThief(m: Map<number, number>): number {
-    let best = UNKNOWN;
-    let bestNs = -1;
-    for (const [who, ns] of m) if (ns > bestNs) { best = who; bestNs = ns; }
-    return best;
-  }
+  const topThief = (t: ThreadSched): number => t.stretchStolen.top(UNKNOWN);
 
-  /** Thread t starts running on CPU c at ts (recorded or inferred). */
-  function switchIn(t: ThreadSched, c: CpuSched, ts: number): void {
+  /**
+   * Thread t starts running on CPU c at `now[0]` (recorded or inferred). The helpers called once
+   * per event read the time from `now` rather than from an argument: a double passed to a call
+   * that is not inlined is boxed, one heap number per call (about 35 bytes of garbage per event
+   * on a 200 MB trace, a minor GC every few milliseconds).
+   */
+  function switchIn(t: ThreadSched, c: CpuSched): void {
+    const ts = now[0];
     switch (t.state) {
       case St.Runnable: {
         if (t.cpu !== c.cpu) settleWaiter(t, ts);
@@ -305,16 +318,16 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           t.wakeLatency.push(d);
           if (d > wakeOutlierNs) {
             t.wakeOutliers++;
-            keepLongest(t.wakeExamples, { startNs: t.since, durationNs: d, who: whoName(topThief(t.stretchStolen)), cpu: c.cpu }, k);
+            if (wouldKeep(t.wakeExamples, d, k)) keepLongest(t.wakeExamples, { startNs: t.since, durationNs: d, who: whoName(topThief(t)), cpu: c.cpu }, k);
           }
         } else {
-          const thief = topThief(t.stretchStolen);
-          cause = causeOfThread(thief);
+          const thief = topThief(t);
+          if (keepTimeline) cause = causeOfThread(thief);
           if (d > stretchNs) {
             t.stretchCount++;
             t.stretchNs += d;
             if (d > t.stretchMaxNs) t.stretchMaxNs = d;
-            keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
+            if (wouldKeep(t.stretches, d, k)) keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
           }
         }
         setState(t, St.Running, ts, cause);
@@ -368,8 +381,9 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     return who === IDLE ? '<idle>' : who === UNKNOWN ? 'unknown' : `${commOf(who)} (${info.list[who].tid})`;
   }
 
-  /** Thread t leaves CPU c at ts in kernel state `code`. */
-  function switchOut(t: ThreadSched, c: CpuSched, ts: number, code: number): void {
+  /** Thread t leaves CPU c at `now[0]` in kernel state `code`. */
+  function switchOut(t: ThreadSched, c: CpuSched, code: number): void {
+    const ts = now[0];
     t.lastSeen = ts;
     t.lastRunCpu = c.cpu;
     if (code === TaskState.Running || code === TaskState.Preempted) {
@@ -392,7 +406,8 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   /**
    * The event on CPU c at ts shows `pid` current, but the reconstruction had another task there.
    */
-  function reconcile(c: CpuSched, pid: number, idx: number, ts: number): void {
+  function reconcile(c: CpuSched, pid: number, idx: number): void {
+    const ts = now[0];
     if (c.cur === UNKNOWN) {
       // First event of this CPU: its task was running since before the trace (not an inference).
       c.segStart = ts;
@@ -426,7 +441,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     const lower = Math.min(ts, Math.max(c.lastTs, c.segStart, t ? Math.max(t.lastSeen, t.since) : -Infinity));
     const fromTask = c.cur !== IDLE;
     const at = fromTask ? lower + Math.floor((ts - lower) / 2) : lower;
-    stats.count('uncertain_ns', ts - lower);
+    countNs(NS_UNCERTAIN, ts - lower);
     if (fromTask) {
       // A switch away from a real task was lost: its state afterwards is unknown.
       stats.count('missing_switch_out');
@@ -442,22 +457,40 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       return;
     }
     stats.count('inferred_switch_in');
-    stats.count('inferred_running_ns', ts - at);
+    countNs(NS_INFERRED_RUNNING, ts - at);
     t.inferredSwitchIns++;
     t.inferredRunningNs += ts - at;
     c.inferredNs += ts - at;
-    switchIn(t, c, at);
+    now[0] = at;
+    switchIn(t, c);
+    now[0] = ts;
     if (ts > at) {
       // Draw [at, ts) as inferred on both lanes, then continue as running from ts.
       chargeRange(c, at, ts, idx);
-      c.lane!.push(at, ts, LaneState.Inferred, causeOfThread(idx));
+      if (keepTimeline) c.lane!.push(at, ts, LaneState.Inferred, causeOfThread(idx));
       c.busyNs += ts - at;
-      c.byThread.set(idx, (c.byThread.get(idx) ?? 0) + (ts - at));
-      laneOf(t).push(at, ts, LaneState.Inferred, causeOfCpu(c.src, c.cpu));
+      c.byThread.add(idx, ts - at);
+      if (keepTimeline) laneOf(t).push(at, ts, LaneState.Inferred, causeOfCpu(c.src, c.cpu));
       t.runningNs += ts - at;
       t.since = ts;
       c.segStart = ts;
     }
+  }
+
+  /**
+   * The two ns counters, summed here and added to the stats at the end: a double stored in the
+   * stats' counter record allocates a heap number each time (a scavenge every few ms on large
+   * traces). The counter is created (at 0) where it first occurs, so the counters keep their order.
+   */
+  const nsSum = new Float64Array(2);
+  const nsSeen = new Uint8Array(2);
+  const NS_NAMES = ['uncertain_ns', 'inferred_running_ns'] as const;
+  function countNs(k: number, ns: number): void {
+    if (nsSeen[k] === 0) {
+      nsSeen[k] = 1;
+      stats.count(NS_NAMES[k], 0);
+    }
+    nsSum[k] += ns;
   }
 
   // --- kvm -----------------------------------------------------------------------------------
@@ -473,10 +506,23 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       return tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, `${commOf(t.index)} (${t.tid}) guest/host`, id ? id.vm : srcGroup(t.src), 'vcpu');
     },
     whoName,
+    now,
   });
 
+  /** Thread w, not running, is woken at `now[0]` to wait on `cpu`. */
+  function wakeUp(w: ThreadSched, cpu: number): void {
+    const ts = now[0];
+    setState(w, St.Runnable, ts);
+    w.waitKind = WaitKind.Woken;
+    w.wakeups++;
+    w.wakingTs = -1;
+    addWaiter(w, cpu, ts);
+  }
+
   // --- Main loop -----------------------------------------------------------------------------
-  const lastTsBySrc: number[] = [];
+  // Typed (sources are a u8 column): a plain array here was stored as tagged values, one heap
+  // number allocated per event.
+  const lastTsBySrc = new Float64Array(256).fill(-Infinity);
   let switches = 0;
   const tsBlocks = ev.ts.blocks;
   for (let bi = 0; bi < tsBlocks.length; bi++) {
@@ -490,9 +536,10 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
       const src = SRC[j];
       let ts = TS[j];
       const prevTs = lastTsBySrc[src];
-      if (prevTs !== undefined && ts < prevTs) ts = prevTs; // counted by the importer
+      if (ts < prevTs) ts = prevTs; // counted by the importer
       lastTsBySrc[src] = ts;
-      if (ts > endNs) endNs = ts;
+      now[0] = ts;
+      if (ts > now[1]) now[1] = ts;
       const c = cpuOf(src, CPU[j]);
       const kind = KIND[j];
       const pid = PID[j];
@@ -503,24 +550,24 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
         const prev = A0[j];
         const next = A2[j];
         const prevIdx = prev === 0 ? IDLE : info.index(src, prev);
-        if (c.cur !== prevIdx) reconcile(c, prev, prevIdx, ts);
+        if (c.cur !== prevIdx) reconcile(c, prev, prevIdx);
         endSegment(c, ts);
         const nextIdx = next === 0 ? IDLE : info.index(src, next);
         if (prev !== 0) {
           const t = thr(prevIdx);
-          switchOut(t, c, ts, A1[j]);
+          switchOut(t, c, A1[j]);
           if (t.state === St.Runnable) t.preemptedBy.set(nextIdx, (t.preemptedBy.get(nextIdx) ?? 0) + 1);
         }
         if (next === 0) {
           c.cur = IDLE;
           c.segStart = ts;
-        } else switchIn(thr(nextIdx), c, ts);
+        } else switchIn(thr(nextIdx), c);
         c.lastTs = ts;
         continue;
       }
 
       const idx = pid === 0 ? IDLE : info.index(src, pid);
-      if (c.cur !== idx) reconcile(c, pid, idx, ts);
+      if (c.cur !== idx) reconcile(c, pid, idx);
       if (pid !== 0) thr(idx).lastSeen = ts;
       c.lastTs = ts;
 
@@ -533,13 +580,11 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           if (w.state === St.Running || w.state === St.Runnable) break;
           // The waker: the task that ran sched_waking (try_to_wake_up runs in the waker's context;
           // sched_wakeup may be logged later on the target CPU), else the one running this event.
-          if (w.wakingTs >= w.since) wakeFlow(w.wakingBy, w, w.wakingTs, ts);
-          else wakeFlow(idx, w, ts, ts);
-          setState(w, St.Runnable, ts);
-          w.waitKind = WaitKind.Woken;
-          w.wakeups++;
-          w.wakingTs = -1;
-          addWaiter(w, A1[j] >= 0 ? A1[j] : c.cpu, ts);
+          if (keepTimeline) {
+            if (w.wakingTs >= w.since) wakeFlow(w.wakingBy, w, w.wakingTs, ts);
+            else wakeFlow(idx, w, ts, ts);
+          }
+          wakeUp(w, A1[j] >= 0 ? A1[j] : c.cpu);
           break;
         }
         case EventKind.SchedWaking: {
@@ -561,9 +606,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           if (w.state === St.Runnable) {
             settleWaiter(w, ts);
             removeWaiter(w);
-            const stolen = new Map(w.stretchStolen);
-            addWaiter(w, A2[j], ts);
-            for (const [who, ns] of stolen) w.stretchStolen.set(who, ns);
+            addWaiter(w, A2[j], ts, true);
           } else if (w.state !== St.Running) w.cpu = A2[j];
           break;
         }
@@ -578,16 +621,16 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
           break;
         }
         case EventKind.KvmExit:
-          if (pid !== 0) kvm.exit(thr(idx), c, ev.strings.name(A0[j]), ts);
+          if (pid !== 0) kvm.exit(thr(idx), c, ev.strings.name(A0[j]));
           break;
         case EventKind.KvmEntry:
-          if (pid !== 0) kvm.entry(thr(idx), ts);
+          if (pid !== 0) kvm.entry(thr(idx));
           break;
         case EventKind.KvmUserspaceExit:
-          if (pid !== 0) kvm.userspaceExit(thr(idx), ev.strings.name(A0[j]), ts);
+          if (pid !== 0) kvm.userspaceExit(thr(idx), ev.strings.name(A0[j]));
           break;
         case EventKind.KvmPio:
-          if (pid !== 0) kvm.pio(thr(idx), A0[j] !== 0, A1[j], ts);
+          if (pid !== 0) kvm.pio(thr(idx), A0[j] !== 0, A1[j]);
           break;
         case EventKind.KvmMmio:
           if (pid !== 0) kvm.mmio(thr(idx), A0[j] !== 0, A1[j]);
@@ -600,6 +643,8 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   }
 
   if (release) for (let bi = 0; bi < tsBlocks.length; bi++) ev.releaseBlock(bi);
+  endNs = now[1];
+  for (let k = 0; k < 2; k++) if (nsSeen[k]) stats.count(NS_NAMES[k], nsSum[k]);
 
   // --- End of trace: close everything at endNs ------------------------------------------------
   kvm.finish();
@@ -609,20 +654,20 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     if (t.state === St.Runnable) {
       // Still waiting at the end: count the wait, and keep it as a stretch if long.
       const d = endNs - t.since;
-      const thief = topThief(t.stretchStolen);
+      const thief = topThief(t);
       if (t.waitKind === WaitKind.Preempted && d > stretchNs) {
         t.stretchCount++;
         t.stretchNs += d;
         if (d > t.stretchMaxNs) t.stretchMaxNs = d;
         keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
       }
-      setState(t, St.Unknown, endNs, t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
+      setState(t, St.Unknown, endNs, !keepTimeline ? -1 : t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
     } else setState(t, St.Unknown, endNs);
   }
   for (const a of activity) {
     const d = endNs - a.last;
     if (d > 0) a.timeAtLevel[a.level] = (a.timeAtLevel[a.level] ?? 0) + d;
   }
-  return { threads, cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
+  return { threads: threads as ThreadSched[], cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
 
 }

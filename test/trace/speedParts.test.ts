@@ -1,0 +1,169 @@
+/**
+ * The pieces that made `vpscope analyze` faster give exactly what the code they replaced gave:
+ * the lane JSON written as bytes equals `JSON.stringify` of the lane (any number: integers of
+ * every size and sign, fractions, -0, huge and non-finite values, lanes over several pieces);
+ * percentiles by selection equal those of a full sort; the small count tables iterate, sum and
+ * pick their top entry like the Maps they replaced.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { LaneBuilder } from '../../server/src/core/timeline';
+import { laneJsonChunks, putNumber } from '../../server/src/trace/json';
+import { latencyStats, latencyStatsSorted } from '../../server/src/trace/quantiles';
+import { NumCounts, SmallCounts } from '../../server/src/trace/reconstruct/model';
+
+const anyNumber = fc.oneof(
+  fc.integer(),
+  fc.integer({ min: -(2 ** 53), max: 2 ** 53 }).map((x) => x),
+  fc.maxSafeInteger(),
+  // Near multiples of 10^9, where splitting into the part above 10^9 and nine digits can round.
+  fc.tuple(fc.integer({ min: 2, max: 9007199 }), fc.constantFrom(-1, 0, 1, 999999999, -999999999), fc.boolean()).map(([k, r, neg]) => {
+    const x = Math.min(Number.MAX_SAFE_INTEGER, k * 1e9 + r);
+    return neg ? -x : x;
+  }),
+  fc.double({ noNaN: false }),
+  fc.constantFrom(0, -0, 1e21, -1e21, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 2 ** 53, 2 ** 53 + 2, 1e9, 999999999, 1000000000, 1494546755000, Infinity, -Infinity, NaN, 5e-324),
+);
+
+describe('lane JSON as bytes', () => {
+  it('putNumber writes JSON.stringify(v) for any number', () => {
+    const b = new Uint8Array(64);
+    fc.assert(
+      fc.property(anyNumber, (v) => {
+        const end = putNumber(b, 0, v);
+        assert.equal(new TextDecoder().decode(b.subarray(0, end)), JSON.stringify(v));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('laneJsonChunks joined is JSON.stringify of the materialised lane (several pieces too)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40000 }),
+        fc.integer({ min: 0, max: 2 ** 44 }),
+        fc.array(fc.tuple(anyNumber, anyNumber), { maxLength: 20 }),
+        (n, t0, odd) => {
+          const l = new LaneBuilder('pid:1', 'x "quoted" (1)', 'vm:a', 'vcpu');
+          let t = t0;
+          for (let i = 0; i < n; i++) {
+            const d = 1 + ((i * 7919) % 100000);
+            l.push(t, t + d, i % 9, (i % 13) - 1);
+            t += d + (i % 3);
+          }
+          const data = l.toData();
+          // Values no timeline holds, put straight into the intervals (the writer must not care).
+          odd.forEach(([a, b], k) => {
+            if (data.intervals.length) data.intervals[(k * 4) % data.intervals.length] = a;
+            if (data.intervals.length > 1) data.intervals[(k * 4 + 1) % data.intervals.length] = b;
+          });
+          const src = {
+            ...data,
+            length: data.intervals.length >> 2,
+            startAt: (i: number) => data.intervals[i * 4],
+            endAt: (i: number) => data.intervals[i * 4 + 1],
+            stateAt: (i: number) => data.intervals[i * 4 + 2],
+            causeAt: (i: number) => data.intervals[i * 4 + 3],
+          };
+          assert.equal([...laneJsonChunks(src)].join(''), JSON.stringify(data));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('percentiles by selection', () => {
+  it('equal the sorted reference for any values (duplicates, runs, fractions, huge)', () => {
+    const values = fc.oneof(
+      fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 3000 }),
+      fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { maxLength: 3000 }),
+      fc.array(fc.integer({ min: -1000, max: 1000 }), { maxLength: 300 }),
+      fc.array(fc.double({ noNaN: true, min: -1e300, max: 1e300 }), { maxLength: 300 }),
+      fc.array(fc.constantFrom(2 ** 52, 2 ** 53, 3), { maxLength: 50 }),
+      fc.integer({ min: 0, max: 5000 }).map((n) => Array.from({ length: n }, (_, i) => i)),
+      fc.integer({ min: 0, max: 5000 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+      fc.integer({ min: 0, max: 5000 }).map((n) => Array.from({ length: n }, (_, i) => (i % 2 ? i : n - i))),
+    );
+    fc.assert(
+      fc.property(values, (xs) => {
+        const a = Float64Array.from(xs);
+        const copy = a.slice();
+        assert.deepEqual(latencyStats(a), latencyStatsSorted(a));
+        assert.deepEqual(a, copy, 'input untouched');
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('count tables', () => {
+  const ops = fc.array(fc.tuple(fc.integer({ min: -2, max: 12 }), fc.integer({ min: 1, max: 2 ** 40 }), fc.boolean()), { maxLength: 200 });
+
+  it('SmallCounts: sums, order and top like the Map it replaced; clear empties it', () => {
+    fc.assert(
+      fc.property(ops, (xs) => {
+        const s = new SmallCounts();
+        let m = new Map<number, number>();
+        for (const [k, v, clear] of xs) {
+          if (clear && v % 5 === 0) {
+            s.clear();
+            m = new Map();
+            continue;
+          }
+          s.add(k, v);
+          m.set(k, (m.get(k) ?? 0) + v);
+          let best = -2;
+          let bestV = -1;
+          for (const [kk, vv] of m) if (vv > bestV) [best, bestV] = [kk, vv];
+          assert.equal(s.top(-2), best);
+          assert.equal(s.size, m.size);
+        }
+      }),
+    );
+  });
+
+  it('NumCounts: iterates [key, sum] in first-insertion order like a Map', () => {
+    fc.assert(
+      fc.property(ops, (xs) => {
+        const c = new NumCounts();
+        const m = new Map<number, number>();
+        for (const [k, v] of xs) {
+          c.add(k, v);
+          m.set(k, (m.get(k) ?? 0) + v);
+        }
+        assert.deepEqual([...c], [...m]);
+        assert.equal(c.size, m.size);
+        for (const k of m.keys()) assert.equal(c.get(k), m.get(k));
+      }),
+    );
+  });
+});
+
+describe('LaneBuilder in chunks', () => {
+  it('holds, merges and reads back intervals like a flat array, across chunk boundaries', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60000 }), fc.integer({ min: 1, max: 7 }), fc.nat(1000), (n, period, seed) => {
+        const l = new LaneBuilder('x', 'x', 'g', 'thread');
+        const ref: number[] = [];
+        let t = 1e12 + seed;
+        for (let i = 0; i < n; i++) {
+          const d = 1 + ((i * 31 + seed) % 50);
+          // Runs of equal state and cause, back to back, so some pushes merge.
+          const st = Math.floor(i / period) % 3;
+          const gap = (i + seed) % 5 === 0 ? 1 : 0;
+          l.push(t + gap, t + gap + d, st, st - 1);
+          const m = ref.length;
+          if (m > 0 && ref[m - 2] === st && ref[m - 1] === st - 1 && ref[m - 3] === t + gap) ref[m - 3] = t + gap + d;
+          else ref.push(t + gap, t + gap + d, st, st - 1);
+          t += gap + d;
+        }
+        assert.equal(l.length, ref.length / 4);
+        assert.deepEqual(l.toData().intervals, ref);
+        for (let i = 0; i < l.length; i += 997) assert.deepEqual([l.startAt(i), l.endAt(i), l.stateAt(i), l.causeAt(i)], ref.slice(i * 4, i * 4 + 4));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
