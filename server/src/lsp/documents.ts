@@ -128,6 +128,11 @@ export class AnalysisCache {
     }, delayMs);
   }
 
+  /** A debounce is pending for the document (the user typed within the quiet time). */
+  isPending(uri: string): boolean {
+    return this.states.get(uri)?.pending !== undefined;
+  }
+
   /**
    * Restarts a pending debounce: called after a request for the document, so that full
    * diagnostics wait while the user is typing and asking for completions, instead of blocking the

@@ -331,6 +331,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
   connection.onShutdown(() => {
     shuttingDown = true;
     for (const uri of [...backgroundJobs.keys()]) cancelBackground(uri);
+    for (const uri of [...quietWaiters.keys()]) endQuiet(uri);
     runs.dispose();
     cache.dispose();
     workspace.dispose();
@@ -484,8 +485,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
   // content event is not debounced again.
   const justOpened = new Set<string>();
   documents.onDidOpen((e) => {
-    if (feat().pullDiagnostics) return;
     justOpened.add(e.document.uri);
+    if (feat().pullDiagnostics) return;
     cache.debounce(e.document.uri, 0, () => publishDiagnostics(e.document.uri));
   });
 
@@ -496,7 +497,12 @@ export function startSession(connection: Connection, options: SessionOptions): S
     // Also after the opening: the first run starts after the same quiet time.
     scheduleBackground(e.document.uri);
     if (justOpened.delete(e.document.uri)) return;
-    if (feat().pullDiagnostics) return; // The client pulls after each change itself.
+    if (feat().pullDiagnostics) {
+      // The client pulls after each change itself: the pull waits for the same quiet time (see
+      // the diagnostic handler), and the analysis short of the hazards is prepared half-way.
+      cache.debounce(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS, () => endQuiet(e.document.uri), () => prepareDiagnostics(e.document.uri));
+      return;
+    }
     cache.debounce(
       e.document.uri,
       DIAGNOSTICS_DEBOUNCE_MS,
@@ -507,6 +513,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   documents.onDidClose((e) => {
     justOpened.delete(e.document.uri);
+    endQuiet(e.document.uri);
     runDiagnostics.delete(e.document.uri);
     cancelBackground(e.document.uri);
     measured.delete(e.document.uri);
@@ -514,8 +521,36 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (features && !features.pullDiagnostics) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
+  /**
+   * Pulls waiting for the quiet time after an edit. A pull client (VS Code) asks for diagnostics
+   * after every change: answered at once, each keystroke would run the hazard checks and make the
+   * next completion wait behind them. Instead a pull for a version still being typed waits until
+   * the user pauses (or the client cancels it, as it does when the next change comes).
+   */
+  const quietWaiters = new Map<string, (() => void)[]>();
+  function endQuiet(uri: string): void {
+    const w = quietWaiters.get(uri);
+    quietWaiters.delete(uri);
+    if (w) for (const f of w) f();
+  }
+  function waitQuiet(uri: string, token: CancellationToken): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const list = quietWaiters.get(uri) ?? [];
+      list.push(resolve);
+      quietWaiters.set(uri, list);
+      token.onCancellationRequested(() => resolve());
+    });
+  }
+
   connection.languages.diagnostics.on(
     guarded('diagnostic', async (params, token): Promise<DocumentDiagnosticReport> => {
+      const open = documents.get(params.textDocument.uri);
+      // Only in pull mode is the pending debounce the one that ends the quiet time (in push mode
+      // it publishes; a pull then is answered at once, as before).
+      if (open && !shuttingDown && feat().pullDiagnostics && cache.isPending(open.uri) && cache.isStale(open, { full: true })) {
+        await waitQuiet(open.uri, token);
+        checkCancelled(token);
+      }
       const a = await analyzed(params.textDocument.uri, token, { full: true });
       if (!a) return { kind: 'full', items: [] };
       const run = runDiagnostics.get(params.textDocument.uri);
@@ -749,6 +784,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     stop(timeoutMs) {
       shuttingDown = true;
       for (const uri of [...backgroundJobs.keys()]) cancelBackground(uri);
+      for (const uri of [...quietWaiters.keys()]) endQuiet(uri);
       cache.dispose();
       workspace.dispose();
       return runs.stopAll(timeoutMs);
