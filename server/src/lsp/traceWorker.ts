@@ -108,6 +108,25 @@ function writeChunks(path: string, chunks: Iterable<string>): number {
   return bytes;
 }
 
+/**
+ * The summary and the document: inline (`inline()` gives the object) when its JSON is at most the
+ * job's limit, else written to a temporary file.
+ */
+function documentOutcome(job: AnalyzeJob, summary: string, chunks: string[], inline: () => TraceDocument): AnalyzeOutcome {
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const result: AnalyzeOutcome = { summary, documentBytes: length };
+  if (length > job.inlineLimit) {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-trace-'));
+    const file = join(dir, `${basename(job.path).replace(/\.gz$/, '')}.vpscope-trace.json`);
+    result.documentFile = { path: file, bytes: writeChunks(file, chunks) };
+    result.documentBytes = result.documentFile.bytes;
+  } else {
+    result.document = inline();
+  }
+  return result;
+}
+
 /** Reads one trace file; posts the error and answers undefined when nothing can be analysed. */
 async function load(path: string, post: (m: TraceWorkerMessage) => void): Promise<ImportedTrace | undefined> {
   let outcome;
@@ -143,18 +162,7 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
     return;
   }
   const doc = analyzeTrace(trace, options);
-  const chunks = [...documentChunks(doc)];
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const result: AnalyzeOutcome = { summary: renderSummary(doc), documentBytes: length };
-  if (length > job.inlineLimit) {
-    const dir = mkdtempSync(join(tmpdir(), 'vpscope-trace-'));
-    const file = join(dir, `${basename(job.path).replace(/\.gz$/, '')}.vpscope-trace.json`);
-    result.documentFile = { path: file, bytes: writeChunks(file, chunks) };
-    result.documentBytes = result.documentFile.bytes;
-  } else {
-    result.document = doc;
-  }
+  const result = documentOutcome(job, renderSummary(doc), [...documentChunks(doc)], () => doc);
   if (job.view) {
     result.view = buildTraceView({
       title: basename(job.path),
@@ -193,17 +201,7 @@ async function analyzeLinked(job: AnalyzeJob, trace: ImportedTrace, options: { r
   } else links.push(...linkSources(host.document, host.timeline!, link));
   const { document: doc, timeline } = applyLinks(host.document, host.timeline!, links, guestDocs);
   const chunks = [...documentJsonChunks(doc, timeline)];
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const result: AnalyzeOutcome = { summary: renderSummary(doc), documentBytes: length };
-  if (length > job.inlineLimit) {
-    const dir = mkdtempSync(join(tmpdir(), 'vpscope-trace-'));
-    const file = join(dir, `${basename(job.path).replace(/\.gz$/, '')}.vpscope-trace.json`);
-    result.documentFile = { path: file, bytes: writeChunks(file, chunks) };
-    result.documentBytes = result.documentFile.bytes;
-  } else {
-    result.document = JSON.parse(chunks.join('')) as TraceDocument;
-  }
+  const result = documentOutcome(job, renderSummary(doc), chunks, () => JSON.parse(chunks.join('')) as TraceDocument);
   const title = job.guestPath !== undefined ? `${basename(job.path)} + ${basename(job.guestPath)}` : basename(job.path);
   if (job.view) {
     result.view = buildTraceView({

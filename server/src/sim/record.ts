@@ -8,6 +8,7 @@
  */
 import { TimelineBuilder, type LaneBuilder, type TimelineData } from '../core/timeline';
 import type { Finding, Stall } from '../core/findings';
+import { selectKth } from '../core/select';
 import type { LaneSpec, Ns, Recorder, StallInput, Stats, TaskSpec } from './contracts';
 import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './contracts';
 
@@ -211,39 +212,6 @@ export function logHistogram(a: ArrayLike<number>, n = a.length): { edgesNs: num
   return { edgesNs, counts };
 }
 
-/**
- * The k-th smallest of a[lo..hi] (Hoare quickselect, median-of-three pivot); partially orders `a`
- * so that a[lo..k-1] <= a[k] <= a[k+1..hi]. Deterministic.
- */
-function select(a: Float64Array, k: number, lo: number, hi: number): number {
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    let x = a[lo];
-    let y = a[mid];
-    let z = a[hi];
-    if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const pivot = y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
 
 /** Samples kept per task before decimation (count, mean and max stay exact beyond it). */
 const SAMPLE_CAP = 1 << 22;
@@ -288,9 +256,9 @@ class Series {
     // Nearest-rank percentiles by selection (O(n) each) instead of a full sort of millions of samples.
     const a = this.buf.slice(0, this.n);
     const rank = (p: number) => Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
-    const p99 = select(a, rank(0.99), 0, a.length - 1);
-    const p90 = select(a, rank(0.9), 0, rank(0.99));
-    const p50 = select(a, rank(0.5), 0, rank(0.9));
+    const p99 = selectKth(a, rank(0.99), 0, a.length - 1);
+    const p90 = selectKth(a, rank(0.9), 0, rank(0.99));
+    const p50 = selectKth(a, rank(0.5), 0, rank(0.9));
     const out: LatencySummary = { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count), unfinished: this.unfinished };
     const hist = logHistogram(this.buf, this.n);
     if (hist) out.hist = hist;

@@ -1,5 +1,7 @@
 /** Latency summaries in the shape every vpscope JSON output uses (all values in ns). */
 
+import { selectKth } from '../core/select';
+
 export interface LatencyStats {
   /** Samples. */
   count: number;
@@ -45,9 +47,9 @@ export function latencyStats(values: Float64Array): LatencyStats {
   const k50 = rank(0.5);
   const k90 = rank(0.9);
   const k99 = rank(0.99);
-  select(v, 0, n - 1, k50);
-  select(v, k50, n - 1, k90);
-  select(v, k90, n - 1, k99);
+  selectKth(v, k50, 0, n - 1);
+  selectKth(v, k90, k50, n - 1);
+  selectKth(v, k99, k90, n - 1);
   return { count: n, p50: v[k50], p90: v[k90], p99: v[k99], max, mean: Math.round(sum / n) };
 }
 
@@ -62,43 +64,3 @@ export function latencyStatsSorted(values: Float64Array): LatencyStats {
   return { count: n, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: v[n - 1], mean: Math.round(sum / n) };
 }
 
-/**
- * Rearranges `a[lo..hi]` so that `a[k]` holds the value a sort would put there, smaller or equal
- * values before it and greater or equal after (Hoare partitioning around a median of three;
- * after a few rounds without progress the range is sorted instead, so no input is quadratic).
- */
-function select(a: Float64Array, lo: number, hi: number, k: number): void {
-  let rounds = 0;
-  while (hi > lo) {
-    if (hi - lo < 16 || ++rounds > 64) {
-      a.subarray(lo, hi + 1).sort();
-      return;
-    }
-    const mid = lo + ((hi - lo) >> 1);
-    // Median of three as the pivot.
-    let x = a[lo];
-    let y = a[mid];
-    let z = a[hi];
-    if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const pivot = y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    // Now a[lo..j] <= pivot <= a[i..hi], and everything between j and i equals the pivot.
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
