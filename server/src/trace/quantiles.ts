@@ -1,7 +1,6 @@
-/** Latency summaries in the shape every vpscope JSON output uses (all values in ns). */
-
 import { selectKth } from '../core/select';
 
+/** Latency summaries in the shape every vpscope JSON output uses (all values in ns). */
 export interface LatencyStats {
   /** Samples. */
   count: number;
