@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeChecked, analyzeDocument, analyzeFull, analyzeSyntax } from '../../server/src/model/analyze';
@@ -20,21 +20,10 @@ import { parseState, reparse, type ParseState } from '../../server/src/syntax/in
 import { completions } from '../../server/src/ide/completion';
 import { hoverAt } from '../../server/src/ide/hover';
 import { outline } from '../../server/src/ide/outline';
-import { genScenario } from '../bench/genScenario';
-import { applyEdit, editArb, type Edit } from '../syntax/editArb';
-
-const RUNS = Number(process.env.VPSCOPE_FUZZ_RUNS ?? 60);
-const SEED = process.env.VPSCOPE_FUZZ_SEED ? Number(process.env.VPSCOPE_FUZZ_SEED) : undefined;
-const params = (runs: number) => ({ numRuns: runs, ...(SEED !== undefined ? { seed: SEED } : {}) });
+import { applyEdit, editArb, fuzzParams, seedTexts, type Edit } from '../syntax/editArb';
 
 const root = join(__dirname, '..', '..');
-const SEEDS = [
-  ...readdirSync(join(root, 'examples'))
-    .filter((f) => f.endsWith('.vps'))
-    .sort()
-    .map((f) => readFileSync(join(root, 'examples', f), 'utf8')),
-  genScenario({ lines: 150, seed: 4 }),
-];
+const SEEDS = seedTexts({ lines: 150, seed: 4 });
 const URI = 'file:///w/edited.vps';
 
 const json = (x: unknown) => JSON.parse(JSON.stringify(x ?? null));
@@ -90,7 +79,7 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
         }
       },
     ),
-    params(RUNS),
+    fuzzParams(60),
   );
 });
 

@@ -5,6 +5,28 @@
  * (words that are names elsewhere in the file).
  */
 import fc from 'fast-check';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { genScenario } from '../bench/genScenario';
+
+/** fast-check parameters: `runs` unless VPSCOPE_FUZZ_RUNS says otherwise, VPSCOPE_FUZZ_SEED to replay. */
+export function fuzzParams(runs: number): { numRuns: number; seed?: number } {
+  const n = process.env.VPSCOPE_FUZZ_RUNS ? Number(process.env.VPSCOPE_FUZZ_RUNS) : runs;
+  const seed = process.env.VPSCOPE_FUZZ_SEED ? Number(process.env.VPSCOPE_FUZZ_SEED) : undefined;
+  return { numRuns: n, ...(seed !== undefined ? { seed } : {}) };
+}
+
+/** Texts to start editing from: every bundled example, then a generated scenario. */
+export function seedTexts(generated: { lines: number; seed: number }): string[] {
+  const dir = join(__dirname, '..', '..', 'examples');
+  return [
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith('.vps'))
+      .sort()
+      .map((f) => readFileSync(join(dir, f), 'utf8')),
+    genScenario(generated),
+  ];
+}
 
 export type Edit =
   | { kind: 'insert'; at: number; text: string }

@@ -9,27 +9,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse } from '../../server/src/syntax/parser';
 import { isSignificant, parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
 import type { ParseResult } from '../../server/src/syntax/tree';
 import { genScenario } from '../bench/genScenario';
-import { applyEdit, editArb, type Edit } from './editArb';
+import { applyEdit, editArb, fuzzParams, seedTexts, type Edit } from './editArb';
 
-const RUNS = Number(process.env.VPSCOPE_FUZZ_RUNS ?? 300);
-const SEED = process.env.VPSCOPE_FUZZ_SEED ? Number(process.env.VPSCOPE_FUZZ_SEED) : undefined;
-const params = (runs: number) => ({ numRuns: runs, ...(SEED !== undefined ? { seed: SEED } : {}) });
-
-const root = join(__dirname, '..', '..');
-const SEEDS = [
-  ...readdirSync(join(root, 'examples'))
-    .filter((f) => f.endsWith('.vps'))
-    .sort()
-    .map((f) => readFileSync(join(root, 'examples', f), 'utf8')),
-  genScenario({ lines: 120, seed: 5 }),
-];
+const SEEDS = seedTexts({ lines: 120, seed: 5 });
 
 /** Plain data of a parse (class instances and getters left out; derived ranges follow from start/end). */
 function plain(r: ParseResult, withTokens: boolean): unknown {
@@ -71,7 +58,7 @@ test('incremental parse equals a parse from scratch after every edit', () => {
         assertSame(state, text, askTokens || history.length % 3 === 0, history);
       }
     }),
-    params(RUNS),
+    fuzzParams(300),
   );
   // Most edits of balanced files are spliced, not parsed again from scratch.
   assert.ok(spliced > total * 0.3, `only ${spliced} of ${total} edits were spliced`);

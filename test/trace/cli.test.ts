@@ -8,10 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { main } from '../../server/src/cli/analyze';
 import { loadTraceFile, openTraceFile } from '../../server/src/io/traceFile';
 import { importTrace } from '../../server/src/trace';
-import { sw, tf, tracesDir, wk } from './helpers';
+import { runAnalyze, sw, tf, tracesDir, wk } from './helpers';
 
 let dir = '';
 const SMALL = [
@@ -23,13 +22,7 @@ const SMALL = [
   tf('swapper/0', 0, 0, '1.006000', 'sched_waking', wk('x', 9, 0)),
 ].join('\n') + '\n';
 
-/** Runs the command in-process, capturing what it writes. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (c: string) => (out += c) }, stderr: { write: (c: string) => (err += c) } });
-  return { code, out, err };
-}
+const run = runAnalyze;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vpscope-trace-test-'));

@@ -10,6 +10,7 @@ import { analyzeTrace, type TraceDocument } from '../../server/src/trace';
 import type { AnalysisOptions } from '../../server/src/trace/options';
 import type { TraceFormat } from '../../server/src/trace/detect';
 import { TRACES_DIR } from '../traces';
+import { main as analyzeMain } from '../../server/src/cli/analyze';
 
 export const repoRoot = resolve(__dirname, '..', '..');
 /** The shared real traces (CI has them at the same place relative to the repository). */
@@ -110,4 +111,12 @@ export function digest(tr: ImportedTrace) {
     names: e.eventNames.names(),
     threads: tr.threads.list.map((t) => [t.src, t.tid, t.comm >= 0 ? e.comms.name(t.comm) : '', t.tgid, t.creator]),
   };
+}
+
+/** Runs `vpscope analyze ARGS` in-process, capturing what it writes. */
+export async function runAnalyze(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await analyzeMain(args, { stdout: { write: (c: string) => (out += c) }, stderr: { write: (c: string) => (err += c) } });
+  return { code, out, err };
 }

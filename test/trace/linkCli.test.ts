@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { main } from '../../server/src/cli/analyze';
 import { analyzeTraceParts } from '../../server/src/trace';
-import { importBytes, realTrace, tracesDir } from './helpers';
+import { importBytes, realTrace, runAnalyze, tracesDir } from './helpers';
 import { guestTrace, hostTrace, realHostSegs } from './linkGen';
 import { analyzeDocument } from '../../server/src/model/analyze';
 
@@ -18,12 +17,7 @@ let dir = '';
 const OFFSET = 987_654_321_000; // host = guest + OFFSET
 let guestStalls = 0;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { stdout: { write: (c: string) => (out += c) }, stderr: { write: (c: string) => (err += c) } });
-  return { code, out, err };
-}
+const run = runAnalyze;
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'vpscope-link-test-'));

@@ -112,6 +112,18 @@ export function laneSourceOf(l: LaneData): LaneSource {
   };
 }
 
+/** A {@link LaneSource} as a {@link LaneData} (its intervals as one number array): the inverse of {@link laneSourceOf}. */
+export function laneDataOf(l: LaneSource): LaneData {
+  const intervals = new Array<number>(l.length * 4);
+  for (let i = 0; i < l.length; i++) {
+    intervals[i * 4] = l.startAt(i);
+    intervals[i * 4 + 1] = l.endAt(i);
+    intervals[i * 4 + 2] = l.stateAt(i);
+    intervals[i * 4 + 3] = l.causeAt(i);
+  }
+  return { id: l.id, label: l.label, group: l.group, kind: l.kind, intervals };
+}
+
 /** A {@link TimelineData} as a {@link TimelineSource}. */
 export function timelineSourceOf(tl: TimelineData): TimelineSource {
   const lanes: LaneSource[] = tl.lanes.map(laneSourceOf);
@@ -228,14 +240,7 @@ export class LaneBuilder {
   }
 
   toData(): LaneData {
-    const intervals = new Array<number>(this.length * 4);
-    for (let i = 0; i < this.length; i++) {
-      intervals[i * 4] = this.startAt(i);
-      intervals[i * 4 + 1] = this.endAt(i);
-      intervals[i * 4 + 2] = this.stateAt(i);
-      intervals[i * 4 + 3] = this.causeAt(i);
-    }
-    return { id: this.id, label: this.label, group: this.group, kind: this.kind, intervals };
+    return laneDataOf(this);
   }
 }
 

@@ -9,7 +9,7 @@
 import type { Diagnostic } from '../core/diagnostic';
 import type { Finding, JsonRange, Stall } from '../core/findings';
 import type { LineIndex, TextRange } from '../core/text';
-import type { LaneSource, TimelineData, TimelineSource } from '../core/timeline';
+import { laneDataOf, type LaneSource, type TimelineData, type TimelineSource } from '../core/timeline';
 import { toJsonDiagnostic, type JsonDiagnostic } from './diagnosticJson';
 import { RUN_SCHEMA, type RegionResult, type TaskResult, type VariantResult, type VmResult } from '../sim/result';
 import { fmtFraction, fmtNs, table } from '../core/format';
@@ -199,16 +199,7 @@ export function mergeTimelines(results: VariantResult[]): TimelineData {
     endNs: src.endNs,
     states: src.states.slice(),
     causes: src.causes.slice(),
-    lanes: src.lanes.map((l) => {
-      const intervals = new Array<number>(l.length * 4);
-      for (let i = 0; i < l.length; i++) {
-        intervals[i * 4] = l.startAt(i);
-        intervals[i * 4 + 1] = l.endAt(i);
-        intervals[i * 4 + 2] = l.stateAt(i);
-        intervals[i * 4 + 3] = l.causeAt(i);
-      }
-      return { id: l.id, label: l.label, group: l.group, kind: l.kind, intervals };
-    }),
+    lanes: src.lanes.map(laneDataOf),
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Finding } from '../core/findings';
 import { severityRank } from '../core/diagnostic';
-import { TraceCodes, type CodeInfo } from './codes';
+import { finding, TraceCodes } from './codes';
 import type { AnalysisOptions } from './options';
 import type { LoadDoc, ThreadDoc, TraceStatsDoc, VmDoc } from './schema';
 import { fmtCount, fmtNs, fmtPercent, fmtTs } from '../core/format';
@@ -22,10 +22,6 @@ export interface AnalysisInput {
 
 /** Waits shorter than this in total are not worth a steal finding, whatever the share (1 ms). */
 const MIN_STEAL_NS = 1e6;
-
-function finding(c: CodeInfo, f: Omit<Finding, 'code' | 'severity' | 'title'>): Finding {
-  return { code: c.code, severity: c.severity, title: c.title, ...f };
-}
 
 const times = (n: number): string => (n === 1 ? 'once' : `${fmtCount(n)} times`);
 

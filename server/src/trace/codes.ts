@@ -10,6 +10,7 @@
  * had to guess (and says how much); `error` means input was dropped.
  */
 import type { Severity } from '../core/diagnostic';
+import type { Finding } from '../core/findings';
 
 export interface CodeInfo {
   code: string;
@@ -66,6 +67,11 @@ export const TraceCodes = {
  * The finding codes in the shape of the checker's code catalog (`model/codes.ts` CodeDoc), for
  * the shells to register with `registerCodeDocs` (this layer does not import the model).
  */
+/** A finding of one of these codes: code, severity and title from the catalogue. */
+export function finding(c: CodeInfo, f: Omit<Finding, 'code' | 'severity' | 'title'>): Finding {
+  return { code: c.code, severity: c.severity, title: c.title, ...f };
+}
+
 export function traceCodeDocs(): { code: string; title: string; help: string; severity: Severity }[] {
   return Object.values(TraceCodes).map(({ code, title, help, severity }) => ({ code, title, help, severity }));
 }

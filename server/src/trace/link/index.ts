@@ -26,7 +26,7 @@
 import type { Finding } from '../../core/findings';
 import { LaneBuilder, WakeLog, type LaneSource, type TimelineSource, type WakeSource } from '../../core/timeline';
 import { fmtNs, fmtPercent, fmtTs } from '../../core/format';
-import { TraceCodes, type CodeInfo } from '../codes';
+import { finding, TraceCodes } from '../codes';
 import { vcpuFromName } from '../identify';
 import type { HostGuestDoc, LinkedStallDoc, LinkedThreadDoc, LinkedVcpuDoc, ThreadDoc, TraceSummaryDocument } from '../schema';
 import { checkOffset, estimateOffset, type CpuPair } from './offset';
@@ -118,10 +118,6 @@ function refused(guest: LinkSide, reason: string): LinkResult {
     causes: [],
     wakes: [],
   };
-}
-
-function finding(c: CodeInfo, f: Omit<Finding, 'code' | 'severity' | 'title'>): Finding {
-  return { code: c.code, severity: c.severity, title: c.title, ...f };
 }
 
 /** States by name (both sides come from the same reconstruction, but do not rely on the order). */
