@@ -75,6 +75,12 @@ test('the broken text of the issue keeps its parse: 1 error stays 1 error', () =
   assert.match(f, /vm b \{ vcpus 1 \}/);
 });
 
+test('a head right before a stray `}` gets the same diagnostics with or without a space (`vm}` / `vm }`)', () => {
+  // Found by the grammar property below: `vm}` lost "needs a name" because the '}' error counted as the head's.
+  checkSafe('vm {vm {vm {vm {\n\nvm}\n\n\n\nvm {\n');
+  assert.deepEqual(diagnostics('vm {\nvm}\n'), diagnostics('vm {\nvm }\n'));
+});
+
 test('100,000 lines of `x {`: bounded output, no crash', () => {
   const t = 'x {\n'.repeat(100_000);
   const edits = formatEdits(t, parse(t).tokens);

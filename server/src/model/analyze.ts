@@ -484,20 +484,27 @@ function internalError(sink: DiagSink, where: string, e: unknown): void {
  * arguments are not checked, since the syntax error already explains the line.
  */
 function headHasSyntaxError(errors: readonly { range: { start: number; end: number } }[]): (stmt: Statement) => boolean {
-  const starts = errors.map((e) => e.range.start).sort((a, b) => a - b);
+  const sorted = errors.map((e) => e.range).sort((a, b) => a.start - b.start || a.end - b.end);
   return (stmt) => {
-    if (starts.length === 0) return false;
+    if (sorted.length === 0) return false;
     const end = stmt.body ? stmt.body.open.start : stmt.end;
     // First error start >= stmt.start (binary search), then compare with the head's end.
     let lo = 0;
-    let hi = starts.length;
+    let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (starts[mid] < stmt.start) lo = mid + 1;
+      if (sorted[mid].start < stmt.start) lo = mid + 1;
       else hi = mid;
     }
-    // An error at the body's '{' (unclosed block) is about the body, not the head.
-    return lo < starts.length && (stmt.body ? starts[lo] < end : starts[lo] <= end);
+    // An error at the body's '{' (unclosed block) is about the body, not the head; one on the
+    // token right after a head without a body (`vm}`: the '}') is about that token, so `vm}`
+    // and `vm }` get the same diagnostics. Only an empty error at the head's end (something
+    // missing there) is the head's.
+    for (let k = lo; k < sorted.length && sorted[k].start <= end; k++) {
+      const e = sorted[k];
+      if (e.start < end || (!stmt.body && e.end === e.start)) return true;
+    }
+    return false;
   };
 }
 
