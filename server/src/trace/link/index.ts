@@ -14,7 +14,8 @@
  *    (`CPU N/KVM`...) or kvm events (identify.ts); `--guest-vcpus` overrides; without any host
  *    vCPU thread the link is refused.
  * 2. time (host = guest + offset): the user's offset; else the `.dat` time-sync data when the
- *    importer found it (`formatDetail.timeShift`); else the same clock, kept when the guest's
+ *    importer found it (`formatDetail.timeShift`); else the host's kvm_write_tsc_offset events
+ *    when both traces are on the x86-tsc clock (tsc.ts); else the same clock, kept when the guest's
  *    events agree with it; else the offset that puts the most guest events inside their vCPU's
  *    host running intervals (offset.ts), said to be estimated.
  * 3. check: the share of guest switch events that fall where the host shows their vCPU thread not
@@ -30,6 +31,7 @@ import { finding, TraceCodes } from '../codes';
 import { vcpuFromName } from '../identify';
 import type { HostGuestDoc, LinkedStallDoc, LinkedThreadDoc, LinkedVcpuDoc, ThreadDoc, TraceSummaryDocument } from '../schema';
 import { checkOffset, estimateOffset, type CpuPair } from './offset';
+import { tscAlignment } from './tsc';
 
 export { checkOffset, estimateOffset, type CpuPair } from './offset';
 export { renderHostGuest } from './render';
@@ -55,6 +57,10 @@ export interface LinkOptions {
   slackNs?: number;
   /** The multi-file report case: the inputs were printed by trace-cmd on one axis. */
   sameAxis?: boolean;
+  /** The host trace's clock as the user stated it (`--host-clock`); a `.dat` says its own. */
+  hostClock?: string;
+  /** The guest trace's clock as the user stated it (`--guest-clock`). */
+  guestClock?: string;
 }
 
 export const DEFAULT_MAX_OUTSIDE_PCT = 5;
@@ -297,8 +303,17 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
   const fd = guest.doc.formatDetail as Record<string, unknown>;
   const ts = fd.timeShift as { offsetNs?: number; driftNs?: number; samples?: number } | undefined;
 
-  type Timing = { method: string; offsetNs: number; uncertaintyNs: number; confidence: string; detail: string; outside: number; events: number };
+  type Timing = { method: string; offsetNs: number; uncertaintyNs: number; confidence: string; detail: string; outside: number; events: number; warnings?: string[] };
   const timingFor = (c: Candidate): Timing => {
+    const t = timingOf(c);
+    // The host's TSC offset events, when there are some and another method was used: say why not.
+    if (t.method === 'kvm-tsc-offset' || t.method === 'option' || t.method === 'time-sync') return t;
+    const tsc = tscFor(c);
+    return tsc && !tsc.use ? { ...t, detail: `${t.detail}; ${tsc.why}` } : t;
+  };
+  const tscFor = (c: Candidate) =>
+    tscAlignment({ doc: host.doc, source: host.source, clock: o.hostClock }, { doc: guest.doc, source: guest.source, clock: o.guestClock }, c.vm, [...guestEvents.keys()].filter((k) => c.map.has(k)).sort((a, b) => a - b), guestSpan, slack);
+  const timingOf = (c: Candidate): Timing => {
     const { pairs } = pairsFor(c);
     const judge = (d: number) => checkOffset(pairs, d, slack);
     const pct = (r: { events: number; outside: number }) => (r.events ? (100 * r.outside) / r.events : 100);
@@ -317,6 +332,8 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
         ...r,
       };
     }
+    const tsc = tscFor(c);
+    if (tsc?.use) return { method: 'kvm-tsc-offset', offsetNs: tsc.offsetNs, uncertaintyNs: 0, confidence: 'exact', detail: tsc.detail, warnings: tsc.warnings, ...judge(tsc.offsetNs) };
     const same = judge(0);
     const overlap0 = Math.min(hostSpan.hi, guestSpan.hi) - Math.max(hostSpan.lo, guestSpan.lo);
     if (same.events > 0 && overlap0 > 0 && pct(same) <= maxOutside) {
@@ -365,7 +382,7 @@ export function linkHostGuest(host: LinkSide, guest: LinkSide, o: LinkOptions = 
     vmChoice = `chosen among ${candidates.length} VMs: the one mapping the most guest CPUs with the fewest guest events outside its vCPUs' running time`;
   }
   const outsidePct = timing.events ? round2((100 * timing.outside) / timing.events) : 0;
-  const warnings: string[] = [];
+  const warnings: string[] = [...(timing.warnings ?? [])];
   if (guestHasVcpus) warnings.push('the guest trace has vCPU threads itself: is it another host trace? (a nested hypervisor is linked like any guest)');
   const d = timing.offsetNs;
   const { cpus: linkedCpus } = pairsFor(chosen);
