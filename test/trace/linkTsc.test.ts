@@ -12,7 +12,10 @@ import { linkHostGuest, type LinkOptions } from '../../server/src/trace/link';
 import { renderSummary } from '../../server/src/trace/summary';
 import { datImport, runSync } from '../../server/src/trace/importers/dat';
 import { datDecompressors } from '../../server/src/io/traceFile';
-import { importBytes } from './helpers';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importBytes, runAnalyze } from './helpers';
 import { guestTrace, hostTrace, line, VCPU_TID } from './linkGen';
 import { buildDat, le, pages, switchRec, TSC_OFFSET_FMT, tscOffsetRec, wakeupRec, type WEvent } from './datWriter';
 
@@ -195,5 +198,24 @@ describe('kvm_write_tsc_offset', () => {
       ),
       { numRuns: 40, seed: 31 },
     );
+  });
+
+  it('vpscope analyze HOST GUEST --host-clock x86-tsc --guest-clock x86-tsc prints the method; a bad clock is a usage error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-tsc-'));
+    try {
+      const host = hostTrace(steps);
+      const d = 7_000_000_000;
+      writeFileSync(join(dir, 'host.txt'), withTscWrites(host.text, 2, () => BigInt(-d)));
+      writeFileSync(join(dir, 'guest.txt'), guestTrace(host.vcpus, d).text);
+      const r = await runAnalyze([join(dir, 'host.txt'), join(dir, 'guest.txt'), '--host-clock', 'x86-tsc', '--guest-clock', 'x86-tsc']);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /tsc: {6}2 kvm_write_tsc_offset events/);
+      assert.match(r.out, /time: {5}host = guest \+ 7,000,000,000 ns, kvm-tsc-offset, confidence exact: kvm_write_tsc_offset in the host trace/);
+      const bad = await runAnalyze([join(dir, 'host.txt'), join(dir, 'guest.txt'), '--guest-clock', 'rdtsc']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.err, /--guest-clock must be a trace clock/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
