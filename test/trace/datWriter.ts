@@ -204,15 +204,46 @@ export interface DatSpec {
   raw?: { header: Uint8Array; ftrace: Uint8Array; formats: Uint8Array; cmdlines: Uint8Array };
   /** Pages per compressed chunk (v7 zlib); default 2. */
   pagesPerChunk?: number;
-  /** Extra v7 options: [id, data]. */
+  /** Extra options: [id, data] (v7, and v6 since the TSC offset tests). */
   options?: [number, Uint8Array][];
-  /** The trace clock the BUFFER option names (v7); default `local`. */
+  /** The trace clock the BUFFER option names (v7); default `local`. v6: a TRACECLOCK option (`[clock] local ...`) when given. */
   clock?: string;
+  /** Event formats of other systems, e.g. `{ system: 'kvm', text: TSC_OFFSET_FMT }`. */
+  formats?: { system: string; text: string }[];
 }
 
-function formatsBlock(): Uint8Array {
+/** kvm_write_tsc_offset as arch/x86/kvm/trace.h declares it (offsets u64), at offsets no kernel uses. */
+export const TSC_OFFSET_ID = 11;
+export const TSC_OFFSET_FMT = `name: kvm_write_tsc_offset
+ID: ${TSC_OFFSET_ID}
+format:
+${COMMON}
+\tfield:__u64 next_tsc_offset;\toffset:8;\tsize:8;\tsigned:0;
+\tfield:__u64 previous_tsc_offset;\toffset:16;\tsize:8;\tsigned:0;
+\tfield:unsigned int vcpu_id;\toffset:24;\tsize:4;\tsigned:0;
+
+print fmt: "vcpu=%u prev=%llu next=%llu", REC->vcpu_id, REC->previous_tsc_offset, REC->next_tsc_offset
+`;
+
+export function tscOffsetRec(cpuPid: number, vcpu: number, prev: bigint, next: bigint): Uint8Array {
+  const b = new Uint8Array(28);
+  const dv = new DataView(b.buffer);
+  dv.setUint16(0, TSC_OFFSET_ID, LITTLE);
+  dv.setInt32(4, cpuPid, LITTLE);
+  dv.setBigUint64(8, BigInt.asUintN(64, next), LITTLE);
+  dv.setBigUint64(16, BigInt.asUintN(64, prev), LITTLE);
+  dv.setUint32(24, vcpu, LITTLE);
+  return b;
+}
+
+function formatsBlock(extra: { system: string; text: string }[] = []): Uint8Array {
   const f = [SWITCH_FMT, WAKEUP_FMT].map((t) => cat([le(t.length, 8), enc(t)]));
-  return cat([le(1, 4), enc('sched\0'), le(f.length, 4), ...f]);
+  const systems = [...new Set(extra.map((x) => x.system))];
+  const more = systems.map((sys) => {
+    const fs = extra.filter((x) => x.system === sys).map((x) => cat([le(x.text.length, 8), enc(x.text)]));
+    return cat([enc(`${sys}\0`), le(fs.length, 4), ...fs]);
+  });
+  return cat([le(1 + systems.length, 4), enc('sched\0'), le(f.length, 4), ...f, ...more]);
 }
 
 function headerBlock(): Uint8Array {
@@ -232,7 +263,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
       magic,
       spec.raw?.header ?? headerBlock(),
       spec.raw?.ftrace ?? le(0, 4), // ftrace events
-      spec.raw?.formats ?? formatsBlock(),
+      spec.raw?.formats ?? formatsBlock(spec.formats),
       le(0, 4), // kallsyms
       le(0, 4), // printk
       spec.raw?.cmdlines ?? cat([le(cl.length, 8), cl]),
@@ -241,6 +272,8 @@ export function buildDat(spec: DatSpec): Uint8Array {
       le(8, 2),
       le(4, 4),
       le(spec.cpus.length, 4),
+      ...(spec.clock ? [le(4, 2), le(enc(`[${spec.clock}] local\0`).length, 4), enc(`[${spec.clock}] local\0`)] : []),
+      ...(spec.options ?? []).flatMap(([id, d]) => [le(id, 2), le(d.length, 4), d]),
       le(0, 2),
       enc('flyrecord\0'),
     ]);
@@ -275,7 +308,7 @@ export function buildDat(spec: DatSpec): Uint8Array {
   };
   add('header', section(16, spec.raw?.header ?? headerBlock()));
   if (spec.raw) add('ftrace', section(17, spec.raw.ftrace));
-  add('formats', section(18, spec.raw?.formats ?? formatsBlock()));
+  add('formats', section(18, spec.raw?.formats ?? formatsBlock(spec.formats)));
   const cl = cmdlinesText(spec);
   add('cmdlines', section(21, spec.raw?.cmdlines ?? cat([le(cl.length, 8), cl])));
   // CPU data, page aligned.

@@ -34,8 +34,9 @@ Host and guest: with GUEST_TRACE (the guest's own scheduling trace, any of the f
 a 'trace-cmd report' of a host and a guest file, guest CPUs are linked to the host's vCPU threads
 and put on the host's time axis: guest threads frozen by host preemptions and who took the pCPU,
 lock-holder preemption suspected, steal the guest felt vs the host measured (VPS340-VPS344). The
-summary and the JSON say how CPUs were mapped and how time was aligned (time-sync data, the same
-clock when the events agree, else an estimated offset) and how many guest events disagree.
+summary and the JSON say how CPUs were mapped and how time was aligned (time-sync data, the
+host's kvm_write_tsc_offset events when both traces use the x86-tsc clock, the same clock when
+the events agree, else an estimated offset) and how many guest events disagree.
 
 Options:
   --json               print the vpscope.trace/1 JSON document instead of the text summary
@@ -52,9 +53,15 @@ Options:
   --max-warnings N     warning samples kept in the JSON (default 100; all are counted)
   --guest-offset-ns N  host time = guest time + N (skips the time alignment)
   --guest-vcpus MAP    guest CPU -> host vCPU thread id, e.g. 0=1834,1=1835 (skips the mapping)
+  --host-clock C       the trace clock the host trace was recorded with (text traces do not say
+  --guest-clock C      it; a .dat does): x86-tsc lets the host's kvm_write_tsc_offset events
+                       align the guest; local, global, mono, boot... are accepted and mean not TSC
   -h, --help           show this help`;
 
 export type { CommandIO } from './common';
+
+/** ftrace's trace clocks (Documentation/trace/ftrace.rst, trace_clock), and `tsc` for x86-tsc. */
+const TRACE_CLOCKS = ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc', 'tsc'];
 
 function positiveNumber(v: string | undefined, name: string): number | undefined | Error {
   if (v === undefined) return undefined;
@@ -81,6 +88,8 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       'max-warnings': { type: 'string' },
       'guest-offset-ns': { type: 'string' },
       'guest-vcpus': { type: 'string' },
+      'host-clock': { type: 'string' },
+      'guest-clock': { type: 'string' },
     },
     io,
   );
@@ -102,6 +111,12 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       map[Number(m[1])] = Number(m[2]);
     }
     link.guestVcpus = map;
+  }
+  for (const [opt, key] of [['host-clock', 'hostClock'], ['guest-clock', 'guestClock']] as const) {
+    const c = v[opt];
+    if (c === undefined) continue;
+    if (!TRACE_CLOCKS.includes(c)) return fail(`--${opt} must be a trace clock (${TRACE_CLOCKS.join(', ')}), got '${c}'`);
+    link[key] = c;
   }
   const threshold = positiveNumber(v['threshold-us'], '--threshold-us');
   const steal = positiveNumber(v['steal-pct'], '--steal-pct');

@@ -9,7 +9,7 @@ import type { ImportedTrace } from './importer';
 import { latencyStats } from './quantiles';
 import { EXIT_BUCKET_NS, IDLE, UNKNOWN, type SchedResult } from './reconstruct/sched';
 import type { ThreadSched } from './reconstruct/model';
-import type { CpuDoc, LoadDoc, ThreadDoc, TraceStatsDoc, VmDoc, WhoDoc } from './schema';
+import type { CpuDoc, LoadDoc, ThreadDoc, TraceStatsDoc, TscOffsetDoc, VmDoc, WhoDoc } from './schema';
 
 const TOP = 5;
 
@@ -48,6 +48,20 @@ export function statsDoc(trace: ImportedTrace): TraceStatsDoc {
     },
     counters: s.counterValues(),
   };
+}
+
+/** The `kvm_write_tsc_offset` events, in time order (offsets as exact signed decimals). */
+export function tscOffsetDocs(trace: ImportedTrace): TscOffsetDoc[] {
+  const ev = trace.events;
+  return ev.tscOffsets
+    .map((w, i) => ({ w, i }))
+    .sort((a, b) => a.w.ts - b.w.ts || a.i - b.i)
+    .map(({ w }) => {
+      const t = trace.threads.find(w.src, w.pid);
+      const doc: TscOffsetDoc = { ts: w.ts, tid: w.pid, comm: t && t.comm >= 0 ? ev.comms.name(t.comm) : '', vcpu: w.vcpu, previousTscOffset: String(w.prev), nextTscOffset: String(w.next) };
+      if (w.src > 0) doc.source = trace.sources[w.src];
+      return doc;
+    });
 }
 
 const mapToRecord = (m: Map<string, number>): Record<string, number> => {

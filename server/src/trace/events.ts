@@ -26,6 +26,7 @@ import { ByteInterner } from './intern';
  * - KvmUserspaceExit: reason id (reasons interner)
  * - KvmHypercall:     hypercall number
  * - KvmMmio:          1 write / 0 read, gpa low 32 bits, size
+ * - KvmWriteTscOffset: vcpu id, index into {@link EventTable.tscOffsets} (the 64-bit offsets live there)
  */
 export const enum EventKind {
   SchedSwitch = 0,
@@ -42,8 +43,9 @@ export const enum EventKind {
   KvmHypercall = 11,
   KvmMmio = 12,
   KvmPleWindowUpdate = 13,
+  KvmWriteTscOffset = 14,
   /** First id of names the analysis does not know. */
-  FirstUnknown = 14,
+  FirstUnknown = 15,
 }
 
 export const KNOWN_EVENT_NAMES = [
@@ -61,7 +63,35 @@ export const KNOWN_EVENT_NAMES = [
   'kvm_hypercall',
   'kvm_mmio',
   'kvm_ple_window_update',
+  'kvm_write_tsc_offset',
 ] as const;
+
+/**
+ * One `kvm_write_tsc_offset` event (arch/x86/kvm/trace.h: `vcpu_id`, `previous_tsc_offset`,
+ * `next_tsc_offset`, printed `vcpu=%u prev=%llu next=%llu`): KVM set the TSC offset of a vCPU,
+ * so that guest TSC = host TSC + offset (modulo 2^64; without TSC scaling). Rare (at vCPU
+ * creation, a guest TSC write, a migration), so kept in a side list with exact 64-bit values.
+ */
+export interface TscOffsetWrite {
+  /** Timestamp, ns (the trace's clock). */
+  ts: number;
+  cpu: number;
+  src: number;
+  /** The thread that was current (the one that wrote it: a vCPU thread or the VMM). */
+  pid: number;
+  vcpu: number;
+  /** The offsets as signed 64-bit values (a u64 offset below 0 wraps: it is printed as a large number). */
+  prev: bigint;
+  next: bigint;
+}
+
+/** A decimal or 0x-hex u64 as printed, read as a signed 64-bit value; undefined when it is not one. */
+export function parseU64AsI64(text: string): bigint | undefined {
+  if (!/^(0x[0-9a-fA-F]{1,16}|-?\d{1,20})$/.test(text)) return undefined;
+  const v = BigInt(text);
+  if (v >= 1n << 64n || v < -(1n << 63n)) return undefined;
+  return BigInt.asIntN(64, v);
+}
 
 /**
  * Task states as the kernel reports them in `sched_switch` (TASK_REPORT bits): 0 is runnable
@@ -104,6 +134,8 @@ export class EventTable {
   readonly strings = new ByteInterner();
   /** Per event-name id: how many rows carry it. */
   countsByName = new Float64Array(64);
+  /** `kvm_write_tsc_offset` events in row order (rows of that kind carry the index in a1). */
+  readonly tscOffsets: TscOffsetWrite[] = [];
   private readonly otherId: number;
   private rows = 0;
   private fill = 0;
@@ -184,6 +216,11 @@ export class EventTable {
     if (i < 0 || i >= this.rows) return;
     const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3];
     this.countsByName[this.kind.get(i)]--;
+    if (this.kind.get(i) === EventKind.KvmWriteTscOffset) {
+      // Its side entry goes too; later rows of that kind point one entry lower.
+      this.tscOffsets.splice(this.a1.get(i), 1);
+      for (let r = i + 1; r < this.rows; r++) if (this.kind.get(r) === EventKind.KvmWriteTscOffset) this.a1.set(r, this.a1.get(r) - 1);
+    }
     for (let r = i + 1; r < this.rows; r++) for (const c of cols) c.set(r - 1, c.get(r));
     this.rows--;
     // The current block's fill goes down by one; a block emptied by this stays allocated and is

@@ -11,7 +11,7 @@
  */
 import type { TimelineBuilder, TimelineSource } from '../core/timeline';
 import { traceFindings } from './analysis';
-import { cpuDocs, loadDocs, statsDoc, threadDocs, vmDocs } from './document';
+import { cpuDocs, loadDocs, statsDoc, threadDocs, tscOffsetDocs, vmDocs } from './document';
 import { identifyVcpus } from './identify';
 import type { ImportedTrace } from './importer';
 import { withDefaults, type AnalysisOptions } from './options';
@@ -116,5 +116,7 @@ function analyze(
     load,
     findings,
   };
+  const tsc = tscOffsetDocs(trace);
+  if (tsc.length) document.tscOffsets = tsc;
   return { document, timeline: r.timeline, startNs: r.startNs, endNs: r.endNs };
 }

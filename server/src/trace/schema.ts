@@ -56,6 +56,12 @@ export interface TraceDocument {
    * a multi-file `trace-cmd report` (docs/trace.md "Host and guest"). Absent for a single trace.
    */
   hostGuest?: HostGuestDoc[];
+  /**
+   * `kvm_write_tsc_offset` events of a host trace, in time order: KVM set a vCPU's TSC offset
+   * (guest TSC = host TSC + offset). Linking uses them for a guest traced with the `x86-tsc`
+   * clock (docs/trace.md "Host and guest"). Absent when the trace has none.
+   */
+  tscOffsets?: TscOffsetDoc[];
   /** The scheduling timeline: one lane per CPU and per thread. */
   timeline: TimelineData;
 }
@@ -290,6 +296,24 @@ export interface LoadDoc {
   oversubscribedPct: number;
 }
 
+/** One `kvm_write_tsc_offset` event (arch/x86/kvm/trace.h). */
+export interface TscOffsetDoc {
+  /** When it was written, ns (the trace's clock). */
+  ts: number;
+  /** The thread that was current (the writer: a vCPU thread or the VMM). */
+  tid: number;
+  /** Its command name, when known. */
+  comm: string;
+  /** The source (file name) inside a multi-file `trace-cmd report`; absent otherwise. */
+  source?: string;
+  /** KVM's vcpu_id. */
+  vcpu: number;
+  /** The offset before, TSC cycles, as a signed 64-bit decimal (exact: it may exceed 2^53). */
+  previousTscOffset: string;
+  /** The offset written, TSC cycles, signed 64-bit decimal: guest TSC = host TSC + this. */
+  nextTscOffset: string;
+}
+
 /** One guest trace linked to the host trace: how it was linked, how well, and what it showed. */
 export interface HostGuestDoc {
   /** The guest input: a file, or a source (file name) of a multi-file `trace-cmd report`. */
@@ -326,7 +350,7 @@ export interface HostGuestDoc {
   };
   /** How guest timestamps were put on the host time axis: host = guest + offsetNs. */
   time: {
-    /** `option` (--guest-offset-ns), `time-sync` (.dat TIME_SHIFT option), `same-clock` (checked assumption), `estimated` (searched). */
+    /** `option` (--guest-offset-ns), `time-sync` (.dat TIME_SHIFT option), `kvm-tsc-offset` (the host's kvm_write_tsc_offset events, both traces on the x86-tsc clock), `same-clock` (checked assumption), `estimated` (searched), `first-events` (nothing fits). */
     method: string;
     /** Added to every guest timestamp, ns. */
     offsetNs: number;

@@ -38,6 +38,12 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   }
   const unknown = Object.entries(s.unknownEvents);
   out.push(`unknown:  ${unknown.length ? unknown.sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${fmtCount(c)}`).join(', ') + ' (kept, not analysed)' : 'none'}`);
+  if (doc.tscOffsets?.length) {
+    const last = new Map<string, string>();
+    for (const w of doc.tscOffsets) last.set(`${w.source ? `${w.source}/` : ''}vCPU ${w.vcpu}`, w.nextTscOffset);
+    const shown = [...last].slice(0, 8).map(([k, v]) => `${k} ${v}`);
+    out.push(`tsc:      ${plural(doc.tscOffsets.length, 'kvm_write_tsc_offset event')}; last offset per vCPU (guest TSC = host TSC + offset, cycles): ${shown.join(', ')}${last.size > 8 ? ` +${last.size - 8}` : ''}`);
+  }
   const inf = s.inferred;
   out.push(
     `inferred: ${fmtCount(inf.switchIns)} switch-ins (${fmtNs(inf.runningNs)} of running time, uncertain within ${fmtNs(inf.uncertainNs)}), ` +

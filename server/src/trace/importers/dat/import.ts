@@ -55,6 +55,7 @@ const FIELDS: Partial<Record<number, string[]>> = {
   [EventKind.KvmUserspaceExit]: ['reason', 'errno'],
   [EventKind.KvmHypercall]: ['nr'],
   [EventKind.KvmMmio]: ['type', 'gpa', 'len'],
+  [EventKind.KvmWriteTscOffset]: ['vcpu_id', 'previous_tsc_offset', 'next_tsc_offset'],
 };
 
 export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads<ImportedTrace> {
@@ -278,6 +279,13 @@ class DatSink {
     }
   }
 
+  /** An 8-byte field as a signed 64-bit value (exact: offsets exceed 2^53); undefined when absent. */
+  private u64(dv: DataView, s: number, e: number, f: FieldDesc): bigint | undefined {
+    const o = s + f.offset;
+    if (f.offset < 0 || f.size !== 8 || o + 8 > e) return undefined;
+    return dv.getBigInt64(o, this.little);
+  }
+
   /** A string field's span in `b` (sets strS/strE); false when absent or out of bounds. */
   private strS = 0;
   private strE = 0;
@@ -427,6 +435,16 @@ class DatSink {
         a0 = name === undefined ? (type === 2 ? 1 : 0) : name === 'write' ? 1 : 0;
         a1 = this.num(dv, s, e, f[1], 0) % 4294967296 | 0;
         a2 = this.num(dv, s, e, f[2], 0);
+        break;
+      }
+      case EventKind.KvmWriteTscOffset: {
+        const v = this.num(dv, s, e, f[0], -1);
+        const prev = this.u64(dv, s, e, f[1]);
+        const next = this.u64(dv, s, e, f[2]);
+        if (v < 0 || v > 0x7fffffff || prev === undefined || next === undefined) return this.malformed(ts, cpu, 'kvm_write_tsc_offset without vcpu_id / previous_tsc_offset / next_tsc_offset');
+        a0 = v;
+        a1 = table.tscOffsets.length;
+        table.tscOffsets.push({ ts, cpu, src: 0, pid, vcpu: v, prev, next });
         break;
       }
       default:

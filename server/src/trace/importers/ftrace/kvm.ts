@@ -12,6 +12,7 @@
  * (raw output) are named from the VMX / SVM / KVM_EXIT_* tables below.
  */
 import { ascii, indexOfSeq, isDigit, num, parseIntAuto, parseUint, probeAt, skipBlanks, skipToken, startsWithAt } from '../../bytes';
+import { parseU64AsI64 } from '../../events';
 import type { ByteInterner } from '../../intern';
 import { ev, findKey } from './fields';
 
@@ -175,5 +176,32 @@ export function parseKvmMmio(b: Uint8Array, s: number, e: number): string {
   const l = findKey(b, s, e, LEN);
   ev.a2 = l >= 0 && parseUint(b, skipBlanks(b, b[l] === 0x3d ? l + 1 : l, e), e) >= 0 ? num.value : 0;
   ev.a3 = 0;
+  return '';
+}
+
+/** The last `kvm_write_tsc_offset` body read by {@link parseKvmWriteTscOffset}. */
+export const tscWrite = { vcpu: -1, prev: 0n, next: 0n };
+
+/**
+ * `kvm_write_tsc_offset: vcpu=0 prev=0 next=18446744069414584320` (the kernel's print format,
+ * also perf and `trace-cmd report`), or `vcpu_id=0 previous_tsc_offset=0 next_tsc_offset=...`
+ * (`report -R`). The offsets are u64 printed in decimal; they are kept as signed 64-bit values
+ * (an offset below zero is a wrapped u64). A rare event: the body is decoded as text.
+ */
+export function parseKvmWriteTscOffset(b: Uint8Array, s: number, e: number): string {
+  ev.p1 = ev.p2 = -1;
+  ev.a1 = ev.a2 = ev.a3 = 0;
+  let text = '';
+  for (let i = s; i < e && i - s < 256; i++) text += String.fromCharCode(b[i]);
+  const f = new Map<string, string>();
+  for (const m of text.matchAll(/([a-z_]+)=(\S+)/g)) f.set(m[1], m[2]);
+  const vcpu = Number(f.get('vcpu') ?? f.get('vcpu_id'));
+  const prev = parseU64AsI64(f.get('prev') ?? f.get('previous_tsc_offset') ?? '');
+  const next = parseU64AsI64(f.get('next') ?? f.get('next_tsc_offset') ?? '');
+  if (!Number.isInteger(vcpu) || vcpu < 0 || vcpu > 0x7fffffff || prev === undefined || next === undefined) return 'kvm_write_tsc_offset: expected vcpu=N prev=N next=N';
+  ev.a0 = vcpu;
+  tscWrite.vcpu = vcpu;
+  tscWrite.prev = prev;
+  tscWrite.next = next;
   return '';
 }

@@ -14,7 +14,7 @@ import type { ImportStats } from '../../stats';
 import { HEAD_FALLBACK, HEAD_OTHER_NAME, HeaderStatus, hdr, parseEventHead, parseHeader } from './header';
 import { Dialect, ev, parseExit, parseFork, parseMigrate } from './fields';
 import { isComm, isPrevComm, kvmEntry, kvmExit, kvmPio, kvmUserspaceExit, switchKeyValue, switchReport, wakeupKeyValue, wakeupReport } from './fast';
-import { parseKvmHypercall, parseKvmMmio } from './kvm';
+import { parseKvmHypercall, parseKvmMmio, parseKvmWriteTscOffset, tscWrite } from './kvm';
 
 const UNKNOWN_COMM = ascii('<...>');
 const FUNCTION = ascii('function');
@@ -175,6 +175,10 @@ export class FtraceParser {
       case EventKind.KvmUserspaceExit: why = kvmUserspaceExit(b, this.dv, s, e, this.table.strings); break;
       case EventKind.KvmHypercall: why = parseKvmHypercall(b, s, e); break;
       case EventKind.KvmMmio: why = parseKvmMmio(b, s, e); break;
+      case EventKind.KvmWriteTscOffset:
+        why = parseKvmWriteTscOffset(b, s, e);
+        ev.a1 = this.table.tscOffsets.length;
+        break;
       default:
         if (kind >= EventKind.FirstUnknown) this.stats.count('unknown_event');
     }
@@ -211,6 +215,7 @@ export class FtraceParser {
     else this.lastTs[src] = ts;
 
     table.push(ts, cpu, src, kind, pid, ev.a0, ev.a1, ev.a2, ev.a3);
+    if (kind === EventKind.KvmWriteTscOffset) table.tscOffsets.push({ ts, cpu, src, pid, vcpu: tscWrite.vcpu, prev: tscWrite.prev, next: tscWrite.next });
     st.events++;
     this.noteRow(ts, src, lineNo, offset, back, before);
     if (cpu > this.maxCpu[src]) {
