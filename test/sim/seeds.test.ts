@@ -114,7 +114,7 @@ function runPlan(text: string, plan: SeedsPlan, sweep: SweepSpec | undefined, sh
   }
   return idx.map((i) => {
     const o = order[i];
-    const t = sweep && o.point !== undefined ? sweepPointText(text, sweep, o.point, o.variant) : text;
+    const t = sweep && o.point !== undefined ? sweepPointText(text, [sweep], [o.point], o.variant) : text;
     const a = analyzeDocument(t);
     assert.equal(a.diagnostics.filter((d) => d.severity === 'error').length, 0);
     const [r] = simulateAllWithFindings(a.scenario!, { variants: [sweep ? SWEEP_VARIANT : o.variant], seed: o.seed, timeline: false });
@@ -129,7 +129,7 @@ describe('sweeps', () => {
         const text = KNEE(pcpus, 1);
         const sweep = parseSweep(`vm busy.vcpus=1..${2 * pcpus}`) as SweepSpec;
         assert.equal(checkSweepPath(sweep, analyzeDocument(text)), undefined);
-        const plan: SeedsPlan = { file: 'knee.vps', seeds: [1], variants: ['base'], sweep: { path: sweep.path, values: sweep.values } };
+        const plan: SeedsPlan = { file: 'knee.vps', seeds: [1], variants: ['base'], sweeps: [{ path: sweep.path, values: sweep.values }] };
         const doc = aggregateRuns(plan, runPlan(text, plan, sweep, pcpus));
         const steal = doc.aggregate.map((c) => c.metrics['vm busy steal'].mean);
         const knee = steal.findIndex((s) => s > 0.05);
@@ -143,7 +143,7 @@ describe('sweeps', () => {
   it('the aggregate is the same whatever order the runs finish in (bytes)', () => {
     const text = KNEE(2, 2);
     const sweep = parseSweep('host.pcpus=1,2,3') as SweepSpec;
-    const plan: SeedsPlan = { file: 'k.vps', seeds: [3, 4, 5], variants: ['base', 'light'], sweep: { path: sweep.path, values: sweep.values } };
+    const plan: SeedsPlan = { file: 'k.vps', seeds: [3, 4, 5], variants: ['base', 'light'], sweeps: [{ path: sweep.path, values: sweep.values }] };
     const a = JSON.stringify(aggregateRuns(plan, runPlan(text, plan, sweep, 1)));
     const b = JSON.stringify(aggregateRuns(plan, runPlan(text, plan, sweep, 2)));
     assert.equal(a, b);
