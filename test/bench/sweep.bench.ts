@@ -9,10 +9,18 @@
  * is measured: two threads spinning on a fixed amount of work each against one (2.00x on two free
  * cores), to read the pool's speed-up against.
  *
- *   node --import tsx test/bench/sweep.bench.ts [--reps N] [--jobs 1,2,4]
+ *   node --import tsx test/bench/sweep.bench.ts [--reps N] [--jobs 1,2,4] [--plan even|uneven|startup] [--root DIR]
  *
- * Plan: test/bench/storage-64vp.vps (64-VP OpenHCL storage VM, 400 ms simulated per run),
- * 4 seeds x 3 values of `host.load housekeeping.threads` = 12 runs.
+ * Plans, on test/bench/storage-64vp.vps (64-VP OpenHCL storage VM):
+ * - even (default): 4 seeds x 3 values of `host.load housekeeping.threads`, 400 ms simulated
+ *   per run = 12 runs of about the same length;
+ * - uneven: 2 seeds x `scenario.duration` 50, 100, 200, 400, 800 ms = 10 runs whose lengths
+ *   differ 16-fold, the longest last in plan order (what a sweep of vcpus 2..16 does): the case
+ *   for dispatching the longest expected run first;
+ * - startup: the even plan with `--max-events 1` (every run stops at its first event): what is
+ *   left is process start, the checks, the workers' start-up and the messages.
+ * `--root DIR`: bundle the code of another checkout (e.g. the commit before a change, extracted
+ * with `git archive`, node_modules linked) to compare before and after in the same minutes.
  */
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -28,17 +36,25 @@ const arg = (name: string) => {
 };
 const REPS = Math.max(1, Number(arg('--reps')) || 3);
 const JOBS = (arg('--jobs') ?? '1,2').split(',').map(Number);
+const PLAN = arg('--plan') ?? 'even';
+const code = arg('--root') ?? root;
 const dir = mkdtempSync(join(tmpdir(), 'vpscope-sweep-bench-'));
 const common = { bundle: true, platform: 'node' as const, target: 'node20', format: 'cjs' as const, logLevel: 'warning' as const, define: { VPSCOPE_VERSION: '"bench"' } };
-buildSync({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dir, 'cli.js') });
-buildSync({ ...common, entryPoints: [join(root, 'server/src/sim/worker.ts')], outfile: join(dir, 'simWorker.js') });
+buildSync({ ...common, entryPoints: [join(code, 'server/src/cli/main.ts')], outfile: join(dir, 'cli.js') });
+buildSync({ ...common, entryPoints: [join(code, 'server/src/sim/worker.ts')], outfile: join(dir, 'simWorker.js') });
 // The process's CPU time (all its threads: getrusage(RUSAGE_SELF)), printed on stderr at exit.
 // Preloaded with --require (the CLI runs only as the main module).
 writeFileSync(join(dir, 'timed.js'), `if (require('node:worker_threads').isMainThread) process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nCPU_MS=' + (u.userCPUTime + u.systemCPUTime) / 1000 + '\\n'); });\n`);
 
 const scenario = join(dir, 'storage-64vp.vps');
 writeFileSync(scenario, readFileSync(join(root, 'test/bench/storage-64vp.vps'), 'utf8'));
-const args = ['simulate', scenario, '--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16', '--json'];
+const PLANS: Record<string, { args: string[]; what: string }> = {
+  even: { args: ['--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16'], what: '400 ms simulated per run, 4 seeds x 3 values of host.load housekeeping.threads' },
+  uneven: { args: ['--seeds', '2', '--sweep', 'scenario.duration=50ms,100ms,200ms,400ms,800ms'], what: '2 seeds x scenario.duration 50..800 ms (run lengths 1:2:4:8:16, longest last in plan order)' },
+  startup: { args: ['--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16', '--max-events', '1'], what: 'the even plan with --max-events 1: start-up, checks and dispatch only' },
+};
+if (!PLANS[PLAN]) throw new Error(`--plan: one of ${Object.keys(PLANS).join(', ')}`);
+const args = ['simulate', scenario, ...PLANS[PLAN].args, '--json'];
 
 function once(jobs: number): { ms: number; cpuMs: number; out: string } {
   const t0 = performance.now();
@@ -94,7 +110,7 @@ for (let rep = 0; rep < REPS; rep++) {
 }
 const load1 = loadavg();
 const best = (j: number) => Math.min(...times.get(j)!);
-console.log(`Sweep: storage-64vp.vps (400 ms simulated per run), ${runs} runs (4 seeds x 3 values of host.load housekeeping.threads), whole CLI process, best of ${REPS} (wall time)`);
+console.log(`Sweep (${PLAN}): storage-64vp.vps, ${runs} runs (${PLANS[PLAN].what}), code of ${code}, whole CLI process, best of ${REPS} (wall time)`);
 console.log(`Machine: ${cpus().length} CPUs (${availableParallelism()} available), load average ${load0.map((x) => x.toFixed(2)).join(' ')} before, ${load1.map((x) => x.toFixed(2)).join(' ')} after\n`);
 console.log('| workers | wall (best) | all reps | speed-up vs 1 | process CPU (min) |');
 console.log('|---:|---:|---|---:|---:|');
