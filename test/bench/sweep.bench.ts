@@ -14,9 +14,10 @@
  * Plans, on test/bench/storage-64vp.vps (64-VP OpenHCL storage VM):
  * - even (default): 4 seeds x 3 values of `host.load housekeeping.threads`, 400 ms simulated
  *   per run = 12 runs of about the same length;
- * - uneven: 2 seeds x `scenario.duration` 50, 100, 200, 400, 800 ms = 10 runs whose lengths
+ * - uneven: 3 seeds x `scenario.duration` 50, 100, 200, 400, 800 ms = 15 runs whose lengths
  *   differ 16-fold, the longest last in plan order (what a sweep of vcpus 2..16 does): the case
- *   for dispatching the longest expected run first;
+ *   for dispatching the longest expected run first (list scheduling on 2 workers in plan order
+ *   ends at 52 units of the shortest run, longest first at 47, the ideal is 46.5);
  * - startup: the even plan with `--max-events 1` (every run stops at its first event): what is
  *   left is process start, the checks, the workers' start-up and the messages.
  * `--root DIR`: bundle the code of another checkout (e.g. the commit before a change, extracted
@@ -50,7 +51,7 @@ const scenario = join(dir, 'storage-64vp.vps');
 writeFileSync(scenario, readFileSync(join(root, 'test/bench/storage-64vp.vps'), 'utf8'));
 const PLANS: Record<string, { args: string[]; what: string }> = {
   even: { args: ['--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16'], what: '400 ms simulated per run, 4 seeds x 3 values of host.load housekeeping.threads' },
-  uneven: { args: ['--seeds', '2', '--sweep', 'scenario.duration=50ms,100ms,200ms,400ms,800ms'], what: '2 seeds x scenario.duration 50..800 ms (run lengths 1:2:4:8:16, longest last in plan order)' },
+  uneven: { args: ['--seeds', '3', '--sweep', 'scenario.duration=50ms,100ms,200ms,400ms,800ms'], what: '3 seeds x scenario.duration 50..800 ms (run lengths 1:2:4:8:16, longest last in plan order)' },
   startup: { args: ['--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16', '--max-events', '1'], what: 'the even plan with --max-events 1: start-up, checks and dispatch only' },
 };
 if (!PLANS[PLAN]) throw new Error(`--plan: one of ${Object.keys(PLANS).join(', ')}`);
