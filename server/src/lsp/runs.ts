@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { crossSize, fileRunPlan, type FileSweep } from '../model/sweep';
-import { planSeedJobs, runPool } from '../io/simPool';
+import { planSeedJobs, runPool, startWorkers } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
   ErrorCodes,
@@ -449,8 +449,18 @@ export class RunManager {
     const { points, factors } = crossSize(sweeps);
     const total = seeds.length * names.length * points;
     if (total > MAX_SEED_RUNS) throw new ResponseError(LSPErrorCodes.RequestFailed, `${total} runs planned (${seeds.length} seeds x ${names.length} variants x ${swept ? `${points} sweep points${sweeps.length > 1 ? ` (${factors})` : ''}` : '1'}); at most ${MAX_SEED_RUNS} (as vpscope simulate)`);
-    const planned = planSeedJobs(text, uri, plan, sweeps, scenario);
+    // The workers start now: their start-up overlaps the checks of the sweep points below.
+    const script = { file: this.ctx.workers.sim, eval: false };
+    const started = startWorkers(script, Math.max(1, Math.min(availableParallelism(), total)));
+    let planned: ReturnType<typeof planSeedJobs>;
+    try {
+      planned = planSeedJobs(text, uri, plan, sweeps, scenario);
+    } catch (e) {
+      started.dispose();
+      throw e;
+    }
     if ('index' in planned) {
+      started.dispose();
       const what = sweeps.length > 1 ? `sweep point ${sweeps.map((s, k) => `${s.path}=${planned.values[k]}`).join(', ')}` : `sweep value \`${planned.values[0]}\``;
       throw new ResponseError(LSPErrorCodes.RequestFailed, `${what}${planned.variant === 'base' ? '' : ` in variant '${planned.variant}'`}: ${planned.error ? `${planned.error.code}: ${planned.error.message}` : 'nothing to simulate'}`);
     }
@@ -463,7 +473,8 @@ export class RunManager {
     };
     const progress = new Progress(this.ctx, `Simulating ${file}`, params.workDoneToken, () => stop(cancelledError()), `0/${jobs.length} runs`);
     const promise = runPool(jobs, Math.max(1, availableParallelism()), {
-      script: { file: this.ctx.workers.sim, eval: false },
+      script,
+      started,
       ...(defaults.maxEvents !== undefined ? { maxEvents: defaults.maxEvents } : {}),
       stopper: (s) => (stopPool = s),
       onDone: (d, t) => progress.report(d / t, `${d}/${t} runs`),
