@@ -14,8 +14,10 @@
  * the order of dispatch changes no byte of the output.
  *
  * The workers can be started before the jobs are known ({@link startWorkers}): their start-up
- * (loading the worker script, ~tens of ms each) then overlaps the main thread's checking of the
- * scenario and of every sweep point.
+ * (loading the worker script) then overlaps the main thread's checking of the scenario and of
+ * every sweep point. Measured (BENCHMARKS.md, "Sweeps on a worker pool", at load 14-16): a worker
+ * answers its first 1-event run of the 64-VP scenario after 0.3 s, the check of that scenario and
+ * 3 points takes 25-140 ms cold, so the overlap hides the check, not the start-up.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
