@@ -9,10 +9,19 @@
  * is measured: two threads spinning on a fixed amount of work each against one (2.00x on two free
  * cores), to read the pool's speed-up against.
  *
- *   node --import tsx test/bench/sweep.bench.ts [--reps N] [--jobs 1,2,4]
+ *   node --import tsx test/bench/sweep.bench.ts [--reps N] [--jobs 1,2,4] [--plan even|uneven|startup] [--root DIR]
  *
- * Plan: test/bench/storage-64vp.vps (64-VP OpenHCL storage VM, 400 ms simulated per run),
- * 4 seeds x 3 values of `host.load housekeeping.threads` = 12 runs.
+ * Plans, on test/bench/storage-64vp.vps (64-VP OpenHCL storage VM):
+ * - even (default): 4 seeds x 3 values of `host.load housekeeping.threads`, 400 ms simulated
+ *   per run = 12 runs of about the same length;
+ * - uneven: 3 seeds x `scenario.duration` 50, 100, 200, 400, 800 ms = 15 runs whose lengths
+ *   differ 16-fold, the longest last in plan order (what a sweep of vcpus 2..16 does): the case
+ *   for dispatching the longest expected run first (list scheduling on 2 workers in plan order
+ *   ends at 52 units of the shortest run, longest first at 47, the ideal is 46.5);
+ * - startup: the even plan with `--max-events 1` (every run stops at its first event): what is
+ *   left is process start, the checks, the workers' start-up and the messages.
+ * `--root DIR`: bundle the code of another checkout (e.g. the commit before a change, extracted
+ * with `git archive`, node_modules linked) to compare before and after in the same minutes.
  */
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -28,17 +37,25 @@ const arg = (name: string) => {
 };
 const REPS = Math.max(1, Number(arg('--reps')) || 3);
 const JOBS = (arg('--jobs') ?? '1,2').split(',').map(Number);
+const PLAN = arg('--plan') ?? 'even';
+const code = arg('--root') ?? root;
 const dir = mkdtempSync(join(tmpdir(), 'vpscope-sweep-bench-'));
 const common = { bundle: true, platform: 'node' as const, target: 'node20', format: 'cjs' as const, logLevel: 'warning' as const, define: { VPSCOPE_VERSION: '"bench"' } };
-buildSync({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(dir, 'cli.js') });
-buildSync({ ...common, entryPoints: [join(root, 'server/src/sim/worker.ts')], outfile: join(dir, 'simWorker.js') });
+buildSync({ ...common, entryPoints: [join(code, 'server/src/cli/main.ts')], outfile: join(dir, 'cli.js') });
+buildSync({ ...common, entryPoints: [join(code, 'server/src/sim/worker.ts')], outfile: join(dir, 'simWorker.js') });
 // The process's CPU time (all its threads: getrusage(RUSAGE_SELF)), printed on stderr at exit.
 // Preloaded with --require (the CLI runs only as the main module).
 writeFileSync(join(dir, 'timed.js'), `if (require('node:worker_threads').isMainThread) process.on('exit', () => { const u = process.resourceUsage(); process.stderr.write('\\nCPU_MS=' + (u.userCPUTime + u.systemCPUTime) / 1000 + '\\n'); });\n`);
 
 const scenario = join(dir, 'storage-64vp.vps');
 writeFileSync(scenario, readFileSync(join(root, 'test/bench/storage-64vp.vps'), 'utf8'));
-const args = ['simulate', scenario, '--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16', '--json'];
+const PLANS: Record<string, { args: string[]; what: string }> = {
+  even: { args: ['--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16'], what: '400 ms simulated per run, 4 seeds x 3 values of host.load housekeeping.threads' },
+  uneven: { args: ['--seeds', '3', '--sweep', 'scenario.duration=50ms,100ms,200ms,400ms,800ms'], what: '3 seeds x scenario.duration 50..800 ms (run lengths 1:2:4:8:16, longest last in plan order)' },
+  startup: { args: ['--seeds', '4', '--sweep', 'host.load housekeeping.threads=4,8,16', '--max-events', '1'], what: 'the even plan with --max-events 1: start-up, checks and dispatch only' },
+};
+if (!PLANS[PLAN]) throw new Error(`--plan: one of ${Object.keys(PLANS).join(', ')}`);
+const args = ['simulate', scenario, ...PLANS[PLAN].args, '--json'];
 
 function once(jobs: number): { ms: number; cpuMs: number; out: string } {
   const t0 = performance.now();
@@ -94,10 +111,35 @@ for (let rep = 0; rep < REPS; rep++) {
 }
 const load1 = loadavg();
 const best = (j: number) => Math.min(...times.get(j)!);
-console.log(`Sweep: storage-64vp.vps (400 ms simulated per run), ${runs} runs (4 seeds x 3 values of host.load housekeeping.threads), whole CLI process, best of ${REPS} (wall time)`);
+console.log(`Sweep (${PLAN}): storage-64vp.vps, ${runs} runs (${PLANS[PLAN].what}), code of ${code}, whole CLI process, best of ${REPS} (wall time)`);
 console.log(`Machine: ${cpus().length} CPUs (${availableParallelism()} available), load average ${load0.map((x) => x.toFixed(2)).join(' ')} before, ${load1.map((x) => x.toFixed(2)).join(' ')} after\n`);
 console.log('| workers | wall (best) | all reps | speed-up vs 1 | process CPU (min) |');
 console.log('|---:|---:|---|---:|---:|');
 for (const j of JOBS) console.log(`| ${j} | ${(best(j) / 1000).toFixed(2)} s | ${times.get(j)!.map((t) => (t / 1000).toFixed(2)).join(', ')} | ${(best(JOBS[0]) / best(j)).toFixed(2)}x | ${(Math.min(...cpuTimes.get(j)!) / 1000).toFixed(2)} s |`);
 console.log(`\nTwo spinning threads vs one, per repetition (2.00 = two free cores): ${ceilings.map((c) => c.toFixed(2) + 'x').join(', ')}`);
 console.log('JSON byte-identical across worker counts: yes');
+
+/**
+ * What the dispatch order is worth on free cores, modelled from this plan's own runs: each run's
+ * cost taken as its engine events (from the JSON; deterministic, so unaffected by the machine's
+ * load), list scheduling on N workers in plan order vs longest first (by events: what the pool's
+ * estimate aims at), against the ideal (total / N). A model, not a measurement: CPU time per
+ * event differs between runs.
+ */
+{
+  const doc = JSON.parse(reference!) as { runs: { events: number }[] };
+  const costs = doc.runs.map((r) => r.events);
+  const span = (order: number[], n: number) => {
+    const free = new Array(n).fill(0);
+    for (const i of order) {
+      const k = free.indexOf(Math.min(...free));
+      free[k] += costs[i];
+    }
+    return Math.max(...free);
+  };
+  const planOrder = costs.map((_, i) => i);
+  const longest = [...planOrder].sort((a, b) => costs[b] - costs[a] || a - b);
+  const total = costs.reduce((a, b) => a + b, 0);
+  console.log('\nModelled makespan (run cost = its engine events), in % of the ideal total/N:');
+  for (const n of [2, 4]) console.log(`  ${n} workers: plan order ${((100 * span(planOrder, n) * n) / total).toFixed(1)}%, longest first ${((100 * span(longest, n) * n) / total).toFixed(1)}%`);
+}

@@ -174,3 +174,64 @@ describe('simulate with a sweep and seeds in the file', () => {
     assert.deepEqual(data.seeds.aggregate, JSON.parse(r.stdout).aggregate);
   });
 });
+
+describe('simulate with crossed sweeps (several settings)', () => {
+  const crossed = join(dir, 'crossed.vps');
+  writeFileSync(crossed, SCENARIO.replace('seed 5 }', 'seed 5; seeds 2 }') + 'sweep {\n  vm v { vcpus 1, 3 }\n  host { load hog { threads 1..3 } }\n}\n');
+  const plain = join(dir, 'plain2.vps');
+  writeFileSync(plain, SCENARIO.replace('seed 5 }', 'seed 5; seeds 2 }'));
+  const args = ['--sweep', 'vm v.vcpus=1,3', '--sweep', 'host.load hog.threads=1..3', '--all-variants', '--json'];
+  it('repeated --sweep runs every combination: byte-identical JSON with --jobs 1 and 2, each run and cell labelled with every value, the same as the file\'s sweep block', () => {
+    const one = cli(['simulate', plain, ...args, '--jobs', '1']);
+    const two = cli(['simulate', plain, ...args, '--jobs', '2']);
+    assert.equal(one.status, 0, one.stderr);
+    assert.equal(two.status, 0, two.stderr);
+    assert.equal(one.stdout, two.stdout);
+    const doc = JSON.parse(one.stdout);
+    assert.equal(doc.sweep, undefined);
+    assert.deepEqual(doc.sweeps, [{ path: 'vm v.vcpus', values: ['1', '3'] }, { path: 'host.load hog.threads', values: ['1', '2', '3'] }]);
+    assert.equal(doc.runs.length, 2 * 3 * 2 * 2);
+    // Order: the first setting slowest, then variant, then seed.
+    assert.deepEqual(doc.runs.slice(0, 5).map((r: { point: string; at: string[]; variant: string; seed: number }) => [r.point, r.at, r.variant, r.seed]), [
+      ['1, 1', ['1', '1'], 'base', 5],
+      ['1, 1', ['1', '1'], 'base', 6],
+      ['1, 1', ['1', '1'], 'boosted', 5],
+      ['1, 1', ['1', '1'], 'boosted', 6],
+      ['1, 2', ['1', '2'], 'base', 5],
+    ]);
+    assert.deepEqual(doc.aggregate.map((c: { at: string[] }) => c.at.join('/')), ['1/1', '1/1', '1/2', '1/2', '1/3', '1/3', '3/1', '3/1', '3/2', '3/2', '3/3', '3/3']);
+    assert.ok(doc.comparisons.length > 0 && doc.comparisons.every((c: { at?: string[] }) => Array.isArray(c.at) && c.at.length === 2));
+    // More host load threads on 2 pCPUs: more steal for the VM (the second axis does act).
+    const steal = (at: string) => doc.aggregate.find((c: { point: string; variant: string }) => c.point === at && c.variant === 'base').metrics['vm v steal'].mean;
+    assert.ok(steal('3, 3') > steal('3, 1'), `steal ${steal('3, 1')} -> ${steal('3, 3')}`);
+    const file = cli(['simulate', crossed, '--all-variants', '--json', '--jobs', '2']);
+    assert.equal(file.status, 0, file.stderr);
+    const f = JSON.parse(file.stdout);
+    delete f.file;
+    delete doc.file;
+    assert.deepEqual(f, doc);
+  });
+  it('the text has one row per point, a column per swept setting', () => {
+    const r = cli(['simulate', plain, '--sweep', 'vm v.vcpus=1,3', '--sweep', 'host.load hog.threads=1,2']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /8 runs: 2 seeds \(5, 6\) x 2 values of vm v\.vcpus x 2 values of host\.load hog\.threads x 1 variant/);
+    assert.match(r.stdout, /crossed sweeps: 2 settings, every combination/);
+    const rows = r.stdout.split('\n').filter((l) => l.startsWith('v/t p99 '));
+    assert.equal(rows.length, 4);
+    assert.match(rows[0], /^v\/t p99\s+1\s+1\s/);
+    assert.match(rows[3], /^v\/t p99\s+3\s+2\s/);
+  });
+  it('refuses a setting swept twice and a product past 1000 points (exit 2); a point the scenario refuses is exit 1 at the setting at fault', () => {
+    const twice = cli(['simulate', plain, '--sweep', 'vm v.vcpus=1,2', '--sweep', 'vm v.vcpus=3']);
+    assert.equal(twice.status, 2);
+    assert.match(twice.stderr, /`vm v\.vcpus` is swept twice/);
+    const big = cli(['simulate', plain, '--sweep', 'vm v.vcpus=1..40', '--sweep', 'host.pcpus=1..30']);
+    assert.equal(big.status, 2);
+    assert.match(big.stderr, /the sweeps cross to 1200 points \(40 x 30\); at most 1000/);
+    const bad = join(dir, 'badcross.vps');
+    writeFileSync(bad, 'scenario { duration 5ms }\nhost { pcpus 2 }\nvm v {\n  vcpus 2\n  openhcl { task k { target_vp 1; every 1ms; cpu 10us } }\n}\nsweep { host { pcpus 2, 4 }; vm v { vcpus 2, 1 } }\n');
+    const r = cli(['simulate', bad]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /badcross\.vps:7:46: error VPS\d+: sweep value `1` with host\.pcpus=2, vm v\.vcpus=1: /);
+  });
+});

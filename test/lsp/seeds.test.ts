@@ -85,6 +85,22 @@ describe('Simulate with seeds over LSP', () => {
     assert.deepEqual(r.seeds?.aggregate, cli.aggregate);
   });
 
+  test('crossed sweeps in the file (two settings): every combination, equal to the CLI', async () => {
+    const text = TEXT.replace('seed 5 }', 'seed 5; seeds 2 }') + 'sweep {\n  vm v { vcpus 1, 2 }\n  host { load hog { threads 1, 2 } }\n}\n';
+    const uri = 'file:///work/seeds/crossed.vps';
+    client.open(uri, text);
+    const r = await simulate(uri, { view: true });
+    assert.equal(r.seeds?.sweep, undefined);
+    assert.deepEqual(r.seeds?.sweeps, [{ path: 'vm v.vcpus', values: ['1', '2'] }, { path: 'host.load hog.threads', values: ['1', '2'] }]);
+    assert.deepEqual(r.seeds?.aggregate.map((c) => c.at), [['1', '1'], ['1', '2'], ['2', '1'], ['2', '2']]);
+    const cli = await cliJson(text, []);
+    assert.deepEqual(r.seeds?.aggregate, cli.aggregate);
+    assert.deepEqual(r.seeds?.runs, cli.runs);
+    assert.ok(isViewDocument(r.view));
+    assert.deepEqual(r.view!.seeds?.sweeps, r.seeds?.sweeps);
+    assert.match(r.summary, /2 values of vm v\.vcpus x 2 values of host\.load hog\.threads/);
+  });
+
   test('seeds 1 (live): the single run, unchanged', async () => {
     await configure({ simulation: { seeds: 1 } });
     const r = await simulate(URI);

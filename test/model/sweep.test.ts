@@ -2,13 +2,13 @@
  * `sweep { ... }` and `scenario { seeds N }` in the language (issue 11): a valid sweep statement
  * reads to the same plan as the equivalent `--sweep 'PATH=VALUES'` (and so to the same point
  * texts); an invalid one is a diagnostic whose range is inside the statement, never a crash; the
- * messages point at the step, name or value at fault; one sweep per file.
+ * messages point at the step, name or value at fault; several swept settings are crossed.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyzeDocument } from '../../server/src/model/analyze';
-import { fileRunPlan, parseSweep, sweepBlockNames, sweepPointText, type SweepSpec } from '../../server/src/model/sweep';
+import { crossPoints, crossProblem, fileRunPlan, parseSweep, sweepBlockNames, sweepPointText, type SweepSpec } from '../../server/src/model/sweep';
 
 const BASE = `scenario { duration 20ms; seed 3 }
 host {
@@ -71,15 +71,16 @@ describe('sweep statements', () => {
         const plan = fileRunPlan(a, text);
         const cli = parseSweep(`${t.path}=${values}`);
         assert.ok(typeof cli !== 'string', String(cli));
-        assert.ok(plan.sweep, 'the file has a sweep');
-        assert.deepEqual(strip(plan.sweep), strip(cli));
+        assert.equal(plan.sweeps?.length, 1, 'the file has one swept setting');
+        const sw = plan.sweeps![0];
+        assert.deepEqual(strip(sw), strip(cli));
         // Each value's range is inside the statement and, for a list, covers that value's text.
-        for (const [i, r] of plan.sweep.valueRanges.entries()) {
-          assert.ok(plan.sweep.range.start <= r.start && r.end <= plan.sweep.range.end);
-          if (!values.includes('..')) assert.equal(text.slice(r.start, r.end), plan.sweep.values[i]);
+        for (const [i, r] of sw.valueRanges.entries()) {
+          assert.ok(sw.range.start <= r.start && r.end <= sw.range.end);
+          if (!values.includes('..')) assert.equal(text.slice(r.start, r.end), sw.values[i]);
         }
-        const v = plan.sweep.values[0];
-        assert.equal(sweepPointText(text, plan.sweep, v, 'big'), sweepPointText(text, cli, v, 'big'));
+        const v = sw.values[0];
+        assert.equal(sweepPointText(text, [sw], [v], 'big'), sweepPointText(text, [cli], [v], 'big'));
       }),
       { numRuns: 150 },
     );
@@ -106,7 +107,7 @@ describe('sweep statements', () => {
         const inside = a.diagnostics.filter((d) => d.severity === 'error' && d.range.start >= start && d.range.end <= end);
         const outside = a.diagnostics.filter((d) => d.severity === 'error' && !(d.range.start >= start && d.range.end <= end));
         assert.deepEqual(outside.map((d) => d.message), [], 'no error outside the sweep');
-        if (plan.sweep) assert.deepEqual(inside.map((d) => d.message), [], `${sw}: a plan, so no error`);
+        if (plan.sweeps) assert.deepEqual(inside.map((d) => d.message), [], `${sw}: a plan, so no error`);
         else assert.ok(inside.length > 0, `${sw}: no plan, so an error inside it`);
       }),
       { numRuns: 300 },
@@ -131,15 +132,67 @@ describe('sweep statements', () => {
     assert.deepEqual(errorsOf('sweep { vm web { vcpus } }').map((e) => e.code), ['VPS102']);
     assert.deepEqual(errorsOf('sweep { scenario { seed 1, 2 } }').map((e) => [e.code, e.at]), [['VPS147', 'seed']]);
     assert.deepEqual(errorsOf('sweep { vm web }').map((e) => [e.code, e.at]), [['VPS147', 'vm']]);
-    assert.deepEqual(errorsOf('sweep { vm web { vcpus 2 }; host { pcpus 8 } }').map((e) => [e.code, e.at]), [['VPS147', 'host']]);
     // `boost` is an unnamed block the base lacks: added, as a variant would.
     assert.deepEqual(errorsOf('sweep { vm web { boost { ratio 2, 4 } } }').filter((e) => e.code !== 'VPS100'), []);
   });
 
-  test('one sweep per file: the second is an error (a cross product is not run); none inside a variant', () => {
-    const e = errorsOf('sweep { vm web { vcpus 2, 4 } }\nsweep { host { pcpus 4, 8 } }');
-    assert.deepEqual(e.map((x) => [x.code, x.at]), [['VPS147', 'sweep']]);
-    assert.match(e[0].message, /One `sweep` per file.*cross product/);
+  test('crossed sweeps: several settings in one block or in several statements read to the plan of repeated --sweep; one point text writes them all', () => {
+    const pair = fc.uniqueArray(fc.constantFrom(...TARGETS), { minLength: 2, maxLength: 2, selector: (t) => t.path });
+    const arb = pair.chain((ts) => fc.tuple(fc.constant(ts), fc.tuple(...ts.map(valuesArb)), fc.boolean()));
+    fc.assert(
+      fc.property(arb, ([ts, values, oneBlock]) => {
+        const body = ts.map((t, k) => `${t.open}${t.keyword} ${values[k]}${t.close}`);
+        const sw = oneBlock ? `sweep {\n  ${body.join('\n  ')}\n}` : body.map((x) => `sweep { ${x} }`).join('\n');
+        const text = `${BASE}${sw}\n`;
+        const a = analyzeDocument(text);
+        const plan = fileRunPlan(a, text);
+        const cli = ts.map((t, k) => parseSweep(`${t.path}=${values[k]}`) as SweepSpec);
+        const points = cli[0].values.length * cli[1].values.length;
+        const errors = a.diagnostics.filter((d) => d.severity === 'error');
+        if (points > 1000) {
+          assert.deepEqual(errors.map((d) => d.code), ['VPS147'], text);
+          assert.match(errors[0].message, new RegExp(`cross to ${points} points \\(${cli[0].values.length} x ${cli[1].values.length}\\): at most 1000`));
+          return;
+        }
+        assert.deepEqual(errors.map((d) => `${d.code} ${d.message}`), [], text);
+        assert.deepEqual(plan.sweeps?.map(strip), cli.map(strip));
+        // The last point, written as one variant: both values in effect, for base and `big`.
+        const last = cli.map((c) => c.values[c.values.length - 1]);
+        for (const v of ['base', 'big']) {
+          const pt = analyzeDocument(sweepPointText(text, plan.sweeps!, last, v));
+          assert.deepEqual(pt.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [], `${v} ${last}`);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  test('crossed point text: settings under the same blocks share them; the points in order, the first varying slowest', () => {
+    const sweeps = [parseSweep('vm web.vcpus=2,4') as SweepSpec, parseSweep('vm web.guest.thread t.count=1,3') as SweepSpec, parseSweep('host.pcpus=8') as SweepSpec];
+    const t = sweepPointText(BASE, sweeps, ['4', '3', '8'], 'big');
+    assert.equal(t.slice(BASE.length), `\nvariant vpscope_sweep_point {\n  based_on big\n  vm web {\n    vcpus 4\n    guest {\n      thread t {\n        count 3\n      }\n    }\n  }\n  host {\n    pcpus 8\n  }\n}\n`);
+    const sc = analyzeDocument(t).scenario!.variants.find((v) => v.name === 'vpscope_sweep_point')!.scenario;
+    assert.equal(sc.vms.find((v) => v.name === 'web')!.vcpus, 4);
+    assert.equal(sc.host.pcpus, 8);
+    assert.deepEqual(crossPoints(sweeps), [['2', '1', '8'], ['2', '3', '8'], ['4', '1', '8'], ['4', '3', '8']]);
+    assert.equal(crossProblem([...sweeps, parseSweep('vm web.vcpus=1') as SweepSpec]), '--sweep: `vm web.vcpus` is swept twice; give it one list of values.');
+    assert.match(crossProblem([parseSweep('vm web.vcpus=1..40') as SweepSpec, parseSweep('host.pcpus=1..30') as SweepSpec])!, /cross to 1200 points \(40 x 30\); at most 1000/);
+  });
+
+  test('every sweep statement is checked (not only the first); a setting swept twice is an error on the second', () => {
+    const e = errorsOf('sweep { vm web { vcpus 2, 4 } }\nsweep { host { pcpuss 4, 8 } }\nsweep { vm wbe { vcpus 1 } }');
+    assert.deepEqual(e.map((x) => [x.code, x.at]), [['VPS100', 'pcpuss'], ['VPS112', 'wbe']]);
+    const twice = `${BASE}sweep { vm web { vcpus 2, 4 } }\nsweep { vm web { vcpus 1, 3 } }\n`;
+    const d = analyzeDocument(twice).diagnostics.filter((x) => x.severity === 'error');
+    assert.deepEqual(d.map((x) => [x.code, twice.slice(x.range.start, x.range.end)]), [['VPS147', 'vcpus 1, 3']]);
+    assert.match(d[0].message, /`vm web\.vcpus` is swept twice/);
+    assert.equal(twice.slice(d[0].related![0].range.start, d[0].related![0].range.end), 'vcpus 2, 4');
+    // Errors in several settings of one block: each reported.
+    assert.deepEqual(errorsOf('sweep { vm web { vcpus 0, 2; guest { thread t { count x } } } }').map((x) => [x.code, x.at]), [['VPS108', '0'], ['VPS104', 'x']]);
+    // Too many points: on the values of the setting that goes past the bound, naming the product.
+    const big = errorsOf('sweep { vm web { vcpus 1..40 } }\nsweep { host { pcpus 1..30 } }');
+    assert.deepEqual(big.map((x) => [x.code, x.at]), [['VPS147', '1..30']]);
+    assert.match(big[0].message, /cross to 1200 points \(40 x 30\): at most 1000/);
     assert.deepEqual(errorsOf('variant v { sweep { vm web { vcpus 2, 4 } } }').map((x) => x.code), ['VPS101']);
   });
 

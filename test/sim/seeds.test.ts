@@ -104,7 +104,8 @@ variant light { vm busy { guest { thread spin { count 1 } } } }
 `;
 
 /** Runs a plan in this thread, in a shuffled order (what a pool may do), and aggregates. */
-function runPlan(text: string, plan: SeedsPlan, sweep: SweepSpec | undefined, shuffleSeed: number): SeedRun[] {
+function runPlan(text: string, plan: SeedsPlan, sweep: SweepSpec | SweepSpec[] | undefined, shuffleSeed: number): SeedRun[] {
+  const sweeps = sweep === undefined ? [] : Array.isArray(sweep) ? sweep : [sweep];
   const order = planOrder(plan);
   const idx = order.map((_, i) => i);
   const rng = new RngStreams(shuffleSeed).stream('shuffle');
@@ -114,10 +115,10 @@ function runPlan(text: string, plan: SeedsPlan, sweep: SweepSpec | undefined, sh
   }
   return idx.map((i) => {
     const o = order[i];
-    const t = sweep && o.point !== undefined ? sweepPointText(text, sweep, o.point, o.variant) : text;
+    const t = sweeps.length && o.point !== undefined ? sweepPointText(text, sweeps, o.at ?? [o.point], o.variant) : text;
     const a = analyzeDocument(t);
     assert.equal(a.diagnostics.filter((d) => d.severity === 'error').length, 0);
-    const [r] = simulateAllWithFindings(a.scenario!, { variants: [sweep ? SWEEP_VARIANT : o.variant], seed: o.seed, timeline: false });
+    const [r] = simulateAllWithFindings(a.scenario!, { variants: [sweeps.length ? SWEEP_VARIANT : o.variant], seed: o.seed, timeline: false });
     return { ...o, result: { ...r, name: o.variant } };
   });
 }
@@ -129,7 +130,7 @@ describe('sweeps', () => {
         const text = KNEE(pcpus, 1);
         const sweep = parseSweep(`vm busy.vcpus=1..${2 * pcpus}`) as SweepSpec;
         assert.equal(checkSweepPath(sweep, analyzeDocument(text)), undefined);
-        const plan: SeedsPlan = { file: 'knee.vps', seeds: [1], variants: ['base'], sweep: { path: sweep.path, values: sweep.values } };
+        const plan: SeedsPlan = { file: 'knee.vps', seeds: [1], variants: ['base'], sweeps: [{ path: sweep.path, values: sweep.values }] };
         const doc = aggregateRuns(plan, runPlan(text, plan, sweep, pcpus));
         const steal = doc.aggregate.map((c) => c.metrics['vm busy steal'].mean);
         const knee = steal.findIndex((s) => s > 0.05);
@@ -140,10 +141,32 @@ describe('sweeps', () => {
       { numRuns: 4 },
     );
   });
+  it('crossed sweeps: the knee on two axes, at vcpus = pcpus + 1 for each pcpus (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 2, max: 6 }), { minLength: 2, maxLength: 2 }), (ps) => {
+        const pcpus = [...ps].sort((a, b) => a - b);
+        const top = 2 * pcpus[1];
+        const sweeps = [parseSweep(`host.pcpus=${pcpus.join(',')}`) as SweepSpec, parseSweep(`vm busy.vcpus=1..${top}`) as SweepSpec];
+        const text = KNEE(pcpus[0], 1);
+        const plan: SeedsPlan = { file: 'knee2.vps', seeds: [1], variants: ['base'], sweeps: sweeps.map((s) => ({ path: s.path, values: s.values })) };
+        const doc = aggregateRuns(plan, runPlan(text, plan, sweeps, pcpus[1]));
+        assert.equal(doc.sweep, undefined);
+        assert.equal(doc.aggregate.length, 2 * top);
+        for (const p of pcpus) {
+          const row = doc.aggregate.filter((c) => c.at![0] === String(p));
+          assert.deepEqual(row.map((c) => c.at![1]), sweeps[1].values);
+          const steal = row.map((c) => c.metrics['vm busy steal'].mean);
+          const knee = steal.findIndex((x) => x > 0.05);
+          assert.equal(row[knee].at![1], String(p + 1), `pcpus ${p}: steal by vCPUs ${steal.map((x) => x.toFixed(2)).join(' ')}`);
+        }
+      }),
+      { numRuns: 3 },
+    );
+  });
   it('the aggregate is the same whatever order the runs finish in (bytes)', () => {
     const text = KNEE(2, 2);
     const sweep = parseSweep('host.pcpus=1,2,3') as SweepSpec;
-    const plan: SeedsPlan = { file: 'k.vps', seeds: [3, 4, 5], variants: ['base', 'light'], sweep: { path: sweep.path, values: sweep.values } };
+    const plan: SeedsPlan = { file: 'k.vps', seeds: [3, 4, 5], variants: ['base', 'light'], sweeps: [{ path: sweep.path, values: sweep.values }] };
     const a = JSON.stringify(aggregateRuns(plan, runPlan(text, plan, sweep, 1)));
     const b = JSON.stringify(aggregateRuns(plan, runPlan(text, plan, sweep, 2)));
     assert.equal(a, b);

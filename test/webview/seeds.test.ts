@@ -1,6 +1,7 @@
 /**
  * The seeds/sweep view of the HTML report in headless Chromium (issue 11): `vpscope simulate F
- * --html` with a sweep (3 values x 2 variants x 3 seeds) and with seeds only. The page loads with
+ * --html` with a sweep (3 values x 2 variants x 3 seeds), with crossed sweeps (3 x 2 values: one
+ * line per variant and value of the second setting) and with seeds only. The page loads with
  * no console error, no CSP violation and no request other than file:/data:/blob:; the chart is
  * drawn (pixels on the canvas), its datasets are the aggregate's mean and 95% interval per variant
  * and point, the table (the chart's accessible form) carries the same numbers, and picking
@@ -32,11 +33,13 @@ variant boosted { vm v { boost dynamic } }
 
 interface Agg {
   point?: string;
+  at?: string[];
   variant: string;
   metrics: Record<string, { mean: number; lo: number; hi: number; n: number; unit: string }>;
 }
 interface SeedsJson {
   sweep?: { path: string; values: string[] };
+  sweeps?: { path: string; values: string[] }[];
   variants: string[];
   aggregate: Agg[];
 }
@@ -67,6 +70,7 @@ describe('seeds/sweep view in headless Chromium', { skip }, () => {
     };
     make('sweep', SCENARIO + 'sweep { vm v { vcpus 1..3 } }\n', []);
     make('seeds', SCENARIO, []);
+    make('crossed', SCENARIO + 'sweep {\n  vm v { vcpus 1..3 }\n  host { load hog { threads 1, 2 } }\n}\n', []);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     await context.addInitScript(() => {
@@ -103,7 +107,7 @@ describe('seeds/sweep view in headless Chromium', { skip }, () => {
     page.evaluate(() =>
       [...document.querySelectorAll('.sd-table tbody tr')].map((tr) => {
         const e = tr as HTMLElement;
-        return { point: e.dataset.point, variant: e.dataset.variant!, mean: Number(e.dataset.mean), lo: Number(e.dataset.lo), hi: Number(e.dataset.hi), n: Number(e.dataset.n), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) };
+        return { point: e.dataset.point, at: e.dataset.at0 === undefined ? undefined : [e.dataset.at0, e.dataset.at1], variant: e.dataset.variant!, mean: Number(e.dataset.mean), lo: Number(e.dataset.lo), hi: Number(e.dataset.hi), n: Number(e.dataset.n), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) };
       }),
     );
 
@@ -116,9 +120,29 @@ describe('seeds/sweep view in headless Chromium', { skip }, () => {
       const m = cell.metrics[metric];
       assert.equal(rows[i].variant, cell.variant);
       assert.equal(rows[i].point, cell.point);
+      assert.deepEqual(rows[i].at, cell.at);
       assert.deepEqual([rows[i].mean, rows[i].lo, rows[i].hi, rows[i].n], [m.mean, m.lo, m.hi, m.n], `${metric} ${cell.point ?? ''} ${cell.variant}`);
     }
-    if (json.sweep) {
+    if (json.sweeps) {
+      const [first, second] = json.sweeps;
+      assert.deepEqual(chart.labels, first.values);
+      // Per (variant, value of the second setting): low edge, high edge, mean line.
+      assert.equal(chart.datasets.length, json.variants.length * second.values.length * 3);
+      let k = 0;
+      for (const v of json.variants) {
+        for (const y of second.values) {
+          const cells = first.values.map((x) => json.aggregate.find((c) => c.at![0] === x && c.at![1] === y && c.variant === v)!.metrics[metric]);
+          assert.equal(chart.datasets[3 * k + 2].label, `${v}, ${second.path}=${y}`);
+          assert.deepEqual(chart.datasets[3 * k].data, cells.map((m) => m.lo));
+          assert.deepEqual(chart.datasets[3 * k + 1].data, cells.map((m) => m.hi));
+          assert.deepEqual(chart.datasets[3 * k + 2].data, cells.map((m) => m.mean));
+          k++;
+        }
+      }
+      // The table: a column per swept setting.
+      const row = (await tableRows())[0];
+      assert.deepEqual(row.cells.slice(0, 3), [json.aggregate[0].at![0], json.aggregate[0].at![1], json.aggregate[0].variant]);
+    } else if (json.sweep) {
       assert.deepEqual(chart.labels, json.sweep.values);
       // Per variant: the low edge, the high edge (filled down to it), the mean line.
       assert.equal(chart.datasets.length, json.variants.length * 3);
@@ -138,7 +162,7 @@ describe('seeds/sweep view in headless Chromium', { skip }, () => {
   };
 
   it('draws the chart and its table from the aggregate, for a sweep and for seeds only, light and dark', async () => {
-    assert.equal(cases.length, 2);
+    assert.equal(cases.length, 3);
     for (const c of cases) {
       for (const scheme of ['light', 'dark'] as const) {
         errors.length = 0;

@@ -13,7 +13,7 @@ import type { DocumentAnalysis } from '../model/analysisTypes';
 import type { LineIndex } from '../core/text';
 import type { FileSweep, SweepSpec } from '../model/sweep';
 import { writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
-import { defaultJobs, planSeedJobs, runPool } from '../io/simPool';
+import { defaultJobs, planSeedJobs, runPool, type StartedWorkers } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, SEEDS_SCHEMA_FILE, seedsViewDocument, type SeedRun, type SeedsDocument, type SeedsPlan } from '../report/seeds';
 import { toJsonDiagnostic } from './format';
 import { createProgress } from './progress';
@@ -28,7 +28,10 @@ export interface SeedsCommand {
   lines: LineIndex;
   variants: string[];
   seeds: number[];
-  sweep?: SweepSpec;
+  /** The swept settings (crossed; empty: no sweep): the command line's, or the file's. */
+  sweeps: SweepSpec[];
+  /** The pool's workers, started while the scenario was checked. */
+  started?: StartedWorkers;
   jobs?: number;
   maxEvents?: number;
   /** An explicit budget for the whole command (--wall-ms); else each run has the scenario's wall_limit. */
@@ -43,28 +46,34 @@ export interface SeedsCommand {
 const EXIT_INTERRUPTED = 130;
 /** Runs the plan and prints the aggregate (text or `vpscope.seeds/1` JSON); returns the exit status. */
 export async function runSeeds(c: SeedsCommand): Promise<number> {
-  const plan: SeedsPlan = { file: c.shown, seeds: c.seeds, variants: c.variants, ...(c.sweep ? { sweep: { path: c.sweep.path, values: c.sweep.values } } : {}) };
-  // Each (value, variant) text is checked once before anything runs: a value the setting does not
+  const plan: SeedsPlan = { file: c.shown, seeds: c.seeds, variants: c.variants, ...(c.sweeps.length ? { sweeps: c.sweeps.map((s) => ({ path: s.path, values: s.values })) } : {}) };
+  // Each (point, variant) text is checked once before anything runs: a value the setting does not
   // accept is bad usage (exit 2) on the command line, an error in the input (exit 1, at the value)
   // for the file's own sweep; reported with the checker's message.
-  const planned = planSeedJobs(c.text, c.uri, plan, c.sweep);
+  const planned = planSeedJobs(c.text, c.uri, plan, c.sweeps, c.analysis.scenario);
   if ('index' in planned) {
-    const { index, value, variant: v, error: err } = planned;
-    const sweep = c.sweep!;
-    if ('valueRanges' in sweep) {
-      const at = c.lines.positionAt((sweep as FileSweep).valueRanges[index].start);
-      process.stderr.write(terminalSafe(`${c.shown}:${at.line + 1}:${at.character + 1}: error ${err?.code ?? 'VPS147'}: sweep value \`${value}\`${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? err.message : 'nothing to simulate'}\n`));
+    c.started?.dispose();
+    const { index, values, variant: v, error: err } = planned;
+    // The setting at fault: with one, that one; crossed, the first that fails on its own, else
+    // (only the combination fails) the first, with the whole point named.
+    const inVariant = c.sweeps.length > 1 ? ` with ${c.sweeps.map((s, k) => `${s.path}=${values[k]}`).join(', ')}` : '';
+    const fileSweeps = c.sweeps.every((s): s is FileSweep => 'valueRanges' in s);
+    if (fileSweeps) {
+      const k = planned.axis ?? 0;
+      const at = c.lines.positionAt((c.sweeps[k] as FileSweep).valueRanges[index[k]].start);
+      process.stderr.write(terminalSafe(`${c.shown}:${at.line + 1}:${at.character + 1}: error ${err?.code ?? 'VPS147'}: sweep value \`${values[k]}\`${inVariant}${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? err.message : 'nothing to simulate'}\n`));
       return 1;
     }
     const p = err ? c.lines.positionAt(Math.min(err.range.start, c.text.length)) : undefined;
     const where = err && err.range.start < c.text.length && p ? ` (at ${c.shown}:${p.line + 1}:${p.character + 1})` : '';
-    process.stderr.write(terminalSafe(`vpscope simulate: --sweep ${sweep.path}=${value}${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? `${err.code}: ${err.message}${where}` : 'nothing to simulate'}\n`));
+    const point = c.sweeps.map((s, k) => `${s.path}=${values[k]}`).join(' ');
+    process.stderr.write(terminalSafe(`vpscope simulate: --sweep ${point}${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? `${err.code}: ${err.message}${where}` : 'nothing to simulate'}\n`));
     return 2;
   }
   const { order, jobs } = planned;
   const n = c.jobs ?? defaultJobs();
   const progress = createProgress('simulating');
-  const outcome = await runPool(jobs, n, { script: simWorkerScript(), sigint: true, maxEvents: c.maxEvents, wallMs: c.wallMs, onDone: (d, t) => progress.update(d / t, `${d}/${t} runs`) });
+  const outcome = await runPool(jobs, n, { script: simWorkerScript(), started: c.started, sigint: true, maxEvents: c.maxEvents, wallMs: c.wallMs, onDone: (d, t) => progress.update(d / t, `${d}/${t} runs`) });
   progress.done();
   if (outcome.error) {
     process.stderr.write(`vpscope simulate: internal error: ${outcome.error}\n`);

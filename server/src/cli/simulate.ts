@@ -28,9 +28,8 @@ import { createProgress } from './progress';
 import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
-import { checkSweepPath, fileRunPlan, parseSweep, type FileSweep, type SweepSpec } from '../model/sweep';
-
-const isFileSweep = (s: SweepSpec): s is FileSweep => 'valueRanges' in s;
+import { checkSweepPath, crossProblem, crossSize, fileRunPlan, parseSweep, type SweepSpec } from '../model/sweep';
+import { defaultJobs, startWorkers, type StartedWorkers } from '../io/simPool';
 import { runSeeds } from './seeds';
 
 // The JSON document and the text summary are shared with the language server.
@@ -62,7 +61,9 @@ Options:
   --sweep 'PATH=VALUES' run every value of a setting (crossed with variants and seeds), instead
                         of the file's \`sweep\` if it has one: PATH as
                         'vm web.vcpus', 'host.pcpus', 'host.load noise.threads',
-                        'vm store.openhcl.task nvme.rate'; VALUES as '1,2,4' or '2..16 step 2'
+                        'vm store.openhcl.task nvme.rate'; VALUES as '1,2,4' or '2..16 step 2';
+                        repeatable: several settings run every combination of their values
+                        (the first varies slowest), at most 1000 points
   --no-sweep            ignore the file's \`sweep\` statement (its \`seeds\` still apply; add
                         --seeds 1 for one run)
   --jobs N              worker threads for --seeds/--sweep (default: one per core)
@@ -104,7 +105,7 @@ export async function main(args: string[]): Promise<number> {
     'wall-ms': { type: 'string' },
     seeds: { type: 'string' },
     'seed-list': { type: 'string' },
-    sweep: { type: 'string' },
+    sweep: { type: 'string', multiple: true },
     'no-sweep': { type: 'boolean' },
     jobs: { type: 'string' },
   });
@@ -131,16 +132,22 @@ export async function main(args: string[]): Promise<number> {
     if (seedList.length > MAX_SEEDS) return fail(`--seed-list: at most ${MAX_SEEDS} seeds`);
   }
   if (o.sweep !== undefined && o['no-sweep']) return fail('use either --sweep or --no-sweep');
-  let sweep: SweepSpec | undefined;
-  if (o.sweep !== undefined) {
-    const s = parseSweep(o.sweep);
+  let sweeps: SweepSpec[] = [];
+  for (const spec of o.sweep ?? []) {
+    const s = parseSweep(spec);
     if (typeof s === 'string') {
       process.stderr.write(`vpscope simulate: ${terminalSafe(s)}\n`);
       return 2;
     }
-    sweep = s;
+    sweeps.push(s);
   }
-  let many = sweep !== undefined || seedList !== undefined || (typeof nSeeds === 'number' && nSeeds > 1);
+  const crossBad = crossProblem(sweeps);
+  if (crossBad) {
+    process.stderr.write(`vpscope simulate: ${terminalSafe(crossBad)}\n`);
+    return 2;
+  }
+  const cliSweeps = sweeps.length > 0;
+  let many = cliSweeps || seedList !== undefined || (typeof nSeeds === 'number' && nSeeds > 1);
   if (many) {
     const single = (['timeline', 'chrome-trace'] as const).find((k) => o[k]);
     if (single) return fail(`--${single} shows one run; it does not combine with --seeds, --seed-list or --sweep`);
@@ -170,13 +177,20 @@ export async function main(args: string[]): Promise<number> {
     }
   }
 
+  // Several runs asked for on the command line: the pool's workers start now, so their start-up
+  // overlaps the reading and checking of the scenario and its sweep points (io/simPool.ts).
+  let started: StartedWorkers | undefined;
+  const script = many ? simWorkerScript() : undefined;
+  if (script) started = startWorkers(script, (jobs as number | undefined) ?? defaultJobs());
+  const release = <T>(v: T): T => (started?.dispose(), v);
+
   const file = parsed.positionals[0];
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     process.stderr.write(terminalSafe(`vpscope simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`));
-    return 2;
+    return release(2);
   }
   const shown = displayPath(file);
   const analysis = analyzeDocument(text, { uri: file });
@@ -185,39 +199,44 @@ export async function main(args: string[]): Promise<number> {
   if (errors.length > 0 || !analysis.scenario) {
     process.stderr.write(terminalSafe(renderText([{ path: shown, text, diagnostics: analysis.diagnostics }], { summary: true })));
     if (!analysis.scenario && errors.length === 0) process.stderr.write(terminalSafe(`vpscope simulate: ${shown}: nothing to simulate (no host)\n`));
-    return 1;
+    return release(1);
   }
   const scenario = analysis.scenario;
   const known = ['base', ...scenario.variants.map((v) => v.name)];
   const wanted = o['all-variants'] ? 'all' : o.variant ?? 'base';
   if (Array.isArray(wanted)) {
     const unknown = wanted.filter((n) => !known.includes(n));
-    if (unknown.length) return fail(`unknown variant ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${known.join(', ')})`);
+    if (unknown.length) return release(fail(`unknown variant ${unknown.map((n) => `'${n}'`).join(', ')} (known: ${known.join(', ')})`));
   }
 
   // The file's own `sweep` and `seeds N` (model/sweep.ts), unless the command line says otherwise.
   const filePlan = fileRunPlan(analysis, text);
-  if (!sweep && !o['no-sweep'] && filePlan.sweep) sweep = filePlan.sweep;
+  if (!cliSweeps && !o['no-sweep'] && filePlan.sweeps) sweeps = filePlan.sweeps;
+  const swept = sweeps.length > 0;
   const fileSeeds = o.seeds === undefined && seedList === undefined && filePlan.seeds !== undefined && filePlan.seeds > 1 ? filePlan.seeds : undefined;
-  if (!many && (sweep || fileSeeds)) {
+  if (!many && (swept || fileSeeds)) {
     many = true;
     const single = (['timeline', 'chrome-trace'] as const).find((k) => o[k]);
-    if (single) return fail(`--${single} shows one run; this file runs several (${sweep ? '`sweep`' : ''}${sweep && fileSeeds ? ' and ' : ''}${fileSeeds ? `\`seeds ${fileSeeds}\`` : ''}): add --no-sweep --seeds 1`);
+    if (single) return fail(`--${single} shows one run; this file runs several (${swept ? '`sweep`' : ''}${swept && fileSeeds ? ' and ' : ''}${fileSeeds ? `\`seeds ${fileSeeds}\`` : ''}): add --no-sweep --seeds 1`);
   }
   if (many) {
-    if (sweep && !isFileSweep(sweep)) {
-      const bad = checkSweepPath(sweep, analysis);
-      if (bad) {
-        process.stderr.write(`vpscope simulate: ${terminalSafe(bad)}\n`);
-        return 2;
+    if (cliSweeps) {
+      for (const sw of sweeps) {
+        const bad = checkSweepPath(sw, analysis);
+        if (bad) {
+          process.stderr.write(`vpscope simulate: ${terminalSafe(bad)}\n`);
+          return release(2);
+        }
       }
     }
     const base = (seed as number | undefined) ?? scenario.settings.seed;
     const variants = wanted === 'all' ? known : Array.isArray(wanted) ? known.filter((n) => wanted.includes(n)) : ['base'];
     const seeds = seedList ?? Array.from({ length: (nSeeds as number | undefined) ?? fileSeeds ?? 1 }, (_, i) => base + i);
-    const total = seeds.length * variants.length * (sweep?.values.length ?? 1);
-    if (total > MAX_RUNS) return fail(`${total} runs planned (seeds x variants x sweep values); at most ${MAX_RUNS}`);
+    const { points, factors } = crossSize(sweeps);
+    const total = seeds.length * variants.length * points;
+    if (total > MAX_RUNS) return release(fail(`${total} runs planned (${seeds.length} seeds x ${variants.length} variants x ${swept ? `${points} sweep points${sweeps.length > 1 ? ` (${factors})` : ''}` : '1'}); at most ${MAX_RUNS}`));
     return runSeeds({
+      started,
       shown,
       title: scenario.title,
       text,
@@ -226,7 +245,7 @@ export async function main(args: string[]): Promise<number> {
       lines,
       variants,
       seeds,
-      sweep,
+      sweeps,
       jobs: jobs as number | undefined,
       maxEvents: maxEvents as number | undefined,
       wallMs: wallMs === undefined ? undefined : Math.max(0, (wallMs as number) - (performance.now() - t0)),

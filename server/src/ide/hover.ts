@@ -73,16 +73,22 @@ function keywordMarkdown(doc: IdeDocument, stmt: Statement, spec: StatementSpec)
   return parts.join('\n\n---\n\n');
 }
 
-/** What a valid `sweep` statement runs: its setting, its values, and the runs per variant. */
+/**
+ * What a valid `sweep` statement runs: each setting and its values, the points (crossed with the
+ * file's other swept settings) and the runs per variant.
+ */
 function sweepMarkdown(doc: IdeDocument, stmt: Statement): string | undefined {
   const plan = fileRunPlan(doc.analysis, doc.text);
-  const sw = plan.sweep;
-  if (!sw || sw.range.start !== stmt.start) return undefined;
+  const all = plan.sweeps ?? [];
+  const here = all.filter((s) => s.range.start === stmt.start);
+  if (here.length === 0) return undefined;
   const SHOWN = 12;
-  const values = sw.values.length > SHOWN ? `${sw.values.slice(0, SHOWN - 1).map((v) => `\`${v}\``).join(', ')}, ..., \`${sw.values[sw.values.length - 1]}\`` : sw.values.map((v) => `\`${v}\``).join(', ');
+  const list = (values: string[]) => (values.length > SHOWN ? `${values.slice(0, SHOWN - 1).map((v) => `\`${v}\``).join(', ')}, ..., \`${values[values.length - 1]}\`` : values.map((v) => `\`${v}\``).join(', '));
   const seeds = plan.seeds ?? 1;
-  const n = sw.values.length;
-  return `**This sweep:** \`${sw.path}\` takes ${n} value${n === 1 ? '' : 's'}: ${values}. \`vpscope simulate\` runs ${n} x ${seeds} seed${seeds === 1 ? '' : 's'}${plan.seeds === undefined ? ' (no `seeds` in the file: `--seeds` or the `vpscope.simulation.seeds` setting add more)' : ''} = ${n * seeds} run${n * seeds === 1 ? '' : 's'} per selected variant.`;
+  const n = all.reduce((p, s) => p * s.values.length, 1);
+  const lines = here.map((sw) => `\`${sw.path}\` takes ${sw.values.length} value${sw.values.length === 1 ? '' : 's'}: ${list(sw.values)}.`);
+  const crossed = all.length > 1 ? ` Crossed${here.length < all.length ? ' with the file\'s other sweeps' : ''}: ${all.map((s) => s.values.length).join(' x ')} = ${n} points (every combination; the first setting varies slowest).` : '';
+  return `**This sweep:** ${lines.join(' ')}${crossed} \`vpscope simulate\` runs ${n} x ${seeds} seed${seeds === 1 ? '' : 's'}${plan.seeds === undefined ? ' (no `seeds` in the file: `--seeds` or the `vpscope.simulation.seeds` setting add more)' : ''} = ${n * seeds} run${n * seeds === 1 ? '' : 's'} per selected variant.`;
 }
 
 function argsText(doc: IdeDocument, s: Statement): string {

@@ -8,14 +8,24 @@
  * N workers; no pool library is installed (piscina would be a new dependency) and none would save
  * the cancel-cell handling, which is ours.
  *
- * Results are kept per job index (plan order), whatever order the workers finish in.
+ * Results are kept per job index (plan order), whatever order the workers finish in. Jobs are
+ * dispatched longest expected first (a job's `cost`: its scenario's simulated work estimate, see
+ * {@link workEstimate}), so that a long run does not start last and leave the other workers idle;
+ * the order of dispatch changes no byte of the output.
+ *
+ * The workers can be started before the jobs are known ({@link startWorkers}): their start-up
+ * (loading the worker script) then overlaps the main thread's checking of the scenario and of
+ * every sweep point. Measured (BENCHMARKS.md, "Sweeps on a worker pool", at load 14-16): a worker
+ * answers its first 1-event run of the 64-VP scenario after 0.3 s, the check of that scenario and
+ * 3 points takes 25-140 ms cold, so the overlap hides the check, not the start-up.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../core/diagnostic';
 import { analyzeDocument } from '../model/analyze';
+import type { Scenario } from '../model/ir';
 import { SWEEP_VARIANT, sweepPointText, type SweepSpec } from '../model/sweep';
-import { planOrder, type SeedsPlan } from '../report/seeds';
+import { planOrder, type RunKey, type SeedsPlan } from '../report/seeds';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
@@ -29,6 +39,43 @@ export interface PoolJob {
   text: string;
   variant: string;
   seed: number;
+  /** Expected work (any unit, compared between jobs only): larger goes first. Default 0. */
+  cost?: number;
+}
+
+/**
+ * Expected simulated work of a run of `sc`, to dispatch long runs first: simulated time x the
+ * threads the host schedules (every vCPU of every VM, every host load thread). A rough proxy
+ * (an assumption, not a measurement: events per vCPU differ with the guest's work), enough to
+ * rank the points of a sweep of `vcpus`, `pcpus` or load threads.
+ */
+export function workEstimate(sc: Scenario): number {
+  let threads = 0;
+  for (const v of sc.vms) threads += v.vcpus;
+  for (const l of sc.host.loads) threads += l.threads;
+  return sc.settings.durationNs * Math.max(1, threads);
+}
+
+/** Workers started ahead of their jobs ({@link startWorkers}), handed to {@link runPool}. */
+export interface StartedWorkers {
+  slots: { worker: Worker; cells: Int32Array; failed?: string }[];
+  /** Terminates them (when no pool runs after all). */
+  dispose(): void;
+}
+
+/** Starts `n` sim workers now; their jobs come later through {@link runPool}'s `started`. */
+export function startWorkers(script: { file: string; eval: boolean }, n: number): StartedWorkers {
+  const slots: StartedWorkers['slots'] = [];
+  for (let k = 0; k < Math.max(1, n); k++) {
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(script.file, { eval: script.eval, workerData: { cancelBuffer: cells.buffer } });
+    const slot: StartedWorkers['slots'][number] = { worker, cells };
+    // Until the pool listens: keep what went wrong (an 'error' without a listener would throw).
+    worker.once('error', (e) => (slot.failed ??= e?.stack ?? String(e)));
+    worker.once('exit', (code) => (slot.failed ??= `a simulation worker exited (${code})`));
+    slots.push(slot);
+  }
+  return { slots, dispose: () => slots.forEach((s) => void s.worker.terminate()) };
 }
 
 export interface PoolOutcome {
@@ -54,10 +101,18 @@ export interface PoolOptions {
   sigint?: boolean;
   /** Receives the function that stops the pool (the editor's cancellation). */
   stopper?: (stop: () => void) => void;
+  /** Workers already started (their count wins over `n`); the pool terminates them at the end. */
+  started?: StartedWorkers;
+}
+
+/** Job indices in dispatch order: largest `cost` first, plan order among equals. */
+export function dispatchOrder(jobs: readonly Pick<PoolJob, 'cost'>[]): number[] {
+  return jobs.map((_, i) => i).sort((a, b) => (jobs[b].cost ?? 0) - (jobs[a].cost ?? 0) || a - b);
 }
 
 /**
- * Runs the jobs on `n` sim workers, at most one run per worker at a time, taking jobs in order.
+ * Runs the jobs on `n` sim workers, at most one run per worker at a time, taking jobs longest
+ * expected first ({@link dispatchOrder}); results stay at their job's index.
  * Ctrl-C (or the explicit wall budget) stops dispatching, stops the runs in flight through their
  * workers' cancel cells, and ends with what completed; a second Ctrl-C, or runs that do not stop
  * within {@link GRACE_MS}, terminates the workers.
@@ -67,6 +122,7 @@ export function runPool(jobs: PoolJob[], n: number, opts: PoolOptions): Promise<
   const script = opts.script;
   const t0 = performance.now();
   if (!script) {
+    opts.started?.dispose();
     // No worker beside the command (an unusual install): run here, in order.
     for (let i = 0; i < jobs.length; i++) {
       const j = jobs[i];
@@ -77,7 +133,11 @@ export function runPool(jobs: PoolJob[], n: number, opts: PoolOptions): Promise<
     }
     return Promise.resolve({ results });
   }
-  const size = Math.max(1, Math.min(n, jobs.length));
+  const started = opts.started?.slots ?? [];
+  const size = Math.max(1, Math.min(started.length || n, jobs.length));
+  // Started workers beyond the jobs: not needed.
+  for (const s of started.slice(size)) void s.worker.terminate();
+  const queue = dispatchOrder(jobs);
   return new Promise<PoolOutcome>((resolve) => {
     let next = 0;
     let done = 0;
@@ -112,16 +172,19 @@ export function runPool(jobs: PoolJob[], n: number, opts: PoolOptions): Promise<
         if (slots.every((x) => x.job < 0)) finish();
         return;
       }
-      const i = next++;
+      const i = queue[next++];
       s.job = i;
       const j = jobs[i];
       const remaining = opts.wallMs === undefined ? undefined : Math.max(0, opts.wallMs - (performance.now() - t0));
       const req: SimRunRequest = { type: 'run', id: i + 1, text: j.text, variant: [j.variant], seed: j.seed, maxEvents: opts.maxEvents, timeline: false, ...(remaining !== undefined ? { wallMs: remaining } : {}) };
       s.worker.postMessage(req);
     };
+    let early: string | undefined;
     for (let k = 0; k < size; k++) {
-      const cells = new Int32Array(new SharedArrayBuffer(8));
-      const worker = new Worker(script.file, { eval: script.eval, workerData: { cancelBuffer: cells.buffer } });
+      const pre = started[k];
+      const cells = pre?.cells ?? new Int32Array(new SharedArrayBuffer(8));
+      const worker = pre?.worker ?? new Worker(script.file, { eval: script.eval, workerData: { cancelBuffer: cells.buffer } });
+      early ??= pre?.failed;
       const slot = { worker, cells, job: -1 };
       slots.push(slot);
       worker.on('message', (m: { type: string; id: number; results?: VariantResult[]; message?: string }) => {
@@ -143,17 +206,24 @@ export function runPool(jobs: PoolJob[], n: number, opts: PoolOptions): Promise<
       });
       worker.on('error', (e) => finish(e?.stack ?? String(e)));
       worker.on('exit', (code) => finish(`a simulation worker exited (${code})`));
-      dispatch(slot);
     }
+    if (early) finish(early);
+    else for (const slot of slots) dispatch(slot);
   });
 }
 
 
 /** A sweep point the scenario refuses (checked before anything runs). */
 export interface PointError {
-  /** Index of the value in the sweep. */
-  index: number;
-  value: string;
+  /** Per swept setting (same order), the index of the point's value. */
+  index: number[];
+  /** The point's value of each swept setting. */
+  values: string[];
+  /**
+   * With crossed sweeps: the first setting whose value fails on its own (the others left as the
+   * variant writes them); absent when only the combination fails (or one setting is swept).
+   */
+  axis?: number;
   variant: string;
   /** The checker's first error in the point's text (offsets: the original text's when below its length). */
   error?: Diagnostic;
@@ -161,28 +231,51 @@ export interface PointError {
 
 /** The runs of a plan, in plan order: (point, variant, seed). */
 export interface SeedJobs {
-  order: { point?: string; variant: string; seed: number }[];
+  order: RunKey[];
   jobs: PoolJob[];
 }
 
 /**
- * The jobs of a plan: the scenario's text for plain seeds, and for a sweep the text of each
- * (value, variant) point (model/sweep.ts), each checked once before anything runs.
+ * The jobs of a plan: the scenario's text for plain seeds, and for sweeps the text of each
+ * (point, variant) (model/sweep.ts: one variant writes the point's value of every swept setting),
+ * each checked once before anything runs. Each job's cost is its scenario's {@link workEstimate}
+ * (`scenario`: the checked base, for plain seeds).
  */
-export function planSeedJobs(text: string, uri: string, plan: SeedsPlan, sweep: SweepSpec | undefined): SeedJobs | PointError {
-  const texts = new Map<string, string>();
-  if (sweep) {
-    for (const [index, value] of sweep.values.entries()) {
+export function planSeedJobs(text: string, uri: string, plan: SeedsPlan, sweeps: readonly SweepSpec[], scenario?: Scenario): SeedJobs | PointError {
+  const texts = new Map<string, { text: string; cost: number }>();
+  if (sweeps.length) {
+    // Indices of each point's values: the first setting varies slowest (as planOrder lists them).
+    let idx: number[][] = [[]];
+    for (const sw of sweeps) idx = idx.flatMap((p) => sw.values.map((_, i) => [...p, i]));
+    for (const index of idx) {
+      const values = index.map((i, k) => sweeps[k].values[i]);
       for (const v of plan.variants) {
-        const t = sweepPointText(text, sweep, value, v);
+        const t = sweepPointText(text, sweeps, values, v);
         const a = analyzeDocument(t, { uri, hazards: false });
         const error = a.diagnostics.find((d) => d.severity === 'error');
-        if (error || !a.scenario) return { index, value, variant: v, ...(error ? { error } : {}) };
-        texts.set(`${value}\u0000${v}`, t);
+        if (error || !a.scenario) {
+          let axis: number | undefined;
+          for (let k = 0; sweeps.length > 1 && k < sweeps.length && axis === undefined; k++) {
+            const alone = analyzeDocument(sweepPointText(text, [sweeps[k]], [values[k]], v), { uri, hazards: false });
+            if (!alone.scenario || alone.diagnostics.some((d) => d.severity === 'error')) axis = k;
+          }
+          return { index, values, variant: v, ...(axis !== undefined ? { axis } : {}), ...(error ? { error } : {}) };
+        }
+        const sc = a.scenario.variants.find((x) => x.name === SWEEP_VARIANT)?.scenario ?? a.scenario;
+        texts.set(`${values.join('\u0000')}\u0001${v}`, { text: t, cost: workEstimate(sc) });
       }
     }
   }
-  const order = planOrder(plan);
-  const jobs = order.map((o) => (o.point === undefined ? { text, variant: o.variant, seed: o.seed } : { text: texts.get(`${o.point}\u0000${o.variant}`)!, variant: SWEEP_VARIANT, seed: o.seed }));
+  const baseCost = (v: string) => {
+    if (!scenario) return 0;
+    const sc = v === 'base' ? scenario : scenario.variants.find((x) => x.name === v)?.scenario;
+    return sc ? workEstimate(sc) : 0;
+  };
+  const order = planOrder({ ...plan, sweeps: sweeps.map((s) => ({ path: s.path, values: s.values })) });
+  const jobs = order.map((o): PoolJob => {
+    if (o.point === undefined) return { text, variant: o.variant, seed: o.seed, cost: baseCost(o.variant) };
+    const p = texts.get(`${(o.at ?? [o.point]).join('\u0000')}\u0001${o.variant}`)!;
+    return { text: p.text, variant: SWEEP_VARIANT, seed: o.seed, cost: p.cost };
+  });
   return { order, jobs };
 }

@@ -24,8 +24,8 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { fileRunPlan, type FileSweep } from '../model/sweep';
-import { planSeedJobs, runPool } from '../io/simPool';
+import { crossSize, fileRunPlan, type FileSweep } from '../model/sweep';
+import { planSeedJobs, runPool, startWorkers } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
   ErrorCodes,
@@ -322,11 +322,11 @@ export class RunManager {
     const text = a.ide.text;
     const version = a.version;
     const defaults = this.ctx.simulationDefaults?.() ?? {};
-    // Several seeds (the scenario's `seeds N`, else the setting) or the file's `sweep`: the pool.
+    // Several seeds (the scenario's `seeds N`, else the setting) or the file's sweeps: the pool.
     const filePlan = fileRunPlan(analysis, text);
     const nSeeds = filePlan.seeds ?? defaults.seeds ?? 1;
-    if (params.exportChromeTrace === undefined && (nSeeds > 1 || filePlan.sweep)) {
-      return this.simulateSeeds({ params, token, uri, file, text, version, names, scenario, analysis, nSeeds, sweep: filePlan.sweep, runId });
+    if (params.exportChromeTrace === undefined && (nSeeds > 1 || filePlan.sweeps)) {
+      return this.simulateSeeds({ params, token, uri, file, text, version, names, scenario, analysis, nSeeds, sweeps: filePlan.sweeps ?? [], runId });
     }
     const seed = params.seed ?? defaults.seed;
     const origin: ViewOrigin = {
@@ -421,8 +421,9 @@ export class RunManager {
   /**
    * Simulate with several seeds or a sweep: every (point, variant, seed) on a pool of sim workers
    * (io/simPool.ts, as `vpscope simulate --seeds/--sweep`), aggregated as `vpscope.seeds/1`; the
-   * result's `run` is the first seed's runs (first sweep value), its run diagnostics those of the
+   * result's `run` is the first seed's runs (first sweep point), its run diagnostics those of the
    * first seed without a sweep (a sweep point's run is another scenario than the text shown).
+   * Several swept settings (crossed) run every combination, as the CLI.
    */
   private async simulateSeeds(o: {
     params: SimulateParams;
@@ -435,19 +436,33 @@ export class RunManager {
     scenario: NonNullable<AnalyzedDocument['ide']['analysis']['scenario']>;
     analysis: AnalyzedDocument['ide']['analysis'];
     nSeeds: number;
-    sweep?: FileSweep;
+    /** The file's swept settings, crossed (empty: none). */
+    sweeps: FileSweep[];
     runId: string;
   }): Promise<SimulateResult> {
-    const { params, uri, file, text, names, scenario, sweep } = o;
+    const { params, uri, file, text, names, scenario, sweeps } = o;
+    const swept = sweeps.length > 0;
     const defaults = this.ctx.simulationDefaults?.() ?? {};
     const first = params.seed ?? defaults.seed ?? scenario.settings.seed;
     const seeds = Array.from({ length: o.nSeeds }, (_, i) => first + i);
-    const plan: SeedsPlan = { file, seeds, variants: names, ...(sweep ? { sweep: { path: sweep.path, values: sweep.values } } : {}) };
-    const total = seeds.length * names.length * (sweep?.values.length ?? 1);
-    if (total > MAX_SEED_RUNS) throw new ResponseError(LSPErrorCodes.RequestFailed, `${total} runs planned (seeds x variants x sweep values); at most ${MAX_SEED_RUNS} (as vpscope simulate)`);
-    const planned = planSeedJobs(text, uri, plan, sweep);
+    const plan: SeedsPlan = { file, seeds, variants: names, ...(swept ? { sweeps: sweeps.map((s) => ({ path: s.path, values: s.values })) } : {}) };
+    const { points, factors } = crossSize(sweeps);
+    const total = seeds.length * names.length * points;
+    if (total > MAX_SEED_RUNS) throw new ResponseError(LSPErrorCodes.RequestFailed, `${total} runs planned (${seeds.length} seeds x ${names.length} variants x ${swept ? `${points} sweep points${sweeps.length > 1 ? ` (${factors})` : ''}` : '1'}); at most ${MAX_SEED_RUNS} (as vpscope simulate)`);
+    // The workers start now: their start-up overlaps the checks of the sweep points below.
+    const script = { file: this.ctx.workers.sim, eval: false };
+    const started = startWorkers(script, Math.max(1, Math.min(availableParallelism(), total)));
+    let planned: ReturnType<typeof planSeedJobs>;
+    try {
+      planned = planSeedJobs(text, uri, plan, sweeps, scenario);
+    } catch (e) {
+      started.dispose();
+      throw e;
+    }
     if ('index' in planned) {
-      throw new ResponseError(LSPErrorCodes.RequestFailed, `sweep value \`${planned.value}\`${planned.variant === 'base' ? '' : ` in variant '${planned.variant}'`}: ${planned.error ? `${planned.error.code}: ${planned.error.message}` : 'nothing to simulate'}`);
+      started.dispose();
+      const what = sweeps.length > 1 ? `sweep point ${sweeps.map((s, k) => `${s.path}=${planned.values[k]}`).join(', ')}` : `sweep value \`${planned.values[0]}\``;
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `${what}${planned.variant === 'base' ? '' : ` in variant '${planned.variant}'`}: ${planned.error ? `${planned.error.code}: ${planned.error.message}` : 'nothing to simulate'}`);
     }
     const { order, jobs } = planned;
     let stopPool: (() => void) | undefined;
@@ -458,7 +473,8 @@ export class RunManager {
     };
     const progress = new Progress(this.ctx, `Simulating ${file}`, params.workDoneToken, () => stop(cancelledError()), `0/${jobs.length} runs`);
     const promise = runPool(jobs, Math.max(1, availableParallelism()), {
-      script: { file: this.ctx.workers.sim, eval: false },
+      script,
+      started,
       ...(defaults.maxEvents !== undefined ? { maxEvents: defaults.maxEvents } : {}),
       stopper: (s) => (stopPool = s),
       onDone: (d, t) => progress.report(d / t, `${d}/${t} runs`),
@@ -484,11 +500,12 @@ export class RunManager {
       if (r) runs.push({ ...k, result: { ...r, name: k.variant } });
     });
     const doc = aggregateRuns(plan, runs, outcome.stopped);
-    const firstRuns = runs.filter((r) => r.seed === seeds[0] && r.point === sweep?.values[0]).map((r) => r.result);
+    const firstPoint = order[0]?.point;
+    const firstRuns = runs.filter((r) => r.seed === seeds[0] && r.point === firstPoint).map((r) => r.result);
     const lines = new LineIndex(text);
     const diagnostics = o.analysis.diagnostics;
-    const found = sweep ? [] : withStallRelated(runDiagnostics(firstRuns, { suppressions: o.analysis.suppressions, ...this.ctx.runOptions() }), firstRuns);
-    this.ctx.setRunDiagnostics(uri, o.version, found, sweep ? [] : firstRuns);
+    const found = swept ? [] : withStallRelated(runDiagnostics(firstRuns, { suppressions: o.analysis.suppressions, ...this.ctx.runOptions() }), firstRuns);
+    this.ctx.setRunDiagnostics(uri, o.version, found, swept ? [] : firstRuns);
     const out: SimulateResult = {
       runId: o.runId,
       uri,

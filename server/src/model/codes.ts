@@ -81,7 +81,7 @@ export const Codes = {
   reservedVariantName: 'VPS145',
   /** The scenario's set-up (objects x duration) is beyond what the simulator runs. */
   tooLargeToSimulate: 'VPS146',
-  /** A `sweep` statement that does not name one setting with values (model/sweep.ts). */
+  /** A `sweep` that does not name settings with values, sweeps one twice, or crosses past 1,000 points (model/sweep.ts). */
   badSweep: 'VPS147',
   // Suppression comments (`# vpscope-allow CODE: reason`, docs/language.md "Suppressing a finding").
   /** A suppression that suppresses nothing where it is written. */
@@ -133,7 +133,7 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS136: { severity: 'error', title: 'List length mismatch', help: 'The list needs one entry per VP (vp_cpu_map) or at most one per channel (channel_vps).' },
   VPS137: { severity: 'warning', title: '`channel_vps` shorter than the channel count', help: 'The channels not listed are placed by vpscope (even spread over the VPs not listed); list one VP per channel to say where each worker runs.' },
   VPS138: { severity: 'warning', title: '`boost` on an OpenHCL VM', help: 'vCPU boosting is a KVM host interface (the dynamic vCPU priority RFC); an OpenHCL VM runs its paravisor in VTL2, a Hyper-V Virtual Secure Mode feature (Linux drivers/hv/Kconfig, HYPERV_VTL_MODE), so no KVM host runs it and the boost means nothing there. Set `boost off` (quick fix) or drop `openhcl`; vpscope still simulates the boost as written, as a what-if.' },
-  VPS147: { severity: 'error', title: 'Invalid sweep', help: 'A `sweep` names one setting by the blocks around it and lists its values: `sweep { vm web { vcpus 2..16 step 2 } }` or `sweep { host { load noise { threads 1, 2, 4 } } }`; one `sweep` per file (see docs/language.md, "Sweeps").' },
+  VPS147: { severity: 'error', title: 'Invalid sweep', help: 'A `sweep` names settings by the blocks around them and lists their values: `sweep { vm web { vcpus 2..16 step 2 } }` or `sweep { host { load noise { threads 1, 2, 4 } } }`; several settings are crossed (every combination, at most 1,000 points), each swept once (see docs/language.md, "Sweeps").' },
   VPS150: { severity: 'info', title: 'Suppression suppresses nothing', help: 'No finding of the code the `# vpscope-allow` comment names is on the line, statement or block it covers (any more); remove the comment, or move it to the finding it means.' },
   VPS151: { severity: 'warning', title: 'Invalid suppression', help: '`# vpscope-allow` takes one or more existing codes (`VPS210` or `VPS210, VPS320`), then optionally `: reason`. Errors of the checker (VPS0xx, VPS1xx errors) cannot be suppressed: the scenario is invalid until they are fixed.' },
   VPS199: { severity: 'error', title: 'Internal error', help: 'A bug in vpscope; the rest of the analysis ran. Please report it with the scenario.' },

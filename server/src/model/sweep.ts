@@ -18,7 +18,13 @@
  * The same sweep can be written in the file, shaped like a variant body with the value list in
  * place of the value (`sweep { vm web { vcpus 2..16 step 2 } }`): {@link checkFileSweeps} checks
  * it during analysis (diagnostics on the precise step, name or value), {@link fileRunPlan} reads
- * it (and `scenario { seeds N }`) for the shells. One `sweep` per file.
+ * it (and `scenario { seeds N }`) for the shells.
+ *
+ * Several swept settings (several in one `sweep` block, several `sweep` statements, or repeated
+ * `--sweep`) are crossed: every combination of their values is one point, and one variant writes
+ * them all. The axes are in writing order (document order, or the order of the `--sweep`
+ * options); the points are listed with the first axis varying slowest, the last fastest (as
+ * nested loops written in that order). At most {@link MAX_SWEEP_VALUES} points in all.
  *
  * Pure: text in, text and messages out.
  */
@@ -32,10 +38,16 @@ import { nameOf } from './resolve';
 import { ArgParser } from './args';
 import { Codes } from './codes';
 import { closeMatches, DiagSink, didYouMean } from './util';
+import { crossSize } from '../core/cross';
+
+export { crossPoints, crossSize, pointLabel } from '../core/cross';
 
 /** The name of the synthetic variant a sweep point adds to the text. */
 export const SWEEP_VARIANT = 'vpscope_sweep_point';
-/** At most this many values per sweep (a typo in a range must not plan millions of runs). */
+/**
+ * At most this many values per sweep, and points in a cross product of sweeps (a typo in a range
+ * must not plan millions of runs).
+ */
 export const MAX_SWEEP_VALUES = 1000;
 
 export interface SweepStep {
@@ -201,32 +213,61 @@ function knownPathsHint(analysis: Pick<DocumentAnalysis, 'statements' | 'parse'>
 
 /**
  * The scenario text of one sweep point for one selected variant (`base` or a variant's name):
- * the original text plus a variant named {@link SWEEP_VARIANT} that writes the value. Offsets of
- * the original text are unchanged (the variant is appended).
+ * the original text plus a variant named {@link SWEEP_VARIANT} that writes the point's value of
+ * each swept setting (`values[i]` for `sweeps[i]`; settings under the same blocks share them).
+ * Offsets of the original text are unchanged (the variant is appended).
  */
-export function sweepPointText(text: string, sweep: SweepSpec, value: string, variant: string): string {
-  let body = `${sweep.steps[sweep.steps.length - 1].keyword} ${value}`;
-  for (let i = sweep.steps.length - 2; i >= 0; i--) {
-    const s = sweep.steps[i];
-    body = `${s.keyword}${s.name ? ' ' + s.name : ''} { ${body} }`;
-  }
+export function sweepPointText(text: string, sweeps: readonly SweepSpec[], values: readonly string[], variant: string): string {
+  // The settings as a tree of blocks, in the order the paths first name them.
+  interface Node { head: string; children: Node[]; value?: string }
+  const root: Node = { head: '', children: [] };
+  sweeps.forEach((sw, k) => {
+    let at = root;
+    for (let i = 0; i < sw.steps.length - 1; i++) {
+      const s = sw.steps[i];
+      const head = `${s.keyword}${s.name ? ' ' + s.name : ''}`;
+      let next = at.children.find((c) => c.head === head && c.value === undefined);
+      if (!next) at.children.push((next = { head, children: [] }));
+      at = next;
+    }
+    at.children.push({ head: sw.steps[sw.steps.length - 1].keyword, children: [], value: values[k] });
+  });
+  const write = (n: Node, indent: string): string => n.children.map((c) => (c.value !== undefined ? `${indent}${c.head} ${c.value}\n` : `${indent}${c.head} {\n${write(c, indent + '  ')}${indent}}\n`)).join('');
   const basedOn = variant === 'base' ? '' : `  based_on ${variant}\n`;
-  return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\nvariant ${SWEEP_VARIANT} {\n${basedOn}  ${body}\n}\n`;
+  return `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}\nvariant ${SWEEP_VARIANT} {\n${basedOn}${write(root, '  ')}}\n`;
+}
+
+/**
+ * What is wrong with crossing these sweeps (a setting swept twice, more than
+ * {@link MAX_SWEEP_VALUES} points), or undefined.
+ */
+export function crossProblem(sweeps: readonly Pick<SweepSpec, 'path' | 'values'>[]): string | undefined {
+  const seen = new Set<string>();
+  for (const s of sweeps) {
+    if (seen.has(s.path)) return `--sweep: \`${s.path}\` is swept twice; give it one list of values.`;
+    seen.add(s.path);
+  }
+  const { points, factors } = crossSize(sweeps);
+  if (points > MAX_SWEEP_VALUES) return `--sweep: the sweeps cross to ${points} points (${factors}); at most ${MAX_SWEEP_VALUES}.`;
+  return undefined;
 }
 
 // ------------------------------------------------------------------ `sweep { ... }` in the file
 
-/** A `sweep` statement of the file, read. */
+/** One swept setting of the file (a `sweep` block may hold several), read. */
 export interface FileSweep extends SweepSpec {
-  /** The `sweep` statement. */
+  /** The `sweep` statement holding it. */
   range: TextRange;
+  /** The setting's statement inside it (`vcpus 2..16 step 2`). */
+  setting: TextRange;
   /** Where each value is written (for a range `A..B step S`, the whole range for each). */
   valueRanges: TextRange[];
 }
 
-/** What the file asks `vpscope simulate` to run by default: its sweep and its seed count. */
+/** What the file asks `vpscope simulate` to run by default: its sweeps and its seed count. */
 export interface FileRunPlan {
-  sweep?: FileSweep;
+  /** The swept settings, in document order (crossed); absent when the file has none. */
+  sweeps?: FileSweep[];
   /** `scenario { seeds N }`, when written and valid. */
   seeds?: number;
 }
@@ -243,29 +284,48 @@ function sweepStatements(file: SourceFile): Statement[] {
 }
 
 /**
- * Reads one `sweep` statement. With a sink, reports what is wrong with it (on the step, name or
- * value at fault) and checks each value as its setting checks it (types, units, static ranges;
+ * Reads one `sweep` statement: every setting in it (a statement without a block, under the blocks
+ * around it), in document order. With a sink, reports what is wrong with each (on the step, name
+ * or value at fault) and checks each value as its setting checks it (types, units, static ranges;
  * what depends on the rest of the scenario, e.g. a VP index against `vcpus`, is checked per point
- * before a run). Returns undefined when it is not a valid sweep.
+ * before a run). Returns the valid settings; `ok` is false when any was not.
  */
-function readSweep(text: string, stmt: Statement, specOf: Map<Statement, StatementSpec | undefined>, top: readonly Statement[], hint: () => string, sink?: DiagSink): FileSweep | undefined {
+function readSweep(text: string, stmt: Statement, specOf: Map<Statement, StatementSpec | undefined>, top: readonly Statement[], hint: () => string, sink?: DiagSink): { sweeps: FileSweep[]; ok: boolean } {
+  const out: FileSweep[] = [];
+  let ok = true;
   const bad = (code: string, message: string, range: TextRange): undefined => {
     sink?.error(code, message, { start: range.start, end: range.end });
+    ok = false;
     return undefined;
   };
   const example = '`sweep { vm web { vcpus 2..16 step 2 } }`';
-  if (stmt.args.length) return bad(Codes.badSweep, `\`sweep\` takes no arguments: the setting and its values go in its block (${example}).`, stmt.args[0]);
-  const chain: Statement[] = [];
-  let cur: Statement = stmt;
-  while (cur.body) {
-    const list = cur.body.statements;
-    if (list.length === 0) return bad(Codes.badSweep, `Write the setting to vary inside \`${cur.keyword.name}\`, with its values: ${example}.`, cur.keyword);
-    if (list.length > 1) return bad(Codes.badSweep, `A sweep varies one setting: write one statement in \`${cur.keyword.name}\` (a second \`sweep\` is not allowed either: several would be a cross product, which vpscope does not run).`, list[1].keyword.missing ? list[1] : list[1].keyword);
-    cur = list[0];
-    if (cur.keyword.missing) return undefined; // the syntax error explains it
-    chain.push(cur);
+  if (stmt.args.length) {
+    bad(Codes.badSweep, `\`sweep\` takes no arguments: the settings and their values go in its block (${example}).`, stmt.args[0]);
+    return { sweeps: out, ok };
   }
-  if (chain.length === 0) return undefined; // `sweep` without a block: VPS114 from resolution
+  if (!stmt.body) return { sweeps: out, ok: false }; // `sweep` without a block: VPS114 from resolution
+  const walk = (block: Statement, chain: Statement[]) => {
+    const list = block.body!.statements;
+    if (list.length === 0) return bad(Codes.badSweep, `Write the setting to vary inside \`${block.keyword.name}\`, with its values: ${example}.`, block.keyword);
+    for (const cur of list) {
+      if (cur.keyword.missing) {
+        ok = false; // the syntax error explains it
+        continue;
+      }
+      if (cur.body) walk(cur, [...chain, cur]);
+      else {
+        const sw = readSetting(text, stmt, [...chain, cur], specOf, top, hint, bad, sink);
+        if (sw) out.push(sw);
+      }
+    }
+    return undefined;
+  };
+  walk(stmt, []);
+  return { sweeps: out, ok };
+}
+
+/** One setting of a `sweep` (`chain`: the blocks around it, then the setting). */
+function readSetting(text: string, stmt: Statement, chain: Statement[], specOf: Map<Statement, StatementSpec | undefined>, top: readonly Statement[], hint: () => string, bad: (code: string, message: string, range: TextRange) => undefined, sink?: DiagSink): FileSweep | undefined {
   const last = chain[chain.length - 1];
   const steps: SweepStep[] = [];
   for (let i = 0; i < chain.length - 1; i++) {
@@ -313,14 +373,10 @@ function readSweep(text: string, stmt: Statement, specOf: Map<Statement, Stateme
       const own = new DiagSink();
       new ArgParser(synth, own).parse(st, spec);
       const err = own.list.find((d) => d.severity === 'error');
-      if (err) {
-        const r = valueRanges[i];
-        sink.error(err.code, `Sweep value \`${v}\`: ${err.message}`, r);
-        return undefined;
-      }
+      if (err) return bad(err.code, `Sweep value \`${v}\`: ${err.message}`, valueRanges[i]);
     }
   }
-  return { path: steps.map((s) => (s.name ? `${s.keyword} ${s.name}` : s.keyword)).join('.'), steps, values, range: { start: stmt.start, end: stmt.end }, valueRanges };
+  return { path: steps.map((s) => (s.name ? `${s.keyword} ${s.name}` : s.keyword)).join('.'), steps, values, range: { start: stmt.start, end: stmt.end }, setting: { start: last.start, end: last.end }, valueRanges };
 }
 
 /** The spec id of the block holding the path's setting (`vm` for `vm web.vcpus`). */
@@ -331,37 +387,66 @@ function pathSpecId(steps: readonly SweepStep[]): string {
 }
 
 /**
- * Checks the file's `sweep` statements (called by the analysis, after resolution): at most one,
- * and it names one setting with valid values. Cheap when there is none.
+ * Every swept setting of the file, in document order, and whether all were valid. With a sink,
+ * also the problems of the cross product: a setting swept twice (on the second), more than
+ * {@link MAX_SWEEP_VALUES} points (on the values of the setting that goes past it).
  */
-export function checkFileSweeps(text: string, file: SourceFile, statements: readonly ResolvedStatement[], sink: DiagSink): void {
+function readFileSweeps(text: string, file: SourceFile, statements: readonly ResolvedStatement[], hint: ((ana: Pick<DocumentAnalysis, 'statements' | 'parse'>) => string) | undefined, sink?: DiagSink): { sweeps: FileSweep[]; ok: boolean } {
   const list = sweepStatements(file);
-  if (list.length === 0) return;
+  if (list.length === 0) return { sweeps: [], ok: true };
   const specOf = baseSpecs(statements);
   const ana = { statements: statements as ResolvedStatement[], parse: { file } as DocumentAnalysis['parse'] };
-  list.forEach((s, i) => {
-    if (specOf.get(s)?.id !== 'sweep') return;
-    if (i > 0) {
-      sink.error(Codes.badSweep, 'One `sweep` per file: several would be a cross product of their values, which vpscope does not run. Keep one (run another with `vpscope simulate --sweep`).', s.keyword, {
-        related: [{ range: { start: list[0].start, end: list[0].keyword.end }, message: 'the first `sweep`' }],
+  const all: FileSweep[] = [];
+  let ok = true;
+  for (const s of list) {
+    if (specOf.get(s)?.id !== 'sweep') continue;
+    const r = readSweep(text, s, specOf, file.statements, () => (hint ? hint(ana) : ''), sink);
+    ok &&= r.ok;
+    all.push(...r.sweeps);
+  }
+  const out: FileSweep[] = [];
+  let points = 1;
+  for (const sw of all) {
+    const first = out.find((o) => o.path === sw.path);
+    if (first) {
+      sink?.error(Codes.badSweep, `\`${sw.path}\` is swept twice: give it one list of values (sweeps are crossed, and a setting takes one value per point).`, sw.setting, {
+        related: [{ range: first.setting, message: `\`${sw.path}\` swept first here` }],
       });
-      return;
+      ok = false;
+      continue;
     }
-    readSweep(text, s, specOf, file.statements, () => knownPathsHint(ana), sink);
-  });
+    if (points * sw.values.length > MAX_SWEEP_VALUES) {
+      const { factors } = crossSize([...out, sw]);
+      const n = points * sw.values.length;
+      const at = sw.valueRanges.length ? { start: sw.valueRanges[0].start, end: sw.valueRanges[sw.valueRanges.length - 1].end } : sw.setting;
+      sink?.error(Codes.badSweep, `The sweeps cross to ${n}${out.length + 1 < all.length ? ' or more' : ''} points (${factors}): at most ${MAX_SWEEP_VALUES}. Fewer values, or sweep this setting on its own.`, at, {
+        related: out.map((o) => ({ range: o.setting, message: `${o.values.length} value${o.values.length === 1 ? '' : 's'} of \`${o.path}\`` })),
+      });
+      ok = false;
+      return { sweeps: out, ok };
+    }
+    points *= sw.values.length;
+    out.push(sw);
+  }
+  return { sweeps: out, ok };
 }
 
-/** The file's sweep (the first `sweep`, when valid) and `scenario { seeds N }`, for the shells. */
+/**
+ * Checks the file's `sweep` statements (called by the analysis, after resolution): each names
+ * settings with valid values, no setting twice, their cross product at most
+ * {@link MAX_SWEEP_VALUES} points. Cheap when there is none.
+ */
+export function checkFileSweeps(text: string, file: SourceFile, statements: readonly ResolvedStatement[], sink: DiagSink): void {
+  readFileSweeps(text, file, statements, knownPathsHint, sink);
+}
+
+/** The file's sweeps (all of them, when all are valid) and `scenario { seeds N }`, for the shells. */
 export function fileRunPlan(analysis: DocumentAnalysis, text: string): FileRunPlan {
   const out: FileRunPlan = {};
+  const r = readFileSweeps(text, analysis.parse.file, analysis.statements, undefined, new DiagSink());
+  if (r.ok && r.sweeps.length) out.sweeps = r.sweeps;
   const specOf = baseSpecs(analysis.statements);
-  const top = analysis.parse.file.statements;
-  const first = sweepStatements(analysis.parse.file).find((s) => specOf.get(s)?.id === 'sweep');
-  if (first) {
-    const sw = readSweep(text, first, specOf, top, () => '', new DiagSink());
-    if (sw) out.sweep = sw;
-  }
-  for (const s of top) {
+  for (const s of analysis.parse.file.statements) {
     if (specOf.get(s)?.id !== 'scenario' || !s.body) continue;
     for (const c of s.body.statements) {
       const a = c.args[0];

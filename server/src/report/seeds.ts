@@ -20,6 +20,7 @@ import type { VariantResult } from '../sim/result';
 import { VIEW_SCHEMA, type ViewDocument } from '../shared/view';
 import type { JsonDiagnostic } from './diagnosticJson';
 import { fmtFraction, fmtNs, table } from '../core/format';
+import { crossPoints, pointLabel } from '../core/cross';
 
 export const SEEDS_SCHEMA = 'vpscope.seeds/1';
 
@@ -197,8 +198,10 @@ export function runMetrics(r: VariantResult): MetricValue[] {
 
 /** One simulated run of the plan: a (point, variant, seed). */
 export interface SeedRun {
-  /** The sweep value (undefined without a sweep). */
+  /** The sweep point's label (undefined without a sweep). */
   point?: string;
+  /** With crossed sweeps: the point's value of each swept setting. */
+  at?: string[];
   variant: string;
   seed: number;
   result: VariantResult;
@@ -213,8 +216,10 @@ export interface MetricAggregate extends Interval {
 
 /** One (sweep point, variant) cell: every metric over its seeds. */
 export interface CellAggregate {
-  /** The sweep value (absent without a sweep). */
+  /** The sweep value; with crossed sweeps, the point's values joined by `, ` (absent without a sweep). */
   point?: string;
+  /** With crossed sweeps (`sweeps`): the point's value of each swept setting, in their order. */
+  at?: string[];
   /** The variant's name (`base` for the scenario itself). */
   variant: string;
   /** The seeds whose runs completed, in order. */
@@ -225,8 +230,10 @@ export interface CellAggregate {
 
 /** A variant against the first selected one, per metric (Welch's t-test over the seeds). */
 export interface Comparison {
-  /** The sweep value (absent without a sweep). */
+  /** The sweep value; with crossed sweeps, the point's values joined by `, ` (absent without a sweep). */
   point?: string;
+  /** With crossed sweeps: the point's value of each swept setting. */
+  at?: string[];
   /** The variant compared. */
   variant: string;
   /** The reference: the first selected variant. */
@@ -251,7 +258,8 @@ export interface SeedsPlan {
   file: string;
   seeds: number[];
   variants: string[];
-  sweep?: { path: string; values: string[] };
+  /** The swept settings, crossed (none or empty: no sweep). */
+  sweeps?: SweepAxis[];
 }
 
 /** The setting a sweep varies and its values. */
@@ -264,8 +272,10 @@ export interface SweepAxis {
 
 /** One completed run. */
 export interface SeedRunSummary {
-  /** The sweep value (absent without a sweep). */
+  /** The sweep value; with crossed sweeps, the point's values joined by `, ` (absent without a sweep). */
   point?: string;
+  /** With crossed sweeps: the point's value of each swept setting. */
+  at?: string[];
   /** The variant run. */
   variant: string;
   /** Its seed. */
@@ -282,8 +292,10 @@ export interface SeedRunSummary {
 
 /** A run of the plan that did not complete. */
 export interface RunKey {
-  /** The sweep value (absent without a sweep). */
+  /** The sweep value; with crossed sweeps, the point's values joined by `, ` (absent without a sweep). */
   point?: string;
+  /** With crossed sweeps: the point's value of each swept setting. */
+  at?: string[];
   /** The variant. */
   variant: string;
   /** The seed. */
@@ -309,8 +321,14 @@ export interface SeedsDoc {
   seeds: number[];
   /** The selected variants; the first is the reference of the comparisons. */
   variants: string[];
-  /** The swept setting (absent without `--sweep`). */
+  /** The swept setting, when one is swept (absent without a sweep, and with crossed sweeps). */
   sweep?: SweepAxis;
+  /**
+   * Crossed sweeps (two or more settings): each setting and its values, in order. The points are
+   * every combination, the first setting varying slowest; each run, cell and comparison carries
+   * its values in `at`.
+   */
+  sweeps?: SweepAxis[];
   /** Every completed run, in (point, variant, seed) order. */
   runs: SeedRunSummary[];
   /** One cell per (point, variant), in that order. */
@@ -335,10 +353,29 @@ export interface SeedsDocument extends SeedsDoc {
   diagnostics: JsonDiagnostic[];
 }
 
+/** A sweep point of a plan: its label and, with crossed sweeps, its values. */
+export interface PlanPoint {
+  point: string;
+  at?: string[];
+}
+
+/** The points of a plan, in order (crossed sweeps: the first setting varies slowest); none without a sweep. */
+export function planPoints(plan: Pick<SeedsPlan, 'sweeps'>): PlanPoint[] {
+  const axes = plan.sweeps ?? [];
+  if (axes.length === 1) return axes[0].values.map((point) => ({ point }));
+  return crossPoints(axes).map((at) => ({ point: pointLabel(at), at }));
+}
+
+/** The swept settings of a document (`sweep` or `sweeps`), in order. */
+export function sweepAxes(doc: Pick<SeedsDoc, 'sweep' | 'sweeps'>): SweepAxis[] {
+  return doc.sweeps ?? (doc.sweep ? [doc.sweep] : []);
+}
+
 /** Runs of the plan in report order: (point, variant, seed) as the plan lists them. */
-export function planOrder(plan: SeedsPlan): { point?: string; variant: string; seed: number }[] {
-  const out: { point?: string; variant: string; seed: number }[] = [];
-  for (const point of plan.sweep ? plan.sweep.values : [undefined]) for (const variant of plan.variants) for (const seed of plan.seeds) out.push(point === undefined ? { variant, seed } : { point, variant, seed });
+export function planOrder(plan: SeedsPlan): RunKey[] {
+  const out: RunKey[] = [];
+  const points = planPoints(plan);
+  for (const p of points.length ? points : [undefined]) for (const variant of plan.variants) for (const seed of plan.seeds) out.push(p === undefined ? { variant, seed } : { ...p, variant, seed });
   return out;
 }
 
@@ -362,16 +399,25 @@ export function aggregateRuns(plan: SeedsPlan, runs: readonly SeedRun[], stopRea
   const key = (p: string | undefined, v: string, s: number) => `${p ?? ''}\u0000${v}\u0000${s}`;
   const byKey = new Map(runs.map((r) => [key(r.point, r.variant, r.seed), r]));
   const ordered: SeedRun[] = [];
-  const missing: { point?: string; variant: string; seed: number }[] = [];
+  const missing: RunKey[] = [];
   for (const o of planOrder(plan)) {
     const r = byKey.get(key(o.point, o.variant, o.seed));
     if (r) ordered.push(r);
     else missing.push(o);
   }
   const aggregate: CellAggregate[] = [];
-  for (const point of plan.sweep ? plan.sweep.values : [undefined]) {
+  const points = planPoints(plan);
+  const byCell = new Map<string, SeedRun[]>();
+  for (const r of ordered) {
+    const k = `${r.point ?? ''}\u0000${r.variant}`;
+    const l = byCell.get(k);
+    if (l) l.push(r);
+    else byCell.set(k, [r]);
+  }
+  for (const p of points.length ? points : [undefined]) {
+    const point = p?.point;
     for (const variant of plan.variants) {
-      const cell = ordered.filter((r) => r.point === point && r.variant === variant);
+      const cell = byCell.get(`${point ?? ''}\u0000${variant}`) ?? [];
       const values = new Map<string, { unit: MetricUnit; values: number[] }>();
       for (const r of cell) {
         for (const m of runMetrics(r.result)) {
@@ -383,13 +429,15 @@ export function aggregateRuns(plan: SeedsPlan, runs: readonly SeedRun[], stopRea
       const metrics: Record<string, MetricAggregate> = {};
       for (const [k, e] of values) metrics[k] = { ...clipToRange(meanInterval(e.values), e.unit), unit: e.unit, values: e.values };
       const c: CellAggregate = { variant, seeds: cell.map((r) => r.seed), metrics };
-      aggregate.push(point === undefined ? c : { point, ...c });
+      aggregate.push(p === undefined ? c : { ...p, ...c });
     }
   }
   const comparisons: Comparison[] = [];
   if (plan.variants.length > 1) {
-    for (const point of plan.sweep ? plan.sweep.values : [undefined]) {
-      const cells = aggregate.filter((c) => c.point === point);
+    const nv = plan.variants.length;
+    for (let pi = 0; pi < Math.max(1, points.length); pi++) {
+      const p = points[pi];
+      const cells = aggregate.slice(pi * nv, (pi + 1) * nv);
       const ref = cells[0];
       for (const c of cells.slice(1)) {
         for (const [k, m] of Object.entries(c.metrics)) {
@@ -398,7 +446,7 @@ export function aggregateRuns(plan: SeedsPlan, runs: readonly SeedRun[], stopRea
           const d = welch(r.values, m.values);
           const cmp: Comparison = { variant: c.variant, vs: ref.variant, metric: k, unit: m.unit, diff: d.diff, lo: d.lo, hi: d.hi, exceedsNoise: d.exceedsNoise };
           if (d.p !== undefined) cmp.p = d.p;
-          comparisons.push(point === undefined ? cmp : { point, ...cmp });
+          comparisons.push(p === undefined ? cmp : { ...p, ...cmp });
         }
       }
     }
@@ -409,9 +457,10 @@ export function aggregateRuns(plan: SeedsPlan, runs: readonly SeedRun[], stopRea
     method: METHOD,
     seeds: plan.seeds,
     variants: plan.variants,
-    ...(plan.sweep ? { sweep: plan.sweep } : {}),
+    ...(plan.sweeps?.length === 1 ? { sweep: plan.sweeps[0] } : plan.sweeps && plan.sweeps.length > 1 ? { sweeps: plan.sweeps } : {}),
     runs: ordered.map((r) => ({
       ...(r.point !== undefined ? { point: r.point } : {}),
+      ...(r.at !== undefined ? { at: r.at } : {}),
       variant: r.variant,
       seed: r.seed,
       stop: r.result.stop.reason,
@@ -444,8 +493,12 @@ const COMPARED = /( p99| mean| steal|^stalls total|finished at)$/;
 
 export function renderSeedsSummary(doc: SeedsDoc, title: string): string {
   const n = doc.seeds.length;
+  const axes = sweepAxes(doc);
+  /** A cell's value of each swept setting (one column each). */
+  const coords = (c: { point?: string; at?: string[] }): string[] => (axes.length > 1 ? c.at ?? axes.map(() => '') : axes.length ? [c.point ?? ''] : []);
   let out = `vpscope simulate ${doc.file}: "${title}"\n`;
-  out += `${doc.runs.length} run${doc.runs.length === 1 ? '' : 's'}: ${n} seed${n === 1 ? '' : 's'} (${seedList(doc.seeds)})${doc.sweep ? ` x ${doc.sweep.values.length} values of ${doc.sweep.path}` : ''} x ${doc.variants.length} variant${doc.variants.length === 1 ? '' : 's'}\n`;
+  out += `${doc.runs.length} run${doc.runs.length === 1 ? '' : 's'}: ${n} seed${n === 1 ? '' : 's'} (${seedList(doc.seeds)})${axes.map((a) => ` x ${a.values.length} values of ${a.path}`).join('')} x ${doc.variants.length} variant${doc.variants.length === 1 ? '' : 's'}\n`;
+  if (axes.length > 1) out += `crossed sweeps: ${axes.length} settings, every combination of their values (the first varies slowest)\n`;
   out += `method: ${doc.method}\n`;
   const stopped = doc.runs.filter((r) => r.stop !== 'completed');
   if (stopped.length) out += `${stopped.length} run${stopped.length === 1 ? '' : 's'} stopped early by a budget (${[...new Set(stopped.map((r) => r.stop))].join(', ')}): their metrics cover less simulated time\n`;
@@ -454,15 +507,13 @@ export function renderSeedsSummary(doc: SeedsDoc, title: string): string {
     out += `\n== ${variant}\n`;
     const keys: string[] = [];
     for (const c of desc) for (const k of Object.keys(c.metrics)) if (!keys.includes(k)) keys.push(k);
-    const head = doc.sweep ? ['metric', doc.sweep.path, 'mean', '95% interval', 'n'] : ['metric', 'mean', '95% interval', 'n'];
+    const head = ['metric', ...axes.map((a) => a.path), 'mean', '95% interval', 'n'];
     const rows = [head];
     for (const k of keys) {
       for (const c of desc) {
         const m = c.metrics[k];
         if (!m) continue;
-        const row = [k, fmtMetric(m.mean, m.unit), fmtInterval(m), String(m.n)];
-        if (doc.sweep) row.splice(1, 0, c.point ?? '');
-        rows.push(row);
+        rows.push([k, ...coords(c), fmtMetric(m.mean, m.unit), fmtInterval(m), String(m.n)]);
       }
     }
     out += table(rows, head.map((_, i) => i > 0));
@@ -470,11 +521,11 @@ export function renderSeedsSummary(doc: SeedsDoc, title: string): string {
   const shown = doc.comparisons.filter((c) => COMPARED.test(c.metric));
   if (shown.length) {
     out += `\n== comparison (vs ${doc.comparisons[0].vs}; Welch's t-test over seeds)\n`;
-    const head = ['metric', ...(doc.sweep ? [doc.sweep.path] : []), 'variant', 'difference', '95% interval', 'p', 'verdict'];
+    const head = ['metric', ...axes.map((a) => a.path), 'variant', 'difference', '95% interval', 'p', 'verdict'];
     const rows = [head];
     for (const c of shown) {
       const sign = (x: number) => (x > 0 ? '+' : '') + fmtMetric(x, c.unit);
-      rows.push([c.metric, ...(doc.sweep ? [c.point ?? ''] : []), c.variant, sign(c.diff), c.p === undefined ? '-' : `[${sign(c.lo)}, ${sign(c.hi)}]`, c.p === undefined ? '-' : c.p < 0.001 ? '<0.001' : c.p.toFixed(3), c.p === undefined ? 'one seed: no estimate of noise' : c.exceedsNoise ? 'exceeds noise' : 'within noise']);
+      rows.push([c.metric, ...coords(c), c.variant, sign(c.diff), c.p === undefined ? '-' : `[${sign(c.lo)}, ${sign(c.hi)}]`, c.p === undefined ? '-' : c.p < 0.001 ? '<0.001' : c.p.toFixed(3), c.p === undefined ? 'one seed: no estimate of noise' : c.exceedsNoise ? 'exceeds noise' : 'within noise']);
     }
     out += table(rows, head.map((_, i) => i > 0 && i < head.length - 1));
   }

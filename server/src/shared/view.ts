@@ -171,6 +171,8 @@ function isEncodedTimeline(x: unknown): x is EncodedTimeline {
 const isMetricAggregate = (m: unknown) =>
   isObj(m) && isNum(m.mean) && isNum(m.lo) && isNum(m.hi) && isNum(m.n) && (m.unit === 'ns' || m.unit === 'fraction' || m.unit === 'count') && (m.values === undefined || (Array.isArray(m.values) && m.values.every(isNum)));
 
+const isAxis = (a: unknown) => isObj(a) && isStr(a.path) && Array.isArray(a.values) && a.values.every(isStr);
+
 /** A seeds/sweep aggregate as the view draws it (the fields it reads; see `report/seeds.ts`). */
 export function isSeedsView(x: unknown): x is SeedsDoc {
   return (
@@ -181,9 +183,10 @@ export function isSeedsView(x: unknown): x is SeedsDoc {
     x.seeds.every(isNum) &&
     Array.isArray(x.variants) &&
     x.variants.every(isStr) &&
-    (x.sweep === undefined || (isObj(x.sweep) && isStr(x.sweep.path) && Array.isArray(x.sweep.values) && x.sweep.values.every(isStr))) &&
+    (x.sweep === undefined || isAxis(x.sweep)) &&
+    (x.sweeps === undefined || (Array.isArray(x.sweeps) && x.sweeps.every(isAxis))) &&
     Array.isArray(x.aggregate) &&
-    x.aggregate.every((c) => isObj(c) && isStr(c.variant) && (c.point === undefined || isStr(c.point)) && isObj(c.metrics) && Object.values(c.metrics).every(isMetricAggregate)) &&
+    x.aggregate.every((c) => isObj(c) && isStr(c.variant) && (c.point === undefined || isStr(c.point)) && (c.at === undefined || (Array.isArray(c.at) && c.at.every(isStr))) && isObj(c.metrics) && Object.values(c.metrics).every(isMetricAggregate)) &&
     Array.isArray(x.comparisons)
   );
 }

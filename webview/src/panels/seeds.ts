@@ -6,6 +6,8 @@
  *
  * - with a sweep: the mean against the swept value, one line per variant, and its 95% interval as
  *   a filled band (two invisible line datasets, the upper one filled down to the lower one);
+ * - with crossed sweeps (several settings): the same chart against the first setting, one line
+ *   per (variant, value of the other settings);
  * - seeds only: per variant, the interval as a floating bar and the mean as a point.
  *
  * Below it, the same numbers as a table (the chart's accessible form; its cells carry the exact
@@ -18,7 +20,8 @@ import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import { withAlpha, type Theme } from './charts';
 import { ce, h, note } from './dom';
-import { fmtMetric, type CellAggregate, type MetricAggregate, type MetricUnit, type SeedsDoc } from '../../../server/src/report/seeds';
+import { fmtMetric, sweepAxes, type CellAggregate, type MetricAggregate, type MetricUnit, type SeedsDoc } from '../../../server/src/report/seeds';
+import { crossPoints, pointLabel } from '../../../server/src/core/cross';
 import { fmtNsShort } from '../../../server/src/core/format';
 
 /** A metric's value as text, in its unit (as the CLI's table prints it). */
@@ -44,13 +47,15 @@ export function metricNames(doc: SeedsDoc): string[] {
 /** One row of the chart's data: a (point, variant) cell's aggregate of the metric, if it has one. */
 export interface SeedsRow {
   point?: string;
+  /** With crossed sweeps: the value of each swept setting. */
+  at?: string[];
   variant: string;
   m?: MetricAggregate;
 }
 
 /** The rows of a metric, in plan order (point, then variant). */
 export function metricRows(doc: SeedsDoc, metric: string): SeedsRow[] {
-  return doc.aggregate.map((c: CellAggregate) => ({ ...(c.point !== undefined ? { point: c.point } : {}), variant: c.variant, m: c.metrics[metric] }));
+  return doc.aggregate.map((c: CellAggregate) => ({ ...(c.point !== undefined ? { point: c.point } : {}), ...(c.at !== undefined ? { at: c.at } : {}), variant: c.variant, m: c.metrics[metric] }));
 }
 
 export interface SeedsView {
@@ -66,6 +71,9 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
   const root = h('div', 'pn-panels sd-view');
   parent.appendChild(root);
   const metrics = metricNames(doc);
+  const axes = sweepAxes(doc);
+  /** A row's value of each swept setting (one table column each). */
+  const coords = (r: SeedsRow): string[] => (axes.length > 1 ? r.at ?? axes.map(() => '') : axes.length ? [r.point ?? ''] : []);
   let selected = metrics[0];
   let chart: Chart | undefined;
 
@@ -75,8 +83,9 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
     root.textContent = '';
     root.appendChild(h('h2', 'sd-title', title));
     const n = doc.seeds.length;
-    const parts = [`${n} seed${n === 1 ? '' : 's'}`, ...(doc.sweep ? [`${doc.sweep.values.length} values of ${doc.sweep.path}`] : []), `${doc.variants.length} variant${doc.variants.length === 1 ? '' : 's'}`];
-    note(root, `${parts.join(' x ')}. Method: ${doc.method}.`);
+    const parts = [`${n} seed${n === 1 ? '' : 's'}`, ...axes.map((a) => `${a.values.length} values of ${a.path}`), `${doc.variants.length} variant${doc.variants.length === 1 ? '' : 's'}`];
+    note(root, `${parts.join(' x ')}${axes.length > 1 ? ' (every combination)' : ''}. Method: ${doc.method}.`);
+    if (axes.length > 1) note(root, `The chart: against ${axes[0].path}, one line per variant and value of ${axes.slice(1).map((a) => a.path).join(' and ')}; the table below has every point.`);
     if (doc.notRun) note(root, `${doc.notRun.runs.length} run(s) not run (${doc.notRun.reason}): left out of the aggregate.`);
     if (!selected) {
       note(root, 'No metric: no run completed.');
@@ -110,17 +119,17 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
     const canvas = h('canvas');
     canvas.id = 'sd-chart';
     canvas.setAttribute('role', 'img');
-    canvas.setAttribute('aria-label', doc.sweep ? `${selected} against ${doc.sweep.path}, mean and 95% interval per variant` : `${selected} per variant, mean and 95% interval`);
+    canvas.setAttribute('aria-label', axes.length > 1 ? `${selected} against ${axes[0].path}, mean and 95% interval per variant and value of ${axes.slice(1).map((a) => a.path).join(' and ')}` : axes.length ? `${selected} against ${axes[0].path}, mean and 95% interval per variant` : `${selected} per variant, mean and 95% interval`);
     box.appendChild(canvas);
     root.appendChild(box);
-    chart = doc.sweep ? sweepChart(canvas, doc, rows, unit, theme()) : seedsChart(canvas, doc, rows, unit, theme());
+    chart = axes.length ? sweepChart(canvas, doc, rows, unit, theme()) : seedsChart(canvas, doc, rows, unit, theme());
     table(rows, unit);
   };
 
   const table = (rows: SeedsRow[], unit: MetricUnit) => {
     const t = h('table', 'pn-table pn-compact sd-table');
     t.appendChild(h('caption', 'pn-sr-only', `${selected}: mean and 95% interval`));
-    const cols = [...(doc.sweep ? [doc.sweep.path] : []), 'variant', 'mean', '95% low', '95% high', 'seeds'];
+    const cols = [...axes.map((a) => a.path), 'variant', 'mean', '95% low', '95% high', 'seeds'];
     const hr = h('tr');
     for (const c of cols) {
       const th = h('th', ['mean', '95% low', '95% high', 'seeds'].includes(c) ? 'pn-num' : undefined, c);
@@ -133,13 +142,14 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
       const tr = h('tr');
       tr.dataset.variant = r.variant;
       if (r.point !== undefined) tr.dataset.point = r.point;
+      r.at?.forEach((v, k) => (tr.dataset[`at${k}`] = v));
       if (r.m) {
         tr.dataset.mean = String(r.m.mean);
         tr.dataset.lo = String(r.m.lo);
         tr.dataset.hi = String(r.m.hi);
         tr.dataset.n = String(r.m.n);
       }
-      const cells = [...(doc.sweep ? [r.point ?? ''] : []), r.variant, r.m ? fmtValue(r.m.mean, unit) : '-', r.m && r.m.n > 1 ? fmtValue(r.m.lo, unit) : '-', r.m && r.m.n > 1 ? fmtValue(r.m.hi, unit) : '-', r.m ? String(r.m.n) : '0'];
+      const cells = [...coords(r), r.variant, r.m ? fmtValue(r.m.mean, unit) : '-', r.m && r.m.n > 1 ? fmtValue(r.m.lo, unit) : '-', r.m && r.m.n > 1 ? fmtValue(r.m.hi, unit) : '-', r.m ? String(r.m.n) : '0'];
       cells.forEach((x, i) => tr.appendChild(h('td', i >= cells.length - 4 ? 'pn-num' : undefined, x)));
       tb.appendChild(tr);
     }
@@ -173,34 +183,48 @@ function tooltipLabel(unit: MetricUnit, rowOf: (dataset: number, index: number) 
     const r = rowOf(c.datasetIndex, c.dataIndex);
     if (!r?.m) return `${c.dataset.label ?? ''}: -`;
     const m = r.m;
-    return `${r.variant}: ${fmtValue(m.mean, unit)}${m.n > 1 ? ` [${fmtValue(m.lo, unit)}, ${fmtValue(m.hi, unit)}]` : ''} (${m.n} seed${m.n === 1 ? '' : 's'})`;
+    return `${r.at ? c.dataset.label ?? r.variant : r.variant}: ${fmtValue(m.mean, unit)}${m.n > 1 ? ` [${fmtValue(m.lo, unit)}, ${fmtValue(m.hi, unit)}]` : ''} (${m.n} seed${m.n === 1 ? '' : 's'})`;
   };
 }
 
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const;
 
-/** Mean per sweep value, a line per variant, with its 95% interval as a band. */
+/**
+ * Mean per value of the first swept setting, a line per variant (crossed sweeps: per variant and
+ * value of the other settings), with its 95% interval as a band.
+ */
 function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme): Chart {
-  const values = doc.sweep!.values;
-  const cell = (variant: string, point: string) => rows.find((r) => r.variant === variant && r.point === point);
+  const axes = sweepAxes(doc);
+  const values = axes[0].values;
+  const crossed = axes.length > 1;
+  const byKey = new Map<string, SeedsRow>();
+  for (const r of rows) byKey.set(`${r.variant}\u0000${crossed ? pointLabel(r.at ?? []) : r.point}`, r);
+  const cell = (variant: string, point: string) => byKey.get(`${variant}\u0000${point}`);
+  // The other settings' combinations (none crossed: one, empty).
+  const rest = crossed ? crossPoints(axes.slice(1)) : [[]];
   type DS = ChartConfiguration<'line', (number | null)[], string>['data']['datasets'][number];
   const datasets: DS[] = [];
-  /** Dataset index -> variant (band datasets included). */
-  const variantOf: string[] = [];
-  doc.variants.forEach((v, i) => {
-    const c = theme.series[i % theme.series.length] ?? theme.fg;
-    const col = (f: (m: MetricAggregate) => number) => values.map((p) => {
-      const m = cell(v, p)?.m;
-      return m ? f(m) : null;
-    });
-    datasets.push({ label: `${v} 95% low`, data: col((m) => m.lo), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
-    datasets.push({ label: `${v} 95% interval`, data: col((m) => m.hi), borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(c, 0.2), pointRadius: 0, pointHitRadius: 0, fill: '-1', tension: 0 });
-    // A marker shape per variant as well as a colour: two theme colours can be close (charts.orange
-    // and charts.yellow in Light+), and the legend must not rely on colour alone.
-    const pointStyle = POINT_STYLES[i % POINT_STYLES.length];
-    datasets.push({ label: v, data: col((m) => m.mean), borderColor: c, backgroundColor: c, borderWidth: 2, pointRadius: 4, pointStyle, tension: 0, fill: false });
-    variantOf.push(v, v, v);
-  });
+  /** Dataset index -> (variant, the other settings' values) (band datasets included). */
+  const seriesOf: { variant: string; rest: string[] }[] = [];
+  let i = 0;
+  for (const v of doc.variants) {
+    for (const o of rest) {
+      const c = theme.series[i % theme.series.length] ?? theme.fg;
+      const label = crossed ? `${v}, ${axes.slice(1).map((a, k) => `${a.path}=${o[k]}`).join(', ')}` : v;
+      const col = (f: (m: MetricAggregate) => number) => values.map((p) => {
+        const m = cell(v, crossed ? pointLabel([p, ...o]) : p)?.m;
+        return m ? f(m) : null;
+      });
+      datasets.push({ label: `${label} 95% low`, data: col((m) => m.lo), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
+      datasets.push({ label: `${label} 95% interval`, data: col((m) => m.hi), borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(c, crossed ? 0.12 : 0.2), pointRadius: 0, pointHitRadius: 0, fill: '-1', tension: 0 });
+      // A marker shape per line as well as a colour: two theme colours can be close (charts.orange
+      // and charts.yellow in Light+), and the legend must not rely on colour alone.
+      const pointStyle = POINT_STYLES[i % POINT_STYLES.length];
+      datasets.push({ label, data: col((m) => m.mean), borderColor: c, backgroundColor: c, borderWidth: 2, pointRadius: 4, pointStyle, tension: 0, fill: false });
+      for (let k = 0; k < 3; k++) seriesOf.push({ variant: v, rest: o });
+      i++;
+    }
+  }
   const cfg: ChartConfiguration<'line', (number | null)[], string> = {
     type: 'line',
     data: { labels: values, datasets },
@@ -211,10 +235,10 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
       interaction: { mode: 'nearest', intersect: false },
       plugins: {
         legend: { labels: { color: theme.fg, boxWidth: 12, usePointStyle: true, filter: (item) => item.datasetIndex !== undefined && item.datasetIndex % 3 === 2 } },
-        tooltip: { filter: (item) => item.datasetIndex % 3 === 2, callbacks: { label: tooltipLabel(unit, (d, i) => cell(variantOf[d], values[i])) } },
+        tooltip: { filter: (item) => item.datasetIndex % 3 === 2, callbacks: { label: tooltipLabel(unit, (d, x) => cell(seriesOf[d].variant, crossed ? pointLabel([values[x], ...seriesOf[d].rest]) : values[x])) } },
       },
       scales: {
-        x: { type: 'category', title: { display: true, text: doc.sweep!.path, color: theme.fg }, ticks: { color: theme.fg }, grid: { color: theme.grid } },
+        x: { type: 'category', title: { display: true, text: axes[0].path, color: theme.fg }, ticks: { color: theme.fg }, grid: { color: theme.grid } },
         y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time'),
       },
     },
