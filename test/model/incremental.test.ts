@@ -5,7 +5,9 @@
  * diagnostics (code, range, message, severity, related information, fixes), symbols, statements,
  * and the answers of completion, hover and the outline at random positions, including the
  * answers asked at the `syntax` depth (before the lowering ran), which the server gives right
- * after a keystroke.
+ * after a keystroke. The incremental side reuses, per top-level statement, the resolution and the
+ * names of the versions before (`AnalysisReuse`, model/reuse.ts), as the server does; some versions
+ * are skipped (nothing asked of them), so what is reused may be several edits old.
  *
  * VPSCOPE_FUZZ_RUNS=N sets the number of runs; VPSCOPE_FUZZ_SEED=S replays a failure.
  */
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeChecked, analyzeDocument, analyzeFull, analyzeSyntax } from '../../server/src/model/analyze';
 import type { DocumentAnalysis } from '../../server/src/model/analysisTypes';
+import { AnalysisReuse } from '../../server/src/model/reuse';
 import { parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
 import { completions } from '../../server/src/ide/completion';
 import { hoverAt } from '../../server/src/ide/hover';
@@ -37,14 +40,19 @@ function answers(text: string, a: DocumentAnalysis, positions: number[]) {
   });
 }
 
-function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
-  assert.deepEqual(json(got.diagnostics), json(want.diagnostics), `${what}: diagnostics differ`);
+/** Statements and symbols (what the syntax stage gives). */
+function sameNames(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
   assert.deepEqual(json(got.symbols), json(want.symbols), `${what}: symbols differ`);
   assert.deepEqual(
-    got.statements.map((s) => [s.node.start, s.node.end, s.spec?.id, s.parents, s.variant]),
-    want.statements.map((s) => [s.node.start, s.node.end, s.spec?.id, s.parents, s.variant]),
+    got.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, s.parentNodes.map((p) => p.start)]),
+    want.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, s.parentNodes.map((p) => p.start)]),
     `${what}: statements differ`,
   );
+}
+
+function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
+  assert.deepEqual(json(got.diagnostics), json(want.diagnostics), `${what}: diagnostics differ`);
+  sameNames(got, want, what);
   assert.equal(got.scenario === undefined, want.scenario === undefined, `${what}: scenario presence differs`);
   assert.deepEqual(json(got.scenario?.variants.map((v) => v.name)), json(want.scenario?.variants.map((v) => v.name)), `${what}: variants differ`);
 }
@@ -53,11 +61,14 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
   fc.assert(
     fc.property(
       fc.constantFrom(...SEEDS.keys()),
-      fc.array(fc.tuple(editArb, fc.constantFrom('syntax', 'light', 'full')), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(editArb, fc.constantFrom('none', 'syntax', 'syntax', 'light', 'full')), { minLength: 1, maxLength: 8 }),
       fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 6 }),
       (k, edits, fracs) => {
         let text = SEEDS[k];
         let ps: ParseState = parseState(text);
+        const reuse = new AnalysisReuse();
+        // The first version analysed from scratch fills what the next ones reuse.
+        void analyzeSyntax(ps, { uri: URI }, reuse).analysis.symbols;
         const history: Edit[] = [];
         for (const [e, depth] of edits) {
           text = applyEdit(text, e);
@@ -65,8 +76,14 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
           ps = reparse(ps, text);
           const what = `after ${JSON.stringify(history)} (${ps.how}, ${depth})`;
           const positions = fracs.map((f) => Math.floor(f * text.length));
-          const syntax = analyzeSyntax(ps, { uri: URI });
+          const syntax = analyzeSyntax(ps, { uri: URI }, reuse);
+          // A version nobody asked anything about (typed past): the next one reuses older parts.
+          if (depth === 'none') continue;
           const scratchFull = analyzeDocument(text, { uri: URI });
+          const scratchSyntax = analyzeSyntax(parseState(text), { uri: URI });
+          sameNames(syntax.analysis, scratchFull, `${what} syntax`);
+          assert.deepEqual(json(syntax.resolveDiags().list), json(scratchSyntax.resolveDiags().list), `${what}: resolution diagnostics differ`);
+          assert.deepEqual(json(syntax.symbolDiags().list), json(scratchSyntax.symbolDiags().list), `${what}: symbol diagnostics differ`);
           // Requests right after a keystroke are answered at the syntax depth.
           assert.deepEqual(answers(text, syntax.analysis, positions), answers(text, scratchFull, positions), `${what}: syntax-depth answers differ`);
           if (depth === 'syntax') continue;

@@ -23,6 +23,7 @@ import type { StatementSpec, SymbolKind } from './schemaTypes';
 import { Codes } from './codes';
 import type { Place, Resolution } from './resolve';
 import { DEFAULT_POOL } from './schema';
+import type { AnalysisReuse } from './reuse';
 import { closeMatches, DiagSink, didYouMean, replaceFixes } from './util';
 
 /** Kinds whose scope is the whole file. */
@@ -107,27 +108,133 @@ function namesIn(decls: readonly SymbolDecl[], variant: string | undefined, kind
   return out;
 }
 
+/** A reference as one top-level statement makes it, before the file's names are known. */
+interface RawRef {
+  kind: SymbolKind;
+  name: string;
+  range: TextRange;
+  scope: string;
+  variant: string | undefined;
+  /** `remove KEYWORD NAME`: removing what does not exist is the merge's error, not this one's. */
+  remove: boolean;
+  /**
+   * A disk named after its controller (`disk_io scsi0 os`): the index, among its block's
+   * references, of that controller's reference; the disk counts only when the controller
+   * resolves (otherwise the controller's error says it all). -1 for every other reference.
+   */
+  needs: number;
+}
+
+/**
+ * What one top-level statement declares and refers to (kept for the next version of the
+ * document, model/reuse.ts): everything about a name but what it resolves to, which depends on
+ * the whole file. Offsets are those of `at`, the statement's start when this was made.
+ */
+interface BlockSymbols {
+  at: number;
+  /** `[variant, the variant its based_on names]`, in document order. */
+  basedOn: [string, string][];
+  decls: SymbolDecl[];
+  refs: RawRef[];
+}
+
+/** The names of the statements `res.statements[from, to)` (one top-level statement and its descendants). */
+function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: number): BlockSymbols {
+  const resolved = res.statements;
+  const out: BlockSymbols = { at: resolved[from].node.start, basedOn: [], decls: [], refs: [] };
+  // (Index loops: this runs over every statement of a new block, often before it is optimized,
+  // where `for...of` allocates an iterator result per element.)
+  for (let i = from; i < to; i++) {
+    const rs = resolved[i];
+    const spec = rs.spec;
+    if (!spec) continue;
+    if (spec.id === 'variant.based_on' && rs.variant !== undefined) {
+      const parent = argText(rs.node, 0);
+      if (parent !== undefined) out.basedOn.push([rs.variant, parent]);
+    }
+    const shape = shapeOf(spec);
+    if (shape.name >= 0) {
+      const kind = shape.declares!;
+      const name = argText(rs.node, shape.name);
+      const scope = name === undefined ? undefined : scopes.scopeOf(rs.node, kind);
+      if (name !== undefined && scope !== undefined) {
+        const a = rs.node.args[shape.name];
+        const decl: SymbolDecl = { kind, name, nameRange: { start: a.start, end: a.end }, range: { start: rs.node.start, end: rs.node.end }, scope };
+        // A variant's own name is a file-level declaration, not an override.
+        const variant = kind === 'variant' ? undefined : rs.variant;
+        if (variant !== undefined) decl.variant = variant;
+        out.decls.push(decl);
+      }
+    }
+    if (shape.refs.length === 0) continue;
+    let controller: string | undefined;
+    let controllerRef = -1;
+    for (const k of shape.refs) {
+      const as = spec.args[k];
+      if (as.type.kind !== 'ref') continue;
+      const name = argText(rs.node, k);
+      if (name === undefined) continue;
+      let kind = as.type.to;
+      // `remove KEYWORD NAME`: the keyword says what kind of name it is.
+      if (as.refKinds) {
+        const kw = argText(rs.node, as.refKinds.arg);
+        const byKw = kw === undefined ? undefined : as.refKinds.kinds[kw];
+        if (byKw === undefined) continue;
+        kind = byKw;
+      }
+      let scope = scopes.scopeOf(rs.node, kind);
+      let needs = -1;
+      if (kind === 'disk' && !as.refKinds) {
+        if (controller === undefined) continue; // reported on the controller
+        scope = scopes.controllerScope(scope!, controller);
+        needs = controllerRef;
+      }
+      if (scope === undefined) continue;
+      const a = rs.node.args[k];
+      if (kind === 'controller') {
+        controller = name;
+        controllerRef = out.refs.length;
+      }
+      out.refs.push({ kind, name, range: { start: a.start, end: a.end }, scope, variant: rs.variant, remove: !!as.refKinds, needs });
+    }
+  }
+  return out;
+}
+
+const shifted = (r: TextRange, delta: number): TextRange => ({ start: r.start + delta, end: r.end + delta });
+
 /**
  * Builds the table and reports duplicate declarations and unresolved references. Unknown pools
- * are left to the lowering, which knows the host and can offer "create pool X".
+ * are left to the lowering, which knows the host and can offer "create pool X". With `reuse`
+ * (one object per document), what each top-level statement declares and refers to is taken from
+ * an earlier version's analysis when the statement is unchanged (model/reuse.ts); the names are
+ * resolved across the file every time.
  */
-export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
+export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisReuse): SymbolTable {
   const decls: SymbolDecl[] = [];
   const refs: SymbolRef[] = [];
   const spaces = new Namespaces();
   const scopes = new ScopeCache(res);
+  const cache = reuse?.symbols as WeakMap<Statement, BlockSymbols> | undefined;
 
-  // (Index loops: this runs once per analysis over every statement, often before it is optimized,
-  // where `for...of` allocates an iterator result per element.)
-  const resolved = res.statements;
+  // The parts of every top-level statement, and how far each moved since it was made.
+  const blocks: BlockSymbols[] = [];
+  const deltas: number[] = [];
+  const tops = res.tops;
+  for (let k = 0; k + 1 < tops.length; k++) {
+    const stmt = res.statements[tops[k]].node;
+    let b = cache?.get(stmt);
+    if (!b) {
+      b = blockSymbols(res, scopes, tops[k], tops[k + 1]);
+      cache?.set(stmt, b);
+    }
+    blocks.push(b);
+    deltas.push(stmt.start - b.at);
+  }
+
   // What each variant is `based_on`, to resolve its references through the chain.
   const basedOn = new Map<string, string>();
-  for (let i = 0; i < resolved.length; i++) {
-    const rs = resolved[i];
-    if (rs.spec?.id !== 'variant.based_on' || rs.variant === undefined || basedOn.has(rs.variant)) continue;
-    const parent = argText(rs.node, 0);
-    if (parent !== undefined) basedOn.set(rs.variant, parent);
-  }
+  for (const b of blocks) for (const [v, parent] of b.basedOn) if (!basedOn.has(v)) basedOn.set(v, parent);
   /**
    * A variant and those it builds on, nearest first (a cycle is cut where it closes), at most
    * `max` of them (the names offered when a reference is unknown).
@@ -171,77 +278,47 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
     return found < 0 ? undefined : found;
   };
   // Pass 1: declarations, in document order.
-  for (let i = 0; i < resolved.length; i++) {
-    const rs = resolved[i];
-    const spec = rs.spec;
-    if (!spec) continue;
-    const shape = shapeOf(spec);
-    if (shape.name < 0) continue;
-    const kind = shape.declares!;
-    const name = argText(rs.node, shape.name);
-    if (name === undefined) continue;
-    const scope = scopes.scopeOf(rs.node, kind);
-    if (scope === undefined) continue;
-    const a = rs.node.args[shape.name];
-    const nameRange = { start: a.start, end: a.end };
-    const decl: SymbolDecl = { kind, name, nameRange, range: { start: rs.node.start, end: rs.node.end }, scope };
-    // A variant's own name is a file-level declaration, not an override.
-    const variant = kind === 'variant' ? undefined : rs.variant;
-    if (variant !== undefined) decl.variant = variant;
-    const first = spaces.add(variant, kind, scope, decl.name, decls.length);
-    if (first !== undefined) {
-      const f = decls[first];
-      diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${scope ? ` in ${scopeLabel(scope)}` : ''}; rename one of them.`, nameRange, {
-        related: [{ range: f.nameRange, message: `first declaration of \`${f.name}\`` }],
-      });
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const delta = deltas[bi];
+    const list = blocks[bi].decls;
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i];
+      const nameRange = shifted(d.nameRange, delta);
+      const decl: SymbolDecl = { kind: d.kind, name: d.name, nameRange, range: shifted(d.range, delta), scope: d.scope };
+      if (d.variant !== undefined) decl.variant = d.variant;
+      const first = spaces.add(d.variant, d.kind, d.scope, d.name, decls.length);
+      if (first !== undefined) {
+        const f = decls[first];
+        diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${decl.scope ? ` in ${scopeLabel(decl.scope)}` : ''}; rename one of them.`, nameRange, {
+          related: [{ range: f.nameRange, message: `first declaration of \`${f.name}\`` }],
+        });
+      }
+      decls.push(decl);
     }
-    decls.push(decl);
   }
 
   // Pass 2: references.
-  for (let i = 0; i < resolved.length; i++) {
-    const rs = resolved[i];
-    const spec = rs.spec;
-    if (!spec) continue;
-    const shape = shapeOf(spec);
-    if (shape.refs.length === 0) continue;
-    let controller: string | undefined;
-    let controllerResolved = false;
-    for (const k of shape.refs) {
-      const as = spec.args[k];
-      if (as.type.kind !== 'ref') continue;
-      const name = argText(rs.node, k);
-      if (name === undefined) continue;
-      let kind = as.type.to;
-      // `remove KEYWORD NAME`: the keyword says what kind of name it is.
-      if (as.refKinds) {
-        const kw = argText(rs.node, as.refKinds.arg);
-        const byKw = kw === undefined ? undefined : as.refKinds.kinds[kw];
-        if (byKw === undefined) continue;
-        kind = byKw;
-      }
-      let scope = scopes.scopeOf(rs.node, kind);
-      if (kind === 'disk' && !as.refKinds) {
-        if (controller === undefined || !controllerResolved) continue; // reported on the controller
-        scope = scopes.controllerScope(scope!, controller);
-      }
-      if (scope === undefined) continue;
-      const variant = rs.variant;
+  const found: boolean[] = [];
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const delta = deltas[bi];
+    const list = blocks[bi].refs;
+    found.length = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      found.push(false);
+      if (r.needs >= 0 && !found[r.needs]) continue; // a disk of an unknown controller: reported on the controller
+      const { kind, name, scope, variant } = r;
       // The variant's own declarations first, then those of the variants it is based on, then the base.
       let target: number | undefined;
       if (variant !== undefined) target = lookupInChain(variant, kind, scope, name);
       if (target === undefined) target = spaces.get(undefined, kind, scope, name);
-      const a = rs.node.args[k];
-      const range = { start: a.start, end: a.end };
+      const range = shifted(r.range, delta);
       const ref: SymbolRef = { kind, name, range, scope };
       if (target !== undefined) ref.target = target;
       refs.push(ref);
-      if (kind === 'controller') {
-        controller = name;
-        controllerResolved = target !== undefined;
-      }
+      found[i] = target !== undefined;
       // Removing what does not exist is the merge's error (it knows what each variant builds on).
-      if (target === undefined && as.refKinds) continue;
+      if (target === undefined && r.remove) continue;
       if (target === undefined && kind === 'variant') {
         unknownVariant(diags, decls, name, range, variant);
         continue;
