@@ -19,10 +19,12 @@ import fc from 'fast-check';
 import { analyzeChecked, analyzeDocument, analyzeFull, analyzeSyntax } from '../../server/src/model/analyze';
 import type { DocumentAnalysis } from '../../server/src/model/analysisTypes';
 import { AnalysisReuse } from '../../server/src/model/reuse';
+import type { StatementInfo } from '../../server/src/model/resolve';
 import { parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
 import { completions } from '../../server/src/ide/completion';
 import { hoverAt } from '../../server/src/ide/hover';
 import { outline } from '../../server/src/ide/outline';
+import { statementFacts } from '../../server/src/ide/facts';
 import { applyEdit, editArb, fuzzParams, seedTexts, type Edit } from '../syntax/editArb';
 
 const root = join(__dirname, '..', '..');
@@ -44,10 +46,27 @@ function answers(text: string, a: DocumentAnalysis, positions: number[]) {
 function sameNames(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
   assert.deepEqual(json(got.symbols), json(want.symbols), `${what}: symbols differ`);
   assert.deepEqual(
-    got.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, s.parentNodes.map((p) => p.start)]),
-    want.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, s.parentNodes.map((p) => p.start)]),
+    got.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, (s as StatementInfo).parentNodes.map((p) => p.start)]),
+    want.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, (s as StatementInfo).parentNodes.map((p) => p.start)]),
     `${what}: statements differ`,
   );
+}
+
+/**
+ * The editor's facts about the statements (ide/facts.ts, kept per top-level statement across
+ * versions): placement, override key and the statements sharing it, per statement; vCPUs and pCPUs.
+ */
+function factsView(text: string, a: DocumentAnalysis) {
+  const f = statementFacts({ text, analysis: a });
+  const at = (s: { start: number }) => s.start;
+  return json({
+    perStatement: a.statements.map((r) => {
+      const key = f.keyOf.get(r.node);
+      return [r.node.start, f.placement.get(r.node.start), key, key === undefined ? null : f.byKey.get(key)?.map((e) => [at(e.statement), e.variant])];
+    }),
+    vcpus: [...f.vcpus].map(([vm, v]) => [vm, v.base, [...v.variants]]),
+    pcpus: [f.pcpus.base, [...f.pcpus.variants]],
+  });
 }
 
 function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
@@ -82,6 +101,7 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
           const scratchFull = analyzeDocument(text, { uri: URI });
           const scratchSyntax = analyzeSyntax(parseState(text), { uri: URI });
           sameNames(syntax.analysis, scratchFull, `${what} syntax`);
+          assert.deepEqual(factsView(text, syntax.analysis), factsView(text, scratchFull), `${what}: statement facts differ`);
           assert.deepEqual(json(syntax.resolveDiags().list), json(scratchSyntax.resolveDiags().list), `${what}: resolution diagnostics differ`);
           assert.deepEqual(json(syntax.symbolDiags().list), json(scratchSyntax.symbolDiags().list), `${what}: symbol diagnostics differ`);
           // Requests right after a keystroke are answered at the syntax depth.
