@@ -59,41 +59,39 @@ function argText(stmt: Statement, index: number): string | undefined {
   return undefined;
 }
 
+/** The key of a name in its namespace (kind, scope and variant; the base is `''`). */
+function nsKey(variant: string | undefined, kind: SymbolKind, scope: string, name: string): string {
+  return `${variant === undefined || variant === '' ? kind : `${kind}\u0000${variant}`}\u0000${scope}\u0000${name}`;
+}
+
+/** The key of a name whatever the variant (kind, scope, name). */
+function anyVariantKey(kind: SymbolKind, scope: string, name: string): string {
+  return `${kind}\u0000${scope}\u0000${name}`;
+}
+
 /**
- * The first declaration of each name, per kind, scope and variant (the base is `''`), in one map
- * whose keys are made of a per-namespace prefix (made once per namespace) and the name.
+ * The first declaration of each name, per kind, scope and variant, in one map. The keys of the
+ * declarations and references of a top-level statement are made once with its `BlockSymbols`
+ * and kept with them.
  */
 class Namespaces {
   private readonly first = new Map<string, number>();
-  /** Prefixes by scope, then by kind (and variant). */
-  private readonly prefixes = new Map<string, Map<string, string>>();
-
-  private prefix(variant: string | undefined, kind: SymbolKind, scope: string): string {
-    let m = this.prefixes.get(scope);
-    if (!m) this.prefixes.set(scope, (m = new Map()));
-    const sub = variant === undefined || variant === '' ? kind : `${kind}\u0000${variant}`;
-    let p = m.get(sub);
-    if (p === undefined) m.set(sub, (p = `${sub}\u0000${scope}\u0000`));
-    return p;
-  }
-
   /** Names (kind, scope, name) that at least one variant declares. */
   private readonly overridden = new Set<string>();
 
-  /** Whether some variant declares `name` (otherwise only the base can). */
-  inSomeVariant(kind: SymbolKind, scope: string, name: string): boolean {
-    return this.overridden.has(`${kind}\u0000${scope}\u0000${name}`);
+  /** Whether some variant declares the name of `anyKey` (`anyVariantKey`; otherwise only the base can). */
+  inSomeVariant(anyKey: string): boolean {
+    return this.overridden.has(anyKey);
   }
 
-  /** Index of the first declaration of `name` in the namespace. */
-  get(variant: string | undefined, kind: SymbolKind, scope: string, name: string): number | undefined {
-    return this.first.get(this.prefix(variant, kind, scope) + name);
+  /** Index of the first declaration of the name of `key` (`nsKey`) in its namespace. */
+  get(key: string): number | undefined {
+    return this.first.get(key);
   }
 
-  /** Records a declaration; the index of the first one of the same name, if there was one. */
-  add(variant: string | undefined, kind: SymbolKind, scope: string, name: string, decl: number): number | undefined {
-    const key = this.prefix(variant, kind, scope) + name;
-    if (variant !== undefined && variant !== '') this.overridden.add(`${kind}\u0000${scope}\u0000${name}`);
+  /** Records a declaration (`anyKey` given when in a variant); the index of the first one of the same name, if there was one. */
+  add(key: string, anyKey: string | undefined, decl: number): number | undefined {
+    if (anyKey !== undefined) this.overridden.add(anyKey);
     const first = this.first.get(key);
     if (first === undefined) this.first.set(key, decl);
     return first;
@@ -117,6 +115,9 @@ interface RawRef {
   variant: string | undefined;
   /** `remove KEYWORD NAME`: removing what does not exist is the merge's error, not this one's. */
   remove: boolean;
+  /** `nsKey` in the base, and `anyVariantKey` (for references in a variant). */
+  key: string;
+  anyKey: string;
   /**
    * A disk named after its controller (`disk_io scsi0 os`): the index, among its block's
    * references, of that controller's reference; the disk counts only when the controller
@@ -134,8 +135,15 @@ interface BlockSymbols {
   at: number;
   /** `[variant, the variant its based_on names]`, in document order. */
   basedOn: [string, string][];
-  decls: SymbolDecl[];
+  decls: RawDecl[];
   refs: RawRef[];
+}
+
+/** A declaration as one top-level statement makes it, with its keys (`nsKey`, and `anyVariantKey` in a variant). */
+interface RawDecl {
+  decl: SymbolDecl;
+  key: string;
+  anyKey: string | undefined;
 }
 
 /** The names of the statements `res.statements[from, to)` (one top-level statement and its descendants). */
@@ -163,7 +171,7 @@ function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: num
         // A variant's own name is a file-level declaration, not an override.
         const variant = kind === 'variant' ? undefined : rs.variant;
         if (variant !== undefined) decl.variant = variant;
-        out.decls.push(decl);
+        out.decls.push({ decl, key: nsKey(variant, kind, scope, name), anyKey: variant !== undefined && variant !== '' ? anyVariantKey(kind, scope, name) : undefined });
       }
     }
     if (shape.refs.length === 0) continue;
@@ -195,7 +203,7 @@ function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: num
         controller = name;
         controllerRef = out.refs.length;
       }
-      out.refs.push({ kind, name, range: { start: a.start, end: a.end }, scope, variant: rs.variant, remove: !!as.refKinds, needs });
+      out.refs.push({ kind, name, range: { start: a.start, end: a.end }, scope, variant: rs.variant, remove: !!as.refKinds, needs, key: nsKey(undefined, kind, scope, name), anyKey: anyVariantKey(kind, scope, name) });
     }
   }
   return out;
@@ -254,8 +262,8 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
    * each refer to a name costs O(N), not O(N^2).
    */
   const resolved1 = new Map<string, number>();
-  const lookupInChain = (variant: string, kind: SymbolKind, scope: string, name: string): number | undefined => {
-    if (!spaces.inSomeVariant(kind, scope, name)) return undefined;
+  const lookupInChain = (variant: string, kind: SymbolKind, scope: string, name: string, anyKey: string): number | undefined => {
+    if (!spaces.inSomeVariant(anyKey)) return undefined;
     const path: string[] = [];
     const seen = new Set<string>();
     let found = -1;
@@ -268,7 +276,7 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       }
       seen.add(v);
       path.push(key);
-      const t = spaces.get(v, kind, scope, name);
+      const t = spaces.get(nsKey(v, kind, scope, name));
       if (t !== undefined) {
         found = t;
         break;
@@ -282,11 +290,12 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
     const delta = deltas[bi];
     const list = blocks[bi].decls;
     for (let i = 0; i < list.length; i++) {
-      const d = list[i];
+      const raw = list[i];
+      const d = raw.decl;
       const nameRange = shifted(d.nameRange, delta);
       const decl: SymbolDecl = { kind: d.kind, name: d.name, nameRange, range: shifted(d.range, delta), scope: d.scope };
       if (d.variant !== undefined) decl.variant = d.variant;
-      const first = spaces.add(d.variant, d.kind, d.scope, d.name, decls.length);
+      const first = spaces.add(raw.key, raw.anyKey, decls.length);
       if (first !== undefined) {
         const f = decls[first];
         diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${decl.scope ? ` in ${scopeLabel(decl.scope)}` : ''}; rename one of them.`, nameRange, {
@@ -310,8 +319,8 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       const { kind, name, scope, variant } = r;
       // The variant's own declarations first, then those of the variants it is based on, then the base.
       let target: number | undefined;
-      if (variant !== undefined) target = lookupInChain(variant, kind, scope, name);
-      if (target === undefined) target = spaces.get(undefined, kind, scope, name);
+      if (variant !== undefined) target = lookupInChain(variant, kind, scope, name, r.anyKey);
+      if (target === undefined) target = spaces.get(r.key);
       const range = shifted(r.range, delta);
       const ref: SymbolRef = { kind, name, range, scope };
       if (target !== undefined) ref.target = target;
