@@ -59,6 +59,14 @@ function sameNames(got: DocumentAnalysis, want: DocumentAnalysis, what: string):
 function factsView(text: string, a: DocumentAnalysis) {
   const f = statementFacts({ text, analysis: a });
   const at = (s: { start: number }) => s.start;
+  // The lookup by key (an index of blocks by the first part of their keys) against every
+  // statement grouped by its key, in document order.
+  const groups = new Map<string, number[]>();
+  for (const r of a.statements) {
+    const key = f.keyOf.get(r.node);
+    if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), r.node.start]);
+  }
+  for (const [key, starts] of groups) assert.deepEqual(f.byKey.get(key)?.map((e) => at(e.statement)), starts, `statements of key ${key}`);
   return json({
     perStatement: a.statements.map((r) => {
       const key = f.keyOf.get(r.node);

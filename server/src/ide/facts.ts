@@ -51,6 +51,12 @@ interface BlockFacts {
   vcpus: [string, string | undefined, number][];
   /** `pcpus N` of a `host` block: [variant, N], in document order. */
   pcpus: [string | undefined, number][];
+  /**
+   * The keys of statements whose key is not under another's (a top-level statement, a block of a
+   * variant, the child of a statement with an empty key): every key of the block starts with one
+   * of them.
+   */
+  roots: Set<string>;
 }
 
 const cache = new WeakMap<object, StatementFacts>();
@@ -64,7 +70,7 @@ function firstNumber(s: Statement): number | undefined {
 function blockFacts(top: Statement): BlockFacts {
   const hit = blockCache.get(top);
   if (hit) return hit;
-  const facts: BlockFacts = { placement: new Map(), byKey: new Map(), keyOf: new Map(), vcpus: [], pcpus: [] };
+  const facts: BlockFacts = { placement: new Map(), byKey: new Map(), keyOf: new Map(), vcpus: [], pcpus: [], roots: new Set() };
   const origin = top.start;
   // Per depth, kept in step with `parents`: the spec id, the override key and the placement of
   // the statement at that depth (so each statement costs O(1), not O(depth)).
@@ -92,6 +98,7 @@ function blockFacts(top: Statement): BlockFacts {
     const key = parentKey ? `${parentKey}/${part}` : part;
     keys[d] = key;
     if (!(s.keyword.name === 'variant' && d === 0)) {
+      if (!parentKey) facts.roots.add(key);
       facts.keyOf.set(s, key);
       const list = facts.byKey.get(key);
       if (list) list.push({ statement: s, variant: up.variant });
@@ -151,6 +158,17 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
   }
   /** The top-level statement holding `offset` (by start: top-level statements do not overlap). */
   const blockAt = (offset: number): number => lastStartingAt(top, offset);
+  // Which blocks can hold a key: every key starts with one of its block's roots (`vm web`,
+  // `host`; inside a variant, the variant's blocks). Blocks by their roots, so that a lookup
+  // reads only the blocks it can hit.
+  const byPart = new Map<string, number[]>();
+  const register = (part: string | undefined, k: number) => {
+    if (part === undefined) return;
+    const list = byPart.get(part);
+    if (!list) byPart.set(part, [k]);
+    else if (list[list.length - 1] !== k) list.push(k);
+  };
+  for (let k = 0; k < top.length; k++) for (const root of blocks[k].roots) register(root, k);
   const facts: StatementFacts = {
     placement: {
       get(start) {
@@ -160,9 +178,17 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
     },
     byKey: {
       get(key) {
+        // The blocks registered under a prefix of the key that ends at a `/` (a name may hold
+        // one, so every such prefix is tried), or under the key itself; in document order.
+        let ks: number[] = byPart.get(key) ?? [];
+        for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+          const more = byPart.get(key.slice(0, i));
+          if (more) ks = ks.concat(more);
+        }
+        if (ks.length > 1) ks = [...new Set(ks)].sort((a, b) => a - b);
         let out: { statement: Statement; variant?: string }[] | undefined;
-        for (const b of blocks) {
-          const list = b.byKey.get(key);
+        for (const k of ks) {
+          const list = blocks[k].byKey.get(key);
           if (list) out = out ? out.concat(list) : list;
         }
         return out;
