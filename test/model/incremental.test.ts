@@ -5,7 +5,9 @@
  * diagnostics (code, range, message, severity, related information, fixes), symbols, statements,
  * and the answers of completion, hover and the outline at random positions, including the
  * answers asked at the `syntax` depth (before the lowering ran), which the server gives right
- * after a keystroke.
+ * after a keystroke. The incremental side reuses, per top-level statement, the resolution and the
+ * names of the versions before (`AnalysisReuse`, model/reuse.ts), as the server does; some versions
+ * are skipped (nothing asked of them), so what is reused may be several edits old.
  *
  * VPSCOPE_FUZZ_RUNS=N sets the number of runs; VPSCOPE_FUZZ_SEED=S replays a failure.
  */
@@ -16,10 +18,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeChecked, analyzeDocument, analyzeFull, analyzeSyntax } from '../../server/src/model/analyze';
 import type { DocumentAnalysis } from '../../server/src/model/analysisTypes';
+import { AnalysisReuse } from '../../server/src/model/reuse';
+import type { StatementInfo } from '../../server/src/model/resolve';
 import { parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
 import { completions } from '../../server/src/ide/completion';
 import { hoverAt } from '../../server/src/ide/hover';
 import { outline } from '../../server/src/ide/outline';
+import { statementFacts } from '../../server/src/ide/facts';
 import { applyEdit, editArb, fuzzParams, seedTexts, type Edit } from '../syntax/editArb';
 
 const root = join(__dirname, '..', '..');
@@ -37,14 +42,44 @@ function answers(text: string, a: DocumentAnalysis, positions: number[]) {
   });
 }
 
-function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
-  assert.deepEqual(json(got.diagnostics), json(want.diagnostics), `${what}: diagnostics differ`);
+/** Statements and symbols (what the syntax stage gives). */
+function sameNames(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
   assert.deepEqual(json(got.symbols), json(want.symbols), `${what}: symbols differ`);
   assert.deepEqual(
-    got.statements.map((s) => [s.node.start, s.node.end, s.spec?.id, s.parents, s.variant]),
-    want.statements.map((s) => [s.node.start, s.node.end, s.spec?.id, s.parents, s.variant]),
+    got.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, (s as StatementInfo).parentNodes.map((p) => p.start)]),
+    want.statements.map((s) => [s.node.id, s.node.start, s.node.end, s.spec?.id, s.parents, s.variant, (s as StatementInfo).parentNodes.map((p) => p.start)]),
     `${what}: statements differ`,
   );
+}
+
+/**
+ * The editor's facts about the statements (ide/facts.ts, kept per top-level statement across
+ * versions): placement, override key and the statements sharing it, per statement; vCPUs and pCPUs.
+ */
+function factsView(text: string, a: DocumentAnalysis) {
+  const f = statementFacts({ text, analysis: a });
+  const at = (s: { start: number }) => s.start;
+  // The lookup by key (an index of blocks by the first part of their keys) against every
+  // statement grouped by its key, in document order.
+  const groups = new Map<string, number[]>();
+  for (const r of a.statements) {
+    const key = f.keyOf.get(r.node);
+    if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), r.node.start]);
+  }
+  for (const [key, starts] of groups) assert.deepEqual(f.byKey.get(key)?.map((e) => at(e.statement)), starts, `statements of key ${key}`);
+  return json({
+    perStatement: a.statements.map((r) => {
+      const key = f.keyOf.get(r.node);
+      return [r.node.start, f.placement.get(r.node.start), key, key === undefined ? null : f.byKey.get(key)?.map((e) => [at(e.statement), e.variant])];
+    }),
+    vcpus: [...f.vcpus].map(([vm, v]) => [vm, v.base, [...v.variants]]),
+    pcpus: [f.pcpus.base, [...f.pcpus.variants]],
+  });
+}
+
+function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void {
+  assert.deepEqual(json(got.diagnostics), json(want.diagnostics), `${what}: diagnostics differ`);
+  sameNames(got, want, what);
   assert.equal(got.scenario === undefined, want.scenario === undefined, `${what}: scenario presence differs`);
   assert.deepEqual(json(got.scenario?.variants.map((v) => v.name)), json(want.scenario?.variants.map((v) => v.name)), `${what}: variants differ`);
 }
@@ -53,11 +88,14 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
   fc.assert(
     fc.property(
       fc.constantFrom(...SEEDS.keys()),
-      fc.array(fc.tuple(editArb, fc.constantFrom('syntax', 'light', 'full')), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(editArb, fc.constantFrom('none', 'syntax', 'syntax', 'light', 'full')), { minLength: 1, maxLength: 8 }),
       fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 3, maxLength: 6 }),
       (k, edits, fracs) => {
         let text = SEEDS[k];
         let ps: ParseState = parseState(text);
+        const reuse = new AnalysisReuse();
+        // The first version analysed from scratch fills what the next ones reuse.
+        void analyzeSyntax(ps, { uri: URI }, reuse).analysis.symbols;
         const history: Edit[] = [];
         for (const [e, depth] of edits) {
           text = applyEdit(text, e);
@@ -65,8 +103,15 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
           ps = reparse(ps, text);
           const what = `after ${JSON.stringify(history)} (${ps.how}, ${depth})`;
           const positions = fracs.map((f) => Math.floor(f * text.length));
-          const syntax = analyzeSyntax(ps, { uri: URI });
+          const syntax = analyzeSyntax(ps, { uri: URI }, reuse);
+          // A version nobody asked anything about (typed past): the next one reuses older parts.
+          if (depth === 'none') continue;
           const scratchFull = analyzeDocument(text, { uri: URI });
+          const scratchSyntax = analyzeSyntax(parseState(text), { uri: URI });
+          sameNames(syntax.analysis, scratchFull, `${what} syntax`);
+          assert.deepEqual(factsView(text, syntax.analysis), factsView(text, scratchFull), `${what}: statement facts differ`);
+          assert.deepEqual(json(syntax.resolveDiags().list), json(scratchSyntax.resolveDiags().list), `${what}: resolution diagnostics differ`);
+          assert.deepEqual(json(syntax.symbolDiags().list), json(scratchSyntax.symbolDiags().list), `${what}: symbol diagnostics differ`);
           // Requests right after a keystroke are answered at the syntax depth.
           assert.deepEqual(answers(text, syntax.analysis, positions), answers(text, scratchFull, positions), `${what}: syntax-depth answers differ`);
           if (depth === 'syntax') continue;

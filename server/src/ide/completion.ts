@@ -69,9 +69,9 @@ function insideCommentOrString(doc: IdeDocument, offset: number): boolean {
     else hi = mid;
   }
   if (lo > 0 && offset <= comments[lo - 1].end) return true;
-  // A string around the offset, among the tokens the grammar sees (no need to scan the whole
-  // text for the full token list right after an edit).
-  const tokens = docIndex(doc).tokens;
+  // A string around the offset: strings never span lines, so the tokens of the cursor's line
+  // are enough (no need to build the file's token array right after an edit).
+  const tokens = docIndex(doc).tokensNear(offset);
   const i = tokenIndexBefore(tokens, offset);
   for (let k = Math.max(0, i - 1); k <= i + 1 && k < tokens.length; k++) {
     const t = tokens[k];

@@ -11,7 +11,7 @@
 import { resolveStatement } from '../model/schema';
 import type { StatementSpec } from '../model/schemaTypes';
 import type { Body, Statement, Token } from '../syntax/tree';
-import { docIndex, tokenIndexBefore, type IdeDocument } from './document';
+import { docIndex, tokenIndexBefore, type DocIndex, type IdeDocument } from './document';
 import { argName, resolveChain } from './schemaInfo';
 
 export interface BlockContext {
@@ -39,9 +39,13 @@ export interface CursorContext extends BlockContext {
   inKeyword: boolean;
 }
 
-/** Where a body really ends for the cursor: its `}`, or for an unclosed body, the next token. */
-function effectiveClose(body: Body, tokens: readonly Token[], textLength: number): number {
+/**
+ * Where a body really ends for the cursor: its `}`, or for an unclosed body, the next token (the
+ * file's token array is asked for only then: right after an edit, a closed body does not build it).
+ */
+function effectiveClose(body: Body, ix: DocIndex, textLength: number): number {
   if (!body.missing) return body.close.start;
+  const tokens = ix.tokens;
   // The first token at or after the body's end (tokens never overlap, so the one before it ends
   // at or before body.end).
   const i = tokenIndexBefore(tokens, body.end);
@@ -71,7 +75,7 @@ export function blockAt(doc: IdeDocument, offset: number): BlockContext {
   for (;;) {
     const s = lastStartingBefore(list, offset);
     const body = s?.body;
-    if (!s || !body || offset < body.open.end || offset > effectiveClose(body, ix.tokens, doc.text.length)) break;
+    if (!s || !body || offset < body.open.end || offset > effectiveClose(body, ix, doc.text.length)) break;
     chain.push(s);
     list = body.statements;
   }

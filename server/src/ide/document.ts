@@ -5,6 +5,7 @@
  */
 import { LineIndex } from '../core/text';
 import type { DocumentAnalysis, ResolvedStatement, SymbolDecl } from '../model/analysisTypes';
+import { scan } from '../syntax/scanner';
 import type { Statement, Token } from '../syntax/tree';
 
 export interface IdeDocument {
@@ -14,10 +15,15 @@ export interface IdeDocument {
 
 export interface DocIndex {
   lines: LineIndex;
-  /** The resolved statement of each statement node. */
-  resolved: Map<Statement, ResolvedStatement>;
+  /** The resolved statement of each statement node (an array read by the statement's id). */
+  resolved: { get(stmt: Statement): ResolvedStatement | undefined };
   /** Tokens the grammar sees (no comments, newlines or eof), in order: for binary search. */
   tokens: Token[];
+  /**
+   * Tokens the grammar sees around `offset`: `tokens` when it is built, else those of the
+   * offset's line (`lineTokens`), so a request right after an edit does not build `tokens`.
+   */
+  tokensNear(offset: number): readonly Token[];
   /** Declarations grouped by symbol identity (kind, scope, name): a base declaration and its variant overrides. */
   declGroups: Map<string, number[]>;
   /** References by the index of the declaration they resolve to. */
@@ -37,7 +43,7 @@ export function symbolKey(d: Pick<SymbolDecl, 'kind' | 'scope' | 'name'>): strin
  */
 class LazyIndex implements DocIndex {
   private _lines?: LineIndex;
-  private _resolved?: Map<Statement, ResolvedStatement>;
+  private _resolved?: { get(stmt: Statement): ResolvedStatement | undefined };
   private _tokens?: Token[];
   private _declGroups?: Map<string, number[]>;
   private _refsByDecl?: Map<number, number[]>;
@@ -48,11 +54,23 @@ class LazyIndex implements DocIndex {
     return (this._lines ??= new LineIndex(this.doc.text));
   }
 
-  get resolved(): Map<Statement, ResolvedStatement> {
+  get resolved(): { get(stmt: Statement): ResolvedStatement | undefined } {
     if (!this._resolved) {
-      const resolved = new Map<Statement, ResolvedStatement>();
-      for (const r of this.doc.analysis.statements) resolved.set(r.node, r);
-      this._resolved = resolved;
+      // The resolved statements are in the parser's numbering (`Statement.id`, document order),
+      // so a lookup is an array read; a map is built only for a tree no parse numbered.
+      const list = this.doc.analysis.statements;
+      let other: Map<Statement, ResolvedStatement> | undefined;
+      this._resolved = {
+        get(stmt) {
+          const r = list[stmt.id];
+          if (r !== undefined && r.node === stmt) return r;
+          if (!other) {
+            other = new Map();
+            for (const x of list) other.set(x.node, x);
+          }
+          return other.get(stmt);
+        },
+      };
     }
     return this._resolved;
   }
@@ -63,6 +81,10 @@ class LazyIndex implements DocIndex {
       this._tokens = p.significant ?? p.tokens.filter((t) => t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof');
     }
     return this._tokens;
+  }
+
+  tokensNear(offset: number): readonly Token[] {
+    return this._tokens ?? lineTokens(this.doc.text, offset);
   }
 
   get declGroups(): Map<string, number[]> {
@@ -100,6 +122,36 @@ export function docIndex(doc: IdeDocument): DocIndex {
   ix = new LazyIndex(doc);
   cache.set(doc.analysis, ix);
   return ix;
+}
+
+/**
+ * The tokens the grammar sees on the line holding `offset` (a line break ends it; the offset of
+ * the line break itself counts as the line's end), scanned from the line alone: a token never
+ * crosses a line break, so they are the whole file's tokens there. Right after an edit a request
+ * about the cursor needs only these, not the file's token array.
+ */
+export function lineTokens(text: string, offset: number): Token[] {
+  let ls = offset;
+  while (ls > 0) {
+    const c = text.charCodeAt(ls - 1);
+    if (c === 10 || c === 13) break;
+    ls--;
+  }
+  let le = offset;
+  while (le < text.length) {
+    const c = text.charCodeAt(le);
+    if (c === 10 || c === 13) break;
+    le++;
+  }
+  const out: Token[] = [];
+  for (const t of scan(text.slice(ls, le), () => {})) {
+    if (t.kind === 'eof') break;
+    if (t.kind === 'comment' || t.kind === 'newline') continue;
+    t.start += ls;
+    t.end += ls;
+    out.push(t);
+  }
+  return out;
 }
 
 /** Index of the last token starting at or before `offset` (-1 when none). */

@@ -8,7 +8,7 @@ import { BOOL_WORDS, resolveStatement } from '../model/schema';
 import type { SymbolDecl } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import type { Statement } from '../syntax/tree';
-import { forEachStatement } from '../syntax/walk';
+import { forEachStatementIn } from '../syntax/walk';
 import type { IdeDocument } from './document';
 import { argName } from './schemaInfo';
 
@@ -21,38 +21,63 @@ export interface Placement {
 
 export interface StatementFacts {
   /** Placement of every statement, by the statement's start offset. */
-  placement: Map<number, Placement>;
+  placement: { get(start: number): Placement | undefined };
   /**
    * Statements by override key: the path of keywords and names without the `variant NAME`
-   * wrapper (`vm web/openhcl/io_uring_cancel`). A variant statement shares its key with the base
-   * statement it overrides.
+   * wrapper (`vm web/openhcl/io_uring_cancel`), in document order. A variant statement shares
+   * its key with the base statement it overrides.
    */
-  byKey: Map<string, { statement: Statement; variant?: string }[]>;
+  byKey: { get(key: string): { statement: Statement; variant?: string }[] | undefined };
   /** The key of each statement, by the statement object. */
-  keyOf: Map<Statement, string>;
+  keyOf: { get(stmt: Statement): string | undefined };
   /** vCPUs per VM name: `base` and per variant override. */
   vcpus: Map<string, { base?: number; variants: Map<string, number> }>;
   pcpus: { base?: number; variants: Map<string, number> };
 }
 
+/**
+ * The facts of one top-level statement and its descendants. They depend on nothing outside it, so
+ * they are kept per statement object: the incremental parse keeps the object of a top-level
+ * statement an edit did not touch (its offsets shifted in place), and a new version's facts are
+ * those of its top-level statements, most of them already made. Offsets are relative to the
+ * statement's start.
+ */
+interface BlockFacts {
+  /** Placement by start offset minus the top-level statement's start. */
+  placement: Map<number, Placement>;
+  byKey: Map<string, { statement: Statement; variant?: string }[]>;
+  keyOf: Map<Statement, string>;
+  /** `vcpus N` of a `vm` block: [vm, variant, N], in document order. */
+  vcpus: [string, string | undefined, number][];
+  /** `pcpus N` of a `host` block: [variant, N], in document order. */
+  pcpus: [string | undefined, number][];
+  /**
+   * The keys of statements whose key is not under another's (a top-level statement, a block of a
+   * variant, the child of a statement with an empty key): every key of the block starts with one
+   * of them.
+   */
+  roots: Set<string>;
+}
+
 const cache = new WeakMap<object, StatementFacts>();
+const blockCache = new WeakMap<Statement, BlockFacts>();
 
 function firstNumber(s: Statement): number | undefined {
   const a = s.args[0];
   return a?.type === 'number' && !a.missing && Number.isFinite(a.value) ? a.value : undefined;
 }
 
-export function statementFacts(doc: IdeDocument): StatementFacts {
-  const hit = cache.get(doc.analysis);
+function blockFacts(top: Statement): BlockFacts {
+  const hit = blockCache.get(top);
   if (hit) return hit;
-  const facts: StatementFacts = { placement: new Map(), byKey: new Map(), keyOf: new Map(), vcpus: new Map(), pcpus: { variants: new Map() } };
+  const facts: BlockFacts = { placement: new Map(), byKey: new Map(), keyOf: new Map(), vcpus: [], pcpus: [], roots: new Set() };
+  const origin = top.start;
   // Per depth, kept in step with `parents`: the spec id, the override key and the placement of
   // the statement at that depth (so each statement costs O(1), not O(depth)).
   const specIds: (string | undefined)[] = [];
   const keys: string[] = [];
   const places: Placement[] = [];
-  const file = doc.analysis.parse.file;
-  forEachStatement(file, (s, parents) => {
+  forEachStatementIn([top], (s, parents) => {
     const d = parents.length;
     const parentId = d === 0 ? 'file' : specIds[d - 1];
     const spec = parentId !== undefined && !s.keyword.missing ? resolveStatement(s.keyword.name, parentId) : undefined;
@@ -64,7 +89,7 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
     else if (s.keyword.name === 'vm' && s.body) p = { ...up, vm: name };
     else if (s.keyword.name === 'storvsp' && s.body) p = { ...up, controller: name };
     places[d] = p;
-    facts.placement.set(s.start, up);
+    facts.placement.set(s.start - origin, up);
     // Named blocks are told apart by name (`vm web`); a mode argument (`boost dynamic`) is a
     // value that a variant may change, not part of the path. The key drops the variant wrapper,
     // so `variant v { vm a { x } }` matches `vm a { x }`.
@@ -73,6 +98,7 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
     const key = parentKey ? `${parentKey}/${part}` : part;
     keys[d] = key;
     if (!(s.keyword.name === 'variant' && d === 0)) {
+      if (!parentKey) facts.roots.add(key);
       facts.keyOf.set(s, key);
       const list = facts.byKey.get(key);
       if (list) list.push({ statement: s, variant: up.variant });
@@ -80,21 +106,103 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
     }
     if (s.keyword.name === 'vcpus' && d > 0 && parents[d - 1].keyword.name === 'vm' && up.vm !== undefined) {
       const n = firstNumber(s);
-      if (n !== undefined) {
-        const v = facts.vcpus.get(up.vm) ?? { base: undefined, variants: new Map<string, number>() };
-        if (up.variant !== undefined) v.variants.set(up.variant, n);
-        else v.base ??= n;
-        facts.vcpus.set(up.vm, v);
-      }
+      if (n !== undefined) facts.vcpus.push([up.vm, up.variant, n]);
     }
     if (s.keyword.name === 'pcpus' && d > 0 && parents[d - 1].keyword.name === 'host') {
       const n = firstNumber(s);
-      if (n !== undefined) {
-        if (up.variant !== undefined) facts.pcpus.variants.set(up.variant, n);
-        else facts.pcpus.base ??= n;
-      }
+      if (n !== undefined) facts.pcpus.push([up.variant, n]);
     }
   });
+  blockCache.set(top, facts);
+  return facts;
+}
+
+/** Index of the last statement of `list` starting at or before `offset` (-1 when none). */
+function lastStartingAt(list: readonly Statement[], offset: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  let best = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].start <= offset) {
+      best = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
+}
+
+/**
+ * The facts of a document: those of its top-level statements (each made once per statement
+ * object, see `BlockFacts`), looked up per statement or key; only the vCPU and pCPU counts are
+ * gathered across them, in document order.
+ */
+export function statementFacts(doc: IdeDocument): StatementFacts {
+  const hit = cache.get(doc.analysis);
+  if (hit) return hit;
+  const top = doc.analysis.parse.file.statements;
+  const blocks = top.map(blockFacts);
+  const vcpus = new Map<string, { base?: number; variants: Map<string, number> }>();
+  const pcpus: StatementFacts['pcpus'] = { variants: new Map() };
+  for (const b of blocks) {
+    for (const [vm, variant, n] of b.vcpus) {
+      const v = vcpus.get(vm) ?? { base: undefined, variants: new Map<string, number>() };
+      if (variant !== undefined) v.variants.set(variant, n);
+      else v.base ??= n;
+      vcpus.set(vm, v);
+    }
+    for (const [variant, n] of b.pcpus) {
+      if (variant !== undefined) pcpus.variants.set(variant, n);
+      else pcpus.base ??= n;
+    }
+  }
+  /** The top-level statement holding `offset` (by start: top-level statements do not overlap). */
+  const blockAt = (offset: number): number => lastStartingAt(top, offset);
+  // Which blocks can hold a key: every key starts with one of its block's roots (`vm web`,
+  // `host`; inside a variant, the variant's blocks). Blocks by their roots, so that a lookup
+  // reads only the blocks it can hit.
+  const byPart = new Map<string, number[]>();
+  const register = (part: string | undefined, k: number) => {
+    if (part === undefined) return;
+    const list = byPart.get(part);
+    if (!list) byPart.set(part, [k]);
+    else if (list[list.length - 1] !== k) list.push(k);
+  };
+  for (let k = 0; k < top.length; k++) for (const root of blocks[k].roots) register(root, k);
+  const facts: StatementFacts = {
+    placement: {
+      get(start) {
+        const k = blockAt(start);
+        return k < 0 ? undefined : blocks[k].placement.get(start - top[k].start);
+      },
+    },
+    byKey: {
+      get(key) {
+        // The blocks registered under a prefix of the key that ends at a `/` (a name may hold
+        // one, so every such prefix is tried), or under the key itself; in document order.
+        let ks: number[] = byPart.get(key) ?? [];
+        for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+          const more = byPart.get(key.slice(0, i));
+          if (more) ks = ks.concat(more);
+        }
+        if (ks.length > 1) ks = [...new Set(ks)].sort((a, b) => a - b);
+        let out: { statement: Statement; variant?: string }[] | undefined;
+        for (const k of ks) {
+          const list = blocks[k].byKey.get(key);
+          if (list) out = out ? out.concat(list) : list;
+        }
+        return out;
+      },
+    },
+    keyOf: {
+      get(stmt) {
+        const k = blockAt(stmt.start);
+        return k < 0 ? undefined : blocks[k].keyOf.get(stmt);
+      },
+    },
+    vcpus,
+    pcpus,
+  };
   cache.set(doc.analysis, facts);
   return facts;
 }

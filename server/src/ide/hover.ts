@@ -24,7 +24,7 @@ import { fileRunPlan } from '../model/sweep';
 export function hoverAt(doc: IdeDocument, offset: number): HoverResult | undefined {
   offset = Math.max(0, Math.min(offset, doc.text.length));
   const ix = docIndex(doc);
-  const token = tokenAt(ix.tokens, offset);
+  const token = tokenAt(ix.tokensNear(offset), offset);
   if (!token || (token.kind !== 'ident' && token.kind !== 'number' && token.kind !== 'string')) return undefined;
   const range = { start: token.start, end: token.end };
 

@@ -103,7 +103,7 @@ export function highlightsAt(doc: IdeDocument, offset: number): Highlight[] {
 export function prepareRename(doc: IdeDocument, offset: number): PrepareRenameResult {
   const sym = symbolAt(doc, offset);
   if (!sym) {
-    const t = tokenAt(docIndex(doc).tokens, offset);
+    const t = tokenAt(docIndex(doc).tokensNear(offset), offset);
     if (t?.kind === 'ident') return { ok: false, message: `\`${t.text}\` is a keyword or a value of the language, not a declared name; it cannot be renamed.` };
     return { ok: false, message: 'Only declared names (VMs, pools, tasks, disks, locks...) can be renamed.' };
   }

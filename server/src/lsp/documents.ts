@@ -19,6 +19,7 @@
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IdeDocument } from '../ide/document';
 import { analyzeChecked, analyzeFull, analyzeSyntax, type AnalyzeOptions, type CheckedStage, type SyntaxStage } from '../model/analyze';
+import { AnalysisReuse } from '../model/reuse';
 import { reparse, type ParseState } from '../syntax/incremental';
 
 export type Depth = 'syntax' | 'light' | 'full';
@@ -46,6 +47,8 @@ interface DocumentState {
   checked?: CheckedStage;
   /** The parse of the latest text analysed (the next edit's parse starts from it). */
   parse?: ParseState;
+  /** What the analyses of its versions keep for the next one (per top-level statement). */
+  reuse?: AnalysisReuse;
   /** Pending diagnostics publication, with what it runs and after how long. */
   timer?: ReturnType<typeof setTimeout>;
   prepTimer?: ReturnType<typeof setTimeout>;
@@ -76,7 +79,7 @@ export class AnalysisCache {
       const text = doc.getText();
       const ps = reparse(state.parse, text);
       state.parse = ps;
-      state.syntax = analyzeSyntax(ps, opts);
+      state.syntax = analyzeSyntax(ps, opts, (state.reuse ??= new AnalysisReuse()));
       state.checked = undefined;
       cached = { version: doc.version, doc, ide: { text, analysis: state.syntax.analysis }, depth: 'syntax', full: false, ms: 0 };
     }

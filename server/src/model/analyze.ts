@@ -31,6 +31,7 @@ import { lower, type LowerContext, type LowerMemo } from './lower';
 import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
+import type { AnalysisReuse } from './reuse';
 import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
 import { capRelated, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
@@ -92,9 +93,11 @@ export interface FullStage {
 
 /**
  * Stage 1 from a parse state (`reparse(previous, text)` after an edit, or `parseState(text)`).
- * The resolution and the symbols are cheap next to the lowering: they are made again from the tree.
+ * With `reuse` (one object per document, given for every version), the resolution and the names
+ * of the top-level statements the edit did not touch are taken from the previous version's
+ * analysis (model/reuse.ts); the file-wide parts are made again.
  */
-export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}): SyntaxStage {
+export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}, reuse?: AnalysisReuse): SyntaxStage {
   const text = ps.text;
   const parsed = ps.result;
   // Both made on first use: a keyword completion right after a keystroke needs neither.
@@ -104,14 +107,14 @@ export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}): Synta
     if (!resolution) {
       const diags = new DiagSink();
       for (const e of parsed.errors) diags.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
-      resolution = { res: resolve(parsed.file, diags), diags };
+      resolution = { res: resolve(parsed.file, diags, reuse), diags };
     }
     return resolution;
   };
   const symbolTable = () => {
     if (!table) {
       const diags = new DiagSink();
-      table = { symbols: buildSymbols(resolved().res, diags), diags };
+      table = { symbols: buildSymbols(resolved().res, diags, reuse), diags };
     }
     return table;
   };

@@ -7,8 +7,10 @@
  * Statements under an unknown or misplaced statement are left unresolved and unreported: one
  * typo in a block keyword must not produce an error per line of its body.
  */
+import type { Diagnostic } from '../core/diagnostic';
 import type { SourceFile, Statement } from '../syntax/tree';
 import type { ResolvedStatement } from './analysisTypes';
+import { shiftDiagnostic, type AnalysisReuse } from './reuse';
 import type { StatementSpec } from './schemaTypes';
 import { Codes } from './codes';
 import { childSpecs, requiredChildSpecs, parentSpecId, resolveStatement, specById, specsWithKeyword, isTriggerSpec } from './schema';
@@ -87,6 +89,23 @@ export interface Resolution {
   base: Statement[];
   /** Top-level `variant` statements. */
   variants: Statement[];
+  /**
+   * Where each top-level statement's subtree is in `statements`: the `k`th top-level statement
+   * and its descendants are `statements[tops[k]]` to `statements[tops[k + 1] - 1]` (one more
+   * entry at the end: `statements.length`).
+   */
+  tops: number[];
+}
+
+/** What resolving one top-level statement gave (kept for the next version, model/reuse.ts). */
+interface BlockResolution {
+  /** The statement's start when this was made: the diagnostics' offsets are relative to it. */
+  at: number;
+  spec: StatementSpec | undefined;
+  /** The infos of the statement and its descendants, in order. */
+  infos: StatementInfo[];
+  /** The diagnostics inside it (copies, at the offsets of `at`). */
+  diags: Diagnostic[];
 }
 
 /**
@@ -149,8 +168,15 @@ function placesOf(specs: readonly StatementSpec[]): string {
   return [...places].slice(0, 5).join(', ');
 }
 
-export function resolve(file: SourceFile, diags: DiagSink): Resolution {
+/**
+ * Resolves every statement of `file`. With `reuse` (the same object for every version of one
+ * document), the subtree of a top-level statement resolved for an earlier version is taken as it
+ * was (its infos, and its diagnostics shifted to where it is now) instead of visited again; the
+ * file-wide checks of the top level run every time.
+ */
+export function resolve(file: SourceFile, diags: DiagSink, reuse?: AnalysisReuse): Resolution {
   const statements: StatementInfo[] = [];
+  const tops: number[] = [];
   const info = new InfoTable(statements);
   const base: Statement[] = [];
   const variants: Statement[] = [];
@@ -171,7 +197,7 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
     let trigger: Statement | undefined;
     for (let i = 0; i < list.length; i++) {
       const stmt = list[i];
-      const spec = visit(stmt, parent);
+      const spec = parent === 'file' && depth === 1 ? visitTop(stmt) : visit(stmt, parent);
       if (!spec) continue;
       if (!spec.repeatable) {
         let k = 0;
@@ -250,6 +276,24 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
     return spec;
   };
 
+  /** A top-level statement: taken from `reuse` when it has it, else visited (and kept there). */
+  const visitTop = (stmt: Statement): StatementSpec | undefined => {
+    tops.push(statements.length);
+    const cache = reuse?.resolution as WeakMap<Statement, BlockResolution> | undefined;
+    const hit = cache?.get(stmt);
+    if (hit) {
+      for (let k = 0; k < hit.infos.length; k++) info.add(hit.infos[k]);
+      const delta = stmt.start - hit.at;
+      for (const d of hit.diags) diags.adopt(shiftDiagnostic(d, delta));
+      return hit.spec;
+    }
+    const from = statements.length;
+    const mark = diags.list.length;
+    const spec = visit(stmt, 'file');
+    if (cache) cache.set(stmt, { at: stmt.start, spec, infos: statements.slice(from), diags: diags.list.slice(mark).map((d) => shiftDiagnostic(d, 0)) });
+    return spec;
+  };
+
   const visitUnchecked = (stmt: Statement) => {
     info.add(new StatementInfo(stmt, undefined, place));
     if (stmt.body) {
@@ -275,11 +319,12 @@ export function resolve(file: SourceFile, diags: DiagSink): Resolution {
   };
 
   visitList(file.statements, 'file', undefined);
+  tops.push(statements.length);
   for (const s of file.statements) {
     if (!s.keyword.missing && s.keyword.name === 'variant' && info.get(s)?.spec?.id === 'variant') variants.push(s);
     else base.push(s);
   }
-  return { statements, info, base, variants };
+  return { statements, info, base, variants, tops };
 }
 
 /** `vcpus 4`-style example of a statement, for messages. */

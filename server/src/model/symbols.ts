@@ -23,6 +23,7 @@ import type { StatementSpec, SymbolKind } from './schemaTypes';
 import { Codes } from './codes';
 import type { Place, Resolution } from './resolve';
 import { DEFAULT_POOL } from './schema';
+import type { AnalysisReuse } from './reuse';
 import { closeMatches, DiagSink, didYouMean, replaceFixes } from './util';
 
 /** Kinds whose scope is the whole file. */
@@ -58,41 +59,39 @@ function argText(stmt: Statement, index: number): string | undefined {
   return undefined;
 }
 
+/** The key of a name in its namespace (kind, scope and variant; the base is `''`). */
+function nsKey(variant: string | undefined, kind: SymbolKind, scope: string, name: string): string {
+  return `${variant === undefined || variant === '' ? kind : `${kind}\u0000${variant}`}\u0000${scope}\u0000${name}`;
+}
+
+/** The key of a name whatever the variant (kind, scope, name). */
+function anyVariantKey(kind: SymbolKind, scope: string, name: string): string {
+  return `${kind}\u0000${scope}\u0000${name}`;
+}
+
 /**
- * The first declaration of each name, per kind, scope and variant (the base is `''`), in one map
- * whose keys are made of a per-namespace prefix (made once per namespace) and the name.
+ * The first declaration of each name, per kind, scope and variant, in one map. The keys of the
+ * declarations and references of a top-level statement are made once with its `BlockSymbols`
+ * and kept with them.
  */
 class Namespaces {
   private readonly first = new Map<string, number>();
-  /** Prefixes by scope, then by kind (and variant). */
-  private readonly prefixes = new Map<string, Map<string, string>>();
-
-  private prefix(variant: string | undefined, kind: SymbolKind, scope: string): string {
-    let m = this.prefixes.get(scope);
-    if (!m) this.prefixes.set(scope, (m = new Map()));
-    const sub = variant === undefined || variant === '' ? kind : `${kind}\u0000${variant}`;
-    let p = m.get(sub);
-    if (p === undefined) m.set(sub, (p = `${sub}\u0000${scope}\u0000`));
-    return p;
-  }
-
   /** Names (kind, scope, name) that at least one variant declares. */
   private readonly overridden = new Set<string>();
 
-  /** Whether some variant declares `name` (otherwise only the base can). */
-  inSomeVariant(kind: SymbolKind, scope: string, name: string): boolean {
-    return this.overridden.has(`${kind}\u0000${scope}\u0000${name}`);
+  /** Whether some variant declares the name of `anyKey` (`anyVariantKey`; otherwise only the base can). */
+  inSomeVariant(anyKey: string): boolean {
+    return this.overridden.has(anyKey);
   }
 
-  /** Index of the first declaration of `name` in the namespace. */
-  get(variant: string | undefined, kind: SymbolKind, scope: string, name: string): number | undefined {
-    return this.first.get(this.prefix(variant, kind, scope) + name);
+  /** Index of the first declaration of the name of `key` (`nsKey`) in its namespace. */
+  get(key: string): number | undefined {
+    return this.first.get(key);
   }
 
-  /** Records a declaration; the index of the first one of the same name, if there was one. */
-  add(variant: string | undefined, kind: SymbolKind, scope: string, name: string, decl: number): number | undefined {
-    const key = this.prefix(variant, kind, scope) + name;
-    if (variant !== undefined && variant !== '') this.overridden.add(`${kind}\u0000${scope}\u0000${name}`);
+  /** Records a declaration (`anyKey` given when in a variant); the index of the first one of the same name, if there was one. */
+  add(key: string, anyKey: string | undefined, decl: number): number | undefined {
+    if (anyKey !== undefined) this.overridden.add(anyKey);
     const first = this.first.get(key);
     if (first === undefined) this.first.set(key, decl);
     return first;
@@ -107,27 +106,143 @@ function namesIn(decls: readonly SymbolDecl[], variant: string | undefined, kind
   return out;
 }
 
+/** A reference as one top-level statement makes it, before the file's names are known. */
+interface RawRef {
+  kind: SymbolKind;
+  name: string;
+  range: TextRange;
+  scope: string;
+  variant: string | undefined;
+  /** `remove KEYWORD NAME`: removing what does not exist is the merge's error, not this one's. */
+  remove: boolean;
+  /** `nsKey` in the base, and `anyVariantKey` (for references in a variant). */
+  key: string;
+  anyKey: string;
+  /**
+   * A disk named after its controller (`disk_io scsi0 os`): the index, among its block's
+   * references, of that controller's reference; the disk counts only when the controller
+   * resolves (otherwise the controller's error says it all). -1 for every other reference.
+   */
+  needs: number;
+}
+
+/**
+ * What one top-level statement declares and refers to (kept for the next version of the
+ * document, model/reuse.ts): everything about a name but what it resolves to, which depends on
+ * the whole file. Offsets are those of `at`, the statement's start when this was made.
+ */
+interface BlockSymbols {
+  at: number;
+  /** `[variant, the variant its based_on names]`, in document order. */
+  basedOn: [string, string][];
+  decls: RawDecl[];
+  refs: RawRef[];
+}
+
+/** A declaration as one top-level statement makes it, with its keys (`nsKey`, and `anyVariantKey` in a variant). */
+interface RawDecl {
+  decl: SymbolDecl;
+  key: string;
+  anyKey: string | undefined;
+}
+
+/** The names of the statements `res.statements[from, to)` (one top-level statement and its descendants). */
+function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: number): BlockSymbols {
+  const resolved = res.statements;
+  const out: BlockSymbols = { at: resolved[from].node.start, basedOn: [], decls: [], refs: [] };
+  // (Index loops: this runs over every statement of a new block, often before it is optimized,
+  // where `for...of` allocates an iterator result per element.)
+  for (let i = from; i < to; i++) {
+    const rs = resolved[i];
+    const spec = rs.spec;
+    if (!spec) continue;
+    if (spec.id === 'variant.based_on' && rs.variant !== undefined) {
+      const parent = argText(rs.node, 0);
+      if (parent !== undefined) out.basedOn.push([rs.variant, parent]);
+    }
+    const shape = shapeOf(spec);
+    if (shape.name >= 0) {
+      const kind = shape.declares!;
+      const name = argText(rs.node, shape.name);
+      const scope = name === undefined ? undefined : scopes.scopeOf(rs.node, kind);
+      if (name !== undefined && scope !== undefined) {
+        const a = rs.node.args[shape.name];
+        const decl: SymbolDecl = { kind, name, nameRange: { start: a.start, end: a.end }, range: { start: rs.node.start, end: rs.node.end }, scope };
+        // A variant's own name is a file-level declaration, not an override.
+        const variant = kind === 'variant' ? undefined : rs.variant;
+        if (variant !== undefined) decl.variant = variant;
+        out.decls.push({ decl, key: nsKey(variant, kind, scope, name), anyKey: variant !== undefined && variant !== '' ? anyVariantKey(kind, scope, name) : undefined });
+      }
+    }
+    if (shape.refs.length === 0) continue;
+    let controller: string | undefined;
+    let controllerRef = -1;
+    for (const k of shape.refs) {
+      const as = spec.args[k];
+      if (as.type.kind !== 'ref') continue;
+      const name = argText(rs.node, k);
+      if (name === undefined) continue;
+      let kind = as.type.to;
+      // `remove KEYWORD NAME`: the keyword says what kind of name it is.
+      if (as.refKinds) {
+        const kw = argText(rs.node, as.refKinds.arg);
+        const byKw = kw === undefined ? undefined : as.refKinds.kinds[kw];
+        if (byKw === undefined) continue;
+        kind = byKw;
+      }
+      let scope = scopes.scopeOf(rs.node, kind);
+      let needs = -1;
+      if (kind === 'disk' && !as.refKinds) {
+        if (controller === undefined) continue; // reported on the controller
+        scope = scopes.controllerScope(scope!, controller);
+        needs = controllerRef;
+      }
+      if (scope === undefined) continue;
+      const a = rs.node.args[k];
+      if (kind === 'controller') {
+        controller = name;
+        controllerRef = out.refs.length;
+      }
+      out.refs.push({ kind, name, range: { start: a.start, end: a.end }, scope, variant: rs.variant, remove: !!as.refKinds, needs, key: nsKey(undefined, kind, scope, name), anyKey: anyVariantKey(kind, scope, name) });
+    }
+  }
+  return out;
+}
+
+const shifted = (r: TextRange, delta: number): TextRange => ({ start: r.start + delta, end: r.end + delta });
+
 /**
  * Builds the table and reports duplicate declarations and unresolved references. Unknown pools
- * are left to the lowering, which knows the host and can offer "create pool X".
+ * are left to the lowering, which knows the host and can offer "create pool X". With `reuse`
+ * (one object per document), what each top-level statement declares and refers to is taken from
+ * an earlier version's analysis when the statement is unchanged (model/reuse.ts); the names are
+ * resolved across the file every time.
  */
-export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
+export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisReuse): SymbolTable {
   const decls: SymbolDecl[] = [];
   const refs: SymbolRef[] = [];
   const spaces = new Namespaces();
   const scopes = new ScopeCache(res);
+  const cache = reuse?.symbols as WeakMap<Statement, BlockSymbols> | undefined;
 
-  // (Index loops: this runs once per analysis over every statement, often before it is optimized,
-  // where `for...of` allocates an iterator result per element.)
-  const resolved = res.statements;
+  // The parts of every top-level statement, and how far each moved since it was made.
+  const blocks: BlockSymbols[] = [];
+  const deltas: number[] = [];
+  const tops = res.tops;
+  for (let k = 0; k + 1 < tops.length; k++) {
+    const stmt = res.statements[tops[k]].node;
+    let b = cache?.get(stmt);
+    if (!b) {
+      b = blockSymbols(res, scopes, tops[k], tops[k + 1]);
+      cache?.set(stmt, b);
+    }
+    blocks.push(b);
+    deltas.push(stmt.start - b.at);
+  }
+
   // What each variant is `based_on`, to resolve its references through the chain.
   const basedOn = new Map<string, string>();
-  for (let i = 0; i < resolved.length; i++) {
-    const rs = resolved[i];
-    if (rs.spec?.id !== 'variant.based_on' || rs.variant === undefined || basedOn.has(rs.variant)) continue;
-    const parent = argText(rs.node, 0);
-    if (parent !== undefined) basedOn.set(rs.variant, parent);
-  }
+  for (const b of blocks) for (const [v, parent] of b.basedOn) if (!basedOn.has(v)) basedOn.set(v, parent);
   /**
    * A variant and those it builds on, nearest first (a cycle is cut where it closes), at most
    * `max` of them (the names offered when a reference is unknown).
@@ -147,8 +262,8 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
    * each refer to a name costs O(N), not O(N^2).
    */
   const resolved1 = new Map<string, number>();
-  const lookupInChain = (variant: string, kind: SymbolKind, scope: string, name: string): number | undefined => {
-    if (!spaces.inSomeVariant(kind, scope, name)) return undefined;
+  const lookupInChain = (variant: string, kind: SymbolKind, scope: string, name: string, anyKey: string): number | undefined => {
+    if (!spaces.inSomeVariant(anyKey)) return undefined;
     const path: string[] = [];
     const seen = new Set<string>();
     let found = -1;
@@ -161,7 +276,7 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
       }
       seen.add(v);
       path.push(key);
-      const t = spaces.get(v, kind, scope, name);
+      const t = spaces.get(nsKey(v, kind, scope, name));
       if (t !== undefined) {
         found = t;
         break;
@@ -171,77 +286,48 @@ export function buildSymbols(res: Resolution, diags: DiagSink): SymbolTable {
     return found < 0 ? undefined : found;
   };
   // Pass 1: declarations, in document order.
-  for (let i = 0; i < resolved.length; i++) {
-    const rs = resolved[i];
-    const spec = rs.spec;
-    if (!spec) continue;
-    const shape = shapeOf(spec);
-    if (shape.name < 0) continue;
-    const kind = shape.declares!;
-    const name = argText(rs.node, shape.name);
-    if (name === undefined) continue;
-    const scope = scopes.scopeOf(rs.node, kind);
-    if (scope === undefined) continue;
-    const a = rs.node.args[shape.name];
-    const nameRange = { start: a.start, end: a.end };
-    const decl: SymbolDecl = { kind, name, nameRange, range: { start: rs.node.start, end: rs.node.end }, scope };
-    // A variant's own name is a file-level declaration, not an override.
-    const variant = kind === 'variant' ? undefined : rs.variant;
-    if (variant !== undefined) decl.variant = variant;
-    const first = spaces.add(variant, kind, scope, decl.name, decls.length);
-    if (first !== undefined) {
-      const f = decls[first];
-      diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${scope ? ` in ${scopeLabel(scope)}` : ''}; rename one of them.`, nameRange, {
-        related: [{ range: f.nameRange, message: `first declaration of \`${f.name}\`` }],
-      });
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const delta = deltas[bi];
+    const list = blocks[bi].decls;
+    for (let i = 0; i < list.length; i++) {
+      const raw = list[i];
+      const d = raw.decl;
+      const nameRange = shifted(d.nameRange, delta);
+      const decl: SymbolDecl = { kind: d.kind, name: d.name, nameRange, range: shifted(d.range, delta), scope: d.scope };
+      if (d.variant !== undefined) decl.variant = d.variant;
+      const first = spaces.add(raw.key, raw.anyKey, decls.length);
+      if (first !== undefined) {
+        const f = decls[first];
+        diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${decl.scope ? ` in ${scopeLabel(decl.scope)}` : ''}; rename one of them.`, nameRange, {
+          related: [{ range: f.nameRange, message: `first declaration of \`${f.name}\`` }],
+        });
+      }
+      decls.push(decl);
     }
-    decls.push(decl);
   }
 
   // Pass 2: references.
-  for (let i = 0; i < resolved.length; i++) {
-    const rs = resolved[i];
-    const spec = rs.spec;
-    if (!spec) continue;
-    const shape = shapeOf(spec);
-    if (shape.refs.length === 0) continue;
-    let controller: string | undefined;
-    let controllerResolved = false;
-    for (const k of shape.refs) {
-      const as = spec.args[k];
-      if (as.type.kind !== 'ref') continue;
-      const name = argText(rs.node, k);
-      if (name === undefined) continue;
-      let kind = as.type.to;
-      // `remove KEYWORD NAME`: the keyword says what kind of name it is.
-      if (as.refKinds) {
-        const kw = argText(rs.node, as.refKinds.arg);
-        const byKw = kw === undefined ? undefined : as.refKinds.kinds[kw];
-        if (byKw === undefined) continue;
-        kind = byKw;
-      }
-      let scope = scopes.scopeOf(rs.node, kind);
-      if (kind === 'disk' && !as.refKinds) {
-        if (controller === undefined || !controllerResolved) continue; // reported on the controller
-        scope = scopes.controllerScope(scope!, controller);
-      }
-      if (scope === undefined) continue;
-      const variant = rs.variant;
+  const found: boolean[] = [];
+  for (let bi = 0; bi < blocks.length; bi++) {
+    const delta = deltas[bi];
+    const list = blocks[bi].refs;
+    found.length = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      found.push(false);
+      if (r.needs >= 0 && !found[r.needs]) continue; // a disk of an unknown controller: reported on the controller
+      const { kind, name, scope, variant } = r;
       // The variant's own declarations first, then those of the variants it is based on, then the base.
       let target: number | undefined;
-      if (variant !== undefined) target = lookupInChain(variant, kind, scope, name);
-      if (target === undefined) target = spaces.get(undefined, kind, scope, name);
-      const a = rs.node.args[k];
-      const range = { start: a.start, end: a.end };
+      if (variant !== undefined) target = lookupInChain(variant, kind, scope, name, r.anyKey);
+      if (target === undefined) target = spaces.get(r.key);
+      const range = shifted(r.range, delta);
       const ref: SymbolRef = { kind, name, range, scope };
       if (target !== undefined) ref.target = target;
       refs.push(ref);
-      if (kind === 'controller') {
-        controller = name;
-        controllerResolved = target !== undefined;
-      }
+      found[i] = target !== undefined;
       // Removing what does not exist is the merge's error (it knows what each variant builds on).
-      if (target === undefined && as.refKinds) continue;
+      if (target === undefined && r.remove) continue;
       if (target === undefined && kind === 'variant') {
         unknownVariant(diags, decls, name, range, variant);
         continue;

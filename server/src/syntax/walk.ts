@@ -46,8 +46,13 @@ export function walk(root: Node, visit: (node: Node, parent: Node | undefined) =
 
 /** Every statement in document order with the chain of enclosing statements (outermost first). */
 export function forEachStatement(file: SourceFile, visit: (stmt: Statement, parents: readonly Statement[]) => void): void {
+  forEachStatementIn(file.statements, visit);
+}
+
+/** `forEachStatement` over some top-level statements (and their descendants) only. */
+export function forEachStatementIn(top: readonly Statement[], visit: (stmt: Statement, parents: readonly Statement[]) => void): void {
   const parents: Statement[] = [];
-  const rec = (list: Statement[]) => {
+  const rec = (list: readonly Statement[]) => {
     for (const s of list) {
       visit(s, parents);
       if (s.body) {
@@ -57,7 +62,7 @@ export function forEachStatement(file: SourceFile, visit: (stmt: Statement, pare
       }
     }
   };
-  rec(file.statements);
+  rec(top);
 }
 
 /**

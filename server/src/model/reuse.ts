@@ -1,0 +1,40 @@
+/**
+ * What an analysis of one version of a document keeps for the next version's, per top-level
+ * statement: the resolution of its subtree and the names it declares and refers to. The key is
+ * the statement object itself: the incremental parse (`syntax/incremental.ts`) keeps the object
+ * of every top-level statement an edit did not touch, with its offsets (and ids) shifted in place,
+ * and makes new objects for the ones it parsed again. So an entry is valid for as long as its key
+ * lives; what it holds in offsets is relative to `at`, the statement's start when it was made,
+ * and is shifted by `stmt.start - at` when reused.
+ *
+ * Why a top-level block's resolution and names depend on nothing outside it: a statement's spec
+ * depends on the chain of blocks around it, its diagnostics on its siblings, and a name's scope
+ * on the `vm` (and `storvsp`) around it and the `variant` around that, all inside one top-level
+ * statement. What is file-wide (duplicate top-level settings, the required `host`, duplicate
+ * and unknown names, `based_on` chains) is worked out again from the blocks' parts on every
+ * version (`resolve`, `buildSymbols`). Equality with a from-scratch analysis is property-tested
+ * (`test/model/incremental.test.ts`).
+ */
+import type { Diagnostic } from '../core/diagnostic';
+import type { Statement } from '../syntax/tree';
+
+/** Per-document reuse between the analyses of its versions (the language server keeps one per document). */
+export class AnalysisReuse {
+  /** model/resolve.ts: `BlockResolution` per top-level statement. */
+  readonly resolution = new WeakMap<Statement, unknown>();
+  /** model/symbols.ts: `BlockSymbols` per top-level statement. */
+  readonly symbols = new WeakMap<Statement, unknown>();
+}
+
+/**
+ * A deep copy of `d` with every offset (range, related ranges, fix edits) moved by `delta`. Always
+ * a copy: the later stages of an analysis change the diagnostics they are given (clamped ranges,
+ * severities), and what is kept for the next version must not see that.
+ */
+export function shiftDiagnostic(d: Diagnostic, delta: number): Diagnostic {
+  const out: Diagnostic = { ...d, range: { start: d.range.start + delta, end: d.range.end + delta } };
+  if (d.related) out.related = d.related.map((r) => ({ ...r, range: { start: r.range.start + delta, end: r.range.end + delta } }));
+  if (d.fixes) out.fixes = d.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: { start: e.range.start + delta, end: e.range.end + delta } })) }));
+  if (d.tags) out.tags = [...d.tags];
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * Requests about the cursor right after an edit (completion, hover, rename) read the tokens of the
+ * cursor's line (`lineTokens`, scanned from the line alone) instead of the file's token array. A
+ * token never crosses a line break, so the two agree: checked on random edits of every example
+ * and a generated scenario (broken strings, comments, `\r\n` and lone `\r` line ends included), at
+ * random offsets, for the token the cursor is on and the tokens of its line; and the answers of
+ * completion, hover and prepare-rename are the same whether the file's token array was built
+ * before them or not.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { analyzeDocument } from '../../server/src/model/analyze';
+import { completions } from '../../server/src/ide/completion';
+import { docIndex, lineTokens, tokenAt } from '../../server/src/ide/document';
+import { hoverAt } from '../../server/src/ide/hover';
+import { prepareRename } from '../../server/src/ide/navigation';
+import { isSignificant } from '../../server/src/syntax/incremental';
+import { scan } from '../../server/src/syntax/scanner';
+import { applyEdit, editArb, fuzzParams, seedTexts } from '../syntax/editArb';
+
+const SEEDS = seedTexts({ lines: 120, seed: 6 });
+const json = (x: unknown) => JSON.parse(JSON.stringify(x ?? null));
+
+test("a line's tokens, scanned alone, are the file's tokens on that line", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...SEEDS.keys()),
+      fc.array(editArb, { maxLength: 4 }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }),
+      (k, edits, fracs) => {
+        let text = SEEDS[k];
+        for (const e of edits) text = applyEdit(text, e);
+        const all = scan(text, () => {}).filter(isSignificant);
+        for (const f of fracs) {
+          const o = Math.floor(f * text.length);
+          const line = lineTokens(text, o);
+          const t = tokenAt(line, o);
+          assert.deepEqual(json(t), json(tokenAt(all, o)), `token at ${o}`);
+          if (line.length > 0) {
+            const from = all.findIndex((x) => x.start === line[0].start);
+            assert.deepEqual(json(line), json(all.slice(from, from + line.length)), `tokens of the line at ${o}`);
+            const before = all[from - 1];
+            const after = all[from + line.length];
+            // The neighbours in the file are on other lines.
+            for (const n of [before, after]) if (n) assert.ok(/[\r\n]/.test(text.slice(Math.min(n.end, line[0].start), Math.max(n.start, line[line.length - 1].end))), `neighbour of the line at ${o}`);
+          }
+        }
+      },
+    ),
+    fuzzParams(150),
+  );
+});
+
+test('completion, hover and rename answer the same with and without the file token array built', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...SEEDS.keys()),
+      fc.array(editArb, { maxLength: 3 }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 6 }),
+      (k, edits, fracs) => {
+        let text = SEEDS[k];
+        for (const e of edits) text = applyEdit(text, e);
+        const lazy = { text, analysis: analyzeDocument(text, { hazards: false }) };
+        const built = { text, analysis: analyzeDocument(text, { hazards: false }) };
+        void docIndex(built).tokens;
+        for (const f of fracs) {
+          const o = Math.floor(f * text.length);
+          const ask = (doc: typeof lazy) => json({ c: completions(doc, o, { snippets: true }), h: hoverAt(doc, o), r: prepareRename(doc, o) });
+          assert.deepEqual(ask(lazy), ask(built), `at ${o}`);
+        }
+      },
+    ),
+    fuzzParams(40),
+  );
+});
