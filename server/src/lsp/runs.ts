@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileRunPlan, type FileSweep } from '../model/sweep';
-import { planSeedJobs, runPool } from '../io/simPool';
+import { planSeedJobsAsync, runPool } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
   ErrorCodes,
@@ -445,7 +445,10 @@ export class RunManager {
     const plan: SeedsPlan = { file, seeds, variants: names, ...(sweep ? { sweep: { path: sweep.path, values: sweep.values } } : {}) };
     const total = seeds.length * names.length * (sweep?.values.length ?? 1);
     if (total > MAX_SEED_RUNS) throw new ResponseError(LSPErrorCodes.RequestFailed, `${total} runs planned (seeds x variants x sweep values); at most ${MAX_SEED_RUNS} (as vpscope simulate)`);
-    const planned = planSeedJobs(text, uri, plan, sweep);
+    // Checked a point at a time with turns of the event loop between them: the server keeps
+    // answering, and a cancel or a newer run ends the check.
+    const planned = await planSeedJobsAsync(text, uri, plan, sweep, { shouldStop: () => o.token.isCancellationRequested });
+    if (o.token.isCancellationRequested) throw cancelledError();
     if ('index' in planned) {
       throw new ResponseError(LSPErrorCodes.RequestFailed, `sweep value \`${planned.value}\`${planned.variant === 'base' ? '' : ` in variant '${planned.variant}'`}: ${planned.error ? `${planned.error.code}: ${planned.error.message}` : 'nothing to simulate'}`);
     }
