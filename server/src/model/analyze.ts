@@ -32,7 +32,7 @@ import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
 import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
-import { capRelated, DiagSink, MAX_RELATED } from './util';
+import { capRelated, clipMessage, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { checkFileSweeps } from './sweep';
 import { staticHazards } from '../analysis/static/index';
@@ -458,7 +458,7 @@ function dropOverlaps(hazards: Diagnostic[], own: Diagnostic[]): Diagnostic[] {
   return hazards.filter((h) => h.code !== 'VPS222' || !mine.some((m) => m.range.start < h.range.end + 1 && h.range.start < m.range.end + 1));
 }
 
-/** Clamps ranges into the document, drops duplicates per (code, range), sorts. */
+/** Clamps ranges into the document, drops duplicates per (code, range), shortens long quotes, sorts. */
 function finalize(list: Diagnostic[], n: number): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
@@ -469,6 +469,9 @@ function finalize(list: Diagnostic[], n: number): Diagnostic[] {
     const k = `${d.code}:${start}:${end}`;
     if (seen.has(k)) continue;
     seen.add(k);
+    // Messages quote what the user wrote: a 100,000-character name is not repeated whole.
+    d.message = clipMessage(d.message);
+    if (d.related) for (const r of d.related) r.message = clipMessage(r.message);
     out.push(d);
   }
   return sortDiagnostics(out);
