@@ -31,7 +31,7 @@ import { lower, type LowerContext, type LowerMemo } from './lower';
 import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
-import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
+import { checkSetupSize, irSize, MAX_STATEMENTS, MAX_VARIANT_OBJECTS, statementPast } from './limits';
 import { capRelated, clipMessage, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { checkFileSweeps } from './sweep';
@@ -192,11 +192,23 @@ function finish(text: string, analysis: DocumentAnalysis, list: Diagnostic[], ha
  */
 function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
   const { text } = syntax;
-  const res = syntax.res();
   const parsed = syntax.parseState.result;
   // Diagnostics in the order of the passes (the first of a (code, range) wins): syntax and
   // resolution, arguments, symbols, lowering.
   const sink = new DiagSink();
+  // A document past the statement bound gets its syntax errors and one VPS146, nothing else: not
+  // even the resolution's diagnostics (a million unknown keywords are a million of them).
+  const past = statementPast(parsed.file.statements, MAX_STATEMENTS);
+  if (past) {
+    for (const e of parsed.errors) sink.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
+    sink.error(
+      Codes.tooLargeToSimulate,
+      `The document has more than ${MAX_STATEMENTS.toLocaleString('en-US')} statements (vpscope's bound; this is the first one past it): only its syntax is checked, nothing else. Split it into several files.`,
+      { start: past.start, end: past.keyword.end > past.start ? past.keyword.end : past.end },
+    );
+    return { sink, scenario: undefined };
+  }
+  const res = syntax.res();
   for (const d of syntax.resolveDiags().list) sink.adopt(d);
   const args = new ArgParser(text, sink, headHasSyntaxError(parsed.errors));
   const resolved = res.statements;
