@@ -43,3 +43,14 @@ test('property: clipMessage keeps short messages, is idempotent and bounded', ()
     }),
   );
 });
+
+test('VPS107 quotes the number as written: `99999999999999999999 s` is not suggested as 100000000000000000000s', () => {
+  for (const [unit, joined] of [['s', '99999999999999999999s'], ['sec', '99999999999999999999s']]) {
+    const a = analyzeDocument(`${BASE}scenario { duration 99999999999999999999 ${unit} }\n`);
+    const d = a.diagnostics.find((x) => x.code === 'VPS107');
+    assert.ok(d, JSON.stringify(a.diagnostics.map((x) => x.message)));
+    assert.ok(d.message.includes(`\`${joined}\``), d.message);
+    assert.ok(d.fixes?.[0].title.includes(joined), d.fixes?.[0].title);
+    assert.ok(!/1000000000000000000000?s/.test(d.message + d.fixes![0].title));
+  }
+});
