@@ -50,6 +50,15 @@ describe('simulate --seeds/--sweep', () => {
     assert.ok(new Set(m.values).size > 1, `values ${m.values}`);
     assert.match(doc.method, /Student-t/);
   });
+  it('a sweep value the scenario refuses names the setting, not the variant vpscope writes the point with', () => {
+    // The thread runs on vCPUs 0-1: one vCPU leaves VP 1 out (VPS115 from the checker).
+    const bad = join(dir, 'pinned.vps');
+    writeFileSync(bad, SCENARIO.replace('thread t { count 2;', 'thread t { vcpus 0-1; count 2;'));
+    const r = cli(['simulate', bad, '--seeds', '2', '--sweep', 'vm v.vcpus=2,1']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--sweep vm v\.vcpus=1: VPS115: VP 1 does not exist/);
+    assert.doesNotMatch(r.stderr, /vpscope_sweep_point|In variant/);
+  });
   it('--seed-list runs those seeds; the text names the method and the verdict', () => {
     const r = cli(['simulate', file, '--all-variants', '--seed-list', '1,9,20']);
     assert.equal(r.status, 0, r.stderr);
@@ -162,6 +171,22 @@ describe('simulate with a sweep and seeds in the file', () => {
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /badpoint\.vps:7:25: error VPS\d+: sweep value `1`: /);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+  it('--wall-ms also bounds the check of the sweep points: 1,000 points of a 1 MB file stop at the budget, nothing run', () => {
+    // Before: the points were all checked (and their texts kept) before the budget started: 47 s
+    // and 1.2 GB for --wall-ms 2000 (measured here). Now the check stops at the budget.
+    const big = join(dir, 'bigsweep.vps');
+    writeFileSync(big, `# ${'x'.repeat(1 << 20)}\nhost { pcpus 2 }\nvm a { vcpus 2; guest { thread t { every 1ms; cpu 10us } } }\nsweep { host { pcpus 1..1000 step 1 } }\n`);
+    const t0 = performance.now();
+    const r = cli(['simulate', big, '--wall-ms', '500', '--json']);
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /stopped early \(wall_limit\) while checking the sweep points, after 0\/1000 runs/);
+    assert.ok(ms < 20_000, `took ${ms} ms`);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.runs.length, 0);
+    assert.equal(doc.notRun.reason, 'wall_limit');
+    assert.equal(doc.notRun.runs.length, 1000);
   });
   it('--html with seeds and a sweep writes the chart view of the aggregate', () => {
     const out = join(dir, 'sweep.html');

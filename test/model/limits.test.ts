@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyzeDocument } from '../../server/src/model/analyze';
-import { SETUP_LIMITS } from '../../server/src/model/limits';
+import { MAX_STATEMENTS, SETUP_LIMITS, statementPast } from '../../server/src/model/limits';
+import { parse } from '../../server/src/syntax/parser';
+import type { Statement } from '../../server/src/syntax/tree';
 
 const at = (text: string, r: { start: number; end: number }) => text.slice(r.start, r.end);
 
@@ -66,4 +68,38 @@ test('a chain of 2,000 variants that each add a load stops being merged at MAX_V
   assert.equal(skipped.length + s.variants.length, 2000);
   assert.equal(at(t, skipped[0].range), `x${s.variants.length}`);
   assert.match(skipped[0].message, /is not checked or simulated/);
+});
+
+test('a document past MAX_STATEMENTS: its syntax errors and one VPS146 at the first statement left out, nothing else', () => {
+  // Before: 1,000,000 statements ran past 60 s and 2 GB in `check` (killed); now a few seconds.
+  const text = 'host { pcpus 2 }\n' + 'x\n'.repeat(MAX_STATEMENTS) + 'vm a { vcpus 2; }\n}\n';
+  const a = analyzeDocument(text);
+  assert.equal(a.scenario, undefined);
+  const codes = a.diagnostics.map((d) => d.code);
+  assert.deepEqual(codes.filter((c) => c !== 'VPS146').every((c) => c < 'VPS100'), true, codes.slice(0, 5).join());
+  const bound = a.diagnostics.filter((d) => d.code === 'VPS146');
+  assert.equal(bound.length, 1);
+  // host, its pcpus, then MAX_STATEMENTS - 2 lines of `x`: the (MAX + 1)-th statement is on line MAX.
+  const line = text.slice(0, bound[0].range.start).split('\n').length;
+  assert.equal(line, MAX_STATEMENTS);
+  assert.equal(at(text, bound[0].range), 'x');
+  assert.ok(a.diagnostics.some((d) => d.code === 'VPS005' || d.code === 'VPS002' || d.code < 'VPS100'), 'the stray } is still reported');
+});
+
+test('property: statementPast is the (max + 1)-th statement in document order, at any depth', () => {
+  const stmt: fc.Memo<string> = fc.memo((d) => (d <= 1 ? fc.constantFrom('a', 'b 1') : fc.oneof(fc.constantFrom('a', 'b 1'), fc.array(stmt(d - 1), { maxLength: 4 }).map((xs) => `c { ${xs.join('; ')} }`))));
+  fc.assert(
+    fc.property(fc.array(stmt(4), { maxLength: 8 }), fc.nat({ max: 40 }), (xs, max) => {
+      const p = parse(xs.join('\n'));
+      const order: Statement[] = [];
+      const walk = (ss: readonly Statement[]) => {
+        for (const s of ss) {
+          order.push(s);
+          if (s.body) walk(s.body.statements);
+        }
+      };
+      walk(p.file.statements);
+      assert.equal(statementPast(p.file.statements, max), order[max]);
+    }),
+  );
 });

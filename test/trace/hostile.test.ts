@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { TraceImporter, importTrace, type ImportedTrace } from '../../server/src/trace/importer';
+import { countLF, TraceImporter, importTrace, type ImportedTrace } from '../../server/src/trace/importer';
 import { analyzeTrace, renderSummary } from '../../server/src/trace';
 import { scenarioSkeleton } from '../../server/src/trace/skeleton';
 import { loadTraceFile } from '../../server/src/io/traceFile';
@@ -210,6 +210,34 @@ describe('hostile traces: caps', () => {
     const doc = analyzeTrace(tr);
     assert.match(renderSummary(doc), /capped: +5,\d{3} events stored \(the cap\); [\d,]+ later lines counted/);
     assert.ok(doc.stats.counters.lines_over_cap.value > 9000);
+  });
+
+  it('lines that are no events stop at the line cap: blank lines after the events, then counted; the summary says so', () => {
+    // A gzip of 1 GiB of newlines (1 MB on disk) took 55 s before the line cap (measured here).
+    const imp = new TraceImporter({ fileName: 'lines', maxLines: 20_000 });
+    const b = Buffer.concat([Buffer.from(real, 'latin1'), Buffer.alloc(200_000, 10), Buffer.from(realLines.slice(12, 20).join('\n') + '\n', 'latin1')]);
+    for (let o = 0; o < b.length; o += 4096) imp.push(b.subarray(o, o + 4096));
+    const tr = imp.finish();
+    accounted(tr);
+    assert.equal(tr.stats.events, baseDoc.stats.events, 'every event before the blank lines is kept');
+    assert.ok(tr.stats.lines >= 200_000 + baseDoc.stats.lines);
+    assert.equal(tr.stats.counters.line_cap, 1);
+    assert.ok((tr.stats.counters.lines_over_cap ?? 0) > 150_000);
+    const doc = analyzeTrace(tr);
+    assert.match(renderSummary(doc), /capped: +2\d,\d{3} lines read \(the cap on lines\); [\d,]+ later lines counted/);
+    assert.ok(doc.stats.warnings.some((w) => /lines read \(the cap on lines\): the lines from here on are counted/.test(w.reason)));
+  });
+
+  it('property: countLF counts every line feed from any offset, dense or sparse', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constant(10), fc.integer({ min: 0, max: 255 })), { maxLength: 5000 }), fc.nat(), fc.boolean(), (bytes, at, dense) => {
+        const b = Buffer.from(dense ? bytes.concat(new Array(3000).fill(10)) : bytes);
+        const from = b.length ? at % b.length : 0;
+        let n = 0;
+        for (let i = from; i < b.length; i++) if (b[i] === 10) n++;
+        assert.equal(countLF(b, from), n);
+      }),
+    );
   });
 
   it('distinct text threads past the cap share one entry, counted and reported', () => {

@@ -13,7 +13,7 @@ import type { DocumentAnalysis } from '../model/analysisTypes';
 import type { LineIndex } from '../core/text';
 import type { FileSweep, SweepSpec } from '../model/sweep';
 import { writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
-import { defaultJobs, planSeedJobs, runPool, type StartedWorkers } from '../io/simPool';
+import { defaultJobs, planSeedJobs, runPool, type PoolOutcome, type StartedWorkers } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, SEEDS_SCHEMA_FILE, seedsViewDocument, type SeedRun, type SeedsDocument, type SeedsPlan } from '../report/seeds';
 import { toJsonDiagnostic } from './format';
 import { createProgress } from './progress';
@@ -50,7 +50,12 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
   // Each (point, variant) text is checked once before anything runs: a value the setting does not
   // accept is bad usage (exit 2) on the command line, an error in the input (exit 1, at the value)
   // for the file's own sweep; reported with the checker's message.
-  const planned = planSeedJobs(c.text, c.uri, plan, c.sweeps, c.analysis.scenario);
+  // --wall-ms bounds the check of the points too (1,000 points of a large file take seconds).
+  const t0 = performance.now();
+  const over = () => c.wallMs !== undefined && performance.now() - t0 >= c.wallMs;
+  const checking = createProgress('checking');
+  const planned = planSeedJobs(c.text, c.uri, plan, c.sweeps, c.analysis.scenario, { shouldStop: over, onPoint: (d, t) => checking.update(d / t, `${d}/${t} sweep points checked`) });
+  checking.done();
   if ('index' in planned) {
     c.started?.dispose();
     const { index, values, variant: v, error: err } = planned;
@@ -73,7 +78,11 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
   const { order, jobs } = planned;
   const n = c.jobs ?? defaultJobs();
   const progress = createProgress('simulating');
-  const outcome = await runPool(jobs, n, { script: simWorkerScript(), started: c.started, sigint: true, maxEvents: c.maxEvents, wallMs: c.wallMs, onDone: (d, t) => progress.update(d / t, `${d}/${t} runs`) });
+  const wallMs = c.wallMs === undefined ? undefined : Math.max(0, c.wallMs - (performance.now() - t0));
+  if (planned.stopped) c.started?.dispose();
+  const outcome: PoolOutcome = planned.stopped
+    ? { results: jobs.map(() => undefined), stopped: planned.stopped }
+    : await runPool(jobs, n, { script: simWorkerScript(), started: c.started, sigint: true, maxEvents: c.maxEvents, wallMs, onDone: (d, t) => progress.update(d / t, `${d}/${t} runs`) });
   progress.done();
   if (outcome.error) {
     process.stderr.write(`vpscope simulate: internal error: ${outcome.error}\n`);
@@ -104,7 +113,7 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
   if (c.json) await writeOut(process.stdout, [json]);
   else process.stdout.write(terminalSafe(renderSeedsSummary(doc, c.title)));
   if (outcome.stopped) {
-    process.stderr.write(`vpscope simulate: stopped early (${outcome.stopped}) after ${runs.length}/${jobs.length} runs\n`);
+    process.stderr.write(`vpscope simulate: stopped early (${outcome.stopped}) ${planned.stopped ? 'while checking the sweep points, ' : ''}after ${runs.length}/${jobs.length} runs\n`);
   }
   return outcome.stopped === 'cancelled' ? EXIT_INTERRUPTED : 0;
 }

@@ -13,6 +13,7 @@
  * Each kind can be turned on or off (the `vpscope.inlayHints.*` settings, passed by the language
  * server); the first two are on by default, the defaults are opt-in.
  */
+import { MAX_STATEMENTS, statementPast } from '../model/limits';
 import type { Scenario, StorvspController } from '../model/ir';
 import { resolveStatement } from '../model/schema';
 import type { StatementSpec } from '../model/schemaTypes';
@@ -72,6 +73,9 @@ export function inlayHints(doc: IdeDocument, range: TextRange, options: InlayHin
 function allHints(doc: IdeDocument, options: InlayHintOptions): InlayHintItem[] {
   const range = { start: 0, end: doc.text.length };
   const out: InlayHintItem[] = [];
+  // Past the statement bound only the syntax is checked (VPS146): no hints either (a million
+  // statements took 18 s of the server here, resolving every one).
+  if (statementPast(doc.analysis.parse.file.statements, MAX_STATEMENTS)) return out;
   const inRange = (o: number) => o >= range.start && o <= range.end;
   if (options.channelMap) for (const h of channelHints(doc)) if (inRange(h.offset)) out.push(h);
   if (options.variantValues || options.defaults) {

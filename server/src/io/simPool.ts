@@ -233,25 +233,89 @@ export interface PointError {
 export interface SeedJobs {
   order: RunKey[];
   jobs: PoolJob[];
+  /** The check of the points was stopped (`shouldStop`): nothing may run. */
+  stopped?: 'wall_limit';
+}
+
+/** Checking a plan's points: a stop asked between points, and progress. */
+export interface PlanOptions {
+  /** Read between points: true ends the check (the outcome says `stopped`). */
+  shouldStop?: () => boolean;
+  onPoint?: (done: number, total: number) => void;
 }
 
 /**
- * The jobs of a plan: the scenario's text for plain seeds, and for sweeps the text of each
+* The jobs of a plan: the scenario's text for plain seeds, and for sweeps the text of each
  * (point, variant) (model/sweep.ts: one variant writes the point's value of every swept setting),
  * each checked once before anything runs. Each job's cost is its scenario's {@link workEstimate}
- * (`scenario`: the checked base, for plain seeds).
+ * (`scenario`: the checked base, for plain seeds). A point's text is made again when its job is
+ * sent, not kept: 1,000 points of a 1 MB scenario held 1 GB.
  */
-export function planSeedJobs(text: string, uri: string, plan: SeedsPlan, sweeps: readonly SweepSpec[], scenario?: Scenario): SeedJobs | PointError {
-  const texts = new Map<string, { text: string; cost: number }>();
+export function planSeedJobs(text: string, uri: string, plan: SeedsPlan, sweeps: readonly SweepSpec[], scenario?: Scenario, opts: PlanOptions = {}): SeedJobs | PointError {
+  const steps = planSteps(text, uri, plan, sweeps, scenario, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link planSeedJobs} for the language server: gives the event loop a turn every 20 ms or so, so
+ * that the server keeps answering while a large sweep is checked.
+ */
+export async function planSeedJobsAsync(text: string, uri: string, plan: SeedsPlan, sweeps: readonly SweepSpec[], scenario?: Scenario, opts: PlanOptions = {}): Promise<SeedJobs | PointError> {
+  const steps = planSteps(text, uri, plan, sweeps, scenario, opts);
+  let slice = performance.now();
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (performance.now() - slice > 20) {
+      await new Promise((res) => setImmediate(res));
+      slice = performance.now();
+    }
+  }
+}
+
+/** The checker's message about a sweep point, without the name of the variant that writes it. */
+function pointError(d: Diagnostic): Diagnostic {
+  const prefix = `In variant \`${SWEEP_VARIANT}\`: `;
+  return d.message.startsWith(prefix) ? { ...d, message: d.message.slice(prefix.length) } : d;
+}
+
+/** The check of a plan's points, one point per step. */
+function* planSteps(text: string, uri: string, plan: SeedsPlan, sweeps: readonly SweepSpec[], scenario: Scenario | undefined, opts: PlanOptions): Generator<void, SeedJobs | PointError> {
+  const order = planOrder({ ...plan, sweeps: sweeps.map((s) => ({ path: s.path, values: s.values })) });
+  const costs = new Map<string, number>();
+  const key = (values: readonly string[], v: string) => `${values.join('\u0000')}\u0001${v}`;
+  const baseCost = (v: string) => {
+    if (!scenario) return 0;
+    const sc = v === 'base' ? scenario : scenario.variants.find((x) => x.name === v)?.scenario;
+    return sc ? workEstimate(sc) : 0;
+  };
+  const jobs = () =>
+    order.map((o): PoolJob => {
+      if (o.point === undefined) return { text, variant: o.variant, seed: o.seed, cost: baseCost(o.variant) };
+      const values = o.at ?? [o.point];
+      return {
+        get text() {
+          return sweepPointText(text, sweeps, values, o.variant);
+        },
+        variant: SWEEP_VARIANT,
+        seed: o.seed,
+        cost: costs.get(key(values, o.variant)) ?? 0,
+      };
+    });
   if (sweeps.length) {
     // Indices of each point's values: the first setting varies slowest (as planOrder lists them).
     let idx: number[][] = [[]];
     for (const sw of sweeps) idx = idx.flatMap((p) => sw.values.map((_, i) => [...p, i]));
+    const total = idx.length * plan.variants.length;
+    let done = 0;
     for (const index of idx) {
       const values = index.map((i, k) => sweeps[k].values[i]);
       for (const v of plan.variants) {
-        const t = sweepPointText(text, sweeps, values, v);
-        const a = analyzeDocument(t, { uri, hazards: false });
+        if (opts.shouldStop?.()) return { order, jobs: jobs(), stopped: 'wall_limit' };
+        const a = analyzeDocument(sweepPointText(text, sweeps, values, v), { uri, hazards: false });
         const error = a.diagnostics.find((d) => d.severity === 'error');
         if (error || !a.scenario) {
           let axis: number | undefined;
@@ -259,23 +323,14 @@ export function planSeedJobs(text: string, uri: string, plan: SeedsPlan, sweeps:
             const alone = analyzeDocument(sweepPointText(text, [sweeps[k]], [values[k]], v), { uri, hazards: false });
             if (!alone.scenario || alone.diagnostics.some((d) => d.severity === 'error')) axis = k;
           }
-          return { index, values, variant: v, ...(axis !== undefined ? { axis } : {}), ...(error ? { error } : {}) };
+          return { index, values, variant: v, ...(axis !== undefined ? { axis } : {}), ...(error ? { error: pointError(error) } : {}) };
         }
         const sc = a.scenario.variants.find((x) => x.name === SWEEP_VARIANT)?.scenario ?? a.scenario;
-        texts.set(`${values.join('\u0000')}\u0001${v}`, { text: t, cost: workEstimate(sc) });
+        costs.set(key(values, v), workEstimate(sc));
+        opts.onPoint?.(++done, total);
+        yield;
       }
     }
   }
-  const baseCost = (v: string) => {
-    if (!scenario) return 0;
-    const sc = v === 'base' ? scenario : scenario.variants.find((x) => x.name === v)?.scenario;
-    return sc ? workEstimate(sc) : 0;
-  };
-  const order = planOrder({ ...plan, sweeps: sweeps.map((s) => ({ path: s.path, values: s.values })) });
-  const jobs = order.map((o): PoolJob => {
-    if (o.point === undefined) return { text, variant: o.variant, seed: o.seed, cost: baseCost(o.variant) };
-    const p = texts.get(`${(o.at ?? [o.point]).join('\u0000')}\u0001${o.variant}`)!;
-    return { text: p.text, variant: SWEEP_VARIANT, seed: o.seed, cost: p.cost };
-  });
-  return { order, jobs };
+  return { order, jobs: jobs() };
 }

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { crossSize, fileRunPlan, type FileSweep } from '../model/sweep';
-import { planSeedJobs, runPool, startWorkers } from '../io/simPool';
+import { planSeedJobsAsync, runPool, startWorkers } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
   ErrorCodes,
@@ -452,12 +452,18 @@ export class RunManager {
     // The workers start now: their start-up overlaps the checks of the sweep points below.
     const script = { file: this.ctx.workers.sim, eval: false };
     const started = startWorkers(script, Math.max(1, Math.min(availableParallelism(), total)));
-    let planned: ReturnType<typeof planSeedJobs>;
+    // Checked a point at a time with turns of the event loop between them: the server keeps
+    // answering, and a cancel or a newer run ends the check.
+    let planned: Awaited<ReturnType<typeof planSeedJobsAsync>>;
     try {
-      planned = planSeedJobs(text, uri, plan, sweeps, scenario);
+      planned = await planSeedJobsAsync(text, uri, plan, sweeps, scenario, { shouldStop: () => o.token.isCancellationRequested });
     } catch (e) {
       started.dispose();
       throw e;
+    }
+    if (o.token.isCancellationRequested) {
+      started.dispose();
+      throw cancelledError();
     }
     if ('index' in planned) {
       started.dispose();

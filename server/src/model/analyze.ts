@@ -32,8 +32,8 @@ import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols } from './symbols';
 import type { AnalysisReuse } from './reuse';
-import { checkSetupSize, irSize, MAX_VARIANT_OBJECTS } from './limits';
-import { capRelated, DiagSink, MAX_RELATED } from './util';
+import { checkSetupSize, irSize, MAX_STATEMENTS, MAX_VARIANT_OBJECTS, statementPast } from './limits';
+import { capRelated, clipMessage, DiagSink, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { checkFileSweeps } from './sweep';
 import { staticHazards } from '../analysis/static/index';
@@ -195,11 +195,23 @@ function finish(text: string, analysis: DocumentAnalysis, list: Diagnostic[], ha
  */
 function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
   const { text } = syntax;
-  const res = syntax.res();
   const parsed = syntax.parseState.result;
   // Diagnostics in the order of the passes (the first of a (code, range) wins): syntax and
   // resolution, arguments, symbols, lowering.
   const sink = new DiagSink();
+  // A document past the statement bound gets its syntax errors and one VPS146, nothing else: not
+  // even the resolution's diagnostics (a million unknown keywords are a million of them).
+  const past = statementPast(parsed.file.statements, MAX_STATEMENTS);
+  if (past) {
+    for (const e of parsed.errors) sink.error(e.code, e.message, e.range, e.related ? { related: e.related } : undefined);
+    sink.error(
+      Codes.tooLargeToSimulate,
+      `The document has more than ${MAX_STATEMENTS.toLocaleString('en-US')} statements (vpscope's bound; this is the first one past it): only its syntax is checked, nothing else. Split it into several files.`,
+      { start: past.start, end: past.keyword.end > past.start ? past.keyword.end : past.end },
+    );
+    return { sink, scenario: undefined };
+  }
+  const res = syntax.res();
   for (const d of syntax.resolveDiags().list) sink.adopt(d);
   const args = new ArgParser(text, sink, headHasSyntaxError(parsed.errors));
   const resolved = res.statements;
@@ -461,7 +473,7 @@ function dropOverlaps(hazards: Diagnostic[], own: Diagnostic[]): Diagnostic[] {
   return hazards.filter((h) => h.code !== 'VPS222' || !mine.some((m) => m.range.start < h.range.end + 1 && h.range.start < m.range.end + 1));
 }
 
-/** Clamps ranges into the document, drops duplicates per (code, range), sorts. */
+/** Clamps ranges into the document, drops duplicates per (code, range), shortens long quotes, sorts. */
 function finalize(list: Diagnostic[], n: number): Diagnostic[] {
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
@@ -472,6 +484,9 @@ function finalize(list: Diagnostic[], n: number): Diagnostic[] {
     const k = `${d.code}:${start}:${end}`;
     if (seen.has(k)) continue;
     seen.add(k);
+    // Messages quote what the user wrote: a 100,000-character name is not repeated whole.
+    d.message = clipMessage(d.message);
+    if (d.related) for (const r of d.related) r.message = clipMessage(r.message);
     out.push(d);
   }
   return sortDiagnostics(out);

@@ -299,17 +299,19 @@ export class ArgParser {
   private detachedUnit(a: NumberArg, next: Arg | undefined, t: ValueType): IdentArg | undefined {
     if (a.unit !== '' || !next || next.type !== 'ident') return undefined;
     const alias = UNIT_ALIASES[next.name];
+    // The number as written: `a.value` of `99999999999999999999` would print as `100000000000000000000`.
+    const num = this.text.slice(a.start, a.end);
     if (alias && t.kind === 'duration') {
-      this.diags.error(Codes.detachedUnit, `Write the unit right after the number, as \`${alias}\`: \`${a.value}${alias}\`, not \`${this.text.slice(a.start, next.end)}\`.`, { start: a.start, end: next.end }, {
-        fixes: [{ title: `Write '${a.value}${alias}'`, edits: [{ range: { start: a.end, end: next.end }, newText: alias }], preferred: true }],
+      this.diags.error(Codes.detachedUnit, `Write the unit right after the number, as \`${alias}\`: \`${num}${alias}\`, not \`${this.text.slice(a.start, next.end)}\`.`, { start: a.start, end: next.end }, {
+        fixes: [{ title: `Write '${num}${alias}'`, edits: [{ range: { start: a.end, end: next.end }, newText: alias }], preferred: true }],
       });
       return next;
     }
     if (!isUnitWord(next.name)) return undefined;
     if (t.kind === 'count' && classifyUnit(next.name)?.kind !== 'count') return undefined;
     const gap = { start: a.end, end: next.start };
-    this.diags.error(Codes.detachedUnit, `Write the unit right after the number: \`${a.value}${next.name}\`, not \`${this.text.slice(a.start, next.end)}\`.`, { start: a.start, end: next.end }, {
-      fixes: [{ title: `Join into '${a.value}${next.name}'`, edits: [{ range: gap, newText: '' }], preferred: true }],
+    this.diags.error(Codes.detachedUnit, `Write the unit right after the number: \`${num}${next.name}\`, not \`${this.text.slice(a.start, next.end)}\`.`, { start: a.start, end: next.end }, {
+      fixes: [{ title: `Join into '${num}${next.name}'`, edits: [{ range: gap, newText: '' }], preferred: true }],
     });
     return next;
   }

@@ -188,3 +188,24 @@ export function capRelated(list: readonly RelatedInfo[], total = list.length): R
   if (at && rest > 0) kept.push({ range: at.range, message: `... and ${rest} more` });
   return kept;
 }
+
+/**
+ * The longest text between backticks a message repeats as is: longer ones keep their first
+ * {@link QUOTE_KEEP} characters and say how many were left out. A message quotes what the user
+ * wrote (a name, a number), and a 100,000-character name made one diagnostic of 100 KB (measured
+ * here, `vpscope check`). Backticks pair from the start of the message.
+ */
+export const MAX_QUOTE = 80;
+const QUOTE_KEEP = 60;
+/** Any message longer than this after shortening its quotes is cut here (a backstop). */
+export const MAX_MESSAGE = 2000;
+
+/** `message` with over-long quoted text shortened, and at most {@link MAX_MESSAGE} characters. */
+export function clipMessage(message: string): string {
+  if (message.length <= MAX_QUOTE) return message;
+  let m = message.replace(/`([^`]*)`/g, (all, inner: string) =>
+    inner.length <= MAX_QUOTE ? all : `\`${inner.slice(0, QUOTE_KEEP)}...\` (${inner.length.toLocaleString('en-US')} characters)`,
+  );
+  if (m.length > MAX_MESSAGE) m = `${m.slice(0, MAX_MESSAGE)}... (message cut at ${MAX_MESSAGE.toLocaleString('en-US')} characters)`;
+  return m;
+}

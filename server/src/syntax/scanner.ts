@@ -254,7 +254,11 @@ export class ScannerCore {
           if (pos === start) pos = start + 1;
           const ch = text.slice(start, pos);
           this.set(t, 'error', start, pos);
-          const what = ch.length === 1 || (ch.length === 2 && ch.codePointAt(0)! > 0xffff) ? `character ${describeChar(ch)}` : `characters '${ch}'`;
+          // A run of 100,000 NUL bytes is not repeated whole: its start and its length.
+          let head = ch.length > 80 ? ch.slice(0, 60) : ch;
+          if (head !== ch && head.charCodeAt(59) >= 0xd800 && head.charCodeAt(59) <= 0xdbff) head = head.slice(0, 59);
+          const quoted = head === ch ? `'${ch}'` : `'${head}...' (${ch.length.toLocaleString('en-US')} characters)`;
+          const what = ch.length === 1 || (ch.length === 2 && ch.codePointAt(0)! > 0xffff) ? `character ${describeChar(ch)}` : `characters ${quoted}`;
           this.onError(SyntaxCodes.unexpectedChar, `Unexpected ${what}; the language uses words, numbers, "strings", { } , ; - ^ .. and # comments.`, start, pos);
         }
       }

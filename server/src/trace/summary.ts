@@ -53,7 +53,8 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   if (lost) out.push(`lost:     ${fmtCount(lost)} events reported lost by the tracer`);
   const overLines = s.counters.lines_over_cap?.value;
   const overThreads = s.counters.threads_over_cap?.value;
-  if (overLines) out.push(`capped:   ${fmtCount(s.events)} events stored (the cap); ${fmtCount(overLines)} later lines counted, not analysed`);
+  if (overLines && s.counters.line_cap) out.push(`capped:   ${fmtCount(s.lines - overLines)} lines read (the cap on lines); ${fmtCount(overLines)} later lines counted, not analysed`);
+  else if (overLines) out.push(`capped:   ${fmtCount(s.events)} events stored (the cap); ${fmtCount(overLines)} later lines counted, not analysed`);
   if (overThreads) out.push(`capped:   ${fmtCount(overThreads)} ${fd.detected === 'chrome-json' ? 'events of threads' : 'threads'} beyond the cap on distinct threads not kept apart`);
 
   for (const vm of doc.vms) {
