@@ -21,21 +21,10 @@ import { statementFacts } from '../../server/src/ide/facts';
 import { analyzeSyntax } from '../../server/src/model/analyze';
 import { AnalysisReuse } from '../../server/src/model/reuse';
 import { parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
-import { genScenario } from './genScenario';
+import { genScenario, rng } from './genScenario';
 
 const SAMPLES = 300;
 const STEPS = ['reparse', 'resolve', 'symbols', 'facts', 'lines', 'completion'] as const;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const fmt = (x: number) => (x < 0.1 ? x.toFixed(3) : x < 10 ? x.toFixed(2) : x.toFixed(1));

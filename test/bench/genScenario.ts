@@ -18,7 +18,7 @@ export interface GenOptions {
 }
 
 /** mulberry32: tiny, seeded, good enough to vary numbers. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { BackgroundSimulationNotification, type BackgroundSimulationParams } from '../../server/src/shared/protocol';
 import { DIAGNOSTICS_DEBOUNCE_MS } from '../../server/src/lsp/session';
 import { startClient } from '../lsp/harness';
-import { genScenario } from './genScenario';
+import { genScenario, rng } from './genScenario';
 
 const LINES = [5_000, 10_000];
 /** What the server keeps per document between versions (model/reuse.ts). */
@@ -37,18 +37,6 @@ const LSP_SAMPLES = 800;
 /** Edit + completion pairs, and edits followed by a pause for the diagnostics, per size. */
 const EDIT_SAMPLES = 100;
 const DIAG_SAMPLES = 20;
-
-/** mulberry32, so the positions are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function stats(ms: number[]): { p50: number; p95: number; p99: number; max: number; mean: number } {
   const s = [...ms].sort((a, b) => a - b);

@@ -11,6 +11,7 @@
 import { resolveStatement } from '../model/schema';
 import type { StatementSpec } from '../model/schemaTypes';
 import type { Body, Statement, Token } from '../syntax/tree';
+import { lastStartingAt } from '../syntax/walk';
 import { docIndex, tokenIndexBefore, type DocIndex, type IdeDocument } from './document';
 import { argName, resolveChain } from './schemaInfo';
 
@@ -55,16 +56,7 @@ function effectiveClose(body: Body, ix: DocIndex, textLength: number): number {
 
 /** The last statement starting at or before `offset`. */
 function lastStartingBefore(list: readonly Statement[], offset: number): Statement | undefined {
-  let lo = 0;
-  let hi = list.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].start <= offset) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const best = lastStartingAt(list, offset);
   return best >= 0 ? list[best] : undefined;
 }
 

@@ -8,7 +8,7 @@ import { BOOL_WORDS, resolveStatement } from '../model/schema';
 import type { SymbolDecl } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import type { Statement } from '../syntax/tree';
-import { forEachStatementIn } from '../syntax/walk';
+import { forEachStatementIn, lastStartingAt } from '../syntax/walk';
 import type { IdeDocument } from './document';
 import { argName } from './schemaInfo';
 
@@ -115,21 +115,6 @@ function blockFacts(top: Statement): BlockFacts {
   });
   blockCache.set(top, facts);
   return facts;
-}
-
-/** Index of the last statement of `list` starting at or before `offset` (-1 when none). */
-function lastStartingAt(list: readonly Statement[], offset: number): number {
-  let lo = 0;
-  let hi = list.length - 1;
-  let best = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].start <= offset) {
-      best = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return best;
 }
 
 /**

@@ -84,19 +84,26 @@ export function nodeAt(file: SourceFile, offset: number): Node[] {
   }
 }
 
-function pick(kids: Node[], offset: number): Node | undefined {
-  if (kids.length === 0) return undefined;
-  // Binary search for the last child starting at or before the offset.
+/**
+ * Index of the last item of `list` (in document order, starts ascending) starting at or before
+ * `offset`, by binary search; -1 when none does.
+ */
+export function lastStartingAt(list: readonly { start: number }[], offset: number): number {
   let lo = 0;
-  let hi = kids.length - 1;
+  let hi = list.length - 1;
   let best = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (kids[mid].start <= offset) {
+    if (list[mid].start <= offset) {
       best = mid;
       lo = mid + 1;
     } else hi = mid - 1;
   }
+  return best;
+}
+
+function pick(kids: Node[], offset: number): Node | undefined {
+  const best = lastStartingAt(kids, offset);
   // Siblings never overlap; when two touch at the offset, the later one (starting there) wins.
   if (best >= 0 && offset <= kids[best].end) return kids[best];
   return undefined;

@@ -14,6 +14,7 @@
 import type { TextEdit } from '../../core/diagnostic';
 import { LineIndex, type TextRange } from '../../core/text';
 import type { Arg, ParseResult, SourceFile, Statement } from '../../syntax/tree';
+import { lastStartingAt } from '../../syntax/walk';
 
 export interface PathSeg {
   kw: string;
@@ -191,16 +192,7 @@ export class SourceIndex {
   statementAt(offset: number): Statement | undefined {
     let list = this.file.statements;
     for (;;) {
-      let lo = 0;
-      let hi = list.length - 1;
-      let best = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid].start <= offset) {
-          best = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
+      const best = lastStartingAt(list, offset);
       if (best < 0) return undefined;
       const s = list[best];
       if (s.start === offset) return s;
