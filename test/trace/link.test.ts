@@ -11,28 +11,10 @@ import { applyLinks, linkHostGuest, linkSources, type LinkOptions } from '../../
 import { renderSummary } from '../../server/src/trace/summary';
 import { documentJsonChunks } from '../../server/src/trace/json';
 import { importBytes, realTrace } from './helpers';
-import { GUEST_TID, HOG_TID, VCPU_TID, guestTrace, hostTrace, line, sw, wk, type Seg } from './linkGen';
-import { buildDat, pages, switchRec, wakeupRec, type WEvent } from './datWriter';
+import { GUEST_TID, HOG_TID, VCPU_TID, guestTrace, hostTrace, line, sw, wk, tracefsToDat, type Seg } from './linkGen';
 import { datImport, runSync } from '../../server/src/trace/importers/dat';
 import { datDecompressors } from '../../server/src/io/traceFile';
 import { parseTimeShift, timeShiftSummary } from '../../server/src/trace/link/timeshift';
-
-/** The generated guest tracefs text as a v7 .dat (one page list per CPU), with extra options. */
-function guestDat(text: string, options: [number, Uint8Array][]): Uint8Array {
-  const cpus: WEvent[][] = [];
-  const state: Record<string, number> = { R: 0, S: 1 };
-  for (const l of text.split('\n')) {
-    const m = /^\s*(.+)-(\d+)\s+\[(\d+)\] \S+\s+([\d.]+): (\w+): (.*)$/.exec(l);
-    if (!m) continue;
-    const cpu = Number(m[3]);
-    const ts = Math.round(Number(m[4]) * 1e6) * 1000;
-    const cur = Number(m[2]);
-    const f = Object.fromEntries([...m[6].matchAll(/(\w+)=(\S+)/g)].map((x) => [x[1], x[2]]));
-    const data = m[5] === 'sched_switch' ? switchRec(cur, f.prev_comm, Number(f.prev_pid), state[f.prev_state], f.next_comm, Number(f.next_pid)) : wakeupRec(cur, f.comm, Number(f.pid), Number(f.target_cpu));
-    (cpus[cpu] ??= []).push({ ts, data });
-  }
-  return buildDat({ version: 7, cpus: cpus.map((e) => pages(e)), options });
-}
 
 /** TIME_SHIFT option bytes: peer id, flags, then per CPU count, times, offsets, scalings (little-endian). */
 function timeShiftOption(perCpu: { times: number[]; offsets: number[] }[]): Uint8Array {
@@ -133,7 +115,7 @@ describe('host + guest linking', () => {
     const opt = timeShiftOption([{ times: [1e9, 2e9], offsets: [D, D + 300] }, { times: [1e9], offsets: [D] }]);
     const parsed = parseTimeShift(opt, true)!;
     assert.deepEqual(timeShiftSummary(parsed), { offsetNs: D, driftNs: 300, samples: 3, cpus: 2, peer: '1234' });
-    const bytes = guestDat(guest.text, [[12, opt]]);
+    const bytes = tracefsToDat(guest.text, { options: [[12, opt]] });
     const tr = runSync(datImport(bytes.length, { decompressors: datDecompressors }), bytes);
     assert.deepEqual((tr.formatDetail as { timeShift?: unknown }).timeShift, { offsetNs: D, driftNs: 300, samples: 3, cpus: 2, peer: '1234' });
     const g = analyzeTraceParts(tr, { runnableStretchUs: 500 }, { timeline: true });

@@ -8,6 +8,7 @@
  */
 
 import { analyzeTraceParts, type ImportedTrace } from '../../server/src/trace';
+import { buildDat, pages, switchRec, TSC_OFFSET_FMT, tscOffsetRec, wakeupRec, type WEvent } from './datWriter';
 
 /** One stretch of a host vCPU thread: running, preempted (runnable, `who` ran instead) or sleeping. */
 export interface Seg {
@@ -214,4 +215,32 @@ export function realHostSegs(trace: ImportedTrace): Seg[][] {
       }
       return out;
     });
+}
+
+/**
+ * A tracefs text of the generators' shape (sched_switch, sched_wakeup, kvm_write_tsc_offset lines)
+ * as a .dat, one page list per CPU. `scale` multiplies timestamps (cycles per ns); `clock` is the
+ * trace clock option (absent: the writer's default); the kvm_write_tsc_offset format is declared
+ * when the text has such lines.
+ */
+export function tracefsToDat(text: string, o: { version?: 6 | 7; clock?: string; scale?: number; options?: [number, Uint8Array][] } = {}): Uint8Array {
+  const scale = o.scale ?? 1;
+  const cpus: WEvent[][] = [];
+  const state: Record<string, number> = { R: 0, S: 1 };
+  let tsc = false;
+  for (const l of text.split('\n')) {
+    const m = /^\s*(.+)-(\d+)\s+\[(\d+)\] \S+\s+([\d.]+): (\w+): (.*)$/.exec(l);
+    if (!m) continue;
+    const cpu = Number(m[3]);
+    const ts = Math.round(Number(m[4]) * 1e6) * 1000 * scale;
+    const cur = Number(m[2]);
+    const f = Object.fromEntries([...m[6].matchAll(/(\w+)=(.*?)(?= \w+=| ==>|$)/g)].map((x) => [x[1], x[2]]));
+    tsc ||= m[5] === 'kvm_write_tsc_offset';
+    const data =
+      m[5] === 'sched_switch' ? switchRec(cur, f.prev_comm, Number(f.prev_pid), state[f.prev_state], f.next_comm, Number(f.next_pid))
+      : m[5] === 'kvm_write_tsc_offset' ? tscOffsetRec(cur, Number(f.vcpu), BigInt(f.prev), BigInt(f.next))
+      : wakeupRec(cur, f.comm, Number(f.pid), Number(f.target_cpu));
+    (cpus[cpu] ??= []).push({ ts, data });
+  }
+  return buildDat({ version: o.version ?? 7, ...(o.clock !== undefined ? { clock: o.clock } : {}), cpus: cpus.map((e) => pages(e)), ...(tsc ? { formats: [{ system: 'kvm', text: TSC_OFFSET_FMT }] } : {}), options: o.options ?? [] });
 }

@@ -16,8 +16,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importBytes, runAnalyze } from './helpers';
-import { guestTrace, hostTrace, line, VCPU_TID } from './linkGen';
-import { buildDat, le, pages, switchRec, TSC_OFFSET_FMT, tscOffsetRec, wakeupRec, type WEvent } from './datWriter';
+import { guestTrace, hostTrace, line, tracefsToDat, VCPU_TID } from './linkGen';
+import { le } from './datWriter';
 
 const U64 = 1n << 64n;
 /** How the kernel prints a (signed) offset: as a u64. */
@@ -53,25 +53,8 @@ const steps = [
   [{ run: 600, gap: 900, kind: 1 as const }, { run: 1600, gap: 1100, kind: 0 as const }, { run: 500, gap: 700, kind: 0 as const }],
 ];
 
-/** A tracefs text (hostTrace / guestTrace shape, plus tsc lines) as .dat records per CPU; `scale` multiplies timestamps (cycles per ns). */
-function toDat(text: string, version: 6 | 7, clock: string, scale = 1, options: [number, Uint8Array][] = []): Uint8Array {
-  const cpus: WEvent[][] = [];
-  const state: Record<string, number> = { R: 0, S: 1 };
-  for (const l of text.split('\n')) {
-    const m = /^\s*(.+)-(\d+)\s+\[(\d+)\] \S+\s+([\d.]+): (\w+): (.*)$/.exec(l);
-    if (!m) continue;
-    const cpu = Number(m[3]);
-    const ts = Math.round(Number(m[4]) * 1e6) * 1000 * scale;
-    const cur = Number(m[2]);
-    const f = Object.fromEntries([...m[6].matchAll(/(\w+)=(.*?)(?= \w+=| ==>|$)/g)].map((x) => [x[1], x[2]]));
-    const data =
-      m[5] === 'sched_switch' ? switchRec(cur, f.prev_comm, Number(f.prev_pid), state[f.prev_state], f.next_comm, Number(f.next_pid))
-      : m[5] === 'kvm_write_tsc_offset' ? tscOffsetRec(cur, Number(f.vcpu), BigInt(f.prev), BigInt(f.next))
-      : wakeupRec(cur, f.comm, Number(f.pid), Number(f.target_cpu));
-    (cpus[cpu] ??= []).push({ ts, data });
-  }
-  return buildDat({ version, clock, cpus: cpus.map((e) => pages(e)), formats: [{ system: 'kvm', text: TSC_OFFSET_FMT }], options });
-}
+/** tracefsToDat with this file's usual arguments. */
+const toDat = (text: string, version: 6 | 7, clock: string, scale = 1, options: [number, Uint8Array][] = []) => tracefsToDat(text, { version, clock, scale, options });
 
 describe('kvm_write_tsc_offset', () => {
   it('is kept by every text importer and the .dat reader with exact 64-bit offsets, and counted in the summary', () => {
