@@ -83,6 +83,7 @@ describe('simulate --seeds/--sweep', () => {
       [['--sweep', 'hots.pcpus=1,2'], /unknown block `hots`.*host/],
       [['--sweep', 'vm v.vcpus=0,2'], /vm v\.vcpus=0: VPS\d+/],
       [['--sweep', 'host.pcpus=1,lots'], /host\.pcpus=lots/],
+      [['--max-events', '0'], /--max-events expects at least 1/],
       [['--seeds', '0'], /--seeds expects 1 to/],
       [['--seeds', 'x'], /--seeds expects a number/],
       [['--seeds', '2', '--seed-list', '1,2'], /either --seeds or --seed-list/],

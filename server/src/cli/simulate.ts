@@ -121,6 +121,8 @@ export async function main(args: string[]): Promise<number> {
   for (const v of [seed, maxEvents, wallMs, nSeeds, jobs]) if (typeof v === 'string') return fail(v);
   if (nSeeds === 0 || (typeof nSeeds === 'number' && nSeeds > MAX_SEEDS)) return fail(`--seeds expects 1 to ${MAX_SEEDS}`);
   if (jobs === 0 || (typeof jobs === 'number' && jobs > MAX_JOBS)) return fail(`--jobs expects 1 to ${MAX_JOBS}`);
+  // As the language's `max_events` (model/schema.ts: at least 1): a run of 0 events simulates nothing.
+  if (maxEvents === 0) return fail('--max-events expects at least 1');
   if (o.seeds !== undefined && o['seed-list'] !== undefined) return fail('use either --seeds or --seed-list');
   let seedList: number[] | undefined;
   if (o['seed-list'] !== undefined) {
