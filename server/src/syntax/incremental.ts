@@ -23,6 +23,7 @@ import type { Arg, ParseResult, SourceFile, Statement, SyntaxError, Token } from
 import { braceBalance, parse } from './parser';
 import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
 import { scan } from './scanner';
+import { lastStartingAt } from './walk';
 
 export interface ParseState {
   readonly text: string;
@@ -131,7 +132,7 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
 
   // First reparsed statement: the last one starting before the change (so that an edit at its
   // end or right after it is seen with it), on a line of its own.
-  let i = upperBound(top, p) - 1; // last with start < p
+  let i = lastStartingAt(top, p); // last with start < p
   let S = 0;
   for (; i >= 0; i--) {
     const ls = cleanStart(old, top[i]);
@@ -145,7 +146,7 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
     S = 0;
   }
   // First kept statement after the change: starts a clean line entirely after the change.
-  let j = upperBound(top, oldEnd);
+  let j = lastStartingAt(top, oldEnd) + 1; // first starting after oldEnd
   let E = old.length;
   for (; j < top.length; j++) {
     if (top[j].keyword.missing) continue;
@@ -235,18 +236,6 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
       : { tokens: () => scan(text, () => {}) };
   if (oldSig) make.tokens = () => scan(text, () => {});
   return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', make);
-}
-
-/** Index of the first statement starting after `offset`. */
-function upperBound(top: readonly Statement[], offset: number): number {
-  let lo = 0;
-  let hi = top.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (top[mid].start <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
