@@ -34,6 +34,8 @@ import { timelineDefaults } from './timelineDefaults';
 export const TIMELINE_VIEW_TYPE = 'vpscope.timeline';
 /** Cursor moves closer together than this send one highlight. */
 const HIGHLIGHT_DELAY_MS = 80;
+/** How long after a reveal a re-activation of the view counts as the click's own focus (an assumption: VS Code reports a webview's focus within a few frames; 500 ms leaves margin on a loaded machine). */
+const REFOCUS_WINDOW_MS = 500;
 
 /** Produces the document again (a tab restored after a reload); undefined when it cannot. */
 export type Rerun = (origin: ViewOrigin) => Promise<ViewDocument | undefined>;
@@ -362,8 +364,31 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
     const column = columnShowing(uri) ?? (panelColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
     // Anchor at the end, cursor at the start: the status bar and the eye land on the first line.
     const selection = new vscode.Selection(range.end, range.start);
-    const editor = await vscode.window.showTextDocument(document, { viewColumn: column, preserveFocus: false, preview: false, selection });
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    const show = async (): Promise<vscode.TextEditor> => {
+      const editor = await vscode.window.showTextDocument(document, { viewColumn: column, preserveFocus: false, preview: false, selection });
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      return editor;
+    };
+    await show();
+    // The click that asked for this reveal also focused the webview, and VS Code may report that
+    // focus after our showTextDocument ran (seen in code-server: the cursor on the line, the
+    // view's group still the active one). If the view becomes active again within a moment of the
+    // reveal, give the focus back to the editor, once; later activations are the user's.
+    if (p.panel.active) {
+      await show();
+      return;
+    }
+    let done = false;
+    const sub = p.panel.onDidChangeViewState((e) => {
+      if (done || !e.webviewPanel.active) return;
+      done = true;
+      sub.dispose();
+      void show();
+    });
+    setTimeout(() => {
+      done = true;
+      sub.dispose();
+    }, REFOCUS_WINDOW_MS);
   }
 
   /** Asks where to save the PNG / CSV the app made and writes it. */
