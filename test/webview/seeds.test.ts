@@ -45,7 +45,7 @@ interface SeedsJson {
 }
 
 type W = Window & {
-  vpscopeView?: { ready: boolean; seedsChart(): { labels: string[]; datasets: { label: string; data: unknown[] }[] } | undefined };
+  vpscopeView?: { ready: boolean; seedsChart(): { labels: string[]; datasets: { label: string; data: unknown[] }[]; yScale: string } | undefined };
   __csp?: string[];
 };
 
@@ -190,6 +190,45 @@ describe('seeds/sweep view in headless Chromium', { skip }, () => {
       await checkMetric(c.json, other);
       assert.match((await tableRows())[0].cells.join(' '), /%/, 'steal is shown as a share');
     }
+  });
+
+  it('the log scale: ticked, the value axis is logarithmic; the metric and the choice survive a reload', async () => {
+    const c = cases.find((x) => x.name === 'crossed')!;
+    await page.goto(pathToFileURL(c.html).href);
+    await page.waitForFunction(() => (window as W).vpscopeView?.ready === true, undefined, { timeout: 20_000 });
+    const metric = Object.keys(c.json.aggregate[0].metrics).find((k) => k.endsWith(' p50'))!;
+    await page.evaluate((v) => {
+      const pick = document.getElementById('sd-metric') as HTMLElement & { value: string };
+      pick.value = v;
+      pick.dispatchEvent(new Event('change'));
+    }, metric);
+    const scale = async () => (await page.evaluate(() => (window as W).vpscopeView!.seedsChart()))!.yScale;
+    const before = await scale();
+    const toggle = () =>
+      page.evaluate(() => {
+        const box = document.getElementById('sd-log') as HTMLElement & { checked: boolean };
+        box.checked = !box.checked;
+        box.dispatchEvent(new Event('change'));
+      });
+    await toggle();
+    await page.waitForTimeout(50);
+    const after1 = await scale();
+    assert.notEqual(after1, before, 'the checkbox switches the scale');
+    assert.ok(['linear', 'logarithmic'].includes(after1));
+    if (after1 === 'logarithmic') {
+      // Values <= 0 are not drawn (null), every other value is.
+      const chart = (await page.evaluate(() => (window as W).vpscopeView!.seedsChart()))!;
+      for (const d of chart.datasets) for (const x of d.data) assert.ok(x === null || (typeof x === 'number' && x > 0) || Array.isArray(x), `drawn on a log scale: ${JSON.stringify(x)}`);
+    }
+    assert.ok((await painted()) > 1000, 'the chart has pixels');
+    await page.reload();
+    await page.waitForFunction(() => (window as W).vpscopeView?.ready === true, undefined, { timeout: 20_000 });
+    assert.equal(await scale(), after1, 'the choice survives a reload');
+    assert.equal(await page.evaluate(() => (document.getElementById('sd-metric') as HTMLElement & { value: string }).value), metric, 'so does the metric');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('.sd-table tbody tr')[0]?.getAttribute('data-mean')), String(c.json.aggregate[0].metrics[metric].mean));
+    await page.screenshot({ path: join(artifacts, `seeds-crossed-log.png`) });
+    assert.deepEqual(await page.evaluate(() => (window as W).__csp ?? []), [], 'CSP violations');
+    assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), [], 'console errors');
   });
 
   it('the page carries the aggregate (no timeline) and the report stays offline', () => {

@@ -25,7 +25,7 @@ interface TestApi {
   timeToX(ns: number): number;
   messages: ViewToHost[];
   /** A seeds/sweep view: the chart's category labels and datasets as drawn (undefined otherwise). */
-  seedsChart(): { labels: string[]; datasets: { label: string; data: unknown[] }[] } | undefined;
+  seedsChart(): { labels: string[]; datasets: { label: string; data: unknown[] }[]; yScale: string } | undefined;
   /** The app, for debugging (not part of the stable test API). */
   app?: Timeline;
 }
@@ -53,7 +53,8 @@ function testApi(): TestApi {
     seedsChart: () => {
       const c = seedsView?.chart();
       if (!c) return undefined;
-      return { labels: (c.data.labels ?? []).map(String), datasets: c.data.datasets.map((d) => ({ label: d.label ?? '', data: [...(d.data as unknown[])] })) };
+      const y = (c.options.scales as { y?: { type?: string } } | undefined)?.y?.type;
+      return { labels: (c.data.labels ?? []).map(String), datasets: c.data.datasets.map((d) => ({ label: d.label ?? '', data: [...(d.data as unknown[])] })), yScale: y ?? 'linear' };
     },
   });
   Object.defineProperty(api, 'redraws', { get: () => timeline?.metrics.redraws ?? 0, enumerable: true });
@@ -117,7 +118,7 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
     app.textContent = '';
     app.classList.remove('vps-app');
     try {
-      seedsView = mountSeedsView(app, doc.seeds, doc.title, () => readTheme());
+      seedsView = mountSeedsView(app, doc.seeds, doc.title, () => readTheme(), { get: () => host.getState() ?? state, set: (s) => host.setState(s) });
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       showMessage(`Cannot show this view: ${msg}`, true);

@@ -108,6 +108,9 @@ export interface ViewState {
   /** Which side panel is shown. */
   panel?: string;
   logScale?: boolean;
+  /** Seeds/sweep view: the metric shown, and the value axis on a log scale (unset: automatic). */
+  seedsMetric?: string;
+  seedsLog?: boolean;
 }
 
 /** What the editor says is under its cursor: the lanes of these are highlighted. */
@@ -217,6 +220,8 @@ function isViewState(x: unknown): x is ViewState {
     (x.filter === undefined || isStr(x.filter)) &&
     (x.panel === undefined || isStr(x.panel)) &&
     (x.logScale === undefined || typeof x.logScale === 'boolean') &&
+    (x.seedsMetric === undefined || isStr(x.seedsMetric)) &&
+    (x.seedsLog === undefined || typeof x.seedsLog === 'boolean') &&
     (x.selection === undefined || (isObj(x.selection) && isStr(x.selection.lane) && isNum(x.selection.startNs) && isNum(x.selection.endNs)))
   );
 }

@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LaneColumns } from '../../../server/src/core/timelineCodec';
 import {
+  autoLog,
   csvField,
+  drawnValues,
+  LOG_AUTO_SPREAD,
   empiricalCdf,
   exportFileName,
   histOutline,
@@ -366,4 +369,21 @@ test('panel data from a run variant and from a trace: malformed entries are skip
     simulationData(bad as never, 'b');
     traceData(bad as never);
   }
+});
+
+test('seeds chart: the log scale is the default only when every drawn value is positive and they span two decades', () => {
+  const m = (mean: number, lo = mean, hi = mean, n = 1) => ({ m: { mean, lo, hi, n } });
+  assert.equal(autoLog([m(50e3), m(20e6)]), true, '50 us beside 20 ms');
+  assert.equal(autoLog([m(50e3), m(2e6)]), false, '40x is not two decades');
+  assert.equal(autoLog([m(0), m(20e6)]), false, 'a zero cannot be drawn on a log axis');
+  assert.equal(autoLog([m(1e6, -1, 2e6, 3), m(20e6)]), false, 'a negative interval edge counts (2+ seeds)');
+  assert.equal(autoLog([m(1e6, -1, 2e6, 1), m(200e6)]), true, 'one seed: the interval is not drawn');
+  assert.equal(autoLog([m(5), {}]), false, 'one value');
+  assert.deepEqual(drawnValues([m(1, 0.5, 2, 2), {}, m(NaN)]), [1, 0.5, 2]);
+  fc.assert(
+    fc.property(fc.array(fc.double({ min: 1e-3, max: 1e12, noNaN: true }), { minLength: 2, maxLength: 50 }), (xs) => {
+      const spread = Math.max(...xs) / Math.min(...xs);
+      assert.equal(autoLog(xs.map((x) => m(x))), spread >= LOG_AUTO_SPREAD);
+    }),
+  );
 });

@@ -446,3 +446,31 @@ export function histOutline(h: Hist): CdfPoint[] {
   out.push({ x: Math.max(x0, h.edgesNs[h.counts.length]), y: 0 });
   return out;
 }
+
+/** Largest / smallest positive value from which the axis is logarithmic by default (a choice of ours: two decades). */
+export const LOG_AUTO_SPREAD = 100;
+
+/** Seeds/sweep chart: the values a metric's chart draws (means, and the interval's edges where there are 2+ seeds). */
+export function drawnValues(rows: readonly { m?: { mean: number; lo: number; hi: number; n: number } }[]): number[] {
+  const out: number[] = [];
+  for (const r of rows) {
+    if (!r.m) continue;
+    out.push(r.m.mean);
+    if (r.m.n > 1) out.push(r.m.lo, r.m.hi);
+  }
+  return out.filter(Number.isFinite);
+}
+
+/** Whether the log scale is the default for these rows: all positive, spread of two decades or more. */
+export function autoLog(rows: readonly { m?: { mean: number; lo: number; hi: number; n: number } }[]): boolean {
+  const v = drawnValues(rows);
+  if (v.length < 2) return false;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of v) {
+    if (x <= 0) return false;
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return hi >= LOG_AUTO_SPREAD * lo;
+}

@@ -10,19 +10,27 @@
  *   per (variant, value of the other settings);
  * - seeds only: per variant, the interval as a floating bar and the mean as a point.
  *
+ * The value axis is logarithmic when the user ticks "log scale", or, until they choose, when every
+ * value drawn is positive and the largest is at least LOG_AUTO_SPREAD times the smallest (a p99
+ * of 20 ms beside one of 50 us would otherwise sit on the axis). Values <= 0 are not drawn on a
+ * log scale; a note counts them. The metric and the choice survive a reload (view state).
+ *
  * Below it, the same numbers as a table (the chart's accessible form; its cells carry the exact
  * values in `data-*` attributes for tests). Colours from the theme (`--vscode-*`), classes only
  * (strict CSP: no inline style attributes).
  */
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import { withAlpha, type Theme } from './charts';
 import { ce, h, note } from './dom';
+import { autoLog, drawnValues } from './logic';
 import { fmtMetric, sweepAxes, type CellAggregate, type MetricAggregate, type MetricUnit, type SeedsDoc } from '../../../server/src/report/seeds';
 import { crossPoints, pointLabel } from '../../../server/src/core/cross';
 import { fmtNsShort } from '../../../server/src/core/format';
+import type { ViewState } from '../../../server/src/shared/view';
 
 /** A metric's value as text, in its unit (as the CLI's table prints it). */
 export function fmtValue(v: number, unit: MetricUnit): string {
@@ -58,6 +66,12 @@ export function metricRows(doc: SeedsDoc, metric: string): SeedsRow[] {
   return doc.aggregate.map((c: CellAggregate) => ({ ...(c.point !== undefined ? { point: c.point } : {}), ...(c.at !== undefined ? { at: c.at } : {}), variant: c.variant, m: c.metrics[metric] }));
 }
 
+/** Where the view keeps its state (the webview's getState/setState, or the report's). */
+export interface SeedsStore {
+  get(): ViewState | undefined;
+  set(s: ViewState): void;
+}
+
 export interface SeedsView {
   /** The chart drawn, for the test API. */
   chart(): Chart | undefined;
@@ -65,7 +79,7 @@ export interface SeedsView {
   dispose(): void;
 }
 
-export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string, theme: () => Theme): SeedsView {
+export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string, theme: () => Theme, store?: SeedsStore): SeedsView {
   parent.textContent = '';
   // A container of its own: the page's root keeps its classes for a timeline loaded later.
   const root = h('div', 'pn-panels sd-view');
@@ -74,7 +88,23 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
   const axes = sweepAxes(doc);
   /** A row's value of each swept setting (one table column each). */
   const coords = (r: SeedsRow): string[] => (axes.length > 1 ? r.at ?? axes.map(() => '') : axes.length ? [r.point ?? ''] : []);
-  let selected = metrics[0];
+  const saved = (() => {
+    try {
+      return store?.get();
+    } catch {
+      return undefined;
+    }
+  })();
+  let selected = saved?.seedsMetric !== undefined && metrics.includes(saved.seedsMetric) ? saved.seedsMetric : metrics[0];
+  /** The user's choice of scale; undefined: automatic (autoLog). */
+  let logChoice: boolean | undefined = saved?.seedsLog;
+  const persist = (patch: ViewState) => {
+    try {
+      store?.set({ ...(store.get() ?? {}), ...patch });
+    } catch {
+      // A host without state: the choice lasts until the page closes.
+    }
+  };
   let chart: Chart | undefined;
 
   const render = () => {
@@ -107,14 +137,28 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
       const v = (pick as unknown as { value: string }).value;
       if (v && v !== selected && metrics.includes(v)) {
         selected = v;
+        persist({ seedsMetric: v });
         render();
       }
     });
-    bar.append(lab, pick);
-    root.appendChild(bar);
-
     const rows = metricRows(doc, selected);
     const unit = rows.find((r) => r.m)?.m?.unit ?? 'ns';
+    const log = logChoice ?? autoLog(rows);
+    const logBox = ce('vscode-checkbox', 'pn-log');
+    logBox.id = 'sd-log';
+    logBox.setAttribute('label', 'log scale');
+    if (log) logBox.setAttribute('checked', '');
+    logBox.addEventListener('change', () => {
+      logChoice = !!(logBox as unknown as { checked: boolean }).checked;
+      persist({ seedsLog: logChoice });
+      render();
+    });
+    bar.append(lab, pick, logBox);
+    root.appendChild(bar);
+    if (log) {
+      const hidden = drawnValues(rows).filter((x) => x <= 0).length;
+      if (hidden) note(root, `${hidden} value${hidden === 1 ? '' : 's'} <= 0 not drawn on the log scale (the table has them).`);
+    }
     const box = h('div', 'pn-chart sd-chart');
     const canvas = h('canvas');
     canvas.id = 'sd-chart';
@@ -122,7 +166,7 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
     canvas.setAttribute('aria-label', axes.length > 1 ? `${selected} against ${axes[0].path}, mean and 95% interval per variant and value of ${axes.slice(1).map((a) => a.path).join(' and ')}` : axes.length ? `${selected} against ${axes[0].path}, mean and 95% interval per variant` : `${selected} per variant, mean and 95% interval`);
     box.appendChild(canvas);
     root.appendChild(box);
-    chart = axes.length ? sweepChart(canvas, doc, rows, unit, theme()) : seedsChart(canvas, doc, rows, unit, theme());
+    chart = axes.length ? sweepChart(canvas, doc, rows, unit, theme(), log) : seedsChart(canvas, doc, rows, unit, theme(), log);
     table(rows, unit);
   };
 
@@ -169,11 +213,13 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
   };
 }
 
-function yAxis(theme: Theme, unit: MetricUnit, title: string) {
+function yAxis(theme: Theme, unit: MetricUnit, title: string, log: boolean) {
   return {
-    type: 'linear' as const,
+    type: log ? ('logarithmic' as const) : ('linear' as const),
     title: { display: true, text: title, color: theme.fg },
-    ticks: { color: theme.fg, callback: (v: number | string) => fmtTick(Number(v), unit) },
+    // On a log scale chart.js puts a tick at every 1..9 x 10^n: label 1, 2, 3 and 5 only (the others
+    // overlap when the axis spans less than a decade).
+    ticks: { color: theme.fg, callback: (v: number | string) => (log && !isRoundTick(Number(v)) ? '' : fmtTick(Number(v), unit)) },
     grid: { color: theme.grid },
   };
 }
@@ -187,13 +233,25 @@ function tooltipLabel(unit: MetricUnit, rowOf: (dataset: number, index: number) 
   };
 }
 
+/** Whether v is 1, 2, 3 or 5 times a power of ten (to rounding). */
+function isRoundTick(v: number): boolean {
+  if (!(v > 0)) return false;
+  const m = v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  return [1, 2, 3, 5].some((k) => Math.abs(m - k) < 1e-6 * k);
+}
+
+/** A value as drawn: on a log scale, values <= 0 (and non-finite ones) are left out. */
+function onScale(v: number, log: boolean): number | null {
+  return log && !(v > 0) ? null : v;
+}
+
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const;
 
 /**
  * Mean per value of the first swept setting, a line per variant (crossed sweeps: per variant and
  * value of the other settings), with its 95% interval as a band.
  */
-function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme): Chart {
+function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme, log: boolean): Chart {
   const axes = sweepAxes(doc);
   const values = axes[0].values;
   const crossed = axes.length > 1;
@@ -213,7 +271,7 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
       const label = crossed ? `${v}, ${axes.slice(1).map((a, k) => `${a.path}=${o[k]}`).join(', ')}` : v;
       const col = (f: (m: MetricAggregate) => number) => values.map((p) => {
         const m = cell(v, crossed ? pointLabel([p, ...o]) : p)?.m;
-        return m ? f(m) : null;
+        return m ? onScale(f(m), log) : null;
       });
       datasets.push({ label: `${label} 95% low`, data: col((m) => m.lo), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
       datasets.push({ label: `${label} 95% interval`, data: col((m) => m.hi), borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(c, crossed ? 0.12 : 0.2), pointRadius: 0, pointHitRadius: 0, fill: '-1', tension: 0 });
@@ -239,7 +297,7 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
       },
       scales: {
         x: { type: 'category', title: { display: true, text: axes[0].path, color: theme.fg }, ticks: { color: theme.fg }, grid: { color: theme.grid } },
-        y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time'),
+        y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time', log),
       },
     },
   };
@@ -247,7 +305,7 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
 }
 
 /** Seeds without a sweep: per variant, the 95% interval as a floating bar and the mean as a point. */
-function seedsChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme): Chart {
+function seedsChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme, log: boolean): Chart {
   const labels = rows.map((r) => r.variant);
   const colors = rows.map((_, i) => theme.series[i % theme.series.length] ?? theme.fg);
   const cfg: ChartConfiguration<'bar' | 'line', ([number, number] | number | null)[], string> = {
@@ -255,8 +313,8 @@ function seedsChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
     data: {
       labels,
       datasets: [
-        { type: 'bar', label: '95% interval', data: rows.map((r) => (r.m ? [r.m.lo, r.m.hi] : null)), backgroundColor: colors.map((c) => withAlpha(c, 0.3)), borderColor: colors, borderWidth: 1 },
-        { type: 'line', label: 'mean', data: rows.map((r) => r.m?.mean ?? null), showLine: false, pointRadius: 5, pointStyle: 'rectRot', borderColor: theme.fg, backgroundColor: theme.fg },
+        { type: 'bar', label: '95% interval', data: rows.map((r) => (r.m && onScale(r.m.lo, log) !== null ? [r.m.lo, r.m.hi] : null)), backgroundColor: colors.map((c) => withAlpha(c, 0.3)), borderColor: colors, borderWidth: 1 },
+        { type: 'line', label: 'mean', data: rows.map((r) => (r.m ? onScale(r.m.mean, log) : null)), showLine: false, pointRadius: 5, pointStyle: 'rectRot', borderColor: theme.fg, backgroundColor: theme.fg },
       ],
     },
     options: {
@@ -269,7 +327,7 @@ function seedsChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
       },
       scales: {
         x: { type: 'category', ticks: { color: theme.fg }, grid: { color: theme.grid } },
-        y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time'),
+        y: yAxis(theme, unit, unit === 'fraction' ? 'share' : unit === 'count' ? 'count' : 'time', log),
       },
     },
   };
