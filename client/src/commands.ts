@@ -29,7 +29,8 @@ import {
   type SimulateParams,
   type WrittenFile,
 } from '../../server/src/shared/protocol';
-import type { ViewDocument, ViewOrigin } from '../../server/src/shared/view';
+import type { TraceOrigin, ViewDocument, ViewOrigin } from '../../server/src/shared/view';
+import { parseOffsetNs } from './traceLink';
 import { targetArgument } from './args';
 import { loadWebviewAssets, renderHtmlReport } from '../../server/src/io/htmlReport';
 import { reportFileName, runStallsCsv, traceFindingsCsv, type ReportFormat } from './reportExport';
@@ -201,7 +202,7 @@ class Commands {
     for (let i = 0; i < 50 && !this.client(); i++) await new Promise((r) => setTimeout(r, 200));
     const c = this.languageClient();
     if (!c) return undefined;
-    if (origin.kind === 'trace') return (await this.runTrace(c, origin.path, 'restore', undefined, origin.guestPath))?.view;
+    if (origin.kind === 'trace') return (await this.runTrace(c, origin, 'restore'))?.view;
     const uri = vscode.Uri.parse(origin.uri);
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === origin.uri) ?? (await vscode.workspace.openTextDocument(uri));
     return (await this.runSimulation(c, doc, optionsOf(origin), 'restore'))?.view;
@@ -363,7 +364,38 @@ class Commands {
     }
     const c = this.languageClient();
     if (!c) return;
-    await this.runTrace(c, host.fsPath, 'simulate', undefined, guest?.fsPath);
+    let origin: TraceOrigin = { kind: 'trace', path: host.fsPath };
+    if (guest) {
+      const timing = await this.askLinkTiming(host, guest);
+      if (!timing) return;
+      origin = { ...origin, guestPath: guest.fsPath, ...timing };
+    }
+    await this.runTrace(c, origin, 'simulate');
+  }
+
+  /**
+   * How the guest's time relates to the host's (`vpscope analyze HOST GUEST` options): found by
+   * the analysis, both on the x86-tsc clock (text traces do not record their clock), or an offset
+   * the user knows. Undefined when the user cancels.
+   */
+  private async askLinkTiming(host: vscode.Uri, guest: vscode.Uri): Promise<Pick<TraceOrigin, 'guestOffsetNs' | 'hostClock' | 'guestClock'> | undefined> {
+    type Item = vscode.QuickPickItem & { id: 'find' | 'tsc' | 'offset' };
+    const items: Item[] = [
+      { id: 'find', label: 'Find the alignment', detail: "From the .dat's time-sync data or its x86-tsc clock when the files have them, else from the guest's own events (the summary says which)." },
+      { id: 'tsc', label: 'Both traces were recorded with the x86-tsc clock', detail: 'trace-cmd record -C x86-tsc (text traces do not say so): the host\'s kvm_write_tsc_offset events then align the guest exactly.' },
+      { id: 'offset', label: 'I know the offset…', detail: 'host time = guest time + N ns (vpscope analyze --guest-offset-ns).' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: `Align ${baseName(guest.fsPath)} with ${baseName(host.fsPath)}`, placeHolder: 'How do the two traces\' clocks relate?', matchOnDetail: true });
+    if (!pick) return undefined;
+    if (pick.id === 'find') return {};
+    if (pick.id === 'tsc') return { hostClock: 'x86-tsc', guestClock: 'x86-tsc' };
+    const text = await vscode.window.showInputBox({
+      title: `Offset of ${baseName(guest.fsPath)}`,
+      prompt: 'host time = guest time + this many nanoseconds (an integer, may be negative)',
+      validateInput: (v) => (parseOffsetNs(v) === undefined ? 'An integer number of nanoseconds, e.g. -1500000' : undefined),
+    });
+    const ns = text === undefined ? undefined : parseOffsetNs(text);
+    return ns === undefined ? undefined : { guestOffsetNs: ns };
   }
 
   // ---- new scenarios ----------------------------------------------------------------------------
@@ -399,7 +431,7 @@ class Commands {
     if (!uri) return;
     const c = this.languageClient();
     if (!c) return;
-    const r = await this.runTrace(c, uri.fsPath, 'skeleton');
+    const r = await this.runTrace(c, { kind: 'trace', path: uri.fsPath }, 'skeleton');
     if (!r) return;
     if (!r.skeleton) {
       void vscode.window.showErrorMessage(`vpscope: the server sent no scenario for ${baseName(uri.fsPath)}.`);
@@ -507,7 +539,7 @@ class Commands {
         if (doc.version !== source.version) note = ' The scenario changed since the last run: this is the current text.';
         view = (await this.runSimulation(c, doc, source.options, 'html'))?.view;
       } else {
-        view = (await this.runTrace(c, source.path, 'html', undefined, source.guestPath))?.view;
+        view = (await this.runTrace(c, source, 'html'))?.view;
       }
       if (!view) return;
       try {
@@ -530,13 +562,21 @@ class Commands {
 
   private async runTrace(
     c: LanguageClient,
-    path: string,
+    origin: TraceOrigin,
     mode: RunMode | 'skeleton',
     exportChromeTrace?: string,
-    guestPath?: string,
   ): Promise<{ stored: StoredResult; chrome?: WrittenFile; view?: ViewDocument; skeleton?: string } | undefined> {
+    const { path, guestPath } = origin;
     const name = guestPath ? `${baseName(path)} + ${baseName(guestPath)}` : baseName(path);
-    const origin: ViewOrigin = { kind: 'trace', path, ...(guestPath ? { guestPath } : {}) };
+    // The link options travel with the origin, so a restored tab or an export runs the same link.
+    const link = guestPath
+      ? {
+          guestPath,
+          ...(origin.guestOffsetNs !== undefined ? { guestOffsetNs: origin.guestOffsetNs } : {}),
+          ...(origin.hostClock !== undefined ? { hostClock: origin.hostClock } : {}),
+          ...(origin.guestClock !== undefined ? { guestClock: origin.guestClock } : {}),
+        }
+      : {};
     const skeleton = mode === 'skeleton';
     const view = mode !== 'chrome' && !skeleton;
     const tab = view && mode !== 'html';
@@ -547,7 +587,7 @@ class Commands {
       r = await this.withProgress(c, title, (token, workDoneToken) =>
         c.sendRequest(
           AnalyzeTraceRequest.type,
-          { path, workDoneToken, ...(guestPath ? { guestPath } : {}), ...(exportChromeTrace ? { exportChromeTrace } : {}), ...(view ? { view: true } : {}), ...(skeleton ? { skeleton: true } : {}) },
+          { path, workDoneToken, ...link, ...(exportChromeTrace ? { exportChromeTrace } : {}), ...(view ? { view: true } : {}), ...(skeleton ? { skeleton: true } : {}) },
           token,
         ),
       );
@@ -560,8 +600,8 @@ class Commands {
       if (tab) this.timelines.status(origin, 'Cancelled.', false);
       return undefined;
     }
-    if (skeleton) return { stored: this.results.addTrace(r, name, guestPath), skeleton: r.skeleton };
-    const stored = this.results.addTrace(r, name, guestPath);
+    if (skeleton) return { stored: this.results.addTrace(r, name, origin), skeleton: r.skeleton };
+    const stored = this.results.addTrace(r, name, origin);
     const viewDoc = r.view ? { ...r.view, origin: r.view.origin ?? origin } : undefined;
     if (mode === 'simulate') await this.results.showSummary(stored);
     if (viewDoc && mode !== 'restore' && mode !== 'html') this.timelines.show(viewDoc, origin);
@@ -605,7 +645,7 @@ class Commands {
       if (doc.version !== source.version) note = ' The scenario changed since the last run: this is the current text.';
       written = (await this.runSimulation(c, doc, source.options, 'chrome', target.fsPath))?.chrome;
     } else {
-      written = (await this.runTrace(c, source.path, 'chrome', target.fsPath, source.guestPath))?.chrome;
+      written = (await this.runTrace(c, source, 'chrome', target.fsPath))?.chrome;
     }
     if (!written) return;
     void vscode.window
@@ -616,3 +656,4 @@ class Commands {
       });
   }
 }
+

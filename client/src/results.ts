@@ -8,6 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { AnalyzeTraceResult, SimulateCommandOptions, SimulateResult } from '../../server/src/shared/protocol';
+import type { TraceOrigin } from '../../server/src/shared/view';
 
 export const RESULT_SCHEME = 'vpscope-result';
 /** Context key: a result exists (enables "Export Chrome Trace…" in the command palette). */
@@ -18,7 +19,7 @@ const MAX_RESULTS = 20;
 /** What produced a result, so that it can be run again (to export its Chrome trace). */
 export type ResultSource =
   | { kind: 'simulation'; uri: string; version: number; options: SimulateCommandOptions; seed?: number }
-  | { kind: 'trace'; path: string; guestPath?: string };
+  | TraceOrigin;
 
 export interface StoredResult {
   source: ResultSource;
@@ -71,9 +72,9 @@ export class ResultStore implements vscode.TextDocumentContentProvider, vscode.D
     });
   }
 
-  addTrace(r: AnalyzeTraceResult, name: string, guestPath?: string): StoredResult {
-    return this.add(`trace:${r.path}${guestPath ? `\u0000${guestPath}` : ''}`, `Trace: ${name}`, {
-      source: { kind: 'trace', path: r.path, ...(guestPath ? { guestPath } : {}) },
+  addTrace(r: AnalyzeTraceResult, name: string, origin: TraceOrigin): StoredResult {
+    return this.add(`trace:${r.path}${origin.guestPath ? `\u0000${origin.guestPath}` : ''}`, `Trace: ${name}`, {
+      source: { ...origin, path: r.path },
       name,
       summary: r.summary,
       json: r.document,

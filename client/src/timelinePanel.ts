@@ -48,7 +48,17 @@ export function originKey(o: ViewOrigin): string {
 export function isViewOrigin(x: unknown): x is ViewOrigin {
   const o = x as Record<string, unknown> | undefined;
   if (!o || typeof o !== 'object') return false;
-  if (o.kind === 'trace') return typeof o.path === 'string' && o.path !== '' && (o.guestPath === undefined || (typeof o.guestPath === 'string' && o.guestPath !== ''));
+  if (o.kind === 'trace') {
+    const optClock = (c: unknown) => c === undefined || (typeof c === 'string' && c !== '');
+    return (
+      typeof o.path === 'string' &&
+      o.path !== '' &&
+      (o.guestPath === undefined || (typeof o.guestPath === 'string' && o.guestPath !== '')) &&
+      (o.guestOffsetNs === undefined || Number.isSafeInteger(o.guestOffsetNs)) &&
+      optClock(o.hostClock) &&
+      optClock(o.guestClock)
+    );
+  }
   return (
     o.kind === 'simulation' &&
     typeof o.uri === 'string' &&

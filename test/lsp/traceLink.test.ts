@@ -53,6 +53,24 @@ describe('analyzeTrace with a guest trace (host and guest linked)', { skip: noTr
     assert.equal((alone.view?.origin as { guestPath?: string }).guestPath, undefined);
   });
 
+  test('the clocks and the offset the user states are used as the CLI uses them, and kept in the view\'s origin', async () => {
+    const r = await client.request<AnalyzeTraceResult>(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, hostClock: 'x86-tsc', guestClock: 'x86-tsc', view: true });
+    let out = '';
+    const code = await main([HOST, guest, '--json', '--host-clock', 'x86-tsc', '--guest-clock', 'x86-tsc'], { stdout: { write: (c: string) => (out += c) }, stderr: { write: () => true } });
+    assert.equal(code, 0);
+    assert.deepEqual(r.document, JSON.parse(out), 'the whole linked document');
+    assert.deepEqual(r.view?.origin, { kind: 'trace', path: HOST, guestPath: guest, hostClock: 'x86-tsc', guestClock: 'x86-tsc' });
+    const off = await client.request<AnalyzeTraceResult>(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, guestOffsetNs: OFFSET, view: true });
+    out = '';
+    assert.equal(await main([HOST, guest, '--json', '--guest-offset-ns', String(OFFSET)], { stdout: { write: (c: string) => (out += c) }, stderr: { write: () => true } }), 0);
+    assert.deepEqual(off.document, JSON.parse(out), 'the offset given: the CLI\'s document');
+    const time = (d: AnalyzeTraceResult) => (d.document as { hostGuest: { time: { method: string } }[] }).hostGuest[0].time.method;
+    assert.notEqual(time(off), time(r), 'the given offset is used instead of the estimate');
+    assert.deepEqual(off.view?.origin, { kind: 'trace', path: HOST, guestPath: guest, guestOffsetNs: OFFSET });
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, hostClock: 'sundial' }), /hostClock must be a trace clock/);
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, guestClock: 7 }), /guestClock must be a trace clock/);
+  });
+
   test('bad guest arguments are refused with a message, not a crash', async () => {
     await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: HOST }), /another file/);
     await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: 42 }), /guestPath/);

@@ -16,7 +16,7 @@ import { basename } from 'node:path';
 import { buildTraceView } from '../report/view';
 import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
-import { applyLinks, linkHostGuest, linkSources, type LinkOptions, type LinkResult } from '../trace/link';
+import { applyLinks, linkHostGuest, linkSources, TRACE_CLOCKS, type LinkOptions, type LinkResult } from '../trace/link';
 import type { TimelineSource } from '../core/timeline';
 import type { TraceSummaryDocument } from '../trace/schema';
 
@@ -61,7 +61,6 @@ Options:
 export type { CommandIO } from './common';
 
 /** ftrace's trace clocks (Documentation/trace/ftrace.rst, trace_clock), and `tsc` for x86-tsc. */
-const TRACE_CLOCKS = ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc', 'tsc'];
 
 function positiveNumber(v: string | undefined, name: string): number | undefined | Error {
   if (v === undefined) return undefined;

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { crossSize, fileRunPlan, type FileSweep } from '../model/sweep';
+import { TRACE_CLOCKS } from '../trace/link/map';
 import { planSeedJobsAsync, runPool, startWorkers } from '../io/simPool';
 import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
@@ -614,6 +615,10 @@ export class RunManager {
     const guestPath = params.guestPath;
     if (guestPath !== undefined && (typeof guestPath !== 'string' || guestPath === '')) throw new ResponseError(ErrorCodes.InvalidParams, 'guestPath must be a file path');
     if (params.guestOffsetNs !== undefined && !Number.isSafeInteger(params.guestOffsetNs)) throw new ResponseError(ErrorCodes.InvalidParams, 'guestOffsetNs must be an integer number of ns');
+    for (const k of ['hostClock', 'guestClock'] as const) {
+      const c = params[k];
+      if (c !== undefined && !(typeof c === 'string' && TRACE_CLOCKS.includes(c))) throw new ResponseError(ErrorCodes.InvalidParams, `${k} must be a trace clock (${TRACE_CLOCKS.join(', ')})`);
+    }
     if (guestPath !== undefined && guestPath === path) throw new ResponseError(ErrorCodes.InvalidParams, 'the guest trace must be another file than the host trace');
     const defaults = this.ctx.traceDefaults?.() ?? {};
     // A FIFO (or a device) would block the worker in open() or read() where terminate() cannot
@@ -633,6 +638,8 @@ export class RunManager {
         path,
         ...(guestPath !== undefined ? { guestPath } : {}),
         ...(params.guestOffsetNs !== undefined ? { guestOffsetNs: params.guestOffsetNs } : {}),
+        ...(params.hostClock !== undefined ? { hostClock: params.hostClock } : {}),
+        ...(params.guestClock !== undefined ? { guestClock: params.guestClock } : {}),
         thresholdUs: params.thresholdUs ?? defaults.thresholdUs,
         stealPct: params.stealPct ?? defaults.stealPct,
         inlineLimit: INLINE_TRACE_JSON_BYTES,

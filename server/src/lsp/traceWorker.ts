@@ -46,6 +46,8 @@ export interface AnalyzeJob {
   /** The guest's trace, linked to the host's (`vpscope analyze HOST GUEST`). */
   guestPath?: string;
   guestOffsetNs?: number;
+  hostClock?: string;
+  guestClock?: string;
   thresholdUs?: number;
   stealPct?: number;
   /** Documents whose JSON is longer than this (in UTF-16 units, ~bytes) go to a file. */
@@ -189,7 +191,11 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
  */
 async function analyzeLinked(job: AnalyzeJob, trace: ImportedTrace, options: { runnableStretchUs?: number; wakeLatencyUs?: number; stealPct?: number }, post: (m: TraceWorkerMessage) => void): Promise<void> {
   const host = analyzeTraceParts(trace, options, { timeline: true, releaseTrace: true });
-  const link = job.guestOffsetNs !== undefined ? { guestOffsetNs: job.guestOffsetNs } : {};
+  const link = {
+    ...(job.guestOffsetNs !== undefined ? { guestOffsetNs: job.guestOffsetNs } : {}),
+    ...(job.hostClock !== undefined ? { hostClock: job.hostClock } : {}),
+    ...(job.guestClock !== undefined ? { guestClock: job.guestClock } : {}),
+  };
   const links: LinkResult[] = [];
   const guestDocs: TraceSummaryDocument[] = [];
   if (job.guestPath !== undefined) {
@@ -207,7 +213,14 @@ async function analyzeLinked(job: AnalyzeJob, trace: ImportedTrace, options: { r
     result.view = buildTraceView({
       title,
       source: job.path,
-      origin: { kind: 'trace', path: job.path, ...(job.guestPath !== undefined ? { guestPath: job.guestPath } : {}) },
+      origin: {
+        kind: 'trace',
+        path: job.path,
+        ...(job.guestPath !== undefined ? { guestPath: job.guestPath } : {}),
+        ...(job.guestOffsetNs !== undefined ? { guestOffsetNs: job.guestOffsetNs } : {}),
+        ...(job.hostClock !== undefined ? { hostClock: job.hostClock } : {}),
+        ...(job.guestClock !== undefined ? { guestClock: job.guestClock } : {}),
+      },
       trace: doc as unknown as Parameters<typeof buildTraceView>[0]['trace'],
       timeline,
       encodeBytes: gzipBase64,

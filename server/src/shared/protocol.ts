@@ -309,6 +309,13 @@ export interface AnalyzeTraceParams extends WorkDoneParams {
   guestPath?: string;
   /** host time = guest time + this (ns); skips the time alignment (`--guest-offset-ns`). */
   guestOffsetNs?: number;
+  /**
+   * The trace clock each trace was recorded with (`--host-clock` / `--guest-clock`: an ftrace
+   * clock name such as `x86-tsc`): text traces do not record it, and the KVM TSC offset aligns
+   * the guest only when both are `x86-tsc`. A `.dat` says its own.
+   */
+  hostClock?: string;
+  guestClock?: string;
   /** Reserved: an open scenario whose VM and task names should label the trace's threads (not used yet). */
   scenarioUri?: string;
   /** Report preempted waits and wake-up latencies longer than this (`vpscope analyze --threshold-us`). */

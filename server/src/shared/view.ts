@@ -86,7 +86,17 @@ export interface ViewDocument {
 
 export type ViewOrigin =
   | { kind: 'simulation'; uri: string; variant?: string; allVariants?: boolean; variants?: string[]; seed?: number }
-  | { kind: 'trace'; path: string; guestPath?: string };
+  | TraceOrigin;
+
+/** A trace view's source: the host trace, and the guest's linked to it with the options given (AnalyzeTraceParams). */
+export interface TraceOrigin {
+  kind: 'trace';
+  path: string;
+  guestPath?: string;
+  guestOffsetNs?: number;
+  hostClock?: string;
+  guestClock?: string;
+}
 
 /** What the VS Code webview keeps with `setState` (and the serializer gets back after a reload). */
 export interface PersistedView {

@@ -42,7 +42,7 @@ import { srcOf } from './util';
 
 export { checkOffset, estimateOffset, type CpuPair } from './offset';
 export { renderHostGuest } from './render';
-export { DEFAULT_MAX_OUTSIDE_PCT, DEFAULT_SLACK_NS, type LinkOptions, type LinkSide } from './map';
+export { DEFAULT_MAX_OUTSIDE_PCT, DEFAULT_SLACK_NS, TRACE_CLOCKS, type LinkOptions, type LinkSide } from './map';
 export { LOCK_HOLDER_HEURISTIC } from './stalls';
 
 export interface LinkResult {

@@ -36,6 +36,9 @@ export interface LinkOptions {
   guestClock?: string;
 }
 
+/** The ftrace trace clocks (`trace_clock`; `tsc` is trace-cmd's short name of x86-tsc), accepted for `--host-clock` / `--guest-clock`. */
+export const TRACE_CLOCKS: readonly string[] = ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc', 'tsc'];
+
 export const DEFAULT_MAX_OUTSIDE_PCT = 5;
 export const DEFAULT_SLACK_NS = 2000;
 
