@@ -10,7 +10,7 @@
  *
  * Results are kept per job index (plan order), whatever order the workers finish in. Jobs are
  * dispatched longest expected first (a job's `cost`: its scenario's simulated work estimate, see
- * {@link workEstimate}), so that a long run does not start last and leave the other workers idle;
+ * {@link estimateEvents}), so that a long run does not start last and leave the other workers idle;
  * the order of dispatch changes no byte of the output.
  *
  * The workers can be started before the jobs are known ({@link startWorkers}): their start-up
@@ -29,6 +29,7 @@ import { planOrder, type RunKey, type SeedsPlan } from '../report/seeds';
 import { simulateAllWithFindings } from '../analysis/run';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
+import { estimateEvents } from '../sim/estimate';
 
 /** After a stop request, how long in-flight runs may take to answer before the workers are terminated. */
 const GRACE_MS = 1000;
@@ -41,19 +42,6 @@ export interface PoolJob {
   seed: number;
   /** Expected work (any unit, compared between jobs only): larger goes first. Default 0. */
   cost?: number;
-}
-
-/**
- * Expected simulated work of a run of `sc`, to dispatch long runs first: simulated time x the
- * threads the host schedules (every vCPU of every VM, every host load thread). A rough proxy
- * (an assumption, not a measurement: events per vCPU differ with the guest's work), enough to
- * rank the points of a sweep of `vcpus`, `pcpus` or load threads.
- */
-export function workEstimate(sc: Scenario): number {
-  let threads = 0;
-  for (const v of sc.vms) threads += v.vcpus;
-  for (const l of sc.host.loads) threads += l.threads;
-  return sc.settings.durationNs * Math.max(1, threads);
 }
 
 /** Workers started ahead of their jobs ({@link startWorkers}), handed to {@link runPool}. */
@@ -247,7 +235,7 @@ export interface PlanOptions {
 /**
 * The jobs of a plan: the scenario's text for plain seeds, and for sweeps the text of each
  * (point, variant) (model/sweep.ts: one variant writes the point's value of every swept setting),
- * each checked once before anything runs. Each job's cost is its scenario's {@link workEstimate}
+ * each checked once before anything runs. Each job's cost is its scenario's {@link estimateEvents}
  * (`scenario`: the checked base, for plain seeds). A point's text is made again when its job is
  * sent, not kept: 1,000 points of a 1 MB scenario held 1 GB.
  */
@@ -290,7 +278,7 @@ function* planSteps(text: string, uri: string, plan: SeedsPlan, sweeps: readonly
   const baseCost = (v: string) => {
     if (!scenario) return 0;
     const sc = v === 'base' ? scenario : scenario.variants.find((x) => x.name === v)?.scenario;
-    return sc ? workEstimate(sc) : 0;
+    return sc ? estimateEvents(sc) : 0;
   };
   const jobs = () =>
     order.map((o): PoolJob => {
@@ -326,7 +314,7 @@ function* planSteps(text: string, uri: string, plan: SeedsPlan, sweeps: readonly
           return { index, values, variant: v, ...(axis !== undefined ? { axis } : {}), ...(error ? { error: pointError(error) } : {}) };
         }
         const sc = a.scenario.variants.find((x) => x.name === SWEEP_VARIANT)?.scenario ?? a.scenario;
-        costs.set(key(values, v), workEstimate(sc));
+        costs.set(key(values, v), estimateEvents(sc));
         opts.onPoint?.(++done, total);
         yield;
       }
