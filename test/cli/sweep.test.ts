@@ -107,17 +107,25 @@ describe('simulate --seeds/--sweep', () => {
     const long = join(dir, 'long.vps');
     // 400 runs of 20 s simulated: far longer than the 6 s before Ctrl-C, even on a quiet machine.
     writeFileSync(long, SCENARIO.replace('duration 20ms', 'duration 20s'));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--seeds', '400', '--jobs', '2', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    await new Promise((r) => setTimeout(r, 6000));
-    const t = performance.now();
-    child.kill('SIGINT');
-    const code = await exited;
-    assert.ok(performance.now() - t < 3000, 'stops within the grace time');
+    const attempt = async (delayMs: number) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'simulate', long, '--seeds', '400', '--jobs', '2', '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      await new Promise((r) => setTimeout(r, delayMs));
+      const t = performance.now();
+      child.kill('SIGINT');
+      const code = await exited;
+      return { out, err, code, ms: performance.now() - t };
+    };
+    // Ctrl-C before the command has started (tsx compiling it from source on a loaded machine)
+    // ends it as Node does, by the signal: not what this test is about, so wait longer then.
+    let r = await attempt(6000);
+    for (const delay of [15_000, 30_000]) if (r.code === null) r = await attempt(delay);
+    const { out, err, code } = r;
+    assert.ok(r.ms < 3000, 'stops within the grace time');
     assert.equal(code, 130, err);
     assert.match(err, /stopped early \(cancelled\) after \d+\/400 runs/);
     const doc = JSON.parse(out);
