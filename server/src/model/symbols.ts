@@ -118,6 +118,8 @@ interface RawRef {
   /** `nsKey` in the base, and `anyVariantKey` (for references in a variant). */
   key: string;
   anyKey: string;
+  /** The table's entry (its `target` set by each version's pass, its range moved in place). */
+  ref: SymbolRef;
   /**
    * A disk named after its controller (`disk_io scsi0 os`): the index, among its block's
    * references, of that controller's reference; the disk counts only when the controller
@@ -209,7 +211,8 @@ function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: num
         controller = name;
         controllerRef = out.refs.length;
       }
-      out.refs.push({ kind, name, range: { start: a.start, end: a.end }, scope, variant: rs.variant, remove: !!as.refKinds, needs, key: nsKey(undefined, kind, scope, name), anyKey: anyVariantKey(kind, scope, name) });
+      const range = { start: a.start, end: a.end };
+      out.refs.push({ kind, name, range, scope, variant: rs.variant, remove: !!as.refKinds, needs, key: nsKey(undefined, kind, scope, name), anyKey: anyVariantKey(kind, scope, name), ref: { kind, name, range, scope } });
     }
   }
   return out;
@@ -267,13 +270,13 @@ function sameDeclarations(prev: readonly BlockSymbols[], blocks: readonly BlockS
  * resolved across the file every time.
  */
 export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisReuse): SymbolTable {
-  const decls: SymbolDecl[] = [];
-  const refs: SymbolRef[] = [];
   const scopes = new ScopeCache(res);
   const cache = reuse?.symbols as WeakMap<Statement, BlockSymbols> | undefined;
 
   // The parts of every top-level statement, their ranges moved to where it is now.
   const blocks: BlockSymbols[] = [];
+  let nDecls = 0;
+  let nRefs = 0;
   const tops = res.tops;
   for (let k = 0; k + 1 < tops.length; k++) {
     const stmt = res.statements[tops[k]].node;
@@ -283,7 +286,14 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       cache?.set(stmt, b);
     } else moveBlock(b, stmt.start);
     blocks.push(b);
+    nDecls += b.decls.length;
+    nRefs += b.refs.length;
   }
+  // Made at their size (not grown by pushes: less garbage per keystroke).
+  const decls: SymbolDecl[] = new Array(nDecls);
+  const refs: SymbolRef[] = new Array(nRefs);
+  let di = 0;
+  let ri = 0;
   // What each variant is `based_on`, to resolve its references through the chain.
   const basedOn = new Map<string, string>();
   for (const b of blocks) for (const [v, parent] of b.basedOn) if (!basedOn.has(v)) basedOn.set(v, parent);
@@ -340,10 +350,10 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
     for (let i = 0; i < list.length; i++) {
       const raw = list[i];
       if (!again) {
-        const first = spaces.add(raw.key, raw.anyKey, decls.length);
-        if (first !== undefined) dups.push([decls.length, first]);
+        const first = spaces.add(raw.key, raw.anyKey, di);
+        if (first !== undefined) dups.push([di, first]);
       }
-      decls.push(raw.decl);
+      decls[di++] = raw.decl;
     }
   }
   if (reuse) reuse.names = { blocks, spaces, dups } satisfies DeclPass;
@@ -369,9 +379,9 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       let target: number | undefined;
       if (variant !== undefined) target = lookupInChain(variant, kind, scope, name, r.anyKey);
       if (target === undefined) target = spaces.get(r.key);
-      const ref: SymbolRef = { kind, name, range: r.range, scope };
-      if (target !== undefined) ref.target = target;
-      refs.push(ref);
+      const ref = r.ref;
+      ref.target = target;
+      refs[ri++] = ref;
       found[i] = target !== undefined;
       // Removing what does not exist is the merge's error (it knows what each variant builds on).
       if (target === undefined && r.remove) continue;
@@ -389,6 +399,8 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       }
     }
   }
+  // (Disks of an unknown controller have no entry.)
+  if (ri !== nRefs) refs.length = ri;
   return { decls, refs };
 }
 
