@@ -14,6 +14,7 @@ import { parse } from '../../server/src/syntax/parser';
 import { isSignificant, parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
 import type { ParseResult } from '../../server/src/syntax/tree';
 import { genScenario } from '../bench/genScenario';
+import { lineStartsOf } from '../../server/src/core/text';
 import { applyEdit, editArb, fuzzParams, seedTexts, type Edit } from './editArb';
 
 const SEEDS = seedTexts({ lines: 120, seed: 5 });
@@ -35,6 +36,9 @@ function assertSame(state: ParseState, text: string, withTokens: boolean, histor
   const exp = plain(want, withTokens);
   assert.deepEqual(got, exp, `incremental parse differs (${state.how}) after edits ${JSON.stringify(history)}`);
   if (withTokens) assert.deepEqual(significant(state.result), significant(want), `significant tokens differ (${state.how}) after edits ${JSON.stringify(history)}`);
+  // Spliced from the previous state's when that one's were asked for, else scanned.
+  const spliced = state.builtLineStarts() === undefined && state.how === 'spliced';
+  assert.deepEqual(state.result.lineStarts!(), lineStartsOf(text), `line starts differ (${state.how}${spliced ? ', spliced' : ''}) after edits ${JSON.stringify(history)}`);
 }
 
 test('incremental parse equals a parse from scratch after every edit', () => {
@@ -49,6 +53,8 @@ test('incremental parse equals a parse from scratch after every edit', () => {
         // Sometimes a token array was asked for before the edit (then it is spliced as well).
         if (ask === 'all' || ask === 'both') void state.result.tokens;
         if (ask === 'significant' || ask === 'both') void state.result.significant;
+        // The line starts too (then spliced), on another schedule than the tokens'.
+        if (history.length % 2 === 1 || ask === 'none') void state.result.lineStarts?.();
         const askTokens = ask !== 'none';
         text = applyEdit(text, e);
         history.push(e);

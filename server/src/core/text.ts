@@ -27,17 +27,12 @@ export class LineIndex {
   /** Offset of the first character of each line. */
   readonly lineStarts: number[];
 
-  constructor(readonly text: string) {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10 /* \n */) starts.push(i + 1);
-      else if (c === 13 /* \r */) {
-        if (text.charCodeAt(i + 1) === 10) i++;
-        starts.push(i + 1);
-      }
-    }
-    this.lineStarts = starts;
+  /** `lineStarts`: those of `text` when already known (`lineStartsOf(text)`, or spliced from an earlier version's). */
+  constructor(
+    readonly text: string,
+    lineStarts?: number[],
+  ) {
+    this.lineStarts = lineStarts ?? lineStartsOf(text);
   }
 
   get lineCount(): number {
@@ -72,4 +67,21 @@ export class LineIndex {
   rangeToLsp(r: TextRange): { start: LineCol; end: LineCol } {
     return { start: this.positionAt(r.start), end: this.positionAt(r.end) };
   }
+}
+
+/**
+ * The line starts of `text` (0, then the offset after every line break: `\n`, `\r\n`, a lone
+ * `\r`); with `from`/`to`, those after the breaks in `text[from, to)`, each plus `base`, pushed
+ * to `out` (a `\r` at `to - 1` is one break with a `\n` at `to`, as in the whole text).
+ */
+export function lineStartsOf(text: string, from = 0, to = text.length, base = 0, out: number[] = [0]): number[] {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 /* \n */) out.push(i + 1 + base);
+    else if (c === 13 /* \r */) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      out.push(i + 1 + base);
+    }
+  }
+  return out;
 }

@@ -51,7 +51,8 @@ class LazyIndex implements DocIndex {
   constructor(private readonly doc: IdeDocument) {}
 
   get lines(): LineIndex {
-    return (this._lines ??= new LineIndex(this.doc.text));
+    // Spliced from the previous version's by an incremental parse, when it has them.
+    return (this._lines ??= new LineIndex(this.doc.text, this.doc.analysis.parse.lineStarts?.()));
   }
 
   get resolved(): { get(stmt: Statement): ResolvedStatement | undefined } {

@@ -127,33 +127,45 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
   if (hit) return hit;
   const top = doc.analysis.parse.file.statements;
   const blocks = top.map(blockFacts);
-  const vcpus = new Map<string, { base?: number; variants: Map<string, number> }>();
-  const pcpus: StatementFacts['pcpus'] = { variants: new Map() };
-  for (const b of blocks) {
-    for (const [vm, variant, n] of b.vcpus) {
-      const v = vcpus.get(vm) ?? { base: undefined, variants: new Map<string, number>() };
-      if (variant !== undefined) v.variants.set(variant, n);
-      else v.base ??= n;
-      vcpus.set(vm, v);
+  // The counts across blocks, made on first use (a completion of a name needs none).
+  let counts: Pick<StatementFacts, 'vcpus' | 'pcpus'> | undefined;
+  const gather = (): Pick<StatementFacts, 'vcpus' | 'pcpus'> => {
+    if (counts) return counts;
+    const vcpus = new Map<string, { base?: number; variants: Map<string, number> }>();
+    const pcpus: StatementFacts['pcpus'] = { variants: new Map() };
+    for (const b of blocks) {
+      for (const [vm, variant, n] of b.vcpus) {
+        const v = vcpus.get(vm) ?? { base: undefined, variants: new Map<string, number>() };
+        if (variant !== undefined) v.variants.set(variant, n);
+        else v.base ??= n;
+        vcpus.set(vm, v);
+      }
+      for (const [variant, n] of b.pcpus) {
+        if (variant !== undefined) pcpus.variants.set(variant, n);
+        else pcpus.base ??= n;
+      }
     }
-    for (const [variant, n] of b.pcpus) {
-      if (variant !== undefined) pcpus.variants.set(variant, n);
-      else pcpus.base ??= n;
-    }
-  }
+    return (counts = { vcpus, pcpus });
+  };
   /** The top-level statement holding `offset` (by start: top-level statements do not overlap). */
   const blockAt = (offset: number): number => lastStartingAt(top, offset);
   // Which blocks can hold a key: every key starts with one of its block's roots (`vm web`,
   // `host`; inside a variant, the variant's blocks). Blocks by their roots, so that a lookup
-  // reads only the blocks it can hit.
-  const byPart = new Map<string, number[]>();
-  const register = (part: string | undefined, k: number) => {
-    if (part === undefined) return;
-    const list = byPart.get(part);
-    if (!list) byPart.set(part, [k]);
-    else if (list[list.length - 1] !== k) list.push(k);
+  // reads only the blocks it can hit. Made on the first lookup by key (a completion of a name
+  // right after an edit makes none).
+  let byPartMap: Map<string, number[]> | undefined;
+  const byPart = (): Map<string, number[]> => {
+    if (byPartMap) return byPartMap;
+    const m = new Map<string, number[]>();
+    for (let k = 0; k < top.length; k++) {
+      for (const part of blocks[k].roots) {
+        const list = m.get(part);
+        if (!list) m.set(part, [k]);
+        else if (list[list.length - 1] !== k) list.push(k);
+      }
+    }
+    return (byPartMap = m);
   };
-  for (let k = 0; k < top.length; k++) for (const root of blocks[k].roots) register(root, k);
   const facts: StatementFacts = {
     placement: {
       get(start) {
@@ -165,9 +177,10 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
       get(key) {
         // The blocks registered under a prefix of the key that ends at a `/` (a name may hold
         // one, so every such prefix is tried), or under the key itself; in document order.
-        let ks: number[] = byPart.get(key) ?? [];
+        const parts = byPart();
+        let ks: number[] = parts.get(key) ?? [];
         for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-          const more = byPart.get(key.slice(0, i));
+          const more = parts.get(key.slice(0, i));
           if (more) ks = ks.concat(more);
         }
         if (ks.length > 1) ks = [...new Set(ks)].sort((a, b) => a - b);
@@ -185,8 +198,12 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
         return k < 0 ? undefined : blocks[k].keyOf.get(stmt);
       },
     },
-    vcpus,
-    pcpus,
+    get vcpus() {
+      return gather().vcpus;
+    },
+    get pcpus() {
+      return gather().pcpus;
+    },
   };
   cache.set(doc.analysis, facts);
   return facts;

@@ -117,9 +117,11 @@ interface BlockResolution {
  */
 export class InfoTable {
   private other: Map<Statement, StatementInfo> | undefined;
+  /** How many infos `list` holds (it may be made longer beforehand, see `resolve`). */
+  private n = 0;
   constructor(private readonly list: StatementInfo[]) {}
   get size(): number {
-    return this.list.length + (this.other?.size ?? 0);
+    return this.n + (this.other?.size ?? 0);
   }
   get(stmt: Statement | undefined): StatementInfo | undefined {
     if (!stmt) return undefined;
@@ -133,11 +135,16 @@ export class InfoTable {
   /** Adds the info of the next statement (in visiting order). */
   add(si: StatementInfo): void {
     const stmt = si.node;
-    if (stmt.id === this.list.length) this.list.push(si);
-    else {
-      (this.other ??= new Map()).set(stmt, si);
-      this.list.push(si);
-    }
+    if (stmt.id !== this.n) (this.other ??= new Map()).set(stmt, si);
+    this.list[this.n++] = si;
+  }
+  /** How many infos were added (the list's length once trimmed). */
+  get count(): number {
+    return this.n;
+  }
+  /** Cuts the list to what was added (when it was made longer than needed). */
+  trim(): void {
+    if (this.list.length !== this.n) this.list.length = this.n;
   }
 }
 
@@ -175,7 +182,9 @@ function placesOf(specs: readonly StatementSpec[]): string {
  * file-wide checks of the top level run every time.
  */
 export function resolve(file: SourceFile, diags: DiagSink, reuse?: AnalysisReuse): Resolution {
-  const statements: StatementInfo[] = [];
+  // One entry per statement, the parser's count of them: made at its size, not grown by pushes
+  // (which would copy it a dozen times at 5k lines, garbage on every keystroke).
+  const statements: StatementInfo[] = new Array(Math.max(0, Math.min(file.statementCount, 1 << 24)));
   const tops: number[] = [];
   const info = new InfoTable(statements);
   const base: Statement[] = [];
@@ -278,7 +287,7 @@ export function resolve(file: SourceFile, diags: DiagSink, reuse?: AnalysisReuse
 
   /** A top-level statement: taken from `reuse` when it has it, else visited (and kept there). */
   const visitTop = (stmt: Statement): StatementSpec | undefined => {
-    tops.push(statements.length);
+    tops.push(info.count);
     const cache = reuse?.resolution as WeakMap<Statement, BlockResolution> | undefined;
     const hit = cache?.get(stmt);
     if (hit) {
@@ -287,10 +296,10 @@ export function resolve(file: SourceFile, diags: DiagSink, reuse?: AnalysisReuse
       for (const d of hit.diags) diags.adopt(shiftDiagnostic(d, delta));
       return hit.spec;
     }
-    const from = statements.length;
+    const from = info.count;
     const mark = diags.list.length;
     const spec = visit(stmt, 'file');
-    if (cache) cache.set(stmt, { at: stmt.start, spec, infos: statements.slice(from), diags: diags.list.slice(mark).map((d) => shiftDiagnostic(d, 0)) });
+    if (cache) cache.set(stmt, { at: stmt.start, spec, infos: statements.slice(from, info.count), diags: diags.list.slice(mark).map((d) => shiftDiagnostic(d, 0)) });
     return spec;
   };
 
@@ -319,6 +328,7 @@ export function resolve(file: SourceFile, diags: DiagSink, reuse?: AnalysisReuse
   };
 
   visitList(file.statements, 'file', undefined);
+  info.trim();
   tops.push(statements.length);
   for (const s of file.statements) {
     if (!s.keyword.missing && s.keyword.name === 'variant' && info.get(s)?.spec?.id === 'variant') variants.push(s);

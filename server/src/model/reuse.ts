@@ -24,6 +24,8 @@ export class AnalysisReuse {
   readonly resolution = new WeakMap<Statement, unknown>();
   /** model/symbols.ts: `BlockSymbols` per top-level statement. */
   readonly symbols = new WeakMap<Statement, unknown>();
+  /** model/symbols.ts: the declarations pass of the last version (`DeclPass`). */
+  names: unknown;
 }
 
 /**

@@ -118,6 +118,8 @@ interface RawRef {
   /** `nsKey` in the base, and `anyVariantKey` (for references in a variant). */
   key: string;
   anyKey: string;
+  /** The table's entry (its `target` set by each version's pass, its range moved in place). */
+  ref: SymbolRef;
   /**
    * A disk named after its controller (`disk_io scsi0 os`): the index, among its block's
    * references, of that controller's reference; the disk counts only when the controller
@@ -132,6 +134,12 @@ interface RawRef {
  * the whole file. Offsets are those of `at`, the statement's start when this was made.
  */
 interface BlockSymbols {
+  /**
+   * Where the statement started when its declarations' and references' ranges were last moved:
+   * those range objects are the ones the tables hand out, shifted in place to the statement's
+   * new start when a later version reuses them (no new objects per version; an older version's
+   * table is stale anyway, its tree having been shifted by the incremental parse).
+   */
   at: number;
   /** `[variant, the variant its based_on names]`, in document order. */
   basedOn: [string, string][];
@@ -203,13 +211,56 @@ function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: num
         controller = name;
         controllerRef = out.refs.length;
       }
-      out.refs.push({ kind, name, range: { start: a.start, end: a.end }, scope, variant: rs.variant, remove: !!as.refKinds, needs, key: nsKey(undefined, kind, scope, name), anyKey: anyVariantKey(kind, scope, name) });
+      const range = { start: a.start, end: a.end };
+      out.refs.push({ kind, name, range, scope, variant: rs.variant, remove: !!as.refKinds, needs, key: nsKey(undefined, kind, scope, name), anyKey: anyVariantKey(kind, scope, name), ref: { kind, name, range, scope } });
     }
   }
   return out;
 }
 
-const shifted = (r: TextRange, delta: number): TextRange => ({ start: r.start + delta, end: r.end + delta });
+/** Moves the ranges of a block's declarations and references to where the statement starts now. */
+function moveBlock(b: BlockSymbols, start: number): void {
+  const delta = start - b.at;
+  if (delta === 0) return;
+  const move = (r: TextRange) => {
+    r.start += delta;
+    r.end += delta;
+  };
+  for (let i = 0; i < b.decls.length; i++) {
+    const d = b.decls[i].decl;
+    move(d.nameRange);
+    move(d.range);
+  }
+  for (let i = 0; i < b.refs.length; i++) move(b.refs[i].range);
+  b.at = start;
+}
+
+const copy = (r: TextRange): TextRange => ({ start: r.start, end: r.end });
+
+/**
+ * What the declarations pass of the last version gave (kept in `AnalysisReuse.names`): the blocks
+ * in order, the first declaration of each name, and the duplicates (`[index, index of the
+ * first]`). A version whose blocks declare the same keys in the same order (an edit that
+ * changed no declaration) has the same indexes, so these are its own.
+ */
+interface DeclPass {
+  blocks: BlockSymbols[];
+  spaces: Namespaces;
+  dups: [number, number][];
+}
+
+/** Whether the blocks declare the same keys, in the same order, as those of `prev`. */
+function sameDeclarations(prev: readonly BlockSymbols[], blocks: readonly BlockSymbols[]): boolean {
+  if (prev.length !== blocks.length) return false;
+  for (let k = 0; k < blocks.length; k++) {
+    const a = prev[k].decls;
+    const b = blocks[k].decls;
+    if (a === b) continue;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i].key !== b[i].key || a[i].anyKey !== b[i].anyKey) return false;
+  }
+  return true;
+}
 
 /**
  * Builds the table and reports duplicate declarations and unresolved references. Unknown pools
@@ -219,15 +270,13 @@ const shifted = (r: TextRange, delta: number): TextRange => ({ start: r.start + 
  * resolved across the file every time.
  */
 export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisReuse): SymbolTable {
-  const decls: SymbolDecl[] = [];
-  const refs: SymbolRef[] = [];
-  const spaces = new Namespaces();
   const scopes = new ScopeCache(res);
   const cache = reuse?.symbols as WeakMap<Statement, BlockSymbols> | undefined;
 
-  // The parts of every top-level statement, and how far each moved since it was made.
+  // The parts of every top-level statement, their ranges moved to where it is now.
   const blocks: BlockSymbols[] = [];
-  const deltas: number[] = [];
+  let nDecls = 0;
+  let nRefs = 0;
   const tops = res.tops;
   for (let k = 0; k + 1 < tops.length; k++) {
     const stmt = res.statements[tops[k]].node;
@@ -235,11 +284,16 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
     if (!b) {
       b = blockSymbols(res, scopes, tops[k], tops[k + 1]);
       cache?.set(stmt, b);
-    }
+    } else moveBlock(b, stmt.start);
     blocks.push(b);
-    deltas.push(stmt.start - b.at);
+    nDecls += b.decls.length;
+    nRefs += b.refs.length;
   }
-
+  // Made at their size (not grown by pushes: less garbage per keystroke).
+  const decls: SymbolDecl[] = new Array(nDecls);
+  const refs: SymbolRef[] = new Array(nRefs);
+  let di = 0;
+  let ri = 0;
   // What each variant is `based_on`, to resolve its references through the chain.
   const basedOn = new Map<string, string>();
   for (const b of blocks) for (const [v, parent] of b.basedOn) if (!basedOn.has(v)) basedOn.set(v, parent);
@@ -285,31 +339,35 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
     for (const k of path) resolved1.set(k, found);
     return found < 0 ? undefined : found;
   };
-  // Pass 1: declarations, in document order.
+  // Pass 1: declarations, in document order (the last version's namespaces when the same keys
+  // are declared in the same order: then every index is the same).
+  const prev = reuse?.names as DeclPass | undefined;
+  const again = prev !== undefined && sameDeclarations(prev.blocks, blocks);
+  const spaces = again ? prev.spaces : new Namespaces();
+  const dups: [number, number][] = again ? prev.dups : [];
   for (let bi = 0; bi < blocks.length; bi++) {
-    const delta = deltas[bi];
     const list = blocks[bi].decls;
     for (let i = 0; i < list.length; i++) {
       const raw = list[i];
-      const d = raw.decl;
-      const nameRange = shifted(d.nameRange, delta);
-      const decl: SymbolDecl = { kind: d.kind, name: d.name, nameRange, range: shifted(d.range, delta), scope: d.scope };
-      if (d.variant !== undefined) decl.variant = d.variant;
-      const first = spaces.add(raw.key, raw.anyKey, decls.length);
-      if (first !== undefined) {
-        const f = decls[first];
-        diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${decl.scope ? ` in ${scopeLabel(decl.scope)}` : ''}; rename one of them.`, nameRange, {
-          related: [{ range: f.nameRange, message: `first declaration of \`${f.name}\`` }],
-        });
+      if (!again) {
+        const first = spaces.add(raw.key, raw.anyKey, di);
+        if (first !== undefined) dups.push([di, first]);
       }
-      decls.push(decl);
+      decls[di++] = raw.decl;
     }
+  }
+  if (reuse) reuse.names = { blocks, spaces, dups } satisfies DeclPass;
+  for (const [i, first] of dups) {
+    const decl = decls[i];
+    const f = decls[first];
+    diags.error(Codes.duplicateName, `${cap(kindLabel(decl.kind))} \`${decl.name}\` is already declared${decl.scope ? ` in ${scopeLabel(decl.scope)}` : ''}; rename one of them.`, copy(decl.nameRange), {
+      related: [{ range: copy(f.nameRange), message: `first declaration of \`${f.name}\`` }],
+    });
   }
 
   // Pass 2: references.
   const found: boolean[] = [];
   for (let bi = 0; bi < blocks.length; bi++) {
-    const delta = deltas[bi];
     const list = blocks[bi].refs;
     found.length = 0;
     for (let i = 0; i < list.length; i++) {
@@ -321,13 +379,13 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       let target: number | undefined;
       if (variant !== undefined) target = lookupInChain(variant, kind, scope, name, r.anyKey);
       if (target === undefined) target = spaces.get(r.key);
-      const range = shifted(r.range, delta);
-      const ref: SymbolRef = { kind, name, range, scope };
-      if (target !== undefined) ref.target = target;
-      refs.push(ref);
+      const ref = r.ref;
+      ref.target = target;
+      refs[ri++] = ref;
       found[i] = target !== undefined;
       // Removing what does not exist is the merge's error (it knows what each variant builds on).
       if (target === undefined && r.remove) continue;
+      const range = copy(r.range);
       if (target === undefined && kind === 'variant') {
         unknownVariant(diags, decls, name, range, variant);
         continue;
@@ -341,6 +399,8 @@ export function buildSymbols(res: Resolution, diags: DiagSink, reuse?: AnalysisR
       }
     }
   }
+  // (Disks of an unknown controller have no entry.)
+  if (ri !== nRefs) refs.length = ri;
   return { decls, refs };
 }
 

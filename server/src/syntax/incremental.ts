@@ -24,6 +24,7 @@ import { braceBalance, parse } from './parser';
 import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
 import { scan } from './scanner';
 import { lastStartingAt } from './walk';
+import { lineStartsOf } from '../core/text';
 
 export interface ParseState {
   readonly text: string;
@@ -33,6 +34,8 @@ export interface ParseState {
   /** The token arrays, when something asked for them (spliced too, instead of scanned again). */
   readonly builtTokens: () => Token[] | undefined;
   readonly builtSignificant: () => Token[] | undefined;
+  /** The line starts, when something asked for them (spliced too, instead of scanned again). */
+  readonly builtLineStarts: () => number[] | undefined;
   /** How this state was made (for the log and the tests). */
   readonly how: 'full' | 'spliced' | 'same';
 }
@@ -64,10 +67,11 @@ function wrap(
   inner: ParseResult,
   braces: number,
   how: ParseState['how'],
-  make?: { tokens?: () => Token[]; significant?: () => Token[] },
+  make?: { tokens?: () => Token[]; significant?: () => Token[]; lineStarts?: () => number[] },
 ): ParseState {
   let all: Token[] | undefined;
   let sig: Token[] | undefined;
+  let lines: number[] | undefined;
   const result: ParseResult = {
     file: inner.file,
     errors: inner.errors,
@@ -77,8 +81,11 @@ function wrap(
     get significant(): Token[] {
       return (sig ??= make?.significant ? make.significant() : result.tokens.filter(isSignificant));
     },
+    lineStarts(): number[] {
+      return (lines ??= make?.lineStarts ? make.lineStarts() : lineStartsOf(text));
+    },
   };
-  return { text, result, braces, builtTokens: () => all, builtSignificant: () => sig, how };
+  return { text, result, braces, builtTokens: () => all, builtSignificant: () => sig, builtLineStarts: () => lines, how };
 }
 
 const NL = 10;
@@ -235,7 +242,39 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
       ? { tokens: () => spliceTokens(oldAll, S, E, delta, slice, false) }
       : { tokens: () => scan(text, () => {}) };
   if (oldSig) make.tokens = () => scan(text, () => {});
-  return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', make);
+  const oldLines = prev.builtLineStarts();
+  return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', oldLines ? { ...make, lineStarts: () => spliceLines(oldLines, S, E, delta, slice) } : make);
+}
+
+/**
+ * The line starts of the new text from `old`, those of the old one: the ones up to `S` kept, those
+ * of the slice (its text is the new `[S, E + delta)`), the ones after `E` shifted by `delta`. `S`
+ * and `E` are line starts of the old text, and the slice ends with the line break before `E`
+ * (unchanged text) unless `E` is the old text's end, so the slice gives `E + delta` itself. A new
+ * array: the previous version's may still be in use.
+ */
+function spliceLines(old: readonly number[], S: number, E: number, delta: number, slice: string): number[] {
+  const k = firstAbove(old, S);
+  const j = firstAbove(old, E);
+  const mid = lineStartsOf(slice, 0, slice.length, S, []);
+  const out: number[] = new Array(k + mid.length + (old.length - j));
+  let n = 0;
+  for (let x = 0; x < k; x++) out[n++] = old[x];
+  for (let x = 0; x < mid.length; x++) out[n++] = mid[x];
+  for (let x = j; x < old.length; x++) out[n++] = old[x] + delta;
+  return out;
+}
+
+/** Index of the first entry above `v` in an ascending list. */
+function firstAbove(list: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

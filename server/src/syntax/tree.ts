@@ -151,4 +151,10 @@ export interface ParseResult {
    * without filtering `tokens` (an incremental parse splices them); otherwise absent.
    */
   readonly significant?: Token[];
+  /**
+   * The offset of the first character of each line (after `\n`, `\r\n` or a lone `\r`), when
+   * the parse can give them without scanning the whole text (an incremental parse splices the
+   * previous version's, once they were asked for); otherwise absent.
+   */
+  lineStarts?(): number[];
 }
