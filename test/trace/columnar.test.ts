@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { chromeTraceStream, toChromeTraceChunks } from '../../server/src/core/chromeTrace';
 import { TimelineBuilder, timelineSourceOf, type TimelineData } from '../../server/src/core/timeline';
 import { documentChunks } from '../../server/src/report/trace';
-import { analyzeTrace, analyzeTraceParts, documentJsonChunks, renderSummary } from '../../server/src/trace';
+import { analyzeTrace, analyzeTraceParts, documentJsonBytes, documentJsonChunks, renderSummary } from '../../server/src/trace';
 import { laneJsonChunks } from '../../server/src/trace/json';
 import { fmtCount } from '../../server/src/core/format';
 import { importBytes, realTrace, sw, tf } from './helpers';
 
 const join = (chunks: Iterable<string>): string => [...chunks].join('');
+const joinBytes = (chunks: Iterable<Uint8Array>): string => Buffer.concat([...chunks]).toString('utf8');
 
 /** A pseudo-random timeline with a lane longer than one JSON piece, odd numbers and causes. */
 function bigTimeline(): { tb: TimelineBuilder; data: TimelineData } {
@@ -42,6 +43,15 @@ describe('streamed JSON and Chrome trace from columns', () => {
     tb.lanes.forEach((l, i) => assert.equal(join(laneJsonChunks(l)), JSON.stringify(data.lanes[i])));
   });
 
+  it('the document as bytes is the UTF-8 of the document as strings (pieces are copies, not views of the shared buffer)', () => {
+    const { tb, data } = bigTimeline();
+    const doc = { schema: 'vpscope.trace/1', source: 'ünïcode ✓ "x"', n: 1 } as unknown as Parameters<typeof documentJsonBytes>[0];
+    const pieces = [...documentJsonBytes(doc, tb.source(data.startNs, data.endNs))];
+    assert.ok(pieces.length > 3);
+    assert.equal(Buffer.concat(pieces).toString('utf8'), join(documentJsonChunks(doc, tb.source(data.startNs, data.endNs))));
+    assert.equal(new Set(pieces.map((p) => p.buffer)).size, pieces.length);
+  });
+
   it('chromeTraceStream gives the text of toChromeTraceChunks, from builders and from data', () => {
     const { tb, data } = bigTimeline();
     const findings = [
@@ -66,6 +76,7 @@ describe('streamed JSON and Chrome trace from columns', () => {
       const full = analyzeTrace(importBytes(input()), { runnableStretchUs: 300 });
       const parts = analyzeTraceParts(importBytes(input()), { runnableStretchUs: 300 }, { timeline: true, releaseTrace: true });
       assert.equal(join(documentJsonChunks(parts.document, parts.timeline!)), join(documentChunks(full)));
+      assert.equal(joinBytes(documentJsonBytes(parts.document, parts.timeline!)), join(documentChunks(full)));
       const opts = { omitStates: ['sleeping', 'idle', 'unknown'], findings: full.findings, meta: { source: name } };
       assert.equal(join(chromeTraceStream(parts.timeline!, opts)), toChromeTraceChunks(full.timeline, opts).join(''));
       const { timeline: _, ...rest } = full;

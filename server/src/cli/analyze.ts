@@ -7,11 +7,11 @@
  */
 import { chromeTraceStream } from '../core/chromeTrace';
 import { loadTraceFile } from '../io/traceFile';
-import { analyzeTraceParts, documentJsonChunks, renderSummary, type ImportedTrace } from '../trace';
+import { analyzeTraceParts, documentJsonBytes, documentJsonChunks, renderSummary, type ImportedTrace } from '../trace';
 import type { TraceFormat } from '../trace/detect';
 import { scenarioSkeleton } from '../trace/skeleton';
 import { createProgress } from './progress';
-import { outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut, type CommandIO } from './common';
+import { outputConflict, parseCommand, takesBytes, terminalSafe, usageError, writeChunks, writeOut, type CommandIO } from './common';
 import { basename } from 'node:path';
 import { buildTraceView } from '../report/view';
 import { gzipBase64 } from '../io/gzipBase64';
@@ -187,7 +187,10 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
     ...(steal !== undefined ? { stealPct: steal as number } : {}),
   };
-  const hostParts = analyzeTraceParts(trace, analysisOptions, { timeline: withTimeline || linking, releaseTrace: true });
+  // Wake-up arrows only for the outputs that draw them (the Chrome trace, the HTML view) and the
+  // linking; the JSON document has none.
+  const wakes = Boolean(v['chrome-trace'] || v.html) || linking;
+  const hostParts = analyzeTraceParts(trace, analysisOptions, { timeline: withTimeline || linking, releaseTrace: true, wakes });
   trace = undefined; // released while analysed; nothing below reads it
   let doc: TraceSummaryDocument = hostParts.document;
   let timeline: TimelineSource | undefined = hostParts.timeline;
@@ -207,7 +210,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   }
 
   try {
-    if (v.out) await writeChunks(v.out, documentJsonChunks(doc, timeline!));
+    if (v.out) await writeChunks(v.out, documentJsonBytes(doc, timeline!));
     if (v['chrome-trace']) {
       await writeChunks(
         v['chrome-trace'],
@@ -223,7 +226,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     io.stderr.write(terminalSafe(`vpscope analyze: cannot write output: ${(e as Error).message}\n`));
     return 2;
   }
-  if (v.json) await writeOut(io.stdout, documentJsonChunks(doc, timeline!));
+  if (v.json) await writeOut(io.stdout, takesBytes(io.stdout) ? documentJsonBytes(doc, timeline!) : documentJsonChunks(doc, timeline!));
   else io.stdout.write(terminalSafe(renderSummary(doc)));
   return 0;
 }

@@ -8,6 +8,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
+import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { outputConflict } from '../io/outputs';
 
@@ -71,7 +72,7 @@ export function ioReason(e: unknown): string {
 }
 
 /** Writes chunks to a file with backpressure; rejects with the first write error. */
-export async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
+export async function writeChunks(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
   const ws = createWriteStream(path);
   let failed: Error | undefined;
   let resume: (() => void) | undefined;
@@ -98,9 +99,17 @@ export async function writeChunks(path: string, chunks: Iterable<string>): Promi
   await done;
 }
 
+/**
+ * Whether `out` is a Node stream, which takes bytes as well as strings (the process's stdout);
+ * a caller's own `{ write(s: string) }` (tests, the benches) gets strings only.
+ */
+export function takesBytes(out: CommandIO['stdout']): boolean {
+  return out instanceof Writable;
+}
+
 /** Writes chunks to a stream (stdout), waiting for 'drain' when the stream asks for it. */
-export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string>): Promise<void> {
-  const s = out as { write(c: string): unknown; once?: (event: 'drain', listener: () => void) => unknown };
+export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string | Uint8Array>): Promise<void> {
+  const s = out as { write(c: string | Uint8Array): unknown; once?: (event: 'drain', listener: () => void) => unknown };
   for (const c of chunks) {
     if (s.write(c) === false && typeof s.once === 'function') await new Promise<void>((r) => s.once!('drain', r));
   }

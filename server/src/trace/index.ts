@@ -23,7 +23,7 @@ export { TraceImporter, importTrace, type ImportedTrace, type ImportOutcome, typ
 export { DEFAULT_OPTIONS, type AnalysisOptions } from './options';
 export { TRACE_SCHEMA, TRACE_SCHEMA_FILE, type TraceDocument, type TraceSummaryDocument } from './schema';
 export { renderSummary } from './summary';
-export { documentJsonChunks } from './json';
+export { documentJsonBytes, documentJsonChunks } from './json';
 
 /** What {@link analyzeTraceParts} returns. */
 export interface TraceAnalysis {
@@ -58,9 +58,14 @@ export function analyzeTraceParts(
      * are not both in memory at their full size; the trace cannot be analysed again.
      */
     releaseTrace?: boolean;
+    /**
+     * False: the timeline records no wake-up arrows (`wakes`, read by the Chrome export, the HTML
+     * view and the host-guest linking; not part of the JSON document). Default true.
+     */
+    wakes?: boolean;
   },
 ): TraceAnalysis {
-  const r = analyze(trace, options, parts.timeline, parts.releaseTrace ?? false);
+  const r = analyze(trace, options, parts.timeline, parts.releaseTrace ?? false, parts.wakes ?? true);
   return { document: r.document, timeline: parts.timeline ? r.timeline.source(r.startNs, r.endNs) : undefined };
 }
 
@@ -69,6 +74,7 @@ function analyze(
   options: Partial<AnalysisOptions>,
   keepTimeline: boolean,
   release: boolean,
+  wakes = true,
 ): { document: TraceSummaryDocument; timeline: TimelineBuilder; startNs: number; endNs: number } {
   const opts = withDefaults(options);
   if (trace.chrome) {
@@ -94,7 +100,7 @@ function analyze(
     return { document, timeline: c.timeline, startNs: c.startNs, endNs: c.endNs };
   }
   const ident = identifyVcpus(trace.threads.list, (t) => (t.comm >= 0 ? trace.events.comms.name(t.comm) : ''), trace.sources);
-  const r = reconstruct(trace, ident, opts, { timeline: keepTimeline, release });
+  const r = reconstruct(trace, ident, opts, { timeline: keepTimeline, release, wakes });
   const statsAfter = statsDoc(trace); // the reconstruction adds inference counters
   const threads = threadDocs(trace, ident, r);
   const vms = vmDocs(trace, ident, threads, r);

@@ -76,11 +76,14 @@ export interface ReconstructOptions {
   timeline?: boolean;
   /** Release the event rows block by block once read (the trace cannot be analysed again). */
   release?: boolean;
+  /** False: the timeline gets no wake-up arrows (its lanes are the same). Default true. */
+  wakes?: boolean;
 }
 
 export function reconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): SchedResult {
   const keepTimeline = how.timeline ?? true;
   const release = how.release ?? false;
+  const keepWakes = how.wakes ?? true;
   if (trace.events.released) throw new Error('the trace was released by an earlier analysis');
   const ev = trace.events;
   const info = trace.threads;
@@ -177,7 +180,10 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   /** A wake-up of `w` by thread `by` (an index, or IDLE: no arrow) at `fromTs`, runnable at `ts`. */
   function wakeFlow(by: number, w: ThreadSched, fromTs: number, ts: number): void {
     if (!keepTimeline || by < 0) return;
-    tl.wake(laneOf(thr(by)), laneOf(w), fromTs, ts);
+    // The lanes are made even without arrows: the order lanes are made in is the output's order.
+    const from = laneOf(thr(by));
+    const to = laneOf(w);
+    if (keepWakes) tl.wake(from, to, fromTs, ts);
   }
   function thr(idx: number): ThreadSched {
     let t = threads[idx];
