@@ -61,3 +61,63 @@ test('samples exactly on a bin edge, or just below one, land in the right bin', 
     }),
   );
 });
+
+/** The summary by the definitions: nearest rank over the sorted samples, logHistogram of them all. */
+function reference(xs: number[]) {
+  const a = Float64Array.from(xs).sort();
+  const rank = (p: number) => Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
+  return { p50: a[rank(0.5)], p90: a[rank(0.9)], p99: a[rank(0.99)], hist: logHistogram(xs) };
+}
+
+test('summary percentiles and histogram equal a sort and logHistogram of the samples, whatever their range', () => {
+  const sample = fc.oneof(
+    fc.integer({ min: 0, max: 1e12 }),
+    fc.double({ min: 0, max: 1e9, noNaN: true }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+    fc.double({ min: 1, max: 1e300, noNaN: true }),
+    fc.constantFrom(0, 1, 1.2589, 1.259, 1e15, Number.MAX_VALUE),
+  );
+  fc.assert(
+    fc.property(fc.array(sample, { minLength: 1, maxLength: 400 }), (xs) => {
+      const st = new SimStats(1, 0);
+      const t = st.task({ name: 'a', kind: 'other' });
+      for (const v of xs) st.sample(t, 10, v);
+      const s = st.latency(t);
+      const r = reference(xs);
+      assert.deepEqual([s.p50, s.p90, s.p99], [r.p50, r.p90, r.p99]);
+      assert.deepEqual(s.hist, r.hist);
+      assert.deepEqual(st.latency(t), s, 'a second summary is the same');
+    }),
+  );
+});
+
+test('summary of a long series (decimation past 4 Mi samples) equals the reference on the kept samples', () => {
+  const st = new SimStats(1, 0);
+  const t = st.task({ name: 'a', kind: 'other' });
+  const kept: number[] = [];
+  let x = 7;
+  let stride = 1;
+  let skip = 0;
+  const N = (1 << 22) + 300_001;
+  for (let i = 0; i < N; i++) {
+    x = (x * 48271) % 2147483647;
+    const v = i % 1000 === 0 ? 0.5 : 1000 + (x % 5_000_000);
+    st.sample(t, 10, v);
+    // The decimation rule: at 4 Mi kept samples keep every other one (then the new one), and record
+    // one in two from then on.
+    if (stride > 1 && ++skip < stride) continue;
+    skip = 0;
+    if (kept.length === 1 << 22) {
+      for (let j = 0; j < kept.length / 2; j++) kept[j] = kept[2 * j];
+      kept.length /= 2;
+      stride *= 2;
+    }
+    kept.push(v);
+  }
+  const s = st.latency(t);
+  const r = reference(kept);
+  assert.equal(s.count, N);
+  assert.deepEqual([s.p50, s.p90, s.p99], [r.p50, r.p90, r.p99]);
+  assert.deepEqual(s.hist, r.hist);
+  assert.equal(r.hist!.counts.reduce((a, b) => a + b, 0), (1 << 21) + Math.ceil(300_001 / 2));
+});
