@@ -429,7 +429,7 @@ class VariantMerges {
     for (let cur: Statement | undefined = v; cur && !this.done.has(cur) && !seen.has(cur); ) {
       seen.add(cur);
       pending.push(cur);
-      const b = cur.body && nameOf(cur) !== undefined && !this.cyclic.has(cur) ? this.basedOn(cur) : undefined;
+      const b: { target?: Statement } | undefined = cur.body && nameOf(cur) !== undefined && !this.cyclic.has(cur) ? this.basedOn(cur) : undefined;
       cur = b?.target;
     }
     for (let k = pending.length - 1; k > 0; k--) this.mergeOne(pending[k]);
