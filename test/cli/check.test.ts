@@ -221,3 +221,19 @@ test('simulated: a file with errors is not simulated; a tiny wall budget still a
   assert.equal(t.code, 0, t.err);
   assert.ok(JSON.parse(t.out).files[0].diagnostics.every((d: JD) => d.source === 'static' || d.source === 'simulation'));
 });
+
+test('simulated: the wall budget is read between variants, and a budget hit says how many runs were left out', () => {
+  // 3,000 variants of a 1 ms scenario: each run is too short to reach the engine's budget poll,
+  // so before, every variant ran whatever --sim-wall-ms (10,000 such variants: 16 s with the
+  // default 2 s budget), and nothing said when the budget left variants out.
+  let t = 'scenario "many" { duration 1ms }\nhost { pcpus 2 }\nvm a { vcpus 1\n guest { thread t { every 100us; cpu 10us } } }\n';
+  for (let i = 0; i < 3000; i++) t += `variant x${i} { vm a { vcpus 2 } }\n`;
+  writeFileSync(join(dir, 'many.vps'), t);
+  const r = run(['--sim-wall-ms', '1', 'many.vps'], dir);
+  assert.equal(r.code, 0, r.err);
+  const m = /vpscope check: many\.vps: the wall budget \(1 ms\) ran out; ([\d,]+) of 3,001 runs \(base and variants\) not simulated \(raise --sim-wall-ms\)/.exec(r.err);
+  assert.ok(m, r.err);
+  assert.ok(Number(m[1].replace(/,/g, '')) > 2000, m[1]);
+  const full = run(['--no-simulate', 'many.vps'], dir);
+  assert.equal(full.err, '');
+});

@@ -356,3 +356,22 @@ describe('the sim worker protocol the CLI relies on', () => {
     assert.deepEqual(moved.results[0].timeline.lanes.map((l) => Array.from(l.intervals)), cloned.results[0].timeline.lanes.map((l) => l.intervals));
   });
 });
+
+describe('names of 1,000,000 characters', () => {
+ it('are clipped in simulate and analyze text (7 MB and 3 MB before)', () => {
+  const L = 1_000_000;
+  const f = join(dir, 'long.vps');
+  writeFileSync(f, `scenario "${'x'.repeat(L)}" { duration 5ms }\nhost { pcpus 4 }\nvm ${'n'.repeat(L)} { vcpus 2\n guest { thread ${'t'.repeat(L)} { every 1ms; cpu 100us } } }\nvariant ${'v'.repeat(L)} { vm ${'n'.repeat(L)} { vcpus 3 } }\n`);
+  const r = cli(['simulate', '--all-variants', f]);
+  assert.equal(r.status, 0, r.stderr.slice(0, 2000));
+  assert.ok(r.stdout.length < 10_000, `${r.stdout.length} bytes of text`);
+  assert.match(r.stdout, /: "x{60}\.\.\. \(1,000,000 characters\)"\n/);
+  assert.match(r.stdout, /\n== v{60}\.\.\. \(1,000,000 characters\)\n/);
+  const j = join(dir, 'long.json');
+  writeFileSync(j, JSON.stringify({ traceEvents: [{ name: 'thread_name', ph: 'M', pid: 1, tid: 2, args: { name: 'w'.repeat(L) } }, { name: 'run', ph: 'X', pid: 1, tid: 2, ts: 0, dur: 100 }] }));
+  const a = cli(['analyze', j]);
+  assert.equal(a.status, 0, a.stderr.slice(0, 2000));
+  assert.ok(a.stdout.length < 10_000, `${a.stdout.length} bytes of text`);
+  assert.match(a.stdout, /w{60}\.\.\. \(1,000,000 characters\)/);
+});
+});

@@ -59,3 +59,15 @@ test('tables: columns padded to the widest cell, right-aligned where asked, no t
   assert.equal(table(rows, [false, true]), 'task        p99\nweb/io  1.23 ms\ndb        12 ms\n');
   assert.equal(table([], []), '');
 });
+
+test('tables clip cells of user text and take any number of rows', () => {
+  const name = 'n'.repeat(1_000_000);
+  const lines = tableLines([['vm', 'cpu'], [name, '1 ms'], ['web', '2 ms']], [false, true]);
+  // Before: every row padded to the 1,000,000-character name (7 MB of `simulate` text for one VM).
+  assert.ok(lines.every((l) => l.length < 120), lines.map((l) => l.length).join(','));
+  assert.match(lines[1], /^n{60}\.\.\. \(1,000,000 characters\)  1 ms$/);
+  assert.match(lines[2], /^web {85}2 ms$/);
+  // Before: Math.max(...column) threw RangeError (Maximum call stack size exceeded).
+  const rows = [['a', 'b'], ...Array.from({ length: 300_000 }, (_, i) => [`t${i}`, String(i)])];
+  assert.equal(tableLines(rows, [false, true]).length, 300_001);
+});

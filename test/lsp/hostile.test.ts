@@ -254,3 +254,46 @@ describe('attack documents over stdio: the server keeps answering', () => {
     }
   });
 });
+
+describe('names of 1,000,000 characters are clipped wherever the server echoes them', () => {
+  test('hover, document and workspace symbols, completion labels, inlay hints, code lens titles: bounded', async () => {
+    const L = 1_000_000;
+    const [N, T, V, S] = ['n', 't', 'v', 's'].map((ch) => ch.repeat(L));
+    const text =
+      `scenario "${'x'.repeat(L)}" { duration 1ms }\nhost { pcpus 4 }\n` +
+      `vm ${N} { vcpus 2\n guest { thread ${T} { every 1ms; cpu 100us } }\n openhcl { storvsp ${S} { disk d { latency 1ms } } } }\n` +
+      `variant ${V} { vm ${N} { vcpus 3 } }\nvariant w { based_on  }\n`;
+    const uri = 'file:///hostile/longnames.vps';
+    const c = await startClient({ capabilities: pushCapabilities, initializationOptions: { inlayHints: { enabled: true } } });
+    try {
+      c.open(uri, text, 1);
+      await c.diagnostics(uri, () => true, 60_000);
+      const doc = { textDocument: { uri } };
+      // Every answer below quoted a whole name before: 2 MB per hover, 7 MB of outline, 10 MB of
+      // workspace symbols, 3 MB of code lenses (measured here).
+      const bounded = (what: string, x: unknown, max = 20_000) => {
+        const n = JSON.stringify(x).length;
+        assert.ok(n < max, `${what}: ${n} bytes`);
+      };
+      for (const line of [2, 3, 4, 5]) {
+        const h = await c.request<Hover | null>('textDocument/hover', { ...doc, position: { line, character: 12 } });
+        bounded(`hover on line ${line}`, h);
+      }
+      const vh = await c.request<Hover | null>('textDocument/hover', { ...doc, position: { line: 5, character: L + 21 } });
+      assert.ok(vh, 'hover on the variant vcpus');
+      bounded('hover on a variant value', vh);
+      assert.match(JSON.stringify(vh), /vvvv\.\.\. \(1,000,000 characters\)/);
+      bounded('document symbols', await c.request('textDocument/documentSymbol', doc));
+      bounded('workspace symbols', await c.request('workspace/symbol', { query: '' }));
+      bounded('inlay hints', await c.request('textDocument/inlayHint', { ...doc, range: { start: { line: 0, character: 0 }, end: { line: 7, character: 0 } } }));
+      bounded('code lenses (titles)', ((await c.request<{ command: { title: string } }[]>('textDocument/codeLens', doc)) ?? []).map((l) => l.command.title));
+      const items = await c.request<{ items: { label: string; detail?: string; documentation?: unknown }[] }>('textDocument/completion', { ...doc, position: { line: 6, character: 21 } });
+      const v = items.items.find((i) => i.label.startsWith('vvvv'));
+      assert.ok(v, JSON.stringify(items.items.map((i) => i.label.slice(0, 20))));
+      // The label, detail and documentation are clipped; the inserted text stays the name itself.
+      bounded('completion labels, details and documentation', items.items.map((i) => [i.label, i.detail, i.documentation]));
+    } finally {
+      assert.equal(await c.shutdown(), 0);
+    }
+  });
+});

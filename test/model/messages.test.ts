@@ -54,3 +54,10 @@ test('VPS107 quotes the number as written: `99999999999999999999 s` is not sugge
     assert.ok(!/1000000000000000000000?s/.test(d.message + d.fixes![0].title));
   }
 });
+
+test('a number is quoted as written in VPS103/VPS104 (99999999999999999999 printed as 100000000000000000000, 1e308ms as 1e+308ms)', () => {
+  const msgs = (t: string) => analyzeDocument(`host { pcpus 2 }\n${t}`).diagnostics.map((d) => `${d.code} ${d.message}`);
+  assert.ok(msgs('vm a { vcpus 1 99999999999999999999 }\n').some((m) => m.includes('VPS103') && m.includes('remove the number `99999999999999999999`')));
+  assert.ok(msgs('vm a { vcpus 1; guest { thread t { every 1ms; cpu 1ms 1e308ms } } }\n').some((m) => m.includes('remove the number `1e308ms`')));
+  assert.ok(msgs('vm a { vcpus 1; boost 1e308 }\n').some((m) => /found the number `1e308`/.test(m)), msgs('vm a { vcpus 1; boost 1e308 }\n').join('\n'));
+});

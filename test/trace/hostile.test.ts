@@ -294,6 +294,16 @@ describe('hostile traces: Chrome JSON values', () => {
     assert.equal(doc.window.startNs, 10_000);
     assert.equal(doc.window.endNs, 65_000);
   });
+
+  it('an E earlier than its B is counted and warned on its line (it was a silent zero-length slice)', () => {
+    const be = (ph: string, ts: number) => `{"ph":"${ph}","pid":1,"tid":2,"name":"work","ts":${ts}}`;
+    const tr = importBytes(`[${[be('B', 100), be('E', 40), be('B', 200), be('E', 250)].join(',\n')}]\n`);
+    assert.equal(tr.stats.counters.chrome_end_before_begin, 1);
+    assert.deepEqual(tr.stats.warnings.map((v) => v.line), [2]);
+    assert.match(tr.stats.warnings[0].reason, /event "work" \(ph E\) at 40 us ends before the B it closes/);
+    const s = tr.chrome!.slices;
+    assert.equal(s.length, 2);
+  });
 });
 
 describe('hostile traces: control characters in outputs', () => {

@@ -92,7 +92,18 @@ export async function main(args: string[]): Promise<number> {
     }
     const t0 = performance.now();
     const budget = Math.min(wallMs, scenario.settings.wallLimitMs);
-    const results = simulateAllCapped(scenario, { variants: 'all', timeline: false, shouldStop: () => (performance.now() - t0 > budget ? 'wall_limit' : false) }, Math.round(simMs * 1e6));
+    let notRun = 0;
+    const results = simulateAllCapped(
+      scenario,
+      { variants: 'all', timeline: false, shouldStop: () => (performance.now() - t0 > budget ? 'wall_limit' : false), onNotRun: (names) => (notRun += names.length) },
+      Math.round(simMs * 1e6),
+    );
+    if (notRun > 0) {
+      const total = scenario.variants.length + 1;
+      process.stderr.write(
+        terminalSafe(`vpscope check: ${path}: the wall budget (${budget} ms) ran out; ${notRun.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs (base and variants) not simulated (raise --sim-wall-ms)\n`),
+      );
+    }
     const measured = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions }), results);
     const reconciled = reconcileWithRun(analysis.diagnostics, results, scenario);
     const origins = new Map<Diagnostic, DiagnosticOrigin>();

@@ -1,3 +1,4 @@
+import { clipLabel } from './text';
 /**
  * The one module that formats numbers for people: durations, percentages, counts and text tables,
  * for every shell (CLI summaries, diagnostics and hovers, the timeline view's panels, the HTML
@@ -81,8 +82,16 @@ export function fmtCount(n: number): string {
  */
 export function tableLines(rows: readonly (readonly string[])[], right: readonly boolean[]): string[] {
   if (rows.length === 0) return [];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+  // Cells quote names from scenarios and traces: a 1,000,000-character name padded every row of
+  // its column to its width (7 MB of `simulate` text for one such VM, measured here).
+  const cells = rows.map((r) => r.map(clipLabel));
+  // A loop, not Math.max(...column): a spread of several hundred thousand rows overflows the stack.
+  const widths = cells[0].map((_, c) => {
+    let w = 0;
+    for (const r of cells) w = Math.max(w, (r[c] ?? '').length);
+    return w;
+  });
+  return cells.map((r) => r.map((cell, c) => (right[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
 }
 
 /** `tableLines` joined, with a final line break. */

@@ -85,3 +85,56 @@ export function lineStartsOf(text: string, from = 0, to = text.length, base = 0,
   }
   return out;
 }
+
+/**
+ * The longest run of user text (a name, a number, a title) echoed as is in what the editor and
+ * the command line show: longer ones keep their first {@link QUOTE_KEEP} characters and say how
+ * long they were. Diagnostics quote names by the same bound (`clipMessage` in model/util.ts).
+ */
+export const MAX_QUOTE = 80;
+export const QUOTE_KEEP = 60;
+
+/** `text` cut to its first {@link QUOTE_KEEP} characters and its length, when over {@link MAX_QUOTE}. */
+export function clipQuote(text: string): string {
+  if (text.length <= MAX_QUOTE) return text;
+  // Do not split a surrogate pair.
+  let keep = QUOTE_KEEP;
+  const c = text.charCodeAt(keep - 1);
+  if (c >= 0xd800 && c <= 0xdbff) keep--;
+  return `${text.slice(0, keep)}... (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/**
+ * The most characters of a label (an outline or symbol name, a completion label, an inlay hint,
+ * a code lens title) or of a markdown text (a hover, a completion's documentation), after
+ * {@link clipRuns}: a title of words can still be long.
+ */
+export const MAX_LABEL = 200;
+export const MAX_MARKDOWN = 20_000;
+/** The most characters of a message (a finding's, a diagnostic's): model/util.ts `clipMessage`. */
+export const MAX_MESSAGE = 2000;
+
+/**
+ * Every run of more than {@link MAX_QUOTE} characters without a space or a backtick (a name, a
+ * number) shortened by {@link clipQuote}, then the whole cut at `max` characters. Names of
+ * 1,000,000 characters were echoed whole in hovers (2 MB), the outline (7 MB), workspace symbols
+ * (10 MB), completion labels, code lens titles and the command line's summaries.
+ */
+const LONG_RUN = new RegExp(`[^\\s\`]{${MAX_QUOTE + 1},}`, 'g');
+
+export function clipRuns(text: string, max: number): string {
+  let out = text;
+  if (text.length > MAX_QUOTE) out = text.replace(LONG_RUN, (run) => clipQuote(run));
+  if (out.length > max) out = `${out.slice(0, max)}... (cut at ${max.toLocaleString('en-US')} characters)`;
+  return out;
+}
+
+/** A one-line label of user text, bounded ({@link clipRuns} to {@link MAX_LABEL}). */
+export function clipLabel(text: string): string {
+  return clipRuns(text, MAX_LABEL);
+}
+
+/** A markdown text echoing user text, bounded ({@link clipRuns} to {@link MAX_MARKDOWN}). */
+export function clipMarkdown(text: string): string {
+  return clipRuns(text, MAX_MARKDOWN);
+}

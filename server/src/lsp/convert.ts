@@ -47,7 +47,7 @@ import type { SimulateLens } from '../ide/codeLens';
 import type { SignatureHelpResult } from '../ide/signature';
 import type { InlayHintItem } from '../ide/inlayHints';
 import { ClientCommands, type SimulateCommandOptions } from '../shared/protocol';
-import type { TextRange } from '../core/text';
+import { clipLabel, clipMarkdown, type TextRange } from '../core/text';
 import {
   semanticTokenModifiers,
   semanticTokenTypes,
@@ -145,6 +145,8 @@ export function markdownToPlain(md: string): string {
 }
 
 function markup(md: string, markdown: boolean): MarkupContent {
+  // Hovers, documentation and tooltips quote names, titles and values the user wrote.
+  md = clipMarkdown(md);
   return markdown ? { kind: MarkupKind.Markdown, value: md } : { kind: MarkupKind.PlainText, value: markdownToPlain(md) };
 }
 
@@ -182,13 +184,14 @@ export namespace toLsp {
   }
 
   export function completionItem(doc: PositionMapper, c: CompletionCandidate, caps: ConvertCaps): CompletionItem {
+    // The label and detail are clipped; the inserted text is the name itself, whatever its length.
     const item: CompletionItem = {
-      label: c.label,
+      label: clipLabel(c.label),
       kind: completionKindToLsp[c.kind],
       textEdit: { range: range(doc, c.range), newText: c.insertText },
       insertTextFormat: c.snippet ? InsertTextFormat.Snippet : InsertTextFormat.PlainText,
     };
-    if (c.detail) item.detail = c.detail;
+    if (c.detail) item.detail = clipLabel(c.detail);
     if (c.documentation) item.documentation = markup(c.documentation, caps.markdownCompletion);
     if (c.sortText) item.sortText = c.sortText;
     if (c.filterText) item.filterText = c.filterText;
@@ -218,7 +221,7 @@ export namespace toLsp {
 
   /** Values the block resolves to: shown after the code they describe, set off by a space. */
   export function inlayHint(doc: PositionMapper, h: InlayHintItem, caps: ConvertCaps): InlayHint {
-    const out: InlayHint = { position: doc.positionAt(h.offset), label: h.label, paddingLeft: true };
+    const out: InlayHint = { position: doc.positionAt(h.offset), label: clipLabel(h.label), paddingLeft: true };
     // `Type` hints are the ones editors style as values; a map or defaults are neither types nor parameters.
     if (h.kind === 'variantValue') out.kind = InlayHintKind.Type;
     if (h.tooltip) out.tooltip = markup(h.tooltip, caps.markdownHover);
@@ -247,8 +250,8 @@ export namespace toLsp {
 
   export function documentSymbol(doc: PositionMapper, s: OutlineSymbol): DocumentSymbol {
     return {
-      name: s.name || s.detail || '?', // LSP forbids empty names.
-      detail: s.detail,
+      name: clipLabel(s.name || s.detail || '?'), // LSP forbids empty names.
+      detail: clipLabel(s.detail),
       kind: symbolKind(s.kind),
       range: range(doc, s.range),
       selectionRange: range(doc, s.selectionRange),
@@ -261,10 +264,10 @@ export namespace toLsp {
     const out: SymbolInformation[] = [];
     const visit = (s: OutlineSymbol, container?: string) => {
       out.push({
-        name: s.name || s.detail || '?',
+        name: clipLabel(s.name || s.detail || '?'),
         kind: symbolKind(s.kind),
         location: { uri, range: range(doc, s.range) },
-        ...(container ? { containerName: container } : {}),
+        ...(container ? { containerName: clipLabel(container) } : {}),
       });
       for (const c of s.children) visit(c, s.name);
     };
@@ -319,7 +322,7 @@ export namespace toLsp {
 
   export function codeAction(doc: PositionMapper, uri: string, f: QuickFix, caps: ConvertCaps): CodeAction {
     const action: CodeAction = {
-      title: f.title,
+      title: clipLabel(f.title),
       kind: CodeActionKind.QuickFix,
       diagnostics: [diagnostic(doc, uri, f.diagnostic, caps)],
       edit: workspaceEdit(doc, uri, f.edits),
@@ -334,10 +337,10 @@ export namespace toLsp {
    */
   export function codeLens(doc: PositionMapper, uri: string, l: SimulateLens): CodeLens {
     // A lens without a command is not shown by VS Code; an empty command id makes it plain text.
-    if (l.action === 'measured') return { range: range(doc, l.range), command: { title: l.title, command: '' } };
+    if (l.action === 'measured') return { range: range(doc, l.range), command: { title: clipLabel(l.title), command: '' } };
     const options: SimulateCommandOptions = l.allVariants ? { allVariants: true } : { variant: l.variant ?? 'base' };
     const command = l.action === 'timeline' ? ClientCommands.showTimeline : ClientCommands.simulate;
-    return { range: range(doc, l.range), command: { title: l.title, command, arguments: [uri, options] } };
+    return { range: range(doc, l.range), command: { title: clipLabel(l.title), command, arguments: [uri, options] } };
   }
 }
 

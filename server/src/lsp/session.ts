@@ -19,6 +19,7 @@ import {
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
+import { clipLabel } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
 import { measuredLenses, simulateLenses, variantName, type MeasuredSummary } from '../ide/codeLens';
 import { completions } from '../ide/completion';
@@ -651,10 +652,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
         for (const e of entries) {
           if (out.length >= MAX_WORKSPACE_SYMBOLS) return;
           out.push({
-            name: e.name,
+            name: clipLabel(e.name),
             kind: toLsp.symbolKind(e.kind),
             location: toLsp.location(mapper, uri, e.range),
-            ...(e.container ? { containerName: e.container } : {}),
+            ...(e.container ? { containerName: clipLabel(e.container) } : {}),
           });
         }
       };

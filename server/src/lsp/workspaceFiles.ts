@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CancellationToken, Range, SymbolInformation } from 'vscode-languageserver';
-import { LineIndex } from '../core/text';
+import { clipLabel, LineIndex } from '../core/text';
 import { fuzzyMatch, workspaceSymbols } from '../ide/outline';
 import type { DocumentAnalysis } from '../model/analysisTypes';
 import { toLsp } from './convert';
@@ -161,7 +161,7 @@ export class WorkspaceFiles {
       for (const s of e.symbols) {
         if (out.length >= limit) return out;
         if (!fuzzyMatch(query, s.name)) continue;
-        out.push({ name: s.name, kind: s.kind, location: { uri, range: s.range }, ...(s.containerName ? { containerName: s.containerName } : {}) });
+        out.push({ name: clipLabel(s.name), kind: s.kind, location: { uri, range: s.range }, ...(s.containerName ? { containerName: clipLabel(s.containerName) } : {}) });
       }
     }
     return out;

@@ -69,10 +69,11 @@ const SYNTAX_OF: Record<ValueType['kind'], string> = {
   text: 'a word',
 };
 
-function describeArg(a: Arg): string {
+/** `text`: the document, to quote a number as written (`1e308ms` printed as `1e+308ms`). */
+function describeArg(a: Arg, text: string): string {
   switch (a.type) {
     case 'number':
-      return `the number \`${a.value}${a.unit}\``;
+      return `the number \`${text.slice(a.start, a.end)}\``;
     case 'ident':
       return `the word \`${a.name}\``;
     case 'string':
@@ -185,7 +186,7 @@ export class ArgParser {
       const del = { start: i > 0 ? args[i - 1].end : stmt.keyword.end, end: range.end };
       const takes = n === 0 ? 'takes no value' : `takes ${plural(n, 'value')}` + (spec.args.some((a) => a.type.kind === 'dist') ? ' (a distribution counts as one)' : '');
       const hint = extra[0].type === 'ident' && extra.length > 0 ? ' To write another statement, start a new line or add `;`.' : '';
-      this.diags.error(Codes.extraArgument, `\`${spec.keyword}\` ${takes}; remove ${extra.length === 1 ? describeArg(extra[0]) : `the last ${extra.length} values`}.${hint} Example: ${exampleOf(spec)}.`, range, {
+      this.diags.error(Codes.extraArgument, `\`${spec.keyword}\` ${takes}; remove ${extra.length === 1 ? describeArg(extra[0], this.text) : `the last ${extra.length} values`}.${hint} Example: ${exampleOf(spec)}.`, range, {
         fixes: [{ title: 'Remove the extra values', edits: [{ range: del, newText: '' }], preferred: true }],
       });
     }
@@ -273,7 +274,7 @@ export class ArgParser {
         return this.out(this.wrongType(a, as, spec), i + 1);
       case 'literal':
         if (a.type === 'ident' && a.name === t.word) return this.out({ kind: 'literal', range: a }, i + 1);
-        this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects the word \`${t.word}\` here, found ${describeArg(a)}; e.g. ${exampleOf(spec)}.`, a, {
+        this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects the word \`${t.word}\` here, found ${describeArg(a, this.text)}; e.g. ${exampleOf(spec)}.`, a, {
           fixes: [{ title: `Insert '${t.word}'`, edits: [{ range: { start: a.start, end: a.start }, newText: `${t.word} ` }], preferred: true }],
         });
         // Assume the word was forgotten: re-read this argument as the next value.
@@ -284,7 +285,7 @@ export class ArgParser {
   private wrongType(a: Arg, as: ArgSpec, spec: StatementSpec): undefined {
     let expected = SYNTAX_OF[as.type.kind];
     if (as.type.kind === 'enum') expected = `one of ${wordList(as.type.values.map((v) => v.name))}`;
-    this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects ${expected} as ${as.name}, found ${describeArg(a)}; e.g. ${exampleOf(spec)}.`, a);
+    this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects ${expected} as ${as.name}, found ${describeArg(a, this.text)}; e.g. ${exampleOf(spec)}.`, a);
     return undefined;
   }
 
@@ -446,7 +447,7 @@ export class ArgParser {
         this.diags.error(Codes.wrongType, `\`all\` stands alone; it cannot be part of a list.`, it);
         good = false;
       } else {
-        this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects ${SYNTAX_OF[kind]}, found ${describeArg(it)}.`, it);
+        this.diags.error(Codes.wrongType, `\`${spec.keyword}\` expects ${SYNTAX_OF[kind]}, found ${describeArg(it, this.text)}.`, it);
         good = false;
       }
     };
@@ -509,11 +510,11 @@ export class ArgParser {
           if (!lo || !hi) return this.out(undefined, j + 2);
           return this.uniform(lo, hi, { start: a.start, end: args[j + 1].end }, j + 2);
         }
-        this.diags.error(Codes.wrongType, `\`uniform\` needs ${need}, found ${describeArg(b)}.`, b);
+        this.diags.error(Codes.wrongType, `\`uniform\` needs ${need}, found ${describeArg(b, this.text)}.`, b);
         return this.out(undefined, j + 1);
       }
       if (b.type !== 'number') {
-        this.diags.error(Codes.wrongType, `\`${a.name}\` needs ${need}, found ${describeArg(b)}; ${DIST_KINDS[a.name].doc}`, b);
+        this.diags.error(Codes.wrongType, `\`${a.name}\` needs ${need}, found ${describeArg(b, this.text)}; ${DIST_KINDS[a.name].doc}`, b);
         return this.out(undefined, j + 1, true);
       }
       const t = p === 'percent' ? PROBABILITY_T : durT;

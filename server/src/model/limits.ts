@@ -97,6 +97,14 @@ export function irSize(s: Scenario): number {
  */
 export const MAX_STATEMENTS = 200_000;
 
+/**
+ * A `based_on` cycle of more variants than this is reported (VPS144) at its first this many in the
+ * file, not at each: 10,000 variants in one cycle made 10,000 errors of 20 notes each (16 MB of
+ * text, 75 MB of JSON, 8-9 s in `check`, measured here). A cycle is one mistake; each report
+ * already names the path and the next variants of it.
+ */
+export const MAX_CYCLE_REPORTS = 20;
+
 /** The first statement past `max` in document order (depth first), or undefined within it. */
 export function statementPast(statements: readonly Statement[], max: number): Statement | undefined {
   let n = 0;

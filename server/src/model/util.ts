@@ -3,7 +3,7 @@
  * mean" suggestions, and text edits that insert whole statements with the right indentation.
  */
 import type { Diagnostic, Fix, RelatedInfo, Severity } from '../core/diagnostic';
-import type { TextRange } from '../core/text';
+import { MAX_MESSAGE, MAX_QUOTE, QUOTE_KEEP, type TextRange } from '../core/text';
 import type { Body, Statement } from '../syntax/tree';
 
 /** Collects diagnostics, keeping at most one per (code, range). */
@@ -195,10 +195,9 @@ export function capRelated(list: readonly RelatedInfo[], total = list.length): R
  * wrote (a name, a number), and a 100,000-character name made one diagnostic of 100 KB (measured
  * here, `vpscope check`). Backticks pair from the start of the message.
  */
-export const MAX_QUOTE = 80;
-const QUOTE_KEEP = 60;
+export { MAX_QUOTE };
 /** Any message longer than this after shortening its quotes is cut here (a backstop). */
-export const MAX_MESSAGE = 2000;
+export { MAX_MESSAGE };
 
 /** `message` with over-long quoted text shortened, and at most {@link MAX_MESSAGE} characters. */
 export function clipMessage(message: string): string {

@@ -20,6 +20,7 @@ import type { VariantResult } from '../sim/result';
 import { VIEW_SCHEMA, type ViewDocument } from '../shared/view';
 import type { JsonDiagnostic } from './diagnosticJson';
 import { fmtFraction, fmtNs, table } from '../core/format';
+import { clipLabel } from '../core/text';
 import { crossPoints, pointLabel } from '../core/cross';
 
 export const SEEDS_SCHEMA = 'vpscope.seeds/1';
@@ -496,7 +497,7 @@ export function renderSeedsSummary(doc: SeedsDoc, title: string): string {
   const axes = sweepAxes(doc);
   /** A cell's value of each swept setting (one column each). */
   const coords = (c: { point?: string; at?: string[] }): string[] => (axes.length > 1 ? c.at ?? axes.map(() => '') : axes.length ? [c.point ?? ''] : []);
-  let out = `vpscope simulate ${doc.file}: "${title}"\n`;
+  let out = `vpscope simulate ${doc.file}: "${clipLabel(title)}"\n`;
   out += `${doc.runs.length} run${doc.runs.length === 1 ? '' : 's'}: ${n} seed${n === 1 ? '' : 's'} (${seedList(doc.seeds)})${axes.map((a) => ` x ${a.values.length} values of ${a.path}`).join('')} x ${doc.variants.length} variant${doc.variants.length === 1 ? '' : 's'}\n`;
   if (axes.length > 1) out += `crossed sweeps: ${axes.length} settings, every combination of their values (the first varies slowest)\n`;
   out += `method: ${doc.method}\n`;
@@ -504,7 +505,7 @@ export function renderSeedsSummary(doc: SeedsDoc, title: string): string {
   if (stopped.length) out += `${stopped.length} run${stopped.length === 1 ? '' : 's'} stopped early by a budget (${[...new Set(stopped.map((r) => r.stop))].join(', ')}): their metrics cover less simulated time\n`;
   for (const variant of doc.variants) {
     const desc = doc.aggregate.filter((c) => c.variant === variant);
-    out += `\n== ${variant}\n`;
+    out += `\n== ${clipLabel(variant)}\n`;
     const keys: string[] = [];
     for (const c of desc) for (const k of Object.keys(c.metrics)) if (!keys.includes(k)) keys.push(k);
     const head = ['metric', ...axes.map((a) => a.path), 'mean', '95% interval', 'n'];

@@ -8,7 +8,7 @@
  */
 import type { Diagnostic } from '../core/diagnostic';
 import type { Finding, JsonRange, Stall } from '../core/findings';
-import type { LineIndex, TextRange } from '../core/text';
+import { clipLabel, clipRuns, MAX_MESSAGE, type LineIndex, type TextRange } from '../core/text';
 import { laneDataOf, type LaneSource, type TimelineData, type TimelineSource } from '../core/timeline';
 import { toJsonDiagnostic, type JsonDiagnostic } from './diagnosticJson';
 import { RUN_SCHEMA, type RegionResult, type TaskResult, type VariantResult, type VmResult } from '../sim/result';
@@ -220,11 +220,11 @@ function taskKey(t: { vm?: string; name: string; kind: string }): string {
 const NOT_RUN_SHOWN = 20;
 
 export function renderSummary(file: string, title: string, results: VariantResult[], lines: LineIndex, diags: Diagnostic[], notRun?: NotRun): string {
-  let out = `vpscope simulate ${file}: "${title}"\n`;
+  let out = `vpscope simulate ${file}: "${clipLabel(title)}"\n`;
   const warn = diags.filter((d) => d.severity === 'warning').length;
   if (warn) out += `${warn} warning${warn === 1 ? '' : 's'} from the checker (run 'vpscope check ${file}')\n`;
   for (const r of results) {
-    out += `\n== ${r.name}${r.description ? ` - ${r.description}` : ''}\n`;
+    out += `\n== ${clipLabel(r.name)}${r.description ? ` - ${clipRuns(r.description, MAX_MESSAGE)}` : ''}\n`;
     out += `seed ${r.seed}, ${fmtNs(r.stop.simulatedNs)} simulated, ${r.stop.reason === 'completed' ? 'completed' : `STOPPED: ${r.stop.reason}`}, ${r.counters.events ?? 0} events\n\n`;
     if (r.tasks.length) {
       // `unfinished`: samples still running at the end, counted in `count` with their age then (censored).
@@ -249,14 +249,14 @@ export function renderSummary(file: string, title: string, results: VariantResul
     for (const s of r.stalls.slice(0, 5)) out += `  ${where(file, lines, s.range)}  ${stallLine(s)}\n`;
     if (r.findings.length) {
       out += '\nfindings:\n';
-      for (const f of r.findings) out += `  ${where(file, lines, f.range)}: ${f.severity} ${f.code}: ${f.message}\n`;
+      for (const f of r.findings) out += `  ${where(file, lines, f.range)}: ${f.severity} ${f.code}: ${clipRuns(f.message, MAX_MESSAGE)}\n`;
     }
     const counters = Object.entries(r.counters).filter(([k]) => k !== 'events');
     if (counters.length) out += `\ncounters: ${counters.map(([k, v]) => `${k}=${Math.round(v)}`).join(', ')}\n`;
   }
   if (notRun && notRun.variants.length) {
     const n = notRun.variants.length;
-    const shown = notRun.variants.slice(0, NOT_RUN_SHOWN).join(', ');
+    const shown = notRun.variants.slice(0, NOT_RUN_SHOWN).map(clipLabel).join(', ');
     out += `\n== not run (${notRun.reason}): ${n} variant${n === 1 ? '' : 's'}\n${shown}${n > NOT_RUN_SHOWN ? `, ... and ${n - NOT_RUN_SHOWN} more (all are listed in the JSON: notRun)` : ''}\n`;
   }
   if (results.length > 1) out += compare(results);
@@ -264,7 +264,7 @@ export function renderSummary(file: string, title: string, results: VariantResul
 }
 
 function stallLine(s: Stall): string {
-  return `${s.task}${s.vp >= 0 ? ` (vCPU/VP ${s.vp})` : ''} ${fmtNs(s.durationNs)} at ${fmtNs(s.startNs)}: ${s.cause}${s.causes?.length ? ` - ${s.causes[s.causes.length - 1]}` : ''}`;
+  return `${clipLabel(s.task)}${s.vp >= 0 ? ` (vCPU/VP ${s.vp})` : ''} ${fmtNs(s.durationNs)} at ${fmtNs(s.startNs)}: ${s.cause}${s.causes?.length ? ` - ${s.causes[s.causes.length - 1]}` : ''}`;
 }
 
 function compactCpus(c: number[]): string {
@@ -281,7 +281,7 @@ function compactCpus(c: number[]): string {
 /** Variants vs the first result (the base when simulated): p99 and mean per task, with ratios. */
 function compare(results: VariantResult[]): string {
   const base = results[0];
-  let out = `\n== comparison (vs ${base.name})\n`;
+  let out = `\n== comparison (vs ${clipLabel(base.name)})\n`;
   const rows = [['task', 'metric', base.name, ...results.slice(1).map((r) => r.name)]];
   const keys = base.tasks.map(taskKey);
   for (const r of results.slice(1)) for (const t of r.tasks) if (!keys.includes(taskKey(t))) keys.push(taskKey(t));
@@ -315,6 +315,6 @@ function compare(results: VariantResult[]): string {
   }
   out += table(rows, rows[0].map((_, i) => i >= 2));
   const f = (r: VariantResult) => r.findings.map((x: Finding) => x.code);
-  out += `findings: ${results.map((r) => `${r.name} ${f(r).length ? f(r).join(',') : 'none'}`).join('; ')}\n`;
+  out += `findings: ${results.map((r) => `${clipLabel(r.name)} ${f(r).length ? f(r).join(',') : 'none'}`).join('; ')}\n`;
   return out;
 }

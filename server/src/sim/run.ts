@@ -47,7 +47,8 @@ export interface SimulateAllOptions extends SimOptions {
 export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): VariantResult[] {
   const sel = opts.variants ?? 'all';
   const runs: { name: string; description?: string; s: Scenario }[] = [];
-  const want = (n: string) => sel === 'all' || (sel === 'base' ? n === 'base' : sel.includes(n));
+  const chosen = typeof sel === 'string' ? undefined : new Set(sel);
+  const want = (n: string) => sel === 'all' || (sel === 'base' ? n === 'base' : chosen!.has(n));
   if (want('base')) runs.push({ name: 'base', s: scenario });
   for (const v of scenario.variants) if (want(v.name)) runs.push({ name: v.name, description: v.description, s: v.scenario });
   const out: VariantResult[] = [];

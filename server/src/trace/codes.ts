@@ -104,6 +104,7 @@ export const COUNTERS = {
   line_cap: { severity: 'data_loss', description: 'Set (1) when parsing stopped at the cap on text lines read (67,108,864 by default) rather than at the event cap: text that is mostly not events, such as a gzip bomb of blank lines.' },
   chrome_bad_event: { severity: 'error', description: 'Chrome trace events that are not objects or lack required fields; skipped.' },
   chrome_unmatched_end: { severity: 'data_loss', description: 'Chrome `E` events without an open `B` on the same thread; ignored.' },
+  chrome_end_before_begin: { severity: 'data_loss', description: 'Chrome `E` events earlier than the `B` they close (timestamps going backwards); the slice is kept with no duration.' },
   chrome_unclosed_begin: { severity: 'data_loss', description: 'Chrome `B` events never closed; ended at the end of the trace.' },
   chrome_nested_slice: { severity: 'info', description: 'Chrome slices nested inside another slice of the same thread; counted, only top-level slices become timeline intervals.' },
   chrome_unsupported_phase: { severity: 'info', description: 'Chrome events of phases other than B/E/X/i/I/C/M; counted by phase.' },

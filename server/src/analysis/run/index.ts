@@ -247,10 +247,21 @@ export function simulateAllWithFindings(scenario: Scenario, opts: SimulateAllOpt
 export function simulateAllCapped(scenario: Scenario, options: SimulateAllOptions, cap: number): VariantResult[] {
   const sel = options.variants ?? 'all';
   const names = sel === 'all' ? ['base', ...scenario.variants.map((v) => v.name)] : sel === 'base' ? ['base'] : sel;
+  const byName = new Map<string, Scenario>();
+  for (const v of scenario.variants) if (!byName.has(v.name)) byName.set(v.name, v.scenario);
   const out: VariantResult[] = [];
-  for (const name of names) {
-    const declared = (name === 'base' ? scenario : scenario.variants.find((v) => v.name === name)?.scenario)?.settings.durationNs;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const declared = (name === 'base' ? scenario : byName.get(name))?.settings.durationNs;
     if (declared === undefined) continue;
+    // The budget is read between variants too: each call below starts its one run whatever the
+    // budget, and 10,000 short variants never reached the engine's poll (16 s for `check` with a
+    // 2 s --sim-wall-ms, measured here).
+    const before = out.length > 0 ? options.shouldStop?.() : false;
+    if (before === 'cancelled' || before === 'wall_limit' || before === true) {
+      options.onNotRun?.(names.slice(i), before === true ? 'cancelled' : before);
+      break;
+    }
     const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared) });
     if (!r) continue;
     out.push(r);

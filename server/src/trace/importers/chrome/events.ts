@@ -162,6 +162,12 @@ export class ChromeEventSink implements ScannerSink {
           this.stats.count('chrome_unmatched_end');
           break;
         }
+        if (ts < o.start) {
+          // Was silently a zero-length slice: time going backwards within a thread is a damaged
+          // or merged trace, and the slice's real length is unknown.
+          this.stats.count('chrome_end_before_begin');
+          this.stats.warn(line, offset, `event "${name}" (ph E) at ${show(e.ts)} us ends before the B it closes: kept as a slice of no duration`);
+        }
         this.pushSlice(o.start, Math.max(0, ts - o.start), pid, tid, o.name, o.cat, st!.length);
         this.span(ts, ts);
         break;
