@@ -38,7 +38,7 @@ import {
 } from 'vscode-languageserver';
 import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import type { Finding } from '../core/findings';
-import { LineIndex } from '../core/text';
+import { clipLabel, LineIndex } from '../core/text';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 import { runDiagnostics, type RunDiagnosticsOptions } from '../report/runDiagnostics';
 import { withStallRelated } from '../report/runRelated';
@@ -360,7 +360,7 @@ export class RunManager {
       const n = names.length;
       const i = Math.min(n - 1, Math.floor(fraction * n));
       const local = Math.min(1, Math.max(0, fraction * n - i));
-      return { i, local, message: `${names[i]}: ${Math.floor(local * 100)}% of ${shortNs(durations[i])}${n > 1 ? ` (${i + 1}/${n})` : ''}` };
+      return { i, local, message: `${clipLabel(names[i] ?? '')}: ${Math.floor(local * 100)}% of ${shortNs(durations[i])}${n > 1 ? ` (${i + 1}/${n})` : ''}` };
     };
     const progress = new Progress(this.ctx, `Simulating ${file}`, params.workDoneToken, () => job.stop(cancelledError()), describe(0).message);
     let lastFraction = 0;
