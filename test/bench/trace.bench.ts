@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 // Static imports: esbuild wraps dynamically imported modules in lazy initialisers, and the
 // importer's module-level constants then read measurably slower.
@@ -124,9 +125,17 @@ async function child(mode: string, file: string): Promise<void> {
     events = trace.stats.events;
     extra = { columnsMB: trace.events.byteLength / 1e6 };
   } else {
-    // `vpscope analyze FILE [--json]` as the CLI runs it, its output counted and dropped.
+    // `vpscope analyze FILE [--json]` as the CLI runs it, its output counted and dropped. A
+    // Node stream, as the process's stdout is: the CLI writes it bytes where it can (a plain
+    // `{ write }` object would get strings and measure a path no user runs).
     let outBytes = 0;
-    const io = { stdout: { write: (c: string) => ((outBytes += c.length), true) }, stderr: { write: (c: string) => process.stderr.write(c) } };
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        outBytes += chunk.length;
+        cb();
+      },
+    });
+    const io = { stdout, stderr: { write: (c: string) => process.stderr.write(c) } };
     const code = await analyzeMain(mode === 'analyze-json' ? [file, '--json'] : [file], io);
     if (code !== 0) throw new Error(`vpscope analyze exited ${code}`);
     extra = { outputMB: outBytes / 1e6 };
