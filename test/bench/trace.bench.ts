@@ -29,6 +29,8 @@ import { gunzipSync } from 'node:zlib';
 import { TraceImporter } from '../../server/src/trace/importer';
 import { main as analyzeMain } from '../../server/src/cli/analyze';
 import { TRACES_DIR } from '../traces';
+// @ts-expect-error a plain .mjs script (also run standalone), no type declarations
+import { generateTrace } from './e2e/gen.mjs';
 
 const CHUNK = 4 * 1024 * 1024;
 /** Rounds per input: floor and import run in every round, the whole-CLI cases in the first few. */
@@ -233,27 +235,7 @@ function largestRealTrace(dir: string): { file: string; name: string } {
  * trace).
  */
 function generate(dir: string, targetBytes: number, kind: 'tracefs_trace' | 'report' = 'tracefs_trace'): string {
-  const text = gunzipSync(readFileSync(join(tracesDir, 'r2_2x_n4', `r2_2x_n4.${kind}.txt.gz`))).toString('latin1');
-  const header = text.split('\n').filter((l) => l.startsWith('#') || l.startsWith('cpus=')).join('\n') + '\n';
-  const parts: [string, number, string][] = [];
-  for (const l of text.split('\n')) {
-    if (!l || l.startsWith('#')) continue;
-    // tracefs: `comm-pid [cpu] flags secs.usecs: ...`; report: `comm-pid [cpu] secs.usecs: ...`.
-    const m = /^(.*?\] \S+ +)(\d+)(\.\d+: .*)$/.exec(l) ?? /^(.*?\] +)(\d+)(\.\d+: .*)$/.exec(l);
-    if (m) parts.push([m[1], Number(m[2]), m[3]]);
-  }
-  const span = parts[parts.length - 1][1] - parts[0][1] + 1;
-  const file = join(dir, `generated.${kind}.txt`);
-  const fd = openSync(file, 'w');
-  let written = writeSync(fd, header);
-  for (let rep = 0; written < targetBytes; rep++) {
-    const off = rep * span;
-    let chunk = '';
-    for (const [a, s, b] of parts) chunk += a + (s + off) + b + '\n';
-    written += writeSync(fd, Buffer.from(chunk, 'latin1'));
-  }
-  closeSync(fd);
-  return file;
+  return generateTrace(tracesDir, kind, targetBytes, join(dir, `generated.${kind}.txt`));
 }
 
 function row(name: string, sizeMB: number, r: Record<string, Result>): string {
