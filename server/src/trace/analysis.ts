@@ -199,7 +199,7 @@ export function traceFindings(a: AnalysisInput, o: AnalysisOptions): Finding[] {
     const first = s.warnings[0];
     out.push(finding(TraceCodes.malformedLines, {
       message: `${fmtCount(s.malformedLines)} line(s) could not be parsed and were skipped; the rest loaded.${first ? ` First: line ${first.line} (byte ${first.offset}): ${first.reason}.` : ''}`,
-      fix: 'Check that the file is complete and unmodified text output of tracefs or trace-cmd report.',
+      fix: 'Check that the file is complete and unmodified output of the tool that wrote it (tracefs, trace-cmd report, perf script, a Chrome trace JSON writer); the message names the first skipped line and why it was skipped.',
       data: { malformedLines: s.malformedLines, firstLine: first?.line ?? 0 },
     }));
   }
