@@ -67,6 +67,9 @@ export const Codes = {
   listLength: 'VPS136',
   channelVpsShort: 'VPS137',
   boostOnOpenHcl: 'VPS138',
+  // Work that cannot keep up (warnings).
+  /** A periodic or Poisson program whose mean pass is at least its mean interval: passes queue without bound. */
+  workOverPeriod: 'VPS139',
   // Variants.
   variantPathMissing: 'VPS140',
   /** `remove KEYWORD NAME` finds no such block to remove. */
@@ -133,6 +136,7 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS136: { severity: 'error', title: 'List length mismatch', help: 'The list needs one entry per VP (vp_cpu_map) or at most one per channel (channel_vps).' },
   VPS137: { severity: 'warning', title: '`channel_vps` shorter than the channel count', help: 'The channels not listed are placed by vpscope (even spread over the VPs not listed); list one VP per channel to say where each worker runs.' },
   VPS138: { severity: 'warning', title: '`boost` on an OpenHCL VM', help: 'vCPU boosting is a KVM host interface (the dynamic vCPU priority RFC); an OpenHCL VM runs its paravisor in VTL2, a Hyper-V Virtual Secure Mode feature (Linux drivers/hv/Kconfig, HYPERV_VTL_MODE), so no KVM host runs it and the boost means nothing there. Set `boost off` (quick fix) or drop `openhcl`; vpscope still simulates the boost as written, as a what-if.' },
+  VPS139: { severity: 'warning', title: 'Passes longer than the time between them', help: 'A thread, task or host load runs one pass of its steps at a time. When a pass takes on average as long as the period (`every`) or longer, or as long as the mean time between Poisson arrivals (`rate`), the passes queue up without end: each starts later than the last, and the latency the run reports grows with the length of the run, not with the scheduling you want to study. The sum of the steps\' mean durations is compared with the mean interval (a `disk_io` step counts 0, so the sum is a lower bound). Lengthen the period, shorten the steps, or spread the work over more threads (`count`).' },
   VPS147: { severity: 'error', title: 'Invalid sweep', help: 'A `sweep` names settings by the blocks around them and lists their values: `sweep { vm web { vcpus 2..16 step 2 } }` or `sweep { host { load noise { threads 1, 2, 4 } } }`; several settings are crossed (every combination, at most 1,000 points), each swept once (see docs/language.md, "Sweeps").' },
   VPS150: { severity: 'info', title: 'Suppression suppresses nothing', help: 'No finding of the code the `# vpscope-allow` comment names is on the line, statement or block it covers (any more); remove the comment, or move it to the finding it means.' },
   VPS151: { severity: 'warning', title: 'Invalid suppression', help: '`# vpscope-allow` takes one or more existing codes (`VPS210` or `VPS210, VPS320`), then optionally `: reason`. Errors of the checker (VPS0xx, VPS1xx errors) cannot be suppressed: the scenario is invalid until they are fixed.' },

@@ -18,6 +18,8 @@ import type {
 } from './ir';
 import { expandIndexList, type IndexList, type Value } from './args';
 import { Codes } from './codes';
+import { distMean } from './dist';
+import { fmtNsShort } from '../core/format';
 import { DEFAULT_POOL } from './schema';
 import { appendToBody, DiagSink } from './util';
 import { Block, type BlockSource } from './block';
@@ -733,6 +735,7 @@ class Lowerer {
 
   private program(b: Block, refs: { locks: Set<string>; disks: Map<string, Set<string>>; vmKey: string } | undefined): Program {
     let trigger: Trigger = { kind: 'loop' };
+    let triggerStmt: Statement | undefined;
     for (let k = 0; k < b.stmts.length; k++) {
       const s = b.stmts[k];
       const spec = b.specs[k];
@@ -743,6 +746,7 @@ class Lowerer {
       else if (spec.keyword === 'rate' && v[0]?.kind === 'number') trigger = { kind: 'poisson', ratePerSec: v[0].value };
       else if (spec.keyword === 'once' && v[1]?.kind === 'number') trigger = { kind: 'once', atNs: v[1].value };
       else continue;
+      triggerStmt = s;
       break;
     }
     const steps: Step[] = [];
@@ -801,6 +805,7 @@ class Lowerer {
           break;
       }
     }
+    if (triggerStmt) this.checkKeepsUp(trigger, triggerStmt, steps);
     const prog: Program = { trigger, startNs: b.num('start', 0), steps };
     const countStmt = b.first('count');
     const count = b.optNum('passes') ?? (countStmt && this.ctx.spec(countStmt)?.id.endsWith('.thread.count') ? undefined : b.optNum('count'));
@@ -808,6 +813,44 @@ class Lowerer {
     return prog;
   }
 
+  /**
+   * VPS139: a periodic or Poisson program whose passes take longer on average than the time
+   * between them. Its owner runs one pass at a time, so the passes queue without bound (a
+   * periodic one: from the first; a Poisson one: an M/G/1 queue at load >= 1 has no steady
+   * state) and its latency grows with the run's length, whatever the scheduling.
+   */
+  private checkKeepsUp(trigger: Trigger, at: Statement, steps: readonly Step[]): void {
+    const pass = passMeanNs(steps);
+    if (!(pass > 0)) return;
+    let gap: number;
+    if (trigger.kind === 'periodic') gap = distMean(trigger.period);
+    else if (trigger.kind === 'poisson') gap = trigger.ratePerSec > 0 ? 1e9 / trigger.ratePerSec : Infinity;
+    else return;
+    if (!(pass >= gap)) return;
+    const load = pass / Math.max(gap, 1e-9);
+    // Below 1 ns the short form would print `0 ns`.
+    const ns = (x: number) => (x < 1 ? `${Number(x.toPrecision(3))} ns` : fmtNsShort(x));
+    this.sink.warning(
+      Codes.workOverPeriod,
+      `One pass takes ${fmtNsShort(pass)} on average (the sum of its steps' means) and ${trigger.kind === 'periodic' ? `one starts every ${ns(gap)}` : `passes arrive every ${ns(gap)} on average`} (${load >= 1000 ? 'over 1000' : load.toFixed(load >= 10 ? 0 : 2)} times the time between passes): passes run one at a time, so they queue up and the latency grows with the run's length. Lengthen the period or lower the rate, or shorten the steps.`,
+      at,
+    );
+  }
+
+}
+
+/**
+ * Mean time one pass of a program holds its owner (a thread, a task: one pass at a time): the
+ * sum of its steps' mean durations. A `disk_io` counts 0 (its latency is the disk's, elsewhere):
+ * a lower bound.
+ */
+function passMeanNs(steps: readonly Step[]): number {
+  let ns = 0;
+  for (const st of steps) {
+    if ('dur' in st) ns += distMean(st.dur);
+    else if (st.kind === 'io') ns += distMean(st.latency);
+  }
+  return ns;
 }
 
 /** The k-th value as a distribution (a fixed 0 when it is not one). */

@@ -197,17 +197,8 @@ export function sampler(d: Dist): Sampler {
   }
 }
 
-/** The mean of a Dist in ns (for shares, static estimates and documentation). */
-export function distMean(d: Dist): number {
-  switch (d.kind) {
-    case 'fixed': return Math.max(0, d.value);
-    case 'uniform': return Math.max(0, (d.lo + d.hi) / 2);
-    case 'exp': return Math.max(0, d.mean);
-    case 'normal': return Math.max(0, d.mean);
-    case 'lognormal': return Math.max(0, d.mean);
-    case 'bimodal': return Math.max(0, d.a * (1 - d.p) + d.b * d.p);
-  }
-}
+/** The mean of a Dist in ns (model/dist.ts, where the checker and the hazards read it too). */
+export { distMean } from '../model/dist';
 
 /** Factory of per-entity streams for one run. */
 export class RngStreams {

@@ -5,21 +5,7 @@
 import type { Dist, Ns } from '../../model/ir';
 import { fmtNsShort, fmtNum } from '../../core/format';
 
-/** Mean of a random duration, in ns. */
-export function distMean(d: Dist): Ns {
-  switch (d.kind) {
-    case 'fixed':
-      return d.value;
-    case 'uniform':
-      return (d.lo + d.hi) / 2;
-    case 'exp':
-    case 'normal':
-    case 'lognormal':
-      return d.mean;
-    case 'bimodal':
-      return d.a * (1 - d.p) + d.b * d.p;
-  }
-}
+export { distMean } from '../../model/dist';
 
 /**
  * A tail value of a random duration, in ns: roughly the 99th percentile, except that a bimodal
