@@ -29,7 +29,7 @@ import {
   type SimulateParams,
   type WrittenFile,
 } from '../../server/src/shared/protocol';
-import type { TraceOrigin, ViewDocument, ViewOrigin } from '../../server/src/shared/view';
+import { traceLinkOptions, type TraceLinkOptions, type TraceOrigin, type ViewDocument, type ViewOrigin } from '../../server/src/shared/view';
 import { parseOffsetNs } from './traceLink';
 import { targetArgument } from './args';
 import { loadWebviewAssets, renderHtmlReport } from '../../server/src/io/htmlReport';
@@ -378,7 +378,7 @@ class Commands {
    * the analysis, both on the x86-tsc clock (text traces do not record their clock), or an offset
    * the user knows. Undefined when the user cancels.
    */
-  private async askLinkTiming(host: vscode.Uri, guest: vscode.Uri): Promise<Pick<TraceOrigin, 'guestOffsetNs' | 'hostClock' | 'guestClock'> | undefined> {
+  private async askLinkTiming(host: vscode.Uri, guest: vscode.Uri): Promise<TraceLinkOptions | undefined> {
     type Item = vscode.QuickPickItem & { id: 'find' | 'tsc' | 'offset' };
     const items: Item[] = [
       { id: 'find', label: 'Find the alignment', detail: "From the .dat's time-sync data or its x86-tsc clock when the files have them, else from the guest's own events (the summary says which)." },
@@ -569,14 +569,7 @@ class Commands {
     const { path, guestPath } = origin;
     const name = guestPath ? `${baseName(path)} + ${baseName(guestPath)}` : baseName(path);
     // The link options travel with the origin, so a restored tab or an export runs the same link.
-    const link = guestPath
-      ? {
-          guestPath,
-          ...(origin.guestOffsetNs !== undefined ? { guestOffsetNs: origin.guestOffsetNs } : {}),
-          ...(origin.hostClock !== undefined ? { hostClock: origin.hostClock } : {}),
-          ...(origin.guestClock !== undefined ? { guestClock: origin.guestClock } : {}),
-        }
-      : {};
+    const link = guestPath ? { guestPath, ...traceLinkOptions(origin) } : {};
     const skeleton = mode === 'skeleton';
     const view = mode !== 'chrome' && !skeleton;
     const tab = view && mode !== 'html';

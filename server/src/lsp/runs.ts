@@ -53,7 +53,7 @@ import {
   type SimulateResult,
   type WrittenFile,
 } from '../shared/protocol';
-import type { ViewDocument, ViewOrigin } from '../shared/view';
+import { traceLinkOptions, type ViewDocument, type ViewOrigin } from '../shared/view';
 import type { ClientFeatures } from './capabilities';
 import type { AnalyzedDocument } from './documents';
 import type { SimulationDefaults, TraceDefaults } from './runSettings';
@@ -637,9 +637,7 @@ export class RunManager {
         type: 'analyze',
         path,
         ...(guestPath !== undefined ? { guestPath } : {}),
-        ...(params.guestOffsetNs !== undefined ? { guestOffsetNs: params.guestOffsetNs } : {}),
-        ...(params.hostClock !== undefined ? { hostClock: params.hostClock } : {}),
-        ...(params.guestClock !== undefined ? { guestClock: params.guestClock } : {}),
+        ...traceLinkOptions(params),
         thresholdUs: params.thresholdUs ?? defaults.thresholdUs,
         stealPct: params.stealPct ?? defaults.stealPct,
         inlineLimit: INLINE_TRACE_JSON_BYTES,

@@ -34,20 +34,17 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { documentChunks } from '../report/trace';
 import { buildTraceView } from '../report/view';
 import { analyzeDocument } from '../model/analyze';
-import type { ViewDocument } from '../shared/view';
+import { traceLinkOptions, type TraceLinkOptions, type ViewDocument } from '../shared/view';
 import { analyzeTrace, analyzeTraceParts, documentJsonChunks, renderSummary, type ImportedTrace, type TraceDocument, type TraceSummaryDocument } from '../trace';
 import { applyLinks, linkHostGuest, linkSources, type LinkResult } from '../trace/link';
 import { scenarioSkeleton } from '../trace/skeleton';
 import { indexFiles, type SymbolsJob } from './workspaceFiles';
 
-export interface AnalyzeJob {
+export interface AnalyzeJob extends TraceLinkOptions {
   type: 'analyze';
   path: string;
   /** The guest's trace, linked to the host's (`vpscope analyze HOST GUEST`). */
   guestPath?: string;
-  guestOffsetNs?: number;
-  hostClock?: string;
-  guestClock?: string;
   thresholdUs?: number;
   stealPct?: number;
   /** Documents whose JSON is longer than this (in UTF-16 units, ~bytes) go to a file. */
@@ -191,11 +188,7 @@ async function analyze(job: AnalyzeJob, post: (m: TraceWorkerMessage) => void): 
  */
 async function analyzeLinked(job: AnalyzeJob, trace: ImportedTrace, options: { runnableStretchUs?: number; wakeLatencyUs?: number; stealPct?: number }, post: (m: TraceWorkerMessage) => void): Promise<void> {
   const host = analyzeTraceParts(trace, options, { timeline: true, releaseTrace: true });
-  const link = {
-    ...(job.guestOffsetNs !== undefined ? { guestOffsetNs: job.guestOffsetNs } : {}),
-    ...(job.hostClock !== undefined ? { hostClock: job.hostClock } : {}),
-    ...(job.guestClock !== undefined ? { guestClock: job.guestClock } : {}),
-  };
+  const link = traceLinkOptions(job);
   const links: LinkResult[] = [];
   const guestDocs: TraceSummaryDocument[] = [];
   if (job.guestPath !== undefined) {
@@ -217,9 +210,7 @@ async function analyzeLinked(job: AnalyzeJob, trace: ImportedTrace, options: { r
         kind: 'trace',
         path: job.path,
         ...(job.guestPath !== undefined ? { guestPath: job.guestPath } : {}),
-        ...(job.guestOffsetNs !== undefined ? { guestOffsetNs: job.guestOffsetNs } : {}),
-        ...(job.hostClock !== undefined ? { hostClock: job.hostClock } : {}),
-        ...(job.guestClock !== undefined ? { guestClock: job.guestClock } : {}),
+        ...link,
       },
       trace: doc as unknown as Parameters<typeof buildTraceView>[0]['trace'],
       timeline,

@@ -18,7 +18,7 @@ import type {
 } from './ir';
 import { expandIndexList, type IndexList, type Value } from './args';
 import { Codes } from './codes';
-import { distMean } from './dist';
+import { distMean, stepMeanNs } from './dist';
 import { fmtNsShort } from '../core/format';
 import { DEFAULT_POOL } from './schema';
 import { appendToBody, DiagSink } from './util';
@@ -820,7 +820,9 @@ class Lowerer {
    * state) and its latency grows with the run's length, whatever the scheduling.
    */
   private checkKeepsUp(trigger: Trigger, at: Statement, steps: readonly Step[]): void {
-    const pass = passMeanNs(steps);
+    // One pass holds its owner for the sum of its steps (a `disk_io` counted 0: a lower bound).
+    let pass = 0;
+    for (const st of steps) pass += stepMeanNs(st);
     if (!(pass > 0)) return;
     let gap: number;
     if (trigger.kind === 'periodic') gap = distMean(trigger.period);
@@ -837,20 +839,6 @@ class Lowerer {
     );
   }
 
-}
-
-/**
- * Mean time one pass of a program holds its owner (a thread, a task: one pass at a time): the
- * sum of its steps' mean durations. A `disk_io` counts 0 (its latency is the disk's, elsewhere):
- * a lower bound.
- */
-function passMeanNs(steps: readonly Step[]): number {
-  let ns = 0;
-  for (const st of steps) {
-    if ('dur' in st) ns += distMean(st.dur);
-    else if (st.kind === 'io') ns += distMean(st.latency);
-  }
-  return ns;
 }
 
 /** The k-th value as a distribution (a fixed 0 when it is not one). */

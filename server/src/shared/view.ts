@@ -98,6 +98,18 @@ export interface TraceOrigin {
   guestClock?: string;
 }
 
+/** How the guest trace is linked to the host's: the options of `vpscope analyze HOST GUEST` a trace origin, request or job carries. */
+export type TraceLinkOptions = Pick<TraceOrigin, 'guestOffsetNs' | 'hostClock' | 'guestClock'>;
+
+/** The link options `x` gives, without keys for those it leaves out (they travel as JSON and into `linkHostGuest`). */
+export function traceLinkOptions(x: TraceLinkOptions): TraceLinkOptions {
+  return {
+    ...(x.guestOffsetNs !== undefined ? { guestOffsetNs: x.guestOffsetNs } : {}),
+    ...(x.hostClock !== undefined ? { hostClock: x.hostClock } : {}),
+    ...(x.guestClock !== undefined ? { guestClock: x.guestClock } : {}),
+  };
+}
+
 /** What the VS Code webview keeps with `setState` (and the serializer gets back after a reload). */
 export interface PersistedView {
   origin?: ViewOrigin;

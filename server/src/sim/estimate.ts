@@ -10,8 +10,8 @@
  * a given scenario; test/sim/estimate.test.ts checks the ranking against measured event counts
  * on generated scenarios.
  */
-import type { Dist, Guest, Program, Scenario, Step, Vm } from '../model/ir';
-import { distMean } from './rng';
+import type { Dist, Guest, Program, Scenario, Vm } from '../model/ir';
+import { distMean, stepMeanNs } from '../model/dist';
 
 /** Events per pass of a program: its start, and about two per step (begin, end). An assumption. */
 const EVENTS_PER_PASS = 2;
@@ -29,26 +29,6 @@ const MIN_PASS_NS = 1_000;
 
 const mean = (d: Dist | undefined, dflt = 0): number => (d ? distMean(d) : dflt);
 
-function stepNs(s: Step): number {
-  switch (s.kind) {
-    case 'cpu':
-    case 'sleep':
-    case 'syscall':
-    case 'intercept':
-    case 'root_op':
-    case 'get':
-    case 'lock':
-    case 'exit':
-      return mean(s.dur);
-    case 'io':
-      return mean(s.latency);
-    case 'disk_io':
-      return DEFAULT_IO_NS;
-    default:
-      return 0;
-  }
-}
-
 /** Passes per second of a program over a run of `durationNs`. */
 export function passesPerSec(p: Program, durationNs: number): number {
   const active = Math.max(1, durationNs - Math.max(0, p.startNs));
@@ -57,7 +37,7 @@ export function passesPerSec(p: Program, durationNs: number): number {
   switch (p.trigger.kind) {
     case 'loop': {
       let pass = 0;
-      for (const s of p.steps) pass += stepNs(s);
+      for (const s of p.steps) pass += stepMeanNs(s, DEFAULT_IO_NS);
       rate = 1e9 / Math.max(MIN_PASS_NS, pass);
       break;
     }
