@@ -60,10 +60,7 @@ export function allCodeDocs(): readonly CodeDoc[] {
   checkerCodes.forEach(add);
   hazardCodeList.forEach(add);
   for (const d of openHclRunCodeDocs) add({ ...d });
-  for (const code of Object.values(RunCodes)) {
-    const help = runCodeDocs[code] ?? '';
-    add({ code, severity: 'warning', title: help.split(/[:.]/)[0], help });
-  }
+  for (const code of Object.values(RunCodes)) add({ code, ...runCodeDocs[code] });
   for (const d of traceCodeDocs()) add(d);
   stallOnlyDocs.forEach(add);
   cache = [...by.values()].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));

@@ -25,6 +25,7 @@ import { fmtNs } from '../core/format';
 
 /** Static code -> the run codes that show it happening. Codes not listed are never reconciled. */
 export const CONFIRMED_BY: Readonly<Record<string, readonly string[]>> = {
+  VPS139: ['VPS339'],
   VPS201: ['VPS301'],
   VPS202: ['VPS302'],
   VPS204: ['VPS304', 'VPS303'],
@@ -43,6 +44,13 @@ export const CONFIRMED_BY: Readonly<Record<string, readonly string[]>> = {
   VPS228: ['VPS328', 'VPS331'],
   VPS229: ['VPS329', 'VPS330'],
 };
+
+/**
+ * Static codes whose evidence must be on a nesting range (the statement's own thread or task),
+ * not anywhere in the same VM: VPS139 is about one program, and another thread's backlog says
+ * nothing about it.
+ */
+const NESTED_ONLY: ReadonlySet<string> = new Set(['VPS139']);
 
 export type Verdict = 'confirmed' | 'contradicted' | 'unchanged';
 
@@ -110,16 +118,18 @@ export function reconcileWithRun(statics: readonly Diagnostic[], results: readon
     const relevant = inVariant ? results.filter((r) => r.name === inVariant.name) : results;
     if (relevant.length === 0) return { diagnostic: d, verdict: 'unchanged' as Verdict };
     const names = new Set(relevant.map((r) => r.name));
-    const vm = vmRanges.find((v) => inside(d.range, v));
+    const vm = NESTED_ONLY.has(d.code) ? undefined : vmRanges.find((v) => inside(d.range, v));
     const hits = evidence
       .filter((e) => names.has(e.variant) && codes.includes(e.code) && (nests(e.range, d.range) || (vm !== undefined && inside(e.range, vm))))
       .sort((a, b) => b.weight - a.weight);
+    // The static message's own full stop is replaced by the sentence appended.
+    const said = d.message.replace(/[.\s]+$/, '');
     if (hits.length > 0) {
       const top = hits[0];
       const more = hits.length > 1 ? ` (${hits.length - 1} more in related information)` : '';
       const related: RelatedInfo[] = [...(d.related ?? []), ...hits.slice(0, 10).map((h) => ({ range: h.range, message: `simulated (${h.variant}) ${h.code}: ${h.summary}` }))];
       return {
-        diagnostic: { ...d, message: `${d.message}. Confirmed by the simulation (${top.variant}, ${top.code}): ${top.summary}${more}.`, related },
+        diagnostic: { ...d, message: `${said}. Confirmed by the simulation (${top.variant}, ${top.code}): ${top.summary}${more}.`, related },
         verdict: 'confirmed' as Verdict,
       };
     }
@@ -129,7 +139,7 @@ export function reconcileWithRun(statics: readonly Diagnostic[], results: readon
       diagnostic: {
         ...d,
         severity: stepDown[d.severity],
-        message: `${d.message}. Not seen in the simulation (${span}): no ${codes.join(' or ')} there, so this run does not reach the hazard; it may still with other loads or timings.`,
+        message: `${said}. Not seen in the simulation (${span}): no ${codes.join(' or ')} there, so this run does not reach the hazard; it may still with other loads or timings.`,
       },
       verdict: 'contradicted' as Verdict,
     };

@@ -268,7 +268,7 @@ export interface World {
   /** [token, vcpu, time] of every guest IO completion. */
   done: [number, number, number][];
   run(untilNs: Ns): void;
-  latency(task: string): { count: number; max: number; p50: number; mean: number };
+  latency(task: string): { count: number; max: number; p50: number; mean: number; unfinished: number };
   counter(name: string): number;
 }
 

@@ -14,6 +14,8 @@ import type { VariantResult } from '../../sim/result';
 import { runFactsOf, simulateAll, sortFindings } from '../../sim/run';
 import type { SimulateAllOptions } from '../../sim/run';
 import { fmtFraction, fmtNs } from '../../core/format';
+import { distMean, stepMeanNs } from '../../model/dist';
+import { stallCode } from '../catalog';
 
 export const RunCodes = {
   weightsNotHonoured: 'VPS323',
@@ -24,18 +26,24 @@ export const RunCodes = {
   spinOnPreempted: 'VPS329',
   fixedDop: 'VPS330',
   highSteal: 'VPS331',
+  backlog: 'VPS339',
 } as const;
 
-/** One-line documentation per code (docs/sim.md and hovers). */
-export const runCodeDocs: Record<string, string> = {
-  VPS323: 'Domains pinned to a shared subset of a pool\'s pCPUs do not get their weighted share (credit is handed out pool-wide). Fix: a cpupool of their own.',
-  VPS325: 'A cap below the domain\'s demand parks its vCPUs (runnable but not allowed to run): latency.',
-  VPS326: 'Static RT priority for all vCPUs starves host threads (host latency up by an order of magnitude).',
-  VPS327: 'Dynamic boosting leaves vCPUs boosted (pending-interrupt trigger, no preempt limit, no guest unboost, nested interrupts): host work suffers.',
-  VPS328: 'Oversubscribed pool with latency-sensitive guest work and no mitigation: vCPUs wait behind other threads.',
-  VPS329: 'Spinning (barriers, spinlocks) while sibling vCPUs are preempted: CPU burnt waiting for a thread that cannot run.',
-  VPS330: 'Degree of parallelism fixed at the vCPU count while vCPUs are preempted.',
-  VPS331: 'High steal time on a vCPU running latency-sensitive work.',
+/**
+ * Documentation per code (docs/codes.md, hovers, `codeDescription`): the usual severity, a title,
+ * and what happened, the threshold the check uses (each says whether it is an assumption) and what
+ * to do.
+ */
+export const runCodeDocs: Record<string, { severity: 'warning' | 'info'; title: string; help: string }> = {
+  VPS323: { severity: 'warning', title: 'Weights not honoured under pinning (measured)', help: 'Domains with different weights pinned to a shared subset of a credit or credit2 pool did not get their weighted share of the CPU: Xen hands out credit pool-wide, so the pinned domains keep more credit than they can spend and share their pCPUs round-robin. Raised when every domain of the group had more than 5% steal (it wanted more than it got) and a share differs from its weight share by 15% or more (both thresholds are assumptions of this project). Static counterpart VPS223. Give them a cpupool of their own (`pool NAME { cpus ... }`) instead of pinning them inside a bigger pool.' },
+  VPS325: { severity: 'warning', title: 'Cap parks vCPUs (measured)', help: 'A domain\'s cap was below its demand, so its vCPUs were parked: runnable, but not allowed to run until the next accounting period, which adds that wait to the guest\'s latency. Raised when the parked time is at least 1% of the vCPUs\' time (an assumption). Raise the cap above the demand, or remove it (`cap 0`) for latency-sensitive domains.' },
+  VPS326: { severity: 'warning', title: 'Static RT vCPUs starve host threads (measured)', help: 'Every vCPU of a VM ran at a static real-time priority, ahead of all normal host threads, which got only what RT throttling leaves (5% per second by the kernel\'s default `sched_rt_runtime_us`). Raised when a triggered host load reached 5 ms of latency or host threads waited more than 20% of their time (both assumptions). Static counterpart VPS226. Use `boost dynamic` instead of static RT for all vCPUs.' },
+  VPS327: { severity: 'warning', title: 'vCPUs stay boosted (measured)', help: 'With dynamic boosting, the vCPUs of a VM were boosted more than 20% of the time (an assumption) and the policy has a reason to keep them boosted: boosting on pending rather than injected interrupts, no preempt limit, no guest unboost, nested boosting, or device/IPI interrupts. Host work waits meanwhile. Static counterpart VPS227. Boost on injection, keep a `preempt_limit`, let the guest unboost, and boost only on timer/NMI-class interrupts.' },
+  VPS328: { severity: 'warning', title: 'Oversubscribed pool, latency-sensitive guest (measured)', help: 'The vCPUs of a VM with latency-sensitive work (RT, periodic, Poisson or one-shot threads, or interrupts) and no boosting waited for a pCPU more than 5% of their time (an assumption). Static counterpart VPS228. Reduce oversubscription (fewer runnable threads than pCPUs), pin the VM to dedicated pCPUs, or use `boost dynamic`.' },
+  VPS329: { severity: 'warning', title: 'Spinning on preempted vCPUs (measured)', help: 'Guest threads spun (at a spin or paravirt barrier, or on a spinlock) while a sibling vCPU was preempted: they burnt CPU waiting for a thread that could not run (lock-holder / lock-waiter preemption). Raised when that spin time exceeds 1 ms and 10% of all spinning (assumptions). Static counterpart VPS229. Block (`barrier block`, `kind mutex`), adapt the degree of parallelism (`dop adaptive`, needs `steal_time`), or spin in kernel mode where pause-loop exiting applies.' },
+  VPS330: { severity: 'info', title: 'Fixed degree of parallelism under preemption (measured)', help: 'A parallel region kept as many threads as vCPUs in rounds during which a vCPU of its VM was preempted, so each such round waited for the preempted thread. Raised when at least 10% of the rounds (an assumption) had a preempted vCPU. Use `dop adaptive` (with `steal_time` on) so the team shrinks to the CPU the vCPUs get.' },
+  VPS331: { severity: 'warning', title: 'High steal time on a latency-sensitive vCPU (measured)', help: 'A vCPU running latency-sensitive guest work was runnable but not running (KVM steal time) for more than 10% of the run (an assumption). Give the VM dedicated pCPUs or a pool of its own, or enable `boost dynamic` for its latency-critical work.' },
+  VPS339: { severity: 'warning', title: 'Passes fell behind their releases (measured)', help: 'A periodic or Poisson thread, task or host load was released faster than its passes finished: when the run ended, releases were still queued behind the pass in progress. Passes run one at a time, so each starts later than the last and the latency this run reports (p99 included) grows with the length of the run, not a steady state. Raised when at least 3 releases and 5% of them were unfinished at the end (assumptions: a thread that keeps up has at most the pass in progress and a release or two of jitter). The cause is either work longer than the interval (static counterpart VPS139) or a thread that did not get enough CPU (look at its VP\'s steal). Lengthen the period, shorten the work, spread it over more threads (`count`), or give its VP more CPU.' },
 };
 
 export interface RunFacts {
@@ -215,6 +223,55 @@ export function analyzeRun(f: RunFacts): Finding[] {
         data: { rounds: r.round, roundsWithPreemption: r.roundsWithPreemption },
       });
     }
+  }
+  // VPS339: releases queued behind the pass in progress at the end of the run.
+  out.push(...backlogFindings(scenario, result, dur));
+  return out;
+}
+
+/** Unfinished releases at the end that make a backlog (VPS339; thresholds in `runCodeDocs`). */
+const BACKLOG_MIN = 3;
+const BACKLOG_SHARE = 0.05;
+
+function backlogFindings(scenario: Scenario, result: VariantResult, dur: number): Finding[] {
+  const out: Finding[] = [];
+  for (const t of result.tasks) {
+    if (t.measures !== 'latency' || (t.kind !== 'guest-thread' && t.kind !== 'host-load' && t.kind !== 'vtl2-task')) continue;
+    const { unfinished, count } = t.latency;
+    if (unfinished < BACKLOG_MIN || unfinished < BACKLOG_SHARE * count) continue;
+    const vm = t.vm !== undefined ? scenario.vms.find((v) => v.name === t.vm) : undefined;
+    const owner = t.kind === 'host-load'
+      ? scenario.host.loads.find((l) => l.name === t.name)
+      : t.kind === 'vtl2-task'
+        ? vm?.openhcl?.tasks.find((k) => k.name === t.name)
+        : vm?.guest.threads.find((th) => th.name === t.name);
+    const causes: string[] = [`${unfinished} releases were queued or running when the run ended`];
+    const trig = owner?.program.trigger;
+    let pass = 0;
+    for (const st of owner?.program.steps ?? []) pass += stepMeanNs(st);
+    const gap = trig?.kind === 'periodic' ? distMean(trig.period) : trig?.kind === 'poisson' && trig.ratePerSec > 0 ? 1e9 / trig.ratePerSec : 0;
+    if (gap > 0 && pass >= gap) causes.push(`one pass takes ${fmtNs(pass)} on average and they come every ${fmtNs(gap)} (VPS139)`);
+    else {
+      // Else what held its passes up: its longest recorded stalls by cause, then the vCPUs' steal.
+      const byCause = new Map<string, number>();
+      for (const s of result.stalls) if (s.task === t.name && s.vm === t.vm) byCause.set(s.cause, (byCause.get(s.cause) ?? 0) + s.durationNs);
+      const top = [...byCause].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+      const vps = vm ? result.vps.filter((p) => p.vm === vm.name) : [];
+      const steal = vps.reduce((s, p) => s + p.stealNs, 0) / Math.max(1, dur * vps.length);
+      if (top) causes.push(`its passes stalled ${fmtNs(top[1])} in total for ${top[0]} (${stallCode(top[0])})`);
+      if (vm && steal >= 0.01) causes.push(`the vCPUs of ${vm.name} waited for a pCPU ${fmtFraction(steal)} of the time`);
+      if (!top && !(vm && steal >= 0.01)) causes.push('its thread did not get the CPU its passes need');
+    }
+    out.push({
+      code: RunCodes.backlog,
+      severity: 'warning',
+      title: 'passes fell behind their releases',
+      message: `${t.name} fell behind: ${unfinished} of its ${count} releases were still queued or running when the run ended. Its latency (p99 ${fmtNs(t.latency.p99)}, max ${fmtNs(t.latency.max)}) grows with the run's length: it is not a steady state.`,
+      range: t.range ?? owner?.range ?? vm?.range,
+      causes,
+      fix: 'Lengthen the period or lower the rate, shorten the work, spread it over more threads (`count`), or give its thread more CPU.',
+      data: { unfinished, releases: count, p99Ns: t.latency.p99 },
+    });
   }
   return out;
 }

@@ -1039,6 +1039,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
     this.finished = true;
     for (const ex of this.allExecs) ex.finish(now);
     for (const t of this.tasks) {
+      t.censorAt(now);
       if (t.vpWaitSince >= 0 && now - t.vpWaitSince > this.stallThresholdNs) this.onlineStall(t, t.placement.target ?? -1, t.vpWaitSince, now);
       if (t.stuckSince >= 0 && this.getDeadlockCause >= 0) {
         const c = this.causes.get(this.getDeadlockCause);

@@ -59,6 +59,8 @@ export class ProgramTask extends Task implements EventHandler {
   private released = 0;
   private waitingRelease = true;
   private spawned = false;
+  /** A pass has started and its sample is not recorded yet (its last step may be running). */
+  private passOpen = false;
   private bHead = 0;
   private bLen = 0;
   private backlogCap = 64;
@@ -200,7 +202,20 @@ export class ProgramTask extends Task implements EventHandler {
     }
   }
 
+  /**
+   * End of the run: the pass in progress and the releases queued behind it as censored samples
+   * (their age now), as guest threads and host loads report theirs. Releases dropped past the
+   * backlog's bound are counted apart (`cBacklogDropped`).
+   */
+  censorAt(now: Ns): void {
+    const st = this.m.stats;
+    if (!st.censored) return;
+    if (this.passOpen) st.censored(this.series, now, now - this.passRelease);
+    for (let i = 0; i < this.bLen; i++) st.censored(this.series, now, now - this.backlogArr[(this.bHead + i) % this.backlogCap]);
+  }
+
   private startPass(release: Ns): void {
+    this.passOpen = true;
     this.passRelease = release;
     this.pc = 0;
   }
@@ -229,6 +244,7 @@ export class ProgramTask extends Task implements EventHandler {
     for (;;) {
       if (this.pc >= this.nSteps) {
         m.stats.sample(this.series, now, now - this.passRelease);
+        this.passOpen = false;
         const p = this.def.program;
         if (this.trigKind === TR_LOOP) {
           if (p.count !== undefined && this.released >= p.count) return R_DONE;
