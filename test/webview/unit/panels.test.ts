@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import type { LaneColumns } from '../../../server/src/core/timelineCodec';
 import {
   autoLog,
+  logFloor,
+  lowOnScale,
   csvField,
   drawnValues,
   LOG_AUTO_SPREAD,
@@ -369,6 +371,29 @@ test('panel data from a run variant and from a trace: malformed entries are skip
     simulationData(bad as never, 'b');
     traceData(bad as never);
   }
+});
+
+test('seeds chart on a log scale: an interval reaching 0 or below is drawn from half the smallest positive value', () => {
+  const m = (mean: number, lo = mean, hi = mean, n = 3) => ({ m: { mean, lo, hi, n } });
+  const rows: { m?: { mean: number; lo: number; hi: number; n: number } }[] = [m(2e6, -1e6, 5e6), m(40e3, 10e3, 70e3), m(0, 0, 0), {}];
+  assert.equal(logFloor(rows), 5e3, 'half of 10 us, the smallest positive value drawn');
+  assert.equal(lowOnScale(rows[0].m!, true, 5e3), 5e3, 'the negative low starts at the floor');
+  assert.equal(lowOnScale(rows[1].m!, true, 5e3), 10e3, 'a positive low is itself');
+  assert.equal(lowOnScale(rows[2].m!, true, 5e3), null, 'an interval with no positive end is not drawn');
+  assert.equal(lowOnScale(rows[0].m!, false, 5e3), -1e6, 'linear: as it is');
+  assert.equal(logFloor([m(0), m(-1, -2, 0)]), undefined, 'nothing positive: no floor');
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.double({ min: -1e9, max: 1e9, noNaN: true }), fc.double({ min: 0, max: 1e9, noNaN: true })), { minLength: 1, maxLength: 30 }), (xs) => {
+      const rs = xs.map(([lo, w]) => m(lo + w / 2, lo, lo + w));
+      const floor = logFloor(rs);
+      const drawn = rs.map((r) => lowOnScale(r.m, true, floor));
+      for (const [i, d] of drawn.entries()) {
+        if (d === null) assert.ok(!(rs[i].m.hi > 0) || floor === undefined);
+        // Below every positive value drawn: the floored band reaches under every other mark.
+        else assert.ok(d > 0 && (rs[i].m.lo > 0 ? d === rs[i].m.lo : d <= Math.min(...drawnValues(rs).filter((x) => x > 0)) / 2 || d === Number.MIN_VALUE));
+      }
+    }),
+  );
 });
 
 test('seeds chart: the log scale is the default only when every drawn value is positive and they span two decades', () => {

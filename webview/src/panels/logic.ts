@@ -461,6 +461,28 @@ export function drawnValues(rows: readonly { m?: { mean: number; lo: number; hi:
   return out.filter(Number.isFinite);
 }
 
+/**
+ * On a log axis, where an interval whose low end is <= 0 (and whose high end is positive) starts:
+ * half the smallest positive value drawn, so its band reaches below every other mark instead of
+ * vanishing. Undefined when nothing drawn is positive.
+ */
+export function logFloor(rows: readonly { m?: { mean: number; lo: number; hi: number; n: number } }[]): number | undefined {
+  let min = Infinity;
+  for (const x of drawnValues(rows)) if (x > 0 && x < min) min = x;
+  // (Half of the smallest denormal is 0: then the value itself.)
+  return min < Infinity ? min / 2 || min : undefined;
+}
+
+/**
+ * An interval's low end as drawn: on a log scale, a low <= 0 under a positive high is `floor`
+ * (`logFloor`), other values <= 0 (or not finite) are not drawn (null).
+ */
+export function lowOnScale(m: { lo: number; hi: number }, log: boolean, floor: number | undefined): number | null {
+  if (!log) return m.lo;
+  if (m.lo > 0) return m.lo;
+  return m.hi > 0 && floor !== undefined ? floor : null;
+}
+
 /** Whether the log scale is the default for these rows: all positive, spread of two decades or more. */
 export function autoLog(rows: readonly { m?: { mean: number; lo: number; hi: number; n: number } }[]): boolean {
   const v = drawnValues(rows);

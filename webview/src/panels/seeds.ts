@@ -26,7 +26,7 @@ import { Chart, type ChartConfiguration } from 'chart.js';
 import './charts';
 import { withAlpha, type Theme } from './charts';
 import { ce, h, note } from './dom';
-import { autoLog, drawnValues } from './logic';
+import { autoLog, drawnValues, logFloor, lowOnScale } from './logic';
 import { fmtMetric, sweepAxes, type CellAggregate, type MetricAggregate, type MetricUnit, type SeedsDoc } from '../../../server/src/report/seeds';
 import { crossPoints, pointLabel } from '../../../server/src/core/cross';
 import { fmtNsShort } from '../../../server/src/core/format';
@@ -156,7 +156,11 @@ export function mountSeedsView(parent: HTMLElement, doc: SeedsDoc, title: string
     bar.append(lab, pick, logBox);
     root.appendChild(bar);
     if (log) {
-      const hidden = drawnValues(rows).filter((x) => x <= 0).length;
+      // Interval lows <= 0 under a positive high are drawn from the bottom of the axis (`logFloor`);
+      // other values <= 0 cannot be drawn.
+      const floored = rows.filter((r) => r.m && r.m.n > 1 && !(r.m.lo > 0) && r.m.hi > 0).length;
+      const hidden = drawnValues(rows).filter((x) => x <= 0).length - floored;
+      if (floored) note(root, `${floored} interval${floored === 1 ? ' reaches' : 's reach'} 0 or below: drawn from the bottom of the log scale (the table has the values).`);
       if (hidden) note(root, `${hidden} value${hidden === 1 ? '' : 's'} <= 0 not drawn on the log scale (the table has them).`);
     }
     const box = h('div', 'pn-chart sd-chart');
@@ -245,6 +249,7 @@ function onScale(v: number, log: boolean): number | null {
   return log && !(v > 0) ? null : v;
 }
 
+
 const POINT_STYLES = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot', 'rectRounded', 'cross'] as const;
 
 /**
@@ -260,6 +265,7 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
   const cell = (variant: string, point: string) => byKey.get(`${variant}\u0000${point}`);
   // The other settings' combinations (none crossed: one, empty).
   const rest = crossed ? crossPoints(axes.slice(1)) : [[]];
+  const floor = log ? logFloor(rows) : undefined;
   type DS = ChartConfiguration<'line', (number | null)[], string>['data']['datasets'][number];
   const datasets: DS[] = [];
   /** Dataset index -> (variant, the other settings' values) (band datasets included). */
@@ -273,7 +279,7 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
         const m = cell(v, crossed ? pointLabel([p, ...o]) : p)?.m;
         return m ? onScale(f(m), log) : null;
       });
-      datasets.push({ label: `${label} 95% low`, data: col((m) => m.lo), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
+      datasets.push({ label: `${label} 95% low`, data: col((m) => lowOnScale(m, log, floor) ?? Number.NaN), borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, pointHitRadius: 0, fill: false, tension: 0 });
       datasets.push({ label: `${label} 95% interval`, data: col((m) => m.hi), borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(c, crossed ? 0.12 : 0.2), pointRadius: 0, pointHitRadius: 0, fill: '-1', tension: 0 });
       // A marker shape per line as well as a colour: two theme colours can be close (charts.orange
       // and charts.yellow in Light+), and the legend must not rely on colour alone.
@@ -308,12 +314,17 @@ function sweepChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], 
 function seedsChart(canvas: HTMLCanvasElement, doc: SeedsDoc, rows: SeedsRow[], unit: MetricUnit, theme: Theme, log: boolean): Chart {
   const labels = rows.map((r) => r.variant);
   const colors = rows.map((_, i) => theme.series[i % theme.series.length] ?? theme.fg);
+  const floor = log ? logFloor(rows) : undefined;
+  const bar = (m: MetricAggregate): [number, number] | null => {
+    const lo = lowOnScale(m, log, floor);
+    return lo !== null && onScale(m.hi, log) !== null ? [lo, m.hi] : null;
+  };
   const cfg: ChartConfiguration<'bar' | 'line', ([number, number] | number | null)[], string> = {
     type: 'bar',
     data: {
       labels,
       datasets: [
-        { type: 'bar', label: '95% interval', data: rows.map((r) => (r.m && onScale(r.m.lo, log) !== null ? [r.m.lo, r.m.hi] : null)), backgroundColor: colors.map((c) => withAlpha(c, 0.3)), borderColor: colors, borderWidth: 1 },
+        { type: 'bar', label: '95% interval', data: rows.map((r) => (r.m ? bar(r.m) : null)), backgroundColor: colors.map((c) => withAlpha(c, 0.3)), borderColor: colors, borderWidth: 1 },
         { type: 'line', label: 'mean', data: rows.map((r) => (r.m ? onScale(r.m.mean, log) : null)), showLine: false, pointRadius: 5, pointStyle: 'rectRot', borderColor: theme.fg, backgroundColor: theme.fg },
       ],
     },
