@@ -415,6 +415,32 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
       const got = await view.locator('body').evaluate(() => JSON.stringify((window as unknown as { h3Highlights: unknown[] }).h3Highlights));
       return (JSON.parse(got) as { targets: { task?: string; vm?: string }[] }[]).some((m) => m.targets.some((t) => t.task === task.name && t.vm === task.vm));
     }, `a highlight of task ${task.name} reaches the view`);
+
+    // The theme follows VS Code's, live: switch the workbench to a dark theme (workspace setting)
+    // and the open view takes its colours from the new --vscode-* variables and redraws.
+    const look = () =>
+      view.locator('body').evaluate(() => {
+        const c = document.getElementById('timeline-canvas') as HTMLCanvasElement;
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let sum = 0;
+        for (let i = 0; i < px.length; i += 64) sum += px[i] + px[i + 1] + px[i + 2];
+        return { cls: document.body.className, bg: getComputedStyle(document.body).backgroundColor, sum };
+      });
+    const light = await look();
+    assert.match(light.cls, /vscode-light/);
+    const settingsFile = join(session!.workspace, '.vscode', 'settings.json');
+    writeFileSync(settingsFile, JSON.stringify({ 'workbench.colorTheme': 'Default Dark Modern' }) + '\n');
+    try {
+      await wb.until(async () => /vscode-dark/.test((await look()).cls), 'the view gets the dark theme');
+      await wb.until(async () => {
+        const dark = await look();
+        return dark.bg !== light.bg && dark.sum < light.sum;
+      }, 'the view redraws in darker colours');
+      await page.screenshot({ path: join(root, 'test-artifacts', 'vscode-timeline-dark.png') }).catch(() => undefined);
+    } finally {
+      writeFileSync(settingsFile, '{}\n');
+    }
+    await wb.until(async () => /vscode-light/.test((await look()).cls), 'and back to the light theme');
   }));
 
   it('saves the stalls as CSV and the timeline as PNG where the save dialog says', { timeout: 90_000 }, shot(async () => {

@@ -106,6 +106,14 @@ test('lane ids name their VM, VP and task', () => {
   assert.deepEqual(laneIdentity('vm:db/ctrl:scsi0/chan:1'), { vm: 'db' });
   assert.deepEqual(laneIdentity('host/pcpu:3'), {});
   assert.deepEqual(laneIdentity('pid:1834'), {});
+  // Threads belong to the statement that declares them: the cursor on `thread tick` (count 4)
+  // highlights its four lanes, not every lane of the VM.
+  assert.deepEqual(laneIdentity('vm:web/thread:tick#2'), { vm: 'web', task: 'tick' });
+  assert.deepEqual(laneIdentity('vm:web/thread:app'), { vm: 'web', task: 'app' });
+  assert.deepEqual(laneIdentity('host/thread:hog'), { task: 'hog' });
+  assert.deepEqual(laneIdentity('vm:web/region:omp/t:3'), { vm: 'web', task: 'omp' });
+  assert.ok(laneMatches(laneIdentity('vm:web/thread:tick#0'), { vm: 'web', task: 'tick' }));
+  assert.ok(!laneMatches(laneIdentity('vm:web/thread:tick#0'), { vm: 'web', task: 'nvme' }));
   assert.ok(laneMatches(laneIdentity('vm:db/vp:3/openhcl'), { vm: 'db', vp: 3 }));
   assert.ok(!laneMatches(laneIdentity('vm:db/vp:3/openhcl'), { vm: 'db', vp: 2 }));
   assert.ok(laneMatches(laneIdentity('vm:db/disk:scsi0/os'), { vm: 'db' }));

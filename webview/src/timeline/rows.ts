@@ -176,6 +176,11 @@ export function laneIdentity(id: string): LaneIdentity {
     if (k === 'vm' && out.vm === undefined) out.vm = v;
     else if ((k === 'vp' || k === 'vcpu') && /^\d+$/.test(v)) out.vp = Number(v);
     else if (k === 'task') out.task = v;
+    // A guest thread (`thread:tick#2`: the third of `thread tick { count 4 }`), a host load's
+    // thread (`host/thread:hog`) or a parallel region's team member (`region:omp/t:3`) belongs
+    // to the task its statement declares. Names are identifiers: never a `#`.
+    else if (k === 'thread') out.task = v.replace(/#\d+$/, '');
+    else if (k === 'region') out.task = v;
   }
   return out;
 }
