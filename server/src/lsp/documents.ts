@@ -13,8 +13,9 @@
  * - `light`: plus the arguments, the lowering and the variants (every diagnostic but the hazards;
  *   inlay hints, code lenses, runs).
  * - `full`: plus the static hazard checks (diagnostics, quick fixes).
- * The debounced diagnostics prepare the `light` stage half-way through the quiet time, so that
- * only the hazard checks are left when it ends.
+ * The debounced diagnostics prepare the `light` stage half-way through the quiet time, then the
+ * `full` one in a later turn of the event loop (dropped when an edit or a request came meanwhile),
+ * so that only the conversion and the transfer of the diagnostics are left when it ends.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IdeDocument } from '../ide/document';
@@ -52,8 +53,15 @@ interface DocumentState {
   /** Pending diagnostics publication, with what it runs and after how long. */
   timer?: ReturnType<typeof setTimeout>;
   prepTimer?: ReturnType<typeof setTimeout>;
-  pending?: { fn: () => void; delayMs: number; prepare?: () => void };
+  pending?: { fn: () => void; delayMs: number; prepare?: Prepare };
 }
+
+/**
+ * Work done during the quiet time, in steps: each returns the next one (or nothing), run in a
+ * later turn of the event loop, after the messages that came meanwhile (an edit or a request
+ * restarts the wait, which drops the steps not run yet).
+ */
+export type Prepare = () => Prepare | void;
 
 export class AnalysisCache {
   private readonly states = new Map<string, DocumentState>();
@@ -109,20 +117,23 @@ export class AnalysisCache {
 
   /**
    * Runs `fn` after `delayMs` unless another call for the same URI comes first; `prepare` (if
-   * given) runs half-way, so that the work it does (the analysis short of the hazard checks) is
-   * done during the quiet time instead of after it.
+   * given) starts half-way, so that the work it does (the analysis, step by step) is done during
+   * the quiet time instead of after it; its later steps each wait for a turn of the event loop
+   * (`setTimeout` 0: after the messages read meanwhile), and a new call drops them.
    */
-  debounce(uri: string, delayMs: number, fn: () => void, prepare?: () => void): void {
+  debounce(uri: string, delayMs: number, fn: () => void, prepare?: Prepare): void {
     const state = this.state(uri);
     if (state.timer) clearTimeout(state.timer);
     if (state.prepTimer) clearTimeout(state.prepTimer);
     state.prepTimer = undefined;
     state.pending = { fn, delayMs, prepare };
     if (prepare && delayMs > 0) {
-      state.prepTimer = setTimeout(() => {
+      const step = (f: Prepare) => {
         state.prepTimer = undefined;
-        prepare();
-      }, Math.floor(delayMs / 2));
+        const next = f();
+        if (next) state.prepTimer = setTimeout(() => step(next), 0);
+      };
+      state.prepTimer = setTimeout(() => step(prepare), Math.floor(delayMs / 2));
     }
     state.timer = setTimeout(() => {
       state.timer = undefined;

@@ -51,7 +51,7 @@ import {
 import { readClientFeatures, serverCapabilities, type ClientFeatures } from './capabilities';
 import { fromLsp, toLsp, type PositionMapper } from './convert';
 import { registerEditing } from './editing';
-import { AnalysisCache, type AnalyzedDocument, type Depth } from './documents';
+import { AnalysisCache, type AnalyzedDocument, type Depth, type Prepare } from './documents';
 import { RunManager, type WorkerFiles } from './runs';
 import { simulationDefaults, traceDefaults, type SimulationDefaults, type TraceDefaults } from './runSettings';
 import { WorkspaceFiles } from './workspaceFiles';
@@ -357,17 +357,30 @@ export function startSession(connection: Connection, options: SessionOptions): S
   }
 
   /**
-   * Half-way through the debounce: the analysis short of the hazard checks, so that only those are
-   * left when the quiet time ends (each edit restarts both timers: no work while typing).
+   * Half-way through the debounce: the analysis short of the hazard checks; then, in a later turn
+   * of the event loop, the hazard checks, so that only the conversion and the transfer of the
+   * diagnostics are left when the quiet time ends. Each edit restarts the timers and drops the
+   * step not run yet (no work while typing); a request does too (`postpone`), so a completion
+   * asked between the two steps does not wait behind the hazards.
    */
-  function prepareDiagnostics(uri: string): void {
+  function prepareDiagnostics(uri: string): Prepare | void {
     const doc = documents.get(uri);
     if (!doc || shuttingDown) return;
     try {
       cache.get(doc, { depth: 'light' });
     } catch (e) {
       connection.console.error(`vpscope diagnostics: ${(e as Error)?.stack ?? String(e)}`);
+      return;
     }
+    return () => {
+      const now = documents.get(uri);
+      if (!now || now.version !== doc.version || shuttingDown) return;
+      try {
+        cache.get(now, { full: true });
+      } catch (e) {
+        connection.console.error(`vpscope diagnostics: ${(e as Error)?.stack ?? String(e)}`);
+      }
+    };
   }
 
   /**

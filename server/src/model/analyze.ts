@@ -70,6 +70,8 @@ export interface SyntaxStage {
   readonly text: string;
   readonly parseState: ParseState;
   readonly analysis: DocumentAnalysis;
+  /** What is kept across the versions of the document, when the caller keeps it (model/reuse.ts). */
+  readonly reuse?: AnalysisReuse;
   /** For the next stages: the resolution. */
   res(): Resolution;
   /** For the next stages: syntax errors and the resolution's diagnostics; the symbol table's. */
@@ -129,7 +131,7 @@ export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}, reuse?
     diagnostics: [],
     scenario: undefined,
   };
-  return { text, parseState: ps, analysis, res: () => resolved().res, resolveDiags: () => resolved().diags, symbolDiags: () => symbolTable().diags };
+  return { text, parseState: ps, analysis, reuse, res: () => resolved().res, resolveDiags: () => resolved().diags, symbolDiags: () => symbolTable().diags };
 }
 
 /** Stage 2 on top of stage 1 (fills in `syntax.analysis`). */
@@ -153,7 +155,7 @@ export function analyzeFull(checked: CheckedStage, opts: AnalyzeOptions = {}): F
     const before = analysis.diagnostics;
     analysis.diagnostics = [];
     try {
-      const hz = staticHazards(scenario, analysis, text);
+      const hz = staticHazards(scenario, analysis, text, checked.syntax.reuse);
       all = all.concat(dropOverlaps(hz, raw));
     } catch (e) {
       // A bug in a hazard check must never take the checker down with it.

@@ -26,6 +26,11 @@ export class AnalysisReuse {
   readonly symbols = new WeakMap<Statement, unknown>();
   /** model/symbols.ts: the declarations pass of the last version (`DeclPass`). */
   names: unknown;
+  /**
+   * analysis/static/reuse.ts: the base scenario's hazards per VM of the last full analysis
+   * (`HazardMemo`), keyed by the VMs' top-level statements and what else each VM's checks read.
+   */
+  hazards: unknown;
 }
 
 /**

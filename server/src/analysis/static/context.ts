@@ -61,7 +61,7 @@ export class HazardContext {
   readonly raised: string[] = [];
   /** Variants: the diagnostics built for keys nobody raised before, by key. */
   readonly built = new Map<string, Diagnostic>();
-  private readonly relCache = new Map<object, RelatedInfo>();
+  private readonly relCache: Map<object, RelatedInfo>;
 
   constructor(
     readonly scenario: Scenario,
@@ -75,8 +75,15 @@ export class HazardContext {
       crossVms?: readonly Vm[];
       /** Computes {@link dependents}, on first use (most checks never ask). */
       dependents?: () => readonly Scenario[];
+      /**
+       * The cache of {@link relOnce}, shared by contexts of the same scope and scenario (the base
+       * checked VM by VM, analysis/static/reuse.ts), so that a contender's related information
+       * is made once, not once per VM.
+       */
+      relCache?: Map<object, RelatedInfo>;
     } = {},
   ) {
+    this.relCache = opts.relCache ?? new Map();
     this.known = opts.known;
     this.makeDependents = opts.dependents;
     this.localVms = opts.localVms ?? scenario.vms;

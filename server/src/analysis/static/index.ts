@@ -24,7 +24,8 @@ import { openhclChecks } from './openhcl';
 import { sidecarChecks } from './sidecar';
 import { SourceIndex } from './source';
 import { storvspChecks } from './storvsp';
-import { xenChecks } from './xen';
+import { checkWeightsUnderPinning, xenChecks } from './xen';
+import { baseHazardsReusing, type HazardMemo } from './reuse';
 
 export { HazardCodes, hazardCodeDocs, hazardCodeList, type HazardCode, type HazardCodeDoc } from './codes';
 
@@ -40,6 +41,13 @@ export const allChecks: readonly ((ctx: HazardContext) => void)[] = [
   ...kvmChecks,
   ...guestChecks,
 ];
+
+/**
+ * The checks that do not loop over `ctx.localVms` / `ctx.crossVms` (per pool). Every other check
+ * raises, for each VM of those lists, what it would raise with a context of that VM alone, which
+ * the per-VM reuse of the base's hazards relies on (./reuse.ts).
+ */
+const GLOBAL_CHECKS: ReadonlySet<(ctx: HazardContext) => void> = new Set([checkWeightsUnderPinning]);
 
 function runChecks(ctx: HazardContext): Diagnostic[] {
   for (const check of allChecks) check(ctx);
@@ -154,10 +162,21 @@ function descendants(children: ReadonlyMap<string, readonly VariantDef[]>, name:
 
 /**
  * @param text the document's text, when the caller has it (saves rebuilding it from the tokens).
+ * @param reuse kept across the analyses of one document's versions (model/reuse.ts
+ *   `AnalysisReuse`): the base's hazards of the VMs an edit did not affect are taken from the
+ *   last analysis (needs `text`).
  */
-export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, text?: string): Diagnostic[] {
+export function staticHazards(scenario: Scenario, analysis: DocumentAnalysis, text?: string, reuse?: { hazards?: unknown }): Diagnostic[] {
   const src = new SourceIndex(analysis.parse, text);
-  const out = runChecks(new HazardContext(scenario, src, undefined, { dependents: () => scenario.variants.map((v) => v.scenario) }));
+  const dependents = () => scenario.variants.map((v) => v.scenario);
+  let out: Diagnostic[];
+  if (reuse && text !== undefined) {
+    // The base's hazards VM by VM, those of the VMs the edits since the last analysis did not
+    // affect taken from it (./reuse.ts); the same diagnostics in the same order.
+    const r = baseHazardsReusing(scenario, src, text, allChecks, (c) => GLOBAL_CHECKS.has(c), dependents, reuse.hazards as HazardMemo | undefined);
+    reuse.hazards = r.memo;
+    out = r.diagnostics;
+  } else out = runChecks(new HazardContext(scenario, src, undefined, { dependents }));
   let children: Map<string, VariantDef[]> | undefined;
   const seen = new Set(out.map(key));
   // Per (code, range) not in the base: the first variant's diagnostic and every variant raising it.

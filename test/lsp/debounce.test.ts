@@ -1,0 +1,53 @@
+/**
+ * The diagnostics debounce of the language server (lsp/documents.ts `AnalysisCache.debounce`):
+ * the preparation starts half-way through the quiet time and runs step by step, each later step in
+ * a later turn of the event loop; a new call (an edit, or a request postponing the diagnostics)
+ * that comes between two steps drops the steps not run yet and the pending publication.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AnalysisCache } from '../../server/src/lsp/documents';
+
+const URI = 'file:///w/a.vps';
+const until = (p: () => boolean) =>
+  new Promise<void>((resolve) => {
+    const poll = () => (p() ? resolve() : setTimeout(poll, 5));
+    poll();
+  });
+
+test('the preparation runs in steps half-way through the quiet time, then the publication', async () => {
+  const cache = new AnalysisCache();
+  const seen: string[] = [];
+  cache.debounce(
+    URI,
+    40,
+    () => seen.push('publish'),
+    () => {
+      seen.push('light');
+      return () => void seen.push('full');
+    },
+  );
+  await until(() => seen.includes('publish'));
+  assert.deepEqual(seen, ['light', 'full', 'publish']);
+  cache.dispose();
+});
+
+test('a message handled between two steps drops the later step and the pending publication', async () => {
+  const cache = new AnalysisCache();
+  const seen: string[] = [];
+  cache.debounce(
+    URI,
+    40,
+    () => seen.push('publish 1'),
+    () => {
+      seen.push('light 1');
+      // What a message read meanwhile does: it is handled before the next step's turn.
+      setImmediate(() => cache.debounce(URI, 40, () => seen.push('publish 2')));
+      return () => void seen.push('full 1');
+    },
+  );
+  await until(() => seen.includes('publish 2'));
+  await new Promise((r) => setTimeout(r, 60));
+  assert.deepEqual(seen, ['light 1', 'publish 2']);
+  cache.dispose();
+});
