@@ -43,7 +43,9 @@ const piece = fc.oneof(
   fc.string({ maxLength: 6 }),
 );
 const typed = fc.array(piece, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(''));
-const frac = fc.double({ min: 0, max: 1, noNaN: true });
+// Spread over the text: fc.double over [0, 1] draws uniformly over the floats' bit patterns, so
+// most draws were tiny (1e-300...) and most edits hit the first line.
+const frac = fc.integer({ min: 0, max: 1_000_000 }).map((n) => n / 1_000_000);
 
 export const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: frac, text: typed }),
