@@ -6,7 +6,9 @@
  * are interned and rows carry their ids. What each of the four integer argument columns means
  * depends on the event kind (see {@link EventKind}).
  */
-import { BLOCK_ROWS, f64Column, i32Column, u16Column, u8Column } from './columns';
+import { BLOCK_ROWS, i32Column, TS_BASE_BITS, TsColumn, u16Column, u8Column } from './columns';
+
+const TS_BASE_MASK = (1 << TS_BASE_BITS) - 1;
 import { ByteInterner } from './intern';
 
 /**
@@ -116,7 +118,8 @@ export const TaskState = {
 const MAX_EVENT_NAMES = 60000;
 
 export class EventTable {
-  readonly ts = f64Column();
+  /** Timestamps, ns: u32 offsets from a per-block base (see {@link TsColumn}). */
+  readonly ts = new TsColumn();
   readonly cpu = u16Column();
   /** Input file index for multi-file `trace-cmd report` output (0 otherwise). */
   readonly src = u8Column();
@@ -139,7 +142,11 @@ export class EventTable {
   private readonly otherId: number;
   private rows = 0;
   private fill = 0;
-  private cTs: Float64Array;
+  /** The current block's timestamp offsets (null once it is wide), its f64 values, its base. */
+  private cTs: Uint32Array | null;
+  private cTsWide: Float64Array | null = null;
+  private tsBase = 0;
+  private cTsBases: Float64Array;
   private cCpu: Uint16Array;
   private cSrc: Uint8Array;
   private cKind: Uint16Array;
@@ -152,7 +159,8 @@ export class EventTable {
   constructor() {
     for (const n of KNOWN_EVENT_NAMES) this.eventNames.idOfString(n);
     this.otherId = this.eventNames.idOfString('(other)');
-    this.cTs = this.ts.blocks[0];
+    this.cTs = this.ts.off[0];
+    this.cTsBases = this.ts.bases[0];
     this.cCpu = this.cpu.blocks[0];
     this.cSrc = this.src.blocks[0];
     this.cKind = this.kind.blocks[0];
@@ -193,7 +201,13 @@ export class EventTable {
       this.newBlock();
       f = 0;
     }
-    this.cTs[f] = ts;
+    const o = this.cTs;
+    if (o !== null) {
+      if ((f & TS_BASE_MASK) === 0) this.cTsBases[f >>> TS_BASE_BITS] = this.tsBase = ts;
+      const d = ts - this.tsBase;
+      if (d >>> 0 === d && this.tsBase + d === ts) o[f] = d;
+      else this.widenTs()[f] = ts;
+    } else this.cTsWide![f] = ts;
     this.cCpu[f] = cpu;
     this.cSrc[f] = src;
     this.cKind[f] = kind;
@@ -227,7 +241,6 @@ export class EventTable {
     // filled again by the next push.
     if (this.fill === 0) {
       for (const c of cols) c.dropLastBlock();
-      this.cTs = this.ts.blocks[this.ts.blocks.length - 1];
       this.cCpu = this.cpu.blocks[this.cpu.blocks.length - 1];
       this.cSrc = this.src.blocks[this.src.blocks.length - 1];
       this.cKind = this.kind.blocks[this.kind.blocks.length - 1];
@@ -239,10 +252,30 @@ export class EventTable {
       this.fill = BLOCK_ROWS;
     }
     this.fill--;
+    this.syncTs();
+  }
+
+  /** The current timestamp block's state, from the column (after it was changed through it). */
+  private syncTs(): void {
+    const last = this.ts.blockCount - 1;
+    this.cTs = this.ts.off[last];
+    this.cTsWide = this.ts.wide[last];
+    this.cTsBases = this.ts.bases[last];
+    // The base of the group the next row goes in (a group's first row sets it anew).
+    this.tsBase = this.cTsBases[(this.fill & BLOCK_ROWS - 1) >>> TS_BASE_BITS];
+  }
+
+  /** The current block's timestamps become f64 (a value did not fit as an offset). */
+  private widenTs(): Float64Array {
+    const w = this.ts.widen(this.ts.blockCount - 1);
+    this.cTs = null;
+    this.cTsWide = w;
+    return w;
   }
 
   private newBlock(): void {
-    this.cTs = this.ts.addBlock();
+    this.ts.addBlock();
+    this.syncTs();
     this.cCpu = this.cpu.addBlock();
     this.cSrc = this.src.addBlock();
     this.cKind = this.kind.addBlock();
@@ -263,7 +296,8 @@ export class EventTable {
    */
   releaseBlock(bi: number): void {
     this.released = true;
-    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.release(bi);
+    this.ts.release(bi, bi === this.ts.blockCount - 1);
+    for (const c of [this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.release(bi);
   }
 
   /** Makes the row count visible to column readers (call before reading). */
