@@ -46,7 +46,7 @@ describe('timestamp column', () => {
       fc.property(start, fc.array(step, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 700 }), (t0, steps, repeat) => {
         const values = build(t0, steps, repeat);
         const e = new EventTable();
-        for (const v of values) e.push(v, 0, 0, 0, 0, 0, 0, 0, 0);
+        for (const v of values) e.push(v, 0, 0, 0, 0, 0, 0, 0);
         const r = readBack(e);
         assert.deepEqual(r.get, values);
         assert.deepEqual(r.blocks, values);
@@ -63,7 +63,7 @@ describe('timestamp column', () => {
         const kept: number[] = [];
         let d = 0;
         for (let i = 0; i < values.length; i++) {
-          e.push(values[i], 0, 0, 0, 0, 0, 0, 0, 0);
+          e.push(values[i], 0, 0, 0, 0, 0, 0, 0);
           kept.push(values[i]);
           // Now and then take back a row among the last few (as the importer does with an outlier).
           if (d < drops.length && i % 997 === 996) {
@@ -83,7 +83,7 @@ describe('timestamp column', () => {
   it('sorted dense timestamps stay 4 bytes a row; a block that cannot is f64 and the next one is offsets again', () => {
     const e = new EventTable();
     const n = 3 * BLOCK_ROWS;
-    for (let i = 0; i < n; i++) e.push(1e15 + i * 1000 + (i === BLOCK_ROWS + 5 ? 2 ** 33 : 0), 0, 0, 0, 0, 0, 0, 0, 0);
+    for (let i = 0; i < n; i++) e.push(1e15 + i * 1000 + (i === BLOCK_ROWS + 5 ? 2 ** 33 : 0), 0, 0, 0, 0, 0, 0, 0);
     assert.ok(e.ts.off[0] && !e.ts.wide[0]);
     assert.ok(!e.ts.off[1] && e.ts.wide[1]);
     assert.ok(e.ts.off[2] && !e.ts.wide[2]);
@@ -93,7 +93,7 @@ describe('timestamp column', () => {
 
   it('a block spanning more than 2^32 ns stays offsets when each 1 Ki rows span less (4 ms apart: 250 events a second)', () => {
     const e = new EventTable();
-    for (let i = 0; i < 2 * BLOCK_ROWS; i++) e.push(1e15 + i * 4e6, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (let i = 0; i < 2 * BLOCK_ROWS; i++) e.push(1e15 + i * 4e6, 0, 0, 0, 0, 0, 0, 0);
     assert.ok(e.ts.off[0] && e.ts.off[1] && !e.ts.wide[0] && !e.ts.wide[1]);
     e.seal();
     for (let i = 0; i < 2 * BLOCK_ROWS; i++) assert.equal(e.ts.get(i), 1e15 + i * 4e6);

@@ -3,20 +3,21 @@
  *
  * One row per event, in file order (ftrace output is globally time-sorted). Columns are block
  * typed arrays (see `columns.ts`); strings never live in rows: comms, event names and exit reasons
- * are interned and rows carry their ids. What each of the four integer argument columns means
+ * are interned and rows carry their ids. What each of the three integer argument columns means
  * depends on the event kind (see {@link EventKind}).
  */
 import { BLOCK_ROWS, i32Column, TS_BASE_BITS, TsColumn, u16Column, u8Column } from './columns';
+import { ByteInterner } from './intern';
 
 const TS_BASE_MASK = (1 << TS_BASE_BITS) - 1;
-import { ByteInterner } from './intern';
 
 /**
  * Event names the analysis understands get fixed ids (the event-name interner is pre-seeded with
  * them in this order); every other name is interned after them and kept as an unknown event.
  *
- * Argument columns per kind (a0, a1, a2, a3):
- * - SchedSwitch:      prev_pid, prev_state (see `TaskState`), next_pid, next_prio
+ * Argument columns per kind (a0, a1, a2; the fields no analysis reads, such as `next_prio` or a
+ * port access's size, are not kept):
+ * - SchedSwitch:      prev_pid, prev_state (see `TaskState`), next_pid
  * - SchedWakeup(New): pid, target_cpu (-1 unknown), prio
  * - SchedWaking:      pid, target_cpu, prio
  * - SchedMigrateTask: pid, orig_cpu, dest_cpu
@@ -24,7 +25,7 @@ import { ByteInterner } from './intern';
  * - SchedProcessExit: pid
  * - KvmEntry:         vcpu id (-1 when the line has none)
  * - KvmExit:          reason id (reasons interner), vcpu id (-1 when absent)
- * - KvmPio:           1 write / 0 read, port, value, size
+ * - KvmPio:           1 write / 0 read, port, value
  * - KvmUserspaceExit: reason id (reasons interner)
  * - KvmHypercall:     hypercall number
  * - KvmMmio:          1 write / 0 read, gpa low 32 bits, size
@@ -129,7 +130,6 @@ export class EventTable {
   readonly a0 = i32Column();
   readonly a1 = i32Column();
   readonly a2 = i32Column();
-  readonly a3 = i32Column();
 
   readonly eventNames = new ByteInterner();
   readonly comms = new ByteInterner();
@@ -154,7 +154,6 @@ export class EventTable {
   private cA0: Int32Array;
   private cA1: Int32Array;
   private cA2: Int32Array;
-  private cA3: Int32Array;
 
   constructor() {
     for (const n of KNOWN_EVENT_NAMES) this.eventNames.idOfString(n);
@@ -168,7 +167,6 @@ export class EventTable {
     this.cA0 = this.a0.blocks[0];
     this.cA1 = this.a1.blocks[0];
     this.cA2 = this.a2.blocks[0];
-    this.cA3 = this.a3.blocks[0];
   }
 
   /** Rows written; the columns' own `length` is only up to date after {@link seal}. */
@@ -195,7 +193,7 @@ export class EventTable {
    * Appends one row. All columns share the block layout, so the block check is done once and the
    * values are written straight into the current blocks (this is the importer's hottest call).
    */
-  push(ts: number, cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number, a3: number): void {
+  push(ts: number, cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number): void {
     let f = this.fill;
     if (f === BLOCK_ROWS) {
       this.newBlock();
@@ -215,7 +213,6 @@ export class EventTable {
     this.cA0[f] = a0;
     this.cA1[f] = a1;
     this.cA2[f] = a2;
-    this.cA3[f] = a3;
     this.fill = f + 1;
     this.rows++;
     this.countsByName[kind]++;
@@ -228,7 +225,7 @@ export class EventTable {
    */
   dropRow(i: number): void {
     if (i < 0 || i >= this.rows) return;
-    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3];
+    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2];
     this.countsByName[this.kind.get(i)]--;
     if (this.kind.get(i) === EventKind.KvmWriteTscOffset) {
       // Its side entry goes too; later rows of that kind point one entry lower.
@@ -248,7 +245,6 @@ export class EventTable {
       this.cA0 = this.a0.blocks[this.a0.blocks.length - 1];
       this.cA1 = this.a1.blocks[this.a1.blocks.length - 1];
       this.cA2 = this.a2.blocks[this.a2.blocks.length - 1];
-      this.cA3 = this.a3.blocks[this.a3.blocks.length - 1];
       this.fill = BLOCK_ROWS;
     }
     this.fill--;
@@ -283,7 +279,6 @@ export class EventTable {
     this.cA0 = this.a0.addBlock();
     this.cA1 = this.a1.addBlock();
     this.cA2 = this.a2.addBlock();
-    this.cA3 = this.a3.addBlock();
     this.fill = 0;
   }
 
@@ -297,19 +292,19 @@ export class EventTable {
   releaseBlock(bi: number): void {
     this.released = true;
     this.ts.release(bi, bi === this.ts.blockCount - 1);
-    for (const c of [this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.release(bi);
+    for (const c of [this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2]) c.release(bi);
   }
 
   /** Makes the row count visible to column readers (call before reading). */
   seal(): void {
-    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.length = this.rows;
+    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2]) c.length = this.rows;
   }
 
   /** Bytes held by the columns (what the benchmark compares with the file size). */
   get byteLength(): number {
     return (
       this.ts.byteLength + this.cpu.byteLength + this.src.byteLength + this.kind.byteLength + this.pid.byteLength +
-      this.a0.byteLength + this.a1.byteLength + this.a2.byteLength + this.a3.byteLength
+      this.a0.byteLength + this.a1.byteLength + this.a2.byteLength
     );
   }
 }
