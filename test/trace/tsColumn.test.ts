@@ -110,3 +110,49 @@ describe('timestamp column', () => {
     assert.ok(c.off[0] && c.wide[1]);
   });
 });
+
+describe('CPU and kind columns (u8 per block until a value over 255)', () => {
+  const small = fc.oneof(
+    { weight: 30, arbitrary: fc.integer({ min: 0, max: 255 }) },
+    { weight: 1, arbitrary: fc.constantFrom(256, 4095, 65535, 65536, 70000, -1, 2 ** 31) },
+  );
+  it('property: values read back as a u16 column held them (v & 0xffff), through get, blocks and after dropRow', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(small, small), { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 10 }), (pattern, drops) => {
+        const e = new EventTable();
+        const kept: [number, number][] = [];
+        const n = BLOCK_ROWS + 5000;
+        let d = 0;
+        for (let i = 0; i < n; i++) {
+          // Mostly small values; the odd ones in a few places only, so some blocks stay u8.
+          const [c, k] = i % 20011 === 7 ? pattern[(i / 20011) % pattern.length | 0] : [i % 200, i % 15];
+          e.push(1e9 + i, c, 0, k, 1, 0, 0, 0);
+          kept.push([c & 0xffff, k & 0xffff]);
+          if (d < drops.length && i % 7919 === 100) {
+            const back = Math.min(drops[d++], kept.length - 1);
+            e.dropRow(kept.length - 1 - back);
+            kept.splice(kept.length - 1 - back, 1);
+          }
+        }
+        e.seal();
+        const got: [number, number][] = [];
+        for (let i = 0; i < e.length; i++) got.push([e.cpu.get(i), e.kind.get(i)]);
+        assert.deepEqual(got, kept);
+        const viaBlocks: [number, number][] = [];
+        for (let bi = 0; bi < e.cpu.blocks.length; bi++) {
+          for (let k = 0; k < BLOCK_ROWS && bi * BLOCK_ROWS + k < e.length; k++) viaBlocks.push([e.cpu.blocks[bi][k], e.kind.blocks[bi][k]]);
+        }
+        assert.deepEqual(viaBlocks, kept);
+      }),
+      { numRuns: 25, seed: 12 },
+    );
+  });
+
+  it('a block stays 1 byte a row while its values are below 256', () => {
+    const e = new EventTable();
+    for (let i = 0; i < 2 * BLOCK_ROWS; i++) e.push(i, i < BLOCK_ROWS ? 3 : 300, 0, 1, 1, 0, 0, 0);
+    assert.ok(e.cpu.blocks[0] instanceof Uint8Array && e.cpu.blocks[1] instanceof Uint16Array);
+    assert.ok(e.kind.blocks[0] instanceof Uint8Array && e.kind.blocks[1] instanceof Uint8Array);
+    assert.equal(e.cpu.get(BLOCK_ROWS + 1), 300);
+  });
+});

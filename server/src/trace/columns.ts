@@ -90,6 +90,60 @@ function freeNow(a: TypedArray): void {
   }
 }
 
+/**
+ * A u16 column stored as u8 blocks (1 byte a row) until a value over 255 comes: that block
+ * becomes u16 (the values read back as a Uint16Array would hold them, `v & 0xffff`). For CPU
+ * numbers and event kinds, nearly always below 256.
+ */
+export class SmallColumn {
+  readonly blocks: (Uint8Array | Uint16Array)[] = [new Uint8Array(BLOCK_ROWS)];
+  length = 0;
+
+  addBlock(): Uint8Array {
+    const b = new Uint8Array(BLOCK_ROWS);
+    this.blocks.push(b);
+    return b;
+  }
+
+  /** Forgets the last block; see {@link BlockColumn.dropLastBlock}. */
+  dropLastBlock(): void {
+    if (this.blocks.length > 1) this.blocks.pop();
+  }
+
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK];
+  }
+
+  set(i: number, v: number): void {
+    const u = v & 0xffff;
+    const bi = i >>> BLOCK_BITS;
+    const b = u > 255 && this.blocks[bi] instanceof Uint8Array ? this.widen(bi) : this.blocks[bi];
+    b[i & BLOCK_MASK] = u;
+  }
+
+  /** Block `bi` as u16 (its values kept). */
+  widen(bi: number): Uint16Array {
+    const w = new Uint16Array(BLOCK_ROWS);
+    w.set(this.blocks[bi]);
+    this.blocks[bi] = w;
+    return w;
+  }
+
+  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
+  release(bi: number, current: boolean): void {
+    if (bi >= this.blocks.length || current) return;
+    const old = this.blocks[bi];
+    this.blocks[bi] = new Uint8Array(0);
+    freeNow(old);
+  }
+
+  get byteLength(): number {
+    let n = 0;
+    for (const b of this.blocks) n += b.byteLength;
+    return n;
+  }
+}
+
 /** Rows per timestamp base: 1 Ki rows share one f64 base (0.008 bytes a row). */
 export const TS_BASE_BITS = 10;
 const TS_BASES = BLOCK_ROWS >>> TS_BASE_BITS;

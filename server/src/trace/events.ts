@@ -6,7 +6,7 @@
  * are interned and rows carry their ids. What each of the three integer argument columns means
  * depends on the event kind (see {@link EventKind}).
  */
-import { BLOCK_ROWS, i32Column, TS_BASE_BITS, TsColumn, u16Column, u8Column } from './columns';
+import { BLOCK_ROWS, i32Column, SmallColumn, TS_BASE_BITS, TsColumn, u8Column } from './columns';
 import { ByteInterner } from './intern';
 
 const TS_BASE_MASK = (1 << TS_BASE_BITS) - 1;
@@ -121,10 +121,11 @@ const MAX_EVENT_NAMES = 60000;
 export class EventTable {
   /** Timestamps, ns: u32 offsets from a per-block base (see {@link TsColumn}). */
   readonly ts = new TsColumn();
-  readonly cpu = u16Column();
+  /** u8 per block until a CPU number over 255 (see {@link SmallColumn}). */
+  readonly cpu = new SmallColumn();
   /** Input file index for multi-file `trace-cmd report` output (0 otherwise). */
   readonly src = u8Column();
-  readonly kind = u16Column();
+  readonly kind = new SmallColumn();
   /** The task that was current on the CPU when the event was recorded (`common_pid`). */
   readonly pid = i32Column();
   readonly a0 = i32Column();
@@ -147,9 +148,9 @@ export class EventTable {
   private cTsWide: Float64Array | null = null;
   private tsBase = 0;
   private cTsBases: Float64Array;
-  private cCpu: Uint16Array;
+  private cCpu: Uint8Array | Uint16Array;
   private cSrc: Uint8Array;
-  private cKind: Uint16Array;
+  private cKind: Uint8Array | Uint16Array;
   private cPid: Int32Array;
   private cA0: Int32Array;
   private cA1: Int32Array;
@@ -206,6 +207,9 @@ export class EventTable {
       if (d >>> 0 === d && this.tsBase + d === ts) o[f] = d;
       else this.widenTs()[f] = ts;
     } else this.cTsWide![f] = ts;
+    // Over 255 (rare): the block becomes u16 (stored as u16 did before: the low 16 bits).
+    if ((cpu & 0xff00) !== 0 && this.cCpu instanceof Uint8Array) this.cCpu = this.cpu.widen(this.cpu.blocks.length - 1);
+    if ((kind & 0xff00) !== 0 && this.cKind instanceof Uint8Array) this.cKind = this.kind.widen(this.kind.blocks.length - 1);
     this.cCpu[f] = cpu;
     this.cSrc[f] = src;
     this.cKind[f] = kind;
@@ -251,9 +255,11 @@ export class EventTable {
     this.syncTs();
   }
 
-  /** The current timestamp block's state, from the column (after it was changed through it). */
+  /** The current block's state (timestamps, CPU and kind), from the columns (after a change through them). */
   private syncTs(): void {
     const last = this.ts.blockCount - 1;
+    this.cCpu = this.cpu.blocks[last];
+    this.cKind = this.kind.blocks[last];
     this.cTs = this.ts.off[last];
     this.cTsWide = this.ts.wide[last];
     this.cTsBases = this.ts.bases[last];
@@ -291,8 +297,11 @@ export class EventTable {
    */
   releaseBlock(bi: number): void {
     this.released = true;
-    this.ts.release(bi, bi === this.ts.blockCount - 1);
-    for (const c of [this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2]) c.release(bi);
+    const current = bi === this.ts.blockCount - 1;
+    this.ts.release(bi, current);
+    this.cpu.release(bi, current);
+    this.kind.release(bi, current);
+    for (const c of [this.src, this.pid, this.a0, this.a1, this.a2]) c.release(bi);
   }
 
   /** Makes the row count visible to column readers (call before reading). */
