@@ -23,8 +23,9 @@ const haveShared = existsSync(datPath(RUNS[0]));
 
 /** Rounds every timestamp to the microsecond, as both text formats print them. */
 function roundToUs(t: ImportedTrace): ImportedTrace {
-  let n = t.events.length;
-  for (const b of t.events.ts.blocks) for (let i = 0; i < b.length && n > 0; i++, n--) b[i] = Math.round(b[i] / 1000) * 1000;
+  const n = t.events.length;
+  const ts = t.events.ts;
+  for (let i = 0; i < n; i++) ts.set(i, Math.round(ts.get(i) / 1000) * 1000);
   return t;
 }
 

@@ -15,7 +15,7 @@ function rows(tr: ImportedTrace) {
   for (let i = 0; i < e.length; i++) {
     out.push({
       ts: e.ts.get(i), cpu: e.cpu.get(i), src: e.src.get(i), name: e.eventNames.name(e.kind.get(i)), pid: e.pid.get(i),
-      a: [e.a0.get(i), e.a1.get(i), e.a2.get(i), e.a3.get(i)],
+      a: [e.a0.get(i), e.a1.get(i), e.a2.get(i)],
     });
   }
   return out;
@@ -80,9 +80,9 @@ describe('ftrace text: the line head', () => {
     assert.equal(commOf(tr, 1835), 'CPU 1/KVM');
     assert.equal(commOf(tr, 21507), 'kworker/1:2');
     const r = rows(tr);
-    assert.deepEqual(r[0].a, [1, 0x80, 0xa0, 1]);
-    assert.deepEqual(r[2].a, [7790, TaskState.Sleeping, 1835, 120]);
-    assert.deepEqual(r[3].a, [1835, TaskState.Preempted, 21507, 120]);
+    assert.deepEqual(r[0].a, [1, 0x80, 0xa0]);
+    assert.deepEqual(r[2].a, [7790, TaskState.Sleeping, 1835]);
+    assert.deepEqual(r[3].a, [1835, TaskState.Preempted, 21507]);
   });
 
   it('a comm containing [digits] does not hide the CPU column', () => {
@@ -140,11 +140,11 @@ describe('trace-cmd report text', () => {
     clean(tr);
     const r = rows(tr);
     assert.deepEqual(r.map((x) => [x.name, ...x.a]), [
-      ['sched_wakeup_new', 1831, 1, 120, 0],
-      ['sched_switch', 0, TaskState.Running, 15, 120],
-      ['sched_wakeup', 7790, 1, 120, 0],
-      ['sched_switch', 1833, TaskState.Running, 7790, 120],
-      ['sched_wakeup', 12, 0, 100, 0],
+      ['sched_wakeup_new', 1831, 1, 120],
+      ['sched_switch', 0, TaskState.Running, 15],
+      ['sched_wakeup', 7790, 1, 120],
+      ['sched_switch', 1833, TaskState.Running, 7790],
+      ['sched_wakeup', 12, 0, 100],
     ]);
     assert.equal(commOf(tr, 7790), 'memfd:sealed-91');
     assert.equal(commOf(tr, 12), 'x:y');
@@ -192,7 +192,7 @@ describe('trace-cmd report text', () => {
     assert.equal(s.name(r[3].a[0]), 'msr');
     assert.equal(r[3].a[1], -1);
     assert.equal(s.name(r[4].a[0]), 'KVM_EXIT_IO');
-    assert.deepEqual(r[5].a, [1, 0x20, 3, 1]);
+    assert.deepEqual(r[5].a, [1, 0x20, 3]);
     assert.equal(r[6].a[0], 1);
     assert.equal(r[7].a[1], TaskState.Sleeping);
     assert.equal(tr.threads.find(0, 1835)!.kvmVcpu, 1);
@@ -351,6 +351,6 @@ describe('format detection', () => {
   it('kinds of rows for known events are the fixed ids', () => {
     const tr = importBytes(tf('a', 1, 0, '1.000000', 'sched_migrate_task', 'comm=b pid=2 prio=120 orig_cpu=0 dest_cpu=1'));
     assert.equal(tr.events.kind.get(0), EventKind.SchedMigrateTask);
-    assert.deepEqual(rows(tr)[0].a, [2, 0, 1, 0]);
+    assert.deepEqual(rows(tr)[0].a, [2, 0, 1]);
   });
 });

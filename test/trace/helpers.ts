@@ -98,7 +98,7 @@ export function wk(comm: string, pid: number, cpu: number): string {
 export function digest(tr: ImportedTrace) {
   const e = tr.events;
   const rows: number[] = [];
-  for (let i = 0; i < e.length; i++) rows.push(e.ts.get(i), e.cpu.get(i), e.src.get(i), e.kind.get(i), e.pid.get(i), e.a0.get(i), e.a1.get(i), e.a2.get(i), e.a3.get(i));
+  for (let i = 0; i < e.length; i++) rows.push(e.ts.get(i), e.cpu.get(i), e.src.get(i), e.kind.get(i), e.pid.get(i), e.a0.get(i), e.a1.get(i), e.a2.get(i));
   return {
     format: tr.format,
     lines: tr.stats.lines,

@@ -144,15 +144,68 @@ const CHUNK_BITS = 14;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
+/** Intervals per start base in a compact chunk (see {@link compactChunk}). */
+const BASE_BITS = 10;
+
+/**
+ * A full chunk, compacted from 24 to 12 bytes an interval where that is exact: starts as u32
+ * offsets from an f64 base per 1 Ki intervals (`so`, `sb`), ends as u32 durations (`d`), state
+ * and cause packed as `state | (cause + 1) << 8` (`p`). A part whose values do not all fit (a
+ * fraction of a ns, a step of 2^32 ns or more, a state over 255, a cause over 2^23 - 2) keeps its
+ * plain arrays (`sw`; `ew`; `t` and `c`), so every value reads back exactly.
+ */
 interface LaneChunk {
-  s: Float64Array;
-  e: Float64Array;
-  t: Int32Array;
-  c: Int32Array;
+  so: Uint32Array | null;
+  sb: Float64Array | null;
+  sw: Float64Array | null;
+  d: Uint32Array | null;
+  ew: Float64Array | null;
+  p: Int32Array | null;
+  t: Int32Array | null;
+  c: Int32Array | null;
+}
+
+/** The compact form of a full chunk's arrays (see {@link LaneChunk}). */
+function compactChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array): LaneChunk {
+  const n = s.length;
+  let so: Uint32Array | null = new Uint32Array(n);
+  let sb: Float64Array | null = new Float64Array(n >>> BASE_BITS);
+  let d: Uint32Array | null = new Uint32Array(n);
+  let p: Int32Array | null = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const start = s[k];
+    if (so !== null && sb !== null) {
+      if ((k & ((1 << BASE_BITS) - 1)) === 0) sb[k >>> BASE_BITS] = start;
+      const base = sb[k >>> BASE_BITS];
+      const o = start - base;
+      if (o >>> 0 === o && base + o === start) so[k] = o;
+      else so = sb = null;
+    }
+    if (d !== null) {
+      const du = e[k] - start;
+      if (du >>> 0 === du && start + du === e[k]) d[k] = du;
+      else d = null;
+    }
+    if (p !== null) {
+      const st = t[k], cs = c[k] + 1;
+      if (st >>> 0 === st && st < 256 && cs >>> 0 === cs && cs < 1 << 23) p[k] = st | (cs << 8);
+      else p = null;
+    }
+  }
+  return {
+    so, sb, sw: so === null ? s : null,
+    d, ew: d === null ? e : null,
+    p, t: p === null ? t : null, c: p === null ? c : null,
+  };
+}
+
+function chunkStart(ch: LaneChunk, k: number): number {
+  return ch.sw !== null ? ch.sw[k] : ch.sb![k >>> BASE_BITS] + ch.so![k];
 }
 
 /**
  * Builds one lane; appends must come in time order. Adjacent equal intervals are merged.
+ * Full chunks are kept compact (12 bytes an interval where exact, see {@link LaneChunk}).
  *
  * Storage: the intervals of a short lane live in typed arrays that double as they fill; from
  * {@link CHUNK} intervals on, a lane grows by whole chunks of that size that are never copied
@@ -201,12 +254,16 @@ export class LaneBuilder {
     if (n === this.starts.length) {
       if (n < CHUNK) this.grow();
       else {
-        this.full.push({ s: this.starts, e: this.ends, t: this.st, c: this.cs });
+        const ch = compactChunk(this.starts, this.ends, this.st, this.cs);
+        this.full.push(ch);
         this.base += CHUNK;
-        this.starts = new Float64Array(CHUNK);
-        this.ends = new Float64Array(CHUNK);
-        this.st = new Int32Array(CHUNK);
-        this.cs = new Int32Array(CHUNK);
+        // The arrays the compact chunk does not keep are filled again (no garbage per chunk).
+        if (ch.sw !== null) this.starts = new Float64Array(CHUNK);
+        if (ch.ew !== null) this.ends = new Float64Array(CHUNK);
+        if (ch.p === null) {
+          this.st = new Int32Array(CHUNK);
+          this.cs = new Int32Array(CHUNK);
+        }
         n = 0;
       }
     }
@@ -218,16 +275,23 @@ export class LaneBuilder {
   }
 
   startAt(i: number): number {
-    return i >= this.base ? this.starts[i - this.base] : this.full[i >>> CHUNK_BITS].s[i & CHUNK_MASK];
+    return i >= this.base ? this.starts[i - this.base] : chunkStart(this.full[i >>> CHUNK_BITS], i & CHUNK_MASK);
   }
   endAt(i: number): number {
-    return i >= this.base ? this.ends[i - this.base] : this.full[i >>> CHUNK_BITS].e[i & CHUNK_MASK];
+    if (i >= this.base) return this.ends[i - this.base];
+    const ch = this.full[i >>> CHUNK_BITS];
+    const k = i & CHUNK_MASK;
+    return ch.ew !== null ? ch.ew[k] : chunkStart(ch, k) + ch.d![k];
   }
   stateAt(i: number): number {
-    return i >= this.base ? this.st[i - this.base] : this.full[i >>> CHUNK_BITS].t[i & CHUNK_MASK];
+    if (i >= this.base) return this.st[i - this.base];
+    const ch = this.full[i >>> CHUNK_BITS];
+    return ch.p !== null ? ch.p[i & CHUNK_MASK] & 255 : ch.t![i & CHUNK_MASK];
   }
   causeAt(i: number): number {
-    return i >= this.base ? this.cs[i - this.base] : this.full[i >>> CHUNK_BITS].c[i & CHUNK_MASK];
+    if (i >= this.base) return this.cs[i - this.base];
+    const ch = this.full[i >>> CHUNK_BITS];
+    return ch.p !== null ? (ch.p[i & CHUNK_MASK] >> 8) - 1 : ch.c![i & CHUNK_MASK];
   }
 
   /** Doubles the current arrays (up to one chunk). */

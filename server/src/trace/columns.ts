@@ -9,7 +9,7 @@ export const BLOCK_BITS = 16;
 export const BLOCK_ROWS = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_ROWS - 1;
 
-type TypedArray = Float64Array | Int32Array | Uint16Array | Uint8Array;
+type TypedArray = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 type TypedCtor<T extends TypedArray> = new (n: number) => T;
 
 export class BlockColumn<T extends TypedArray> {
@@ -87,6 +87,174 @@ function freeNow(a: TypedArray): void {
     structuredClone(a.buffer, { transfer: [a.buffer as ArrayBuffer] });
   } catch {
     // not transferable (e.g. already detached): left to the GC
+  }
+}
+
+/**
+ * A u16 column stored as u8 blocks (1 byte a row) until a value over 255 comes: that block
+ * becomes u16 (the values read back as a Uint16Array would hold them, `v & 0xffff`). For CPU
+ * numbers and event kinds, nearly always below 256.
+ */
+export class SmallColumn {
+  readonly blocks: (Uint8Array | Uint16Array)[] = [new Uint8Array(BLOCK_ROWS)];
+  length = 0;
+
+  addBlock(): Uint8Array {
+    const b = new Uint8Array(BLOCK_ROWS);
+    this.blocks.push(b);
+    return b;
+  }
+
+  /** Forgets the last block; see {@link BlockColumn.dropLastBlock}. */
+  dropLastBlock(): void {
+    if (this.blocks.length > 1) this.blocks.pop();
+  }
+
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK];
+  }
+
+  set(i: number, v: number): void {
+    const u = v & 0xffff;
+    const bi = i >>> BLOCK_BITS;
+    const b = u > 255 && this.blocks[bi] instanceof Uint8Array ? this.widen(bi) : this.blocks[bi];
+    b[i & BLOCK_MASK] = u;
+  }
+
+  /** Block `bi` as u16 (its values kept). */
+  widen(bi: number): Uint16Array {
+    const w = new Uint16Array(BLOCK_ROWS);
+    w.set(this.blocks[bi]);
+    this.blocks[bi] = w;
+    return w;
+  }
+
+  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
+  release(bi: number, current: boolean): void {
+    if (bi >= this.blocks.length || current) return;
+    const old = this.blocks[bi];
+    this.blocks[bi] = new Uint8Array(0);
+    freeNow(old);
+  }
+
+  get byteLength(): number {
+    let n = 0;
+    for (const b of this.blocks) n += b.byteLength;
+    return n;
+  }
+}
+
+/** Rows per timestamp base: 1 Ki rows share one f64 base (0.008 bytes a row). */
+export const TS_BASE_BITS = 10;
+const TS_BASES = BLOCK_ROWS >>> TS_BASE_BITS;
+
+/**
+ * Timestamps (ns) in the {@link BlockColumn} block layout, 4 bytes a row instead of 8: every
+ * 1 Ki rows share an f64 base (the first of them) and each row keeps a u32 offset from it. A block
+ * where some value does not come back exactly as base + offset (a step back below its base, a
+ * span of 2^32 ns = 4.3 s or more within 1 Ki rows, a fraction of a nanosecond, beyond 2^53) is
+ * turned into a plain f64 block for all its rows, so every value reads back exactly whatever the
+ * input. (The shared real traces have about 6,000 events a second, so 1 Ki rows span about 0.2 s;
+ * a whole 64 Ki-row block spans 11 s, too much for one base.)
+ */
+export class TsColumn {
+  /** Per block: the u32 offsets, or null once the block is wide. */
+  readonly off: (Uint32Array | null)[] = [];
+  /** Per block: the f64 values of a wide block, else null. */
+  readonly wide: (Float64Array | null)[] = [];
+  /** Per block: the bases its offsets count from, one per 1 Ki rows. */
+  readonly bases: Float64Array[] = [];
+  length = 0;
+
+  constructor() {
+    this.addBlock();
+  }
+
+  get blockCount(): number {
+    return this.off.length;
+  }
+
+  addBlock(): void {
+    this.off.push(new Uint32Array(BLOCK_ROWS));
+    this.wide.push(null);
+    this.bases.push(new Float64Array(TS_BASES));
+  }
+
+  /** Forgets the last block; see {@link BlockColumn.dropLastBlock}. */
+  dropLastBlock(): void {
+    if (this.off.length <= 1) return;
+    this.off.pop();
+    this.wide.pop();
+    this.bases.pop();
+  }
+
+  get(i: number): number {
+    const bi = i >>> BLOCK_BITS;
+    const k = i & BLOCK_MASK;
+    const w = this.wide[bi];
+    return w !== null ? w[k] : this.bases[bi][k >>> TS_BASE_BITS] + this.off[bi]![k];
+  }
+
+  /**
+   * Writes row `i`; `first`: no row of its 1 Ki group is written yet (the group's base is set to
+   * this value). A value that does not fit widens the block (its other rows keep their values).
+   */
+  set(i: number, v: number, first = false): void {
+    const bi = i >>> BLOCK_BITS;
+    const k = i & BLOCK_MASK;
+    const w = this.wide[bi];
+    if (w !== null) {
+      w[k] = v;
+      return;
+    }
+    const bases = this.bases[bi];
+    if (first) bases[k >>> TS_BASE_BITS] = v;
+    const base = bases[k >>> TS_BASE_BITS];
+    const d = v - base;
+    if (d >>> 0 === d && base + d === v) this.off[bi]![k] = d;
+    else this.widen(bi)[k] = v;
+  }
+
+  /** Turns block `bi` into f64 (all its rows, written or not) and returns its values. */
+  widen(bi: number): Float64Array {
+    const o = this.off[bi];
+    const w = new Float64Array(BLOCK_ROWS);
+    if (o !== null) {
+      const b = this.bases[bi];
+      for (let k = 0; k < o.length; k++) w[k] = b[k >>> TS_BASE_BITS] + o[k];
+    }
+    this.wide[bi] = w;
+    this.off[bi] = null;
+    return w;
+  }
+
+  /**
+   * The values of block `bi` as f64: the wide block itself, or the offsets decoded into `scratch`
+   * (BLOCK_ROWS long; overwritten by the next call). For readers that walk the blocks in order.
+   */
+  block(bi: number, scratch: Float64Array): Float64Array {
+    const w = this.wide[bi];
+    if (w !== null) return w;
+    const o = this.off[bi]!;
+    const b = this.bases[bi];
+    for (let k = 0; k < o.length; k++) scratch[k] = b[k >>> TS_BASE_BITS] + o[k];
+    return scratch;
+  }
+
+  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
+  release(bi: number, current: boolean): void {
+    if (bi >= this.off.length || current) return;
+    const o = this.off[bi], w = this.wide[bi];
+    this.off[bi] = new Uint32Array(0);
+    this.wide[bi] = null;
+    if (o) freeNow(o);
+    if (w) freeNow(w);
+  }
+
+  get byteLength(): number {
+    let n = 0;
+    for (let bi = 0; bi < this.off.length; bi++) n += this.bases[bi].byteLength + (this.off[bi]?.byteLength ?? 0) + (this.wide[bi]?.byteLength ?? 0);
+    return n;
   }
 }
 

@@ -3,18 +3,21 @@
  *
  * One row per event, in file order (ftrace output is globally time-sorted). Columns are block
  * typed arrays (see `columns.ts`); strings never live in rows: comms, event names and exit reasons
- * are interned and rows carry their ids. What each of the four integer argument columns means
+ * are interned and rows carry their ids. What each of the three integer argument columns means
  * depends on the event kind (see {@link EventKind}).
  */
-import { BLOCK_ROWS, f64Column, i32Column, u16Column, u8Column } from './columns';
+import { BLOCK_ROWS, i32Column, SmallColumn, TS_BASE_BITS, TsColumn, u8Column } from './columns';
 import { ByteInterner } from './intern';
+
+const TS_BASE_MASK = (1 << TS_BASE_BITS) - 1;
 
 /**
  * Event names the analysis understands get fixed ids (the event-name interner is pre-seeded with
  * them in this order); every other name is interned after them and kept as an unknown event.
  *
- * Argument columns per kind (a0, a1, a2, a3):
- * - SchedSwitch:      prev_pid, prev_state (see `TaskState`), next_pid, next_prio
+ * Argument columns per kind (a0, a1, a2; the fields no analysis reads, such as `next_prio` or a
+ * port access's size, are not kept):
+ * - SchedSwitch:      prev_pid, prev_state (see `TaskState`), next_pid
  * - SchedWakeup(New): pid, target_cpu (-1 unknown), prio
  * - SchedWaking:      pid, target_cpu, prio
  * - SchedMigrateTask: pid, orig_cpu, dest_cpu
@@ -22,7 +25,7 @@ import { ByteInterner } from './intern';
  * - SchedProcessExit: pid
  * - KvmEntry:         vcpu id (-1 when the line has none)
  * - KvmExit:          reason id (reasons interner), vcpu id (-1 when absent)
- * - KvmPio:           1 write / 0 read, port, value, size
+ * - KvmPio:           1 write / 0 read, port, value
  * - KvmUserspaceExit: reason id (reasons interner)
  * - KvmHypercall:     hypercall number
  * - KvmMmio:          1 write / 0 read, gpa low 32 bits, size
@@ -116,17 +119,18 @@ export const TaskState = {
 const MAX_EVENT_NAMES = 60000;
 
 export class EventTable {
-  readonly ts = f64Column();
-  readonly cpu = u16Column();
+  /** Timestamps, ns: u32 offsets from a per-block base (see {@link TsColumn}). */
+  readonly ts = new TsColumn();
+  /** u8 per block until a CPU number over 255 (see {@link SmallColumn}). */
+  readonly cpu = new SmallColumn();
   /** Input file index for multi-file `trace-cmd report` output (0 otherwise). */
   readonly src = u8Column();
-  readonly kind = u16Column();
+  readonly kind = new SmallColumn();
   /** The task that was current on the CPU when the event was recorded (`common_pid`). */
   readonly pid = i32Column();
   readonly a0 = i32Column();
   readonly a1 = i32Column();
   readonly a2 = i32Column();
-  readonly a3 = i32Column();
 
   readonly eventNames = new ByteInterner();
   readonly comms = new ByteInterner();
@@ -139,20 +143,24 @@ export class EventTable {
   private readonly otherId: number;
   private rows = 0;
   private fill = 0;
-  private cTs: Float64Array;
-  private cCpu: Uint16Array;
+  /** The current block's timestamp offsets (null once it is wide), its f64 values, its base. */
+  private cTs: Uint32Array | null;
+  private cTsWide: Float64Array | null = null;
+  private tsBase = 0;
+  private cTsBases: Float64Array;
+  private cCpu: Uint8Array | Uint16Array;
   private cSrc: Uint8Array;
-  private cKind: Uint16Array;
+  private cKind: Uint8Array | Uint16Array;
   private cPid: Int32Array;
   private cA0: Int32Array;
   private cA1: Int32Array;
   private cA2: Int32Array;
-  private cA3: Int32Array;
 
   constructor() {
     for (const n of KNOWN_EVENT_NAMES) this.eventNames.idOfString(n);
     this.otherId = this.eventNames.idOfString('(other)');
-    this.cTs = this.ts.blocks[0];
+    this.cTs = this.ts.off[0];
+    this.cTsBases = this.ts.bases[0];
     this.cCpu = this.cpu.blocks[0];
     this.cSrc = this.src.blocks[0];
     this.cKind = this.kind.blocks[0];
@@ -160,7 +168,6 @@ export class EventTable {
     this.cA0 = this.a0.blocks[0];
     this.cA1 = this.a1.blocks[0];
     this.cA2 = this.a2.blocks[0];
-    this.cA3 = this.a3.blocks[0];
   }
 
   /** Rows written; the columns' own `length` is only up to date after {@link seal}. */
@@ -187,13 +194,22 @@ export class EventTable {
    * Appends one row. All columns share the block layout, so the block check is done once and the
    * values are written straight into the current blocks (this is the importer's hottest call).
    */
-  push(ts: number, cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number, a3: number): void {
+  push(ts: number, cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number): void {
     let f = this.fill;
     if (f === BLOCK_ROWS) {
       this.newBlock();
       f = 0;
     }
-    this.cTs[f] = ts;
+    const o = this.cTs;
+    if (o !== null) {
+      if ((f & TS_BASE_MASK) === 0) this.cTsBases[f >>> TS_BASE_BITS] = this.tsBase = ts;
+      const d = ts - this.tsBase;
+      if (d >>> 0 === d && this.tsBase + d === ts) o[f] = d;
+      else this.widenTs()[f] = ts;
+    } else this.cTsWide![f] = ts;
+    // Over 255 (rare): the block becomes u16 (stored as u16 did before: the low 16 bits).
+    if ((cpu & 0xff00) !== 0 && this.cCpu instanceof Uint8Array) this.cCpu = this.cpu.widen(this.cpu.blocks.length - 1);
+    if ((kind & 0xff00) !== 0 && this.cKind instanceof Uint8Array) this.cKind = this.kind.widen(this.kind.blocks.length - 1);
     this.cCpu[f] = cpu;
     this.cSrc[f] = src;
     this.cKind[f] = kind;
@@ -201,7 +217,6 @@ export class EventTable {
     this.cA0[f] = a0;
     this.cA1[f] = a1;
     this.cA2[f] = a2;
-    this.cA3[f] = a3;
     this.fill = f + 1;
     this.rows++;
     this.countsByName[kind]++;
@@ -214,7 +229,7 @@ export class EventTable {
    */
   dropRow(i: number): void {
     if (i < 0 || i >= this.rows) return;
-    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3];
+    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2];
     this.countsByName[this.kind.get(i)]--;
     if (this.kind.get(i) === EventKind.KvmWriteTscOffset) {
       // Its side entry goes too; later rows of that kind point one entry lower.
@@ -227,7 +242,6 @@ export class EventTable {
     // filled again by the next push.
     if (this.fill === 0) {
       for (const c of cols) c.dropLastBlock();
-      this.cTs = this.ts.blocks[this.ts.blocks.length - 1];
       this.cCpu = this.cpu.blocks[this.cpu.blocks.length - 1];
       this.cSrc = this.src.blocks[this.src.blocks.length - 1];
       this.cKind = this.kind.blocks[this.kind.blocks.length - 1];
@@ -235,14 +249,35 @@ export class EventTable {
       this.cA0 = this.a0.blocks[this.a0.blocks.length - 1];
       this.cA1 = this.a1.blocks[this.a1.blocks.length - 1];
       this.cA2 = this.a2.blocks[this.a2.blocks.length - 1];
-      this.cA3 = this.a3.blocks[this.a3.blocks.length - 1];
       this.fill = BLOCK_ROWS;
     }
     this.fill--;
+    this.syncTs();
+  }
+
+  /** The current block's state (timestamps, CPU and kind), from the columns (after a change through them). */
+  private syncTs(): void {
+    const last = this.ts.blockCount - 1;
+    this.cCpu = this.cpu.blocks[last];
+    this.cKind = this.kind.blocks[last];
+    this.cTs = this.ts.off[last];
+    this.cTsWide = this.ts.wide[last];
+    this.cTsBases = this.ts.bases[last];
+    // The base of the group the next row goes in (a group's first row sets it anew).
+    this.tsBase = this.cTsBases[(this.fill & BLOCK_ROWS - 1) >>> TS_BASE_BITS];
+  }
+
+  /** The current block's timestamps become f64 (a value did not fit as an offset). */
+  private widenTs(): Float64Array {
+    const w = this.ts.widen(this.ts.blockCount - 1);
+    this.cTs = null;
+    this.cTsWide = w;
+    return w;
   }
 
   private newBlock(): void {
-    this.cTs = this.ts.addBlock();
+    this.ts.addBlock();
+    this.syncTs();
     this.cCpu = this.cpu.addBlock();
     this.cSrc = this.src.addBlock();
     this.cKind = this.kind.addBlock();
@@ -250,7 +285,6 @@ export class EventTable {
     this.cA0 = this.a0.addBlock();
     this.cA1 = this.a1.addBlock();
     this.cA2 = this.a2.addBlock();
-    this.cA3 = this.a3.addBlock();
     this.fill = 0;
   }
 
@@ -263,19 +297,23 @@ export class EventTable {
    */
   releaseBlock(bi: number): void {
     this.released = true;
-    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.release(bi);
+    const current = bi === this.ts.blockCount - 1;
+    this.ts.release(bi, current);
+    this.cpu.release(bi, current);
+    this.kind.release(bi, current);
+    for (const c of [this.src, this.pid, this.a0, this.a1, this.a2]) c.release(bi);
   }
 
   /** Makes the row count visible to column readers (call before reading). */
   seal(): void {
-    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2, this.a3]) c.length = this.rows;
+    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2]) c.length = this.rows;
   }
 
   /** Bytes held by the columns (what the benchmark compares with the file size). */
   get byteLength(): number {
     return (
       this.ts.byteLength + this.cpu.byteLength + this.src.byteLength + this.kind.byteLength + this.pid.byteLength +
-      this.a0.byteLength + this.a1.byteLength + this.a2.byteLength + this.a3.byteLength
+      this.a0.byteLength + this.a1.byteLength + this.a2.byteLength
     );
   }
 }

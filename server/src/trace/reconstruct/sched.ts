@@ -530,13 +530,14 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   // number allocated per event.
   const lastTsBySrc = new Float64Array(256).fill(-Infinity);
   let switches = 0;
-  const tsBlocks = ev.ts.blocks;
-  for (let bi = 0; bi < tsBlocks.length; bi++) {
+  const nBlocks = ev.ts.blockCount;
+  const tsScratch = new Float64Array(BLOCK_ROWS);
+  for (let bi = 0; bi < nBlocks; bi++) {
     if (release && bi > 0) ev.releaseBlock(bi - 1);
     const base = bi * BLOCK_ROWS;
     const len = Math.min(BLOCK_ROWS, n - base);
     if (len <= 0) break;
-    const TS = tsBlocks[bi], CPU = ev.cpu.blocks[bi], SRC = ev.src.blocks[bi], KIND = ev.kind.blocks[bi], PID = ev.pid.blocks[bi];
+    const TS = ev.ts.block(bi, tsScratch), CPU = ev.cpu.blocks[bi], SRC = ev.src.blocks[bi], KIND = ev.kind.blocks[bi], PID = ev.pid.blocks[bi];
     const A0 = ev.a0.blocks[bi], A1 = ev.a1.blocks[bi], A2 = ev.a2.blocks[bi];
     for (let j = 0; j < len; j++) {
       const src = SRC[j];
@@ -648,7 +649,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     }
   }
 
-  if (release) for (let bi = 0; bi < tsBlocks.length; bi++) ev.releaseBlock(bi);
+  if (release) for (let bi = 0; bi < nBlocks; bi++) ev.releaseBlock(bi);
   endNs = now[1];
   for (let k = 0; k < 2; k++) if (nsSeen[k]) stats.count(NS_NAMES[k], nsSum[k]);
 

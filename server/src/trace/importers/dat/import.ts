@@ -337,7 +337,6 @@ class DatSink {
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
-    let a3 = 0;
     let p1 = -1;
     let p2 = -1;
     // The name fields of p1 / p2, read only when needed (see noteField).
@@ -351,7 +350,6 @@ class DatSink {
         // TASK_REPORT bits; the preempted marker is the bit above them (its value moved between kernels).
         a1 = state < 0 ? -1 : state !== 0 && state % 256 === 0 ? 0x100 : state % 256;
         a2 = p2 = this.num(dv, s, e, f[4], -1);
-        a3 = this.num(dv, s, e, f[5], -1);
         if (a0 < 0 || a2 < 0) return this.malformed(ts, cpu, 'sched_switch without prev_pid / next_pid');
         n1 = f[0];
         n2 = f[3];
@@ -411,7 +409,6 @@ class DatSink {
         a0 = this.num(dv, s, e, f[0], 0) ? 1 : 0;
         a1 = this.num(dv, s, e, f[1], 0);
         a2 = this.num(dv, s, e, f[2], -1) % 2147483648;
-        a3 = this.num(dv, s, e, f[3], 0);
         break;
       }
       case EventKind.KvmUserspaceExit: {
@@ -453,7 +450,7 @@ class DatSink {
 
     if (ts < this.prevTs) st.count('timestamp_backwards');
     else this.prevTs = ts;
-    table.push(ts, cpu, 0, kind, pid, a0, a1, a2, a3);
+    table.push(ts, cpu, 0, kind, pid, a0, a1, a2);
     st.events++;
 
     const ti = this.headThread(cpu, pid);

@@ -214,7 +214,7 @@ export class FtraceParser {
     if (back) st.count('timestamp_backwards');
     else this.lastTs[src] = ts;
 
-    table.push(ts, cpu, src, kind, pid, ev.a0, ev.a1, ev.a2, ev.a3);
+    table.push(ts, cpu, src, kind, pid, ev.a0, ev.a1, ev.a2);
     if (kind === EventKind.KvmWriteTscOffset) table.tscOffsets.push({ ts, cpu, src, pid, vcpu: tscWrite.vcpu, prev: tscWrite.prev, next: tscWrite.next });
     st.events++;
     this.noteRow(ts, src, lineNo, offset, back, before);
