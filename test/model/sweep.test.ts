@@ -48,7 +48,7 @@ const TARGETS: Target[] = [
 
 /** Values as written in the statement and in `--sweep`: a list, or a range with an optional step. */
 const valuesArb = (t: Target): fc.Arbitrary<string> => {
-  const list = fc.array(t.value, { minLength: 1, maxLength: 6 }).map((v) => v.join(', '));
+  const list = fc.uniqueArray(t.value, { minLength: 1, maxLength: 6 }).map((v) => v.join(', '));
   if (!t.range) return list;
   const { lo, hi, unit } = t.range;
   const rng = fc
@@ -196,7 +196,7 @@ describe('sweep statements', () => {
     assert.deepEqual(errorsOf('variant v { sweep { vm web { vcpus 2, 4 } } }').map((x) => x.code), ['VPS101']);
   });
 
-  test('ranges of absurd numbers: an error on the range, never a crash, an empty or a repeating list', () => {
+  test('ranges of absurd numbers and repeated values: an error on the values, never a crash, an empty or a repeating list', () => {
     // 101 decimals: toFixed(101) threw a RangeError out of the check (the editor's analysis of the file failed).
     const many = `1.${'0'.repeat(101)}`;
     assert.deepEqual(parseSweep(`host.pcpus=${many}..3`), { path: 'host.pcpus', steps: [{ keyword: 'host' }, { keyword: 'pcpus' }], values: ['1', '2', '3'] });
@@ -214,6 +214,10 @@ describe('sweep statements', () => {
       assert.equal(typeof m, 'string', r);
       assert.match(m as string, /below the precision of its numbers \(values repeat|makes \d+(e\+\d+)? values/, r);
     }
+    // A value listed twice: its point was aggregated with itself (each row twice, n = 2 for one seed).
+    assert.match(parseSweep('host.pcpus=2, 4, 2') as string, /the value '2' is listed twice/);
+    assert.deepEqual(errorsOf('sweep { host { pcpus 2, 4, 2 } }').map((x) => [x.code, x.at]), [['VPS147', '2, 4, 2']]);
+    assert.deepEqual((parseSweep('host.pcpus=2, 2.0') as SweepSpec).values, ['2', '2.0'], 'different texts are different points');
     fc.assert(
       fc.property(fc.stringMatching(/^\d{1,400}(\.\d{1,120})?$/), fc.stringMatching(/^\d{1,400}(\.\d{1,120})?$/), fc.option(fc.stringMatching(/^\d{1,30}(\.\d{1,120})?$/), { nil: undefined }), (a, b, st) => {
         const r = parseSweep(`host.pcpus=${a}..${b}${st !== undefined ? ` step ${st}` : ''}`);

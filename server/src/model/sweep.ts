@@ -123,6 +123,13 @@ function parseValues(raw: string): string[] | string {
   if (values.some((v) => v === '')) return `--sweep: empty value in '${raw}'`;
   if (values.some((v) => /[{};#"\n]/.test(v))) return `--sweep: a value is the text of one setting (no '{', '}', ';', '#' or quotes): '${raw}'`;
   if (values.length > MAX_SWEEP_VALUES) return `--sweep: ${values.length} values (at most ${MAX_SWEEP_VALUES})`;
+  // A point is known by its value's text: two equal ones were aggregated together, each row
+  // shown twice with n counting both (as if a seed more), as --seed-list refuses a seed twice.
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return `--sweep: the value '${clipQuote(v)}' is listed twice in '${clipQuote(raw)}'`;
+    seen.add(v);
+  }
   return values;
 }
 
