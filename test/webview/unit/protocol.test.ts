@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { gzipBase64 } from '../../../server/src/io/gzipBase64';
-import { isHostToView, isViewToHost, VIEW_PROTOCOL_VERSION, VIEW_SCHEMA } from '../../../server/src/shared/view';
+import { isHostToView, isViewToHost, MAX_LOG_CHARS, VIEW_PROTOCOL_VERSION, VIEW_SCHEMA } from '../../../server/src/shared/view';
 import { decodeDocument, ViewDataError } from '../../../webview/src/data';
 
 const V = VIEW_PROTOCOL_VERSION;
@@ -107,6 +107,9 @@ test('huge arrays and strings are validated in linear time, and the export cap h
   assert.equal(isViewToHost({ type: 'export', version: V, format: 'png', fileName: 'a.png', data: 'A'.repeat(64 * 1024 * 1024 + 1) }), false);
   assert.equal(isViewToHost({ type: 'export', version: V, format: 'png', fileName: '../a.png', data: '' }), false);
   assert.equal(isViewToHost({ type: 'export', version: V, format: 'png', fileName: 'a'.repeat(121), data: '' }), false);
+  // A log line goes to the extension's output channel: 64 KB at most (was any length).
+  assert.ok(isViewToHost({ type: 'log', version: V, level: 'error', message: 'm'.repeat(MAX_LOG_CHARS) }));
+  assert.equal(isViewToHost({ type: 'log', version: V, level: 'error', message: 'm'.repeat(10_000_000) }), false);
   assert.ok(performance.now() - t0 < 10_000);
 });
 
