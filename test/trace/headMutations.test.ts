@@ -97,3 +97,51 @@ describe('binary input is still refused', () => {
     assert.equal(detectFormat(png, png.length), 'binary');
   });
 });
+
+describe('Chrome JSON with one event per line: a broken line is one bad event, the next lines load', () => {
+  const n = 2000;
+  const lines = ['{"traceEvents":[', ...Array.from({ length: n }, (_, i) => `{"ph":"X","pid":1,"tid":${1 + (i % 7)},"ts":${10 * i},"dur":5,"name":"running","cat":"running"}${i < n - 1 ? ',' : ''}`), '],"displayTimeUnit":"ns"}'];
+  const load = (ls: (string | Uint8Array)[]) => importBytes(Buffer.concat(ls.flatMap((l) => [typeof l === 'string' ? Buffer.from(l) : Buffer.from(l), Buffer.from('\n')])), { maxWarningSamples: 1000 });
+  it('a NUL byte, a cut line, a stray brace: that line warned, every other event kept (before: reading stopped there)', () => {
+    assert.equal(load(lines).chrome!.slices.length, n);
+    const at = 1000; // line 1001
+    const withNul: (string | Uint8Array)[] = [...lines];
+    withNul[at] = Buffer.concat([Buffer.from(lines[at].slice(0, 10)), Buffer.from([0]), Buffer.from(lines[at].slice(10))]);
+    for (const [what, ls, reason] of [
+      ['NUL', withNul, /NUL byte\) in an event line/],
+      ['cut', lines.map((l, k) => (k === at ? l.slice(0, 30) : l)), /event cut at the end of its line/],
+      ['stray brace', lines.map((l, k) => (k === at ? `}${l}` : l)), /unbalanced closing brace/],
+    ] as const) {
+      const tr = load(ls as (string | Uint8Array)[]);
+      assert.equal(tr.chrome!.slices.length, n - 1, what);
+      assert.deepEqual(tr.stats.warnings.map((w) => w.line), [at + 1], what);
+      assert.match(tr.stats.warnings[0].reason, reason);
+    }
+  });
+  it('random mutations of lines 3-200: never throws, warnings located, the lines after 200 all load', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ i: fc.integer({ min: 2, max: 200 }), o: op }), { minLength: 1, maxLength: 20 }), (muts) => {
+        const h: Uint8Array[] = lines.map((l) => Buffer.from(l));
+        for (const { i, o } of muts) {
+          const l = h[i];
+          const at = 'at' in o ? (o.at as number) % (l.length + 1) : 0;
+          if (o.k === 'trunc') h[i] = l.slice(0, at);
+          else if (o.k === 'flip' && l.length) (h[i] = new Uint8Array(l))[at % l.length] = o.b as number;
+          else if (o.k === 'dup') h.splice(i, 0, l);
+          else if (o.k === 'swap') [h[i], h[2 + ((o.j as number) % 199)]] = [h[2 + ((o.j as number) % 199)], h[i]];
+          else if (o.k === 'crlf') h[i] = new Uint8Array([...l, 13]);
+          else if (o.k === 'nul') h[i] = new Uint8Array([...l.slice(0, at), 0, ...l.slice(at)]);
+          else if (o.k === 'badutf8') h[i] = new Uint8Array([...l.slice(0, at), 0xc3, 0x28, 0xff, ...l.slice(at)]);
+          else if (o.k === 'num') h[i] = new Uint8Array([...l.slice(0, at), ...enc.encode(o.s as string), ...l.slice(at)]);
+          else if (o.k === 'drop') h[i] = new Uint8Array(0);
+        }
+        const tr = load(h);
+        for (const w of tr.stats.warnings) assert.ok(w.line >= 1 && w.line <= h.length + 1, `${w.line}: ${w.reason}`);
+        assert.ok(tr.chrome!.slices.length >= n - 200, `${tr.chrome!.slices.length} slices: ${JSON.stringify(tr.stats.warnings.slice(0, 3))}`);
+        const doc = analyzeTrace(tr);
+        assert.ok(Number.isFinite(doc.window.durationNs));
+      }),
+      { numRuns: 150, seed: 11 },
+    );
+  });
+});
