@@ -59,3 +59,17 @@ test('truncated, padded or miscounted bytes throw TimelineDecodeError', () => {
   assert.throws(() => decodeTimeline(bytes, 0, [51]), TimelineDecodeError);
   assert.throws(() => decodeTimeline(new Uint8Array(20).fill(0xff), 0, [1]), TimelineDecodeError);
 });
+
+test('lane counts are checked on their sum before anything is allocated: a header cannot claim GBs', () => {
+  // Lanes each claiming the whole 1 MB of data: 22 bytes x 1 MB per lane of typed arrays were
+  // allocated before the first byte was read (100,000 such lanes: the process passed 17 GB of
+  // RSS within minutes). 50 here, so that the old code fails this test without hogging memory.
+  const bytes = new Uint8Array(1 << 20);
+  const t0 = performance.now();
+  assert.throws(() => decodeTimeline(bytes, 0, new Array(50).fill(bytes.length)), /lane counts add up to 52428800 intervals, more than 1048576 bytes/);
+  assert.ok(performance.now() - t0 < 1000);
+  for (const bad of [[1.5], [-1], [NaN], [Infinity], [2 ** 60]]) assert.throws(() => decodeTimeline(bytes, 0, bad), TimelineDecodeError, String(bad));
+  // Exactly 4 bytes per interval (all zero varints: gap 0, duration 0, state 0, no cause) decodes.
+  const cols = decodeTimeline(new Uint8Array(8), 10, [1, 1]);
+  assert.deepEqual([...cols[0].starts, ...cols[1].starts], [10, 10]);
+});

@@ -18,6 +18,7 @@ import { MAX_FRAME_BYTES } from '../../server/src/lsp/transport';
 import { genScenario } from '../bench/genScenario';
 import { pushCapabilities, startClient } from './harness';
 import { startRaw, type RawClient } from './raw';
+import { TRACES_DIR } from '../traces';
 
 const DOC = 'file:///hostile/a.vps';
 const TEXT = 'host { pcpus 2 }\nvm web { vcpus 2 }\n';
@@ -294,6 +295,63 @@ describe('names of 1,000,000 characters are clipped wherever the server echoes t
       bounded('completion labels, details and documentation', items.items.map((i) => [i.label, i.detail, i.documentation]));
     } finally {
       assert.equal(await c.shutdown(), 0);
+    }
+  });
+});
+
+describe('requests echoing 10 MB of client text answer bounded errors', () => {
+  // Before: a 10 MB path was answered with a 20 MB error (the worker's "cannot read PATH: ...
+  // open 'PATH'"), a 10 MB URI with a 10 MB one, and a document whose name has 10 M characters
+  // failed its outline and hover with "Maximum call stack size exceeded" (core/text clipRuns).
+  test('analyzeTrace and simulate quote paths, URIs and names clipped; outline and hover of a 10 M name answer', async () => {
+    const L = 10_000_000;
+    const big = 'n'.repeat(L);
+    const c = await startRaw();
+    try {
+      await c.initialize();
+      const uri = 'file:///hostile/huge-name.vps';
+      c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'vpscope', version: 1, text: `host { pcpus 2 }\nvm ${big} { vcpus 2 }\n` } });
+      const bounded = (what: string, r: { error?: { message: string }; result?: unknown }, max = 3000) => {
+        const n = JSON.stringify(r).length;
+        assert.ok(n < max, `${what}: ${n} bytes`);
+      };
+      const sym = await c.request('textDocument/documentSymbol', { textDocument: { uri } }, 60_000);
+      assert.equal(sym.error, undefined, JSON.stringify(sym.error));
+      bounded('document symbols', sym);
+      const hover = await c.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 5 } }, 60_000);
+      assert.equal(hover.error, undefined, JSON.stringify(hover.error));
+      bounded('hover', hover);
+      const trace = join(TRACES_DIR, 'r1_1x_n2', 'r1_1x_n2.tracefs_trace.txt.gz');
+      for (const [params, code, re] of [
+        [{ path: `/${big}` }, -32803, /^cannot read \/n+\.\.\. \(10,000,00\d characters\)/],
+        [{ uri: `http://${big}` }, -32602, /^http:\/\/n+\.\.\. \(10,000,007 characters\) is not a file URI$/],
+        [{ path: trace, guestPath: `/${big}` }, undefined, /n\.\.\. \(10,000,00\d characters\)/],
+        [{ path: `/${big}`, workDoneToken: 'tok' }, -32803, /^cannot read/],
+      ] as const) {
+        const r = await c.request('vpscope/analyzeTrace', params, 60_000);
+        assert.ok(r.error, JSON.stringify(r).slice(0, 300));
+        if (code !== undefined) assert.equal(r.error.code, code);
+        assert.match(r.error.message, re);
+        bounded('analyzeTrace error', r);
+      }
+      const sim = await c.request('vpscope/simulate', { textDocument: { uri: `file:///${big}` } }, 60_000);
+      assert.equal(sim.error?.code, -32602);
+      assert.match(sim.error!.message, /\(10,000,008 characters\) is not an open document/);
+      bounded('simulate error', sim);
+      const variant = await c.request('vpscope/simulate', { textDocument: { uri }, variant: big }, 60_000);
+      assert.equal(variant.error?.code, -32602);
+      bounded('simulate unknown variant', variant);
+      // Typed parameters of the wrong type are refused as such, the server keeps answering.
+      for (const p of [null, [], { path: 5 }, { path: '/x', hostClock: 5 }, { path: '/x', guestPath: '/y', guestOffsetNs: '5' }, { path: '/x', guestPath: '/y', guestOffsetNs: 1e30 }, { path: '/x', thresholdUs: '5' }, { path: '/x', view: 'yes' }, { path: '/x', hostClock: '__proto__' }]) {
+        const r = await c.request('vpscope/analyzeTrace', p, 10_000);
+        assert.equal(r.error?.code, -32602, `${JSON.stringify(p)}: ${JSON.stringify(r)}`);
+      }
+      assert.equal(c.child.exitCode, null);
+      await c.request('shutdown');
+      c.notify('exit');
+      assert.equal(await c.exited, 0);
+    } finally {
+      c.kill();
     }
   });
 });

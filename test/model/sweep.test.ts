@@ -48,7 +48,7 @@ const TARGETS: Target[] = [
 
 /** Values as written in the statement and in `--sweep`: a list, or a range with an optional step. */
 const valuesArb = (t: Target): fc.Arbitrary<string> => {
-  const list = fc.array(t.value, { minLength: 1, maxLength: 6 }).map((v) => v.join(', '));
+  const list = fc.uniqueArray(t.value, { minLength: 1, maxLength: 6 }).map((v) => v.join(', '));
   if (!t.range) return list;
   const { lo, hi, unit } = t.range;
   const rng = fc
@@ -194,6 +194,40 @@ describe('sweep statements', () => {
     assert.deepEqual(big.map((x) => [x.code, x.at]), [['VPS147', '1..30']]);
     assert.match(big[0].message, /cross to 1200 points \(40 x 30\): at most 1000/);
     assert.deepEqual(errorsOf('variant v { sweep { vm web { vcpus 2, 4 } } }').map((x) => x.code), ['VPS101']);
+  });
+
+  test('ranges of absurd numbers and repeated values: an error on the values, never a crash, an empty or a repeating list', () => {
+    // 101 decimals: toFixed(101) threw a RangeError out of the check (the editor's analysis of the file failed).
+    const many = `1.${'0'.repeat(101)}`;
+    assert.deepEqual(parseSweep(`host.pcpus=${many}..3`), { path: 'host.pcpus', steps: [{ keyword: 'host' }, { keyword: 'pcpus' }], values: ['1', '2', '3'] });
+    assert.deepEqual(errorsOf(`sweep { host { pcpus ${many}..3 } }`), []);
+    // 400 digits are Infinity: the range made no value at all (a sweep of 0 points ran the base once).
+    const inf = '9'.repeat(400);
+    const e = parseSweep(`host.pcpus=${inf}..${inf}`);
+    assert.equal(typeof e, 'string');
+    assert.match(e as string, /is too large \(a number of a range is at most about 1\.8e308/);
+    assert.ok((e as string).length < 400, 'the number is quoted clipped');
+    assert.deepEqual(errorsOf(`sweep { host { pcpus ${inf}..${inf} } }`).map((x) => [x.code, x.at]), [['VPS147', `${inf}..${inf}`]]);
+    // Past 2^53 (or a step below the numbers' precision) the values repeated: 9007199254740992 twice.
+    for (const r of ['9007199254740993..9007199254741000', '1..1.0000000000000002 step 0.0000000000000000001', `0..1 step 0.${'0'.repeat(100)}1`]) {
+      const m = parseSweep(`host.pcpus=${r}`);
+      assert.equal(typeof m, 'string', r);
+      assert.match(m as string, /below the precision of its numbers \(values repeat|makes \d+(e\+\d+)? values/, r);
+    }
+    // A value listed twice: its point was aggregated with itself (each row twice, n = 2 for one seed).
+    assert.match(parseSweep('host.pcpus=2, 4, 2') as string, /the value '2' is listed twice/);
+    assert.deepEqual(errorsOf('sweep { host { pcpus 2, 4, 2 } }').map((x) => [x.code, x.at]), [['VPS147', '2, 4, 2']]);
+    assert.deepEqual((parseSweep('host.pcpus=2, 2.0') as SweepSpec).values, ['2', '2.0'], 'different texts are different points');
+    fc.assert(
+      fc.property(fc.stringMatching(/^\d{1,400}(\.\d{1,120})?$/), fc.stringMatching(/^\d{1,400}(\.\d{1,120})?$/), fc.option(fc.stringMatching(/^\d{1,30}(\.\d{1,120})?$/), { nil: undefined }), (a, b, st) => {
+        const r = parseSweep(`host.pcpus=${a}..${b}${st !== undefined ? ` step ${st}` : ''}`);
+        if (typeof r === 'string') return;
+        assert.ok(r.values.length >= 1 && r.values.length <= 1000);
+        assert.equal(new Set(r.values).size, r.values.length, 'no value twice');
+        assert.ok(r.values.every((v) => Number.isFinite(Number(v))));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('seeds N in scenario: read for the shells, checked like a count', () => {

@@ -77,6 +77,9 @@ describe('vpscope analyze HOST GUEST', () => {
   it('rejects bad link options and three files with a usage error', async () => {
     assert.equal((await run([hostDat, join(dir, 'guest.txt'), '--guest-offset-ns', '1.5'])).code, 2);
     assert.equal((await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', 'zero=1'])).code, 2);
+    const twice = await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '0=1834,1=1835,0=1836']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.err, /--guest-vcpus maps guest CPU 0 twice/);
     const three = await run([hostDat, join(dir, 'guest.txt'), join(dir, 'guest.txt')]);
     assert.equal(three.code, 2);
     assert.match(three.err, /at most one GUEST_TRACE/);

@@ -77,7 +77,7 @@ export class VsCodeHost implements Host {
       const m = ev.data;
       if (isHostToView(m)) fn(m);
       else if (m && typeof m === 'object' && typeof (m as { type?: unknown }).type === 'string') {
-        this.post({ type: 'log', version: VIEW_PROTOCOL_VERSION, level: 'warn', message: `ignored an invalid message of type ${String((m as { type: unknown }).type)}` });
+        this.post({ type: 'log', version: VIEW_PROTOCOL_VERSION, level: 'warn', message: `ignored an invalid message of type ${String((m as { type: unknown }).type).slice(0, 100)}` });
       }
     });
   }

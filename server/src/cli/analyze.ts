@@ -107,6 +107,8 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     for (const part of v['guest-vcpus'].split(',')) {
       const m = /^\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part);
       if (!m) return fail(`--guest-vcpus must look like 0=1834,1=1835 (guest CPU = host thread id), got '${part}'`);
+      // A CPU given twice kept the last thread without a word (0=1779,0=1780 linked CPU 0 to 1780).
+      if (Number(m[1]) in map) return fail(`--guest-vcpus maps guest CPU ${Number(m[1])} twice`);
       map[Number(m[1])] = Number(m[2]);
     }
     link.guestVcpus = map;

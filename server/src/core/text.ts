@@ -120,7 +120,9 @@ export const MAX_MESSAGE = 2000;
  * 1,000,000 characters were echoed whole in hovers (2 MB), the outline (7 MB), workspace symbols
  * (10 MB), completion labels, code lens titles and the command line's summaries.
  */
-const LONG_RUN = new RegExp(`[^\\s\`]{${MAX_QUOTE + 1},}`, 'g');
+// Written `{81}` then `*`, not `{81,}`: V8 backtracks a counted `{81,}` with a stack entry per
+// character, a RangeError (Maximum call stack size exceeded) on a run of 10 M characters.
+const LONG_RUN = new RegExp(`[^\\s\`]{${MAX_QUOTE + 1}}[^\\s\`]*`, 'g');
 
 export function clipRuns(text: string, max: number): string {
   let out = text;

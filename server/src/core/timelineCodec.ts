@@ -113,10 +113,16 @@ export function decodeTimeline(bytes: Uint8Array, startNs: number, counts: reado
       if (mul > 2 ** 56) throw new TimelineDecodeError(`varint too long at byte ${p}`);
     }
   };
-  const out: LaneColumns[] = counts.map((c) => {
-    if (!(c >= 0) || c > n) throw new TimelineDecodeError(`lane count ${c} exceeds the data`);
-    return { starts: new Float64Array(c), ends: new Float64Array(c), states: new Uint16Array(c), causes: new Int32Array(c) };
-  });
+  // Every interval takes at least 4 bytes (one varint in each section): counts that add up to
+  // more cannot match the data. Checked on the sum before anything is allocated: a header of
+  // 100,000 lanes each claiming the whole data allocated 22 bytes x data x lanes (GBs) first.
+  let total = 0;
+  for (const c of counts) {
+    if (!(Number.isSafeInteger(c) && c >= 0)) throw new TimelineDecodeError(`lane count ${c} is not a count`);
+    total += c;
+  }
+  if (total * 4 > n) throw new TimelineDecodeError(`lane counts add up to ${total} intervals, more than ${n} bytes of timeline data can hold (4 bytes each at least)`);
+  const out: LaneColumns[] = counts.map((c) => ({ starts: new Float64Array(c), ends: new Float64Array(c), states: new Uint16Array(c), causes: new Int32Array(c) }));
   const base = ns(startNs);
   for (const l of out) {
     let prev = base;

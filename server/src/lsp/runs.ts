@@ -38,7 +38,7 @@ import {
 } from 'vscode-languageserver';
 import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import type { Finding } from '../core/findings';
-import { clipLabel, LineIndex } from '../core/text';
+import { clipLabel, clipRuns, LineIndex, MAX_MESSAGE } from '../core/text';
 import { mergeTimelines, renderSummary, toRunJson } from '../report/simulation';
 import { runDiagnostics, type RunDiagnosticsOptions } from '../report/runDiagnostics';
 import { withStallRelated } from '../report/runRelated';
@@ -137,6 +137,7 @@ export function fileLabel(uri: string): string {
  * back; `done()` ends the progress (after `begin`, even when the creation answered late).
  */
 class Progress {
+  private readonly title: string;
   private reporter: WorkDoneProgressReporter | undefined;
   private finished = false;
   private lastPct = 0;
@@ -146,15 +147,17 @@ class Progress {
 
   constructor(
     private readonly ctx: RunContext,
-    private readonly title: string,
+    title: string,
     token: string | number | undefined,
     onCancel: () => void,
     message: string,
   ) {
+    // The title names the file: a path of megabytes must not go out in every report.
+    this.title = clipLabel(title);
     this.lastMessage = message;
     if (token !== undefined) {
       this.reporter = ctx.connection.window.attachWorkDoneProgress(token);
-      this.reporter.begin(title, 0, message, true);
+      this.reporter.begin(this.title, 0, message, true);
     } else if (ctx.features().workDoneProgress) {
       ctx.connection.window.createWorkDoneProgress().then(
         (r) => {
@@ -296,7 +299,7 @@ export class RunManager {
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
     if (params.exportChromeTrace !== undefined) refuseOverwrite(uri, params.exportChromeTrace);
     const a = await this.ctx.analyzed(uri, token);
-    if (!a) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} is not an open document`);
+    if (!a) throw new ResponseError(ErrorCodes.InvalidParams, clipEcho(`${uri} is not an open document`));
     const analysis = a.ide.analysis;
     const errors = analysis.diagnostics.filter(blocksSimulation).length;
     const scenario = analysis.scenario;
@@ -309,7 +312,7 @@ export class RunManager {
     const known = ['base', ...scenario.variants.map((v) => v.name)];
     const asked = params.allVariants ? known : params.variants ? params.variants : [params.variant ?? 'base'];
     for (const n of asked) {
-      if (!known.includes(n)) throw new ResponseError(ErrorCodes.InvalidParams, `unknown variant '${n}' (known: ${known.join(', ')})`);
+      if (!known.includes(n)) throw new ResponseError(ErrorCodes.InvalidParams, clipEcho(`unknown variant '${n}' (known: ${known.join(', ')})`));
     }
     // The simulator runs variants in declaration order (base first): so do the names here.
     const names = known.filter((n) => asked.includes(n));
@@ -352,7 +355,7 @@ export class RunManager {
       else if (m.type === 'result') finish(m);
       else {
         if (m.message !== 'the scenario has errors') this.ctx.connection.console.error(`vpscope simulate ${file}: ${m.message}`);
-        fail(new ResponseError(LSPErrorCodes.RequestFailed, `simulation failed: ${m.message.split('\n')[0]}`));
+        fail(new ResponseError(LSPErrorCodes.RequestFailed, clipEcho(`simulation failed: ${m.message.split('\n')[0]}`)));
       }
     });
     this.byDocument.set(uri, job);
@@ -500,7 +503,7 @@ export class RunManager {
       progress.done();
     }
     if (stoppedBy) throw stoppedBy;
-    if (outcome.error) throw new ResponseError(LSPErrorCodes.RequestFailed, `simulation failed: ${outcome.error.split('\n')[0]}`);
+    if (outcome.error) throw new ResponseError(LSPErrorCodes.RequestFailed, clipEcho(`simulation failed: ${outcome.error.split('\n')[0]}`));
     const runs: SeedRun[] = [];
     order.forEach((k, i) => {
       const r = outcome.results[i];
@@ -562,7 +565,7 @@ export class RunManager {
     };
     const job = this.start<SimWorkerMessage, VariantResult[]>(this.ctx.workers.sim, request, (m, finish, fail) => {
       if (m.type === 'result') finish(m.results);
-      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message.split('\n')[0]));
+      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, clipEcho(m.message.split('\n')[0])));
     });
     const hung = setTimeout(() => job.stop(new ResponseError(LSPErrorCodes.RequestFailed, 'the background simulation did not stop at its wall budget')), budget.wallMs + WALL_GRACE_MS);
     const promise = job.promise.then(
@@ -581,7 +584,7 @@ export class RunManager {
   private async writeChrome(job: ChromeJob, token: CancellationToken): Promise<WrittenFile> {
     const w = this.start<TraceWorkerMessage, WrittenFile>(this.ctx.workers.trace, job satisfies TraceJob, (m, finish, fail) => {
       if (m.type === 'written') finish(m.chromeTrace);
-      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message));
+      else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, clipEcho(m.message)));
     });
     const cancel = token.onCancellationRequested(() => w.stop(cancelledError()));
     try {
@@ -599,7 +602,7 @@ export class RunManager {
       try {
         path = fileURLToPath(params.uri);
       } catch {
-        throw new ResponseError(ErrorCodes.InvalidParams, `${params.uri} is not a file URI`);
+        throw new ResponseError(ErrorCodes.InvalidParams, clipEcho(`${params.uri} is not a file URI`));
       }
     }
     if (typeof path !== 'string' || path === '') throw new ResponseError(ErrorCodes.InvalidParams, 'path (or a file uri) of the trace is required');
@@ -627,7 +630,7 @@ export class RunManager {
     if (params.exportChromeTrace !== undefined && guestPath !== undefined) refuseOverwrite(guestPath, params.exportChromeTrace);
     for (const p of guestPath !== undefined ? [path, guestPath] : [path]) {
       const st = await stat(p).catch(() => undefined); // A missing file is the worker's error to report.
-      if (st && !st.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, `${p} is not a regular file (FIFOs, devices and sockets cannot be analysed in the editor; use vpscope analyze)`);
+      if (st && !st.isFile()) throw new ResponseError(ErrorCodes.InvalidParams, clipEcho(`${p} is not a regular file (FIFOs, devices and sockets cannot be analysed in the editor; use vpscope analyze)`));
     }
     const runId = typeof params.runId === 'string' ? params.runId : `trace-${++this.seq}`;
     const name = guestPath !== undefined ? `${basename(path)} + ${basename(guestPath)}` : basename(path);
@@ -650,7 +653,7 @@ export class RunManager {
           const f = m.total > 0 ? m.done / m.total : 0;
           progress.report(f, m.total > 0 ? `${megabytes(m.done)} of ${megabytes(m.total)}` : megabytes(m.done));
         } else if (m.type === 'result') finish(m);
-        else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, m.message));
+        else if (m.type === 'error') fail(new ResponseError(LSPErrorCodes.RequestFailed, clipEcho(m.message)));
       },
     );
     const progress = new Progress(this.ctx, `Analyzing ${name}`, params.workDoneToken, () => job.stop(cancelledError()), 'reading');
@@ -668,6 +671,16 @@ export class RunManager {
   }
 }
 
+/**
+ * An error message that quotes what the client sent (a URI, a path, a variant name) or what a
+ * worker said about it (`cannot read PATH: ENAMETOOLONG ... open 'PATH'`): every run of more than
+ * 80 characters without a space clipped, the whole at most MAX_MESSAGE characters. A 10 MB path
+ * was answered with a 20 MB error.
+ */
+function clipEcho(message: string): string {
+  return clipRuns(message, MAX_MESSAGE);
+}
+
 /** An export must not overwrite the scenario or trace it comes from (nor is a URI we cannot map checked). */
 function refuseOverwrite(input: string, output: string): void {
   let inPath = input;
@@ -679,5 +692,5 @@ function refuseOverwrite(input: string, output: string): void {
     }
   } else if (/^[a-z][a-z0-9+.-]*:/i.test(input) && !/^[A-Za-z]:[\\/]/.test(input)) return; // untitled: and other schemes are not files
   const msg = outputConflict([{ what: 'input', path: inPath }], [{ what: 'exportChromeTrace', path: output }]);
-  if (msg) throw new ResponseError(ErrorCodes.InvalidParams, msg);
+  if (msg) throw new ResponseError(ErrorCodes.InvalidParams, clipEcho(msg));
 }

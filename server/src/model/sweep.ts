@@ -39,6 +39,7 @@ import { ArgParser } from './args';
 import { Codes } from './codes';
 import { closeMatches, DiagSink, didYouMean } from './util';
 import { crossSize } from '../core/cross';
+import { clipQuote } from '../core/text';
 
 export { crossPoints, crossSize, pointLabel } from '../core/cross';
 
@@ -96,14 +97,24 @@ function parseValues(raw: string): string[] | string {
     const lo = Number(a);
     const hi = Number(b);
     const step = s === undefined ? 1 : Number(s);
+    // A number of 309 digits or more is Infinity: its range would make no value at all (NaN steps).
+    for (const [x, text] of [[lo, a], [hi, b], [step, s ?? '1']] as const) {
+      if (!Number.isFinite(x)) return `--sweep: the number '${clipQuote(text)}' of '${clipQuote(raw)}' is too large (a number of a range is at most about 1.8e308, the largest double)`;
+    }
     if (!(step > 0)) return `--sweep: the step of '${raw}' must be positive`;
     if (hi < lo) return `--sweep: the range '${raw}' is empty (${b} < ${a})`;
     const n = Math.floor((hi - lo) / step + 1e-9) + 1;
     if (n > MAX_SWEEP_VALUES) return `--sweep: '${raw}' makes ${n} values (at most ${MAX_SWEEP_VALUES})`;
-    // Decimals as many as the inputs have, so 0.1 steps print as 0.3, not 0.30000000000000004.
-    const dec = Math.max(...[a, b, s ?? '1'].map((x) => (x.includes('.') ? x.length - x.indexOf('.') - 1 : 0)));
+    // Decimals as many as the inputs have, so 0.1 steps print as 0.3, not 0.30000000000000004
+    // (toFixed takes at most 100: more decimals than that were a RangeError, a crash of the check).
+    const dec = Math.min(100, Math.max(...[a, b, s ?? '1'].map((x) => (x.includes('.') ? x.length - x.indexOf('.') - 1 : 0))));
     const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(`${Number((lo + i * step).toFixed(dec))}${unit}`);
+    for (let i = 0; i < n; i++) {
+      const v = `${Number((lo + i * step).toFixed(dec))}${unit}`;
+      // Past 2^53 (or a step below the numbers' precision) consecutive values round to the same number.
+      if (i > 0 && v === out[i - 1]) return `--sweep: the step of '${raw}' is below the precision of its numbers (values repeat: ${clipQuote(v)}); use a larger step or smaller numbers`;
+      out.push(v);
+    }
     return out;
   }
   // A lone `A..B` that is not a range of numbers (`uniform 1ms..2ms` is a value: a distribution).
@@ -112,6 +123,13 @@ function parseValues(raw: string): string[] | string {
   if (values.some((v) => v === '')) return `--sweep: empty value in '${raw}'`;
   if (values.some((v) => /[{};#"\n]/.test(v))) return `--sweep: a value is the text of one setting (no '{', '}', ';', '#' or quotes): '${raw}'`;
   if (values.length > MAX_SWEEP_VALUES) return `--sweep: ${values.length} values (at most ${MAX_SWEEP_VALUES})`;
+  // A point is known by its value's text: two equal ones were aggregated together, each row
+  // shown twice with n counting both (as if a seed more), as --seed-list refuses a seed twice.
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return `--sweep: the value '${clipQuote(v)}' is listed twice in '${clipQuote(raw)}'`;
+    seen.add(v);
+  }
   return values;
 }
 

@@ -262,6 +262,12 @@ export function isHostToView(x: unknown): x is HostToView {
   }
 }
 
+/**
+ * Longest `log` message the host accepts (written to its output channel): the view's own messages
+ * are a line or two; a longer one is dropped as invalid (the host logs its first 200 characters).
+ */
+export const MAX_LOG_CHARS = 64 * 1024;
+
 /** Largest export the host accepts (a PNG of a 4k view is a few MB). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 
@@ -283,7 +289,7 @@ export function isViewToHost(x: unknown): x is ViewToHost {
     case 'state':
       return isViewState(x.state);
     case 'log':
-      return (x.level === 'error' || x.level === 'warn' || x.level === 'info') && isStr(x.message);
+      return (x.level === 'error' || x.level === 'warn' || x.level === 'info') && isStr(x.message) && x.message.length <= MAX_LOG_CHARS;
     default:
       return false;
   }

@@ -36,9 +36,13 @@ export function detectFormat(b: Uint8Array, len: number): DetectedFormat {
   while (i < len && (b[i] === SPACE || b[i] === TAB || b[i] === LF || b[i] === CR)) i++;
   if (i === len) return 'empty';
   if (b[i] === 0x5b || b[i] === 0x7b) return 'chrome-json';
+  // NUL bytes in the first 4 KB: binary data, unless the lines say which text format this is
+  // (a header, perf's or trace-cmd's event lines, or `[CPU]` fields of digits; not the looser
+  // flags-column guess). A single NUL in a text trace refused all of it (0 of 14,935 events).
   let nul = 0;
   for (let k = 0; k < len && k < 4096; k++) if (b[k] === 0) nul++;
-  if (nul > 0) return 'binary';
+  // More than 1 in 64 is no damaged text trace: a text line is some 100 bytes.
+  if (nul > 64) return 'binary';
 
   let flagsLines = 0;
   let plainLines = 0;
@@ -60,7 +64,7 @@ export function detectFormat(b: Uint8Array, len: number): DetectedFormat {
         if (!startsWithAt(b, body, e, PREV_COMM) && indexOfSeq(b, ARROW, body, e) >= 0) return 'trace-cmd';
       }
       const rb = indexOfByte(b, 0x5d, p, e);
-      if (rb > 0 && rb < e) {
+      if (rb > 0 && rb < e && (nul === 0 || cpuField(b, p, rb))) {
         const q = skipBlanks(b, rb + 1, e);
         if (q < e && (b[q] < 0x30 || b[q] > 0x39)) flagsLines++;
         else plainLines++;
@@ -68,5 +72,14 @@ export function detectFormat(b: Uint8Array, len: number): DetectedFormat {
     }
     s = e + 1;
   }
+  // With NULs, at least a few `[CPU]` lines (random bytes seldom write one: `[`, digits, `]`).
+  if (nul > 0 && flagsLines + plainLines < 3) return 'binary';
   return flagsLines >= plainLines && flagsLines > 0 ? 'tracefs' : plainLines > 0 ? 'trace-cmd' : 'tracefs';
+}
+
+/** Whether the `]` at `rb` closes a `[` + 1-4 digits CPU field that starts after `from`. */
+function cpuField(b: Uint8Array, from: number, rb: number): boolean {
+  let k = rb - 1;
+  while (k > from && k >= rb - 4 && b[k] >= 0x30 && b[k] <= 0x39) k--;
+  return k < rb - 1 && k >= from && b[k] === 0x5b;
 }

@@ -8,7 +8,11 @@
  *     { "traceEvents": [ {event}, ... ], "displayTimeUnit": "ns", ... }
  *
  * A syntax error stops extraction (counted; events before it are kept): after a broken token
- * there is no reliable way to resynchronise on the next event.
+ * there is no reliable way to resynchronise on the next event. Except in the layout most writers
+ * use, one event per line (Chrome, Perfetto, `vpscope analyze --chrome-trace`): once every event so
+ * far began and ended on one line, a line that breaks (a NUL byte, an event still open at the line
+ * end, a stray closing brace) is one bad event, and reading resumes at the next line. JSON text
+ * holds no raw line feed inside a string, so a line start is always between tokens.
  */
 import { decodeUtf8 } from '../../bytes';
 
@@ -54,6 +58,10 @@ export class ChromeScanner {
   private line = 1;
   private evLine = 0;
   private evOffset = 0;
+  /** Every event so far on one line (undefined before the first event). */
+  private lineLayout: boolean | undefined;
+  /** Skipping the rest of a broken line (line layout). */
+  private skipLine = false;
 
   constructor(private readonly sink: ScannerSink) {}
 
@@ -63,8 +71,25 @@ export class ChromeScanner {
     const n = b.length;
     for (let i = 0; i < n; i++) {
       const c = b[i];
-      if (c === 0x0a) this.line++;
+      if (c === 0x0a) {
+        this.line++;
+        if (this.skipLine) {
+          this.skipLine = false;
+          continue;
+        }
+        if (this.lineLayout && this.eventsDepth > 0 && !this.rootDone && (this.capturing || this.inString || this.depth !== this.eventsDepth)) {
+          this.badLine(this.capturing ? this.evLine : this.line - 1, this.capturing ? this.evOffset : this.base + i, this.capturing ? 'event cut at the end of its line' : 'unbalanced JSON on this line');
+          captureFrom = -1;
+          continue;
+        }
+      } else if (this.skipLine) continue;
       else if (c === 0) {
+        if (this.lineLayout && this.eventsDepth > 0 && !this.rootDone) {
+          this.badLine(this.line, this.base + i, 'binary data (a NUL byte) in an event line: the line is skipped');
+          captureFrom = -1;
+          this.skipLine = true;
+          continue;
+        }
         // JSON text never holds a NUL byte, not even inside a string: binary data.
         this.fail('binary data (a NUL byte) in JSON text', this.base + i);
         return;
@@ -121,6 +146,13 @@ export class ChromeScanner {
           break;
         case RBRACE:
         case RBRACK:
+          if (this.lineLayout && c === RBRACE && this.depth === this.eventsDepth && !this.capturing) {
+            // A closing brace where the events array can only go on or close with `]`.
+            this.badLine(this.line, this.base + i, 'unbalanced closing brace');
+            captureFrom = -1;
+            this.skipLine = true;
+            break;
+          }
           this.depth--;
           if (this.depth < 0) {
             this.fail('unbalanced closing bracket', this.base + i);
@@ -175,7 +207,20 @@ export class ChromeScanner {
     this.pieces.push(b.slice(from, to));
   }
 
+  /** A broken line in the one-event-per-line layout: one bad event, the state back between events. */
+  private badLine(line: number, offset: number, reason: string): void {
+    this.sink.badEvent(reason, line, offset);
+    this.capturing = false;
+    this.pieces = [];
+    this.tooLong = false;
+    this.inString = false;
+    this.escape = false;
+    this.capturingKey = false;
+    this.depth = this.eventsDepth;
+  }
+
   private emit(): void {
+    if (this.lineLayout !== false) this.lineLayout = this.evLine === this.line;
     this.capturing = false;
     if (this.tooLong) {
       this.sink.badEvent('event object larger than 1 MiB', this.evLine, this.evOffset);
