@@ -80,6 +80,9 @@ describe('vpscope analyze HOST GUEST', () => {
     const twice = await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '0=1834,1=1835,0=1836']);
     assert.equal(twice.code, 2);
     assert.match(twice.err, /--guest-vcpus maps guest CPU 0 twice/);
+    const shared = await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '0=1834,1=1834']);
+    assert.equal(shared.code, 2);
+    assert.match(shared.err, /maps guest CPUs 0 and 1 to the same host thread 1834/);
     const three = await run([hostDat, join(dir, 'guest.txt'), join(dir, 'guest.txt')]);
     assert.equal(three.code, 2);
     assert.match(three.err, /at most one GUEST_TRACE/);

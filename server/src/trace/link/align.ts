@@ -178,7 +178,7 @@ export function checkAlignment(ctx: LinkCtx, { chosen, timing }: Alignment): Che
   const overlapLo = Math.max(hostSpan.lo, guestSpan.lo + d);
   const overlapHi = Math.min(hostSpan.hi, guestSpan.hi + d);
   const overlapNs = Math.max(0, overlapHi - overlapLo);
-  if (overlapNs === 0) warnings.push(`the traces do not overlap in time (host ${fmtTs(hostSpan.lo)}..${fmtTs(hostSpan.hi)}, guest shifted ${fmtTs(guestSpan.lo + d)}..${fmtTs(guestSpan.hi + d)}): nothing can be linked; were they recorded at the same time?`);
+  if (overlapNs === 0) warnings.push(`the traces do not overlap in time (host ${fmtTs(hostSpan.lo)}..${fmtTs(hostSpan.hi)}, guest shifted ${fmtTs(guestSpan.lo + d)}..${fmtTs(guestSpan.hi + d)}): nothing can be linked (were they recorded at the same time?)`);
   else if (timing.events === 0) warnings.push('no guest switch event falls inside the host trace window: nothing to check the link against');
   let confidence = timing.confidence;
   if (timing.events > 0 && outsidePct > maxOutside) {
