@@ -95,6 +95,8 @@ describe('format', () => {
     assert.equal(fmtNs(2e9), '2 s');
     assert.equal(fmtRate(20_000), '20k/s');
     assert.equal(fmtRate(500), '500/s');
+    assert.equal(fmtRate(1e300), '1e300/s', 'huge rates in the exponent form the language reads (was 1e+294M/s)');
+    assert.equal(fmtRate(2.5e12), '2.5e12/s');
     assert.equal(fmtCpuList([5, 0, 1, 2, 3, 7, 3]), '0-3,5,7');
     assert.equal(fmtNames(['a']), '`a`');
     assert.equal(fmtNames(['a', 'b', 'c']), '`a`, `b` and `c`');

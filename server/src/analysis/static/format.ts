@@ -61,8 +61,9 @@ export function fmtDistWithTail(d: Dist): string {
   return `${fmtDist(d)}, up to ~${fmtNsShort(distTail(d))}`;
 }
 
-/** `500/s`, `20k/s`. */
+/** `500/s`, `20k/s`, `3M/s`; from 1e9/s in the language's exponent form (`1e300/s`, not `1e+294M/s`). */
 export function fmtRate(perSec: number): string {
+  if (perSec >= 1e9 && Number.isFinite(perSec)) return `${perSec.toPrecision(3).replace(/\.?0+e/, 'e').replace('e+', 'e')}/s`;
   if (perSec >= 1e6) return `${fmtNum(perSec / 1e6)}M/s`;
   if (perSec >= 1e3) return `${fmtNum(perSec / 1e3)}k/s`;
   return `${fmtNum(perSec)}/s`;
