@@ -226,6 +226,8 @@ class Series {
   sum = 0;
   max = 0;
   unfinished = 0;
+  /** Age of the oldest unfinished sample at the end (the largest censored one), ns. */
+  oldestUnfinished = 0;
 
   add(v: number): void {
     this.count++;
@@ -307,6 +309,12 @@ export class SimStats implements Stats {
     const s = this.series[task];
     s.add(Math.max(0, ageNs));
     s.unfinished++;
+    if (ageNs > s.oldestUnfinished) s.oldestUnfinished = ageNs;
+  }
+
+  /** The age of `task`'s oldest unfinished sample at the end of the run (0 if none), ns. */
+  oldestUnfinished(task: number): number {
+    return this.series[task].oldestUnfinished;
   }
 
   latency(task: number): LatencySummary {

@@ -78,6 +78,8 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
 export interface SimRunFacts {
   scenario: Scenario;
   guests: { vm: Vm; facts: GuestFacts }[];
+  /** Per task (the order of `result.tasks`): the age of its oldest unfinished sample at the end, ns. */
+  oldestUnfinishedNs: number[];
 }
 
 const runFacts = new WeakMap<VariantResult, SimRunFacts>();
@@ -307,7 +309,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   // Run hazards (analysis/run, the layer above) are added by the shells through
   // `withRunFindings`; the simulator keeps what they need beside the result.
   result.findings = sortFindings([...stats.findings]);
-  runFacts.set(result, { scenario, guests: guests.map((g) => ({ vm: g.vm, facts: g.facts })) });
+  runFacts.set(result, { scenario, guests: guests.map((g) => ({ vm: g.vm, facts: g.facts })), oldestUnfinishedNs: stats.tasks.map((_, i) => stats.oldestUnfinished(i)) });
   result.counters = stats.counterObject();
   if (opts.timeline) result.timeline = rec.timeline(0, end);
   void loads;
