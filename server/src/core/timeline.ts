@@ -144,6 +144,16 @@ const CHUNK_BITS = 14;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
+/**
+ * `v - base` when that is a u32 from which `base + offset` gives `v` back exactly, else -1: the
+ * test of the u32-offset encodings (compact lane chunks here, trace/columns.ts `TsColumn` and the
+ * event table's timestamps).
+ */
+export function exactOffset(v: number, base: number): number {
+  const d = v - base;
+  return d >>> 0 === d && base + d === v ? d : -1;
+}
+
 /** Intervals per start base in a compact chunk (see {@link compactChunk}). */
 const BASE_BITS = 10;
 
@@ -176,14 +186,13 @@ function compactChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32A
     const start = s[k];
     if (so !== null && sb !== null) {
       if ((k & ((1 << BASE_BITS) - 1)) === 0) sb[k >>> BASE_BITS] = start;
-      const base = sb[k >>> BASE_BITS];
-      const o = start - base;
-      if (o >>> 0 === o && base + o === start) so[k] = o;
+      const o = exactOffset(start, sb[k >>> BASE_BITS]);
+      if (o >= 0) so[k] = o;
       else so = sb = null;
     }
     if (d !== null) {
-      const du = e[k] - start;
-      if (du >>> 0 === du && start + du === e[k]) d[k] = du;
+      const du = exactOffset(e[k], start);
+      if (du >= 0) d[k] = du;
       else d = null;
     }
     if (p !== null) {

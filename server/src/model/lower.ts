@@ -18,7 +18,7 @@ import type {
 } from './ir';
 import { expandIndexList, type IndexList, type Value } from './args';
 import { Codes } from './codes';
-import { distMean, stepMeanNs } from './dist';
+import { passAgainstInterval } from './dist';
 import { fmtNsShort } from '../core/format';
 import { DEFAULT_POOL } from './schema';
 import { appendToBody, DiagSink } from './util';
@@ -820,15 +820,9 @@ class Lowerer {
    * state) and its latency grows with the run's length, whatever the scheduling.
    */
   private checkKeepsUp(trigger: Trigger, at: Statement, steps: readonly Step[]): void {
-    // One pass holds its owner for the sum of its steps (a `disk_io` counted 0: a lower bound).
-    let pass = 0;
-    for (const st of steps) pass += stepMeanNs(st);
-    if (!(pass > 0)) return;
-    let gap: number;
-    if (trigger.kind === 'periodic') gap = distMean(trigger.period);
-    else if (trigger.kind === 'poisson') gap = trigger.ratePerSec > 0 ? 1e9 / trigger.ratePerSec : Infinity;
-    else return;
-    if (!(pass >= gap)) return;
+    const p = passAgainstInterval({ trigger, steps });
+    if (!p?.outruns) return;
+    const { passNs: pass, intervalNs: gap } = p;
     const load = pass / Math.max(gap, 1e-9);
     // Below 1 ns the short form would print `0 ns`.
     const ns = (x: number) => (x < 1 ? `${Number(x.toPrecision(3))} ns` : fmtNsShort(x));

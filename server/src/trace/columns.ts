@@ -3,6 +3,7 @@
  * doubling array would briefly hold the old and the new buffer, 3x the data, exactly when the
  * trace is largest), and the unused tail is at most one block. Readers iterate block by block.
  */
+import { exactOffset } from '../core/timeline';
 
 /** Rows per block: 64 Ki rows = 512 KiB for a float64 column. */
 export const BLOCK_BITS = 16;
@@ -209,9 +210,8 @@ export class TsColumn {
     }
     const bases = this.bases[bi];
     if (first) bases[k >>> TS_BASE_BITS] = v;
-    const base = bases[k >>> TS_BASE_BITS];
-    const d = v - base;
-    if (d >>> 0 === d && base + d === v) this.off[bi]![k] = d;
+    const d = exactOffset(v, bases[k >>> TS_BASE_BITS]);
+    if (d >= 0) this.off[bi]![k] = d;
     else this.widen(bi)[k] = v;
   }
 

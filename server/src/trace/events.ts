@@ -7,6 +7,7 @@
  * depends on the event kind (see {@link EventKind}).
  */
 import { BLOCK_ROWS, i32Column, SmallColumn, TS_BASE_BITS, TsColumn, u8Column } from './columns';
+import { exactOffset } from '../core/timeline';
 import { ByteInterner } from './intern';
 
 const TS_BASE_MASK = (1 << TS_BASE_BITS) - 1;
@@ -203,8 +204,8 @@ export class EventTable {
     const o = this.cTs;
     if (o !== null) {
       if ((f & TS_BASE_MASK) === 0) this.cTsBases[f >>> TS_BASE_BITS] = this.tsBase = ts;
-      const d = ts - this.tsBase;
-      if (d >>> 0 === d && this.tsBase + d === ts) o[f] = d;
+      const d = exactOffset(ts, this.tsBase);
+      if (d >= 0) o[f] = d;
       else this.widenTs()[f] = ts;
     } else this.cTsWide![f] = ts;
     // Over 255 (rare): the block becomes u16 (stored as u16 did before: the low 16 bits).
@@ -242,9 +243,7 @@ export class EventTable {
     // filled again by the next push.
     if (this.fill === 0) {
       for (const c of cols) c.dropLastBlock();
-      this.cCpu = this.cpu.blocks[this.cpu.blocks.length - 1];
       this.cSrc = this.src.blocks[this.src.blocks.length - 1];
-      this.cKind = this.kind.blocks[this.kind.blocks.length - 1];
       this.cPid = this.pid.blocks[this.pid.blocks.length - 1];
       this.cA0 = this.a0.blocks[this.a0.blocks.length - 1];
       this.cA1 = this.a1.blocks[this.a1.blocks.length - 1];
@@ -277,15 +276,15 @@ export class EventTable {
 
   private newBlock(): void {
     this.ts.addBlock();
-    this.syncTs();
-    this.cCpu = this.cpu.addBlock();
+    this.cpu.addBlock();
+    this.kind.addBlock();
     this.cSrc = this.src.addBlock();
-    this.cKind = this.kind.addBlock();
     this.cPid = this.pid.addBlock();
     this.cA0 = this.a0.addBlock();
     this.cA1 = this.a1.addBlock();
     this.cA2 = this.a2.addBlock();
     this.fill = 0;
+    this.syncTs();
   }
 
   /** Set by {@link releaseBlock}: some rows are gone, the table cannot be read again. */

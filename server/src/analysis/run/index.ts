@@ -14,7 +14,7 @@ import type { VariantResult } from '../../sim/result';
 import { runFactsOf, simulateAll, sortFindings } from '../../sim/run';
 import type { SimulateAllOptions } from '../../sim/run';
 import { fmtFraction, fmtNs } from '../../core/format';
-import { distMean, stepMeanNs } from '../../model/dist';
+import { passAgainstInterval } from '../../model/dist';
 import { stallCode } from '../catalog';
 
 export const RunCodes = {
@@ -267,16 +267,13 @@ function backlogFindings(scenario: Scenario, result: VariantResult, dur: number,
       : t.kind === 'vtl2-task'
         ? vm?.openhcl?.tasks.find((k) => k.name === t.name)
         : vm?.guest.threads.find((th) => th.name === t.name);
-    const trig = owner?.program.trigger;
-    let pass = 0;
-    for (const st of owner?.program.steps ?? []) pass += stepMeanNs(st);
-    const gap = trig?.kind === 'periodic' ? distMean(trig.period) : trig?.kind === 'poisson' && trig.ratePerSec > 0 ? 1e9 / trig.ratePerSec : 0;
-    const overloaded = gap > 0 && pass >= gap;
+    const load = owner && passAgainstInterval(owner.program);
+    const overloaded = !!load?.outruns;
     // Work that fits its interval on paper falls behind only if its thread lacks CPU: a queue that
     // only fluctuates must not pass for that, so the evidence asked is stronger.
     if (!overloaded && (count < BACKLOG_RELEASES_STARVED || unfinished < BACKLOG_MIN_STARVED || unfinished < BACKLOG_SHARE_STARVED * count)) continue;
     const causes: string[] = [`${unfinished} releases were queued or running when the run ended`];
-    if (overloaded) causes.push(`one pass takes ${fmtNs(pass)} on average and they come every ${fmtNs(gap)} (VPS139)`);
+    if (overloaded) causes.push(`one pass takes ${fmtNs(load.passNs)} on average and they come every ${fmtNs(load.intervalNs)} (VPS139)`);
     else {
       // Else what held its passes up: its longest recorded stalls by cause, then the vCPUs' steal.
       const byCause = new Map<string, number>();
@@ -286,7 +283,7 @@ function backlogFindings(scenario: Scenario, result: VariantResult, dur: number,
       const steal = vps.reduce((s, p) => s + p.stealNs, 0) / Math.max(1, dur * vps.length);
       if (top) causes.push(`its passes stalled ${fmtNs(top[1])} in total for ${top[0]} (${stallCode(top[0])})`);
       if (vm && steal >= 0.01) causes.push(`the vCPUs of ${vm.name} waited for a pCPU ${fmtFraction(steal)} of the time`);
-      if (!top && !(vm && steal >= 0.01)) causes.push('its thread did not get the CPU its passes need');
+      else if (!top) causes.push('its thread did not get the CPU its passes need');
     }
     out.push({
       code: RunCodes.backlog,
