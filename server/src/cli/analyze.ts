@@ -104,15 +104,17 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   }
   if (v['guest-vcpus'] !== undefined) {
     const map: Record<number, number> = {};
+    const cpuOfThread = new Map<number, number>();
     for (const part of v['guest-vcpus'].split(',')) {
       const m = /^\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part);
       if (!m) return fail(`--guest-vcpus must look like 0=1834,1=1835 (guest CPU = host thread id), got '${part}'`);
       // A CPU given twice kept the last thread without a word (0=1779,0=1780 linked CPU 0 to 1780).
       if (Number(m[1]) in map) return fail(`--guest-vcpus maps guest CPU ${Number(m[1])} twice`);
       // One vCPU is one host thread: two guest CPUs on one thread is a typo, not a layout.
-      const other = Object.keys(map).find((k) => map[Number(k)] === Number(m[2]));
+      const other = cpuOfThread.get(Number(m[2]));
       if (other !== undefined) return fail(`--guest-vcpus maps guest CPUs ${other} and ${Number(m[1])} to the same host thread ${Number(m[2])} (each vCPU has its own thread)`);
       map[Number(m[1])] = Number(m[2]);
+      cpuOfThread.set(Number(m[2]), Number(m[1]));
     }
     link.guestVcpus = map;
   }
