@@ -138,3 +138,64 @@ vm v {
   assert.equal(late.verdict, 'contradicted');
   assert.ok(!late.diagnostic.related?.some((x) => /heavy/.test(x.message)));
 });
+
+/**
+ * Open-loop ioloads (`rate`): the IOs still queued or in flight at the end are censored, and
+ * VPS339 says when arrivals outran the storage path. One channel with `io_queue_depth Q` in front
+ * of a disk of fixed latency L completes at most Q / L IOs per second; the rate is drawn on both
+ * sides of that (0.1-0.5x: keeps up; 1.5-3x: falls behind), the worker's CPU per IO far below
+ * what would limit it first.
+ */
+function ioScenario(depth: number, latencyUs: number, rate: number, durationMs: number): string {
+  return `scenario { duration ${durationMs}ms; seed 5 }
+host { pcpus 4 }
+vm v {
+  vcpus 2
+  cpus 0-1
+  openhcl {
+    storvsp s { io_queue_depth ${depth}; disk d { latency ${latencyUs}us } }
+  }
+  guest {
+    ioload io { disk s d; rate ${rate}/s }
+  }
+}
+`;
+}
+
+test('VPS339 on an open-loop ioload iff its rate is above what the channel completes; its unfinished IOs are counted', () => {
+  let raised = 0;
+  let quiet = 0;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 4, max: 16 }),
+      fc.integer({ min: 1000, max: 4000 }),
+      fc.oneof(fc.double({ min: 0.1, max: 0.5, noNaN: true }), fc.double({ min: 1.5, max: 3, noNaN: true })),
+      (depth, latencyUs, ratio) => {
+        const capacity = depth / (latencyUs / 1e6);
+        const rate = Math.round(capacity * ratio);
+        const durationMs = 200;
+        const text = ioScenario(depth, latencyUs, rate, durationMs);
+        const { results, backlog } = run(text);
+        const t = results[0].tasks.find((x) => x.name === 'io')!;
+        const behind = ratio > 1;
+        assert.equal(backlog.length, behind ? 1 : 0, `Q ${depth} L ${latencyUs}us rate ${rate}/s: ${backlog.map((f) => f.message).join('; ')}`);
+        if (behind) {
+          raised++;
+          const f = backlog[0];
+          assert.equal(f.range?.start, text.indexOf('ioload io'));
+          assert.match(f.message, /^ioload io fell behind: \d+ of its \d+ IOs/);
+          // Arrivals minus what the channel can have completed: (1 - capacity / rate) of them at least.
+          const expected = (1 - 1 / ratio) * t.latency.count;
+          assert.ok(Math.abs(t.latency.unfinished - expected) <= 0.1 * t.latency.count, `unfinished ${t.latency.unfinished} of ${t.latency.count}, expected ~${expected.toFixed(0)}`);
+          assert.ok(f.causes?.some((c) => /IOs arrived at/.test(c)), f.causes?.join('; '));
+        } else {
+          quiet++;
+          // Keeping up: at most the IOs of the last few latencies are in flight at the end.
+          assert.ok(t.latency.unfinished <= depth, `unfinished ${t.latency.unfinished} with depth ${depth}`);
+        }
+      },
+    ),
+    { numRuns: 16, seed: 339 },
+  );
+  assert.ok(raised > 0 && quiet > 0, `${raised} raised, ${quiet} quiet`);
+});

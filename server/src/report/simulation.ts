@@ -246,7 +246,7 @@ export function renderSummary(file: string, title: string, results: VariantResul
     }
     const sc = Object.entries(r.stallSummary.byCause);
     out += `\nstalls: ${r.stallSummary.count}${sc.length ? ` (${sc.map(([c, s]) => `${c} ${s.count}`).join(', ')})` : ''}\n`;
-    for (const s of r.stalls.slice(0, 5)) out += `  ${where(file, lines, s.range)}  ${stallLine(s)}\n`;
+    for (const g of stallGroups(r.stalls, 5)) out += `  ${where(file, lines, g.longest.range)}  ${stallLine(g.longest)}${g.more ? ` (and ${g.more} more like it among the ${r.stalls.length} longest)` : ''}\n`;
     if (r.findings.length) {
       out += '\nfindings:\n';
       for (const f of r.findings) out += `  ${where(file, lines, f.range)}: ${f.severity} ${f.code}: ${clipRuns(f.message, MAX_MESSAGE)}\n`;
@@ -261,6 +261,25 @@ export function renderSummary(file: string, title: string, results: VariantResul
   }
   if (results.length > 1) out += compare(results);
   return out;
+}
+
+/**
+ * The longest stall of each task, VP and cause, longest first, at most `max` of them, with how
+ * many more of the same kind the list holds: one queue that stays full stalls many IOs at once,
+ * and their five lines would say the same thing five times.
+ */
+function stallGroups(stalls: readonly Stall[], max: number): { longest: Stall; more: number }[] {
+  const groups = new Map<string, { longest: Stall; more: number }>();
+  for (const s of stalls) {
+    const key = `${s.vm ?? ''}\u0000${s.task}\u0000${s.vp}\u0000${s.cause}`;
+    const g = groups.get(key);
+    if (!g) groups.set(key, { longest: s, more: 0 });
+    else {
+      g.more++;
+      if (s.durationNs > g.longest.durationNs) g.longest = s;
+    }
+  }
+  return [...groups.values()].slice(0, max);
 }
 
 function stallLine(s: Stall): string {

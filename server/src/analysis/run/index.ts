@@ -16,6 +16,7 @@ import type { SimulateAllOptions } from '../../sim/run';
 import { fmtFraction, fmtNs } from '../../core/format';
 import { passAgainstInterval } from '../../model/dist';
 import { stallCode } from '../catalog';
+import { fmtRate } from '../static/format';
 
 export const RunCodes = {
   weightsNotHonoured: 'VPS323',
@@ -43,7 +44,7 @@ export const runCodeDocs: Record<string, { severity: 'warning' | 'info'; title: 
   VPS329: { severity: 'warning', title: 'Spinning on preempted vCPUs (measured)', help: 'Guest threads spun (at a spin or paravirt barrier, or on a spinlock) while a sibling vCPU was preempted: they burnt CPU waiting for a thread that could not run (lock-holder / lock-waiter preemption). Raised when that spin time exceeds 1 ms and 10% of all spinning (assumptions). Static counterpart VPS229. Block (`barrier block`, `kind mutex`), adapt the degree of parallelism (`dop adaptive`, needs `steal_time`), or spin in kernel mode where pause-loop exiting applies.' },
   VPS330: { severity: 'info', title: 'Fixed degree of parallelism under preemption (measured)', help: 'A parallel region kept as many threads as vCPUs in rounds during which a vCPU of its VM was preempted, so each such round waited for the preempted thread. Raised when at least 10% of the rounds (an assumption) had a preempted vCPU. Use `dop adaptive` (with `steal_time` on) so the team shrinks to the CPU the vCPUs get.' },
   VPS331: { severity: 'warning', title: 'High steal time on a latency-sensitive vCPU (measured)', help: 'A vCPU running latency-sensitive guest work was runnable but not running (KVM steal time) for more than 10% of the run (an assumption). Give the VM dedicated pCPUs or a pool of its own, or enable `boost dynamic` for its latency-critical work.' },
-  VPS339: { severity: 'warning', title: 'Passes fell behind their releases (measured)', help: 'A periodic or Poisson thread, task or host load was released faster than its passes finished: when the run ended, releases were still queued behind the pass in progress. Passes run one at a time, so each starts later than the last and the latency this run reports (p99 included) grows with the length of the run, not a steady state. Raised when at least 3 releases and 5% of them were unfinished at the end and the oldest had waited 10% of the run or longer (assumptions: a thread that keeps up has the pass in progress and a few releases of jitter, and its oldest waits a few passes, not a share of the run). The cause is either work longer than the interval (static counterpart VPS139) or a thread that did not get enough CPU (look at its VP\'s steal). Lengthen the period, shorten the work, spread it over more threads (`count`), or give its VP more CPU.' },
+  VPS339: { severity: 'warning', title: 'Passes fell behind their releases (measured)', help: 'A periodic or Poisson thread, task or host load was released faster than its passes finished: when the run ended, releases were still queued behind the pass in progress. Passes run one at a time, so each starts later than the last and the latency this run reports (p99 included) grows with the length of the run, not a steady state. Raised when at least 3 releases and 5% of them were unfinished at the end and the oldest had waited 10% of the run or longer (assumptions: a thread that keeps up has the pass in progress and a few releases of jitter, and its oldest waits a few passes, not a share of the run). The cause is either work longer than the interval (static counterpart VPS139) or a thread that did not get enough CPU (look at its VP\'s steal). Lengthen the period, shorten the work, spread it over more threads (`count`), or give its VP more CPU. Also raised for an open-loop ioload (`rate`) whose IOs arrive faster than its storage path completes them, with the stronger evidence (at least 5 and 20% of at least 50 IOs unfinished; assumptions): lower the rate, or add channels, queue depth, worker CPU or a faster disk.' },
 };
 
 export interface RunFacts {
@@ -256,12 +257,17 @@ const BACKLOG_RELEASES_STARVED = 50;
 function backlogFindings(scenario: Scenario, result: VariantResult, dur: number, oldestNs?: readonly number[]): Finding[] {
   const out: Finding[] = [];
   for (const [i, t] of result.tasks.entries()) {
-    if (t.measures !== 'latency' || (t.kind !== 'guest-thread' && t.kind !== 'host-load' && t.kind !== 'vtl2-task')) continue;
+    if (t.measures !== 'latency' || (t.kind !== 'guest-thread' && t.kind !== 'host-load' && t.kind !== 'vtl2-task' && t.kind !== 'ioload')) continue;
     const { unfinished, count } = t.latency;
     if (unfinished < BACKLOG_MIN || unfinished < BACKLOG_SHARE * count) continue;
     const oldest = oldestNs?.[i] ?? t.latency.max;
     if (oldest < BACKLOG_AGE * dur) continue;
     const vm = t.vm !== undefined ? scenario.vms.find((v) => v.name === t.vm) : undefined;
+    if (t.kind === 'ioload') {
+      const f = ioBacklog(vm, t, result, dur, oldest);
+      if (f) out.push(f);
+      continue;
+    }
     const owner = t.kind === 'host-load'
       ? scenario.host.loads.find((l) => l.name === t.name)
       : t.kind === 'vtl2-task'
@@ -271,14 +277,12 @@ function backlogFindings(scenario: Scenario, result: VariantResult, dur: number,
     const overloaded = !!load?.outruns;
     // Work that fits its interval on paper falls behind only if its thread lacks CPU: a queue that
     // only fluctuates must not pass for that, so the evidence asked is stronger.
-    if (!overloaded && (count < BACKLOG_RELEASES_STARVED || unfinished < BACKLOG_MIN_STARVED || unfinished < BACKLOG_SHARE_STARVED * count)) continue;
+    if (!overloaded && starvedEvidenceLacking(unfinished, count)) continue;
     const causes: string[] = [`${unfinished} releases were queued or running when the run ended`];
     if (overloaded) causes.push(`one pass takes ${fmtNs(load.passNs)} on average and they come every ${fmtNs(load.intervalNs)} (VPS139)`);
     else {
       // Else what held its passes up: its longest recorded stalls by cause, then the vCPUs' steal.
-      const byCause = new Map<string, number>();
-      for (const s of result.stalls) if (s.task === t.name && s.vm === t.vm) byCause.set(s.cause, (byCause.get(s.cause) ?? 0) + s.durationNs);
-      const top = [...byCause].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+      const top = topStallCause(result, (s) => s.task === t.name && s.vm === t.vm);
       const vps = vm ? result.vps.filter((p) => p.vm === vm.name) : [];
       const steal = vps.reduce((s, p) => s + p.stealNs, 0) / Math.max(1, dur * vps.length);
       if (top) causes.push(`its passes stalled ${fmtNs(top[1])} in total for ${top[0]} (${stallCode(top[0])})`);
@@ -297,6 +301,47 @@ function backlogFindings(scenario: Scenario, result: VariantResult, dur: number,
     });
   }
   return out;
+}
+
+/** Too few releases, or too few of them unfinished, to tell a starved queue from one that fluctuates. */
+function starvedEvidenceLacking(unfinished: number, count: number): boolean {
+  return count < BACKLOG_RELEASES_STARVED || unfinished < BACKLOG_MIN_STARVED || unfinished < BACKLOG_SHARE_STARVED * count;
+}
+
+/** The stall cause with the most time among the stalls `pick` selects, and that time. */
+function topStallCause(result: VariantResult, pick: (s: VariantResult['stalls'][number]) => boolean): [string, number] | undefined {
+  const byCause = new Map<string, number>();
+  for (const s of result.stalls) if (pick(s)) byCause.set(s.cause, (byCause.get(s.cause) ?? 0) + s.durationNs);
+  return [...byCause].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+}
+
+/**
+ * VPS339 for an open-loop ioload (`rate`): IOs arrive whatever the storage path can take, so
+ * unfinished IOs with an old oldest mean arrivals outran completions. Nothing states the path's
+ * capacity up front (it depends on the channels, queue depths, worker CPU and the disk), so the
+ * stronger evidence is always asked. A closed loop (`depth`) cannot fall behind.
+ */
+function ioBacklog(vm: Scenario['vms'][number] | undefined, t: VariantResult['tasks'][number], result: VariantResult, dur: number, oldest: number): Finding | undefined {
+  const l = vm?.guest.ioloads.find((x) => x.name === t.name);
+  if (!vm || !l || !(l.ratePerSec && l.ratePerSec > 0)) return undefined;
+  const { unfinished, count } = t.latency;
+  if (starvedEvidenceLacking(unfinished, count)) return undefined;
+  const causes: string[] = [`${unfinished} IOs were queued or in flight when the run ended`];
+  const site = `storvsp ${l.controller} `;
+  const top = topStallCause(result, (s) => s.vm === vm.name && s.task.startsWith(site));
+  if (top) causes.push(`the channels of \`${l.controller}\` stalled ${fmtNs(top[1])} in total for ${top[0]} (${stallCode(top[0])})`);
+  const done = count - unfinished;
+  causes.push(`IOs arrived at ${fmtRate(l.ratePerSec)} and ${fmtRate(done / (dur / 1e9))} completed`);
+  return {
+    code: RunCodes.backlog,
+    severity: 'warning',
+    title: 'IOs fell behind their arrivals',
+    message: `ioload ${t.name} fell behind: ${unfinished} of its ${count} IOs were still queued or in flight when the run ended, the oldest for ${fmtNs(oldest)} (${fmtFraction(oldest / dur)} of the run). Its latency (p99 ${fmtNs(t.latency.p99)}, max ${fmtNs(t.latency.max)}) grows with the run's length: it is not a steady state.`,
+    range: t.range ?? l.range,
+    causes,
+    fix: 'Lower the IO rate, or raise what the storage path takes: more channels (`sub_channels`), a deeper queue (`io_queue_depth`), more worker CPU, or a faster disk.',
+    data: { unfinished, releases: count, oldestNs: oldest, p99Ns: t.latency.p99 },
+  };
 }
 
 /**

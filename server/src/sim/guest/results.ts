@@ -9,7 +9,7 @@ import * as consts from './consts';
 import { GuestState } from './state';
 
 // Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
-const { IT_IRQ } = consts;
+const { IT_IRQ, TK_LOAD } = consts;
 
 declare module './state' {
   interface GuestState {
@@ -27,7 +27,10 @@ GuestState.prototype.threadCount = function (this: GuestState): number {
 /**
  * End of the run: work still unfinished is reported as censored samples (its age now): passes
  * of guest threads in progress and their queued releases, rounds of parallel regions in
- * progress, interrupts not yet taken. (ioloads are not covered.)
+ * progress, interrupts not yet taken, and the IOs of open-loop ioloads (`rate`) not yet
+ * completed: queued on a vCPU, in a channel's ring or queue, at the disk, or their completion not
+ * yet taken (every one holds its token until then). A closed loop (`depth`) always has its depth
+ * in flight and cannot fall behind: those are not counted.
  */
 GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
   const st = this.stats;
@@ -45,6 +48,15 @@ GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
     for (let k = 0; k < ring.size; k++) {
       const i = 4 * ((ring.head + k) & ring.mask);
       if (ring.buf[i] === IT_IRQ) st.censored(this.irqs[ring.buf[i + 1]].task, now, now - ring.buf[i + 2]);
+    }
+  }
+  if (this.ioloads.some((l) => !l.closed)) {
+    const free = new Uint8Array(this.tkNext);
+    for (let k = 0; k < this.tkFreeN; k++) free[this.tkFree[k]] = 1;
+    for (let tk = 0; tk < this.tkNext; tk++) {
+      if (free[tk] || this.tkKind[tk] !== TK_LOAD) continue;
+      const l = this.ioloads[this.tkOwner[tk]];
+      if (!l.closed) st.censored(l.task, now, now - this.tkStart[tk]);
     }
   }
 };
