@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AnalyzeTraceRequest, type AnalyzeTraceResult } from '../../server/src/shared/protocol';
@@ -73,6 +73,17 @@ describe('analyzeTrace with a guest trace (host and guest linked)', { skip: noTr
 
   test('bad guest arguments are refused with a message, not a crash', async () => {
     await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: HOST }), /another file/);
+    // The same file by another name: `..` in the path, and a symbolic link.
+    const viaDots = join(tracesDir, 'r2_2x_n4', '..', 'r2_2x_n4', 'r2_2x_n4.dat');
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: viaDots }), /another file/);
+    const link = join(dir, 'host-link.dat');
+    symlinkSync(HOST, link);
+    await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: link, guestPath: HOST }), /another file/);
+    const cli = { out: '', err: '' };
+    const code = await main([HOST, link], { stdout: { write: (c: string) => (cli.out += c) }, stderr: { write: (c: string) => (cli.err += c) } });
+    assert.equal(code, 2);
+    assert.match(cli.err, /GUEST_TRACE .* is the same file as TRACE/);
+    assert.equal(cli.out, '');
     await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: 42 }), /guestPath/);
     await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: join(dir, 'missing.txt') }), /cannot read/);
     await assert.rejects(client.request(AnalyzeTraceRequest.method, { path: HOST, guestPath: guest, guestOffsetNs: 1.5 }), /guestOffsetNs/);

@@ -18,6 +18,8 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
 import { applyLinks, linkHostGuest, linkSources, TRACE_CLOCKS, type LinkOptions, type LinkResult } from '../trace/link';
 import type { TimelineSource } from '../core/timeline';
+import { clipLabel } from '../core/text';
+import { sameFile } from '../io/outputs';
 import type { TraceSummaryDocument } from '../trace/schema';
 
 const USAGE = `Usage: vpscope analyze TRACE [GUEST_TRACE] [options]
@@ -132,6 +134,10 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   if (v.format !== undefined && !formats.includes(v.format)) return fail(`--format must be one of ${formats.join(', ')}`);
   const file = positionals[0];
   const guestFile: string | undefined = positionals[1];
+  if (guestFile !== undefined && sameFile(file, guestFile)) {
+    io.stderr.write(`vpscope analyze: ${terminalSafe(`GUEST_TRACE ${clipLabel(guestFile)} is the same file as TRACE ${clipLabel(file)}: the guest's trace must be another file than the host's`)}\n`);
+    return 2;
+  }
   const conflict = outputConflict(
     [{ what: 'TRACE', path: file }, ...(guestFile !== undefined ? [{ what: 'GUEST_TRACE', path: guestFile }] : [])],
     [

@@ -29,6 +29,17 @@ function identity(p: string): { real: string; ino?: string } {
 }
 
 /**
+ * Two paths name the same file (real path, or device and inode: a symlink, `..`, a hard link).
+ * Standard input (`-`) twice is the same input too. Missing files compare by their paths.
+ */
+export function sameFile(a: string, b: string): boolean {
+  if (a === '-' || b === '-') return a === b;
+  const x = identity(a);
+  const y = identity(b);
+  return x.real === y.real || (x.ino !== undefined && x.ino === y.ino);
+}
+
+/**
  * Refuses outputs that would overwrite an input or each other (compared by real path, and by
  * device and inode for existing files): returns a message naming both options, or undefined.
  * Standard input (`-`) and devices such as /dev/null are not files and never collide.

@@ -17,7 +17,7 @@
  * document version that was simulated (the session shows them with the static ones until the
  * document changes).
  */
-import { outputConflict } from '../io/outputs';
+import { outputConflict, sameFile } from '../io/outputs';
 import type { Suppression } from '../model/suppress';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -622,7 +622,7 @@ export class RunManager {
       const c = params[k];
       if (c !== undefined && !(typeof c === 'string' && TRACE_CLOCKS.includes(c))) throw new ResponseError(ErrorCodes.InvalidParams, `${k} must be a trace clock (${TRACE_CLOCKS.join(', ')})`);
     }
-    if (guestPath !== undefined && guestPath === path) throw new ResponseError(ErrorCodes.InvalidParams, 'the guest trace must be another file than the host trace');
+    if (guestPath !== undefined && sameFile(path, guestPath)) throw new ResponseError(ErrorCodes.InvalidParams, 'the guest trace must be another file than the host trace');
     const defaults = this.ctx.traceDefaults?.() ?? {};
     // A FIFO (or a device) would block the worker in open() or read() where terminate() cannot
     // reach it, and with it cancellation and exit: only regular files are analysed here.
