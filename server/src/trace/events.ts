@@ -139,10 +139,19 @@ export class EventTable {
   readonly a1 = new NarrowColumn();
   readonly a2 = new NarrowColumn();
 
-  readonly eventNames = new ByteInterner();
-  readonly comms = new ByteInterner();
+  readonly eventNames: ByteInterner;
+  readonly comms: ByteInterner;
   /** Exit reasons and other short strings carried by events. */
-  readonly strings = new ByteInterner();
+  readonly strings: ByteInterner;
+  /**
+   * False for a table that only counts its rows ({@link count}: the `.dat` importer's first pass,
+   * whose rows are decoded again later, see `ImportedTrace.replay`); its columns stay empty.
+   */
+  rowsKept = true;
+  /** The first row's timestamp (set by {@link count}; a table that keeps rows has it in row 0). */
+  firstTs = 0;
+  /** Called with the index of a block as soon as it is full (before the next row is written). */
+  onBlockFull: ((bi: number) => void) | undefined = undefined;
   /** Per event-name id: how many rows carry it. */
   countsByName = new Float64Array(64);
   /** `kvm_write_tsc_offset` events in row order (rows of that kind carry the index in a1). */
@@ -163,7 +172,11 @@ export class EventTable {
   private cA1: Int16Array | Int32Array;
   private cA2: Int16Array | Int32Array;
 
-  constructor() {
+  /** `names`: share the interners (event names, comms, strings) of that table, so ids agree. */
+  constructor(names?: EventTable) {
+    this.eventNames = names?.eventNames ?? new ByteInterner();
+    this.comms = names?.comms ?? new ByteInterner();
+    this.strings = names?.strings ?? new ByteInterner();
     for (const n of KNOWN_EVENT_NAMES) this.eventNames.idOfString(n);
     this.otherId = this.eventNames.idOfString('(other)');
     this.cTs = this.ts.off[0];
@@ -236,6 +249,14 @@ export class EventTable {
     this.countsByName[kind]++;
   }
 
+  /** Counts a row without keeping it (see {@link rowsKept}). */
+  count(ts: number, kind: number): void {
+    if (this.rows === 0) this.firstTs = ts;
+    this.rowsKept = false;
+    this.rows++;
+    this.countsByName[kind]++;
+  }
+
   /**
    * Removes row `i` of the last few rows (the rows after it move down by one). Used to take back
    * a row whose timestamp turned out to be an outlier once the next row was seen; cost is the
@@ -301,6 +322,7 @@ export class EventTable {
     this.a2.addBlock();
     this.fill = 0;
     this.syncTs();
+    if (this.onBlockFull !== undefined) this.onBlockFull(this.ts.blockCount - 2);
   }
 
   /** Set by {@link releaseBlock}: some rows are gone, the table cannot be read again. */
