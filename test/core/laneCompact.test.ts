@@ -1,5 +1,5 @@
 /**
- * LaneBuilder keeps its full chunks compact (u32 start offsets from a base per 1 Ki intervals,
+ * LaneBuilder keeps its full chunks compact (u32 start offsets from a base per 64 intervals,
  * u32 durations, state and cause packed in one int32) where that is exact, and plain arrays where
  * it is not: every interval must read back exactly as pushed (after the merging of equal
  * neighbours), whatever the times, states and causes.

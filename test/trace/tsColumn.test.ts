@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BLOCK_ROWS, TsColumn } from '../../server/src/trace/columns';
+import { BLOCK_ROWS, TsColumn, ZERO_U8_BLOCK } from '../../server/src/trace/columns';
 import { EventTable } from '../../server/src/trace/events';
 
 /** Reads every row of the table's timestamp column, through `get` and through `block`. */
@@ -154,5 +154,70 @@ describe('CPU and kind columns (u8 per block until a value over 255)', () => {
     assert.ok(e.cpu.blocks[0] instanceof Uint8Array && e.cpu.blocks[1] instanceof Uint16Array);
     assert.ok(e.kind.blocks[0] instanceof Uint8Array && e.kind.blocks[1] instanceof Uint8Array);
     assert.equal(e.cpu.get(BLOCK_ROWS + 1), 300);
+  });
+});
+
+describe('source, pid and argument columns (src shared zeros until non-zero; i16 per block until a value outside it)', () => {
+  const arg = fc.oneof(
+    { weight: 30, arbitrary: fc.integer({ min: -32768, max: 32767 }) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(32768, -32769, 65535, 65536, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 32 + 5, -1, 0, 2.5, -0.5, 1e15, NaN, 0x80000000 % 2147483648),
+    },
+  );
+  const srcV = fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 300 }) });
+  type Row = [number, number, number, number, number];
+  it('property: values read back as an i32 (src: u8) column held them, through get, blocks, after dropRow and around released blocks', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(srcV, arg, arg, arg, arg), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 10 }),
+        fc.integer({ min: 1, max: 30011 }),
+        (pattern, drops, every) => {
+          const e = new EventTable();
+          const kept: Row[] = [];
+          const n = 2 * BLOCK_ROWS + 3000;
+          let d = 0;
+          for (let i = 0; i < n; i++) {
+            // Mostly small values; the odd ones in a few places only, so some blocks stay narrow.
+            const [s, p, a0, a1, a2] = i % every === 3 ? pattern[(i / every) % pattern.length | 0] : [0, i % 30000, i % 7, -1, i % 5];
+            e.push(1e9 + i, 0, s, 0, p, a0, a1, a2);
+            kept.push([s & 0xff, p | 0, a0 | 0, a1 | 0, a2 | 0]);
+            if (d < drops.length && i % 7919 === 100) {
+              const back = Math.min(drops[d++], kept.length - 1);
+              e.dropRow(kept.length - 1 - back);
+              kept.splice(kept.length - 1 - back, 1);
+            }
+          }
+          e.seal();
+          const cols = [e.src, e.pid, e.a0, e.a1, e.a2];
+          const got: Row[] = [];
+          for (let i = 0; i < e.length; i++) got.push(cols.map((c) => c.get(i)) as Row);
+          assert.deepEqual(got, kept);
+          const viaBlocks: Row[] = [];
+          for (let bi = 0; bi < e.pid.blocks.length; bi++) {
+            for (let k = 0; k < BLOCK_ROWS && bi * BLOCK_ROWS + k < e.length; k++) viaBlocks.push(cols.map((c) => c.blocks[bi][k]) as Row);
+          }
+          assert.deepEqual(viaBlocks, kept);
+          // Releasing the first block leaves the others (and the shared block of zeros) intact.
+          e.releaseBlock(0);
+          for (let i = BLOCK_ROWS; i < e.length; i++) assert.deepEqual(cols.map((c) => c.get(i)), kept[i]);
+          assert.ok(ZERO_U8_BLOCK.every((v) => v === 0));
+        },
+      ),
+      { numRuns: 25, seed: 13 },
+    );
+  });
+
+  it('a block keeps no source bytes while every row is from source 0, and 2 bytes a value while they fit i16', () => {
+    const e = new EventTable();
+    for (let i = 0; i < 2 * BLOCK_ROWS; i++) e.push(i, 0, i === BLOCK_ROWS + 3 ? 2 : 0, 1, i < BLOCK_ROWS ? 4000 : 40000, -1, 5, 0);
+    assert.equal(e.src.blocks[0], ZERO_U8_BLOCK);
+    assert.notEqual(e.src.blocks[1], ZERO_U8_BLOCK);
+    assert.ok(e.pid.blocks[0] instanceof Int16Array && e.pid.blocks[1] instanceof Int32Array);
+    assert.ok(e.a0.blocks[0] instanceof Int16Array && e.a0.blocks[1] instanceof Int16Array);
+    assert.equal(e.pid.get(BLOCK_ROWS + 1), 40000);
+    assert.equal(e.src.get(BLOCK_ROWS + 3), 2);
+    assert.equal(e.src.get(BLOCK_ROWS + 4), 0);
   });
 });

@@ -8,13 +8,13 @@
  *
  * Only this module and the CLI touch the file system for traces.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip, createInflateRaw, inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { importTrace, type CancelToken, type ImportOutcome } from '../trace/importer';
 import type { TraceFormat } from '../trace/detect';
-import { DAT_MAGIC, datImport, runAsync, type DatDecompressors } from '../trace/importers/dat';
+import { DAT_MAGIC, datImport, runAsync, type DatDecompressors, type Reads } from '../trace/importers/dat';
 
 /**
  * Decompressors for trace-cmd v7 files: zstd through fzstd (pure JavaScript: Node 20 has no
@@ -286,6 +286,46 @@ export interface LoadOptions {
   maxWarningSamples?: number;
   onProgress?: (bytesDone: number, totalBytes: number | undefined) => void;
   signal?: CancelToken;
+  /**
+   * A `.dat` file keeps its event rows in memory (one read) instead of being read again when
+   * analysed (the default: two reads, memory independent of the trace's length).
+   */
+  keepRows?: boolean;
+}
+
+/**
+ * Answers a `.dat` reader's requests from a file, synchronously (the replay of a two-pass import
+ * runs inside the analysis, which is synchronous). A file that cannot be opened or read any more
+ * reads as ended; the caller compares the row counts.
+ */
+function runFileSync(path: string, reads: Reads<number>): number {
+  let fd = -1;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    // read as empty below
+  }
+  const mine = new WeakSet<ArrayBufferLike>();
+  try {
+    let r = reads.next();
+    while (!r.done) {
+      const { offset, length, reuse } = r.value;
+      let got: Uint8Array = new Uint8Array(0);
+      if (fd >= 0 && length > 0 && offset >= 0) {
+        const buf = reuse && mine.has(reuse.buffer) && reuse.byteOffset === 0 && reuse.buffer.byteLength >= length ? new Uint8Array(reuse.buffer, 0, length) : new Uint8Array(length);
+        try {
+          got = buf.subarray(0, readSync(fd, buf, 0, length, offset));
+        } catch {
+          got = new Uint8Array(0);
+        }
+        if (length >= 64 * 1024) mine.add(buf.buffer);
+      }
+      r = reads.next(got);
+    }
+    return r.value;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
 }
 
 /**
@@ -360,8 +400,11 @@ async function loadDatFile(path: string, opts: LoadOptions): Promise<ImportOutco
         return new Uint8Array(0);
       }
     };
+    // Read twice (see DatImportOptions.replayDriver): the rows are decoded again during the
+    // analysis instead of being kept, so memory does not grow with the trace.
+    const replayDriver = opts.keepRows ? undefined : (reads: Reads<number>) => runFileSync(path, reads);
     const trace = await runAsync(
-      datImport(size, { fileName: path, maxWarningSamples: opts.maxWarningSamples, decompressors: datDecompressors }),
+      datImport(size, { fileName: path, maxWarningSamples: opts.maxWarningSamples, decompressors: datDecompressors, replayDriver }),
       read,
       {
         signal: opts.signal,

@@ -10,7 +10,7 @@ export const BLOCK_BITS = 16;
 export const BLOCK_ROWS = 1 << BLOCK_BITS;
 const BLOCK_MASK = BLOCK_ROWS - 1;
 
-type TypedArray = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
+type TypedArray = Float64Array | Int32Array | Int16Array | Uint32Array | Uint16Array | Uint8Array;
 type TypedCtor<T extends TypedArray> = new (n: number) => T;
 
 export class BlockColumn<T extends TypedArray> {
@@ -141,6 +141,117 @@ export class SmallColumn {
   get byteLength(): number {
     let n = 0;
     for (const b of this.blocks) n += b.byteLength;
+    return n;
+  }
+}
+
+/**
+ * An i32 column stored as i16 blocks (2 bytes a row) until a value outside [-32768, 32767]
+ * comes in a block, which then becomes i32 (values read back as an Int32Array would hold them:
+ * `v | 0`). For pids (below 32768 on most hosts: Linux's default pid_max), CPU numbers, states,
+ * interned ids; a block with one large value costs what it did before.
+ */
+export class NarrowColumn {
+  readonly blocks: (Int16Array | Int32Array)[] = [new Int16Array(BLOCK_ROWS)];
+  length = 0;
+
+  addBlock(): Int16Array {
+    const b = new Int16Array(BLOCK_ROWS);
+    this.blocks.push(b);
+    return b;
+  }
+
+  /** Forgets the last block; see {@link BlockColumn.dropLastBlock}. */
+  dropLastBlock(): void {
+    if (this.blocks.length > 1) this.blocks.pop();
+  }
+
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK];
+  }
+
+  set(i: number, v: number): void {
+    const w = v | 0;
+    const bi = i >>> BLOCK_BITS;
+    const b = (w << 16) >> 16 !== w && this.blocks[bi] instanceof Int16Array ? this.widen(bi) : this.blocks[bi];
+    b[i & BLOCK_MASK] = w;
+  }
+
+  /** Block `bi` as i32 (its values kept). */
+  widen(bi: number): Int32Array {
+    const w = new Int32Array(BLOCK_ROWS);
+    w.set(this.blocks[bi]);
+    this.blocks[bi] = w;
+    return w;
+  }
+
+  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
+  release(bi: number, current: boolean): void {
+    if (bi >= this.blocks.length || current) return;
+    const old = this.blocks[bi];
+    this.blocks[bi] = new Int16Array(0);
+    freeNow(old);
+  }
+
+  get byteLength(): number {
+    let n = 0;
+    for (const b of this.blocks) n += b.byteLength;
+    return n;
+  }
+}
+
+/**
+ * A u8 column that is almost always 0 (the input file index of multi-file `trace-cmd report`
+ * output): every block is one shared block of zeros until a non-zero value is written into it.
+ * Readers see plain Uint8Array blocks; writers must go through {@link set} or {@link own} (never
+ * write into a block they did not get from `own`).
+ */
+export const ZERO_U8_BLOCK = new Uint8Array(BLOCK_ROWS);
+
+export class LazyU8Column {
+  readonly blocks: Uint8Array[] = [ZERO_U8_BLOCK];
+  length = 0;
+
+  /** Appends a block of zeros (shared, nothing allocated). */
+  addBlock(): Uint8Array {
+    this.blocks.push(ZERO_U8_BLOCK);
+    return ZERO_U8_BLOCK;
+  }
+
+  /** Block `bi` as a block of its own, writable. */
+  own(bi: number): Uint8Array {
+    let b = this.blocks[bi];
+    if (b === ZERO_U8_BLOCK) b = this.blocks[bi] = new Uint8Array(BLOCK_ROWS);
+    return b;
+  }
+
+  dropLastBlock(): void {
+    if (this.blocks.length > 1) this.blocks.pop();
+  }
+
+  get(i: number): number {
+    return this.blocks[i >>> BLOCK_BITS][i & BLOCK_MASK];
+  }
+
+  set(i: number, v: number): void {
+    const bi = i >>> BLOCK_BITS;
+    const b = this.blocks[bi];
+    if (b === ZERO_U8_BLOCK && (v & 0xff) === 0) return;
+    this.own(bi)[i & BLOCK_MASK] = v;
+  }
+
+  /** Drops block `bi` (see {@link BlockColumn.release}). */
+  release(bi: number, current: boolean): void {
+    if (bi >= this.blocks.length || current) return;
+    const old = this.blocks[bi];
+    this.blocks[bi] = new Uint8Array(0);
+    if (old !== ZERO_U8_BLOCK) freeNow(old);
+  }
+
+  /** Bytes held (the shared block of zeros is not counted). */
+  get byteLength(): number {
+    let n = 0;
+    for (const b of this.blocks) if (b !== ZERO_U8_BLOCK) n += b.byteLength;
     return n;
   }
 }

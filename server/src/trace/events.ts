@@ -6,7 +6,7 @@
  * are interned and rows carry their ids. What each of the three integer argument columns means
  * depends on the event kind (see {@link EventKind}).
  */
-import { BLOCK_ROWS, i32Column, SmallColumn, TS_BASE_BITS, TsColumn, u8Column } from './columns';
+import { BLOCK_ROWS, LazyU8Column, NarrowColumn, SmallColumn, TS_BASE_BITS, TsColumn, ZERO_U8_BLOCK } from './columns';
 import { exactOffset } from '../core/timeline';
 import { ByteInterner } from './intern';
 
@@ -124,19 +124,34 @@ export class EventTable {
   readonly ts = new TsColumn();
   /** u8 per block until a CPU number over 255 (see {@link SmallColumn}). */
   readonly cpu = new SmallColumn();
-  /** Input file index for multi-file `trace-cmd report` output (0 otherwise). */
-  readonly src = u8Column();
+  /**
+   * Input file index for multi-file `trace-cmd report` output: 0 otherwise, and then no memory
+   * (a block is allocated only when a row of it has another source; see {@link LazyU8Column}).
+   */
+  readonly src = new LazyU8Column();
   readonly kind = new SmallColumn();
-  /** The task that was current on the CPU when the event was recorded (`common_pid`). */
-  readonly pid = i32Column();
-  readonly a0 = i32Column();
-  readonly a1 = i32Column();
-  readonly a2 = i32Column();
+  /**
+   * The task that was current on the CPU when the event was recorded (`common_pid`). This and the
+   * arguments are i32 values kept as i16 per block while they fit (see {@link NarrowColumn}).
+   */
+  readonly pid = new NarrowColumn();
+  readonly a0 = new NarrowColumn();
+  readonly a1 = new NarrowColumn();
+  readonly a2 = new NarrowColumn();
 
-  readonly eventNames = new ByteInterner();
-  readonly comms = new ByteInterner();
+  readonly eventNames: ByteInterner;
+  readonly comms: ByteInterner;
   /** Exit reasons and other short strings carried by events. */
-  readonly strings = new ByteInterner();
+  readonly strings: ByteInterner;
+  /**
+   * False for a table that only counts its rows ({@link count}: the `.dat` importer's first pass,
+   * whose rows are decoded again later, see `ImportedTrace.replay`); its columns stay empty.
+   */
+  rowsKept = true;
+  /** The first row's timestamp (set by {@link count}; a table that keeps rows has it in row 0). */
+  firstTs = 0;
+  /** Called with the index of a block as soon as it is full (before the next row is written). */
+  onBlockFull: ((bi: number) => void) | undefined = undefined;
   /** Per event-name id: how many rows carry it. */
   countsByName = new Float64Array(64);
   /** `kvm_write_tsc_offset` events in row order (rows of that kind carry the index in a1). */
@@ -152,12 +167,16 @@ export class EventTable {
   private cCpu: Uint8Array | Uint16Array;
   private cSrc: Uint8Array;
   private cKind: Uint8Array | Uint16Array;
-  private cPid: Int32Array;
-  private cA0: Int32Array;
-  private cA1: Int32Array;
-  private cA2: Int32Array;
+  private cPid: Int16Array | Int32Array;
+  private cA0: Int16Array | Int32Array;
+  private cA1: Int16Array | Int32Array;
+  private cA2: Int16Array | Int32Array;
 
-  constructor() {
+  /** `names`: share the interners (event names, comms, strings) of that table, so ids agree. */
+  constructor(names?: EventTable) {
+    this.eventNames = names?.eventNames ?? new ByteInterner();
+    this.comms = names?.comms ?? new ByteInterner();
+    this.strings = names?.strings ?? new ByteInterner();
     for (const n of KNOWN_EVENT_NAMES) this.eventNames.idOfString(n);
     this.otherId = this.eventNames.idOfString('(other)');
     this.cTs = this.ts.off[0];
@@ -211,6 +230,13 @@ export class EventTable {
     // Over 255 (rare): the block becomes u16 (stored as u16 did before: the low 16 bits).
     if ((cpu & 0xff00) !== 0 && this.cCpu instanceof Uint8Array) this.cCpu = this.cpu.widen(this.cpu.blocks.length - 1);
     if ((kind & 0xff00) !== 0 && this.cKind instanceof Uint8Array) this.cKind = this.kind.widen(this.kind.blocks.length - 1);
+    // Outside the i16 range (or not an integer): the block becomes i32 (stored as i32 did before).
+    if ((pid << 16) >> 16 !== pid && this.cPid instanceof Int16Array) this.cPid = this.pid.widen(this.pid.blocks.length - 1);
+    if ((a0 << 16) >> 16 !== a0 && this.cA0 instanceof Int16Array) this.cA0 = this.a0.widen(this.a0.blocks.length - 1);
+    if ((a1 << 16) >> 16 !== a1 && this.cA1 instanceof Int16Array) this.cA1 = this.a1.widen(this.a1.blocks.length - 1);
+    if ((a2 << 16) >> 16 !== a2 && this.cA2 instanceof Int16Array) this.cA2 = this.a2.widen(this.a2.blocks.length - 1);
+    // The shared block of zeros until a row of this block has another source.
+    if ((src & 0xff) !== 0 && this.cSrc === ZERO_U8_BLOCK) this.cSrc = this.src.own(this.src.blocks.length - 1);
     this.cCpu[f] = cpu;
     this.cSrc[f] = src;
     this.cKind[f] = kind;
@@ -219,6 +245,14 @@ export class EventTable {
     this.cA1[f] = a1;
     this.cA2[f] = a2;
     this.fill = f + 1;
+    this.rows++;
+    this.countsByName[kind]++;
+  }
+
+  /** Counts a row without keeping it (see {@link rowsKept}). */
+  count(ts: number, kind: number): void {
+    if (this.rows === 0) this.firstTs = ts;
+    this.rowsKept = false;
     this.rows++;
     this.countsByName[kind]++;
   }
@@ -243,22 +277,25 @@ export class EventTable {
     // filled again by the next push.
     if (this.fill === 0) {
       for (const c of cols) c.dropLastBlock();
-      this.cSrc = this.src.blocks[this.src.blocks.length - 1];
-      this.cPid = this.pid.blocks[this.pid.blocks.length - 1];
-      this.cA0 = this.a0.blocks[this.a0.blocks.length - 1];
-      this.cA1 = this.a1.blocks[this.a1.blocks.length - 1];
-      this.cA2 = this.a2.blocks[this.a2.blocks.length - 1];
       this.fill = BLOCK_ROWS;
     }
     this.fill--;
     this.syncTs();
   }
 
-  /** The current block's state (timestamps, CPU and kind), from the columns (after a change through them). */
+  /**
+   * The current block of every column, from the columns (after a change through them: the
+   * columns' `set` may widen a block or give the shared block of zeros a block of its own).
+   */
   private syncTs(): void {
     const last = this.ts.blockCount - 1;
     this.cCpu = this.cpu.blocks[last];
     this.cKind = this.kind.blocks[last];
+    this.cSrc = this.src.blocks[last];
+    this.cPid = this.pid.blocks[last];
+    this.cA0 = this.a0.blocks[last];
+    this.cA1 = this.a1.blocks[last];
+    this.cA2 = this.a2.blocks[last];
     this.cTs = this.ts.off[last];
     this.cTsWide = this.ts.wide[last];
     this.cTsBases = this.ts.bases[last];
@@ -278,13 +315,14 @@ export class EventTable {
     this.ts.addBlock();
     this.cpu.addBlock();
     this.kind.addBlock();
-    this.cSrc = this.src.addBlock();
-    this.cPid = this.pid.addBlock();
-    this.cA0 = this.a0.addBlock();
-    this.cA1 = this.a1.addBlock();
-    this.cA2 = this.a2.addBlock();
+    this.src.addBlock();
+    this.pid.addBlock();
+    this.a0.addBlock();
+    this.a1.addBlock();
+    this.a2.addBlock();
     this.fill = 0;
     this.syncTs();
+    if (this.onBlockFull !== undefined) this.onBlockFull(this.ts.blockCount - 2);
   }
 
   /** Set by {@link releaseBlock}: some rows are gone, the table cannot be read again. */
@@ -300,7 +338,7 @@ export class EventTable {
     this.ts.release(bi, current);
     this.cpu.release(bi, current);
     this.kind.release(bi, current);
-    for (const c of [this.src, this.pid, this.a0, this.a1, this.a2]) c.release(bi);
+    for (const c of [this.src, this.pid, this.a0, this.a1, this.a2]) c.release(bi, current);
   }
 
   /** Makes the row count visible to column readers (call before reading). */

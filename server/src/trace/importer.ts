@@ -79,6 +79,13 @@ export interface ImportedTrace {
   maxCpuBySource: number[];
   /** Chrome JSON: slices, counters, names. */
   chrome?: ChromeData;
+  /**
+   * A `.dat` file read in two passes (`DatImportOptions.replayDriver`): `events` counts the rows
+   * but keeps none (`rowsKept` false); this decodes them again from the file and calls `onBlock`
+   * for each block of rows in order (the table shares `events`' interners; a block may be
+   * released once handed over). Returns the number of rows replayed.
+   */
+  replay?: (onBlock: (rows: EventTable, bi: number, len: number) => void) => number;
 }
 
 export class TraceImporter {

@@ -16,7 +16,7 @@ import { identifyVcpus } from './identify';
 import type { ImportedTrace } from './importer';
 import { withDefaults, type AnalysisOptions } from './options';
 import { analyzeChrome } from './reconstruct/chrome';
-import { reconstruct } from './reconstruct/sched';
+import { reconstruct, startReconstruct, type SchedResult } from './reconstruct/sched';
 import { TRACE_SCHEMA, TRACE_SCHEMA_FILE, type TraceDocument, type TraceSummaryDocument } from './schema';
 
 export { TraceImporter, importTrace, type ImportedTrace, type ImportOutcome, type ImportRunOptions, type CancelToken } from './importer';
@@ -100,7 +100,7 @@ function analyze(
     return { document, timeline: c.timeline, startNs: c.startNs, endNs: c.endNs };
   }
   const ident = identifyVcpus(trace.threads.list, (t) => (t.comm >= 0 ? trace.events.comms.name(t.comm) : ''), trace.sources);
-  const r = reconstruct(trace, ident, opts, { timeline: keepTimeline, release, wakes });
+  const r = trace.replay ? replayed(trace, trace.replay, ident, opts, keepTimeline, wakes) : reconstruct(trace, ident, opts, { timeline: keepTimeline, release, wakes });
   const statsAfter = statsDoc(trace); // the reconstruction adds inference counters
   const threads = threadDocs(trace, ident, r);
   const vms = vmDocs(trace, ident, threads, r);
@@ -125,4 +125,29 @@ function analyze(
   const tsc = tscOffsetDocs(trace);
   if (tsc.length) document.tscOffsets = tsc;
   return { document, timeline: r.timeline, startNs: r.startNs, endNs: r.endNs };
+}
+
+/**
+ * The reconstruction of a trace read in two passes: its rows decoded again and replayed block by
+ * block, each block released once read (the trace can still be analysed again: the replay reads
+ * the file anew). A file that changed between the two reads is said so in the warnings.
+ */
+function replayed(
+  trace: ImportedTrace,
+  replay: NonNullable<ImportedTrace['replay']>,
+  ident: ReturnType<typeof identifyVcpus>,
+  opts: ReturnType<typeof withDefaults>,
+  timeline: boolean,
+  wakes: boolean,
+): SchedResult {
+  const rec = startReconstruct(trace, ident, opts, { timeline, wakes });
+  const n = replay((rows, bi, len) => {
+    rec.block(rows, bi, len);
+    rows.releaseBlock(bi);
+  });
+  if (n !== trace.events.length) {
+    trace.stats.count('input_error');
+    trace.stats.warn(0, 0, `the file changed while it was read: ${n} events the second time, ${trace.events.length} the first (the analysis used the second)`);
+  }
+  return rec.finish();
 }

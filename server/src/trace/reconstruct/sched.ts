@@ -22,7 +22,7 @@
  * waiter for the part of the segment it was waiting.
  */
 import { LaneBuilder, TimelineBuilder } from '../../core/timeline';
-import { EventKind, TaskState } from '../events';
+import { EventKind, TaskState, type EventTable } from '../events';
 import type { ImportedTrace } from '../importer';
 import type { Identification } from '../identify';
 import type { AnalysisOptions } from '../options';
@@ -81,10 +81,41 @@ export interface ReconstructOptions {
 }
 
 export function reconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): SchedResult {
-  const keepTimeline = how.timeline ?? true;
   const release = how.release ?? false;
+  const ev = trace.events;
+  if (ev.released) throw new Error('the trace was released by an earlier analysis');
+  if (!ev.rowsKept) throw new Error('the trace keeps no rows: reconstruct it from its replay (startReconstruct)');
+  const r = startReconstruct(trace, ident, opts, how);
+  const n = ev.length;
+  const nBlocks = ev.ts.blockCount;
+  for (let bi = 0; bi < nBlocks; bi++) {
+    if (release && bi > 0) ev.releaseBlock(bi - 1);
+    const len = Math.min(BLOCK_ROWS, n - bi * BLOCK_ROWS);
+    if (len <= 0) break;
+    r.block(ev, bi, len);
+  }
+  if (release) for (let bi = 0; bi < nBlocks; bi++) ev.releaseBlock(bi);
+  return r.finish();
+}
+
+/** A reconstruction fed rows block by block (see {@link startReconstruct}). */
+export interface Reconstruction {
+  /** Replays rows [0, len) of block `bi` of `rows` (a table that shares the trace's interners). */
+  block(rows: EventTable, bi: number, len: number): void;
+  /** Closes everything at the last time seen and returns the result (once, after the last block). */
+  finish(): SchedResult;
+}
+
+/**
+ * The reconstruction as a consumer of blocks of rows, in row order: what {@link reconstruct}
+ * runs over the trace's own table, and what a trace read in two passes (`ImportedTrace.replay`)
+ * feeds as its rows are decoded again, so no table of the whole trace is ever held. The trace's
+ * thread table, stats, CPU counts and first timestamp must be complete before (they are: the
+ * first pass counts rows without keeping them).
+ */
+export function startReconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): Reconstruction {
+  const keepTimeline = how.timeline ?? true;
   const keepWakes = how.wakes ?? true;
-  if (trace.events.released) throw new Error('the trace was released by an earlier analysis');
   const ev = trace.events;
   const info = trace.threads;
   const stats = trace.stats;
@@ -108,7 +139,7 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   const srcPrefix = (src: number): string => (trace.sources[src] ? `${trace.sources[src]}/` : '');
   const srcGroup = (src: number): string => trace.sources[src] || 'host';
 
-  const startNs = n > 0 ? ev.ts.get(0) : 0;
+  const startNs = n > 0 ? (ev.rowsKept ? ev.ts.get(0) : ev.firstTs) : 0;
   /**
    * [0] the time of the event being replayed, for the per-event helpers (see switchIn); [1] the
    * latest time so far (a local double updated in the loop was kept boxed: a heap number per event).
@@ -530,15 +561,10 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
   // number allocated per event.
   const lastTsBySrc = new Float64Array(256).fill(-Infinity);
   let switches = 0;
-  const nBlocks = ev.ts.blockCount;
   const tsScratch = new Float64Array(BLOCK_ROWS);
-  for (let bi = 0; bi < nBlocks; bi++) {
-    if (release && bi > 0) ev.releaseBlock(bi - 1);
-    const base = bi * BLOCK_ROWS;
-    const len = Math.min(BLOCK_ROWS, n - base);
-    if (len <= 0) break;
-    const TS = ev.ts.block(bi, tsScratch), CPU = ev.cpu.blocks[bi], SRC = ev.src.blocks[bi], KIND = ev.kind.blocks[bi], PID = ev.pid.blocks[bi];
-    const A0 = ev.a0.blocks[bi], A1 = ev.a1.blocks[bi], A2 = ev.a2.blocks[bi];
+  function block(rows: EventTable, bi: number, len: number): void {
+    const TS = rows.ts.block(bi, tsScratch), CPU = rows.cpu.blocks[bi], SRC = rows.src.blocks[bi], KIND = rows.kind.blocks[bi], PID = rows.pid.blocks[bi];
+    const A0 = rows.a0.blocks[bi], A1 = rows.a1.blocks[bi], A2 = rows.a2.blocks[bi];
     for (let j = 0; j < len; j++) {
       const src = SRC[j];
       let ts = TS[j];
@@ -649,32 +675,33 @@ export function reconstruct(trace: ImportedTrace, ident: Identification, opts: A
     }
   }
 
-  if (release) for (let bi = 0; bi < nBlocks; bi++) ev.releaseBlock(bi);
-  endNs = now[1];
-  for (let k = 0; k < 2; k++) if (nsSeen[k]) stats.count(NS_NAMES[k], nsSum[k]);
+  function finish(): SchedResult {
+    endNs = now[1];
+    for (let k = 0; k < 2; k++) if (nsSeen[k]) stats.count(NS_NAMES[k], nsSum[k]);
 
-  // --- End of trace: close everything at endNs ------------------------------------------------
-  kvm.finish();
-  for (const c of cpus) endSegment(c, endNs);
-  for (const t of threads) {
-    if (!t) continue;
-    if (t.state === St.Runnable) {
-      // Still waiting at the end: count the wait, and keep it as a stretch if long.
-      const d = endNs - t.since;
-      const thief = topThief(t);
-      if (t.waitKind === WaitKind.Preempted && d > stretchNs) {
-        t.stretchCount++;
-        t.stretchNs += d;
-        if (d > t.stretchMaxNs) t.stretchMaxNs = d;
-        keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
-      }
-      setState(t, St.Unknown, endNs, !keepTimeline ? -1 : t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
-    } else setState(t, St.Unknown, endNs);
+    // --- End of trace: close everything at endNs ------------------------------------------------
+    kvm.finish();
+    for (const c of cpus) endSegment(c, endNs);
+    for (const t of threads) {
+      if (!t) continue;
+      if (t.state === St.Runnable) {
+        // Still waiting at the end: count the wait, and keep it as a stretch if long.
+        const d = endNs - t.since;
+        const thief = topThief(t);
+        if (t.waitKind === WaitKind.Preempted && d > stretchNs) {
+          t.stretchCount++;
+          t.stretchNs += d;
+          if (d > t.stretchMaxNs) t.stretchMaxNs = d;
+          keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
+        }
+        setState(t, St.Unknown, endNs, !keepTimeline ? -1 : t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
+      } else setState(t, St.Unknown, endNs);
+    }
+    for (const a of activity) {
+      const d = endNs - a.last;
+      if (d > 0) a.timeAtLevel[a.level] = (a.timeAtLevel[a.level] ?? 0) + d;
+    }
+    return { threads: threads as ThreadSched[], cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
   }
-  for (const a of activity) {
-    const d = endNs - a.last;
-    if (d > 0) a.timeAtLevel[a.level] = (a.timeAtLevel[a.level] ?? 0) + d;
-  }
-  return { threads: threads as ThreadSched[], cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
-
+  return { block, finish };
 }

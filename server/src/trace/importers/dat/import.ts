@@ -8,6 +8,7 @@
  * Nothing throws: structure errors end the import with a counted warning (what was read stays),
  * corrupt pages and chunks are counted and located (CPU, file offset) and skipped.
  */
+import { BLOCK_ROWS } from '../../columns';
 import { EventKind, EventTable, noteKvmEvent, ThreadTable } from '../../events';
 import { timeShiftSummary } from '../../link/timeshift';
 import type { ImportedTrace } from '../../importer';
@@ -22,6 +23,14 @@ export interface DatImportOptions {
   fileName?: string;
   maxWarningSamples?: number;
   decompressors?: DatDecompressors;
+  /**
+   * Read the file twice instead of keeping a table of every event: the import counts the rows
+   * (threads, names, stats, CPUs: everything but the rows) and the trace gets a `replay` that
+   * decodes the events again and hands them to the reconstruction block by block, through this
+   * driver (which answers the replay's read requests, synchronously, from the same file). The
+   * documents are the same either way; memory no longer grows with the trace.
+   */
+  replayDriver?: (reads: Reads<number>) => number;
 }
 
 const NO_FIELD: FieldDesc = { name: '', offset: -1, size: 0, signed: false, dataLoc: false, relLoc: false, isString: false };
@@ -66,7 +75,9 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
   const detail: Record<string, unknown> = { detected: 'trace-cmd-dat' };
   const result = (L?: DatLayout): ImportedTrace => {
     events.seal();
+    const driver = opts.replayDriver;
     return {
+      ...(L && driver && !events.rowsKept ? { replay: (onBlock: (rows: EventTable, bi: number, len: number) => void) => driver(replayRows(L, events, fileSize, opts, onBlock)) } : {}),
       fileName: opts.fileName ?? '',
       format: 'trace-cmd-dat',
       formatDetail: detail,
@@ -105,8 +116,7 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
   if (shift) detail.timeShift = shift;
   for (const n of L.notes) stats.warn(0, 0, n);
 
-  const sink = new DatSink(L, events, threads, stats);
-  const streams: CpuStream[] = [];
+  const sink = new DatSink(L, events, threads, stats, opts.replayDriver ? Rows.Count : Rows.Keep);
   const ringEvents = {
     warn: (cpu: number, where: number, reason: string) => {
       stats.count('dat_corrupt_page');
@@ -117,6 +127,7 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
       stats.warn(0, 0, `CPU ${cpu}: the kernel lost ${count > 0 ? count : 'some'} events before ${sink.seconds(ts)} s`);
     },
   };
+  const streams: CpuStream[] = [];
   for (const c of L.cpus) {
     if (c.cpu >= MAX_CPUS) {
       stats.count('dat_corrupt_page');
@@ -125,6 +136,48 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
     }
     streams.push(new CpuStream(c.cpu, c, L, opts.decompressors ?? {}, fileSize, ringEvents));
   }
+  maxCpu = yield* merge(streams, sink);
+  let pages = 0;
+  let corrupt = 0;
+  for (const s of streams) {
+    pages += s.pages;
+    corrupt += s.corruptPages;
+  }
+  detail.pages = pages;
+  if (corrupt) detail.corruptPages = corrupt;
+  return result(L);
+}
+
+/**
+ * The second pass of a two-pass import (see `DatImportOptions.replayDriver`): the events decoded
+ * again, in the same order, into a table of their own that shares the first pass's interners
+ * (so ids agree), handed over block by block as each fills; warnings, counters and threads are
+ * not collected again. Returns the number of rows (the first pass's count unless the file
+ * changed in between).
+ */
+function* replayRows(L: DatLayout, names: EventTable, fileSize: number, opts: DatImportOptions, onBlock: (rows: EventTable, bi: number, len: number) => void): Reads<number> {
+  const rows = new EventTable(names);
+  const stats = new ImportStats(0);
+  const sink = new DatSink(L, rows, new ThreadTable(), stats, Rows.Only);
+  const quiet = { warn: () => {}, lost: () => {} };
+  const streams: CpuStream[] = [];
+  for (const c of L.cpus) if (c.cpu < MAX_CPUS) streams.push(new CpuStream(c.cpu, c, L, opts.decompressors ?? {}, fileSize, quiet));
+  rows.onBlockFull = (bi) => onBlock(rows, bi, BLOCK_ROWS);
+  yield* merge(streams, sink);
+  rows.onBlockFull = undefined;
+  rows.seal();
+  const last = rows.ts.blockCount - 1;
+  const len = rows.length - last * BLOCK_ROWS;
+  if (len > 0) onBlock(rows, last, len);
+  return rows.length;
+}
+
+/**
+ * Merges the CPUs' streams by timestamp into the sink; returns the highest CPU that had an event
+ * (-1 when none).
+ */
+function* merge(streams: CpuStream[], sink: DatSink): Reads<number> {
+  let maxCpu = -1;
   streams.sort((a, b) => a.cpu - b.cpu);
   // Prime every stream with its first event.
   const live: CpuStream[] = [];
@@ -167,15 +220,17 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
       if (!(t < m2 || (t === m2 && bi < i2))) break;
     }
   }
-  let pages = 0;
-  let corrupt = 0;
-  for (const s of streams) {
-    pages += s.pages;
-    corrupt += s.corruptPages;
-  }
-  detail.pages = pages;
-  if (corrupt) detail.corruptPages = corrupt;
-  return result(L);
+  return maxCpu;
+}
+
+/** What the sink does with a decoded event's row. */
+const enum Rows {
+  /** Into the table, with the thread bookkeeping (a one-pass import). */
+  Keep,
+  /** Counted only, with the thread bookkeeping (the first of two passes). */
+  Count,
+  /** Into the table, nothing else (the second pass). */
+  Only,
 }
 
 /** Decodes events into the table (the binary counterpart of the text parser's `event`). */
@@ -198,6 +253,7 @@ class DatSink {
     private readonly table: EventTable,
     private readonly threads: ThreadTable,
     private readonly stats: ImportStats,
+    private readonly rows: Rows = Rows.Keep,
   ) {
     this.little = L.little;
     for (const f of L.formats) this.byId.set(f.id, f);
@@ -450,8 +506,10 @@ class DatSink {
 
     if (ts < this.prevTs) st.count('timestamp_backwards');
     else this.prevTs = ts;
-    table.push(ts, cpu, 0, kind, pid, a0, a1, a2);
+    if (this.rows === Rows.Count) table.count(ts, kind);
+    else table.push(ts, cpu, 0, kind, pid, a0, a1, a2);
     st.events++;
+    if (this.rows === Rows.Only) return;
 
     const ti = this.headThread(cpu, pid);
     const info = this.threads.list[ti];
