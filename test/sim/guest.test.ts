@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { busy, cpu, diskIo, every, exitStep, fixed, guest, load, lockStep, ms, parallel, program, s, scenario, sleep, thread, us, vm } from './irBuilders';
 import { near, sim, task } from './helpers';
 import { HOST_COST_DEFAULTS } from '../../server/src/sim/host/costs';
+import { analyzeDocument } from '../../server/src/model/analyze';
 
 test('a periodic guest thread on an idle host: latency = halt wake-up + its CPU', () => {
   const r = sim(scenario({ pcpus: 1, durationNs: 100 * ms, vms: [vm('v', 1, { guest: { threads: [thread('t', program([cpu(10 * us)], every(1 * ms)))] } })] }));
@@ -111,4 +112,28 @@ test('a waking RT thread whose vCPU runs RT work goes to a vCPU running normal w
   const l = task(r, 'rt').latency;
   assert.ok(l.count >= 90);
   assert.ok(l.max < 450 * us, `rt max latency ${l.max} (queued behind the other RT thread: ~600 us)`);
+});
+
+test('ioload IOs still in flight at the end are censored samples, like every other unfinished work', () => {
+  // A disk slower than the run: no IO completes. Before, the ioload had no sample at all (count 0),
+  // so a storage stall hid itself; now each IO issued is a sample of its age, all unfinished.
+  const text = `scenario { duration 100ms; seed 3 }
+host { pcpus 2 }
+vm v {
+  vcpus 2
+  openhcl { storvsp scsi0 { disk slow { latency 1s } } }
+  guest {
+    ioload open { disk scsi0 slow; rate 1k/s }
+    ioload closed { disk scsi0 slow; depth 4 }
+  }
+}`;
+  const r = sim(analyzeDocument(text, { uri: 'mem:/io.vps' }).scenario!);
+  const open = task(r, 'open').latency;
+  assert.ok(open.count > 70 && open.count < 130, `${open.count} IOs issued at 1k/s in 100 ms`);
+  assert.equal(open.unfinished, open.count);
+  assert.ok(open.max > 90 * ms && open.max <= 100 * ms, `oldest ${open.max}`);
+  const closed = task(r, 'closed').latency;
+  assert.equal(closed.count, 4);
+  assert.equal(closed.unfinished, 4);
+  assert.equal(closed.max, 100 * ms);
 });

@@ -9,7 +9,7 @@ import * as consts from './consts';
 import { GuestState } from './state';
 
 // Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
-const { IT_IRQ } = consts;
+const { IT_IRQ, TK_LOAD } = consts;
 
 declare module './state' {
   interface GuestState {
@@ -27,7 +27,7 @@ GuestState.prototype.threadCount = function (this: GuestState): number {
 /**
  * End of the run: work still unfinished is reported as censored samples (its age now): passes
  * of guest threads in progress and their queued releases, rounds of parallel regions in
- * progress, interrupts not yet taken. (ioloads are not covered.)
+ * progress, interrupts not yet taken, ioload IOs not completed.
  */
 GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
   const st = this.stats;
@@ -40,6 +40,16 @@ GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
     while (rel && rel.size > 0) st.censored(this.gTask[t], now, now - rel.shift());
   }
   for (const r of this.regions) if (!r.done && r.round > 0) st.censored(r.task, now, now - r.roundStart);
+  // ioload IOs issued and not completed (queued to submit, in StorVSP, at the disk, or their
+  // completion not yet taken): without them an ioload whose IOs never complete had no sample at all.
+  if (this.ioloads.length > 0) {
+    const free = new Uint8Array(this.tkNext);
+    for (let i = 0; i < this.tkFreeN; i++) free[this.tkFree[i]] = 1;
+    for (let tk = 0; tk < this.tkNext; tk++) {
+      if (free[tk] || this.tkKind[tk] !== TK_LOAD) continue;
+      st.censored(this.ioloads[this.tkOwner[tk]].task, now, now - this.tkStart[tk]);
+    }
+  }
   for (let v = 0; v < this.nv; v++) {
     const ring = this.vItems[v];
     for (let k = 0; k < ring.size; k++) {
