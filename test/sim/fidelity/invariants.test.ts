@@ -17,7 +17,7 @@ import { simulate, simulateAll } from '../../../server/src/sim/run';
 import { withRunFindings } from '../../../server/src/analysis/run';
 import type { VariantResult } from '../../../server/src/sim/result';
 import { genArb, lightArb, scenarioText, type Gen, type Sched } from './scenarioGen';
-import { checkInvariants, expectOf, laneTotals } from './invariants';
+import { checkInvariants, expectOf, releaseDrivenTasks } from './invariants';
 
 const EXTRA = Number(process.env.VPSCOPE_PROPS_RUNS ?? 0) || 0;
 const SEED = Number(process.env.VPSCOPE_PROPS_SEED ?? 0) || 0;
@@ -44,6 +44,20 @@ test('generated scenarios: every variant result conserves time and is sane (no N
         const variant = r.name === 'base' ? sc : sc.variants.find((v) => v.name === r.name)!.scenario;
         const bad = checkInvariants(r, expectOf(variant, text));
         assert.deepEqual(bad, [], `variant ${r.name}:\n${bad.slice(0, 10).join('\n')}\n${text}`);
+      }
+      // Releases that do not depend on the run (Poisson, periodic, open-loop IO, interrupts) are
+      // all samples, finished or censored: the same count in every variant that keeps the task.
+      if (sc.settings.warmupNs === 0 && results.length > 1) {
+        const base = releaseDrivenTasks(sc);
+        for (const r of results.slice(1)) {
+          const mine = releaseDrivenTasks(sc.variants.find((v) => v.name === r.name)!.scenario);
+          for (const t of r.tasks) {
+            const k = `${t.vm}/${t.name}`;
+            if (!base.has(k) || base.get(k) !== mine.get(k)) continue;
+            const b = results[0].tasks.find((x) => x.vm === t.vm && x.name === t.name)!;
+            assert.equal(t.latency.count, b.latency.count, `${k}: ${b.latency.count} releases in base, ${t.latency.count} in ${r.name}\n${text}`);
+          }
+        }
       }
     }),
     opts(40, 11),

@@ -197,3 +197,20 @@ export function laneTotals(r: VariantResult, which: (l: { id: string; kind: stri
   }
   return sum;
 }
+
+/**
+ * Tasks whose releases do not depend on how the run goes (Poisson or periodic triggers, open-loop
+ * ioloads, interrupts), by `vm/name`: without a warmup every release is a sample, finished or
+ * censored, so their `latency.count` must be the same in every variant that leaves them as they are.
+ */
+export function releaseDrivenTasks(sc: Scenario): Map<string, string> {
+  const out = new Map<string, string>();
+  const trig = (p: { trigger: { kind: string }; count?: number; startNs: number }) => p.trigger.kind === 'poisson' || p.trigger.kind === 'periodic';
+  for (const vm of sc.vms) {
+    for (const t of vm.guest.threads) if (trig(t.program)) out.set(`${vm.name}/${t.name}`, JSON.stringify([t.program, t.count, t.vcpus]));
+    for (const l of vm.guest.ioloads) if (l.ratePerSec !== undefined) out.set(`${vm.name}/${l.name}`, JSON.stringify([l.ratePerSec, l.vcpus]));
+    for (const q of vm.guest.irqs) out.set(`${vm.name}/${q.name}`, JSON.stringify([q.ratePerSec, q.vcpus]));
+    for (const t of vm.openhcl?.tasks ?? []) if (t.program.trigger.kind === 'poisson' || t.program.trigger.kind === 'periodic') out.set(`${vm.name}/${t.name}`, JSON.stringify([t.program.trigger, t.program.startNs, t.program.count]));
+  }
+  return out;
+}
