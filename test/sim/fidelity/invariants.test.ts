@@ -153,7 +153,9 @@ test('a higher Xen weight never lowers the share in the same pool', () => {
  * threads doing 5 us of CPU and sleeping 1 us, a blocking barrier and intercepts. v0's share at
  * weight 128 / 256 / 512 / 1024: 0.800 / 0.868 / 0.822 / 0.840 (weight shares 0.73 / 0.84 /
  * 0.91 / 0.96), after the ratelimit fix 0.792 / 0.868 / 0.824 / 0.844. Credit1 holds the property
- * (above); how credit2 resets and clips credit around the waker's frequent wake-ups is the
- * suspect.
+ * (above). Each wake-up of a v1 vCPU with more credit than the running v0 vCPU preempts it
+ * (after the ratelimit), and how often that happens depends on the burn rates and the reset's
+ * clipping in a way that is not monotonic; whether Xen's credit2 does the same (it has no weight
+ * guarantee for wake-up-heavy domains either) is not established here.
  */
 test.todo('credit2: a higher weight never lowers the share in the same pool (frequently waking competitor)');
