@@ -49,7 +49,7 @@ export interface Finding<R = TextRange> {
 export interface Stall<R = TextRange> {
   /** The task (or thread) that waited. */
   task: string;
-  /** The VP (vCPU) index it waited on, within its VM. */
+  /** The VP (vCPU) index it waited on, within its VM; -1 when the waiter is on no VP (a host load thread, a `runs_on dedicated` task thread). */
   vp: number;
   /** When the wait began, ns of simulated time. */
   startNs: number;

@@ -154,7 +154,7 @@ export class KvmVm implements BoostHooks, EventHandler {
 
   private clear(v: number, now: Ns): void {
     if (this.boostedBy[v] === SRC_NONE) return;
-    this.boostedNs[v] += now - this.since[v];
+    this.boostedNs[v] += this.measured(this.since[v], now);
     this.boostedBy[v] = SRC_NONE;
     this.guestAsked[v] = 0;
     this.host.setBoost(this.tids[v], 0, now);
@@ -185,8 +185,13 @@ export class KvmVm implements BoostHooks, EventHandler {
     this.boost(v, SRC_HOST, now);
   }
 
-  /** Boosted ns of vCPU `v` up to `now`. */
+  /** The part of [from, to) after the warmup (what every other per-state total counts). */
+  private measured(from: Ns, to: Ns): Ns {
+    return Math.max(0, to - Math.max(from, this.ctx.warmupNs));
+  }
+
+  /** Boosted ns of vCPU `v` up to `now`, after the warmup like the lane totals. */
   boostedTime(v: number, now: Ns): Ns {
-    return this.boostedNs[v] + (this.boostedBy[v] !== SRC_NONE ? now - this.since[v] : 0);
+    return this.boostedNs[v] + (this.boostedBy[v] !== SRC_NONE ? this.measured(this.since[v], now) : 0);
   }
 }

@@ -27,10 +27,9 @@ GuestState.prototype.threadCount = function (this: GuestState): number {
 /**
  * End of the run: work still unfinished is reported as censored samples (its age now): passes
  * of guest threads in progress and their queued releases, rounds of parallel regions in
- * progress, interrupts not yet taken, and the IOs of open-loop ioloads (`rate`) not yet
- * completed: queued on a vCPU, in a channel's ring or queue, at the disk, or their completion not
- * yet taken (every one holds its token until then). A closed loop (`depth`) always has its depth
- * in flight and cannot fall behind: those are not counted.
+ * progress, interrupts not yet taken, and ioload IOs not yet completed: queued on a vCPU, in a
+ * channel's ring or queue, at the disk, or their completion not yet taken (each holds its token
+ * until then). A closed loop (`depth`) always has about its depth in flight.
  */
 GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
   const st = this.stats;
@@ -43,20 +42,21 @@ GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
     while (rel && rel.size > 0) st.censored(this.gTask[t], now, now - rel.shift());
   }
   for (const r of this.regions) if (!r.done && r.round > 0) st.censored(r.task, now, now - r.roundStart);
+  // ioload IOs issued and not completed (queued to submit, in StorVSP, at the disk, or their
+  // completion not yet taken): without them an ioload whose IOs never complete had no sample at all.
+  if (this.ioloads.length > 0) {
+    const free = new Uint8Array(this.tkNext);
+    for (let i = 0; i < this.tkFreeN; i++) free[this.tkFree[i]] = 1;
+    for (let tk = 0; tk < this.tkNext; tk++) {
+      if (free[tk] || this.tkKind[tk] !== TK_LOAD) continue;
+      st.censored(this.ioloads[this.tkOwner[tk]].task, now, now - this.tkStart[tk]);
+    }
+  }
   for (let v = 0; v < this.nv; v++) {
     const ring = this.vItems[v];
     for (let k = 0; k < ring.size; k++) {
       const i = 4 * ((ring.head + k) & ring.mask);
       if (ring.buf[i] === IT_IRQ) st.censored(this.irqs[ring.buf[i + 1]].task, now, now - ring.buf[i + 2]);
-    }
-  }
-  if (this.ioloads.some((l) => !l.closed)) {
-    const free = new Uint8Array(this.tkNext);
-    for (let k = 0; k < this.tkFreeN; k++) free[this.tkFree[k]] = 1;
-    for (let tk = 0; tk < this.tkNext; tk++) {
-      if (free[tk] || this.tkKind[tk] !== TK_LOAD) continue;
-      const l = this.ioloads[this.tkOwner[tk]];
-      if (!l.closed) st.censored(l.task, now, now - this.tkStart[tk]);
     }
   }
 };

@@ -21,6 +21,7 @@ declare module './state' {
     dequeue(t: number): void;
     requeueCurrent(v: number, t: number, now: Ns, head: boolean): void;
     selectVcpu(t: number): number;
+    rtBusy(v: number): boolean;
     wakeThread(t: number, now: Ns, irq: BoostInterrupt | null): void;
     notify(v: number, now: Ns): void;
     waitStart(t: number, v: number, now: Ns): void;
@@ -98,7 +99,25 @@ GuestState.prototype.selectVcpu = function (this: GuestState, t: number): number
       if (al.length === this.nv || al.includes(c)) return c;
     }
   }
+  // An RT thread whose previous vCPU runs (or has queued) RT work of its priority goes to a vCPU
+  // running only normal work, as Linux's select_task_rq_rt does (curr is RT with prio <= p's ->
+  // find_lowest_rq: a CPU whose highest priority is below p's). Without this, RT threads piled up
+  // behind each other on one vCPU while the others ran normal threads (found by the generated
+  // metamorphic properties: two RT threads queued on vCPU 0 for ~1.5 ms each, beside two vCPUs
+  // running spinners).
+  if (this.gRt[t] && (!allowedPrev || this.rtBusy(prev))) {
+    for (let i = 0; i < al.length; i++) {
+      const c = al[i];
+      if (c !== prev && !this.rtBusy(c)) return c;
+    }
+  }
   return allowedPrev ? prev : al[0];
+};
+
+/** vCPU `v` runs or has queued an RT thread (all guest RT threads share one priority). */
+GuestState.prototype.rtBusy = function (this: GuestState, v: number): boolean {
+  const c = this.vCur[v];
+  return (c >= 0 && this.gRt[c] === 1) || this.rq.size[2 * v] > 0;
 };
 
 /** A blocked thread becomes runnable (timer, IO completion, lock hand-off, barrier release). */

@@ -12,7 +12,8 @@
  * - Slice: the time until the running vCPU's credit would fall to the next candidate's, clamped to
  *   [max(min_slice, ratelimit), timeslice] (0.5 ms .. 10 ms by default).
  * - Wake-up: an idle allowed pCPU is tickled; otherwise the pCPU running the lowest-credit vCPU is
- *   preempted when the woken vCPU has more credit and the running one ran at least `ratelimit`.
+ *   preempted when the woken vCPU has more credit, once the running one has run `ratelimit` (at
+ *   once if it has, else at the end of its ratelimit: Xen's runq_candidate keeps it only that long).
  * - Caps: a capped domain gets cap% x `cap_period` (10 ms) of budget each period, kept at most
  *   one period's worth; when it is spent its vCPUs are parked until a refill makes it positive.
  *   A slice never goes below min_slice, so it may overrun the budget: the overrun is a debt the
@@ -45,6 +46,8 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   private readonly budget = new Map<number, number>();
   private readonly hid: number;
   private readonly capTimer: number;
+  /** Per pCPU of the pool (by index): a wake-up preemption deferred to the end of the running vCPU's ratelimit. */
+  private readonly rlTimers: Int32Array;
 
   constructor(
     private readonly core: HostCore,
@@ -61,6 +64,8 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     this.capPeriod = ir.capPeriodNs > 0 ? ir.capPeriodNs : 10_000_000;
     this.hid = engine.register(this);
     this.capTimer = engine.timer(this.hid, 0);
+    this.rlTimers = new Int32Array(cpus.length);
+    for (let i = 0; i < cpus.length; i++) this.rlTimers[i] = engine.timer(this.hid, 1 + i);
   }
 
   addThread(tid: number): void {
@@ -146,12 +151,22 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
       // Live credit of the running vCPU.
       const w = core.dWeight[core.tDomain[cur]];
       const cc = this.credit[cur] - (core.ranSince(c, now) * this.maxWeight) / w;
-      if (cc < low && now - this.runStart[cur] >= this.ratelimit) {
+      if (cc < low) {
         low = cc;
         victim = c;
       }
     }
-    if (victim >= 0 && this.credit[tid] > low) core.kick(victim, now);
+    if (victim < 0 || this.credit[tid] <= low) return;
+    // Xen (credit2.c): runq_tickle picks the pCPU whose running vCPU has the least credit, whatever
+    // it ran; the rate limit applies in the schedule that follows (runq_candidate keeps a vCPU that
+    // ran less than `ratelimit`, and csched2_runtime gives it only the rest of that time), so the
+    // preemption is deferred to the end of the rate limit, not dropped. Dropping it left the waker
+    // queued for the whole slice (up to 10 ms) computed before it woke.
+    const until = this.runStart[core.cCurr[victim]] + this.ratelimit;
+    if (until <= now) return core.kick(victim, now);
+    const t = this.rlTimers[this.cpus.indexOf(victim)];
+    const due = this.engine.dueAt(t);
+    if (due < 0 || until < due) this.engine.arm(t, until);
   }
 
   put(tid: number, _cpu: number, now: Ns, ranNs: Ns, how: number): void {
@@ -172,7 +187,8 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     }
     if (t < 0) return -1;
     this.remove(t);
-    this.runStart[t] = now;
+    // A vCPU that keeps its pCPU keeps its rate-limit window (Xen: state_entry_time is unchanged).
+    if (this.core.cCurr[cpu] !== t) this.runStart[t] = now;
     return t;
   }
 
@@ -225,8 +241,12 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     this.core.setParked(tid, true, now);
   }
 
-  /** Cap period: refill every capped domain's budget and unpark its vCPUs. */
-  onEvent(_arg: number, now: Ns): void {
+  /** Cap period (arg 0): refill every capped domain's budget and unpark its vCPUs; arg i > 0: the deferred preemption of the pool's pCPU i - 1. */
+  onEvent(arg: number, now: Ns): void {
+    if (arg > 0) {
+      this.core.kick(this.cpus[arg - 1], now);
+      return;
+    }
     this.engine.arm(this.capTimer, now + this.capPeriod);
     // Charge what the running vCPUs of capped domains ran so far, so that this period's refill
     // pays for it (otherwise a run longer than a period would be charged after refills it used).
