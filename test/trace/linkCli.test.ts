@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyzeTraceParts } from '../../server/src/trace';
@@ -94,8 +94,9 @@ describe('vpscope analyze HOST GUEST', () => {
     assert.match(r.out, /VM .*1 vCPUs/);
     assert.match(r.out, /not linked: the guest trace has no sched_switch events/);
     assert.match(r.out, /VPS344/);
-    // Both traces of hosts: linked, with a warning.
-    const both = await run([join(dir, 'host-small.txt'), join(dir, 'host-small.txt')]);
+    // Both traces of hosts (a copy: the same file twice is a usage error): linked, with a warning.
+    copyFileSync(join(dir, 'host-small.txt'), join(dir, 'host-copy.txt'));
+    const both = await run([join(dir, 'host-small.txt'), join(dir, 'host-copy.txt')]);
     assert.equal(both.code, 0, both.err);
     assert.match(both.out, /warning: {2}the guest trace has vCPU threads itself/);
     assert.ok(existsSync(hostDat));
