@@ -375,3 +375,43 @@ describe('names of 1,000,000 characters', () => {
   assert.match(a.stdout, /w{60}\.\.\. \(1,000,000 characters\)/);
 });
 });
+
+describe('hostile option values', () => {
+  it('an empty output path is a usage error naming the option; nothing is written, nothing is run', () => {
+    const trace = join(dir, 'empty-out.trace');
+    writeFileSync(trace, '# tracer: nop\n');
+    for (const opt of ['--out', '--html', '--chrome-trace']) {
+      const r = cli(['simulate', small, opt, '']);
+      assert.equal(r.status, 2, `simulate ${opt} '': ${r.stderr.slice(0, 500)}`);
+      assert.match(r.stderr, new RegExp(`${opt} expects a file name, got an empty string`));
+      assert.equal(r.stdout, '');
+    }
+    for (const opt of ['--out', '--html', '--chrome-trace', '--scenario']) {
+      const a = cli(['analyze', trace, opt, '']);
+      assert.equal(a.status, 2, `analyze ${opt} '': ${a.stderr.slice(0, 500)}`);
+      assert.match(a.stderr, new RegExp(`${opt} expects a file name, got an empty string`));
+    }
+    assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--out', path: '' }]), `--out expects a file name, got an empty string`);
+  });
+
+  it('a 100,000-character value is echoed clipped in the usage error; a 400-digit count says its bound', () => {
+    const huge = '7'.repeat(100_000);
+    for (const args of [
+      ['simulate', small, '--seed', huge.replace(/7/g, 'x')],
+      ['simulate', small, '--sweep', `host.pcpus=1..${huge.replace(/7/g, 'x')}`],
+      ['simulate', small, '--sweep', `host.pcpus=${huge.replace(/7/g, 'x')}`],
+      ['simulate', small, '--variant', huge],
+      ['check', small, '--sim-ms', huge.replace(/7/g, 'x')],
+    ]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, args.slice(0, 3).join(' '));
+      const first = r.stderr.split('\n')[0];
+      assert.ok(first.length < 2_200, `${args[2]}: first stderr line of ${first.length} characters`);
+      assert.match(first, /\(100,0\d\d characters\)/);
+      assert.ok(r.stderr.length < 6_000, `${args[2]}: ${r.stderr.length} characters on stderr`);
+    }
+    const big = cli(['simulate', small, '--seed', '9'.repeat(400)]);
+    assert.equal(big.status, 2);
+    assert.match(big.stderr, /--seed must be at most 2\^53 - 1/);
+  });
+});

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { clipRuns, MAX_MESSAGE } from '../core/text';
 import { outputConflict } from '../io/outputs';
 
 export { outputConflict };
@@ -22,9 +23,18 @@ export interface CommandIO {
 
 export const processIO: CommandIO = { stdout: process.stdout, stderr: process.stderr };
 
+/**
+ * A usage message that echoes what was typed, safe for a terminal and bounded as diagnostics are
+ * (runs over 80 characters shortened, at most 2,000 characters): `--seed` followed by a 128 KB
+ * argument printed it whole in `--seed expects a number, got '...'`.
+ */
+export function usageText(msg: string): string {
+  return terminalSafe(clipRuns(msg, MAX_MESSAGE));
+}
+
 /** Prints `vpscope CMD: msg` and the usage on stderr; returns exit code 2. */
 export function usageError(cmd: string, usage: string, msg: string, io: CommandIO = processIO): number {
-  io.stderr.write(`vpscope ${cmd}: ${terminalSafe(msg)}\n\n${usage}\n`);
+  io.stderr.write(`vpscope ${cmd}: ${usageText(msg)}\n\n${usage}\n`);
   return 2;
 }
 
