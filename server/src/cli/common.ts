@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { clipRuns, MAX_MESSAGE } from '../core/text';
+import { clipRuns, MAX_MESSAGE, showControls } from '../core/text';
 import { outputConflict } from '../io/outputs';
 
 export { outputConflict };
@@ -132,11 +132,7 @@ export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string
  * (not JSON) output of the commands goes through here.
  */
 export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const n = c.charCodeAt(0);
-    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
-  });
+  return showControls(s);
 }
 
 /**
