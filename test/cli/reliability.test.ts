@@ -11,7 +11,7 @@ import { linkSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { terminalSafe, outputConflict } from '../../server/src/cli/common';
+import { terminalSafe, outputConflict, readScenarioText } from '../../server/src/cli/common';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulateAll } from '../../server/src/sim/run';
 import { LineIndex } from '../../server/src/core/text';
@@ -413,5 +413,29 @@ describe('hostile option values', () => {
     const big = cli(['simulate', small, '--seed', '9'.repeat(400)]);
     assert.equal(big.status, 2);
     assert.match(big.stderr, /--seed must be at most 2\^53 - 1/);
+  });
+});
+
+describe('scenario files that never end', () => {
+  it('check and simulate of /dev/zero stop at the 64 MiB bound and say so; a FIFO and an exact-size file still read', async () => {
+    for (const cmd of ['check', 'simulate']) {
+      if (!existsSync('/dev/zero')) break;
+      const t0 = Date.now();
+      const r = cli([cmd, '/dev/zero']);
+      assert.equal(r.status, 2, `${cmd}: ${r.stderr.slice(0, 300)}`);
+      assert.match(r.stderr, /larger than 64 MiB, vpscope's bound for a scenario file/);
+      assert.ok(Date.now() - t0 < 60_000);
+    }
+    const f = join(dir, 'exact.vps');
+    writeFileSync(f, '0123456789');
+    assert.equal(await readScenarioText(f, 10), '0123456789');
+    await assert.rejects(readScenarioText(f, 9), /larger than/);
+    const fifo = join(dir, 'fifo.vps');
+    if (spawnSync('mkfifo', [fifo]).status === 0) {
+      const writer = spawn('sh', ['-c', `cat '${small}' > '${fifo}'`]);
+      const r = cli(['check', '--no-simulate', fifo]);
+      assert.equal(r.status, 0, r.stderr.slice(0, 300));
+      await new Promise((res) => writer.on('exit', res));
+    }
   });
 });

@@ -6,6 +6,7 @@
  * unwritable output).
  */
 import { createWriteStream, existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
@@ -56,6 +57,37 @@ export function parseCommand<O extends Options>(cmd: string, usage: string, args
     return 0;
   }
   return parsed;
+}
+
+/**
+ * The most bytes of a scenario file `check` and `simulate` read: the language server's frame bound
+ * (`MAX_FRAME_BYTES`, lsp/transport.ts), so no document the editor could open is refused here.
+ * Before, `vpscope check /dev/zero` read until V8's string limit and said `cannot read
+ * '/dev/zero': Invalid string length` after 9.5 s and 617 MB; a FIFO fed forever never ended.
+ */
+export const MAX_SCENARIO_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A scenario file as UTF-8 text, read in chunks and refused past `maxBytes` (an error whose
+ * message says the bound) instead of reading a device or an endless pipe to the end.
+ */
+export async function readScenarioText(path: string, maxBytes = MAX_SCENARIO_BYTES): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new Error(`larger than ${maxBytes / (1024 * 1024)} MiB, vpscope's bound for a scenario file (the language server's for a document); split it`);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Display path: relative to the working directory when inside it, with forward slashes. */

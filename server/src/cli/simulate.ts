@@ -11,7 +11,6 @@
  * output, 130 interrupted (Ctrl-C). The wall budget (`--wall-ms`, else the scenario's
  * `wall_limit`) and Ctrl-C are enforced here, around the sim worker: the core never reads a clock.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
@@ -25,7 +24,7 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
-import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
+import { displayPath, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
 import { checkSweepPath, crossProblem, crossSize, fileRunPlan, parseSweep, type SweepSpec } from '../model/sweep';
@@ -190,7 +189,7 @@ export async function main(args: string[]): Promise<number> {
   const file = parsed.positionals[0];
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readScenarioText(file);
   } catch (e) {
     process.stderr.write(terminalSafe(`vpscope simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`));
     return release(2);
