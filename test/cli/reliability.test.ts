@@ -11,7 +11,7 @@ import { linkSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { terminalSafe, outputConflict } from '../../server/src/cli/common';
+import { terminalSafe, outputConflict, readScenarioText } from '../../server/src/cli/common';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulateAll } from '../../server/src/sim/run';
 import { LineIndex } from '../../server/src/core/text';
@@ -376,4 +376,68 @@ describe('names of 1,000,000 characters', () => {
   assert.ok(a.stdout.length < 10_000, `${a.stdout.length} bytes of text`);
   assert.match(a.stdout, /w{60}\.\.\. \(1,000,000 characters\)/);
 });
+});
+
+describe('hostile option values', () => {
+  it('an empty output path is a usage error naming the option; nothing is written, nothing is run', () => {
+    const trace = join(dir, 'empty-out.trace');
+    writeFileSync(trace, '# tracer: nop\n');
+    for (const opt of ['--out', '--html', '--chrome-trace']) {
+      const r = cli(['simulate', small, opt, '']);
+      assert.equal(r.status, 2, `simulate ${opt} '': ${r.stderr.slice(0, 500)}`);
+      assert.match(r.stderr, new RegExp(`${opt} expects a file name, got an empty string`));
+      assert.equal(r.stdout, '');
+    }
+    for (const opt of ['--out', '--html', '--chrome-trace', '--scenario']) {
+      const a = cli(['analyze', trace, opt, '']);
+      assert.equal(a.status, 2, `analyze ${opt} '': ${a.stderr.slice(0, 500)}`);
+      assert.match(a.stderr, new RegExp(`${opt} expects a file name, got an empty string`));
+    }
+    assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--out', path: '' }]), `--out expects a file name, got an empty string`);
+  });
+
+  it('a 100,000-character value is echoed clipped in the usage error; a 400-digit count says its bound', () => {
+    const huge = '7'.repeat(100_000);
+    for (const args of [
+      ['simulate', small, '--seed', huge.replace(/7/g, 'x')],
+      ['simulate', small, '--sweep', `host.pcpus=1..${huge.replace(/7/g, 'x')}`],
+      ['simulate', small, '--sweep', `host.pcpus=${huge.replace(/7/g, 'x')}`],
+      ['simulate', small, '--variant', huge],
+      ['check', small, '--sim-ms', huge.replace(/7/g, 'x')],
+    ]) {
+      const r = cli(args);
+      assert.equal(r.status, 2, args.slice(0, 3).join(' '));
+      const first = r.stderr.split('\n')[0];
+      assert.ok(first.length < 2_200, `${args[2]}: first stderr line of ${first.length} characters`);
+      assert.match(first, /\(100,0\d\d characters\)/);
+      assert.ok(r.stderr.length < 6_000, `${args[2]}: ${r.stderr.length} characters on stderr`);
+    }
+    const big = cli(['simulate', small, '--seed', '9'.repeat(400)]);
+    assert.equal(big.status, 2);
+    assert.match(big.stderr, /--seed must be at most 2\^53 - 1/);
+  });
+});
+
+describe('scenario files that never end', () => {
+  it('check and simulate of /dev/zero stop at the 64 MiB bound and say so; a FIFO and an exact-size file still read', async () => {
+    for (const cmd of ['check', 'simulate']) {
+      if (!existsSync('/dev/zero')) break;
+      const t0 = Date.now();
+      const r = cli([cmd, '/dev/zero']);
+      assert.equal(r.status, 2, `${cmd}: ${r.stderr.slice(0, 300)}`);
+      assert.match(r.stderr, /larger than 64 MiB, vpscope's bound for a scenario file/);
+      assert.ok(Date.now() - t0 < 60_000);
+    }
+    const f = join(dir, 'exact.vps');
+    writeFileSync(f, '0123456789');
+    assert.equal(await readScenarioText(f, 10), '0123456789');
+    await assert.rejects(readScenarioText(f, 9), /larger than/);
+    const fifo = join(dir, 'fifo.vps');
+    if (spawnSync('mkfifo', [fifo]).status === 0) {
+      const writer = spawn('sh', ['-c', `cat '${small}' > '${fifo}'`]);
+      const r = cli(['check', '--no-simulate', fifo]);
+      assert.equal(r.status, 0, r.stderr.slice(0, 300));
+      await new Promise((res) => writer.on('exit', res));
+    }
+  });
 });

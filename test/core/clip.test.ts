@@ -37,3 +37,17 @@ test('clipRuns: short runs kept as they are, long runs quoted by clipQuote, the 
   assert.equal(clipRuns(`a ${'z'.repeat(81)} b`, 2000), `a ${'z'.repeat(60)}... (81 characters) b`);
   assert.equal(clipRuns(`a ${'z'.repeat(80)} b`, 2000), `a ${'z'.repeat(80)} b`);
 });
+
+test('showControls: control and bidi characters escaped, everything else as is; the terminal shows the same', async () => {
+  const { showControls } = await import('../../server/src/core/text');
+  const { terminalSafe } = await import('../../server/src/cli/common');
+  assert.equal(showControls('\u202eevil\u202c (2)'), '\\u{202e}evil\\u{202c} (2)');
+  assert.equal(showControls('a\x1b[31mb\x07\x7f\x9b\n\tc\u2066d\u2069\u200e\u061c'), 'a\\x1b[31mb\\x07\\x7f\\x9b\n\tc\\u{2066}d\\u{2069}\\u{200e}\\u{61c}');
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary' }), (s) => {
+      const out = showControls(s);
+      assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(out));
+      assert.equal(terminalSafe(s), out);
+    }),
+  );
+});

@@ -234,7 +234,8 @@ describe('attack documents over stdio: the server keeps answering', () => {
       const million = 'file:///hostile/million.vps';
       c.open(million, 'host { pcpus 2 }\n' + 'x\n'.repeat(1_000_000));
       const d = await c.diagnostics(million, (ds) => ds.length > 0, 60_000);
-      assert.deepEqual(d.map((x) => x.code), ['VPS146']);
+      // 1,000,002 statements: the checker's bound (VPS146) and, at the last two, the parser's (VPS014).
+      assert.deepEqual(d.map((x) => x.code), ['VPS146', 'VPS014']);
       assert.deepEqual(await c.request('textDocument/inlayHint', { textDocument: { uri: million }, range: { start: { line: 0, character: 0 }, end: { line: 1_000_001, character: 0 } } }), []);
       c.close(million);
       const line = 'file:///hostile/line.vps';
@@ -346,6 +347,101 @@ describe('requests echoing 10 MB of client text answer bounded errors', () => {
         const r = await c.request('vpscope/analyzeTrace', p, 10_000);
         assert.equal(r.error?.code, -32602, `${JSON.stringify(p)}: ${JSON.stringify(r)}`);
       }
+      assert.equal(c.child.exitCode, null);
+      await c.request('shutdown');
+      c.notify('exit');
+      assert.equal(await c.exited, 0);
+    } finally {
+      c.kill();
+    }
+  });
+});
+
+describe('hostile positions and ranges on every request that takes one', () => {
+  test('negative, past EOF, 2^31, inside a surrogate pair, reversed, not numbers: a result or InvalidParams, and the server keeps serving', async () => {
+    const c = await startRaw();
+    try {
+      await c.request('initialize', {
+        processId: null,
+        rootUri: null,
+        capabilities: {
+          textDocument: {
+            synchronization: {},
+            completion: { completionItem: { snippetSupport: true } },
+            codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix'] } } },
+            rename: { prepareSupport: true },
+            semanticTokens: { requests: { full: { delta: true }, range: true }, tokenTypes: ['keyword', 'number', 'variable', 'type', 'property', 'string', 'comment'], tokenModifiers: ['declaration'], formats: ['relative'] },
+            inlayHint: {},
+            documentSymbol: { hierarchicalDocumentSymbolSupport: true },
+          },
+        },
+      });
+      c.notify('initialized', {});
+      const uri = 'file:///hostile/positions.vps';
+      // A surrogate pair on line 0, CR LF and a lone CR as line ends.
+      const text = '# \ud834\udd1e\ud834\udd1e \u202e x\r\nscenario { duration 10ms }\rhost { pcpus 2; load hog { threads 1; cpu 1ms; sleep 1ms } }\nvm web {\n  vcpus 2\n  guest { thread t { every 1ms; cpu 10us } }\n}\nvariant v { vm web { vcpus 1 } }\n';
+      c.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'vpscope', version: 1, text } });
+      const td = { uri };
+      const positions: unknown[] = [
+        { line: -1, character: -1 },
+        { line: 2 ** 31, character: 0 },
+        { line: 0, character: 2 ** 31 },
+        { line: 0, character: 3 }, // between the two halves of U+1D11E
+        { line: 1e308, character: 1e308 },
+        { line: 0.5, character: -0 },
+        { line: 2, character: -(2 ** 53) },
+        { line: '1', character: 0 },
+        { line: NaN, character: 0 }, // sent as null
+        null,
+        {},
+        [1, 2],
+      ];
+      const far = { line: 99_999, character: 7 };
+      const requests: [string, (p: unknown) => unknown][] = [
+        ['textDocument/completion', (p) => ({ textDocument: td, position: p })],
+        ['textDocument/hover', (p) => ({ textDocument: td, position: p })],
+        ['textDocument/signatureHelp', (p) => ({ textDocument: td, position: p })],
+        ['textDocument/definition', (p) => ({ textDocument: td, position: p })],
+        ['textDocument/references', (p) => ({ textDocument: td, position: p, context: { includeDeclaration: true } })],
+        ['textDocument/documentHighlight', (p) => ({ textDocument: td, position: p })],
+        ['textDocument/prepareRename', (p) => ({ textDocument: td, position: p })],
+        ['textDocument/rename', (p) => ({ textDocument: td, position: p, newName: 'w2' })],
+        ['textDocument/onTypeFormatting', (p) => ({ textDocument: td, position: p, ch: '}', options: { tabSize: 2, insertSpaces: true } })],
+        ['textDocument/selectionRange', (p) => ({ textDocument: td, positions: [p, far] })],
+        ['textDocument/codeAction', (p) => ({ textDocument: td, range: { start: far, end: p }, context: { diagnostics: Array.from({ length: 2000 }, () => ({ range: { start: p, end: far }, message: 'forged', code: 'VPS228', data: { p } })) } })],
+        ['textDocument/inlayHint', (p) => ({ textDocument: td, range: { start: far, end: p } })],
+        ['textDocument/semanticTokens/range', (p) => ({ textDocument: td, range: { start: far, end: p } })],
+        ['textDocument/rangeFormatting', (p) => ({ textDocument: td, range: { start: far, end: p }, options: { tabSize: -1, insertSpaces: true } })],
+      ];
+      for (const [method, params] of requests) {
+        for (const p of positions) {
+          const r = await c.request(method, params(p), 60_000);
+          const what = `${method} at ${JSON.stringify(p)}: ${JSON.stringify(r.error ?? r.result).slice(0, 300)}`;
+          if (r.error) assert.ok([-32602, -32600].includes(r.error.code), what);
+        }
+      }
+      for (const previousResultId of ['stale', 7, null]) {
+        const r = await c.request('textDocument/semanticTokens/full/delta', { textDocument: td, previousResultId }, 60_000);
+        assert.ok(r.result && Array.isArray((r.result as { data?: unknown[] }).data), JSON.stringify(r).slice(0, 200));
+      }
+      // Incremental changes out of range, reversed, overlapping, malformed; versions out of order.
+      let version = 2;
+      for (const contentChanges of [
+        [{ range: { start: { line: 5, character: 3 }, end: { line: 2, character: 0 } }, text: 'X' }],
+        [{ range: { start: { line: 1e9, character: 0 }, end: { line: 1e9, character: 5 } }, text: '\n# end\n' }],
+        [{ range: { start: { line: -5, character: -5 }, end: { line: 0, character: 3 } }, text: '#' }],
+        [{ range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } }, text: 'a' }, { range: { start: { line: 0, character: 0 }, end: { line: 3, character: 0 } }, text: 'b' }],
+        [{ range: null, text: 'x' }],
+        [{ text: 5 }],
+        null,
+      ]) {
+        c.notify('textDocument/didChange', { textDocument: { uri, version: version++ }, contentChanges });
+        const r = await c.request('textDocument/documentSymbol', { textDocument: td }, 60_000);
+        assert.ok(r.result === null || Array.isArray(r.result) || r.error?.code === -32602, JSON.stringify(r).slice(0, 200));
+      }
+      c.notify('textDocument/didChange', { textDocument: { uri, version: 1 }, contentChanges: [{ text: 'host { pcpus 2 }\nvm web { vcpus 2 }\n' }] });
+      const r = await c.request('textDocument/documentSymbol', { textDocument: td }, 60_000);
+      assert.deepEqual((r.result as { name: string }[]).map((s) => s.name), ['host', 'web']);
       assert.equal(c.child.exitCode, null);
       await c.request('shutdown');
       c.notify('exit');

@@ -225,3 +225,30 @@ describe('Chrome export of simulated runs', () => {
     assert.equal(stalls[0].args!.code, r.stalls[0].cause);
   });
 });
+
+describe('Chrome trace export of hostile names', () => {
+  it('names with </script>, quotes, U+2028/2029, lone surrogates, bidi and NUL: valid UTF-8 JSON whose names read back exactly', async () => {
+    const { main: analyzeCli } = await import('../../server/src/cli/analyze');
+    const { mkdtempSync, writeFileSync: write } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const names = ['</script><img src=x onerror=alert(1)>', '"\\\'${x}', 'a\u2028b\u2029c', 'lone\ud800x', 'tail\udc00', '\u202eevil\u202c', 'nul\u0000x', 'x'.repeat(100_000)];
+    const ev: object[] = [];
+    names.forEach((n, i) => {
+      const pid = 10 + i;
+      ev.push({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: n } });
+      ev.push({ ph: 'M', name: 'thread_name', pid, tid: pid * 10, args: { name: `CPU 0/KVM ${n}` } });
+      for (let k = 0; k < 5; k++) ev.push({ ph: 'X', pid, tid: pid * 10, ts: k * 100, dur: 50, name: 'running', cat: 'running' }, { ph: 'X', pid, tid: pid * 10, ts: k * 100 + 50, dur: 40, name: `runnable: ${n} (5)`, cat: 'runnable' });
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-chrome-hostile-'));
+    const input = join(dir, 'in.json');
+    write(input, JSON.stringify({ traceEvents: ev }));
+    const out = join(dir, 'out.json');
+    const code = await analyzeCli([input, '--chrome-trace', out], { stdout: { write: () => true }, stderr: { write: () => true } });
+    assert.equal(code, 0);
+    const bytes = readFileSync(out);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); // throws on invalid UTF-8
+    const parsed = JSON.parse(text) as { traceEvents: { ph: string; name: string; args?: { name?: string } }[] };
+    const threadNames = new Set(parsed.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args?.name));
+    for (const n of names) assert.ok(threadNames.has(`CPU 0/KVM ${n}`), `thread name ${JSON.stringify(n.slice(0, 40))} lost or changed`);
+  });
+});

@@ -9,7 +9,6 @@
  * when smaller). It runs in this process; the wall budget is read here, the core reads no clock.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sortDiagnostics, type Diagnostic } from '../core/diagnostic';
@@ -20,7 +19,7 @@ import { runDiagnostics } from '../report/runDiagnostics';
 import { withStallRelated } from '../report/runRelated';
 import { checkerCodes } from '../model/codes';
 import { relativeUri, renderJson, renderSarif, renderText, SRCROOT, type CheckedFile, type DiagnosticOrigin, type SarifArtifactLocation } from './format';
-import { displayPath, ioReason, parseCommand, terminalSafe, usageError } from './common';
+import { displayPath, ioReason, parseCommand, readScenarioText, terminalSafe, usageError } from './common';
 import pkg from '../../../package.json';
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
@@ -77,7 +76,7 @@ export async function main(args: string[]): Promise<number> {
   for (const p of positionals) {
     let text: string;
     try {
-      text = await readFile(p, 'utf8');
+      text = await readScenarioText(p);
     } catch (e) {
       process.stderr.write(terminalSafe(`vpscope check: cannot read '${p}': ${ioReason(e)}\n`));
       return 2;

@@ -6,10 +6,12 @@
  * unwritable output).
  */
 import { createWriteStream, existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { clipRuns, MAX_MESSAGE, showControls } from '../core/text';
 import { outputConflict } from '../io/outputs';
 
 export { outputConflict };
@@ -22,9 +24,18 @@ export interface CommandIO {
 
 export const processIO: CommandIO = { stdout: process.stdout, stderr: process.stderr };
 
+/**
+ * A usage message that echoes what was typed, safe for a terminal and bounded as diagnostics are
+ * (runs over 80 characters shortened, at most 2,000 characters): `--seed` followed by a 128 KB
+ * argument printed it whole in `--seed expects a number, got '...'`.
+ */
+export function usageText(msg: string): string {
+  return terminalSafe(clipRuns(msg, MAX_MESSAGE));
+}
+
 /** Prints `vpscope CMD: msg` and the usage on stderr; returns exit code 2. */
 export function usageError(cmd: string, usage: string, msg: string, io: CommandIO = processIO): number {
-  io.stderr.write(`vpscope ${cmd}: ${terminalSafe(msg)}\n\n${usage}\n`);
+  io.stderr.write(`vpscope ${cmd}: ${usageText(msg)}\n\n${usage}\n`);
   return 2;
 }
 
@@ -46,6 +57,37 @@ export function parseCommand<O extends Options>(cmd: string, usage: string, args
     return 0;
   }
   return parsed;
+}
+
+/**
+ * The most bytes of a scenario file `check` and `simulate` read: the language server's frame bound
+ * (`MAX_FRAME_BYTES`, lsp/transport.ts), so no document the editor could open is refused here.
+ * Before, `vpscope check /dev/zero` read until V8's string limit and said `cannot read
+ * '/dev/zero': Invalid string length` after 9.5 s and 617 MB; a FIFO fed forever never ended.
+ */
+export const MAX_SCENARIO_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A scenario file as UTF-8 text, read in chunks and refused past `maxBytes` (an error whose
+ * message says the bound) instead of reading a device or an endless pipe to the end.
+ */
+export async function readScenarioText(path: string, maxBytes = MAX_SCENARIO_BYTES): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new Error(`larger than ${maxBytes / (1024 * 1024)} MiB, vpscope's bound for a scenario file (the language server's for a document); split it`);
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Display path: relative to the working directory when inside it, with forward slashes. */
@@ -122,11 +164,7 @@ export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string
  * (not JSON) output of the commands goes through here.
  */
 export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const n = c.charCodeAt(0);
-    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
-  });
+  return showControls(s);
 }
 
 /**

@@ -10,7 +10,7 @@
  * the output is byte-identical whatever the number of workers and the order they finish in.
  */
 import type { DocumentAnalysis } from '../model/analysisTypes';
-import type { LineIndex } from '../core/text';
+import { clipQuote, type LineIndex } from '../core/text';
 import type { FileSweep, SweepSpec } from '../model/sweep';
 import { writeHtmlReport, type WebviewAssets } from '../io/htmlReport';
 import { defaultJobs, planSeedJobs, runPool, type PoolOutcome, type StartedWorkers } from '../io/simPool';
@@ -61,17 +61,18 @@ export async function runSeeds(c: SeedsCommand): Promise<number> {
     const { index, values, variant: v, error: err } = planned;
     // The setting at fault: with one, that one; crossed, the first that fails on its own, else
     // (only the combination fails) the first, with the whole point named.
-    const inVariant = c.sweeps.length > 1 ? ` with ${c.sweeps.map((s, k) => `${s.path}=${values[k]}`).join(', ')}` : '';
+    // Values are quoted clipped (`clipQuote`): a 128 KB `--sweep` value was echoed whole.
+    const inVariant = c.sweeps.length > 1 ? ` with ${c.sweeps.map((s, k) => `${s.path}=${clipQuote(String(values[k]))}`).join(', ')}` : '';
     const fileSweeps = c.sweeps.every((s): s is FileSweep => 'valueRanges' in s);
     if (fileSweeps) {
       const k = planned.axis ?? 0;
       const at = c.lines.positionAt((c.sweeps[k] as FileSweep).valueRanges[index[k]].start);
-      process.stderr.write(terminalSafe(`${c.shown}:${at.line + 1}:${at.character + 1}: error ${err?.code ?? 'VPS147'}: sweep value \`${values[k]}\`${inVariant}${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? err.message : 'nothing to simulate'}\n`));
+      process.stderr.write(terminalSafe(`${c.shown}:${at.line + 1}:${at.character + 1}: error ${err?.code ?? 'VPS147'}: sweep value \`${clipQuote(String(values[k]))}\`${inVariant}${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? err.message : 'nothing to simulate'}\n`));
       return 1;
     }
     const p = err ? c.lines.positionAt(Math.min(err.range.start, c.text.length)) : undefined;
     const where = err && err.range.start < c.text.length && p ? ` (at ${c.shown}:${p.line + 1}:${p.character + 1})` : '';
-    const point = c.sweeps.map((s, k) => `${s.path}=${values[k]}`).join(' ');
+    const point = c.sweeps.map((s, k) => `${s.path}=${clipQuote(String(values[k]))}`).join(' ');
     process.stderr.write(terminalSafe(`vpscope simulate: --sweep ${point}${v === 'base' ? '' : ` in variant '${v}'`}: ${err ? `${err.code}: ${err.message}${where}` : 'nothing to simulate'}\n`));
     return 2;
   }

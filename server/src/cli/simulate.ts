@@ -11,7 +11,6 @@
  * output, 130 interrupted (Ctrl-C). The wall budget (`--wall-ms`, else the scenario's
  * `wall_limit`) and Ctrl-C are enforced here, around the sim worker: the core never reads a clock.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LineIndex } from '../core/text';
@@ -25,7 +24,7 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
-import { displayPath, outputConflict, parseCommand, terminalSafe, usageError, writeChunks, writeOut, simWorkerScript } from './common';
+import { displayPath, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
 import { checkSweepPath, crossProblem, crossSize, fileRunPlan, parseSweep, type SweepSpec } from '../model/sweep';
@@ -84,7 +83,8 @@ function parseCount(v: string | undefined, name: string): number | undefined | s
   const m = /^(\d+(?:\.\d+)?)([kMG]?)$/.exec(v.trim());
   if (!m) return `--${name} expects a number, got '${v}'`;
   const n = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]];
-  if (!Number.isFinite(n) || n < 0) return `--${name} expects a non-negative number`;
+  // The pattern has no sign: only a number too large for a double (a 400-digit one) is not finite.
+  if (!Number.isFinite(n) || n < 0) return `--${name} must be at most 2^53 - 1 (9007199254740991), got '${v}'`;
   if (!Number.isInteger(n)) return `--${name} expects a whole number, got '${v}'`;
   if (n > Number.MAX_SAFE_INTEGER) return `--${name} must be at most 2^53 - 1 (9007199254740991), got '${v}'`;
   return n;
@@ -138,14 +138,14 @@ export async function main(args: string[]): Promise<number> {
   for (const spec of o.sweep ?? []) {
     const s = parseSweep(spec);
     if (typeof s === 'string') {
-      process.stderr.write(`vpscope simulate: ${terminalSafe(s)}\n`);
+      process.stderr.write(`vpscope simulate: ${usageText(s)}\n`);
       return 2;
     }
     sweeps.push(s);
   }
   const crossBad = crossProblem(sweeps);
   if (crossBad) {
-    process.stderr.write(`vpscope simulate: ${terminalSafe(crossBad)}\n`);
+    process.stderr.write(`vpscope simulate: ${usageText(crossBad)}\n`);
     return 2;
   }
   const cliSweeps = sweeps.length > 0;
@@ -189,7 +189,7 @@ export async function main(args: string[]): Promise<number> {
   const file = parsed.positionals[0];
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readScenarioText(file);
   } catch (e) {
     process.stderr.write(terminalSafe(`vpscope simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`));
     return release(2);
@@ -226,7 +226,7 @@ export async function main(args: string[]): Promise<number> {
       for (const sw of sweeps) {
         const bad = checkSweepPath(sw, analysis);
         if (bad) {
-          process.stderr.write(`vpscope simulate: ${terminalSafe(bad)}\n`);
+          process.stderr.write(`vpscope simulate: ${usageText(bad)}\n`);
           return release(2);
         }
       }

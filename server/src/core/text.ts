@@ -140,3 +140,20 @@ export function clipLabel(text: string): string {
 export function clipMarkdown(text: string): string {
   return clipRuns(text, MAX_MARKDOWN);
 }
+
+/**
+ * Text shown as is where the user cannot tell control characters from text: C0 controls (except
+ * line feed and tab), DEL, C1 and the bidirectional controls (overrides, embeddings, isolates, marks)
+ * written as `\xHH` / `\u{HHHH}`. A trace thread named `\u202eevil` was drawn reversed (`live`) in
+ * the timeline and pulled the text after it along; the terminal (`terminalSafe`, cli/common.ts) and
+ * the timeline view (labels, panels, tooltips) show the same escapes.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function showControls(s: string): string {
+  return s.replace(CONTROLS, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}

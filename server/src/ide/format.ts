@@ -90,7 +90,8 @@ export function formatEdits(text: string, tokens: readonly Token[], options: For
   // Past the cap the parser counts syntax errors without listing them: the comparison below could
   // not see a change among them, so such a document is left alone (1 MB of `{` took 24 s and
   // answered 100 MB of edits in the server).
-  const unlisted = (fingerprint: string) => fingerprint.includes(`\u0000${SyntaxCodes.tooManyErrors} `);
+  // Likewise a document the parser stopped reading (VPS014): the tail is not in the fingerprint.
+  const unlisted = (fingerprint: string) => fingerprint.includes(`\u0000${SyntaxCodes.tooManyErrors} `) || fingerprint.includes(`\u0000${SyntaxCodes.tooLong} `);
   const full = layoutEdits(text, tokens, options, true);
   if (full === undefined) return unlisted(parseFingerprint(text)) ? [] : fewer(text, layoutEdits(text, tokens, options, false) ?? [], options);
   if (full.length === 0) return full;

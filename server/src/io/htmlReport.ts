@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { showControls } from '../core/text';
 import type { ViewDocument } from '../shared/view';
 
 export interface WebviewAssets {
@@ -64,7 +65,7 @@ export function renderHtmlReport(doc: ViewDocument, assets: WebviewAssets): stri
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     '<meta name="color-scheme" content="light dark">',
     `<meta name="generator" content="vpscope">`,
-    `<title>${escapeHtml(doc.title)} - vpscope</title>`,
+    `<title>${escapeHtml(showControls(doc.title))} - vpscope</title>`,
     `<style>${css}</style>`,
     '</head>',
     '<body>',

@@ -42,7 +42,8 @@ export function sameFile(a: string, b: string): boolean {
 /**
  * Refuses outputs that would overwrite an input or each other (compared by real path, and by
  * device and inode for existing files): returns a message naming both options, or undefined.
- * Standard input (`-`) and devices such as /dev/null are not files and never collide.
+ * Standard input (`-`) and devices such as /dev/null are not files and never collide. An
+ * empty output path is refused too (it names no file).
  */
 export function outputConflict(inputs: readonly { what: string; path: string }[], outputs: readonly { what: string; path: string | undefined }[]): string | undefined {
   const isDevice = (p: string) => {
@@ -57,6 +58,8 @@ export function outputConflict(inputs: readonly { what: string; path: string }[]
   for (const i of inputs) if (i.path !== '-' && !isDevice(i.path)) seen.push({ ...i, id: identity(i.path) });
   const nInputs = seen.length;
   for (const o of outputs) {
+    // `--out ''` named no file: the output was skipped without a word (exit 0, nothing written).
+    if (o.path === '') return `${o.what} expects a file name, got an empty string`;
     if (o.path === undefined || isDevice(o.path)) continue;
     const id = identity(o.path);
     const same = seen.find((s) => s.id.real === id.real || (s.id.ino !== undefined && s.id.ino === id.ino));

@@ -11,7 +11,7 @@
  * and nothing crosses the region's borders: the reparsed region must close every block it opens,
  * must not start with a `{` (it would attach to the statement above), and the statement after it
  * must start with a keyword. Anything else (an unbalanced file, a block left open, an edit near
- * a `;`-joined line, the error cap) falls back to a full parse: slower, never different.
+ * a `;`-joined line, the error cap, the statement bound) falls back to a full parse: slower, never different.
  *
  * `ParseState` is a value passed in and returned (the language server keeps one per document);
  * there is no module-level state. The previous state is consumed: the statements and tokens after
@@ -21,7 +21,7 @@
  */
 import type { Arg, ParseResult, SourceFile, Statement, SyntaxError, Token } from './tree';
 import { braceBalance, parse } from './parser';
-import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
+import { MAX_PARSED_STATEMENTS, MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
 import { scan } from './scanner';
 import { lastStartingAt } from './walk';
 import { lineStartsOf } from '../core/text';
@@ -191,14 +191,14 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
   const part = parse(slice);
   const sliceTop = part.file.statements;
   if (sliceTop.length > 0 && sliceTop[0].keyword.missing) return undefined;
-  for (const e of part.errors) if (e.code === SyntaxCodes.tooDeep || e.code === SyntaxCodes.unclosedBrace || e.code === SyntaxCodes.tooManyErrors) return undefined;
+  for (const e of part.errors) if (e.code === SyntaxCodes.tooDeep || e.code === SyntaxCodes.unclosedBrace || e.code === SyntaxCodes.tooManyErrors || e.code === SyntaxCodes.tooLong) return undefined;
   if (sliceTop.length > 0 && sliceTop[sliceTop.length - 1].body?.missing) return undefined;
 
   // Errors: before S, the slice's, from E on (shifted). None may reach across the borders.
   const prefixErrors: SyntaxError[] = [];
   const suffixErrors: SyntaxError[] = [];
   for (const e of prev.result.errors) {
-    if (e.code === SyntaxCodes.tooManyErrors) return undefined;
+    if (e.code === SyntaxCodes.tooManyErrors || e.code === SyntaxCodes.tooLong) return undefined;
     if (e.range.end <= S && e.range.start < S) {
       if (e.related?.some((r) => r.range.end > S)) return undefined;
       prefixErrors.push(e);
@@ -217,6 +217,8 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
   const firstId = i < top.length ? top[i].id : oldFile.statementCount;
   const endId = j < top.length ? top[j].id : oldFile.statementCount;
   const idShift = part.file.statementCount - (endId - firstId);
+  // A document past the parser's statement bound is cut where a full parse would cut it.
+  if (oldFile.statementCount + idShift > MAX_PARSED_STATEMENTS) return undefined;
 
   // From here on, the old tree is reused (and changed in place).
   for (const st of sliceTop) shiftStatement(st, S, firstId);

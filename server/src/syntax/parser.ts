@@ -27,7 +27,7 @@ import type { Arg, Body, IdentArg, NumberArg, ParseResult, SourceFile, Statement
 import { newRawToken, scan, ScannerCore, type RawToken } from './scanner';
 import { Interner } from './intern';
 import { BodyNode, NumberNode } from './nodes';
-import { MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
+import { MAX_PARSED_STATEMENTS, MAX_SYNTAX_ERRORS, SyntaxCodes } from './syntaxCodes';
 
 /** Keywords that only appear at the top level (or directly in a `variant`). */
 /** Deepest block nesting the parser builds (the language itself needs about 6). */
@@ -140,6 +140,8 @@ class Parser {
   private lineIndent = 0;
   /** Statements made so far (the next statement's id). */
   private statementCount = 0;
+  /** Set at the statement past `MAX_PARSED_STATEMENTS`: every open list and block ends there. */
+  private cut = false;
   /**
    * Scratch arrays the statement lists and argument lists are collected in, one per nesting depth
    * (statement lists) or one (arguments: no statement starts while its arguments are read). The
@@ -280,8 +282,12 @@ class Parser {
         this.next();
         continue;
       }
-      if (t.kind === 'eof') break;
+      if (t.kind === 'eof' || this.cut) break;
       if (depth > 0 && this.stack[depth - 1].forceClosed) break;
+      if (this.statementCount >= MAX_PARSED_STATEMENTS && t.kind !== 'rbrace') {
+        this.cutAt(t);
+        break;
+      }
       const first = this.firstOnLine();
       const col = first ? this.colOf(t.start) : -1;
       if (first) this.lineIndent = col;
@@ -425,6 +431,8 @@ class Parser {
     this.stack.push(block);
     const statements = this.parseStatements();
     this.stack.pop();
+    // Past the statement bound every open block ends where reading stopped, without a VPS005.
+    if (this.cut) return new BodyNode(open.start, Math.max(open.end, this.lastEndBefore()), statements, true);
     const t = this.peek();
     if (!block.forceClosed && t.kind === 'rbrace') {
       const end = t.end;
@@ -442,6 +450,19 @@ class Parser {
       for (const b of this.stack) b.forceClosed = true;
     }
     return body;
+  }
+
+  /**
+   * The statement at `t` is one past `MAX_PARSED_STATEMENTS`: one VPS014 there (outside the error
+   * cap: it must always be said), and the rest of the text is not read.
+   */
+  private cutAt(t: RawToken): void {
+    this.cut = true;
+    this.errors.push({
+      code: SyntaxCodes.tooLong,
+      message: `The document has more than ${MAX_PARSED_STATEMENTS.toLocaleString('en-US')} statements (vpscope's bound; this is the first one past it): the rest of the text is not read. Split it into several files.`,
+      range: { start: t.start, end: t.end },
+    });
   }
 
   /** End of the last token before the current one that is not a line break (where a missing `}` belongs). */

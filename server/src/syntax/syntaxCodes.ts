@@ -30,6 +30,8 @@ export const SyntaxCodes = {
   tooDeep: 'VPS012',
   /** More syntax errors than a document lists (`MAX_SYNTAX_ERRORS`); the rest are counted. */
   tooManyErrors: 'VPS013',
+  /** More statements than the parser reads (`MAX_PARSED_STATEMENTS`); the rest of the text is not parsed. */
+  tooLong: 'VPS014',
 } as const;
 
 /**
@@ -37,6 +39,16 @@ export const SyntaxCodes = {
  * many, one VPS013 at the first error left out counts the rest.
  */
 export const MAX_SYNTAX_ERRORS = 1000;
+
+/**
+ * Statements (at any depth) the parser reads; past this, one VPS014 at the first statement left
+ * out and the rest of the text is not parsed. The checker already stops at 200,000 statements
+ * (`MAX_STATEMENTS`, model/limits.ts: only the syntax is checked past it); the parse itself kept
+ * every statement of any file: 3,000,000 statements (a 60 MB file) took 28.5 s and 2.1 GB in
+ * `vpscope check`, 4,800,000 (52 MB) 27 s and 1.7 GB (measured here, load 1-3). 1,000,000
+ * statements cost 4-6 s and 310-430 MB (docs/language.md, *Limits of a scenario*).
+ */
+export const MAX_PARSED_STATEMENTS = 1_000_000;
 
 export type SyntaxCode = (typeof SyntaxCodes)[keyof typeof SyntaxCodes];
 
@@ -55,4 +67,5 @@ export const syntaxCodeDocs: Record<SyntaxCode, { title: string; help: string }>
   VPS011: { title: 'Missing range end', help: 'Write the upper bound after `..`, e.g. `10us..30us`.' },
   VPS012: { title: 'Blocks nested too deeply', help: 'The language nests a few levels (vm > openhcl > task); remove the extra braces.' },
   VPS013: { title: 'Too many syntax errors', help: 'A document lists at most 1,000 syntax errors; this one counts the rest. Fix the errors above (often one missing or extra brace) and the rest are checked again.' },
+  VPS014: { title: 'Document too long to parse', help: 'A document is read up to its 1,000,000th statement; the text after it is not parsed (and such a document is not formatted). Split it into several files.' },
 };

@@ -1,9 +1,13 @@
 /** Small DOM helpers for the panels (classes only, never inline style attributes: strict CSP). */
+import { showControls } from '../../../server/src/core/text';
+
+// Text goes in as `textContent` with control and bidi characters shown escaped (`showControls`):
+// names from a trace or scenario cannot reorder what a panel shows.
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
+  if (text !== undefined) e.textContent = showControls(text);
   return e;
 }
 
@@ -11,7 +15,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, t
 export function ce(tag: string, cls?: string, text?: string): HTMLElement {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
+  if (text !== undefined) e.textContent = showControls(text);
   return e;
 }
 

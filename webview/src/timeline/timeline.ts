@@ -8,6 +8,7 @@
  * putImageData); the cursor, drag range and hover only repaint the overlay. Drawing is coalesced
  * into one requestAnimationFrame.
  */
+import { showControls } from '../../../server/src/core/text';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
@@ -57,7 +58,7 @@ export interface TimelineMetrics {
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
+  if (text !== undefined) e.textContent = showControls(text);
   return e;
 };
 
@@ -375,7 +376,7 @@ export class Timeline implements AppApi {
     this.sel = sel ? { ...sel } : undefined;
     if (!this.dragRange) {
       const lane = sel && this.model.variants[sel.variant]?.lanes.find((l) => l.id === sel.lane);
-      this.selOut.textContent = sel ? `selected ${formatDuration(sel.endNs - sel.startNs)}${lane ? ` on ${lane.label}` : ''} (F to zoom to it)` : '';
+      this.selOut.textContent = sel ? `selected ${formatDuration(sel.endNs - sel.startNs)}${lane ? ` on ${showControls(lane.label)}` : ''} (F to zoom to it)` : '';
     }
     if (sel) {
       if (!this.shown.includes(sel.variant) && sel.variant >= 0 && sel.variant < this.model.variants.length) {
@@ -495,7 +496,7 @@ export class Timeline implements AppApi {
 
   /** Shows a status line (the host's `status` message, a reveal in the report...). */
   setStatus(text: string): void {
-    this.statusOut.textContent = text;
+    this.statusOut.textContent = showControls(text);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -929,7 +930,9 @@ export class Timeline implements AppApi {
     ctx.stroke();
   }
 
-  private fitText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, max: number): void {
+  private fitText(ctx: CanvasRenderingContext2D, raw: string, x: number, y: number, max: number): void {
+    // Lane and group names are user text: a bidi override drew `\u202eevil` as `live`.
+    const text = showControls(raw);
     if (ctx.measureText(text).width <= max) {
       ctx.fillText(text, x, y);
       return;
