@@ -270,7 +270,13 @@ export async function filterProblems(page: Page, glob: string): Promise<void> {
   await panel.waitFor({ timeout: UI_TIMEOUT_MS });
   const input = page.locator('input[aria-label="Filter Problems"]').first();
   await input.fill(glob);
-  await until(async () => (await input.inputValue()) === glob, `the Problems filter holds ${glob}`);
+  // Typed again while it does not hold: a task's terminal taking the panel a moment later can
+  // swallow the first fill.
+  await until(async () => {
+    if ((await input.inputValue()) === glob) return true;
+    if (await input.isVisible()) await input.fill(glob).catch(() => undefined);
+    return false;
+  }, `the Problems filter holds ${glob}`);
   // The panel applies the filter a moment later: for `**/NAME`, wait until no other file shows.
   const name = /^\*\*\/([^/*]+)$/.exec(glob)?.[1];
   if (name) {
