@@ -42,11 +42,13 @@ test('showControls: control and bidi characters escaped, everything else as is; 
   const { showControls } = await import('../../server/src/core/text');
   const { terminalSafe } = await import('../../server/src/cli/common');
   assert.equal(showControls('\u202eevil\u202c (2)'), '\\u{202e}evil\\u{202c} (2)');
+  // Line and paragraph separators: invisible in a lane label, a line break in some terminals.
+  assert.equal(showControls('a\u2028b\u2029c'), 'a\\u{2028}b\\u{2029}c');
   assert.equal(showControls('a\x1b[31mb\x07\x7f\x9b\n\tc\u2066d\u2069\u200e\u061c'), 'a\\x1b[31mb\\x07\\x7f\\x9b\n\tc\\u{2066}d\\u{2069}\\u{200e}\\u{61c}');
   fc.assert(
     fc.property(fc.string({ unit: 'binary' }), (s) => {
       const out = showControls(s);
-      assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(out));
+      assert.ok(!/[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(out));
       assert.equal(terminalSafe(s), out);
     }),
   );

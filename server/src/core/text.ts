@@ -143,13 +143,15 @@ export function clipMarkdown(text: string): string {
 
 /**
  * Text shown as is where the user cannot tell control characters from text: C0 controls (except
- * line feed and tab), DEL, C1 and the bidirectional controls (overrides, embeddings, isolates, marks)
+ * line feed and tab), DEL, C1, the line and paragraph separators (U+2028/2029: invisible in a
+ * label, a line break in a terminal) and the bidirectional controls (overrides, embeddings,
+ * isolates, marks)
  * written as `\xHH` / `\u{HHHH}`. A trace thread named `\u202eevil` was drawn reversed (`live`) in
  * the timeline and pulled the text after it along; the terminal (`terminalSafe`, cli/common.ts) and
  * the timeline view (labels, panels, tooltips) show the same escapes.
  */
 // eslint-disable-next-line no-control-regex
-const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 export function showControls(s: string): string {
   return s.replace(CONTROLS, (c) => {
