@@ -17,6 +17,7 @@ import { fmtFraction, fmtNs } from '../../core/format';
 import { passAgainstInterval } from '../../model/dist';
 import { stallCode } from '../catalog';
 import { fmtRate } from '../static/format';
+import { storvspChannelPrefix } from '../../sim/openhcl/channels';
 
 export const RunCodes = {
   weightsNotHonoured: 'VPS323',
@@ -327,7 +328,7 @@ function ioBacklog(vm: Scenario['vms'][number] | undefined, t: VariantResult['ta
   const { unfinished, count } = t.latency;
   if (starvedEvidenceLacking(unfinished, count)) return undefined;
   const causes: string[] = [`${unfinished} IOs were queued or in flight when the run ended`];
-  const site = `storvsp ${l.controller} `;
+  const site = storvspChannelPrefix(l.controller);
   const top = topStallCause(result, (s) => s.vm === vm.name && s.task.startsWith(site));
   if (top) causes.push(`the channels of \`${l.controller}\` stalled ${fmtNs(top[1])} in total for ${top[0]} (${stallCode(top[0])})`);
   const done = count - unfinished;

@@ -14,6 +14,16 @@ import { layoutChannelVps, MAX_SCSI_SUB_CHANNELS, openedSubChannels } from '../.
 /** Upper bound on subchannels (OpenHCL clamps `scsi_sub_channels` to 256). */
 export const MAX_SUB_CHANNELS = MAX_SCSI_SUB_CHANNELS;
 
+/** The task name of channel `k`'s worker of controller `controller` (its stalls and lane). */
+export function storvspChannelName(controller: string, k: number): string {
+  return `${storvspChannelPrefix(controller)}${k}`;
+}
+
+/** What every channel task name of controller `controller` starts with. */
+export function storvspChannelPrefix(controller: string): string {
+  return `storvsp ${controller} ch`;
+}
+
 export interface ChannelLayout {
   /** Open channels (1 primary + subchannels), after clamping. */
   channels: number;

@@ -15,7 +15,7 @@ import * as contracts from '../contracts';
 import { sampler, type Rng, type Sampler } from '../rng';
 import { CauseTable } from './causes';
 import type { Cause } from './causes';
-import { storvspLayout } from './channels';
+import { storvspChannelName, storvspLayout } from './channels';
 import { hostCosts } from '../host/costs';
 import type { ChannelLayout } from './channels';
 import { Executor } from './executor';
@@ -371,7 +371,7 @@ export class OpenHclModel implements StorageModel, EventHandler {
       const first = this.channels.length;
       for (let k = 0; k < layout.channels; k++) {
         const vp = layout.channelVp[k];
-        const wname = `storvsp ${ctrl.name} ch${k}`;
+        const wname = storvspChannelName(ctrl.name, k);
         let home: Executor | null = null;
         // storvsp builds each channel's driver with the channel's target VP: in the thread backend
         // that is a dedicated (unpinned) thread per channel.
