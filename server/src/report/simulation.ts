@@ -266,18 +266,16 @@ export function renderSummary(file: string, title: string, results: VariantResul
 /**
  * The longest stall of each task, VP and cause, longest first, at most `max` of them, with how
  * many more of the same kind the list holds: one queue that stays full stalls many IOs at once,
- * and their five lines would say the same thing five times.
+ * and their five lines would say the same thing five times. `stalls` is longest first (as the
+ * run keeps them), so each group's first stall is its longest.
  */
 function stallGroups(stalls: readonly Stall[], max: number): { longest: Stall; more: number }[] {
   const groups = new Map<string, { longest: Stall; more: number }>();
   for (const s of stalls) {
     const key = `${s.vm ?? ''}\u0000${s.task}\u0000${s.vp}\u0000${s.cause}`;
     const g = groups.get(key);
-    if (!g) groups.set(key, { longest: s, more: 0 });
-    else {
-      g.more++;
-      if (s.durationNs > g.longest.durationNs) g.longest = s;
-    }
+    if (g) g.more++;
+    else groups.set(key, { longest: s, more: 0 });
   }
   return [...groups.values()].slice(0, max);
 }
