@@ -34,8 +34,10 @@ function identity(p: string): { real: string; ino?: string } {
  */
 export function sameFile(a: string, b: string): boolean {
   if (a === '-' || b === '-') return a === b;
-  const x = identity(a);
-  const y = identity(b);
+  return sameIdentity(identity(a), identity(b));
+}
+
+function sameIdentity(x: { real: string; ino?: string }, y: { real: string; ino?: string }): boolean {
   return x.real === y.real || (x.ino !== undefined && x.ino === y.ino);
 }
 
@@ -62,7 +64,7 @@ export function outputConflict(inputs: readonly { what: string; path: string }[]
     if (o.path === '') return `${o.what} expects a file name, got an empty string`;
     if (o.path === undefined || isDevice(o.path)) continue;
     const id = identity(o.path);
-    const same = seen.find((s) => s.id.real === id.real || (s.id.ino !== undefined && s.id.ino === id.ino));
+    const same = seen.find((s) => sameIdentity(s.id, id));
     if (same) {
       const isInput = seen.indexOf(same) < nInputs;
       return isInput
