@@ -60,19 +60,31 @@ export class BlockColumn<T extends TypedArray> {
 
   /** Drops block `bi` (its rows read as undefined afterwards): for a reader that owns the column. */
   release(bi: number): void {
-    if (bi < this.blocks.length && this.blocks[bi] !== this.cur) {
-      const old = this.blocks[bi];
-      this.blocks[bi] = new this.ctor(0);
-      freeNow(old);
-    }
+    releaseIn(this.blocks, bi, this.blocks[bi] === this.cur, new this.ctor(0));
   }
 
   /** Bytes held, including the unused tail of the last block. */
   get byteLength(): number {
-    let n = 0;
-    for (const b of this.blocks) n += b.byteLength;
-    return n;
+    return bytesOf(this.blocks);
   }
+}
+
+/**
+ * Replaces block `bi` of `blocks` with `empty` and returns its memory now, unless it is the block
+ * still being filled (`current`) or `shared` (a block other columns hold too).
+ */
+function releaseIn<T extends TypedArray>(blocks: T[], bi: number, current: boolean, empty: T, shared?: T): void {
+  if (bi >= blocks.length || current) return;
+  const old = blocks[bi];
+  blocks[bi] = empty;
+  if (old !== shared) freeNow(old);
+}
+
+/** Bytes held by `blocks`, the `shared` block not counted. */
+function bytesOf(blocks: readonly TypedArray[], shared?: TypedArray): number {
+  let n = 0;
+  for (const b of blocks) if (b !== shared) n += b.byteLength;
+  return n;
 }
 
 /**
@@ -132,16 +144,11 @@ export class SmallColumn {
 
   /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
   release(bi: number, current: boolean): void {
-    if (bi >= this.blocks.length || current) return;
-    const old = this.blocks[bi];
-    this.blocks[bi] = new Uint8Array(0);
-    freeNow(old);
+    releaseIn(this.blocks, bi, current, new Uint8Array(0));
   }
 
   get byteLength(): number {
-    let n = 0;
-    for (const b of this.blocks) n += b.byteLength;
-    return n;
+    return bytesOf(this.blocks);
   }
 }
 
@@ -187,16 +194,11 @@ export class NarrowColumn {
 
   /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
   release(bi: number, current: boolean): void {
-    if (bi >= this.blocks.length || current) return;
-    const old = this.blocks[bi];
-    this.blocks[bi] = new Int16Array(0);
-    freeNow(old);
+    releaseIn(this.blocks, bi, current, new Int16Array(0));
   }
 
   get byteLength(): number {
-    let n = 0;
-    for (const b of this.blocks) n += b.byteLength;
-    return n;
+    return bytesOf(this.blocks);
   }
 }
 
@@ -242,17 +244,12 @@ export class LazyU8Column {
 
   /** Drops block `bi` (see {@link BlockColumn.release}). */
   release(bi: number, current: boolean): void {
-    if (bi >= this.blocks.length || current) return;
-    const old = this.blocks[bi];
-    this.blocks[bi] = new Uint8Array(0);
-    if (old !== ZERO_U8_BLOCK) freeNow(old);
+    releaseIn(this.blocks, bi, current, new Uint8Array(0), ZERO_U8_BLOCK);
   }
 
   /** Bytes held (the shared block of zeros is not counted). */
   get byteLength(): number {
-    let n = 0;
-    for (const b of this.blocks) if (b !== ZERO_U8_BLOCK) n += b.byteLength;
-    return n;
+    return bytesOf(this.blocks, ZERO_U8_BLOCK);
   }
 }
 
@@ -371,7 +368,6 @@ export class TsColumn {
 
 export const f64Column = (): BlockColumn<Float64Array> => new BlockColumn(Float64Array);
 export const i32Column = (): BlockColumn<Int32Array> => new BlockColumn(Int32Array);
-export const u16Column = (): BlockColumn<Uint16Array> => new BlockColumn(Uint16Array);
 export const u8Column = (): BlockColumn<Uint8Array> => new BlockColumn(Uint8Array);
 
 /** A plain growable float64 array (doubling), for small per-thread series such as latencies. */

@@ -12,6 +12,17 @@ import { ByteInterner } from './intern';
 
 const TS_BASE_MASK = (1 << TS_BASE_BITS) - 1;
 
+/** What the table does with each of its columns alike. */
+interface RowColumn {
+  length: number;
+  readonly byteLength: number;
+  get(i: number): number;
+  set(i: number, v: number): void;
+  addBlock(): unknown;
+  dropLastBlock(): void;
+  release(bi: number, current: boolean): void;
+}
+
 /**
  * Event names the analysis understands get fixed ids (the event-name interner is pre-seeded with
  * them in this order); every other name is interned after them and kept as an unknown event.
@@ -138,6 +149,8 @@ export class EventTable {
   readonly a0 = new NarrowColumn();
   readonly a1 = new NarrowColumn();
   readonly a2 = new NarrowColumn();
+  /** Every column above, for what is done to all of them alike (blocks added, dropped, released). */
+  private readonly columns: readonly RowColumn[] = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2];
 
   readonly eventNames: ByteInterner;
   readonly comms: ByteInterner;
@@ -264,7 +277,7 @@ export class EventTable {
    */
   dropRow(i: number): void {
     if (i < 0 || i >= this.rows) return;
-    const cols = [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2];
+    const cols = this.columns;
     this.countsByName[this.kind.get(i)]--;
     if (this.kind.get(i) === EventKind.KvmWriteTscOffset) {
       // Its side entry goes too; later rows of that kind point one entry lower.
@@ -280,14 +293,14 @@ export class EventTable {
       this.fill = BLOCK_ROWS;
     }
     this.fill--;
-    this.syncTs();
+    this.syncCurrent();
   }
 
   /**
    * The current block of every column, from the columns (after a change through them: the
    * columns' `set` may widen a block or give the shared block of zeros a block of its own).
    */
-  private syncTs(): void {
+  private syncCurrent(): void {
     const last = this.ts.blockCount - 1;
     this.cCpu = this.cpu.blocks[last];
     this.cKind = this.kind.blocks[last];
@@ -312,16 +325,9 @@ export class EventTable {
   }
 
   private newBlock(): void {
-    this.ts.addBlock();
-    this.cpu.addBlock();
-    this.kind.addBlock();
-    this.src.addBlock();
-    this.pid.addBlock();
-    this.a0.addBlock();
-    this.a1.addBlock();
-    this.a2.addBlock();
+    for (const c of this.columns) c.addBlock();
     this.fill = 0;
-    this.syncTs();
+    this.syncCurrent();
     if (this.onBlockFull !== undefined) this.onBlockFull(this.ts.blockCount - 2);
   }
 
@@ -335,23 +341,19 @@ export class EventTable {
   releaseBlock(bi: number): void {
     this.released = true;
     const current = bi === this.ts.blockCount - 1;
-    this.ts.release(bi, current);
-    this.cpu.release(bi, current);
-    this.kind.release(bi, current);
-    for (const c of [this.src, this.pid, this.a0, this.a1, this.a2]) c.release(bi, current);
+    for (const c of this.columns) c.release(bi, current);
   }
 
   /** Makes the row count visible to column readers (call before reading). */
   seal(): void {
-    for (const c of [this.ts, this.cpu, this.src, this.kind, this.pid, this.a0, this.a1, this.a2]) c.length = this.rows;
+    for (const c of this.columns) c.length = this.rows;
   }
 
   /** Bytes held by the columns (what the benchmark compares with the file size). */
   get byteLength(): number {
-    return (
-      this.ts.byteLength + this.cpu.byteLength + this.src.byteLength + this.kind.byteLength + this.pid.byteLength +
-      this.a0.byteLength + this.a1.byteLength + this.a2.byteLength
-    );
+    let n = 0;
+    for (const c of this.columns) n += c.byteLength;
+    return n;
   }
 }
 
