@@ -46,7 +46,7 @@ export class KvmTracker {
   exit(t: ThreadSched, c: CpuSched, reason: string): void {
     const ts = this.ctx.now[0];
     this.flushPio(t);
-    t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
+    t.exitRuns.add(reason);
     this.bucket(t, reason, this.bucketOf(ts));
     if (t.lastEntry >= 0) {
       const r = ts - t.lastEntry;
@@ -80,13 +80,13 @@ export class KvmTracker {
 
   userspaceExit(t: ThreadSched, reason: string): void {
     const ts = this.ctx.now[0];
-    t.userspaceExits.set(reason, (t.userspaceExits.get(reason) ?? 0) + 1);
+    t.userspaceExitRuns.add(reason);
     // An I/O exit to user space is the port access just traced; any other reason means that
     // access was handled inside KVM.
     if (reason === 'KVM_EXIT_IO') t.pendingPioAt = -1;
     else this.flushPio(t);
     if (this.ctx.info[t.index].kvmExits === 0) {
-      t.exits.set(reason, (t.exits.get(reason) ?? 0) + 1);
+      t.exitRuns.add(reason);
       this.bucket(t, reason, this.bucketOf(ts));
     }
   }
@@ -97,7 +97,7 @@ export class KvmTracker {
     const keys = write ? this.pioOut : this.pioIn;
     let key = keys.get(port);
     if (key === undefined) keys.set(port, (key = `${write ? 'out' : 'in'} 0x${port.toString(16)}`));
-    t.pio.set(key, (t.pio.get(key) ?? 0) + 1);
+    t.pioRuns.add(key);
     if (!t.pioListed) {
       t.pioListed = true;
       this.pendingPio.push(t);
@@ -121,7 +121,7 @@ export class KvmTracker {
     if (at < 0) return;
     t.pendingPioAt = -1;
     if (this.ctx.info[t.index].kvmExits === 0) {
-      t.exits.set('IO_INSTRUCTION', (t.exits.get('IO_INSTRUCTION') ?? 0) + 1);
+      t.exitRuns.add('IO_INSTRUCTION');
       this.bucket(t, 'IO_INSTRUCTION', this.bucketOf(at));
     }
   }

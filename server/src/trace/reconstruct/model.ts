@@ -83,8 +83,11 @@ export class ThreadSched {
 
   /** Stolen ns by thread (who ran on its CPU while it waited). Key: thread index, -1 idle, -2 unknown. */
   readonly stolenBy = new NumCounts();
-  /** Preemptions by the thread that was switched in. */
-  readonly preemptedBy = new Map<number, number>();
+  /** Preemptions by the thread that was switched in (counted in runs: see {@link RunCounts}). */
+  readonly preemptedByRuns = new RunCounts<number>();
+  get preemptedBy(): Map<number, number> {
+    return this.preemptedByRuns.counts;
+  }
   /** Stolen ns during the current wait only (a handful of thieves: no hash table per wait). */
   readonly stretchStolen = new SmallCounts();
   stretchCount = 0;
@@ -94,10 +97,22 @@ export class ThreadSched {
   wakeOutliers = 0;
   readonly wakeExamples: Stretch[] = [];
 
-  /** kvm_exit by reason, kvm_userspace_exit by reason, kvm_pio by direction and port. */
-  readonly exits = new Map<string, number>();
-  readonly userspaceExits = new Map<string, number>();
-  readonly pio = new Map<string, number>();
+  /**
+   * kvm_exit by reason, kvm_userspace_exit by reason, kvm_pio by direction and port, counted in
+   * runs of one key (kvm.ts adds to the runs; the maps are read once the runs are added up).
+   */
+  readonly exitRuns = new RunCounts<string>();
+  readonly userspaceExitRuns = new RunCounts<string>();
+  readonly pioRuns = new RunCounts<string>();
+  get exits(): Map<string, number> {
+    return this.exitRuns.counts;
+  }
+  get userspaceExits(): Map<string, number> {
+    return this.userspaceExitRuns.counts;
+  }
+  get pio(): Map<string, number> {
+    return this.pioRuns.counts;
+  }
   readonly mmio = new Map<string, number>();
   hypercalls = 0;
   /**
@@ -154,13 +169,25 @@ export class NumCounts {
     return this.keys.length;
   }
 
+  /** The slot of the last key added (-1: none): a CPU's waiter is often robbed by one thief. */
+  private lastKey = 0;
+  private lastSlot = -1;
+
   add(key: number, v: number): void {
+    if (key === this.lastKey && this.lastSlot >= 0) {
+      this.sums[this.lastSlot] += v;
+      return;
+    }
     const i = this.slot.get(key);
     if (i !== undefined) {
+      this.lastKey = key;
+      this.lastSlot = i;
       this.sums[i] += v;
       return;
     }
     const n = this.keys.length;
+    this.lastKey = key;
+    this.lastSlot = n;
     if (n === this.sums.length) {
       const g = new Float64Array(n * 2);
       g.set(this.sums);
@@ -178,6 +205,44 @@ export class NumCounts {
 
   *[Symbol.iterator](): IterableIterator<[number, number]> {
     for (let i = 0; i < this.keys.length; i++) yield [this.keys[i], this.sums[i]];
+  }
+}
+
+/**
+ * Counts by key, read as a `Map` in first-insertion order ({@link counts}), added one at a time
+ * in runs: the current key and its count are kept aside and added to the map when another key
+ * comes (or when the map is read). A vCPU thread's exits, user-space exits and port accesses
+ * repeat one key many times in a row (`KVM_EXIT_IO`, `out 0x80`), so the map is updated once per
+ * run instead of a lookup and a store per event. The map is the same: a key enters it when its
+ * first run ends, and runs end in the order they started, so keys keep their first-seen order.
+ */
+export class RunCounts<K> {
+  private readonly map = new Map<K, number>();
+  private key: K | undefined = undefined;
+  private n = 0;
+
+  add(key: K): void {
+    if (this.n !== 0 && key === this.key) {
+      this.n++;
+      return;
+    }
+    this.flush();
+    this.key = key;
+    this.n = 1;
+  }
+
+  /** The counts so far (the current run included). */
+  get counts(): Map<K, number> {
+    this.flush();
+    return this.map;
+  }
+
+  private flush(): void {
+    if (this.n === 0) return;
+    const k = this.key as K;
+    this.map.set(k, (this.map.get(k) ?? 0) + this.n);
+    this.key = undefined;
+    this.n = 0;
   }
 }
 

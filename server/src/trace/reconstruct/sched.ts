@@ -589,7 +589,7 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
         if (prev !== 0) {
           const t = thr(prevIdx);
           switchOut(t, c, A1[j]);
-          if (t.state === St.Runnable) t.preemptedBy.set(nextIdx, (t.preemptedBy.get(nextIdx) ?? 0) + 1);
+          if (t.state === St.Runnable) t.preemptedByRuns.add(nextIdx);
         }
         if (next === 0) {
           c.cur = IDLE;
