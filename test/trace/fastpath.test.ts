@@ -133,7 +133,7 @@ function checkHead(b: Uint8Array, s: number, e: number): void {
   else assert.equal(name, KNOWN_EVENT_NAMES[kind]);
 }
 
-const INITIAL = { a0: 7, a1: 7, a2: 7, a3: 7, p1: -1, c1s: 3, c1e: 3, p2: -1, c2s: 3, c2e: 3, unknownState: true };
+const INITIAL = { a0: 7, a1: 7, a2: 7, p1: -1, c1s: 3, c1e: 3, p2: -1, c2s: 3, c2e: 3, unknownState: true };
 
 function same(what: string, ref: () => string, fast: () => string): void {
   Object.assign(ev, INITIAL);

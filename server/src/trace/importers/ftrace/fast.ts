@@ -168,21 +168,7 @@ export function switchKeyValue(b: Uint8Array, dv: DataView, s: number, e: number
     c = b[++i];
   }
   if (i === n0) return parseSwitchKeyValue(b, s, e, dialect);
-  // ' next_prio=' (probe); an unreadable value is -1 (as in the reference).
-  if (!(i + 11 <= e && c === SP && b[i + 1] === 0x6e && b[i + 10] === EQ)) return parseSwitchKeyValue(b, s, e, dialect);
-  i += 11;
-  c = b[i];
-  let neg = false;
-  if (i < e && c === 0x2d) {
-    neg = true;
-    c = b[++i];
-  }
-  let prio = 0;
-  const q0 = i;
-  while (i < e && c >= 0x30 && c <= 0x39) {
-    prio = prio * 10 + (c - 0x30);
-    c = b[++i];
-  }
+  // next_prio (optional in the reference too) is read by nothing: not parsed.
   ev.c1s = cs;
   ev.c1e = pp;
   ev.p1 = ev.a0 = prevPid;
@@ -190,7 +176,6 @@ export function switchKeyValue(b: Uint8Array, dv: DataView, s: number, e: number
   ev.c2s = nc;
   ev.c2e = np;
   ev.p2 = ev.a2 = v;
-  ev.a3 = i === q0 ? -1 : neg ? -prio : prio;
   return '';
 }
 
@@ -247,7 +232,6 @@ export function wakeupKeyValue(b: Uint8Array, dv: DataView, s: number, e: number
   ev.p2 = -1;
   ev.a2 = neg ? -prio : prio;
   ev.a1 = i === t0 ? -1 : v;
-  ev.a3 = 0;
   return '';
 }
 
@@ -293,13 +277,10 @@ export function kvmPio(b: Uint8Array, s: number, e: number): string {
   const port = out.v;
   if (!(i + 6 <= e && b[i] === SP && b[i + 1] === 0x73 && b[i + 5] === SP)) return parseKvmPio(b, s, e);
   i += 6;
+  // The size (read by nothing): its digits are only skipped.
   let c = b[i];
-  let size = 0;
   const z0 = i;
-  while (i < e && c >= 0x30 && c <= 0x39) {
-    size = size * 10 + (c - 0x30);
-    c = b[++i];
-  }
+  while (i < e && c >= 0x30 && c <= 0x39) c = b[++i];
   if (i === z0 || !(i + 7 <= e && c === SP && b[i + 1] === 0x63 && b[i + 6] === SP)) return parseKvmPio(b, s, e);
   i += 7;
   c = b[i];
@@ -311,7 +292,6 @@ export function kvmPio(b: Uint8Array, s: number, e: number): string {
   ev.a0 = write ? 1 : 0;
   ev.a1 = port;
   ev.a2 = out.v % 2147483648;
-  ev.a3 = size;
   return '';
 }
 
@@ -322,7 +302,7 @@ export function kvmUserspaceExit(b: Uint8Array, dv: DataView, s: number, e: numb
   let t = r;
   while (t < e && b[t] !== SP && b[t] !== TAB) t++;
   ev.p1 = ev.p2 = -1;
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   ev.a0 = strings.idWords(b, dv, r, t);
   return '';
 }
@@ -354,7 +334,7 @@ export function kvmExit(b: Uint8Array, dv: DataView, s: number, e: number, strin
   while (t < e && b[t] !== SP && b[t] !== TAB) t++;
   ev.p1 = ev.p2 = -1;
   ev.a1 = out.v;
-  ev.a2 = ev.a3 = 0;
+  ev.a2 = 0;
   ev.a0 = strings.idWords(b, dv, r, t);
   return '';
 }
@@ -364,7 +344,7 @@ export function kvmEntry(b: Uint8Array, s: number, e: number): string {
   if (!(s + 5 <= e && b[s] === 0x76 && b[s + 1] === 0x63 && b[s + 2] === 0x70 && b[s + 3] === 0x75 && b[s + 4] === SP)) return parseKvmEntry(b, s, e);
   ev.p1 = ev.p2 = -1;
   ev.a0 = uint(b, s + 5, e) >= 0 ? out.v : -1;
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   return '';
 }
 
@@ -439,7 +419,6 @@ export function switchReport(b: Uint8Array, s: number, e: number): string {
   const ce2 = reportTask(b, ns, lb2);
   if (ce2 < 0) return parseSwitchReport(b, s, e);
   const nextPid = out.v;
-  const prio2 = reportPrio(b, lb2, e);
   ev.p1 = ev.a0 = prevPid;
   ev.c1s = s;
   ev.c1e = ce1;
@@ -448,7 +427,6 @@ export function switchReport(b: Uint8Array, s: number, e: number): string {
   ev.p2 = ev.a2 = nextPid;
   ev.c2s = ns;
   ev.c2e = ce2;
-  ev.a3 = prio2;
   return '';
 }
 
@@ -475,6 +453,5 @@ export function wakeupReport(b: Uint8Array, s: number, e: number): string {
   ev.a2 = prio;
   ev.p2 = -1;
   ev.a1 = c >= 0 ? out.v : -1;
-  ev.a3 = 0;
   return '';
 }

@@ -19,7 +19,6 @@ export const ev = {
   a0: 0,
   a1: 0,
   a2: 0,
-  a3: 0,
   /** First named task (prev / woken / migrated / parent) and its comm span. */
   p1: -1,
   c1s: 0,
@@ -45,7 +44,6 @@ const PREV_STATE = ascii(' prev_state=');
 const NEXT_COMM = ascii('next_comm=');
 const ARROW_NEXT_COMM = ascii(' ==> next_comm=');
 const NEXT_PID = ascii(' next_pid=');
-const NEXT_PRIO = ascii(' next_prio=');
 const COMM = ascii('comm=');
 const PID = ascii(' pid=');
 const PRIO = ascii(' prio=');
@@ -138,8 +136,7 @@ export function parseSwitchKeyValue(b: Uint8Array, s: number, e: number, dialect
   i = parseUint(b, np + NEXT_PID.length, e);
   if (i < 0) return 'sched_switch: bad next_pid';
   ev.p2 = ev.a2 = num.value;
-  i = expect(b, i, e, NEXT_PRIO);
-  ev.a3 = i >= 0 && parseInt10(b, i, e) >= 0 ? num.value : -1;
+  // next_prio (optional) is read by nothing: not parsed.
   return '';
 }
 
@@ -162,7 +159,6 @@ export function parseWakeupKeyValue(b: Uint8Array, s: number, e: number): string
   }
   const tc = probeAt(b, i + 1, e, TARGET_CPU) ? i + 1 : indexOfSeq(b, TARGET_CPU, i, e);
   ev.a1 = tc >= 0 && parseUint(b, tc + TARGET_CPU.length, e) >= 0 ? num.value : -1;
-  ev.a3 = 0;
   return '';
 }
 
@@ -184,7 +180,6 @@ export function parseMigrate(b: Uint8Array, s: number, e: number): string {
   const dc = indexOfSeq(b, DEST_CPU, i, e);
   if (dc < 0 || parseUint(b, dc + DEST_CPU.length, e) < 0) return 'sched_migrate_task: no dest_cpu=';
   ev.a2 = num.value;
-  ev.a3 = 0;
   return '';
 }
 
@@ -208,7 +203,7 @@ export function parseFork(b: Uint8Array, s: number, e: number): string {
   i = parseUint(b, cp + CHILD_PID.length, e);
   if (i < 0) return 'sched_process_fork: bad child_pid';
   ev.p2 = ev.a1 = num.value;
-  ev.a2 = ev.a3 = 0;
+  ev.a2 = 0;
   return '';
 }
 
@@ -223,7 +218,7 @@ export function parseExit(b: Uint8Array, s: number, e: number): string {
   if (parseUint(b, pp + PID.length, e) < 0) return 'sched_process_exit: bad pid';
   ev.p1 = ev.a0 = num.value;
   ev.p2 = -1;
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   return '';
 }
 

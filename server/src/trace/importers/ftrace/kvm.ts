@@ -29,7 +29,6 @@ const SP_COUNT_SP = ascii(' count ');
 const SP_VAL_SP = ascii(' val ');
 const WRITE = ascii('write');
 const AT = ascii(' at ');
-const SIZE = ascii('size');
 const VAL = ascii('val');
 const RW_EQ = ascii('rw=');
 const PORT_EQ = ascii('port=');
@@ -82,7 +81,7 @@ function vcpuOf(b: Uint8Array, s: number, e: number): number {
 export function parseKvmExit(b: Uint8Array, s: number, e: number, strings: ByteInterner): string {
   ev.p1 = ev.p2 = -1;
   ev.a1 = vcpuOf(b, s, e);
-  ev.a2 = ev.a3 = 0;
+  ev.a2 = 0;
   const r = startsWithAt(b, s, e, REASON_SP) ? s + REASON_SP.length : findKey(b, s, e, REASON_SP);
   if (r >= 0 && r < e && !isDigit(b[r])) {
     ev.a0 = strings.id(b, r, skipToken(b, r, e));
@@ -101,13 +100,12 @@ export function parseKvmExit(b: Uint8Array, s: number, e: number, strings: ByteI
 export function parseKvmEntry(b: Uint8Array, s: number, e: number): string {
   ev.p1 = ev.p2 = -1;
   ev.a0 = vcpuOf(b, s, e);
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   return '';
 }
 
 export function parseKvmPio(b: Uint8Array, s: number, e: number): string {
   ev.p1 = ev.p2 = -1;
-  ev.a3 = 0;
   if (startsWithAt(b, s, e, PIO_)) {
     ev.a0 = startsWithAt(b, s + PIO_.length, e, WRITE) ? 1 : 0;
     // `pio_write at` / `pio_read at`: the position is known; search only if the text differs.
@@ -118,7 +116,6 @@ export function parseKvmPio(b: Uint8Array, s: number, e: number): string {
     ev.a1 = num.value;
     // Fast path for the usual `size N count N val X`; anything else goes through findKey.
     if (probeAt(b, i, e, SP_SIZE_SP) && (i = parseUint(b, i + SP_SIZE_SP.length, e)) > 0) {
-      ev.a3 = num.value;
       if (probeAt(b, i, e, SP_COUNT_SP) && (i = parseUint(b, i + SP_COUNT_SP.length, e)) > 0 && probeAt(b, i, e, SP_VAL_SP)) {
         ev.a2 = parseIntAuto(b, i + SP_VAL_SP.length, e) >= 0 ? num.value % 2147483648 : -1;
         return '';
@@ -131,8 +128,6 @@ export function parseKvmPio(b: Uint8Array, s: number, e: number): string {
     ev.a1 = num.value;
     ev.a0 = parseUint(b, rw, e) >= 0 ? num.value : 0;
   }
-  const size = findKey(b, s, e, SIZE);
-  ev.a3 = size >= 0 && parseUint(b, skipBlanks(b, b[size] === 0x3d ? size + 1 : size, e), e) >= 0 ? num.value : 0;
   const val = findKey(b, s, e, VAL);
   // Values can be 64-bit; the low 31 bits are enough to show port writes such as phase markers.
   ev.a2 = val >= 0 && parseIntAuto(b, skipBlanks(b, b[val] === 0x3d ? val + 1 : val, e), e) >= 0 ? num.value % 2147483648 : -1;
@@ -141,7 +136,7 @@ export function parseKvmPio(b: Uint8Array, s: number, e: number): string {
 
 export function parseKvmUserspaceExit(b: Uint8Array, s: number, e: number, strings: ByteInterner): string {
   ev.p1 = ev.p2 = -1;
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   if (probeAt(b, s, e, REASON_SP)) {
     const r = s + REASON_SP.length;
     ev.a0 = strings.id(b, r, skipToken(b, r, e));
@@ -162,7 +157,7 @@ export function parseKvmUserspaceExit(b: Uint8Array, s: number, e: number, strin
 
 export function parseKvmHypercall(b: Uint8Array, s: number, e: number): string {
   ev.p1 = ev.p2 = -1;
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   const n = findKey(b, s, e, NR);
   ev.a0 = n >= 0 && parseIntAuto(b, skipBlanks(b, b[n] === 0x3d ? n + 1 : n, e), e) >= 0 ? num.value : -1;
   return '';
@@ -175,7 +170,6 @@ export function parseKvmMmio(b: Uint8Array, s: number, e: number): string {
   ev.a1 = g >= 0 && parseIntAuto(b, skipBlanks(b, b[g] === 0x3d ? g + 1 : g, e), e) >= 0 ? num.value % 4294967296 | 0 : 0;
   const l = findKey(b, s, e, LEN);
   ev.a2 = l >= 0 && parseUint(b, skipBlanks(b, b[l] === 0x3d ? l + 1 : l, e), e) >= 0 ? num.value : 0;
-  ev.a3 = 0;
   return '';
 }
 
@@ -190,7 +184,7 @@ export const tscWrite = { vcpu: -1, prev: 0n, next: 0n };
  */
 export function parseKvmWriteTscOffset(b: Uint8Array, s: number, e: number): string {
   ev.p1 = ev.p2 = -1;
-  ev.a1 = ev.a2 = ev.a3 = 0;
+  ev.a1 = ev.a2 = 0;
   let text = '';
   for (let i = s; i < e && i - s < 256; i++) text += String.fromCharCode(b[i]);
   const f = new Map<string, string>();

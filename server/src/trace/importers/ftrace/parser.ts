@@ -148,7 +148,7 @@ export class FtraceParser {
   /** Parses the body of an event of `kind` at `b[s, e)` into {@link ev}; '' or why it is malformed. */
   private body(b: Uint8Array, kind: number, s: number, e: number): string {
     let why = '';
-    ev.a0 = ev.a1 = ev.a2 = ev.a3 = 0;
+    ev.a0 = ev.a1 = ev.a2 = 0;
     ev.p1 = ev.p2 = -1;
     switch (kind) {
       case EventKind.SchedSwitch:

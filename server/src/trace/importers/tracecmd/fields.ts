@@ -61,7 +61,6 @@ export function parseSwitchReport(b: Uint8Array, s: number, e: number): string {
   const ns = skipBlanks(b, arrow + ARROW.length, e);
   const why2 = parseTask(b, ns, e, 2);
   if (why2) return 'sched_switch: next ' + why2;
-  ev.a3 = num.value;
   ev.a2 = ev.p2;
   return '';
 }
@@ -77,6 +76,5 @@ export function parseWakeupReport(b: Uint8Array, s: number, e: number): string {
   ev.a0 = ev.p1;
   ev.p2 = -1;
   ev.a1 = cpu >= 0 && parseUint(b, cpu + CPU_COLON.length, e) >= 0 ? num.value : -1;
-  ev.a3 = 0;
   return '';
 }
