@@ -228,6 +228,19 @@ export class EventTable {
    * values are written straight into the current blocks (this is the importer's hottest call).
    */
   push(ts: number, cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number): void {
+    this.nextTs[0] = ts;
+    this.pushNext(cpu, src, kind, pid, a0, a1, a2);
+  }
+
+  /**
+   * The timestamp {@link pushNext} appends. A double passed to a call that V8 does not inline is
+   * boxed, one heap number per row: the text importer writes the time here instead.
+   */
+  readonly nextTs = new Float64Array(1);
+
+  /** {@link push} with the timestamp taken from {@link nextTs}. */
+  pushNext(cpu: number, src: number, kind: number, pid: number, a0: number, a1: number, a2: number): void {
+    const ts = this.nextTs[0];
     let f = this.fill;
     if (f === BLOCK_ROWS) {
       this.newBlock();

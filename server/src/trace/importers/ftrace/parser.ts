@@ -207,14 +207,17 @@ export class FtraceParser {
 
     // A u64 nanosecond counter cannot exceed 2^64; more digits than that are corruption.
     if (!(ts < MAX_TS_NS)) return this.malformed(lineNo, offset, 'timestamp out of range');
-    if (this.tsGuard(ts, src)) this.lastTs[src] = this.restoreTs;
+    // tsGuard's usual exit is tested here: a double passed to a call that is not inlined is
+    // boxed (a heap number per line), so the call is made only when the last two rows disagree.
+    if (Math.abs(this.ts1 - this.ts2) > OUTLIER_NS && this.tsGuard(ts, src)) this.lastTs[src] = this.restoreTs;
 
     const before = this.lastTs[src];
     const back = ts < before;
     if (back) st.count('timestamp_backwards');
     else this.lastTs[src] = ts;
 
-    table.push(ts, cpu, src, kind, pid, ev.a0, ev.a1, ev.a2);
+    table.nextTs[0] = ts;
+    table.pushNext(cpu, src, kind, pid, ev.a0, ev.a1, ev.a2);
     if (kind === EventKind.KvmWriteTscOffset) table.tscOffsets.push({ ts, cpu, src, pid, vcpu: tscWrite.vcpu, prev: tscWrite.prev, next: tscWrite.next });
     st.events++;
     this.noteRow(ts, src, lineNo, offset, back, before);
@@ -280,10 +283,11 @@ export class FtraceParser {
 
   /** Checks the rows before a new row at `ts`; true when one was taken back. */
   private tsGuard(ts: number, src: number): boolean {
-    const n = this.table.length;
-    if (n < 2 || this.src1 !== src || this.src2 !== src) return false;
+    // The usual exit first: the last two rows agree (0 before there are two rows).
     const d12 = Math.abs(this.ts1 - this.ts2);
     if (d12 <= OUTLIER_NS) return false;
+    const n = this.table.length;
+    if (n < 2 || this.src1 !== src || this.src2 !== src) return false;
     const d1 = Math.abs(ts - this.ts1);
     if (d1 > OUTLIER_NS && Math.abs(ts - this.ts2) <= OUTLIER_NS) {
       // Row n-1 jumped away and this row comes back.
