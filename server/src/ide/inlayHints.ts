@@ -14,6 +14,7 @@
  * server); the first two are on by default, the defaults are opt-in.
  */
 import { analysisMemo } from '../model/analysisTypes';
+import { MAX_INLAY_HINTS } from './limits';
 import { MAX_STATEMENTS, statementPast } from '../model/limits';
 import type { Scenario, StorvspController } from '../model/ir';
 import { resolveStatement } from '../model/schema';
@@ -64,8 +65,9 @@ export function inlayHints(doc: IdeDocument, range: TextRange, options: InlayHin
     if (all[mid].offset < range.start) lo = mid + 1;
     else hi = mid;
   }
+  // At most MAX_INLAY_HINTS (ide/limits.ts): only a request for a huge range is cut.
   const out: InlayHintItem[] = [];
-  for (let i = lo; i < all.length && all[i].offset <= range.end; i++) out.push(all[i]);
+  for (let i = lo; i < all.length && all[i].offset <= range.end && out.length < MAX_INLAY_HINTS; i++) out.push(all[i]);
   return out;
 }
 
