@@ -13,7 +13,7 @@
  * insert consistently in half-written lines.
  */
 import { DIST_KINDS, childSpecs, isTriggerSpec, resolveStatement } from '../model/schema';
-import type { SymbolDecl } from '../model/analysisTypes';
+import { analysisMemo, type SymbolDecl } from '../model/analysisTypes';
 import type { StatementSpec, SymbolKind } from '../model/schemaTypes';
 import type { Arg, NumberArg, Statement, Token } from '../syntax/tree';
 import { cursorContext, type CursorContext } from './context';
@@ -409,12 +409,12 @@ function indexItems(n: number, range: TextRange, detail: string, doc: (i: number
 /** VP-list settings that name a set of VPs (so `all` and ranges make sense). */
 const SET_OF_VPS: ReadonlySet<string> = new Set(['linux_vps', 'vcpus']);
 
-/** `variant -> the variant it names in based_on`, per analysis. */
-const basedOnCache = new WeakMap<object, Map<string, string>>();
 
 /** The variants a variant builds on (its `based_on` chain, nearest first; stops at a cycle). */
 export function basedOnChain(doc: IdeDocument, variant: string): string[] {
-  let parentOf = basedOnCache.get(doc.analysis);
+  // `variant -> the variant it names in based_on`, per analysis.
+  const memo = analysisMemo(doc.analysis);
+  let parentOf = memo.basedOn as Map<string, string> | undefined;
   if (!parentOf) {
     parentOf = new Map<string, string>();
     for (const v of doc.analysis.parse.file.statements) {
@@ -424,7 +424,7 @@ export function basedOnChain(doc: IdeDocument, variant: string): string[] {
       const target = argName(b?.args[0]);
       if (name !== undefined && target !== undefined && !parentOf.has(name)) parentOf.set(name, target);
     }
-    basedOnCache.set(doc.analysis, parentOf);
+    memo.basedOn = parentOf;
   }
   const out: string[] = [];
   for (let cur = parentOf.get(variant); cur !== undefined && cur !== variant && !out.includes(cur); cur = parentOf.get(cur)) out.push(cur);

@@ -4,7 +4,7 @@
  * requests without rebuilding them; each built on first use).
  */
 import { LineIndex } from '../core/text';
-import type { DocumentAnalysis, ResolvedStatement, SymbolDecl } from '../model/analysisTypes';
+import { analysisMemo, type DocumentAnalysis, type ResolvedStatement, type SymbolDecl } from '../model/analysisTypes';
 import { scan } from '../syntax/scanner';
 import type { Statement, Token } from '../syntax/tree';
 
@@ -30,7 +30,6 @@ export interface DocIndex {
   refsByDecl: Map<number, number[]>;
 }
 
-const cache = new WeakMap<DocumentAnalysis, DocIndex>();
 
 /** The identity of a declared symbol: overrides in variants share it with the base declaration. */
 export function symbolKey(d: Pick<SymbolDecl, 'kind' | 'scope' | 'name'>): string {
@@ -118,11 +117,9 @@ class LazyIndex implements DocIndex {
 }
 
 export function docIndex(doc: IdeDocument): DocIndex {
-  let ix = cache.get(doc.analysis);
-  if (ix) return ix;
-  ix = new LazyIndex(doc);
-  cache.set(doc.analysis, ix);
-  return ix;
+  // Kept on the analysis (model/analysisTypes.ts, `AnalysisMemo`, says why not in a WeakMap).
+  const memo = analysisMemo(doc.analysis);
+  return (memo.index ??= new LazyIndex(doc)) as DocIndex;
 }
 
 /**

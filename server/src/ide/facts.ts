@@ -5,7 +5,7 @@
  * thing across the base and the variants. Computed from the tree once per analysis.
  */
 import { BOOL_WORDS, resolveStatement } from '../model/schema';
-import type { SymbolDecl } from '../model/analysisTypes';
+import { analysisMemo, type SymbolDecl } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import type { Statement } from '../syntax/tree';
 import { forEachStatementIn, lastStartingAt } from '../syntax/walk';
@@ -59,7 +59,6 @@ interface BlockFacts {
   roots: Set<string>;
 }
 
-const cache = new WeakMap<object, StatementFacts>();
 const blockCache = new WeakMap<Statement, BlockFacts>();
 
 function firstNumber(s: Statement): number | undefined {
@@ -123,17 +122,47 @@ function blockFacts(top: Statement): BlockFacts {
  * gathered across them, in document order.
  */
 export function statementFacts(doc: IdeDocument): StatementFacts {
-  const hit = cache.get(doc.analysis);
-  if (hit) return hit;
-  const top = doc.analysis.parse.file.statements;
-  const blocks = top.map(blockFacts);
-  // The counts across blocks, made on first use (a completion of a name needs none).
-  let counts: Pick<StatementFacts, 'vcpus' | 'pcpus'> | undefined;
-  const gather = (): Pick<StatementFacts, 'vcpus' | 'pcpus'> => {
-    if (counts) return counts;
+  const memo = analysisMemo(doc.analysis);
+  return (memo.facts ??= new DocFacts(doc.analysis.parse.file.statements)) as StatementFacts;
+}
+
+/**
+ * `StatementFacts` over the top-level statements' `BlockFacts`. A class, not an object literal
+ * with getters: see `LazyParseResult` in syntax/incremental.ts for why.
+ */
+class DocFacts implements StatementFacts {
+  readonly placement: { get(start: number): Placement | undefined };
+  readonly byKey: { get(key: string): { statement: Statement; variant?: string }[] | undefined };
+  readonly keyOf: { get(stmt: Statement): string | undefined };
+  private readonly top: readonly Statement[];
+  private readonly blocks: BlockFacts[];
+  private counts: Pick<StatementFacts, 'vcpus' | 'pcpus'> | undefined;
+  private byPartMap: Map<string, number[]> | undefined;
+
+  constructor(top: readonly Statement[]) {
+    this.top = top;
+    this.blocks = top.map(blockFacts);
+    this.counts = undefined;
+    this.byPartMap = undefined;
+    this.placement = new PlacementView(this);
+    this.byKey = new ByKeyView(this);
+    this.keyOf = new KeyOfView(this);
+  }
+
+  get vcpus(): StatementFacts['vcpus'] {
+    return this.gather().vcpus;
+  }
+
+  get pcpus(): StatementFacts['pcpus'] {
+    return this.gather().pcpus;
+  }
+
+  /** The counts across blocks, made on first use (a completion of a name needs none). */
+  private gather(): Pick<StatementFacts, 'vcpus' | 'pcpus'> {
+    if (this.counts) return this.counts;
     const vcpus = new Map<string, { base?: number; variants: Map<string, number> }>();
     const pcpus: StatementFacts['pcpus'] = { variants: new Map() };
-    for (const b of blocks) {
+    for (const b of this.blocks) {
       for (const [vm, variant, n] of b.vcpus) {
         const v = vcpus.get(vm) ?? { base: undefined, variants: new Map<string, number>() };
         if (variant !== undefined) v.variants.set(variant, n);
@@ -145,68 +174,81 @@ export function statementFacts(doc: IdeDocument): StatementFacts {
         else pcpus.base ??= n;
       }
     }
-    return (counts = { vcpus, pcpus });
-  };
+    return (this.counts = { vcpus, pcpus });
+  }
+
   /** The top-level statement holding `offset` (by start: top-level statements do not overlap). */
-  const blockAt = (offset: number): number => lastStartingAt(top, offset);
-  // Which blocks can hold a key: every key starts with one of its block's roots (`vm web`,
-  // `host`; inside a variant, the variant's blocks). Blocks by their roots, so that a lookup
-  // reads only the blocks it can hit. Made on the first lookup by key (a completion of a name
-  // right after an edit makes none).
-  let byPartMap: Map<string, number[]> | undefined;
-  const byPart = (): Map<string, number[]> => {
-    if (byPartMap) return byPartMap;
+  private blockAt(offset: number): number {
+    return lastStartingAt(this.top, offset);
+  }
+
+  /**
+   * Which blocks can hold a key: every key starts with one of its block's roots (`vm web`,
+   * `host`; inside a variant, the variant's blocks). Blocks by their roots, so that a lookup
+   * reads only the blocks it can hit. Made on the first lookup by key (a completion of a name
+   * right after an edit makes none).
+   */
+  private byPart(): Map<string, number[]> {
+    if (this.byPartMap) return this.byPartMap;
     const m = new Map<string, number[]>();
-    for (let k = 0; k < top.length; k++) {
-      for (const part of blocks[k].roots) {
+    for (let k = 0; k < this.top.length; k++) {
+      for (const part of this.blocks[k].roots) {
         const list = m.get(part);
         if (!list) m.set(part, [k]);
         else if (list[list.length - 1] !== k) list.push(k);
       }
     }
-    return (byPartMap = m);
-  };
-  const facts: StatementFacts = {
-    placement: {
-      get(start) {
-        const k = blockAt(start);
-        return k < 0 ? undefined : blocks[k].placement.get(start - top[k].start);
-      },
-    },
-    byKey: {
-      get(key) {
-        // The blocks registered under a prefix of the key that ends at a `/` (a name may hold
-        // one, so every such prefix is tried), or under the key itself; in document order.
-        const parts = byPart();
-        let ks: number[] = parts.get(key) ?? [];
-        for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-          const more = parts.get(key.slice(0, i));
-          if (more) ks = ks.concat(more);
-        }
-        if (ks.length > 1) ks = [...new Set(ks)].sort((a, b) => a - b);
-        let out: { statement: Statement; variant?: string }[] | undefined;
-        for (const k of ks) {
-          const list = blocks[k].byKey.get(key);
-          if (list) out = out ? out.concat(list) : list;
-        }
-        return out;
-      },
-    },
-    keyOf: {
-      get(stmt) {
-        const k = blockAt(stmt.start);
-        return k < 0 ? undefined : blocks[k].keyOf.get(stmt);
-      },
-    },
-    get vcpus() {
-      return gather().vcpus;
-    },
-    get pcpus() {
-      return gather().pcpus;
-    },
-  };
-  cache.set(doc.analysis, facts);
-  return facts;
+    return (this.byPartMap = m);
+  }
+
+  placementAt(start: number): Placement | undefined {
+    const k = this.blockAt(start);
+    return k < 0 ? undefined : this.blocks[k].placement.get(start - this.top[k].start);
+  }
+
+  statementsWithKey(key: string): { statement: Statement; variant?: string }[] | undefined {
+    // The blocks registered under a prefix of the key that ends at a `/` (a name may hold
+    // one, so every such prefix is tried), or under the key itself; in document order.
+    const parts = this.byPart();
+    let ks: number[] = parts.get(key) ?? [];
+    for (let i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+      const more = parts.get(key.slice(0, i));
+      if (more) ks = ks.concat(more);
+    }
+    if (ks.length > 1) ks = [...new Set(ks)].sort((a, b) => a - b);
+    let out: { statement: Statement; variant?: string }[] | undefined;
+    for (const k of ks) {
+      const list = this.blocks[k].byKey.get(key);
+      if (list) out = out ? out.concat(list) : list;
+    }
+    return out;
+  }
+
+  keyOfStatement(stmt: Statement): string | undefined {
+    const k = this.blockAt(stmt.start);
+    return k < 0 ? undefined : this.blocks[k].keyOf.get(stmt);
+  }
+}
+
+class PlacementView {
+  constructor(private readonly facts: DocFacts) {}
+  get(start: number): Placement | undefined {
+    return this.facts.placementAt(start);
+  }
+}
+
+class ByKeyView {
+  constructor(private readonly facts: DocFacts) {}
+  get(key: string): { statement: Statement; variant?: string }[] | undefined {
+    return this.facts.statementsWithKey(key);
+  }
+}
+
+class KeyOfView {
+  constructor(private readonly facts: DocFacts) {}
+  get(stmt: Statement): string | undefined {
+    return this.facts.keyOfStatement(stmt);
+  }
 }
 
 /** vCPUs of VM `vm` as seen from `variant` (the variant's override, else the base). */

@@ -13,6 +13,8 @@
  * Each kind can be turned on or off (the `vpscope.inlayHints.*` settings, passed by the language
  * server); the first two are on by default, the defaults are opt-in.
  */
+import { analysisMemo } from '../model/analysisTypes';
+import { MAX_INLAY_HINTS } from './limits';
 import { MAX_STATEMENTS, statementPast } from '../model/limits';
 import type { Scenario, StorvspController } from '../model/ir';
 import { resolveStatement } from '../model/schema';
@@ -48,13 +50,11 @@ const MAX_CHANNELS_SHOWN = 16;
 /** At most this many defaults in one hint. */
 const MAX_DEFAULTS_SHOWN = 6;
 
-/** Every hint of a document, per analysis and options (a viewport request filters them). */
-const cache = new WeakMap<object, Map<string, InlayHintItem[]>>();
-
 export function inlayHints(doc: IdeDocument, range: TextRange, options: InlayHintOptions = INLAY_HINT_DEFAULTS): InlayHintItem[] {
   const key = `${+options.channelMap}${+options.variantValues}${+options.defaults}`;
-  let perOptions = cache.get(doc.analysis);
-  if (!perOptions) cache.set(doc.analysis, (perOptions = new Map()));
+  // Every hint of a document, per analysis and options (a viewport request filters them).
+  const memo = analysisMemo(doc.analysis);
+  const perOptions = (memo.inlayHints ??= new Map<string, InlayHintItem[]>()) as Map<string, InlayHintItem[]>;
   let all = perOptions.get(key);
   if (!all) perOptions.set(key, (all = allHints(doc, options)));
   // Sorted by offset: binary search for the first in range.
@@ -65,8 +65,9 @@ export function inlayHints(doc: IdeDocument, range: TextRange, options: InlayHin
     if (all[mid].offset < range.start) lo = mid + 1;
     else hi = mid;
   }
+  // At most MAX_INLAY_HINTS (ide/limits.ts): only a request for a huge range is cut.
   const out: InlayHintItem[] = [];
-  for (let i = lo; i < all.length && all[i].offset <= range.end; i++) out.push(all[i]);
+  for (let i = lo; i < all.length && all[i].offset <= range.end && out.length < MAX_INLAY_HINTS; i++) out.push(all[i]);
   return out;
 }
 

@@ -8,7 +8,7 @@ import type { CancellationToken, Connection, SemanticTokens, SemanticTokensDelta
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { INLAY_HINT_DEFAULTS, inlayHints, type InlayHintOptions } from '../ide/inlayHints';
 import { onTypeFormatEdits } from '../ide/onType';
-import { semanticTokens } from '../ide/semanticTokens';
+import { semanticTokensLimited } from '../ide/semanticTokens';
 import { signatureHelpAt } from '../ide/signature';
 import type { ClientFeatures } from './capabilities';
 import { fromLsp, toLsp } from './convert';
@@ -93,7 +93,8 @@ export function registerEditing(deps: EditingDeps): Editing {
     const a = await analyzed(uri, token, 'syntax');
     const legend = deps.features().semanticTokens;
     if (!a || !legend) return undefined;
-    const data = toLsp.semanticTokens(a.doc, semanticTokens(a.ide), legend).data;
+    // At most MAX_SEMANTIC_TOKENS (ide/limits.ts), the first in document order.
+    const data = toLsp.semanticTokens(a.doc, semanticTokensLimited(a.ide).tokens, legend).data;
     const entry = { resultId: `${a.version}.${++tokenSeq}`, data };
     lastTokens.set(uri, entry);
     return entry;
@@ -123,9 +124,9 @@ export function registerEditing(deps: EditingDeps): Editing {
       const legend = deps.features().semanticTokens;
       if (!a || !legend) return { data: [] };
       const r = fromLsp.range(a.doc, params.range);
-      // Tokens never span lines, so a token touching the range is inside its lines.
-      const inside = semanticTokens(a.ide).filter((t) => t.start + t.length > r.start && t.start < r.end);
-      return toLsp.semanticTokens(a.doc, inside, legend);
+      // Only the statements and lines of the range are read (the editor's viewport), so the
+      // answer takes time in proportion to the range, not to the file.
+      return toLsp.semanticTokens(a.doc, semanticTokensLimited(a.ide, r).tokens, legend);
     }),
   );
 

@@ -23,11 +23,12 @@ import { clipLabel } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
 import { measuredLenses, simulateLenses, variantName, type MeasuredSummary } from '../ide/codeLens';
 import { completions } from '../ide/completion';
-import { foldingRegions } from '../ide/folding';
+import { foldingLimited } from '../ide/folding';
+import { MAX_FOLDING_REGIONS, MAX_OUTLINE_ITEMS } from '../ide/limits';
 import { formatEdits } from '../ide/format';
 import { hoverAt } from '../ide/hover';
 import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } from '../ide/navigation';
-import { outline, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
+import { outlineLimited, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
 import { selectionChain } from '../ide/selection';
 import type { VariantResult } from '../sim/result';
 import { reconcileWithRun } from '../analysis/reconcile';
@@ -235,6 +236,18 @@ export function startSession(connection: Connection, options: SessionOptions): S
         throw new ResponseError(ErrorCodes.InternalError, `vpscope ${name} failed: ${(e as Error)?.message ?? String(e)}`);
       }
     };
+  }
+
+  /**
+   * A whole-file answer cut at its bound (ide/limits.ts): said once per document and kind in the
+   * server's log, so that a missing tail of the outline or of the folding has an explanation.
+   */
+  const limitedNoted = new Set<string>();
+  function noteLimited(kind: string, uri: string, bound: string): void {
+    const key = `${kind} ${uri}`;
+    if (limitedNoted.has(key)) return;
+    limitedNoted.add(key);
+    connection.console.info(`vpscope: the ${kind} of ${uri} is limited to its first ${bound} (docs/lsp.md, "Huge documents")`);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -650,7 +663,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     guarded('documentSymbol', async (params, token) => {
       const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
-      const roots = outline(a.ide);
+      const { symbols: roots, truncated } = outlineLimited(a.ide);
+      if (truncated) noteLimited('outline', params.textDocument.uri, `${MAX_OUTLINE_ITEMS} items`);
       const f = feat();
       if (f.convert.hierarchicalSymbols) return roots.map((s) => toLsp.documentSymbol(a.doc, s));
       return toLsp.symbolInformation(a.doc, params.textDocument.uri, roots);
@@ -689,9 +703,11 @@ export function startSession(connection: Connection, options: SessionOptions): S
     guarded('foldingRange', async (params, token) => {
       const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
-      let regions = foldingRegions(a.ide);
-      const limit = feat().foldingRangeLimit;
-      if (limit !== undefined && regions.length > limit) regions = regions.slice(0, limit);
+      // The client's `rangeLimit` when it states one, else MAX_FOLDING_REGIONS (ide/limits.ts).
+      const asked = feat().foldingRangeLimit;
+      const limit = asked !== undefined && asked >= 0 ? asked : MAX_FOLDING_REGIONS;
+      const { regions, truncated } = foldingLimited(a.ide, limit);
+      if (truncated && limit === MAX_FOLDING_REGIONS) noteLimited('folding', params.textDocument.uri, `${MAX_FOLDING_REGIONS} regions`);
       return regions.map(toLsp.foldingRange);
     }),
   );

@@ -57,4 +57,26 @@ export interface DocumentAnalysis {
   scenario?: Scenario;
   /** The `# vpscope-allow` comments of the file (model/suppress.ts), for run diagnostics to honour. */
   suppressions?: Suppression[];
+  /** What the editor derives from this analysis, made on first use (`analysisMemo`). */
+  memo?: AnalysisMemo;
+}
+
+/**
+ * Indexes derived from one analysis (ide/: the document index, the statement facts, the
+ * `based_on` chains, inlay hints), kept on the analysis object itself rather than in module-level
+ * WeakMaps keyed by it. V8's young-generation collection (the scavenge) keeps the value of a
+ * WeakMap entry alive even when its key, an older version's analysis, is no longer used, so each
+ * version's index, and the text it holds, was copied once more by the next scavenge: 6-7 MB per
+ * scavenge while typing in a 5,000-line file (BENCHMARKS.md, "What survives the scavenges").
+ */
+export interface AnalysisMemo {
+  index?: unknown;
+  facts?: unknown;
+  basedOn?: unknown;
+  inlayHints?: unknown;
+}
+
+/** The memo of `analysis`, made on first use. */
+export function analysisMemo(analysis: DocumentAnalysis): AnalysisMemo {
+  return (analysis.memo ??= { index: undefined, facts: undefined, basedOn: undefined, inlayHints: undefined });
 }

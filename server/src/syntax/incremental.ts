@@ -57,35 +57,59 @@ export function isSignificant(t: Token): boolean {
   return t.kind !== 'comment' && t.kind !== 'newline' && t.kind !== 'eof';
 }
 
+/** How a state's token arrays and line starts are made when first asked for. */
+interface Make {
+  tokens?: () => Token[];
+  significant?: () => Token[];
+  lineStarts?: () => number[];
+}
+
 /**
- * The result with its two token arrays made on demand: `tokens` (all) and `significant` (what
- * the grammar sees). `make` gives them from the previous state when it had them built (at most
- * one of the two is spliced from its predecessor, so no token object is shifted twice).
+ * A parse result with its two token arrays made on demand: `tokens` (all) and `significant`
+ * (what the grammar sees). A class, not an object literal with getters: V8 gives every object
+ * literal whose getters are new closures a map of its own, the inline caches of the code that
+ * reads `tokens` or `significant` keep the last such map, and a scavenge treats those
+ * references as strong: a version's text and tree then survived the young generation although
+ * nothing used them (BENCHMARKS.md, "What survives the scavenges").
  */
-function wrap(
-  text: string,
-  inner: ParseResult,
-  braces: number,
-  how: ParseState['how'],
-  make?: { tokens?: () => Token[]; significant?: () => Token[]; lineStarts?: () => number[] },
-): ParseState {
-  let all: Token[] | undefined;
-  let sig: Token[] | undefined;
-  let lines: number[] | undefined;
-  const result: ParseResult = {
-    file: inner.file,
-    errors: inner.errors,
-    get tokens(): Token[] {
-      return (all ??= make?.tokens ? make.tokens() : inner.tokens);
-    },
-    get significant(): Token[] {
-      return (sig ??= make?.significant ? make.significant() : result.tokens.filter(isSignificant));
-    },
-    lineStarts(): number[] {
-      return (lines ??= make?.lineStarts ? make.lineStarts() : lineStartsOf(text));
-    },
-  };
-  return { text, result, braces, builtTokens: () => all, builtSignificant: () => sig, builtLineStarts: () => lines, how };
+class LazyParseResult implements ParseResult {
+  readonly file: SourceFile;
+  readonly errors: SyntaxError[];
+  all: Token[] | undefined;
+  sig: Token[] | undefined;
+  lines: number[] | undefined;
+  private readonly text: string;
+  private readonly inner: ParseResult;
+  private readonly make: Make | undefined;
+  constructor(text: string, inner: ParseResult, make: Make | undefined) {
+    this.file = inner.file;
+    this.errors = inner.errors;
+    this.all = undefined;
+    this.sig = undefined;
+    this.lines = undefined;
+    this.text = text;
+    this.inner = inner;
+    this.make = make;
+  }
+  get tokens(): Token[] {
+    return (this.all ??= this.make?.tokens ? this.make.tokens() : this.inner.tokens);
+  }
+  get significant(): Token[] {
+    return (this.sig ??= this.make?.significant ? this.make.significant() : this.tokens.filter(isSignificant));
+  }
+  lineStarts(): number[] {
+    return (this.lines ??= this.make?.lineStarts ? this.make.lineStarts() : lineStartsOf(this.text));
+  }
+}
+
+/**
+ * The state of `text` around its parse. `make` gives the token arrays and line starts from the
+ * previous state when it had them built (at most one of the two token arrays is spliced from its
+ * predecessor, so no token object is shifted twice).
+ */
+function wrap(text: string, inner: ParseResult, braces: number, how: ParseState['how'], make?: Make): ParseState {
+  const result = new LazyParseResult(text, inner, make);
+  return { text, result, braces, builtTokens: () => result.all, builtSignificant: () => result.sig, builtLineStarts: () => result.lines, how };
 }
 
 const NL = 10;

@@ -167,18 +167,7 @@ class Parser {
       });
     }
     this.errors.sort((a, b) => a.range.start - b.range.start || a.range.end - b.range.end);
-    const text = this.text;
-    // The full token array is only built when asked for (semantic tokens, formatting): the
-    // checker never needs it, and not keeping ~7 tokens per line alive during every analysis
-    // saves a good share of its garbage collection.
-    let tokens: Token[] | undefined;
-    return {
-      file,
-      errors: this.errors,
-      get tokens(): Token[] {
-        return (tokens ??= scan(text, () => {}));
-      },
-    };
+    return new Parsed(file, this.errors, this.text);
   }
 
   // ---- tokens -------------------------------------------------------------------------------
@@ -626,5 +615,27 @@ class Parser {
       return { type: 'range', lo, hi: this.missingNumber(dotsEnd), start: lo.start, end: dotsEnd };
     }
     return lo;
+  }
+}
+
+/**
+ * A parse's result. The full token array is only built when asked for (semantic tokens,
+ * formatting): the checker never needs it, and not keeping ~7 tokens per line alive during every
+ * analysis saves a good share of its garbage collection. A class rather than an object literal
+ * with a getter (see `LazyParseResult` in incremental.ts for why).
+ */
+class Parsed implements ParseResult {
+  readonly file: SourceFile;
+  readonly errors: SyntaxError[];
+  private readonly text: string;
+  private all: Token[] | undefined;
+  constructor(file: SourceFile, errors: SyntaxError[], text: string) {
+    this.file = file;
+    this.errors = errors;
+    this.text = text;
+    this.all = undefined;
+  }
+  get tokens(): Token[] {
+    return (this.all ??= scan(this.text, () => {}));
   }
 }
