@@ -4,7 +4,7 @@
  * `engine4`"). A diagnostic, not a timing: it prints counts, which the load of the machine does
  * not change.
  *
- *   node --import tsx test/bench/simV8.bench.ts [--scenario storage-64vp.vps] [--duration NS] [--runs N]
+ *   node --import tsx test/bench/simV8.bench.ts [--scenario storage-64vp.vps] [--duration NS] [--runs N] [--release]
  *
  * The code is bundled with esbuild first, as in sim.bench.ts (dist/ ships a bundle). Three child
  * processes run `simulate()` N times (default 3: the first warms the JIT up) with V8's own logs:
@@ -14,6 +14,8 @@
  * - the inspector's sampling heap profiler on the last run, collected objects included, and the
  *   GCs of that run (`PerformanceObserver`): bytes allocated per event and the allocation sites.
  * Sites are bundle lines, named by the module esbuild's `// path` comment puts above them.
+ * Every run is preceded by `gc()`, and the previous run's engine is held across it, as sim.bench.ts
+ * does; `--release` drops it first, to see what a full GC between runs does to the optimised code.
  */
 import { buildSync } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -30,6 +32,7 @@ const opt = (name: string, def: string) => {
 const scenario = opt('--scenario', 'storage-64vp.vps');
 const duration = opt('--duration', '');
 const runs = Math.max(2, Number(opt('--runs', '3')) || 3);
+const release = argv.includes('--release');
 
 const dir = mkdtempSync(join(tmpdir(), 'vpscope-simv8-'));
 const entry = join(dir, 'entry.ts');
@@ -51,15 +54,16 @@ writeFileSync(
 const { readFileSync } = require('node:fs');
 const { PerformanceObserver } = require('node:perf_hooks');
 const { Session } = require('node:inspector');
-const [bundle, file, runsS, durS, mode] = process.argv.slice(2);
+const [bundle, file, runsS, durS, mode, releaseS] = process.argv.slice(2);
 const m = require(bundle);
 const sc = m.analyzeDocument(readFileSync(file, 'utf8'), { uri: file }).scenario;
-const opts = durS ? { durationNs: Number(durS) } : {};
+let held;
+const opts = { ...(durS ? { durationNs: Number(durS) } : {}), onPhase: (p, e) => { if (p === 'results' && releaseS !== '1') held = e; } }; // replaced once this run is over, as in sim.bench.ts
 const runs = Number(runsS);
 (async () => {
   for (let i = 0; i < runs; i++) {
     const last = i === runs - 1 && mode === 'alloc';
-    if (globalThis.gc) globalThis.gc(); // as sim.bench.ts does before each run
+    if (globalThis.gc) globalThis.gc(); // as sim.bench.ts does before each run (holding the last engine unless --release)
     if (!last) {
       const r = m.simulate(sc, opts);
       console.log('=== run ' + (i + 1) + ' done: ' + r.counters.events + ' events');
@@ -102,7 +106,7 @@ const runs = Number(runsS);
 
 const file = join(root, 'test/bench', scenario);
 const child = (flags: string[], mode = '') =>
-  execFileSync(process.execPath, ['--expose-gc', ...flags, driver, bundle, file, String(runs), duration, mode], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  execFileSync(process.execPath, ['--expose-gc', ...flags, driver, bundle, file, String(runs), duration, mode, release ? '1' : '0'], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
 
 /** Module of each bundle line, from esbuild's `// ../path/server/src/x.ts` comments. */
 const lines = readFileSync(bundle, 'utf8').split('\n');
@@ -114,7 +118,7 @@ lines.forEach((l, i) => {
   moduleOf[i + 1] = cur;
 });
 
-console.log(`${scenario}${duration ? `, ${Number(duration) / 1e6} ms simulated` : ''}, ${runs} runs in each child; node ${process.version}\n`);
+console.log(`${scenario}${duration ? `, ${Number(duration) / 1e6} ms simulated` : ''}, ${runs} runs in each child, gc() before each${release ? ' with nothing of the previous run alive (--release)' : ' holding the previous run'}; node ${process.version}\n`);
 
 // 1. Deoptimisations per run.
 {
