@@ -106,7 +106,14 @@ function runScenario(file: string, durationNs?: number): Row {
   if (errs.length || !a.scenario) throw new Error(`${file}: ${errs.map((d) => d.message).join('; ')}`);
   const sc = a.scenario;
   // Warm-up run (JIT) on a short slice of the same scenario.
-  m.simulate(sc, { durationNs: Math.min(sc.settings.durationNs, 5_000_000) });
+  // `held` keeps the previous run's engine (and through its handlers, its models) alive across the
+  // `gc()` before the next run: otherwise that full GC frees the hidden classes of every model
+  // class and V8 discards the code optimised for them, and each run measures a re-warm-up that a
+  // process running simulations back to back (a sweep worker) does not pay. Without it the same
+  // code measured 0.67 or 1.0 s per 64-VP run depending on unrelated edits of this file
+  // (BENCHMARKS.md, engine4 pass).
+  let held: unknown;
+  m.simulate(sc, { durationNs: Math.min(sc.settings.durationNs, 5_000_000), onPhase: (_p, e) => (held = e) });
   const runs: Run[] = [];
   let events = 0;
   let simulatedMs = 0;
@@ -155,7 +162,9 @@ function runScenario(file: string, durationNs?: number): Row {
     sameTime = engine ? engine.sameTimeQueued / events : 0;
     runs.push({ setupMs: c1 - c0, runMs: c2 - c1, resultsMs: c3 - c2, totalMs: c3 - c0, wallMs: wall, heapMB: (peak - heap0) / 1048576 });
     last = r;
+    held = engine;
   }
+  void held; // read nowhere: it only keeps the last run alive until the next one
   // JSON serialisation of the result, as the CLI prints it (the document wrapper aside).
   const jsons: number[] = [];
   for (let i = 0; i < 3; i++) {
