@@ -276,7 +276,19 @@ function varChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array
     if (code < 128) b[p++] = code;
     else p = putVarint(b, p, code);
     if (gap !== 0) p = putVarint(b, p, gap);
-    p = putVarint(b, p, len);
+    if (len < 2097152) {
+      // Up to three bytes (lengths below 2.1 ms), the usual case, inline.
+      if (len >= 128) {
+        if (len >= 16384) {
+          b[p++] = (len & 127) | 128;
+          b[p++] = ((len >>> 7) & 127) | 128;
+          b[p++] = len >>> 14;
+        } else {
+          b[p++] = (len & 127) | 128;
+          b[p++] = len >>> 7;
+        }
+      } else b[p++] = len;
+    } else p = putVarint(b, p, len);
     prevEnd = end;
   }
   return { v: b.slice(0, p), base, at, pairs: pairs.slice(0, np * 2) };
