@@ -22,16 +22,18 @@ export function documentJsonChunks(doc: TraceSummaryDocument, timeline: Timeline
  * The same document as {@link documentJsonChunks}, as its UTF-8 bytes: the lanes' number text
  * goes from the buffer it is written into straight to the output, never through a JavaScript
  * string (decoding it to a string and encoding that string again for the stream cost more than
- * writing the digits, about a fifth of `vpscope analyze --json`). Each array is the caller's.
+ * writing the digits, about a fifth of `vpscope analyze --json`). Each array is the caller's,
+ * unless `reuse` is set: then the lanes' pieces are views of one buffer, each valid until the
+ * next array is asked for (for a writer that is done with each before taking the next).
  */
-export function* documentJsonBytes(doc: TraceSummaryDocument, timeline: TimelineSource): Generator<Uint8Array> {
+export function* documentJsonBytes(doc: TraceSummaryDocument, timeline: TimelineSource, opts: { reuse?: boolean } = {}): Generator<Uint8Array> {
   let text = '';
   for (const part of documentParts(doc, timeline)) {
     if (typeof part === 'string') text += part;
     else {
       if (text) yield utf8.encode(text);
       text = '';
-      yield part.slice();
+      yield opts.reuse ? part : part.slice();
     }
   }
   if (text) yield utf8.encode(text);
