@@ -50,6 +50,16 @@ describe('streamed JSON and Chrome trace from columns', () => {
     assert.ok(pieces.length > 3);
     assert.equal(Buffer.concat(pieces).toString('utf8'), join(documentJsonChunks(doc, tb.source(data.startNs, data.endNs))));
     assert.equal(new Set(pieces.map((p) => p.buffer)).size, pieces.length);
+    // reuse: the lanes' pieces are views of one buffer, each valid until the next is asked for;
+    // copied as they come, the same bytes.
+    const viewed: Uint8Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (const p of documentJsonBytes(doc, tb.source(data.startNs, data.endNs), { reuse: true })) {
+      viewed.push(p.slice());
+      buffers.add(p.buffer);
+    }
+    assert.equal(Buffer.concat(viewed).toString('utf8'), Buffer.concat(pieces).toString('utf8'));
+    assert.ok(buffers.size < pieces.length, `${buffers.size} buffers for ${pieces.length} pieces`);
   });
 
   it('chromeTraceStream gives the text of toChromeTraceChunks, from builders and from data', () => {

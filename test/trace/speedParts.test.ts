@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { LaneBuilder } from '../../server/src/core/timeline';
-import { laneJsonChunks, putNumber } from '../../server/src/trace/json';
+import { laneJsonChunks, putNumber, putTime } from '../../server/src/trace/json';
 import { latencyStats, latencyStatsSorted } from '../../server/src/trace/quantiles';
 import { NumCounts, SmallCounts } from '../../server/src/trace/reconstruct/model';
 
@@ -35,6 +35,19 @@ describe('lane JSON as bytes', () => {
         assert.equal(new TextDecoder().decode(b.subarray(0, end)), JSON.stringify(v));
       }),
       { numRuns: 20000 },
+    );
+  });
+
+  it('putTime writes JSON.stringify(v) for any number, in any order (its cached seconds digits included)', () => {
+    const b = new Uint8Array(64);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(anyNumber, fc.integer({ min: 1e9 - 5, max: 3e9 }), fc.constantFrom(1e9, 1e9 - 1, 2e9, 2e9 - 1, 2e9 + 1)), { minLength: 1, maxLength: 30 }), (vs) => {
+        for (const v of vs) {
+          const end = putTime(b, 0, v);
+          assert.equal(new TextDecoder().decode(b.subarray(0, end)), JSON.stringify(v), String(v));
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -113,8 +113,12 @@ export function ioReason(e: unknown): string {
   return String(err?.message ?? e).split('\n')[0];
 }
 
-/** Writes chunks to a file with backpressure; rejects with the first write error. */
-export async function writeChunks(path: string, chunks: Iterable<string | Uint8Array>): Promise<void> {
+/**
+ * Writes chunks to a file with backpressure; rejects with the first write error. `oneByOne`:
+ * each chunk is written completely before the next is taken from `chunks`, so they may all be
+ * views of one reused buffer (`documentJsonBytes(..., { reuse: true })`).
+ */
+export async function writeChunks(path: string, chunks: Iterable<string | Uint8Array>, oneByOne = false): Promise<void> {
   const ws = createWriteStream(path);
   let failed: Error | undefined;
   let resume: (() => void) | undefined;
@@ -129,7 +133,8 @@ export async function writeChunks(path: string, chunks: Iterable<string | Uint8A
   done.catch(() => {}); // awaited below; this only avoids an unhandled rejection while writing
   for (const c of chunks) {
     if (failed) break;
-    if (!ws.write(c)) {
+    if (oneByOne) await new Promise<void>((r) => ws.write(c, () => r()));
+    else if (!ws.write(c)) {
       await new Promise<void>((r) => {
         resume = r;
         ws.once('drain', r);
@@ -149,11 +154,16 @@ export function takesBytes(out: CommandIO['stdout']): boolean {
   return out instanceof Writable;
 }
 
-/** Writes chunks to a stream (stdout), waiting for 'drain' when the stream asks for it. */
-export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string | Uint8Array>): Promise<void> {
-  const s = out as { write(c: string | Uint8Array): unknown; once?: (event: 'drain', listener: () => void) => unknown };
+/**
+ * Writes chunks to a stream (stdout), waiting for 'drain' when the stream asks for it.
+ * `oneByOne`: `out` is a Node stream ({@link takesBytes}) and each chunk is written completely
+ * before the next is taken (see {@link writeChunks}).
+ */
+export async function writeOut(out: CommandIO['stdout'], chunks: Iterable<string | Uint8Array>, oneByOne = false): Promise<void> {
+  const s = out as { write(c: string | Uint8Array, cb?: () => void): unknown; once?: (event: 'drain', listener: () => void) => unknown };
   for (const c of chunks) {
-    if (s.write(c) === false && typeof s.once === 'function') await new Promise<void>((r) => s.once!('drain', r));
+    if (oneByOne) await new Promise<void>((r) => s.write(c, () => r()));
+    else if (s.write(c) === false && typeof s.once === 'function') await new Promise<void>((r) => s.once!('drain', r));
   }
 }
 

@@ -140,7 +140,7 @@ export function timelineSourceOf(tl: TimelineData): TimelineSource {
 }
 
 /** Intervals per full chunk of a long lane (see {@link LaneBuilder}). */
-const CHUNK_BITS = 14;
+const CHUNK_BITS = 12;
 const CHUNK = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK - 1;
 
@@ -163,13 +163,15 @@ export function exactOffset(v: number, base: number): number {
 const BASE_BITS = 6;
 
 /**
- * A full chunk, compacted from 24 to 12 bytes an interval where that is exact: starts as u32
+ * A full chunk in its fixed-width form, 12 bytes an interval where that is exact: starts as u32
  * offsets from an f64 base per 64 intervals (`so`, `sb`), ends as u32 durations (`d`), state
  * and cause packed as `state | (cause + 1) << 8` (`p`). A part whose values do not all fit (a
  * fraction of a ns, a step of 2^32 ns or more, a state over 255, a cause over 2^23 - 2) keeps its
- * plain arrays (`sw`; `ew`; `t` and `c`), so every value reads back exactly.
+ * plain arrays (`sw`; `ew`; `t` and `c`), so every value reads back exactly. Used only for the
+ * chunks that the variable-length form ({@link VarChunk}) cannot hold exactly.
  */
-interface LaneChunk {
+interface FixedChunk {
+  v: null;
   so: Uint32Array | null;
   sb: Float64Array | null;
   sw: Float64Array | null;
@@ -180,8 +182,188 @@ interface LaneChunk {
   c: Int32Array | null;
 }
 
-/** The compact form of a full chunk's arrays (see {@link LaneChunk}). */
+/**
+ * A full chunk in its variable-length form, about 4.3 bytes an interval on the shared traces'
+ * lanes (98% of whose intervals start where the one before ended): per interval, LEB128 varints
+ * of `pair * 2 + gapped` (`pair`: index of its (state, cause) in the chunk's `pairs`), of
+ * `start - previous end` when `gapped`, and of `end - start`. The first interval of each group of
+ * 64 starts at the group's `base` (f64) and is read from byte `at`; the others follow the one
+ * before. Gaps and lengths must be whole ns from 0 to 2^53 and `previous end + gap` and
+ * `start + length` must give the values back exactly; any other chunk is kept as a
+ * {@link FixedChunk}.
+ */
+interface VarChunk {
+  v: Uint8Array;
+  base: Float64Array;
+  at: Uint32Array;
+  /** Flat `[state, cause, ...]`. */
+  pairs: Int32Array;
+}
+
+type LaneChunk = FixedChunk | VarChunk;
+
+/** Most distinct (state, cause) pairs a {@link VarChunk} takes (then the chunk is fixed-width). */
+const MAX_PAIRS = 4096;
+/** The longest varints an interval can take: pair (3 bytes), gap and length (8 each). */
+let varScratch: Uint8Array | undefined;
+let pairScratch: Int32Array | undefined;
+let slotScratch: Int32Array | undefined;
+const PAIR_SLOTS = 256;
+
+/** Writes `x` (a whole number in [0, 2^53]) as a LEB128 varint at `p`, returns the end. */
+function putVarint(b: Uint8Array, p: number, x: number): number {
+  while (x >= 2147483648) {
+    b[p++] = (x % 128) | 128;
+    x = Math.floor(x / 128);
+  }
+  while (x >= 128) {
+    b[p++] = (x & 127) | 128;
+    x >>>= 7;
+  }
+  b[p++] = x;
+  return p;
+}
+
+/** Whole number in [0, 2^53]. */
+function isVarint(x: number): boolean {
+  return x >= 0 && x <= 9007199254740992 && Math.floor(x) === x;
+}
+
+/** The variable-length form of a full chunk's arrays, or null when it cannot hold them exactly. */
+function varChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array): VarChunk | null {
+  const n = s.length;
+  const b = (varScratch ??= new Uint8Array(CHUNK * 19));
+  const pairs = (pairScratch ??= new Int32Array(MAX_PAIRS * 2));
+  // Pair lookup: a direct-mapped table of the chunk's pairs by a hash of (state, cause); a
+  // collision falls back to a scan of the pairs.
+  const slot = (slotScratch ??= new Int32Array(PAIR_SLOTS)).fill(-1);
+  const base = new Float64Array(n >>> BASE_BITS);
+  const at = new Uint32Array(n >>> BASE_BITS);
+  let np = 0;
+  let p = 0;
+  let prevEnd = 0;
+  for (let k = 0; k < n; k++) {
+    const start = s[k], end = e[k], st = t[k], cs = c[k];
+    const h = (st * 31 + cs) & (PAIR_SLOTS - 1);
+    let pair = slot[h];
+    if (pair < 0 || pairs[pair * 2] !== st || pairs[pair * 2 + 1] !== cs) {
+      pair = -1;
+      for (let q = 0; q < np; q++) {
+        if (pairs[q * 2] === st && pairs[q * 2 + 1] === cs) {
+          pair = q;
+          break;
+        }
+      }
+      if (pair < 0) {
+        if (np === MAX_PAIRS) return null;
+        pairs[np * 2] = st;
+        pairs[np * 2 + 1] = cs;
+        pair = np++;
+      }
+      slot[h] = pair;
+    }
+    let gap = 0;
+    if ((k & ((1 << BASE_BITS) - 1)) === 0) {
+      base[k >>> BASE_BITS] = start;
+      at[k >>> BASE_BITS] = p;
+    } else {
+      gap = start - prevEnd;
+      if ((gap >>> 0 !== gap && !isVarint(gap)) || prevEnd + gap !== start) return null;
+    }
+    const len = end - start;
+    if ((len >>> 0 !== len && !isVarint(len)) || start + len !== end) return null;
+    const code = pair * 2 + (gap !== 0 ? 1 : 0);
+    if (code < 128) b[p++] = code;
+    else p = putVarint(b, p, code);
+    if (gap !== 0) p = putVarint(b, p, gap);
+    if (len < 2097152) {
+      // Up to three bytes (lengths below 2.1 ms), the usual case, inline.
+      if (len >= 128) {
+        if (len >= 16384) {
+          b[p++] = (len & 127) | 128;
+          b[p++] = ((len >>> 7) & 127) | 128;
+          b[p++] = len >>> 14;
+        } else {
+          b[p++] = (len & 127) | 128;
+          b[p++] = len >>> 7;
+        }
+      } else b[p++] = len;
+    } else p = putVarint(b, p, len);
+    prevEnd = end;
+  }
+  return { v: b.slice(0, p), base, at, pairs: pairs.slice(0, np * 2) };
+}
+
+/**
+ * Decodes `count` intervals of a variable-length chunk from its interval `k0` into the arrays
+ * from index `out` (the chunk's decoding as `LaneBuilder.seek` does it, in one loop).
+ */
+function decodeVar(ch: VarChunk, k0: number, count: number, s: Float64Array, e: Float64Array, st: Float64Array, cs: Float64Array, out: number): void {
+  const v = ch.v;
+  const pairs = ch.pairs;
+  const k1 = k0 + count;
+  let k = k0 & ~((1 << BASE_BITS) - 1);
+  let pos = 0;
+  let end = 0;
+  for (; k < k1; k++) {
+    let start: number;
+    if ((k & ((1 << BASE_BITS) - 1)) === 0) {
+      pos = ch.at[k >>> BASE_BITS];
+      end = ch.base[k >>> BASE_BITS];
+    }
+    let b = v[pos++];
+    let x = b & 127;
+    if (b >= 128) {
+      let m = 128;
+      do {
+        b = v[pos++];
+        x += (b & 127) * m;
+        m *= 128;
+      } while (b >= 128);
+    }
+    start = end;
+    if (x & 1) {
+      b = v[pos++];
+      let gap = b & 127;
+      if (b >= 128) {
+        let m = 128;
+        do {
+          b = v[pos++];
+          gap += (b & 127) * m;
+          m *= 128;
+        } while (b >= 128);
+      }
+      start += gap;
+    }
+    b = v[pos++];
+    let len = b & 127;
+    if (b >= 128) {
+      let m = 128;
+      do {
+        b = v[pos++];
+        len += (b & 127) * m;
+        m *= 128;
+      } while (b >= 128);
+    }
+    end = start + len;
+    if (k >= k0) {
+      const o = out + k - k0;
+      const pr = x - (x & 1); // pair * 2
+      s[o] = start;
+      e[o] = end;
+      st[o] = pairs[pr];
+      cs[o] = pairs[pr + 1];
+    }
+  }
+}
+
+/** The compact form of a full chunk's arrays: variable-length where exact, else fixed-width (see {@link LaneChunk}). */
 function compactChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array): LaneChunk {
+  return varChunk(s, e, t, c) ?? fixedChunk(s, e, t, c);
+}
+
+/** The fixed-width form of a full chunk's arrays (see {@link FixedChunk}). */
+function fixedChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array): FixedChunk {
   const n = s.length;
   let so: Uint32Array | null = new Uint32Array(n);
   let sb: Float64Array | null = new Float64Array(n >>> BASE_BITS);
@@ -207,13 +389,14 @@ function compactChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32A
     }
   }
   return {
+    v: null,
     so, sb, sw: so === null ? s : null,
     d, ew: d === null ? e : null,
     p, t: p === null ? t : null, c: p === null ? c : null,
   };
 }
 
-function chunkStart(ch: LaneChunk, k: number): number {
+function chunkStart(ch: FixedChunk, k: number): number {
   return ch.sw !== null ? ch.sw[k] : ch.sb![k >>> BASE_BITS] + ch.so![k];
 }
 
@@ -272,11 +455,13 @@ export class LaneBuilder {
         this.full.push(ch);
         this.base += CHUNK;
         // The arrays the compact chunk does not keep are filled again (no garbage per chunk).
-        if (ch.sw !== null) this.starts = new Float64Array(CHUNK);
-        if (ch.ew !== null) this.ends = new Float64Array(CHUNK);
-        if (ch.p === null) {
-          this.st = new Int32Array(CHUNK);
-          this.cs = new Int32Array(CHUNK);
+        if (ch.v === null) {
+          if (ch.sw !== null) this.starts = new Float64Array(CHUNK);
+          if (ch.ew !== null) this.ends = new Float64Array(CHUNK);
+          if (ch.p === null) {
+            this.st = new Int32Array(CHUNK);
+            this.cs = new Int32Array(CHUNK);
+          }
         }
         n = 0;
       }
@@ -289,23 +474,149 @@ export class LaneBuilder {
   }
 
   startAt(i: number): number {
-    return i >= this.base ? this.starts[i - this.base] : chunkStart(this.full[i >>> CHUNK_BITS], i & CHUNK_MASK);
+    if (i >= this.base) return this.starts[i - this.base];
+    const ch = this.full[i >>> CHUNK_BITS];
+    if (ch.v !== null) return this.seek(ch, i).curStart;
+    return chunkStart(ch, i & CHUNK_MASK);
   }
   endAt(i: number): number {
     if (i >= this.base) return this.ends[i - this.base];
     const ch = this.full[i >>> CHUNK_BITS];
+    if (ch.v !== null) return this.seek(ch, i).curEnd;
     const k = i & CHUNK_MASK;
     return ch.ew !== null ? ch.ew[k] : chunkStart(ch, k) + ch.d![k];
   }
   stateAt(i: number): number {
     if (i >= this.base) return this.st[i - this.base];
     const ch = this.full[i >>> CHUNK_BITS];
+    if (ch.v !== null) return this.seek(ch, i).curState;
     return ch.p !== null ? ch.p[i & CHUNK_MASK] & 255 : ch.t![i & CHUNK_MASK];
   }
   causeAt(i: number): number {
     if (i >= this.base) return this.cs[i - this.base];
     const ch = this.full[i >>> CHUNK_BITS];
+    if (ch.v !== null) return this.seek(ch, i).curCause;
     return ch.p !== null ? (ch.p[i & CHUNK_MASK] >> 8) - 1 : ch.c![i & CHUNK_MASK];
+  }
+
+  // The interval of a variable-length chunk last read (see seek): readers go mostly in order,
+  // four reads an interval, so each interval is decoded once.
+  private curI = -1;
+  private curStart = 0;
+  private curEnd = 0;
+  private curState = 0;
+  private curCause = 0;
+  /** Byte after the interval {@link curI} in its chunk's varints. */
+  private curPos = 0;
+
+  /**
+   * Decodes interval `i` (in the variable-length chunk `ch`) into the cur* fields: from the one
+   * before when that was the last read and in the same group of 64, else from its group's start.
+   */
+  private seek(ch: VarChunk, i: number): this {
+    if (i === this.curI) return this;
+    const k = i & CHUNK_MASK;
+    const v = ch.v;
+    let pos: number;
+    let end: number;
+    let j: number;
+    if (i === this.curI + 1 && (k & ((1 << BASE_BITS) - 1)) !== 0) {
+      pos = this.curPos;
+      end = this.curEnd;
+      j = k;
+    } else {
+      const g = k >>> BASE_BITS;
+      pos = ch.at[g];
+      end = ch.base[g]; // the group's first interval has no gap: it starts here
+      j = g << BASE_BITS;
+    }
+    let pair = 0;
+    let start = 0;
+    for (; j <= k; j++) {
+      let b = v[pos++];
+      let x = b & 127;
+      if (b >= 128) {
+        let m = 128;
+        do {
+          b = v[pos++];
+          x += (b & 127) * m;
+          m *= 128;
+        } while (b >= 128);
+      }
+      pair = x >>> 1;
+      start = end;
+      if (x & 1) {
+        b = v[pos++];
+        let gap = b & 127;
+        if (b >= 128) {
+          let m = 128;
+          do {
+            b = v[pos++];
+            gap += (b & 127) * m;
+            m *= 128;
+          } while (b >= 128);
+        }
+        start += gap;
+      }
+      b = v[pos++];
+      let len = b & 127;
+      if (b >= 128) {
+        let m = 128;
+        do {
+          b = v[pos++];
+          len += (b & 127) * m;
+          m *= 128;
+        } while (b >= 128);
+      }
+      end = start + len;
+    }
+    this.curI = i;
+    this.curStart = start;
+    this.curEnd = end;
+    this.curState = ch.pairs[pair * 2];
+    this.curCause = ch.pairs[pair * 2 + 1];
+    this.curPos = pos;
+    return this;
+  }
+
+  /**
+   * Intervals `[from, to)` into `s`, `e`, `st`, `cs` from index 0 (what `startAt`... give): for
+   * writers that go through a lane in order, a variable-length chunk decoded in one loop.
+   */
+  readInto(from: number, to: number, s: Float64Array, e: Float64Array, st: Float64Array, cs: Float64Array): void {
+    let i = from;
+    while (i < to && i < this.base) {
+      const ch = this.full[i >>> CHUNK_BITS];
+      const stop = Math.min(to, ((i >>> CHUNK_BITS) + 1) << CHUNK_BITS);
+      if (ch.v !== null) {
+        decodeVar(ch, i & CHUNK_MASK, stop - i, s, e, st, cs, i - from);
+        i = stop;
+      } else {
+        for (; i < stop; i++) {
+          s[i - from] = this.startAt(i);
+          e[i - from] = this.endAt(i);
+          st[i - from] = this.stateAt(i);
+          cs[i - from] = this.causeAt(i);
+        }
+      }
+    }
+    for (; i < to; i++) {
+      const k = i - this.base;
+      s[i - from] = this.starts[k];
+      e[i - from] = this.ends[k];
+      st[i - from] = this.st[k];
+      cs[i - from] = this.cs[k];
+    }
+  }
+
+  /** Bytes held by the intervals: the full chunks in their compact forms and the current arrays. */
+  get byteLength(): number {
+    let n = this.starts.byteLength + this.ends.byteLength + this.st.byteLength + this.cs.byteLength;
+    for (const ch of this.full) {
+      if (ch.v !== null) n += ch.v.byteLength + ch.base.byteLength + ch.at.byteLength + ch.pairs.byteLength;
+      else for (const a of [ch.so, ch.sb, ch.sw, ch.d, ch.ew, ch.p, ch.t, ch.c]) n += a?.byteLength ?? 0;
+    }
+    return n;
   }
 
   /** Doubles the current arrays (up to one chunk). */
