@@ -229,6 +229,28 @@ function isVarint(x: number): boolean {
   return x >= 0 && x <= 9007199254740992 && Math.floor(x) === x;
 }
 
+/** The byte after the varint that {@link readVarint} read last. */
+let varEnd = 0;
+
+/**
+ * The LEB128 varint at `v[pos]` (a whole number up to 2^53); the position after it is left in
+ * {@link varEnd}. Small enough for V8 to inline into the decoding loops.
+ */
+function readVarint(v: Uint8Array, pos: number): number {
+  let b = v[pos++];
+  let x = b & 127;
+  if (b >= 128) {
+    let m = 128;
+    do {
+      b = v[pos++];
+      x += (b & 127) * m;
+      m *= 128;
+    } while (b >= 128);
+  }
+  varEnd = pos;
+  return x;
+}
+
 /** The variable-length form of a full chunk's arrays, or null when it cannot hold them exactly. */
 function varChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array): VarChunk | null {
   const n = s.length;
@@ -311,41 +333,15 @@ function decodeVar(ch: VarChunk, k0: number, count: number, s: Float64Array, e: 
       pos = ch.at[k >>> BASE_BITS];
       end = ch.base[k >>> BASE_BITS];
     }
-    let b = v[pos++];
-    let x = b & 127;
-    if (b >= 128) {
-      let m = 128;
-      do {
-        b = v[pos++];
-        x += (b & 127) * m;
-        m *= 128;
-      } while (b >= 128);
-    }
+    const x = readVarint(v, pos);
+    pos = varEnd;
     start = end;
     if (x & 1) {
-      b = v[pos++];
-      let gap = b & 127;
-      if (b >= 128) {
-        let m = 128;
-        do {
-          b = v[pos++];
-          gap += (b & 127) * m;
-          m *= 128;
-        } while (b >= 128);
-      }
-      start += gap;
+      start += readVarint(v, pos);
+      pos = varEnd;
     }
-    b = v[pos++];
-    let len = b & 127;
-    if (b >= 128) {
-      let m = 128;
-      do {
-        b = v[pos++];
-        len += (b & 127) * m;
-        m *= 128;
-      } while (b >= 128);
-    }
-    end = start + len;
+    end = start + readVarint(v, pos);
+    pos = varEnd;
     if (k >= k0) {
       const o = out + k - k0;
       const pr = x - (x & 1); // pair * 2
@@ -533,42 +529,16 @@ export class LaneBuilder {
     let pair = 0;
     let start = 0;
     for (; j <= k; j++) {
-      let b = v[pos++];
-      let x = b & 127;
-      if (b >= 128) {
-        let m = 128;
-        do {
-          b = v[pos++];
-          x += (b & 127) * m;
-          m *= 128;
-        } while (b >= 128);
-      }
+      const x = readVarint(v, pos);
+      pos = varEnd;
       pair = x >>> 1;
       start = end;
       if (x & 1) {
-        b = v[pos++];
-        let gap = b & 127;
-        if (b >= 128) {
-          let m = 128;
-          do {
-            b = v[pos++];
-            gap += (b & 127) * m;
-            m *= 128;
-          } while (b >= 128);
-        }
-        start += gap;
+        start += readVarint(v, pos);
+        pos = varEnd;
       }
-      b = v[pos++];
-      let len = b & 127;
-      if (b >= 128) {
-        let m = 128;
-        do {
-          b = v[pos++];
-          len += (b & 127) * m;
-          m *= 128;
-        } while (b >= 128);
-      }
-      end = start + len;
+      end = start + readVarint(v, pos);
+      pos = varEnd;
     }
     this.curI = i;
     this.curStart = start;

@@ -182,17 +182,7 @@ export function putTime(b: Uint8Array, p: number, v: number): number {
     secLen = putUint31(secDigits, 0, hi);
   }
   for (let k = 0; k < secLen; k++) b[p++] = secDigits[k];
-  let x = lo | 0;
-  let q = p + 9;
-  for (let k = 0; k < 4; k++) {
-    const y = (x / 100) | 0;
-    const r = (x - y * 100) << 1;
-    b[--q] = DIGIT_PAIRS[r + 1];
-    b[--q] = DIGIT_PAIRS[r];
-    x = y;
-  }
-  b[--q] = 0x30 + x;
-  return p + 9;
+  return putNine(b, p, lo);
 }
 
 /** ASCII digit pairs of 0..99: `DIGIT_PAIRS[2 * x]`, `DIGIT_PAIRS[2 * x + 1]`. */
@@ -220,6 +210,21 @@ function putUint31(b: Uint8Array, p: number, x: number): number {
   return p + n;
 }
 
+/** The nine digits of `lo` (an integer in [0, 10^9)), zeros in front. */
+function putNine(b: Uint8Array, p: number, lo: number): number {
+  let x = lo | 0;
+  let q = p + 9;
+  for (let k = 0; k < 4; k++) {
+    const y = (x / 100) | 0;
+    const r = (x - y * 100) << 1;
+    b[--q] = DIGIT_PAIRS[r + 1];
+    b[--q] = DIGIT_PAIRS[r];
+    x = y;
+  }
+  b[--q] = 0x30 + x;
+  return p + 9;
+}
+
 /** Digits of an integer in [2^31, 2^53]: the part above 10^9, then nine digits. */
 function putSafe(b: Uint8Array, p: number, v: number): number {
   let hi = Math.floor(v / 1e9);
@@ -232,15 +237,5 @@ function putSafe(b: Uint8Array, p: number, v: number): number {
     lo -= 1e9;
   }
   p = putUint31(b, p, hi);
-  let x = lo | 0;
-  let q = p + 9;
-  for (let k = 0; k < 4; k++) {
-    const y = (x / 100) | 0;
-    const r = (x - y * 100) << 1;
-    b[--q] = DIGIT_PAIRS[r + 1];
-    b[--q] = DIGIT_PAIRS[r];
-    x = y;
-  }
-  b[--q] = 0x30 + x;
-  return p + 9;
+  return putNine(b, p, lo);
 }
