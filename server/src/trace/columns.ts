@@ -104,16 +104,25 @@ function freeNow(a: TypedArray): void {
 }
 
 /**
- * A u16 column stored as u8 blocks (1 byte a row) until a value over 255 comes: that block
- * becomes u16 (the values read back as a Uint16Array would hold them, `v & 0xffff`). For CPU
- * numbers and event kinds, nearly always below 256.
+ * What {@link SmallColumn} and {@link NarrowColumn} share: blocks of a narrow type (`N`) until a
+ * value that needs the wide type (`W`) is written into one, which then becomes wide. Their `get`
+ * and `set` stay in the subclasses, so that each keeps its own inline caches on the importers'
+ * hottest reads and writes (a method of this class is one function for both).
  */
-export class SmallColumn {
-  readonly blocks: (Uint8Array | Uint16Array)[] = [new Uint8Array(BLOCK_ROWS)];
+abstract class WideningColumn<N extends Uint8Array | Int16Array, W extends Uint16Array | Int32Array> {
+  readonly blocks: (N | W)[];
   length = 0;
+  private readonly narrow: new (n: number) => N;
+  private readonly wide: new (n: number) => W;
 
-  addBlock(): Uint8Array {
-    const b = new Uint8Array(BLOCK_ROWS);
+  constructor(narrow: new (n: number) => N, wide: new (n: number) => W) {
+    this.narrow = narrow;
+    this.wide = wide;
+    this.blocks = [new narrow(BLOCK_ROWS)];
+  }
+
+  addBlock(): N {
+    const b = new this.narrow(BLOCK_ROWS);
     this.blocks.push(b);
     return b;
   }
@@ -121,6 +130,34 @@ export class SmallColumn {
   /** Forgets the last block; see {@link BlockColumn.dropLastBlock}. */
   dropLastBlock(): void {
     if (this.blocks.length > 1) this.blocks.pop();
+  }
+
+  /** Block `bi` in the wide type (its values kept). */
+  widen(bi: number): W {
+    const w = new this.wide(BLOCK_ROWS);
+    w.set(this.blocks[bi]);
+    this.blocks[bi] = w;
+    return w;
+  }
+
+  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
+  release(bi: number, current: boolean): void {
+    releaseIn(this.blocks, bi, current, new this.narrow(0));
+  }
+
+  get byteLength(): number {
+    return bytesOf(this.blocks);
+  }
+}
+
+/**
+ * A u16 column stored as u8 blocks (1 byte a row) until a value over 255 comes: that block
+ * becomes u16 (the values read back as a Uint16Array would hold them, `v & 0xffff`). For CPU
+ * numbers and event kinds, nearly always below 256.
+ */
+export class SmallColumn extends WideningColumn<Uint8Array, Uint16Array> {
+  constructor() {
+    super(Uint8Array, Uint16Array);
   }
 
   get(i: number): number {
@@ -133,23 +170,6 @@ export class SmallColumn {
     const b = u > 255 && this.blocks[bi] instanceof Uint8Array ? this.widen(bi) : this.blocks[bi];
     b[i & BLOCK_MASK] = u;
   }
-
-  /** Block `bi` as u16 (its values kept). */
-  widen(bi: number): Uint16Array {
-    const w = new Uint16Array(BLOCK_ROWS);
-    w.set(this.blocks[bi]);
-    this.blocks[bi] = w;
-    return w;
-  }
-
-  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
-  release(bi: number, current: boolean): void {
-    releaseIn(this.blocks, bi, current, new Uint8Array(0));
-  }
-
-  get byteLength(): number {
-    return bytesOf(this.blocks);
-  }
 }
 
 /**
@@ -158,19 +178,9 @@ export class SmallColumn {
  * `v | 0`). For pids (below 32768 on most hosts: Linux's default pid_max), CPU numbers, states,
  * interned ids; a block with one large value costs what it did before.
  */
-export class NarrowColumn {
-  readonly blocks: (Int16Array | Int32Array)[] = [new Int16Array(BLOCK_ROWS)];
-  length = 0;
-
-  addBlock(): Int16Array {
-    const b = new Int16Array(BLOCK_ROWS);
-    this.blocks.push(b);
-    return b;
-  }
-
-  /** Forgets the last block; see {@link BlockColumn.dropLastBlock}. */
-  dropLastBlock(): void {
-    if (this.blocks.length > 1) this.blocks.pop();
+export class NarrowColumn extends WideningColumn<Int16Array, Int32Array> {
+  constructor() {
+    super(Int16Array, Int32Array);
   }
 
   get(i: number): number {
@@ -182,23 +192,6 @@ export class NarrowColumn {
     const bi = i >>> BLOCK_BITS;
     const b = (w << 16) >> 16 !== w && this.blocks[bi] instanceof Int16Array ? this.widen(bi) : this.blocks[bi];
     b[i & BLOCK_MASK] = w;
-  }
-
-  /** Block `bi` as i32 (its values kept). */
-  widen(bi: number): Int32Array {
-    const w = new Int32Array(BLOCK_ROWS);
-    w.set(this.blocks[bi]);
-    this.blocks[bi] = w;
-    return w;
-  }
-
-  /** Drops block `bi` (see {@link BlockColumn.release}); `current`: the block still being filled. */
-  release(bi: number, current: boolean): void {
-    releaseIn(this.blocks, bi, current, new Int16Array(0));
-  }
-
-  get byteLength(): number {
-    return bytesOf(this.blocks);
   }
 }
 
