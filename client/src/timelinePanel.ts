@@ -377,6 +377,9 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
     const show = async (): Promise<vscode.TextEditor> => {
       const editor = await vscode.window.showTextDocument(document, { viewColumn: column, preserveFocus: false, preview: false, selection });
       editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      // A range wider than a narrow editor is revealed by its end (scrolled sideways, the line's
+      // start hidden): reveal its start last, where the cursor is.
+      editor.revealRange(new vscode.Range(range.start, range.start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
       return editor;
     };
     await show();

@@ -165,6 +165,27 @@ describe('background simulation over stdio', () => {
     client.close(uri);
   });
 
+  test('an explicit run keeps its diagnostics until the next edit, whatever the background run of the same version publishes later', async () => {
+    // The race the e2e test met in CI: Simulate (one variant) answered, then the background run of
+    // the same version (three variants, started on open) ended and replaced its stalls.
+    const uri = 'file:///work/bg-explicit.vps';
+    client.open(uri, BLOCKING, 1);
+    const r = await client.request<{ runDiagnostics: number }>('vpscope/simulate', { textDocument: { uri }, variant: 'base' });
+    assert.ok(r.runDiagnostics > 0);
+    await rec.next((p) => p.uri === uri && p.version === 1 && (p.state === 'done' || p.state === 'budget'));
+    // The last publication of version 1 is the explicit run's: one variant, no variant names.
+    await new Promise((res) => setTimeout(res, 200));
+    const last = rec.published.filter((p) => p.uri === uri && p.version === 1).at(-1);
+    const runs = (last?.diagnostics ?? []).filter(isRun).map(message);
+    assert.ok(runs.some((m) => /^simulated: nvme on VP 2 stalled/.test(m)), `the explicit run's stall is shown: ${JSON.stringify(runs)}`);
+    assert.ok(!runs.some((m) => m.startsWith('simulated (')), `no background diagnostics over it: ${JSON.stringify(runs)}`);
+    // The next edit: the background run of the new version publishes (all variants).
+    client.change(uri, 2, [replaceLine(BLOCKING, 'syscall 2ms', 'syscall 3ms')]);
+    const after2 = await client.diagnostics(uri, (d, v) => v === 2 && d.some(isRun), 20_000);
+    assert.ok(after2.filter(isRun).some((d) => /^simulated \(base\): nvme on VP 2 stalled/.test(message(d))), JSON.stringify(after2.map(message)));
+    client.close(uri);
+  });
+
   test('a run stopped by its budget says so', async () => {
     const uri = 'file:///work/bg-budget.vps';
     await client.connection.sendNotification('workspace/didChangeConfiguration', {

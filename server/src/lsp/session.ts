@@ -170,7 +170,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
    * valid for the version that was simulated: shown with the static ones until the next edit,
    * and the results, which the static ones of that version are reconciled with.
    */
-  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; results: readonly VariantResult[]; seq: number }>();
+  const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; results: readonly VariantResult[]; seq: number; explicit: boolean }>();
   /** `vpscope.diagnostics.*`; `settingsSeq` changes with them (pull result ids). */
   let diagSettings = diagnosticsSettings(undefined);
   let settingsSeq = 0;
@@ -195,7 +195,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     features: feat,
     analyzed: (uri, token) => analyzed(uri, token),
     runOptions: () => ({ thresholds: diagSettings.thresholds, severities: diagSettings.severities }),
-    setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results),
+    setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results, true),
     workers: options.workers,
     simulationDefaults: () => simDefaults,
     traceDefaults: () => traceSettings,
@@ -409,13 +409,21 @@ export function startSession(connection: Connection, options: SessionOptions): S
   }
 
   /** A simulation finished: show what it found on the lines of the version it simulated. */
-  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[]): void {
+  /**
+   * `explicit`: from a command the user ran (Simulate, Show Timeline...). A background result never
+   * replaces an explicit run's diagnostics of the same version: the user asked for that run (e.g.
+   * one variant) and sees its stalls until the next edit, even when a background run of the same
+   * version (all variants), started before or after it, ends later.
+   */
+  function setRunDiagnostics(uri: string, version: number, diagnostics: Diagnostic[], results: readonly VariantResult[], explicit: boolean): void {
     const doc = documents.get(uri);
     if (!doc || doc.version !== version || shuttingDown) return; // Edited meanwhile: stale already.
     if (diagnostics.length === 0 && results.length === 0 && !runDiagnostics.has(uri)) return;
+    const shown = runDiagnostics.get(uri);
+    if (!explicit && shown?.explicit && shown.version === version) return;
     // Kept for reconciling only: without the timelines (a Simulate command's can be large).
     const kept = results.map(({ timeline: _t, ...r }) => r as VariantResult);
-    runDiagnostics.set(uri, { version, diagnostics, results: kept, seq: ++runSeq });
+    runDiagnostics.set(uri, { version, diagnostics, results: kept, seq: ++runSeq, explicit });
     const f = feat();
     if (!f.pullDiagnostics) publishDiagnostics(uri);
     else if (f.diagnosticRefresh) void connection.languages.diagnostics.refresh();
@@ -495,7 +503,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (!current || current.version !== version) return; // Stale: never published.
     const summaries = measuredSummaries(answer.results, declared);
     measured.set(uri, { version, summaries });
-    setRunDiagnostics(uri, version, answer.runDiagnostics, answer.results);
+    setRunDiagnostics(uri, version, answer.runDiagnostics, answer.results, false);
     const bounds = [...new Set(summaries.map((m) => m.bound).filter((b): b is string => b !== undefined))];
     const n = answer.runDiagnostics.length;
     const found = `${n} finding${n === 1 ? '' : 's'}`;
