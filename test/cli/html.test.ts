@@ -118,6 +118,13 @@ test('simulate --html: unwritable path exits 2; a scenario with errors exits 1 a
   assert.ok(!existsSync(out));
   assert.equal(cli('simulate', small, '--html').status, 2, '--html needs a file');
   assert.match(cli('simulate', '--help').stdout, /--html F\.html/);
+  // The first help a user reads names the report, seeds and sweeps, and what analyze reads.
+  const top = cli('--help').stdout;
+  for (const flag of ['--html F.html', '--seeds N', '--sweep', '--no-simulate', '[GUEST_TRACE]', "'-' = stdin"]) assert.ok(top.includes(flag), `vpscope --help names ${flag}:\n${top}`);
+  // Its examples run as written (the first on a bundled example).
+  const example = /^\s+vpscope (simulate examples\/\S+\.vps .*)$/m.exec(top)![1].split(' ').map((a) => (a === 'report.html' ? join(dir, 'top-help.html') : a));
+  assert.equal(cli(...example).status, 0);
+  assert.ok(statSync(join(dir, 'top-help.html')).size > 0);
 });
 
 test('analyze --html: the real trace as one timeline with its findings, compact', async () => {

@@ -17,11 +17,18 @@ export const VERSION: string =
 const USAGE = `vpscope ${VERSION} - CPU scheduling of virtual machines: scenarios, simulation, traces
 
 Usage:
-  vpscope check FILE... [--format text|json|sarif]
-  vpscope simulate FILE [--variant NAME | --all-variants] [--seed N] [--json] [--out F.json]
-                        [--chrome-trace F.json] [--max-events N] [--wall-ms N]
-  vpscope analyze TRACE [--json] [--out F.json] [--chrome-trace F.json] [--scenario F.vps]
+  vpscope check FILE... [--format text|json|sarif] [--no-simulate]
+      stall hazards of scenarios (.vps), static and measured by a bounded simulation
+  vpscope simulate FILE [--variant NAME | --all-variants] [--html F.html] [--json]
+                        [--seeds N] [--sweep 'PATH=VALUES'] [--chrome-trace F.json]
+      run the deterministic simulation: latencies, shares, stalls with their source line
+  vpscope analyze TRACE [GUEST_TRACE] [--html F.html] [--json] [--scenario F.vps]
+      a host trace (tracefs, trace-cmd report or .dat, perf script, Chrome JSON; '-' = stdin)
   vpscope --help | --version
+
+Examples:
+  vpscope simulate examples/openhcl-blocking-syscall.vps --all-variants --html report.html
+  trace-cmd report trace.dat | vpscope analyze - --html trace.html
 
 Run 'vpscope COMMAND --help' for the options of one command.`;
 
