@@ -254,6 +254,39 @@ describe('HTML report in headless Chromium', { skip }, () => {
       `the selection is the worker's lane ${want}, got ${await page.evaluate(() => (window as unknown as AppWindow).vpscopeView.app.selection()?.lane)}`,
     );
     assert.ok((await row.getAttribute('class'))?.includes('pn-selected'), 'the row is marked selected');
+
+    // Grouped: one row per task, VP, VM and cause of the listed stalls (200 rows of two channel
+    // workers repeated become a handful), the largest total first; a click selects the group's
+    // longest stall; the choice survives a reload (view state in the URL hash).
+    const full = base as unknown as { stalls: { task?: string; vp?: number; vm?: string; cause: string; durationNs: number }[] };
+    const groups = new Map<string, { total: number; longest: number; count: number }>();
+    full.stalls.forEach((s, i) => {
+      const k = JSON.stringify([s.task ?? null, s.vp ?? null, s.vm ?? null, s.cause]);
+      const g = groups.get(k) ?? { total: 0, longest: i, count: 0 };
+      g.total += s.durationNs;
+      g.count++;
+      if (s.durationNs > full.stalls[g.longest].durationNs) g.longest = i;
+      groups.set(k, g);
+    });
+    assert.ok(groups.size < full.stalls.length / 10, `few groups (${groups.size}) for ${full.stalls.length} listed stalls`);
+    await page.locator('#st-group').click();
+    const grouped = page.locator('tr[data-stall-group]');
+    assert.ok(await wait(async () => (await grouped.count()) === groups.size), `${groups.size} group rows, got ${await grouped.count()}`);
+    const top = [...groups.values()].sort((a, b) => b.total - a.total)[0];
+    assert.equal(Number(await grouped.first().getAttribute('data-stall-index')), top.longest, 'the largest total first, standing for its longest stall');
+    assert.equal(Number(await grouped.first().getAttribute('data-stall-group')), top.count);
+    await grouped.first().click();
+    const topStall = base.stalls[top.longest];
+    assert.ok(
+      await wait(async () => (await page.evaluate(() => (window as unknown as AppWindow).vpscopeView.app.selection()?.lane)) === topStall.lane),
+      `the group's longest stall is selected on ${topStall.lane}`,
+    );
+    await page.reload();
+    await page.waitForFunction(() => (window as VpscopeWindow).vpscopeView?.ready === true, undefined, { timeout: 20_000 });
+    if (await header.isVisible()) await header.click();
+    assert.ok(await wait(async () => (await page.locator('tr[data-stall-group]').count()) === groups.size), 'still grouped after a reload');
+    await page.locator('#st-group').click();
+    assert.ok(await wait(async () => (await page.locator('tr[data-stall-group]').count()) === 0 && (await page.locator('tr[data-stall-index]').count()) === full.stalls.length), 'ungrouped again: every listed stall');
     assert.deepEqual(consoleErrors, [], 'no console errors');
   });
 });

@@ -133,6 +133,8 @@ export interface ViewState {
   /** Seeds/sweep view: the metric shown, and the value axis on a log scale (unset: automatic). */
   seedsMetric?: string;
   seedsLog?: boolean;
+  /** Stalls panel: rows grouped by variant, task, VP, VM and cause. */
+  stallsGrouped?: boolean;
 }
 
 /** What the editor says is under its cursor: the lanes of these are highlighted. */
@@ -244,6 +246,7 @@ function isViewState(x: unknown): x is ViewState {
     (x.logScale === undefined || typeof x.logScale === 'boolean') &&
     (x.seedsMetric === undefined || isStr(x.seedsMetric)) &&
     (x.seedsLog === undefined || typeof x.seedsLog === 'boolean') &&
+    (x.stallsGrouped === undefined || typeof x.stallsGrouped === 'boolean') &&
     (x.selection === undefined || (isObj(x.selection) && isStr(x.selection.lane) && isNum(x.selection.startNs) && isNum(x.selection.endNs)))
   );
 }

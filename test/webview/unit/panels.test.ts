@@ -25,6 +25,7 @@ import {
   quantile,
   readLatency,
   sortedOrder,
+  groupStalls,
   stallLane,
   stallsCsv,
   stateDurations,
@@ -409,6 +410,34 @@ test('seeds chart: the log scale is the default only when every drawn value is p
     fc.property(fc.array(fc.double({ min: 1e-3, max: 1e12, noNaN: true }), { minLength: 2, maxLength: 50 }), (xs) => {
       const spread = Math.max(...xs) / Math.min(...xs);
       assert.equal(autoLog(xs.map((x) => m(x))), spread >= LOG_AUTO_SPREAD);
+    }),
+  );
+});
+
+test('groupStalls: one group per variant, task, VP, VM and cause; counts and totals add up; the longest stands for its group', () => {
+  const stall = fc.record({
+    variant: fc.integer({ min: 0, max: 1 }),
+    task: fc.option(fc.constantFrom('a', 'b', 'a#1'), { nil: undefined }),
+    vp: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+    vm: fc.option(fc.constantFrom('db', 'web'), { nil: undefined }),
+    cause: fc.constantFrom('channel-queue-full', 'blocking-syscall', ''),
+    startNs: fc.integer({ min: 0, max: 1e9 }),
+    durationNs: fc.integer({ min: 0, max: 1e7 }),
+  });
+  fc.assert(
+    fc.property(fc.array(stall, { maxLength: 60 }), (rows) => {
+      const groups = groupStalls(rows);
+      const key = (r: (typeof rows)[number]) => JSON.stringify([r.variant, r.task ?? null, r.vp ?? null, r.vm ?? null, r.cause]);
+      assert.equal(groups.length, new Set(rows.map(key)).size);
+      assert.equal(groups.reduce((a, g) => a + g.count, 0), rows.length);
+      for (const g of groups) {
+        const members = rows.filter((r) => key(r) === key(g.longest));
+        assert.equal(g.count, members.length);
+        assert.equal(g.totalNs, members.reduce((a, r) => a + r.durationNs, 0));
+        assert.equal(g.firstStartNs, Math.min(...members.map((r) => r.startNs)));
+        // The first listed of the longest ones.
+        assert.equal(g.longest, members.find((r) => r.durationNs === Math.max(...members.map((m) => m.durationNs))));
+      }
     }),
   );
 });

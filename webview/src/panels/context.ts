@@ -20,10 +20,13 @@ export interface Panel {
 export class PanelCtx {
   private cache = new Map<number, VariantData>();
   logScale: boolean;
+  /** Stalls panel: grouped by variant, task, VP, VM and cause (saved in the view state). */
+  stallsGrouped: boolean;
 
   constructor(readonly app: AppApi) {
     const st = safe(() => app.host.getState());
     this.logScale = st?.logScale ?? true;
+    this.stallsGrouped = st?.stallsGrouped === true;
   }
 
   get isTrace(): boolean {
@@ -61,7 +64,7 @@ export class PanelCtx {
   }
 
   /** Merges panel settings into the persisted view state. */
-  persist(patch: { panel?: string; logScale?: boolean }): void {
+  persist(patch: { panel?: string; logScale?: boolean; stallsGrouped?: boolean }): void {
     safe(() => this.app.host.setState({ ...(this.app.host.getState() ?? {}), ...patch }));
   }
 

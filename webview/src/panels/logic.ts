@@ -273,6 +273,47 @@ export function stallSummaryText(variants: readonly StallSummaryInput[], fmtDura
   return `${head}, ${fmtDuration(total)} in all: ${causes.join(', ')}.`;
 }
 
+/** A stall as {@link groupStalls} reads it (its variant, who stalled, why, when, how long). */
+export interface GroupableStall {
+  variant: number;
+  task?: string;
+  vp?: number;
+  vm?: string;
+  cause: string;
+  startNs: number;
+  durationNs: number;
+}
+
+/** The listed stalls of one variant, task, VP, VM and cause. */
+export interface StallGroup<T extends GroupableStall> {
+  /** The group's longest stall (the first listed of equal ones): what a click selects. */
+  longest: T;
+  count: number;
+  totalNs: number;
+  firstStartNs: number;
+}
+
+/**
+ * Groups stalls by variant, task, VP, VM and cause, in the order each group first appears: a run
+ * whose 200 longest stalls are the same two channel-queue stalls repeated reads as two rows.
+ */
+export function groupStalls<T extends GroupableStall>(rows: readonly T[]): StallGroup<T>[] {
+  const groups = new Map<string, StallGroup<T>>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.variant, r.task ?? null, r.vp ?? null, r.vm ?? null, r.cause]);
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, { longest: r, count: 1, totalNs: r.durationNs, firstStartNs: r.startNs });
+      continue;
+    }
+    g.count++;
+    g.totalNs += r.durationNs;
+    if (r.startNs < g.firstStartNs) g.firstStartNs = r.startNs;
+    if (r.durationNs > g.longest.durationNs) g.longest = r;
+  }
+  return [...groups.values()];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sorting
 
