@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
+  isViewState,
   isViewToHost,
   VIEW_PROTOCOL_VERSION,
   type HighlightTarget,
@@ -327,7 +328,9 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
       }
     }
     this.panels.add(p);
-    p.state = saved.view && typeof saved.view === 'object' ? saved.view : undefined;
+    // A saved state the view would refuse (another version's, or damaged) is dropped: the tab
+    // still opens, at its defaults, instead of a load message the view rejects whole.
+    p.state = isViewState(saved.view) ? saved.view : undefined;
     panel.title = tabTitle(origin);
     if (!origin) {
       p.status('Nothing to restore here: run "vpscope: Show Timeline" again.', false);

@@ -289,4 +289,42 @@ describe('HTML report in headless Chromium', { skip }, () => {
     assert.ok(await wait(async () => (await page.locator('tr[data-stall-group]').count()) === 0 && (await page.locator('tr[data-stall-index]').count()) === full.stalls.length), 'ungrouped again: every listed stall');
     assert.deepEqual(consoleErrors, [], 'no console errors');
   });
+
+  it('the splitter gives the side panels more width by drag or keys; the timeline follows; the width survives a reload', async () => {
+    const r = reports.find((x) => x.name === 'storvsp-head-of-line')!;
+    await open(r, 'dark');
+    const side = page.locator('#panel-pane');
+    const canvas = page.locator('#timeline-canvas');
+    const width = async (l: typeof side) => (await l.boundingBox())!.width;
+    const side0 = await width(side);
+    const canvas0 = await width(canvas);
+    const handle = page.locator('#pane-split[role="separator"]');
+    const box = (await handle.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(box.x - 100, box.y + 200, { steps: 5 });
+    await page.mouse.move(box.x - 200, box.y + 200, { steps: 5 });
+    await page.mouse.up();
+    // The column starts where the pointer is: it grows by the drag plus the handle's own width.
+    assert.ok(await wait(async () => Math.abs((await width(side)) - side0 - 200 - box.width) <= 3), `the panels grew by the drag: ${side0} -> ${await width(side)}`);
+    assert.ok(await wait(async () => (await width(canvas)) < canvas0 - 150), `the timeline's canvas narrowed: ${canvas0} -> ${await width(canvas)}`);
+    const dragged = await width(side);
+    // Keys: Right narrows the panels by 2% of the width; Home restores the default.
+    await handle.focus();
+    await page.keyboard.press('ArrowRight');
+    assert.ok(await wait(async () => (await width(side)) < dragged - 10), 'ArrowRight narrows the panels');
+    await page.keyboard.press('ArrowLeft');
+    assert.ok(await wait(async () => Math.abs((await width(side)) - dragged) <= 2), 'ArrowLeft widens them back');
+    // The state is saved (URL hash) and restored with the page.
+    await new Promise((res) => setTimeout(res, 300));
+    await page.reload();
+    await page.waitForFunction(() => (window as VpscopeWindow).vpscopeView?.ready === true, undefined, { timeout: 20_000 });
+    assert.ok(await wait(async () => Math.abs((await width(side)) - dragged) <= 3), `restored after a reload: ${dragged} vs ${await width(side)}`);
+    await page.locator('#pane-split').focus();
+    await page.keyboard.press('Home');
+    assert.ok(await wait(async () => Math.abs((await width(side)) - side0) <= 3), 'Home: the default width again');
+    const csp = await page.evaluate(() => (window as VpscopeWindow).__vpscopeCsp ?? []);
+    assert.deepEqual(csp, [], 'no CSP violation (the width is set through the CSSOM)');
+    assert.deepEqual(consoleErrors, [], 'no console errors');
+  });
 });

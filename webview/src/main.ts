@@ -11,6 +11,7 @@ import { decodeDocument } from './data';
 import { createHost, postedMessages, ReportHost, VsCodeHost } from './host';
 import { mountPanels } from './panels/index';
 import { mountSeedsView, type SeedsView } from './panels/seeds';
+import { mountSplitter } from './splitter';
 import { onThemeChange, readTheme } from './theme';
 import { Timeline, type TestLane } from './timeline/timeline';
 
@@ -153,7 +154,13 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
   pane.id = 'timeline-pane';
   const panels = document.createElement('div');
   panels.id = 'panel-pane';
-  app.append(toolbar, pane, panels);
+  const split = document.createElement('div');
+  split.id = 'pane-split';
+  app.append(toolbar, pane, split, panels);
+  mountSplitter(app, split, {
+    initial: state?.sideWidth,
+    onChange: (sideWidth) => host.setState({ ...(host.getState() ?? {}), sideWidth }),
+  });
   if (model.variants.length === 0 || model.variants.every((v) => v.lanes.length === 0)) {
     log('warn', 'the document has no timeline lanes (was the run recorded with a timeline?)');
   }

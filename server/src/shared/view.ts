@@ -135,6 +135,8 @@ export interface ViewState {
   seedsLog?: boolean;
   /** Stalls panel: rows grouped by variant, task, VP, VM and cause. */
   stallsGrouped?: boolean;
+  /** The side panels' share of the view's width (0..1; the splitter clamps it). */
+  sideWidth?: number;
 }
 
 /** What the editor says is under its cursor: the lanes of these are highlighted. */
@@ -233,7 +235,7 @@ export function isViewDocument(x: unknown): x is ViewDocument {
   );
 }
 
-function isViewState(x: unknown): x is ViewState {
+export function isViewState(x: unknown): x is ViewState {
   if (!isObj(x)) return false;
   const optNum = (v: unknown) => v === undefined || isNum(v);
   return (
@@ -247,6 +249,7 @@ function isViewState(x: unknown): x is ViewState {
     (x.seedsMetric === undefined || isStr(x.seedsMetric)) &&
     (x.seedsLog === undefined || typeof x.seedsLog === 'boolean') &&
     (x.stallsGrouped === undefined || typeof x.stallsGrouped === 'boolean') &&
+    (x.sideWidth === undefined || (isNum(x.sideWidth) && x.sideWidth > 0 && x.sideWidth < 1)) &&
     (x.selection === undefined || (isObj(x.selection) && isStr(x.selection.lane) && isNum(x.selection.startNs) && isNum(x.selection.endNs)))
   );
 }
