@@ -11,9 +11,10 @@ import { PUT_BLOCK, PUT_PREEMPT, PUT_YIELD, type HostCore } from '../../server/s
 import { ms, pool, us } from './irBuilders';
 
 /** A host core with `pcpus` pCPUs and one thread per entry of `weights` (domain i = thread i), all allowed everywhere. */
-function setup(weights: number[], pcpus = 1, poolExtra = {}) {
+function setup(weights: number[], pcpus = 1, poolExtra = {}, affinity?: number[][]) {
   const n = weights.length;
   const all = Int32Array.from({ length: pcpus }, (_, i) => i);
+  const allowed = weights.map((_, t) => (affinity?.[t] ? Int32Array.from(affinity[t]) : all));
   const pickedAt = new Float64Array(n);
   const kicks: number[] = [];
   const core: HostCore = {
@@ -27,13 +28,13 @@ function setup(weights: number[], pcpus = 1, poolExtra = {}) {
     tNice: new Int8Array(n),
     tRtPrio: new Int32Array(n),
     tBoost: new Int32Array(n),
-    allowed: weights.map(() => all),
-    soft: weights.map(() => all),
+    allowed,
+    soft: allowed,
     cpuPool: new Int32Array(pcpus),
     cCurr: new Int32Array(pcpus).fill(-1),
     dWeight: Float64Array.from(weights),
     dCap: new Float64Array(n),
-    isAllowed: () => true,
+    isAllowed: (t, cpu) => allowed[t].includes(cpu),
     kick: (cpu) => { kicks.push(cpu); },
     charge: (cpu, now) => {
       const t = core.cCurr[cpu];
@@ -95,6 +96,25 @@ test('reset_credit: reset_credit is added and the result clipped to reset + CSCH
   assert.equal(b.resched(0, 0).next, 0);
   assert.equal(b.s.credit[0], 10 * ms);
   assert.equal(b.s.credit[1], 10.5 * ms);
+});
+
+test('csched2_schedule: no reset while a vCPU queued for another pCPU has positive credit (the run queue head counts, whatever its affinity)', () => {
+  // vCPU 0 may run only on pCPU 0, vCPU 1 only on pCPU 1 (busy with vCPU 2, which ran 0: nobody
+  // is tickled). pCPU 0 picks vCPU 0 at -1 ms: the head of the run queue, vCPU 1, has 5 ms, so
+  // there is no reset and vCPU 0 runs with -1 ms. (The model reset on the best vCPU allowed on
+  // the pCPU before: every credit + 10 ms, clipped, at each such pick. With pinned domains that
+  // voided the weights: with only that rule put back, 5 of 100 generated weight sweeps
+  // 128..1024 lose more than 0.02 of share somewhere, 0 of 100 without.)
+  const { s, resched, core } = setup([256, 256, 256], 2, {}, [[0], [1], [1]]);
+  core.cCurr[1] = 2;
+  core.tCpu[1] = 1;
+  s.credit[0] = -1 * ms;
+  s.credit[1] = 5 * ms;
+  s.wake(1, 0);
+  s.wake(0, 0);
+  assert.equal(resched(0, 0).next, 0);
+  assert.equal(s.credit[0], -1 * ms);
+  assert.equal(s.credit[1], 5 * ms);
 });
 
 test('reset_credit: the vCPUs running elsewhere are charged before the add and the clip', () => {
