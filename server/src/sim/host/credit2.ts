@@ -1,19 +1,29 @@
 /**
  * Xen credit2 scheduler for one cpupool.
  *
- * Model (Xen docs / xen/common/sched/credit2.c, model.md section 2), simplified to one run queue
- * per pool (Xen builds one per socket or core by default):
- * - Credit in ns. Running burns credit at runtime x max_weight / weight, so heavier domains burn
- *   slower and run longer for the same credit.
- * - The run queue is ordered by credit, highest first; a pCPU runs the highest-credit vCPU that may
- *   run on it.
- * - Reset: when the best candidate has credit <= 0, every vCPU of the pool gets `reset_credit`
- *   (10 ms) added, clipped to reset + min_slice (the carry-over bound).
- * - Slice: the time until the running vCPU's credit would fall to the next candidate's, clamped to
- *   [max(min_slice, ratelimit), timeslice] (0.5 ms .. 10 ms by default).
- * - Wake-up: an idle allowed pCPU is tickled; otherwise the pCPU running the lowest-credit vCPU is
- *   preempted when the woken vCPU has more credit, once the running one has run `ratelimit` (at
- *   once if it has, else at the end of its ratelimit: Xen's runq_candidate keeps it only that long).
+ * Model (xen/common/sched/credit2.c, model.md section 2), simplified to one run queue per pool
+ * (Xen builds one per socket or core by default, and balances load between them):
+ * - Credit in ns. Running burns credit at runtime x max_weight / weight (t2c_update), so heavier
+ *   domains burn slower and run longer for the same credit; credit never falls below
+ *   -reset_credit (CSCHED2_CREDIT_MIN).
+ * - The run queue is ordered by credit, highest first (runq_insert). A pCPU keeps its vCPU while it
+ *   ran less than `ratelimit` (unless it yielded), else runs the first queued vCPU allowed there
+ *   with more credit than the current one (ties keep the current one; a yield passes over it
+ *   whatever the credits; a vCPU last run elsewhere needs CSCHED2_MIGRATE_RESIST = 500 us more, and
+ *   gets CSCHED2_MIGRATE_COMPENSATION = 50 us when it moves; one tickled for another pCPU is left
+ *   to it): runq_candidate.
+ * - Reset (csched2_schedule, reset_credit): when the chosen vCPU and the best other queued one
+ *   both have credit <= 0, the running vCPUs are charged, then every vCPU of the pool gets
+ *   `reset_credit` (10 ms; twice that when the chosen one is at the floor) added, clipped to
+ *   reset + min_slice (the carry-over bound).
+ * - Slice (csched2_runtime): until the vCPU's credit falls to the best waiting one's (or to 0 when
+ *   none waits with positive credit), at least max(min_slice, what is left of the ratelimit) and
+ *   at most `timeslice` (Xen's CSCHED2_MAX_TIMER, 10 ms), and at most a capped domain's budget.
+ * - Wake-up (runq_tickle): an idle, not yet tickled allowed pCPU (its own first); otherwise the
+ *   busy pCPU with the best score = woken credit - running credit (- 500 us off its own pCPU,
+ *   + bonuses for soft affinity), its own pCPU first when the score is positive there. A pCPU
+ *   whose vCPU ran no more than ratelimit - 50 us is not considered (is_preemptable): the woken
+ *   vCPU then waits for a slice end, as in Xen since 4.10.
  * - Caps: a capped domain gets cap% x `cap_period` (10 ms) of budget each period, kept at most
  *   one period's worth; when it is spent its vCPUs are parked until a refill makes it positive.
  *   A slice never goes below min_slice, so it may overrun the budget: the overrun is a debt the
@@ -23,7 +33,12 @@
 import type { Pool } from '../../model/ir';
 import type { Engine, EventHandler, Ns } from '../engine';
 import { TS_RUNNABLE } from '../contracts';
-import { PUT_BLOCK, PUT_CHARGE, type HostCore, type PoolScheduler } from './types';
+import { PUT_BLOCK, PUT_CHARGE, PUT_YIELD, type HostCore, type PoolScheduler } from './types';
+
+/** Xen credit2.c constants (ns). */
+const MIGRATE_RESIST = 500_000; // CSCHED2_MIGRATE_RESIST (sched_credit2_migrate_resist = 500 us)
+const MIGRATE_COMPENSATION = 50_000; // CSCHED2_MIGRATE_COMPENSATION
+const RATELIMIT_TICKLE_TOLERANCE = 50_000; // CSCHED2_RATELIMIT_TICKLE_TOLERANCE
 
 export class Credit2Scheduler implements PoolScheduler, EventHandler {
   readonly kind = 'credit2' as const;
@@ -32,7 +47,10 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   parked = new Uint8Array(16);
   parkedNs = new Float64Array(16);
   private parkedSince = new Float64Array(16);
+  /** When the vCPU last started running (Xen: the runstate's state_entry_time). */
   private runStart = new Float64Array(16);
+  /** The pCPU the vCPU was tickled for (-1 none): Xen's tickled_cpu. */
+  private tickledCpu = new Int32Array(16);
   /** Run queue sorted by credit, highest first (ties: FIFO). */
   private runq: number[] = [];
   private readonly threads: number[] = [];
@@ -46,8 +64,15 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   private readonly budget = new Map<number, number>();
   private readonly hid: number;
   private readonly capTimer: number;
-  /** Per pCPU of the pool (by index): a wake-up preemption deferred to the end of the running vCPU's ratelimit. */
-  private readonly rlTimers: Int32Array;
+  /** Per pCPU of the pool (by index): tickled and not rescheduled yet (Xen: rqd->tickled). */
+  private readonly tickled: Uint8Array;
+  /** Per pCPU of the pool: the vCPU just put back there (still runnable) and whether it yielded. */
+  private readonly prevPut: Int32Array;
+  private readonly prevYield: Uint8Array;
+  /** Per pCPU of the pool: the vCPU the last pick kept running (-1: none), for the ratelimit's rest. */
+  private readonly kept: Int32Array;
+  /** pCPU number -> its index in `cpus` (-1: not in this pool). */
+  private readonly idx: Int32Array;
 
   constructor(
     private readonly core: HostCore,
@@ -57,15 +82,23 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     ir: Pool,
   ) {
     this.reset = ir.resetCreditNs > 0 ? ir.resetCreditNs : 10_000_000;
-    this.minSlice = Math.max(ir.minSliceNs > 0 ? ir.minSliceNs : 500_000, ir.ratelimitNs);
-    this.carry = ir.minSliceNs > 0 ? ir.minSliceNs : 500_000;
-    this.maxSlice = Math.max(this.minSlice, ir.timesliceNs > 0 ? ir.timesliceNs : 10_000_000);
+    this.minSlice = ir.minSliceNs > 0 ? ir.minSliceNs : 500_000;
+    this.carry = this.minSlice;
+    this.maxSlice = ir.timesliceNs > 0 ? ir.timesliceNs : 10_000_000;
     this.ratelimit = Math.max(0, ir.ratelimitNs);
     this.capPeriod = ir.capPeriodNs > 0 ? ir.capPeriodNs : 10_000_000;
     this.hid = engine.register(this);
     this.capTimer = engine.timer(this.hid, 0);
-    this.rlTimers = new Int32Array(cpus.length);
-    for (let i = 0; i < cpus.length; i++) this.rlTimers[i] = engine.timer(this.hid, 1 + i);
+    this.tickled = new Uint8Array(cpus.length);
+    this.prevPut = new Int32Array(cpus.length).fill(-1);
+    this.prevYield = new Uint8Array(cpus.length);
+    this.kept = new Int32Array(cpus.length).fill(-1);
+    this.idx = new Int32Array(Math.max(core.pcpus, ...cpus.map((c) => c + 1))).fill(-1);
+    cpus.forEach((c, i) => { this.idx[c] = i; });
+  }
+
+  private ix(cpu: number): number {
+    return cpu >= 0 && cpu < this.idx.length ? this.idx[cpu] : -1;
   }
 
   addThread(tid: number): void {
@@ -73,14 +106,17 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
       const n = Math.max(tid + 1, this.credit.length * 2);
       const f = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
       const u8 = (a: Uint8Array) => { const b = new Uint8Array(n); b.set(a); return b; };
+      const i32 = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
       this.credit = f(this.credit);
       this.queued = u8(this.queued);
       this.parked = u8(this.parked);
       this.parkedNs = f(this.parkedNs);
       this.parkedSince = f(this.parkedSince);
       this.runStart = f(this.runStart);
+      this.tickledCpu = i32(this.tickledCpu);
     }
     this.credit[tid] = this.reset; // CSCHED2_CREDIT_INIT
+    this.tickledCpu[tid] = -1;
     this.threads.push(tid);
     const w = this.core.dWeight[this.core.tDomain[tid]];
     if (w > this.maxWeight) this.maxWeight = w;
@@ -114,9 +150,11 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     this.queued[tid] = 0;
   }
 
+  /** Xen t2c_update: credit -= ran x max_weight / weight, never below CSCHED2_CREDIT_MIN (-reset). */
   private burn(tid: number, ranNs: Ns): void {
     const w = this.core.dWeight[this.core.tDomain[tid]];
-    this.credit[tid] -= (ranNs * this.maxWeight) / w;
+    const c = this.credit[tid] - (ranNs * this.maxWeight) / w;
+    this.credit[tid] = c < -this.reset ? -this.reset : c;
     const d = this.core.tDomain[tid];
     const b = this.budget.get(d);
     if (b !== undefined) this.budget.set(d, b - ranNs);
@@ -136,40 +174,79 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     this.tickle(tid, now);
   }
 
-  private tickle(tid: number, now: Ns): void {
-    const core = this.core;
-    const prev = core.tCpu[tid];
-    const idleOk = (c: number) => core.cCurr[c] < 0;
-    if (prev >= 0 && core.isAllowed(tid, prev) && idleOk(prev)) return core.kick(prev, now);
-    const allowed = core.allowed[tid];
-    let victim = -1;
-    let low = Infinity;
-    for (let i = 0; i < allowed.length; i++) {
-      const c = allowed[i];
-      const cur = core.cCurr[c];
-      if (cur < 0) return core.kick(c, now);
-      // Live credit of the running vCPU.
-      const w = core.dWeight[core.tDomain[cur]];
-      const cc = this.credit[cur] - (core.ranSince(c, now) * this.maxWeight) / w;
-      if (cc < low) {
-        low = cc;
-        victim = c;
-      }
-    }
-    if (victim < 0 || this.credit[tid] <= low) return;
-    // Xen (credit2.c): runq_tickle picks the pCPU whose running vCPU has the least credit, whatever
-    // it ran; the rate limit applies in the schedule that follows (runq_candidate keeps a vCPU that
-    // ran less than `ratelimit`, and csched2_runtime gives it only the rest of that time), so the
-    // preemption is deferred to the end of the rate limit, not dropped. Dropping it left the waker
-    // queued for the whole slice (up to 10 ms) computed before it woke.
-    const until = this.runStart[core.cCurr[victim]] + this.ratelimit;
-    if (until <= now) return core.kick(victim, now);
-    const t = this.rlTimers[this.cpus.indexOf(victim)];
-    const due = this.engine.dueAt(t);
-    if (due < 0 || until < due) this.engine.arm(t, until);
+  private kickFor(tid: number, i: number, now: Ns): void {
+    this.tickled[i] = 1;
+    this.tickledCpu[tid] = this.cpus[i];
+    this.core.kick(this.cpus[i], now);
   }
 
-  put(tid: number, _cpu: number, now: Ns, ranNs: Ns, how: number): void {
+  private inSoft(tid: number, cpu: number): boolean {
+    const s = this.core.soft[tid];
+    for (let i = 0; i < s.length; i++) if (s[i] === cpu) return true;
+    return false;
+  }
+
+  /** Xen runq_tickle + tickle_score. */
+  private tickle(tid: number, now: Ns): void {
+    const core = this.core;
+    const own = core.tCpu[tid];
+    const ownI = own >= 0 ? this.ix(own) : -1;
+    const allowed = core.allowed[tid];
+    // Idle and not tickled: its own pCPU first, then the others (soft affinity first).
+    if (ownI >= 0 && !this.tickled[ownI] && core.cCurr[own] < 0 && core.isAllowed(tid, own)) return this.kickFor(tid, ownI, now);
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < allowed.length; k++) {
+        const c = allowed[k];
+        const i = this.ix(c);
+        if (i < 0 || this.tickled[i] || core.cCurr[c] >= 0) continue;
+        if (pass === 0 && !this.inSoft(tid, c)) continue;
+        return this.kickFor(tid, i, now);
+      }
+    }
+    // Busy pCPUs: the best score; its own pCPU is taken at once when positive (and soft).
+    let best = -1;
+    let max = 0;
+    if (ownI >= 0 && !this.tickled[ownI] && core.isAllowed(tid, own)) {
+      const s = this.score(tid, own, now);
+      if (s > max) {
+        max = s;
+        best = ownI;
+        if (this.inSoft(tid, own)) return this.kickFor(tid, ownI, now);
+      }
+    }
+    for (let k = 0; k < allowed.length; k++) {
+      const c = allowed[k];
+      const i = this.ix(c);
+      if (c === own || i < 0 || this.tickled[i]) continue;
+      const s = this.score(tid, c, now);
+      if (s > max) {
+        max = s;
+        best = i;
+      }
+    }
+    if (best >= 0) this.kickFor(tid, best, now);
+  }
+
+  /** Xen tickle_score: > 0 when `tid` should preempt what runs on `cpu` (-1: leave it). */
+  private score(tid: number, cpu: number, now: Ns): number {
+    const core = this.core;
+    const cur = core.cCurr[cpu];
+    if (cur < 0) return -1;
+    // is_preemptable: a vCPU that ran no more than ratelimit - 50 us is left alone.
+    const rl = this.ratelimit;
+    if (rl > RATELIMIT_TICKLE_TOLERANCE && !(now - this.runStart[cur] > rl - RATELIMIT_TICKLE_TOLERANCE)) return -1;
+    const w = core.dWeight[core.tDomain[cur]];
+    const live = Math.max(-this.reset, this.credit[cur] - (core.ranSince(cpu, now) * this.maxWeight) / w);
+    let s = this.credit[tid] - live;
+    if (core.tCpu[tid] !== cpu) s -= MIGRATE_RESIST;
+    if (s > 0) {
+      if (this.inSoft(tid, cpu)) s += this.reset;
+      if (!this.inSoft(cur, cpu)) s += this.reset;
+    }
+    return s;
+  }
+
+  put(tid: number, cpu: number, now: Ns, ranNs: Ns, how: number): void {
     this.burn(tid, ranNs);
     if (how === PUT_CHARGE || how === PUT_BLOCK) return;
     if (this.overBudget(tid)) {
@@ -177,54 +254,124 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
       return;
     }
     this.insert(tid);
+    const i = this.ix(cpu);
+    if (i >= 0) {
+      this.prevPut[i] = tid;
+      this.prevYield[i] = how === PUT_YIELD ? 1 : 0;
+    }
   }
 
+  /** Xen csched2_schedule: runq_candidate, then the reset check and the migration compensation. */
   pick(cpu: number, now: Ns): number {
-    let t = this.best(cpu);
-    if (t >= 0 && this.credit[t] <= 0) {
-      this.resetCredit();
-      t = this.best(cpu);
+    const i = this.ix(cpu);
+    const prev = i >= 0 ? this.prevPut[i] : -1;
+    const yielded = i >= 0 && this.prevYield[i] === 1;
+    if (i >= 0) {
+      this.prevPut[i] = -1;
+      this.prevYield[i] = 0;
+      this.tickled[i] = 0;
+      this.kept[i] = -1;
     }
+    const scurr = prev >= 0 && this.queued[prev] ? prev : -1;
+    let t = this.candidate(scurr, yielded, cpu, now);
     if (t < 0) return -1;
     this.remove(t);
-    // A vCPU that keeps its pCPU keeps its rate-limit window (Xen: state_entry_time is unchanged).
-    if (this.core.cCurr[cpu] !== t) this.runStart[t] = now;
+    // Reset when the chosen vCPU and the best other queued one (any affinity; the vCPU put back is
+    // not queued yet in Xen) both have credit <= 0.
+    let top = this.credit[t];
+    for (const o of this.runq) {
+      if (o === scurr) continue;
+      if (this.credit[o] > top) top = this.credit[o];
+      break;
+    }
+    if (top <= 0) this.resetCredit(cpu, now, t);
+    this.tickledCpu[t] = -1;
+    if (t === scurr) {
+      if (i >= 0) this.kept[i] = t;
+    } else {
+      this.runStart[t] = now;
+      if (this.core.tCpu[t] !== cpu) this.credit[t] += MIGRATE_COMPENSATION;
+    }
     return t;
   }
 
-  private best(cpu: number): number {
-    for (const t of this.runq) if (this.core.isAllowed(t, cpu)) return t;
-    return -1;
+  /** Xen runq_candidate: the vCPU `cpu` runs next (-1 idle); `scurr` was running there and is still runnable. */
+  private candidate(scurr: number, yielded: boolean, cpu: number, now: Ns): number {
+    const core = this.core;
+    if (scurr >= 0 && !yielded && this.ratelimit > 0 && now - this.runStart[scurr] < this.ratelimit) return scurr;
+    let snext = scurr;
+    const sc = scurr >= 0 ? this.credit[scurr] : -Infinity; // idle: CSCHED2_IDLE_CREDIT, below any vCPU's
+    for (const t of this.runq) {
+      if (t === scurr) continue;
+      if (!yielded && this.credit[t] <= sc) break;
+      if (!core.isAllowed(t, cpu)) continue;
+      const tc = this.tickledCpu[t];
+      if (tc >= 0 && tc !== cpu) {
+        const j = this.ix(tc);
+        if (j >= 0 && this.tickled[j]) continue;
+      }
+      if (core.tCpu[t] !== cpu && sc + MIGRATE_RESIST > this.credit[t]) continue;
+      snext = t;
+      break;
+    }
+    return snext;
   }
 
-  private resetCredit(): void {
+  private resetCredit(cpu: number, now: Ns, snext: number): void {
     this.core.count('credit2.resets');
+    // Xen reset_credit: the running vCPUs are charged first, so the clip applies to what they have now.
+    for (let i = 0; i < this.cpus.length; i++) {
+      const c = this.cpus[i];
+      if (c === cpu) continue;
+      const cur = this.core.cCurr[c];
+      if (cur >= 0) this.burn(cur, this.core.charge(c, now));
+    }
+    const add = this.credit[snext] <= -this.reset ? 2 * this.reset : this.reset;
+    const top = this.reset + this.carry;
     for (const t of this.threads) {
-      const c = this.credit[t] + this.reset;
-      this.credit[t] = c > this.reset + this.carry ? this.reset + this.carry : c;
+      const c = this.credit[t] + add;
+      this.credit[t] = c > top ? top : c;
     }
     // Order is unchanged by a uniform add except where clipping equalised credits; re-sort stably.
     this.runq.sort((a, b) => this.credit[b] - this.credit[a]);
   }
 
-  sliceNs(tid: number, cpu: number, _now: Ns): Ns {
-    let next = -1;
-    for (const t of this.runq) if (this.core.isAllowed(t, cpu)) { next = t; break; }
-    const w = this.core.dWeight[this.core.tDomain[tid]];
-    let s = this.maxSlice;
-    if (next >= 0) {
-      const diff = this.credit[tid] - this.credit[next];
-      s = (Math.max(0, diff) * w) / this.maxWeight;
+  /** Xen csched2_runtime. */
+  sliceNs(tid: number, cpu: number, now: Ns): Ns {
+    const i = this.ix(cpu);
+    const continuing = i >= 0 && this.kept[i] === tid;
+    if (i >= 0) {
+      this.kept[i] = -1;
+      this.tickled[i] = 0;
     }
+    let min = this.minSlice;
+    if (this.ratelimit > 0) {
+      const rl = continuing ? this.runStart[tid] + this.ratelimit - now : this.ratelimit;
+      if (rl > min) min = rl;
+    }
+    // Run until the credit falls to the best waiting vCPU's (any affinity), or to 0 when none
+    // waits with positive credit.
+    let rt = this.credit[tid];
+    if (this.runq.length > 0 && this.credit[this.runq[0]] > 0) rt -= this.credit[this.runq[0]];
+    const w = this.core.dWeight[this.core.tDomain[tid]];
+    let s = rt > 0 ? (rt * w) / this.maxWeight : 0;
     const b = this.budget.get(this.core.tDomain[tid]);
-    if (b !== undefined && b > 0 && b < s) s = b;
-    return Math.min(this.maxSlice, Math.max(this.minSlice, s));
+    if (b !== undefined && b < s) s = b;
+    if (s < min) s = min;
+    else if (s > this.maxSlice) s = this.maxSlice;
+    return s;
   }
 
   take(tid: number, cpu: number, now: Ns): boolean {
     if (!this.queued[tid] || !this.core.isAllowed(tid, cpu)) return false;
     this.remove(tid);
     this.runStart[tid] = now;
+    this.tickledCpu[tid] = -1;
+    const i = this.ix(cpu);
+    if (i >= 0) {
+      this.prevPut[i] = -1;
+      this.prevYield[i] = 0;
+    }
     return true;
   }
 
@@ -241,12 +388,8 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     this.core.setParked(tid, true, now);
   }
 
-  /** Cap period (arg 0): refill every capped domain's budget and unpark its vCPUs; arg i > 0: the deferred preemption of the pool's pCPU i - 1. */
-  onEvent(arg: number, now: Ns): void {
-    if (arg > 0) {
-      this.core.kick(this.cpus[arg - 1], now);
-      return;
-    }
+  /** Cap period: refill every capped domain's budget and unpark its vCPUs. */
+  onEvent(_arg: number, now: Ns): void {
     this.engine.arm(this.capTimer, now + this.capPeriod);
     // Charge what the running vCPUs of capped domains ran so far, so that this period's refill
     // pays for it (otherwise a run longer than a period would be charged after refills it used).
