@@ -32,7 +32,7 @@ describe('VPS223 weights not honoured under pinning', () => {
       vm pinned {
         vcpus 1
         cpus 3
-      # ^^^^^^ warning VPS223: domain \`pinned\` (weight 256) is pinned to pCPU 3 of pool \`Pool-0\` (pCPUs 0-3), sharing them with \`free\` (weight 1024) -> the credit2 scheduler
+      # ^^^^^^ warning VPS223: domain \`pinned\` (weight 256) is pinned to pCPU 3 of pool \`Pool-0\` (pCPUs 0-3), sharing them with \`free\` (weight 1024) -> the credit2 scheduler resets credit for the whole pool only when its best queued vCPU has none left
       }
       vm free { vcpus 4; cpu_weight 1024 }
     `);

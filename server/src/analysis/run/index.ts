@@ -37,7 +37,7 @@ export const RunCodes = {
  * to do.
  */
 export const runCodeDocs: Record<string, { severity: 'warning' | 'info'; title: string; help: string }> = {
-  VPS323: { severity: 'warning', title: 'Weights not honoured under pinning (measured)', help: 'Domains with different weights pinned to a shared subset of a credit or credit2 pool did not get their weighted share of the CPU: Xen hands out credit pool-wide, so the pinned domains keep more credit than they can spend and share their pCPUs round-robin. Raised when every domain of the group had more than 5% steal (it wanted more than it got) and a share differs from its weight share by 15% or more (both thresholds are assumptions of this project). Static counterpart VPS223. Give them a cpupool of their own (`pool NAME { cpus ... }`) instead of pinning them inside a bigger pool.' },
+  VPS323: { severity: 'warning', title: 'Weights not honoured under pinning (measured)', help: 'Domains with different weights pinned to a shared subset of a credit or credit2 pool did not get their weighted share of the CPU: Xen accounts credit for the whole pool (credit hands it out pool-wide by weight, so the pinned domains keep more than they can spend; credit2 resets it only when the pool\'s best queued vCPU has none left, so the pinned domains wait at the credit floor), and the pinned domains share their pCPUs in turn, whatever their weight. Raised when every domain of the group had more than 5% steal (it wanted more than it got) and a share differs from its weight share by 15% or more (both thresholds are assumptions of this project). Static counterpart VPS223. Give them a cpupool of their own (`pool NAME { cpus ... }`) instead of pinning them inside a bigger pool.' },
   VPS325: { severity: 'warning', title: 'Cap parks vCPUs (measured)', help: 'A domain\'s cap was below its demand, so its vCPUs were parked: runnable, but not allowed to run until the next accounting period, which adds that wait to the guest\'s latency. Raised when the parked time is at least 1% of the vCPUs\' time (an assumption). Raise the cap above the demand, or remove it (`cap 0`) for latency-sensitive domains.' },
   VPS326: { severity: 'warning', title: 'Static RT vCPUs starve host threads (measured)', help: 'Every vCPU of a VM ran at a static real-time priority, ahead of all normal host threads, which got only what RT throttling leaves (5% per second by the kernel\'s default `sched_rt_runtime_us`). Raised when a triggered host load reached 5 ms of latency or host threads waited more than 20% of their time (both assumptions). Static counterpart VPS226. Use `boost dynamic` instead of static RT for all vCPUs.' },
   VPS327: { severity: 'warning', title: 'vCPUs stay boosted (measured)', help: 'With dynamic boosting, the vCPUs of a VM were boosted more than 20% of the time (an assumption) and the policy has a reason to keep them boosted: boosting on pending rather than injected interrupts, no preempt limit, no guest unboost, nested boosting, or device/IPI interrupts. Host work waits meanwhile. Static counterpart VPS227. Boost on injection, keep a `preempt_limit`, let the guest unboost, and boost only on timer/NMI-class interrupts.' },
@@ -93,9 +93,19 @@ export function analyzeRun(f: RunFacts): Finding[] {
         code: RunCodes.weightsNotHonoured,
         severity: 'warning',
         title: 'weights not honoured under pinning',
-        message: `VM ${v.name} got ${fmtFraction(v.share)} of the CPU time on pCPUs ${v.groupCpus.join(',')} but its weight ${v.weight} gives ${fmtFraction(v.weightShare)}: pool ${pool.name} hands out credit for all its ${pool.cpus.length} pCPUs, while these domains can only spend it on ${v.groupCpus.length}.`,
+        message:
+          pool.sched === 'credit2'
+            ? `VM ${v.name} got ${fmtFraction(v.share)} of the CPU time on pCPUs ${v.groupCpus.join(',')} but its weight ${v.weight} gives ${fmtFraction(v.weightShare)}: pool ${pool.name} resets credit for all its ${pool.cpus.length} pCPUs at once, while these domains can only burn it on ${v.groupCpus.length}.`
+            : `VM ${v.name} got ${fmtFraction(v.share)} of the CPU time on pCPUs ${v.groupCpus.join(',')} but its weight ${v.weight} gives ${fmtFraction(v.weightShare)}: pool ${pool.name} hands out credit for all its ${pool.cpus.length} pCPUs, while these domains can only spend it on ${v.groupCpus.length}.`,
         range: vm.range,
-        causes: [`credit is shared pool-wide by weight x active vCPUs`, `the domains pinned to ${v.groupCpus.length} pCPUs keep more credit than they can burn and stay UNDER`, `UNDER vCPUs share the pCPUs round-robin, whatever their weight`],
+        causes:
+          pool.sched === 'credit2'
+            ? [
+                `credit2 resets credit only when the best queued vCPU of the whole pool has none left (xen/common/sched/credit2.c, csched2_schedule)`,
+                `the domains pinned to ${v.groupCpus.length} pCPUs run out first and wait at the credit floor while vCPUs elsewhere still have credit`,
+                `at the floor their credits are equal, so they share the pCPUs in turn, whatever their weight`,
+              ]
+            : [`credit is shared pool-wide by weight x active vCPUs`, `the domains pinned to ${v.groupCpus.length} pCPUs keep more credit than they can burn and stay UNDER`, `UNDER vCPUs share the pCPUs round-robin, whatever their weight`],
         fix: 'Move the pinned domains into a cpupool of their own (pool NAME { cpus ... }) instead of pinning them inside a bigger pool.',
         data: { share: v.share, weightShare: v.weightShare, weight: v.weight },
       });

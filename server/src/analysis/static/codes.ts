@@ -169,7 +169,7 @@ export const hazardCodeDocs: Record<HazardCode, HazardCodeDoc> = {
   VPS223: {
     hazard: 23, family: 'xen', severity: 'warning',
     title: 'Weights not honoured under pinning',
-    help: 'Xen credit is handed out pool-wide by weight but can be spent only on a vCPU\'s allowed pCPUs. Domains with different weights pinned to a shared subset of a pool get shares that follow per-pCPU contention, not their weights (the BS2000 case). Give them a cpupool of their own with exactly those pCPUs.',
+    help: 'Xen credit is accounted for the whole pool (credit hands it out pool-wide by weight; credit2 resets it only when the pool\'s best queued vCPU has none left) but can be spent only on a vCPU\'s allowed pCPUs. Domains with different weights pinned to a shared subset of a pool get shares that follow per-pCPU contention, not their weights (the BS2000 case). Give them a cpupool of their own with exactly those pCPUs.',
   },
   VPS226: {
     hazard: 26, family: 'kvm', severity: 'warning',

@@ -116,7 +116,9 @@ export function checkWeightsUnderPinning(ctx: HazardContext): void {
           message:
             `domain \`${d.vm.name}\` (weight ${d.vm.weight}) is pinned to ${fmtIndices('pCPU', d.cpus)} of pool \`${pool.name}\` (${fmtIndices('pCPU', pool.cpus)}), ` +
             `sharing them with ${fmtListOf(others, (o) => `\`${o.vm.name}\` (weight ${o.vm.weight})`)} -> ` +
-            `the ${pool.sched} scheduler hands out credit pool-wide by weight, but each domain can spend it only on its allowed pCPUs -> ` +
+            (pool.sched === 'credit2'
+              ? `the credit2 scheduler resets credit for the whole pool only when its best queued vCPU has none left, but each domain can burn it only on its allowed pCPUs -> `
+              : `the ${pool.sched} scheduler hands out credit pool-wide by weight, but each domain can spend it only on its allowed pCPUs -> `) +
             `on ${fmtIndices('pCPU', g.subset)} the shares follow per-pCPU contention, not the weights (the BS2000 case) -> ` +
             `give the pinned domains a cpupool of their own with ${fmtIndices('pCPU', g.subset)}`,
           related: others.map((o) => ctx.relOnce(o, () => ctx.rel(ctx.stmt(child(vmPath(o.vm), 'cpus')) ?? o.vm.range, `\`${o.vm.name}\` (weight ${o.vm.weight}) runs on ${fmtIndices('pCPU', o.cpus)}`))),
