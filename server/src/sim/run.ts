@@ -106,7 +106,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   const warmupNs = Math.min(durationNs, Math.max(0, set.warmupNs));
   const engine = new Engine();
   const rng = new RngStreams(seed);
-  const rec = new SimRecorder(opts.timeline === true, warmupNs);
+  const rec = new SimRecorder(opts.timeline === true, warmupNs, opts.maxTimelineIntervals);
   const stats = new SimStats(set.stallThresholdNs, warmupNs, opts.maxStalls ?? 200);
   const host = new Host(engine, rec, stats, scenario.host);
   const ctx: SimContext = { scenario, options: opts, engine, host, rng, rec, stats, endNs: durationNs, warmupNs };
@@ -175,7 +175,9 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   opts.onPhase?.('run', engine);
   const reason = engine.run(durationNs, {
     maxEvents: opts.maxEvents ?? set.maxEvents,
-    shouldStop: opts.shouldStop,
+    // A timeline that reached its bound (record.ts) stops the run at the next poll, so the
+    // statistics cover about the span the timeline shows.
+    shouldStop: opts.timeline === true ? () => (rec.cutNs !== undefined ? 'timeline_limit' : opts.shouldStop?.()) : opts.shouldStop,
     onProgress: opts.onProgress && durationNs > 0 ? (now) => opts.onProgress!(Math.min(1, now / durationNs)) : undefined,
   });
   opts.onPhase?.('results', engine);
