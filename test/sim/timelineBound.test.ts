@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulate, simulateAll } from '../../server/src/sim/run';
+import { simulateAllCapped } from '../../server/src/analysis/run';
 import { MAX_TIMELINE_INTERVALS } from '../../server/src/sim/record';
 import { LineIndex } from '../../server/src/core/text';
 import { toRunJson } from '../../server/src/report/simulation';
@@ -52,8 +53,9 @@ test('a run that reaches the interval bound stops with timeline_limit; its timel
   assert.equal(intervals(again), n);
 });
 
-test('the bound is per run: the next variant still runs; without a timeline nothing is bounded', () => {
-  const rs = simulateAll(scenario(), { timeline: true, maxTimelineIntervals: 3000 });
+test('the bound holds for all variants together, shared evenly: variants cut by it are cut at about the same time', () => {
+  const cap = 6000;
+  const rs = simulateAll(scenario(), { timeline: true, maxTimelineIntervals: cap });
   assert.deepEqual(
     rs.map((r) => [r.name, r.stop.reason]),
     [
@@ -61,6 +63,16 @@ test('the bound is per run: the next variant still runs; without a timeline noth
       ['other', 'timeline_limit'],
     ],
   );
+  const lanes = rs[0].timeline!.lanes.length;
+  for (const r of rs) assert.ok(intervals(r) >= cap / 2 && intervals(r) <= cap / 2 + lanes, `${r.name}: ${intervals(r)} intervals for half of ${cap}`);
+  const [a, b] = rs.map((r) => r.timeline!.endNs);
+  assert.ok(Math.abs(a - b) < 0.5 * Math.max(a, b), `cut at ${a} and ${b} ns`);
+  // Under its share, a variant is not cut.
+  const short = scenario(BUSY.replace('duration 1s', 'duration 1ms'));
+  const one = simulateAll(short, { timeline: true, variants: ['base'] });
+  assert.equal(one[0].stop.reason, 'completed');
+  const both = simulateAll(short, { timeline: true, maxTimelineIntervals: 2 * intervals(one[0]) + 2 * lanes });
+  assert.deepEqual(both.map((r) => r.stop.reason), ['completed', 'completed']);
   const plain = simulate(scenario(), { maxTimelineIntervals: 3000, maxEvents: 20000 });
   assert.equal(plain.stop.reason, 'max_events');
   assert.equal(plain.timeline, undefined);
@@ -82,4 +94,11 @@ vm v { vcpus 2; guest { thread t { every 1ms; cpu 50us } } }
   const b = simulate(scenario(quiet), { timeline: true, maxTimelineIntervals: intervals(a) + 1 });
   assert.equal(a.stop.reason, 'completed');
   assert.deepEqual(b, a);
+});
+
+test('the capped simulation (the editor with a time cap) shares the bound among variants too', () => {
+  const rs = simulateAllCapped(scenario(), { timeline: true, maxTimelineIntervals: 6000 }, 1e9);
+  assert.deepEqual(rs.map((r) => r.stop.reason), ['timeline_limit', 'timeline_limit']);
+  const lanes = rs[0].timeline!.lanes.length;
+  for (const r of rs) assert.ok(intervals(r) <= 3000 + lanes, `${r.name}: ${intervals(r)} intervals`);
 });

@@ -310,12 +310,15 @@ export async function main(args: string[]): Promise<number> {
   }
   if (o.json) await writeOut(process.stdout, runJsonChunks(json));
   else process.stdout.write(terminalSafe(renderSummary(shown, scenario.title, results, lines, warnings, notRun)));
+  const runsAsked = outcome.notRun ? results.length + outcome.notRun.names.length : results.length;
+  const each = Math.floor(MAX_TIMELINE_INTERVALS / Math.max(1, runsAsked));
   for (const r of results) {
     if (r.stop.reason !== 'timeline_limit') continue;
     const at = r.timeline ? ` at ${fmtNs(r.timeline.endNs)} simulated` : '';
+    const share = runsAsked > 1 ? ` (its share of ${MAX_TIMELINE_INTERVALS.toLocaleString('en-US')} for ${runsAsked} variants)` : '';
     process.stderr.write(
       terminalSafe(
-        `vpscope simulate: the timeline of '${clipLabel(r.name)}' reached ${MAX_TIMELINE_INTERVALS.toLocaleString('en-US')} intervals${at}: the run stopped there (timeline_limit); shorten \`duration\` or run without --timeline/--chrome-trace/--html for the whole run\n`,
+        `vpscope simulate: the timeline of '${clipLabel(r.name)}' reached ${each.toLocaleString('en-US')} intervals${share}${at}: the run stopped there (timeline_limit); shorten \`duration\`, simulate fewer variants, or run without --timeline/--chrome-trace/--html for whole runs\n`,
       ),
     );
   }
