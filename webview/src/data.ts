@@ -33,26 +33,68 @@ export function base64ToBytes(s: string): Uint8Array {
   return out;
 }
 
-/** Gunzips with the platform's DecompressionStream (browsers, Node >= 18). */
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * Most bytes one timeline may decompress to, whatever its lane counts claim: 1 GiB (a `vpt1`
+ * interval takes 4-5 bytes in the traces and runs measured here, so ~200M intervals; simulated
+ * timelines are bounded at 8M intervals, sim/record.ts).
+ */
+export const MAX_TIMELINE_BYTES = 2 ** 30;
+
+/**
+ * Most bytes a `vpt1` interval can take: four varints, each at most 9 bytes (the decoder refuses
+ * longer ones, core/timelineCodec.ts), with a margin.
+ */
+const MAX_BYTES_PER_INTERVAL = 40;
+
+/**
+ * Gunzips with the platform's DecompressionStream (browsers, Node >= 18), reading at most
+ * `maxBytes`: past it the stream is cancelled and a {@link ViewDataError} says so, so a small
+ * gzip that expands to gigabytes (a forged `load`) costs no more than the bound.
+ */
+export async function gunzip(bytes: Uint8Array, maxBytes = MAX_TIMELINE_BYTES): Promise<Uint8Array> {
   if (typeof DecompressionStream === 'undefined') throw new ViewDataError('this browser cannot decompress gzip (no DecompressionStream)');
+  const parts: Uint8Array[] = [];
+  let size = 0;
   try {
     // One write of the whole buffer: about 25% faster than piping a Blob's stream (Chromium 156).
     const ds = new DecompressionStream('gzip');
     const w = ds.writable.getWriter();
-    // Errors surface on the readable side (arrayBuffer rejects); these promises must not dangle.
+    // Errors surface on the readable side (read rejects); these promises must not dangle.
     w.write(bytes as Uint8Array<ArrayBuffer>).catch(() => {});
     w.close().catch(() => {});
-    return new Uint8Array(await new Response(ds.readable).arrayBuffer());
-  } catch {
+    const r = ds.readable.getReader();
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) break;
+      size += value.length;
+      if (size > maxBytes) {
+        r.cancel().catch(() => {});
+        throw new ViewDataError(`timeline data expands past ${maxBytes.toLocaleString('en-US')} bytes, more than its lane counts allow`);
+      }
+      parts.push(value);
+    }
+  } catch (e) {
+    if (e instanceof ViewDataError) throw e;
     throw new ViewDataError('timeline data is not valid gzip');
   }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** The bytes of one encoded timeline. */
 export async function timelineBytes(tl: EncodedTimeline): Promise<Uint8Array> {
   const raw = base64ToBytes(tl.data);
-  return tl.compression === 'gzip' ? gunzip(raw) : raw;
+  if (tl.compression !== 'gzip') return raw;
+  // What the lane counts allow (invalid counts are refused by the decoder afterwards).
+  let intervals = 0;
+  for (const l of tl.lanes) if (Number.isSafeInteger(l.count) && l.count > 0) intervals += l.count;
+  return gunzip(raw, Math.min(MAX_TIMELINE_BYTES, intervals * MAX_BYTES_PER_INTERVAL));
 }
 
 function variantName(doc: ViewDocument, i: number): string {

@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LineIndex } from '../core/text';
+import { clipLabel, LineIndex } from '../core/text';
 import { chromePools, chromeTraceStream } from '../core/chromeTrace';
 import { analyzeDocument } from '../model/analyze';
 import { mergedTimelineSource, renderSummary, runJsonChunks, toRunJson, type NotRun } from '../report/simulation';
@@ -27,6 +27,7 @@ import { createProgress } from './progress';
 import { displayPath, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
+import { MAX_TIMELINE_INTERVALS } from '../sim/record';
 import { checkSweepPath, crossProblem, crossSize, fileRunPlan, parseSweep, type SweepSpec } from '../model/sweep';
 import { defaultJobs, startWorkers, type StartedWorkers } from '../io/simPool';
 import { runSeeds } from './seeds';
@@ -309,6 +310,18 @@ export async function main(args: string[]): Promise<number> {
   }
   if (o.json) await writeOut(process.stdout, runJsonChunks(json));
   else process.stdout.write(terminalSafe(renderSummary(shown, scenario.title, results, lines, warnings, notRun)));
+  const runsAsked = outcome.notRun ? results.length + outcome.notRun.names.length : results.length;
+  const each = Math.floor(MAX_TIMELINE_INTERVALS / Math.max(1, runsAsked));
+  for (const r of results) {
+    if (r.stop.reason !== 'timeline_limit') continue;
+    const at = r.timeline ? ` at ${fmtNs(r.timeline.endNs)} simulated` : '';
+    const share = runsAsked > 1 ? ` (its share of ${MAX_TIMELINE_INTERVALS.toLocaleString('en-US')} for ${runsAsked} variants)` : '';
+    process.stderr.write(
+      terminalSafe(
+        `vpscope simulate: the timeline of '${clipLabel(r.name)}' reached ${each.toLocaleString('en-US')} intervals${share}${at}: the run stopped there (timeline_limit); shorten \`duration\`, simulate fewer variants, or run without --timeline/--chrome-trace/--html for whole runs\n`,
+      ),
+    );
+  }
   const last = results[results.length - 1];
   const stop = outcome.killed ?? notRun?.reason ?? (last && (last.stop.reason === 'cancelled' || last.stop.reason === 'wall_limit') ? last.stop.reason : undefined);
   if (stop) {

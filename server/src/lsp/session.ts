@@ -137,6 +137,7 @@ export function measuredSummaries(results: readonly VariantResult[], declaredNs:
 function boundHit(r: VariantResult, declaredNs: number | undefined): string | undefined {
   if (r.stop.reason === 'wall_limit') return 'wall time';
   if (r.stop.reason === 'max_events') return 'max_events';
+  if (r.stop.reason === 'timeline_limit') return 'timeline size';
   if (r.stop.reason !== 'completed') return r.stop.reason;
   if (declaredNs !== undefined && r.durationNs < declaredNs) return 'simulated time';
   return undefined;

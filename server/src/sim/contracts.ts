@@ -387,6 +387,12 @@ export interface SimOptions {
   shouldStop?: () => boolean | 'wall_limit' | 'cancelled' | undefined;
   /** Fraction of simulated time done, in [0, 1], non-decreasing. */
   onProgress?: (fraction: number) => void;
+  /**
+   * With `timeline`: record at most this many intervals (all lanes together); reaching it ends the
+   * timeline there and stops the run at its next poll, reason `timeline_limit`. Default
+   * `MAX_TIMELINE_INTERVALS` (record.ts, 8,000,000).
+   */
+  maxTimelineIntervals?: number;
   /** Keep at most this many stalls (the longest). Default 200. */
   maxStalls?: number;
   /**

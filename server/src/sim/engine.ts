@@ -50,7 +50,7 @@ export function handlerLabel(h: EventHandler): string {
 }
 
 /** Why a run stopped. */
-export type StopReason = 'completed' | 'max_events' | 'wall_limit' | 'cancelled';
+export type StopReason = 'completed' | 'max_events' | 'wall_limit' | 'cancelled' | 'timeline_limit';
 
 export interface RunLimits {
   /** Stop once this many events have been dispatched in total (across `run` calls). */
@@ -59,7 +59,7 @@ export interface RunLimits {
    * Polled between batches of events: return a reason (or `true`, meaning `cancelled`) to stop.
    * The shell implements the wall budget and cancellation here; the core never reads a clock.
    */
-  shouldStop?: () => boolean | 'wall_limit' | 'cancelled' | undefined;
+  shouldStop?: () => boolean | 'wall_limit' | 'cancelled' | 'timeline_limit' | undefined;
   /** Called between batches with the simulated time reached so far. */
   onProgress?: (now: Ns) => void;
   /** Batch size between `shouldStop`/`onProgress` polls. Default 4096. */

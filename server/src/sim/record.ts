@@ -15,6 +15,14 @@ import { STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './cont
 /** Upper bound on distinct lane states. */
 const MAX_STATES = 32;
 /**
+ * Default bound on the timeline intervals one run records (all lanes together). About one
+ * interval per engine event: without it, a busy scenario at the default `max_events` (100M)
+ * recorded ~100M intervals, and `simulate --timeline --json` needed ~110 bytes per interval
+ * (measured here: 10M intervals, 1.1 GB peak RSS and 248 MB of JSON), so ~11 GB. Twice the
+ * largest timeline the view is benchmarked with (4.1M intervals, test/bench/webview.bench.ts).
+ */
+export const MAX_TIMELINE_INTERVALS = 8_000_000;
+/**
  * Lane record: state, cause, since, (spare), then the per-state totals. The record grows when more
  * states are interned (setup); 12 state slots keep a record at 128 bytes, so a transition touches
  * one or two cache lines however many lanes there are.
@@ -31,8 +39,18 @@ export class SimRecorder implements Recorder {
   private lnStates = LN_STATES0;
   private stride = LN_HEAD + LN_STATES0;
   private closed = false;
+  /** Intervals recorded so far, and whether the recorder still records them. */
+  private recorded = 0;
+  private recording: boolean;
+  /** When the interval bound was reached: the timeline ends there (undefined: not reached). */
+  cutNs: Ns | undefined;
 
-  constructor(readonly timelines: boolean, private readonly warmupNs: Ns) {
+  constructor(
+    readonly timelines: boolean,
+    private readonly warmupNs: Ns,
+    private readonly maxIntervals = MAX_TIMELINE_INTERVALS,
+  ) {
+    this.recording = timelines;
     this.tb = new TimelineBuilder([STATE_IDLE, STATE_RUNNING, STATE_RUNNABLE, STATE_BLOCKED]);
     this.ln = new Float64Array(64 * this.stride);
   }
@@ -68,14 +86,34 @@ export class SimRecorder implements Recorder {
     const c0 = ln[r + 1];
     if (s0 === state && c0 === cause) return;
     const t0 = ln[r + 2];
+    let full = false;
     if (now > t0) {
       const from = t0 > this.warmupNs ? t0 : this.warmupNs;
       if (now > from) ln[r + LN_HEAD + s0] += now - from;
-      if (this.timelines) this.builders[lane].push(t0, now, s0, c0);
+      if (this.recording) {
+        this.builders[lane].push(t0, now, s0, c0);
+        full = ++this.recorded >= this.maxIntervals;
+      }
     }
     ln[r] = state;
     ln[r + 1] = cause;
     ln[r + 2] = now;
+    if (full) this.cut(now);
+  }
+
+  /**
+   * The interval bound is reached at `now`: every lane's open interval is closed there (at most one
+   * interval more per lane) and nothing more is recorded; the run stops at its next poll
+   * (`timeline_limit`, sim/run.ts) and its timeline ends at `now`.
+   */
+  private cut(now: Ns): void {
+    this.recording = false;
+    this.cutNs = now;
+    const ln = this.ln;
+    for (let i = 0; i < this.specs.length; i++) {
+      const r = i * this.stride;
+      if (now > ln[r + 2]) this.builders[i].push(ln[r + 2], now, ln[r], ln[r + 1]);
+    }
   }
 
   stateOf(lane: number): number {
@@ -113,7 +151,7 @@ export class SimRecorder implements Recorder {
   }
 
   timeline(startNs: Ns, endNs: Ns): TimelineData {
-    return this.tb.build(startNs, endNs);
+    return this.tb.build(startNs, this.cutNs !== undefined && this.cutNs < endNs ? this.cutNs : endNs);
   }
 
   private grow(): void {

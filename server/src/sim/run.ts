@@ -21,7 +21,7 @@ import { createLoads } from './host/loads';
 import { CreditScheduler } from './host/credit';
 import { Credit2Scheduler } from './host/credit2';
 import { KvmVm } from './kvm';
-import { SimRecorder, SimStats } from './record';
+import { MAX_TIMELINE_INTERVALS, SimRecorder, SimStats } from './record';
 import type { HostThreadResult, PcpuResult, RegionResult, TaskResult, VariantResult, VmResult, VpResult } from './result';
 import { RngStreams } from './rng';
 import { PlainVcpu } from './vcpu';
@@ -52,6 +52,9 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
   if (want('base')) runs.push({ name: 'base', s: scenario });
   for (const v of scenario.variants) if (want(v.name)) runs.push({ name: v.name, description: v.description, s: v.scenario });
   const out: VariantResult[] = [];
+  // The timeline bound holds for the whole comparison, shared evenly, so that variants cut by it
+  // are cut at about the same simulated time and stay comparable.
+  const intervalsEach = Math.max(1, Math.floor((opts.maxTimelineIntervals ?? MAX_TIMELINE_INTERVALS) / Math.max(1, runs.length)));
   for (let i = 0; i < runs.length; i++) {
     const r = runs[i];
     // Many short variants never reach the engine's poll: the budget is also read between runs
@@ -62,7 +65,7 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
       break;
     }
     const onProgress = opts.onProgress ? (f: number) => opts.onProgress!((i + f) / runs.length) : undefined;
-    const res = simulate(r.s, { ...opts, onProgress }, r.name, r.description);
+    const res = simulate(r.s, { ...opts, onProgress, maxTimelineIntervals: intervalsEach }, r.name, r.description);
     out.push(res);
     // A cancelled or out-of-time run ends the whole comparison; the shell reports what it has.
     const stop: StopReason = res.stop.reason;
@@ -106,7 +109,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   const warmupNs = Math.min(durationNs, Math.max(0, set.warmupNs));
   const engine = new Engine();
   const rng = new RngStreams(seed);
-  const rec = new SimRecorder(opts.timeline === true, warmupNs);
+  const rec = new SimRecorder(opts.timeline === true, warmupNs, opts.maxTimelineIntervals);
   const stats = new SimStats(set.stallThresholdNs, warmupNs, opts.maxStalls ?? 200);
   const host = new Host(engine, rec, stats, scenario.host);
   const ctx: SimContext = { scenario, options: opts, engine, host, rng, rec, stats, endNs: durationNs, warmupNs };
@@ -175,7 +178,9 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   opts.onPhase?.('run', engine);
   const reason = engine.run(durationNs, {
     maxEvents: opts.maxEvents ?? set.maxEvents,
-    shouldStop: opts.shouldStop,
+    // A timeline that reached its bound (record.ts) stops the run at the next poll, so the
+    // statistics cover about the span the timeline shows.
+    shouldStop: opts.timeline === true ? () => (rec.cutNs !== undefined ? 'timeline_limit' : opts.shouldStop?.()) : opts.shouldStop,
     onProgress: opts.onProgress && durationNs > 0 ? (now) => opts.onProgress!(Math.min(1, now / durationNs)) : undefined,
   });
   opts.onPhase?.('results', engine);

@@ -91,3 +91,19 @@ test('damaged documents raise a ViewDataError naming the timeline', async () => 
     await assert.rejects(decodeDocument(d), (e: unknown) => e instanceof ViewDataError && /timeline 0 \(slow\)/.test(e.message), what);
   }
 });
+
+test('a gzip bomb in a timeline stops at what its lane counts allow, with an error naming the timeline', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const { src } = timeline([[[0, 10, 1, 0]]], 0);
+  const doc = buildSimulationView({ title: 't', source: 's', run: { schema: 'vpscope.run/1', file: 's', seed: 1, variants: [{ name: 'bomb' }] }, timelines: [src], encodeBytes: gzipBase64 });
+  // 256 MB of zeros in 250 KB of gzip, under a header claiming one interval (at most 40 bytes).
+  doc.timelines[0].data = gzipSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 }).toString('base64');
+  const rss0 = process.memoryUsage().rss;
+  await assert.rejects(decodeDocument(doc), (e: unknown) => e instanceof ViewDataError && /timeline 0 \(bomb\): timeline data expands past 40 bytes/.test(e.message));
+  // The whole expansion was never held (it was 256 MB before the bound).
+  assert.ok(process.memoryUsage().rss - rss0 < 128 * 1024 * 1024, `RSS grew by ${process.memoryUsage().rss - rss0} bytes`);
+  // The absolute bound holds whatever the counts claim.
+  const { gunzip } = await import('../../../webview/src/data');
+  await assert.rejects(gunzip(gzipSync(Buffer.alloc(1 << 20)), 1000), (e: unknown) => e instanceof ViewDataError && /expands past 1,000 bytes/.test(e.message));
+  assert.equal((await gunzip(gzipSync(Buffer.alloc(1000)), 1000)).length, 1000);
+});

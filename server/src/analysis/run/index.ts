@@ -12,6 +12,7 @@ import type { Scenario, Vm } from '../../model/ir';
 import type { GuestFacts } from '../../sim/guest/guest';
 import type { VariantResult } from '../../sim/result';
 import { runFactsOf, simulateAll, sortFindings } from '../../sim/run';
+import { MAX_TIMELINE_INTERVALS } from '../../sim/record';
 import type { SimulateAllOptions } from '../../sim/run';
 import { fmtFraction, fmtNs } from '../../core/format';
 import { passAgainstInterval } from '../../model/dist';
@@ -386,6 +387,8 @@ export function simulateAllCapped(scenario: Scenario, options: SimulateAllOption
   const byName = new Map<string, Scenario>();
   for (const v of scenario.variants) if (!byName.has(v.name)) byName.set(v.name, v.scenario);
   const out: VariantResult[] = [];
+  // One run per call below: the timeline bound is shared here as `simulateAll` shares it (sim/run.ts).
+  const maxTimelineIntervals = Math.max(1, Math.floor((options.maxTimelineIntervals ?? MAX_TIMELINE_INTERVALS) / Math.max(1, names.length)));
   for (let i = 0; i < names.length; i++) {
     const name = names[i];
     const declared = (name === 'base' ? scenario : byName.get(name))?.settings.durationNs;
@@ -398,7 +401,7 @@ export function simulateAllCapped(scenario: Scenario, options: SimulateAllOption
       options.onNotRun?.(names.slice(i), before === true ? 'cancelled' : before);
       break;
     }
-    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared) });
+    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared), maxTimelineIntervals });
     if (!r) continue;
     out.push(r);
     if (r.stop.reason === 'cancelled' || r.stop.reason === 'wall_limit') break;
