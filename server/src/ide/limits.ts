@@ -44,8 +44,9 @@ export const MAX_INLAY_HINTS = 5_000;
  * Locations of one `references` answer, and highlights of one `documentHighlight` answer: the
  * first this many in document order. An assumption (no editor default to take it from): the
  * outline's count, far more than anyone reads through in a list; unbounded, the answer had one
- * location per use of the name, however many. Rename is not bounded: a rename that left some of
- * the uses out would break the document.
+ * location per use of the name, however many. What is bounded is the answer (its conversion and
+ * transfer), not the search: the uses are found and sorted first. Rename is not bounded: a rename
+ * that left some of the uses out would break the document.
  */
 export const MAX_REFERENCES = 5_000;
 
