@@ -9,7 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { foldingLimited, foldingRegions } from '../../server/src/ide/folding';
 import { inlayHints } from '../../server/src/ide/inlayHints';
-import { MAX_FOLDING_REGIONS, MAX_INLAY_HINTS, MAX_OUTLINE_ITEMS, MAX_SEMANTIC_TOKENS } from '../../server/src/ide/limits';
+import { MAX_CODE_LENSES, MAX_FOLDING_REGIONS, MAX_INLAY_HINTS, MAX_OUTLINE_ITEMS, MAX_REFERENCES, MAX_SEMANTIC_TOKENS } from '../../server/src/ide/limits';
+import { limitLenses, simulateLenses } from '../../server/src/ide/codeLens';
+import { highlightsAt, highlightsLimited, referencesAt, referencesLimited, renameAt } from '../../server/src/ide/navigation';
 import { outline, outlineLimited } from '../../server/src/ide/outline';
 import { semanticTokens, semanticTokensLimited } from '../../server/src/ide/semanticTokens';
 import type { IdeDocument } from '../../server/src/ide/document';
@@ -108,4 +110,43 @@ test('over the protocol: the outline and the folding of a huge document stop at 
   } finally {
     await client.shutdown();
   }
+});
+
+test('references and highlights of a name used more than MAX_REFERENCES times: the first ones in document order; rename edits every use', () => {
+  const uses = MAX_REFERENCES + 1_000;
+  const lines = ['host {', '  pcpus 4', '  pool fast { cpus 0-3 }', '}'];
+  for (let k = 0; k < uses; k++) lines.push(`vm v${k} { vcpus 1; pool fast }`);
+  const text = lines.join('\n') + '\n';
+  const big: IdeDocument = { text, analysis: analyzeSyntax(parseState(text)).analysis };
+  const at = text.indexOf('pool fast') + 'pool '.length;
+  const all = referencesLimited(big, at, { includeDeclaration: true }, Infinity);
+  assert.equal(all.ranges.length, uses + 1, 'every use and the declaration');
+  const cut = referencesLimited(big, at, { includeDeclaration: true });
+  assert.equal(cut.truncated, true);
+  assert.deepEqual(cut.ranges, all.ranges.slice(0, MAX_REFERENCES));
+  assert.deepEqual(referencesAt(big, at, { includeDeclaration: true }), all.ranges.slice(0, MAX_REFERENCES));
+  assert.deepEqual(highlightsAt(big, at), highlightsLimited(big, at, Infinity).highlights.slice(0, MAX_REFERENCES));
+  assert.equal(highlightsLimited(big, at).truncated, true);
+  // Below the bound nothing is cut.
+  assert.equal(referencesLimited(big, at, { includeDeclaration: true }, uses + 1).truncated, false);
+  // A rename is never cut: one left out would break the document.
+  const renamed = renameAt(big, at, 'quick');
+  assert.ok(renamed.ok && renamed.edits.length === uses + 1, 'rename edits the declaration and every use');
+});
+
+test('code lenses of a file with more variants than MAX_CODE_LENSES: the first ones by position', () => {
+  const lines = ['host {', '  pcpus 4', '}', 'vm a { vcpus 1 }'];
+  for (let k = 0; k < MAX_CODE_LENSES + 500; k++) lines.push(`variant v${k} { vm a { vcpus 2 } }`);
+  const text = lines.join('\n') + '\n';
+  const big: IdeDocument = { text, analysis: analyzeSyntax(parseState(text)).analysis };
+  const all = simulateLenses(big, { simulate: true, timeline: true });
+  assert.equal(all.length, 4 + 2 * (MAX_CODE_LENSES + 500), 'four above the first statement, two per variant');
+  const { lenses, truncated } = limitLenses(all);
+  assert.equal(truncated, true);
+  assert.equal(lenses.length, MAX_CODE_LENSES);
+  assert.deepEqual(lenses, all.slice(0, MAX_CODE_LENSES), 'the head in document order');
+  assert.equal(lenses.at(-1)!.title, 'Show Timeline');
+  // Within the bound the list is as it was.
+  const few = all.slice(0, 10);
+  assert.deepEqual(limitLenses(few), { lenses: few, truncated: false });
 });

@@ -74,3 +74,32 @@ test('completion, hover and rename answer the same with and without the file tok
     fuzzParams(40),
   );
 });
+
+test('the line of an offset counted without the line index is the line index\'s (any order, clamped, \\r\\n)', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...SEEDS.keys()),
+      fc.array(editArb, { maxLength: 4 }),
+      fc.array(fc.integer({ min: -5, max: 1 << 20 }), { minLength: 1, maxLength: 12 }),
+      fc.boolean(),
+      (k, edits, picks, crlf) => {
+        let text = SEEDS[k];
+        for (const e of edits) text = applyEdit(text, e);
+        // Without any `\r` the lines are counted; with one, `lineOf` reads the line index.
+        text = crlf ? text.replace(/\r?\n/g, '\r\n') : text.replace(/\r/g, '');
+        const analysis = analyzeDocument(text, { hazards: false });
+        const fresh = () => docIndex({ text, analysis: { ...analysis, memo: undefined } });
+        const lines = fresh().lines;
+        // Every offset in order (as declarations come), then some in any order (and out of range).
+        const inOrder = fresh();
+        for (let o = -2; o <= text.length + 2; o++) assert.equal(inOrder.lineOf(o), lines.positionAt(o).line, `line of ${o}`);
+        const anyOrder = fresh();
+        for (const n of picks) {
+          const o = n < 0 ? n : n % (text.length + 3);
+          assert.equal(anyOrder.lineOf(o), lines.positionAt(o).line, `line of ${o}`);
+        }
+      },
+    ),
+    fuzzParams(60),
+  );
+});

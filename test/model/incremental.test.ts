@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { analyzeChecked, analyzeDocument, analyzeFull, analyzeSyntax } from '../../server/src/model/analyze';
-import type { DocumentAnalysis } from '../../server/src/model/analysisTypes';
+import { forEachDecl, type DocumentAnalysis, type SymbolDecl } from '../../server/src/model/analysisTypes';
 import { AnalysisReuse } from '../../server/src/model/reuse';
 import type { StatementInfo } from '../../server/src/model/resolve';
 import { parseState, reparse, type ParseState } from '../../server/src/syntax/incremental';
@@ -108,7 +108,13 @@ test('incremental analysis equals analyzeDocument from scratch after every edit'
           if (depth === 'none') continue;
           const scratchFull = analyzeDocument(text, { uri: URI });
           const scratchSyntax = analyzeSyntax(parseState(text), { uri: URI });
+          // The declarations a name completion reads before anything made the symbol table: those
+          // kept per top-level statement, the same objects in the same order as the table's.
+          const early: SymbolDecl[] = [];
+          forEachDecl(syntax.analysis, (d) => early.push(d));
+          assert.deepEqual(json(early), json(scratchFull.symbols.decls), `${what}: declarations before the symbol table differ`);
           sameNames(syntax.analysis, scratchFull, `${what} syntax`);
+          assert.ok(early.length === syntax.analysis.symbols.decls.length && early.every((d, i) => d === syntax.analysis.symbols.decls[i]), `${what}: not the table's declarations`);
           assert.deepEqual(factsView(text, syntax.analysis), factsView(text, scratchFull), `${what}: statement facts differ`);
           assert.deepEqual(json(syntax.resolveDiags().list), json(scratchSyntax.resolveDiags().list), `${what}: resolution diagnostics differ`);
           assert.deepEqual(json(syntax.symbolDiags().list), json(scratchSyntax.symbolDiags().list), `${what}: symbol diagnostics differ`);

@@ -7,6 +7,7 @@
  * maps them onto the client's commands); here they are plain data.
  */
 import type { Statement } from '../syntax/tree';
+import { MAX_CODE_LENSES } from './limits';
 import type { IdeDocument } from './document';
 import type { TextRange } from './types';
 
@@ -100,4 +101,15 @@ export function measuredLenses(doc: IdeDocument, summaries: readonly MeasuredSum
     if (s) lenses.push({ range: at(s), title: measuredTitle(m, stale), variant: m.variant, action: 'measured' });
   }
   return lenses;
+}
+
+/**
+ * At most `limit` lenses (`MAX_CODE_LENSES`, ide/limits.ts): within it, `lenses` as they are; past
+ * it, the first `limit` by position (a stable sort, so the lenses of one line keep their order).
+ */
+export function limitLenses(lenses: SimulateLens[], limit: number = MAX_CODE_LENSES): { lenses: SimulateLens[]; truncated: boolean } {
+  if (lenses.length <= limit) return { lenses, truncated: false };
+  const sorted = lenses.slice().sort((a, b) => a.range.start - b.range.start);
+  sorted.length = Math.max(0, limit);
+  return { lenses: sorted, truncated: true };
 }

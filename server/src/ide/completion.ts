@@ -437,7 +437,7 @@ function basedOnItems(doc: IdeDocument, ctx: CursorContext, range: TextRange): C
   for (const d of doc.analysis.symbols.decls) {
     if (d.kind !== 'variant' || d.name === ctx.variant || out.some((o) => o.label === d.name)) continue;
     if (ctx.variant !== undefined && basedOnChain(doc, d.name).includes(ctx.variant)) continue;
-    const line = docIndex(doc).lines.positionAt(d.range.start).line;
+    const line = docIndex(doc).lineOf(d.range.start);
     out.push({
       label: d.name,
       kind: 'name',
@@ -512,7 +512,7 @@ function removeNameItems(doc: IdeDocument, ctx: CursorContext, s: Statement, ref
   const kind = refKinds.kinds[kw];
   return removableDecls(doc, ctx, kind, s).map((d) => {
     const p = placementOf(doc, d);
-    const line = docIndex(doc).lines.positionAt(d.range.start).line;
+    const line = docIndex(doc).lineOf(d.range.start);
     return {
       label: d.name,
       kind: 'name' as const,
@@ -550,7 +550,7 @@ function refItems(doc: IdeDocument, ctx: CursorContext, s: Statement, kind: Symb
   }
   const out: CompletionCandidate[] = [];
   for (const d of visibleDecls(doc, kind, at, controller)) {
-    const line = docIndex(doc).lines.positionAt(d.range.start).line;
+    const line = docIndex(doc).lineOf(d.range.start);
     out.push({
       label: d.name,
       kind: 'name',

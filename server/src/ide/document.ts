@@ -24,6 +24,12 @@ export interface DocIndex {
    * offset's line (`lineTokens`), so a request right after an edit does not build `tokens`.
    */
   tokensNear(offset: number): readonly Token[];
+  /**
+   * The line of `offset` (0-based), what `lines.positionAt(offset).line` gives. Right after an
+   * edit (when `lines` is not built) it counts the line breaks up to the offset instead of
+   * making the file's line starts (see `LazyIndex.lineOf`).
+   */
+  lineOf(offset: number): number;
   /** Declarations grouped by symbol identity (kind, scope, name): a base declaration and its variant overrides. */
   declGroups: Map<string, number[]>;
   /** References by the index of the declaration they resolve to. */
@@ -46,8 +52,39 @@ class LazyIndex implements DocIndex {
   private _tokens?: Token[];
   private _declGroups?: Map<string, number[]>;
   private _refsByDecl?: Map<number, number[]>;
+  /** `lineOf` without the line index: the text has no `\r`, and `[0, scanAt)` holds `scanLine` line breaks. */
+  private noCR?: boolean;
+  private scanAt = 0;
+  private scanLine = 0;
+  private rescans = 0;
 
   constructor(private readonly doc: IdeDocument) {}
+
+  /**
+   * Counting the `\n` before the offset (native `indexOf`, from where the last call stopped when
+   * the offsets come in document order, as declarations do) makes nothing, where the line index
+   * is an array of every line start of the file: 40 KB per version at 5,000 lines, made again
+   * after every keystroke for the "line N" of the names a completion offers (BENCHMARKS.md,
+   * "Name completion after an edit"). A text with `\r` line breaks, or offsets asked for out of
+   * order more than a few times, uses the line index.
+   */
+  lineOf(offset: number): number {
+    const text = this.doc.text;
+    if (!this._lines && (this.noCR ??= text.indexOf('\r') < 0) && this.rescans < 4) {
+      const o = Math.max(0, Math.min(offset, text.length));
+      if (o < this.scanAt) {
+        this.rescans++;
+        this.scanAt = 0;
+        this.scanLine = 0;
+      }
+      let line = this.scanLine;
+      for (let i = text.indexOf('\n', this.scanAt); i >= 0 && i < o; i = text.indexOf('\n', i + 1)) line++;
+      this.scanAt = o;
+      this.scanLine = line;
+      return line;
+    }
+    return this.lines.positionAt(offset).line;
+  }
 
   get lines(): LineIndex {
     // Spliced from the previous version's by an incremental parse, when it has them.

@@ -5,7 +5,7 @@
  * thing across the base and the variants. Computed from the tree once per analysis.
  */
 import { BOOL_WORDS, resolveStatement } from '../model/schema';
-import { analysisMemo, type SymbolDecl } from '../model/analysisTypes';
+import { analysisMemo, forEachDecl, type SymbolDecl } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import type { Statement } from '../syntax/tree';
 import { forEachStatementIn, lastStartingAt } from '../syntax/walk';
@@ -135,13 +135,16 @@ class DocFacts implements StatementFacts {
   readonly byKey: { get(key: string): { statement: Statement; variant?: string }[] | undefined };
   readonly keyOf: { get(stmt: Statement): string | undefined };
   private readonly top: readonly Statement[];
-  private readonly blocks: BlockFacts[];
+  /** The facts of each top-level statement, made on first use (`block`). */
+  private readonly blocks: (BlockFacts | undefined)[];
   private counts: Pick<StatementFacts, 'vcpus' | 'pcpus'> | undefined;
   private byPartMap: Map<string, number[]> | undefined;
 
   constructor(top: readonly Statement[]) {
     this.top = top;
-    this.blocks = top.map(blockFacts);
+    // Made per block on first use: a completion of a pool's name right after an edit of a VM
+    // reads the host's facts only, and the edited VM's would be made (and kept) for nothing.
+    this.blocks = new Array(top.length);
     this.counts = undefined;
     this.byPartMap = undefined;
     this.placement = new PlacementView(this);
@@ -157,12 +160,18 @@ class DocFacts implements StatementFacts {
     return this.gather().pcpus;
   }
 
+  /** The facts of the `k`th top-level statement. */
+  private block(k: number): BlockFacts {
+    return (this.blocks[k] ??= blockFacts(this.top[k]));
+  }
+
   /** The counts across blocks, made on first use (a completion of a name needs none). */
   private gather(): Pick<StatementFacts, 'vcpus' | 'pcpus'> {
     if (this.counts) return this.counts;
     const vcpus = new Map<string, { base?: number; variants: Map<string, number> }>();
     const pcpus: StatementFacts['pcpus'] = { variants: new Map() };
-    for (const b of this.blocks) {
+    for (let k = 0; k < this.top.length; k++) {
+      const b = this.block(k);
       for (const [vm, variant, n] of b.vcpus) {
         const v = vcpus.get(vm) ?? { base: undefined, variants: new Map<string, number>() };
         if (variant !== undefined) v.variants.set(variant, n);
@@ -192,7 +201,7 @@ class DocFacts implements StatementFacts {
     if (this.byPartMap) return this.byPartMap;
     const m = new Map<string, number[]>();
     for (let k = 0; k < this.top.length; k++) {
-      for (const part of this.blocks[k].roots) {
+      for (const part of this.block(k).roots) {
         const list = m.get(part);
         if (!list) m.set(part, [k]);
         else if (list[list.length - 1] !== k) list.push(k);
@@ -203,7 +212,7 @@ class DocFacts implements StatementFacts {
 
   placementAt(start: number): Placement | undefined {
     const k = this.blockAt(start);
-    return k < 0 ? undefined : this.blocks[k].placement.get(start - this.top[k].start);
+    return k < 0 ? undefined : this.block(k).placement.get(start - this.top[k].start);
   }
 
   statementsWithKey(key: string): { statement: Statement; variant?: string }[] | undefined {
@@ -218,7 +227,7 @@ class DocFacts implements StatementFacts {
     if (ks.length > 1) ks = [...new Set(ks)].sort((a, b) => a - b);
     let out: { statement: Statement; variant?: string }[] | undefined;
     for (const k of ks) {
-      const list = this.blocks[k].byKey.get(key);
+      const list = this.block(k).byKey.get(key);
       if (list) out = out ? out.concat(list) : list;
     }
     return out;
@@ -226,7 +235,7 @@ class DocFacts implements StatementFacts {
 
   keyOfStatement(stmt: Statement): string | undefined {
     const k = this.blockAt(stmt.start);
-    return k < 0 ? undefined : this.blocks[k].keyOf.get(stmt);
+    return k < 0 ? undefined : this.block(k).keyOf.get(stmt);
   }
 }
 
@@ -279,15 +288,17 @@ const VM_LOCAL: ReadonlySet<SymbolKind> = new Set(['task', 'controller', 'disk',
 export function visibleDecls(doc: IdeDocument, kind: SymbolKind, at: Placement, controller?: string): SymbolDecl[] {
   const seen = new Set<string>();
   const out: SymbolDecl[] = [];
-  for (const d of doc.analysis.symbols.decls) {
-    if (d.kind !== kind || seen.has(d.name)) continue;
+  // Without the symbol table when it is not made yet (right after a keystroke): the names kept
+  // per top-level statement (model/symbols.ts, `forEachDeclaration`).
+  forEachDecl(doc.analysis, (d) => {
+    if (d.kind !== kind || seen.has(d.name)) return;
     const p = placementOf(doc, d);
-    if (p.variant !== undefined && p.variant !== at.variant) continue;
-    if (VM_LOCAL.has(kind) && p.vm !== at.vm) continue;
-    if (kind === 'disk' && controller !== undefined && p.controller !== controller) continue;
+    if (p.variant !== undefined && p.variant !== at.variant) return;
+    if (VM_LOCAL.has(kind) && p.vm !== at.vm) return;
+    if (kind === 'disk' && controller !== undefined && p.controller !== controller) return;
     seen.add(d.name);
     out.push(d);
-  }
+  });
   return out;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Bounds of the editor's whole-file answers (outline, folding, semantic tokens, inlay hints), so
+ * Bounds of the editor's whole-file answers (outline, folding, semantic tokens, inlay hints, and
+ * the uses of one name: references, highlights; code lenses), so
  * that a huge document (the 52 MB scenario with ~500k symbols of issue 9, whose first outline took
  * 198 s) gets an answer of bounded size, computed in time proportional to that size rather than
  * to the file's. Each function stops its walk of the tree once its answer is full; the parse and
@@ -38,3 +39,20 @@ export const MAX_SEMANTIC_TOKENS = 200_000;
  * shows this many lines, so only a request for a huge range is cut.
  */
 export const MAX_INLAY_HINTS = 5_000;
+
+/**
+ * Locations of one `references` answer, and highlights of one `documentHighlight` answer: the
+ * first this many in document order. An assumption (no editor default to take it from): the
+ * outline's count, far more than anyone reads through in a list; unbounded, the answer had one
+ * location per use of the name, however many. What is bounded is the answer (its conversion and
+ * transfer), not the search: the uses are found and sorted first. Rename is not bounded: a rename
+ * that left some of the uses out would break the document.
+ */
+export const MAX_REFERENCES = 5_000;
+
+/**
+ * Code lenses of one answer (two or three per variant, ide/codeLens.ts): the first this many by
+ * position. An assumption, the outline's count: unbounded, a file of 10,000 variants got 20,004
+ * lenses (Simulate and Show Timeline per variant, four above the first statement).
+ */
+export const MAX_CODE_LENSES = 5_000;

@@ -11,6 +11,7 @@ import type { SymbolDecl, SymbolRef } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import { docIndex, symbolKey, tokenAt, type IdeDocument } from './document';
 import { isIdentifier } from './schemaInfo';
+import { MAX_REFERENCES } from './limits';
 import { RESERVED_VARIANT } from '../model/variants';
 import type { Highlight, PrepareRenameResult, RenameResult, TextEdit, TextRange } from './types';
 
@@ -84,20 +85,38 @@ function referenceRanges(doc: IdeDocument, sym: SymbolAtCursor): TextRange[] {
 
 const byStart = (a: TextRange, b: TextRange) => a.start - b.start || a.end - b.end;
 
-export function referencesAt(doc: IdeDocument, offset: number, options: { includeDeclaration: boolean }): TextRange[] {
+/** `referencesAt` with its bound (`MAX_REFERENCES`, ide/limits.ts): `truncated` says locations were left out. */
+export function referencesLimited(doc: IdeDocument, offset: number, options: { includeDeclaration: boolean }, limit: number = MAX_REFERENCES): { ranges: TextRange[]; truncated: boolean } {
   const sym = symbolAt(doc, offset);
-  if (!sym) return [];
+  if (!sym) return { ranges: [], truncated: false };
   const out = referenceRanges(doc, sym);
   if (options.includeDeclaration) for (const d of sym.decls) out.push(d.nameRange);
-  return out.sort(byStart);
+  out.sort(byStart);
+  const truncated = out.length > limit;
+  if (truncated) out.length = Math.max(0, limit);
+  return { ranges: out, truncated };
 }
 
-export function highlightsAt(doc: IdeDocument, offset: number): Highlight[] {
+/** The uses of the name under the cursor, in document order: the first `MAX_REFERENCES` (ide/limits.ts). */
+export function referencesAt(doc: IdeDocument, offset: number, options: { includeDeclaration: boolean }): TextRange[] {
+  return referencesLimited(doc, offset, options).ranges;
+}
+
+/** `highlightsAt` with its bound (`MAX_REFERENCES`): `truncated` says highlights were left out. */
+export function highlightsLimited(doc: IdeDocument, offset: number, limit: number = MAX_REFERENCES): { highlights: Highlight[]; truncated: boolean } {
   const sym = symbolAt(doc, offset);
-  if (!sym) return [];
+  if (!sym) return { highlights: [], truncated: false };
   const out: Highlight[] = sym.decls.map((d) => ({ range: d.nameRange, kind: 'write' as const }));
   for (const r of referenceRanges(doc, sym)) out.push({ range: r, kind: 'read' });
-  return out.sort((a, b) => byStart(a.range, b.range));
+  out.sort((a, b) => byStart(a.range, b.range));
+  const truncated = out.length > limit;
+  if (truncated) out.length = Math.max(0, limit);
+  return { highlights: out, truncated };
+}
+
+/** The declarations and uses of the name under the cursor, in document order: the first `MAX_REFERENCES`. */
+export function highlightsAt(doc: IdeDocument, offset: number): Highlight[] {
+  return highlightsLimited(doc, offset).highlights;
 }
 
 export function prepareRename(doc: IdeDocument, offset: number): PrepareRenameResult {

@@ -21,13 +21,13 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import { clipLabel } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
-import { measuredLenses, simulateLenses, variantName, type MeasuredSummary } from '../ide/codeLens';
+import { limitLenses, measuredLenses, simulateLenses, variantName, type MeasuredSummary } from '../ide/codeLens';
 import { completions } from '../ide/completion';
 import { foldingLimited } from '../ide/folding';
-import { MAX_FOLDING_REGIONS, MAX_OUTLINE_ITEMS } from '../ide/limits';
+import { MAX_CODE_LENSES, MAX_FOLDING_REGIONS, MAX_OUTLINE_ITEMS, MAX_REFERENCES } from '../ide/limits';
 import { formatEdits } from '../ide/format';
 import { hoverAt } from '../ide/hover';
-import { definitionAt, highlightsAt, prepareRename, referencesAt, renameAt } from '../ide/navigation';
+import { definitionAt, highlightsLimited, prepareRename, referencesLimited, renameAt } from '../ide/navigation';
 import { outlineLimited, workspaceSymbols, type WorkspaceSymbolEntry } from '../ide/outline';
 import { selectionChain } from '../ide/selection';
 import type { VariantResult } from '../sim/result';
@@ -634,7 +634,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
       const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
       const uri = params.textDocument.uri;
-      const ranges = referencesAt(a.ide, fromLsp.offset(a.doc, params.position), { includeDeclaration: !!params.context?.includeDeclaration });
+      const { ranges, truncated } = referencesLimited(a.ide, fromLsp.offset(a.doc, params.position), { includeDeclaration: !!params.context?.includeDeclaration });
+      if (truncated) noteLimited('list of references', uri, `${MAX_REFERENCES} locations`);
       return ranges.map((r) => toLsp.location(a.doc, uri, r));
     }),
   );
@@ -643,7 +644,9 @@ export function startSession(connection: Connection, options: SessionOptions): S
     guarded('documentHighlight', async (params, token) => {
       const a = await analyzed(params.textDocument.uri, token, SYNTAX);
       if (!a) return null;
-      return highlightsAt(a.ide, fromLsp.offset(a.doc, params.position)).map((h) => toLsp.highlight(a.doc, h));
+      const { highlights, truncated } = highlightsLimited(a.ide, fromLsp.offset(a.doc, params.position));
+      if (truncated) noteLimited('set of highlights', params.textDocument.uri, `${MAX_REFERENCES} ranges`);
+      return highlights.map((h) => toLsp.highlight(a.doc, h));
     }),
   );
 
@@ -810,8 +813,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
       const a = await analyzed(params.textDocument.uri, token);
       if (!a) return null;
       const m = measured.get(params.textDocument.uri);
-      const lenses = simulateLenses(a.ide, { simulate: f.simulateCommand, timeline: f.timelineCommand });
-      if (m) lenses.push(...measuredLenses(a.ide, m.summaries, m.version !== a.version));
+      const all = simulateLenses(a.ide, { simulate: f.simulateCommand, timeline: f.timelineCommand });
+      if (m) for (const l of measuredLenses(a.ide, m.summaries, m.version !== a.version)) all.push(l);
+      const { lenses, truncated } = limitLenses(all);
+      if (truncated) noteLimited('set of code lenses', params.textDocument.uri, `${MAX_CODE_LENSES} lenses by position`);
       return lenses.map((l) => toLsp.codeLens(a.doc, params.textDocument.uri, l));
     }),
   );

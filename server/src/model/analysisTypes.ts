@@ -59,6 +59,22 @@ export interface DocumentAnalysis {
   suppressions?: Suppression[];
   /** What the editor derives from this analysis, made on first use (`analysisMemo`). */
   memo?: AnalysisMemo;
+  /**
+   * Calls `fn` with every declaration, in the order of `symbols.decls` (the same objects). The
+   * syntax stage of a document whose versions share an `AnalysisReuse` answers it from the
+   * names kept per top-level statement, without making `symbols` when nothing made it yet
+   * (model/symbols.ts, `forEachDeclaration`); elsewhere absent (use `symbols.decls`).
+   */
+  forEachDecl?(fn: (d: SymbolDecl) => void): void;
+}
+
+/** `analysis.forEachDecl`, or the symbol table's declarations. */
+export function forEachDecl(analysis: DocumentAnalysis, fn: (d: SymbolDecl) => void): void {
+  if (analysis.forEachDecl) analysis.forEachDecl(fn);
+  else {
+    const decls = analysis.symbols.decls;
+    for (let i = 0; i < decls.length; i++) fn(decls[i]);
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ import type { Diagnostic, Fix } from '../core/diagnostic';
 import { sortDiagnostics } from '../core/diagnostic';
 import type { Statement } from '../syntax/tree';
 import { parseState, type ParseState } from '../syntax/incremental';
-import type { DocumentAnalysis, SymbolTable } from './analysisTypes';
+import type { DocumentAnalysis, SymbolDecl, SymbolTable } from './analysisTypes';
 import type { Scenario, VariantDef } from './ir';
 import type { StatementSpec } from './schemaTypes';
 import { ArgParser, type ParsedArgs } from './args';
@@ -30,7 +30,7 @@ import { Codes } from './codes';
 import { lower, type LowerContext, type LowerMemo } from './lower';
 import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
-import { buildSymbols } from './symbols';
+import { buildSymbols, forEachDeclaration } from './symbols';
 import type { AnalysisReuse } from './reuse';
 import { checkSetupSize, irSize, MAX_CYCLE_REPORTS, MAX_STATEMENTS, MAX_VARIANT_OBJECTS, statementPast } from './limits';
 import { capRelated, clipMessage, DiagSink, MAX_RELATED } from './util';
@@ -102,6 +102,7 @@ export interface FullStage {
 export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}, reuse?: AnalysisReuse): SyntaxStage {
   const text = ps.text;
   const parsed = ps.result;
+  if (reuse && ps.replaced.length > 0) reuse.forgetReplaced(ps.replaced);
   // Both made on first use: a keyword completion right after a keystroke needs neither.
   let resolution: { res: Resolution; diags: DiagSink } | undefined;
   let table: { symbols: SymbolTable; diags: DiagSink } | undefined;
@@ -120,7 +121,13 @@ export function analyzeSyntax(ps: ParseState, _opts: AnalyzeOptions = {}, reuse?
     }
     return table;
   };
-  const analysis = new SyntaxAnalysis(parsed, () => resolved().res.statements, () => symbolTable().symbols);
+  const eachDecl = (fn: (d: SymbolDecl) => void): void => {
+    if (table || !reuse) {
+      const decls = symbolTable().symbols.decls;
+      for (let i = 0; i < decls.length; i++) fn(decls[i]);
+    } else forEachDeclaration(parsed.file, reuse, fn);
+  };
+  const analysis = new SyntaxAnalysis(parsed, () => resolved().res.statements, () => symbolTable().symbols, eachDecl);
   return { text, parseState: ps, analysis, reuse, res: () => resolved().res, resolveDiags: () => resolved().diags, symbolDiags: () => symbolTable().diags };
 }
 
@@ -139,7 +146,8 @@ class SyntaxAnalysis implements DocumentAnalysis {
   memo: DocumentAnalysis['memo'];
   private readonly statementsOf: () => DocumentAnalysis['statements'];
   private readonly symbolsOf: () => SymbolTable;
-  constructor(parse: DocumentAnalysis['parse'], statements: () => DocumentAnalysis['statements'], symbols: () => SymbolTable) {
+  private readonly eachDecl: (fn: (d: SymbolDecl) => void) => void;
+  constructor(parse: DocumentAnalysis['parse'], statements: () => DocumentAnalysis['statements'], symbols: () => SymbolTable, eachDecl: (fn: (d: SymbolDecl) => void) => void) {
     this.parse = parse;
     this.diagnostics = [];
     this.scenario = undefined;
@@ -147,6 +155,10 @@ class SyntaxAnalysis implements DocumentAnalysis {
     this.memo = undefined;
     this.statementsOf = statements;
     this.symbolsOf = symbols;
+    this.eachDecl = eachDecl;
+  }
+  forEachDecl(fn: (d: SymbolDecl) => void): void {
+    this.eachDecl(fn);
   }
   get statements(): DocumentAnalysis['statements'] {
     return this.statementsOf();

@@ -31,6 +31,21 @@ export class AnalysisReuse {
    * (`HazardMemo`), keyed by the VMs' top-level statements and what else each VM's checks read.
    */
   hazards: unknown;
+
+  /**
+   * Drops the entries of top-level statements an incremental parse replaced (`ParseState.replaced`,
+   * emptied here). A WeakMap would drop them by itself, but only at a full collection: until then
+   * every scavenge keeps the value of each entry whose key is young, dead or not, so a block
+   * parsed for one keystroke and replaced at the next had its resolution and names, and the tree
+   * they point at, copied by the next scavenge.
+   */
+  forgetReplaced(replaced: Statement[]): void {
+    for (let k = 0; k < replaced.length; k++) {
+      this.resolution.delete(replaced[k]);
+      this.symbols.delete(replaced[k]);
+    }
+    replaced.length = 0;
+  }
 }
 
 /**

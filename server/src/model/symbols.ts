@@ -17,11 +17,11 @@
  * `Pool-0` has no declaration: references to it are valid and have no target.
  */
 import type { TextRange } from '../core/text';
-import type { Statement } from '../syntax/tree';
+import type { SourceFile, Statement } from '../syntax/tree';
 import type { SymbolDecl, SymbolRef, SymbolTable } from './analysisTypes';
 import type { StatementSpec, SymbolKind } from './schemaTypes';
 import { Codes } from './codes';
-import type { Place, Resolution } from './resolve';
+import { resolve, type Place, type Resolution } from './resolve';
 import { DEFAULT_POOL } from './schema';
 import type { AnalysisReuse } from './reuse';
 import { closeMatches, DiagSink, didYouMean, replaceFixes } from './util';
@@ -222,17 +222,54 @@ function blockSymbols(res: Resolution, scopes: ScopeCache, from: number, to: num
 function moveBlock(b: BlockSymbols, start: number): void {
   const delta = start - b.at;
   if (delta === 0) return;
-  const move = (r: TextRange) => {
-    r.start += delta;
-    r.end += delta;
-  };
   for (let i = 0; i < b.decls.length; i++) {
     const d = b.decls[i].decl;
-    move(d.nameRange);
-    move(d.range);
+    moveRange(d.nameRange, delta);
+    moveRange(d.range, delta);
   }
-  for (let i = 0; i < b.refs.length; i++) move(b.refs[i].range);
+  for (let i = 0; i < b.refs.length; i++) moveRange(b.refs[i].range, delta);
   b.at = start;
+}
+
+function moveRange(r: TextRange, delta: number): void {
+  r.start += delta;
+  r.end += delta;
+}
+
+/**
+ * Calls `fn` with every declaration of the file, in the order of the symbol table's `decls` (the
+ * same objects), without making the table: each top-level statement's names are those kept for
+ * it in `reuse` (model/reuse.ts), made for the ones an edit parsed again from their resolution
+ * alone (kept too, for the table when something asks for it). A completion of a name right after
+ * a keystroke needs the declarations only: the table would resolve every statement of the file
+ * and make its declaration and reference lists again (about 100 KB per version at 5,000 lines,
+ * BENCHMARKS.md, "Name completion after an edit").
+ */
+export function forEachDeclaration(file: SourceFile, reuse: AnalysisReuse, fn: (d: SymbolDecl) => void): void {
+  const cache = reuse.symbols as WeakMap<Statement, BlockSymbols>;
+  const top = file.statements;
+  for (let k = 0; k < top.length; k++) {
+    const stmt = top[k];
+    let b = cache.get(stmt);
+    if (!b) {
+      b = topLevelSymbols(stmt, k + 1 < top.length ? top[k + 1].id : file.statementCount, reuse);
+      cache.set(stmt, b);
+    } else moveBlock(b, stmt.start);
+    for (let i = 0; i < b.decls.length; i++) fn(b.decls[i].decl);
+  }
+}
+
+/**
+ * The names of one top-level statement from its resolution alone (that of a file holding only
+ * it: a top-level block's resolution and names depend on nothing outside it, model/reuse.ts;
+ * the resolution is kept in `reuse` as a whole file's resolution would keep it). `endId`: the id
+ * of the next top-level statement (statement ids are in pre-order, so the block's are
+ * `[stmt.id, endId)`).
+ */
+function topLevelSymbols(stmt: Statement, endId: number, reuse: AnalysisReuse): BlockSymbols {
+  const one: SourceFile = { type: 'file', start: stmt.start, end: stmt.end, statements: [stmt], statementCount: Math.max(1, endId - stmt.id), comments: [] };
+  const res = resolve(one, new DiagSink(), reuse);
+  return blockSymbols(res, new ScopeCache(res), 0, res.statements.length);
 }
 
 const copy = (r: TextRange): TextRange => ({ start: r.start, end: r.end });

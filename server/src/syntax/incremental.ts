@@ -38,17 +38,26 @@ export interface ParseState {
   readonly builtLineStarts: () => number[] | undefined;
   /** How this state was made (for the log and the tests). */
   readonly how: 'full' | 'spliced' | 'same';
+  /**
+   * The previous state's top-level statements that a splice replaced (parsed again): nothing uses
+   * them any more. What keeps data per top-level statement in a WeakMap (model/reuse.ts) drops
+   * their entries (`forgetReplaced`) and empties this list: a young generation's collection
+   * keeps the value of every WeakMap entry whose key is young, dead or not, so each block parsed
+   * for one keystroke and replaced at the next had its caches and its tree copied by the next
+   * scavenge (BENCHMARKS.md, "Name completion after an edit").
+   */
+  readonly replaced: Statement[];
 }
 
 /** A from-scratch parse, as a state later edits can build on. */
 export function parseState(text: string): ParseState {
-  return wrap(text, parse(text), braceBalance(text), 'full');
+  return wrap(text, parse(text), braceBalance(text), 'full', undefined, []);
 }
 
 /** The parse of `text`, reusing `prev` (the parse of an earlier text of the same document) where it can. */
 export function reparse(prev: ParseState | undefined, text: string): ParseState {
   if (!prev) return parseState(text);
-  if (prev.text === text) return { ...prev, how: 'same' };
+  if (prev.text === text) return { ...prev, how: 'same', replaced: [] };
   return splice(prev, text) ?? parseState(text);
 }
 
@@ -107,9 +116,9 @@ class LazyParseResult implements ParseResult {
  * previous state when it had them built (at most one of the two token arrays is spliced from its
  * predecessor, so no token object is shifted twice).
  */
-function wrap(text: string, inner: ParseResult, braces: number, how: ParseState['how'], make?: Make): ParseState {
+function wrap(text: string, inner: ParseResult, braces: number, how: ParseState['how'], make: Make | undefined, replaced: Statement[]): ParseState {
   const result = new LazyParseResult(text, inner, make);
-  return { text, result, braces, builtTokens: () => result.all, builtSignificant: () => result.sig, builtLineStarts: () => result.lines, how };
+  return { text, result, braces, builtTokens: () => result.all, builtSignificant: () => result.sig, builtLineStarts: () => result.lines, how, replaced };
 }
 
 const NL = 10;
@@ -252,6 +261,7 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
   for (const e of suffixErrors) shiftError(e, delta);
 
   const statements = top.slice(0, i).concat(sliceTop, top.slice(j));
+  const replaced = top.slice(i, j);
   const comments: Token[] = [];
   for (const c of oldFile.comments) {
     if (c.end <= S) comments.push(c);
@@ -283,7 +293,7 @@ function splice(prev: ParseState, text: string): ParseState | undefined {
       : { tokens: () => scan(text, () => {}) };
   if (oldSig) make.tokens = () => scan(text, () => {});
   const oldLines = prev.builtLineStarts();
-  return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', oldLines ? { ...make, lineStarts: () => spliceLines(oldLines, S, E, delta, slice) } : make);
+  return wrap(text, { file, errors, tokens: [] }, braces, 'spliced', oldLines ? { ...make, lineStarts: () => spliceLines(oldLines, S, E, delta, slice) } : make, replaced);
 }
 
 /**
