@@ -23,7 +23,7 @@ export function clampSide(frac: number, width: number): number {
   return f;
 }
 
-export function mountSplitter(app: HTMLElement, handle: HTMLElement, opts: { initial?: number; onChange(frac: number): void }): { set(frac: number): void } {
+export function mountSplitter(app: HTMLElement, handle: HTMLElement, opts: { initial?: number; onChange(frac: number): void }): void {
   handle.setAttribute('role', 'separator');
   handle.setAttribute('aria-orientation', 'vertical');
   handle.setAttribute('aria-label', 'Resize the side panels (arrow keys; Home: default width)');
@@ -69,5 +69,4 @@ export function mountSplitter(app: HTMLElement, handle: HTMLElement, opts: { ini
     else return;
     e.preventDefault();
   });
-  return { set: (f) => set(f, false) };
 }

@@ -251,6 +251,25 @@ function readVarint(v: Uint8Array, pos: number): number {
   return x;
 }
 
+/** Start and end of the interval {@link readInterval} read last (its bytes end at {@link varEnd}). */
+let ivStart = 0;
+let ivEnd = 0;
+
+/**
+ * The interval of a variable-length chunk at `v[pos]` (key varint, gap varint when the key is odd,
+ * length varint), the previous interval ending at `prevEnd`: its start and end go to
+ * {@link ivStart} and {@link ivEnd}, the position after it to {@link varEnd}; returns the key
+ * (`key >>> 1` is the interval's state/cause pair).
+ */
+function readInterval(v: Uint8Array, pos: number, prevEnd: number): number {
+  const x = readVarint(v, pos);
+  let start = prevEnd;
+  if (x & 1) start += readVarint(v, varEnd);
+  ivEnd = start + readVarint(v, varEnd);
+  ivStart = start;
+  return x;
+}
+
 /** The variable-length form of a full chunk's arrays, or null when it cannot hold them exactly. */
 function varChunk(s: Float64Array, e: Float64Array, t: Int32Array, c: Int32Array): VarChunk | null {
   const n = s.length;
@@ -328,24 +347,17 @@ function decodeVar(ch: VarChunk, k0: number, count: number, s: Float64Array, e: 
   let pos = 0;
   let end = 0;
   for (; k < k1; k++) {
-    let start: number;
     if ((k & ((1 << BASE_BITS) - 1)) === 0) {
       pos = ch.at[k >>> BASE_BITS];
       end = ch.base[k >>> BASE_BITS];
     }
-    const x = readVarint(v, pos);
+    const x = readInterval(v, pos, end);
     pos = varEnd;
-    start = end;
-    if (x & 1) {
-      start += readVarint(v, pos);
-      pos = varEnd;
-    }
-    end = start + readVarint(v, pos);
-    pos = varEnd;
+    end = ivEnd;
     if (k >= k0) {
       const o = out + k - k0;
       const pr = x - (x & 1); // pair * 2
-      s[o] = start;
+      s[o] = ivStart;
       e[o] = end;
       st[o] = pairs[pr];
       cs[o] = pairs[pr + 1];
@@ -529,16 +541,10 @@ export class LaneBuilder {
     let pair = 0;
     let start = 0;
     for (; j <= k; j++) {
-      const x = readVarint(v, pos);
+      pair = readInterval(v, pos, end) >>> 1;
       pos = varEnd;
-      pair = x >>> 1;
-      start = end;
-      if (x & 1) {
-        start += readVarint(v, pos);
-        pos = varEnd;
-      }
-      end = start + readVarint(v, pos);
-      pos = varEnd;
+      start = ivStart;
+      end = ivEnd;
     }
     this.curI = i;
     this.curStart = start;

@@ -168,6 +168,20 @@ let secValue = -1;
  */
 export function putTime(b: Uint8Array, p: number, v: number): number {
   if (!(v >= 1e9 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v)) return putNumber(b, p, v);
+  const hi = splitBillions(v);
+  if (hi !== secValue) {
+    secValue = hi;
+    secLen = putUint31(secDigits, 0, hi);
+  }
+  for (let k = 0; k < secLen; k++) b[p++] = secDigits[k];
+  return putNine(b, p, splitRest);
+}
+
+/** The part below 10^9 of the integer {@link splitBillions} split last. */
+let splitRest = 0;
+
+/** `floor(v / 1e9)` of an integer below 2^53, exactly; `v mod 1e9` goes to {@link splitRest}. */
+function splitBillions(v: number): number {
   let hi = Math.floor(v / 1e9);
   let lo = v - hi * 1e9; // exact; the division may have rounded up or down
   if (lo < 0) {
@@ -177,12 +191,8 @@ export function putTime(b: Uint8Array, p: number, v: number): number {
     hi += 1;
     lo -= 1e9;
   }
-  if (hi !== secValue) {
-    secValue = hi;
-    secLen = putUint31(secDigits, 0, hi);
-  }
-  for (let k = 0; k < secLen; k++) b[p++] = secDigits[k];
-  return putNine(b, p, lo);
+  splitRest = lo;
+  return hi;
 }
 
 /** ASCII digit pairs of 0..99: `DIGIT_PAIRS[2 * x]`, `DIGIT_PAIRS[2 * x + 1]`. */
@@ -227,15 +237,6 @@ function putNine(b: Uint8Array, p: number, lo: number): number {
 
 /** Digits of an integer in [2^31, 2^53]: the part above 10^9, then nine digits. */
 function putSafe(b: Uint8Array, p: number, v: number): number {
-  let hi = Math.floor(v / 1e9);
-  let lo = v - hi * 1e9; // exact (integers below 2^53); the division may have rounded up or down
-  if (lo < 0) {
-    hi -= 1;
-    lo += 1e9;
-  } else if (lo >= 1e9) {
-    hi += 1;
-    lo -= 1e9;
-  }
-  p = putUint31(b, p, hi);
-  return putNine(b, p, lo);
+  p = putUint31(b, p, splitBillions(v));
+  return putNine(b, p, splitRest);
 }
