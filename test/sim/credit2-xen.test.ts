@@ -138,27 +138,20 @@ test('reset_credit: the vCPUs running elsewhere are charged before the add and t
 });
 
 test('csched2_runtime: the slice runs the credit down to the best waiting one, or to 0 when none waits with positive credit', () => {
-  const a = setup([512, 256]);
-  a.s.credit[0] = 4 * ms;
-  a.s.credit[1] = -3 * ms;
-  a.s.wake(0, 0);
-  a.s.wake(1, 0);
-  // vCPU 0 (weight 512 = max) runs 4 ms to reach 0: the waiter's negative credit does not count.
-  assert.deepEqual(a.resched(0, 0), { next: 0, slice: 4 * ms });
-  const b = setup([512, 256]);
-  b.s.credit[0] = 4 * ms;
-  b.s.credit[1] = 3.5 * ms;
-  b.s.wake(0, 0);
-  b.s.wake(1, 0);
-  // 0.5 ms of credit above the waiter: 0.5 ms, raised to the 1 ms ratelimit.
-  assert.deepEqual(b.resched(0, 0), { next: 0, slice: 1 * ms });
-  const c = setup([256, 512]);
-  c.s.credit[0] = 9 * ms;
-  c.s.credit[1] = 3 * ms;
-  c.s.wake(0, 0);
-  c.s.wake(1, 0);
-  // c2t: 6 ms of credit at weight 256 of max 512 is 3 ms.
-  assert.deepEqual(c.resched(0, 0), { next: 0, slice: 3 * ms });
+  // Two vCPUs woken with these credits: vCPU 0 is picked, for this slice.
+  const cases: { weights: number[]; credits: [number, number]; slice: number; why: string }[] = [
+    { weights: [512, 256], credits: [4 * ms, -3 * ms], slice: 4 * ms, why: "vCPU 0 (weight 512 = max) runs 4 ms to reach 0: the waiter's negative credit does not count" },
+    { weights: [512, 256], credits: [4 * ms, 3.5 * ms], slice: 1 * ms, why: '0.5 ms of credit above the waiter: 0.5 ms, raised to the 1 ms ratelimit' },
+    { weights: [256, 512], credits: [9 * ms, 3 * ms], slice: 3 * ms, why: 'c2t: 6 ms of credit at weight 256 of max 512 is 3 ms' },
+  ];
+  for (const c of cases) {
+    const a = setup(c.weights);
+    a.s.credit[0] = c.credits[0];
+    a.s.credit[1] = c.credits[1];
+    a.s.wake(0, 0);
+    a.s.wake(1, 0);
+    assert.deepEqual(a.resched(0, 0), { next: 0, slice: c.slice }, c.why);
+  }
 });
 
 test('runq_candidate: a vCPU that ran less than the ratelimit keeps its pCPU, for the rest of the ratelimit only', () => {
