@@ -7,7 +7,7 @@
  * maps them onto the client's commands); here they are plain data.
  */
 import type { Statement } from '../syntax/tree';
-import { MAX_CODE_LENSES } from './limits';
+import { keepFirst, MAX_CODE_LENSES } from './limits';
 import type { IdeDocument } from './document';
 import type { TextRange } from './types';
 
@@ -110,6 +110,6 @@ export function measuredLenses(doc: IdeDocument, summaries: readonly MeasuredSum
 export function limitLenses(lenses: SimulateLens[], limit: number = MAX_CODE_LENSES): { lenses: SimulateLens[]; truncated: boolean } {
   if (lenses.length <= limit) return { lenses, truncated: false };
   const sorted = lenses.slice().sort((a, b) => a.range.start - b.range.start);
-  sorted.length = Math.max(0, limit);
+  keepFirst(sorted, limit);
   return { lenses: sorted, truncated: true };
 }

@@ -56,3 +56,10 @@ export const MAX_REFERENCES = 5_000;
  * lenses (Simulate and Show Timeline per variant, four above the first statement).
  */
 export const MAX_CODE_LENSES = 5_000;
+
+/** Cuts `list` (sorted the way the answer is read) to its first `limit` items, in place; true when it cut. */
+export function keepFirst<T>(list: T[], limit: number): boolean {
+  if (list.length <= limit) return false;
+  list.length = Math.max(0, limit);
+  return true;
+}

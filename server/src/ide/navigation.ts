@@ -11,7 +11,7 @@ import type { SymbolDecl, SymbolRef } from '../model/analysisTypes';
 import type { SymbolKind } from '../model/schemaTypes';
 import { docIndex, symbolKey, tokenAt, type IdeDocument } from './document';
 import { isIdentifier } from './schemaInfo';
-import { MAX_REFERENCES } from './limits';
+import { keepFirst, MAX_REFERENCES } from './limits';
 import { RESERVED_VARIANT } from '../model/variants';
 import type { Highlight, PrepareRenameResult, RenameResult, TextEdit, TextRange } from './types';
 
@@ -92,8 +92,7 @@ export function referencesLimited(doc: IdeDocument, offset: number, options: { i
   const out = referenceRanges(doc, sym);
   if (options.includeDeclaration) for (const d of sym.decls) out.push(d.nameRange);
   out.sort(byStart);
-  const truncated = out.length > limit;
-  if (truncated) out.length = Math.max(0, limit);
+  const truncated = keepFirst(out, limit);
   return { ranges: out, truncated };
 }
 
@@ -109,8 +108,7 @@ export function highlightsLimited(doc: IdeDocument, offset: number, limit: numbe
   const out: Highlight[] = sym.decls.map((d) => ({ range: d.nameRange, kind: 'write' as const }));
   for (const r of referenceRanges(doc, sym)) out.push({ range: r, kind: 'read' });
   out.sort((a, b) => byStart(a.range, b.range));
-  const truncated = out.length > limit;
-  if (truncated) out.length = Math.max(0, limit);
+  const truncated = keepFirst(out, limit);
   return { highlights: out, truncated };
 }
 
