@@ -409,8 +409,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
     return [...statics, ...run.diagnostics];
   }
 
-  /** A simulation finished: show what it found on the lines of the version it simulated. */
   /**
+   * A simulation finished: show what it found on the lines of the version it simulated.
    * `explicit`: from a command the user ran (Simulate, Show Timeline...). A background result never
    * replaces an explicit run's diagnostics of the same version: the user asked for that run (e.g.
    * one variant) and sees its stalls until the next edit, even when a background run of the same
