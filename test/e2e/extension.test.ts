@@ -305,7 +305,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.ok(vmKeywords.includes('boost') && vmKeywords.includes('openhcl'), vmKeywords.join(' '));
     // Switching back to an open tab can leave the keyboard focus on the tab, not in the text:
     // click into the editor first (Ctrl+End then moved nothing once, and the typing went to line 3).
-    await (await wb.openFile(page, SCRATCH)).locator('.view-lines').click();
+    await wb.focusEditor(page, await wb.openFile(page, SCRATCH));
     await page.keyboard.press('Control+End');
     await page.keyboard.press('Escape');
     await page.keyboard.press('Enter');
@@ -711,7 +711,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     await tab.click();
     await wb.until(async () => /== base/.test(await wb.editorText(page)), 'the summary shows the base run');
     // The later runs are below the fold: Find (Ctrl+F) finds each one's header.
-    await wb.activeEditor(page).locator('.view-lines').click();
+    await wb.focusEditor(page);
     await page.keyboard.press('Control+f');
     const find = page.locator('.editor-group-container.active .find-widget');
     const input = find.locator('textarea, input').first();

@@ -28,6 +28,23 @@ export async function openFile(page: Page, name: string): Promise<Locator> {
   return editor;
 }
 
+/**
+ * Puts the keyboard focus in the text of an editor (the active one by default) with a mouse click
+ * near the right edge of its visible text area, half way down (right of most lines, and of the
+ * code lenses, which a click would run). A locator click on `.view-lines` aims at that
+ * element's centre, and the element is as wide as the longest line: for a long line the centre is
+ * off screen, and Playwright scrolled Monaco's DOM sideways to reach it, behind Monaco's own
+ * scroll state (the text then stayed shifted: seen in an e2e screenshot). A click by coordinates
+ * scrolls nothing.
+ */
+export async function focusEditor(page: Page, editor: Locator = activeEditor(page)): Promise<void> {
+  const area = editor.locator('.editor-scrollable').first();
+  await area.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+  const box = await area.boundingBox();
+  if (!box) throw new Error('the editor has no visible text area');
+  await page.mouse.click(box.x + Math.max(box.width / 2, box.width - 40), box.y + box.height / 2);
+}
+
 /** The editor of the active editor group. */
 export function activeEditor(page: Page): Locator {
   return page.locator('.editor-group-container.active .monaco-editor').first();
@@ -136,7 +153,7 @@ export async function runCommandAndPick(page: Page, title: string, label: string
 export async function goTo(page: Page, line: number, column = 1): Promise<void> {
   const input = page.locator('.quick-input-widget input[type="text"]');
   for (let attempt = 1; ; attempt++) {
-    await activeEditor(page).locator('.view-lines').click();
+    await focusEditor(page);
     await page.keyboard.press('Control+g');
     try {
       await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : UI_TIMEOUT_MS });
