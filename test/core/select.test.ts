@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fraction } from '../arb';
 import { selectKth } from '../../server/src/core/select';
 
 const arrays = fc.oneof(
@@ -17,7 +18,7 @@ const arrays = fc.oneof(
 
 test('selectKth gives the sorted k-th value and partitions around it (fast-check)', () => {
   fc.assert(
-    fc.property(arrays, fc.double({ min: 0, max: 1, noNaN: true }), (values, q) => {
+    fc.property(arrays, fc.oneof(fraction(), fc.double({ min: 0, max: 1, noNaN: true })), (values, q) => {
       const a = Float64Array.from(values);
       const sorted = Float64Array.from(values).sort();
       const k = Math.min(a.length - 1, Math.floor(q * a.length));

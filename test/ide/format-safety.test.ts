@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { fraction } from '../arb';
 import { formatEdits, MAX_FORMAT_EDITS, parseFingerprint } from '../../server/src/ide/format';
 import { parse } from '../../server/src/syntax/parser';
 import { analyzeDocument } from '../../server/src/model/analyze';
@@ -54,7 +55,7 @@ const FRAGMENTS = ['{', '}', '}\n', '\n', '  ', ';', 'vm x {', '\nhost {', '\t',
 const mutated = fc
   .tuple(
     fc.nat({ max: examples.length - 1 }),
-    fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), del: fc.nat({ max: 6 }), insert: fc.constantFrom(...FRAGMENTS, '') }), { minLength: 1, maxLength: 4 }),
+    fc.array(fc.record({ at: fraction(), del: fc.nat({ max: 6 }), insert: fc.constantFrom(...FRAGMENTS, '') }), { minLength: 1, maxLength: 4 }),
   )
   .map(([k, edits]) => {
     let t = examples[k];

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { fraction } from '../arb';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SymbolInformation } from 'vscode-languageserver-protocol';
 import { outline } from '../../server/src/ide/outline';
@@ -31,7 +32,7 @@ type Op = Edit | Req | Bad;
 
 const edit: fc.Arbitrary<Edit> = fc.record({
   kind: fc.constant('edit' as const),
-  start: fc.double({ min: 0, max: 1, noNaN: true }),
+  start: fraction(),
   len: fc.nat(12),
   text: fc.oneof(
     fc.constantFrom('', ' ', '\n', '\r\n', '{', '}', '}\n}', 'vm x {', 'vcpus 4', 'host { pcpus 2 }', 'variant v {', '"', '#', '0-3', '10us..20us', '😀', 'é', '\t'),

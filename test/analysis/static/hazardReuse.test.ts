@@ -16,6 +16,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fraction } from '../../arb';
 import { analyzeChecked, analyzeDocument, analyzeSyntax } from '../../../server/src/model/analyze';
 import { staticHazards } from '../../../server/src/analysis/static/index';
 import type { HazardMemo } from '../../../server/src/analysis/static/reuse';
@@ -68,11 +69,8 @@ vm c {
 const SEEDS = [...seedTexts({ lines: 200, seed: 4 }), genScenario({ lines: 400, seed: 9 }), NEAR_THRESHOLD];
 const json = (x: unknown) => JSON.parse(JSON.stringify(x ?? null));
 
-/**
- * A position as a fraction of the text, spread over it (fc.double favours the ends and tiny
- * values, so nearly every edit would hit the first lines).
- */
-const spread = fc.integer({ min: 0, max: 9999 }).map((x) => x / 10_000);
+/** A position as a fraction of the text, spread over it. */
+const spread = fraction(0.9999, 9999);
 
 /** A word near a position replaced by one that changes a hazard input (demand, pCPUs, kinds...). */
 const inputEdit: fc.Arbitrary<Edit> = fc.record({

@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { fraction } from '../../arb';
 import { analyzeDocument } from '../../../server/src/model/analyze';
 import { simulate, simulateAll } from '../../../server/src/sim/run';
 import type { VariantResult } from '../../../server/src/sim/result';
@@ -62,7 +63,7 @@ const seed = fc.integer({ min: 1, max: 10_000 });
 
 test('spin beats block without oversubscription (2-8 pCPUs, 2..pCPUs vCPUs, 50-400 us of work a round, no host load)', () => {
   const gen = fc
-    .record({ pcpus: fc.integer({ min: 2, max: 8 }), vfrac: fc.double({ min: 0, max: 1, noNaN: true }), workUs: fc.integer({ min: 50, max: 400 }), seed })
+    .record({ pcpus: fc.integer({ min: 2, max: 8 }), vfrac: fraction(), workUs: fc.integer({ min: 50, max: 400 }), seed })
     .map(({ pcpus, vfrac, workUs, seed }) => ({ pcpus, vcpus: 2 + Math.floor(vfrac * (pcpus - 1.0001)), workUs, rounds: 60, seed }));
   fc.assert(
     fc.property(gen, (g) => {
@@ -110,7 +111,7 @@ test('preemption slows spin more than block, and adaptive DoP beats both (genera
 });
 
 test('dynamic boosting cuts guest timer latency on a busy host (2-6 pCPUs, a hog per pCPU, 1..pCPUs vCPUs, timers every 0.5-2 ms)', () => {
-  const gen = fc.record({ pcpus: fc.integer({ min: 2, max: 6 }), vfrac: fc.double({ min: 0, max: 1, noNaN: true }), periodUs: fc.integer({ min: 500, max: 2000 }), hogMs: fc.integer({ min: 5, max: 20 }), seed });
+  const gen = fc.record({ pcpus: fc.integer({ min: 2, max: 6 }), vfrac: fraction(), periodUs: fc.integer({ min: 500, max: 2000 }), hogMs: fc.integer({ min: 5, max: 20 }), seed });
   fc.assert(
     fc.property(gen, ({ pcpus, vfrac, periodUs, hogMs, seed }) => {
       const vcpus = 1 + Math.floor(vfrac * (pcpus - 0.0001));
@@ -182,7 +183,7 @@ variant own { host { pool own { cpus ${cpus} } }; vm a { pool own }; vm b { pool
  * intercepts on VP t: fixed 100-400 us, 0.2-0.5 s of intercept per second of guest execution.
  */
 test('io_uring cancel cuts VTL2 latency under VTL0 residence, but not the wait for intercepts (generated OpenHCL VMs)', () => {
-  const gen = fc.record({ vps: fc.integer({ min: 2, max: 4 }), tfrac: fc.double({ min: 0, max: 0.999, noNaN: true }), resMs: fc.integer({ min: 1, max: 4 }), ioUs: fc.integer({ min: 20, max: 100 }), rate: fc.integer({ min: 500, max: 3000 }), icUs: fc.integer({ min: 100, max: 400 }), duty: fc.double({ min: 0.2, max: 0.5, noNaN: true }), seed });
+  const gen = fc.record({ vps: fc.integer({ min: 2, max: 4 }), tfrac: fraction(0.999), resMs: fc.integer({ min: 1, max: 4 }), ioUs: fc.integer({ min: 20, max: 100 }), rate: fc.integer({ min: 500, max: 3000 }), icUs: fc.integer({ min: 100, max: 400 }), duty: fc.double({ min: 0.2, max: 0.5, noNaN: true }), seed });
   fc.assert(
     fc.property(gen, (g) => {
       const t = Math.floor(g.tfrac * g.vps);

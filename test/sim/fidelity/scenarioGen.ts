@@ -9,6 +9,7 @@
  * must satisfy (each VM's allowed pCPUs) and make metamorphic edits (add a pCPU, raise a weight).
  */
 import fc from 'fast-check';
+import { fraction } from '../../arb';
 
 export type Sched = 'credit' | 'credit2' | 'fair' | 'fifo' | 'rr';
 
@@ -117,7 +118,7 @@ const task: fc.Arbitrary<GTask> = fc.record({
 const vm: fc.Arbitrary<GVm> = fc.record({
   vcpus: fc.integer({ min: 1, max: 8 }),
   pool2: fc.boolean(),
-  aff: fc.option(fc.record({ off: fc.double({ min: 0, max: 0.999, noNaN: true }), len: fc.double({ min: 0, max: 1, noNaN: true }) }), { nil: undefined }),
+  aff: fc.option(fc.record({ off: fraction(0.999), len: fraction() }), { nil: undefined }),
   oneToOne: fc.boolean(),
   weight: fc.constantFrom(64, 128, 256, 256, 512, 1000),
   cap: fc.constantFrom(0, 0, 0, 30, 80, 150),
