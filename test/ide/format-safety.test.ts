@@ -23,10 +23,14 @@ const examples = readdirSync(EXAMPLES)
 
 const format = (t: string) => applyEdits(t, formatEdits(t, parse(t).tokens));
 
-/** The checker's diagnostics without positions: code, message and the text they point at (whitespace removed). */
+/**
+ * The checker's diagnostics without positions: code, message and the text they point at (whitespace
+ * removed). A message that quotes the source keeps its spacing (VPS107 quotes `5  ms`, which the
+ * formatter writes `5 ms`), so runs of spaces in messages count as one.
+ */
 function diagnostics(text: string): string[] {
   return analyzeDocument(text)
-    .diagnostics.map((d) => `${d.code} ${d.message} @${text.slice(d.range.start, d.range.end).replace(/\s+/g, '')}`)
+    .diagnostics.map((d) => `${d.code} ${d.message.replace(/[ \t]+/g, ' ')} @${text.slice(d.range.start, d.range.end).replace(/\s+/g, '')}`)
     .sort();
 }
 
