@@ -362,7 +362,7 @@ class Lowerer {
       dom0: b.bool('dom0', false),
       boost,
       // The guest's disk_io steps and ioloads refer to the paravisor's controllers.
-      guest: this.guest(b.first('guest'), vcpus, openhcl, name),
+      guest: this.guest(b.first('guest'), vcpus, openhcl, name, xen ? pool : undefined),
     };
     if (openhcl) vm.openhcl = openhcl;
     return vm;
@@ -616,10 +616,20 @@ class Lowerer {
 
   // ---- guest ------------------------------------------------------------------------------------
 
-  private guest(stmt: Statement | undefined, vcpus: number, oh: OpenHcl | undefined, vmName: string): Guest {
+  /** `xenPool`: the VM's pool when it runs under Xen credit/credit2 (no directed yield there). */
+  private guest(stmt: Statement | undefined, vcpus: number, oh: OpenHcl | undefined, vmName: string, xenPool?: Pool): Guest {
     const b = Block.of(this.ctx, stmt);
     const pleStmt = b.first('ple');
     const p = Block.of(this.ctx, pleStmt);
+    const dy = p.first('directed_yield');
+    if (xenPool && dy && p.bool('directed_yield', true)) {
+      this.sink.warning(
+        Codes.ignoredByScheduler,
+        `\`directed_yield\` is KVM's (a pause-loop exit yields to a chosen sibling vCPU); pool \`${xenPool.name}\` uses Xen \`${xenPool.sched}\`, whose pause-loop exit calls \`vcpu_yield()\` with no target (xen/arch/x86/hvm/vmx/vmx.c), so it is ignored.`,
+        dy.keyword,
+        { tags: ['unnecessary'] },
+      );
+    }
     const locks: GuestLock[] = b.named('lock').map((l) => {
       const lb = Block.of(this.ctx, l);
       return { range: rangeOf(l), name: nameOf(l) ?? '', kind: lb.word('kind', 'spin'), mode: lb.word('mode', 'kernel') };
@@ -701,7 +711,7 @@ class Lowerer {
         windowNs: p.num('window', 1500),
         grow: p.num('grow', 2),
         maxWindowNs: p.num('max_window', 24 * US),
-        directedYield: p.bool('directed_yield', true),
+        directedYield: !xenPool && p.bool('directed_yield', true),
       },
       locks,
       threads,

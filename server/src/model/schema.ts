@@ -550,7 +550,7 @@ setting('vm.guest.ple.enabled', bool, { doc: 'Pause-loop exiting on (KVM `ple_ga
 setting('vm.guest.ple.window', dur(1), { doc: 'Spin window before a pause-loop exit (KVM `ple_window` 4096 cycles, about 1.5 us at 2.8 GHz).', default: '1.5us', source: 'KVM' });
 setting('vm.guest.ple.grow', count(1, 64), { doc: 'Window growth factor per exit (KVM `ple_window_grow`): after each pause-loop exit the window is multiplied by this, up to `max_window`.', default: '2', source: 'KVM' });
 setting('vm.guest.ple.max_window', dur(1), { doc: 'Largest spin window (KVM `ple_window_max`); the window grows towards it with every exit.', default: '24us', assumption: true, source: 'KVM' });
-setting('vm.guest.ple.directed_yield', bool, { doc: 'On a pause-loop exit, yield to a preempted sibling vCPU (which may hold the lock).', default: 'on', source: 'KVM' });
+setting('vm.guest.ple.directed_yield', bool, { doc: 'On a pause-loop exit, yield to a preempted sibling vCPU (which may hold the lock). KVM only: in a Xen pool the exit calls vcpu_yield() with no target (xen/arch/x86/hvm/vmx/vmx.c), so it is off there.', default: 'on', source: 'KVM' });
 def('vm.guest.lock', {
   doc: 'A guest lock used by `lock NAME DIST` steps. If its holder\'s vCPU is preempted, every waiter waits (lock-holder preemption); with FIFO hand-off (ticket) a preempted waiter also stalls everyone behind it (lock-waiter preemption).',
   args: [a('name', { kind: 'name', declares: 'lock' })],

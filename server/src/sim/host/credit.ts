@@ -244,11 +244,13 @@ export class CreditScheduler implements PoolScheduler, EventHandler {
     return this.tslice;
   }
 
-  take(tid: number, cpu: number, now: Ns): boolean {
-    if (this.q.owner[tid] < 0 || !this.core.isAllowed(tid, cpu)) return false;
-    this.dequeue(tid);
-    this.runStart[tid] = now;
-    return true;
+  /**
+   * No directed yield under Xen: a pause-loop exit calls `vcpu_yield()` (xen/arch/x86/hvm/vmx/vmx.c,
+   * `vmx_vmexit_handler`, EXIT_REASON_PAUSE_INSTRUCTION; `do_sched_op(SCHEDOP_yield)` before 4.13),
+   * which names no target: the spinner yields and the scheduler picks as usual.
+   */
+  take(): boolean {
+    return false;
   }
 
   reprioritize(): void {

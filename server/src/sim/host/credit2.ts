@@ -362,17 +362,13 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     return s;
   }
 
-  take(tid: number, cpu: number, now: Ns): boolean {
-    if (!this.queued[tid] || !this.core.isAllowed(tid, cpu)) return false;
-    this.remove(tid);
-    this.runStart[tid] = now;
-    this.tickledCpu[tid] = -1;
-    const i = this.ix(cpu);
-    if (i >= 0) {
-      this.prevPut[i] = -1;
-      this.prevYield[i] = 0;
-    }
-    return true;
+  /**
+   * No directed yield under Xen: a pause-loop exit calls `vcpu_yield()` (xen/arch/x86/hvm/vmx/vmx.c,
+   * `vmx_vmexit_handler`, EXIT_REASON_PAUSE_INSTRUCTION), which names no target; credit2 then
+   * applies its yield bias in `runq_candidate` (modelled by `put` with PUT_YIELD).
+   */
+  take(): boolean {
+    return false;
   }
 
   reprioritize(): void {
