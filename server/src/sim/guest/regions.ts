@@ -187,6 +187,7 @@ GuestState.prototype.stopSpin = function (this: GuestState, t: number, now: Ns):
   const driving = this.vDriving[v];
   if (this.vState[v] === V_IN && !driving) this.account(v, now);
   this.gAct[t] = A_NONE;
+  this.spinSync(this.gVcpu[t]);
   this.kvm.preemptDisabled(v, false, now);
   if (this.vState[v] === V_IN && !driving) this.drive(v, now);
 };
@@ -238,6 +239,7 @@ GuestState.prototype.arrive = function (this: GuestState, r: RegionRt, t: number
     return;
   }
   this.gAct[t] = A_BAR_SPIN;
+  this.spinSync(this.gVcpu[t]);
   this.gSpinLeft[t] = spin;
   this.vPleLeft[v] = this.vPleWin[v];
   if (p.spinMode === 'kernel') this.kvm.preemptDisabled(v, true, now);
@@ -248,9 +250,12 @@ GuestState.prototype.barrierSleep = function (this: GuestState, t: number, v: nu
   const r = this.regions[this.gRegion[t]];
   r.blocks++;
   this.gAct[t] = A_NONE;
+  this.spinSync(this.gVcpu[t]);
   this.kvm.preemptDisabled(v, false, now);
-  if (this.vCur[v] === t) this.vCur[v] = -1;
-  else this.dequeue(t);
+  if (this.vCur[v] === t) {
+    this.vCur[v] = -1;
+    this.spinSync(v);
+  } else this.dequeue(t);
   this.gState[t] = G_BLOCKED;
   this.gWaitSince[t] = -1;
   if (this.lanes !== null) this.lanes.sync(t, now);
