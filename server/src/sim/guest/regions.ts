@@ -280,6 +280,7 @@ GuestState.prototype.sleepSpinner = function (this: GuestState, t: number, now: 
  * holds nobody up.)
  */
 GuestState.prototype.stragglerPreempted = function (this: GuestState, r: RegionRt): boolean {
+  if (this.preempted() === 0) return false; // no vCPU of the VM is flagged: no team member's either
   for (let i = 0; i < r.team.length; i++) {
     const m = r.team[i];
     if (!r.active[i] || this.gPc[m] !== 0) continue;
@@ -292,11 +293,21 @@ GuestState.prototype.stragglerPreempted = function (this: GuestState, r: RegionR
 /** Paravirt barriers: a straggler's vCPU got preempted, so spinners switch to blocking. */
 GuestState.prototype.paravirtCheck = function (this: GuestState, now: Ns): void {
   if (this.preempted() === 0) return;
+  // Regions found without a preempted straggler since the last change: a negative answer changes
+  // nothing, so it holds for every later spinner of the region until a spinner is put to sleep
+  // (which may change what is running). Without it, each of a 512-vCPU team's spinners scanned
+  // the whole team again.
+  let none: RegionRt[] | null = null;
   for (let v = 0; v < this.nv; v++) {
     const t = this.vCur[v];
     if (t < 0 || this.gAct[t] !== A_BAR_SPIN) continue;
     const r = this.regions[this.gRegion[t]];
-    if (r.ir.barrier !== 'paravirt' || !this.stragglerPreempted(r)) continue;
+    if (r.ir.barrier !== 'paravirt' || (none !== null && none.includes(r))) continue;
+    if (!this.stragglerPreempted(r)) {
+      (none ??= []).push(r);
+      continue;
+    }
+    none = null;
     if (this.vState[v] === V_IN) {
       this.account(v, now);
       this.barrierSleep(t, v, now);
