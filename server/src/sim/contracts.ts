@@ -178,6 +178,11 @@ export interface HostApi {
    * right now (see isPreempted: scheduled out while running, not merely woken and waiting).
    */
   preemptedVcpus?(vm: number): number;
+  /**
+   * Optional: per VM, one bit per VP (bit `vp & 31` of word `vp >> 5`) set while that VP's thread is
+   * runnable but not running (`isReady`); the host updates it in place, so read it when needed.
+   */
+  readyVcpuBits?(vm: number): Uint32Array | undefined;
   /** Optional: the thread that ran on `tid`'s pCPU right before `tid` got it (-1 none: the pCPU was idle). */
   ranBefore?(tid: number): number;
   /** Optional: `fn(now)` runs whenever a VP thread of VM `vm` gets preempted (its flag set; defer work: arm a timer). */

@@ -54,14 +54,24 @@ GuestState.prototype.pleExit = function (this: GuestState, t: number, v: number,
       }
     }
     if (target < 0) {
-      // KVM skips candidates that are themselves spinning (they would spin too).
-      for (let k = 1; k < this.nv; k++) {
-        const o = (v + k) % this.nv;
-        const c = this.vCur[o];
-        if (c >= 0 && (this.gAct[c] === A_BAR_SPIN || this.gAct[c] === A_LOCK_SPIN)) continue;
-        if (this.ready(this.vcpuTids[o])) {
-          target = this.vcpuTids[o];
-          break;
+      // KVM skips candidates that are themselves spinning (they would spin too). The first ready,
+      // non-spinning vCPU after v, in index order round to v - 1: with the host's bitset of ready
+      // VPs and the guest's of spinning vCPUs, a word of 32 vCPUs at a time (a 512-vCPU VM under
+      // lock contention visited ~470 vCPUs per exit, and 87% of the exits found none).
+      const bits = this.host.isReady ? this.host.readyVcpuBits?.(this.vmIndex) : undefined;
+      if (bits !== undefined) {
+        let o = nextCandidate(bits, this.vSpinBits, v + 1, this.nv);
+        if (o < 0) o = nextCandidate(bits, this.vSpinBits, 0, v);
+        if (o >= 0) target = this.vcpuTids[o];
+      } else {
+        for (let k = 1; k < this.nv; k++) {
+          const o = (v + k) % this.nv;
+          const c = this.vCur[o];
+          if (c >= 0 && (this.gAct[c] === A_BAR_SPIN || this.gAct[c] === A_LOCK_SPIN)) continue;
+          if (this.ready(this.vcpuTids[o])) {
+            target = this.vcpuTids[o];
+            break;
+          }
         }
       }
     }
@@ -72,6 +82,21 @@ GuestState.prototype.pleExit = function (this: GuestState, t: number, v: number,
   const range = this.gAct[t] === A_LOCK_SPIN ? this.locks[this.gWaitLock[t]].ir.range : this.gRange[t];
   this.exit(v, now, EXIT_PLE, PLE_EXIT_NS, this.causePle, range, target);
 };
+
+/** The lowest vCPU in [from, to) set in `ready` and clear in `spin`, or -1. */
+function nextCandidate(ready: Uint32Array, spin: Uint32Array, from: number, to: number): number {
+  if (from >= to) return -1;
+  let w = from >> 5;
+  let word = ready[w] & ~spin[w] & (-1 << (from & 31));
+  for (;;) {
+    if (word !== 0) {
+      const i = (w << 5) + 31 - Math.clz32(word & -word);
+      return i < to ? i : -1;
+    }
+    if (++w << 5 >= to) return -1;
+    word = ready[w] & ~spin[w];
+  }
+}
 
 GuestState.prototype.acquire = function (this: GuestState, t: number, v: number, li: number, now: Ns): number {
   const L = this.locks[li];
@@ -87,11 +112,13 @@ GuestState.prototype.acquire = function (this: GuestState, t: number, v: number,
   L.waiters.push(t);
   if (L.kind === LK_MUTEX) {
     this.vCur[v] = -1;
+    this.spinSync(v);
     this.gState[t] = G_BLOCKED;
     return R_LEFT;
   }
   // Kernel spinlock: spin with preemption disabled.
   this.gAct[t] = A_LOCK_SPIN;
+  this.spinSync(this.gVcpu[t]);
   this.gSpinLeft[t] = Infinity;
   this.vPleLeft[v] = this.vPleWin[v];
   this.kvm.preemptDisabled(v, true, now);
@@ -137,6 +164,7 @@ GuestState.prototype.takeLock = function (this: GuestState, t: number, v: number
   }
   this.gHold[t] = li;
   this.gAct[t] = A_CPU;
+  this.spinSync(this.gVcpu[t]);
   this.gLeft[t] = this.gCs[t];
   if (L.kind !== LK_MUTEX) this.kvm.preemptDisabled(v, true, now);
 };

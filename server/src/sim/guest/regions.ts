@@ -187,6 +187,7 @@ GuestState.prototype.stopSpin = function (this: GuestState, t: number, now: Ns):
   const driving = this.vDriving[v];
   if (this.vState[v] === V_IN && !driving) this.account(v, now);
   this.gAct[t] = A_NONE;
+  this.spinSync(this.gVcpu[t]);
   this.kvm.preemptDisabled(v, false, now);
   if (this.vState[v] === V_IN && !driving) this.drive(v, now);
 };
@@ -238,6 +239,7 @@ GuestState.prototype.arrive = function (this: GuestState, r: RegionRt, t: number
     return;
   }
   this.gAct[t] = A_BAR_SPIN;
+  this.spinSync(this.gVcpu[t]);
   this.gSpinLeft[t] = spin;
   this.vPleLeft[v] = this.vPleWin[v];
   if (p.spinMode === 'kernel') this.kvm.preemptDisabled(v, true, now);
@@ -248,9 +250,12 @@ GuestState.prototype.barrierSleep = function (this: GuestState, t: number, v: nu
   const r = this.regions[this.gRegion[t]];
   r.blocks++;
   this.gAct[t] = A_NONE;
+  this.spinSync(this.gVcpu[t]);
   this.kvm.preemptDisabled(v, false, now);
-  if (this.vCur[v] === t) this.vCur[v] = -1;
-  else this.dequeue(t);
+  if (this.vCur[v] === t) {
+    this.vCur[v] = -1;
+    this.spinSync(v);
+  } else this.dequeue(t);
   this.gState[t] = G_BLOCKED;
   this.gWaitSince[t] = -1;
   if (this.lanes !== null) this.lanes.sync(t, now);
@@ -275,6 +280,7 @@ GuestState.prototype.sleepSpinner = function (this: GuestState, t: number, now: 
  * holds nobody up.)
  */
 GuestState.prototype.stragglerPreempted = function (this: GuestState, r: RegionRt): boolean {
+  if (this.preempted() === 0) return false; // no vCPU of the VM is flagged: no team member's either
   for (let i = 0; i < r.team.length; i++) {
     const m = r.team[i];
     if (!r.active[i] || this.gPc[m] !== 0) continue;
@@ -287,11 +293,21 @@ GuestState.prototype.stragglerPreempted = function (this: GuestState, r: RegionR
 /** Paravirt barriers: a straggler's vCPU got preempted, so spinners switch to blocking. */
 GuestState.prototype.paravirtCheck = function (this: GuestState, now: Ns): void {
   if (this.preempted() === 0) return;
+  // Regions found without a preempted straggler since the last change: a negative answer changes
+  // nothing, so it holds for every later spinner of the region until a spinner is put to sleep
+  // (which may change what is running). Without it, each of a 512-vCPU team's spinners scanned
+  // the whole team again.
+  let none: RegionRt[] | null = null;
   for (let v = 0; v < this.nv; v++) {
     const t = this.vCur[v];
     if (t < 0 || this.gAct[t] !== A_BAR_SPIN) continue;
     const r = this.regions[this.gRegion[t]];
-    if (r.ir.barrier !== 'paravirt' || !this.stragglerPreempted(r)) continue;
+    if (r.ir.barrier !== 'paravirt' || (none !== null && none.includes(r))) continue;
+    if (!this.stragglerPreempted(r)) {
+      (none ??= []).push(r);
+      continue;
+    }
+    none = null;
     if (this.vState[v] === V_IN) {
       this.account(v, now);
       this.barrierSleep(t, v, now);

@@ -36,6 +36,7 @@ GuestState.prototype.pickNext = function (this: GuestState, v: number, now: Ns):
   if (t < 0) return -1;
   this.dequeue(t);
   this.vCur[v] = t;
+  this.spinSync(v);
   this.gState[t] = G_CUR;
   this.gVcpu[t] = v;
   this.vSliceLeft[v] = this.sliceNs;
@@ -82,6 +83,7 @@ GuestState.prototype.dequeue = function (this: GuestState, t: number): void {
 
 GuestState.prototype.requeueCurrent = function (this: GuestState, v: number, t: number, now: Ns, head: boolean): void {
   this.vCur[v] = -1;
+  this.spinSync(v);
   if (this.gHold[t] >= 0) this.lockOff(this.locks[this.gHold[t]], now, false);
   this.enqueue(t, v, now, head);
 };

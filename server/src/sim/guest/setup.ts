@@ -60,6 +60,7 @@ GuestState.prototype.addThread = function (this: GuestState, name: string, range
   this.gVcpu[t] = allowed[0];
   this.gPc[t] = -1;
   this.gAct[t] = A_NONE;
+  this.spinSync(this.gVcpu[t]);
   this.gHold[t] = -1;
   this.gWaitLock[t] = -1;
   this.gRt[t] = rt ? 1 : 0;

@@ -112,6 +112,12 @@ export class GuestState {
   // vCPU state
   readonly vState: Int8Array;
   readonly vCur: Int32Array;
+  /**
+   * One bit per vCPU (bit `v & 31` of word `v >> 5`): its current thread spins (at a barrier or on
+   * a lock), kept by `spinSync` after every write of `vCur` or `gAct`. A directed yield skips these
+   * (locks.ts `pleExit`) and reads them a word at a time.
+   */
+  readonly vSpinBits: Uint32Array;
   readonly vSince: Float64Array;
   readonly vSliceLeft: Float64Array;
   readonly vInAcc: Float64Array;
@@ -237,6 +243,7 @@ export class GuestState {
     this.sliceNs = vm.guest.sliceNs > 0 ? vm.guest.sliceNs : 3_000_000;
     this.vState = new Int8Array(nv).fill(V_HALTED);
     this.vCur = new Int32Array(nv).fill(-1);
+    this.vSpinBits = new Uint32Array((nv + 31) >> 5);
     this.vSince = new Float64Array(nv);
     this.vSliceLeft = new Float64Array(nv);
     this.vInAcc = new Float64Array(nv);
@@ -292,6 +299,13 @@ export class GuestState {
     const teamIndex = this.teamIndex();
     this.gLaneId = this.gName.slice(0, this.nt).map((n, t) => guestThreadLaneId(this.vmName, n, this.gRegion[t] >= 0 ? this.regions[this.gRegion[t]].ir.name : undefined, teamIndex[t]));
     if (rec.timelines) this.lanes = this.buildLanes(teamIndex);
+  }
+
+  /** Recomputes vCPU v's bit in `vSpinBits` from its current thread's activity. */
+  spinSync(v: number): void {
+    const c = this.vCur[v];
+    if (c >= 0 && (this.gAct[c] === A_BAR_SPIN || this.gAct[c] === A_LOCK_SPIN)) this.vSpinBits[v >> 5] |= 1 << (v & 31);
+    else this.vSpinBits[v >> 5] &= ~(1 << (v & 31));
   }
 
   /** Index of each thread in its region's team (-1 for ordinary threads). */

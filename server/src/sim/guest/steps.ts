@@ -29,11 +29,13 @@ GuestState.prototype.beginStep = function (this: GuestState, t: number, v: numbe
     // Team thread: pc 0 = this round's work, 1 = at the barrier.
     if (this.gPc[t] === 0) {
       this.gAct[t] = A_CPU;
+      this.spinSync(this.gVcpu[t]);
       this.gLeft[t] = this.gWork[t];
       return R_STARTED;
     }
     // Nothing to do this round (inactive or done): sleep until a round needs it.
     this.vCur[v] = -1;
+    this.spinSync(v);
     this.gState[t] = this.regions[ri].done ? G_DONE : G_BLOCKED;
     return R_LEFT;
   }
@@ -41,6 +43,7 @@ GuestState.prototype.beginStep = function (this: GuestState, t: number, v: numbe
   const pc = this.gPc[t];
   if (pc < 0) {
     this.vCur[v] = -1;
+    this.spinSync(v);
     this.gState[t] = G_BLOCKED;
     return R_LEFT;
   }
@@ -50,6 +53,7 @@ GuestState.prototype.beginStep = function (this: GuestState, t: number, v: numbe
   switch (prog.code[pc]) {
     case ST_CPU:
       this.gAct[t] = A_CPU;
+      this.spinSync(this.gVcpu[t]);
       this.gLeft[t] = d ? rng.draw(d) : 0;
       return R_STARTED;
     case ST_SLEEP: {
@@ -57,6 +61,7 @@ GuestState.prototype.beginStep = function (this: GuestState, t: number, v: numbe
       this.gPc[t] = pc + 1;
       if (dur <= 0) return R_CONTINUE;
       this.vCur[v] = -1;
+      this.spinSync(v);
       this.gState[t] = G_BLOCKED;
       this.eng.arm(this.gWakeTimer[t], now + dur);
       return R_LEFT;
@@ -67,6 +72,7 @@ GuestState.prototype.beginStep = function (this: GuestState, t: number, v: numbe
       if (li === undefined) {
         // Unknown lock (the checker reports it): run the critical section unlocked.
         this.gAct[t] = A_CPU;
+        this.spinSync(this.gVcpu[t]);
         this.gLeft[t] = d ? rng.draw(d) : 0;
         this.stats.add(this.cIgnored);
         return R_STARTED;
@@ -80,6 +86,7 @@ GuestState.prototype.beginStep = function (this: GuestState, t: number, v: numbe
       const { ctrl, disk } = this.diskIndex(step.controller, step.disk);
       const tk = this.allocToken(TK_THREAD, t, v, now);
       this.vCur[v] = -1;
+      this.spinSync(v);
       this.gState[t] = G_BLOCKED;
       this.submit(tk, v, ctrl, disk, now);
       return R_LEFT;
@@ -132,6 +139,7 @@ GuestState.prototype.endPass = function (this: GuestState, t: number, v: number,
   }
   this.gPc[t] = -1;
   this.vCur[v] = -1;
+  this.spinSync(v);
   this.gState[t] = this.gPasses[t] >= prog.count ? G_DONE : G_BLOCKED;
   return R_LEFT;
 };
@@ -139,6 +147,7 @@ GuestState.prototype.endPass = function (this: GuestState, t: number, v: number,
 /** CPU work of the current thread of `v` finished. */
 GuestState.prototype.workDone = function (this: GuestState, t: number, v: number, now: Ns): void {
   this.gAct[t] = A_NONE;
+  this.spinSync(this.gVcpu[t]);
   const ri = this.gRegion[t];
   if (ri >= 0) {
     this.arrive(this.regions[ri], t, v, now);

@@ -75,6 +75,13 @@ export class Host implements HostApi, HostCore, EventHandler {
   /** VM index of VP threads (-1 other threads), and per VM the count of runnable-not-running VP threads. */
   tVm = new Int32Array(16);
   tRanBefore = new Int32Array(16);
+  /** VP index of VP threads (bit index in `vmReady`). */
+  private tVp = new Int32Array(16);
+  /**
+   * Per VM, one bit per VP: its thread is runnable and not running (TS_RUNNABLE, `isReady`). Lets
+   * a directed yield find the next ready sibling by scanning words, not every vCPU (guest/locks.ts).
+   */
+  private vmReady: Uint32Array[] = [];
   /** 1 when the thread has at least one allowed pCPU (it can ever run). */
   private tCanRun = new Uint8Array(16);
   /** Scheduler of each thread's pool. */
@@ -229,7 +236,19 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.tCause[t] = this.rec.causeId(spec.label);
     this.tPreemptedBy[t] = -1;
     this.tVm[t] = spec.kind === 'vcpu' && spec.vm !== undefined ? spec.vm : -1;
-    if (this.tVm[t] >= 0) while (this.vmPre.length <= this.tVm[t]) this.vmPre.push(0);
+    if (this.tVm[t] >= 0) {
+      const vm = this.tVm[t];
+      while (this.vmPre.length <= vm) this.vmPre.push(0);
+      while (this.vmReady.length <= vm) this.vmReady.push(new Uint32Array(1));
+      const vp = Math.max(0, spec.vp ?? 0);
+      this.tVp[t] = vp;
+      const w = (vp >> 5) + 1;
+      if (this.vmReady[vm].length < w) {
+        const b = new Uint32Array(Math.max(w, 2 * this.vmReady[vm].length));
+        b.set(this.vmReady[vm]);
+        this.vmReady[vm] = b;
+      }
+    }
     this.rec.set(this.tLane[t], 0, this.sIdle);
     return t;
   }
@@ -285,6 +304,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     if (this.tState[tid] !== TS_BLOCKED) return;
     if (this.tCanRun[tid] === 0) return; // can never run (no CPU in its pool)
     this.tState[tid] = TS_RUNNABLE;
+    if (this.tVm[tid] >= 0) this.readyBit(tid, true);
     this.tRunnableSince[tid] = now;
     this.rec.set(this.tLane[tid], now, this.sRunnable, this.tParked[tid] ? this.causeCap : -1);
     this.tSched[tid].wake(tid, now);
@@ -312,6 +332,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     const cpu = this.tCpu[tid];
     const ran = now - this.tPickedAt[tid];
     this.tState[tid] = TS_RUNNABLE;
+    if (this.tVm[tid] >= 0) this.readyBit(tid, true);
     this.tRunnableSince[tid] = now;
     this.cCurr[cpu] = -1;
     this.cLast[cpu] = tid;
@@ -409,6 +430,17 @@ export class Host implements HostApi, HostCore, EventHandler {
     return this.tRanBefore[tid];
   }
 
+  readyVcpuBits(vm: number): Uint32Array | undefined {
+    return this.vmReady[vm];
+  }
+
+  private readyBit(tid: number, on: boolean): void {
+    const vp = this.tVp[tid];
+    const b = this.vmReady[this.tVm[tid]];
+    if (on) b[vp >> 5] |= 1 << (vp & 31);
+    else b[vp >> 5] &= ~(1 << (vp & 31));
+  }
+
   preemptedVcpus(vm: number): number {
     return this.vmPre[vm] ?? 0;
   }
@@ -451,6 +483,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     if (prev >= 0) {
       const ran = now - this.tPickedAt[prev];
       this.tState[prev] = TS_RUNNABLE;
+      if (this.tVm[prev] >= 0) this.readyBit(prev, true);
       sched.put(prev, cpu, now, ran, PUT_PREEMPT);
     }
     let next = -1;
@@ -461,6 +494,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     } else next = sched.pick(cpu, now);
     if (next === prev && prev >= 0) {
       this.tState[prev] = TS_RUNNING;
+      if (this.tVm[prev] >= 0) this.readyBit(prev, false);
       this.tPickedAt[prev] = now;
       this.armSlice(sched, cpu, prev, now);
       return;
@@ -480,6 +514,7 @@ export class Host implements HostApi, HostCore, EventHandler {
         this.tCpu[next] = cpu;
       }
       this.tState[next] = TS_RUNNING;
+      if (this.tVm[next] >= 0) this.readyBit(next, false);
       this.tPickedAt[next] = now;
       this.tRanBefore[next] = prev >= 0 ? prev : this.cLast[cpu];
       this.cLast[cpu] = next;
@@ -536,6 +571,7 @@ export class Host implements HostApi, HostCore, EventHandler {
     this.tPreFlag = u8(this.tPreFlag);
     this.tCanRun = u8(this.tCanRun);
     this.tVm = i32(this.tVm);
+    this.tVp = i32(this.tVp);
     this.tRanBefore = i32(this.tRanBefore);
   }
 }
