@@ -40,8 +40,10 @@ const required = [
   'schemas/vpscope.run-1.schema.json',
   'schemas/vpscope.trace-1.schema.json',
   'schemas/vpscope.seeds-1.schema.json',
-  // The `vpscope` task type runs `vpscope check` with it.
+  // The `vpscope` task type runs `vpscope check` with it (and cli.js loads the command's bundle).
   'dist/cli.js',
+  'dist/cli-scenario.js',
+  'dist/cli-analyze.js',
   // The first page of the walkthrough and the first template (New Scenario from Template).
   'client/walkthrough/open-example.md',
   'examples/openhcl-blocking-syscall.vps',

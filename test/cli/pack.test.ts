@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; dependencies?: object };
-const built = ['cli.js', 'simWorker.js', 'webview.js', 'webview.css'].every((f) => existsSync(join(root, 'dist', f)));
+const built = ['cli.js', 'cli-scenario.js', 'cli-analyze.js', 'simWorker.js', 'webview.js', 'webview.css'].every((f) => existsSync(join(root, 'dist', f)));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 test('npm pack -> npm install -g (offline, temp prefix) -> vpscope runs', {
@@ -32,7 +32,7 @@ test('npm pack -> npm install -g (offline, temp prefix) -> vpscope runs', {
     assert.equal(packed.status, 0, packed.stderr);
     const [info] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     assert.deepEqual(info.files.map((f) => f.path).sort(), [
-      'LICENSE', 'README.md', 'dist/cli.js', 'dist/simWorker.js', 'dist/webview.css', 'dist/webview.js', 'docs/codes.md', 'package.json',
+      'LICENSE', 'README.md', 'dist/cli-analyze.js', 'dist/cli-scenario.js', 'dist/cli.js', 'dist/simWorker.js', 'dist/webview.css', 'dist/webview.js', 'docs/codes.md', 'package.json',
       'schemas/vpscope.check-1.schema.json', 'schemas/vpscope.run-1.schema.json', 'schemas/vpscope.seeds-1.schema.json', 'schemas/vpscope.trace-1.schema.json',
     ]);
 

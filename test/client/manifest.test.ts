@@ -65,6 +65,7 @@ test('.vsix file list: icon, changelog, CLI, walkthrough and templates in, sourc
   for (const f of ['images/icon.png', 'CHANGELOG.md', 'dist/extension.js', 'dist/server.js']) assert.ok(files.includes(f), f);
   // The `vpscope` task type runs `vpscope check` with the bundled CLI.
   assert.ok(files.includes('dist/cli.js'), 'the task type runs the CLI');
+  for (const c of ['scenario', 'analyze']) assert.ok(files.includes(`dist/cli-${c}.js`), `the CLI loads dist/cli-${c}.js`);
   // The walkthrough's media and every template the quick pick offers.
   for (const step of pkg.contributes.walkthroughs.flatMap((w: { steps: { media: { markdown?: string } }[] }) => w.steps)) {
     if (step.media.markdown) assert.ok(files.includes(step.media.markdown), step.media.markdown);

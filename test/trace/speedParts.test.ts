@@ -87,6 +87,42 @@ describe('lane JSON as bytes', () => {
   });
 });
 
+describe('lane JSON from a LaneBuilder', () => {
+  // The writer copies a start's text from the previous end's when the two are equal, and writes
+  // one-digit and -1 states and causes directly: any lane a builder holds (varint, fixed-width
+  // and plain chunks, pieces of 16 Ki intervals) must still give JSON.stringify of its data.
+  const time = fc.oneof(
+    { weight: 4, arbitrary: fc.integer({ min: 0, max: 5000 }) },
+    fc.integer({ min: 0, max: 2 ** 40 }),
+    fc.constantFrom(0.5, 1e-7, 2 ** 33, 999999999, 1e9),
+  );
+  it('property: laneJsonChunks of a builder is JSON.stringify of its data (gaps, fractions, negative and huge times, any state and cause)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40000 }),
+        fc.oneof(fc.integer({ min: -(2 ** 45), max: 2 ** 45 }), fc.constantFrom(0, -0, 1e9 - 3, 2 ** 53 - 2 ** 40, -1.5, 0.25)),
+        fc.array(fc.tuple(time, time, fc.integer({ min: -3, max: 300 }), fc.integer({ min: -2, max: 2 ** 24 })), { minLength: 1, maxLength: 50 }),
+        fc.integer({ min: 0, max: 3 }),
+        (n, t0, steps, contiguous) => {
+          const l = new LaneBuilder('pid:1', 'x', 'vm:a', 'thread');
+          let t = t0;
+          for (let i = 0; i < n; i++) {
+            const [gap, len, st, cs] = steps[i % steps.length];
+            const g = i % 4 < contiguous ? 0 : gap;
+            // small states and causes most of the time, the drawn ones now and then
+            const state = i % 7 === 0 ? st : i % 9;
+            const cause = i % 11 === 0 ? cs : (i % 13) - 1;
+            l.push(t + g, t + g + len + 1, state, cause);
+            t = t + g + len + 1;
+          }
+          assert.equal([...laneJsonChunks(l)].join(''), JSON.stringify(l.toData()));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('percentiles by selection', () => {
   it('equal the sorted reference for any values (duplicates, runs, fractions, huge)', () => {
     const values = fc.oneof(

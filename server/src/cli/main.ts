@@ -4,9 +4,6 @@
  * codes (0 ok, 1 findings/errors in the input, 2 bad usage, unreadable input or unwritable output,
  * 3 internal error, 130 interrupted by Ctrl-C / SIGINT).
  */
-import { main as check } from './check';
-import { main as simulate } from './simulate';
-import { main as analyze } from './analyze';
 import { ioReason, terminalSafe } from './common';
 
 /** package.json's version: put in by scripts/build.mjs (define); read from the file under tsx. */
@@ -33,7 +30,17 @@ Examples:
 Run 'vpscope COMMAND --help' for the options of one command.`;
 
 type Command = (args: string[]) => Promise<number>;
-const commands: Record<string, Command> = { check, simulate, analyze };
+/**
+ * Each command's module is loaded when it runs: `vpscope analyze` does not load (nor, bundled,
+ * compile) the simulator, the scenario model and the analyses that only `check` and `simulate`
+ * use. scripts/build.mjs bundles `analyze` and the two scenario commands into their own files
+ * beside cli.js (dist/cli-analyze.js, dist/cli-scenario.js).
+ */
+const commands: Record<string, () => Command> = {
+  check: () => (require('./scenarioCommands') as typeof import('./scenarioCommands')).check,
+  simulate: () => (require('./scenarioCommands') as typeof import('./scenarioCommands')).simulate,
+  analyze: () => (require('./analyze') as typeof import('./analyze')).main,
+};
 
 export async function run(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -45,13 +52,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(VERSION + '\n');
     return 0;
   }
-  const fn = commands[cmd];
-  if (!fn) {
+  const load = Object.hasOwn(commands, cmd) ? commands[cmd] : undefined;
+  if (!load) {
     process.stderr.write(`vpscope: unknown command '${terminalSafe(cmd)}'\n\n${USAGE}\n`);
     return 2;
   }
   try {
-    return await fn(rest);
+    return await load()(rest);
   } catch (e) {
     // Programmer errors only: user input problems are reported as diagnostics by the commands.
     process.stderr.write(`vpscope ${cmd}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -95,15 +95,27 @@ function* laneParts(lane: LaneSource): Generator<string | Uint8Array> {
         const st = (pieceStates ??= new Float64Array(INTERVALS_PER_PIECE));
         const cs = (pieceCauses ??= new Float64Array(INTERVALS_PER_PIECE));
         lane.readInto(from, to, s, e, st, cs);
+        // Most intervals start where the one before ended: their start's text is the previous
+        // end's, copied from where it was just written (equal numbers have equal JSON text).
+        let prevEnd = NaN;
+        let endAt = 0;
+        let endLen = 0;
         for (let k = 0; k < to - from; k++) {
           if (k > 0) buf[p++] = 0x2c;
-          p = putTime(buf, p, s[k]);
+          const start = s[k];
+          if (start === prevEnd) {
+            for (let j = 0; j < endLen; j++) buf[p + j] = buf[endAt + j];
+            p += endLen;
+          } else p = putTime(buf, p, start);
           buf[p++] = 0x2c;
-          p = putTime(buf, p, e[k]);
+          endAt = p;
+          prevEnd = e[k];
+          p = putTime(buf, p, prevEnd);
+          endLen = p - endAt;
           buf[p++] = 0x2c;
-          p = putNumber(buf, p, st[k]);
+          p = putSmall(buf, p, st[k]);
           buf[p++] = 0x2c;
-          p = putNumber(buf, p, cs[k]);
+          p = putSmall(buf, p, cs[k]);
         }
       } else {
         for (let i = from; i < to; i++) {
@@ -154,6 +166,20 @@ export function putNumber(b: Uint8Array, p: number, v: number): number {
   const s = JSON.stringify(v);
   for (let i = 0; i < s.length; i++) b[p++] = s.charCodeAt(i);
   return p;
+}
+
+/** {@link putNumber}, with one digit and -1 (a state, a cause or none) written directly. */
+function putSmall(b: Uint8Array, p: number, v: number): number {
+  if (v >= 0 && v < 10 && (v | 0) === v) {
+    b[p] = 0x30 + v;
+    return p + 1;
+  }
+  if (v === -1) {
+    b[p] = 0x2d;
+    b[p + 1] = 0x31;
+    return p + 2;
+  }
+  return putNumber(b, p, v);
 }
 
 /** The digits of the last seconds part written by {@link putTime}, and its value. */
