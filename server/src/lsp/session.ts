@@ -182,7 +182,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
    */
   const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; results: readonly VariantResult[]; seq: number; explicit: boolean }>();
   /** Per document: its diagnostics converted for the client, and what they were made from (`lspDiagnostics`). */
-  const converted = new Map<string, { a: AnalyzedDocument; runSeq: number; caps: ClientFeatures['convert']; items: LspDiagnostic[]; params?: PublishDiagnosticsParams }>();
+  const converted = new Map<string, { a: AnalyzedDocument; statics: readonly Diagnostic[]; runSeq: number; caps: ClientFeatures['convert']; items: LspDiagnostic[]; params?: PublishDiagnosticsParams }>();
   /** `vpscope.diagnostics.*`; `settingsSeq` changes with them (pull result ids). */
   let diagSettings = diagnosticsSettings(undefined);
   let settingsSeq = 0;
@@ -424,18 +424,20 @@ export function startSession(connection: Connection, options: SessionOptions): S
 
   /**
    * The diagnostics of the analysed version `a` converted for the client, kept per document for
-   * as long as nothing they are made of changes (the version's analysis object, the run
-   * diagnostics shown with it, the client's capabilities): the quiet time after an edit converts
+   * as long as nothing they are made of changes (the version's analysis object and its list of
+   * diagnostics, which each stage replaces, the run diagnostics shown with it, the client's
+   * capabilities): the quiet time after an edit converts
    * them (`prepareDiagnostics`), the publication or the pull at its end uses them.
    */
   function lspDiagnostics(uri: string, a: AnalyzedDocument): LspDiagnostic[] {
     const caps = feat().convert;
     const run = runDiagnostics.get(uri);
     const runSeq = run && run.version === a.version ? run.seq : -1;
+    const statics = a.ide.analysis.diagnostics;
     const c = converted.get(uri);
-    if (c && c.a === a && c.runSeq === runSeq && c.caps === caps) return c.items;
+    if (c && c.a === a && c.statics === statics && c.runSeq === runSeq && c.caps === caps) return c.items;
     const items = withRunDiagnostics(uri, a).map((d) => toLsp.diagnostic(a.doc, uri, d, caps));
-    converted.set(uri, { a, runSeq, caps, items });
+    converted.set(uri, { a, statics, runSeq, caps, items });
     return items;
   }
 
