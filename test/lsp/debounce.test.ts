@@ -55,3 +55,28 @@ test('a message handled between two steps drops the later step and the pending p
   assert.deepEqual(seen, ['light 1', 'publish 2']);
   cache.dispose();
 });
+
+test('the end of the quiet time drops the preparation steps not run yet', async () => {
+  const cache = new AnalysisCache();
+  const seen: string[] = [];
+  // A step that outlasts the rest of the quiet time: the publication is due when it returns, its
+  // next step is not (the publication does what it would have prepared).
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  cache.debounce(
+    URI,
+    40,
+    () => seen.push('publish'),
+    () => {
+      seen.push('light');
+      busy(40);
+      return () => void seen.push('full');
+    },
+  );
+  await until(() => seen.includes('publish'));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(seen, ['light', 'publish']);
+  cache.dispose();
+});

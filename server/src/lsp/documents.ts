@@ -15,7 +15,8 @@
  * - `full`: plus the static hazard checks (diagnostics, quick fixes).
  * The debounced diagnostics prepare the `light` stage half-way through the quiet time, then the
  * `full` one in a later turn of the event loop (dropped when an edit or a request came meanwhile),
- * so that only the conversion and the transfer of the diagnostics are left when it ends.
+ * then (lsp/session.ts) their conversion and encoding, so that only the transfer of the
+ * diagnostics is left when it ends.
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { IdeDocument } from '../ide/document';
@@ -138,6 +139,9 @@ export class AnalysisCache {
     state.timer = setTimeout(() => {
       state.timer = undefined;
       state.pending = undefined;
+      // The steps not run yet are for this moment: what they would have prepared is done now.
+      if (state.prepTimer) clearTimeout(state.prepTimer);
+      state.prepTimer = undefined;
       fn();
     }, delayMs);
   }

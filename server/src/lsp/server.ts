@@ -26,7 +26,7 @@ import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundledWorkers } from './runs';
 import { startSession } from './session';
-import { FrameReader, gateLifecycle } from './transport';
+import { FrameReader, gateLifecycle, PreparedEncoder } from './transport';
 
 const SERVER_VERSION = '0.1.0';
 /** After `exit`, workers get this long to stop before the process kills itself. */
@@ -34,8 +34,11 @@ const EXIT_GRACE_MS = 1000;
 
 const argv = process.argv.slice(2);
 let transport: { reader: MessageReader; writer: MessageWriter } | undefined;
+/** Over stdio: messages encoded ahead of time (the diagnostics of a version, during the quiet time after an edit). */
+let encoder: PreparedEncoder | undefined;
 if (argv.includes('--stdio')) {
-  const writer: MessageWriter = new StreamMessageWriter(process.stdout);
+  encoder = new PreparedEncoder();
+  const writer: MessageWriter = new StreamMessageWriter(process.stdout, { charset: 'utf-8', contentTypeEncoder: encoder });
   const reader = new FrameReader(process.stdin, (message, code) => {
     process.stderr.write(`${message}\n`);
     void writer.write({ jsonrpc: '2.0', id: null, error: { code, message } } as never).catch(() => undefined);
@@ -91,6 +94,7 @@ session = startSession(connection, {
   workers: bundledWorkers(__dirname),
   // The installed extension ships docs/codes.md beside dist/ (this file's folder).
   docsBase: docsBase(join(__dirname, '..')),
+  prepareNotification: encoder ? (method, params) => encoder!.prepare(method, params) : undefined,
 });
 
 function docsBase(root: string): string | undefined {

@@ -9,11 +9,14 @@ import {
   LSPErrorCodes,
   ResponseError,
   TextDocuments,
+  PublishDiagnosticsNotification,
   type CancellationToken,
   type Connection,
+  type Diagnostic as LspDiagnostic,
   type DocumentDiagnosticReport,
   type InitializeParams,
   type InitializeResult,
+  type PublishDiagnosticsParams,
   type SymbolInformation,
   type WorkspaceSymbol,
 } from 'vscode-languageserver';
@@ -152,6 +155,12 @@ export interface SessionOptions {
   workers: WorkerFiles;
   /** `file://` URI (trailing `/`) of the folder with docs/codes.md: `codeDescription.href` base. */
   docsBase?: string;
+  /**
+   * Encodes a notification ahead of time (transport.ts `PreparedEncoder`, over a byte stream): the
+   * diagnostics of a version are encoded during the quiet time, so that only the write is left
+   * when it ends. Without it they are encoded when sent (node IPC serialises messages itself).
+   */
+  prepareNotification?: (method: string, params: object) => void;
 }
 
 export interface Session {
@@ -172,6 +181,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
    * and the results, which the static ones of that version are reconciled with.
    */
   const runDiagnostics = new Map<string, { version: number; diagnostics: Diagnostic[]; results: readonly VariantResult[]; seq: number; explicit: boolean }>();
+  /** Per document: its diagnostics converted for the client, and what they were made from (`lspDiagnostics`). */
+  const converted = new Map<string, { a: AnalyzedDocument; statics: readonly Diagnostic[]; runSeq: number; caps: ClientFeatures['convert']; items: LspDiagnostic[]; params?: PublishDiagnosticsParams }>();
   /** `vpscope.diagnostics.*`; `settingsSeq` changes with them (pull result ids). */
   let diagSettings = diagnosticsSettings(undefined);
   let settingsSeq = 0;
@@ -359,21 +370,17 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (!doc || shuttingDown) return;
     try {
       const a = cache.get(doc, { full: true });
-      const caps = feat().convert;
-      void connection.sendDiagnostics({
-        uri,
-        version: a.version,
-        diagnostics: withRunDiagnostics(uri, a).map((d) => toLsp.diagnostic(a.doc, uri, d, caps)),
-      });
+      void connection.sendDiagnostics(publication(uri, a));
     } catch (e) {
       connection.console.error(`vpscope diagnostics: ${(e as Error)?.stack ?? String(e)}`);
     }
   }
 
   /**
-   * Half-way through the debounce: the analysis short of the hazard checks; then, in a later turn
-   * of the event loop, the hazard checks, so that only the conversion and the transfer of the
-   * diagnostics are left when the quiet time ends. Each edit restarts the timers and drops the
+   * Half-way through the debounce: the analysis short of the hazard checks; then, each in a later
+   * turn of the event loop, the hazard checks, the conversion of the diagnostics for the client
+   * and (push, over a byte stream) the encoding of their notification, so that only its write is
+   * left when the quiet time ends. Each edit restarts the timers and drops the
    * step not run yet (no work while typing); a request does too (`postpone`), so a completion
    * asked between the two steps does not wait behind the hazards.
    */
@@ -389,12 +396,58 @@ export function startSession(connection: Connection, options: SessionOptions): S
     return () => {
       const now = documents.get(uri);
       if (!now || now.version !== doc.version || shuttingDown) return;
+      let a: AnalyzedDocument;
       try {
-        cache.get(now, { full: true });
+        a = cache.get(now, { full: true });
       } catch (e) {
         connection.console.error(`vpscope diagnostics: ${(e as Error)?.stack ?? String(e)}`);
+        return;
       }
+      // Then the conversion, and (push, over a byte stream) the encoding, each in a later turn.
+      return () => {
+        if (documents.get(uri) !== now || now.version !== a.version || shuttingDown) return;
+        const f = feat();
+        if (f.pullDiagnostics) {
+          lspDiagnostics(uri, a);
+          return;
+        }
+        const params = publication(uri, a);
+        const encode = options.prepareNotification;
+        if (!encode) return;
+        return () => {
+          const c = converted.get(uri);
+          if (c?.params === params && documents.get(uri) === now && !shuttingDown) encode(PublishDiagnosticsNotification.method, params);
+        };
+      };
     };
+  }
+
+  /**
+   * The diagnostics of the analysed version `a` converted for the client, kept per document for
+   * as long as nothing they are made of changes (the version's analysis object and its list of
+   * diagnostics, which each stage replaces, the run diagnostics shown with it, the client's
+   * capabilities): the quiet time after an edit converts
+   * them (`prepareDiagnostics`), the publication or the pull at its end uses them.
+   */
+  function lspDiagnostics(uri: string, a: AnalyzedDocument): LspDiagnostic[] {
+    const caps = feat().convert;
+    const run = runDiagnostics.get(uri);
+    const runSeq = run && run.version === a.version ? run.seq : -1;
+    const statics = a.ide.analysis.diagnostics;
+    const c = converted.get(uri);
+    if (c && c.a === a && c.statics === statics && c.runSeq === runSeq && c.caps === caps) return c.items;
+    const items = withRunDiagnostics(uri, a).map((d) => toLsp.diagnostic(a.doc, uri, d, caps));
+    converted.set(uri, { a, statics, runSeq, caps, items });
+    return items;
+  }
+
+  /** The `publishDiagnostics` params of `a` (the same object while its diagnostics are, so that one encoded ahead is used). */
+  function publication(uri: string, a: AnalyzedDocument): PublishDiagnosticsParams {
+    const items = lspDiagnostics(uri, a);
+    const c = converted.get(uri)!;
+    if (c.params && c.params.diagnostics === items) return c.params;
+    c.params = { uri, version: a.version, diagnostics: items };
+    return c.params;
   }
 
   /**
@@ -527,6 +580,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
   });
 
   documents.onDidChangeContent((e) => {
+    converted.delete(e.document.uri);
     // An edit ends the run diagnostics (their lines may have moved); the next publication or
     // pull leaves them out, as it is for a newer version.
     runDiagnostics.delete(e.document.uri);
@@ -554,6 +608,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     cancelBackground(e.document.uri);
     measured.delete(e.document.uri);
     cache.drop(e.document.uri);
+    converted.delete(e.document.uri);
     if (features && !features.pullDiagnostics) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
@@ -592,9 +647,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
       const run = runDiagnostics.get(params.textDocument.uri);
       const resultId = `${run && run.version === a.version ? `${a.version}:run${run.seq}` : `${a.version}`}:s${settingsSeq}`;
       if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
-      const caps = feat().convert;
-      const items = withRunDiagnostics(params.textDocument.uri, a).map((d) => toLsp.diagnostic(a.doc, params.textDocument.uri, d, caps));
-      return { kind: 'full', resultId, items };
+      return { kind: 'full', resultId, items: lspDiagnostics(params.textDocument.uri, a) };
     }),
   );
 

@@ -307,3 +307,46 @@ export function gateLifecycle(reader: MessageReader, writer: MessageWriter, hook
     dispose: () => reader.dispose(),
   };
 }
+
+/**
+ * Notifications encoded ahead of time: their params object -> the bytes of the whole message.
+ * `PreparedEncoder` writes those bytes instead of encoding the message again; the server makes them
+ * during the quiet time after an edit (the diagnostics of a version, lsp/session.ts), so that only
+ * the write is left when the quiet time ends.
+ */
+export class PreparedEncoder {
+  readonly name = 'application/json';
+  private readonly prepared = new WeakMap<object, { method: string; bytes: Buffer }>();
+
+  /**
+   * Encodes the notification `method` with `params` now. Exactly the bytes the library's encoder
+   * would make when it is sent (`JSON.stringify` of `{ jsonrpc, method, params }`, the key order
+   * of the library's notification message, in UTF-8), as long as `params` is not changed before.
+   * Nothing to do when they are already prepared.
+   */
+  prepare(method: string, params: object): void {
+    if (this.prepared.get(params)?.method === method) return;
+    const json = `{"jsonrpc":"2.0","method":${JSON.stringify(method)},"params":${JSON.stringify(params)}}`;
+    this.prepared.set(params, { method, bytes: Buffer.from(json, 'utf-8') });
+  }
+
+  /** vscode-jsonrpc's `ContentTypeEncoder`: the prepared bytes of a message, or the library's own encoding. */
+  encode(msg: Message, options: { charset: BufferEncoding | string }): Promise<Uint8Array> {
+    try {
+      const m = msg as { jsonrpc?: unknown; method?: unknown; params?: unknown };
+      const params = m.params;
+      if (params !== null && typeof params === 'object' && (options.charset === 'utf-8' || options.charset === 'utf8')) {
+        const p = this.prepared.get(params);
+        if (p) {
+          this.prepared.delete(params);
+          const keys = Object.keys(msg);
+          if (p.method === m.method && m.jsonrpc === '2.0' && keys.length === 3 && keys[0] === 'jsonrpc' && keys[1] === 'method' && keys[2] === 'params') return Promise.resolve(p.bytes);
+        }
+      }
+      // What vscode-jsonrpc's own application/json encoder does (lib/node/ril.js).
+      return Promise.resolve(Buffer.from(JSON.stringify(msg, undefined, 0), options.charset as BufferEncoding));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+}
