@@ -137,6 +137,32 @@ describe('.dat cut short: written files', () => {
     assert.equal(t.formatDetail.truncatedAt, at);
   });
 
+  it('a section of an id the reader does not know is stepped over by the scan', () => {
+    const full = buildDat({ version: 7, compression: 'zlib', cpus: evs.map((e) => pages(e, { perPage: 12 })) });
+    const fdv = new DataView(full.buffer, full.byteOffset);
+    // The flyrecord section: walk the sections from the end of the file header.
+    let fly = 10 + 2 + 2 + 4 + 5 + 7 + 8;
+    while (fdv.getUint16(fly, true) !== 3) fly += 16 + Number(fdv.getBigUint64(fly + 8, true));
+    // Cut in the CPU data, far enough from the options section the header points to that the
+    // inserted page does not bring it back before the cut.
+    const optAt = Number(fdv.getBigUint64(10 + 2 + 2 + 4 + 5 + 7, true));
+    const at = fly + Math.floor((optAt - fly - PAGE) * 0.7);
+    const plain = importCut(full.subarray(0, at));
+    // Insert a section of id 40 (a whole page: the CPU data stays page aligned) before the flyrecord section.
+    const extra = new Uint8Array(PAGE);
+    const dv = new DataView(extra.buffer);
+    dv.setUint16(0, 40, true);
+    dv.setBigUint64(8, BigInt(PAGE - 16), true);
+    const cut = new Uint8Array(at + PAGE);
+    cut.set(full.subarray(0, fly));
+    cut.set(extra, fly);
+    cut.set(full.subarray(fly, at), fly + PAGE);
+    const t = importCut(cut);
+    assert.equal(t.stats.events, plain.stats.events, `section at ${fly}: ${JSON.stringify(t.stats.warnings)}`);
+    assert.ok(t.stats.events > 0);
+    assert.equal(t.stats.counters.dat_truncated, 1);
+  });
+
   it('a cut inside the headers is an error naming where the file ends', () => {
     const full = buildDat({ version: 6, cpus: evs.map((e) => pages(e, { perPage: 12 })) });
     const t = importCut(full.subarray(0, 300));

@@ -419,8 +419,9 @@ function* scanV7(start: number, fileSize: number, L: DatLayout, dec: DatDecompre
       if (size > 0) dataEnd = Math.min(fileSize, q + 16 + size);
       break;
     }
-    const name = NAMES[id];
-    if (name === undefined || size > MAX_SECTION_BYTES * 4) throw new DatFormatError(`section at offset ${q} (id ${id}) is not one a .dat file has`);
+    // Sections of other ids (a latency buffer's text, newer trace-cmd parts) are stepped over.
+    const name = NAMES[id] ?? `id ${id}`;
+    if (id > 63 || size > MAX_SECTION_BYTES * 4) throw new DatFormatError(`section at offset ${q} (id ${id}, ${size} bytes) is not one a .dat file has`);
     if (q + 16 + size > fileSize) {
       L.cut = { inside: `the ${name} section at offset ${q}`, scanned: true, noData: true };
       return;
