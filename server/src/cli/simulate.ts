@@ -354,9 +354,11 @@ function lanesFromTransfer(results: VariantResult[]): VariantResult[] {
 /**
  * Runs the simulation in the sim worker (server/src/sim/worker.ts). Ctrl-C stores the run's id in
  * the shared cancel cell and the wall timer in the wall cell: the worker stops at its next poll
- * (every 4096 events, and between variants), says so ('stopping') and sends what it has. A worker
- * that does not say so within {@link GRACE_MS} (still in its set-up), or a second Ctrl-C,
- * terminates it: nothing of that run is kept.
+ * (every 256 threads of a model being built, then every few ms of events, and between variants),
+ * says so ('stopping') and sends what it has. A worker that has not begun its runs ('started':
+ * still loading or checking the scenario, nothing to keep) is terminated at once; one that does
+ * not say 'stopping' within {@link GRACE_MS}, or a second Ctrl-C, terminates it: nothing of that
+ * run is kept.
  */
 async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs: number): Promise<WorkerOutcome> {
   const script = simWorkerScript();
@@ -383,6 +385,7 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
     let killTimer: NodeJS.Timeout | undefined;
     let interrupted = false;
     let acknowledged = false;
+    let started = false;
     const finish = (o: WorkerOutcome) => {
       if (settled) return;
       settled = true;
@@ -395,6 +398,7 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
     };
     const stop = (why: StopWhy) => {
       Atomics.store(cells, why === 'cancelled' ? 0 : 1, id);
+      if (!started && !acknowledged) return finish({ kind: 'done', results: [], killed: why });
       if (!killTimer && !acknowledged) killTimer = setTimeout(() => finish({ kind: 'done', results: [], killed: why }), GRACE_MS);
     };
     const onSigint = () => {
@@ -406,6 +410,7 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
     const wallTimer = setTimeout(() => stop('wall_limit'), Math.min(remainingMs, 2 ** 31 - 1));
     worker.on('message', (m: { type: string; fraction?: number; results?: VariantResult[]; message?: string; notRun?: { names: string[]; reason: StopWhy } }) => {
       if (m.type === 'progress') progress.update(m.fraction ?? 0);
+      else if (m.type === 'started') started = true;
       else if (m.type === 'stopping') {
         acknowledged = true; // it saw the stop: results follow
         clearTimeout(killTimer);

@@ -388,8 +388,20 @@ export interface SimOptions {
   maxEvents?: number;
   /** Override the simulated duration (ns). */
   durationNs?: Ns;
-  /** Polled every few thousand events: return true / a reason to stop (wall budget, cancellation). */
+  /**
+   * Polled every few thousand events (see `checkEvery`), and every 256 threads (vCPUs, guest
+   * threads, team members, load threads) or VMs while the model is built: return true / a reason
+   * to stop (wall budget, cancellation). A stop during the set-up ends the run before its first
+   * event: `simulate` throws {@link SetupStopped}, `simulateAll` reports the run as not run
+   * (`onNotRun`). A model of fewer than 256 is never polled before its first event.
+   */
   shouldStop?: () => boolean | 'wall_limit' | 'cancelled' | undefined;
+  /**
+   * Events between two polls of `shouldStop`: a number, or a function asked after each poll for
+   * the next batch (a shell that reads its clock there can poll more often when events are slow).
+   * Default 4096. Polls change no result.
+   */
+  checkEvery?: number | (() => number);
   /** Fraction of simulated time done, in [0, 1], non-decreasing. */
   onProgress?: (fraction: number) => void;
   /**
@@ -420,6 +432,18 @@ export interface SimContext {
   /** Simulated end (run duration). */
   readonly endNs: Ns;
   readonly warmupNs: Ns;
+  /**
+   * Called once per thread (vCPU, guest thread, team member, host load thread) while the model is
+   * built: every 256 calls it polls `options.shouldStop` and throws {@link SetupStopped} on a stop.
+   */
+  readonly setupTick?: () => void;
+}
+
+/** Thrown out of a model's set-up when `shouldStop` asks for a stop before the first event. */
+export class SetupStopped extends Error {
+  constructor(readonly reason: 'wall_limit' | 'cancelled') {
+    super(`stopped during set-up (${reason})`);
+  }
 }
 
 // ======================================================================== OpenHCL plug-in

@@ -62,8 +62,11 @@ export interface RunLimits {
   shouldStop?: () => boolean | 'wall_limit' | 'cancelled' | 'timeline_limit' | undefined;
   /** Called between batches with the simulated time reached so far. */
   onProgress?: (now: Ns) => void;
-  /** Batch size between `shouldStop`/`onProgress` polls. Default 4096. */
-  checkEvery?: number;
+  /**
+   * Batch size between `shouldStop`/`onProgress` polls. Default 4096. A function is asked after
+   * each poll for the next batch (the shell adapts it to its clock; the core reads none).
+   */
+  checkEvery?: number | (() => number);
 }
 
 const PRIO_SHIFT = 2 ** 40;
@@ -278,7 +281,9 @@ export class Engine {
    */
   run(untilNs: Ns, limits: RunLimits = {}): StopReason {
     const maxEvents = limits.maxEvents ?? Infinity;
-    const every = Math.max(1, limits.checkEvery ?? 4096);
+    const check = limits.checkEvery;
+    const nextBatch = typeof check === 'function' ? check : undefined;
+    const every = Math.max(1, typeof check === 'number' ? check : 4096);
     const shouldStop = limits.shouldStop;
     const onProgress = limits.onProgress;
     const handlers = this.handlers;
@@ -340,6 +345,7 @@ export class Engine {
           const s = shouldStop();
           if (s) return s === true ? 'cancelled' : s;
         }
+        if (nextBatch !== undefined) budget = Math.max(1, nextBatch() | 0);
       }
     }
     this.now = Math.max(this.now, untilNs);

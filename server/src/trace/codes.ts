@@ -112,6 +112,7 @@ export const COUNTERS = {
   input_error: { severity: 'error', description: 'The input could not be read to the end (read or decompression error); what was read before it is kept.' },
   dat_format_error: { severity: 'error', description: 'The structure of a trace-cmd .dat file could not be read (truncated or corrupt headers, unsupported version or compression); events read before the problem are kept.' },
   dat_corrupt_page: { severity: 'error', description: 'Ring-buffer pages (or compressed chunks) of a .dat file that were corrupt; each is located (CPU, file offset) and skipped, the rest of the file still loads.' },
+  dat_truncated: { severity: 'data_loss', description: 'Set (1) when a trace-cmd .dat file ends before its data does (cut short: a copy, a full disk, trace-cmd killed): the whole pages or chunks before the cut are read, the one warning says where the file ends and how much of each CPU was read.' },
   dat_unknown_event_id: { severity: 'error', description: 'Events of a .dat file whose type id has no format description in the file; skipped.' },
   unsupported_input: { severity: 'error', description: 'Input that is not a supported trace format (compressed or binary data).' },
 } as const satisfies Record<string, CounterInfo>;

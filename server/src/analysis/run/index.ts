@@ -401,7 +401,13 @@ export function simulateAllCapped(scenario: Scenario, options: SimulateAllOption
       options.onNotRun?.(names.slice(i), before === true ? 'cancelled' : before);
       break;
     }
-    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared), maxTimelineIntervals });
+    let setupStop: 'cancelled' | 'wall_limit' | undefined;
+    const [r] = simulateAllWithFindings(scenario, { ...options, variants: [name], durationNs: Math.min(cap, declared), maxTimelineIntervals, onNotRun: (_n, why) => (setupStop = why) });
+    // Stopped while its model was being built: it and the rest are not run.
+    if (setupStop) {
+      options.onNotRun?.(names.slice(i), setupStop);
+      break;
+    }
     if (!r) continue;
     out.push(r);
     if (r.stop.reason === 'cancelled' || r.stop.reason === 'wall_limit') break;

@@ -94,6 +94,7 @@ GuestState.prototype.build = function (this: GuestState): void {
     const task = ctx.stats.task({ name: th.name, kind: 'guest-thread', vm: vm.name, range: th.range, measures: prog.trig === TRIG_LOOP ? 'pass' : 'latency' });
     const allowed = Int32Array.from(vcpuList(th.vcpus)); // shared by the statement's threads
     for (let i = 0; i < Math.max(1, th.count); i++) {
+      ctx.setupTick?.();
       const name = th.count > 1 ? `${th.name}#${i}` : th.name;
       const rng = ctx.rng.stream(`vm:${vm.name}/thread:${th.name}#${i}`);
       const t = this.addThread(name, th.range, allowed, th.rt, task, prog, rng, -1);
@@ -121,6 +122,7 @@ GuestState.prototype.build = function (this: GuestState): void {
     r.nActive = n;
     if (p.barrier === 'paravirt') this.hasParavirt = true;
     for (let i = 0; i < n; i++) {
+      ctx.setupTick?.();
       const t = this.addThread(`${p.name}#${i}`, p.range, Int32Array.of(i % this.nv), false, task, null, r.rng, ri);
       this.gWakeTimer[t] = -1;
       this.gRelTimer[t] = -1;

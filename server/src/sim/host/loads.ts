@@ -184,6 +184,7 @@ export function createLoads(ctx: SimContext, poolOf: (cpus: readonly number[]) =
     const pool = poolOf(load.cpus);
     const domain = domainOf(load, pool);
     for (let i = 0; i < Math.max(1, load.threads); i++) {
+      ctx.setupTick?.();
       const label = load.threads > 1 ? `${load.name}#${i}` : load.name;
       const tid = ctx.host.createThread({
         kind: 'load',

@@ -52,6 +52,25 @@ export interface CpuData {
   cpu: number;
   offset: number;
   size: number;
+  /** The file ends inside this CPU's data (a cut file): what follows the last whole page or chunk is lost. */
+  cut?: boolean;
+  /**
+   * Compressed data located by scanning (a cut v7 file): the whole chunks found, read instead of
+   * the chunk count the data starts with (a file cut while trace-cmd wrote it may still hold 0).
+   */
+  found?: number;
+}
+
+/** How much of a cut file the headers could locate (see {@link scanV7}). */
+export interface DatCut {
+  /** What the file ends inside, e.g. `the options section at offset 1140492`. */
+  inside: string;
+  /** The per-CPU data was found by scanning, not through the BUFFER option. */
+  scanned: boolean;
+  /** Uncompressed v7 data that cannot be split per CPU without the BUFFER option. */
+  unsplit?: boolean;
+  /** The file ends before its CPU data starts. */
+  noData?: boolean;
 }
 
 export interface FormatEntry {
@@ -101,6 +120,8 @@ export interface DatLayout {
   uname?: string;
   /** Non-fatal problems met while reading the headers. */
   notes: string[];
+  /** Set when the file is cut short (ends inside a section or inside the CPU data). */
+  cut?: DatCut;
 }
 
 const MAX_SECTION_BYTES = 256 * 1024 * 1024;
@@ -108,6 +129,16 @@ const MAX_FORMATS = 100000;
 
 /** Reads the header parts of a `.dat` file (everything but the per-CPU data). */
 export function* readLayout(fileSize: number, dec: DatDecompressors): Reads<DatLayout> {
+  try {
+    return yield* readHeaders(fileSize, dec);
+  } catch (e) {
+    // A cut header part: say so (the cursor's message names the offset).
+    if (e instanceof DatFormatError && e.message.startsWith('truncated at offset')) throw new DatFormatError(`the file ends at byte ${fileSize}, inside its headers (${e.message})`);
+    throw e;
+  }
+}
+
+function* readHeaders(fileSize: number, dec: DatDecompressors): Reads<DatLayout> {
   const c0 = new Cursor(driverFetch, 0, true, fileSize);
   const magic = yield* c0.bytes(10);
   if (!DAT_MAGIC.every((v, i) => magic[i] === v)) throw new DatFormatError('not a trace-cmd .dat file (bad magic)');
@@ -225,8 +256,9 @@ function* readV6(c: Cursor, L: DatLayout): Reads<void> {
     for (let i = 0; i < L.cpuCount; i++) {
       const offset = yield* c.u64();
       const size = yield* c.u64();
-      L.cpus.push({ cpu: i, offset, size });
+      L.cpus.push({ cpu: i, offset, size, ...(offset + size > c.end ? { cut: true } : {}) });
     }
+    if (L.cpus.some((d) => d.cut)) L.cut = { inside: 'the CPU data (flyrecord)', scanned: false };
     return;
   }
   throw new DatFormatError('no flyrecord section');
@@ -235,6 +267,8 @@ function* readV6(c: Cursor, L: DatLayout): Reads<void> {
 interface Section {
   id: number;
   data: Uint8Array;
+  /** Options sections: the offset of the next one (0: none). */
+  next: number;
 }
 
 function decompress(dec: DatDecompressors, alg: string, src: Uint8Array, size: number): Uint8Array {
@@ -256,41 +290,53 @@ function* readSection(fileSize: number, offset: number, L: DatLayout, dec: DatDe
   const flags = yield* c.u16();
   yield* c.u32(); // description string id
   const size = checkSize(yield* c.u64());
-  if (!(flags & 1)) return { id, data: (yield* c.bytes(size)).slice() };
-  const zsize = yield* c.u32();
-  const usize = checkSize(yield* c.u32());
-  if (zsize + 8 > size) throw new DatFormatError(`section at ${offset}: compressed size ${zsize} exceeds the section`);
-  return { id, data: decompress(dec, L.compression, yield* c.bytes(zsize), usize) };
+  let data: Uint8Array;
+  if (!(flags & 1)) data = (yield* c.bytes(size)).slice();
+  else {
+    const zsize = yield* c.u32();
+    const usize = checkSize(yield* c.u32());
+    if (zsize + 8 > size) throw new DatFormatError(`section at ${offset}: compressed size ${zsize} exceeds the section`);
+    data = decompress(dec, L.compression, yield* c.bytes(zsize), usize);
+  }
+  return { id, data, next: id === 0 ? nextOptions(data, L.little) : 0 };
 }
 
 function* readV7(c: Cursor, L: DatLayout, dec: DatDecompressors, fileSize: number): Reads<void> {
   L.compression = yield* c.cstr(64);
   L.compressionVersion = yield* c.cstr(64);
   let next = yield* c.u64();
+  const first = c.pos;
   const seen = new Set<number>();
   const sections: { id: number; offset: number }[] = [];
-  while (next !== 0) {
-    if (seen.has(next) || seen.size > 256) throw new DatFormatError('options sections loop');
-    seen.add(next);
-    const s = yield* readSection(fileSize, next, L, dec);
-    next = 0;
-    const m = new Cursor(memoryFetch(s.data), 0, L.little, s.data.length);
-    while (m.pos + 6 <= s.data.length) {
-      const id = yield* m.u16();
-      const size = yield* m.u32();
-      const d = yield* m.bytes(size);
-      if (id === Opt.Done) {
-        next = d.length >= 8 ? readNum(d, L.little) : 0;
+  // The options chain. In a file cut short it breaks (the last options section, with the BUFFER
+  // option, is near the end of the file): what was read stays and the rest is found by scanning.
+  let broken: string | undefined;
+  try {
+    while (next !== 0) {
+      if (seen.has(next) || seen.size > 256) throw new DatFormatError('options sections loop');
+      if (next + 16 > fileSize) {
+        broken = `the options section at offset ${next}`;
         break;
       }
-      if (id >= Opt.HeaderInfo && id <= Opt.Cmdlines && d.length >= 8) sections.push({ id, offset: readNum(d, L.little) });
-      else yield* option(id, d, L, 7);
+      seen.add(next);
+      const s = yield* readSection(fileSize, next, L, dec);
+      next = 0;
+      yield* readOptions(s.data, L, sections);
+      next = s.next;
     }
+  } catch (e) {
+    if (!(e instanceof DatFormatError)) throw e;
+    if (!e.message.startsWith('truncated at offset')) throw e;
+    broken = `the options section at offset ${[...seen].pop()}`;
+  }
+  if (broken !== undefined) {
+    // Nothing located the CPU data: a cut file. Walk the sections from the start.
+    yield* scanV7(first, fileSize, L, dec, sections, seen, broken);
   }
   const sectionOf = (id: number) => sections.find((s) => s.id === id);
   const need = (id: number, what: string) => {
     const s = sectionOf(id);
-    if (!s) throw new DatFormatError(`no ${what} section`);
+    if (!s) throw new DatFormatError(L.cut ? `the file ends at byte ${fileSize}, inside ${L.cut.inside}: no ${what} section` : `no ${what} section`);
     return s;
   };
   const inMem = (d: Uint8Array) => new Cursor(memoryFetch(d), 0, L.little, d.length);
@@ -305,7 +351,133 @@ function* readV7(c: Cursor, L: DatLayout, dec: DatDecompressors, fileSize: numbe
     const n = Math.min(yield* m.u64(), d.length - 8);
     parseCmdlines(d.subarray(8, 8 + n), L);
   } else L.notes.push('no saved cmdlines: tasks are named by their sched events only');
-  if (L.cpus.length === 0) throw new DatFormatError('no top-level trace buffer (BUFFER option) found');
+  if (L.cpus.length === 0 && !L.cut) throw new DatFormatError('no top-level trace buffer (BUFFER option) found');
+}
+
+/** The options of one options section; returns the offset of the next one (0: none). */
+function* readOptions(data: Uint8Array, L: DatLayout, sections: { id: number; offset: number }[]): Reads<void> {
+  const m = new Cursor(memoryFetch(data), 0, L.little, data.length);
+  while (m.pos + 6 <= data.length) {
+    const id = yield* m.u16();
+    const size = yield* m.u32();
+    const d = yield* m.bytes(size);
+    if (id === Opt.Done) return;
+    if (id >= Opt.HeaderInfo && id <= Opt.Cmdlines && d.length >= 8) {
+      if (!sections.some((s) => s.id === id)) sections.push({ id, offset: readNum(d, L.little) });
+    } else yield* option(id, d, L, 7);
+  }
+}
+
+/** The `next` field of an options section (its DONE option); 0 when there is none. */
+function nextOptions(data: Uint8Array, little: boolean): number {
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let p = 0;
+  while (p + 6 <= data.length) {
+    const id = dv.getUint16(p, little);
+    const size = dv.getUint32(p + 2, little);
+    if (id === Opt.Done) return size >= 8 && p + 14 <= data.length ? readNum(data.subarray(p + 6, p + 14), little) : 0;
+    p += 6 + size;
+  }
+  return 0;
+}
+
+const pageAlign = (n: number, ps: number) => Math.ceil(n / ps) * ps;
+/** Most CPUs a scan assigns data to. */
+const MAX_SCAN_CPUS = 8192;
+
+/**
+ * A cut v7 file: walks the sections one after the other from the end of the file header (each
+ * has a 16-byte header with its id and size), taking the header sections and options found, up
+ * to the CPU data section (id 3, the flyrecord). Its per-CPU data follows, each CPU page aligned:
+ * compressed, a chunk count then chunks with their own (compressed size, size) headers, scanned
+ * while they are plausible; the CPUs are numbered in file order (trace-cmd writes them in CPU
+ * order; a CPU that recorded nothing writes no data, so the numbers after it would be off by one;
+ * the CPU count option, when read, bounds them). Sets L.cut.
+ */
+function* scanV7(start: number, fileSize: number, L: DatLayout, dec: DatDecompressors, sections: { id: number; offset: number }[], seen: Set<number>, broken: string): Reads<void> {
+  const NAMES: Record<number, string> = { 0: 'options', 3: 'CPU data (flyrecord)', 16: 'header info', 17: 'ftrace events', 18: 'event formats', 19: 'kallsyms', 20: 'printk formats', 21: 'saved cmdlines' };
+  const c = new Cursor(driverFetch, start, L.little, fileSize);
+  let q = start;
+  let data = -1;
+  let dataFlags = 0;
+  let dataEnd = fileSize;
+  let dataSize = 0;
+  for (let k = 0; k < 4096; k++) {
+    if (q + 16 > fileSize) {
+      L.cut = { inside: q >= fileSize ? `the section headers (after offset ${q})` : `the section header at offset ${q}`, scanned: true, noData: true };
+      return;
+    }
+    c.pos = q;
+    const id = yield* c.u16();
+    const flags = yield* c.u16();
+    yield* c.u32();
+    const size = yield* c.u64();
+    if (id === 3) {
+      data = q;
+      dataFlags = flags;
+      dataSize = size;
+      if (size > 0) dataEnd = Math.min(fileSize, q + 16 + size);
+      break;
+    }
+    // Sections of other ids (a latency buffer's text, newer trace-cmd parts) are stepped over.
+    const name = NAMES[id] ?? `id ${id}`;
+    if (id > 63 || size > MAX_SECTION_BYTES * 4) throw new DatFormatError(`section at offset ${q} (id ${id}, ${size} bytes) is not one a .dat file has`);
+    if (q + 16 + size > fileSize) {
+      L.cut = { inside: `the ${name} section at offset ${q}`, scanned: true, noData: true };
+      return;
+    }
+    if (id >= Opt.HeaderInfo && id <= Opt.Cmdlines) {
+      if (!sections.some((s) => s.id === id)) sections.push({ id, offset: q });
+    } else if (id === 0 && !seen.has(q)) {
+      seen.add(q);
+      const s = yield* readSection(fileSize, q, L, dec);
+      yield* readOptions(s.data, L, sections);
+    }
+    q += 16 + size;
+  }
+  if (data < 0) throw new DatFormatError(`no CPU data section found after offset ${start}`);
+  // The options section the chain broke in holds the cut only when it starts before the end.
+  const brokenAt = Number(/\d+$/.exec(broken)?.[0] ?? fileSize);
+  const cut: DatCut = { inside: brokenAt < fileSize ? broken : `the CPU data (section at offset ${data})`, scanned: true };
+  L.cut = cut;
+  L.cpus.length = 0;
+  const ps = L.pageSize;
+  let o = pageAlign(data + 16, ps);
+  if (!(dataFlags & 1)) {
+    // Uncompressed pages say nothing of their CPU: only a one-CPU file can be split.
+    if (L.cpuCount === 1) L.cpus.push({ cpu: 0, offset: o, size: dataEnd - o, ...(dataSize === 0 || data + 16 + dataSize > fileSize ? { cut: true } : {}) });
+    else cut.unsplit = true;
+    return;
+  }
+  const maxCpus = L.cpuCount > 0 ? Math.min(L.cpuCount, MAX_SCAN_CPUS) : MAX_SCAN_CPUS;
+  for (let cpu = 0; cpu < maxCpus && o + 4 <= dataEnd; cpu++) {
+    c.pos = o;
+    const count = yield* c.u32();
+    let p = o + 4;
+    let n = 0;
+    let isCut = false;
+    while (count === 0 || n < count) {
+      if (p + 8 > dataEnd) {
+        isCut = p < dataEnd || (count !== 0 && n < count);
+        break;
+      }
+      c.pos = p;
+      const zsize = yield* c.u32();
+      const usize = yield* c.u32();
+      // A chunk holds whole pages; its compressed form is never much larger than them.
+      if (!(usize > 0 && usize % ps === 0 && usize <= 64 << 20 && zsize > 0 && zsize <= usize + (usize >> 3) + 1024)) break;
+      if (p + 8 + zsize > dataEnd) {
+        isCut = true;
+        break;
+      }
+      p += 8 + zsize;
+      n++;
+    }
+    if (n === 0 && !isCut) break;
+    L.cpus.push({ cpu, offset: o, size: (isCut ? dataEnd : p) - o - 4, found: n, ...(isCut ? { cut: true } : {}) });
+    if (isCut) break;
+    o = pageAlign(p, ps);
+  }
 }
 
 function readNum(d: Uint8Array, little: boolean): number {

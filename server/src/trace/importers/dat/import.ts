@@ -145,7 +145,46 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
   }
   detail.pages = pages;
   if (corrupt) detail.corruptPages = corrupt;
+  const cut = cutSummary(L, streams, fileSize);
+  if (cut) {
+    stats.count('dat_truncated');
+    stats.warn(0, cut.at, cut.reason);
+    detail.truncatedAt = fileSize;
+  }
   return result(L);
+}
+
+/**
+ * The one warning of a cut file: where the file ends and what of each CPU's data was read. The
+ * warning's offset is where the reading stopped (the page or chunk the file ends inside, else
+ * the end of the file).
+ */
+function cutSummary(L: DatLayout, streams: CpuStream[], fileSize: number): { at: number; reason: string } | undefined {
+  const cutStreams = streams.filter((s) => s.cutAt >= 0);
+  if (!L.cut && cutStreams.length === 0) return undefined;
+  const compressed = L.compression !== 'none';
+  const unit = compressed ? 'chunk' : 'page';
+  const first = cutStreams[0];
+  let inside: string;
+  let at = fileSize;
+  if (first) {
+    at = first.cutAt;
+    inside = at >= fileSize ? `the data of CPU ${first.cpu}` : `the data of CPU ${first.cpu} (the ${unit} at offset ${at})`;
+  } else inside = L.cut!.inside;
+  const n = L.cpuCount;
+  const missing: number[] = [];
+  if (n > streams.length) for (let c = 0; c < n && missing.length < 8; c++) if (!streams.some((s) => s.cpu === c)) missing.push(c);
+  // A scan that ended at the end of a CPU's data, with CPUs still to come: the cut is there.
+  if (!first && missing.length && L.cut?.scanned && !L.cut.noData && !L.cut.unsplit) inside = streams.length ? `the CPU data (after that of CPU ${streams[streams.length - 1].cpu})` : 'the CPU data';
+  const parts: string[] = [];
+  for (const s of L.cut?.noData ? [] : streams) {
+    const n = compressed ? s.chunks : s.pages;
+    const of = compressed && s.statedChunks > 0 && !L.cut?.scanned ? ` of ${s.statedChunks}` : '';
+    parts.push(`${n.toLocaleString('en-US')}${of} ${unit}${n === 1 ? '' : 's'} of CPU ${s.cpu} read${s.cutAt >= 0 ? ', the rest lost' : ''}`);
+  }
+  if (missing.length && !L.cut?.noData) parts.push(`no data of CPU${n - streams.length === 1 ? '' : 's'} ${missing.join(', ')}${n - streams.length > missing.length ? ', ...' : ''} (lost)`);
+  const how = L.cut?.noData ? ', before its CPU data: no event could be read' : L.cut?.scanned ? (L.cut.unsplit ? '; its uncompressed CPU data cannot be split per CPU without the BUFFER option at the end of the file, so no event is read' : '; the CPU data was found by scanning the sections and compressed chunks (the options that locate it are lost)') : '';
+  return { at, reason: `the file ends at byte ${fileSize} inside ${inside}${how}${parts.length ? `: ${parts.join('; ')}` : ''}` };
 }
 
 /**

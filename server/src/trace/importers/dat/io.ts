@@ -125,7 +125,8 @@ export class Cursor {
         this.pos = start + z + 1;
         return latin1(this.win, s, s + z);
       }
-      if (avail >= max + 1 || avail >= this.end - start) throw new DatFormatError(`unterminated string at offset ${start}`);
+      if (avail >= max + 1) throw new DatFormatError(`unterminated string at offset ${start}`);
+      if (avail >= this.end - start) throw new DatFormatError(`truncated at offset ${this.end} (a string from offset ${start} has no end)`);
     }
   }
 

@@ -46,6 +46,13 @@ export class CpuStream {
   pages = 0;
   corruptPages = 0;
   finished = false;
+  /** The file ends inside this CPU's data (see {@link cutAt}). */
+  readonly cut: boolean;
+  /** Where the file cut this CPU's data short: the offset of the page or chunk it ends inside (-1: not met). */
+  cutAt = -1;
+  /** Compressed chunks decoded, and the count the data states (-1 before it is read). */
+  chunks = 0;
+  statedChunks = -1;
 
   private ts = 0;
   private pageStart = 0;
@@ -71,14 +78,22 @@ export class CpuStream {
   ) {
     this.next = data.offset;
     // For compressed data trace-cmd's size counts the chunks but not the leading chunk count.
-    this.end = Math.min(data.offset + data.size + (L.compression === 'none' ? 0 : 4), fileSize);
+    const end = data.offset + data.size + (L.compression === 'none' ? 0 : 4);
+    this.end = Math.min(end, fileSize);
+    this.cut = data.cut === true || end > fileSize;
+    this.found = data.found;
   }
+
+  private readonly found: number | undefined;
 
   /** Loads the next window or chunk; false at the end of this CPU's data. */
   *refill(): Reads<boolean> {
     const ps = this.L.pageSize;
     if (this.L.compression === 'none') {
-      if (this.next >= this.end) return this.done();
+      if (this.next >= this.end) {
+        if (this.cut && this.cutAt < 0) this.cutAt = this.end;
+        return this.done();
+      }
       const n = Math.min(WINDOW_BYTES - (WINDOW_BYTES % ps || 0), this.end - this.next);
       // The previous window is used up: the driver may read into it.
       const b = yield { offset: this.next, length: n, reuse: this.buf.length ? this.buf : undefined };
@@ -89,13 +104,16 @@ export class CpuStream {
     }
     for (;;) {
       if (this.chunksLeft < 0) {
-        if (this.next + 4 > this.end) return this.done();
+        if (this.next + 4 > this.end) return this.cutHere(this.next);
         const h = yield* this.compressed(this.next, 4);
-        if (h.length < 4) return this.done();
-        this.chunksLeft = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, this.L.little);
+        if (h.length < 4) return this.cutHere(this.next);
+        this.statedChunks = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, this.L.little);
+        // Data located by a scan: its whole chunks, and the one the file ends inside.
+        this.chunksLeft = this.found === undefined ? this.statedChunks : this.found + (this.cut ? 1 : 0);
         this.next += 4;
       }
-      if (this.chunksLeft === 0 || this.next + 8 > this.end) return this.done();
+      if (this.chunksLeft === 0) return this.done();
+      if (this.next + 8 > this.end) return this.cutHere(this.next);
       const at = this.next;
       const h = yield* this.compressed(at, 8);
       if (h.length < 8) return this.done();
@@ -103,6 +121,7 @@ export class CpuStream {
       const zsize = hv.getUint32(0, this.L.little);
       const usize = hv.getUint32(4, this.L.little);
       this.chunksLeft--;
+      if (this.cut && at + 8 + zsize > this.end && usize <= MAX_CHUNK_BYTES) return this.cutHere(at);
       if (at + 8 + zsize > this.end || usize > MAX_CHUNK_BYTES) {
         this.sink.warn(this.cpu, at, `CPU ${this.cpu}: compressed chunk at file offset ${at} claims ${zsize} -> ${usize} bytes, beyond this CPU's data; the rest of the CPU's data is skipped`);
         this.corruptPages++;
@@ -122,6 +141,7 @@ export class CpuStream {
         this.sink.warn(this.cpu, at, `CPU ${this.cpu}: compressed chunk at file offset ${at} could not be decompressed (${(e as Error).message}); its pages are skipped`);
         continue;
       }
+      this.chunks++;
       if (out.length === 0) continue;
       this.setBuf(out, at, true);
       return true;
@@ -143,6 +163,12 @@ export class CpuStream {
   private done(): boolean {
     this.finished = true;
     return false;
+  }
+
+  /** The data ends at `at` before its end: where the file is cut when it is (else the data simply ends). */
+  private cutHere(at: number): boolean {
+    if (this.cut && this.cutAt < 0) this.cutAt = at;
+    return this.done();
   }
 
   private setBuf(b: Uint8Array, fileOffset: number, compressed: boolean): void {
@@ -173,6 +199,11 @@ export class CpuStream {
     for (;;) {
       this.pageStart += ps;
       const p = this.pageStart;
+      // The page the file ends inside (the last window of a cut file): not decoded.
+      if (this.cut && !this.bufCompressed && p < this.buf.length && p + ps > this.buf.length && this.next >= this.end) {
+        this.cutAt = this.bufFileOffset + p;
+        return false;
+      }
       if (p + P.dataOffset > this.buf.length) return false;
       const dv = this.dv;
       this.pages++;
