@@ -102,3 +102,22 @@ test('the capped simulation (the editor with a time cap) shares the bound among 
   const lanes = rs[0].timeline!.lanes.length;
   for (const r of rs) assert.ok(intervals(r) <= 3000 + lanes, `${r.name}: ${intervals(r)} intervals`);
 });
+
+test('the stop at the bound does not depend on the clock: batches sized by the clock (the sim worker) stop where fixed batches do', () => {
+  const text = BUSY;
+  const doc = (checkEvery?: () => number) => {
+    const r = simulate(scenario(text), { timeline: true, maxTimelineIntervals: 20_000, checkEvery });
+    assert.equal(r.stop.reason, 'timeline_limit');
+    return JSON.stringify(toRunJson('busy.vps', text, new LineIndex(text), 1, [r], [], true));
+  };
+  const fixed = doc();
+  // Batch sizes as a loaded machine's clock would pick them: anything from 1 to 5,000 events.
+  for (const seed of [1, 2, 3]) {
+    let x = seed;
+    const jittery = () => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      return 1 + (x % 5000);
+    };
+    assert.equal(doc(jittery), fixed, `seed ${seed}`);
+  }
+});

@@ -27,6 +27,9 @@ import { RngStreams } from './rng';
 import { PlainVcpu } from './vcpu';
 import { buildOpenHcl } from './openhcl';
 
+/** Events between the polls at which a run may stop at its timeline bound (`timeline_limit`): the engine's default batch. */
+const TIMELINE_POLL = 4096;
+
 export type { SimOptions } from './contracts';
 export type { VariantResult, RunResult } from './result';
 
@@ -198,12 +201,25 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   // ---- run
   host.start();
   opts.onPhase?.('run', engine);
+  // A timeline that reached its bound (record.ts) stops the run at the next poll, so the
+  // statistics cover about the span the timeline shows. That stop is part of the result, so it
+  // must not depend on the clock: it is taken only at a multiple of the batch (4,096 events, or
+  // a numeric `checkEvery`) from the start, and a batch size adapted to the clock (sim/worker.ts
+  // `adaptiveBatch`) is cut so that every such multiple is a poll. The run then stops where fixed
+  // batches stopped it.
+  const e0 = engine.events;
+  const adaptive = typeof opts.checkEvery === 'function' ? opts.checkEvery : undefined;
+  const unit = typeof opts.checkEvery === 'number' ? Math.max(1, opts.checkEvery) : TIMELINE_POLL;
   const reason = engine.run(durationNs, {
     maxEvents: opts.maxEvents ?? set.maxEvents,
-    // A timeline that reached its bound (record.ts) stops the run at the next poll, so the
-    // statistics cover about the span the timeline shows.
-    shouldStop: opts.timeline === true ? () => (rec.cutNs !== undefined ? 'timeline_limit' : opts.shouldStop?.()) : opts.shouldStop,
-    checkEvery: opts.checkEvery,
+    shouldStop:
+      opts.timeline === true
+        ? () => (rec.cutNs !== undefined && (engine.events - e0) % unit === 0 ? 'timeline_limit' : opts.shouldStop?.())
+        : opts.shouldStop,
+    checkEvery:
+      opts.timeline === true && adaptive !== undefined
+        ? () => Math.min(Math.max(1, adaptive() | 0), unit - ((engine.events - e0) % unit))
+        : opts.checkEvery,
     onProgress: opts.onProgress && durationNs > 0 ? (now) => opts.onProgress!(Math.min(1, now / durationNs)) : undefined,
   });
   opts.onPhase?.('results', engine);
