@@ -122,6 +122,18 @@ export interface DatLayout {
   notes: string[];
   /** Set when the file is cut short (ends inside a section or inside the CPU data). */
   cut?: DatCut;
+  /** Bytes the header sections decompressed to (counted against {@link inflateBudget}). */
+  inflated: number;
+}
+
+/**
+ * Most bytes a file's compressed sections and chunks may decompress to, in all (per import
+ * pass): 64 MiB plus 128 times the file's size. An assumption with a wide margin: the shared
+ * real traces' chunks decompress to 9x and their largest section to 16x; a zstd stream can
+ * claim 32,000x (a decompression bomb), which would take minutes and gigabytes.
+ */
+export function inflateBudget(fileSize: number): number {
+  return (64 << 20) + 128 * fileSize;
 }
 
 const MAX_SECTION_BYTES = 256 * 1024 * 1024;
@@ -168,6 +180,7 @@ function* readHeaders(fileSize: number, dec: DatDecompressors): Reads<DatLayout>
     otherBuffers: [],
     optionIds: [],
     notes: [],
+    inflated: 0,
   };
   if (version === 6) yield* readV6(c, L);
   else yield* readV7(c, L, dec, fileSize);
@@ -271,9 +284,12 @@ interface Section {
   next: number;
 }
 
-function decompress(dec: DatDecompressors, alg: string, src: Uint8Array, size: number): Uint8Array {
+function decompress(dec: DatDecompressors, L: DatLayout, fileSize: number, offset: number, src: Uint8Array, size: number): Uint8Array {
+  const alg = L.compression;
   const f = alg === 'zstd' ? dec.zstd : alg === 'zlib' ? dec.zlib : undefined;
   if (!f) throw new DatFormatError(`compression '${alg}' is not supported here`);
+  if (L.inflated + size > inflateBudget(fileSize)) throw new DatFormatError(`section at ${offset}: its ${size} decompressed bytes would bring the header sections' to ${L.inflated + size}, more than a file of ${fileSize} bytes may decompress to (${inflateBudget(fileSize)}: 64 MiB + 128 x its size)`);
+  L.inflated += size;
   let out: Uint8Array;
   try {
     out = f(src, size);
@@ -296,7 +312,7 @@ function* readSection(fileSize: number, offset: number, L: DatLayout, dec: DatDe
     const zsize = yield* c.u32();
     const usize = checkSize(yield* c.u32());
     if (zsize + 8 > size) throw new DatFormatError(`section at ${offset}: compressed size ${zsize} exceeds the section`);
-    data = decompress(dec, L.compression, yield* c.bytes(zsize), usize);
+    data = decompress(dec, L, fileSize, offset, yield* c.bytes(zsize), usize);
   }
   return { id, data, next: id === 0 ? nextOptions(data, L.little) : 0 };
 }

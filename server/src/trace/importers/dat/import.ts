@@ -13,7 +13,7 @@ import { EventKind, EventTable, noteKvmEvent, ThreadTable } from '../../events';
 import { timeShiftSummary } from '../../link/timeshift';
 import type { ImportedTrace } from '../../importer';
 import { ImportStats } from '../../stats';
-import { readLayout, type DatLayout, type FormatEntry } from './file';
+import { inflateBudget, readLayout, type DatLayout, type FormatEntry } from './file';
 import { parseEventFormat, type FieldDesc } from './format';
 import { latin1 } from './io';
 import { DatFormatError, type DatDecompressors, type Reads } from './io';
@@ -128,13 +128,14 @@ export function* datImport(fileSize: number, opts: DatImportOptions = {}): Reads
     },
   };
   const streams: CpuStream[] = [];
+  const budget = { left: inflateBudget(fileSize) - L.inflated };
   for (const c of L.cpus) {
     if (c.cpu >= MAX_CPUS) {
       stats.count('dat_corrupt_page');
       stats.warn(0, c.offset, `CPU number ${c.cpu} out of range; its data is skipped`);
       continue;
     }
-    streams.push(new CpuStream(c.cpu, c, L, opts.decompressors ?? {}, fileSize, ringEvents));
+    streams.push(new CpuStream(c.cpu, c, L, opts.decompressors ?? {}, fileSize, ringEvents, budget));
   }
   maxCpu = yield* merge(streams, sink);
   let pages = 0;
@@ -200,7 +201,9 @@ function* replayRows(L: DatLayout, names: EventTable, fileSize: number, opts: Da
   const sink = new DatSink(L, rows, new ThreadTable(), stats, Rows.Only);
   const quiet = { warn: () => {}, lost: () => {} };
   const streams: CpuStream[] = [];
-  for (const c of L.cpus) if (c.cpu < MAX_CPUS) streams.push(new CpuStream(c.cpu, c, L, opts.decompressors ?? {}, fileSize, quiet));
+  // The same budget as the first pass, spent in the same order: the same chunks are decoded.
+  const budget = { left: inflateBudget(fileSize) - L.inflated };
+  for (const c of L.cpus) if (c.cpu < MAX_CPUS) streams.push(new CpuStream(c.cpu, c, L, opts.decompressors ?? {}, fileSize, quiet, budget));
   rows.onBlockFull = (bi) => onBlock(rows, bi, BLOCK_ROWS);
   yield* merge(streams, sink);
   rows.onBlockFull = undefined;

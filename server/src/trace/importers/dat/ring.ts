@@ -15,7 +15,7 @@
  * where) and the rest of it skipped; the next page is read as usual.
  */
 import { DatFormatError, readU64, type DatDecompressors, type Reads } from './io';
-import type { CpuData, DatLayout } from './file';
+import { inflateBudget, type CpuData, type DatLayout } from './file';
 
 /** Uncompressed data is read this many bytes at a time (whole pages). */
 export const WINDOW_BYTES = 1 << 20;
@@ -75,6 +75,8 @@ export class CpuStream {
     private readonly dec: DatDecompressors,
     private readonly fileSize: number,
     private readonly sink: RingEvents,
+    /** Bytes the chunks of all CPUs may still decompress to in this pass (see {@link inflateBudget}); shared by the streams of one pass. */
+    private readonly budget: { left: number } = { left: inflateBudget(fileSize) - L.inflated },
   ) {
     this.next = data.offset;
     // For compressed data trace-cmd's size counts the chunks but not the leading chunk count.
@@ -127,6 +129,12 @@ export class CpuStream {
         this.corruptPages++;
         return this.done();
       }
+      if (usize > this.budget.left) {
+        this.sink.warn(this.cpu, at, `CPU ${this.cpu}: compressed chunk at file offset ${at} claims ${usize} bytes, more than the file may still decompress to (${inflateBudget(this.fileSize)} bytes in all for a file of ${this.fileSize}: 64 MiB + 128 x its size; a decompression bomb or a corrupt size); the rest of the CPU's data is skipped`);
+        this.corruptPages++;
+        return this.done();
+      }
+      this.budget.left -= usize;
       this.next = at + 8 + zsize;
       const z = yield* this.compressed(at + 8, zsize);
       let out: Uint8Array;
