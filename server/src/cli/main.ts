@@ -2,8 +2,10 @@
  * `vpscope` command-line entry. Each sub-command lives in its own module and is a thin shell over
  * the same core API the language server uses; this file only dispatches and maps failures to exit
  * codes (0 ok, 1 findings/errors in the input, 2 bad usage, unreadable input or unwritable output,
- * 3 internal error, 130 interrupted by Ctrl-C / SIGINT).
+ * or a command's bundle missing from the installation, 3 internal error, 130 interrupted by
+ * Ctrl-C / SIGINT).
  */
+import { join } from 'node:path';
 import { ioReason, terminalSafe } from './common';
 
 /** package.json's version: put in by scripts/build.mjs (define); read from the file under tsx. */
@@ -57,8 +59,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`vpscope: unknown command '${terminalSafe(cmd)}'\n\n${USAGE}\n`);
     return 2;
   }
+  let command: Command;
   try {
-    return await load()(rest);
+    command = load();
+  } catch (e) {
+    // Built, the command is a bundle beside cli.js (dist/cli-analyze.js, dist/cli-scenario.js):
+    // one missing or unreadable is a broken installation, said in one line.
+    const m = /Cannot find module '([^']+)'/.exec((e as Error)?.message ?? '');
+    const what = m ? `${terminalSafe(join(__dirname, m[1]))} is missing` : terminalSafe((e as Error)?.message?.split('\n')[0] ?? String(e));
+    process.stderr.write(`vpscope ${cmd}: cannot load the code of this command: ${what}; the installation is incomplete, reinstall vpscope\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
   } catch (e) {
     // Programmer errors only: user input problems are reported as diagnostics by the commands.
     process.stderr.write(`vpscope ${cmd}: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
