@@ -163,6 +163,25 @@ describe('.dat cut short: written files', () => {
     assert.equal(t.stats.counters.dat_truncated, 1);
   });
 
+  it('a chunk count lower than the chunks that follow: a located warning, not a silent loss', () => {
+    const full = buildDat({ version: 7, compression: 'zlib', cpus: evs.map((e) => pages(e, { perPage: 12 })), pagesPerChunk: 2 });
+    const whole = importCut(full);
+    // CPU 0's data starts at the first page boundary after the flyrecord section, with its count.
+    const at = PAGE;
+    const dv = new DataView(full.buffer, full.byteOffset);
+    assert.equal(dv.getUint32(at, true), 9);
+    for (const n of [0, 1, 8]) {
+      const f = new Uint8Array(full);
+      new DataView(f.buffer).setUint32(at, n, true);
+      const t = importCut(f);
+      assert.ok(t.stats.events < whole.stats.events);
+      assert.equal(t.stats.counters.dat_corrupt_page, 1, JSON.stringify(t.stats.warnings));
+      const w = t.stats.warnings[0];
+      assert.match(w.reason, new RegExp(`^CPU 0: its data states ${n} compressed chunks?, but \\d+ bytes of it follow (it|them) from file offset ${w.offset} \\(a corrupt chunk count\\); they are skipped$`));
+      assert.ok(w.offset > at && w.offset < f.length);
+    }
+  });
+
   it('a cut inside the headers is an error naming where the file ends', () => {
     const full = buildDat({ version: 6, cpus: evs.map((e) => pages(e, { perPage: 12 })) });
     const t = importCut(full.subarray(0, 300));

@@ -114,7 +114,15 @@ export class CpuStream {
         this.chunksLeft = this.found === undefined ? this.statedChunks : this.found + (this.cut ? 1 : 0);
         this.next += 4;
       }
-      if (this.chunksLeft === 0) return this.done();
+      if (this.chunksLeft === 0) {
+        // The stated count is read but this CPU's data goes on (trace-cmd's size counts exactly
+        // its chunks): a corrupt count, said where the unread data starts.
+        if (this.found === undefined && this.next + 8 <= this.end) {
+          this.corruptPages++;
+          this.sink.warn(this.cpu, this.next, `CPU ${this.cpu}: its data states ${this.statedChunks} compressed chunk${this.statedChunks === 1 ? '' : 's'}, but ${this.end - this.next} bytes of it follow ${this.statedChunks === 1 ? 'it' : 'them'} from file offset ${this.next} (a corrupt chunk count); they are skipped`);
+        }
+        return this.done();
+      }
       if (this.next + 8 > this.end) return this.cutHere(this.next);
       const at = this.next;
       const h = yield* this.compressed(at, 8);
