@@ -86,6 +86,9 @@ describe('simulate --seeds/--sweep', () => {
       [['--max-events', '0'], /--max-events expects at least 1/],
       [['--seeds', '0'], /--seeds expects 1 to/],
       [['--seeds', 'x'], /--seeds expects a number/],
+      // 1e12 is a number (check --sim-wall-ms takes it): the message says which are taken.
+      [['--wall-ms', '1e12'], /--wall-ms expects a number written in digits \(such as 500 or 2\.5k\), got '1e12'/],
+      [['--wall-ms', 'NaN'], /--wall-ms expects a number written in digits/],
       [['--seeds', '2', '--seed-list', '1,2'], /either --seeds or --seed-list/],
       [['--seed-list', '1,1'], /names a seed twice/],
       [['--seed-list', '1,,2'], /--seed-list/],

@@ -82,7 +82,7 @@ const fail = (msg: string): number => usageError('simulate', USAGE, msg);
 function parseCount(v: string | undefined, name: string): number | undefined | string {
   if (v === undefined) return undefined;
   const m = /^(\d+(?:\.\d+)?)([kMG]?)$/.exec(v.trim());
-  if (!m) return `--${name} expects a number, got '${v}'`;
+  if (!m) return `--${name} expects a number written in digits (such as 500 or 2.5k), got '${v}'`;
   const n = Number(m[1]) * ({ '': 1, k: 1e3, M: 1e6, G: 1e9 } as Record<string, number>)[m[2]];
   // The pattern has no sign: only a number too large for a double (a 400-digit one) is not finite.
   if (!Number.isFinite(n) || n < 0) return `--${name} must be at most 2^53 - 1 (9007199254740991), got '${v}'`;
