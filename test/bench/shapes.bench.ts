@@ -13,13 +13,10 @@
  * size points at work per event that grows with the VM: a scan of vCPUs, of a team, of a queue). The code is bundled with esbuild
  * first, as dist/ ships it (see sim.bench.ts for why).
  */
-import { buildSync } from 'esbuild';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { SHAPES } from './shapes';
+import { bundleSim, cpuMs } from './simBundle';
 
-const root = join(__dirname, '..', '..');
 const argv = process.argv.slice(2);
 const arg = (k: string) => {
   const i = argv.indexOf(k);
@@ -28,26 +25,15 @@ const arg = (k: string) => {
 const SIZES = (arg('--sizes') ?? '4,16,64').split(',').map(Number);
 const ONLY = arg('--only')?.split(',');
 const REPS = Math.max(1, Number(arg('--reps') ?? 3));
-const dir = mkdtempSync(join(tmpdir(), 'vpscope-shapes-'));
-const entry = join(dir, 'entry.ts');
-writeFileSync(
-  entry,
-  [
-    `export { analyzeDocument } from ${JSON.stringify(join(root, 'server/src/model/analyze'))};`,
-    `export { simulate } from ${JSON.stringify(join(root, 'server/src/sim/run'))};`,
-    `export { Engine } from ${JSON.stringify(join(root, 'server/src/sim/engine'))};`,
-  ].join('\n'),
-);
-const out = join(dir, 'sim.cjs');
-buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, logLevel: 'warning' });
+const { file: out } = bundleSim('vpscope-shapes-', {
+  'server/src/model/analyze': ['analyzeDocument'],
+  'server/src/sim/run': ['simulate'],
+  'server/src/sim/engine': ['Engine'],
+});
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const m = require(out) as typeof import('../../server/src/model/analyze') & typeof import('../../server/src/sim/run') & typeof import('../../server/src/sim/engine');
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 interface Row {
   shape: string;

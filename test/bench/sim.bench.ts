@@ -33,38 +33,27 @@
  *
  * Prints markdown (docs/bench-sim.md keeps the latest numbers).
  */
-import { buildSync } from 'esbuild';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { bundleSim, cpuMs, ROOT } from './simBundle';
 
-const root = join(__dirname, '..', '..');
+const root = ROOT;
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
 const repsArg = argv.indexOf('--reps');
 const REPS = Math.max(1, repsArg >= 0 ? Number(argv[repsArg + 1]) || 5 : quick ? 3 : 5);
-const dir = mkdtempSync(join(tmpdir(), 'vpscope-bench-'));
-const entry = join(dir, 'entry.ts');
-writeFileSync(
-  entry,
-  [
-    `export { analyzeDocument } from ${JSON.stringify(join(root, 'server/src/model/analyze'))};`,
-    `export { simulate } from ${JSON.stringify(join(root, 'server/src/sim/run'))};`,
-    `export { Engine } from ${JSON.stringify(join(root, 'server/src/sim/engine'))};`,
-    `export { Rng, streamState } from ${JSON.stringify(join(root, 'server/src/sim/rng'))};`,
-  ].join('\n'),
-);
-const out = join(dir, 'sim.cjs');
-buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, logLevel: 'warning' });
+const { file: out } = bundleSim('vpscope-bench-', {
+  'server/src/model/analyze': ['analyzeDocument'],
+  'server/src/sim/run': ['simulate'],
+  'server/src/sim/engine': ['Engine'],
+  'server/src/sim/rng': ['Rng', 'streamState'],
+});
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const m = require(out) as typeof import('../../server/src/model/analyze') & typeof import('../../server/src/sim/run') & typeof import('../../server/src/sim/engine') & typeof import('../../server/src/sim/rng');
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
-const cpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;

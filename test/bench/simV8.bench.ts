@@ -17,13 +17,12 @@
  * Every run is preceded by `gc()`, and the previous run's engine is held across it, as sim.bench.ts
  * does; `--release` drops it first, to see what a full GC between runs does to the optimised code.
  */
-import { buildSync } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleSim, ROOT } from './simBundle';
 
-const root = join(__dirname, '..', '..');
+const root = ROOT;
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string) => {
   const i = argv.indexOf(name);
@@ -34,17 +33,7 @@ const duration = opt('--duration', '');
 const runs = Math.max(2, Number(opt('--runs', '3')) || 3);
 const release = argv.includes('--release');
 
-const dir = mkdtempSync(join(tmpdir(), 'vpscope-simv8-'));
-const entry = join(dir, 'entry.ts');
-writeFileSync(
-  entry,
-  [
-    `export { analyzeDocument } from ${JSON.stringify(join(root, 'server/src/model/analyze'))};`,
-    `export { simulate } from ${JSON.stringify(join(root, 'server/src/sim/run'))};`,
-  ].join('\n'),
-);
-const bundle = join(dir, 'sim.cjs');
-buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundle, logLevel: 'warning' });
+const { dir, file: bundle } = bundleSim('vpscope-simv8-', { 'server/src/model/analyze': ['analyzeDocument'], 'server/src/sim/run': ['simulate'] });
 
 // The child: N runs, a marker line after each; with --alloc, the last run under the heap profiler.
 const driver = join(dir, 'driver.cjs');
