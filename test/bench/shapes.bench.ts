@@ -15,7 +15,7 @@
  */
 import { loadavg } from 'node:os';
 import { SHAPES } from './shapes';
-import { bundleSim, cpuMs } from './simBundle';
+import { bundleSim, cpuMs, floorCpuMs } from './simBundle';
 
 const argv = process.argv.slice(2);
 const arg = (k: string) => {
@@ -29,9 +29,10 @@ const { file: out } = bundleSim('vpscope-shapes-', {
   'server/src/model/analyze': ['analyzeDocument'],
   'server/src/sim/run': ['simulate'],
   'server/src/sim/engine': ['Engine'],
+  'server/src/sim/rng': ['Rng', 'streamState'],
 });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const m = require(out) as typeof import('../../server/src/model/analyze') & typeof import('../../server/src/sim/run') & typeof import('../../server/src/sim/engine');
+const m = require(out) as typeof import('../../server/src/model/analyze') & typeof import('../../server/src/sim/run') & typeof import('../../server/src/sim/engine') & typeof import('../../server/src/sim/rng');
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
@@ -89,33 +90,8 @@ function runShape(name: string, n: number, text: string): Row {
   return best!;
 }
 
-/** The same Engine with a trivial handler, `pending` events in flight, each re-posted 1..100 us ahead. */
-function floor(events: number, pending: number): number {
-  let best = Infinity;
-  let seed = 1;
-  const delays = new Float64Array(4096);
-  for (let i = 0; i < delays.length; i++) {
-    seed = (seed * 48271) % 2147483647;
-    delays[i] = 1000 + (seed % 99_000);
-  }
-  for (let rep = 0; rep < 4; rep++) {
-    const e = new m.Engine();
-    let k = 0;
-    const id = e.register({
-      onEvent(_a: number, now: number) {
-        e.post(id, 0, now + delays[k++ & 4095]);
-      },
-    });
-    for (let i = 0; i < pending; i++) e.post(id, 0, 1000 + ((i * 7919) % 99_000));
-    e.run(Infinity, { maxEvents: 100_000 });
-    gc();
-    const c0 = cpuMs();
-    e.run(Infinity, { maxEvents: e.events + events });
-    const ms = cpuMs() - c0;
-    if (rep > 0) best = Math.min(best, ms);
-  }
-  return (best * 1e6) / events;
-}
+/** The floor (simBundle.ts): `pending` events in flight, none at the same instant, best of 3 runs; ns per event. */
+const floor = (events: number, pending: number) => (floorCpuMs(m, events, pending, 0, 3) * 1e6) / events;
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 const load0 = loadavg()[0];

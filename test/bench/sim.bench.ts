@@ -36,7 +36,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { bundleSim, cpuMs, ROOT } from './simBundle';
+import { bundleSim, cpuMs, floorCpuMs, ROOT } from './simBundle';
 
 const root = ROOT;
 const argv = process.argv.slice(2);
@@ -176,35 +176,6 @@ function runScenario(file: string, durationNs?: number): Row {
   };
 }
 
-/**
- * The floor: the same Engine and queue with a trivial handler. `pending` entries in flight; each
- * event schedules one new one, a `sameTime` share of them at the current time, the rest 1..100 us
- * ahead. Best CPU of `reps` runs.
- */
-function floor(events: number, pending: number, sameTime: number, reps: number): number {
-  const rng = new m.Rng(m.streamState(1, 'floor'));
-  const delays = new Float64Array(4096);
-  for (let i = 0; i < delays.length; i++) delays[i] = rng.float() < sameTime ? 0 : 1000 + Math.floor(rng.float() * 99_000);
-  let best = Infinity;
-  for (let rep = 0; rep < reps + 1; rep++) {
-    const e = new m.Engine();
-    let k = 0;
-    const id = e.register({
-      onEvent(_a: number, now: number) {
-        e.post(id, 0, now + delays[k++ & 4095]);
-      },
-    });
-    for (let i = 0; i < pending; i++) e.post(id, 0, 1000 + ((i * 7919) % 99_000));
-    e.run(Infinity, { maxEvents: Math.min(200_000, events) }); // warm-up
-    gc();
-    const c0 = cpuMs();
-    e.run(Infinity, { maxEvents: e.events + events });
-    const ms = cpuMs() - c0;
-    if (rep > 0 || reps === 0) best = Math.min(best, ms); // the first run warms the JIT up
-  }
-  return best;
-}
-
 /** One run with every handler timed; prints the handlers by total time. */
 function profileScenario(file: string, durationNs: number | undefined): void {
   const text = readFileSync(join(root, 'test/bench', file), 'utf8');
@@ -258,7 +229,7 @@ console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 const nsRows: number[] = [];
 for (const r of rows) {
   const b = r.best;
-  const f = floor(r.events, r.pending, r.sameTime, Math.max(2, Math.min(REPS, 5)));
+  const f = floorCpuMs(m, r.events, r.pending, r.sameTime, Math.max(2, Math.min(REPS, 5)));
   const ns = nsPer(b.totalMs, r.events);
   const fns = nsPer(f, r.events);
   nsRows.push(ns);

@@ -8,6 +8,8 @@ import { buildSync } from 'esbuild';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Engine } from '../../server/src/sim/engine';
+import type { Rng, streamState } from '../../server/src/sim/rng';
 
 /** The repository's root. */
 export const ROOT = join(__dirname, '..', '..');
@@ -29,4 +31,41 @@ export function bundleSim(prefix: string, exports: Record<string, string[]>): { 
 export function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/** What `floorCpuMs` needs from a bundle (export these three). */
+export interface FloorModules {
+  Engine: typeof Engine;
+  Rng: typeof Rng;
+  streamState: typeof streamState;
+}
+
+/**
+ * The floor: the bundle's Engine and queue with a trivial handler. `pending` entries in flight;
+ * each event schedules one new one, a `sameTime` share of them at the current time, the rest
+ * 1..100 us ahead. Best CPU ms of `reps` runs of `events` events, after a warm-up run.
+ */
+export function floorCpuMs(m: FloorModules, events: number, pending: number, sameTime: number, reps: number): number {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const rng = new m.Rng(m.streamState(1, 'floor'));
+  const delays = new Float64Array(4096);
+  for (let i = 0; i < delays.length; i++) delays[i] = rng.float() < sameTime ? 0 : 1000 + Math.floor(rng.float() * 99_000);
+  let best = Infinity;
+  for (let rep = 0; rep < reps + 1; rep++) {
+    const e = new m.Engine();
+    let k = 0;
+    const id = e.register({
+      onEvent(_a: number, now: number) {
+        e.post(id, 0, now + delays[k++ & 4095]);
+      },
+    });
+    for (let i = 0; i < pending; i++) e.post(id, 0, 1000 + ((i * 7919) % 99_000));
+    e.run(Infinity, { maxEvents: Math.min(200_000, events) }); // warm-up
+    gc();
+    const c0 = cpuMs();
+    e.run(Infinity, { maxEvents: e.events + events });
+    const ms = cpuMs() - c0;
+    if (rep > 0 || reps === 0) best = Math.min(best, ms); // the first run warms the JIT up
+  }
+  return best;
 }
