@@ -67,3 +67,10 @@ test('--max-events bounds each run and the JSON says so', () => {
   assert.deepEqual(j.variants[0].stop.reason, 'max_events');
   assert.equal(j.variants[0].counters.events, 100);
 });
+
+test('counts take the k / M / G suffixes the help names: --max-events 0.5k is 500 events', () => {
+  assert.match(cli('--help').stdout, /may end in k, M or G/);
+  const j = JSON.parse(cli(small, '--json', '--max-events', '0.5k').stdout);
+  assert.equal(j.variants[0].stop.reason, 'max_events');
+  assert.equal(j.variants[0].counters.events, 500);
+});

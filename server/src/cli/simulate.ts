@@ -69,6 +69,9 @@ Options:
   --jobs N              worker threads for --seeds/--sweep (default: one per core)
   -h, --help            show this help
 
+N is written in digits and may end in k, M or G (x1,000, x1,000,000, x1,000,000,000): '--max-events
+50M', '--wall-ms 2.5k'.
+
 Ctrl-C stops the run within a second and prints what was simulated (exit 130). A stop by
 --wall-ms keeps what ran; variants it kept from starting are listed as not run (in the text,
 and as 'notRun' in the JSON).
