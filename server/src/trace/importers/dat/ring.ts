@@ -76,7 +76,7 @@ export class CpuStream {
     private readonly fileSize: number,
     private readonly sink: RingEvents,
     /** Bytes the chunks of all CPUs may still decompress to in this pass (see {@link inflateBudget}); shared by the streams of one pass. */
-    private readonly budget: { left: number } = { left: inflateBudget(fileSize) - L.inflated },
+    private readonly budget: { left: number },
   ) {
     this.next = data.offset;
     // For compressed data trace-cmd's size counts the chunks but not the leading chunk count.
