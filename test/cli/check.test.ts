@@ -19,9 +19,9 @@ const useDist = process.env.VPSCOPE_CLI === 'dist' && existsSync(join(root, 'dis
 // would not resolve.
 const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
-function run(args: string[], cwd: string): { code: number | null; out: string; err: string } {
-  const cmd = useDist ? [join(root, 'dist', 'cli.js'), 'check', ...args] : ['--import', tsx, join(cliDir, 'main.ts'), 'check', ...args];
-  const r = spawnSync(process.execPath, cmd, { cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+function run(args: string[], cwd: string, input?: string, command = 'check'): { code: number | null; out: string; err: string } {
+  const cmd = useDist ? [join(root, 'dist', 'cli.js'), command, ...args] : ['--import', tsx, join(cliDir, 'main.ts'), command, ...args];
+  const r = spawnSync(process.execPath, cmd, { cwd, encoding: 'utf8', input: input ?? '', env: { ...process.env, NODE_OPTIONS: '' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -126,6 +126,38 @@ test('usage errors and unreadable files exit 2 with a message on stderr', () => 
     assert.match(r.err, /vpscope check: /);
     assert.equal(r.out, '');
   }
+});
+
+test("'-' reads the scenario from standard input, for check and simulate, shown as <stdin>", () => {
+  const bad = run(['-'], dir, BAD);
+  assert.equal(bad.code, 1, bad.err);
+  assert.match(bad.out, /^<stdin>:6:26: error VPS105: /m);
+  const warn = run(['--no-simulate', '--format', 'json', '-'], dir, WARN);
+  assert.equal(warn.code, 0, warn.err);
+  assert.equal(JSON.parse(warn.out).files[0].file, '<stdin>');
+  assert.equal(JSON.parse(warn.out).files[0].diagnostics[0].code, 'VPS132');
+  // Empty input (a closed or empty pipe) is an empty scenario: its diagnostics, not an I/O error.
+  const empty = run(['-'], dir, '');
+  assert.equal(empty.code, 1);
+  assert.match(empty.out, /^<stdin>:1:1: error VPS113: /);
+  const twice = run(['-', '-'], dir, GOOD);
+  assert.equal(twice.code, 2);
+  assert.match(twice.err, /standard input \(-\) can be given once/);
+  const sim = run(['-'], dir, WARN, 'simulate');
+  assert.equal(sim.code, 0, sim.err);
+  assert.match(sim.out, /^vpscope simulate <stdin>: /);
+  assert.match(sim.out, /run 'vpscope check -'/);
+  const missing = run(['missing.vps'], dir, '', 'simulate');
+  assert.equal(missing.code, 2);
+  assert.equal(missing.err, "vpscope simulate: cannot read 'missing.vps': no such file\n");
+});
+
+test('--sim-wall-ms 0 is allowed, as simulate --wall-ms 0: static diagnostics, nothing simulated, said on stderr', () => {
+  const r = run(['--sim-wall-ms', '0', '--format', 'json', 'warn.vps'], dir);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /the wall budget \(0 ms\) ran out/);
+  assert.equal(JSON.parse(r.out).files[0].diagnostics[0].code, 'VPS132');
+  for (const bad of ['', ' ', '-0.5', 'NaN']) assert.equal(run(['--sim-wall-ms', bad, 'warn.vps'], dir).code, 2, `'${bad}'`);
 });
 
 test('--help prints the usage and exits 0', () => {

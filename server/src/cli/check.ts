@@ -35,6 +35,7 @@ Checks scenario files (.vps) like the editor does: syntax errors (VPS0xx), seman
 warnings (VPS1xx), static stall hazards (VPS2xx) and, for files without errors, what a bounded
 simulation of every variant finds (VPS3xx), with each static hazard reconciled against it
 (confirmed: carries the measured number; not seen in a run that completed: one severity lower).
+FILE '-' reads standard input ('cat s.vps | vpscope check -'), shown as <stdin>.
 
 Options:
   --format text    'file:line:col: severity CODE: message' lines and a summary (default)
@@ -43,7 +44,7 @@ Options:
   --no-simulate    static diagnostics only (no simulation, no reconciliation)
   --sim-ms N       simulated time per variant, ms (default ${DEFAULT_SIM_MS}, as the editor)
   --sim-wall-ms N  wall-clock budget per file for all its variants, ms (default ${DEFAULT_SIM_WALL_MS},
-                   or the scenario's wall_limit when smaller)
+                   or the scenario's wall_limit when smaller; 0: nothing is simulated)
   --codes          list the checker's codes and exit
   -h, --help       show this help
 
@@ -68,8 +69,11 @@ export async function main(args: string[]): Promise<number> {
   if (positionals.length === 0) return usageError('check', USAGE, 'no FILE given');
   const simMs = positiveNumber(v['sim-ms'], DEFAULT_SIM_MS);
   if (simMs === undefined) return usageError('check', USAGE, `--sim-ms must be a positive number of milliseconds, got '${v['sim-ms']}'`);
-  const wallMs = positiveNumber(v['sim-wall-ms'], DEFAULT_SIM_WALL_MS);
-  if (wallMs === undefined) return usageError('check', USAGE, `--sim-wall-ms must be a positive number of milliseconds, got '${v['sim-wall-ms']}'`);
+  // 0 is allowed, as `simulate --wall-ms 0`: the budget has run out before the first run, so the
+  // static diagnostics are printed with the note that nothing was simulated.
+  const wallMs = positiveNumber(v['sim-wall-ms'], DEFAULT_SIM_WALL_MS, true);
+  if (wallMs === undefined) return usageError('check', USAGE, `--sim-wall-ms must be a number of milliseconds, 0 or more, got '${v['sim-wall-ms']}'`);
+  if (positionals.filter((p) => p === '-').length > 1) return usageError('check', USAGE, 'standard input (-) can be given once');
   const simulate = !v['no-simulate'];
 
   const files: CheckedFile[] = [];
@@ -78,7 +82,7 @@ export async function main(args: string[]): Promise<number> {
     try {
       text = await readScenarioText(p);
     } catch (e) {
-      process.stderr.write(terminalSafe(`vpscope check: cannot read '${p}': ${ioReason(e)}\n`));
+      process.stderr.write(terminalSafe(`vpscope check: cannot read '${displayPath(p)}': ${ioReason(e)}\n`));
       return 2;
     }
     const path = displayPath(p);
@@ -91,18 +95,22 @@ export async function main(args: string[]): Promise<number> {
     }
     const t0 = performance.now();
     const budget = Math.min(wallMs, scenario.settings.wallLimitMs);
+    const total = scenario.variants.length + 1;
+    const budgetMessage = (notRun: number): string =>
+      terminalSafe(`vpscope check: ${path}: the wall budget (${budget} ms) ran out; ${notRun.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs (base and variants) not simulated (raise --sim-wall-ms)\n`);
+    if (budget <= 0) {
+      // Nothing may run (the engine would only look at the clock after its first batch).
+      process.stderr.write(budgetMessage(total));
+      files.push({ path, text, diagnostics: analysis.diagnostics, artifact });
+      continue;
+    }
     let notRun = 0;
     const results = simulateAllCapped(
       scenario,
       { variants: 'all', timeline: false, shouldStop: () => (performance.now() - t0 > budget ? 'wall_limit' : false), onNotRun: (names) => (notRun += names.length) },
       Math.round(simMs * 1e6),
     );
-    if (notRun > 0) {
-      const total = scenario.variants.length + 1;
-      process.stderr.write(
-        terminalSafe(`vpscope check: ${path}: the wall budget (${budget} ms) ran out; ${notRun.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} runs (base and variants) not simulated (raise --sim-wall-ms)\n`),
-      );
-    }
+    if (notRun > 0) process.stderr.write(budgetMessage(notRun));
     const measured = withStallRelated(runDiagnostics(results, { suppressions: analysis.suppressions }), results);
     const reconciled = reconcileWithRun(analysis.diagnostics, results, scenario);
     const origins = new Map<Diagnostic, DiagnosticOrigin>();
@@ -147,10 +155,10 @@ export function docsBase(): string | undefined {
   return undefined;
 }
 
-function positiveNumber(s: string | undefined, dflt: number): number | undefined {
+function positiveNumber(s: string | undefined, dflt: number, zero = false): number | undefined {
   if (s === undefined) return dflt;
-  const n = Number(s);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+  const n = s.trim() === '' ? NaN : Number(s);
+  return Number.isFinite(n) && (n > 0 || (zero && n === 0)) ? n : undefined;
 }
 
 /** The repository's web address from package.json, or undefined while there is none (no placeholder host). */

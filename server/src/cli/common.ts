@@ -72,6 +72,7 @@ export const MAX_SCENARIO_BYTES = 64 * 1024 * 1024;
  * message says the bound) instead of reading a device or an endless pipe to the end.
  */
 export async function readScenarioText(path: string, maxBytes = MAX_SCENARIO_BYTES): Promise<string> {
+  if (path === '-') return readStdinText(maxBytes);
   const fh = await open(path, 'r');
   try {
     const chunks: Buffer[] = [];
@@ -82,7 +83,7 @@ export async function readScenarioText(path: string, maxBytes = MAX_SCENARIO_BYT
       if (bytesRead === 0) break;
       chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > maxBytes) throw new Error(`larger than ${maxBytes / (1024 * 1024)} MiB, vpscope's bound for a scenario file (the language server's for a document); split it`);
+      if (total > maxBytes) throw tooLarge(maxBytes);
     }
     return Buffer.concat(chunks, total).toString('utf8');
   } finally {
@@ -90,8 +91,35 @@ export async function readScenarioText(path: string, maxBytes = MAX_SCENARIO_BYT
   }
 }
 
-/** Display path: relative to the working directory when inside it, with forward slashes. */
+function tooLarge(maxBytes: number): Error {
+  return new Error(`larger than ${maxBytes / (1024 * 1024)} MiB, vpscope's bound for a scenario file (the language server's for a document); split it`);
+}
+
+/**
+ * Standard input as UTF-8 text (`vpscope check -`, `cat s.vps | vpscope simulate -`), with the
+ * same bound as a file. A closed standard input reads as empty (Node reopens a closed fd 0 on
+ * /dev/null), as `analyze -` sees it.
+ */
+async function readStdinText(maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const c of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(c);
+    total += c.length;
+    if (total > maxBytes) {
+      process.stdin.destroy();
+      throw tooLarge(maxBytes);
+    }
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+/** What stands for standard input (`-`) in messages and diagnostics. */
+export const STDIN_NAME = '<stdin>';
+
+/** Display path: relative to the working directory when inside it, with forward slashes; `-` is standard input. */
 export function displayPath(p: string): string {
+  if (p === '-') return STDIN_NAME;
   const rel = relative(process.cwd(), p);
   const shown = rel && !rel.startsWith('..') && !/^[A-Za-z]:/.test(rel) ? rel : p;
   return shown.split(sep).join('/');

@@ -24,7 +24,7 @@ import { gzipBase64 } from '../io/gzipBase64';
 import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
-import { displayPath, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
+import { displayPath, ioReason, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
 import { MAX_TIMELINE_INTERVALS } from '../sim/record';
@@ -39,7 +39,7 @@ const USAGE = `Usage: vpscope simulate FILE [options]
 
 Runs the deterministic simulation of a scenario (.vps): the base, one variant, or all of them,
 and reports latency percentiles per task, per-VM shares, steal, stalls (with their source line),
-findings (VPS3xx) and counters.
+findings (VPS3xx) and counters. FILE '-' reads standard input, shown as <stdin>.
 
 Options:
   --variant NAME        simulate this variant (the base is named 'base'); repeatable
@@ -195,7 +195,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     text = await readScenarioText(file);
   } catch (e) {
-    process.stderr.write(terminalSafe(`vpscope simulate: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`));
+    process.stderr.write(terminalSafe(`vpscope simulate: cannot read '${displayPath(file)}': ${ioReason(e)}\n`));
     return release(2);
   }
   const shown = displayPath(file);

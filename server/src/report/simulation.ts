@@ -222,7 +222,7 @@ const NOT_RUN_SHOWN = 20;
 export function renderSummary(file: string, title: string, results: VariantResult[], lines: LineIndex, diags: Diagnostic[], notRun?: NotRun): string {
   let out = `vpscope simulate ${file}: "${clipLabel(title)}"\n`;
   const warn = diags.filter((d) => d.severity === 'warning').length;
-  if (warn) out += `${warn} warning${warn === 1 ? '' : 's'} from the checker (run 'vpscope check ${file}')\n`;
+  if (warn) out += `${warn} warning${warn === 1 ? '' : 's'} from the checker (run 'vpscope check ${file === '<stdin>' ? '-' : file}')\n`;
   for (const r of results) {
     out += `\n== ${clipLabel(r.name)}${r.description ? ` - ${clipRuns(r.description, MAX_MESSAGE)}` : ''}\n`;
     out += `seed ${r.seed}, ${fmtNs(r.stop.simulatedNs)} simulated, ${r.stop.reason === 'completed' ? 'completed' : `STOPPED: ${r.stop.reason}`}, ${r.counters.events ?? 0} events\n\n`;
