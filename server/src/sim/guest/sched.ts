@@ -32,7 +32,7 @@ declare module './state' {
 GuestState.prototype.pickNext = function (this: GuestState, v: number, now: Ns): number {
   let t = this.rq.head[2 * v];
   if (t < 0) t = this.rq.head[2 * v + 1];
-  if (t < 0 && this.waitingV.size > 0) t = this.pullFrom(v);
+  if (t < 0 && this.nQueuedFree > 0) t = this.pullFrom(v);
   if (t < 0) return -1;
   this.dequeue(t);
   this.vCur[v] = t;
@@ -64,6 +64,8 @@ GuestState.prototype.enqueue = function (this: GuestState, t: number, v: number,
   const list = 2 * v + (this.gRt[t] ? 0 : 1);
   if (head) this.rq.pushHead(list, t);
   else this.rq.pushTail(list, t);
+  const al = this.gAllowed[t];
+  if (al.length !== 1 || al[0] !== v) this.nQueuedFree++;
   this.gState[t] = G_QUEUED;
   this.gVcpu[t] = v;
   this.waitingV.add(v);
@@ -78,6 +80,8 @@ GuestState.prototype.dequeue = function (this: GuestState, t: number): void {
   if (list < 0) return;
   this.rq.remove(t);
   const v = list >> 1;
+  const al = this.gAllowed[t];
+  if (al.length !== 1 || al[0] !== v) this.nQueuedFree--;
   if (this.rq.size[2 * v] === 0 && this.rq.size[2 * v + 1] === 0) this.waitingV.delete(v);
 };
 

@@ -133,6 +133,11 @@ export class GuestState {
   readonly vItems: ItemRing[] = [];
   readonly rq: Lists; // list 2v: RT, 2v+1: normal
   readonly waitingV: DenseSet; // vCPUs with queued threads
+  /**
+   * Queued threads that some other vCPU could run (not pinned to the vCPU they are queued on):
+   * while 0, the idle balance (`pullFrom`) has nothing to find and skips its walk of the queues.
+   */
+  nQueuedFree = 0;
   readonly halted: DenseSet;
   vcpuTids: readonly number[] = [];
 

@@ -15,6 +15,7 @@ import type { Engine, EventHandler, Ns } from '../engine';
 import { FairClass } from './fair';
 import { DenseSet } from './lists';
 import { RT_PERIOD_NS, RtClass } from './rt';
+import { RtLoads } from './rtload';
 import { PUT_BLOCK, PUT_CHARGE, PUT_PREEMPT, PUT_YIELD, type HostCore, type PoolScheduler } from './types';
 
 /** Periodic load-balance interval (Linux balances busy CPUs every few ms; 4 ms here). */
@@ -23,14 +24,25 @@ export const BALANCE_NS = 4_000_000;
 const CLS_NONE = 0;
 const CLS_FAIR = 1;
 const CLS_RT = 2;
+/** Affinities up to this many pCPUs are scanned in `selectRt`; larger ones searched by bitsets. */
+const SCAN_MAX = 16;
 
 export class LinuxScheduler implements PoolScheduler, EventHandler {
   readonly kind = 'linux' as const;
   readonly fair: FairClass;
   readonly rt: RtClass;
   private cls = new Int8Array(16);
-  /** Priority of what runs on each pCPU: -1 idle, 0 fair, 1..99 RT. */
+  /** Priority of what runs on each pCPU: -1 idle, 0 fair, 1..99 RT (write through `setCur`). */
   private readonly curPrio: Int32Array;
+  /**
+   * Each pCPU's load for RT wake-up placement, kept at every change of its inputs (`refresh`)
+   * from the first RT wake-up on (`loadsOn`): a pool that never wakes an RT thread pays nothing.
+   */
+  private readonly loads: RtLoads;
+  private loadsOn = false;
+  /** Per thread, its hard affinity as a bitmask (threads with the same affinity share one). */
+  private masks: Uint32Array[] = [];
+  private readonly maskOf = new Map<Int32Array, Uint32Array>();
   /** pCPUs of this pool with nothing running and nothing queued. */
   private readonly idle: DenseSet;
   /** pCPUs with queued (waiting) fair threads. */
@@ -52,6 +64,7 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     this.fair = new FairClass(core, ir.timesliceNs > 0 ? ir.timesliceNs : 3_000_000, n);
     this.rt = new RtClass(core, n);
     this.curPrio = new Int32Array(n).fill(-1);
+    this.loads = new RtLoads(n, cpus);
     this.idle = new DenseSet(n);
     this.fairWaiting = new DenseSet(n);
     this.hid = engine.register(this);
@@ -68,6 +81,14 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     this.cls[tid] = CLS_NONE;
     this.fair.addThread(tid);
     this.rt.addThread(tid);
+    const allowed = this.core.allowed[tid];
+    let mask = this.maskOf.get(allowed);
+    if (!mask) {
+      mask = new Uint32Array((this.core.pcpus + 31) >> 5);
+      for (const c of allowed) mask[c >> 5] |= 1 << (c & 31);
+      this.maskOf.set(allowed, mask);
+    }
+    this.masks[tid] = mask;
   }
 
   start(now: Ns): void {
@@ -78,6 +99,37 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
 
   private wantRt(tid: number): boolean {
     return this.rt.prio(tid) > 0;
+  }
+
+  /**
+   * Recomputes `cpu`'s RT placement load: 1000 when RT is throttled there, else the higher of the
+   * priority it runs and of its best queued RT thread. Called after every change of one of them.
+   */
+  private refresh(cpu: number): void {
+    if (!this.loadsOn) return;
+    let l = 1000;
+    if (!this.rt.throttled[cpu]) {
+      l = this.curPrio[cpu];
+      const qb = this.rt.best(cpu);
+      if (qb >= 0) l = Math.max(l, this.rt.prio(qb));
+    }
+    this.loads.set(cpu, l);
+  }
+
+  private setCur(cpu: number, prio: number): void {
+    this.curPrio[cpu] = prio;
+    this.refresh(cpu);
+  }
+
+  private rtEnqueue(tid: number, cpu: number, head: boolean): void {
+    this.rt.enqueue(tid, cpu, head);
+    this.refresh(cpu);
+  }
+
+  private rtDequeue(tid: number): void {
+    const cpu = this.rt.q.owner[tid];
+    this.rt.dequeue(tid);
+    if (cpu >= 0) this.refresh(cpu);
   }
 
   private markFair(cpu: number): void {
@@ -110,30 +162,35 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     return prev >= 0 && core.isAllowed(tid, prev) ? prev : core.allowed[tid][0];
   }
 
+  /**
+   * The previous pCPU if its load (`refresh`: what runs or waits there, 1000 when RT is throttled)
+   * is below the thread's priority, else the allowed pCPU with the lowest load, the
+   * lowest-numbered one among equals (the first in the ascending affinity list).
+   */
   private selectRt(tid: number): number {
     const core = this.core;
-    const p = this.rt.prio(tid);
-    const prev = core.tCpu[tid];
-    const load = (c: number) => {
-      let cp = this.curPrio[c];
-      if (this.rt.throttled[c]) return 1000; // RT cannot run there now
-      const qb = this.rt.best(c);
-      if (qb >= 0) cp = Math.max(cp, this.rt.prio(qb));
-      return cp;
-    };
-    if (prev >= 0 && core.isAllowed(tid, prev) && load(prev) < p) return prev;
-    let best = -1;
-    let bl = Infinity;
-    const allowed = core.allowed[tid];
-    for (let i = 0; i < allowed.length; i++) {
-      const c = allowed[i];
-      const l = load(c);
-      if (l < bl) {
-        bl = l;
-        best = c;
-      }
+    const loads = this.loads;
+    if (!this.loadsOn) {
+      this.loadsOn = true;
+      for (const c of this.cpus) this.refresh(c);
     }
-    return best >= 0 ? best : allowed[0];
+    const prev = core.tCpu[tid];
+    if (prev >= 0 && core.isAllowed(tid, prev) && loads.load(prev) < this.rt.prio(tid)) return prev;
+    const allowed = core.allowed[tid];
+    if (allowed.length <= SCAN_MAX) {
+      let best = -1;
+      let bl = Infinity;
+      for (let i = 0; i < allowed.length; i++) {
+        const l = loads.level[allowed[i]];
+        if (l < bl) {
+          bl = l;
+          best = allowed[i];
+        }
+      }
+      return best >= 0 ? best : allowed[0];
+    }
+    const c = loads.lowest(this.masks[tid]);
+    return c >= 0 ? c : allowed[0];
   }
 
   // ---------------------------------------------------------------- PoolScheduler
@@ -141,7 +198,7 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   wake(tid: number, now: Ns): void {
     if (this.wantRt(tid)) {
       const cpu = this.selectRt(tid);
-      this.rt.enqueue(tid, cpu, false);
+      this.rtEnqueue(tid, cpu, false);
       this.cls[tid] = CLS_RT;
       this.idle.delete(cpu);
       if (!this.rt.throttled[cpu] && this.rt.prio(tid) > this.curPrio[cpu]) this.core.kick(cpu, now);
@@ -158,10 +215,10 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
 
   put(tid: number, cpu: number, now: Ns, ranNs: Ns, how: number): void {
     const c = this.cls[tid];
-    if (c === CLS_RT) this.rt.charge(tid, cpu, ranNs);
+    if (c === CLS_RT && this.rt.charge(tid, cpu, ranNs)) this.refresh(cpu);
     else if (c === CLS_FAIR) this.fair.charge(tid, ranNs);
     if (how === PUT_CHARGE) return;
-    this.curPrio[cpu] = -1;
+    this.setCur(cpu, -1);
     if (this.fair.cur[cpu] === tid) this.fair.cur[cpu] = -1;
     if (how === PUT_BLOCK) {
       if (c === CLS_FAIR) this.fair.saveLag(tid, cpu, now);
@@ -172,7 +229,7 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       if (c === CLS_FAIR) this.fair.saveLag(tid, cpu, now);
       let head = how === PUT_PREEMPT;
       if (this.rt.isRr(tid) && this.rt.rrLeft[tid] <= 0) head = false;
-      this.rt.enqueue(tid, cpu, head);
+      this.rtEnqueue(tid, cpu, head);
       this.cls[tid] = CLS_RT;
     } else {
       if (c === CLS_RT) this.fair.enqueuePlaced(tid, cpu, now);
@@ -197,8 +254,8 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
         }
       }
       if (t >= 0) {
-        this.rt.dequeue(t);
-        this.curPrio[cpu] = p;
+        this.rtDequeue(t);
+        this.setCur(cpu, p);
         this.idle.delete(cpu);
         return t;
       }
@@ -212,11 +269,11 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     }
     if (t >= 0) {
       this.fair.cur[cpu] = t;
-      this.curPrio[cpu] = 0;
+      this.setCur(cpu, 0);
       this.idle.delete(cpu);
       return t;
     }
-    this.curPrio[cpu] = -1;
+    this.setCur(cpu, -1);
     if (this.rt.q.size[cpu] === 0) this.idle.add(cpu);
     return -1;
   }
@@ -227,7 +284,7 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
 
   idleNow(cpu: number): boolean {
     if (this.rt.q.size[cpu] !== 0 || this.fair.q.size[cpu] !== 0 || this.fairWaiting.size !== 0 || this.rt.waiting.size !== 0) return false;
-    this.curPrio[cpu] = -1;
+    this.setCur(cpu, -1);
     this.idle.add(cpu);
     return true;
   }
@@ -290,13 +347,13 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       const src = this.fair.q.owner[tid];
       this.migrateFair(tid, src, cpu, now, false);
       this.fair.cur[cpu] = tid;
-      this.curPrio[cpu] = 0;
+      this.setCur(cpu, 0);
       this.idle.delete(cpu);
       return true;
     }
     if (c === CLS_RT && this.rt.q.owner[tid] >= 0) {
-      this.rt.dequeue(tid);
-      this.curPrio[cpu] = this.rt.prio(tid);
+      this.rtDequeue(tid);
+      this.setCur(cpu, this.rt.prio(tid));
       this.idle.delete(cpu);
       return true;
     }
@@ -314,16 +371,16 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       this.fair.dequeue(tid);
       this.unmarkFair(cpu);
       this.fair.saveLag(tid, cpu, now);
-      this.rt.enqueue(tid, cpu, false);
+      this.rtEnqueue(tid, cpu, false);
       this.cls[tid] = CLS_RT;
       if (this.rt.prio(tid) > this.curPrio[cpu]) core.kick(cpu, now);
       return;
     }
     if (c === CLS_RT && this.rt.q.owner[tid] >= 0) {
       const cpu = this.rt.q.owner[tid];
-      this.rt.dequeue(tid);
+      this.rtDequeue(tid);
       if (want === CLS_RT) {
-        this.rt.enqueue(tid, cpu, false);
+        this.rtEnqueue(tid, cpu, false);
         if (this.rt.prio(tid) > this.curPrio[cpu]) core.kick(cpu, now);
       } else {
         this.fair.enqueuePlaced(tid, cpu, now);
@@ -339,14 +396,14 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       this.fair.cur[cpu] = -1;
       this.fair.saveLag(tid, cpu, now);
       this.cls[tid] = CLS_RT;
-      this.curPrio[cpu] = this.rt.prio(tid);
+      this.setCur(cpu, this.rt.prio(tid));
     } else if (c === CLS_RT && want === CLS_FAIR) {
       this.fair.place(tid, cpu, now);
       this.fair.cur[cpu] = tid;
       this.cls[tid] = CLS_FAIR;
-      this.curPrio[cpu] = 0;
+      this.setCur(cpu, 0);
     } else if (c === CLS_RT) {
-      this.curPrio[cpu] = this.rt.prio(tid);
+      this.setCur(cpu, this.rt.prio(tid));
     }
     // Re-evaluate the pCPU: a lower priority may now be preempted, and the slice changes.
     core.kick(cpu, now);
@@ -367,6 +424,7 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       this.rt.used[cpu] = 0;
       if (this.rt.throttled[cpu]) {
         this.rt.throttled[cpu] = 0;
+        this.refresh(cpu);
         this.core.kick(cpu, now);
       } else if (cur >= 0 && this.cls[cur] === CLS_RT) this.core.kick(cpu, now); // re-arm its budget
     }

@@ -32,6 +32,10 @@ export class RtClass {
   /** RT time used per pCPU in the current throttling period, and whether it is throttled. */
   readonly used: Float64Array;
   readonly throttled: Uint8Array;
+  /** Priority each queued thread was queued with, queued threads per priority, and the highest such priority (0 none). */
+  private qPrio = new Int32Array(0);
+  private readonly nAt = new Int32Array(100);
+  private qTop = 0;
 
   constructor(
     private readonly core: HostCore,
@@ -49,6 +53,9 @@ export class RtClass {
       const b = new Float64Array(n);
       b.set(this.rrLeft);
       this.rrLeft = b;
+      const qp = new Int32Array(n);
+      qp.set(this.qPrio);
+      this.qPrio = qp;
       this.q.ensureItems(n);
     }
     this.rrLeft[tid] = RR_SLICE_NS;
@@ -70,6 +77,10 @@ export class RtClass {
     if (head) this.q.pushHead(cpu, tid);
     else this.q.pushTail(cpu, tid);
     this.waiting.add(cpu);
+    const p = this.prio(tid);
+    this.qPrio[tid] = p;
+    this.nAt[p]++;
+    if (p > this.qTop) this.qTop = p;
   }
 
   dequeue(tid: number): void {
@@ -77,6 +88,12 @@ export class RtClass {
     if (cpu < 0) return;
     this.q.remove(tid);
     if (this.q.size[cpu] === 0) this.waiting.delete(cpu);
+    const p = this.qPrio[tid];
+    if (--this.nAt[p] === 0 && p === this.qTop) {
+      let top = p;
+      while (top > 0 && this.nAt[top] === 0) top--;
+      this.qTop = top;
+    }
   }
 
   /** Highest-priority queued thread on `cpu` (first in FIFO order), -1 none. */
@@ -93,8 +110,15 @@ export class RtClass {
     return best;
   }
 
-  /** A waiting RT thread on another pCPU with priority above `above` that may run on `cpu` (pull). */
+  /**
+   * A waiting RT thread on another pCPU with priority above `above` that may run on `cpu` (pull):
+   * the highest priority, the first found among equals (pCPUs in `waiting` order, each queue in
+   * order). Nothing is looked at when no queued thread is above `above`, and the walk stops at
+   * the first candidate of the highest queued priority (no later one can replace it).
+   */
   pullCandidate(cpu: number, above: number): number {
+    const top = this.qTop;
+    if (top <= above) return -1;
     let best = -1;
     let bp = above;
     const items = this.waiting.items;
@@ -104,6 +128,7 @@ export class RtClass {
       for (let t = this.q.head[c]; t >= 0; t = this.q.next[t]) {
         const p = this.prio(t);
         if (p > bp && this.core.isAllowed(t, cpu)) {
+          if (p >= top) return t;
           bp = p;
           best = t;
         }
