@@ -123,6 +123,39 @@ describe('lane JSON from a LaneBuilder', () => {
   });
 });
 
+describe('lane JSON straight from the varint chunks', () => {
+  // The writer reads a builder's variable-length chunks itself (no arrays in between), writes
+  // each (state, cause) pair's text once per chunk, and splits a time in the same second as the
+  // last one by a subtraction: real trace times (about 1.5e12 ns), lengths that cross a second,
+  // groups whose base is a fraction or below 10^9, times that pass 2^53, and pieces that start
+  // inside a chunk must all still give JSON.stringify of the lane's data.
+  it('property: any lane of real-looking times, and times across 10^9 and 2^53', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40000 }),
+        fc.oneof(
+          fc.integer({ min: 1_400_000_000_000, max: 1_600_000_000_000 }),
+          fc.constantFrom(1e9 - 5000, 2 ** 53 - 3e6, 2 ** 53 - 4e9, 0.5, 999_999_999.5, 1e9 + 0.25),
+        ),
+        fc.array(fc.tuple(fc.oneof(fc.constantFrom(0, 0, 0, 1), fc.integer({ min: 0, max: 3e9 })), fc.oneof(fc.integer({ min: 1, max: 2e6 }), fc.constantFrom(1e9 - 1, 1e9, 1e9 + 1, 2 ** 32))), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 60 }),
+        (n, t0, steps, pairs) => {
+          const l = new LaneBuilder('pid:2', 'y', 'host', 'thread');
+          let t = t0;
+          for (let i = 0; i < n; i++) {
+            const [gap, len] = steps[i % steps.length];
+            const k = (i * 31) % pairs;
+            l.push(t + gap, t + gap + len, k % 9, k < 5 ? -1 : k * 1000);
+            t = t + gap + len;
+          }
+          assert.equal([...laneJsonChunks(l)].join(''), JSON.stringify(l.toData()));
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+});
+
 describe('percentiles by selection', () => {
   it('equal the sorted reference for any values (duplicates, runs, fractions, huge)', () => {
     const values = fc.oneof(
