@@ -376,3 +376,42 @@ describe('hostile traces: any single field of a Chrome event set to any JSON val
     );
   });
 });
+
+describe('hostile traces: pids and CPU numbers in event fields', () => {
+  // The line head was checked (CPU < 8192, pid < 2^31) but the fields were not: the columns hold
+  // i32, so next_pid=2^32+1750 became thread 1750 (its time merged into another thread's) and
+  // target_cpu=99999999999999999999 became CPU 1662009344, silently.
+  const reportLines = realTrace('r1_1x_n2', 'report').toString('latin1').split('\n');
+  const sw = realLines.findIndex((l) => / sched_switch: prev_comm=\S+ prev_pid=\d+ .*next_pid=1776 /.test(l));
+  const wk = realLines.findIndex((l, i) => i > sw && / sched_waking: .* target_cpu=\d+/.test(l));
+  const mg = realLines.findIndex((l, i) => i > sw && / sched_migrate_task: .* dest_cpu=\d+/.test(l));
+  const rsw = reportLines.findIndex((l) => / sched_switch: .*==> \S+:1776 /.test(l));
+  const rwk = reportLines.findIndex((l) => / sched_wakeup: .* CPU:\d+/.test(l));
+  const cases: [string, string[], number, RegExp, string][] = [
+    ['next_pid 2^32 + 1776', realLines, sw, /next_pid=1776 /, 'next_pid=4294969072 '],
+    ['next_pid 2^31', realLines, sw, /next_pid=1776 /, 'next_pid=2147483648 '],
+    ['prev_pid of 20 digits', realLines, sw, /prev_pid=\d+ /, 'prev_pid=99999999999999999999 '],
+    ['target_cpu of 20 digits', realLines, wk, /target_cpu=\d+/, 'target_cpu=99999999999999999999'],
+    ['target_cpu 8192', realLines, wk, /target_cpu=\d+/, 'target_cpu=8192'],
+    ['dest_cpu 2^31', realLines, mg, /dest_cpu=\d+/, 'dest_cpu=2147483648'],
+    ['orig_cpu 65536', realLines, mg, /orig_cpu=\d+/, 'orig_cpu=65536'],
+    ['report: next task pid 2^32 + 1776', reportLines, rsw, /(==> \S+):1776 /, '$1:4294969072 '],
+    ['report: wakeup CPU:4294967296', reportLines, rwk, /CPU:\d+/, 'CPU:4294967296'],
+  ];
+  for (const [label, lines, i, re, to] of cases) {
+    it(`${label}: a malformed line warned at its line, no thread or CPU made of it`, () => {
+      assert.ok(i >= 0, label);
+      const l = [...lines];
+      const before = importBytes(l.join('\n'));
+      l[i] = l[i].replace(re, to);
+      assert.notEqual(l[i], lines[i]);
+      const tr = importBytes(l.join('\n'));
+      accounted(tr);
+      assert.equal(tr.stats.malformedLines, before.stats.malformedLines + 1);
+      assert.equal(tr.stats.events, before.stats.events - 1);
+      const w = tr.stats.warnings.find((x) => x.line === i + 1);
+      assert.ok(w, `no warning on line ${i + 1}: ${JSON.stringify(tr.stats.warnings)}`);
+      assert.match(w.reason, /out of range/);
+    });
+  }
+});
