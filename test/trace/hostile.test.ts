@@ -415,3 +415,34 @@ describe('hostile traces: pids and CPU numbers in event fields', () => {
     });
   }
 });
+
+describe('hostile traces: long names in warnings', () => {
+  // A Chrome event's name was quoted whole in its warning: 150 events named by 900,000 characters
+  // with a bad ts made 90 MB of `analyze --json` (100 kept warnings) and 5.4 MB of text.
+  it('a Chrome event name of 900,000 characters is quoted clipped, with its length', () => {
+    const big = 'a'.repeat(900_000);
+    const evs = [
+      { ph: 'X', pid: 1, tid: 1, ts: 'x', dur: 1, name: big },
+      { ph: 'X', pid: 1, tid: 1, ts: 1, dur: -1, name: big },
+      { ph: 'X', pid: 'p', tid: 1, ts: 1, dur: 1, name: big },
+      { ph: big, pid: 1, tid: 1, ts: null, name: 'n' },
+      { ph: 'X', pid: 1, tid: 1, ts: 5, dur: 1, name: 'ok' },
+    ];
+    const tr = importBytes(`[${evs.map((e) => JSON.stringify(e)).join(',\n')}]\n`);
+    assert.equal(tr.stats.warnings.length, 4);
+    for (const w of tr.stats.warnings) {
+      assert.ok(w.reason.length <= 2_000, `${w.reason.length} characters`);
+      assert.match(w.reason, /aaa\.\.\. \(900,000 characters\)/);
+    }
+    assert.equal(tr.chrome!.slices.length, 1);
+  });
+
+  it('a text trace event name or field of 60,000 characters is quoted clipped', () => {
+    const l = [...realLines];
+    l[firstEvent + 3] = l[firstEvent + 3].replace(/: (sched_\w+): .*$/, `: $1: ${'x'.repeat(60_000)}`);
+    l[firstEvent + 4] = l[firstEvent + 4].replace(/prev_state=\S+/, `prev_state=${'S'.repeat(60_000)}`).replace(/next_pid=\d+/, 'next_pid=');
+    const tr = importBytes(l.join('\n'));
+    assert.ok(tr.stats.warnings.length >= 1);
+    for (const w of tr.stats.warnings) assert.ok(w.reason.length <= 2_000, `${w.reason.length} characters: ${w.reason.slice(0, 100)}`);
+  });
+});

@@ -2,6 +2,7 @@
  * Import statistics: line and event counts, located warnings (first N kept, all counted) and the
  * named counters of `codes.ts`. Plain data, serialisable as is.
  */
+import { clipRuns, MAX_MESSAGE } from '../core/text';
 import { COUNTERS, type CounterName, type CounterSeverity } from './codes';
 
 /** A problem tied to a place in the input. `line` is 1-based, `offset` the line's byte offset. */
@@ -54,7 +55,8 @@ export class ImportStats {
 
   warn(line: number, offset: number, reason: string): void {
     this.warningCount++;
-    if (this.warnings.length < this.maxWarningSamples) this.warnings.push({ line, offset, reason });
+    // A reason may quote the input (a Chrome event's name of up to 1 MiB): clipped like diagnostics.
+    if (this.warnings.length < this.maxWarningSamples) this.warnings.push({ line, offset, reason: clipRuns(reason, MAX_MESSAGE) });
   }
 
   counterValues(): Record<string, CounterValue> {

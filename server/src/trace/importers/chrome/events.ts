@@ -5,6 +5,7 @@
  *
  * Other phases (async, flow, samples, objects) are counted by phase and otherwise ignored.
  */
+import { clipQuote } from '../../../core/text';
 import { f64Column, i32Column, u8Column } from '../../columns';
 import { ByteInterner } from '../../intern';
 import type { ImportStats } from '../../stats';
@@ -110,9 +111,9 @@ export class ChromeEventSink implements ScannerSink {
     const ph = typeof e.ph === 'string' ? e.ph : '';
     const name = typeof e.name === 'string' ? e.name : '';
     const pid = this.toId(e.pid) ?? 0;
-    if (Number.isNaN(pid)) return this.badEvent(`event "${name}": pid ${show(e.pid)} is not an integer in the 32-bit range`, line, offset);
+    if (Number.isNaN(pid)) return this.badEvent(`event "${clipQuote(name)}": pid ${show(e.pid)} is not an integer in the 32-bit range`, line, offset);
     const tid = this.toId(e.tid) ?? pid;
-    if (Number.isNaN(tid)) return this.badEvent(`event "${name}": tid ${show(e.tid)} is not an integer in the 32-bit range`, line, offset);
+    if (Number.isNaN(tid)) return this.badEvent(`event "${clipQuote(name)}": tid ${show(e.tid)} is not an integer in the 32-bit range`, line, offset);
     if (!this.admitThread(pid, tid)) {
       this.stats.count('threads_over_cap');
       if (!this.capWarned) {
@@ -130,17 +131,17 @@ export class ChromeEventSink implements ScannerSink {
       return;
     }
     const tsUs = typeof e.ts === 'number' ? e.ts : typeof e.ts === 'string' ? Number(e.ts) : NaN;
-    if (!Number.isFinite(tsUs)) return this.badEvent(`event "${name}" (ph ${ph || '?'}) without a numeric ts`, line, offset);
+    if (!Number.isFinite(tsUs)) return this.badEvent(`event "${clipQuote(name)}" (ph ${clipQuote(ph) || '?'}) without a numeric ts`, line, offset);
     // 2^63 ns in microseconds: further out is not a clock reading (and 1e308 would make the
     // window infinite).
-    if (Math.abs(tsUs) >= MAX_US) return this.badEvent(`event "${name}": ts ${tsUs} out of range`, line, offset);
+    if (Math.abs(tsUs) >= MAX_US) return this.badEvent(`event "${clipQuote(name)}": ts ${tsUs} out of range`, line, offset);
     const ts = nsOf(tsUs);
     const d = this.data;
     switch (ph) {
       case 'X': {
         const durUs = typeof e.dur === 'number' ? e.dur : Number(e.dur ?? 0);
         if (!Number.isFinite(durUs) || durUs < 0 || durUs >= MAX_US) {
-          return this.badEvent(`event "${name}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
+          return this.badEvent(`event "${clipQuote(name)}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
         }
         const dur = durUs > 0 ? nsOf(durUs) : 0;
         this.slice(ts, dur, pid, tid, name, e.cat, this.depthOf(pid, tid));
@@ -166,7 +167,7 @@ export class ChromeEventSink implements ScannerSink {
           // Was silently a zero-length slice: time going backwards within a thread is a damaged
           // or merged trace, and the slice's real length is unknown.
           this.stats.count('chrome_end_before_begin');
-          this.stats.warn(line, offset, `event "${name}" (ph E) at ${show(e.ts)} us ends before the B it closes: kept as a slice of no duration`);
+          this.stats.warn(line, offset, `event "${clipQuote(name)}" (ph E) at ${show(e.ts)} us ends before the B it closes: kept as a slice of no duration`);
         }
         this.pushSlice(o.start, Math.max(0, ts - o.start), pid, tid, o.name, o.cat, st!.length);
         this.span(ts, ts);
