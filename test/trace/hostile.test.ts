@@ -446,3 +446,32 @@ describe('hostile traces: long names in warnings', () => {
     for (const w of tr.stats.warnings) assert.ok(w.reason.length <= 2_000, `${w.reason.length} characters: ${w.reason.slice(0, 100)}`);
   });
 });
+
+describe('hostile traces: a CPU number beyond the report\'s cpus= header', () => {
+  // `trace-cmd report` starts with `cpus=N`, the CPUs the file recorded. One line whose CPU was
+  // beyond it (`[006]` in a `cpus=2` file) made a host of 7 pCPUs, CPU 6 busy 100% of the
+  // window, the VM's share of the pCPUs 15% -> 4.0%, silently.
+  const lines = realTrace('r3_1x_n2_2hogs', 'report').toString('latin1').split('\n');
+  const i = lines.findIndex((l, k) => k > 4000 && / \[001\] .* sched_switch: /.test(l));
+  it('is a malformed line warned on its line; the host keeps its 2 CPUs', () => {
+    assert.equal(lines[0], 'cpus=2');
+    const base = importBytes(lines.join('\n'));
+    const l = [...lines];
+    l[i] = l[i].replace(' [001] ', ' [006] ');
+    const tr = importBytes(l.join('\n'));
+    accounted(tr);
+    assert.equal(tr.stats.malformedLines, base.stats.malformedLines + 1);
+    const w = tr.stats.warnings.find((x) => x.line === i + 1);
+    assert.ok(w, JSON.stringify(tr.stats.warnings));
+    assert.match(w.reason, /CPU number 6 .*cpus=2/);
+    const doc = analyzeTrace(tr);
+    assert.deepEqual(doc.cpus.map((c) => c.cpu), [0, 1]);
+  });
+  it('without the header, CPU numbers are not bounded by it (CPU 6 is a CPU)', () => {
+    const l = lines.slice(1);
+    l[i - 1] = l[i - 1].replace(' [001] ', ' [006] ');
+    const tr = importBytes(l.join('\n'));
+    assert.equal(tr.stats.malformedLines, 0);
+    assert.ok(analyzeTrace(tr).cpus.some((c) => c.cpu === 6));
+  });
+});

@@ -198,6 +198,10 @@ export class FtraceParser {
     const s = hdr.bodyStart;
     const e = hdr.bodyEnd;
 
+    // `trace-cmd report`'s `cpus=N` is the CPUs the file recorded: a line beyond it is corrupt (it
+    // would add a CPU to the host, busy for the whole window).
+    const declared = this.cpusBySource[src];
+    if (cpu >= declared && declared > 0) return this.malformed(lineNo, offset, `CPU number ${cpu} out of range: the header says cpus=${declared}`);
     const why = this.body(b, kind, s, e);
     if (why) return this.malformed(lineNo, offset, why);
     // The fields get the head's bounds (the columns hold i32: 2^32 + 1750 would read as 1750).
