@@ -67,6 +67,14 @@ const MAX_US = 2 ** 63 / 1000;
  * are counted (`threads_over_cap`), not kept.
  */
 export const MAX_CHROME_THREADS = 1 << 16;
+/**
+ * Distinct names kept from one Chrome trace (slice names and categories, counter series,
+ * instants): each kept name costs about 300 bytes, so a file of millions of distinct names took
+ * gigabytes. Further names share one entry, {@link OTHER_NAMES} (`names_over_cap`). The same bound
+ * as threads (an assumption: a trace shows a few hundred names).
+ */
+export const MAX_CHROME_NAMES = 1 << 16;
+const OTHER_NAMES = '(names past the cap)';
 
 /** A JSON value for a warning, short. */
 const show = (v: unknown): string => {
@@ -106,6 +114,8 @@ export class ChromeEventSink implements ScannerSink {
   }
 
   event(v: unknown, line: number, offset: number): void {
+    this.line = line;
+    this.offset = offset;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.badEvent('event is not an object', line, offset);
     const e = v as Record<string, unknown>;
     const ph = typeof e.ph === 'string' ? e.ph : '';
@@ -176,7 +186,8 @@ export class ChromeEventSink implements ScannerSink {
       case 'i':
       case 'I':
       case 'n':
-        d.instants.set(name, (d.instants.get(name) ?? 0) + 1);
+        const key = d.instants.has(name) || d.instants.size < MAX_CHROME_NAMES ? name : this.overNames(OTHER_NAMES);
+        d.instants.set(key, (d.instants.get(key) ?? 0) + 1);
         this.span(ts, ts);
         break;
       case 'C': {
@@ -216,10 +227,30 @@ export class ChromeEventSink implements ScannerSink {
   private sid(s: string): number {
     let id = this.sids.get(s);
     if (id === undefined) {
+      if (this.sids.size >= MAX_CHROME_NAMES) {
+        this.overNames(OTHER_NAMES);
+        return (this.otherId ??= this.data.strings.idOfString(OTHER_NAMES));
+      }
       id = this.data.strings.idOfString(s);
       this.sids.set(s, id);
     }
     return id;
+  }
+
+  /** The line and byte offset of the event being read (for the cap's warning). */
+  private line = 0;
+  private offset = 0;
+  private namesWarned = false;
+  private otherId: number | undefined;
+
+  /** Counts a name past {@link MAX_CHROME_NAMES} (warned once, where it happens); returns `other`. */
+  private overNames(other: string): string {
+    this.stats.count('names_over_cap');
+    if (!this.namesWarned) {
+      this.namesWarned = true;
+      this.stats.warn(this.line, this.offset, `more than ${MAX_CHROME_NAMES.toLocaleString('en-US')} distinct names (slices, categories, counters, instants): further names are shown as "${other}"`);
+    }
+    return other;
   }
 
   /**
