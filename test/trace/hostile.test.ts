@@ -17,6 +17,8 @@ import { loadTraceFile } from '../../server/src/io/traceFile';
 import { indexOfSeq, indexOfByte, ascii } from '../../server/src/trace/bytes';
 import { importBytes, realTrace, tf, sw } from './helpers';
 import { MAX_CHROME_NAMES } from '../../server/src/trace/importers/chrome/events';
+import { main as analyzeMain } from '../../server/src/cli/analyze';
+import { validator } from '../schemas/validate';
 
 const real = realTrace('r1_1x_n2', 'tracefs_trace').toString('latin1');
 const realLines = real.split('\n');
@@ -500,5 +502,53 @@ describe('hostile traces: a CPU number beyond the report\'s cpus= header', () =>
     const tr = importBytes(l.join('\n'));
     assert.equal(tr.stats.malformedLines, 0);
     assert.ok(analyzeTrace(tr).cpus.some((c) => c.cpu === 6));
+  });
+});
+
+describe('hostile traces: Chrome slice names that are Object.prototype members', () => {
+  // State words were looked up in a plain object: a slice named `toString`, of category
+  // `constructor` or named `__proto__: woken` read as a state whose bucket was a function; its time
+  // vanished from the thread's totals and the timeline got states named after them.
+  it('read as busy slices like any other name: every slice counts', () => {
+    const names: [string, string][] = [['a', 'constructor'], ['toString', 'x'], ['__proto__: woken', 'y'], ['hasOwnProperty', 'valueOf'], ['valueOf: x', '']];
+    const evs = names.map(([name, cat], i) => ({ ph: 'X', pid: 1, tid: 1, ts: i * 10, dur: 5, name, cat }));
+    const doc = analyzeTrace(importBytes(JSON.stringify(evs)));
+    assert.equal(doc.threads[0].runningNs, 25_000);
+    const json = JSON.parse(JSON.stringify(doc.timeline));
+    for (const s of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) assert.ok(!json.states.includes(s), s);
+  });
+});
+
+describe('hostile traces: exit reasons and event names that are Object.prototype members', () => {
+  // Counted in Maps, but written into plain objects for the document: `out['__proto__'] = n` sets
+  // the prototype instead of a key, so a `__proto__` exit reason or event vanished from the JSON
+  // and the text (and from the VM's exit count: 2 of 3 exits shown).
+  it('are kept as keys like any other name', () => {
+    const l = [...realLines];
+    const at = l.findIndex((x) => /CPU 0\/KVM-1779 .* kvm_userspace_exit: /.test(x));
+    const mk = (body: string) => l[at].replace(/: kvm_userspace_exit: .*$/, `: ${body}`);
+    l.splice(at, 0, mk('kvm_exit: reason constructor rip 0x0 info 0 0'), mk('kvm_exit: reason __proto__ rip 0x0 info 0 0'), mk('kvm_exit: reason hasOwnProperty rip 0x0 info 0 0'), mk('__proto__: x=1'));
+    const doc = JSON.parse(JSON.stringify(analyzeTrace(importBytes(l.join('\n')))));
+    const t = doc.threads.find((x: { tid: number }) => x.tid === 1779);
+    assert.deepEqual(Object.keys(t.exits).sort(), ['__proto__', 'constructor', 'hasOwnProperty']);
+    assert.equal(t.exitPeakPerSec.__proto__ > 0, true);
+    assert.equal(doc.stats.eventsByName.__proto__, 1);
+    assert.equal(doc.stats.unknownEvents.__proto__, 1);
+    assert.match(renderSummary(analyzeTrace(importBytes(l.join('\n')))), /__proto__ 1/);
+  });
+
+  it('a Chrome phase named `constructor` or `toString` is counted as a number (the JSON was schema-invalid)', async () => {
+    const text = '[{"ph":"constructor","pid":1,"tid":1,"ts":1,"name":"a"},{"ph":"toString","pid":1,"tid":1,"ts":2,"name":"a"},{"ph":"__proto__","pid":1,"tid":1,"ts":2,"name":"a"},{"ph":"X","pid":1,"tid":1,"ts":1,"dur":2,"name":"running"}]';
+    const dir = mkdtempSync(join(tmpdir(), 'vps-proto-'));
+    const file = join(dir, 'ph.json');
+    writeFileSync(file, text);
+    let out = '';
+    const code = await analyzeMain(['--json', file], { stdout: { write: (c: string) => (out += c) }, stderr: { write: () => {} } });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0);
+    const json = JSON.parse(out);
+    assert.deepEqual(json.stats.unknownEvents, JSON.parse('{"ph:constructor":1,"ph:toString":1,"ph:__proto__":1}'));
+    const valid = validator('vpscope.trace-1.schema.json');
+    assert.ok(valid(json), JSON.stringify(valid.errors));
   });
 });

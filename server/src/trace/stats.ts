@@ -50,7 +50,7 @@ export class ImportStats {
 
   countDetail(group: string, key: string, by = 1): void {
     const g = (this.detail[group] ??= {});
-    g[key] = (g[key] ?? 0) + by;
+    setOwn(g, key, (Object.hasOwn(g, key) ? g[key] : 0) + by);
   }
 
   warn(line: number, offset: number, reason: string): void {
@@ -68,4 +68,14 @@ export class ImportStats {
     }
     return out;
   }
+}
+
+/**
+ * `out[key] = value` as an own property whatever the key: trace input names keys (exit reasons,
+ * event names, Chrome phases), and `out['__proto__'] = n` would set the prototype instead (the key
+ * vanished), while `out['constructor'] ?? 0` read Object's constructor (a count became a string).
+ */
+export function setOwn(out: Record<string, number>, key: string, value: number): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
