@@ -16,6 +16,9 @@ import { scenarioSkeleton } from '../../server/src/trace/skeleton';
 import { loadTraceFile } from '../../server/src/io/traceFile';
 import { indexOfSeq, indexOfByte, ascii } from '../../server/src/trace/bytes';
 import { importBytes, realTrace, tf, sw } from './helpers';
+import { MAX_CHROME_NAMES } from '../../server/src/trace/importers/chrome/events';
+import { main as analyzeMain } from '../../server/src/cli/analyze';
+import { validator } from '../schemas/validate';
 
 const real = realTrace('r1_1x_n2', 'tracefs_trace').toString('latin1');
 const realLines = real.split('\n');
@@ -265,6 +268,32 @@ describe('hostile traces: caps', () => {
   });
 });
 
+describe('hostile traces: distinct Chrome names', () => {
+  // Every distinct slice, category, counter or instant name was kept (about 300 bytes of heap each
+  // and a Uint8Array): 1,000,000 distinct slice names in a 60 MB file held 293 MB after the import
+  // (587 MB peak RSS, 12 s of CPU) against 0 MB (131 MB, 2.5 s) for one name, without bound.
+  it('names past the cap share one entry: the events are kept, the rest counted and warned once', () => {
+    const n = MAX_CHROME_NAMES + 2_000;
+    const ev: string[] = [];
+    for (let i = 0; i < n; i++) ev.push(`{"ph":"X","pid":1,"tid":1,"ts":${2 * i},"dur":1,"name":"s${i}","cat":"c${i}"}`);
+    for (let i = 0; i < 500; i++) ev.push(`{"ph":"C","pid":1,"tid":1,"ts":${2 * n + i},"name":"k${i}","args":{"a":1,"b":2}}`);
+    for (let i = 0; i < 500; i++) ev.push(`{"ph":"i","pid":1,"tid":1,"ts":${2 * n + i},"name":"inst${i}"}`);
+    ev.push(`{"ph":"X","pid":1,"tid":1,"ts":1,"dur":1,"name":"s0","cat":"c0"}`);
+    const tr = importBytes(`[${ev.join(',\n')}]`);
+    const c = tr.chrome!;
+    assert.equal(c.slices.length, n + 1);
+    assert.ok(c.strings.size <= MAX_CHROME_NAMES + 1, String(c.strings.size));
+    assert.ok(c.instants.size <= MAX_CHROME_NAMES + 1, String(c.instants.size));
+    assert.equal(c.counters.length, 1000);
+    assert.ok((tr.stats.counters.names_over_cap ?? 0) >= n - MAX_CHROME_NAMES);
+    const w = tr.stats.warnings.filter((x) => /distinct names/.test(x.reason));
+    assert.equal(w.length, 1);
+    assert.ok(w[0].line > MAX_CHROME_NAMES / 2 && w[0].line <= MAX_CHROME_NAMES + 1, String(w[0].line));
+    // A name kept before the cap still reads back.
+    assert.equal(c.strings.name(c.slices.name.get(n)), 's0');
+  });
+});
+
 describe('hostile traces: Chrome JSON values', () => {
   const x = (fields: string): string => `{"ph":"X","pid":1,"name":"running","cat":"running",${fields}}`;
   const lines = [
@@ -374,5 +403,152 @@ describe('hostile traces: any single field of a Chrome event set to any JSON val
       }),
       { numRuns: 200, seed: 13 },
     );
+  });
+});
+
+describe('hostile traces: pids and CPU numbers in event fields', () => {
+  // The line head was checked (CPU < 8192, pid < 2^31) but the fields were not: the columns hold
+  // i32, so next_pid=2^32+1750 became thread 1750 (its time merged into another thread's) and
+  // target_cpu=99999999999999999999 became CPU 1662009344, silently.
+  const reportLines = realTrace('r1_1x_n2', 'report').toString('latin1').split('\n');
+  const sw = realLines.findIndex((l) => / sched_switch: prev_comm=\S+ prev_pid=\d+ .*next_pid=1776 /.test(l));
+  const wk = realLines.findIndex((l, i) => i > sw && / sched_waking: .* target_cpu=\d+/.test(l));
+  const mg = realLines.findIndex((l, i) => i > sw && / sched_migrate_task: .* dest_cpu=\d+/.test(l));
+  const rsw = reportLines.findIndex((l) => / sched_switch: .*==> \S+:1776 /.test(l));
+  const rwk = reportLines.findIndex((l) => / sched_wakeup: .* CPU:\d+/.test(l));
+  const cases: [string, string[], number, RegExp, string][] = [
+    ['next_pid 2^32 + 1776', realLines, sw, /next_pid=1776 /, 'next_pid=4294969072 '],
+    ['next_pid 2^31', realLines, sw, /next_pid=1776 /, 'next_pid=2147483648 '],
+    ['prev_pid of 20 digits', realLines, sw, /prev_pid=\d+ /, 'prev_pid=99999999999999999999 '],
+    ['target_cpu of 20 digits', realLines, wk, /target_cpu=\d+/, 'target_cpu=99999999999999999999'],
+    ['target_cpu 8192', realLines, wk, /target_cpu=\d+/, 'target_cpu=8192'],
+    ['dest_cpu 2^31', realLines, mg, /dest_cpu=\d+/, 'dest_cpu=2147483648'],
+    ['orig_cpu 65536', realLines, mg, /orig_cpu=\d+/, 'orig_cpu=65536'],
+    ['report: next task pid 2^32 + 1776', reportLines, rsw, /(==> \S+):1776 /, '$1:4294969072 '],
+    ['report: wakeup CPU:4294967296', reportLines, rwk, /CPU:\d+/, 'CPU:4294967296'],
+  ];
+  for (const [label, lines, i, re, to] of cases) {
+    it(`${label}: a malformed line warned at its line, no thread or CPU made of it`, () => {
+      assert.ok(i >= 0, label);
+      const l = [...lines];
+      const before = importBytes(l.join('\n'));
+      l[i] = l[i].replace(re, to);
+      assert.notEqual(l[i], lines[i]);
+      const tr = importBytes(l.join('\n'));
+      accounted(tr);
+      assert.equal(tr.stats.malformedLines, before.stats.malformedLines + 1);
+      assert.equal(tr.stats.events, before.stats.events - 1);
+      const w = tr.stats.warnings.find((x) => x.line === i + 1);
+      assert.ok(w, `no warning on line ${i + 1}: ${JSON.stringify(tr.stats.warnings)}`);
+      assert.match(w.reason, /out of range/);
+    });
+  }
+});
+
+describe('hostile traces: long names in warnings', () => {
+  // A Chrome event's name was quoted whole in its warning: 150 events named by 900,000 characters
+  // with a bad ts made 90 MB of `analyze --json` (100 kept warnings) and 5.4 MB of text.
+  it('a Chrome event name of 900,000 characters is quoted clipped, with its length', () => {
+    const big = 'a'.repeat(900_000);
+    const evs = [
+      { ph: 'X', pid: 1, tid: 1, ts: 'x', dur: 1, name: big },
+      { ph: 'X', pid: 1, tid: 1, ts: 1, dur: -1, name: big },
+      { ph: 'X', pid: 'p', tid: 1, ts: 1, dur: 1, name: big },
+      { ph: big, pid: 1, tid: 1, ts: null, name: 'n' },
+      { ph: 'X', pid: 1, tid: 1, ts: 5, dur: 1, name: 'ok' },
+    ];
+    const tr = importBytes(`[${evs.map((e) => JSON.stringify(e)).join(',\n')}]\n`);
+    assert.equal(tr.stats.warnings.length, 4);
+    for (const w of tr.stats.warnings) {
+      assert.ok(w.reason.length <= 2_000, `${w.reason.length} characters`);
+      assert.match(w.reason, /aaa\.\.\. \(900,000 characters\)/);
+    }
+    assert.equal(tr.chrome!.slices.length, 1);
+  });
+
+  it('a text trace event name or field of 60,000 characters is quoted clipped', () => {
+    const l = [...realLines];
+    l[firstEvent + 3] = l[firstEvent + 3].replace(/: (sched_\w+): .*$/, `: $1: ${'x'.repeat(60_000)}`);
+    l[firstEvent + 4] = l[firstEvent + 4].replace(/prev_state=\S+/, `prev_state=${'S'.repeat(60_000)}`).replace(/next_pid=\d+/, 'next_pid=');
+    const tr = importBytes(l.join('\n'));
+    assert.ok(tr.stats.warnings.length >= 1);
+    for (const w of tr.stats.warnings) assert.ok(w.reason.length <= 2_000, `${w.reason.length} characters: ${w.reason.slice(0, 100)}`);
+  });
+});
+
+describe('hostile traces: a CPU number beyond the report\'s cpus= header', () => {
+  // `trace-cmd report` starts with `cpus=N`, the CPUs the file recorded. One line whose CPU was
+  // beyond it (`[006]` in a `cpus=2` file) made a host of 7 pCPUs, CPU 6 busy 100% of the
+  // window, the VM's share of the pCPUs 15% -> 4.0%, silently.
+  const lines = realTrace('r3_1x_n2_2hogs', 'report').toString('latin1').split('\n');
+  const i = lines.findIndex((l, k) => k > 4000 && / \[001\] .* sched_switch: /.test(l));
+  it('is a malformed line warned on its line; the host keeps its 2 CPUs', () => {
+    assert.equal(lines[0], 'cpus=2');
+    const base = importBytes(lines.join('\n'));
+    const l = [...lines];
+    l[i] = l[i].replace(' [001] ', ' [006] ');
+    const tr = importBytes(l.join('\n'));
+    accounted(tr);
+    assert.equal(tr.stats.malformedLines, base.stats.malformedLines + 1);
+    const w = tr.stats.warnings.find((x) => x.line === i + 1);
+    assert.ok(w, JSON.stringify(tr.stats.warnings));
+    assert.match(w.reason, /CPU number 6 .*cpus=2/);
+    const doc = analyzeTrace(tr);
+    assert.deepEqual(doc.cpus.map((c) => c.cpu), [0, 1]);
+  });
+  it('without the header, CPU numbers are not bounded by it (CPU 6 is a CPU)', () => {
+    const l = lines.slice(1);
+    l[i - 1] = l[i - 1].replace(' [001] ', ' [006] ');
+    const tr = importBytes(l.join('\n'));
+    assert.equal(tr.stats.malformedLines, 0);
+    assert.ok(analyzeTrace(tr).cpus.some((c) => c.cpu === 6));
+  });
+});
+
+describe('hostile traces: Chrome slice names that are Object.prototype members', () => {
+  // State words were looked up in a plain object: a slice named `toString`, of category
+  // `constructor` or named `__proto__: woken` read as a state whose bucket was a function; its time
+  // vanished from the thread's totals and the timeline got states named after them.
+  it('read as busy slices like any other name: every slice counts', () => {
+    const names: [string, string][] = [['a', 'constructor'], ['toString', 'x'], ['__proto__: woken', 'y'], ['hasOwnProperty', 'valueOf'], ['valueOf: x', '']];
+    const evs = names.map(([name, cat], i) => ({ ph: 'X', pid: 1, tid: 1, ts: i * 10, dur: 5, name, cat }));
+    const doc = analyzeTrace(importBytes(JSON.stringify(evs)));
+    assert.equal(doc.threads[0].runningNs, 25_000);
+    const json = JSON.parse(JSON.stringify(doc.timeline));
+    for (const s of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) assert.ok(!json.states.includes(s), s);
+  });
+});
+
+describe('hostile traces: exit reasons and event names that are Object.prototype members', () => {
+  // Counted in Maps, but written into plain objects for the document: `out['__proto__'] = n` sets
+  // the prototype instead of a key, so a `__proto__` exit reason or event vanished from the JSON
+  // and the text (and from the VM's exit count: 2 of 3 exits shown).
+  it('are kept as keys like any other name', () => {
+    const l = [...realLines];
+    const at = l.findIndex((x) => /CPU 0\/KVM-1779 .* kvm_userspace_exit: /.test(x));
+    const mk = (body: string) => l[at].replace(/: kvm_userspace_exit: .*$/, `: ${body}`);
+    l.splice(at, 0, mk('kvm_exit: reason constructor rip 0x0 info 0 0'), mk('kvm_exit: reason __proto__ rip 0x0 info 0 0'), mk('kvm_exit: reason hasOwnProperty rip 0x0 info 0 0'), mk('__proto__: x=1'));
+    const doc = JSON.parse(JSON.stringify(analyzeTrace(importBytes(l.join('\n')))));
+    const t = doc.threads.find((x: { tid: number }) => x.tid === 1779);
+    assert.deepEqual(Object.keys(t.exits).sort(), ['__proto__', 'constructor', 'hasOwnProperty']);
+    assert.equal(t.exitPeakPerSec.__proto__ > 0, true);
+    assert.equal(doc.stats.eventsByName.__proto__, 1);
+    assert.equal(doc.stats.unknownEvents.__proto__, 1);
+    assert.match(renderSummary(analyzeTrace(importBytes(l.join('\n')))), /__proto__ 1/);
+  });
+
+  it('a Chrome phase named `constructor` or `toString` is counted as a number (the JSON was schema-invalid)', async () => {
+    const text = '[{"ph":"constructor","pid":1,"tid":1,"ts":1,"name":"a"},{"ph":"toString","pid":1,"tid":1,"ts":2,"name":"a"},{"ph":"__proto__","pid":1,"tid":1,"ts":2,"name":"a"},{"ph":"X","pid":1,"tid":1,"ts":1,"dur":2,"name":"running"}]';
+    const dir = mkdtempSync(join(tmpdir(), 'vps-proto-'));
+    const file = join(dir, 'ph.json');
+    writeFileSync(file, text);
+    let out = '';
+    const code = await analyzeMain(['--json', file], { stdout: { write: (c: string) => (out += c) }, stderr: { write: () => {} } });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(code, 0);
+    const json = JSON.parse(out);
+    assert.deepEqual(json.stats.unknownEvents, JSON.parse('{"ph:constructor":1,"ph:toString":1,"ph:__proto__":1}'));
+    const valid = validator('vpscope.trace-1.schema.json');
+    assert.ok(valid(json), JSON.stringify(valid.errors));
   });
 });

@@ -13,6 +13,7 @@
  * Invariant: data and pure lookups only; no dependency on the parser or the checker.
  */
 import type { ArgSpec, EnumValue, StatementSpec, SymbolKind, ValueType } from './schemaTypes';
+import { dict } from './units';
 
 // ---- value type helpers ---------------------------------------------------------------------
 
@@ -790,17 +791,17 @@ export function allEnumWords(): string[] {
 }
 
 /** Words that start a distribution (`exp 100us`), with the number of duration/percent values each takes. */
-export const DIST_KINDS: Readonly<Record<string, { params: ('duration' | 'percent' | 'range')[]; doc: string }>> = {
+export const DIST_KINDS: Readonly<Record<string, { params: ('duration' | 'percent' | 'range')[]; doc: string }>> = dict({
   fixed: { params: ['duration'], doc: 'Always the same value: `fixed 20us` (same as `20us`).' },
   uniform: { params: ['range'], doc: 'Uniform between two values: `uniform 10us..30us`.' },
   exp: { params: ['duration'], doc: 'Exponential with the given mean: `exp 100us` (memoryless service or arrival times).' },
   normal: { params: ['duration', 'duration'], doc: 'Normal with mean and standard deviation, clamped at 0: `normal 1ms 100us`.' },
   lognormal: { params: ['duration', 'duration'], doc: 'Log-normal with mean and standard deviation: `lognormal 1ms 500us` (a long right tail, typical of storage).' },
   bimodal: { params: ['duration', 'duration', 'percent'], doc: 'The first value, or the second with the given probability: `bimodal 100us 20ms 1%` (a slow tail).' },
-};
+});
 
 /** Words accepted as booleans, and their value. */
-export const BOOL_WORDS: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false, yes: true, no: false };
+export const BOOL_WORDS: Readonly<Record<string, boolean>> = dict({ on: true, off: false, true: true, false: false, yes: true, no: false });
 
 export const DEFAULT_POOL = 'Pool-0';
 

@@ -11,12 +11,21 @@ export interface UnitInfo {
   factor: number;
 }
 
+/**
+ * A lookup table without a prototype: its keys are compared with words from the scenario, and a
+ * plain object also "has" `constructor`, `toString` or `__proto__` (`1__proto__` crashed the
+ * checker, `rt constructor` was accepted as a boolean).
+ */
+export function dict<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
 /** Durations: factor to integer nanoseconds. `µs`/`μs` are accepted as `us`. */
-export const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9 };
+export const DURATION_UNITS: Readonly<Record<string, number>> = dict({ ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9 });
 /** Count multipliers (decimal, as in `10k`, `50M`). */
-export const COUNT_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1e3, M: 1e6, G: 1e9 };
+export const COUNT_UNITS: Readonly<Record<string, number>> = dict({ '': 1, k: 1e3, M: 1e6, G: 1e9 });
 /** Rates: per-time suffix -> events per second. */
-const PER_UNITS: Readonly<Record<string, number>> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
+const PER_UNITS: Readonly<Record<string, number>> = dict({ s: 1, ms: 1e3, us: 1e6, ns: 1e9 });
 
 /** Answers of `classifyUnit` so far (a file writes a handful of units thousands of times). */
 const classified = new Map<string, Readonly<UnitInfo> | null>();
@@ -45,9 +54,9 @@ function computeUnit(unit: string): UnitInfo | undefined {
 }
 
 /** Spellings people write for durations that the language spells otherwise (for fixes). */
-export const UNIT_ALIASES: Readonly<Record<string, string>> = {
+export const UNIT_ALIASES: Readonly<Record<string, string>> = dict({
   sec: 's', secs: 's', second: 's', seconds: 's', msec: 'ms', msecs: 'ms', millis: 'ms', usec: 'us', usecs: 'us', micros: 'us', nsec: 'ns', nsecs: 'ns', nanos: 'ns',
-};
+});
 
 /** Every unit written in examples and messages, by kind (for "did you mean" and completion). */
 export const UNIT_EXAMPLES: Readonly<Record<UnitKind, string[]>> = {

@@ -99,6 +99,7 @@ export const COUNTERS = {
   timestamp_backwards: { severity: 'data_loss', description: 'Events whose timestamp is earlier than the previous event of the same input; clamped.' },
   timestamp_outlier: { severity: 'error', description: 'Events whose timestamp was far (over 1 s) from the events on both sides of it (or, for the first or last event, over 10 s from its neighbour) while those agreed: a corrupt timestamp; skipped with a located warning so it does not stretch the window.' },
   timestamp_jump: { severity: 'data_loss', description: 'Jumps of more than 10 s between consecutive events that the events after them confirm (tracing paused?); kept, each located in the warnings.' },
+  names_over_cap: { severity: 'data_loss', description: 'Chrome trace events whose name (slice name or category, counter series, instant) came after the cap on distinct names (65,536 per trace); kept under the one name "(names past the cap)".' },
   threads_over_cap: { severity: 'data_loss', description: 'Events of threads beyond the cap on distinct threads (65,536 per Chrome trace); counted, not kept.' },
   lines_over_cap: { severity: 'data_loss', description: 'Text lines after the cap on stored events (16,777,216 by default) or on lines read (67,108,864 by default) was reached; counted, not parsed.' },
   line_cap: { severity: 'data_loss', description: 'Set (1) when parsing stopped at the cap on text lines read (67,108,864 by default) rather than at the event cap: text that is mostly not events, such as a gzip bomb of blank lines.' },

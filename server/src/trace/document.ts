@@ -10,6 +10,7 @@ import { latencyStats } from './quantiles';
 import { EXIT_BUCKET_NS, IDLE, UNKNOWN, type SchedResult } from './reconstruct/sched';
 import type { ThreadSched } from './reconstruct/model';
 import type { CpuDoc, LoadDoc, ThreadDoc, TraceStatsDoc, TscOffsetDoc, VmDoc, WhoDoc } from './schema';
+import { setOwn } from './stats';
 
 const TOP = 5;
 
@@ -21,11 +22,11 @@ export function statsDoc(trace: ImportedTrace): TraceStatsDoc {
   ev.countsByName.forEach((n, id) => {
     if (!n) return;
     const name = ev.eventNames.name(id);
-    eventsByName[name] = n;
-    if (id >= EventKind.FirstUnknown) unknownEvents[name] = n;
+    setOwn(eventsByName, name, n);
+    if (id >= EventKind.FirstUnknown) setOwn(unknownEvents, name, n);
   });
   if (trace.chrome) {
-    for (const [ph, n] of Object.entries(s.detail.chromePhases ?? {})) unknownEvents[`ph:${ph}`] = n;
+    for (const [ph, n] of Object.entries(s.detail.chromePhases ?? {})) setOwn(unknownEvents, `ph:${ph}`, n);
   }
   const c = s.counters;
   return {
@@ -66,7 +67,7 @@ export function tscOffsetDocs(trace: ImportedTrace): TscOffsetDoc[] {
 
 const mapToRecord = (m: Map<string, number>): Record<string, number> => {
   const out: Record<string, number> = {};
-  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) out[k] = v;
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) setOwn(out, k, v);
   return out;
 };
 
@@ -87,7 +88,7 @@ function exitPeaks(t: ThreadSched, durationNs: number): Record<string, number> {
       if (sum > best) best = sum;
     }
     // A trace shorter than 1 s cannot show a full window: scale its count to a rate.
-    out[reason] = durationNs > 0 && durationNs < 1e9 ? Math.round((best * 1e9) / durationNs) : best;
+    setOwn(out, reason, durationNs > 0 && durationNs < 1e9 ? Math.round((best * 1e9) / durationNs) : best);
   }
   return out;
 }

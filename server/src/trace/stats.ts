@@ -2,6 +2,7 @@
  * Import statistics: line and event counts, located warnings (first N kept, all counted) and the
  * named counters of `codes.ts`. Plain data, serialisable as is.
  */
+import { clipRuns, MAX_MESSAGE } from '../core/text';
 import { COUNTERS, type CounterName, type CounterSeverity } from './codes';
 
 /** A problem tied to a place in the input. `line` is 1-based, `offset` the line's byte offset. */
@@ -49,12 +50,13 @@ export class ImportStats {
 
   countDetail(group: string, key: string, by = 1): void {
     const g = (this.detail[group] ??= {});
-    g[key] = (g[key] ?? 0) + by;
+    setOwn(g, key, (Object.hasOwn(g, key) ? g[key] : 0) + by);
   }
 
   warn(line: number, offset: number, reason: string): void {
     this.warningCount++;
-    if (this.warnings.length < this.maxWarningSamples) this.warnings.push({ line, offset, reason });
+    // A reason may quote the input (a Chrome event's name of up to 1 MiB): clipped like diagnostics.
+    if (this.warnings.length < this.maxWarningSamples) this.warnings.push({ line, offset, reason: clipRuns(reason, MAX_MESSAGE) });
   }
 
   counterValues(): Record<string, CounterValue> {
@@ -66,4 +68,14 @@ export class ImportStats {
     }
     return out;
   }
+}
+
+/**
+ * `out[key] = value` as an own property whatever the key: trace input names keys (exit reasons,
+ * event names, Chrome phases), and `out['__proto__'] = n` would set the prototype instead (the key
+ * vanished), while `out['constructor'] ?? 0` read Object's constructor (a count became a string).
+ */
+export function setOwn(out: Record<string, number>, key: string, value: number): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

@@ -18,12 +18,13 @@ import { STATE_NAMES } from './model';
 
 type Bucket = 'running' | 'runnable' | 'sleeping' | 'blocked' | 'idle';
 
-const BUCKETS: Record<string, Bucket> = {
+/** No prototype: a slice named `toString` or `__proto__` is no state word. */
+const BUCKETS: Record<string, Bucket | undefined> = Object.assign(Object.create(null) as Record<string, Bucket | undefined>, {
   running: 'running', run: 'running', busy: 'running', inferred: 'running', guest: 'running', host: 'running',
   vtl0: 'running', vtl1: 'running', vtl2: 'running', compute: 'running',
   runnable: 'runnable', ready: 'runnable', preempted: 'runnable', waiting: 'runnable', steal: 'runnable',
   sleeping: 'sleeping', sleep: 'sleeping', blocked: 'blocked', io: 'blocked', idle: 'idle',
-};
+});
 
 export interface ChromeAnalysis {
   threads: ThreadDoc[];
@@ -108,7 +109,7 @@ export function analyzeChrome(d: ChromeData, stats: ImportStats, opts: AnalysisO
       const colon = name.indexOf(': ');
       const stateWord = BUCKETS[cat] ? cat : colon > 0 && BUCKETS[name.slice(0, colon)] ? name.slice(0, colon) : BUCKETS[name] ? name : '';
       const cause = stateWord && colon > 0 && name.slice(0, colon) === stateWord ? name.slice(colon + 2) : stateWord ? '' : name;
-      const bucket: Bucket = stateWord ? BUCKETS[stateWord] : 'running';
+      const bucket: Bucket = (stateWord && BUCKETS[stateWord]) || 'running';
       if (stateWord) hasStates = true;
       const dur = end - start;
       acc[bucket] += dur;

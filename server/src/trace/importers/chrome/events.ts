@@ -5,6 +5,7 @@
  *
  * Other phases (async, flow, samples, objects) are counted by phase and otherwise ignored.
  */
+import { clipQuote } from '../../../core/text';
 import { f64Column, i32Column, u8Column } from '../../columns';
 import { ByteInterner } from '../../intern';
 import type { ImportStats } from '../../stats';
@@ -66,6 +67,14 @@ const MAX_US = 2 ** 63 / 1000;
  * are counted (`threads_over_cap`), not kept.
  */
 export const MAX_CHROME_THREADS = 1 << 16;
+/**
+ * Distinct names kept from one Chrome trace (slice names and categories, counter series,
+ * instants): each kept name costs about 300 bytes, so a file of millions of distinct names took
+ * gigabytes. Further names share one entry, {@link OTHER_NAMES} (`names_over_cap`). The same bound
+ * as threads (an assumption: a trace shows a few hundred names).
+ */
+export const MAX_CHROME_NAMES = 1 << 16;
+const OTHER_NAMES = '(names past the cap)';
 
 /** A JSON value for a warning, short. */
 const show = (v: unknown): string => {
@@ -105,14 +114,16 @@ export class ChromeEventSink implements ScannerSink {
   }
 
   event(v: unknown, line: number, offset: number): void {
+    this.line = line;
+    this.offset = offset;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.badEvent('event is not an object', line, offset);
     const e = v as Record<string, unknown>;
     const ph = typeof e.ph === 'string' ? e.ph : '';
     const name = typeof e.name === 'string' ? e.name : '';
     const pid = this.toId(e.pid) ?? 0;
-    if (Number.isNaN(pid)) return this.badEvent(`event "${name}": pid ${show(e.pid)} is not an integer in the 32-bit range`, line, offset);
+    if (Number.isNaN(pid)) return this.badEvent(`event "${clipQuote(name)}": pid ${show(e.pid)} is not an integer in the 32-bit range`, line, offset);
     const tid = this.toId(e.tid) ?? pid;
-    if (Number.isNaN(tid)) return this.badEvent(`event "${name}": tid ${show(e.tid)} is not an integer in the 32-bit range`, line, offset);
+    if (Number.isNaN(tid)) return this.badEvent(`event "${clipQuote(name)}": tid ${show(e.tid)} is not an integer in the 32-bit range`, line, offset);
     if (!this.admitThread(pid, tid)) {
       this.stats.count('threads_over_cap');
       if (!this.capWarned) {
@@ -130,17 +141,17 @@ export class ChromeEventSink implements ScannerSink {
       return;
     }
     const tsUs = typeof e.ts === 'number' ? e.ts : typeof e.ts === 'string' ? Number(e.ts) : NaN;
-    if (!Number.isFinite(tsUs)) return this.badEvent(`event "${name}" (ph ${ph || '?'}) without a numeric ts`, line, offset);
+    if (!Number.isFinite(tsUs)) return this.badEvent(`event "${clipQuote(name)}" (ph ${clipQuote(ph) || '?'}) without a numeric ts`, line, offset);
     // 2^63 ns in microseconds: further out is not a clock reading (and 1e308 would make the
     // window infinite).
-    if (Math.abs(tsUs) >= MAX_US) return this.badEvent(`event "${name}": ts ${tsUs} out of range`, line, offset);
+    if (Math.abs(tsUs) >= MAX_US) return this.badEvent(`event "${clipQuote(name)}": ts ${tsUs} out of range`, line, offset);
     const ts = nsOf(tsUs);
     const d = this.data;
     switch (ph) {
       case 'X': {
         const durUs = typeof e.dur === 'number' ? e.dur : Number(e.dur ?? 0);
         if (!Number.isFinite(durUs) || durUs < 0 || durUs >= MAX_US) {
-          return this.badEvent(`event "${name}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
+          return this.badEvent(`event "${clipQuote(name)}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
         }
         const dur = durUs > 0 ? nsOf(durUs) : 0;
         this.slice(ts, dur, pid, tid, name, e.cat, this.depthOf(pid, tid));
@@ -166,7 +177,7 @@ export class ChromeEventSink implements ScannerSink {
           // Was silently a zero-length slice: time going backwards within a thread is a damaged
           // or merged trace, and the slice's real length is unknown.
           this.stats.count('chrome_end_before_begin');
-          this.stats.warn(line, offset, `event "${name}" (ph E) at ${show(e.ts)} us ends before the B it closes: kept as a slice of no duration`);
+          this.stats.warn(line, offset, `event "${clipQuote(name)}" (ph E) at ${show(e.ts)} us ends before the B it closes: kept as a slice of no duration`);
         }
         this.pushSlice(o.start, Math.max(0, ts - o.start), pid, tid, o.name, o.cat, st!.length);
         this.span(ts, ts);
@@ -175,7 +186,8 @@ export class ChromeEventSink implements ScannerSink {
       case 'i':
       case 'I':
       case 'n':
-        d.instants.set(name, (d.instants.get(name) ?? 0) + 1);
+        const key = d.instants.has(name) || d.instants.size < MAX_CHROME_NAMES ? name : this.overNames(OTHER_NAMES);
+        d.instants.set(key, (d.instants.get(key) ?? 0) + 1);
         this.span(ts, ts);
         break;
       case 'C': {
@@ -215,10 +227,30 @@ export class ChromeEventSink implements ScannerSink {
   private sid(s: string): number {
     let id = this.sids.get(s);
     if (id === undefined) {
+      if (this.sids.size >= MAX_CHROME_NAMES) {
+        this.overNames(OTHER_NAMES);
+        return (this.otherId ??= this.data.strings.idOfString(OTHER_NAMES));
+      }
       id = this.data.strings.idOfString(s);
       this.sids.set(s, id);
     }
     return id;
+  }
+
+  /** The line and byte offset of the event being read (for the cap's warning). */
+  private line = 0;
+  private offset = 0;
+  private namesWarned = false;
+  private otherId: number | undefined;
+
+  /** Counts a name past {@link MAX_CHROME_NAMES} (warned once, where it happens); returns `other`. */
+  private overNames(other: string): string {
+    this.stats.count('names_over_cap');
+    if (!this.namesWarned) {
+      this.namesWarned = true;
+      this.stats.warn(this.line, this.offset, `more than ${MAX_CHROME_NAMES.toLocaleString('en-US')} distinct names (slices, categories, counters, instants): further names are shown as "${other}"`);
+    }
+    return other;
   }
 
   /**

@@ -9,7 +9,7 @@
  * lost-events marker) or a located warning. Nothing throws.
  */
 import { CR, LF, ascii, trimEnd } from '../../bytes';
-import { EventKind, noteKvmEvent, type EventTable, type ThreadTable } from '../../events';
+import { EventKind, KNOWN_EVENT_NAMES, noteKvmEvent, type EventTable, type ThreadTable } from '../../events';
 import type { ImportStats } from '../../stats';
 import { HEAD_FALLBACK, HEAD_OTHER_NAME, HeaderStatus, hdr, parseEventHead, parseHeader } from './header';
 import { Dialect, ev, parseExit, parseFork, parseMigrate } from './fields';
@@ -22,6 +22,8 @@ const CPU_CACHE = 1024;
 /** Comm ids past this are compared byte by byte (only a corrupt file has that many names). */
 const MAX_CACHED_COMMS = 1 << 16;
 const MAX_CPUS = 8192;
+/** pid_t is a signed 32-bit number (Linux's own limit is 2^22). */
+const MAX_PID = 0x7fffffff;
 /** Timestamps at or above 2^64 ns cannot come from a u64 clock. */
 const MAX_TS_NS = 2 ** 64;
 /** A row this far (1 s) from both neighbours, which agree with each other, is an outlier. */
@@ -131,7 +133,7 @@ export class FtraceParser {
       }
       // Linux supports at most 8192 CPUs and pids below 2^22; larger numbers are corruption.
       if (hdr.cpu >= MAX_CPUS) return this.malformed(lineNo, offset, `CPU number ${hdr.cpu} out of range`);
-      if (hdr.pid > 0x7fffffff) return this.malformed(lineNo, offset, 'pid out of range');
+      if (hdr.pid > MAX_PID) return this.malformed(lineNo, offset, 'pid out of range');
       kind = hdr.nameEnd < 0 ? this.functionId : this.table.nameId(b, hdr.nameStart, hdr.nameEnd);
     } else if (kind === HEAD_OTHER_NAME) kind = this.table.nameId(b, hdr.nameStart, hdr.nameEnd);
     this.event(b, kind, lineNo, offset);
@@ -196,8 +198,16 @@ export class FtraceParser {
     const s = hdr.bodyStart;
     const e = hdr.bodyEnd;
 
+    // `trace-cmd report`'s `cpus=N` is the CPUs the file recorded: a line beyond it is corrupt (it
+    // would add a CPU to the host, busy for the whole window).
+    const declared = this.cpusBySource[src];
+    if (cpu >= declared && declared > 0) return this.malformed(lineNo, offset, `CPU number ${cpu} out of range: the header says cpus=${declared}`);
     const why = this.body(b, kind, s, e);
     if (why) return this.malformed(lineNo, offset, why);
+    // The fields get the head's bounds (the columns hold i32: 2^32 + 1750 would read as 1750).
+    if (kind <= EventKind.SchedProcessExit && (ev.p1 > MAX_PID || ev.p2 > MAX_PID || (kind >= EventKind.SchedWakeup && kind <= EventKind.SchedMigrateTask && (ev.a1 >= MAX_CPUS || (kind === EventKind.SchedMigrateTask && ev.a2 >= MAX_CPUS))))) {
+      return this.malformed(lineNo, offset, fieldRange(kind));
+    }
 
     // Layout statistics (cheap counters, reported in formatDetail).
     const fl = hdr.flagsLen;
@@ -484,3 +494,13 @@ export class FtraceParser {
 }
 
 export { Dialect };
+
+/** Which field of a sched event of `kind` in {@link ev} is out of range (see {@link FtraceParser.event}). */
+function fieldRange(kind: number): string {
+  const name = KNOWN_EVENT_NAMES[kind];
+  const sw = kind === EventKind.SchedSwitch;
+  if (ev.p1 > MAX_PID) return `${name}: ${sw ? 'prev_pid' : 'pid'} out of range`;
+  if (ev.p2 > MAX_PID) return `${name}: ${sw ? 'next_pid' : 'child_pid'} out of range`;
+  if (kind === EventKind.SchedMigrateTask) return `${name}: ${ev.a1 >= MAX_CPUS ? 'orig_cpu' : 'dest_cpu'} out of range`;
+  return `${name}: target CPU out of range`;
+}
