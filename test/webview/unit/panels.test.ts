@@ -368,6 +368,9 @@ test('panel data from a run variant and from a trace: malformed entries are skip
     ['events', 'counters.missing_wakeup'],
   );
   assert.match(t.counters[1].note ?? '', /data_loss: no wakeup/);
+  // A state named like an Object.prototype member is a plain key (JSON.parse makes `__proto__` one).
+  const proto = simulationData(JSON.parse('{"vps": [{"vm": "db", "vp": 0, "states": {"__proto__": 3, "constructor": 4, "running": 5}}]}'), 'p');
+  assert.deepEqual(Object.entries(proto.vps[0].states), [['__proto__', 3], ['constructor', 4], ['running', 5]]);
   for (const bad of [undefined, null, 3, 'x', [], { tasks: 'x', stalls: {}, vms: [null] }]) {
     simulationData(bad as never, 'b');
     traceData(bad as never);

@@ -154,7 +154,9 @@ function flatten(prefix: string, x: unknown, out: { name: string; value: number;
 
 function numbers(x: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (isObj(x)) for (const [k, v] of Object.entries(x)) if (num(v) !== undefined) out[k] = v as number;
+  // defineProperty: a key such as `__proto__` (a trace's exit reason) is kept as a plain key;
+  // `out[k] = v` would set the prototype instead (and drop the number).
+  if (isObj(x)) for (const [k, v] of Object.entries(x)) if (num(v) !== undefined) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 
