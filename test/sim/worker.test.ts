@@ -42,6 +42,24 @@ test('runs a scenario, reports monotonic progress, then the results', async () =
   }
 });
 
+test('progress: false (the sweep pool) posts no progress message, and the same results', async () => {
+  const w = start();
+  try {
+    const text = scenario.replace('2s', '50ms');
+    const quiet = until(w, 4, 'result');
+    w.postMessage({ type: 'run', id: 4, text, seed: 3, timeline: false, progress: false });
+    const q = await quiet;
+    const loud = until(w, 5, 'result');
+    w.postMessage({ type: 'run', id: 5, text, seed: 3, timeline: false });
+    const l = await loud;
+    assert.deepEqual(q.map((m) => m.type), ['result']);
+    assert.ok(l.some((m) => m.type === 'progress'), 'progress by default');
+    assert.equal(JSON.stringify(q[q.length - 1].results), JSON.stringify(l[l.length - 1].results));
+  } finally {
+    await w.terminate();
+  }
+});
+
 test('scenario errors come back as an error with diagnostics', async () => {
   const w = start();
   try {

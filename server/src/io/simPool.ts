@@ -11,7 +11,9 @@
  * Results are kept per job index (plan order), whatever order the workers finish in. Jobs are
  * dispatched longest expected first (a job's `cost`: its scenario's simulated work estimate, see
  * {@link estimateEvents}), so that a long run does not start last and leave the other workers idle;
- * the order of dispatch changes no byte of the output.
+ * the order of dispatch changes no byte of the output. Runs are sent with `progress: false`: the
+ * pool counts whole runs, and the workers' 1,212 progress messages of a 12-run sweep cost the main
+ * thread 0.16-0.22 s of CPU (BENCHMARKS.md, "Sweeps: no progress messages from pool runs").
  *
  * The workers can be started before the jobs are known ({@link startWorkers}): their start-up
  * (loading the worker script) then overlaps the main thread's checking of the scenario and of
@@ -164,7 +166,7 @@ export function runPool(jobs: PoolJob[], n: number, opts: PoolOptions): Promise<
       s.job = i;
       const j = jobs[i];
       const remaining = opts.wallMs === undefined ? undefined : Math.max(0, opts.wallMs - (performance.now() - t0));
-      const req: SimRunRequest = { type: 'run', id: i + 1, text: j.text, variant: [j.variant], seed: j.seed, maxEvents: opts.maxEvents, timeline: false, ...(remaining !== undefined ? { wallMs: remaining } : {}) };
+      const req: SimRunRequest = { type: 'run', id: i + 1, text: j.text, variant: [j.variant], seed: j.seed, maxEvents: opts.maxEvents, timeline: false, progress: false, ...(remaining !== undefined ? { wallMs: remaining } : {}) };
       s.worker.postMessage(req);
     };
     let early: string | undefined;

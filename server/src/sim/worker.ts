@@ -6,9 +6,9 @@
  *
  * Protocol (structured-clone messages):
  *   in : { type: 'run', id, text, uri?, variant?: string | string[] | 'all', seed?, maxEvents?,
- *          wallMs?, timeline?, view? }
+ *          wallMs?, timeline?, progress?, view? }
  *        { type: 'cancel', id }
- *   out: { type: 'progress', id, fraction }
+ *   out: { type: 'progress', id, fraction }   (unless the run says progress: false)
  *        { type: 'started', id }   (with announceStop: the scenario is checked, the runs begin: from
  *                                   here a stop is polled, in the set-up too, every 256 threads)
  *        { type: 'stopping', id, reason }   (with announceStop: a stop was seen; the result follows)
@@ -73,6 +73,13 @@ export interface SimRunRequest {
   lowPriority?: boolean;
   /** Keep the timelines in the results (default true). */
   timeline?: boolean;
+  /**
+   * Post `{type: 'progress'}` messages (default true). The sweep pool, which counts whole runs,
+   * turns them off: each one wakes the parent's thread (BENCHMARKS.md, "Sweeps: no progress
+   * messages from pool runs": 1,212 of them in the 12-run sweep, 0.16-0.22 s of the main
+   * thread's CPU at load 8-22).
+   */
+  progress?: boolean;
   /** Also build the view document (timelines are recorded for it). */
   view?: SimViewRequest;
   /**
@@ -167,7 +174,7 @@ function run(req: SimRunRequest): void {
     onNotRun: (names, reason) => {
       notRun = { names, reason };
     },
-    onProgress: (fraction: number) => {
+    onProgress: req.progress === false ? undefined : (fraction: number) => {
       // At most ~100 progress messages per run.
       const step = Math.floor(fraction * 100);
       if (step !== lastSent) {
