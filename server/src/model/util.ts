@@ -16,8 +16,11 @@ export class DiagSink {
     if (this.seen.has(key)) return undefined;
     this.seen.add(key);
     const d: Diagnostic = { severity, code, message, range: { start: range.start, end: range.end } };
-    if (extra?.related?.length) d.related = capRelated(extra.related);
-    if (extra?.fixes?.length) d.fixes = extra.fixes;
+    // Ranges as plain offsets, never the syntax nodes some callers pass (a node of a top-level
+    // block the next edit does not touch is moved in place by the incremental parse, and its own
+    // fields are no part of a diagnostic).
+    if (extra?.related?.length) d.related = capRelated(extra.related).map((r) => ({ ...r, range: { start: r.range.start, end: r.range.end } }));
+    if (extra?.fixes?.length) d.fixes = extra.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: { start: e.range.start, end: e.range.end } })) }));
     if (extra?.tags?.length) d.tags = extra.tags;
     this.list.push(d);
     return d;
