@@ -47,6 +47,18 @@ export class DiagSink {
   }
 }
 
+/** Whether a backtick pair (paired from the start, as `clipMessage`'s pattern pairs them) holds more than {@link MAX_QUOTE} characters. */
+function hasLongQuote(m: string): boolean {
+  let i = m.indexOf('`');
+  while (i >= 0) {
+    const j = m.indexOf('`', i + 1);
+    if (j < 0) return false;
+    if (j - i - 1 > MAX_QUOTE) return true;
+    i = m.indexOf('`', j + 1);
+  }
+  return false;
+}
+
 /** Optimal string alignment distance (Levenshtein with transpositions), capped for speed. */
 export function editDistance(a: string, b: string, cap = 4): number {
   if (a === b) return 0;
@@ -205,6 +217,9 @@ export { MAX_MESSAGE };
 /** `message` with over-long quoted text shortened, and at most {@link MAX_MESSAGE} characters. */
 export function clipMessage(message: string): string {
   if (message.length <= MAX_QUOTE) return message;
+  // Most messages need nothing (every analysis clips each of its ~500 diagnostics, the second
+  // stage those of the first again): looking for a long quote is cheaper than the replace.
+  if (message.length <= MAX_MESSAGE && !hasLongQuote(message)) return message;
   let m = message.replace(/`([^`]*)`/g, (all, inner: string) =>
     inner.length <= MAX_QUOTE ? all : `\`${inner.slice(0, QUOTE_KEEP)}...\` (${inner.length.toLocaleString('en-US')} characters)`,
   );
