@@ -3,6 +3,13 @@
  * a pull for a version still being typed only once the user pauses (the diagnostics debounce), so
  * completions between keystrokes never wait behind the hazard checks, and every pull answers for
  * the text as it is at the pause. A pull with nothing being typed is answered at once.
+ *
+ * The client "types" as fast as the round trips allow: on the shared 2-core machine at load ~10 one
+ * completion round trip took longer than the default 150 ms quiet time (which is then a pause, and
+ * a pull answered in it is right), so the server is started with a quiet time of
+ * {@link QUIET_MS} (`initializationOptions.diagnosticsQuietMs`): the same rule, a pause no round trip
+ * here comes near. A second test checks the option itself: with 150 ms, a pull is answered about
+ * 150 ms after the last change, not at once.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +17,18 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CompletionList, DocumentDiagnosticReport } from 'vscode-languageserver-protocol';
 import { startClient, vscodeCapabilities, type TestClient } from './harness';
+import { DIAGNOSTICS_DEBOUNCE_MS, DIAGNOSTICS_QUIET_LIMITS, diagnosticsQuietMs } from '../../server/src/lsp/session';
 
 const ROOT = resolve(__dirname, '../..');
 const TEXT = readFileSync(join(ROOT, 'examples', 'dual-level-barriers.vps'), 'utf8');
 const URI = 'file:///work/pull-quiet.vps';
+const QUIET_MS = 1500;
 
 describe('pull diagnostics wait for a pause in typing', () => {
   let client: TestClient;
   before(async () => {
-    client = await startClient({ capabilities: vscodeCapabilities }); // pull diagnostics, as VS Code
+    // Pull diagnostics, as VS Code.
+    client = await startClient({ capabilities: vscodeCapabilities, initializationOptions: { diagnosticsQuietMs: QUIET_MS } });
   });
   after(async () => {
     await client.shutdown();
@@ -59,4 +69,36 @@ describe('pull diagnostics wait for a pause in typing', () => {
       assert.ok(bogus.some((d) => /bogus/.test(String(d.message))), `for the final text: ${bogus.map((d) => d.message).join(' | ')}`);
     }
   });
+});
+
+describe('the quiet time a client asks for (initializationOptions.diagnosticsQuietMs)', () => {
+  test('150 ms: a pull for a version being typed is answered no sooner than 150 ms after the change', async () => {
+    const client = await startClient({ capabilities: vscodeCapabilities, initializationOptions: { diagnosticsQuietMs: 150 } });
+    try {
+      client.open(URI, TEXT, 1);
+      await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri: URI } });
+      const last = TEXT.split('\n').length - 1;
+      const t0 = performance.now();
+      client.change(URI, 2, [{ range: { start: { line: last, character: 0 }, end: { line: last, character: 0 } }, text: 'x' }]);
+      const r = await client.request<DocumentDiagnosticReport>('textDocument/diagnostic', { textDocument: { uri: URI } });
+      const waited = performance.now() - t0;
+      assert.equal(r.kind, 'full');
+      // Timers fire no sooner than asked (a millisecond of rounding allowed).
+      assert.ok(waited >= 149, `answered after ${waited.toFixed(1)} ms`);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});
+
+test('diagnosticsQuietMs: a whole number of ms within bounds, else the default 150 ms', () => {
+  assert.equal(diagnosticsQuietMs(undefined), DIAGNOSTICS_DEBOUNCE_MS);
+  assert.equal(diagnosticsQuietMs({}), 150);
+  assert.equal(diagnosticsQuietMs({ diagnosticsQuietMs: 300 }), 300);
+  assert.equal(diagnosticsQuietMs({ diagnosticsQuietMs: DIAGNOSTICS_QUIET_LIMITS[0] }), 20);
+  assert.equal(diagnosticsQuietMs({ diagnosticsQuietMs: DIAGNOSTICS_QUIET_LIMITS[1] }), 10_000);
+  for (const bad of [0, 19, 10_001, 1e12, -5, 150.5, Number.NaN, Number.POSITIVE_INFINITY, '300', null, [300], { ms: 300 }]) {
+    assert.equal(diagnosticsQuietMs({ diagnosticsQuietMs: bad }), 150, String(bad));
+  }
+  assert.equal(diagnosticsQuietMs('x'), 150);
 });

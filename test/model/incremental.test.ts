@@ -83,6 +83,9 @@ function same(got: DocumentAnalysis, want: DocumentAnalysis, what: string): void
   sameNames(got, want, what);
   assert.equal(got.scenario === undefined, want.scenario === undefined, `${what}: scenario presence differs`);
   assert.deepEqual(json(got.scenario?.variants.map((v) => v.name)), json(want.scenario?.variants.map((v) => v.name)), `${what}: variants differ`);
+  // The whole IR, ranges included: the base's VMs are lowered once and kept while their blocks are
+  // (model/lower.ts `VmLowerEntry`), moved to where they are now.
+  assert.deepEqual(json(got.scenario), json(want.scenario), `${what}: scenario (IR) differs`);
 }
 
 test('incremental analysis equals analyzeDocument from scratch after every edit', () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { clipMessage, MAX_MESSAGE, MAX_QUOTE } from '../../server/src/model/util';
+import { QUOTE_KEEP } from '../../server/src/core/text';
 
 const BASE = 'host { pcpus 2 }\nvm a { vcpus 2 }\n';
 const N = 100_000;
@@ -41,6 +42,29 @@ test('property: clipMessage keeps short messages, is idempotent and bounded', ()
       assert.ok(c.length <= MAX_MESSAGE + 60);
       assert.ok(MAX_QUOTE >= 80);
     }),
+  );
+});
+
+test('property: clipMessage equals its definition (every backtick pair, from the start, longer than MAX_QUOTE shortened; then the cut)', () => {
+  const reference = (message: string) => {
+    if (message.length <= MAX_QUOTE) return message;
+    let m = message.replace(/`([^`]*)`/g, (all, inner: string) => (inner.length <= MAX_QUOTE ? all : `\`${inner.slice(0, QUOTE_KEEP)}...\` (${inner.length.toLocaleString('en-US')} characters)`));
+    if (m.length > MAX_MESSAGE) m = `${m.slice(0, MAX_MESSAGE)}... (message cut at ${MAX_MESSAGE.toLocaleString('en-US')} characters)`;
+    return m;
+  };
+  const piece = fc.oneof(
+    fc.constantFrom('`', '``', ' '),
+    fc.string({ maxLength: 90 }),
+    fc.nat({ max: 2100 }).map((n) => 'x'.repeat(n)),
+    // Quotes at the bound.
+    fc.integer({ min: MAX_QUOTE - 2, max: MAX_QUOTE + 2 }).map((n) => `\`${'y'.repeat(n)}\``),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+      const m = parts.join('');
+      assert.equal(clipMessage(m), reference(m));
+    }),
+    { numRuns: 500 },
   );
 });
 

@@ -65,6 +65,14 @@ const SYNTAX = { depth: 'syntax' } as const;
 
 /** Quiet time after the last keystroke before diagnostics are recomputed and pushed. */
 export const DIAGNOSTICS_DEBOUNCE_MS = 150;
+/** Bounds on `initializationOptions.diagnosticsQuietMs`, the quiet time a client may ask for instead. */
+export const DIAGNOSTICS_QUIET_LIMITS = [20, 10_000] as const;
+
+/** The quiet time `initializationOptions.diagnosticsQuietMs` asks for (a whole number of ms within bounds), else the default. */
+export function diagnosticsQuietMs(init: unknown): number {
+  const v = init && typeof init === 'object' ? (init as { diagnosticsQuietMs?: unknown }).diagnosticsQuietMs : undefined;
+  return typeof v === 'number' && Number.isInteger(v) && v >= DIAGNOSTICS_QUIET_LIMITS[0] && v <= DIAGNOSTICS_QUIET_LIMITS[1] ? v : DIAGNOSTICS_DEBOUNCE_MS;
+}
 /** Bounds on the background-simulation settings (a typo must not turn it into a busy loop or a 1-hour run). */
 const BACKGROUND_LIMITS = { debounceMs: [0, 60_000], maxSimulatedMs: [1, 3_600_000], wallMs: [50, 600_000] } as const;
 
@@ -185,6 +193,8 @@ export function startSession(connection: Connection, options: SessionOptions): S
   const converted = new Map<string, { a: AnalyzedDocument; statics: readonly Diagnostic[]; runSeq: number; caps: ClientFeatures['convert']; items: LspDiagnostic[]; params?: PublishDiagnosticsParams }>();
   /** `vpscope.diagnostics.*`; `settingsSeq` changes with them (pull result ids). */
   let diagSettings = diagnosticsSettings(undefined);
+  /** The diagnostics' quiet time (`initializationOptions.diagnosticsQuietMs`, read once). */
+  let quietMs = DIAGNOSTICS_DEBOUNCE_MS;
   let settingsSeq = 0;
   let runSeq = 0;
   /** `vpscope.backgroundSimulation.*`, from initializationOptions, then didChangeConfiguration. */
@@ -272,6 +282,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     traceSettings = traceDefaults(init?.traceAnalysis);
     editing.applyInlayHintSettings(init?.inlayHints, { refresh: false });
     diagSettings = diagnosticsSettings(init?.diagnostics);
+    quietMs = diagnosticsQuietMs(init);
     const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
     workspace.setFolders(folders);
     return { capabilities: serverCapabilities(features), serverInfo: { name: 'vpscope', version: options.version } };
@@ -590,12 +601,12 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (feat().pullDiagnostics) {
       // The client pulls after each change itself: the pull waits for the same quiet time (see
       // the diagnostic handler), and the analysis short of the hazards is prepared half-way.
-      cache.debounce(e.document.uri, DIAGNOSTICS_DEBOUNCE_MS, () => endQuiet(e.document.uri), () => prepareDiagnostics(e.document.uri));
+      cache.debounce(e.document.uri, quietMs, () => endQuiet(e.document.uri), () => prepareDiagnostics(e.document.uri));
       return;
     }
     cache.debounce(
       e.document.uri,
-      DIAGNOSTICS_DEBOUNCE_MS,
+      quietMs,
       () => publishDiagnostics(e.document.uri),
       () => prepareDiagnostics(e.document.uri),
     );

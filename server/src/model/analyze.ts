@@ -27,13 +27,13 @@ import type { Scenario, VariantDef } from './ir';
 import type { StatementSpec } from './schemaTypes';
 import { ArgParser, type ParsedArgs } from './args';
 import { Codes } from './codes';
-import { lower, type LowerContext, type LowerMemo } from './lower';
+import { lower, type LowerContext, type LowerMemo, type VmLowerEntry } from './lower';
 import { fixInVariant } from './variantFix';
 import { nameOf, resolve, type Resolution } from './resolve';
 import { buildSymbols, forEachDeclaration } from './symbols';
-import type { AnalysisReuse } from './reuse';
+import { diagnosticWithin, RecordingSink, replayDiagnostic, shiftDiagnostic, type AnalysisReuse } from './reuse';
 import { checkSetupSize, irSize, MAX_CYCLE_REPORTS, MAX_STATEMENTS, MAX_VARIANT_OBJECTS, statementPast } from './limits';
-import { capRelated, clipMessage, DiagSink, MAX_RELATED } from './util';
+import { capRelated, clipMessage, DiagSink, eolOf, MAX_RELATED } from './util';
 import { mergeVariant, RESERVED_VARIANT } from './variants';
 import { checkFileSweeps } from './sweep';
 import { staticHazards } from '../analysis/static/index';
@@ -250,11 +250,7 @@ function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
   const res = syntax.res();
   for (const d of syntax.resolveDiags().list) sink.adopt(d);
   const args = new ArgParser(text, sink, headHasSyntaxError(parsed.errors));
-  const resolved = res.statements;
-  for (let k = 0; k < resolved.length; k++) {
-    const rs = resolved[k];
-    if (rs.spec) args.parse(rs.node, rs.spec);
-  }
+  parseAllArgs(args, res, parsed.file.statements, sink, syntax.reuse);
   for (const d of syntax.symbolDiags().list) sink.adopt(d);
   checkFileSweeps(text, parsed.file, res.statements, sink);
 
@@ -266,8 +262,10 @@ function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
     return o ? res.info.get(o)?.spec : undefined;
   };
   const memo: LowerMemo = { record: true, vms: new Map() };
+  const cache = syntax.reuse ? { map: syntax.reuse.lowering as WeakMap<Statement, VmLowerEntry>, eol: eolOf(text) } : undefined;
   const lctx = (diags: DiagSink, removed?: ReadonlyMap<string, Statement>): LowerContext => ({
     memo,
+    cache,
     text,
     title: titleFromUri(opts.uri),
     spec: specOf,
@@ -332,6 +330,60 @@ function check(syntax: SyntaxStage, opts: AnalyzeOptions) {
     }
   }
   return { sink, scenario };
+}
+
+/** What the arguments of one top-level block raised, kept for the next versions (`AnalysisReuse.args`). */
+interface ArgsEntry {
+  /** Every diagnostic given to the sink, kept or not, at offsets relative to the block's start. */
+  given: Diagnostic[];
+}
+
+/**
+ * Pass 3: the arguments of every statement, in document order, their diagnostics into `sink`.
+ * With `reuse`, a top-level block (with a body) that an earlier version parsed, the same object
+ * (the incremental parse keeps it while no edit touches it), is not parsed again: the diagnostics
+ * its arguments gave then are given to `sink` again, moved to where the block is now, in the same
+ * place of the sequence, so the sink keeps the same ones. What a block's arguments raise depends on
+ * the block alone: each statement's text, its spec (the block's resolution, model/reuse.ts) and
+ * the syntax errors in its head (inside the block: an error reaching across a block's border makes
+ * the parse start again from scratch, with new objects). A block whose diagnostics reach outside it
+ * is not kept. The arguments of such a block are parsed on demand later (the lowering of what is
+ * not reused), silently: their diagnostics are in already.
+ */
+function parseAllArgs(args: ArgParser, res: Resolution, top: readonly Statement[], sink: DiagSink, reuse: AnalysisReuse | undefined): void {
+  const resolved = res.statements;
+  const tops = res.tops;
+  const cache = reuse && tops.length === top.length + 1 ? (reuse.args as WeakMap<Statement, ArgsEntry>) : undefined;
+  if (!cache) {
+    for (let k = 0; k < resolved.length; k++) {
+      const rs = resolved[k];
+      if (rs.spec) args.parse(rs.node, rs.spec);
+    }
+    return;
+  }
+  for (let t = 0; t < top.length; t++) {
+    const stmt = top[t];
+    const to = tops[t + 1];
+    const keep = stmt.body !== undefined;
+    const hit = keep ? cache.get(stmt) : undefined;
+    if (hit) {
+      for (const d of hit.given) replayDiagnostic(sink, d, stmt.start);
+      continue;
+    }
+    const rec = keep ? new RecordingSink(sink) : undefined;
+    if (rec) args.setSink(rec);
+    for (let k = tops[t]; k < to; k++) {
+      const rs = resolved[k];
+      if (rs.spec) args.parse(rs.node, rs.spec);
+    }
+    if (rec) {
+      args.setSink(sink);
+      if (rec.given.every((d) => diagnosticWithin(d, stmt.start, stmt.end))) cache.set(stmt, { given: rec.given.map((d) => shiftDiagnostic(d, -stmt.start)) });
+      else cache.delete(stmt);
+    }
+  }
+  // Every statement's diagnostics are in: what is parsed from now on is in a block replayed above.
+  args.setSink(new DiagSink());
 }
 
 /** A variant merged into what it builds on: the statements to lower and the blocks it removes. */

@@ -111,9 +111,18 @@ export class ArgParser {
    */
   constructor(
     private readonly text: string,
-    private readonly diags: DiagSink,
+    private diags: DiagSink,
     private readonly skip: (stmt: Statement) => boolean = () => false,
   ) {}
+
+  /**
+   * Where the diagnostics of the statements parsed from now on go (model/analyze.ts: a recording
+   * sink per top-level block, then, once every statement's diagnostics are in, a sink nobody reads
+   * for the statements whose diagnostics were replayed from an earlier version).
+   */
+  setSink(diags: DiagSink): void {
+    this.diags = diags;
+  }
 
   /** Parses (once) and returns the statement's arguments. */
   parse(stmt: Statement, spec: StatementSpec): ParsedArgs {

@@ -9,7 +9,7 @@
  * default applies; a VM without a valid `vcpus` is left out. Only a missing host or `pcpus`
  * makes the scenario meaningless (no IR at all).
  */
-import type { Fix } from '../core/diagnostic';
+import type { Diagnostic, Fix } from '../core/diagnostic';
 import type { TextRange } from '../core/text';
 import type { Statement } from '../syntax/tree';
 import type {
@@ -22,6 +22,7 @@ import { passAgainstInterval } from './dist';
 import { fmtNsShort } from '../core/format';
 import { DEFAULT_POOL } from './schema';
 import { appendToBody, DiagSink } from './util';
+import { diagnosticWithin, RecordingSink, replayDiagnostic, shiftDiagnostic } from './reuse';
 import { Block, type BlockSource } from './block';
 import { checkBoost, checkBoostOnOpenHcl, checkCpupools, checkPolicy, checkPoolScheduler, checkTaskTargeting, checkVmScheduler } from './checks';
 import { nameOf } from './resolve';
@@ -46,6 +47,33 @@ export interface LowerContext extends BlockSource {
    * variants.ts), with the statement that removes each, so that what still uses one is an error.
    */
   removed?: ReadonlyMap<string, Statement>;
+  /**
+   * The base's VM lowerings of earlier versions of the document (the language server's
+   * `AnalysisReuse.lowering`), and the document's line break (fixes use it).
+   */
+  cache?: { map: WeakMap<Statement, VmLowerEntry>; eol: string };
+}
+
+/**
+ * A top-level `vm` statement's lowering, kept for the next versions of the document. What the
+ * lowering of a VM reads: its statement's subtree (the same object: no edit touched it, model/reuse.ts),
+ * the specs and arguments of its statements (from the block alone), the host as lowered (compared:
+ * the same host statement and the same pools), and the document's text for fixes: inside the block,
+ * the line break, and its first and last lines (compared). Diagnostics or IR ranges outside the
+ * block (a fix that creates a pool in the host) make the entry not kept.
+ */
+export interface VmLowerEntry {
+  /** The statement's start when `vm` was made. */
+  at: number;
+  vm: Vm | undefined;
+  /** Every diagnostic given to the sink (kept or not), at offsets relative to the statement's start. */
+  given: Diagnostic[];
+  hostStmt: Statement;
+  hostKey: string;
+  eol: string;
+  /** The text before the statement on its first line, after it on its last. */
+  before: string;
+  after: string;
 }
 
 export interface LowerMemo {
@@ -71,9 +99,72 @@ export const UNLIMITED_NS = Number.MAX_SAFE_INTEGER;
 
 const rangeOf = (s: Statement): TextRange => ({ start: s.start, end: s.end });
 
+const isNowhere = (r: TextRange) => r.start === 0 && r.end === 0;
+/**
+ * A range that is a syntax node (a value's range is its argument, model/args.ts): the incremental
+ * parse moves the nodes of a block it keeps in place, so such a range is where it is already.
+ */
+const isNode = (r: TextRange) => 'type' in r;
+
+/** Whether every `range` in the IR `x` (the only key holding source ranges, model/ir.ts) is in `[lo, hi]` or is the empty range of an implicit default. */
+function rangesWithin(x: unknown, lo: number, hi: number): boolean {
+  if (Array.isArray(x)) {
+    for (let k = 0; k < x.length; k++) if (!rangesWithin(x[k], lo, hi)) return false;
+    return true;
+  }
+  if (x === null || typeof x !== 'object') return true;
+  for (const [k, v] of Object.entries(x)) {
+    if (k === 'range') {
+      const r = v as TextRange;
+      if (!isNowhere(r) && !(r.start >= lo && r.end <= hi && r.start <= r.end)) return false;
+    } else if (!rangesWithin(v, lo, hi)) return false;
+  }
+  return true;
+}
+
+/**
+ * A copy of the IR `x` with every `range` but the empty ones of implicit defaults moved by
+ * `delta`; what holds no range (lists of numbers, strings) is shared with `x` (the IR is
+ * immutable, see `LowerContext.memo`).
+ */
+function shiftRanges<T>(x: T, delta: number): T {
+  if (Array.isArray(x)) {
+    let out: unknown[] | undefined;
+    for (let k = 0; k < x.length; k++) {
+      const v = shiftRanges(x[k], delta);
+      if (v !== x[k]) (out ??= x.slice())[k] = v;
+    }
+    return (out ?? x) as T;
+  }
+  if (x === null || typeof x !== 'object') return x;
+  let out: Record<string, unknown> | undefined;
+  for (const k in x) {
+    const v = (x as Record<string, unknown>)[k];
+    let w: unknown;
+    if (k === 'range') {
+      const r = v as TextRange;
+      w = isNowhere(r) || isNode(r) ? r : { start: r.start + delta, end: r.end + delta };
+    } else w = shiftRanges(v, delta);
+    if (w !== v) (out ??= { ...(x as Record<string, unknown>) })[k] = w;
+  }
+  return (out ?? x) as T;
+}
+
+function lineStart(text: string, at: number): number {
+  let p = at;
+  while (p > 0 && text.charCodeAt(p - 1) !== 10 && text.charCodeAt(p - 1) !== 13) p--;
+  return p;
+}
+
+function lineEnd(text: string, at: number): number {
+  let p = at;
+  while (p < text.length && text.charCodeAt(p) !== 10 && text.charCodeAt(p) !== 13) p++;
+  return p;
+}
+
 
 class Lowerer {
-  private readonly sink: DiagSink;
+  private sink: DiagSink;
   constructor(
     private readonly ctx: LowerContext,
     /** The top-level statements being lowered. */
@@ -98,9 +189,10 @@ class Lowerer {
       memo.hostKey = key;
     }
     const reuse = !!memo && !memo.record && key === memo.hostKey;
+    const cache = memo?.record && hostStmt && key !== undefined ? this.ctx.cache : undefined;
     const vms: Vm[] = [];
     for (const v of file.named('vm')) {
-      const vm = reuse && memo!.vms.has(v) ? memo!.vms.get(v) : this.vm(v, host);
+      const vm = reuse && memo!.vms.has(v) ? memo!.vms.get(v) : cache ? this.cachedVm(v, host, cache, hostStmt!, key!) : this.vm(v, host);
       if (memo?.record) memo.vms.set(v, vm);
       if (vm) vms.push(vm);
     }
@@ -365,6 +457,37 @@ class Lowerer {
       guest: this.guest(b.first('guest'), vcpus, openhcl, name, xen ? pool : undefined),
     };
     if (openhcl) vm.openhcl = openhcl;
+    return vm;
+  }
+
+  /** `vm(stmt, host)`, taken from `cache` when an earlier version lowered the statement with the same inputs (`VmLowerEntry`). */
+  private cachedVm(stmt: Statement, host: Host, cache: NonNullable<LowerContext['cache']>, hostStmt: Statement, hostKey: string): Vm | undefined {
+    const text = this.ctx.text;
+    const before = text.slice(lineStart(text, stmt.start), stmt.start);
+    const after = text.slice(stmt.end, lineEnd(text, stmt.end));
+    const hit = cache.map.get(stmt);
+    if (hit && hit.hostStmt === hostStmt && hit.hostKey === hostKey && hit.eol === cache.eol && hit.before === before && hit.after === after) {
+      for (const d of hit.given) replayDiagnostic(this.sink, d, stmt.start);
+      if (hit.vm && hit.at !== stmt.start) {
+        hit.vm = shiftRanges(hit.vm, stmt.start - hit.at);
+        hit.at = stmt.start;
+      }
+      return hit.vm;
+    }
+    const sink = this.sink;
+    const rec = new RecordingSink(sink);
+    let vm: Vm | undefined;
+    this.sink = rec;
+    try {
+      vm = this.vm(stmt, host);
+    } finally {
+      this.sink = sink;
+    }
+    const lo = stmt.start;
+    const hi = stmt.end;
+    if (lo > 0 && rec.given.every((d) => diagnosticWithin(d, lo, hi)) && (!vm || rangesWithin(vm, lo, hi))) {
+      cache.map.set(stmt, { at: lo, vm, given: rec.given.map((d) => shiftDiagnostic(d, -lo)), hostStmt, hostKey, eol: cache.eol, before, after });
+    } else cache.map.delete(stmt);
     return vm;
   }
 

@@ -15,8 +15,10 @@
  * version (`resolve`, `buildSymbols`). Equality with a from-scratch analysis is property-tested
  * (`test/model/incremental.test.ts`).
  */
-import type { Diagnostic } from '../core/diagnostic';
+import type { Diagnostic, Severity } from '../core/diagnostic';
+import type { TextRange } from '../core/text';
 import type { Statement } from '../syntax/tree';
+import { DiagSink } from './util';
 
 /** Per-document reuse between the analyses of its versions (the language server keeps one per document). */
 export class AnalysisReuse {
@@ -31,6 +33,13 @@ export class AnalysisReuse {
    * (`HazardMemo`), keyed by the VMs' top-level statements and what else each VM's checks read.
    */
   hazards: unknown;
+  /**
+   * model/analyze.ts: per top-level block (with a body), the diagnostics its statements' arguments
+   * raised (`ArgsEntry`), so that an unchanged block's arguments are not parsed again for them.
+   */
+  readonly args = new WeakMap<Statement, unknown>();
+  /** model/lower.ts: per top-level `vm` statement of the base, its lowering (`VmLowerEntry`). */
+  readonly lowering = new WeakMap<Statement, unknown>();
 
   /**
    * Drops the entries of top-level statements an incremental parse replaced (`ParseState.replaced`,
@@ -43,6 +52,8 @@ export class AnalysisReuse {
     for (let k = 0; k < replaced.length; k++) {
       this.resolution.delete(replaced[k]);
       this.symbols.delete(replaced[k]);
+      this.args.delete(replaced[k]);
+      this.lowering.delete(replaced[k]);
     }
     replaced.length = 0;
   }
@@ -59,4 +70,40 @@ export function shiftDiagnostic(d: Diagnostic, delta: number): Diagnostic {
   if (d.fixes) out.fixes = d.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: { start: e.range.start + delta, end: e.range.end + delta } })) }));
   if (d.tags) out.tags = [...d.tags];
   return out;
+}
+
+/** Whether every offset of `d` (range, related ranges, fix edits) lies in `[lo, hi]`. */
+export function diagnosticWithin(d: Diagnostic, lo: number, hi: number): boolean {
+  const ok = (r: { start: number; end: number }) => r.start >= lo && r.end <= hi && r.start <= r.end;
+  if (!ok(d.range)) return false;
+  if (d.related) for (const r of d.related) if (!ok(r.range)) return false;
+  if (d.fixes) for (const f of d.fixes) for (const e of f.edits) if (!ok(e.range)) return false;
+  return true;
+}
+
+/**
+ * A sink that passes every diagnostic on to `target` and keeps a copy of each one it was given,
+ * kept or not (`target` drops one whose code and range it has already): replaying the copies into
+ * a sink in the same state later adds exactly what the recorded pass added.
+ */
+export class RecordingSink extends DiagSink {
+  readonly given: Diagnostic[] = [];
+  constructor(private readonly target: DiagSink) {
+    super();
+  }
+  override add(severity: Severity, code: string, message: string, range: TextRange, extra?: Pick<Diagnostic, 'related' | 'fixes' | 'tags'>): Diagnostic | undefined {
+    const d: Diagnostic = { severity, code, message, range: { start: range.start, end: range.end } };
+    if (extra?.related?.length) d.related = extra.related;
+    if (extra?.fixes?.length) d.fixes = extra.fixes;
+    if (extra?.tags?.length) d.tags = extra.tags;
+    // A deep copy: later stages change the diagnostics the target keeps (clamped ranges, clipped messages).
+    this.given.push(shiftDiagnostic(d, 0));
+    return this.target.add(severity, code, message, range, extra);
+  }
+}
+
+/** Adds (a copy of) `d`, moved by `delta`, to `sink`, as the pass that raised it did. */
+export function replayDiagnostic(sink: DiagSink, d: Diagnostic, delta: number): void {
+  const c = shiftDiagnostic(d, delta);
+  sink.add(c.severity, c.code, c.message, c.range, c);
 }

@@ -16,8 +16,11 @@ export class DiagSink {
     if (this.seen.has(key)) return undefined;
     this.seen.add(key);
     const d: Diagnostic = { severity, code, message, range: { start: range.start, end: range.end } };
-    if (extra?.related?.length) d.related = capRelated(extra.related);
-    if (extra?.fixes?.length) d.fixes = extra.fixes;
+    // Ranges as plain offsets, never the syntax nodes some callers pass (a node of a top-level
+    // block the next edit does not touch is moved in place by the incremental parse, and its own
+    // fields are no part of a diagnostic).
+    if (extra?.related?.length) d.related = capRelated(extra.related).map((r) => ({ ...r, range: { start: r.range.start, end: r.range.end } }));
+    if (extra?.fixes?.length) d.fixes = extra.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: { start: e.range.start, end: e.range.end } })) }));
     if (extra?.tags?.length) d.tags = extra.tags;
     this.list.push(d);
     return d;
@@ -42,6 +45,18 @@ export class DiagSink {
   has(code: string, range: TextRange): boolean {
     return this.seen.has(`${code}:${range.start}:${range.end}`);
   }
+}
+
+/** Whether a backtick pair (paired from the start, as `clipMessage`'s pattern pairs them) holds more than {@link MAX_QUOTE} characters. */
+function hasLongQuote(m: string): boolean {
+  let i = m.indexOf('`');
+  while (i >= 0) {
+    const j = m.indexOf('`', i + 1);
+    if (j < 0) return false;
+    if (j - i - 1 > MAX_QUOTE) return true;
+    i = m.indexOf('`', j + 1);
+  }
+  return false;
 }
 
 /** Optimal string alignment distance (Levenshtein with transpositions), capped for speed. */
@@ -202,6 +217,9 @@ export { MAX_MESSAGE };
 /** `message` with over-long quoted text shortened, and at most {@link MAX_MESSAGE} characters. */
 export function clipMessage(message: string): string {
   if (message.length <= MAX_QUOTE) return message;
+  // Most messages need nothing (every analysis clips each of its ~500 diagnostics, the second
+  // stage those of the first again): looking for a long quote is cheaper than the replace.
+  if (message.length <= MAX_MESSAGE && !hasLongQuote(message)) return message;
   let m = message.replace(/`([^`]*)`/g, (all, inner: string) =>
     inner.length <= MAX_QUOTE ? all : `\`${inner.slice(0, QUOTE_KEEP)}...\` (${inner.length.toLocaleString('en-US')} characters)`,
   );
