@@ -152,6 +152,19 @@ test("'-' reads the scenario from standard input, for check and simulate, shown 
   assert.equal(missing.err, "vpscope simulate: cannot read 'missing.vps': no such file\n");
 });
 
+test('a UTF-16 file with its byte-order mark (PowerShell 5 `>`) is read as text, LE and BE, from a file and from stdin', () => {
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(BAD, 'utf16le')]);
+  const be = Buffer.from(le);
+  be.swap16();
+  writeFileSync(join(dir, 'le.vps'), le);
+  writeFileSync(join(dir, 'be.vps'), be);
+  const utf8 = run(['sub/bad.vps'], dir).out.replace(/^sub\/bad\.vps/gm, 'X');
+  assert.match(utf8, /^X:6:26: error VPS105: /m);
+  for (const f of ['le.vps', 'be.vps']) assert.equal(run([f], dir).out.replace(new RegExp(`^${f.replace('.', '\\.')}`, 'gm'), 'X'), utf8, f);
+  const r = spawnSync(process.execPath, useDist ? [join(root, 'dist', 'cli.js'), 'check', '-'] : ['--import', tsx, join(cliDir, 'main.ts'), 'check', '-'], { cwd: dir, input: le, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.equal(r.stdout.replace(/^<stdin>/gm, 'X'), utf8);
+});
+
 test('--sim-wall-ms 0 is allowed, as simulate --wall-ms 0: static diagnostics, nothing simulated, said on stderr', () => {
   const r = run(['--sim-wall-ms', '0', '--format', 'json', 'warn.vps'], dir);
   assert.equal(r.code, 0, r.err);

@@ -85,7 +85,7 @@ export async function readScenarioText(path: string, maxBytes = MAX_SCENARIO_BYT
       total += bytesRead;
       if (total > maxBytes) throw tooLarge(maxBytes);
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    return decodeScenario(Buffer.concat(chunks, total));
   } finally {
     await fh.close();
   }
@@ -111,7 +111,18 @@ async function readStdinText(maxBytes: number): Promise<string> {
       throw tooLarge(maxBytes);
     }
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return decodeScenario(Buffer.concat(chunks, total));
+}
+
+/**
+ * A scenario file's bytes as text: UTF-8, or UTF-16 when the file starts with its byte-order mark
+ * (Windows PowerShell's `>` and `Out-File` wrote UTF-16 LE by default before PowerShell 6; read as
+ * UTF-8, every other character was a NUL error). The editor decodes files itself.
+ */
+export function decodeScenario(b: Buffer): string {
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return new TextDecoder('utf-16le').decode(b.subarray(2));
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return new TextDecoder('utf-16be').decode(b.subarray(2));
+  return b.toString('utf8');
 }
 
 /** What stands for standard input (`-`) in messages and diagnostics. */
