@@ -552,3 +552,14 @@ describe('hostile traces: exit reasons and event names that are Object.prototype
     assert.ok(valid(json), JSON.stringify(valid.errors));
   });
 });
+
+describe('hostile traces: one line on a high CPU number', () => {
+  it('the text summary names the CPUs without data as one range, not one `busy -` each', () => {
+    const head = (cpu: number, ts: string, prev: string, next: string, nextPid: number) =>
+      `           <idle>-0       [${String(cpu).padStart(3, '0')}] d..2.  ${ts}: sched_switch: prev_comm=${prev} prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=${next} next_pid=${nextPid} next_prio=120`;
+    const text = ['# tracer: nop', '#', head(0, '100.000000', 'swapper/0', 'bash', 10), head(4095, '100.000100', 'swapper/4095', 'cat', 11), head(1, '100.000500', 'swapper/1', 'sh', 12), `            bash-10       [000] d..2.  100.001000: sched_switch: prev_comm=bash prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120`, ''].join('\n');
+    const out = renderSummary(analyzeTrace(importBytes(text)));
+    const line = out.split('\n').find((l) => l.startsWith('CPUs:'));
+    assert.equal(line, 'CPUs:     0 busy 100%, 1 busy 100%, 2-4094 no data, 4095 busy 100%');
+  });
+});

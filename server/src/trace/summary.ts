@@ -99,15 +99,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   }
   if (doc.cpus.length) {
     out.push('');
-    out.push(
-      'CPUs:     ' +
-        doc.cpus
-          .map((c) => {
-            const tot = c.busyNs + c.idleNs;
-            return `${c.source ? c.source + '/' : ''}${c.cpu} busy ${tot ? fmtPercent((100 * c.busyNs) / tot) : '-'}${c.inferredNs ? ` (inferred ${fmtNs(c.inferredNs)})` : ''}`;
-          })
-          .join(', '),
-    );
+    out.push('CPUs:     ' + cpuItems(doc.cpus).join(', '));
   }
   for (const l of doc.load) {
     const where = l.source ? ` [${l.source}]` : '';
@@ -129,4 +121,31 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   }
   // Comms, exit reasons, file names and warning reasons come from the trace: no raw controls.
   return out.map((l) => escapeControls(l, false)).join('\n') + '\n';
+}
+
+/**
+ * The CPUs line: each CPU's busy share; three or more consecutive CPUs of one source without any
+ * time (a trace of CPUs 200-203 of a large host, one line on CPU 4095) are one item, `4-4094 no
+ * data`, instead of one `busy -` each (4,096 of them for one line on CPU 4095).
+ */
+function cpuItems(cpus: TraceSummaryDocument['cpus']): string[] {
+  const items: string[] = [];
+  const empty = (c: TraceSummaryDocument['cpus'][number]) => c.busyNs + c.idleNs === 0 && !c.inferredNs;
+  for (let i = 0; i < cpus.length; ) {
+    const c = cpus[i];
+    const src = c.source ? c.source + '/' : '';
+    if (empty(c)) {
+      let j = i;
+      while (j + 1 < cpus.length && empty(cpus[j + 1]) && cpus[j + 1].source === c.source && cpus[j + 1].cpu === cpus[j].cpu + 1) j++;
+      if (j - i >= 2) {
+        items.push(`${src}${c.cpu}-${cpus[j].cpu} no data`);
+        i = j + 1;
+        continue;
+      }
+    }
+    const tot = c.busyNs + c.idleNs;
+    items.push(`${src}${c.cpu} busy ${tot ? fmtPercent((100 * c.busyNs) / tot) : '-'}${c.inferredNs ? ` (inferred ${fmtNs(c.inferredNs)})` : ''}`);
+    i++;
+  }
+  return items;
 }
