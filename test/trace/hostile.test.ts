@@ -563,3 +563,13 @@ describe('hostile traces: one line on a high CPU number', () => {
     assert.equal(line, 'CPUs:     0 busy 100%, 1 busy 100%, 2-4094 no data, 4095 busy 100%');
   });
 });
+
+describe('hostile traces: a name that starts with U+FEFF', () => {
+  it('keeps it (decoded with ignoreBOM), as other bytes of a name are kept', async () => {
+    const { decodeUtf8 } = await import('../../server/src/trace/bytes');
+    const b = Buffer.from('\ufeffworker/1', 'utf8');
+    assert.equal(decodeUtf8(b, 0, b.length), '\ufeffworker/1');
+    const long = Buffer.from('\ufeff' + 'x'.repeat(40), 'utf8');
+    assert.equal(decodeUtf8(long, 0, long.length), '\ufeff' + 'x'.repeat(40));
+  });
+});

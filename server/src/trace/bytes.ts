@@ -205,7 +205,8 @@ export function ascii(s: string): Uint8Array {
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8');
+/** `ignoreBOM`: a name that starts with U+FEFF keeps it (the default decoder drops a leading one). */
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Decodes a byte range as UTF-8 (invalid sequences become U+FFFD). Only used off the hot path:
