@@ -5,7 +5,7 @@
  * documents a statement or a value.
  */
 import { DIST_KINDS, resolveStatement } from '../model/schema';
-import { dict } from '../model/units';
+import { COUNT_UNITS, DURATION_UNITS } from '../model/units';
 import type { ArgSpec, StatementSpec, ValueType } from '../model/schemaTypes';
 import type { Arg, Statement } from '../syntax/tree';
 
@@ -116,8 +116,8 @@ export const UNITS: Record<UnitClass, UnitInfo[]> = {
   ],
 };
 
-const NS_PER: Record<string, number> = dict({ ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9 });
-const COUNT_MUL: Record<string, number> = dict({ '': 1, k: 1e3, M: 1e6, G: 1e9 });
+const NS_PER = DURATION_UNITS;
+const COUNT_MUL = COUNT_UNITS;
 
 function group(n: number): string {
   const [i, f] = String(n).split('.');

@@ -13,7 +13,7 @@
  * Invariant: data and pure lookups only; no dependency on the parser or the checker.
  */
 import type { ArgSpec, EnumValue, StatementSpec, SymbolKind, ValueType } from './schemaTypes';
-import { dict } from './units';
+import { dict } from '../core/dict';
 
 // ---- value type helpers ---------------------------------------------------------------------
 

@@ -3,21 +3,13 @@
  * the model's base unit (ns for durations, 1 for counts, percent points for percents, events per
  * second for rates). Pure functions; no diagnostics here.
  */
+import { dict } from '../core/dict';
 import type { UnitKind } from './schemaTypes';
 
 export interface UnitInfo {
   kind: UnitKind;
   /** Multiply the written number by this to get the base unit. */
   factor: number;
-}
-
-/**
- * A lookup table without a prototype: its keys are compared with words from the scenario, and a
- * plain object also "has" `constructor`, `toString` or `__proto__` (`1__proto__` crashed the
- * checker, `rt constructor` was accepted as a boolean).
- */
-export function dict<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
-  return Object.assign(Object.create(null) as Record<string, T>, entries);
 }
 
 /** Durations: factor to integer nanoseconds. `µs`/`μs` are accepted as `us`. */

@@ -10,7 +10,7 @@ import { latencyStats } from './quantiles';
 import { EXIT_BUCKET_NS, IDLE, UNKNOWN, type SchedResult } from './reconstruct/sched';
 import type { ThreadSched } from './reconstruct/model';
 import type { CpuDoc, LoadDoc, ThreadDoc, TraceStatsDoc, TscOffsetDoc, VmDoc, WhoDoc } from './schema';
-import { setOwn } from './stats';
+import { setOwn } from '../core/dict';
 
 const TOP = 5;
 

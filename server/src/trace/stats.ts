@@ -2,6 +2,7 @@
  * Import statistics: line and event counts, located warnings (first N kept, all counted) and the
  * named counters of `codes.ts`. Plain data, serialisable as is.
  */
+import { setOwn } from '../core/dict';
 import { clipRuns, MAX_MESSAGE } from '../core/text';
 import { COUNTERS, type CounterName, type CounterSeverity } from './codes';
 
@@ -70,12 +71,3 @@ export class ImportStats {
   }
 }
 
-/**
- * `out[key] = value` as an own property whatever the key: trace input names keys (exit reasons,
- * event names, Chrome phases), and `out['__proto__'] = n` would set the prototype instead (the key
- * vanished), while `out['constructor'] ?? 0` read Object's constructor (a count became a string).
- */
-export function setOwn(out: Record<string, number>, key: string, value: number): void {
-  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-  else out[key] = value;
-}

@@ -7,6 +7,7 @@
  */
 import type { ViewRange } from '../../../server/src/shared/view';
 import { isViewRange } from '../../../server/src/shared/view';
+import { setOwn } from '../../../server/src/core/dict';
 import { readLatency, type Latency } from './logic';
 
 export interface TaskRow {
@@ -154,9 +155,8 @@ function flatten(prefix: string, x: unknown, out: { name: string; value: number;
 
 function numbers(x: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  // defineProperty: a key such as `__proto__` (a trace's exit reason) is kept as a plain key;
-  // `out[k] = v` would set the prototype instead (and drop the number).
-  if (isObj(x)) for (const [k, v] of Object.entries(x)) if (num(v) !== undefined) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  // setOwn: a key such as `__proto__` (a trace's exit reason) is kept as a plain key.
+  if (isObj(x)) for (const [k, v] of Object.entries(x)) if (num(v) !== undefined) setOwn(out, k, v as number);
   return out;
 }
 

@@ -7,6 +7,7 @@
  *
  * Only top-level slices of a thread become lane intervals (nested ones are counted).
  */
+import { dict } from '../../core/dict';
 import { TimelineBuilder } from '../../core/timeline';
 import type { ChromeData } from '../importers/chrome/events';
 import type { ImportStats } from '../stats';
@@ -19,7 +20,7 @@ import { STATE_NAMES } from './model';
 type Bucket = 'running' | 'runnable' | 'sleeping' | 'blocked' | 'idle';
 
 /** No prototype: a slice named `toString` or `__proto__` is no state word. */
-const BUCKETS: Record<string, Bucket | undefined> = Object.assign(Object.create(null) as Record<string, Bucket | undefined>, {
+const BUCKETS: Readonly<Record<string, Bucket | undefined>> = dict<Bucket | undefined>({
   running: 'running', run: 'running', busy: 'running', inferred: 'running', guest: 'running', host: 'running',
   vtl0: 'running', vtl1: 'running', vtl2: 'running', compute: 'running',
   runnable: 'runnable', ready: 'runnable', preempted: 'runnable', waiting: 'runnable', steal: 'runnable',
