@@ -230,3 +230,23 @@ describe('real traces: tracefs and trace-cmd report of the same run agree', () =
     });
   }
 });
+
+describe('real traces: the CPU count a tracefs file declares', () => {
+  it('`#P:N` counts CPUs with no event (idle for the whole trace): the load line and the VM share use N', async () => {
+    const { renderSummary } = await import('../../server/src/trace');
+    const text = realTrace('r1_1x_n2', 'tracefs_trace').toString('latin1');
+    assert.match(text, /#P:2\n/);
+    const two = analyzeTrace(importBytes(text));
+    const four = analyzeTrace(importBytes(text.replace('#P:2\n', '#P:4\n')));
+    assert.equal(two.load[0].pcpus, 2);
+    assert.equal(four.load[0].pcpus, 4);
+    // The same running time over twice the pCPUs: half the share.
+    assert.ok(Math.abs(four.vms[0].cpuShare * 2 - two.vms[0].cpuShare) <= 0.01, `${four.vms[0].cpuShare} vs ${two.vms[0].cpuShare}`);
+    const cpusLine = (doc: TraceDocument) => renderSummary(doc).split('\n').find((l) => l.startsWith('CPUs:')) ?? '';
+    assert.match(cpusLine(four), /, 2-3 no events$/);
+    assert.doesNotMatch(cpusLine(two), /no events/);
+    // Only a count: a line on CPU 5 (a CPU may go offline; numbers need not be contiguous) still loads.
+    const extra = text.replace('#P:2\n', '#P:4\n').replace(/\[001\]/, '[005]');
+    assert.equal(importBytes(extra).stats.malformedLines, 0);
+  });
+});

@@ -73,7 +73,7 @@ export interface ImportedTrace {
   threads: ThreadTable;
   /** Source (input file) names; index 0 is the unprefixed input. */
   sources: string[];
-  /** `cpus=N` per source when the file said so. */
+  /** CPUs per source when the file said so: `cpus=N` (trace-cmd report) or `#P:N` (tracefs). */
   cpusBySource: number[];
   /** Highest CPU number seen per source. */
   maxCpuBySource: number[];
@@ -194,7 +194,7 @@ export class TraceImporter {
       events: this.events,
       threads: this.threads,
       sources: this.ftrace?.sources ?? [''],
-      cpusBySource: this.ftrace?.cpusBySource ?? [],
+      cpusBySource: this.ftrace ? declaredCpus(this.ftrace.cpusBySource, this.ftrace.onlineCpus) : [],
       maxCpuBySource: this.ftrace?.maxCpuBySource ?? [],
       chrome: this.chrome?.sink.data,
     };
@@ -442,4 +442,14 @@ export async function importTrace(
   }
   if (opts.signal?.aborted) return { status: 'cancelled', bytesDone: imp.bytesDone };
   return { status: 'ok', trace: imp.finish() };
+}
+
+/** CPUs per source as the file declares them: `cpus=N` (trace-cmd report), else tracefs's `#P:N`. */
+function declaredCpus(cpus: readonly number[], online: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let s = 0; s < Math.max(cpus.length, online.length); s++) {
+    const n = cpus[s] ?? online[s];
+    if (n !== undefined) out[s] = n;
+  }
+  return out;
 }

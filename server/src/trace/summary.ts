@@ -99,7 +99,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   }
   if (doc.cpus.length) {
     out.push('');
-    out.push('CPUs:     ' + cpuItems(doc.cpus).join(', '));
+    out.push('CPUs:     ' + cpuItems(doc.cpus, doc.load).join(', '));
   }
   for (const l of doc.load) {
     const where = l.source ? ` [${l.source}]` : '';
@@ -128,8 +128,19 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
  * time (a trace of CPUs 200-203 of a large host, one line on CPU 4095) are one item, `4-4094 no
  * data`, instead of one `busy -` each (4,096 of them for one line on CPU 4095).
  */
-function cpuItems(cpus: TraceSummaryDocument['cpus']): string[] {
+function cpuItems(cpus: TraceSummaryDocument['cpus'], load: TraceSummaryDocument['load']): string[] {
   const items: string[] = [];
+  // CPUs the header declares (`cpus=N`, `#P:N`) beyond the highest one with an event: idle for the
+  // whole trace, or not traced. They count in the load line's pCPUs, so say so.
+  const declaredAfter = (k: number): string | undefined => {
+    const c = cpus[k];
+    const next = cpus[k + 1];
+    if (next && next.source === c.source) return undefined;
+    const n = load.find((l) => (l.source ?? '') === (c.source ?? ''))?.pcpus ?? 0;
+    if (n <= c.cpu + 1) return undefined;
+    const src = c.source ? c.source + '/' : '';
+    return n === c.cpu + 2 ? `${src}${c.cpu + 1} no events` : `${src}${c.cpu + 1}-${n - 1} no events`;
+  };
   const empty = (c: TraceSummaryDocument['cpus'][number]) => c.busyNs + c.idleNs === 0 && !c.inferredNs;
   for (let i = 0; i < cpus.length; ) {
     const c = cpus[i];
@@ -139,12 +150,16 @@ function cpuItems(cpus: TraceSummaryDocument['cpus']): string[] {
       while (j + 1 < cpus.length && empty(cpus[j + 1]) && cpus[j + 1].source === c.source && cpus[j + 1].cpu === cpus[j].cpu + 1) j++;
       if (j - i >= 2) {
         items.push(`${src}${c.cpu}-${cpus[j].cpu} no data`);
+        const after = declaredAfter(j);
+        if (after) items.push(after);
         i = j + 1;
         continue;
       }
     }
     const tot = c.busyNs + c.idleNs;
     items.push(`${src}${c.cpu} busy ${tot ? fmtPercent((100 * c.busyNs) / tot) : '-'}${c.inferredNs ? ` (inferred ${fmtNs(c.inferredNs)})` : ''}`);
+    const after = declaredAfter(i);
+    if (after) items.push(after);
     i++;
   }
   return items;

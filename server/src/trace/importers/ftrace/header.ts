@@ -15,7 +15,7 @@
  * The parser fills the module-level {@link hdr} record and returns a status code: no allocation.
  */
 import {
-  indexOfByte,
+  indexOfByte, indexOfSeq,
   COLON, DASH, DOT, HASH, LBRACKET, LPAREN, RBRACKET, RPAREN, SPACE, TAB, CR,
   isDigit, num, parseUint, parseTimestampNs, skipBlanks, skipToken, startsWithAt, trimEnd, ascii,
 } from '../../bytes';
@@ -30,6 +30,8 @@ export const enum HeaderStatus {
   /** `[LOST n EVENTS]` line: hdr.lost holds n. */
   Lost = 3,
   Malformed = 4,
+  /** tracefs `# entries-in-buffer/entries-written: A/B   #P:N` comment: hdr.cpus holds N (CPUs online). */
+  OnlineCpus = 5,
 }
 
 /** Output record of {@link parseHeader}; valid until the next call. */
@@ -58,6 +60,8 @@ export const hdr = {
 const CPUS_EQ = ascii('cpus=');
 const VERSION = ascii('version');
 const LOST = ascii('LOST ');
+const ENTRIES = ascii('# entries-in-buffer/');
+const HASH_P = ascii('#P:');
 const DROPPED = ascii('EVENTS DROPPED');
 
 /**
@@ -69,7 +73,7 @@ export function parseHeader(b: Uint8Array, start: number, end: number, prefixes:
   end = trimEnd(b, start, end);
   let p = skipBlanks(b, start, end);
   if (p === end) return HeaderStatus.Skip;
-  if (b[p] === HASH) return HeaderStatus.Skip;
+  if (b[p] === HASH) return onlineCpus(b, p, end);
 
   hdr.src = 0;
   for (let k = 0; k < prefixes.length; k++) {
@@ -199,6 +203,21 @@ function classifyNonEvent(b: Uint8Array, p: number, end: number): HeaderStatus {
     return HeaderStatus.Lost;
   }
   return malformed('no CPU column ([N]) found');
+}
+
+/**
+ * The tracefs header comment `# entries-in-buffer/entries-written: A/B   #P:N`, where N is the
+ * number of CPUs online when the buffer was read (kernel/trace/trace.c, print_event_info). Any
+ * other comment is skipped.
+ */
+function onlineCpus(b: Uint8Array, p: number, end: number): HeaderStatus {
+  if (!startsWithAt(b, p, end, ENTRIES)) return HeaderStatus.Skip;
+  const at = indexOfSeq(b, HASH_P, p + ENTRIES.length, end);
+  if (at < 0) return HeaderStatus.Skip;
+  const r = parseUint(b, at + HASH_P.length, end);
+  if (r <= 0 || num.value === 0) return HeaderStatus.Skip;
+  hdr.cpus = num.value;
+  return HeaderStatus.OnlineCpus;
 }
 
 function lostCount(b: Uint8Array, p: number, end: number): number {

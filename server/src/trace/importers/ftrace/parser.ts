@@ -53,6 +53,11 @@ export class FtraceParser {
   readonly sources: string[] = [''];
   /** `cpus=N` per source, when the header gave it. */
   readonly cpusBySource: number[] = [];
+  /**
+   * tracefs's `#P:N` (CPUs online when the buffer was read), per source. Only a count: unlike
+   * `cpus=N` it does not make lines on higher CPUs malformed (CPU numbers need not be contiguous).
+   */
+  readonly onlineCpus: number[] = [];
   /** Highest CPU number seen per source. */
   readonly maxCpuBySource: number[] = [];
   readonly layout: FtraceLayout = { flags4: 0, flags5: 0, flagsNone: 0, tgidLines: 0, keyValueBodies: 0, reportBodies: 0 };
@@ -128,6 +133,7 @@ export class FtraceParser {
         if (status === HeaderStatus.Malformed) return this.malformed(lineNo, offset, hdr.reason);
         st.skippedLines++;
         if (status === HeaderStatus.CpusHeader) this.cpusHeader(b);
+        else if (status === HeaderStatus.OnlineCpus) this.onlineCpus[0] = hdr.cpus;
         else if (status === HeaderStatus.Lost) st.count('lost_events', hdr.lost);
         return;
       }
