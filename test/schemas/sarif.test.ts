@@ -126,10 +126,22 @@ test('property: any file path becomes a URI that resolves back to it (relative u
       const loc = sarifArtifact(rel, wd);
       const base = dirUri(wd);
       assert.ok(URL.canParse(base) && base.endsWith('/'));
-      assert.ok(!/[ #\u0080-\uffff]/.test(loc.uri), loc.uri);
+      assert.ok(!/[ #\u0080-\uffff]/.test(loc.uri!), loc.uri);
       if (ups === 0) assert.equal(loc.uriBaseId, '%SRCROOT%');
-      assert.equal(loc.uriBaseId ? fileURLToPath(new URL(loc.uri, base)) : fileURLToPath(loc.uri), abs);
+      assert.equal(loc.uriBaseId ? fileURLToPath(new URL(loc.uri!, base)) : fileURLToPath(loc.uri!), abs);
     }),
     { numRuns: 300, seed: 5 },
   );
+});
+
+test("standard input ('check -'): no URI names it, so the location has none and the artifact carries the text; valid SARIF", () => {
+  const r = spawnSync(process.execPath, ['--import', tsx, join(root, 'server/src/cli/main.ts'), 'check', '--format', 'sarif', '--no-simulate', '-'], { cwd, input: BAD, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  assert.equal(r.status, 1, r.stderr);
+  const log = JSON.parse(r.stdout);
+  assertValidSarif(log, 'check - --format sarif');
+  const run = log.runs[0];
+  assert.deepEqual(run.artifacts[0].location, { description: { text: 'standard input' } });
+  assert.equal(run.artifacts[0].contents.text, BAD);
+  assert.ok(run.results.length > 0);
+  for (const res of run.results) assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, undefined);
 });

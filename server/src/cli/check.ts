@@ -129,9 +129,11 @@ export async function main(args: string[]): Promise<number> {
 /**
  * Where SARIF says a file is: relative to `%SRCROOT%` (= `cwd`) when the file is under it (a
  * percent-encoded relative reference), else its absolute `file://` URI (`pathToFileURL` encodes
- * spaces, `#`, `%` and non-ASCII characters).
+ * spaces, `#`, `%` and non-ASCII characters). Standard input has no URI: a location without one,
+ * described as standard input (the log then carries the text as the artifact's `contents`).
  */
 export function sarifArtifact(p: string, cwd: string): SarifArtifactLocation {
+  if (p === '-') return { description: { text: 'standard input' } };
   const abs = resolve(cwd, p);
   const rel = relative(cwd, abs);
   if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return { uri: relativeUri(rel.split(sep).join('/')), uriBaseId: SRCROOT };

@@ -29,10 +29,14 @@ export interface CheckedFile {
   artifact?: SarifArtifactLocation;
 }
 
-/** A SARIF `artifactLocation`: `uri` relative to the base `uriBaseId` names, or absolute without one. */
+/**
+ * A SARIF `artifactLocation`: `uri` relative to the base `uriBaseId` names, or absolute without one;
+ * or, for standard input (no URI can name it), no `uri` and a `description`.
+ */
 export interface SarifArtifactLocation {
-  uri: string;
+  uri?: string;
   uriBaseId?: string;
+  description?: { text: string };
 }
 
 /** The SARIF base id of the working directory the CLI ran in. */
@@ -226,7 +230,11 @@ export function renderSarif(files: readonly CheckedFile[], tool: SarifTool): str
       {
         tool: { driver: { name: 'vpscope', version: tool.version, semanticVersion: tool.version, ...(tool.informationUri ? { informationUri: tool.informationUri } : {}), rules } },
         ...(tool.srcRoot ? { originalUriBaseIds: { [SRCROOT]: { uri: tool.srcRoot, description: { text: 'The working directory vpscope check ran in.' } } } } : {}),
-        artifacts: files.map((f) => ({ location: where(f), mimeType: 'text/x-vpscope' })),
+        // An artifact without a URI (standard input) carries its text: nothing else can show it.
+        artifacts: files.map((f) => {
+          const location = where(f);
+          return { location, mimeType: 'text/x-vpscope', ...(location.uri === undefined ? { contents: { text: f.text } } : {}) };
+        }),
         columnKind: 'utf16CodeUnits',
         results,
       },
