@@ -187,9 +187,12 @@ export function appendToBody(text: string, body: Body, newStatement: string): { 
 /**
  * At most this many related-information entries per diagnostic: the first `MAX_RELATED - 1` as
  * they are, then one entry that counts the rest ("... and N more"). Without it a note per other
- * VM (VPS228 on 1,000 VMs) makes 999,000 entries, 176 MB of diagnostics.
+ * VM (VPS228 on 1,000 VMs) makes 999,000 entries, 176 MB of diagnostics. 8, as the run findings
+ * (report/runRelated.ts): VS Code's Problems panel shows each entry as a row under its finding, and
+ * at 20 the generated 5,000-line scenario of the LSP benchmark published 806 KB of diagnostics per
+ * edit, 71% of it one code (VPS229, a related entry per competing VM); at 8, 493 KB.
  */
-export const MAX_RELATED = 20;
+export const MAX_RELATED = 8;
 
 /**
  * A related-information list capped at {@link MAX_RELATED}; `total` is the length of the full list

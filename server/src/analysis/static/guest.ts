@@ -78,7 +78,7 @@ export function checkSpinOversubscribed(ctx: HazardContext): void {
           `parallel region \`${p.name}\` waits at its barriers by spinning` +
           (steal ? '' : ` (\`steal_time off\`: the guest cannot see preempted siblings${p.barrier === 'paravirt' ? ', so `barrier paravirt` spins like `spin`' : ''}${p.dop === 'adaptive' ? ', so `dop adaptive` keeps the team fixed' : ''})`) +
           `, and ${oversubPhrase(vm, os, named())} -> when a team member's vCPU is preempted, ` +
-          `the other ${p.threads - 1} threads spin on it until it runs again` +
+          (p.threads === 2 ? 'the other thread spins on it until it runs again' : `the other ${p.threads - 1} threads spin on it until it runs again`) +
           (p.spinMode === 'user' ? ' (user-mode spinning never triggers pause-loop exits)' : vm.guest.ple.enabled ? '' : ' (pause-loop exiting is off)') +
           ` -> every round loses the preempted vCPU's wait on every sibling (published: 9.68 s -> 19.95 s with preemption; blocking 22.43 s; spinning with DoP adaptation 13.02 s) -> ` +
           (steal
