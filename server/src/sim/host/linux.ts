@@ -532,11 +532,9 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       }
       const one = maxN - minN === 1;
       if (one) {
-        if (moves > 0 || this.hasRt(max) || this.hasRt(min) || this.bound(max, now) <= this.bound(min, now)) {
-          if (moves === 0) this.balanceFailed = 0;
-          return;
-        }
-        if (minN >= 2 && 100 * maxN <= 117 * minN) {
+        if (moves > 0) return;
+        // Cheapest first: bound() walks both queues, which are short once imbalance_pct passes.
+        if (this.hasRt(max) || this.hasRt(min) || (minN >= 2 && 100 * maxN <= 117 * minN) || this.bound(max, now) <= this.bound(min, now)) {
           this.balanceFailed = 0;
           return;
         }
