@@ -43,7 +43,7 @@ const PRIO_TO_WEIGHT = [
  * weights, no one above its bound (its busy vCPUs, or its cap); what a bounded one cannot use is
  * split again among the others.
  */
-export function waterFill(cpus: number, weights: number[], bounds: number[]): number[] {
+function waterFill(cpus: number, weights: number[], bounds: number[]): number[] {
   const share = weights.map(() => 0);
   const open = new Set(weights.keys());
   let left = cpus;
