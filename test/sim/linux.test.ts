@@ -7,10 +7,13 @@ import { niceWeight } from '../../server/src/sim/host/fair';
 
 const hog = (name: string, extra = {}) => load(name, program([cpu(10 * ms)]), extra);
 
-test('nice weights follow 1024 / 1.25^nice', () => {
+test('nice weights are the kernel\'s sched_prio_to_weight table (kernel/sched/core.c), about 1024 / 1.25^nice', () => {
   assert.equal(niceWeight(0), 1024);
-  assert.equal(niceWeight(5), Math.round(1024 / 1.25 ** 5));
-  assert.equal(niceWeight(-5), Math.round(1024 * 1.25 ** 5));
+  assert.equal(niceWeight(5), 335, 'not round(1024 / 1.25^5) = 336');
+  assert.equal(niceWeight(-5), 3121);
+  assert.equal(niceWeight(-20), 88761);
+  assert.equal(niceWeight(19), 15, 'not round(1024 / 1.25^19) = 14');
+  for (let n = -20; n <= 19; n++) assert.ok(Math.abs(Math.log(niceWeight(n) / (1024 / 1.25 ** n))) < 0.05, `nice ${n}`);
 });
 
 test('two hogs with nice 0 and nice 5 share one pCPU by weight', () => {

@@ -122,7 +122,7 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   const rng = new RngStreams(seed);
   const rec = new SimRecorder(opts.timeline === true, warmupNs, opts.maxTimelineIntervals);
   const stats = new SimStats(set.stallThresholdNs, warmupNs, opts.maxStalls ?? 200);
-  const host = new Host(engine, rec, stats, scenario.host);
+  const host = new Host(engine, rec, stats, scenario.host, rng);
   // The set-up of a large model takes seconds (64 VMs x 1,024 vCPUs x 1,024 threads: 18 s on two
   // loaded cores, measured here): the stop is polled there too, every 256 threads (or VMs). A
   // model of fewer never polls before its first event, as before.

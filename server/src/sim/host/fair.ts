@@ -2,7 +2,8 @@
  * Linux fair class (CFS/EEVDF) for one pool: per-pCPU run queues of normal threads.
  *
  * Model (Linux kernel/sched/fair.c, EEVDF since 6.6), simplified and documented in docs/sim.md:
- * - weight(nice) = 1024 / 1.25^nice (model.md: "nice 0 weight 1024, each nice step about x1.25").
+ * - weight(nice) = the kernel's sched_prio_to_weight table (nice 0 = 1024, each step about x1.25;
+ *   model.md).
  * - vruntime v advances by ran x 1024 / weight.
  * - Each thread has a virtual deadline dl = v + slice x 1024 / weight, renewed when v passes it.
  * - A thread is eligible when v <= V, V being the weight-averaged vruntime of the queue (queued
@@ -19,9 +20,22 @@ import type { Ns } from '../engine';
 import { Lists } from './lists';
 import type { HostCore } from './types';
 
-/** Linux-like nice weight: nice 0 = 1024, each step x1.25 (rounded). */
+/**
+ * The kernel's weight per nice level, -20..19 (kernel/sched/core.c `sched_prio_to_weight`): nice 0
+ * = 1024, each step about x1.25, but the kernel's rounded table, not the formula (1024 / 1.25^n
+ * gives 336 for nice 5 where the kernel has 335, 14 for nice 19 where it has 15).
+ */
+const PRIO_TO_WEIGHT: readonly number[] = [
+  88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
+  9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991, 1586, 1277,
+  1024, 820, 655, 526, 423, 335, 272, 215, 172, 137,
+  110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
+];
+
+/** Linux nice weight (`sched_prio_to_weight[nice + 20]`); nice outside -20..19 is clamped, as the kernel does. */
 export function niceWeight(nice: number): number {
-  return Math.max(1, Math.round(1024 / Math.pow(1.25, nice)));
+  const i = Math.max(0, Math.min(39, Math.round(nice) + 20));
+  return PRIO_TO_WEIGHT[i];
 }
 
 export class FairClass {

@@ -29,6 +29,7 @@ import {
   type ThreadSpec,
 } from '../contracts';
 import type { SimRecorder, SimStats } from '../record';
+import type { RngStreams } from '../rng';
 import { POLICY_FIFO, POLICY_NORMAL, POLICY_RR, PUT_BLOCK, PUT_CHARGE, PUT_PREEMPT, PUT_YIELD, type HostCore, type PoolScheduler } from './types';
 import { CreditScheduler } from './credit';
 import { Credit2Scheduler } from './credit2';
@@ -119,6 +120,8 @@ export class Host implements HostApi, HostCore, EventHandler {
     private readonly rec: SimRecorder,
     private readonly stats: SimStats,
     ir: IrHost,
+    /** Random streams (the Linux balancer's period); without them the balancer runs every 4 ms exactly. */
+    rng?: RngStreams,
   ) {
     this.pcpus = ir.pcpus;
     this.cpuPool = new Int32Array(ir.pcpus).fill(-1);
@@ -150,7 +153,7 @@ export class Host implements HostApi, HostCore, EventHandler {
       let sched: PoolScheduler;
       if (p.sched === 'credit') sched = new CreditScheduler(this, engine, idx, cpus, p);
       else if (p.sched === 'credit2') sched = new Credit2Scheduler(this, engine, idx, cpus, p);
-      else sched = new LinuxScheduler(this, engine, idx, cpus, p, Math.round(1e9 / (ir.hz && ir.hz > 0 ? ir.hz : DEFAULT_HZ)));
+      else sched = new LinuxScheduler(this, engine, idx, cpus, p, Math.round(1e9 / (ir.hz && ir.hz > 0 ? ir.hz : DEFAULT_HZ)), rng?.stream(`host/pool:${p.name}/balance`));
       this.pools.push({ name: p.name, cpus, sched, schedName: p.sched, range: p.range });
     }
   }

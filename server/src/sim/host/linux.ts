@@ -6,7 +6,8 @@
  *   idle pCPU in the soft then the hard affinity, else the previous pCPU.
  * - A pCPU that finds nothing to run pulls a waiting fair thread from another pCPU (newidle
  *   balance); every 4 ms a balancer moves waiting threads from the longest to the shortest queue
- *   while they differ by two or more (periodic load balance, simplified to queue lengths).
+ *   while they differ by two or more, and one every second period while they differ by one
+ *   (periodic load balance with nr_balance_failed, simplified to queue lengths; see balance()).
  * - RT throttling periods and the balancer are two periodic events per pool.
  * - Fair slices are enforced at the scheduler tick (`hz`), not at the exact deadline (sliceNs).
  */
@@ -16,10 +17,18 @@ import { FairClass } from './fair';
 import { DenseSet } from './lists';
 import { RT_PERIOD_NS, RtClass } from './rt';
 import { RtLoads } from './rtload';
+import type { Rng } from '../rng';
 import { PUT_BLOCK, PUT_CHARGE, PUT_PREEMPT, PUT_YIELD, type HostCore, type PoolScheduler } from './types';
 
 /** Periodic load-balance interval (Linux balances busy CPUs every few ms; 4 ms here). */
 export const BALANCE_NS = 4_000_000;
+
+/**
+ * A fair thread runnable without a break this long counts as CPU-bound for the balancer's
+ * one-apart rule: PELT's half-life (32 ms, kernel/sched/pelt.c), after which a thread that woke
+ * from a long sleep has at least half a thread of load average.
+ */
+const BOUND_NS = 32_000_000;
 
 const CLS_NONE = 0;
 const CLS_FAIR = 1;
@@ -50,6 +59,12 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   private readonly hid: number;
   private readonly periodTimer: number;
   private readonly balanceTimer: number;
+  /** Balance periods in a row that found queues one thread apart and moved nothing (sd->nr_balance_failed). */
+  private balanceFailed = 0;
+  /** Where the next balance starts its scan of the pool's pCPUs. */
+  private balanceCursor = 0;
+  /** Per thread, when it last woke (it has been runnable since, if it is runnable). */
+  private wokeAt = new Float64Array(16);
 
   constructor(
     private readonly core: HostCore,
@@ -59,6 +74,8 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     ir: Pool,
     /** Scheduler tick period (1 s / CONFIG_HZ); 0: slices end exactly at their deadline. */
     private readonly tickNs: Ns = 4_000_000,
+    /** Draws the balancer's retry periods (uniform 2-6 ms, see retryPeriod); without it every period is 4 ms. */
+    private readonly balanceRng?: Rng,
   ) {
     const n = core.pcpus;
     this.fair = new FairClass(core, ir.timesliceNs > 0 ? ir.timesliceNs : 3_000_000, n);
@@ -79,6 +96,11 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       this.cls = b;
     }
     this.cls[tid] = CLS_NONE;
+    if (tid >= this.wokeAt.length) {
+      const b = new Float64Array(Math.max(tid + 1, this.wokeAt.length * 2));
+      b.set(this.wokeAt);
+      this.wokeAt = b;
+    }
     this.fair.addThread(tid);
     this.rt.addThread(tid);
     const allowed = this.core.allowed[tid];
@@ -196,6 +218,7 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   // ---------------------------------------------------------------- PoolScheduler
 
   wake(tid: number, now: Ns): void {
+    this.wokeAt[tid] = now;
     if (this.wantRt(tid)) {
       const cpu = this.selectRt(tid);
       this.rtEnqueue(tid, cpu, false);
@@ -431,17 +454,68 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     this.engine.arm(this.periodTimer, now + RT_PERIOD_NS);
   }
 
-  /** Periodic balance: while the longest and shortest queues differ by 2+, move a waiting thread. */
+  /**
+   * The time to the retry after a failed balance (queues one thread apart, nothing moved): uniform
+   * 2-6 ms (mean 4 ms) instead of the fixed 4 ms period. Linux balances each pCPU from its own tick
+   * when its own interval is due (and lengthens the interval after a failure), so the instants are
+   * not one fixed period apart; a fixed period phase-locks with tick-ended slices (2 threads
+   * alternating 4 ms slices at 250 Hz: the same one is waiting at every retry, and 5 hogs on 2
+   * pCPUs got 0.49 / 0.49 / 0.34 / 0.34 / 0.34 instead of 0.4 each, measured here). Drawn only
+   * after a failure: a run that never has queues one thread apart draws nothing and is unchanged.
+   */
+  /**
+   * CPU-bound fair threads on `cpu` (running or queued): runnable without a break for BOUND_NS or
+   * more. The kernel balances PELT load averages, in which such a thread weighs a whole thread
+   * and one that keeps sleeping weighs its runnable fraction; counting only these keeps the
+   * one-apart rule (balance()) to whole-thread imbalances.
+   */
+  private bound(cpu: number, now: Ns): number {
+    let n = 0;
+    const cur = this.fair.cur[cpu];
+    if (cur >= 0 && now - this.wokeAt[cur] >= BOUND_NS) n++;
+    for (let t = this.fair.q.head[cpu]; t >= 0; t = this.fair.q.next[t]) if (now - this.wokeAt[t] >= BOUND_NS) n++;
+    return n;
+  }
+
+  /** Whether an RT thread runs or waits on `cpu`. */
+  private hasRt(cpu: number): boolean {
+    return this.curPrio[cpu] > 0 || this.rt.q.size[cpu] > 0;
+  }
+
+  private retryPeriod(): Ns {
+    const r = this.balanceRng;
+    return r ? Math.round(BALANCE_NS / 2 + r.float() * BALANCE_NS) : BALANCE_NS;
+  }
+
+  /**
+   * Periodic balance (load_balance in kernel/sched/fair.c, simplified to thread counts): while the
+   * longest and shortest queues differ by two or more, move a waiting thread. Queues one thread
+   * apart (3 hogs on 2 pCPUs) are an imbalance of half a thread's load (calculate_imbalance: each
+   * side to the average); a whole thread is more than that, so the first attempt moves nothing and
+   * counts a failure (sd->nr_balance_failed), and the next compares half the thread's load
+   * (detach_tasks: load >> nr_balance_failed) and moves one, unless both queues are overloaded and
+   * the longer is within imbalance_pct (117%, sd_init) of the shorter (find_busiest_group: 7
+   * against 6 stays). The extra thread so moves on every second period and N hogs on M pCPUs get
+   * M/N each in the long run, as on Linux; before, 3 hogs on 2 pCPUs got 1, 1/2 and 1/2.
+   * Receiving pCPU: each pCPU balances for itself on Linux, so the scan for the shortest (and the
+   * longest) queue starts one pCPU further after each move instead of always at the first.
+   */
   private balance(now: Ns): void {
     this.engine.arm(this.balanceTimer, now + BALANCE_NS);
-    if (this.fairWaiting.size === 0) return;
+    if (this.fairWaiting.size === 0) {
+      this.balanceFailed = 0;
+      return;
+    }
     const nr = (c: number) => this.fair.q.size[c] + (this.curPrio[c] >= 0 ? 1 : 0) + this.rt.q.size[c];
+    const cpus = this.cpus;
+    const start = this.balanceCursor;
     for (let moves = 0; moves < 8; moves++) {
       let max = -1;
       let maxN = -1;
       let min = -1;
       let minN = Infinity;
-      for (const c of this.cpus) {
+      for (let i = 0, k = start; i < cpus.length; i++, k = k + 1 < cpus.length ? k + 1 : 0) {
+        const c = cpus[k];
         const n = nr(c);
         if (this.fair.q.size[c] > 0 && n > maxN) {
           maxN = n;
@@ -452,10 +526,27 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
           min = c;
         }
       }
-      if (max < 0 || min < 0 || maxN - minN < 2) return;
+      if (max < 0 || min < 0 || maxN - minN < 1) {
+        if (moves === 0) this.balanceFailed = 0;
+        return;
+      }
+      const one = maxN - minN === 1;
+      if (one) {
+        if (moves > 0) return;
+        // Cheapest first: bound() walks both queues, which are short once imbalance_pct passes.
+        if (this.hasRt(max) || this.hasRt(min) || (minN >= 2 && 100 * maxN <= 117 * minN) || this.bound(max, now) <= this.bound(min, now)) {
+          this.balanceFailed = 0;
+          return;
+        }
+        if (this.balanceFailed === 0) {
+          this.balanceFailed = 1;
+          this.engine.arm(this.balanceTimer, now + this.retryPeriod());
+          return;
+        }
+      }
       let cand = -1;
       for (let t = this.fair.q.head[max]; t >= 0; t = this.fair.q.next[t]) {
-        if (this.core.isAllowed(t, min)) {
+        if (this.core.isAllowed(t, min) && (!one || now - this.wokeAt[t] >= BOUND_NS)) {
           cand = t;
           break;
         }
@@ -463,7 +554,10 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
       if (cand < 0) return;
       const wasIdle = this.curPrio[min] < 0;
       this.migrateFair(cand, max, min, now, true);
+      this.balanceFailed = 0;
+      this.balanceCursor = start + 1 < cpus.length ? start + 1 : 0;
       if (wasIdle) this.core.kick(min, now);
+      if (one) return;
     }
   }
 }

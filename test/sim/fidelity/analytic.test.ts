@@ -1,0 +1,370 @@
+/**
+ * Quantitative fidelity: the simulator against closed forms, over GENERATED ranges (fast-check,
+ * short runs). Each law, its source and its tolerance are listed in docs/sim.md, "Checked against
+ * closed forms"; the tolerances were set from the errors measured here (stated per test).
+ *
+ * - Host: N CPU-bound threads on M pCPUs under `fair` get M/N each; nice shares follow the
+ *   kernel's sched_prio_to_weight; credit2 weights give weighted max-min shares (no vCPU above one
+ *   pCPU), credit on one pCPU too; caps bound the share; SCHED_FIFO leaves normal threads only
+ *   the RT-throttling remainder; SCHED_RR threads take RR_TIMESLICE turns; K busy vCPUs on M
+ *   pCPUs have steal 1 - M/K.
+ * - Guest: one vCPU serving Poisson arrivals is an M/M/1 (exponential service) or M/D/1 (fixed
+ *   service) queue; guest timers on an idle host see exactly the stated wake-up costs.
+ * - Cross-level: guest CPU work on a vCPU with steal s is stretched by 1 / (1 - s).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { analyzeDocument } from '../../../server/src/model/analyze';
+import { simulate } from '../../../server/src/sim/run';
+import type { VariantResult } from '../../../server/src/sim/result';
+import { tQuantile } from '../../../server/src/report/seeds';
+
+function run(text: string): VariantResult {
+  const a = analyzeDocument(text, { uri: 'mem:/analytic.vps' });
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors, [], text);
+  return simulate(a.scenario!);
+}
+
+const ms = 1e6;
+const us = 1e3;
+const seed = fc.integer({ min: 1, max: 100_000 });
+const running = (states: Record<string, number>) => states.running ?? 0;
+
+/** Kernel nice weights, -20..19 (kernel/sched/core.c sched_prio_to_weight). */
+const PRIO_TO_WEIGHT = [
+  88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991, 1586, 1277,
+  1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
+];
+
+/**
+ * Weighted max-min fair shares (water-filling): `cpus` of capacity split in proportion to the
+ * weights, no one above its bound (its busy vCPUs, or its cap); what a bounded one cannot use is
+ * split again among the others.
+ */
+function waterFill(cpus: number, weights: number[], bounds: number[]): number[] {
+  const share = weights.map(() => 0);
+  const open = new Set(weights.keys());
+  let left = cpus;
+  while (open.size > 0 && left > 1e-12) {
+    const wsum = [...open].reduce((a, i) => a + weights[i], 0);
+    let capped = false;
+    for (const i of open) {
+      if ((left * weights[i]) / wsum >= bounds[i] - share[i]) {
+        left -= bounds[i] - share[i];
+        share[i] = bounds[i];
+        open.delete(i);
+        capped = true;
+      }
+    }
+    if (capped) continue;
+    for (const i of open) share[i] += (left * weights[i]) / wsum;
+    left = 0;
+  }
+  return share;
+}
+
+test('waterFill: proportional when nobody is bounded; a bounded share goes to the others', () => {
+  assert.deepEqual(waterFill(1, [1, 3], [1, 1]), [0.25, 0.75]);
+  const s = waterFill(2, [128, 256, 512, 1024], [1, 1, 1, 1]);
+  assert.ok(Math.abs(s[3] - 1) < 1e-12 && Math.abs(s[0] - 1 / 7) < 1e-12 && Math.abs(s[2] - 4 / 7) < 1e-12, String(s));
+});
+
+// ------------------------------------------------------------------------------------------ host
+
+/**
+ * N CPU-bound threads on M pCPUs under `fair` get M/N of a pCPU each. Ranges: M 1-4, N M+1..3M+1
+ * (below the kernel's imbalance_pct: with 7 threads against 6 the kernel leaves the queues as they
+ * are), 1-2 s. Tolerance 0.15 / sqrt(T / 1 s) of a pCPU per thread: the extra thread of the
+ * longer queue moves at random balance instants, so the error is that of a random walk (measured
+ * here over M 1-4, N M+1..3M+1, 3 seeds each, 72 runs a length: worst 0.084 at 0.5 s, 0.100 at
+ * 1 s, 0.051 at 2 s, 0.036 at 4 s; medians 0.013 / 0.008 / 0.004 / 0.003). Before the balancer's
+ * nr_balance_failed rule, 3 threads on 2 pCPUs got 1, 1/2 and 1/2 for ever.
+ */
+test('fair: N CPU-bound threads on M pCPUs get M/N of a pCPU each (M 1-4, N M+1..3M+1, 1-2 s)', () => {
+  const gen = fc
+    .record({ m: fc.integer({ min: 1, max: 4 }), extra: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), tMs: fc.integer({ min: 1000, max: 2000 }), seed })
+    .map(({ m, extra, tMs, seed }) => ({ m, n: m + 1 + Math.floor(extra * (2 * m + 1)), tMs, seed }));
+  fc.assert(
+    fc.property(gen, ({ m, n, tMs, seed }) => {
+      const r = run(`scenario { duration ${tMs}ms; seed ${seed} }\nhost { pcpus ${m}\n  load h { threads ${n}; cpu 10ms }\n}`);
+      const tol = 0.15 / Math.sqrt(tMs / 1000);
+      const shares = r.hostThreads.map((t) => running(t.states) / (tMs * ms));
+      assert.equal(shares.length, n);
+      for (const s of shares) assert.ok(Math.abs(s - m / n) <= tol, `${n} on ${m}, ${tMs} ms: shares ${shares.map((x) => x.toFixed(3))} vs ${(m / n).toFixed(3)} +- ${tol.toFixed(3)}`);
+    }),
+    { numRuns: 12, seed: 91 },
+  );
+});
+
+/**
+ * Nice: CPU-bound threads with nice -20..19 on one pCPU share it as w(nice) / sum w, w from the
+ * kernel's sched_prio_to_weight (kernel/sched/core.c). Ranges: 2-4 threads, 1 s, hz 100/250/1000.
+ * Tolerance 0.01 + 3 ticks / T: slices end at ticks whatever the weights (measured here over 60
+ * generated cases: worst 0.020 of the pCPU, at 100 Hz; at most half the tolerance in every case).
+ */
+test('fair: nice shares on one pCPU follow sched_prio_to_weight (2-4 threads, nice -20..19, 1 s)', () => {
+  const gen = fc.record({ nices: fc.array(fc.integer({ min: -20, max: 19 }), { minLength: 2, maxLength: 4 }), hz: fc.constantFrom(100, 250, 1000), seed });
+  fc.assert(
+    fc.property(gen, ({ nices, hz, seed }) => {
+      const loads = nices.map((n, i) => `  load h${i} { nice ${n}; cpu 10ms }`).join('\n');
+      const r = run(`scenario { duration 1s; seed ${seed} }\nhost { pcpus 1; hz ${hz}\n${loads}\n}`);
+      const sum = nices.reduce((a, n) => a + PRIO_TO_WEIGHT[n + 20], 0);
+      const tol = 0.01 + (3 * 1e9) / hz / 1e9;
+      nices.forEach((n, i) => {
+        const got = running(r.hostThreads.find((t) => t.name === `h${i}` || t.name === `h${i}#0`)!.states) / 1e9;
+        const want = PRIO_TO_WEIGHT[n + 20] / sum;
+        assert.ok(Math.abs(got - want) <= tol, `nice ${nices}: thread ${i} got ${got.toFixed(4)}, want ${want.toFixed(4)} +- ${tol}`);
+      });
+    }),
+    { numRuns: 12, seed: 92 },
+  );
+});
+
+/** Busy single-vCPU Xen domains: text of the host and domains. */
+function xenDomains(sched: string, m: number, doms: { weight: number; vcpus: number; cap: number }[], extra = ''): string {
+  const vms = doms.map((d, i) => `vm d${i} { vcpus ${d.vcpus}; cpu_weight ${d.weight}${d.cap > 0 ? `; cap ${d.cap}%` : ''}; guest { thread b { count ${d.vcpus}; cpu 10ms } } }`);
+  return `scenario { duration 1200ms; warmup 200ms${extra} }\nhost { pcpus ${m}; sched ${sched} }\n${vms.join('\n')}`;
+}
+
+/**
+ * credit2: busy single-vCPU domains with weights w_i on M pCPUs get the weighted max-min shares
+ * (proportional to weight, none above one pCPU: a vCPU cannot run on two pCPUs; the rest split
+ * again by weight). Ranges: M 1-3, M+1..M+3 domains, weights 100-1000 (max / min <= 10, the range
+ * in which docs/sim.md says credit2's weights hold at the defaults), 1 s after 200 ms warm-up.
+ * Tolerance 0.02 of a pCPU (measured here: worst 0.008 over 40 generated cases).
+ * Source: Xen credit2 burns credit at ran x max_weight / weight (xen/common/sched/credit2.c
+ * t2c_update), so busy vCPUs run in proportion to weight.
+ */
+test('credit2: busy domains share M pCPUs by weight, none above one pCPU (M 1-3, weights 100-1000)', () => {
+  const gen = fc.record({ m: fc.integer({ min: 1, max: 3 }), more: fc.integer({ min: 1, max: 3 }), ws: fc.array(fc.integer({ min: 100, max: 1000 }), { minLength: 6, maxLength: 6 }), seed });
+  fc.assert(
+    fc.property(gen, ({ m, more, ws, seed }) => {
+      const weights = ws.slice(0, m + more);
+      const r = run(xenDomains('credit2', m, weights.map((weight) => ({ weight, vcpus: 1, cap: 0 })), `; seed ${seed}`));
+      const want = waterFill(m, weights, weights.map(() => 1));
+      weights.forEach((w, i) => {
+        const got = r.vms.find((v) => v.name === `d${i}`)!.cpuNs / 1e9;
+        assert.ok(Math.abs(got - want[i]) <= 0.02, `credit2 ${m} pCPUs, weights ${weights}: d${i} got ${got.toFixed(4)}, want ${want[i].toFixed(4)}`);
+      });
+    }),
+    { numRuns: 12, seed: 93 },
+  );
+});
+
+/**
+ * credit (credit1) on ONE pCPU: busy domains share it by weight, within 0.08 of the pCPU (a loose
+ * bound: it catches weights being ignored, 2:1 and more, not a few percent). The error is
+ * credit1's own: 30 ms slices, and a vCPU above one slice of credit stops earning and keeps half
+ * (Xen csched_acct), so while a heavy domain waits its credit is lost and the light ones earn
+ * more; the light domain gains (measured here over 77 generated cases: worst 0.063, weights
+ * 240 / 537 / 103 giving 0.270 / 0.550 / 0.180 against 0.272 / 0.610 / 0.117; 100 / 300 / 600
+ * give 0.118 / 0.300 / 0.582). Whether real Xen errs by as much is not checked here. Ranges: 2-4 domains, weights 100-1000 with
+ * max / min <= 6. On several pCPUs credit1 shares follow which vCPUs share a pCPU's run queue (it
+ * steals only better-priority work, xen/common/sched/credit.c csched_load_balance), not weights:
+ * weights 128 / 256 / 512 / 1024 on 2 pCPUs gave 0.247 / 0.282 / 0.524 / 0.947 against 0.143 /
+ * 0.286 / 0.571 / 1; that law is not checked (docs/sim.md).
+ */
+test('credit: busy domains share one pCPU by weight, within 0.08 (2-4 domains, weights 100-1000, max/min <= 6)', () => {
+  const gen = fc.record({ k: fc.integer({ min: 2, max: 4 }), ws: fc.array(fc.integer({ min: 100, max: 1000 }), { minLength: 4, maxLength: 4 }), seed });
+  fc.assert(
+    fc.property(gen, ({ k, ws, seed }) => {
+      const weights = ws.slice(0, k);
+      fc.pre(Math.max(...weights) / Math.min(...weights) <= 6);
+      const r = run(xenDomains('credit', 1, weights.map((weight) => ({ weight, vcpus: 1, cap: 0 })), `; seed ${seed}`));
+      const sum = weights.reduce((a, b) => a + b, 0);
+      weights.forEach((w, i) => {
+        const got = r.vms.find((v) => v.name === `d${i}`)!.cpuNs / 1e9;
+        assert.ok(Math.abs(got - w / sum) <= 0.08, `credit, weights ${weights}: d${i} got ${got.toFixed(4)}, want ${(w / sum).toFixed(4)}`);
+      });
+    }),
+    { numRuns: 10, seed: 94 },
+  );
+});
+
+/**
+ * Caps: a capped busy domain (1-3 vCPUs, cap 10-190%) beside an uncapped busy one on M pCPUs gets
+ * min(cap, its weighted max-min share) and the other the rest it can use. Source: Xen's cap is
+ * the percent of one pCPU a domain may use (xl.cfg `cap`; credit2.c replenish_domain_budget,
+ * credit.c csched_acct). Tolerance: credit2 0.02 of a pCPU, credit 0.06 (measured here: worst
+ * 0.006 over 42 credit2 cases; 0.050 over 38 credit cases, where small caps split over several
+ * vCPUs overshoot the parking: cap 14% on 3 vCPUs got 0.09, cap 10% on 2 got 0.06).
+ */
+test('caps bound the share: min(cap, weighted share) under credit and credit2 (M 1-3, cap 10-190%)', () => {
+  const gen = fc.record({ sched: fc.constantFrom('credit', 'credit2'), m: fc.integer({ min: 1, max: 3 }), v: fc.integer({ min: 1, max: 3 }), cap: fc.integer({ min: 10, max: 190 }), seed });
+  fc.assert(
+    fc.property(gen, ({ sched, m, v, cap, seed }) => {
+      const r = run(xenDomains(sched, m, [{ weight: 256, vcpus: v, cap }, { weight: 256, vcpus: m, cap: 0 }], `; seed ${seed}`));
+      const want = waterFill(m, [256 * v, 256 * m], [Math.min(v, cap / 100), m]);
+      const tol = sched === 'credit2' ? 0.02 : 0.06;
+      const got = [0, 1].map((i) => r.vms.find((x) => x.name === `d${i}`)!.cpuNs / 1e9);
+      assert.ok(got[0] <= cap / 100 + tol, `${sched}: capped domain ${got[0].toFixed(4)} above its cap ${cap}%`);
+      for (const i of [0, 1]) assert.ok(Math.abs(got[i] - want[i]) <= tol, `${sched} ${m} pCPUs, ${v} vCPUs cap ${cap}%: d${i} got ${got[i].toFixed(4)}, want ${want[i].toFixed(4)}`);
+    }),
+    { numRuns: 14, seed: 95 },
+  );
+});
+
+/**
+ * SCHED_FIFO always beats normal threads: with at least as many FIFO hogs as pCPUs, normal hogs
+ * get only what RT throttling leaves, 5% of each pCPU-second on min(normal threads, M) pCPUs (sched_rt_runtime_us 950000 of
+ * sched_rt_period_us 1000000, Documentation/scheduler/sched-rt-group.rst). Ranges: M 1-3, M..M+2
+ * FIFO hogs, 1-3 normal hogs, 1-2 s. Tolerance 1 ms per pCPU-second (measured here: exact, 0 ns off,
+ * over 40 generated cases).
+ */
+test('SCHED_FIFO beats normal threads: these get only the RT-throttling 5% (M 1-3, 1-2 s)', () => {
+  const gen = fc.record({ m: fc.integer({ min: 1, max: 3 }), f: fc.integer({ min: 0, max: 2 }), n: fc.integer({ min: 1, max: 3 }), secs: fc.integer({ min: 1, max: 2 }), seed });
+  fc.assert(
+    fc.property(gen, ({ m, f, n, secs, seed }) => {
+      // One load per thread: the threads of one looping load start at random phases within a pass,
+      // which lets normal threads run before the FIFO ones start.
+      const rt = Array.from({ length: m + f }, (_, i) => `  load rt${i} { policy fifo; cpu 10ms }`);
+      const normal = Array.from({ length: n }, (_, i) => `  load normal${i} { cpu 10ms }`);
+      const r = run(`scenario { duration ${secs}s; seed ${seed} }\nhost { pcpus ${m}\n${[...rt, ...normal].join('\n')}\n}`);
+      const sum = (p: string) => r.hostThreads.filter((t) => t.name.startsWith(p)).reduce((a, t) => a + running(t.states), 0);
+      // Throttled, a pCPU runs a normal thread if one is left for it: min(n, M) pCPUs' 5%.
+      const want = 0.05 * Math.min(n, m) * secs * 1e9;
+      assert.ok(Math.abs(sum('normal') - want) <= m * secs * 1 * ms, `normal ran ${sum('normal') / ms} ms, want ${want / ms}`);
+      assert.ok(Math.abs(sum('rt') - 0.95 * m * secs * 1e9) <= m * secs * 1 * ms, `FIFO ran ${sum('rt') / ms} ms, want ${(0.95 * m * secs * 1e3).toFixed(0)}`);
+    }),
+    { numRuns: 10, seed: 96 },
+  );
+});
+
+/**
+ * SCHED_RR threads of one priority on one pCPU take turns of RR_TIMESLICE = 100 ms
+ * (include/linux/sched/rt.h: RR_TIMESLICE (100 * HZ / 1000)), sharing what RT throttling leaves
+ * them (95%): each gets 0.95 T / k within one timeslice. Ranges: 2-5 threads, 1-3 s (measured here:
+ * worst 80 ms off over 40 generated cases).
+ */
+test('SCHED_RR threads share one pCPU in 100 ms turns (2-5 threads, 1-3 s)', () => {
+  const gen = fc.record({ k: fc.integer({ min: 2, max: 5 }), secs: fc.integer({ min: 1, max: 3 }), seed });
+  fc.assert(
+    fc.property(gen, ({ k, secs, seed }) => {
+      const r = run(`scenario { duration ${secs}s; seed ${seed} }\nhost { pcpus 1\n  load rr { threads ${k}; policy rr; cpu 10ms }\n}`);
+      const want = (0.95 * secs * 1e9) / k;
+      for (const t of r.hostThreads) assert.ok(Math.abs(running(t.states) - want) <= 100 * ms, `${k} RR threads, ${secs} s: ${t.name} ran ${running(t.states) / ms} ms, want ${want / ms} +- 100`);
+    }),
+    { numRuns: 8, seed: 97 },
+  );
+});
+
+/**
+ * Oversubscription: K busy vCPUs on M pCPUs (K > M) wait 1 - M/K of the time (steal), under every
+ * scheduler. Ranges: fair, credit, credit2; M 1-4, K M+1..2M+2; 0.3-0.6 s. Tolerance 0.01
+ * (measured here: worst 0.00008 over 40 generated cases).
+ */
+test('steal of K busy vCPUs on M pCPUs is 1 - M/K (fair, credit, credit2; M 1-4, K M+1..2M+2)', () => {
+  const gen = fc
+    .record({ sched: fc.constantFrom('fair', 'credit', 'credit2'), m: fc.integer({ min: 1, max: 4 }), x: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), tMs: fc.integer({ min: 300, max: 600 }), seed })
+    .map((g) => ({ ...g, k: g.m + 1 + Math.floor(g.x * (g.m + 2)) }));
+  fc.assert(
+    fc.property(gen, ({ sched, m, k, tMs, seed }) => {
+      const r = run(`scenario { duration ${tMs}ms; seed ${seed} }\nhost { pcpus ${m}; sched ${sched} }\nvm v { vcpus ${k}; guest { thread b { count ${k}; cpu 10ms } } }`);
+      const steal = r.vps.reduce((a, p) => a + p.stealNs, 0) / (k * tMs * ms);
+      assert.ok(Math.abs(steal - (1 - m / k)) <= 0.01, `${sched}: ${k} vCPUs on ${m} pCPUs: steal ${steal.toFixed(4)} vs ${(1 - m / k).toFixed(4)}`);
+    }),
+    { numRuns: 15, seed: 98 },
+  );
+});
+
+// ----------------------------------------------------------------------------------------- guest
+
+const FREE = 'costs { halt_exit 0; wake_exit 0; ipi 0; wake_latency 0; entry 0; halt_poll 0 }';
+
+/** Mean and 99.9% Student-t half-width over independent per-seed values. */
+function interval(xs: number[]): { mean: number; half: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  return { mean, half: (tQuantile(0.9995, n - 1) * sd) / Math.sqrt(n) };
+}
+
+/**
+ * One vCPU alone on its pCPU (wake-up costs 0) serving a guest thread with `rate` (Poisson
+ * arrivals, queued while busy) and `cpu exp S` / `cpu fixed S`: an M/M/1 or M/D/1 queue. Its
+ * latency (arrival -> done) is the sojourn W = Wq + S: M/M/1 Wq = rho / (mu - lambda); M/D/1
+ * (Pollaczek-Khinchine) Wq = rho S / (2 (1 - rho)); the vCPU runs rho of the time. Ranges: rho
+ * 0.2-0.7, S 50-500 us, 6 seeds of 1.5 s each (independent runs: the 99.9% t-interval of their
+ * means must hold W and rho; measured here over 30 generated cases: W inside the 95% interval in
+ * all 30, the mean off by at most 5.2%, rho inside the 99.9% interval in all 30).
+ */
+test('guest queueing: Poisson arrivals on one vCPU give the M/M/1 and M/D/1 (Pollaczek-Khinchine) waits and utilisation rho', () => {
+  const gen = fc.record({ rho: fc.double({ min: 0.2, max: 0.7, noNaN: true }), sUs: fc.integer({ min: 50, max: 500 }), dist: fc.constantFrom('exp', 'fixed'), seed: fc.integer({ min: 1, max: 10_000 }) });
+  fc.assert(
+    fc.property(gen, ({ rho, sUs, dist, seed }) => {
+      const S = sUs * us;
+      const lam = Math.round(rho * 1e6 / sUs); // per second
+      const r0 = (lam * S) / 1e9;
+      const wq = dist === 'exp' ? (r0 * S) / (1 - r0) : (r0 * S) / (2 * (1 - r0));
+      const lat: number[] = [];
+      const util: number[] = [];
+      for (let k = 0; k < 6; k++) {
+        const r = run(`scenario { duration 1500ms; warmup 50ms; seed ${seed + k} }\nhost { pcpus 1; ${FREE} }\nvm v { vcpus 1; guest { thread q { rate ${lam}/s; cpu ${dist} ${sUs}us } } }`);
+        const t = r.tasks.find((x) => x.name === 'q')!.latency;
+        lat.push(t.mean);
+        util.push(running(r.vps[0].states) / 1450e6); // states count after the warm-up
+      }
+      const w = interval(lat);
+      assert.ok(Math.abs(w.mean - (wq + S)) <= w.half, `${dist} rho ${r0.toFixed(3)} S ${sUs} us: sojourn ${w.mean.toFixed(0)} +- ${w.half.toFixed(0)} ns vs ${(wq + S).toFixed(0)}`);
+      const u = interval(util);
+      assert.ok(Math.abs(u.mean - r0) <= u.half, `${dist}: utilisation ${u.mean.toFixed(4)} +- ${u.half.toFixed(4)} vs rho ${r0.toFixed(4)}`);
+    }),
+    { numRuns: 8, seed: 99 },
+  );
+});
+
+/**
+ * Guest timers on an idle host: a halted vCPU woken by its timer runs the pass after exactly the
+ * stated costs, latency = wake_latency + entry + cpu on a Linux pool (docs/sim.md "Costs of a
+ * blocking wait"; halt_exit is paid when halting, after the pass; halt polling never starts when
+ * every halt is longer than `halt_poll`), and entry (15 us, XEN_COSTS) + cpu on a Xen pool. Every
+ * sample, not a mean. Ranges: costs 0-50 us each, cpu 1-100 us, period > the costs + cpu + 200 us.
+ */
+test('guest timers on an idle host: latency is exactly the stated wake-up costs plus the work', () => {
+  const cost = fc.integer({ min: 0, max: 50 });
+  const gen = fc.record({ sched: fc.constantFrom('fair', 'fair', 'credit', 'credit2'), pcpus: fc.integer({ min: 1, max: 3 }), wl: cost, en: cost, he: cost, poll: fc.constantFrom(0, 200), cpuUs: fc.integer({ min: 1, max: 100 }), slack: fc.integer({ min: 1, max: 3000 }), seed });
+  fc.assert(
+    fc.property(gen, ({ sched, pcpus, wl, en, he, poll, cpuUs, slack, seed }) => {
+      const period = wl + en + he + cpuUs + 200 + slack;
+      const costs = `costs { wake_latency ${wl}us; entry ${en}us; halt_exit ${he}us; halt_poll ${poll}us }`;
+      const r = run(`scenario { duration 100ms; seed ${seed} }\nhost { pcpus ${pcpus}; sched ${sched}; ${costs} }\nvm v { vcpus 1; guest { thread t { every ${period}us; cpu ${cpuUs}us } } }`);
+      const l = r.tasks.find((x) => x.name === 't')!.latency;
+      const want = (sched === 'fair' ? wl + en : 15) * us + cpuUs * us;
+      assert.ok(l.count >= 10);
+      assert.equal(l.p50, want, `${sched}: p50 ${l.p50} vs ${want}`);
+      assert.equal(l.max, want, `${sched}: max ${l.max} vs ${want}`);
+      assert.equal(l.mean, want, `${sched}: mean ${l.mean} vs ${want}`);
+    }),
+    { numRuns: 20, seed: 100 },
+  );
+});
+
+// ----------------------------------------------------------------------------------- cross-level
+
+/**
+ * A guest thread looping `cpu C` on a vCPU whose pCPU time is shared (fair: host hogs; Xen: a busy
+ * domain) sees each pass stretched by 1 / (1 - s), s the vCPU's measured steal fraction. Ranges:
+ * M 1-2 pCPUs, M..2M+1 competitors, C 1-5 ms, 1 s. Tolerance 4% of the pass (measured here: worst
+ * 1.2% over 40 generated cases: the last pass is cut at the end of the run and counted, and steal
+ * comes in slices, not uniformly).
+ */
+test('cross-level: guest CPU work on a vCPU with steal s is stretched by 1 / (1 - s)', () => {
+  const gen = fc.record({ sched: fc.constantFrom('fair', 'credit', 'credit2'), m: fc.integer({ min: 1, max: 2 }), x: fc.integer({ min: 0, max: 3 }), cMs: fc.integer({ min: 1, max: 5 }), seed });
+  fc.assert(
+    fc.property(gen, ({ sched, m, x, cMs, seed }) => {
+      const others = m + Math.min(x, m + 1);
+      const competitor = sched === 'fair' ? `  load h { threads ${others}; cpu 10ms }\n` : '';
+      const dom = sched === 'fair' ? '' : `vm busy { vcpus ${others}; guest { thread b { count ${others}; cpu 10ms } } }\n`;
+      const r = run(`scenario { duration 1s; seed ${seed} }\nhost { pcpus ${m}; sched ${sched}\n${competitor}}\n${dom}vm v { vcpus 1; guest { thread w { cpu ${cMs}ms } } }`);
+      const vp = r.vps.find((p) => p.vm === 'v')!;
+      const s = vp.stealNs / 1e9;
+      const pass = r.tasks.find((t) => t.name === 'w')!.latency;
+      const want = (cMs * ms) / (1 - s);
+      assert.ok(s > 0.1, `steal ${s}`);
+      assert.ok(Math.abs(pass.mean / want - 1) <= 0.04, `${sched} ${m} pCPUs, ${others} others: pass ${pass.mean} vs C / (1 - s) = ${want.toFixed(0)} (s ${s.toFixed(4)})`);
+    }),
+    { numRuns: 12, seed: 101 },
+  );
+});
