@@ -11,7 +11,7 @@ import { PUT_BLOCK, PUT_PREEMPT, PUT_YIELD, type HostCore } from '../../server/s
 import { ms, pool, us } from './irBuilders';
 
 /** A host core with `pcpus` pCPUs and one thread per entry of `weights` (domain i = thread i), all allowed everywhere. */
-function setup(weights: number[], pcpus = 1, poolExtra = {}, affinity?: number[][]) {
+function setup(weights: number[], pcpus = 1, poolExtra = {}, affinity?: number[][], softAffinity?: number[][]) {
   const n = weights.length;
   const all = Int32Array.from({ length: pcpus }, (_, i) => i);
   const allowed = weights.map((_, t) => (affinity?.[t] ? Int32Array.from(affinity[t]) : all));
@@ -29,7 +29,7 @@ function setup(weights: number[], pcpus = 1, poolExtra = {}, affinity?: number[]
     tRtPrio: new Int32Array(n),
     tBoost: new Int32Array(n),
     allowed,
-    soft: allowed,
+    soft: softAffinity ? allowed.map((a, t) => (softAffinity[t] ? Int32Array.from(softAffinity[t]) : a)) : allowed,
     cpuPool: new Int32Array(pcpus),
     cCurr: new Int32Array(pcpus).fill(-1),
     dWeight: Float64Array.from(weights),
@@ -227,4 +227,31 @@ test('runq_tickle: its own pCPU when the woken vCPU has more credit there; anoth
   assert.deepEqual(tickleCase(10 * ms, 9.7 * ms, 10.2 * ms), [0], 'own pCPU: 0.2 ms more is enough');
   assert.deepEqual(tickleCase(10.3 * ms, 9.7 * ms, 10.1 * ms), [], 'pCPU 1: 0.4 ms more, less than the 0.5 ms resistance');
   assert.deepEqual(tickleCase(10.3 * ms, 9.7 * ms, 10.25 * ms), [1], 'pCPU 1: 0.55 ms more');
+});
+
+test('runq_tickle over more than 16 pCPUs: the lowest-numbered idle, untickled pCPU, soft affinity first (the bitset search the scan became)', () => {
+  // 40 pCPUs (two words). Threads 0-2 may run anywhere (soft: all, {20, 35, 38, 39}, {39});
+  // threads 3.. are pinned, one per pCPU, and keep every pCPU but 5, 33, 35 and 38 busy.
+  const busy = [...Array(40).keys()].filter((c) => ![5, 33, 35, 38].includes(c));
+  const all = [...Array(40).keys()];
+  const affinity = [all, all, all, ...busy.map((c) => [c])];
+  const { s, core, kicks, resched } = setup(affinity.map(() => 256), 40, {}, affinity, [all, [20, 35, 38, 39], [39]]);
+  busy.forEach((c, k) => {
+    core.tCpu[3 + k] = c;
+    s.wake(3 + k, 0);
+    assert.equal(resched(c, 0).next, 3 + k);
+  });
+  kicks.length = 0;
+  core.tCpu.set([0, 0, 0]);
+  s.wake(0, 0); // idle 5, 33, 35, 38: pCPU 5
+  s.wake(1, 0); // 5 is tickled now; soft {20, 35, 38, 39}: 35
+  s.wake(2, 0); // soft {39} busy; hard: 33
+  assert.deepEqual(kicks, [5, 35, 33]);
+  // pCPU 35 picks thread 1 and runs it; thread 1 blocks there: 35 is idle and untickled again.
+  assert.equal(resched(35, 1).next, 1);
+  resched(35, 2, PUT_BLOCK);
+  kicks.length = 0;
+  core.tCpu[1] = 0;
+  s.wake(1, 3); // soft {20, 35, 38, 39}: 35 again (38 is idle too, but higher)
+  assert.deepEqual(kicks, [35]);
 });

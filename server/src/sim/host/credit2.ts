@@ -39,6 +39,8 @@ import { PUT_BLOCK, PUT_CHARGE, PUT_YIELD, type HostCore, type PoolScheduler } f
 const MIGRATE_RESIST = 500_000; // CSCHED2_MIGRATE_RESIST (sched_credit2_migrate_resist = 500 us)
 const MIGRATE_COMPENSATION = 50_000; // CSCHED2_MIGRATE_COMPENSATION
 const RATELIMIT_TICKLE_TOLERANCE = 50_000; // CSCHED2_RATELIMIT_TICKLE_TOLERANCE
+/** Affinities up to this many pCPUs are scanned for an idle pCPU in `tickle`; larger ones searched by bitsets. */
+const SCAN_MAX = 16;
 
 export class Credit2Scheduler implements PoolScheduler, EventHandler {
   readonly kind = 'credit2' as const;
@@ -66,6 +68,21 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   private readonly capTimer: number;
   /** Per pCPU of the pool (by index): tickled and not rescheduled yet (Xen: rqd->tickled). */
   private readonly tickled: Uint8Array;
+  /** The same by pCPU number, one bit each (word cpu >> 5). */
+  private readonly tickledBits: Uint32Array;
+  /**
+   * This pool's pCPUs that run nothing (`cCurr` -1), one bit each. The host changes `cCurr` of a
+   * credit2 pCPU only in `block` and `yield` (each then calls `put` with PUT_BLOCK or PUT_YIELD)
+   * and in a reschedule (to what `pick` returned: `take` never succeeds here), so these follow it.
+   */
+  private readonly idleBits: Uint32Array;
+  /** The words that hold this pool's pCPUs: [wLo, wHi). */
+  private readonly wLo: number;
+  private readonly wHi: number;
+  /** Per thread, its hard and soft affinity as bitmasks (threads with the same affinity share one). */
+  private hardBits: Uint32Array[] = [];
+  private softBits: Uint32Array[] = [];
+  private readonly maskOf = new Map<Int32Array, Uint32Array>();
   /** Per pCPU of the pool: the vCPU just put back there (still runnable) and whether it yielded. */
   private readonly prevPut: Int32Array;
   private readonly prevYield: Uint8Array;
@@ -90,11 +107,51 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     this.hid = engine.register(this);
     this.capTimer = engine.timer(this.hid, 0);
     this.tickled = new Uint8Array(cpus.length);
+    const words = (core.pcpus + 31) >> 5;
+    this.tickledBits = new Uint32Array(words);
+    this.idleBits = new Uint32Array(words);
+    let lo = words;
+    let hi = 0;
+    for (const c of cpus) {
+      if (c < 0 || c >= core.pcpus) continue;
+      if (core.cCurr[c] < 0) this.idleBits[c >> 5] |= 1 << (c & 31);
+      lo = Math.min(lo, c >> 5);
+      hi = Math.max(hi, (c >> 5) + 1);
+    }
+    this.wLo = lo;
+    this.wHi = hi;
     this.prevPut = new Int32Array(cpus.length).fill(-1);
     this.prevYield = new Uint8Array(cpus.length);
     this.kept = new Int32Array(cpus.length).fill(-1);
     this.idx = new Int32Array(Math.max(core.pcpus, ...cpus.map((c) => c + 1))).fill(-1);
     cpus.forEach((c, i) => { this.idx[c] = i; });
+  }
+
+  private mask(cpus: Int32Array): Uint32Array {
+    let m = this.maskOf.get(cpus);
+    if (!m) {
+      m = new Uint32Array(this.tickledBits.length);
+      for (let k = 0; k < cpus.length; k++) {
+        const c = cpus[k];
+        if (c >= 0 && c < this.core.pcpus) m[c >> 5] |= 1 << (c & 31);
+      }
+      this.maskOf.set(cpus, m);
+    }
+    return m;
+  }
+
+  private setTickled(i: number, on: boolean): void {
+    const c = this.cpus[i];
+    this.tickled[i] = on ? 1 : 0;
+    if (c < 0 || c >= this.core.pcpus) return;
+    if (on) this.tickledBits[c >> 5] |= 1 << (c & 31);
+    else this.tickledBits[c >> 5] &= ~(1 << (c & 31));
+  }
+
+  private setIdle(cpu: number, on: boolean): void {
+    if (cpu < 0 || cpu >= this.core.pcpus) return;
+    if (on) this.idleBits[cpu >> 5] |= 1 << (cpu & 31);
+    else this.idleBits[cpu >> 5] &= ~(1 << (cpu & 31));
   }
 
   private ix(cpu: number): number {
@@ -117,6 +174,9 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     }
     this.credit[tid] = this.reset; // CSCHED2_CREDIT_INIT
     this.tickledCpu[tid] = -1;
+    this.hardBits[tid] = this.mask(this.core.allowed[tid]);
+    // The soft affinity is a subset of the hard one: of the same size, it is the same set.
+    this.softBits[tid] = this.core.soft[tid].length === this.core.allowed[tid].length ? this.hardBits[tid] : this.mask(this.core.soft[tid]);
     this.threads.push(tid);
     const w = this.core.dWeight[this.core.tDomain[tid]];
     if (w > this.maxWeight) this.maxWeight = w;
@@ -175,7 +235,7 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   }
 
   private kickFor(tid: number, i: number, now: Ns): void {
-    this.tickled[i] = 1;
+    this.setTickled(i, true);
     this.tickledCpu[tid] = this.cpus[i];
     this.core.kick(this.cpus[i], now);
   }
@@ -194,7 +254,15 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     const allowed = core.allowed[tid];
     // Idle and not tickled: its own pCPU first, then the others (soft affinity first).
     if (ownI >= 0 && !this.tickled[ownI] && core.cCurr[own] < 0 && core.isAllowed(tid, own)) return this.kickFor(tid, ownI, now);
-    for (let pass = 0; pass < 2; pass++) {
+    if (allowed.length > SCAN_MAX) {
+      // The scan below by words: the lowest-numbered idle, untickled pCPU of the pool in the
+      // soft affinity, else in the hard one (both lists are ascending).
+      const soft = this.softBits[tid];
+      const hard = this.hardBits[tid];
+      const c = this.firstIdle(soft);
+      const d = c >= 0 || soft === hard ? c : this.firstIdle(hard);
+      if (d >= 0) return this.kickFor(tid, this.idx[d], now);
+    } else for (let pass = 0; pass < 2; pass++) {
       for (let k = 0; k < allowed.length; k++) {
         const c = allowed[k];
         const i = this.ix(c);
@@ -227,6 +295,17 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     if (best >= 0) this.kickFor(tid, best, now);
   }
 
+  /** The lowest-numbered pCPU of `mask` in this pool that is idle and not tickled, -1 none. */
+  private firstIdle(mask: Uint32Array): number {
+    const idle = this.idleBits;
+    const tk = this.tickledBits;
+    for (let w = this.wLo; w < this.wHi; w++) {
+      const x = mask[w] & idle[w] & ~tk[w];
+      if (x !== 0) return (w << 5) + 31 - Math.clz32(x & -x);
+    }
+    return -1;
+  }
+
   /** Xen tickle_score: > 0 when `tid` should preempt what runs on `cpu` (-1: leave it). */
   private score(tid: number, cpu: number, now: Ns): number {
     const core = this.core;
@@ -247,6 +326,7 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
   }
 
   put(tid: number, cpu: number, now: Ns, ranNs: Ns, how: number): void {
+    if (how === PUT_BLOCK || how === PUT_YIELD) this.setIdle(cpu, true);
     this.burn(tid, ranNs);
     if (how === PUT_CHARGE || how === PUT_BLOCK) return;
     if (this.overBudget(tid)) {
@@ -269,11 +349,12 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     if (i >= 0) {
       this.prevPut[i] = -1;
       this.prevYield[i] = 0;
-      this.tickled[i] = 0;
+      this.setTickled(i, false);
       this.kept[i] = -1;
     }
     const scurr = prev >= 0 && this.queued[prev] ? prev : -1;
     let t = this.candidate(scurr, yielded, cpu, now);
+    this.setIdle(cpu, t < 0);
     if (t < 0) return -1;
     this.remove(t);
     // Reset when the chosen vCPU and the best other queued one (any affinity; the vCPU put back is
@@ -342,7 +423,7 @@ export class Credit2Scheduler implements PoolScheduler, EventHandler {
     const continuing = i >= 0 && this.kept[i] === tid;
     if (i >= 0) {
       this.kept[i] = -1;
-      this.tickled[i] = 0;
+      this.setTickled(i, false);
     }
     let min = this.minSlice;
     if (this.ratelimit > 0) {
