@@ -161,6 +161,16 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     }
   }
 
+  // The timeline (about one interval per event) is kept only for the outputs that contain it,
+  // and then in columns: the JSON and Chrome writers stream it lane by lane.
+  const withTimeline = Boolean(v.json || v.out || v['chrome-trace'] || v.html);
+  const analysisOptions = {
+    ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
+    ...(steal !== undefined ? { stealPct: steal as number } : {}),
+  };
+  // Without a timeline and a guest trace, a text trace is reconstructed while it is read (no
+  // table of its rows; see loadTraceFile).
+  const whileReading = withTimeline || guestFile !== undefined ? undefined : analysisOptions;
   const load = async (path: string): Promise<ImportedTrace | number> => {
     const progress = io.stderr === process.stderr ? createProgress(guestFile !== undefined ? `reading ${basename(path)}` : 'reading') : { update() {}, done() {} };
     let outcome;
@@ -168,6 +178,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       outcome = await loadTraceFile(path, {
         format: v.format as TraceFormat | undefined,
         maxWarningSamples: maxWarnings as number | undefined,
+        reconstructWhileReading: whileReading,
         onProgress: (done, total) => progress.update(total ? done / total : 0, `${(done / 1e6).toFixed(0)} MB`),
       });
     } catch (e) {
@@ -190,16 +201,9 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
   if (typeof loaded === 'number') return loaded;
   let trace: ImportedTrace | undefined = loaded;
 
-  // The timeline (about one interval per event) is kept only for the outputs that contain it,
-  // and then in columns: the JSON and Chrome writers stream it lane by lane.
   // Linking host and guest reads both timelines, whatever the outputs.
-  const withTimeline = Boolean(v.json || v.out || v['chrome-trace'] || v.html);
   const multiSource = trace.sources.length > 2;
   const linking = guestFile !== undefined || multiSource;
-  const analysisOptions = {
-    ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
-    ...(steal !== undefined ? { stealPct: steal as number } : {}),
-  };
   // Wake-up arrows only for the outputs that draw them (the Chrome trace, the HTML view) and the
   // linking; the JSON document has none.
   const wakes = Boolean(v['chrome-trace'] || v.html) || linking;

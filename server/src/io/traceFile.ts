@@ -14,6 +14,7 @@ import { createGunzip, createInflateRaw, inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { importTrace, type CancelToken, type ImportOutcome } from '../trace/importer';
 import type { TraceFormat } from '../trace/detect';
+import type { AnalysisOptions } from '../trace/options';
 import { DAT_MAGIC, datImport, runAsync, type DatDecompressors, type Reads } from '../trace/importers/dat';
 
 /**
@@ -291,6 +292,12 @@ export interface LoadOptions {
    * analysed (the default: two reads, memory independent of the trace's length).
    */
   keepRows?: boolean;
+  /**
+   * Text files: reconstruct scheduling while reading, for an analysis without a timeline with
+   * these options (see `ImportOptions.reconstructWhileReading`). Not for stdin; a file that turns
+   * out to need its rows (several source files in one report) is read a second time without it.
+   */
+  reconstructWhileReading?: Partial<AnalysisOptions>;
 }
 
 /**
@@ -337,7 +344,10 @@ export async function loadTraceFile(path: string, opts: LoadOptions = {}): Promi
     const dat = await loadDatFile(path, opts);
     if (dat) return dat;
   }
-  return importSource(await openTraceFile(path), path, opts);
+  if (path === '-' || !opts.reconstructWhileReading) return importSource(await openTraceFile(path), path, { ...opts, reconstructWhileReading: undefined });
+  const first = await importSource(await openTraceFile(path), path, opts);
+  if (first.status !== 'ok' || !first.trace.reconstructedLost) return first;
+  return importSource(await openTraceFile(path), path, { ...opts, reconstructWhileReading: undefined });
 }
 
 /**
@@ -358,6 +368,7 @@ async function importSource(src: TraceFileSource, path: string, opts: LoadOption
     position: src.position,
     onProgress: opts.onProgress,
     signal: opts.signal,
+    reconstructWhileReading: opts.reconstructWhileReading,
   });
   const e = src.error();
   if (e && outcome.status === 'ok') {

@@ -165,6 +165,17 @@ export class EventTable {
   firstTs = 0;
   /** Called with the index of a block as soon as it is full (before the next row is written). */
   onBlockFull: ((bi: number) => void) | undefined = undefined;
+  /**
+   * Called with the table when its current block is full (before the next row is written): true
+   * when the caller has read the block's rows and the block is to be filled again from its start
+   * instead of a new one (the importer reconstructing while it reads). Rows of a refilled block
+   * are gone: {@link length} still counts them; {@link rowBase} is the first row the block holds.
+   */
+  refill: ((rows: EventTable) => boolean) | undefined = undefined;
+  /** Rows before the current block's first row that were given away by {@link refill}. */
+  rowBase = 0;
+  /** A row before {@link rowBase} was to be dropped (it could not be: it was given away). */
+  dropLost = false;
   /** Per event-name id: how many rows carry it. */
   countsByName = new Float64Array(64);
   /** `kvm_write_tsc_offset` events in row order (rows of that kind carry the index in a1). */
@@ -208,6 +219,11 @@ export class EventTable {
     return this.rows;
   }
 
+  /** Rows in the current block. */
+  get blockFill(): number {
+    return this.fill;
+  }
+
   /** Event-name id for bytes, capped so a corrupt file cannot blow up the name table. */
   nameId(b: Uint8Array, start: number, end: number): number {
     if (this.eventNames.size >= MAX_EVENT_NAMES) {
@@ -243,7 +259,8 @@ export class EventTable {
     const ts = this.nextTs[0];
     let f = this.fill;
     if (f === BLOCK_ROWS) {
-      this.newBlock();
+      if (this.refill !== undefined && this.refill(this)) this.rowBase += BLOCK_ROWS;
+      else this.newBlock();
       f = 0;
     }
     const o = this.cTs;
@@ -288,16 +305,23 @@ export class EventTable {
    * a row whose timestamp turned out to be an outlier once the next row was seen; cost is the
    * number of rows after `i`.
    */
-  dropRow(i: number): void {
-    if (i < 0 || i >= this.rows) return;
+  dropRow(row: number): void {
+    if (row < 0 || row >= this.rows) return;
+    // Column indices count from the first row still held (rowBase: see refill).
+    const i = row - this.rowBase;
+    const rows = this.rows - this.rowBase;
+    if (i < 0) {
+      this.dropLost = true;
+      return;
+    }
     const cols = this.columns;
     this.countsByName[this.kind.get(i)]--;
     if (this.kind.get(i) === EventKind.KvmWriteTscOffset) {
       // Its side entry goes too; later rows of that kind point one entry lower.
       this.tscOffsets.splice(this.a1.get(i), 1);
-      for (let r = i + 1; r < this.rows; r++) if (this.kind.get(r) === EventKind.KvmWriteTscOffset) this.a1.set(r, this.a1.get(r) - 1);
+      for (let r = i + 1; r < rows; r++) if (this.kind.get(r) === EventKind.KvmWriteTscOffset) this.a1.set(r, this.a1.get(r) - 1);
     }
-    for (let r = i + 1; r < this.rows; r++) for (const c of cols) c.set(r - 1, c.get(r));
+    for (let r = i + 1; r < rows; r++) for (const c of cols) c.set(r - 1, c.get(r));
     this.rows--;
     // The current block's fill goes down by one; a block emptied by this stays allocated and is
     // filled again by the next push.

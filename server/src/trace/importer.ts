@@ -20,6 +20,9 @@ import { Dialect, FtraceParser, type FtraceLayout } from './importers/ftrace/par
 import { datImport, runSyncChunks, type DatDecompressors } from './importers/dat';
 import { PerfParser } from './importers/perf/parser';
 import { ImportStats } from './stats';
+import { BLOCK_ROWS } from './columns';
+import { withDefaults, type AnalysisOptions } from './options';
+import { startReconstruct, type Reconstruction } from './reconstruct/sched';
 
 /**
  * Events stored from one text trace (2^24, about 550 MiB of columns; a tracefs line is 100-150
@@ -59,6 +62,15 @@ export interface ImportOptions {
    * no zlib); without them only uncompressed `.dat` files load.
    */
   decompressors?: DatDecompressors;
+  /**
+   * Text traces: reconstruct scheduling while reading, with these analysis options, for an
+   * analysis without a timeline (`analyzeTraceParts(..., { timeline: false })` with the same
+   * options). Each block of rows is read by the reconstruction as soon as it is full and then
+   * filled again, so the trace keeps no rows: the result is in `ImportedTrace.reconstructed`, or
+   * `reconstructedLost` is set when the input turned out to need the rows after all (several
+   * source files, a row taken back after it was read): import it again without this option.
+   */
+  reconstructWhileReading?: Partial<AnalysisOptions>;
 }
 
 /** Everything an import produced: plain data plus the columnar tables. */
@@ -86,6 +98,10 @@ export interface ImportedTrace {
    * released once handed over). Returns the number of rows replayed.
    */
   replay?: (onBlock: (rows: EventTable, bi: number, len: number) => void) => number;
+  /** The reconstruction made while reading (`ImportOptions.reconstructWhileReading`). */
+  reconstructed?: Reconstruction;
+  /** True: the reconstruction while reading was given up, and the rows are gone (import again). */
+  reconstructedLost?: boolean;
 }
 
 export class TraceImporter {
@@ -183,6 +199,22 @@ export class TraceImporter {
       this.stats.count('threads_over_cap', this.threads.overflow);
       this.stats.warn(0, 0, `more than ${this.threads.max} distinct threads: ${this.threads.overflow} further ones were merged into one "(other threads)" entry`);
     }
+    let reconstructed: Reconstruction | undefined;
+    let reconstructedLost: boolean | undefined;
+    if (this.rec !== undefined) {
+      const fill = this.events.blockFill;
+      if (this.ftrace!.sources.length !== 1 || this.events.dropLost) reconstructedLost = true;
+      else {
+        if (fill > 0) this.rec.block(this.events, 0, fill);
+        // The CPU counts as the finished import declares them (tracefs's `#P:N` included): the
+        // reconstruction reads them in finishWith.
+        if (this.recTrace) this.recTrace.cpusBySource = declaredCpus(this.ftrace!.cpusBySource, this.ftrace!.onlineCpus);
+        reconstructed = this.rec;
+      }
+      this.rec = undefined;
+      this.recTrace = undefined;
+    }
+    this.events.refill = undefined;
     this.events.seal();
     const f = this.format!;
     const format: ImportedTrace['format'] = f === 'tracefs' || f === 'trace-cmd' || f === 'chrome-json' || f === 'perf-script' ? f : 'unknown';
@@ -197,8 +229,41 @@ export class TraceImporter {
       cpusBySource: this.ftrace ? declaredCpus(this.ftrace.cpusBySource, this.ftrace.onlineCpus) : [],
       maxCpuBySource: this.ftrace?.maxCpuBySource ?? [],
       chrome: this.chrome?.sink.data,
+      ...(reconstructed ? { reconstructed } : {}),
+      ...(reconstructedLost ? { reconstructedLost } : {}),
     };
   }
+
+  /** The reconstruction while reading, once the first block is full, and the trace it was given. */
+  private rec: Reconstruction | undefined;
+  private recTrace: ImportedTrace | undefined;
+
+  /** EventTable.refill: the full block goes to the reconstruction (started at the first one). */
+  private readonly refill = (rows: EventTable): boolean => {
+    const p = this.ftrace!;
+    if (this.rec === undefined) {
+      // One source only: the reconstruction's per-source state is made at its start.
+      if (p.sources.length !== 1 || rows.rowBase !== 0) {
+        rows.refill = undefined;
+        return false;
+      }
+      const trace: ImportedTrace = {
+        fileName: this.opts.fileName ?? '',
+        format: 'unknown',
+        formatDetail: {},
+        stats: this.stats,
+        events: this.events,
+        threads: this.threads,
+        sources: p.sources,
+        cpusBySource: p.cpusBySource,
+        maxCpuBySource: p.maxCpuBySource,
+      };
+      this.recTrace = trace;
+      this.rec = startReconstruct(trace, { vcpus: new Map(), vms: [] }, withDefaults(this.opts.reconstructWhileReading), { timeline: false, deferred: true });
+    }
+    this.rec.block(rows, 0, BLOCK_ROWS);
+    return true;
+  };
 
   private finishDat(parts: Uint8Array[]): ImportedTrace {
     let n = 0;
@@ -257,6 +322,7 @@ export class TraceImporter {
       this.ftrace = new PerfParser(this.events, this.threads, this.stats);
     } else if (f === 'tracefs' || f === 'trace-cmd' || f === 'empty') {
       this.ftrace = new FtraceParser(this.events, this.threads, this.stats, f === 'trace-cmd' ? Dialect.TraceCmd : Dialect.Kernel);
+      if (this.opts.reconstructWhileReading) this.events.refill = this.refill;
     } else {
       this.stats.count('unsupported_input');
       const why =

@@ -100,7 +100,13 @@ function analyze(
     return { document, timeline: c.timeline, startNs: c.startNs, endNs: c.endNs };
   }
   const ident = identifyVcpus(trace.threads.list, (t) => (t.comm >= 0 ? trace.events.comms.name(t.comm) : ''), trace.sources);
-  const r = trace.replay ? replayed(trace, trace.replay, ident, opts, keepTimeline, wakes) : reconstruct(trace, ident, opts, { timeline: keepTimeline, release, wakes });
+  if (trace.reconstructedLost) throw new Error('the trace was read without its rows (reconstructedLost): import it again');
+  if (trace.reconstructed && keepTimeline) throw new Error('a trace reconstructed while read has no timeline');
+  const r = trace.reconstructed
+    ? trace.reconstructed.finishWith(ident)
+    : trace.replay
+      ? replayed(trace, trace.replay, ident, opts, keepTimeline, wakes)
+      : reconstruct(trace, ident, opts, { timeline: keepTimeline, release, wakes });
   const statsAfter = statsDoc(trace); // the reconstruction adds inference counters
   const threads = threadDocs(trace, ident, r);
   const vms = vmDocs(trace, ident, threads, r);

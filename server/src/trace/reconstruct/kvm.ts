@@ -10,7 +10,7 @@
  */
 import type { LaneBuilder } from '../../core/timeline';
 import type { ThreadInfo } from '../events';
-import { CpuSched, LaneState, ThreadSched, WaitKind, keepLongest } from './model';
+import { CpuSched, LaneState, ThreadSched, WaitKind, keepLongest, type Stretch } from './model';
 
 /** Exit-storm buckets are 100 ms wide; a storm is judged over 10 consecutive buckets (1 s). */
 export const EXIT_BUCKET_NS = 100_000_000;
@@ -25,6 +25,8 @@ export interface KvmContext {
   /** The `guest`/`host` lane of a vCPU thread. */
   execLane(t: ThreadSched): LaneBuilder;
   whoName(index: number): string;
+  /** Names `s.who` later (from these threads) and returns true, or returns false. */
+  whoLater?(s: Stretch, who: number[]): boolean;
   /** The time of the event being replayed (read by the per-event methods: see sched.ts switchIn). */
   now: Float64Array;
 }
@@ -59,7 +61,9 @@ export class KvmTracker {
         const waiting = c.waiters.filter((w) => w !== t && w.waitKind === WaitKind.Woken && w.since < ts);
         if (waiting.length > 0) {
           t.longResidences++;
-          keepLongest(t.residenceExamples, { startNs: t.lastEntry, durationNs: r, who: waiting.map((w) => this.ctx.whoName(w.index)).join(', '), cpu: c.cpu }, this.ctx.examples);
+          const s: Stretch = { startNs: t.lastEntry, durationNs: r, who: '', cpu: c.cpu };
+          if (!this.ctx.whoLater?.(s, waiting.map((w) => w.index))) s.who = waiting.map((w) => this.ctx.whoName(w.index)).join(', ');
+          keepLongest(t.residenceExamples, s, this.ctx.examples);
         }
       }
     }

@@ -149,8 +149,8 @@ export class ThreadSched {
     readonly index: number,
     readonly src: number,
     readonly tid: number,
-    /** A vCPU thread (identify.ts). */
-    readonly vcpu = false,
+    /** A vCPU thread (identify.ts; set at the end by a deferred reconstruction). */
+    public vcpu = false,
   ) {}
 }
 

@@ -27,8 +27,9 @@ import type { ImportedTrace } from '../importer';
 import type { Identification } from '../identify';
 import type { AnalysisOptions } from '../options';
 import { BLOCK_ROWS } from '../columns';
+import type { CounterName } from '../codes';
 import { KvmTracker } from './kvm';
-import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest, wouldKeep } from './model';
+import { CpuSched, LaneState, STATE_NAMES, St, ThreadSched, WaitKind, keepLongest, wouldKeep, type Stretch } from './model';
 
 const NS_UNCERTAIN = 0;
 const NS_INFERRED_RUNNING = 1;
@@ -78,7 +79,29 @@ export interface ReconstructOptions {
   release?: boolean;
   /** False: the timeline gets no wake-up arrows (its lanes are the same). Default true. */
   wakes?: boolean;
+  /**
+   * Started while the trace is still being imported (no timeline): what only the finished import
+   * knows (the identification, the CPU counts) is applied by {@link Reconstruction.finishWith},
+   * and the result is the same as a reconstruction started after the import.
+   */
+  deferred?: boolean;
 }
+
+/**
+ * Counters of a deferred reconstruction, kept aside and added to the trace's stats at its end:
+ * the stats' counters keep the order a reconstruction after the import gives them (the
+ * importer's first).
+ */
+class LaterCounts {
+  readonly sums = new Map<CounterName, number>();
+  count(name: CounterName, by = 1): void {
+    const v = this.sums.get(name);
+    this.sums.set(name, v === undefined ? by : v + by);
+  }
+}
+
+/** No identification yet (a deferred reconstruction). */
+const NO_IDENT: Identification = { vcpus: new Map(), vms: [] };
 
 export function reconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): SchedResult {
   const release = how.release ?? false;
@@ -104,6 +127,11 @@ export interface Reconstruction {
   block(rows: EventTable, bi: number, len: number): void;
   /** Closes everything at the last time seen and returns the result (once, after the last block). */
   finish(): SchedResult;
+  /**
+   * {@link finish} for a deferred reconstruction (`ReconstructOptions.deferred`), given the
+   * identification of the finished trace.
+   */
+  finishWith(ident: Identification): SchedResult;
 }
 
 /**
@@ -111,14 +139,20 @@ export interface Reconstruction {
  * runs over the trace's own table, and what a trace read in two passes (`ImportedTrace.replay`)
  * feeds as its rows are decoded again, so no table of the whole trace is ever held. The trace's
  * thread table, stats, CPU counts and first timestamp must be complete before (they are: the
- * first pass counts rows without keeping them).
+ * first pass counts rows without keeping them), except for a `deferred` reconstruction, which the
+ * text importer feeds while it reads (`ImportOptions.reconstructWhileReading`): it needs only the
+ * first timestamp, and {@link Reconstruction.finishWith} applies the rest at the end.
  */
-export function startReconstruct(trace: ImportedTrace, ident: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): Reconstruction {
+export function startReconstruct(trace: ImportedTrace, identGiven: Identification, opts: AnalysisOptions, how: ReconstructOptions = {}): Reconstruction {
   const keepTimeline = how.timeline ?? true;
   const keepWakes = how.wakes ?? true;
+  const deferred = how.deferred ?? false;
+  if (deferred && keepTimeline) throw new Error('a deferred reconstruction keeps no timeline');
+  const ident = deferred ? NO_IDENT : identGiven;
   const ev = trace.events;
   const info = trace.threads;
-  const stats = trace.stats;
+  const later = deferred ? new LaterCounts() : undefined;
+  const stats: { count(name: CounterName, by?: number): void } = later ?? trace.stats;
   const n = ev.length;
   const tl = new TimelineBuilder([...STATE_NAMES]);
   // One slot per thread of the table (filled on first use), so the array stays packed.
@@ -126,11 +160,14 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
   const cpus: CpuSched[] = [];
   const cpuByKey = new Map<number, CpuSched>();
   const nCpus: number[] = [];
-  for (let s = 0; s < trace.sources.length; s++) {
-    const seen = trace.maxCpuBySource[s] !== undefined ? trace.maxCpuBySource[s] + 1 : 0;
-    const header = trace.cpusBySource[s];
-    nCpus[s] = header !== undefined && header >= seen && header <= 65536 ? header : seen;
-  }
+  const countCpus = (): void => {
+    for (let s = 0; s < trace.sources.length; s++) {
+      const seen = trace.maxCpuBySource[s] !== undefined ? trace.maxCpuBySource[s] + 1 : 0;
+      const header = trace.cpusBySource[s];
+      nCpus[s] = header !== undefined && header >= seen && header <= 65536 ? header : seen;
+    }
+  };
+  if (!deferred) countCpus();
   const activity: SourceActivity[] = trace.sources.map(() => ({ timeAtLevel: [0], level: 0, last: 0 }));
   const stretchNs = opts.runnableStretchUs * 1000;
   const wakeOutlierNs = opts.wakeLatencyUs * 1000;
@@ -219,6 +256,8 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
   function thr(idx: number): ThreadSched {
     let t = threads[idx];
     if (t === undefined) {
+      // A deferred reconstruction sees the thread table grow.
+      while (threads.length < idx) threads.push(undefined);
       const ti = info.list[idx];
       t = threads[idx] = new ThreadSched(idx, ti.src, ti.tid, ident.vcpus.has(idx));
     }
@@ -227,10 +266,41 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
   // Lane order: CPUs, then vCPUs VM by VM, then other threads as they appear.
   // Lanes are pre-created only for CPUs that have events (a corrupt `cpus=` header cannot ask
   // for millions of lanes).
-  for (let s = 0; s < nCpus.length; s++) for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) cpuOf(s, c);
+  const firstCpus = (): void => {
+    for (let s = 0; s < nCpus.length; s++) for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) cpuOf(s, c);
+  };
+  if (!deferred) firstCpus();
   for (const vm of ident.vms) for (const idx of vm.vcpuThreads) laneOf(thr(idx));
 
   const active = (s: St): boolean => s === St.Running || s === St.Runnable;
+  /** A deferred reconstruction: every thread's changes between active and not, in order. */
+  let logging = deferred;
+  // In chunks that are never copied: the log grows with the trace.
+  const LOG_CHUNK = 1 << 14;
+  const levelAt: Float64Array[] = [];
+  const levelWho: Int32Array[] = [];
+  let logAt = new Float64Array(0);
+  let logWho = new Int32Array(0);
+  let logFill = LOG_CHUNK;
+  let logCount = 0;
+  function newLogChunk(): void {
+    logAt = new Float64Array(LOG_CHUNK);
+    logWho = new Int32Array(LOG_CHUNK);
+    levelAt.push(logAt);
+    levelWho.push(logWho);
+    logFill = 0;
+  }
+  /** A deferred reconstruction: examples whose `who` is named at the end, with whom. */
+  let namesLater = deferred;
+  const unnamed: Stretch[] = [];
+  const unnamedWho: (number | number[])[] = [];
+  function example(startNs: number, durationNs: number, who: number, cpu: number): Stretch {
+    if (!namesLater) return { startNs, durationNs, who: whoName(who), cpu };
+    const s = { startNs, durationNs, who: '', cpu };
+    unnamed.push(s);
+    unnamedWho.push(who);
+    return s;
+  }
 
   // --- State bookkeeping ---------------------------------------------------------------------
   function vcpuLevel(src: number, ts: number, delta: number): void {
@@ -269,7 +339,15 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
           break;
       }
     }
-    if (t.vcpu && active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
+    if (t.vcpu) {
+      if (active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
+    } else if (logging && active(t.state) !== active(next)) {
+      // Not known yet whether t is a vCPU thread: kept, replayed by finishWith if it is.
+      if (logFill === LOG_CHUNK) newLogChunk();
+      logAt[logFill] = Math.max(ts, t.since);
+      logWho[logFill++] = active(next) ? t.index + 1 : -(t.index + 1);
+      logCount++;
+    }
     t.state = next;
     t.since = ts;
   }
@@ -355,7 +433,7 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
           t.wakeLatency.push(d);
           if (d > wakeOutlierNs) {
             t.wakeOutliers++;
-            if (wouldKeep(t.wakeExamples, d, k)) keepLongest(t.wakeExamples, { startNs: t.since, durationNs: d, who: whoName(topThief(t)), cpu: c.cpu }, k);
+            if (wouldKeep(t.wakeExamples, d, k)) keepLongest(t.wakeExamples, example(t.since, d, topThief(t), c.cpu), k);
           }
         } else {
           const thief = topThief(t);
@@ -364,7 +442,7 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
             t.stretchCount++;
             t.stretchNs += d;
             if (d > t.stretchMaxNs) t.stretchMaxNs = d;
-            if (wouldKeep(t.stretches, d, k)) keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
+            if (wouldKeep(t.stretches, d, k)) keepLongest(t.stretches, example(t.since, d, thief, t.cpu), k);
           }
         }
         setState(t, St.Running, ts, cause);
@@ -543,6 +621,12 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
       return tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, `${commOf(t.index)} (${t.tid}) guest/host`, id ? id.vm : srcGroup(t.src), 'vcpu');
     },
     whoName,
+    whoLater: (s, who) => {
+      if (!namesLater) return false;
+      unnamed.push(s);
+      unnamedWho.push(who);
+      return true;
+    },
     now,
   });
 
@@ -703,5 +787,39 @@ export function startReconstruct(trace: ImportedTrace, ident: Identification, op
     }
     return { threads: threads as ThreadSched[], cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
   }
-  return { block, finish };
+
+  function finishWith(id: Identification): SchedResult {
+    if (!deferred) throw new Error('finishWith: not a deferred reconstruction');
+    // The CPUs in the order a reconstruction after the import makes them: 0..max of each source
+    // first, then the others in the order they were first used.
+    countCpus();
+    const made = cpus.splice(0);
+    const waiting = new Set(made);
+    for (let s = 0; s < nCpus.length; s++) {
+      for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) {
+        const x = cpuOf(s, c);
+        if (waiting.delete(x)) cpus.push(x);
+      }
+    }
+    for (const x of made) if (waiting.has(x)) cpus.push(x);
+    // The vCPU threads: made from the start there, marked, their level changes replayed in order.
+    for (const vm of id.vms) for (const idx of vm.vcpuThreads) thr(idx);
+    for (const t of threads) if (t) t.vcpu = id.vcpus.has(t.index);
+    logging = false;
+    for (let i = 0; i < logCount; i++) {
+      const w = levelWho[i >>> 14][i & (LOG_CHUNK - 1)];
+      const t = threads[Math.abs(w) - 1]!;
+      if (t.vcpu) vcpuLevel(t.src, levelAt[i >>> 14][i & (LOG_CHUNK - 1)], w > 0 ? 1 : -1);
+    }
+    // Names as the finished import has them.
+    namesLater = false;
+    for (let i = 0; i < unnamed.length; i++) {
+      const w = unnamedWho[i];
+      unnamed[i].who = typeof w === 'number' ? whoName(w) : w.map(whoName).join(', ');
+    }
+    const r = finish();
+    for (const [name, v] of later!.sums) trace.stats.count(name, v);
+    return r;
+  }
+  return { block, finish, finishWith };
 }
