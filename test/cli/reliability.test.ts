@@ -224,6 +224,26 @@ describe('outputs that would destroy the input or each other', () => {
     assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--out', path: join(dir, 'a') }, { what: '--html', path: join(dir, 'b') }]), undefined);
     assert.equal(outputConflict([{ what: 'TRACE', path: '-' }], [{ what: '--out', path: '/dev/null' }, { what: '--html', path: '/dev/null' }]), undefined);
   });
+
+  it('an output no file can be written to (a directory, a missing directory above) is refused before anything runs', () => {
+    const missing = join(dir, 'no', 'such', 'x.json');
+    assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--out', path: missing }]), `cannot write --out ${missing}: no directory ${join(dir, 'no', 'such')}`);
+    assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--html', path: dir }]), `cannot write --html ${dir}: is a directory`);
+    assert.equal(outputConflict([{ what: 'FILE', path: small }], [{ what: '--out', path: join(small, 'x.json') }]), `cannot write --out ${join(small, 'x.json')}: ${small} is not a directory`);
+    // Before, the whole run happened first (here 400 runs), then `cannot write ...: ENOENT`.
+    for (const args of [
+      ['simulate', small, '--seeds', '400', '--out', missing],
+      ['simulate', small, '--html', dir],
+      ['analyze', join(dir, 'ok.trace'), '--scenario', missing],
+    ]) {
+      const t = performance.now();
+      const r = cli(args);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /^vpscope (simulate|analyze): cannot write --(out|html|scenario) .*: (no directory|is a directory)/);
+      assert.doesNotMatch(r.stderr, /runs|simulated/);
+      assert.ok(performance.now() - t < 30_000);
+    }
+  });
 });
 
 describe('a full disk', () => {

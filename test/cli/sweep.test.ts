@@ -67,6 +67,16 @@ describe('simulate --seeds/--sweep', () => {
     assert.match(r.stdout, /comparison \(vs base; Welch's t-test/);
     assert.match(r.stdout, /(exceeds|within) noise/);
   });
+  it("the file's `seed` near 2^53 - 1 with `seeds N` past it is refused, not run with repeated seeds", () => {
+    const big = join(dir, 'bigseed.vps');
+    writeFileSync(big, SCENARIO.replace('seed 5 }', 'seed 9007199254740990; seeds 3 }'));
+    const r = cli(['simulate', big, '--json']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /3 seeds from seed 9007199254740990 go past 2\^53 - 1/);
+    const ok = cli(['simulate', big, '--json', '--seeds', '2']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout).seeds, [9007199254740990, 9007199254740991]);
+  });
   it('--seeds 1 without a sweep is the single-run output, unchanged', () => {
     const a = cli(['simulate', file, '--json']);
     const b = cli(['simulate', file, '--json', '--seeds', '1']);
@@ -91,6 +101,8 @@ describe('simulate --seeds/--sweep', () => {
       [['--wall-ms', 'NaN'], /--wall-ms expects a number written in digits/],
       [['--seeds', '2', '--seed-list', '1,2'], /either --seeds or --seed-list/],
       [['--seed-list', '1,1'], /names a seed twice/],
+      // 2^53 - 1 and the next two seeds were ..991, ..992, ..992: one seed run twice as two samples.
+      [['--seed', '9007199254740991', '--seeds', '3'], /3 seeds from seed 9007199254740991 go past 2\^53 - 1 .*start at 9007199254740989 or below/],
       [['--seed-list', '1,,2'], /--seed-list/],
       [['--jobs', '0', '--seeds', '2'], /--jobs expects 1 to 256/],
       [['--jobs', '100000', '--seeds', '2'], /--jobs expects 1 to 256/],

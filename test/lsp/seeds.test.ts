@@ -118,6 +118,12 @@ describe('Simulate with seeds over LSP', () => {
     await configure({ simulation: { seeds: 1 } });
   });
 
+  test('seeds past 2^53 - 1 are refused with a message (they repeated: ..991, ..992, ..992)', async () => {
+    const uri = 'file:///work/seeds/bigseed.vps';
+    client.open(uri, TEXT.replace('seed 5 }', 'seed 9007199254740990; seeds 3 }'));
+    await assert.rejects(simulate(uri), (e: unknown) => e instanceof ResponseError && /3 seeds from seed 9007199254740990 go past 2\^53 - 1/.test(e.message));
+  });
+
   test('cancellation stops the pool with RequestCancelled', async () => {
     await configure({ simulation: { seeds: 200 } });
     const long = TEXT.replace('duration 20ms', 'duration 5s');

@@ -133,3 +133,39 @@ test('a hazard raised by 1,000 variants names at most MAX_RELATED of them, the r
   assert.equal(d[0].related!.length, MAX_RELATED);
   assert.match(d[0].related![MAX_RELATED - 1].message, /^\.\.\. and \d+ more$/);
 });
+
+test('VMs too light to name: picking the contenders to name is linear in the VMs, not quadratic (found by attack9)', async () => {
+  const { oversubscription, MIN_NAMED_DEMAND, MAX_NAMED } = await import('../../server/src/analysis/static/demand');
+  // 0.01 CPUs each (below MIN_NAMED_DEMAND), one heavy VM last: every VM's `named` scanned every
+  // entry of the set to find it (23,000 such VMs: 13 s of a 2 MB document's check).
+  const light = (n: number) => {
+    // 256 pCPUs: not oversubscribed, so the check itself does not read `named` (memoised) first.
+    let t = 'host { pcpus 256 }\n';
+    for (let i = 0; i < n; i++) t += `vm v${i} { vcpus 2\n guest { thread t { every 1ms; cpu 10us } } }\n`;
+    return t + 'vm heavy { vcpus 2\n guest { thread t { every 1ms; cpu 900us } } }\n';
+  };
+  const namedMs = (n: number) => {
+    let best = Infinity;
+    for (let r = 0; r < 3; r++) {
+      // A new text each round: a new scenario, not the memoised index of the last one.
+      const s = analyzeDocument(light(n) + `# round ${r}\n`).scenario!;
+      const t0 = performance.now();
+      for (const vm of s.vms) oversubscription(s, vm).named;
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+  // The same contenders as the definition: the first MAX_NAMED others of MIN_NAMED_DEMAND or more.
+  const s = analyzeDocument(light(300)).scenario!;
+  for (const vm of [s.vms[0], s.vms[150], s.vms[s.vms.length - 1]]) {
+    const os = oversubscription(s, vm);
+    assert.deepEqual(os.named, os.contenders.filter((c) => c.demand >= MIN_NAMED_DEMAND).slice(0, MAX_NAMED));
+  }
+  assert.equal(oversubscription(s, s.vms[0]).named.length, 1);
+  assert.equal(oversubscription(s, s.vms[s.vms.length - 1]).named.length, 0);
+  namedMs(500); // warm-up
+  const small = namedMs(2_000);
+  const large = namedMs(8_000);
+  // 4x the VMs: ~4x linear, ~16x quadratic (the time of the small one floored at 2 ms for the noise).
+  assert.ok(large / Math.max(small, 2) < 8, `2,000 VMs: ${small.toFixed(1)} ms, 8,000: ${large.toFixed(1)} ms`);
+});

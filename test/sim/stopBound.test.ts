@@ -34,6 +34,21 @@ test('simulateAll: a set-up still running at the budget stops there, the run not
   assert.ok(ms < BOUND_MS, `returned ${ms.toFixed(0)} ms after the start (budget 300 ms)`);
 });
 
+test('with a timeline, the set-up polls while it makes a lane per guest thread (found by attack9)', () => {
+  // 262,144 guest threads with --html: making their lanes took 6-8 s on two loaded cores without
+  // a poll, so a 10 s or 20 s --wall-ms ended in the worker's kill ("nothing simulated").
+  const sc = analyzeDocument('scenario { duration 1ms }\nhost { pcpus 64 }\nvm v {\n  vcpus 64\n  guest { thread t { count 65536; every 1ms; cpu 1us } }\n}\n').scenario!;
+  const pollsBeforeRun = (timeline: boolean) => {
+    let polls = 0;
+    let first = -1;
+    simulate(sc, { timeline, maxEvents: 1, checkEvery: 1, shouldStop: () => ((polls++, false)), onPhase: (phase) => phase === 'run' && (first = polls) });
+    return first;
+  };
+  const without = pollsBeforeRun(false);
+  const withTimeline = pollsBeforeRun(true);
+  assert.ok(withTimeline - without >= 65536 / 256 - 1, `set-up polls: ${without} without a timeline, ${withTimeline} with`);
+});
+
 test('the sim worker with --wall-ms 500 on the heavy scenario: started, stopping, then the result, within the bound', async () => {
   const src = join(__dirname, '..', '..', 'server', 'src', 'sim', 'worker.ts');
   const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(src)});`, { eval: true, workerData: { cancelBuffer: new SharedArrayBuffer(8) } });

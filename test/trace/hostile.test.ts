@@ -107,6 +107,27 @@ describe('hostile traces: timestamps', () => {
 });
 
 describe('hostile traces: malformed and binary input', () => {
+  it('xz, zstd and bzip2 input is named with how to decompress it, not "binary data" (found by attack9)', () => {
+    const body = new Uint8Array(8192); // compressed data: NUL-rich, no line structure
+    for (let i = 0; i < body.length; i += 7) body[i] = (i * 31) & 0xff;
+    const cases: [number[], RegExp][] = [
+      [[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], /^xz-compressed input: decompress it first \(xz -dc FILE \| vpscope analyze -\)/],
+      [[0x28, 0xb5, 0x2f, 0xfd], /^zstd-compressed input: decompress it first \(zstd -dc/],
+      [[0x42, 0x5a, 0x68, 0x39], /^bzip2-compressed input: decompress it first \(bzip2 -dc/],
+      [[0x00, 0x01, 0x02], /^binary data: not a text trace or Chrome JSON$/],
+    ];
+    for (const [magic, re] of cases) {
+      const b = new Uint8Array(magic.length + body.length);
+      b.set(magic);
+      b.set(body, magic.length);
+      for (const chunks of [[b.length], [3, 5, 100]]) {
+        const tr = importBytes(b, { chunks });
+        assert.equal(tr.stats.events, 0);
+        assert.equal(tr.stats.counters.unsupported_input, 1);
+        assert.match(tr.stats.warnings[0]?.reason ?? '', re, `${magic.join(',')} in chunks ${chunks.join(',')}`);
+      }
+    }
+  });
   it('line searches never look past the line end (160k junk lines are linear)', () => {
     // Count the bytes looked at through a Proxy-free probe: a line without the pattern must
     // cost at most its own length, whatever follows it in the chunk.

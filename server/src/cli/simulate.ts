@@ -31,6 +31,7 @@ import { MAX_TIMELINE_INTERVALS } from '../sim/record';
 import { checkSweepPath, crossProblem, crossSize, fileRunPlan, parseSweep, type SweepSpec } from '../model/sweep';
 import { defaultJobs, startWorkers, type StartedWorkers } from '../io/simPool';
 import { runSeeds } from './seeds';
+import { seedRange } from '../report/seeds';
 
 // The JSON document and the text summary are shared with the language server.
 export { mergeTimelines, renderSummary, runJsonChunks, toRunJson } from '../report/simulation';
@@ -237,7 +238,8 @@ export async function main(args: string[]): Promise<number> {
     }
     const base = (seed as number | undefined) ?? scenario.settings.seed;
     const variants = wanted === 'all' ? known : Array.isArray(wanted) ? known.filter((n) => wanted.includes(n)) : ['base'];
-    const seeds = seedList ?? Array.from({ length: (nSeeds as number | undefined) ?? fileSeeds ?? 1 }, (_, i) => base + i);
+    const seeds = seedList ?? seedRange(base, (nSeeds as number | undefined) ?? fileSeeds ?? 1);
+    if (typeof seeds === 'string') return release(fail(seeds));
     const { points, factors } = crossSize(sweeps);
     const total = seeds.length * variants.length * points;
     if (total > MAX_RUNS) return release(fail(`${total} runs planned (${seeds.length} seeds x ${variants.length} variants x ${swept ? `${points} sweep points${sweeps.length > 1 ? ` (${factors})` : ''}` : '1'}); at most ${MAX_RUNS}`));

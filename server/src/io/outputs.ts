@@ -41,9 +41,26 @@ function sameIdentity(x: { real: string; ino?: string }, y: { real: string; ino?
   return x.real === y.real || (x.ino !== undefined && x.ino === y.ino);
 }
 
+/** Why a file cannot be created at `p` whatever its permissions (a directory there, no directory above), or undefined. */
+function unwritablePlace(p: string): string | undefined {
+  try {
+    if (statSync(p).isDirectory()) return 'is a directory';
+    return undefined;
+  } catch {
+    /* not there yet: its directory must be */
+  }
+  const dir = dirname(resolve(p));
+  try {
+    return statSync(dir).isDirectory() ? undefined : `${dirname(p)} is not a directory`;
+  } catch {
+    return `no directory ${dirname(p)}`;
+  }
+}
+
 /**
  * Refuses outputs that would overwrite an input or each other (compared by real path, and by
- * device and inode for existing files): returns a message naming both options, or undefined.
+ * device and inode for existing files), and outputs that no file can be written to (an existing
+ * directory, a missing directory above): returns a message naming the option(s), or undefined.
  * Standard input (`-`) and devices such as /dev/null are not files and never collide. An
  * empty output path is refused too (it names no file).
  */
@@ -63,6 +80,10 @@ export function outputConflict(inputs: readonly { what: string; path: string }[]
     // `--out ''` named no file: the output was skipped without a word (exit 0, nothing written).
     if (o.path === '') return `${o.what} expects a file name, got an empty string`;
     if (o.path === undefined || isDevice(o.path)) continue;
+    // Where the file cannot be created at all, say so before the run (a sweep or a large trace
+    // took minutes, then failed to write: `cannot write nodir/x.json: ENOENT`).
+    const place = unwritablePlace(o.path);
+    if (place) return `cannot write ${o.what} ${o.path}: ${place}`;
     const id = identity(o.path);
     const same = seen.find((s) => sameIdentity(s.id, id));
     if (same) {

@@ -9,7 +9,7 @@
  * Only this module and the CLI touch the file system for traces.
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createGunzip, createInflateRaw, inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { importTrace, type CancelToken, type ImportOutcome } from '../trace/importer';
@@ -60,9 +60,9 @@ export async function openTraceFile(path: string): Promise<TraceFileSource> {
     throw new Error(`${path} is a directory`);
   }
   if (!st.isFile()) {
-    // A pipe, FIFO or /dev/stdin: positioned reads fail there (ESPIPE); read it as a stream.
-    await fh.close();
-    return streamSource(createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), 0);
+    // A pipe, FIFO or /dev/stdin: positioned reads fail there (ESPIPE); read it as a stream, from
+    // this open (a FIFO opened a second time waits for a new writer: the first one is gone).
+    return streamSource(fh.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), 0);
   }
   const magic = Buffer.alloc(2);
   const { bytesRead } = await fh.read(magic, 0, 2, 0);
@@ -340,7 +340,9 @@ function runFileSync(path: string, reads: Reads<number>): number {
  * the file cannot be opened.
  */
 export async function loadTraceFile(path: string, opts: LoadOptions = {}): Promise<ImportOutcome> {
-  if (path !== '-') {
+  // Only a regular file is probed for the `.dat` magic (by stat, not open): opening a FIFO to
+  // probe it and again to read it lost its writer, and the second open waited forever.
+  if (path !== '-' && (await stat(path).catch(() => undefined))?.isFile()) {
     const dat = await loadDatFile(path, opts);
     if (dat) return dat;
   }

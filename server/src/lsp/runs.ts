@@ -27,7 +27,7 @@ import { availableParallelism } from 'node:os';
 import { crossSize, fileRunPlan, type FileSweep } from '../model/sweep';
 import { TRACE_CLOCKS } from '../trace/link/map';
 import { planSeedJobsAsync, runPool, startWorkers } from '../io/simPool';
-import { aggregateRuns, renderSeedsSummary, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
+import { aggregateRuns, renderSeedsSummary, seedRange, seedsViewDocument, type SeedRun, type SeedsPlan } from '../report/seeds';
 import {
   ErrorCodes,
   LSPErrorCodes,
@@ -448,7 +448,8 @@ export class RunManager {
     const swept = sweeps.length > 0;
     const defaults = this.ctx.simulationDefaults?.() ?? {};
     const first = params.seed ?? defaults.seed ?? scenario.settings.seed;
-    const seeds = Array.from({ length: o.nSeeds }, (_, i) => first + i);
+    const seeds = seedRange(first, o.nSeeds);
+    if (typeof seeds === 'string') throw new ResponseError(LSPErrorCodes.RequestFailed, seeds);
     const plan: SeedsPlan = { file, seeds, variants: names, ...(swept ? { sweeps: sweeps.map((s) => ({ path: s.path, values: s.values })) } : {}) };
     const { points, factors } = crossSize(sweeps);
     const total = seeds.length * names.length * points;

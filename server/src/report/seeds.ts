@@ -25,6 +25,17 @@ import { crossPoints, pointLabel } from '../core/cross';
 
 export const SEEDS_SCHEMA = 'vpscope.seeds/1';
 
+/**
+ * The seeds `first`, `first`+1, ..., `first`+n-1 (`--seeds N`, `scenario { seeds N }`), or a
+ * message when the last one is past 2^53 - 1: doubles there are no longer whole numbers one apart,
+ * so 2^53 - 1 with 3 seeds gave the seeds ..991, ..992, ..992, two runs of the same seed counted
+ * as independent samples.
+ */
+export function seedRange(first: number, n: number): number[] | string {
+  if (first + (n - 1) > Number.MAX_SAFE_INTEGER) return `${n} seeds from seed ${first} go past 2^53 - 1 (${Number.MAX_SAFE_INTEGER}), the largest seed; start at ${Number.MAX_SAFE_INTEGER - (n - 1)} or below`;
+  return Array.from({ length: n }, (_, i) => first + i);
+}
+
 export const METHOD =
   "mean over seeds with a 95% Student-t interval (mean +- t(0.975, n-1) * s/sqrt(n)), clipped to the metric's range (times and counts >= 0, fractions 0..1); variant vs the first variant: Welch's t-test, 'exceeds noise' when the 95% interval of the difference excludes 0 (p < 0.05)";
 

@@ -166,7 +166,7 @@ export class TraceImporter {
     if (this.format === undefined) {
       if (this.headLen === 0 && chunk.length >= DETECT_BYTES) {
         // Enough to decide at once: nothing to hold back, so nothing is copied.
-        this.setFormat(detectFormat(chunk, chunk.length));
+        this.setFormat(detectFormat(chunk, chunk.length), chunk);
         this.feed(chunk, input);
         return;
       }
@@ -307,11 +307,12 @@ export class TraceImporter {
     this.head = [];
     this.headLen = 0;
     const f = detectFormat(all, all.length);
-    this.setFormat(f);
+    this.setFormat(f, all);
     if (all.length > 0) this.feed(all);
   }
 
-  private setFormat(f: DetectedFormat): void {
+  /** `head`: the first bytes, to name the compression of input refused as binary. */
+  private setFormat(f: DetectedFormat, head?: Uint8Array): void {
     this.format = f;
     if (f === 'chrome-json') {
       const sink = new ChromeEventSink(this.stats, this.opts.maxThreads ?? MAX_THREADS);
@@ -325,8 +326,10 @@ export class TraceImporter {
       if (this.opts.reconstructWhileReading) this.events.refill = this.refill;
     } else {
       this.stats.count('unsupported_input');
+      const packed = f === 'binary' && head ? compressionOf(head) : undefined;
       const why =
         f === 'gzip' ? 'gzip-compressed input: decompress it first (the vpscope CLI does this itself)'
+        : packed ? `${packed.name}-compressed input: decompress it first (${packed.tool} -dc FILE | vpscope analyze -); only gzip is read as it is`
         : 'binary data: not a text trace or Chrome JSON';
       this.stats.warn(1, 0, why);
     }
@@ -518,4 +521,16 @@ function declaredCpus(cpus: readonly number[], online: readonly number[]): numbe
     if (n !== undefined) out[s] = n;
   }
   return out;
+}
+
+/**
+ * Compressed formats other than gzip, by their magic bytes (xz: the .xz file format spec; zstd:
+ * RFC 8878 section 3.1.1; bzip2: `BZh` and a block size digit), named instead of "binary data".
+ */
+function compressionOf(b: Uint8Array): { name: string; tool: string } | undefined {
+  const at = (bytes: number[]) => b.length >= bytes.length && bytes.every((v, i) => b[i] === v);
+  if (at([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return { name: 'xz', tool: 'xz' };
+  if (at([0x28, 0xb5, 0x2f, 0xfd])) return { name: 'zstd', tool: 'zstd' };
+  if (at([0x42, 0x5a, 0x68]) && b.length > 3 && b[3] >= 0x31 && b[3] <= 0x39) return { name: 'bzip2', tool: 'bzip2' };
+  return undefined;
 }

@@ -96,6 +96,7 @@ export class GuestLanes {
     vmName: string,
     nThreads: number,
     private readonly g: GuestLaneView,
+    tick?: () => void,
   ) {
     this.sRunning = rec.stateId(STATE_RUNNING);
     this.sRunnable = rec.stateId(STATE_RUNNABLE);
@@ -118,6 +119,8 @@ export class GuestLanes {
     this.lane = new Int32Array(nThreads);
     const group = `vm:${vmName}`;
     for (let t = 0; t < nThreads; t++) {
+      // One lane per thread: 262,144 threads take seconds, so the stop is polled here too.
+      tick?.();
       const ri = g.gRegion[t];
       const name = g.gName[t];
       const id = guestThreadLaneId(vmName, name, ri >= 0 ? g.regionNames[ri] : undefined, g.teamIndex[t]);

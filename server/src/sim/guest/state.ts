@@ -328,7 +328,7 @@ export class GuestState {
       ioloadNames: this.ioloads.map((l) => l.ir.name),
       vcpuTids: () => this.vcpuTids,
       k: { G_QUEUED, G_CUR, G_DONE, A_LOCK_SPIN, A_BAR_SPIN, V_IN },
-    });
+    }, this.ctx.setupTick);
   }
 }
 
