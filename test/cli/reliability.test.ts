@@ -439,6 +439,25 @@ describe('hostile option values', () => {
   });
 });
 
+describe('an option given twice', () => {
+  it('a one-value option given twice is a usage error (parseArgs kept the last: --out a --out b wrote only b); repeatable ones are not', () => {
+    const a = join(dir, 'twice-a.json');
+    const b = join(dir, 'twice-b.json');
+    const r = cli(['simulate', small, '--out', a, '--out', b]);
+    assert.equal(r.status, 2, r.stderr.slice(0, 500));
+    assert.match(r.stderr, /option '--out' given twice \('.*twice-a\.json', '.*twice-b\.json'\): give it once/);
+    assert.ok(!existsSync(a) && !existsSync(b), 'nothing written');
+    const trace = join(dir, 'twice.trace');
+    writeFileSync(trace, '# tracer: nop\n');
+    const t = cli(['analyze', trace, '--threshold-us', '5', '--threshold-us', '50']);
+    assert.equal(t.status, 2);
+    assert.match(t.stderr, /option '--threshold-us' given twice/);
+    // --variant takes several values: still allowed.
+    const v = cli(['simulate', small, '--variant', 'base', '--variant', 'base', '--wall-ms', '5000']);
+    assert.notEqual(v.status, 2, v.stderr.slice(0, 500));
+  });
+});
+
 describe('scenario files that never end', () => {
   it('check and simulate of /dev/zero stop at the 64 MiB bound and say so; a FIFO and an exact-size file still read', async () => {
     for (const cmd of ['check', 'simulate']) {

@@ -48,9 +48,20 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export function parseCommand<O extends Options>(cmd: string, usage: string, args: string[], options: O, io: CommandIO = processIO) {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, tokens: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     return usageError(cmd, usage, (e as Error).message, io);
+  }
+  // parseArgs keeps the last of a repeated option: `--out a.json --out b.json` wrote only b.json,
+  // without a word. A value option that takes one value is refused when given twice.
+  const given = new Map<string, string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    const o = options[t.name];
+    if (!o || o.type !== 'string' || o.multiple) continue;
+    const before = given.get(t.name);
+    if (before !== undefined) return usageError(cmd, usage, `option '--${t.name}' given twice ('${before}', '${t.value}'): give it once`, io);
+    given.set(t.name, t.value);
   }
   if ((parsed.values as { help?: boolean }).help) {
     io.stdout.write(usage + '\n');
