@@ -199,6 +199,7 @@ export class TraceImporter {
       this.stats.count('threads_over_cap', this.threads.overflow);
       this.stats.warn(0, 0, `more than ${this.threads.max} distinct threads: ${this.threads.overflow} further ones were merged into one "(other threads)" entry`);
     }
+    const cpusBySource = this.ftrace ? declaredCpus(this.ftrace.cpusBySource, this.ftrace.onlineCpus) : [];
     let reconstructed: Reconstruction | undefined;
     let reconstructedLost: boolean | undefined;
     if (this.rec !== undefined) {
@@ -208,7 +209,7 @@ export class TraceImporter {
         if (fill > 0) this.rec.block(this.events, 0, fill);
         // The CPU counts as the finished import declares them (tracefs's `#P:N` included): the
         // reconstruction reads them in finishWith.
-        if (this.recTrace) this.recTrace.cpusBySource = declaredCpus(this.ftrace!.cpusBySource, this.ftrace!.onlineCpus);
+        if (this.recTrace) this.recTrace.cpusBySource = cpusBySource;
         reconstructed = this.rec;
       }
       this.rec = undefined;
@@ -226,7 +227,7 @@ export class TraceImporter {
       events: this.events,
       threads: this.threads,
       sources: this.ftrace?.sources ?? [''],
-      cpusBySource: this.ftrace ? declaredCpus(this.ftrace.cpusBySource, this.ftrace.onlineCpus) : [],
+      cpusBySource,
       maxCpuBySource: this.ftrace?.maxCpuBySource ?? [],
       chrome: this.chrome?.sink.data,
       ...(reconstructed ? { reconstructed } : {}),

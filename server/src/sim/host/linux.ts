@@ -455,15 +455,6 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   }
 
   /**
-   * The time to the retry after a failed balance (queues one thread apart, nothing moved): uniform
-   * 2-6 ms (mean 4 ms) instead of the fixed 4 ms period. Linux balances each pCPU from its own tick
-   * when its own interval is due (and lengthens the interval after a failure), so the instants are
-   * not one fixed period apart; a fixed period phase-locks with tick-ended slices (2 threads
-   * alternating 4 ms slices at 250 Hz: the same one is waiting at every retry, and 5 hogs on 2
-   * pCPUs got 0.49 / 0.49 / 0.34 / 0.34 / 0.34 instead of 0.4 each, measured here). Drawn only
-   * after a failure: a run that never has queues one thread apart draws nothing and is unchanged.
-   */
-  /**
    * CPU-bound fair threads on `cpu` (running or queued): runnable without a break for BOUND_NS or
    * more. The kernel balances PELT load averages, in which such a thread weighs a whole thread
    * and one that keeps sleeping weighs its runnable fraction; counting only these keeps the
@@ -482,6 +473,15 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     return this.curPrio[cpu] > 0 || this.rt.q.size[cpu] > 0;
   }
 
+  /**
+   * The time to the retry after a failed balance (queues one thread apart, nothing moved): uniform
+   * 2-6 ms (mean 4 ms) instead of the fixed 4 ms period. Linux balances each pCPU from its own tick
+   * when its own interval is due (and lengthens the interval after a failure), so the instants are
+   * not one fixed period apart; a fixed period phase-locks with tick-ended slices (2 threads
+   * alternating 4 ms slices at 250 Hz: the same one is waiting at every retry, and 5 hogs on 2
+   * pCPUs got 0.49 / 0.49 / 0.34 / 0.34 / 0.34 instead of 0.4 each, measured here). Drawn only
+   * after a failure: a run that never has queues one thread apart draws nothing and is unchanged.
+   */
   private retryPeriod(): Ns {
     const r = this.balanceRng;
     return r ? Math.round(BALANCE_NS / 2 + r.float() * BALANCE_NS) : BALANCE_NS;

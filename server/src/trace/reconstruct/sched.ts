@@ -294,11 +294,16 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
   let namesLater = deferred;
   const unnamed: Stretch[] = [];
   const unnamedWho: (number | number[])[] = [];
-  function example(startNs: number, durationNs: number, who: number, cpu: number): Stretch {
-    if (!namesLater) return { startNs, durationNs, who: whoName(who), cpu };
-    const s = { startNs, durationNs, who: '', cpu };
+  /** Keeps `s` to be named at the end (from `who`) and returns true, or returns false. */
+  function nameLater(s: Stretch, who: number | number[]): boolean {
+    if (!namesLater) return false;
     unnamed.push(s);
     unnamedWho.push(who);
+    return true;
+  }
+  function example(startNs: number, durationNs: number, who: number, cpu: number): Stretch {
+    const s = { startNs, durationNs, who: '', cpu };
+    if (!nameLater(s, who)) s.who = whoName(who);
     return s;
   }
 
@@ -621,12 +626,7 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
       return tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, `${commOf(t.index)} (${t.tid}) guest/host`, id ? id.vm : srcGroup(t.src), 'vcpu');
     },
     whoName,
-    whoLater: (s, who) => {
-      if (!namesLater) return false;
-      unnamed.push(s);
-      unnamedWho.push(who);
-      return true;
-    },
+    whoLater: nameLater,
     now,
   });
 
