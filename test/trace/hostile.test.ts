@@ -236,6 +236,29 @@ describe('hostile traces: caps', () => {
     assert.ok(doc.stats.counters.lines_over_cap.value > 9000);
   });
 
+  it('an endless input past the cap stops being read at a bound, and the summary says so', () => {
+    // `yes LINE | vpscope analyze -` counted lines past the cap for as long as it was fed.
+    const imp = new TraceImporter({ fileName: 'endless', maxEvents: 5000, maxBytesPastCap: 300_000 });
+    const b = Buffer.from(real, 'latin1');
+    const line = Buffer.from(realLines[realLines.length - 2] + '\n', 'latin1');
+    const more = Buffer.concat(Array.from({ length: 4096 / line.length + 1 }, () => line));
+    let pushed = 0;
+    for (let o = 0; o < b.length; o += 4096) imp.push(b.subarray(o, o + 4096));
+    while (!imp.done && pushed < 10_000_000) {
+      imp.push(more);
+      pushed += more.length;
+    }
+    assert.ok(imp.done, 'reading stops');
+    assert.ok(pushed < 400_000 + b.length, String(pushed));
+    const tr = imp.finish();
+    accounted(tr);
+    const past = tr.stats.counters.input_not_read ?? 0;
+    assert.ok(past >= 300_000 && past < 300_000 + 2 * more.length, String(past));
+    const doc = analyzeTrace(tr);
+    assert.match(renderSummary(doc), /capped: +reading stopped [\d,]+ bytes past the cap; the rest of the input was not read/);
+    assert.ok(doc.stats.warnings.some((w) => /bytes counted past the cap: the rest of the input was not read/.test(w.reason)));
+  });
+
   it('lines that are no events stop at the line cap: blank lines after the events, then counted; the summary says so', () => {
     // A gzip of 1 GiB of newlines (1 MB on disk) took 55 s before the line cap (measured here).
     const imp = new TraceImporter({ fileName: 'lines', maxLines: 20_000 });

@@ -103,6 +103,7 @@ export const COUNTERS = {
   threads_over_cap: { severity: 'data_loss', description: 'Events of threads beyond the cap on distinct threads (65,536 per Chrome trace); counted, not kept.' },
   lines_over_cap: { severity: 'data_loss', description: 'Text lines after the cap on stored events (16,777,216 by default) or on lines read (67,108,864 by default) was reached; counted, not parsed.' },
   line_cap: { severity: 'data_loss', description: 'Set (1) when parsing stopped at the cap on text lines read (67,108,864 by default) rather than at the event cap: text that is mostly not events, such as a gzip bomb of blank lines.' },
+  input_not_read: { severity: 'data_loss', description: 'Bytes of text counted past the cap on events or lines when reading stopped there (at 4 GiB, 2^32 bytes, by default): the rest of the input was not read, so `lines_over_cap` counts only the lines up to there (an endless pipe such as `yes LINE | vpscope analyze -` would never end).' },
   chrome_bad_event: { severity: 'error', description: 'Chrome trace events that are not objects or lack required fields; skipped.' },
   chrome_unmatched_end: { severity: 'data_loss', description: 'Chrome `E` events without an open `B` on the same thread; ignored.' },
   chrome_end_before_begin: { severity: 'data_loss', description: 'Chrome `E` events earlier than the `B` they close (timestamps going backwards); the slice is kept with no duration.' },

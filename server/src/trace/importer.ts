@@ -35,6 +35,12 @@ export const MAX_EVENTS = 1 << 24;
  * gzip of 1 GiB of newlines (1 MB on disk) took 55 s (measured here). Past it, lines are counted.
  */
 export const MAX_LINES = 1 << 26;
+/**
+ * Bytes of text counted past the event or line cap (2^32, 4 GiB), after which the input is not
+ * read further: an endless pipe (`yes LINE | vpscope analyze -`) ran for as long as it was fed
+ * (measured here: still counting after 5 minutes). Counting runs at the speed of the pipe.
+ */
+export const MAX_BYTES_PAST_CAP = 2 ** 32;
 /** Distinct threads kept from one trace (each costs a few KiB in the analysis). */
 export const MAX_THREADS = 1 << 16;
 
@@ -55,6 +61,8 @@ export interface ImportOptions {
   maxEvents?: number;
   /** Text formats: lines parsed, then only counted (`lines_over_cap`). Default {@link MAX_LINES}. */
   maxLines?: number;
+  /** Text formats: bytes counted past the cap, then reading stops (`input_not_read`). Default {@link MAX_BYTES_PAST_CAP}. */
+  maxBytesPastCap?: number;
   /** Distinct threads kept; further ones share one `(other threads)` entry. Default {@link MAX_THREADS}. */
   maxThreads?: number;
   /**
@@ -112,6 +120,10 @@ export class TraceImporter {
   private capped = false;
   /** The last byte of text seen while capped (a last line without LF still counts). */
   private cappedOpenLine = false;
+  /** Bytes read when the cap was reached. */
+  private cappedAtByte = 0;
+  /** Reading stopped {@link ImportOptions.maxBytesPastCap} bytes past the cap. */
+  private stoppedReading = false;
   private format: DetectedFormat | undefined;
   private ftrace: FtraceParser | undefined;
   private chrome: { scanner: ChromeScanner; sink: ChromeEventSink } | undefined;
@@ -151,6 +163,7 @@ export class TraceImporter {
    */
   get done(): boolean {
     if (this.format === undefined) return false;
+    if (this.stoppedReading) return true;
     if (this.chrome) return this.chrome.scanner.stoppedEarly;
     return !this.ftrace && !this.dat;
   }
@@ -359,8 +372,10 @@ export class TraceImporter {
   private feedText(chunk: Uint8Array, finder: Uint8Array): void {
     const parser = this.ftrace!;
     if (this.capped) {
+      if (this.stoppedReading) return;
       this.cappedLines(countLF(finder, 0));
       this.cappedOpenLine = chunk[chunk.length - 1] !== LF;
+      this.stopPastCap();
       return;
     }
     const lineCap = this.lineNo >= (this.opts.maxLines ?? MAX_LINES);
@@ -369,12 +384,14 @@ export class TraceImporter {
       const start = this.finishCarry(chunk, finder);
       if (start < 0) return;
       this.capped = true;
+      this.cappedAtByte = this.chunkBase + start;
       this.ftrace!.finish();
       if (lineCap) this.stats.count('line_cap');
       const why = lineCap ? `${this.lineNo} lines read (the cap on lines)` : `${this.events.length} events stored (the cap)`;
       this.stats.warn(this.lineNo + 1, this.chunkBase + start, `${why}: the lines from here on are counted, not parsed`);
       this.cappedLines(countLF(finder, start));
       this.cappedOpenLine = chunk.length > start && chunk[chunk.length - 1] !== LF;
+      this.stopPastCap();
       return;
     }
     let start = this.finishCarry(chunk, finder);
@@ -389,6 +406,15 @@ export class TraceImporter {
       this.carryOffset = base + start;
       this.appendCarry(chunk, start, chunk.length);
     }
+  }
+
+  /** Past the cap, counting stops after {@link ImportOptions.maxBytesPastCap} bytes: the rest of the input is not read. */
+  private stopPastCap(): void {
+    const read = this.stats.bytes - this.cappedAtByte;
+    if (read < (this.opts.maxBytesPastCap ?? MAX_BYTES_PAST_CAP)) return;
+    this.stoppedReading = true;
+    this.stats.count('input_not_read', read);
+    this.stats.warn(this.lineNo, this.stats.bytes, `${read} bytes counted past the cap: the rest of the input was not read (an endless pipe would never end)`);
   }
 
   private cappedLines(n: number): void {

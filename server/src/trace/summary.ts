@@ -55,6 +55,8 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   const overThreads = s.counters.threads_over_cap?.value;
   if (overLines && s.counters.line_cap) out.push(`capped:   ${fmtCount(s.lines - overLines)} lines read (the cap on lines); ${fmtCount(overLines)} later lines counted, not analysed`);
   else if (overLines) out.push(`capped:   ${fmtCount(s.events)} events stored (the cap); ${fmtCount(overLines)} later lines counted, not analysed`);
+  const notRead = s.counters.input_not_read?.value;
+  if (notRead) out.push(`capped:   reading stopped ${fmtCount(notRead)} bytes past the cap; the rest of the input was not read`);
   if (overThreads) out.push(`capped:   ${fmtCount(overThreads)} ${fd.detected === 'chrome-json' ? 'events of threads' : 'threads'} beyond the cap on distinct threads not kept apart`);
 
   for (const vm of doc.vms) {
