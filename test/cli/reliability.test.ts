@@ -15,6 +15,8 @@ import { terminalSafe, outputConflict, readScenarioText } from '../../server/src
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulateAll } from '../../server/src/sim/run';
 import { LineIndex } from '../../server/src/core/text';
+import { unpackLaneIntervals } from '../../server/src/sim/laneTransfer';
+import type { TimelineData } from '../../server/src/core/timeline';
 import { mergeTimelines, mergedTimelineSource, runJsonChunks, toRunJson } from '../../server/src/report/simulation';
 import { chromeTraceStream, toChromeTraceChunks } from '../../server/src/core/chromeTrace';
 import { sw, tf } from '../trace/helpers';
@@ -372,11 +374,15 @@ describe('the sim worker protocol the CLI relies on', () => {
     assert.deepEqual(plain.map((m) => m.type).filter((t) => t !== 'progress'), ['result']);
   });
 
-  it('transferred timelines arrive as Float64Arrays with the numbers of the cloned ones', async () => {
-    const cloned = (await run({ timeline: true })).pop() as { results: { timeline: { lanes: { intervals: number[] }[] } }[] };
-    const moved = (await run({ timeline: true, transferTimelines: true })).pop() as { results: { timeline: { lanes: { intervals: Float64Array }[] } }[] };
-    assert.ok(moved.results[0].timeline.lanes[0].intervals instanceof Float64Array);
-    assert.deepEqual(moved.results[0].timeline.lanes.map((l) => Array.from(l.intervals)), cloned.results[0].timeline.lanes.map((l) => l.intervals));
+  it('transferred timelines arrive in one Float64Array per run and unpack to the numbers of the cloned ones', async () => {
+    const cloned = (await run({ timeline: true })).pop() as { results: { timeline: TimelineData }[] };
+    const moved = (await run({ timeline: true, transferTimelines: true })).pop() as { results: { timeline: TimelineData & { packedIntervals?: Float64Array } }[] };
+    const tl = moved.results[0].timeline;
+    assert.ok(tl.packedIntervals instanceof Float64Array);
+    assert.ok(tl.lanes.length > 1 && tl.lanes.every((l) => l.intervals.length === 0), 'the lanes travel without their numbers');
+    unpackLaneIntervals([tl]);
+    assert.equal(tl.packedIntervals, undefined);
+    assert.deepEqual(tl, cloned.results[0].timeline);
   });
 });
 

@@ -28,6 +28,7 @@ import { displayPath, ioReason, outputConflict, parseCommand, readScenarioText, 
 import type { SimRunRequest } from '../sim/worker';
 import { fmtNs } from '../core/format';
 import { MAX_TIMELINE_INTERVALS } from '../sim/record';
+import { unpackLaneIntervals } from '../sim/laneTransfer';
 import { checkSweepPath, crossProblem, crossSize, fileRunPlan, parseSweep, type SweepSpec } from '../model/sweep';
 import { defaultJobs, startWorkers, type StartedWorkers } from '../io/simPool';
 import { runSeeds } from './seeds';
@@ -350,9 +351,9 @@ const GRACE_MS = 500;
 type StopWhy = 'cancelled' | 'wall_limit';
 type WorkerOutcome = { kind: 'error'; message: string } | { kind: 'done'; results: VariantResult[]; notRun?: { names: string[]; reason: StopWhy }; killed?: StopWhy };
 
-/** Turns the worker's transferred Float64Array intervals back into the number arrays of `LaneData`. */
+/** Turns the worker's transferred intervals back into the number arrays of `LaneData`. */
 function lanesFromTransfer(results: VariantResult[]): VariantResult[] {
-  for (const r of results) for (const l of r.timeline?.lanes ?? []) if (!Array.isArray(l.intervals)) l.intervals = Array.from(l.intervals as unknown as Float64Array);
+  unpackLaneIntervals(results.map((r) => r.timeline));
   return results;
 }
 
