@@ -220,6 +220,39 @@ describe('HTML report in headless Chromium', { skip }, () => {
     assert.ok(reports.some((r) => r.doc.kind === 'simulation' && (r.doc.run!.variants[0] as unknown as { stalls: unknown[] }).stalls.length > 0), 'some example has stalls to click');
   });
 
+  it('a Chrome trace with counters: the Stats panel lists every series and draws each as a stepped chart, light and dark', async () => {
+    // Two processes, three series: one sampled 5,000 times (thinned to its per-bucket extremes),
+    // one multi-valued counter (name.key), and a slice so the trace has a timeline.
+    const ev: unknown[] = [
+      { ph: 'M', name: 'process_name', pid: 1, args: { name: 'vmm' } },
+      { ph: 'X', name: 'run', pid: 1, tid: 11, ts: 0, dur: 50_000 },
+    ];
+    for (let i = 0; i < 5000; i++) ev.push({ ph: 'C', name: 'queue depth', pid: 1, ts: i * 10, args: { value: i === 2500 ? 900 : i % 7 } });
+    for (let i = 0; i < 20; i++) ev.push({ ph: 'C', name: 'vcpus', pid: 2, ts: i * 2500, args: { running: i % 3, waiting: (i * 5) % 4 } });
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-counters-'));
+    const json = join(dir, 'counters.json');
+    writeFileSync(json, JSON.stringify({ traceEvents: ev }));
+    const file = join(dir, 'counters.html');
+    let text = '';
+    assert.equal(await analyze([json, '--html', file], { stdout: { write: (x: string) => ((text += x), true) }, stderr: { write: () => true } }), 0);
+    assert.match(text, /Counters \(3 series;/);
+    assert.match(text, /vmm +queue depth +5,000 +0 +3\.1788 +900 +1\n/);
+    const r: Report = { name: 'trace-counters', file, doc: {} as ViewDocument };
+    for (const scheme of ['light', 'dark'] as const) {
+      await open(r, scheme);
+      await page.click('vscode-tab-header[data-panel="counters"]');
+      assert.ok(await wait(async () => (await page.locator('.pn-series tbody tr').count()) === 3), 'three series in the table');
+      const rows = await page.locator('.pn-series tbody tr').allInnerTexts();
+      assert.deepEqual(rows.map((x) => x.split('\t').slice(0, 3)), [['vmm', 'queue depth', '5,000'], ['pid:2', 'vcpus.running', '20'], ['pid:2', 'vcpus.waiting', '20']]);
+      assert.ok(await wait(async () => (await page.locator('.pn-chart-small canvas').count()) === 3), 'one chart per series');
+      const sizes = await page.locator('.pn-chart-small canvas').evaluateAll((cs) => cs.map((c) => (c as HTMLCanvasElement).width * (c as HTMLCanvasElement).height));
+      assert.ok(sizes.every((a) => a > 0), `charts drawn: ${sizes}`);
+      assert.deepEqual(consoleErrors, [], `console errors in ${scheme}`);
+      assert.deepEqual(await page.evaluate(() => (window as VpscopeWindow).__vpscopeCsp ?? []), [], 'no CSP violation from the charts');
+      await page.locator('vscode-tab-panel[data-panel="counters"]').screenshot({ path: join(artifacts, `report-trace-counters${scheme === 'dark' ? '-dark' : ''}.png`) });
+    }
+  });
+
   it('the StorVSP example: the stall list counts all 3,374 stalls, and a worker\'s stall selects the worker\'s lane', async () => {
     const r = reports.find((x) => x.name === 'storvsp-head-of-line');
     assert.ok(r, 'the StorVSP example has a report');

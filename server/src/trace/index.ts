@@ -16,6 +16,7 @@ import { identifyVcpus } from './identify';
 import type { ImportedTrace } from './importer';
 import { withDefaults, type AnalysisOptions } from './options';
 import { analyzeChrome } from './reconstruct/chrome';
+import { counterSeries } from './reconstruct/chromeCounters';
 import { reconstruct, startReconstruct, type SchedResult } from './reconstruct/sched';
 import { TRACE_SCHEMA, TRACE_SCHEMA_FILE, type TraceDocument, type TraceSummaryDocument } from './schema';
 
@@ -97,6 +98,9 @@ function analyze(
       load: [],
       findings,
     };
+    const counters = counterSeries(trace.chrome, c.endNs, (pid) => trace.chrome!.processNames.get(pid) ?? `pid:${pid}`);
+    if (counters.series.length) document.counters = counters.series;
+    if (counters.omitted) document.countersOmitted = counters.omitted;
     return { document, timeline: c.timeline, startNs: c.startNs, endNs: c.endNs };
   }
   const ident = identifyVcpus(trace.threads.list, (t) => (t.comm >= 0 ? trace.events.comms.name(t.comm) : ''), trace.sources);

@@ -62,6 +62,13 @@ export interface TraceDocument {
    * clock (docs/trace.md "Host and guest"). Absent when the trace has none.
    */
   tscOffsets?: TscOffsetDoc[];
+  /**
+   * Counter series of a Chrome trace (`"ph":"C"` events), ordered by process id then name; at
+   * most 64 (the rest are counted in {@link countersOmitted}). Absent when the trace has none.
+   */
+  counters?: CounterSeriesDoc[];
+  /** Counter series left out past the 64 listed in {@link counters}. Absent when none were. */
+  countersOmitted?: number;
   /** The scheduling timeline: one lane per CPU and per thread. */
   timeline: TimelineData;
 }
@@ -294,6 +301,30 @@ export interface LoadDoc {
   oversubscribedNs: number;
   /** oversubscribedNs over the traced time, percent. */
   oversubscribedPct: number;
+}
+
+/**
+ * One counter series of a Chrome trace: a process's counter (`name`, or `name.key` for a counter
+ * event carrying several values). A value holds until the next sample.
+ */
+export interface CounterSeriesDoc {
+  name: string;
+  /** The Chrome `pid` of its events. */
+  pid: number;
+  /** The process's name (`process_name` metadata), else `pid:N`. */
+  process: string;
+  samples: number;
+  min: number;
+  max: number;
+  /** Time-weighted: each value weighs by how long it held, the last one until the window's end. */
+  mean: number;
+  /** The value at the end of the trace. */
+  last: number;
+  /**
+   * Flat `[tNs, value, ...]` in time order, for drawing: every sample when there are at most
+   * 1,024, else per 1/256 of the series' span its first, lowest, highest and last samples.
+   */
+  points: number[];
 }
 
 /** One `kvm_write_tsc_offset` event (arch/x86/kvm/trace.h). */

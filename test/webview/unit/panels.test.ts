@@ -377,6 +377,26 @@ test('panel data from a run variant and from a trace: malformed entries are skip
   }
 });
 
+test('counter series of a trace are read defensively: bad series skipped, points kept finite and in time order', () => {
+  const t = traceData({
+    window: { startNs: 0, endNs: 100 },
+    counters: [
+      { name: 'q', pid: 1, process: 'vmm', samples: 3, min: 0, mean: 1.5, max: 3, last: 0, points: [0, 1, 10, 'x', 15, 2, 12, 5, 20, 3, 30, 0, 40] },
+      { name: 'no numbers', samples: 1 },
+      null,
+      { name: 7, samples: 1, min: 0, mean: 0, max: 0, last: 0, points: [] },
+    ],
+    countersOmitted: 2,
+  });
+  assert.equal(t.series?.length, 1);
+  // [10, 'x'] is not a pair of numbers; [12, 5] goes back in time; the odd 40 has no value.
+  assert.deepEqual(t.series![0].points, [{ x: 0, y: 1 }, { x: 15, y: 2 }, { x: 20, y: 3 }, { x: 30, y: 0 }]);
+  assert.equal(t.seriesOmitted, 2);
+  assert.equal(t.seriesEndNs, 100);
+  assert.equal(traceData({}).series, undefined);
+  for (const bad of [{ counters: 'x' }, { counters: [[]] }, { counters: [{ name: 'a', samples: 1, min: 0, mean: 0, max: 0, last: 0, points: 'p' }] }]) traceData(bad as never);
+});
+
 test('seeds chart on a log scale: an interval reaching 0 or below is drawn from half the smallest positive value', () => {
   const m = (mean: number, lo = mean, hi = mean, n = 3) => ({ m: { mean, lo, hi, n } });
   const rows: { m?: { mean: number; lo: number; hi: number; n: number } }[] = [m(2e6, -1e6, 5e6), m(40e3, 10e3, 70e3), m(0, 0, 0), {}];

@@ -160,4 +160,31 @@ export function shareChart(canvas: HTMLCanvasElement, categories: string[], data
   return new Chart(canvas, cfg);
 }
 
+/**
+ * One counter series over time: a stepped line (a value holds until the next sample), x in ns
+ * relative to `originNs`, drawn to `endNs` with the last value.
+ */
+export function counterChart(canvas: HTMLCanvasElement, label: string, points: { x: number; y: number }[], theme: Theme, originNs: number, endNs: number, color: string): Chart {
+  const data = points.map((p) => ({ x: p.x - originNs, y: p.y }));
+  const last = data[data.length - 1];
+  if (last && endNs - originNs > last.x) data.push({ x: endNs - originNs, y: last.y });
+  const cfg: ChartConfiguration<'line', { x: number; y: number }[]> = {
+    type: 'line',
+    data: { datasets: [{ label, data, borderColor: color, backgroundColor: withAlpha(color, 0.2), fill: 'origin', borderWidth: 1.5, pointRadius: 0, pointHitRadius: 4, stepped: 'before', tension: 0 }] },
+    options: {
+      ...base(theme),
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (c) => `${label}: ${Number(c.parsed.y).toLocaleString('en-US', { maximumFractionDigits: 4 })} at ${fmtNs(Number(c.parsed.x))}` } },
+      },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'time', color: theme.fg }, ticks: { color: theme.fg, callback: nsTick(false), maxRotation: 0, autoSkip: true }, grid: { color: theme.grid } },
+        // The series' name is the chart's heading: a y title would be clipped to the chart's height.
+        y: { type: 'linear', ticks: { color: theme.fg }, grid: { color: theme.grid } },
+      },
+    },
+  };
+  return new Chart(canvas, cfg);
+}
+
 export type { Chart };

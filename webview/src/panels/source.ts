@@ -109,6 +109,24 @@ export interface VariantData {
   cpus: CpuRow[];
   /** Flat name -> value (simulation counters, or trace stats). */
   counters: { name: string; value: number; note?: string }[];
+  /** A Chrome trace's counter series (`vpscope.trace/1` `counters`); absent for simulations. */
+  series?: CounterSeriesRow[];
+  /** Series the document left out (`countersOmitted`). */
+  seriesOmitted?: number;
+  /** The trace's last timestamp (`window.endNs`): the last value of a series holds until it. */
+  seriesEndNs?: number;
+}
+
+/** One counter series of a trace, with its points in time order (`x` in ns, the trace's clock). */
+export interface CounterSeriesRow {
+  name: string;
+  process: string;
+  samples: number;
+  min: number;
+  mean: number;
+  max: number;
+  last: number;
+  points: { x: number; y: number }[];
 }
 
 type Obj = Record<string, unknown>;
@@ -271,5 +289,34 @@ export function traceData(trace: Obj | undefined): VariantData {
       wakeP99Ns: wl,
     });
   }
-  return { name: 'trace', tasks: [], stalls: [], findings: readFindings(t.findings), vms, vps, cpus: readCpus(t.cpus), counters };
+  const out: VariantData = { name: 'trace', tasks: [], stalls: [], findings: readFindings(t.findings), vms, vps, cpus: readCpus(t.cpus), counters };
+  const series = readSeries(t.counters);
+  if (series.length) out.series = series;
+  const endNs = isObj(t.window) ? num(t.window.endNs) : undefined;
+  if (series.length && endNs !== undefined) out.seriesEndNs = endNs;
+  const omitted = num(t.countersOmitted);
+  if (omitted) out.seriesOmitted = omitted;
+  return out;
+}
+
+/** `counters` of `vpscope.trace/1`: series without a name or numbers are skipped, points must be finite pairs in time order. */
+export function readSeries(x: unknown): CounterSeriesRow[] {
+  const out: CounterSeriesRow[] = [];
+  for (const c of arr(x)) {
+    if (!isObj(c)) continue;
+    const name = str(c.name);
+    const samples = num(c.samples);
+    const [min, mean, max, last] = [num(c.min), num(c.mean), num(c.max), num(c.last)];
+    if (name === undefined || samples === undefined || min === undefined || mean === undefined || max === undefined || last === undefined) continue;
+    const flat = arr(c.points);
+    const points: { x: number; y: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const px = num(flat[i]);
+      const py = num(flat[i + 1]);
+      if (px === undefined || py === undefined || (points.length && px < points[points.length - 1].x)) continue;
+      points.push({ x: px, y: py });
+    }
+    out.push({ name, process: str(c.process) ?? '', samples, min, mean, max, last, points });
+  }
+  return out;
 }

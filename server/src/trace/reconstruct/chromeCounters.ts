@@ -1,0 +1,100 @@
+/**
+ * Counter series of a Chrome trace (`"ph":"C"` events: one series per process and name, or
+ * `name.key` for a counter with several values), as the `counters` of a `vpscope.trace/1`
+ * document: per series its sample count, min, max, last value, time-weighted mean, and its points
+ * thinned for drawing.
+ *
+ * A counter holds its value until the next sample (Chrome's and Perfetto's reading), so the mean
+ * weighs each value by how long it held, up to the end of the trace's window. Thinning keeps, per
+ * time bucket, the first, lowest, highest and last samples in time order (the min-max decimation
+ * per pixel that Perfetto's counter tracks use), so peaks survive at any zoom of the chart.
+ */
+import type { ChromeData } from '../importers/chrome/events';
+import type { CounterSeriesDoc } from '../schema';
+
+/** Series listed in the document, ordered by process id then name (an assumption: a trace rarely has more; the rest are counted). */
+export const MAX_COUNTER_SERIES = 64;
+/** Time buckets per series when it is thinned (up to 4 points each). */
+export const COUNTER_BUCKETS = 256;
+
+export interface CounterSeriesResult {
+  series: CounterSeriesDoc[];
+  /** Series left out past {@link MAX_COUNTER_SERIES}. */
+  omitted: number;
+}
+
+export function counterSeries(d: ChromeData, endNs: number, processName: (pid: number) => string): CounterSeriesResult {
+  const c = d.counters;
+  const n = c.length;
+  if (n === 0) return { series: [], omitted: 0 };
+  // Rows per (pid, name), each in input order, then sorted by time (a stable sort: samples at the
+  // same time keep the file's order, so the last one written is the value that holds).
+  const byKey = new Map<string, { pid: number; name: string; rows: number[] }>();
+  for (let i = 0; i < n; i++) {
+    const pid = c.pid.get(i);
+    const nameId = c.name.get(i);
+    const key = `${pid}\u0000${nameId}`;
+    let s = byKey.get(key);
+    if (!s) byKey.set(key, (s = { pid, name: d.strings.name(nameId), rows: [] }));
+    s.rows.push(i);
+  }
+  const all = [...byKey.values()].sort((a, b) => a.pid - b.pid || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const kept = all.slice(0, MAX_COUNTER_SERIES);
+  const series: CounterSeriesDoc[] = kept.map((s) => {
+    const rows = s.rows.sort((x, y) => c.ts.get(x) - c.ts.get(y) || x - y);
+    const ts = rows.map((r) => c.ts.get(r));
+    const vs = rows.map((r) => c.value.get(r));
+    let min = Infinity;
+    let max = -Infinity;
+    let area = 0;
+    for (let i = 0; i < vs.length; i++) {
+      if (vs[i] < min) min = vs[i];
+      if (vs[i] > max) max = vs[i];
+      const until = i + 1 < ts.length ? ts[i + 1] : Math.max(ts[i], endNs);
+      area += vs[i] * (until - ts[i]);
+    }
+    const span = Math.max(ts[ts.length - 1], endNs) - ts[0];
+    const last = vs[vs.length - 1];
+    return {
+      name: s.name,
+      pid: s.pid,
+      process: processName(s.pid),
+      samples: vs.length,
+      min,
+      max,
+      mean: span > 0 ? area / span : last,
+      last,
+      points: thin(ts, vs, endNs),
+    };
+  });
+  return { series, omitted: all.length - kept.length };
+}
+
+/** Flat `[tNs, value, ...]`: every sample when there are few, else per bucket first/min/max/last in time order. */
+export function thin(ts: readonly number[], vs: readonly number[], endNs: number): number[] {
+  const n = ts.length;
+  const out: number[] = [];
+  if (n <= COUNTER_BUCKETS * 4) {
+    for (let i = 0; i < n; i++) out.push(ts[i], vs[i]);
+    return out;
+  }
+  const t0 = ts[0];
+  const width = Math.max(1, (Math.max(ts[n - 1], endNs) - t0) / COUNTER_BUCKETS);
+  let i = 0;
+  while (i < n) {
+    const b = Math.min(COUNTER_BUCKETS - 1, Math.floor((ts[i] - t0) / width));
+    let j = i;
+    let lo = i;
+    let hi = i;
+    while (j + 1 < n && Math.min(COUNTER_BUCKETS - 1, Math.floor((ts[j + 1] - t0) / width)) === b) {
+      j++;
+      if (vs[j] < vs[lo]) lo = j;
+      if (vs[j] > vs[hi]) hi = j;
+    }
+    // Distinct rows among first, lowest, highest, last, in time order.
+    const pick = [...new Set([i, lo, hi, j])].sort((x, y) => x - y);
+    for (const k of pick) out.push(ts[k], vs[k]);
+    i = j + 1;
+  }
+  return out;
+}
