@@ -233,6 +233,8 @@ describe('hostile traces: caps', () => {
     assert.equal(tr.stats.counters.lines_over_cap, tr.stats.lines - tr.stats.events - tr.stats.malformedLines - 12);
     const doc = analyzeTrace(tr);
     assert.match(renderSummary(doc), /capped: +5,\d{3} events stored \(the cap\); [\d,]+ later lines counted/);
+    // The lines past the cap are not headers: the parsed line says which is which.
+    assert.match(renderSummary(doc), /events, 12 header\/blank lines, [\d,]+ past the cap, 0 malformed/);
     assert.ok(doc.stats.counters.lines_over_cap.value > 9000);
   });
 

@@ -30,7 +30,11 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
   out.push(`format:   ${doc.format}${layout.length ? ` (${layout.join('; ')})` : ''}`);
   out.push(`window:   ${fmtTs(doc.window.startNs)} .. ${fmtTs(doc.window.endNs)} (${fmtNs(doc.window.durationNs)})${doc.load[0] ? `, ${plural(doc.load[0].pcpus, 'pCPU')}` : doc.cpus.length ? `, ${plural(doc.cpus.length, 'CPU')}` : ''}`);
   if (typeof fd.datVersion === 'number') out.push(`parsed:   ${fmtCount(s.events)} events, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
-  else out.push(`parsed:   ${fmtCount(s.lines)} lines, ${fmtCount(s.events)} events, ${fmtCount(s.skippedLines)} header/blank lines, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
+  else {
+    // Lines past the cap count as skipped (events + malformed + skipped = lines) but are no headers: the `capped:` line names them.
+    const past = s.counters.lines_over_cap?.value ?? 0;
+    out.push(`parsed:   ${fmtCount(s.lines)} lines, ${fmtCount(s.events)} events, ${fmtCount(s.skippedLines - past)} header/blank lines${past ? `, ${fmtCount(past)} past the cap` : ''}, ${fmtCount(s.malformedLines)} malformed; ${(s.bytes / 1e6).toFixed(2)} MB`);
+  }
   if (s.warningCount > 0) {
     out.push(`warnings: ${fmtCount(s.warningCount)}${s.warningCount > s.warnings.length ? ` (first ${s.warnings.length} kept)` : ''}`);
     // .dat warnings have no line: their offset is in the file, their reason names the CPU.
