@@ -4,11 +4,15 @@
  * Model (Xen docs and xen/common/sched/credit.c, as summarised in model.md section 2):
  * - Credit is kept in ns of CPU: Xen's 10 credits per ms make "300 credits per 30 ms slice per
  *   pCPU" exactly one slice of CPU per pCPU per accounting period.
- * - Accounting every `timeslice` (30 ms): the pool's credit (timeslice x pCPUs) is shared among
- *   *active* domains by weight x active vCPUs, capped by `cap`, split evenly across the domain's
- *   active vCPUs. Credit < 0 -> OVER, >= 0 -> UNDER. A vCPU that piles up more than one slice of
- *   credit stops being active (it is not using its share) and keeps half of it. Credit never goes
- *   below minus one slice.
+ * - Accounting every `timeslice` (30 ms): the pool's credit (timeslice x pCPUs, plus the debt when
+ *   the active vCPUs' credits summed below 0 last time) is shared among *active* domains by
+ *   weight x active vCPUs, in the order of Xen's active-domain list; no domain earns more than its
+ *   peak (one slice per active vCPU, or its `cap`), the excess goes to the domains after it, and a
+ *   domain held to its peak moves to the head of the list (so the split is the weighted max-min
+ *   one); each domain's credit is split evenly across its active vCPUs. Credits are read as last
+ *   burned (tick or schedule), not charged up to the accounting instant. Credit < 0 -> OVER,
+ *   >= 0 -> UNDER. A vCPU that piles up more than one slice of credit stops being active (it is
+ *   not using its share) and keeps half of it. Credit never goes below minus one slice.
  * - Ticks every `tick` (10 ms) on each pCPU: the running vCPU burns what it ran, loses BOOST
  *   (it is consuming real CPU) and becomes active if it was not.
  * - Priorities BOOST > UNDER > OVER; one run queue per pCPU, FIFO within a priority. A vCPU that
@@ -60,6 +64,12 @@ export class CreditScheduler implements PoolScheduler, EventHandler {
   private readonly tickTimers: Int32Array;
   private readonly acctTimer: number;
   private anySoft = false;
+  /** Domains with active vCPUs, in Xen's `active_sdom` order (csched_acct hands out credit in it). */
+  private readonly activeDoms: number[] = [];
+  /** Active vCPUs per domain (`active_unit_count`). */
+  private readonly domActive = new Map<number, number>();
+  /** Sum of the active vCPUs' credit after the last accounting (`credit_balance`). */
+  private balance = 0;
 
   constructor(
     private readonly core: HostCore,
@@ -270,34 +280,75 @@ export class CreditScheduler implements PoolScheduler, EventHandler {
     if (cur < 0) return;
     this.credit[cur] -= this.core.charge(cpu, now);
     if (this.pri[cur] === PRI_BOOST) this.pri[cur] = PRI_UNDER;
-    if (!this.active[cur]) this.active[cur] = 1;
+    if (!this.active[cur]) this.activate(cur);
   }
 
+  /** Marks `t` active (earning), its domain at the head of the active list if it had no active vCPU (`__csched_unit_acct_start`). */
+  private activate(t: number): void {
+    this.active[t] = 1;
+    const d = this.core.tDomain[t];
+    const n = this.domActive.get(d) ?? 0;
+    this.domActive.set(d, n + 1);
+    if (n === 0) this.activeDoms.unshift(d);
+  }
+
+  /** Marks `t` inactive; a domain with no active vCPU leaves the active list (`__csched_unit_acct_stop_locked`). */
+  private deactivate(t: number): void {
+    this.active[t] = 0;
+    const d = this.core.tDomain[t];
+    const n = (this.domActive.get(d) ?? 1) - 1;
+    this.domActive.set(d, n);
+    if (n === 0) this.activeDoms.splice(this.activeDoms.indexOf(d), 1);
+  }
+
+  /**
+   * `csched_acct`: the pool's credit (one slice per pCPU, plus the debt when the last period's
+   * credit balance was negative) shared among the active domains by weight x active vCPUs, in
+   * the active list's order. A domain earns at most its peak, one slice per active vCPU (more
+   * only while the pool is in debt) or its cap; what it could not take goes to the domains after
+   * it in the list by weight (`credit_total += (fair - peak) x weight_total / weight_left`), and
+   * a domain held to its peak after one that was not moves to the head of the list, so that it
+   * gives its excess to all others next period. The result is the weighted max-min split of the
+   * pool (no vCPU earns more than one pCPU).
+   */
   private account(now: Ns): void {
     this.engine.arm(this.acctTimer, now + this.tslice);
-    // Charge running vCPUs up to now so the split sees current credit.
-    for (const c of this.cpus) {
-      const cur = this.core.cCurr[c];
-      if (cur >= 0) this.credit[cur] -= this.core.charge(c, now);
-    }
-    const creditTotal = this.tslice * this.cpus.length;
+    // Running vCPUs are not charged here: Xen reads each credit as last burned, at the vCPU's last
+    // tick or schedule (burn_credits), so the balance below misses up to one tick of their run.
     let weightTotal = 0;
-    const actives: [number, number[]][] = [];
-    for (const [d, ts] of this.domThreads) {
-      const act = ts.filter((t) => this.active[t]);
-      if (act.length === 0) continue;
-      actives.push([d, act]);
-      weightTotal += this.core.dWeight[d] * act.length;
+    for (const d of this.activeDoms) weightTotal += this.core.dWeight[d] * this.domActive.get(d)!;
+    const debt = this.balance < 0 ? -this.balance : 0;
+    if (weightTotal === 0) {
+      this.balance = 0;
+      return;
     }
-    if (weightTotal === 0) return;
-    for (const [d, act] of actives) {
-      let fair = Math.ceil((creditTotal * this.core.dWeight[d] * act.length) / weightTotal);
+    let creditTotal = this.tslice * this.cpus.length + debt;
+    let weightLeft = weightTotal;
+    let xtra = false;
+    let balance = 0;
+    for (const d of this.activeDoms.slice()) {
+      const act = this.domThreads.get(d)!.filter((t) => this.active[t]);
+      const w = this.core.dWeight[d] * act.length;
+      weightLeft -= w;
+      let peak = act.length * this.tslice;
+      if (debt > 0) peak += Math.ceil((debt * w) / weightTotal);
       const capPct = this.core.dCap[d];
       let capPerVcpu = Infinity;
       if (capPct > 0) {
         const capCredit = Math.ceil((capPct * this.tslice) / 100);
-        if (fair > capCredit) fair = capCredit;
+        if (capCredit < peak) peak = capCredit;
         capPerVcpu = Math.ceil(capCredit / act.length);
+      }
+      let fair = Math.ceil((creditTotal * w) / weightTotal);
+      if (fair < peak) xtra = true;
+      else {
+        // Give the domains after this one a chance at what it cannot use.
+        if (weightLeft > 0) creditTotal += Math.ceil(((fair - peak) * weightTotal) / weightLeft);
+        if (xtra) {
+          this.activeDoms.splice(this.activeDoms.indexOf(d), 1);
+          this.activeDoms.unshift(d);
+        }
+        fair = peak;
       }
       const per = Math.ceil(fair / act.length);
       for (const t of act) {
@@ -312,11 +363,12 @@ export class CreditScheduler implements PoolScheduler, EventHandler {
           if (this.parked[t]) this.unpark(t, now);
           if (c > this.tslice) {
             // Not using its share: stop earning, keep half so it is near the front when it wakes.
-            this.active[t] = 0;
+            this.deactivate(t);
             c = c / 2;
           }
         }
         this.credit[t] = c;
+        balance += c;
         // Re-sort: a queued vCPU whose priority changed moves to the tail of its new list.
         if (oldPri !== this.pri[t]) {
           const qc = this.queuedOn(t);
@@ -327,6 +379,7 @@ export class CreditScheduler implements PoolScheduler, EventHandler {
         }
       }
     }
+    this.balance = balance;
   }
 
   private park(t: number, now: Ns): void {

@@ -5,9 +5,10 @@
  * - Wake-up placement (select_task_rq_fair, simplified): the previous pCPU if it is idle, else an
  *   idle pCPU in the soft then the hard affinity, else the previous pCPU.
  * - A pCPU that finds nothing to run pulls a waiting fair thread from another pCPU (newidle
- *   balance); every 4 ms a balancer moves waiting threads from the longest to the shortest queue
- *   while they differ by two or more, and one every second period while they differ by one
- *   (periodic load balance with nr_balance_failed, simplified to queue lengths; see balance()).
+ *   balance); every 4 ms a balancer moves waiting threads from the most to the least loaded pCPU,
+ *   loads being the threads' nice weights (a stand-in for PELT load averages): a thread that fits
+ *   half the load difference at once, a heavier one after failed attempts (periodic load balance
+ *   with nr_balance_failed, simplified to the busiest and the least loaded pCPU; see balance()).
  * - RT throttling periods and the balancer are two periodic events per pool.
  * - Fair slices are enforced at the scheduler tick (`hz`), not at the exact deadline (sliceNs).
  */
@@ -29,6 +30,9 @@ export const BALANCE_NS = 4_000_000;
  * from a long sleep has at least half a thread of load average.
  */
 const BOUND_NS = 32_000_000;
+
+/** Cap on the balancer's failure count (load >> failures): 2^4 brings a nice -20 thread (88761) near a nice 0 one. */
+const MAX_FAILED = 4;
 
 const CLS_NONE = 0;
 const CLS_FAIR = 1;
@@ -455,17 +459,33 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   }
 
   /**
-   * CPU-bound fair threads on `cpu` (running or queued): runnable without a break for BOUND_NS or
-   * more. The kernel balances PELT load averages, in which such a thread weighs a whole thread
-   * and one that keeps sleeping weighs its runnable fraction; counting only these keeps the
-   * one-apart rule (balance()) to whole-thread imbalances.
+   * Load of the CPU-bound fair threads on `cpu` (running or queued): the weights of those runnable
+   * without a break for BOUND_NS or more. The kernel balances PELT load averages, in which such a
+   * thread weighs its whole weight and one that keeps sleeping weighs its runnable fraction;
+   * counting only these keeps the shifted rule (balance()) to CPU-bound imbalances.
    */
   private bound(cpu: number, now: Ns): number {
     let n = 0;
+    const w = this.fair.w;
     const cur = this.fair.cur[cpu];
-    if (cur >= 0 && now - this.wokeAt[cur] >= BOUND_NS) n++;
-    for (let t = this.fair.q.head[cpu]; t >= 0; t = this.fair.q.next[t]) if (now - this.wokeAt[t] >= BOUND_NS) n++;
+    if (cur >= 0 && now - this.wokeAt[cur] >= BOUND_NS) n += w[cur];
+    for (let t = this.fair.q.head[cpu]; t >= 0; t = this.fair.q.next[t]) if (now - this.wokeAt[t] >= BOUND_NS) n += w[t];
     return n;
+  }
+
+  /**
+   * Load of `cpu` for the balancer: the nice weights of its fair threads (running and queued), a
+   * stand-in for their PELT load averages (a thread runnable all the time has a load average equal
+   * to its weight, kernel/sched/pelt.c), and 1024 for each RT thread running or queued there.
+   */
+  private load(cpu: number): number {
+    const w = this.fair.w;
+    let l = 1024 * this.rt.q.size[cpu];
+    const cur = this.fair.cur[cpu];
+    if (cur >= 0) l += w[cur];
+    else if (this.curPrio[cpu] > 0) l += 1024;
+    for (let t = this.fair.q.head[cpu]; t >= 0; t = this.fair.q.next[t]) l += w[t];
+    return l;
   }
 
   /** Whether an RT thread runs or waits on `cpu`. */
@@ -488,17 +508,23 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   }
 
   /**
-   * Periodic balance (load_balance in kernel/sched/fair.c, simplified to thread counts): while the
-   * longest and shortest queues differ by two or more, move a waiting thread. Queues one thread
-   * apart (3 hogs on 2 pCPUs) are an imbalance of half a thread's load (calculate_imbalance: each
-   * side to the average); a whole thread is more than that, so the first attempt moves nothing and
-   * counts a failure (sd->nr_balance_failed), and the next compares half the thread's load
-   * (detach_tasks: load >> nr_balance_failed) and moves one, unless both queues are overloaded and
-   * the longer is within imbalance_pct (117%, sd_init) of the shorter (find_busiest_group: 7
-   * against 6 stays). The extra thread so moves on every second period and N hogs on M pCPUs get
-   * M/N each in the long run, as on Linux; before, 3 hogs on 2 pCPUs got 1, 1/2 and 1/2.
-   * Receiving pCPU: each pCPU balances for itself on Linux, so the scan for the shortest (and the
-   * longest) queue starts one pCPU further after each move instead of always at the first.
+   * Periodic balance (load_balance in kernel/sched/fair.c, simplified to the busiest and the least
+   * loaded pCPU): loads are the threads' nice weights (load()). The imbalance is half the load
+   * difference (calculate_imbalance: each side to the average). A waiting thread whose load is at
+   * most the imbalance moves at once, the first such in the queue (detach_tasks), and the balance
+   * repeats. When none fits (3 nice-0 hogs on 2 pCPUs: a whole thread, 1024, against an imbalance
+   * of 512), the attempt moves nothing and counts a failure (sd->nr_balance_failed); the next one
+   * compares load >> nr_balance_failed with the imbalance (detach_tasks) and moves a CPU-bound
+   * thread, unless both queues are overloaded and the busier is within imbalance_pct (117%,
+   * sd_init) of the other (find_busiest_group: 7 against 6 nice-0 threads stays), or an RT thread
+   * runs or waits on either, or the busier has no more CPU-bound load (bound()) than the other.
+   * The extra thread so moves on every second period and N hogs on M pCPUs get M/N each in the
+   * long run, as on Linux; before, 3 hogs on 2 pCPUs got 1, 1/2 and 1/2. With equal weights this
+   * is the rule by thread counts (two apart: move; one apart: after a failure). With nice values
+   * a heavy thread is left alone on a pCPU and the light ones share the others (before the
+   * weights, 0 / 5 / -5 on 2 pCPUs gave 0.73 / 0.42 / 0.86 instead of 0.75 / 0.25 / 1).
+   * Receiving pCPU: each pCPU balances for itself on Linux, so the scan for the least (and the
+   * most) loaded pCPU starts one pCPU further after each move instead of always at the first.
    */
   private balance(now: Ns): void {
     this.engine.arm(this.balanceTimer, now + BALANCE_NS);
@@ -508,33 +534,47 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     }
     const nr = (c: number) => this.fair.q.size[c] + (this.curPrio[c] >= 0 ? 1 : 0) + this.rt.q.size[c];
     const cpus = this.cpus;
+    const w = this.fair.w;
     const start = this.balanceCursor;
     for (let moves = 0; moves < 8; moves++) {
       let max = -1;
-      let maxN = -1;
+      let maxL = -1;
       let min = -1;
-      let minN = Infinity;
+      let minL = Infinity;
       for (let i = 0, k = start; i < cpus.length; i++, k = k + 1 < cpus.length ? k + 1 : 0) {
         const c = cpus[k];
-        const n = nr(c);
-        if (this.fair.q.size[c] > 0 && n > maxN) {
-          maxN = n;
+        const l = this.load(c);
+        if (this.fair.q.size[c] > 0 && l > maxL) {
+          maxL = l;
           max = c;
         }
-        if (n < minN) {
-          minN = n;
+        if (l < minL) {
+          minL = l;
           min = c;
         }
       }
-      if (max < 0 || min < 0 || maxN - minN < 1) {
+      if (max < 0 || min < 0 || maxL <= minL) {
         if (moves === 0) this.balanceFailed = 0;
         return;
       }
-      const one = maxN - minN === 1;
-      if (one) {
-        if (moves > 0) return;
+      const imbalance = (maxL - minL) / 2;
+      let cand = -1;
+      let light = false;
+      for (let t = this.fair.q.head[max]; t >= 0; t = this.fair.q.next[t]) {
+        if (w[t] <= imbalance) {
+          light = true;
+          if (this.core.isAllowed(t, min)) {
+            cand = t;
+            break;
+          }
+        }
+      }
+      if (cand < 0) {
+        // A thread light enough that may not run there: nothing to do (affinity).
+        if (light || moves > 0) return;
+        // Every waiting thread is heavier than the imbalance: the failure rule.
         // Cheapest first: bound() walks both queues, which are short once imbalance_pct passes.
-        if (this.hasRt(max) || this.hasRt(min) || (minN >= 2 && 100 * maxN <= 117 * minN) || this.bound(max, now) <= this.bound(min, now)) {
+        if (this.hasRt(max) || this.hasRt(min) || (nr(min) >= 2 && 100 * maxL <= 117 * minL) || this.bound(max, now) <= this.bound(min, now)) {
           this.balanceFailed = 0;
           return;
         }
@@ -543,21 +583,26 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
           this.engine.arm(this.balanceTimer, now + this.retryPeriod());
           return;
         }
-      }
-      let cand = -1;
-      for (let t = this.fair.q.head[max]; t >= 0; t = this.fair.q.next[t]) {
-        if (this.core.isAllowed(t, min) && (!one || now - this.wokeAt[t] >= BOUND_NS)) {
-          cand = t;
-          break;
+        const shift = 2 ** this.balanceFailed;
+        for (let t = this.fair.q.head[max]; t >= 0; t = this.fair.q.next[t]) {
+          if (w[t] / shift <= imbalance && this.core.isAllowed(t, min) && now - this.wokeAt[t] >= BOUND_NS) {
+            cand = t;
+            break;
+          }
+        }
+        if (cand < 0) {
+          // Still too heavy: the next attempt shifts once more (nr_balance_failed grows).
+          if (this.balanceFailed < MAX_FAILED) this.balanceFailed++;
+          return;
         }
       }
-      if (cand < 0) return;
+      const shifted = this.balanceFailed > 0 && w[cand] > imbalance;
       const wasIdle = this.curPrio[min] < 0;
       this.migrateFair(cand, max, min, now, true);
       this.balanceFailed = 0;
       this.balanceCursor = start + 1 < cpus.length ? start + 1 : 0;
       if (wasIdle) this.core.kick(min, now);
-      if (one) return;
+      if (shifted) return;
     }
   }
 }
