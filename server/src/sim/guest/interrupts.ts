@@ -35,7 +35,7 @@ GuestState.prototype.onIrq = function (this: GuestState, i: number, now: Ns): vo
     if (this.vState[v] !== V_HALTED) masked = w;
   }
   this.kvm.interrupt(v, src.ir.kind, now, masked);
-  this.vItems[v].push(IT_IRQ, tg.src, now, now + masked);
+  this.vItems.push(v, IT_IRQ, tg.src, now, now + masked);
   this.halted.delete(v);
   this.notify(v, now);
 };
@@ -46,9 +46,10 @@ GuestState.prototype.onIrqUnmask = function (this: GuestState, v: number, now: N
 
 /** Takes pending items on IN vCPU `v` (interrupts, IO completions, submissions). */
 GuestState.prototype.processItems = function (this: GuestState, v: number, now: Ns): void {
-  const ring = this.vItems[v];
-  while (ring.size > 0) {
-    const i = 4 * ring.head;
+  const ring = this.vItems;
+  while (ring.size(v) > 0) {
+    // Read again at each item: taking one may push more (and move the shared array).
+    const i = ring.first(v);
     const b = ring.buf;
     const type = b[i];
     if (type === IT_IRQ && b[i + 3] > now) {
@@ -57,7 +58,7 @@ GuestState.prototype.processItems = function (this: GuestState, v: number, now: 
     }
     const a = b[i + 1];
     const t0 = b[i + 2];
-    ring.pop();
+    ring.pop(v);
     if (type === IT_IRQ) {
       this.stats.sample(this.irqs[a].task, now, now - t0);
       this.kvm.requestBoost(v); // interrupt entry asks for boost (lazily)

@@ -53,9 +53,9 @@ GuestState.prototype.finish = function (this: GuestState, now: Ns): void {
     }
   }
   for (let v = 0; v < this.nv; v++) {
-    const ring = this.vItems[v];
-    for (let k = 0; k < ring.size; k++) {
-      const i = 4 * ((ring.head + k) & ring.mask);
+    const ring = this.vItems;
+    for (let k = 0; k < ring.size(v); k++) {
+      const i = ring.at(v, k);
       if (ring.buf[i] === IT_IRQ) st.censored(this.irqs[ring.buf[i + 1]].task, now, now - ring.buf[i + 2]);
     }
   }

@@ -8,7 +8,7 @@ import { DenseSet, Lists } from '../host/lists';
 import type { KvmVm } from '../kvm';
 import { type CompiledProgram, Releases } from '../program';
 import type { Rng } from '../rng';
-import { A_BAR_SPIN, A_LOCK_SPIN, G_CUR, G_DONE, G_QUEUED, ItemRing, TK_LOAD, V_HALTED, V_IN } from './consts';
+import { A_BAR_SPIN, A_LOCK_SPIN, G_CUR, G_DONE, G_QUEUED, ItemRings, TK_LOAD, V_HALTED, V_IN } from './consts';
 import { GuestLanes, guestThreadLaneId } from './lanes';
 
 export interface LockRt {
@@ -130,7 +130,7 @@ export class GuestState {
   readonly vTimer: Int32Array;
   readonly vIcTimer: Int32Array;
   readonly vIrqTimer: Int32Array;
-  readonly vItems: ItemRing[] = [];
+  readonly vItems: ItemRings;
   readonly rq: Lists; // list 2v: RT, 2v+1: normal
   readonly waitingV: DenseSet; // vCPUs with queued threads
   /**
@@ -254,6 +254,7 @@ export class GuestState {
     this.vInAcc = new Float64Array(nv);
     this.vInSince = new Float64Array(nv);
     this.vDriving = new Uint8Array(nv);
+    this.vItems = new ItemRings(nv);
     this.vPleWin = new Float64Array(nv).fill(Math.max(1, vm.guest.ple.windowNs));
     this.vPleLeft = new Float64Array(nv);
     this.vIcLeft = new Float64Array(nv);
@@ -272,7 +273,6 @@ export class GuestState {
       this.vTimer[v] = eng.timer(vH, v);
       this.vIcTimer[v] = eng.timer(icH, v);
       this.vIrqTimer[v] = eng.timer(irqMaskH, v);
-      this.vItems.push(new ItemRing());
       this.halted.add(v);
       this.vcpus.push(new GuestVcpu(this, vmIndex, v));
     }

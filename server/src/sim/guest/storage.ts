@@ -74,7 +74,7 @@ GuestState.prototype.submit = function (this: GuestState, tk: number, v: number,
 /** IoSink: a completion interrupt for `vcpu` (taken when the guest runs there). */
 GuestState.prototype.ioDone = function (this: GuestState, tk: number, vcpu: number, now: Ns): void {
   const v = vcpu >= 0 && vcpu < this.nv ? vcpu : this.tkVcpu[tk];
-  this.vItems[v].push(IT_IO_DONE, tk, now, now);
+  this.vItems.push(v, IT_IO_DONE, tk, now, now);
   this.halted.delete(v);
   this.notify(v, now);
 };
@@ -109,7 +109,7 @@ GuestState.prototype.onIoArrival = function (this: GuestState, i: number, now: N
   this.eng.arm(l.timer, now + l.rng.interarrival(l.ratePerSec));
   const v = l.vcpus[l.vcpus.length === 1 ? 0 : l.rng.int(l.vcpus.length)];
   const tk = this.allocToken(TK_LOAD, i, v, now);
-  this.vItems[v].push(IT_IO_SUBMIT, tk, now, now);
+  this.vItems.push(v, IT_IO_SUBMIT, tk, now, now);
   this.halted.delete(v);
   this.notify(v, now);
 };
@@ -119,7 +119,7 @@ GuestState.prototype.startClosedLoop = function (this: GuestState, i: number, no
   for (let k = 0; k < (l.ir.depth ?? 0); k++) {
     const v = l.vcpus[l.rr++ % l.vcpus.length];
     const tk = this.allocToken(TK_LOAD, i, v, now);
-    this.vItems[v].push(IT_IO_SUBMIT, tk, now, now);
+    this.vItems.push(v, IT_IO_SUBMIT, tk, now, now);
     this.halted.delete(v);
     this.notify(v, now);
   }

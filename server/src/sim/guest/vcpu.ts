@@ -84,7 +84,7 @@ GuestState.prototype.exitDone = function (this: GuestState, v: number, now: Ns):
 };
 
 GuestState.prototype.hasWork = function (this: GuestState, v: number): boolean {
-  return this.vCur[v] >= 0 || this.rq.size[2 * v] > 0 || this.rq.size[2 * v + 1] > 0 || this.vItems[v].size > 0;
+  return this.vCur[v] >= 0 || this.rq.size[2 * v] > 0 || this.rq.size[2 * v + 1] > 0 || this.vItems.size(v) > 0;
 };
 
 GuestState.prototype.inGuest = function (this: GuestState, v: number): boolean {
@@ -168,7 +168,7 @@ GuestState.prototype.drive = function (this: GuestState, v: number, now: Ns): vo
     this.account(v, now);
     for (let guard = 0; guard < 100000; guard++) {
       if (this.vState[v] !== V_IN) return;
-      if (this.vItems[v].size > 0) this.processItems(v, now);
+      if (this.vItems.size(v) > 0) this.processItems(v, now);
       if (this.vState[v] !== V_IN) return;
       let t = this.vCur[v];
       // Guest RT preemption: an RT thread waiting beats a normal current thread.
@@ -189,7 +189,7 @@ GuestState.prototype.drive = function (this: GuestState, v: number, now: Ns): vo
       if (t < 0) {
         t = this.pickNext(v, now);
         if (t < 0) {
-          if (this.vItems[v].size > 0) {
+          if (this.vItems.size(v) > 0) {
             this.rearm(v, now); // masked interrupts pending: wait for them, do not halt
             return;
           }
