@@ -6,12 +6,14 @@
  * and JSON, on real traces repeated past several blocks, and on the same with damage that only
  * the end of the import can settle (threads renamed late, vCPU threads known by late kvm events,
  * CPUs first seen late, timestamp outliers at block edges, malformed lines). Inputs that need the
- * rows after all (a second source file) say so instead (`reconstructedLost`).
+ * rows after all (a second source file) say so instead (`reconstructedLost`). With a timeline
+ * (`reconstructTimeline`, what `analyze --json` and `--out` do), the whole JSON document with its
+ * lanes must be the same bytes.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TraceImporter, analyzeTraceParts, renderSummary, type ImportedTrace } from '../../server/src/trace';
+import { TraceImporter, analyzeTraceParts, documentJsonBytes, renderSummary, type ImportedTrace } from '../../server/src/trace';
 import { BLOCK_ROWS } from '../../server/src/trace/columns';
 import type { AnalysisOptions } from '../../server/src/trace/options';
 import { realTrace } from './helpers';
@@ -38,27 +40,32 @@ function repeated(run: string, kind: Kind, n: number): { header: string[]; lines
   return { header, lines };
 }
 
-function imported(bytes: Uint8Array, chunk: number, whileReading: Partial<AnalysisOptions> | undefined): ImportedTrace {
-  const imp = new TraceImporter({ fileName: 't', reconstructWhileReading: whileReading });
+function imported(bytes: Uint8Array, chunk: number, whileReading: Partial<AnalysisOptions> | undefined, timeline = false): ImportedTrace {
+  const imp = new TraceImporter({ fileName: 't', reconstructWhileReading: whileReading, reconstructTimeline: timeline });
   for (let o = 0; o < bytes.length; o += chunk) imp.push(bytes.subarray(o, Math.min(bytes.length, o + chunk)));
   return imp.finish();
 }
 
-function outputs(t: ImportedTrace, opts: Partial<AnalysisOptions>): { summary: string; json: string } {
-  const r = analyzeTraceParts(t, opts, { timeline: false, releaseTrace: true });
-  return { summary: renderSummary(r.document), json: JSON.stringify(r.document) };
+function outputs(t: ImportedTrace, opts: Partial<AnalysisOptions>, timeline: boolean): { summary: string; json: string } {
+  // As the CLI asks for them: `analyze` (no timeline), `analyze --json` (no wake-up arrows).
+  const r = analyzeTraceParts(t, opts, { timeline, releaseTrace: true, wakes: false });
+  const json = r.timeline ? Buffer.concat([...documentJsonBytes(r.document, r.timeline)]).toString('latin1') : JSON.stringify(r.document);
+  return { summary: renderSummary(r.document), json };
 }
 
-/** Both imports of `text`; the reconstruction while reading must have been used (or be lost). */
-function assertSame(text: string, chunk: number, opts: Partial<AnalysisOptions> = {}): ImportedTrace {
+/**
+ * Both imports of `text`; the reconstruction while reading must have been used (or be lost).
+ * `timeline`: with the timeline (the whole JSON document compared).
+ */
+function assertSame(text: string, chunk: number, opts: Partial<AnalysisOptions> = {}, timeline = false): ImportedTrace {
   const bytes = Buffer.from(text, 'latin1');
   const a = imported(bytes, chunk, undefined);
-  const b = imported(bytes, chunk, opts);
+  const b = imported(bytes, chunk, opts, timeline);
   assert.equal(a.reconstructed, undefined);
   if (b.stats.events > BLOCK_ROWS && !b.reconstructedLost) assert.ok(b.reconstructed, 'reconstructed while reading');
   if (b.reconstructedLost) return b;
-  const oa = outputs(a, opts);
-  const ob = outputs(b, opts);
+  const oa = outputs(a, opts, timeline);
+  const ob = outputs(b, opts, timeline);
   assert.equal(ob.summary, oa.summary);
   assert.equal(ob.json, oa.json);
   return b;
@@ -128,6 +135,23 @@ describe('reconstruction while reading', () => {
         { numRuns: 12, seed: 0x7a5e9 },
       );
     });
+
+    it(`with the timeline: the same JSON document, lanes and causes included: ${kind}`, () => {
+      const { header, lines } = base[kind];
+      const t = assertSame(join(header, lines), 1 << 20, {}, true);
+      assert.ok(t.reconstructed?.timeline);
+      assertSame(join(header, lines), 65_537, { runnableStretchUs: 50, wakeLatencyUs: 20, examplesPerThread: 2 }, true);
+    });
+
+    it(`with the timeline, late renames, outliers at block edges, late CPUs, damage: ${kind}`, () => {
+      const { header, lines } = base[kind];
+      fc.assert(
+        fc.property(fc.array(edit, { minLength: 1, maxLength: 6 }), fc.constantFrom(1 << 20, 4096 + 7), (edits, chunk) => {
+          assertSame(join(header, applyEdits(lines, edits)), chunk, {}, true);
+        }),
+        { numRuns: 12, seed: 0x7a5e9 + 1 },
+      );
+    });
   }
 
   it('a vCPU thread known only by a kvm event after the first block', () => {
@@ -136,6 +160,7 @@ describe('reconstruction while reading', () => {
     const early = 2 * BLOCK_ROWS + 100;
     const edited = lines.map((l, i) => (i < early ? l.replace(/CPU (\d)\/KVM/g, 'worker$1').replace(/kvm_(pio|userspace_exit): .*$/, 'sched_stat_dummy: x') : l));
     assertSame(join(header, edited), 1 << 20);
+    assertSame(join(header, edited), 1 << 20, {}, true);
   });
 
   it('a second source file after the first block: the rows are needed, it says so', () => {
@@ -159,6 +184,7 @@ describe('reconstruction while reading', () => {
     const t = assertSame(join(h, lines), 1 << 20);
     assert.ok(t.reconstructed);
     assert.equal(analyzeTraceParts(t, {}, { timeline: false }).document.load[0].pcpus, 6);
+    assertSame(join(h, lines), 1 << 20, {}, true);
   });
 
   it('small traces (under one block) are not affected', () => {

@@ -168,9 +168,9 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     ...(threshold !== undefined ? { runnableStretchUs: threshold as number, wakeLatencyUs: threshold as number } : {}),
     ...(steal !== undefined ? { stealPct: steal as number } : {}),
   };
-  // Without a timeline and a guest trace, a text trace is reconstructed while it is read (no
-  // table of its rows; see loadTraceFile).
-  const whileReading = withTimeline || guestFile !== undefined ? undefined : analysisOptions;
+  // Without a guest trace and an output drawing wake-up arrows, a text trace is reconstructed
+  // while it is read (no table of its rows; see loadTraceFile), its timeline too when kept.
+  const whileReading = v['chrome-trace'] || v.html || guestFile !== undefined ? undefined : analysisOptions;
   const load = async (path: string): Promise<ImportedTrace | number> => {
     const progress = io.stderr === process.stderr ? createProgress(guestFile !== undefined ? `reading ${basename(path)}` : 'reading') : { update() {}, done() {} };
     let outcome;
@@ -179,6 +179,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
         format: v.format as TraceFormat | undefined,
         maxWarningSamples: maxWarnings as number | undefined,
         reconstructWhileReading: whileReading,
+        reconstructTimeline: withTimeline,
         onProgress: (done, total) => progress.update(total ? done / total : 0, `${(done / 1e6).toFixed(0)} MB`),
       });
     } catch (e) {

@@ -436,9 +436,10 @@ export class LaneBuilder {
 
   constructor(
     readonly id: string,
-    readonly label: string,
-    readonly group: string,
-    readonly kind: LaneKind,
+    /** Label, group and kind may be set after the lane is filled (a trace reconstructed while read names its lanes at the end). */
+    public label: string,
+    public group: string,
+    public kind: LaneKind,
     capacity = 64,
   ) {
     capacity = Math.min(Math.max(0, capacity), CHUNK);
@@ -625,6 +626,20 @@ export class Interner {
     }
     return i;
   }
+  /**
+   * Gives index `i` the value `v` instead of its own (a value interned under a stand-in, named
+   * later). False, and nothing changed, when `v` is already another index's value.
+   */
+  rename(i: number, v: string): boolean {
+    const old = this.values[i];
+    if (old === undefined) return false;
+    if (old === v) return true;
+    if (this.map.has(v)) return false;
+    this.map.delete(old);
+    this.map.set(v, i);
+    this.values[i] = v;
+    return true;
+  }
 }
 
 /** A growable {@link WakeSource}. */
@@ -683,6 +698,24 @@ export class TimelineBuilder {
       this.lanes.push(l);
     }
     return l;
+  }
+
+  /**
+   * Puts the lanes in the order `order` (each lane of this builder once) and renumbers them.
+   * Only before any wake-up is recorded (those refer to lanes by index).
+   */
+  reorder(order: readonly LaneBuilder[]): void {
+    if (this.wakes.length > 0) throw new Error('TimelineBuilder.reorder: wake-ups already recorded');
+    if (order.length !== this.lanes.length) throw new Error('TimelineBuilder.reorder: not a permutation of the lanes');
+    const seen = new Set<LaneBuilder>();
+    for (const l of order) {
+      if (this.byId.get(l.id) !== l || seen.has(l)) throw new Error('TimelineBuilder.reorder: not a permutation of the lanes');
+      seen.add(l);
+    }
+    order.forEach((l, i) => {
+      this.lanes[i] = l;
+      l.index = i;
+    });
   }
 
   /**

@@ -298,6 +298,8 @@ export interface LoadOptions {
    * out to need its rows (several source files in one report) is read a second time without it.
    */
   reconstructWhileReading?: Partial<AnalysisOptions>;
+  /** With `reconstructWhileReading`: record the timeline too (see `ImportOptions.reconstructTimeline`). */
+  reconstructTimeline?: boolean;
 }
 
 /**
@@ -371,6 +373,7 @@ async function importSource(src: TraceFileSource, path: string, opts: LoadOption
     onProgress: opts.onProgress,
     signal: opts.signal,
     reconstructWhileReading: opts.reconstructWhileReading,
+    reconstructTimeline: opts.reconstructTimeline,
   });
   const e = src.error();
   if (e && outcome.status === 'ok') {

@@ -79,6 +79,11 @@ export interface ImportOptions {
    * source files, a row taken back after it was read): import it again without this option.
    */
   reconstructWhileReading?: Partial<AnalysisOptions>;
+  /**
+   * With `reconstructWhileReading`: the reconstruction also records the timeline, without
+   * wake-up arrows (for `analyzeTraceParts(..., { timeline: true, wakes: false })`).
+   */
+  reconstructTimeline?: boolean;
 }
 
 /** Everything an import produced: plain data plus the columnar tables. */
@@ -273,7 +278,11 @@ export class TraceImporter {
         maxCpuBySource: p.maxCpuBySource,
       };
       this.recTrace = trace;
-      this.rec = startReconstruct(trace, { vcpus: new Map(), vms: [] }, withDefaults(this.opts.reconstructWhileReading), { timeline: false, deferred: true });
+      this.rec = startReconstruct(trace, { vcpus: new Map(), vms: [] }, withDefaults(this.opts.reconstructWhileReading), {
+        timeline: this.opts.reconstructTimeline ?? false,
+        wakes: false,
+        deferred: true,
+      });
     }
     this.rec.block(rows, 0, BLOCK_ROWS);
     return true;

@@ -105,7 +105,8 @@ function analyze(
   }
   const ident = identifyVcpus(trace.threads.list, (t) => (t.comm >= 0 ? trace.events.comms.name(t.comm) : ''), trace.sources);
   if (trace.reconstructedLost) throw new Error('the trace was read without its rows (reconstructedLost): import it again');
-  if (trace.reconstructed && keepTimeline) throw new Error('a trace reconstructed while read has no timeline');
+  if (trace.reconstructed && keepTimeline && !trace.reconstructed.timeline) throw new Error('a trace reconstructed while read has no timeline');
+  if (trace.reconstructed && keepTimeline && wakes) throw new Error('a trace reconstructed while read has no wake-up arrows');
   const r = trace.reconstructed
     ? trace.reconstructed.finishWith(ident)
     : trace.replay

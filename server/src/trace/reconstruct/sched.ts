@@ -80,9 +80,12 @@ export interface ReconstructOptions {
   /** False: the timeline gets no wake-up arrows (its lanes are the same). Default true. */
   wakes?: boolean;
   /**
-   * Started while the trace is still being imported (no timeline): what only the finished import
-   * knows (the identification, the CPU counts) is applied by {@link Reconstruction.finishWith},
-   * and the result is the same as a reconstruction started after the import.
+   * Started while the trace is still being imported: what only the finished import knows (the
+   * identification, the CPU counts, the final comms) is applied by
+   * {@link Reconstruction.finishWith}, and the result is the same as a reconstruction started
+   * after the import. With a timeline, only without wake-up arrows (`wakes: false`): the lanes are
+   * made as they are first used, under their final ids, and named, marked and put in order at
+   * the end; causes naming a thread are interned under a stand-in and renamed at the end.
    */
   deferred?: boolean;
 }
@@ -132,6 +135,8 @@ export interface Reconstruction {
    * identification of the finished trace.
    */
   finishWith(ident: Identification): SchedResult;
+  /** Whether it records a timeline. */
+  readonly timeline: boolean;
 }
 
 /**
@@ -147,8 +152,8 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
   const keepTimeline = how.timeline ?? true;
   const keepWakes = how.wakes ?? true;
   const deferred = how.deferred ?? false;
-  if (deferred && keepTimeline) throw new Error('a deferred reconstruction keeps no timeline');
-  const ident = deferred ? NO_IDENT : identGiven;
+  if (deferred && keepTimeline && keepWakes) throw new Error('a deferred reconstruction keeps no wake-up arrows');
+  let ident = deferred ? NO_IDENT : identGiven;
   const ev = trace.events;
   const info = trace.threads;
   const later = deferred ? new LaterCounts() : undefined;
@@ -192,10 +197,14 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     return c >= 0 ? ev.comms.name(c) : '<...>';
   };
   const whoCause = new Map<number, number>();
+  /** A deferred reconstruction: causes of threads are named at the end (their comm may change). */
+  let causesLater = deferred;
+  const causeName = (idx: number): string => `${commOf(idx)} (${info.list[idx].tid})`;
   const causeOfThread = (idx: number): number => {
     let c = whoCause.get(idx);
     if (c === undefined) {
-      c = idx === IDLE ? tl.causes.id('idle') : idx === UNKNOWN ? tl.causes.id('unknown') : tl.causes.id(`${commOf(idx)} (${info.list[idx].tid})`);
+      // The stand-in cannot be a final name: those end with ')' (or are idle, unknown, woken, CPU n).
+      c = idx === IDLE ? tl.causes.id('idle') : idx === UNKNOWN ? tl.causes.id('unknown') : tl.causes.id(causesLater ? `\u0000${idx}` : causeName(idx));
       whoCause.set(idx, c);
     }
     return c;
@@ -207,9 +216,12 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
   };
   const woken = tl.causes.id('woken');
   const vmOfThread = new Map<number, string>();
-  for (const vm of ident.vms) if (vm.pid >= 0) vmOfThread.set(info.index(vm.src, vm.pid), vm.id);
   const vmPidOf = new Map<string, number>();
-  for (const vm of ident.vms) if (vm.pid >= 0 && vm.how !== 'tid-range') vmPidOf.set(vm.id, vm.pid);
+  const vmsKnown = (): void => {
+    for (const vm of ident.vms) if (vm.pid >= 0) vmOfThread.set(info.index(vm.src, vm.pid), vm.id);
+    for (const vm of ident.vms) if (vm.pid >= 0 && vm.how !== 'tid-range') vmPidOf.set(vm.id, vm.pid);
+  };
+  vmsKnown();
 
   /** CPUs of the unprefixed input by number (the per-event lookup), the others by key. */
   const cpuDense: (CpuSched | undefined)[] = [];
@@ -232,19 +244,35 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
   function laneOf(t: ThreadSched): LaneBuilder {
     if (!t.lane) {
       if (!keepTimeline) return (t.lane = NO_LANE);
-      const id = ident.vcpus.get(t.index);
-      const ti = info.list[t.index];
-      const group = id ? id.vm : vmOfThread.get(t.index) ?? (ti.tgid >= 0 ? `${srcPrefix(t.src)}pid:${ti.tgid}` : srcGroup(t.src));
-      t.lane = tl.lane(`${srcPrefix(t.src)}pid:${t.tid}`, `${commOf(t.index)} (${t.tid})`, group, id ? 'vcpu' : 'thread');
-      // The OS ids, for exports laid beside the original trace: the process is the TGID column,
-      // else the VMM process of a vCPU thread when the trace showed it (not a tid-range guess).
-      t.lane.tid = t.tid;
-      const vmPid = id ? vmPidOf.get(id.vm) : undefined;
-      if (ti.tgid >= 0) t.lane.pid = ti.tgid;
-      else if (vmPid !== undefined) t.lane.pid = vmPid;
+      // A deferred reconstruction names the lane again at the end (nameLane).
+      t.lane = tl.lane(`${srcPrefix(t.src)}pid:${t.tid}`, '', '', 'thread');
+      nameLane(t, t.lane);
     }
     return t.lane;
   }
+  /** Label, group, kind and OS ids of thread t's lane, from the identification and comms known now. */
+  function nameLane(t: ThreadSched, lane: LaneBuilder): void {
+    const id = ident.vcpus.get(t.index);
+    const ti = info.list[t.index];
+    lane.label = `${commOf(t.index)} (${t.tid})`;
+    lane.group = id ? id.vm : vmOfThread.get(t.index) ?? (ti.tgid >= 0 ? `${srcPrefix(t.src)}pid:${ti.tgid}` : srcGroup(t.src));
+    lane.kind = id ? 'vcpu' : 'thread';
+    // The OS ids, for exports laid beside the original trace: the process is the TGID column,
+    // else the VMM process of a vCPU thread when the trace showed it (not a tid-range guess).
+    lane.tid = t.tid;
+    const vmPid = id ? vmPidOf.get(id.vm) : undefined;
+    const pid = ti.tgid >= 0 ? ti.tgid : vmPid;
+    if (pid !== undefined) lane.pid = pid;
+    else if (lane.pid !== undefined) lane.pid = undefined;
+  }
+  /** A vCPU thread's guest/host lane (made by the kvm tracker), named from what is known now. */
+  function nameExecLane(t: ThreadSched, lane: LaneBuilder): void {
+    const id = ident.vcpus.get(t.index);
+    lane.label = `${commOf(t.index)} (${t.tid}) guest/host`;
+    lane.group = id ? id.vm : srcGroup(t.src);
+  }
+  /** A deferred reconstruction: the guest/host lanes made, with their threads. */
+  const execLanes: [ThreadSched, LaneBuilder][] = [];
   /** A wake-up of `w` by thread `by` (an index, or IDLE: no arrow) at `fromTs`, runnable at `ts`. */
   function wakeFlow(by: number, w: ThreadSched, fromTs: number, ts: number): void {
     if (!keepTimeline || by < 0) return;
@@ -622,8 +650,13 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     execLane: (t) => {
       if (!keepTimeline) return NO_LANE;
       laneOf(t); // the thread's own lane comes first
-      const id = ident.vcpus.get(t.index);
-      return tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, `${commOf(t.index)} (${t.tid}) guest/host`, id ? id.vm : srcGroup(t.src), 'vcpu');
+      const n = tl.lanes.length;
+      const lane = tl.lane(`${srcPrefix(t.src)}pid:${t.tid}/exec`, '', '', 'vcpu');
+      if (tl.lanes.length > n) {
+        nameExecLane(t, lane);
+        if (deferred) execLanes.push([t, lane]);
+      }
+      return lane;
     },
     whoName,
     whoLater: nameLater,
@@ -788,6 +821,29 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     return { threads: threads as ThreadSched[], cpus, startNs, endNs, nCpus, activity, timeline: tl, switches };
   }
 
+  /**
+   * A deferred reconstruction's timeline as a reconstruction after the import makes it: lanes
+   * named from the final comms and the identification, in its order (the CPUs 0..max of each
+   * source, then the vCPU threads VM by VM, then the others in the order they were made), causes
+   * of threads named. `ident` is the final identification.
+   */
+  function lanesAtEnd(): void {
+    causesLater = false;
+    // Names of distinct threads differ (one thread per source and tid, and a deferred
+    // reconstruction reads one source), so no rename meets a name already given.
+    for (const [idx, c] of whoCause) if (idx >= 0) tl.causes.rename(c, causeName(idx));
+    const first: LaneBuilder[] = [];
+    for (let s = 0; s < nCpus.length; s++) for (let c = 0; c <= (trace.maxCpuBySource[s] ?? -1); c++) first.push(cpuOf(s, c).lane!);
+    for (const vm of ident.vms) for (const idx of vm.vcpuThreads) first.push(laneOf(thr(idx)));
+    const put = new Set<LaneBuilder>();
+    const order: LaneBuilder[] = [];
+    for (const l of first) if (!put.has(l)) put.add(l), order.push(l);
+    for (const l of tl.lanes) if (!put.has(l)) put.add(l), order.push(l);
+    tl.reorder(order);
+    for (const t of threads) if (t?.lane) nameLane(t, t.lane);
+    for (const [t, lane] of execLanes) nameExecLane(t, lane);
+  }
+
   function finishWith(id: Identification): SchedResult {
     if (!deferred) throw new Error('finishWith: not a deferred reconstruction');
     // The CPUs in the order a reconstruction after the import makes them: 0..max of each source
@@ -803,8 +859,11 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     }
     for (const x of made) if (waiting.has(x)) cpus.push(x);
     // The vCPU threads: made from the start there, marked, their level changes replayed in order.
+    ident = id;
+    vmsKnown();
     for (const vm of id.vms) for (const idx of vm.vcpuThreads) thr(idx);
     for (const t of threads) if (t) t.vcpu = id.vcpus.has(t.index);
+    if (keepTimeline) lanesAtEnd();
     logging = false;
     for (let i = 0; i < logCount; i++) {
       const w = levelWho[i >>> 14][i & (LOG_CHUNK - 1)];
@@ -821,5 +880,5 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     for (const [name, v] of later!.sums) trace.stats.count(name, v);
     return r;
   }
-  return { block, finish, finishWith };
+  return { block, finish, finishWith, timeline: keepTimeline };
 }
