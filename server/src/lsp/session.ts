@@ -20,7 +20,7 @@ import {
   type SymbolInformation,
   type WorkspaceSymbol,
 } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import { editableDocuments } from './editableDocument';
 import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import { clipLabel } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
@@ -177,7 +177,8 @@ export interface Session {
 }
 
 export function startSession(connection: Connection, options: SessionOptions): Session {
-  const documents = new TextDocuments(TextDocument);
+  // Our document model: an edit costs O(change + chunk), not a copy of the text (editableDocument.ts).
+  const documents = new TextDocuments(editableDocuments);
   const cache = new AnalysisCache((uri) => ({ uri, severities: diagSettings.severities }));
   // Indexed in the trace worker (a large file is analysed off this thread).
   const workspace = new WorkspaceFiles(options.workers.trace);
