@@ -166,6 +166,11 @@ export class EditableDocument implements TextDocument {
     return this._version;
   }
 
+  /** The length of the text (UTF-16 code units). */
+  get textLength(): number {
+    return this.length;
+  }
+
   get lineCount(): number {
     return this.breakCount + 1;
   }
@@ -379,6 +384,11 @@ export class EditableDocument implements TextDocument {
     this.length = off;
     this.breakCount = ln;
   }
+}
+
+/** The length of a document's text (without building the text of an `EditableDocument`). */
+export function documentLength(doc: TextDocument): number {
+  return doc instanceof EditableDocument ? doc.textLength : doc.getText().length;
 }
 
 /** For `new TextDocuments(editableDocuments)`: the open documents as `EditableDocument`s. */
