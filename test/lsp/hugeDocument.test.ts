@@ -26,6 +26,25 @@ test('above maxDocumentMB: one warning naming the setting, no analysis; raising 
     assert.match(String(d[0].message), /vpscope\.diagnostics\.maxDocumentMB/);
     const at = { textDocument: { uri }, position: { line: 2, character: 3 } };
     assert.equal(await c.request<Hover | null>('textDocument/hover', at), null);
+    // Every other feature answers as for a document that is not open: no error.
+    const doc = { textDocument: { uri } };
+    const range = { start: { line: 0, character: 0 }, end: { line: 50, character: 0 } };
+    for (const [method, params] of [
+      ['textDocument/completion', at],
+      ['textDocument/documentSymbol', doc],
+      ['textDocument/foldingRange', doc],
+      ['textDocument/semanticTokens/full', doc],
+      ['textDocument/inlayHint', { ...doc, range }],
+      ['textDocument/codeLens', doc],
+      ['textDocument/formatting', { ...doc, options: { tabSize: 2, insertSpaces: true } }],
+      ['textDocument/definition', at],
+      ['textDocument/references', { ...at, context: { includeDeclaration: true } }],
+      ['textDocument/signatureHelp', at],
+    ] as const) {
+      const r = await c.request<unknown>(method, params);
+      const empty = r === null || (Array.isArray(r) && r.length === 0) || (typeof r === 'object' && r !== null && Array.isArray((r as { data?: unknown[] }).data) && (r as { data: unknown[] }).data.length === 0) || (typeof r === 'object' && r !== null && Array.isArray((r as { items?: unknown[] }).items) && (r as { items: unknown[] }).items.length === 0);
+      assert.ok(empty, `${method}: ${JSON.stringify(r).slice(0, 200)}`);
+    }
     // Raised: analysed (the generated scenario has no errors; no VPS148).
     await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: { vpscope: { diagnostics: { maxDocumentMB: 1 } } } });
     const after = await c.diagnostics(uri, (ds) => !ds.some((x) => x.code === 'VPS148'), 60_000);
