@@ -124,9 +124,9 @@ function sectionSettings(section: string, keys: readonly string[]): Record<strin
 }
 
 /** `vpscope.diagnostics.*` as the server reads it (it checks codes, levels and numbers). */
-function diagnosticsSettings(): { severity: unknown; stallThresholds: unknown } {
+function diagnosticsSettings(): { severity: unknown; stallThresholds: unknown; maxDocumentMB: unknown } {
   const c = vscode.workspace.getConfiguration('vpscope.diagnostics');
-  return { severity: c.get('severity'), stallThresholds: c.get('stallThresholds') };
+  return { severity: c.get('severity'), stallThresholds: c.get('stallThresholds'), maxDocumentMB: c.get('maxDocumentMB') };
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {

@@ -30,12 +30,18 @@ test('diagnosticsSettings: any input gives known codes, levels and finite non-ne
           assert.ok(Number.isFinite(v) && v >= 0, `${k}=${v}`);
           if (k.endsWith('Share')) assert.ok(v <= 1);
         }
+        assert.ok(Number.isInteger(s.maxDocumentChars) && s.maxDocumentChars >= 1 && s.maxDocumentChars <= 1024 * 1024 * 1024, `maxDocumentChars=${s.maxDocumentChars}`);
       }
     }),
   );
+  // The live-analysis bound: MB of characters, 0.001-1024, else the default 4.
+  for (const [mb, chars] of [[undefined, 4 * 1024 * 1024], [1, 1024 * 1024], [0.5, 512 * 1024], [0, 4 * 1024 * 1024], [-3, 4 * 1024 * 1024], [2000, 4 * 1024 * 1024], [Number.NaN, 4 * 1024 * 1024], ['8', 4 * 1024 * 1024], [1024, 1024 * 1024 * 1024]] as const) {
+    assert.equal(diagnosticsSettings({ maxDocumentMB: mb }).maxDocumentChars, chars, `maxDocumentMB ${String(mb)}`);
+  }
   assert.deepEqual(diagnosticsSettings({ severity: { vps201: 'Information', VPS300: 'off', VPS202: 'loud' }, stallThresholds: { warnLongestMs: 10, warnSharePercent: 50, hintLongestMs: -1 } }), {
     severities: { VPS201: 'info', VPS300: 'off' },
     thresholds: { warnLongestNs: 10_000_000, warnShare: 0.5 },
+    maxDocumentChars: 4 * 1024 * 1024,
   });
 });
 

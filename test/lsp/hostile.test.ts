@@ -266,7 +266,8 @@ describe('names of 1,000,000 characters are clipped wherever the server echoes t
       `vm ${N} { vcpus 2\n guest { thread ${T} { every 1ms; cpu 100us } }\n openhcl { storvsp ${S} { disk d { latency 1ms } } } }\n` +
       `variant ${V} { vm ${N} { vcpus 3 } }\nvariant w { based_on  }\n`;
     const uri = 'file:///hostile/longnames.vps';
-    const c = await startClient({ capabilities: pushCapabilities, initializationOptions: { inlayHints: { enabled: true } } });
+    // 6 MB: above the live-analysis bound (4 MB by default, VPS148), raised for this test.
+    const c = await startClient({ capabilities: pushCapabilities, initializationOptions: { inlayHints: { enabled: true }, diagnostics: { maxDocumentMB: 16 } } });
     try {
       c.open(uri, text, 1);
       await c.diagnostics(uri, () => true, 60_000);

@@ -5,6 +5,7 @@
  * knows the language; everything here knows the protocol.
  */
 import {
+  DiagnosticSeverity,
   ErrorCodes,
   LSPErrorCodes,
   ResponseError,
@@ -20,7 +21,9 @@ import {
   type SymbolInformation,
   type WorkspaceSymbol,
 } from 'vscode-languageserver';
-import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { Codes, codeHref } from '../model/codes';
+import { documentLength, editableDocuments } from './editableDocument';
 import { blocksSimulation, type Diagnostic } from '../core/diagnostic';
 import { clipLabel } from '../core/text';
 import { quickFixes } from '../ide/codeActions';
@@ -58,7 +61,7 @@ import { registerEditing } from './editing';
 import { AnalysisCache, type AnalyzedDocument, type Depth, type Prepare } from './documents';
 import { RunManager, type WorkerFiles } from './runs';
 import { simulationDefaults, traceDefaults, type SimulationDefaults, type TraceDefaults } from './runSettings';
-import { WorkspaceFiles } from './workspaceFiles';
+import { MAX_FILE_BYTES, WorkspaceFiles } from './workspaceFiles';
 
 /** What completion, hover, navigation and the other requests about the text need (not the lowering). */
 const SYNTAX = { depth: 'syntax' } as const;
@@ -95,7 +98,13 @@ export interface DiagnosticsSettings {
   severities: SeverityOverrides;
   /** Stall thresholds (ns, shares 0-1); missing ones stay at DEFAULT_THRESHOLDS. */
   thresholds: Partial<SeverityThresholds>;
+  /** `maxDocumentMB`: documents longer than this many characters are not analysed live (VPS148). */
+  maxDocumentChars: number;
 }
+
+/** `vpscope.diagnostics.maxDocumentMB` by default: the bound of the workspace symbol index (workspaceFiles.ts, 4 MB per file). */
+export const DEFAULT_MAX_DOCUMENT_MB = MAX_FILE_BYTES / (1024 * 1024);
+const MAX_DOCUMENT_MB_LIMITS = [0.001, 1024] as const;
 
 const SEVERITY_SETTING: Readonly<Record<string, SeverityOverrides[string]>> = { error: 'error', warning: 'warning', information: 'info', info: 'info', hint: 'hint', off: 'off' };
 
@@ -105,9 +114,11 @@ const SEVERITY_SETTING: Readonly<Record<string, SeverityOverrides[string]>> = { 
  * non-finite numbers, times above an hour and shares above 100% are ignored (the default stays).
  */
 export function diagnosticsSettings(raw: unknown): DiagnosticsSettings {
-  const out: DiagnosticsSettings = { severities: {}, thresholds: {} };
+  const out: DiagnosticsSettings = { severities: {}, thresholds: {}, maxDocumentChars: DEFAULT_MAX_DOCUMENT_MB * 1024 * 1024 };
   if (!raw || typeof raw !== 'object') return out;
   const r = raw as Record<string, unknown>;
+  const mb = r.maxDocumentMB;
+  if (typeof mb === 'number' && mb >= MAX_DOCUMENT_MB_LIMITS[0] && mb <= MAX_DOCUMENT_MB_LIMITS[1]) out.maxDocumentChars = Math.round(mb * 1024 * 1024);
   const sev: Record<string, SeverityOverrides[string]> = {};
   if (r.severity && typeof r.severity === 'object') {
     for (const [k, v] of Object.entries(r.severity as Record<string, unknown>)) {
@@ -177,7 +188,8 @@ export interface Session {
 }
 
 export function startSession(connection: Connection, options: SessionOptions): Session {
-  const documents = new TextDocuments(TextDocument);
+  // Our document model: an edit costs O(change + chunk), not a copy of the text (editableDocument.ts).
+  const documents = new TextDocuments(editableDocuments);
   const cache = new AnalysisCache((uri) => ({ uri, severities: diagSettings.severities }));
   // Indexed in the trace worker (a large file is analysed off this thread).
   const workspace = new WorkspaceFiles(options.workers.trace);
@@ -231,7 +243,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
    */
   async function analyzed(uri: string, token?: CancellationToken, options: { full?: boolean; depth?: Depth } = {}): Promise<AnalyzedDocument | undefined> {
     const doc = documents.get(uri);
-    if (!doc) return undefined;
+    if (!doc || tooLarge(doc)) return undefined;
     if (cache.isStale(doc, options) && token) {
       // Analysing a large file takes a while: let a pending $/cancelRequest arrive first.
       await new Promise((r) => setImmediate(r));
@@ -240,6 +252,28 @@ export function startSession(connection: Connection, options: SessionOptions): S
     const a = cache.get(documents.get(uri) ?? doc, options);
     cache.postpone(uri);
     return a;
+  }
+
+  /**
+   * Longer than `vpscope.diagnostics.maxDocumentMB`: not analysed as it is typed. Every feature
+   * answers as for a document that is not open, the diagnostics are the one warning of
+   * `tooLargeDiagnostic`, no background simulation runs.
+   */
+  function tooLarge(doc: TextDocument): boolean {
+    return documentLength(doc) > diagSettings.maxDocumentChars;
+  }
+  function tooLargeDiagnostic(doc: TextDocument): LspDiagnostic {
+    const mb = (n: number) => (n / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 });
+    const caps = feat().convert;
+    const d: LspDiagnostic = {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: DiagnosticSeverity.Warning,
+      code: Codes.tooLargeForLiveAnalysis,
+      source: 'vpscope',
+      message: `This document (${mb(documentLength(doc))} MB) is larger than the ${mb(diagSettings.maxDocumentChars)} MB vpscope analyses as you type: no diagnostics, completion or hover for it. Raise the setting \`vpscope.diagnostics.maxDocumentMB\` to analyse it, or run \`vpscope check\` on the file.`,
+    };
+    if (caps.codeDescriptionBase) d.codeDescription = { href: caps.codeDescriptionBase + codeHref(Codes.tooLargeForLiveAnalysis) };
+    return d;
   }
 
   const cancelledError = () => new ResponseError(LSPErrorCodes.RequestCancelled, 'request cancelled');
@@ -355,7 +389,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     cache.invalidate();
     for (const [uri, run] of runDiagnostics) {
       const doc = documents.get(uri);
-      if (!doc || doc.version !== run.version) continue;
+      if (!doc || doc.version !== run.version || tooLarge(doc)) continue;
       const suppressions = cache.get(doc, { full: true }).ide.analysis.suppressions;
       run.diagnostics = withStallRelated(computeRunDiagnostics(run.results, { suppressions, ...diagSettings }), run.results);
       run.seq = ++runSeq;
@@ -379,6 +413,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
   function publishDiagnostics(uri: string): void {
     const doc = documents.get(uri);
     if (!doc || shuttingDown) return;
+    if (tooLarge(doc)) {
+      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: [tooLargeDiagnostic(doc)] });
+      return;
+    }
     try {
       const a = cache.get(doc, { full: true });
       void connection.sendDiagnostics(publication(uri, a));
@@ -397,7 +435,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
    */
   function prepareDiagnostics(uri: string): Prepare | void {
     const doc = documents.get(uri);
-    if (!doc || shuttingDown) return;
+    if (!doc || shuttingDown || tooLarge(doc)) return;
     try {
       cache.get(doc, { depth: 'light' });
     } catch (e) {
@@ -535,6 +573,11 @@ export function startSession(connection: Connection, options: SessionOptions): S
   async function runBackground(uri: string, entry: { stop?: () => void }): Promise<void> {
     const doc = documents.get(uri);
     if (!doc || backgroundJobs.get(uri) !== entry || shuttingDown) return;
+    if (tooLarge(doc)) {
+      backgroundJobs.delete(uri);
+      notifyBackground({ uri, version: doc.version, state: 'skipped', message: 'not simulated: the document is larger than vpscope.diagnostics.maxDocumentMB' });
+      return;
+    }
     const a = cache.get(doc, { full: true });
     const version = a.version;
     const analysis = a.ide.analysis;
@@ -653,6 +696,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
         await waitQuiet(open.uri, token);
         checkCancelled(token);
       }
+      if (open && tooLarge(open)) return { kind: 'full', resultId: `${open.version}:large:s${settingsSeq}`, items: [tooLargeDiagnostic(open)] };
       const a = await analyzed(params.textDocument.uri, token, { full: true });
       if (!a) return { kind: 'full', items: [] };
       const run = runDiagnostics.get(params.textDocument.uri);

@@ -86,6 +86,8 @@ export const Codes = {
   tooLargeToSimulate: 'VPS146',
   /** A `sweep` that does not name settings with values, sweeps one twice, or crosses past 1,000 points (model/sweep.ts). */
   badSweep: 'VPS147',
+  /** The language server does not analyse a document this large as it is typed (lsp/session.ts). */
+  tooLargeForLiveAnalysis: 'VPS148',
   // Suppression comments (`# vpscope-allow CODE: reason`, docs/language.md "Suppressing a finding").
   /** A suppression that suppresses nothing where it is written. */
   unusedSuppression: 'VPS150',
@@ -147,6 +149,7 @@ const semanticDocs: Record<SemanticCode, Omit<CodeDoc, 'code'>> = {
   VPS143: { severity: 'error', title: 'Uses a removed block', help: 'The variant removes a block (a lock, a controller, a disk, a pool) that this statement still uses; remove or change the statement in the variant too.' },
   VPS144: { severity: 'error', title: '`based_on` cycle', help: 'Variants built on each other in a circle have no base to start from; remove one of the `based_on` statements.' },
   VPS145: { severity: 'error', title: 'Reserved variant name', help: '`base` names the base scenario in run results and comparisons (`base vs X`); give the variant another name.' },
+  VPS148: { severity: 'warning', title: 'Too large to analyse while typing', help: 'The editor analyses documents up to `vpscope.diagnostics.maxDocumentMB` (default 4 MB) as they are typed; a larger one gets this warning instead of diagnostics, completion and hover. Raise the setting to analyse it anyway (each pause in typing then re-analyses the whole document), or run `vpscope check` on the file.' },
   VPS146: { severity: 'error', title: 'Too large to simulate', help: 'The set-up (VMs, vCPUs, threads, tasks, channels, loads) or its expected events over `duration` is beyond the simulator\'s bounds (see docs/language.md, "Limits"); shrink the scenario or shorten `duration`.' },
 };
 
