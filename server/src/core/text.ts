@@ -42,13 +42,7 @@ export class LineIndex {
   /** Offset -> position; offsets outside the text are clamped into it. */
   positionAt(offset: number): LineCol {
     const o = Math.max(0, Math.min(offset, this.text.length));
-    let lo = 0;
-    let hi = this.lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lineStarts[mid] <= o) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtMost(this.lineStarts, o, this.lineStarts.length);
     return { line: lo, character: o - this.lineStarts[lo] };
   }
 
@@ -158,4 +152,19 @@ export function showControls(s: string): string {
     const n = c.charCodeAt(0);
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
   });
+}
+
+/**
+ * The last index i < n of an ascending `sorted` with sorted[i] <= x (0 when none is: callers
+ * search values whose first entry is at most x), by binary search.
+ */
+export function lastAtMost(sorted: ArrayLike<number>, x: number, n: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (sorted[mid] <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }

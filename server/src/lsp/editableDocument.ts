@@ -19,6 +19,7 @@
  */
 import type { TextDocumentsConfiguration } from 'vscode-languageserver';
 import type { Position, Range, TextDocument, TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import { lastAtMost } from '../core/text';
 
 /** Target size of a chunk (UTF-16 code units): small enough that rewriting one is cheap. */
 export const CHUNK_CHARS = 16 * 1024;
@@ -273,27 +274,14 @@ export class EditableDocument implements TextDocument {
   private lineStart(line: number): number {
     // The last chunk whose first line is at or before `line` (every chunk but the last ends with
     // a line break, so the chunks' first lines increase).
-    let lo = 0;
-    let hi = this.chunks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.lines[mid] <= line) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtMost(this.lines, line, this.chunks.length);
     const k = line - this.lines[lo];
     return this.offsets[lo] + (k === 0 ? 0 : this.chunks[lo].breaks[k - 1]);
   }
 
   /** The last chunk starting at or before `offset` (0 <= offset <= length). */
   private chunkAt(offset: number): number {
-    let lo = 0;
-    let hi = this.chunks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.offsets[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtMost(this.offsets, offset, this.chunks.length);
   }
 
   private charCodeAt(offset: number): number {
