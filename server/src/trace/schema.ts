@@ -308,13 +308,17 @@ export interface LoadDoc {
  * event carrying several values). A value holds until the next sample.
  */
 export interface CounterSeriesDoc {
+  /** The counter event's `name`, or `name.key` for one of several values it carries. */
   name: string;
   /** The Chrome `pid` of its events. */
   pid: number;
   /** The process's name (`process_name` metadata), else `pid:N`. */
   process: string;
+  /** Counter events of the series (finite values). */
   samples: number;
+  /** Lowest value of every sample. */
   min: number;
+  /** Highest value of every sample. */
   max: number;
   /** Time-weighted: each value weighs by how long it held, the last one until the window's end. */
   mean: number;
