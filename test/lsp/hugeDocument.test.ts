@@ -45,6 +45,8 @@ test('above maxDocumentMB: one warning naming the setting, no analysis; raising 
       const empty = r === null || (Array.isArray(r) && r.length === 0) || (typeof r === 'object' && r !== null && Array.isArray((r as { data?: unknown[] }).data) && (r as { data: unknown[] }).data.length === 0) || (typeof r === 'object' && r !== null && Array.isArray((r as { items?: unknown[] }).items) && (r as { items: unknown[] }).items.length === 0);
       assert.ok(empty, `${method}: ${JSON.stringify(r).slice(0, 200)}`);
     }
+    // Simulate says why it cannot, not "not an open document".
+    await assert.rejects(c.request('vpscope/simulate', { textDocument: { uri } }), (e: Error) => /larger than vpscope\.diagnostics\.maxDocumentMB.*raise the setting/.test(e.message));
     // Raised: analysed (the generated scenario has no errors; no VPS148).
     await c.connection.sendNotification('workspace/didChangeConfiguration', { settings: { vpscope: { diagnostics: { maxDocumentMB: 1 } } } });
     const after = await c.diagnostics(uri, (ds) => !ds.some((x) => x.code === 'VPS148'), 60_000);

@@ -81,6 +81,8 @@ export interface RunContext {
   features(): ClientFeatures;
   /** The open document's light analysis (undefined when the client has not opened it). */
   analyzed(uri: string, token: CancellationToken): Promise<AnalyzedDocument | undefined>;
+  /** Why an open document has no analysis (above `vpscope.diagnostics.maxDocumentMB`), else undefined. */
+  notAnalyzedBecause?(uri: string): string | undefined;
   /** A simulation of `version` of `uri` found these (offsets in that version's text). */
   /** `vpscope.diagnostics.*` as run diagnostics read them (thresholds, severity per code). */
   runOptions(): Pick<RunDiagnosticsOptions, 'thresholds' | 'severities'>;
@@ -299,7 +301,7 @@ export class RunManager {
     if (params.view !== undefined && typeof params.view !== 'boolean') throw new ResponseError(ErrorCodes.InvalidParams, 'view must be a boolean');
     if (params.exportChromeTrace !== undefined) refuseOverwrite(uri, params.exportChromeTrace);
     const a = await this.ctx.analyzed(uri, token);
-    if (!a) throw new ResponseError(ErrorCodes.InvalidParams, clipEcho(`${uri} is not an open document`));
+    if (!a) throw new ResponseError(ErrorCodes.InvalidParams, this.ctx.notAnalyzedBecause?.(uri) ?? clipEcho(`${uri} is not an open document`));
     const analysis = a.ide.analysis;
     const errors = analysis.diagnostics.filter(blocksSimulation).length;
     const scenario = analysis.scenario;

@@ -228,6 +228,12 @@ export function startSession(connection: Connection, options: SessionOptions): S
     connection,
     features: feat,
     analyzed: (uri, token) => analyzed(uri, token),
+    notAnalyzedBecause: (uri) => {
+      const doc = documents.get(uri);
+      return doc && tooLarge(doc)
+        ? `this document (${sizeMb(documentLength(doc))} MB) is larger than vpscope.diagnostics.maxDocumentMB (${sizeMb(diagSettings.maxDocumentChars)} MB): raise the setting to simulate it here, or run \`vpscope simulate\` on the file`
+        : undefined;
+    },
     runOptions: () => ({ thresholds: diagSettings.thresholds, severities: diagSettings.severities }),
     setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results, true),
     workers: options.workers,
@@ -263,14 +269,13 @@ export function startSession(connection: Connection, options: SessionOptions): S
     return documentLength(doc) > diagSettings.maxDocumentChars;
   }
   function tooLargeDiagnostic(doc: TextDocument): LspDiagnostic {
-    const mb = (n: number) => (n / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 });
     const caps = feat().convert;
     const d: LspDiagnostic = {
       range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
       severity: DiagnosticSeverity.Warning,
       code: Codes.tooLargeForLiveAnalysis,
       source: 'vpscope',
-      message: `This document (${mb(documentLength(doc))} MB) is larger than the ${mb(diagSettings.maxDocumentChars)} MB vpscope analyses as you type: no diagnostics, completion or hover for it. Raise the setting \`vpscope.diagnostics.maxDocumentMB\` to analyse it, or run \`vpscope check\` on the file.`,
+      message: `This document (${sizeMb(documentLength(doc))} MB) is larger than the ${sizeMb(diagSettings.maxDocumentChars)} MB vpscope analyses as you type: no diagnostics, completion or hover for it. Raise the setting \`vpscope.diagnostics.maxDocumentMB\` to analyse it, or run \`vpscope check\` on the file.`,
     };
     if (caps.codeDescriptionBase) d.codeDescription = { href: caps.codeDescriptionBase + codeHref(Codes.tooLargeForLiveAnalysis) };
     return d;
@@ -942,4 +947,9 @@ export function startSession(connection: Connection, options: SessionOptions): S
       return runs.stopAll(timeoutMs);
     },
   };
+}
+
+/** A length in characters as MB (one decimal), for the size-bound messages. */
+function sizeMb(n: number): string {
+  return (n / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 });
 }
