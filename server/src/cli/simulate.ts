@@ -351,12 +351,6 @@ const GRACE_MS = 500;
 type StopWhy = 'cancelled' | 'wall_limit';
 type WorkerOutcome = { kind: 'error'; message: string } | { kind: 'done'; results: VariantResult[]; notRun?: { names: string[]; reason: StopWhy }; killed?: StopWhy };
 
-/** Turns the worker's transferred intervals back into the number arrays of `LaneData`. */
-function lanesFromTransfer(results: VariantResult[]): VariantResult[] {
-  unpackLaneIntervals(results.map((r) => r.timeline));
-  return results;
-}
-
 /**
  * Runs the simulation in the sim worker (server/src/sim/worker.ts). Ctrl-C stores the run's id in
  * the shared cancel cell and the wall timer in the wall cell: the worker stops at its next poll
@@ -421,8 +415,12 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
         acknowledged = true; // it saw the stop: results follow
         clearTimeout(killTimer);
       }
-      else if (m.type === 'result') finish({ kind: 'done', results: lanesFromTransfer(m.results ?? []), notRun: m.notRun });
-      else if (m.type === 'error') finish(m.message === 'cancelled' ? { kind: 'done', results: [], killed: 'cancelled' } : { kind: 'error', message: m.message ?? 'unknown' });
+      else if (m.type === 'result') {
+        // The transferred intervals back into the number arrays of `LaneData`.
+        const results: VariantResult[] = m.results ?? [];
+        unpackLaneIntervals(results.map((r) => r.timeline));
+        finish({ kind: 'done', results, notRun: m.notRun });
+      } else if (m.type === 'error') finish(m.message === 'cancelled' ? { kind: 'done', results: [], killed: 'cancelled' } : { kind: 'error', message: m.message ?? 'unknown' });
     });
     worker.on('error', (e) => finish({ kind: 'error', message: e?.stack ?? String(e) }));
     worker.on('exit', (code) => finish({ kind: 'error', message: `the simulation worker exited (${code})` }));

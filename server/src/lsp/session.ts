@@ -230,9 +230,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
     analyzed: (uri, token) => analyzed(uri, token),
     notAnalyzedBecause: (uri) => {
       const doc = documents.get(uri);
-      return doc && tooLarge(doc)
-        ? `this document (${sizeMb(documentLength(doc))} MB) is larger than vpscope.diagnostics.maxDocumentMB (${sizeMb(diagSettings.maxDocumentChars)} MB): raise the setting to simulate it here, or run \`vpscope simulate\` on the file`
-        : undefined;
+      return doc && tooLarge(doc) ? `this document (${sizes(doc)[0]} MB) is larger than vpscope.diagnostics.maxDocumentMB (${sizes(doc)[1]} MB): raise the setting to simulate it here, or run \`vpscope simulate\` on the file` : undefined;
     },
     runOptions: () => ({ thresholds: diagSettings.thresholds, severities: diagSettings.severities }),
     setRunDiagnostics: (uri, version, diagnostics, results) => setRunDiagnostics(uri, version, diagnostics, results, true),
@@ -268,6 +266,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
   function tooLarge(doc: TextDocument): boolean {
     return documentLength(doc) > diagSettings.maxDocumentChars;
   }
+  /** The document's size and the bound, in MB, for the messages saying it is too large. */
+  function sizes(doc: TextDocument): [string, string] {
+    return [sizeMb(documentLength(doc)), sizeMb(diagSettings.maxDocumentChars)];
+  }
   function tooLargeDiagnostic(doc: TextDocument): LspDiagnostic {
     const caps = feat().convert;
     const d: LspDiagnostic = {
@@ -275,7 +277,7 @@ export function startSession(connection: Connection, options: SessionOptions): S
       severity: DiagnosticSeverity.Warning,
       code: Codes.tooLargeForLiveAnalysis,
       source: 'vpscope',
-      message: `This document (${sizeMb(documentLength(doc))} MB) is larger than the ${sizeMb(diagSettings.maxDocumentChars)} MB vpscope analyses as you type: no diagnostics, completion or hover for it. Raise the setting \`vpscope.diagnostics.maxDocumentMB\` to analyse it, or run \`vpscope check\` on the file.`,
+      message: `This document (${sizes(doc)[0]} MB) is larger than the ${sizes(doc)[1]} MB vpscope analyses as you type: no diagnostics, completion or hover for it. Raise the setting \`vpscope.diagnostics.maxDocumentMB\` to analyse it, or run \`vpscope check\` on the file.`,
     };
     if (caps.codeDescriptionBase) d.codeDescription = { href: caps.codeDescriptionBase + codeHref(Codes.tooLargeForLiveAnalysis) };
     return d;
