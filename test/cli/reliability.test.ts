@@ -119,6 +119,20 @@ describe('--wall-ms across many short variants', () => {
     assert.match(r.stderr, /stopped early \(wall_limit\) during set-up, nothing simulated; 1 variant not run/);
   });
 
+  it('keeps part of the budget for the outputs asked for, and says how much', () => {
+    // Before, the run used the whole budget and the HTML report was built after it: 131,072
+    // guest threads with --html and a 20 s budget ended after 34 s at load 18.
+    const long = join(dir, 'budget.vps');
+    writeFileSync(long, SMALL.replace('duration 50ms', 'duration 100000s'));
+    const html = join(dir, 'budget.html');
+    const r = cli(['simulate', long, '--wall-ms', '3000', '--html', html]);
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const m = /stopped early \(wall_limit\) at (.+) simulated, keeping (.+) of the 3\.00 s budget for the results and outputs/.exec(r.stderr);
+    assert.ok(m, r.stderr.slice(-2000));
+    assert.ok(existsSync(html));
+    assert.match(r.stdout, /STOPPED: wall_limit/);
+  });
+
   it('simulateAll reads shouldStop between runs and names the runs it skipped', () => {
     const sc = analyzeDocument(readFileSync(small, 'utf8').replace('duration 50ms', 'duration 1ms')).scenario!;
     let polls = 0;

@@ -11,7 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulate, simulateAll } from '../../server/src/sim/run';
-import { adaptiveBatch } from '../../server/src/sim/worker';
+import { adaptiveBatch, reserveMs } from '../../server/src/sim/worker';
+import fc from 'fast-check';
 import { Engine } from '../../server/src/sim/engine';
 
 function heavy(): string {
@@ -117,4 +118,92 @@ test('Engine.run asks checkEvery after every poll; the polls change no result', 
   const polled = simulate(sc, { shouldStop: () => false, checkEvery: adaptiveBatch(() => performance.now(), 7) });
   assert.ok(plain.counters.events > 1000);
   assert.equal(JSON.stringify(polled), JSON.stringify(plain));
+});
+
+// ---- The part of the budget kept for the work after a stop (sim/worker.ts `reserveMs`).
+
+const BUSY = 'scenario { duration 40ms; seed 2 }\nhost { pcpus 2; load hog { threads 3; cpu 1ms; sleep 100us } }\nvm v { vcpus 4; guest { thread t { count 8; every 200us; cpu 20us } } }\n';
+
+test('shouldStop sees what the run has recorded so far: lanes, intervals with a timeline, latency samples; simulateAll adds the runs done', () => {
+  const sc = analyzeDocument(BUSY + 'variant b { vm v { vcpus 2 } }\n').scenario!;
+  const seen: { lanes: number; intervals: number; samples: number }[] = [];
+  simulate(sc, { timeline: true, checkEvery: 128, shouldStop: (s) => (s && seen.push(s), false) });
+  assert.ok(seen.length > 5, `${seen.length} polls`);
+  const lastOne = seen[seen.length - 1];
+  assert.ok(lastOne.lanes >= 4 + 8 + 3, `lanes ${lastOne.lanes}`);
+  assert.ok(lastOne.intervals > 1000 && lastOne.samples > 100, JSON.stringify(lastOne));
+  for (let i = 1; i < seen.length; i++) {
+    assert.ok(seen[i].intervals >= seen[i - 1].intervals && seen[i].samples >= seen[i - 1].samples, `poll ${i} went back`);
+  }
+  // Without a timeline no interval is recorded.
+  const noTl: number[] = [];
+  simulate(sc, { checkEvery: 128, shouldStop: (s) => (s && noTl.push(s.intervals), false) });
+  assert.ok(noTl.length > 0 && noTl.every((n) => n === 0));
+  // Two runs: the second one's polls include the first's final size.
+  const all: { lanes: number; intervals: number; samples: number }[] = [];
+  const rs = simulateAll(sc, { timeline: true, checkEvery: 128, shouldStop: (s) => (s && all.push(s), false) });
+  assert.deepEqual(rs.map((r) => r.name), ['base', 'b']);
+  const firstMax = Math.max(...seen.map((s) => s.intervals));
+  const later = all.filter((s) => s.intervals > firstMax);
+  assert.ok(later.length > 0, 'no poll of the second run counted the first run');
+  assert.ok(all[all.length - 1].lanes > lastOne.lanes, 'lanes of both runs');
+});
+
+test('reserveMs: the CPU estimate scaled by wall per CPU (at least 1), at most 90% of the budget', () => {
+  const r = { fixedMs: 10, perLaneUs: 10, perIntervalUs: 0.5, perSampleUs: 0.1 };
+  const size = { lanes: 1000, intervals: 2_000_000, samples: 100_000 };
+  // 10 + (10,000 + 1,000,000 + 10,000) us = 1,030 ms
+  assert.equal(reserveMs(r, size, 1, 100_000), 1030);
+  assert.equal(reserveMs(r, size, 0.5, 100_000), 1030); // more CPU than wall (GC threads): not less
+  assert.equal(reserveMs(r, size, 3, 100_000), 3090); // a loaded machine: the work after waits as the run did
+  assert.equal(reserveMs(r, size, 3, 2000), 1800); // the run keeps a tenth of the budget
+  fc.assert(
+    fc.property(fc.nat(1e7), fc.nat(1e7), fc.nat(1e5), fc.double({ min: 0, max: 20, noNaN: true }), fc.integer({ min: 1, max: 1e6 }), (iv, sm, ln, slow, budget) => {
+      const a = reserveMs(r, { lanes: ln, intervals: iv, samples: sm }, slow, budget);
+      const b = reserveMs(r, { lanes: ln, intervals: iv + 1000, samples: sm }, slow, budget);
+      return a >= 0 && a <= 0.9 * budget && b >= a;
+    }),
+  );
+});
+
+test('the sim worker keeps part of the budget for the outputs: it stops before the budget and says how much it kept', async () => {
+  const src = join(__dirname, '..', '..', 'server', 'src', 'sim', 'worker.ts');
+  const w = new Worker(`require('tsx/cjs'); require(${JSON.stringify(src)});`, { eval: true, workerData: { cancelBuffer: new SharedArrayBuffer(8) } });
+  try {
+    const answer = (id: number) =>
+      new Promise<{ msgs: Record<string, unknown>[]; at: Record<string, number> }>((resolve, reject) => {
+        const msgs: Record<string, unknown>[] = [];
+        const at: Record<string, number> = {};
+        w.on('error', reject);
+        w.on('message', (m: Record<string, unknown>) => {
+          if (m.id !== id || m.type === 'progress') return;
+          msgs.push(m);
+          at[m.type as string] = performance.now();
+          if (m.type === 'result' || m.type === 'error') resolve({ msgs, at });
+        });
+      });
+    const warm = answer(1);
+    w.postMessage({ type: 'run', id: 1, text: 'scenario { duration 1ms }\nhost { pcpus 1 }\nvm v { vcpus 1 }\n' });
+    await warm;
+    const long = BUSY.replace('duration 40ms', 'duration 1000s');
+    const run = async (id: number, reserve?: object) => {
+      const p = answer(id);
+      const t0 = performance.now();
+      w.postMessage({ type: 'run', id, text: long, wallMs: 1500, announceStop: true, timeline: true, transferTimelines: true, reserve });
+      const { msgs, at } = await p;
+      return { stopping: msgs.find((m) => m.type === 'stopping')!, stopMs: at.stopping - t0 };
+    };
+    // 20 us per interval: the reserve reaches most of the budget within a few hundred ms of run.
+    const kept = await run(2, { fixedMs: 50, perLaneUs: 0, perIntervalUs: 20, perSampleUs: 0 });
+    assert.equal(kept.stopping.reason, 'wall_limit');
+    const reserved = kept.stopping.reservedMs as number;
+    assert.ok(reserved > 300 && reserved <= 0.9 * 1500 + 1, `reservedMs ${reserved}`);
+    assert.ok(kept.stopMs < 1500, `stopped ${kept.stopMs.toFixed(0)} ms after the request (budget 1,500 ms)`);
+    const none = await run(3);
+    assert.equal(none.stopping.reason, 'wall_limit');
+    assert.equal(none.stopping.reservedMs, undefined);
+    assert.ok(none.stopMs >= 1500, `without a reserve it runs to the budget (${none.stopMs.toFixed(0)} ms)`);
+  } finally {
+    await w.terminate();
+  }
 });

@@ -25,7 +25,7 @@ import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
 import { displayPath, ioReason, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
-import type { SimRunRequest } from '../sim/worker';
+import type { SimRunRequest, WallReserve } from '../sim/worker';
 import { fmtNs } from '../core/format';
 import { MAX_TIMELINE_INTERVALS } from '../sim/record';
 import { unpackLaneIntervals } from '../sim/laneTransfer';
@@ -55,7 +55,8 @@ Options:
                         variant, latency charts, stalls, findings); opens offline in a browser
   --max-events N        stop each run after N engine events
   --wall-ms N           wall-clock budget for the whole command (default: the scenario's wall_limit;
-                        with --seeds/--sweep, the scenario's wall_limit applies to each run)
+                        with --seeds/--sweep, the scenario's wall_limit applies to each run); the
+                        run stops early enough to leave time for the outputs asked for
   --seeds N             run each selected variant with N seeds (the base seed, +1, ...) and report
                         every metric as a mean with a 95% Student-t interval; variants are
                         compared with Welch's t-test (prints vpscope.seeds/1 JSON with --json)
@@ -270,7 +271,18 @@ export async function main(args: string[]): Promise<number> {
   const needTimeline = Boolean(o.timeline || o['chrome-trace'] || o.html);
   const remaining = Math.max(0, budgetMs - (performance.now() - t0));
   const outcome = await runInWorker(
-    { text, uri: file, variant: wanted, seed: seed as number | undefined, maxEvents: maxEvents as number | undefined, timeline: needTimeline, transferTimelines: true, announceStop: true, wallMs: remaining },
+    {
+      text,
+      uri: file,
+      variant: wanted,
+      seed: seed as number | undefined,
+      maxEvents: maxEvents as number | undefined,
+      timeline: needTimeline,
+      transferTimelines: true,
+      announceStop: true,
+      wallMs: remaining,
+      reserve: simulateReserve({ html: Boolean(o.html), chrome: Boolean(o['chrome-trace']), timelineJson: o.timeline ? (o.json ? 1 : 0) + (o.out ? 1 : 0) : 0 }),
+    },
     remaining,
   );
   if (outcome.kind === 'error') {
@@ -333,9 +345,36 @@ export async function main(args: string[]): Promise<number> {
   if (stop) {
     const where = last ? `at ${fmtNs(last.stop.simulatedNs)} simulated${results.length > 1 || last.name !== 'base' ? ` in '${last.name}'` : ''}` : 'during set-up, nothing simulated';
     const n = notRun?.variants.length ?? 0;
-    process.stderr.write(terminalSafe(`vpscope simulate: stopped early (${stop}) ${where}${n ? `; ${n} variant${n === 1 ? '' : 's'} not run` : ''}\n`));
+    // The budget's part kept for the results and outputs (sim/worker.ts `reserveMs`), when it mattered.
+    const kept = stop === 'wall_limit' && outcome.reservedMs !== undefined && outcome.reservedMs >= 0.01 * budgetMs ? `, keeping ${fmtNs(outcome.reservedMs * 1e6)} of the ${fmtNs(budgetMs * 1e6)} budget for the results and outputs` : '';
+    process.stderr.write(terminalSafe(`vpscope simulate: stopped early (${stop}) ${where}${kept}${n ? `; ${n} variant${n === 1 ? '' : 's'} not run` : ''}\n`));
   }
   return stop === 'cancelled' ? EXIT_INTERRUPTED : 0;
+}
+
+/**
+ * The part of the wall budget kept for the work after a stop (sim/worker.ts `reserveMs`), by the
+ * outputs asked for. CPU time from the stop to the end of the command, measured here (8 Dec,
+ * 02:30 UTC, load 2.3-2.7, each output alone; BENCHMARKS.md "Wall budget: the work after a stop"):
+ * - latency summaries: 0.07-0.08 us per kept sample (storage benchmarks made long: 3.6 M samples
+ *   253 ms, 2.6 M samples 198 ms);
+ * - per timeline interval: `--html` 0.37 us, `--timeline --json` 0.25 us, `--chrome-trace` 0.72 us
+ *   (1,024-VP storage, 4.7-5.1 M intervals: 1.8 / 1.2 / 3.7 s);
+ * - per lane, with any of them: 10-13 us (131,072 guest threads: 2.0-2.2 s with 0.9-1.3 M
+ *   intervals).
+ * Each figure is taken 1.25x and summed over the outputs (a second output of the same timeline
+ * costs at least its encoding again).
+ */
+export function simulateReserve(out: { html: boolean; chrome: boolean; timelineJson: number }): WallReserve {
+  const per = (iv: number, n: number) => ({ iv: iv * n, lanes: n });
+  const parts = [per(0.37, out.html ? 1 : 0), per(0.72, out.chrome ? 1 : 0), per(0.25, out.timelineJson)];
+  const m = 1.25;
+  return {
+    fixedMs: 50 * m,
+    perSampleUs: 0.08 * m,
+    perIntervalUs: parts.reduce((a, p) => a + p.iv, 0) * m,
+    perLaneUs: parts.reduce((a, p) => a + p.lanes, 0) * 13 * m,
+  };
 }
 
 /** At most this many seeds per variant and point. */
@@ -349,7 +388,9 @@ const EXIT_INTERRUPTED = 130;
 const GRACE_MS = 500;
 
 type StopWhy = 'cancelled' | 'wall_limit';
-type WorkerOutcome = { kind: 'error'; message: string } | { kind: 'done'; results: VariantResult[]; notRun?: { names: string[]; reason: StopWhy }; killed?: StopWhy };
+type WorkerOutcome =
+  | { kind: 'error'; message: string }
+  | { kind: 'done'; results: VariantResult[]; notRun?: { names: string[]; reason: StopWhy }; killed?: StopWhy; reservedMs?: number };
 
 /**
  * Runs the simulation in the sim worker (server/src/sim/worker.ts). Ctrl-C stores the run's id in
@@ -386,9 +427,11 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
     let interrupted = false;
     let acknowledged = false;
     let started = false;
+    let reservedMs: number | undefined;
     const finish = (o: WorkerOutcome) => {
       if (settled) return;
       settled = true;
+      if (reservedMs !== undefined && o.kind === 'done') o.reservedMs = reservedMs;
       clearTimeout(wallTimer);
       clearTimeout(killTimer);
       process.removeListener('SIGINT', onSigint);
@@ -408,11 +451,12 @@ async function runInWorker(req: Omit<SimRunRequest, 'type' | 'id'>, remainingMs:
     };
     process.on('SIGINT', onSigint);
     const wallTimer = setTimeout(() => stop('wall_limit'), Math.min(remainingMs, 2 ** 31 - 1));
-    worker.on('message', (m: { type: string; fraction?: number; results?: VariantResult[]; message?: string; notRun?: { names: string[]; reason: StopWhy } }) => {
+    worker.on('message', (m: { type: string; fraction?: number; reservedMs?: number; results?: VariantResult[]; message?: string; notRun?: { names: string[]; reason: StopWhy } }) => {
       if (m.type === 'progress') progress.update(m.fraction ?? 0);
       else if (m.type === 'started') started = true;
       else if (m.type === 'stopping') {
         acknowledged = true; // it saw the stop: results follow
+        if (typeof m.reservedMs === 'number' && Number.isFinite(m.reservedMs)) reservedMs = m.reservedMs;
         clearTimeout(killTimer);
       }
       else if (m.type === 'result') {

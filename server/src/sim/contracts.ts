@@ -394,8 +394,11 @@ export interface SimOptions {
    * to stop (wall budget, cancellation). A stop during the set-up ends the run before its first
    * event: `simulate` throws {@link SetupStopped}, `simulateAll` reports the run as not run
    * (`onNotRun`). A model of fewer than 256 is never polled before its first event.
+   * `size` is what the runs have recorded so far (`simulateAll`: the runs done and this one), so
+   * that a shell with a wall budget can keep time for the work that follows a stop (results,
+   * outputs), which grows with it; the core itself reads no clock.
    */
-  shouldStop?: () => boolean | 'wall_limit' | 'cancelled' | undefined;
+  shouldStop?: (size?: RunSize) => boolean | 'wall_limit' | 'cancelled' | undefined;
   /**
    * Events between two polls of `shouldStop`: a number, or a function asked after each poll for
    * the next batch (a shell that reads its clock there can poll more often when events are slow).
@@ -418,6 +421,19 @@ export interface SimOptions {
    * core reads no clock; a caller that wants phase times reads its own.
    */
   onPhase?: (phase: 'run' | 'results', engine: Engine) => void;
+}
+
+/**
+ * What a run has recorded so far: the work after a stop (latency summaries, the timeline's
+ * build, transfer and encoding) grows with these.
+ */
+export interface RunSize {
+  /** Timeline lanes (threads, vCPUs, pCPUs...). */
+  lanes: number;
+  /** Timeline intervals recorded (0 without timelines). */
+  intervals: number;
+  /** Latency samples kept for the percentiles (at most 4 Mi per task). */
+  samples: number;
 }
 
 /** Everything a model needs at setup. */

@@ -116,6 +116,16 @@ export class SimRecorder implements Recorder {
     }
   }
 
+  /** Lanes so far. */
+  get laneCount(): number {
+    return this.specs.length;
+  }
+
+  /** Intervals recorded so far (0 without timelines). */
+  get intervalCount(): number {
+    return this.recorded;
+  }
+
   stateOf(lane: number): number {
     return this.ln[lane * this.stride];
   }
@@ -334,6 +344,13 @@ export class SimStats implements Stats {
     this.tasks.push(spec);
     this.series.push(new Series());
     return this.tasks.length - 1;
+  }
+
+  /** Latency samples kept for the percentiles, all tasks (what their summaries sort through). */
+  keptSamples(): number {
+    let n = 0;
+    for (const s of this.series) n += s.n;
+    return n;
   }
 
   sample(task: number, now: Ns, latencyNs: Ns): void {

@@ -11,7 +11,7 @@
  *   plain vCPU) -> host loads -> run -> results (run hazards: `analysis/run` withRunFindings).
  */
 import type { Scenario, Vm } from '../model/ir';
-import type { OpenHclBuilder, OpenHclVm, SimContext, SimOptions, StopReason } from './contracts';
+import type { OpenHclBuilder, OpenHclVm, RunSize, SimContext, SimOptions, StopReason } from './contracts';
 import { SetupStopped, STATE_BLOCKED, STATE_IDLE, STATE_RUNNABLE, STATE_RUNNING } from './contracts';
 import { Engine } from './engine';
 import { GuestVm } from './guest/guest';
@@ -58,11 +58,23 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
   // The timeline bound holds for the whole comparison, shared evenly, so that variants cut by it
   // are cut at about the same simulated time and stay comparable.
   const intervalsEach = Math.max(1, Math.floor((opts.maxTimelineIntervals ?? MAX_TIMELINE_INTERVALS) / Math.max(1, runs.length)));
+  // What the runs done so far recorded, added to the running one's at each poll (`RunSize`).
+  const done: RunSize = { lanes: 0, intervals: 0, samples: 0 };
+  let last: RunSize = { lanes: 0, intervals: 0, samples: 0 };
+  const ask = opts.shouldStop;
+  const shouldStop = ask && ((s?: RunSize) => {
+    if (s) last = s;
+    return ask(s ? { lanes: done.lanes + s.lanes, intervals: done.intervals + s.intervals, samples: done.samples + s.samples } : done);
+  });
   for (let i = 0; i < runs.length; i++) {
     const r = runs[i];
+    done.lanes += last.lanes;
+    done.intervals += last.intervals;
+    done.samples += last.samples;
+    last = { lanes: 0, intervals: 0, samples: 0 };
     // Many short variants never reach the engine's poll: the budget is also read between runs
     // (the first always starts, so a run that is out of time still reports what it has).
-    const before = i > 0 ? opts.shouldStop?.() : false;
+    const before = i > 0 ? opts.shouldStop?.(done) : false;
     if (before === 'cancelled' || before === 'wall_limit' || before === true) {
       opts.onNotRun?.(runs.slice(i).map((x) => x.name), before === true ? 'cancelled' : before);
       break;
@@ -70,7 +82,7 @@ export function simulateAll(scenario: Scenario, opts: SimulateAllOptions = {}): 
     const onProgress = opts.onProgress ? (f: number) => opts.onProgress!((i + f) / runs.length) : undefined;
     let res: VariantResult;
     try {
-      res = simulate(r.s, { ...opts, onProgress, maxTimelineIntervals: intervalsEach }, r.name, r.description);
+      res = simulate(r.s, { ...opts, onProgress, maxTimelineIntervals: intervalsEach, shouldStop }, r.name, r.description);
     } catch (e) {
       // Stopped while its model was being built: nothing of it ran.
       if (!(e instanceof SetupStopped)) throw e;
@@ -126,7 +138,8 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
   // The set-up of a large model takes seconds (64 VMs x 1,024 vCPUs x 1,024 threads: 18 s on two
   // loaded cores, measured here): the stop is polled there too, every 256 threads (or VMs). A
   // model of fewer never polls before its first event, as before.
-  const shouldStop = opts.shouldStop;
+  const ask = opts.shouldStop;
+  const shouldStop = ask && (() => ask({ lanes: rec.laneCount, intervals: rec.intervalCount, samples: stats.keptSamples() }));
   let ticks = 0;
   const setupTick = shouldStop
     ? () => {
@@ -214,8 +227,8 @@ export function simulate(scenario: Scenario, opts: SimOptions = {}, name = 'base
     maxEvents: opts.maxEvents ?? set.maxEvents,
     shouldStop:
       opts.timeline === true
-        ? () => (rec.cutNs !== undefined && (engine.events - e0) % unit === 0 ? 'timeline_limit' : opts.shouldStop?.())
-        : opts.shouldStop,
+        ? () => (rec.cutNs !== undefined && (engine.events - e0) % unit === 0 ? 'timeline_limit' : shouldStop?.())
+        : shouldStop,
     checkEvery:
       opts.timeline === true && adaptive !== undefined
         ? () => Math.min(Math.max(1, adaptive() | 0), unit - ((engine.events - e0) % unit))

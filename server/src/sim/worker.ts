@@ -11,7 +11,8 @@
  *   out: { type: 'progress', id, fraction }   (unless the run says progress: false)
  *        { type: 'started', id }   (with announceStop: the scenario is checked, the runs begin: from
  *                                   here a stop is polled, in the set-up too, every 256 threads)
- *        { type: 'stopping', id, reason }   (with announceStop: a stop was seen; the result follows)
+ *        { type: 'stopping', id, reason, reservedMs? }   (with announceStop: a stop was seen; the result
+ *                                   follows; reservedMs: the part of the budget kept for what follows)
  *        { type: 'result', id, results: VariantResult[], diagnostics: Diagnostic[], view?, notRun? }   (ranges are offsets)
  *        { type: 'error', id, message, diagnostics? }   (scenario errors or an internal failure)
  *
@@ -42,6 +43,7 @@ import type { ViewOrigin } from '../shared/view';
 import { packLaneIntervals } from './laneTransfer';
 import type { VariantResult } from './result';
 import type { SimulateAllOptions } from './run';
+import type { RunSize } from './contracts';
 
 /** What the view document says about its source (the rest comes from the run). */
 export interface SimViewRequest {
@@ -94,6 +96,44 @@ export interface SimRunRequest {
    * seen (the CLI waits for the results then).
    */
   announceStop?: boolean;
+  /**
+   * Keep part of `wallMs` for the work after a stop (results, then the caller's outputs): the
+   * run stops when the time spent plus the estimate of that work reaches the budget (see
+   * {@link reserveMs}). Absent: the whole budget goes to the runs.
+   */
+  reserve?: WallReserve;
+}
+
+/**
+ * CPU cost of the work that follows a stop, per unit of what the runs recorded (`RunSize`):
+ * the worker's results (latency summaries, the timelines' build and transfer) and what the caller
+ * then writes. Figures measured here (8 Dec, `vpscope simulate --wall-ms` on the 64- and
+ * 1,024-VP storage benchmarks made long, and on 131,072 guest threads, each output alone):
+ * see {@link simulateReserve} in cli/simulate.ts.
+ */
+export interface WallReserve {
+  /** Fixed part, ms. */
+  fixedMs: number;
+  /** Per timeline lane, us. */
+  perLaneUs: number;
+  /** Per timeline interval, us. */
+  perIntervalUs: number;
+  /** Per latency sample kept, us. */
+  perSampleUs: number;
+}
+
+/** Most of the budget the reserve may take: a run always gets at least a tenth of it. */
+export const MAX_RESERVE_SHARE = 0.9;
+
+/**
+ * Wall time to keep for the work after a stop: the CPU estimate of {@link WallReserve} for `size`,
+ * times how much slower than its CPU time this process has run so far (`wallPerCpu`, at least 1:
+ * on a loaded machine the work after the stop waits for the CPU as the run did), at most
+ * {@link MAX_RESERVE_SHARE} of the budget.
+ */
+export function reserveMs(r: WallReserve, size: RunSize, wallPerCpu: number, budgetMs: number): number {
+  const cpuMs = r.fixedMs + (size.lanes * r.perLaneUs + size.intervals * r.perIntervalUs + size.samples * r.perSampleUs) / 1000;
+  return Math.min(MAX_RESERVE_SHARE * budgetMs, cpuMs * Math.max(1, wallPerCpu));
 }
 
 
@@ -145,7 +185,17 @@ function run(req: SimRunRequest): void {
     }
   }
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const budget = req.wallMs ?? a.scenario.settings.wallLimitMs;
+  // The process's CPU time stands for this thread's: the caller waits while the run goes on.
+  const reserve = req.reserve;
+  const spentMs = (now: number) => {
+    if (!reserve) return now - t0;
+    const c = process.cpuUsage(cpu0);
+    const cpuMs = (c.user + c.system) / 1000;
+    return now - t0 + reserveMs(reserve, lastSize, cpuMs > 0 ? (now - t0) / cpuMs : 1, budget);
+  };
+  let lastSize: RunSize = { lanes: 0, intervals: 0, samples: 0 };
   let lastSent = -1;
   let stopping = false;
   let notRun: { names: string[]; reason: 'cancelled' | 'wall_limit' } | undefined;
@@ -157,17 +207,20 @@ function run(req: SimRunRequest): void {
     maxEvents: req.maxEvents,
     timeline: (req.timeline ?? true) || req.view !== undefined,
     checkEvery,
-    shouldStop: () => {
+    shouldStop: (size) => {
+      if (size) lastSize = size;
       const why =
         shared && Atomics.load(shared, 0) === req.id
           ? 'cancelled'
-          : performance.now() - t0 > budget || (shared && shared.length > 1 && Atomics.load(shared, 1) === req.id)
+          : spentMs(performance.now()) > budget || (shared && shared.length > 1 && Atomics.load(shared, 1) === req.id)
             ? 'wall_limit'
             : false;
       // Tells the parent the stop was seen: results follow (the CLI stops waiting for a reply).
       if (why && !stopping && req.announceStop) {
         stopping = true;
-        port.postMessage({ type: 'stopping', id: req.id, reason: why });
+        const now = performance.now();
+        const kept = why === 'wall_limit' ? Math.max(0, Math.round(spentMs(now) - (now - t0))) : 0;
+        port.postMessage({ type: 'stopping', id: req.id, reason: why, ...(kept > 0 ? { reservedMs: kept } : {}) });
       }
       return why;
     },
