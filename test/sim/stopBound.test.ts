@@ -11,7 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulate, simulateAll } from '../../server/src/sim/run';
-import { adaptiveBatch, reserveMs } from '../../server/src/sim/worker';
+import { adaptiveBatch } from '../../server/src/sim/worker';
+import { reserveMs } from '../../server/src/sim/reserve';
 import fc from 'fast-check';
 import { Engine } from '../../server/src/sim/engine';
 

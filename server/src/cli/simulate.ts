@@ -25,7 +25,8 @@ import { loadWebviewAssets, writeHtmlReport } from '../io/htmlReport';
 import { renderText } from './format';
 import { createProgress } from './progress';
 import { displayPath, ioReason, outputConflict, parseCommand, readScenarioText, terminalSafe, usageError, usageText, writeChunks, writeOut, simWorkerScript } from './common';
-import type { SimRunRequest, WallReserve } from '../sim/worker';
+import type { SimRunRequest } from '../sim/worker';
+import { outputReserve } from '../sim/reserve';
 import { fmtNs } from '../core/format';
 import { MAX_TIMELINE_INTERVALS } from '../sim/record';
 import { unpackLaneIntervals } from '../sim/laneTransfer';
@@ -281,7 +282,7 @@ export async function main(args: string[]): Promise<number> {
       transferTimelines: true,
       announceStop: true,
       wallMs: remaining,
-      reserve: simulateReserve({ html: Boolean(o.html), chrome: Boolean(o['chrome-trace']), timelineJson: o.timeline ? (o.json ? 1 : 0) + (o.out ? 1 : 0) : 0 }),
+      reserve: outputReserve({ html: Boolean(o.html), chrome: Boolean(o['chrome-trace']), timelineJson: o.timeline ? (o.json ? 1 : 0) + (o.out ? 1 : 0) : 0 }),
     },
     remaining,
   );
@@ -350,31 +351,6 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write(terminalSafe(`vpscope simulate: stopped early (${stop}) ${where}${kept}${n ? `; ${n} variant${n === 1 ? '' : 's'} not run` : ''}\n`));
   }
   return stop === 'cancelled' ? EXIT_INTERRUPTED : 0;
-}
-
-/**
- * The part of the wall budget kept for the work after a stop (sim/worker.ts `reserveMs`), by the
- * outputs asked for. CPU time from the stop to the end of the command, measured here (8 Dec,
- * 02:30 UTC, load 2.3-2.7, each output alone; BENCHMARKS.md "Wall budget: the work after a stop"):
- * - latency summaries: 0.07-0.08 us per kept sample (storage benchmarks made long: 3.6 M samples
- *   253 ms, 2.6 M samples 198 ms);
- * - per timeline interval: `--html` 0.37 us, `--timeline --json` 0.25 us, `--chrome-trace` 0.72 us
- *   (1,024-VP storage, 4.7-5.1 M intervals: 1.8 / 1.2 / 3.7 s);
- * - per lane, with any of them: 10-13 us (131,072 guest threads: 2.0-2.2 s with 0.9-1.3 M
- *   intervals).
- * Each figure is taken 1.25x and summed over the outputs (a second output of the same timeline
- * costs at least its encoding again).
- */
-export function simulateReserve(out: { html: boolean; chrome: boolean; timelineJson: number }): WallReserve {
-  const per = (iv: number, n: number) => ({ iv: iv * n, lanes: n });
-  const parts = [per(0.37, out.html ? 1 : 0), per(0.72, out.chrome ? 1 : 0), per(0.25, out.timelineJson)];
-  const m = 1.25;
-  return {
-    fixedMs: 50 * m,
-    perSampleUs: 0.08 * m,
-    perIntervalUs: parts.reduce((a, p) => a + p.iv, 0) * m,
-    perLaneUs: parts.reduce((a, p) => a + p.lanes, 0) * 13 * m,
-  };
 }
 
 /** At most this many seeds per variant and point. */

@@ -44,6 +44,7 @@ import { runDiagnostics, type RunDiagnosticsOptions } from '../report/runDiagnos
 import { withStallRelated } from '../report/runRelated';
 import type { VariantResult } from '../sim/result';
 import type { SimRunRequest } from '../sim/worker';
+import { outputReserve } from '../sim/reserve';
 import {
   INLINE_TRACE_JSON_BYTES,
   SimulationProgressNotification,
@@ -351,6 +352,8 @@ export class RunManager {
       ...(defaults.maxEvents !== undefined ? { maxEvents: defaults.maxEvents } : {}),
       timeline: params.exportChromeTrace !== undefined,
       ...(params.view ? { view: { file, sourceUri: uri, origin } } : {}),
+      // The view (built in the worker) and a Chrome export come after the run: within the wall limit too.
+      reserve: outputReserve({ html: params.view === true, chrome: params.exportChromeTrace !== undefined, timelineJson: 0 }),
     };
     const job = this.start<SimWorkerMessage, { results: VariantResult[]; diagnostics: Diagnostic[]; view?: ViewDocument }>(this.ctx.workers.sim, request, (m, finish, fail) => {
       if (m.type === 'progress') onProgress(m.fraction);

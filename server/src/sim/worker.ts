@@ -44,6 +44,7 @@ import { packLaneIntervals } from './laneTransfer';
 import type { VariantResult } from './result';
 import type { SimulateAllOptions } from './run';
 import type { RunSize } from './contracts';
+import { reserveMs, type WallReserve } from './reserve';
 
 /** What the view document says about its source (the rest comes from the run). */
 export interface SimViewRequest {
@@ -104,37 +105,6 @@ export interface SimRunRequest {
   reserve?: WallReserve;
 }
 
-/**
- * CPU cost of the work that follows a stop, per unit of what the runs recorded (`RunSize`):
- * the worker's results (latency summaries, the timelines' build and transfer) and what the caller
- * then writes. Figures measured here (8 Dec, `vpscope simulate --wall-ms` on the 64- and
- * 1,024-VP storage benchmarks made long, and on 131,072 guest threads, each output alone):
- * see {@link simulateReserve} in cli/simulate.ts.
- */
-export interface WallReserve {
-  /** Fixed part, ms. */
-  fixedMs: number;
-  /** Per timeline lane, us. */
-  perLaneUs: number;
-  /** Per timeline interval, us. */
-  perIntervalUs: number;
-  /** Per latency sample kept, us. */
-  perSampleUs: number;
-}
-
-/** Most of the budget the reserve may take: a run always gets at least a tenth of it. */
-export const MAX_RESERVE_SHARE = 0.9;
-
-/**
- * Wall time to keep for the work after a stop: the CPU estimate of {@link WallReserve} for `size`,
- * times how much slower than its CPU time this process has run so far (`wallPerCpu`, at least 1:
- * on a loaded machine the work after the stop waits for the CPU as the run did), at most
- * {@link MAX_RESERVE_SHARE} of the budget.
- */
-export function reserveMs(r: WallReserve, size: RunSize, wallPerCpu: number, budgetMs: number): number {
-  const cpuMs = r.fixedMs + (size.lanes * r.perLaneUs + size.intervals * r.perIntervalUs + size.samples * r.perSampleUs) / 1000;
-  return Math.min(MAX_RESERVE_SHARE * budgetMs, cpuMs * Math.max(1, wallPerCpu));
-}
 
 
 export interface SimCancelRequest {
