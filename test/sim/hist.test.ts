@@ -121,3 +121,39 @@ test('summary of a long series (decimation past 4 Mi samples) equals the referen
   assert.deepEqual(s.hist, r.hist);
   assert.equal(r.hist!.counts.reduce((a, b) => a + b, 0), (1 << 21) + Math.ceil(300_001 / 2));
 });
+
+test('thousands of samples in a few decades (bins read from a table of cells): same bins and percentiles as a sort and a scan of the edges', () => {
+  const edges = Array.from({ length: 100 }, (_, k) => Number(Math.pow(10, k / HIST_BINS_PER_DECADE).toPrecision(4)));
+  const pick = fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 9 }));
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 1, max: 25 }), fc.array(pick, { minLength: 1000, maxLength: 3000 }), (k, span, picks) => {
+      const lo = edges[k];
+      const hi = edges[k + span];
+      const xs = picks.map(([u, kind]) => {
+        const e = edges[k + Math.floor(u * span)];
+        if (kind === 0) return 0;
+        if (kind === 1) return e; // exactly on an edge
+        if (kind === 2) return Math.max(1, e * (1 - 1e-12)); // just below one
+        if (kind === 3) return Math.round(lo + u * (hi - lo)); // integer ns, as the simulator's
+        return lo * Math.pow(hi / lo, u); // continuous, log-uniform
+      });
+      const h = logHistogram(xs)!;
+      assert.equal(h.counts.reduce((a, b) => a + b, 0), xs.length);
+      const want = h.counts.map(() => 0);
+      for (const x of xs) {
+        let b = 0;
+        while (b < want.length - 1 && x >= h.edgesNs[b + 1]) b++;
+        want[b]++;
+      }
+      assert.deepEqual(h.counts, want);
+      const st = new SimStats(1, 0);
+      const t = st.task({ name: 'a', kind: 'other' });
+      for (const v of xs) st.sample(t, 10, v);
+      const s = st.latency(t);
+      const r = reference(xs);
+      assert.deepEqual([s.p50, s.p90, s.p99], [r.p50, r.p90, r.p99]);
+      assert.deepEqual(s.hist, h);
+    }),
+    { numRuns: 60 },
+  );
+});

@@ -222,9 +222,29 @@ export const HIST_BINS_PER_DECADE = 10;
 
 const histEdge = (k: number) => Number(Math.pow(10, k / HIST_BINS_PER_DECADE).toPrecision(4));
 
-/** Log-spaced histogram of `a[0..n)` (see {@link LatencySummary.hist}). Deterministic. */
-export function logHistogram(a: ArrayLike<number>, n = a.length): { edgesNs: number[]; counts: number[] } | undefined {
-  if (n === 0) return undefined;
+// A double's high 32 bits (sign, exponent, top of the mantissa) as an integer: for positive
+// doubles it grows with the value, so its top bits name a "cell" of 1/128 of an octave (0.54% wide)
+// that lies in one bin or straddles two (bins are ~26% wide). A table per histogram gives each cell
+// the bin of its lowest value; a sample's bin is then its cell's, corrected against the edges by
+// the same comparisons as before, so the bins are exactly those of the edges (no log10 per sample).
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+const HI_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const CELL_SHIFT = 13;
+/** Cell tables larger than this (a range of more than 512 octaves), or than 4 per sample, are not built: log10 per sample instead. */
+const MAX_CELLS = 1 << 16;
+const cellOf = (v: number) => {
+  F64[0] = v;
+  return U32[HI_WORD] >>> CELL_SHIFT;
+};
+
+/**
+ * The bins of the samples `a[0..n)` (n > 0): fills `counts` (one per bin, zeroed here) and, when
+ * given, `binOfSample` (each sample's bin); returns the edges. Plain functions over typed arrays
+ * (no class): a full GC between two runs frees a class's hidden classes and V8 then throws away the
+ * code compiled for them (BENCHMARKS.md, engine4), which made a first version of this twice as slow.
+ */
+function histEdges(a: Float64Array, n: number): Float64Array {
   let lo = Infinity;
   let hi = 0;
   for (let i = 0; i < n; i++) {
@@ -233,33 +253,117 @@ export function logHistogram(a: ArrayLike<number>, n = a.length): { edgesNs: num
     if (v > hi) hi = v;
   }
   if (!(hi >= 1)) lo = hi = 1;
-  // Bin k covers [histEdge(k), histEdge(k+1)); the log10 estimate is corrected against the edges.
-  const binOf = (v: number) => {
-    let k = Math.floor(Math.log10(v) * HIST_BINS_PER_DECADE);
-    while (v < histEdge(k)) k--;
-    while (v >= histEdge(k + 1)) k++;
-    return k;
-  };
   const k0 = binOf(lo);
   const k1 = binOf(hi);
-  const edgesNs: number[] = [];
-  for (let k = k0; k <= k1 + 1; k++) edgesNs.push(histEdge(k));
-  const last = k1 - k0;
-  const counts = new Array<number>(last + 1).fill(0);
-  for (let i = 0; i < n; i++) {
-    const v = a[i];
-    if (!(v >= 1)) {
-      counts[0]++;
-      continue;
-    }
-    let b = Math.min(last, Math.max(0, Math.floor(Math.log10(v) * HIST_BINS_PER_DECADE) - k0));
-    while (b > 0 && v < edgesNs[b]) b--;
-    while (b < last && v >= edgesNs[b + 1]) b++;
-    counts[b]++;
-  }
-  return { edgesNs, counts };
+  const edges = new Float64Array(k1 - k0 + 2);
+  for (let k = k0; k <= k1 + 1; k++) edges[k - k0] = histEdge(k);
+  return edges;
 }
 
+/** Bin k covers [histEdge(k), histEdge(k+1)); the log10 estimate is corrected against the edges. */
+function binOf(v: number): number {
+  let k = Math.floor(Math.log10(v) * HIST_BINS_PER_DECADE);
+  while (v < histEdge(k)) k--;
+  while (v >= histEdge(k + 1)) k++;
+  return k;
+}
+
+/** The bin of `v` (>= 1) among `edges`, from the guess `b`: the comparisons that define the bins. */
+function correctBin(v: number, b: number, edges: Float64Array, last: number): number {
+  while (b > 0 && v < edges[b]) b--;
+  while (b < last && v >= edges[b + 1]) b++;
+  return b;
+}
+
+/** The bin of `v` (>= 1) guessed by log10 (then corrected), `k0` the first edge's bin number. */
+function guessBin(v: number, k0: number, last: number): number {
+  return Math.min(last, Math.max(0, Math.floor(Math.log10(v) * HIST_BINS_PER_DECADE) - k0));
+}
+
+/** Counts per bin of `a[0..n)` into `counts` (length edges.length - 1), each sample's bin into `binOfSample` if given. */
+function histCounts(a: Float64Array, n: number, edges: Float64Array, counts: Float64Array, binOfSample: Uint16Array | undefined): void {
+  const last = edges.length - 2;
+  counts.fill(0);
+  const c0 = cellOf(edges[0]);
+  const cells = cellOf(edges[last + 1]) - c0 + 1;
+  if (cells > MAX_CELLS || cells > 4 * n) {
+    // A table larger than the samples would cost more than it saves: log10 per sample.
+    const k0 = binOf(edges[0]);
+    for (let i = 0; i < n; i++) {
+      const v = a[i];
+      const b = v >= 1 ? correctBin(v, guessBin(v, k0, last), edges, last) : 0;
+      counts[b]++;
+      if (binOfSample !== undefined) binOfSample[i] = b;
+    }
+    return;
+  }
+  // Each cell's bin: the bin of its lowest value (cells below the first edge: bin 0).
+  const tab = new Int32Array(cells);
+  for (let c = 0, b = 0; c < cells; c++) {
+    U32[HI_WORD] = (c0 + c) << CELL_SHIFT;
+    U32[1 - HI_WORD] = 0;
+    b = correctBin(F64[0], b, edges, last);
+    tab[c] = b;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    let b = 0;
+    if (v >= 1) {
+      F64[0] = v;
+      b = tab[(U32[HI_WORD] >>> CELL_SHIFT) - c0];
+      while (b > 0 && v < edges[b]) b--;
+      while (b < last && v >= edges[b + 1]) b++;
+    }
+    counts[b]++;
+    if (binOfSample !== undefined) binOfSample[i] = b;
+  }
+}
+
+/** Log-spaced histogram of `a[0..n)` (see {@link LatencySummary.hist}). Deterministic. */
+export function logHistogram(a: ArrayLike<number>, n = a.length): { edgesNs: number[]; counts: number[] } | undefined {
+  if (n === 0) return undefined;
+  const f = a instanceof Float64Array ? a : Float64Array.from({ length: n }, (_, i) => a[i]);
+  const edges = histEdges(f, n);
+  const counts = new Float64Array(edges.length - 1);
+  histCounts(f, n, edges, counts, undefined);
+  return { edgesNs: Array.from(edges), counts: Array.from(counts) };
+}
+
+/**
+ * The values of ranks `ranks` (0-based, each in [0, n)) of `a[0..n)`, given its bins and their
+ * counts: the bin holding each rank by the counts, then a selection among that bin's samples only
+ * (bins hold contiguous ranges of values, so rank r is rank r - (samples in lower bins) there).
+ * The same values a selection over all samples gives; `a` is not changed.
+ */
+function ranksByBins(a: Float64Array, n: number, binOfSample: Uint16Array, counts: Float64Array, ranks: number[]): number[] {
+  const nb = counts.length;
+  // For each rank: its bin and its rank within the bin.
+  const bin: number[] = [];
+  const within: number[] = [];
+  for (const r of ranks) {
+    let b = 0;
+    let below = 0;
+    while (b < nb - 1 && below + counts[b] <= r) below += counts[b++];
+    bin.push(b);
+    within.push(r - below);
+  }
+  // Gather the samples of the bins asked for (at most one array per distinct bin).
+  const want = new Int32Array(nb).fill(-1);
+  const parts: Float64Array[] = [];
+  for (const b of bin) if (want[b] < 0) {
+    want[b] = parts.length;
+    parts.push(new Float64Array(counts[b]));
+  }
+  const fill = new Int32Array(parts.length);
+  for (let i = 0; i < n; i++) {
+    const p = want[binOfSample[i]];
+    if (p >= 0) parts[p][fill[p]++] = a[i];
+  }
+  return bin.map((b, j) => {
+    const part = parts[want[b]];
+    return selectKth(part, within[j], 0, part.length - 1);
+  });
+}
 
 /** Samples kept per task before decimation (count, mean and max stay exact beyond it). */
 const SAMPLE_CAP = 1 << 22;
@@ -304,15 +408,16 @@ class Series {
   summary(): LatencySummary {
     if (this.count === 0) return { count: 0, p50: 0, p90: 0, p99: 0, max: 0, mean: 0, unfinished: 0 };
     // Nearest-rank percentiles by selection (O(n) each) instead of a full sort of millions of samples.
-    const a = this.buf.slice(0, this.n);
-    const rank = (p: number) => Math.min(a.length - 1, Math.max(0, Math.ceil(p * a.length) - 1));
-    const p99 = selectKth(a, rank(0.99), 0, a.length - 1);
-    const p90 = selectKth(a, rank(0.9), 0, rank(0.99));
-    const p50 = selectKth(a, rank(0.5), 0, rank(0.9));
-    const out: LatencySummary = { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count), unfinished: this.unfinished };
-    const hist = logHistogram(this.buf, this.n);
-    if (hist) out.hist = hist;
-    return out;
+    // The histogram's bins first; then each percentile is selected among the samples of the bin
+    // that holds its rank, not among all of them (same values: tested against a sort).
+    const n = this.n;
+    const edges = histEdges(this.buf, n);
+    const counts = new Float64Array(edges.length - 1);
+    const binOfSample = new Uint16Array(n);
+    histCounts(this.buf, n, edges, counts, binOfSample);
+    const rank = (p: number) => Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1));
+    const [p50, p90, p99] = ranksByBins(this.buf, n, binOfSample, counts, [rank(0.5), rank(0.9), rank(0.99)]);
+    return { count: this.count, p50, p90, p99, max: this.max, mean: Math.round(this.sum / this.count), unfinished: this.unfinished, hist: { edgesNs: Array.from(edges), counts: Array.from(counts) } };
   }
 }
 
