@@ -361,25 +361,32 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     const ts = now[0];
     const d = ts - t.since;
     if (d > 0) {
+      // One call of push (inlined: see LaneBuilder.push), the lane made before the cause is named.
+      let drawn = -1;
       switch (t.state) {
         case St.Running:
           t.runningNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
+          drawn = LaneState.Running;
           break;
         case St.Runnable:
           t.runnableNs += d;
           if (t.waitKind === WaitKind.Preempted) t.preemptedWaitNs += d;
           else t.wokenWaitNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
+          drawn = LaneState.Runnable;
           break;
         case St.Sleeping:
           t.sleepingNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Sleeping);
+          drawn = LaneState.Sleeping;
           break;
         case St.Blocked:
           t.blockedNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Blocked);
+          drawn = LaneState.Blocked;
           break;
+      }
+      if (keepTimeline && drawn >= 0) {
+        const lane = laneOf(t);
+        const why = drawn === LaneState.Running ? (t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1) : drawn === LaneState.Runnable ? cause : -1;
+        lane.push(t.since, ts, drawn, why);
       }
     }
     if (t.vcpu) {
@@ -458,14 +465,13 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     const d = ts - c.segStart;
     if (c.cur === UNKNOWN || d <= 0) return;
     chargeRange(c, c.segStart, ts, c.cur);
-    if (c.cur === IDLE) {
-      c.idleNs += d;
-      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Idle);
-    } else {
+    if (c.cur === IDLE) c.idleNs += d;
+    else {
       c.busyNs += d;
       c.byThread.add(c.cur, d);
-      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
     }
+    // One call of push (inlined: see LaneBuilder.push).
+    if (keepTimeline) c.lane!.push(c.segStart, ts, c.cur === IDLE ? LaneState.Idle : LaneState.Running, c.cur === IDLE ? -1 : causeOfThread(c.cur));
     c.segStart = ts;
   }
 
