@@ -251,22 +251,27 @@ function readVarint(v: Uint8Array, pos: number): number {
   return x;
 }
 
-/** Start and end of the interval {@link readInterval} read last (its bytes end at {@link varEnd}). */
-let ivStart = 0;
-let ivEnd = 0;
+/**
+ * [0] start and [1] end of the interval {@link readInterval} read last (its bytes end at
+ * {@link varEnd}); [1] is also the previous end it reads. A typed array, not two module-level
+ * variables: a double stored in a variable of a closure or module is a new heap number per store
+ * (two per interval: most of the garbage of `analyze --json`, see BENCHMARKS.md, tspeed11).
+ */
+const iv = new Float64Array(2);
 
 /**
  * The interval of a variable-length chunk at `v[pos]` (key varint, gap varint when the key is odd,
- * length varint), the previous interval ending at `prevEnd`: its start and end go to
- * {@link ivStart} and {@link ivEnd}, the position after it to {@link varEnd}; returns the key
- * (`key >>> 1` is the interval's state/cause pair).
+ * length varint), the previous interval ending at `iv[1]`: its start and end go to `iv[0]` and
+ * `iv[1]`, the position after it to {@link varEnd}; returns the key (`key >>> 1` is the
+ * interval's state/cause pair). The previous end is not an argument: a double argument of a call
+ * that is not inlined is boxed.
  */
-function readInterval(v: Uint8Array, pos: number, prevEnd: number): number {
+function readInterval(v: Uint8Array, pos: number): number {
   const x = readVarint(v, pos);
-  let start = prevEnd;
+  let start = iv[1];
   if (x & 1) start += readVarint(v, varEnd);
-  ivEnd = start + readVarint(v, varEnd);
-  ivStart = start;
+  iv[1] = start + readVarint(v, varEnd);
+  iv[0] = start;
   return x;
 }
 
@@ -345,20 +350,18 @@ function decodeVar(ch: VarChunk, k0: number, count: number, s: Float64Array, e: 
   const k1 = k0 + count;
   let k = k0 & ~((1 << BASE_BITS) - 1);
   let pos = 0;
-  let end = 0;
   for (; k < k1; k++) {
     if ((k & ((1 << BASE_BITS) - 1)) === 0) {
       pos = ch.at[k >>> BASE_BITS];
-      end = ch.base[k >>> BASE_BITS];
+      iv[1] = ch.base[k >>> BASE_BITS];
     }
-    const x = readInterval(v, pos, end);
+    const x = readInterval(v, pos);
     pos = varEnd;
-    end = ivEnd;
     if (k >= k0) {
       const o = out + k - k0;
       const pr = x - (x & 1); // pair * 2
-      s[o] = ivStart;
-      e[o] = end;
+      s[o] = iv[0];
+      e[o] = iv[1];
       st[o] = pairs[pr];
       cs[o] = pairs[pr + 1];
     }
@@ -449,7 +452,12 @@ export class LaneBuilder {
     this.cs = new Int32Array(capacity);
   }
 
-  /** Adds `[startNs, endNs)` in `state` (index), caused by `cause` (index or -1). */
+  /**
+   * Adds `[startNs, endNs)` in `state` (index), caused by `cause` (index or -1). Kept small, the
+   * rare growth in {@link makeRoom}, so that V8 inlines it into the reconstruction's loops: a call
+   * that is not inlined boxes its two double arguments (two heap numbers per interval, see
+   * BENCHMARKS.md, tspeed11).
+   */
   push(startNs: number, endNs: number, state: number, cause = -1): void {
     if (endNs <= startNs) return;
     let n = this.length - this.base;
@@ -457,29 +465,34 @@ export class LaneBuilder {
       this.ends[n - 1] = endNs;
       return;
     }
-    if (n === this.starts.length) {
-      if (n < CHUNK) this.grow();
-      else {
-        const ch = compactChunk(this.starts, this.ends, this.st, this.cs);
-        this.full.push(ch);
-        this.base += CHUNK;
-        // The arrays the compact chunk does not keep are filled again (no garbage per chunk).
-        if (ch.v === null) {
-          if (ch.sw !== null) this.starts = new Float64Array(CHUNK);
-          if (ch.ew !== null) this.ends = new Float64Array(CHUNK);
-          if (ch.p === null) {
-            this.st = new Int32Array(CHUNK);
-            this.cs = new Int32Array(CHUNK);
-          }
-        }
-        n = 0;
-      }
-    }
+    if (n === this.starts.length) n = this.makeRoom();
     this.starts[n] = startNs;
     this.ends[n] = endNs;
     this.st[n] = state;
     this.cs[n] = cause;
     this.length++;
+  }
+
+  /** Room for one more interval in the current arrays (full: grown, or kept as a chunk); its index there. */
+  private makeRoom(): number {
+    const n = this.length - this.base;
+    if (n < CHUNK) {
+      this.grow();
+      return n;
+    }
+    const ch = compactChunk(this.starts, this.ends, this.st, this.cs);
+    this.full.push(ch);
+    this.base += CHUNK;
+    // The arrays the compact chunk does not keep are filled again (no garbage per chunk).
+    if (ch.v === null) {
+      if (ch.sw !== null) this.starts = new Float64Array(CHUNK);
+      if (ch.ew !== null) this.ends = new Float64Array(CHUNK);
+      if (ch.p === null) {
+        this.st = new Int32Array(CHUNK);
+        this.cs = new Int32Array(CHUNK);
+      }
+    }
+    return 0;
   }
 
   startAt(i: number): number {
@@ -527,29 +540,25 @@ export class LaneBuilder {
     const k = i & CHUNK_MASK;
     const v = ch.v;
     let pos: number;
-    let end: number;
     let j: number;
     if (i === this.curI + 1 && (k & ((1 << BASE_BITS) - 1)) !== 0) {
       pos = this.curPos;
-      end = this.curEnd;
+      iv[1] = this.curEnd;
       j = k;
     } else {
       const g = k >>> BASE_BITS;
       pos = ch.at[g];
-      end = ch.base[g]; // the group's first interval has no gap: it starts here
+      iv[1] = ch.base[g]; // the group's first interval has no gap: it starts here
       j = g << BASE_BITS;
     }
     let pair = 0;
-    let start = 0;
     for (; j <= k; j++) {
-      pair = readInterval(v, pos, end) >>> 1;
+      pair = readInterval(v, pos) >>> 1;
       pos = varEnd;
-      start = ivStart;
-      end = ivEnd;
     }
     this.curI = i;
-    this.curStart = start;
-    this.curEnd = end;
+    this.curStart = iv[0];
+    this.curEnd = iv[1];
     this.curState = ch.pairs[pair * 2];
     this.curCause = ch.pairs[pair * 2 + 1];
     this.curPos = pos;

@@ -336,7 +336,11 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
   }
 
   // --- State bookkeeping ---------------------------------------------------------------------
-  function vcpuLevel(src: number, ts: number, delta: number): void {
+  /** The time of a {@link vcpuLevel} change (not an argument: it would be boxed, see setState). */
+  const levelTs = new Float64Array(1);
+  /** Source `src`'s count of active vCPU threads changes by `delta` at levelTs[0]. */
+  function vcpuLevel(src: number, delta: number): void {
+    const ts = levelTs[0];
     const a = activity[src];
     const d = ts - a.last;
     if (d > 0) {
@@ -347,33 +351,49 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     if (a.timeAtLevel[a.level] === undefined) a.timeAtLevel[a.level] = 0;
   }
 
-  /** Accounts [since, ts) in the current state and starts `next` at ts. */
-  function setState(t: ThreadSched, next: St, ts: number, cause = -1): void {
+  /**
+   * Accounts [since, now[0]) in the current state and starts `next` at now[0]. The time comes in
+   * `now`, not as an argument: this call is not inlined into its callers, and a double argument
+   * of a call that is not inlined is boxed (a heap number per call: the garbage of the
+   * reconstruction loop, see BENCHMARKS.md, tspeed11). {@link setStateAt} for another time.
+   */
+  function setState(t: ThreadSched, next: St, cause = -1): void {
+    const ts = now[0];
     const d = ts - t.since;
     if (d > 0) {
+      // One call of push (inlined: see LaneBuilder.push), the lane made before the cause is named.
+      let drawn = -1;
       switch (t.state) {
         case St.Running:
           t.runningNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Running, t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1);
+          drawn = LaneState.Running;
           break;
         case St.Runnable:
           t.runnableNs += d;
           if (t.waitKind === WaitKind.Preempted) t.preemptedWaitNs += d;
           else t.wokenWaitNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Runnable, cause);
+          drawn = LaneState.Runnable;
           break;
         case St.Sleeping:
           t.sleepingNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Sleeping);
+          drawn = LaneState.Sleeping;
           break;
         case St.Blocked:
           t.blockedNs += d;
-          if (keepTimeline) laneOf(t).push(t.since, ts, LaneState.Blocked);
+          drawn = LaneState.Blocked;
           break;
+      }
+      if (keepTimeline && drawn >= 0) {
+        const lane = laneOf(t);
+        const why = drawn === LaneState.Running ? (t.cpu >= 0 ? causeOfCpu(t.src, t.cpu) : -1) : drawn === LaneState.Runnable ? cause : -1;
+        lane.push(t.since, ts, drawn, why);
       }
     }
     if (t.vcpu) {
-      if (active(t.state) !== active(next)) vcpuLevel(t.src, Math.max(ts, t.since), active(next) ? 1 : -1);
+      if (active(t.state) !== active(next)) {
+        levelTs[0] = Math.max(ts, t.since);
+        vcpuLevel(t.src, active(next) ? 1 : -1);
+      }
     } else if (logging && active(t.state) !== active(next)) {
       // Not known yet whether t is a vCPU thread: kept, replayed by finishWith if it is.
       if (logFill === LOG_CHUNK) newLogChunk();
@@ -383,6 +403,14 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     }
     t.state = next;
     t.since = ts;
+  }
+
+  /** {@link setState} at `ts` (off the per-event paths: `ts` is boxed), now[0] kept. */
+  function setStateAt(t: ThreadSched, next: St, ts: number, cause = -1): void {
+    const keep = now[0];
+    now[0] = ts;
+    setState(t, next, cause);
+    now[0] = keep;
   }
 
   function charge(w: ThreadSched, thief: number, ns: number): void {
@@ -401,9 +429,10 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     }
   }
 
-  /** Charges the part of the current segment of w's wait CPU up to ts, then moves its mark to ts. */
-  function settleWaiter(w: ThreadSched, ts: number): void {
+  /** Charges the part of the current segment of w's wait CPU up to now[0], then moves its mark there. */
+  function settleWaiter(w: ThreadSched): void {
     if (w.cpu < 0) return;
+    const ts = now[0];
     const c = cpuOf(w.src, w.cpu);
     if (c.cur !== UNKNOWN) {
       const s = Math.max(c.segStart, w.attribSince);
@@ -422,28 +451,36 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     }
   }
 
-  /** Lists w as a waiter of `cpu` from ts; a new wait unless `sameWait` (a migration). */
-  function addWaiter(w: ThreadSched, cpu: number, ts: number, sameWait = false): void {
+  /** Lists w as a waiter of `cpu` from now[0]; a new wait unless `sameWait` (a migration). */
+  function addWaiter(w: ThreadSched, cpu: number, sameWait = false): void {
     w.cpu = cpu;
-    w.attribSince = ts;
+    w.attribSince = now[0];
     if (!sameWait) w.stretchStolen.clear();
     cpuOf(w.src, cpu).waiters.push(w);
   }
 
-  /** Ends CPU c's current segment at ts: charges waiters, draws the CPU lane. */
-  function endSegment(c: CpuSched, ts: number): void {
+  /** Ends CPU c's current segment at now[0]: charges waiters, draws the CPU lane. */
+  function endSegment(c: CpuSched): void {
+    const ts = now[0];
     const d = ts - c.segStart;
     if (c.cur === UNKNOWN || d <= 0) return;
     chargeRange(c, c.segStart, ts, c.cur);
-    if (c.cur === IDLE) {
-      c.idleNs += d;
-      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Idle);
-    } else {
+    if (c.cur === IDLE) c.idleNs += d;
+    else {
       c.busyNs += d;
       c.byThread.add(c.cur, d);
-      if (keepTimeline) c.lane!.push(c.segStart, ts, LaneState.Running, causeOfThread(c.cur));
     }
+    // One call of push (inlined: see LaneBuilder.push).
+    if (keepTimeline) c.lane!.push(c.segStart, ts, c.cur === IDLE ? LaneState.Idle : LaneState.Running, c.cur === IDLE ? -1 : causeOfThread(c.cur));
     c.segStart = ts;
+  }
+
+  /** {@link endSegment} at `ts` (off the per-event paths), now[0] kept. */
+  function endSegmentAt(c: CpuSched, ts: number): void {
+    const keep = now[0];
+    now[0] = ts;
+    endSegment(c);
+    now[0] = keep;
   }
 
   const topThief = (t: ThreadSched): number => t.stretchStolen.top(UNKNOWN);
@@ -458,7 +495,7 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     const ts = now[0];
     switch (t.state) {
       case St.Runnable: {
-        if (t.cpu !== c.cpu) settleWaiter(t, ts);
+        if (t.cpu !== c.cpu) settleWaiter(t);
         removeWaiter(t);
         const d = ts - t.since;
         let cause = woken;
@@ -478,7 +515,7 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
             if (wouldKeep(t.stretches, d, k)) keepLongest(t.stretches, example(t.since, d, thief, t.cpu), k);
           }
         }
-        setState(t, St.Running, ts, cause);
+        setState(t, St.Running, cause);
         break;
       }
       case St.Sleeping:
@@ -487,15 +524,15 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
           // The wakeup is missing but sched_waking dates it.
           stats.count('wakeup_from_waking');
           wakeFlow(t.wakingBy, t, t.wakingTs, t.wakingTs);
-          setState(t, St.Runnable, t.wakingTs);
+          setStateAt(t, St.Runnable, t.wakingTs);
           t.waitKind = WaitKind.Woken;
           t.wakeups++;
           t.wakeLatency.push(ts - t.wakingTs);
-          setState(t, St.Running, ts, woken);
+          setState(t, St.Running, woken);
         } else {
           stats.count('missing_wakeup');
           t.missingWakeups++;
-          setState(t, St.Running, ts);
+          setState(t, St.Running);
         }
         break;
       case St.Running:
@@ -504,14 +541,14 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
           stats.count('missing_switch_out');
           const o = cpuOf(t.src, t.cpu);
           if (o.cur === t.index) {
-            endSegment(o, ts);
+            endSegment(o);
             o.cur = UNKNOWN;
           }
         }
-        setState(t, St.Running, ts);
+        setState(t, St.Running);
         break;
       default:
-        setState(t, St.Running, ts);
+        setState(t, St.Running);
     }
     if (t.lastRunCpu >= 0 && t.lastRunCpu !== c.cpu && !t.migratedSinceRun) t.migrations++;
     t.migratedSinceRun = false;
@@ -536,18 +573,18 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     t.lastRunCpu = c.cpu;
     if (code === TaskState.Running || code === TaskState.Preempted) {
       t.preemptions++;
-      setState(t, St.Runnable, ts);
+      setState(t, St.Runnable);
       t.waitKind = WaitKind.Preempted;
-      addWaiter(t, c.cpu, ts);
+      addWaiter(t, c.cpu);
     } else if (code === TaskState.Dead || code === TaskState.Zombie || (code > 0 && (code & (TaskState.Dead | TaskState.Zombie)) !== 0)) {
-      setState(t, St.Dead, ts);
+      setState(t, St.Dead);
     } else if (code > 0 && (code & TaskState.Blocked) !== 0) {
       t.voluntary++;
-      setState(t, St.Blocked, ts);
+      setState(t, St.Blocked);
     } else {
       // S, I, T, t, P and unreadable states: not runnable, not in D.
       t.voluntary++;
-      setState(t, St.Sleeping, ts);
+      setState(t, St.Sleeping);
     }
   }
 
@@ -565,15 +602,15 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
         if (t.state === St.Running && t.cpu !== c.cpu && t.cpu >= 0) {
           const o = cpuOf(t.src, t.cpu);
           if (o.cur === t.index) {
-            endSegment(o, ts);
+            endSegment(o);
             o.cur = UNKNOWN;
           }
         }
         if (t.state === St.Runnable) {
-          settleWaiter(t, ts);
+          settleWaiter(t);
           removeWaiter(t);
         }
-        setState(t, St.Running, ts);
+        setState(t, St.Running);
         t.cpu = t.lastRunCpu = c.cpu;
         t.lastSeen = ts;
         c.cur = idx;
@@ -594,11 +631,11 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
       // A switch away from a real task was lost: its state afterwards is unknown.
       stats.count('missing_switch_out');
       const q = thr(c.cur);
-      endSegment(c, at);
+      endSegmentAt(c, at);
       q.lastSeen = at;
       q.lastRunCpu = c.cpu;
-      setState(q, St.Unknown, at);
-    } else endSegment(c, at);
+      setStateAt(q, St.Unknown, at);
+    } else endSegmentAt(c, at);
     if (!t) {
       c.cur = IDLE;
       c.segStart = at;
@@ -666,11 +703,11 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
   /** Thread w, not running, is woken at `now[0]` to wait on `cpu`. */
   function wakeUp(w: ThreadSched, cpu: number): void {
     const ts = now[0];
-    setState(w, St.Runnable, ts);
+    setState(w, St.Runnable);
     w.waitKind = WaitKind.Woken;
     w.wakeups++;
     w.wakingTs = -1;
-    addWaiter(w, cpu, ts);
+    addWaiter(w, cpu);
   }
 
   // --- Main loop -----------------------------------------------------------------------------
@@ -701,7 +738,7 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
         const next = A2[j];
         const prevIdx = prev === 0 ? IDLE : info.index(src, prev);
         if (c.cur !== prevIdx) reconcile(c, prev, prevIdx);
-        endSegment(c, ts);
+        endSegment(c);
         const nextIdx = next === 0 ? IDLE : info.index(src, next);
         if (prev !== 0) {
           const t = thr(prevIdx);
@@ -754,9 +791,9 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
           w.migrations++;
           w.migratedSinceRun = true;
           if (w.state === St.Runnable) {
-            settleWaiter(w, ts);
+            settleWaiter(w);
             removeWaiter(w);
-            addWaiter(w, A2[j], ts, true);
+            addWaiter(w, A2[j], true);
           } else if (w.state !== St.Running) w.cpu = A2[j];
           break;
         }
@@ -766,7 +803,7 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
           const w = thr(info.index(src, target));
           if (w.state !== St.Running) {
             if (w.state === St.Runnable) removeWaiter(w);
-            setState(w, St.Dead, ts);
+            setState(w, St.Dead);
           }
           break;
         }
@@ -798,7 +835,7 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
 
     // --- End of trace: close everything at endNs ------------------------------------------------
     kvm.finish();
-    for (const c of cpus) endSegment(c, endNs);
+    for (const c of cpus) endSegmentAt(c, endNs);
     for (const t of threads) {
       if (!t) continue;
       if (t.state === St.Runnable) {
@@ -811,8 +848,8 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
           if (d > t.stretchMaxNs) t.stretchMaxNs = d;
           keepLongest(t.stretches, { startNs: t.since, durationNs: d, who: whoName(thief), cpu: t.cpu }, k);
         }
-        setState(t, St.Unknown, endNs, !keepTimeline ? -1 : t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
-      } else setState(t, St.Unknown, endNs);
+        setStateAt(t, St.Unknown, endNs, !keepTimeline ? -1 : t.waitKind === WaitKind.Woken ? woken : causeOfThread(thief));
+      } else setStateAt(t, St.Unknown, endNs);
     }
     for (const a of activity) {
       const d = endNs - a.last;
@@ -868,7 +905,10 @@ export function startReconstruct(trace: ImportedTrace, identGiven: Identificatio
     for (let i = 0; i < logCount; i++) {
       const w = levelWho[i >>> 14][i & (LOG_CHUNK - 1)];
       const t = threads[Math.abs(w) - 1]!;
-      if (t.vcpu) vcpuLevel(t.src, levelAt[i >>> 14][i & (LOG_CHUNK - 1)], w > 0 ? 1 : -1);
+      if (t.vcpu) {
+        levelTs[0] = levelAt[i >>> 14][i & (LOG_CHUNK - 1)];
+        vcpuLevel(t.src, w > 0 ? 1 : -1);
+      }
     }
     // Names as the finished import has them.
     namesLater = false;
