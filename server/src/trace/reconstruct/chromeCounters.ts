@@ -55,6 +55,10 @@ export function counterSeries(d: ChromeData, endNs: number, processName: (pid: n
     }
     const span = Math.max(ts[ts.length - 1], endNs) - ts[0];
     const last = vs[vs.length - 1];
+    let mean = span > 0 ? area / span : last;
+    if (!Number.isFinite(mean)) mean = scaledMean(ts, vs, endNs, span);
+    // Rounding can put v * d / d one unit past v: a series constant at 4.86e86 had a mean above its max.
+    mean = Math.min(max, Math.max(min, mean));
     return {
       name: s.name,
       pid: s.pid,
@@ -62,12 +66,27 @@ export function counterSeries(d: ChromeData, endNs: number, processName: (pid: n
       samples: vs.length,
       min,
       max,
-      mean: span > 0 ? area / span : last,
+      mean,
       last,
       points: thin(ts, vs, endNs),
     };
   });
   return { series, omitted: all.length - kept.length };
+}
+
+/**
+ * The time-weighted mean when the area overflows a double (values near 1e308 held for
+ * nanoseconds: Infinity, or +1e308 then -1e308: NaN, which JSON writes as null): each value
+ * weighed by its share of the span (shares sum to 1, so no partial sum leaves [min, max] by more
+ * than rounding; the caller clamps to [min, max]).
+ */
+function scaledMean(ts: readonly number[], vs: readonly number[], endNs: number, span: number): number {
+  let mean = 0;
+  for (let i = 0; i < vs.length; i++) {
+    const until = i + 1 < ts.length ? ts[i + 1] : Math.max(ts[i], endNs);
+    mean += vs[i] * ((until - ts[i]) / span);
+  }
+  return Number.isNaN(mean) ? vs[vs.length - 1] : mean;
 }
 
 /** Flat `[tNs, value, ...]`: every sample when there are few, else per bucket first/min/max/last in time order. */
