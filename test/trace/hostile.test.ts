@@ -619,3 +619,53 @@ describe('hostile traces: a name that starts with U+FEFF', () => {
     assert.equal(decodeUtf8(long, 0, long.length), '\ufeff' + 'x'.repeat(40));
   });
 });
+
+// Found by attack11: a trace saved as UTF-16 (Windows PowerShell 5's `>` and `Out-File` write
+// UTF-16 LE with a byte-order mark) was "binary data: not a text trace or Chrome JSON".
+describe('UTF-16 input with a byte-order mark', () => {
+  const utf16 = (text: string, be: boolean): Uint8Array => {
+    const b = Buffer.from('\ufeff' + text, 'utf16le');
+    return new Uint8Array(be ? b.swap16() : b);
+  };
+  const comm = 'wörker🦀';
+  const tracefs = realLines.slice(0, 400).join('\n').replace(/record_run\.sh/g, comm) + '\n';
+  const chrome = JSON.stringify({ traceEvents: [
+    { ph: 'M', name: 'thread_name', pid: 1, tid: 2, args: { name: `CPU 0/KVM ${comm}` } },
+    { ph: 'X', name: 'running', cat: 'running', pid: 1, tid: 2, ts: 1, dur: 5 },
+    { ph: 'C', name: 'q', pid: 1, ts: 3, args: { value: 2 } },
+  ] });
+  it('property: LE or BE, any chunking (odd splits, one byte at a time): the same import as the UTF-8 text', () => {
+    const want = new Map([tracefs, chrome].map((t) => [t, JSON.stringify(analyzeTrace(importBytes(t)))]));
+    fc.assert(
+      fc.property(fc.constantFrom(tracefs, chrome), fc.boolean(), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }), (text, be, chunks) => {
+        const tr = importBytes(utf16(text, be), { chunks });
+        assert.equal(tr.formatDetail.encoding, be ? 'utf-16be' : 'utf-16le');
+        const doc = analyzeTrace(tr);
+        const { formatDetail, ...rest } = JSON.parse(JSON.stringify(doc));
+        const { formatDetail: wantDetail, ...wantRest } = JSON.parse(want.get(text)!);
+        assert.deepEqual(rest, wantRest);
+        assert.deepEqual({ ...formatDetail, encoding: undefined }, { ...wantDetail, encoding: undefined });
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+    assert.ok(JSON.stringify(analyzeTrace(importBytes(utf16(tracefs, false)))).includes(comm));
+  });
+
+  it('random bytes after FF FE are still binary data, refused at once', () => {
+    let seed = 3;
+    const b = new Uint8Array(64 * 1024);
+    for (let i = 0; i < b.length; i++) b[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    b[0] = 0xff;
+    b[1] = 0xfe;
+    const tr = importBytes(b, { chunks: [1, 4096] });
+    assert.equal(tr.stats.counters.unsupported_input, 1);
+    assert.equal(tr.stats.events, 0);
+  });
+
+  it('a lone FF or FE byte, or FF FE alone, is no trace and no crash', () => {
+    for (const b of [[0xff], [0xfe], [0xff, 0xfe], [0xfe, 0xff, 0x00]]) {
+      const tr = importBytes(new Uint8Array(b), { chunks: [1] });
+      assert.equal(tr.stats.events, 0);
+    }
+  });
+});
