@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as analyzeMain } from '../../server/src/cli/analyze';
 import { assertValid } from '../schemas/validate';
+import { spawnSync } from 'node:child_process';
+import { cliBundle } from '../lsp/harness';
 
 const doc = (events: unknown[]) => analyzeTrace(importBytes(JSON.stringify({ traceEvents: events })));
 
@@ -149,5 +151,60 @@ describe('Chrome counter series', () => {
       }),
       { numRuns: 500, seed: 11 },
     );
+  });
+});
+
+// Found by attack11: names and processes are capped, not their pairs; each distinct (process,
+// name) series kept a table of its own (~300 bytes), so 1,000,000 of them (a 63 MB file) took
+// 430 MB instead of 130 and a larger file would run out of memory. Now one sort of the row
+// numbers: 400,000 series analyse within a 96 MB heap (before: out of memory, exit 134).
+describe('many distinct counter series', () => {
+  it('property: series in pid then name order, samples in time then file order, as grouping them one by one does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pid: fc.constantFrom(-2_147_483_648, -5, 0, 1, 2, 2_147_483_647), name: fc.constantFrom('a', 'B', 'b', 'é', '', 'a.b', 'zz'), ts: fc.integer({ min: 0, max: 50 }), keys: fc.constantFrom(['value'], ['x'], ['x', 'y']), v: fc.integer({ min: -9, max: 9 }) }), { minLength: 1, maxLength: 120 }),
+        (evs) => {
+          const d = doc([...evs.map((e) => ({ ph: 'C', name: e.name, pid: e.pid, ts: e.ts, args: Object.fromEntries(e.keys.map((k, i) => [k, e.v + i])) })), { ph: 'X', name: 'run', pid: 1, tid: 1, ts: 0, dur: 60 }]);
+          // The reference: one group per (pid, series name), in file order, then sorted.
+          const groups = new Map<string, { pid: number; name: string; samples: [number, number][] }>();
+          for (const e of evs) {
+            e.keys.forEach((k, i) => {
+              const name = e.keys.length === 1 && k === 'value' ? e.name : `${e.name}.${k}`;
+              const key = `${e.pid}\u0000${name}`;
+              if (!groups.has(key)) groups.set(key, { pid: e.pid, name, samples: [] });
+              groups.get(key)!.samples.push([e.ts * 1000, e.v + i]);
+            });
+          }
+          const want = [...groups.values()].sort((a, b) => a.pid - b.pid || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+          for (const g of want) g.samples.sort((x, y) => x[0] - y[0]);
+          assert.equal(d.countersOmitted ?? 0, Math.max(0, want.length - MAX_COUNTER_SERIES));
+          assert.deepEqual(
+            d.counters!.map((s) => [s.pid, s.name, s.points]),
+            want.slice(0, MAX_COUNTER_SERIES).map((g) => [g.pid, g.name, g.samples.flat()]),
+          );
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it('400,000 (process, name) pairs: analysed within a 96 MB heap, 64 listed, the rest counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vpscope-series-'));
+    try {
+      const f = join(dir, 'series.json');
+      const parts = ['{"traceEvents":[\n'];
+      for (let i = 0; i < 400_000; i++) parts.push(`{"ph":"C","name":"n${i >> 8}","pid":${i & 255},"ts":${i},"args":{"v":1}},\n`);
+      parts.push('{"ph":"X","name":"x","pid":1,"tid":1,"ts":0,"dur":10}\n]}');
+      writeFileSync(f, parts.join(''));
+      const cli = await cliBundle();
+      const r = spawnSync(process.execPath, ['--max-old-space-size=96', cli, 'analyze', f, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      assert.equal(r.status, 0, r.stderr.slice(-500));
+      const d = JSON.parse(r.stdout);
+      assert.equal(d.counters.length, MAX_COUNTER_SERIES);
+      assert.equal(d.countersOmitted, 400_000 - MAX_COUNTER_SERIES);
+      assert.deepEqual(d.counters.slice(0, 3).map((s: { pid: number; name: string }) => `${s.pid} ${s.name}`), ['0 n0.v', '0 n1.v', '0 n10.v']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
