@@ -669,3 +669,28 @@ describe('UTF-16 input with a byte-order mark', () => {
     }
   });
 });
+
+// Found by attack11: a Chrome `ts` of "" read as 0 and "0x10" as 16 us, a `dur` of true as 1 us,
+// [7] as 7 us and "" as 0, all without a word.
+describe('Chrome ts and dur that are not numbers', () => {
+  it('property: kept exactly when a number or a decimal string, else the event is skipped with a warning on its line', () => {
+    const junk = fc.oneof(fc.constantFrom<unknown>('', ' ', '0x10', '1e3', ' 50 ', '-', '.', '1.', true, false, [7], {}, 'abc', '12', '12.5'), fc.integer({ min: 0, max: 1000 }), fc.string({ maxLength: 6 }));
+    fc.assert(
+      fc.property(junk, junk, (ts, dur) => {
+        const tr = importBytes(['{"traceEvents":[', JSON.stringify({ ph: 'X', name: 'a', pid: 1, tid: 1, ts, dur }), ']}'].join('\n'));
+        const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v) ? Number(v) : NaN);
+        const ok = Number.isFinite(num(ts)) && Number.isFinite(num(dur)) && num(dur) >= 0;
+        const s = tr.chrome!.slices;
+        assert.equal(s.length, ok ? 1 : 0, `ts ${JSON.stringify(ts)} dur ${JSON.stringify(dur)}`);
+        if (ok) {
+          assert.equal(s.start.get(0), Math.round(num(ts) * 1000));
+          assert.equal(s.dur.get(0), Math.round(num(dur) * 1000));
+        } else {
+          assert.equal(tr.stats.counters.chrome_bad_event, 1);
+          assert.equal(tr.stats.warnings[0]?.line, 2);
+        }
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+  });
+});

@@ -91,8 +91,13 @@ const NUMERIC_TEXT = /^\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\
  * a number that overflowed to Infinity).
  */
 export function counterValue(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.length <= 400 && NUMERIC_TEXT.test(v) ? Number(v) : NaN;
+  const n = jsonNumber(v);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** A JSON number, or a string holding a decimal one (`"12.5"`); NaN for anything else. */
+export function jsonNumber(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'string' && v.length <= 400 && NUMERIC_TEXT.test(v) ? Number(v) : NaN;
 }
 
 /** What a JSON value is, for a warning, without serialising it (it may be an array of millions). */
@@ -157,7 +162,8 @@ export class ChromeEventSink implements ScannerSink {
       this.stats.events++;
       return;
     }
-    const tsUs = typeof e.ts === 'number' ? e.ts : typeof e.ts === 'string' ? Number(e.ts) : NaN;
+    // A string must hold a decimal number: Number("") is 0 and Number("0x10") 16 (silently).
+    const tsUs = jsonNumber(e.ts);
     if (!Number.isFinite(tsUs)) return this.badEvent(`event "${clipQuote(name)}" (ph ${clipQuote(ph) || '?'}) without a numeric ts`, line, offset);
     // 2^63 ns in microseconds: further out is not a clock reading (and 1e308 would make the
     // window infinite).
@@ -166,7 +172,8 @@ export class ChromeEventSink implements ScannerSink {
     const d = this.data;
     switch (ph) {
       case 'X': {
-        const durUs = typeof e.dur === 'number' ? e.dur : Number(e.dur ?? 0);
+        // Absent is 0; true was read as 1 us, [7] as 7 us, "" as 0 (silently).
+        const durUs = e.dur === undefined || e.dur === null ? 0 : jsonNumber(e.dur);
         if (!Number.isFinite(durUs) || durUs < 0 || durUs >= MAX_US) {
           return this.badEvent(`event "${clipQuote(name)}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
         }
