@@ -694,3 +694,26 @@ describe('Chrome ts and dur that are not numbers', () => {
     );
   });
 });
+
+// Found by attack11: a trace with old Mac line ends (a lone CR each) was one line "longer than
+// 65536 bytes": nothing could be read.
+describe('CR line ends', () => {
+  it('property: tracefs or report text with CR line ends, any chunking, imports as with LF', () => {
+    const texts = [realLines.slice(0, 3000).join('\n') + '\n', realTrace('r2_2x_n4', 'report').toString('latin1').split('\n').slice(0, 3000).join('\n') + '\n'];
+    const want = texts.map((t) => JSON.stringify(analyzeTrace(importBytes(t))));
+    fc.assert(
+      fc.property(fc.nat(1), fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }), (k, chunks) => {
+        const cr = Buffer.from(texts[k].replace(/\n/g, '\r'), 'latin1');
+        assert.equal(JSON.stringify(analyzeTrace(importBytes(cr, { chunks }))), want[k]);
+      }),
+      { numRuns: 30, seed: 11 },
+    );
+  });
+
+  it('binary data with CRs and no LF is not rewritten: a .dat-like or NUL-rich head stays refused', () => {
+    const b = new Uint8Array(70_000);
+    for (let i = 0; i < b.length; i++) b[i] = i % 3 === 0 ? 0 : i % 5 === 0 ? 13 : 0x41;
+    const tr = importBytes(b, { chunks: [70_000] });
+    assert.equal(tr.stats.counters.unsupported_input, 1);
+  });
+});

@@ -215,6 +215,13 @@ export class TraceImporter {
     this.stats.bytes += chunk.length;
     if (this.format === undefined) {
       if (this.headLen === 0 && chunk.length >= DETECT_BYTES) {
+        const cr = crLineEnds(chunk);
+        if (cr) {
+          this.crOnly = true;
+          this.setFormat(cr.format, cr.mapped);
+          this.feed(cr.mapped);
+          return;
+        }
         // Enough to decide at once: nothing to hold back, so nothing is copied.
         this.setFormat(detectFormat(chunk, chunk.length), chunk);
         this.feed(chunk, input);
@@ -226,8 +233,21 @@ export class TraceImporter {
       this.detect();
       return;
     }
+    if (this.crOnly) {
+      const mapped = chunk.slice();
+      for (let i = mapped.indexOf(CR); i >= 0; i = mapped.indexOf(CR, i + 1)) mapped[i] = LF;
+      this.feed(mapped);
+      return;
+    }
     this.feed(chunk, input);
   }
+
+  /**
+   * Old Mac line ends (a lone CR each): the first bytes had CRs and no LF and read as a trace
+   * once each CR is a line end. Every CR is then fed as an LF; before, the whole input was one
+   * line, "longer than 65536 bytes", and nothing was read.
+   */
+  private crOnly = false;
 
   finish(): ImportedTrace {
     if (this.finished) throw new Error('TraceImporter.finish called twice');
@@ -372,7 +392,12 @@ export class TraceImporter {
     }
     this.head = [];
     this.headLen = 0;
-    const f = detectFormat(all, all.length);
+    const cr = crLineEnds(all);
+    if (cr) {
+      this.crOnly = true;
+      all = cr.mapped;
+    }
+    const f = cr ? cr.format : detectFormat(all, all.length);
     this.setFormat(f, all);
     if (all.length > 0) this.feed(all);
   }
@@ -600,6 +625,19 @@ function declaredCpus(cpus: readonly number[], online: readonly number[]): numbe
     if (n !== undefined) out[s] = n;
   }
   return out;
+}
+
+/**
+ * The first bytes with each CR made an LF, and their format, when they have CRs and no LF and
+ * then read as a text trace or Chrome JSON; undefined otherwise (binary data, `.dat` and gzip are
+ * never rewritten).
+ */
+function crLineEnds(b: Uint8Array): { mapped: Uint8Array; format: DetectedFormat } | undefined {
+  if (b.indexOf(LF) >= 0 || b.indexOf(CR) < 0) return undefined;
+  const mapped = b.slice();
+  for (let i = mapped.indexOf(CR); i >= 0; i = mapped.indexOf(CR, i + 1)) mapped[i] = LF;
+  const format = detectFormat(mapped, mapped.length);
+  return format === 'tracefs' || format === 'trace-cmd' || format === 'perf-script' || format === 'chrome-json' ? { mapped, format } : undefined;
 }
 
 /**
