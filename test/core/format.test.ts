@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fraction } from '../arb';
-import { fmtCount, fmtFraction, fmtNs, fmtNsShort, fmtNum, fmtPercent, table, tableLines } from '../../server/src/core/format';
+import { fmtCount, fmtCounterValue, fmtFraction, fmtNs, fmtNsShort, fmtNum, fmtPercent, table, tableLines } from '../../server/src/core/format';
 
 test('durations: three significant digits, unit by magnitude; fixed decimals for tables, trimmed for messages', () => {
   assert.equal(fmtNs(1_234_567), '1.23 ms');
@@ -71,4 +71,28 @@ test('tables clip cells of user text and take any number of rows', () => {
   // Before: Math.max(...column) threw RangeError (Maximum call stack size exceeded).
   const rows = [['a', 'b'], ...Array.from({ length: 300_000 }, (_, i) => [`t${i}`, String(i)])];
   assert.equal(tableLines(rows, [false, true]).length, 300_001);
+});
+
+// Found by attack11: the view's Stats panel wrote a counter of 1e300 as 301 digits with commas
+// (a table cell ~400 characters wide) and 5e-324 as "-0" / "0"; the text summary already did not.
+test('property: a counter value is at most 24 characters for any finite double, and a non-zero one never reads as zero', () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -5e-324, -0, 1e15, 999_999_999_999_999, 1e-4, 0.99999)), (v) => {
+      const t = fmtCounterValue(v);
+      assert.ok(t.length <= 24, `${v} -> ${t}`);
+      if (v !== 0) assert.doesNotMatch(t, /^-?0$/, `${v} -> ${t}`);
+      // Read back within the rounding of its shown digits.
+      const e = /^(-?[\d.]+)e([+-]\d+)$/.exec(t);
+      if (e) {
+        // Scaled in two steps: 10^308 and 10^-324 are past the doubles on their own.
+        const k = Number(e[2]);
+        const h = Math.trunc(k / 2);
+        assert.ok(Math.abs(v / 10 ** h / 10 ** (k - h) - Number(e[1])) <= 1e-3, `${v} -> ${t}`);
+      } else assert.ok(Math.abs(Number(t.replace(/,/g, '')) - v) <= Math.abs(v) * 1e-3 + 5e-5, `${v} -> ${t}`);
+    }),
+    { numRuns: 2000, seed: 11 },
+  );
+  assert.equal(fmtCounterValue(3.17884), '3.1788');
+  assert.equal(fmtCounterValue(1e300), '1.000e+300');
+  assert.equal(fmtCounterValue(-5e-324), '-4.941e-324');
 });

@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { highlightsAt, prepareRename } from '../../server/src/ide/navigation';
+import { highlightsAt, prepareRename, renameAt } from '../../server/src/ide/navigation';
 import { checkDefinition, checkReferences, checkRename, renderAt } from './check';
 import { cursor, fixture } from './fixture';
 
@@ -99,4 +99,21 @@ describe('rename', () => {
     const f = fixture('vm a {\n  vcpus 2\n  guest {\n    lock bi$0g { kind spin }\n    thread t { lock big');
     assert.equal(renderAt(f, 'rename', cursor(f), 'huge'), 'vm a {\n  vcpus 2\n  guest {\n    lock huge { kind spin }\n    thread t { lock huge');
   });
+});
+
+// Found by attack11: the rename error quoted the new name whole (a 1,000,000-character paste into
+// the rename box came back as a 1 MB error message), unlike every other echo of a name.
+test('a rename refused for a long new name quotes it clipped, with its length', () => {
+  for (const [src, name, why] of [
+    ['vm a$0 { vcpus 1 }', '9'.repeat(1_000_000), 'is not a valid name'],
+    ['vm a$0 { vcpus 1 }', `x${'y'.repeat(999_998)}-`, 'is not a valid name'],
+    [`vm a$0 { vcpus 1 }\nvm b${'c'.repeat(999_999)} { vcpus 1 }`, `b${'c'.repeat(999_999)}`, 'already exists'],
+  ] as const) {
+    const f = fixture(src);
+    const r = renameAt(f.doc, cursor(f), name);
+    assert.ok(!r.ok);
+    assert.ok(r.message.includes(why), r.message.slice(0, 200));
+    assert.ok(r.message.length < 400, `${r.message.length} characters`);
+    assert.match(r.message, /\(1,000,000 characters\)/);
+  }
 });

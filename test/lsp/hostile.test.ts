@@ -94,6 +94,23 @@ describe('malformed frames are rejected and the server keeps reading', () => {
     // Node and the server take ~60-100 MB; buffering the junk would add 80 MB (and more: copies).
     if (peak !== undefined) assert.ok(peak < 170 * 1024, `peak RSS ${Math.round(peak / 1024)} MB`);
   });
+
+  // Found by attack11: vscode-jsonrpc reads a cancel's `params.id` inside the reader's callback;
+  // without params (or with an id it cannot key) it threw there, the frame reader took that for
+  // its own error and dropped every frame buffered behind the cancel: the request written with it
+  // was never answered, and the client got a ParseError for a well-formed frame.
+  for (const params of [undefined, null, 5, 'x', {}, { id: null }, { id: { x: 1 } }, { id: [1] }, { id: true }]) {
+    test(`a $/cancelRequest with params ${JSON.stringify(params)} in one write with a request: the request is answered`, async () => {
+      const before = c.nullErrors.length;
+      const cancel = c.frame({ jsonrpc: '2.0', method: '$/cancelRequest', ...(params !== undefined ? { params } : {}) });
+      c.raw(cancel);
+      // Written in the same tick as the cancel: one read of the server's stdin holds both.
+      const r = await c.request('textDocument/documentSymbol', { textDocument: { uri: DOC } }, 5000);
+      assert.ok(Array.isArray(r.result), JSON.stringify(r));
+      await alive(c);
+      assert.deepEqual(c.nullErrors.slice(before), [], 'a well-formed frame is not a parse error');
+    });
+  }
 });
 
 describe('lifecycle: before initialize, after shutdown, exit', () => {

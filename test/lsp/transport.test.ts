@@ -91,3 +91,26 @@ test('skipping after a huge declared length keeps a bounded buffer', () => {
   input.write(frameOf(enc('{"jsonrpc":"2.0","method":"after"}')));
   assert.deepEqual(delivered, [{ jsonrpc: '2.0', method: 'after' }]);
 });
+
+// Found by attack11: a throw in the callback (vscode-jsonrpc handles `$/cancelRequest` inside it)
+// was caught as the reader's own error, which dropped every frame buffered behind that message.
+test('a message whose handler throws is reported; the frames after it in the same chunk are delivered', () => {
+  fc.assert(
+    fc.property(fc.array(validMessage, { minLength: 1, maxLength: 8 }), fc.nat(), (msgs, k) => {
+      const bad = k % msgs.length;
+      const input = new PassThrough();
+      const delivered: unknown[] = [];
+      const rejected: [string, number][] = [];
+      const reader = new FrameReader(input, (m, code) => rejected.push([m, code]));
+      reader.listen((m) => {
+        delivered.push(m);
+        if ((m as { id?: unknown }).id === msgs[bad].id) throw new TypeError("Cannot read properties of null (reading 'id')");
+      });
+      input.write(Buffer.concat(msgs.map((m) => frameOf(enc(JSON.stringify(m))))));
+      assert.deepEqual(delivered, msgs, 'every message, those after the throw too');
+      assert.equal(rejected.length, msgs.filter((m) => m.id === msgs[bad].id).length);
+      assert.match(rejected[0][0], /a message \(test\/echo\) could not be handled: Cannot read properties of null/);
+    }),
+    { numRuns: RUNS, seed: 11 },
+  );
+});

@@ -11,6 +11,7 @@ import { fraction } from '../arb';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulateAllWithFindings } from '../../server/src/analysis/run/index';
 import { runDiagnostics } from '../../server/src/report/runDiagnostics';
+import { withStallRelated } from '../../server/src/report/runRelated';
 import { DEFAULT_THRESHOLDS, resolveThresholds, severityOfSize } from '../../server/src/model/findingSettings';
 import { severityRank } from '../../server/src/core/diagnostic';
 import type { Stall } from '../../server/src/core/findings';
@@ -75,4 +76,41 @@ test('severity is monotone in the size and invalid thresholds fall back to the d
     { numRuns: 300, seed: 3 },
   );
   assert.deepEqual(resolveThresholds({ warnLongestNs: -1, warnShare: Number.NaN, hintShare: 5 }), { ...DEFAULT_THRESHOLDS, hintShare: 1 });
+});
+
+// Found by attack11: the note pointed at the first task of that name in any VM (or the host), so
+// in xen-cpupool-bs2000.vps the stall of bs2000b's `batch` linked to bs2000a's `batch`, and a host
+// load named like a guest thread linked to the thread.
+test('a stall diagnostic\'s notes point at the declaration of the task that stalled, in its own VM (names shared across VMs and the host)', () => {
+  const dup = `host {
+  pcpus 1
+  load foo { threads 1; cpu 1ms; sleep 1ms }
+  load bar { threads 1; cpu 1ms; sleep 1ms }
+}
+vm v {
+  vcpus 1
+  guest { thread foo { vcpus 0; count 1; cpu 1ms; sleep 1ms } }
+}
+vm w {
+  vcpus 1
+  guest { thread foo { vcpus 0; count 1; cpu 1ms; sleep 1ms } }
+}
+`;
+  const cases = [readFileSync(join(root, 'examples', 'xen-cpupool-bs2000.vps'), 'utf8'), dup];
+  let checked = 0;
+  for (const text of cases) {
+    const rs = simulateAllWithFindings(analyzeDocument(text).scenario!, { durationNs: 200_000_000 });
+    for (const d of withStallRelated(runDiagnostics(rs), rs)) {
+      if (!/stalled/.test(d.message)) continue;
+      for (const rel of d.related ?? []) {
+        const task = /^`([^`]*)`/.exec(rel.message)![1];
+        const decl = rs.flatMap((r) => r.tasks).find((t) => t.range && t.range.start === rel.range.start && t.range.end === rel.range.end && t.name.replace(/#\d+$/, '') === task);
+        assert.ok(decl, `${rel.message}: no task ${task} declared there`);
+        const stalls = rs.flatMap((r) => r.stalls).filter((s) => s.range?.start === d.range.start && s.range.end === d.range.end && s.task.replace(/#\d+$/, '') === task);
+        assert.ok(stalls.some((s) => s.vm === decl.vm), `${rel.message}: declared in ${decl.vm ?? 'the host'}, stalled in ${[...new Set(stalls.map((s) => s.vm ?? 'the host'))].join(', ')}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 4, `${checked} notes checked`);
 });

@@ -619,3 +619,101 @@ describe('hostile traces: a name that starts with U+FEFF', () => {
     assert.equal(decodeUtf8(long, 0, long.length), '\ufeff' + 'x'.repeat(40));
   });
 });
+
+// Found by attack11: a trace saved as UTF-16 (Windows PowerShell 5's `>` and `Out-File` write
+// UTF-16 LE with a byte-order mark) was "binary data: not a text trace or Chrome JSON".
+describe('UTF-16 input with a byte-order mark', () => {
+  const utf16 = (text: string, be: boolean): Uint8Array => {
+    const b = Buffer.from('\ufeff' + text, 'utf16le');
+    return new Uint8Array(be ? b.swap16() : b);
+  };
+  const comm = 'wörker🦀';
+  const tracefs = realLines.slice(0, 400).join('\n').replace(/record_run\.sh/g, comm) + '\n';
+  const chrome = JSON.stringify({ traceEvents: [
+    { ph: 'M', name: 'thread_name', pid: 1, tid: 2, args: { name: `CPU 0/KVM ${comm}` } },
+    { ph: 'X', name: 'running', cat: 'running', pid: 1, tid: 2, ts: 1, dur: 5 },
+    { ph: 'C', name: 'q', pid: 1, ts: 3, args: { value: 2 } },
+  ] });
+  it('property: LE or BE, any chunking (odd splits, one byte at a time): the same import as the UTF-8 text', () => {
+    const want = new Map([tracefs, chrome].map((t) => [t, JSON.stringify(analyzeTrace(importBytes(t)))]));
+    fc.assert(
+      fc.property(fc.constantFrom(tracefs, chrome), fc.boolean(), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 6 }), (text, be, chunks) => {
+        const tr = importBytes(utf16(text, be), { chunks });
+        assert.equal(tr.formatDetail.encoding, be ? 'utf-16be' : 'utf-16le');
+        const doc = analyzeTrace(tr);
+        const { formatDetail, ...rest } = JSON.parse(JSON.stringify(doc));
+        const { formatDetail: wantDetail, ...wantRest } = JSON.parse(want.get(text)!);
+        assert.deepEqual(rest, wantRest);
+        assert.deepEqual({ ...formatDetail, encoding: undefined }, { ...wantDetail, encoding: undefined });
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+    assert.ok(JSON.stringify(analyzeTrace(importBytes(utf16(tracefs, false)))).includes(comm));
+  });
+
+  it('random bytes after FF FE are still binary data, refused at once', () => {
+    let seed = 3;
+    const b = new Uint8Array(64 * 1024);
+    for (let i = 0; i < b.length; i++) b[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    b[0] = 0xff;
+    b[1] = 0xfe;
+    const tr = importBytes(b, { chunks: [1, 4096] });
+    assert.equal(tr.stats.counters.unsupported_input, 1);
+    assert.equal(tr.stats.events, 0);
+  });
+
+  it('a lone FF or FE byte, or FF FE alone, is no trace and no crash', () => {
+    for (const b of [[0xff], [0xfe], [0xff, 0xfe], [0xfe, 0xff, 0x00]]) {
+      const tr = importBytes(new Uint8Array(b), { chunks: [1] });
+      assert.equal(tr.stats.events, 0);
+    }
+  });
+});
+
+// Found by attack11: a Chrome `ts` of "" read as 0 and "0x10" as 16 us, a `dur` of true as 1 us,
+// [7] as 7 us and "" as 0, all without a word.
+describe('Chrome ts and dur that are not numbers', () => {
+  it('property: kept exactly when a number or a decimal string, else the event is skipped with a warning on its line', () => {
+    const junk = fc.oneof(fc.constantFrom<unknown>('', ' ', '0x10', '1e3', ' 50 ', '-', '.', '1.', true, false, [7], {}, 'abc', '12', '12.5'), fc.integer({ min: 0, max: 1000 }), fc.string({ maxLength: 6 }));
+    fc.assert(
+      fc.property(junk, junk, (ts, dur) => {
+        const tr = importBytes(['{"traceEvents":[', JSON.stringify({ ph: 'X', name: 'a', pid: 1, tid: 1, ts, dur }), ']}'].join('\n'));
+        const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(v) ? Number(v) : NaN);
+        const ok = Number.isFinite(num(ts)) && Number.isFinite(num(dur)) && num(dur) >= 0;
+        const s = tr.chrome!.slices;
+        assert.equal(s.length, ok ? 1 : 0, `ts ${JSON.stringify(ts)} dur ${JSON.stringify(dur)}`);
+        if (ok) {
+          assert.equal(s.start.get(0), Math.round(num(ts) * 1000));
+          assert.equal(s.dur.get(0), Math.round(num(dur) * 1000));
+        } else {
+          assert.equal(tr.stats.counters.chrome_bad_event, 1);
+          assert.equal(tr.stats.warnings[0]?.line, 2);
+        }
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+  });
+});
+
+// Found by attack11: a trace with old Mac line ends (a lone CR each) was one line "longer than
+// 65536 bytes": nothing could be read.
+describe('CR line ends', () => {
+  it('property: tracefs or report text with CR line ends, any chunking, imports as with LF', () => {
+    const texts = [realLines.slice(0, 3000).join('\n') + '\n', realTrace('r2_2x_n4', 'report').toString('latin1').split('\n').slice(0, 3000).join('\n') + '\n'];
+    const want = texts.map((t) => JSON.stringify(analyzeTrace(importBytes(t))));
+    fc.assert(
+      fc.property(fc.nat(1), fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }), (k, chunks) => {
+        const cr = Buffer.from(texts[k].replace(/\n/g, '\r'), 'latin1');
+        assert.equal(JSON.stringify(analyzeTrace(importBytes(cr, { chunks }))), want[k]);
+      }),
+      { numRuns: 30, seed: 11 },
+    );
+  });
+
+  it('binary data with CRs and no LF is not rewritten: a .dat-like or NUL-rich head stays refused', () => {
+    const b = new Uint8Array(70_000);
+    for (let i = 0; i < b.length; i++) b[i] = i % 3 === 0 ? 0 : i % 5 === 0 ? 13 : 0x41;
+    const tr = importBytes(b, { chunks: [70_000] });
+    assert.equal(tr.stats.counters.unsupported_input, 1);
+  });
+});

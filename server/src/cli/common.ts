@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { clipRuns, MAX_MESSAGE, showControls } from '../core/text';
+import { clipRuns, decodeUtf16Bom, MAX_MESSAGE, showControls } from '../core/text';
 import { outputConflict } from '../io/outputs';
 
 export { outputConflict };
@@ -131,9 +131,7 @@ async function readStdinText(maxBytes: number): Promise<string> {
  * UTF-8, every other character was a NUL error). The editor decodes files itself.
  */
 export function decodeScenario(b: Buffer): string {
-  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return new TextDecoder('utf-16le').decode(b.subarray(2));
-  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return new TextDecoder('utf-16be').decode(b.subarray(2));
-  return b.toString('utf8');
+  return decodeUtf16Bom(b) ?? b.toString('utf8');
 }
 
 /** What stands for standard input (`-`) in messages and diagnostics. */

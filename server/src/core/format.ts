@@ -64,6 +64,18 @@ export function fmtFraction(x: number): string {
  * the first toLocaleString call loads ICU's locale data, which costs more than a whole small
  * analysis; anything else (fractions, -0, huge values) still goes to toLocaleString.
  */
+/**
+ * A counter series' value (a Chrome trace's `"ph":"C"`): up to 4 digits after the point (1 from
+ * 100 on), an exponent outside [1e-4, 1e15) so that 1e300 is not 301 digits and 5e-324 not `-0`.
+ * The text summary and the view's Stats panel both write it.
+ */
+export function fmtCounterValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e15 || a < 1e-4)) return v.toExponential(3);
+  return v.toLocaleString('en-US', { maximumFractionDigits: a >= 100 ? 1 : 4 });
+}
+
 export function fmtCount(n: number): string {
   if (!Number.isSafeInteger(n) || Object.is(n, -0)) return n.toLocaleString('en-US');
   const digits = String(n < 0 ? -n : n);

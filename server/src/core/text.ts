@@ -168,3 +168,15 @@ export function lastAtMost(sorted: ArrayLike<number>, x: number, n: number): num
   }
   return lo;
 }
+
+/**
+ * Text that starts with a UTF-16 byte-order mark (FF FE little-endian, FE FF big-endian; Windows
+ * PowerShell's `>` and `Out-File` wrote UTF-16 LE by default before PowerShell 6), decoded without
+ * the mark; undefined for any other bytes (the caller reads them as UTF-8). Scenario files are
+ * read through it by `vpscope check` / `simulate` and by the editor's workspace symbol index.
+ */
+export function decodeUtf16Bom(b: Uint8Array): string | undefined {
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return new TextDecoder('utf-16le').decode(b.subarray(2));
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return new TextDecoder('utf-16be').decode(b.subarray(2));
+  return undefined;
+}

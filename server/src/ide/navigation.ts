@@ -13,6 +13,7 @@ import { docIndex, symbolKey, tokenAt, type IdeDocument } from './document';
 import { isIdentifier } from './schemaInfo';
 import { keepFirst, MAX_REFERENCES } from './limits';
 import { RESERVED_VARIANT } from '../model/variants';
+import { clipQuote } from '../core/text';
 import type { Highlight, PrepareRenameResult, RenameResult, TextEdit, TextRange } from './types';
 
 export interface SymbolAtCursor {
@@ -137,7 +138,8 @@ export function renameAt(doc: IdeDocument, offset: number, newName: string): Ren
   const sym = symbolAt(doc, offset)!;
   const name = newName.trim();
   if (!isIdentifier(name)) {
-    return { ok: false, message: `\`${newName}\` is not a valid name: a name starts with a letter or \`_\` and continues with letters, digits, \`_\` or \`-\` (not ending with \`-\`).` };
+    // The name is the client's (a paste into the rename box): quoted clipped, like every echo.
+    return { ok: false, message: `\`${clipQuote(newName)}\` is not a valid name: a name starts with a letter or \`_\` and continues with letters, digits, \`_\` or \`-\` (not ending with \`-\`).` };
   }
   const decl = sym.decls[0];
   if (name === decl.name) return { ok: true, edits: [] };
@@ -145,7 +147,7 @@ export function renameAt(doc: IdeDocument, offset: number, newName: string): Ren
   const clash = doc.analysis.symbols.decls.find((d, i) => d.kind === decl.kind && d.scope === decl.scope && d.name === name && !sym.declIndices.includes(i));
   if (clash) {
     const line = docIndex(doc).lines.positionAt(clash.nameRange.start).line + 1;
-    return { ok: false, message: `A ${decl.kind} named \`${name}\` already exists ${decl.scope ? `in \`${decl.scope}\` ` : ''}(line ${line}); choose another name.` };
+    return { ok: false, message: `A ${decl.kind} named \`${clipQuote(name)}\` already exists ${decl.scope ? `in \`${clipQuote(decl.scope)}\` ` : ''}(line ${line}); choose another name.` };
   }
   const edits: TextEdit[] = [];
   for (const d of sym.decls) edits.push({ range: d.nameRange, newText: name });

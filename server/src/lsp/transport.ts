@@ -30,6 +30,7 @@ import {
   type MessageReader,
   type MessageWriter,
 } from 'vscode-languageserver/node';
+import { clipQuote } from '../core/text';
 
 /** Largest frame body accepted (bytes). A larger `Content-Length` is rejected without reading the body. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -268,9 +269,24 @@ export class FrameReader extends AbstractMessageReader implements MessageReader 
       this.reject('vpscope: a JSON-RPC message must be an object (batches are not supported)', ErrorCodes.InvalidRequest);
       return 0;
     }
-    this.callback?.(message as Message);
+    // The library handles some messages inside this call (a `$/cancelRequest`): a throw there is
+    // that message's, not the stream's. Caught in `onData` it dropped every frame buffered behind
+    // it (a request written with a malformed cancel was never answered).
+    try {
+      this.callback?.(message as Message);
+    } catch (e) {
+      const method = (message as { method?: unknown }).method;
+      this.reject(`vpscope: a message${typeof method === 'string' ? ` (${clipQuote(method)})` : ''} could not be handled: ${clipQuote((e as Error)?.message ?? String(e))}`, ErrorCodes.InternalError);
+    }
     return 0;
   }
+}
+
+/** `$/cancelRequest` params as LSP has them: `{ id: number | string }`. */
+function isCancelParams(p: unknown): boolean {
+  if (typeof p !== 'object' || p === null) return false;
+  const id = (p as { id?: unknown }).id;
+  return typeof id === 'number' || typeof id === 'string';
 }
 
 export interface LifecycleHooks {
@@ -295,6 +311,12 @@ export function gateLifecycle(reader: MessageReader, writer: MessageWriter, hook
     const isRequest = typeof m.id === 'number' || typeof m.id === 'string';
     if (!isRequest) {
       if (m.method === 'exit') return hooks.onExit(state === 'shutdown' ? 0 : 1);
+      // vscode-jsonrpc reads `params.id` of a cancel at once, inside the reader's callback: without
+      // params, or with an id that is not a number or a string, it threw there.
+      if (m.method === '$/cancelRequest' && !isCancelParams((m as { params?: unknown }).params)) {
+        hooks.onRefused?.(m.method, 'its params have no request id (a number or a string)');
+        return;
+      }
       if (state === 'running' || (state === 'new' && m.method === 'initialized')) return forward(message);
       hooks.onRefused?.(m.method, state === 'new' ? 'before initialize' : 'after shutdown');
       return;

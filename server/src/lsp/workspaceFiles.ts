@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CancellationToken, Range, SymbolInformation } from 'vscode-languageserver';
-import { clipLabel, LineIndex } from '../core/text';
+import { clipLabel, decodeUtf16Bom, LineIndex } from '../core/text';
 import { fuzzyMatch, workspaceSymbols } from '../ide/outline';
 import type { DocumentAnalysis } from '../model/analysisTypes';
 import { toLsp } from './convert';
@@ -73,7 +73,10 @@ export function indexFiles(job: SymbolsJob, analyze: (text: string) => DocumentA
       mtimeMs = st.mtimeMs;
       size = st.size;
       if (st.isFile() && st.size <= MAX_FILE_BYTES) {
-        const text = readFileSync(path, 'utf8');
+        // As `vpscope check` reads it: a UTF-16 file (with its byte-order mark) read as UTF-8 was
+        // a NUL every other character, so its symbols were missing from the index.
+        const bytes = readFileSync(path);
+        const text = decodeUtf16Bom(bytes) ?? bytes.toString('utf8');
         const lines = new LineIndex(text);
         symbols = workspaceSymbols({ text, analysis: analyze(text) }, '').map((e) => ({
           name: e.name,

@@ -24,19 +24,22 @@ export function withStallRelated(diagnostics: readonly Diagnostic[], results: re
     const names = m[1] === undefined ? undefined : new Set(m[1].split(/;\s*also in\s*|,\s*/).map((x) => x.trim()).filter(Boolean));
     const runs = results.filter((v) => (names ? names.has(v.name) : !several || v.name === results[0]?.name));
     if (runs.length === 0) return d;
-    // Stalled task (base name, without `#i`) -> count and longest, over the stalls at this range.
-    const stalled = new Map<string, { count: number; maxNs: number; cause: string }>();
+    // Stalled task (its VM and base name, without `#i`) -> count and longest, over the stalls at
+    // this range. The VM is part of the key: a host load and a guest thread (or threads of two
+    // VMs) may share a name, and the note pointed at whichever was declared first.
+    const stalled = new Map<string, { task: string; vm: string | undefined; count: number; maxNs: number; cause: string }>();
     for (const s of runs.flatMap((r) => r.stalls)) {
       if (!s.range || s.range.start !== d.range.start || s.range.end !== d.range.end || stallCode(s.cause) !== d.code) continue;
       const base = s.task.replace(/#\d+$/, '');
-      const e = stalled.get(base) ?? { count: 0, maxNs: 0, cause: s.cause };
+      const key = `${s.vm ?? ''}\u0000${base}`;
+      const e = stalled.get(key) ?? { task: base, vm: s.vm, count: 0, maxNs: 0, cause: s.cause };
       e.count++;
       e.maxNs = Math.max(e.maxNs, s.durationNs);
-      stalled.set(base, e);
+      stalled.set(key, e);
     }
     const related: RelatedInfo[] = [];
-    for (const [task, e] of stalled) {
-      const decl = runs.flatMap((r) => r.tasks).find((t) => t.range && t.name.replace(/#\d+$/, '') === task);
+    for (const { task, vm, ...e } of stalled.values()) {
+      const decl = runs.flatMap((r) => r.tasks).find((t) => t.range && t.vm === vm && t.name.replace(/#\d+$/, '') === task);
       if (!decl?.range) continue;
       related.push({ range: decl.range, message: `\`${task}\` stalled ${e.count === 1 ? fmtNs(e.maxNs) : `up to ${fmtNs(e.maxNs)}, x${e.count}`} (${e.cause})` });
       if (related.length >= MAX_RELATED) break;

@@ -109,6 +109,7 @@ export const COUNTERS = {
   chrome_end_before_begin: { severity: 'data_loss', description: 'Chrome `E` events earlier than the `B` they close (timestamps going backwards); the slice is kept with no duration.' },
   chrome_unclosed_begin: { severity: 'data_loss', description: 'Chrome `B` events never closed; ended at the end of the trace.' },
   chrome_nested_slice: { severity: 'info', description: 'Chrome slices nested inside another slice of the same thread; counted, only top-level slices become timeline intervals.' },
+  chrome_counter_not_numeric: { severity: 'error', description: 'Values of Chrome counter (`C`) events that are neither a number nor a string holding one (null, true, an array, an object, "abc"); skipped with a located warning, the other values of the event are kept.' },
   chrome_unsupported_phase: { severity: 'info', description: 'Chrome events of phases other than B/E/X/i/I/C/M; counted by phase.' },
   chrome_json_error: { severity: 'error', description: 'Invalid JSON in a Chrome trace; the rest of the file after the error is ignored.' },
   input_error: { severity: 'error', description: 'The input could not be read to the end (read or decompression error); what was read before it is kept.' },

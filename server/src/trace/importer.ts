@@ -173,9 +173,41 @@ export class TraceImporter {
     return !this.ftrace && !this.dat;
   }
 
+  /**
+   * UTF-16 input (a byte-order mark FF FE or FE FF first, as Windows PowerShell 5's `>` and
+   * `Out-File` write): its decoder, whose text goes on as UTF-8; null for any other input;
+   * undefined until the first two bytes are known (`bomHead` holds a lone first byte).
+   */
+  private utf16: TextDecoder | null | undefined;
+  private bomHead: Uint8Array | undefined;
+  private readonly utf8 = new TextEncoder();
+
   push(input: Uint8Array): void {
     if (this.finished) throw new Error('TraceImporter.push after finish');
     if (input.length === 0) return;
+    if (this.utf16 === null) return this.pushBytes(input);
+    let b = input;
+    if (this.utf16 === undefined) {
+      if (this.bomHead) {
+        b = new Uint8Array(this.bomHead.length + input.length);
+        b.set(this.bomHead);
+        b.set(input, this.bomHead.length);
+        this.bomHead = undefined;
+      }
+      if (b.length < 2) {
+        this.bomHead = b.slice();
+        return;
+      }
+      this.utf16 = utf16Decoder(b);
+      if (this.utf16 === null) return this.pushBytes(b);
+    }
+    // Before, such a file was "binary data" (its ASCII has a NUL every other byte). Offsets in
+    // warnings and the byte counts are those of the UTF-8 text.
+    const text = this.utf16.decode(b, { stream: true });
+    if (text.length > 0) this.pushBytes(this.utf8.encode(text));
+  }
+
+  private pushBytes(input: Uint8Array): void {
     // The parsers get a plain Uint8Array view: their short searches are faster with the typed
     // array builtins than through Node's Buffer wrapper. The long search for line ends keeps the
     // caller's object: a Node Buffer's indexOf is memchr, about 3x faster than the builtin.
@@ -183,6 +215,13 @@ export class TraceImporter {
     this.stats.bytes += chunk.length;
     if (this.format === undefined) {
       if (this.headLen === 0 && chunk.length >= DETECT_BYTES) {
+        const cr = crLineEnds(chunk);
+        if (cr) {
+          this.crOnly = true;
+          this.setFormat(cr.format, cr.mapped);
+          this.feed(cr.mapped);
+          return;
+        }
         // Enough to decide at once: nothing to hold back, so nothing is copied.
         this.setFormat(detectFormat(chunk, chunk.length), chunk);
         this.feed(chunk, input);
@@ -194,11 +233,34 @@ export class TraceImporter {
       this.detect();
       return;
     }
+    if (this.crOnly) {
+      const mapped = chunk.slice();
+      for (let i = mapped.indexOf(CR); i >= 0; i = mapped.indexOf(CR, i + 1)) mapped[i] = LF;
+      this.feed(mapped);
+      return;
+    }
     this.feed(chunk, input);
   }
 
+  /**
+   * Old Mac line ends (a lone CR each): the first bytes had CRs and no LF and read as a trace
+   * once each CR is a line end. Every CR is then fed as an LF; before, the whole input was one
+   * line, "longer than 65536 bytes", and nothing was read.
+   */
+  private crOnly = false;
+
   finish(): ImportedTrace {
     if (this.finished) throw new Error('TraceImporter.finish called twice');
+    if (this.bomHead) {
+      const b = this.bomHead;
+      this.bomHead = undefined;
+      this.utf16 = null;
+      this.pushBytes(b);
+    } else if (this.utf16) {
+      // An odd last byte or a lone high surrogate: U+FFFD, as any decoder shows it.
+      const rest = this.utf16.decode();
+      if (rest.length > 0) this.pushBytes(this.utf8.encode(rest));
+    }
     if (this.format === undefined) this.detect();
     this.finished = true;
     if (this.dat) return this.finishDat(this.dat);
@@ -301,6 +363,7 @@ export class TraceImporter {
 
   private formatDetail(): Record<string, unknown> {
     const d: Record<string, unknown> = { detected: this.format };
+    if (this.utf16) d.encoding = this.utf16.encoding;
     if (this.ftrace instanceof PerfParser) {
       d.pidTidColumn = this.ftrace.pidTidLines > 0;
       d.callchainLines = this.ftrace.callchainLines;
@@ -329,7 +392,12 @@ export class TraceImporter {
     }
     this.head = [];
     this.headLen = 0;
-    const f = detectFormat(all, all.length);
+    const cr = crLineEnds(all);
+    if (cr) {
+      this.crOnly = true;
+      all = cr.mapped;
+    }
+    const f = cr ? cr.format : detectFormat(all, all.length);
     this.setFormat(f, all);
     if (all.length > 0) this.feed(all);
   }
@@ -557,6 +625,36 @@ function declaredCpus(cpus: readonly number[], online: readonly number[]): numbe
     if (n !== undefined) out[s] = n;
   }
   return out;
+}
+
+/**
+ * The first bytes with each CR made an LF, and their format, when they have CRs and no LF and
+ * then read as a text trace or Chrome JSON; undefined otherwise (binary data, `.dat` and gzip are
+ * never rewritten).
+ */
+function crLineEnds(b: Uint8Array): { mapped: Uint8Array; format: DetectedFormat } | undefined {
+  if (b.indexOf(LF) >= 0 || b.indexOf(CR) < 0) return undefined;
+  const mapped = b.slice();
+  for (let i = mapped.indexOf(CR); i >= 0; i = mapped.indexOf(CR, i + 1)) mapped[i] = LF;
+  const format = detectFormat(mapped, mapped.length);
+  return format === 'tracefs' || format === 'trace-cmd' || format === 'perf-script' || format === 'chrome-json' ? { mapped, format } : undefined;
+}
+
+/**
+ * A decoder for input that starts with a UTF-16 byte-order mark (it drops the mark), or null.
+ * Only when the start decodes to text that is mostly ASCII, as every supported trace format is:
+ * random bytes that happen to start with FF FE stay binary data (and are refused at once).
+ */
+function utf16Decoder(b: Uint8Array): TextDecoder | null {
+  const le = b[0] === 0xff && b[1] === 0xfe;
+  if (!le && !(b[0] === 0xfe && b[1] === 0xff)) return null;
+  const probe = new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(b.subarray(0, Math.min(b.length, 8192) & ~1));
+  let ascii = 0;
+  for (let i = 0; i < probe.length; i++) {
+    const c = probe.charCodeAt(i);
+    if (c > 0 && c < 0x80) ascii++;
+  }
+  return ascii >= 0.9 * probe.length ? new TextDecoder(le ? 'utf-16le' : 'utf-16be') : null;
 }
 
 /**

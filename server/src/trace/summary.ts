@@ -5,7 +5,7 @@
  */
 import { escapeControls } from './format';
 import type { ThreadDoc, TraceSummaryDocument } from './schema';
-import { fmtCount, fmtNs, fmtPercent, fmtTs, tableLines } from '../core/format';
+import { fmtCount, fmtCounterValue, fmtNs, fmtPercent, fmtTs, tableLines } from '../core/format';
 import { renderHostGuest } from './link/render';
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -121,7 +121,7 @@ export function renderSummary(doc: TraceSummaryDocument, opts: { maxThreads?: nu
     const omitted = doc.countersOmitted ? ` (and ${fmtCount(doc.countersOmitted)} more not listed)` : '';
     out.push(`Counters (${doc.counters.length} series${omitted}; the mean weighs each value by how long it held):`);
     const rows: string[][] = [['process', 'counter', 'samples', 'min', 'mean', 'max', 'last']];
-    for (const c of doc.counters) rows.push([c.process, c.name, fmtCount(c.samples), fmtValue(c.min), fmtValue(c.mean), fmtValue(c.max), fmtValue(c.last)]);
+    for (const c of doc.counters) rows.push([c.process, c.name, fmtCount(c.samples), fmtCounterValue(c.min), fmtCounterValue(c.mean), fmtCounterValue(c.max), fmtCounterValue(c.last)]);
     out.push(...tableLines(rows, [false, false, true, true, true, true, true]).map((l) => '  ' + l));
   }
 
@@ -178,12 +178,4 @@ function cpuItems(cpus: TraceSummaryDocument['cpus'], load: TraceSummaryDocument
     i++;
   }
   return items;
-}
-
-/** A counter's value: up to 4 significant digits after the point, no exponent for everyday sizes. */
-function fmtValue(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e15 || a < 1e-4)) return v.toExponential(3);
-  return v.toLocaleString('en-US', { maximumFractionDigits: a >= 100 ? 1 : 4 });
 }

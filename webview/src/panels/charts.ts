@@ -20,7 +20,7 @@ import {
 } from 'chart.js';
 import { fmtNsShort as fmtAxisNs } from '../../../server/src/core/format';
 import type { CdfPoint } from './logic';
-import { fmtFraction, fmtNs } from '../../../server/src/core/format';
+import { fmtCounterValue, fmtFraction, fmtNs } from '../../../server/src/core/format';
 
 Chart.register(LineController, LineElement, PointElement, BarController, BarElement, LinearScale, LogarithmicScale, CategoryScale, Filler, Legend, Tooltip);
 
@@ -175,7 +175,7 @@ export function counterChart(canvas: HTMLCanvasElement, label: string, points: {
       ...base(theme),
       plugins: {
         legend: { display: false },
-        tooltip: { callbacks: { label: (c) => `${label}: ${Number(c.parsed.y).toLocaleString('en-US', { maximumFractionDigits: 4 })} at ${fmtNs(Number(c.parsed.x))}` } },
+        tooltip: { callbacks: { label: (c) => `${label}: ${fmtCounterValue(Number(c.parsed.y))} at ${fmtNs(Number(c.parsed.x))}` } },
       },
       scales: {
         x: { type: 'linear', title: { display: true, text: 'time', color: theme.fg }, ticks: { color: theme.fg, callback: nsTick(false), maxRotation: 0, autoSkip: true }, grid: { color: theme.grid } },

@@ -5,7 +5,7 @@
 import { counterChart, type Chart } from './charts';
 import type { Panel, PanelCtx } from './context';
 import { h, note } from './dom';
-import { fmtNs } from '../../../server/src/core/format';
+import { fmtCounterValue, fmtNs } from '../../../server/src/core/format';
 
 const NUM = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
 
@@ -42,7 +42,9 @@ export function countersPanel(ctx: PanelCtx): Panel {
       const tr = h('tr');
       tr.appendChild(h('td', undefined, s.process));
       tr.appendChild(h('td', 'pn-mono', s.name));
-      for (const v of [s.samples, s.min, s.mean, s.max, s.last]) tr.appendChild(h('td', 'pn-num', NUM.format(v)));
+      tr.appendChild(h('td', 'pn-num', NUM.format(s.samples)));
+      // As the text summary writes them: 1e300 was 301 digits wide here, and 5e-324 read "-0".
+      for (const v of [s.min, s.mean, s.max, s.last]) tr.appendChild(h('td', 'pn-num', fmtCounterValue(v)));
       tb.appendChild(tr);
     }
     t.appendChild(tb);

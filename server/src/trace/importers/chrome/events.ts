@@ -82,6 +82,28 @@ const show = (v: unknown): string => {
   return t.length > 40 ? t.slice(0, 37) + '...' : t;
 };
 
+/** A decimal number as JSON writes one, optionally signed, with blanks around it (`" 12.5 "`). */
+const NUMERIC_TEXT = /^\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$/;
+
+/**
+ * A counter event's value: a finite number, or a string holding one (as Perfetto's JSON importer
+ * reads them); undefined for anything else (null, booleans, arrays, objects, "abc", "", "0x10",
+ * a number that overflowed to Infinity).
+ */
+export function counterValue(v: unknown): number | undefined {
+  const n = jsonNumber(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A JSON number, or a string holding a decimal one (`"12.5"`); NaN for anything else. */
+export function jsonNumber(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'string' && v.length <= 400 && NUMERIC_TEXT.test(v) ? Number(v) : NaN;
+}
+
+/** What a JSON value is, for a warning, without serialising it (it may be an array of millions). */
+const describe = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v === 'string' ? `the string "${clipQuote(v)}"` : typeof v === 'number' ? String(v) : String(v);
+
 export class ChromeEventSink implements ScannerSink {
   readonly data: ChromeData = {
     slices: new SliceTable(),
@@ -140,7 +162,8 @@ export class ChromeEventSink implements ScannerSink {
       this.stats.events++;
       return;
     }
-    const tsUs = typeof e.ts === 'number' ? e.ts : typeof e.ts === 'string' ? Number(e.ts) : NaN;
+    // A string must hold a decimal number: Number("") is 0 and Number("0x10") 16 (silently).
+    const tsUs = jsonNumber(e.ts);
     if (!Number.isFinite(tsUs)) return this.badEvent(`event "${clipQuote(name)}" (ph ${clipQuote(ph) || '?'}) without a numeric ts`, line, offset);
     // 2^63 ns in microseconds: further out is not a clock reading (and 1e308 would make the
     // window infinite).
@@ -149,7 +172,8 @@ export class ChromeEventSink implements ScannerSink {
     const d = this.data;
     switch (ph) {
       case 'X': {
-        const durUs = typeof e.dur === 'number' ? e.dur : Number(e.dur ?? 0);
+        // Absent is 0; true was read as 1 us, [7] as 7 us, "" as 0 (silently).
+        const durUs = e.dur === undefined || e.dur === null ? 0 : jsonNumber(e.dur);
         if (!Number.isFinite(durUs) || durUs < 0 || durUs >= MAX_US) {
           return this.badEvent(`event "${clipQuote(name)}" (ph X): dur ${show(e.dur)} is not a duration (a non-negative number of microseconds)`, line, offset);
         }
@@ -194,8 +218,14 @@ export class ChromeEventSink implements ScannerSink {
         const args = (e.args ?? {}) as Record<string, unknown>;
         const keys = Object.keys(args);
         for (const k of keys) {
-          const val = typeof args[k] === 'number' ? (args[k] as number) : Number(args[k]);
-          if (!Number.isFinite(val)) continue;
+          const val = counterValue(args[k]);
+          if (val === undefined) {
+            // Was skipped without a word (a string such as "abc"), or read as 0 (null, "", [])
+            // or 1 (true): a series of nulls showed a counter at 0 that the trace never had.
+            this.stats.count('chrome_counter_not_numeric');
+            this.stats.warn(line, offset, `event "${clipQuote(name)}" (ph C): value ${clipQuote(k)} is ${describe(args[k])}, not a number; skipped`);
+            continue;
+          }
           d.counters.ts.push(ts);
           d.counters.pid.push(pid);
           d.counters.name.push(this.sid(keys.length === 1 && k === 'value' ? name : `${name}.${k}`));
