@@ -157,3 +157,16 @@ variant block { vm v0 { guest { parallel r { barrier block } } } }`;
   const [base, block] = simulateAll(analyzeDocument(text, { uri: 'mem:/irq.vps' }).scenario!);
   assert.equal(task(block, 'tmr').latency.count, task(base, 'tmr').latency.count);
 });
+
+test('a halted vCPU whose queued thread another vCPU took stays a wake-up target (4 threads on 4 OpenHCL VPs use all 4)', () => {
+  // examples/openhcl-vtl0-residence.vps: a VP with a VTL2 task; a guest thread queued on it while
+  // it was halted was taken by another vCPU, and the VP, never run, was no longer a target for
+  // wake-ups: 4 threads ran on 3 VPs for the whole run (one VP 5% busy).
+  const text = `scenario { duration 300ms; seed 1 }\nhost { pcpus 4 }\nvm web { vcpus 4\n  openhcl { io_uring_cancel off\n    task nvme { target_vp 1; run_on_target on; rate 2k/s; cpu 5us; io exp 50us; cpu 3us } }\n  guest { residence exp 2ms; thread app { count 4; cpu 1ms; sleep 100us } }\n}`;
+  for (const seed of [1, 2, 3]) {
+    const a = analyzeDocument(text.replace('seed 1', `seed ${seed}`), { uri: 'mem:/halted.vps' });
+    const r = simulateAll(a.scenario!)[0];
+    // Each thread runs 1 ms in every 1.1 ms plus its wake-up costs: each VP well above 80% busy.
+    for (const p of r.vps) assert.ok((p.states.running ?? 0) / 300e6 > 0.8, `seed ${seed}: VP ${p.vp} ran ${(p.states.running ?? 0) / 1e6} ms of 300`);
+  }
+});

@@ -82,7 +82,14 @@ GuestState.prototype.dequeue = function (this: GuestState, t: number): void {
   const v = list >> 1;
   const al = this.gAllowed[t];
   if (al.length !== 1 || al[0] !== v) this.nQueuedFree--;
-  if (this.rq.size[2 * v] === 0 && this.rq.size[2 * v + 1] === 0) this.waitingV.delete(v);
+  if (this.rq.size[2 * v] === 0 && this.rq.size[2 * v + 1] === 0) {
+    this.waitingV.delete(v);
+    // A halted vCPU whose queued thread another vCPU took before it woke is idle again: a target
+    // for the next wake-up (enqueue took it out of `halted`). Without this it stayed out until
+    // it next ran and halted, which an OpenHCL VP with no VTL0 work never does: 4 threads on 4
+    // vCPUs ran on 3 for the whole run (examples/openhcl-vtl0-residence.vps, found here).
+    if (this.vState[v] === V_HALTED && this.vCur[v] < 0) this.halted.add(v);
+  }
 };
 
 GuestState.prototype.requeueCurrent = function (this: GuestState, v: number, t: number, now: Ns, head: boolean): void {
