@@ -170,3 +170,16 @@ test('a halted vCPU whose queued thread another vCPU took stays a wake-up target
     for (const p of r.vps) assert.ok((p.states.running ?? 0) / 300e6 > 0.8, `seed ${seed}: VP ${p.vp} ran ${(p.states.running ?? 0) / 1e6} ms of 300`);
   }
 });
+
+test('the guest balance keeps to affinities: 3 threads pinned to vCPUs 0-1 of 4 share those two (2/3 each), 2-3 stay idle', () => {
+  const th = [0, 1, 2].map((i) => `thread a${i} { vcpus 0-1; cpu 1ms }`).join('\n    ');
+  const a = analyzeDocument(`scenario { duration 2s; seed 4 }\nhost { pcpus 4 }\nvm v { vcpus 4\n  guest {\n    ${th}\n  }\n}`, { uri: 'mem:/aff.vps' });
+  const r = simulateAll(a.scenario!)[0];
+  for (const p of r.vps) {
+    const run = (p.states.running ?? 0) / 2e9;
+    if (p.vp >= 2) assert.equal(run, 0, `vCPU ${p.vp} ran ${run}`);
+    else assert.ok(run > 0.99, `vCPU ${p.vp} ran ${run}`);
+  }
+  // Before the guest's periodic balance, one thread kept a vCPU and the other two shared the other.
+  for (const i of [0, 1, 2]) near(task(r, `a${i}`).latency.count / 2000, 2 / 3, 0.05, `a${i}`);
+});

@@ -266,7 +266,29 @@ GuestState.prototype.balance = function (this: GuestState, now: Ns): void {
         break;
       }
     }
-    if (cand < 0) return; // none of the queued threads may run there (affinity)
+    if (cand < 0) {
+      // None of them may run on the least loaded vCPU (affinity). Each CPU balances for itself on
+      // Linux (rebalance_domains runs load_balance with every CPU as the destination), so the
+      // least loaded vCPU that one of them may run on pulls it: 3 threads pinned to vCPUs 0-1 of
+      // 4 take turns on those two (before: one kept a vCPU, the other two shared the other).
+      let bestL = maxL;
+      seen = 0;
+      for (let t = this.rq.head[2 * max + 1]; t >= 0 && seen < NR_MIGRATE; t = this.rq.next[t], seen++) {
+        const al = this.gAllowed[t];
+        for (let i = 0; i < al.length; i++) {
+          const v = al[i];
+          if (v === max) continue;
+          const l = this.balanceLoad(v);
+          if (l < bestL) {
+            bestL = l;
+            min = v;
+            cand = t;
+          }
+        }
+      }
+      if (cand < 0) return;
+      minL = bestL;
+    }
     let oneApart = false;
     if (maxL - minL < 2) {
       // One thread apart: the failure rule (host/linux.ts balance()).
