@@ -9,9 +9,14 @@
  *   pCPUs while no share is above half a pCPU (above that, what credit1 reaches); caps bound the
  *   share; SCHED_FIFO leaves normal threads only the RT-throttling remainder; SCHED_RR threads
  *   take RR_TIMESLICE turns; K busy vCPUs on M pCPUs have steal 1 - M/K.
- * - Guest: one vCPU serving Poisson arrivals is an M/M/1 (exponential service) or M/D/1 (fixed
- *   service) queue; guest timers on an idle host see exactly the stated wake-up costs.
- * - Cross-level: guest CPU work on a vCPU with steal s is stretched by 1 / (1 - s).
+ * - Guest: N CPU-bound guest threads on K vCPUs get K/N of a vCPU each, and M/N of a pCPU when
+ *   the host has M < K pCPUs (the guest's periodic balance). One vCPU serving Poisson arrivals
+ *   is an M/M/1 (exponential service) or M/D/1 (fixed service) queue; guest timers on an idle
+ *   host see exactly the stated wake-up costs.
+ * - OpenHCL: with io_uring cancel off each ring event of a VTL2 task waits one exponential
+ *   residence of the guest (mean 2R + work for a timer and an IO); with the cancel on, the work.
+ * - Cross-level: guest CPU work on a vCPU with steal s is stretched by 1 / (1 - s); a spin-barrier
+ *   team runs rounds only while all its vCPUs run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -383,6 +388,64 @@ test('steal of K busy vCPUs on M pCPUs is 1 - M/K (fair, credit, credit2; M 1-4,
 
 // ----------------------------------------------------------------------------------------- guest
 
+/** Share of each guest thread `w0`..: passes of `cpu 1ms` (one pass = 1 ms of CPU) over `tMs`. */
+function guestShares(r: VariantResult, n: number, tMs: number): number[] {
+  return Array.from({ length: n }, (_, i) => r.tasks.find((t) => t.name === `w${i}`)!.latency.count / tMs);
+}
+const guestThreads = (n: number) => Array.from({ length: n }, (_, i) => `thread w${i} { cpu 1ms }`).join('\n    ');
+
+/**
+ * The guest's own scheduler: N CPU-bound guest threads on K vCPUs of an idle host (one pCPU per
+ * vCPU) get K/N of a vCPU each. Source: Linux load_balance (kernel/sched/fair.c), the guest's
+ * periodic balance (sched.ts balance(): two or more threads apart a thread moves, one apart after
+ * a failed attempt, so the extra thread takes turns). Ranges: K 1-4, N K+1..3K+1, 1-2 s.
+ * Tolerance 0.06 / sqrt(T / 1 s) of a vCPU per thread, a random walk like the host's law (measured
+ * here over K 1-4, N K+1..3K+1, 3 seeds each, 72 runs a length: worst 0.063 at 0.5 s, 0.033 at
+ * 1 s, 0.025 at 2 s; medians 0.005 / 0.003 / 0.002). Before the guest had a periodic balance
+ * (only the idle pull), the same runs at 1 s gave a median error of 0.240 and a worst of 0.714:
+ * 5 threads on 2 vCPUs got 1.0 for one and 0.25 for each of the others.
+ */
+test('guest: N CPU-bound guest threads on K vCPUs get K/N of a vCPU each (K 1-4, N K+1..3K+1, 1-2 s)', () => {
+  const gen = fc
+    .record({ k: fc.integer({ min: 1, max: 4 }), x: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), tMs: fc.integer({ min: 1000, max: 2000 }), seed })
+    .map(({ k, x, tMs, seed }) => ({ k, n: k + 1 + Math.floor(x * (2 * k + 1)), tMs, seed }));
+  fc.assert(
+    fc.property(gen, ({ k, n, tMs, seed }) => {
+      const r = run(`scenario { duration ${tMs}ms; seed ${seed} }\nhost { pcpus ${k} }\nvm v { vcpus ${k}\n  guest {\n    ${guestThreads(n)}\n  }\n}`);
+      const tol = 0.06 / Math.sqrt(tMs / 1000);
+      const shares = guestShares(r, n, tMs);
+      for (const sh of shares) assert.ok(Math.abs(sh - k / n) <= tol, `${n} on ${k} vCPUs, ${tMs} ms: shares ${shares.map((x) => x.toFixed(3))} vs ${(k / n).toFixed(3)} +- ${tol.toFixed(3)}`);
+    }),
+    { numRuns: 12, seed: 105 },
+  );
+});
+
+/**
+ * Two levels: N CPU-bound guest threads on K vCPUs whose host has M < K pCPUs get M/N of a pCPU
+ * each (each vCPU M/K, each thread K/N of its vCPU's time: time conservation through both
+ * schedulers). Ranges: fair and credit2, M 1-3, K M+1..2M+1, N K+1..2K+1, 1 s. Tolerance 0.08 of a
+ * pCPU (measured here over the 48 configurations x 3 seeds, 1170 shares a scheduler: fair worst 0.063,
+ * median 0.006; credit2 worst 0.060, median 0.004). credit (credit1) is left out: its 30 ms slices
+ * make the walk coarser (worst 0.147 at 1 s, median 0.011; 3 pCPUs, 5 vCPUs, 6 threads gave
+ * 0.647 against 0.5 at 1 s and 0.532 at 4 s, the vCPUs themselves at 0.58-0.61 against 0.6).
+ */
+test('two levels: N guest threads on K vCPUs on M < K pCPUs get M/N of a pCPU each (fair, credit2)', () => {
+  const gen = fc
+    .record({ sched: fc.constantFrom('fair', 'credit2'), m: fc.integer({ min: 1, max: 3 }), x: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), y: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), seed })
+    .map(({ sched, m, x, y, seed }) => {
+      const k = m + 1 + Math.floor(x * m);
+      return { sched, m, k, n: k + 1 + Math.floor(y * (k + 1)), seed };
+    });
+  fc.assert(
+    fc.property(gen, ({ sched, m, k, n, seed }) => {
+      const r = run(`scenario { duration 1s; seed ${seed} }\nhost { pcpus ${m}; sched ${sched} }\nvm v { vcpus ${k}\n  guest {\n    ${guestThreads(n)}\n  }\n}`);
+      const shares = guestShares(r, n, 1000);
+      for (const sh of shares) assert.ok(Math.abs(sh - m / n) <= 0.08, `${sched}: ${n} threads on ${k} vCPUs on ${m} pCPUs: shares ${shares.map((x) => x.toFixed(3))} vs ${(m / n).toFixed(3)}`);
+    }),
+    { numRuns: 12, seed: 106 },
+  );
+});
+
 const FREE = 'costs { halt_exit 0; wake_exit 0; ipi 0; wake_latency 0; entry 0; halt_poll 0 }';
 
 /** Mean and 99.9% Student-t half-width over independent per-seed values. */
@@ -453,7 +516,85 @@ test('guest timers on an idle host: latency is exactly the stated wake-up costs 
   );
 });
 
+// --------------------------------------------------------------------------------------- openhcl
+
+/**
+ * OpenHCL, a VTL2 task on a VP whose guest never halts (CPU-bound) and exits on its own after
+ * natural residences `residence exp R`: each event on the VP's ring (the task's timer, its IO
+ * completion) waits for the guest's next exit with `io_uring_cancel off`, and an exponential
+ * residence is memoryless, so each wait is Exp(R) whatever the event's phase: latency = c1 + io +
+ * c2 + two residences, mean 2R + work (renewal theory; docs/openhcl-model.md "What brings the VP
+ * back from VTL0"). With the cancel on the VP leaves VTL0 at once: latency = c1 + io + c2 exactly,
+ * every sample. Ranges: R 50-1000 us, cpu 1-50 us, io 10-500 us, a release every 10 ms, 6 seeds
+ * x 2 s (the 99.9% Student-t interval of the per-seed means must hold 2R + work; measured here
+ * over 30 generated cases: 29 inside the 95% interval, 30 inside the 99.9% one, the mean off by
+ * at most 3.5%).
+ */
+test('openhcl: with io_uring cancel off each ring event waits one exponential residence (mean 2R + work); on: the work exactly', () => {
+  const gen = fc.record({ rUs: fc.integer({ min: 50, max: 1000 }), c1: fc.integer({ min: 1, max: 50 }), io: fc.integer({ min: 10, max: 500 }), c2: fc.integer({ min: 1, max: 50 }), seed: fc.integer({ min: 1, max: 10_000 }) });
+  fc.assert(
+    fc.property(gen, ({ rUs, c1, io, c2, seed }) => {
+      const text = (cancel: string, sd: number) =>
+        `scenario { duration 2s; seed ${sd} }\nhost { pcpus 1 }\nvm web { vcpus 1\n  openhcl { io_uring_cancel ${cancel}\n    task t { target_vp 0; run_on_target on; every 10ms; cpu ${c1}us; io fixed ${io}us; cpu ${c2}us } }\n  guest { residence exp ${rUs}us; thread app { cpu 10ms } }\n}`;
+      const work = (c1 + io + c2) * us;
+      const on = r0(run(text('on', seed)));
+      assert.ok(on.count >= 150);
+      assert.equal(on.max, work, `cancel on: max ${on.max} vs ${work}`);
+      assert.equal(on.p50, work, `cancel on: p50 ${on.p50} vs ${work}`);
+      const means: number[] = [];
+      for (let k = 0; k < 6; k++) means.push(r0(run(text('off', seed + k))).mean);
+      const w = interval(means);
+      const want = 2 * rUs * us + work;
+      assert.ok(Math.abs(w.mean - want) <= w.half, `cancel off, R ${rUs} us: mean ${w.mean.toFixed(0)} +- ${w.half.toFixed(0)} ns vs 2R + work = ${want}`);
+    }),
+    { numRuns: 8, seed: 108 },
+  );
+  function r0(r: VariantResult) {
+    return r.tasks.find((x) => x.name === 't')!.latency;
+  }
+});
+
 // ----------------------------------------------------------------------------------- cross-level
+
+/**
+ * A spin barrier waits for the slowest: a team of K threads (one per vCPU, fixed work W a round)
+ * on K vCPUs that share K pCPUs with ONE CPU-bound competitor (a host hog under `fair`, a busy
+ * 1-vCPU domain under `credit` / `credit2`). At every instant one of the K + 1 runs waits: when
+ * it is a team vCPU, no round can end, so the team completes rounds at the rate at which the
+ * competitor waits (1 - its share), not at a vCPU's own share K / (K + 1). Law: rounds x W / T
+ * lies between w - 2 W / T (the last round is cut by the end of the run; fast-check found K = 1,
+ * W 21 us 1.5 rounds short: 23,808 rounds where 500 ms / 21 us is 23,809.5) and w + W x (S + 1) / T,
+ * w the competitor's measured waiting fraction, S the host's context switches: during each stall
+ * the running members may finish their work of the round, at most W ahead. Source: the barrier's
+ * definition (a round ends when its last member arrives; docs/sim.md "Guest") and time
+ * conservation. Ranges: fair, credit, credit2; K 1-4, W 20-500 us, 1 s. Measured here over 40
+ * runs a scheduler: never more than 1.5 rounds below w (K = 1: the same), the excess at most 0.59 of
+ * the upper allowance (fair; credit2 0.46, credit 0.28). With K = 4 the team gets about 0.2 while
+ * each vCPU runs 0.8 of the time; for K >= 2 the test also asks for less than 0.7 of a vCPU's share
+ * K / (K + 1) (measured: at most 0.52 fair, 0.62 credit2 with its frequent switches, 0.50 credit).
+ */
+test('barrier: a spin-barrier team runs rounds only while all its vCPUs run (the competitor waits)', () => {
+  const gen = fc.record({ sched: fc.constantFrom('fair', 'credit', 'credit2'), k: fc.integer({ min: 1, max: 4 }), wUs: fc.integer({ min: 20, max: 500 }), seed });
+  fc.assert(
+    fc.property(gen, ({ sched, k, wUs, seed }) => {
+      const hog = sched === 'fair' ? '  load h { threads 1; cpu 10ms }\n' : '';
+      const dom = sched === 'fair' ? '' : 'vm busy { vcpus 1; guest { thread b { cpu 10ms } } }\n';
+      const r = run(`scenario { duration 1s; seed ${seed} }\nhost { pcpus ${k}; sched ${sched}\n${hog}}\n${dom}vm v { vcpus ${k}; guest { parallel p { threads ${k}; work fixed ${wUs}us; rounds 1000000; barrier spin } } }`);
+      const W = wUs * us;
+      const T = 1e9;
+      const rate = (r.regions.find((x) => x.name === 'p')!.rounds * W) / T;
+      const wait = sched === 'fair' ? 1 - running(r.hostThreads.find((t) => t.name.startsWith('h'))!.states) / T : r.vps.find((p) => p.vm === 'busy')!.stealNs / T;
+      const sw = r.counters['host.switches'];
+      const hi = wait + (W * (sw + 1)) / T;
+      const msg = `${sched} K ${k} W ${wUs} us: rounds x W / T ${rate.toFixed(4)}, competitor waits ${wait.toFixed(4)}, upper ${hi.toFixed(4)}`;
+      assert.ok(rate >= wait - (2 * W) / T - 1e-9, msg);
+      assert.ok(rate <= hi, msg);
+      if (k > 1) assert.ok(rate < 0.7 * (k / (k + 1)), `${msg}: the team should get far less than a vCPU's share`);
+    }),
+    { numRuns: 12, seed: 107 },
+  );
+});
+
 
 /**
  * A guest thread looping `cpu C` on a vCPU whose pCPU time is shared (fair: host hogs; Xen: a busy

@@ -42,6 +42,18 @@ export const ADAPT_GROW = 0.02;
 /** Adaptive DoP: grow only after this many calm windows in a row (shrink at once: hysteresis). */
 export const ADAPT_CALM = 3;
 
+/**
+ * The guest's periodic load balance (sched.ts `balance`): its period, the same 4 ms as the host
+ * model's balancer (host/linux.ts BALANCE_NS; an assumption for Linux's per-domain intervals of a
+ * few ms), armed only while a queued thread could move.
+ */
+export const GUEST_BALANCE_NS = 4_000_000;
+/**
+ * A guest thread runnable without a break this long counts as CPU-bound for the balancer's
+ * one-apart rule: PELT's half-life (32 ms, kernel/sched/pelt.c), as host/linux.ts BOUND_NS.
+ */
+export const GUEST_BOUND_NS = 32_000_000;
+
 /** A value of spin_limit at or above this is "forever". */
 export const SPIN_FOREVER_NS = 1e15;
 

@@ -14,7 +14,8 @@
  * - Guest scheduler per vCPU: RT threads first (FIFO), normal threads round-robin with `slice`.
  *   A woken thread goes to an idle (halted) allowed vCPU if there is one (the guest avoids
  *   preempted vCPUs: a preempted vCPU is never idle), else where it last ran; a vCPU about to halt
- *   pulls a waiting thread from another vCPU.
+ *   pulls a waiting thread from another vCPU; a periodic balance evens the vCPUs' thread counts
+ *   (sched.ts balance()).
  * - Locks: `spin` (test-and-set: on release a *running* spinner takes it; spinners on preempted
  *   vCPUs do not block others), `ticket` (FIFO hand-off: the next waiter gets it even if its vCPU
  *   is preempted, and everyone behind waits: lock-waiter preemption), `mutex` (waiters sleep; the

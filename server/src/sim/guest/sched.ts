@@ -11,7 +11,13 @@ import { GuestState } from './state';
 import { fmtNs } from '../../core/format';
 
 // Module-local copies: under tsx (tests, bench) an imported binding is a getter call on every use.
-const { G_BLOCKED, G_CUR, G_QUEUED, V_HALTED, V_IN } = consts;
+const { G_BLOCKED, G_CUR, G_QUEUED, GUEST_BALANCE_NS, GUEST_BOUND_NS, V_HALTED, V_IN } = consts;
+
+/**
+ * The balancer looks at most this many queued threads of the busiest vCPU per attempt:
+ * sysctl_sched_nr_migrate (32, kernel/sched/core.c), detach_tasks' env->loop_max.
+ */
+const NR_MIGRATE = 32;
 
 declare module './state' {
   interface GuestState {
@@ -26,6 +32,10 @@ declare module './state' {
     notify(v: number, now: Ns): void;
     waitStart(t: number, v: number, now: Ns): void;
     waitEnd(t: number, v: number, now: Ns): void;
+    balance(now: Ns): void;
+    balanceLoad(v: number): number;
+    balanceBound(v: number, now: Ns): number;
+    balanceMove(t: number, src: number, dst: number, now: Ns): void;
   }
 }
 
@@ -65,7 +75,13 @@ GuestState.prototype.enqueue = function (this: GuestState, t: number, v: number,
   if (head) this.rq.pushHead(list, t);
   else this.rq.pushTail(list, t);
   const al = this.gAllowed[t];
-  if (al.length !== 1 || al[0] !== v) this.nQueuedFree++;
+  if (al.length !== 1 || al[0] !== v) {
+    this.nQueuedFree++;
+    if (!this.balArmed && this.nv > 1) {
+      this.balArmed = true;
+      this.eng.arm(this.balTimer, now + GUEST_BALANCE_NS);
+    }
+  }
   this.gState[t] = G_QUEUED;
   this.gVcpu[t] = v;
   this.waitingV.add(v);
@@ -82,7 +98,14 @@ GuestState.prototype.dequeue = function (this: GuestState, t: number): void {
   const v = list >> 1;
   const al = this.gAllowed[t];
   if (al.length !== 1 || al[0] !== v) this.nQueuedFree--;
-  if (this.rq.size[2 * v] === 0 && this.rq.size[2 * v + 1] === 0) this.waitingV.delete(v);
+  if (this.rq.size[2 * v] === 0 && this.rq.size[2 * v + 1] === 0) {
+    this.waitingV.delete(v);
+    // A halted vCPU whose queued thread another vCPU took before it woke is idle again: a target
+    // for the next wake-up (enqueue took it out of `halted`). Without this it stayed out until
+    // it next ran and halted, which an OpenHCL VP with no VTL0 work never does: 4 threads on 4
+    // vCPUs ran on 3 for the whole run (examples/openhcl-vtl0-residence.vps, found here).
+    if (this.vState[v] === V_HALTED && this.vCur[v] < 0) this.halted.add(v);
+  }
 };
 
 GuestState.prototype.requeueCurrent = function (this: GuestState, v: number, t: number, now: Ns, head: boolean): void {
@@ -130,6 +153,7 @@ GuestState.prototype.rtBusy = function (this: GuestState, v: number): boolean {
 GuestState.prototype.wakeThread = function (this: GuestState, t: number, now: Ns, irq: BoostInterrupt | null): void {
   if (this.gState[t] !== G_BLOCKED) return;
   const v = this.selectVcpu(t);
+  this.gWokeAt[t] = now;
   this.enqueue(t, v, now);
   if (this.gRt[t]) this.kvm.requestBoost(v);
   if (irq) this.kvm.interrupt(v, irq, now, 0);
@@ -182,4 +206,143 @@ GuestState.prototype.waitEnd = function (this: GuestState, t: number, v: number,
     causes.push(`vCPU ${v} was out of the guest for ${fmtNs(wait - inGuest - steal)} (exits, VTL2 work)`);
   }
   this.ctx.stats.stall({ task: name, lane: this.gLaneId[t], vp: v, vm: this.vmName, startNs: since, durationNs: wait, cause, causes, range: this.gRange[t] });
+};
+
+/**
+ * The guest's periodic load balance (Linux load_balance, kernel/sched/fair.c, by the same rules as
+ * the host model's balancer, host/linux.ts balance(), with every guest thread of weight 1024: the
+ * guest has no nice values): every GUEST_BALANCE_NS while a queued thread could move, the vCPU with
+ * the most threads (running and queued, normal and RT) gives the first queued normal thread that may
+ * run there to the vCPU with the fewest, while they are two or more apart (calculate_imbalance:
+ * half the difference, one whole thread, fits). One apart (3 threads on 2 vCPUs) the attempt moves
+ * nothing and counts a failure (sd->nr_balance_failed); the retry, 2-6 ms later, moves a CPU-bound
+ * thread (runnable without a break for GUEST_BOUND_NS: a thread's load, shifted right by the
+ * failures, then fits, detach_tasks), unless both vCPUs are overloaded and the busier is within
+ * imbalance_pct (117%, sd_init) of the other, or either runs or queues RT work, or the busier has
+ * no more CPU-bound threads than the other. So the extra thread takes turns and N CPU-bound
+ * threads on K vCPUs get K/N each; before, with only the idle pull, 5 threads on 2 vCPUs kept
+ * one vCPU for one thread and shared the other four ways (measured here: 1.0 and 0.25 each).
+ * The walk of the busiest queue stops after NR_MIGRATE threads (detach_tasks' loop_max), so a long
+ * queue of pinned threads costs a bounded walk.
+ * Not modelled: the balancing vCPU must be running to balance (the balance acts on the queues
+ * whatever the vCPUs' host state), busy_factor's longer intervals on busy CPUs.
+ */
+GuestState.prototype.balance = function (this: GuestState, now: Ns): void {
+  this.balArmed = false;
+  if (this.nQueuedFree === 0) {
+    this.balFailed = 0;
+    return;
+  }
+  this.balArmed = true;
+  this.eng.arm(this.balTimer, now + GUEST_BALANCE_NS);
+  const nv = this.nv;
+  const start = this.balCursor;
+  for (let moves = 0; moves < 8; moves++) {
+    let max = -1;
+    let maxL = -1;
+    let min = -1;
+    let minL = Infinity;
+    for (let i = 0, v = start; i < nv; i++, v = v + 1 < nv ? v + 1 : 0) {
+      const l = this.balanceLoad(v);
+      if (this.rq.size[2 * v + 1] > 0 && l > maxL) {
+        maxL = l;
+        max = v;
+      }
+      if (l < minL) {
+        minL = l;
+        min = v;
+      }
+    }
+    if (max < 0 || maxL <= minL) {
+      if (moves === 0) this.balFailed = 0;
+      return;
+    }
+    let cand = -1;
+    let seen = 0;
+    for (let t = this.rq.head[2 * max + 1]; t >= 0 && seen < NR_MIGRATE; t = this.rq.next[t], seen++) {
+      const al = this.gAllowed[t];
+      if (al.length === nv || al.includes(min)) {
+        cand = t;
+        break;
+      }
+    }
+    if (cand < 0) {
+      // None of them may run on the least loaded vCPU (affinity). Each CPU balances for itself on
+      // Linux (rebalance_domains runs load_balance with every CPU as the destination), so the
+      // least loaded vCPU that one of them may run on pulls it: 3 threads pinned to vCPUs 0-1 of
+      // 4 take turns on those two (before: one kept a vCPU, the other two shared the other).
+      let bestL = maxL;
+      seen = 0;
+      for (let t = this.rq.head[2 * max + 1]; t >= 0 && seen < NR_MIGRATE; t = this.rq.next[t], seen++) {
+        const al = this.gAllowed[t];
+        for (let i = 0; i < al.length; i++) {
+          const v = al[i];
+          if (v === max) continue;
+          const l = this.balanceLoad(v);
+          if (l < bestL) {
+            bestL = l;
+            min = v;
+            cand = t;
+          }
+        }
+      }
+      if (cand < 0) return;
+      minL = bestL;
+    }
+    let oneApart = false;
+    if (maxL - minL < 2) {
+      // One thread apart: the failure rule (host/linux.ts balance()).
+      if (moves > 0) return;
+      if (this.rtBusy(max) || this.rtBusy(min) || (minL >= 2 && 100 * maxL <= 117 * minL) || this.balanceBound(max, now) <= this.balanceBound(min, now)) {
+        this.balFailed = 0;
+        return;
+      }
+      if (this.balFailed === 0) {
+        this.balFailed = 1;
+        this.eng.arm(this.balTimer, now + Math.round(GUEST_BALANCE_NS / 2 + this.balRng.float() * GUEST_BALANCE_NS));
+        return;
+      }
+      cand = -1;
+      seen = 0;
+      for (let t = this.rq.head[2 * max + 1]; t >= 0 && seen < NR_MIGRATE; t = this.rq.next[t], seen++) {
+        const al = this.gAllowed[t];
+        if ((al.length === nv || al.includes(min)) && now - this.gWokeAt[t] >= GUEST_BOUND_NS) {
+          cand = t;
+          break;
+        }
+      }
+      if (cand < 0) return;
+      oneApart = true;
+    }
+    this.balanceMove(cand, max, min, now);
+    this.balFailed = 0;
+    this.balCursor = start + 1 < nv ? start + 1 : 0;
+    if (oneApart) return;
+  }
+};
+
+/** vCPU `v`'s threads for the balancer: running and queued, normal and RT. */
+GuestState.prototype.balanceLoad = function (this: GuestState, v: number): number {
+  return (this.vCur[v] >= 0 ? 1 : 0) + this.rq.size[2 * v] + this.rq.size[2 * v + 1];
+};
+
+/** vCPU `v`'s CPU-bound normal threads (running or queued, runnable for GUEST_BOUND_NS or more). */
+GuestState.prototype.balanceBound = function (this: GuestState, v: number, now: Ns): number {
+  let n = 0;
+  const c = this.vCur[v];
+  if (c >= 0 && !this.gRt[c] && now - this.gWokeAt[c] >= GUEST_BOUND_NS) n++;
+  for (let t = this.rq.head[2 * v + 1]; t >= 0; t = this.rq.next[t]) if (now - this.gWokeAt[t] >= GUEST_BOUND_NS) n++;
+  return n;
+};
+
+/**
+ * Moves queued thread `t` from vCPU `src`'s queue to `dst`'s. Its wait on `src` ends there (a stall
+ * of its own cause, if long enough) and a new one starts on `dst`; a halted `dst` is woken.
+ */
+GuestState.prototype.balanceMove = function (this: GuestState, t: number, src: number, dst: number, now: Ns): void {
+  this.dequeue(t);
+  if (this.gWaitSince[t] >= 0) this.waitEnd(t, src, now);
+  this.enqueue(t, dst, now);
+  if (this.lanes !== null) this.lanes.syncQueue(src, now);
+  this.notify(dst, now);
 };

@@ -42,6 +42,7 @@ GuestState.prototype.allocThreads = function (this: GuestState, n: number): void
   this.gStealAt = f(this.gStealAt);
   this.gInAt = f(this.gInAt);
   this.gWaitV = i32(this.gWaitV);
+  this.gWokeAt = f(this.gWokeAt);
   this.gLockWaitStart = f(this.gLockWaitStart);
   this.gLockOffAt = f(this.gLockOffAt);
   this.gLockGrantAt = f(this.gLockGrantAt);

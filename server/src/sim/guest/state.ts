@@ -138,6 +138,13 @@ export class GuestState {
    * while 0, the idle balance (`pullFrom`) has nothing to find and skips its walk of the queues.
    */
   nQueuedFree = 0;
+  /** The periodic load balance (sched.ts `balance`): its timer, whether armed, its failures in a row and scan start. */
+  readonly balTimer: number;
+  balArmed = false;
+  balFailed = 0;
+  balCursor = 0;
+  /** Draws the balancer's retry period after a failure (uniform 2-6 ms). */
+  readonly balRng: Rng;
   readonly halted: DenseSet;
   vcpuTids: readonly number[] = [];
 
@@ -160,6 +167,8 @@ export class GuestState {
   gStealAt = new Float64Array(0);
   gInAt = new Float64Array(0);
   gWaitV = new Int32Array(0);
+  /** When each thread last became runnable (woken); the balancer's CPU-bound test reads it. */
+  gWokeAt = new Float64Array(0);
   gLockWaitStart = new Float64Array(0);
   gLockOffAt = new Float64Array(0);
   gLockGrantAt = new Float64Array(0);
@@ -280,6 +289,8 @@ export class GuestState {
     this.costs = costsForVm(ctx.scenario, vm);
     this.barrierWakeH = eng.registerFn((t, now) => this.wakeThread(t, now, null));
     this.pvTimer = eng.timer(eng.registerFn((_a, now) => this.paravirtCheck(now)), 0);
+    this.balTimer = eng.timer(eng.registerFn((_a, now) => this.balance(now)), 0);
+    this.balRng = ctx.rng.stream(`vm:${vm.name}/guest-balance`);
     this.plainIoHid = eng.registerFn((tk, now) => this.ioDone(tk, this.tkVcpu[tk], now));
     this.plainIoRng = ctx.rng.stream(`vm:${vm.name}/plain-io`);
     this.icRng = ctx.rng.stream(`vm:${vm.name}/intercepts`);
