@@ -13,7 +13,7 @@ import { mountPanels } from './panels/index';
 import { mountSeedsView, type SeedsView } from './panels/seeds';
 import { mountSplitter } from './splitter';
 import { onThemeChange, readTheme } from './theme';
-import { Timeline, type TestLane } from './timeline/timeline';
+import { Timeline, type TestCounter, type TestLane } from './timeline/timeline';
 
 /** The test API (see webview/README.md); H2's browser tests and the benchmark read it. */
 interface TestApi {
@@ -23,6 +23,7 @@ interface TestApi {
   lastDrawMs: number;
   viewRange(): [number, number];
   lanes(): TestLane[];
+  counters(): TestCounter[];
   timeToX(ns: number): number;
   messages: ViewToHost[];
   /** A seeds/sweep view: the chart's category labels and datasets as drawn (undefined otherwise). */
@@ -50,6 +51,7 @@ function testApi(): TestApi {
     messages,
     viewRange: () => (timeline ? timeline.visibleRange() : [0, 0]),
     lanes: () => (timeline ? timeline.testLanes() : []),
+    counters: () => (timeline ? timeline.testCounters() : []),
     timeToX: (ns: number) => (timeline ? timeline.timeToX(ns) : 0),
     seedsChart: () => {
       const c = seedsView?.chart();
