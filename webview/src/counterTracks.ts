@@ -156,22 +156,24 @@ export function counterColumns(track: CounterTrack, startNs: number, nsPerPx: nu
 export function paintCounter(px: Uint32Array, W: number, top: number, bottom: number, track: CounterTrack, lo: Float64Array, hi: Float64Array, line: number, area: number): void {
   const Hb = bottom - top;
   if (Hb <= 0) return;
-  const base = Math.min(0, track.min);
-  const span = track.max - base;
+  // Halves, so that a span from -1e308 to 1e308 stays finite.
+  const base = Math.min(0, track.min) / 2;
+  const span = track.max / 2 - base;
   const yOf = (v: number) => {
     if (!(span > 0)) return top + (Hb >> 1);
-    const f = (v - base) / span;
+    const f = (v / 2 - base) / span;
+    if (!(f >= 0)) return bottom - 1;
     const y = bottom - 1 - Math.round(f * (Hb - 1));
     return y < top ? top : y > bottom - 1 ? bottom - 1 : y;
   };
-  const y0 = yOf(base > track.min ? track.min : base);
+  // The area fills from zero (from the top when every value is negative).
+  const zero = yOf(Math.min(0, track.max));
   for (let p = 0; p < W; p++) {
     const a = lo[p];
     const b = hi[p];
     if (Number.isNaN(a)) continue;
     const ya = yOf(a);
     const yb = yOf(b);
-    const zero = span > 0 ? yOf(Math.max(base, Math.min(0, track.max))) : y0;
     for (let y = Math.min(yb, zero); y <= Math.max(yb, zero); y++) px[y * W + p] = area;
     for (let y = yb; y <= ya; y++) px[y * W + p] = line;
   }
