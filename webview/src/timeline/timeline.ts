@@ -69,8 +69,12 @@ export interface TimelineMetrics {
 }
 
 const VALUE_FMT = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 });
-/** A counter value as read in labels and the tooltip (6 significant digits). */
-const fmtValue = (v: number): string => VALUE_FMT.format(v);
+const VALUE_SCI = new Intl.NumberFormat('en-US', { notation: 'scientific', maximumSignificantDigits: 4 });
+/** A counter value as read in labels and the tooltip: 6 significant digits, scientific from 10^12 (and below 10^-4). */
+const fmtValue = (v: number): string => {
+  const a = Math.abs(v);
+  return a >= 1e12 || (a > 0 && a < 1e-4) ? VALUE_SCI.format(v) : VALUE_FMT.format(v);
+};
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
