@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
 import { main as analyze } from '../../server/src/cli/analyze';
+import { runnableSeries } from '../../server/src/core/runnableCounters';
 
 const root = resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.VPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -65,6 +67,7 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
   let page: Page;
   let file = '';
   let hostile = '';
+  let sim = '';
   const errors: string[] = [];
 
   before(async () => {
@@ -92,6 +95,9 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
     ];
     hostile = join(dir, 'hostile.html');
     writeFileSync(hostile, html.replace(re, (_a, o: string, _b, c: string) => o + JSON.stringify(doc).replace(/</g, '\\u003c') + c));
+    sim = join(dir, 'pools.html');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'server/src/cli/main.ts'), 'simulate', join(root, 'examples/xen-cpupool-bs2000.vps'), '--all-variants', '--html', sim], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.addInitScript(() => {
@@ -117,6 +123,7 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
     await page.goto(pathToFileURL(path).href);
     await ready();
   }
+  const wait2 = async (fn: () => Promise<boolean>, ms = 3000) => wait(fn, ms);
   const wait = async (fn: () => Promise<boolean>, ms = 3000) => {
     const t0 = Date.now();
     while (Date.now() - t0 < ms) {
@@ -258,5 +265,46 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
     assert.deepEqual(errors, []);
     assert.deepEqual(await page.evaluate(() => (window as CWindow).__csp ?? []), []);
     await page.screenshot({ path: join(artifacts, 'timeline-counters-hostile.png') });
+  });
+
+  it('a simulated run gets runnable vCPUs and steal per VM and per pool, computed from its lanes', async () => {
+    await open(sim, 'dark');
+    const cs = await counters();
+    const groups = [...new Set(cs.map((c) => c.group))];
+    assert.ok(groups.includes('vm:bs2000a') && groups.includes('vm:bs2000b'), groups.join(' '));
+    assert.ok(!groups.some((g) => g.startsWith('pool:')), `one pool in the base: no pool tracks (${groups.join(' ')})`);
+    for (const g of groups) assert.deepEqual(cs.filter((c) => c.group === g).map((c) => c.label), ['runnable vCPUs.running', 'runnable vCPUs.waiting', 'steal ms'], g);
+    // Each VM's tracks follow its lanes.
+    const lanes = await page.evaluate(() => (window as CWindow).vpscopeView!.lanes());
+    const a = lanes.filter((l) => l.group === 'vm:bs2000a');
+    const ta = cs.find((c) => c.group === 'vm:bs2000a')!;
+    assert.equal(ta.y, a[a.length - 1].y + a[a.length - 1].h);
+    // The tooltip over the waiting track gives the count of the VM's vCPU lanes runnable then,
+    // the same sweep as the Chrome export (checked against the lanes in test/core).
+    const doc = await page.evaluate(() => {
+      const app = (window as unknown as { vpscopeView: { app: { model: { variants: { states: string[]; lanes: { group: string; kind: string; cols: { starts: Float64Array; ends: Float64Array; states: Uint16Array } }[] }[] } } } }).vpscopeView.app;
+      const v = app.model.variants[0];
+      return { states: v.states, lanes: v.lanes.filter((l) => l.group === 'vm:bs2000a' && l.kind === 'vcpu').map((l) => ({ group: l.group, kind: l.kind, s: [...l.cols.starts], e: [...l.cols.ends], st: [...l.cols.states] })) };
+    });
+    const series = runnableSeries(doc.states, doc.lanes.map((l) => ({ group: l.group, kind: l.kind, length: l.s.length, startAt: (i: number) => l.s[i], endAt: (i: number) => l.e[i], stateAt: (i: number) => l.st[i] })));
+    const s = series[0];
+    const k = Math.floor(s.ts.length / 2);
+    const t = (s.ts[k] + s.ts[k + 1]) / 2;
+    const wait = cs.find((c) => c.group === 'vm:bs2000a' && c.label === 'runnable vCPUs.waiting')!;
+    const box = (await page.locator('#timeline-canvas').boundingBox())!;
+    await page.evaluate((n) => (window as unknown as { vpscopeView: { app: { setVisibleRange(a: number, b: number): void } } }).vpscopeView.app.setVisibleRange(n.a, n.b), { a: s.ts[k] - 1e6, b: s.ts[k + 1] + 1e6 });
+    await new Promise((res) => setTimeout(res, 100));
+    await page.mouse.move(box.x + (await x(t)), box.y + wait.y + wait.h / 2);
+    const tip = page.locator('.tl-tooltip');
+    assert.ok(await wait2(async () => (await tip.innerText().catch(() => '')).includes('runnable vCPUs.waiting')));
+    assert.match(await tip.innerText(), new RegExp(`value\\s*${s.waiting[k]}\\b`));
+    // The variant with two pools: a track group per pool, after the VMs.
+    await page.evaluate(() => (window as unknown as { vpscopeView: { app: { setVariants(v: number[]): void } } }).vpscopeView.app.setVariants([1]));
+    assert.ok(await wait2(async () => (await counters()).some((c) => c.group === 'pool:bs2000')), 'pool tracks in own_pool');
+    const pools = [...new Set((await counters()).map((c) => c.group))].filter((g) => g.startsWith('pool:'));
+    assert.deepEqual(pools.sort(), ['pool:Pool-0', 'pool:bs2000']);
+    assert.deepEqual(errors, []);
+    await page.evaluate(() => (window as unknown as { vpscopeView: { app: { setVisibleRange(a: number, b: number): void } } }).vpscopeView.app.setVisibleRange(0, 1e9));
+    await page.screenshot({ path: join(artifacts, 'timeline-counters-derived-dark.png') });
   });
 });

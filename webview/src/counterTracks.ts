@@ -8,11 +8,18 @@
  * ({@link counterColumns}), so a one-sample spike among millions stays one pixel wide and full
  * height at any zoom (the same per-pixel min/max idea as the lanes' LOD in lod.ts).
  *
+ * Also the counters derived from any timeline (run or trace): runnable vCPUs per VM and pool, and
+ * steal ({@link derivedTracks}), computed in the view from the decoded lanes: exact at any zoom and
+ * no bytes in the document.
+ *
  * Everything read from the document is checked here: a series without a name, non-finite or
  * out-of-order points are skipped (counted), and the points kept are capped
  * ({@link MAX_TRACK_POINTS} per track, {@link MAX_TOTAL_POINTS} in all) so that hostile input
  * bounds the work. Pure: no DOM.
  */
+
+import { runnableSeries, type CounterLane, type CounterPool } from '../../server/src/core/runnableCounters';
+import type { LaneModel } from './contract';
 
 /** Points kept per track (an assumption: the server thins a series to at most 1,024, see chromeCounters.ts `COUNTER_BUCKETS`; the cap bounds a hand-made document). */
 export const MAX_TRACK_POINTS = 2_000_000;
@@ -177,4 +184,47 @@ export function paintCounter(px: Uint32Array, W: number, top: number, bottom: nu
     for (let y = Math.min(yb, zero); y <= Math.max(yb, zero); y++) px[y * W + p] = area;
     for (let y = yb; y <= ya; y++) px[y * W + p] = line;
   }
+}
+
+/** A simulated run's pools, read defensively from `run.vms` (`{name, pool}`): only with two pools or more (with one, the per-VM tracks say it all). */
+export function poolsOfRun(run: Record<string, unknown> | undefined): CounterPool[] {
+  const vms = Array.isArray(run?.vms) ? (run.vms as unknown[]) : [];
+  const byPool = new Map<string, string[]>();
+  for (const v of vms) {
+    if (!isObj(v) || typeof v.name !== 'string' || typeof v.pool !== 'string' || v.pool === '') continue;
+    let g = byPool.get(v.pool);
+    if (!g) byPool.set(v.pool, (g = []));
+    g.push(`vm:${v.name}`);
+  }
+  return byPool.size < 2 ? [] : [...byPool].map(([name, groups]) => ({ name, groups }));
+}
+
+/** The derived tracks' names: what `--chrome-trace` calls them (`runnable vCPUs` running / waiting, `steal ms`). */
+export const DERIVED_NAMES = ['runnable vCPUs.running', 'runnable vCPUs.waiting', 'steal ms'] as const;
+
+/**
+ * Counter tracks computed from the timeline (runnableCounters.ts, the sweep the Chrome export
+ * uses): per VM with vCPU lanes, and per pool, the vCPUs running, the vCPUs runnable but waiting,
+ * and the steal time so far (ms).
+ */
+export function derivedTracks(states: readonly string[], lanes: readonly LaneModel[], pools: readonly CounterPool[] = []): CounterTrack[] {
+  const src: CounterLane[] = lanes.map((l) => {
+    const c = l.cols;
+    return { group: l.group, kind: l.kind, length: c.starts.length, startAt: (i) => c.starts[i], endAt: (i) => c.ends[i], stateAt: (i) => c.states[i] };
+  });
+  const out: CounterTrack[] = [];
+  for (const s of runnableSeries(states, src, pools)) {
+    const cols = [s.running, s.waiting, s.stealMs];
+    DERIVED_NAMES.forEach((name, k) => {
+      const vs = cols[k];
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of vs) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      out.push({ id: `counter:${s.group}/${name}`, label: name, group: s.group, ts: s.ts, vs, min, max });
+    });
+  }
+  return out;
 }

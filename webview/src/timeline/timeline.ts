@@ -113,6 +113,7 @@ export class Timeline implements AppApi {
   /** Counter track pixels per series colour: the min-max span and the area under it. */
   private counterPx: { line: number; area: number }[] = [];
   private counterLo = new Float64Array(0);
+  private counterColors: Map<string, number> | undefined;
   private counterHi = new Float64Array(0);
   private readonly findings: Map<string, FindingMark[]>[];
   private readonly groupNames: Map<string, string>;
@@ -852,10 +853,13 @@ export class Timeline implements AppApi {
     this.drawIntervalLabels(ctx);
   }
 
-  /** A track's colour: its index among the counter tracks of its variant. */
+  /** A track's colour: one per counter name across the document (`steal ms` has the same colour in every VM). */
   private colorIndex(r: CounterRow): number {
-    const i = this.model.variants[r.variant]?.counters?.indexOf(r.track) ?? 0;
-    return Math.max(0, i);
+    if (!this.counterColors) {
+      this.counterColors = new Map();
+      for (const v of this.model.variants) for (const t of v.counters ?? []) if (!this.counterColors.has(t.label)) this.counterColors.set(t.label, this.counterColors.size);
+    }
+    return this.counterColors.get(r.track.label) ?? 0;
   }
 
   /** A counter row cut by the canvas edge: painted into a scratch buffer of its full height, then copied. */
