@@ -43,6 +43,7 @@ type CWindow = Window & {
     counters(): TCounter[];
     timeToX(ns: number): number;
     lastDrawMs: number;
+    countersReady: boolean;
   };
   __csp?: string[];
 };
@@ -269,6 +270,8 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
 
   it('a simulated run gets runnable vCPUs and steal per VM and per pool, computed from its lanes', async () => {
     await open(sim, 'dark');
+    // Computed after the first drawing, one variant per task.
+    await page.waitForFunction(() => (window as CWindow).vpscopeView?.countersReady === true, undefined, { timeout: 20_000 });
     const cs = await counters();
     const groups = [...new Set(cs.map((c) => c.group))];
     assert.ok(groups.includes('vm:bs2000a') && groups.includes('vm:bs2000b'), groups.join(' '));

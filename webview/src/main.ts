@@ -21,6 +21,7 @@ interface TestApi {
   firstDrawMs: number;
   redraws: number;
   lastDrawMs: number;
+  countersReady: boolean;
   viewRange(): [number, number];
   lanes(): TestLane[];
   counters(): TestCounter[];
@@ -61,6 +62,7 @@ function testApi(): TestApi {
     },
   });
   Object.defineProperty(api, 'redraws', { get: () => timeline?.metrics.redraws ?? 0, enumerable: true });
+  Object.defineProperty(api, 'countersReady', { get: () => timeline?.metrics.countersReady ?? false, enumerable: true });
   Object.defineProperty(api, 'lastDrawMs', { get: () => timeline?.metrics.lastDrawMs ?? 0, enumerable: true });
   return w.vpscopeView;
 }

@@ -19,7 +19,7 @@ import { formatDuration, formatTime, timeTicks } from '../format';
 import { LaneLod, quietFlags, severityRanks } from '../lod';
 import { isOnCpu, legendRank } from '../palette';
 import { blend, parseColor, pixelOf, readTheme, StateColors, stateColorCss, type Theme } from '../theme';
-import { counterColumns, paintCounter, sampleAt, valueAt } from '../counterTracks';
+import { counterColumns, derivedTracks, paintCounter, poolsOfRun, sampleAt, valueAt } from '../counterTracks';
 import { Painter, type PaintRow } from './render';
 import { buildRows, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, type CounterRow, type LaneRow, type Row, type RowInput } from './rows';
 
@@ -66,6 +66,8 @@ export interface TestCounter {
 export interface TimelineMetrics {
   redraws: number;
   lastDrawMs: number;
+  /** The derived counter tracks (runnable vCPUs, steal) are computed (after the first drawing). */
+  countersReady: boolean;
 }
 
 const VALUE_FMT = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 });
@@ -84,7 +86,7 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 };
 
 export class Timeline implements AppApi {
-  readonly metrics: TimelineMetrics = { redraws: 0, lastDrawMs: 0 };
+  readonly metrics: TimelineMetrics = { redraws: 0, lastDrawMs: 0, countersReady: false };
   /** Called once after the first full drawing. */
   onFirstDraw: () => void = () => {};
 
@@ -126,6 +128,7 @@ export class Timeline implements AppApi {
   private started = false;
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
   private warmTimer: ReturnType<typeof setTimeout> | undefined;
+  private deriveTimer: ReturnType<typeof setTimeout> | undefined;
   private resizeObs!: ResizeObserver;
   private cssW = 0;
   private cssH = 0;
@@ -736,6 +739,7 @@ export class Timeline implements AppApi {
         this.firstDone = true;
         this.onFirstDraw();
         this.warmLevels();
+        this.deriveCounters();
       }
     } else if (this.overlayDirty) this.drawOverlay();
     this.overlayDirty = false;
@@ -1623,6 +1627,32 @@ export class Timeline implements AppApi {
     return s;
   }
 
+  /**
+   * Adds the derived counter tracks (runnable vCPUs and steal per VM and pool, counterTracks.ts)
+   * to every variant, one variant per task after the first drawing: the sweep sorts the vCPU
+   * intervals (142 ms for 309,314 of them in test/bench/counterTracks.bench.ts at load 14), so the
+   * first drawing does not wait for it.
+   */
+  private deriveCounters(): void {
+    let v = 0;
+    const step = () => {
+      this.deriveTimer = undefined;
+      if (v >= this.model.variants.length) {
+        this.metrics.countersReady = true;
+        return;
+      }
+      const m = this.model.variants[v++];
+      const tracks = derivedTracks(m.states, m.lanes, poolsOfRun(m.run));
+      if (tracks.length) {
+        m.counters = [...(m.counters ?? []), ...tracks];
+        this.counterColors = undefined;
+        this.relayout(false);
+      }
+      this.deriveTimer = setTimeout(step, 0);
+    };
+    this.deriveTimer = setTimeout(step, 0);
+  }
+
   private persist(): void {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = setTimeout(() => {
@@ -1650,6 +1680,7 @@ export class Timeline implements AppApi {
     this.resizeObs.disconnect();
     if (this.persistTimer) clearTimeout(this.persistTimer);
     if (this.warmTimer) clearTimeout(this.warmTimer);
+    if (this.deriveTimer) clearTimeout(this.deriveTimer);
     if (this.frame) cancelAnimationFrame(this.frame);
   }
 }
