@@ -41,6 +41,34 @@ export interface CounterTrack {
   /** Lowest and highest value of the points kept (the track's vertical scale). */
   min: number;
   max: number;
+  /** Lowest and highest value per block of {@link BLOCK} samples, built on the first drawing of a long track. */
+  blocks?: { min: Float64Array; max: Float64Array };
+}
+
+/** Samples per block of a track's min/max summary (a zoomed-out column skips whole blocks). */
+export const BLOCK = 16;
+
+/** The per-block min/max of a track (only for tracks of {@link BLOCK} x 4 samples or more). */
+function blocksOf(track: CounterTrack): CounterTrack['blocks'] {
+  const { vs } = track;
+  const n = vs.length;
+  if (n < BLOCK * 4) return undefined;
+  if (track.blocks) return track.blocks;
+  const nb = Math.floor(n / BLOCK);
+  const min = new Float64Array(nb);
+  const max = new Float64Array(nb);
+  for (let j = 0; j < nb; j++) {
+    let a = vs[j * BLOCK];
+    let b = a;
+    for (let k = j * BLOCK + 1; k < (j + 1) * BLOCK; k++) {
+      const v = vs[k];
+      if (v < a) a = v;
+      else if (v > b) b = v;
+    }
+    min[j] = a;
+    max[j] = b;
+  }
+  return (track.blocks = { min, max });
 }
 
 export interface CounterTracksResult {
@@ -123,7 +151,8 @@ export function valueAt(track: CounterTrack, t: number): number | undefined {
 /**
  * Per pixel column p (times [startNs + p nsPerPx, startNs + (p+1) nsPerPx)): the lowest and
  * highest value that holds anywhere in it, into `lo[p]` / `hi[p]`; NaN where no sample holds yet
- * (before the first). Cost: O(log n + samples in view + W).
+ * (before the first). Cost: O(log n + W + samples in view / {@link BLOCK}): a run of samples that
+ * fills a whole block inside one column is read from the block's min/max.
  */
 export function counterColumns(track: CounterTrack, startNs: number, nsPerPx: number, W: number, lo: Float64Array, hi: Float64Array): void {
   const { ts, vs } = track;
@@ -134,6 +163,8 @@ export function counterColumns(track: CounterTrack, startNs: number, nsPerPx: nu
     return;
   }
   // The sample holding at the left edge, then every sample inside the view.
+  const blocks = blocksOf(track);
+  const nbEnd = blocks ? blocks.min.length * BLOCK : 0;
   let i = sampleAt(ts, startNs);
   for (let p = 0; p < W; p++) {
     const begin = startNs + p * nsPerPx;
@@ -143,6 +174,22 @@ export function counterColumns(track: CounterTrack, startNs: number, nsPerPx: nu
     let a = i >= 0 ? vs[i] : NaN;
     let b = a;
     while (i + 1 < n && ts[i + 1] < end) {
+      const nx = i + 1;
+      if (blocks && nx % BLOCK === 0 && nx + BLOCK <= nbEnd && ts[nx + BLOCK - 1] < end) {
+        // The whole block is in this column.
+        const j = nx / BLOCK;
+        const bl = blocks.min[j];
+        const bh = blocks.max[j];
+        if (Number.isNaN(a)) {
+          a = bl;
+          b = bh;
+        } else {
+          if (bl < a) a = bl;
+          if (bh > b) b = bh;
+        }
+        i = nx + BLOCK - 1;
+        continue;
+      }
       i++;
       const v = vs[i];
       if (Number.isNaN(a)) a = b = v;

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { counterColumns, counterTracksOf, MAX_TRACK_POINTS, paintCounter, valueAt, type CounterTrack } from '../../../webview/src/counterTracks';
+import { BLOCK, counterColumns, counterTracksOf, MAX_TRACK_POINTS, paintCounter, valueAt, type CounterTrack } from '../../../webview/src/counterTracks';
 import { buildRows, COUNTER_H, rowsHeight } from '../../../webview/src/timeline/rows';
 import type { LaneModel } from '../../../webview/src/contract';
 
@@ -101,6 +101,52 @@ test('per pixel: the value holding at the column start counts, empty before the 
       if (want === undefined) assert.ok(Number.isNaN(a[0]));
       else assert.equal(a[0], want);
     }),
+  );
+});
+
+test('long tracks read whole blocks from their min/max summary: same columns as sample by sample, at any zoom and offset', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -1000, max: 1000 })), { minLength: BLOCK * 4, maxLength: BLOCK * 40 }),
+      fc.integer({ min: 1, max: 300 }),
+      fc.double({ min: -0.2, max: 1, noNaN: true }),
+      fc.double({ min: 0.01, max: 2, noNaN: true }),
+      (steps, W, off, zoom) => {
+        let t = 0;
+        const ts = steps.map(([d]) => (t += d));
+        const vs = steps.map(([, v]) => v);
+        const tr = track(ts, vs);
+        const span = (t + 1) * zoom;
+        const start = off * t;
+        const npp = span / W;
+        const lo = new Float64Array(W);
+        const hi = new Float64Array(W);
+        counterColumns(tr, start, npp, W, lo, hi);
+        assert.ok(tr.blocks, 'a summary was built');
+        for (let p = 0; p < W; p++) {
+          const b = start + p * npp;
+          const e = start + (p + 1) * npp;
+          // Sample by sample: the value holding at b, and every sample in (b, e).
+          let held: number | undefined;
+          let mn = Infinity;
+          let mx = -Infinity;
+          for (let k = 0; k < ts.length; k++) {
+            if (ts[k] <= b) held = vs[k];
+            else if (ts[k] < e) {
+              mn = Math.min(mn, vs[k]);
+              mx = Math.max(mx, vs[k]);
+            }
+          }
+          if (held !== undefined) {
+            mn = Math.min(mn, held);
+            mx = Math.max(mx, held);
+          }
+          if (mn === Infinity) assert.ok(Number.isNaN(lo[p]) && Number.isNaN(hi[p]), `column ${p} empty`);
+          else assert.deepEqual([lo[p], hi[p]], [mn, mx], `column ${p}`);
+        }
+      },
+    ),
+    { numRuns: 120 },
   );
 });
 
