@@ -8,6 +8,7 @@
  *   node --import tsx test/bench/counterTracks.bench.ts [--duration 292ms] [--runs 5]
  */
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { analyzeDocument } from '../../server/src/model/analyze';
 import { simulateAll } from '../../server/src/sim/run';
@@ -74,5 +75,10 @@ for (let k = 0; k <= runs; k++) {
   columns = Math.min(columns, c);
 }
 const points = tracks.reduce((s, t) => s + t.ts.length, 0);
+// What shipping them in the document would weigh: flat `[tNs, value, ...]` JSON per track (the
+// `points` of a trace's counter series), gzipped as the view's timeline data is.
+const json = JSON.stringify(tracks.map((t) => Array.from(t.ts).flatMap((x, i) => [x, t.vs[i]])));
+const gz = gzipSync(json).length;
+console.log(`shipped as JSON points: ${(json.length / 2 ** 20).toFixed(1)} MB (${(json.length / intervals).toFixed(2)} bytes/interval), gzipped ${(gz / 2 ** 20).toFixed(1)} MB (${(gz / intervals).toFixed(2)} bytes/interval; base64 adds a third)`);
 console.log(`${intervals.toLocaleString('en-US')} intervals (${vcpuIntervals.toLocaleString('en-US')} on ${lanes.filter((l) => l.kind === 'vcpu').length} vCPU lanes); ${tracks.length} derived tracks, ${points.toLocaleString('en-US')} points (${((points * 8 * 4) / 3 / 2 ** 20).toFixed(1)} MB of Float64 columns)`);
 console.log(`derive (sweep + tracks): ${derive.toFixed(1)} ms; draw all ${tracks.length} tracks at full zoom-out, ${W} columns: ${draw.toFixed(1)} ms (${(draw / tracks.length).toFixed(2)} ms per track, of which per-column min/max ${(columns / tracks.length).toFixed(2)} ms, painting ${H} rows the rest); min of ${runs}`);
