@@ -178,8 +178,11 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
     }
     tl.onFirstDraw = () => {
       performance.mark('vpscope:first-draw');
-      api.ready = true;
       api.firstDrawMs = performance.now();
+    };
+    // Ready once the derived counter tracks are in (they add rows after the first drawing).
+    tl.onCountersReady = () => {
+      api.ready = true;
       document.body.setAttribute('data-ready', '1');
     };
     try {

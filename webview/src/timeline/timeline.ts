@@ -89,6 +89,8 @@ export class Timeline implements AppApi {
   readonly metrics: TimelineMetrics = { redraws: 0, lastDrawMs: 0, countersReady: false };
   /** Called once after the first full drawing. */
   onFirstDraw: () => void = () => {};
+  /** After the first drawing, once the derived counter tracks are in the rows (rows move no more by themselves). */
+  onCountersReady: () => void = () => {};
 
   private shown: number[];
   private viewStart: number;
@@ -1639,6 +1641,7 @@ export class Timeline implements AppApi {
       this.deriveTimer = undefined;
       if (v >= this.model.variants.length) {
         this.metrics.countersReady = true;
+        this.onCountersReady();
         return;
       }
       const m = this.model.variants[v++];
