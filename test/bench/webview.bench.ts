@@ -23,7 +23,7 @@
  * animation off), same viewport; first render = chart constructed and drawn; redraw = x-scale
  * min/max change + `update('none')` per step. Time-boxed (--naive-timeout-ms, default 60 s).
  *
- *   node --import tsx test/bench/webview.bench.ts [--sizes 1e4,1e5,1e6,3e6,full] [--steps N] [--naive 1e4,1e5] [--json]
+ *   node --import tsx test/bench/webview.bench.ts [--sizes 1e4,1e5,1e6,3e6,full] [--steps N] [--naive 1e4,1e5] [--dist DIR] [--json]
  *
  * Needs `npm run build` (dist/webview.js) and /usr/bin/chromium (or VPSCOPE_CHROMIUM).
  */
@@ -65,14 +65,16 @@ if (!existsSync(CHROMIUM)) {
   console.log(`skipped: Chromium not found at ${CHROMIUM}`);
   process.exit(0);
 }
-if (!existsSync(join(root, 'dist', 'webview.js'))) {
-  console.error("dist/webview.js is missing: run 'npm run build' first (npm run bench does)");
+/** The bundle under test (`--dist DIR`: another build, e.g. of the base commit, to compare in one run). */
+const distDir = resolve(arg('dist', join(root, 'dist')));
+if (!existsSync(join(distDir, 'webview.js'))) {
+  console.error(`${distDir}/webview.js is missing: run 'npm run build' first (npm run bench does)`);
   process.exit(1);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'vpscope-webview-bench-'));
 const scenarioText = readFileSync(join(root, 'test/bench/storage-64vp.vps'), 'utf8');
-const assets = loadWebviewAssets([join(root, 'dist')]);
+const assets = loadWebviewAssets([distDir]);
 
 interface Input {
   size: string;

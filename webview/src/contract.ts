@@ -9,6 +9,7 @@
  */
 import type { LaneColumns } from '../../server/src/core/timelineCodec';
 import type { LaneKind } from '../../server/src/core/timeline';
+import type { CounterTrack } from './counterTracks';
 import type { HostToView, ViewDocument, ViewRange, ViewState, ViewToHost } from '../../server/src/shared/view';
 
 /** Where the app runs: the VS Code webview (acquireVsCodeApi) or the standalone HTML report. */
@@ -40,6 +41,8 @@ export interface VariantModel {
   states: string[];
   causes: string[];
   lanes: LaneModel[];
+  /** Counter tracks drawn on the timeline (a trace's counter series), checked by counterTracks.ts. */
+  counters?: CounterTrack[];
   /** `doc.run.variants[index]` (tasks, stalls, findings, vms, counters...) for simulations. */
   run?: Record<string, unknown>;
 }

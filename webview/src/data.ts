@@ -8,6 +8,7 @@
 import { decodeTimeline } from '../../server/src/core/timelineCodec';
 import type { EncodedTimeline, ViewDocument } from '../../server/src/shared/view';
 import type { LaneModel, VariantModel, ViewModel } from './contract';
+import { counterTracksOf } from './counterTracks';
 
 export class ViewDataError extends Error {}
 
@@ -112,7 +113,8 @@ export async function decodeVariant(doc: ViewDocument, i: number): Promise<Varia
     const cols = decodeTimeline(bytes, tl.startNs, tl.lanes.map((l) => l.count));
     const lanes: LaneModel[] = tl.lanes.map((l, j) => ({ id: l.id, label: l.label, group: l.group, kind: l.kind, cols: cols[j] }));
     const run = doc.kind === 'simulation' ? (doc.run?.variants?.[i] as Record<string, unknown> | undefined) : undefined;
-    return { index: i, name, startNs: tl.startNs, endNs: Math.max(tl.endNs, tl.startNs + 1), states: tl.states, causes: tl.causes, lanes, run };
+    const counters = doc.kind === 'trace' && i === 0 ? counterTracksOf(doc.trace?.counters).tracks : [];
+    return { index: i, name, startNs: tl.startNs, endNs: Math.max(tl.endNs, tl.startNs + 1), states: tl.states, causes: tl.causes, lanes, counters, run };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new ViewDataError(`timeline ${i} (${name}): ${msg}`);

@@ -13,7 +13,7 @@ import { mountPanels } from './panels/index';
 import { mountSeedsView, type SeedsView } from './panels/seeds';
 import { mountSplitter } from './splitter';
 import { onThemeChange, readTheme } from './theme';
-import { Timeline, type TestLane } from './timeline/timeline';
+import { Timeline, type TestCounter, type TestLane } from './timeline/timeline';
 
 /** The test API (see webview/README.md); H2's browser tests and the benchmark read it. */
 interface TestApi {
@@ -21,8 +21,10 @@ interface TestApi {
   firstDrawMs: number;
   redraws: number;
   lastDrawMs: number;
+  countersReady: boolean;
   viewRange(): [number, number];
   lanes(): TestLane[];
+  counters(): TestCounter[];
   timeToX(ns: number): number;
   messages: ViewToHost[];
   /** A seeds/sweep view: the chart's category labels and datasets as drawn (undefined otherwise). */
@@ -50,6 +52,7 @@ function testApi(): TestApi {
     messages,
     viewRange: () => (timeline ? timeline.visibleRange() : [0, 0]),
     lanes: () => (timeline ? timeline.testLanes() : []),
+    counters: () => (timeline ? timeline.testCounters() : []),
     timeToX: (ns: number) => (timeline ? timeline.timeToX(ns) : 0),
     seedsChart: () => {
       const c = seedsView?.chart();
@@ -59,6 +62,7 @@ function testApi(): TestApi {
     },
   });
   Object.defineProperty(api, 'redraws', { get: () => timeline?.metrics.redraws ?? 0, enumerable: true });
+  Object.defineProperty(api, 'countersReady', { get: () => timeline?.metrics.countersReady ?? false, enumerable: true });
   Object.defineProperty(api, 'lastDrawMs', { get: () => timeline?.metrics.lastDrawMs ?? 0, enumerable: true });
   return w.vpscopeView;
 }
@@ -174,8 +178,11 @@ async function load(doc: ViewDocument, state: ViewState | undefined): Promise<vo
     }
     tl.onFirstDraw = () => {
       performance.mark('vpscope:first-draw');
-      api.ready = true;
       api.firstDrawMs = performance.now();
+    };
+    // Ready once the derived counter tracks are in (they add rows after the first drawing).
+    tl.onCountersReady = () => {
+      api.ready = true;
       document.body.setAttribute('data-ready', '1');
     };
     try {

@@ -30,6 +30,7 @@
  * same text.
  */
 import type { Finding, Stall } from './findings';
+import { runnableSweep, vcpuGroups } from './runnableCounters';
 import { timelineSourceOf, type LaneSource, type TimelineData, type TimelineSource } from './timeline';
 
 export interface ChromeExportOptions {
@@ -309,47 +310,16 @@ function assignIds(lanes: readonly LaneSource[], pools: readonly ChromePool[]): 
  * (pool after pool), in time order within one.
  */
 function* counterEvents(tl: TimelineSource, ids: Ids, pools: readonly ChromePool[]): Generator<string> {
-  const stRunning = new Set(['running', 'inferred'].map((s) => tl.states.indexOf(s)).filter((i) => i >= 0));
-  const stWaiting = tl.states.indexOf('runnable');
-  const byGroup = new Map<string, LaneSource[]>();
-  for (const l of tl.lanes) if (l.kind === 'vcpu') (byGroup.get(l.group) ?? byGroup.set(l.group, []).get(l.group)!).push(l);
+  const byGroup = vcpuGroups(tl.lanes);
   const targets: [number, LaneSource[]][] = [...byGroup].map(([group, lanes]) => [ids.groupPid.get(group)!, lanes]);
   pools.forEach((p, k) => targets.push([ids.poolPid[k], p.groups.flatMap((g) => byGroup.get(g) ?? [])]));
   for (const [pid, lanes] of targets) {
-    let n = 0;
-    for (const l of lanes) for (let i = 0; i < l.length; i++) if (stRunning.has(l.stateAt(i)) || l.stateAt(i) === stWaiting) n++;
-    if (n === 0) continue;
-    // Start and end times of running and of waiting intervals, each sorted (a native numeric
-    // sort, no comparator): the counts at any time follow from how many of each have passed.
-    const rs = new Float64Array(n);
-    const re = new Float64Array(n);
-    const ws = new Float64Array(n);
-    const we = new Float64Array(n);
-    let nr = 0;
-    let nw = 0;
-    for (const l of lanes) {
-      for (let i = 0; i < l.length; i++) {
-        const st = l.stateAt(i);
-        if (st === stWaiting) {
-          ws[nw] = l.startAt(i);
-          we[nw++] = l.endAt(i);
-        } else if (stRunning.has(st)) {
-          rs[nr] = l.startAt(i);
-          re[nr++] = l.endAt(i);
-        }
-      }
-    }
-    const lists = [rs.subarray(0, nr).sort(), re.subarray(0, nr).sort(), ws.subarray(0, nw).sort(), we.subarray(0, nw).sort()];
-    let running = 0;
-    let waiting = 0;
-    let stealNs = 0;
-    let last = -Infinity;
     let shownRunning = -1;
     let shownWaiting = -1;
     let shownSteal = -1;
-    /** The counter events at `ts` (none when nothing changed since the last ones). */
-    const emit = (ts: number): string => {
-      if (running === shownRunning && waiting === shownWaiting) return '';
+    // The counter events at each boundary (none when nothing changed since the last ones).
+    for (const { ts, running, waiting, stealNs } of runnableSweep(tl.states, lanes)) {
+      if (running === shownRunning && waiting === shownWaiting) continue;
       const us = usOf(ts);
       shownRunning = running;
       shownWaiting = waiting;
@@ -359,27 +329,7 @@ function* counterEvents(tl: TimelineSource, ids: Ids, pools: readonly ChromePool
         shownSteal = ms;
         text += `,\n{"ph":"C","name":"steal ms","pid":${pid},"tid":0,"ts":${us},"args":{"value":${ms}}}`;
       }
-      return text;
-    };
-    const at = [0, 0, 0, 0];
-    for (;;) {
-      let ts = Infinity;
-      for (let q = 0; q < 4; q++) if (at[q] < lists[q].length && lists[q][at[q]] < ts) ts = lists[q][at[q]];
-      if (ts === Infinity) break;
-      if (last !== -Infinity) {
-        const text = emit(last);
-        if (text) yield text;
-        stealNs += waiting * (ts - last);
-      }
-      last = ts;
-      while (at[0] < nr && lists[0][at[0]] === ts) { running++; at[0]++; }
-      while (at[1] < nr && lists[1][at[1]] === ts) { running--; at[1]++; }
-      while (at[2] < nw && lists[2][at[2]] === ts) { waiting++; at[2]++; }
-      while (at[3] < nw && lists[3][at[3]] === ts) { waiting--; at[3]++; }
-    }
-    if (last !== -Infinity) {
-      const text = emit(last);
-      if (text) yield text;
+      yield text;
     }
   }
 }

@@ -24,7 +24,7 @@ const LANES: LaneModel[] = [
 test('pCPU groups first, then the others in order of appearance; lanes by kind then natural id', () => {
   const rows = buildRows([{ index: 0, name: 'base', lanes: LANES }], '', new Set());
   assert.deepEqual(
-    rows.map((r) => (r.type === 'group' ? `[${r.label}]` : r.lane.id)),
+    rows.map((r) => (r.type === 'group' ? `[${r.label}]` : r.type === 'lane' ? r.lane.id : r.track.id)),
     ['[host]', 'host/pcpu:2', 'host/pcpu:10', '[VM db]', 'vm:db/vcpu:2', 'vm:db/vp:2/openhcl', 'vm:db/vp:10/openhcl', 'vm:db/task:oltp', 'vm:db/disk:scsi0/os'],
   );
   // Rows are stacked without gaps.
@@ -39,7 +39,7 @@ test('pCPU groups first, then the others in order of appearance; lanes by kind t
 
 test('filter by lane name or group; collapsed groups keep their header only', () => {
   const f = buildRows([{ index: 0, name: 'base', lanes: LANES }], 'cpu 1', new Set());
-  assert.deepEqual(f.map((r) => (r.type === 'group' ? r.label : r.lane.id)), ['host', 'host/pcpu:10']);
+  assert.deepEqual(f.map((r) => (r.type === 'group' ? r.label : (r.type === 'lane' ? r.lane.id : r.track.id))), ['host', 'host/pcpu:10']);
   const g = buildRows([{ index: 0, name: 'base', lanes: LANES }], 'VM DB', new Set());
   assert.equal(g.filter((r) => r.type === 'lane').length, 5, 'a group match shows its lanes');
   const c = buildRows([{ index: 0, name: 'base', lanes: LANES }], '', new Set(['VM db']));
@@ -57,7 +57,7 @@ test('two variants stack: lanes of A then B, group labels prefixed with the vari
     new Set(['fix: host']),
   );
   assert.deepEqual(
-    rows.map((r) => (r.type === 'group' ? `[${r.label}${r.collapsed ? ' +' : ''}]` : `${r.variant}:${r.lane.id}`)),
+    rows.map((r) => (r.type === 'group' ? `[${r.label}${r.collapsed ? ' +' : ''}]` : `${r.variant}:${(r.type === 'lane' ? r.lane.id : r.track.id)}`)),
     ['[base: host]', '0:host/pcpu:10', '[base: VM db]', '0:vm:db/vp:10/openhcl', '[fix: host +]', '[fix: VM db]', '2:vm:db/vp:10/openhcl'],
   );
 });
@@ -74,7 +74,7 @@ test('a trace: CPUs first, then the VM, then the host threads, busiest first', (
   const busy: Record<string, number> = { 'pid:7': 1, 'pid:9': 900, 'pid:5': 50 };
   const rows = buildRows([{ index: 0, name: 't', lanes, busyNs: (l) => busy[l.id] ?? 0, groupNames: new Map([['vm:1833', 'VM kvmbar (1833)']]) }], '', new Set());
   assert.deepEqual(
-    rows.map((r) => (r.type === 'group' ? `[${r.label}]` : r.lane.id)),
+    rows.map((r) => (r.type === 'group' ? `[${r.label}]` : r.type === 'lane' ? r.lane.id : r.track.id)),
     ['[host CPUs]', 'pcpu:0', 'pcpu:1', '[VM kvmbar (1833)]', 'pid:1834', '[host threads]', 'pid:9', 'pid:5', 'pid:7'],
   );
   // Without busy times the threads keep the natural id order.

@@ -16,9 +16,12 @@
 import type { LaneKind } from '../../../server/src/core/timeline';
 import type { HighlightTarget, ViewRange } from '../../../server/src/shared/view';
 import type { LaneModel } from '../contract';
+import type { CounterTrack } from '../counterTracks';
 
 export const GROUP_H = 20;
 export const LANE_H = 18;
+/** A counter track's row: taller than a lane, so that its values read as a chart. */
+export const COUNTER_H = 30;
 
 const KIND_ORDER: LaneKind[] = ['pcpu', 'vcpu', 'vp', 'task', 'channel', 'disk', 'thread', 'guest-thread', 'other'];
 const kindRank = (k: string) => {
@@ -56,7 +59,17 @@ export interface LaneRow {
   h: number;
 }
 
-export type Row = GroupRow | LaneRow;
+/** A counter track (counterTracks.ts), after the lanes of its process's group. */
+export interface CounterRow {
+  type: 'counter';
+  key: string;
+  variant: number;
+  track: CounterTrack;
+  y: number;
+  h: number;
+}
+
+export type Row = GroupRow | LaneRow | CounterRow;
 
 export interface RowInput {
   index: number;
@@ -66,6 +79,8 @@ export interface RowInput {
   groupNames?: ReadonlyMap<string, string>;
   /** On-CPU time of a lane, ns: orders the lanes of host thread groups (busiest first). */
   busyNs?: (lane: LaneModel) => number;
+  /** Counter tracks: each goes after the lanes of the group named as its `group`, else into a `counters` group after all others. */
+  counters?: readonly CounterTrack[];
 }
 
 /** A host group (`host`, `host/...`): its threads go after the VMs. */
@@ -75,9 +90,10 @@ interface Section {
   group: string;
   label: string;
   lanes: LaneModel[];
-  /** 0 = pCPUs, 1 = VMs and others, 2 = host threads. */
+  /** 0 = pCPUs, 1 = VMs and others, 2 = host threads, 3 = counters of no lane group. */
   rank: number;
   order: number;
+  counters: CounterTrack[];
 }
 
 /** The groups of one variant, split and ordered (see the file comment). */
@@ -95,10 +111,24 @@ function sections(v: RowInput): Section[] {
     const cpus = lanes.filter((l) => l.kind === 'pcpu');
     const rest = cpus.length ? lanes.filter((l) => l.kind !== 'pcpu') : lanes;
     if (cpus.length && rest.length) {
-      out.push({ group, label: `${glabel} CPUs`, lanes: cpus, rank: 0, order: order++ });
-      out.push({ group, label: `${glabel} threads`, lanes: rest, rank: isHostGroup(group) ? 2 : 1, order: order++ });
-    } else out.push({ group, label: glabel, lanes, rank: cpus.length ? 0 : isHostGroup(group) ? 2 : 1, order: order++ });
+      out.push({ group, label: `${glabel} CPUs`, lanes: cpus, rank: 0, order: order++, counters: [] });
+      out.push({ group, label: `${glabel} threads`, lanes: rest, rank: isHostGroup(group) ? 2 : 1, order: order++, counters: [] });
+    } else out.push({ group, label: glabel, lanes, rank: cpus.length ? 0 : isHostGroup(group) ? 2 : 1, order: order++, counters: [] });
   }
+  // Counters go to the last section of their group (its threads, not its CPUs); the others to
+  // one `counters` section per group name, after every lane group.
+  const last = new Map<string, Section>();
+  for (const s of out) last.set(s.group, s);
+  const extra = new Map<string, Section>();
+  for (const c of v.counters ?? []) {
+    let s = last.get(c.group);
+    if (!s) {
+      s = extra.get(c.group);
+      if (!s) extra.set(c.group, (s = { group: c.group, label: c.group === 'counters' ? 'counters' : `${groupLabel(c.group, v.groupNames)} counters`, lanes: [], rank: 3, order: order++, counters: [] }));
+    }
+    s.counters.push(c);
+  }
+  out.push(...extra.values());
   return out.sort((a, b) => a.rank - b.rank || a.order - b.order);
 }
 
@@ -118,7 +148,7 @@ export function buildRows(variants: readonly RowInput[], filter: string, collaps
   const stacked = variants.length > 1;
   let y = 0;
   for (const v of variants) {
-    for (const { group, label: glabel, lanes, rank } of sections(v)) {
+    for (const { group, label: glabel, lanes, rank, counters } of sections(v)) {
       const label = stacked ? `${v.name}: ${glabel}` : glabel;
       const groupHit = f !== '' && (glabel.toLowerCase().includes(f) || group.toLowerCase().includes(f));
       const shown = lanes.filter((l) => f === '' || groupHit || l.label.toLowerCase().includes(f) || l.id.toLowerCase().includes(f));
@@ -127,14 +157,19 @@ export function buildRows(variants: readonly RowInput[], filter: string, collaps
         const b = new Map(shown.map((l) => [l, busy(l)]));
         shown.sort((x, y) => (b.get(y) ?? 0) - (b.get(x) ?? 0) || compareLanes(x, y));
       } else shown.sort(compareLanes);
-      if (shown.length === 0) continue;
+      const tracks = counters.filter((c) => f === '' || groupHit || c.label.toLowerCase().includes(f) || c.id.toLowerCase().includes(f));
+      if (shown.length === 0 && tracks.length === 0) continue;
       const isCollapsed = collapsed.has(label);
-      rows.push({ type: 'group', key: label, label, variant: v.index, group, collapsed: isCollapsed, lanes: shown.length, y, h: GROUP_H });
+      rows.push({ type: 'group', key: label, label, variant: v.index, group, collapsed: isCollapsed, lanes: shown.length + tracks.length, y, h: GROUP_H });
       y += GROUP_H;
       if (isCollapsed) continue;
       for (const lane of shown) {
         rows.push({ type: 'lane', key: `${v.index}:${lane.id}`, variant: v.index, lane, y, h: LANE_H });
         y += LANE_H;
+      }
+      for (const track of tracks) {
+        rows.push({ type: 'counter', key: `${v.index}:${track.id}`, variant: v.index, track, y, h: COUNTER_H });
+        y += COUNTER_H;
       }
     }
   }

@@ -18,9 +18,10 @@ import type { AppApi, ChangeKind, Host, LaneModel, Selection, ViewModel } from '
 import { formatDuration, formatTime, timeTicks } from '../format';
 import { LaneLod, quietFlags, severityRanks } from '../lod';
 import { isOnCpu, legendRank } from '../palette';
-import { readTheme, StateColors, stateColorCss, type Theme } from '../theme';
+import { blend, parseColor, pixelOf, readTheme, StateColors, stateColorCss, type Theme } from '../theme';
+import { counterColumns, derivedTracks, paintCounter, poolsOfRun, sampleAt, valueAt } from '../counterTracks';
 import { Painter, type PaintRow } from './render';
-import { buildRows, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, type LaneRow, type Row, type RowInput } from './rows';
+import { buildRows, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, type CounterRow, type LaneRow, type Row, type RowInput } from './rows';
 
 const LABEL_W = 230;
 const AXIS_H = 24;
@@ -50,10 +51,32 @@ export interface TestLane {
   h: number;
 }
 
+/** What the test API reports per counter track. */
+export interface TestCounter {
+  id: string;
+  label: string;
+  group: string;
+  variant: number;
+  y: number;
+  h: number;
+  min: number;
+  max: number;
+}
+
 export interface TimelineMetrics {
   redraws: number;
   lastDrawMs: number;
+  /** The derived counter tracks (runnable vCPUs, steal) are computed (after the first drawing). */
+  countersReady: boolean;
 }
+
+const VALUE_FMT = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 6 });
+const VALUE_SCI = new Intl.NumberFormat('en-US', { notation: 'scientific', maximumSignificantDigits: 4 });
+/** A counter value as read in labels and the tooltip: 6 significant digits, scientific from 10^12 (and below 10^-4). */
+const fmtValue = (v: number): string => {
+  const a = Math.abs(v);
+  return a >= 1e12 || (a > 0 && a < 1e-4) ? VALUE_SCI.format(v) : VALUE_FMT.format(v);
+};
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] => {
   const e = document.createElement(tag);
@@ -63,9 +86,11 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
 };
 
 export class Timeline implements AppApi {
-  readonly metrics: TimelineMetrics = { redraws: 0, lastDrawMs: 0 };
+  readonly metrics: TimelineMetrics = { redraws: 0, lastDrawMs: 0, countersReady: false };
   /** Called once after the first full drawing. */
   onFirstDraw: () => void = () => {};
+  /** After the first drawing, once the derived counter tracks are in the rows (rows move no more by themselves). */
+  onCountersReady: () => void = () => {};
 
   private shown: number[];
   private viewStart: number;
@@ -89,6 +114,11 @@ export class Timeline implements AppApi {
   private groupBg = 0;
   private hlBg = 0;
   private trackBg = 0;
+  /** Counter track pixels per series colour: the min-max span and the area under it. */
+  private counterPx: { line: number; area: number }[] = [];
+  private counterLo = new Float64Array(0);
+  private counterColors: Map<string, number> | undefined;
+  private counterHi = new Float64Array(0);
   private readonly findings: Map<string, FindingMark[]>[];
   private readonly groupNames: Map<string, string>;
   private readonly painter = new Painter();
@@ -100,6 +130,7 @@ export class Timeline implements AppApi {
   private started = false;
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
   private warmTimer: ReturnType<typeof setTimeout> | undefined;
+  private deriveTimer: ReturnType<typeof setTimeout> | undefined;
   private resizeObs!: ResizeObserver;
   private cssW = 0;
   private cssH = 0;
@@ -547,7 +578,7 @@ export class Timeline implements AppApi {
   }
 
   private relayout(notify = true): void {
-    const inputs: RowInput[] = this.shown.map((i) => ({ index: i, name: this.model.variants[i].name, lanes: this.model.variants[i].lanes, groupNames: this.groupNames, busyNs: (l: LaneModel) => this.busyNs(i, l) }));
+    const inputs: RowInput[] = this.shown.map((i) => ({ index: i, name: this.model.variants[i].name, lanes: this.model.variants[i].lanes, counters: this.model.variants[i].counters, groupNames: this.groupNames, busyNs: (l: LaneModel) => this.busyNs(i, l) }));
     this.rows = buildRows(inputs, this.filter, this.collapsed);
     this.spacer.style.height = `${rowsHeight(this.rows)}px`;
     this.clampScroll();
@@ -621,6 +652,12 @@ export class Timeline implements AppApi {
     this.groupBg = this.tint(0.06);
     this.trackBg = this.tint(0.035);
     this.hlBg = this.highlightPixel();
+    // Counter colours: the theme's chart colours (`--vscode-charts-*`), the area a tint of them.
+    const bgc = this.theme.bg;
+    this.counterPx = this.theme.series.map((c) => {
+      const rgba = parseColor(c);
+      return { line: pixelOf(blend(rgba, bgc)), area: pixelOf(blend(rgba, bgc, 0.3)) };
+    });
     this.refreshColors();
   }
 
@@ -704,6 +741,7 @@ export class Timeline implements AppApi {
         this.firstDone = true;
         this.onFirstDraw();
         this.warmLevels();
+        this.deriveCounters();
       }
     } else if (this.overlayDirty) this.drawOverlay();
     this.overlayDirty = false;
@@ -769,11 +807,17 @@ export class Timeline implements AppApi {
     const groupBg = this.groupBg;
     const hlBg = this.hlBg;
     const paint: PaintRow[] = [];
+    const counters: [CounterRow, number, number][] = [];
     for (const r of this.visibleRows()) {
       const y0 = Math.round((r.y - this.scrollY) * d);
       const y1 = Math.round((r.y + r.h - this.scrollY) * d);
       if (r.type === 'group') {
         paint.push({ y0, y1, bg: groupBg });
+        continue;
+      }
+      if (r.type === 'counter') {
+        paint.push({ y0, y1, bg: this.trackBg });
+        counters.push([r, y0 + Math.round(3 * d), y1 - Math.round(2 * d)]);
         continue;
       }
       const lod = this.lodOf(r);
@@ -794,8 +838,42 @@ export class Timeline implements AppApi {
       });
     }
     this.painter.paint(px, W, H, paint, this.viewStart, (this.viewEnd - this.viewStart) / W);
+    if (counters.length) {
+      if (this.counterLo.length < W) {
+        this.counterLo = new Float64Array(W);
+        this.counterHi = new Float64Array(W);
+      }
+      for (const [r, top, bottom] of counters) {
+        const t = Math.max(0, top);
+        const b = Math.min(H, bottom);
+        if (b - t < 1) continue;
+        const k = this.colorIndex(r);
+        const c = this.counterPx[k % Math.max(1, this.counterPx.length)] ?? { line: 0xff000000, area: 0xff808080 };
+        counterColumns(r.track, this.viewStart, (this.viewEnd - this.viewStart) / W, W, this.counterLo, this.counterHi);
+        // A row cut by the top or bottom edge keeps its scale: paint the full height, clipped.
+        if (t === top && b === bottom) paintCounter(px, W, top, bottom, r.track, this.counterLo, this.counterHi, c.line, c.area);
+        else this.paintClipped(px, W, H, top, bottom, r, c);
+      }
+    }
     ctx.putImageData(this.image, 0, 0);
     this.drawIntervalLabels(ctx);
+  }
+
+  /** A track's colour: one per counter name across the document (`steal ms` has the same colour in every VM). */
+  private colorIndex(r: CounterRow): number {
+    if (!this.counterColors) {
+      this.counterColors = new Map();
+      for (const v of this.model.variants) for (const t of v.counters ?? []) if (!this.counterColors.has(t.label)) this.counterColors.set(t.label, this.counterColors.size);
+    }
+    return this.counterColors.get(r.track.label) ?? 0;
+  }
+
+  /** A counter row cut by the canvas edge: painted into a scratch buffer of its full height, then copied. */
+  private paintClipped(px: Uint32Array, W: number, H: number, top: number, bottom: number, r: CounterRow, c: { line: number; area: number }): void {
+    const h = bottom - top;
+    const scratch = new Uint32Array(W * h).fill(this.trackBg);
+    paintCounter(scratch, W, 0, h, r.track, this.counterLo, this.counterHi, c.line, c.area);
+    for (let y = Math.max(0, top); y < Math.min(H, bottom); y++) px.set(scratch.subarray((y - top) * W, (y - top + 1) * W), y * W);
   }
 
   /**
@@ -904,6 +982,15 @@ export class Timeline implements AppApi {
         ctx.font = `bold 12px ${this.theme.fontFamily}`;
         const text = `${r.collapsed ? '\u25B8' : '\u25BE'} ${r.label} (${r.lanes})`;
         this.fitText(ctx, text, 6, y + r.h / 2, LABEL_W - 10);
+      } else if (r.type === 'counter') {
+        ctx.fillStyle = this.theme.series[this.colorIndex(r) % Math.max(1, this.theme.series.length)] ?? this.theme.fg;
+        ctx.fillRect(8, y + r.h / 2 - 4, 6, 8);
+        ctx.fillStyle = this.theme.fg;
+        ctx.font = `12px ${this.theme.fontFamily}`;
+        this.fitText(ctx, r.track.label, 18, y + r.h / 2 - 5, LABEL_W - 24);
+        ctx.fillStyle = this.theme.muted;
+        ctx.font = `10px ${this.theme.fontFamily}`;
+        this.fitText(ctx, `${fmtValue(r.track.min)} \u2013 ${fmtValue(r.track.max)}`, 18, y + r.h / 2 + 8, LABEL_W - 24);
       } else {
         if (this.highlighted.has(r.key)) {
           ctx.globalAlpha = 0.5;
@@ -1228,7 +1315,7 @@ export class Timeline implements AppApi {
     this.labels.addEventListener('mousemove', (ev) => {
       const r = this.labels.getBoundingClientRect();
       const row = this.rows[rowAt(this.rows, ev.clientY - r.top + this.scrollY)];
-      const title = !row ? '' : row.type === 'group' ? `${row.label} (${row.lanes} lanes): click to ${row.collapsed ? 'expand' : 'collapse'}` : `${row.lane.label}\n${row.lane.id}`;
+      const title = !row ? '' : row.type === 'group' ? `${row.label} (${row.lanes} lanes): click to ${row.collapsed ? 'expand' : 'collapse'}` : row.type === 'counter' ? `counter ${row.track.label} (${row.track.group}): ${fmtValue(row.track.min)} to ${fmtValue(row.track.max)}` : `${row.lane.label}\n${row.lane.id}`;
       if (this.labels.title !== title) this.labels.title = title;
     });
     this.labels.addEventListener('click', (ev) => {
@@ -1255,7 +1342,7 @@ export class Timeline implements AppApi {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || !this.rows.length) return this.onKey(ev);
     const announce = () => {
       const r = this.rows[this.focusRow];
-      if (r) this.labels.setAttribute('aria-label', r.type === 'group' ? `group ${r.label}, ${r.lanes} lanes, ${r.collapsed ? 'collapsed' : 'expanded'}` : `lane ${r.lane.label}`);
+      if (r) this.labels.setAttribute('aria-label', r.type === 'group' ? `group ${r.label}, ${r.lanes} lanes, ${r.collapsed ? 'collapsed' : 'expanded'}` : r.type === 'counter' ? `counter ${r.track.label}, from ${fmtValue(r.track.min)} to ${fmtValue(r.track.max)}` : `lane ${r.lane.label}`);
     };
     const move = (d: number) => {
       this.focusRow = Math.max(0, Math.min(this.rows.length - 1, (this.focusRow < 0 ? 0 : this.focusRow) + d));
@@ -1449,6 +1536,7 @@ export class Timeline implements AppApi {
     const origin = this.originNs();
     this.cursorOut.textContent = formatTime(t, origin, this.nsPerCssPx());
     const r = this.rows[rowAt(this.rows, h.y + this.scrollY)];
+    if (r?.type === 'counter') return this.showTooltip(h, this.counterTooltip(r, t), `${r.track.group}: ${r.track.label}`);
     if (!r || r.type !== 'lane') {
       this.tooltip.classList.remove('visible');
       return;
@@ -1482,6 +1570,30 @@ export class Timeline implements AppApi {
       }
       if (!lines.length) lines.push(['', 'no interval here']);
     }
+    this.showTooltip(h, lines, title);
+  }
+
+  /** A counter at the cursor: the value that holds there, and the range of values in the pixel when several samples share it. */
+  private counterTooltip(r: CounterRow, t: number): [string, string][] {
+    const tr = r.track;
+    const v = valueAt(tr, t);
+    const origin = this.originNs();
+    const res = Math.max(1, Math.min(this.nsPerCssPx(), 1000));
+    if (v === undefined) return [['', 'no sample yet']];
+    const lines: [string, string][] = [['value', fmtValue(v)]];
+    const i = sampleAt(tr.ts, t);
+    lines.push(['since', formatTime(tr.ts[i], origin, res)]);
+    const npp = this.nsPerCssPx();
+    const lo = new Float64Array(1);
+    const hi = new Float64Array(1);
+    counterColumns(tr, t - npp / 2, npp, 1, lo, hi);
+    const a = sampleAt(tr.ts, t - npp / 2);
+    const b = sampleAt(tr.ts, t + npp / 2);
+    if (b - a > 1 && lo[0] !== hi[0]) lines.push(['in this pixel', `${fmtValue(lo[0])} to ${fmtValue(hi[0])} (${b - a} samples)`]);
+    return lines;
+  }
+
+  private showTooltip(h: { x: number; y: number }, lines: [string, string][], title: string): void {
     this.tooltip.textContent = '';
     this.tooltip.append(el('div', 'tt-title', title));
     for (const [k, val] of lines) {
@@ -1517,6 +1629,33 @@ export class Timeline implements AppApi {
     return s;
   }
 
+  /**
+   * Adds the derived counter tracks (runnable vCPUs and steal per VM and pool, counterTracks.ts)
+   * to every variant, one variant per task after the first drawing: the sweep sorts the vCPU
+   * intervals (142 ms for 309,314 of them in test/bench/counterTracks.bench.ts at load 14), so the
+   * first drawing does not wait for it.
+   */
+  private deriveCounters(): void {
+    let v = 0;
+    const step = () => {
+      this.deriveTimer = undefined;
+      if (v >= this.model.variants.length) {
+        this.metrics.countersReady = true;
+        this.onCountersReady();
+        return;
+      }
+      const m = this.model.variants[v++];
+      const tracks = derivedTracks(m.states, m.lanes, poolsOfRun(m.run));
+      if (tracks.length) {
+        m.counters = [...(m.counters ?? []), ...tracks];
+        this.counterColors = undefined;
+        this.relayout(false);
+      }
+      this.deriveTimer = setTimeout(step, 0);
+    };
+    this.deriveTimer = setTimeout(step, 0);
+  }
+
   private persist(): void {
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = setTimeout(() => {
@@ -1532,11 +1671,19 @@ export class Timeline implements AppApi {
       .map((r) => ({ id: r.lane.id, label: r.lane.label, group: r.lane.group, kind: r.lane.kind, variant: r.variant, y: r.y - this.scrollY, h: r.h }));
   }
 
+  /** Test API: shown counter tracks with their position (CSS px relative to the canvas). */
+  testCounters(): TestCounter[] {
+    return this.rows
+      .filter((r): r is CounterRow => r.type === 'counter')
+      .map((r) => ({ id: r.track.id, label: r.track.label, group: r.track.group, variant: r.variant, y: r.y - this.scrollY, h: r.h, min: r.track.min, max: r.track.max }));
+  }
+
   dispose(): void {
     this.abort.abort();
     this.resizeObs.disconnect();
     if (this.persistTimer) clearTimeout(this.persistTimer);
     if (this.warmTimer) clearTimeout(this.warmTimer);
+    if (this.deriveTimer) clearTimeout(this.deriveTimer);
     if (this.frame) cancelAnimationFrame(this.frame);
   }
 }
