@@ -359,7 +359,7 @@ describe('vpscope in VS Code (code-server + headless Chromium)', { skip, timeout
     assert.match(text, /task\s+kind\s+measures\s+count\s+p50\s+p90\s+p99\s+max\s+mean/);
     for (const t of tasks) assert.match(text, new RegExp(`/${t}\\b`), `the table lists task ${t}`);
     // The run's stalls show in the Problems panel, on the scenario, until the next edit.
-    await wb.waitForProblem(page, /simulated: \w+ on VP \d+ stalled/);
+    await wb.waitForProblem(page, /simulated: (?:vtl0 on VP [\d, ]+, )?\w+ on VP \d+ stalled/);
     await page.keyboard.press('Control+Shift+M');
   }));
 
