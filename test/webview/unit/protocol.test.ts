@@ -15,7 +15,7 @@ import { decodeDocument, ViewDataError } from '../../../webview/src/data';
 
 const V = VIEW_PROTOCOL_VERSION;
 const range = { start: { line: 1, character: 2 }, end: { line: 3, character: 0 } };
-const state = { viewStartNs: 0, viewEndNs: 10, variants: [0], collapsedGroups: ['g'], filter: 'x', panel: 'p', logScale: true, seedsMetric: 'm', seedsLog: false, stallsGrouped: true, sideWidth: 0.4, selection: { lane: 'l', startNs: 1, endNs: 2 } };
+const state = { viewStartNs: 0, viewEndNs: 10, variants: [0], collapsedGroups: ['g'], filter: 'x', panel: 'p', logScale: true, seedsMetric: 'm', seedsLog: false, stallsGrouped: true, sideWidth: 0.4, derivedTracks: false, scrollAnchor: { row: '0:vm:a/vcpu:1', offset: 5 }, selection: { lane: 'l', startNs: 1, endNs: 2 } };
 const timeline = { encoding: 'vpt1', compression: 'none', startNs: 0, endNs: 10, states: ['idle'], causes: [], lanes: [{ id: 'a', label: 'A', group: 'g', kind: 'vp', count: 0 }], intervals: 0, data: '' };
 const doc = { schema: VIEW_SCHEMA, kind: 'trace', title: 't', source: 's', timelines: [timeline] };
 
