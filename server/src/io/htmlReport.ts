@@ -81,9 +81,9 @@ export function renderHtmlReport(doc: ViewDocument, assets: WebviewAssets, initi
   ].join('\n');
 }
 
-/** Writes the report for `doc` to `path` (assets from the built bundle). */
-export async function writeHtmlReport(path: string, doc: ViewDocument, assets: WebviewAssets = loadWebviewAssets()): Promise<number> {
-  const html = renderHtmlReport(doc, assets);
+/** Writes the report for `doc` to `path` (assets from the built bundle; `initial`: see {@link renderHtmlReport}). */
+export async function writeHtmlReport(path: string, doc: ViewDocument, assets: WebviewAssets = loadWebviewAssets(), initial?: ViewState): Promise<number> {
+  const html = renderHtmlReport(doc, assets, initial);
   await writeFile(path, html);
   return Buffer.byteLength(html);
 }
