@@ -339,8 +339,8 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
     await box.focus();
     await page.keyboard.press('Space');
     assert.ok(await wait(async () => (await counters()).length === 0), 'derived tracks hidden');
-    await page.screenshot({ path: join(artifacts, 'timeline-derived-off.png') });
     await labels.focus();
+    await page.screenshot({ path: join(artifacts, 'timeline-derived-off.png') });
     for (let k = 0; k < 40; k++) await page.keyboard.press('ArrowUp');
     said = '';
     for (let k = 0; k < 40 && !said.startsWith('group VM bs2000a'); k++) {
