@@ -335,6 +335,23 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
     }
     const vmLanes = (await lanesNow()).filter((l) => l.group === 'vm:bs2000a').length;
     assert.equal(said, `group VM bs2000a, ${vmLanes} ${vmLanes === 1 ? 'lane' : 'lanes'}, 3 counters, expanded`);
+    // The row cursor stays on its row when the tracks above it come and go: the first lane of the
+    // VM after bs2000a's tracks, then the API hides and shows them; ArrowDown then ArrowUp reads it back.
+    for (let k = 0; k < 40 && !said.startsWith('group VM bs2000b'); k++) {
+      await page.keyboard.press('ArrowDown');
+      said = (await labels.getAttribute('aria-label')) ?? '';
+    }
+    await page.keyboard.press('ArrowDown');
+    const onLane = (await labels.getAttribute('aria-label')) ?? '';
+    assert.match(onLane, /^lane bs2000b/);
+    await page.evaluate(() => (window as unknown as AppW).vpscopeView.app.setDerivedTracks(false));
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await labels.getAttribute('aria-label'), onLane, 'hidden: the cursor stayed on its lane');
+    await page.evaluate(() => (window as unknown as AppW).vpscopeView.app.setDerivedTracks(true));
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await labels.getAttribute('aria-label'), onLane, 'shown: the cursor stayed on its lane');
     // Keyboard: Tab to the toggle, Space switches it off.
     await box.focus();
     await page.keyboard.press('Space');

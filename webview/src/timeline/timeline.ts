@@ -619,6 +619,7 @@ export class Timeline implements AppApi {
    */
   private relayout(notify = true): void {
     const before = this.rows.length ? scrollAnchorOf(this.rows, this.scrollY) : undefined;
+    const focusKey = this.rows[this.focusRow]?.key;
     const inputs: RowInput[] = this.shown.map((i) => {
       const all = this.model.variants[i].counters;
       const counters = this.showDerived || !all ? all : all.filter((c) => !c.derived);
@@ -626,6 +627,11 @@ export class Timeline implements AppApi {
     });
     this.rows = buildRows(inputs, this.filter, this.collapsed);
     this.spacer.style.height = `${rowsHeight(this.rows)}px`;
+    // The keyboard's row cursor stays on its row (a hidden track's: the nearest row at its index).
+    if (focusKey !== undefined) {
+      const i = this.rows.findIndex((r) => r.key === focusKey);
+      this.focusRow = i >= 0 ? i : Math.min(this.focusRow, this.rows.length - 1);
+    }
     if (this.pendingAnchor && !Number.isNaN(this.pendingY) && Math.abs(this.pendingY - this.scrollY) >= 0.5) this.pendingAnchor = undefined;
     const y = this.pendingAnchor ? scrollForAnchor(this.rows, this.pendingAnchor) : before && scrollForAnchor(this.rows, before);
     if (y !== undefined) this.scrollY = y;
