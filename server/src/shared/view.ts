@@ -239,6 +239,9 @@ export function isViewDocument(x: unknown): x is ViewDocument {
   );
 }
 
+/** Longest row key a saved scroll anchor may name (a lane id; longer ones are not saved). */
+export const MAX_ANCHOR_KEY = 4096;
+
 export function isViewState(x: unknown): x is ViewState {
   if (!isObj(x)) return false;
   const optNum = (v: unknown) => v === undefined || isNum(v);
@@ -255,7 +258,7 @@ export function isViewState(x: unknown): x is ViewState {
     (x.stallsGrouped === undefined || typeof x.stallsGrouped === 'boolean') &&
     (x.sideWidth === undefined || (isNum(x.sideWidth) && x.sideWidth > 0 && x.sideWidth < 1)) &&
     (x.derivedTracks === undefined || typeof x.derivedTracks === 'boolean') &&
-    (x.scrollAnchor === undefined || (isObj(x.scrollAnchor) && isStr(x.scrollAnchor.row) && x.scrollAnchor.row.length <= 4096 && isNum(x.scrollAnchor.offset) && x.scrollAnchor.offset >= 0)) &&
+    (x.scrollAnchor === undefined || (isObj(x.scrollAnchor) && isStr(x.scrollAnchor.row) && x.scrollAnchor.row.length <= MAX_ANCHOR_KEY && isNum(x.scrollAnchor.offset) && x.scrollAnchor.offset >= 0)) &&
     (x.selection === undefined || (isObj(x.selection) && isStr(x.selection.lane) && isNum(x.selection.startNs) && isNum(x.selection.endNs)))
   );
 }

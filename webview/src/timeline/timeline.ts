@@ -14,7 +14,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { VIEW_PROTOCOL_VERSION, type HighlightTarget, type ViewRange, type ViewState } from '../../../server/src/shared/view';
+import { MAX_ANCHOR_KEY, VIEW_PROTOCOL_VERSION, type HighlightTarget, type ViewRange, type ViewState } from '../../../server/src/shared/view';
 import type { AppApi, ChangeKind, Host, LaneModel, Selection, ViewModel } from '../contract';
 import { formatDuration, formatTime, timeTicks } from '../format';
 import { LaneLod, quietFlags, severityRanks } from '../lod';
@@ -1706,7 +1706,8 @@ export class Timeline implements AppApi {
       derivedTracks: this.showDerived,
     };
     const anchor = this.pendingAnchor ?? (this.rows.length ? scrollAnchorOf(this.rows, this.scrollY) : undefined);
-    if (anchor) s.scrollAnchor = anchor;
+    // A key past what isViewState accepts (a hostile trace's 10 kB lane id) would void the whole state: left out.
+    if (anchor && anchor.row.length <= MAX_ANCHOR_KEY) s.scrollAnchor = anchor;
     else delete s.scrollAnchor;
     if (this.sel) s.selection = { lane: this.sel.lane, startNs: this.sel.startNs, endNs: this.sel.endNs };
     else delete s.selection;
