@@ -33,6 +33,7 @@ import { traceLinkOptions, type TraceLinkOptions, type TraceOrigin, type ViewDoc
 import { parseOffsetNs } from './traceLink';
 import { targetArgument } from './args';
 import { loadWebviewAssets, renderHtmlReport } from '../../server/src/io/htmlReport';
+import { timelineDefaults } from './timelineDefaults';
 import { reportFileName, runStallsCsv, traceFindingsCsv, type ReportFormat } from './reportExport';
 import { ResultStore, type StoredResult } from './results';
 import { listTemplates, type Template, type TemplateFile } from './templates';
@@ -543,7 +544,9 @@ class Commands {
       }
       if (!view) return;
       try {
-        bytes = new TextEncoder().encode(renderHtmlReport(view, loadWebviewAssets([vscode.Uri.joinPath(extensionUri, 'dist').fsPath])));
+        // The report opens as a new tab would (vpscope.timeline.*: derived tracks, panel, log scale).
+        const initial = timelineDefaults(vscode.workspace.getConfiguration('vpscope.timeline'));
+        bytes = new TextEncoder().encode(renderHtmlReport(view, loadWebviewAssets([vscode.Uri.joinPath(extensionUri, 'dist').fsPath]), initial));
       } catch (e) {
         this.showError('writing the HTML report', e);
         return;

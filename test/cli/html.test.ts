@@ -148,3 +148,27 @@ test('analyze --html: the real trace as one timeline with its findings, compact'
   assert.ok(statSync(out).size > 0);
   assert.equal(await analyze([trace, '--html', join(dir, 'nodir', 'x.html')], { stdout: { write: () => true }, stderr: { write: () => true } }), 2);
 });
+
+test('--no-derived-tracks: the page carries its initial state as data (the toggle starts off); without it, no state element', () => {
+  const out = join(dir, 'nd.html');
+  const r = cli('simulate', small, '--html', out, '--no-derived-tracks');
+  assert.equal(r.status, 0, r.stderr);
+  const html = readFileSync(out, 'utf8');
+  const st = /<script type="application\/json" id="vpscope-view-state">([\s\S]*?)<\/script>/.exec(html);
+  assert.ok(st, 'the state element');
+  assert.deepEqual(JSON.parse(st[1]), { derivedTracks: false });
+  assert.equal(parsePage(html).scripts.length, 1, 'data, not a script the CSP must allow');
+  const plain = join(dir, 'plain.html');
+  assert.equal(cli('simulate', small, '--html', plain).status, 0);
+  assert.ok(!readFileSync(plain, 'utf8').includes('<script type="application/json" id="vpscope-view-state">'));
+  // A state cannot close its element either (a filter typed by the user lands here from the editor).
+  fc.assert(
+    fc.property(fc.string(), (filter) => {
+      const doc = buildTraceView({ title: 't', source: 't', trace: { schema: 'vpscope.trace/1' } });
+      const page = renderHtmlReport(doc, { js: '', css: '' }, { filter: `</script><script>${filter}` });
+      const m = /<script type="application\/json" id="vpscope-view-state">([\s\S]*?)<\/script>/.exec(page)!;
+      assert.equal(JSON.parse(m[1]).filter, `</script><script>${filter}`);
+    }),
+    { numRuns: 100 },
+  );
+});

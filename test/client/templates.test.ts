@@ -110,4 +110,11 @@ test('timeline defaults: the setting names the app\'s panels; a new tab\'s state
   assert.deepEqual(timelineDefaults(conf({ initialPanel: 'shares', logScale: false })), { panel: 'shares', logScale: false });
   assert.deepEqual(timelineDefaults(conf({ initialPanel: 'auto', logScale: true })), { logScale: true });
   assert.equal(timelineDefaults(conf({ initialPanel: 'nope', logScale: 'yes' })), undefined);
+  // The derived counter tracks: shown unless the setting says otherwise (a new tab and an exported report).
+  const setting = pkg.contributes.configuration.properties['vpscope.timeline.derivedTracks'];
+  assert.equal(setting.type, 'boolean');
+  assert.equal(setting.default, true);
+  assert.deepEqual(timelineDefaults(conf({ derivedTracks: false })), { derivedTracks: false });
+  assert.deepEqual(timelineDefaults(conf({ derivedTracks: true, logScale: true })), { logScale: true, derivedTracks: true });
+  assert.equal(timelineDefaults(conf({ derivedTracks: 'no' })), undefined);
 });

@@ -19,6 +19,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { spawnSync } from 'node:child_process';
 import { main as analyze } from '../../server/src/cli/analyze';
 import { runnableSeries } from '../../server/src/core/runnableCounters';
+import { loadWebviewAssets, renderHtmlReport } from '../../server/src/io/htmlReport';
+import type { ViewDocument } from '../../server/src/shared/view';
 
 const root = resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.VPSCOPE_CHROMIUM ?? '/usr/bin/chromium';
@@ -239,7 +241,7 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
       await page.keyboard.press('ArrowDown');
       said = (await labels.getAttribute('aria-label')) ?? '';
     }
-    assert.match(said, /^group pid:2 counters, 1 lanes, expanded$/);
+    assert.match(said, /^group pid:2 counters, 0 lanes, 1 counter, expanded$/);
     await page.keyboard.press('Enter');
     assert.ok(await wait(async () => (await counters()).length === 1), 'collapsed: one track left');
     await new Promise((res) => setTimeout(res, 400)); // the state is saved after 250 ms
@@ -309,5 +311,125 @@ describe('counter tracks on the timeline, in headless Chromium', { skip }, () =>
     assert.deepEqual(errors, []);
     await page.evaluate(() => (window as unknown as { vpscopeView: { app: { setVisibleRange(a: number, b: number): void } } }).vpscopeView.app.setVisibleRange(0, 1e9));
     await page.screenshot({ path: join(artifacts, 'timeline-counters-derived-dark.png') });
+  });
+
+  type AppW = { vpscopeView: { app: { setVariants(v: number[]): void; setDerivedTracks(on: boolean): void } } };
+  const lanesNow = () => page.evaluate(() => (window as CWindow).vpscopeView!.lanes());
+  const countersReady = () => page.waitForFunction(() => (window as CWindow).vpscopeView?.countersReady === true, undefined, { timeout: 20_000 });
+
+  it('"Derived tracks" hides the runnable/steal tracks from the keyboard, the header says lanes and counters, the choice survives a reload', async () => {
+    await page.goto('about:blank');
+    await open(sim, 'light');
+    await countersReady();
+    const n = (await counters()).length;
+    assert.ok(n >= 6, `derived tracks shown by default (${n})`);
+    const box = page.locator('.tb-derived');
+    assert.equal(await box.evaluate((e) => (e as unknown as { checked: boolean }).checked), true);
+    // The header's count and its announcement: lanes and counters apart.
+    const labels = page.locator('.tl-labels');
+    await labels.focus();
+    let said = '';
+    for (let k = 0; k < 40 && !said.startsWith('group VM bs2000a'); k++) {
+      await page.keyboard.press('ArrowDown');
+      said = (await labels.getAttribute('aria-label')) ?? '';
+    }
+    const vmLanes = (await lanesNow()).filter((l) => l.group === 'vm:bs2000a').length;
+    assert.equal(said, `group VM bs2000a, ${vmLanes} ${vmLanes === 1 ? 'lane' : 'lanes'}, 3 counters, expanded`);
+    // The row cursor stays on its row when the tracks above it come and go: the first lane of the
+    // VM after bs2000a's tracks, then the API hides and shows them; ArrowDown then ArrowUp reads it back.
+    for (let k = 0; k < 40 && !said.startsWith('group VM bs2000b'); k++) {
+      await page.keyboard.press('ArrowDown');
+      said = (await labels.getAttribute('aria-label')) ?? '';
+    }
+    await page.keyboard.press('ArrowDown');
+    const onLane = (await labels.getAttribute('aria-label')) ?? '';
+    assert.match(onLane, /^lane bs2000b/);
+    await page.evaluate(() => (window as unknown as AppW).vpscopeView.app.setDerivedTracks(false));
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await labels.getAttribute('aria-label'), onLane, 'hidden: the cursor stayed on its lane');
+    await page.evaluate(() => (window as unknown as AppW).vpscopeView.app.setDerivedTracks(true));
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await labels.getAttribute('aria-label'), onLane, 'shown: the cursor stayed on its lane');
+    // Keyboard: Tab to the toggle, Space switches it off.
+    await box.focus();
+    await page.keyboard.press('Space');
+    assert.ok(await wait(async () => (await counters()).length === 0), 'derived tracks hidden');
+    await labels.focus();
+    await page.screenshot({ path: join(artifacts, 'timeline-derived-off.png') });
+    for (let k = 0; k < 40; k++) await page.keyboard.press('ArrowUp');
+    said = '';
+    for (let k = 0; k < 40 && !said.startsWith('group VM bs2000a'); k++) {
+      await page.keyboard.press('ArrowDown');
+      said = (await labels.getAttribute('aria-label')) ?? '';
+    }
+    assert.equal(said, `group VM bs2000a, ${vmLanes} ${vmLanes === 1 ? 'lane' : 'lanes'}, expanded`);
+    await new Promise((res) => setTimeout(res, 400)); // the state is saved after 250 ms
+    await page.reload();
+    await ready();
+    await countersReady();
+    assert.equal((await counters()).length, 0, 'still hidden after a reload');
+    assert.equal(await box.evaluate((e) => (e as unknown as { checked: boolean }).checked), false);
+    await box.click();
+    assert.ok(await wait(async () => (await counters()).length === n), 'shown again');
+    assert.deepEqual(errors, []);
+  });
+
+  it('an exported report opens with the derived tracks the settings say; the address overrides it', async () => {
+    // The page as the extension's export writes it with vpscope.timeline.derivedTracks = false.
+    const html = readFileSync(sim, 'utf8');
+    const m = /<script type="application\/json" id="vpscope-view-data">([\s\S]*?)<\/script>/.exec(html)!;
+    const doc = JSON.parse(m[1]) as ViewDocument;
+    const off = sim.replace(/\.html$/, '-off.html');
+    writeFileSync(off, renderHtmlReport(doc, loadWebviewAssets(), { derivedTracks: false }));
+    await page.goto('about:blank');
+    await open(off, 'light');
+    await countersReady();
+    assert.equal((await counters()).length, 0, 'derived tracks hidden by the page default');
+    assert.equal(await page.locator('.tb-derived').evaluate((e) => (e as unknown as { checked: boolean }).checked), false);
+    await page.locator('.tb-derived').click();
+    assert.ok(await wait(async () => (await counters()).length > 0), 'switched on');
+    await new Promise((res) => setTimeout(res, 400));
+    await page.reload();
+    await ready();
+    await countersReady();
+    assert.ok((await counters()).length > 0, "the address's state wins over the page default");
+    assert.deepEqual(errors, []);
+    assert.deepEqual(await page.evaluate(() => (window as CWindow).__csp ?? []), []);
+  });
+
+  it('the lane at the top stays in place as derived tracks come and go, and after a reload', async () => {
+    await page.setViewportSize({ width: 1400, height: 420 });
+    await page.goto('about:blank');
+    await open(sim, 'dark');
+    await countersReady();
+    // A lane of the second VM at the top, 5 px into it (below the first VM's three tracks).
+    const target = (await lanesNow()).find((l) => l.group === 'vm:bs2000b')!;
+    assert.ok(target, 'a bs2000b lane');
+    await page.evaluate((y) => {
+      const s = document.querySelector('.tl-vscroll') as HTMLElement;
+      s.scrollTop = s.scrollTop + y;
+    }, target.y + 5);
+    const at = async () => (await lanesNow()).find((l) => l.id === target.id)!.y;
+    assert.ok(await wait(async () => Math.abs((await at()) + 5) < 0.6), `scrolled: ${await at()}`);
+    // Hiding the tracks above it does not move it; showing them again neither.
+    await page.evaluate(() => (window as unknown as AppW).vpscopeView.app.setDerivedTracks(false));
+    assert.ok(Math.abs((await at()) + 5) < 0.6, `after hiding: ${await at()}`);
+    await page.evaluate(() => (window as unknown as AppW).vpscopeView.app.setDerivedTracks(true));
+    assert.ok(Math.abs((await at()) + 5) < 0.6, `after showing: ${await at()}`);
+    // A reload: the rows of the derived tracks are added after the first drawing; the lane is
+    // where the user left it at the first drawing and after the tracks are in.
+    await new Promise((res) => setTimeout(res, 400));
+    await page.reload();
+    await page.waitForFunction(() => ((window as CWindow).vpscopeView?.lanes().length ?? 0) > 0, undefined, { timeout: 30_000 });
+    const first = await at();
+    await ready();
+    await countersReady();
+    assert.ok((await counters()).length > 0);
+    assert.ok(Math.abs((await at()) + 5) < 0.6, `restored at ${await at()} (first drawing ${first})`);
+    await page.screenshot({ path: join(artifacts, 'timeline-scroll-anchor-dark.png') });
+    assert.deepEqual(errors, []);
+    await page.setViewportSize({ width: 1400, height: 900 });
   });
 });

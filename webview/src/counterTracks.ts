@@ -41,6 +41,8 @@ export interface CounterTrack {
   /** Lowest and highest value of the points kept (the track's vertical scale). */
   min: number;
   max: number;
+  /** Computed in the view from the lanes (runnable vCPUs, steal), not read from the document: the toolbar's "Derived tracks" hides these. */
+  derived?: boolean;
   /** Lowest and highest value per block of {@link BLOCK} samples, built on the first drawing of a long track. */
   blocks?: { min: Float64Array; max: Float64Array };
 }
@@ -270,7 +272,7 @@ export function derivedTracks(states: readonly string[], lanes: readonly LaneMod
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      out.push({ id: `counter:${s.group}/${name}`, label: name, group: s.group, ts: s.ts, vs, min, max });
+      out.push({ id: `counter:${s.group}/${name}`, label: name, group: s.group, ts: s.ts, vs, min, max, derived: true });
     });
   }
   return out;

@@ -116,6 +116,17 @@ export class ReportHost implements Host {
     for (const l of this.listeners) l(msg);
   }
 
+  /** The state the page opens with while its address has none (`#vpscope-view-state`, written by the extension's export). */
+  initialState(): ViewState | undefined {
+    const el = document.getElementById('vpscope-view-state');
+    if (!el) return undefined;
+    try {
+      return validState(JSON.parse(el.textContent ?? ''));
+    } catch {
+      return undefined;
+    }
+  }
+
   getState(): ViewState | undefined {
     const h = location.hash.replace(/^#/, '');
     if (!h) return undefined;

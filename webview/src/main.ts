@@ -246,7 +246,13 @@ function bootReport(h: ReportHost): void {
     log('error', 'view data failed validation (isViewDocument)');
     return;
   }
-  void load(doc, h.getState());
+  let state = h.getState();
+  if (!state) {
+    // The page's own defaults (the extension's export): into the address, so the panels read them too.
+    state = h.initialState();
+    if (state) h.setState(state);
+  }
+  void load(doc, state);
 }
 
 function boot(): void {

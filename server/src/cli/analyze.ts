@@ -49,6 +49,8 @@ Options:
   --scenario F.vps     write a scenario skeleton with what the trace measured
   --html F.html        write a self-contained HTML report (timeline view with the findings on
                        their lanes); opens offline in a browser
+  --no-derived-tracks  the HTML report opens with the derived counter tracks (runnable vCPUs,
+                       steal per VM) hidden; its "Derived tracks" toggle shows them
   --threshold-us N     report preempted waits and wake-up latencies longer than N us (default 1000)
   --steal-pct N        report vCPUs whose steal exceeds N% of their demand (default 10)
   --format F           skip detection: tracefs | trace-cmd | perf-script | chrome-json
@@ -83,6 +85,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
       'chrome-trace': { type: 'string' },
       scenario: { type: 'string' },
       html: { type: 'string' },
+      'no-derived-tracks': { type: 'boolean' },
       'threshold-us': { type: 'string' },
       'steal-pct': { type: 'string' },
       format: { type: 'string' },
@@ -238,7 +241,7 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     if (v.scenario) await writeChunks(v.scenario, [scenarioSkeleton(doc)]);
     if (v.html && assets) {
       const view = buildTraceView({ title: basename(file), source: file, trace: doc, timeline: timeline!, encodeBytes: gzipBase64 });
-      await writeHtmlReport(v.html, view, assets);
+      await writeHtmlReport(v.html, view, assets, v['no-derived-tracks'] ? { derivedTracks: false } : undefined);
     }
   } catch (e) {
     io.stderr.write(terminalSafe(`vpscope analyze: cannot write output: ${(e as Error).message}\n`));

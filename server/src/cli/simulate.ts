@@ -54,6 +54,8 @@ Options:
   --timeline            include the timelines in the JSON output
   --html F.html         write a self-contained HTML report (timeline view of every simulated
                         variant, latency charts, stalls, findings); opens offline in a browser
+  --no-derived-tracks   the HTML report opens with the derived counter tracks (runnable vCPUs,
+                        steal per VM and pool) hidden; its "Derived tracks" toggle shows them
   --max-events N        stop each run after N engine events
   --wall-ms N           wall-clock budget for the whole command (default: the scenario's wall_limit;
                         with --seeds/--sweep, the scenario's wall_limit applies to each run); the
@@ -109,6 +111,7 @@ export async function main(args: string[]): Promise<number> {
     'chrome-trace': { type: 'string' },
     timeline: { type: 'boolean' },
     html: { type: 'string' },
+    'no-derived-tracks': { type: 'boolean' },
     'max-events': { type: 'string' },
     'wall-ms': { type: 'string' },
     seeds: { type: 'string' },
@@ -321,7 +324,7 @@ export async function main(args: string[]): Promise<number> {
     const run = toRunJson(shown, text, lines, scenario.settings.seed, results, warnings, true, notRun);
     const doc = buildSimulationView({ title: scenario.title ?? shown, source: shown, run, encodeBytes: gzipBase64 });
     try {
-      await writeHtmlReport(o.html, doc, assets);
+      await writeHtmlReport(o.html, doc, assets, o['no-derived-tracks'] ? { derivedTracks: false } : undefined);
     } catch (e) {
       process.stderr.write(terminalSafe(`vpscope simulate: cannot write ${o.html}: ${(e as Error).message}\n`));
       return 2;

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { showControls } from '../core/text';
-import type { ViewDocument } from '../shared/view';
+import type { ViewDocument, ViewState } from '../shared/view';
 
 export interface WebviewAssets {
   js: string;
@@ -46,9 +46,11 @@ const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '
 
 /**
  * The report page. Pure given its inputs: the same document and assets give the same string.
- * The bundle's source-map comment is dropped (the map is not shipped in the page).
+ * The bundle's source-map comment is dropped (the map is not shipped in the page). `initial`: the
+ * view state the page opens with while its address has none (`#vpscope-view-state`, data like the
+ * document; the extension's export passes the `vpscope.timeline.*` settings).
  */
-export function renderHtmlReport(doc: ViewDocument, assets: WebviewAssets): string {
+export function renderHtmlReport(doc: ViewDocument, assets: WebviewAssets, initial?: ViewState): string {
   const js = assets.js
     .replace(/\n\/\/# sourceMappingURL=[^\n]*\s*$/, '\n')
     // Inside an inline <script>, "</script" would end the element; "<\/" means the same in JS strings, regexes and comments.
@@ -71,6 +73,7 @@ export function renderHtmlReport(doc: ViewDocument, assets: WebviewAssets): stri
     '<body>',
     '<div id="app"></div>',
     `<script type="application/json" id="vpscope-view-data">${data}</script>`,
+    ...(initial ? [`<script type="application/json" id="vpscope-view-state">${JSON.stringify(initial).replace(/</g, '\\u003c')}</script>`] : []),
     `<script>${js}</script>`,
     '</body>',
     '</html>',
@@ -78,9 +81,9 @@ export function renderHtmlReport(doc: ViewDocument, assets: WebviewAssets): stri
   ].join('\n');
 }
 
-/** Writes the report for `doc` to `path` (assets from the built bundle). */
-export async function writeHtmlReport(path: string, doc: ViewDocument, assets: WebviewAssets = loadWebviewAssets()): Promise<number> {
-  const html = renderHtmlReport(doc, assets);
+/** Writes the report for `doc` to `path` (assets from the built bundle; `initial`: see {@link renderHtmlReport}). */
+export async function writeHtmlReport(path: string, doc: ViewDocument, assets: WebviewAssets = loadWebviewAssets(), initial?: ViewState): Promise<number> {
+  const html = renderHtmlReport(doc, assets, initial);
   await writeFile(path, html);
   return Buffer.byteLength(html);
 }

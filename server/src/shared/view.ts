@@ -137,6 +137,10 @@ export interface ViewState {
   stallsGrouped?: boolean;
   /** The side panels' share of the view's width (0..1; the splitter clamps it). */
   sideWidth?: number;
+  /** Timeline: show the derived counter tracks (runnable vCPUs, steal per VM and pool; unset: shown). */
+  derivedTracks?: boolean;
+  /** Timeline: the row at the top of the lane area (its key) and how far it is scrolled past its top, CSS px. */
+  scrollAnchor?: { row: string; offset: number };
 }
 
 /** What the editor says is under its cursor: the lanes of these are highlighted. */
@@ -235,6 +239,9 @@ export function isViewDocument(x: unknown): x is ViewDocument {
   );
 }
 
+/** Longest row key a saved scroll anchor may name (a lane id; longer ones are not saved). */
+export const MAX_ANCHOR_KEY = 4096;
+
 export function isViewState(x: unknown): x is ViewState {
   if (!isObj(x)) return false;
   const optNum = (v: unknown) => v === undefined || isNum(v);
@@ -250,6 +257,8 @@ export function isViewState(x: unknown): x is ViewState {
     (x.seedsLog === undefined || typeof x.seedsLog === 'boolean') &&
     (x.stallsGrouped === undefined || typeof x.stallsGrouped === 'boolean') &&
     (x.sideWidth === undefined || (isNum(x.sideWidth) && x.sideWidth > 0 && x.sideWidth < 1)) &&
+    (x.derivedTracks === undefined || typeof x.derivedTracks === 'boolean') &&
+    (x.scrollAnchor === undefined || (isObj(x.scrollAnchor) && isStr(x.scrollAnchor.row) && x.scrollAnchor.row.length <= MAX_ANCHOR_KEY && isNum(x.scrollAnchor.offset) && x.scrollAnchor.offset >= 0)) &&
     (x.selection === undefined || (isObj(x.selection) && isStr(x.selection.lane) && isNum(x.selection.startNs) && isNum(x.selection.endNs)))
   );
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { LaneModel } from '../../../webview/src/contract';
-import { buildRows, GROUP_H, LANE_H, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight } from '../../../webview/src/timeline/rows';
+import { buildRows, GROUP_H, groupCount, LANE_H, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, scrollAnchorOf, scrollForAnchor } from '../../../webview/src/timeline/rows';
 
 const cols = () => ({ starts: new Float64Array(0), ends: new Float64Array(0), states: new Uint16Array(0), causes: new Int32Array(0) });
 const lane = (id: string, label: string, group: string, kind: LaneModel['kind']): LaneModel => ({ id, label, group, kind, cols: cols() });
@@ -138,4 +138,47 @@ test('reveal: the task named by the cause, else the lane task, else the VM (also
   assert.equal(revealRangeFor(run, 'host/pcpu:1', undefined), undefined);
   assert.equal(revealRangeFor(undefined, 'vm:db/vp:0', 'x'), undefined);
   assert.equal(revealRangeFor({ tasks: 'junk', vms: [{ name: 'db', range: 'bad' }] }, 'vm:db/vp:0', 'x'), undefined, 'malformed runs reveal nothing');
+});
+
+test('group header count: lanes and counter tracks apart, singular and plural', () => {
+  assert.equal(groupCount({ lanes: 4, counters: 0 }), '4 lanes');
+  assert.equal(groupCount({ lanes: 1, counters: 1 }), '1 lane, 1 counter');
+  assert.equal(groupCount({ lanes: 0, counters: 3 }), '0 lanes, 3 counters');
+  const track = (group: string, name: string) => ({ id: `counter:${group}/${name}`, label: name, group, ts: new Float64Array([0]), vs: new Float64Array([1]), min: 1, max: 1 });
+  const rows = buildRows([{ index: 0, name: 'base', lanes: LANES, counters: [track('vm:db', 'steal ms'), track('vm:db', 'runnable vCPUs.waiting'), track('pid:9', 'q')] }], '', new Set());
+  assert.deepEqual(
+    rows.filter((r) => r.type === 'group').map((r) => r.type === 'group' && [r.label, groupCount(r)]),
+    [['host', '2 lanes'], ['VM db', '5 lanes, 2 counters'], ['pid:9 counters', '0 lanes, 1 counter']],
+  );
+});
+
+test('scroll anchor: the row at the top stays in place when counter rows come and go anywhere', () => {
+  const GROUPS = ['vm:a', 'vm:b', 'vm:c', 'pool:p'];
+  const lanes = GROUPS.flatMap((g) => [0, 1, 2].map((k) => lane(`${g}/vcpu:${k}`, `vCPU ${k}`, g, 'vcpu')));
+  const track = (group: string, name: string) => ({ id: `counter:${group}/${name}`, label: name, group, ts: new Float64Array([0]), vs: new Float64Array([1]), min: 1, max: 1 });
+  const all = GROUPS.flatMap((g) => ['running', 'waiting', 'steal'].map((n) => track(g, n)));
+  fc.assert(
+    fc.property(fc.subarray(all), fc.subarray(all), fc.double({ min: 0, max: 600, noNaN: true }), (before, after, y) => {
+      const a = buildRows([{ index: 0, name: 'base', lanes, counters: before }], '', new Set());
+      const b = buildRows([{ index: 0, name: 'base', lanes, counters: after }], '', new Set());
+      const scrollY = Math.min(y, rowsHeight(a) - 1);
+      const anchor = scrollAnchorOf(a, scrollY);
+      assert.ok(anchor);
+      const top = a[rowAt(a, scrollY)];
+      const y2 = scrollForAnchor(b, anchor);
+      assert.ok(y2 !== undefined, 'a lane or group row is always found again');
+      if (top.type !== 'counter') {
+        // The row that was at the top is at the top again, as far into it as before.
+        const same = b[rowAt(b, y2)];
+        assert.equal(same.key, top.key);
+        assert.equal(y2 - same.y, scrollY - top.y);
+      } else {
+        // A counter row at the top: its lane or group row before it keeps its screen position.
+        const r = b.find((x) => x.key === anchor.row)!;
+        assert.equal(a.find((x) => x.key === anchor.row)!.y - scrollY, r.y - y2);
+      }
+    }),
+    { numRuns: 300 },
+  );
+  assert.equal(scrollAnchorOf([], 10), undefined);
 });

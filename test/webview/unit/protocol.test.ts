@@ -10,12 +10,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { gzipBase64 } from '../../../server/src/io/gzipBase64';
-import { isHostToView, isViewToHost, MAX_LOG_CHARS, VIEW_PROTOCOL_VERSION, VIEW_SCHEMA } from '../../../server/src/shared/view';
+import { isHostToView, isViewToHost, MAX_ANCHOR_KEY, MAX_LOG_CHARS, VIEW_PROTOCOL_VERSION, VIEW_SCHEMA } from '../../../server/src/shared/view';
 import { decodeDocument, ViewDataError } from '../../../webview/src/data';
 
 const V = VIEW_PROTOCOL_VERSION;
 const range = { start: { line: 1, character: 2 }, end: { line: 3, character: 0 } };
-const state = { viewStartNs: 0, viewEndNs: 10, variants: [0], collapsedGroups: ['g'], filter: 'x', panel: 'p', logScale: true, seedsMetric: 'm', seedsLog: false, stallsGrouped: true, sideWidth: 0.4, selection: { lane: 'l', startNs: 1, endNs: 2 } };
+const state = { viewStartNs: 0, viewEndNs: 10, variants: [0], collapsedGroups: ['g'], filter: 'x', panel: 'p', logScale: true, seedsMetric: 'm', seedsLog: false, stallsGrouped: true, sideWidth: 0.4, derivedTracks: false, scrollAnchor: { row: '0:vm:a/vcpu:1', offset: 5 }, selection: { lane: 'l', startNs: 1, endNs: 2 } };
 const timeline = { encoding: 'vpt1', compression: 'none', startNs: 0, endNs: 10, states: ['idle'], causes: [], lanes: [{ id: 'a', label: 'A', group: 'g', kind: 'vp', count: 0 }], intervals: 0, data: '' };
 const doc = { schema: VIEW_SCHEMA, kind: 'trace', title: 't', source: 's', timelines: [timeline] };
 
@@ -121,4 +121,12 @@ test('a load whose lanes claim more intervals than the data holds is a ViewDataE
   const t0 = performance.now();
   await assert.rejects(decodeDocument(m.doc as never), (e: unknown) => e instanceof ViewDataError && /timeline 0 \(trace\): lane counts add up to/.test(e.message));
   assert.ok(performance.now() - t0 < 5000, `${Math.round(performance.now() - t0)} ms`);
+});
+
+test('a saved scroll anchor: a row key up to MAX_ANCHOR_KEY characters and a non-negative offset', () => {
+  const ok = (a: unknown) => isHostToView({ type: 'load', version: V, doc, state: { scrollAnchor: a } });
+  assert.equal(ok({ row: 'x'.repeat(MAX_ANCHOR_KEY), offset: 0 }), true);
+  assert.equal(ok({ row: 'x'.repeat(MAX_ANCHOR_KEY + 1), offset: 0 }), false);
+  assert.equal(ok({ row: 'a', offset: -1 }), false);
+  assert.equal(ok({ row: 'a' }), false);
 });

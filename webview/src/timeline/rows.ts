@@ -44,8 +44,10 @@ export interface GroupRow {
   variant: number;
   group: string;
   collapsed: boolean;
-  /** Lanes of the group after filtering. */
+  /** Lanes of the group after filtering (counter tracks not included). */
   lanes: number;
+  /** Counter tracks of the group after filtering. */
+  counters: number;
   y: number;
   h: number;
 }
@@ -160,7 +162,7 @@ export function buildRows(variants: readonly RowInput[], filter: string, collaps
       const tracks = counters.filter((c) => f === '' || groupHit || c.label.toLowerCase().includes(f) || c.id.toLowerCase().includes(f));
       if (shown.length === 0 && tracks.length === 0) continue;
       const isCollapsed = collapsed.has(label);
-      rows.push({ type: 'group', key: label, label, variant: v.index, group, collapsed: isCollapsed, lanes: shown.length + tracks.length, y, h: GROUP_H });
+      rows.push({ type: 'group', key: label, label, variant: v.index, group, collapsed: isCollapsed, lanes: shown.length, counters: tracks.length, y, h: GROUP_H });
       y += GROUP_H;
       if (isCollapsed) continue;
       for (const lane of shown) {
@@ -174,6 +176,32 @@ export function buildRows(variants: readonly RowInput[], filter: string, collaps
     }
   }
   return rows;
+}
+
+/** A group's size as read in its header and announced: `3 lanes`, `3 lanes, 3 counters`, `1 lane, 1 counter`. */
+export function groupCount(r: Pick<GroupRow, 'lanes' | 'counters'>): string {
+  const lanes = `${r.lanes} ${r.lanes === 1 ? 'lane' : 'lanes'}`;
+  return r.counters > 0 ? `${lanes}, ${r.counters} ${r.counters === 1 ? 'counter' : 'counters'}` : lanes;
+}
+
+/**
+ * Where the lane area is scrolled, as a row and a distance into it: the last lane or group row
+ * that starts at or above `scrollY` (a counter row at the top anchors to the lane or header
+ * before it, since counter rows come and go), and `scrollY` minus its top. Undefined without rows.
+ */
+export function scrollAnchorOf(rows: readonly Row[], scrollY: number): { row: string; offset: number } | undefined {
+  let i = rowAt(rows, scrollY);
+  if (i < 0) i = scrollY <= 0 ? 0 : rows.length - 1;
+  while (i > 0 && rows[i].type === 'counter') i--;
+  const r = rows[i];
+  if (!r) return undefined;
+  return { row: r.key, offset: Math.max(0, scrollY - r.y) };
+}
+
+/** The scroll position that puts an anchor's row where it was; undefined when the row is not shown. */
+export function scrollForAnchor(rows: readonly Row[], a: { row: string; offset: number }): number | undefined {
+  const r = rows.find((x) => x.key === a.row);
+  return r ? r.y + a.offset : undefined;
 }
 
 /** Total height of the rows, CSS px. */

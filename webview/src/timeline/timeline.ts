@@ -13,7 +13,8 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import { VIEW_PROTOCOL_VERSION, type HighlightTarget, type ViewRange, type ViewState } from '../../../server/src/shared/view';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import { MAX_ANCHOR_KEY, VIEW_PROTOCOL_VERSION, type HighlightTarget, type ViewRange, type ViewState } from '../../../server/src/shared/view';
 import type { AppApi, ChangeKind, Host, LaneModel, Selection, ViewModel } from '../contract';
 import { formatDuration, formatTime, timeTicks } from '../format';
 import { LaneLod, quietFlags, severityRanks } from '../lod';
@@ -21,7 +22,7 @@ import { isOnCpu, legendRank } from '../palette';
 import { blend, parseColor, pixelOf, readTheme, StateColors, stateColorCss, type Theme } from '../theme';
 import { counterColumns, derivedTracks, paintCounter, poolsOfRun, sampleAt, valueAt } from '../counterTracks';
 import { Painter, type PaintRow } from './render';
-import { buildRows, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, type CounterRow, type LaneRow, type Row, type RowInput } from './rows';
+import { buildRows, groupCount, laneIdentity, laneMatches, revealRangeFor, rowAt, rowsHeight, scrollAnchorOf, scrollForAnchor, type CounterRow, type LaneRow, type Row, type RowInput } from './rows';
 
 const LABEL_W = 230;
 const AXIS_H = 24;
@@ -102,6 +103,15 @@ export class Timeline implements AppApi {
   private highlighted = new Set<string>();
   private rows: Row[] = [];
   private scrollY = 0;
+  /** Show the derived counter tracks (runnable vCPUs, steal); the toolbar's "Derived tracks". */
+  private showDerived = true;
+  /**
+   * The saved scroll anchor, kept until its row is shown (a derived track's row comes after the
+   * first drawing) or the derived tracks are in, unless the user scrolls first ({@link pendingY}).
+   */
+  private pendingAnchor: { row: string; offset: number } | undefined;
+  /** The scroll position the pending anchor last gave (NaN: not applied yet). */
+  private pendingY = NaN;
   /** Row cursor of the lane names (keyboard), -1 before the first use. */
   private focusRow = -1;
   private hover: { x: number; y: number } | undefined;
@@ -157,6 +167,7 @@ export class Timeline implements AppApi {
   private readonly pickB: HTMLElement & { value: string };
   private readonly filterBox: HTMLElement & { value: string };
   private readonly zoomSelBtn: HTMLElement;
+  private readonly derivedBox: HTMLElement & { checked: boolean };
 
   constructor(
     readonly model: ViewModel,
@@ -214,6 +225,13 @@ export class Timeline implements AppApi {
     this.zoomSelBtn = this.button('Zoom to range', 'Zoom to the dragged range (Enter)', () => this.zoomToDrag());
     this.zoomSelBtn.setAttribute('disabled', '');
     toolbar.append(this.zoomSelBtn);
+    this.derivedBox = document.createElement('vscode-checkbox') as unknown as HTMLElement & { checked: boolean };
+    this.derivedBox.className = 'tb-derived';
+    this.derivedBox.setAttribute('label', 'Derived tracks');
+    this.derivedBox.title = 'Show the runnable vCPUs and steal tracks computed per VM and pool (Space toggles)';
+    this.derivedBox.setAttribute('aria-label', 'Show derived counter tracks: runnable vCPUs and steal per VM and pool');
+    this.derivedBox.addEventListener('change', () => this.setDerivedTracks(!!this.derivedBox.checked));
+    toolbar.append(this.derivedBox);
     const spacer = el('span', 'tb-spacer');
     toolbar.append(spacer);
 
@@ -268,6 +286,8 @@ export class Timeline implements AppApi {
     this.pickA.value = String(this.shown[0] ?? 0);
     this.pickB.value = String(this.shown[1] ?? -1);
     this.filterBox.value = this.filter;
+    this.derivedBox.checked = this.showDerived;
+    if (this.showDerived) this.derivedBox.setAttribute('checked', '');
 
     this.refreshTheme();
     this.relayout(false);
@@ -355,6 +375,8 @@ export class Timeline implements AppApi {
     }
     if (s.collapsedGroups) this.collapsed = new Set(s.collapsedGroups);
     if (typeof s.filter === 'string') this.filter = s.filter;
+    if (typeof s.derivedTracks === 'boolean') this.showDerived = s.derivedTracks;
+    if (s.scrollAnchor) this.pendingAnchor = { row: s.scrollAnchor.row, offset: s.scrollAnchor.offset };
     if (s.viewStartNs !== undefined && s.viewEndNs !== undefined && s.viewEndNs > s.viewStartNs) {
       this.viewStart = s.viewStartNs;
       this.viewEnd = s.viewEndNs;
@@ -577,11 +599,44 @@ export class Timeline implements AppApi {
     this.viewEnd = s + span;
   }
 
+  /** Shows or hides the derived counter tracks (the toolbar's "Derived tracks"); the lane at the top stays in place. */
+  setDerivedTracks(on: boolean): void {
+    if (on === this.showDerived) return;
+    this.showDerived = on;
+    if (!!this.derivedBox.checked !== on) this.derivedBox.checked = on;
+    this.relayout();
+  }
+
+  /** Whether the derived counter tracks are shown. */
+  derivedTracksShown(): boolean {
+    return this.showDerived;
+  }
+
+  /**
+   * Rebuilds the rows. The row at the top of the lane area stays where it was (rows added or
+   * removed above it, as the derived tracks are after the first drawing, do not move it); a
+   * restored view puts its saved row there once it is shown.
+   */
   private relayout(notify = true): void {
-    const inputs: RowInput[] = this.shown.map((i) => ({ index: i, name: this.model.variants[i].name, lanes: this.model.variants[i].lanes, counters: this.model.variants[i].counters, groupNames: this.groupNames, busyNs: (l: LaneModel) => this.busyNs(i, l) }));
+    const before = this.rows.length ? scrollAnchorOf(this.rows, this.scrollY) : undefined;
+    const focusKey = this.rows[this.focusRow]?.key;
+    const inputs: RowInput[] = this.shown.map((i) => {
+      const all = this.model.variants[i].counters;
+      const counters = this.showDerived || !all ? all : all.filter((c) => !c.derived);
+      return { index: i, name: this.model.variants[i].name, lanes: this.model.variants[i].lanes, counters, groupNames: this.groupNames, busyNs: (l: LaneModel) => this.busyNs(i, l) };
+    });
     this.rows = buildRows(inputs, this.filter, this.collapsed);
     this.spacer.style.height = `${rowsHeight(this.rows)}px`;
+    // The keyboard's row cursor stays on its row (a hidden track's: the nearest row at its index).
+    if (focusKey !== undefined) {
+      const i = this.rows.findIndex((r) => r.key === focusKey);
+      this.focusRow = i >= 0 ? i : Math.min(this.focusRow, this.rows.length - 1);
+    }
+    if (this.pendingAnchor && !Number.isNaN(this.pendingY) && Math.abs(this.pendingY - this.scrollY) >= 0.5) this.pendingAnchor = undefined;
+    const y = this.pendingAnchor ? scrollForAnchor(this.rows, this.pendingAnchor) : before && scrollForAnchor(this.rows, before);
+    if (y !== undefined) this.scrollY = y;
     this.clampScroll();
+    this.notePending();
     this.lanesDirty = true;
     this.overlayDirty = true;
     this.schedule();
@@ -589,6 +644,14 @@ export class Timeline implements AppApi {
       this.persist();
       this.emit('view');
     }
+  }
+
+  /**
+   * Until the derived tracks are in, the saved anchor is applied again at every layout and resize
+   * (its row may not be shown yet, or the rows may not be tall enough yet to scroll that far).
+   */
+  private notePending(): void {
+    this.pendingY = this.pendingAnchor && this.cssH > 0 ? this.scrollY : NaN;
   }
 
   private clampScroll(): void {
@@ -641,7 +704,10 @@ export class Timeline implements AppApi {
     size(this.axis, w, AXIS_H);
     size(this.labels, LABEL_W, h);
     this.image = undefined;
+    const y = this.pendingAnchor ? scrollForAnchor(this.rows, this.pendingAnchor) : undefined;
+    if (y !== undefined) this.scrollY = y;
     this.clampScroll();
+    this.notePending();
     this.lanesDirty = true;
     this.overlayDirty = true;
     this.drawNow();
@@ -979,9 +1045,17 @@ export class Timeline implements AppApi {
         ctx.fillStyle = this.theme.grid;
         ctx.fillRect(0, y, LABEL_W, r.h);
         ctx.fillStyle = this.theme.fg;
+        // The name in bold, shortened first; the count after it in the lighter 11 px, kept whole.
+        const count = ` (${groupCount(r)})`;
+        ctx.font = `11px ${this.theme.fontFamily}`;
+        const cw = Math.min(ctx.measureText(count).width, (LABEL_W - 10) / 2);
         ctx.font = `bold 12px ${this.theme.fontFamily}`;
-        const text = `${r.collapsed ? '\u25B8' : '\u25BE'} ${r.label} (${r.lanes})`;
-        this.fitText(ctx, text, 6, y + r.h / 2, LABEL_W - 10);
+        const name = showControls(`${r.collapsed ? '\u25B8' : '\u25BE'} ${r.label}`);
+        const nw = Math.min(ctx.measureText(name).width, LABEL_W - 10 - cw);
+        this.fitText(ctx, name, 6, y + r.h / 2, LABEL_W - 10 - cw);
+        ctx.font = `11px ${this.theme.fontFamily}`;
+        ctx.fillStyle = this.theme.muted;
+        this.fitText(ctx, count, 6 + nw, y + r.h / 2, LABEL_W - 10 - nw);
       } else if (r.type === 'counter') {
         ctx.fillStyle = this.theme.series[this.colorIndex(r) % Math.max(1, this.theme.series.length)] ?? this.theme.fg;
         ctx.fillRect(8, y + r.h / 2 - 4, 6, 8);
@@ -1236,8 +1310,14 @@ export class Timeline implements AppApi {
 
   private bindEvents(): void {
     this.vscroll.addEventListener('scroll', () => {
-      if (Math.abs(this.vscroll.scrollTop - this.scrollY) < 0.5) return;
+      // The user scrolled away from where the saved anchor put the rows: their choice wins.
+      if (this.pendingAnchor && !Number.isNaN(this.pendingY) && Math.abs(this.vscroll.scrollTop - this.pendingY) >= 0.5) this.pendingAnchor = undefined;
+      if (Math.abs(this.vscroll.scrollTop - this.scrollY) < 0.5) {
+        this.persist();
+        return;
+      }
       this.scrollY = this.vscroll.scrollTop;
+      this.persist();
       this.lanesDirty = true;
       this.schedule();
     });
@@ -1315,7 +1395,7 @@ export class Timeline implements AppApi {
     this.labels.addEventListener('mousemove', (ev) => {
       const r = this.labels.getBoundingClientRect();
       const row = this.rows[rowAt(this.rows, ev.clientY - r.top + this.scrollY)];
-      const title = !row ? '' : row.type === 'group' ? `${row.label} (${row.lanes} lanes): click to ${row.collapsed ? 'expand' : 'collapse'}` : row.type === 'counter' ? `counter ${row.track.label} (${row.track.group}): ${fmtValue(row.track.min)} to ${fmtValue(row.track.max)}` : `${row.lane.label}\n${row.lane.id}`;
+      const title = !row ? '' : row.type === 'group' ? `${row.label} (${groupCount(row)}): click to ${row.collapsed ? 'expand' : 'collapse'}` : row.type === 'counter' ? `counter ${row.track.label} (${row.track.group}): ${fmtValue(row.track.min)} to ${fmtValue(row.track.max)}` : `${row.lane.label}\n${row.lane.id}`;
       if (this.labels.title !== title) this.labels.title = title;
     });
     this.labels.addEventListener('click', (ev) => {
@@ -1342,7 +1422,7 @@ export class Timeline implements AppApi {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || !this.rows.length) return this.onKey(ev);
     const announce = () => {
       const r = this.rows[this.focusRow];
-      if (r) this.labels.setAttribute('aria-label', r.type === 'group' ? `group ${r.label}, ${r.lanes} lanes, ${r.collapsed ? 'collapsed' : 'expanded'}` : r.type === 'counter' ? `counter ${r.track.label}, from ${fmtValue(r.track.min)} to ${fmtValue(r.track.max)}` : `lane ${r.lane.label}`);
+      if (r) this.labels.setAttribute('aria-label', r.type === 'group' ? `group ${r.label}, ${groupCount(r)}, ${r.collapsed ? 'collapsed' : 'expanded'}` : r.type === 'counter' ? `counter ${r.track.label}, from ${fmtValue(r.track.min)} to ${fmtValue(r.track.max)}` : `lane ${r.lane.label}`);
     };
     const move = (d: number) => {
       this.focusRow = Math.max(0, Math.min(this.rows.length - 1, (this.focusRow < 0 ? 0 : this.focusRow) + d));
@@ -1623,7 +1703,12 @@ export class Timeline implements AppApi {
       variants: this.shown.slice(),
       collapsedGroups: [...this.collapsed],
       filter: this.filter,
+      derivedTracks: this.showDerived,
     };
+    const anchor = this.pendingAnchor ?? (this.rows.length ? scrollAnchorOf(this.rows, this.scrollY) : undefined);
+    // A key past what isViewState accepts (a hostile trace's 10 kB lane id) would void the whole state: left out.
+    if (anchor && anchor.row.length <= MAX_ANCHOR_KEY) s.scrollAnchor = anchor;
+    else delete s.scrollAnchor;
     if (this.sel) s.selection = { lane: this.sel.lane, startNs: this.sel.startNs, endNs: this.sel.endNs };
     else delete s.selection;
     return s;
@@ -1640,6 +1725,8 @@ export class Timeline implements AppApi {
     const step = () => {
       this.deriveTimer = undefined;
       if (v >= this.model.variants.length) {
+        // Every row that will come is in: a saved anchor not found by now names a row that is gone.
+        this.pendingAnchor = undefined;
         this.metrics.countersReady = true;
         this.onCountersReady();
         return;
