@@ -365,6 +365,9 @@ export class GuestVcpu implements Vtl0 {
   hasWork(): boolean {
     return this.g.hasWork(this.vp);
   }
+  workSince(): Ns {
+    return this.g.workSince(this.vp);
+  }
   inGuest(): boolean {
     return this.g.inGuest(this.vp);
   }
