@@ -195,7 +195,7 @@ describe('vpscope/simulate (push diagnostics client)', () => {
     assert.equal(stall.range.start.line, syscallLine);
     assert.equal(stall.severity, 2, 'warning: 2 ms stalls every 20 ms (severity follows size, docs/language.md)');
     // The guest of VP 2 (`vtl0`) stalls too when its threads are woken there (docs/lsp.md).
-    assert.match(text(stall), /^simulated: (?:vtl0 on VP [\d, ]+, )?nvme on VP 2 stalled up to 2\.\d+ ms, x\d+, [\d.]+ ms in total \(blocking-syscall: VP 2 was blocked in a syscall of task `vmgs`/);
+    assert.match(text(stall), /^simulated: nvme on VP 2 stalled up to 2\.\d+ ms, x\d+, [\d.]+ ms in total \(blocking-syscall: VP 2 was blocked in a syscall of task `vmgs`/);
     assert.ok(withRun.some((d) => d.code === 'VPS201'), 'merged with the static diagnostics');
     // The stall count is the run's.
     const base = r.run.variants[0] as unknown as { stallSummary: { byCause: Record<string, { count: number }> } };

@@ -238,6 +238,13 @@ export interface Vtl0 {
   exitDone(now: Ns): void;
   /** The guest has something to run or an interrupt to take (false: entering it would halt at once). */
   hasWork(): boolean;
+  /**
+   * While `hasWork()`: since when the guest has had something to run without a break (the oldest
+   * thread waiting on this vCPU or pending item); -Infinity when it had work when it last left
+   * VTL0 (a thread was running). Lets the outer time a guest stall from when work waited, not from
+   * when the VP left: the work may have come late, or left for another vCPU meanwhile.
+   */
+  workSince(): Ns;
   /** Executing guest code right now. */
   inGuest(): boolean;
 }

@@ -152,6 +152,7 @@ export class FakeGuest implements Vtl0, EventHandler {
     this.log.push([now, 'exitDone']);
   }
   hasWork(): boolean { return this.busy; }
+  workSince(): Ns { return this.busy ? -Infinity : Infinity; }
   inGuest(): boolean { return this.st === 'in'; }
 
   /** At `at`, the guest takes exit `exit` (EXIT_*) of `dur` (deferred to its next entry if it is not in VTL0 then). */

@@ -18,6 +18,8 @@ const { G_BLOCKED, G_CUR, G_QUEUED, GUEST_BALANCE_NS, GUEST_BOUND_NS, V_HALTED, 
  * sysctl_sched_nr_migrate (32, kernel/sched/core.c), detach_tasks' env->loop_max.
  */
 const NR_MIGRATE = 32;
+/** Pairs the guest's balance may set aside per period beyond its moves (LBF_ALL_PINNED redo, one-apart pairs). */
+const GUEST_MAX_REDO = 4;
 
 declare module './state' {
   interface GuestState {
@@ -33,6 +35,7 @@ declare module './state' {
     waitStart(t: number, v: number, now: Ns): void;
     waitEnd(t: number, v: number, now: Ns): void;
     balance(now: Ns): void;
+    balResetFailed(): void;
     balanceLoad(v: number): number;
     balanceBound(v: number, now: Ns): number;
     balanceMove(t: number, src: number, dst: number, now: Ns): void;
@@ -223,39 +226,51 @@ GuestState.prototype.waitEnd = function (this: GuestState, t: number, v: number,
  * threads on K vCPUs get K/N each; before, with only the idle pull, 5 threads on 2 vCPUs kept
  * one vCPU for one thread and shared the other four ways (measured here: 1.0 and 0.25 each).
  * The walk of the busiest queue stops after NR_MIGRATE threads (detach_tasks' loop_max), so a long
- * queue of pinned threads costs a bounded walk.
+ * queue of pinned threads costs a bounded walk. As the host's balancer: a busiest vCPU none of
+ * whose queued threads may run on a less loaded vCPU is set aside and the next busiest balanced
+ * (LBF_ALL_PINNED redo), a one-apart pair is set aside for the period and the next pair tried, and
+ * the failure count is per destination vCPU (each CPU's own sd->nr_balance_failed); at most 8
+ * moves and 8 + GUEST_MAX_REDO pairs a period.
  * Not modelled: the balancing vCPU must be running to balance (the balance acts on the queues
  * whatever the vCPUs' host state), busy_factor's longer intervals on busy CPUs.
  */
 GuestState.prototype.balance = function (this: GuestState, now: Ns): void {
   this.balArmed = false;
   if (this.nQueuedFree === 0) {
-    this.balFailed = 0;
+    this.balResetFailed();
     return;
   }
   this.balArmed = true;
   this.eng.arm(this.balTimer, now + GUEST_BALANCE_NS);
   const nv = this.nv;
   const start = this.balCursor;
-  for (let moves = 0; moves < 8; moves++) {
+  const L = this.balL;
+  const skip = this.balSkip;
+  const done = this.balDone;
+  const failed = this.balFailedV;
+  const gen = (this.balGen = this.balGen < 0x3fffffff ? this.balGen + 1 : 1);
+  let redo = 0;
+  let retry = false;
+  for (let moves = 0, tries = 0; moves < 8 && tries < 8 + GUEST_MAX_REDO; tries++) {
     let max = -1;
     let maxL = -1;
     let min = -1;
     let minL = Infinity;
     for (let i = 0, v = start; i < nv; i++, v = v + 1 < nv ? v + 1 : 0) {
-      const l = this.balanceLoad(v);
-      if (this.rq.size[2 * v + 1] > 0 && l > maxL) {
+      // Loads once a period; a move changes only its two vCPUs' (updated below).
+      const l = tries === 0 ? (L[v] = this.balanceLoad(v)) : L[v];
+      if (this.rq.size[2 * v + 1] > 0 && l > maxL && skip[v] !== gen) {
         maxL = l;
         max = v;
       }
-      if (l < minL) {
+      if (l < minL && done[v] !== gen) {
         minL = l;
         min = v;
       }
     }
-    if (max < 0 || maxL <= minL) {
-      if (moves === 0) this.balFailed = 0;
-      return;
+    if (max < 0 || min < 0 || maxL <= minL) {
+      if (moves === 0 && redo === 0) this.balResetFailed();
+      break;
     }
     let cand = -1;
     let seen = 0;
@@ -271,36 +286,47 @@ GuestState.prototype.balance = function (this: GuestState, now: Ns): void {
       // Linux (rebalance_domains runs load_balance with every CPU as the destination), so the
       // least loaded vCPU that one of them may run on pulls it: 3 threads pinned to vCPUs 0-1 of
       // 4 take turns on those two (before: one kept a vCPU, the other two shared the other).
+      // When none may run on a less loaded vCPU, the busiest is set aside and the next busiest
+      // balanced (load_balance's LBF_ALL_PINNED redo), as the host's balancer does.
       let bestL = maxL;
       seen = 0;
       for (let t = this.rq.head[2 * max + 1]; t >= 0 && seen < NR_MIGRATE; t = this.rq.next[t], seen++) {
         const al = this.gAllowed[t];
-        for (let i = 0; i < al.length; i++) {
-          const v = al[i];
-          if (v === max) continue;
-          const l = this.balanceLoad(v);
-          if (l < bestL) {
-            bestL = l;
+        const n = al.length;
+        for (let i = 0, k = this.balCursor % n; i < n; i++, k = k + 1 < n ? k + 1 : 0) {
+          const v = al[k];
+          if (v === max || done[v] === gen) continue;
+          if (L[v] < bestL) {
+            bestL = L[v];
             min = v;
             cand = t;
           }
         }
       }
-      if (cand < 0) return;
+      if (cand < 0) {
+        if (redo++ >= GUEST_MAX_REDO) break;
+        skip[max] = gen;
+        continue;
+      }
       minL = bestL;
     }
     let oneApart = false;
     if (maxL - minL < 2) {
-      // One thread apart: the failure rule (host/linux.ts balance()).
-      if (moves > 0) return;
+      // One thread apart: the failure rule (host/linux.ts balance()), per destination vCPU; the
+      // pair is done for this period and the next pair is tried.
+      skip[max] = gen;
+      done[min] = gen;
+      if (redo++ >= GUEST_MAX_REDO) break;
+      if (moves > 0) continue;
       if (this.rtBusy(max) || this.rtBusy(min) || (minL >= 2 && 100 * maxL <= 117 * minL) || this.balanceBound(max, now) <= this.balanceBound(min, now)) {
-        this.balFailed = 0;
-        return;
+        failed[min] = 0;
+        continue;
       }
-      if (this.balFailed === 0) {
-        this.balFailed = 1;
-        this.eng.arm(this.balTimer, now + Math.round(GUEST_BALANCE_NS / 2 + this.balRng.float() * GUEST_BALANCE_NS));
-        return;
+      if (failed[min] === 0) {
+        failed[min] = 1;
+        this.balAnyFailed = true;
+        retry = true;
+        continue;
       }
       cand = -1;
       seen = 0;
@@ -311,14 +337,25 @@ GuestState.prototype.balance = function (this: GuestState, now: Ns): void {
           break;
         }
       }
-      if (cand < 0) return;
+      if (cand < 0) continue;
       oneApart = true;
     }
     this.balanceMove(cand, max, min, now);
-    this.balFailed = 0;
+    moves++;
+    failed[min] = 0;
     this.balCursor = start + 1 < nv ? start + 1 : 0;
-    if (oneApart) return;
+    L[max] = this.balanceLoad(max);
+    L[min] = this.balanceLoad(min);
+    if (oneApart) continue; // one such move per pair and period: the pair is set aside above
   }
+  if (retry) this.eng.arm(this.balTimer, now + Math.round(GUEST_BALANCE_NS / 2 + this.balRng.float() * GUEST_BALANCE_NS));
+};
+
+/** Clears every vCPU's failure count (the guest is balanced, or nothing could move). */
+GuestState.prototype.balResetFailed = function (this: GuestState): void {
+  if (!this.balAnyFailed) return;
+  this.balFailedV.fill(0);
+  this.balAnyFailed = false;
 };
 
 /** vCPU `v`'s threads for the balancer: running and queued, normal and RT. */

@@ -141,8 +141,15 @@ export class GuestState {
   /** The periodic load balance (sched.ts `balance`): its timer, whether armed, its failures in a row and scan start. */
   readonly balTimer: number;
   balArmed = false;
-  balFailed = 0;
+  /** Per destination vCPU, its failed attempts in a row (its own sd->nr_balance_failed); `balAnyFailed`: some nonzero. */
+  readonly balFailedV: Int8Array;
+  balAnyFailed = false;
   balCursor = 0;
+  /** Per vCPU, its thread count at the current balance (balanceLoad), and the balance that set it aside as source (balSkip) or destination (balDone). */
+  readonly balL: Int32Array;
+  readonly balSkip: Int32Array;
+  readonly balDone: Int32Array;
+  balGen = 0;
   /** Draws the balancer's retry period after a failure (uniform 2-6 ms). */
   readonly balRng: Rng;
   readonly halted: DenseSet;
@@ -272,6 +279,10 @@ export class GuestState {
     this.vIcTimer = new Int32Array(nv);
     this.vIrqTimer = new Int32Array(nv);
     this.rq = new Lists(2 * nv, 16);
+    this.balFailedV = new Int8Array(nv);
+    this.balL = new Int32Array(nv);
+    this.balSkip = new Int32Array(nv);
+    this.balDone = new Int32Array(nv);
     this.waitingV = new DenseSet(nv);
     this.halted = new DenseSet(nv);
     const eng = ctx.engine;
@@ -364,6 +375,9 @@ export class GuestVcpu implements Vtl0 {
   }
   hasWork(): boolean {
     return this.g.hasWork(this.vp);
+  }
+  workSince(): Ns {
+    return this.g.workSince(this.vp);
   }
   inGuest(): boolean {
     return this.g.inGuest(this.vp);

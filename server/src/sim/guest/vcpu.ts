@@ -21,6 +21,7 @@ declare module './state' {
     ready(tid: number): boolean;
     exitDone(v: number, now: Ns): void;
     hasWork(v: number): boolean;
+    workSince(v: number): Ns;
     inGuest(v: number): boolean;
     stopExecuting(v: number, now: Ns): void;
     inTotal(v: number, now: Ns): number;
@@ -85,6 +86,32 @@ GuestState.prototype.exitDone = function (this: GuestState, v: number, now: Ns):
 
 GuestState.prototype.hasWork = function (this: GuestState, v: number): boolean {
   return this.vCur[v] >= 0 || this.rq.size[2 * v] > 0 || this.rq.size[2 * v + 1] > 0 || this.vItems.size(v) > 0;
+};
+
+/**
+ * Since when vCPU `v` has had something to run without a break (see Vtl0.workSince): -Infinity
+ * with a current thread (it was running when the vCPU left: the guest only changes threads while
+ * executing), else the earliest wait start of the threads queued on `v` (each has waited there
+ * since, so the queue was never empty meanwhile) or arrival of its oldest pending item; Infinity
+ * with nothing.
+ */
+GuestState.prototype.workSince = function (this: GuestState, v: number): Ns {
+  if (this.vCur[v] >= 0) return -Infinity;
+  let since = Infinity;
+  const rq = this.rq;
+  for (let l = 2 * v; l <= 2 * v + 1; l++) {
+    for (let t = rq.head[l]; t >= 0; t = rq.next[t]) {
+      const w = this.gWaitSince[t];
+      if (w < 0) return -Infinity;
+      if (w < since) since = w;
+    }
+  }
+  const ring = this.vItems;
+  if (ring.size(v) > 0) {
+    const at = ring.buf[ring.first(v) + 2];
+    if (at < since) since = at;
+  }
+  return since;
 };
 
 GuestState.prototype.inGuest = function (this: GuestState, v: number): boolean {

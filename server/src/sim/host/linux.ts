@@ -8,7 +8,8 @@
  *   balance); every 4 ms a balancer moves waiting threads from the most to the least loaded pCPU,
  *   loads being the threads' nice weights (a stand-in for PELT load averages): a thread that fits
  *   half the load difference at once, a heavier one after failed attempts (periodic load balance
- *   with nr_balance_failed, simplified to the busiest and the least loaded pCPU; see balance()).
+ *   with nr_balance_failed, simplified to the busiest and the least loaded pCPU, or the least
+ *   loaded one the busiest's threads may run on; see balance()).
  * - RT throttling periods and the balancer are two periodic events per pool.
  * - Fair slices are enforced at the scheduler tick (`hz`), not at the exact deadline (sliceNs).
  */
@@ -33,6 +34,11 @@ const BOUND_NS = 32_000_000;
 
 /** Cap on the balancer's failure count (load >> failures): 2^4 brings a nice -20 thread (88761) near a nice 0 one. */
 const MAX_FAILED = 4;
+
+/** The balancer's walk of the busiest queue stops after this many threads (detach_tasks' loop_max, sysctl_sched_nr_migrate 32). */
+const NR_MIGRATE = 32;
+/** Busiest pCPUs a balance may set aside because none of their queued threads may move (LBF_ALL_PINNED redo), per period. */
+const MAX_REDO = 4;
 
 const CLS_NONE = 0;
 const CLS_FAIR = 1;
@@ -63,12 +69,23 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
   private readonly hid: number;
   private readonly periodTimer: number;
   private readonly balanceTimer: number;
-  /** Balance periods in a row that found queues one thread apart and moved nothing (sd->nr_balance_failed). */
-  private balanceFailed = 0;
+  /**
+   * Per destination pCPU, balance periods in a row that found it one thread below the busiest it
+   * could take from and moved nothing (its sd->nr_balance_failed: each CPU balances for itself).
+   */
+  private readonly balFailed: Int8Array;
+  private failedAny = false;
   /** Where the next balance starts its scan of the pool's pCPUs. */
   private balanceCursor = 0;
   /** Per thread, when it last woke (it has been runnable since, if it is runnable). */
   private wokeAt = new Float64Array(16);
+  /** Each pool pCPU's load at the current balance step (`load`); Infinity for pCPUs outside the pool. */
+  private readonly balLoad: Float64Array;
+  /** pCPUs set aside by the current balance (all of their queued threads pinned): equal to `balGen`. */
+  private readonly balSkip: Int32Array;
+  /** pCPUs already a destination in the current balance (moved nothing, or one shifted move): equal to `balGen`. */
+  private readonly balDone: Int32Array;
+  private balGen = 0;
 
   constructor(
     private readonly core: HostCore,
@@ -88,6 +105,10 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     this.loads = new RtLoads(n, cpus);
     this.idle = new DenseSet(n);
     this.fairWaiting = new DenseSet(n);
+    this.balLoad = new Float64Array(n).fill(Infinity);
+    this.balSkip = new Int32Array(n);
+    this.balDone = new Int32Array(n);
+    this.balFailed = new Int8Array(n);
     this.hid = engine.register(this);
     this.periodTimer = engine.timer(this.hid, 0);
     this.balanceTimer = engine.timer(this.hid, 1);
@@ -488,6 +509,42 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
     return l;
   }
 
+  /** Whether one of the first NR_MIGRATE threads queued on `src` may run on `dst`. */
+  private mayRunOn(src: number, dst: number): boolean {
+    let seen = 0;
+    for (let t = this.fair.q.head[src]; t >= 0 && seen < NR_MIGRATE; t = this.fair.q.next[t], seen++) if (this.core.isAllowed(t, dst)) return true;
+    return false;
+  }
+
+  /**
+   * The pCPU, other than `src`, with the lowest balance load (`balLoad`, below `srcL`) that one
+   * of the first NR_MIGRATE threads queued on `src` may run on; among equals the first in its
+   * affinity from the balance cursor on (which advances at every move, as the main scan's start);
+   * -1 if none. Threads sharing an affinity list are looked at once.
+   */
+  private pinnedDst(src: number, srcL: number, gen: number): number {
+    const L = this.balLoad;
+    const done = this.balDone;
+    let best = -1;
+    let bestL = srcL;
+    let seen = 0;
+    let last: Int32Array | null = null;
+    for (let t = this.fair.q.head[src]; t >= 0 && seen < NR_MIGRATE; t = this.fair.q.next[t], seen++) {
+      const al = this.core.allowed[t];
+      if (al === last) continue;
+      last = al;
+      const n = al.length;
+      for (let i = 0, k = this.balanceCursor % n; i < n; i++, k = k + 1 < n ? k + 1 : 0) {
+        const c = al[k];
+        if (c !== src && L[c] < bestL && done[c] !== gen) {
+          bestL = L[c];
+          best = c;
+        }
+      }
+    }
+    return best;
+  }
+
   /** Whether an RT thread runs or waits on `cpu`. */
   private hasRt(cpu: number): boolean {
     return this.curPrio[cpu] > 0 || this.rt.q.size[cpu] > 0;
@@ -525,37 +582,70 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
    * weights, 0 / 5 / -5 on 2 pCPUs gave 0.73 / 0.42 / 0.86 instead of 0.75 / 0.25 / 1).
    * Receiving pCPU: each pCPU balances for itself on Linux, so the scan for the least (and the
    * most) loaded pCPU starts one pCPU further after each move instead of always at the first.
+   * Affinity: when no queued thread of the busiest may run on the least loaded pCPU, the least
+   * loaded pCPU one of them may run on is the destination (pinnedDst); when none may run on a
+   * less loaded pCPU the busiest is set aside (LBF_ALL_PINNED redo). A pair that moves nothing
+   * (or made its one shifted move) is set aside too and the next pair is tried in the same
+   * period, and the failure count is per destination pCPU (its own sd->nr_balance_failed): so
+   * pinned groups balance side by side (before, 3 threads pinned to pCPUs 0-1 of 4 got 1, 1/2,
+   * 1/2, and while the busiest pCPU's threads were all pinned nothing else was balanced).
+   * Bounded: at most 8 moves and 8 + MAX_REDO pairs a period, NR_MIGRATE threads a walk.
    */
   private balance(now: Ns): void {
     this.engine.arm(this.balanceTimer, now + BALANCE_NS);
     if (this.fairWaiting.size === 0) {
-      this.balanceFailed = 0;
+      this.resetFailed();
       return;
     }
     const nr = (c: number) => this.fair.q.size[c] + (this.curPrio[c] >= 0 ? 1 : 0) + this.rt.q.size[c];
     const cpus = this.cpus;
     const w = this.fair.w;
     const start = this.balanceCursor;
-    for (let moves = 0; moves < 8; moves++) {
+    const L = this.balLoad;
+    const skip = this.balSkip;
+    const done = this.balDone;
+    const failed = this.balFailed;
+    const gen = (this.balGen = this.balGen < 0x3fffffff ? this.balGen + 1 : 1);
+    let redo = 0;
+    let retry = false;
+    for (let moves = 0, tries = 0; moves < 8 && tries < 8 + MAX_REDO; tries++) {
       let max = -1;
       let maxL = -1;
       let min = -1;
       let minL = Infinity;
       for (let i = 0, k = start; i < cpus.length; i++, k = k + 1 < cpus.length ? k + 1 : 0) {
         const c = cpus[k];
-        const l = this.load(c);
-        if (this.fair.q.size[c] > 0 && l > maxL) {
+        // Loads once a period; a move changes only its two pCPUs' (updated below).
+        const l = tries === 0 ? (L[c] = this.load(c)) : L[c];
+        if (this.fair.q.size[c] > 0 && l > maxL && skip[c] !== gen) {
           maxL = l;
           max = c;
         }
-        if (l < minL) {
+        if (l < minL && done[c] !== gen) {
           minL = l;
           min = c;
         }
       }
       if (max < 0 || min < 0 || maxL <= minL) {
-        if (moves === 0) this.balanceFailed = 0;
-        return;
+        if (moves === 0 && redo === 0) this.resetFailed();
+        break;
+      }
+      if (!this.mayRunOn(max, min)) {
+        // None of its queued threads may run on the least loaded pCPU (affinity). Each pCPU
+        // balances for itself on Linux (rebalance_domains runs load_balance with every CPU as
+        // the destination), so the least loaded pCPU one of them may run on pulls one: 3 threads
+        // pinned to pCPUs 0-1 of 4 take turns on those two (before: one kept a pCPU, the other
+        // two shared the other). When none may run on a less loaded pCPU, the busiest is set
+        // aside and the next busiest balanced (load_balance: LBF_ALL_PINNED, cpumask_clear_cpu
+        // of the busiest, redo).
+        const dst = this.pinnedDst(max, maxL, gen);
+        if (dst < 0) {
+          if (redo++ >= MAX_REDO) break;
+          skip[max] = gen;
+          continue;
+        }
+        min = dst;
+        minL = L[dst];
       }
       const imbalance = (maxL - minL) / 2;
       let cand = -1;
@@ -570,20 +660,26 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
         }
       }
       if (cand < 0) {
+        // This pair moves nothing this period; the next busiest may still give to another pCPU
+        // (each pCPU balances for itself, with its own nr_balance_failed).
+        skip[max] = gen;
+        done[min] = gen;
+        if (redo++ >= MAX_REDO) break;
         // A thread light enough that may not run there: nothing to do (affinity).
-        if (light || moves > 0) return;
+        if (light || moves > 0) continue;
         // Every waiting thread is heavier than the imbalance: the failure rule.
         // Cheapest first: bound() walks both queues, which are short once imbalance_pct passes.
         if (this.hasRt(max) || this.hasRt(min) || (nr(min) >= 2 && 100 * maxL <= 117 * minL) || this.bound(max, now) <= this.bound(min, now)) {
-          this.balanceFailed = 0;
-          return;
+          failed[min] = 0;
+          continue;
         }
-        if (this.balanceFailed === 0) {
-          this.balanceFailed = 1;
-          this.engine.arm(this.balanceTimer, now + this.retryPeriod());
-          return;
+        if (failed[min] === 0) {
+          failed[min] = 1;
+          this.failedAny = true;
+          retry = true;
+          continue;
         }
-        const shift = 2 ** this.balanceFailed;
+        const shift = 2 ** failed[min];
         for (let t = this.fair.q.head[max]; t >= 0; t = this.fair.q.next[t]) {
           if (w[t] / shift <= imbalance && this.core.isAllowed(t, min) && now - this.wokeAt[t] >= BOUND_NS) {
             cand = t;
@@ -592,17 +688,32 @@ export class LinuxScheduler implements PoolScheduler, EventHandler {
         }
         if (cand < 0) {
           // Still too heavy: the next attempt shifts once more (nr_balance_failed grows).
-          if (this.balanceFailed < MAX_FAILED) this.balanceFailed++;
-          return;
+          if (failed[min] < MAX_FAILED) failed[min]++;
+          continue;
         }
       }
-      const shifted = this.balanceFailed > 0 && w[cand] > imbalance;
+      const shifted = failed[min] > 0 && w[cand] > imbalance;
       const wasIdle = this.curPrio[min] < 0;
       this.migrateFair(cand, max, min, now, true);
-      this.balanceFailed = 0;
+      moves++;
+      failed[min] = 0;
       this.balanceCursor = start + 1 < cpus.length ? start + 1 : 0;
       if (wasIdle) this.core.kick(min, now);
-      if (shifted) return;
+      L[max] = this.load(max);
+      L[min] = this.load(min);
+      if (shifted) {
+        // One shifted move per pair and period: the pair is done.
+        skip[max] = gen;
+        done[min] = gen;
+      }
     }
+    if (retry) this.engine.arm(this.balanceTimer, now + this.retryPeriod());
   }
+
+  private resetFailed(): void {
+    if (!this.failedAny) return;
+    this.balFailed.fill(0);
+    this.failedAny = false;
+  }
+
 }

@@ -713,18 +713,32 @@ export class Executor implements ThreadBody, Vtl0Outer, EventHandler {
     if (this.outSince < 0 && this.vtl0) this.outSince = now;
   }
 
-  /** The VP goes back to VTL0 or idle: report a guest stall when VTL2 kept it out too long. */
+  /**
+   * The VP goes back to VTL0 or idle: report a guest stall when VTL2 kept it out too long while
+   * its guest had work: from when the guest's work waited (`Vtl0.workSince`), not from when the VP
+   * left, since the work may have come late or gone to another vCPU meanwhile (its threads' own
+   * waits are reported by the guest). Before, a 2 ms syscall on VP 0 whose guest thread an idle
+   * vCPU took after 50 us was a 2.05 ms stall of VP 0's guest whenever a tick came just before the
+   * VP came back.
+   */
   private guestStallCheck(now: Ns): void {
     if (this.outSince < 0) return;
-    const since = this.outSince;
+    const out = this.outSince;
     this.outSince = -1;
-    if (now - since > this.m.stallThresholdNs && this.vtl0 && this.vtl0.hasWork()) this.m.guestStall(this, since, now);
+    this.reportGuestStall(out, now);
+  }
+
+  private reportGuestStall(out: Ns, now: Ns): void {
+    const g = this.vtl0;
+    if (!g || now - out <= this.m.stallThresholdNs || !g.hasWork()) return;
+    const since = Math.max(out, g.workSince());
+    if (now - since > this.m.stallThresholdNs) this.m.guestStall(this, since, now);
   }
 
   /** Called at the end of the run: open deadlocks and open guest stalls become stalls. */
   finish(now: Ns): void {
     this.flush(now);
-    if (this.outSince >= 0 && now - this.outSince > this.m.stallThresholdNs && this.vtl0 && this.vtl0.hasWork()) this.m.guestStall(this, this.outSince, now);
+    if (this.outSince >= 0) this.reportGuestStall(this.outSince, now);
     if (this.mode === M_FOREVER && this.foreverTask) this.m.deadlockStall(this, this.foreverTask, this.foreverSince, now);
   }
 }
