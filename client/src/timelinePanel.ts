@@ -30,6 +30,7 @@ import {
   type ViewToHost,
 } from '../../server/src/shared/view';
 import { highlightTargets, sameTargets } from './highlight';
+import { revealTarget } from './revealTarget';
 import { timelineDefaults } from './timelineDefaults';
 
 export const TIMELINE_VIEW_TYPE = 'vpscope.timeline';
@@ -349,12 +350,14 @@ export class TimelinePanels implements vscode.WebviewPanelSerializer<unknown>, v
 
   // ---- reveal, export, highlight ------------------------------------------------------------
 
+  /** The file `p` refers to, or, with `source` (a reveal from its webview), the one it asks for if the view refers to it. */
   private sourceUri(p: TimelinePanel, source?: string): vscode.Uri | undefined {
-    const doc = p.doc;
-    if (doc?.sourceUri) return vscode.Uri.parse(doc.sourceUri);
-    if (p.origin?.kind === 'simulation') return vscode.Uri.parse(p.origin.uri);
-    const path = source ?? doc?.source;
-    if (path && /^([/\\]|[A-Za-z]:[\\/])/.test(path)) return vscode.Uri.file(path);
+    const t = revealTarget(p.doc, p.origin, source);
+    if (!t) return undefined;
+    if ('uri' in t) return vscode.Uri.parse(t.uri);
+    if ('path' in t) return vscode.Uri.file(t.path);
+    // A path the view does not refer to: a hostile or broken webview; never opened.
+    this.log()?.warn(`timeline view: refused to reveal ${JSON.stringify(t.refused.slice(0, 200))} (not a file this view was built from)`);
     return undefined;
   }
 

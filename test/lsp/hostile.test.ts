@@ -111,6 +111,19 @@ describe('malformed frames are rejected and the server keeps reading', () => {
       assert.deepEqual(c.nullErrors.slice(before), [], 'a well-formed frame is not a parse error');
     });
   }
+
+  // Found by attack11, fixed by attack12: the gate dropped those cancels without a word (its
+  // onRefused hook was not connected in server.ts); the first are now logged on stderr, bounded.
+  test('the dropped cancels are logged on stderr, and a flood of them writes a bounded log', async () => {
+    assert.match(c.stderr(), /dropped a \$\/cancelRequest notification: its params have no request id/);
+    const bad = c.frame({ jsonrpc: '2.0', method: '$/cancelRequest', params: {} });
+    const before = c.stderr().split('\n').length;
+    c.raw(Buffer.concat(new Array(5000).fill(bad)));
+    await alive(c);
+    const lines = c.stderr().split('\n').length - before;
+    assert.ok(lines <= 20, `${lines} lines for 5,000 dropped cancels`);
+    assert.match(c.stderr(), /notifications dropped by the lifecycle gate so far/);
+  });
 });
 
 describe('lifecycle: before initialize, after shutdown, exit', () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import type { Message } from 'vscode-languageserver/node';
-import { FrameReader, MAX_FRAME_BYTES } from '../../server/src/lsp/transport';
+import { FrameReader, MAX_FRAME_BYTES, refusalLogger, REFUSALS_LOGGED } from '../../server/src/lsp/transport';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
 
@@ -113,4 +113,16 @@ test('a message whose handler throws is reported; the frames after it in the sam
     }),
     { numRuns: RUNS, seed: 11 },
   );
+});
+
+test('refusalLogger: the first refusals each, then the count at powers of two (a flood writes a bounded log)', () => {
+  const lines: string[] = [];
+  const hook = refusalLogger((l) => lines.push(l));
+  hook('x'.repeat(1_000_000), 'before initialize');
+  assert.ok(lines[0].length < 300, 'the method is clipped');
+  for (let i = 1; i < 1_000_000; i++) hook('$/cancelRequest', 'its params have no request id (a number or a string)');
+  // 10 one by one, one "further ones are counted", then 16, 32, ... 524,288: 16 counts.
+  assert.equal(lines.length, REFUSALS_LOGGED + 1 + 16);
+  assert.match(lines[1], /dropped a \$\/cancelRequest notification: its params have no request id/);
+  assert.match(lines.at(-1)!, /^vpscope: 524288 notifications dropped/);
 });

@@ -75,6 +75,21 @@ describe('Chrome trace JSON', () => {
     assert.deepEqual(tr.stats.warnings.slice(0, 2).map((w) => [w.line, w.offset]), [[3, text.indexOf('{"ph":"X","ts":"x"')], [4, text.indexOf('5,')]]);
   });
 
+  it('two traceEvents keys: both arrays are read (as Perfetto does) and the second is warned where it starts, in any chunking', () => {
+    const ev = (n: string, ts: number) => `{"ph":"X","ts":${ts},"dur":1,"pid":1,"tid":1,"name":"${n}"}`;
+    const text = `{"traceEvents":[\n${ev('a', 1)}],\n"displayTimeUnit":"ns",\n"traceEvents" : [\n${ev('b', 2)},\n${ev('c', 3)}],"traceEvents":[]}`;
+    for (const chunks of [undefined, [1], [7]]) {
+      const tr = importBytes(text, { chunks });
+      assert.equal(tr.chrome!.slices.length, 3);
+      assert.equal(tr.stats.counters.chrome_duplicate_events, 1);
+      const w = tr.stats.warnings.find((x) => /second "traceEvents"/.test(x.reason));
+      assert.ok(w, JSON.stringify(tr.stats.warnings));
+      assert.deepEqual([w.line, w.offset], [4, text.indexOf('[', text.indexOf('"traceEvents" :'))]);
+    }
+    // One key: no warning.
+    assert.equal(importBytes(`{"traceEvents":[${ev('a', 1)}]}`).stats.counters.chrome_duplicate_events, undefined);
+  });
+
   it('round trip: a tracefs analysis exported with core/chromeTrace reads back with the same states', () => {
     const text = [
       tf('swapper/0', 0, 0, '0.999000', 'sched_switch', sw('swapper/0', 0, 'R', 'CPU 0/KVM', 100)),

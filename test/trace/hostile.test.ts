@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import type { TraceFormat } from '../../server/src/trace/detect';
 import { countLF, TraceImporter, importTrace, type ImportedTrace } from '../../server/src/trace/importer';
 import { analyzeTrace, renderSummary } from '../../server/src/trace';
 import { scenarioSkeleton } from '../../server/src/trace/skeleton';
@@ -662,6 +663,25 @@ describe('UTF-16 input with a byte-order mark', () => {
     assert.equal(tr.stats.events, 0);
   });
 
+  // Found by attack11, fixed by attack12: a first read of 2-3 bytes (FF FE) was taken as UTF-16
+  // with nothing to check, and the random bytes after it decoded as text.
+  it('random bytes after FF FE are binary data whatever the size of the first reads', () => {
+    let seed = 5;
+    const b = new Uint8Array(20_000);
+    for (let i = 0; i < b.length; i++) b[i] = (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
+    b[0] = 0xff;
+    b[1] = 0xfe;
+    for (const chunks of [[2, 4096], [3, 100], [2, 1], [1], [8191, 2]]) {
+      const tr = importBytes(b, { chunks });
+      assert.equal(tr.stats.counters.unsupported_input, 1, JSON.stringify(chunks));
+      assert.equal(tr.formatDetail.encoding, undefined);
+    }
+    // A short UTF-16 trace, shorter than the probe and read in pieces, still decodes.
+    const short = utf16(realLines.slice(0, 20).join('\n') + '\n', false);
+    assert.ok(short.length < 8192);
+    assert.equal(importBytes(short, { chunks: [2, 1, 5] }).formatDetail.encoding, 'utf-16le');
+  });
+
   it('a lone FF or FE byte, or FF FE alone, is no trace and no crash', () => {
     for (const b of [[0xff], [0xfe], [0xff, 0xfe], [0xfe, 0xff, 0x00]]) {
       const tr = importBytes(new Uint8Array(b), { chunks: [1] });
@@ -708,6 +728,23 @@ describe('CR line ends', () => {
       }),
       { numRuns: 30, seed: 11 },
     );
+  });
+
+  // Found by attack11, fixed by attack12: with the format given (`--format`) the CR check was skipped.
+  it('property: with the format given, CR line ends, any chunking, import as with LF', () => {
+    const texts = [realLines.slice(0, 3000).join('\n') + '\n', realTrace('r2_2x_n4', 'report').toString('latin1').split('\n').slice(0, 3000).join('\n') + '\n'];
+    const formats = texts.map((t) => importBytes(t).format as TraceFormat);
+    const want = texts.map((t, k) => JSON.stringify(analyzeTrace(importBytes(t, { format: formats[k] }))));
+    fc.assert(
+      fc.property(fc.nat(1), fc.array(fc.integer({ min: 1, max: 100_000 }), { minLength: 1, maxLength: 4 }), (k, chunks) => {
+        const cr = Buffer.from(texts[k].replace(/\n/g, '\r'), 'latin1');
+        assert.equal(JSON.stringify(analyzeTrace(importBytes(cr, { chunks, format: formats[k] }))), want[k]);
+      }),
+      { numRuns: 20, seed: 12 },
+    );
+    // Shorter than the probe, and a Chrome file.
+    const chrome = '{"traceEvents":[\r{"ph":"X","name":"a","pid":1,"tid":1,"ts":1,"dur":2},\r{"ph":"X","name":"b","pid":1,"tid":1,"ts":5,"dur":2}\r]}\r';
+    assert.equal(importBytes(chrome, { format: 'chrome-json', chunks: [7] }).chrome!.slices.length, 2);
   });
 
   it('binary data with CRs and no LF is not rewritten: a .dat-like or NUL-rich head stays refused', () => {

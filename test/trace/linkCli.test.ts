@@ -83,6 +83,14 @@ describe('vpscope analyze HOST GUEST', () => {
     const shared = await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '0=1834,1=1834']);
     assert.equal(shared.code, 2);
     assert.match(shared.err, /maps guest CPUs 0 and 1 to the same host thread 1834/);
+    // Past the bounds: a usage error naming the bound (was accepted, the number rounded).
+    const hugeTid = await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '0=99999999999999999999']);
+    assert.equal(hugeTid.code, 2);
+    assert.match(hugeTid.err, /host thread id 99999999999999999999 out of range \(at most 2147483647/);
+    assert.equal((await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '0=2147483648'])).code, 2);
+    const hugeCpu = await run([hostDat, join(dir, 'guest.txt'), '--guest-vcpus', '8192=1834']);
+    assert.equal(hugeCpu.code, 2);
+    assert.match(hugeCpu.err, /guest CPU 8192 out of range \(guest CPUs are 0-8191/);
     const three = await run([hostDat, join(dir, 'guest.txt'), join(dir, 'guest.txt')]);
     assert.equal(three.code, 2);
     assert.match(three.err, /at most one GUEST_TRACE/);

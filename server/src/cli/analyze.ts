@@ -66,6 +66,11 @@ export type { CommandIO } from './common';
 
 /** ftrace's trace clocks (Documentation/trace/ftrace.rst, trace_clock), and `tsc` for x86-tsc. */
 
+/** Guest CPUs `--guest-vcpus` may name: below the trace readers' CPU bound (ftrace and dat importers, 8,192). */
+const GUEST_VCPUS_MAX_CPUS = 8192;
+/** Largest host thread id `--guest-vcpus` may name: pid_t is a signed 32-bit number. */
+const GUEST_VCPUS_MAX_TID = 0x7fffffff;
+
 function positiveNumber(v: string | undefined, name: string): number | undefined | Error {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -113,6 +118,9 @@ export async function main(args: string[], io: CommandIO = { stdout: process.std
     for (const part of v['guest-vcpus'].split(',')) {
       const m = /^\s*(\d+)\s*=\s*(\d+)\s*$/.exec(part);
       if (!m) return fail(`--guest-vcpus must look like 0=1834,1=1835 (guest CPU = host thread id), got '${part}'`);
+      // Past these the number was rounded and echoed (0=99999999999999999999 linked thread 1e20).
+      if (Number(m[1]) >= GUEST_VCPUS_MAX_CPUS) return fail(`--guest-vcpus: guest CPU ${clipLabel(m[1])} out of range (guest CPUs are 0-${GUEST_VCPUS_MAX_CPUS - 1}, as in the trace readers)`);
+      if (Number(m[2]) > GUEST_VCPUS_MAX_TID) return fail(`--guest-vcpus: host thread id ${clipLabel(m[2])} out of range (at most ${GUEST_VCPUS_MAX_TID}, the largest pid_t)`);
       // A CPU given twice kept the last thread without a word (0=1779,0=1780 linked CPU 0 to 1780).
       if (Number(m[1]) in map) return fail(`--guest-vcpus maps guest CPU ${Number(m[1])} twice`);
       // One vCPU is one host thread: two guest CPUs on one thread is a typo, not a layout.

@@ -253,7 +253,7 @@ export class RunManager {
     worker.on('message', (m: M) => {
       if (!settled) onMessage(m, finish, job.stop);
     });
-    worker.on('error', (e) => job.stop(new ResponseError(ErrorCodes.InternalError, `vpscope worker failed: ${e.message}`)));
+    worker.on('error', (e) => job.stop(internalError('vpscope worker', e)));
     worker.on('exit', (code) => job.stop(new ResponseError(ErrorCodes.InternalError, `vpscope worker exited (code ${code}) without an answer`)));
     this.live.add(job);
     worker.postMessage(message);
@@ -683,8 +683,16 @@ export class RunManager {
  * 80 characters without a space clipped, the whole at most MAX_MESSAGE characters. A 10 MB path
  * was answered with a 20 MB error.
  */
-function clipEcho(message: string): string {
+export function clipEcho(message: string): string {
   return clipRuns(message, MAX_MESSAGE);
+}
+
+/**
+ * The internal error answered for a handler's unexpected exception, its message clipped like any
+ * echo: an exception may quote what the client sent, and was sent back whole.
+ */
+export function internalError(what: string, e: unknown): ResponseError<void> {
+  return new ResponseError(ErrorCodes.InternalError, clipEcho(`${what} failed: ${(e as Error)?.message ?? String(e)}`));
 }
 
 /** An export must not overwrite the scenario or trace it comes from (nor is a URI we cannot map checked). */

@@ -26,7 +26,7 @@ import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundledWorkers } from './runs';
 import { startSession } from './session';
-import { FrameReader, gateLifecycle, PreparedEncoder } from './transport';
+import { FrameReader, gateLifecycle, PreparedEncoder, refusalLogger } from './transport';
 
 const SERVER_VERSION = '0.1.0';
 /** After `exit`, workers get this long to stop before the process kills itself. */
@@ -80,7 +80,8 @@ function exitProcess(code: number): void {
 
 let connection: Connection;
 if (transport) {
-  const gated = gateLifecycle(transport.reader, transport.writer, { onExit: exitProcess });
+  // Dropped notifications (a malformed cancel, one before initialize) are logged on stderr, bounded.
+  const gated = gateLifecycle(transport.reader, transport.writer, { onExit: exitProcess, onRefused: refusalLogger((line) => void process.stderr.write(`${line}\n`)) });
   // Over stdio the library no longer watches the stream: the end of input ends the server.
   gated.onClose(() => exitProcess(gated.shutdownReceived ? 0 : 1));
   connection = createConnection(ProposedFeatures.all, gated, transport.writer);

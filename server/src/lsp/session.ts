@@ -59,7 +59,7 @@ import { readClientFeatures, serverCapabilities, type ClientFeatures } from './c
 import { fromLsp, toLsp, type PositionMapper } from './convert';
 import { registerEditing } from './editing';
 import { AnalysisCache, type AnalyzedDocument, type Depth, type Prepare } from './documents';
-import { RunManager, type WorkerFiles } from './runs';
+import { internalError, RunManager, type WorkerFiles } from './runs';
 import { simulationDefaults, traceDefaults, type SimulationDefaults, type TraceDefaults } from './runSettings';
 import { MAX_FILE_BYTES, WorkspaceFiles } from './workspaceFiles';
 
@@ -288,6 +288,9 @@ export function startSession(connection: Connection, options: SessionOptions): S
     if (token?.isCancellationRequested) throw cancelledError();
   }
 
+  /** Longest stack logged for a handler's exception (an assumption: V8's 10 frames fit in 2 KB; the rest is a message quoting the request). */
+  const MAX_LOGGED_STACK = 16 * 1024;
+
   /** Wraps a handler so that a programmer error is logged with its stack and answered as an error. */
   function guarded<P, R>(name: string, fn: (params: P, token: CancellationToken) => R | Promise<R>) {
     return async (params: P, token: CancellationToken): Promise<R> => {
@@ -295,8 +298,10 @@ export function startSession(connection: Connection, options: SessionOptions): S
         return await fn(params, token);
       } catch (e) {
         if (e instanceof ResponseError) throw e;
-        connection.console.error(`vpscope ${name}: ${(e as Error)?.stack ?? String(e)}`);
-        throw new ResponseError(ErrorCodes.InternalError, `vpscope ${name} failed: ${(e as Error)?.message ?? String(e)}`);
+        // The log keeps the stack, bounded too (a message may quote a 10 MB request).
+        const stack = `vpscope ${name}: ${(e as Error)?.stack ?? String(e)}`;
+        connection.console.error(stack.length > MAX_LOGGED_STACK ? `${stack.slice(0, MAX_LOGGED_STACK)}... (${stack.length} characters)` : stack);
+        throw internalError(`vpscope ${name}`, e);
       }
     };
   }

@@ -296,6 +296,29 @@ export interface LifecycleHooks {
   onRefused?(method: string, why: string): void;
 }
 
+/** Refused messages logged one by one; past them only the count, at each power of two. */
+export const REFUSALS_LOGGED = 10;
+
+/**
+ * A {@link LifecycleHooks.onRefused} that writes bounded lines to `log`: the first
+ * {@link REFUSALS_LOGGED} refusals each (method clipped), then one line saying the rest are
+ * counted, then the count at 16, 32, 64... refusals: a client flooding bad cancels writes about
+ * 40 lines for 2^32 of them, not one each.
+ */
+export function refusalLogger(log: (line: string) => void): (method: string, why: string) => void {
+  let n = 0;
+  let nextCount = 16;
+  return (method, why) => {
+    n++;
+    if (n <= REFUSALS_LOGGED) log(`vpscope: dropped a ${clipQuote(method)} notification: ${why}`);
+    else if (n === REFUSALS_LOGGED + 1) log(`vpscope: more notifications dropped by the lifecycle gate; further ones are counted, not logged one by one`);
+    else if (n === nextCount) {
+      nextCount *= 2;
+      log(`vpscope: ${n} notifications dropped by the lifecycle gate so far (the last a ${clipQuote(method)}: ${why})`);
+    }
+  };
+}
+
 /**
  * Wraps `reader` so that messages the lifecycle forbids never reach the handlers; the errors go
  * out on `writer`. See the file comment.

@@ -283,6 +283,13 @@ export function isHostToView(x: unknown): x is HostToView {
  */
 export const MAX_LOG_CHARS = 64 * 1024;
 
+/**
+ * Longest `source` a `reveal` may name: Linux's PATH_MAX (4,096 bytes, limits.h) percent-encoded
+ * in a URI (3 characters a byte) with room for the scheme: 16 KiB. The host opens only a file the
+ * view was built from whatever the length (client/src/revealTarget.ts); this bounds the compare.
+ */
+export const MAX_REVEAL_SOURCE_CHARS = 16 * 1024;
+
 /** Largest export the host accepts (a PNG of a 4k view is a few MB). */
 export const MAX_EXPORT_CHARS = 64 * 1024 * 1024;
 
@@ -292,7 +299,7 @@ export function isViewToHost(x: unknown): x is ViewToHost {
     case 'ready':
       return true;
     case 'reveal':
-      return isViewRange(x.range) && (x.source === undefined || isStr(x.source));
+      return isViewRange(x.range) && (x.source === undefined || (isStr(x.source) && x.source.length <= MAX_REVEAL_SOURCE_CHARS));
     case 'export':
       return (
         (x.format === 'png' || x.format === 'csv') &&

@@ -111,6 +111,7 @@ export const COUNTERS = {
   chrome_nested_slice: { severity: 'info', description: 'Chrome slices nested inside another slice of the same thread; counted, only top-level slices become timeline intervals.' },
   chrome_counter_not_numeric: { severity: 'error', description: 'Values of Chrome counter (`C`) events that are neither a number nor a string holding one (null, true, an array, an object, "abc"); skipped with a located warning, the other values of the event are kept.' },
   chrome_unsupported_phase: { severity: 'info', description: 'Chrome events of phases other than B/E/X/i/I/C/M; counted by phase.' },
+  chrome_duplicate_events: { severity: 'info', description: 'Set (1) when the root object of a Chrome trace has more than one `traceEvents` array: all are read (as Perfetto\'s streaming reader does) and the second is warned where it starts; a plain JSON parser would keep only the last, so the file may hold the same events twice.' },
   chrome_json_error: { severity: 'error', description: 'Invalid JSON in a Chrome trace; the rest of the file after the error is ignored.' },
   input_error: { severity: 'error', description: 'The input could not be read to the end (read or decompression error); what was read before it is kept.' },
   dat_format_error: { severity: 'error', description: 'The structure of a trace-cmd .dat file could not be read (truncated or corrupt headers, unsupported version or compression); events read before the problem are kept.' },

@@ -155,6 +155,8 @@ export class TraceImporter {
     this.stats = new ImportStats(opts.maxWarningSamples);
     this.threads = new ThreadTable(opts.maxThreads ?? MAX_THREADS);
     if (opts.format) this.setFormat(opts.format);
+    // A text format given (`--format`): its first bytes are still looked at for old Mac line ends.
+    this.crProbe = opts.format === 'tracefs' || opts.format === 'trace-cmd' || opts.format === 'perf-script' || opts.format === 'chrome-json';
   }
 
   get bytesDone(): number {
@@ -194,7 +196,10 @@ export class TraceImporter {
         b.set(input, this.bomHead.length);
         this.bomHead = undefined;
       }
-      if (b.length < 2) {
+      // A byte-order mark first: held back until the ASCII check has its whole probe (or the
+      // input ends). Before, a first read of 2-3 bytes (FF FE, a pipe's first write) was taken as
+      // UTF-16 with nothing to check.
+      if (b.length < 2 || (hasUtf16Bom(b) && b.length < UTF16_PROBE_BYTES)) {
         this.bomHead = b.slice();
         return;
       }
@@ -233,6 +238,13 @@ export class TraceImporter {
       this.detect();
       return;
     }
+    if (this.crProbe) {
+      // The format was given: the first bytes are held as detection holds them, for the CR check.
+      this.head.push(chunk.slice());
+      this.headLen += chunk.length;
+      if (this.headLen >= DETECT_BYTES) this.endCrProbe();
+      return;
+    }
     if (this.crOnly) {
       const mapped = chunk.slice();
       for (let i = mapped.indexOf(CR); i >= 0; i = mapped.indexOf(CR, i + 1)) mapped[i] = LF;
@@ -248,19 +260,44 @@ export class TraceImporter {
    * line, "longer than 65536 bytes", and nothing was read.
    */
   private crOnly = false;
+  /**
+   * The format was given and is text: the first {@link DETECT_BYTES} are held in `head` until it
+   * is known whether their line ends are lone CRs (before, only detection looked, so `--format`
+   * read a CR-only trace as one long line).
+   */
+  private crProbe = false;
+
+  private endCrProbe(): void {
+    this.crProbe = false;
+    const all = this.head.length === 1 ? this.head[0] : concat(this.head, this.headLen);
+    this.head = [];
+    this.headLen = 0;
+    if (all.indexOf(LF) < 0 && all.indexOf(CR) >= 0) {
+      this.crOnly = true;
+      for (let i = all.indexOf(CR); i >= 0; i = all.indexOf(CR, i + 1)) all[i] = LF;
+    }
+    if (all.length > 0) this.feed(all);
+  }
 
   finish(): ImportedTrace {
     if (this.finished) throw new Error('TraceImporter.finish called twice');
     if (this.bomHead) {
+      // The whole input was shorter than the probe: decide on all of it.
       const b = this.bomHead;
       this.bomHead = undefined;
-      this.utf16 = null;
-      this.pushBytes(b);
-    } else if (this.utf16) {
+      this.utf16 = b.length >= 2 ? utf16Decoder(b) : null;
+      if (this.utf16 === null) this.pushBytes(b);
+      else {
+        const text = this.utf16.decode(b, { stream: true });
+        if (text.length > 0) this.pushBytes(this.utf8.encode(text));
+      }
+    }
+    if (this.utf16) {
       // An odd last byte or a lone high surrogate: U+FFFD, as any decoder shows it.
       const rest = this.utf16.decode();
       if (rest.length > 0) this.pushBytes(this.utf8.encode(rest));
     }
+    if (this.crProbe) this.endCrProbe();
     if (this.format === undefined) this.detect();
     this.finished = true;
     if (this.dat) return this.finishDat(this.dat);
@@ -640,15 +677,34 @@ function crLineEnds(b: Uint8Array): { mapped: Uint8Array; format: DetectedFormat
   return format === 'tracefs' || format === 'trace-cmd' || format === 'perf-script' || format === 'chrome-json' ? { mapped, format } : undefined;
 }
 
+function concat(parts: readonly Uint8Array[], len: number): Uint8Array {
+  const all = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
+  return all;
+}
+
+/** Bytes of UTF-16 input whose text is checked for ASCII before it is decoded (4,095 characters after the mark). */
+const UTF16_PROBE_BYTES = 8192;
+
+function hasUtf16Bom(b: Uint8Array): boolean {
+  return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
+}
+
 /**
  * A decoder for input that starts with a UTF-16 byte-order mark (it drops the mark), or null.
  * Only when the start decodes to text that is mostly ASCII, as every supported trace format is:
  * random bytes that happen to start with FF FE stay binary data (and are refused at once).
  */
 function utf16Decoder(b: Uint8Array): TextDecoder | null {
-  const le = b[0] === 0xff && b[1] === 0xfe;
-  if (!le && !(b[0] === 0xfe && b[1] === 0xff)) return null;
-  const probe = new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(b.subarray(0, Math.min(b.length, 8192) & ~1));
+  if (!hasUtf16Bom(b)) return null;
+  const le = b[0] === 0xff;
+  const probe = new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(b.subarray(0, Math.min(b.length, UTF16_PROBE_BYTES) & ~1));
+  // Only the mark: an empty UTF-16 file (PowerShell's `> file` of nothing), not a mark and one byte.
+  if (probe.length === 0) return b.length === 2 ? new TextDecoder(le ? 'utf-16le' : 'utf-16be') : null;
   let ascii = 0;
   for (let i = 0; i < probe.length; i++) {
     const c = probe.charCodeAt(i);

@@ -1,6 +1,9 @@
 /** vCPU priority hazards on Linux/KVM hosts: VPS226, 227, 228. */
 import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { check, checkFix } from './check';
+import { fmtAbout, fmtCount } from '../../../server/src/analysis/static/format';
 
 const BUSY_HOST = `
   host {
@@ -117,6 +120,36 @@ describe('VPS228 latency-sensitive guest work on an oversubscribed host', () => 
       }
       variant dynamic_boost { vm rt { boost dynamic } }
     `);
+  });
+
+  // Found by attack11: "pCPU 0 are oversubscribed: up to 2 vCPUs ... plus ~0 CPUs of other work on 1 pCPUs".
+  test('one pCPU, one vCPU, little or no other work: singular where it is one, no "~0 CPUs"', () => {
+    check(`
+      host { pcpus 1; load tick { threads 1; every 1s; cpu 10us } }
+      vm rt { vcpus 2; guest { thread cyclic { count 2; rt on; every 1ms; cpu 10us } } }
+      #                        ^^^^^^^^^^^^^ warning VPS228: thread \`cyclic\` is latency-sensitive (rt, every 1 ms) and pCPU 0 is oversubscribed: up to 2 vCPUs of \`rt\` plus under 0.001 CPUs of other work on 1 pCPU ->
+    `);
+    check(`
+      host { pcpus 1 }
+      vm rt { vcpus 2; guest { thread cyclic { count 2; rt on; every 1ms; cpu 10us } } }
+      #                        ^^^^^^^^^^^^^ warning VPS228: thread \`cyclic\` is latency-sensitive (rt, every 1 ms) and pCPU 0 is oversubscribed: up to 2 vCPUs of \`rt\` on 1 pCPU ->
+    `);
+    check(`
+      host { pcpus 1; load hog { threads 1; cpu 10ms } }
+      vm rt { vcpus 1; guest { thread cyclic { rt on; every 1ms; cpu 10us } } }
+      #                        ^^^^^^^^^^^^^ warning VPS228: thread \`cyclic\` is latency-sensitive (rt, every 1 ms) and pCPU 0 is oversubscribed: up to 1 vCPU of \`rt\` plus ~1 CPU of other work (\`hog\`) on 1 pCPU ->
+    `);
+  });
+
+  test('amounts in messages: singular exactly when the number shown is 1, never "~0" for a positive amount', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e6, noNaN: true }), (x) => {
+        const about = fmtAbout(x, 'CPU');
+        if (x > 0) assert.ok(!/^~0 /.test(about), about);
+        const count = fmtCount(x, 'vCPU');
+        assert.equal(count.endsWith(' vCPU'), count.startsWith('1 '), count);
+      }),
+    );
   });
 
   test('no hazard: an idle host, pCPUs of its own, or a Xen pool', () => {

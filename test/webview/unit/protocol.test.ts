@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { gzipBase64 } from '../../../server/src/io/gzipBase64';
-import { isHostToView, isViewToHost, MAX_ANCHOR_KEY, MAX_LOG_CHARS, VIEW_PROTOCOL_VERSION, VIEW_SCHEMA } from '../../../server/src/shared/view';
+import { isHostToView, isViewToHost, MAX_ANCHOR_KEY, MAX_LOG_CHARS, MAX_REVEAL_SOURCE_CHARS, VIEW_PROTOCOL_VERSION, VIEW_SCHEMA } from '../../../server/src/shared/view';
 import { decodeDocument, ViewDataError } from '../../../webview/src/data';
 
 const V = VIEW_PROTOCOL_VERSION;
@@ -106,6 +106,10 @@ test('huge arrays and strings are validated in linear time, and the export cap h
   assert.equal(isViewToHost({ type: 'state', version: V, state: { variants: [...new Array(1_000_000).fill(0), 'x'] } }), false);
   assert.equal(isViewToHost({ type: 'export', version: V, format: 'png', fileName: 'a.png', data: 'A'.repeat(64 * 1024 * 1024 + 1) }), false);
   assert.equal(isViewToHost({ type: 'export', version: V, format: 'png', fileName: '../a.png', data: '' }), false);
+  // A reveal's source is a path or URI: at most 16 KiB (was any length).
+  const range = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+  assert.ok(isViewToHost({ type: 'reveal', version: V, range, source: '/' + 'a'.repeat(MAX_REVEAL_SOURCE_CHARS - 1) }));
+  assert.equal(isViewToHost({ type: 'reveal', version: V, range, source: '/' + 'a'.repeat(MAX_REVEAL_SOURCE_CHARS) }), false);
   assert.equal(isViewToHost({ type: 'export', version: V, format: 'png', fileName: 'a'.repeat(121), data: '' }), false);
   // A log line goes to the extension's output channel: 64 KB at most (was any length).
   assert.ok(isViewToHost({ type: 'log', version: V, level: 'error', message: 'm'.repeat(MAX_LOG_CHARS) }));

@@ -88,6 +88,21 @@ export function fmtIndices(unit: string, nums: readonly number[]): string {
   return `${unit}${n === 1 ? '' : 's'} ${fmtCpuList(nums)}`;
 }
 
+/** `1 vCPU`, `4 vCPUs`, `0.5 vCPUs`: `n` as {@link fmtNum} shows it, the unit singular when that reads 1. */
+export function fmtCount(n: number, unit: string): string {
+  const shown = fmtNum(n);
+  return `${shown} ${unit}${shown === '1' ? '' : 's'}`;
+}
+
+/**
+ * An average amount `~0.25 CPUs`, or `under 0.001 CPUs` when it is positive but {@link fmtNum}
+ * rounds it to 0 (a message said "~0 CPUs of other work").
+ */
+export function fmtAbout(x: number, unit: string): string {
+  if (x > 0 && fmtNum(x) === '0') return `under 0.001 ${unit}s`;
+  return `~${fmtCount(x, unit)}`;
+}
+
 /** `` `a` ``, `` `a` and `b` ``, `` `a`, `b`, `c` and 2 more ``. */
 export function fmtNames(names: readonly string[], max = 4): string {
   return fmtList(names.map((n) => `\`${n}\``), max);

@@ -11,7 +11,7 @@ import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import type { RelatedInfo } from '../../core/diagnostic';
 import { contenders, oversubscription, vmCpus, type Contender } from './demand';
-import { fmtDist, fmtIndices, fmtList, fmtListOf } from './format';
+import { fmtAbout, fmtCount, fmtDist, fmtIndices, fmtList, fmtListOf } from './format';
 import { contenderRel, cpuPhrase } from './guest';
 import { capRelated, MAX_RELATED } from '../../model/util';
 import { boostPath, child, vmPath } from './paths';
@@ -154,8 +154,9 @@ export function checkOversubscribedLatency(ctx: HazardContext): void {
       ctx.report(HazardCodes.oversubscribedLatency, {
         range,
         message:
-          `thread \`${t.name}\` is latency-sensitive (${what}) and ${cpuPhrase(os.cpus)} are oversubscribed: up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` ` +
-          `plus ~${fmtNum(os.others)} CPUs of other work${who.length ? ` (${fmtListOf(who, (c) => `\`${c.name}\``, 4, os.namedTotal)})` : ''} on ${os.cpus.length} pCPUs -> ` +
+          `thread \`${t.name}\` is latency-sensitive (${what}) and ${cpuPhrase(os.cpus)} ${new Set(os.cpus).size === 1 ? 'is' : 'are'} oversubscribed: up to ${fmtCount(os.own, 'vCPU')} of \`${vm.name}\`` +
+          // No other work: the VM's own vCPUs outnumber its pCPUs (was "plus ~0 CPUs of other work").
+          `${os.others > 0 ? ` plus ${fmtAbout(os.others, 'CPU')} of other work${who.length ? ` (${fmtListOf(who, (c) => `\`${c.name}\``, 4, os.namedTotal)})` : ''}` : ''} on ${fmtCount(os.cpus.length, 'pCPU')} -> ` +
           `when \`${t.name}\` wakes, its vCPU waits behind host threads and other vCPUs (published: 887 us average guest latency on a busy host, 21 us with dynamic boosting) -> ` +
           'boost the VM (`boost dynamic`), or give it dedicated pCPUs',
         // One array per VM: every latency-sensitive thread of the VM names the same contenders.

@@ -135,6 +135,11 @@ export class ChromeEventSink implements ScannerSink {
     this.stats.warn(line, offset, reason);
   }
 
+  duplicateEvents(line: number, offset: number): void {
+    this.stats.count('chrome_duplicate_events');
+    this.stats.warn(line, offset, 'a second "traceEvents" array in the same object: its events are read too, as Perfetto does (a JSON parser such as the legacy chrome://tracing viewer keeps only the last array)');
+  }
+
   event(v: unknown, line: number, offset: number): void {
     this.line = line;
     this.offset = offset;

@@ -28,6 +28,8 @@ export interface ScannerSink {
   event(value: unknown, line: number, offset: number): void;
   badEvent(reason: string, line: number, offset: number): void;
   jsonError(reason: string, line: number, offset: number): void;
+  /** A second `traceEvents` array in the root object (read too, as Perfetto does). */
+  duplicateEvents(line: number, offset: number): void;
 }
 
 /** Longest event object accepted (1 MiB); longer ones are skipped as bad events. */
@@ -45,6 +47,8 @@ export class ChromeScanner {
   private capturingKey = false;
   private expectKey = true;
   private lastKey = '';
+  /** `traceEvents` arrays opened so far (object form). */
+  private eventArrays = 0;
   /** Pieces of the event object being captured. */
   private pieces: Uint8Array[] = [];
   private captureLen = 0;
@@ -131,6 +135,9 @@ export class ChromeScanner {
             this.rootIsObject = c === LBRACE;
             if (!this.rootIsObject) this.eventsDepth = 1;
           } else if (this.depth === 1 && this.rootIsObject && c === LBRACK && this.lastKey === 'traceEvents') {
+            // A second key: JSON.parse keeps the last array, Perfetto's streaming reader (and this
+            // one) reads both; read both and say so where the second starts.
+            if (++this.eventArrays === 2) this.sink.duplicateEvents(this.line, this.base + i);
             this.eventsDepth = 2;
           } else if (this.depth === this.eventsDepth && c === LBRACE) {
             this.capturing = true;
