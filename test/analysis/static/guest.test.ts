@@ -67,7 +67,7 @@ describe('VPS229 spinning on an oversubscribed host', () => {
         vcpus 8
         guest {
           parallel ua { threads 8; work 100us }
-      #   ^^^^^^^^^^^ warning VPS229: parallel region \`ua\` waits at its barriers by spinning, and pCPUs 0-3 are oversubscribed (up to 8 vCPUs of \`omp\` plus ~0 CPUs of other work on 4 pCPUs)
+      #   ^^^^^^^^^^^ warning VPS229: parallel region \`ua\` waits at its barriers by spinning, and pCPUs 0-3 are oversubscribed (up to 8 vCPUs of \`omp\` on 4 pCPUs)
         }
       }
     `);

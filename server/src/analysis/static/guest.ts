@@ -16,7 +16,7 @@ import { HazardCodes } from './codes';
 import type { HazardContext } from './context';
 import type { RelatedInfo } from '../../core/diagnostic';
 import { oversubscription, type Contender, type Oversubscription } from './demand';
-import { fmtIndices, fmtList, fmtListOf } from './format';
+import { fmtAbout, fmtCount, fmtIndices, fmtList, fmtListOf } from './format';
 import { child, lockPath, parallelPath } from './paths';
 import { capRelated } from '../../model/util';
 import { fmtNum } from '../../core/format';
@@ -33,8 +33,9 @@ function pleHelps(vm: Vm, p: ParallelRegion): boolean {
 
 function oversubPhrase(vm: Vm, os: Oversubscription, who: readonly Contender[]): string {
   return (
-    `${cpuPhrase(os.cpus)} are oversubscribed (up to ${fmtNum(os.own)} vCPUs of \`${vm.name}\` plus ~${fmtNum(os.others)} CPUs of other work` +
-    `${who.length ? ` from ${fmtListOf(who, (c) => `\`${c.name}\``, 4, os.namedTotal)}` : ''} on ${os.cpus.length} pCPUs)`
+    `${cpuPhrase(os.cpus)} ${new Set(os.cpus).size === 1 ? 'is' : 'are'} oversubscribed (up to ${fmtCount(os.own, 'vCPU')} of \`${vm.name}\`` +
+    // No other work: the VM's own vCPUs outnumber its pCPUs (was "plus ~0 CPUs of other work"), as VPS228 says it.
+    `${os.others > 0 ? ` plus ${fmtAbout(os.others, 'CPU')} of other work${who.length ? ` from ${fmtListOf(who, (c) => `\`${c.name}\``, 4, os.namedTotal)}` : ''}` : ''} on ${fmtCount(os.cpus.length, 'pCPU')})`
   );
 }
 
