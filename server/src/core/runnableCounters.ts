@@ -83,27 +83,21 @@ export function* runnableSweep(states: readonly string[], lanes: readonly Counte
   for (;;) {
     let ts = Infinity;
     for (let q = 0; q < 4; q++) if (at[q] < lists[q].length && lists[q][at[q]] < ts) ts = lists[q][at[q]];
-    if (ts === Infinity) break;
+    // The counts since `last` hold until `ts` (the last ones until the end: ts is Infinity).
     if (last !== -Infinity) {
       step.ts = last;
       step.running = running;
       step.waiting = waiting;
       step.stealNs = stealNs;
       yield step;
-      stealNs += waiting * (ts - last);
     }
+    if (ts === Infinity) break;
+    if (last !== -Infinity) stealNs += waiting * (ts - last);
     last = ts;
     while (at[0] < nr && lists[0][at[0]] === ts) { running++; at[0]++; }
     while (at[1] < nr && lists[1][at[1]] === ts) { running--; at[1]++; }
     while (at[2] < nw && lists[2][at[2]] === ts) { waiting++; at[2]++; }
     while (at[3] < nw && lists[3][at[3]] === ts) { waiting--; at[3]++; }
-  }
-  if (last !== -Infinity) {
-    step.ts = last;
-    step.running = running;
-    step.waiting = waiting;
-    step.stealNs = stealNs;
-    yield step;
   }
 }
 
